@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { IsNull, type DataSource, type Repository } from "typeorm";
+import type { AuthResponse, HostTokenClaims } from "@parley/sdk/protocol";
+import { AppError } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import type { AppEntity } from "../tenancy/app.entity.js";
+import { UserEntity } from "../users/user.entity.js";
+import { presentMe } from "../users/users.presenter.js";
+import type { UsersService } from "../users/users.service.js";
+import type { PasswordHasher } from "./passwords.js";
+import { RefreshTokenEntity } from "./refresh-token.entity.js";
+import { sha256, verifyHostToken, type TokenService } from "./tokens.js";
+import { hostClaims } from "./auth.schema.js";
+import { parse } from "../http/validate.js";
+
+export interface AuthServiceDeps {
+  db: DataSource;
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  users: UsersService;
+  refreshTtlSec: number;
+  /** Called when a session ends (logout, reuse detected), e.g. to drop its live sockets. */
+  onSessionRevoked?: (appId: string, userId: string, sessionId: string) => void;
+}
+
+/** Registration, login, host-signed sign-in and the session lifecycle (refresh, logout). */
+export class AuthService {
+  private readonly refreshRepo: Repository<RefreshTokenEntity>;
+
+  constructor(private readonly deps: AuthServiceDeps) {
+    this.refreshRepo = deps.db.getRepository(RefreshTokenEntity);
+  }
+
+  async register(app: AppEntity, input: { email: string; password: string; displayName: string }): Promise<AuthResponse> {
+    const passwordHash = await this.deps.passwords.hash(input.password);
+    const user = await this.deps.users.createAccount(app.id, { email: input.email, passwordHash, displayName: input.displayName });
+    return this.startSession(user);
+  }
+
+  /** Unknown email and wrong password give the same error after the same work. */
+  async login(app: AppEntity, input: { email: string; password: string }): Promise<AuthResponse> {
+    const user = await this.deps.users.findByEmail(app.id, input.email);
+    const ok = await this.deps.passwords.verify(input.password, user?.passwordHash ?? null);
+    if (!user || !ok) throw new AppError("invalid_credentials", "Wrong email or password");
+    return this.startSession(user);
+  }
+
+  async signInWithHostToken(app: AppEntity, token: string): Promise<AuthResponse> {
+    const raw = verifyHostToken(token, app.secret);
+    let claims: HostTokenClaims;
+    try {
+      claims = parse(hostClaims, raw);
+    } catch (err) {
+      throw new AppError("invalid_token", "Host token claims are invalid", (err as AppError).details);
+    }
+    const user = await this.deps.users.upsertExternal(app.id, {
+      externalId: claims.sub,
+      displayName: claims.name,
+      avatarUrl: claims.avatarUrl ?? null,
+    });
+    return this.startSession(user);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. Each token works once: presenting a rotated
+   * token again means it was stolen (or replayed), so the whole session is revoked.
+   */
+  async refresh(app: AppEntity, refreshToken: string): Promise<AuthResponse> {
+    const now = Date.now();
+    const row = await this.refreshRepo.findOneBy({ tokenHash: sha256(refreshToken), appId: app.id });
+    if (!row || row.revokedAt !== null || row.expiresAt <= now) {
+      throw new AppError("invalid_token", "Refresh token is invalid or expired");
+    }
+    // Conditional update: of two concurrent refreshes with the same token, exactly one wins.
+    const claimed = await this.refreshRepo.update({ id: row.id, rotatedAt: IsNull() }, { rotatedAt: now });
+    if (row.rotatedAt !== null || claimed.affected !== 1) {
+      await this.revokeFamily(row);
+      throw new AppError("invalid_token", "Refresh token was already used; the session has been revoked");
+    }
+    const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: row.userId, appId: app.id });
+    if (!user) throw new AppError("invalid_token", "Refresh token is invalid or expired");
+    return this.issue(user, row.familyId);
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored (idempotent). */
+  async logout(app: AppEntity, refreshToken: string): Promise<void> {
+    const row = await this.refreshRepo.findOneBy({ tokenHash: sha256(refreshToken), appId: app.id });
+    if (row) await this.revokeFamily(row);
+  }
+
+  /** True while the session has not been revoked (checked on socket handshakes). */
+  async isSessionActive(sessionId: string): Promise<boolean> {
+    const live = await this.refreshRepo.countBy({ familyId: sessionId, revokedAt: IsNull() });
+    return live > 0;
+  }
+
+  private startSession(user: UserEntity): Promise<AuthResponse> {
+    return this.issue(user, newId("ses"));
+  }
+
+  private async issue(user: UserEntity, familyId: string): Promise<AuthResponse> {
+    const now = Date.now();
+    const refreshToken = `rt_${randomBytes(32).toString("base64url")}`;
+    await this.refreshRepo.insert({
+      id: newId("rtk"),
+      appId: user.appId,
+      userId: user.id,
+      familyId,
+      tokenHash: sha256(refreshToken),
+      createdAt: now,
+      expiresAt: now + this.deps.refreshTtlSec * 1000,
+      rotatedAt: null,
+      revokedAt: null,
+    });
+    return {
+      user: presentMe(user),
+      accessToken: this.deps.tokens.signAccess({ userId: user.id, appId: user.appId, sessionId: familyId }),
+      expiresIn: this.deps.tokens.accessTtlSec,
+      refreshToken,
+    };
+  }
+
+  private async revokeFamily(row: RefreshTokenEntity): Promise<void> {
+    await this.refreshRepo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: Date.now() });
+    this.deps.onSessionRevoked?.(row.appId, row.userId, row.familyId);
+  }
+}

@@ -1,0 +1,41 @@
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { epochMs } from "../shared/time.js";
+
+/**
+ * One refresh token of a session. A session (`familyId`) is a chain of tokens, each used once:
+ * using a token rotates it; using an already-rotated one means it leaked, and the family dies.
+ */
+@Entity({ name: "refresh_tokens" })
+@Index("uq_refresh_tokens_hash", ["tokenHash"], { unique: true })
+@Index("ix_refresh_tokens_family", ["familyId"])
+export class RefreshTokenEntity {
+  @PrimaryColumn({ type: "varchar", length: 32 })
+  id!: string;
+
+  @Column({ type: "varchar", length: 32 })
+  appId!: string;
+
+  @Column({ type: "varchar", length: 32 })
+  userId!: string;
+
+  @Column({ type: "varchar", length: 32 })
+  familyId!: string;
+
+  /** SHA-256 of the token, hex: the token itself is never stored. */
+  @Column({ type: "varchar", length: 64 })
+  tokenHash!: string;
+
+  @Column({ type: "bigint", transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ type: "bigint", transformer: epochMs })
+  expiresAt!: number;
+
+  /** Set when this token was exchanged for the next one. */
+  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  rotatedAt!: number | null;
+
+  /** Set on logout or on reuse detection, for every token of the family. */
+  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  revokedAt!: number | null;
+}

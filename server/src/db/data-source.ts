@@ -1,0 +1,47 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { DataSource, type DataSourceOptions } from "typeorm";
+import { RefreshTokenEntity } from "../auth/refresh-token.entity.js";
+import { AppEntity } from "../tenancy/app.entity.js";
+import { UserEntity } from "../users/user.entity.js";
+import { Foundation1763780000000 } from "./migrations/1763780000000-Foundation.js";
+
+/** Every entity and migration, listed explicitly: globs break once the server is bundled. */
+export const ENTITIES = [AppEntity, UserEntity, RefreshTokenEntity];
+export const MIGRATIONS = [Foundation1763780000000];
+
+export interface DatabaseOptions {
+  /** `mysql://user:pass@host:3306/db`; unset for the embedded SQLite file. */
+  url: string | undefined;
+  /** Where the SQLite file lives when `url` is unset. */
+  sqliteFile: string;
+  logging?: boolean;
+}
+
+/** Builds (but does not open) the DataSource for the configured database. */
+export function createDataSource(opts: DatabaseOptions): DataSource {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: opts.logging ?? false };
+  let options: DataSourceOptions;
+  if (opts.url) {
+    options = {
+      ...common,
+      type: "mysql",
+      url: opts.url.replace(/^mariadb:/, "mysql:"),
+      charset: "utf8mb4_unicode_ci",
+      timezone: "Z",
+      extra: { connectionLimit: 20 },
+    };
+  } else {
+    if (opts.sqliteFile !== ":memory:") mkdirSync(path.dirname(opts.sqliteFile), { recursive: true });
+    options = { ...common, type: "better-sqlite3", database: opts.sqliteFile, enableWAL: opts.sqliteFile !== ":memory:" };
+  }
+  return new DataSource(options);
+}
+
+/** Opens the database and applies pending migrations. */
+export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+  const ds = createDataSource(opts);
+  await ds.initialize();
+  await ds.runMigrations({ transaction: "each" });
+  return ds;
+}

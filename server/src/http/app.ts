@@ -1,0 +1,43 @@
+import Koa from "koa";
+import Router from "@koa/router";
+import { koaBody } from "koa-body";
+import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
+import { authRoutes } from "../auth/auth.routes.js";
+import type { Services } from "../services.js";
+import { usersRoutes } from "../users/users.routes.js";
+import type { State } from "./context.js";
+import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
+
+export const API_PREFIX = "/v1";
+
+/** Builds the Koa application from its services. No globals: tests build their own. */
+export function createApp(services: Services): Koa<State> {
+  const { config, logger, apps, tokens } = services;
+  const app = new Koa<State>({ proxy: config.trustProxy });
+  const auth = requireAuth(apps, tokens);
+
+  const api = new Router<State>({ prefix: API_PREFIX });
+  api.get("/healthz", async (ctx) => {
+    const db = await services.db
+      .query("SELECT 1")
+      .then(() => "ok" as const)
+      .catch(() => "down" as const);
+    ctx.status = db === "ok" ? 200 : 503;
+    ctx.body = { status: db === "ok" ? "ok" : "degraded", db, version: services.version } satisfies HealthResponse;
+  });
+
+  const routers = [
+    authRoutes({ apps, auth: services.auth, limiters: services.limiters }),
+    usersRoutes({ users: services.users, storage: services.storage, requireAuth: auth, avatarBase: `${API_PREFIX}/avatars` }),
+  ];
+  for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
+
+  app.use(errorsAndLogging(logger));
+  app.use(cors(apps));
+  app.use(requireJsonBody);
+  // Multipart is parsed only by the upload routes themselves, so it is off here.
+  app.use(koaBody({ json: true, multipart: false, urlencoded: false, text: false, jsonLimit: LIMITS.jsonBodyMaxBytes }));
+  app.use(api.routes());
+  app.use(api.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from "node:crypto";
+import type { Next } from "koa";
+import jwt from "jsonwebtoken";
+import { APP_HEADER, APP_QUERY } from "@parley/sdk/protocol";
+import type { TokenService } from "../auth/tokens.js";
+import { AppError, fromHttpError } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
+import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
+import type { Ctx } from "./context.js";
+
+/**
+ * First in the chain: gives the request an id and a logger, logs the outcome, and turns every
+ * thrown error into the one error body. Unexpected errors become a 500 with the request id only.
+ */
+export function errorsAndLogging(logger: Logger) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    const started = performance.now();
+    const incoming = ctx.get("X-Request-Id");
+    ctx.state.requestId = /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    ctx.state.log = logger.child({ reqId: ctx.state.requestId });
+    ctx.set("X-Request-Id", ctx.state.requestId);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError("not_found", "No such route");
+    } catch (err) {
+      const known = fromHttpError(err) ?? methodError(err);
+      if (known) {
+        ctx.status = known.status;
+        ctx.body = known.toBody();
+        ctx.set(known.headers);
+      } else {
+        ctx.state.log.error({ err }, "unhandled error");
+        ctx.status = 500;
+        ctx.body = { error: { code: "internal", message: "Internal server error", requestId: ctx.state.requestId } };
+      }
+    } finally {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms };
+      if (ctx.status >= 500) ctx.state.log.error(line, "request");
+      else ctx.state.log.info(line, "request");
+    }
+  };
+}
+
+function methodError(err: unknown): AppError | undefined {
+  const status = (err as { status?: number } | null)?.status;
+  if (status === 405 || status === 501) return new AppError("method_not_allowed", "Method not allowed on this route");
+  return undefined;
+}
+
+/**
+ * CORS per app. The app is named by X-Parley-App, `?appId=`, or (unverified, only to pick the
+ * origin list) the bearer token; the real checks happen later. A browser from an origin the app
+ * does not allow gets 403 and no CORS headers. A preflight that names no app is allowed if any
+ * app allows the origin; the request that follows is then checked against its own app.
+ */
+export function cors(apps: AppsService) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    const origin = ctx.get("Origin");
+    if (!origin) return next();
+    ctx.vary("Origin");
+    const appId = ctx.get(APP_HEADER) || queryString(ctx, APP_QUERY) || appIdFromBearer(ctx.get("Authorization"));
+    const app = appId ? await apps.find(appId) : null;
+    const allowed = app ? isOriginAllowed(app, origin) : ctx.method === "OPTIONS" && (await apps.anyAllows(origin));
+    const isPreflight = ctx.method === "OPTIONS" && ctx.get("Access-Control-Request-Method") !== "";
+    if (!allowed) {
+      // Requests for no app (health, static files) proceed without CORS headers; app requests stop.
+      if (app || isPreflight) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
+      return next();
+    }
+    ctx.set("Access-Control-Allow-Origin", origin);
+    ctx.set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id");
+    if (isPreflight) {
+      ctx.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
+      ctx.set("Access-Control-Allow-Headers", `Authorization, Content-Type, ${APP_HEADER}, X-Request-Id`);
+      ctx.set("Access-Control-Max-Age", "600");
+      ctx.status = 204;
+      return;
+    }
+    return next();
+  };
+}
+
+function queryString(ctx: Ctx, key: string): string {
+  const v = ctx.query[key];
+  return typeof v === "string" ? v : "";
+}
+
+function appIdFromBearer(header: string): string {
+  const m = /^Bearer (\S+)$/.exec(header);
+  if (!m) return "";
+  const decoded = jwt.decode(m[1]!);
+  return decoded && typeof decoded === "object" && typeof decoded["app"] === "string" ? decoded["app"] : "";
+}
+
+/** For calls made before sign-in: the app comes from X-Parley-App (or `?appId=`). */
+export function appFromHeader(apps: AppsService) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    const appId = ctx.get(APP_HEADER) || queryString(ctx, APP_QUERY);
+    if (!appId) throw new AppError("validation_failed", `The ${APP_HEADER} header is required`);
+    ctx.state.app = await apps.get(appId);
+    return next();
+  };
+}
+
+/** `Authorization: Bearer <access token>`; the token's app becomes the request's app. */
+export function requireAuth(apps: AppsService, tokens: TokenService) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    const m = /^Bearer (\S+)$/.exec(ctx.get("Authorization"));
+    if (!m) throw new AppError("unauthenticated", "Sign in first: Authorization: Bearer <access token>");
+    const claims = tokens.verifyAccess(m[1]!);
+    const named = ctx.get(APP_HEADER);
+    if (named && named !== claims.appId) throw new AppError("invalid_token", "This token belongs to another app");
+    const app = await apps.find(claims.appId);
+    if (!app) throw new AppError("invalid_token", "Invalid access token");
+    ctx.state.app = app;
+    ctx.state.auth = claims;
+    return next();
+  };
+}
+
+/** Bodies are JSON (or multipart for uploads); anything else is a 415, not a silent `{}`. */
+export async function requireJsonBody(ctx: Ctx, next: Next): Promise<void> {
+  const hasBody = Number(ctx.get("Content-Length") || 0) > 0 || ctx.get("Transfer-Encoding") !== "";
+  if (["POST", "PUT", "PATCH"].includes(ctx.method) && hasBody && !ctx.is("application/json", "multipart/form-data")) {
+    throw new AppError("unsupported_media_type", "Send JSON with Content-Type: application/json");
+  }
+  return next();
+}
+
+/** The client's address, honouring X-Forwarded-For only when configured behind a proxy. */
+export const clientIp = (ctx: Ctx): string => ctx.ip || "unknown";

@@ -1,0 +1,16 @@
+import { z } from "zod";
+import { AppError } from "../shared/errors.js";
+
+/**
+ * Parses untrusted input with a schema; anything that does not fit is a 400 `validation_failed`
+ * listing each problem by path. Unknown keys are dropped (zod's default), consistently everywhere.
+ */
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new AppError(
+    "validation_failed",
+    "Invalid request",
+    result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
+  );
+}

@@ -1,0 +1,37 @@
+import "reflect-metadata";
+import { createServer } from "node:http";
+import path from "node:path";
+import { loadConfig } from "./config.js";
+import { openDatabase } from "./db/data-source.js";
+import { createApp } from "./http/app.js";
+import { createServices } from "./services.js";
+import { createLogger } from "./shared/logger.js";
+
+/** The composition root: config -> database -> services -> HTTP server. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(config.dataDir, "parley.sqlite") });
+  const services = await createServices(config, db, logger);
+  const server = createServer(createApp(services).callback());
+  server.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === "object" && addr ? addr.port : config.port;
+    logger.info({ port, db: config.databaseUrl ? "mysql" : "sqlite" }, `Parley listening on http://localhost:${port}`);
+  });
+
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, "shutting down");
+    server.close(() => {
+      void db.destroy().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import type { DataSource } from "typeorm";
+import { AuthService } from "./auth/auth.service.js";
+import { PasswordHasher } from "./auth/passwords.js";
+import { TokenService } from "./auth/tokens.js";
+import { assertSecret, type Config } from "./config.js";
+import { createLimiter } from "./http/rate-limit.js";
+import type { Logger } from "./shared/logger.js";
+import { AppsService } from "./tenancy/apps.service.js";
+import { DiskStorage } from "./uploads/storage.js";
+import { UsersService } from "./users/users.service.js";
+
+/** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
+export interface Services {
+  config: Readonly<Config>;
+  version: string;
+  logger: Logger;
+  db: DataSource;
+  apps: AppsService;
+  users: UsersService;
+  tokens: TokenService;
+  auth: AuthService;
+  storage: DiskStorage;
+  limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
+}
+
+export const VERSION = "0.1.0";
+
+/** The composition of services on an open database. */
+export async function createServices(config: Readonly<Config>, db: DataSource, logger: Logger): Promise<Services> {
+  assertSecret(config.jwtSecret);
+  const storage = new DiskStorage(config.uploadDir);
+  await storage.init();
+  const apps = new AppsService(db);
+  const users = new UsersService(db);
+  const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
+  const auth = new AuthService({
+    db,
+    tokens,
+    users,
+    passwords: new PasswordHasher(config.bcryptCost),
+    refreshTtlSec: config.refreshTokenTtlSec,
+  });
+  return {
+    config,
+    version: VERSION,
+    logger,
+    db,
+    apps,
+    users,
+    tokens,
+    auth,
+    storage,
+    limiters: {
+      authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip"),
+      loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email"),
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+import { epochMs } from "../shared/time.js";
+
+/** A host site: every other row in the database belongs to exactly one App. */
+@Entity({ name: "apps" })
+export class AppEntity {
+  @PrimaryColumn({ type: "varchar", length: 32 })
+  id!: string;
+
+  @Column({ type: "varchar", length: 120 })
+  name!: string;
+
+  /** Kept in clear: it is the HMAC key that verifies the host site's signed tokens. */
+  @Column({ type: "varchar", length: 80 })
+  secret!: string;
+
+  /** Exact origins (`https://shop.example`), or `*` for any (demos only). */
+  @Column({ type: "simple-json" })
+  allowedOrigins!: string[];
+
+  @Column({ type: "bigint", transformer: epochMs })
+  createdAt!: number;
+}

@@ -1,0 +1,65 @@
+import formidable, { errors as formidableErrors, type File } from "formidable";
+import type { Ctx } from "../http/context.js";
+import { AppError } from "../shared/errors.js";
+import type { DiskStorage } from "./storage.js";
+
+export interface ReceivedFile {
+  /** Temp path inside the storage's tmp dir; the caller keeps or discards it. */
+  path: string;
+  /** The client's name for the file: display only, never used on disk. */
+  originalName: string;
+  size: number;
+}
+
+/** Slack for multipart framing and small fields on top of the file itself. */
+const FRAMING_BYTES = 64 * 1024;
+
+/**
+ * Streams the single file of a `multipart/form-data` request (field `file`) to a temp file,
+ * stopping at `maxBytes`. On any failure every partial file is removed before the error is thrown.
+ */
+export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: number): Promise<ReceivedFile> {
+  if (!ctx.is("multipart/form-data")) {
+    throw new AppError("unsupported_media_type", "Send the file as multipart/form-data (field `file`)");
+  }
+  const declared = Number(ctx.get("Content-Length") || 0);
+  if (declared > maxBytes + FRAMING_BYTES) throw tooLarge(maxBytes);
+
+  const started: string[] = [];
+  const form = formidable({
+    uploadDir: storage.tmpDir,
+    maxFiles: 1,
+    maxFileSize: maxBytes,
+    maxFields: 10,
+    maxFieldsSize: FRAMING_BYTES,
+    allowEmptyFiles: false,
+  });
+  form.on("fileBegin", (_name, file) => started.push(file.filepath));
+  let files: formidable.Files;
+  try {
+    [, files] = await form.parse(ctx.req);
+  } catch (err) {
+    await Promise.all(started.map((f) => storage.discard(f)));
+    throw mapFormidableError(err, maxBytes);
+  }
+  const all = Object.values(files).flat().filter((f): f is File => f !== undefined);
+  const file = files["file"]?.[0];
+  if (!file) {
+    await Promise.all(all.map((f) => storage.discard(f.filepath)));
+    throw new AppError("validation_failed", "Expected one file in the `file` field");
+  }
+  return { path: file.filepath, originalName: (file.originalFilename ?? "file").slice(0, 255), size: file.size };
+}
+
+const tooLarge = (maxBytes: number): AppError =>
+  new AppError("payload_too_large", `File too large (max ${maxBytes} bytes)`, { maxBytes });
+
+function mapFormidableError(err: unknown, maxBytes: number): AppError {
+  const code = (err as { code?: number } | null)?.code;
+  if (code === formidableErrors.biggerThanMaxFileSize || code === formidableErrors.biggerThanTotalMaxFileSize) {
+    return tooLarge(maxBytes);
+  }
+  if (code === formidableErrors.maxFilesExceeded) return new AppError("validation_failed", "Send one file at a time");
+  if (code === formidableErrors.noEmptyFiles) return new AppError("validation_failed", "The file is empty");
+  return new AppError("validation_failed", "Malformed multipart body");
+}

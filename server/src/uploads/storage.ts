@@ -1,0 +1,37 @@
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { newSecret } from "../shared/ids.js";
+
+/**
+ * Files on local disk under one root (a shared directory when several nodes run). Stored names
+ * are random, never the client's filename, so nothing can be guessed or traversed.
+ */
+export class DiskStorage {
+  readonly tmpDir: string;
+
+  constructor(readonly root: string) {
+    this.tmpDir = path.join(root, "tmp");
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(path.join(this.root, "avatars"), { recursive: true });
+  }
+
+  /** Moves a finished temp upload into `folder` under a fresh random name; returns that name. */
+  async keep(tmpFile: string, folder: string, ext: string): Promise<string> {
+    const name = `${newSecret("f").slice(2)}.${ext}`;
+    await rename(tmpFile, this.pathOf(folder, name));
+    return name;
+  }
+
+  /** Absolute path of a stored file; `name` must be one this class generated. */
+  pathOf(folder: string, name: string): string {
+    if (!/^[A-Za-z0-9_-]+\.[a-z0-9]+$/.test(name)) throw new Error("invalid stored file name");
+    return path.join(this.root, folder, name);
+  }
+
+  async discard(file: string): Promise<void> {
+    await rm(file, { force: true });
+  }
+}

@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { epochMs } from "../shared/time.js";
+
+@Entity({ name: "users" })
+@Index("uq_users_app_email", ["appId", "email"], { unique: true })
+@Index("uq_users_app_external", ["appId", "externalId"], { unique: true })
+@Index("ix_users_app_name", ["appId", "displayName", "id"])
+export class UserEntity {
+  @PrimaryColumn({ type: "varchar", length: 32 })
+  id!: string;
+
+  @Column({ type: "varchar", length: 32 })
+  appId!: string;
+
+  /** Lower-cased; null for users who came in through a host-signed token without one. */
+  @Column({ type: "varchar", length: 254, nullable: true })
+  email!: string | null;
+
+  @Column({ type: "varchar", length: 80, nullable: true })
+  passwordHash!: string | null;
+
+  @Column({ type: "varchar", length: 191, nullable: true })
+  externalId!: string | null;
+
+  @Column({ type: "varchar", length: 80 })
+  displayName!: string;
+
+  @Column({ type: "varchar", length: 500, default: "" })
+  bio!: string;
+
+  @Column({ type: "varchar", length: 1024, nullable: true })
+  avatarUrl!: string | null;
+
+  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  lastSeenAt!: number | null;
+
+  @Column({ type: "bigint", transformer: epochMs })
+  createdAt!: number;
+
+  @Column({ type: "bigint", transformer: epochMs })
+  updatedAt!: number;
+}

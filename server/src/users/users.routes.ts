@@ -1,0 +1,88 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import Router from "@koa/router";
+import { z } from "zod";
+import { LIMITS, type Page, type User } from "@parley/sdk/protocol";
+import { appOf, authOf, type Ctx, type State } from "../http/context.js";
+import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { parse } from "../http/validate.js";
+import { notFound } from "../shared/errors.js";
+import { sniffImage } from "../uploads/sniff.js";
+import type { DiskStorage } from "../uploads/storage.js";
+import { receiveOneFile } from "../uploads/multipart.js";
+import { presentMe, presentUser } from "./users.presenter.js";
+import { idParam, searchQuery, updateMeBody } from "./users.schema.js";
+import type { UsersService } from "./users.service.js";
+import type { Middleware } from "koa";
+
+export interface UsersRoutesDeps {
+  users: UsersService;
+  storage: DiskStorage;
+  requireAuth: Middleware<State>;
+  /** Public base URL path for avatar files, e.g. `/v1/avatars`. */
+  avatarBase: string;
+}
+
+const userCursor = z.object({ n: z.string(), i: z.string() });
+
+/** `/me`, `/users`, and the public avatar files. */
+export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRoutesDeps): Router<State> {
+  const r = new Router<State>();
+
+  r.get("/me", requireAuth, async (ctx) => {
+    ctx.body = presentMe(await users.get(appOf(ctx).id, authOf(ctx).userId));
+  });
+
+  r.patch("/me", requireAuth, async (ctx) => {
+    const body = parse(updateMeBody, ctx.request.body);
+    ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, body));
+  });
+
+  r.put("/me/avatar", requireAuth, async (ctx) => {
+    const upload = await receiveOneFile(ctx, storage, LIMITS.avatarMaxBytes);
+    try {
+      const { ext } = await sniffImage(upload.path);
+      const name = await storage.keep(upload.path, "avatars", ext);
+      ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, { avatarUrl: `${avatarBase}/${name}` }));
+    } finally {
+      await storage.discard(upload.path);
+    }
+  });
+
+  r.get("/users", requireAuth, async (ctx) => {
+    const query = parse(searchQuery, ctx.query);
+    const c = decodeCursor(userCursor, query.cursor);
+    const rows = await users.search(appOf(ctx).id, {
+      q: query.q,
+      limit: query.limit + 1,
+      cursor: c && { name: c.n, id: c.i },
+    });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    ctx.body = {
+      items: items.map(presentUser),
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ n: last.displayName, i: last.id }) : null,
+    } satisfies Page<User>;
+  });
+
+  r.get("/users/:id", requireAuth, async (ctx) => {
+    ctx.body = presentUser(await users.get(appOf(ctx).id, parse(idParam, ctx.params["id"])));
+  });
+
+  // Avatars are public by unguessable name, so <img> tags can load them without a token.
+  r.get("/avatars/:name", async (ctx: Ctx) => {
+    let file: string;
+    try {
+      file = storage.pathOf("avatars", String(ctx.params["name"]));
+      await stat(file);
+    } catch {
+      throw notFound("Avatar");
+    }
+    ctx.type = String(ctx.params["name"]).split(".").pop() ?? "application/octet-stream";
+    ctx.set("Cache-Control", "public, max-age=31536000, immutable");
+    ctx.set("X-Content-Type-Options", "nosniff");
+    ctx.body = createReadStream(file);
+  });
+
+  return r;
+}
