@@ -1,0 +1,89 @@
+import "reflect-metadata";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import mysql from "mysql2/promise";
+import { loadConfig } from "../../src/config.js";
+import { openDatabase } from "../../src/db/data-source.js";
+import { createApp } from "../../src/http/app.js";
+import { createServices, type Services } from "../../src/services.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { ApiClient } from "./api.js";
+
+/** Which database this test run uses: `PARLEY_TEST_DB=mysql` (MariaDB on 127.0.0.1) or SQLite. */
+export const TEST_DB = process.env["PARLEY_TEST_DB"] === "mysql" ? "mysql" : "sqlite";
+export const MYSQL_ADMIN_URL = process.env["PARLEY_TEST_MYSQL_URL"] ?? "mysql://root@127.0.0.1:3306";
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+export interface TestServer {
+  url: string;
+  api: ApiClient;
+  services: Services;
+  httpServer: Server;
+  dataDir: string;
+  /** The database URL (mysql) or undefined (SQLite in dataDir), e.g. for spawning the CLI. */
+  databaseUrl: string | undefined;
+  /** Creates an app (host site) the way the CLI does; returns its id and secret. */
+  createTenant(name?: string, origins?: string[]): Promise<{ id: string; secret: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a real Parley server on a random port with a fresh database of the run's kind: a new
+ * SQLite file, or a new MariaDB database that is dropped again on close.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "parley-test-"));
+  let databaseUrl: string | undefined;
+  let dropDatabase = async (): Promise<void> => {};
+  if (TEST_DB === "mysql") {
+    const name = `parley_t_${randomBytes(6).toString("hex")}`;
+    const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    databaseUrl = `${MYSQL_ADMIN_URL}/${name}`;
+    dropDatabase = async () => {
+      const c = await mysql.createConnection(MYSQL_ADMIN_URL);
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env["PARLEY_TEST_LOG"] ?? "silent",
+    BCRYPT_COST: "4",
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    RATE_LIMIT_AUTH_PER_IP: "100000",
+    ...env,
+  });
+  const logger = createLogger(config.logLevel);
+  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") });
+  const services = await createServices(config, db, logger);
+  const httpServer = createServer(createApp(services).callback());
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  return {
+    url,
+    api: new ApiClient(url),
+    services,
+    httpServer,
+    dataDir,
+    databaseUrl,
+    async createTenant(name = "Test site", origins = ["https://site.example"]) {
+      const app = await services.apps.create({ name, allowedOrigins: origins });
+      return { id: app.id, secret: app.secret };
+    },
+    async close() {
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await db.destroy();
+      await dropDatabase();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
