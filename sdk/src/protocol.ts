@@ -165,3 +165,215 @@ export interface HealthResponse {
   db: "ok" | "down";
   version: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Conversations, messages, contacts
+// ---------------------------------------------------------------------------------------------
+
+export const MESSAGE_LIMITS = {
+  textMaxChars: 4000,
+  attachmentsMax: 10,
+  clientMessageIdMaxChars: 64,
+  emojiMaxChars: 32,
+  groupNameMaxChars: 100,
+  groupMembersMax: 1000,
+  uploadMaxBytes: 25 * 1024 * 1024,
+  /** Typing indicators expire on the client this long after the last `typing` event. */
+  typingTtlMs: 5000,
+} as const;
+
+export type ConversationKind = "direct" | "group";
+export type MemberRole = "owner" | "admin" | "member";
+
+export interface Member {
+  userId: string;
+  role: MemberRole;
+  joinedAt: Timestamp;
+  /** Id of the last message this member has read ("0" when none). */
+  lastReadMessageId: string;
+}
+
+export interface Attachment {
+  id: string;
+  name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Relative to the server: `/v1/uploads/<id>`; needs the bearer token or `?access_token=`. */
+  url: string;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  /** True when the caller is among those who reacted. */
+  mine: boolean;
+}
+
+/** A message. Ids are decimal strings that sort by value (compare as BigInt or by length+text). */
+export interface Message {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  /** Null once deleted: a tombstone keeps the id and time, never the content. */
+  text: string | null;
+  attachments: Attachment[];
+  replyToId: string | null;
+  clientMessageId: string | null;
+  reactions: ReactionSummary[];
+  createdAt: Timestamp;
+  editedAt: Timestamp | null;
+  deletedAt: Timestamp | null;
+}
+
+export interface Conversation {
+  id: string;
+  kind: ConversationKind;
+  /** Null for direct conversations: show the other member's name. */
+  name: string | null;
+  isPublic: boolean;
+  createdAt: Timestamp;
+  lastActivityAt: Timestamp;
+  members: Member[];
+  /** The member users' public profiles, so a list renders without further calls. */
+  users: User[];
+  lastMessage: Message | null;
+  unreadCount: number;
+  /** The caller's role; null when the caller is not a member (public group preview). */
+  myRole: MemberRole | null;
+}
+
+export interface CreateDirectRequest {
+  userId: string;
+}
+
+export interface CreateGroupRequest {
+  name: string;
+  memberIds: string[];
+  isPublic?: boolean;
+}
+
+export interface UpdateConversationRequest {
+  name?: string;
+  isPublic?: boolean;
+}
+
+export interface AddMembersRequest {
+  userIds: string[];
+}
+
+export interface SetRoleRequest {
+  role: "admin" | "member";
+}
+
+export interface SendMessageRequest {
+  text: string;
+  attachmentIds?: string[];
+  replyToId?: string;
+  clientMessageId?: string;
+}
+
+export interface EditMessageRequest {
+  text: string;
+}
+
+export interface ReadRequest {
+  messageId: string;
+}
+
+export type ContactRequestStatus = "pending" | "accepted" | "declined" | "cancelled";
+
+export interface ContactRequest {
+  id: string;
+  fromUserId: string;
+  toUserId: string;
+  status: ContactRequestStatus;
+  createdAt: Timestamp;
+  respondedAt: Timestamp | null;
+  /** The other party's profile. */
+  user: User;
+}
+
+export interface Contact {
+  user: User;
+  online: boolean;
+  since: Timestamp;
+}
+
+export interface ContactsResponse {
+  contacts: Contact[];
+  incoming: ContactRequest[];
+  outgoing: ContactRequest[];
+}
+
+export interface Presence {
+  userId: string;
+  online: boolean;
+  lastSeenAt: Timestamp | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: the same shapes arrive live over the socket and from GET /v1/sync
+// ---------------------------------------------------------------------------------------------
+
+/** Persisted events (they have a `seq`), keyed by `type`. */
+export interface EventPayloads {
+  "message.new": { message: Message };
+  "message.updated": { message: Message };
+  "message.deleted": { message: Message };
+  "reaction.updated": { messageId: string; conversationId: string; userId: string; emoji: string; added: boolean; count: number };
+  "read.updated": { conversationId: string; userId: string; lastReadMessageId: string };
+  "conversation.created": { conversation: Conversation };
+  "conversation.updated": { conversation: Conversation };
+  "member.added": { conversationId: string; members: Member[]; users: User[] };
+  "member.removed": { conversationId: string; userId: string };
+  "member.updated": { conversationId: string; member: Member };
+  "contact.updated": { request: ContactRequest | null; userId: string; status: ContactRequestStatus | "removed" | "blocked" | "unblocked" };
+}
+
+export type EventType = keyof EventPayloads;
+
+/** One entry of the event log. `seq` grows by one per app, in commit order. */
+export type ChatEvent = {
+  [K in EventType]: { seq: number; type: K; conversationId: string | null; at: Timestamp; data: EventPayloads[K] };
+}[EventType];
+
+export interface SyncResponse {
+  events: ChatEvent[];
+  /** Pass as `since` next time; equals the last event's seq (or the `since` sent). */
+  lastSeq: number;
+  hasMore: boolean;
+}
+
+/** Ephemeral events: never stored, no `seq`. */
+export interface TypingEvent {
+  conversationId: string;
+  userId: string;
+  /** False when the user stopped (sent, cleared the box). */
+  typing: boolean;
+}
+
+/** The event of one type. */
+export type EventOf<K extends EventType> = Extract<ChatEvent, { type: K }>;
+
+/** Socket.IO: server -> client. Each persisted event travels under its own type as event name. */
+export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void } & {
+  typing: (e: TypingEvent) => void;
+  presence: (e: Presence) => void;
+};
+
+/** Every acknowledgement: a discriminated union on `ok`. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody["error"] };
+
+/** Socket.IO: client -> server. Commands, each with an ack. */
+export interface ClientToServerEvents {
+  "message.send": (req: SendMessageRequest & { conversationId: string }, ack: (res: Ack<Message>) => void) => void;
+  typing: (req: { conversationId: string; typing?: boolean }, ack?: (res: Ack<null>) => void) => void;
+  read: (req: ReadRequest & { conversationId: string }, ack?: (res: Ack<null>) => void) => void;
+}
+
+/** The handshake's `auth` object. */
+export interface SocketAuth {
+  token: string;
+}

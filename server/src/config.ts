@@ -24,6 +24,8 @@ export interface Config {
   refreshTokenTtlSec: number;
   /** Honour X-Forwarded-For behind a reverse proxy. */
   trustProxy: boolean;
+  /** A user stays "online" this long after their last socket closed. */
+  presenceGraceMs: number;
   rateLimits: {
     /** Register + login + host-token calls per client IP. */
     authPerIp: RateLimit;
@@ -47,6 +49,7 @@ const envSchema = z.object({
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     accessTokenTtlSec: 15 * 60,
     refreshTokenTtlSec: 30 * 24 * 3600,
     trustProxy: e.TRUST_PROXY === "1" || e.TRUST_PROXY === "true",
+    presenceGraceMs: e.PRESENCE_GRACE_MS,
     rateLimits: {
       authPerIp: { points: e.RATE_LIMIT_AUTH_PER_IP, durationSec: 60 },
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },

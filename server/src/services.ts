@@ -9,6 +9,15 @@ import type { Logger } from "./shared/logger.js";
 import { AppsService } from "./tenancy/apps.service.js";
 import { DiskStorage } from "./uploads/storage.js";
 import { UsersService } from "./users/users.service.js";
+import { ContactsService } from "./contacts/contacts.service.js";
+import { ConversationsService } from "./conversations/conversations.service.js";
+import { MembershipGuard } from "./conversations/membership.js";
+import { Transactor } from "./db/transaction.js";
+import { EventLog } from "./events/event-log.js";
+import { MessagePresenter } from "./messages/messages.presenter.js";
+import { MessagesService } from "./messages/messages.service.js";
+import { PresenceService } from "./presence/presence.service.js";
+import { UploadsService } from "./uploads/uploads.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -21,6 +30,15 @@ export interface Services {
   tokens: TokenService;
   auth: AuthService;
   storage: DiskStorage;
+  tx: Transactor;
+  events: EventLog;
+  membership: MembershipGuard;
+  presence: PresenceService;
+  presenter: MessagePresenter;
+  conversations: ConversationsService;
+  contacts: ContactsService;
+  messages: MessagesService;
+  uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
 }
 
@@ -41,16 +59,29 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     passwords: new PasswordHasher(config.bcryptCost),
     refreshTtlSec: config.refreshTokenTtlSec,
   });
+  const presence = new PresenceService(db, { graceMs: config.presenceGraceMs });
+  const domain = {
+    db,
+    tx: new Transactor(db),
+    events: new EventLog(db),
+    presenter: new MessagePresenter(db),
+    membership: new MembershipGuard(db),
+    users,
+    storage,
+    presence,
+  };
   return {
+    ...domain,
+    conversations: new ConversationsService(domain),
+    contacts: new ContactsService(domain),
+    messages: new MessagesService(domain),
+    uploads: new UploadsService(domain),
     config,
     version: VERSION,
     logger,
-    db,
     apps,
-    users,
     tokens,
     auth,
-    storage,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip"),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email"),

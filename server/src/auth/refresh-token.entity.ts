@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { epochMs } from "../shared/time.js";
+import { asNumber } from "../shared/time.js";
 
 /**
  * One refresh token of a session. A session (`familyId`) is a chain of tokens, each used once:
@@ -25,17 +25,17 @@ export class RefreshTokenEntity {
   @Column({ type: "varchar", length: 64 })
   tokenHash!: string;
 
-  @Column({ type: "bigint", transformer: epochMs })
+  @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
 
-  @Column({ type: "bigint", transformer: epochMs })
+  @Column({ type: "bigint", transformer: asNumber })
   expiresAt!: number;
 
   /** Set when this token was exchanged for the next one. */
-  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
   rotatedAt!: number | null;
 
   /** Set on logout or on reuse detection, for every token of the family. */
-  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
   revokedAt!: number | null;
 }

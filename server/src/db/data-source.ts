@@ -4,11 +4,32 @@ import { DataSource, type DataSourceOptions } from "typeorm";
 import { RefreshTokenEntity } from "../auth/refresh-token.entity.js";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { UserEntity } from "../users/user.entity.js";
+import { ContactEntity, ContactRequestEntity, BlockEntity } from "../contacts/contact.entities.js";
+import { ConversationEntity } from "../conversations/conversation.entity.js";
+import { MemberEntity } from "../conversations/member.entity.js";
+import { EventEntity } from "../events/event.entity.js";
+import { MessageEntity } from "../messages/message.entity.js";
+import { ReactionEntity } from "../messages/reaction.entity.js";
+import { UploadEntity } from "../uploads/upload.entity.js";
 import { Foundation1763780000000 } from "./migrations/1763780000000-Foundation.js";
+import { Messaging1763790000000 } from "./migrations/1763790000000-Messaging.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
-export const ENTITIES = [AppEntity, UserEntity, RefreshTokenEntity];
-export const MIGRATIONS = [Foundation1763780000000];
+export const ENTITIES = [
+  AppEntity,
+  UserEntity,
+  RefreshTokenEntity,
+  ConversationEntity,
+  MemberEntity,
+  MessageEntity,
+  ReactionEntity,
+  UploadEntity,
+  ContactRequestEntity,
+  ContactEntity,
+  BlockEntity,
+  EventEntity,
+];
+export const MIGRATIONS = [Foundation1763780000000, Messaging1763790000000];
 
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:3306/db`; unset for the embedded SQLite file. */

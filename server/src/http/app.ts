@@ -5,6 +5,11 @@ import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
 import { authRoutes } from "../auth/auth.routes.js";
 import type { Services } from "../services.js";
 import { usersRoutes } from "../users/users.routes.js";
+import { contactsRoutes } from "../contacts/contacts.routes.js";
+import { conversationsRoutes } from "../conversations/conversations.routes.js";
+import { syncRoutes } from "../events/sync.routes.js";
+import { messagesRoutes } from "../messages/messages.routes.js";
+import { uploadsRoutes } from "../uploads/uploads.routes.js";
 import type { State } from "./context.js";
 import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
 
@@ -29,6 +34,7 @@ export function createApp(services: Services): Koa<State> {
   const routers = [
     authRoutes({ apps, auth: services.auth, limiters: services.limiters }),
     usersRoutes({ users: services.users, storage: services.storage, requireAuth: auth, avatarBase: `${API_PREFIX}/avatars` }),
+    ...[conversationsRoutes, messagesRoutes, contactsRoutes, uploadsRoutes, syncRoutes].map((f) => f({ services, requireAuth: auth })),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 

@@ -25,3 +25,9 @@ export function authOf(ctx: Ctx): AccessClaims {
   if (!ctx.state.auth) throw new Error("route is missing requireAuth");
   return ctx.state.auth;
 }
+
+/** What each domain's router factory gets. */
+export interface RouteDeps {
+  services: import("../services.js").Services;
+  requireAuth: import("koa").Middleware<State>;
+}

@@ -1,7 +1,10 @@
 import type { ValueTransformer } from "typeorm";
 
-/** Times are stored as epoch milliseconds (BIGINT) so both databases agree on them exactly. */
-export const epochMs: ValueTransformer = {
+/**
+ * BIGINT columns as JS numbers (mysql2 returns them as strings). Times are stored as epoch
+ * milliseconds in BIGINTs so both databases agree on them exactly; ids stay below 2^53.
+ */
+export const asNumber: ValueTransformer = {
   to: (v: number | null | undefined) => v,
   from: (v: string | number | null) => (v === null || v === undefined ? null : Number(v)),
 };

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
-import { epochMs } from "../shared/time.js";
+import { asNumber } from "../shared/time.js";
 
 /** A host site: every other row in the database belongs to exactly one App. */
 @Entity({ name: "apps" })
@@ -18,6 +18,10 @@ export class AppEntity {
   @Column({ type: "simple-json" })
   allowedOrigins!: string[];
 
-  @Column({ type: "bigint", transformer: epochMs })
+  @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
+
+  /** The last event seq handed out in this app; bumped inside each writing transaction. */
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  lastSeq!: number;
 }

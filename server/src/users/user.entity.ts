@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { epochMs } from "../shared/time.js";
+import { asNumber } from "../shared/time.js";
 
 @Entity({ name: "users" })
 @Index("uq_users_app_email", ["appId", "email"], { unique: true })
@@ -31,12 +31,12 @@ export class UserEntity {
   @Column({ type: "varchar", length: 1024, nullable: true })
   avatarUrl!: string | null;
 
-  @Column({ type: "bigint", nullable: true, transformer: epochMs })
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
   lastSeenAt!: number | null;
 
-  @Column({ type: "bigint", transformer: epochMs })
+  @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
 
-  @Column({ type: "bigint", transformer: epochMs })
+  @Column({ type: "bigint", transformer: asNumber })
   updatedAt!: number;
 }

@@ -1,0 +1,44 @@
+import type { DataSource, EntityManager, Repository } from "typeorm";
+import { AppError, notFound } from "../shared/errors.js";
+import { MemberEntity } from "./member.entity.js";
+
+/**
+ * The one place that answers "may this user touch this conversation?". A non-member gets the
+ * same 404 as for a conversation that does not exist (or belongs to another app).
+ */
+export class MembershipGuard {
+  private readonly repo: Repository<MemberEntity>;
+
+  constructor(db: DataSource) {
+    this.repo = db.getRepository(MemberEntity);
+  }
+
+  /** The caller's membership, or 404. */
+  async require(appId: string, conversationId: string, userId: string, m?: EntityManager): Promise<MemberEntity> {
+    if (conversationId.length > 32) throw notFound("Conversation");
+    const repo = m ? m.getRepository(MemberEntity) : this.repo;
+    const member = await repo.findOneBy({ appId, conversationId, userId });
+    if (!member) throw notFound("Conversation");
+    return member;
+  }
+
+  /** Like `require`, and the member must be an owner or admin (403 otherwise). */
+  async requireAdmin(appId: string, conversationId: string, userId: string, m?: EntityManager): Promise<MemberEntity> {
+    const member = await this.require(appId, conversationId, userId, m);
+    if (member.role === "member") throw new AppError("forbidden", "Only the group's owner or admins may do this");
+    return member;
+  }
+
+  /** User ids of all members of a conversation. */
+  async memberIds(conversationId: string, m?: EntityManager): Promise<string[]> {
+    const repo = m ? m.getRepository(MemberEntity) : this.repo;
+    const rows = await repo.find({ select: { userId: true }, where: { conversationId } });
+    return rows.map((r) => r.userId);
+  }
+
+  /** Ids of the conversations a user belongs to (joined to their socket rooms at connect). */
+  async conversationIds(appId: string, userId: string): Promise<string[]> {
+    const rows = await this.repo.find({ select: { conversationId: true }, where: { appId, userId } });
+    return rows.map((r) => r.conversationId);
+  }
+}

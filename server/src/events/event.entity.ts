@@ -1,0 +1,32 @@
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { asNumber } from "../shared/time.js";
+
+/**
+ * The event log: every state change, in commit order per app. An event is about a conversation
+ * (seen by its members) or, for membership and contact changes, about one user.
+ */
+@Entity({ name: "events" })
+@Index("ix_events_conversation", ["appId", "conversationId", "seq"])
+@Index("ix_events_user", ["appId", "userId", "seq"])
+export class EventEntity {
+  @PrimaryColumn({ type: "varchar", length: 32 })
+  appId!: string;
+
+  @PrimaryColumn({ type: "bigint", transformer: asNumber })
+  seq!: number;
+
+  @Column({ type: "varchar", length: 32, nullable: true })
+  conversationId!: string | null;
+
+  @Column({ type: "varchar", length: 32, nullable: true })
+  userId!: string | null;
+
+  @Column({ type: "varchar", length: 32 })
+  type!: string;
+
+  @Column({ type: "text" })
+  data!: string;
+
+  @Column({ type: "bigint", transformer: asNumber })
+  createdAt!: number;
+}

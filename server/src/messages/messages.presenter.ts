@@ -1,0 +1,78 @@
+import { In, type DataSource } from "typeorm";
+import type { Attachment, Message, ReactionSummary } from "@parley/sdk/protocol";
+import { iso, isoOrNull } from "../shared/time.js";
+import { UploadEntity } from "../uploads/upload.entity.js";
+import { MessageEntity } from "./message.entity.js";
+import { ReactionEntity } from "./reaction.entity.js";
+
+export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
+
+export function presentAttachment(u: UploadEntity): Attachment {
+  return { id: u.id, name: u.name, mime: u.mime, size: u.size, width: u.width, height: u.height, url: uploadUrl(u.id) } satisfies Attachment;
+}
+
+/**
+ * Turns message rows into protocol Messages with their attachments and reactions, for a given
+ * viewer ("mine"), in two extra queries whatever the number of messages.
+ */
+export class MessagePresenter {
+  constructor(private readonly db: DataSource) {}
+
+  async present(rows: MessageEntity[], viewerId: string): Promise<Message[]> {
+    if (rows.length === 0) return [];
+    const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
+    const [uploads, reactions] = live.length
+      ? await Promise.all([
+          this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
+          this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
+        ])
+      : [[], []];
+    const filesBy = groupBy(uploads, (u) => u.messageId!);
+    const reactionsBy = groupBy(reactions, (r) => r.messageId);
+    return rows.map((r) => presentMessage(r, filesBy.get(r.id) ?? [], summarize(reactionsBy.get(r.id) ?? [], viewerId)));
+  }
+
+  async presentOne(row: MessageEntity, viewerId: string): Promise<Message> {
+    return (await this.present([row], viewerId))[0]!;
+  }
+}
+
+export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[]): Message {
+  const deleted = r.deletedAt !== null;
+  return {
+    id: String(r.id),
+    conversationId: r.conversationId,
+    senderId: r.senderId,
+    text: deleted ? null : r.text,
+    attachments: deleted ? [] : files.map(presentAttachment),
+    replyToId: r.replyToId === null ? null : String(r.replyToId),
+    clientMessageId: r.clientMessageId,
+    reactions: deleted ? [] : reactions,
+    createdAt: iso(r.createdAt),
+    editedAt: isoOrNull(r.editedAt),
+    deletedAt: isoOrNull(r.deletedAt),
+  } satisfies Message;
+}
+
+/** Reaction rows of one message -> per-emoji counts, in order of first use. */
+function summarize(rows: ReactionEntity[], viewerId: string): ReactionSummary[] {
+  const by = new Map<string, ReactionSummary>();
+  for (const r of rows) {
+    const s = by.get(r.emoji) ?? { emoji: r.emoji, count: 0, mine: false };
+    s.count++;
+    if (r.userId === viewerId) s.mine = true;
+    by.set(r.emoji, s);
+  }
+  return [...by.values()];
+}
+
+export function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}
