@@ -336,7 +336,15 @@ export type EventType = keyof EventPayloads;
 
 /** One entry of the event log. `seq` grows by one per app, in commit order. */
 export type ChatEvent = {
-  [K in EventType]: { seq: number; type: K; conversationId: string | null; at: Timestamp; data: EventPayloads[K] };
+  [K in EventType]: {
+    seq: number;
+    type: K;
+    conversationId: string | null;
+    /** The user the event is about when it must reach them outside the conversation (membership, contacts). */
+    userId: string | null;
+    at: Timestamp;
+    data: EventPayloads[K];
+  };
 }[EventType];
 
 export interface SyncResponse {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { loadConfig } from "./config.js";
 import { openDatabase } from "./db/data-source.js";
 import { createApp } from "./http/app.js";
+import { attachRealtime } from "./realtime/realtime.js";
 import { createServices } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(config.dataDir, "parley.sqlite") });
   const services = await createServices(config, db, logger);
   const server = createServer(createApp(services).callback());
+  const io = attachRealtime(server, services);
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.port;
@@ -22,7 +24,8 @@ async function main(): Promise<void> {
 
   const shutdown = (signal: string): void => {
     logger.info({ signal }, "shutting down");
-    server.close(() => {
+    services.presence.close();
+    void io.close(() => {
       void db.destroy().finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();

@@ -56,7 +56,7 @@ export class EventLog {
       createdAt: now,
     }));
     await m.insert(EventEntity, rows);
-    return rows.map((r, i) => ({ seq: r.seq, type: items[i]!.type, conversationId: r.conversationId, at: iso(now), data: items[i]!.data }) as ChatEvent);
+    return rows.map((r, i) => ({ seq: r.seq, type: items[i]!.type, conversationId: r.conversationId, userId: r.userId, at: iso(now), data: items[i]!.data }) as ChatEvent);
   }
 
   /** Hands committed events to the realtime layer. */
@@ -81,7 +81,7 @@ export class EventLog {
       .getMany();
     const page = rows.slice(0, limit);
     return {
-      events: page.map((r) => ({ seq: r.seq, type: r.type, conversationId: r.conversationId, at: iso(r.createdAt), data: JSON.parse(r.data) }) as ChatEvent),
+      events: page.map((r) => ({ seq: r.seq, type: r.type, conversationId: r.conversationId, userId: r.userId, at: iso(r.createdAt), data: JSON.parse(r.data) }) as ChatEvent),
       lastSeq: page.length ? page[page.length - 1]!.seq : since,
       hasMore: rows.length > limit,
     };

@@ -9,6 +9,7 @@ import mysql from "mysql2/promise";
 import { loadConfig } from "../../src/config.js";
 import { openDatabase } from "../../src/db/data-source.js";
 import { createApp } from "../../src/http/app.js";
+import { attachRealtime, type ParleyIo } from "../../src/realtime/realtime.js";
 import { createServices, type Services } from "../../src/services.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { ApiClient } from "./api.js";
@@ -23,6 +24,7 @@ export interface TestServer {
   api: ApiClient;
   services: Services;
   httpServer: Server;
+  io: ParleyIo;
   dataDir: string;
   /** The database URL (mysql) or undefined (SQLite in dataDir), e.g. for spawning the CLI. */
   databaseUrl: string | undefined;
@@ -65,6 +67,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") });
   const services = await createServices(config, db, logger);
   const httpServer = createServer(createApp(services).callback());
+  const io = attachRealtime(httpServer, services);
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   return {
@@ -72,6 +75,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     api: new ApiClient(url),
     services,
     httpServer,
+    io,
     dataDir,
     databaseUrl,
     async createTenant(name = "Test site", origins = ["https://site.example"]) {
@@ -79,8 +83,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       return { id: app.id, secret: app.secret };
     },
     async close() {
+      services.presence.close();
+      io.disconnectSockets(true);
       httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();
       await dropDatabase();
       await rm(dataDir, { recursive: true, force: true });
