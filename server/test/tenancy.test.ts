@@ -122,6 +122,16 @@ describe("host-signed identity", () => {
     assert.notEqual(other.body.user.id, first.body.user.id);
   });
 
+  test("host user ids compare exactly: abc123, ABC123 and José/Jose are four people", async () => {
+    const ids = new Set<string>();
+    for (const sub of ["abc123", "ABC123", "José", "Jose"]) {
+      const res = await s.api.post<AuthResponse>("/auth/host-token", { app: shop.id, body: { token: sign({ sub, name: sub, exp: exp() }, shop.secret) } });
+      assert.equal(res.status, 200);
+      ids.add(res.body.user.id);
+    }
+    assert.equal(ids.size, 4);
+  });
+
   test("expired, alg none, wrong secret, other app's, no exp, or bad claims: 401", async () => {
     const claims = { sub: "u1", name: "U" };
     const cases: Record<string, string> = {

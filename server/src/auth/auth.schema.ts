@@ -16,11 +16,15 @@ export const password = z
     message: `Password must be at most ${LIMITS.passwordMaxBytes} bytes`,
   });
 
+/** Control characters (newlines, NUL, escapes) have no place in a name shown to others. */
+export const noControlChars = /^[^\p{Cc}]*$/u;
+
 export const displayName = z
   .string()
   .trim()
   .min(1, "Display name is required")
-  .max(LIMITS.displayNameMaxChars);
+  .max(LIMITS.displayNameMaxChars)
+  .regex(noControlChars, "Display name must not contain control characters");
 
 export const registerBody = z.object({ email, password, displayName });
 

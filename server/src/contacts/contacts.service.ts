@@ -1,6 +1,203 @@
+import { In, type EntityManager } from "typeorm";
+import type { ContactRequest, ContactRequestStatus, ContactsResponse, User } from "@parley/sdk/protocol";
+import type { NewEvent } from "../events/event-log.js";
 import type { DomainDeps } from "../shared/domain.js";
+import { AppError, notFound } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import { UserEntity } from "../users/user.entity.js";
+import { presentUser } from "../users/users.presenter.js";
+import { BlockEntity, ContactEntity, ContactRequestEntity } from "./contact.entities.js";
+import { presentContact, presentRequest } from "./contacts.presenter.js";
 
-/** TODO(helper): Contacts domain service — the only place that queries contacts tables. */
+type EventStatus = ContactRequestStatus | "removed" | "blocked" | "unblocked";
+
+/**
+ * Contacts, contact requests and blocks. Every write runs in one transaction with its
+ * `contact.updated` events: one addressed to each party, whose `data.userId` is the *other*
+ * party from that receiver's point of view (and whose `request.user` is too).
+ *
+ * Blocking is silent towards the blocked user: they get a "removed" event (their contact or
+ * pending request disappears), never "blocked".
+ */
 export class ContactsService {
   constructor(private readonly deps: DomainDeps) {}
+
+  /** Contacts with presence, and pending requests both ways: four queries whatever the sizes. */
+  async list(appId: string, me: string): Promise<ContactsResponse> {
+    const db = this.deps.db;
+    const [contacts, incoming, outgoing] = await Promise.all([
+      db.getRepository(ContactEntity).find({ where: { appId, userId: me }, order: { since: "DESC", contactId: "ASC" } }),
+      db.getRepository(ContactRequestEntity).find({ where: { appId, toUserId: me, status: "pending" }, order: { createdAt: "DESC", id: "ASC" } }),
+      db.getRepository(ContactRequestEntity).find({ where: { appId, fromUserId: me, status: "pending" }, order: { createdAt: "DESC", id: "ASC" } }),
+    ]);
+    const ids = [...new Set([...contacts.map((c) => c.contactId), ...incoming.map((r) => r.fromUserId), ...outgoing.map((r) => r.toUserId)])];
+    const users = await this.usersById(db.manager, appId, ids);
+    const out: ContactsResponse = { contacts: [], incoming: [], outgoing: [] };
+    for (const c of contacts) {
+      const u = users.get(c.contactId);
+      if (u) out.contacts.push(presentContact(c, u, this.deps.presence.isOnline(u.id)));
+    }
+    for (const r of incoming) {
+      const u = users.get(r.fromUserId);
+      if (u) out.incoming.push(presentRequest(r, u));
+    }
+    for (const r of outgoing) {
+      const u = users.get(r.toUserId);
+      if (u) out.outgoing.push(presentRequest(r, u));
+    }
+    return out;
+  }
+
+  /**
+   * Asks `otherId` to become a contact. If they already asked the caller, that request is
+   * accepted instead (`accepted: true`).
+   */
+  async request(appId: string, me: string, otherId: string): Promise<{ request: ContactRequest; accepted: boolean }> {
+    if (otherId === me) throw new AppError("validation_failed", "You cannot send a contact request to yourself");
+    await this.deps.users.get(appId, otherId);
+    return this.write<{ request: ContactRequest; accepted: boolean }>(appId, async (m) => {
+      await this.ensureNotBlocked(m, appId, me, otherId);
+      if (await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId })) throw new AppError("conflict", "You are already contacts");
+      if (await m.existsBy(ContactRequestEntity, { appId, fromUserId: me, toUserId: otherId, status: "pending" })) {
+        throw new AppError("conflict", "A request to this user is already pending");
+      }
+      const theirs = await m.findOneBy(ContactRequestEntity, { appId, fromUserId: otherId, toUserId: me, status: "pending" });
+      if (theirs) {
+        const { events } = await this.answer(m, appId, me, theirs, "accepted");
+        return { result: { request: await this.viewOf(m, appId, theirs, me), accepted: true }, events };
+      }
+      const row: ContactRequestEntity = { id: newId("crq"), appId, fromUserId: me, toUserId: otherId, status: "pending", createdAt: Date.now(), respondedAt: null };
+      await m.insert(ContactRequestEntity, row);
+      const events = await this.eventsFor(m, appId, row, me, otherId, "pending");
+      return { result: { request: await this.viewOf(m, appId, row, me), accepted: false }, events };
+    });
+  }
+
+  /** The recipient accepts or declines; the sender cancels. Anyone else: 404. Answered: 409. */
+  async respond(appId: string, me: string, requestId: string, action: "accepted" | "declined" | "cancelled"): Promise<ContactRequest> {
+    return this.write(appId, async (m) => {
+      const side = action === "cancelled" ? { fromUserId: me } : { toUserId: me };
+      const row = requestId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: requestId, ...side }) : null;
+      if (!row) throw notFound("Contact request");
+      if (row.status !== "pending") throw new AppError("conflict", `This request is already ${row.status}`);
+      const { events } = await this.answer(m, appId, me, row, action);
+      return { result: await this.viewOf(m, appId, row, me), events };
+    });
+  }
+
+  /** Ends a contact in both directions; the request rows stay as history. */
+  async remove(appId: string, me: string, otherId: string): Promise<void> {
+    await this.write(appId, async (m) => {
+      if (otherId.length > 32 || !(await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId }))) throw notFound("Contact");
+      await this.deleteContacts(m, appId, me, otherId);
+      return { result: undefined, events: this.bothSides(me, otherId, null, "removed", "removed") };
+    });
+  }
+
+  /** Blocks `otherId` (idempotent): drops the contact and cancels pending requests both ways. */
+  async block(appId: string, me: string, otherId: string): Promise<void> {
+    if (otherId === me) throw new AppError("validation_failed", "You cannot block yourself");
+    await this.deps.users.get(appId, otherId);
+    await this.write(appId, async (m) => {
+      await m.createQueryBuilder().insert().into(BlockEntity).values({ blockerId: me, blockedId: otherId, appId, createdAt: Date.now() }).orIgnore().execute();
+      await this.deleteContacts(m, appId, me, otherId);
+      await m.update(
+        ContactRequestEntity,
+        { appId, fromUserId: In([me, otherId]), toUserId: In([me, otherId]), status: "pending" },
+        { status: "cancelled", respondedAt: Date.now() },
+      );
+      return { result: undefined, events: this.bothSides(me, otherId, null, "blocked", "removed") };
+    });
+  }
+
+  async unblock(appId: string, me: string, otherId: string): Promise<void> {
+    await this.write(appId, async (m) => {
+      const res = otherId.length <= 32 ? await m.delete(BlockEntity, { appId, blockerId: me, blockedId: otherId }) : { affected: 0 };
+      if (!res.affected) throw notFound("Block");
+      // Only the actor hears of it: the blocked user was never told they were blocked.
+      const events: NewEvent[] = [{ type: "contact.updated", conversationId: null, userId: me, data: { request: null, userId: otherId, status: "unblocked" } }];
+      return { result: undefined, events };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
+    const { result, events } = await this.deps.tx.run(async (m) => {
+      const out = await fn(m);
+      return { result: out.result, events: await this.deps.events.append(m, appId, out.events) };
+    });
+    this.deps.events.publish(appId, events);
+    return result;
+  }
+
+  /** Either side having blocked the other stops requests (403). */
+  private async ensureNotBlocked(m: EntityManager, appId: string, me: string, otherId: string): Promise<void> {
+    if (await m.existsBy(BlockEntity, { appId, blockerId: otherId, blockedId: me })) {
+      throw new AppError("forbidden", "This user does not accept contact requests from you");
+    }
+    if (await m.existsBy(BlockEntity, { appId, blockerId: me, blockedId: otherId })) {
+      throw new AppError("forbidden", "Unblock this user first");
+    }
+  }
+
+  /** Marks a pending request answered; accepting makes both contact rows. */
+  private async answer(m: EntityManager, appId: string, actor: string, row: ContactRequestEntity, status: "accepted" | "declined" | "cancelled"): Promise<{ events: NewEvent[] }> {
+    const now = Date.now();
+    row.status = status;
+    row.respondedAt = now;
+    await m.update(ContactRequestEntity, { appId, id: row.id }, { status, respondedAt: now });
+    if (status === "accepted") {
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(ContactEntity)
+        .values([
+          { userId: row.fromUserId, contactId: row.toUserId, appId, since: now },
+          { userId: row.toUserId, contactId: row.fromUserId, appId, since: now },
+        ])
+        .orIgnore()
+        .execute();
+    }
+    const other = row.fromUserId === actor ? row.toUserId : row.fromUserId;
+    return { events: await this.eventsFor(m, appId, row, actor, other, status) };
+  }
+
+  private async deleteContacts(m: EntityManager, appId: string, a: string, b: string): Promise<void> {
+    await m.delete(ContactEntity, { appId, userId: a, contactId: b });
+    await m.delete(ContactEntity, { appId, userId: b, contactId: a });
+  }
+
+  /** One event per party, each with the request as that party sees it. */
+  private async eventsFor(m: EntityManager, appId: string, row: ContactRequestEntity, actor: string, other: string, status: EventStatus): Promise<NewEvent[]> {
+    const users = await this.usersById(m, appId, [actor, other]);
+    const view = (otherParty: string): ContactRequest | null => {
+      const u = users.get(otherParty);
+      return u ? presentRequest(row, u) : null;
+    };
+    return [
+      { type: "contact.updated", conversationId: null, userId: actor, data: { request: view(other), userId: other, status } },
+      { type: "contact.updated", conversationId: null, userId: other, data: { request: view(actor), userId: actor, status } },
+    ];
+  }
+
+  private bothSides(actor: string, other: string, request: null, actorStatus: EventStatus, otherStatus: EventStatus): NewEvent[] {
+    return [
+      { type: "contact.updated", conversationId: null, userId: actor, data: { request, userId: other, status: actorStatus } },
+      { type: "contact.updated", conversationId: null, userId: other, data: { request, userId: actor, status: otherStatus } },
+    ];
+  }
+
+  private async viewOf(m: EntityManager, appId: string, row: ContactRequestEntity, viewer: string): Promise<ContactRequest> {
+    const otherId = row.fromUserId === viewer ? row.toUserId : row.fromUserId;
+    const u = (await this.usersById(m, appId, [otherId])).get(otherId);
+    if (!u) throw notFound("User");
+    return presentRequest(row, u);
+  }
+
+  private async usersById(m: EntityManager, appId: string, ids: string[]): Promise<Map<string, User>> {
+    if (ids.length === 0) return new Map();
+    const rows = await m.find(UserEntity, { where: { appId, id: In(ids) } });
+    return new Map(rows.map((u) => [u.id, presentUser(u)]));
+  }
 }

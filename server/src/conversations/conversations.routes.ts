@@ -1,11 +1,98 @@
 import Router from "@koa/router";
-import type { RouteDeps } from "../http/context.js";
-import type { State } from "../http/context.js";
+import type { Conversation, Page } from "@parley/sdk/protocol";
+import { appOf, authOf, type Ctx, type RouteDeps, type State } from "../http/context.js";
+import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { parse } from "../http/validate.js";
+import {
+  activityCursor,
+  addMembersBody,
+  createDirectBody,
+  createGroupBody,
+  idString,
+  listQuery,
+  nameCursor,
+  publicQuery,
+  setRoleBody,
+  updateConversationBody,
+} from "./conversations.schema.js";
 
-/** TODO(helper): conversations routes. */
+/**
+ * `/conversations/*`. Single conversations travel as `{ conversation }`; lists as Page<Conversation>.
+ * A conversation of another app, or one the caller is not a member of, is a 404 like a missing one.
+ */
 export function conversationsRoutes({ services, requireAuth }: RouteDeps): Router<State> {
   const r = new Router<State>();
-  void services;
-  void requireAuth;
+  const convs = services.conversations;
+  const who = (ctx: Ctx) => ({ appId: appOf(ctx).id, me: authOf(ctx).userId });
+  const idOf = (ctx: Ctx, name = "id"): string => parse(idString, ctx.params[name]);
+
+  r.post("/conversations/direct", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const body = parse(createDirectBody, ctx.request.body);
+    const { conversation, created } = await convs.createDirect(appId, me, body.userId);
+    ctx.status = created ? 201 : 200;
+    ctx.body = { conversation };
+  });
+
+  r.post("/conversations", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const body = parse(createGroupBody, ctx.request.body);
+    ctx.status = 201;
+    ctx.body = { conversation: await convs.createGroup(appId, me, body) };
+  });
+
+  r.get("/conversations", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const q = parse(listQuery, ctx.query);
+    const { items, last, more } = await convs.list(appId, me, { limit: q.limit, cursor: decodeCursor(activityCursor, q.cursor) });
+    ctx.body = { items, nextCursor: more && last ? encodeCursor({ t: last.lastActivityAt, i: last.id }) : null } satisfies Page<Conversation>;
+  });
+
+  // Before "/:id", so "public" is not taken for an id.
+  r.get("/conversations/public", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const q = parse(publicQuery, ctx.query);
+    const { items, last, more } = await convs.listPublic(appId, me, { q: q.q, limit: q.limit, cursor: decodeCursor(nameCursor, q.cursor) });
+    ctx.body = { items, nextCursor: more && last ? encodeCursor({ n: last.name ?? "", i: last.id }) : null } satisfies Page<Conversation>;
+  });
+
+  r.get("/conversations/:id", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    ctx.body = { conversation: await convs.get(appId, me, idOf(ctx)) };
+  });
+
+  r.patch("/conversations/:id", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const id = idOf(ctx);
+    const body = parse(updateConversationBody, ctx.request.body);
+    ctx.body = { conversation: await convs.update(appId, me, id, body) };
+  });
+
+  r.post("/conversations/:id/join", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    ctx.body = { conversation: await convs.join(appId, me, idOf(ctx)) };
+  });
+
+  r.post("/conversations/:id/members", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const id = idOf(ctx);
+    const body = parse(addMembersBody, ctx.request.body);
+    ctx.body = { conversation: await convs.addMembers(appId, me, id, body.userIds) };
+  });
+
+  r.delete("/conversations/:id/members/:userId", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    await convs.removeMember(appId, me, idOf(ctx), idOf(ctx, "userId"));
+    ctx.status = 204;
+  });
+
+  r.put("/conversations/:id/members/:userId/role", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const id = idOf(ctx);
+    const userId = idOf(ctx, "userId");
+    const body = parse(setRoleBody, ctx.request.body);
+    ctx.body = { member: await convs.setRole(appId, me, id, userId, body.role) };
+  });
+
   return r;
 }

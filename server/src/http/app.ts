@@ -10,6 +10,7 @@ import { conversationsRoutes } from "../conversations/conversations.routes.js";
 import { syncRoutes } from "../events/sync.routes.js";
 import { messagesRoutes } from "../messages/messages.routes.js";
 import { uploadsRoutes } from "../uploads/uploads.routes.js";
+import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "./context.js";
 import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
 
@@ -42,7 +43,19 @@ export function createApp(services: Services): Koa<State> {
   app.use(cors(apps));
   app.use(requireJsonBody);
   // Multipart is parsed only by the upload routes themselves, so it is off here.
-  app.use(koaBody({ json: true, multipart: false, urlencoded: false, text: false, jsonLimit: LIMITS.jsonBodyMaxBytes }));
+  app.use(
+    koaBody({
+      json: true,
+      multipart: false,
+      urlencoded: false,
+      text: false,
+      jsonLimit: LIMITS.jsonBodyMaxBytes,
+      // Bodies that fail to inflate (bad gzip/deflate/br) carry no HTTP status of their own.
+      onError: (err) => {
+        throw fromHttpError(err) ?? new AppError("invalid_json", "Malformed request body");
+      },
+    }),
+  );
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;

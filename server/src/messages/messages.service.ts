@@ -1,6 +1,270 @@
+import { type DataSource, type EntityManager, type Repository } from "typeorm";
+import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
+import { ConversationEntity } from "../conversations/conversation.entity.js";
+import { MemberEntity } from "../conversations/member.entity.js";
+import type { NewEvent } from "../events/event-log.js";
+import { parse } from "../http/validate.js";
 import type { DomainDeps } from "../shared/domain.js";
+import { AppError, notFound } from "../shared/errors.js";
+import { UploadsService } from "../uploads/uploads.service.js";
+import { isUniqueViolation } from "../users/users.service.js";
+import { MessageEntity } from "./message.entity.js";
+import { MessagePresenter, presentMessage } from "./messages.presenter.js";
+import { editBody, emojiParam, historyQuery, parseMessageId, readBody, sendBody } from "./messages.schema.js";
+import { ReactionEntity } from "./reaction.entity.js";
 
-/** TODO(helper): Messages domain service — the only place that queries messages tables. */
+export interface SendMessageInput {
+  text: string;
+  attachmentIds?: string[];
+  replyToId?: string;
+  clientMessageId?: string;
+}
+
+export interface HistoryQuery {
+  before?: string | undefined;
+  after?: string | undefined;
+  limit?: number | string | undefined;
+}
+
+/** A 400 on one body field, shaped like `parse()`'s. */
+const invalid = (path: string, message: string): AppError => new AppError("validation_failed", "Invalid request", [{ path, message }]);
+
+/** Events carry one Message for every member, so their reactions are presented with no viewer (mine: false). */
+const NO_VIEWER = "";
+
+/**
+ * Messages domain service — the only place that queries the messages and reactions tables.
+ * Inputs are validated here too (not only in the routes) because the socket layer calls
+ * `send` and `markRead` with what clients sent.
+ *
+ * Every write runs in one `deps.tx.run` transaction that also appends its events; the events are
+ * published only after the commit. Messages that are deleted (tombstones) answer 404 to edit,
+ * delete and reactions, so a second DELETE is a 404.
+ */
 export class MessagesService {
-  constructor(private readonly deps: DomainDeps) {}
+  private readonly repo: Repository<MessageEntity>;
+  private readonly uploads: UploadsService;
+
+  constructor(private readonly deps: DomainDeps) {
+    this.repo = deps.db.getRepository(MessageEntity);
+    // Stateless but for a memoised mkdir: our own instance keeps the constructor signature.
+    this.uploads = new UploadsService(deps);
+  }
+
+  /**
+   * Sends a message. With a `clientMessageId` it is idempotent per (app, sender): a retry gets the
+   * original message back with `created: false` (the unique index decides, so racing retries
+   * are safe too). Reusing a clientMessageId in another conversation is a 409.
+   */
+  async send(appId: string, senderId: string, conversationId: string, input: SendMessageInput): Promise<{ message: Message; created: boolean }> {
+    const body = parse(sendBody, input);
+    await this.deps.membership.require(appId, conversationId, senderId);
+    const clientMessageId = body.clientMessageId ?? null;
+    if (clientMessageId !== null) {
+      const existing = await this.original(appId, senderId, conversationId, clientMessageId);
+      if (existing) return existing;
+    }
+    const attachmentIds = body.attachmentIds ?? [];
+    const replyToId = body.replyToId === undefined ? null : Number(body.replyToId);
+    let result: { message: Message; events: ChatEvent[] };
+    try {
+      result = await this.deps.tx.run(async (m) => {
+        await this.deps.membership.require(appId, conversationId, senderId, m);
+        if (replyToId !== null) {
+          const target = await m.getRepository(MessageEntity).findOne({ select: { id: true, deletedAt: true }, where: { id: replyToId, appId, conversationId } });
+          if (!target || target.deletedAt !== null) throw invalid("replyToId", "Not a message of this conversation");
+        }
+        const now = Date.now();
+        const row = m.getRepository(MessageEntity).create({
+          appId,
+          conversationId,
+          senderId,
+          text: body.text,
+          replyToId,
+          clientMessageId,
+          createdAt: now,
+          editedAt: null,
+          deletedAt: null,
+        });
+        const inserted = await m.getRepository(MessageEntity).insert(row);
+        const id = Number(inserted.identifiers[0]?.["id"] ?? row.id);
+        if (!Number.isSafeInteger(id) || id <= 0) throw new Error("message insert returned no id");
+        row.id = id;
+        const files = await this.uploads.attach(m, appId, senderId, attachmentIds, id, conversationId);
+        await m.getRepository(ConversationEntity).update({ id: conversationId, appId }, { lastMessageId: id, lastActivityAt: now });
+        await this.advanceReadMark(m, conversationId, senderId, id);
+        const message = presentMessage(row, files, []);
+        const events = await this.deps.events.append(m, appId, [{ type: "message.new", conversationId, data: { message } }]);
+        return { message, events };
+      });
+    } catch (err) {
+      if (clientMessageId !== null && isUniqueViolation(err)) {
+        const existing = await this.original(appId, senderId, conversationId, clientMessageId);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+    this.deps.events.publish(appId, result.events);
+    return { message: result.message, created: true };
+  }
+
+  /** The message an earlier send with this clientMessageId stored, if any. */
+  private async original(appId: string, senderId: string, conversationId: string, clientMessageId: string): Promise<{ message: Message; created: false } | null> {
+    const row = await this.repo.findOneBy({ appId, senderId, clientMessageId });
+    if (!row) return null;
+    if (row.conversationId !== conversationId) throw new AppError("conflict", "This clientMessageId was already used for another conversation");
+    return { message: await this.deps.presenter.presentOne(row, senderId), created: false };
+  }
+
+  /**
+   * A page of history, newest first, keyset on id. Without `after`: the newest `limit` messages
+   * older than `before` (or the latest ones). With `after`: the `limit` messages right after
+   * `after` (and before `before`, if given), still returned newest first, so a client catching up
+   * never skips one. `nextCursor` is a message id to pass as the same parameter (`before`, or
+   * `after` when paging forward) for the next page; null when there is none.
+   * Queries: membership, one page query, and the presenter's two batched ones.
+   */
+  async history(appId: string, userId: string, conversationId: string, query: HistoryQuery): Promise<Page<Message>> {
+    const q = parse(historyQuery, query);
+    await this.deps.membership.require(appId, conversationId, userId);
+    const forward = q.after !== undefined;
+    const qb = this.repo.createQueryBuilder("m").where("m.conversationId = :conversationId", { conversationId });
+    if (q.before !== undefined) qb.andWhere("m.id < :before", { before: Number(q.before) });
+    if (q.after !== undefined) qb.andWhere("m.id > :after", { after: Number(q.after) });
+    const rows = await qb.orderBy("m.id", forward ? "ASC" : "DESC").take(q.limit + 1).getMany();
+    const page = rows.slice(0, q.limit);
+    const hasMore = rows.length > q.limit;
+    const edge = page[page.length - 1];
+    if (forward) page.reverse();
+    return {
+      items: await this.deps.presenter.present(page, userId),
+      nextCursor: hasMore && edge ? String(edge.id) : null,
+    };
+  }
+
+  /** One live message the caller can see, or 404 (also for tombstones and non-members). */
+  async get(appId: string, userId: string, messageId: string): Promise<Message> {
+    const { row } = await this.visible(appId, userId, messageId);
+    return this.deps.presenter.presentOne(row, userId);
+  }
+
+  /** Sender only (403 for other members); sets editedAt. */
+  async edit(appId: string, userId: string, messageId: string, input: unknown): Promise<Message> {
+    const body = parse(editBody, input);
+    const { row, events } = await this.deps.tx.run(async (m) => {
+      const { row } = await this.visible(appId, userId, messageId, m);
+      if (row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
+      row.text = body.text;
+      row.editedAt = Date.now();
+      await m.getRepository(MessageEntity).update({ id: row.id }, { text: row.text, editedAt: row.editedAt });
+      const message = await this.presenterIn(m).presentOne(row, NO_VIEWER);
+      const events = await this.deps.events.append(m, appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
+      return { row, events };
+    });
+    this.deps.events.publish(appId, events);
+    return this.deps.presenter.presentOne(row, userId);
+  }
+
+  /**
+   * Soft delete by the sender, or by an owner/admin of a group: the row stays as a tombstone
+   * (text NULL), its reactions and upload rows go, and the files are removed after the commit.
+   */
+  async remove(appId: string, userId: string, messageId: string): Promise<Message> {
+    const { message, events, files } = await this.deps.tx.run(async (m) => {
+      const { row, member: me } = await this.visible(appId, userId, messageId, m);
+      if (row.senderId !== userId) {
+        const conv = await m.getRepository(ConversationEntity).findOne({ select: { id: true, kind: true }, where: { id: row.conversationId, appId } });
+        if (conv?.kind !== "group" || me.role === "member") throw new AppError("forbidden", "Only the sender or a group admin may delete this message");
+      }
+      row.text = null;
+      row.deletedAt = Date.now();
+      await m.getRepository(MessageEntity).update({ id: row.id }, { text: null, deletedAt: row.deletedAt });
+      await m.getRepository(ReactionEntity).delete({ messageId: row.id });
+      const files = await this.uploads.detachAll(m, row.id);
+      const message = presentMessage(row, [], []);
+      const events = await this.deps.events.append(m, appId, [{ type: "message.deleted", conversationId: row.conversationId, data: { message } }]);
+      return { message, events, files };
+    });
+    await this.uploads.removeFiles(files);
+    this.deps.events.publish(appId, events);
+    return message;
+  }
+
+  /** Adds (`add`) or removes the caller's reaction; a no-op when already so (no event then). */
+  async react(appId: string, userId: string, messageId: string, rawEmoji: unknown, add: boolean): Promise<Message> {
+    const emoji = parse(emojiParam, rawEmoji);
+    const { row, events } = await this.deps.tx.run(async (m) => {
+      const { row } = await this.visible(appId, userId, messageId, m);
+      const reactions = m.getRepository(ReactionEntity);
+      const key = { messageId: row.id, userId, emoji };
+      const exists = await reactions.existsBy(key);
+      let changed = false;
+      if (add && !exists) {
+        // OR IGNORE: a racing PUT from another node must not turn into a 500.
+        await m.createQueryBuilder().insert().into(ReactionEntity).values({ ...key, appId, createdAt: Date.now() }).orIgnore().execute();
+        changed = true;
+      } else if (!add && exists) {
+        await reactions.delete(key);
+        changed = true;
+      }
+      if (!changed) return { row, events: [] as ChatEvent[] };
+      const count = await reactions.countBy({ messageId: row.id, emoji });
+      const event: NewEvent<"reaction.updated"> = {
+        type: "reaction.updated",
+        conversationId: row.conversationId,
+        data: { messageId: String(row.id), conversationId: row.conversationId, userId, emoji, added: add, count },
+      };
+      return { row, events: await this.deps.events.append(m, appId, [event]) };
+    });
+    this.deps.events.publish(appId, events);
+    return this.deps.presenter.presentOne(row, userId);
+  }
+
+  /**
+   * Moves the member's read mark forward to `messageId` (never back; an older id is a no-op
+   * without an event). The message must belong to the conversation (400 otherwise).
+   */
+  async markRead(appId: string, userId: string, conversationId: string, messageId: string): Promise<void> {
+    const { messageId: idText } = parse(readBody, { messageId });
+    const id = Number(idText);
+    await this.deps.membership.require(appId, conversationId, userId);
+    const events = await this.deps.tx.run(async (m) => {
+      await this.deps.membership.require(appId, conversationId, userId, m);
+      const exists = await m.getRepository(MessageEntity).existsBy({ id, appId, conversationId });
+      if (!exists) throw invalid("messageId", "Not a message of this conversation");
+      if (!(await this.advanceReadMark(m, conversationId, userId, id))) return [];
+      return this.deps.events.append(m, appId, [
+        { type: "read.updated", conversationId, data: { conversationId, userId, lastReadMessageId: String(id) } },
+      ]);
+    });
+    this.deps.events.publish(appId, events);
+  }
+
+  /** Forward-only update of a read mark; true when it moved. */
+  private async advanceReadMark(m: EntityManager, conversationId: string, userId: string, messageId: number): Promise<boolean> {
+    const res = await m
+      .createQueryBuilder()
+      .update(MemberEntity)
+      .set({ lastReadMessageId: messageId })
+      .where("conversationId = :conversationId AND userId = :userId AND lastReadMessageId < :messageId", { conversationId, userId, messageId })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  /**
+   * A live message of the app in a conversation the caller belongs to. A malformed id, another
+   * app's message, a non-member's view and a tombstone are all the same 404.
+   */
+  private async visible(appId: string, userId: string, messageId: string, m?: EntityManager): Promise<{ row: MessageEntity; member: MemberEntity }> {
+    const id = parseMessageId(messageId);
+    const row = id === null ? null : await (m ?? this.deps.db.manager).getRepository(MessageEntity).findOneBy({ id, appId });
+    if (!row || row.deletedAt !== null) throw notFound("Message");
+    const member = await this.deps.membership.require(appId, row.conversationId, userId, m);
+    return { row, member };
+  }
+
+  /** The presenter reading through a transaction's manager (it only needs getRepository). */
+  private presenterIn(m: EntityManager): MessagePresenter {
+    return new MessagePresenter(m as unknown as DataSource);
+  }
 }

@@ -18,6 +18,7 @@ export class PresenceService {
   private readonly sockets = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<Listener>();
+  private closed = false;
 
   constructor(
     private readonly db: DataSource,
@@ -46,6 +47,7 @@ export class PresenceService {
   }
 
   disconnected(appId: string, userId: string): void {
+    if (this.closed) return;
     const left = (this.sockets.get(userId) ?? 1) - 1;
     if (left > 0) {
       this.sockets.set(userId, left);
@@ -69,6 +71,7 @@ export class PresenceService {
 
   /** Stops all pending timers (shutdown, tests). */
   close(): void {
+    this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }

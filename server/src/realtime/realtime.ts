@@ -102,9 +102,10 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
 
   services.events.setBroadcaster({ publish: (_appId, events) => broadcast(io, events) });
   services.presence.onChange((appId, p) => {
-    void presenceAudience(services, appId, p.userId).then((rooms) => {
-      if (rooms.length) io.to(rooms).emit("presence", p);
-    });
+    presenceAudience(services, appId, p.userId).then(
+      (rooms) => rooms.length > 0 && io.to(rooms).emit("presence", p),
+      (err: unknown) => services.logger.warn({ err }, "presence audience lookup failed"),
+    );
   });
   return io;
 }

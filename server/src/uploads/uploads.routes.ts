@@ -1,11 +1,50 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import Router from "@koa/router";
-import type { RouteDeps } from "../http/context.js";
-import type { State } from "../http/context.js";
+import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
+import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
+import { notFound } from "../shared/errors.js";
+import { receiveOneFile } from "./multipart.js";
+import { IMAGE_TYPES } from "./sniff.js";
 
-/** TODO(helper): uploads routes. */
+/**
+ * `POST /uploads` (multipart, field `file`) -> 201 Attachment, unattached until sent with a
+ * message. `GET /uploads/:id` serves it to its uploader and to members of the conversation
+ * holding it (everyone else: 404). Bearer header only: no `?access_token=` for now.
+ */
 export function uploadsRoutes({ services, requireAuth }: RouteDeps): Router<State> {
   const r = new Router<State>();
-  void services;
-  void requireAuth;
+  const { uploads, storage } = services;
+
+  r.post("/uploads", requireAuth, async (ctx) => {
+    const file = await receiveOneFile(ctx, storage, MESSAGE_LIMITS.uploadMaxBytes);
+    try {
+      ctx.body = await uploads.create(appOf(ctx).id, authOf(ctx).userId, file);
+      ctx.status = 201;
+    } finally {
+      await storage.discard(file.path);
+    }
+  });
+
+  r.get("/uploads/:id", requireAuth, async (ctx) => {
+    // Set first, so error answers on this path carry them as well.
+    ctx.set("X-Content-Type-Options", "nosniff");
+    ctx.set("Content-Security-Policy", "sandbox");
+    const { upload, file } = await uploads.getReadable(appOf(ctx).id, authOf(ctx).userId, String(ctx.params["id"]));
+    try {
+      await stat(file);
+    } catch {
+      throw notFound("Upload");
+    }
+    // Only raster images we sniffed ourselves are shown inline; everything else downloads. The
+    // sandbox CSP and nosniff keep even a mislabelled file from running script on our origin.
+    const inline = IMAGE_TYPES.has(upload.mime);
+    ctx.set("Cache-Control", "private, max-age=3600");
+    ctx.attachment(upload.name, { type: inline ? "inline" : "attachment" });
+    ctx.type = upload.mime;
+    ctx.length = upload.size;
+    ctx.body = createReadStream(file);
+  });
+
   return r;
 }

@@ -11,7 +11,7 @@ export const updateMeBody = z
 
 export const searchQuery = z.object({
   q: z.string().trim().max(100).default(""),
-  cursor: z.string().max(400).optional(),
+  cursor: z.string().max(1024).optional(),
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault),
 });
 

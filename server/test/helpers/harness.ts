@@ -83,8 +83,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       return { id: app.id, secret: app.secret };
     },
     async close() {
-      services.presence.close();
       io.disconnectSockets(true);
+      services.presence.close();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();

@@ -1,5 +1,5 @@
 import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from "typeorm";
-import { createTable, id, ms, str } from "./helpers.js";
+import { createTable, id, isMysql, ms, str } from "./helpers.js";
 
 /** Conversations, members, messages, reactions, uploads, contacts, blocks and the event log. */
 export class Messaging1763790000000 implements MigrationInterface {
@@ -98,8 +98,4 @@ export class Messaging1763790000000 implements MigrationInterface {
     }
     await q.dropColumn("apps", "lastSeq");
   }
-}
-
-function isMysql(q: QueryRunner): boolean {
-  return q.connection.options.type === "mysql" || q.connection.options.type === "mariadb";
 }

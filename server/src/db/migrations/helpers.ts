@@ -4,7 +4,7 @@ import type { TableColumnOptions } from "typeorm/schema-builder/options/TableCol
 /** Creates a table; on MySQL/MariaDB forces utf8mb4 whatever the database default is. */
 export async function createTable(q: QueryRunner, table: Table): Promise<void> {
   await q.createTable(table);
-  if (q.connection.options.type === "mysql" || q.connection.options.type === "mariadb") {
+  if (isMysql(q)) {
     await q.query(`ALTER TABLE \`${table.name}\` CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   }
 }
@@ -20,3 +20,7 @@ export const str = (name: string, length: number, nullable = false): TableColumn
 
 /** Epoch milliseconds. */
 export const ms = (name: string, nullable = false): TableColumnOptions => ({ name, type: "bigint", isNullable: nullable });
+
+export function isMysql(q: QueryRunner): boolean {
+  return q.connection.options.type === "mysql" || q.connection.options.type === "mariadb";
+}

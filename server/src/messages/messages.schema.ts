@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
+
+/** Message ids travel as decimal strings; they are auto-increment BIGINTs kept below 2^53. */
+export const messageIdString = z.string().regex(/^[1-9][0-9]{0,14}$/, "Expected a message id");
+
+/**
+ * `POST /conversations/:id/messages` (and the socket's `message.send`).
+ * Text is trimmed and limited to 4000 characters (Unicode code points, as zod counts). It may be empty only when the message
+ * carries at least one attachment (an attachments-only message); whitespace-only text without
+ * attachments is refused. The stored text of an attachments-only message is "".
+ */
+export const sendBody = z
+  .object({
+    text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().max(MESSAGE_LIMITS.textMaxChars),
+    attachmentIds: z
+      .array(z.string().min(1).max(32))
+      .max(MESSAGE_LIMITS.attachmentsMax)
+      .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate attachment id" })
+      .optional(),
+    replyToId: messageIdString.optional(),
+    clientMessageId: z.string().min(1).max(MESSAGE_LIMITS.clientMessageIdMaxChars).optional(),
+  })
+  .refine((b) => b.text.length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
+    message: "A message needs text or at least one attachment",
+    path: ["text"],
+  });
+export type SendInput = z.infer<typeof sendBody>;
+
+/** `PATCH /messages/:id`: an edit cannot empty a message (delete it instead). */
+export const editBody = z.object({
+  text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().min(1).max(MESSAGE_LIMITS.textMaxChars),
+});
+
+/** `POST /conversations/:id/read`. */
+export const readBody = z.object({ messageId: messageIdString });
+
+/**
+ * `GET /conversations/:id/messages?before=&after=&limit=`. See MessagesService.history for the
+ * paging rules.
+ */
+export const historyQuery = z.object({
+  before: messageIdString.optional(),
+  after: messageIdString.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+/**
+ * A reaction emoji, as decoded from the URL: 1..32 code points (zod counts code points, as
+ * MySQL's varchar(32) does), no whitespace and no control characters. Zero-width
+ * joiners and variation selectors are allowed: composed emoji need them. A "%" is refused too:
+ * the router leaves a malformed percent-escape undecoded, and no emoji contains one.
+ */
+export const emojiParam = z
+  .string()
+  .min(1)
+  .max(MESSAGE_LIMITS.emojiMaxChars)
+  .regex(/^[^\s\p{Cc}\u2028\u2029%]+$/u, "Emoji must not contain whitespace, control characters or %")
+  .refine((s) => !/[\uD800-\uDFFF]/u.test(s), { message: "Malformed emoji" });
+
+/** A path id that cannot name a message: answered like any id that does not exist. */
+export function parseMessageId(raw: unknown): number | null {
+  const r = messageIdString.safeParse(raw);
+  return r.success ? Number(r.data) : null;
+}
