@@ -167,6 +167,21 @@ describe("presence", () => {
   });
 });
 
+describe("presence to contacts", () => {
+  test("a contact with no shared conversation is told when the user comes online and goes offline", async () => {
+    const alice = await s.api.register(app);
+    const carol = await s.api.register(app);
+    const req = await s.api.post("/contacts/requests", { token: alice.accessToken, body: { userId: carol.user.id } });
+    assert.equal(req.status, 201);
+    assert.equal((await s.api.post(`/contacts/requests/${req.body.id}/accept`, { token: carol.accessToken })).status, 200);
+    const c = await open(carol.accessToken);
+    const a = await connect(s, alice.accessToken);
+    assert.equal((await c.wait("presence", (p) => p.userId === alice.user.id && p.online)).online, true);
+    a.close();
+    assert.equal((await c.wait("presence", (p) => p.userId === alice.user.id && !p.online)).online, false);
+  });
+});
+
 describe("bad socket input", () => {
   test("malformed commands get an error ack, never a crash or a stored message", async () => {
     const alice = await s.api.register(app);
@@ -189,7 +204,9 @@ describe("bad socket input", () => {
       ["typing", []],
     ];
     for (const [event, payload] of bad) {
-      const ack = await request(a.socket, event as any, payload);
+      const ack = await request(a.socket, event as any, payload).catch((err: Error) => {
+        throw new Error(`${event} ${JSON.stringify(payload)}: ${err.message}`);
+      });
       assert.equal(ack.ok, false, `${event} ${JSON.stringify(payload)}`);
       assert.ok(!ack.ok && typeof ack.error.code === "string" && ack.error.code !== "internal", `${event} ${JSON.stringify(payload)}: ${JSON.stringify(ack)}`);
     }

@@ -42,6 +42,10 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
   io.use(async (socket, next) => {
     try {
       socket.data = await authenticate(socket, services);
+      // Rooms are joined here, before "connection": handlers then attach synchronously, so a
+      // command sent right after connecting is never missed, and no event is either.
+      const ids = await services.membership.conversationIds(socket.data.appId, socket.data.userId);
+      socket.join([userRoom(socket.data.userId), ...ids.map(convRoom)]);
       next();
     } catch (err) {
       const e = err instanceof AppError ? err : new AppError("unauthenticated", "Handshake refused");
@@ -51,13 +55,10 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
 
   const perSocket = new RateLimiterMemory({ points: 30, duration: 1, keyPrefix: "socket" });
 
-  io.on("connection", async (socket: ParleySocket) => {
+  io.on("connection", (socket: ParleySocket) => {
     const { appId, userId } = socket.data;
-    socket.join(userRoom(userId));
     services.presence.connected(appId, userId);
     socket.on("disconnect", () => services.presence.disconnected(appId, userId));
-    const ids = await services.membership.conversationIds(appId, userId).catch(() => [] as string[]);
-    socket.join(ids.map(convRoom));
 
     const lastTyping = new Map<string, number>();
     const limited = async (): Promise<void> => {
