@@ -1,6 +1,6 @@
 import { In, type EntityManager } from "typeorm";
 import type { ContactRequest, ContactRequestStatus, ContactsResponse, User } from "@parley/sdk/protocol";
-import type { NewEvent } from "../events/event-log.js";
+import { type NewEvent, writeWithEvents } from "../events/event-log.js";
 import type { DomainDeps } from "../shared/domain.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -123,12 +123,7 @@ export class ContactsService {
   // -------------------------------------------------------------------------------------------
 
   private async write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
-    const { result, events } = await this.deps.tx.run(async (m) => {
-      const out = await fn(m);
-      return { result: out.result, events: await this.deps.events.append(m, appId, out.events) };
-    });
-    this.deps.events.publish(appId, events);
-    return result;
+    return writeWithEvents(this.deps, appId, fn);
   }
 
   /** Either side having blocked the other stops requests (403). */

@@ -1,7 +1,7 @@
 import { Brackets, In, type EntityManager } from "typeorm";
 import { MESSAGE_LIMITS, type Conversation, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
 import { BlockEntity } from "../contacts/contact.entities.js";
-import type { NewEvent } from "../events/event-log.js";
+import { type NewEvent, writeWithEvents } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { DomainDeps } from "../shared/domain.js";
 import { AppError, notFound } from "../shared/errors.js";
@@ -297,12 +297,7 @@ export class ConversationsService {
 
   /** Runs a writer in a transaction, appends its events there, publishes them after commit. */
   private async write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
-    const { result, events } = await this.deps.tx.run(async (m) => {
-      const out = await fn(m);
-      return { result: out.result, events: await this.deps.events.append(m, appId, out.events) };
-    });
-    this.deps.events.publish(appId, events);
-    return result;
+    return writeWithEvents(this.deps, appId, fn);
   }
 
   private async requireMember(m: EntityManager, appId: string, id: string, me: string): Promise<{ conv: ConversationEntity; actor: MemberEntity }> {

@@ -2,6 +2,7 @@ import type { EntityManager, Repository, DataSource } from "typeorm";
 import type { ChatEvent, EventPayloads, EventType, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
+import type { Transactor } from "../db/transaction.js";
 import { EventEntity } from "./event.entity.js";
 
 /** An event to append: about a conversation (its members see it) and/or one user. */
@@ -86,4 +87,21 @@ export class EventLog {
       hasMore: rows.length > limit,
     };
   }
+}
+
+/**
+ * The write pattern of every domain service: run `fn` in a write transaction, append the events
+ * it returns in that same transaction, and publish them only after the commit.
+ */
+export async function writeWithEvents<T>(
+  deps: { tx: Transactor; events: EventLog },
+  appId: string,
+  fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,
+): Promise<T> {
+  const { result, events } = await deps.tx.run(async (m) => {
+    const out = await fn(m);
+    return { result: out.result, events: await deps.events.append(m, appId, out.events) };
+  });
+  deps.events.publish(appId, events);
+  return result;
 }
