@@ -88,6 +88,17 @@ describe("sync", () => {
     assert.equal(del.type === "message.deleted" && del.data.message.text, null);
   });
 
+  test("no event hands out a deleted message's text or an edited message's old text", async () => {
+    const res = await sync(ann, `?since=${since}`);
+    const texts = res.body.events.flatMap((e) => ("message" in e.data ? [e.data.message.text] : []));
+    assert.equal(texts.includes("m4"), false, "deleted text is gone from message.new");
+    assert.equal(texts.includes("m3"), false, "pre-edit text is gone from message.new");
+    const created = res.body.events.find((e) => e.type === "message.new" && e.data.message.id === expected[3]![1])!;
+    assert.equal(created.type === "message.new" && created.data.message.text, "edited");
+    const raw = JSON.stringify(res.body);
+    assert.equal(raw.includes('"m4"'), false);
+  });
+
   test("paging with limit walks the same events: hasMore and lastSeq chain the pages", async () => {
     const got: Array<[string, string]> = [];
     let cursor = since;

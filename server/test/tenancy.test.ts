@@ -94,6 +94,23 @@ describe("CORS answers only the app's origins", () => {
     assert.equal(bad.status, 403);
   });
 
+  test("a bearer token that is not even JSON, with an Origin, is a 401, not a 500", async () => {
+    const res = await s.api.get("/me", { token: "eyJ0eXAiOiJKV1QifQ.bm90anNvbg.", headers: { Origin: "https://shop.example" } });
+    assert.equal(res.status, 401);
+  });
+
+  test("ids compare exactly: an upper-cased id of a real user or conversation is 404", async () => {
+    const alice = await s.api.register(shop.id);
+    const bob = await s.api.register(shop.id);
+    assert.equal((await s.api.get(`/users/${bob.user.id.toUpperCase()}`, { token: alice.accessToken })).status, 404);
+    const dm = await s.api.post("/conversations/direct", { token: alice.accessToken, body: { userId: bob.user.id } });
+    const convId: string = dm.body.conversation.id;
+    const res = await s.api.post(`/conversations/${convId.toUpperCase()}/messages`, { token: alice.accessToken, body: { text: "hi" } });
+    assert.equal(res.status, 404);
+    const self = await s.api.post("/conversations/direct", { token: alice.accessToken, body: { userId: alice.user.id.toUpperCase() } });
+    assert.ok(self.status === 400 || self.status === 404, String(self.status));
+  });
+
   test("an app created with origin * allows any origin", async () => {
     const demo = await s.createTenant("Demo", ["*"]);
     const res = await s.api.post("/auth/login", { app: demo.id, headers: { Origin: "http://localhost:8080" }, body: { email: "a@b.co", password: "whatever pw" } });

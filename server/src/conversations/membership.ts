@@ -18,7 +18,8 @@ export class MembershipGuard {
     if (conversationId.length > 32) throw notFound("Conversation");
     const repo = m ? m.getRepository(MemberEntity) : this.repo;
     const member = await repo.findOneBy({ appId, conversationId, userId });
-    if (!member) throw notFound("Conversation");
+    // Exact match: MySQL's unicode_ci would also find `CNV_…` for `cnv_…`.
+    if (!member || member.conversationId !== conversationId || member.userId !== userId) throw notFound("Conversation");
     return member;
   }
 

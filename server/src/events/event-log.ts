@@ -1,5 +1,5 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
-import type { ChatEvent, EventPayloads, EventType, SyncResponse } from "@parley/sdk/protocol";
+import type { ChatEvent, EventPayloads, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
 import type { Transactor } from "../db/transaction.js";
@@ -52,12 +52,26 @@ export class EventLog {
       seq: first + i,
       conversationId: e.conversationId,
       userId: e.userId ?? null,
+      messageId: messageIdOf(e),
       type: e.type,
       data: JSON.stringify(e.data),
       createdAt: now,
     }));
     await m.insert(EventEntity, rows);
     return rows.map((r, i) => ({ seq: r.seq, type: items[i]!.type, conversationId: r.conversationId, userId: r.userId, at: iso(now), data: items[i]!.data }) as ChatEvent);
+  }
+
+  /**
+   * After an edit or delete, the earlier `message.new` / `message.updated` events of that
+   * message are rewritten to its current state, so `/sync` never hands out old or deleted text.
+   */
+  async rewriteMessage(m: EntityManager, appId: string, message: Message): Promise<void> {
+    await m
+      .createQueryBuilder()
+      .update(EventEntity)
+      .set({ data: JSON.stringify({ message }) })
+      .where("appId = :appId AND messageId = :id AND type IN ('message.new', 'message.updated')", { appId, id: Number(message.id) })
+      .execute();
   }
 
   /** Hands committed events to the realtime layer. */
@@ -104,4 +118,10 @@ export async function writeWithEvents<T>(
   });
   deps.events.publish(appId, events);
   return result;
+}
+
+function messageIdOf(e: NewEvent): number | null {
+  const d = e.data as { message?: { id?: string }; messageId?: string };
+  const id = d.message?.id ?? d.messageId;
+  return id === undefined ? null : Number(id);
 }

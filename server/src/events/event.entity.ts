@@ -8,6 +8,7 @@ import { asNumber } from "../shared/time.js";
 @Entity({ name: "events" })
 @Index("ix_events_conversation", ["appId", "conversationId", "seq"])
 @Index("ix_events_user", ["appId", "userId", "seq"])
+@Index("ix_events_message", ["appId", "messageId"])
 export class EventEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   appId!: string;
@@ -20,6 +21,10 @@ export class EventEntity {
 
   @Column({ type: "varchar", length: 32, nullable: true })
   userId!: string | null;
+
+  /** The message a message event carries, so edits and deletes can rewrite its earlier events. */
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  messageId!: number | null;
 
   @Column({ type: "varchar", length: 32 })
   type!: string;

@@ -89,7 +89,12 @@ function queryString(ctx: Ctx, key: string): string {
 function appIdFromBearer(header: string): string {
   const m = /^Bearer (\S+)$/.exec(header);
   if (!m) return "";
-  const decoded = jwt.decode(m[1]!);
+  let decoded: ReturnType<typeof jwt.decode>;
+  try {
+    decoded = jwt.decode(m[1]!);
+  } catch {
+    return ""; // jws throws on a `typ: JWT` header over a non-JSON payload
+  }
   return decoded && typeof decoded === "object" && typeof decoded["app"] === "string" ? decoded["app"] : "";
 }
 

@@ -158,6 +158,7 @@ export class MessagesService {
       row.editedAt = Date.now();
       await m.getRepository(MessageEntity).update({ id: row.id }, { text: row.text, editedAt: row.editedAt });
       const message = await this.presenterIn(m).presentOne(row, NO_VIEWER);
+      await this.deps.events.rewriteMessage(m, appId, message);
       const events = await this.deps.events.append(m, appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
       return { row, events };
     });
@@ -182,6 +183,7 @@ export class MessagesService {
       await m.getRepository(ReactionEntity).delete({ messageId: row.id });
       const files = await this.uploads.detachAll(m, row.id);
       const message = presentMessage(row, [], []);
+      await this.deps.events.rewriteMessage(m, appId, message);
       const events = await this.deps.events.append(m, appId, [{ type: "message.deleted", conversationId: row.conversationId, data: { message } }]);
       return { message, events, files };
     });

@@ -86,7 +86,8 @@ export class UsersService {
 
   async get(appId: string, id: string): Promise<UserEntity> {
     const user = id.length <= 32 ? await this.repo.findOneBy({ appId, id }) : null;
-    if (!user) throw notFound("User");
+    // Exact match: MySQL's unicode_ci would also find `USR_…` for `usr_…`.
+    if (!user || user.id !== id) throw notFound("User");
     return user;
   }
 
