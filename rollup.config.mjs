@@ -1,6 +1,6 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
-//   sdk/dist/protocol.{js,cjs}               (the wire contract, for npm consumers)
+//   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc, see build:types)
 import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
@@ -27,11 +27,13 @@ export default [
     plugins: [protocolAlias, ts("node20")],
   },
   {
-    input: "sdk/src/protocol.ts",
+    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol.ts" },
     output: [
-      { file: "sdk/dist/protocol.js", format: "esm", sourcemap: true },
-      { file: "sdk/dist/protocol.cjs", format: "cjs", sourcemap: true },
+      { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
+      { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true },
     ],
+    // Its only runtime dependency stays a dependency: apps dedupe it and bundlers tree-shake it.
+    external: ["socket.io-client"],
     plugins: [ts("es2020")],
   },
 ];

@@ -74,6 +74,12 @@ export class EventLog {
       .execute();
   }
 
+  /** The app's newest seq. */
+  async head(appId: string): Promise<number> {
+    const row = await this.repo.manager.createQueryBuilder(AppEntity, "a").select("a.lastSeq", "lastSeq").where("a.id = :appId", { appId }).getRawOne<{ lastSeq: string | number }>();
+    return Number(row?.lastSeq ?? 0);
+  }
+
   /** Hands committed events to the realtime layer. */
   publish(appId: string, events: ChatEvent[]): void {
     if (events.length > 0) this.broadcaster.publish(appId, events);

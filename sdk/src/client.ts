@@ -1,0 +1,310 @@
+import { Conversation } from "./conversation.js";
+import { Emitter } from "./emitter.js";
+import { ChatError } from "./errors.js";
+import { HttpClient, type FetchLike } from "./http.js";
+import { Outbox } from "./outbox.js";
+import { MESSAGE_LIMITS } from "./protocol.js";
+import type * as P from "./protocol.js";
+import { localStorageOrMemory, memoryStorage, SessionManager, type SessionStorage } from "./session.js";
+import { SocketConnection, type SocketOptions } from "./socket.js";
+import { applyEvent, INITIAL_STATE, withConversations, withMessages, type ChatState, type ConnectionState } from "./state.js";
+import { StateStore } from "./store.js";
+import { Directory } from "./directory.js";
+
+export interface ChatClientOptions {
+  /** The Parley server, e.g. `https://chat.example`. */
+  server: string;
+  appId: string;
+  /** Where the session is kept: `"memory"` (default), `"local"` (localStorage) or your own. */
+  storage?: "memory" | "local" | SessionStorage;
+  /** Connect the socket right after sign-in (default true). */
+  autoConnect?: boolean;
+  socket?: SocketOptions;
+  /** A fetch implementation (default: the global one). */
+  fetch?: FetchLike;
+}
+
+export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
+
+/** Everything `chat.on()` can listen to. */
+export type ChatClientEvents = { [K in P.EventType]: P.EventOf<K> } & {
+  typing: P.TypingEvent;
+  presence: P.Presence;
+  "connection.changed": ConnectionState;
+  /** After a reconnect, once missed events are applied. */
+  "connection.recovered": { applied: number };
+  "session.changed": P.Me | null;
+  "message.failed": { conversationId: string; clientMessageId: string; error: ChatError };
+};
+
+const SYNC_PAGE = 500;
+const SEEN_MAX = 5000;
+
+/**
+ * The Parley client: sign-in, REST, realtime events and a store that converges to the server's
+ * state — nothing lost, nothing shown twice. One instance per signed-in user.
+ */
+export class ChatClient {
+  readonly store = new StateStore<ChatState>(INITIAL_STATE);
+  readonly directory: Directory;
+  private readonly emitter = new Emitter<ChatClientEvents>();
+  private readonly session: SessionManager;
+  private readonly http: HttpClient;
+  private readonly socket: SocketConnection;
+  private readonly outbox: Outbox;
+  private readonly pending = new Map<string, { resolve(m: P.Message): void; reject(e: unknown): void }>();
+  private readonly handles = new Map<string, Conversation>();
+  private readonly seen = new Set<number>();
+  private syncing: Promise<void> | null = null;
+  private buffered: P.ChatEvent[] = [];
+  private readonly opts: ChatClientOptions & Required<Pick<ChatClientOptions, "storage" | "autoConnect">>;
+
+  constructor(options: ChatClientOptions) {
+    this.opts = { ...DEFAULT_CLIENT_OPTIONS, ...options, server: options.server.replace(/\/+$/, "") };
+    const storage = this.opts.storage === "local" ? localStorageOrMemory() : this.opts.storage === "memory" ? memoryStorage() : this.opts.storage;
+    const fetchImpl = this.opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.session = new SessionManager(
+      storage,
+      `parley:${this.opts.appId}:session`,
+      (refreshToken) => this.http.request<P.AuthResponse>("POST", "/auth/refresh", { body: { refreshToken }, auth: false }),
+      (s) => {
+        this.store.patch({ me: s?.user ?? null });
+        this.emitter.emit("session.changed", s?.user ?? null);
+      },
+    );
+    this.http = new HttpClient(this.opts.server, this.opts.appId, this.session, fetchImpl);
+    this.directory = new Directory(this.http, this.store);
+    this.socket = new SocketConnection(
+      this.opts.server,
+      {
+        token: () => this.session.current?.accessToken ?? null,
+        refresh: () => this.http.refreshOrEnd(),
+        event: (e) => this.live(e),
+        typing: (e) => this.onTyping(e),
+        presence: (p) => {
+          this.store.next((s) => ({ ...s, presence: { ...s.presence, [p.userId]: p } }));
+          this.emitter.emit("presence", p);
+        },
+        state: (c) => {
+          if (this.store.state.connection === c) return;
+          this.store.patch({ connection: c });
+          this.emitter.emit("connection.changed", c);
+        },
+        connected: () => void this.catchUp().then(() => this.outbox.kick(), () => this.outbox.kick()),
+      },
+      this.opts.socket,
+    );
+    this.outbox = new Outbox({
+      ready: () => this.socket.connected,
+      upload: (file, onProgress) => this.directory.upload(file, onProgress),
+      send: (m) =>
+        this.socket.request<P.Message>("message.send", {
+          conversationId: m.conversationId,
+          text: m.text,
+          clientMessageId: m.clientMessageId,
+          ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
+          ...(m.replyToId ? { replyToId: m.replyToId } : {}),
+        }),
+      sent: (m, stored) => {
+        this.store.next((s) => withMessages(s, m.conversationId, [stored]));
+        this.pending.get(m.clientMessageId)?.resolve(stored);
+        this.pending.delete(m.clientMessageId);
+      },
+      failed: (m, error) => {
+        this.store.next((s) => markFailed(s, m.conversationId, m.clientMessageId, error));
+        this.pending.get(m.clientMessageId)?.reject(error);
+        this.pending.delete(m.clientMessageId);
+        this.emitter.emit("message.failed", { conversationId: m.conversationId, clientMessageId: m.clientMessageId, error });
+      },
+    });
+    if (this.session.current) this.store.patch({ me: this.session.current.user });
+  }
+
+  /** Listens to an event; returns the unsubscribe function. */
+  on<K extends keyof ChatClientEvents>(event: K, handler: (payload: ChatClientEvents[K]) => void): () => void {
+    return this.emitter.on(event, handler);
+  }
+
+  /** The signed-in user, or null. */
+  get user(): P.Me | null {
+    return this.store.state.me;
+  }
+
+  // --- Sign-in --------------------------------------------------------------------------------
+
+  register(input: P.RegisterRequest): Promise<P.Me> {
+    return this.signIn("/auth/register", input);
+  }
+
+  login(email: string, password: string): Promise<P.Me> {
+    return this.signIn("/auth/login", { email, password });
+  }
+
+  /** Signs in with a token the host site's backend signed with its app secret. */
+  connectWithHostToken(token: string): Promise<P.Me> {
+    return this.signIn("/auth/host-token", { token });
+  }
+
+  /** Picks up a session kept in storage (e.g. after a page reload). Resolves null if none. */
+  async resume(): Promise<P.Me | null> {
+    if (!this.session.current) return null;
+    await this.start();
+    return this.user;
+  }
+
+  async logout(): Promise<void> {
+    const s = this.session.current;
+    this.close();
+    this.session.set(null);
+    this.store.next({ ...INITIAL_STATE });
+    if (s) await this.http.request("POST", "/auth/logout", { body: { refreshToken: s.refreshToken }, auth: false }).catch(() => undefined);
+  }
+
+  // --- Profile --------------------------------------------------------------------------------
+
+  async me(): Promise<P.Me> {
+    const me = await this.http.request<P.Me>("GET", "/me");
+    this.session.updateUser(me);
+    return me;
+  }
+
+  async updateProfile(patch: P.UpdateMeRequest): Promise<P.Me> {
+    const me = await this.http.request<P.Me>("PATCH", "/me", { body: patch });
+    this.session.updateUser(me);
+    return me;
+  }
+
+  async setAvatar(file: Blob): Promise<P.Me> {
+    const form = new FormData();
+    form.append("file", file);
+    const me = await this.http.request<P.Me>("PUT", "/me/avatar", { form });
+    this.session.updateUser(me);
+    return me;
+  }
+
+  // --- Connection -----------------------------------------------------------------------------
+
+  connect(): void {
+    if (!this.session.current) throw new ChatError("not_signed_in", "Sign in first");
+    this.socket.connect();
+  }
+
+  disconnect(): void {
+    this.socket.disconnect();
+  }
+
+  /** Stops everything (socket, retries). The session stays in storage. */
+  close(): void {
+    this.outbox.close();
+    this.socket.close();
+  }
+
+  // --- Conversations --------------------------------------------------------------------------
+
+  /** A page of my conversations, most recent first; also merged into the store. */
+  async listConversations(cursor?: string): Promise<P.Page<P.Conversation>> {
+    const page = await this.http.request<P.Page<P.Conversation>>("GET", `/conversations${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    this.store.next((s) => withConversations(s, page.items));
+    return page;
+  }
+
+  /** Opens (or gets) the direct conversation with a user. */
+  async direct(userId: string): Promise<Conversation> {
+    return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", "/conversations/direct", { body: { userId } }));
+  }
+
+  async createGroup(input: P.CreateGroupRequest): Promise<Conversation> {
+    return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", "/conversations", { body: input }));
+  }
+
+  async join(conversationId: string): Promise<Conversation> {
+    return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", `/conversations/${conversationId}/join`));
+  }
+
+  /** The handle of one conversation (cheap; the same object for the same id). */
+  conversation(id: string): Conversation {
+    let h = this.handles.get(id);
+    if (!h) this.handles.set(id, (h = new Conversation(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })));
+    return h;
+  }
+
+  // --- Catch-up -------------------------------------------------------------------------------
+
+  /** Applies every event missed since the last one seen, paging through large gaps. */
+  catchUp(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = (async () => {
+      let applied = 0;
+      try {
+        for (;;) {
+          const res = await this.http.request<P.SyncResponse>("GET", `/sync?since=${this.store.state.lastSeq}&limit=${SYNC_PAGE}`);
+          for (const e of res.events) applied += this.apply(e) ? 1 : 0;
+          if (!res.hasMore) break;
+        }
+      } finally {
+        const later = this.buffered.sort((a, b) => a.seq - b.seq);
+        this.buffered = [];
+        this.syncing = null;
+        for (const e of later) applied += this.apply(e) ? 1 : 0;
+      }
+      this.emitter.emit("connection.recovered", { applied });
+    })();
+    return this.syncing;
+  }
+
+  private async signIn(path: string, body: unknown): Promise<P.Me> {
+    const auth = await this.http.request<P.AuthResponse>("POST", path, { body, auth: false });
+    this.session.set(auth);
+    await this.start();
+    return auth.user;
+  }
+
+  /** After sign-in: the event cursor first, then the snapshot, then live events. */
+  private async start(): Promise<void> {
+    const { lastSeq } = await this.http.request<{ lastSeq: number }>("GET", "/sync/head");
+    this.store.patch({ lastSeq });
+    await this.listConversations();
+    if (this.opts.autoConnect) this.socket.connect();
+  }
+
+  private adopt({ conversation }: { conversation: P.Conversation }): Conversation {
+    this.store.next((s) => withConversations(s, [conversation]));
+    return this.conversation(conversation.id);
+  }
+
+  private live(e: P.ChatEvent): void {
+    if (this.syncing) this.buffered.push(e);
+    else this.apply(e);
+  }
+
+  /** Applies an event once (by seq); returns false for one already applied. */
+  private apply(e: P.ChatEvent): boolean {
+    if (this.seen.has(e.seq)) return false;
+    this.seen.add(e.seq);
+    if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
+    this.store.next((s) => applyEvent(s, e));
+    const me = this.user?.id;
+    const joined = (e.type === "member.added" && e.data.members.some((m) => m.userId === me)) || e.type === "conversation.created";
+    if (joined && e.conversationId) void this.conversation(e.conversationId).refresh().catch(() => undefined);
+    if (e.type === "contact.updated" && this.store.state.contacts) void this.directory.contacts().catch(() => undefined);
+    (this.emitter.emit as (k: string, p: unknown) => void)(e.type, e);
+    return true;
+  }
+
+  private onTyping(e: P.TypingEvent): void {
+    this.store.next((s) => {
+      const forConv = { ...(s.typing[e.conversationId] ?? {}) };
+      if (e.typing) forConv[e.userId] = Date.now() + MESSAGE_LIMITS.typingTtlMs;
+      else delete forConv[e.userId];
+      return { ...s, typing: { ...s.typing, [e.conversationId]: forConv } };
+    });
+    this.emitter.emit("typing", e);
+  }
+}
+
+function markFailed(s: ChatState, conversationId: string, clientMessageId: string, error: ChatError): ChatState {
+  const thread = s.threads[conversationId];
+  if (!thread) return s;
+  const messages = thread.messages.map((m) => (m.clientMessageId === clientMessageId && m.status === "pending" ? { ...m, status: "failed" as const, error } : m));
+  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
+}

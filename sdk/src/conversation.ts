@@ -1,0 +1,194 @@
+import type { HttpClient } from "./http.js";
+import { newClientMessageId, type Outbox } from "./outbox.js";
+import type { Conversation as ConversationDto, Member, Message, Page } from "./protocol.js";
+import type { SocketConnection } from "./socket.js";
+import { compareIds, withConversations, withMessages, type ChatState, type MessageItem } from "./state.js";
+import type { StateStore } from "./store.js";
+
+/** What a conversation handle needs from its client. */
+export interface ConversationDeps {
+  http: HttpClient;
+  store: StateStore<ChatState>;
+  socket: SocketConnection;
+  outbox: Outbox;
+  pending: Map<string, { resolve(m: Message): void; reject(e: unknown): void }>;
+}
+
+export interface SendOptions {
+  files?: Blob[];
+  replyTo?: string;
+  /** Upload progress of the attached files, 0..1 for each file in turn. */
+  onProgress?: (fraction: number) => void;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+const READ_DEBOUNCE_MS = 300;
+const TYPING_THROTTLE_MS = 2000;
+
+/** One conversation: its state, its history, and everything one can do in it. */
+export class Conversation {
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastTyping = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly deps: ConversationDeps,
+  ) {}
+
+  get state(): ConversationDto | undefined {
+    return this.deps.store.state.conversations[this.id];
+  }
+
+  /** Loaded messages, oldest first, own unacknowledged sends last. */
+  get messages(): MessageItem[] {
+    return this.deps.store.state.threads[this.id]?.messages ?? [];
+  }
+
+  get hasOlder(): boolean {
+    return this.deps.store.state.threads[this.id]?.hasOlder ?? true;
+  }
+
+  /** Loads the page before the oldest loaded message (the newest page on first call). */
+  async loadOlder(limit = DEFAULT_PAGE_SIZE): Promise<Message[]> {
+    const oldest = this.messages.find((m) => m.status === "sent");
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (oldest) q.set("before", oldest.id);
+    const page = await this.deps.http.request<Page<Message>>("GET", `/conversations/${this.id}/messages?${q}`);
+    this.deps.store.next((s) => withMessages(s, this.id, page.items, page.nextCursor !== null));
+    return page.items;
+  }
+
+  /** Fetches the conversation itself (members, last message, unread count). */
+  async refresh(): Promise<ConversationDto> {
+    const { conversation } = await this.deps.http.request<{ conversation: ConversationDto }>("GET", `/conversations/${this.id}`);
+    this.deps.store.next((s) => withConversations(s, [conversation]));
+    return conversation;
+  }
+
+  /**
+   * Sends optimistically: the message shows at once as `pending` and is queued, surviving
+   * offline periods and reconnects, until the server acknowledges it (then it is `sent`).
+   */
+  send(text: string, opts: SendOptions = {}): Promise<Message> {
+    const me = this.deps.store.state.me;
+    const clientMessageId = newClientMessageId();
+    const local: MessageItem = {
+      id: `local:${clientMessageId}`,
+      conversationId: this.id,
+      senderId: me?.id ?? "",
+      text,
+      attachments: [],
+      replyToId: opts.replyTo ?? null,
+      clientMessageId,
+      reactions: [],
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      deletedAt: null,
+      status: "pending",
+    };
+    this.deps.store.next((s) => {
+      const thread = s.threads[this.id] ?? { messages: [], hasOlder: true };
+      return { ...s, threads: { ...s.threads, [this.id]: { ...thread, messages: [...thread.messages, local] } } };
+    });
+    const done = new Promise<Message>((resolve, reject) => this.deps.pending.set(clientMessageId, { resolve, reject }));
+    this.deps.outbox.enqueue({
+      clientMessageId,
+      conversationId: this.id,
+      text,
+      ...(opts.replyTo ? { replyToId: opts.replyTo } : {}),
+      files: [...(opts.files ?? [])],
+      attachmentIds: [],
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+    return done;
+  }
+
+  /** Sends a failed message again (same clientMessageId, so it can never store twice). */
+  retry(clientMessageId: string): Promise<Message> {
+    const failed = this.messages.find((m) => m.clientMessageId === clientMessageId && m.status === "failed");
+    if (!failed) return Promise.reject(new Error("no failed message with that id"));
+    this.deps.store.next((s) => withoutLocal(s, this.id, clientMessageId));
+    return this.send(failed.text ?? "", failed.replyToId ? { replyTo: failed.replyToId } : {});
+  }
+
+  async edit(messageId: string, text: string): Promise<Message> {
+    return this.apply(await this.deps.http.request<Message>("PATCH", `/messages/${messageId}`, { body: { text } }));
+  }
+
+  /** Deletes for everyone: a tombstone (no text, no attachments) stays in the thread. */
+  async delete(messageId: string): Promise<void> {
+    await this.deps.http.request<void>("DELETE", `/messages/${messageId}`);
+    const m = this.messages.find((x) => x.id === messageId);
+    if (m && !m.deletedAt) this.apply({ ...m, text: null, attachments: [], reactions: [], deletedAt: new Date().toISOString() });
+  }
+
+  async react(messageId: string, emoji: string): Promise<Message> {
+    return this.apply(await this.deps.http.request<Message>("PUT", `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`));
+  }
+
+  async unreact(messageId: string, emoji: string): Promise<Message> {
+    return this.apply(await this.deps.http.request<Message>("DELETE", `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`));
+  }
+
+  /** Marks everything loaded as read; debounced, and only ever moves the mark forward. */
+  markRead(): void {
+    clearTimeout(this.readTimer);
+    this.readTimer = setTimeout(() => void this.flushRead().catch(() => undefined), READ_DEBOUNCE_MS);
+  }
+
+  /** Tells the others "I am typing" (throttled); `typing(false)` clears it. */
+  typing(active = true): void {
+    const now = Date.now();
+    if (active && now - this.lastTyping < TYPING_THROTTLE_MS) return;
+    this.lastTyping = active ? now : 0;
+    this.deps.socket.emit("typing", { conversationId: this.id, typing: active });
+  }
+
+  async rename(name: string): Promise<ConversationDto> {
+    return this.applyConversation(await this.deps.http.request("PATCH", `/conversations/${this.id}`, { body: { name } }));
+  }
+
+  async addMembers(userIds: string[]): Promise<ConversationDto> {
+    return this.applyConversation(await this.deps.http.request("POST", `/conversations/${this.id}/members`, { body: { userIds } }));
+  }
+
+  async removeMember(userId: string): Promise<void> {
+    await this.deps.http.request("DELETE", `/conversations/${this.id}/members/${userId}`);
+  }
+
+  async setRole(userId: string, role: "admin" | "member"): Promise<Member> {
+    const { member } = await this.deps.http.request<{ member: Member }>("PUT", `/conversations/${this.id}/members/${userId}/role`, { body: { role } });
+    return member;
+  }
+
+  /** Leaves the conversation; it disappears from the list. */
+  async leave(): Promise<void> {
+    const me = this.deps.store.state.me;
+    if (me) await this.removeMember(me.id);
+  }
+
+  private async flushRead(): Promise<void> {
+    const last = [...this.messages].reverse().find((m) => m.status === "sent");
+    const me = this.deps.store.state.me?.id;
+    const mine = this.state?.members.find((m) => m.userId === me);
+    if (!last || (mine && compareIds(last.id, mine.lastReadMessageId) <= 0)) return;
+    await this.deps.http.request("POST", `/conversations/${this.id}/read`, { body: { messageId: last.id } });
+  }
+
+  private apply(m: Message): Message {
+    this.deps.store.next((s) => withMessages(s, this.id, [m]));
+    return m;
+  }
+
+  private applyConversation({ conversation }: { conversation: ConversationDto }): ConversationDto {
+    this.deps.store.next((s) => withConversations(s, [conversation]));
+    return conversation;
+  }
+}
+
+export function withoutLocal(s: ChatState, conversationId: string, clientMessageId: string): ChatState {
+  const thread = s.threads[conversationId];
+  if (!thread) return s;
+  const messages = thread.messages.filter((m) => !(m.status !== "sent" && m.clientMessageId === clientMessageId));
+  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
+}

@@ -1,0 +1,20 @@
+/**
+ * @parley/sdk: the Parley client for browsers and Node >= 20.
+ *
+ * ```ts
+ * const chat = new ChatClient({ server: "https://chat.example", appId: "app_..." });
+ * await chat.login(email, password);
+ * const c = await chat.direct(userId);
+ * await c.send("hi");
+ * chat.store.subscribe((state) => render(state));
+ * ```
+ */
+export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions } from "./client.js";
+export { Conversation, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
+export { Directory } from "./directory.js";
+export { ChatError, isChatError, type ClientErrorCode } from "./errors.js";
+export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./session.js";
+export { StateStore, type Listener } from "./store.js";
+export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type MessageItem, type Thread } from "./state.js";
+export type { SocketOptions } from "./socket.js";
+export * from "./protocol.js";

@@ -1,0 +1,117 @@
+import { io, type Socket } from "socket.io-client";
+import { ChatError } from "./errors.js";
+import type { Ack, ChatEvent, ClientToServerEvents, EventType, Presence, ServerToClientEvents, TypingEvent } from "./protocol.js";
+import type { ConnectionState } from "./state.js";
+
+export interface SocketHandlers {
+  token(): string | null;
+  /** Called when the handshake says the token expired; resolves once a new one is in place. */
+  refresh(): Promise<void>;
+  event(e: ChatEvent): void;
+  typing(e: TypingEvent): void;
+  presence(p: Presence): void;
+  state(s: ConnectionState): void;
+  /** After every successful (re)connect: time to catch up. */
+  connected(): void;
+}
+
+const EVENT_TYPES: EventType[] = [
+  "message.new", "message.updated", "message.deleted", "reaction.updated", "read.updated",
+  "conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "contact.updated",
+];
+
+export interface SocketOptions {
+  transports?: ("websocket" | "polling")[];
+  /** Socket.IO's reconnection backoff bounds. */
+  reconnectionDelay?: number;
+  reconnectionDelayMax?: number;
+}
+
+/** The realtime connection: handshake auth from the current token, backoff, re-auth on expiry. */
+export class SocketConnection {
+  private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+
+  constructor(
+    private readonly server: string,
+    private readonly handlers: SocketHandlers,
+    private readonly opts: SocketOptions = {},
+  ) {}
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  connect(): void {
+    if (this.socket) {
+      if (!this.socket.active) this.socket.connect();
+      return;
+    }
+    const h = this.handlers;
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.server, {
+      // A function, so every reconnect presents the newest access token.
+      auth: (cb) => cb({ token: h.token() ?? "" }),
+      transports: this.opts.transports ?? ["websocket"],
+      reconnectionDelay: this.opts.reconnectionDelay ?? 500,
+      reconnectionDelayMax: this.opts.reconnectionDelayMax ?? 5000,
+    });
+    this.socket = socket;
+    h.state("connecting");
+    socket.on("connect", () => {
+      h.state("connected");
+      h.connected();
+    });
+    socket.on("disconnect", (reason) => {
+      if (reason === "io server disconnect") {
+        // The server let us go (restart, drain, session check): come back; the handshake decides.
+        h.state("connecting");
+        setTimeout(() => this.socket === socket && socket.connect(), 250 + Math.random() * 750);
+        return;
+      }
+      h.state(socket.active ? "connecting" : "disconnected");
+    });
+    socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+      if (socket.active) return h.state("connecting"); // a network failure: Socket.IO retries by itself
+      // Refused by the server's handshake: refresh the token once, then try again.
+      const code = err.data?.code;
+      if (code === "token_expired" || code === "invalid_token") {
+        h.refresh().then(
+          () => socket.connect(),
+          () => h.state("disconnected"),
+        );
+      } else h.state("disconnected");
+    });
+    for (const type of EVENT_TYPES) (socket.on as (ev: string, fn: (e: ChatEvent) => void) => void)(type, (e) => h.event(e));
+    socket.on("typing", (e) => h.typing(e));
+    socket.on("presence", (p) => h.presence(p));
+  }
+
+  disconnect(): void {
+    this.socket?.disconnect();
+    this.handlers.state("disconnected");
+  }
+
+  /** Sends a command and waits for its ack; a missing ack is a retryable `timeout`. */
+  async request<T>(event: keyof ClientToServerEvents, payload: unknown, timeoutMs = 10_000): Promise<T> {
+    const socket = this.socket;
+    if (!socket?.connected) throw new ChatError("network_error", "Not connected");
+    let res: Ack<T>;
+    try {
+      res = await (socket.timeout(timeoutMs) as unknown as { emitWithAck(ev: string, p: unknown): Promise<Ack<T>> }).emitWithAck(event, payload);
+    } catch {
+      throw new ChatError("timeout", `No answer to ${event}`);
+    }
+    if (!res.ok) throw ChatError.fromBody(res.error);
+    return res.data;
+  }
+
+  /** Fire-and-forget (typing). */
+  emit(event: "typing", payload: { conversationId: string; typing: boolean }): void {
+    this.socket?.emit(event, payload);
+  }
+
+  close(): void {
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+}
