@@ -1,10 +1,12 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
-//   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc, see build:types)
+//   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc)
+//   widget/dist/widget.js (IIFE, minified), widget/dist/index.js (ESM)
 import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import alias from "@rollup/plugin-alias";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
 import esbuild from "rollup-plugin-esbuild";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -12,6 +14,22 @@ const pkg = (dir) => JSON.parse(readFileSync(path.join(root, dir, "package.json"
 
 const protocolAlias = alias({
   entries: [{ find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol.ts") }],
+});
+const sdkAlias = alias({
+  entries: [
+    { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol.ts") },
+    { find: "@parley/sdk", replacement: path.join(root, "sdk/src/index.ts") },
+  ],
+});
+// socket.io-client and engine.io-client export debug-logging Node builds under the "node"
+// condition; the widget wants their lean browser builds.
+const browserBuilds = alias({
+  entries: [
+    { find: /^socket\.io-client$/, replacement: path.join(root, "node_modules/socket.io-client/build/esm/index.js") },
+    { find: /^engine\.io-client$/, replacement: path.join(root, "node_modules/engine.io-client/build/esm/index.js") },
+    // What engine.io-client's "browser" field says, applied to its relative imports.
+    { find: /^(\.\.?\/.*)\.node\.js$/, replacement: "$1.js" },
+  ],
 });
 const ts = (target) => esbuild({ target, tsconfig: path.join(root, "tsconfig.json"), minify: false });
 
@@ -34,6 +52,19 @@ export default [
     ],
     // Its only runtime dependency stays a dependency: apps dedupe it and bundlers tree-shake it.
     external: ["socket.io-client"],
+    plugins: [ts("es2020")],
+  },
+  // The widget: one self-contained, minified widget.js for the script tag (the server serves it),
+  // and an ESM build for bundlers.
+  {
+    input: "widget/src/embed.ts",
+    output: { file: "widget/dist/widget.js", format: "iife", sourcemap: true },
+    plugins: [sdkAlias, browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+  },
+  {
+    input: "widget/src/index.ts",
+    output: { file: "widget/dist/index.js", format: "esm", sourcemap: true },
+    external: ["lit", /^lit\//, "@parley/sdk", "socket.io-client"],
     plugins: [ts("es2020")],
   },
 ];

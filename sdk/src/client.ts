@@ -1,4 +1,4 @@
-import { Conversation } from "./conversation.js";
+import { ConversationHandle } from "./conversation.js";
 import { Emitter } from "./emitter.js";
 import { ChatError } from "./errors.js";
 import { HttpClient, type FetchLike } from "./http.js";
@@ -53,7 +53,7 @@ export class ChatClient {
   private readonly socket: SocketConnection;
   private readonly outbox: Outbox;
   private readonly pending = new Map<string, { resolve(m: P.Message): void; reject(e: unknown): void }>();
-  private readonly handles = new Map<string, Conversation>();
+  private readonly handles = new Map<string, ConversationHandle>();
   private readonly seen = new Set<number>();
   private syncing: Promise<void> | null = null;
   private buffered: P.ChatEvent[] = [];
@@ -209,22 +209,22 @@ export class ChatClient {
   }
 
   /** Opens (or gets) the direct conversation with a user. */
-  async direct(userId: string): Promise<Conversation> {
+  async direct(userId: string): Promise<ConversationHandle> {
     return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", "/conversations/direct", { body: { userId } }));
   }
 
-  async createGroup(input: P.CreateGroupRequest): Promise<Conversation> {
+  async createGroup(input: P.CreateGroupRequest): Promise<ConversationHandle> {
     return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", "/conversations", { body: input }));
   }
 
-  async join(conversationId: string): Promise<Conversation> {
+  async join(conversationId: string): Promise<ConversationHandle> {
     return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", `/conversations/${conversationId}/join`));
   }
 
   /** The handle of one conversation (cheap; the same object for the same id). */
-  conversation(id: string): Conversation {
+  conversation(id: string): ConversationHandle {
     let h = this.handles.get(id);
-    if (!h) this.handles.set(id, (h = new Conversation(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })));
+    if (!h) this.handles.set(id, (h = new ConversationHandle(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })));
     return h;
   }
 
@@ -267,7 +267,7 @@ export class ChatClient {
     if (this.opts.autoConnect) this.socket.connect();
   }
 
-  private adopt({ conversation }: { conversation: P.Conversation }): Conversation {
+  private adopt({ conversation }: { conversation: P.Conversation }): ConversationHandle {
     this.store.next((s) => withConversations(s, [conversation]));
     return this.conversation(conversation.id);
   }

@@ -26,7 +26,7 @@ const READ_DEBOUNCE_MS = 300;
 const TYPING_THROTTLE_MS = 2000;
 
 /** One conversation: its state, its history, and everything one can do in it. */
-export class Conversation {
+export class ConversationHandle {
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   private lastTyping = 0;
 

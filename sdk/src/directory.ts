@@ -61,6 +61,11 @@ export class Directory {
     return att;
   }
 
+  /** An attachment's bytes (attachments need the bearer token, so <img src> cannot load them directly). */
+  download(attachment: Attachment): Promise<Blob> {
+    return this.http.blob(attachment.url.replace(/^\/v1/, ""));
+  }
+
   /** Contacts change in several places at once: re-read the list after each change. */
   private async after<T>(p: Promise<T>): Promise<T> {
     const result = await p;

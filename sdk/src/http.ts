@@ -38,6 +38,26 @@ export class HttpClient {
     }
   }
 
+  /** GETs a protected file (e.g. an attachment for an <img>) with the bearer token. */
+  async blob(path: string): Promise<Blob> {
+    const attempt = async (): Promise<Response> => {
+      const s = this.session.current;
+      if (!s) throw new ChatError("not_signed_in", "Sign in first");
+      try {
+        return await this.fetchImpl(this.url(path), { headers: { [APP_HEADER]: this.appId, Authorization: `Bearer ${s.accessToken}` } });
+      } catch (err) {
+        throw new ChatError("network_error", `Could not reach the Parley server: ${(err as Error).message}`);
+      }
+    };
+    let res = await attempt();
+    if (res.status === 401) {
+      await this.refreshOrEnd();
+      res = await attempt();
+    }
+    if (!res.ok) throw new ChatError(res.status === 404 ? "not_found" : "internal", `HTTP ${res.status}`, { status: res.status });
+    return res.blob();
+  }
+
   /** Refreshes the session; a refused refresh ends it (signed out) and is rethrown. */
   async refreshOrEnd(): Promise<void> {
     try {

@@ -10,7 +10,7 @@
  * ```
  */
 export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions } from "./client.js";
-export { Conversation, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
+export { ConversationHandle, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
 export { Directory } from "./directory.js";
 export { ChatError, isChatError, type ClientErrorCode } from "./errors.js";
 export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./session.js";

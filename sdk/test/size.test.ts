@@ -12,3 +12,10 @@ test("`npm run size` prints the SDK's gzip size and it is within the 10 KB budge
   assert.ok(m, stdout);
   assert.ok(Number(m[1]) <= 10, `${m[1]} KB gz`);
 });
+
+test("`npm run size` prints widget.js's first-load gzip size and it is within the 40 KB budget", async () => {
+  const { stdout } = await promisify(execFile)("node", ["scripts/size.mjs"], { cwd: ROOT });
+  const m = /widget\.js \(lit, socket\.io-client, sdk and UI: the first load\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 40 KB\) ok/.exec(stdout);
+  assert.ok(m, stdout);
+  assert.ok(Number(m[1]) <= 40, `${m[1]} KB gz`);
+});

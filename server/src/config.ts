@@ -24,6 +24,8 @@ export interface Config {
   refreshTokenTtlSec: number;
   /** Honour X-Forwarded-For behind a reverse proxy. */
   trustProxy: boolean;
+  /** Where the built widget.js is served from. */
+  widgetDir: string;
   /** A user stays "online" this long after their last socket closed. */
   presenceGraceMs: number;
   rateLimits: {
@@ -35,6 +37,9 @@ export interface Config {
 }
 
 const MIN_SECRET_BYTES = 32;
+
+/** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["production", "development", "test"]).default("development"),
@@ -49,6 +54,9 @@ const envSchema = z.object({
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  ACCESS_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
+  WIDGET_DIR: z.string().optional(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
@@ -69,6 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.NODE_ENV !== "test" && e.BCRYPT_COST < 10) {
     throw new Error("BCRYPT_COST below 10 is allowed only with NODE_ENV=test");
   }
+  if (e.REFRESH_TOKEN_TTL_SEC < e.ACCESS_TOKEN_TTL_SEC) {
+    throw new Error("REFRESH_TOKEN_TTL_SEC must not be shorter than ACCESS_TOKEN_TTL_SEC");
+  }
   const dataDir = path.resolve(e.DATA_DIR);
   return Object.freeze({
     env: e.NODE_ENV,
@@ -80,10 +91,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jwtSecret: e.JWT_SECRET ?? loadOrCreateSecret(dataDir),
     logLevel: e.LOG_LEVEL,
     bcryptCost: e.BCRYPT_COST,
-    accessTokenTtlSec: 15 * 60,
-    refreshTokenTtlSec: 30 * 24 * 3600,
+    accessTokenTtlSec: e.ACCESS_TOKEN_TTL_SEC,
+    refreshTokenTtlSec: e.REFRESH_TOKEN_TTL_SEC,
     trustProxy: e.TRUST_PROXY === "1" || e.TRUST_PROXY === "true",
     presenceGraceMs: e.PRESENCE_GRACE_MS,
+    widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
     rateLimits: {
       authPerIp: { points: e.RATE_LIMIT_AUTH_PER_IP, durationSec: 60 },
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },

@@ -2,6 +2,7 @@ import Koa from "koa";
 import Router from "@koa/router";
 import { koaBody } from "koa-body";
 import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
+import { assetsRoutes } from "../assets/assets.routes.js";
 import { authRoutes } from "../auth/auth.routes.js";
 import type { Services } from "../services.js";
 import { usersRoutes } from "../users/users.routes.js";
@@ -56,6 +57,7 @@ export function createApp(services: Services): Koa<State> {
       },
     }),
   );
+  app.use(assetsRoutes(config.widgetDir).routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;

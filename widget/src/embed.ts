@@ -1,0 +1,62 @@
+import "./parley-chat.js"; // registers <parley-chat>
+import type { ParleyChat } from "./parley-chat.js";
+import type { Strings } from "./i18n.js";
+
+/**
+ * The script-tag embed: `<script src="<server>/widget.js" data-app-id="app_…" async></script>`.
+ * Adds a launcher to the page and exposes `window.Parley`. Optional attributes: `data-token`
+ * (a host-signed token), `data-theme` (light | dark | auto), `data-mode` (launcher | inline).
+ */
+type ParleyEvent = "unread" | "open" | "close" | "message";
+
+export interface ParleyApi {
+  open(): void;
+  close(): void;
+  startChat(userId: string): Promise<void>;
+  identify(hostToken: string): Promise<void>;
+  logout(): Promise<void>;
+  /** Listens to `unread` (count), `open`, `close`, `message`; returns the unsubscribe function. */
+  on(event: ParleyEvent, handler: (detail: unknown) => void): () => void;
+  setStrings(strings: Partial<Strings>): void;
+  element: ParleyChat;
+}
+
+const EVENTS: Record<ParleyEvent, string> = { unread: "parley-unread", open: "parley-opened", close: "parley-closed", message: "parley-message" };
+
+function mount(): ParleyApi {
+  const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-app-id]");
+  const data = script?.dataset ?? {};
+  const el = document.createElement("parley-chat");
+  el.server = data["server"] ?? (script?.src ? new URL(script.src).origin : location.origin);
+  el.appId = data["appId"] ?? "";
+  el.token = data["token"] ?? "";
+  el.theme = (data["theme"] as ParleyChat["theme"]) ?? "light";
+  el.mode = (data["mode"] as ParleyChat["mode"]) ?? "launcher";
+  document.body.appendChild(el);
+  return {
+    element: el,
+    open: () => el.show(),
+    close: () => el.close(),
+    startChat: (userId) => el.updateComplete.then(() => el.startChat(userId)),
+    identify: (token) => el.identify(token),
+    logout: () => el.logout(),
+    setStrings: (strings) => (el.strings = { ...el.strings, ...strings }),
+    on(event, handler) {
+      const fn = (e: Event) => handler((e as CustomEvent).detail);
+      el.addEventListener(EVENTS[event], fn);
+      return () => el.removeEventListener(EVENTS[event], fn);
+    },
+  };
+}
+
+declare global {
+  interface Window {
+    Parley?: ParleyApi;
+  }
+}
+
+if (!window.Parley) {
+  const api = document.body ? mount() : null;
+  if (api) window.Parley = api;
+  else document.addEventListener("DOMContentLoaded", () => (window.Parley = mount()), { once: true });
+}

@@ -1,0 +1,437 @@
+import { LitElement, css, html, nothing, type PropertyValues } from "lit";
+import { ChatClient, isChatError, type Attachment, type Conversation, type User } from "@parley/sdk";
+import { EN, format, type Strings } from "./i18n.js";
+import { StoreController } from "./store-controller.js";
+import { tokens } from "./styles.js";
+import "./parley-signin.js";
+import "./parley-list.js";
+import "./parley-people.js";
+import "./parley-thread.js";
+import type { SendDetail } from "./parley-thread.js";
+
+type View = "signin" | "list" | "people" | "group" | "thread";
+
+/**
+ * The Parley chat: a launcher bubble and panel (mode="launcher"), or a panel in place
+ * (mode="inline"). The only element that holds the SDK client; the others get data by property
+ * and send intents up as DOM events.
+ *
+ * @event parley-unread - detail: number of unread messages, whenever it changes
+ * @event parley-opened - the panel opened
+ * @event parley-closed - the panel closed
+ * @event parley-message - detail: a message that arrived from someone else
+ * @csspart launcher - the bubble; @csspart badge - its unread count; @csspart panel - the chat panel
+ * @cssproperty --parley-accent - brand colour (also --parley-bg, --parley-text, --parley-font, --parley-radius, …)
+ */
+export class ParleyChat extends LitElement {
+  static override properties = {
+    server: { type: String },
+    appId: { type: String, attribute: "app-id" },
+    token: { type: String },
+    mode: { type: String, reflect: true },
+    theme: { type: String, reflect: true },
+    open: { type: Boolean, reflect: true },
+    strings: { attribute: false },
+    view: { state: true },
+    activeId: { state: true },
+    error: { state: true },
+    busy: { state: true },
+    results: { state: true },
+    progress: { state: true },
+  };
+
+  server = "";
+  appId = "";
+  token = "";
+  mode: "launcher" | "inline" = "launcher";
+  theme: "light" | "dark" | "auto" = "light";
+  open = false;
+  strings: Partial<Strings> = {};
+  view: View = "signin";
+  activeId = "";
+  error = "";
+  busy = true;
+  results: User[] | null = null;
+  progress: number | null = null;
+
+  /** The SDK client (null until attributes are set). Hosts may use it directly. */
+  chat: ChatClient | null = null;
+  private readonly store = new StoreController(this);
+  private lastUnread = -1;
+  private urls = new Map<string, Promise<string>>();
+
+  get t(): Strings {
+    return { ...EN, ...this.strings };
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.mode === "launcher" && this.open) this.close();
+    });
+    if (!this.chat && this.server && this.appId) void this.start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.chat?.close();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if ((changed.has("server") || changed.has("appId")) && !this.chat && this.server && this.appId) void this.start();
+    if (changed.has("token") && this.token && this.chat && changed.get("token") !== undefined) void this.identify(this.token);
+    const unread = this.unread();
+    if (unread !== this.lastUnread) {
+      this.lastUnread = unread;
+      this.fire("parley-unread", unread);
+    }
+  }
+
+  /** Opens the panel (launcher mode). */
+  show(): void {
+    this.open = true;
+    this.fire("parley-opened", null);
+    void this.updateComplete.then(() => this.focusFirst());
+  }
+
+  close(): void {
+    this.open = false;
+    this.fire("parley-closed", null);
+    void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>("[part=launcher]")?.focus());
+  }
+
+  /** Opens (creating if needed) the 1:1 conversation with a user. */
+  async startChat(userId: string): Promise<void> {
+    await this.run(async () => {
+      const c = await this.client().direct(userId);
+      this.openConversation(c.id);
+    });
+    if (!this.open) this.show();
+  }
+
+  /** Signs in with a token the host's backend signed. */
+  async identify(token: string): Promise<void> {
+    await this.run(async () => {
+      await this.client().connectWithHostToken(token);
+      this.view = "list";
+    });
+  }
+
+  async logout(): Promise<void> {
+    await this.chat?.logout();
+    this.view = "signin";
+    this.activeId = "";
+  }
+
+  private client(): ChatClient {
+    if (!this.chat) throw new Error("parley-chat needs server and app-id");
+    return this.chat;
+  }
+
+  private async start(): Promise<void> {
+    this.chat = new ChatClient({ server: this.server, appId: this.appId, storage: "local" });
+    this.store.attach(this.chat.store);
+    this.chat.on("message.new", (e) => {
+      if (e.data.message.senderId !== this.chat?.user?.id) this.fire("parley-message", e.data.message);
+    });
+    this.chat.on("session.changed", (me) => {
+      if (!me) this.view = "signin";
+    });
+    await this.run(async () => {
+      if (this.token) await this.chat!.connectWithHostToken(this.token);
+      else await this.chat!.resume();
+      this.view = this.chat!.user ? "list" : "signin";
+    });
+  }
+
+  /** Runs an action with the busy flag and a readable error on failure. */
+  private async run(fn: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this.error = "";
+    try {
+      await fn();
+    } catch (e) {
+      this.error = isChatError(e) ? e.message : this.t.unknownError;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private unread(): number {
+    const s = this.store.state;
+    return s ? Object.values(s.conversations).reduce((n, c) => n + c.unreadCount, 0) : 0;
+  }
+
+  private openConversation(id: string): void {
+    this.activeId = id;
+    this.view = "thread";
+    const c = this.client().conversation(id);
+    if (c.messages.filter((m) => m.status === "sent").length < 20 && c.hasOlder) void c.loadOlder().catch(() => undefined);
+  }
+
+  private fire(name: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  private focusFirst(): void {
+    const panel = this.shadowRoot?.querySelector("[part=panel]");
+    const target = panel?.querySelector<HTMLElement>("parley-signin, parley-list, parley-thread, parley-people");
+    (target ?? panel?.querySelector<HTMLElement>("button"))?.focus();
+  }
+
+  /** Object URL for an attachment (they need the bearer token, so <img src> cannot fetch them). */
+  private attachmentUrl = (att: Attachment): Promise<string> => {
+    let p = this.urls.get(att.id);
+    if (!p) this.urls.set(att.id, (p = this.client().directory.download(att).then((b) => URL.createObjectURL(b))));
+    return p;
+  };
+
+  // --- Intents from the views ----------------------------------------------------------------
+
+  private onSignIn(e: CustomEvent<{ mode: "login" | "register"; email: string; password: string; displayName: string }>): void {
+    const d = e.detail;
+    void this.run(async () => {
+      if (d.mode === "login") await this.client().login(d.email, d.password);
+      else await this.client().register({ email: d.email, password: d.password, displayName: d.displayName });
+      this.view = "list";
+    });
+  }
+
+  private onSearch(e: CustomEvent<string>): void {
+    const q = e.detail;
+    void this.run(async () => {
+      const me = this.client().user?.id;
+      this.results = (await this.client().directory.searchUsers(q, { limit: 20 })).items.filter((u) => u.id !== me);
+    });
+  }
+
+  private onPick(e: CustomEvent<string>): void {
+    void this.startChat(e.detail);
+  }
+
+  private onCreateGroup(e: CustomEvent<{ name: string; userIds: string[] }>): void {
+    void this.run(async () => {
+      const c = await this.client().createGroup({ name: e.detail.name, memberIds: e.detail.userIds });
+      this.openConversation(c.id);
+    });
+  }
+
+  private conv(): ReturnType<ChatClient["conversation"]> {
+    return this.client().conversation(this.activeId);
+  }
+
+  private onSend(e: CustomEvent<SendDetail>): void {
+    const { text, files, replyTo } = e.detail;
+    this.progress = files.length ? 0 : null;
+    this.conv()
+      .send(text, { files, ...(replyTo ? { replyTo } : {}), onProgress: (f) => (this.progress = f >= 1 ? null : f) })
+      .catch(() => undefined)
+      .finally(() => (this.progress = null));
+  }
+
+  private act(fn: (c: ReturnType<ChatClient["conversation"]>) => Promise<unknown>): void {
+    void this.run(async () => void (await fn(this.conv())));
+  }
+
+  // --- Rendering -----------------------------------------------------------------------------
+
+  override render() {
+    const unread = this.unread();
+    const launcher =
+      this.mode === "launcher"
+        ? html`<button part="launcher" class="launcher primary" aria-label=${this.open ? this.t.closeChat : this.t.openChat} aria-expanded=${this.open} @click=${() => (this.open ? this.close() : this.show())}>
+            <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z" /></svg>
+            ${unread > 0 ? html`<span part="badge" class="badge count" aria-label=${format(this.t.newMessages, { count: unread })}>${unread}</span>` : nothing}
+          </button>`
+        : nothing;
+    const showPanel = this.mode === "inline" || this.open;
+    return html`${showPanel ? this.panel() : nothing}${launcher}`;
+  }
+
+  private panel() {
+    const s = this.store.state;
+    const conn = s?.connection;
+    return html`<section part="panel" class="panel" role=${this.mode === "launcher" ? "dialog" : "region"} aria-label=${this.t.title} @keydown=${this.trapFocus}>
+      <header part="header">
+        ${this.view === "thread" || this.view === "people" || this.view === "group"
+          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = "list")}>←</button>`
+          : nothing}
+        <h2>${this.heading()}</h2>
+        ${s?.me && this.view === "list" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
+        ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>✕</button>` : nothing}
+      </header>
+      ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
+      ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
+      <div class="body">${this.body()}</div>
+    </section>`;
+  }
+
+  private heading(): string {
+    if (this.view === "thread") {
+      const c = this.store.state?.conversations[this.activeId];
+      return c ? this.titleOf(c) : this.t.title;
+    }
+    if (this.view === "people") return this.t.newChat;
+    if (this.view === "group") return this.t.newGroup;
+    return this.t.title;
+  }
+
+  titleOf(c: Conversation): string {
+    if (c.name) return c.name;
+    const me = this.store.state?.me?.id;
+    return c.users.filter((u) => u.id !== me).map((u) => u.displayName).join(", ") || this.t.title;
+  }
+
+  private body() {
+    const s = this.store.state;
+    if (!s || (this.busy && !s.me && this.view === "signin" && !this.error && this.lastUnread < 0)) return html`<p class="muted center" role="status">${this.t.loading}</p>`;
+    switch (this.view) {
+      case "signin":
+        return html`<parley-signin .t=${this.t} .busy=${this.busy} @parley-signin=${this.onSignIn}></parley-signin>`;
+      case "people":
+      case "group":
+        return html`<parley-people .t=${this.t} .server=${this.server} .results=${this.results} .group=${this.view === "group"}
+          @parley-search=${this.onSearch} @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
+      case "thread": {
+        const c = this.conv();
+        const typing = Object.entries(s.typing[this.activeId] ?? {})
+          .filter(([id, until]) => until > Date.now() && id !== s.me?.id)
+          .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
+        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state} .messages=${c.messages} .hasOlder=${c.hasOlder}
+          .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
+          @parley-send=${this.onSend}
+          @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
+          @parley-delete=${(e: CustomEvent<string>) => this.act((c) => c.delete(e.detail))}
+          @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
+          @parley-retry=${(e: CustomEvent<string>) => void this.conv().retry(e.detail).catch(() => undefined)}
+          @parley-read=${() => this.conv().markRead()}
+          @parley-typing=${(e: CustomEvent<boolean>) => this.conv().typing(e.detail)}
+          @parley-load-older=${() => this.act((c) => c.loadOlder())}></parley-thread>`;
+      }
+      default:
+        return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)}
+          @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
+          @parley-compose=${(e: CustomEvent<"direct" | "group">) => ((this.results = null), (this.view = e.detail === "group" ? "group" : "people"))}></parley-list>`;
+    }
+  }
+
+  /** Keeps Tab inside the open launcher panel. */
+  private trapFocus = (e: KeyboardEvent): void => {
+    if (e.key !== "Tab" || this.mode !== "launcher") return;
+    const panel = e.currentTarget as HTMLElement;
+    const focusables = [...panel.querySelectorAll<HTMLElement>("button, input, textarea, [tabindex]")];
+    if (focusables.length === 0) return;
+    const path = e.composedPath();
+    const first = focusables[0]!;
+    const last = focusables[focusables.length - 1]!;
+    if (e.shiftKey && path.includes(first)) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && path.includes(last)) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
+  static override styles = [
+    tokens,
+    css`
+      :host {
+        position: relative;
+        display: block;
+      }
+      :host([mode="launcher"]) {
+        position: fixed;
+        right: 20px;
+        bottom: 20px;
+        z-index: 2147483000;
+      }
+      .launcher {
+        width: 56px;
+        height: 56px;
+        border-radius: 50%;
+        display: grid;
+        place-items: center;
+        box-shadow: 0 6px 20px rgb(0 0 0 / 0.25);
+        position: relative;
+      }
+      .count {
+        position: absolute;
+        top: -4px;
+        right: -4px;
+      }
+      .panel {
+        background: var(--_bg);
+        color: var(--_text);
+        border: 1px solid var(--_border);
+        border-radius: var(--_radius);
+        display: flex;
+        flex-direction: column;
+        overflow: hidden;
+        width: 100%;
+        height: 100%;
+        min-height: 420px;
+      }
+      :host([mode="launcher"]) .panel {
+        position: absolute;
+        right: 0;
+        bottom: 72px;
+        width: 370px;
+        height: min(600px, calc(100vh - 110px));
+        box-shadow: 0 12px 40px rgb(0 0 0 / 0.25);
+      }
+      @media (max-width: 480px) {
+        :host([mode="launcher"]) .panel {
+          position: fixed;
+          inset: 0;
+          width: 100vw;
+          height: 100vh;
+          border-radius: 0;
+        }
+      }
+      header {
+        display: flex;
+        align-items: center;
+        gap: 4px;
+        padding: 8px;
+        border-bottom: 1px solid var(--_border);
+      }
+      h2 {
+        flex: 1;
+        font-size: 16px;
+        margin: 0 6px;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .status,
+      .banner {
+        padding: 6px 12px;
+        font-size: 13px;
+        background: var(--_surface);
+      }
+      .body {
+        flex: 1;
+        min-height: 0;
+        display: flex;
+        flex-direction: column;
+      }
+      .body > * {
+        flex: 1;
+        min-height: 0;
+      }
+      .center {
+        text-align: center;
+        padding: 24px;
+      }
+    `,
+  ];
+}
+
+customElements.get("parley-chat") || customElements.define("parley-chat", ParleyChat);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "parley-chat": ParleyChat;
+  }
+}
