@@ -61,6 +61,12 @@ export default [
     output: { file: "widget/dist/widget.js", format: "iife", sourcemap: true },
     plugins: [sdkAlias, browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
   },
+  // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
+  {
+    input: "sdk/src/index.ts",
+    output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true },
+    plugins: [browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+  },
   {
     input: "widget/src/index.ts",
     output: { file: "widget/dist/index.js", format: "esm", sourcemap: true },

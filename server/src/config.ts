@@ -26,6 +26,10 @@ export interface Config {
   trustProxy: boolean;
   /** Where the built widget.js is served from. */
   widgetDir: string;
+  /** The checkout (examples, SDK browser build). */
+  repoRoot: string;
+  /** Seed a demo app, users and history, and serve examples/ (PARLEY_DEMO=0 turns it off). */
+  demo: boolean;
   /** A user stays "online" this long after their last socket closed. */
   presenceGraceMs: number;
   rateLimits: {
@@ -57,6 +61,7 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
   WIDGET_DIR: z.string().optional(),
+  PARLEY_DEMO: z.enum(["0", "1"]).default("1"),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
@@ -96,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: e.TRUST_PROXY === "1" || e.TRUST_PROXY === "true",
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
+    repoRoot: REPO_ROOT,
+    demo: e.PARLEY_DEMO === "1",
     rateLimits: {
       authPerIp: { points: e.RATE_LIMIT_AUTH_PER_IP, durationSec: 60 },
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },

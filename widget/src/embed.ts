@@ -23,11 +23,13 @@ export interface ParleyApi {
 
 const EVENTS: Record<ParleyEvent, string> = { unread: "parley-unread", open: "parley-opened", close: "parley-closed", message: "parley-message" };
 
-function mount(): ParleyApi {
-  const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-app-id]");
-  const data = script?.dataset ?? {};
+/** The script tag that loaded us, when it names an app (without one, only <parley-chat> is registered). */
+const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[src*='widget.js'][data-app-id]");
+
+function mount(script: HTMLScriptElement): ParleyApi {
+  const data = script.dataset;
   const el = document.createElement("parley-chat");
-  el.server = data["server"] ?? (script?.src ? new URL(script.src).origin : location.origin);
+  el.server = data["server"] ?? (script.src ? new URL(script.src).origin : location.origin);
   el.appId = data["appId"] ?? "";
   el.token = data["token"] ?? "";
   el.theme = (data["theme"] as ParleyChat["theme"]) ?? "light";
@@ -55,8 +57,7 @@ declare global {
   }
 }
 
-if (!window.Parley) {
-  const api = document.body ? mount() : null;
-  if (api) window.Parley = api;
-  else document.addEventListener("DOMContentLoaded", () => (window.Parley = mount()), { once: true });
+if (script?.dataset["appId"] && !window.Parley) {
+  if (document.body) window.Parley = mount(script);
+  else document.addEventListener("DOMContentLoaded", () => (window.Parley = mount(script)), { once: true });
 }

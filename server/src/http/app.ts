@@ -1,9 +1,11 @@
+import path from "node:path";
 import Koa from "koa";
 import Router from "@koa/router";
 import { koaBody } from "koa-body";
 import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
 import { assetsRoutes } from "../assets/assets.routes.js";
 import { authRoutes } from "../auth/auth.routes.js";
+import { demoRoutes } from "../demo/demo.routes.js";
 import type { Services } from "../services.js";
 import { usersRoutes } from "../users/users.routes.js";
 import { contactsRoutes } from "../contacts/contacts.routes.js";
@@ -17,8 +19,13 @@ import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middlewa
 
 export const API_PREFIX = "/v1";
 
+export interface AppOptions {
+  /** With a demo app: serve examples/ at /examples/ wired to it. */
+  demoAppId?: string;
+}
+
 /** Builds the Koa application from its services. No globals: tests build their own. */
-export function createApp(services: Services): Koa<State> {
+export function createApp(services: Services, opts: AppOptions = {}): Koa<State> {
   const { config, logger, apps, tokens } = services;
   const app = new Koa<State>({ proxy: config.trustProxy });
   const auth = requireAuth(apps, tokens);
@@ -57,7 +64,8 @@ export function createApp(services: Services): Koa<State> {
       },
     }),
   );
-  app.use(assetsRoutes(config.widgetDir).routes());
+  if (opts.demoAppId) app.use(demoRoutes(path.join(config.repoRoot, "examples"), opts.demoAppId).routes());
+  app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist") }).routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;

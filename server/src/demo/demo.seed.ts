@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { deflateSync } from "node:zlib";
+import type { Services } from "../services.js";
+
+export const DEMO_PASSWORD = "parley-demo-pass";
+
+export const DEMO_USERS = [
+  { key: "alice", displayName: "Alice Martin", email: "alice@demo.parley.chat", bio: "Runs the shop", color: [79, 70, 229] },
+  { key: "bob", displayName: "Bob Chen", email: "bob@demo.parley.chat", bio: "Loves fast replies", color: [22, 163, 74] },
+  { key: "carol", displayName: "Carol Diaz", email: "carol@demo.parley.chat", bio: "Design", color: [219, 39, 119] },
+  { key: "dave", displayName: "Dave Okafor", email: "dave@demo.parley.chat", bio: "Support", color: [234, 88, 12] },
+] as const;
+
+export interface Demo {
+  appId: string;
+  users: { email: string; displayName: string }[];
+}
+
+const HISTORY: [from: number, text: string][] = [
+  [0, "Hi Bob! Welcome to Parley 👋"],
+  [1, "Hey Alice, this was one script tag?"],
+  [0, "One script tag. Try editing or reacting to a message."],
+  [1, "Nice. And it keeps working offline: messages wait and go out when I'm back."],
+];
+
+const GROUP: [from: number, text: string][] = [
+  [2, "Morning all! New mockups are in the shared folder."],
+  [3, "Thanks Carol, I'll check the support flows today."],
+  [0, "Great. Let's ship the chat on Friday 🚀"],
+];
+
+/**
+ * Creates (once) the demo app, four users with avatars, a DM and a group with some history.
+ * Idempotent: what it made is recorded in DATA_DIR/demo.json and reused on the next start.
+ */
+export async function seedDemo(s: Services): Promise<Demo> {
+  const file = path.join(s.config.dataDir, "demo.json");
+  if (existsSync(file)) {
+    const saved = JSON.parse(await readFile(file, "utf8")) as Demo;
+    if (await s.apps.find(saved.appId)) return saved;
+  }
+  const app = await s.apps.create({ name: "Parley demo", allowedOrigins: ["*"] });
+  const ids: string[] = [];
+  for (const u of DEMO_USERS) {
+    const { user } = await s.auth.register(app, { email: u.email, password: DEMO_PASSWORD, displayName: u.displayName });
+    const tmp = path.join(s.storage.tmpDir, `demo-${u.key}.png`);
+    await writeFile(tmp, solidPng(64, u.color));
+    const name = await s.storage.keep(tmp, "avatars", "png");
+    await s.users.update(app.id, user.id, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
+    ids.push(user.id);
+  }
+  const dm = await s.conversations.createDirect(app.id, ids[0]!, ids[1]!);
+  for (const [i, [from, text]] of HISTORY.entries()) {
+    await s.messages.send(app.id, ids[from]!, dm.conversation.id, { text, clientMessageId: `demo-dm-${i}` });
+  }
+  const group = await s.conversations.createGroup(app.id, ids[2]!, { name: "Launch team", memberIds: ids.filter((_, i) => i !== 2) });
+  for (const [i, [from, text]] of GROUP.entries()) {
+    await s.messages.send(app.id, ids[from]!, group.id, { text, clientMessageId: `demo-group-${i}` });
+  }
+  const demo: Demo = { appId: app.id, users: DEMO_USERS.map((u) => ({ email: u.email, displayName: u.displayName })) };
+  await writeFile(file, JSON.stringify(demo, null, 2));
+  return demo;
+}
+
+/** A square PNG of one colour (demo avatars, no image library needed). */
+function solidPng(size: number, [r, g, b]: readonly number[]): Buffer {
+  const row = Buffer.alloc(1 + size * 3);
+  for (let x = 0; x < size; x++) row.set([r!, g!, b!], 1 + x * 3);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
+}
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
