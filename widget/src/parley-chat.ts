@@ -80,6 +80,8 @@ export class ParleyChat extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     if ((changed.has("server") || changed.has("appId")) && !this.chat && this.server && this.appId) void this.start();
     if (changed.has("token") && this.token && this.chat && changed.get("token") !== undefined) void this.identify(this.token);
+    // A view swap removes the focused element: move focus into the new view (keyboard users).
+    if (changed.has("view") && changed.get("view") !== undefined && (this.open || this.mode === "inline")) void this.focusView();
     const unread = this.unread();
     if (unread !== this.lastUnread) {
       this.lastUnread = unread;
@@ -174,9 +176,16 @@ export class ParleyChat extends LitElement {
   }
 
   private focusFirst(): void {
-    const panel = this.shadowRoot?.querySelector("[part=panel]");
-    const target = panel?.querySelector<HTMLElement>("parley-signin, parley-list, parley-thread, parley-people");
-    (target ?? panel?.querySelector<HTMLElement>("button"))?.focus();
+    void this.focusView();
+  }
+
+  private async focusView(): Promise<void> {
+    await this.updateComplete;
+    const view = this.shadowRoot?.querySelector<LitElement>("parley-signin, parley-list, parley-thread, parley-people");
+    if (view) {
+      await view.updateComplete;
+      view.focus();
+    } else this.shadowRoot?.querySelector<HTMLElement>("[part=panel] button")?.focus();
   }
 
   /** Object URL for an attachment (they need the bearer token, so <img src> cannot fetch them). */
@@ -251,7 +260,9 @@ export class ParleyChat extends LitElement {
   private panel() {
     const s = this.store.state;
     const conn = s?.connection;
-    return html`<section part="panel" class="panel" role=${this.mode === "launcher" ? "dialog" : "region"} aria-label=${this.t.title} @keydown=${this.trapFocus}>
+    const trap = this.mode === "launcher";
+    return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
+      ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
       <header part="header">
         ${this.view === "thread" || this.view === "people" || this.view === "group"
           ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = "list")}>←</button>`
@@ -263,6 +274,7 @@ export class ParleyChat extends LitElement {
       ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
       <div class="body">${this.body()}</div>
+      ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => this.shadowRoot?.querySelector<HTMLElement>("header button")?.focus()}></span>` : nothing}
     </section>`;
   }
 
@@ -314,24 +326,6 @@ export class ParleyChat extends LitElement {
           @parley-compose=${(e: CustomEvent<"direct" | "group">) => ((this.results = null), (this.view = e.detail === "group" ? "group" : "people"))}></parley-list>`;
     }
   }
-
-  /** Keeps Tab inside the open launcher panel. */
-  private trapFocus = (e: KeyboardEvent): void => {
-    if (e.key !== "Tab" || this.mode !== "launcher") return;
-    const panel = e.currentTarget as HTMLElement;
-    const focusables = [...panel.querySelectorAll<HTMLElement>("button, input, textarea, [tabindex]")];
-    if (focusables.length === 0) return;
-    const path = e.composedPath();
-    const first = focusables[0]!;
-    const last = focusables[focusables.length - 1]!;
-    if (e.shiftKey && path.includes(first)) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && path.includes(last)) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
 
   static override styles = [
     tokens,
@@ -419,6 +413,12 @@ export class ParleyChat extends LitElement {
       .body > * {
         flex: 1;
         min-height: 0;
+      }
+      .sentinel {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
       }
       .center {
         text-align: center;

@@ -395,17 +395,33 @@ export class ParleyThread extends LitElement {
         font-size: 11px;
         margin: 2px 6px 0;
       }
+      /* Hidden by opacity, not display: the buttons stay reachable by Tab and stay put under the pointer. */
       .actions {
-        display: none;
+        display: flex;
         gap: 2px;
         font-size: 12px;
+        position: absolute;
+        top: -18px;
+        z-index: 1;
+        background: var(--_bg);
+        border: 1px solid var(--_border);
+        border-radius: 8px;
+        opacity: 0;
+        pointer-events: none;
+      }
+      .mine .actions {
+        right: 0;
+      }
+      .theirs .actions {
+        left: 0;
       }
       .actions button {
         padding: 2px 6px;
       }
       .msg:hover .actions,
       .msg:focus-within .actions {
-        display: flex;
+        opacity: 1;
+        pointer-events: auto;
       }
       .typing {
         font-size: 12px;

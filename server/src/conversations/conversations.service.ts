@@ -1,6 +1,7 @@
 import { Brackets, In, type EntityManager } from "typeorm";
 import { MESSAGE_LIMITS, type Conversation, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
 import { BlockEntity } from "../contacts/contact.entities.js";
+import { insertIgnoring } from "../db/insert-ignoring.js";
 import { type NewEvent, writeWithEvents } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { DomainDeps } from "../shared/domain.js";
@@ -189,28 +190,35 @@ export class ConversationsService {
     });
   }
 
-  /** Joins a public group; joining again changes nothing. Non-public or unknown: 404. */
+  /**
+   * Joins a public group; joining again changes nothing. Non-public or unknown: 404.
+   * Joins racing on several nodes insert with OR IGNORE: only the one whose row went in sends
+   * member.added, the others answer 200 like a repeated join.
+   */
   async join(appId: string, me: string, id: string): Promise<Conversation> {
-    return this.write(appId, async (m) => {
+    await this.write(appId, async (m) => {
       const conv = id.length <= 32 ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
       if (!conv || conv.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
-      const events: NewEvent[] = [];
-      const already = await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me });
-      if (!already) {
-        const count = await m.countBy(MemberEntity, { conversationId: id });
-        if (count >= MESSAGE_LIMITS.groupMembersMax) throw new AppError("conflict", "This group is full");
-        const row = memberRow(appId, id, me, "member", Date.now());
-        await m.insert(MemberEntity, row);
-        const user = presentUser(await this.deps.users.get(appId, me));
-        events.push({ type: "member.added", conversationId: id, userId: me, data: { conversationId: id, members: [presentMember(row)], users: [user] } });
-      }
-      return { result: await this.presentById(m, appId, me, id), events };
+      const none = { result: undefined, events: [] as NewEvent[] };
+      if (await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me })) return none;
+      const count = await m.countBy(MemberEntity, { conversationId: id });
+      if (count >= MESSAGE_LIMITS.groupMembersMax) throw new AppError("conflict", "This group is full");
+      const row = memberRow(appId, id, me, "member", Date.now());
+      if ((await insertIgnoring(m, MemberEntity, [row])) === 0) return none;
+      const user = presentUser(await this.deps.users.get(appId, me));
+      return { result: undefined, events: [{ type: "member.added", conversationId: id, userId: me, data: { conversationId: id, members: [presentMember(row)], users: [user] } }] };
     });
+    // Presented after the commit: on MySQL a join that lost the race would not see the
+    // winner's row in its own transaction's snapshot.
+    return this.presentById(this.deps.db.manager, appId, me, id);
   }
 
-  /** Adds users of the same app; those already in are skipped. Owner/admin only. */
+  /**
+   * Adds users of the same app; those already in are skipped, also when another node adds them
+   * at the same moment (one member.added per row this call inserted). Owner/admin only.
+   */
   async addMembers(appId: string, me: string, id: string, userIds: string[]): Promise<Conversation> {
-    return this.write(appId, async (m) => {
+    await this.write(appId, async (m) => {
       await this.requireGroupAdmin(m, appId, id, me);
       const wanted = [...new Set(userIds)];
       const users = await this.requireUsers(appId, wanted, m);
@@ -222,18 +230,21 @@ export class ConversationsService {
       }
       const now = Date.now();
       const rows = fresh.map((u) => memberRow(appId, id, u, "member", now));
-      for (const chunk of chunks(rows, 200)) await m.insert(MemberEntity, chunk);
+      const inserted: MemberEntity[] = [];
+      for (const chunk of chunks(rows, 200)) inserted.push(...(await insertMembers(m, chunk)));
       const byId = new Map(users.map((u) => [u.id, u]));
       // One event per added user, addressed to them too, so someone who was not a member yet
       // receives it through sync.
-      const events: NewEvent[] = rows.map((row) => ({
+      const events: NewEvent[] = inserted.map((row) => ({
         type: "member.added",
         conversationId: id,
         userId: row.userId,
         data: { conversationId: id, members: [presentMember(row)], users: [presentUser(byId.get(row.userId)!)] },
       }));
-      return { result: await this.presentById(m, appId, me, id), events };
+      return { result: undefined, events };
     });
+    // After the commit, so rows another node added meanwhile are listed too (MySQL snapshot).
+    return this.presentById(this.deps.db.manager, appId, me, id);
   }
 
   /**
@@ -333,7 +344,8 @@ export class ConversationsService {
   /**
    * Members, their profiles, last messages and unread counts for a page of conversations, in a
    * fixed number of queries (members, users, last messages + the presenter's two, one GROUP BY
-   * count) whatever the page size. The caller's role is null where they are not a member.
+   * count) whatever the page size. Where the caller is not a member (public group previews)
+   * their role is null, lastMessage null and unreadCount 0.
    *
    * Conversations in events are presented from the actor's point of view (myRole, unreadCount);
    * receivers derive their own role from `members`.
@@ -350,7 +362,16 @@ export class ConversationsService {
         .where("u.appId = :appId", { appId })
         .andWhere("u.id IN (SELECT mm.userId FROM members mm WHERE mm.conversationId IN (:...ids))", { ids })
         .getMany(),
-      lastIds.length ? m.find(MessageEntity, { where: { appId, id: In(lastIds) } }) : Promise.resolve([] as MessageEntity[]),
+      // Last messages only of conversations the caller is in: public-group previews must not
+      // show message text to non-members.
+      lastIds.length
+        ? m
+            .getRepository(MessageEntity)
+            .createQueryBuilder("msg")
+            .innerJoin(MemberEntity, "lm", "lm.conversationId = msg.conversationId AND lm.userId = :me", { me })
+            .where("msg.appId = :appId AND msg.id IN (:...lastIds)", { appId, lastIds })
+            .getMany()
+        : Promise.resolve([] as MessageEntity[]),
       m
         .getRepository(MessageEntity)
         .createQueryBuilder("msg")
@@ -381,7 +402,7 @@ export class ConversationsService {
       return presentConversation(c, {
         members: ms,
         users: ms.map((x) => userById.get(x.userId)).filter((u): u is User => u !== undefined),
-        lastMessage: c.lastMessageId === null ? null : (messageById.get(String(c.lastMessageId)) ?? null),
+        lastMessage: !mine || c.lastMessageId === null ? null : (messageById.get(String(c.lastMessageId)) ?? null),
         unreadCount: mine ? (unreadBy.get(c.id) ?? 0) : 0,
         myRole,
       });
@@ -391,6 +412,24 @@ export class ConversationsService {
 
 function memberRow(appId: string, conversationId: string, userId: string, role: MemberRole, joinedAt: number): MemberEntity {
   return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0 };
+}
+
+
+/**
+ * Inserts member rows and returns those that went in. Usually all in one statement; when another
+ * node inserted one of them meanwhile (a duplicate key rolls back just that statement), row by row.
+ */
+async function insertMembers(m: EntityManager, rows: MemberEntity[]): Promise<MemberEntity[]> {
+  if (rows.length === 0) return [];
+  try {
+    await m.insert(MemberEntity, rows);
+    return rows;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+  const inserted: MemberEntity[] = [];
+  for (const row of rows) if ((await insertIgnoring(m, MemberEntity, [row])) > 0) inserted.push(row);
+  return inserted;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

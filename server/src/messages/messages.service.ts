@@ -1,6 +1,8 @@
 import { type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
+import { BlockEntity } from "../contacts/contact.entities.js";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
+import { insertIgnoring } from "../db/insert-ignoring.js";
 import { MemberEntity } from "../conversations/member.entity.js";
 import type { NewEvent } from "../events/event-log.js";
 import { parse } from "../http/validate.js";
@@ -70,6 +72,7 @@ export class MessagesService {
     try {
       result = await this.deps.tx.run(async (m) => {
         await this.deps.membership.require(appId, conversationId, senderId, m);
+        await this.requireNotBlocked(m, appId, conversationId, senderId);
         if (replyToId !== null) {
           const target = await m.getRepository(MessageEntity).findOne({ select: { id: true, deletedAt: true }, where: { id: replyToId, appId, conversationId } });
           if (!target || target.deletedAt !== null) throw invalid("replyToId", "Not a message of this conversation");
@@ -106,6 +109,22 @@ export class MessagesService {
     }
     this.deps.events.publish(appId, result.events);
     return { message: result.message, created: true };
+  }
+
+  /**
+   * In a direct conversation, 403 when the other member has blocked the sender (blocking after
+   * the DM exists must stop new messages too). One query: the conversation's kind, the other
+   * member and the block row, on primary keys. Groups are not affected.
+   */
+  private async requireNotBlocked(m: EntityManager, appId: string, conversationId: string, senderId: string): Promise<void> {
+    const blocked = await m
+      .getRepository(BlockEntity)
+      .createQueryBuilder("b")
+      .innerJoin(ConversationEntity, "c", "c.id = :conversationId AND c.appId = :appId AND c.kind = 'direct'", { conversationId, appId })
+      .innerJoin(MemberEntity, "other", "other.conversationId = c.id AND other.userId = b.blockerId")
+      .where("b.blockedId = :senderId AND b.appId = :appId AND b.blockerId != :senderId", { senderId })
+      .getExists();
+    if (blocked) throw new AppError("forbidden", "This user does not accept messages from you");
   }
 
   /** The message an earlier send with this clientMessageId stored, if any. */
@@ -202,12 +221,11 @@ export class MessagesService {
       const exists = await reactions.existsBy(key);
       let changed = false;
       if (add && !exists) {
-        // OR IGNORE: a racing PUT from another node must not turn into a 500.
-        await m.createQueryBuilder().insert().into(ReactionEntity).values({ ...key, appId, createdAt: Date.now() }).orIgnore().execute();
-        changed = true;
+        // OR IGNORE: a racing PUT from another node must not turn into a 500; the one whose
+        // row did not go in changed nothing and sends no event.
+        changed = (await insertIgnoring(m, ReactionEntity, [{ ...key, appId, createdAt: Date.now() }])) > 0;
       } else if (!add && exists) {
-        await reactions.delete(key);
-        changed = true;
+        changed = ((await reactions.delete(key)).affected ?? 0) > 0;
       }
       if (!changed) return { row, events: [] as ChatEvent[] };
       const count = await reactions.countBy({ messageId: row.id, emoji });

@@ -1,0 +1,240 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { deflateSync } from "node:zlib";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+
+// ---------------------------------------------------------------------------------------------
+// The browser: the system Chromium, never a downloaded one.
+// ---------------------------------------------------------------------------------------------
+
+export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] || "/usr/bin/chromium";
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A host site: a plain "existing website" that embeds Parley with one script tag.
+// ---------------------------------------------------------------------------------------------
+
+export interface EmbedOptions {
+  parleyUrl: string;
+  appId: string;
+  /** A host-signed token (data-token). */
+  token?: string;
+  theme?: "light" | "dark" | "auto";
+  title?: string;
+}
+
+const attr = (s: string): string => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+/** The HTML of a host page: some ordinary content and the embed script tag. */
+export function hostPageHtml(o: EmbedOptions): string {
+  const extra = [o.token ? ` data-token="${attr(o.token)}"` : "", o.theme ? ` data-theme="${attr(o.theme)}"` : ""].join("");
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${attr(o.title ?? "Acme Store")}</title>
+<style>body{font-family:sans-serif;margin:0;padding:24px;background:#f4f4f4}main{max-width:640px}</style></head>
+<body>
+<main>
+  <h1>Acme Store</h1>
+  <p>Welcome to an ordinary website. <a href="#products">Products</a> · <a href="#about">About</a></p>
+  <p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>
+</main>
+<script src="${attr(o.parleyUrl)}/widget.js" data-app-id="${attr(o.appId)}"${extra} async></script>
+</body>
+</html>`;
+}
+
+export interface HostSite {
+  /** `http://127.0.0.1:<port>`: put this in the app's allowedOrigins. */
+  origin: string;
+  /** Serves `html` at `path` and returns the page's full URL. */
+  page(path: string, html: string): string;
+  close(): Promise<void>;
+}
+
+/** A tiny node:http server on 127.0.0.1:0 serving the HTML pages it is given. */
+export async function startHostSite(): Promise<HostSite> {
+  const pages = new Map<string, string>();
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const html = pages.get(path);
+    if (html === undefined) {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" }).end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    origin,
+    page(path, html) {
+      pages.set(path, html);
+      return origin + path;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting: expect-style polling with a timeout and a readable failure.
+// ---------------------------------------------------------------------------------------------
+
+/** Polls `fn` until it returns without throwing (and, when given, `check` holds); returns its value. */
+export async function eventually<T>(fn: () => Promise<T> | T, opts: { timeout?: number; interval?: number; message?: string; check?: (v: T) => boolean } = {}): Promise<T> {
+  const timeout = opts.timeout ?? 10_000;
+  const deadline = Date.now() + timeout;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (!opts.check || opts.check(v)) return v;
+      last = new Error(`condition not met; last value: ${JSON.stringify(v)}`);
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? last.message : String(last);
+      throw new Error(`${opts.message ?? "timed out"} (after ${timeout} ms): ${why}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.interval ?? 100));
+  }
+}
+
+/** Waits until a locator's text equals (or matches) what is expected. */
+export async function expectText(loc: Locator, expected: string | RegExp, timeout = 10_000): Promise<string> {
+  return eventually(
+    async () => {
+      const t = (await loc.textContent({ timeout: 500 }))?.trim() ?? "";
+      if (typeof expected === "string" ? t !== expected : !expected.test(t)) throw new Error(`text is ${JSON.stringify(t)}, want ${String(expected)}`);
+      return t;
+    },
+    { timeout, message: `expectText ${String(expected)}` },
+  );
+}
+
+/** Waits until a locator matches exactly `n` elements. */
+export async function expectCount(loc: Locator, n: number, timeout = 10_000): Promise<void> {
+  await eventually(
+    async () => {
+      const c = await loc.count();
+      if (c !== n) throw new Error(`count is ${c}, want ${n}`);
+    },
+    { timeout, message: "expectCount" },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving the widget.
+// ---------------------------------------------------------------------------------------------
+
+/** A page in its own context (own storage = own user), failing loudly on any dialog. */
+export async function openHostPage(browser: Browser, url: string): Promise<{ context: BrowserContext; page: Page; dialogs: string[]; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on("dialog", (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => undefined);
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.locator("[part=launcher]").waitFor({ state: "visible", timeout: 15_000 });
+  return { context, page, dialogs, errors };
+}
+
+export async function openPanel(page: Page): Promise<void> {
+  if (!(await page.locator("[part=panel]").isVisible())) await page.locator("[part=launcher]").click();
+  await page.locator("[part=panel]").waitFor({ state: "visible" });
+}
+
+/** Registers through the widget's sign-in form (toggle to "create account"). */
+export async function registerViaForm(page: Page, u: { displayName: string; email: string; password: string }): Promise<void> {
+  await openPanel(page);
+  const signin = page.locator("parley-signin");
+  await signin.locator("[part=signin-toggle]").click();
+  await signin.locator("input[name=displayName]").fill(u.displayName);
+  await signin.locator("input[name=email]").fill(u.email);
+  await signin.locator("input[name=password]").fill(u.password);
+  await signin.locator("[part=signin-submit]").click();
+  await page.locator("[part=new-chat]").waitFor({ state: "visible", timeout: 15_000 });
+}
+
+/** Signs in through the widget's sign-in form. */
+export async function loginViaForm(page: Page, u: { email: string; password: string }): Promise<void> {
+  await openPanel(page);
+  const signin = page.locator("parley-signin");
+  await signin.locator("input[name=email]").fill(u.email);
+  await signin.locator("input[name=password]").fill(u.password);
+  await signin.locator("[part=signin-submit]").click();
+  await page.locator("[part=new-chat]").waitFor({ state: "visible", timeout: 15_000 });
+}
+
+/** The message element whose text contains `text`. */
+export const messageWithText = (page: Page, text: string): Locator => page.locator("[part=message]").filter({ has: page.locator("[part=message-text]", { hasText: text }) });
+
+/** Hovers a message (its action bar is shown on hover/focus) and clicks one action. */
+export async function messageAction(msg: Locator, part: string, nth = 0): Promise<void> {
+  await msg.hover();
+  const button = msg.locator(`[part=${part}]`).nth(nth);
+  await button.waitFor({ state: "visible" });
+  // Focus keeps the bar shown (.msg:focus-within) even if hover flickers while the button is pressed.
+  await button.focus();
+  await button.click();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A real PNG, built byte by byte (copied from server/test/users.test.ts).
+// ---------------------------------------------------------------------------------------------
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const typeAndData = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typeAndData));
+  return Buffer.concat([length, typeAndData, crc]);
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A valid `w`x`h` RGBA PNG (8 bits per channel), a simple colour gradient. */
+export function makePng(w = 8, h = 8): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 6; // colour type: RGBA
+  const rows: number[] = [];
+  for (let y = 0; y < h; y++) {
+    rows.push(0); // filter: none
+    for (let x = 0; x < w; x++) rows.push((x * 255) / Math.max(1, w - 1), (y * 255) / Math.max(1, h - 1), 128, 255);
+  }
+  return Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(Buffer.from(rows.map(Math.round)))), pngChunk("IEND", Buffer.alloc(0))]);
+}
