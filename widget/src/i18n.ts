@@ -54,6 +54,13 @@ export const EN = {
   conversationWith: "Conversation with {name}",
   messages: "Messages",
   uploading: "Uploading {percent}%",
+  details: "Details",
+  contacts: "Contacts",
+  changeAvatar: "Change photo",
+  accept: "Accept",
+  decline: "Decline",
+  pending: "request sent",
+  noContacts: "No contacts yet.",
 } as const;
 
 export type Strings = { [K in keyof typeof EN]: string };

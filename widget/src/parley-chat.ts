@@ -7,9 +7,10 @@ import "./parley-signin.js";
 import "./parley-list.js";
 import "./parley-people.js";
 import "./parley-thread.js";
+import "./parley-info.js";
 import type { SendDetail } from "./parley-thread.js";
 
-type View = "signin" | "list" | "people" | "group" | "thread";
+type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
 
 /**
  * The Parley chat: a launcher bubble and panel (mode="launcher"), or a panel in place
@@ -225,6 +226,22 @@ export class ParleyChat extends LitElement {
     });
   }
 
+  private openProfile = (): void => {
+    this.view = "me";
+    void this.client().directory.contacts().catch(() => undefined);
+  };
+
+  private onContact = (e: CustomEvent<{ action: "request" | "accept" | "decline" | "remove"; id: string }>): void => {
+    const d = this.client().directory;
+    const { action, id } = e.detail;
+    void this.run(async () => {
+      if (!this.store.state?.contacts) await d.contacts();
+      if (action === "request") await d.requestContact(id);
+      else if (action === "remove") await d.removeContact(id);
+      else await d.answerRequest(id, action);
+    });
+  };
+
   private conv(): ReturnType<ChatClient["conversation"]> {
     return this.client().conversation(this.activeId);
   }
@@ -264,11 +281,13 @@ export class ParleyChat extends LitElement {
     return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
       <header part="header">
-        ${this.view === "thread" || this.view === "people" || this.view === "group"
-          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = "list")}>←</button>`
+        ${this.view !== "list" && this.view !== "signin"
+          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>←</button>`
           : nothing}
         <h2>${this.heading()}</h2>
-        ${s?.me && this.view === "list" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
+        ${this.view === "thread" ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>ⓘ</button>` : nothing}
+        ${s?.me && this.view === "list" ? html`<button part="profile" aria-label=${this.t.profile} @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
+        ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
         ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>✕</button>` : nothing}
       </header>
       ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
@@ -284,6 +303,8 @@ export class ParleyChat extends LitElement {
       return c ? this.titleOf(c) : this.t.title;
     }
     if (this.view === "people") return this.t.newChat;
+    if (this.view === "info") return this.t.details;
+    if (this.view === "me") return this.t.profile;
     if (this.view === "group") return this.t.newGroup;
     return this.t.title;
   }
@@ -304,6 +325,16 @@ export class ParleyChat extends LitElement {
       case "group":
         return html`<parley-people .t=${this.t} .server=${this.server} .results=${this.results} .group=${this.view === "group"}
           @parley-search=${this.onSearch} @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
+      case "info":
+      case "me":
+        return html`<parley-info .t=${this.t} .server=${this.server} .state=${s} .conversation=${this.view === "info" ? s.conversations[this.activeId] : undefined}
+          @parley-rename=${(e: CustomEvent<string>) => this.act((c) => c.rename(e.detail))}
+          @parley-remove-member=${(e: CustomEvent<string>) => this.act(async (c) => (await c.removeMember(e.detail), c.refresh()))}
+          @parley-set-role=${(e: CustomEvent<{ userId: string; role: "admin" | "member" }>) => this.act(async (c) => (await c.setRole(e.detail.userId, e.detail.role), c.refresh()))}
+          @parley-leave=${() => this.act(async (c) => (await c.leave(), (this.view = "list")))}
+          @parley-save-profile=${(e: CustomEvent<{ displayName: string; bio: string }>) => void this.run(async () => void (await this.client().updateProfile(e.detail)))}
+          @parley-avatar=${(e: CustomEvent<File>) => void this.run(async () => void (await this.client().setAvatar(e.detail)))}
+          @parley-contact=${this.onContact}></parley-info>`;
       case "thread": {
         const c = this.conv();
         const typing = Object.entries(s.typing[this.activeId] ?? {})

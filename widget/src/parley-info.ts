@@ -1,0 +1,159 @@
+import { LitElement, css, html, nothing } from "lit";
+import type { ChatState, Conversation } from "@parley/sdk";
+import { avatar } from "./avatar.js";
+import { EN, type Strings } from "./i18n.js";
+import { tokens } from "./styles.js";
+
+/**
+ * Details: a conversation's members (roles, remove, promote, rename, leave), or — with no
+ * conversation — the signed-in user's profile and contacts with their requests.
+ * @event parley-rename - detail: name
+ * @event parley-remove-member - detail: user id
+ * @event parley-set-role - detail: { userId, role }
+ * @event parley-leave
+ * @event parley-save-profile - detail: { displayName, bio }
+ * @event parley-avatar - detail: File
+ * @event parley-contact - detail: { action: "request" | "accept" | "decline" | "remove", id }
+ */
+export class ParleyInfo extends LitElement {
+  static override properties = {
+    t: { attribute: false },
+    state: { attribute: false },
+    conversation: { attribute: false },
+    server: { type: String },
+  };
+  t: Strings = EN;
+  state: ChatState | undefined;
+  conversation: Conversation | undefined;
+  server = "";
+
+  override focus(): void {
+    this.shadowRoot?.querySelector<HTMLElement>("input, button")?.focus();
+  }
+
+  private emit(name: string, detail: unknown = null): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    return this.conversation ? this.members(this.conversation) : this.profile();
+  }
+
+  private members(c: Conversation) {
+    const t = this.t;
+    const me = this.state?.me?.id;
+    const admin = c.myRole === "owner" || c.myRole === "admin";
+    const isContact = (id: string) => this.state?.contacts?.contacts.some((x) => x.user.id === id);
+    return html`${c.kind === "group" && admin
+        ? html`<form class="row" @submit=${(e: SubmitEvent) => (e.preventDefault(), this.emit("parley-rename", String(new FormData(e.target as HTMLFormElement).get("name") ?? "").trim()))}>
+            <input name="name" aria-label=${t.groupName} .value=${c.name ?? ""} required maxlength="100" /><button class="primary">${t.save}</button>
+          </form>`
+        : nothing}
+      <h3>${t.members}</h3>
+      <ul role="list">
+        ${c.members.map((m) => {
+          const u = c.users.find((x) => x.id === m.userId);
+          return html`<li part="member" data-id=${m.userId}>
+            ${avatar(u, this.server, this.state?.presence[m.userId]?.online ?? false)}
+            <span class="grow">${u?.displayName ?? m.userId}${m.userId === me ? ` (${t.you})` : ""}</span>
+            ${c.kind === "group" ? html`<span class="muted">${m.role}</span>` : nothing}
+            ${c.myRole === "owner" && m.userId !== me && m.role !== "owner"
+              ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? "−admin" : "+admin"}</button>`
+              : nothing}
+            ${c.kind === "group" && admin && m.userId !== me && m.role !== "owner"
+              ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>✕</button>`
+              : nothing}
+            ${c.kind === "direct" && m.userId !== me && !isContact(m.userId)
+              ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>+ ${t.contacts}</button>`
+              : nothing}
+          </li>`;
+        })}
+      </ul>
+      ${c.kind === "group" ? html`<button part="leave" class="danger" @click=${() => this.emit("parley-leave")}>${t.leave}</button>` : nothing}`;
+  }
+
+  private profile() {
+    const t = this.t;
+    const me = this.state?.me;
+    const contacts = this.state?.contacts;
+    if (!me) return nothing;
+    return html`<form part="profile" class="stack" @submit=${(e: SubmitEvent) => {
+        e.preventDefault();
+        const f = new FormData(e.target as HTMLFormElement);
+        this.emit("parley-save-profile", { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() });
+      }}>
+        <div class="row">${avatar(me, this.server)}
+          <label class="file">${t.changeAvatar}<input part="avatar-input" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(e: Event) => {
+            const file = (e.target as HTMLInputElement).files?.[0];
+            if (file) this.emit("parley-avatar", file);
+          }} /></label>
+        </div>
+        <label>${t.displayName}<input name="displayName" .value=${me.displayName} required maxlength="80" /></label>
+        <label>${t.bio}<textarea name="bio" maxlength="500" .value=${me.bio}></textarea></label>
+        <button class="primary">${t.save}</button>
+      </form>
+      <h3>${t.contacts}</h3>
+      ${contacts === null || contacts === undefined
+        ? html`<p class="muted" role="status">${t.loading}</p>`
+        : html`<ul role="list">
+            ${contacts.incoming.map((r) => html`<li part="request">
+              ${avatar(r.user, this.server)}<span class="grow">${r.user.displayName}</span>
+              <button part="accept" class="primary" @click=${() => this.emit("parley-contact", { action: "accept", id: r.id })}>${t.accept}</button>
+              <button part="decline" @click=${() => this.emit("parley-contact", { action: "decline", id: r.id })}>${t.decline}</button>
+            </li>`)}
+            ${contacts.contacts.map((c) => html`<li part="contact">
+              ${avatar(c.user, this.server, this.state?.presence[c.user.id]?.online ?? c.online)}<span class="grow">${c.user.displayName}</span>
+              <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.emit("parley-contact", { action: "remove", id: c.user.id })}>✕</button>
+            </li>`)}
+            ${contacts.outgoing.map((r) => html`<li class="muted">${r.user.displayName} · ${t.pending}</li>`)}
+            ${contacts.contacts.length + contacts.incoming.length + contacts.outgoing.length === 0 ? html`<li class="muted">${t.noContacts}</li>` : nothing}
+          </ul>`}`;
+  }
+
+  static override styles = [
+    tokens,
+    css`
+      :host {
+        display: block;
+        overflow: auto;
+        padding: 12px;
+      }
+      ul {
+        list-style: none;
+        padding: 0;
+        margin: 0 0 12px;
+      }
+      li,
+      .row {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        padding: 4px 0;
+      }
+      .grow {
+        flex: 1;
+      }
+      .stack {
+        display: flex;
+        flex-direction: column;
+        gap: 10px;
+      }
+      label {
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+      }
+      .file input {
+        font-size: 12px;
+      }
+      h3 {
+        font-size: 14px;
+        margin: 16px 0 6px;
+      }
+      .danger {
+        color: var(--_danger);
+      }
+    `,
+  ];
+}
+customElements.get("parley-info") || customElements.define("parley-info", ParleyInfo);
