@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     logger.info({ signal }, "shutting down");
     services.presence.close();
+    server.closeIdleConnections();
     void io.close(() => {
       void db.destroy().finally(() => process.exit(0));
     });

@@ -19,13 +19,12 @@ export interface AuthServiceDeps {
   passwords: PasswordHasher;
   users: UsersService;
   refreshTtlSec: number;
-  /** Called when a session ends (logout, reuse detected), e.g. to drop its live sockets. */
-  onSessionRevoked?: (appId: string, userId: string, sessionId: string) => void;
 }
 
 /** Registration, login, host-signed sign-in and the session lifecycle (refresh, logout). */
 export class AuthService {
   private readonly refreshRepo: Repository<RefreshTokenEntity>;
+  private readonly revokedListeners = new Set<(appId: string, userId: string, sessionId: string) => void>();
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.refreshRepo = deps.db.getRepository(RefreshTokenEntity);
@@ -88,6 +87,12 @@ export class AuthService {
     if (row) await this.revokeFamily(row);
   }
 
+  /** Called whenever a session ends (logout, reuse detected): the realtime layer drops its sockets. */
+  onSessionRevoked(fn: (appId: string, userId: string, sessionId: string) => void): () => void {
+    this.revokedListeners.add(fn);
+    return () => this.revokedListeners.delete(fn);
+  }
+
   /** True while the session has not been revoked (checked on socket handshakes). */
   async isSessionActive(sessionId: string): Promise<boolean> {
     const live = await this.refreshRepo.countBy({ familyId: sessionId, revokedAt: IsNull() });
@@ -122,6 +127,6 @@ export class AuthService {
 
   private async revokeFamily(row: RefreshTokenEntity): Promise<void> {
     await this.refreshRepo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: Date.now() });
-    this.deps.onSessionRevoked?.(row.appId, row.userId, row.familyId);
+    for (const fn of this.revokedListeners) fn(row.appId, row.userId, row.familyId);
   }
 }

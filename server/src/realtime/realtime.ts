@@ -101,6 +101,15 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     );
   });
 
+  // A session that ends (logout, stolen refresh token) loses its live sockets at once, on every
+  // node (fetchSockets goes through the adapter). Their reconnect is refused at the handshake.
+  services.auth.onSessionRevoked((_appId, userId, sessionId) => {
+    io.in(userRoom(userId))
+      .fetchSockets()
+      .then((sockets) => sockets.filter((so) => so.data.sessionId === sessionId).forEach((so) => so.disconnect(true)))
+      .catch((err: unknown) => services.logger.warn({ err }, "could not disconnect a revoked session"));
+  });
+
   services.events.setBroadcaster({ publish: (_appId, events) => broadcast(io, events) });
   services.presence.onChange((appId, p) => {
     presenceAudience(services, appId, p.userId).then(

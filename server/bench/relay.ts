@@ -1,0 +1,44 @@
+/**
+ * The baseline: a bare Socket.IO relay (no auth, no database). A client names its user id and
+ * rooms in the handshake; `message.send` is acked and emitted to the whole room (as Parley's
+ * broadcaster does), `typing` to the room but the sender (as Parley does). Binds 127.0.0.1 only.
+ * Usage: PORT=0 node --import tsx server/bench/relay.ts   (prints {"port":N} when listening)
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server } from "socket.io";
+
+const http = createServer();
+const io = new Server(http, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
+let seq = 0;
+
+io.on("connection", (socket) => {
+  const auth = (socket.handshake.auth ?? {}) as { userId?: unknown; rooms?: unknown };
+  const userId = typeof auth.userId === "string" ? auth.userId : socket.id;
+  const rooms = Array.isArray(auth.rooms) ? auth.rooms.filter((r): r is string => typeof r === "string").slice(0, 1000) : [];
+  void socket.join(rooms.map((r) => `conv:${r}`));
+
+  socket.on("message.send", (raw: { conversationId?: unknown; text?: unknown }, ack?: (res: unknown) => void) => {
+    const conversationId = typeof raw?.conversationId === "string" ? raw.conversationId : "";
+    const text = typeof raw?.text === "string" ? raw.text : "";
+    const message = { id: String(++seq), conversationId, senderId: userId, text, createdAt: Date.now() };
+    io.to(`conv:${conversationId}`).emit("message.new", { type: "message.new", conversationId, data: { message } });
+    if (typeof ack === "function") ack({ ok: true, data: message });
+  });
+
+  socket.on("typing", (raw: { conversationId?: unknown; typing?: unknown }, ack?: (res: unknown) => void) => {
+    const conversationId = typeof raw?.conversationId === "string" ? raw.conversationId : "";
+    socket.to(`conv:${conversationId}`).emit("typing", { conversationId, userId, typing: raw?.typing !== false });
+    if (typeof ack === "function") ack({ ok: true, data: null });
+  });
+});
+
+http.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
+  process.stdout.write(JSON.stringify({ port: (http.address() as AddressInfo).port }) + "\n");
+});
+const stop = (): void => {
+  void io.close(() => process.exit(0));
+  setTimeout(() => process.exit(0), 2000).unref();
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -1,0 +1,212 @@
+/**
+ * Load-generator worker (forked by run.ts). Holds socket.io-client sockets (websocket transport
+ * only), sends at a fixed offered rate, and measures send -> deliver latency at the recipients.
+ * Same code for Parley and the bare relay. Every loop is bounded in time and count.
+ */
+import { performance } from "node:perf_hooks";
+import { io, type Socket } from "socket.io-client";
+
+export interface ClientSpec {
+  userId: string;
+  /** Parley access token; absent for the relay. */
+  token?: string;
+  /** Relay only: rooms (conversation ids) to join. */
+  rooms?: string[];
+}
+
+interface Held {
+  s: Socket;
+  userId: string;
+  typingFlag: boolean;
+}
+
+type Cmd =
+  | { id: number; cmd: "connect"; url: string; clients: ClientSpec[]; concurrency: number; timeoutMs: number }
+  | { id: number; cmd: "start"; tag: string; kind: "message" | "typing"; senders: { idx: number; conv: string }[]; rate: number; durationMs: number }
+  | { id: number; cmd: "stats" }
+  | { id: number; cmd: "collect" }
+  | { id: number; cmd: "disconnect" }
+  | { id: number; cmd: "exit" };
+
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const held: Held[] = [];
+let tag = "";
+let kind: "message" | "typing" | "" = "";
+let received = 0;
+let lat: number[] = [];
+let sent = 0;
+let ackOk = 0;
+let ackErr = 0;
+let pendingAcks = 0;
+const errCodes: Record<string, number> = {};
+/** Typing events carry no timestamp: per (conversation, sender) FIFO of send times (DM pairs share a worker). */
+const typingQueues = new Map<string, number[]>();
+let cpuStart = process.cpuUsage();
+let wallStart = now();
+
+function reset(newTag: string, newKind: "message" | "typing"): void {
+  tag = newTag;
+  kind = newKind;
+  received = 0;
+  lat = [];
+  sent = 0;
+  ackOk = 0;
+  ackErr = 0;
+  pendingAcks = 0;
+  for (const k of Object.keys(errCodes)) delete errCodes[k];
+  typingQueues.clear();
+  cpuStart = process.cpuUsage();
+  wallStart = now();
+}
+
+function attach(h: Held): void {
+  h.s.on("message.new", (e: { data?: { message?: { senderId?: string; text?: string | null } } }) => {
+    const m = e?.data?.message;
+    if (kind !== "message" || !m || m.senderId === h.userId || typeof m.text !== "string") return;
+    if (!m.text.startsWith(tag + "|")) return;
+    received++;
+    lat.push(now() - Number(m.text.slice(tag.length + 1)));
+  });
+  h.s.on("typing", (e: { conversationId?: string; userId?: string }) => {
+    if (kind !== "typing" || !e || e.userId === h.userId) return;
+    received++;
+    const ts = typingQueues.get(`${e.conversationId}|${e.userId}`)?.shift();
+    if (ts !== undefined) lat.push(now() - ts);
+  });
+}
+
+function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promise<Held> {
+  return new Promise((resolve, reject) => {
+    const s = io(url, {
+      transports: ["websocket"],
+      auth: c.token ? { token: c.token } : { userId: c.userId, rooms: c.rooms ?? [] },
+      reconnection: false,
+      forceNew: true,
+      timeout: timeoutMs,
+    });
+    const timer = setTimeout(() => {
+      s.close();
+      reject(new Error("connect timeout"));
+    }, timeoutMs + 1000);
+    s.once("connect", () => {
+      clearTimeout(timer);
+      const h = { s, userId: c.userId, typingFlag: false };
+      attach(h);
+      resolve(h);
+    });
+    s.once("connect_error", (err: Error) => {
+      clearTimeout(timer);
+      s.close();
+      reject(err);
+    });
+  });
+}
+
+async function connectAll(url: string, clients: ClientSpec[], concurrency: number, timeoutMs: number): Promise<{ ok: number; failed: number; ms: number; error?: string }> {
+  const t0 = now();
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  let error: string | undefined;
+  const slots: Held[] = new Array(clients.length);
+  const lane = async (): Promise<void> => {
+    while (next < clients.length) {
+      const i = next++;
+      try {
+        slots[i] = await connectOne(url, clients[i]!, timeoutMs);
+        ok++;
+      } catch (err) {
+        failed++;
+        error ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, clients.length)) }, lane));
+  // Keep indices aligned with the orchestrator's client list (failed slots stay empty).
+  for (let i = 0; i < slots.length; i++) held.push(slots[i] ?? (undefined as unknown as Held));
+  return { ok, failed, ms: now() - t0, ...(error ? { error } : {}) };
+}
+
+function sendOne(idx: number, conv: string): void {
+  const h = held[idx];
+  if (!h) return;
+  sent++;
+  pendingAcks++;
+  const onAck = (err: Error | null, res?: { ok?: boolean; error?: { code?: string } }): void => {
+    pendingAcks--;
+    if (!err && res?.ok) ackOk++;
+    else {
+      ackErr++;
+      const code = err ? "ack_timeout" : (res?.error?.code ?? "unknown");
+      errCodes[code] = (errCodes[code] ?? 0) + 1;
+    }
+  };
+  if (kind === "message") {
+    h.s.timeout(15_000).emit("message.send", { conversationId: conv, text: `${tag}|${now()}` }, onAck);
+  } else {
+    h.typingFlag = !h.typingFlag;
+    const key = `${conv}|${h.userId}`;
+    let q = typingQueues.get(key);
+    if (!q) typingQueues.set(key, (q = []));
+    q.push(now());
+    h.s.timeout(15_000).emit("typing", { conversationId: conv, typing: h.typingFlag }, onAck);
+  }
+}
+
+/** Sends `rate` per second for `durationMs`, round-robin over the senders; bounded in count and time. */
+async function runLoad(senders: { idx: number; conv: string }[], rate: number, durationMs: number): Promise<void> {
+  const total = Math.round((rate * durationMs) / 1000);
+  if (total === 0 || senders.length === 0) return;
+  const t0 = now();
+  let n = 0;
+  while (n < total && now() - t0 < durationMs + 2000) {
+    const due = Math.min(total, Math.floor(((now() - t0) * rate) / 1000) + 1);
+    while (n < due) {
+      const s = senders[n % senders.length]!;
+      sendOne(s.idx, s.conv);
+      n++;
+    }
+    await sleep(2);
+  }
+}
+
+process.on("message", (raw: unknown) => {
+  const m = raw as Cmd;
+  const reply = (data: unknown): void => {
+    process.send?.({ id: m.id, data });
+  };
+  void (async () => {
+    switch (m.cmd) {
+      case "connect":
+        reply(await connectAll(m.url, m.clients, m.concurrency, m.timeoutMs));
+        break;
+      case "start":
+        reset(m.tag, m.kind);
+        await runLoad(m.senders, m.rate, m.durationMs);
+        reply({ sent });
+        break;
+      case "stats":
+        reply({ received, pendingAcks, sent });
+        break;
+      case "collect": {
+        const cpu = process.cpuUsage(cpuStart);
+        reply({ sent, received, ackOk, ackErr, errCodes: { ...errCodes }, lat, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now() - wallStart });
+        lat = [];
+        break;
+      }
+      case "disconnect":
+        for (const h of held) h?.s.close();
+        held.length = 0;
+        reply({ ok: true });
+        break;
+      case "exit":
+        for (const h of held) h?.s.close();
+        reply({ ok: true });
+        setTimeout(() => process.exit(0), 50);
+        break;
+    }
+  })().catch((err: unknown) => process.send?.({ id: m.id, error: String(err) }));
+});
+process.on("disconnect", () => process.exit(0));

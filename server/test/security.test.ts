@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import jwt from "jsonwebtoken";
+import WebSocket from "ws";
+import type { AuthResponse, Message } from "@parley/sdk/protocol";
+import { startServer, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
+import { connect, request, sleep } from "./helpers/sockets.js";
+
+let s: TestServer;
+let shop: { id: string; secret: string };
+let blog: { id: string; secret: string };
+
+before(async () => {
+  s = await startServer();
+  shop = await s.createTenant("Shop", ["https://shop.example"]);
+  blog = await s.createTenant("Blog", ["https://blog.example"]);
+});
+after(() => s.close());
+
+describe("socket handshake tokens", () => {
+  test("alg none, wrong secret, expired, nbf in the future, wrong audience or issuer, tampered, other app's: all refused", async () => {
+    const u = await s.api.register(shop.id);
+    const c = jwt.decode(u.accessToken) as jwt.JwtPayload;
+    const base = { sub: c.sub, app: c["app"], sid: c["sid"], iss: "parley", aud: "parley:access" };
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (p: object, secret = TEST_JWT_SECRET) => jwt.sign(p, secret, { algorithm: "HS256" });
+    const [h, p, sig] = u.accessToken.split(".") as [string, string, string];
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, "base64url").toString()), sub: "usr_someoneelse000000000" })).toString("base64url")}.${sig}`;
+    const bob = await s.api.register(blog.id);
+    const cases: Record<string, [string, string?]> = {
+      "alg none": [jwt.sign(base, "", { algorithm: "none" })],
+      "wrong secret": [sign(base, "x".repeat(40))],
+      expired: [sign({ ...base, exp: now - 10 })],
+      "nbf in the future": [sign({ ...base, nbf: now + 600, exp: now + 900 })],
+      "wrong audience": [sign({ ...base, aud: "someone-else" })],
+      "wrong issuer": [sign({ ...base, iss: "evil" })],
+      "tampered payload": [tampered],
+      "another app's token from this app's page": [bob.accessToken, "https://shop.example"],
+    };
+    for (const [name, [token, origin]] of Object.entries(cases)) {
+      await assert.rejects(connect(s, token, origin ? { origin } : {}), (e: Error & { data?: { code?: string } }) => typeof e.data?.code === "string", name);
+    }
+    // The genuine token still works.
+    const ok = await connect(s, u.accessToken, { origin: "https://shop.example" });
+    ok.close();
+  });
+});
+
+describe("sessions", () => {
+  test("logout disconnects that session's live sockets within a second; the user's other session stays", async () => {
+    const email = "two-sessions@example.com";
+    const first = await s.api.register(shop.id, { email, password: "correct horse battery" });
+    const second = (await s.api.post<AuthResponse>("/auth/login", { app: shop.id, body: { email, password: "correct horse battery" } })).body;
+    const a = await connect(s, first.accessToken);
+    const b = await connect(s, second.accessToken);
+    const dropped = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      a.once("disconnect", () => resolve(Date.now() - t0));
+    });
+    assert.equal((await s.api.post("/auth/logout", { app: shop.id, body: { refreshToken: first.refreshToken } })).status, 204);
+    assert.ok((await dropped) < 1000);
+    await sleep(200);
+    assert.equal(b.connected, true);
+    await assert.rejects(connect(s, first.accessToken), (e: Error & { data?: { code?: string } }) => e.data?.code === "invalid_token");
+    b.close();
+  });
+});
+
+describe("socket limits", () => {
+  test("a socket flooding commands gets rate_limited acks, stays connected, and nothing past the limit is stored", async () => {
+    const alice = await s.api.register(shop.id);
+    const bob = await s.api.register(shop.id);
+    const conv = (await s.api.post("/conversations/direct", { token: alice.accessToken, body: { userId: bob.user.id } })).body.conversation;
+    const so = await connect(s, alice.accessToken);
+    const acks = await Promise.all(Array.from({ length: 60 }, (_, i) => request<Message>(so, "message.send", { conversationId: conv.id, text: `flood ${i}` })));
+    const ok = acks.filter((a) => a.ok).length;
+    const limited = acks.filter((a) => !a.ok && a.error.code === "rate_limited").length;
+    assert.equal(ok + limited, 60);
+    assert.ok(limited > 0 && ok > 0, `${ok} ok, ${limited} limited`);
+    assert.equal(so.connected, true);
+    const stored = await s.api.get(`/conversations/${conv.id}/messages?limit=100`, { token: alice.accessToken });
+    assert.equal(stored.body.items.length, ok);
+    so.close();
+  });
+
+  test("10,000 malformed engine.io / Socket.IO frames from a raw WebSocket never crash the server", async () => {
+    const alice = await s.api.register(shop.id);
+    const junk = ["", "0", "4", "42", "42[", '42["message.send"', "4{}", "9999", "\u0000\u0001", "40/nope,", '42["message.send",{"conversationId":null}]', '451-["x",{"_placeholder":true,"num":99}]', "2probe", "6", "x".repeat(1000)];
+    let sent = 0;
+    for (let round = 0; round < 10; round++) {
+      const ws = new WebSocket(`${s.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+      await new Promise<void>((resolve, reject) => {
+        ws.once("open", () => resolve());
+        ws.once("error", reject);
+      });
+      ws.send(`40${JSON.stringify({ token: alice.accessToken })}`);
+      for (let i = 0; i < 1000; i++) {
+        if (ws.readyState !== WebSocket.OPEN) break;
+        ws.send(junk[(i + round) % junk.length]!);
+        sent++;
+      }
+      ws.terminate();
+    }
+    assert.ok(sent >= 1000, `sent ${sent}`);
+    assert.equal((await s.api.get("/healthz")).status, 200);
+    const ok = await connect(s, alice.accessToken);
+    assert.equal(ok.connected, true);
+    ok.close();
+  });
+});
