@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import fc from "fast-check";
+import type { AuthResponse, Message } from "@parley/sdk/protocol";
+import { ERROR_STATUS } from "@parley/sdk/protocol";
+import { startServer, type TestServer } from "./helpers/harness.js";
+
+/**
+ * Generated hostile input over every REST route: ≥ 10,000 requests with arbitrary JSON bodies,
+ * ids and query strings, sent by a user who belongs to nothing of the victim's. Every answer must
+ * be < 500 with a well-formed error body when it is an error, the process must stay up, and the
+ * victim's data must be unchanged.
+ */
+
+let s: TestServer;
+let app: string;
+let victim: AuthResponse;
+let attacker: AuthResponse;
+let convId = "";
+let msgId = "";
+let unhandled = 0;
+const onUnhandled = () => void unhandled++;
+
+/** Every route, with which ids it takes. `:c` conversation, `:m` message, `:u` user, `:r` request, `:e` emoji. */
+const ROUTES: [method: string, path: string, auth: boolean][] = [
+  ["POST", "/auth/register", false], ["POST", "/auth/login", false], ["POST", "/auth/host-token", false],
+  ["POST", "/auth/refresh", false], ["POST", "/auth/logout", false],
+  ["GET", "/me", true], ["PATCH", "/me", true], ["GET", "/users", true], ["GET", "/users/:u", true],
+  ["GET", "/conversations", true], ["POST", "/conversations/direct", true], ["POST", "/conversations", true],
+  ["GET", "/conversations/public", true], ["GET", "/conversations/:c", true], ["PATCH", "/conversations/:c", true],
+  ["POST", "/conversations/:c/join", true], ["POST", "/conversations/:c/members", true],
+  ["DELETE", "/conversations/:c/members/:u", true], ["PUT", "/conversations/:c/members/:u/role", true],
+  ["GET", "/conversations/:c/messages", true], ["POST", "/conversations/:c/messages", true],
+  ["POST", "/conversations/:c/read", true], ["GET", "/messages/:m", true], ["PATCH", "/messages/:m", true],
+  ["DELETE", "/messages/:m", true], ["PUT", "/messages/:m/reactions/:e", true], ["DELETE", "/messages/:m/reactions/:e", true],
+  ["GET", "/contacts", true], ["POST", "/contacts/requests", true], ["POST", "/contacts/requests/:r/accept", true],
+  ["POST", "/contacts/requests/:r/decline", true], ["POST", "/contacts/requests/:r/cancel", true],
+  ["DELETE", "/contacts/:u", true], ["POST", "/blocks", true], ["DELETE", "/blocks/:u", true],
+  ["GET", "/uploads/:m", true], ["GET", "/sync", true], ["GET", "/sync/head", true],
+];
+
+const RUNS_PER_ROUTE = Math.ceil(10_000 / ROUTES.length);
+
+before(async () => {
+  process.on("unhandledRejection", onUnhandled);
+  s = await startServer({ RATE_LIMIT_AUTH_PER_IP: "1000000", RATE_LIMIT_LOGIN_PER_EMAIL: "1000000" });
+  app = (await s.createTenant()).id;
+  victim = await s.api.register(app, { email: "victim@example.com" });
+  const friend = await s.api.register(app);
+  attacker = await s.api.register(app, { email: "attacker@example.com" });
+  convId = (await s.api.post("/conversations/direct", { token: victim.accessToken, body: { userId: friend.user.id } })).body.conversation.id;
+  msgId = (await s.api.post<Message>(`/conversations/${convId}/messages`, { token: victim.accessToken, body: { text: "private" } })).body.id;
+});
+after(async () => {
+  process.off("unhandledRejection", onUnhandled);
+  await s.close();
+});
+
+/** Bodies: arbitrary JSON, and objects with the fields routes read, of any type. */
+const jsonArb = () =>
+  fc.oneof(
+  fc.json({ maxDepth: 3 }),
+  fc.record({
+    text: fc.oneof(fc.string({ maxLength: 5000 }), fc.anything()),
+    userId: fc.oneof(fc.constant(victim.user.id), fc.anything()),
+    userIds: fc.array(fc.oneof(fc.constant(victim.user.id), fc.string()), { maxLength: 5 }),
+    messageId: fc.oneof(fc.constant(msgId), fc.anything()),
+    email: fc.oneof(fc.emailAddress(), fc.anything()),
+    password: fc.oneof(fc.string({ maxLength: 100 }), fc.object()),
+    name: fc.anything(),
+    displayName: fc.oneof(fc.string({ maxLength: 100 }), fc.anything()),
+    token: fc.oneof(fc.string(), fc.anything()),
+    refreshToken: fc.oneof(fc.string(), fc.anything()),
+  }, { requiredKeys: [] }),
+);
+
+/** Ids: the victim's real ones (IDOR), lookalikes, and junk. */
+const idArb = () =>
+  fc.oneof(
+    fc.constantFrom(convId, msgId, victim.user.id, `${convId.toUpperCase()}`, "0", "-1", "99999999999999999999", "..%2F..%2Fetc%2Fpasswd", "%00", "null"),
+    fc.string({ maxLength: 80 }),
+  );
+
+test(`${RUNS_PER_ROUTE * ROUTES.length} generated requests over ${ROUTES.length} routes: no 5xx, error bodies well-formed, victim's data intact`, { timeout: 600_000 }, async () => {
+  const before = await s.api.get(`/conversations/${convId}/messages`, { token: victim.accessToken });
+  let total = 0;
+  for (const [method, template, auth] of ROUTES) {
+    await fc.assert(
+      fc.asyncProperty(idArb(), idArb(), jsonArb(), fc.dictionary(fc.constantFrom("q", "cursor", "limit", "before", "after", "since"), fc.string({ maxLength: 40 })), async (a, b, body, query) => {
+        total++;
+        const path =
+          template.replace(":c", encodeURIComponent(a)).replace(":m", encodeURIComponent(a)).replace(":r", encodeURIComponent(a)).replace(":u", encodeURIComponent(b)).replace(":e", encodeURIComponent(b)) +
+          "?" + new URLSearchParams(query).toString();
+        const hasBody = method !== "GET" && method !== "DELETE";
+        const res = await s.api.req(method, path, { ...(auth ? { token: attacker.accessToken } : { app }), ...(hasBody ? { body } : {}) });
+        assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(body)} -> ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status >= 400) {
+          const e = (res.body as { error?: { code?: string; message?: string } }).error;
+          assert.ok(e && typeof e.message === "string" && e.code && ERROR_STATUS[e.code as keyof typeof ERROR_STATUS] === res.status, `${method} ${path}: ${JSON.stringify(res.body)}`);
+        }
+      }),
+      { numRuns: RUNS_PER_ROUTE, seed: 20261122 },
+    );
+  }
+  assert.ok(total >= 10_000, `${total} requests`);
+  assert.equal(unhandled, 0, "no unhandled rejections");
+  assert.equal((await s.api.get("/healthz")).status, 200);
+  const afterRes = await s.api.get(`/conversations/${convId}/messages`, { token: victim.accessToken });
+  assert.deepEqual(afterRes.body, before.body, "the victim's conversation is unchanged");
+  const me = await s.api.get("/me", { token: victim.accessToken });
+  assert.equal(me.body.displayName, victim.user.displayName);
+});
