@@ -108,3 +108,47 @@ describe("socket limits", () => {
     ok.close();
   });
 });
+
+describe("hostile uploads", () => {
+  /** A PNG head that claims `w`×`h` pixels (a decompression bomb needs no more to be refused). */
+  const bigPngHead = (w: number, h: number): Buffer => {
+    const ihdr = Buffer.alloc(25);
+    ihdr.writeUInt32BE(13, 0);
+    ihdr.write("IHDR", 4, "ascii");
+    ihdr.writeUInt32BE(w, 8);
+    ihdr.writeUInt32BE(h, 12);
+    ihdr.set([8, 6, 0, 0, 0], 16);
+    return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), ihdr, Buffer.alloc(64)]);
+  };
+  const upload = async (path: string, method: string, token: string, bytes: Buffer, name: string, type: string) => {
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(bytes)], { type }), name);
+    const res = await fetch(`${s.url}/v1${path}`, { method, headers: { Authorization: `Bearer ${token}` }, body: form });
+    return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as { id?: string; error?: { code: string } } | null };
+  };
+
+  test("an image over 50 megapixels is refused (413) as an attachment and as an avatar", async () => {
+    const u = await s.api.register(shop.id);
+    const bomb = bigPngHead(10_000, 6_000);
+    for (const [path, method] of [["/uploads", "POST"], ["/me/avatar", "PUT"]] as const) {
+      const res = await upload(path, method, u.accessToken, bomb, "small.png", "image/png");
+      assert.equal(res.status, 413, path);
+      assert.equal(res.body?.error?.code, "payload_too_large");
+    }
+    const fine = await upload("/uploads", "POST", u.accessToken, bigPngHead(4_000, 3_000), "ok.png", "image/png");
+    assert.equal(fine.status, 201);
+  });
+
+  test("an SVG with script is stored as a file and served only as a sandboxed download", async () => {
+    const u = await s.api.register(shop.id);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const up = await upload("/uploads", "POST", u.accessToken, svg, "pic.svg", "image/svg+xml");
+    assert.equal(up.status, 201);
+    const res = await fetch(`${s.url}/v1/uploads/${up.body!.id}`, { headers: { Authorization: `Bearer ${u.accessToken}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-disposition") ?? "", /^attachment/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /sandbox/);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.doesNotMatch(res.headers.get("content-type") ?? "", /svg|html/);
+  });
+});

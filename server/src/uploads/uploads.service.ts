@@ -1,6 +1,5 @@
-import { open, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { imageSize } from "image-size";
 import { In, IsNull, type EntityManager, type Repository } from "typeorm";
 import type { Attachment } from "@parley/sdk/protocol";
 import { presentAttachment } from "../messages/messages.presenter.js";
@@ -9,14 +8,12 @@ import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { MemberEntity } from "../conversations/member.entity.js";
 import type { ReceivedFile } from "./multipart.js";
-import { IMAGE_TYPES, sniff } from "./sniff.js";
+import { IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
 import { UploadEntity } from "./upload.entity.js";
 
 /** Folder under the storage root that holds message attachments. */
 export const FILES_FOLDER = "files";
 
-/** Enough of the file's head for image-size to find the dimensions of any supported format. */
-const IMAGE_HEAD_BYTES = 512 * 1024;
 
 /**
  * Uploads domain service — the only place that queries the uploads table. Files are uploaded
@@ -49,7 +46,7 @@ export class UploadsService {
     const ext = sniffed && /^[a-z0-9]{1,10}$/.test(sniffed.ext) ? sniffed.ext : "bin";
     let width: number | null = null;
     let height: number | null = null;
-    if (IMAGE_TYPES.has(mime)) ({ width, height } = await dimensions(file.path));
+    if (IMAGE_TYPES.has(mime)) ({ width, height } = await checkedDimensions(file.path));
     const storedName = await this.deps.storage.keep(file.path, FILES_FOLDER, ext);
     const row: UploadEntity = {
       id: newId("upl"),
@@ -122,21 +119,5 @@ export class UploadsService {
   /** Removes stored files (after the transaction that forgot them committed). Best effort. */
   async removeFiles(files: string[]): Promise<void> {
     await Promise.all(files.map((f) => this.deps.storage.discard(f).catch(() => undefined)));
-  }
-}
-
-/** Width and height from the image's head; null when the bytes do not parse. */
-async function dimensions(file: string): Promise<{ width: number | null; height: number | null }> {
-  const handle = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(IMAGE_HEAD_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, IMAGE_HEAD_BYTES, 0);
-    const size = imageSize(buf.subarray(0, bytesRead));
-    const ok = (n: number | undefined): n is number => typeof n === "number" && Number.isInteger(n) && n > 0 && n < 2 ** 31;
-    return ok(size.width) && ok(size.height) ? { width: size.width, height: size.height } : { width: null, height: null };
-  } catch {
-    return { width: null, height: null };
-  } finally {
-    await handle.close();
   }
 }

@@ -7,7 +7,7 @@ import { appOf, authOf, type Ctx, type State } from "../http/context.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import { parse } from "../http/validate.js";
 import { notFound } from "../shared/errors.js";
-import { sniffImage } from "../uploads/sniff.js";
+import { checkedDimensions, sniffImage } from "../uploads/sniff.js";
 import type { DiskStorage } from "../uploads/storage.js";
 import { receiveOneFile } from "../uploads/multipart.js";
 import { presentMe, presentUser } from "./users.presenter.js";
@@ -42,6 +42,7 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
     const upload = await receiveOneFile(ctx, storage, LIMITS.avatarMaxBytes);
     try {
       const { ext } = await sniffImage(upload.path);
+      await checkedDimensions(upload.path);
       const name = await storage.keep(upload.path, "avatars", ext);
       ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, { avatarUrl: `${avatarBase}/${name}` }));
     } finally {
