@@ -152,3 +152,32 @@ describe("hostile uploads", () => {
     assert.doesNotMatch(res.headers.get("content-type") ?? "", /svg|html/);
   });
 });
+
+describe("password checks", () => {
+  test("unknown email and wrong password cost the same bcrypt work (same timing class) and the same body", async () => {
+    const slow = await startServer({ BCRYPT_COST: "10", RATE_LIMIT_LOGIN_PER_EMAIL: "1000" });
+    try {
+      const app = (await slow.createTenant()).id;
+      await slow.api.register(app, { email: "known@example.com", password: "the real password" });
+      const time = async (email: string): Promise<{ ms: number; body: unknown }> => {
+        const t0 = performance.now();
+        const res = await slow.api.post("/auth/login", { app, body: { email, password: "a wrong password" } });
+        assert.equal(res.status, 401);
+        return { ms: performance.now() - t0, body: res.body };
+      };
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      const known: number[] = [];
+      const unknown: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        known.push((await time("known@example.com")).ms);
+        unknown.push((await time(`nobody-${i}@example.com`)).ms);
+      }
+      assert.deepEqual((await time("known@example.com")).body, (await time("nobody@example.com")).body);
+      // A skipped bcrypt compare would make unknown emails ~50x faster at cost 10.
+      const ratio = median(unknown) / median(known);
+      assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(known).toFixed(1)} ms)`);
+    } finally {
+      await slow.close();
+    }
+  });
+});
