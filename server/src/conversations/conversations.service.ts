@@ -369,7 +369,8 @@ export class ConversationsService {
             .getRepository(MessageEntity)
             .createQueryBuilder("msg")
             .innerJoin(MemberEntity, "lm", "lm.conversationId = msg.conversationId AND lm.userId = :me", { me })
-            .where("msg.appId = :appId AND msg.id IN (:...lastIds)", { appId, lastIds })
+            // By primary key only: with `appId = ?` too, SQLite picks the (appId, …) index and scans the app's messages.
+            .where("msg.id IN (:...lastIds)", { lastIds })
             .getMany()
         : Promise.resolve([] as MessageEntity[]),
       m
