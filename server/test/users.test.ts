@@ -2,56 +2,19 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { deflateSync } from "node:zlib";
 import { LIMITS, type AuthResponse, type Me, type Page, type User } from "@parley/sdk/protocol";
 import { errorCode, type Res } from "./helpers/api.js";
+import { encodePng } from "../src/shared/png.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 
 // ---------------------------------------------------------------------------------------------
-// A real PNG, built byte by byte: signature, IHDR, IDAT (zlib), IEND, each chunk with its CRC-32.
+// A real PNG, built byte by byte (server/src/shared/png.ts).
 // ---------------------------------------------------------------------------------------------
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
+/** A valid 2x2 RGBA PNG: red, green / blue, half-transparent white. */
+const PIXELS = [[[255, 0, 0, 255], [0, 255, 0, 255]], [[0, 0, 255, 255], [255, 255, 255, 128]]] as const;
+const makePng = (): Buffer => encodePng(2, 2, (x, y) => PIXELS[y]![x]!);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A valid 2x2 RGBA PNG (8 bits per channel, no interlace): red, green / blue, half-white. */
-function makePng(): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(2, 0); // width
-  ihdr.writeUInt32BE(2, 4); // height
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // colour type: RGBA
-  ihdr[10] = 0; // compression
-  ihdr[11] = 0; // filter method
-  ihdr[12] = 0; // interlace
-  // Each scanline: filter type 0, then 2 pixels x 4 bytes.
-  const scanlines = Buffer.from([0, 255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 0, 255, 255, 255, 255, 255, 128]);
-  return Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(scanlines)), pngChunk("IEND", Buffer.alloc(0))]);
-}
 
 /** A copy as a plain ArrayBuffer-backed view, which is what Blob wants. */
 const bytesOf = (b: Buffer | string): Uint8Array<ArrayBuffer> => new Uint8Array(typeof b === "string" ? Buffer.from(b) : b);

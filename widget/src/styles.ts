@@ -1,5 +1,17 @@
 import { css } from "lit";
 
+/** The dark palette, for theme="dark" and for theme="auto" under a dark system setting. */
+const dark = css`
+    --_bg: var(--parley-bg, #111827);
+    --_surface: var(--parley-surface, #1f2937);
+    --_text: var(--parley-text, #f9fafb);
+    --_muted: var(--parley-muted, #9ca3af);
+    --_border: var(--parley-border, #374151);
+    --_accent: var(--parley-accent, #818cf8);
+    --_on-accent: var(--parley-on-accent, #111827);
+    --_danger: var(--parley-danger, #f87171);
+`;
+
 /**
  * Theme tokens: every one is a public `--parley-*` custom property with a default here.
  * Dark values apply with theme="dark", or theme="auto" under a dark colour scheme.
@@ -23,25 +35,11 @@ export const tokens = css`
     line-height: 1.4;
   }
   :host([theme="dark"]) {
-    --_bg: var(--parley-bg, #111827);
-    --_surface: var(--parley-surface, #1f2937);
-    --_text: var(--parley-text, #f9fafb);
-    --_muted: var(--parley-muted, #9ca3af);
-    --_border: var(--parley-border, #374151);
-    --_accent: var(--parley-accent, #818cf8);
-    --_on-accent: var(--parley-on-accent, #111827);
-    --_danger: var(--parley-danger, #f87171);
+    ${dark}
   }
   @media (prefers-color-scheme: dark) {
     :host([theme="auto"]) {
-      --_bg: var(--parley-bg, #111827);
-      --_surface: var(--parley-surface, #1f2937);
-      --_text: var(--parley-text, #f9fafb);
-      --_muted: var(--parley-muted, #9ca3af);
-      --_border: var(--parley-border, #374151);
-      --_accent: var(--parley-accent, #818cf8);
-      --_on-accent: var(--parley-on-accent, #111827);
-      --_danger: var(--parley-danger, #f87171);
+      ${dark}
     }
   }
   * {

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { deflateSync } from "node:zlib";
 import type { Services } from "../services.js";
+import { encodePng } from "../shared/png.js";
 
 export const DEMO_PASSWORD = "parley-demo-pass";
 
@@ -46,7 +46,7 @@ export async function seedDemo(s: Services): Promise<Demo> {
   for (const u of DEMO_USERS) {
     const { user } = await s.auth.register(app, { email: u.email, password: DEMO_PASSWORD, displayName: u.displayName });
     const tmp = path.join(s.storage.tmpDir, `demo-${u.key}.png`);
-    await writeFile(tmp, solidPng(64, u.color));
+    await writeFile(tmp, encodePng(64, 64, () => [u.color[0], u.color[1], u.color[2], 255]));
     const name = await s.storage.keep(tmp, "avatars", "png");
     await s.users.update(app.id, user.id, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
     ids.push(user.id);
@@ -62,33 +62,4 @@ export async function seedDemo(s: Services): Promise<Demo> {
   const demo: Demo = { appId: app.id, users: DEMO_USERS.map((u) => ({ email: u.email, displayName: u.displayName })) };
   await writeFile(file, JSON.stringify(demo, null, 2));
   return demo;
-}
-
-/** A square PNG of one colour (demo avatars, no image library needed). */
-function solidPng(size: number, [r, g, b]: readonly number[]): Buffer {
-  const row = Buffer.alloc(1 + size * 3);
-  for (let x = 0; x < size; x++) row.set([r!, g!, b!], 1 + x * 3);
-  const raw = Buffer.concat(Array.from({ length: size }, () => row));
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
-
-function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const byte of buf) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
 }

@@ -1,6 +1,6 @@
+import { encodePng } from "../../../server/src/shared/png.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { deflateSync } from "node:zlib";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 
 // ---------------------------------------------------------------------------------------------
@@ -194,47 +194,10 @@ export async function messageAction(msg: Locator, part: string, nth = 0): Promis
 }
 
 // ---------------------------------------------------------------------------------------------
-// A real PNG, built byte by byte (copied from server/test/users.test.ts).
+// A real PNG (server/src/shared/png.ts).
 // ---------------------------------------------------------------------------------------------
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typeAndData = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typeAndData));
-  return Buffer.concat([length, typeAndData, crc]);
-}
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** A valid `w`x`h` RGBA PNG (8 bits per channel), a simple colour gradient. */
+/** A valid `w`x`h` RGBA PNG, a simple colour gradient. */
 export function makePng(w = 8, h = 8): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // colour type: RGBA
-  const rows: number[] = [];
-  for (let y = 0; y < h; y++) {
-    rows.push(0); // filter: none
-    for (let x = 0; x < w; x++) rows.push((x * 255) / Math.max(1, w - 1), (y * 255) / Math.max(1, h - 1), 128, 255);
-  }
-  return Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", ihdr), pngChunk("IDAT", deflateSync(Buffer.from(rows.map(Math.round)))), pngChunk("IEND", Buffer.alloc(0))]);
+  return encodePng(w, h, (x, y) => [Math.round((x * 255) / Math.max(1, w - 1)), Math.round((y * 255) / Math.max(1, h - 1)), 128, 255]);
 }
