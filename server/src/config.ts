@@ -32,6 +32,10 @@ export interface Config {
   demo: boolean;
   /** A user stays "online" this long after their last socket closed. */
   presenceGraceMs: number;
+  /** `undefined`: one node, everything in-process. Set: several nodes share Redis (adapter, presence, rate limits). */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel this deployment uses (several deployments may share one Redis). */
+  redisPrefix: string;
   rateLimits: {
     /** Register + login + host-token calls per client IP. */
     authPerIp: RateLimit;
@@ -64,6 +68,11 @@ const envSchema = z.object({
   PARLEY_DEMO: z.enum(["0", "1"]).default("1"),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// or rediss:// URL")
+    .optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/).default("parley:"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
 });
@@ -100,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     refreshTokenTtlSec: e.REFRESH_TOKEN_TTL_SEC,
     trustProxy: e.TRUST_PROXY === "1" || e.TRUST_PROXY === "true",
     presenceGraceMs: e.PRESENCE_GRACE_MS,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
     repoRoot: REPO_ROOT,
     demo: e.PARLEY_DEMO === "1",

@@ -21,22 +21,42 @@ async function main(): Promise<void> {
   server.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === "object" && addr ? addr.port : config.port;
-    logger.info({ port, db: config.databaseUrl ? "mysql" : "sqlite" }, `Parley listening on http://localhost:${port}`);
+    logger.info({ port, db: config.databaseUrl ? "mysql" : "sqlite", redis: config.redisUrl ? "on" : "off" }, `Parley listening on http://localhost:${port}`);
     if (demo) printDemo(`http://localhost:${port}`, demo);
   });
 
-  const shutdown = (signal: string): void => {
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, "shutting down");
-    services.presence.close();
+    setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, 20_000).unref();
+    // 1. Stop accepting connections (a load balancer sends new ones to other nodes).
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // 2. Let this node's sockets go (only this node's: io.local). The SDK reconnects, and the
+    //    load balancer sends it to another node; presence sees no blip within the grace period.
+    io.local.disconnectSockets(true);
+    await (services.presence as { flush?: () => Promise<void> }).flush?.();
+    // 3. In-flight requests finish; idle keep-alive connections are closed now, busy ones after.
     server.closeIdleConnections();
-    void io.close(() => {
-      void db.destroy().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(1), 10_000).unref();
+    const drained = await Promise.race([httpClosed.then(() => true), sleep(10_000).then(() => false)]);
+    if (!drained) server.closeAllConnections();
+    // 4. Close Socket.IO (and its adapter), presence, the database and Redis.
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
+    await services.presence.close();
+    await db.destroy().catch((err: unknown) => logger.warn({ err }, "database close failed"));
+    await services.redis?.close();
+    logger.info("stopped");
+    process.exit(0);
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** What a newcomer needs to see after `npm start`: where to click and who to sign in as. */
 function printDemo(base: string, demo: Demo): void {

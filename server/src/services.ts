@@ -18,6 +18,8 @@ import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { UploadsService } from "./uploads/uploads.service.js";
+import { RedisPresenceService } from "./scale/redis-presence.js";
+import { RedisConnections } from "./scale/redis.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -40,6 +42,8 @@ export interface Services {
   messages: MessagesService;
   uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
+  /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
+  redis?: RedisConnections;
 }
 
 export const VERSION = "0.1.0";
@@ -59,7 +63,18 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     passwords: new PasswordHasher(config.bcryptCost),
     refreshTtlSec: config.refreshTokenTtlSec,
   });
-  const presence = new PresenceService(db, { graceMs: config.presenceGraceMs });
+  let redis: RedisConnections | undefined;
+  let presence: PresenceService;
+  if (config.redisUrl) {
+    redis = new RedisConnections(config.redisUrl, logger);
+    await redis.connect();
+    const shared = new RedisPresenceService(db, { graceMs: config.presenceGraceMs }, redis, logger, config.redisPrefix);
+    await shared.start();
+    presence = shared;
+  } else {
+    presence = new PresenceService(db, { graceMs: config.presenceGraceMs });
+  }
+  const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
   const domain = {
     db,
     tx: new Transactor(db),
@@ -83,8 +98,9 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     tokens,
     auth,
     limiters: {
-      authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip"),
-      loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email"),
+      authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
+      loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),
     },
+    ...(redis ? { redis } : {}),
   };
 }

@@ -36,8 +36,16 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
       .query("SELECT 1")
       .then(() => "ok" as const)
       .catch(() => "down" as const);
+    // Redis down (several nodes) degrades but does not fail the node: it still serves REST and
+    // its own sockets, so a load balancer should keep it; the field tells operators why.
+    const redis = services.redis ? (services.redis.healthy ? ("ok" as const) : ("down" as const)) : undefined;
     ctx.status = db === "ok" ? 200 : 503;
-    ctx.body = { status: db === "ok" ? "ok" : "degraded", db, version: services.version } satisfies HealthResponse;
+    ctx.body = {
+      status: db === "ok" && redis !== "down" ? "ok" : "degraded",
+      db,
+      ...(redis ? { redis } : {}),
+      version: services.version,
+    } satisfies HealthResponse & { redis?: "ok" | "down" };
   });
 
   const routers = [

@@ -1,9 +1,23 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimit } from "../config.js";
 import { AppError } from "../shared/errors.js";
 
-export function createLimiter(limit: RateLimit, keyPrefix: string): RateLimiterAbstract {
-  return new RateLimiterMemory({ points: limit.points, duration: limit.durationSec, keyPrefix });
+/**
+ * In memory on a single node. With Redis (several nodes) the counters are shared; while Redis is
+ * down each node falls back to its own memory counters (insurance), so sign-in keeps working.
+ */
+export function createLimiter(limit: RateLimit, keyPrefix: string, redis?: { client: unknown; prefix: string }): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points: limit.points, duration: limit.durationSec, keyPrefix });
+  if (!redis) return memory;
+  return new RateLimiterRedis({
+    storeClient: redis.client,
+    useRedisPackage: true,
+    rejectIfRedisNotReady: true,
+    points: limit.points,
+    duration: limit.durationSec,
+    keyPrefix: `${redis.prefix}rl:${keyPrefix}`,
+    insuranceLimiter: memory,
+  });
 }
 
 function tooMany(res: RateLimiterRes): AppError {

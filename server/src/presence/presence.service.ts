@@ -8,7 +8,8 @@ export interface PresenceOptions {
   graceMs: number;
 }
 
-type Listener = (appId: string, p: Presence) => void;
+export type PresenceListener = (appId: string, p: Presence) => void;
+type Listener = PresenceListener;
 
 /**
  * Who is online: a user is online while at least one of their sockets is connected; offline
@@ -17,12 +18,12 @@ type Listener = (appId: string, p: Presence) => void;
 export class PresenceService {
   private readonly sockets = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly listeners = new Set<Listener>();
-  private closed = false;
+  protected readonly listeners = new Set<Listener>();
+  protected closed = false;
 
   constructor(
-    private readonly db: DataSource,
-    private readonly opts: PresenceOptions,
+    protected readonly db: DataSource,
+    protected readonly opts: PresenceOptions,
   ) {}
 
   /** Called for every state change (online / offline), e.g. to tell contacts. */
@@ -35,7 +36,8 @@ export class PresenceService {
     return (this.sockets.get(userId) ?? 0) > 0 || this.timers.has(userId);
   }
 
-  connected(appId: string, userId: string): void {
+  /** `socketId` matters only to the Redis-backed presence (several nodes); in-process it is unused. */
+  connected(appId: string, userId: string, _socketId?: string): void {
     const wasOnline = this.isOnline(userId);
     const timer = this.timers.get(userId);
     if (timer) {
@@ -46,7 +48,7 @@ export class PresenceService {
     if (!wasOnline) this.emit(appId, { userId, online: true, lastSeenAt: null });
   }
 
-  disconnected(appId: string, userId: string): void {
+  disconnected(appId: string, userId: string, _socketId?: string): void {
     if (this.closed) return;
     const left = (this.sockets.get(userId) ?? 1) - 1;
     if (left > 0) {
@@ -76,7 +78,7 @@ export class PresenceService {
     this.timers.clear();
   }
 
-  private emit(appId: string, p: Presence): void {
+  protected emit(appId: string, p: Presence): void {
     for (const fn of this.listeners) fn(appId, p);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { RateLimiterMemory } from "rate-limiter-flexible";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
 import { ContactEntity } from "../contacts/contact.entities.js";
 import { parse } from "../http/validate.js";
@@ -37,6 +38,11 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     // Origins are checked per app in the middleware below; this only answers CORS for polling.
     cors: { origin: true },
     serveClient: false,
+    // Several nodes: room broadcasts, socketsJoin and fetchSockets go through a Redis stream,
+    // which every node reads from its last offset, so a short Redis outage loses nothing.
+    ...(services.redis
+      ? { adapter: createAdapter(services.redis.adapter, { streamName: `${services.config.redisPrefix}socket.io`, channelPrefix: `${services.config.redisPrefix}socket.io` }) }
+      : {}),
   });
 
   io.use(async (socket, next) => {
@@ -57,8 +63,8 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId } = socket.data;
-    services.presence.connected(appId, userId);
-    socket.on("disconnect", () => services.presence.disconnected(appId, userId));
+    services.presence.connected(appId, userId, socket.id);
+    socket.on("disconnect", () => services.presence.disconnected(appId, userId, socket.id));
 
     const lastTyping = new Map<string, number>();
     const limited = async (): Promise<void> => {

@@ -1,0 +1,280 @@
+import { randomBytes } from "node:crypto";
+import type { Presence } from "@parley/sdk/protocol";
+import type { DataSource } from "typeorm";
+import { PresenceService, type PresenceOptions } from "../presence/presence.service.js";
+import type { Logger } from "../shared/logger.js";
+import { isoOrNull } from "../shared/time.js";
+import { UserEntity } from "../users/user.entity.js";
+import type { RedisConnections } from "./redis.js";
+
+/** A live node refreshes its heartbeat key this often... */
+export const HEARTBEAT_EVERY_MS = 2500;
+/** ...and it expires this long after the last refresh (a killed node is "dead" after at most this). */
+export const HEARTBEAT_TTL_MS = 10_000;
+/**
+ * A killed node's users go offline at most HEARTBEAT_TTL_MS + HEARTBEAT_EVERY_MS (12.5 s) after
+ * its last heartbeat, plus one database write and broadcast: the documented bound is 15 s.
+ */
+export const DEAD_NODE_BOUND_MS = 15_000;
+
+// Every script reads the server's clock (TIME), so the nodes' clocks never matter.
+const NOW = "local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+
+/** KEYS: user set, node hash, online hash, pending zset. ARGV: member, socketId, "app/user", userId, appId. 1 = came online. */
+const CONNECT = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[3])
+return redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])`;
+
+/** KEYS: user set, node hash, pending zset. ARGV: member, socketId, "app/user", graceMs. Returns sockets left. */
+const DISCONNECT = `${NOW}
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[2])
+local n = redis.call('SCARD', KEYS[1])
+if n == 0 then redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[3]) end
+return n`;
+
+/** KEYS: user set, online hash, pending zset. ARGV: userId, "app/user". 1 = this caller takes the user offline. */
+const OFFLINE = `${NOW}
+local due = redis.call('ZSCORE', KEYS[3], ARGV[2])
+if due and tonumber(due) > now then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[2])
+if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
+return redis.call('HDEL', KEYS[2], ARGV[1])`;
+
+/**
+ * KEYS: dead node's hash, nodes set, its heartbeat key, online hash, pending zset. ARGV: node id, key prefix.
+ * Removes a node whose heartbeat expired; returns the "app/user" entries that went offline with it,
+ * and those whose grace period ran out with nobody left to end it (a node killed or stopped meanwhile).
+ */
+const SWEEP = `${NOW}
+local gone = {}
+if ARGV[1] ~= '' and redis.call('EXISTS', KEYS[3]) == 0 then
+  local entries = redis.call('HGETALL', KEYS[1])
+  for i = 1, #entries, 2 do
+    local au = entries[i + 1]
+    local userId = string.sub(au, string.find(au, '/', 1, true) + 1)
+    local ukey = ARGV[2] .. 'u:' .. userId
+    redis.call('SREM', ukey, ARGV[1] .. '/' .. entries[i])
+    if redis.call('SCARD', ukey) == 0 and redis.call('HDEL', KEYS[4], userId) == 1 then table.insert(gone, au) end
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 200)
+for _, au in ipairs(due) do
+  redis.call('ZREM', KEYS[5], au)
+  local userId = string.sub(au, string.find(au, '/', 1, true) + 1)
+  if redis.call('SCARD', ARGV[2] .. 'u:' .. userId) == 0 and redis.call('HDEL', KEYS[4], userId) == 1 then table.insert(gone, au) end
+end
+return gone`;
+
+interface LocalSocket {
+  appId: string;
+  userId: string;
+}
+
+/**
+ * Presence shared by several nodes through Redis (same interface as the in-process one):
+ *
+ * - `<p>presence:u:<userId>` set of "<nodeId>/<socketId>": the user's live sockets on all nodes
+ * - `<p>presence:node:<nodeId>` hash socketId -> "<appId>/<userId>": what a node holds (for sweeping)
+ * - `<p>presence:alive:<nodeId>` heartbeat, PX 10 s, refreshed every 2.5 s; `<p>presence:nodes` set
+ * - `<p>presence:online` hash userId -> appId: who counts as online (HSET/HDEL decide, atomically,
+ *   which single node announces a change)
+ * - `<p>presence:pending` zset "<appId>/<userId>" -> end of grace period (server clock)
+ * - channel `<p>presence:changes`: every node mirrors the online set, so `isOnline` stays synchronous.
+ *
+ * The node that observes a change (first socket anywhere, grace ended, dead node swept) emits it
+ * once to its listeners, which broadcast it through the Socket.IO adapter to every node.
+ */
+export class RedisPresenceService extends PresenceService {
+  readonly nodeId = randomBytes(8).toString("hex");
+  private readonly p: string;
+  private readonly local = new Map<string, LocalSocket>();
+  private readonly localCount = new Map<string, number>();
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly mirror = new Set<string>();
+  /** Disconnects that could not be written while Redis was down; replayed when it is back. */
+  private readonly retry = new Map<string, LocalSocket>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private tick: NodeJS.Timeout | null = null;
+
+  constructor(
+    db: DataSource,
+    opts: PresenceOptions,
+    private readonly redis: RedisConnections,
+    private readonly logger: Logger,
+    prefix: string,
+  ) {
+    super(db, opts);
+    this.p = `${prefix}presence:`;
+  }
+
+  /** Loads the online mirror, subscribes to changes, starts the heartbeat and the sweeper. */
+  async start(): Promise<void> {
+    await this.redis.sub.subscribe(`${this.p}changes`, (raw) => {
+      try {
+        const m = JSON.parse(raw) as { userId: string; online: boolean };
+        if (m.online) this.mirror.add(m.userId);
+        else this.mirror.delete(m.userId);
+      } catch {
+        /* not ours */
+      }
+    });
+    for (const id of await this.redis.ops.hKeys(`${this.p}online`)) this.mirror.add(id);
+    await this.beat();
+    this.tick = setInterval(() => void this.track(this.beat().then(() => this.sweep())).catch(() => undefined), HEARTBEAT_EVERY_MS);
+    this.tick.unref();
+    this.redis.onReady(() => void this.resync());
+  }
+
+  override isOnline(userId: string): boolean {
+    return (this.localCount.get(userId) ?? 0) > 0 || this.graceTimers.has(userId) || this.mirror.has(userId);
+  }
+
+  override connected(appId: string, userId: string, socketId?: string): void {
+    if (this.closed || !socketId) return;
+    this.local.set(socketId, { appId, userId });
+    this.localCount.set(userId, (this.localCount.get(userId) ?? 0) + 1);
+    const t = this.graceTimers.get(userId);
+    if (t) {
+      clearTimeout(t);
+      this.graceTimers.delete(userId);
+    }
+    void this.track(this.writeConnect(socketId, appId, userId));
+  }
+
+  override disconnected(appId: string, userId: string, socketId?: string): void {
+    if (!socketId || !this.local.delete(socketId)) return;
+    const left = (this.localCount.get(userId) ?? 1) - 1;
+    if (left > 0) this.localCount.set(userId, left);
+    else this.localCount.delete(userId);
+    void this.track(this.writeDisconnect(socketId, { appId, userId }));
+  }
+
+  /** Waits for the Redis writes already started (shutdown drains sockets, then flushes). */
+  async flush(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Stops timers and the heartbeat. Users still in their grace period are ended by another node. */
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.tick) clearInterval(this.tick);
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    await this.flush();
+    // Without its heartbeat the node is swept at the next tick of any other node (sockets it
+    // could not deregister included).
+    await this.redis.ops.del(`${this.p}alive:${this.nodeId}`).catch(() => undefined);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight.add(promise);
+    void promise.finally(() => this.inflight.delete(promise)).catch(() => undefined);
+    return promise;
+  }
+
+  private async writeConnect(socketId: string, appId: string, userId: string): Promise<void> {
+    try {
+      const cameOnline = await this.redis.ops.eval(CONNECT, {
+        keys: [`${this.p}u:${userId}`, `${this.p}node:${this.nodeId}`, `${this.p}online`, `${this.p}pending`],
+        arguments: [`${this.nodeId}/${socketId}`, socketId, `${appId}/${userId}`, userId, appId],
+      });
+      if (cameOnline === 1) this.announce(appId, { userId, online: true, lastSeenAt: null });
+      else this.mirror.add(userId);
+    } catch (err) {
+      // Redis is down (logged by the connection): resync() writes live sockets when it is back.
+      this.logger.debug({ err }, "presence connect not written");
+    }
+  }
+
+  private async writeDisconnect(socketId: string, s: LocalSocket): Promise<void> {
+    try {
+      const left = await this.redis.ops.eval(DISCONNECT, {
+        keys: [`${this.p}u:${s.userId}`, `${this.p}node:${this.nodeId}`, `${this.p}pending`],
+        arguments: [`${this.nodeId}/${socketId}`, socketId, `${s.appId}/${s.userId}`, String(this.opts.graceMs)],
+      });
+      this.retry.delete(socketId);
+      if (left === 0 && !this.closed && !this.graceTimers.has(s.userId)) {
+        const timer = setTimeout(() => {
+          this.graceTimers.delete(s.userId);
+          void this.track(this.endGrace(s));
+        }, this.opts.graceMs + 20);
+        timer.unref();
+        this.graceTimers.set(s.userId, timer);
+      }
+    } catch (err) {
+      this.retry.set(socketId, s);
+      this.logger.debug({ err }, "presence disconnect not written");
+    }
+  }
+
+  private async endGrace(s: LocalSocket): Promise<void> {
+    if ((this.localCount.get(s.userId) ?? 0) > 0) return;
+    const off = await this.redis.ops
+      .eval(OFFLINE, { keys: [`${this.p}u:${s.userId}`, `${this.p}online`, `${this.p}pending`], arguments: [s.userId, `${s.appId}/${s.userId}`] })
+      .catch(() => 0); // Redis down: the pending entry stays, and a sweep ends the grace later
+    if (off === 1) await this.wentOffline(s.appId, s.userId);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    await this.redis.ops.set(`${this.p}alive:${this.nodeId}`, String(Date.now()), { PX: HEARTBEAT_TTL_MS });
+    await this.redis.ops.sAdd(`${this.p}nodes`, this.nodeId);
+  }
+
+  /** Any node may sweep: the scripts are atomic, so each dead socket and user is handled once. */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    const nodes = (await this.redis.ops.sMembers(`${this.p}nodes`)).filter((n) => n !== this.nodeId);
+    const gone = new Set<string>();
+    for (const node of nodes.length > 0 ? nodes : [""]) {
+      const res = (await this.redis.ops.eval(SWEEP, {
+        keys: [`${this.p}node:${node}`, `${this.p}nodes`, `${this.p}alive:${node}`, `${this.p}online`, `${this.p}pending`],
+        arguments: [node, this.p],
+      })) as string[];
+      for (const au of res) gone.add(au);
+    }
+    for (const au of gone) {
+      const i = au.indexOf("/");
+      await this.wentOffline(au.slice(0, i), au.slice(i + 1));
+    }
+  }
+
+  /** After an outage: our heartbeat may have expired and our sockets been swept. Write them again. */
+  private async resync(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.beat();
+      for (const [socketId, s] of [...this.retry]) await this.writeDisconnect(socketId, s);
+      for (const [socketId, s] of this.local) await this.writeConnect(socketId, s.appId, s.userId);
+      const online = await this.redis.ops.hKeys(`${this.p}online`);
+      this.mirror.clear();
+      for (const id of online) this.mirror.add(id);
+      this.logger.warn({ sockets: this.local.size }, "presence resynchronised with Redis");
+    } catch (err) {
+      this.logger.warn({ err }, "presence resync failed; retrying at the next reconnect");
+    }
+  }
+
+  private async wentOffline(appId: string, userId: string): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .getRepository(UserEntity)
+      .update({ id: userId, appId }, { lastSeenAt: now })
+      .catch(() => undefined);
+    this.announce(appId, { userId, online: false, lastSeenAt: isoOrNull(now) });
+  }
+
+  /** Emitted once, here, by the node that observed the change; other nodes only update their mirror. */
+  private announce(appId: string, p: Presence): void {
+    if (p.online) this.mirror.add(p.userId);
+    else this.mirror.delete(p.userId);
+    this.redis.ops.publish(`${this.p}changes`, JSON.stringify({ userId: p.userId, online: p.online })).catch(() => undefined);
+    this.emit(appId, p);
+  }
+}
