@@ -1,4 +1,4 @@
-import { type DataSource, type EntityManager, type Repository } from "typeorm";
+import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
 import { BlockEntity } from "../contacts/contact.entities.js";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
@@ -147,10 +147,7 @@ export class MessagesService {
     const q = parse(historyQuery, query);
     await this.deps.membership.require(appId, conversationId, userId);
     const forward = q.after !== undefined;
-    const qb = this.repo.createQueryBuilder("m").where("m.conversationId = :conversationId", { conversationId });
-    if (q.before !== undefined) qb.andWhere("m.id < :before", { before: Number(q.before) });
-    if (q.after !== undefined) qb.andWhere("m.id > :after", { after: Number(q.after) });
-    const rows = await qb.orderBy("m.id", forward ? "ASC" : "DESC").take(q.limit + 1).getMany();
+    const rows = await this.page(conversationId, { before: q.before, after: q.after, limit: q.limit + 1, forward });
     const page = rows.slice(0, q.limit);
     const hasMore = rows.length > q.limit;
     const edge = page[page.length - 1];
@@ -159,6 +156,32 @@ export class MessagesService {
       items: await this.deps.presenter.present(page, userId),
       nextCursor: hasMore && edge ? String(edge.id) : null,
     };
+  }
+
+  /**
+   * A keyset page of one conversation, by id. MariaDB picks `ref` on (conversationId) and walks
+   * from the newest row down to the cursor (935 ms deep in 1M messages, see docs/performance.md);
+   * FORCE INDEX makes it a range on (conversationId, id): ~1 ms. SQLite plans it right by itself.
+   */
+  private async page(conversationId: string, o: { before?: string | undefined; after?: string | undefined; limit: number; forward: boolean }): Promise<MessageEntity[]> {
+    const type = this.repo.manager.connection.options.type;
+    if (type !== "mysql" && type !== "mariadb") {
+      const qb = this.repo.createQueryBuilder("m").where("m.conversationId = :conversationId", { conversationId });
+      if (o.before !== undefined) qb.andWhere("m.id < :before", { before: Number(o.before) });
+      if (o.after !== undefined) qb.andWhere("m.id > :after", { after: Number(o.after) });
+      return qb.orderBy("m.id", o.forward ? "ASC" : "DESC").take(o.limit).getMany();
+    }
+    const where = ["conversationId = ?"];
+    const params: unknown[] = [conversationId];
+    if (o.before !== undefined) (where.push("id < ?"), params.push(Number(o.before)));
+    if (o.after !== undefined) (where.push("id > ?"), params.push(Number(o.after)));
+    const idRows: { id: string | number }[] = await this.repo.query(
+      `SELECT id FROM messages FORCE INDEX (ix_messages_conversation) WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
+      params,
+    );
+    if (idRows.length === 0) return [];
+    const rows = await this.repo.findBy({ id: In(idRows.map((r) => Number(r.id))) });
+    return rows.sort((a, b) => (o.forward ? a.id - b.id : b.id - a.id));
   }
 
   /** One live message the caller can see, or 404 (also for tombstones and non-members). */
