@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -23,13 +23,8 @@ export const SEEDED_DM = [
 // Browser
 // ---------------------------------------------------------------------------------------------
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-}
+// The system Chromium and polling are shared with the widget suite.
+export { eventually, launchBrowser } from "../../widget/test/helpers/browser.js";
 
 export interface Tab {
   context: BrowserContext;
@@ -74,28 +69,6 @@ export async function badgeCount(page: Page): Promise<number> {
   const badge = page.locator("[part=badge]");
   if ((await badge.count()) === 0) return 0;
   return Number((await badge.textContent())?.trim() ?? "0");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Waiting
-// ---------------------------------------------------------------------------------------------
-
-/** Polls `fn` until it returns without throwing (and `check`, when given, holds). */
-export async function eventually<T>(fn: () => Promise<T> | T, opts: { timeout?: number; interval?: number; message?: string; check?: (v: T) => boolean } = {}): Promise<T> {
-  const timeout = opts.timeout ?? 10_000;
-  const deadline = Date.now() + timeout;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (!opts.check || opts.check(v)) return v;
-      last = new Error(`condition not met; last value: ${JSON.stringify(v)}`);
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${opts.message ?? "timed out"} (after ${timeout} ms): ${last instanceof Error ? last.message : String(last)}`);
-    await new Promise((r) => setTimeout(r, opts.interval ?? 100));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
