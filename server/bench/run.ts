@@ -30,10 +30,21 @@ const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0
 const JWT_SECRET = `bench-${randomBytes(24).toString("hex")}`;
 const WORKERS = 2;
 const P99_LIMIT_MS = 50;
-const SIZE = QUICK
+const SIZE: { clients: number; rates: number[]; stepMs: number; groupMembers: number; groupSecs: number; idle: number; history: number; convList: number; loginSecs: number; httpReqs: number } = QUICK
   ? { clients: 100, rates: [100, 250, 500], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50 }
   : { clients: 1000, rates: [100, 250, 500, 1000, 2000, 4000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300 };
+// --rates 1000,2000 replaces the 1:1/typing ladder (for development; the table says which rates ran).
+const RATES = flag("--rates")?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+if (RATES?.length) SIZE.rates = RATES;
 const DRAIN_MS = 3000;
+/** The local MariaDB server process, when there is one: its CPU is reported beside Parley's. */
+const DB_PID = (() => {
+  try {
+    return Number(execSync("pgrep -xo mariadbd || pgrep -xo mysqld", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim()) || null;
+  } catch {
+    return null;
+  }
+})();
 const PER_SOCKET_LIMIT = 30;
 const want = (s: string): boolean => !ONLY || ONLY.includes(s);
 
@@ -176,7 +187,9 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
   delete env["DATABASE_URL"];
   delete env["REDIS_URL"];
   if (dbUrl) env["DATABASE_URL"] = dbUrl;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
@@ -303,6 +316,8 @@ interface Row {
   p99: number | null;
   serverCpuPct: number | null;
   serverRssMb: number | null;
+  /** mariadbd's CPU over the same window (MariaDB targets): the database's share of the cost. */
+  dbCpuPct?: number | null;
   genCpuPct: number | null;
   delivered: string;
   result: string;
@@ -321,10 +336,11 @@ function fmt(n: number | null | undefined, d = 1): string {
  * One load step: every worker sends `rate` (split across workers by their share of senders) for
  * stepMs; then waits until everything expected arrived or DRAIN_MS passed.
  */
-async function step(workers: Worker[], target: Target, kind: "message" | "typing", senders: { w: number; idx: number; conv: string }[], rate: number, durationMs: number, deliveriesPerSend: number): Promise<{ c: Collected; srv: { cpuPct: number; rssMb: number }; genCpuPct: number; sendWallMs: number }> {
+async function step(workers: Worker[], target: Target, kind: "message" | "typing", senders: { w: number; idx: number; conv: string }[], rate: number, durationMs: number, deliveriesPerSend: number): Promise<{ c: Collected; srv: { cpuPct: number; rssMb: number }; dbCpuPct: number | null; genCpuPct: number; sendWallMs: number }> {
   const tag = `t${randomBytes(4).toString("hex")}`;
   const byWorker = workers.map((_, i) => senders.filter((s) => s.w === i).map((s) => ({ idx: s.idx, conv: s.conv })));
   const smp = sampler(target.pid);
+  const dbSmp = target.name.includes("MariaDB") && DB_PID ? sampler(DB_PID) : null;
   const t0 = now();
   await Promise.all(
     workers.map((w, i) => {
@@ -334,6 +350,7 @@ async function step(workers: Worker[], target: Target, kind: "message" | "typing
   );
   const sendWallMs = now() - t0;
   const srv = smp.stop();
+  const dbCpuPct = dbSmp ? dbSmp.stop().cpuPct : null;
   const deadline = now() + DRAIN_MS;
   while (now() < deadline) {
     const st = await Promise.all(workers.map((w) => w.call<{ received: number; pendingAcks: number; sent: number }>({ cmd: "stats" })));
@@ -354,7 +371,7 @@ async function step(workers: Worker[], target: Target, kind: "message" | "typing
     c.wallMs = Math.max(c.wallMs, p.wallMs);
   }
   c.lat.sort((a, b) => a - b);
-  return { c, srv, genCpuPct: (c.cpuMs / c.wallMs) * 100, sendWallMs };
+  return { c, srv, dbCpuPct, genCpuPct: (c.cpuMs / c.wallMs) * 100, sendWallMs };
 }
 
 interface LadderPoint {
@@ -380,7 +397,7 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       log(`${scenario} ${target.name}: ${rate}/s needs ${perSocket.toFixed(1)} events/s per socket (limit ${PER_SOCKET_LIMIT}); stopping the ladder`);
       break;
     }
-    let { c, srv, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1);
+    let { c, srv, dbCpuPct, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1);
     let p99 = pct(c.lat, 99);
     let complete = c.received >= c.sent && c.ackErr === 0;
     let ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
@@ -390,7 +407,7 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       // test suite) should not end the ladder. Both attempts are kept in the JSON.
       firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct };
       log(`${scenario} ${target.name} ${rate}/s: p99 ${fmt(p99)} ms > ${P99_LIMIT_MS}; repeating the step once`);
-      ({ c, srv, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1));
+      ({ c, srv, dbCpuPct, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1));
       p99 = pct(c.lat, 99);
       complete = c.received >= c.sent && c.ackErr === 0;
       ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
@@ -407,6 +424,7 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       p95: pct(c.lat, 95),
       p99,
       serverCpuPct: srv.cpuPct,
+      dbCpuPct,
       serverRssMb: srv.rssMb,
       genCpuPct,
       delivered: `${c.received}/${c.sent} (${(completeness * 100).toFixed(1)}%)${errs ? " " + errs : ""}`,
@@ -455,7 +473,7 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
   if (want("group")) {
     // One sender (member 0) at 10 msg/s; every other member's socket should get each message.
     const sender = [{ ...conn.local[0]!, conv: groupConv }];
-    const { c, srv, genCpuPct, sendWallMs } = await step(workers, target, "message", sender, 10, SIZE.groupSecs * 1000, groupSize - 1);
+    const { c, srv, dbCpuPct, genCpuPct, sendWallMs } = await step(workers, target, "message", sender, 10, SIZE.groupSecs * 1000, groupSize - 1);
     const expected = c.sent * (groupSize - 1);
     addRow({
       scenario: `Group fan-out (${groupSize} members)`,
@@ -466,6 +484,7 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
       p95: pct(c.lat, 95),
       p99: pct(c.lat, 99),
       serverCpuPct: srv.cpuPct,
+      dbCpuPct,
       serverRssMb: srv.rssMb,
       genCpuPct,
       delivered: `${c.received}/${expected} (${((c.received / Math.max(1, expected)) * 100).toFixed(1)}%)`,
@@ -651,10 +670,10 @@ async function mysqlAvailable(): Promise<boolean> {
 
 // ---------- output ----------
 function table(): string {
-  const head = ["Scenario", "Target", "Load", "Throughput", "p50 ms", "p95 ms", "p99 ms", "Srv CPU%", "Srv RSS MB", "Gen CPU%", "Delivered", "Result"];
-  const body = rows.map((r) => [r.scenario, r.target, r.load, r.throughput, fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.serverCpuPct, 0), fmt(r.serverRssMb, 0), fmt(r.genCpuPct, 0), r.delivered, r.result]);
+  const head = ["Scenario", "Target", "Load", "Throughput", "p50 ms", "p95 ms", "p99 ms", "Srv CPU%", "Srv RSS MB", "DB CPU%", "Gen CPU%", "Delivered", "Result"];
+  const body = rows.map((r) => [r.scenario, r.target, r.load, r.throughput, fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.serverCpuPct, 0), fmt(r.serverRssMb, 0), fmt(r.dbCpuPct, 0), fmt(r.genCpuPct, 0), r.delivered, r.result]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 3 && i <= 9 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 3 && i <= 10 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...body.map(line)].join("\n");
 }
 

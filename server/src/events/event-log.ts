@@ -4,6 +4,7 @@ import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
 import type { Transactor } from "../db/transaction.js";
 import { EventEntity } from "./event.entity.js";
+import { dialectOf, rowMarks } from "../db/sql.js";
 
 /** An event to append: about a conversation (its members see it) and/or one user. */
 export interface NewEvent<K extends EventType = EventType> {
@@ -42,23 +43,30 @@ export class EventLog {
    */
   async append(m: EntityManager, appId: string, items: NewEvent[]): Promise<ChatEvent[]> {
     if (items.length === 0) return [];
-    await m.createQueryBuilder().update(AppEntity).set({ lastSeq: () => `lastSeq + ${items.length}` }).where("id = :appId", { appId }).execute();
-    const row = await m.createQueryBuilder(AppEntity, "a").select("a.lastSeq", "lastSeq").where("a.id = :appId", { appId }).getRawOne<{ lastSeq: string | number }>();
-    const last = Number(row?.lastSeq);
+    // Raw SQL: this runs in every write, and the query builder cost more than the statements.
+    const last = await this.bumpSeq(m, appId, items.length);
+    if (!Number.isSafeInteger(last)) throw new Error(`no app ${appId} to append events to`);
     const now = Date.now();
     const first = last - items.length + 1;
-    const rows = items.map((e, i) => ({
-      appId,
-      seq: first + i,
-      conversationId: e.conversationId,
-      userId: e.userId ?? null,
-      messageId: messageIdOf(e),
-      type: e.type,
-      data: JSON.stringify(e.data),
-      createdAt: now,
-    }));
-    await m.insert(EventEntity, rows);
-    return rows.map((r, i) => ({ seq: r.seq, type: items[i]!.type, conversationId: r.conversationId, userId: r.userId, at: iso(now), data: items[i]!.data }) as ChatEvent);
+    const events = items.map((e, i) => ({ seq: first + i, type: e.type, conversationId: e.conversationId, userId: e.userId ?? null, at: iso(now), data: e.data }) as ChatEvent);
+    await m.query(
+      `INSERT INTO events (appId, seq, conversationId, userId, messageId, type, data, createdAt) VALUES ${rowMarks(items.length, 8)}`,
+      events.flatMap((e, i) => [appId, e.seq, e.conversationId, e.userId, messageIdOf(items[i]!), e.type, JSON.stringify(e.data), now]),
+    );
+    return events;
+  }
+
+  /**
+   * Adds `n` to the app's seq counter and returns the new value, in one statement: MySQL hands
+   * the value back through LAST_INSERT_ID(expr), SQLite through RETURNING.
+   */
+  private async bumpSeq(m: EntityManager, appId: string, n: number): Promise<number> {
+    if (dialectOf(m) === "mysql") {
+      const res: { insertId?: number | string; affectedRows?: number } = await m.query("UPDATE apps SET lastSeq = LAST_INSERT_ID(lastSeq + ?) WHERE id = ?", [n, appId]);
+      return res.affectedRows === 1 ? Number(res.insertId) : NaN;
+    }
+    const rows: { lastSeq: number | string }[] = await m.query("UPDATE apps SET lastSeq = lastSeq + ? WHERE id = ? RETURNING lastSeq", [n, appId]);
+    return Number(rows[0]?.lastSeq);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
-import { BlockEntity } from "../contacts/contact.entities.js";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
 import { MemberEntity } from "../conversations/member.entity.js";
@@ -9,11 +8,12 @@ import { parse } from "../http/validate.js";
 import type { DomainDeps } from "../shared/domain.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { UploadsService } from "../uploads/uploads.service.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import { MessageEntity } from "./message.entity.js";
 import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { editBody, emojiParam, historyQuery, parseMessageId, readBody, sendBody } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
+import { SendBatcher } from "./send-batcher.js";
+import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
 
 export interface SendMessageInput {
   text: string;
@@ -47,92 +47,37 @@ export class MessagesService {
   private readonly repo: Repository<MessageEntity>;
   private readonly uploads: UploadsService;
 
+  private readonly batcher: SendBatcher<SendItem, SendOutcome>;
+
   constructor(private readonly deps: DomainDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
     // Stateless but for a memoised mkdir: our own instance keeps the constructor signature.
     this.uploads = new UploadsService(deps);
+    const writer = new SendWriter(deps, this.uploads);
+    this.batcher = new SendBatcher((items) => writer.write(items));
   }
 
   /**
    * Sends a message. With a `clientMessageId` it is idempotent per (app, sender): a retry gets the
    * original message back with `created: false` (the unique index decides, so racing retries
-   * are safe too). Reusing a clientMessageId in another conversation is a 409.
+   * on several nodes are safe too). Reusing a clientMessageId in another conversation is a 409.
+   * Sends are group-committed (see SendBatcher): the promise settles after the batch commits,
+   * so an answer never claims a message the database does not have.
    */
-  async send(appId: string, senderId: string, conversationId: string, input: SendMessageInput): Promise<{ message: Message; created: boolean }> {
+  send(appId: string, senderId: string, conversationId: string, input: SendMessageInput): Promise<SendOutcome> {
     const body = parse(sendBody, input);
-    await this.deps.membership.require(appId, conversationId, senderId);
-    const clientMessageId = body.clientMessageId ?? null;
-    if (clientMessageId !== null) {
-      const existing = await this.original(appId, senderId, conversationId, clientMessageId);
-      if (existing) return existing;
-    }
+    if (conversationId.length > 32) return Promise.reject(notFound("Conversation"));
     const attachmentIds = body.attachmentIds ?? [];
-    const replyToId = body.replyToId === undefined ? null : Number(body.replyToId);
-    let result: { message: Message; events: ChatEvent[] };
-    try {
-      result = await this.deps.tx.run(async (m) => {
-        await this.deps.membership.require(appId, conversationId, senderId, m);
-        await this.requireNotBlocked(m, appId, conversationId, senderId);
-        if (replyToId !== null) {
-          const target = await m.getRepository(MessageEntity).findOne({ select: { id: true, deletedAt: true }, where: { id: replyToId, appId, conversationId } });
-          if (!target || target.deletedAt !== null) throw invalid("replyToId", "Not a message of this conversation");
-        }
-        const now = Date.now();
-        const row = m.getRepository(MessageEntity).create({
-          appId,
-          conversationId,
-          senderId,
-          text: body.text,
-          replyToId,
-          clientMessageId,
-          createdAt: now,
-          editedAt: null,
-          deletedAt: null,
-        });
-        const inserted = await m.getRepository(MessageEntity).insert(row);
-        const id = Number(inserted.identifiers[0]?.["id"] ?? row.id);
-        if (!Number.isSafeInteger(id) || id <= 0) throw new Error("message insert returned no id");
-        row.id = id;
-        const files = await this.uploads.attach(m, appId, senderId, attachmentIds, id, conversationId);
-        await m.getRepository(ConversationEntity).update({ id: conversationId, appId }, { lastMessageId: id, lastActivityAt: now });
-        await this.advanceReadMark(m, conversationId, senderId, id);
-        const message = presentMessage(row, files, []);
-        const events = await this.deps.events.append(m, appId, [{ type: "message.new", conversationId, data: { message } }]);
-        return { message, events };
-      });
-    } catch (err) {
-      if (clientMessageId !== null && isUniqueViolation(err)) {
-        const existing = await this.original(appId, senderId, conversationId, clientMessageId);
-        if (existing) return existing;
-      }
-      throw err;
-    }
-    this.deps.events.publish(appId, result.events);
-    return { message: result.message, created: true };
-  }
-
-  /**
-   * In a direct conversation, 403 when the other member has blocked the sender (blocking after
-   * the DM exists must stop new messages too). One query: the conversation's kind, the other
-   * member and the block row, on primary keys. Groups are not affected.
-   */
-  private async requireNotBlocked(m: EntityManager, appId: string, conversationId: string, senderId: string): Promise<void> {
-    const blocked = await m
-      .getRepository(BlockEntity)
-      .createQueryBuilder("b")
-      .innerJoin(ConversationEntity, "c", "c.id = :conversationId AND c.appId = :appId AND c.kind = 'direct'", { conversationId, appId })
-      .innerJoin(MemberEntity, "other", "other.conversationId = c.id AND other.userId = b.blockerId")
-      .where("b.blockedId = :senderId AND b.appId = :appId AND b.blockerId != :senderId", { senderId })
-      .getExists();
-    if (blocked) throw new AppError("forbidden", "This user does not accept messages from you");
-  }
-
-  /** The message an earlier send with this clientMessageId stored, if any. */
-  private async original(appId: string, senderId: string, conversationId: string, clientMessageId: string): Promise<{ message: Message; created: false } | null> {
-    const row = await this.repo.findOneBy({ appId, senderId, clientMessageId });
-    if (!row) return null;
-    if (row.conversationId !== conversationId) throw new AppError("conflict", "This clientMessageId was already used for another conversation");
-    return { message: await this.deps.presenter.presentOne(row, senderId), created: false };
+    return this.batcher.submit({
+      appId,
+      senderId,
+      conversationId,
+      text: body.text,
+      attachmentIds,
+      replyToId: body.replyToId === undefined ? null : Number(body.replyToId),
+      clientMessageId: body.clientMessageId ?? null,
+      alone: attachmentIds.length > 0,
+    });
   }
 
   /**

@@ -1,0 +1,287 @@
+import { In, type EntityManager, type Repository } from "typeorm";
+import type { ChatEvent, Message } from "@parley/sdk/protocol";
+import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, valuesTable, type Dialect } from "../db/sql.js";
+import type { NewEvent } from "../events/event-log.js";
+import type { DomainDeps } from "../shared/domain.js";
+import { AppError, notFound } from "../shared/errors.js";
+import type { UploadEntity } from "../uploads/upload.entity.js";
+import type { UploadsService } from "../uploads/uploads.service.js";
+import { isUniqueViolation } from "../users/users.service.js";
+import { MessageEntity } from "./message.entity.js";
+import { presentMessage } from "./messages.presenter.js";
+import type { Batchable, ItemOutcome, Written } from "./send-batcher.js";
+
+/** One validated send, as the batcher queues it. */
+export interface SendItem extends Batchable {
+  appId: string;
+  senderId: string;
+  conversationId: string;
+  text: string;
+  attachmentIds: string[];
+  replyToId: number | null;
+  clientMessageId: string | null;
+}
+
+export interface SendOutcome {
+  message: Message;
+  /** false when a clientMessageId retry found the message an earlier send stored. */
+  created: boolean;
+}
+
+/** What the batch decided for one item before writing. */
+type Plan =
+  | { kind: "error"; error: AppError }
+  | { kind: "stored"; id: number } // an earlier send with this clientMessageId
+  | { kind: "sameAs"; index: number } // a retry of an item earlier in this batch
+  | { kind: "insert" };
+
+const invalidReply = (): AppError =>
+  new AppError("validation_failed", "Invalid request", [{ path: "replyToId", message: "Not a message of this conversation" }]);
+const notMember = (): AppError => notFound("Conversation");
+const key = (...parts: string[]): string => parts.join("\u0000");
+const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
+
+/**
+ * Writes a batch of sends in ONE transaction with a constant number of statements, whatever the
+ * batch size: membership (+ the DM partner and its blocks), clientMessageId look-up, reply targets,
+ * one multi-row INSERT, one UPDATE of the conversations' last message, one of the senders' read
+ * marks, and one event append per app. Items that fail a check get their own error; the rest
+ * are written. Ids are compared exactly in code: MySQL's unicode_ci would match `CNV_…`.
+ */
+export class SendWriter {
+  private readonly repo: Repository<MessageEntity>;
+  private readonly dialect: Dialect;
+  private consecutive: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly uploads: UploadsService,
+  ) {
+    this.repo = deps.db.getRepository(MessageEntity);
+    this.dialect = dialectOf(deps.db);
+  }
+
+  /** The batcher's writer. A unique violation (another node stored one of our clientMessageIds first) retries items alone. */
+  async write(items: SendItem[]): Promise<Written<SendOutcome>> {
+    try {
+      return await this.writeTogether(items);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (items.length > 1) {
+        const outcomes: ItemOutcome<SendOutcome>[] = [];
+        const published: (() => void)[] = [];
+        for (const item of items) {
+          const one = await this.write([item]).catch((error: unknown): Written<SendOutcome> => ({ outcomes: [{ ok: false, error }], publish: () => {} }));
+          outcomes.push(...one.outcomes);
+          published.push(one.publish);
+        }
+        return { outcomes, publish: () => published.forEach((p) => p()) };
+      }
+      // Alone and still a duplicate: the transaction rolled back, the winner's row is committed.
+      const item = items[0]!;
+      const winner = item.clientMessageId === null ? null : await this.repo.findOneBy({ appId: item.appId, senderId: item.senderId, clientMessageId: item.clientMessageId });
+      if (!winner) throw err;
+      const none = (): void => {};
+      if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], publish: none };
+      return { outcomes: [{ ok: true, value: { message: await this.deps.presenter.presentOne(winner, item.senderId), created: false } }], publish: none };
+    }
+  }
+
+  private async writeTogether(items: SendItem[]): Promise<Written<SendOutcome>> {
+    this.consecutive ??= consecutiveInsertIds(this.deps.db);
+    const consecutive = await this.consecutive;
+    const now = Date.now();
+        const { plans, messages, published } = await this.deps.tx.run(async (m) => {
+      const plans = await this.plan(m, items);
+      const fresh = plans.flatMap((p, i) => (p.kind === "insert" ? [i] : []));
+      const messages = new Map<number, Message>();
+      const published: [string, ChatEvent[]][] = [];
+      if (fresh.length === 0) return { plans, messages, published };
+
+      const ids = await this.insert(m, fresh.map((i) => items[i]!), now, consecutive);
+      const lastByConversation = new Map<string, number>();
+      const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
+      const byApp = new Map<string, NewEvent[]>();
+      for (const [n, i] of fresh.entries()) {
+        const item = items[i]!;
+        const id = ids[n]!;
+        const files: UploadEntity[] = item.attachmentIds.length
+          ? await this.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
+          : [];
+        const message = presentMessage(rowOf(item, id, now), files, []);
+        messages.set(i, message);
+        lastByConversation.set(item.conversationId, id);
+        lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        const list = byApp.get(item.appId) ?? [];
+        list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
+        byApp.set(item.appId, list);
+      }
+      await this.touchConversations(m, lastByConversation, now);
+      await this.advanceReadMarks(m, [...lastByReader.values()]);
+      for (const [appId, list] of byApp) published.push([appId, await this.deps.events.append(m, appId, list)]);
+      return { plans, messages, published };
+    });
+
+    // After the commit. Live delivery runs when the batcher says (before the answers go out).
+    const publish = (): void => {
+      for (const [appId, events] of published) this.deps.events.publish(appId, events);
+    };
+    const stored = await this.storedMessages(items, plans);
+    const outcomes = plans.map((p, i): ItemOutcome<SendOutcome> => {
+      const sameAs = p.kind === "sameAs" ? plans[p.index]! : p;
+      const index = p.kind === "sameAs" ? p.index : i;
+      if (sameAs.kind === "error") return { ok: false, error: sameAs.error };
+      if (sameAs.kind === "stored") {
+        const message = stored.get(sameAs.id);
+        return message ? { ok: true, value: { message, created: false } } : { ok: false, error: notMember() };
+      }
+      const message = messages.get(index)!;
+      return { ok: true, value: { message, created: p.kind === "insert" } };
+    });
+    return { outcomes, publish };
+  }
+
+  /** Every check of the batch, in three queries at most; the first failing check is the item's error. */
+  private async plan(m: EntityManager, items: SendItem[]): Promise<Plan[]> {
+    const plans: Plan[] = items.map(() => ({ kind: "insert" }));
+    const fail = (i: number, error: AppError): void => void (plans[i] = { kind: "error", error });
+
+    // 1. The sender is a member (in the item's app). For DMs the partner's row comes too, with
+    //    the block it holds against one of the senders, if any.
+    const conversationIds = unique(items.map((i) => i.conversationId));
+    const senderIds = unique(items.map((i) => i.senderId));
+    const memberRows: { conversationId: string; userId: string; appId: string; kind: string; blockedId: string | null }[] = await m.query(
+      `SELECT mb.conversationId AS conversationId, mb.userId AS userId, mb.appId AS appId, c.kind AS kind, b.blockedId AS blockedId
+         FROM members mb JOIN conversations c ON c.id = mb.conversationId
+         LEFT JOIN blocks b ON c.kind = 'direct' AND b.blockerId = mb.userId AND b.appId = mb.appId AND b.blockedId IN (${marks(senderIds.length)})
+        WHERE mb.conversationId IN (${marks(conversationIds.length)}) AND (mb.userId IN (${marks(senderIds.length)}) OR c.kind = 'direct')`,
+      [...senderIds, ...conversationIds, ...senderIds],
+    );
+    const members = new Set(memberRows.map((r) => key(r.appId, r.conversationId, r.userId)));
+    const blocks = new Set(memberRows.flatMap((r) => (r.blockedId === null ? [] : [key(r.appId, r.conversationId, r.userId, r.blockedId)])));
+    const partnerOf = new Map<string, string[]>();
+    for (const r of memberRows) if (r.kind === "direct") partnerOf.set(r.conversationId, [...(partnerOf.get(r.conversationId) ?? []), r.userId]);
+    items.forEach((it, i) => {
+      if (!members.has(key(it.appId, it.conversationId, it.senderId))) fail(i, notMember());
+    });
+
+    // 2. clientMessageId: stored earlier (a retry), or earlier in this very batch.
+    const firstInBatch = new Map<string, number>();
+    const withClientId = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.clientMessageId !== null ? [i] : []));
+    const storedIds = new Map<string, { id: number; conversationId: string }>();
+    for (const appId of unique(withClientId.map((i) => items[i]!.appId))) {
+      const mine = withClientId.map((i) => items[i]!).filter((it) => it.appId === appId);
+      const senders = unique(mine.map((it) => it.senderId));
+      const clientIds = unique(mine.map((it) => it.clientMessageId!));
+      const rows: { id: number | string; conversationId: string; senderId: string; clientMessageId: string }[] = await m.query(
+        `SELECT id, conversationId, senderId, clientMessageId FROM messages
+          WHERE appId = ? AND senderId IN (${marks(senders.length)}) AND clientMessageId IN (${marks(clientIds.length)})`,
+        [appId, ...senders, ...clientIds],
+      );
+      for (const r of rows) storedIds.set(key(appId, r.senderId, r.clientMessageId), { id: Number(r.id), conversationId: r.conversationId });
+    }
+    for (const i of withClientId) {
+      const it = items[i]!;
+      const k = key(it.appId, it.senderId, it.clientMessageId!);
+      const earlier = storedIds.get(k);
+      const batchFirst = firstInBatch.get(k);
+      if (earlier) {
+        plans[i] = earlier.conversationId === it.conversationId ? { kind: "stored", id: earlier.id } : { kind: "error", error: reusedClientId() };
+      } else if (batchFirst !== undefined) {
+        plans[i] = items[batchFirst]!.conversationId === it.conversationId ? { kind: "sameAs", index: batchFirst } : { kind: "error", error: reusedClientId() };
+      } else {
+        firstInBatch.set(k, i);
+      }
+    }
+
+    // 3. In a DM, the partner must not have blocked the sender (blocking after the DM exists
+    //    stops new messages too). Checked after the clientMessageId so a retry still gets its answer.
+    items.forEach((it, i) => {
+      if (plans[i]!.kind !== "insert") return;
+      const partner = partnerOf.get(it.conversationId)?.find((u) => u !== it.senderId);
+      if (partner && blocks.has(key(it.appId, it.conversationId, partner, it.senderId))) {
+        fail(i, new AppError("forbidden", "This user does not accept messages from you"));
+      }
+    });
+
+    // 4. A reply names a live message of the same conversation.
+    const replies = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.replyToId !== null ? [i] : []));
+    if (replies.length) {
+      const ids = unique(replies.map((i) => items[i]!.replyToId!));
+      const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown }[] = await m.query(
+        `SELECT id, appId, conversationId, deletedAt FROM messages WHERE id IN (${marks(ids.length)})`,
+        ids,
+      );
+      const live = new Set(rows.filter((r) => r.deletedAt === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
+      for (const i of replies) {
+        const it = items[i]!;
+        if (!live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
+      }
+    }
+    return plans;
+  }
+
+  /** One multi-row INSERT (or one per row where the database cannot promise consecutive ids). */
+  private async insert(m: EntityManager, rows: SendItem[], now: number, consecutive: boolean): Promise<number[]> {
+    const sql = (n: number): string =>
+      `INSERT INTO messages (appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt) VALUES ${rowMarks(n, 7)}`;
+    const values = (r: SendItem): unknown[] => [r.appId, r.conversationId, r.senderId, r.text, r.replyToId, r.clientMessageId, now];
+    if (consecutive) return insertedIds(this.dialect, await m.query(sql(rows.length), rows.flatMap(values)), rows.length);
+    const ids: number[] = [];
+    for (const r of rows) ids.push(...insertedIds(this.dialect, await m.query(sql(1), values(r)), 1));
+    return ids;
+  }
+
+  /** The conversations' last message and activity time, in one UPDATE. */
+  private async touchConversations(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
+    const v = valuesTable(this.dialect, ["id", "last"], [...last]);
+    if (this.dialect === "mysql") {
+      await m.query(`UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?`, [...v.params, now]);
+    } else {
+      await m.query(`UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql} WHERE conversations.id = v.id`, [now, ...v.params]);
+    }
+  }
+
+  /** Sending reads everything before: the senders' read marks move forward (never back), in one UPDATE. */
+  private async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[]): Promise<void> {
+    const v = valuesTable(this.dialect, ["c", "u", "id"], marksToSet.map((r) => [r.conversationId, r.userId, r.id]));
+    const sql =
+      this.dialect === "mysql"
+        ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`
+        : `UPDATE members SET lastReadMessageId = v.id FROM ${v.sql} WHERE members.conversationId = v.c AND members.userId = v.u AND members.lastReadMessageId < v.id`;
+    await m.query(sql, v.params);
+  }
+
+  /** Messages that earlier sends stored (clientMessageId retries), presented for their senders. */
+  private async storedMessages(items: SendItem[], plans: Plan[]): Promise<Map<number, Message>> {
+    const out = new Map<number, Message>();
+    const wanted = plans.flatMap((p, i) => (p.kind === "stored" ? [{ id: p.id, viewer: items[i]!.senderId }] : []));
+    if (wanted.length === 0) return out;
+    const rows = await this.repo.findBy({ id: In(unique(wanted.map((w) => w.id))) });
+    for (const w of wanted) {
+      const row = rows.find((r) => r.id === w.id);
+      if (row) out.set(w.id, await this.deps.presenter.presentOne(row, w.viewer));
+    }
+    return out;
+  }
+}
+
+function reusedClientId(): AppError {
+  return new AppError("conflict", "This clientMessageId was already used for another conversation");
+}
+
+/** The row a fresh send became, without reading it back. */
+function rowOf(item: SendItem, id: number, now: number): MessageEntity {
+  return Object.assign(new MessageEntity(), {
+    id,
+    appId: item.appId,
+    conversationId: item.conversationId,
+    senderId: item.senderId,
+    text: item.text,
+    replyToId: item.replyToId,
+    clientMessageId: item.clientMessageId,
+    createdAt: now,
+    editedAt: null,
+    deletedAt: null,
+  });
+}
