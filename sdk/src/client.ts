@@ -160,6 +160,17 @@ export class ChatClient {
     if (s) await this.http.request("POST", "/auth/logout", { body: { refreshToken: s.refreshToken }, auth: false }).catch(() => undefined);
   }
 
+  /**
+   * Changes the password of a Parley account. Every session of the user ends (other devices are
+   * signed out); this client keeps going on the new session the server answers.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<P.Me> {
+    const body: P.ChangePasswordRequest = { currentPassword, newPassword };
+    const auth = await this.http.request<P.AuthResponse>("POST", "/auth/password", { body });
+    this.session.set(auth);
+    return auth.user;
+  }
+
   // --- Profile --------------------------------------------------------------------------------
 
   async me(): Promise<P.Me> {

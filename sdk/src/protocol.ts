@@ -142,6 +142,12 @@ export interface LogoutRequest {
   refreshToken: string;
 }
 
+/** `POST /auth/password` (signed in, Parley accounts only): ends every session, answers a new one. */
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
 /** Every way in ends in the same session answer. */
 export interface AuthResponse {
   user: Me;

@@ -1,12 +1,13 @@
 import Router from "@koa/router";
+import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { appOf, type State } from "../http/context.js";
-import { appFromHeader, clientIp } from "../http/middleware.js";
+import { appOf, authOf, type Ctx, type State } from "../http/context.js";
+import { appFromHeader, clientIp, requireAuth } from "../http/middleware.js";
 import { consume, ensureNotBlocked } from "../http/rate-limit.js";
 import { parse } from "../http/validate.js";
 import { AppError } from "../shared/errors.js";
 import type { AppsService } from "../tenancy/apps.service.js";
-import { hostTokenBody, loginBody, refreshBody, registerBody } from "./auth.schema.js";
+import { changePasswordBody, hostTokenBody, loginBody, refreshBody, registerBody } from "./auth.schema.js";
 import type { AuthService } from "./auth.service.js";
 
 export interface AuthRoutesDeps {
@@ -15,48 +16,67 @@ export interface AuthRoutesDeps {
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
 }
 
-/** `/auth/*`: every way in, and the session lifecycle. All name their app by header. */
+/**
+ * `/auth/*`: every way in, and the session lifecycle. Calls made before sign-in name their app by
+ * header; the password change is the one signed-in call (its app comes from the token).
+ */
 export function authRoutes({ apps, auth, limiters }: AuthRoutesDeps): Router<State> {
   const r = new Router<State>({ prefix: "/auth" });
-  r.use(appFromHeader(apps));
-
-  r.post("/register", async (ctx) => {
+  const byHeader = appFromHeader(apps);
+  const bearer = requireAuth(apps, auth.tokens);
+  const perIp = async (ctx: Ctx, next: Next): Promise<void> => {
     await consume(limiters.authPerIp, clientIp(ctx));
+    return next();
+  };
+
+  /** Runs `fn`; a wrong password counts against `key` (an account), a success clears it. */
+  const countingFailures = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    await ensureNotBlocked(limiters.loginPerEmail, key);
+    let res: T;
+    try {
+      res = await fn();
+    } catch (err) {
+      if (err instanceof AppError && err.code === "invalid_credentials") await limiters.loginPerEmail.penalty(key);
+      throw err;
+    }
+    await limiters.loginPerEmail.delete(key);
+    return res;
+  };
+
+  r.post("/register", byHeader, perIp, async (ctx) => {
     const body = parse(registerBody, ctx.request.body);
     ctx.status = 201;
     ctx.body = await auth.register(appOf(ctx), body);
   });
 
   // Brute force is bounded twice: per IP (all auth calls) and per account (failed logins).
-  r.post("/login", async (ctx) => {
-    await consume(limiters.authPerIp, clientIp(ctx));
+  r.post("/login", byHeader, perIp, async (ctx) => {
     const body = parse(loginBody, ctx.request.body);
-    const accountKey = `${appOf(ctx).id}:${body.email}`;
-    await ensureNotBlocked(limiters.loginPerEmail, accountKey);
-    try {
-      ctx.body = await auth.login(appOf(ctx), body);
-    } catch (err) {
-      if (err instanceof AppError && err.code === "invalid_credentials") await limiters.loginPerEmail.penalty(accountKey);
-      throw err;
-    }
-    await limiters.loginPerEmail.delete(accountKey);
+    ctx.body = await countingFailures(`${appOf(ctx).id}:${body.email}`, () => auth.login(appOf(ctx), body));
   });
 
-  r.post("/host-token", async (ctx) => {
-    await consume(limiters.authPerIp, clientIp(ctx));
+  r.post("/host-token", byHeader, perIp, async (ctx) => {
     const body = parse(hostTokenBody, ctx.request.body);
     ctx.body = await auth.signInWithHostToken(appOf(ctx), body.token);
   });
 
-  r.post("/refresh", async (ctx) => {
+  r.post("/refresh", byHeader, async (ctx) => {
     const body = parse(refreshBody, ctx.request.body);
     ctx.body = await auth.refresh(appOf(ctx), body.refreshToken);
   });
 
-  r.post("/logout", async (ctx) => {
+  r.post("/logout", byHeader, async (ctx) => {
     const body = parse(refreshBody, ctx.request.body);
     await auth.logout(appOf(ctx), body.refreshToken);
     ctx.status = 204;
+  });
+
+  // Ends every session of the user (their sockets drop on every node) and answers a new one.
+  // A stolen access token is no password oracle: wrong guesses count like failed logins.
+  r.post("/password", perIp, bearer, async (ctx) => {
+    const body = parse(changePasswordBody, ctx.request.body);
+    const caller = authOf(ctx);
+    ctx.body = await countingFailures(`${appOf(ctx).id}:${caller.userId}`, () => auth.changePassword(appOf(ctx), caller, body));
   });
 
   return r;

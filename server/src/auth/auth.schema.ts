@@ -38,6 +38,12 @@ export const hostTokenBody = z.object({ token: z.string().min(1).max(8192) });
 
 export const refreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 
+/** The current password is only compared (like login); the new one is validated like registration. */
+export const changePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: password,
+});
+
 /** What a host site may put in the token it signs. An `email` claim is ignored: the host owns it. */
 export const hostClaims = z.object({
   sub: z.string().trim().min(1).max(191),

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { IsNull, type DataSource, type Repository } from "typeorm";
+import { IsNull, MoreThan, Not, type DataSource, type Repository } from "typeorm";
 import type { AuthResponse, HostTokenClaims } from "@parley/sdk/protocol";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -21,13 +21,18 @@ export interface AuthServiceDeps {
   refreshTtlSec: number;
 }
 
-/** Registration, login, host-signed sign-in and the session lifecycle (refresh, logout). */
+/** Registration, login, host-signed sign-in, password change and the session lifecycle (refresh, logout). */
 export class AuthService {
   private readonly refreshRepo: Repository<RefreshTokenEntity>;
   private readonly revokedListeners = new Set<(appId: string, userId: string, sessionId: string) => void>();
 
   constructor(private readonly deps: AuthServiceDeps) {
     this.refreshRepo = deps.db.getRepository(RefreshTokenEntity);
+  }
+
+  /** Verifies access tokens (the auth routes build their bearer check from it). */
+  get tokens(): TokenService {
+    return this.deps.tokens;
   }
 
   async register(app: AppEntity, input: { email: string; password: string; displayName: string }): Promise<AuthResponse> {
@@ -78,7 +83,43 @@ export class AuthService {
     }
     const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: row.userId, appId: app.id });
     if (!user) throw new AppError("invalid_token", "Refresh token is invalid or expired");
-    return this.issue(user, row.familyId);
+    const next = await this.issue(user, row.familyId);
+    // A logout or password change that revoked the family after the check above must not be
+    // outlived by the token just inserted (the revoke's UPDATE did not see it).
+    if (await this.refreshRepo.existsBy({ familyId: row.familyId, revokedAt: Not(IsNull()) })) {
+      await this.revokeFamily(row);
+      throw new AppError("invalid_token", "Refresh token is invalid or expired");
+    }
+    return next;
+  }
+
+  /**
+   * Replaces a Parley account's password. Every session of the user ends, the caller's included
+   * (each fires `onSessionRevoked`, so their sockets drop on every node), and the caller gets a
+   * fresh session. A wrong current password answers exactly like a wrong login.
+   */
+  async changePassword(
+    app: AppEntity,
+    caller: { userId: string; sessionId: string },
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<AuthResponse> {
+    // An access token outlives its session by a few minutes: a revoked one may not do this.
+    if (!(await this.isSessionActive(caller.sessionId))) throw new AppError("invalid_token", "This session has ended");
+    const users = this.deps.db.getRepository(UserEntity);
+    const user = await users.findOneBy({ id: caller.userId, appId: app.id });
+    if (!user) throw new AppError("invalid_token", "Invalid access token");
+    if (user.passwordHash === null) {
+      throw new AppError("forbidden", "This account signs in through its host site and has no Parley password");
+    }
+    const wrong = new AppError("invalid_credentials", "Wrong email or password");
+    if (!(await this.deps.passwords.verify(input.currentPassword, user.passwordHash))) throw wrong;
+    const passwordHash = await this.deps.passwords.hash(input.newPassword);
+    const now = Date.now();
+    // Compare-and-set: of two concurrent changes from the same current password, one wins.
+    const changed = await users.update({ id: user.id, appId: app.id, passwordHash: user.passwordHash }, { passwordHash, updatedAt: now });
+    if (changed.affected !== 1) throw wrong;
+    await this.revokeAllSessions(app.id, user.id);
+    return this.startSession(Object.assign(user, { passwordHash, updatedAt: now }));
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored (idempotent). */
@@ -87,7 +128,7 @@ export class AuthService {
     if (row) await this.revokeFamily(row);
   }
 
-  /** Called whenever a session ends (logout, reuse detected): the realtime layer drops its sockets. */
+  /** Called whenever a session ends (logout, reuse detected, password change): the realtime layer drops its sockets. */
   onSessionRevoked(fn: (appId: string, userId: string, sessionId: string) => void): () => void {
     this.revokedListeners.add(fn);
     return () => this.revokedListeners.delete(fn);
@@ -123,6 +164,22 @@ export class AuthService {
       expiresIn: this.deps.tokens.accessTtlSec,
       refreshToken,
     };
+  }
+
+  /** Ends every session of a user, and tells the listeners about each one that may still be in use. */
+  private async revokeAllSessions(appId: string, userId: string): Promise<void> {
+    const now = Date.now();
+    await this.refreshRepo.update({ appId, userId, revokedAt: IsNull() }, { revokedAt: now });
+    // Read after the update, so a token that a racing refresh inserted before it is covered; one
+    // inserted after it is caught by refresh itself. Long-expired sessions need no socket sweep.
+    const ended: { familyId: string }[] = await this.refreshRepo
+      .createQueryBuilder("t")
+      .select("DISTINCT t.familyId", "familyId")
+      .where({ appId, userId, revokedAt: now, expiresAt: MoreThan(now) })
+      .getRawMany();
+    for (const { familyId } of ended) {
+      for (const fn of this.revokedListeners) fn(appId, userId, familyId);
+    }
   }
 
   private async revokeFamily(row: RefreshTokenEntity): Promise<void> {

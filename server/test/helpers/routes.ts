@@ -20,6 +20,7 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/auth/host-token", who: "app" },
   { method: "POST", path: "/auth/refresh", who: "app" },
   { method: "POST", path: "/auth/logout", who: "app" },
+  { method: "POST", path: "/auth/password", who: "user" },
   { method: "GET", path: "/me", who: "user" },
   { method: "PATCH", path: "/me", who: "user" },
   { method: "PUT", path: "/me/avatar", who: "user" },
