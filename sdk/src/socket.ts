@@ -30,6 +30,8 @@ export interface SocketOptions {
 /** The realtime connection: handshake auth from the current token, backoff, re-auth on expiry. */
 export class SocketConnection {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+  /** Handshakes refused with a retryable code in a row (sets the backoff). */
+  private refusals = 0;
 
   constructor(
     private readonly server: string,
@@ -57,6 +59,7 @@ export class SocketConnection {
     this.socket = socket;
     h.state("connecting");
     socket.on("connect", () => {
+      this.refusals = 0;
       h.state("connected");
       h.connected();
     });
@@ -78,6 +81,13 @@ export class SocketConnection {
           () => socket.connect(),
           () => h.state("disconnected"),
         );
+      } else if (code === "service_unavailable" || code === "rate_limited" || code === "internal") {
+        // The server is there but cannot serve yet (its database is down, say): keep trying, backing off.
+        h.state("connecting");
+        const delay = Math.min(this.opts.reconnectionDelayMax ?? 5000, (this.opts.reconnectionDelay ?? 500) * 2 ** Math.min(this.refusals++, 6));
+        setTimeout(() => {
+          if (this.socket === socket && !socket.connected) socket.connect();
+        }, delay);
       } else h.state("disconnected");
     });
     for (const type of EVENT_TYPES) (socket.on as (ev: string, fn: (e: ChatEvent) => void) => void)(type, (e) => h.event(e));

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource, EntityManager, QueryRunner } from "typeorm";
+import { dialectOf } from "./sql.js";
 
 /**
  * Runs `fn` in a transaction. Writers in this process go one at a time: SQLite has a single
@@ -12,8 +13,42 @@ export class Transactor {
   constructor(readonly db: DataSource) {}
 
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => this.db.transaction(fn));
+    const result = this.tail.then(() => (dialectOf(this.db) === "mysql" ? this.mysql(fn) : this.db.transaction(fn)));
     this.tail = result.catch(() => undefined);
     return result;
   }
+
+  /**
+   * TypeORM's transaction(), except when a statement timed out (the connection stopped
+   * answering): mysql2 keeps the timed-out command at the head of that connection's queue, so a
+   * ROLLBACK there would wait forever and every later write of this node with it. The
+   * connection is destroyed instead; the server rolls the transaction back when it sees it go.
+   */
+  private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    const qr = this.db.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      const out = await fn(qr.manager);
+      await qr.commitTransaction();
+      return out;
+    } catch (err) {
+      if (qr.isTransactionActive) {
+        if (timedOut(err)) destroy(qr);
+        else await qr.rollbackTransaction().catch(() => destroy(qr));
+      }
+      throw err;
+    } finally {
+      await qr.release().catch(() => undefined);
+    }
+  }
+}
+
+function timedOut(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return (e?.driverError?.code ?? e?.code) === "PROTOCOL_SEQUENCE_TIMEOUT";
+}
+
+function destroy(qr: QueryRunner): void {
+  (qr as unknown as { databaseConnection?: { destroy(): void } }).databaseConnection?.destroy();
 }

@@ -82,6 +82,17 @@ export class EventLog {
       .execute();
   }
 
+  /** The `message.new` events of these messages (to send a retried send's event again), per app. */
+  async messageEvents(appIds: string[], messageIds: number[]): Promise<[string, ChatEvent[]][]> {
+    if (appIds.length === 0 || messageIds.length === 0) return [];
+    const rows = await this.repo
+      .createQueryBuilder("e")
+      .where("e.appId IN (:...appIds) AND e.messageId IN (:...messageIds) AND e.type = 'message.new'", { appIds, messageIds })
+      .orderBy("e.seq", "ASC")
+      .getMany();
+    return appIds.map((appId) => [appId, rows.filter((r) => r.appId === appId).map(toEvent)]);
+  }
+
   /** The app's newest seq. */
   async head(appId: string): Promise<number> {
     const row = await this.repo.manager.createQueryBuilder(AppEntity, "a").select("a.lastSeq", "lastSeq").where("a.id = :appId", { appId }).getRawOne<{ lastSeq: string | number }>();
@@ -110,7 +121,7 @@ export class EventLog {
       .getMany();
     const page = rows.slice(0, limit);
     return {
-      events: page.map((r) => ({ seq: r.seq, type: r.type, conversationId: r.conversationId, userId: r.userId, at: iso(r.createdAt), data: JSON.parse(r.data) }) as ChatEvent),
+      events: page.map(toEvent),
       lastSeq: page.length ? page[page.length - 1]!.seq : since,
       hasMore: rows.length > limit,
     };
@@ -132,6 +143,10 @@ export async function writeWithEvents<T>(
   });
   deps.events.publish(appId, events);
   return result;
+}
+
+function toEvent(r: EventEntity): ChatEvent {
+  return { seq: r.seq, type: r.type, conversationId: r.conversationId, userId: r.userId, at: iso(r.createdAt), data: JSON.parse(r.data) } as ChatEvent;
 }
 
 function messageIdOf(e: NewEvent): number | null {

@@ -4,6 +4,7 @@ import Router from "@koa/router";
 import { koaBody } from "koa-body";
 import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
 import { assetsRoutes } from "../assets/assets.routes.js";
+import { databaseErrorCode } from "../db/db-errors.js";
 import { authRoutes } from "../auth/auth.routes.js";
 import { demoRoutes } from "../demo/demo.routes.js";
 import type { Services } from "../services.js";
@@ -18,6 +19,8 @@ import type { State } from "./context.js";
 import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
 
 export const API_PREFIX = "/v1";
+/** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
+const HEALTH_DB_TIMEOUT_MS = 2000;
 
 export interface AppOptions {
   /** With a demo app: serve examples/ at /examples/ wired to it. */
@@ -32,10 +35,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
 
   const api = new Router<State>({ prefix: API_PREFIX });
   api.get("/healthz", async (ctx) => {
-    const db = await services.db
-      .query("SELECT 1")
-      .then(() => "ok" as const)
-      .catch(() => "down" as const);
+    const db = await databaseAnswers(services, HEALTH_DB_TIMEOUT_MS);
     // Redis down (several nodes) degrades but does not fail the node: it still serves REST and
     // its own sockets, so a load balancer should keep it; the field tells operators why.
     const redis = services.redis ? (services.redis.healthy ? ("ok" as const) : ("down" as const)) : undefined;
@@ -77,4 +77,19 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;
+}
+
+/** "ok" when `SELECT 1` answers within `ms`; "down" when it fails or takes longer. */
+async function databaseAnswers(services: Services, ms: number): Promise<"ok" | "down"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"down">((resolve) => (timer = setTimeout(() => resolve("down"), ms)));
+  const query = services.db.query("SELECT 1").then(
+    () => "ok" as const,
+    (err: unknown) => (services.logger.warn({ dbError: databaseErrorCode(err) }, "healthz: database check failed"), "down" as const),
+  );
+  try {
+    return await Promise.race([query, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -3,6 +3,7 @@ import type { Next } from "koa";
 import jwt from "jsonwebtoken";
 import { APP_HEADER, APP_QUERY } from "@parley/sdk/protocol";
 import type { TokenService } from "../auth/tokens.js";
+import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
@@ -10,7 +11,8 @@ import type { Ctx } from "./context.js";
 
 /**
  * First in the chain: gives the request an id and a logger, logs the outcome, and turns every
- * thrown error into the one error body. Unexpected errors become a 500 with the request id only.
+ * thrown error into the one error body. Database outages (see fromDatabaseError) become a retryable
+ * 503 with `Retry-After`; other unexpected errors become a 500 with the request id only.
  */
 export function errorsAndLogging(logger: Logger) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
@@ -23,7 +25,10 @@ export function errorsAndLogging(logger: Logger) {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError("not_found", "No such route");
     } catch (err) {
-      const known = fromHttpError(err) ?? methodError(err);
+      const unavailable = fromDatabaseError(err);
+      const known = fromHttpError(err) ?? methodError(err) ?? unavailable;
+      // Logged here, at warn: an outage is not a bug, and the request id ties it to the 503.
+      if (unavailable) ctx.state.log.warn({ dbError: databaseErrorCode(err) }, "database unavailable");
       if (known) {
         ctx.status = known.status;
         ctx.body = known.toBody();
@@ -36,8 +41,8 @@ export function errorsAndLogging(logger: Logger) {
     } finally {
       const ms = Math.round((performance.now() - started) * 10) / 10;
       const line = { method: ctx.method, path: ctx.path, status: ctx.status, ms };
-      if (ctx.status >= 500) ctx.state.log.error(line, "request");
-      else ctx.state.log.info(line, "request");
+      const level = ctx.status === 503 ? "warn" : ctx.status >= 500 ? "error" : "info";
+      ctx.state.log[level](line, "request");
     }
   };
 }

@@ -81,9 +81,12 @@ export class SendWriter {
       const item = items[0]!;
       const winner = item.clientMessageId === null ? null : await this.repo.findOneBy({ appId: item.appId, senderId: item.senderId, clientMessageId: item.clientMessageId });
       if (!winner) throw err;
-      const none = (): void => {};
-      if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], publish: none };
-      return { outcomes: [{ ok: true, value: { message: await this.deps.presenter.presentOne(winner, item.senderId), created: false } }], publish: none };
+      if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], publish: () => {} };
+      const replayed = await this.deps.events.messageEvents([item.appId], [winner.id]);
+      return {
+        outcomes: [{ ok: true, value: { message: await this.deps.presenter.presentOne(winner, item.senderId), created: false } }],
+        publish: () => replayed.forEach(([appId, events]) => this.deps.events.publish(appId, events)),
+      };
     }
   }
 
@@ -122,11 +125,15 @@ export class SendWriter {
       return { plans, messages, published };
     });
 
+    const stored = await this.storedMessages(items, plans);
+    // A retry whose first answer was lost (say, the COMMIT reply) must still reach the members
+    // live: its original event goes out again. Clients drop events they already have, by seq.
+    const replayed = await this.deps.events.messageEvents(unique(items.filter((_, i) => plans[i]!.kind === "stored").map((it) => it.appId)), [...stored.keys()]);
     // After the commit. Live delivery runs when the batcher says (before the answers go out).
     const publish = (): void => {
       for (const [appId, events] of published) this.deps.events.publish(appId, events);
+      for (const [appId, events] of replayed) this.deps.events.publish(appId, events);
     };
-    const stored = await this.storedMessages(items, plans);
     const outcomes = plans.map((p, i): ItemOutcome<SendOutcome> => {
       const sameAs = p.kind === "sameAs" ? plans[p.index]! : p;
       const index = p.kind === "sameAs" ? p.index : i;

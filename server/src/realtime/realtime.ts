@@ -1,12 +1,13 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { createAdapter } from "@socket.io/redis-streams-adapter";
+import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
 import { ContactEntity } from "../contacts/contact.entities.js";
+import { fromDatabaseError } from "../db/db-errors.js";
 import { parse } from "../http/validate.js";
 import type { Services } from "../services.js";
-import { AppError } from "../shared/errors.js";
+import { AppError, notFound } from "../shared/errors.js";
 import { isOriginAllowed } from "../tenancy/apps.service.js";
 import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
 
@@ -21,6 +22,7 @@ export type ParleyIo = Server<ClientToServerEvents, ServerToClientEvents, Record
 
 export const userRoom = (id: string): string => `user:${id}`;
 export const convRoom = (id: string): string => `conv:${id}`;
+export const sessionRoom = (id: string): string => `session:${id}`;
 
 /** Socket frames are small: uploads go over HTTP. */
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -41,7 +43,7 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     // Several nodes: room broadcasts, socketsJoin and fetchSockets go through a Redis stream,
     // which every node reads from its last offset, so a short Redis outage loses nothing.
     ...(services.redis
-      ? { adapter: createAdapter(services.redis.adapter, { streamName: `${services.config.redisPrefix}socket.io`, channelPrefix: `${services.config.redisPrefix}socket.io` }) }
+      ? { adapter: createLocalFirstAdapter(services.redis.adapter, { streamName: `${services.config.redisPrefix}socket.io`, channelPrefix: `${services.config.redisPrefix}socket.io` }) }
       : {}),
   });
 
@@ -51,10 +53,11 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
       // Rooms are joined here, before "connection": handlers then attach synchronously, so a
       // command sent right after connecting is never missed, and no event is either.
       const ids = await services.membership.conversationIds(socket.data.appId, socket.data.userId);
-      socket.join([userRoom(socket.data.userId), ...ids.map(convRoom)]);
+      socket.join([userRoom(socket.data.userId), sessionRoom(socket.data.sessionId), ...ids.map(convRoom)]);
       next();
     } catch (err) {
-      const e = err instanceof AppError ? err : new AppError("unauthenticated", "Handshake refused");
+      // A database outage is "try again later" (the SDK keeps reconnecting), not "signed out".
+      const e = err instanceof AppError ? err : (fromDatabaseError(err) ?? new AppError("unauthenticated", "Handshake refused"));
       next(Object.assign(new Error(e.message), { data: { code: e.code } }));
     }
   });
@@ -99,7 +102,9 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
         const req = parse(typingEvent, raw);
         const now = Date.now();
         if (req.typing && now - (lastTyping.get(req.conversationId) ?? 0) < TYPING_THROTTLE_MS) return null;
-        await services.membership.require(appId, req.conversationId, userId);
+        // The socket's rooms are its memberships (joined at the handshake and on member.added,
+        // left on member.removed, on every node): no query per keystroke. Not a member: 404.
+        if (!socket.rooms.has(convRoom(req.conversationId))) throw notFound("Conversation");
         lastTyping.set(req.conversationId, req.typing ? now : 0);
         socket.to(convRoom(req.conversationId)).emit("typing", { conversationId: req.conversationId, userId, typing: req.typing });
         return null;
@@ -109,11 +114,10 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
 
   // A session that ends (logout, stolen refresh token) loses its live sockets at once, on every
   // node (fetchSockets goes through the adapter). Their reconnect is refused at the handshake.
-  services.auth.onSessionRevoked((_appId, userId, sessionId) => {
-    io.in(userRoom(userId))
-      .fetchSockets()
-      .then((sockets) => sockets.filter((so) => so.data.sessionId === sessionId).forEach((so) => so.disconnect(true)))
-      .catch((err: unknown) => services.logger.warn({ err }, "could not disconnect a revoked session"));
+  // Every socket of a session is in its session room: one adapter operation drops them on every
+  // node, and on this node at once even while Redis is down (see scale/streams-adapter.ts).
+  services.auth.onSessionRevoked((_appId, _userId, sessionId) => {
+    io.in(sessionRoom(sessionId)).disconnectSockets(true);
   });
 
   services.events.setBroadcaster({ publish: (_appId, events) => broadcast(io, events) });
@@ -147,7 +151,8 @@ async function withAck<T>(ack: ((res: Ack<T>) => void) | undefined, fn: () => Pr
   try {
     res = { ok: true, data: await fn() };
   } catch (err) {
-    const e = err instanceof AppError ? err : new AppError("internal", "Internal server error");
+    // A database outage is a retryable `service_unavailable`, never a false ok or a bare `internal`.
+    const e = err instanceof AppError ? err : (fromDatabaseError(err) ?? new AppError("internal", "Internal server error"));
     res = { ok: false, error: e.toBody().error };
   }
   if (typeof ack === "function") ack(res);

@@ -33,11 +33,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * MySQL mode only: the `mysql://user@host:port` the server reaches MariaDB through (e.g. a
+   * test's TCP proxy), instead of MYSQL_ADMIN_URL. The database is still created and dropped
+   * through MYSQL_ADMIN_URL directly.
+   */
+  mysqlServerUrl?: string;
+}
+
 /**
  * Starts a real Parley server on a random port with a fresh database of the run's kind: a new
  * SQLite file, or a new MariaDB database that is dropped again on close.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), "parley-test-"));
   let databaseUrl: string | undefined;
   let dropDatabase = async (): Promise<void> => {};
@@ -46,7 +55,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
     await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
-    databaseUrl = `${MYSQL_ADMIN_URL}/${name}`;
+    databaseUrl = `${opts.mysqlServerUrl ?? MYSQL_ADMIN_URL}/${name}`;
     dropDatabase = async () => {
       const c = await mysql.createConnection(MYSQL_ADMIN_URL);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
