@@ -180,6 +180,9 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
     LOG_LEVEL: "warn",
     RATE_LIMIT_AUTH_PER_IP: "10000000",
     RATE_LIMIT_LOGIN_PER_EMAIL: "1000000",
+    // One app carries all the load here: the per-app and per-user message quotas would cap it.
+    RATE_LIMIT_MESSAGES_PER_USER: "100000000",
+    RATE_LIMIT_MESSAGES_PER_APP: "100000000",
     ACCESS_TOKEN_TTL_SEC: "21600",
     ...extraEnv,
   };

@@ -41,6 +41,10 @@ export interface Config {
     authPerIp: RateLimit;
     /** Login attempts per (app, email), whatever the IP. */
     loginPerEmail: RateLimit;
+    /** Messages one user may send (REST and sockets, every device and node together). */
+    messagesPerUser: RateLimit;
+    /** Messages one app may send in all, so one noisy host site cannot starve the others. */
+    messagesPerApp: RateLimit;
   };
 }
 
@@ -75,6 +79,8 @@ const envSchema = z.object({
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/).default("parley:"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
+  RATE_LIMIT_MESSAGES_PER_USER: z.coerce.number().int().positive().default(100),
+  RATE_LIMIT_MESSAGES_PER_APP: z.coerce.number().int().positive().default(20_000),
 });
 
 /**
@@ -117,6 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimits: {
       authPerIp: { points: e.RATE_LIMIT_AUTH_PER_IP, durationSec: 60 },
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },
+      messagesPerUser: { points: e.RATE_LIMIT_MESSAGES_PER_USER, durationSec: 10 },
+      messagesPerApp: { points: e.RATE_LIMIT_MESSAGES_PER_APP, durationSec: 10 },
     },
   } satisfies Config);
 }

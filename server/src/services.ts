@@ -16,6 +16,7 @@ import { Transactor } from "./db/transaction.js";
 import { EventLog } from "./events/event-log.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
+import { SendQuota } from "./messages/send-quota.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { UploadsService } from "./uploads/uploads.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
@@ -89,7 +90,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     ...domain,
     conversations: new ConversationsService(domain),
     contacts: new ContactsService(domain),
-    messages: new MessagesService(domain),
+    messages: new MessagesService(domain, new SendQuota(config.rateLimits, limiterStore)),
     uploads: new UploadsService(domain),
     config,
     version: VERSION,

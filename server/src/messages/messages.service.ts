@@ -13,6 +13,7 @@ import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { editBody, emojiParam, historyQuery, parseMessageId, readBody, sendBody } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { SendBatcher } from "./send-batcher.js";
+import type { SendQuota } from "./send-quota.js";
 import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
 
 export interface SendMessageInput {
@@ -49,7 +50,11 @@ export class MessagesService {
 
   private readonly batcher: SendBatcher<SendItem, SendOutcome>;
 
-  constructor(private readonly deps: DomainDeps) {
+  /** @param quota message quotas per user and app; none means unlimited (tools, tests of other domains). */
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly quota?: SendQuota,
+  ) {
     this.repo = deps.db.getRepository(MessageEntity);
     // Stateless but for a memoised mkdir: our own instance keeps the constructor signature.
     this.uploads = new UploadsService(deps);
@@ -68,7 +73,7 @@ export class MessagesService {
     const body = parse(sendBody, input);
     if (conversationId.length > 32) return Promise.reject(notFound("Conversation"));
     const attachmentIds = body.attachmentIds ?? [];
-    return this.batcher.submit({
+    const item: SendItem = {
       appId,
       senderId,
       conversationId,
@@ -77,7 +82,10 @@ export class MessagesService {
       replyToId: body.replyToId === undefined ? null : Number(body.replyToId),
       clientMessageId: body.clientMessageId ?? null,
       alone: attachmentIds.length > 0,
-    });
+    };
+    // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
+    // sends of one socket still reach the batcher in the order they came.
+    return this.quota ? this.quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item);
   }
 
   /**

@@ -70,6 +70,8 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     JWT_SECRET: TEST_JWT_SECRET,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     RATE_LIMIT_AUTH_PER_IP: "100000",
+    // Suites send fast from one account; quotas.test.ts sets small quotas to test them.
+    RATE_LIMIT_MESSAGES_PER_USER: "100000",
     ...env,
   });
   const logger = createLogger(config.logLevel);
