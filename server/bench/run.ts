@@ -31,8 +31,8 @@ const JWT_SECRET = `bench-${randomBytes(24).toString("hex")}`;
 const WORKERS = 2;
 const P99_LIMIT_MS = 50;
 const SIZE: { clients: number; rates: number[]; stepMs: number; groupMembers: number; groupSecs: number; idle: number; history: number; convList: number; loginSecs: number; httpReqs: number } = QUICK
-  ? { clients: 100, rates: [100, 250, 500], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50 }
-  : { clients: 1000, rates: [100, 250, 500, 1000, 2000, 4000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300 };
+  ? { clients: 100, rates: [250, 1000, 2000], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50 }
+  : { clients: 1000, rates: [500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300 };
 // --rates 1000,2000 replaces the 1:1/typing ladder (for development; the table says which rates ran).
 const RATES = flag("--rates")?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
 if (RATES?.length) SIZE.rates = RATES;
@@ -222,7 +222,7 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
 }
 
 async function startRelay(): Promise<Target> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/bench/relay.ts"], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/bench/relay.ts"], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = "";
@@ -446,6 +446,9 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
   let dmConvs: string[];
   let groupConv: string;
   const groupSize = SIZE.groupMembers;
+  // Also 10 smaller groups of groupSize / 10 members each (members 0.., disjoint).
+  const smallSize = Math.floor(groupSize / 10);
+  let smallConvs: string[];
   if (target.kind === "parley") {
     const db = target.db!;
     const hash = await bcrypt.hash("bench-password", 10);
@@ -453,13 +456,16 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
     users = seeded;
     dmConvs = await seedDms(db, target.appId!, Array.from({ length: n / 2 }, (_, k) => [seeded[2 * k]!.id, seeded[2 * k + 1]!.id] as [string, string]));
     groupConv = await seedGroup(db, target.appId!, "Bench group", seeded.slice(0, groupSize).map((u) => u.id));
+    smallConvs = [];
+    for (let g = 0; g < 10; g++) smallConvs.push(await seedGroup(db, target.appId!, `Small group ${g}`, seeded.slice(g * smallSize, (g + 1) * smallSize).map((u) => u.id)));
   } else {
     users = Array.from({ length: Math.max(n, groupSize) }, (_, i) => ({ id: `u${i}` }));
     dmConvs = Array.from({ length: n / 2 }, (_, k) => `dm${k}`);
     groupConv = "group";
+    smallConvs = Array.from({ length: 10 }, (_, g) => `small${g}`);
   }
   const clients: ClientSpec[] = users.map((u, i) => {
-    const rooms = [...(i < n ? [dmConvs[Math.floor(i / 2)]!] : []), ...(i < groupSize ? [groupConv] : [])];
+    const rooms = [...(i < n ? [dmConvs[Math.floor(i / 2)]!] : []), ...(i < groupSize ? [groupConv, smallConvs[Math.floor(i / smallSize)]!] : [])];
     return target.kind === "parley" ? { userId: u.id, token: u.token! } : { userId: u.id, rooms };
   });
   // DM pairs share a worker (typing latency is matched in-process); pair k on worker k % W.
@@ -492,6 +498,25 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
       genCpuPct,
       delivered: `${c.received}/${expected} (${((c.received / Math.max(1, expected)) * 100).toFixed(1)}%)`,
       result: c.received >= expected && c.ackErr === 0 ? "OK" : "FAIL",
+    });
+    // Ten groups at once: member 0 of each sends 10 msg/s (100 msg/s in all).
+    const senders = smallConvs.map((conv, g) => ({ ...conn.local[g * smallSize]!, conv }));
+    const r = await step(workers, target, "message", senders, 100, SIZE.groupSecs * 1000, smallSize - 1);
+    const expectedSmall = r.c.sent * (smallSize - 1);
+    addRow({
+      scenario: `Group fan-out (10 groups of ${smallSize})`,
+      target: target.name,
+      load: "10 x 10 msg/s",
+      throughput: `${(r.c.received / (r.sendWallMs / 1000)).toFixed(0)} deliv/s`,
+      p50: pct(r.c.lat, 50),
+      p95: pct(r.c.lat, 95),
+      p99: pct(r.c.lat, 99),
+      serverCpuPct: r.srv.cpuPct,
+      dbCpuPct: r.dbCpuPct,
+      serverRssMb: r.srv.rssMb,
+      genCpuPct: r.genCpuPct,
+      delivered: `${r.c.received}/${expectedSmall} (${((r.c.received / Math.max(1, expectedSmall)) * 100).toFixed(1)}%)`,
+      result: r.c.received >= expectedSmall && r.c.ackErr === 0 ? "OK" : "FAIL",
     });
   }
   await disconnectAll(workers);
