@@ -1,4 +1,4 @@
-import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import { type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
@@ -128,13 +128,27 @@ export class MessagesService {
     const params: unknown[] = [conversationId];
     if (o.before !== undefined) (where.push("id < ?"), params.push(Number(o.before)));
     if (o.after !== undefined) (where.push("id > ?"), params.push(Number(o.after)));
-    const idRows: { id: string | number }[] = await this.repo.query(
-      `SELECT id FROM messages FORCE INDEX (ix_messages_conversation) WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
+    // One round trip: the rows come straight from the forced range (mysql2 hands BIGINTs as strings).
+    const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
+      `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt
+         FROM messages FORCE INDEX (ix_messages_conversation) WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
       params,
     );
-    if (idRows.length === 0) return [];
-    const rows = await this.repo.findBy({ id: In(idRows.map((r) => Number(r.id))) });
-    return rows.sort((a, b) => (o.forward ? a.id - b.id : b.id - a.id));
+    const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+    return raw.map((r) =>
+      Object.assign(new MessageEntity(), {
+        id: Number(r.id),
+        appId: String(r.appId),
+        conversationId: String(r.conversationId),
+        senderId: String(r.senderId),
+        text: r.text === null ? null : String(r.text),
+        replyToId: num(r.replyToId),
+        clientMessageId: r.clientMessageId === null ? null : String(r.clientMessageId),
+        createdAt: Number(r.createdAt),
+        editedAt: num(r.editedAt),
+        deletedAt: num(r.deletedAt),
+      }),
+    );
   }
 
   /** One live message the caller can see, or 404 (also for tombstones and non-members). */
