@@ -2,6 +2,7 @@ import { type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
+import { dialectOf } from "../db/sql.js";
 import { MemberEntity } from "../conversations/member.entity.js";
 import type { NewEvent } from "../events/event-log.js";
 import { parse } from "../http/validate.js";
@@ -112,26 +113,22 @@ export class MessagesService {
   }
 
   /**
-   * A keyset page of one conversation, by id. MariaDB picks `ref` on (conversationId) and walks
-   * from the newest row down to the cursor (935 ms deep in 1M messages, see docs/performance.md);
-   * FORCE INDEX makes it a range on (conversationId, id): ~1 ms. SQLite plans it right by itself.
+   * A keyset page of one conversation, by id, on the (conversationId, id) index — pinned, because
+   * both planners stray: MariaDB picks `ref` on conversationId and walks from the newest row down
+   * to the cursor (935 ms deep in 1M messages), and SQLite, once ANALYZEd, may walk the whole
+   * table by rowid for the newest page (fine for a busy conversation, a full scan for a quiet
+   * one). query-plans.test.ts checks the plan. One round trip, rows mapped here (mysql2 hands
+   * BIGINTs as strings).
    */
   private async page(conversationId: string, o: { before?: string | undefined; after?: string | undefined; limit: number; forward: boolean }): Promise<MessageEntity[]> {
-    const type = this.repo.manager.connection.options.type;
-    if (type !== "mysql" && type !== "mariadb") {
-      const qb = this.repo.createQueryBuilder("m").where("m.conversationId = :conversationId", { conversationId });
-      if (o.before !== undefined) qb.andWhere("m.id < :before", { before: Number(o.before) });
-      if (o.after !== undefined) qb.andWhere("m.id > :after", { after: Number(o.after) });
-      return qb.orderBy("m.id", o.forward ? "ASC" : "DESC").take(o.limit).getMany();
-    }
+    const pinned = dialectOf(this.deps.db) === "mysql" ? "messages FORCE INDEX (ix_messages_conversation)" : "messages INDEXED BY ix_messages_conversation";
     const where = ["conversationId = ?"];
     const params: unknown[] = [conversationId];
     if (o.before !== undefined) (where.push("id < ?"), params.push(Number(o.before)));
     if (o.after !== undefined) (where.push("id > ?"), params.push(Number(o.after)));
-    // One round trip: the rows come straight from the forced range (mysql2 hands BIGINTs as strings).
     const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
       `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt
-         FROM messages FORCE INDEX (ix_messages_conversation) WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
+         FROM ${pinned} WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
       params,
     );
     const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Ack, Message } from "@parley/sdk/protocol";
+import { openDb, seedDms, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db } from "../bench/seed.js";
+import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
+import { connect, request, type ClientSocket } from "./helpers/sockets.js";
+
+// Indexes proven by EXPLAIN: every statement the hot paths really run (a send batch, history
+// pages, sync, the conversation list) is recorded from TypeORM's logger, then explained on the
+// run's database, seeded large enough for the planner to care. A full scan of a big table fails.
+
+const BIG_TABLES = new Set(["messages", "events", "members", "conversations", "users", "refresh_tokens", "blocks", "reactions", "uploads"]);
+
+interface Recorded {
+  sql: string;
+  params: unknown[];
+}
+
+describe("query plans of the hot paths", () => {
+  let s: TestServer;
+  let seed: Db;
+  let appId = "";
+  const sockets: ClientSocket[] = [];
+  let users: { id: string; token: string }[] = [];
+  let dms: string[] = [];
+  let group = "";
+  let deep = 0;
+
+  before(async () => {
+    s = await startServer();
+    seed = await openDb(TEST_DB === "mysql" ? { mysqlUrl: s.databaseUrl! } : { sqliteFile: path.join(s.dataDir, "parley.sqlite") });
+    appId = (await s.createTenant("Plans")).id;
+    users = await seedUsers(seed, appId, 400, { jwtSecret: TEST_JWT_SECRET, passwordHash: "x", prefix: "plan" });
+    dms = await seedDms(seed, appId, Array.from({ length: 200 }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]));
+    group = await seedGroup(seed, appId, "Plans group", users.slice(0, 100).map((u) => u.id));
+    const [first, last] = await seedHistory(seed, appId, dms[0]!, [users[0]!.id, users[1]!.id], 30_000);
+    deep = Math.floor((first + last) / 2);
+    await seedLastMessages(seed, appId, dms.slice(1).map((id, k) => ({ id, sender: users[2 * (k + 1)]!.id })));
+    if (TEST_DB === "mysql") await s.services.db.query("ANALYZE TABLE messages, events, members, conversations, users");
+    else await s.services.db.query("ANALYZE");
+    // Some events to sync over: the sends below add more.
+    for (let i = 0; i < 6; i++) sockets.push(await connect(s, users[i]!.token));
+  });
+
+  after(async () => {
+    for (const so of sockets) so.close();
+    await seed.close();
+    await s.close();
+  });
+
+  /** Runs `fn` and returns the SELECT / UPDATE / DELETE statements it made. */
+  async function record(fn: () => Promise<void>): Promise<Recorded[]> {
+    const logger = s.services.db.logger;
+    const original = logger.logQuery.bind(logger);
+    const seen: Recorded[] = [];
+    logger.logQuery = (sql, params, qr) => {
+      if (/^\s*(SELECT|UPDATE|DELETE)\b/i.test(sql)) seen.push({ sql, params: params ?? [] });
+      return original(sql, params, qr);
+    };
+    try {
+      await fn();
+    } finally {
+      logger.logQuery = original;
+    }
+    return seen;
+  }
+
+  /** Full scans of big tables in the plan of one statement ([] when it uses indexes). */
+  async function fullScans(q: Recorded): Promise<string[]> {
+    if (TEST_DB === "mysql") {
+      const rows: { table: string | null; type: string | null; key: string | null }[] = await s.services.db.query(`EXPLAIN ${q.sql}`, q.params);
+      return rows.filter((r) => r.type === "ALL" && r.table !== null && BIG_TABLES.has(r.table)).map((r) => `${r.table}: type ALL`);
+    }
+    const rows: { detail: string }[] = await s.services.db.query(`EXPLAIN QUERY PLAN ${q.sql}`, q.params);
+    const aliases = tableAliases(q.sql);
+    return rows
+      .map((r) => /^SCAN (\S+)(.*)$/.exec(r.detail))
+      .filter((m): m is RegExpExecArray => m !== null && !/USING (COVERING )?INDEX/.test(m[2]!) && BIG_TABLES.has(aliases.get(m[1]!) ?? m[1]!))
+      .map((m) => m[0]);
+  }
+
+  async function assertIndexed(what: string, statements: Recorded[]): Promise<void> {
+    assert.ok(statements.length > 0, `${what}: recorded no statements`);
+    const problems: string[] = [];
+    for (const q of statements) {
+      const scans = await fullScans(q);
+      if (scans.length) problems.push(`${scans.join(", ")}\n    in: ${q.sql.replace(/\s+/g, " ")}\n    params: ${JSON.stringify(q.params).slice(0, 200)}`);
+    }
+    console.log(`# ${what}: ${statements.length} statements explained, ${problems.length} with full scans`);
+    assert.deepEqual(problems, [], `${what}: full scans of big tables`);
+  }
+
+  test("a send batch (DMs, a group, a retry, a reply) scans no big table", async () => {
+    const stmts = await record(async () => {
+      const acks: Promise<Ack<Message>>[] = [];
+      for (let i = 0; i < 6; i++) {
+        const conv = i < 4 ? dms[Math.floor(i / 2)]! : group;
+        acks.push(request<Message>(sockets[i]!, "message.send", { conversationId: conv, text: `plan ${i}`, clientMessageId: `plan-${i}` }));
+        acks.push(request<Message>(sockets[i]!, "message.send", { conversationId: conv, text: `again ${i}`, replyToId: String(deep) }));
+      }
+      const first = await Promise.all(acks);
+      assert.ok(first.every((a) => a.ok || (!a.ok && a.error.code === "validation_failed")), JSON.stringify(first.filter((a) => !a.ok)));
+      // Retries of stored clientMessageIds take the duplicate path.
+      const retries = await Promise.all([0, 1, 2].map((i) => request<Message>(sockets[i]!, "message.send", { conversationId: dms[Math.floor(i / 2)]!, text: `plan ${i}`, clientMessageId: `plan-${i}` })));
+      assert.ok(retries.every((a) => a.ok));
+    });
+    await assertIndexed("send batch", stmts);
+  });
+
+  test("history pages (newest and deep), sync and the conversation list scan no big table", async () => {
+    const u = users[0]!;
+    const headers = { token: u.token };
+    await assertIndexed(
+      "history",
+      await record(async () => {
+        assert.equal((await s.api.get(`/conversations/${dms[0]}/messages?limit=50`, headers)).status, 200);
+        assert.equal((await s.api.get(`/conversations/${dms[0]}/messages?limit=50&before=${deep}`, headers)).status, 200);
+        assert.equal((await s.api.get(`/conversations/${dms[0]}/messages?limit=50&after=${deep}`, headers)).status, 200);
+      }),
+    );
+    await assertIndexed(
+      "sync",
+      await record(async () => {
+        assert.equal((await s.api.get(`/sync?since=0&limit=100`, headers)).status, 200);
+      }),
+    );
+    await assertIndexed(
+      "conversation list",
+      await record(async () => {
+        assert.equal((await s.api.get(`/conversations?limit=100`, { token: users[2]!.token })).status, 200);
+      }),
+    );
+  });
+});
+
+/** `FROM messages m` / `JOIN members mb` -> alias to table, so SQLite's "SCAN m" names its table. */
+function tableAliases(sql: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN|UPDATE)\s+[`"]?(\w+)[`"]?(?:\s+(?:AS\s+)?[`"]?(\w+)[`"]?)?/gi)) {
+    const table = m[1]!;
+    const alias = m[2];
+    if (alias && !/^(WHERE|ON|SET|JOIN|LEFT|INNER|USING|FORCE|ORDER|GROUP|LIMIT)$/i.test(alias)) out.set(alias, table);
+    out.set(table, table);
+  }
+  return out;
+}
