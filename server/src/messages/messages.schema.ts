@@ -19,7 +19,13 @@ export const sendBody = z
       .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate attachment id" })
       .optional(),
     replyToId: messageIdString.optional(),
-    clientMessageId: z.string().min(1).max(MESSAGE_LIMITS.clientMessageIdMaxChars).optional(),
+    // No edge whitespace: MariaDB's PAD collations would take "x " for a retry of "x".
+    clientMessageId: z
+      .string()
+      .min(1)
+      .max(MESSAGE_LIMITS.clientMessageIdMaxChars)
+      .regex(/^\S(?:.*\S)?$/su, "No leading or trailing whitespace")
+      .optional(),
   })
   .refine((b) => b.text.length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
     message: "A message needs text or at least one attachment",

@@ -79,7 +79,13 @@ export class SendBatcher<T extends Batchable, R> {
         for (const p of batch) p.reject(failure);
         continue;
       }
-      result.publish();
+      try {
+        result.publish();
+      } catch {
+        // Live delivery failed after the commit: the messages are stored and their events are in
+        // the log, so clients get them at their next sync. The answers must still go out, and
+        // this loop must go on (a dead loop would hang every later send of the node).
+      }
       batch.forEach((p, i) => {
         const o = result.outcomes[i];
         if (!o) p.reject(new Error("send batch returned no outcome"));

@@ -91,7 +91,11 @@ export class SendWriter {
   }
 
   private async writeTogether(items: SendItem[]): Promise<Written<SendOutcome>> {
-    this.consecutive ??= consecutiveInsertIds(this.deps.db);
+    // A failed look-up (database down) is not kept: the next batch asks again.
+    this.consecutive ??= consecutiveInsertIds(this.deps.db).catch((err: unknown) => {
+      this.consecutive = undefined;
+      throw err;
+    });
     const consecutive = await this.consecutive;
     const now = Date.now();
         const { plans, messages, published } = await this.deps.tx.run(async (m) => {
@@ -172,8 +176,7 @@ export class SendWriter {
       if (!members.has(key(it.appId, it.conversationId, it.senderId))) fail(i, notMember());
     });
 
-    // 2. clientMessageId: stored earlier (a retry), or earlier in this very batch.
-    const firstInBatch = new Map<string, number>();
+    // 2. clientMessageId stored earlier (a retry). The same id earlier in this batch: see 5.
     const withClientId = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.clientMessageId !== null ? [i] : []));
     const storedIds = new Map<string, { id: number; conversationId: string }>();
     for (const appId of unique(withClientId.map((i) => items[i]!.appId))) {
@@ -189,17 +192,10 @@ export class SendWriter {
     }
     for (const i of withClientId) {
       const it = items[i]!;
-      const k = key(it.appId, it.senderId, it.clientMessageId!);
-      const earlier = storedIds.get(k);
-      const batchFirst = firstInBatch.get(k);
-      if (earlier) {
-        plans[i] = earlier.conversationId === it.conversationId ? { kind: "stored", id: earlier.id } : { kind: "error", error: reusedClientId() };
-      } else if (batchFirst !== undefined) {
-        plans[i] = items[batchFirst]!.conversationId === it.conversationId ? { kind: "sameAs", index: batchFirst } : { kind: "error", error: reusedClientId() };
-      } else {
-        firstInBatch.set(k, i);
-      }
+      const earlier = storedIds.get(key(it.appId, it.senderId, it.clientMessageId!));
+      if (earlier) plans[i] = earlier.conversationId === it.conversationId ? { kind: "stored", id: earlier.id } : { kind: "error", error: reusedClientId() };
     }
+    const inBatch = withClientId.filter((i) => plans[i]!.kind === "insert");
 
     // 3. In a DM, the partner must not have blocked the sender (blocking after the DM exists
     //    stops new messages too). Checked after the clientMessageId so a retry still gets its answer.
@@ -225,6 +221,21 @@ export class SendWriter {
         if (!live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
       }
     }
+
+    // 5. The same clientMessageId earlier in this batch: a retry of the first send with it that
+    //    passed 3 and 4 (skipping its own 3 and 4, as a retry of a stored one does). One by one,
+    //    a refused first send stores nothing, so the next one with its id is new.
+    const firstInBatch = new Map<string, number>();
+    for (const i of inBatch) {
+      const it = items[i]!;
+      const k = key(it.appId, it.senderId, it.clientMessageId!);
+      const first = firstInBatch.get(k);
+      if (first !== undefined) {
+        plans[i] = items[first]!.conversationId === it.conversationId ? { kind: "sameAs", index: first } : { kind: "error", error: reusedClientId() };
+      } else if (plans[i]!.kind === "insert") {
+        firstInBatch.set(k, i);
+      }
+    }
     return plans;
   }
 
@@ -239,13 +250,21 @@ export class SendWriter {
     return ids;
   }
 
-  /** The conversations' last message and activity time, in one UPDATE. */
+  /** The conversations' last message and activity time, in one UPDATE; never backwards (another node may have committed a newer one). */
   private async touchConversations(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
     const v = valuesTable(this.dialect, ["id", "last"], [...last]);
     if (this.dialect === "mysql") {
-      await m.query(`UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?`, [...v.params, now]);
+      await m.query(
+        `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?
+          WHERE c.lastMessageId IS NULL OR c.lastMessageId < v.last`,
+        [...v.params, now],
+      );
     } else {
-      await m.query(`UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql} WHERE conversations.id = v.id`, [now, ...v.params]);
+      await m.query(
+        `UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql}
+          WHERE conversations.id = v.id AND (conversations.lastMessageId IS NULL OR conversations.lastMessageId < v.last)`,
+        [now, ...v.params],
+      );
     }
   }
 

@@ -25,7 +25,7 @@ export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: n
   const declared = Number(ctx.get("Content-Length") || 0);
   if (declared > maxBytes + FRAMING_BYTES) throw tooLarge(maxBytes);
 
-  const started: string[] = [];
+  const started: File[] = [];
   const form = formidable({
     uploadDir: storage.tmpDir,
     maxFiles: 1,
@@ -34,12 +34,12 @@ export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: n
     maxFieldsSize: FRAMING_BYTES,
     allowEmptyFiles: false,
   });
-  form.on("fileBegin", (_name, file) => started.push(file.filepath));
+  form.on("fileBegin", (_name, file) => started.push(file));
   let files: formidable.Files;
   try {
     [, files] = await form.parse(ctx.req);
   } catch (err) {
-    await Promise.all(started.map((f) => storage.discard(f)));
+    await Promise.all(started.map((f) => closeAndDiscard(f, storage)));
     throw mapFormidableError(err, maxBytes);
   }
   const all = Object.values(files).flat().filter((f): f is File => f !== undefined);
@@ -49,6 +49,22 @@ export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: n
     throw new AppError("validation_failed", "Expected one file in the `file` field");
   }
   return { path: file.filepath, originalName: (file.originalFilename ?? "file").slice(0, 255), size: file.size };
+}
+
+/**
+ * Removes a partial upload. Its write stream is closed first: unlinking while the stream is
+ * still opening (fs.createWriteStream opens asynchronously) would let it create the file again.
+ */
+async function closeAndDiscard(file: File, storage: DiskStorage): Promise<void> {
+  const ws = (file as unknown as { _writeStream?: NodeJS.WritableStream & { closed?: boolean; destroy(): void } | null })._writeStream;
+  if (ws && !ws.closed) {
+    await new Promise<void>((resolve) => {
+      ws.once("close", () => resolve());
+      ws.destroy();
+      setTimeout(resolve, 1000).unref(); // bounded: a stream that never closes does not hang the request
+    });
+  }
+  await storage.discard(file.filepath);
 }
 
 const tooLarge = (maxBytes: number): AppError =>
