@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { In } from "typeorm";
 import type { Ack, Attachment, AuthResponse, Conversation, EventOf, Message, Page, SyncResponse } from "@parley/sdk/protocol";
@@ -7,7 +6,8 @@ import { EventEntity } from "../src/events/event.entity.js";
 import { MessageEntity } from "../src/messages/message.entity.js";
 import { UploadEntity } from "../src/uploads/upload.entity.js";
 import { errorCode, type Res } from "./helpers/api.js";
-import { MYSQL_ADMIN_URL, startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
+import { startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
+import { DbProxy } from "./helpers/db-proxy.js";
 import { connect, Recorder, request, sleep } from "./helpers/sockets.js";
 
 /**
@@ -623,59 +623,19 @@ describe("a batch over the cap", () => {
   });
 });
 
-/** A TCP proxy in front of MariaDB that can be cut (connections reset, port closed) and reopened on its port. */
-class DbProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  async open(): Promise<void> {
-    const target = new URL(MYSQL_ADMIN_URL);
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 3306), target.hostname);
-      for (const x of [client, upstream]) {
-        this.sockets.add(x);
-        x.on("error", () => undefined);
-        x.on("close", () => this.sockets.delete(x));
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  cut(): void {
-    this.server?.close();
-    this.server = null;
-    for (const x of this.sockets) x.destroy();
-    this.sockets.clear();
-  }
-
-  get isCut(): boolean {
-    return this.server === null;
-  }
-}
-
 describe("the first batch during a database outage", { skip: TEST_DB !== "mysql" ? "cuts a TCP proxy in front of MariaDB: PARLEY_TEST_DB=mysql only" : false }, () => {
   const proxy = new DbProxy();
   let srv: TestServer;
   const mine: Recorder[] = [];
   before(async () => {
-    await proxy.open();
+    await proxy.listen();
     srv = await startServer({}, { mysqlServerUrl: `mysql://root@127.0.0.1:${proxy.port}` });
   });
   after(async () => {
     for (const r of mine) r.socket.close();
-    if (proxy.isCut) await proxy.open();
+    if (proxy.isCut) await proxy.restore();
     await srv.close();
-    proxy.cut();
+    proxy.close();
   });
 
   test("sends work again once the database is back, even when the very first batch of the process met the outage", async () => {
@@ -690,7 +650,7 @@ describe("the first batch during a database outage", { skip: TEST_DB !== "mysql"
     proxy.cut();
     const during = await Promise.all([0, 1, 2].map((i) => emit(r, { conversationId: conv, text: `during ${i}` })));
     for (const a of during) assert.equal(ackCode(a, "send during the outage"), "service_unavailable");
-    await proxy.open();
+    await proxy.restore();
 
     // The pool reconnects on demand: allow a few failed attempts, not a lasting failure.
     let sent: Message | undefined;

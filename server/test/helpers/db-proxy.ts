@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import { MYSQL_ADMIN_URL } from "./harness.js";
+
+const MYSQL_TARGET = new URL(MYSQL_ADMIN_URL);
+
+/** A COM_QUERY packet's command byte followed by the statement TypeORM ends a transaction with. */
+const COMMIT_QUERY = Buffer.from("\x03COMMIT");
+
+/**
+ * A TCP proxy to MariaDB that can be cut (connections reset, port refusing) and restored on the
+ * same port. It can also cut right after MariaDB has answered a COMMIT and before that answer
+ * reaches Parley: the write is durable, but the server never hears so (a lost commit reply).
+ */
+export class DbProxy {
+  private server: net.Server | null = null;
+  private readonly pipes = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private commitTrap: (() => void) | null = null;
+  private frozen = false;
+  port = 0;
+
+  get isCut(): boolean {
+    return this.server === null || this.frozen;
+  }
+
+  async listen(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(MYSQL_TARGET.port || 3306), MYSQL_TARGET.hostname);
+      const pair = { client, upstream };
+      this.pipes.add(pair);
+      for (const s of [client, upstream]) {
+        s.on("close", () => this.pipes.delete(pair));
+        s.on("error", () => undefined); // resets are the point of this proxy
+      }
+      let commitSent = false;
+      client.on("data", (d: Buffer) => {
+        if (this.frozen) return;
+        if (this.commitTrap && d.includes(COMMIT_QUERY)) commitSent = true;
+        upstream.write(d);
+      });
+      upstream.on("data", (d: Buffer) => {
+        if (this.frozen) return;
+        const trap = this.commitTrap;
+        if (commitSent && trap) {
+          // MariaDB has committed and answered; Parley will never see the answer.
+          this.commitTrap = null;
+          this.cut();
+          trap();
+          return;
+        }
+        client.write(d);
+      });
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.port, "127.0.0.1", () => resolve());
+    });
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  /** MariaDB "stops": open connections are reset (like a crash), new ones refused. */
+  cut(): void {
+    assert.ok(this.server, "proxy already cut");
+    this.server.close();
+    this.server = null;
+    // Parley's side gets a reset, like a crashed server's; MariaDB's side just closes (it rolls
+    // back what was not committed). A socket already shutting down cannot be reset (libuv refuses,
+    // and the handle would never close): it is only destroyed.
+    for (const { client, upstream } of this.pipes) {
+      if (client.readyState === "open" && !client.writableEnded) client.resetAndDestroy();
+      else client.destroy();
+      upstream.destroy();
+    }
+    this.pipes.clear();
+  }
+
+  /**
+   * MariaDB (or the network to it) hangs: connections stay open and new ones are accepted, but
+   * no byte goes through either way, and nothing is reset. `restore()` resets them and reopens.
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** Resolves once the next COMMIT has been answered by MariaDB and the proxy cut before Parley saw it. */
+  cutAfterNextCommit(): Promise<void> {
+    return new Promise((resolve) => (this.commitTrap = resolve));
+  }
+
+  /** MariaDB is back, on the same port (after a freeze: the stalled connections are reset first). */
+  restore(): Promise<void> {
+    if (this.frozen) {
+      this.frozen = false;
+      this.cut();
+    }
+    return this.listen();
+  }
+
+  close(): void {
+    this.commitTrap = null;
+    this.frozen = false;
+    this.server?.close();
+    this.server = null;
+    for (const { client, upstream } of this.pipes) (client.destroy(), upstream.destroy());
+    this.pipes.clear();
+  }
+}
