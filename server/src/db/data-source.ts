@@ -15,6 +15,7 @@ import { Foundation1763780000000 } from "./migrations/1763780000000-Foundation.j
 import { Messaging1763790000000 } from "./migrations/1763790000000-Messaging.js";
 import { ExactIds1763800000000 } from "./migrations/1763800000000-ExactIds.js";
 import { EventMessageId1763810000000 } from "./migrations/1763810000000-EventMessageId.js";
+import { LeanEventIndexes1763820000000 } from "./migrations/1763820000000-LeanEventIndexes.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
 export const ENTITIES = [
@@ -31,7 +32,7 @@ export const ENTITIES = [
   BlockEntity,
   EventEntity,
 ];
-export const MIGRATIONS = [Foundation1763780000000, Messaging1763790000000, ExactIds1763800000000, EventMessageId1763810000000];
+export const MIGRATIONS = [Foundation1763780000000, Messaging1763790000000, ExactIds1763800000000, EventMessageId1763810000000, LeanEventIndexes1763820000000];
 
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:3306/db`; unset for the embedded SQLite file. */

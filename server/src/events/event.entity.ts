@@ -3,11 +3,10 @@ import { asNumber } from "../shared/time.js";
 
 /**
  * The event log: every state change, in commit order per app. An event is about a conversation
- * (seen by its members) or, for membership and contact changes, about one user.
+ * (seen by its members) or, for membership and contact changes, about one user. Read by
+ * (appId, seq) — the primary key — and by message (to rewrite after edits); nothing else.
  */
 @Entity({ name: "events" })
-@Index("ix_events_conversation", ["appId", "conversationId", "seq"])
-@Index("ix_events_user", ["appId", "userId", "seq"])
 @Index("ix_events_message", ["appId", "messageId"])
 export class EventEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
