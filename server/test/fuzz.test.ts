@@ -93,3 +93,63 @@ test(`${RUNS_PER_ROUTE * ROUTES.length} generated requests over ${ROUTES.length}
   const me = await s.api.get("/me", { token: victim.accessToken });
   assert.equal(me.body.displayName, victim.user.displayName);
 });
+
+/**
+ * The socket commands too: generated payloads for `message.send`, `typing` and `read`, from a
+ * member of the attacker's own DM (so validation runs past membership) and aimed at the
+ * victim's conversation. Every command is acked, well-formed, never `internal`; only the
+ * attacker's own valid sends are stored, and only into the attacker's DM.
+ */
+test("3,000 generated socket commands: every one acked and well-formed, never internal; nothing stored but valid sends to the sender's own DM", { timeout: 300_000 }, async () => {
+  const { connect, request } = await import("./helpers/sockets.js");
+  const other = await s.api.register(app);
+  const own = (await s.api.post("/conversations/direct", { token: attacker.accessToken, body: { userId: other.user.id } })).body.conversation.id as string;
+  const victimBefore = await s.api.get(`/conversations/${convId}/messages`, { token: victim.accessToken });
+  const convArb = fc.oneof(fc.constantFrom(own, convId, own.toUpperCase(), `${own} `, ""), fc.anything());
+  const payloadArb = fc.oneof(
+    fc.anything(),
+    // Well-formed sends into the attacker's own DM, so "only valid sends are stored" is tested.
+    fc.record({ conversationId: fc.constant(own), text: fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t.trim().length > 0), clientMessageId: fc.uuid() }),
+    fc.record(
+      {
+        conversationId: convArb,
+        text: fc.oneof(fc.string({ maxLength: 4100 }), fc.anything()),
+        typing: fc.anything(),
+        messageId: fc.oneof(fc.constant(msgId), fc.anything()),
+        clientMessageId: fc.oneof(fc.string({ maxLength: 70 }), fc.anything()),
+        replyToId: fc.oneof(fc.constant(msgId), fc.anything()),
+        attachmentIds: fc.anything(),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const commands = fc.sample(fc.tuple(fc.constantFrom("message.send", "typing", "read"), payloadArb), { numRuns: 3000, seed: 20261122 });
+  // 30 commands per socket stay inside the per-socket limit (30/s); 100 sockets carry them.
+  const sockets = await Promise.all(Array.from({ length: 100 }, () => connect(s, attacker.accessToken)));
+  let okSends = 0;
+  try {
+    await Promise.all(
+      sockets.map(async (so, k) => {
+        for (const [event, payload] of commands.slice(k * 30, (k + 1) * 30)) {
+          const ack = await request<unknown>(so, event as "message.send", payload, 5000);
+          assert.ok(typeof ack === "object" && ack !== null && typeof ack.ok === "boolean", `${event} ${JSON.stringify(payload)}: ${JSON.stringify(ack)}`);
+          if (ack.ok) {
+            if (event === "message.send") okSends++;
+          } else {
+            assert.ok(typeof ack.error.message === "string" && ack.error.code in ERROR_STATUS, JSON.stringify(ack));
+            assert.notEqual(ack.error.code, "internal", `${event} ${JSON.stringify(payload)}`);
+          }
+        }
+      }),
+    );
+  } finally {
+    for (const so of sockets) so.close();
+  }
+  assert.ok(okSends > 100, `the generator made valid sends too (${okSends})`);
+  const [row] = (await s.services.db.query("SELECT COUNT(*) AS n FROM messages WHERE conversationId = ?", [own])) as { n: number | string }[];
+  assert.equal(Number(row!.n), okSends, "each ok send is stored once, nothing else");
+  const victimAfter = await s.api.get(`/conversations/${convId}/messages`, { token: victim.accessToken });
+  assert.deepEqual(victimAfter.body, victimBefore.body, "the victim's conversation is unchanged");
+  assert.equal(unhandled, 0, "no unhandled rejections");
+  console.log(`# 3000 socket commands: ${okSends} valid sends stored`);
+});
