@@ -88,12 +88,7 @@ describe("socket limits", () => {
     const junk = ["", "0", "4", "42", "42[", '42["message.send"', "4{}", "9999", "\u0000\u0001", "40/nope,", '42["message.send",{"conversationId":null}]', '451-["x",{"_placeholder":true,"num":99}]', "2probe", "6", "x".repeat(1000)];
     let sent = 0;
     for (let round = 0; round < 10; round++) {
-      const ws = new WebSocket(`${s.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
-      await new Promise<void>((resolve, reject) => {
-        ws.once("open", () => resolve());
-        ws.once("error", reject);
-      });
-      ws.send(`40${JSON.stringify({ token: alice.accessToken })}`);
+      const ws = await rawSocket(alice.accessToken);
       for (let i = 0; i < 1000; i++) {
         if (ws.readyState !== WebSocket.OPEN) break;
         ws.send(junk[(i + round) % junk.length]!);
@@ -116,12 +111,7 @@ describe("oversized frames", () => {
     const before = process.memoryUsage().rss;
     let closed = 0;
     for (let i = 0; i < 200; i++) {
-      const ws = new WebSocket(`${s.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
-      await new Promise<void>((resolve, reject) => {
-        ws.once("open", () => resolve());
-        ws.once("error", reject);
-      });
-      ws.send(`40${JSON.stringify({ token: alice.accessToken })}`);
+      const ws = await rawSocket(alice.accessToken);
       const done = new Promise<void>((resolve) => ws.once("close", () => resolve()));
       ws.on("error", () => undefined);
       ws.send(frame);
@@ -214,3 +204,14 @@ describe("password checks", () => {
     }
   });
 });
+
+/** A raw engine.io WebSocket (no Socket.IO client) that has sent its CONNECT with the token. */
+async function rawSocket(token: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${s.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  ws.send(`40${JSON.stringify({ token })}`);
+  return ws;
+}
