@@ -90,13 +90,18 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
     return c;
   }
 
-  /** Alice and Bob, signed in through the SDK, with a DM that Bob's client already knows. */
-  async function pairInDm(): Promise<{ alice: ChatClient; bob: ChatClient; conv: Awaited<ReturnType<ChatClient["direct"]>> }> {
+  /**
+   * Alice and Bob, signed in through the SDK, with a DM that Bob's client already knows; Alice's
+   * acks are recorded from now on, stamped in ms by `now()`.
+   */
+  async function pairInDm(): Promise<{ alice: ChatClient; bob: ChatClient; conv: Awaited<ReturnType<ChatClient["direct"]>>; acks: Ack[]; now: () => number }> {
     const alice = await newClient("alice");
     const bob = await newClient("bob");
     const conv = await alice.direct(bob.user!.id);
     await until("Bob knows the DM", () => bob.store.state.conversations[conv.id] !== undefined, 5000);
-    return { alice, bob, conv };
+    const t0 = performance.now();
+    const now = (): number => Math.round(performance.now() - t0);
+    return { alice, bob, conv, acks: recordAcks(alice, now), now };
   }
 
   /** Every ack a client's SDK receives, read at the socket layer its outbox sends through. */
@@ -200,11 +205,7 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
   });
 
   test("SDK: 30 messages, 20 of them sent during a 5 s outage, are each stored exactly once, in order, none failed, no false ack; the recipient has each once", async () => {
-    const { alice, bob, conv } = await pairInDm();
-
-    const t0 = performance.now();
-    const now = (): number => Math.round(performance.now() - t0);
-    const acks = recordAcks(alice, now);
+    const { alice, bob, conv, acks, now } = await pairInDm();
     const failed: ChatError[] = [];
     alice.on("message.failed", (e) => failed.push(e.error));
     const bobEvents: string[] = [];
@@ -279,10 +280,7 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
   });
 
   test("a lost COMMIT reply (MariaDB stored the message, the server never heard): the send is answered service_unavailable, the SDK's retry gets the original; stored once, no false ack", async () => {
-    const { alice, bob, conv } = await pairInDm();
-    const t0 = performance.now();
-    const now = (): number => Math.round(performance.now() - t0);
-    const acks = recordAcks(alice, now);
+    const { alice, bob, conv, acks, now } = await pairInDm();
     const bobLive: string[] = [];
     bob.on("message.new", (e) => bobLive.push(e.data.message.id));
 

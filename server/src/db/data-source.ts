@@ -16,6 +16,7 @@ import { Messaging1763790000000 } from "./migrations/1763790000000-Messaging.js"
 import { ExactIds1763800000000 } from "./migrations/1763800000000-ExactIds.js";
 import { EventMessageId1763810000000 } from "./migrations/1763810000000-EventMessageId.js";
 import { LeanEventIndexes1763820000000 } from "./migrations/1763820000000-LeanEventIndexes.js";
+import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
 export const ENTITIES = [
@@ -85,6 +86,6 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   // After the migrations (which may legitimately run long): a query on a connection that stopped
   // answering (a partition, a frozen server) fails after this long instead of waiting for TCP to
   // give up, minutes later, while this node's other writes queue behind it (one writer per node).
-  if (ds.options.type === "mysql") Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
+  if (dialectOf(ds) === "mysql") Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
   return ds;
 }

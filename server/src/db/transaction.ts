@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
+import { databaseErrorCode } from "./db-errors.js";
 import { dialectOf } from "./sql.js";
 
 /**
@@ -9,11 +10,14 @@ import { dialectOf } from "./sql.js";
  */
 export class Transactor {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly isMysql: boolean;
 
-  constructor(readonly db: DataSource) {}
+  constructor(readonly db: DataSource) {
+    this.isMysql = dialectOf(db) === "mysql";
+  }
 
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => (dialectOf(this.db) === "mysql" ? this.mysql(fn) : this.db.transaction(fn)));
+    const result = this.tail.then(() => (this.isMysql ? this.mysql(fn) : this.db.transaction(fn)));
     this.tail = result.catch(() => undefined);
     return result;
   }
@@ -34,7 +38,7 @@ export class Transactor {
       return out;
     } catch (err) {
       if (qr.isTransactionActive) {
-        if (timedOut(err)) destroy(qr);
+        if (databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") destroy(qr);
         else await qr.rollbackTransaction().catch(() => destroy(qr));
       }
       throw err;
@@ -42,11 +46,6 @@ export class Transactor {
       await qr.release().catch(() => undefined);
     }
   }
-}
-
-function timedOut(err: unknown): boolean {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
-  return (e?.driverError?.code ?? e?.code) === "PROTOCOL_SEQUENCE_TIMEOUT";
 }
 
 function destroy(qr: QueryRunner): void {

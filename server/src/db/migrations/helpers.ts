@@ -1,4 +1,5 @@
 import type { QueryRunner, Table } from "typeorm";
+import { dialectOf } from "../sql.js";
 import type { TableColumnOptions } from "typeorm/schema-builder/options/TableColumnOptions.js";
 
 /** Creates a table; on MySQL/MariaDB forces utf8mb4 whatever the database default is. */
@@ -22,5 +23,5 @@ export const str = (name: string, length: number, nullable = false): TableColumn
 export const ms = (name: string, nullable = false): TableColumnOptions => ({ name, type: "bigint", isNullable: nullable });
 
 export function isMysql(q: QueryRunner): boolean {
-  return q.connection.options.type === "mysql" || q.connection.options.type === "mariadb";
+  return dialectOf(q.connection) === "mysql";
 }
