@@ -14,6 +14,7 @@ import {
   apiLogin,
   badgeCount,
   eventually,
+  BROWSER_SKIP,
   launchBrowser,
   newTab,
   spawnDemoServer,
@@ -25,7 +26,7 @@ import {
   type Tab,
 } from "./helpers.js";
 
-describe("the demo started by `npm start`", { timeout: 240_000 }, () => {
+describe("the demo started by `npm start`", { timeout: 240_000, skip: BROWSER_SKIP }, () => {
   let dataDir = "";
   let bareDir = "";
   let server: DemoServer | undefined;

@@ -24,7 +24,7 @@ export const SEEDED_DM = [
 // ---------------------------------------------------------------------------------------------
 
 // The system Chromium and polling are shared with the widget suite.
-export { eventually, launchBrowser } from "../../widget/test/helpers/browser.js";
+export { BROWSER_SKIP, eventually, launchBrowser } from "../../widget/test/helpers/browser.js";
 
 export interface Tab {
   context: BrowserContext;

@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 // @ts-expect-error: a plain .mjs example without type declarations
 import { signHostToken, startSite } from "../marketplace/server.mjs";
-import { api, eventually, launchBrowser, newTab, widgetMessage, widgetSend, type Tab } from "./helpers.js";
+import { api, eventually, BROWSER_SKIP, launchBrowser, newTab, widgetMessage, widgetSend, type Tab } from "./helpers.js";
 
 /** A port that was free a moment ago (listen on 0, read it, close). */
 function freePort(): Promise<number> {
@@ -33,7 +33,7 @@ interface Session {
   user: { id: string; displayName: string };
 }
 
-describe("the marketplace example: two sites, two apps, one Parley server", { timeout: 180_000 }, () => {
+describe("the marketplace example: two sites, two apps, one Parley server", { timeout: 180_000, skip: BROWSER_SKIP }, () => {
   let s: TestServer;
   const sites: Partial<Record<"a" | "b", Site>> = {};
   let browser: Browser | undefined;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { eventually, launchBrowser, newTab, spawnDemoServer, tempDataDir, type DemoServer, type Tab } from "./helpers.js";
+import { eventually, BROWSER_SKIP, launchBrowser, newTab, spawnDemoServer, tempDataDir, type DemoServer, type Tab } from "./helpers.js";
 
 /** Relative luminance (WCAG) of an `rgb(r, g, b)` / `rgba(…)` string. */
 function luminance(color: string): number {
@@ -16,7 +16,7 @@ function luminance(color: string): number {
   return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 }
 
-describe("examples/theming on the demo server", { timeout: 120_000 }, () => {
+describe("examples/theming on the demo server", { timeout: 120_000, skip: BROWSER_SKIP }, () => {
   let dataDir = "";
   let server: DemoServer | undefined;
   let browser: Browser | undefined;

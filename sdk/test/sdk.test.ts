@@ -48,7 +48,7 @@ before(async () => {
 });
 after(async () => {
   for (const c of clients) c.close();
-  await s.close();
+  await s?.close();
 });
 
 describe("two clients", () => {

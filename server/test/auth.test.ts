@@ -12,7 +12,7 @@ before(async () => {
   s = await startServer();
   app = (await s.createTenant()).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 describe("register", () => {
   test("creates an account: 201 with user and both tokens", async () => {

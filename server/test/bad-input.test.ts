@@ -37,7 +37,7 @@ before(async () => {
   assert.equal(me.status, 200);
   meBefore = me.body;
 });
-after(() => s.close());
+after(() => s?.close());
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

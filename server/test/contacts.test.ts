@@ -13,7 +13,7 @@ before(async () => {
   app = (await s.createTenant()).id;
   otherApp = (await s.createTenant("Other site")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 const reg = (a = app): Promise<AuthResponse> => s.api.register(a);
 const tok = (u: AuthResponse) => ({ token: u.accessToken });

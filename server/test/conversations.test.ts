@@ -16,7 +16,7 @@ before(async () => {
   app = (await s.createTenant()).id;
   otherApp = (await s.createTenant("Other site")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 const reg = (a = app, name?: string): Promise<AuthResponse> => s.api.register(a, name ? { displayName: name } : {});
 const tok = (u: AuthResponse) => ({ token: u.accessToken });

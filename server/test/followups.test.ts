@@ -24,7 +24,7 @@ before(async () => {
   s = await startServer();
   app = (await s.createTenant()).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 const tok = (u: AuthResponse) => ({ token: u.accessToken });
 const reg = (): Promise<AuthResponse> => s.api.register(app);

@@ -36,7 +36,7 @@ before(async () => {
 });
 after(async () => {
   process.off("unhandledRejection", onUnhandled);
-  await s.close();
+  await s?.close();
 });
 
 /** Bodies: arbitrary JSON, and objects with the fields routes read, of any type. */

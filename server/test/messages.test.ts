@@ -19,7 +19,7 @@ before(async () => {
   app = (await s.createTenant()).id;
   otherApp = (await s.createTenant("Other site")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 type Role = "owner" | "admin" | "member";
 

@@ -21,7 +21,7 @@ before(async () => {
   app = (await s.createTenant("Shop")).id;
   other = (await s.createTenant("Blog")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 const email = (): string => `pw-${Math.random().toString(36).slice(2, 10)}@example.com`;
 const login = (address: string, password: string, appId = app) => s.api.post<AuthResponse>("/auth/login", { app: appId, body: { email: address, password } });

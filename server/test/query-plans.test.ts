@@ -45,8 +45,8 @@ describe("query plans of the hot paths", () => {
 
   after(async () => {
     for (const so of sockets) so.close();
-    await seed.close();
-    await s.close();
+    await seed?.close();
+    await s?.close();
   });
 
   /** Runs `fn` and returns the SELECT / UPDATE / DELETE statements it made. */

@@ -28,7 +28,7 @@ before(async () => {
 });
 after(async () => {
   for (const so of sockets) so.close();
-  await s.close();
+  await s?.close();
 });
 
 describe("handshake", () => {

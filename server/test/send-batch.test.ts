@@ -29,7 +29,7 @@ before(async () => {
 });
 after(async () => {
   for (const r of recorders) r.socket.close();
-  await s.close();
+  await s?.close();
 });
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
@@ -634,7 +634,7 @@ describe("the first batch during a database outage", { skip: TEST_DB !== "mysql"
   after(async () => {
     for (const r of mine) r.socket.close();
     if (proxy.isCut) await proxy.restore();
-    await srv.close();
+    await srv?.close();
     proxy.close();
   });
 

@@ -16,7 +16,7 @@ before(async () => {
   app = (await s.createTenant()).id;
   otherApp = (await s.createTenant("Other site")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 /** There is no conversations API yet: conversations are seeded straight into the tables. */
 async function seedConversation(appId: string, members: AuthResponse[]): Promise<string> {

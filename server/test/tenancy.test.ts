@@ -20,7 +20,7 @@ before(async () => {
   shop = await s.createTenant("Shop", ["https://shop.example"]);
   blog = await s.createTenant("Blog", ["https://blog.example"]);
 });
-after(() => s.close());
+after(() => s?.close());
 
 describe("apps are isolated", () => {
   test("the same email in two apps makes two separate users", async () => {

@@ -28,7 +28,7 @@ before(async () => {
   s = await startServer();
   app = (await s.createTenant("Profiles")).id;
 });
-after(() => s.close());
+after(() => s?.close());
 
 const PASSWORD = "correct horse battery";
 const ME_KEYS = ["appId", "avatarUrl", "bio", "createdAt", "displayName", "email", "externalId", "id", "lastSeenAt"];

@@ -3,9 +3,9 @@ import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { AuthResponse, Conversation, Me } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, openHostPage, startHostSite, type HostSite } from "./helpers/browser.js";
+import { eventually, expectText, hostPageHtml, BROWSER_SKIP, launchBrowser, loginViaForm, openHostPage, startHostSite, type HostSite } from "./helpers/browser.js";
 
-describe("widget views beyond the thread", { timeout: 120_000 }, () => {
+describe("widget views beyond the thread", { timeout: 120_000, skip: BROWSER_SKIP }, () => {
   let s: TestServer;
   let site: HostSite;
   let browser: Browser;

@@ -12,6 +12,7 @@ import {
   expectCount,
   expectText,
   hostPageHtml,
+  BROWSER_SKIP,
   launchBrowser,
   loginViaForm,
   makePng,
@@ -33,7 +34,7 @@ interface Tab {
   errors: string[];
 }
 
-describe("widget in a real browser, embedded by script tag", { timeout: 180_000 }, () => {
+describe("widget in a real browser, embedded by script tag", { timeout: 180_000, skip: BROWSER_SKIP }, () => {
   let s: TestServer;
   let site: HostSite;
   let browser: Browser;

@@ -31,6 +31,8 @@ export interface TestServer {
   /** Creates an app (host site) the way the CLI does; returns its id and secret. */
   createTenant(name?: string, origins?: string[]): Promise<{ id: string; secret: string }>;
   close(): Promise<void>;
+  /** Removes the data dir and drops the MariaDB database (what close does unless `keepData`). */
+  dropData(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -40,6 +42,37 @@ export interface StartOptions {
    * through MYSQL_ADMIN_URL directly.
    */
   mysqlServerUrl?: string;
+  /**
+   * Start on an earlier server's data instead of a fresh database: its `dataDir` (the SQLite
+   * file) and, with MariaDB, its database. To restart a server, close it with `keepData` first.
+   */
+  reuse?: Pick<TestServer, "dataDir" | "databaseUrl">;
+  /** On close, leave the data dir (and the MariaDB database) for a restart with `reuse`; `dropData()` removes them. */
+  keepData?: boolean;
+}
+
+/** `MYSQL_ADMIN_URL` with its password masked, for messages. */
+export function redactedMysqlUrl(url = MYSQL_ADMIN_URL): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(unparseable PARLEY_TEST_MYSQL_URL)";
+  }
+}
+
+/**
+ * An admin connection to the test MariaDB, failing within seconds with the driver's own message
+ * and the URL it tried (never a TypeError from a later cleanup, never a hang).
+ */
+async function connectAdmin(): Promise<mysql.Connection> {
+  try {
+    return await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 5000 });
+  } catch (err) {
+    const why = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
+    throw new Error(`MariaDB test server unreachable at ${redactedMysqlUrl()}: ${why} (set PARLEY_TEST_MYSQL_URL, or run npm test, which starts one when mariadbd is installed)`);
+  }
 }
 
 /**
@@ -47,17 +80,20 @@ export interface StartOptions {
  * SQLite file, or a new MariaDB database that is dropped again on close.
  */
 export async function startServer(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), "parley-test-"));
+  const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(path.join(tmpdir(), "parley-test-")));
   let databaseUrl: string | undefined;
   let dropDatabase = async (): Promise<void> => {};
   if (TEST_DB === "mysql") {
-    const name = `parley_t_${randomBytes(6).toString("hex")}`;
-    const admin = await mysql.createConnection(MYSQL_ADMIN_URL);
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await admin.end();
+    const reused = opts.reuse?.databaseUrl ? new URL(opts.reuse.databaseUrl).pathname.slice(1) : undefined;
+    const name = reused ?? `parley_t_${randomBytes(6).toString("hex")}`;
+    if (!reused) {
+      const admin = await connectAdmin();
+      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      await admin.end();
+    }
     databaseUrl = `${opts.mysqlServerUrl ?? MYSQL_ADMIN_URL}/${name}`;
     dropDatabase = async () => {
-      const c = await mysql.createConnection(MYSQL_ADMIN_URL);
+      const c = await connectAdmin();
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     };
@@ -99,6 +135,9 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();
+      if (!opts.keepData) await this.dropData();
+    },
+    async dropData() {
       await dropDatabase();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -1,4 +1,5 @@
 import { encodePng } from "../../../server/src/shared/png.js";
+import { browserAvailability } from "../../../scripts/test/services.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
@@ -7,11 +8,21 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 // The browser: the system Chromium, never a downloaded one.
 // ---------------------------------------------------------------------------------------------
 
-export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] || "/usr/bin/chromium";
+const browser = browserAvailability();
+
+/** CHROMIUM_PATH, else the usual Debian/Ubuntu/macOS places or a Playwright-installed browser. */
+export const CHROMIUM_PATH = browser.ok ? browser.url : undefined;
+
+/**
+ * `skip` for every suite that drives the browser: the run's reason (scripts/test/run.ts), or
+ * ours when this file runs on its own on a machine without Chromium.
+ */
+export const BROWSER_SKIP: string | false =
+  process.env["PARLEY_TEST_SKIP_BROWSER"] || (browser.ok ? false : `Chromium unavailable: ${browser.reason}`);
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: CHROMIUM_PATH ?? "chromium",
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });

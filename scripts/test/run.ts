@@ -1,0 +1,204 @@
+// `npm test`: type-check, build, then every suite on SQLite and again on MariaDB.
+//
+// The run brings up what it needs once, for all files: MariaDB and Redis already answering (or
+// at PARLEY_TEST_MYSQL_URL / PARLEY_TEST_REDIS_URL), else throwaway instances started from the
+// installed binaries and removed at the end (also after a failure or Ctrl-C); Chromium from
+// CHROMIUM_PATH or the usual places. What it cannot find is skipped as skipped tests with the
+// reason, and summarised at the end, one line per missing part. With CI=true (or
+// PARLEY_TEST_REQUIRE=all, or a list such as "mysql,browser") a missing part fails the run
+// before any test starts, so CI never loses coverage silently.
+//
+//   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [files...]
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import {
+  browserAvailability,
+  mysqlAvailability,
+  redisAvailability,
+  type Availability,
+  type Provisioned,
+  type ServiceName,
+} from "./services.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
+
+/** The suites of each pass. The browser and example suites need no MariaDB: SQLite pass only. */
+const PASSES = {
+  sqlite: ["server/test/*.test.ts", "sdk/test/*.test.ts", "widget/test/*.test.ts", "examples/test/*.test.ts", "scripts/test/*.test.ts"],
+  mysql: ["server/test/*.test.ts", "sdk/test/*.test.ts"],
+} as const;
+type Pass = keyof typeof PASSES;
+
+const LABEL: Record<ServiceName, string> = { mysql: "MariaDB", redis: "Redis", browser: "Browser (Chromium)" };
+
+interface Options {
+  passes: Pass[];
+  build: boolean;
+  files: string[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { passes: ["sqlite", "mysql"], build: true, files: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--no-build") o.build = false;
+    else if (a === "--pass") o.passes = (argv[++i] ?? "").split(",").filter((p): p is Pass => p in PASSES);
+    else o.files.push(a);
+  }
+  return o;
+}
+
+/** Which services must be there: CI=true or PARLEY_TEST_REQUIRE=all means all of them. */
+function required(): Set<ServiceName> {
+  const spec = process.env["PARLEY_TEST_REQUIRE"] ?? (process.env["CI"] === "true" || process.env["CI"] === "1" ? "all" : "");
+  if (spec.trim() === "all") return new Set(["mysql", "redis", "browser"]);
+  return new Set(spec.split(",").map((s) => s.trim()).filter((s): s is ServiceName => s in LABEL));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Children, and cleaning up after them whatever happens
+// ---------------------------------------------------------------------------------------------
+
+const provisioned: Provisioned[] = [];
+let current: ChildProcess | undefined;
+let cleaning: Promise<void> | undefined;
+
+function cleanup(): Promise<void> {
+  return (cleaning ??= Promise.all(provisioned.map((p) => p.stop().catch(() => undefined))).then(() => undefined));
+}
+
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping the tests and the servers this run started`);
+    current?.kill(signal);
+    void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+/** Runs a command, echoing its output; resolves with its exit code and (for passes) its skips. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; skips: Map<string, number> }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+    current = child;
+    const skips = new Map<string, number>();
+    let partial = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      // A top-level skipped suite or test in the spec reporter: "﹣ name (1.2ms) # reason".
+      for (const line of lines) {
+        const m = /^﹣ .* # (.+)$/.exec(line);
+        if (m) skips.set(m[1]!, (skips.get(m[1]!) ?? 0) + 1);
+      }
+    });
+    child.on("exit", (code, signal) => {
+      current = undefined;
+      resolve({ code: code ?? (signal ? 1 : 0), skips });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const opts = parseArgs(process.argv.slice(2));
+  const must = required();
+  const started = Date.now();
+
+  console.log("== services");
+  const avail = new Map<ServiceName, Availability>();
+  if (opts.passes.includes("mysql")) {
+    avail.set("mysql", await mysqlAvailability(provisioned));
+    avail.set("redis", await redisAvailability(provisioned));
+  }
+  if (opts.passes.includes("sqlite")) avail.set("browser", browserAvailability());
+  for (const [name, a] of avail) console.log(`${LABEL[name]}: ${a.ok ? `${a.how === "provisioned" ? "started a throwaway server at" : "using"} ${redact(a.url)}` : `missing (${a.reason})`}`);
+
+  const missingRequired = [...avail].filter(([name, a]) => !a.ok && must.has(name));
+  if (missingRequired.length) {
+    console.log("\n== summary");
+    for (const [name, a] of missingRequired) if (!a.ok) console.log(`${LABEL[name]} required (CI=true or PARLEY_TEST_REQUIRE) but unavailable: ${a.reason} — ${a.fix}`);
+    return 1;
+  }
+
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const mysql = avail.get("mysql");
+  const redis = avail.get("redis");
+  const browser = avail.get("browser");
+  if (mysql?.ok) env["PARLEY_TEST_MYSQL_URL"] = mysql.url;
+  if (redis?.ok) env["PARLEY_TEST_REDIS_URL"] = redis.url;
+  else if (redis) env["PARLEY_TEST_SKIP_REDIS"] = `Redis unavailable: ${redis.reason}`;
+  if (browser?.ok) env["CHROMIUM_PATH"] = browser.url;
+  else if (browser) env["PARLEY_TEST_SKIP_BROWSER"] = `Chromium unavailable: ${browser.reason}`;
+
+  const results: string[] = [];
+  const skipped = new Map<string, number>();
+  let failed = false;
+  if (opts.build) {
+    for (const [label, cmd, args] of [
+      ["typecheck", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]],
+      ["build", "npm", ["run", "build"]],
+    ] as const) {
+      console.log(`\n== ${label}`);
+      if ((await run(cmd, [...args], env)).code !== 0) {
+        console.log(`\n== summary\n${label} failed`);
+        return 1;
+      }
+    }
+  }
+
+  for (const pass of opts.passes) {
+    console.log(`\n== ${pass} pass`);
+    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass };
+    const preload: string[] = [];
+    if (pass === "mysql" && mysql && !mysql.ok) {
+      passEnv["PARLEY_TEST_SKIP_PASS"] = `MariaDB unavailable: ${mysql.reason}`;
+      preload.push("--import", SKIP_PRELOAD);
+    }
+    const all = PASSES[pass].flatMap(expand);
+    const files = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
+    if (!files.length) continue;
+    const args = ["--import", "tsx", ...preload, "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-force-exit", ...files];
+    const r = await run(process.execPath, args, passEnv);
+    for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
+    results.push(`${pass} pass: ${r.code === 0 ? "passed" : "FAILED"}`);
+    failed ||= r.code !== 0;
+  }
+
+  await cleanup();
+  console.log("\n== summary");
+  for (const line of results) console.log(line);
+  for (const [name, a] of avail) {
+    if (a.ok) continue;
+    const prefix = name === "mysql" ? "MariaDB unavailable" : name === "redis" ? "Redis unavailable" : "Chromium unavailable";
+    const n = [...skipped].filter(([reason]) => reason.startsWith(prefix)).reduce((sum, [, k]) => sum + k, 0);
+    console.log(`${LABEL[name]} suites skipped (${n} suites and tests): ${a.reason} — ${a.fix}`);
+  }
+  for (const p of provisioned) console.log(`${LABEL[p.name]}: the throwaway server at ${p.url} is stopped and ${p.dir} removed`);
+  console.log(`${failed ? "FAILED" : "passed"} in ${Math.round((Date.now() - started) / 1000)} s`);
+  return failed ? 1 : 0;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
+/** `dir/*.test.ts` -> the files it names, sorted (no shell between us and node --test). */
+function expand(glob: string): string[] {
+  const dir = path.dirname(glob);
+  const suffix = path.basename(glob).replace(/^\*/, "");
+  if (!existsSync(path.join(ROOT, dir))) return [];
+  return readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+}
+
+const code = await main().catch((err: unknown) => {
+  console.error(err);
+  return 1;
+});
+await cleanup();
+process.exit(code);
