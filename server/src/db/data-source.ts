@@ -16,6 +16,8 @@ import { Messaging1763790000000 } from "./migrations/1763790000000-Messaging.js"
 import { ExactIds1763800000000 } from "./migrations/1763800000000-ExactIds.js";
 import { EventMessageId1763810000000 } from "./migrations/1763810000000-EventMessageId.js";
 import { LeanEventIndexes1763820000000 } from "./migrations/1763820000000-LeanEventIndexes.js";
+import { NormalizedEmails1763830000000 } from "./migrations/1763830000000-NormalizedEmails.js";
+import { MembershipConsent1763840000000 } from "./migrations/1763840000000-MembershipConsent.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -33,7 +35,15 @@ export const ENTITIES = [
   BlockEntity,
   EventEntity,
 ];
-export const MIGRATIONS = [Foundation1763780000000, Messaging1763790000000, ExactIds1763800000000, EventMessageId1763810000000, LeanEventIndexes1763820000000];
+export const MIGRATIONS = [
+  Foundation1763780000000,
+  Messaging1763790000000,
+  ExactIds1763800000000,
+  EventMessageId1763810000000,
+  LeanEventIndexes1763820000000,
+  NormalizedEmails1763830000000,
+  MembershipConsent1763840000000,
+];
 
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:3306/db`; unset for the embedded SQLite file. */
