@@ -10,7 +10,7 @@
 //
 //   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [files...]
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import {
   browserAvailability,
@@ -72,15 +72,55 @@ function cleanup(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping the tests and the servers this run started`);
-    current?.kill(signal);
-    void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    const stopped = current ? stopGroup(current, signal) : Promise.resolve();
+    void stopped.then(cleanup).then(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
+}
+
+/**
+ * Every process of this run carries PARLEY_TEST_RUN=<id> in its environment (children inherit
+ * it), so the run can find what tests started in process groups of their own (scale nodes, the
+ * demo server) when they could not stop them themselves, e.g. after Ctrl-C. Linux (/proc) only;
+ * elsewhere the process groups are what is stopped.
+ */
+const RUN_ID = `${process.pid}-${Date.now()}`;
+
+function reapTagged(): void {
+  if (!existsSync("/proc")) return;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").includes(`PARLEY_TEST_RUN=${RUN_ID}`)) process.kill(Number(pid), "SIGKILL");
+    } catch {
+      // not ours to read, or gone
+    }
+  }
+}
+
+/**
+ * Each step runs in its own process group, so that stopping it reaches everything its tests
+ * started (servers, spawned nodes, browsers), not only the direct child.
+ */
+async function stopGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  const kill = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // the group is gone already
+    }
+  };
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  }
+  kill("SIGKILL");
+  reapTagged();
 }
 
 /** Runs a command, echoing its output; resolves with its exit code and (for passes) its skips. */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; skips: Map<string, number> }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"], detached: true });
     current = child;
     const skips = new Map<string, number>();
     let partial = "";
@@ -96,7 +136,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ cod
     });
     child.on("exit", (code, signal) => {
       current = undefined;
-      resolve({ code: code ?? (signal ? 1 : 0), skips });
+      // Whatever a test left running in the step's group goes with it.
+      void stopGroup(child, "SIGKILL").then(() => resolve({ code: code ?? (signal ? 1 : 0), skips }));
     });
   });
 }
@@ -126,7 +167,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The servers this run started do not carry the tag: only the steps and what they start.
+  const env: NodeJS.ProcessEnv = { ...process.env, PARLEY_TEST_RUN: RUN_ID };
   const mysql = avail.get("mysql");
   const redis = avail.get("redis");
   const browser = avail.get("browser");
