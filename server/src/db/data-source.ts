@@ -51,6 +51,13 @@ export interface DatabaseOptions {
   /** Where the SQLite file lives when `url` is unset. */
   sqliteFile: string;
   logging?: boolean;
+  /**
+   * SQLite's `synchronous` (WAL mode). FULL, the default: a commit is fsynced before it is
+   * acknowledged, so it survives a power loss or an OS crash. NORMAL skips that fsync (the WAL is
+   * synced at checkpoints only): still safe from a crash of the server process, but the last
+   * commits before a power loss may be lost. See docs/performance.md ("Durability").
+   */
+  sqliteSynchronous?: "FULL" | "NORMAL";
 }
 
 /** Builds (but does not open) the DataSource for the configured database. */
@@ -92,6 +99,8 @@ export const QUERY_TIMEOUT_MS = 5000;
 export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
   const ds = createDataSource(opts);
   await ds.initialize();
+  // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): set it explicitly.
+  if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
   await ds.runMigrations({ transaction: "each" });
   // After the migrations (which may legitimately run long): a query on a connection that stopped
   // answering (a partition, a frozen server) fails after this long instead of waiting for TCP to

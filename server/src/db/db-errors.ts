@@ -2,8 +2,8 @@ import { AppError } from "../shared/errors.js";
 
 /**
  * Driver error codes (mysql2, Node's net layer, better-sqlite3) that mean "the database cannot
- * answer right now": unreachable, connection dropped, pool exhausted, or a lock/deadlock the
- * server gave up on. Trying the same request again later may succeed, so these are 503
+ * answer right now": unreachable, connection dropped, pool exhausted, a lock/deadlock the
+ * server gave up on, or (SQLite) a disk that is full or failing. Trying the same request again later may succeed, so these are 503
  * `service_unavailable` (retryable), not 500 `internal` (a bug).
  */
 const TRANSIENT_CODES = new Set([
@@ -45,7 +45,16 @@ const TRANSIENT_CODES = new Set([
   "SQLITE_BUSY_SNAPSHOT",
   "SQLITE_BUSY_TIMEOUT",
   "SQLITE_LOCKED",
+  // SQLite: the disk (or max_page_count) is full, or the file cannot be written or synced. The
+  // transaction did not commit; writes succeed again once space or the device returns.
+  "SQLITE_FULL",
+  "SQLITE_IOERR",
+  "SQLITE_CANTOPEN",
+  "SQLITE_READONLY_DBMOVED",
 ]);
+
+/** better-sqlite3's extended codes of the families above: SQLITE_IOERR_WRITE, SQLITE_IOERR_FSYNC, SQLITE_IOERR_SHMSIZE, … */
+const TRANSIENT_CODE_PREFIXES = ["SQLITE_IOERR_"];
 
 /** MariaDB-only server errors that mysql2 has no code name for: connection killed, statement timeout. */
 const TRANSIENT_ERRNOS = new Set([1927, 1969]);
@@ -87,7 +96,7 @@ function* chain(err: unknown): Generator<DriverErrorLike> {
 }
 
 function isTransient(e: DriverErrorLike): boolean {
-  if (typeof e.code === "string" && TRANSIENT_CODES.has(e.code)) return true;
+  if (typeof e.code === "string" && (TRANSIENT_CODES.has(e.code) || TRANSIENT_CODE_PREFIXES.some((p) => (e.code as string).startsWith(p)))) return true;
   if (typeof e.errno === "number" && TRANSIENT_ERRNOS.has(e.errno)) return true;
   // mysql2 marks every error that kills the connection (network, protocol, handshake) fatal.
   if (e.fatal === true) return true;
@@ -95,9 +104,18 @@ function isTransient(e: DriverErrorLike): boolean {
   return TRANSIENT_MESSAGES.some((re) => re.test(message));
 }
 
+/** Lock waits and deadlocks: another writer won this time. Retryable, but no sign that writes fail. */
+const CONTENTION_CODES = new Set(["ER_LOCK_DEADLOCK", "ER_LOCK_WAIT_TIMEOUT", "SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_TIMEOUT", "SQLITE_LOCKED"]);
+
+/** Whether the error is lock contention (deadlock, lock wait timeout, SQLITE_BUSY) rather than a database that cannot write. */
+export function isLockContention(err: unknown): boolean {
+  for (const e of chain(err)) if (typeof e.code === "string" && CONTENTION_CODES.has(e.code)) return true;
+  return false;
+}
+
 /**
  * The one place that decides whether a thrown error means the database is unavailable (down,
- * unreachable, connection lost, pool exhausted, lock wait timeout, deadlock, SQLITE_BUSY).
+ * unreachable, connection lost, pool exhausted, lock wait timeout, deadlock, SQLITE_BUSY, disk full, I/O error).
  * Returns a retryable `service_unavailable` AppError (503, `Retry-After: 1`) for those and
  * undefined for anything else, which stays a bug (`internal`). Both transports call it: the Koa
  * error middleware and the socket ack helper. The driver's message is never sent to clients.

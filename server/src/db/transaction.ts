@@ -1,51 +1,132 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
-import { databaseErrorCode } from "./db-errors.js";
+import { databaseErrorCode, fromDatabaseError, isLockContention } from "./db-errors.js";
 import { dialectOf } from "./sql.js";
+
+/** Why writes are failing: the driver's code of the last failed write, and since when. */
+export interface WriteFailure {
+  code: string;
+  /** ms since the epoch of the first failure in the current run of failures. */
+  since: number;
+}
 
 /**
  * Runs `fn` in a transaction. Writers in this process go one at a time: SQLite has a single
  * connection (TypeORM cannot nest its transactions), and on MySQL it keeps this node's commits
  * in the order their event seqs were handed out. Across nodes, the per-app seq row lock
  * (see EventLog.append) orders them.
+ *
+ * A transaction that fails, wherever (a statement, COMMIT, ROLLBACK), leaves nothing behind:
+ * the next one starts on a connection with no transaction open, or on a fresh connection. The
+ * Transactor also remembers whether the last write failed for a database reason (disk full, I/O
+ * error, connection lost), so health checks can say so until a write commits again.
  */
 export class Transactor {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly isMysql: boolean;
+  private failure: WriteFailure | undefined;
 
   constructor(readonly db: DataSource) {
     this.isMysql = dialectOf(db) === "mysql";
   }
 
+  /** Set while the last write failed for a database reason and none has committed since. */
+  get writesFailing(): WriteFailure | undefined {
+    return this.failure;
+  }
+
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const result = this.tail.then(() => (this.isMysql ? this.mysql(fn) : this.db.transaction(fn)));
+    const result = this.tail
+      .then(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn)))
+      .then(
+        (out) => {
+          this.failure = undefined;
+          return out;
+        },
+        (err: unknown) => {
+          // A refused request (AppError), a unique violation or a deadlock says nothing about
+          // whether the database can take writes; a full disk or a lost connection does.
+          if (fromDatabaseError(err) && !isLockContention(err)) this.failure ??= { code: databaseErrorCode(err), since: Date.now() };
+          throw err;
+        },
+      );
     this.tail = result.catch(() => undefined);
     return result;
   }
 
   /**
-   * TypeORM's transaction(), except when a statement timed out (the connection stopped
-   * answering): mysql2 keeps the timed-out command at the head of that connection's queue, so a
-   * ROLLBACK there would wait forever and every later write of this node with it. The
-   * connection is destroyed instead; the server rolls the transaction back when it sees it go.
+   * TypeORM's transaction(), made safe against failures it does not recover from. better-sqlite3
+   * runs on TypeORM's one query runner, which counts transactions itself: when SQLite rolls a
+   * transaction back on its own (SQLITE_FULL in a one-row statement, any SQLITE_IOERR) the
+   * runner's ROLLBACK fails and its count stays up, so the next transaction becomes a SAVEPOINT;
+   * a later rollback to that savepoint leaves SQLite's transaction open, and every write after
+   * it is nested in a transaction that never commits (acked, then lost at restart). So the
+   * runner's state is checked against the connection's before each transaction and after a
+   * failed one, and reset.
    */
-  private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  private async sqlite<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     const qr = this.db.createQueryRunner();
+    const conn = (await qr.connect()) as SqliteConnection;
+    settleSqlite(qr, conn);
     try {
-      await qr.connect();
       await qr.startTransaction();
       const out = await fn(qr.manager);
       await qr.commitTransaction();
       return out;
     } catch (err) {
-      if (qr.isTransactionActive) {
-        if (databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") destroy(qr);
-        else await qr.rollbackTransaction().catch(() => destroy(qr));
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      try {
+        settleSqlite(qr, conn);
+      } catch {
+        // The write's own error is the answer; the next transaction settles again first.
       }
+      throw err;
+    }
+  }
+
+  /**
+   * TypeORM's transaction() on a connection of its own. The connection is destroyed rather than
+   * reused when the transaction's outcome or the connection's state is unknown: a failed COMMIT
+   * (the connection may have died with it; the server rolls back what it did not commit when
+   * the connection goes), a failed ROLLBACK, or a statement that timed out (mysql2 keeps the
+   * timed-out command at the head of that connection's queue, so a ROLLBACK there would wait
+   * forever and every later write of this node with it).
+   */
+  private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    const qr = this.db.createQueryRunner();
+    let committing = false;
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      const out = await fn(qr.manager);
+      committing = true;
+      await qr.commitTransaction();
+      return out;
+    } catch (err) {
+      if (committing || databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") destroy(qr);
+      else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => destroy(qr));
       throw err;
     } finally {
       await qr.release().catch(() => undefined);
     }
   }
+}
+
+/** The raw better-sqlite3 handle, as far as the Transactor uses it. */
+interface SqliteConnection {
+  readonly inTransaction: boolean;
+  exec(sql: string): unknown;
+}
+
+/**
+ * Makes TypeORM's SQLite query runner and the connection agree that no transaction is open.
+ * Transactions run one at a time through the Transactor (nothing else in the server opens one),
+ * so between two of them anything open is a leftover of a failure.
+ */
+function settleSqlite(qr: QueryRunner, conn: SqliteConnection): void {
+  Object.assign(qr, { isTransactionActive: false, transactionDepth: 0 });
+  // Throws when SQLite cannot roll back (the device is gone): then this write fails, and the
+  // next one tries again rather than nesting in what is still open.
+  if (conn.inTransaction) conn.exec("ROLLBACK");
 }
 
 function destroy(qr: QueryRunner): void {

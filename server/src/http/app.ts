@@ -30,12 +30,16 @@ export interface AppOptions {
 /** Builds the Koa application from its services. No globals: tests build their own. */
 export function createApp(services: Services, opts: AppOptions = {}): Koa<State> {
   const { config, logger, apps, tokens } = services;
-  const app = new Koa<State>({ proxy: config.trustProxy });
+  const app = new Koa<State>({ proxy: config.trustProxy.mode !== "off" });
   const auth = requireAuth(apps, tokens);
 
   const api = new Router<State>({ prefix: API_PREFIX });
   api.get("/healthz", async (ctx) => {
-    const db = await databaseAnswers(services, HEALTH_DB_TIMEOUT_MS);
+    // Reads answering is not enough: a full disk (or a lost commit) fails every write while
+    // SELECT 1 still works. The database is reported down from a failed write until one commits.
+    const writes = services.tx.writesFailing;
+    if (writes) logger.warn({ dbError: writes.code, failingForMs: Date.now() - writes.since }, "healthz: database writes are failing");
+    const db = writes ? "down" : await databaseAnswers(services, HEALTH_DB_TIMEOUT_MS);
     // Redis down (several nodes) degrades but does not fail the node: it still serves REST and
     // its own sockets, so a load balancer should keep it; the field tells operators why.
     const redis = services.redis ? (services.redis.healthy ? ("ok" as const) : ("down" as const)) : undefined;
@@ -43,9 +47,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ctx.body = {
       status: db === "ok" && redis !== "down" ? "ok" : "degraded",
       db,
+      ...(writes ? { dbWrites: "failing" as const } : {}),
       ...(redis ? { redis } : {}),
       version: services.version,
-    } satisfies HealthResponse & { redis?: "ok" | "down" };
+    } satisfies HealthResponse & { dbWrites?: "failing"; redis?: "ok" | "down" };
   });
 
   const routers = [

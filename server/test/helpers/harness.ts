@@ -117,6 +117,10 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   const io = attachRealtime(httpServer, services);
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+  const dropData = async (): Promise<void> => {
+    await dropDatabase();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   return {
     url,
     api: new ApiClient(url),
@@ -135,11 +139,8 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();
-      if (!opts.keepData) await this.dropData();
+      if (!opts.keepData) await dropData();
     },
-    async dropData() {
-      await dropDatabase();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    dropData,
   };
 }
