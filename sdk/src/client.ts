@@ -1,15 +1,17 @@
 import { ConversationHandle } from "./conversation.js";
 import { Emitter } from "./emitter.js";
 import { ChatError } from "./errors.js";
-import { HttpClient, type FetchLike } from "./http.js";
-import { Outbox } from "./outbox.js";
+import { HttpClient, type FetchLike, type HttpOptions } from "./http.js";
+import { Outbox, type OutboxOptions } from "./outbox.js";
 import { MESSAGE_LIMITS } from "./protocol.js";
 import type * as P from "./protocol.js";
 import { localStorageOrMemory, memoryStorage, SessionManager, type SessionStorage } from "./session.js";
 import { SocketConnection, type SocketOptions } from "./socket.js";
-import { applyEvent, INITIAL_STATE, withConversations, withMessages, type ChatState, type ConnectionState } from "./state.js";
+import { applyEvents, markFailed, withMessages } from "./reducer.js";
+import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
+import { SyncEngine, type SyncOptions } from "./sync.js";
 
 export interface ChatClientOptions {
   /** The Parley server, e.g. `https://chat.example`. */
@@ -22,6 +24,12 @@ export interface ChatClientOptions {
   socket?: SocketOptions;
   /** A fetch implementation (default: the global one). */
   fetch?: FetchLike;
+  /** REST timeouts and retries (see DEFAULT_HTTP_OPTIONS). */
+  http?: HttpOptions;
+  /** Catch-up after reconnects (see DEFAULT_SYNC_OPTIONS). */
+  sync?: SyncOptions;
+  /** Sending (see DEFAULT_OUTBOX_OPTIONS). */
+  outbox?: OutboxOptions;
 }
 
 export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
@@ -37,7 +45,6 @@ export type ChatClientEvents = { [K in P.EventType]: P.EventOf<K> } & {
   "message.failed": { conversationId: string; clientMessageId: string; error: ChatError };
 };
 
-const SYNC_PAGE = 500;
 const SEEN_MAX = 5000;
 
 /**
@@ -52,11 +59,10 @@ export class ChatClient {
   private readonly http: HttpClient;
   private readonly socket: SocketConnection;
   private readonly outbox: Outbox;
+  private readonly sync: SyncEngine;
   private readonly pending = new Map<string, { resolve(m: P.Message): void; reject(e: unknown): void }>();
   private readonly handles = new Map<string, ConversationHandle>();
   private readonly seen = new Set<number>();
-  private syncing: Promise<void> | null = null;
-  private buffered: P.ChatEvent[] = [];
   private readonly opts: ChatClientOptions & Required<Pick<ChatClientOptions, "storage" | "autoConnect">>;
 
   constructor(options: ChatClientOptions) {
@@ -72,14 +78,24 @@ export class ChatClient {
         this.emitter.emit("session.changed", s?.user ?? null);
       },
     );
-    this.http = new HttpClient(this.opts.server, this.opts.appId, this.session, fetchImpl);
+    this.http = new HttpClient(this.opts.server, this.opts.appId, this.session, fetchImpl, this.opts.http);
+    this.sync = new SyncEngine(
+      {
+        fetch: (since, limit) => this.http.request<P.SyncResponse>("GET", `/sync?since=${since}&limit=${limit}`),
+        cursor: () => this.store.state.lastSeq,
+        apply: (events, lastSeq) => this.apply(events, lastSeq),
+        status: (sync) => this.store.state.sync !== sync && this.store.patch({ sync }),
+        recovered: (applied) => this.emitter.emit("connection.recovered", { applied }),
+      },
+      this.opts.sync,
+    );
     this.directory = new Directory(this.http, this.store);
     this.socket = new SocketConnection(
       this.opts.server,
       {
         token: () => this.session.current?.accessToken ?? null,
         refresh: () => this.http.refreshOrEnd(),
-        event: (e) => this.live(e),
+        event: (e) => this.sync.live(e),
         typing: (e) => this.onTyping(e),
         presence: (p) => {
           this.store.next((s) => ({ ...s, presence: { ...s.presence, [p.userId]: p } }));
@@ -90,7 +106,10 @@ export class ChatClient {
           this.store.patch({ connection: c });
           this.emitter.emit("connection.changed", c);
         },
-        connected: () => void this.catchUp().then(() => this.outbox.kick(), () => this.outbox.kick()),
+        connected: () => {
+          void this.sync.start();
+          this.outbox.kick();
+        },
       },
       this.opts.socket,
     );
@@ -116,7 +135,7 @@ export class ChatClient {
         this.pending.delete(m.clientMessageId);
         this.emitter.emit("message.failed", { conversationId: m.conversationId, clientMessageId: m.clientMessageId, error });
       },
-    });
+    }, this.opts.outbox);
     if (this.session.current) this.store.patch({ me: this.session.current.user });
   }
 
@@ -207,6 +226,7 @@ export class ChatClient {
   /** Stops everything (socket, retries). The session stays in storage. */
   close(): void {
     this.outbox.close();
+    this.sync.close();
     this.socket.close();
   }
 
@@ -241,26 +261,13 @@ export class ChatClient {
 
   // --- Catch-up -------------------------------------------------------------------------------
 
-  /** Applies every event missed since the last one seen, paging through large gaps. */
+  /**
+   * Applies every event missed since the last one applied, paging through large gaps, and
+   * retries until that succeeds (the store's `sync` says where it stands). Runs by itself after
+   * every (re)connect.
+   */
   catchUp(): Promise<void> {
-    if (this.syncing) return this.syncing;
-    this.syncing = (async () => {
-      let applied = 0;
-      try {
-        for (;;) {
-          const res = await this.http.request<P.SyncResponse>("GET", `/sync?since=${this.store.state.lastSeq}&limit=${SYNC_PAGE}`);
-          for (const e of res.events) applied += this.apply(e) ? 1 : 0;
-          if (!res.hasMore) break;
-        }
-      } finally {
-        const later = this.buffered.sort((a, b) => a.seq - b.seq);
-        this.buffered = [];
-        this.syncing = null;
-        for (const e of later) applied += this.apply(e) ? 1 : 0;
-      }
-      this.emitter.emit("connection.recovered", { applied });
-    })();
-    return this.syncing;
+    return this.sync.start();
   }
 
   private async signIn(path: string, body: unknown): Promise<P.Me> {
@@ -283,23 +290,24 @@ export class ChatClient {
     return this.conversation(conversation.id);
   }
 
-  private live(e: P.ChatEvent): void {
-    if (this.syncing) this.buffered.push(e);
-    else this.apply(e);
-  }
-
-  /** Applies an event once (by seq); returns false for one already applied. */
-  private apply(e: P.ChatEvent): boolean {
-    if (this.seen.has(e.seq)) return false;
-    this.seen.add(e.seq);
-    if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
-    this.store.next((s) => applyEvent(s, e));
+  /** Applies events not applied yet (by seq) in one store update; returns how many were new. */
+  private apply(events: P.ChatEvent[], lastSeq?: number): number {
+    const fresh = events.filter((e) => !this.seen.has(e.seq));
+    for (const e of fresh) this.seen.add(e.seq);
+    for (const seq of this.seen) {
+      if (this.seen.size <= SEEN_MAX) break;
+      this.seen.delete(seq);
+    }
+    if (fresh.length === 0 && (lastSeq ?? 0) <= this.store.state.lastSeq) return 0;
+    this.store.next((s) => applyEvents(s, fresh, lastSeq));
     const me = this.user?.id;
-    const joined = (e.type === "member.added" && e.data.members.some((m) => m.userId === me)) || e.type === "conversation.created";
-    if (joined && e.conversationId) void this.conversation(e.conversationId).refresh().catch(() => undefined);
-    if (e.type === "contact.updated" && this.store.state.contacts) void this.directory.contacts().catch(() => undefined);
-    (this.emitter.emit as (k: string, p: unknown) => void)(e.type, e);
-    return true;
+    for (const e of fresh) {
+      const joined = (e.type === "member.added" && e.data.members.some((m) => m.userId === me)) || e.type === "conversation.created";
+      if (joined && e.conversationId) void this.conversation(e.conversationId).refresh().catch(() => undefined);
+      if (e.type === "contact.updated" && this.store.state.contacts) void this.directory.contacts().catch(() => undefined);
+      (this.emitter.emit as (k: string, p: unknown) => void)(e.type, e);
+    }
+    return fresh.length;
   }
 
   private onTyping(e: P.TypingEvent): void {
@@ -311,11 +319,4 @@ export class ChatClient {
     });
     this.emitter.emit("typing", e);
   }
-}
-
-function markFailed(s: ChatState, conversationId: string, clientMessageId: string, error: ChatError): ChatState {
-  const thread = s.threads[conversationId];
-  if (!thread) return s;
-  const messages = thread.messages.map((m) => (m.clientMessageId === clientMessageId && m.status === "pending" ? { ...m, status: "failed" as const, error } : m));
-  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
 }

@@ -2,7 +2,8 @@ import type { HttpClient } from "./http.js";
 import { newClientMessageId, type Outbox } from "./outbox.js";
 import type { Conversation as ConversationDto, Member, Message, Page } from "./protocol.js";
 import type { SocketConnection } from "./socket.js";
-import { compareIds, withConversations, withMessages, type ChatState, type MessageItem } from "./state.js";
+import { withMessages } from "./reducer.js";
+import { compareIds, withConversations, type ChatState, type MessageItem } from "./state.js";
 import type { StateStore } from "./store.js";
 
 /** What a conversation handle needs from its client. */

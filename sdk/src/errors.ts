@@ -11,19 +11,22 @@ export class ChatError extends Error {
   /** True when trying again later, unchanged, may succeed. */
   readonly retryable: boolean;
   readonly details: unknown;
+  /** How long the server asked us to wait before trying again (its `Retry-After`), if it said. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode | ClientErrorCode, message: string, opts: { status?: number; details?: unknown } = {}) {
+  constructor(code: ErrorCode | ClientErrorCode, message: string, opts: { status?: number; details?: unknown; retryAfterMs?: number } = {}) {
     super(message);
     this.name = "ChatError";
     this.code = code;
     this.status = opts.status;
     this.details = opts.details;
+    this.retryAfterMs = opts.retryAfterMs;
     this.retryable = code === "network_error" || code === "timeout" || (RETRYABLE_CODES as readonly string[]).includes(code);
   }
 
   /** From a server error body (REST answer or socket ack). */
-  static fromBody(body: ErrorBody["error"], status?: number): ChatError {
-    return new ChatError(body.code, body.message, { status, details: body.details });
+  static fromBody(body: ErrorBody["error"], status?: number, retryAfterMs?: number): ChatError {
+    return new ChatError(body.code, body.message, { status, details: body.details, retryAfterMs });
   }
 }
 

@@ -12,9 +12,12 @@
 export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions } from "./client.js";
 export { ConversationHandle, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
 export { Directory } from "./directory.js";
+export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from "./http.js";
+export { DEFAULT_OUTBOX_OPTIONS, type OutboxOptions } from "./outbox.js";
+export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync.js";
 export { ChatError, isChatError, type ClientErrorCode } from "./errors.js";
 export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./session.js";
 export { StateStore, type Listener } from "./store.js";
-export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type MessageItem, type Thread } from "./state.js";
+export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread } from "./state.js";
 export type { SocketOptions } from "./socket.js";
 export * from "./protocol.js";

@@ -21,22 +21,48 @@ export interface OutboxDeps {
   failed(m: OutgoingMessage, err: ChatError): void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export interface OutboxOptions {
+  /** Sends on the wire at once, waiting for their acks. */
+  maxInFlight?: number;
+}
+
+export const DEFAULT_OUTBOX_OPTIONS: Required<OutboxOptions> = { maxInFlight: 16 };
 
 /**
- * Sends in order, one at a time, until each is acknowledged: a retryable failure (offline,
- * timeout, server busy) keeps the message at the head and tries again with backoff; the server's
- * `clientMessageId` idempotency makes a retry after a lost ack safe. Waits while offline.
+ * Sends in order, several at a time, until each is acknowledged.
+ *
+ * sending: up to `maxInFlight` sends leave in the order written, on one socket, whose commands
+ * the server stores in arrival order. A cut connection stores a prefix of them, so resending
+ * the rest in order keeps the order.
+ * holding: a retryable failure (offline, cut, timeout, busy) stops new sends; once the in-flight
+ * ones have settled, the unacknowledged ones go back to the head in their order and go again
+ * after a backoff (or the server's retry-after) and once connected. A resend after a lost ack
+ * is safe: the server answers a known `clientMessageId` with the message it already stored.
  */
 export class Outbox {
   private readonly queue: OutgoingMessage[] = [];
-  private running = false;
+  /** On the wire, with the order they left in. */
+  private readonly inFlight = new Map<OutgoingMessage, number>();
+  private readonly retry: [OutgoingMessage, number][] = [];
+  private readonly maxInFlight: number;
+  private sentCount = 0;
+  private failures = 0;
+  private holding = false;
+  private lastError: ChatError | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pumping = false;
   private closed = false;
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(
+    private readonly deps: OutboxDeps,
+    options: OutboxOptions = {},
+  ) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_OUTBOX_OPTIONS.maxInFlight);
+  }
 
-  get pending(): readonly OutgoingMessage[] {
-    return this.queue;
+  /** Sends on the wire now. */
+  get sending(): number {
+    return this.inFlight.size;
   }
 
   enqueue(m: OutgoingMessage): void {
@@ -46,44 +72,92 @@ export class Outbox {
 
   /** Call when the connection comes back. */
   kick(): void {
-    if (!this.running && !this.closed) void this.run();
+    if (!this.pumping && !this.holding && !this.closed) void this.pump();
   }
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.timer);
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
-    let attempt = 0;
+  private async pump(): Promise<void> {
+    this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.closed && this.deps.ready()) {
-        const head = this.queue[0]!;
-        try {
-          while (head.files.length > 0) {
-            const att = await this.deps.upload(head.files[0]!, head.onProgress);
-            head.files.shift();
-            head.attachmentIds.push(att.id);
-          }
-          const stored = await this.deps.send(head);
-          this.queue.shift();
-          attempt = 0;
-          this.deps.sent(head, stored);
-        } catch (err) {
-          const e = isChatError(err) ? err : new ChatError("network_error", String(err));
-          if (!e.retryable) {
-            this.queue.shift();
-            this.deps.failed(head, e);
-            continue;
-          }
-          attempt++;
-          await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+      while (!this.closed && !this.holding && this.deps.ready() && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
+        const m = this.queue[0]!;
+        if (m.files.length > 0) {
+          // Later sends wait: they must not overtake this one.
+          await this.upload(m);
+          continue;
         }
+        this.queue.shift();
+        this.inFlight.set(m, this.sentCount++);
+        this.deps.send(m).then(
+          (stored) => this.settle(m, { stored }),
+          (err: unknown) => this.settle(m, { err }),
+        );
       }
     } finally {
-      this.running = false;
+      this.pumping = false;
     }
   }
+
+  private async upload(m: OutgoingMessage): Promise<void> {
+    try {
+      while (m.files.length > 0) {
+        const att = await this.deps.upload(m.files[0]!, m.onProgress);
+        m.files.shift();
+        m.attachmentIds.push(att.id);
+      }
+    } catch (err: unknown) {
+      const e = toChatError(err);
+      if (e.retryable) return this.hold(e);
+      this.queue.shift();
+      this.deps.failed(m, e);
+    }
+  }
+
+  private settle(m: OutgoingMessage, result: { stored: Message } | { err: unknown }): void {
+    const order = this.inFlight.get(m)!;
+    this.inFlight.delete(m);
+    if ("stored" in result) {
+      this.failures = 0;
+      this.deps.sent(m, result.stored);
+    } else {
+      const e = toChatError(result.err);
+      if (!e.retryable) this.deps.failed(m, e);
+      else {
+        this.retry.push([m, order]);
+        this.hold(e);
+      }
+    }
+    if (this.holding && this.inFlight.size === 0) this.resume();
+    else this.kick();
+  }
+
+  private hold(e: ChatError): void {
+    this.holding = true;
+    this.lastError = e;
+    if (this.inFlight.size === 0 && !this.timer) this.resume();
+  }
+
+  /** All in-flight sends have settled: the failed ones go back to the head, in their order. */
+  private resume(): void {
+    if (this.timer) return;
+    this.queue.unshift(...this.retry.sort((a, b) => a[1] - b[1]).map(([m]) => m));
+    this.retry.length = 0;
+    this.failures++;
+    const delay = this.lastError?.retryAfterMs ?? Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.holding = false;
+      this.kick();
+    }, delay);
+  }
+}
+
+function toChatError(err: unknown): ChatError {
+  return isChatError(err) ? err : new ChatError("network_error", String(err));
 }
 
 export function newClientMessageId(): string {

@@ -108,6 +108,8 @@ export class SocketConnection {
     try {
       res = await (socket.timeout(timeoutMs) as unknown as { emitWithAck(ev: string, p: unknown): Promise<Ack<T>> }).emitWithAck(event, payload);
     } catch {
+      // Socket.IO fails acks pending when the connection drops: not a timeout, just offline.
+      if (!socket.connected) throw new ChatError("network_error", `Disconnected before ${event} was answered`);
       throw new ChatError("timeout", `No answer to ${event}`);
     }
     if (!res.ok) throw ChatError.fromBody(res.error);

@@ -1,0 +1,182 @@
+import type { Conversation, Message } from "./protocol.js";
+import { compareIds, orderConversations, type ChatState, type MessageItem, type Thread } from "./state.js";
+
+/**
+ * A thread being changed: its sent messages in a copied array, oldest first, appended to in
+ * O(1) when newer than the last (the usual case) and found by binary search; once an older one
+ * is added (a history page) by an index, and sorted once at the end. Own unacked sends apart.
+ */
+export class ThreadDraft {
+  changed = false;
+  /** clientMessageIds the server acknowledged in this batch: their local copies go. */
+  readonly acked = new Set<string>();
+  private index: Map<string, number> | null = null;
+  private sorted = true;
+
+  constructor(
+    private readonly sent: MessageItem[],
+    private readonly local: MessageItem[],
+    public hasOlder: boolean,
+  ) {}
+
+  static from(base: Thread | undefined): ThreadDraft {
+    const all = base?.messages ?? [];
+    let split = all.length;
+    while (split > 0 && all[split - 1]!.status !== "sent") split--;
+    const t = new ThreadDraft(all.slice(0, split), all.slice(split), base?.hasOlder ?? true);
+    t.changed = !base;
+    return t;
+  }
+
+  get(id: string): MessageItem | undefined {
+    const i = this.position(id);
+    return i === undefined ? undefined : this.sent[i];
+  }
+
+  /** Adds a sent message, or replaces the one with its id. */
+  put(m: MessageItem): void {
+    this.changed = true;
+    const i = this.position(m.id);
+    if (i !== undefined) {
+      this.sent[i] = m;
+      return;
+    }
+    const last = this.sent[this.sent.length - 1];
+    if (last && compareIds(m.id, last.id) < 0) this.sorted = false;
+    if (!this.sorted) this.index?.set(m.id, this.sent.length);
+    this.sent.push(m);
+  }
+
+  build(): Thread {
+    if (!this.sorted) this.sent.sort((a, b) => compareIds(a.id, b.id));
+    let local: MessageItem[] | null = null;
+    if (this.acked.size) {
+      for (let i = 0; i < this.local.length; i++) {
+        const p = this.local[i]!;
+        if (this.acked.has(p.clientMessageId ?? "")) local ??= this.local.slice(0, i);
+        else local?.push(p);
+      }
+    }
+    local ??= this.local;
+    return { messages: local.length ? [...this.sent, ...local] : this.sent, hasOlder: this.hasOlder };
+  }
+
+  private position(id: string): number | undefined {
+    const sent = this.sent;
+    if (this.sorted) {
+      // Binary search, newest first checked: live messages land at the end.
+      let lo = 0;
+      let hi = sent.length - 1;
+      while (lo <= hi) {
+        const mid = hi === sent.length - 1 ? hi : (lo + hi) >> 1;
+        const c = compareIds(id, sent[mid]!.id);
+        if (c === 0) return mid;
+        if (c > 0) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return undefined;
+    }
+    if (!this.index) {
+      this.index = new Map();
+      for (let i = 0; i < sent.length; i++) this.index.set(sent[i]!.id, i);
+    }
+    return this.index.get(id);
+  }
+}
+
+/**
+ * A mutable working copy of the state, for applying many changes as one update: a thread is
+ * indexed the first time it is touched and rebuilt once at the end, the conversation order is
+ * sorted once. A batch costs what it touches, never (events × thread length).
+ */
+export class StateDraft {
+  readonly me: string | undefined;
+  lastSeq: number;
+  private conversations: Record<string, Conversation> | null = null;
+  private readonly threads = new Map<string, ThreadDraft>();
+  private readonly removed = new Set<string>();
+  /** Conversations whose unread count is recounted from the thread at the end (my read mark moved). */
+  private readonly recount = new Set<string>();
+
+  constructor(private readonly base: ChatState) {
+    this.me = base.me?.id;
+    this.lastSeq = base.lastSeq;
+  }
+
+  conversation(id: string): Conversation | undefined {
+    return (this.conversations ?? this.base.conversations)[id];
+  }
+
+  setConversation(c: Conversation): void {
+    (this.conversations ??= { ...this.base.conversations })[c.id] = c;
+  }
+
+  /** Removes a conversation and its thread (I left or was removed). */
+  removeConversation(id: string): void {
+    delete (this.conversations ??= { ...this.base.conversations })[id];
+    this.threads.delete(id);
+    this.removed.add(id);
+  }
+
+  /** The thread to change, indexed on first touch; with `create` false, undefined if not loaded. */
+  thread(id: string, create = true): ThreadDraft | undefined {
+    let t = this.threads.get(id);
+    if (t) return t;
+    const base = this.removed.has(id) ? undefined : this.base.threads[id];
+    if (!base && !create) return undefined;
+    t = ThreadDraft.from(base);
+    this.threads.set(id, t);
+    return t;
+  }
+
+  /** Adds or replaces server messages (a history page, an ack, live ones). */
+  addMessages(conversationId: string, page: readonly Message[], hasOlder?: boolean): ThreadDraft {
+    const t = this.thread(conversationId)!;
+    for (const m of page) {
+      t.put({ ...m, status: "sent" });
+      if (m.clientMessageId) t.acked.add(m.clientMessageId);
+    }
+    if (hasOlder !== undefined) t.hasOlder = hasOlder;
+    t.changed = true;
+    return t;
+  }
+
+  /** Replaces a loaded message; the caller has merged what must be kept. */
+  replaceMessage(m: MessageItem): void {
+    const t = this.thread(m.conversationId, false);
+    if (t?.get(m.id)) t.put(m);
+  }
+
+  /** My unread count in this conversation is recounted from its loaded messages at the end. */
+  recountUnread(conversationId: string): void {
+    this.recount.add(conversationId);
+  }
+
+  /** The new state: one object, whatever the number of changes. */
+  finish(): ChatState {
+    const s = this.base;
+    let threads = s.threads;
+    if (this.removed.size > 0 || [...this.threads.values()].some((t) => t.changed)) {
+      threads = { ...s.threads };
+      for (const id of this.removed) delete threads[id];
+      for (const [id, t] of this.threads) if (t.changed) threads[id] = t.build();
+    }
+    let conversations = this.conversations;
+    for (const id of this.recount) {
+      const c = conversations?.[id];
+      if (c && conversations) conversations[id] = { ...c, unreadCount: unreadOf(c, threads[id], this.me) };
+    }
+    if (!conversations && threads === s.threads) return this.lastSeq === s.lastSeq ? s : { ...s, lastSeq: this.lastSeq };
+    conversations ??= s.conversations;
+    const conversationOrder = conversations === s.conversations ? s.conversationOrder : orderConversations(conversations);
+    return { ...s, conversations, conversationOrder, threads, lastSeq: this.lastSeq };
+  }
+}
+
+function unreadOf(c: Conversation, thread: Thread | undefined, me: string | undefined): number {
+  const mark = c.members.find((m) => m.userId === me)?.lastReadMessageId ?? "";
+  if (c.lastMessage && compareIds(mark, c.lastMessage.id) >= 0) return 0;
+  let n = 0;
+  for (const m of thread?.messages ?? []) if (m.status === "sent" && m.senderId !== me && !m.deletedAt && compareIds(m.id, mark) > 0) n++;
+  return n;
+}

@@ -1,0 +1,130 @@
+import { isChatError } from "./errors.js";
+import type { ChatEvent, SyncResponse } from "./protocol.js";
+import type { SyncStatus } from "./state.js";
+
+export interface SyncOptions {
+  /** Wait after the first failed catch-up (ms); doubles with each failure, with jitter. */
+  retryDelay?: number;
+  retryDelayMax?: number;
+  /** Events asked for per /sync call. */
+  pageSize?: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: Required<SyncOptions> = { retryDelay: 500, retryDelayMax: 30_000, pageSize: 500 };
+
+export interface SyncDeps {
+  fetch(since: number, limit: number): Promise<SyncResponse>;
+  /** The last seq applied. */
+  cursor(): number;
+  /** Applies events in one update, moving the cursor to at least `lastSeq`; returns how many were new. */
+  apply(events: ChatEvent[], lastSeq?: number): number;
+  status(s: SyncStatus): void;
+  recovered(applied: number): void;
+}
+
+/** Live events held back during a catch-up; past this they are dropped and fetched again instead. */
+const MAX_HELD = 5000;
+
+/**
+ * Keeps the store gap-free across reconnects. After each (re)connect it pages through /sync
+ * until the server has nothing more, and tries again (backoff, jitter) until that succeeds.
+ * Until then live events are held back, never applied: one applied early would move the cursor
+ * past events not fetched yet, and those would be lost for good.
+ */
+export class SyncEngine {
+  private readonly opts: Required<SyncOptions>;
+  private held: ChatEvent[] = [];
+  private running: Promise<void> | null = null;
+  /** Held events were dropped: page through once more before going live. */
+  private again = false;
+  private wake: (() => void) | null = null;
+  /** Bumped by `close`: a run of an older generation stops and touches nothing. */
+  private generation = 0;
+  private runGeneration = -1;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    options: SyncOptions = {},
+  ) {
+    this.opts = { ...DEFAULT_SYNC_OPTIONS, ...options };
+  }
+
+  /** A live event: applied now when in sync, else held until the catch-up is done. */
+  live(e: ChatEvent): void {
+    if (!this.running) {
+      this.deps.apply([e]);
+      return;
+    }
+    this.held.push(e);
+    if (this.held.length > MAX_HELD) {
+      this.held = [];
+      this.again = true;
+    }
+  }
+
+  /** Catches up (after every connect); while a catch-up waits to retry, it retries now. */
+  start(): Promise<void> {
+    if (this.running && this.runGeneration === this.generation) {
+      this.wake?.();
+      return this.running;
+    }
+    this.runGeneration = this.generation;
+    this.held = [];
+    this.deps.status("syncing");
+    this.running = this.run(this.generation);
+    return this.running;
+  }
+
+  /** Stops catching up (sign-out, close); a later `start` begins afresh. */
+  close(): void {
+    this.generation++;
+    this.wake?.();
+    if (this.running) this.deps.status("idle");
+    this.running = null;
+    this.held = [];
+  }
+
+  private async run(gen: number): Promise<void> {
+    const stale = (): boolean => gen !== this.generation;
+    let applied = 0;
+    for (let failures = 0; !stale(); ) {
+      try {
+        let upTo = this.deps.cursor();
+        do {
+          this.again = false;
+          for (let more = true; more; ) {
+            const res = await this.deps.fetch(this.deps.cursor(), this.opts.pageSize);
+            if (stale()) return;
+            applied += this.deps.apply(res.events, res.lastSeq);
+            upTo = res.lastSeq;
+            more = res.hasMore;
+          }
+        } while (this.again);
+        // Go live in this same turn, so no event slips between: held events the last page
+        // covered are applied already; later ones go in seq order.
+        const later = this.held.filter((e) => e.seq > upTo).sort((a, b) => a.seq - b.seq);
+        this.held = [];
+        this.running = null;
+        applied += later.length ? this.deps.apply(later) : 0;
+        this.deps.status("idle");
+        this.deps.recovered(applied);
+        return;
+      } catch (err) {
+        if (stale()) return;
+        if (isChatError(err) && err.code === "not_signed_in") return this.close();
+        this.deps.status("retrying");
+        const max = Math.min(this.opts.retryDelayMax, this.opts.retryDelay * 2 ** Math.min(failures++, 16));
+        let wake = (): void => {};
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, max / 2 + (Math.random() * max) / 2);
+          this.wake = wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (this.wake === wake) this.wake = null;
+        if (!stale()) this.deps.status("syncing");
+      }
+    }
+  }
+}
