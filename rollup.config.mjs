@@ -1,7 +1,9 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
 //   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc)
-//   widget/dist/widget.js (IIFE, minified), widget/dist/index.js (ESM)
+//   widget/dist/widget.js (IIFE, minified), widget/dist/{index,define,parley-*,...}.js (ESM)
+// The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
+// see "build" in package.json.
 import { readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
@@ -67,9 +69,11 @@ export default [
     output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true },
     plugins: [browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
   },
+  // One ES module per source file, so that dist/x.js sits beside the dist/x.d.ts that tsc emits
+  // and package.json's "sideEffects" can name the files that register elements.
   {
-    input: "widget/src/index.ts",
-    output: { file: "widget/dist/index.js", format: "esm", sourcemap: true },
+    input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
+    output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
     external: ["lit", /^lit\//, "@parley/sdk", "socket.io-client"],
     plugins: [ts("es2020")],
   },

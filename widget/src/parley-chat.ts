@@ -17,12 +17,43 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * (mode="inline"). The only element that holds the SDK client; the others get data by property
  * and send intents up as DOM events.
  *
+ * @element parley-chat
+ *
+ * @attr {string} server - the Parley server's origin, e.g. https://chat.example
+ * @attr {string} app-id - the app id (`app_…`) from `npm run app:create`
+ * @attr {string} token - a host-signed identity token; signs the user in without a password (changing it re-identifies)
+ * @attr {"launcher" | "inline"} mode - a launcher bubble with a pop-up panel (default), or the panel in place
+ * @attr {"light" | "dark" | "auto"} theme - colour scheme; auto follows the system setting (default light)
+ * @attr {boolean} open - whether the launcher's panel is open (launcher mode)
+ *
  * @event parley-unread - detail: number of unread messages, whenever it changes
  * @event parley-opened - the panel opened
  * @event parley-closed - the panel closed
  * @event parley-message - detail: a message that arrived from someone else
- * @csspart launcher - the bubble; @csspart badge - its unread count; @csspart panel - the chat panel
- * @cssproperty --parley-accent - brand colour (also --parley-bg, --parley-text, --parley-font, --parley-radius, …)
+ *
+ * @csspart launcher - the launcher bubble (launcher mode)
+ * @csspart badge - the launcher's unread count
+ * @csspart panel - the chat panel
+ * @csspart header - the panel's header bar
+ * @csspart back - the header's back button
+ * @csspart info - the header's conversation details button
+ * @csspart profile - the header's profile button
+ * @csspart signout - the sign-out button (profile view)
+ * @csspart close - the header's close button (launcher mode)
+ * @csspart status - the offline / reconnecting banner
+ * @csspart error - the error banner
+ *
+ * @cssproperty --parley-accent - brand colour: buttons, own messages, the launcher
+ * @cssproperty --parley-on-accent - text on the accent colour
+ * @cssproperty --parley-bg - panel background
+ * @cssproperty --parley-surface - raised surfaces: other people's messages, inputs, hovered rows
+ * @cssproperty --parley-text - text colour
+ * @cssproperty --parley-muted - secondary text: times, receipts, previews
+ * @cssproperty --parley-border - borders and separators
+ * @cssproperty --parley-danger - errors and destructive actions
+ * @cssproperty --parley-radius - corner radius of the panel and bubbles
+ * @cssproperty --parley-font - font family
+ * @cssproperty --parley-focus - keyboard focus ring colour
  */
 export class ParleyChat extends LitElement {
   static override properties = {

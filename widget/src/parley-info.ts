@@ -14,6 +14,19 @@ import { tokens } from "./styles.js";
  * @event parley-save-profile - detail: { displayName, bio }
  * @event parley-avatar - detail: File
  * @event parley-contact - detail: { action: "request" | "accept" | "decline" | "remove", id }
+ *
+ * @csspart member - one member of the conversation
+ * @csspart set-role - a member's promote / demote button
+ * @csspart remove-member - a member's remove button
+ * @csspart add-contact - a member's add-contact button
+ * @csspart leave - the leave-group button
+ * @csspart profile - the profile form
+ * @csspart avatar-input - the avatar file picker
+ * @csspart request - an incoming contact request
+ * @csspart accept - a request's accept button
+ * @csspart decline - a request's decline button
+ * @csspart contact - one contact
+ * @csspart avatar - an avatar
  */
 export class ParleyInfo extends LitElement {
   static override properties = {

@@ -9,7 +9,13 @@ import { shortTime } from "./time.js";
  * The conversation list: avatar, presence, name, last message, time, unread badge; a filter box.
  * @event parley-open - detail: conversation id
  * @event parley-compose - detail: "direct" | "group"
- * @csspart conversation - one row; @csspart unread - its unread count
+ *
+ * @csspart new-chat - the "new chat" button
+ * @csspart new-group - the "new group" button
+ * @csspart filter - the filter box
+ * @csspart conversation - one row
+ * @csspart unread - a row's unread count
+ * @csspart avatar - an avatar
  */
 export class ParleyList extends LitElement {
   static override properties = {

@@ -9,6 +9,11 @@ import { tokens } from "./styles.js";
  * @event parley-search - detail: query
  * @event parley-pick - detail: user id (1:1)
  * @event parley-create-group - detail: { name, userIds }
+ *
+ * @csspart user-search - the search box
+ * @csspart user-result - one person found
+ * @csspart create-group - the create-group button
+ * @csspart avatar - an avatar
  */
 export class ParleyPeople extends LitElement {
   static override properties = {

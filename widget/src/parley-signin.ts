@@ -5,6 +5,10 @@ import { tokens } from "./styles.js";
 /**
  * Sign in or create a Parley account (for host sites that do not pass a token).
  * @event parley-signin - detail: { mode, email, password, displayName }
+ *
+ * @csspart signin - the form
+ * @csspart signin-submit - the submit button
+ * @csspart signin-toggle - the sign-in / register switch
  */
 export class ParleySignin extends LitElement {
   static override properties = { t: { attribute: false }, busy: { type: Boolean }, mode: { state: true } };

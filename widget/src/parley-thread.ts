@@ -26,7 +26,30 @@ const GROUP_MS = 5 * 60_000;
  * @event parley-read - the newest messages are on screen
  * @event parley-typing - detail: boolean
  * @event parley-load-older
- * @csspart message - one message (data-id, data-mine); @csspart composer-input; @csspart send
+ *
+ * @csspart messages - the scrolling message list
+ * @csspart message - one message (with data-id, data-mine, data-status)
+ * @csspart message-text - a message's text
+ * @csspart quote - the message a reply quotes
+ * @csspart deleted - a deleted message's placeholder
+ * @csspart image - an image attachment
+ * @csspart file - a file attachment
+ * @csspart edited - the "edited" mark
+ * @csspart reaction - a reaction chip
+ * @csspart retry - the retry button of a failed send
+ * @csspart receipt - the read receipt
+ * @csspart actions - a message's actions (react, reply, edit, delete)
+ * @csspart action-react - a quick reaction button
+ * @csspart action-reply - the reply button
+ * @csspart action-edit - the edit button
+ * @csspart action-delete - the delete button
+ * @csspart typing - the "is typing" line
+ * @csspart jump - the "jump to latest" button
+ * @csspart composer - the composer form
+ * @csspart composer-input - the message box
+ * @csspart attach - the file picker
+ * @csspart progress - the upload progress bar
+ * @csspart send - the send button
  */
 export class ParleyThread extends LitElement {
   static override properties = {

@@ -1,0 +1,6 @@
+/**
+ * `import "@parley/widget/define"`: registers `<parley-chat>` and the elements it renders
+ * (`<parley-signin>`, `<parley-list>`, `<parley-people>`, `<parley-thread>`, `<parley-info>`).
+ * Registering twice is harmless: each element is defined only if its tag is still free.
+ */
+import "./parley-chat.js";

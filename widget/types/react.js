@@ -1,0 +1,2 @@
+// Types only: react.d.ts makes <parley-chat> known to react templates. Nothing runs.
+export {};

@@ -1,0 +1,2 @@
+// Types only: svelte.d.ts makes <parley-chat> known to svelte templates. Nothing runs.
+export {};

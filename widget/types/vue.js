@@ -1,0 +1,2 @@
+// Types only: vue.d.ts makes <parley-chat> known to vue templates. Nothing runs.
+export {};
