@@ -97,6 +97,11 @@ export interface User {
 export interface Me extends User {
   email: string | null;
   appId: string;
+  /**
+   * Whether contacts and conversation partners see this user's `lastSeenAt` (strangers never
+   * do). Set with `PATCH /me { showLastSeen }`; true unless the user turned it off.
+   */
+  showLastSeen?: boolean;
 }
 
 /** What a page of any list looks like: the items and the cursor for the next page, if any. */
@@ -164,6 +169,8 @@ export interface AuthResponse {
 export interface UpdateMeRequest {
   displayName?: string;
   bio?: string;
+  /** False hides `lastSeenAt` from everyone else (presence events carry null then). */
+  showLastSeen?: boolean;
 }
 
 export interface HealthResponse {
@@ -186,6 +193,8 @@ export const MESSAGE_LIMITS = {
   uploadMaxBytes: 25 * 1024 * 1024,
   /** Typing indicators expire on the client this long after the last `typing` event. */
   typingTtlMs: 5000,
+  /** Distinct reaction keys one message may carry; a new key past it is a 409 `conflict`. */
+  reactionsPerMessageMax: 20,
 } as const;
 
 export type ConversationKind = "direct" | "group";
@@ -248,7 +257,31 @@ export interface Conversation {
   unreadCount: number;
   /** The caller's role; null when the caller is not a member (public group preview). */
   myRole: MemberRole | null;
+  /**
+   * Groups, shown to members: users invited (they are not contacts of whoever added them) who
+   * have not answered yet. Absent when there are none.
+   */
+  invitedUserIds?: string[];
 }
+
+/**
+ * An invitation to a group, as its invitee sees it (`GET /conversations/invitations`). Adding
+ * someone who is not your contact invites them instead (unless the app allows direct adds);
+ * they join with `POST /conversations/invitations/:id/accept` or drop it with `/decline`.
+ */
+export interface GroupInvitation {
+  id: string;
+  conversationId: string;
+  /** The group's name; its messages stay hidden until the invitation is accepted. */
+  name: string | null;
+  memberCount: number;
+  /** Who invited (their public profile). */
+  invitedBy: User;
+  status: GroupInvitationStatus;
+  createdAt: Timestamp;
+}
+
+export type GroupInvitationStatus = "pending" | "accepted" | "declined" | "cancelled";
 
 export interface CreateDirectRequest {
   userId: string;
@@ -336,6 +369,8 @@ export interface EventPayloads {
   "member.removed": { conversationId: string; userId: string };
   "member.updated": { conversationId: string; member: Member };
   "contact.updated": { request: ContactRequest | null; userId: string; status: ContactRequestStatus | "removed" | "blocked" | "unblocked" };
+  /** To the invitee (and, when they answer, to whoever invited them): an invitation was made or answered. */
+  "invitation.updated": { invitation: GroupInvitation; status: GroupInvitationStatus };
 }
 
 export type EventType = keyof EventPayloads;

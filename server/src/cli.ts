@@ -1,49 +1,293 @@
 import "reflect-metadata";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "./config.js";
-import { openDatabase } from "./db/data-source.js";
-import { AppsService } from "./tenancy/apps.service.js";
+import type { DataSource } from "typeorm";
+import { loadConfig, type Config } from "./config.js";
+import { migrate, MigrationError, migrationStates, openDatabaseAsIs } from "./ops/database.js";
+import { describeDatabaseError } from "./ops/startup.js";
+import { AppError } from "./shared/errors.js";
+import { deleteAppWithData } from "./tenancy/app-deletion.js";
+import type { AppEntity } from "./tenancy/app.entity.js";
+import { AppsService, MAX_SECRET_GRACE_MS } from "./tenancy/apps.service.js";
+import { DiskStorage } from "./uploads/storage.js";
 
-const USAGE = `Usage:
-  npm run app:create -- --name "Shop" --origin https://shop.example [--origin ...] [--json]
-  npm run app:list [-- --json]`;
+const USAGE = `Usage (npm run <command> -- <options>):
+  app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
+  app:list          [--json]
+  app:update        --id app_... [--name "New name"] [--origin https://... ...] [--add-origin ...] [--remove-origin ...] [--json]
+                    (--origin replaces the whole list; --add-origin / --remove-origin change it)
+  app:rotate-secret --id app_... [--grace 24h] [--json]
+                    (host tokens signed with the old secret verify until the grace period ends; 0 ends it now)
+  app:disable       --id app_...       (its requests and sockets are refused; data kept)
+  app:enable        --id app_...
+  app:delete        --id app_... --confirm app_...   (deletes the app with all its users, messages and files)
+  migrate           apply pending database migrations
+  migrate:status    [--json]  list migrations and whether each is applied
+  migrate:revert    undo the last applied migration (its down())
+  migrate:new       --name AddSomething   write a new migration file to fill in`;
 
-/** Manages apps (host sites) in the configured database. */
+/** Bad input: printed as one line with no stack, and a non-zero exit. */
+class UsageError extends Error {}
+
+const OPTIONS = {
+  id: { type: "string" },
+  name: { type: "string" },
+  origin: { type: "string", multiple: true },
+  "add-origin": { type: "string", multiple: true },
+  "remove-origin": { type: "string", multiple: true },
+  grace: { type: "string" },
+  confirm: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+
+/** Commands that touch no database. */
+const OFFLINE = new Set(["migrate:new", "help"]);
+
+/** Manages apps (host sites) and the schema of the configured database (DATABASE_URL / DATA_DIR). */
 async function cli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: { name: { type: "string" }, origin: { type: "string", multiple: true }, json: { type: "boolean" } },
-  });
-  const config = loadConfig();
-  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(config.dataDir, "parley.sqlite") });
+  const [given = "help", ...rest] = argv;
+  // `npm run app:update` runs `cli.ts update`; `cli.ts app:update` (as the usage names it) works too.
+  const command = given.replace(/^app:/, "");
+  let values: Values;
   try {
-    const apps = new AppsService(db);
-    if (command === "create") {
-      const name = values.name?.trim();
-      if (!name) throw new Error(`--name is required\n${USAGE}`);
-      const app = await apps.create({ name, allowedOrigins: values.origin ?? [] });
-      if (values.json) process.stdout.write(JSON.stringify({ id: app.id, secret: app.secret }) + "\n");
-      else console.log(`Created app "${app.name}"\n  id:      ${app.id}\n  secret:  ${app.secret}\n  origins: ${app.allowedOrigins.join(", ") || "(none: server-side calls only)"}`);
-      return 0;
+    values = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split("\n")[0]} (--help for usage)`);
+  }
+  if (values.help || command === "help" || command === "--help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === "migrate:new") return newMigration(values);
+  const config = loadConfig();
+  if (OFFLINE.has(command) || !COMMANDS[command]) throw new UsageError(`Unknown command "${command}" (--help lists them)`);
+  const sqliteFile = path.join(config.dataDir, "parley.sqlite");
+  // migrate and migrate:status look at the database as it is; app commands need the current schema:
+  // they apply pending migrations unless MIGRATE_ON_START=0 says migrations are an explicit step.
+  const applyMigrations = !command.startsWith("migrate") && config.migrateOnStart;
+  let db: DataSource;
+  try {
+    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, { migrate: applyMigrations });
+  } catch (err) {
+    if (err instanceof MigrationError) throw err;
+    throw new UsageError(describeDatabaseError(err, { databaseUrl: config.databaseUrl, sqliteFile, redisUrl: undefined, host: "", port: 0 }));
+  }
+  try {
+    if (!command.startsWith("migrate")) {
+      const pending = (await migrationStates(db)).filter((m) => !m.applied);
+      if (pending.length) throw new UsageError(`${pending.length} migration(s) pending: run npm run migrate first`);
     }
-    if (command === "list") {
-      const list = await apps.list();
-      if (values.json) process.stdout.write(JSON.stringify(list.map((a) => ({ id: a.id, name: a.name, allowedOrigins: a.allowedOrigins }))) + "\n");
-      else for (const a of list) console.log(`${a.id}  ${a.name}  ${a.allowedOrigins.join(", ")}`);
-      return 0;
-    }
-    throw new Error(USAGE);
+    return await COMMANDS[command]!({ db, config, values, apps: new AppsService(db) });
   } finally {
     await db.destroy();
   }
 }
 
+interface Run {
+  db: DataSource;
+  config: Readonly<Config>;
+  values: Values;
+  apps: AppsService;
+}
+
+const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
+  async create({ apps, values }) {
+    const name = requireName(values.name, true)!;
+    const app = await apps.create({ name, allowedOrigins: values.origin ?? [] });
+    if (values.json) printJson({ id: app.id, secret: app.secret });
+    else console.log(`Created app "${app.name}"\n  id:      ${app.id}\n  secret:  ${app.secret}\n  origins: ${originsText(app)}`);
+    return 0;
+  },
+
+  async list({ apps, values }) {
+    const list = await apps.list();
+    if (values.json) printJson(list.map(describe));
+    else if (list.length === 0) console.log("No apps yet: npm run app:create -- --name \"Shop\" --origin https://shop.example");
+    else for (const a of list) console.log(`${a.id}  ${a.name}  ${originsText(a)}${a.disabledAt !== null ? "  [disabled]" : ""}`);
+    return 0;
+  },
+
+  async update({ apps, values }) {
+    const id = requireId(values.id);
+    const name = requireName(values.name, false);
+    const adds = values["add-origin"] ?? [];
+    const removes = values["remove-origin"] ?? [];
+    if (name === undefined && !values.origin && adds.length === 0 && removes.length === 0) {
+      throw new UsageError("Nothing to change: give --name, --origin, --add-origin or --remove-origin");
+    }
+    let origins = values.origin;
+    if (adds.length || removes.length) {
+      const current = origins ?? (await apps.lookup(id)).allowedOrigins;
+      const missing = removes.filter((o) => !current.includes(o) && !current.includes(safeOrigin(o)));
+      if (missing.length) throw new UsageError(`Not among the app's origins: ${missing.join(", ")}`);
+      origins = [...current.filter((o) => !removes.includes(o) && !removes.map(safeOrigin).includes(o)), ...adds];
+    }
+    const app = await apps.update(id, { ...(name !== undefined ? { name } : {}), ...(origins ? { allowedOrigins: origins } : {}) });
+    if (values.json) printJson(describe(app));
+    else console.log(`Updated app ${app.id}\n  name:    ${app.name}\n  origins: ${originsText(app)}`);
+    return 0;
+  },
+
+  async "rotate-secret"({ apps, values }) {
+    const id = requireId(values.id);
+    const graceMs = parseDuration(values.grace ?? "24h");
+    const app = await apps.rotateSecret(id, graceMs);
+    const until = app.previousSecretUntil === null ? null : new Date(app.previousSecretUntil).toISOString();
+    if (values.json) printJson({ id: app.id, secret: app.secret, previousSecretValidUntil: until });
+    else console.log(`New secret for app ${app.id}\n  secret:  ${app.secret}\n  old secret: ${until ? `still accepted until ${until}` : "no longer accepted"}`);
+    return 0;
+  },
+
+  async disable({ apps, values }) {
+    const app = await apps.setDisabled(requireId(values.id), true);
+    console.log(`Disabled app ${app.id} ("${app.name}"): its requests and sockets are refused within seconds. npm run app:enable -- --id ${app.id} undoes it.`);
+    return 0;
+  },
+
+  async enable({ apps, values }) {
+    const app = await apps.setDisabled(requireId(values.id), false);
+    console.log(`Enabled app ${app.id} ("${app.name}")`);
+    return 0;
+  },
+
+  async delete({ db, apps, config, values }) {
+    const id = requireId(values.id);
+    const app = await apps.lookup(id);
+    if (values.confirm !== id) {
+      throw new UsageError(`app:delete removes app ${id} ("${app.name}") with all its users, messages and files, for good: run it again with --confirm ${id}`);
+    }
+    const storage = new DiskStorage(config.uploadDir);
+    const gone = await deleteAppWithData(db, apps, storage, id);
+    const counts = Object.entries(gone.rows).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(", ");
+    if (values.json) printJson({ id, ...gone });
+    else console.log(`Deleted app ${id} ("${app.name}"): ${counts}; ${gone.files} file(s)`);
+    return 0;
+  },
+
+  async migrate({ db }) {
+    const applied = await migrate(db);
+    console.log(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((n) => `  ${n}`).join("\n")}` : "Database is up to date: no migration pending");
+    return 0;
+  },
+
+  async "migrate:revert"({ db }) {
+    const applied = (await migrationStates(db)).filter((m) => m.applied);
+    const last = applied.at(-1);
+    if (!last) throw new UsageError("No migration is applied: nothing to revert");
+    await db.undoLastMigration({ transaction: "each" });
+    console.log(`Reverted ${last.name}`);
+    return 0;
+  },
+
+  async "migrate:status"({ db, values }) {
+    const states = await migrationStates(db);
+    if (values.json) printJson(states);
+    else {
+      for (const m of states) console.log(`${m.applied ? "[x]" : "[ ]"} ${m.name}`);
+      const pending = states.filter((m) => !m.applied).length;
+      console.log(pending ? `${pending} pending: npm run migrate applies them` : "All applied");
+    }
+    return 0;
+  },
+};
+
+/**
+ * Writes `server/src/db/migrations/<timestamp>-<Name>.ts` with empty `up`/`down`, and says what to
+ * add to MIGRATIONS in db/data-source.ts (listed explicitly: globs break once bundled).
+ */
+function newMigration(values: Values): number {
+  const name = values.name ?? "";
+  if (!/^[A-Z][A-Za-z0-9]{2,60}$/.test(name)) throw new UsageError("--name must be PascalCase letters and digits, e.g. --name AddPinnedMessages");
+  const timestamp = Date.now();
+  // server/src/cli.ts and the bundled server/dist/cli.js both sit beside server/src.
+  const dir = path.resolve(import.meta.dirname, "../src/db/migrations");
+  if (!existsSync(dir)) throw new UsageError(`migrate:new writes into the source tree, and ${dir} does not exist here`);
+  const file = path.join(dir, `${timestamp}-${name}.ts`);
+  const cls = `${name}${timestamp}`;
+  writeFileSync(
+    file,
+    `import type { MigrationInterface, QueryRunner } from "typeorm";
+
+/** What this migration changes, and why. */
+export class ${cls} implements MigrationInterface {
+  name = "${cls}";
+
+  async up(q: QueryRunner): Promise<void> {
+    // Prefer the query runner's methods (addColumn, createIndex, helpers.ts createTable) to raw SQL:
+    // they work on SQLite and MySQL alike. Give every column an explicit type.
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    // Undo up(), in reverse order.
+  }
+}
+`,
+    { flag: "wx" },
+  );
+  console.log(
+    `Created ${path.relative(process.cwd(), file)}\nRegister it in server/src/db/data-source.ts (MIGRATIONS is explicit, in timestamp order):\n` +
+      `  import { ${cls} } from "./migrations/${timestamp}-${name}.js";\n  MIGRATIONS: [..., ${cls}]`,
+  );
+  return 0;
+}
+
+function requireId(id: string | undefined): string {
+  if (!id) throw new UsageError("--id is required (npm run app:list shows the ids)");
+  return id;
+}
+
+function requireName(name: string | undefined, required: boolean): string | undefined {
+  if (name === undefined) {
+    if (required) throw new UsageError("--name is required");
+    return undefined;
+  }
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 120) throw new UsageError("--name must be 1 to 120 characters");
+  return trimmed;
+}
+
+/** `90s`, `30m`, `24h`, `7d` or `0`. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m|h|d)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--grace "${text}" is not a duration like 30m, 24h or 7d (0 for none)`);
+  const ms = Number(m[1]) * { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[(m[2] ?? "s") as "s"];
+  if (m[2] === undefined && ms !== 0) throw new UsageError(`--grace "${text}" needs a unit: s, m, h or d`);
+  if (ms > MAX_SECRET_GRACE_MS) throw new UsageError("--grace can be at most 30d");
+  return ms;
+}
+
+function safeOrigin(o: string): string {
+  try {
+    return new URL(o).origin;
+  } catch {
+    return o;
+  }
+}
+
+function describe(a: AppEntity) {
+  return {
+    id: a.id,
+    name: a.name,
+    allowedOrigins: a.allowedOrigins,
+    disabled: a.disabledAt !== null,
+    previousSecretValidUntil: a.previousSecretUntil !== null && a.previousSecretUntil > Date.now() ? new Date(a.previousSecretUntil).toISOString() : null,
+  };
+}
+
+const originsText = (a: AppEntity): string => a.allowedOrigins.join(", ") || "(none: server-side calls only)";
+const printJson = (v: unknown): void => void process.stdout.write(JSON.stringify(v) + "\n");
+
 cli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    // Every failure is one line on stderr: bad input, an unknown app, an unreachable database.
+    const known = err instanceof UsageError || err instanceof AppError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith("Invalid configuration"));
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(known ? `Error: ${message}` : `Error: ${message} (unexpected; please report it)`);
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 
 /** A rate limit: at most `points` requests per `durationSec` seconds. */
 export interface RateLimit {
@@ -9,12 +11,22 @@ export interface RateLimit {
   durationSec: number;
 }
 
+/**
+ * Which reverse proxies may speak for the client in X-Forwarded-For. `off`: the header is ignored.
+ * `hops`: that many proxies always sit in front, each appending the peer it saw. `addresses`: the
+ * proxies' own addresses (IPs, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`); any hop
+ * from elsewhere ends the chain. Either way the client is the right-most address not vouched for.
+ */
+export type TrustProxy = { mode: "off" } | { mode: "hops"; hops: number } | { mode: "addresses"; addresses: readonly string[] };
+
 export interface Config {
   env: "production" | "development" | "test";
   port: number;
   host: string;
   dataDir: string;
   uploadDir: string;
+  /** Storage quotas and the clean-up of uploads never sent with a message. */
+  uploads: UploadsConfig;
   /** `undefined` means the embedded SQLite file in `dataDir`. */
   databaseUrl: string | undefined;
   jwtSecret: string;
@@ -22,13 +34,18 @@ export interface Config {
   bcryptCost: number;
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
-  /** Honour X-Forwarded-For behind a reverse proxy. */
-  trustProxy: boolean;
+  /** A rotated refresh token is still answered this long (tabs sharing a session refresh near together). */
+  refreshGraceSec: number;
+  /** Which proxies' X-Forwarded-For entries to believe (TRUST_PROXY). */
+  trustProxy: TrustProxy;
   /** Where the built widget.js is served from. */
   widgetDir: string;
   /** The checkout (examples, SDK browser build). */
   repoRoot: string;
-  /** Seed a demo app, users and history, and serve examples/ (PARLEY_DEMO=0 turns it off). */
+  /**
+   * Seed a demo app, users and history, and serve examples/. On by default except under
+   * NODE_ENV=production, where only PARLEY_DEMO=1 turns it on (PARLEY_DEMO=0 turns it off anywhere).
+   */
   demo: boolean;
   /** A user stays "online" this long after their last socket closed. */
   presenceGraceMs: number;
@@ -46,6 +63,37 @@ export interface Config {
     /** Messages one app may send in all, so one noisy host site cannot starve the others. */
     messagesPerApp: RateLimit;
   };
+  /** Group abuse limits (issue 15). Apps may override `directAdd` and `maxMembers` in their row. */
+  groups: GroupLimits;
+  /** Sockets one user may hold open at once on one node; the next handshake is refused (429). */
+  socketsPerUserMax: number;
+  /** `/metrics`: off unless METRICS_TOKEN (bearer token required) or METRICS_PUBLIC=1 (no token) is set. */
+  metrics: { enabled: boolean; token: string | undefined };
+  /** Apply pending migrations at start (MIGRATE_ON_START, default on); off: `npm run migrate` does it. */
+  migrateOnStart: boolean;
+}
+
+export interface GroupLimits {
+  /** Add non-contacts to groups without their consent (default false: they get an invitation). */
+  directAdd: boolean;
+  /** Members (and pending invitations) one group may have. */
+  maxMembers: number;
+  /** Groups one user may create. */
+  createdPerUser: RateLimit;
+  /** Users one user may add or invite to groups (creation included). */
+  addedPerUser: RateLimit;
+}
+
+/** Upload storage limits (see UploadsService). */
+export interface UploadsConfig {
+  /** Bytes one user may keep stored (attached and unattached uploads together). */
+  userQuotaBytes: number;
+  /** Bytes one app's users may keep stored in all. */
+  appQuotaBytes: number;
+  /** An upload not sent with a message within this long is deleted (row and file). */
+  unattachedTtlMs: number;
+  /** How often the clean-up runs. */
+  sweepIntervalMs: number;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -59,6 +107,10 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   DATA_DIR: z.string().default("./data"),
   UPLOAD_DIR: z.string().optional(),
+  UPLOAD_QUOTA_USER_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
+  UPLOAD_QUOTA_APP_BYTES: z.coerce.number().int().positive().default(50 * 1024 ** 3),
+  UPLOAD_UNATTACHED_TTL_SEC: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
+  UPLOAD_SWEEP_INTERVAL_SEC: z.coerce.number().int().min(1).max(24 * 3600).default(3600),
   DATABASE_URL: z
     .string()
     .regex(/^(mysql|mariadb):\/\//, "DATABASE_URL must be a mysql:// URL (unset for embedded SQLite)")
@@ -68,10 +120,21 @@ const envSchema = z.object({
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   ACCESS_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
+  REFRESH_GRACE_SEC: z.coerce.number().int().min(0).max(300).default(30),
   WIDGET_DIR: z.string().optional(),
-  PARLEY_DEMO: z.enum(["0", "1"]).default("1"),
+  PARLEY_DEMO: z.enum(["0", "1"]).optional(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
-  TRUST_PROXY: z.enum(["0", "1", "true", "false"]).default("0"),
+  TRUST_PROXY: z
+    .string()
+    .default("0")
+    .transform((v, ctx) => {
+      try {
+        return parseTrustProxy(v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// or rediss:// URL")
@@ -81,6 +144,14 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_MESSAGES_PER_USER: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_MESSAGES_PER_APP: z.coerce.number().int().positive().default(20_000),
+  GROUP_DIRECT_ADD: z.enum(["0", "1"]).default("0"),
+  GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(MESSAGE_LIMITS.groupMembersMax).default(MESSAGE_LIMITS.groupMembersMax),
+  GROUPS_CREATED_PER_HOUR: z.coerce.number().int().positive().default(20),
+  GROUP_MEMBERS_ADDED_PER_HOUR: z.coerce.number().int().positive().default(200),
+  SOCKETS_PER_USER_MAX: z.coerce.number().int().positive().default(20),
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").regex(/^\S+$/, "METRICS_TOKEN must not contain spaces").optional(),
+  METRICS_PUBLIC: z.enum(["0", "1"]).default("0"),
+  MIGRATE_ON_START: z.enum(["0", "1"]).default("1"),
 });
 
 /**
@@ -107,26 +178,82 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     host: e.HOST,
     dataDir,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? path.join(dataDir, "uploads")),
+    uploads: {
+      userQuotaBytes: e.UPLOAD_QUOTA_USER_BYTES,
+      appQuotaBytes: e.UPLOAD_QUOTA_APP_BYTES,
+      unattachedTtlMs: e.UPLOAD_UNATTACHED_TTL_SEC * 1000,
+      sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_SEC * 1000,
+    },
     databaseUrl: e.DATABASE_URL,
     jwtSecret: e.JWT_SECRET ?? loadOrCreateSecret(dataDir),
     logLevel: e.LOG_LEVEL,
     bcryptCost: e.BCRYPT_COST,
     accessTokenTtlSec: e.ACCESS_TOKEN_TTL_SEC,
     refreshTokenTtlSec: e.REFRESH_TOKEN_TTL_SEC,
-    trustProxy: e.TRUST_PROXY === "1" || e.TRUST_PROXY === "true",
+    refreshGraceSec: e.REFRESH_GRACE_SEC,
+    trustProxy: e.TRUST_PROXY,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
     repoRoot: REPO_ROOT,
-    demo: e.PARLEY_DEMO === "1",
+    demo: e.PARLEY_DEMO === undefined ? e.NODE_ENV !== "production" : e.PARLEY_DEMO === "1",
     rateLimits: {
       authPerIp: { points: e.RATE_LIMIT_AUTH_PER_IP, durationSec: 60 },
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },
       messagesPerUser: { points: e.RATE_LIMIT_MESSAGES_PER_USER, durationSec: 10 },
       messagesPerApp: { points: e.RATE_LIMIT_MESSAGES_PER_APP, durationSec: 10 },
     },
+    groups: {
+      directAdd: e.GROUP_DIRECT_ADD === "1",
+      maxMembers: e.GROUP_MAX_MEMBERS,
+      createdPerUser: { points: e.GROUPS_CREATED_PER_HOUR, durationSec: 3600 },
+      addedPerUser: { points: e.GROUP_MEMBERS_ADDED_PER_HOUR, durationSec: 3600 },
+    },
+    socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
+    metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PUBLIC === "1", token: e.METRICS_TOKEN },
+    migrateOnStart: e.MIGRATE_ON_START === "1",
   } satisfies Config);
+}
+
+/** Names Express's `trust proxy` also knows, for the usual private ranges. */
+const NAMED_RANGES: Record<string, readonly string[]> = {
+  loopback: ["127.0.0.0/8", "::1/128"],
+  linklocal: ["169.254.0.0/16", "fe80::/10"],
+  uniquelocal: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+};
+
+/**
+ * `0`/`false`: off. `true`: one hop (the historical meaning of TRUST_PROXY=1). A whole number N:
+ * N hops. Anything else: a comma-separated list of proxy addresses, CIDR ranges and range names.
+ */
+export function parseTrustProxy(raw: string): TrustProxy {
+  const v = raw.trim().toLowerCase();
+  if (v === "0" || v === "false") return { mode: "off" };
+  if (v === "true") return { mode: "hops", hops: 1 };
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops > 16) throw new Error("at most 16 hops");
+    return { mode: "hops", hops };
+  }
+  const addresses: string[] = [];
+  for (const item of v.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const named = NAMED_RANGES[item];
+    if (named) {
+      addresses.push(...named);
+      continue;
+    }
+    const [ip, bits, extra] = item.split("/");
+    const family = isIP(ip ?? "");
+    const maxBits = family === 4 ? 32 : 128;
+    const badBits = bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits);
+    if (family === 0 || badBits || extra !== undefined) {
+      throw new Error(`"${item}" is not 0, true, a hop count, an IP address, a CIDR range or loopback|linklocal|uniquelocal`);
+    }
+    addresses.push(bits === undefined ? `${ip}/${maxBits}` : item);
+  }
+  if (addresses.length === 0) throw new Error("an empty list");
+  return { mode: "addresses", addresses };
 }
 
 /** Refuses secrets too short to be safe for HS256 (jsonwebtoken itself does not). */

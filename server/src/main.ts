@@ -1,29 +1,66 @@
 import "reflect-metadata";
 import { createServer } from "node:http";
 import path from "node:path";
+import type { DataSource } from "typeorm";
 import { loadConfig } from "./config.js";
-import { openDatabase } from "./db/data-source.js";
 import { createApp } from "./http/app.js";
+import { watchAppChanges } from "./ops/app-watch.js";
+import { migrationStates, MigrationError, openDatabaseAsIs } from "./ops/database.js";
+import { describeDatabaseError, describeListenError, describeRedisError, probeTcp, StartupError, type StartupTarget } from "./ops/startup.js";
 import { attachRealtime } from "./realtime/realtime.js";
-import { createServices } from "./services.js";
+import { createServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { DEMO_PASSWORD, seedDemo, type Demo } from "./demo/demo.seed.js";
 
 /** The composition root: config -> database -> services -> HTTP server. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(config.dataDir, "parley.sqlite") });
-  const services = await createServices(config, db, logger);
+  // A developer's terminal gets readable lines; anything else (production, pipes, collectors) JSON.
+  const logger = createLogger(config.logLevel, { pretty: config.env === "development" && process.stdout.isTTY === true });
+  const sqliteFile = path.join(config.dataDir, "parley.sqlite");
+  const target: StartupTarget = { databaseUrl: config.databaseUrl, sqliteFile, redisUrl: config.redisUrl, host: config.host, port: config.port };
+  let db: DataSource;
+  try {
+    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, { migrate: config.migrateOnStart });
+  } catch (err) {
+    throw err instanceof MigrationError ? err : new StartupError(describeDatabaseError(err, target), { cause: err });
+  }
+  if (!config.migrateOnStart) {
+    const pending = (await migrationStates(db)).filter((m) => !m.applied).map((m) => m.name);
+    // Serving anyway: /readyz answers 503 until `npm run migrate` has run (a rolling deploy's order).
+    if (pending.length) logger.warn({ pending }, `MIGRATE_ON_START=0 and ${pending.length} migration(s) pending: run npm run migrate`);
+  }
+  let services: Services;
+  try {
+    if (config.redisUrl) await probeTcp(config.redisUrl, 6379);
+    services = await createServices(config, db, logger);
+  } catch (err) {
+    await db.destroy().catch(() => undefined);
+    throw config.redisUrl && isConnectionError(err) ? new StartupError(describeRedisError(err, target), { cause: err }) : err;
+  }
   const demo = config.demo ? await seedDemo(services) : null;
   const server = createServer(createApp(services, demo ? { demoAppId: demo.appId } : {}).callback());
   const io = attachRealtime(server, services);
-  server.listen(config.port, config.host, () => {
-    const addr = server.address();
-    const port = typeof addr === "object" && addr ? addr.port : config.port;
-    logger.info({ port, db: config.databaseUrl ? "mysql" : "sqlite", redis: config.redisUrl ? "on" : "off" }, `Parley listening on http://localhost:${port}`);
-    if (demo) printDemo(`http://localhost:${port}`, demo);
-  });
+  const stopWatching = watchAppChanges(services, io);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    throw new StartupError(describeListenError(err, target), { cause: err });
+  }
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const listening = `Parley listening on http://localhost:${port}`;
+  const facts = { port, db: config.databaseUrl ? "mysql" : "sqlite", redis: config.redisUrl ? "on" : "off" };
+  // The banner is for people: plain lines on a terminal, the same fact as one JSON log line elsewhere.
+  if (process.stdout.isTTY) process.stdout.write(`\n  ${listening}  (database: ${facts.db}, redis: ${facts.redis})\n`);
+  else logger.info(facts, listening);
+  if (demo) printDemo(`http://localhost:${port}`, demo);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -38,6 +75,7 @@ async function main(): Promise<void> {
     const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // 2. Let this node's sockets go (only this node's: io.local). The SDK reconnects, and the
     //    load balancer sends it to another node; presence sees no blip within the grace period.
+    stopWatching();
     io.local.disconnectSockets(true);
     await (services.presence as { flush?: () => Promise<void> }).flush?.();
     // 3. In-flight requests finish; idle keep-alive connections are closed now, busy ones after.
@@ -47,6 +85,7 @@ async function main(): Promise<void> {
     // 4. Close Socket.IO (and its adapter), presence, the database and Redis.
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await services.presence.close();
+    services.uploads.stop();
     await db.destroy().catch((err: unknown) => logger.warn({ err }, "database close failed"));
     await services.redis?.close();
     logger.info("stopped");
@@ -75,7 +114,14 @@ function printDemo(base: string, demo: Demo): void {
   process.stdout.write(lines.join("\n") + "\n");
 }
 
+/** Connection-level failures (refused, unknown host, timed out), as opposed to bugs. */
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^(ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)/.test(code);
+}
+
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  // A sentence, never a stack: the failures above are described, the rest carry their own message.
+  console.error(`Parley cannot start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

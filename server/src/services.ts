@@ -86,12 +86,17 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     storage,
     presence,
   };
+  // Quotas apply to every upload; unsent uploads are swept on a timer that stops with the
+  // database (or on uploads.stop(), at shutdown).
+  const uploads = new UploadsService(domain);
+  uploads.configure(config.uploads);
+  uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
   return {
     ...domain,
     conversations: new ConversationsService(domain),
     contacts: new ContactsService(domain),
     messages: new MessagesService(domain, new SendQuota(config.rateLimits, limiterStore)),
-    uploads: new UploadsService(domain),
+    uploads,
     config,
     version: VERSION,
     logger,

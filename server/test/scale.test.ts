@@ -75,6 +75,7 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
         BCRYPT_COST: "4",
         PRESENCE_GRACE_MS: "300",
         RATE_LIMIT_AUTH_PER_IP: "100000",
+        GROUP_DIRECT_ADD: "1",
       },
     });
     let output = "";

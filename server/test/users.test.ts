@@ -31,7 +31,7 @@ before(async () => {
 after(() => s?.close());
 
 const PASSWORD = "correct horse battery";
-const ME_KEYS = ["appId", "avatarUrl", "bio", "createdAt", "displayName", "email", "externalId", "id", "lastSeenAt"];
+const ME_KEYS = ["appId", "avatarUrl", "bio", "createdAt", "displayName", "email", "externalId", "id", "lastSeenAt", "showLastSeen"];
 const USER_KEYS = ["avatarUrl", "bio", "createdAt", "displayName", "externalId", "id", "lastSeenAt"];
 const SECRETS = /passwordHash|tokenHash|\$2[aby]\$/;
 
@@ -421,11 +421,13 @@ describe("GET /v1/users", () => {
     assert.deepEqual(names(await search({ q: "example.com" })), []);
   });
 
-  test("prefix on the email", async () => {
-    assert.deepEqual(names(await search({ q: "qzx" })), ["Bob Stone"]);
-    assert.deepEqual(names(await search({ q: "QZX-B" })), ["Bob Stone"]);
-    assert.deepEqual(names(await search({ q: "real@" })), ["100% Real"]);
-    assert.deepEqual(names(await search({ q: "alice@example.com" })), ["Alice Anders"]);
+  // Issue 15 (email oracle): strangers are found by display name only; whole-email lookup is an
+  // app setting, off by default (server/test/takeover.test.ts covers it).
+  test("never on the email: a prefix or a whole address finds nobody", async () => {
+    assert.deepEqual(names(await search({ q: "qzx" })), []);
+    assert.deepEqual(names(await search({ q: "QZX-B" })), []);
+    assert.deepEqual(names(await search({ q: "real@" })), []);
+    assert.deepEqual(names(await search({ q: "alice@example.com" })), []);
   });
 
   test("LIKE wildcards and the escape character in q are matched literally", async () => {

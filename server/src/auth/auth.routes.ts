@@ -3,7 +3,7 @@ import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { appOf, authOf, type Ctx, type State } from "../http/context.js";
 import { appFromHeader, clientIp, requireAuth } from "../http/middleware.js";
-import { consume, ensureNotBlocked } from "../http/rate-limit.js";
+import { addressKey, consume } from "../http/rate-limit.js";
 import { parse } from "../http/validate.js";
 import { AppError } from "../shared/errors.js";
 import type { AppsService } from "../tenancy/apps.service.js";
@@ -25,18 +25,23 @@ export function authRoutes({ apps, auth, limiters }: AuthRoutesDeps): Router<Sta
   const byHeader = appFromHeader(apps);
   const bearer = requireAuth(apps, auth.tokens);
   const perIp = async (ctx: Ctx, next: Next): Promise<void> => {
-    await consume(limiters.authPerIp, clientIp(ctx));
+    await consume(limiters.authPerIp, addressKey(clientIp(ctx)));
     return next();
   };
 
-  /** Runs `fn`; a wrong password counts against `key` (an account), a success clears it. */
+  /**
+   * Runs `fn` as one attempt against `key` (an account): the attempt is taken from the budget
+   * before the password is checked, so a burst of parallel guesses cannot all pass a check made
+   * before any of them failed. A wrong password keeps it spent; a success clears the budget;
+   * any other failure (the database, a bug) gives it back.
+   */
   const countingFailures = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    await ensureNotBlocked(limiters.loginPerEmail, key);
+    await consume(limiters.loginPerEmail, key);
     let res: T;
     try {
       res = await fn();
     } catch (err) {
-      if (err instanceof AppError && err.code === "invalid_credentials") await limiters.loginPerEmail.penalty(key);
+      if (!(err instanceof AppError && err.code === "invalid_credentials")) await limiters.loginPerEmail.reward(key).catch(() => undefined);
       throw err;
     }
     await limiters.loginPerEmail.delete(key);
@@ -49,7 +54,8 @@ export function authRoutes({ apps, auth, limiters }: AuthRoutesDeps): Router<Sta
     ctx.body = await auth.register(appOf(ctx), body);
   });
 
-  // Brute force is bounded twice: per IP (all auth calls) and per account (failed logins).
+  // Brute force is bounded twice: per IP (all auth calls) and per account (failed logins). The
+  // account key is the normalised email (loginBody), so every spelling of it shares one budget.
   r.post("/login", byHeader, perIp, async (ctx) => {
     const body = parse(loginBody, ctx.request.body);
     ctx.body = await countingFailures(`${appOf(ctx).id}:${body.email}`, () => auth.login(appOf(ctx), body));

@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { LIMITS } from "@parley/sdk/protocol";
+import { normalizeEmail } from "../users/email.js";
 
+/** Room for padding and full-width spellings before normalising; the normalised form gets the real cap. */
+const RAW_EMAIL_MAX = LIMITS.emailMaxChars * 4;
+
+/** A new account's email: normalised (see normalizeEmail), then validated. */
 export const email = z
   .string()
-  .trim()
-  .max(LIMITS.emailMaxChars)
-  .pipe(z.email({ message: "Invalid email address" }))
-  .transform((s) => s.toLowerCase());
+  .max(RAW_EMAIL_MAX)
+  .transform(normalizeEmail)
+  .pipe(z.string().max(LIMITS.emailMaxChars).pipe(z.email({ message: "Invalid email address" })));
 
 /** bcrypt only reads 72 bytes: longer passwords are refused, never silently truncated. */
 export const password = z
@@ -28,9 +32,13 @@ export const displayName = z
 
 export const registerBody = z.object({ email, password, displayName });
 
-/** Login checks shape only: an over-long password simply cannot match. */
+/**
+ * Login checks shape only: an over-long password simply cannot match. The email is normalised
+ * exactly as at registration, and that form is also the lockout's key, so every spelling of one
+ * address spends one budget.
+ */
 export const loginBody = z.object({
-  email: z.string().trim().min(1).max(LIMITS.emailMaxChars).transform((s) => s.toLowerCase()),
+  email: z.string().max(RAW_EMAIL_MAX).transform(normalizeEmail).pipe(z.string().min(1).max(LIMITS.emailMaxChars)),
   password: z.string().min(1).max(1024),
 });
 
@@ -44,9 +52,20 @@ export const changePasswordBody = z.object({
   newPassword: password,
 });
 
-/** What a host site may put in the token it signs. An `email` claim is ignored: the host owns it. */
+/** A lone UTF-16 surrogate cannot be stored: both databases would turn it into U+FFFD, merging ids. */
+const wellFormed = (s: string): boolean => !/\p{Cs}/u.test(s);
+
+/**
+ * What a host site may put in the token it signs. An `email` claim is ignored: the host owns it.
+ * `sub` is the host's user id, kept verbatim (no trimming, no case folding): ` a` and `a` are two
+ * users of the host, so they are two Parley users. Only an empty or all-blank one is refused.
+ */
 export const hostClaims = z.object({
-  sub: z.string().trim().min(1).max(191),
+  sub: z
+    .string()
+    .max(191)
+    .refine((s) => s.trim() !== "", "sub must not be empty or blank")
+    .refine(wellFormed, "sub must be well-formed Unicode"),
   name: displayName,
   avatarUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
   exp: z.number(),

@@ -1,10 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { asNumber } from "../shared/time.js";
 
-/** Friend requests; rows are kept after they are answered (history). */
+/**
+ * Requests for someone's consent; rows are kept after they are answered (history). Without a
+ * `conversationId` it is a contact request; with one, an invitation to that group.
+ */
 @Entity({ name: "contact_requests" })
 @Index("ix_contact_requests_to", ["appId", "toUserId", "status"])
 @Index("ix_contact_requests_from", ["appId", "fromUserId", "status"])
+@Index("ix_contact_requests_conversation", ["conversationId", "status"])
 export class ContactRequestEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   id!: string;
@@ -26,6 +30,10 @@ export class ContactRequestEntity {
 
   @Column({ type: "bigint", nullable: true, transformer: asNumber })
   respondedAt!: number | null;
+
+  /** The group this invites `toUserId` to; null for a contact request. */
+  @Column({ type: "varchar", length: 32, nullable: true })
+  conversationId!: string | null;
 }
 
 /** An accepted contact, stored once per direction so "my contacts" is one index range. */

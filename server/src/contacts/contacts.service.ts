@@ -1,11 +1,11 @@
-import { In, type EntityManager } from "typeorm";
+import { In, IsNull, type EntityManager } from "typeorm";
 import type { ContactRequest, ContactRequestStatus, ContactsResponse, User } from "@parley/sdk/protocol";
 import { type NewEvent, writeWithEvents } from "../events/event-log.js";
 import type { DomainDeps } from "../shared/domain.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { UserEntity } from "../users/user.entity.js";
-import { presentUser } from "../users/users.presenter.js";
+import { presentUser, type Relation } from "../users/users.presenter.js";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "./contact.entities.js";
 import { presentContact, presentRequest } from "./contacts.presenter.js";
 
@@ -27,11 +27,13 @@ export class ContactsService {
     const db = this.deps.db;
     const [contacts, incoming, outgoing] = await Promise.all([
       db.getRepository(ContactEntity).find({ where: { appId, userId: me }, order: { since: "DESC", contactId: "ASC" } }),
-      db.getRepository(ContactRequestEntity).find({ where: { appId, toUserId: me, status: "pending" }, order: { createdAt: "DESC", id: "ASC" } }),
-      db.getRepository(ContactRequestEntity).find({ where: { appId, fromUserId: me, status: "pending" }, order: { createdAt: "DESC", id: "ASC" } }),
+      db.getRepository(ContactRequestEntity).find({ where: { appId, toUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
+      db.getRepository(ContactRequestEntity).find({ where: { appId, fromUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
     ]);
     const ids = [...new Set([...contacts.map((c) => c.contactId), ...incoming.map((r) => r.fromUserId), ...outgoing.map((r) => r.toUserId)])];
-    const users = await this.usersById(db.manager, appId, ids);
+    // Contacts see each other's lastSeenAt; someone who only asked (or was asked) does not.
+    const contactIds = new Set(contacts.map((c) => c.contactId));
+    const users = await this.usersById(db.manager, appId, ids, (id) => (contactIds.has(id) ? "related" : "stranger"));
     const out: ContactsResponse = { contacts: [], incoming: [], outgoing: [] };
     for (const c of contacts) {
       const u = users.get(c.contactId);
@@ -58,15 +60,15 @@ export class ContactsService {
     return this.write<{ request: ContactRequest; accepted: boolean }>(appId, async (m) => {
       await this.ensureNotBlocked(m, appId, me, otherId);
       if (await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId })) throw new AppError("conflict", "You are already contacts");
-      if (await m.existsBy(ContactRequestEntity, { appId, fromUserId: me, toUserId: otherId, status: "pending" })) {
+      if (await m.existsBy(ContactRequestEntity, { appId, fromUserId: me, toUserId: otherId, status: "pending", conversationId: IsNull() })) {
         throw new AppError("conflict", "A request to this user is already pending");
       }
-      const theirs = await m.findOneBy(ContactRequestEntity, { appId, fromUserId: otherId, toUserId: me, status: "pending" });
+      const theirs = await m.findOneBy(ContactRequestEntity, { appId, fromUserId: otherId, toUserId: me, status: "pending", conversationId: IsNull() });
       if (theirs) {
         const { events } = await this.answer(m, appId, me, theirs, "accepted");
         return { result: { request: await this.viewOf(m, appId, theirs, me), accepted: true }, events };
       }
-      const row: ContactRequestEntity = { id: newId("crq"), appId, fromUserId: me, toUserId: otherId, status: "pending", createdAt: Date.now(), respondedAt: null };
+      const row: ContactRequestEntity = { id: newId("crq"), appId, fromUserId: me, toUserId: otherId, status: "pending", createdAt: Date.now(), respondedAt: null, conversationId: null };
       await m.insert(ContactRequestEntity, row);
       const events = await this.eventsFor(m, appId, row, me, otherId, "pending");
       return { result: { request: await this.viewOf(m, appId, row, me), accepted: false }, events };
@@ -77,7 +79,8 @@ export class ContactsService {
   async respond(appId: string, me: string, requestId: string, action: "accepted" | "declined" | "cancelled"): Promise<ContactRequest> {
     return this.write(appId, async (m) => {
       const side = action === "cancelled" ? { fromUserId: me } : { toUserId: me };
-      const row = requestId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: requestId, ...side }) : null;
+      // Group invitations share the table (conversationId set): they are answered under /conversations.
+      const row = requestId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: requestId, conversationId: IsNull(), ...side }) : null;
       if (!row) throw notFound("Contact request");
       if (row.status !== "pending") throw new AppError("conflict", `This request is already ${row.status}`);
       const { events } = await this.answer(m, appId, me, row, action);
@@ -94,7 +97,10 @@ export class ContactsService {
     });
   }
 
-  /** Blocks `otherId` (idempotent): drops the contact and cancels pending requests both ways. */
+  /**
+   * Blocks `otherId` (idempotent): drops the contact and cancels pending requests both ways,
+   * group invitations between the two included.
+   */
   async block(appId: string, me: string, otherId: string): Promise<void> {
     if (otherId === me) throw new AppError("validation_failed", "You cannot block yourself");
     await this.deps.users.get(appId, otherId);
@@ -190,9 +196,10 @@ export class ContactsService {
     return presentRequest(row, u);
   }
 
-  private async usersById(m: EntityManager, appId: string, ids: string[]): Promise<Map<string, User>> {
+  /** Profiles by id; `relation` decides who of them shows `lastSeenAt` (strangers by default). */
+  private async usersById(m: EntityManager, appId: string, ids: string[], relation: (id: string) => Relation = () => "stranger"): Promise<Map<string, User>> {
     if (ids.length === 0) return new Map();
     const rows = await m.find(UserEntity, { where: { appId, id: In(ids) } });
-    return new Map(rows.map((u) => [u.id, presentUser(u)]));
+    return new Map(rows.map((u) => [u.id, presentUser(u, relation(u.id))]));
   }
 }

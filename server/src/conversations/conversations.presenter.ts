@@ -1,4 +1,5 @@
-import type { Conversation, Member, MemberRole, Message, User } from "@parley/sdk/protocol";
+import type { Conversation, GroupInvitation, Member, MemberRole, Message, User } from "@parley/sdk/protocol";
+import type { ContactRequestEntity } from "../contacts/contact.entities.js";
 import { iso } from "../shared/time.js";
 import type { ConversationEntity } from "./conversation.entity.js";
 import type { MemberEntity } from "./member.entity.js";
@@ -13,6 +14,7 @@ export interface ConversationParts {
   lastMessage: Message | null;
   unreadCount: number;
   myRole: MemberRole | null;
+  invitedUserIds?: string[];
 }
 
 export function presentConversation(c: ConversationEntity, p: ConversationParts): Conversation {
@@ -28,5 +30,19 @@ export function presentConversation(c: ConversationEntity, p: ConversationParts)
     lastMessage: p.lastMessage,
     unreadCount: p.unreadCount,
     myRole: p.myRole,
+    ...(p.invitedUserIds ? { invitedUserIds: p.invitedUserIds } : {}),
   } satisfies Conversation;
+}
+
+/** A group invitation (a request row with a conversationId) as its invitee sees it. */
+export function presentInvitation(r: ContactRequestEntity, name: string | null, memberCount: number, invitedBy: User): GroupInvitation {
+  return {
+    id: r.id,
+    conversationId: r.conversationId!,
+    name,
+    memberCount,
+    invitedBy,
+    status: r.status,
+    createdAt: iso(r.createdAt),
+  } satisfies GroupInvitation;
 }

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import type { Conversation, Page } from "@parley/sdk/protocol";
+import type { Conversation, GroupInvitation, Page } from "@parley/sdk/protocol";
 import { appOf, authOf, type Ctx, type RouteDeps, type State } from "../http/context.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
 import { parse } from "../http/validate.js";
@@ -15,6 +15,7 @@ import {
   setRoleBody,
   updateConversationBody,
 } from "./conversations.schema.js";
+import { GroupPolicy } from "./group-policy.js";
 
 /**
  * `/conversations/*`. Single conversations travel as `{ conversation }`; lists as Page<Conversation>.
@@ -25,6 +26,9 @@ export function conversationsRoutes({ services, requireAuth }: RouteDeps): Route
   const convs = services.conversations;
   const who = (ctx: Ctx) => ({ appId: appOf(ctx).id, me: authOf(ctx).userId });
   const idOf = (ctx: Ctx, name = "id"): string => parse(idString, ctx.params[name]);
+  // Consent, group size and the hourly quotas of user-made group changes (shared counters with Redis).
+  const { config, redis } = services;
+  const policy = new GroupPolicy(config.groups, redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined);
 
   r.post("/conversations/direct", requireAuth, async (ctx) => {
     const { appId, me } = who(ctx);
@@ -38,7 +42,7 @@ export function conversationsRoutes({ services, requireAuth }: RouteDeps): Route
     const { appId, me } = who(ctx);
     const body = parse(createGroupBody, ctx.request.body);
     ctx.status = 201;
-    ctx.body = { conversation: await convs.createGroup(appId, me, body) };
+    ctx.body = { conversation: await convs.createGroup(appId, me, body, policy) };
   });
 
   r.get("/conversations", requireAuth, async (ctx) => {
@@ -56,6 +60,25 @@ export function conversationsRoutes({ services, requireAuth }: RouteDeps): Route
     ctx.body = { items, nextCursor: more && last ? encodeCursor({ n: last.name ?? "", i: last.id }) : null } satisfies Page<Conversation>;
   });
 
+  // Before "/:id" too. Invitations to groups, for the invitee; answered by invitation id.
+  r.get("/conversations/invitations", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    const q = parse(listQuery, ctx.query);
+    const { items, last, more } = await convs.listInvitations(appId, me, { limit: q.limit, cursor: decodeCursor(activityCursor, q.cursor) });
+    ctx.body = { items, nextCursor: more && last ? encodeCursor({ t: last.createdAt, i: last.id }) : null } satisfies Page<GroupInvitation>;
+  });
+
+  r.post("/conversations/invitations/:id/accept", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    ctx.body = { conversation: await convs.acceptInvitation(appId, me, idOf(ctx), policy) };
+  });
+
+  r.post("/conversations/invitations/:id/decline", requireAuth, async (ctx) => {
+    const { appId, me } = who(ctx);
+    await convs.declineInvitation(appId, me, idOf(ctx));
+    ctx.status = 204;
+  });
+
   r.get("/conversations/:id", requireAuth, async (ctx) => {
     const { appId, me } = who(ctx);
     ctx.body = { conversation: await convs.get(appId, me, idOf(ctx)) };
@@ -70,14 +93,14 @@ export function conversationsRoutes({ services, requireAuth }: RouteDeps): Route
 
   r.post("/conversations/:id/join", requireAuth, async (ctx) => {
     const { appId, me } = who(ctx);
-    ctx.body = { conversation: await convs.join(appId, me, idOf(ctx)) };
+    ctx.body = { conversation: await convs.join(appId, me, idOf(ctx), policy) };
   });
 
   r.post("/conversations/:id/members", requireAuth, async (ctx) => {
     const { appId, me } = who(ctx);
     const id = idOf(ctx);
     const body = parse(addMembersBody, ctx.request.body);
-    ctx.body = { conversation: await convs.addMembers(appId, me, id, body.userIds) };
+    ctx.body = { conversation: await convs.addMembers(appId, me, id, body.userIds, policy) };
   });
 
   r.delete("/conversations/:id/members/:userId", requireAuth, async (ctx) => {

@@ -1,7 +1,8 @@
 import { Brackets, In, type EntityManager } from "typeorm";
-import { MESSAGE_LIMITS, type Conversation, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
-import { BlockEntity } from "../contacts/contact.entities.js";
+import { type Conversation, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
+import { BlockEntity, ContactEntity, ContactRequestEntity } from "../contacts/contact.entities.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
+import { marks } from "../db/sql.js";
 import { type NewEvent, writeWithEvents } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { DomainDeps } from "../shared/domain.js";
@@ -11,7 +12,8 @@ import { UserEntity } from "../users/user.entity.js";
 import { isUniqueViolation } from "../users/users.service.js";
 import { presentUser } from "../users/users.presenter.js";
 import { ConversationEntity } from "./conversation.entity.js";
-import { presentConversation, presentMember } from "./conversations.presenter.js";
+import { presentConversation, presentInvitation, presentMember } from "./conversations.presenter.js";
+import { GroupPolicy, TRUSTED_SETTINGS, type GroupSettings } from "./group-policy.js";
 import { MemberEntity } from "./member.entity.js";
 
 export interface ListOptions {
@@ -23,6 +25,11 @@ export interface PublicOptions {
   q: string;
   limit: number;
   cursor?: { n: string; i: string } | undefined;
+}
+
+export interface InvitationListOptions {
+  limit: number;
+  cursor?: { t: number; i: string } | undefined;
 }
 
 /**
@@ -128,7 +135,7 @@ export class ConversationsService {
       const { conversation, events } = await this.deps.tx.run(async (m) => {
         await m.insert(ConversationEntity, conv);
         await m.insert(MemberEntity, members);
-        const conversation = await this.presentById(m, appId, me, conv.id);
+        const conversation = await this.presentById(m, appId, me, conv.id, "event");
         const events = await this.deps.events.append(m, appId, [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }]);
         return { conversation, events };
       });
@@ -142,12 +149,21 @@ export class ConversationsService {
     }
   }
 
-  /** A group with the caller as owner and `memberIds` (users of the same app) as members. */
-  async createGroup(appId: string, me: string, input: { name: string; memberIds: string[]; isPublic?: boolean | undefined }): Promise<Conversation> {
+  /**
+   * A group with the caller as owner. Of `memberIds` (users of the same app), the caller's
+   * contacts become members at once; anyone else is invited (they join when they accept), unless
+   * the app allows direct adds. A block between the caller and any of them refuses the whole
+   * group (403). `policy` applies the app's size limit and the caller's hourly quotas; the
+   * routes always pass one, and only the server itself (seeding, tools) calls without.
+   */
+  async createGroup(appId: string, me: string, input: { name: string; memberIds: string[]; isPublic?: boolean | undefined }, policy?: GroupPolicy): Promise<Conversation> {
     const others = [...new Set(input.memberIds)].filter((id) => id !== me);
-    if (others.length + 1 > MESSAGE_LIMITS.groupMembersMax) {
-      throw new AppError("validation_failed", `A group has at most ${MESSAGE_LIMITS.groupMembersMax} members`);
+    const settings = await this.settingsOf(appId, policy);
+    if (others.length + 1 > settings.maxMembers) {
+      throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
     }
+    await policy?.takeGroup(appId, me);
+    await policy?.takeAdds(appId, me, others.length);
     await this.requireUsers(appId, others);
     const now = Date.now();
     const conv: ConversationEntity = {
@@ -162,12 +178,18 @@ export class ConversationsService {
       lastActivityAt: now,
       lastMessageId: null,
     };
-    const rows = [memberRow(appId, conv.id, me, "owner", now), ...others.map((u) => memberRow(appId, conv.id, u, "member", now))];
     const { conversation, events } = await this.deps.tx.run(async (m) => {
+      await ensureNoBlocks(m, appId, me, others);
+      const { direct, invite } = await this.splitByConsent(m, appId, me, others, settings);
+      const rows = [memberRow(appId, conv.id, me, "owner", now), ...direct.map((u) => memberRow(appId, conv.id, u, "member", now))];
       await m.insert(ConversationEntity, conv);
       for (const chunk of chunks(rows, 200)) await m.insert(MemberEntity, chunk);
-      const conversation = await this.presentById(m, appId, me, conv.id);
-      const events = await this.deps.events.append(m, appId, [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }]);
+      const invitations = await this.invite(m, appId, me, conv.id, invite, now);
+      const conversation = await this.presentById(m, appId, me, conv.id, "event");
+      const events = await this.deps.events.append(m, appId, [
+        { type: "conversation.created", conversationId: conv.id, data: { conversation } },
+        ...invitations,
+      ]);
       return { conversation, events };
     });
     this.deps.events.publish(appId, events);
@@ -185,7 +207,7 @@ export class ConversationsService {
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.isPublic !== undefined) changes.isPublic = patch.isPublic;
       await m.update(ConversationEntity, { appId, id: conv.id }, changes);
-      const conversation = await this.presentById(m, appId, me, conv.id);
+      const conversation = await this.presentById(m, appId, me, conv.id, "event");
       return { result: conversation, events: [{ type: "conversation.updated", conversationId: conv.id, data: { conversation } }] };
     });
   }
@@ -195,18 +217,15 @@ export class ConversationsService {
    * Joins racing on several nodes insert with OR IGNORE: only the one whose row went in sends
    * member.added, the others answer 200 like a repeated join.
    */
-  async join(appId: string, me: string, id: string): Promise<Conversation> {
+  async join(appId: string, me: string, id: string, policy?: GroupPolicy): Promise<Conversation> {
+    const settings = await this.settingsOf(appId, policy);
     await this.write(appId, async (m) => {
       const conv = id.length <= 32 ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
       if (!conv || conv.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
       const none = { result: undefined, events: [] as NewEvent[] };
       if (await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me })) return none;
-      const count = await m.countBy(MemberEntity, { conversationId: id });
-      if (count >= MESSAGE_LIMITS.groupMembersMax) throw new AppError("conflict", "This group is full");
-      const row = memberRow(appId, id, me, "member", Date.now());
-      if ((await insertIgnoring(m, MemberEntity, [row])) === 0) return none;
-      const user = presentUser(await this.deps.users.get(appId, me));
-      return { result: undefined, events: [{ type: "member.added", conversationId: id, userId: me, data: { conversationId: id, members: [presentMember(row)], users: [user] } }] };
+      const pending = await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: me, status: "pending" });
+      return { result: undefined, events: await this.enter(m, appId, me, id, settings, pending) };
     });
     // Presented after the commit: on MySQL a join that lost the race would not see the
     // winner's row in its own transaction's snapshot.
@@ -214,22 +233,28 @@ export class ConversationsService {
   }
 
   /**
-   * Adds users of the same app; those already in are skipped, also when another node adds them
-   * at the same moment (one member.added per row this call inserted). Owner/admin only.
+   * Adds users of the same app; those already in (or already invited) are skipped, also when
+   * another node adds them at the same moment (one member.added per row this call inserted).
+   * Owner/admin only. Contacts of the caller are added; anyone else is invited (see createGroup).
    */
-  async addMembers(appId: string, me: string, id: string, userIds: string[]): Promise<Conversation> {
+  async addMembers(appId: string, me: string, id: string, userIds: string[], policy?: GroupPolicy): Promise<Conversation> {
+    const settings = await this.settingsOf(appId, policy);
+    const wanted = [...new Set(userIds)];
+    await policy?.takeAdds(appId, me, wanted.length);
     await this.write(appId, async (m) => {
       await this.requireGroupAdmin(m, appId, id, me);
-      const wanted = [...new Set(userIds)];
       const users = await this.requireUsers(appId, wanted, m);
       const present = await m.find(MemberEntity, { select: { userId: true }, where: { conversationId: id } });
-      const have = new Set(present.map((r) => r.userId));
+      const invited = await m.find(ContactRequestEntity, { select: { toUserId: true }, where: { conversationId: id, status: "pending" } });
+      const have = new Set([...present.map((r) => r.userId), ...invited.map((r) => r.toUserId)]);
       const fresh = wanted.filter((u) => !have.has(u));
-      if (present.length + fresh.length > MESSAGE_LIMITS.groupMembersMax) {
-        throw new AppError("validation_failed", `A group has at most ${MESSAGE_LIMITS.groupMembersMax} members`);
+      if (present.length + invited.length + fresh.length > settings.maxMembers) {
+        throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
       }
+      await ensureNoBlocks(m, appId, me, fresh);
+      const { direct, invite } = await this.splitByConsent(m, appId, me, fresh, settings);
       const now = Date.now();
-      const rows = fresh.map((u) => memberRow(appId, id, u, "member", now));
+      const rows = direct.map((u) => memberRow(appId, id, u, "member", now));
       const inserted: MemberEntity[] = [];
       for (const chunk of chunks(rows, 200)) inserted.push(...(await insertMembers(m, chunk)));
       const byId = new Map(users.map((u) => [u.id, u]));
@@ -241,10 +266,53 @@ export class ConversationsService {
         userId: row.userId,
         data: { conversationId: id, members: [presentMember(row)], users: [presentUser(byId.get(row.userId)!)] },
       }));
+      events.push(...(await this.invite(m, appId, me, id, invite, now)));
       return { result: undefined, events };
     });
     // After the commit, so rows another node added meanwhile are listed too (MySQL snapshot).
     return this.presentById(this.deps.db.manager, appId, me, id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Invitations (consent to be added by a non-contact)
+  // -------------------------------------------------------------------------------------------
+
+  /** The caller's pending group invitations, newest first, keyset on (createdAt, id). */
+  async listInvitations(appId: string, me: string, opts: InvitationListOptions): Promise<{ items: GroupInvitation[]; last: ContactRequestEntity | undefined; more: boolean }> {
+    const qb = this.deps.db
+      .getRepository(ContactRequestEntity)
+      .createQueryBuilder("r")
+      .where("r.appId = :appId AND r.toUserId = :me AND r.status = 'pending' AND r.conversationId IS NOT NULL", { appId, me });
+    if (opts.cursor) {
+      const { t, i } = opts.cursor;
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where("r.createdAt < :ct", { ct: t }).orWhere(new Brackets((w2) => w2.where("r.createdAt = :ct", { ct: t }).andWhere("r.id < :ci", { ci: i })));
+        }),
+      );
+    }
+    const rows = await qb.orderBy("r.createdAt", "DESC").addOrderBy("r.id", "DESC").limit(opts.limit + 1).getMany();
+    const page = rows.slice(0, opts.limit);
+    const items = (await this.presentInvitations(this.deps.db.manager, appId, page)).filter((x): x is GroupInvitation => x !== undefined);
+    return { items, last: page[page.length - 1], more: rows.length > opts.limit };
+  }
+
+  /** The invitee joins the group (member.added to everyone); 404 unless the invitation is theirs and pending. */
+  async acceptInvitation(appId: string, me: string, invitationId: string, policy?: GroupPolicy): Promise<Conversation> {
+    const settings = await this.settingsOf(appId, policy);
+    const conversationId = await this.write(appId, async (m) => {
+      const row = await this.pendingInvitation(m, appId, me, invitationId);
+      return { result: row.conversationId!, events: await this.enter(m, appId, me, row.conversationId!, settings, row) };
+    });
+    return this.presentById(this.deps.db.manager, appId, me, conversationId);
+  }
+
+  /** The invitee says no; whoever invited them hears of it. */
+  async declineInvitation(appId: string, me: string, invitationId: string): Promise<void> {
+    await this.write(appId, async (m) => {
+      const row = await this.pendingInvitation(m, appId, me, invitationId);
+      return { result: undefined, events: await this.answerInvitation(m, appId, row, "declined", [me, row.fromUserId]) };
+    });
   }
 
   /**
@@ -260,7 +328,12 @@ export class ConversationsService {
       if (userId !== me) {
         if (actor.role === "member") throw new AppError("forbidden", "Only the group's owner or admins may remove members");
         const found = userId.length <= 32 ? await m.findOneBy(MemberEntity, { appId, conversationId: id, userId }) : null;
-        if (!found) throw notFound("Member");
+        if (!found) {
+          // Not a member but invited: removing them withdraws the invitation.
+          const invited = userId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: userId, status: "pending" }) : null;
+          if (!invited) throw notFound("Member");
+          return { result: undefined, events: await this.answerInvitation(m, appId, invited, "cancelled", [userId]) };
+        }
         if (found.role === "owner") throw new AppError("forbidden", "The owner cannot be removed");
         target = found;
       }
@@ -325,6 +398,104 @@ export class ConversationsService {
     return got;
   }
 
+  private settingsOf(appId: string, policy: GroupPolicy | undefined): Promise<GroupSettings> {
+    return policy ? policy.settings(this.deps.db, appId) : Promise.resolve(TRUSTED_SETTINGS);
+  }
+
+  /** Consent: the caller's contacts may be added at once; others are invited, unless the app allows direct adds. */
+  private async splitByConsent(m: EntityManager, appId: string, me: string, ids: string[], settings: GroupSettings): Promise<{ direct: string[]; invite: string[] }> {
+    if (settings.directAdd || ids.length === 0) return { direct: ids, invite: [] };
+    const contacts = new Set<string>();
+    for (const chunk of chunks(ids, 500)) {
+      const rows = await m.find(ContactEntity, { select: { contactId: true }, where: { appId, userId: me, contactId: In(chunk) } });
+      for (const r of rows) contacts.add(r.contactId);
+    }
+    return { direct: ids.filter((u) => contacts.has(u)), invite: ids.filter((u) => !contacts.has(u)) };
+  }
+
+  /** Invites users to a group: a pending request each, and an `invitation.updated` to each invitee. */
+  private async invite(m: EntityManager, appId: string, inviter: string, conversationId: string, userIds: string[], now: number): Promise<NewEvent[]> {
+    if (userIds.length === 0) return [];
+    const rows: ContactRequestEntity[] = userIds.map((toUserId) => ({
+      id: newId("inv"),
+      appId,
+      fromUserId: inviter,
+      toUserId,
+      status: "pending",
+      createdAt: now,
+      respondedAt: null,
+      conversationId,
+    }));
+    for (const chunk of chunks(rows, 200)) await m.insert(ContactRequestEntity, chunk);
+    const invitations = await this.presentInvitations(m, appId, rows);
+    return rows.flatMap((r, i) => (invitations[i] ? [invitationEvent(r.toUserId, invitations[i], "pending")] : []));
+  }
+
+  /**
+   * Makes the caller a member (a public join, or an accepted invitation) if the group has room;
+   * the invitation, and any other pending one to this group, counts as accepted.
+   */
+  private async enter(m: EntityManager, appId: string, me: string, id: string, settings: GroupSettings, invitation: ContactRequestEntity | null): Promise<NewEvent[]> {
+    const events: NewEvent[] = [];
+    if (!(await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me }))) {
+      const count = await m.countBy(MemberEntity, { conversationId: id });
+      if (count >= settings.maxMembers) throw new AppError("conflict", "This group is full");
+      const row = memberRow(appId, id, me, "member", Date.now());
+      if ((await insertIgnoring(m, MemberEntity, [row])) > 0) {
+        const user = presentUser(await this.deps.users.get(appId, me));
+        events.push({ type: "member.added", conversationId: id, userId: me, data: { conversationId: id, members: [presentMember(row)], users: [user] } });
+      }
+    }
+    if (invitation) events.push(...(await this.answerInvitation(m, appId, invitation, "accepted", [me])));
+    await m.update(ContactRequestEntity, { appId, conversationId: id, toUserId: me, status: "pending" }, { status: "accepted", respondedAt: Date.now() });
+    return events;
+  }
+
+  /** The invitation with this id addressed to the caller: 404 otherwise, 409 once answered. */
+  private async pendingInvitation(m: EntityManager, appId: string, me: string, invitationId: string): Promise<ContactRequestEntity> {
+    const row = invitationId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: invitationId, toUserId: me }) : null;
+    if (!row || row.conversationId === null || row.id !== invitationId) throw notFound("Invitation");
+    if (row.status !== "pending") throw new AppError("conflict", `This invitation is already ${row.status}`);
+    return row;
+  }
+
+  /** Answers a pending invitation (conditionally: of two racing answers one wins, the other is a 409). */
+  private async answerInvitation(m: EntityManager, appId: string, row: ContactRequestEntity, status: GroupInvitationStatus, audience: string[]): Promise<NewEvent[]> {
+    const now = Date.now();
+    const res = await m.update(ContactRequestEntity, { appId, id: row.id, status: "pending" }, { status, respondedAt: now });
+    if (!res.affected) throw new AppError("conflict", "This invitation was already answered");
+    Object.assign(row, { status, respondedAt: now });
+    const [invitation] = await this.presentInvitations(m, appId, [row]);
+    return invitation ? [...new Set(audience)].map((userId) => invitationEvent(userId, invitation, status)) : [];
+  }
+
+  /** Invitations with their group's name and size and the inviter's profile: three queries for any number. */
+  private async presentInvitations(m: EntityManager, appId: string, rows: ContactRequestEntity[]): Promise<(GroupInvitation | undefined)[]> {
+    if (rows.length === 0) return [];
+    const convIds = [...new Set(rows.map((r) => r.conversationId!))];
+    const inviterIds = [...new Set(rows.map((r) => r.fromUserId))];
+    const [convs, counts, inviters] = await Promise.all([
+      m.find(ConversationEntity, { select: { id: true, name: true }, where: { appId, id: In(convIds) } }),
+      m
+        .getRepository(MemberEntity)
+        .createQueryBuilder("mm")
+        .select("mm.conversationId", "conversationId")
+        .addSelect("COUNT(*)", "n")
+        .where("mm.conversationId IN (:...convIds)", { convIds })
+        .groupBy("mm.conversationId")
+        .getRawMany<{ conversationId: string; n: string | number }>(),
+      m.find(UserEntity, { where: { appId, id: In(inviterIds) } }),
+    ]);
+    const convBy = new Map(convs.map((c) => [c.id, c]));
+    const countBy = new Map(counts.map((c) => [c.conversationId, Number(c.n)]));
+    const inviterBy = new Map(inviters.map((u) => [u.id, presentUser(u)]));
+    return rows.map((r) => {
+      const conv = convBy.get(r.conversationId!);
+      const inviter = inviterBy.get(r.fromUserId);
+      return conv && inviter ? presentInvitation(r, conv.name, countBy.get(conv.id) ?? 0, inviter) : undefined;
+    });
+  }
+
   /** The users with these ids in this app; 404 if any is missing. */
   private async requireUsers(appId: string, ids: string[], m: EntityManager = this.deps.db.manager): Promise<UserEntity[]> {
     if (ids.length === 0) return [];
@@ -335,10 +506,10 @@ export class ConversationsService {
     return found;
   }
 
-  private async presentById(m: EntityManager, appId: string, me: string, id: string): Promise<Conversation> {
+  private async presentById(m: EntityManager, appId: string, me: string, id: string, view: View = "viewer"): Promise<Conversation> {
     const conv = await m.findOneBy(ConversationEntity, { appId, id });
     if (!conv) throw notFound("Conversation");
-    return (await this.presentMany(m, appId, me, [conv]))[0]!;
+    return (await this.presentMany(m, appId, me, [conv], view))[0]!;
   }
 
   /**
@@ -348,20 +519,26 @@ export class ConversationsService {
    * their role is null, lastMessage null and unreadCount 0.
    *
    * Conversations in events are presented from the actor's point of view (myRole, unreadCount);
-   * receivers derive their own role from `members`.
+   * receivers derive their own role from `members`. Their profiles carry no lastSeenAt (`view`
+   * "event"): every member reads them, whoever they may have blocked.
    */
-  private async presentMany(m: EntityManager, appId: string, me: string, convs: ConversationEntity[]): Promise<Conversation[]> {
+  private async presentMany(m: EntityManager, appId: string, me: string, convs: ConversationEntity[], view: View = "viewer"): Promise<Conversation[]> {
     if (convs.length === 0) return [];
     const ids = convs.map((c) => c.id);
     const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
-    const [members, users, lastRows, unread] = await Promise.all([
+    const [members, users, lastRows, unread, invited] = await Promise.all([
       m.find(MemberEntity, { where: { conversationId: In(ids) }, order: { joinedAt: "ASC", userId: "ASC" } }),
       m
         .getRepository(UserEntity)
         .createQueryBuilder("u")
-        .where("u.appId = :appId", { appId })
+        // A block either way hides lastSeenAt, like presence: counted here, not in a query of its own.
+        .addSelect(
+          "(SELECT COUNT(*) FROM blocks b WHERE b.appId = u.appId AND ((b.blockerId = u.id AND b.blockedId = :me) OR (b.blockerId = :me AND b.blockedId = u.id)))",
+          "u_blocks",
+        )
+        .where("u.appId = :appId", { appId, me })
         .andWhere("u.id IN (SELECT mm.userId FROM members mm WHERE mm.conversationId IN (:...ids))", { ids })
-        .getMany(),
+        .getRawAndEntities<{ u_id: string; u_blocks: number | string }>(),
       // Last messages only of conversations the caller is in: public-group previews must not
       // show message text to non-members.
       lastIds.length
@@ -385,10 +562,20 @@ export class ConversationsService {
         .andWhere("msg.deletedAt IS NULL")
         .groupBy("msg.conversationId")
         .getRawMany<{ conversationId: string; n: string | number }>(),
+      m.find(ContactRequestEntity, { select: { conversationId: true, toUserId: true }, where: { conversationId: In(ids), status: "pending" }, order: { createdAt: "ASC", id: "ASC" } }),
     ]);
     const messages = await this.deps.presenter.present(lastRows, me);
     const messageById = new Map(messages.map((x) => [x.id, x]));
-    const userById = new Map<string, User>(users.map((u) => [u.id, presentUser(u)]));
+    // Co-members see each other's lastSeenAt (unless hidden or blocked); public-preview readers do not.
+    const blocked = new Set(users.raw.filter((r) => Number(r.u_blocks) > 0).map((r) => r.u_id));
+    const userById = new Map<string, User>(users.entities.map((u) => [u.id, presentUser(u, blocked.has(u.id) ? "stranger" : "related")]));
+    const strangerById = new Map<string, User>(users.entities.map((u) => [u.id, presentUser(u, "stranger")]));
+    const invitedBy = new Map<string, string[]>();
+    for (const r of invited) {
+      const list = invitedBy.get(r.conversationId!);
+      if (list) list.push(r.toUserId);
+      else invitedBy.set(r.conversationId!, [r.toUserId]);
+    }
     const unreadBy = new Map(unread.map((r) => [r.conversationId, Number(r.n)]));
     const membersBy = new Map<string, MemberEntity[]>();
     for (const row of members) {
@@ -400,16 +587,38 @@ export class ConversationsService {
       const ms = membersBy.get(c.id) ?? [];
       const mine = ms.find((x) => x.userId === me);
       const myRole: MemberRole | null = mine ? mine.role : null;
+      const profiles = mine && view === "viewer" ? userById : strangerById;
+      const pending = mine && c.kind === "group" ? invitedBy.get(c.id) : undefined;
       return presentConversation(c, {
         members: ms,
-        users: ms.map((x) => userById.get(x.userId)).filter((u): u is User => u !== undefined),
+        users: ms.map((x) => profiles.get(x.userId)).filter((u): u is User => u !== undefined),
         lastMessage: !mine || c.lastMessageId === null ? null : (messageById.get(String(c.lastMessageId)) ?? null),
         unreadCount: mine ? (unreadBy.get(c.id) ?? 0) : 0,
         myRole,
+        ...(pending ? { invitedUserIds: pending } : {}),
       });
     });
   }
 }
+
+/** A block between the caller and any of `ids`, either way, refuses the whole change (403). */
+async function ensureNoBlocks(m: EntityManager, appId: string, me: string, ids: string[]): Promise<void> {
+  for (const chunk of chunks(ids, 500)) {
+    const rows: { blockerId: string }[] = await m.query(
+      `SELECT blockerId FROM blocks WHERE appId = ? AND ((blockerId = ? AND blockedId IN (${marks(chunk.length)})) OR (blockedId = ? AND blockerId IN (${marks(chunk.length)})))`,
+      [appId, me, ...chunk, me, ...chunk],
+    );
+    if (rows.some((r) => r.blockerId === me)) throw new AppError("forbidden", "Unblock this user first");
+    if (rows.length > 0) throw new AppError("forbidden", "This user does not accept this from you");
+  }
+}
+
+function invitationEvent(userId: string, invitation: GroupInvitation, status: GroupInvitationStatus): NewEvent<"invitation.updated"> {
+  return { type: "invitation.updated", conversationId: null, userId, data: { invitation, status } };
+}
+
+/** Who a presented conversation is for: the caller, or every member (an event). */
+type View = "viewer" | "event";
 
 function memberRow(appId: string, conversationId: string, userId: string, role: MemberRole, joinedAt: number): MemberEntity {
   return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0 };

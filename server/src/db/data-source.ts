@@ -18,6 +18,8 @@ import { EventMessageId1763810000000 } from "./migrations/1763810000000-EventMes
 import { LeanEventIndexes1763820000000 } from "./migrations/1763820000000-LeanEventIndexes.js";
 import { NormalizedEmails1763830000000 } from "./migrations/1763830000000-NormalizedEmails.js";
 import { MembershipConsent1763840000000 } from "./migrations/1763840000000-MembershipConsent.js";
+import { UploadQuotaIndexes1763850000000 } from "./migrations/1763850000000-UploadQuotaIndexes.js";
+import { AppLifecycle1763870000000 } from "./migrations/1763870000000-AppLifecycle.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -43,6 +45,8 @@ export const MIGRATIONS = [
   LeanEventIndexes1763820000000,
   NormalizedEmails1763830000000,
   MembershipConsent1763840000000,
+  UploadQuotaIndexes1763850000000,
+  AppLifecycle1763870000000,
 ];
 
 export interface DatabaseOptions {

@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import Router from "@koa/router";
-import type { State } from "../http/context.js";
-import { notFound } from "../shared/errors.js";
+import type { Ctx, State } from "../http/context.js";
+import { AppError, notFound } from "../shared/errors.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -13,16 +13,29 @@ const TYPES: Record<string, string> = {
   ".md": "text/plain; charset=utf-8",
 };
 
+/** A host name or address with an optional port: all a Host (or X-Forwarded-Host) header may be here. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
+
+/** Escapes a value for HTML text and quoted attributes. */
+export const escapeHtml = (s: string): string => s.replace(/[&<>"'`]/g, (c) => HTML_ESCAPES[c]!);
+
 /**
  * Serves examples/ at /examples/ for the demo. In HTML pages `{{PARLEY_SERVER}}` and
  * `{{PARLEY_APP_ID}}` become this server and the demo app, so the pages are the same
  * one-line embed a host site writes.
+ *
+ * The server's address comes from the request's Host header, which the client writes: it must be
+ * a plain host[:port] (else 400), and is escaped too. The placeholders also sit inside script
+ * string literals, where HTML escapes are not decoded, so the strict shape is what keeps them safe
+ * there; the escaping covers attributes and text.
  */
 export function demoRoutes(examplesDir: string, appId: string): Router<State> {
   const r = new Router<State>();
   r.get("/", (ctx) => ctx.redirect("/examples/"));
   r.get(/^\/examples(\/.*)?$/, async (ctx) => {
-    let rel = decodeURIComponent(ctx.path.slice("/examples".length)) || "/";
+    let rel = decodePath(ctx.path.slice("/examples".length)) || "/";
     if (rel.endsWith("/")) rel += "index.html";
     const file = path.resolve(examplesDir, "." + rel);
     if (!file.startsWith(examplesDir + path.sep) || file.includes(`${path.sep}node_modules${path.sep}`)) throw notFound("Page");
@@ -37,7 +50,30 @@ export function demoRoutes(examplesDir: string, appId: string): Router<State> {
     ctx.type = type;
     ctx.set("Cache-Control", "no-cache");
     const body = await readFile(file);
-    ctx.body = ext === ".html" ? body.toString("utf8").replaceAll("{{PARLEY_SERVER}}", `${ctx.protocol}://${ctx.host}`).replaceAll("{{PARLEY_APP_ID}}", appId) : body;
+    if (ext !== ".html") {
+      ctx.body = body;
+      return;
+    }
+    ctx.body = body
+      .toString("utf8")
+      .replaceAll("{{PARLEY_SERVER}}", escapeHtml(serverOrigin(ctx)))
+      .replaceAll("{{PARLEY_APP_ID}}", escapeHtml(appId));
   });
   return r;
+}
+
+/** A percent-decoded path; malformed escapes (`%E0%A4%A`) are the client's mistake: 400, not 500. */
+function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new AppError("validation_failed", "Malformed percent-encoding in the path");
+  }
+}
+
+/** `http(s)://host[:port]` of this request, refusing a Host header that is anything else. */
+function serverOrigin(ctx: Ctx): string {
+  const host = ctx.host;
+  if (!HOST.test(host)) throw new AppError("validation_failed", "Invalid Host header");
+  return `${ctx.protocol === "https" ? "https" : "http"}://${host}`;
 }

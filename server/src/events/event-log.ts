@@ -1,5 +1,5 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
-import type { ChatEvent, EventPayloads, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
+import type { ChatEvent, Conversation, EventPayloads, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
 import type { Transactor } from "../db/transaction.js";
@@ -70,16 +70,31 @@ export class EventLog {
   }
 
   /**
-   * After an edit or delete, the earlier `message.new` / `message.updated` events of that
-   * message are rewritten to its current state, so `/sync` never hands out old or deleted text.
+   * After an edit or delete, the earlier events that carry that message are rewritten to its
+   * current state, so `/sync` never hands out old or deleted text: its `message.new` /
+   * `message.updated` events, and the `conversation.*` events whose last-message preview it was
+   * (those are indexed by it too, see `messageIdOf`).
    */
   async rewriteMessage(m: EntityManager, appId: string, message: Message): Promise<void> {
+    const id = Number(message.id);
     await m
       .createQueryBuilder()
       .update(EventEntity)
       .set({ data: JSON.stringify({ message }) })
-      .where("appId = :appId AND messageId = :id AND type IN ('message.new', 'message.updated')", { appId, id: Number(message.id) })
+      .where("appId = :appId AND messageId = :id AND type IN ('message.new', 'message.updated')", { appId, id })
       .execute();
+    const previews = await m
+      .getRepository(EventEntity)
+      .createQueryBuilder("e")
+      .select(["e.appId", "e.seq", "e.data"])
+      .where("e.appId = :appId AND e.messageId = :id AND e.type IN ('conversation.created', 'conversation.updated')", { appId, id })
+      .getMany();
+    for (const e of previews) {
+      const data = JSON.parse(e.data) as { conversation: Conversation };
+      if (data.conversation.lastMessage?.id !== message.id) continue;
+      data.conversation.lastMessage = message;
+      await m.update(EventEntity, { appId, seq: e.seq }, { data: JSON.stringify(data) });
+    }
   }
 
   /** The `message.new` events of these messages (to send a retried send's event again), per app. */
@@ -149,8 +164,9 @@ function toEvent(r: EventEntity): ChatEvent {
   return { seq: r.seq, type: r.type, conversationId: r.conversationId, userId: r.userId, at: iso(r.createdAt), data: JSON.parse(r.data) } as ChatEvent;
 }
 
+/** The message an event carries, as text (a message event) or as a conversation's last-message preview. */
 function messageIdOf(e: NewEvent): number | null {
-  const d = e.data as { message?: { id?: string }; messageId?: string };
-  const id = d.message?.id ?? d.messageId;
+  const d = e.data as { message?: { id?: string }; messageId?: string; conversation?: { lastMessage?: { id?: string } | null } };
+  const id = d.message?.id ?? d.messageId ?? d.conversation?.lastMessage?.id;
   return id === undefined ? null : Number(id);
 }

@@ -14,9 +14,11 @@ import { conversationsRoutes } from "../conversations/conversations.routes.js";
 import { syncRoutes } from "../events/sync.routes.js";
 import { messagesRoutes } from "../messages/messages.routes.js";
 import { uploadsRoutes } from "../uploads/uploads.routes.js";
+import { healthRoutes } from "../ops/health.js";
+import { Metrics } from "../ops/metrics.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "./context.js";
-import { cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
+import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
 
 export const API_PREFIX = "/v1";
 /** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
@@ -60,7 +62,11 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
+  // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
+  const metrics = config.metrics.enabled ? new Metrics(services) : undefined;
+  if (metrics) app.use(metrics.middleware());
   app.use(errorsAndLogging(logger));
+  app.use(clientAddress(config.trustProxy));
   app.use(cors(apps));
   app.use(requireJsonBody);
   // Multipart is parsed only by the upload routes themselves, so it is off here.
@@ -79,6 +85,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   );
   if (opts.demoAppId) app.use(demoRoutes(path.join(config.repoRoot, "examples"), opts.demoAppId).routes());
   app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist") }).routes());
+  app.use(healthRoutes(services).routes());
+  if (metrics) app.use(metrics.routes(config.metrics.token).routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;

@@ -1,13 +1,16 @@
 import { randomUUID } from "node:crypto";
+import { BlockList, isIP } from "node:net";
 import type { Next } from "koa";
 import jwt from "jsonwebtoken";
 import { APP_HEADER, APP_QUERY } from "@parley/sdk/protocol";
 import type { TokenService } from "../auth/tokens.js";
+import type { TrustProxy } from "../config.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
 import type { Ctx } from "./context.js";
+import { unmapIpv4 } from "./rate-limit.js";
 
 /**
  * First in the chain: gives the request an id and a logger, logs the outcome, and turns every
@@ -54,23 +57,26 @@ function methodError(err: unknown): AppError | undefined {
 }
 
 /**
- * CORS per app. The app is named by X-Parley-App, `?appId=`, or (unverified, only to pick the
- * origin list) the bearer token; the real checks happen later. A browser from an origin the app
- * does not allow gets 403 and no CORS headers. A preflight that names no app is allowed if any
- * app allows the origin; the request that follows is then checked against its own app.
+ * CORS per app. A request may name its app three ways: X-Parley-App, `?appId=`, and (unverified,
+ * only to pick the origin list) the bearer token; the real checks happen later. Every app it names
+ * must allow the origin, so naming a second, permissive app (`?appId=` of the attacker's own app
+ * beside a victim's token) wins nothing. A browser from an origin an app does not allow gets 403
+ * and no CORS headers. A preflight that names no app is allowed if any app allows the origin; the
+ * request that follows is then checked against its own app.
  */
 export function cors(apps: AppsService) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const origin = ctx.get("Origin");
     if (!origin) return next();
     ctx.vary("Origin");
-    const appId = ctx.get(APP_HEADER) || queryString(ctx, APP_QUERY) || appIdFromBearer(ctx.get("Authorization"));
-    const app = appId ? await apps.find(appId) : null;
-    const allowed = app ? isOriginAllowed(app, origin) : ctx.method === "OPTIONS" && (await apps.anyAllows(origin));
+    const named = new Set([ctx.get(APP_HEADER), queryString(ctx, APP_QUERY), appIdFromBearer(ctx.get("Authorization"))].filter(Boolean));
+    const found = (await Promise.all([...named].map((id) => apps.find(id)))).filter((a) => a !== null);
+    const allowed =
+      found.length > 0 ? found.every((app) => isOriginAllowed(app, origin)) : ctx.method === "OPTIONS" && (await apps.anyAllows(origin));
     const isPreflight = ctx.method === "OPTIONS" && ctx.get("Access-Control-Request-Method") !== "";
     if (!allowed) {
       // Requests for no app (health, static files) proceed without CORS headers; app requests stop.
-      if (app || isPreflight) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
+      if (found.length > 0 || isPreflight) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
       return next();
     }
     ctx.set("Access-Control-Allow-Origin", origin);
@@ -119,8 +125,10 @@ export function requireAuth(apps: AppsService, tokens: TokenService) {
     const m = /^Bearer (\S+)$/.exec(ctx.get("Authorization"));
     if (!m) throw new AppError("unauthenticated", "Sign in first: Authorization: Bearer <access token>");
     const claims = tokens.verifyAccess(m[1]!);
-    const named = ctx.get(APP_HEADER);
-    if (named && named !== claims.appId) throw new AppError("invalid_token", "This token belongs to another app");
+    // The token's app decides; a request that also names another one (header or query) is refused.
+    for (const named of [ctx.get(APP_HEADER), queryString(ctx, APP_QUERY)]) {
+      if (named && named !== claims.appId) throw new AppError("invalid_token", "This token belongs to another app");
+    }
     const app = await apps.find(claims.appId);
     if (!app) throw new AppError("invalid_token", "Invalid access token");
     ctx.state.app = app;
@@ -138,5 +146,47 @@ export async function requireJsonBody(ctx: Ctx, next: Next): Promise<void> {
   return next();
 }
 
-/** The client's address, honouring X-Forwarded-For only when configured behind a proxy. */
+/**
+ * Puts the client's address in `ctx.ip`: the socket's peer, or, behind trusted proxies, the
+ * right-most X-Forwarded-For entry no trusted proxy vouches for. Entries to the left of that one
+ * were written by the client itself and are never believed (Koa's own `ctx.ip` takes the left-most).
+ */
+export function clientAddress(trust: TrustProxy) {
+  const resolve = clientIpResolver(trust);
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    ctx.request.ip = resolve(ctx.req.socket.remoteAddress ?? "", ctx.get("X-Forwarded-For"));
+    return next();
+  };
+}
+
+/**
+ * `(peer address, X-Forwarded-For) -> client address`, walking from the peer leftwards through
+ * the header while each hop is trusted: by position (`hops`) or by address (`addresses`), as
+ * Express's `trust proxy` does. When every hop is trusted the left-most entry is the answer.
+ */
+export function clientIpResolver(trust: TrustProxy): (peer: string, forwardedFor: string) => string {
+  if (trust.mode === "off") return (peer) => unmapIpv4(peer);
+  let trusted: (ip: string, position: number) => boolean;
+  if (trust.mode === "hops") {
+    trusted = (_ip, position) => position < trust.hops;
+  } else {
+    const proxies = new BlockList();
+    for (const range of trust.addresses) {
+      const [ip, bits] = range.split("/") as [string, string];
+      proxies.addSubnet(ip, Number(bits), isIP(ip) === 6 ? "ipv6" : "ipv4");
+    }
+    trusted = (ip) => {
+      const family = isIP(ip);
+      return family !== 0 && proxies.check(ip, family === 6 ? "ipv6" : "ipv4");
+    };
+  }
+  return (peer, forwardedFor) => {
+    const hops = forwardedFor.split(",").map((x) => x.trim()).filter(Boolean).reverse();
+    const chain = [peer, ...hops].map(unmapIpv4);
+    for (let i = 0; i < chain.length - 1; i++) if (!trusted(chain[i]!, i)) return chain[i]!;
+    return chain[chain.length - 1]!;
+  };
+}
+
+/** The client's address as `clientAddress` resolved it. */
 export const clientIp = (ctx: Ctx): string => ctx.ip || "unknown";

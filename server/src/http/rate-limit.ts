@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimit } from "../config.js";
 import { AppError } from "../shared/errors.js";
@@ -41,4 +42,37 @@ export async function consume(limiter: RateLimiterAbstract, key: string): Promis
 export async function ensureNotBlocked(limiter: RateLimiterAbstract, key: string): Promise<void> {
   const res = await limiter.get(key);
   if (res && res.consumedPoints >= limiter.points) throw tooMany(res);
+}
+
+/** `::ffff:192.0.2.1` (an IPv4 client on a dual-stack socket) -> `192.0.2.1`; anything else as is. */
+export function unmapIpv4(ip: string): string {
+  const m = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return m ? m[1]! : ip;
+}
+
+/**
+ * The per-IP limiter key of a client address. An IPv6 client is keyed by its /64, the block one
+ * subscriber usually holds: otherwise it could take a fresh address (and a fresh budget) per
+ * request. Anything that is not an address (a proxy's `unknown`) is kept, capped in length.
+ */
+export function addressKey(ip: string): string {
+  const address = unmapIpv4(ip.trim());
+  if (isIP(address) !== 6) return address.slice(0, 64);
+  const groups = ipv6Groups(address);
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (zone id dropped, `::` and dotted tails expanded). */
+function ipv6Groups(address: string): number[] {
+  let s = address.split("%")[0]!;
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    s = s.slice(0, dotted.index) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
+  }
+  const [head = "", tail] = s.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill("0");
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16));
 }

@@ -51,18 +51,28 @@ export const historyQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
+/** An emoji: pictographs and their components (ZWJ, VS16, skin tones, keycaps, flags' regional indicators and tags). */
+const EMOJI_SEQUENCE = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u20E3)+$/u;
+/** What makes a sequence an emoji rather than bare components such as digits or `#`. */
+const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+/** A short name for a custom reaction (like Slack's `:party_parrot:` without the colons). */
+const SHORTCODE = /^[a-z0-9_+-]+$/;
+
 /**
- * A reaction emoji, as decoded from the URL: 1..32 code points (zod counts code points, as
- * MySQL's varchar(32) does), no whitespace and no control characters. Zero-width
- * joiners and variation selectors are allowed: composed emoji need them. A "%" is refused too:
- * the router leaves a malformed percent-escape undecoded, and no emoji contains one.
+ * A reaction key, as decoded from the URL: an emoji (sequence), or a short lower-case name
+ * (`[a-z0-9_+-]`), 1..32 code points (zod counts code points, as MySQL's varchar(32) does).
+ * Anything else — words with spaces or capitals, invisible or bidi characters, look-alike
+ * letters — is refused, so reactions cannot carry messages of their own. A "%" never fits: the
+ * router leaves a malformed percent-escape undecoded.
  */
 export const emojiParam = z
   .string()
   .min(1)
   .max(MESSAGE_LIMITS.emojiMaxChars)
-  .regex(/^[^\s\p{Cc}\u2028\u2029%]+$/u, "Emoji must not contain whitespace, control characters or %")
-  .refine((s) => !/[\uD800-\uDFFF]/u.test(s), { message: "Malformed emoji" });
+  .refine((s) => !/[\uD800-\uDFFF]/u.test(s), { message: "Malformed emoji" })
+  .refine((s) => SHORTCODE.test(s) || (EMOJI_SEQUENCE.test(s) && EMOJI_CORE.test(s)), {
+    message: "A reaction is an emoji or a short name of a-z, 0-9, _, + and -",
+  });
 
 /** A path id that cannot name a message: answered like any id that does not exist. */
 export function parseMessageId(raw: unknown): number | null {

@@ -1,5 +1,5 @@
 import { type DataSource, type EntityManager, type Repository } from "typeorm";
-import type { ChatEvent, Message, Page } from "@parley/sdk/protocol";
+import { MESSAGE_LIMITS, type ChatEvent, type Message, type Page } from "@parley/sdk/protocol";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
 import { dialectOf } from "../db/sql.js";
@@ -14,6 +14,7 @@ import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { editBody, emojiParam, historyQuery, parseMessageId, readBody, sendBody } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { SendBatcher } from "./send-batcher.js";
+import { measuredSendBatch } from "../ops/hooks.js";
 import type { SendQuota } from "./send-quota.js";
 import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
 
@@ -60,7 +61,7 @@ export class MessagesService {
     // Stateless but for a memoised mkdir: our own instance keeps the constructor signature.
     this.uploads = new UploadsService(deps);
     const writer = new SendWriter(deps, this.uploads);
-    this.batcher = new SendBatcher((items) => writer.write(items));
+    this.batcher = new SendBatcher(measuredSendBatch(deps.db, (items) => writer.write(items)));
   }
 
   /**
@@ -198,7 +199,10 @@ export class MessagesService {
     return message;
   }
 
-  /** Adds (`add`) or removes the caller's reaction; a no-op when already so (no event then). */
+  /**
+   * Adds (`add`) or removes the caller's reaction; a no-op when already so (no event then). A
+   * message carries at most `reactionsPerMessageMax` distinct keys: a new one past that is a 409.
+   */
   async react(appId: string, userId: string, messageId: string, rawEmoji: unknown, add: boolean): Promise<Message> {
     const emoji = parse(emojiParam, rawEmoji);
     const { row, events } = await this.deps.tx.run(async (m) => {
@@ -208,6 +212,7 @@ export class MessagesService {
       const exists = await reactions.existsBy(key);
       let changed = false;
       if (add && !exists) {
+        await this.ensureReactionRoom(m, row.id, emoji);
         // OR IGNORE: a racing PUT from another node must not turn into a 500; the one whose
         // row did not go in changed nothing and sends no event.
         changed = (await insertIgnoring(m, ReactionEntity, [{ ...key, appId, createdAt: Date.now() }])) > 0;
@@ -225,6 +230,22 @@ export class MessagesService {
     });
     this.deps.events.publish(appId, events);
     return this.deps.presenter.presentOne(row, userId);
+  }
+
+  /**
+   * A key the message does not carry yet needs a free slot. On MySQL the message row is locked
+   * first, so two racing new keys cannot both take the last one, and the keys are read with a
+   * locking read (the newest committed rows, not the transaction's snapshot). SQLite runs one
+   * writer at a time.
+   */
+  private async ensureReactionRoom(m: EntityManager, messageId: number, emoji: string): Promise<void> {
+    const mysql = dialectOf(m) === "mysql";
+    if (mysql) await m.query("SELECT id FROM messages WHERE id = ? FOR UPDATE", [messageId]);
+    const keys: { emoji: string }[] = await m.query(`SELECT DISTINCT emoji FROM reactions WHERE messageId = ?${mysql ? " LOCK IN SHARE MODE" : ""}`, [messageId]);
+    if (keys.some((k) => k.emoji === emoji)) return;
+    if (keys.length >= MESSAGE_LIMITS.reactionsPerMessageMax) {
+      throw new AppError("conflict", `A message carries at most ${MESSAGE_LIMITS.reactionsPerMessageMax} different reactions`);
+    }
   }
 
   /**

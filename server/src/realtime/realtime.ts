@@ -2,13 +2,16 @@ import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
-import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
-import { ContactEntity } from "../contacts/contact.entities.js";
+import { observeSockets } from "../ops/hooks.js";
+import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents } from "@parley/sdk/protocol";
+import { BlockEntity, ContactEntity } from "../contacts/contact.entities.js";
 import { fromDatabaseError } from "../db/db-errors.js";
 import { parse } from "../http/validate.js";
 import type { Services } from "../services.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { isOriginAllowed } from "../tenancy/apps.service.js";
+import { UserEntity } from "../users/user.entity.js";
+import { showsLastSeen } from "../users/users.presenter.js";
 import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
 
 export interface SocketData {
@@ -47,15 +50,39 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
       : {}),
   });
 
+  observeSockets(services.db, io);
+  const slots = new SocketSlots(services.config.socketsPerUserMax);
+
   io.use(async (socket, next) => {
+    let release = (): void => {};
     try {
-      socket.data = await authenticate(socket, services);
+      const data = await authenticate(socket, services);
+      // Counted from here, so a burst of parallel handshakes cannot slip past the cap together.
+      // Released once: when the socket disconnects, or its connection closes before it connected.
+      slots.take(data.userId);
+      let held = true;
+      release = () => {
+        if (!held) return;
+        held = false;
+        socket.conn.off("close", release);
+        slots.release(data.userId);
+      };
+      socket.once("disconnect", release);
+      socket.conn.once("close", release);
+      // Closed while the handshake was being checked: its "close" has fired already.
+      if (socket.conn.readyState !== "open") throw new AppError("unauthenticated", "Connection closed during the handshake");
+      socket.data = data;
       // Rooms are joined here, before "connection": handlers then attach synchronously, so a
       // command sent right after connecting is never missed, and no event is either.
-      const ids = await services.membership.conversationIds(socket.data.appId, socket.data.userId);
-      socket.join([userRoom(socket.data.userId), sessionRoom(socket.data.sessionId), ...ids.map(convRoom)]);
+      const ids = await services.membership.conversationIds(data.appId, data.userId);
+      socket.join([userRoom(data.userId), sessionRoom(data.sessionId), ...ids.map(convRoom)]);
+      // The session is checked only now, once the socket is in its session room: a logout that
+      // lands earlier is seen here, one that lands later finds the socket in the room (and the
+      // check at "connection" below covers the moment between this answer and the connect).
+      if (!(await services.auth.isSessionActive(data.sessionId))) throw new AppError("invalid_token", "This session has ended");
       next();
     } catch (err) {
+      release();
       // A database outage is "try again later" (the SDK keeps reconnecting), not "signed out".
       const e = err instanceof AppError ? err : (fromDatabaseError(err) ?? new AppError("unauthenticated", "Handshake refused"));
       next(Object.assign(new Error(e.message), { data: { code: e.code } }));
@@ -65,11 +92,17 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
   const perSocket = new RateLimiterMemory({ points: 30, duration: 1, keyPrefix: "socket" });
 
   io.on("connection", (socket: ParleySocket) => {
-    const { appId, userId } = socket.data;
+    const { appId, userId, sessionId } = socket.data;
     services.presence.connected(appId, userId, socket.id);
     socket.on("disconnect", () => services.presence.disconnected(appId, userId, socket.id));
+    // A session revoked between the handshake's check and this connect had no socket to drop yet
+    // (only connected sockets are found in a room): look once more, now that this one is found.
+    services.auth.isSessionActive(sessionId).then(
+      (active) => active || socket.disconnect(true),
+      () => undefined,
+    );
 
-    const lastTyping = new Map<string, number>();
+    const typing = new TypingThrottle();
     const limited = async (): Promise<void> => {
       try {
         await perSocket.consume(socket.id);
@@ -100,12 +133,10 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
       withAck(ack, async () => {
         await limited();
         const req = parse(typingEvent, raw);
-        const now = Date.now();
-        if (req.typing && now - (lastTyping.get(req.conversationId) ?? 0) < TYPING_THROTTLE_MS) return null;
         // The socket's rooms are its memberships (joined at the handshake and on member.added,
         // left on member.removed, on every node): no query per keystroke. Not a member: 404.
         if (!socket.rooms.has(convRoom(req.conversationId))) throw notFound("Conversation");
-        lastTyping.set(req.conversationId, req.typing ? now : 0);
+        if (!typing.admit(req.conversationId, req.typing, Date.now())) return null;
         socket.to(convRoom(req.conversationId)).emit("typing", { conversationId: req.conversationId, userId, typing: req.typing });
         return null;
       }),
@@ -122,8 +153,8 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
 
   services.events.setBroadcaster({ publish: (_appId, events) => broadcast(io, events) });
   services.presence.onChange((appId, p) => {
-    presenceAudience(services, appId, p.userId).then(
-      (rooms) => rooms.length > 0 && io.to(rooms).emit("presence", p),
+    presenceDelivery(services, appId, p).then(
+      ({ rooms, except, payload }) => rooms.length > 0 && io.to(rooms).except(except).emit("presence", payload),
       (err: unknown) => services.logger.warn({ err }, "presence audience lookup failed"),
     );
   });
@@ -141,7 +172,7 @@ async function authenticate(socket: ParleySocket, services: Services): Promise<S
   // cors.origin does not stop a handshake from a foreign page: check the app's list here.
   const origin = socket.handshake.headers.origin;
   if (origin && !isOriginAllowed(app, origin)) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
-  if (!(await services.auth.isSessionActive(claims.sessionId))) throw new AppError("invalid_token", "This session has ended");
+  // The session itself is checked by the caller, after the socket joined its session room.
   return { appId: claims.appId, userId: claims.userId, sessionId: claims.sessionId };
 }
 
@@ -177,11 +208,60 @@ function broadcast(io: ParleyIo, events: ChatEvent[]): void {
   }
 }
 
-/** Presence goes to the user's contacts and to everyone they share a conversation with. */
-async function presenceAudience(services: Services, appId: string, userId: string): Promise<string[]> {
-  const [convs, contacts] = await Promise.all([
+/**
+ * Presence goes to the user's contacts and to everyone they share a conversation with, except
+ * anyone with a block between them either way. `lastSeenAt` travels only if the user shows it.
+ */
+async function presenceDelivery(services: Services, appId: string, p: Presence): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
+  const userId = p.userId;
+  const [convs, contacts, blocks, user] = await Promise.all([
     services.membership.conversationIds(appId, userId),
     services.db.getRepository(ContactEntity).find({ select: { contactId: true }, where: { appId, userId } }),
+    services.db.getRepository(BlockEntity).find({ select: { blockerId: true, blockedId: true }, where: [{ appId, blockerId: userId }, { appId, blockedId: userId }] }),
+    p.lastSeenAt === null ? null : services.db.getRepository(UserEntity).findOne({ select: { id: true, showLastSeen: true }, where: { appId, id: userId } }),
   ]);
-  return [...convs.map(convRoom), ...contacts.map((c) => userRoom(c.contactId))];
+  return {
+    rooms: [...convs.map(convRoom), ...contacts.map((c) => userRoom(c.contactId))],
+    except: blocks.map((b) => userRoom(b.blockerId === userId ? b.blockedId : b.blockerId)),
+    payload: user && !showsLastSeen(user) ? { ...p, lastSeenAt: null } : p,
+  };
+}
+
+/**
+ * Typing relays per socket and conversation: "typing" at most once per TYPING_THROTTLE_MS, and
+ * "stopped" only after a relayed "typing" — so a client alternating or repeating either sends at
+ * most two relays a second per conversation, whatever it emits.
+ */
+class TypingThrottle {
+  private readonly state = new Map<string, { typing: boolean; lastTypingAt: number }>();
+
+  admit(conversationId: string, typing: boolean, now: number): boolean {
+    const s = this.state.get(conversationId) ?? { typing: false, lastTypingAt: -Infinity };
+    if (typing ? now - s.lastTypingAt < TYPING_THROTTLE_MS : !s.typing) return false;
+    this.state.set(conversationId, { typing, lastTypingAt: typing ? now : s.lastTypingAt });
+    return true;
+  }
+}
+
+/**
+ * Open sockets per user on this node, counted from the handshake on (several nodes: each counts
+ * its own). Past the cap a handshake is refused with `rate_limited`, which clients retry later.
+ */
+class SocketSlots {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** Takes a slot for the user or throws; release it when the socket goes. */
+  take(userId: string): void {
+    const n = this.open.get(userId) ?? 0;
+    if (n >= this.max) throw new AppError("rate_limited", `At most ${this.max} connections per user; close another tab or device`);
+    this.open.set(userId, n + 1);
+  }
+
+  release(userId: string): void {
+    const n = (this.open.get(userId) ?? 1) - 1;
+    if (n > 0) this.open.set(userId, n);
+    else this.open.delete(userId);
+  }
 }

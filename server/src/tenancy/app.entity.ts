@@ -21,6 +21,29 @@ export class AppEntity {
   @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
 
+  /**
+   * Lets this app's users find each other by their whole email address (never by a prefix) in
+   * `GET /users?q=`. Off by default: an email lookup tells whoever asks that the address has an
+   * account. For host sites whose users already know each other's addresses (a team tool).
+   */
+  @Column({ type: "boolean", default: false })
+  exactEmailSearch!: boolean;
+
+  /** Set by `app:disable`: every request and socket handshake of the app is refused (403). */
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  disabledAt!: number | null;
+
+  /** The secret before the last `app:rotate-secret`: host tokens it signed verify until `previousSecretUntil`. */
+  @Column({ type: "varchar", length: 80, nullable: true })
+  previousSecret!: string | null;
+
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  previousSecretUntil!: number | null;
+
+  /** Bumped by every lifecycle change (ms), so running nodes drop their cached copy (ops/app-watch.ts). */
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  updatedAt!: number;
+
   /** The last event seq handed out in this app; bumped inside each writing transaction. */
   @Column({ type: "bigint", default: 0, transformer: asNumber })
   lastSeq!: number;

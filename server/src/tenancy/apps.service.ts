@@ -3,13 +3,26 @@ import { AppError } from "../shared/errors.js";
 import { newId, newSecret } from "../shared/ids.js";
 import { AppEntity } from "./app.entity.js";
 
+/** What `app:update` may change; an absent field stays as it is. */
+export interface UpdateAppInput {
+  name?: string;
+  allowedOrigins?: string[];
+}
+
+/** The longest grace an old secret may get after a rotation. */
+export const MAX_SECRET_GRACE_MS = 30 * 24 * 3600_000;
+
 export interface CreateAppInput {
   name: string;
   allowedOrigins: string[];
+  /** See AppEntity.exactEmailSearch; default false. */
+  exactEmailSearch?: boolean;
 }
 
 /** How long an app read from the DB is trusted in memory (origin lists change rarely). */
 const CACHE_TTL_MS = 30_000;
+/** Entries kept at most: ids come from clients (headers, query, tokens), so misses are cached too, but boundedly. */
+const CACHE_MAX = 10_000;
 
 /** Apps (host sites): created by the CLI, read on every request, so cached briefly. */
 export class AppsService {
@@ -22,13 +35,18 @@ export class AppsService {
   }
 
   async create(input: CreateAppInput): Promise<AppEntity> {
-    const origins = input.allowedOrigins.map(normalizeOrigin);
+    const origins = input.allowedOrigins.map(checkedOrigin);
     const app = this.repo.create({
       id: newId("app", 16),
       name: input.name,
       secret: newSecret("sk"),
       allowedOrigins: origins,
+      exactEmailSearch: input.exactEmailSearch ?? false,
       createdAt: Date.now(),
+      disabledAt: null,
+      previousSecret: null,
+      previousSecretUntil: null,
+      updatedAt: Date.now(),
     });
     await this.repo.insert(app);
     this.cache.delete(app.id);
@@ -36,15 +54,36 @@ export class AppsService {
     return app;
   }
 
+  /** Turns exact-email lookup in user search on or off for an app (see AppEntity.exactEmailSearch). */
+  async setExactEmailSearch(id: string, on: boolean): Promise<void> {
+    await this.repo.update({ id }, { exactEmailSearch: on });
+    this.cache.delete(id);
+    this.all = undefined;
+  }
+
   list(): Promise<AppEntity[]> {
     return this.repo.find({ order: { createdAt: "ASC" } });
   }
 
-  /** The app, or null when no such app exists. */
+  /**
+   * The app, or null when no such app exists. A disabled app throws a 403 that says so: every
+   * request and socket handshake looks its app up here, so all of them are refused alike.
+   */
   async find(id: string): Promise<AppEntity | null> {
+    const app = await this.findCached(id);
+    if (app?.disabledAt != null) throw new AppError("forbidden", "This app is disabled", { reason: "app_disabled" });
+    return app;
+  }
+
+  private async findCached(id: string): Promise<AppEntity | null> {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.app;
-    const app = id.length <= 32 ? await this.repo.findOneBy({ id }) : null;
+    if (id.length > 32) return null; // no app id is longer; not worth a query or a cache entry
+    const found = await this.repo.findOneBy({ id });
+    // Exact match: MySQL's unicode_ci would also find `APP_…` for `app_…`.
+    const app = found && found.id === id ? found : null;
+    this.cache.delete(id);
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, { app, at: Date.now() });
     return app;
   }
@@ -52,7 +91,60 @@ export class AppsService {
   /** True when at least one app allows `origin` (answers preflights that name no app). */
   async anyAllows(origin: string): Promise<boolean> {
     if (!this.all || Date.now() - this.all.at > CACHE_TTL_MS) this.all = { apps: await this.list(), at: Date.now() };
-    return this.all.apps.some((a) => isOriginAllowed(a, origin));
+    return this.all.apps.some((a) => a.disabledAt == null && isOriginAllowed(a, origin));
+  }
+
+  /** Drops the cached copy: the next look-up reads the row (another process changed it). */
+  forget(id: string): void {
+    this.cache.delete(id);
+    this.all = undefined;
+  }
+
+  /** The app in whatever state (disabled too), read from the database: for operators' commands. */
+  async lookup(id: string): Promise<AppEntity> {
+    const found = id.length <= 32 ? await this.repo.findOneBy({ id }) : null;
+    if (!found || found.id !== id) throw new AppError("not_found", `No app with id ${id}`);
+    return found;
+  }
+
+  /** Renames an app and/or replaces its allowed origins (each must be an http(s) origin, or `*`). */
+  async update(id: string, input: UpdateAppInput): Promise<AppEntity> {
+    const app = await this.lookup(id);
+    const changes: Partial<AppEntity> = { updatedAt: Date.now() };
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.allowedOrigins !== undefined) changes.allowedOrigins = [...new Set(input.allowedOrigins.map(checkedOrigin))];
+    await this.repo.update({ id }, changes);
+    this.forget(id);
+    return Object.assign(app, changes);
+  }
+
+  /**
+   * Gives the app a new secret. Host tokens signed with the old one keep verifying for `graceMs`
+   * (0: not at all), while the host site's backends switch; only the latest old secret is kept.
+   */
+  async rotateSecret(id: string, graceMs: number): Promise<AppEntity> {
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0 || graceMs > MAX_SECRET_GRACE_MS) throw new AppError("validation_failed", "The grace period must be between 0 and 30 days");
+    const app = await this.lookup(id);
+    const now = Date.now();
+    const changes = {
+      secret: newSecret("sk"),
+      previousSecret: graceMs > 0 ? app.secret : null,
+      previousSecretUntil: graceMs > 0 ? now + graceMs : null,
+      updatedAt: now,
+    };
+    await this.repo.update({ id }, changes);
+    this.forget(id);
+    return Object.assign(app, changes);
+  }
+
+  /** Disables (refuses every request and socket of) or re-enables an app; its data stays. */
+  async setDisabled(id: string, disabled: boolean): Promise<AppEntity> {
+    const app = await this.lookup(id);
+    const now = Date.now();
+    const changes = { disabledAt: disabled ? (app.disabledAt ?? now) : null, updatedAt: now };
+    await this.repo.update({ id }, changes);
+    this.forget(id);
+    return Object.assign(app, changes);
   }
 
   /** The app, or a 404 that looks the same as any other missing resource. */
@@ -73,6 +165,15 @@ export function isOriginAllowed(app: AppEntity, origin: string): boolean {
     return false;
   }
   return app.allowedOrigins.includes(normalized);
+}
+
+/** normalizeOrigin, failing with a 400 that names the value (operators type these). */
+function checkedOrigin(origin: string): string {
+  try {
+    return normalizeOrigin(origin);
+  } catch {
+    throw new AppError("validation_failed", `"${origin}" is not an origin: use scheme and host, like https://shop.example (or * for any)`);
+  }
 }
 
 /** `https://Shop.Example:443/` -> `https://shop.example`. Throws on anything that is not an origin. */

@@ -15,6 +15,15 @@ export interface ReceivedFile {
 const FRAMING_BYTES = 64 * 1024;
 
 /**
+ * The least the file of this request can weigh, from its Content-Length (0 when absent): for a
+ * refusal before any byte is written to disk. Never more than the file's real size.
+ */
+export function minimumFileBytes(ctx: Ctx): number {
+  const declared = Number(ctx.get("Content-Length") || 0);
+  return Number.isFinite(declared) ? Math.max(0, declared - FRAMING_BYTES) : 0;
+}
+
+/**
  * Streams the single file of a `multipart/form-data` request (field `file`) to a temp file,
  * stopping at `maxBytes`. On any failure every partial file is removed before the error is thrown.
  */

@@ -2,6 +2,7 @@ import { open } from "node:fs/promises";
 import { fileTypeFromFile } from "file-type";
 import { imageSize } from "image-size";
 import { AppError } from "../shared/errors.js";
+import { animationOf } from "./animation.js";
 
 export const IMAGE_TYPES = new Map([
   ["image/png", "png"],
@@ -9,6 +10,13 @@ export const IMAGE_TYPES = new Map([
   ["image/gif", "gif"],
   ["image/webp", "webp"],
 ]);
+
+/**
+ * The image types an attachment may keep: those whose decoded size we can bound, every frame of
+ * an animation included (IMAGE_TYPES, plus animated PNG). Any other `image/*` type (AVIF, HEIC
+ * and JPEG XL sequences, TIFF, BMP, ...) is stored as a plain file, so no client shows it inline.
+ */
+export const MEASURED_IMAGE_TYPES: ReadonlySet<string> = new Set([...IMAGE_TYPES.keys(), "image/apng"]);
 
 export interface Sniffed {
   mime: string;
@@ -48,14 +56,30 @@ export async function imageDimensions(file: string): Promise<{ width: number | n
   }
 }
 
-/** Decoding a huge image costs every reader's browser memory: refuse them at upload. */
+/**
+ * Decoding a huge image costs every reader's browser memory: refuse them at upload. The bound is
+ * on all the pixels a viewer decodes: for an animation, every frame (each at canvas size).
+ */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
-/** Width and height, or 413 when the image is over MAX_IMAGE_PIXELS. */
+/**
+ * Width and height (of the first frame), or 413 when the image, or all frames of an animated
+ * PNG, GIF or WebP together, are over MAX_IMAGE_PIXELS.
+ */
 export async function checkedDimensions(file: string): Promise<{ width: number | null; height: number | null }> {
   const d = await imageDimensions(file);
+  const mp = MAX_IMAGE_PIXELS / 1_000_000;
   if (d.width !== null && d.height !== null && d.width * d.height > MAX_IMAGE_PIXELS) {
-    throw new AppError("payload_too_large", `Images over ${MAX_IMAGE_PIXELS / 1_000_000} megapixels are refused`, { width: d.width, height: d.height });
+    throw new AppError("payload_too_large", `Images over ${mp} megapixels are refused`, { width: d.width, height: d.height });
+  }
+  const animation = await animationOf(file, MAX_IMAGE_PIXELS);
+  if (animation && animation.pixels > MAX_IMAGE_PIXELS) {
+    throw new AppError("payload_too_large", `Animations over ${mp} megapixels across all frames are refused`, {
+      width: d.width,
+      height: d.height,
+      frames: animation.frames,
+      maxPixels: MAX_IMAGE_PIXELS,
+    });
   }
   return d;
 }

@@ -18,9 +18,13 @@ export class DiskStorage {
     await mkdir(path.join(this.root, "avatars"), { recursive: true });
   }
 
-  /** Moves a finished temp upload into `folder` under a fresh random name; returns that name. */
-  async keep(tmpFile: string, folder: string, ext: string): Promise<string> {
-    const name = `${newSecret("f").slice(2)}.${ext}`;
+  /**
+   * Moves a finished temp upload into `folder` under a fresh random name; returns that name.
+   * `owner` (an id: letters, digits, `_`) starts the name, so the file can later be proven its.
+   */
+  async keep(tmpFile: string, folder: string, ext: string, owner?: string): Promise<string> {
+    if (owner !== undefined && !/^[A-Za-z0-9_]+$/.test(owner)) throw new Error("invalid file owner");
+    const name = `${owner === undefined ? "" : `${owner}-`}${newSecret("f").slice(2)}.${ext}`;
     await rename(tmpFile, this.pathOf(folder, name));
     return name;
   }
@@ -33,5 +37,10 @@ export class DiskStorage {
 
   async discard(file: string): Promise<void> {
     await rm(file, { force: true });
+  }
+
+  /** Whether `name` is a stored name that `keep` gave to a file of `owner`. */
+  static ownedBy(name: string, owner: string): boolean {
+    return /^[A-Za-z0-9_]+$/.test(owner) && name.startsWith(`${owner}-`) && /^[A-Za-z0-9_-]+\.[a-z0-9]+$/.test(name);
   }
 }

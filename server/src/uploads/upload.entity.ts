@@ -3,7 +3,9 @@ import { asNumber } from "../shared/time.js";
 
 /** An uploaded file; attached to at most one message once sent. */
 @Entity({ name: "uploads" })
-@Index("ix_uploads_message", ["messageId"])
+@Index("ix_uploads_message", ["messageId", "createdAt"])
+@Index("ix_uploads_uploader", ["appId", "uploaderId", "size"])
+@Index("ix_uploads_app", ["appId", "size"])
 export class UploadEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   id!: string;

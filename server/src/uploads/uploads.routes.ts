@@ -4,7 +4,7 @@ import Router from "@koa/router";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
 import { notFound } from "../shared/errors.js";
-import { receiveOneFile } from "./multipart.js";
+import { minimumFileBytes, receiveOneFile } from "./multipart.js";
 import { IMAGE_TYPES } from "./sniff.js";
 
 /**
@@ -17,9 +17,13 @@ export function uploadsRoutes({ services, requireAuth }: RouteDeps): Router<Stat
   const { uploads, storage } = services;
 
   r.post("/uploads", requireAuth, async (ctx) => {
+    const appId = appOf(ctx).id;
+    const userId = authOf(ctx).userId;
+    // Refused before the body is read when the quota has no room left for what is declared.
+    await uploads.assertRoom(appId, userId, Math.max(1, minimumFileBytes(ctx)));
     const file = await receiveOneFile(ctx, storage, MESSAGE_LIMITS.uploadMaxBytes);
     try {
-      ctx.body = await uploads.create(appOf(ctx).id, authOf(ctx).userId, file);
+      ctx.body = await uploads.create(appId, userId, file);
       ctx.status = 201;
     } finally {
       await storage.discard(file.path);

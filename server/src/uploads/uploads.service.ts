@@ -1,19 +1,31 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { In, IsNull, type EntityManager, type Repository } from "typeorm";
+import { In, IsNull, LessThan, type EntityManager, type FindOptionsWhere, type Repository } from "typeorm";
 import type { Attachment } from "@parley/sdk/protocol";
+import type { UploadsConfig } from "../config.js";
 import { presentAttachment } from "../messages/messages.presenter.js";
 import type { DomainDeps } from "../shared/domain.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { MemberEntity } from "../conversations/member.entity.js";
 import type { ReceivedFile } from "./multipart.js";
-import { IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
+import { MEASURED_IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
+import { KeyedQueue } from "./keyed-queue.js";
 import { UploadEntity } from "./upload.entity.js";
 
 /** Folder under the storage root that holds message attachments. */
 export const FILES_FOLDER = "files";
 
+/** The limits when none are configured (the same defaults as config.ts). */
+export const DEFAULT_UPLOADS_CONFIG: Readonly<UploadsConfig> = Object.freeze({
+  userQuotaBytes: 1024 ** 3,
+  appQuotaBytes: 50 * 1024 ** 3,
+  unattachedTtlMs: 24 * 3600 * 1000,
+  sweepIntervalMs: 3600 * 1000,
+});
+
+/** Rows a sweep reads and deletes at a time, so one sweep never holds a long transaction. */
+const SWEEP_BATCH = 500;
 
 /**
  * Uploads domain service — the only place that queries the uploads table. Files are uploaded
@@ -23,9 +35,23 @@ export const FILES_FOLDER = "files";
 export class UploadsService {
   private readonly repo: Repository<UploadEntity>;
   private dirReady: Promise<void> | undefined;
+  private limits: Readonly<UploadsConfig>;
+  /** Per app: quota check, file move and insert run one at a time (see `create`). */
+  private readonly perApp = new KeyedQueue();
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
 
-  constructor(private readonly deps: DomainDeps) {
+  constructor(
+    private readonly deps: DomainDeps,
+    limits: Readonly<UploadsConfig> = DEFAULT_UPLOADS_CONFIG,
+  ) {
     this.repo = deps.db.getRepository(UploadEntity);
+    this.limits = limits;
+  }
+
+  /** Applies the deployment's quotas and clean-up window (config.uploads). */
+  configure(limits: Readonly<UploadsConfig>): void {
+    this.limits = limits;
   }
 
   /** DiskStorage.init makes only tmp and avatars; the files folder is ours. */
@@ -36,39 +62,146 @@ export class UploadsService {
 
   /**
    * Keeps a received temp file as an upload of `uploaderId`. The type comes from the bytes only;
-   * anything unrecognised is application/octet-stream. The caller still discards `file.path`
-   * afterwards (a no-op once it has been moved).
+   * anything unrecognised, and any image type whose decoded size we cannot bound, is
+   * application/octet-stream. 413 when the image is too large to decode safely, or when the file
+   * would take the uploader or the app past its storage quota. The caller still discards
+   * `file.path` afterwards (a no-op once it has been moved).
    */
   async create(appId: string, uploaderId: string, file: ReceivedFile): Promise<Attachment> {
     await this.ensureDir();
     const sniffed = await sniff(file.path);
-    const mime = sniffed?.mime ?? "application/octet-stream";
+    const measured = sniffed !== undefined && (!sniffed.mime.startsWith("image/") || MEASURED_IMAGE_TYPES.has(sniffed.mime));
+    const mime = sniffed && measured ? sniffed.mime : "application/octet-stream";
     const ext = sniffed && /^[a-z0-9]{1,10}$/.test(sniffed.ext) ? sniffed.ext : "bin";
     let width: number | null = null;
     let height: number | null = null;
-    if (IMAGE_TYPES.has(mime)) ({ width, height } = await checkedDimensions(file.path));
-    const storedName = await this.deps.storage.keep(file.path, FILES_FOLDER, ext);
-    const row: UploadEntity = {
-      id: newId("upl"),
-      appId,
-      uploaderId,
-      messageId: null,
-      conversationId: null,
-      name: file.originalName,
-      mime: mime.slice(0, 100),
-      size: file.size,
-      width,
-      height,
-      storedName,
-      createdAt: Date.now(),
-    };
-    try {
-      await this.repo.insert(row);
-    } catch (err) {
-      await this.deps.storage.discard(this.deps.storage.pathOf(FILES_FOLDER, storedName));
-      throw err;
+    if (MEASURED_IMAGE_TYPES.has(mime)) ({ width, height } = await checkedDimensions(file.path));
+    // One app's uploads go one at a time through check + insert on this node, so parallel
+    // requests cannot all pass the same check. Across nodes each may overshoot by the files it
+    // has in flight (at most one per app at a time, so nodes x uploadMaxBytes).
+    return this.perApp.run(appId, async () => {
+      await this.assertRoom(appId, uploaderId, file.size);
+      const storedName = await this.deps.storage.keep(file.path, FILES_FOLDER, ext);
+      const row: UploadEntity = {
+        id: newId("upl"),
+        appId,
+        uploaderId,
+        messageId: null,
+        conversationId: null,
+        name: file.originalName,
+        mime: mime.slice(0, 100),
+        size: file.size,
+        width,
+        height,
+        storedName,
+        createdAt: Date.now(),
+      };
+      try {
+        await this.deps.tx.run((m) => m.getRepository(UploadEntity).insert(row));
+      } catch (err) {
+        await this.deps.storage.discard(this.deps.storage.pathOf(FILES_FOLDER, storedName));
+        throw err;
+      }
+      return presentAttachment(row);
+    });
+  }
+
+  /**
+   * 413 when `bytes` more would take the user or their app past its storage quota. Every stored
+   * upload counts, attached or not, until its message is deleted or the sweep removes it. Called
+   * before a file is received (with its declared size) and again, exactly, before it is kept.
+   */
+  async assertRoom(appId: string, userId: string, bytes: number): Promise<void> {
+    const { userQuotaBytes, appQuotaBytes } = this.limits;
+    const [user, app] = await Promise.all([this.storedBytes({ appId, uploaderId: userId }), this.storedBytes({ appId })]);
+    if (user + bytes > userQuotaBytes) {
+      throw new AppError(
+        "payload_too_large",
+        `Upload quota exceeded: your files may take ${mb(userQuotaBytes)} in all. Unsent uploads are deleted after a while; deleting messages frees their files`,
+        { reason: "user_quota_exceeded", quotaBytes: userQuotaBytes, usedBytes: user },
+      );
     }
-    return presentAttachment(row);
+    if (app + bytes > appQuotaBytes) {
+      throw new AppError("payload_too_large", "This site's upload storage is full", { reason: "app_quota_exceeded" });
+    }
+  }
+
+  private async storedBytes(where: FindOptionsWhere<UploadEntity>): Promise<number> {
+    const raw = await this.repo
+      .createQueryBuilder("u")
+      .select("COALESCE(SUM(u.size), 0)", "total")
+      .where(where)
+      .getRawOne<{ total: string | number | null }>();
+    return Number(raw?.total ?? 0);
+  }
+
+  /**
+   * Deletes uploads not attached to a message within the configured window (rows, then files),
+   * and temp files left by uploads that never finished. Returns the number of uploads removed.
+   * `now` lets a test (or an operator) sweep as if later. The server runs it on an interval
+   * (`startSweeper`); one sweep at a time.
+   */
+  sweepUnattached(now: number = Date.now()): Promise<number> {
+    const cutoff = now - this.limits.unattachedTtlMs;
+    const run = (this.sweeping ?? Promise.resolve(0)).catch(() => 0).then(() => this.sweep(cutoff));
+    this.sweeping = run;
+    void run.catch(() => undefined).then(() => {
+      if (this.sweeping === run) this.sweeping = undefined;
+    });
+    return run;
+  }
+
+  private async sweep(cutoff: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const rows = await this.repo.find({
+        select: { id: true, storedName: true },
+        where: { messageId: IsNull(), createdAt: LessThan(cutoff) },
+        take: SWEEP_BATCH,
+      });
+      if (rows.length === 0) break;
+      const ids = rows.map((r) => r.id);
+      // A send may attach one of them meanwhile: the delete keeps to unattached rows, and only
+      // the files of rows that are really gone afterwards are removed.
+      await this.deps.tx.run((m) => m.getRepository(UploadEntity).delete({ id: In(ids), messageId: IsNull() }));
+      const still = new Set((await this.repo.find({ select: { id: true }, where: { id: In(ids) } })).map((r) => r.id));
+      const gone = rows.filter((r) => !still.has(r.id));
+      await this.removeFiles(gone.map((r) => this.deps.storage.pathOf(FILES_FOLDER, r.storedName)));
+      removed += gone.length;
+      if (rows.length < SWEEP_BATCH) break;
+    }
+    await this.sweepTmp(cutoff);
+    return removed;
+  }
+
+  /** Temp files older than the window belong to no request any more (a crash, a killed node). */
+  private async sweepTmp(cutoff: number): Promise<void> {
+    const dir = this.deps.storage.tmpDir;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const s = await stat(file).catch(() => null);
+      if (s?.isFile() && s.mtimeMs < cutoff) await this.deps.storage.discard(file).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Starts the periodic sweep (idempotent). It stops on `stop()`, and by itself once the database
+   * is closed. The timer never keeps the process alive.
+   */
+  startSweeper(onError: (err: unknown) => void): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      if (!this.deps.db.isInitialized) return this.stop();
+      if (!this.sweeping) this.sweepUnattached().catch(onError);
+    }, this.limits.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  /** Stops the periodic sweep; a sweep under way finishes. */
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /**
@@ -121,3 +254,5 @@ export class UploadsService {
     await Promise.all(files.map((f) => this.deps.storage.discard(f).catch(() => undefined)));
   }
 }
+
+const mb = (bytes: number): string => `${Math.floor(bytes / 1024 / 1024)} MB`;

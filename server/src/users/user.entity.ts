@@ -12,13 +12,17 @@ export class UserEntity {
   @Column({ type: "varchar", length: 32 })
   appId!: string;
 
-  /** Lower-cased; null for users who came in through a host-signed token without one. */
+  /**
+   * Normalised (users/email.ts), compared byte for byte; null for users who came in through a
+   * host-signed token. Private: only its owner sees it, and search never matches it by prefix.
+   */
   @Column({ type: "varchar", length: 254, nullable: true })
   email!: string | null;
 
   @Column({ type: "varchar", length: 80, nullable: true })
   passwordHash!: string | null;
 
+  /** The host site's user id (`sub` of its token), verbatim and compared byte for byte. */
   @Column({ type: "varchar", length: 191, nullable: true })
   externalId!: string | null;
 
@@ -33,6 +37,10 @@ export class UserEntity {
 
   @Column({ type: "bigint", nullable: true, transformer: asNumber })
   lastSeenAt!: number | null;
+
+  /** False: nobody else sees `lastSeenAt` (PATCH /me { showLastSeen }). */
+  @Column({ type: "boolean", default: true })
+  showLastSeen!: boolean;
 
   @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;

@@ -10,8 +10,10 @@ import { notFound } from "../shared/errors.js";
 import { checkedDimensions, sniffImage } from "../uploads/sniff.js";
 import type { DiskStorage } from "../uploads/storage.js";
 import { receiveOneFile } from "../uploads/multipart.js";
+import { AvatarFiles } from "../uploads/avatars.js";
 import { presentMe, presentUser } from "./users.presenter.js";
 import { idParam, searchQuery, updateMeBody } from "./users.schema.js";
+import type { UserEntity } from "./user.entity.js";
 import type { UsersService } from "./users.service.js";
 import type { Middleware } from "koa";
 
@@ -38,22 +40,35 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
     ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, body));
   });
 
+  const avatars = new AvatarFiles(storage, avatarBase);
   r.put("/me/avatar", requireAuth, async (ctx) => {
     const upload = await receiveOneFile(ctx, storage, LIMITS.avatarMaxBytes);
     try {
       const { ext } = await sniffImage(upload.path);
       await checkedDimensions(upload.path);
-      const name = await storage.keep(upload.path, "avatars", ext);
-      ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, { avatarUrl: `${avatarBase}/${name}` }));
+      const [appId, userId] = [appOf(ctx).id, authOf(ctx).userId];
+      // The replaced avatar's file is deleted once the new one is set.
+      const me = await avatars.replace(upload.path, ext, {
+        userId,
+        current: async () => (await users.get(appId, userId)).avatarUrl,
+        set: (avatarUrl) => users.update(appId, userId, { avatarUrl }),
+      });
+      ctx.body = presentMe(me);
     } finally {
       await storage.discard(upload.path);
     }
   });
 
+  // lastSeenAt only for contacts and conversation partners (issue 15): one batched check per page.
+  const presentFor = async (appId: string, viewerId: string, rows: UserEntity[]): Promise<User[]> => {
+    const related = await users.relatedTo(appId, viewerId, rows.map((u) => u.id));
+    return rows.map((u) => presentUser(u, related.has(u.id) ? "related" : "stranger"));
+  };
+
   r.get("/users", requireAuth, async (ctx) => {
     const query = parse(searchQuery, ctx.query);
     const c = decodeCursor(userCursor, query.cursor);
-    const rows = await users.search(appOf(ctx).id, {
+    const rows = await users.search(appOf(ctx), {
       q: query.q,
       limit: query.limit + 1,
       cursor: c && { name: c.n, id: c.i },
@@ -61,13 +76,14 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     ctx.body = {
-      items: items.map(presentUser),
+      items: await presentFor(appOf(ctx).id, authOf(ctx).userId, items),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ n: last.displayName, i: last.id }) : null,
     } satisfies Page<User>;
   });
 
   r.get("/users/:id", requireAuth, async (ctx) => {
-    ctx.body = presentUser(await users.get(appOf(ctx).id, parse(idParam, ctx.params["id"])));
+    const user = await users.get(appOf(ctx).id, parse(idParam, ctx.params["id"]));
+    ctx.body = (await presentFor(appOf(ctx).id, authOf(ctx).userId, [user]))[0]!;
   });
 
   // Avatars are public by unguessable name, so <img> tags can load them without a token.

@@ -6,8 +6,9 @@ export const updateMeBody = z
   .object({
     displayName: displayName.optional(),
     bio: z.string().trim().max(LIMITS.bioMaxChars).optional(),
+    showLastSeen: z.boolean().optional(),
   })
-  .refine((b) => b.displayName !== undefined || b.bio !== undefined, { message: "Nothing to update" });
+  .refine((b) => b.displayName !== undefined || b.bio !== undefined || b.showLastSeen !== undefined, { message: "Nothing to update" });
 
 export const searchQuery = z.object({
   q: z.string().trim().max(100).default(""),

@@ -1,6 +1,9 @@
 import { Brackets, type DataSource, type Repository } from "typeorm";
 import { AppError, notFound } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
+import { relatedUsers } from "../contacts/relations.js";
+import type { AppEntity } from "../tenancy/app.entity.js";
+import { normalizeEmail } from "./email.js";
 import { UserEntity } from "./user.entity.js";
 
 export interface SearchOptions {
@@ -22,7 +25,7 @@ export class UsersService {
     const user = this.repo.create({
       id: newId("usr"),
       appId,
-      email: input.email,
+      email: normalizeEmail(input.email),
       passwordHash: input.passwordHash,
       externalId: null,
       displayName: input.displayName,
@@ -42,8 +45,9 @@ export class UsersService {
     return user;
   }
 
+  /** Exact match on the normalised form: the column compares byte for byte on every database. */
   findByEmail(appId: string, email: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ appId, email });
+    return this.repo.findOneBy({ appId, email: normalizeEmail(email) });
   }
 
   /** Creates or refreshes the user a host site vouches for, keyed by (app, host user id). */
@@ -91,28 +95,31 @@ export class UsersService {
     return user;
   }
 
-  async update(appId: string, id: string, patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null }): Promise<UserEntity> {
+  async update(appId: string, id: string, patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null; showLastSeen?: boolean | undefined }): Promise<UserEntity> {
     const changes: Partial<UserEntity> = { updatedAt: Date.now() };
     if (patch.displayName !== undefined) changes.displayName = patch.displayName;
     if (patch.bio !== undefined) changes.bio = patch.bio;
     if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl;
+    if (patch.showLastSeen !== undefined) changes.showLastSeen = patch.showLastSeen;
     await this.repo.update({ appId, id }, changes);
     return this.get(appId, id);
   }
 
   /**
-   * Users whose display name or email starts with `q`, ordered by (displayName, id), keyset-paged.
-   * Served by the (appId, displayName, id) index; the email branch by (appId, email).
+   * Users whose display name starts with `q`, ordered by (displayName, id), keyset-paged; served by
+   * the (appId, displayName, id) index. Emails are private: matching them would tell a stranger
+   * which addresses have accounts. Only an app that opted in (`exactEmailSearch`) also finds the
+   * one user whose whole email `q` is (any spelling that normalises to it), by (appId, email).
    */
-  async search(appId: string, opts: SearchOptions): Promise<UserEntity[]> {
-    const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId", { appId });
+  async search(app: AppEntity, opts: SearchOptions): Promise<UserEntity[]> {
+    const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId", { appId: app.id });
     if (opts.q) {
       const prefix = escapeLike(opts.q) + "%";
+      const email = app.exactEmailSearch && opts.q.includes("@") ? normalizeEmail(opts.q) : undefined;
       qb.andWhere(
         new Brackets((w) => {
-          w.where("u.displayName LIKE :prefix ESCAPE '!'", { prefix }).orWhere("u.email LIKE :eprefix ESCAPE '!'", {
-            eprefix: escapeLike(opts.q.toLowerCase()) + "%",
-          });
+          w.where("u.displayName LIKE :prefix ESCAPE '!'", { prefix });
+          if (email) w.orWhere("u.email = :email", { email });
         }),
       );
     }
@@ -127,6 +134,11 @@ export class UsersService {
       );
     }
     return qb.orderBy("u.displayName", "ASC").addOrderBy("u.id", "ASC").take(opts.limit).getMany();
+  }
+
+  /** Which of `ids` the viewer may see the `lastSeenAt` of (see contacts/relations.ts). */
+  relatedTo(appId: string, viewerId: string, ids: readonly string[]): Promise<Set<string>> {
+    return relatedUsers(this.db, appId, viewerId, ids);
   }
 }
 

@@ -108,6 +108,12 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     RATE_LIMIT_AUTH_PER_IP: "100000",
     // Suites send fast from one account; quotas.test.ts sets small quotas to test them.
     RATE_LIMIT_MESSAGES_PER_USER: "100000",
+    // Suites build groups of strangers and open many sockets per user to test other things;
+    // abuse.test.ts sets the production defaults (consent, hourly caps, socket cap) to test them.
+    GROUP_DIRECT_ADD: "1",
+    GROUPS_CREATED_PER_HOUR: "100000",
+    GROUP_MEMBERS_ADDED_PER_HOUR: "100000",
+    SOCKETS_PER_USER_MAX: "1000",
     ...env,
   });
   const logger = createLogger(config.logLevel);
@@ -136,6 +142,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     async close() {
       io.disconnectSockets(true);
       services.presence.close();
+      services.uploads.stop();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();

@@ -1,0 +1,60 @@
+import { statfs } from "node:fs/promises";
+import path from "node:path";
+import { MigrationExecutor, type DataSource } from "typeorm";
+import { createDataSource, QUERY_TIMEOUT_MS, type DatabaseOptions } from "../db/data-source.js";
+import { dialectOf } from "../db/sql.js";
+
+/** A migration failed: the database is reachable, its data or schema is the problem. */
+export class MigrationError extends Error {}
+
+/**
+ * Opens the database like openDatabase in db/data-source.ts (the same settings), applying pending
+ * migrations only when asked: MIGRATE_ON_START=0 and `migrate:status` open it as it is. A failed
+ * migration is thrown as a MigrationError, so callers tell it from an unreachable database.
+ */
+export async function openDatabaseAsIs(opts: DatabaseOptions, { migrate: apply = false } = {}): Promise<DataSource> {
+  const ds = createDataSource(opts);
+  await ds.initialize();
+  try {
+    if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
+    if (apply) {
+      try {
+        await migrate(ds);
+      } catch (err) {
+        throw new MigrationError(`A migration failed (the earlier ones stay applied): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+  } catch (err) {
+    await ds.destroy().catch(() => undefined);
+    throw err;
+  }
+  // After the migrations, which may legitimately run long (see openDatabase).
+  if (dialectOf(ds) === "mysql") Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
+  return ds;
+}
+
+/** Each migration the server knows, in order, and whether this database has it. */
+export interface MigrationState {
+  name: string;
+  applied: boolean;
+}
+
+export async function migrationStates(db: DataSource): Promise<MigrationState[]> {
+  const executor = new MigrationExecutor(db);
+  const applied = new Set((await executor.getExecutedMigrations()).map((m) => m.name));
+  return (await executor.getAllMigrations()).map((m) => ({ name: m.name, applied: applied.has(m.name) }));
+}
+
+/** Applies pending migrations, each in its own transaction; answers the names applied. */
+export async function migrate(db: DataSource): Promise<string[]> {
+  return (await db.runMigrations({ transaction: "each" })).map((m) => m.name);
+}
+
+/** Pages SQLite may still use: the free pages in the file plus the room left under max_page_count. */
+export async function sqliteHeadroom(db: DataSource): Promise<{ pages: number; pageSize: number; diskBytes: number }> {
+  const one = async (pragma: string): Promise<number> => Number(Object.values(((await db.query(`PRAGMA ${pragma}`)) as Record<string, unknown>[])[0] ?? {})[0]);
+  const [pageCount, maxPages, freePages, pageSize] = [await one("page_count"), await one("max_page_count"), await one("freelist_count"), await one("page_size")];
+  const file = (db.options as { database?: string }).database ?? "";
+  const fs = file && file !== ":memory:" ? await statfs(path.dirname(file)) : null;
+  return { pages: maxPages - pageCount + freePages, pageSize, diskBytes: fs ? fs.bavail * fs.bsize : Number.MAX_SAFE_INTEGER };
+}

@@ -1,0 +1,43 @@
+import type { DataSource } from "typeorm";
+import type { ItemOutcome, Written } from "../messages/send-batcher.js";
+
+/**
+ * The measuring points other domains call: one line at the measured spot, nothing else. A server's
+ * metrics (ops/metrics.ts) register here under its DataSource, which every domain already holds;
+ * with metrics off (or in the CLI) nothing is registered and every call does nothing.
+ */
+export interface OpsObserver {
+  /** One send batch: its size, how long its transaction took, and the messages it stored. */
+  sendBatch(size: number, seconds: number, stored: number): void;
+  /** The Socket.IO server, counted when scraped (this node's connected sockets). */
+  sockets(io: SocketCounter): void;
+}
+
+/** As much of a Socket.IO server as the metrics read. */
+export interface SocketCounter {
+  of(nsp: "/"): { sockets: { size: number } };
+}
+
+const observers = new WeakMap<DataSource, OpsObserver>();
+
+export function registerObserver(db: DataSource, observer: OpsObserver): void {
+  observers.set(db, observer);
+}
+
+/** Wraps the send batcher's writer: batch size, commit time and stored messages are observed. */
+export function measuredSendBatch<T, R extends { created: boolean }>(db: DataSource, write: (items: T[]) => Promise<Written<R>>): (items: T[]) => Promise<Written<R>> {
+  return async (items) => {
+    const observer = observers.get(db);
+    if (!observer) return write(items);
+    const started = performance.now();
+    const written = await write(items);
+    const stored = written.outcomes.filter((o: ItemOutcome<R>) => o.ok && o.value.created).length;
+    observer.sendBatch(items.length, (performance.now() - started) / 1000, stored);
+    return written;
+  };
+}
+
+/** Lets the metrics count this server's sockets. */
+export function observeSockets(db: DataSource, io: SocketCounter): void {
+  observers.get(db)?.sockets(io);
+}
