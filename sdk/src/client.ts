@@ -5,7 +5,7 @@ import { HttpClient, type FetchLike, type HttpOptions } from "./http.js";
 import { Outbox, type OutboxOptions } from "./outbox.js";
 import { MESSAGE_LIMITS } from "./protocol.js";
 import type * as P from "./protocol.js";
-import { localStorageOrMemory, memoryStorage, SessionManager, type SessionStorage } from "./session.js";
+import { localStorageOrMemory, memoryStorage, SessionManager, signedOut, type SessionStorage } from "./session.js";
 import { SocketConnection, type SocketOptions } from "./socket.js";
 import { applyEvents, markFailed, withMessages } from "./reducer.js";
 import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
@@ -73,10 +73,15 @@ export class ChatClient {
       storage,
       `parley:${this.opts.appId}:session`,
       (refreshToken) => this.http.request<P.AuthResponse>("POST", "/auth/refresh", { body: { refreshToken }, auth: false }),
-      (s) => {
+      (s, remote) => {
+        const was = this.store.state.me?.id;
+        if (was && was !== s?.user.id) this.ended();
         this.store.patch({ me: s?.user ?? null });
         this.emitter.emit("session.changed", s?.user ?? null);
+        // Signed in in another tab: this one starts too.
+        if (remote && s && was !== s.user.id) void this.start().catch(() => undefined);
       },
+      { shared: this.opts.storage !== "memory" },
     );
     this.http = new HttpClient(this.opts.server, this.opts.appId, this.session, fetchImpl, this.opts.http);
     this.sync = new SyncEngine(
@@ -94,7 +99,7 @@ export class ChatClient {
       this.opts.server,
       {
         token: () => this.session.current?.accessToken ?? null,
-        refresh: () => this.http.refreshOrEnd(),
+        refresh: () => this.session.refresh().then(() => undefined),
         event: (e) => this.sync.live(e),
         typing: (e) => this.onTyping(e),
         presence: (p) => {
@@ -114,16 +119,20 @@ export class ChatClient {
       this.opts.socket,
     );
     this.outbox = new Outbox({
-      ready: () => this.socket.connected,
+      // Signed out, every send goes through to fail at once (see ended).
+      ready: () => this.socket.connected || !this.session.current,
       upload: (file, onProgress) => this.directory.upload(file, onProgress),
       send: (m) =>
-        this.socket.request<P.Message>("message.send", {
-          conversationId: m.conversationId,
-          text: m.text,
-          clientMessageId: m.clientMessageId,
-          ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
-          ...(m.replyToId ? { replyToId: m.replyToId } : {}),
-        }),
+        // Not pending: written before the session ended, and failed then; never sent as another user.
+        this.pending.has(m.clientMessageId)
+          ? this.socket.request<P.Message>("message.send", {
+              conversationId: m.conversationId,
+              text: m.text,
+              clientMessageId: m.clientMessageId,
+              ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
+              ...(m.replyToId ? { replyToId: m.replyToId } : {}),
+            })
+          : Promise.reject(signedOut()),
       sent: (m, stored) => {
         this.store.next((s) => withMessages(s, m.conversationId, [stored]));
         this.pending.get(m.clientMessageId)?.resolve(stored);
@@ -166,16 +175,15 @@ export class ChatClient {
 
   /** Picks up a session kept in storage (e.g. after a page reload). Resolves null if none. */
   async resume(): Promise<P.Me | null> {
-    if (!this.session.current) return null;
+    if (!this.session.reload()) return null;
     await this.start();
     return this.user;
   }
 
+  /** Signs out, here and in every tab sharing the storage. */
   async logout(): Promise<void> {
     const s = this.session.current;
-    this.close();
     this.session.set(null);
-    this.store.next({ ...INITIAL_STATE });
     if (s) await this.http.request("POST", "/auth/logout", { body: { refreshToken: s.refreshToken }, auth: false }).catch(() => undefined);
   }
 
@@ -283,6 +291,20 @@ export class ChatClient {
     this.store.patch({ lastSeq });
     await this.listConversations();
     if (this.opts.autoConnect) this.socket.connect();
+  }
+
+  /**
+   * The session is over (signed out here or in another tab, or refused by the server): the
+   * socket closes, the state is cleared, and sends and calls still waiting fail at once.
+   */
+  private ended(): void {
+    this.socket.close();
+    this.sync.close();
+    this.seen.clear();
+    this.store.next({ ...INITIAL_STATE });
+    for (const p of this.pending.values()) p.reject(signedOut());
+    this.pending.clear();
+    this.outbox.kick();
   }
 
   private adopt({ conversation }: { conversation: P.Conversation }): ConversationHandle {

@@ -1,6 +1,6 @@
 import { ChatError } from "./errors.js";
 import { APP_HEADER, type ErrorBody } from "./protocol.js";
-import type { SessionManager } from "./session.js";
+import { signedOut, type SessionManager } from "./session.js";
 
 export interface RequestOptions {
   body?: unknown;
@@ -39,8 +39,9 @@ interface Answer {
 
 /**
  * REST over fetch: JSON in and out, the app header on every call, the bearer token when signed
- * in, and one transparent refresh-and-retry when the access token has expired. Every attempt has
- * a timeout; `429` and `503` are tried again after the server's `Retry-After` (or a backoff).
+ * in, and one transparent refresh-and-retry when the access token has expired (a refused
+ * refresh ends the session: see SessionManager). Every attempt has a timeout; `429` and `503`
+ * are tried again after the server's `Retry-After` (or a backoff).
  */
 export class HttpClient {
   private readonly opts: Required<HttpOptions>;
@@ -76,17 +77,19 @@ export class HttpClient {
 
   private async authed<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
     const auth = opts.auth ?? true;
+    const used = this.session.current?.accessToken;
     try {
       return await this.once<T>(method, path, opts, auth);
     } catch (err) {
       if (!auth || !(err instanceof ChatError) || err.code !== "token_expired") throw err;
-      await this.refreshOrEnd();
+      await this.session.refresh(used);
       return this.once<T>(method, path, opts, auth);
     }
   }
 
   /** GETs a protected file (e.g. an attachment for an <img>) with the bearer token. */
   async blob(path: string): Promise<Blob> {
+    const used = this.session.current?.accessToken;
     const attempt = async (): Promise<Blob | number> => {
       const s = this.session.current;
       if (!s) throw new ChatError("not_signed_in", "Sign in first");
@@ -97,21 +100,11 @@ export class HttpClient {
     };
     let res = await attempt();
     if (res === 401) {
-      await this.refreshOrEnd();
+      await this.session.refresh(used);
       res = await attempt();
     }
     if (typeof res === "number") throw new ChatError(res === 404 ? "not_found" : "internal", `HTTP ${res}`, { status: res });
     return res;
-  }
-
-  /** Refreshes the session; a refused refresh ends it (signed out) and is rethrown. */
-  async refreshOrEnd(): Promise<void> {
-    try {
-      await this.session.refresh();
-    } catch (err) {
-      if (err instanceof ChatError && !err.retryable) this.session.set(null);
-      throw err;
-    }
   }
 
   url(path: string): string {
@@ -120,8 +113,8 @@ export class HttpClient {
 
   private async once<T>(method: string, path: string, opts: RequestOptions, auth: boolean): Promise<T> {
     const headers: Record<string, string> = { [APP_HEADER]: this.appId };
+    const s = this.session.current;
     if (auth) {
-      const s = this.session.current;
       if (!s) throw new ChatError("not_signed_in", "Sign in first");
       headers["Authorization"] = `Bearer ${s.accessToken}`;
     }
@@ -143,6 +136,8 @@ export class HttpClient {
     } catch {
       data = undefined;
     }
+    // The session ended while this call was out: its answer belongs to no one here now.
+    if (auth && this.session.current?.user.id !== s?.user.id) throw signedOut();
     if (status < 200 || status >= 300) {
       const e = (data as ErrorBody | undefined)?.error;
       const retryAfterMs = parseRetryAfter(retryAfter);

@@ -63,6 +63,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     users,
     passwords: new PasswordHasher(config.bcryptCost),
     refreshTtlSec: config.refreshTokenTtlSec,
+    refreshGraceSec: config.refreshGraceSec,
   });
   let redis: RedisConnections | undefined;
   let presence: PresenceService;

@@ -9,7 +9,8 @@ import { presentMe } from "../users/users.presenter.js";
 import type { UsersService } from "../users/users.service.js";
 import type { PasswordHasher } from "./passwords.js";
 import { RefreshTokenEntity } from "./refresh-token.entity.js";
-import { sha256, verifyHostToken, type TokenService } from "./tokens.js";
+import { sha256, type TokenService } from "./tokens.js";
+import { verifyHostTokenOfApp } from "../tenancy/app-secrets.js";
 import { hostClaims } from "./auth.schema.js";
 import { parse } from "../http/validate.js";
 
@@ -19,7 +20,20 @@ export interface AuthServiceDeps {
   passwords: PasswordHasher;
   users: UsersService;
   refreshTtlSec: number;
+  /**
+   * How long a rotated refresh token is still answered with the session's newest one before its
+   * use counts as theft (default DEFAULT_REFRESH_GRACE_SEC; 0 turns the allowance off).
+   */
+  refreshGraceSec?: number;
 }
+
+/** Seconds a just-rotated refresh token is still accepted: tabs sharing one session refresh near together. */
+export const DEFAULT_REFRESH_GRACE_SEC = 30;
+
+/** How many rotations within one grace window are followed to the newest token. */
+const GRACE_MAX_HOPS = 8;
+
+const invalidRefresh = (): AppError => new AppError("invalid_token", "Refresh token is invalid or expired");
 
 /** Registration, login, host-signed sign-in, password change and the session lifecycle (refresh, logout). */
 export class AuthService {
@@ -50,7 +64,7 @@ export class AuthService {
   }
 
   async signInWithHostToken(app: AppEntity, token: string): Promise<AuthResponse> {
-    const raw = verifyHostToken(token, app.secret);
+    const raw = verifyHostTokenOfApp(token, app);
     let claims: HostTokenClaims;
     try {
       claims = parse(hostClaims, raw);
@@ -65,32 +79,50 @@ export class AuthService {
     return this.startSession(user);
   }
 
+  /** How long a rotated refresh token is still answered (see AuthServiceDeps.refreshGraceSec). */
+  get refreshGraceMs(): number {
+    return (this.deps.refreshGraceSec ?? DEFAULT_REFRESH_GRACE_SEC) * 1000;
+  }
+
   /**
-   * Exchanges a refresh token for a new pair. Each token works once: presenting a rotated
-   * token again means it was stolen (or replayed), so the whole session is revoked.
+   * Exchanges a refresh token for a new pair of the same session. A token rotates once; tabs of
+   * one browser share it, though, and one tab may present it just after (or while) another
+   * rotated it. For `refreshGraceMs` after its rotation such a token is answered with the
+   * session's newest refresh token (the very one the first caller got: successors are derived,
+   * see TokenService.successorOf) and a fresh access token, as Auth0's reuse interval does. Later,
+   * presenting it means it leaked (or was replayed): the whole session is revoked.
    */
   async refresh(app: AppEntity, refreshToken: string): Promise<AuthResponse> {
     const now = Date.now();
-    const row = await this.refreshRepo.findOneBy({ tokenHash: sha256(refreshToken), appId: app.id });
-    if (!row || row.revokedAt !== null || row.expiresAt <= now) {
-      throw new AppError("invalid_token", "Refresh token is invalid or expired");
-    }
-    // Conditional update: of two concurrent refreshes with the same token, exactly one wins.
-    const claimed = await this.refreshRepo.update({ id: row.id, rotatedAt: IsNull() }, { rotatedAt: now });
-    if (row.rotatedAt !== null || claimed.affected !== 1) {
+    const row = await this.liveToken(app.id, refreshToken, now);
+    if (row.rotatedAt !== null && now - row.rotatedAt >= this.refreshGraceMs) {
       await this.revokeFamily(row);
       throw new AppError("invalid_token", "Refresh token was already used; the session has been revoked");
     }
     const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: row.userId, appId: app.id });
-    if (!user) throw new AppError("invalid_token", "Refresh token is invalid or expired");
-    const next = await this.issue(user, row.familyId);
+    if (!user) throw invalidRefresh();
+    if (row.rotatedAt !== null) {
+      // Within the grace window: walk the chain of successors to the session's newest token.
+      let token = refreshToken;
+      for (let hop = 0; hop < GRACE_MAX_HOPS; hop++) {
+        token = this.deps.tokens.successorOf(token);
+        if ((await this.liveToken(app.id, token, now)).rotatedAt === null) return this.answer(user, row.familyId, token);
+      }
+      throw invalidRefresh();
+    }
+    // The successor is stored before this token is marked rotated, so whoever sees the mark
+    // finds the successor. Two refreshes racing with this token both insert the same successor
+    // (the second insert is ignored) and both answer it: neither is taken for a thief.
+    const next = this.deps.tokens.successorOf(refreshToken);
+    await this.insertToken(user, row.familyId, next, now);
+    await this.refreshRepo.update({ id: row.id, rotatedAt: IsNull() }, { rotatedAt: now });
     // A logout or password change that revoked the family after the check above must not be
     // outlived by the token just inserted (the revoke's UPDATE did not see it).
     if (await this.refreshRepo.existsBy({ familyId: row.familyId, revokedAt: Not(IsNull()) })) {
       await this.revokeFamily(row);
-      throw new AppError("invalid_token", "Refresh token is invalid or expired");
+      throw invalidRefresh();
     }
-    return next;
+    return this.answer(user, row.familyId, next);
   }
 
   /**
@@ -140,24 +172,41 @@ export class AuthService {
     return live > 0;
   }
 
-  private startSession(user: UserEntity): Promise<AuthResponse> {
-    return this.issue(user, newId("ses"));
+  private async startSession(user: UserEntity): Promise<AuthResponse> {
+    const familyId = newId("ses");
+    const refreshToken = `rt_${randomBytes(32).toString("base64url")}`;
+    await this.insertToken(user, familyId, refreshToken, Date.now());
+    return this.answer(user, familyId, refreshToken);
   }
 
-  private async issue(user: UserEntity, familyId: string): Promise<AuthResponse> {
-    const now = Date.now();
-    const refreshToken = `rt_${randomBytes(32).toString("base64url")}`;
-    await this.refreshRepo.insert({
-      id: newId("rtk"),
-      appId: user.appId,
-      userId: user.id,
-      familyId,
-      tokenHash: sha256(refreshToken),
-      createdAt: now,
-      expiresAt: now + this.deps.refreshTtlSec * 1000,
-      rotatedAt: null,
-      revokedAt: null,
-    });
+  /** A stored, unrevoked, unexpired refresh token of the app (rotated or not), or `invalid_token`. */
+  private async liveToken(appId: string, refreshToken: string, now: number): Promise<RefreshTokenEntity> {
+    const row = await this.refreshRepo.findOneBy({ tokenHash: sha256(refreshToken), appId });
+    if (!row || row.revokedAt !== null || row.expiresAt <= now) throw invalidRefresh();
+    return row;
+  }
+
+  /** Stores a refresh token (its hash); one already stored is left as it is. */
+  private async insertToken(user: UserEntity, familyId: string, refreshToken: string, now: number): Promise<void> {
+    await this.refreshRepo
+      .createQueryBuilder()
+      .insert()
+      .values({
+        id: newId("rtk"),
+        appId: user.appId,
+        userId: user.id,
+        familyId,
+        tokenHash: sha256(refreshToken),
+        createdAt: now,
+        expiresAt: now + this.deps.refreshTtlSec * 1000,
+        rotatedAt: null,
+        revokedAt: null,
+      })
+      .orIgnore()
+      .execute();
+  }
+
+  private answer(user: UserEntity, familyId: string, refreshToken: string): AuthResponse {
     return {
       user: presentMe(user),
       accessToken: this.deps.tokens.signAccess({ userId: user.id, appId: user.appId, sessionId: familyId }),

@@ -3,7 +3,9 @@ import { asNumber } from "../shared/time.js";
 
 /**
  * One refresh token of a session. A session (`familyId`) is a chain of tokens, each used once:
- * using a token rotates it; using an already-rotated one means it leaked, and the family dies.
+ * using a token rotates it (its successor is derived from it, see TokenService.successorOf);
+ * using an already-rotated one within the grace window answers the chain's newest token (tabs
+ * sharing a session), after it means it leaked, and the family dies.
  */
 @Entity({ name: "refresh_tokens" })
 @Index("uq_refresh_tokens_hash", ["tokenHash"], { unique: true })

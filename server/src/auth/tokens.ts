@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { HostTokenClaims } from "@parley/sdk/protocol";
 import { AppError } from "../shared/errors.js";
@@ -29,6 +29,15 @@ export class TokenService {
       audience: AUDIENCE,
       expiresIn: this.accessTtlSec,
     });
+  }
+
+  /**
+   * The refresh token that replaces `refreshToken` when it is rotated. Derived (keyed with the
+   * secret), not random: a rotated token presented again within the grace window is answered
+   * with this same successor, and only hashes of tokens are ever stored.
+   */
+  successorOf(refreshToken: string): string {
+    return `rt_${createHmac("sha256", this.secret).update(`refresh:${refreshToken}`).digest("base64url")}`;
   }
 
   /** Throws `token_expired` (the client should refresh) or `invalid_token`. */
