@@ -143,7 +143,9 @@ export async function tempDataDir(): Promise<string> {
 
 /**
  * Starts `node server/dist/main.js` with PORT=0 on 127.0.0.1, NODE_ENV=production and no
- * DATABASE_URL/JWT_SECRET (embedded SQLite, generated secret), in its own process group.
+ * DATABASE_URL/JWT_SECRET (embedded SQLite, generated secret), in its own process group. Under
+ * production the demo is off unless PARLEY_DEMO=1 is set explicitly (issue 15), so it is, unless
+ * the caller passes PARLEY_DEMO itself.
  * Resolves once the listening line (and, with the demo, the whole demo block) is printed.
  */
 export async function spawnDemoServer(dataDir: string, extraEnv: Record<string, string> = {}): Promise<DemoServer> {
@@ -151,7 +153,7 @@ export async function spawnDemoServer(dataDir: string, extraEnv: Record<string, 
   delete env["DATABASE_URL"];
   delete env["JWT_SECRET"];
   delete env["PARLEY_TEST_DB"];
-  if (!("PARLEY_DEMO" in extraEnv)) delete env["PARLEY_DEMO"];
+  if (!("PARLEY_DEMO" in extraEnv)) env["PARLEY_DEMO"] = "1";
   const child = spawn(process.execPath, ["server/dist/main.js"], { cwd: ROOT, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
   child.stdin.end();
   let out = "";
