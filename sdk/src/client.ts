@@ -11,7 +11,7 @@ import { applyEvents, markFailed, withMessages } from "./reducer.js";
 import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
-import { SyncEngine, type SyncOptions } from "./sync.js";
+import { SyncEngine, withSnapshot, type SyncOptions } from "./sync.js";
 
 export interface ChatClientOptions {
   /** The Parley server, e.g. `https://chat.example`. */
@@ -91,6 +91,7 @@ export class ChatClient {
         apply: (events, lastSeq) => this.apply(events, lastSeq),
         status: (sync) => this.store.state.sync !== sync && this.store.patch({ sync }),
         recovered: (applied) => this.emitter.emit("connection.recovered", { applied }),
+        expired: () => this.reloadFromHead(),
       },
       this.opts.sync,
     );
@@ -291,6 +292,21 @@ export class ChatClient {
     this.store.patch({ lastSeq });
     await this.listConversations();
     if (this.opts.autoConnect) this.socket.connect();
+  }
+
+  /**
+   * After 410 `sync_expired` (the server pruned events past our cursor): the cursor first, then the
+   * conversation list and the newest page of every open thread, applied as one update. Live events
+   * wait meanwhile (the sync engine holds them).
+   */
+  private async reloadFromHead(): Promise<void> {
+    const { lastSeq } = await this.http.request<{ lastSeq: number }>("GET", "/sync/head");
+    const ids = Object.keys(this.store.state.threads);
+    const [list, ...pages] = await Promise.all([
+      this.http.request<P.Page<P.Conversation>>("GET", "/conversations"),
+      ...ids.map((id) => this.http.request<P.Page<P.Message>>("GET", `/conversations/${id}/messages`).catch((e: ChatError) => (e.status === 404 ? null : Promise.reject(e)))),
+    ]);
+    this.store.next((s) => withSnapshot(s, lastSeq, list.items, ids, pages));
   }
 
   /**

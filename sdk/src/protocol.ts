@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   email_taken: 409,
+  /** `GET /sync` from a cursor older than the event log keeps (retention): reload from `/sync/head`. */
+  sync_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -350,6 +352,21 @@ export interface Presence {
   userId: string;
   online: boolean;
   lastSeenAt: Timestamp | null;
+  /**
+   * Orders one user's presence: a change carries a higher version than every earlier one. Keep
+   * the highest seen per user and ignore anything older (with several server nodes, changes and
+   * snapshots may arrive out of order). Absent: apply, it orders nothing.
+   */
+  version?: number;
+}
+
+/**
+ * Sent to a socket right after it connects: the presence of everyone whose presence it may see
+ * (contacts and people it shares a conversation with), so a client that was away (a reconnect,
+ * a server restart) is right again without waiting for each of them to change.
+ */
+export interface PresenceSnapshot {
+  users: Presence[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,7 +407,10 @@ export type ChatEvent = {
 
 export interface SyncResponse {
   events: ChatEvent[];
-  /** Pass as `since` next time; equals the last event's seq (or the `since` sent). */
+  /**
+   * Pass as `since` next time: the last event's seq; with no event for the caller, the log's head
+   * (the cursor moves on although nothing concerned the caller), or the `since` sent.
+   */
   lastSeq: number;
   hasMore: boolean;
 }
@@ -410,6 +430,7 @@ export type EventOf<K extends EventType> = Extract<ChatEvent, { type: K }>;
 export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void } & {
   typing: (e: TypingEvent) => void;
   presence: (e: Presence) => void;
+  "presence.snapshot": (e: PresenceSnapshot) => void;
 };
 
 /** Every acknowledgement: a discriminated union on `ok`. */

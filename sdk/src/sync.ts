@@ -1,6 +1,7 @@
 import { isChatError } from "./errors.js";
-import type { ChatEvent, SyncResponse } from "./protocol.js";
-import type { SyncStatus } from "./state.js";
+import type { ChatEvent, Conversation, Message, Page, SyncResponse } from "./protocol.js";
+import { withMessages } from "./reducer.js";
+import { orderConversations, type ChatState, type SyncStatus, type Thread } from "./state.js";
 
 export interface SyncOptions {
   /** Wait after the first failed catch-up (ms); doubles with each failure, with jitter. */
@@ -20,6 +21,12 @@ export interface SyncDeps {
   apply(events: ChatEvent[], lastSeq?: number): number;
   status(s: SyncStatus): void;
   recovered(applied: number): void;
+  /**
+   * The server no longer keeps events back to the cursor (410 `sync_expired`): load the state
+   * afresh from the head (cursor first, then the snapshot) and move the cursor there. Catching
+   * up then goes on from the new cursor.
+   */
+  expired(): Promise<void>;
 }
 
 /** Live events held back during a catch-up; past this they are dropped and fetched again instead. */
@@ -84,6 +91,21 @@ export class SyncEngine {
     this.held = [];
   }
 
+  /**
+   * A page from the cursor. An expired cursor is never asked for again: the state is reloaded
+   * from the head, and the page is fetched from the new cursor (the snapshot holds everything
+   * before it). A failed reload is a failed catch-up: retried with backoff like any other.
+   */
+  private async fetchOrReload(): Promise<SyncResponse> {
+    try {
+      return await this.deps.fetch(this.deps.cursor(), this.opts.pageSize);
+    } catch (err) {
+      if (!isChatError(err) || err.code !== "sync_expired") throw err;
+      await this.deps.expired();
+      return this.deps.fetch(this.deps.cursor(), this.opts.pageSize);
+    }
+  }
+
   private async run(gen: number): Promise<void> {
     const stale = (): boolean => gen !== this.generation;
     let applied = 0;
@@ -93,7 +115,7 @@ export class SyncEngine {
         do {
           this.again = false;
           for (let more = true; more; ) {
-            const res = await this.deps.fetch(this.deps.cursor(), this.opts.pageSize);
+            const res = await this.fetchOrReload();
             if (stale()) return;
             applied += this.deps.apply(res.events, res.lastSeq);
             upTo = res.lastSeq;
@@ -127,4 +149,30 @@ export class SyncEngine {
       }
     }
   }
+}
+
+/**
+ * The state reloaded from the head after an expired cursor, as one update: the conversation list
+ * is the first page just fetched (plus the open threads' conversations when they are further
+ * down); each open thread is its newest page `pages[i]` (older pages load again on demand), with
+ * my sends not acknowledged yet kept; a thread whose page is null (the conversation is gone: left,
+ * removed) is dropped with its conversation. No stale message stays beside the fresh page, so a
+ * thread never shows a hole or a message twice.
+ */
+export function withSnapshot(s: ChatState, head: number, list: readonly Conversation[], ids: readonly string[], pages: readonly (Page<Message> | null)[]): ChatState {
+  const conversations: Record<string, Conversation> = {};
+  const threads: Record<string, Thread> = {};
+  ids.forEach((id, i) => {
+    const c = s.conversations[id];
+    if (!pages[i]) return;
+    if (c) conversations[id] = c;
+    threads[id] = { messages: s.threads[id]!.messages.filter((m) => m.status !== "sent"), hasOlder: true };
+  });
+  for (const c of list) conversations[c.id] = c;
+  let next: ChatState = { ...s, conversations, conversationOrder: orderConversations(conversations), threads, lastSeq: Math.max(s.lastSeq, head) };
+  ids.forEach((id, i) => {
+    const p = pages[i];
+    if (p) next = withMessages(next, id, p.items, p.nextCursor !== null);
+  });
+  return next;
 }

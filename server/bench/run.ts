@@ -1,6 +1,6 @@
 /**
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
- * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,login),
+ * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,login),
  * --db <sqlite,mysql>. Starts everything it measures as child processes on 127.0.0.1: Parley on
  * SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), and a bare Socket.IO relay.
  * Prints one table, the Parley/relay ratio, and writes a JSON file. Figures are reported, not asserted.
@@ -14,7 +14,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import bcrypt from "bcrypt";
 import mysql from "mysql2/promise";
-import { openDb, seedApp, seedDms, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db, type SeededUser } from "./seed.js";
+import { openDb, seedApp, seedDms, seedEvents, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db, type SeededUser } from "./seed.js";
 import type { ClientSpec } from "./worker.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -30,9 +30,9 @@ const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0
 const JWT_SECRET = `bench-${randomBytes(24).toString("hex")}`;
 const WORKERS = 2;
 const P99_LIMIT_MS = 50;
-const SIZE: { clients: number; rates: number[]; stepMs: number; groupMembers: number; groupSecs: number; idle: number; history: number; convList: number; loginSecs: number; httpReqs: number } = QUICK
-  ? { clients: 100, rates: [250, 1000, 2000], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50 }
-  : { clients: 1000, rates: [500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300 };
+const SIZE: { clients: number; rates: number[]; stepMs: number; groupMembers: number; groupSecs: number; idle: number; history: number; convList: number; loginSecs: number; httpReqs: number; syncEvents: number; quietUsers: number; syncGroupMessages: number } = QUICK
+  ? { clients: 100, rates: [250, 1000, 2000], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50, syncEvents: 20_000, quietUsers: 50, syncGroupMessages: 20 }
+  : { clients: 1000, rates: [500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300, syncEvents: 1_000_000, quietUsers: 50, syncGroupMessages: 100 };
 // --rates 1000,2000 replaces the 1:1/typing ladder (for development; the table says which rates ran).
 const RATES = flag("--rates")?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
 if (RATES?.length) SIZE.rates = RATES;
@@ -183,6 +183,9 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
     // One app carries all the load here: the per-app and per-user message quotas would cap it.
     RATE_LIMIT_MESSAGES_PER_USER: "100000000",
     RATE_LIMIT_MESSAGES_PER_APP: "100000000",
+    // The sync scenario creates a 1,000-member group of strangers through the API.
+    GROUP_DIRECT_ADD: "1",
+    GROUP_MEMBERS_ADDED_PER_HOUR: "100000000",
     ACCESS_TOKEN_TTL_SEC: "21600",
     ...extraEnv,
   };
@@ -197,6 +200,11 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   child.stdout!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+  let stopping = false;
+  // A server that dies mid-scenario says why (the scenario then fails on a closed connection).
+  child.once("exit", (code, signal) => {
+    if (!stopping) log(`Parley/${db} exited unexpectedly (${code ?? signal}): ${err.slice(-3000)}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, child, () => err);
   const handle = await openDb(dbUrl ? { mysqlUrl: dbUrl } : { sqliteFile: path.join(dataDir, "parley.sqlite") });
@@ -209,6 +217,7 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
     db: handle,
     appId,
     async stop() {
+      stopping = true;
       await handle.close().catch(() => undefined);
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
@@ -631,6 +640,133 @@ async function historyScenarios(target: Target): Promise<void> {
   }
 }
 
+/**
+ * /sync at scale (issue 14). A quiet user (in a DM where nothing happens) catches up from
+ * `since=0` in an empty app, then with SIZE.syncEvents events of other people's conversations in
+ * the log; then SIZE.quietUsers quiet users at once. And a group of SIZE.groupMembers members:
+ * stored event rows and bytes per message, and one member's /sync bytes.
+ */
+async function syncScenarios(target: Target): Promise<void> {
+  const db = target.db!;
+  // A fresh app of its own, so the "empty" figure really is an empty log.
+  const appId = await seedApp(db);
+  const users = await seedUsers(db, appId, SIZE.quietUsers * 2, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "quiet" });
+  await seedDms(db, appId, Array.from({ length: SIZE.quietUsers }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]));
+  const quiet = users.filter((_, i) => i % 2 === 0);
+  const path = (): string => "/v1/sync?since=0&limit=500";
+  const row = (label: string, r: { sorted: number[]; errors: number }, srv: { cpuPct: number; rssMb: number }, extra: Record<string, unknown> = {}): void =>
+    addRow({
+      scenario: `Quiet user /sync, ${label}`,
+      target: target.name,
+      load: `${r.sorted.length} seq. GETs`,
+      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / Math.max(1, r.sorted.length))).toFixed(0)} req/s`,
+      p50: pct(r.sorted, 50),
+      p95: pct(r.sorted, 95),
+      p99: pct(r.sorted, 99),
+      serverCpuPct: srv.cpuPct,
+      serverRssMb: srv.rssMb,
+      genCpuPct: null,
+      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
+      result: r.errors ? "FAIL" : "OK",
+      extra,
+    });
+  let smp = sampler(target.pid);
+  const empty = await httpLatency(target.url, quiet[0]!.token, path, SIZE.httpReqs);
+  row("empty app", empty, smp.stop());
+
+  const t0 = now();
+  const head = await seedEvents(db, appId, SIZE.syncEvents);
+  const seedSec = (now() - t0) / 1000;
+  log(`${target.name}: seeded ${SIZE.syncEvents} events in ${seedSec.toFixed(1)} s (head ${head})`);
+  // SQLite seeding blocks this process for a minute: let fetch see the keep-alive connection the
+  // server closed meanwhile, or the next request goes out on it and fails ("other side closed").
+  await sleep(500);
+  smp = sampler(target.pid);
+  const big = await httpLatency(target.url, quiet[0]!.token, path, SIZE.httpReqs);
+  const ratio = (pct(big.sorted, 50) ?? NaN) / (pct(empty.sorted, 50) ?? NaN);
+  row(`${SIZE.syncEvents.toLocaleString("en")} events in the app`, big, smp.stop(), { seedSec, p50RatioToEmpty: ratio });
+  log(`${target.name}: quiet /sync p50 ${fmt(pct(big.sorted, 50))} ms with ${SIZE.syncEvents} events vs ${fmt(pct(empty.sorted, 50))} ms empty = ${ratio.toFixed(2)}x (target <= 3x)`);
+  const cursor = await fetch(`${target.url}/v1/sync?since=0`, { headers: { authorization: `Bearer ${quiet[0]!.token}` } }).then((r) => r.json() as Promise<{ lastSeq: number }>);
+  if (cursor.lastSeq !== head) log(`${target.name}: WARNING the quiet user's cursor came back ${cursor.lastSeq}, not the head ${head}`);
+
+  // All quiet users at once, each catching up from 0 ten times in a row.
+  const lat: number[] = [];
+  const codes: Record<string, number> = {};
+  smp = sampler(target.pid);
+  const c0 = now();
+  await Promise.all(
+    quiet.map(async (u) => {
+      for (let i = 0; i < 10; i++) {
+        const s0 = now();
+        try {
+          const r = await fetch(`${target.url}${path()}`, { headers: { authorization: `Bearer ${u.token}` } });
+          await r.arrayBuffer();
+          if (r.ok) lat.push(now() - s0);
+          else codes[r.status] = (codes[r.status] ?? 0) + 1;
+        } catch {
+          codes["network"] = (codes["network"] ?? 0) + 1;
+        }
+      }
+    }),
+  );
+  const srv = smp.stop();
+  lat.sort((a, b) => a - b);
+  const errors = Object.values(codes).reduce((a, b) => a + b, 0);
+  addRow({
+    scenario: `Quiet user /sync, ${quiet.length} concurrent users (${SIZE.syncEvents.toLocaleString("en")} events)`,
+    target: target.name,
+    load: `${quiet.length} x 10 GETs`,
+    throughput: `${(lat.length / ((now() - c0) / 1000)).toFixed(0)} req/s`,
+    p50: pct(lat, 50),
+    p95: pct(lat, 95),
+    p99: pct(lat, 99),
+    serverCpuPct: srv.cpuPct,
+    serverRssMb: srv.rssMb,
+    genCpuPct: null,
+    delivered: `${lat.length}/${lat.length + errors} 2xx${errors ? " " + JSON.stringify(codes) : ""}`,
+    result: errors ? "FAIL" : "OK",
+  });
+
+  // A big group: what each message stores, and what a member's /sync carries.
+  const members = await seedUsers(db, appId, SIZE.groupMembers, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "grp" });
+  const auth = (u: SeededUser): Record<string, string> => ({ authorization: `Bearer ${u.token}`, "content-type": "application/json" });
+  const created = await fetch(`${target.url}/v1/conversations`, { method: "POST", headers: auth(members[0]!), body: JSON.stringify({ name: "Everyone", memberIds: members.slice(1).map((u) => u.id) }) });
+  const conv = ((await created.json()) as { conversation?: { id: string } }).conversation?.id;
+  if (!created.ok || !conv) {
+    addRow({ scenario: `Group of ${SIZE.groupMembers}: stored events`, target: target.name, load: "-", throughput: "-", p50: null, p95: null, p99: null, serverCpuPct: null, serverRssMb: null, genCpuPct: null, delivered: `create ${created.status}`, result: "FAIL" });
+    return;
+  }
+  const reader = members[SIZE.groupMembers - 1]!;
+  const since = ((await fetch(`${target.url}/v1/sync/head`, { headers: auth(reader) }).then((r) => r.json())) as { lastSeq: number }).lastSeq;
+  let sendErrors = 0;
+  for (let i = 0; i < SIZE.syncGroupMessages; i++) {
+    const r = await fetch(`${target.url}/v1/conversations/${conv}/messages`, { method: "POST", headers: auth(members[i % 10]!), body: JSON.stringify({ text: `hello everyone ${i}` }) });
+    await r.arrayBuffer();
+    if (r.status !== 201) sendErrors++;
+  }
+  const [stored] = await db.all<{ n: number | string; bytes: number | string }>(
+    `SELECT COUNT(*) AS n, SUM(LENGTH(${db.q("data")})) AS bytes FROM events WHERE ${db.q("appId")} = ? AND ${db.q("conversationId")} = ? AND seq > ?`,
+    [appId, conv, since],
+  );
+  const syncBody = await fetch(`${target.url}/v1/sync?since=${since}&limit=1000`, { headers: auth(reader) }).then((r) => r.text());
+  const n = SIZE.syncGroupMessages;
+  addRow({
+    scenario: `Group of ${SIZE.groupMembers}: events stored per message`,
+    target: target.name,
+    load: `${n} messages`,
+    throughput: `${(Number(stored?.n) / n).toFixed(2)} rows/msg`,
+    p50: null,
+    p95: null,
+    p99: null,
+    serverCpuPct: null,
+    serverRssMb: rssMb(target.pid),
+    genCpuPct: null,
+    delivered: `${n - sendErrors}/${n} 201`,
+    result: `${(Number(stored?.bytes) / n).toFixed(0)} B/msg stored, ${(Buffer.byteLength(syncBody) / n).toFixed(0)} B/msg in a member's /sync`,
+    extra: { rows: Number(stored?.n), bytes: Number(stored?.bytes), syncBytes: Buffer.byteLength(syncBody) },
+  });
+}
+
 async function loginScenario(): Promise<void> {
   const target = await startParley("sqlite", { BCRYPT_COST: "12" });
   try {
@@ -762,6 +898,7 @@ async function main(): Promise<void> {
       try {
         if (want("one-to-one") || want("typing") || want("group")) await realtimeScenarios(workers, t);
         if (want("history")) await historyScenarios(t);
+        if (want("sync")) await syncScenarios(t);
       } finally {
         await t.stop();
       }

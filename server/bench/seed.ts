@@ -15,6 +15,8 @@ export interface Db {
   maxMessageId(): Promise<number>;
   /** One statement with ? parameters; identifiers quoted with `q`. */
   exec(sql: string, params: unknown[]): Promise<void>;
+  /** One SELECT with ? parameters; its rows. */
+  all<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   q(name: string): string;
   close(): Promise<void>;
 }
@@ -39,6 +41,10 @@ export async function openDb(target: { sqliteFile?: string; mysqlUrl?: string })
       },
       async exec(sql, params) {
         await conn.query(sql, params);
+      },
+      async all<T>(sql: string, params: unknown[]) {
+        const [rows] = await conn.query(sql, params);
+        return rows as T[];
       },
       q: (n) => `\`${n}\``,
       close: () => conn.end(),
@@ -74,6 +80,9 @@ export async function openDb(target: { sqliteFile?: string; mysqlUrl?: string })
     },
     async exec(sql, params) {
       db.prepare(sql).run(...params);
+    },
+    async all<T>(sql: string, params: unknown[]) {
+      return db.prepare(sql).all(...params) as T[];
     },
     q: (n) => `"${n}"`,
     async close() {
@@ -184,4 +193,30 @@ export async function seedLastMessages(db: Db, appId: string, convs: { id: strin
   for (let i = 0; i < convs.length; i++) {
     await db.exec(`UPDATE conversations SET ${db.q("lastMessageId")} = ?, ${db.q("lastActivityAt")} = ? WHERE id = ?`, [before + 1 + i, now + i, convs[i]!.id]);
   }
+}
+
+/**
+ * `count` events of other people's conversations appended to the app's log (next seqs, the app's
+ * counter bumped), as the writers would store `message.new` events: the noise a quiet user's
+ * catch-up must not pay for. Returns the new head.
+ */
+export async function seedEvents(db: Db, appId: string, count: number, conversations = 500): Promise<number> {
+  const [app] = await db.all<{ lastSeq: number | string }>(`SELECT ${db.q("lastSeq")} FROM apps WHERE id = ?`, [appId]);
+  let seq = Number(app?.lastSeq ?? 0);
+  const convs = Array.from({ length: conversations }, () => newId("cnv"));
+  const senders = Array.from({ length: conversations }, () => newId("usr"));
+  const now = Date.now();
+  const CHUNK = 50_000;
+  for (let i = 0; i < count; i += CHUNK) {
+    const rows: unknown[][] = [];
+    for (let j = i; j < Math.min(count, i + CHUNK); j++) {
+      seq++;
+      const k = j % conversations;
+      const message = { id: String(10_000_000 + j), conversationId: convs[k], senderId: senders[k], text: `noise message ${j} with a bit of text`, attachments: [], replyToId: null, clientMessageId: null, reactions: [], createdAt: new Date(now).toISOString(), editedAt: null, deletedAt: null };
+      rows.push([appId, seq, convs[k], null, 10_000_000 + j, "message.new", JSON.stringify({ message }), now]);
+    }
+    await db.insert("events", ["appId", "seq", "conversationId", "userId", "messageId", "type", "data", "createdAt"], rows);
+  }
+  await db.exec(`UPDATE apps SET ${db.q("lastSeq")} = ? WHERE id = ?`, [seq, appId]);
+  return seq;
 }

@@ -67,10 +67,16 @@ export interface Config {
   groups: GroupLimits;
   /** Sockets one user may hold open at once on one node; the next handshake is refused (429). */
   socketsPerUserMax: number;
+  /** Commands per second one socket may send, `message.send` aside (the message quotas govern it). */
+  socketCommandsPerSec: number;
+  /** The HTTP server's listen backlog: connections the kernel queues before they are accepted. */
+  listenBacklog: number;
   /** `/metrics`: off unless METRICS_TOKEN (bearer token required) or METRICS_PUBLIC=1 (no token) is set. */
   metrics: { enabled: boolean; token: string | undefined };
   /** Apply pending migrations at start (MIGRATE_ON_START, default on); off: `npm run migrate` does it. */
   migrateOnStart: boolean;
+  /** Event log retention: older events are pruned; a `/sync` from before them answers 410 `sync_expired`. */
+  events: { retentionMs: number; pruneIntervalMs: number };
 }
 
 export interface GroupLimits {
@@ -149,9 +155,13 @@ const envSchema = z.object({
   GROUPS_CREATED_PER_HOUR: z.coerce.number().int().positive().default(20),
   GROUP_MEMBERS_ADDED_PER_HOUR: z.coerce.number().int().positive().default(200),
   SOCKETS_PER_USER_MAX: z.coerce.number().int().positive().default(20),
+  SOCKET_COMMANDS_PER_SEC: z.coerce.number().int().positive().default(30),
+  LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(511),
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").regex(/^\S+$/, "METRICS_TOKEN must not contain spaces").optional(),
   METRICS_PUBLIC: z.enum(["0", "1"]).default("0"),
   MIGRATE_ON_START: z.enum(["0", "1"]).default("1"),
+  EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
+  EVENT_PRUNE_INTERVAL_SEC: z.coerce.number().int().min(1).max(24 * 3600).default(3600),
 });
 
 /**
@@ -211,8 +221,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       addedPerUser: { points: e.GROUP_MEMBERS_ADDED_PER_HOUR, durationSec: 3600 },
     },
     socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
+    socketCommandsPerSec: e.SOCKET_COMMANDS_PER_SEC,
+    listenBacklog: e.LISTEN_BACKLOG,
     metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PUBLIC === "1", token: e.METRICS_TOKEN },
     migrateOnStart: e.MIGRATE_ON_START === "1",
+    events: { retentionMs: Math.round(e.EVENT_RETENTION_DAYS * 86_400_000), pruneIntervalMs: e.EVENT_PRUNE_INTERVAL_SEC * 1000 },
   } satisfies Config);
 }
 

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(config.port, config.host, () => {
+      server.listen(config.port, config.host, config.listenBacklog, () => {
         server.off("error", reject);
         resolve();
       });
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => void io.close(() => resolve()));
     await services.presence.close();
     services.uploads.stop();
+    services.retention.stop();
     await db.destroy().catch((err: unknown) => logger.warn({ err }, "database close failed"));
     await services.redis?.close();
     logger.info("stopped");

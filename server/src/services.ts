@@ -14,6 +14,7 @@ import { ConversationsService } from "./conversations/conversations.service.js";
 import { MembershipGuard } from "./conversations/membership.js";
 import { Transactor } from "./db/transaction.js";
 import { EventLog } from "./events/event-log.js";
+import { EventRetention } from "./events/event-retention.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { SendQuota } from "./messages/send-quota.js";
@@ -35,6 +36,8 @@ export interface Services {
   storage: DiskStorage;
   tx: Transactor;
   events: EventLog;
+  /** Prunes events past the retention window (a timer, stopped at shutdown). */
+  retention: EventRetention;
   membership: MembershipGuard;
   presence: PresenceService;
   presenter: MessagePresenter;
@@ -92,12 +95,15 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const uploads = new UploadsService(domain);
   uploads.configure(config.uploads);
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
+  const retention = new EventRetention(domain, config.events);
+  retention.start((err) => logger.warn({ err }, "event prune failed"));
   return {
     ...domain,
     conversations: new ConversationsService(domain),
     contacts: new ContactsService(domain),
     messages: new MessagesService(domain, new SendQuota(config.rateLimits, limiterStore)),
     uploads,
+    retention,
     config,
     version: VERSION,
     logger,

@@ -20,6 +20,7 @@ import { NormalizedEmails1763830000000 } from "./migrations/1763830000000-Normal
 import { MembershipConsent1763840000000 } from "./migrations/1763840000000-MembershipConsent.js";
 import { UploadQuotaIndexes1763850000000 } from "./migrations/1763850000000-UploadQuotaIndexes.js";
 import { AppLifecycle1763870000000 } from "./migrations/1763870000000-AppLifecycle.js";
+import { SyncRetention1763880000000 } from "./migrations/1763880000000-SyncRetention.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   MembershipConsent1763840000000,
   UploadQuotaIndexes1763850000000,
   AppLifecycle1763870000000,
+  SyncRetention1763880000000,
 ];
 
 export interface DatabaseOptions {

@@ -5,6 +5,7 @@ import { iso } from "../shared/time.js";
 import type { Transactor } from "../db/transaction.js";
 import { EventEntity } from "./event.entity.js";
 import { dialectOf, rowMarks } from "../db/sql.js";
+import { AppError } from "../shared/errors.js";
 
 /** An event to append: about a conversation (its members see it) and/or one user. */
 export interface NewEvent<K extends EventType = EventType> {
@@ -110,8 +111,7 @@ export class EventLog {
 
   /** The app's newest seq. */
   async head(appId: string): Promise<number> {
-    const row = await this.repo.manager.createQueryBuilder(AppEntity, "a").select("a.lastSeq", "lastSeq").where("a.id = :appId", { appId }).getRawOne<{ lastSeq: string | number }>();
-    return Number(row?.lastSeq ?? 0);
+    return (await this.bounds(appId)).lastSeq;
   }
 
   /** Hands committed events to the realtime layer. */
@@ -121,26 +121,92 @@ export class EventLog {
 
   /**
    * Events after `since` that `userId` may see: those of conversations they are a member of now,
-   * and those about them. One indexed query whatever the number of conversations.
+   * and those about them, in seq order. Reads what concerns the caller only, whatever the size of
+   * the app's log (see `seqsFor`). 410 `sync_expired` when the retention job already pruned past
+   * `since`.
+   *
+   * The app's head is read first and bounds the answer: seqs are handed out under the app row's
+   * lock in commit order, so every event up to a committed head is committed and visible. When
+   * nothing up to the head concerns the caller, `lastSeq` is the head: a quiet user's cursor moves
+   * on instead of paying for the same stretch of other people's events at every call.
    */
   async since(appId: string, userId: string, since: number, limit: number): Promise<SyncResponse> {
-    const rows = await this.repo
-      .createQueryBuilder("e")
-      .where("e.appId = :appId AND e.seq > :since", { appId, since })
-      .andWhere(
-        "(e.userId = :userId OR e.conversationId IN (SELECT m.conversationId FROM members m WHERE m.appId = :appId AND m.userId = :userId))",
-        { userId },
-      )
-      .orderBy("e.seq", "ASC")
-      .take(limit + 1)
-      .getMany();
-    const page = rows.slice(0, limit);
+    // The head, the floor and the caller's conversations in one round trip.
+    const start: { lastSeq: string | number; prunedSeq: string | number; conversationId: string | null }[] = await this.repo.manager.query(
+      "SELECT a.lastSeq, a.prunedSeq, m.conversationId FROM apps a LEFT JOIN members m ON m.appId = a.id AND m.userId = ? WHERE a.id = ?",
+      [userId, appId],
+    );
+    const head = { lastSeq: Number(start[0]?.lastSeq ?? 0), prunedSeq: Number(start[0]?.prunedSeq ?? 0) };
+    if (since < head.prunedSeq) throw syncExpired(head.prunedSeq);
+    if (since >= head.lastSeq) return { events: [], lastSeq: since, hasMore: false };
+    const conversations = start.flatMap((r) => (r.conversationId === null ? [] : [r.conversationId]));
+    const seqs = await this.seqsFor(appId, userId, conversations, since, head.lastSeq, limit + 1);
+    const page = seqs.slice(0, limit);
+    const rows = page.length
+      ? await this.repo.createQueryBuilder("e").where("e.appId = :appId AND e.seq IN (:...page)", { appId, page }).orderBy("e.seq", "ASC").getMany()
+      : [];
+    // The pruner raises the floor in the transaction that deletes: re-read, so a prune that ran
+    // between the reads above is a 410, never a silent gap.
+    const after = await this.bounds(appId);
+    if (since < after.prunedSeq) throw syncExpired(after.prunedSeq);
+    const hasMore = seqs.length > limit;
     return {
-      events: page.map(toEvent),
-      lastSeq: page.length ? page[page.length - 1]!.seq : since,
-      hasMore: rows.length > limit,
+      events: rows.map(toEvent),
+      lastSeq: page.length ? page[page.length - 1]! : head.lastSeq,
+      hasMore,
     };
   }
+
+  /** The app's head and retention floor, one primary-key read. */
+  private async bounds(appId: string): Promise<{ lastSeq: number; prunedSeq: number }> {
+    const row = await this.repo.manager
+      .createQueryBuilder(AppEntity, "a")
+      .select(["a.lastSeq AS lastSeq", "a.prunedSeq AS prunedSeq"])
+      .where("a.id = :appId", { appId })
+      .getRawOne<{ lastSeq: string | number; prunedSeq: string | number }>();
+    return { lastSeq: Number(row?.lastSeq ?? 0), prunedSeq: Number(row?.prunedSeq ?? 0) };
+  }
+
+  /**
+   * The first `take` seqs in (since, upTo] that concern `userId` (a member of conversations `ids`),
+   * ascending and distinct. One index range per conversation (ix_events_conversation) and one for
+   * events about the user (ix_events_user), each stopped after `take` entries, merged here: the
+   * cost follows the caller's conversations and their own events, never the app's log. Indexes
+   * are pinned so the plan never depends on statistics. Conversations go CONVERSATION_CHUNK to a
+   * statement (SQLite caps a compound SELECT at 500 terms).
+   */
+  private async seqsFor(appId: string, userId: string, ids: string[], since: number, upTo: number, take: number): Promise<number[]> {
+    const db = this.repo.manager;
+    const mysql = dialectOf(db) === "mysql";
+    const branch = (index: string, column: string): string =>
+      mysql
+        ? `(SELECT seq FROM events FORCE INDEX (${index}) WHERE appId = ? AND ${column} = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?)`
+        : `SELECT seq FROM (SELECT seq FROM events INDEXED BY ${index} WHERE appId = ? AND ${column} = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?)`;
+    const found = new Set<number>();
+    for (let i = 0; i === 0 || i < ids.length; i += CONVERSATION_CHUNK) {
+      const chunk = ids.slice(i, i + CONVERSATION_CHUNK);
+      const parts = chunk.map(() => branch("ix_events_conversation", "conversationId"));
+      const params = chunk.flatMap((id) => [appId, id, since, upTo, take]);
+      if (i === 0) {
+        parts.push(branch("ix_events_user", "userId"));
+        params.push(appId, userId, since, upTo, take);
+      }
+      const rows: { seq: string | number }[] = await db.query(parts.join(" UNION ALL "), params);
+      for (const r of rows) found.add(Number(r.seq));
+    }
+    return [...found].sort((a, b) => a - b).slice(0, take);
+  }
+}
+
+/** Conversations per statement in `seqsFor`. */
+const CONVERSATION_CHUNK = 100;
+
+function syncExpired(prunedSeq: number): AppError {
+  return new AppError(
+    "sync_expired",
+    "This sync cursor is older than the events the server keeps: reload the conversations (and GET /sync/head for a new cursor)",
+    { prunedSeq },
+  );
 }
 
 /**

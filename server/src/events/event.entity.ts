@@ -4,10 +4,14 @@ import { asNumber } from "../shared/time.js";
 /**
  * The event log: every state change, in commit order per app. An event is about a conversation
  * (seen by its members) or, for membership and contact changes, about one user. Read by
- * (appId, seq) — the primary key — and by message (to rewrite after edits); nothing else.
+ * conversation and by user (a catch-up: one seq range each, see EventLog.seqsFor), by seq (the
+ * primary key: a page's rows, pruning) and by message (to rewrite after edits). On SQLite
+ * ix_events_user is partial (`userId IS NOT NULL`, see migration 1763880000000).
  */
 @Entity({ name: "events" })
 @Index("ix_events_message", ["appId", "messageId"])
+@Index("ix_events_conversation", ["appId", "conversationId", "seq"])
+@Index("ix_events_user", ["appId", "userId", "seq"])
 export class EventEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   appId!: string;
@@ -28,6 +32,7 @@ export class EventEntity {
   @Column({ type: "varchar", length: 32 })
   type!: string;
 
+  /** JSON. MEDIUMTEXT on MySQL (migration 1763880000000): a big group's conversation event passes 64 KB. */
   @Column({ type: "text" })
   data!: string;
 

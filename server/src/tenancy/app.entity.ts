@@ -47,4 +47,11 @@ export class AppEntity {
   /** The last event seq handed out in this app; bumped inside each writing transaction. */
   @Column({ type: "bigint", default: 0, transformer: asNumber })
   lastSeq!: number;
+
+  /**
+   * The retention job deleted this app's events up to this seq (0: none yet). A `/sync` from an
+   * older cursor answers 410 `sync_expired`: the client reloads from the head instead.
+   */
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  prunedSeq!: number;
 }

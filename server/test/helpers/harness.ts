@@ -143,6 +143,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
       io.disconnectSockets(true);
       services.presence.close();
       services.uploads.stop();
+      services.retention.stop();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();

@@ -1,0 +1,95 @@
+import type { DataSource } from "typeorm";
+import type { Transactor } from "../db/transaction.js";
+
+export interface RetentionOptions {
+  /** Events older than this (ms) are deleted. */
+  retentionMs: number;
+  /** How often the job runs (ms). */
+  pruneIntervalMs: number;
+}
+
+/** Events read, and at most deleted, per transaction: a prune never holds a long write lock. */
+export const PRUNE_CHUNK = 1000;
+
+/**
+ * Event retention: deletes each app's events older than the window, oldest first along the
+ * primary key (appId, seq), PRUNE_CHUNK at a time, and raises `apps.prunedSeq` in the same
+ * transaction. `/sync` compares a cursor with that floor before and after it reads (410
+ * `sync_expired` below it), so a pruned stretch is never handed out as a silent gap.
+ *
+ * Only a prefix of the log goes: a chunk is deleted up to its first event still inside the window,
+ * so the retained events are always (prunedSeq, head] whole, even if clocks of several nodes
+ * made createdAt not quite monotonic in seq.
+ */
+export class EventRetention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly deps: { db: DataSource; tx: Transactor },
+    private readonly opts: Readonly<RetentionOptions>,
+  ) {}
+
+  /**
+   * Prunes every app once; resolves to the number of events deleted. `now` lets a test prune as
+   * if later. One run at a time: a call during a run waits for it, then runs again.
+   */
+  prune(now: number = Date.now()): Promise<number> {
+    const run = (this.running ?? Promise.resolve(0)).catch(() => 0).then(() => this.pruneAll(now - this.opts.retentionMs));
+    this.running = run;
+    void run.catch(() => undefined).then(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    return run;
+  }
+
+  private async pruneAll(cutoff: number): Promise<number> {
+    const apps: { id: string; prunedSeq: string | number }[] = await this.deps.db.query("SELECT id, prunedSeq FROM apps");
+    let deleted = 0;
+    for (const app of apps) deleted += await this.pruneApp(app.id, Number(app.prunedSeq), cutoff);
+    return deleted;
+  }
+
+  private async pruneApp(appId: string, floor: number, cutoff: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      if (!this.deps.db.isInitialized) return deleted;
+      const rows: { seq: string | number; createdAt: string | number }[] = await this.deps.db.query(
+        "SELECT seq, createdAt FROM events WHERE appId = ? AND seq > ? ORDER BY seq LIMIT ?",
+        [appId, floor, PRUNE_CHUNK],
+      );
+      let upTo = floor;
+      for (const r of rows) {
+        if (Number(r.createdAt) >= cutoff) break;
+        upTo = Number(r.seq);
+      }
+      if (upTo === floor) return deleted;
+      const from = floor;
+      await this.deps.tx.run(async (m) => {
+        await m.query("UPDATE apps SET prunedSeq = ? WHERE id = ? AND prunedSeq < ?", [upTo, appId, upTo]);
+        await m.query("DELETE FROM events WHERE appId = ? AND seq > ? AND seq <= ?", [appId, from, upTo]);
+      });
+      deleted += rows.filter((r) => Number(r.seq) <= upTo).length;
+      floor = upTo;
+      if (upTo !== Number(rows[rows.length - 1]!.seq) || rows.length < PRUNE_CHUNK) return deleted;
+      // Let sends and syncs in between chunks (SQLite runs on this thread).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Starts the periodic prune (idempotent); it stops on `stop()` or once the database is closed. Never keeps the process alive. */
+  start(onError: (err: unknown) => void): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.deps.db.isInitialized) return this.stop();
+      if (!this.running) this.prune().catch(onError);
+    }, this.opts.pruneIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic prune; a run under way finishes its current chunk and stops with the database. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
