@@ -1,7 +1,8 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
 //   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc)
-//   widget/dist/widget.js (IIFE, minified), widget/dist/{index,define,parley-*,...}.js (ESM)
+//   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
+//   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file)
 // The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
 // see "build" in package.json.
 import { readFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import path from "node:path";
 import alias from "@rollup/plugin-alias";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import esbuild from "rollup-plugin-esbuild";
+import { minifyCssLiterals } from "./scripts/size.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const pkg = (dir) => JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
@@ -33,6 +35,27 @@ const browserBuilds = alias({
     { find: /^(\.\.?\/.*)\.node\.js$/, replacement: "$1.js" },
   ],
 });
+/** The CSS in the widget's css`…` literals, minified (esbuild leaves template text alone). */
+const cssLiterals = {
+  name: "css-literals",
+  transform: (code, id) => (/widget\/src\/.*\.ts$/.test(id) ? { code: minifyCssLiterals(code), map: null } : null),
+};
+/** The UI module's hashed file name, from its build to the loader's. */
+let uiFile = "";
+const rememberUiFile = {
+  name: "remember-ui-file",
+  generateBundle(_options, bundle) {
+    uiFile = Object.values(bundle).find((c) => c.type === "chunk" && c.isEntry && c.name === "widget-ui")?.fileName ?? "";
+  },
+};
+const injectUiFile = {
+  name: "inject-ui-file",
+  transform(code, id) {
+    if (!id.endsWith("widget/src/embed.ts")) return null;
+    if (!uiFile) this.error("the widget UI must be built before its loader");
+    return { code: code.replace(/(?<!declare const )\b__PARLEY_UI__\b/g, JSON.stringify("./" + uiFile)), map: null };
+  },
+};
 const ts = (target) => esbuild({ target, tsconfig: path.join(root, "tsconfig.json"), minify: false });
 
 const serverDeps = Object.keys(pkg("server").dependencies ?? {});
@@ -56,12 +79,21 @@ export default [
     external: ["socket.io-client"],
     plugins: [ts("es2020")],
   },
-  // The widget: one self-contained, minified widget.js for the script tag (the server serves it),
-  // and an ESM build for bundlers.
+  // The widget for the script tag, in two files (the server serves both):
+  //  - widget-ui-[hash].js: the whole UI (Lit, socket.io-client, SDK, views) as a minified,
+  //    content-hashed ES module, cached forever;
+  //  - widget.js: a tiny loader (the stable URL in host pages) that draws the launcher and
+  //    imports the UI by its hashed name when the visitor opens the chat.
+  // Rollup builds the configs in order, so the loader learns the name the UI build just chose.
+  {
+    input: { "widget-ui": "widget/src/widget-ui.ts" },
+    output: { dir: "widget/dist", format: "esm", entryFileNames: "[name]-[hash].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
+    plugins: [cssLiterals, sdkAlias, browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }), rememberUiFile],
+  },
   {
     input: "widget/src/embed.ts",
     output: { file: "widget/dist/widget.js", format: "iife", sourcemap: true },
-    plugins: [sdkAlias, browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+    plugins: [injectUiFile, esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
   },
   // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
   {
@@ -75,6 +107,6 @@ export default [
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
     external: ["lit", /^lit\//, "@parley/sdk", "socket.io-client"],
-    plugins: [ts("es2020")],
+    plugins: [cssLiterals, ts("es2020")],
   },
 ];

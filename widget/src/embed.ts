@@ -1,11 +1,15 @@
-import "./parley-chat.js"; // registers <parley-chat>
 import type { ParleyChat } from "./parley-chat.js";
 import type { Strings } from "./i18n.js";
 
 /**
  * The script-tag embed: `<script src="<server>/widget.js" data-app-id="app_…" async></script>`.
- * Adds a launcher to the page and exposes `window.Parley`. Optional attributes: `data-token`
- * (a host-signed token), `data-theme` (light | dark | auto), `data-mode` (launcher | inline).
+ * A loader of a few hundred bytes: it draws the launcher at once and fetches the full UI (Lit, the
+ * SDK, the views: a content-hashed module beside this file) when the visitor opens the chat, shows
+ * the intent to (hover, focus), or — for a visitor with a session or a host token, whose unread
+ * badge must be live — when the browser is idle. The <parley-chat> element exists from the start
+ * (so `Parley.element` is stable) and is upgraded in place when the UI arrives.
+ * Optional attributes: `data-token`, `data-theme` (light | dark | auto), `data-mode`
+ * (launcher | inline), `data-corner`, `data-offset`, `data-z-index`, `data-server`.
  */
 type ParleyEvent = "unread" | "open" | "close" | "message";
 
@@ -21,28 +25,137 @@ export interface ParleyApi {
   element: ParleyChat;
 }
 
+/** The UI module's file name, content-hashed at build time (rollup.config.mjs). */
+declare const __PARLEY_UI__: string;
+
 const EVENTS: Record<ParleyEvent, string> = { unread: "parley-unread", open: "parley-opened", close: "parley-closed", message: "parley-message" };
 
 /** The script tag that loaded us, when it names an app (without one, only <parley-chat> is registered). */
 const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[src*='widget.js'][data-app-id]");
+/**
+ * Our own URL, which the UI's is relative to: the script tag's, or — when a page imports this
+ * file as a module (no currentScript) — the first widget.js URL in a stack trace.
+ */
+const selfUrl = (): string =>
+  script?.src ||
+  document.querySelector<HTMLScriptElement>("script[src*='widget.js']")?.src ||
+  /(https?:\/\/[^\s()'"]+?\/widget\.js)/.exec(new Error().stack ?? "")?.[1] ||
+  location.href;
+const uiUrl = new URL(__PARLEY_UI__, selfUrl()).href;
+
+let loading: Promise<unknown> | undefined;
+/** Fetches and runs the UI module once; it defines <parley-chat>, which upgrades the element in place. */
+const loadUi = (): Promise<unknown> => (loading ??= import(/* @vite-ignore */ uiUrl));
+
+/** The launcher's look before the UI arrives: the same box, corner and colours as the real one. */
+const LAUNCHER_CSS = `:host{display:contents!important}
+.stub{all:initial;position:fixed;z-index:var(--parley-z-index,2147483000);right:var(--parley-offset,20px);bottom:var(--parley-offset,20px);width:56px;height:56px}
+:host([corner$=left]) .stub{right:auto;left:var(--parley-offset,20px)}:host([corner^=top]) .stub{bottom:auto;top:var(--parley-offset,20px)}
+button{all:initial;box-sizing:border-box;width:56px;height:56px;border-radius:50%;display:grid;place-items:center;cursor:pointer;background:var(--parley-accent,#4f46e5);color:var(--parley-on-accent,#fff);box-shadow:0 6px 20px rgb(0 0 0/.25)}
+:host([theme=dark]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}
+@media (prefers-color-scheme:dark){:host([theme=auto]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}}
+button:focus-visible{outline:2px solid var(--parley-focus,#2563eb);outline-offset:2px}`;
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** Draws the launcher inside the (not yet upgraded) element's shadow root; Lit renders into the same root later. */
+function stubLauncher(el: HTMLElement, onOpen: () => void): () => void {
+  const root = el.attachShadow({ mode: "open" });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(LAUNCHER_CSS);
+  root.adoptedStyleSheets = [sheet];
+  const dock = document.createElement("div");
+  dock.className = "stub";
+  const button = document.createElement("button");
+  button.setAttribute("part", "launcher");
+  button.setAttribute("aria-label", "Open chat");
+  button.setAttribute("aria-expanded", "false");
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" })) svg.setAttribute(k, v);
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
+  svg.append(path);
+  button.append(svg);
+  button.addEventListener("click", onOpen);
+  for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, () => void loadUi(), { once: true, passive: true });
+  dock.append(button);
+  root.append(dock);
+  // Lit renders before the root's first child (this one): it must stay, empty and hidden.
+  return () => {
+    dock.replaceChildren();
+    dock.hidden = true;
+  };
+}
 
 function mount(script: HTMLScriptElement): ParleyApi {
   const data = script.dataset;
-  const el = document.createElement("parley-chat");
-  el.server = data["server"] ?? (script.src ? new URL(script.src).origin : location.origin);
-  el.appId = data["appId"] ?? "";
-  el.token = data["token"] ?? "";
-  el.theme = (data["theme"] as ParleyChat["theme"]) ?? "light";
-  el.mode = (data["mode"] as ParleyChat["mode"]) ?? "launcher";
+  const el = document.createElement("parley-chat") as ParleyChat;
+  const appId = data["appId"] ?? "";
+  const attrs: Record<string, string | undefined> = {
+    server: data["server"] ?? (script.src ? new URL(script.src).origin : location.origin),
+    "app-id": appId,
+    token: data["token"],
+    theme: data["theme"] ?? "light",
+    mode: data["mode"] ?? "launcher",
+    corner: data["corner"],
+    offset: data["offset"],
+    "z-index": data["zIndex"],
+  };
+  for (const [k, v] of Object.entries(attrs)) if (v) el.setAttribute(k, v);
+  // offset and z-index attributes set their custom properties, as <parley-chat> does once defined.
+  const sync = (): void => {
+    for (const [a, prop] of [["offset", "--parley-offset"], ["z-index", "--parley-z-index"]] as const) {
+      const v = el.getAttribute(a);
+      if (v) el.style.setProperty(prop, a === "offset" && /^\d+(\.\d+)?$/.test(v) ? `${v}px` : v);
+      else el.style.removeProperty(prop);
+    }
+  };
+  sync();
+  new MutationObserver(sync).observe(el, { attributes: true, attributeFilter: ["offset", "z-index"] });
+
+  /** Loads the UI, waits for the element's first render, then runs `fn` on it. */
+  const ready = async <T>(fn: (el: ParleyChat) => T | Promise<T>): Promise<T> => {
+    await loadUi();
+    await customElements.whenDefined("parley-chat");
+    await el.updateComplete;
+    return fn(el);
+  };
+  let removeStub = (): void => undefined;
+  if (attrs["mode"] === "launcher") {
+    removeStub = stubLauncher(el, () => void ready((c) => c.show()));
+  }
   document.body.appendChild(el);
+  void customElements.whenDefined("parley-chat").then(async () => {
+    const hadFocus = el.shadowRoot?.activeElement?.getAttribute("part") === "launcher";
+    removeStub();
+    await el.updateComplete;
+    if (hadFocus) el.shadowRoot?.querySelector<HTMLElement>("[part=launcher]")?.focus();
+  });
+
+  // A visitor who is signed in (a host token, or a session kept from an earlier visit) gets the
+  // UI when the browser is idle, so that the unread badge is live; anyone else on first intent.
+  let hasSession = false;
+  try {
+    hasSession = !!localStorage.getItem(`parley:${appId}:session`);
+  } catch {
+    /* storage blocked: no session to restore either */
+  }
+  if (attrs["token"] || hasSession || attrs["mode"] === "inline") {
+    const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => void }).requestIdleCallback;
+    if (idle) idle(() => void loadUi(), { timeout: 2_000 });
+    else setTimeout(() => void loadUi(), 200);
+  }
+
   return {
     element: el,
-    open: () => el.show(),
-    close: () => el.close(),
-    startChat: (userId) => el.updateComplete.then(() => el.startChat(userId)),
-    identify: (token) => el.identify(token),
-    logout: () => el.logout(),
-    setStrings: (strings) => (el.strings = { ...el.strings, ...strings }),
+    open: () => void ready((c) => c.show()),
+    close: () => void ready((c) => c.close()),
+    startChat: (userId) => ready((c) => c.startChat(userId)),
+    identify: (token) => ready((c) => c.identify(token)),
+    logout: () => ready((c) => c.logout()),
+    // Before the upgrade this is an own property; Lit picks it up when the element is defined.
+    setStrings: (strings) => (el.strings = { ...(el.strings ?? {}), ...strings }),
     on(event, handler) {
       const fn = (e: Event) => handler((e as CustomEvent).detail);
       el.addEventListener(EVENTS[event], fn);
@@ -60,4 +173,7 @@ declare global {
 if (script?.dataset["appId"] && !window.Parley) {
   if (document.body) window.Parley = mount(script);
   else document.addEventListener("DOMContentLoaded", () => (window.Parley = mount(script)), { once: true });
+} else {
+  // A page that places <parley-chat> itself: define it now.
+  void loadUi();
 }

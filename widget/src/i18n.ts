@@ -61,6 +61,20 @@ export const EN = {
   decline: "Decline",
   pending: "request sent",
   noContacts: "No contacts yet.",
+  skipToComposer: "Skip to message box",
+  emptyThread: "No messages yet. Say hello to {name}!",
+  actions: "Message actions",
+  attachments: "Files to send",
+  removeFile: "Remove {name}",
+  online: "Online",
+  lastSeen: "Last seen {time}",
+  undo: "Undo",
+  saved: "Saved",
+  unreadLabel: "{label}, {count} unread",
+  blocked: "Can't reach the chat server. A firewall, proxy or browser extension may be blocking it.",
+  makeAdmin: "Make admin",
+  removeAdmin: "Remove admin",
+  addContact: "Add to contacts",
 } as const;
 
 export type Strings = { [K in keyof typeof EN]: string };

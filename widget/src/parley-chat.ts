@@ -2,13 +2,15 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { ChatClient, isChatError, type Attachment, type Conversation, type User } from "@parley/sdk";
 import { EN, format, type Strings } from "./i18n.js";
 import { StoreController } from "./store-controller.js";
-import { tokens } from "./styles.js";
+import { icons } from "./icons.js";
+import { base, tokens } from "./styles.js";
+import { shortTime } from "./time.js";
 import "./parley-signin.js";
 import "./parley-list.js";
 import "./parley-people.js";
 import "./parley-thread.js";
 import "./parley-info.js";
-import type { SendDetail } from "./parley-thread.js";
+import type { ParleyThread, SendDetail } from "./parley-thread.js";
 
 type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
 
@@ -25,6 +27,9 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @attr {"launcher" | "inline"} mode - a launcher bubble with a pop-up panel (default), or the panel in place
  * @attr {"light" | "dark" | "auto"} theme - colour scheme; auto follows the system setting (default light)
  * @attr {boolean} open - whether the launcher's panel is open (launcher mode)
+ * @attr {"bottom-right" | "bottom-left" | "top-right" | "top-left"} corner - the launcher's corner (launcher mode; default bottom-right)
+ * @attr {string} offset - the launcher's distance from the corner, a CSS length (sets --parley-offset)
+ * @attr {string} z-index - the stacking order of the launcher and panel (sets --parley-z-index)
  *
  * @event parley-unread - detail: number of unread messages, whenever it changes
  * @event parley-opened - the panel opened
@@ -35,6 +40,8 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @csspart badge - the launcher's unread count
  * @csspart panel - the chat panel
  * @csspart header - the panel's header bar
+ * @csspart title - the header's title
+ * @csspart presence - the header's presence line (1:1 conversations)
  * @csspart back - the header's back button
  * @csspart info - the header's conversation details button
  * @csspart profile - the header's profile button
@@ -42,6 +49,8 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @csspart close - the header's close button (launcher mode)
  * @csspart status - the offline / reconnecting banner
  * @csspart error - the error banner
+ * @csspart toast - a short notice: "Message deleted" with undo, "Saved"
+ * @csspart undo - the toast's undo button
  *
  * @cssproperty --parley-accent - brand colour: buttons, own messages, the launcher
  * @cssproperty --parley-on-accent - text on the accent colour
@@ -54,6 +63,8 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @cssproperty --parley-radius - corner radius of the panel and bubbles
  * @cssproperty --parley-font - font family
  * @cssproperty --parley-focus - keyboard focus ring colour
+ * @cssproperty --parley-offset - the launcher's distance from its corner (default 20px)
+ * @cssproperty --parley-z-index - the stacking order of the launcher and panel (default 2147483000)
  */
 export class ParleyChat extends LitElement {
   static override properties = {
@@ -63,7 +74,12 @@ export class ParleyChat extends LitElement {
     mode: { type: String, reflect: true },
     theme: { type: String, reflect: true },
     open: { type: Boolean, reflect: true },
+    corner: { type: String, reflect: true },
+    offset: { type: String },
+    zIndex: { type: String, attribute: "z-index" },
     strings: { attribute: false },
+    notice: { state: true },
+    pendingDelete: { state: true },
     view: { state: true },
     activeId: { state: true },
     error: { state: true },
@@ -78,7 +94,15 @@ export class ParleyChat extends LitElement {
   mode: "launcher" | "inline" = "launcher";
   theme: "light" | "dark" | "auto" = "light";
   open = false;
+  corner: "bottom-right" | "bottom-left" | "top-right" | "top-left" = "bottom-right";
+  offset = "";
+  zIndex = "";
   strings: Partial<Strings> = {};
+  /** A short notice in the panel (role=status); `undo` offers to take back a delete. */
+  notice: { text: string; undo?: boolean } | null = null;
+  /** A delete held back for UNDO_MS so that it can be undone. */
+  pendingDelete: { conversationId: string; id: string; timer: ReturnType<typeof setTimeout> } | null = null;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   view: View = "signin";
   activeId = "";
   error = "";
@@ -102,10 +126,24 @@ export class ParleyChat extends LitElement {
       if (e.key === "Escape" && this.mode === "launcher" && this.open) this.close();
     });
     if (!this.chat && this.server && this.appId) void this.start();
+    addEventListener("pagehide", this.flushDelete);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // Attributes win over the page's CSS: set through the CSSOM (no inline style, so a strict CSP holds).
+    if (changed.has("offset")) this.setOrRemove("--parley-offset", this.offset);
+    if (changed.has("zIndex")) this.setOrRemove("--parley-z-index", this.zIndex);
+  }
+
+  private setOrRemove(prop: string, value: string): void {
+    if (value) this.style.setProperty(prop, /^\d+(\.\d+)?$/.test(value) && prop !== "--parley-z-index" ? `${value}px` : value);
+    else this.style.removeProperty(prop);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.flushDelete();
+    removeEventListener("pagehide", this.flushDelete);
     this.chat?.close();
   }
 
@@ -169,7 +207,9 @@ export class ParleyChat extends LitElement {
       if (e.data.message.senderId !== this.chat?.user?.id) this.fire("parley-message", e.data.message);
     });
     this.chat.on("session.changed", (me) => {
+      // Signed out here or in another tab; or signed in in another tab (tabs share one session).
       if (!me) this.view = "signin";
+      else if (this.view === "signin") this.view = "list";
     });
     await this.run(async () => {
       if (this.token) await this.chat!.connectWithHostToken(this.token);
@@ -286,46 +326,127 @@ export class ParleyChat extends LitElement {
       .finally(() => (this.progress = null));
   }
 
-  private act(fn: (c: ReturnType<ChatClient["conversation"]>) => Promise<unknown>): void {
-    void this.run(async () => void (await fn(this.conv())));
+  private act(fn: (c: ReturnType<ChatClient["conversation"]>) => Promise<unknown>, done?: string): void {
+    void this.run(async () => {
+      await fn(this.conv());
+      if (done) this.say({ text: done });
+    });
+  }
+
+  /** Deletes wait this long for an undo before they reach the server. */
+  static UNDO_MS = 5_000;
+
+  private onDelete(e: CustomEvent<string>): void {
+    this.flushDelete();
+    const pending = { conversationId: this.activeId, id: e.detail, timer: setTimeout(() => this.flushDelete(), ParleyChat.UNDO_MS) };
+    this.pendingDelete = pending;
+    this.say({ text: this.t.deleted, undo: true }, ParleyChat.UNDO_MS);
+  }
+
+  /** Sends the held-back delete now (its undo window ended, another delete started, or the page is going away). */
+  private flushDelete = (): void => {
+    const p = this.pendingDelete;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pendingDelete = null;
+    if (this.notice?.undo) this.notice = null;
+    void this.run(async () => void (await this.client().conversation(p.conversationId).delete(p.id)));
+  };
+
+  private undoDelete(): void {
+    const p = this.pendingDelete;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pendingDelete = null;
+    this.notice = null;
+    void this.updateComplete.then(() => this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.focusMessage(p.id));
+  }
+
+  private say(notice: { text: string; undo?: boolean }, ms = 3_000): void {
+    clearTimeout(this.noticeTimer);
+    this.notice = notice;
+    this.noticeTimer = setTimeout(() => (this.notice = null), ms);
   }
 
   // --- Rendering -----------------------------------------------------------------------------
 
   override render() {
     const unread = this.unread();
-    const launcher =
-      this.mode === "launcher"
-        ? html`<button part="launcher" class="launcher primary" aria-label=${this.open ? this.t.closeChat : this.t.openChat} aria-expanded=${this.open} @click=${() => (this.open ? this.close() : this.show())}>
-            <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z" /></svg>
-            ${unread > 0 ? html`<span part="badge" class="badge count" aria-label=${format(this.t.newMessages, { count: unread })}>${unread}</span>` : nothing}
-          </button>`
-        : nothing;
-    const showPanel = this.mode === "inline" || this.open;
-    return html`${showPanel ? this.panel() : nothing}${launcher}`;
+    if (this.mode !== "launcher") return this.panel();
+    const label = this.open ? this.t.closeChat : this.t.openChat;
+    return html`<div class="dock">
+      ${this.open ? this.panel() : nothing}
+      <button part="launcher" class="launcher primary" aria-label=${unread > 0 ? format(this.t.unreadLabel, { label, count: unread }) : label} aria-expanded=${this.open}
+        @click=${() => (this.open ? this.close() : this.show())}>
+        ${this.open ? icons.close : icons.chat}
+        ${unread > 0 ? html`<span part="badge" class="badge count" aria-hidden="true">${unread}</span>` : nothing}
+      </button>
+    </div>`;
   }
 
   private panel() {
     const s = this.store.state;
     const conn = s?.connection;
     const trap = this.mode === "launcher";
+    const c = this.view === "thread" ? s?.conversations[this.activeId] : undefined;
+    const other = c?.kind === "direct" ? c.users.find((u) => u.id !== s?.me?.id) : undefined;
+    const presence = other ? s?.presence[other.id] : undefined;
     return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
-      <header part="header">
+      <div part="header" class="header">
         ${this.view !== "list" && this.view !== "signin"
-          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>←</button>`
+          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>${icons.back}</button>`
           : nothing}
-        <h2>${this.heading()}</h2>
-        ${this.view === "thread" ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>ⓘ</button>` : nothing}
-        ${s?.me && this.view === "list" ? html`<button part="profile" aria-label=${this.t.profile} @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
+        <div class="titles">
+          <h2 part="title">${this.heading()}</h2>
+          ${other
+            ? html`<span part="presence" class="muted presence"
+                >${presence?.online ? html`<span class="online-dot" aria-hidden="true"></span>${this.t.online}` : presence?.lastSeenAt ? format(this.t.lastSeen, { time: shortTime(presence.lastSeenAt) }) : this.t.offline}</span
+              >`
+            : nothing}
+        </div>
+        ${this.view === "thread" ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
+        ${s?.me && this.view === "list" ? html`<button part="profile" @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
         ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
-        ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>✕</button>` : nothing}
-      </header>
-      ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
+        ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>${icons.close}</button>` : nothing}
+      </div>
+      ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? this.t.blocked : conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
       <div class="body">${this.body()}</div>
-      ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => this.shadowRoot?.querySelector<HTMLElement>("header button")?.focus()}></span>` : nothing}
+      <div class="toast-slot" role="status">
+        ${this.notice
+          ? html`<div part="toast" class="toast">
+              <span>${this.notice.text}</span>${this.notice.undo ? html`<button part="undo" @click=${() => this.undoDelete()}>${this.t.undo}</button>` : nothing}
+            </div>`
+          : nothing}
+      </div>
+      ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => this.shadowRoot?.querySelector<HTMLElement>(".header button")?.focus()}></span>` : nothing}
     </section>`;
+  }
+
+  /**
+   * True once the socket has failed for a while although HTTP works (we are signed in): a proxy,
+   * firewall or CSP that blocks WebSocket and long-polling, rather than a passing outage.
+   */
+  private blocked(): boolean {
+    return this.connectingSince > 0 && Date.now() - this.connectingSince > 15_000 && navigator.onLine;
+  }
+  private connectingSince = 0;
+  private blockedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  protected override update(changed: PropertyValues<this>): void {
+    const conn = this.store.state?.connection;
+    if (this.store.state?.me && conn !== "connected") {
+      if (!this.connectingSince) {
+        this.connectingSince = Date.now();
+        clearTimeout(this.blockedTimer);
+        this.blockedTimer = setTimeout(() => this.requestUpdate(), 15_500);
+      }
+    } else {
+      this.connectingSince = 0;
+      clearTimeout(this.blockedTimer);
+    }
+    super.update(changed);
   }
 
   private heading(): string {
@@ -359,23 +480,32 @@ export class ParleyChat extends LitElement {
       case "info":
       case "me":
         return html`<parley-info .t=${this.t} .server=${this.server} .state=${s} .conversation=${this.view === "info" ? s.conversations[this.activeId] : undefined}
-          @parley-rename=${(e: CustomEvent<string>) => this.act((c) => c.rename(e.detail))}
+          @parley-rename=${(e: CustomEvent<string>) => this.act((c) => c.rename(e.detail), this.t.saved)}
           @parley-remove-member=${(e: CustomEvent<string>) => this.act(async (c) => (await c.removeMember(e.detail), c.refresh()))}
           @parley-set-role=${(e: CustomEvent<{ userId: string; role: "admin" | "member" }>) => this.act(async (c) => (await c.setRole(e.detail.userId, e.detail.role), c.refresh()))}
           @parley-leave=${() => this.act(async (c) => (await c.leave(), (this.view = "list")))}
-          @parley-save-profile=${(e: CustomEvent<{ displayName: string; bio: string }>) => void this.run(async () => void (await this.client().updateProfile(e.detail)))}
-          @parley-avatar=${(e: CustomEvent<File>) => void this.run(async () => void (await this.client().setAvatar(e.detail)))}
+          @parley-save-profile=${(e: CustomEvent<{ displayName: string; bio: string }>) =>
+            void this.run(async () => {
+              await this.client().updateProfile(e.detail);
+              this.say({ text: this.t.saved });
+            })}
+          @parley-avatar=${(e: CustomEvent<File>) =>
+            void this.run(async () => {
+              await this.client().setAvatar(e.detail);
+              this.say({ text: this.t.saved });
+            })}
           @parley-contact=${this.onContact}></parley-info>`;
       case "thread": {
         const c = this.conv();
         const typing = Object.entries(s.typing[this.activeId] ?? {})
           .filter(([id, until]) => until > Date.now() && id !== s.me?.id)
           .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
-        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state} .messages=${c.messages} .hasOlder=${c.hasOlder}
+        const hidden = this.pendingDelete?.conversationId === this.activeId ? [this.pendingDelete.id] : [];
+        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder}
           .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
           @parley-send=${this.onSend}
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
-          @parley-delete=${(e: CustomEvent<string>) => this.act((c) => c.delete(e.detail))}
+          @parley-delete=${this.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
           @parley-retry=${(e: CustomEvent<string>) => void this.conv().retry(e.detail).catch(() => undefined)}
           @parley-read=${() => this.conv().markRead()}
@@ -391,16 +521,46 @@ export class ParleyChat extends LitElement {
 
   static override styles = [
     tokens,
+    base,
     css`
       :host {
         position: relative;
         display: block;
       }
+      /*
+       * Launcher mode survives hostile page CSS ("* { all: unset }", !important rules): the host
+       * box takes no part in layout (!important in a shadow root beats the page's), and the dock
+       * inside starts from initial values, so nothing inherited from the page leaks in.
+       */
       :host([mode="launcher"]) {
+        display: contents !important;
+      }
+      .dock,
+      .panel {
+        all: initial;
+        font-family: var(--_font);
+        font-size: 14px;
+        line-height: 1.4;
+        color: var(--_text);
+        text-align: start;
+        box-sizing: border-box;
+      }
+      .dock {
         position: fixed;
-        right: 20px;
-        bottom: 20px;
-        z-index: 2147483000;
+        z-index: var(--_z);
+        right: var(--_offset);
+        bottom: var(--_offset);
+        display: block;
+        width: 56px;
+        height: 56px;
+      }
+      :host([corner$="left"]) .dock {
+        right: auto;
+        left: var(--_offset);
+      }
+      :host([corner^="top"]) .dock {
+        bottom: auto;
+        top: var(--_offset);
       }
       .launcher {
         width: 56px;
@@ -410,6 +570,11 @@ export class ParleyChat extends LitElement {
         place-items: center;
         box-shadow: 0 6px 20px rgb(0 0 0 / 0.25);
         position: relative;
+        padding: 0;
+      }
+      .launcher .icon {
+        width: 26px;
+        height: 26px;
       }
       .count {
         position: absolute;
@@ -418,7 +583,6 @@ export class ParleyChat extends LitElement {
       }
       .panel {
         background: var(--_bg);
-        color: var(--_text);
         border: 1px solid var(--_border);
         border-radius: var(--_radius);
         display: flex;
@@ -426,42 +590,81 @@ export class ParleyChat extends LitElement {
         overflow: hidden;
         width: 100%;
         height: 100%;
-        min-height: 420px;
+        position: relative;
       }
-      :host([mode="launcher"]) .panel {
+      .dock .panel {
         position: absolute;
         right: 0;
         bottom: 72px;
-        width: 370px;
-        height: min(600px, calc(100vh - 110px));
+        width: min(370px, calc(100vw - 2 * var(--_offset)));
+        height: min(600px, calc(100dvh - 92px - var(--_offset)));
         box-shadow: 0 12px 40px rgb(0 0 0 / 0.25);
       }
-      @media (max-width: 480px) {
-        :host([mode="launcher"]) .panel {
+      :host([corner$="left"]) .dock .panel {
+        right: auto;
+        left: 0;
+      }
+      :host([corner^="top"]) .dock .panel {
+        bottom: auto;
+        top: 72px;
+      }
+      /* Phones (and desktops zoomed to 200 % or more): the panel takes the whole screen. */
+      @media (max-width: 480px), (max-height: 480px) {
+        .dock .panel,
+        :host([corner]) .dock .panel {
           position: fixed;
           inset: 0;
-          width: 100vw;
-          height: 100vh;
+          width: 100%;
+          height: 100dvh;
+          border: none;
           border-radius: 0;
+          padding: env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);
+        }
+        :host([open]) .launcher {
+          display: none;
         }
       }
-      header {
+      .header {
         display: flex;
+        flex: none;
         align-items: center;
         gap: 4px;
-        padding: 8px;
+        padding: 4px;
         border-bottom: 1px solid var(--_border);
       }
-      h2 {
+      .header button {
+        display: inline-grid;
+        place-items: center;
+      }
+      .titles {
         flex: 1;
-        font-size: 16px;
+        min-width: 0;
         margin: 0 6px;
+        display: flex;
+        flex-direction: column;
+      }
+      h2 {
+        font-size: 16px;
+        margin: 0;
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
       }
+      .presence {
+        font-size: 12px;
+        display: flex;
+        align-items: center;
+        gap: 4px;
+      }
+      .online-dot {
+        width: 8px;
+        height: 8px;
+        border-radius: 50%;
+        background: #16a34a;
+      }
       .status,
       .banner {
+        flex: none;
         padding: 6px 12px;
         font-size: 13px;
         background: var(--_surface);
@@ -475,6 +678,34 @@ export class ParleyChat extends LitElement {
       .body > * {
         flex: 1;
         min-height: 0;
+      }
+      .toast-slot {
+        position: absolute;
+        left: 12px;
+        right: 12px;
+        bottom: 84px;
+        display: flex;
+        justify-content: center;
+        pointer-events: none;
+      }
+      .toast {
+        pointer-events: auto;
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        padding: 0 4px 0 14px;
+        border-radius: 999px;
+        background: var(--_text);
+        color: var(--_bg);
+        box-shadow: 0 4px 16px rgb(0 0 0 / 0.25);
+      }
+      .toast button {
+        color: inherit;
+        font-weight: 700;
+        text-decoration: underline;
+      }
+      .toast button:hover {
+        background: transparent;
       }
       .sentinel {
         position: absolute;

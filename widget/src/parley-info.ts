@@ -2,7 +2,8 @@ import { LitElement, css, html, nothing } from "lit";
 import type { ChatState, Conversation } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import { EN, type Strings } from "./i18n.js";
-import { tokens } from "./styles.js";
+import { icons } from "./icons.js";
+import { base } from "./styles.js";
 
 /**
  * Details: a conversation's members (roles, remove, promote, rename, leave), or — with no
@@ -21,7 +22,8 @@ import { tokens } from "./styles.js";
  * @csspart add-contact - a member's add-contact button
  * @csspart leave - the leave-group button
  * @csspart profile - the profile form
- * @csspart avatar-input - the avatar file picker
+ * @csspart avatar-button - the styled "change photo" button
+ * @csspart avatar-input - the avatar file picker (visually hidden inside its button)
  * @csspart request - an incoming contact request
  * @csspart accept - a request's accept button
  * @csspart decline - a request's decline button
@@ -63,7 +65,7 @@ export class ParleyInfo extends LitElement {
           </form>`
         : nothing}
       <h3>${t.members}</h3>
-      <ul role="list">
+      <ul>
         ${c.members.map((m) => {
           const u = c.users.find((x) => x.id === m.userId);
           return html`<li part="member" data-id=${m.userId}>
@@ -71,13 +73,13 @@ export class ParleyInfo extends LitElement {
             <span class="grow">${u?.displayName ?? m.userId}${m.userId === me ? ` (${t.you})` : ""}</span>
             ${c.kind === "group" ? html`<span class="muted">${m.role}</span>` : nothing}
             ${c.myRole === "owner" && m.userId !== me && m.role !== "owner"
-              ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? "−admin" : "+admin"}</button>`
+              ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? t.removeAdmin : t.makeAdmin}</button>`
               : nothing}
             ${c.kind === "group" && admin && m.userId !== me && m.role !== "owner"
-              ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>✕</button>`
+              ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>${icons.close}</button>`
               : nothing}
             ${c.kind === "direct" && m.userId !== me && !isContact(m.userId)
-              ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>+ ${t.contacts}</button>`
+              ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>${t.addContact}</button>`
               : nothing}
           </li>`;
         })}
@@ -96,7 +98,7 @@ export class ParleyInfo extends LitElement {
         this.emit("parley-save-profile", { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() });
       }}>
         <div class="row">${avatar(me, this.server)}
-          <label class="file">${t.changeAvatar}<input part="avatar-input" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(e: Event) => {
+          <label part="avatar-button" class="file-button">${t.changeAvatar}<input part="avatar-input" class="sr-only" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(e: Event) => {
             const file = (e.target as HTMLInputElement).files?.[0];
             if (file) this.emit("parley-avatar", file);
           }} /></label>
@@ -108,7 +110,7 @@ export class ParleyInfo extends LitElement {
       <h3>${t.contacts}</h3>
       ${contacts === null || contacts === undefined
         ? html`<p class="muted" role="status">${t.loading}</p>`
-        : html`<ul role="list">
+        : html`<ul>
             ${contacts.incoming.map((r) => html`<li part="request">
               ${avatar(r.user, this.server)}<span class="grow">${r.user.displayName}</span>
               <button part="accept" class="primary" @click=${() => this.emit("parley-contact", { action: "accept", id: r.id })}>${t.accept}</button>
@@ -116,7 +118,7 @@ export class ParleyInfo extends LitElement {
             </li>`)}
             ${contacts.contacts.map((c) => html`<li part="contact">
               ${avatar(c.user, this.server, this.state?.presence[c.user.id]?.online ?? c.online)}<span class="grow">${c.user.displayName}</span>
-              <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.emit("parley-contact", { action: "remove", id: c.user.id })}>✕</button>
+              <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.emit("parley-contact", { action: "remove", id: c.user.id })}>${icons.close}</button>
             </li>`)}
             ${contacts.outgoing.map((r) => html`<li class="muted">${r.user.displayName} · ${t.pending}</li>`)}
             ${contacts.contacts.length + contacts.incoming.length + contacts.outgoing.length === 0 ? html`<li class="muted">${t.noContacts}</li>` : nothing}
@@ -124,7 +126,7 @@ export class ParleyInfo extends LitElement {
   }
 
   static override styles = [
-    tokens,
+    base,
     css`
       :host {
         display: block;
@@ -156,8 +158,22 @@ export class ParleyInfo extends LitElement {
         flex-direction: column;
         gap: 4px;
       }
-      .file input {
-        font-size: 12px;
+      .file-button {
+        display: inline-flex;
+        align-items: center;
+        min-height: 44px;
+        padding: 0 14px;
+        border: 1px solid var(--_border);
+        border-radius: 8px;
+        cursor: pointer;
+        font-weight: 500;
+      }
+      .file-button:hover {
+        background: var(--_surface);
+      }
+      .file-button:focus-within {
+        outline: 2px solid var(--_focus);
+        outline-offset: 2px;
       }
       h3 {
         font-size: 14px;

@@ -2,7 +2,8 @@ import { LitElement, css, html, nothing } from "lit";
 import type { User } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import { EN, type Strings } from "./i18n.js";
-import { tokens } from "./styles.js";
+import { icons } from "./icons.js";
+import { base } from "./styles.js";
 
 /**
  * Find people: start a 1:1 chat, or pick members and name a new group.
@@ -13,6 +14,7 @@ import { tokens } from "./styles.js";
  * @csspart user-search - the search box
  * @csspart user-result - one person found
  * @csspart create-group - the create-group button
+ * @csspart empty - the "nobody found" placeholder
  * @csspart avatar - an avatar
  */
 export class ParleyPeople extends LitElement {
@@ -71,13 +73,13 @@ export class ParleyPeople extends LitElement {
       ${this.results === null
         ? html`<p class="muted pad" role="status">${t.loading}</p>`
         : this.results.length === 0
-          ? html`<p class="muted pad">${t.noResults}</p>`
-          : html`<ul role="list">
+          ? html`<p part="empty" class="empty">${t.noResults}</p>`
+          : html`<ul aria-label=${t.searchPeople}>
               ${this.results.map((u) => {
                 const on = this.picked.some((p) => p.id === u.id);
                 return html`<li>
                   <button part="user-result" data-id=${u.id} aria-pressed=${this.group ? String(on) : nothing} @click=${() => this.choose(u)}>
-                    ${avatar(u, this.server)}<span>${u.displayName}</span>${on ? html`<span aria-hidden="true">✓</span>` : nothing}
+                    ${avatar(u, this.server)}<span class="grow">${u.displayName}</span>${on ? icons.check : nothing}
                   </button>
                 </li>`;
               })}
@@ -85,7 +87,7 @@ export class ParleyPeople extends LitElement {
   }
 
   static override styles = [
-    tokens,
+    base,
     css`
       :host {
         display: flex;
@@ -120,6 +122,9 @@ export class ParleyPeople extends LitElement {
       }
       .pad {
         padding: 16px;
+      }
+      .grow {
+        flex: 1;
       }
     `,
   ];

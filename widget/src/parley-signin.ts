@@ -1,6 +1,6 @@
 import { LitElement, css, html } from "lit";
 import { EN, type Strings } from "./i18n.js";
-import { tokens } from "./styles.js";
+import { base } from "./styles.js";
 
 /**
  * Sign in or create a Parley account (for host sites that do not pass a token).
@@ -42,7 +42,7 @@ export class ParleySignin extends LitElement {
   }
 
   static override styles = [
-    tokens,
+    base,
     css`
       form {
         display: flex;

@@ -1,9 +1,10 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { compareIds, type Attachment, type Conversation, type Me, type MessageItem } from "@parley/sdk";
 import { EN, format, type Strings } from "./i18n.js";
+import { icons } from "./icons.js";
 import { linkify } from "./linkify.js";
-import { tokens } from "./styles.js";
-import { dayKey, shortTime } from "./time.js";
+import { base } from "./styles.js";
+import { dayKey, longDate, shortTime } from "./time.js";
 
 export interface SendDetail {
   text: string;
@@ -14,10 +15,21 @@ export interface SendDetail {
 const QUICK_REACTIONS = ["👍", "❤️", "😂"];
 /** Messages of one sender closer than this are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
+/**
+ * Windowing: at most this many messages are in the DOM (a 5,000-message thread stays under
+ * 2,000 nodes); scrolling near either end slides the window by STEP, keeping the message under
+ * the reader's eyes where it was.
+ */
+const WINDOW = 110;
+const STEP = 40;
+/** How close (px) to an end of the list counts as "at" it. */
+const EDGE = 200;
 
 /**
  * One conversation: history (scroll up for older), day separators, grouped bubbles, replies,
- * reactions, receipts, typing, and the composer.
+ * reactions, receipts, typing, and the composer. The list is one tab stop (arrow keys move
+ * between messages, Enter opens a message's actions); new messages from others are announced
+ * with their sender.
  * @event parley-send - detail: SendDetail
  * @event parley-edit - detail: { id, text }
  * @event parley-delete - detail: message id
@@ -27,6 +39,7 @@ const GROUP_MS = 5 * 60_000;
  * @event parley-typing - detail: boolean
  * @event parley-load-older
  *
+ * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
  * @csspart message - one message (with data-id, data-mine, data-status)
  * @csspart message-text - a message's text
@@ -38,16 +51,20 @@ const GROUP_MS = 5 * 60_000;
  * @csspart reaction - a reaction chip
  * @csspart retry - the retry button of a failed send
  * @csspart receipt - the read receipt
- * @csspart actions - a message's actions (react, reply, edit, delete)
+ * @csspart actions - a message's actions (react, reply, edit, delete), shown on the active message
  * @csspart action-react - a quick reaction button
  * @csspart action-reply - the reply button
  * @csspart action-edit - the edit button
  * @csspart action-delete - the delete button
+ * @csspart empty - the empty conversation's placeholder
  * @csspart typing - the "is typing" line
  * @csspart jump - the "jump to latest" button
  * @csspart composer - the composer form
+ * @csspart chip - an attached file waiting to be sent
+ * @csspart chip-remove - an attached file's remove button
+ * @csspart attach-button - the styled file button
+ * @csspart attach - the file picker (visually hidden inside the file button)
  * @csspart composer-input - the message box
- * @csspart attach - the file picker
  * @csspart progress - the upload progress bar
  * @csspart send - the send button
  */
@@ -58,6 +75,7 @@ export class ParleyThread extends LitElement {
     me: { attribute: false },
     conversation: { attribute: false },
     messages: { attribute: false },
+    hiddenIds: { attribute: false },
     hasOlder: { type: Boolean },
     typingNames: { attribute: false },
     progress: { attribute: false },
@@ -66,12 +84,18 @@ export class ParleyThread extends LitElement {
     replyTo: { state: true },
     files: { state: true },
     atBottom: { state: true },
+    active: { state: true },
+    focusId: { state: true },
+    first: { state: true },
+    announcements: { state: true },
   };
   t: Strings = EN;
   server = "";
   me: Me | null = null;
   conversation: Conversation | undefined;
   messages: MessageItem[] = [];
+  /** Messages drawn as if gone (a delete that can still be undone). */
+  hiddenIds: string[] = [];
   hasOlder = false;
   typingNames: string[] = [];
   progress: number | null = null;
@@ -80,11 +104,29 @@ export class ParleyThread extends LitElement {
   replyTo: MessageItem | null = null;
   files: File[] = [];
   atBottom = true;
-  private heightBefore = 0;
+  /** The message whose actions are shown (hovered, focused or tapped). */
+  active = "";
+  /** The message that holds the list's one tab stop (roving tabindex). */
+  focusId = "";
+  /** Index (in the visible messages) of the first one in the DOM. */
+  first = 0;
+  announcements: string[] = [];
+  private anchor: { id: string; offset: number } | null = null;
   private loadingOlder = false;
+  private lastSeenId = "";
 
   override focus(): void {
     this.input()?.focus();
+  }
+
+  /** Focuses one message (e.g. after an undone delete), sliding the window to it if needed. */
+  async focusMessage(id: string): Promise<void> {
+    const i = this.visible().findIndex((m) => m.id === id);
+    if (i < 0) return;
+    if (i < this.first || i >= this.first + WINDOW) this.first = Math.max(0, Math.min(i - STEP, this.visible().length - WINDOW));
+    this.focusId = id;
+    await this.updateComplete;
+    this.shadowRoot?.querySelector<HTMLElement>(`[part~=message][data-id="${CSS.escape(id)}"]`)?.focus();
   }
 
   private input(): HTMLTextAreaElement | null | undefined {
@@ -99,18 +141,71 @@ export class ParleyThread extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
+  private visible(): MessageItem[] {
+    return this.hiddenIds.length ? this.messages.filter((m) => !this.hiddenIds.includes(m.id)) : this.messages;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has("messages")) this.heightBefore = this.scroller()?.scrollHeight ?? 0;
+    const n = this.visible().length;
+    if (changed.has("messages") || changed.has("hiddenIds")) {
+      const prev = changed.get("messages") as MessageItem[] | undefined;
+      if (changed.has("messages") && prev && prev[0]?.id !== this.messages[0]?.id && prev.length && !this.atBottom) {
+        // Older history arrived above: the window reveals STEP of it (the anchor keeps the
+        // reader's place), so the list can scroll further up at once.
+        const added = this.messages.findIndex((m) => m.id === prev[0]?.id);
+        if (added > 0) this.first += Math.max(0, added - STEP);
+      }
+      this.announce(prev);
+    }
+    if (this.atBottom) this.first = Math.max(0, n - WINDOW);
+    this.first = Math.max(0, Math.min(this.first, n - WINDOW));
+    this.anchor = this.captureAnchor();
+  }
+
+  /** New messages from others go to the live region, sender first ("Ann: hello"). */
+  private announce(prev: MessageItem[] | undefined): void {
+    const newest = (): string => [...this.messages].reverse().find((m) => m.status === "sent")?.id ?? "";
+    // The first render and the first page of history are not news.
+    if (!prev?.length) {
+      this.lastSeenId = newest();
+      return;
+    }
+    const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0);
+    if (fresh.length) {
+      this.announcements = [...this.announcements, ...fresh.map((m) => `${this.name(m.senderId)}: ${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`)].slice(-5);
+    }
+    for (const m of this.messages) if (m.status === "sent" && compareIds(m.id, this.lastSeenId) > 0) this.lastSeenId = m.id;
+  }
+
+  /** The first message in view and its distance from the top of the scroller. */
+  private captureAnchor(): { id: string; offset: number } | null {
+    const el = this.scroller();
+    if (!el) return null;
+    for (const li of el.querySelectorAll<HTMLElement>("li[data-id]")) {
+      if (li.offsetTop + li.offsetHeight > el.scrollTop) return { id: li.dataset["id"]!, offset: li.offsetTop - el.scrollTop };
+    }
+    return null;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     const el = this.scroller();
     if (!el) return;
+    // Only when what is drawn changed: a re-render for other reasons (typing, presence) must not
+    // undo a scroll the browser has not reported yet.
+    const moved = changed.has("messages") || changed.has("hiddenIds") || changed.has("first") || changed.has("atBottom");
+    if (!moved) {
+      /* nothing to keep in place */
+    } else if (this.atBottom) el.scrollTop = el.scrollHeight;
+    else if (this.anchor) {
+      const li = el.querySelector<HTMLElement>(`li[data-id="${CSS.escape(this.anchor.id)}"]`);
+      if (li) el.scrollTop = li.offsetTop - this.anchor.offset;
+    }
+    // Elements are reused by position: when messages come or go above, keep focus on its message.
+    const focused = this.shadowRoot!.activeElement as HTMLElement | null;
+    if (focused?.matches("li[data-id]") && focused.dataset["id"] !== this.focusId) {
+      el.querySelector<HTMLElement>(`li[data-id="${CSS.escape(this.focusId)}"]`)?.focus({ preventScroll: true });
+    }
     if (changed.has("messages")) {
-      const prev = changed.get("messages") as MessageItem[] | undefined;
-      const olderLoaded = prev && prev.length > 0 && this.messages.length > prev.length && this.messages[0]?.id !== prev[0]?.id;
-      if (olderLoaded && !this.atBottom) el.scrollTop += el.scrollHeight - this.heightBefore;
-      else if (this.atBottom || !prev?.length) el.scrollTop = el.scrollHeight;
       this.loadingOlder = false;
       if (this.atBottom) this.emit("parley-read");
     }
@@ -127,21 +222,86 @@ export class ParleyThread extends LitElement {
 
   private onScroll(): void {
     const el = this.scroller()!;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    const n = this.visible().length;
+    const windowEnd = this.first + WINDOW >= n;
+    const atBottom = windowEnd && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     if (atBottom !== this.atBottom) {
       this.atBottom = atBottom;
       if (atBottom) this.emit("parley-read");
     }
-    if (el.scrollTop < 60 && this.hasOlder && !this.loadingOlder) {
-      this.loadingOlder = true;
-      this.emit("parley-load-older");
+    if (el.scrollTop < EDGE) {
+      if (this.first > 0) this.first = Math.max(0, this.first - STEP);
+      else if (this.hasOlder && !this.loadingOlder && el.scrollTop < 60) {
+        this.loadingOlder = true;
+        this.emit("parley-load-older");
+      }
+    } else if (!windowEnd && el.scrollHeight - el.scrollTop - el.clientHeight < EDGE) {
+      this.first = Math.min(n - WINDOW, this.first + STEP);
     }
   }
 
   private jumpToLatest(): void {
-    const el = this.scroller();
-    if (el) el.scrollTop = el.scrollHeight;
     this.atBottom = true;
+    this.first = Math.max(0, this.visible().length - WINDOW);
+  }
+
+  // --- Message list: roving tabindex and actions ----------------------------------------------
+
+  private msgOf(e: Event): HTMLElement | null {
+    return (e.target as Element).closest?.<HTMLElement>("li[data-id]") ?? null;
+  }
+
+  private onOver(e: Event): void {
+    const li = this.msgOf(e);
+    if (li && li.dataset["id"] !== this.active) this.active = li.dataset["id"]!;
+  }
+
+  /** Focus moves the tab stop; the actions open on hover, tap or Enter (so Tab skips them otherwise). */
+  private onFocusIn(e: FocusEvent): void {
+    const li = this.msgOf(e);
+    if (li) this.focusId = li.dataset["id"]!;
+  }
+
+  private onListKey(e: KeyboardEvent): void {
+    const li = this.msgOf(e);
+    if (!li) return;
+    const onMessage = e.target === li;
+    if (e.key === "Escape" && !onMessage) {
+      e.stopPropagation();
+      li.focus();
+      return;
+    }
+    if (!onMessage) return;
+    const items = [...this.shadowRoot!.querySelectorAll<HTMLElement>("li[data-id]")];
+    const i = items.indexOf(li);
+    let to: HTMLElement | undefined;
+    if (e.key === "ArrowDown") to = items[i + 1];
+    else if (e.key === "ArrowUp") to = items[i - 1];
+    else if (e.key === "Home") to = items[0];
+    else if (e.key === "End") to = items[items.length - 1];
+    else if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      this.active = li.dataset["id"]!;
+      void this.updateComplete.then(() => li.querySelector<HTMLElement>("[part=actions] button")?.focus());
+      return;
+    } else return;
+    e.preventDefault();
+    if (to) {
+      this.focusId = to.dataset["id"]!;
+      to.focus();
+      to.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /** Delete moves focus to a neighbour first, so it never falls to <body>. */
+  private deleteMessage(m: MessageItem): void {
+    const v = this.visible();
+    const i = v.findIndex((x) => x.id === m.id);
+    const next = v[i + 1] ?? v[i - 1];
+    this.active = "";
+    if (next) void this.focusMessage(next.id);
+    else this.focus();
+    this.emit("parley-delete", m.id);
   }
 
   // --- Composer ------------------------------------------------------------------------------
@@ -158,7 +318,7 @@ export class ParleyThread extends LitElement {
       this.emit("parley-send", { text, files: this.files, ...(this.replyTo ? { replyTo: this.replyTo.id } : {}) } satisfies SendDetail);
       this.replyTo = null;
       this.files = [];
-      this.atBottom = true;
+      this.jumpToLatest();
     } else return;
     ta.value = "";
     this.autosize();
@@ -230,61 +390,88 @@ export class ParleyThread extends LitElement {
     const meId = this.me?.id;
     const group = c?.kind === "group";
     const isAdmin = c?.myRole === "owner" || c?.myRole === "admin";
-    const lastMine = [...this.messages].reverse().find((m) => m.senderId === meId && m.status === "sent");
+    const all = this.visible();
+    const lastMine = [...all].reverse().find((m) => m.senderId === meId && m.status === "sent");
     const seen = lastMine && c?.members.some((m) => m.userId !== meId && compareIds(m.lastReadMessageId, lastMine.id) >= 0);
+    const shown = all.slice(this.first, this.first + WINDOW);
+    const focusId = shown.some((m) => m.id === this.focusId) ? this.focusId : shown[shown.length - 1]?.id;
     const items: TemplateResult[] = [];
-    let prev: MessageItem | undefined;
-    for (const m of this.messages) {
-      if (!prev || dayKey(prev.createdAt) !== dayKey(m.createdAt)) {
-        items.push(html`<li class="day" role="separator">${new Date(m.createdAt).toLocaleDateString(undefined, { weekday: "long", day: "numeric", month: "long" })}</li>`);
-      }
-      const grouped = !!prev && prev.senderId === m.senderId && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS && dayKey(prev.createdAt) === dayKey(m.createdAt);
-      items.push(this.message(m, { mine: m.senderId === meId, grouped, group, canDelete: m.senderId === meId || (group && isAdmin), receipt: m === lastMine ? (seen ? this.t.seen : this.t.sent) : null }));
+    let prev: MessageItem | undefined = all[this.first - 1];
+    for (const m of shown) {
+      const newDay = !prev || dayKey(prev.createdAt) !== dayKey(m.createdAt);
+      if (newDay) items.push(html`<li class="day" .textContent=${longDate(m.createdAt)}></li>`);
+      const grouped = !newDay && !!prev && prev.senderId === m.senderId && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS;
+      items.push(
+        this.message(m, {
+          mine: m.senderId === meId,
+          grouped,
+          group,
+          canDelete: m.senderId === meId || (group && isAdmin),
+          receipt: m === lastMine ? (seen ? this.t.seen : this.t.sent) : null,
+          tabbable: m.id === focusId,
+        }),
+      );
       prev = m;
     }
-    return html`<ol part="messages" role="log" aria-live="polite" aria-label=${this.t.messages} tabindex="0" @scroll=${this.onScroll}>
-        ${this.hasOlder ? html`<li class="muted older" role="status">${this.t.loading}</li>` : nothing}
-        ${items}
-      </ol>
+    return html`<button part="skip" class="skip" @click=${() => this.focus()}>${this.t.skipToComposer}</button>
+      <div role="log" aria-live="polite" aria-relevant="additions" class="sr-only">${this.announcements.map((a) => html`<p>${a}</p>`)}</div>
+      ${all.length === 0 && !this.hasOlder
+        ? html`<p part="empty" class="empty">${format(this.t.emptyThread, { name: c ? this.convTitle(c) : "" })}</p>`
+        : html`<ol part="messages" aria-label=${this.t.messages} @scroll=${this.onScroll} @mouseover=${this.onOver} @click=${this.onOver} @focusin=${this.onFocusIn} @keydown=${this.onListKey}>
+            ${this.hasOlder && this.first === 0 ? html`<li class="muted older">${this.t.loading}</li>` : nothing}
+            ${items}
+          </ol>`}
       ${this.typingNames.length ? html`<div part="typing" class="typing muted" role="status">${format(this.t.typing, { name: this.typingNames.join(", ") })}</div>` : nothing}
-      ${this.atBottom ? nothing : html`<button part="jump" class="jump primary" @click=${this.jumpToLatest}>${this.t.jumpToLatest} ↓</button>`}
+      ${this.atBottom ? nothing : html`<button part="jump" class="jump primary" @click=${this.jumpToLatest}>${this.t.jumpToLatest}${icons.down}</button>`}
       ${this.composer()}`;
   }
 
-  private message(m: MessageItem, o: { mine: boolean; grouped: boolean; group: boolean; canDelete: boolean; receipt: string | null }): TemplateResult {
+  private convTitle(c: Conversation): string {
+    return c.name ?? c.users.filter((u) => u.id !== this.me?.id).map((u) => u.displayName).join(", ");
+  }
+
+  private message(m: MessageItem, o: { mine: boolean; grouped: boolean; group: boolean; canDelete: boolean; receipt: string | null; tabbable: boolean }): TemplateResult {
     const quoted = m.replyToId ? this.messages.find((x) => x.id === m.replyToId) : undefined;
     const live = m.status === "sent" && !m.deletedAt;
-    return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status}>
-      ${o.group && !o.mine && !o.grouped ? html`<div class="sender">${this.name(m.senderId)}</div>` : nothing}
-      <div class="bubble">
-        ${quoted ? html`<blockquote part="quote"><strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}</blockquote>` : nothing}
-        ${m.deletedAt
-          ? html`<em part="deleted" class="muted">${this.t.deleted}</em>`
-          : html`${m.text ? html`<span part="message-text" class="text">${linkify(m.text)}</span>` : nothing}
-              ${m.attachments.map((a) =>
-                a.mime.startsWith("image/")
-                  ? html`<img part="image" data-att=${a.id} alt=${a.name} width=${a.width ?? nothing} height=${a.height ?? nothing} @click=${(e: Event) => window.open((e.target as HTMLImageElement).src, "_blank", "noopener")} />`
-                  : html`<button part="file" class="file" @click=${() => void this.attachmentUrl(a).then((url) => Object.assign(document.createElement("a"), { href: url, download: a.name }).click())}>📎 ${a.name}</button>`,
-              )}`}
-        <span class="meta muted">${shortTime(m.createdAt)}${m.editedAt && !m.deletedAt ? html` · <span part="edited">${this.t.edited}</span>` : nothing}</span>
-      </div>
-      ${m.reactions.length
-        ? html`<div class="reactions">
-            ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => this.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}>${r.emoji} ${r.count}</button>`)}
-          </div>`
-        : nothing}
-      ${m.status === "pending" ? html`<div class="muted status">${this.t.sending}</div>` : nothing}
-      ${m.status === "failed" ? html`<div class="error status">${this.t.failed} <button part="retry" @click=${() => this.emit("parley-retry", m.clientMessageId)}>${this.t.retry}</button></div>` : nothing}
-      ${o.receipt ? html`<div part="receipt" class="muted status">${o.receipt}</div>` : nothing}
-      ${live
-        ? html`<div class="actions" part="actions">
-            ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${this.t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
-            <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${this.t.reply}</button>
-            ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${this.t.edit}</button>` : nothing}
-            ${o.canDelete ? html`<button part="action-delete" @click=${() => this.emit("parley-delete", m.id)}>${this.t.delete}</button>` : nothing}
-          </div>`
-        : nothing}
-    </li>`;
+    const head = o.group && !o.mine && !o.grouped ? html`<div class="sender" aria-hidden="true" .textContent=${this.name(m.senderId)}></div>` : nothing;
+    const body: TemplateResult[] = [];
+    if (quoted) body.push(html`<blockquote part="quote"><strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}</blockquote>`);
+    if (m.deletedAt) body.push(html`<em part="deleted" class="muted" .textContent=${this.t.deleted}></em>`);
+    else {
+      // Plain text as a property (no Lit marker node per message): the list stays small.
+      if (m.text) body.push(/https?:/i.test(m.text) ? html`<span part="message-text" class="text">${linkify(m.text)}</span>` : html`<span part="message-text" class="text" .textContent=${m.text}></span>`);
+      for (const a of m.attachments) {
+        body.push(
+          a.mime.startsWith("image/")
+            ? html`<img part="image" data-att=${a.id} alt=${a.name} width=${a.width ?? nothing} height=${a.height ?? nothing} @click=${(e: Event) => window.open((e.target as HTMLImageElement).src, "_blank", "noopener")} />`
+            : html`<button part="file" class="file" @click=${() => void this.attachmentUrl(a).then((url) => Object.assign(document.createElement("a"), { href: url, download: a.name }).click())}>${icons.attach}<span .textContent=${a.name}></span></button>`,
+        );
+      }
+    }
+    const tail: TemplateResult[] = [];
+    if (m.reactions.length) {
+      tail.push(html`<div class="reactions">
+        ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => this.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}>${r.emoji} ${r.count}</button>`)}
+      </div>`);
+    }
+    if (m.status === "pending") tail.push(html`<div class="muted status">${this.t.sending}</div>`);
+    if (m.status === "failed") tail.push(html`<div class="error status">${this.t.failed} <button part="retry" @click=${() => this.emit("parley-retry", m.clientMessageId)}>${this.t.retry}</button></div>`);
+    if (o.receipt) tail.push(html`<div part="receipt" class="muted status">${o.receipt}</div>`);
+    if (live && this.active === m.id) {
+      tail.push(html`<div class="actions" part="actions" role="group" aria-label=${this.t.actions}>
+        ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${this.t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
+        <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${this.t.reply}</button>
+        ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${this.t.edit}</button>` : nothing}
+        ${o.canDelete ? html`<button part="action-delete" class="danger" @click=${() => this.deleteMessage(m)}>${this.t.delete}</button>` : nothing}
+      </div>`);
+    }
+    const edited = m.editedAt && !m.deletedAt;
+    return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status} tabindex=${o.tabbable ? 0 : -1}
+      >${head}<div class="bubble"><span class="sr-only" .textContent=${`${this.name(m.senderId)}:`}></span>${body.length === 1 ? body[0] : body}${edited
+          ? html`<span class="meta muted">${shortTime(m.createdAt)} · <span part="edited">${this.t.edited}</span></span>`
+          : html`<span class="meta muted" .textContent=${shortTime(m.createdAt)}></span>`}</div
+      >${tail.length === 1 ? tail[0] : tail.length ? tail : nothing}</li
+    >`;
   }
 
   private composer(): TemplateResult {
@@ -296,11 +483,21 @@ export class ParleyThread extends LitElement {
             <button type="button" @click=${() => ((this.editing = this.replyTo = null), this.input() && (this.input()!.value = ""))}>${t.cancel}</button>
           </div>`
         : nothing}
-      ${this.files.length ? html`<div class="context">${this.files.map((f) => html`<span class="chip">📎 ${f.name}</span>`)}</div>` : nothing}
+      ${this.files.length
+        ? html`<ul class="context chips" aria-label=${t.attachments}>
+            ${this.files.map(
+              (f, i) => html`<li part="chip" class="chip">${icons.attach}<span class="chip-name">${f.name}</span>
+                <button type="button" part="chip-remove" aria-label=${format(t.removeFile, { name: f.name })} @click=${() => {
+                  this.files = this.files.filter((_, j) => j !== i);
+                  this.focus();
+                }}>${icons.close}</button></li>`,
+            )}
+          </ul>`
+        : nothing}
       ${this.progress !== null ? html`<progress part="progress" max="1" .value=${this.progress} aria-label=${format(t.uploading, { percent: Math.round(this.progress * 100) })}></progress>` : nothing}
       <div class="row">
-        <label class="attach" title=${t.attach}>
-          <span aria-hidden="true">📎</span><span class="sr-only">${t.attach}</span>
+        <label part="attach-button" class="attach" title=${t.attach}>
+          ${icons.attach}<span class="sr-only">${t.attach}</span>
           <input part="attach" type="file" multiple @change=${(e: Event) => {
             const input = e.target as HTMLInputElement;
             this.addFiles(input.files);
@@ -315,22 +512,43 @@ export class ParleyThread extends LitElement {
   }
 
   static override styles = [
-    tokens,
+    base,
     css`
       :host {
         display: flex;
         flex-direction: column;
         position: relative;
       }
+      .skip {
+        position: absolute;
+        top: 4px;
+        left: 4px;
+        z-index: 3;
+        background: var(--_bg);
+        border: 1px solid var(--_border);
+      }
+      .skip:not(:focus) {
+        width: 1px;
+        height: 1px;
+        min-width: 0;
+        min-height: 0;
+        padding: 0;
+        border: 0;
+        overflow: hidden;
+        clip-path: inset(50%);
+      }
       ol {
         flex: 1;
+        min-height: 0;
         overflow-y: auto;
+        overflow-anchor: none;
         list-style: none;
         margin: 0;
         padding: 8px 10px;
         display: flex;
         flex-direction: column;
         gap: 2px;
+        position: relative;
       }
       .day,
       .older {
@@ -345,6 +563,7 @@ export class ParleyThread extends LitElement {
         max-width: 82%;
         margin-top: 8px;
         position: relative;
+        border-radius: var(--_radius);
       }
       .msg.grouped {
         margin-top: 0;
@@ -374,23 +593,20 @@ export class ParleyThread extends LitElement {
         background: var(--_accent);
         color: var(--_on-accent);
       }
-      .mine .bubble .muted,
-      .mine .bubble a {
+      .mine .bubble .muted {
         color: inherit;
-        opacity: 0.85;
       }
       .text {
         white-space: pre-wrap;
       }
       .meta {
-        font-size: 11px;
+        font-size: 12px;
         align-self: flex-end;
       }
       blockquote {
         margin: 0;
         padding: 2px 8px;
         border-left: 3px solid currentColor;
-        opacity: 0.8;
         font-size: 13px;
       }
       img[part="image"] {
@@ -400,51 +616,45 @@ export class ParleyThread extends LitElement {
         border-radius: 8px;
         cursor: zoom-in;
       }
+      .file {
+        display: inline-flex;
+        gap: 6px;
+        align-items: center;
+        text-align: left;
+      }
       .reactions {
         display: flex;
+        flex-wrap: wrap;
         gap: 4px;
         margin-top: 2px;
       }
       .reactions button {
         border: 1px solid var(--_border);
-        padding: 0 6px;
+        padding: 0 10px;
         border-radius: 999px;
-        font-size: 12px;
+        font-size: 13px;
       }
       .reactions .on {
         border-color: var(--_accent);
+        border-width: 2px;
       }
       .status {
-        font-size: 11px;
+        font-size: 12px;
         margin: 2px 6px 0;
       }
-      /* Hidden by opacity, not display: the buttons stay reachable by Tab and stay put under the pointer. */
+      /* In the flow, under the message: it never covers another message's controls. */
       .actions {
         display: flex;
+        flex-wrap: wrap;
         gap: 2px;
-        font-size: 12px;
-        position: absolute;
-        top: -18px;
-        z-index: 1;
+        font-size: 13px;
+        margin-top: 4px;
         background: var(--_bg);
         border: 1px solid var(--_border);
         border-radius: 8px;
-        opacity: 0;
-        pointer-events: none;
       }
-      .mine .actions {
-        right: 0;
-      }
-      .theirs .actions {
-        left: 0;
-      }
-      .actions button {
-        padding: 2px 6px;
-      }
-      .msg:hover .actions,
-      .msg:focus-within .actions {
-        opacity: 1;
-        pointer-events: auto;
+      .danger {
+        color: var(--_danger);
       }
       .typing {
         font-size: 12px;
@@ -452,12 +662,16 @@ export class ParleyThread extends LitElement {
       }
       .jump {
         position: absolute;
-        bottom: 76px;
+        bottom: 84px;
         right: 16px;
         border-radius: 999px;
-        font-size: 12px;
+        font-size: 13px;
+        display: inline-flex;
+        align-items: center;
+        gap: 4px;
       }
       .composer {
+        flex: none;
         border-top: 1px solid var(--_border);
         padding: 8px;
         display: flex;
@@ -476,31 +690,57 @@ export class ParleyThread extends LitElement {
       }
       .attach {
         cursor: pointer;
-        padding: 8px;
+        display: grid;
+        place-items: center;
+        min-width: 44px;
+        min-height: 44px;
+        border-radius: 8px;
         position: relative;
+        flex: none;
+      }
+      .attach:hover {
+        background: var(--_surface);
       }
       .attach input {
         position: absolute;
-        inset: 0;
+        width: 1px;
+        height: 1px;
         opacity: 0;
-        width: 100%;
-        cursor: pointer;
+        min-height: 0;
+        padding: 0;
+        border: 0;
       }
       .attach:focus-within {
         outline: 2px solid var(--_focus);
-        border-radius: 8px;
       }
       .context {
-        font-size: 12px;
+        font-size: 13px;
         display: flex;
         gap: 6px;
         align-items: center;
         flex-wrap: wrap;
       }
+      .chips {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
       .chip {
         background: var(--_surface);
         border-radius: 999px;
-        padding: 2px 8px;
+        padding: 0 0 0 10px;
+        display: inline-flex;
+        align-items: center;
+        gap: 4px;
+        max-width: 100%;
+      }
+      .chip-name {
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .chip button {
+        border-radius: 999px;
       }
       progress {
         width: 100%;

@@ -1,20 +1,24 @@
 import { css } from "lit";
 
-/** The dark palette, for theme="dark" and for theme="auto" under a dark system setting. */
+/** The dark palette, for theme="dark" and for theme="auto" under a dark colour scheme. */
 const dark = css`
     --_bg: var(--parley-bg, #111827);
     --_surface: var(--parley-surface, #1f2937);
     --_text: var(--parley-text, #f9fafb);
     --_muted: var(--parley-muted, #9ca3af);
-    --_border: var(--parley-border, #374151);
+    --_border: var(--parley-border, #6b7280);
     --_accent: var(--parley-accent, #818cf8);
     --_on-accent: var(--parley-on-accent, #111827);
     --_danger: var(--parley-danger, #f87171);
+    --_focus: var(--parley-focus, #93c5fd);
+    color-scheme: dark;
 `;
 
 /**
- * Theme tokens: every one is a public `--parley-*` custom property with a default here.
- * Dark values apply with theme="dark", or theme="auto" under a dark colour scheme.
+ * The design tokens, declared once, on `<parley-chat>` only: every inner element inherits them
+ * (a child that re-declared them on its own `:host` would cut off the page's theme). Each one is
+ * a public `--parley-*` custom property with a light and a dark default; every text/background
+ * pair of the defaults is WCAG AA (4.5:1) in both.
  */
 export const tokens = css`
   :host {
@@ -24,15 +28,14 @@ export const tokens = css`
     --_surface: var(--parley-surface, #f3f4f6);
     --_text: var(--parley-text, #111827);
     --_muted: var(--parley-muted, #4b5563);
-    --_border: var(--parley-border, #d1d5db);
+    --_border: var(--parley-border, #6b7280);
     --_danger: var(--parley-danger, #b91c1c);
     --_radius: var(--parley-radius, 14px);
     --_font: var(--parley-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
     --_focus: var(--parley-focus, #2563eb);
-    font-family: var(--_font);
-    color: var(--_text);
-    font-size: 14px;
-    line-height: 1.4;
+    --_offset: var(--parley-offset, 20px);
+    --_z: var(--parley-z-index, 2147483000);
+    color-scheme: light;
   }
   :host([theme="dark"]) {
     ${dark}
@@ -42,6 +45,13 @@ export const tokens = css`
       ${dark}
     }
   }
+`;
+
+/**
+ * What every element's shadow root shares: controls, focus ring, avatars, badges. It reads the
+ * tokens and declares none of them.
+ */
+export const base = css`
   * {
     box-sizing: border-box;
   }
@@ -50,16 +60,24 @@ export const tokens = css`
   textarea {
     font: inherit;
     color: inherit;
+    letter-spacing: inherit;
   }
+  /* 44 px: a fingertip, on every screen (WCAG 2.5.5). */
   button {
     cursor: pointer;
     border: none;
     background: none;
     padding: 6px 10px;
     border-radius: 8px;
+    min-height: 44px;
+    min-width: 44px;
   }
   button:hover {
     background: var(--_surface);
+  }
+  button:disabled {
+    cursor: default;
+    opacity: 0.6;
   }
   :focus-visible {
     outline: 2px solid var(--_focus);
@@ -73,13 +91,24 @@ export const tokens = css`
     background: var(--_accent);
     filter: brightness(1.1);
   }
+  /* 16 px: smaller inputs make iOS zoom the page on focus. */
   input,
   textarea {
     border: 1px solid var(--_border);
     border-radius: 8px;
-    padding: 8px 10px;
+    padding: 10px;
     background: var(--_bg);
     width: 100%;
+    font-size: 16px;
+    min-height: 44px;
+  }
+  ::placeholder {
+    color: var(--_muted);
+    opacity: 1;
+  }
+  a {
+    color: inherit;
+    text-decoration: underline;
   }
   .muted {
     color: var(--_muted);
@@ -93,7 +122,14 @@ export const tokens = css`
     height: 1px;
     overflow: hidden;
     clip: rect(0 0 0 0);
+    clip-path: inset(50%);
     white-space: nowrap;
+  }
+  .icon {
+    width: 20px;
+    height: 20px;
+    flex: none;
+    vertical-align: middle;
   }
   .avatar {
     width: 32px;
@@ -105,8 +141,10 @@ export const tokens = css`
     place-items: center;
     flex: none;
     font-weight: 600;
+    font-size: 13px;
     position: relative;
     object-fit: cover;
+    overflow: visible;
   }
   .dot {
     position: absolute;
@@ -120,7 +158,7 @@ export const tokens = css`
   }
   .badge {
     background: var(--_danger);
-    color: #fff;
+    color: var(--_bg);
     border-radius: 999px;
     min-width: 20px;
     padding: 0 6px;
@@ -128,5 +166,17 @@ export const tokens = css`
     font-weight: 700;
     line-height: 20px;
     text-align: center;
+  }
+  .empty {
+    padding: 24px;
+    text-align: center;
+    color: var(--_muted);
+  }
+  @media (prefers-reduced-motion: reduce) {
+    * {
+      transition: none !important;
+      animation: none !important;
+      scroll-behavior: auto !important;
+    }
   }
 `;

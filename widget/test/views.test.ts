@@ -40,7 +40,7 @@ describe("widget views beyond the thread", { timeout: 120_000, skip: BROWSER_SKI
       await page.locator("[part=user-result]", { hasText: name }).click();
     }
     await page.locator("[part=create-group]").click();
-    await expectText(page.locator("header h2"), "Book club");
+    await expectText(page.locator("[part=header] h2"), "Book club");
     const list = await s.api.get<{ items: Conversation[] }>("/conversations", { token: ann.accessToken });
     const group = list.body.items.find((c) => c.name === "Book club")!;
     assert.deepEqual(group.members.map((m) => m.role).sort(), ["member", "member", "owner"]);

@@ -1,0 +1,153 @@
+// A 5,000-message thread in Chromium: the list stays under 2,000 DOM nodes while the visitor
+// scrolls to the very first message and back, the message under the eyes stays put when older
+// ones are added above, and the figures (nodes, long tasks, keystroke-to-paint) are printed.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import type { AuthResponse } from "@parley/sdk/protocol";
+import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
+import { BROWSER_SKIP, eventually, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
+import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
+
+const TOTAL = 5_000;
+const NODE_CAP = 2_000;
+
+/** Every node (elements, text, Lit's comment markers) in the thread's shadow root, and its messages. */
+const LIST_STATS = `(() => {
+  const root = document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
+  let nodes = 0;
+  while (walker.nextNode()) nodes++;
+  const ids = [...root.querySelectorAll("li[data-id]")].map((li) => li.getAttribute("data-id"));
+  const list = root.querySelector("[part=messages]");
+  return { nodes, elements: root.querySelectorAll("*").length, messages: ids.length, firstId: ids[0] || "", lastId: ids[ids.length - 1] || "", scrollTop: list.scrollTop, scrollHeight: list.scrollHeight, clientHeight: list.clientHeight };
+})()`;
+
+interface Stats {
+  nodes: number;
+  elements: number;
+  messages: number;
+  firstId: string;
+  lastId: string;
+  scrollTop: number;
+  scrollHeight: number;
+  clientHeight: number;
+}
+
+describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () => {
+  let s: TestServer;
+  let site: HostSite;
+  let browser: Browser;
+  let url: string;
+  let ann: AuthResponse, ben: AuthResponse;
+  let dm = "";
+  const ids: string[] = [];
+  const pw = "correct horse battery";
+  const annLogin = { email: "ann.long@example.com", password: pw };
+
+  before(async () => {
+    s = await startServer({ RATE_LIMIT_MESSAGES_PER_USER: "1000000", RATE_LIMIT_MESSAGES_PER_APP: "1000000" });
+    site = await startHostSite();
+    const app = (await s.createTenant("Long", [site.origin])).id;
+    url = site.page("/", withViewportMeta(hostPageHtml({ parleyUrl: s.url, appId: app })));
+    ann = await s.api.register(app, { ...annLogin, displayName: "Ann Long" });
+    ben = await s.api.register(app, { email: "ben.long@example.com", password: pw, displayName: "Ben Long" });
+    dm = (await s.api.post("/conversations/direct", { token: ann.accessToken, body: { userId: ben.user.id } })).body.conversation.id;
+    // In order, a few at a time per sender (ids follow arrival order).
+    for (let i = 0; i < TOTAL; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, j) => i + j).map(async (n) => {
+          const who = Math.floor(n / 3) % 2 ? ann : ben;
+          const res = await s.api.post(`/conversations/${dm}/messages`, { token: who.accessToken, body: { text: `message ${n}${n % 7 === 0 ? " with a longer line of text that wraps onto a second line in the panel" : ""}` } });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+          return res.body.id as string;
+        }),
+      );
+      ids.push(...batch);
+    }
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await s?.close();
+  });
+
+  const stats = (page: Page) => page.evaluate<Stats>(LIST_STATS);
+
+  test("scrolling to the first message and back keeps the list under 2,000 DOM nodes and the reading position steady", async () => {
+    const { page, context } = await openDevicePage(browser, url, DESKTOP);
+    await loginViaForm(page, annLogin);
+    await page.evaluate(`(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: "longtask", buffered: false });
+    })()`);
+    await page.locator(`[part=conversation][data-id="${dm}"]`).click();
+    await messageWithText(page, `message ${TOTAL - 1}`).waitFor();
+    const list = page.locator("[part=messages]");
+    let max = await stats(page);
+    const track = (st: Stats) => {
+      if (st.nodes > max.nodes) max = st;
+      assert.ok(st.nodes <= NODE_CAP, `${st.nodes} nodes in the list (${st.messages} messages)`);
+    };
+    track(max);
+
+    // Up to the very first message: scroll to the top, wait for what is above to arrive.
+    let steps = 0;
+    let anchorChecks = 0;
+    for (let st = await stats(page); st.firstId !== ids[0]; steps++) {
+      assert.ok(steps < 1_000, "reached the first message");
+      const before = st;
+      const top = await list.evaluate((el) => {
+        el.scrollTop = 0;
+        const li = el.querySelector("li[data-id]") as HTMLElement;
+        return { id: li.dataset["id"]!, y: li.getBoundingClientRect().top };
+      });
+      st = await eventually(() => stats(page), { check: (v) => v.firstId !== before.firstId, timeout: 15_000, interval: 20, message: `older messages above ${before.firstId}` });
+      track(st);
+      // The message that was at the top is where it was: older ones went in above it, off screen.
+      const y = await list.evaluate((el, id) => el.querySelector<HTMLElement>(`li[data-id="${id}"]`)?.getBoundingClientRect().top ?? null, top.id);
+      if (y !== null) {
+        assert.ok(Math.abs(y - top.y) <= 2, `message ${top.id} moved from ${top.y} to ${y}`);
+        anchorChecks++;
+      }
+    }
+    assert.ok(anchorChecks > 10, `${anchorChecks} anchoring checks`);
+    await messageWithText(page, "message 0").waitFor();
+    const scrollUpTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
+
+    // And back down to the newest, by scrolling.
+    const atEnd = (v: Stats) => v.scrollHeight - v.scrollTop - v.clientHeight < 40;
+    for (let st = await stats(page); !(st.lastId === ids[ids.length - 1] && atEnd(st)); ) {
+      const before = st;
+      await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+      st = await eventually(() => stats(page), { check: (v) => v.lastId !== before.lastId || atEnd(v), timeout: 15_000, interval: 20, message: "newer messages below" });
+      track(st);
+    }
+    await page.locator("[part=jump]").waitFor({ state: "detached" });
+    const scrollDownTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
+
+    // Typing in the composer: keystroke to the next paint, in the page.
+    await page.locator("[part=composer-input]").focus();
+    await page.evaluate(`(() => {
+      window.__keys = [];
+      const ta = document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot.querySelector("textarea");
+      ta.addEventListener("keydown", () => { const t0 = performance.now(); requestAnimationFrame(() => setTimeout(() => window.__keys.push(performance.now() - t0), 0)); });
+    })()`);
+    await page.keyboard.type("typing into a long thread stays quick", { delay: 30 });
+    await eventually(() => page.evaluate<number>("window.__keys.length"), { check: (n) => n >= 30 });
+    const keys = await page.evaluate<number[]>("window.__keys");
+    const typingTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
+    const fmt = (xs: number[]) => (xs.length ? `${xs.length} (longest ${Math.round(Math.max(...xs))} ms)` : "0");
+    const sorted = [...keys].sort((a, b) => a - b);
+    console.log(
+      [
+        `5,000-message thread: ${TOTAL} messages loaded, at most ${max.nodes} DOM nodes in the list (${max.elements} elements, ${max.messages} messages rendered), cap ${NODE_CAP}`,
+        `  scrolled to the top in ${steps} steps; ${anchorChecks} anchoring checks held within 2 px`,
+        `  long tasks: scrolling up ${fmt(scrollUpTasks)}, scrolling down ${fmt(scrollDownTasks)}, typing ${fmt(typingTasks)}`,
+        `  keystroke to paint: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms over ${keys.length} keys`,
+      ].join("\n"),
+    );
+    await context.close();
+  });
+});
