@@ -32,6 +32,8 @@ export class SocketConnection {
   private socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   /** Handshakes refused with a retryable code in a row (sets the backoff). */
   private refusals = 0;
+  /** The highest presence version seen per user: anything older is stale (see Presence.version). */
+  private readonly presenceVersions = new Map<string, number>();
 
   constructor(
     private readonly server: string,
@@ -92,7 +94,18 @@ export class SocketConnection {
     });
     for (const type of EVENT_TYPES) (socket.on as (ev: string, fn: (e: ChatEvent) => void) => void)(type, (e) => h.event(e));
     socket.on("typing", (e) => h.typing(e));
-    socket.on("presence", (p) => h.presence(p));
+    socket.on("presence", (p) => this.presence(p));
+    socket.on("presence.snapshot", (snap) => snap.users.forEach((p) => this.presence(p)));
+  }
+
+  /** Passes a presence on unless an equal or newer one for the same user came first. */
+  private presence(p: Presence): void {
+    const v = p.version;
+    if (v !== undefined) {
+      if (v <= (this.presenceVersions.get(p.userId) ?? -1)) return;
+      this.presenceVersions.set(p.userId, v);
+    }
+    this.handlers.presence(p);
   }
 
   disconnect(): void {
@@ -112,7 +125,11 @@ export class SocketConnection {
       if (!socket.connected) throw new ChatError("network_error", `Disconnected before ${event} was answered`);
       throw new ChatError("timeout", `No answer to ${event}`);
     }
-    if (!res.ok) throw ChatError.fromBody(res.error);
+    if (!res.ok) {
+      // A refusal's Retry-After travels as `details.retryAfterSec`.
+      const sec = (res.error.details as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
+      throw ChatError.fromBody(res.error, undefined, typeof sec === "number" ? sec * 1000 : undefined);
+    }
     return res.data;
   }
 

@@ -11,15 +11,26 @@ export interface PresenceOptions {
 export type PresenceListener = (appId: string, p: Presence) => void;
 type Listener = PresenceListener;
 
+/** Who of some users is online, and the version that state has (see Presence.version). */
+export interface PresenceSnapshotState {
+  online: Set<string>;
+  /** Undefined when no version can be had (Redis down): the client applies it unordered. */
+  version: number | undefined;
+}
+
 /**
  * Who is online: a user is online while at least one of their sockets is connected; offline
  * only `graceMs` after the last one closed. `lastSeenAt` is persisted when they go offline.
+ *
+ * Every change carries a version (microseconds, strictly increasing), given when the state
+ * changes, so clients can put changes and snapshots in order whatever order they arrive in.
  */
 export class PresenceService {
   private readonly sockets = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   protected readonly listeners = new Set<Listener>();
   protected closed = false;
+  private lastVersion = 0;
 
   constructor(
     protected readonly db: DataSource,
@@ -45,7 +56,7 @@ export class PresenceService {
       this.timers.delete(userId);
     }
     this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
-    if (!wasOnline) this.emit(appId, { userId, online: true, lastSeenAt: null });
+    if (!wasOnline) this.emit(appId, { userId, online: true, lastSeenAt: null, version: this.nextVersion() });
   }
 
   disconnected(appId: string, userId: string, _socketId?: string): void {
@@ -61,14 +72,27 @@ export class PresenceService {
       setTimeout(() => {
         this.timers.delete(userId);
         if (this.isOnline(userId)) return;
+        // Told at once, the write after: announced after the write, an offline could follow a
+        // reconnect's online that happened meanwhile.
         const now = Date.now();
+        this.emit(appId, { userId, online: false, lastSeenAt: isoOrNull(now), version: this.nextVersion() });
         void this.db
           .getRepository(UserEntity)
           .update({ id: userId, appId }, { lastSeenAt: now })
-          .catch(() => undefined)
-          .finally(() => this.emit(appId, { userId, online: false, lastSeenAt: isoOrNull(now) }));
+          .catch(() => undefined);
       }, this.opts.graceMs),
     );
+  }
+
+  /** Who of `userIds` is online now, with a version above every change made so far. */
+  async snapshot(userIds: string[]): Promise<PresenceSnapshotState> {
+    return { online: new Set(userIds.filter((id) => this.isOnline(id))), version: this.nextVersion() };
+  }
+
+  /** Wall-clock microseconds, strictly increasing (two changes in one microsecond still order). */
+  protected nextVersion(): number {
+    this.lastVersion = Math.max(Date.now() * 1000, this.lastVersion + 1);
+    return this.lastVersion;
   }
 
   /** Stops all pending timers (shutdown, tests). */

@@ -1,17 +1,17 @@
+import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
 import { observeSockets } from "../ops/hooks.js";
-import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents } from "@parley/sdk/protocol";
-import { BlockEntity, ContactEntity } from "../contacts/contact.entities.js";
-import { fromDatabaseError } from "../db/db-errors.js";
+import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
+import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
+import { consume, createLimiter } from "../http/rate-limit.js";
 import { parse } from "../http/validate.js";
+import { PresenceAudience } from "../presence/presence.audience.js";
 import type { Services } from "../services.js";
 import { AppError, notFound } from "../shared/errors.js";
+import type { Logger } from "../shared/logger.js";
 import { isOriginAllowed } from "../tenancy/apps.service.js";
-import { UserEntity } from "../users/user.entity.js";
-import { showsLastSeen } from "../users/users.presenter.js";
 import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
 
 export interface SocketData {
@@ -51,6 +51,7 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
   });
 
   observeSockets(services.db, io);
+  const audience = new PresenceAudience(services.db, services.presence);
   const slots = new SocketSlots(services.config.socketsPerUserMax);
 
   io.use(async (socket, next) => {
@@ -89,12 +90,21 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     }
   });
 
-  const perSocket = new RateLimiterMemory({ points: 30, duration: 1, keyPrefix: "socket" });
+  // Typing and read receipts, per socket (in memory: a socket lives on one node). `message.send`
+  // is not counted here: the message quotas (per user, per app) govern it, so one client can
+  // pipeline hundreds of sends a second when its quota allows.
+  const perSocket = createLimiter({ points: services.config.socketCommandsPerSec, durationSec: 1 }, "socket");
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId, sessionId } = socket.data;
     services.presence.connected(appId, userId, socket.id);
     socket.on("disconnect", () => services.presence.disconnected(appId, userId, socket.id));
+    // Whatever changed while this client was away (a reconnect, a node or Redis restart), it is
+    // right again now: the presence of its circle, versioned against the live changes.
+    audience.snapshotFor(appId, userId).then(
+      (users) => users.length > 0 && socket.connected && socket.emit("presence.snapshot", { users }),
+      (err: unknown) => services.logger.warn({ err }, "presence snapshot failed"),
+    );
     // A session revoked between the handshake's check and this connect had no socket to drop yet
     // (only connected sockets are found in a room): look once more, now that this one is found.
     services.auth.isSessionActive(sessionId).then(
@@ -103,17 +113,11 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     );
 
     const typing = new TypingThrottle();
-    const limited = async (): Promise<void> => {
-      try {
-        await perSocket.consume(socket.id);
-      } catch {
-        throw new AppError("rate_limited", "Too many events; slow down");
-      }
-    };
+    const limited = (): Promise<void> => consume(perSocket, socket.id);
+    const log: CommandLog = { logger: services.logger, socketId: socket.id, userId };
 
     socket.on("message.send", (raw, ack) =>
-      withAck(ack, async () => {
-        await limited();
+      withAck(log, "message.send", ack, async () => {
         const req = parse(sendEvent, raw);
         const { conversationId, ...input } = req;
         return (await services.messages.send(appId, userId, conversationId, input)).message;
@@ -121,7 +125,7 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     );
 
     socket.on("read", (raw, ack) =>
-      withAck(ack, async () => {
+      withAck(log, "read", ack, async () => {
         await limited();
         const req = parse(readEvent, raw);
         await services.messages.markRead(appId, userId, req.conversationId, req.messageId);
@@ -130,7 +134,7 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     );
 
     socket.on("typing", (raw, ack) =>
-      withAck(ack, async () => {
+      withAck(log, "typing", ack, async () => {
         await limited();
         const req = parse(typingEvent, raw);
         // The socket's rooms are its memberships (joined at the handshake and on member.added,
@@ -151,9 +155,30 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     io.in(sessionRoom(sessionId)).disconnectSockets(true);
   });
 
-  services.events.setBroadcaster({ publish: (_appId, events) => broadcast(io, events) });
+  const introduce = (appId: string, viewers: string[], subjects: string[]): void => {
+    audience.introductions(appId, viewers, subjects).then(
+      (groups) => {
+        for (const g of groups) io.to(g.viewers.map(userRoom)).emit("presence.snapshot", { users: g.users });
+      },
+      (err: unknown) => services.logger.warn({ err }, "presence introduction failed"),
+    );
+  };
+  const introducer = (appId: string): Introducer => ({
+    introduce: (viewers, subjects) => introduce(appId, viewers, subjects),
+    joined: (conversationId, added) => {
+      services.membership.memberIds(conversationId).then(
+        (all) => {
+          const others = all.filter((id) => !added.includes(id));
+          introduce(appId, added, all);
+          introduce(appId, others, added);
+        },
+        (err: unknown) => services.logger.warn({ err }, "presence introduction failed"),
+      );
+    },
+  });
+  services.events.setBroadcaster({ publish: (appId, events) => broadcast(io, events, introducer(appId)) });
   services.presence.onChange((appId, p) => {
-    presenceDelivery(services, appId, p).then(
+    audience.deliveryOf(appId, p, { conv: convRoom, user: userRoom }).then(
       ({ rooms, except, payload }) => rooms.length > 0 && io.to(rooms).except(except).emit("presence", payload),
       (err: unknown) => services.logger.warn({ err }, "presence audience lookup failed"),
     );
@@ -176,15 +201,31 @@ async function authenticate(socket: ParleySocket, services: Services): Promise<S
   return { appId: claims.appId, userId: claims.userId, sessionId: claims.sessionId };
 }
 
-/** Runs a command and always answers its ack: the data, or the error body (never a stack). */
-async function withAck<T>(ack: ((res: Ack<T>) => void) | undefined, fn: () => Promise<T>): Promise<void> {
+/** Who sent a command, for the log line of a failed one. */
+interface CommandLog {
+  logger: Logger;
+  socketId: string;
+  userId: string;
+}
+
+/**
+ * Runs a command and always answers its ack: the data, or the error body (never a stack). Like an
+ * HTTP request, a failed command has a request id: an unexpected error is logged with it and the
+ * ack carries it (`error.requestId`), so a user's report can be matched to the log line.
+ */
+async function withAck<T>(log: CommandLog, event: string, ack: ((res: Ack<T>) => void) | undefined, fn: () => Promise<T>): Promise<void> {
   let res: Ack<T>;
   try {
     res = { ok: true, data: await fn() };
   } catch (err) {
     // A database outage is a retryable `service_unavailable`, never a false ok or a bare `internal`.
-    const e = err instanceof AppError ? err : (fromDatabaseError(err) ?? new AppError("internal", "Internal server error"));
-    res = { ok: false, error: e.toBody().error };
+    const known = err instanceof AppError ? err : fromDatabaseError(err);
+    const requestId = randomUUID();
+    const { logger, ...who } = log;
+    if (!known) logger.error({ err, reqId: requestId, event, ...who }, "socket command failed");
+    else if (known.code === "service_unavailable") logger.warn({ reqId: requestId, event, ...who, dbError: databaseErrorCode(err) }, "database unavailable");
+    const body = (known ?? new AppError("internal", "Internal server error")).toBody().error;
+    res = { ok: false, error: known && known.code !== "internal" ? body : { ...body, requestId } };
   }
   if (typeof ack === "function") ack(res);
 }
@@ -192,39 +233,37 @@ async function withAck<T>(ack: ((res: Ack<T>) => void) | undefined, fn: () => Pr
 /**
  * Committed events to sockets. New members' sockets (every device, every node with the Redis
  * adapter) join the room before the event is sent, so the first message of a new DM arrives live.
+ * People who just became related are introduced: each is told the others' presence.
  */
-function broadcast(io: ParleyIo, events: ChatEvent[]): void {
+function broadcast(io: ParleyIo, events: ChatEvent[], intro: Introducer): void {
+  const added = new Map<string, string[]>();
   for (const e of events) {
     const room = e.conversationId ? convRoom(e.conversationId) : null;
     if (room && e.type === "conversation.created") {
-      io.in(e.data.conversation.members.map((m) => userRoom(m.userId))).socketsJoin(room);
+      const members = e.data.conversation.members.map((m) => m.userId);
+      io.in(members.map(userRoom)).socketsJoin(room);
+      intro.introduce(members, members);
     }
     if (room && e.type === "member.added") {
-      io.in(e.data.members.map((m) => userRoom(m.userId))).socketsJoin(room);
+      const ids = e.data.members.map((m) => m.userId);
+      io.in(ids.map(userRoom)).socketsJoin(room);
+      added.set(e.conversationId!, [...(added.get(e.conversationId!) ?? []), ...ids]);
+    }
+    if (e.type === "contact.updated" && e.userId && (e.data.status === "accepted" || e.data.status === "unblocked")) {
+      intro.introduce([e.userId], [e.data.userId]);
     }
     const targets = [room, e.userId ? userRoom(e.userId) : null].filter((r): r is string => r !== null);
     if (targets.length) (io.to(targets).emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
     if (room && e.type === "member.removed") io.in(userRoom(e.data.userId)).socketsLeave(room);
   }
+  for (const [conversationId, ids] of added) intro.joined(conversationId, ids);
 }
 
-/**
- * Presence goes to the user's contacts and to everyone they share a conversation with, except
- * anyone with a block between them either way. `lastSeenAt` travels only if the user shows it.
- */
-async function presenceDelivery(services: Services, appId: string, p: Presence): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
-  const userId = p.userId;
-  const [convs, contacts, blocks, user] = await Promise.all([
-    services.membership.conversationIds(appId, userId),
-    services.db.getRepository(ContactEntity).find({ select: { contactId: true }, where: { appId, userId } }),
-    services.db.getRepository(BlockEntity).find({ select: { blockerId: true, blockedId: true }, where: [{ appId, blockerId: userId }, { appId, blockedId: userId }] }),
-    p.lastSeenAt === null ? null : services.db.getRepository(UserEntity).findOne({ select: { id: true, showLastSeen: true }, where: { appId, id: userId } }),
-  ]);
-  return {
-    rooms: [...convs.map(convRoom), ...contacts.map((c) => userRoom(c.contactId))],
-    except: blocks.map((b) => userRoom(b.blockerId === userId ? b.blockedId : b.blockerId)),
-    payload: user && !showsLastSeen(user) ? { ...p, lastSeenAt: null } : p,
-  };
+/** Tells people who just became related each other's presence (see PresenceAudience.introductions). */
+interface Introducer {
+  introduce(viewers: string[], subjects: string[]): void;
+  /** `added` joined the conversation: they and its other members meet. */
+  joined(conversationId: string, added: string[]): void;
 }
 
 /**

@@ -21,7 +21,11 @@ export interface CreateAppInput {
 
 /** How long an app read from the DB is trusted in memory (origin lists change rarely). */
 const CACHE_TTL_MS = 30_000;
-/** Entries kept at most: ids come from clients (headers, query, tokens), so misses are cached too, but boundedly. */
+/**
+ * Entries kept at most: ids come from clients (headers, query, tokens), so misses are cached too,
+ * but boundedly. Least recently used goes first (each hit moves its app to the back), so a flood
+ * of made-up ids evicts idle entries and its own before the apps in steady use.
+ */
 const CACHE_MAX = 10_000;
 
 /** Apps (host sites): created by the CLI, read on every request, so cached briefly. */
@@ -77,7 +81,12 @@ export class AppsService {
 
   private async findCached(id: string): Promise<AppEntity | null> {
     const hit = this.cache.get(id);
-    if (hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.app;
+    if (hit && Date.now() - hit.at < CACHE_TTL_MS) {
+      // A Map iterates in insertion order: re-inserting makes this the most recently used.
+      this.cache.delete(id);
+      this.cache.set(id, hit);
+      return hit.app;
+    }
     if (id.length > 32) return null; // no app id is longer; not worth a query or a cache entry
     const found = await this.repo.findOneBy({ id });
     // Exact match: MySQL's unicode_ci would also find `APP_…` for `app_…`.
