@@ -8,7 +8,7 @@
 // PARLEY_TEST_REQUIRE=all, or a list such as "mysql,browser") a missing part fails the run
 // before any test starts, so CI never loses coverage silently.
 //
-//   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [files...]
+//   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [--name <pattern>] [files...]
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -37,13 +37,16 @@ interface Options {
   passes: Pass[];
   build: boolean;
   files: string[];
+  /** `--name <pattern>`: only tests whose name matches (node's --test-name-pattern). */
+  names: string[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { passes: ["sqlite", "mysql"], build: true, files: [] };
+  const o: Options = { passes: ["sqlite", "mysql"], build: true, files: [], names: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--no-build") o.build = false;
+    else if (a === "--name") o.names.push(argv[++i] ?? "");
     else if (a === "--pass") o.passes = (argv[++i] ?? "").split(",").filter((p): p is Pass => p in PASSES);
     else o.files.push(a);
   }
@@ -205,7 +208,7 @@ async function main(): Promise<number> {
     const all = PASSES[pass].flatMap(expand);
     const files = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
     if (!files.length) continue;
-    const args = ["--import", "tsx", ...preload, "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-force-exit", ...files];
+    const args = ["--import", "tsx", ...preload, "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-force-exit", ...opts.names.map((n) => `--test-name-pattern=${n}`), ...files];
     const r = await run(process.execPath, args, passEnv);
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     results.push(`${pass} pass: ${r.code === 0 ? "passed" : "FAILED"}`);
