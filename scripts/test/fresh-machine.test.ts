@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
+import { findBinary } from "./services.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const HIDE = ["mariadbd", "mysqld", "mariadb-install-db", "mysql_install_db", "redis-server", "valkey-server", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
@@ -70,6 +71,9 @@ function leftovers(tmp: string): string[] {
 }
 
 const skip = canUnshare();
+/** The cases that start throwaway servers need the binaries (a fresh machine may have none). */
+const noBinaries =
+  findBinary(["mariadbd", "mysqld"]) && findBinary(["redis-server", "valkey-server"]) ? false : "needs mariadbd and redis-server installed, to start throwaway instances of them";
 
 describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 300_000 }, () => {
   const tmps: string[] = [];
@@ -107,7 +111,7 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
     assert.ok(Date.now() - started < 30_000, `refused after ${Date.now() - started} ms`);
   });
 
-  test("with the MariaDB and Redis binaries installed, it starts its own servers, runs their suites and removes them", async () => {
+  test("with the MariaDB and Redis binaries installed, it starts its own servers, runs their suites and removes them", { skip: noBinaries }, async () => {
     const tmp = freshTmp();
     // The multi-node suite's first test is enough to prove the Redis it got works (the rest of
     // that suite takes a minute and proves other things).
@@ -122,7 +126,7 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
     assert.deepEqual(leftovers(tmp), []);
   });
 
-  test("Ctrl-C during the MariaDB pass stops the tests and leaves no server or directory behind", async () => {
+  test("Ctrl-C during the MariaDB pass stops the tests and leaves no server or directory behind", { skip: noBinaries }, async () => {
     const tmp = freshTmp();
     let interrupted = false;
     const r = await runFresh({
