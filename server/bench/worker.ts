@@ -22,7 +22,7 @@ interface Held {
 
 type Cmd =
   | { id: number; cmd: "connect"; url: string; clients: ClientSpec[]; concurrency: number; timeoutMs: number }
-  | { id: number; cmd: "start"; tag: string; kind: "message" | "typing"; senders: { idx: number; conv: string }[]; rate: number; durationMs: number }
+  | { id: number; cmd: "start"; tag: string; kind: "message" | "typing"; senders: { idx: number; conv: string }[]; rate: number; durationMs: number; typingThrottleMs?: number }
   | { id: number; cmd: "stats" }
   | { id: number; cmd: "collect" }
   | { id: number; cmd: "disconnect" }
@@ -37,12 +37,23 @@ let kind: "message" | "typing" | "" = "";
 let received = 0;
 let lat: number[] = [];
 let sent = 0;
+/** Events the server will deliver: every message; for typing, what its throttle lets through. */
+let expected = 0;
 let ackOk = 0;
 let ackErr = 0;
 let pendingAcks = 0;
 const errCodes: Record<string, number> = {};
 /** Typing events carry no timestamp: per (conversation, sender) FIFO of send times (DM pairs share a worker). */
 const typingQueues = new Map<string, number[]>();
+/**
+ * Parley relays "typing" at most once per throttle interval per socket and conversation, and
+ * "stopped" only after a relayed "typing" (realtime.ts, TypingThrottle). The worker mirrors that
+ * rule to know which of its events will arrive; an event too close to the interval's edge to
+ * call (clocks differ by the transit time) is not sent at all. 0 (the bare relay): all arrive.
+ */
+let typingThrottleMs = 0;
+const TYPING_EDGE_MS = 100;
+const typingMirror = new Map<string, { typing: boolean; lastTypingAt: number }>();
 let cpuStart = process.cpuUsage();
 let wallStart = now();
 
@@ -52,11 +63,13 @@ function reset(newTag: string, newKind: "message" | "typing"): void {
   received = 0;
   lat = [];
   sent = 0;
+  expected = 0;
   ackOk = 0;
   ackErr = 0;
   pendingAcks = 0;
   for (const k of Object.keys(errCodes)) delete errCodes[k];
   typingQueues.clear();
+  // typingMirror is kept: the server's throttle state outlives a step, as the sockets do.
   cpuStart = process.cpuUsage();
   wallStart = now();
 }
@@ -132,7 +145,23 @@ async function connectAll(url: string, clients: ClientSpec[], concurrency: numbe
 function sendOne(idx: number, conv: string): void {
   const h = held[idx];
   if (!h) return;
+  let relayed = true;
+  if (kind === "typing" && typingThrottleMs > 0) {
+    const key = `${conv}|${h.userId}`;
+    const st = typingMirror.get(key) ?? { typing: false, lastTypingAt: -Infinity };
+    const t = now();
+    if (!h.typingFlag) {
+      const since = t - st.lastTypingAt;
+      if (Math.abs(since - typingThrottleMs) < TYPING_EDGE_MS) return;
+      relayed = since >= typingThrottleMs;
+      if (relayed) typingMirror.set(key, { typing: true, lastTypingAt: t });
+    } else {
+      relayed = st.typing;
+      if (relayed) typingMirror.set(key, { typing: false, lastTypingAt: st.lastTypingAt });
+    }
+  }
   sent++;
+  if (relayed) expected++;
   pendingAcks++;
   const onAck = (err: Error | null, res?: { ok?: boolean; error?: { code?: string } }): void => {
     pendingAcks--;
@@ -150,7 +179,7 @@ function sendOne(idx: number, conv: string): void {
     const key = `${conv}|${h.userId}`;
     let q = typingQueues.get(key);
     if (!q) typingQueues.set(key, (q = []));
-    q.push(now());
+    if (relayed) q.push(now());
     h.s.timeout(15_000).emit("typing", { conversationId: conv, typing: h.typingFlag }, onAck);
   }
 }
@@ -184,21 +213,23 @@ process.on("message", (raw: unknown) => {
         break;
       case "start":
         reset(m.tag, m.kind);
+        typingThrottleMs = m.typingThrottleMs ?? 0;
         await runLoad(m.senders, m.rate, m.durationMs);
         reply({ sent });
         break;
       case "stats":
-        reply({ received, pendingAcks, sent });
+        reply({ received, pendingAcks, sent, expected });
         break;
       case "collect": {
         const cpu = process.cpuUsage(cpuStart);
-        reply({ sent, received, ackOk, ackErr, errCodes: { ...errCodes }, lat, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now() - wallStart });
+        reply({ sent, expected, received, ackOk, ackErr, errCodes: { ...errCodes }, lat, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: now() - wallStart });
         lat = [];
         break;
       }
       case "disconnect":
         for (const h of held) h?.s.close();
         held.length = 0;
+        typingMirror.clear();
         reply({ ok: true });
         break;
       case "exit":
