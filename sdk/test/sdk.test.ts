@@ -2,43 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ChatClient, ChatError, isChatError, type Message } from "../src/index.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
+import { clientFactory, serverHistory, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
-const clients: ChatClient[] = [];
-
+const clients = clientFactory(() => ({ server: s.url, appId: app }));
 /** A client signed up as a new user, its socket connected. */
-async function newClient(name: string, opts: { fetch?: typeof fetch } = {}): Promise<ChatClient> {
-  const chat = new ChatClient({ server: s.url, appId: app, ...opts });
-  clients.push(chat);
-  const n = Math.random().toString(36).slice(2, 8);
-  await chat.register({ email: `${name}-${n}@example.com`, password: "correct horse battery", displayName: name });
-  await until(() => chat.store.state.connection === "connected", `${name} connected`);
-  return chat;
-}
-
-async function until(pred: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** What the server holds for a conversation, seen by `viewer`, oldest first (all pages). */
-async function serverHistory(viewer: ChatClient, conversationId: string): Promise<Message[]> {
-  // Through the client's own HTTP layer, so a short-lived token is refreshed as needed.
-  const http = (viewer as unknown as { http: { request<T>(m: string, p: string): Promise<T> } }).http;
-  const all: Message[] = [];
-  let before = "";
-  for (;;) {
-    const page = await http.request<{ items: Message[]; nextCursor: string | null }>("GET", `/conversations/${conversationId}/messages?limit=100${before ? `&before=${before}` : ""}`);
-    all.push(...page.items);
-    if (!page.nextCursor) break;
-    before = page.items[page.items.length - 1]!.id;
-  }
-  return all.reverse();
-}
+const newClient = (name: string, opts: { fetch?: typeof fetch } = {}): Promise<ChatClient> => clients.signUp(name, opts);
 
 const core = (m: Message) => ({ id: m.id, senderId: m.senderId, text: m.text, editedAt: m.editedAt, deletedAt: m.deletedAt, reactions: m.reactions, attachments: m.attachments.length });
 
@@ -47,7 +17,7 @@ before(async () => {
   app = (await s.createTenant("SDK site", ["*"])).id;
 });
 after(async () => {
-  for (const c of clients) c.close();
+  clients.closeAll();
   await s?.close();
 });
 
