@@ -101,13 +101,39 @@ export function createDataSource(opts: DatabaseOptions): DataSource {
 /** How long one MySQL query may take once the server runs (see openDatabase). */
 export const QUERY_TIMEOUT_MS = 5000;
 
-/** Opens the database and applies pending migrations. */
-export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+/** A migration failed: the database is reachable, its data or schema is the problem. */
+export class MigrationError extends Error {}
+
+export interface OpenOptions {
+  /**
+   * Apply pending migrations (default true). False opens the database as it is: MIGRATE_ON_START=0,
+   * `migrate:status`, and the CLI's explicit `migrate` step.
+   */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the database and, unless `migrate: false`, applies pending migrations. A failed migration
+ * is thrown as a MigrationError (callers tell it from an unreachable database); on any failure
+ * after the connection opened, the connection is closed again.
+ */
+export async function openDatabase(opts: DatabaseOptions, { migrate = true }: OpenOptions = {}): Promise<DataSource> {
   const ds = createDataSource(opts);
   await ds.initialize();
-  // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): set it explicitly.
-  if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
-  await ds.runMigrations({ transaction: "each" });
+  try {
+    // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): set it explicitly.
+    if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
+    if (migrate) {
+      try {
+        await ds.runMigrations({ transaction: "each" });
+      } catch (err) {
+        throw new MigrationError(`A migration failed (the earlier ones stay applied): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+  } catch (err) {
+    await ds.destroy().catch(() => undefined);
+    throw err;
+  }
   // After the migrations (which may legitimately run long): a query on a connection that stopped
   // answering (a partition, a frozen server) fails after this long instead of waiting for TCP to
   // give up, minutes later, while this node's other writes queue behind it (one writer per node).

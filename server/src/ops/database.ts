@@ -1,36 +1,17 @@
 import { statfs } from "node:fs/promises";
 import path from "node:path";
 import { MigrationExecutor, type DataSource } from "typeorm";
-import { createDataSource, QUERY_TIMEOUT_MS, type DatabaseOptions } from "../db/data-source.js";
-import { dialectOf } from "../db/sql.js";
+import { MigrationError, openDatabase, type DatabaseOptions } from "../db/data-source.js";
 
-/** A migration failed: the database is reachable, its data or schema is the problem. */
-export class MigrationError extends Error {}
+export { MigrationError };
 
 /**
- * Opens the database like openDatabase in db/data-source.ts (the same settings), applying pending
- * migrations only when asked: MIGRATE_ON_START=0 and `migrate:status` open it as it is. A failed
- * migration is thrown as a MigrationError, so callers tell it from an unreachable database.
+ * openDatabase (db/data-source.ts) with migrations off unless asked: MIGRATE_ON_START=0 and
+ * `migrate:status` open the database as it is. A failed migration is thrown as a MigrationError,
+ * so callers tell it from an unreachable database.
  */
-export async function openDatabaseAsIs(opts: DatabaseOptions, { migrate: apply = false } = {}): Promise<DataSource> {
-  const ds = createDataSource(opts);
-  await ds.initialize();
-  try {
-    if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
-    if (apply) {
-      try {
-        await migrate(ds);
-      } catch (err) {
-        throw new MigrationError(`A migration failed (the earlier ones stay applied): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-    }
-  } catch (err) {
-    await ds.destroy().catch(() => undefined);
-    throw err;
-  }
-  // After the migrations, which may legitimately run long (see openDatabase).
-  if (dialectOf(ds) === "mysql") Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
-  return ds;
+export function openDatabaseAsIs(opts: DatabaseOptions, { migrate: apply = false } = {}): Promise<DataSource> {
+  return openDatabase(opts, { migrate: apply });
 }
 
 /** Each migration the server knows, in order, and whether this database has it. */
