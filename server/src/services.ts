@@ -4,24 +4,25 @@ import { AuthService } from "./auth/auth.service.js";
 import { PasswordHasher } from "./auth/passwords.js";
 import { TokenService } from "./auth/tokens.js";
 import { assertSecret, type Config } from "./config.js";
-import { createLimiter } from "./http/rate-limit.js";
-import type { Logger } from "./shared/logger.js";
-import { AppsService } from "./tenancy/apps.service.js";
-import { DiskStorage } from "./uploads/storage.js";
-import { UsersService } from "./users/users.service.js";
 import { ContactsService } from "./contacts/contacts.service.js";
 import { ConversationsService } from "./conversations/conversations.service.js";
+import { GroupPolicy } from "./conversations/group-policy.js";
 import { MembershipGuard } from "./conversations/membership.js";
-import { Transactor } from "./db/transaction.js";
+import { UnitOfWork } from "./db/unit-of-work.js";
 import { EventLog } from "./events/event-log.js";
 import { EventRetention } from "./events/event-retention.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { SendQuota } from "./messages/send-quota.js";
 import { PresenceService } from "./presence/presence.service.js";
-import { UploadsService } from "./uploads/uploads.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
+import type { Logger } from "./shared/logger.js";
+import { createLimiter } from "./shared/rate-limit.js";
+import { AppsService } from "./tenancy/apps.service.js";
+import { DiskStorage } from "./uploads/storage.js";
+import { UploadsService } from "./uploads/uploads.service.js";
+import { UsersService } from "./users/users.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -34,7 +35,10 @@ export interface Services {
   tokens: TokenService;
   auth: AuthService;
   storage: DiskStorage;
-  tx: Transactor;
+  /** The one write path: transactions, event appends, publishing after commit. */
+  uow: UnitOfWork;
+  /** Whether writes are failing (health): the unit of work's view of its transactions. */
+  tx: Pick<UnitOfWork, "writesFailing">;
   events: EventLog;
   /** Prunes events past the retention window (a timer, stopped at shutdown). */
   retention: EventRetention;
@@ -42,6 +46,8 @@ export interface Services {
   presence: PresenceService;
   presenter: MessagePresenter;
   conversations: ConversationsService;
+  /** Consent, group size and hourly quotas of user-made group changes (shared counters with Redis). */
+  groupPolicy: GroupPolicy;
   contacts: ContactsService;
   messages: MessagesService;
   uploads: UploadsService;
@@ -52,64 +58,72 @@ export interface Services {
 
 export const VERSION = "0.1.0";
 
-/** The composition of services on an open database. */
+/**
+ * The composition of services on an open database: each built with exactly what it uses. The
+ * composition root (main.ts) calls it; tests build their own through it too.
+ */
 export async function createServices(config: Readonly<Config>, db: DataSource, logger: Logger): Promise<Services> {
   assertSecret(config.jwtSecret);
   const storage = new DiskStorage(config.uploadDir);
   await storage.init();
+  const events = new EventLog(db);
+  const uow = new UnitOfWork(db, events);
   const apps = new AppsService(db);
-  const users = new UsersService(db);
+  const users = new UsersService({ db, uow, apps });
+  let redis: RedisConnections | undefined;
+  let presence: PresenceService;
+  if (config.redisUrl) {
+    redis = new RedisConnections(config.redisUrl, logger);
+    await redis.connect();
+    const shared = new RedisPresenceService(users, { graceMs: config.presenceGraceMs }, redis, logger, config.redisPrefix);
+    await shared.start();
+    presence = shared;
+  } else {
+    presence = new PresenceService(users, { graceMs: config.presenceGraceMs });
+  }
+  const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
+
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
   const auth = new AuthService({
     db,
+    uow,
     tokens,
     users,
     passwords: new PasswordHasher(config.bcryptCost),
     refreshTtlSec: config.refreshTokenTtlSec,
     refreshGraceSec: config.refreshGraceSec,
   });
-  let redis: RedisConnections | undefined;
-  let presence: PresenceService;
-  if (config.redisUrl) {
-    redis = new RedisConnections(config.redisUrl, logger);
-    await redis.connect();
-    const shared = new RedisPresenceService(db, { graceMs: config.presenceGraceMs }, redis, logger, config.redisPrefix);
-    await shared.start();
-    presence = shared;
-  } else {
-    presence = new PresenceService(db, { graceMs: config.presenceGraceMs });
-  }
-  const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
-  const domain = {
-    db,
-    tx: new Transactor(db),
-    events: new EventLog(db),
-    presenter: new MessagePresenter(db),
-    membership: new MembershipGuard(db),
-    users,
-    storage,
-    presence,
-  };
+  const presenter = new MessagePresenter(db);
+  const membership = new MembershipGuard(db);
   // Quotas apply to every upload; unsent uploads are swept on a timer that stops with the
   // database (or on uploads.stop(), at shutdown).
-  const uploads = new UploadsService(domain);
-  uploads.configure(config.uploads);
+  const uploads = new UploadsService({ db, uow, storage }, config.uploads);
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
-  const retention = new EventRetention(domain, config.events);
+  const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
+  const conversations = new ConversationsService({ db, uow, presenter, membership, users });
   return {
-    ...domain,
-    conversations: new ConversationsService(domain),
-    contacts: new ContactsService(domain),
-    messages: new MessagesService(domain, new SendQuota(config.rateLimits, limiterStore)),
-    uploads,
-    retention,
     config,
     version: VERSION,
     logger,
+    db,
     apps,
+    users,
     tokens,
     auth,
+    storage,
+    uow,
+    tx: uow,
+    events,
+    retention,
+    membership,
+    presence,
+    presenter,
+    conversations,
+    groupPolicy: new GroupPolicy(config.groups, limiterStore),
+    contacts: new ContactsService({ db, uow, users, presence }),
+    messages: new MessagesService({ db, conversations, uow, events, presenter, membership, uploads, quota: new SendQuota(config.rateLimits, limiterStore) }),
+    uploads,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

@@ -224,7 +224,7 @@ describe("replaced avatars", () => {
     const [victim, attacker] = await Promise.all([s.api.register(app), s.api.register(app)]);
     const victimUrl = (await putAvatar(s, victim, png(3))).body.avatarUrl!;
     // However the URL got there (a copied profile, a host's claim): it is not the attacker's file.
-    await s.services.users.update(app, attacker.user.id, { avatarUrl: victimUrl });
+    await s.services.users.update({ appId: app, user: attacker.user.id }, { avatarUrl: victimUrl });
     assert.equal((await putAvatar(s, attacker, png(4))).status, 200);
     assert.equal((await get(s.url + victimUrl)).status, 200, "the victim's avatar is still served");
   });

@@ -1,10 +1,10 @@
 import Router from "@koa/router";
 import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { appOf, authOf, type Ctx, type State } from "../http/context.js";
+import { appOf, callerOf, type Ctx, type State } from "../http/context.js";
 import { appFromHeader, clientIp, requireAuth } from "../http/middleware.js";
-import { addressKey, consume } from "../http/rate-limit.js";
-import { parse } from "../http/validate.js";
+import { addressKey, consume } from "../shared/rate-limit.js";
+import { parse } from "../shared/validate.js";
 import { AppError } from "../shared/errors.js";
 import type { AppsService } from "../tenancy/apps.service.js";
 import { changePasswordBody, hostTokenBody, loginBody, refreshBody, registerBody } from "./auth.schema.js";
@@ -81,8 +81,8 @@ export function authRoutes({ apps, auth, limiters }: AuthRoutesDeps): Router<Sta
   // A stolen access token is no password oracle: wrong guesses count like failed logins.
   r.post("/password", perIp, bearer, async (ctx) => {
     const body = parse(changePasswordBody, ctx.request.body);
-    const caller = authOf(ctx);
-    ctx.body = await countingFailures(`${appOf(ctx).id}:${caller.userId}`, () => auth.changePassword(appOf(ctx), caller, body));
+    const caller = callerOf(ctx);
+    ctx.body = await countingFailures(`${caller.appId}:${caller.user}`, () => auth.changePassword(caller, body));
   });
 
   return r;

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { IsNull, MoreThan, Not, type DataSource, type Repository } from "typeorm";
 import type { AuthResponse, HostTokenClaims } from "@parley/sdk/protocol";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import { type Caller, isUserCaller, userOf } from "../shared/caller.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
@@ -12,10 +14,11 @@ import { RefreshTokenEntity } from "./refresh-token.entity.js";
 import { sha256, type TokenService } from "./tokens.js";
 import { verifyHostTokenOfApp } from "../tenancy/app-secrets.js";
 import { hostClaims } from "./auth.schema.js";
-import { parse } from "../http/validate.js";
+import { parse } from "../shared/validate.js";
 
 export interface AuthServiceDeps {
   db: DataSource;
+  uow: UnitOfWork;
   tokens: TokenService;
   passwords: PasswordHasher;
   users: UsersService;
@@ -115,7 +118,7 @@ export class AuthService {
     // (the second insert is ignored) and both answer it: neither is taken for a thief.
     const next = this.deps.tokens.successorOf(refreshToken);
     await this.insertToken(user, row.familyId, next, now);
-    await this.refreshRepo.update({ id: row.id, rotatedAt: IsNull() }, { rotatedAt: now });
+    await this.deps.uow.run(({ m }) => m.update(RefreshTokenEntity, { id: row.id, rotatedAt: IsNull() }, { rotatedAt: now }));
     // A logout or password change that revoked the family after the check above must not be
     // outlived by the token just inserted (the revoke's UPDATE did not see it).
     if (await this.refreshRepo.existsBy({ familyId: row.familyId, revokedAt: Not(IsNull()) })) {
@@ -130,15 +133,12 @@ export class AuthService {
    * (each fires `onSessionRevoked`, so their sockets drop on every node), and the caller gets a
    * fresh session. A wrong current password answers exactly like a wrong login.
    */
-  async changePassword(
-    app: AppEntity,
-    caller: { userId: string; sessionId: string },
-    input: { currentPassword: string; newPassword: string },
-  ): Promise<AuthResponse> {
+  async changePassword(caller: Caller, input: { currentPassword: string; newPassword: string }): Promise<AuthResponse> {
+    const appId = caller.appId;
     // An access token outlives its session by a few minutes: a revoked one may not do this.
-    if (!(await this.isSessionActive(caller.sessionId))) throw new AppError("invalid_token", "This session has ended");
-    const users = this.deps.db.getRepository(UserEntity);
-    const user = await users.findOneBy({ id: caller.userId, appId: app.id });
+    const session = isUserCaller(caller) ? caller.session : undefined;
+    if (session === undefined || !(await this.isSessionActive(session))) throw new AppError("invalid_token", "This session has ended");
+    const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: userOf(caller), appId });
     if (!user) throw new AppError("invalid_token", "Invalid access token");
     if (user.passwordHash === null) {
       throw new AppError("forbidden", "This account signs in through its host site and has no Parley password");
@@ -148,9 +148,8 @@ export class AuthService {
     const passwordHash = await this.deps.passwords.hash(input.newPassword);
     const now = Date.now();
     // Compare-and-set: of two concurrent changes from the same current password, one wins.
-    const changed = await users.update({ id: user.id, appId: app.id, passwordHash: user.passwordHash }, { passwordHash, updatedAt: now });
-    if (changed.affected !== 1) throw wrong;
-    await this.revokeAllSessions(app.id, user.id);
+    if (!(await this.deps.users.replacePassword(appId, user.id, user.passwordHash, passwordHash, now))) throw wrong;
+    await this.revokeAllSessions(appId, user.id);
     return this.startSession(Object.assign(user, { passwordHash, updatedAt: now }));
   }
 
@@ -188,10 +187,12 @@ export class AuthService {
 
   /** Stores a refresh token (its hash); one already stored is left as it is. */
   private async insertToken(user: UserEntity, familyId: string, refreshToken: string, now: number): Promise<void> {
-    await this.refreshRepo
-      .createQueryBuilder()
-      .insert()
-      .values({
+    await this.deps.uow.run(({ m }) =>
+      m
+        .createQueryBuilder()
+        .insert()
+        .into(RefreshTokenEntity)
+        .values({
         id: newId("rtk"),
         appId: user.appId,
         userId: user.id,
@@ -201,9 +202,10 @@ export class AuthService {
         expiresAt: now + this.deps.refreshTtlSec * 1000,
         rotatedAt: null,
         revokedAt: null,
-      })
-      .orIgnore()
-      .execute();
+        })
+        .orIgnore()
+        .execute(),
+    );
   }
 
   private answer(user: UserEntity, familyId: string, refreshToken: string): AuthResponse {
@@ -218,7 +220,7 @@ export class AuthService {
   /** Ends every session of a user, and tells the listeners about each one that may still be in use. */
   private async revokeAllSessions(appId: string, userId: string): Promise<void> {
     const now = Date.now();
-    await this.refreshRepo.update({ appId, userId, revokedAt: IsNull() }, { revokedAt: now });
+    await this.deps.uow.run(({ m }) => m.update(RefreshTokenEntity, { appId, userId, revokedAt: IsNull() }, { revokedAt: now }));
     // Read after the update, so a token that a racing refresh inserted before it is covered; one
     // inserted after it is caught by refresh itself. Long-expired sessions need no socket sweep.
     const ended: { familyId: string }[] = await this.refreshRepo
@@ -232,7 +234,7 @@ export class AuthService {
   }
 
   private async revokeFamily(row: RefreshTokenEntity): Promise<void> {
-    await this.refreshRepo.update({ familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: Date.now() });
+    await this.deps.uow.run(({ m }) => m.update(RefreshTokenEntity, { familyId: row.familyId, revokedAt: IsNull() }, { revokedAt: Date.now() }));
     for (const fn of this.revokedListeners) fn(row.appId, row.userId, row.familyId);
   }
 }

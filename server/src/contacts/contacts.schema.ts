@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { idString } from "../shared/schema.js";
 
-/** Ids travel as strings; anything longer than a stored id simply matches nothing (-> 404). */
-export const idString = z.string().min(1).max(64);
+/** Ids travel as strings (shared/schema.ts). */
+export { idString };
 
 export const userBody = z.object({ userId: idString });

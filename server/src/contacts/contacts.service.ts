@@ -1,13 +1,24 @@
-import { In, IsNull, type EntityManager } from "typeorm";
+import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
 import type { ContactRequest, ContactRequestStatus, ContactsResponse, User } from "@parley/sdk/protocol";
-import { type NewEvent, writeWithEvents } from "../events/event-log.js";
-import type { DomainDeps } from "../shared/domain.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import type { NewEvent } from "../events/event-log.js";
+import type { PresenceService } from "../presence/presence.service.js";
+import { type Caller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
-import { newId } from "../shared/ids.js";
+import { canExist, newId } from "../shared/ids.js";
 import { UserEntity } from "../users/user.entity.js";
+import type { UsersService } from "../users/users.service.js";
 import { presentUser, type Relation } from "../users/users.presenter.js";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "./contact.entities.js";
 import { presentContact, presentRequest } from "./contacts.presenter.js";
+
+/** What the contacts service is built from. */
+export interface ContactsDeps {
+  db: DataSource;
+  uow: UnitOfWork;
+  users: UsersService;
+  presence: PresenceService;
+}
 
 type EventStatus = ContactRequestStatus | "removed" | "blocked" | "unblocked";
 
@@ -20,10 +31,12 @@ type EventStatus = ContactRequestStatus | "removed" | "blocked" | "unblocked";
  * pending request disappears), never "blocked".
  */
 export class ContactsService {
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(private readonly deps: ContactsDeps) {}
 
   /** Contacts with presence, and pending requests both ways: four queries whatever the sizes. */
-  async list(appId: string, me: string): Promise<ContactsResponse> {
+  async list(caller: Caller): Promise<ContactsResponse> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const db = this.deps.db;
     const [contacts, incoming, outgoing] = await Promise.all([
       db.getRepository(ContactEntity).find({ where: { appId, userId: me }, order: { since: "DESC", contactId: "ASC" } }),
@@ -54,10 +67,13 @@ export class ContactsService {
    * Asks `otherId` to become a contact. If they already asked the caller, that request is
    * accepted instead (`accepted: true`).
    */
-  async request(appId: string, me: string, otherId: string): Promise<{ request: ContactRequest; accepted: boolean }> {
+  async request(caller: Caller, input: { userId: string }): Promise<{ request: ContactRequest; accepted: boolean }> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot send a contact request to yourself");
     await this.deps.users.get(appId, otherId);
-    return this.write<{ request: ContactRequest; accepted: boolean }>(appId, async (m) => {
+    return this.deps.uow.write<{ request: ContactRequest; accepted: boolean }>(appId, async (m) => {
       await this.ensureNotBlocked(m, appId, me, otherId);
       if (await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId })) throw new AppError("conflict", "You are already contacts");
       if (await m.existsBy(ContactRequestEntity, { appId, fromUserId: me, toUserId: otherId, status: "pending", conversationId: IsNull() })) {
@@ -76,11 +92,14 @@ export class ContactsService {
   }
 
   /** The recipient accepts or declines; the sender cancels. Anyone else: 404. Answered: 409. */
-  async respond(appId: string, me: string, requestId: string, action: "accepted" | "declined" | "cancelled"): Promise<ContactRequest> {
-    return this.write(appId, async (m) => {
+  async respond(caller: Caller, input: { requestId: string; action: "accepted" | "declined" | "cancelled" }): Promise<ContactRequest> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const { requestId, action } = input;
+    return this.deps.uow.write(appId, async (m) => {
       const side = action === "cancelled" ? { fromUserId: me } : { toUserId: me };
       // Group invitations share the table (conversationId set): they are answered under /conversations.
-      const row = requestId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: requestId, conversationId: IsNull(), ...side }) : null;
+      const row = canExist(requestId) ? await m.findOneBy(ContactRequestEntity, { appId, id: requestId, conversationId: IsNull(), ...side }) : null;
       if (!row) throw notFound("Contact request");
       if (row.status !== "pending") throw new AppError("conflict", `This request is already ${row.status}`);
       const { events } = await this.answer(m, appId, me, row, action);
@@ -89,9 +108,11 @@ export class ContactsService {
   }
 
   /** Ends a contact in both directions; the request rows stay as history. */
-  async remove(appId: string, me: string, otherId: string): Promise<void> {
-    await this.write(appId, async (m) => {
-      if (otherId.length > 32 || !(await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId }))) throw notFound("Contact");
+  async remove(caller: Caller, otherId: string): Promise<void> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    await this.deps.uow.write(appId, async (m) => {
+      if (!canExist(otherId) || !(await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId }))) throw notFound("Contact");
       await this.deleteContacts(m, appId, me, otherId);
       return { result: undefined, events: this.bothSides(me, otherId, null, "removed", "removed") };
     });
@@ -101,10 +122,13 @@ export class ContactsService {
    * Blocks `otherId` (idempotent): drops the contact and cancels pending requests both ways,
    * group invitations between the two included.
    */
-  async block(appId: string, me: string, otherId: string): Promise<void> {
+  async block(caller: Caller, input: { userId: string }): Promise<void> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot block yourself");
     await this.deps.users.get(appId, otherId);
-    await this.write(appId, async (m) => {
+    await this.deps.uow.write(appId, async (m) => {
       await m.createQueryBuilder().insert().into(BlockEntity).values({ blockerId: me, blockedId: otherId, appId, createdAt: Date.now() }).orIgnore().execute();
       await this.deleteContacts(m, appId, me, otherId);
       await m.update(
@@ -116,9 +140,11 @@ export class ContactsService {
     });
   }
 
-  async unblock(appId: string, me: string, otherId: string): Promise<void> {
-    await this.write(appId, async (m) => {
-      const res = otherId.length <= 32 ? await m.delete(BlockEntity, { appId, blockerId: me, blockedId: otherId }) : { affected: 0 };
+  async unblock(caller: Caller, otherId: string): Promise<void> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    await this.deps.uow.write(appId, async (m) => {
+      const res = canExist(otherId) ? await m.delete(BlockEntity, { appId, blockerId: me, blockedId: otherId }) : { affected: 0 };
       if (!res.affected) throw notFound("Block");
       // Only the actor hears of it: the blocked user was never told they were blocked.
       const events: NewEvent[] = [{ type: "contact.updated", conversationId: null, userId: me, data: { request: null, userId: otherId, status: "unblocked" } }];
@@ -127,10 +153,6 @@ export class ContactsService {
   }
 
   // -------------------------------------------------------------------------------------------
-
-  private async write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
-    return writeWithEvents(this.deps, appId, fn);
-  }
 
   /** Either side having blocked the other stops requests (403). */
   private async ensureNotBlocked(m: EntityManager, appId: string, me: string, otherId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { marks } from "../db/sql.js";
+import { canExist } from "../shared/ids.js";
 
 /**
  * Which of `ids` the viewer is related to: a contact, or someone they share a conversation with
@@ -7,7 +8,7 @@ import { marks } from "../db/sql.js";
  * who sees a user's `lastSeenAt`. Three indexed queries whatever the number of ids.
  */
 export async function relatedUsers(db: DataSource | EntityManager, appId: string, viewerId: string, ids: readonly string[]): Promise<Set<string>> {
-  const wanted = [...new Set(ids)].filter((id) => id !== viewerId && id.length <= 32);
+  const wanted = [...new Set(ids)].filter((id) => id !== viewerId && canExist(id));
   const out = new Set<string>(ids.includes(viewerId) ? [viewerId] : []);
   if (wanted.length === 0) return out;
   const [contacts, partners, blocks] = await Promise.all([

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { LIMITS, MESSAGE_LIMITS } from "@parley/sdk/protocol";
+import { idString, pageLimit } from "../shared/schema.js";
 
-/** Ids travel as strings; anything longer than a stored id simply matches nothing (-> 404). */
-export const idString = z.string().min(1).max(64);
+/** Ids travel as strings (shared/schema.ts). */
+export { idString };
 
 const groupName = z.string().trim().min(1).max(MESSAGE_LIMITS.groupNameMaxChars);
 
@@ -22,7 +23,7 @@ export const addMembersBody = z.object({ userIds: z.array(idString).min(1).max(M
 
 export const setRoleBody = z.object({ role: z.enum(["admin", "member"]) });
 
-const limit = z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault);
+const limit = pageLimit(LIMITS.pageSizeMax, LIMITS.pageSizeDefault);
 
 export const listQuery = z.object({ cursor: z.string().max(400).optional(), limit });
 

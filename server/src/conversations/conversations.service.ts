@@ -1,20 +1,23 @@
-import { Brackets, In, type EntityManager } from "typeorm";
+import { Brackets, In, type DataSource, type EntityManager } from "typeorm";
 import { type Conversation, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "../contacts/contact.entities.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
-import { marks } from "../db/sql.js";
-import { type NewEvent, writeWithEvents } from "../events/event-log.js";
+import { dialectOf, marks, valuesTable } from "../db/sql.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import type { NewEvent } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
-import type { DomainDeps } from "../shared/domain.js";
+import type { MessagePresenter } from "../messages/messages.presenter.js";
+import { type Caller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
-import { newId } from "../shared/ids.js";
+import { canExist, newId } from "../shared/ids.js";
 import { UserEntity } from "../users/user.entity.js";
-import { isUniqueViolation } from "../users/users.service.js";
+import { isUniqueViolation, type UsersService } from "../users/users.service.js";
 import { presentUser } from "../users/users.presenter.js";
 import { ConversationEntity } from "./conversation.entity.js";
 import { presentConversation, presentInvitation, presentMember } from "./conversations.presenter.js";
 import { GroupPolicy, TRUSTED_SETTINGS, type GroupSettings } from "./group-policy.js";
 import { MemberEntity } from "./member.entity.js";
+import type { MembershipGuard } from "./membership.js";
 
 export interface ListOptions {
   limit: number;
@@ -42,16 +45,27 @@ const directForbidden = (): AppError => new AppError("forbidden", "Direct conver
 
 const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => "!" + c);
 
-/** Conversations and their members. Every query is scoped by appId. */
+/** What the conversations service is built from. */
+export interface ConversationsDeps {
+  db: DataSource;
+  uow: UnitOfWork;
+  presenter: MessagePresenter;
+  membership: MembershipGuard;
+  users: UsersService;
+}
+
+/** Conversations and their members. Every query is scoped by the caller's app. */
 export class ConversationsService {
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(private readonly deps: ConversationsDeps) {}
 
   // -------------------------------------------------------------------------------------------
   // Reads
   // -------------------------------------------------------------------------------------------
 
   /** One page of the caller's conversations, most recent activity first. Constant query count. */
-  async list(appId: string, me: string, opts: ListOptions): Promise<{ items: Conversation[]; last: ConversationEntity | undefined; more: boolean }> {
+  async list(caller: Caller, opts: ListOptions): Promise<{ items: Conversation[]; last: ConversationEntity | undefined; more: boolean }> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const qb = this.deps.db
       .getRepository(ConversationEntity)
       .createQueryBuilder("c")
@@ -74,7 +88,9 @@ export class ConversationsService {
   }
 
   /** Public groups of the app whose name starts with `q`, by (name, id). */
-  async listPublic(appId: string, me: string, opts: PublicOptions): Promise<{ items: Conversation[]; last: ConversationEntity | undefined; more: boolean }> {
+  async listPublic(caller: Caller, opts: PublicOptions): Promise<{ items: Conversation[]; last: ConversationEntity | undefined; more: boolean }> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const qb = this.deps.db
       .getRepository(ConversationEntity)
       .createQueryBuilder("c")
@@ -95,7 +111,9 @@ export class ConversationsService {
   }
 
   /** A conversation the caller is a member of (404 otherwise). */
-  async get(appId: string, me: string, id: string): Promise<Conversation> {
+  async get(caller: Caller, id: string): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
     await this.deps.membership.require(appId, id, me);
     return this.presentById(this.deps.db.manager, appId, me, id);
   }
@@ -108,7 +126,10 @@ export class ConversationsService {
    * The one DM between the caller and `otherId`. The unique (appId, directKey) index decides
    * races: the insert that loses reads the winner's row instead.
    */
-  async createDirect(appId: string, me: string, otherId: string): Promise<{ conversation: Conversation; created: boolean }> {
+  async createDirect(caller: Caller, input: { userId: string }): Promise<{ conversation: Conversation; created: boolean }> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot start a direct conversation with yourself");
     await this.deps.users.get(appId, otherId);
     const blocked = await this.deps.db.getRepository(BlockEntity).existsBy({ appId, blockerId: otherId, blockedId: me });
@@ -132,14 +153,12 @@ export class ConversationsService {
     };
     const members = [me, otherId].map((userId) => memberRow(appId, conv.id, userId, "member", now));
     try {
-      const { conversation, events } = await this.deps.tx.run(async (m) => {
+      const conversation = await this.deps.uow.write(appId, async (m) => {
         await m.insert(ConversationEntity, conv);
         await m.insert(MemberEntity, members);
         const conversation = await this.presentById(m, appId, me, conv.id, "event");
-        const events = await this.deps.events.append(m, appId, [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }]);
-        return { conversation, events };
+        return { result: conversation, events: [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }] };
       });
-      this.deps.events.publish(appId, events);
       return { conversation, created: true };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -156,7 +175,9 @@ export class ConversationsService {
    * group (403). `policy` applies the app's size limit and the caller's hourly quotas; the
    * routes always pass one, and only the server itself (seeding, tools) calls without.
    */
-  async createGroup(appId: string, me: string, input: { name: string; memberIds: string[]; isPublic?: boolean | undefined }, policy?: GroupPolicy): Promise<Conversation> {
+  async createGroup(caller: Caller, input: { name: string; memberIds: string[]; isPublic?: boolean | undefined }, policy?: GroupPolicy): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const others = [...new Set(input.memberIds)].filter((id) => id !== me);
     const settings = await this.settingsOf(appId, policy);
     if (others.length + 1 > settings.maxMembers) {
@@ -178,7 +199,7 @@ export class ConversationsService {
       lastActivityAt: now,
       lastMessageId: null,
     };
-    const { conversation, events } = await this.deps.tx.run(async (m) => {
+    return this.deps.uow.write(appId, async (m) => {
       await ensureNoBlocks(m, appId, me, others);
       const { direct, invite } = await this.splitByConsent(m, appId, me, others, settings);
       const rows = [memberRow(appId, conv.id, me, "owner", now), ...direct.map((u) => memberRow(appId, conv.id, u, "member", now))];
@@ -186,22 +207,19 @@ export class ConversationsService {
       for (const chunk of chunks(rows, 200)) await m.insert(MemberEntity, chunk);
       const invitations = await this.invite(m, appId, me, conv.id, invite, now);
       const conversation = await this.presentById(m, appId, me, conv.id, "event");
-      const events = await this.deps.events.append(m, appId, [
-        { type: "conversation.created", conversationId: conv.id, data: { conversation } },
-        ...invitations,
-      ]);
-      return { conversation, events };
+      return { result: conversation, events: [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }, ...invitations] };
     });
-    this.deps.events.publish(appId, events);
-    return conversation;
   }
 
   // -------------------------------------------------------------------------------------------
   // Changes (groups only)
   // -------------------------------------------------------------------------------------------
 
-  async update(appId: string, me: string, id: string, patch: { name?: string | undefined; isPublic?: boolean | undefined }): Promise<Conversation> {
-    return this.write(appId, async (m) => {
+  async update(caller: Caller, input: { id: string; name?: string | undefined; isPublic?: boolean | undefined }): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const { id, ...patch } = input;
+    return this.deps.uow.write(appId, async (m) => {
       const { conv } = await this.requireGroupAdmin(m, appId, id, me);
       const changes: Partial<ConversationEntity> = {};
       if (patch.name !== undefined) changes.name = patch.name;
@@ -217,10 +235,12 @@ export class ConversationsService {
    * Joins racing on several nodes insert with OR IGNORE: only the one whose row went in sends
    * member.added, the others answer 200 like a repeated join.
    */
-  async join(appId: string, me: string, id: string, policy?: GroupPolicy): Promise<Conversation> {
+  async join(caller: Caller, id: string, policy?: GroupPolicy): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const settings = await this.settingsOf(appId, policy);
-    await this.write(appId, async (m) => {
-      const conv = id.length <= 32 ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
+    await this.deps.uow.write(appId, async (m) => {
+      const conv = canExist(id) ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
       if (!conv || conv.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
       const none = { result: undefined, events: [] as NewEvent[] };
       if (await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me })) return none;
@@ -237,11 +257,14 @@ export class ConversationsService {
    * another node adds them at the same moment (one member.added per row this call inserted).
    * Owner/admin only. Contacts of the caller are added; anyone else is invited (see createGroup).
    */
-  async addMembers(appId: string, me: string, id: string, userIds: string[], policy?: GroupPolicy): Promise<Conversation> {
+  async addMembers(caller: Caller, input: { id: string; userIds: string[] }, policy?: GroupPolicy): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const { id, userIds } = input;
     const settings = await this.settingsOf(appId, policy);
     const wanted = [...new Set(userIds)];
     await policy?.takeAdds(appId, me, wanted.length);
-    await this.write(appId, async (m) => {
+    await this.deps.uow.write(appId, async (m) => {
       await this.requireGroupAdmin(m, appId, id, me);
       const users = await this.requireUsers(appId, wanted, m);
       const present = await m.find(MemberEntity, { select: { userId: true }, where: { conversationId: id } });
@@ -278,7 +301,9 @@ export class ConversationsService {
   // -------------------------------------------------------------------------------------------
 
   /** The caller's pending group invitations, newest first, keyset on (createdAt, id). */
-  async listInvitations(appId: string, me: string, opts: InvitationListOptions): Promise<{ items: GroupInvitation[]; last: ContactRequestEntity | undefined; more: boolean }> {
+  async listInvitations(caller: Caller, opts: InvitationListOptions): Promise<{ items: GroupInvitation[]; last: ContactRequestEntity | undefined; more: boolean }> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const qb = this.deps.db
       .getRepository(ContactRequestEntity)
       .createQueryBuilder("r")
@@ -298,9 +323,11 @@ export class ConversationsService {
   }
 
   /** The invitee joins the group (member.added to everyone); 404 unless the invitation is theirs and pending. */
-  async acceptInvitation(appId: string, me: string, invitationId: string, policy?: GroupPolicy): Promise<Conversation> {
+  async acceptInvitation(caller: Caller, invitationId: string, policy?: GroupPolicy): Promise<Conversation> {
+    const { appId } = caller;
+    const me = userOf(caller);
     const settings = await this.settingsOf(appId, policy);
-    const conversationId = await this.write(appId, async (m) => {
+    const conversationId = await this.deps.uow.write(appId, async (m) => {
       const row = await this.pendingInvitation(m, appId, me, invitationId);
       return { result: row.conversationId!, events: await this.enter(m, appId, me, row.conversationId!, settings, row) };
     });
@@ -308,8 +335,10 @@ export class ConversationsService {
   }
 
   /** The invitee says no; whoever invited them hears of it. */
-  async declineInvitation(appId: string, me: string, invitationId: string): Promise<void> {
-    await this.write(appId, async (m) => {
+  async declineInvitation(caller: Caller, invitationId: string): Promise<void> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    await this.deps.uow.write(appId, async (m) => {
       const row = await this.pendingInvitation(m, appId, me, invitationId);
       return { result: undefined, events: await this.answerInvitation(m, appId, row, "declined", [me, row.fromUserId]) };
     });
@@ -320,17 +349,20 @@ export class ConversationsService {
    * but admins never the owner. When the last owner leaves, the oldest admin (else the oldest
    * member) becomes owner. A group left by everyone stays, with no members.
    */
-  async removeMember(appId: string, me: string, id: string, userId: string): Promise<void> {
-    await this.write(appId, async (m) => {
+  async removeMember(caller: Caller, input: { id: string; userId: string }): Promise<void> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const { id, userId } = input;
+    await this.deps.uow.write(appId, async (m) => {
       const { conv, actor } = await this.requireMember(m, appId, id, me);
       if (conv.kind === "direct") throw directForbidden();
       let target = actor;
       if (userId !== me) {
         if (actor.role === "member") throw new AppError("forbidden", "Only the group's owner or admins may remove members");
-        const found = userId.length <= 32 ? await m.findOneBy(MemberEntity, { appId, conversationId: id, userId }) : null;
+        const found = canExist(userId) ? await m.findOneBy(MemberEntity, { appId, conversationId: id, userId }) : null;
         if (!found) {
           // Not a member but invited: removing them withdraws the invitation.
-          const invited = userId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: userId, status: "pending" }) : null;
+          const invited = canExist(userId) ? await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: userId, status: "pending" }) : null;
           if (!invited) throw notFound("Member");
           return { result: undefined, events: await this.answerInvitation(m, appId, invited, "cancelled", [userId]) };
         }
@@ -357,12 +389,15 @@ export class ConversationsService {
   }
 
   /** Owner only: makes a member an admin or back. The owner's own role is not changed here. */
-  async setRole(appId: string, me: string, id: string, userId: string, role: "admin" | "member"): Promise<Member> {
-    return this.write(appId, async (m) => {
+  async setRole(caller: Caller, input: { id: string; userId: string; role: "admin" | "member" }): Promise<Member> {
+    const { appId } = caller;
+    const me = userOf(caller);
+    const { id, userId, role } = input;
+    return this.deps.uow.write(appId, async (m) => {
       const { conv, actor } = await this.requireMember(m, appId, id, me);
       if (conv.kind === "direct") throw directForbidden();
       if (actor.role !== "owner") throw new AppError("forbidden", "Only the group's owner may change roles");
-      const target = userId.length <= 32 ? await m.findOneBy(MemberEntity, { appId, conversationId: id, userId }) : null;
+      const target = canExist(userId) ? await m.findOneBy(MemberEntity, { appId, conversationId: id, userId }) : null;
       if (!target) throw notFound("Member");
       if (target.role === "owner") throw new AppError("forbidden", "The owner's role cannot be changed");
       const events: NewEvent[] = [];
@@ -375,14 +410,31 @@ export class ConversationsService {
     });
   }
 
+  /**
+   * Inside a send's unit: the conversations' last message and activity time, in one UPDATE; never
+   * backwards (another node may have committed a newer one).
+   */
+  async touchLastMessages(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
+    const dialect = dialectOf(m);
+    const v = valuesTable(dialect, ["id", "last"], [...last]);
+    if (dialect === "mysql") {
+      await m.query(
+        `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?
+          WHERE c.lastMessageId IS NULL OR c.lastMessageId < v.last`,
+        [...v.params, now],
+      );
+    } else {
+      await m.query(
+        `UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql}
+          WHERE conversations.id = v.id AND (conversations.lastMessageId IS NULL OR conversations.lastMessageId < v.last)`,
+        [now, ...v.params],
+      );
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
   // Helpers
   // -------------------------------------------------------------------------------------------
-
-  /** Runs a writer in a transaction, appends its events there, publishes them after commit. */
-  private async write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
-    return writeWithEvents(this.deps, appId, fn);
-  }
 
   private async requireMember(m: EntityManager, appId: string, id: string, me: string): Promise<{ conv: ConversationEntity; actor: MemberEntity }> {
     const actor = await this.deps.membership.require(appId, id, me, m);
@@ -453,7 +505,7 @@ export class ConversationsService {
 
   /** The invitation with this id addressed to the caller: 404 otherwise, 409 once answered. */
   private async pendingInvitation(m: EntityManager, appId: string, me: string, invitationId: string): Promise<ContactRequestEntity> {
-    const row = invitationId.length <= 32 ? await m.findOneBy(ContactRequestEntity, { appId, id: invitationId, toUserId: me }) : null;
+    const row = canExist(invitationId) ? await m.findOneBy(ContactRequestEntity, { appId, id: invitationId, toUserId: me }) : null;
     if (!row || row.conversationId === null || row.id !== invitationId) throw notFound("Invitation");
     if (row.status !== "pending") throw new AppError("conflict", `This invitation is already ${row.status}`);
     return row;
@@ -499,7 +551,7 @@ export class ConversationsService {
   /** The users with these ids in this app; 404 if any is missing. */
   private async requireUsers(appId: string, ids: string[], m: EntityManager = this.deps.db.manager): Promise<UserEntity[]> {
     if (ids.length === 0) return [];
-    if (ids.some((id) => id.length > 32)) throw notFound("User");
+    if (!ids.every(canExist)) throw notFound("User");
     const found: UserEntity[] = [];
     for (const chunk of chunks(ids, 500)) found.push(...(await m.find(UserEntity, { where: { appId, id: In(chunk) } })));
     if (found.length !== ids.length) throw notFound("User");

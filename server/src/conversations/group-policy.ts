@@ -2,7 +2,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible"
 import type { DataSource, EntityManager } from "typeorm";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import type { GroupLimits } from "../config.js";
-import { createLimiter } from "../http/rate-limit.js";
+import { createLimiter } from "../shared/rate-limit.js";
 import { AppError } from "../shared/errors.js";
 
 /** What one app allows for groups: its own row's overrides, else the server's settings. */

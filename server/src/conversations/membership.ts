@@ -1,9 +1,12 @@
 import type { DataSource, EntityManager, Repository } from "typeorm";
 import { AppError, notFound } from "../shared/errors.js";
+import { canExist } from "../shared/ids.js";
+import { dialectOf, valuesTable } from "../db/sql.js";
 import { MemberEntity } from "./member.entity.js";
 
 /**
- * The one place that answers "may this user touch this conversation?". A non-member gets the
+ * The conversations domain's side of the members table that other domains use: the one place
+ * that answers "may this user touch this conversation?", and where read marks move. A non-member gets the
  * same 404 as for a conversation that does not exist (or belongs to another app).
  */
 export class MembershipGuard {
@@ -15,7 +18,7 @@ export class MembershipGuard {
 
   /** The caller's membership, or 404. */
   async require(appId: string, conversationId: string, userId: string, m?: EntityManager): Promise<MemberEntity> {
-    if (conversationId.length > 32) throw notFound("Conversation");
+    if (!canExist(conversationId)) throw notFound("Conversation");
     const repo = m ? m.getRepository(MemberEntity) : this.repo;
     const member = await repo.findOneBy({ appId, conversationId, userId });
     // Exact match: MySQL's unicode_ci would also find `CNV_…` for `cnv_…`.
@@ -41,5 +44,27 @@ export class MembershipGuard {
   async conversationIds(appId: string, userId: string): Promise<string[]> {
     const rows = await this.repo.find({ select: { conversationId: true }, where: { appId, userId } });
     return rows.map((r) => r.conversationId);
+  }
+
+  /** Inside the caller's unit: moves a read mark forward (never back); true when it moved. */
+  async advanceReadMark(m: EntityManager, conversationId: string, userId: string, messageId: number): Promise<boolean> {
+    const res = await m
+      .createQueryBuilder()
+      .update(MemberEntity)
+      .set({ lastReadMessageId: messageId })
+      .where("conversationId = :conversationId AND userId = :userId AND lastReadMessageId < :messageId", { conversationId, userId, messageId })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Inside a send's unit: sending reads everything before, so the senders' read marks move forward (never back), in one UPDATE. */
+  async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[]): Promise<void> {
+    const dialect = dialectOf(m);
+    const v = valuesTable(dialect, ["c", "u", "id"], marksToSet.map((r) => [r.conversationId, r.userId, r.id]));
+    const sql =
+      dialect === "mysql"
+        ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`
+        : `UPDATE members SET lastReadMessageId = v.id FROM ${v.sql} WHERE members.conversationId = v.c AND members.userId = v.u AND members.lastReadMessageId < v.id`;
+    await m.query(sql, v.params);
   }
 }

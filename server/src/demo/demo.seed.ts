@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Services } from "../services.js";
+import type { UserCaller } from "../shared/caller.js";
 import { encodePng } from "../shared/png.js";
 
 export const DEMO_PASSWORD = "parley-demo-pass";
@@ -48,16 +49,18 @@ export async function seedDemo(s: Services): Promise<Demo> {
     const tmp = path.join(s.storage.tmpDir, `demo-${u.key}.png`);
     await writeFile(tmp, encodePng(64, 64, () => [u.color[0], u.color[1], u.color[2], 255]));
     const name = await s.storage.keep(tmp, "avatars", "png");
-    await s.users.update(app.id, user.id, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
+    await s.users.update({ appId: app.id, user: user.id }, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
     ids.push(user.id);
   }
-  const dm = await s.conversations.createDirect(app.id, ids[0]!, ids[1]!);
+  // The demo's people act themselves; the group is made without the policy (consent, quotas).
+  const as = (i: number): UserCaller => ({ appId: app.id, user: ids[i]! });
+  const dm = await s.conversations.createDirect(as(0), { userId: ids[1]! });
   for (const [i, [from, text]] of HISTORY.entries()) {
-    await s.messages.send(app.id, ids[from]!, dm.conversation.id, { text, clientMessageId: `demo-dm-${i}` });
+    await s.messages.send(as(from), { conversationId: dm.conversation.id, text, clientMessageId: `demo-dm-${i}` });
   }
-  const group = await s.conversations.createGroup(app.id, ids[2]!, { name: "Launch team", memberIds: ids.filter((_, i) => i !== 2) });
+  const group = await s.conversations.createGroup(as(2), { name: "Launch team", memberIds: ids.filter((_, i) => i !== 2) });
   for (const [i, [from, text]] of GROUP.entries()) {
-    await s.messages.send(app.id, ids[from]!, group.id, { text, clientMessageId: `demo-group-${i}` });
+    await s.messages.send(as(from), { conversationId: group.id, text, clientMessageId: `demo-group-${i}` });
   }
   const demo: Demo = { appId: app.id, users: DEMO_USERS.map((u) => ({ email: u.email, displayName: u.displayName })) };
   await writeFile(file, JSON.stringify(demo, null, 2));

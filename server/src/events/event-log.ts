@@ -2,10 +2,11 @@ import type { EntityManager, Repository, DataSource } from "typeorm";
 import type { ChatEvent, Conversation, EventPayloads, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
-import type { Transactor } from "../db/transaction.js";
 import { EventEntity } from "./event.entity.js";
 import { dialectOf, rowMarks } from "../db/sql.js";
+import { type Caller, userOf } from "../shared/caller.js";
 import { AppError } from "../shared/errors.js";
+import type { SyncQuery } from "./sync.schema.js";
 
 /** An event to append: about a conversation (its members see it) and/or one user. */
 export interface NewEvent<K extends EventType = EventType> {
@@ -16,26 +17,15 @@ export interface NewEvent<K extends EventType = EventType> {
   userId?: string | null;
 }
 
-/** What the realtime layer does with committed events. */
-export interface Broadcaster {
-  publish(appId: string, events: ChatEvent[]): void;
-}
-
 /**
- * The append-only event log behind `GET /v1/sync`. Appends happen inside the writer's
- * transaction; the events are broadcast only after it commits.
+ * The append-only event log behind `GET /v1/sync`. Appends happen inside a unit of work's
+ * transaction (db/unit-of-work.ts, the only caller of `append`), which publishes them after commit.
  */
 export class EventLog {
-  private broadcaster: Broadcaster = { publish: () => {} };
   private readonly repo: Repository<EventEntity>;
 
   constructor(db: DataSource) {
     this.repo = db.getRepository(EventEntity);
-  }
-
-  /** The realtime layer plugs itself in once it is attached. */
-  setBroadcaster(b: Broadcaster): void {
-    this.broadcaster = b;
   }
 
   /**
@@ -109,14 +99,9 @@ export class EventLog {
     return appIds.map((appId) => [appId, rows.filter((r) => r.appId === appId).map(toEvent)]);
   }
 
-  /** The app's newest seq. */
-  async head(appId: string): Promise<number> {
-    return (await this.bounds(appId)).lastSeq;
-  }
-
-  /** Hands committed events to the realtime layer. */
-  publish(appId: string, events: ChatEvent[]): void {
-    if (events.length > 0) this.broadcaster.publish(appId, events);
+  /** The caller's app's newest seq. */
+  async head(caller: Caller): Promise<number> {
+    return (await this.bounds(caller.appId)).lastSeq;
   }
 
   /**
@@ -130,7 +115,10 @@ export class EventLog {
    * nothing up to the head concerns the caller, `lastSeq` is the head: a quiet user's cursor moves
    * on instead of paying for the same stretch of other people's events at every call.
    */
-  async since(appId: string, userId: string, since: number, limit: number): Promise<SyncResponse> {
+  async since(caller: Caller, q: SyncQuery): Promise<SyncResponse> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const { since, limit } = q;
     // The head, the floor and the caller's conversations in one round trip.
     const start: { lastSeq: string | number; prunedSeq: string | number; conversationId: string | null }[] = await this.repo.manager.query(
       "SELECT a.lastSeq, a.prunedSeq, m.conversationId FROM apps a LEFT JOIN members m ON m.appId = a.id AND m.userId = ? WHERE a.id = ?",
@@ -207,23 +195,6 @@ function syncExpired(prunedSeq: number): AppError {
     "This sync cursor is older than the events the server keeps: reload the conversations (and GET /sync/head for a new cursor)",
     { prunedSeq },
   );
-}
-
-/**
- * The write pattern of every domain service: run `fn` in a write transaction, append the events
- * it returns in that same transaction, and publish them only after the commit.
- */
-export async function writeWithEvents<T>(
-  deps: { tx: Transactor; events: EventLog },
-  appId: string,
-  fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>,
-): Promise<T> {
-  const { result, events } = await deps.tx.run(async (m) => {
-    const out = await fn(m);
-    return { result: out.result, events: await deps.events.append(m, appId, out.events) };
-  });
-  deps.events.publish(appId, events);
-  return result;
 }
 
 function toEvent(r: EventEntity): ChatEvent {

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { Transactor } from "../db/transaction.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
 
 export interface RetentionOptions {
   /** Events older than this (ms) are deleted. */
@@ -26,7 +26,7 @@ export class EventRetention {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly deps: { db: DataSource; tx: Transactor },
+    private readonly deps: { db: DataSource; uow: UnitOfWork },
     private readonly opts: Readonly<RetentionOptions>,
   ) {}
 
@@ -65,7 +65,7 @@ export class EventRetention {
       }
       if (upTo === floor) return deleted;
       const from = floor;
-      await this.deps.tx.run(async (m) => {
+      await this.deps.uow.run(async ({ m }) => {
         await m.query("UPDATE apps SET prunedSeq = ? WHERE id = ? AND prunedSeq < ?", [upTo, appId, upTo]);
         await m.query("DELETE FROM events WHERE appId = ? AND seq > ? AND seq <= ?", [appId, from, upTo]);
       });

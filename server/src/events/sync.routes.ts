@@ -1,24 +1,27 @@
 import Router from "@koa/router";
-import { z } from "zod";
-import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
-import { parse } from "../http/validate.js";
+import type { Middleware } from "koa";
+import { callerOf, type State } from "../http/context.js";
+import { parse } from "../shared/validate.js";
+import type { EventLog } from "./event-log.js";
+import { syncQuery } from "./sync.schema.js";
 
-const syncQuery = z.object({
-  since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
-});
+export { syncQuery };
+
+export interface SyncRoutesDeps {
+  events: EventLog;
+  requireAuth: Middleware<State>;
+}
 
 /** `GET /sync?since=&limit=`: every event the caller may see after `since`, in seq order. */
-export function syncRoutes({ services, requireAuth }: RouteDeps): Router<State> {
+export function syncRoutes({ events, requireAuth }: SyncRoutesDeps): Router<State> {
   const r = new Router<State>();
   // Where the log stands now: a client takes this before loading its snapshot, then syncs from it.
   r.get("/sync/head", requireAuth, async (ctx) => {
-    ctx.body = { lastSeq: await services.events.head(appOf(ctx).id) };
+    ctx.body = { lastSeq: await events.head(callerOf(ctx)) };
   });
 
   r.get("/sync", requireAuth, async (ctx) => {
-    const q = parse(syncQuery, ctx.query);
-    ctx.body = await services.events.since(appOf(ctx).id, authOf(ctx).userId, q.since, q.limit);
+    ctx.body = await events.since(callerOf(ctx), parse(syncQuery, ctx.query));
   });
   return r;
 }

@@ -58,7 +58,11 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   const routers = [
     authRoutes({ apps, auth: services.auth, limiters: services.limiters }),
     usersRoutes({ users: services.users, storage: services.storage, requireAuth: auth, avatarBase: `${API_PREFIX}/avatars` }),
-    ...[conversationsRoutes, messagesRoutes, contactsRoutes, uploadsRoutes, syncRoutes].map((f) => f({ services, requireAuth: auth })),
+    conversationsRoutes({ conversations: services.conversations, policy: services.groupPolicy, requireAuth: auth }),
+    messagesRoutes({ messages: services.messages, requireAuth: auth }),
+    contactsRoutes({ contacts: services.contacts, requireAuth: auth }),
+    uploadsRoutes({ uploads: services.uploads, storage: services.storage, requireAuth: auth }),
+    syncRoutes({ events: services.events, requireAuth: auth }),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 

@@ -1,5 +1,8 @@
 import type { ParameterizedContext } from "koa";
-import type { AccessClaims } from "../auth/tokens.js";
+import type { z } from "zod";
+import { notFound } from "../shared/errors.js";
+import { invalidInput } from "../shared/validate.js";
+import type { UserCaller } from "../shared/caller.js";
 import type { Logger } from "../shared/logger.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
 
@@ -9,7 +12,8 @@ export interface State {
   log: Logger;
   /** The app the request is for: from the token when signed in, else from X-Parley-App. */
   app?: AppEntity;
-  auth?: AccessClaims;
+  /** Who the request acts for: built once, by `requireAuth`, from the access token. */
+  caller?: UserCaller;
 }
 
 export type Ctx = ParameterizedContext<State>;
@@ -20,14 +24,22 @@ export function appOf(ctx: Ctx): AppEntity {
   return ctx.state.app;
 }
 
-/** The signed-in caller of a request that passed `requireAuth`. */
-export function authOf(ctx: Ctx): AccessClaims {
-  if (!ctx.state.auth) throw new Error("route is missing requireAuth");
-  return ctx.state.auth;
+/** The caller of a request that passed `requireAuth`: what every service call acts for. */
+export function callerOf(ctx: Ctx): UserCaller {
+  if (!ctx.state.caller) throw new Error("route is missing requireAuth");
+  return ctx.state.caller;
 }
 
-/** What each domain's router factory gets. */
-export interface RouteDeps {
-  services: import("../services.js").Services;
-  requireAuth: import("koa").Middleware<State>;
+/**
+ * A command carried by a route: its schema (the same one its socket event uses, if any) applied
+ * to the body or query with the path's parameters over it. What is wrong in the body is a 400;
+ * a path parameter that fails its rule names nothing, so it is the 404 of `resource` (as a
+ * well-formed id that matches nothing is).
+ */
+export function parseCommand<S extends z.ZodType>(schema: S, body: unknown, params: Record<string, string>, resource: string): z.infer<S> {
+  const input = body === undefined || body === null ? { ...params } : typeof body === "object" && !Array.isArray(body) ? { ...body, ...params } : body;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const inBody = result.error.issues.filter((i) => !(i.path.length > 0 && String(i.path[0]) in params));
+  throw inBody.length > 0 ? invalidInput(inBody) : notFound(resource);
 }

@@ -10,7 +10,7 @@ import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
 import type { Ctx } from "./context.js";
-import { unmapIpv4 } from "./rate-limit.js";
+import { unmapIpv4 } from "../shared/rate-limit.js";
 
 /**
  * First in the chain: gives the request an id and a logger, logs the outcome, and turns every
@@ -132,7 +132,7 @@ export function requireAuth(apps: AppsService, tokens: TokenService) {
     const app = await apps.find(claims.appId);
     if (!app) throw new AppError("invalid_token", "Invalid access token");
     ctx.state.app = app;
-    ctx.state.auth = claims;
+    ctx.state.caller = { appId: app.id, user: claims.userId, session: claims.sessionId };
     return next();
   };
 }

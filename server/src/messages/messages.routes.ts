@@ -1,6 +1,13 @@
 import Router from "@koa/router";
 import type { Middleware } from "koa";
-import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
+import { callerOf, parseCommand, type Ctx, type State } from "../http/context.js";
+import { editMessage, history, markRead, react, sendMessage } from "./messages.schema.js";
+import type { MessagesService } from "./messages.service.js";
+
+export interface MessagesRoutesDeps {
+  messages: MessagesService;
+  requireAuth: Middleware<State>;
+}
 
 /**
  * Message routes (under /v1, all signed in). A conversation or message the caller cannot see —
@@ -16,46 +23,45 @@ import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
  *   PUT    /messages/:id/reactions/:emoji     Message (idempotent)
  *   DELETE /messages/:id/reactions/:emoji     Message (idempotent)
  */
-export function messagesRoutes({ services, requireAuth }: RouteDeps): Router<State> {
+export function messagesRoutes({ messages, requireAuth }: MessagesRoutesDeps): Router<State> {
   const r = new Router<State>();
-  const { messages } = services;
-  const param = (ctx: { params: Record<string, string | undefined> }, name: string): string => String(ctx.params[name] ?? "");
+  const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<string, string | undefined>)[name] ?? "");
 
   r.post("/conversations/:id/messages", requireAuth, async (ctx) => {
-    const res = await messages.send(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"), ctx.request.body as never);
+    const input = parseCommand(sendMessage, ctx.request.body, { conversationId: param(ctx, "id") }, "Conversation");
+    const res = await messages.send(callerOf(ctx), input);
     ctx.status = res.created ? 201 : 200;
     ctx.body = res.message;
   });
 
   r.get("/conversations/:id/messages", requireAuth, async (ctx) => {
-    ctx.body = await messages.history(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"), ctx.query as never);
+    ctx.body = await messages.history(callerOf(ctx), parseCommand(history, ctx.query, { conversationId: param(ctx, "id") }, "Conversation"));
   });
 
   r.post("/conversations/:id/read", requireAuth, async (ctx) => {
-    const body = (ctx.request.body ?? {}) as { messageId?: unknown };
-    await messages.markRead(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"), body.messageId as string);
+    await messages.markRead(callerOf(ctx), parseCommand(markRead, ctx.request.body, { conversationId: param(ctx, "id") }, "Conversation"));
     ctx.status = 204;
   });
 
   r.get("/messages/:id", requireAuth, async (ctx) => {
-    ctx.body = await messages.get(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"));
+    ctx.body = await messages.get(callerOf(ctx), param(ctx, "id"));
   });
 
   r.patch("/messages/:id", requireAuth, async (ctx) => {
-    ctx.body = await messages.edit(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"), ctx.request.body);
+    ctx.body = await messages.edit(callerOf(ctx), parseCommand(editMessage, ctx.request.body, { messageId: param(ctx, "id") }, "Message"));
   });
 
   r.delete("/messages/:id", requireAuth, async (ctx) => {
-    await messages.remove(appOf(ctx).id, authOf(ctx).userId, param(ctx, "id"));
+    await messages.remove(callerOf(ctx), param(ctx, "id"));
     ctx.status = 204;
   });
 
-  const react = (add: boolean): Middleware<State> => async (ctx) => {
-    const c = ctx as unknown as { params: Record<string, string | undefined> };
-    ctx.body = await messages.react(appOf(ctx).id, authOf(ctx).userId, param(c, "id"), param(c, "emoji"), add);
+  const reaction = (add: boolean): Middleware<State> => async (ctx) => {
+    const c = ctx as unknown as Ctx;
+    ctx.body = await messages.react(callerOf(c), parseCommand(react, { emoji: param(c, "emoji"), add }, { messageId: param(c, "id") }, "Message"));
   };
-  r.put("/messages/:id/reactions/:emoji", requireAuth, react(true));
-  r.delete("/messages/:id/reactions/:emoji", requireAuth, react(false));
+  r.put("/messages/:id/reactions/:emoji", requireAuth, reaction(true));
+  r.delete("/messages/:id/reactions/:emoji", requireAuth, reaction(false));
 
   return r;
 }

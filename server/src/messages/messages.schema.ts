@@ -1,36 +1,43 @@
 import { z } from "zod";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
+import { messageIdString, pageLimit, ref, storedId } from "../shared/schema.js";
 
-/** Message ids travel as decimal strings; they are auto-increment BIGINTs kept below 2^53. */
-export const messageIdString = z.string().regex(/^[1-9][0-9]{0,14}$/, "Expected a message id");
+export { messageIdString };
+
+/** Text of a new message: trimmed, at most 4000 code points (as zod counts); "" only with attachments (see `hasContent`). */
+const sendFields = {
+  text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().max(MESSAGE_LIMITS.textMaxChars),
+  attachmentIds: z
+    .array(storedId)
+    .max(MESSAGE_LIMITS.attachmentsMax)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate attachment id" })
+    .optional(),
+  replyToId: messageIdString.optional(),
+  // No edge whitespace: MariaDB's PAD collations would take "x " for a retry of "x".
+  clientMessageId: z
+    .string()
+    .min(1)
+    .max(MESSAGE_LIMITS.clientMessageIdMaxChars)
+    .regex(/^\S(?:.*\S)?$/su, "No leading or trailing whitespace")
+    .optional(),
+};
+
+/** Whitespace-only text without attachments is refused; the stored text of an attachments-only message is "". */
+const hasContent: [(b: { text: string; attachmentIds?: string[] | undefined }) => boolean, { message: string; path: string[] }] = [
+  (b) => b.text.length > 0 || (b.attachmentIds?.length ?? 0) > 0,
+  { message: "A message needs text or at least one attachment", path: ["text"] },
+];
 
 /**
- * `POST /conversations/:id/messages` (and the socket's `message.send`).
- * Text is trimmed and limited to 4000 characters (Unicode code points, as zod counts). It may be empty only when the message
- * carries at least one attachment (an attachments-only message); whitespace-only text without
- * attachments is refused. The stored text of an attachments-only message is "".
+ * Send a message: `POST /conversations/:id/messages` (the path's id as `conversationId`) and the
+ * socket's `message.send`. An id no conversation can have is a 400 in a body, a 404 in a path
+ * (see http/context.ts `parseCommand`); one that matches none of the caller's is a 404.
  */
-export const sendBody = z
-  .object({
-    text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().max(MESSAGE_LIMITS.textMaxChars),
-    attachmentIds: z
-      .array(z.string().min(1).max(32))
-      .max(MESSAGE_LIMITS.attachmentsMax)
-      .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate attachment id" })
-      .optional(),
-    replyToId: messageIdString.optional(),
-    // No edge whitespace: MariaDB's PAD collations would take "x " for a retry of "x".
-    clientMessageId: z
-      .string()
-      .min(1)
-      .max(MESSAGE_LIMITS.clientMessageIdMaxChars)
-      .regex(/^\S(?:.*\S)?$/su, "No leading or trailing whitespace")
-      .optional(),
-  })
-  .refine((b) => b.text.length > 0 || (b.attachmentIds?.length ?? 0) > 0, {
-    message: "A message needs text or at least one attachment",
-    path: ["text"],
-  });
+export const sendMessage = z.object({ conversationId: storedId, ...sendFields }).refine(...hasContent);
+export type SendMessage = z.infer<typeof sendMessage>;
+
+/** The body of `POST /conversations/:id/messages` (the `sendMessage` command without its path id). */
+export const sendBody = z.object(sendFields).refine(...hasContent);
 export type SendInput = z.infer<typeof sendBody>;
 
 /** `PATCH /messages/:id`: an edit cannot empty a message (delete it instead). */
@@ -38,8 +45,20 @@ export const editBody = z.object({
   text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().min(1).max(MESSAGE_LIMITS.textMaxChars),
 });
 
-/** `POST /conversations/:id/read`. */
+/** Edit a message (`PATCH /messages/:id`). */
+export const editMessage = editBody.extend({ messageId: ref });
+export type EditMessage = z.infer<typeof editMessage>;
+
+/** The body of `POST /conversations/:id/read`. */
 export const readBody = z.object({ messageId: messageIdString });
+
+/** Move the caller's read mark: `POST /conversations/:id/read` and the socket's `read`. */
+export const markRead = readBody.extend({ conversationId: storedId });
+export type MarkRead = z.infer<typeof markRead>;
+
+/** The socket's `typing`: relayed to the conversation's other members, never stored. */
+export const typing = z.object({ conversationId: storedId, typing: z.boolean().default(true) });
+export type Typing = z.infer<typeof typing>;
 
 /**
  * `GET /conversations/:id/messages?before=&after=&limit=`. See MessagesService.history for the
@@ -48,8 +67,12 @@ export const readBody = z.object({ messageId: messageIdString });
 export const historyQuery = z.object({
   before: messageIdString.optional(),
   after: messageIdString.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: pageLimit(100, 50),
 });
+
+/** Read a page of history (`GET /conversations/:id/messages`). */
+export const history = historyQuery.extend({ conversationId: storedId });
+export type History = z.infer<typeof history>;
 
 /** An emoji: pictographs and their components (ZWJ, VS16, skin tones, keycaps, flags' regional indicators and tags). */
 const EMOJI_SEQUENCE = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u20E3)+$/u;
@@ -73,6 +96,10 @@ export const emojiParam = z
   .refine((s) => SHORTCODE.test(s) || (EMOJI_SEQUENCE.test(s) && EMOJI_CORE.test(s)), {
     message: "A reaction is an emoji or a short name of a-z, 0-9, _, + and -",
   });
+
+/** React or take a reaction back: `PUT` / `DELETE /messages/:id/reactions/:emoji`. */
+export const react = z.object({ messageId: ref, emoji: emojiParam, add: z.boolean() });
+export type React = z.infer<typeof react>;
 
 /** A path id that cannot name a message: answered like any id that does not exist. */
 export function parseMessageId(raw: unknown): number | null {

@@ -1,34 +1,37 @@
 import { type DataSource, type EntityManager, type Repository } from "typeorm";
-import { MESSAGE_LIMITS, type ChatEvent, type Message, type Page } from "@parley/sdk/protocol";
+import { MESSAGE_LIMITS, type Message, type Page } from "@parley/sdk/protocol";
+import type { ConversationsService } from "../conversations/conversations.service.js";
+import type { MembershipGuard } from "../conversations/membership.js";
 import { ConversationEntity } from "../conversations/conversation.entity.js";
+import { MemberEntity } from "../conversations/member.entity.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
 import { dialectOf } from "../db/sql.js";
-import { MemberEntity } from "../conversations/member.entity.js";
-import type { NewEvent } from "../events/event-log.js";
-import { parse } from "../http/validate.js";
-import type { DomainDeps } from "../shared/domain.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import type { EventLog, NewEvent } from "../events/event-log.js";
+import { measuredSendBatch } from "../ops/hooks.js";
+import { type Caller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
-import { UploadsService } from "../uploads/uploads.service.js";
+import { canExist } from "../shared/ids.js";
+import type { UploadsService } from "../uploads/uploads.service.js";
 import { MessageEntity } from "./message.entity.js";
 import { MessagePresenter, presentMessage } from "./messages.presenter.js";
-import { editBody, emojiParam, historyQuery, parseMessageId, readBody, sendBody } from "./messages.schema.js";
+import { parseMessageId, type EditMessage, type History, type MarkRead, type React, type SendMessage } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { SendBatcher } from "./send-batcher.js";
-import { measuredSendBatch } from "../ops/hooks.js";
 import type { SendQuota } from "./send-quota.js";
 import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
 
-export interface SendMessageInput {
-  text: string;
-  attachmentIds?: string[];
-  replyToId?: string;
-  clientMessageId?: string;
-}
-
-export interface HistoryQuery {
-  before?: string | undefined;
-  after?: string | undefined;
-  limit?: number | string | undefined;
+/** What the messages service is built from. */
+export interface MessagesDeps {
+  db: DataSource;
+  conversations: ConversationsService;
+  uow: UnitOfWork;
+  events: EventLog;
+  presenter: MessagePresenter;
+  membership: MembershipGuard;
+  uploads: UploadsService;
+  /** Message quotas per user and app; none means unlimited (tools, tests of other domains). */
+  quota?: SendQuota | undefined;
 }
 
 /** A 400 on one body field, shaped like `parse()`'s. */
@@ -39,28 +42,20 @@ const NO_VIEWER = "";
 
 /**
  * Messages domain service — the only place that queries the messages and reactions tables.
- * Inputs are validated here too (not only in the routes) because the socket layer calls
- * `send` and `markRead` with what clients sent.
+ * Commands arrive parsed (messages.schema.ts, at the HTTP route or the socket event); a
+ * reference that names nothing (a malformed id included) is a 404 here.
  *
- * Every write runs in one `deps.tx.run` transaction that also appends its events; the events are
- * published only after the commit. Messages that are deleted (tombstones) answer 404 to edit,
- * delete and reactions, so a second DELETE is a 404.
+ * Every write is one unit of work (db/unit-of-work.ts): its statements and events in one
+ * transaction, the events published after the commit. Messages that are deleted (tombstones)
+ * answer 404 to edit, delete and reactions, so a second DELETE is a 404.
  */
 export class MessagesService {
   private readonly repo: Repository<MessageEntity>;
-  private readonly uploads: UploadsService;
-
   private readonly batcher: SendBatcher<SendItem, SendOutcome>;
 
-  /** @param quota message quotas per user and app; none means unlimited (tools, tests of other domains). */
-  constructor(
-    private readonly deps: DomainDeps,
-    private readonly quota?: SendQuota,
-  ) {
+  constructor(private readonly deps: MessagesDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
-    // Stateless but for a memoised mkdir: our own instance keeps the constructor signature.
-    this.uploads = new UploadsService(deps);
-    const writer = new SendWriter(deps, this.uploads);
+    const writer = new SendWriter(deps);
     this.batcher = new SendBatcher(measuredSendBatch(deps.db, (items) => writer.write(items)));
   }
 
@@ -71,23 +66,25 @@ export class MessagesService {
    * Sends are group-committed (see SendBatcher): the promise settles after the batch commits,
    * so an answer never claims a message the database does not have.
    */
-  send(appId: string, senderId: string, conversationId: string, input: SendMessageInput): Promise<SendOutcome> {
-    const body = parse(sendBody, input);
-    if (conversationId.length > 32) return Promise.reject(notFound("Conversation"));
-    const attachmentIds = body.attachmentIds ?? [];
+  send(caller: Caller, input: SendMessage): Promise<SendOutcome> {
+    const { appId } = caller;
+    const senderId = userOf(caller);
+    if (!canExist(input.conversationId)) return Promise.reject(notFound("Conversation"));
+    const attachmentIds = input.attachmentIds ?? [];
     const item: SendItem = {
       appId,
       senderId,
-      conversationId,
-      text: body.text,
+      conversationId: input.conversationId,
+      text: input.text,
       attachmentIds,
-      replyToId: body.replyToId === undefined ? null : Number(body.replyToId),
-      clientMessageId: body.clientMessageId ?? null,
+      replyToId: input.replyToId === undefined ? null : Number(input.replyToId),
+      clientMessageId: input.clientMessageId ?? null,
       alone: attachmentIds.length > 0,
     };
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.
-    return this.quota ? this.quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item);
+    const quota = this.deps.quota;
+    return quota ? quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item);
   }
 
   /**
@@ -98,11 +95,11 @@ export class MessagesService {
    * `after` when paging forward) for the next page; null when there is none.
    * Queries: membership, one page query, and the presenter's two batched ones.
    */
-  async history(appId: string, userId: string, conversationId: string, query: HistoryQuery): Promise<Page<Message>> {
-    const q = parse(historyQuery, query);
-    await this.deps.membership.require(appId, conversationId, userId);
+  async history(caller: Caller, q: History): Promise<Page<Message>> {
+    const userId = userOf(caller);
+    await this.deps.membership.require(caller.appId, q.conversationId, userId);
     const forward = q.after !== undefined;
-    const rows = await this.page(conversationId, { before: q.before, after: q.after, limit: q.limit + 1, forward });
+    const rows = await this.page(q.conversationId, { before: q.before, after: q.after, limit: q.limit + 1, forward });
     const page = rows.slice(0, q.limit);
     const hasMore = rows.length > q.limit;
     const edge = page[page.length - 1];
@@ -150,26 +147,26 @@ export class MessagesService {
   }
 
   /** One live message the caller can see, or 404 (also for tombstones and non-members). */
-  async get(appId: string, userId: string, messageId: string): Promise<Message> {
-    const { row } = await this.visible(appId, userId, messageId);
-    return this.deps.presenter.presentOne(row, userId);
+  async get(caller: Caller, messageId: string): Promise<Message> {
+    const { row } = await this.visible(caller, messageId);
+    return this.deps.presenter.presentOne(row, userOf(caller));
   }
 
   /** Sender only (403 for other members); sets editedAt. */
-  async edit(appId: string, userId: string, messageId: string, input: unknown): Promise<Message> {
-    const body = parse(editBody, input);
-    const { row, events } = await this.deps.tx.run(async (m) => {
-      const { row } = await this.visible(appId, userId, messageId, m);
+  async edit(caller: Caller, input: EditMessage): Promise<Message> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const row = await this.deps.uow.run(async ({ m, emit }) => {
+      const { row } = await this.visible(caller, input.messageId, m);
       if (row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
-      row.text = body.text;
+      row.text = input.text;
       row.editedAt = Date.now();
       await m.getRepository(MessageEntity).update({ id: row.id }, { text: row.text, editedAt: row.editedAt });
       const message = await this.presenterIn(m).presentOne(row, NO_VIEWER);
       await this.deps.events.rewriteMessage(m, appId, message);
-      const events = await this.deps.events.append(m, appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
-      return { row, events };
+      emit(appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
+      return row;
     });
-    this.deps.events.publish(appId, events);
     return this.deps.presenter.presentOne(row, userId);
   }
 
@@ -177,9 +174,11 @@ export class MessagesService {
    * Soft delete by the sender, or by an owner/admin of a group: the row stays as a tombstone
    * (text NULL), its reactions and upload rows go, and the files are removed after the commit.
    */
-  async remove(appId: string, userId: string, messageId: string): Promise<Message> {
-    const { message, events, files } = await this.deps.tx.run(async (m) => {
-      const { row, member: me } = await this.visible(appId, userId, messageId, m);
+  async remove(caller: Caller, messageId: string): Promise<Message> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const { result, afterCommit } = await this.deps.uow.commit(async ({ m, emit }) => {
+      const { row, member: me } = await this.visible(caller, messageId, m);
       if (row.senderId !== userId) {
         const conv = await m.getRepository(ConversationEntity).findOne({ select: { id: true, kind: true }, where: { id: row.conversationId, appId } });
         if (conv?.kind !== "group" || me.role === "member") throw new AppError("forbidden", "Only the sender or a group admin may delete this message");
@@ -188,25 +187,27 @@ export class MessagesService {
       row.deletedAt = Date.now();
       await m.getRepository(MessageEntity).update({ id: row.id }, { text: null, deletedAt: row.deletedAt });
       await m.getRepository(ReactionEntity).delete({ messageId: row.id });
-      const files = await this.uploads.detachAll(m, row.id);
+      const files = await this.deps.uploads.detachAll(m, row.id);
       const message = presentMessage(row, [], []);
       await this.deps.events.rewriteMessage(m, appId, message);
-      const events = await this.deps.events.append(m, appId, [{ type: "message.deleted", conversationId: row.conversationId, data: { message } }]);
-      return { message, events, files };
+      emit(appId, [{ type: "message.deleted", conversationId: row.conversationId, data: { message } }]);
+      return { message, files };
     });
-    await this.uploads.removeFiles(files);
-    this.deps.events.publish(appId, events);
-    return message;
+    await this.deps.uploads.removeFiles(result.files);
+    afterCommit();
+    return result.message;
   }
 
   /**
    * Adds (`add`) or removes the caller's reaction; a no-op when already so (no event then). A
    * message carries at most `reactionsPerMessageMax` distinct keys: a new one past that is a 409.
    */
-  async react(appId: string, userId: string, messageId: string, rawEmoji: unknown, add: boolean): Promise<Message> {
-    const emoji = parse(emojiParam, rawEmoji);
-    const { row, events } = await this.deps.tx.run(async (m) => {
-      const { row } = await this.visible(appId, userId, messageId, m);
+  async react(caller: Caller, input: React): Promise<Message> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const { emoji, add } = input;
+    const row = await this.deps.uow.run(async ({ m, emit }) => {
+      const { row } = await this.visible(caller, input.messageId, m);
       const reactions = m.getRepository(ReactionEntity);
       const key = { messageId: row.id, userId, emoji };
       const exists = await reactions.existsBy(key);
@@ -219,16 +220,16 @@ export class MessagesService {
       } else if (!add && exists) {
         changed = ((await reactions.delete(key)).affected ?? 0) > 0;
       }
-      if (!changed) return { row, events: [] as ChatEvent[] };
+      if (!changed) return row;
       const count = await reactions.countBy({ messageId: row.id, emoji });
       const event: NewEvent<"reaction.updated"> = {
         type: "reaction.updated",
         conversationId: row.conversationId,
         data: { messageId: String(row.id), conversationId: row.conversationId, userId, emoji, added: add, count },
       };
-      return { row, events: await this.deps.events.append(m, appId, [event]) };
+      emit(appId, [event]);
+      return row;
     });
-    this.deps.events.publish(appId, events);
     return this.deps.presenter.presentOne(row, userId);
   }
 
@@ -252,42 +253,31 @@ export class MessagesService {
    * Moves the member's read mark forward to `messageId` (never back; an older id is a no-op
    * without an event). The message must belong to the conversation (400 otherwise).
    */
-  async markRead(appId: string, userId: string, conversationId: string, messageId: string): Promise<void> {
-    const { messageId: idText } = parse(readBody, { messageId });
-    const id = Number(idText);
+  async markRead(caller: Caller, input: MarkRead): Promise<void> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const { conversationId } = input;
+    const id = Number(input.messageId);
     await this.deps.membership.require(appId, conversationId, userId);
-    const events = await this.deps.tx.run(async (m) => {
+    await this.deps.uow.run(async ({ m, emit }) => {
       await this.deps.membership.require(appId, conversationId, userId, m);
       const exists = await m.getRepository(MessageEntity).existsBy({ id, appId, conversationId });
       if (!exists) throw invalid("messageId", "Not a message of this conversation");
-      if (!(await this.advanceReadMark(m, conversationId, userId, id))) return [];
-      return this.deps.events.append(m, appId, [
-        { type: "read.updated", conversationId, data: { conversationId, userId, lastReadMessageId: String(id) } },
-      ]);
+      if (!(await this.deps.membership.advanceReadMark(m, conversationId, userId, id))) return;
+      emit(appId, [{ type: "read.updated", conversationId, data: { conversationId, userId, lastReadMessageId: String(id) } }]);
     });
-    this.deps.events.publish(appId, events);
-  }
-
-  /** Forward-only update of a read mark; true when it moved. */
-  private async advanceReadMark(m: EntityManager, conversationId: string, userId: string, messageId: number): Promise<boolean> {
-    const res = await m
-      .createQueryBuilder()
-      .update(MemberEntity)
-      .set({ lastReadMessageId: messageId })
-      .where("conversationId = :conversationId AND userId = :userId AND lastReadMessageId < :messageId", { conversationId, userId, messageId })
-      .execute();
-    return (res.affected ?? 0) > 0;
   }
 
   /**
    * A live message of the app in a conversation the caller belongs to. A malformed id, another
    * app's message, a non-member's view and a tombstone are all the same 404.
    */
-  private async visible(appId: string, userId: string, messageId: string, m?: EntityManager): Promise<{ row: MessageEntity; member: MemberEntity }> {
+  private async visible(caller: Caller, messageId: string, m?: EntityManager): Promise<{ row: MessageEntity; member: MemberEntity }> {
+    const { appId } = caller;
     const id = parseMessageId(messageId);
     const row = id === null ? null : await (m ?? this.deps.db.manager).getRepository(MessageEntity).findOneBy({ id, appId });
     if (!row || row.deletedAt !== null) throw notFound("Message");
-    const member = await this.deps.membership.require(appId, row.conversationId, userId, m);
+    const member = await this.deps.membership.require(appId, row.conversationId, userOf(caller), m);
     return { row, member };
   }
 

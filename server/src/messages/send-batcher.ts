@@ -4,6 +4,9 @@
  * and a constant number of statements for many messages. At low load a batch is one message
  * and waits for nothing but the current event-loop turn; under load batches grow by themselves.
  *
+ * Each batch is one unit of work (db/unit-of-work.ts), committed by the writer; this file decides
+ * only when the after-commit step of each runs.
+ *
  * Order: batches run one after another and keep arrival order inside, so ids (and event seqs)
  * follow the order sends arrived in. A send with attachments runs in a batch of its own, so a
  * bad attachment fails only that send; it still keeps its place in the order.
@@ -22,10 +25,10 @@ interface Pending<T extends Batchable, R> {
 /** What a batch's writer answers per item: its result, or the error for that item only. */
 export type ItemOutcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
-/** A committed batch: the answers, and the live delivery to run before they are given. */
+/** A committed batch: the answers, and its after-commit step (live delivery) to run before they are given. */
 export interface Written<R> {
   outcomes: ItemOutcome<R>[];
-  publish(): void;
+  afterCommit(): void;
 }
 
 export class SendBatcher<T extends Batchable, R> {
@@ -80,7 +83,7 @@ export class SendBatcher<T extends Batchable, R> {
         continue;
       }
       try {
-        result.publish();
+        result.afterCommit();
       } catch {
         // Live delivery failed after the commit: the messages are stored and their events are in
         // the log, so clients get them at their next sync. The answers must still go out, and

@@ -1,6 +1,6 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimit } from "../config.js";
-import { consume, createLimiter } from "../http/rate-limit.js";
+import { consume, createLimiter } from "../shared/rate-limit.js";
 import { AppError } from "../shared/errors.js";
 
 /** Users held at once on one node; past it the earliest-ending holds go first (they are nearly over). */

@@ -1,15 +1,30 @@
-import { In, type EntityManager, type Repository } from "typeorm";
-import type { ChatEvent, Message } from "@parley/sdk/protocol";
-import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, valuesTable, type Dialect } from "../db/sql.js";
-import type { NewEvent } from "../events/event-log.js";
-import type { DomainDeps } from "../shared/domain.js";
+import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
+import type { Message } from "@parley/sdk/protocol";
+import type { ConversationsService } from "../conversations/conversations.service.js";
+import type { MembershipGuard } from "../conversations/membership.js";
+import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, type Dialect } from "../db/sql.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import type { EventLog, NewEvent } from "../events/event-log.js";
 import { AppError, notFound } from "../shared/errors.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
 import { isUniqueViolation } from "../users/users.service.js";
 import { MessageEntity } from "./message.entity.js";
-import { presentMessage } from "./messages.presenter.js";
+import { presentMessage, type MessagePresenter } from "./messages.presenter.js";
 import type { Batchable, ItemOutcome, Written } from "./send-batcher.js";
+
+/** What the send writer is built from. */
+export interface SendWriterDeps {
+  db: DataSource;
+  /** Owner of the conversations table (the last message moves with each send). */
+  conversations: ConversationsService;
+  /** Owner of the members table (a sender has read what they sent). */
+  membership: MembershipGuard;
+  uow: UnitOfWork;
+  events: EventLog;
+  presenter: MessagePresenter;
+  uploads: UploadsService;
+}
 
 /** One validated send, as the batcher queues it. */
 export interface SendItem extends Batchable {
@@ -47,16 +62,16 @@ const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
  * one multi-row INSERT, one UPDATE of the conversations' last message, one of the senders' read
  * marks, and one event append per app. Items that fail a check get their own error; the rest
  * are written. Ids are compared exactly in code: MySQL's unicode_ci would match `CNV_…`.
+ *
+ * A batch is one unit of work (db/unit-of-work.ts) committed with `commit`: the batcher runs its
+ * after-commit step (publishing) itself, in commit order, while the next batch is written.
  */
 export class SendWriter {
   private readonly repo: Repository<MessageEntity>;
   private readonly dialect: Dialect;
   private consecutive: Promise<boolean> | undefined;
 
-  constructor(
-    private readonly deps: DomainDeps,
-    private readonly uploads: UploadsService,
-  ) {
+  constructor(private readonly deps: SendWriterDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
     this.dialect = dialectOf(deps.db);
   }
@@ -71,21 +86,21 @@ export class SendWriter {
         const outcomes: ItemOutcome<SendOutcome>[] = [];
         const published: (() => void)[] = [];
         for (const item of items) {
-          const one = await this.write([item]).catch((error: unknown): Written<SendOutcome> => ({ outcomes: [{ ok: false, error }], publish: () => {} }));
+          const one = await this.write([item]).catch((error: unknown): Written<SendOutcome> => ({ outcomes: [{ ok: false, error }], afterCommit: () => {} }));
           outcomes.push(...one.outcomes);
-          published.push(one.publish);
+          published.push(one.afterCommit);
         }
-        return { outcomes, publish: () => published.forEach((p) => p()) };
+        return { outcomes, afterCommit: () => published.forEach((p) => p()) };
       }
       // Alone and still a duplicate: the transaction rolled back, the winner's row is committed.
       const item = items[0]!;
       const winner = item.clientMessageId === null ? null : await this.repo.findOneBy({ appId: item.appId, senderId: item.senderId, clientMessageId: item.clientMessageId });
       if (!winner) throw err;
-      if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], publish: () => {} };
+      if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], afterCommit: () => {} };
       const replayed = await this.deps.events.messageEvents([item.appId], [winner.id]);
       return {
         outcomes: [{ ok: true, value: { message: await this.deps.presenter.presentOne(winner, item.senderId), created: false } }],
-        publish: () => replayed.forEach(([appId, events]) => this.deps.events.publish(appId, events)),
+        afterCommit: this.deps.uow.replay(replayed),
       };
     }
   }
@@ -98,12 +113,11 @@ export class SendWriter {
     });
     const consecutive = await this.consecutive;
     const now = Date.now();
-        const { plans, messages, published } = await this.deps.tx.run(async (m) => {
+    const committed = await this.deps.uow.commit(async ({ m, emit }) => {
       const plans = await this.plan(m, items);
       const fresh = plans.flatMap((p, i) => (p.kind === "insert" ? [i] : []));
       const messages = new Map<number, Message>();
-      const published: [string, ChatEvent[]][] = [];
-      if (fresh.length === 0) return { plans, messages, published };
+      if (fresh.length === 0) return { plans, messages };
 
       const ids = await this.insert(m, fresh.map((i) => items[i]!), now, consecutive);
       const lastByConversation = new Map<string, number>();
@@ -113,7 +127,7 @@ export class SendWriter {
         const item = items[i]!;
         const id = ids[n]!;
         const files: UploadEntity[] = item.attachmentIds.length
-          ? await this.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
+          ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
           : [];
         const message = presentMessage(rowOf(item, id, now), files, []);
         messages.set(i, message);
@@ -123,20 +137,22 @@ export class SendWriter {
         list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
         byApp.set(item.appId, list);
       }
-      await this.touchConversations(m, lastByConversation, now);
-      await this.advanceReadMarks(m, [...lastByReader.values()]);
-      for (const [appId, list] of byApp) published.push([appId, await this.deps.events.append(m, appId, list)]);
-      return { plans, messages, published };
+      await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
+      await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
+      for (const [appId, list] of byApp) emit(appId, list);
+      return { plans, messages };
     });
+    const { plans, messages } = committed.result;
 
     const stored = await this.storedMessages(items, plans);
     // A retry whose first answer was lost (say, the COMMIT reply) must still reach the members
     // live: its original event goes out again. Clients drop events they already have, by seq.
     const replayed = await this.deps.events.messageEvents(unique(items.filter((_, i) => plans[i]!.kind === "stored").map((it) => it.appId)), [...stored.keys()]);
     // After the commit. Live delivery runs when the batcher says (before the answers go out).
-    const publish = (): void => {
-      for (const [appId, events] of published) this.deps.events.publish(appId, events);
-      for (const [appId, events] of replayed) this.deps.events.publish(appId, events);
+    const republish = this.deps.uow.replay(replayed);
+    const afterCommit = (): void => {
+      committed.afterCommit();
+      republish();
     };
     const outcomes = plans.map((p, i): ItemOutcome<SendOutcome> => {
       const sameAs = p.kind === "sameAs" ? plans[p.index]! : p;
@@ -149,7 +165,7 @@ export class SendWriter {
       const message = messages.get(index)!;
       return { ok: true, value: { message, created: p.kind === "insert" } };
     });
-    return { outcomes, publish };
+    return { outcomes, afterCommit };
   }
 
   /** Every check of the batch, in three queries at most; the first failing check is the item's error. */
@@ -248,34 +264,6 @@ export class SendWriter {
     const ids: number[] = [];
     for (const r of rows) ids.push(...insertedIds(this.dialect, await m.query(sql(1), values(r)), 1));
     return ids;
-  }
-
-  /** The conversations' last message and activity time, in one UPDATE; never backwards (another node may have committed a newer one). */
-  private async touchConversations(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
-    const v = valuesTable(this.dialect, ["id", "last"], [...last]);
-    if (this.dialect === "mysql") {
-      await m.query(
-        `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?
-          WHERE c.lastMessageId IS NULL OR c.lastMessageId < v.last`,
-        [...v.params, now],
-      );
-    } else {
-      await m.query(
-        `UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql}
-          WHERE conversations.id = v.id AND (conversations.lastMessageId IS NULL OR conversations.lastMessageId < v.last)`,
-        [now, ...v.params],
-      );
-    }
-  }
-
-  /** Sending reads everything before: the senders' read marks move forward (never back), in one UPDATE. */
-  private async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[]): Promise<void> {
-    const v = valuesTable(this.dialect, ["c", "u", "id"], marksToSet.map((r) => [r.conversationId, r.userId, r.id]));
-    const sql =
-      this.dialect === "mysql"
-        ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`
-        : `UPDATE members SET lastReadMessageId = v.id FROM ${v.sql} WHERE members.conversationId = v.c AND members.userId = v.u AND members.lastReadMessageId < v.id`;
-    await m.query(sql, v.params);
   }
 
   /** Messages that earlier sends stored (clientMessageId retries), presented for their senders. */

@@ -3,7 +3,18 @@ import Router from "@koa/router";
 import { databaseErrorCode } from "../db/db-errors.js";
 import { dialectOf } from "../db/sql.js";
 import type { State } from "../http/context.js";
-import type { Services } from "../services.js";
+import type { DataSource } from "typeorm";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import type { RedisConnections } from "../scale/redis.js";
+import type { Logger } from "../shared/logger.js";
+
+/** What the health routes read. */
+export interface HealthDeps {
+  db: DataSource;
+  uow: UnitOfWork;
+  logger: Logger;
+  redis?: RedisConnections | undefined;
+}
 import { migrationStates, sqliteHeadroom } from "./database.js";
 
 /** Each check waits at most this long: a hung dependency is a down one. */
@@ -29,12 +40,12 @@ export interface Readiness {
  * traffic: the database answers and takes a commit, SQLite has room, every migration this code
  * knows is applied, and Redis answers when configured.
  *
- * "Takes a commit" is a real write: this node's row in `ops_probes`, through the Transactor like
- * every other write. A node whose writes failed (services.tx.writesFailing) is not ready until a
+ * "Takes a commit" is a real write: this node's row in `ops_probes`, through the unit of work like
+ * every other write. A node whose writes failed (uow.writesFailing) is not ready until a
  * write commits again; the probe is that write, so the node recovers without waiting for traffic
  * a load balancer no longer sends it.
  */
-export function healthRoutes(services: Services): Router<State> {
+export function healthRoutes(services: HealthDeps): Router<State> {
   const probe = new ReadinessProbe(services);
   const r = new Router<State>();
   r.get("/livez", (ctx) => {
@@ -54,7 +65,7 @@ export class ReadinessProbe {
   private last: { at: number; result: Promise<Readiness> } | undefined;
   private readonly node = `${hostname()}:${process.pid}`.slice(0, 100);
 
-  constructor(private readonly services: Services) {}
+  constructor(private readonly services: HealthDeps) {}
 
   check(): Promise<Readiness> {
     if (!this.last || Date.now() - this.last.at > CACHE_MS) this.last = { at: Date.now(), result: this.run() };
@@ -71,8 +82,8 @@ export class ReadinessProbe {
   }
 
   private async database(reasons: string[]): Promise<Check> {
-    const { db, tx } = this.services;
-    const failing = tx.writesFailing;
+    const { db, uow } = this.services;
+    const failing = uow.writesFailing;
     try {
       await withTimeout(db.query("SELECT 1"), "SELECT 1");
       if (dialectOf(db) === "sqlite") {
@@ -87,7 +98,7 @@ export class ReadinessProbe {
           ? "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = VALUES(at)"
           : "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET at = excluded.at";
       await withTimeout(
-        tx.run(async (m) => {
+        uow.run(async ({ m }) => {
           await m.query(upsert, [this.node, Date.now()]);
           // Rows of nodes (processes) gone for a week: a few per deploy, removed here.
           await m.query("DELETE FROM ops_probes WHERE at < ?", [Date.now() - 7 * 24 * 3600_000]);

@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { DataSource } from "typeorm";
 import { dialectOf } from "../db/sql.js";
 import type { Ctx, State } from "../http/context.js";
-import type { Services } from "../services.js";
+import type { RedisConnections } from "../scale/redis.js";
 import { AppError } from "../shared/errors.js";
 import { registerObserver, type SocketCounter } from "./hooks.js";
 
@@ -28,7 +28,7 @@ export class Metrics {
   private readonly commit: Histogram;
   private io: SocketCounter | undefined;
 
-  constructor(private readonly services: Pick<Services, "db" | "redis">) {
+  constructor(private readonly services: { db: DataSource; redis?: RedisConnections | undefined }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.http = new Histogram({

@@ -1,6 +1,4 @@
 import type { Presence } from "@parley/sdk/protocol";
-import type { DataSource } from "typeorm";
-import { UserEntity } from "../users/user.entity.js";
 import { isoOrNull } from "../shared/time.js";
 
 export interface PresenceOptions {
@@ -18,6 +16,11 @@ export interface PresenceSnapshotState {
   version: number | undefined;
 }
 
+/** Where a user's last-seen time is written when they go offline (UsersService). */
+export interface LastSeen {
+  markSeen(appId: string, userId: string, at: number): Promise<void>;
+}
+
 /**
  * Who is online: a user is online while at least one of their sockets is connected; offline
  * only `graceMs` after the last one closed. `lastSeenAt` is persisted when they go offline.
@@ -32,8 +35,9 @@ export class PresenceService {
   protected closed = false;
   private lastVersion = 0;
 
+  /** @param users where `lastSeenAt` is kept (the users service owns that table). */
   constructor(
-    protected readonly db: DataSource,
+    protected readonly users: LastSeen,
     protected readonly opts: PresenceOptions,
   ) {}
 
@@ -76,10 +80,7 @@ export class PresenceService {
         // reconnect's online that happened meanwhile.
         const now = Date.now();
         this.emit(appId, { userId, online: false, lastSeenAt: isoOrNull(now), version: this.nextVersion() });
-        void this.db
-          .getRepository(UserEntity)
-          .update({ id: userId, appId }, { lastSeenAt: now })
-          .catch(() => undefined);
+        void this.users.markSeen(appId, userId, now).catch(() => undefined);
       }, this.opts.graceMs),
     );
   }

@@ -5,14 +5,23 @@ import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
 import { observeSockets } from "../ops/hooks.js";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
-import { consume, createLimiter } from "../http/rate-limit.js";
-import { parse } from "../http/validate.js";
+import type { DataSource } from "typeorm";
+import type { AuthService } from "../auth/auth.service.js";
+import type { TokenService } from "../auth/tokens.js";
+import type { Config } from "../config.js";
+import type { MembershipGuard } from "../conversations/membership.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
+import type { MessagesService } from "../messages/messages.service.js";
 import { PresenceAudience } from "../presence/presence.audience.js";
-import type { Services } from "../services.js";
+import type { PresenceService } from "../presence/presence.service.js";
+import type { RedisConnections } from "../scale/redis.js";
+import type { UserCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
-import { isOriginAllowed } from "../tenancy/apps.service.js";
-import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
+import { consume, createLimiter } from "../shared/rate-limit.js";
+import { parse } from "../shared/validate.js";
+import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
 
 export interface SocketData {
   appId: string;
@@ -32,12 +41,28 @@ const MAX_FRAME_BYTES = 64 * 1024;
 /** Typing is relayed at most this often per socket and conversation. */
 const TYPING_THROTTLE_MS = 1000;
 
+/** What the realtime layer is built from. */
+export interface RealtimeDeps {
+  config: Pick<Readonly<Config>, "redisPrefix" | "socketsPerUserMax" | "socketCommandsPerSec">;
+  db: DataSource;
+  logger: Logger;
+  apps: AppsService;
+  tokens: TokenService;
+  auth: AuthService;
+  membership: MembershipGuard;
+  presence: PresenceService;
+  messages: MessagesService;
+  /** Committed events reach the sockets through it (the realtime layer is its publisher). */
+  uow: UnitOfWork;
+  redis?: RedisConnections | undefined;
+}
+
 /**
  * Attaches Socket.IO to the HTTP server: handshake auth (token, live session, app origin),
  * rooms (`user:<id>` and one per conversation), the client commands, and the broadcaster
  * that turns committed events into socket messages.
  */
-export function attachRealtime(httpServer: HttpServer, services: Services): ParleyIo {
+export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): ParleyIo {
   const io: ParleyIo = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     // Origins are checked per app in the middleware below; this only answers CORS for polling.
@@ -45,19 +70,19 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
     serveClient: false,
     // Several nodes: room broadcasts, socketsJoin and fetchSockets go through a Redis stream,
     // which every node reads from its last offset, so a short Redis outage loses nothing.
-    ...(services.redis
-      ? { adapter: createLocalFirstAdapter(services.redis.adapter, { streamName: `${services.config.redisPrefix}socket.io`, channelPrefix: `${services.config.redisPrefix}socket.io` }) }
+    ...(deps.redis
+      ? { adapter: createLocalFirstAdapter(deps.redis.adapter, { streamName: `${deps.config.redisPrefix}socket.io`, channelPrefix: `${deps.config.redisPrefix}socket.io` }) }
       : {}),
   });
 
-  observeSockets(services.db, io);
-  const audience = new PresenceAudience(services.db, services.presence);
-  const slots = new SocketSlots(services.config.socketsPerUserMax);
+  observeSockets(deps.db, io);
+  const audience = new PresenceAudience(deps.db, deps.presence);
+  const slots = new SocketSlots(deps.config.socketsPerUserMax);
 
   io.use(async (socket, next) => {
     let release = (): void => {};
     try {
-      const data = await authenticate(socket, services);
+      const data = await authenticate(socket, deps);
       // Counted from here, so a burst of parallel handshakes cannot slip past the cap together.
       // Released once: when the socket disconnects, or its connection closes before it connected.
       slots.take(data.userId);
@@ -75,12 +100,12 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
       socket.data = data;
       // Rooms are joined here, before "connection": handlers then attach synchronously, so a
       // command sent right after connecting is never missed, and no event is either.
-      const ids = await services.membership.conversationIds(data.appId, data.userId);
+      const ids = await deps.membership.conversationIds(data.appId, data.userId);
       socket.join([userRoom(data.userId), sessionRoom(data.sessionId), ...ids.map(convRoom)]);
       // The session is checked only now, once the socket is in its session room: a logout that
       // lands earlier is seen here, one that lands later finds the socket in the room (and the
       // check at "connection" below covers the moment between this answer and the connect).
-      if (!(await services.auth.isSessionActive(data.sessionId))) throw new AppError("invalid_token", "This session has ended");
+      if (!(await deps.auth.isSessionActive(data.sessionId))) throw new AppError("invalid_token", "This session has ended");
       next();
     } catch (err) {
       release();
@@ -93,42 +118,41 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
   // Typing and read receipts, per socket (in memory: a socket lives on one node). `message.send`
   // is not counted here: the message quotas (per user, per app) govern it, so one client can
   // pipeline hundreds of sends a second when its quota allows.
-  const perSocket = createLimiter({ points: services.config.socketCommandsPerSec, durationSec: 1 }, "socket");
+  const perSocket = createLimiter({ points: deps.config.socketCommandsPerSec, durationSec: 1 }, "socket");
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId, sessionId } = socket.data;
-    services.presence.connected(appId, userId, socket.id);
-    socket.on("disconnect", () => services.presence.disconnected(appId, userId, socket.id));
+    // Who this socket's commands act for: built once, from what the handshake authenticated.
+    const caller: UserCaller = { appId, user: userId, session: sessionId };
+    deps.presence.connected(appId, userId, socket.id);
+    socket.on("disconnect", () => deps.presence.disconnected(appId, userId, socket.id));
     // Whatever changed while this client was away (a reconnect, a node or Redis restart), it is
     // right again now: the presence of its circle, versioned against the live changes.
     audience.snapshotFor(appId, userId).then(
       (users) => users.length > 0 && socket.connected && socket.emit("presence.snapshot", { users }),
-      (err: unknown) => services.logger.warn({ err }, "presence snapshot failed"),
+      (err: unknown) => deps.logger.warn({ err }, "presence snapshot failed"),
     );
     // A session revoked between the handshake's check and this connect had no socket to drop yet
     // (only connected sockets are found in a room): look once more, now that this one is found.
-    services.auth.isSessionActive(sessionId).then(
+    deps.auth.isSessionActive(sessionId).then(
       (active) => active || socket.disconnect(true),
       () => undefined,
     );
 
     const typing = new TypingThrottle();
     const limited = (): Promise<void> => consume(perSocket, socket.id);
-    const log: CommandLog = { logger: services.logger, socketId: socket.id, userId };
+    const log: CommandLog = { logger: deps.logger, socketId: socket.id, userId };
 
     socket.on("message.send", (raw, ack) =>
       withAck(log, "message.send", ack, async () => {
-        const req = parse(sendEvent, raw);
-        const { conversationId, ...input } = req;
-        return (await services.messages.send(appId, userId, conversationId, input)).message;
+        return (await deps.messages.send(caller, parse(sendEvent, raw))).message;
       }),
     );
 
     socket.on("read", (raw, ack) =>
       withAck(log, "read", ack, async () => {
         await limited();
-        const req = parse(readEvent, raw);
-        await services.messages.markRead(appId, userId, req.conversationId, req.messageId);
+        await deps.messages.markRead(caller, parse(readEvent, raw));
         return null;
       }),
     );
@@ -151,7 +175,7 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
   // node (fetchSockets goes through the adapter). Their reconnect is refused at the handshake.
   // Every socket of a session is in its session room: one adapter operation drops them on every
   // node, and on this node at once even while Redis is down (see scale/streams-adapter.ts).
-  services.auth.onSessionRevoked((_appId, _userId, sessionId) => {
+  deps.auth.onSessionRevoked((_appId, _userId, sessionId) => {
     io.in(sessionRoom(sessionId)).disconnectSockets(true);
   });
 
@@ -160,39 +184,39 @@ export function attachRealtime(httpServer: HttpServer, services: Services): Parl
       (groups) => {
         for (const g of groups) io.to(g.viewers.map(userRoom)).emit("presence.snapshot", { users: g.users });
       },
-      (err: unknown) => services.logger.warn({ err }, "presence introduction failed"),
+      (err: unknown) => deps.logger.warn({ err }, "presence introduction failed"),
     );
   };
   const introducer = (appId: string): Introducer => ({
     introduce: (viewers, subjects) => introduce(appId, viewers, subjects),
     joined: (conversationId, added) => {
-      services.membership.memberIds(conversationId).then(
+      deps.membership.memberIds(conversationId).then(
         (all) => {
           const others = all.filter((id) => !added.includes(id));
           introduce(appId, added, all);
           introduce(appId, others, added);
         },
-        (err: unknown) => services.logger.warn({ err }, "presence introduction failed"),
+        (err: unknown) => deps.logger.warn({ err }, "presence introduction failed"),
       );
     },
   });
-  services.events.setBroadcaster({ publish: (appId, events) => broadcast(io, events, introducer(appId)) });
-  services.presence.onChange((appId, p) => {
+  deps.uow.setPublisher({ publish: (appId, events) => broadcast(io, events, introducer(appId)) });
+  deps.presence.onChange((appId, p) => {
     audience.deliveryOf(appId, p, { conv: convRoom, user: userRoom }).then(
       ({ rooms, except, payload }) => rooms.length > 0 && io.to(rooms).except(except).emit("presence", payload),
-      (err: unknown) => services.logger.warn({ err }, "presence audience lookup failed"),
+      (err: unknown) => deps.logger.warn({ err }, "presence audience lookup failed"),
     );
   });
   return io;
 }
 
-async function authenticate(socket: ParleySocket, services: Services): Promise<SocketData> {
+async function authenticate(socket: ParleySocket, deps: Pick<RealtimeDeps, "tokens" | "apps">): Promise<SocketData> {
   const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
   if (typeof token !== "string" || token.length === 0 || token.length > 4096) {
     throw new AppError("unauthenticated", "Pass { auth: { token } } with an access token");
   }
-  const claims = services.tokens.verifyAccess(token);
-  const app = await services.apps.find(claims.appId);
+  const claims = deps.tokens.verifyAccess(token);
+  const app = await deps.apps.find(claims.appId);
   if (!app) throw new AppError("invalid_token", "Invalid access token");
   // cors.origin does not stop a handshake from a foreign page: check the app's list here.
   const origin = socket.handshake.headers.origin;

@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Presence } from "@parley/sdk/protocol";
-import type { DataSource } from "typeorm";
-import { PresenceService, type PresenceOptions, type PresenceSnapshotState } from "../presence/presence.service.js";
+import { PresenceService, type LastSeen, type PresenceOptions, type PresenceSnapshotState } from "../presence/presence.service.js";
 import type { Logger } from "../shared/logger.js";
 import { isoOrNull } from "../shared/time.js";
-import { UserEntity } from "../users/user.entity.js";
 import type { RedisConnections } from "./redis.js";
 
 /** A live node refreshes its heartbeat key this often... */
@@ -150,13 +148,13 @@ export class RedisPresenceService extends PresenceService {
   private tick: NodeJS.Timeout | null = null;
 
   constructor(
-    db: DataSource,
+    users: LastSeen,
     opts: PresenceOptions,
     private readonly redis: RedisConnections,
     private readonly logger: Logger,
     prefix: string,
   ) {
-    super(db, opts);
+    super(users, opts);
     this.p = `${prefix}presence:`;
   }
 
@@ -368,10 +366,7 @@ export class RedisPresenceService extends PresenceService {
   private wentOffline(appId: string, userId: string, version: number): void {
     const now = Date.now();
     this.announce(appId, { userId, online: false, lastSeenAt: isoOrNull(now), version });
-    void this.db
-      .getRepository(UserEntity)
-      .update({ id: userId, appId }, { lastSeenAt: now })
-      .catch(() => undefined);
+    void this.users.markSeen(appId, userId, now).catch(() => undefined);
   }
 
   /** Emitted once, here, by the node that observed the change; other nodes only update their mirror. */

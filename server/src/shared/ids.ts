@@ -19,3 +19,12 @@ export function newId(prefix: string, length = 20): string {
 export function newSecret(prefix: string): string {
   return `${prefix}_${randomBytes(32).toString("base64url")}`;
 }
+
+/** The longest id this server stores (`usr_` + 20, `cnv_` + 20, …, with room to spare). */
+export const STORED_ID_MAX_CHARS = 32;
+
+/**
+ * Whether an id can name a stored row at all. One that cannot is answered like an unknown one
+ * (404), before any query: the databases would compare it only to find nothing.
+ */
+export const canExist = (id: string): boolean => id.length <= STORED_ID_MAX_CHARS;

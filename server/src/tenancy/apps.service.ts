@@ -1,6 +1,6 @@
 import type { DataSource, Repository } from "typeorm";
 import { AppError } from "../shared/errors.js";
-import { newId, newSecret } from "../shared/ids.js";
+import { canExist, newId, newSecret } from "../shared/ids.js";
 import { AppEntity } from "./app.entity.js";
 
 /** What `app:update` may change; an absent field stays as it is. */
@@ -87,7 +87,7 @@ export class AppsService {
       this.cache.set(id, hit);
       return hit.app;
     }
-    if (id.length > 32) return null; // no app id is longer; not worth a query or a cache entry
+    if (!canExist(id)) return null; // no app id is longer; not worth a query or a cache entry
     const found = await this.repo.findOneBy({ id });
     // Exact match: MySQL's unicode_ci would also find `APP_…` for `app_…`.
     const app = found && found.id === id ? found : null;
@@ -111,7 +111,7 @@ export class AppsService {
 
   /** The app in whatever state (disabled too), read from the database: for operators' commands. */
   async lookup(id: string): Promise<AppEntity> {
-    const found = id.length <= 32 ? await this.repo.findOneBy({ id }) : null;
+    const found = canExist(id) ? await this.repo.findOneBy({ id }) : null;
     if (!found || found.id !== id) throw new AppError("not_found", `No app with id ${id}`);
     return found;
   }

@@ -2,6 +2,15 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { newSecret } from "../shared/ids.js";
 
+/** A file received from a client, waiting in the tmp dir to be kept or discarded. */
+export interface ReceivedFile {
+  /** Temp path inside the storage's tmp dir; the caller keeps or discards it. */
+  path: string;
+  /** The client's name for the file: display only, never used on disk. */
+  originalName: string;
+  size: number;
+}
+
 /**
  * Files on local disk under one root (a shared directory when several nodes run). Stored names
  * are random, never the client's filename, so nothing can be guessed or traversed.

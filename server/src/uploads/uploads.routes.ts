@@ -2,28 +2,35 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import Router from "@koa/router";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
-import { appOf, authOf, type RouteDeps, type State } from "../http/context.js";
+import type { Middleware } from "koa";
+import { callerOf, type State } from "../http/context.js";
 import { notFound } from "../shared/errors.js";
-import { minimumFileBytes, receiveOneFile } from "./multipart.js";
+import { minimumFileBytes, receiveOneFile } from "../http/multipart.js";
 import { IMAGE_TYPES } from "./sniff.js";
+import type { DiskStorage } from "./storage.js";
+import type { UploadsService } from "./uploads.service.js";
+
+export interface UploadsRoutesDeps {
+  uploads: UploadsService;
+  storage: DiskStorage;
+  requireAuth: Middleware<State>;
+}
 
 /**
  * `POST /uploads` (multipart, field `file`) -> 201 Attachment, unattached until sent with a
  * message. `GET /uploads/:id` serves it to its uploader and to members of the conversation
  * holding it (everyone else: 404). Bearer header only: no `?access_token=` for now.
  */
-export function uploadsRoutes({ services, requireAuth }: RouteDeps): Router<State> {
+export function uploadsRoutes({ uploads, storage, requireAuth }: UploadsRoutesDeps): Router<State> {
   const r = new Router<State>();
-  const { uploads, storage } = services;
 
   r.post("/uploads", requireAuth, async (ctx) => {
-    const appId = appOf(ctx).id;
-    const userId = authOf(ctx).userId;
+    const caller = callerOf(ctx);
     // Refused before the body is read when the quota has no room left for what is declared.
-    await uploads.assertRoom(appId, userId, Math.max(1, minimumFileBytes(ctx)));
+    await uploads.assertRoom(caller, Math.max(1, minimumFileBytes(ctx)));
     const file = await receiveOneFile(ctx, storage, MESSAGE_LIMITS.uploadMaxBytes);
     try {
-      ctx.body = await uploads.create(appId, userId, file);
+      ctx.body = await uploads.create(caller, file);
       ctx.status = 201;
     } finally {
       await storage.discard(file.path);
@@ -34,7 +41,7 @@ export function uploadsRoutes({ services, requireAuth }: RouteDeps): Router<Stat
     // Set first, so error answers on this path carry them as well.
     ctx.set("X-Content-Type-Options", "nosniff");
     ctx.set("Content-Security-Policy", "sandbox");
-    const { upload, file } = await uploads.getReadable(appOf(ctx).id, authOf(ctx).userId, String(ctx.params["id"]));
+    const { upload, file } = await uploads.getReadable(callerOf(ctx), String(ctx.params["id"]));
     try {
       await stat(file);
     } catch {

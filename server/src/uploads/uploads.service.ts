@@ -1,14 +1,15 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { In, IsNull, LessThan, type EntityManager, type FindOptionsWhere, type Repository } from "typeorm";
+import { In, IsNull, LessThan, type DataSource, type EntityManager, type FindOptionsWhere, type Repository } from "typeorm";
 import type { Attachment } from "@parley/sdk/protocol";
 import type { UploadsConfig } from "../config.js";
 import { presentAttachment } from "../messages/messages.presenter.js";
-import type { DomainDeps } from "../shared/domain.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
+import { type Caller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
-import { newId } from "../shared/ids.js";
+import { canExist, newId } from "../shared/ids.js";
 import { MemberEntity } from "../conversations/member.entity.js";
-import type { ReceivedFile } from "./multipart.js";
+import type { DiskStorage, ReceivedFile } from "./storage.js";
 import { MEASURED_IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { UploadEntity } from "./upload.entity.js";
@@ -23,6 +24,13 @@ export const DEFAULT_UPLOADS_CONFIG: Readonly<UploadsConfig> = Object.freeze({
   unattachedTtlMs: 24 * 3600 * 1000,
   sweepIntervalMs: 3600 * 1000,
 });
+
+/** What the uploads service is built from. */
+export interface UploadsDeps {
+  db: DataSource;
+  uow: UnitOfWork;
+  storage: DiskStorage;
+}
 
 /** Rows a sweep reads and deletes at a time, so one sweep never holds a long transaction. */
 const SWEEP_BATCH = 500;
@@ -42,7 +50,7 @@ export class UploadsService {
   private sweeping: Promise<number> | undefined;
 
   constructor(
-    private readonly deps: DomainDeps,
+    private readonly deps: UploadsDeps,
     limits: Readonly<UploadsConfig> = DEFAULT_UPLOADS_CONFIG,
   ) {
     this.repo = deps.db.getRepository(UploadEntity);
@@ -67,7 +75,9 @@ export class UploadsService {
    * would take the uploader or the app past its storage quota. The caller still discards
    * `file.path` afterwards (a no-op once it has been moved).
    */
-  async create(appId: string, uploaderId: string, file: ReceivedFile): Promise<Attachment> {
+  async create(caller: Caller, file: ReceivedFile): Promise<Attachment> {
+    const { appId } = caller;
+    const uploaderId = userOf(caller);
     await this.ensureDir();
     const sniffed = await sniff(file.path);
     const measured = sniffed !== undefined && (!sniffed.mime.startsWith("image/") || MEASURED_IMAGE_TYPES.has(sniffed.mime));
@@ -80,7 +90,7 @@ export class UploadsService {
     // requests cannot all pass the same check. Across nodes each may overshoot by the files it
     // has in flight (at most one per app at a time, so nodes x uploadMaxBytes).
     return this.perApp.run(appId, async () => {
-      await this.assertRoom(appId, uploaderId, file.size);
+      await this.assertRoom(caller, file.size);
       const storedName = await this.deps.storage.keep(file.path, FILES_FOLDER, ext);
       const row: UploadEntity = {
         id: newId("upl"),
@@ -97,7 +107,7 @@ export class UploadsService {
         createdAt: Date.now(),
       };
       try {
-        await this.deps.tx.run((m) => m.getRepository(UploadEntity).insert(row));
+        await this.deps.uow.run(({ m }) => m.getRepository(UploadEntity).insert(row));
       } catch (err) {
         await this.deps.storage.discard(this.deps.storage.pathOf(FILES_FOLDER, storedName));
         throw err;
@@ -111,7 +121,9 @@ export class UploadsService {
    * upload counts, attached or not, until its message is deleted or the sweep removes it. Called
    * before a file is received (with its declared size) and again, exactly, before it is kept.
    */
-  async assertRoom(appId: string, userId: string, bytes: number): Promise<void> {
+  async assertRoom(caller: Caller, bytes: number): Promise<void> {
+    const { appId } = caller;
+    const userId = userOf(caller);
     const { userQuotaBytes, appQuotaBytes } = this.limits;
     const [user, app] = await Promise.all([this.storedBytes({ appId, uploaderId: userId }), this.storedBytes({ appId })]);
     if (user + bytes > userQuotaBytes) {
@@ -163,7 +175,7 @@ export class UploadsService {
       const ids = rows.map((r) => r.id);
       // A send may attach one of them meanwhile: the delete keeps to unattached rows, and only
       // the files of rows that are really gone afterwards are removed.
-      await this.deps.tx.run((m) => m.getRepository(UploadEntity).delete({ id: In(ids), messageId: IsNull() }));
+      await this.deps.uow.run(({ m }) => m.getRepository(UploadEntity).delete({ id: In(ids), messageId: IsNull() }));
       const still = new Set((await this.repo.find({ select: { id: true }, where: { id: In(ids) } })).map((r) => r.id));
       const gone = rows.filter((r) => !still.has(r.id));
       await this.removeFiles(gone.map((r) => this.deps.storage.pathOf(FILES_FOLDER, r.storedName)));
@@ -208,8 +220,10 @@ export class UploadsService {
    * The upload `userId` may read: their own, or one attached to a message of a conversation they
    * are a member of. Anything else is the same 404 as an upload that does not exist.
    */
-  async getReadable(appId: string, userId: string, id: string): Promise<{ upload: UploadEntity; file: string }> {
-    const upload = id.length <= 32 ? await this.repo.findOneBy({ appId, id }) : null;
+  async getReadable(caller: Caller, id: string): Promise<{ upload: UploadEntity; file: string }> {
+    const { appId } = caller;
+    const userId = userOf(caller);
+    const upload = canExist(id) ? await this.repo.findOneBy({ appId, id }) : null;
     if (!upload) throw notFound("Upload");
     if (upload.uploaderId !== userId) {
       const member =

@@ -1,18 +1,18 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import Router from "@koa/router";
-import { z } from "zod";
 import { LIMITS, type Page, type User } from "@parley/sdk/protocol";
-import { appOf, authOf, type Ctx, type State } from "../http/context.js";
+import { callerOf, type Ctx, type State } from "../http/context.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
-import { parse } from "../http/validate.js";
+import { parse } from "../shared/validate.js";
+import type { Caller } from "../shared/caller.js";
 import { notFound } from "../shared/errors.js";
 import { checkedDimensions, sniffImage } from "../uploads/sniff.js";
 import type { DiskStorage } from "../uploads/storage.js";
-import { receiveOneFile } from "../uploads/multipart.js";
+import { receiveOneFile } from "../http/multipart.js";
 import { AvatarFiles } from "../uploads/avatars.js";
 import { presentMe, presentUser } from "./users.presenter.js";
-import { idParam, searchQuery, updateMeBody } from "./users.schema.js";
+import { idParam, searchQuery, updateMeBody, userCursor } from "./users.schema.js";
 import type { UserEntity } from "./user.entity.js";
 import type { UsersService } from "./users.service.js";
 import type { Middleware } from "koa";
@@ -25,19 +25,17 @@ export interface UsersRoutesDeps {
   avatarBase: string;
 }
 
-const userCursor = z.object({ n: z.string(), i: z.string() });
-
 /** `/me`, `/users`, and the public avatar files. */
 export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRoutesDeps): Router<State> {
   const r = new Router<State>();
 
   r.get("/me", requireAuth, async (ctx) => {
-    ctx.body = presentMe(await users.get(appOf(ctx).id, authOf(ctx).userId));
+    ctx.body = presentMe(await users.me(callerOf(ctx)));
   });
 
   r.patch("/me", requireAuth, async (ctx) => {
     const body = parse(updateMeBody, ctx.request.body);
-    ctx.body = presentMe(await users.update(appOf(ctx).id, authOf(ctx).userId, body));
+    ctx.body = presentMe(await users.update(callerOf(ctx), body));
   });
 
   const avatars = new AvatarFiles(storage, avatarBase);
@@ -46,12 +44,12 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
     try {
       const { ext } = await sniffImage(upload.path);
       await checkedDimensions(upload.path);
-      const [appId, userId] = [appOf(ctx).id, authOf(ctx).userId];
+      const caller = callerOf(ctx);
       // The replaced avatar's file is deleted once the new one is set.
       const me = await avatars.replace(upload.path, ext, {
-        userId,
-        current: async () => (await users.get(appId, userId)).avatarUrl,
-        set: (avatarUrl) => users.update(appId, userId, { avatarUrl }),
+        userId: caller.user,
+        current: async () => (await users.me(caller)).avatarUrl,
+        set: (avatarUrl) => users.update(caller, { avatarUrl }),
       });
       ctx.body = presentMe(me);
     } finally {
@@ -60,15 +58,15 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
   });
 
   // lastSeenAt only for contacts and conversation partners (issue 15): one batched check per page.
-  const presentFor = async (appId: string, viewerId: string, rows: UserEntity[]): Promise<User[]> => {
-    const related = await users.relatedTo(appId, viewerId, rows.map((u) => u.id));
+  const presentFor = async (caller: Caller, rows: UserEntity[]): Promise<User[]> => {
+    const related = await users.relatedTo(caller, rows.map((u) => u.id));
     return rows.map((u) => presentUser(u, related.has(u.id) ? "related" : "stranger"));
   };
 
   r.get("/users", requireAuth, async (ctx) => {
     const query = parse(searchQuery, ctx.query);
     const c = decodeCursor(userCursor, query.cursor);
-    const rows = await users.search(appOf(ctx), {
+    const rows = await users.search(callerOf(ctx), {
       q: query.q,
       limit: query.limit + 1,
       cursor: c && { name: c.n, id: c.i },
@@ -76,14 +74,15 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
     const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     ctx.body = {
-      items: await presentFor(appOf(ctx).id, authOf(ctx).userId, items),
+      items: await presentFor(callerOf(ctx), items),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ n: last.displayName, i: last.id }) : null,
     } satisfies Page<User>;
   });
 
   r.get("/users/:id", requireAuth, async (ctx) => {
-    const user = await users.get(appOf(ctx).id, parse(idParam, ctx.params["id"]));
-    ctx.body = (await presentFor(appOf(ctx).id, authOf(ctx).userId, [user]))[0]!;
+    const caller = callerOf(ctx);
+    const user = await users.find(caller, parse(idParam, ctx.params["id"]));
+    ctx.body = (await presentFor(caller, [user]))[0]!;
   });
 
   // Avatars are public by unguessable name, so <img> tags can load them without a token.

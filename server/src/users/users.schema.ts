@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "@parley/sdk/protocol";
 import { displayName } from "../auth/auth.schema.js";
+import { idString } from "../shared/schema.js";
 
 export const updateMeBody = z
   .object({
@@ -16,4 +17,8 @@ export const searchQuery = z.object({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeDefault),
 });
 
-export const idParam = z.string().min(1).max(64);
+/** A user id in a path (`/users/:id`). */
+export const idParam = idString;
+
+/** The keyset cursor of `GET /users`: (displayName, id) of the last user of the page. */
+export const userCursor = z.object({ n: z.string(), i: z.string() });

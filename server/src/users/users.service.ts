@@ -1,8 +1,10 @@
 import { Brackets, type DataSource, type Repository } from "typeorm";
+import { type Caller, userOf } from "../shared/caller.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
 import { AppError, notFound } from "../shared/errors.js";
-import { newId } from "../shared/ids.js";
+import { canExist, newId } from "../shared/ids.js";
 import { relatedUsers } from "../contacts/relations.js";
-import type { AppEntity } from "../tenancy/app.entity.js";
+import type { AppsService } from "../tenancy/apps.service.js";
 import { normalizeEmail } from "./email.js";
 import { UserEntity } from "./user.entity.js";
 
@@ -12,12 +14,23 @@ export interface SearchOptions {
   cursor?: { name: string; id: string } | undefined;
 }
 
-/** Users of an app. Every query here is scoped by appId: there is no cross-app lookup. */
+/** What the users service is built from. */
+export interface UsersDeps {
+  db: DataSource;
+  uow: UnitOfWork;
+  /** The app's settings (exactEmailSearch), from its cache. */
+  apps: AppsService;
+}
+
+/**
+ * Users of an app — the owner of the users table (others ask it: presence for lastSeenAt, auth
+ * for passwords). Every query here is scoped by appId: there is no cross-app lookup.
+ */
 export class UsersService {
   private readonly repo: Repository<UserEntity>;
 
-  constructor(private readonly db: DataSource) {
-    this.repo = db.getRepository(UserEntity);
+  constructor(private readonly deps: UsersDeps) {
+    this.repo = deps.db.getRepository(UserEntity);
   }
 
   async createAccount(appId: string, input: { email: string; passwordHash: string; displayName: string }): Promise<UserEntity> {
@@ -36,7 +49,7 @@ export class UsersService {
       updatedAt: now,
     });
     try {
-      await this.repo.insert(user);
+      await this.deps.uow.run(({ m }) => m.insert(UserEntity, user));
     } catch (err) {
       // The unique (appId, email) index decides, so two racing registrations cannot both win.
       if (isUniqueViolation(err)) throw new AppError("email_taken", "An account with this email already exists");
@@ -59,7 +72,7 @@ export class UsersService {
         existing.displayName = input.displayName;
         existing.avatarUrl = input.avatarUrl;
         existing.updatedAt = now;
-        await this.repo.update({ id: existing.id }, { displayName: input.displayName, avatarUrl: input.avatarUrl, updatedAt: now });
+        await this.deps.uow.run(({ m }) => m.update(UserEntity, { id: existing.id }, { displayName: input.displayName, avatarUrl: input.avatarUrl, updatedAt: now }));
       }
       return existing;
     }
@@ -77,7 +90,7 @@ export class UsersService {
       updatedAt: now,
     });
     try {
-      await this.repo.insert(user);
+      await this.deps.uow.run(({ m }) => m.insert(UserEntity, user));
       return user;
     } catch (err) {
       // First sign-in from two tabs at once: the other insert won; use its row.
@@ -88,21 +101,49 @@ export class UsersService {
     }
   }
 
+  /** The caller's own account. */
+  me(caller: Caller): Promise<UserEntity> {
+    return this.get(caller.appId, userOf(caller));
+  }
+
+  /** A user of the caller's app (404 for anyone else). */
+  find(caller: Caller, id: string): Promise<UserEntity> {
+    return this.get(caller.appId, id);
+  }
+
+  /** A user of the app, by id: the lookup other services make (404 when absent). */
   async get(appId: string, id: string): Promise<UserEntity> {
-    const user = id.length <= 32 ? await this.repo.findOneBy({ appId, id }) : null;
+    const user = canExist(id) ? await this.repo.findOneBy({ appId, id }) : null;
     // Exact match: MySQL's unicode_ci would also find `USR_…` for `usr_…`.
     if (!user || user.id !== id) throw notFound("User");
     return user;
   }
 
-  async update(appId: string, id: string, patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null; showLastSeen?: boolean | undefined }): Promise<UserEntity> {
+  /** Changes the caller's own profile. */
+  async update(caller: Caller, patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null; showLastSeen?: boolean | undefined }): Promise<UserEntity> {
+    const { appId } = caller;
+    const id = userOf(caller);
     const changes: Partial<UserEntity> = { updatedAt: Date.now() };
     if (patch.displayName !== undefined) changes.displayName = patch.displayName;
     if (patch.bio !== undefined) changes.bio = patch.bio;
     if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl;
     if (patch.showLastSeen !== undefined) changes.showLastSeen = patch.showLastSeen;
-    await this.repo.update({ appId, id }, changes);
+    await this.deps.uow.run(({ m }) => m.update(UserEntity, { appId, id }, changes));
     return this.get(appId, id);
+  }
+
+  /**
+   * Replaces a password hash if it is still `expected` (compare-and-set: of two concurrent changes
+   * from the same current password, one wins). True when it was replaced.
+   */
+  async replacePassword(appId: string, id: string, expected: string, passwordHash: string, now: number): Promise<boolean> {
+    const res = await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId, passwordHash: expected }, { passwordHash, updatedAt: now }));
+    return res.affected === 1;
+  }
+
+  /** When the user was last seen online (presence calls it when they go offline). */
+  async markSeen(appId: string, id: string, at: number): Promise<void> {
+    await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId }, { lastSeenAt: at }));
   }
 
   /**
@@ -111,7 +152,8 @@ export class UsersService {
    * which addresses have accounts. Only an app that opted in (`exactEmailSearch`) also finds the
    * one user whose whole email `q` is (any spelling that normalises to it), by (appId, email).
    */
-  async search(app: AppEntity, opts: SearchOptions): Promise<UserEntity[]> {
+  async search(caller: Caller, opts: SearchOptions): Promise<UserEntity[]> {
+    const app = await this.deps.apps.get(caller.appId);
     const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId", { appId: app.id });
     if (opts.q) {
       const prefix = escapeLike(opts.q) + "%";
@@ -136,9 +178,9 @@ export class UsersService {
     return qb.orderBy("u.displayName", "ASC").addOrderBy("u.id", "ASC").take(opts.limit).getMany();
   }
 
-  /** Which of `ids` the viewer may see the `lastSeenAt` of (see contacts/relations.ts). */
-  relatedTo(appId: string, viewerId: string, ids: readonly string[]): Promise<Set<string>> {
-    return relatedUsers(this.db, appId, viewerId, ids);
+  /** Which of `ids` the caller may see the `lastSeenAt` of (see contacts/relations.ts). */
+  relatedTo(caller: Caller, ids: readonly string[]): Promise<Set<string>> {
+    return relatedUsers(this.deps.db, caller.appId, userOf(caller), ids);
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../shared/errors.js";
+import { AppError } from "./errors.js";
 
 /**
  * Parses untrusted input with a schema; anything that does not fit is a 400 `validation_failed`
@@ -8,9 +8,14 @@ import { AppError } from "../shared/errors.js";
 export function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new AppError(
+  throw invalidInput(result.error.issues);
+}
+
+/** The 400 for these schema issues (the first 20), each by path. */
+export function invalidInput(issues: readonly z.core.$ZodIssue[]): AppError {
+  return new AppError(
     "validation_failed",
     "Invalid request",
-    result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
+    issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
   );
 }

@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { RateLimit } from "../config.js";
-import { AppError } from "../shared/errors.js";
+import { AppError } from "./errors.js";
 
 /**
  * In memory on a single node. With Redis (several nodes) the counters are shared; while Redis is

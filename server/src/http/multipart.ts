@@ -1,15 +1,7 @@
 import formidable, { errors as formidableErrors, type File } from "formidable";
-import type { Ctx } from "../http/context.js";
+import type { Ctx } from "./context.js";
 import { AppError } from "../shared/errors.js";
-import type { DiskStorage } from "./storage.js";
-
-export interface ReceivedFile {
-  /** Temp path inside the storage's tmp dir; the caller keeps or discards it. */
-  path: string;
-  /** The client's name for the file: display only, never used on disk. */
-  originalName: string;
-  size: number;
-}
+import type { DiskStorage, ReceivedFile } from "../uploads/storage.js";
 
 /** Slack for multipart framing and small fields on top of the file itself. */
 const FRAMING_BYTES = 64 * 1024;

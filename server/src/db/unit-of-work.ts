@@ -1,0 +1,119 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { ChatEvent } from "@parley/sdk/protocol";
+import type { EventLog, NewEvent } from "../events/event-log.js";
+import { Transactor, type WriteFailure } from "./transaction.js";
+
+/** Where committed events go live: the realtime layer plugs itself in once it is attached. */
+export interface Publisher {
+  publish(appId: string, events: ChatEvent[]): void;
+}
+
+/**
+ * Called with each app's events right after they are appended, inside the same transaction: what
+ * it writes (a webhook delivery outbox) commits or rolls back with them, so a restart loses none.
+ */
+export type AppendHook = (m: EntityManager, appId: string, events: ChatEvent[]) => Promise<void>;
+
+/** What a writer gets inside the unit: the transaction's manager, and where to record its events. */
+export interface Work {
+  readonly m: EntityManager;
+  /** Records events of `appId`, appended at the end of this transaction (per app, in emit order). */
+  emit(appId: string, events: NewEvent[]): void;
+}
+
+/** A committed unit whose after-commit step (publishing) the caller runs when its order says. */
+export interface Committed<T> {
+  result: T;
+  afterCommit(): void;
+}
+
+/**
+ * The one write path. A unit runs its statements in one transaction (see Transactor: one writer
+ * at a time on this node), appends the events it emitted to the event log in that transaction
+ * (seqs handed out under the app row's lock, so in commit order) with whatever the append hooks
+ * add (webhook deliveries, to come), and only after the commit publishes them. Nothing else in the
+ * server opens a transaction, writes, appends events or publishes them (test/shape.test.ts checks).
+ */
+export class UnitOfWork {
+  private readonly tx: Transactor;
+  private publisher: Publisher = { publish: () => {} };
+  private readonly hooks: AppendHook[] = [];
+
+  constructor(
+    db: DataSource,
+    private readonly log: EventLog,
+  ) {
+    this.tx = new Transactor(db);
+  }
+
+  /** Set while the last write failed for a database reason and none has committed since (health). */
+  get writesFailing(): WriteFailure | undefined {
+    return this.tx.writesFailing;
+  }
+
+  setPublisher(p: Publisher): void {
+    this.publisher = p;
+  }
+
+  /** A step to run in every unit that appends events, after the append (webhook queueing). */
+  onAppend(hook: AppendHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Runs `fn` as one unit and publishes its events once it has committed. */
+  async run<T>(fn: (w: Work) => Promise<T>): Promise<T> {
+    const done = await this.commit(fn);
+    done.afterCommit();
+    return done.result;
+  }
+
+  /**
+   * The common shape of a domain write: `fn` answers its result and the events of one app.
+   * Runs as one unit; the events are published after the commit.
+   */
+  write<T>(appId: string, fn: (m: EntityManager) => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
+    return this.run(async ({ m, emit }) => {
+      const out = await fn(m);
+      emit(appId, out.events);
+      return out.result;
+    });
+  }
+
+  /**
+   * Runs `fn` as one unit and answers once it has committed, leaving the after-commit step to the
+   * caller: the send batcher publishes batches in commit order while the next one is written.
+   */
+  async commit<T>(fn: (w: Work) => Promise<T>): Promise<Committed<T>> {
+    const { result, appended } = await this.tx.run(async (m) => {
+      const emitted = new Map<string, NewEvent[]>();
+      const result = await fn({
+        m,
+        emit: (appId, events) => {
+          if (events.length === 0) return;
+          const list = emitted.get(appId);
+          if (list) list.push(...events);
+          else emitted.set(appId, [...events]);
+        },
+      });
+      const appended: [string, ChatEvent[]][] = [];
+      for (const [appId, list] of emitted) {
+        const events = await this.log.append(m, appId, list);
+        for (const hook of this.hooks) await hook(m, appId, events);
+        appended.push([appId, events]);
+      }
+      return { result, appended };
+    });
+    return { result, afterCommit: this.replay(appended) };
+  }
+
+  /**
+   * The after-commit step that publishes committed events: a unit's own, or ones committed earlier
+   * (a retried send's original `message.new`, sent again because its first answer may have been
+   * lost; clients drop what they have, by seq).
+   */
+  replay(committed: [string, ChatEvent[]][]): () => void {
+    return () => {
+      for (const [appId, events] of committed) if (events.length > 0) this.publisher.publish(appId, events);
+    };
+  }
+}
