@@ -19,6 +19,7 @@ import { Metrics } from "../ops/metrics.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "./context.js";
 import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
+import { apiDescriptionRoutes } from "./openapi/index.js";
 
 export const API_PREFIX = "/v1";
 /** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
@@ -91,6 +92,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist") }).routes());
   app.use(healthRoutes(services).routes());
   if (metrics) app.use(metrics.routes(config.metrics.token).routes());
+  app.use(apiDescriptionRoutes({ prefix: API_PREFIX, version: services.version }).routes());
   app.use(api.routes());
   app.use(api.allowedMethods({ throw: true }));
   return app;

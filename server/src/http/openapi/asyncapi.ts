@@ -1,0 +1,127 @@
+import type { z } from "zod";
+import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@parley/sdk/protocol";
+import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
+import { componentSchemas, merged } from "./json-schema.js";
+import { emptyAck, eventSchemaName, eventSchemas, events, messageAck, presence, presenceSnapshot, typingEvent, type Check, type Same } from "./responses.js";
+
+/** Server -> client: each persisted event under its own type, and the ephemeral ones. */
+const SERVER_EVENTS = {
+  ...(Object.fromEntries(Object.keys(events).map((type) => [type, eventSchemaName(type)])) as Record<EventType, string>),
+  typing: "TypingEvent",
+  presence: "Presence",
+  "presence.snapshot": "PresenceSnapshot",
+} as const;
+type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClientEvents>>;
+
+/** Client -> server commands: the schema the handler validates with, and its ack. */
+const COMMANDS = {
+  "message.send": { payload: "SendCommand", ack: "MessageAck", summary: "Send a message; acked with the message (the original one for a clientMessageId retry)" },
+  typing: { payload: "TypingCommand", ack: "EmptyAck", summary: "Typing started (or stopped with `typing: false`); the ack is optional" },
+  read: { payload: "ReadCommand", ack: "EmptyAck", summary: "Mark a conversation read up to a message; the ack is optional" },
+} as const;
+type _Commands = Check<Same<keyof typeof COMMANDS, keyof ClientToServerEvents>>;
+
+const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
+  "message.new": "A message was sent to a conversation the user belongs to",
+  "message.updated": "A message was edited",
+  "message.deleted": "A message was deleted (a tombstone)",
+  "reaction.updated": "A reaction was added or taken back",
+  "read.updated": "A member read up to a message",
+  "conversation.created": "The user was added to a new conversation",
+  "conversation.updated": "A conversation changed (name, visibility, members)",
+  "member.added": "Members joined a conversation",
+  "member.removed": "A member left or was removed",
+  "member.updated": "A member's role changed",
+  "contact.updated": "A contact request, contact or block involving the user changed",
+  "invitation.updated": "An invitation to a group was made or answered",
+  typing: "Someone is typing (ephemeral, no seq)",
+  presence: "A user came online or went offline (ephemeral)",
+  "presence.snapshot": "Right after connecting: the presence of everyone the user may see",
+};
+
+/** `message.new` -> `MessageNew`: a message's key in the document. */
+const eventName = (type: string): string => eventSchemaName(type).replace(/Event$/, "");
+
+const ref = (path: string) => ({ $ref: path });
+
+/**
+ * The AsyncAPI 3.0 document of the Socket.IO interface, from the server's side: it sends the
+ * events and receives the commands (each with a reply, the ack). Payload schemas come from the
+ * same mirrors as the OpenAPI document and from the schemas the socket handlers validate with.
+ */
+export function asyncApiDocument(version: string): Record<string, unknown> {
+  const payloads: Record<string, z.ZodType> = {
+    ...eventSchemas,
+    TypingEvent: typingEvent,
+    Presence: presence,
+    PresenceSnapshot: presenceSnapshot,
+    MessageAck: messageAck,
+    EmptyAck: emptyAck,
+  };
+  const commands: Record<string, z.ZodType> = { SendCommand: sendMessage, TypingCommand: typing, ReadCommand: markRead };
+
+  const messages: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const channelMessages: Record<string, unknown> = {};
+  const channel = ref("#/channels/socket");
+  const addMessage = (key: string, name: string, summary: string, schema: string) => {
+    messages[key] = { name, summary, contentType: "application/json", payload: ref(`#/components/schemas/${schema}`) };
+    channelMessages[key] = ref(`#/components/messages/${key}`);
+  };
+
+  for (const [event, schema] of Object.entries(SERVER_EVENTS)) {
+    const key = eventName(event);
+    addMessage(key, event, SUMMARIES[event as keyof typeof SERVER_EVENTS], schema);
+    operations[`send${key}`] = { action: "send", channel, summary: SUMMARIES[event as keyof typeof SERVER_EVENTS], messages: [ref(`#/channels/socket/messages/${key}`)] };
+  }
+  for (const ack of ["MessageAck", "EmptyAck"]) addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
+  for (const [event, c] of Object.entries(COMMANDS)) {
+    const key = `${eventName(event)}Command`;
+    addMessage(key, event, c.summary, c.payload);
+    operations[`receive${key}`] = {
+      action: "receive",
+      channel,
+      summary: c.summary,
+      messages: [ref(`#/channels/socket/messages/${key}`)],
+      reply: { channel, messages: [ref(`#/channels/socket/messages/${c.ack}`)] },
+    };
+  }
+
+  return {
+    asyncapi: "3.0.0",
+    info: {
+      title: "Parley realtime (Socket.IO)",
+      version,
+      description: [
+        "Socket.IO on the Parley server's own origin (path `/socket.io/`), default namespace. Connect with `io(url, { auth: { token: <access token> } })`; an invalid or expired token is refused at the handshake (`connect_error` with `data.code`).",
+        "",
+        "Each persisted event travels under its own type as the Socket.IO event name, carrying its `seq`; after a reconnect, `GET /v1/sync?since=<last seq>` returns what was missed, in the same shapes. Commands are answered by an ack: `{ ok: true, data } | { ok: false, error }`.",
+        "",
+        "Generated from the zod schemas the socket handlers validate with and the mirrors of `@parley/sdk/protocol`; the REST API is at `/v1/openapi.json`.",
+      ].join("\n"),
+      license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+    },
+    defaultContentType: "application/json",
+    servers: {
+      parley: {
+        host: "{host}",
+        protocol: "wss",
+        pathname: "/socket.io/",
+        description: "The Parley server (Socket.IO over WebSocket, or HTTP long-polling)",
+        variables: { host: { default: "localhost:3000", description: "The server's host and port" } },
+        security: [ref("#/components/securitySchemes/accessToken")],
+      },
+    },
+    channels: {
+      socket: { address: "/", title: "Default namespace", description: "Every socket joins its user's room and one room per conversation it belongs to.", messages: channelMessages },
+    },
+    operations,
+    components: {
+      schemas: merged(componentSchemas(payloads, "output", "draft-07"), componentSchemas(commands, "input", "draft-07")),
+      messages,
+      securitySchemes: {
+        accessToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token, sent as the handshake's `auth.token` (not a header)." },
+      },
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { APP_HEADER, APP_QUERY, ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
+import { componentSchemas, inlineSchema, merged, withoutProperties, type JsonSchema } from "./json-schema.js";
+import { errorStatuses, OPERATIONS, TAGS, type Answer, type Auth, type Operation } from "./operations.js";
+import { errorBodyFor, eventSchemas, responseSchemas } from "./responses.js";
+
+/** `/v1/conversations/:id` -> `/v1/conversations/{id}`. */
+export const openApiPath = (koaPath: string): string => koaPath.replace(/:(\w+)/g, "{$1}");
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errorName = (status: number) => `Error${status}`;
+const codesOf = (status: number) => (Object.keys(ERROR_STATUS) as ErrorCode[]).filter((c) => ERROR_STATUS[c] === status);
+
+const SECURITY: Record<Auth, Record<string, string[]>[]> = {
+  none: [],
+  app: [{ appHeader: [] }, { appQuery: [] }],
+  bearer: [{ bearerAuth: [] }],
+  // Open when METRICS_PUBLIC=1, else the METRICS_TOKEN bearer.
+  metrics: [{ metricsToken: [] }, {}],
+};
+
+function answer(a: Answer): Record<string, unknown> {
+  if ("json" in a) return { description: a.description, content: { "application/json": { schema: ref(a.json) } } };
+  if ("media" in a) return { description: a.description, content: { [a.media]: {} } };
+  return { description: a.description };
+}
+
+/** `components.responses.Error<status>`: each error status once, referred to by every operation. */
+function errorAnswer(status: number): Record<string, unknown> {
+  const retry = status === 429 || status === 503;
+  return {
+    description: `Error: ${codesOf(status).map((c) => `\`${c}\``).join(", ")}`,
+    ...(retry ? { headers: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } } } : {}),
+    content: { "application/json": { schema: ref(errorName(status)) } },
+  };
+}
+
+function operation(op: Operation): Record<string, unknown> {
+  const parameters = [
+    ...Object.entries(op.params ?? {}).map(([name, schema]) => ({ name, in: "path", required: true, schema: inlineSchema(schema, "input", "draft-2020-12") })),
+    ...(op.query ? queryParameters(op.query, op.fromPath ?? []) : []),
+  ];
+  let requestBody: Record<string, unknown> | undefined;
+  if (op.body && "multipart" in op.body) {
+    requestBody = {
+      required: true,
+      content: {
+        "multipart/form-data": {
+          schema: { type: "object", properties: { file: { type: "string", contentMediaType: "application/octet-stream", description: op.body.multipart } }, required: ["file"] },
+        },
+      },
+    };
+  } else if (op.body) {
+    requestBody = { required: true, content: { "application/json": { schema: ref(op.body.name) } } };
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [status, a] of Object.entries(op.ok)) responses[status] = answer(a!);
+  for (const status of errorStatuses(op)) responses[String(status)] ??= { $ref: `#/components/responses/${errorName(status)}` };
+  return {
+    operationId: op.operationId,
+    tags: [op.tag],
+    summary: op.summary,
+    security: SECURITY[op.auth],
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+  };
+}
+
+/** Each property of the query's schema as one parameter (bar those the route takes from the path). */
+function queryParameters(query: z.ZodObject, fromPath: string[]): Record<string, unknown>[] {
+  const json = withoutProperties(inlineSchema(query, "input", "draft-2020-12"), fromPath);
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries((json.properties as Record<string, JsonSchema> | undefined) ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: required.has(name),
+    schema,
+  }));
+}
+
+/** The JSON request bodies as components: each command's schema as clients send it, without what the path gives. */
+function requestSchemas(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const op of OPERATIONS) {
+    if (!op.body || !("schema" in op.body)) continue;
+    const schema = withoutProperties(inlineSchema(op.body.schema, "input", "draft-2020-12"), op.fromPath ?? []);
+    const known = out[op.body.name];
+    if (known && JSON.stringify(known) !== JSON.stringify(schema)) throw new Error(`${op.operationId}: two request schemas named ${op.body.name}`);
+    out[op.body.name] = schema;
+  }
+  return out;
+}
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API, generated from the route table (operations.ts), the
+ * request schemas the routes validate with and the response mirrors of the protocol (responses.ts).
+ */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const statuses = [...new Set(OPERATIONS.flatMap(errorStatuses))].sort((a, b) => a - b);
+  const answers: Record<string, z.ZodType> = { ...responseSchemas, ...eventSchemas };
+  for (const s of statuses) answers[errorName(s)] = errorBodyFor(s);
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const item = (paths[openApiPath(op.path)] ??= {});
+    if (item[op.method]) throw new Error(`Two operations for ${op.method.toUpperCase()} ${op.path}`);
+    item[op.method] = operation(op);
+  }
+
+  return {
+    openapi: "3.1.0",
+    jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    info: {
+      title: "Parley API",
+      version,
+      description: [
+        "The REST API of a Parley chat server. Generated at start from the zod schemas the routes validate requests with and from mirrors of the wire types in `@parley/sdk/protocol`; `server/test/openapi.test.ts` checks real answers of every route against it.",
+        "",
+        'Errors always have the body `{ "error": { "code", "message", "details"?, "requestId"? } }`; each status lists the codes it carries. Lists are pages: `{ items, nextCursor }`, passed back as `?cursor=`. Resources of another app answer 404 exactly like missing ones.',
+        "",
+        "Realtime events (Socket.IO) are described by the AsyncAPI document at `/v1/asyncapi.json`.",
+      ].join("\n"),
+      license: { name: "MIT", identifier: "MIT" },
+    },
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    paths,
+    components: {
+      schemas: merged(componentSchemas(answers, "output", "draft-2020-12"), requestSchemas()),
+      responses: Object.fromEntries(statuses.map((s) => [errorName(s), errorAnswer(s)])),
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token of a session (`accessToken` of an AuthResponse)." },
+        appHeader: { type: "apiKey", in: "header", name: APP_HEADER, description: "The app (host site) id, for calls made before sign-in. Not a secret." },
+        appQuery: { type: "apiKey", in: "query", name: APP_QUERY, description: `The app id, where a request cannot carry the ${APP_HEADER} header.` },
+        metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when the server sets one." },
+      },
+    },
+  };
+}

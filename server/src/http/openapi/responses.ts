@@ -1,0 +1,340 @@
+import { z } from "zod";
+import {
+  ERROR_STATUS,
+  type Ack,
+  type Attachment,
+  type AuthResponse,
+  type ChatEvent,
+  type Contact,
+  type ContactRequest,
+  type ContactsResponse,
+  type Conversation,
+  type ErrorBody,
+  type ErrorCode,
+  type EventPayloads,
+  type EventType,
+  type GroupInvitation,
+  type HealthResponse,
+  type Me,
+  type Member,
+  type Message,
+  type Page,
+  type Presence,
+  type PresenceSnapshot,
+  type ReactionSummary,
+  type SyncResponse,
+  type TypingEvent,
+  type User,
+} from "@parley/sdk/protocol";
+import type { Readiness } from "../../ops/health.js";
+
+/**
+ * The protocol's DTOs (sdk/src/protocol.ts, TypeScript only) mirrored as zod schemas, for the API
+ * description and nothing else: the OpenAPI and AsyncAPI documents are generated from these and
+ * from the request schemas the routes validate with. Each mirror is checked against its protocol
+ * type in both directions at compile time (the `Check<...>` lines), so a field added, removed,
+ * renamed or retyped on either side fails `tsc` here. Objects are strict (no additional
+ * properties), so a server that answers more than the protocol says fails the OpenAPI test.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time equality
+// ---------------------------------------------------------------------------------------------
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+/** True when A and B are assignable to each other (and neither is `any`). */
+export type Same<A, B> = IsAny<A> extends true ? false : IsAny<B> extends true ? false : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Compiles only when `T` is `true`. */
+export type Check<T extends true> = T;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------
+
+/** ISO-8601 in UTC, as `Date#toISOString` writes it. */
+const timestamp = z.iso.datetime();
+const role = z.enum(["owner", "admin", "member"]);
+const errorCodes = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
+
+const errorFields = {
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** Per-field problems for `validation_failed`; free-form otherwise. */
+  details: z.unknown().optional(),
+  requestId: z.string().optional(),
+};
+
+export const errorBody = z.strictObject({ error: z.strictObject(errorFields) });
+type _ErrorBody = Check<Same<z.infer<typeof errorBody>, ErrorBody>>;
+
+/** The error body of one HTTP status: only the codes that travel with it (from ERROR_STATUS). */
+export function errorBodyFor(status: number): z.ZodType<ErrorBody> {
+  const codes = errorCodes.filter((c) => ERROR_STATUS[c] === status);
+  if (codes.length === 0) throw new Error(`No error code answers with status ${status}`);
+  return z.strictObject({ error: z.strictObject({ ...errorFields, code: z.enum(codes as [ErrorCode, ...ErrorCode[]]) }) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entities
+// ---------------------------------------------------------------------------------------------
+
+const userFields = {
+  id: z.string(),
+  displayName: z.string(),
+  bio: z.string(),
+  avatarUrl: z.string().nullable(),
+  externalId: z.string().nullable(),
+  lastSeenAt: timestamp.nullable(),
+  createdAt: timestamp,
+};
+export const user = z.strictObject(userFields);
+type _User = Check<Same<z.infer<typeof user>, User>>;
+
+export const me = z.strictObject({ ...userFields, email: z.string().nullable(), appId: z.string(), showLastSeen: z.boolean().optional() });
+type _Me = Check<Same<z.infer<typeof me>, Me>>;
+
+/** `Page<T>` of the protocol, for one item schema. */
+export function page<T extends z.ZodType>(item: T) {
+  return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const authResponse = z.strictObject({ user: me, accessToken: z.string(), expiresIn: z.number(), refreshToken: z.string() });
+type _AuthResponse = Check<Same<z.infer<typeof authResponse>, AuthResponse>>;
+
+/** `GET /v1/healthz`: HealthResponse plus the operator fields app.ts adds. */
+export const health = z.strictObject({
+  status: z.enum(["ok", "degraded"]),
+  db: z.enum(["ok", "down"]),
+  dbWrites: z.literal("failing").optional(),
+  redis: z.enum(["ok", "down"]).optional(),
+  version: z.string(),
+});
+type _Health = Check<Same<z.infer<typeof health>, HealthResponse & { dbWrites?: "failing"; redis?: "ok" | "down" }>>;
+
+const check = z.enum(["ok", "down", "full", "pending"]);
+/** `GET /readyz` (ops/health.ts). */
+export const readiness = z.strictObject({
+  status: z.enum(["ready", "not_ready"]),
+  checks: z.strictObject({ db: check, migrations: check, redis: check.optional() }),
+  reasons: z.array(z.string()).optional(),
+});
+type _Readiness = Check<Same<z.infer<typeof readiness>, Readiness>>;
+
+/** `GET /livez`. */
+export const liveness = z.strictObject({ status: z.literal("ok") });
+
+export const member = z.strictObject({ userId: z.string(), role, joinedAt: timestamp, lastReadMessageId: z.string() });
+type _Member = Check<Same<z.infer<typeof member>, Member>>;
+
+export const attachment = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  mime: z.string(),
+  size: z.number().int(),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  url: z.string(),
+});
+type _Attachment = Check<Same<z.infer<typeof attachment>, Attachment>>;
+
+export const reactionSummary = z.strictObject({ emoji: z.string(), count: z.number().int(), mine: z.boolean() });
+type _ReactionSummary = Check<Same<z.infer<typeof reactionSummary>, ReactionSummary>>;
+
+export const message = z.strictObject({
+  id: z.string(),
+  conversationId: z.string(),
+  senderId: z.string(),
+  text: z.string().nullable(),
+  attachments: z.array(attachment),
+  replyToId: z.string().nullable(),
+  clientMessageId: z.string().nullable(),
+  reactions: z.array(reactionSummary),
+  createdAt: timestamp,
+  editedAt: timestamp.nullable(),
+  deletedAt: timestamp.nullable(),
+});
+type _Message = Check<Same<z.infer<typeof message>, Message>>;
+
+export const conversation = z.strictObject({
+  id: z.string(),
+  kind: z.enum(["direct", "group"]),
+  name: z.string().nullable(),
+  isPublic: z.boolean(),
+  createdAt: timestamp,
+  lastActivityAt: timestamp,
+  members: z.array(member),
+  users: z.array(user),
+  lastMessage: message.nullable(),
+  unreadCount: z.number().int(),
+  myRole: role.nullable(),
+  invitedUserIds: z.array(z.string()).optional(),
+});
+type _Conversation = Check<Same<z.infer<typeof conversation>, Conversation>>;
+
+const invitationStatus = z.enum(["pending", "accepted", "declined", "cancelled"]);
+export const groupInvitation = z.strictObject({
+  id: z.string(),
+  conversationId: z.string(),
+  name: z.string().nullable(),
+  memberCount: z.number().int(),
+  invitedBy: user,
+  status: invitationStatus,
+  createdAt: timestamp,
+});
+type _GroupInvitation = Check<Same<z.infer<typeof groupInvitation>, GroupInvitation>>;
+
+const contactRequestStatus = z.enum(["pending", "accepted", "declined", "cancelled"]);
+export const contactRequest = z.strictObject({
+  id: z.string(),
+  fromUserId: z.string(),
+  toUserId: z.string(),
+  status: contactRequestStatus,
+  createdAt: timestamp,
+  respondedAt: timestamp.nullable(),
+  user,
+});
+type _ContactRequest = Check<Same<z.infer<typeof contactRequest>, ContactRequest>>;
+
+export const contact = z.strictObject({ user, online: z.boolean(), since: timestamp });
+type _Contact = Check<Same<z.infer<typeof contact>, Contact>>;
+
+export const contactsResponse = z.strictObject({ contacts: z.array(contact), incoming: z.array(contactRequest), outgoing: z.array(contactRequest) });
+type _ContactsResponse = Check<Same<z.infer<typeof contactsResponse>, ContactsResponse>>;
+
+export const presence = z.strictObject({ userId: z.string(), online: z.boolean(), lastSeenAt: timestamp.nullable(), version: z.number().optional() });
+type _Presence = Check<Same<z.infer<typeof presence>, Presence>>;
+
+export const presenceSnapshot = z.strictObject({ users: z.array(presence) });
+type _PresenceSnapshot = Check<Same<z.infer<typeof presenceSnapshot>, PresenceSnapshot>>;
+
+export const typingEvent = z.strictObject({ conversationId: z.string(), userId: z.string(), typing: z.boolean() });
+type _TypingEvent = Check<Same<z.infer<typeof typingEvent>, TypingEvent>>;
+
+// ---------------------------------------------------------------------------------------------
+// Events (persisted: live over the socket and from GET /v1/sync)
+// ---------------------------------------------------------------------------------------------
+
+/** The `data` of each persisted event type. */
+export const eventPayloads = {
+  "message.new": z.strictObject({ message }),
+  "message.updated": z.strictObject({ message }),
+  "message.deleted": z.strictObject({ message }),
+  "reaction.updated": z.strictObject({
+    messageId: z.string(),
+    conversationId: z.string(),
+    userId: z.string(),
+    emoji: z.string(),
+    added: z.boolean(),
+    count: z.number().int(),
+  }),
+  "read.updated": z.strictObject({ conversationId: z.string(), userId: z.string(), lastReadMessageId: z.string() }),
+  "conversation.created": z.strictObject({ conversation }),
+  "conversation.updated": z.strictObject({ conversation }),
+  "member.added": z.strictObject({ conversationId: z.string(), members: z.array(member), users: z.array(user) }),
+  "member.removed": z.strictObject({ conversationId: z.string(), userId: z.string() }),
+  "member.updated": z.strictObject({ conversationId: z.string(), member }),
+  "contact.updated": z.strictObject({
+    request: contactRequest.nullable(),
+    userId: z.string(),
+    status: z.enum([...contactRequestStatus.options, "removed", "blocked", "unblocked"]),
+  }),
+  "invitation.updated": z.strictObject({ invitation: groupInvitation, status: invitationStatus }),
+} satisfies Record<EventType, z.ZodType>;
+type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
+type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
+
+/** One event-log entry of type `type`. */
+function eventOf<K extends EventType>(type: K) {
+  return z.strictObject({
+    seq: z.number().int(),
+    type: z.literal(type),
+    conversationId: z.string().nullable(),
+    userId: z.string().nullable(),
+    at: timestamp,
+    data: eventPayloads[type],
+  });
+}
+
+/** Each persisted event, by type (also the payload of the socket event of that name). */
+export const events = {
+  "message.new": eventOf("message.new"),
+  "message.updated": eventOf("message.updated"),
+  "message.deleted": eventOf("message.deleted"),
+  "reaction.updated": eventOf("reaction.updated"),
+  "read.updated": eventOf("read.updated"),
+  "conversation.created": eventOf("conversation.created"),
+  "conversation.updated": eventOf("conversation.updated"),
+  "member.added": eventOf("member.added"),
+  "member.removed": eventOf("member.removed"),
+  "member.updated": eventOf("member.updated"),
+  "contact.updated": eventOf("contact.updated"),
+  "invitation.updated": eventOf("invitation.updated"),
+} satisfies { [K in EventType]: z.ZodType };
+
+/** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
+export const eventSchemaName = (type: string): string => `${type.replace(/(^|[.\-_])(\w)/g, (_, _sep: string, c: string) => c.toUpperCase())}Event`;
+
+/** The events by component name, for the documents. */
+export const eventSchemas: Record<string, z.ZodType> = Object.fromEntries(Object.entries(events).map(([type, schema]) => [eventSchemaName(type), schema]));
+
+export const chatEvent = z.discriminatedUnion("type", Object.values(events) as [(typeof events)[EventType], ...(typeof events)[EventType][]]);
+type _ChatEvent = Check<Same<z.infer<typeof chatEvent>, ChatEvent>>;
+
+export const syncResponse = z.strictObject({ events: z.array(chatEvent), lastSeq: z.number().int(), hasMore: z.boolean() });
+type _SyncResponse = Check<Same<z.infer<typeof syncResponse>, SyncResponse>>;
+
+export const syncHead = z.strictObject({ lastSeq: z.number().int() });
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes and acks
+// ---------------------------------------------------------------------------------------------
+
+export const conversationEnvelope = z.strictObject({ conversation });
+export const memberEnvelope = z.strictObject({ member });
+
+/** A socket command's acknowledgement (`Ack<T>` of the protocol). */
+export function ack<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion("ok", [
+    z.strictObject({ ok: z.literal(true), data }),
+    z.strictObject({ ok: z.literal(false), error: z.strictObject(errorFields) }),
+  ]);
+}
+export const messageAck = ack(message);
+export const emptyAck = ack(z.null());
+type _MessageAck = Check<Same<z.infer<typeof messageAck>, Ack<Message>>>;
+type _EmptyAck = Check<Same<z.infer<typeof emptyAck>, Ack<null>>>;
+type _Page = Check<Same<z.infer<ReturnType<typeof page<typeof user>>>, Page<User>>>;
+
+/** Names each reusable schema in the documents' `components.schemas`. */
+export const responseSchemas = {
+  ErrorBody: errorBody,
+  User: user,
+  Me: me,
+  AuthResponse: authResponse,
+  HealthResponse: health,
+  Readiness: readiness,
+  Liveness: liveness,
+  Member: member,
+  Attachment: attachment,
+  ReactionSummary: reactionSummary,
+  Message: message,
+  Conversation: conversation,
+  GroupInvitation: groupInvitation,
+  ContactRequest: contactRequest,
+  Contact: contact,
+  ContactsResponse: contactsResponse,
+  Presence: presence,
+  PresenceSnapshot: presenceSnapshot,
+  TypingEvent: typingEvent,
+  ChatEvent: chatEvent,
+  SyncResponse: syncResponse,
+  SyncHead: syncHead,
+  ConversationEnvelope: conversationEnvelope,
+  MemberEnvelope: memberEnvelope,
+  PageOfUser: page(user),
+  PageOfConversation: page(conversation),
+  PageOfGroupInvitation: page(groupInvitation),
+  PageOfMessage: page(message),
+  MessageAck: messageAck,
+  EmptyAck: emptyAck,
+} as const;

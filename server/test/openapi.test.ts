@@ -1,0 +1,419 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import specs from "@asyncapi/specs";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import Ajv from "ajv";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import jwt from "jsonwebtoken";
+import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
+import { createApp } from "../src/http/app.js";
+import { encodePng } from "../src/shared/png.js";
+import { startServer, type TestServer } from "./helpers/harness.js";
+import { connect, Recorder, request } from "./helpers/sockets.js";
+
+/**
+ * `/v1/openapi.json` and `/v1/asyncapi.json` against the real server: both documents are valid;
+ * the document lists exactly the routes the server's routers hold; and real answers of every
+ * operation (a success and at least one error each) match what the document says, status and body.
+ */
+
+type Json = Record<string, any>;
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** Routes the server answers that are not API: the widget and SDK bundles (see assets.routes.ts). */
+const NOT_API = new Set(["GET /widget.js", "GET /widget.js.map", "GET /sdk.js", "GET /sdk.js.map", "GET /:file"]);
+/** Operations with no client error to provoke: they take no input and need no credentials. */
+const NO_CLIENT_ERROR = new Set(["getHealth", "getOpenApi", "getAsyncApi", "getLiveness", "getReadiness"]);
+const METRICS_TOKEN = "metrics-token-for-the-openapi-test";
+
+const ajvFor = (doc: Json, id: string) => {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(doc, id);
+  return ajv;
+};
+
+describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
+  let s: TestServer;
+  let doc: Json;
+  let asyncDoc: Json;
+  let ajv: Ajv2020;
+  const DOC_ID = "https://parley.test/openapi.json";
+  /** operationId -> its method, path and operation object. */
+  const ops = new Map<string, { method: Method; path: string; op: Json }>();
+  /** operationId -> statuses validated. */
+  const seen = new Map<string, number[]>();
+  let validated = 0;
+  let socketValidated = 0;
+
+  before(async () => {
+    // Invitations need consent on (the harness turns direct adds on for other suites).
+    s = await startServer({ METRICS_TOKEN, GROUP_DIRECT_ADD: "0" });
+    // Validating the documents takes seconds: longer than Node's 5 s keep-alive, whose expiry
+    // racing the next request on the same connection would read as an ECONNRESET.
+    s.httpServer.keepAliveTimeout = 60_000;
+    const res = await fetch(`${s.url}/v1/openapi.json`);
+    assert.equal(res.status, 200);
+    doc = (await res.json()) as Json;
+    asyncDoc = (await (await fetch(`${s.url}/v1/asyncapi.json`)).json()) as Json;
+    ajv = ajvFor(doc, DOC_ID);
+    for (const [path, item] of Object.entries(doc["paths"] as Json)) {
+      for (const [method, op] of Object.entries(item as Json)) ops.set(op.operationId, { method: method as Method, path, op });
+    }
+  });
+  after(async () => {
+    console.log(`openapi: ${validated} real HTTP responses validated against /v1/openapi.json (${seen.size} of ${ops.size} operations); ${socketValidated} socket payloads against /v1/asyncapi.json`);
+    await s?.close();
+  });
+
+  test("the document is valid OpenAPI 3.1", async () => {
+    assert.equal(doc["openapi"], "3.1.0");
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    assert.equal(validator.version, "3.1");
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2));
+    // The validator is not a rubber stamp.
+    const broken = structuredClone(doc);
+    broken["paths"]["/v1/me"].get.responses = "none";
+    assert.equal((await new Validator().validate(broken)).valid, false);
+  });
+
+  test("the socket description is valid AsyncAPI 3.0 and names every event and command", () => {
+    const ajv7 = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
+    addFormats(ajv7);
+    const validate = ajv7.compile((specs as { schemas: Record<string, object> }).schemas["3.0.0"]!);
+    assert.equal(validate(asyncDoc), true, JSON.stringify(validate.errors, null, 2));
+    const broken = structuredClone(asyncDoc);
+    broken["operations"].sendMessageNew.action = "shout";
+    assert.equal(validate(broken), false);
+    const names = Object.values(asyncDoc["components"].messages as Json).map((m) => m.name);
+    for (const e of ["message.new", "message.updated", "message.deleted", "reaction.updated", "read.updated", "conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "contact.updated", "invitation.updated", "typing", "presence", "presence.snapshot", "message.send", "read"]) {
+      assert.ok(names.includes(e), `AsyncAPI lacks ${e}`);
+    }
+  });
+
+  test("the document lists exactly the routes the server's routers hold", () => {
+    // The same createApp the harness serves: every router it mounts, with every route in it.
+    const koa = createApp(s.services);
+    const routed = new Set<string>();
+    for (const mw of koa.middleware as Array<{ router?: { stack: Array<{ methods: string[]; path: string | RegExp }> } }>) {
+      for (const layer of mw.router?.stack ?? []) {
+        for (const m of layer.methods) if (m !== "HEAD") routed.add(`${m} ${String(layer.path)}`);
+      }
+    }
+    const api = [...routed].filter((r) => !NOT_API.has(r)).sort();
+    const documented = [...ops.values()].map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`).sort();
+    assert.ok(api.length > 40, `only ${api.length} routes found: is the router enumeration broken?`);
+    assert.deepEqual(documented, api, "routes and the document disagree (a route missing from server/src/http/openapi/operations.ts, or an operation without a route)");
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Real answers against the document
+  // ---------------------------------------------------------------------------------------------
+
+  interface Call {
+    params?: Record<string, string>;
+    query?: Record<string, string>;
+    body?: unknown;
+    /** A body sent as is (set its Content-Type in `headers`). */
+    raw?: string;
+    /** A multipart body: the file in the field `file`. */
+    file?: { bytes: Buffer | string; type: string; name: string };
+    token?: string;
+    app?: string;
+    headers?: Record<string, string>;
+  }
+  interface Answer {
+    status: number;
+    body: any;
+    headers: Headers;
+  }
+
+  const resolve = (obj: Json): Json => {
+    if (typeof obj?.["$ref"] !== "string") return obj;
+    const path = (obj["$ref"] as string).replace(/^#\//, "").split("/");
+    return resolve(path.reduce((o: Json, k) => o[k.replace(/~1/g, "/").replace(/~0/g, "~")], doc));
+  };
+
+  const mediaMatches = (pattern: string, actual: string): boolean => {
+    if (pattern === "*/*") return true;
+    const [type, sub] = pattern.split("/");
+    const [aType, aSub] = actual.split(";")[0]!.trim().toLowerCase().split("/");
+    return type === aType && (sub === "*" || sub === aSub);
+  };
+
+  /**
+   * Sends a real request to the operation's documented path and checks the answer against the
+   * document: the status must be listed, and the body must match its schema (or media type).
+   */
+  async function call(operationId: string, c: Call = {}): Promise<Answer> {
+    const entry = ops.get(operationId);
+    assert.ok(entry, `no operation ${operationId} in the document`);
+    const path = entry.path.replace(/\{(\w+)\}/g, (_, k: string) => {
+      assert.ok(c.params?.[k] !== undefined, `${operationId}: path parameter ${k}`);
+      return encodeURIComponent(c.params[k]);
+    });
+    const qs = c.query ? `?${new URLSearchParams(c.query)}` : "";
+    const headers: Record<string, string> = { ...c.headers };
+    if (c.token) headers["Authorization"] = `Bearer ${c.token}`;
+    if (c.app) headers["X-Parley-App"] = c.app;
+    let body: BodyInit | undefined = c.raw;
+    if (c.file) {
+      const form = new FormData();
+      form.append("file", new Blob([typeof c.file.bytes === "string" ? c.file.bytes : new Uint8Array(c.file.bytes)], { type: c.file.type }), c.file.name);
+      body = form;
+    } else if (c.body !== undefined) {
+      body = JSON.stringify(c.body);
+      headers["Content-Type"] = "application/json";
+    }
+    const res = await fetch(s.url + path + qs, { method: entry.method.toUpperCase(), headers, body });
+    const raw = Buffer.from(await res.arrayBuffer());
+    const what = `${operationId} (${entry.method.toUpperCase()} ${entry.path}) answered ${res.status}`;
+    const described = entry.op.responses[String(res.status)];
+    assert.ok(described, `${what}, a status the document does not list: ${raw.toString("utf8").slice(0, 300)}`);
+    const response = resolve(described);
+    const type = res.headers.get("content-type") ?? "";
+    let parsed: unknown = undefined;
+    if (!response["content"]) {
+      assert.equal(raw.length, 0, `${what} with a body; the document says none`);
+    } else {
+      const [media, content] = Object.entries(response["content"] as Json).find(([m]) => mediaMatches(m, type)) ?? [];
+      assert.ok(media, `${what} with Content-Type ${type}; the document says ${Object.keys(response["content"]).join(", ")}`);
+      if (media === "application/json") {
+        parsed = JSON.parse(raw.toString("utf8"));
+        if (content.schema) {
+          const pointer = content.schema["$ref"] ?? null;
+          assert.ok(pointer, `${what}: inline response schemas are not expected`);
+          const validate = ajv.getSchema(`${DOC_ID}${pointer}`) ?? ajv.compile({ $ref: `${DOC_ID}${pointer}` });
+          assert.ok(validate(parsed), `${what}; the body does not match ${pointer}: ${JSON.stringify(validate.errors, null, 1)}\n${JSON.stringify(parsed).slice(0, 1500)}`);
+        }
+      }
+    }
+    validated++;
+    seen.set(operationId, [...(seen.get(operationId) ?? []), res.status]);
+    return { status: res.status, body: parsed, headers: res.headers };
+  }
+
+  /** `call`, also asserting the status. */
+  async function expect(status: number, operationId: string, c: Call = {}): Promise<any> {
+    const res = await call(operationId, c);
+    assert.equal(res.status, status, `${operationId}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  test("real answers of every operation, successes and errors, match the document", async () => {
+    const tenant = await s.createTenant("Docs", ["https://site.example"]);
+    const app = tenant.id;
+    const n = Math.random().toString(36).slice(2, 8);
+    const register = async (name: string): Promise<AuthResponse> =>
+      expect(201, "register", { app, body: { email: `${name}-${n}@example.com`, password: "correct horse battery", displayName: name } });
+
+    // ---- ops
+    await expect(200, "getHealth");
+    await expect(200, "getOpenApi");
+    await expect(200, "getAsyncApi");
+    await expect(200, "getLiveness");
+    await expect(200, "getReadiness");
+    await expect(200, "getMetrics", { token: METRICS_TOKEN });
+    await expect(401, "getMetrics");
+
+    // ---- auth
+    const alice = await register("Alice");
+    const bob = await register("Bob");
+    const carol = await register("Carol");
+    const dave = await register("Dave");
+    const erin = await register("Erin");
+    await expect(400, "register", { app, body: { email: "not an email", password: "correct horse battery", displayName: "X" } });
+    await expect(409, "register", { app, body: { email: `alice-${n}@example.com`, password: "correct horse battery", displayName: "Again" } });
+    await expect(404, "register", { app: "app_does_not_exist", body: { email: `x-${n}@example.com`, password: "correct horse battery", displayName: "X" } });
+    await expect(200, "login", { app, body: { email: `alice-${n}@example.com`, password: "correct horse battery" } });
+    await expect(401, "login", { app, body: { email: `alice-${n}@example.com`, password: "wrong password" } });
+    await expect(400, "login", { body: { email: `alice-${n}@example.com`, password: "correct horse battery" } });
+    await expect(403, "login", { app, headers: { Origin: "https://evil.example" }, body: { email: `alice-${n}@example.com`, password: "x" } });
+    const hostToken = jwt.sign({ sub: `host-${n}`, name: "Host User" }, tenant.secret, { algorithm: "HS256", expiresIn: 300 });
+    await expect(200, "signInWithHostToken", { app, body: { token: hostToken } });
+    await expect(401, "signInWithHostToken", { app, body: { token: jwt.sign({ sub: "x", name: "X" }, "a-different-secret-of-enough-length-0123456789", { algorithm: "HS256", expiresIn: 300 }) } });
+    const session = await expect(200, "login", { app, body: { email: `erin-${n}@example.com`, password: "correct horse battery" } });
+    const refreshed = await expect(200, "refresh", { app, body: { refreshToken: session.refreshToken } });
+    await expect(401, "refresh", { app, body: { refreshToken: "rt_not_a_real_refresh_token" } });
+    await expect(204, "logout", { app, body: { refreshToken: refreshed.refreshToken } });
+    await expect(400, "logout", { app, body: {} });
+    await expect(415, "logout", { app, raw: "refreshToken=x", headers: { "Content-Type": "text/plain" } });
+    const frank = await register("Frank");
+    await expect(401, "changePassword", { token: frank.accessToken, body: { currentPassword: "wrong password", newPassword: "another horse battery" } });
+    await expect(200, "changePassword", { token: frank.accessToken, body: { currentPassword: "correct horse battery", newPassword: "another horse battery" } });
+
+    // ---- users
+    await expect(200, "getMe", { token: alice.accessToken });
+    await expect(401, "getMe");
+    await expect(401, "getMe", { token: "not.a.token" });
+    await expect(200, "updateMe", { token: alice.accessToken, body: { bio: "Writes the docs", showLastSeen: true } });
+    await expect(400, "updateMe", { token: alice.accessToken, body: {} });
+    const png = encodePng(4, 4, () => [200, 40, 40, 255]);
+    const withAvatar = await expect(200, "setAvatar", { token: alice.accessToken, file: { bytes: png, type: "image/png", name: "me.png" } });
+    await expect(415, "setAvatar", { token: alice.accessToken, file: { bytes: "plain text", type: "text/plain", name: "me.txt" } });
+    await expect(200, "searchUsers", { token: alice.accessToken, query: { q: "Bob", limit: "5" } });
+    await expect(400, "searchUsers", { token: alice.accessToken, query: { limit: "1000" } });
+    await expect(200, "getUser", { token: alice.accessToken, params: { id: bob.user.id } });
+    await expect(404, "getUser", { token: alice.accessToken, params: { id: "u_missing" } });
+    await expect(200, "getAvatar", { params: { name: String(withAvatar.avatarUrl).split("/").pop()! } });
+    await expect(404, "getAvatar", { params: { name: "missing.png" } });
+
+    // ---- contacts: alice+bob and alice+erin become contacts; carol declines; dave's is cancelled
+    const toBob = await expect(201, "requestContact", { token: alice.accessToken, body: { userId: bob.user.id } });
+    await expect(409, "requestContact", { token: alice.accessToken, body: { userId: bob.user.id } });
+    await expect(400, "requestContact", { token: alice.accessToken, body: { userId: alice.user.id } });
+    await expect(200, "acceptContactRequest", { token: bob.accessToken, params: { id: toBob.id } });
+    await expect(409, "acceptContactRequest", { token: bob.accessToken, params: { id: toBob.id } });
+    const toCarol = await expect(201, "requestContact", { token: alice.accessToken, body: { userId: carol.user.id } });
+    await expect(200, "declineContactRequest", { token: carol.accessToken, params: { id: toCarol.id } });
+    await expect(404, "declineContactRequest", { token: carol.accessToken, params: { id: "cr_missing" } });
+    const toDave = await expect(201, "requestContact", { token: alice.accessToken, body: { userId: dave.user.id } });
+    await expect(404, "cancelContactRequest", { token: dave.accessToken, params: { id: toDave.id } });
+    await expect(200, "cancelContactRequest", { token: alice.accessToken, params: { id: toDave.id } });
+    await expect(201, "requestContact", { token: erin.accessToken, body: { userId: alice.user.id } });
+    await expect(200, "requestContact", { token: alice.accessToken, body: { userId: erin.user.id } });
+    await expect(404, "acceptContactRequest", { token: alice.accessToken, params: { id: "cr_missing" } });
+    await expect(200, "listContacts", { token: alice.accessToken });
+    await expect(401, "listContacts");
+    await expect(204, "removeContact", { token: alice.accessToken, params: { userId: erin.user.id } });
+    await expect(400, "removeContact", { token: alice.accessToken, params: { userId: "x".repeat(65) } });
+    await expect(204, "blockUser", { token: alice.accessToken, body: { userId: frank.user.id } });
+    await expect(400, "blockUser", { token: alice.accessToken, body: { userId: alice.user.id } });
+    await expect(204, "unblockUser", { token: alice.accessToken, params: { userId: frank.user.id } });
+    await expect(400, "unblockUser", { token: alice.accessToken, params: { userId: "x".repeat(65) } });
+
+    // ---- conversations
+    const dm = (await expect(201, "createDirectConversation", { token: alice.accessToken, body: { userId: bob.user.id } })).conversation as Conversation;
+    await expect(200, "createDirectConversation", { token: bob.accessToken, body: { userId: alice.user.id } });
+    await expect(400, "createDirectConversation", { token: alice.accessToken, body: { userId: alice.user.id } });
+    // Bob is a contact (added); Carol is not (invited).
+    const group = (await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Docs team", memberIds: [bob.user.id, carol.user.id], isPublic: true } })).conversation as Conversation;
+    await expect(400, "createGroup", { token: alice.accessToken, body: { memberIds: [] } });
+    const invitations = await expect(200, "listInvitations", { token: carol.accessToken });
+    assert.equal(invitations.items.length, 1, "Carol is invited, not added");
+    await expect(400, "listInvitations", { token: carol.accessToken, query: { limit: "0" } });
+    await expect(200, "acceptInvitation", { token: carol.accessToken, params: { id: invitations.items[0].id } });
+    await expect(409, "acceptInvitation", { token: carol.accessToken, params: { id: invitations.items[0].id } });
+    const other = (await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Private", memberIds: [dave.user.id] } })).conversation as Conversation;
+    const daveInvites = await expect(200, "listInvitations", { token: dave.accessToken });
+    await expect(204, "declineInvitation", { token: dave.accessToken, params: { id: daveInvites.items[0].id } });
+    await expect(404, "declineInvitation", { token: dave.accessToken, params: { id: "inv_missing" } });
+    await expect(200, "listConversations", { token: alice.accessToken, query: { limit: "10" } });
+    await expect(400, "listConversations", { token: alice.accessToken, query: { limit: "0" } });
+    await expect(200, "listPublicGroups", { token: dave.accessToken, query: { q: "Docs" } });
+    await expect(400, "listPublicGroups", { token: dave.accessToken, query: { limit: "many" } });
+    await expect(200, "getConversation", { token: alice.accessToken, params: { id: group.id } });
+    await expect(404, "getConversation", { token: dave.accessToken, params: { id: other.id } });
+    await expect(200, "updateConversation", { token: alice.accessToken, params: { id: group.id }, body: { name: "Docs people" } });
+    await expect(400, "updateConversation", { token: alice.accessToken, params: { id: group.id }, body: {} });
+    await expect(403, "updateConversation", { token: alice.accessToken, params: { id: dm.id }, body: { name: "A DM" } });
+    await expect(200, "joinGroup", { token: dave.accessToken, params: { id: group.id } });
+    await expect(404, "joinGroup", { token: dave.accessToken, params: { id: "c_missing" } });
+    await expect(200, "addMembers", { token: alice.accessToken, params: { id: other.id }, body: { userIds: [bob.user.id] } });
+    await expect(400, "addMembers", { token: alice.accessToken, params: { id: other.id }, body: { userIds: [] } });
+    await expect(200, "setMemberRole", { token: alice.accessToken, params: { id: group.id, userId: bob.user.id }, body: { role: "admin" } });
+    await expect(400, "setMemberRole", { token: alice.accessToken, params: { id: group.id, userId: bob.user.id }, body: { role: "owner" } });
+    await expect(204, "removeMember", { token: alice.accessToken, params: { id: group.id, userId: dave.user.id } });
+    await expect(404, "removeMember", { token: alice.accessToken, params: { id: "c_missing", userId: dave.user.id } });
+
+    // ---- uploads
+    const upload = await expect(201, "upload", { token: alice.accessToken, file: { bytes: "the minutes", type: "text/plain", name: "minutes.txt" } });
+    await expect(415, "upload", { token: alice.accessToken, body: { file: "not multipart" } });
+
+    // ---- messages (and a realtime event seen live, checked against the AsyncAPI document)
+    const first = (await expect(201, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` } })) as Message;
+    await expect(200, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` } });
+    await expect(400, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "   " } });
+    await expect(404, "sendMessage", { token: dave.accessToken, params: { id: group.id }, body: { text: "not a member any more" } });
+    await expect(200, "getUpload", { token: bob.accessToken, params: { id: upload.id } });
+    await expect(404, "getUpload", { token: dave.accessToken, params: { id: upload.id } });
+    await expect(200, "listMessages", { token: bob.accessToken, params: { id: group.id }, query: { limit: "10" } });
+    await expect(400, "listMessages", { token: bob.accessToken, params: { id: group.id }, query: { before: "abc" } });
+    await expect(204, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: first.id } });
+    await expect(400, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: "first" } });
+    await expect(200, "getMessage", { token: bob.accessToken, params: { id: first.id } });
+    await expect(404, "getMessage", { token: dave.accessToken, params: { id: first.id } });
+    await expect(200, "editMessage", { token: alice.accessToken, params: { id: first.id }, body: { text: "Hello, docs" } });
+    await expect(403, "editMessage", { token: bob.accessToken, params: { id: first.id }, body: { text: "Not mine" } });
+    await expect(200, "addReaction", { token: bob.accessToken, params: { id: first.id, emoji: "👍" } });
+    await expect(400, "addReaction", { token: bob.accessToken, params: { id: first.id, emoji: "Not An Emoji" } });
+    await expect(200, "removeReaction", { token: bob.accessToken, params: { id: first.id, emoji: "👍" } });
+    await expect(404, "removeReaction", { token: bob.accessToken, params: { id: "999999999", emoji: "👍" } });
+    await expect(204, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
+    await expect(404, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
+
+    // ---- sync: every event above, each checked against the document
+    const head = await expect(200, "getSyncHead", { token: alice.accessToken });
+    assert.ok(head.lastSeq > 0);
+    await expect(401, "getSyncHead");
+    const synced = await expect(200, "sync", { token: alice.accessToken, query: { since: "0", limit: "1000" } });
+    const types = new Set(synced.events.map((e: { type: string }) => e.type));
+    for (const t of ["message.new", "message.updated", "message.deleted", "reaction.updated", "conversation.created", "member.added", "member.updated", "contact.updated"]) assert.ok(types.has(t), `sync has a ${t} event`);
+    await expect(400, "sync", { token: alice.accessToken });
+  });
+
+  test("the response schemas refuse what the protocol does not allow", () => {
+    const message = ajv.getSchema(`${DOC_ID}#/components/schemas/Message`)!;
+    const valid = { id: "1", conversationId: "c", senderId: "u", text: "hi", attachments: [], replyToId: null, clientMessageId: null, reactions: [], createdAt: "2026-11-22T10:00:00.000Z", editedAt: null, deletedAt: null };
+    assert.equal(message(valid), true, JSON.stringify(message.errors));
+    assert.equal(message({ ...valid, extra: 1 }), false, "an undeclared field");
+    assert.equal(message({ ...valid, text: undefined }), false, "a missing field");
+    assert.equal(message({ ...valid, createdAt: "yesterday" }), false, "a timestamp that is not ISO-8601");
+    const e404 = ajv.getSchema(`${DOC_ID}#/components/schemas/Error404`)!;
+    assert.equal(e404({ error: { code: "not_found", message: "No such route" } }), true);
+    assert.equal(e404({ error: { code: "forbidden", message: "A 403's code" } }), false, "a code of another status");
+  });
+
+  test("every operation had a success and an error answer validated", () => {
+    const missing: string[] = [];
+    for (const id of ops.keys()) {
+      const statuses = seen.get(id) ?? [];
+      if (!statuses.some((x) => x < 300)) missing.push(`${id}: no success`);
+      if (!NO_CLIENT_ERROR.has(id) && !statuses.some((x) => x >= 400)) missing.push(`${id}: no error`);
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  test("socket events and acks match the AsyncAPI document", async () => {
+    const tenant = await s.createTenant("Sockets");
+    const [a, b] = [await s.api.register(tenant.id), await s.api.register(tenant.id)];
+    const conv = (await s.api.post("/conversations/direct", { token: a.accessToken, body: { userId: b.user.id } })).body.conversation as Conversation;
+    const ajv7 = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv7);
+    ajv7.addSchema(asyncDoc, "asyncapi.json");
+    const payloadOf = (event: string): string => {
+      const [key] = Object.entries(asyncDoc["components"].messages as Json).find(([, m]) => m.name === event) ?? [];
+      assert.ok(key, `AsyncAPI has no message named ${event}`);
+      return `asyncapi.json${asyncDoc["components"].messages[key].payload.$ref}`;
+    };
+    const check = (ref: string, payload: unknown, what: string) => {
+      const validate = ajv7.getSchema(ref) ?? ajv7.compile({ $ref: ref });
+      assert.ok(validate(payload), `${what}: ${JSON.stringify(validate.errors, null, 1)}\n${JSON.stringify(payload).slice(0, 800)}`);
+      socketValidated++;
+    };
+    const sb = await connect(s, b.accessToken);
+    const rb = new Recorder(sb);
+    const sa = await connect(s, a.accessToken);
+    const ra = new Recorder(sa);
+    try {
+      const ack = await request<Message>(sa, "message.send", { conversationId: conv.id, text: "live" });
+      check("asyncapi.json#/components/schemas/MessageAck", ack, "message.send ack");
+      const bad = await request<Message>(sa, "message.send", { conversationId: conv.id, text: "" });
+      assert.equal(bad.ok, false);
+      check("asyncapi.json#/components/schemas/MessageAck", bad, "message.send error ack");
+      await rb.wait("message.new");
+      check("asyncapi.json#/components/schemas/EmptyAck", await request(sa, "typing", { conversationId: conv.id }), "typing ack");
+      await rb.wait("typing");
+      const msg = ack.ok ? ack.data : undefined;
+      check("asyncapi.json#/components/schemas/EmptyAck", await request(sb, "read", { conversationId: conv.id, messageId: msg!.id }), "read ack");
+      await ra.wait("read.updated");
+      // Everything either socket received, whatever it was (presence included), by its event name.
+      for (const e of [...ra.events, ...rb.events]) check(payloadOf(e.name), e.payload, e.name);
+    } finally {
+      sa.close();
+      sb.close();
+    }
+  });
+});
