@@ -98,7 +98,8 @@ export default [
   // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
   {
     input: "sdk/src/index.ts",
-    output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true },
+    // One file: the offline-persistence chunk is inlined (it is small and this build has no siblings).
+    output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true, inlineDynamicImports: true },
     plugins: [browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
   },
   // One ES module per source file, so that dist/x.js sits beside the dist/x.d.ts that tsc emits

@@ -42,13 +42,33 @@ export const cssLiterals = {
  * is idle). Budgets are on gzip, except the UI's, which is on brotli: what the server sends to
  * every browser that accepts it (server/src/assets), that is what a visitor transfers.
  */
+/**
+ * esbuild plugin: the lazily loaded offline-persistence chunk (sdk/src/persistence) stays out of
+ * the bundles that import it (a real build splits it off), and, measured alone, the core modules
+ * it imports stay out of it (a real build shares them with the core).
+ */
+const lazyChunk = (role) => ({
+  name: "lazy-chunk",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const inChunk = /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), path.resolve(args.resolveDir, args.path)));
+      if (role === "importer" && inChunk && args.kind === "dynamic-import") return { path: args.path, external: true };
+      if (role === "chunk" && !inChunk && args.kind !== "entry-point") return { path: args.path, external: true };
+      return undefined;
+    });
+  },
+});
+
 export const BUNDLES = [
   // 10 KB until the SDK learned gap-safe catch-up with retention fallback, cross-tab sessions,
   // REST timeouts and retries and a pipelined outbox (issues 14, 15): about 10.2 KB gz. 11 KB
   // leaves room for nothing big: offline persistence (issue 22) must be a lazily loaded chunk.
-  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 11 * 1024 },
+  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 11 * 1024, lazy: "importer" },
+  // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
+  // durable outbox, tab coordination (issue 22).
+  { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },
   { name: "widget.js (the loader: all a page loads before the chat opens)", entry: "widget/src/embed.ts", external: [], budget: 3 * 1024, format: "iife", define: { __PARLEY_UI__: JSON.stringify("./widget-ui.js") } },
-  { name: "widget UI (lit, socket.io-client, sdk and views: loaded on open)", entry: "widget/src/widget-ui.ts", external: [], budget: 40 * 1024, by: "br" },
+  { name: "widget UI (lit, socket.io-client, sdk and views: loaded on open)", entry: "widget/src/widget-ui.ts", external: [], budget: 40 * 1024, by: "br", lazy: "importer" },
 ];
 
 export async function measure(bundle) {
@@ -64,7 +84,7 @@ export async function measure(bundle) {
     write: false,
     tsconfig: path.join(root, "tsconfig.json"),
     logLevel: "silent",
-    plugins: [cssLiterals],
+    plugins: [cssLiterals, ...(bundle.lazy ? [lazyChunk(bundle.lazy)] : [])],
   });
   const code = out.outputFiles[0].contents;
   return {

@@ -12,6 +12,8 @@ import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState 
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
 import { SyncEngine, withSnapshot, type SyncOptions } from "./sync.js";
+import type { PersistenceOptions } from "./persistence/options.js";
+import type { LocalCache } from "./persistence/persistence.js";
 
 export interface ChatClientOptions {
   /** The Parley server, e.g. `https://chat.example`. */
@@ -30,6 +32,14 @@ export interface ChatClientOptions {
   sync?: SyncOptions;
   /** Sending (see DEFAULT_OUTBOX_OPTIONS). */
   outbox?: OutboxOptions;
+  /**
+   * `"indexeddb"`: keep the conversation list, recent messages, the sync cursor and unsent
+   * messages on the device (browsers), so a reload draws at once and loses no send. Deleted at
+   * sign-out. Loaded on demand (a separate chunk). Default: memory only.
+   */
+  persistence?: "indexeddb" | "memory";
+  /** Limits of the device cache (see DEFAULT_PERSISTENCE_OPTIONS). */
+  persistenceOptions?: PersistenceOptions;
 }
 
 export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
@@ -63,6 +73,7 @@ export class ChatClient {
   private readonly pending = new Map<string, { resolve(m: P.Message): void; reject(e: unknown): void }>();
   private readonly handles = new Map<string, ConversationHandle>();
   private readonly seen = new Set<number>();
+  private cache: LocalCache | null = null;
   private readonly opts: ChatClientOptions & Required<Pick<ChatClientOptions, "storage" | "autoConnect">>;
 
   constructor(options: ChatClientOptions) {
@@ -234,6 +245,7 @@ export class ChatClient {
 
   /** Stops everything (socket, retries). The session stays in storage. */
   close(): void {
+    void this.cache?.close(false);
     this.outbox.close();
     this.sync.close();
     this.socket.close();
@@ -286,11 +298,25 @@ export class ChatClient {
     return auth.user;
   }
 
-  /** After sign-in: the event cursor first, then the snapshot, then live events. */
+  /**
+   * After sign-in: the event cursor first, then the snapshot, then live events. With a warm
+   * device cache, the cache is the snapshot: the catch-up after connecting starts from its cursor.
+   */
   private async start(): Promise<void> {
-    const { lastSeq } = await this.http.request<{ lastSeq: number }>("GET", "/sync/head");
-    this.store.patch({ lastSeq });
-    await this.listConversations();
+    const me = this.user?.id;
+    if (this.opts.persistence === "indexeddb" && me && this.cache?.userId !== me) {
+      const cache = await import("./persistence/persistence.js").then(
+        (p) => p.attachPersistence({ appId: this.opts.appId, userId: me, store: this.store, outbox: this.outbox, pending: this.pending, onRecovered: (fn) => this.on("connection.recovered", fn), options: this.opts.persistenceOptions ?? {} }),
+        (err: unknown) => (console.warn("[parley]", err), null),
+      );
+      if (this.user?.id === me) this.cache = cache;
+      else void cache?.close(true);
+    }
+    if (!this.cache?.warm) {
+      const { lastSeq } = await this.http.request<{ lastSeq: number }>("GET", "/sync/head");
+      this.store.patch({ lastSeq });
+      await this.listConversations();
+    }
     if (this.opts.autoConnect) this.socket.connect();
   }
 
@@ -314,6 +340,8 @@ export class ChatClient {
    * socket closes, the state is cleared, and sends and calls still waiting fail at once.
    */
   private ended(): void {
+    void this.cache?.close(true);
+    this.cache = null;
     this.socket.close();
     this.sync.close();
     this.seen.clear();

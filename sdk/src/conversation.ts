@@ -108,8 +108,14 @@ export class ConversationHandle {
   retry(clientMessageId: string): Promise<Message> {
     const failed = this.messages.find((m) => m.clientMessageId === clientMessageId && m.status === "failed");
     if (!failed) return Promise.reject(new Error("no failed message with that id"));
-    this.deps.store.next((s) => withoutLocal(s, this.id, clientMessageId));
+    this.discard(clientMessageId);
     return this.send(failed.text ?? "", failed.replyToId ? { replyTo: failed.replyToId } : {});
+  }
+
+  /** Drops a failed send (from the thread and, with persistence, from the device). */
+  discard(clientMessageId: string): void {
+    this.deps.store.next((s) => withoutLocal(s, this.id, clientMessageId));
+    this.deps.outbox.journal?.done({ clientMessageId, conversationId: this.id }, null);
   }
 
   async edit(messageId: string, text: string): Promise<Message> {

@@ -20,4 +20,5 @@ export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./sess
 export { StateStore, type Listener } from "./store.js";
 export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread } from "./state.js";
 export type { SocketOptions } from "./socket.js";
+export type { PersistenceOptions } from "./persistence/options.js";
 export * from "./protocol.js";

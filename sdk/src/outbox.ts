@@ -11,6 +11,21 @@ export interface OutgoingMessage {
   files: Blob[];
   attachmentIds: string[];
   onProgress?: (fraction: number) => void;
+  /** When it was written (ms), to order sends gathered from several tabs or a reload. */
+  at?: number;
+  /** Resolves once it is on the device (a durable outbox): it is not attempted before. */
+  saved?: Promise<void>;
+}
+
+/**
+ * Where sends are kept on the device, when they are (sdk/src/persistence): a send is written
+ * before its first attempt and removed once acknowledged; one tab at a time `leads` (sends).
+ */
+export interface OutboxJournal {
+  add(m: OutgoingMessage): Promise<void>;
+  /** Acknowledged (a message), refused for good (an error, kept as failed), or dropped (null). */
+  done(m: Pick<OutgoingMessage, "clientMessageId" | "conversationId">, result: Message | ChatError | null): void;
+  leads(): boolean;
 }
 
 export interface OutboxDeps {
@@ -46,10 +61,11 @@ export const DEFAULT_OUTBOX_OPTIONS: Required<OutboxOptions> = { maxInFlight: 64
  * behind the refused one are refused too, come back here, and go again behind it, in order.
  */
 export class Outbox {
-  private readonly queue: OutgoingMessage[] = [];
+  /** Waiting, in order. Readable by the persistence chunk (sdk/src/persistence), which adopts sends into it. */
+  readonly queue: OutgoingMessage[] = [];
   /** On the wire, with the order they left in. */
-  private readonly inFlight = new Map<OutgoingMessage, number>();
-  private readonly retry: [OutgoingMessage, number][] = [];
+  readonly inFlight = new Map<OutgoingMessage, number>();
+  readonly retry: [OutgoingMessage, number][] = [];
   private readonly maxInFlight: number;
   private sentCount = 0;
   private failures = 0;
@@ -58,9 +74,10 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pumping = false;
   private closed = false;
+  journal: OutboxJournal | null = null;
 
   constructor(
-    private readonly deps: OutboxDeps,
+    readonly deps: OutboxDeps,
     options: OutboxOptions = {},
   ) {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? DEFAULT_OUTBOX_OPTIONS.maxInFlight);
@@ -72,6 +89,7 @@ export class Outbox {
   }
 
   enqueue(m: OutgoingMessage): void {
+    if (this.journal) m.saved = this.journal.add(m);
     this.queue.push(m);
     this.kick();
   }
@@ -89,8 +107,13 @@ export class Outbox {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      while (!this.closed && !this.holding && this.deps.ready() && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
+      while (!this.closed && !this.holding && this.deps.ready() && (this.journal?.leads() ?? true) && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
         const m = this.queue[0]!;
+        if (m.saved) {
+          await m.saved;
+          delete m.saved;
+          continue;
+        }
         if (m.files.length > 0) {
           // Later sends wait: they must not overtake this one.
           await this.upload(m);
@@ -120,6 +143,7 @@ export class Outbox {
       if (e.retryable) return this.hold(e);
       this.queue.shift();
       this.deps.failed(m, e);
+      this.journal?.done(m, e);
     }
   }
 
@@ -129,10 +153,13 @@ export class Outbox {
     if ("stored" in result) {
       this.failures = 0;
       this.deps.sent(m, result.stored);
+      this.journal?.done(m, result.stored);
     } else {
       const e = toChatError(result.err);
-      if (!e.retryable) this.deps.failed(m, e);
-      else {
+      if (!e.retryable) {
+        this.deps.failed(m, e);
+        this.journal?.done(m, e);
+      } else {
         this.retry.push([m, order]);
         this.hold(e);
       }

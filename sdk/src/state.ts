@@ -36,6 +36,8 @@ export interface ChatState {
   contacts: ContactsResponse | null;
   /** The last event seq applied. */
   lastSeq: number;
+  /** Filled from the device's cache and not caught up with the server yet (offline persistence). */
+  cached: boolean;
 }
 
 export const INITIAL_STATE: ChatState = {
@@ -49,6 +51,7 @@ export const INITIAL_STATE: ChatState = {
   typing: {},
   contacts: null,
   lastSeq: 0,
+  cached: false,
 };
 
 /** Message ids are decimal strings: compare by length, then text. */

@@ -201,7 +201,8 @@ export class ParleyChat extends LitElement {
   }
 
   private async start(): Promise<void> {
-    this.chat = new ChatClient({ server: this.server, appId: this.appId, storage: "local" });
+    // The device cache and durable outbox (IndexedDB; deleted at sign-out): draws at once on a reload, loses no send.
+    this.chat = new ChatClient({ server: this.server, appId: this.appId, storage: "local", persistence: "indexeddb" });
     this.store.attach(this.chat.store);
     this.chat.on("message.new", (e) => {
       if (e.data.message.senderId !== this.chat?.user?.id) this.fire("parley-message", e.data.message);
