@@ -25,6 +25,8 @@ export const EN = {
   messagePlaceholder: "Write a message…",
   editing: "Editing message",
   replyingTo: "Replying to {name}",
+  earlierMessage: "An earlier message",
+  showOriginal: "Show the original",
   cancel: "Cancel",
   save: "Save",
   edited: "edited",

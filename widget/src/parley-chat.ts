@@ -2,6 +2,9 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { ChatClient, isChatError, type Attachment, type Conversation, type User } from "@parley/sdk";
 import { EN, format, type Strings } from "./i18n.js";
 import { StoreController } from "./store-controller.js";
+import { dmDraft, findDirect, type DmDraft } from "./dm-draft.js";
+import { ConversationPager } from "./conversation-pager.js";
+import { loadUntil } from "./history.js";
 import { icons } from "./icons.js";
 import { base, tokens } from "./styles.js";
 import { shortTime } from "./time.js";
@@ -86,6 +89,7 @@ export class ParleyChat extends LitElement {
     busy: { state: true },
     results: { state: true },
     progress: { state: true },
+    draft: { state: true },
   };
 
   server = "";
@@ -109,10 +113,14 @@ export class ParleyChat extends LitElement {
   busy = true;
   results: User[] | null = null;
   progress: number | null = null;
+  /** A DM shown before it exists: created on the first send (see dm-draft.ts). */
+  draft: DmDraft | null = null;
 
   /** The SDK client (null until attributes are set). Hosts may use it directly. */
   chat: ChatClient | null = null;
   private readonly store = new StoreController(this);
+  /** The conversation list's older pages, loaded as its end comes near. */
+  private readonly pager = new ConversationPager(this, () => this.chat);
   private lastUnread = -1;
   private urls = new Map<string, Promise<string>>();
 
@@ -152,6 +160,9 @@ export class ParleyChat extends LitElement {
     if (changed.has("token") && this.token && this.chat && changed.get("token") !== undefined) void this.identify(this.token);
     // A view swap removes the focused element: move focus into the new view (keyboard users).
     if (changed.has("view") && changed.get("view") !== undefined && (this.open || this.mode === "inline")) void this.focusView();
+    // The person being drafted to started the DM meanwhile (or another tab did): show the real one.
+    const made = this.draft && this.view === "thread" ? findDirect(this.store.state, this.draft.user.id) : undefined;
+    if (made) this.openConversation(made);
     const unread = this.unread();
     if (unread !== this.lastUnread) {
       this.lastUnread = unread;
@@ -172,11 +183,15 @@ export class ParleyChat extends LitElement {
     void this.updateComplete.then(() => this.shadowRoot?.querySelector<HTMLElement>("[part=launcher]")?.focus());
   }
 
-  /** Opens (creating if needed) the 1:1 conversation with a user. */
+  /** Opens the 1:1 conversation with a user; if there is none yet, an empty one that is created on the first send. */
   async startChat(userId: string): Promise<void> {
     await this.run(async () => {
-      const c = await this.client().direct(userId);
-      this.openConversation(c.id);
+      const id = findDirect(this.store.state, userId);
+      if (id) return this.openConversation(id);
+      const user = this.results?.find((u) => u.id === userId) ?? (await this.client().directory.getUser(userId));
+      this.draft = dmDraft(this.client().user!, user);
+      this.activeId = "";
+      this.view = "thread";
     });
     if (!this.open) this.show();
   }
@@ -238,6 +253,7 @@ export class ParleyChat extends LitElement {
   }
 
   private openConversation(id: string): void {
+    this.draft = null;
     this.activeId = id;
     this.view = "thread";
     const c = this.client().conversation(id);
@@ -319,9 +335,24 @@ export class ParleyChat extends LitElement {
   }
 
   private onSend(e: CustomEvent<SendDetail>): void {
-    const { text, files, replyTo } = e.detail;
+    const draft = this.draft;
+    if (!draft) return this.send(this.activeId, e.detail);
+    // The first message to someone new: the conversation is created now, then the message goes in.
+    void this.run(async () => {
+      const c = await (draft.creating ??= this.client().direct(draft.user.id)).catch((err: unknown) => {
+        draft.creating = undefined;
+        this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.restore(e.detail);
+        throw err;
+      });
+      if (this.draft === draft) this.openConversation(c.id);
+      this.send(c.id, e.detail);
+    });
+  }
+
+  private send(id: string, { text, files, replyTo }: SendDetail): void {
     this.progress = files.length ? 0 : null;
-    this.conv()
+    this.client()
+      .conversation(id)
       .send(text, { files, ...(replyTo ? { replyTo } : {}), onProgress: (f) => (this.progress = f >= 1 ? null : f) })
       .catch(() => undefined)
       .finally(() => (this.progress = null));
@@ -389,9 +420,9 @@ export class ParleyChat extends LitElement {
     const s = this.store.state;
     const conn = s?.connection;
     const trap = this.mode === "launcher";
-    const c = this.view === "thread" ? s?.conversations[this.activeId] : undefined;
+    const c = this.view === "thread" ? (s?.conversations[this.activeId] ?? this.draft?.conversation) : undefined;
     const other = c?.kind === "direct" ? c.users.find((u) => u.id !== s?.me?.id) : undefined;
-    const presence = other ? s?.presence[other.id] : undefined;
+    const presence = other ? (s?.presence[other.id] ?? { online: false, lastSeenAt: other.lastSeenAt }) : undefined;
     return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
       <div part="header" class="header">
@@ -406,7 +437,7 @@ export class ParleyChat extends LitElement {
               >`
             : nothing}
         </div>
-        ${this.view === "thread" ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
+        ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
         ${s?.me && this.view === "list" ? html`<button part="profile" @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
         ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
         ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>${icons.close}</button>` : nothing}
@@ -452,7 +483,7 @@ export class ParleyChat extends LitElement {
 
   private heading(): string {
     if (this.view === "thread") {
-      const c = this.store.state?.conversations[this.activeId];
+      const c = this.store.state?.conversations[this.activeId] ?? this.draft?.conversation;
       return c ? this.titleOf(c) : this.t.title;
     }
     if (this.view === "people") return this.t.newChat;
@@ -502,7 +533,7 @@ export class ParleyChat extends LitElement {
           .filter(([id, until]) => until > Date.now() && id !== s.me?.id)
           .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
         const hidden = this.pendingDelete?.conversationId === this.activeId ? [this.pendingDelete.id] : [];
-        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder}
+        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state ?? this.draft?.conversation} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder && !this.draft}
           .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
           @parley-send=${this.onSend}
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
@@ -510,11 +541,13 @@ export class ParleyChat extends LitElement {
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
           @parley-retry=${(e: CustomEvent<string>) => void this.conv().retry(e.detail).catch(() => undefined)}
           @parley-read=${() => this.conv().markRead()}
-          @parley-typing=${(e: CustomEvent<boolean>) => this.conv().typing(e.detail)}
-          @parley-load-older=${() => this.act((c) => c.loadOlder())}></parley-thread>`;
+          @parley-typing=${(e: CustomEvent<boolean>) => this.draft || this.conv().typing(e.detail)}
+          @parley-load-older=${() => this.act((c) => c.loadOlder())}
+          @parley-load-until=${(e: CustomEvent<string>) => this.act((c) => loadUntil(c, e.detail))}></parley-thread>`;
       }
       default:
-        return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)}
+        return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)} .more=${this.pager.status}
+          @parley-load-more=${() => void this.pager.next()}
           @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
           @parley-compose=${(e: CustomEvent<"direct" | "group">) => ((this.results = null), (this.view = e.detail === "group" ? "group" : "people"))}></parley-list>`;
     }

@@ -5,6 +5,7 @@ import { icons } from "./icons.js";
 import { linkify } from "./linkify.js";
 import { base } from "./styles.js";
 import { dayKey, longDate, shortTime } from "./time.js";
+import { atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "./windowing.js";
 
 export interface SendDetail {
   text: string;
@@ -16,14 +17,11 @@ const QUICK_REACTIONS = ["👍", "❤️", "😂"];
 /** Messages of one sender closer than this are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
 /**
- * Windowing: at most this many messages are in the DOM (a 5,000-message thread stays under
- * 2,000 nodes); scrolling near either end slides the window by STEP, keeping the message under
- * the reader's eyes where it was.
+ * Windowing (windowing.ts): at most 110 messages are in the DOM (a 5,000-message thread stays
+ * under 2,000 nodes); scrolling near either end slides the window by 40, keeping the message
+ * under the reader's eyes where it was.
  */
-const WINDOW = 110;
-const STEP = 40;
-/** How close (px) to an end of the list counts as "at" it. */
-const EDGE = 200;
+const WIN: ListWindow = { size: 110, step: 40 };
 
 /**
  * One conversation: history (scroll up for older), day separators, grouped bubbles, replies,
@@ -38,12 +36,13 @@ const EDGE = 200;
  * @event parley-read - the newest messages are on screen
  * @event parley-typing - detail: boolean
  * @event parley-load-older
+ * @event parley-load-until - detail: message id; load older history until that message is loaded (jump to it)
  *
  * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
  * @csspart message - one message (with data-id, data-mine, data-status)
  * @csspart message-text - a message's text
- * @csspart quote - the message a reply quotes
+ * @csspart quote - the message a reply quotes (a button: jumps to it, loading history if needed)
  * @csspart deleted - a deleted message's placeholder
  * @csspart image - an image attachment
  * @csspart file - a file attachment
@@ -111,9 +110,15 @@ export class ParleyThread extends LitElement {
   /** Index (in the visible messages) of the first one in the DOM. */
   first = 0;
   announcements: string[] = [];
-  private anchor: { id: string; offset: number } | null = null;
+  private anchor: Anchor | null = null;
   private loadingOlder = false;
   private lastSeenId = "";
+  /** A message to jump to once it is loaded (older pages are on their way). */
+  private jumping = "";
+  /** After a jump: the message to bring to the middle of the view and focus. */
+  private reveal = "";
+  /** The message just jumped to, highlighted. */
+  private flash = "";
 
   override focus(): void {
     this.input()?.focus();
@@ -121,12 +126,34 @@ export class ParleyThread extends LitElement {
 
   /** Focuses one message (e.g. after an undone delete), sliding the window to it if needed. */
   async focusMessage(id: string): Promise<void> {
-    const i = this.visible().findIndex((m) => m.id === id);
+    const v = this.visible();
+    const i = v.findIndex((m) => m.id === id);
     if (i < 0) return;
-    if (i < this.first || i >= this.first + WINDOW) this.first = Math.max(0, Math.min(i - STEP, this.visible().length - WINDOW));
+    this.first = firstShowing(WIN, this.first, v.length, i);
     this.focusId = id;
     await this.updateComplete;
     this.shadowRoot?.querySelector<HTMLElement>(`[part~=message][data-id="${CSS.escape(id)}"]`)?.focus();
+  }
+
+  /** Puts a send that could not go out back into the composer. */
+  restore(d: SendDetail): void {
+    const ta = this.input();
+    if (ta && !ta.value) {
+      ta.value = d.text;
+      this.autosize();
+    }
+    this.files = [...d.files, ...this.files];
+  }
+
+  /**
+   * Shows a message wherever it is in the history (a reply's original): if it is not loaded yet,
+   * older pages are asked for (parley-load-until) and the jump happens when it arrives. The
+   * message is focused (so a screen reader reads it, sender first) and highlighted.
+   */
+  jumpTo(id: string): void {
+    this.jumping = id;
+    if (this.visible().some((m) => m.id === id)) this.requestUpdate();
+    else if (this.hasOlder) this.emit("parley-load-until", id);
   }
 
   private input(): HTMLTextAreaElement | null | undefined {
@@ -150,16 +177,26 @@ export class ParleyThread extends LitElement {
     if (changed.has("messages") || changed.has("hiddenIds")) {
       const prev = changed.get("messages") as MessageItem[] | undefined;
       if (changed.has("messages") && prev && prev[0]?.id !== this.messages[0]?.id && prev.length && !this.atBottom) {
-        // Older history arrived above: the window reveals STEP of it (the anchor keeps the
+        // Older history arrived above: the window reveals a step of it (the anchor keeps the
         // reader's place), so the list can scroll further up at once.
         const added = this.messages.findIndex((m) => m.id === prev[0]?.id);
-        if (added > 0) this.first += Math.max(0, added - STEP);
+        if (added > 0) this.first += Math.max(0, added - WIN.step);
       }
       this.announce(prev);
     }
-    if (this.atBottom) this.first = Math.max(0, n - WINDOW);
-    this.first = Math.max(0, Math.min(this.first, n - WINDOW));
-    this.anchor = this.captureAnchor();
+    if (changed.has("conversation") && (changed.get("conversation") as Conversation | undefined)?.id !== this.conversation?.id) this.jumping = "";
+    if (this.jumping) {
+      const i = this.visible().findIndex((m) => m.id === this.jumping);
+      if (i >= 0) {
+        // The window is centred on it; the reader leaves the bottom.
+        this.atBottom = false;
+        this.first = i - (WIN.size >> 1);
+        this.focusId = this.reveal = this.flash = this.jumping;
+        this.jumping = "";
+      } else if (!this.hasOlder) this.jumping = "";
+    }
+    this.first = clampFirst(WIN, this.atBottom ? n : this.first, n);
+    this.anchor = captureAnchor(this.scroller());
   }
 
   /** New messages from others go to the live region, sender first ("Ann: hello"). */
@@ -177,16 +214,6 @@ export class ParleyThread extends LitElement {
     for (const m of this.messages) if (m.status === "sent" && compareIds(m.id, this.lastSeenId) > 0) this.lastSeenId = m.id;
   }
 
-  /** The first message in view and its distance from the top of the scroller. */
-  private captureAnchor(): { id: string; offset: number } | null {
-    const el = this.scroller();
-    if (!el) return null;
-    for (const li of el.querySelectorAll<HTMLElement>("li[data-id]")) {
-      if (li.offsetTop + li.offsetHeight > el.scrollTop) return { id: li.dataset["id"]!, offset: li.offsetTop - el.scrollTop };
-    }
-    return null;
-  }
-
   protected override updated(changed: PropertyValues<this>): void {
     const el = this.scroller();
     if (!el) return;
@@ -196,9 +223,12 @@ export class ParleyThread extends LitElement {
     if (!moved) {
       /* nothing to keep in place */
     } else if (this.atBottom) el.scrollTop = el.scrollHeight;
-    else if (this.anchor) {
-      const li = el.querySelector<HTMLElement>(`li[data-id="${CSS.escape(this.anchor.id)}"]`);
-      if (li) el.scrollTop = li.offsetTop - this.anchor.offset;
+    else restoreAnchor(el, this.anchor);
+    if (this.reveal) {
+      const li = el.querySelector<HTMLElement>(`li[data-id="${CSS.escape(this.reveal)}"]`);
+      this.reveal = "";
+      li?.scrollIntoView({ block: "center" });
+      li?.focus({ preventScroll: true });
     }
     // Elements are reused by position: when messages come or go above, keep focus on its message.
     const focused = this.shadowRoot!.activeElement as HTMLElement | null;
@@ -223,26 +253,22 @@ export class ParleyThread extends LitElement {
   private onScroll(): void {
     const el = this.scroller()!;
     const n = this.visible().length;
-    const windowEnd = this.first + WINDOW >= n;
-    const atBottom = windowEnd && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    const atBottom = atWindowEnd(WIN, this.first, n) && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     if (atBottom !== this.atBottom) {
       this.atBottom = atBottom;
       if (atBottom) this.emit("parley-read");
     }
-    if (el.scrollTop < EDGE) {
-      if (this.first > 0) this.first = Math.max(0, this.first - STEP);
-      else if (this.hasOlder && !this.loadingOlder && el.scrollTop < 60) {
-        this.loadingOlder = true;
-        this.emit("parley-load-older");
-      }
-    } else if (!windowEnd && el.scrollHeight - el.scrollTop - el.clientHeight < EDGE) {
-      this.first = Math.min(n - WINDOW, this.first + STEP);
+    const first = slide(WIN, el, this.first, n);
+    if (first !== this.first) this.first = first;
+    else if (first === 0 && this.hasOlder && !this.loadingOlder && el.scrollTop < 60) {
+      this.loadingOlder = true;
+      this.emit("parley-load-older");
     }
   }
 
   private jumpToLatest(): void {
     this.atBottom = true;
-    this.first = Math.max(0, this.visible().length - WINDOW);
+    this.first = clampFirst(WIN, this.visible().length, this.visible().length);
   }
 
   // --- Message list: roving tabindex and actions ----------------------------------------------
@@ -393,7 +419,7 @@ export class ParleyThread extends LitElement {
     const all = this.visible();
     const lastMine = [...all].reverse().find((m) => m.senderId === meId && m.status === "sent");
     const seen = lastMine && c?.members.some((m) => m.userId !== meId && compareIds(m.lastReadMessageId, lastMine.id) >= 0);
-    const shown = all.slice(this.first, this.first + WINDOW);
+    const shown = all.slice(this.first, this.first + WIN.size);
     const focusId = shown.some((m) => m.id === this.focusId) ? this.focusId : shown[shown.length - 1]?.id;
     const items: TemplateResult[] = [];
     let prev: MessageItem | undefined = all[this.first - 1];
@@ -431,11 +457,18 @@ export class ParleyThread extends LitElement {
   }
 
   private message(m: MessageItem, o: { mine: boolean; grouped: boolean; group: boolean; canDelete: boolean; receipt: string | null; tabbable: boolean }): TemplateResult {
-    const quoted = m.replyToId ? this.messages.find((x) => x.id === m.replyToId) : undefined;
+    const replyTo = m.replyToId;
+    const quoted = replyTo ? this.messages.find((x) => x.id === replyTo) : undefined;
     const live = m.status === "sent" && !m.deletedAt;
     const head = o.group && !o.mine && !o.grouped ? html`<div class="sender" aria-hidden="true" .textContent=${this.name(m.senderId)}></div>` : nothing;
     const body: TemplateResult[] = [];
-    if (quoted) body.push(html`<blockquote part="quote"><strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}</blockquote>`);
+    // The original, if loaded (else a placeholder): a button that jumps to it. A tab stop only
+    // while the message's actions are open (Enter on the message, then Shift+Tab).
+    if (replyTo) {
+      body.push(html`<button part="quote" class="quote" tabindex=${this.active === m.id ? 0 : -1} title=${this.t.showOriginal} @click=${() => this.jumpTo(replyTo)}>${quoted
+        ? html`<strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}`
+        : this.t.earlierMessage}</button>`);
+    }
     if (m.deletedAt) body.push(html`<em part="deleted" class="muted" .textContent=${this.t.deleted}></em>`);
     else {
       // Plain text as a property (no Lit marker node per message): the list stays small.
@@ -466,7 +499,7 @@ export class ParleyThread extends LitElement {
       </div>`);
     }
     const edited = m.editedAt && !m.deletedAt;
-    return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status} tabindex=${o.tabbable ? 0 : -1}
+    return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""} ${m.id === this.flash ? "flash" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status} tabindex=${o.tabbable ? 0 : -1}
       >${head}<div class="bubble"><span class="sr-only" .textContent=${`${this.name(m.senderId)}:`}></span>${body.length === 1 ? body[0] : body}${edited
           ? html`<span class="meta muted">${shortTime(m.createdAt)} · <span part="edited">${this.t.edited}</span></span>`
           : html`<span class="meta muted" .textContent=${shortTime(m.createdAt)}></span>`}</div
@@ -603,11 +636,22 @@ export class ParleyThread extends LitElement {
         font-size: 12px;
         align-self: flex-end;
       }
-      blockquote {
-        margin: 0;
+      .quote {
+        display: block;
+        text-align: start;
         padding: 2px 8px;
+        border-radius: 0;
         border-left: 3px solid currentColor;
         font-size: 13px;
+        overflow-wrap: anywhere;
+      }
+      .quote:hover {
+        background: transparent;
+        text-decoration: underline;
+      }
+      /* The message jumped to (no motion: a ring, until the next jump). */
+      .flash > .bubble {
+        box-shadow: 0 0 0 2px var(--_focus);
       }
       img[part="image"] {
         max-width: 220px;

@@ -117,8 +117,10 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
     assert.ok(total(before) <= 25 * 1024, `before opening: ${kb(total(before))}`);
     // The 40 KB goal is for what a browser transfers over HTTPS, where it accepts brotli; Chromium
     // does not offer brotli over plain HTTP (this test server), so here the UI comes gzipped. The
-    // brotli size is checked on the wire in the last test.
-    assert.ok(total(assets) <= (ui.encoding === "br" ? 40 : 44) * 1024, `the UI after opening: ${kb(total(assets))} ${ui.encoding}`);
+    // brotli size is checked on the wire in the last test. gzip runs ~4.9 KB above brotli for this
+    // bundle (44.1 vs 39.5 KB with the offline outbox hook, the list pager and DM drafts), so the
+    // plain-HTTP allowance is 45 KB.
+    assert.ok(total(assets) <= (ui.encoding === "br" ? 40 : 45) * 1024, `the UI after opening: ${kb(total(assets))} ${ui.encoding}`);
 
     // And the UI works: sign in from the form the upgraded element draws.
     await loginViaForm(page, annLogin);
