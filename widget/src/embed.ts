@@ -51,15 +51,21 @@ const loadUi = (): Promise<unknown> => (loading ??= import(/* @vite-ignore */ ui
 const LAUNCHER_CSS = `:host{display:contents!important}
 .stub{all:initial;position:fixed;z-index:var(--parley-z-index,2147483000);right:var(--parley-offset,20px);bottom:var(--parley-offset,20px);width:56px;height:56px}
 :host([corner$=left]) .stub{right:auto;left:var(--parley-offset,20px)}:host([corner^=top]) .stub{bottom:auto;top:var(--parley-offset,20px)}
-button{all:initial;box-sizing:border-box;width:56px;height:56px;border-radius:50%;display:grid;place-items:center;cursor:pointer;background:var(--parley-accent,#4f46e5);color:var(--parley-on-accent,#fff);box-shadow:0 6px 20px rgb(0 0 0/.25)}
+button{all:initial;position:relative;box-sizing:border-box;width:56px;height:56px;border-radius:50%;display:grid;place-items:center;cursor:pointer;background:var(--parley-accent,#4f46e5);color:var(--parley-on-accent,#fff);box-shadow:0 6px 20px rgb(0 0 0/.25)}
 :host([theme=dark]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}
 @media (prefers-color-scheme:dark){:host([theme=auto]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}}
-button:focus-visible{outline:2px solid var(--parley-focus,#2563eb);outline-offset:2px}`;
+button:focus-visible{outline:2px solid var(--parley-focus,#2563eb);outline-offset:2px}
+b{all:initial;position:absolute;top:-4px;right:-4px;box-sizing:border-box;min-width:20px;padding:0 6px;border-radius:999px;font:700 12px/20px sans-serif;text-align:center;background:var(--parley-danger,#b91c1c);color:var(--parley-bg,#fff)}
+:host([theme=dark]) b{background:var(--parley-danger,#f87171);color:var(--parley-bg,#111827)}
+@media (prefers-color-scheme:dark){:host([theme=auto]) b{background:var(--parley-danger,#f87171);color:var(--parley-bg,#111827)}}`;
 
 const SVG = "http://www.w3.org/2000/svg";
 
-/** Draws the launcher inside the (not yet upgraded) element's shadow root; Lit renders into the same root later. */
-function stubLauncher(el: HTMLElement, onOpen: () => void): () => void {
+/**
+ * Draws the launcher inside the (not yet upgraded) element's shadow root; Lit renders into the same
+ * root later. `unread`: the last count the UI saved, shown as the full launcher shows it.
+ */
+function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number): () => void {
   const root = el.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(LAUNCHER_CSS);
@@ -68,7 +74,7 @@ function stubLauncher(el: HTMLElement, onOpen: () => void): () => void {
   dock.className = "stub";
   const button = document.createElement("button");
   button.setAttribute("part", "launcher");
-  button.setAttribute("aria-label", "Open chat");
+  button.setAttribute("aria-label", unread > 0 ? `Open chat, ${unread} unread` : "Open chat");
   button.setAttribute("aria-expanded", "false");
   const svg = document.createElementNS(SVG, "svg");
   for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" })) svg.setAttribute(k, v);
@@ -77,6 +83,13 @@ function stubLauncher(el: HTMLElement, onOpen: () => void): () => void {
   path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
   svg.append(path);
   button.append(svg);
+  if (unread > 0) {
+    const badge = document.createElement("b");
+    badge.setAttribute("part", "badge");
+    badge.setAttribute("aria-hidden", "true");
+    badge.textContent = String(unread);
+    button.append(badge);
+  }
   button.addEventListener("click", onOpen);
   for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, () => void loadUi(), { once: true, passive: true });
   dock.append(button);
@@ -121,9 +134,20 @@ function mount(script: HTMLScriptElement): ParleyApi {
     await el.updateComplete;
     return fn(el);
   };
+  // A visitor who is signed in (a host token, or a session kept from an earlier visit) gets the
+  // UI when the browser is idle, so that the unread badge is live; anyone else on first intent.
+  // Until then the launcher shows the unread count the UI last saved (parley-chat.ts).
+  let hasSession = false;
+  let unread = 0;
+  try {
+    hasSession = !!localStorage.getItem(`parley:${appId}:session`);
+    unread = Number(localStorage.getItem(`parley:${appId}:unread`)) || 0;
+  } catch {
+    /* storage blocked: no session to restore either */
+  }
   let removeStub = (): void => undefined;
   if (attrs["mode"] === "launcher") {
-    removeStub = stubLauncher(el, () => void ready((c) => c.show()));
+    removeStub = stubLauncher(el, () => void ready((c) => c.show()), unread);
   }
   document.body.appendChild(el);
   void customElements.whenDefined("parley-chat").then(async () => {
@@ -133,14 +157,6 @@ function mount(script: HTMLScriptElement): ParleyApi {
     if (hadFocus) el.shadowRoot?.querySelector<HTMLElement>("[part=launcher]")?.focus();
   });
 
-  // A visitor who is signed in (a host token, or a session kept from an earlier visit) gets the
-  // UI when the browser is idle, so that the unread badge is live; anyone else on first intent.
-  let hasSession = false;
-  try {
-    hasSession = !!localStorage.getItem(`parley:${appId}:session`);
-  } catch {
-    /* storage blocked: no session to restore either */
-  }
   if (attrs["token"] || hasSession || attrs["mode"] === "inline") {
     const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => void }).requestIdleCallback;
     if (idle) idle(() => void loadUi(), { timeout: 2_000 });

@@ -37,6 +37,11 @@ export const EN = {
   delete: "Delete",
   retry: "Retry",
   failed: "Not sent",
+  discard: "Discard",
+  /** A send refused for good, by its error code (`failed_<code>`); others show `failed`. */
+  failed_forbidden: "Not sent: you can't send messages here",
+  failed_not_found: "Not sent: this conversation is gone",
+  failed_payload_too_large: "Not sent: too large",
   sending: "Sending…",
   sent: "Sent",
   seen: "Seen",

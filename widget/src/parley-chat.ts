@@ -122,6 +122,7 @@ export class ParleyChat extends LitElement {
   /** The conversation list's older pages, loaded as its end comes near. */
   private readonly pager = new ConversationPager(this, () => this.chat);
   private lastUnread = -1;
+  private savedUnread = -1;
   private urls = new Map<string, Promise<string>>();
 
   get t(): Strings {
@@ -167,6 +168,19 @@ export class ParleyChat extends LitElement {
     if (unread !== this.lastUnread) {
       this.lastUnread = unread;
       this.fire("parley-unread", unread);
+    }
+    if (this.store.state?.me && unread !== this.savedUnread) this.saveUnread(unread);
+  }
+
+  /** The last known unread count, for the loader's launcher on the next page (embed.ts); 0 removes it. */
+  private saveUnread(n: number): void {
+    this.savedUnread = n;
+    try {
+      const key = `parley:${this.appId}:unread`;
+      if (n > 0) localStorage.setItem(key, String(n));
+      else localStorage.removeItem(key);
+    } catch {
+      /* storage blocked: the loader shows no count */
     }
   }
 
@@ -224,8 +238,10 @@ export class ParleyChat extends LitElement {
     });
     this.chat.on("session.changed", (me) => {
       // Signed out here or in another tab; or signed in in another tab (tabs share one session).
-      if (!me) this.view = "signin";
-      else if (this.view === "signin") this.view = "list";
+      if (!me) {
+        this.view = "signin";
+        this.saveUnread(0);
+      } else if (this.view === "signin") this.view = "list";
     });
     await this.run(async () => {
       if (this.token) await this.chat!.connectWithHostToken(this.token);
@@ -540,6 +556,7 @@ export class ParleyChat extends LitElement {
           @parley-delete=${this.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
           @parley-retry=${(e: CustomEvent<string>) => void this.conv().retry(e.detail).catch(() => undefined)}
+          @parley-discard=${(e: CustomEvent<string>) => this.conv().discard(e.detail)}
           @parley-read=${() => this.conv().markRead()}
           @parley-typing=${(e: CustomEvent<boolean>) => this.draft || this.conv().typing(e.detail)}
           @parley-load-older=${() => this.act((c) => c.loadOlder())}

@@ -33,6 +33,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @event parley-delete - detail: message id
  * @event parley-react - detail: { id, emoji, mine }
  * @event parley-retry - detail: clientMessageId
+ * @event parley-discard - detail: clientMessageId; drop a failed send
  * @event parley-read - the newest messages are on screen
  * @event parley-typing - detail: boolean
  * @event parley-load-older
@@ -48,7 +49,9 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart file - a file attachment
  * @csspart edited - the "edited" mark
  * @csspart reaction - a reaction chip
+ * @csspart failed - a failed send's reason and its buttons
  * @csspart retry - the retry button of a failed send
+ * @csspart discard - the discard button of a failed send
  * @csspart receipt - the read receipt
  * @csspart actions - a message's actions (react, reply, edit, delete), shown on the active message
  * @csspart action-react - a quick reaction button
@@ -319,15 +322,15 @@ export class ParleyThread extends LitElement {
     }
   }
 
-  /** Delete moves focus to a neighbour first, so it never falls to <body>. */
-  private deleteMessage(m: MessageItem): void {
+  /** Delete, retry and discard take the message away: focus moves to a neighbour first, so it never falls to <body>. */
+  private leave(m: MessageItem, event: string, detail: string): void {
     const v = this.visible();
     const i = v.findIndex((x) => x.id === m.id);
     const next = v[i + 1] ?? v[i - 1];
     this.active = "";
     if (next) void this.focusMessage(next.id);
     else this.focus();
-    this.emit("parley-delete", m.id);
+    this.emit(event, detail);
   }
 
   // --- Composer ------------------------------------------------------------------------------
@@ -488,14 +491,19 @@ export class ParleyThread extends LitElement {
       </div>`);
     }
     if (m.status === "pending") tail.push(html`<div class="muted status">${this.t.sending}</div>`);
-    if (m.status === "failed") tail.push(html`<div class="error status">${this.t.failed} <button part="retry" @click=${() => this.emit("parley-retry", m.clientMessageId)}>${this.t.retry}</button></div>`);
+    if (m.status === "failed") {
+      // Refused for good: the reason by its error code (`failed_<code>` strings), else "Not sent".
+      const why = (this.t as Record<string, string | undefined>)[`failed_${m.error?.code}`] ?? this.t.failed;
+      const cid = m.clientMessageId!;
+      tail.push(html`<div part="failed" class="error status">${why} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`);
+    }
     if (o.receipt) tail.push(html`<div part="receipt" class="muted status">${o.receipt}</div>`);
     if (live && this.active === m.id) {
       tail.push(html`<div class="actions" part="actions" role="group" aria-label=${this.t.actions}>
         ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${this.t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
         <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${this.t.reply}</button>
         ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${this.t.edit}</button>` : nothing}
-        ${o.canDelete ? html`<button part="action-delete" class="danger" @click=${() => this.deleteMessage(m)}>${this.t.delete}</button>` : nothing}
+        ${o.canDelete ? html`<button part="action-delete" class="danger" @click=${() => this.leave(m, "parley-delete", m.id)}>${this.t.delete}</button>` : nothing}
       </div>`);
     }
     const edited = m.editedAt && !m.deletedAt;
