@@ -307,7 +307,9 @@ export class ParleyChat extends LitElement {
     void this.run(async () => {
       if (d.mode === "login") await this.client().login(d.email, d.password);
       else await this.client().register({ email: d.email, password: d.password, displayName: d.displayName });
-      this.view = "list";
+      // session.changed has shown the list already, and the visitor may have moved on while the
+      // sign-in finished (opening the device cache, the first catch-up): never pull them back.
+      if (this.view === "signin") this.view = "list";
     });
   }
 
