@@ -32,14 +32,8 @@ export interface PersistenceHost {
   options?: PersistenceOptions;
 }
 
-/** A send as stored. */
-interface OutboxRecord {
-  clientMessageId: string;
-  conversationId: string;
-  text: string;
-  replyToId?: string;
-  files: Blob[];
-  attachmentIds: string[];
+/** A send as stored: the outbox's own fields (not its callbacks), plus what the UI shows after a reload. */
+interface OutboxRecord extends Pick<OutgoingMessage, "clientMessageId" | "conversationId" | "text" | "replyToId" | "files" | "attachmentIds"> {
   at: number;
   senderId: string;
   status: "pending" | "failed";
