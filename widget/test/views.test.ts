@@ -98,9 +98,23 @@ describe("widget views beyond the thread", { timeout: 120_000, skip: BROWSER_SKI
   test("offline shows 'Reconnecting…'; on a narrow screen the open panel fills the viewport", async () => {
     const { page, context } = await openHostPage(browser, url);
     await loginViaForm(page, { email: "ben.views@example.com", password: pw });
-    s.io.in(`user:${ben.user.id}`).disconnectSockets(true);
-    await expectText(page.locator("[part=status]"), /Reconnecting/);
-    await page.locator("[part=status]").waitFor({ state: "detached", timeout: 10_000 });
+    // The real conditions, not a poll that a short outage can slip between: the widget's socket is
+    // in its room on the server before it is cut, and the page records every banner it draws.
+    const room = `user:${ben.user.id}`;
+    await eventually(async () => assert.ok((await s.io.in(room).fetchSockets()).length > 0, "the widget's socket is not connected yet"), { timeout: 30_000 });
+    // A string, not a function: tsx would wrap a function's inner helpers in a `__name` the page lacks.
+    await page.evaluate(`{
+      window.banners = [];
+      const root = document.querySelector("parley-chat").shadowRoot;
+      new MutationObserver(() => {
+        const t = root.querySelector("[part=status]")?.textContent?.trim();
+        if (t && window.banners.at(-1) !== t) window.banners.push(t);
+      }).observe(root, { subtree: true, childList: true, characterData: true });
+    }`);
+    s.io.in(room).disconnectSockets(true);
+    await page.waitForFunction(() => (window as unknown as { banners: string[] }).banners.some((t) => /Reconnecting/.test(t)), undefined, { timeout: 30_000 });
+    await page.locator("[part=status]").waitFor({ state: "detached", timeout: 30_000 });
+    await eventually(async () => assert.ok((await s.io.in(room).fetchSockets()).length > 0, "the widget did not reconnect"), { timeout: 30_000 });
     await page.setViewportSize({ width: 375, height: 700 });
     const box = await page.locator("[part=panel]").boundingBox();
     assert.ok(box && box.width >= 370 && box.height >= 690, JSON.stringify(box));
