@@ -18,6 +18,7 @@ import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
 import type { Logger } from "./shared/logger.js";
+import { ServerKeysService } from "./server-api/server-keys.service.js";
 import { createLimiter } from "./shared/rate-limit.js";
 import { AppsService } from "./tenancy/apps.service.js";
 import { DiskStorage } from "./uploads/storage.js";
@@ -31,6 +32,8 @@ export interface Services {
   logger: Logger;
   db: DataSource;
   apps: AppsService;
+  /** Server keys of apps: the host's backend on /v1/server/…, host tokens with a `kid`, webhook signatures. */
+  serverKeys: ServerKeysService;
   users: UsersService;
   tokens: TokenService;
   auth: AuthService;
@@ -69,6 +72,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const events = new EventLog(db);
   const uow = new UnitOfWork(db, events);
   const apps = new AppsService(db);
+  const serverKeys = new ServerKeysService(db);
   const users = new UsersService({ db, uow, apps });
   let redis: RedisConnections | undefined;
   let presence: PresenceService;
@@ -108,6 +112,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     logger,
     db,
     apps,
+    serverKeys,
     users,
     tokens,
     auth,

@@ -100,7 +100,7 @@ function pathThrough(g: Map<string, string[]>, scc: Set<string>): string[] {
 }
 
 /** Folders of domain code: their files other than routes and socket handlers are the domain. */
-const DOMAINS = ["auth", "contacts", "conversations", "events", "messages", "presence", "tenancy", "uploads", "users", "shared", "db"];
+const DOMAINS = ["auth", "contacts", "conversations", "events", "messages", "presence", "tenancy", "uploads", "users", "shared", "db", "server-api", "webhooks"];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
 
@@ -113,11 +113,11 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
   // scale/ publishes on Redis (presence changes, the socket adapter's stream): not our events.
   { what: "publishes events", pattern: /\.publish\(/, allowed: ["db/unit-of-work.ts", "scale/redis-presence.ts", "scale/streams-adapter.ts"] },
   // Writes through a repository or the DataSource itself (not a unit's manager `m`). The apps
-  // table's operator commands run in the CLI, a process with no event log or sockets.
+  // and server keys tables' operator commands run in the CLI, a process with no event log or sockets.
   {
     what: "writes outside a unit of work",
     pattern: /\b(?:repo|\w+Repo|db|manager)\s*\.\s*(?:insert|update|delete|save|remove|upsert|increment|decrement)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*createQueryBuilder\([^)]*\)\s*\.\s*(?:insert|update|delete)\(|\b(?:db|manager)\s*\.\s*getRepository\([^)]*\)\s*\.\s*(?:insert|update|delete|save|remove|upsert)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*query\(\s*["'`]\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/,
-    allowed: ["tenancy/apps.service.ts", "tenancy/app-deletion.ts", "ops/database.ts"],
+    allowed: ["tenancy/apps.service.ts", "tenancy/app-deletion.ts", "ops/database.ts", "server-api/server-keys.service.ts"],
   },
 ];
 

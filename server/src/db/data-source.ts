@@ -21,6 +21,10 @@ import { MembershipConsent1763840000000 } from "./migrations/1763840000000-Membe
 import { UploadQuotaIndexes1763850000000 } from "./migrations/1763850000000-UploadQuotaIndexes.js";
 import { AppLifecycle1763870000000 } from "./migrations/1763870000000-AppLifecycle.js";
 import { SyncRetention1763880000000 } from "./migrations/1763880000000-SyncRetention.js";
+import { ServerKeys1763890000000 } from "./migrations/1763890000000-ServerKeys.js";
+import { CustomData1763900000000 } from "./migrations/1763900000000-CustomData.js";
+import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
+import { ServerKeyEntity } from "../server-api/server-key.entity.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -37,6 +41,7 @@ export const ENTITIES = [
   ContactEntity,
   BlockEntity,
   EventEntity,
+  ServerKeyEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -49,6 +54,9 @@ export const MIGRATIONS = [
   UploadQuotaIndexes1763850000000,
   AppLifecycle1763870000000,
   SyncRetention1763880000000,
+  ServerKeys1763890000000,
+  CustomData1763900000000,
+  Webhooks1763910000000,
 ];
 
 export interface DatabaseOptions {

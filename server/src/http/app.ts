@@ -18,7 +18,7 @@ import { healthRoutes } from "../ops/health.js";
 import { Metrics } from "../ops/metrics.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "./context.js";
-import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody } from "./middleware.js";
+import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, requireServerKey } from "./middleware.js";
 import { apiDescriptionRoutes } from "./openapi/index.js";
 
 export const API_PREFIX = "/v1";
@@ -66,6 +66,15 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     syncRoutes({ events: services.events, requireAuth: auth }),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
+
+  // The host's backend: /v1/server/…, authenticated with a server key (http/middleware.ts).
+  // Each router gets `requireServerKey` and mounts itself under `/server`.
+  const serverKey = requireServerKey(apps, services.serverKeys);
+  const serverRouters: Router<State>[] = [
+    // (server API routers are listed here)
+  ];
+  void serverKey;
+  for (const r of serverRouters) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
   // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
   const metrics = config.metrics.enabled ? new Metrics(services) : undefined;

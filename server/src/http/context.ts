@@ -2,7 +2,7 @@ import type { ParameterizedContext } from "koa";
 import type { z } from "zod";
 import { notFound } from "../shared/errors.js";
 import { invalidInput } from "../shared/validate.js";
-import type { UserCaller } from "../shared/caller.js";
+import { isUserCaller, type Caller, type ServerCaller, type UserCaller } from "../shared/caller.js";
 import type { Logger } from "../shared/logger.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
 
@@ -12,8 +12,8 @@ export interface State {
   log: Logger;
   /** The app the request is for: from the token when signed in, else from X-Parley-App. */
   app?: AppEntity;
-  /** Who the request acts for: built once, by `requireAuth`, from the access token. */
-  caller?: UserCaller;
+  /** Who the request acts for: built once, by `requireAuth` (access token) or `requireServerKey` (server key). */
+  caller?: Caller;
 }
 
 export type Ctx = ParameterizedContext<State>;
@@ -26,8 +26,16 @@ export function appOf(ctx: Ctx): AppEntity {
 
 /** The caller of a request that passed `requireAuth`: what every service call acts for. */
 export function callerOf(ctx: Ctx): UserCaller {
-  if (!ctx.state.caller) throw new Error("route is missing requireAuth");
-  return ctx.state.caller;
+  const c = ctx.state.caller;
+  if (!c || !isUserCaller(c)) throw new Error("route is missing requireAuth");
+  return c;
+}
+
+/** The caller of a request that passed `requireServerKey` (http/middleware.ts). */
+export function serverCallerOf(ctx: Ctx): ServerCaller {
+  const c = ctx.state.caller;
+  if (!c || isUserCaller(c)) throw new Error("route is missing requireServerKey");
+  return c;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Next } from "koa";
 import jwt from "jsonwebtoken";
 import { APP_HEADER, APP_QUERY } from "@parley/sdk/protocol";
 import type { TokenService } from "../auth/tokens.js";
+import type { ServerKeysService } from "../server-api/server-keys.service.js";
 import type { TrustProxy } from "../config.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
@@ -133,6 +134,33 @@ export function requireAuth(apps: AppsService, tokens: TokenService) {
     if (!app) throw new AppError("invalid_token", "Invalid access token");
     ctx.state.app = app;
     ctx.state.caller = { appId: app.id, user: claims.userId, session: claims.sessionId };
+    return next();
+  };
+}
+
+const BASIC = /^Basic ([A-Za-z0-9+/=]{1,400})$/;
+
+/**
+ * Authenticates `/v1/server/…` with a server key: `Authorization: Basic base64(<kid>:<secret>)`.
+ * A request carrying `Origin` came from a browser, where a server key must never be: it is refused
+ * (403) before the key is even read, so a key pasted into a page fails loudly in development.
+ * Sets the app and a server caller `{ appId, server: kid }`; the key decides the app.
+ */
+export function requireServerKey(apps: AppsService, keys: ServerKeysService) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    if (ctx.get("Origin")) {
+      throw new AppError("forbidden", "Server keys are for your backend: a request from a browser (it carries an Origin) is refused", { reason: "browser_origin" });
+    }
+    const m = BASIC.exec(ctx.get("Authorization"));
+    const decoded = m ? Buffer.from(m[1]!, "base64").toString("utf8") : "";
+    const colon = decoded.indexOf(":");
+    if (colon <= 0) throw new AppError("unauthenticated", "Authenticate with a server key: Authorization: Basic base64(<key id>:<secret>)");
+    const key = await keys.verify(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (!key) throw new AppError("invalid_token", "Unknown or revoked server key");
+    const app = await apps.find(key.appId);
+    if (!app) throw new AppError("invalid_token", "Unknown or revoked server key");
+    ctx.state.app = app;
+    ctx.state.caller = { appId: app.id, server: key.id };
     return next();
   };
 }
