@@ -447,3 +447,11 @@ export interface ClientToServerEvents {
 export interface SocketAuth {
   token: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Server API (/v1/server/…): the host's backend, authenticated with a server key
+// ---------------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks: what Parley POSTs to the host's endpoints, and their registration
+// ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   none: [],
   app: [{ appHeader: [] }, { appQuery: [] }],
   bearer: [{ bearerAuth: [] }],
+  server: [{ serverKey: [] }],
   // Open when METRICS_PUBLIC=1, else the METRICS_TOKEN bearer.
   metrics: [{ metricsToken: [] }, {}],
 };
@@ -133,6 +134,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         appHeader: { type: "apiKey", in: "header", name: APP_HEADER, description: "The app (host site) id, for calls made before sign-in. Not a secret." },
         appQuery: { type: "apiKey", in: "query", name: APP_QUERY, description: `The app id, where a request cannot carry the ${APP_HEADER} header.` },
         metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when the server sets one." },
+        serverKey: { type: "http", scheme: "basic", description: "A server key of the app (`npm run app:key -- create`): user name the key id, password its secret. For the host's backend only: a request with an Origin is refused." },
       },
     },
   };

@@ -53,8 +53,9 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 /**
  * `bearer`: `Authorization: Bearer <access token>`. `app`: no token; the app named by the
  * `X-Parley-App` header (or `?appId=`). `metrics`: the METRICS_TOKEN bearer when one is set.
+ * `server`: a server key, `Authorization: Basic base64(<key id>:<secret>)` (the host's backend).
  */
-export type Auth = "none" | "app" | "bearer" | "metrics";
+export type Auth = "none" | "app" | "bearer" | "metrics" | "server";
 export type SchemaName = keyof typeof responseSchemas;
 
 /** A success answer: a JSON schema by component name, no body, or a non-JSON body of a media type. */
@@ -90,6 +91,8 @@ export const TAGS = {
   contacts: "Contact requests and blocks",
   uploads: "Attachments",
   sync: "Catch-up from the event log",
+  server: "The host's backend (server key): users, tokens, conversations, messages",
+  webhooks: "The host's backend (server key): webhook endpoints, deliveries, replay",
   ops: "Health, readiness, metrics and this description",
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -180,8 +183,9 @@ export const OPERATIONS: Operation[] = [
 export function errorStatuses(op: Operation): number[] {
   const s = new Set<number>([500, 503, ...(op.errors ?? [])]);
   // A browser origin the named app does not allow; a disabled app; a caller not allowed to act.
-  if (op.auth === "app" || op.auth === "bearer") s.add(403);
-  if (op.auth === "bearer") s.add(401);
+  // A server key from a browser (an Origin header) is refused with 403 too.
+  if (op.auth === "app" || op.auth === "bearer" || op.auth === "server") s.add(403);
+  if (op.auth === "bearer" || op.auth === "server") s.add(401);
   // A missing X-Parley-App; a token for another app.
   if (op.auth === "app") s.add(400);
   if (op.params || op.query) s.add(400);
