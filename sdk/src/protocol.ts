@@ -93,7 +93,19 @@ export interface User {
   externalId: string | null;
   lastSeenAt: Timestamp | null;
   createdAt: Timestamp;
+  /** The host's custom data (set through the server API); absent when none is set. */
+  data?: CustomData;
 }
+
+/**
+ * Custom data of a user, conversation or message: a JSON object the host sets through the server
+ * API, at most `CUSTOM_DATA_MAX_BYTES` serialized (UTF-8). Returned by every read as `data`,
+ * absent when none is set.
+ */
+export type CustomData = Record<string, unknown>;
+
+/** The largest custom data object, in bytes of its JSON (UTF-8): beyond it a write is a 413. */
+export const CUSTOM_DATA_MAX_BYTES = 4096;
 
 /** The signed-in user's own view of themselves: a {@link User} plus private fields. */
 export interface Me extends User {
@@ -232,7 +244,8 @@ export interface ReactionSummary {
 export interface Message {
   id: string;
   conversationId: string;
-  senderId: string;
+  /** Null for a system message (posted by the host's backend without a sender). */
+  senderId: string | null;
   /** Null once deleted: a tombstone keeps the id and time, never the content. */
   text: string | null;
   attachments: Attachment[];
@@ -242,6 +255,8 @@ export interface Message {
   createdAt: Timestamp;
   editedAt: Timestamp | null;
   deletedAt: Timestamp | null;
+  /** The host's custom data; absent when none is set. */
+  data?: CustomData;
 }
 
 export interface Conversation {
@@ -264,6 +279,10 @@ export interface Conversation {
    * have not answered yet. Absent when there are none.
    */
   invitedUserIds?: string[];
+  /** The host's idempotency key (server API `POST /v1/server/conversations { key }`), when set. */
+  key?: string;
+  /** The host's custom data; absent when none is set. */
+  data?: CustomData;
 }
 
 /**
@@ -388,6 +407,11 @@ export interface EventPayloads {
   "contact.updated": { request: ContactRequest | null; userId: string; status: ContactRequestStatus | "removed" | "blocked" | "unblocked" };
   /** To the invitee (and, when they answer, to whoever invited them): an invitation was made or answered. */
   "invitation.updated": { invitation: GroupInvitation; status: GroupInvitationStatus };
+  /**
+   * A user was created (registration, first host-token sign-in, server API upsert); `userId` is
+   * theirs. For webhooks: clients ignore event types they do not know.
+   */
+  "user.created": { user: User };
 }
 
 export type EventType = keyof EventPayloads;
@@ -451,7 +475,192 @@ export interface SocketAuth {
 // ---------------------------------------------------------------------------------------------
 // Server API (/v1/server/…): the host's backend, authenticated with a server key
 // ---------------------------------------------------------------------------------------------
+//
+// `Authorization: Basic base64(<key id>:<secret>)`; a request carrying `Origin` is refused (403).
+// Users are named by the host's own id, `sub` (their `externalId`). Every resource of another app
+// is a 404. Custom data (`data`) is a JSON object of at most CUSTOM_DATA_MAX_BYTES (413 beyond).
+
+/** A user as the host's backend sees it: the public {@link User} plus the host's id. */
+export interface ServerUser extends User {
+  sub: string;
+}
+
+/** `POST /v1/server/users`: create (201) or update (200) the user with this `sub`. */
+export interface ServerUpsertUserRequest {
+  sub: string;
+  name: string;
+  avatarUrl?: string | null;
+  email?: string | null;
+  /** Replaces the user's custom data; null clears it. */
+  data?: CustomData | null;
+}
+
+export interface ServerUserResponse {
+  user: ServerUser;
+}
+
+/** `POST /v1/server/tokens`: a host token for an existing user (404 for an unknown sub). */
+export interface ServerTokenRequest {
+  sub: string;
+  /** Lifetime in seconds, 10..86400 (default 300). */
+  ttlSec?: number;
+}
+
+/** A host token (HS256, signed with the calling key's secret, `kid` in its header) to exchange at `POST /v1/auth/host-token`. */
+export interface ServerTokenResponse {
+  hostToken: string;
+  expiresIn: number;
+}
+
+/**
+ * `POST /v1/server/conversations`: 201 when created, 200 when the `key` (or, for a direct
+ * conversation, the pair) already has one. A direct conversation names exactly two users. A group
+ * made here has no human owner: its members are plain members and the server API manages it.
+ */
+export interface ServerCreateConversationRequest {
+  kind: ConversationKind;
+  /** Members, by `sub`. */
+  users: string[];
+  name?: string;
+  /** The host's idempotency key (an order id, …), unique per app, at most 128 characters. */
+  key?: string;
+  data?: CustomData;
+  isPublic?: boolean;
+}
+
+/** `PATCH /v1/server/conversations/:id`: name (groups only) and custom data (null clears it). */
+export interface ServerUpdateConversationRequest {
+  name?: string;
+  data?: CustomData | null;
+}
+
+/** `POST /v1/server/conversations/:id/members`. */
+export interface ServerAddMembersRequest {
+  users: string[];
+}
+
+/** `POST /v1/server/conversations/:id/messages`: as the user `from` (a member), or a system message without it. */
+export interface ServerSendMessageRequest {
+  text: string;
+  from?: string;
+  data?: CustomData;
+  clientMessageId?: string;
+  replyToId?: string;
+}
+
+/** `PATCH /v1/server/messages/:id`: text and/or custom data (null clears it) of any message of the app. */
+export interface ServerEditMessageRequest {
+  text?: string;
+  data?: CustomData | null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Webhooks: what Parley POSTs to the host's endpoints, and their registration
 // ---------------------------------------------------------------------------------------------
+//
+// Each delivery is `POST <url>` with `Content-Type: application/json`, the body a WebhookPayload,
+// and the headers in WEBHOOK_HEADERS. `Parley-Signature: t=<unix seconds>,kid=<key id>,v1=<hex>`
+// where v1 = hex(HMAC-SHA256(<that server key's secret>, `${t}.${raw body}`)). A 2xx answer within
+// 10 s is delivered; anything else is retried with exponential backoff for at least 24 h.
+
+/** Event types an endpoint may subscribe to. */
+export const WEBHOOK_EVENT_TYPES = [
+  "message.new",
+  "message.updated",
+  "message.deleted",
+  "conversation.created",
+  "member.added",
+  "member.removed",
+  "user.created",
+  "notification.unread",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The headers of a delivery (names as sent; HTTP header names are case-insensitive). */
+export const WEBHOOK_HEADERS = {
+  signature: "Parley-Signature",
+  delivery: "Parley-Delivery",
+  event: "Parley-Event",
+  seq: "Parley-Seq",
+} as const;
+
+/** `notification.unread`: a user has had unread messages for the app's delay while offline. */
+export interface UnreadNotification {
+  userId: string;
+  /** The host's id of the user (`sub`), when the user came from the host. */
+  sub: string | null;
+  conversations: { conversationId: string; unreadCount: number }[];
+}
+
+/** The body of a delivery. `seq` is the event's seq in the app's log (for `notification.unread`: the log's head when it was raised). */
+export type WebhookPayload = {
+  [K in WebhookEventType]: {
+    /** The delivery's id (also `Parley-Delivery`): the same on every retry, so receivers deduplicate by it. */
+    id: string;
+    type: K;
+    seq: number;
+    appId: string;
+    at: string;
+    data: K extends keyof EventPayloads ? EventPayloads[K] : UnreadNotification;
+  };
+}[WebhookEventType];
+
+/** A registered endpoint. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+/** `POST /v1/server/webhooks`. */
+export interface CreateWebhookRequest {
+  url: string;
+  events: WebhookEventType[];
+}
+
+export interface WebhookEndpointResponse {
+  endpoint: WebhookEndpoint;
+}
+
+export interface WebhookEndpointsResponse {
+  endpoints: WebhookEndpoint[];
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One delivery of one event to one endpoint, as recorded. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  type: WebhookEventType;
+  seq: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+/** `GET /v1/server/webhooks/:id/deliveries`: newest first, keyset-paged by `nextCursor`. */
+export interface WebhookDeliveriesResponse {
+  items: WebhookDelivery[];
+  nextCursor: string | null;
+}
+
+/** `POST /v1/server/webhooks/:id/replay`: queue again every subscribed event with seq ≥ fromSeq, in order. */
+export interface ReplayWebhookRequest {
+  fromSeq: number;
+}
+
+export interface ReplayWebhookResponse {
+  queued: number;
+}
+
+/** `PUT /v1/server/webhooks/settings`. */
+export interface WebhookSettings {
+  /** Seconds of unread-while-offline before `notification.unread` (default 300). */
+  unreadAfterSec: number;
+}

@@ -11,6 +11,8 @@ import { deleteAppWithData } from "./tenancy/app-deletion.js";
 import type { AppEntity } from "./tenancy/app.entity.js";
 import { AppsService, MAX_SECRET_GRACE_MS } from "./tenancy/apps.service.js";
 import { DiskStorage } from "./uploads/storage.js";
+import { WEBHOOK_USAGE, webhookCli } from "./webhooks/webhooks.cli.js";
+import { KEY_USAGE, keyCli, KeyUsageError } from "./server-api/server-keys.cli.js";
 
 const USAGE = `Usage (npm run <command> -- <options>):
   app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
@@ -25,7 +27,9 @@ const USAGE = `Usage (npm run <command> -- <options>):
   migrate           apply pending database migrations
   migrate:status    [--json]  list migrations and whether each is applied
   migrate:revert    undo the last applied migration (its down())
-  migrate:new       --name AddSomething   write a new migration file to fill in`;
+  migrate:new       --name AddSomething   write a new migration file to fill in
+${KEY_USAGE}
+${WEBHOOK_USAGE}`;
 
 /** Bad input: printed as one line with no stack, and a non-zero exit. */
 class UsageError extends Error {}
@@ -39,10 +43,22 @@ const OPTIONS = {
   grace: { type: "string" },
   confirm: { type: "string" },
   json: { type: "boolean" },
+  // app:key
+  app: { type: "string" },
+  // app:webhook
+  url: { type: "string" },
+  event: { type: "string", multiple: true },
+  endpoint: { type: "string" },
+  "from-seq": { type: "string" },
+  status: { type: "string" },
+  "unread-after": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
+
+/** Commands that take an action first (`app:webhook -- add --id ...`). */
+const WITH_ACTION = new Set(["webhook", "key"]);
 
 /** Commands that touch no database. */
 const OFFLINE = new Set(["migrate:new", "help"]);
@@ -53,8 +69,11 @@ async function cli(argv: string[]): Promise<number> {
   // `npm run app:update` runs `cli.ts update`; `cli.ts app:update` (as the usage names it) works too.
   const command = given.replace(/^app:/, "");
   let values: Values;
+  let action: string | undefined;
   try {
-    values = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    const parsed = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: WITH_ACTION.has(command) });
+    values = parsed.values;
+    action = parsed.positionals[0];
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split("\n")[0]} (--help for usage)`);
   }
@@ -81,7 +100,7 @@ async function cli(argv: string[]): Promise<number> {
       const pending = (await migrationStates(db)).filter((m) => !m.applied);
       if (pending.length) throw new UsageError(`${pending.length} migration(s) pending: run npm run migrate first`);
     }
-    return await COMMANDS[command]!({ db, config, values, apps: new AppsService(db) });
+    return await COMMANDS[command]!({ db, config, values, action, apps: new AppsService(db) });
   } finally {
     await db.destroy();
   }
@@ -91,6 +110,8 @@ interface Run {
   db: DataSource;
   config: Readonly<Config>;
   values: Values;
+  /** The action of a command that takes one (WITH_ACTION). */
+  action: string | undefined;
   apps: AppsService;
 }
 
@@ -166,6 +187,14 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
     if (values.json) printJson({ id, ...gone });
     else console.log(`Deleted app ${id} ("${app.name}"): ${counts}; ${gone.files} file(s)`);
     return 0;
+  },
+
+  async key({ db, apps, values, action }) {
+    return keyCli({ db, apps, action, appId: values.app, values });
+  },
+
+  async webhook({ db, config, apps, values, action }) {
+    return webhookCli({ db, config: config.webhooks, apps, action, appId: requireId(values.id), values });
   },
 
   async migrate({ db }) {
@@ -285,9 +314,9 @@ cli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Every failure is one line on stderr: bad input, an unknown app, an unreachable database.
-    const known = err instanceof UsageError || err instanceof AppError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith("Invalid configuration"));
+    const known = err instanceof UsageError || err instanceof KeyUsageError || err instanceof AppError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith("Invalid configuration"));
     const message = err instanceof Error ? err.message : String(err);
     console.error(known ? `Error: ${message}` : `Error: ${message} (unexpected; please report it)`);
-    process.exit(err instanceof UsageError ? 2 : 1);
+    process.exit(err instanceof UsageError || err instanceof KeyUsageError ? 2 : 1);
   },
 );

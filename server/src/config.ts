@@ -77,6 +77,28 @@ export interface Config {
   migrateOnStart: boolean;
   /** Event log retention: older events are pruned; a `/sync` from before them answers 410 `sync_expired`. */
   events: { retentionMs: number; pruneIntervalMs: number };
+  /** Webhook delivery (webhooks/): retries, polling, and whether private-network URLs are allowed. */
+  webhooks: WebhooksConfig;
+}
+
+/** See webhooks/dispatcher.ts and webhooks/unread-notifier.ts. */
+export interface WebhooksConfig {
+  /** WEBHOOK_ALLOW_PRIVATE=1: endpoints on loopback and private networks are accepted (tests, on-premises). */
+  allowPrivate: boolean;
+  /** How often each node looks for due deliveries. */
+  pollMs: number;
+  /** The first retry's delay; each next one doubles (with jitter), capped at an hour. */
+  retryBaseMs: number;
+  /** A delivery is retried until it is this old, then marked failed (at least 24 h in production). */
+  retryWindowMs: number;
+  /** How long a node holds an endpoint it claimed before another node may take it over. */
+  leaseMs: number;
+  /** How long a node reuses an app's endpoint list (a new endpoint gets events on every node after this). */
+  endpointCacheMs: number;
+  /** How often the notification.unread job runs. */
+  unreadPollMs: number;
+  /** Delivered and failed delivery records are kept this long (pending ones until they end). */
+  keepMs: number;
 }
 
 export interface GroupLimits {
@@ -162,6 +184,14 @@ const envSchema = z.object({
   MIGRATE_ON_START: z.enum(["0", "1"]).default("1"),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
   EVENT_PRUNE_INTERVAL_SEC: z.coerce.number().int().min(1).max(24 * 3600).default(3600),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  WEBHOOK_RETRY_WINDOW_SEC: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  WEBHOOK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  WEBHOOK_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  WEBHOOK_UNREAD_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
+  WEBHOOK_KEEP_DAYS: z.coerce.number().positive().max(3650).default(30),
 });
 
 /**
@@ -226,6 +256,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     metrics: { enabled: e.METRICS_TOKEN !== undefined || e.METRICS_PUBLIC === "1", token: e.METRICS_TOKEN },
     migrateOnStart: e.MIGRATE_ON_START === "1",
     events: { retentionMs: Math.round(e.EVENT_RETENTION_DAYS * 86_400_000), pruneIntervalMs: e.EVENT_PRUNE_INTERVAL_SEC * 1000 },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === "1",
+      pollMs: e.WEBHOOK_POLL_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryWindowMs: e.WEBHOOK_RETRY_WINDOW_SEC * 1000,
+      leaseMs: e.WEBHOOK_LEASE_MS,
+      endpointCacheMs: e.WEBHOOK_ENDPOINT_CACHE_MS,
+      unreadPollMs: e.WEBHOOK_UNREAD_POLL_MS,
+      keepMs: Math.round(e.WEBHOOK_KEEP_DAYS * 86_400_000),
+    },
   } satisfies Config);
 }
 

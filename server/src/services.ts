@@ -18,12 +18,16 @@ import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
 import type { Logger } from "./shared/logger.js";
+import { ServerApiService } from "./server-api/server-api.service.js";
 import { ServerKeysService } from "./server-api/server-keys.service.js";
 import { createLimiter } from "./shared/rate-limit.js";
 import { AppsService } from "./tenancy/apps.service.js";
 import { DiskStorage } from "./uploads/storage.js";
 import { UploadsService } from "./uploads/uploads.service.js";
 import { UsersService } from "./users/users.service.js";
+import { WebhookDispatcher } from "./webhooks/dispatcher.js";
+import { UnreadNotifier } from "./webhooks/unread-notifier.js";
+import { WebhooksService } from "./webhooks/webhooks.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -53,8 +57,16 @@ export interface Services {
   groupPolicy: GroupPolicy;
   contacts: ContactsService;
   messages: MessagesService;
+  /** The host's backend on /v1/server/…: users by `sub`, conversations, messages, host tokens. */
+  serverApi: ServerApiService;
   uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
+  /** Webhook endpoints and the delivery outbox (queued by the unit of work's append hook). */
+  webhooks: WebhooksService;
+  /** Delivers the outbox (a timer on every node, stopped at shutdown). */
+  webhookDispatcher: WebhookDispatcher;
+  /** Raises notification.unread (a timer, stopped at shutdown). */
+  unreadNotifier: UnreadNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -96,6 +108,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     passwords: new PasswordHasher(config.bcryptCost),
     refreshTtlSec: config.refreshTokenTtlSec,
     refreshGraceSec: config.refreshGraceSec,
+    serverKeys,
   });
   const presenter = new MessagePresenter(db);
   const membership = new MembershipGuard(db);
@@ -106,6 +119,14 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
   const conversations = new ConversationsService({ db, uow, presenter, membership, users });
+  const messages = new MessagesService({ db, conversations, uow, events, presenter, membership, uploads, quota: new SendQuota(config.rateLimits, limiterStore) });
+  // Webhooks: delivery rows are written by the append hook, in each unit's transaction.
+  const webhooks = new WebhooksService({ db, uow }, config.webhooks);
+  uow.onAppend(webhooks.onAppend);
+  const webhookDispatcher = new WebhookDispatcher({ db, uow, serverKeys, logger }, config.webhooks);
+  webhookDispatcher.start();
+  const unreadNotifier = new UnreadNotifier({ db, uow, webhooks, presence, logger }, { pollMs: config.webhooks.unreadPollMs });
+  unreadNotifier.start();
   return {
     config,
     version: VERSION,
@@ -127,8 +148,12 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     conversations,
     groupPolicy: new GroupPolicy(config.groups, limiterStore),
     contacts: new ContactsService({ db, uow, users, presence }),
-    messages: new MessagesService({ db, conversations, uow, events, presenter, membership, uploads, quota: new SendQuota(config.rateLimits, limiterStore) }),
+    messages,
+    serverApi: new ServerApiService({ users, conversations, messages, serverKeys }),
     uploads,
+    webhooks,
+    webhookDispatcher,
+    unreadNotifier,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

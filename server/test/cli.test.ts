@@ -171,6 +171,40 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     assert.equal(await hostSignIn(s, id, hostToken(now.secret)), 200);
   });
 
+  test("app:key create, list and revoke: a created key authenticates the server API at once, a revoked one is refused at once", async () => {
+    const s = await start();
+    const { id } = await s.createTenant("Keys");
+    const other = await s.createTenant("Other keys");
+    const basic = (k: { id: string; secret: string }) => ({ Authorization: `Basic ${Buffer.from(`${k.id}:${k.secret}`).toString("base64")}` });
+    const created = JSON.parse(await ok(s, "app:key", ["create", "--app", id, "--name", "billing backend", "--json"])) as { id: string; secret: string; name: string };
+    assert.equal(created.name, "billing backend");
+    assert.match(created.id, /^key_/);
+    const second = JSON.parse(await ok(s, "app:key", ["create", "--app", id, "--json"])) as { id: string; secret: string };
+    assert.equal((await s.api.get("/server/conversations", { headers: basic(created) })).status, 200);
+    assert.equal((await s.api.get("/server/conversations", { headers: basic(second) })).status, 200);
+    const human = await ok(s, "app:key", ["create", "--app", id, "--name", "shown once"]);
+    assert.match(human, /secret: sk_/);
+
+    const listed = JSON.parse(await ok(s, "app:key", ["list", "--app", id, "--json"])) as { id: string; name: string | null; revokedAt: string | null; secret?: string }[];
+    assert.deepEqual(listed.map((k) => k.id).slice(0, 2), [created.id, second.id]);
+    assert.ok(listed.every((k) => k.secret === undefined && k.revokedAt === null), "a listing never shows secrets");
+    assert.deepEqual(JSON.parse(await ok(s, "app:key", ["list", "--app", other.id, "--json"])), [], "keys are per app");
+
+    await refused(s, "app:key", ["revoke", "--app", other.id, "--id", created.id], /no server key/, {});
+    assert.deepEqual(JSON.parse(await ok(s, "app:key", ["revoke", "--app", id, "--id", created.id, "--json"])), { id: created.id, revoked: true });
+    const gone = await s.api.get("/server/conversations", { headers: basic(created) });
+    assert.equal(gone.status, 401, "a revoked key is refused at once (keys are not cached)");
+    assert.equal((await s.api.get("/server/conversations", { headers: basic(second) })).status, 200, "the other key still works (rotation)");
+    const after = JSON.parse(await ok(s, "app:key", ["list", "--app", id, "--json"])) as { id: string; revokedAt: string | null }[];
+    assert.ok(after.find((k) => k.id === created.id)?.revokedAt);
+
+    await refused(s, "app:key", ["create"], /--app/);
+    await refused(s, "app:key", ["create", "--app", "app_missing"], /No app/);
+    await refused(s, "app:key", ["rotate", "--app", id], /create, list or revoke/);
+    await refused(s, "app:key", ["revoke", "--app", id], /--id/);
+    await refused(s, "app:key", ["revoke", "--app", id, "--id", "key_missing"], /no server key/);
+  });
+
   test("app:disable refuses the app's requests and sockets with a clear error; other apps are untouched; app:enable undoes it", async () => {
     const s = await start();
     const { id } = await s.createTenant("Disabled soon", ["*"]);

@@ -344,6 +344,43 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
     await expect(404, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
 
+    // ---- server API (a server key; users by sub)
+    const key = await s.services.serverKeys.create(app, "docs");
+    const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+    await expect(201, "serverUpsertUser", { headers: sk, body: { sub: `seller-${n}`, name: "Seller", data: { rating: 5 } } });
+    await expect(200, "serverUpsertUser", { headers: sk, body: { sub: `seller-${n}`, name: "Seller Renamed" } });
+    await expect(401, "serverUpsertUser", { body: { sub: `seller-${n}`, name: "No key" } });
+    await expect(403, "serverUpsertUser", { headers: { ...sk, Origin: "https://site.example" }, body: { sub: "x", name: "X" } });
+    await expect(413, "serverUpsertUser", { headers: sk, body: { sub: `seller-${n}`, name: "Big", data: { v: "x".repeat(5000) } } });
+    await expect(201, "serverUpsertUser", { headers: sk, body: { sub: `buyer-${n}`, name: "Buyer" } });
+    await expect(201, "serverIssueHostToken", { headers: sk, body: { sub: `buyer-${n}`, ttlSec: 60 } });
+    await expect(404, "serverIssueHostToken", { headers: sk, body: { sub: `nobody-${n}` } });
+    const order = { kind: "direct", users: [`buyer-${n}`, `seller-${n}`], key: `order-${n}`, data: { orderId: 123 } };
+    const sconv = (await expect(201, "serverCreateConversation", { headers: sk, body: order })).conversation as Conversation;
+    await expect(200, "serverCreateConversation", { headers: sk, body: order });
+    await expect(404, "serverCreateConversation", { headers: sk, body: { kind: "group", users: [`ghost-${n}`] } });
+    await expect(200, "serverListConversations", { headers: sk, query: { "filter[data.orderId]": "123" } });
+    await expect(400, "serverListConversations", { headers: sk, query: { limit: "0" } });
+    await expect(200, "serverGetConversation", { headers: sk, params: { id: sconv.id } });
+    await expect(404, "serverGetConversation", { headers: sk, params: { id: group.id + "x" } });
+    await expect(200, "serverUpdateConversation", { headers: sk, params: { id: sconv.id }, body: { data: { orderId: 124 } } });
+    await expect(400, "serverUpdateConversation", { headers: sk, params: { id: sconv.id }, body: {} });
+    const sgroup = (await expect(201, "serverCreateConversation", { headers: sk, body: { kind: "group", name: "Order room", users: [`seller-${n}`] } })).conversation as Conversation;
+    await expect(200, "serverAddMembers", { headers: sk, params: { id: sgroup.id }, body: { users: [`buyer-${n}`] } });
+    await expect(404, "serverAddMembers", { headers: sk, params: { id: "cnv_missing" }, body: { users: [`buyer-${n}`] } });
+    await expect(204, "serverRemoveMember", { headers: sk, params: { id: sgroup.id, sub: `buyer-${n}` } });
+    await expect(404, "serverRemoveMember", { headers: sk, params: { id: sgroup.id, sub: `buyer-${n}` } });
+    const system = (await expect(201, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } } })) as Message;
+    assert.equal(system.senderId, null);
+    await expect(200, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } } });
+    await expect(400, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "" } });
+    await expect(200, "serverListMessages", { headers: sk, params: { id: sconv.id }, query: { limit: "10" } });
+    await expect(404, "serverListMessages", { headers: sk, params: { id: "cnv_missing" } });
+    await expect(200, "serverEditMessage", { headers: sk, params: { id: system.id }, body: { text: "Order delivered" } });
+    await expect(400, "serverEditMessage", { headers: sk, params: { id: system.id }, body: {} });
+    await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
+    await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
+
     // ---- sync: every event above, each checked against the document
     const head = await expect(200, "getSyncHead", { token: alice.accessToken });
     assert.ok(head.lastSeq > 0);
@@ -352,6 +389,27 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const types = new Set(synced.events.map((e: { type: string }) => e.type));
     for (const t of ["message.new", "message.updated", "message.deleted", "reaction.updated", "conversation.created", "member.added", "member.updated", "contact.updated"]) assert.ok(types.has(t), `sync has a ${t} event`);
     await expect(400, "sync", { token: alice.accessToken });
+  });
+
+  test("real answers of the webhook operations (server key) match the document", async () => {
+    const tenant = await s.createTenant("Hooks", ["https://site.example"]);
+    const key = await s.services.serverKeys.create(tenant.id);
+    const headers = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+    // A public address (TEST-NET-3): accepted without WEBHOOK_ALLOW_PRIVATE; nothing is sent to it here.
+    const created = await expect(201, "createWebhook", { headers, body: { url: "https://203.0.113.10/hook", events: ["message.new", "notification.unread"] } });
+    const id = created.endpoint.id as string;
+    await expect(400, "createWebhook", { headers, body: { url: "http://127.0.0.1/hook", events: ["message.new"] } });
+    await expect(401, "createWebhook", { body: { url: "https://203.0.113.10/hook", events: ["message.new"] } });
+    await expect(200, "listWebhooks", { headers });
+    await expect(403, "listWebhooks", { headers: { ...headers, Origin: "https://site.example" } });
+    await expect(200, "setWebhookSettings", { headers, body: { unreadAfterSec: 120 } });
+    await expect(400, "setWebhookSettings", { headers, body: { unreadAfterSec: -1 } });
+    await expect(200, "listWebhookDeliveries", { headers, params: { id }, query: { status: "failed" } });
+    await expect(404, "listWebhookDeliveries", { headers, params: { id: "whe_missing" } });
+    await expect(200, "replayWebhook", { headers, params: { id }, body: { fromSeq: 0 } });
+    await expect(400, "replayWebhook", { headers, params: { id }, body: { fromSeq: -5 } });
+    await expect(204, "deleteWebhook", { headers, params: { id } });
+    await expect(404, "deleteWebhook", { headers, params: { id } });
   });
 
   test("the response schemas refuse what the protocol does not allow", () => {

@@ -37,7 +37,7 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @event parley-unread - detail: number of unread messages, whenever it changes
  * @event parley-opened - the panel opened
  * @event parley-closed - the panel closed
- * @event parley-message - detail: a message that arrived from someone else
+ * @event parley-message - detail: a message that arrived from someone else, or a system message (`senderId` null)
  *
  * @csspart launcher - the launcher bubble (launcher mode)
  * @csspart badge - the launcher's unread count

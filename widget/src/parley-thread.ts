@@ -27,7 +27,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * One conversation: history (scroll up for older), day separators, grouped bubbles, replies,
  * reactions, receipts, typing, and the composer. The list is one tab stop (arrow keys move
  * between messages, Enter opens a message's actions); new messages from others are announced
- * with their sender.
+ * with their sender. System messages (no sender) are a centered line without actions.
  * @event parley-send - detail: SendDetail
  * @event parley-edit - detail: { id, text }
  * @event parley-delete - detail: message id
@@ -42,6 +42,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
  * @csspart message - one message (with data-id, data-mine, data-status)
+ * @csspart system-message - a system message from the host's backend ("Order #123 shipped"): a centered line, no sender
  * @csspart message-text - a message's text
  * @csspart quote - the message a reply quotes (a button: jumps to it, loading history if needed)
  * @csspart deleted - a deleted message's placeholder
@@ -212,7 +213,7 @@ export class ParleyThread extends LitElement {
     }
     const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0);
     if (fresh.length) {
-      this.announcements = [...this.announcements, ...fresh.map((m) => `${this.name(m.senderId)}: ${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`)].slice(-5);
+      this.announcements = [...this.announcements, ...fresh.map((m) => `${m.senderId === null ? "" : this.name(m.senderId) + ": "}${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`)].slice(-5);
     }
     for (const m of this.messages) if (m.status === "sent" && compareIds(m.id, this.lastSeenId) > 0) this.lastSeenId = m.id;
   }
@@ -409,7 +410,7 @@ export class ParleyThread extends LitElement {
 
   // --- Rendering -----------------------------------------------------------------------------
 
-  private name(userId: string): string {
+  private name(userId: string | null): string {
     if (userId === this.me?.id) return this.t.you;
     return this.conversation?.users.find((u) => u.id === userId)?.displayName ?? "";
   }
@@ -429,6 +430,13 @@ export class ParleyThread extends LitElement {
     for (const m of shown) {
       const newDay = !prev || dayKey(prev.createdAt) !== dayKey(m.createdAt);
       if (newDay) items.push(html`<li class="day" .textContent=${longDate(m.createdAt)}></li>`);
+      if (m.senderId === null) {
+        // A system message: a line of its own, never "mine", never grouped, no actions.
+        items.push(html`<li part="system-message" class="sys" data-id=${m.id} tabindex=${m.id === focusId ? 0 : -1}
+          ><span part="message-text" .textContent=${m.deletedAt ? this.t.deleted : m.text}></span> <span .textContent=${shortTime(m.createdAt)}></span></li>`);
+        prev = m;
+        continue;
+      }
       const grouped = !newDay && !!prev && prev.senderId === m.senderId && Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS;
       items.push(
         this.message(m, {
@@ -592,11 +600,16 @@ export class ParleyThread extends LitElement {
         position: relative;
       }
       .day,
+      .sys,
       .older {
         align-self: center;
         font-size: 12px;
         color: var(--_muted);
         padding: 8px 0 4px;
+      }
+      .sys {
+        text-align: center;
+        max-width: 90%;
       }
       .msg {
         display: flex;

@@ -11,7 +11,9 @@ import { presentMe } from "../users/users.presenter.js";
 import type { UsersService } from "../users/users.service.js";
 import type { PasswordHasher } from "./passwords.js";
 import { RefreshTokenEntity } from "./refresh-token.entity.js";
-import { sha256, type TokenService } from "./tokens.js";
+import { sha256, type TokenService, verifyHostToken } from "./tokens.js";
+import type { ServerKeysService } from "../server-api/server-keys.service.js";
+import jwt from "jsonwebtoken";
 import { verifyHostTokenOfApp } from "../tenancy/app-secrets.js";
 import { hostClaims } from "./auth.schema.js";
 import { parse } from "../shared/validate.js";
@@ -23,6 +25,8 @@ export interface AuthServiceDeps {
   passwords: PasswordHasher;
   users: UsersService;
   refreshTtlSec: number;
+  /** Live server keys: a host token whose header names one (`kid`) verifies with its secret. */
+  serverKeys?: Pick<ServerKeysService, "liveKey">;
   /**
    * How long a rotated refresh token is still answered with the session's newest one before its
    * use counts as theft (default DEFAULT_REFRESH_GRACE_SEC; 0 turns the allowance off).
@@ -67,7 +71,7 @@ export class AuthService {
   }
 
   async signInWithHostToken(app: AppEntity, token: string): Promise<AuthResponse> {
-    const raw = verifyHostTokenOfApp(token, app);
+    const raw = await this.verifyHostToken(token, app);
     let claims: HostTokenClaims;
     try {
       claims = parse(hostClaims, raw);
@@ -80,6 +84,25 @@ export class AuthService {
       avatarUrl: claims.avatarUrl ?? null,
     });
     return this.startSession(user);
+  }
+
+  /**
+   * A host token with a `kid` header verifies with that live server key of the app (key rotation:
+   * old and new keys verify side by side until the old one is revoked); an unknown, revoked or
+   * other app's kid is a 401. Without a kid, the app secret (and its grace after a rotation).
+   */
+  private async verifyHostToken(token: string, app: AppEntity): Promise<HostTokenClaims> {
+    let header: unknown;
+    try {
+      header = jwt.decode(token, { complete: true })?.header;
+    } catch {
+      header = undefined; // not a JWT: the verification below says so
+    }
+    const kid = header && typeof header === "object" && "kid" in header ? (header as { kid: unknown }).kid : undefined;
+    if (kid === undefined) return verifyHostTokenOfApp(token, app);
+    const key = typeof kid === "string" && this.deps.serverKeys ? await this.deps.serverKeys.liveKey(kid) : null;
+    if (!key || key.appId !== app.id || key.id !== kid) throw new AppError("invalid_token", "Unknown or revoked server key");
+    return verifyHostToken(token, key.secret);
   }
 
   /** How long a rotated refresh token is still answered (see AuthServiceDeps.refreshGraceSec). */

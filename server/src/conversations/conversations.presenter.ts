@@ -1,5 +1,6 @@
 import type { Conversation, GroupInvitation, Member, MemberRole, Message, User } from "@parley/sdk/protocol";
 import type { ContactRequestEntity } from "../contacts/contact.entities.js";
+import { dataField } from "../shared/custom-data.js";
 import { iso } from "../shared/time.js";
 import type { ConversationEntity } from "./conversation.entity.js";
 import type { MemberEntity } from "./member.entity.js";
@@ -31,6 +32,8 @@ export function presentConversation(c: ConversationEntity, p: ConversationParts)
     unreadCount: p.unreadCount,
     myRole: p.myRole,
     ...(p.invitedUserIds ? { invitedUserIds: p.invitedUserIds } : {}),
+    ...(c.externalKey ? { key: c.externalKey } : {}),
+    ...dataField(c.data),
   } satisfies Conversation;
 }
 

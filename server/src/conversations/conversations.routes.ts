@@ -3,6 +3,7 @@ import type { Conversation, GroupInvitation, Page } from "@parley/sdk/protocol";
 import type { Middleware } from "koa";
 import { callerOf, type Ctx, type State } from "../http/context.js";
 import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { dataFilters } from "../shared/custom-data.js";
 import { parse } from "../shared/validate.js";
 import {
   activityCursor,
@@ -52,7 +53,9 @@ export function conversationsRoutes({ conversations: convs, policy, requireAuth 
   r.get("/conversations", requireAuth, async (ctx) => {
     const caller = callerOf(ctx);
     const q = parse(listQuery, ctx.query);
-    const { items, last, more } = await convs.list(caller, { limit: q.limit, cursor: decodeCursor(activityCursor, q.cursor) });
+    // `filter[data.<field>]=<value>`: only the caller's conversations whose custom data matches.
+    const filters = dataFilters(ctx.query);
+    const { items, last, more } = await convs.list(caller, { limit: q.limit, cursor: decodeCursor(activityCursor, q.cursor), filters });
     ctx.body = { items, nextCursor: more && last ? encodeCursor({ t: last.lastActivityAt, i: last.id }) : null } satisfies Page<Conversation>;
   });
 

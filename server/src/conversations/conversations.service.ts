@@ -1,13 +1,14 @@
 import { Brackets, In, type DataSource, type EntityManager } from "typeorm";
-import { type Conversation, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
+import { type Conversation, type CustomData, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "../contacts/contact.entities.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
-import { dialectOf, marks, valuesTable } from "../db/sql.js";
+import { dialectOf, marks, rowMarks, valuesTable } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { NewEvent } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
-import { type Caller, userOf } from "../shared/caller.js";
+import { type Caller, isUserCaller, type ServerCaller, userOf } from "../shared/caller.js";
+import { type DataFilter, indexableScalars, storeData } from "../shared/custom-data.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
 import { UserEntity } from "../users/user.entity.js";
@@ -22,6 +23,20 @@ import type { MembershipGuard } from "./membership.js";
 export interface ListOptions {
   limit: number;
   cursor?: { t: number; i: string } | undefined;
+  /** `filter[data.<field>]=<value>`: all must match (conversation_data_index). */
+  filters?: DataFilter[] | undefined;
+  /** The host's idempotency key (server callers only). */
+  key?: string | undefined;
+}
+
+/** A conversation the host's backend creates (`POST /v1/server/conversations`), members by user id. */
+export interface ServerCreateInput {
+  kind: "direct" | "group";
+  userIds: string[];
+  name?: string | undefined;
+  key?: string | undefined;
+  data?: CustomData | undefined;
+  isPublic?: boolean | undefined;
 }
 
 export interface PublicOptions {
@@ -65,12 +80,20 @@ export class ConversationsService {
   /** One page of the caller's conversations, most recent activity first. Constant query count. */
   async list(caller: Caller, opts: ListOptions): Promise<{ items: Conversation[]; last: ConversationEntity | undefined; more: boolean }> {
     const { appId } = caller;
-    const me = userOf(caller);
-    const qb = this.deps.db
-      .getRepository(ConversationEntity)
-      .createQueryBuilder("c")
-      .innerJoin(MemberEntity, "mine", "mine.conversationId = c.id AND mine.userId = :me AND mine.appId = :appId", { me, appId })
-      .where("c.appId = :appId", { appId });
+    // End users list their own conversations; the host's backend any of its app (as no one).
+    const me = isUserCaller(caller) ? caller.user : "";
+    const qb = this.deps.db.getRepository(ConversationEntity).createQueryBuilder("c");
+    if (isUserCaller(caller)) qb.innerJoin(MemberEntity, "mine", "mine.conversationId = c.id AND mine.userId = :me AND mine.appId = :appId", { me, appId });
+    // Each filter is one primary-key range of conversation_data_index (appId, field, value, conversationId).
+    (opts.filters ?? []).forEach((f, n) => {
+      qb.innerJoin("conversation_data_index", `f${n}`, `f${n}.appId = :appId AND f${n}.field = :field${n} AND f${n}.value = :value${n} AND f${n}.conversationId = c.id`, {
+        appId,
+        [`field${n}`]: f.field,
+        [`value${n}`]: f.value,
+      });
+    });
+    qb.where("c.appId = :appId", { appId });
+    if (opts.key !== undefined && !isUserCaller(caller)) qb.andWhere("c.externalKey = :key", { key: opts.key });
     if (opts.cursor) {
       const { t, i } = opts.cursor;
       qb.andWhere(
@@ -113,9 +136,21 @@ export class ConversationsService {
   /** A conversation the caller is a member of (404 otherwise). */
   async get(caller: Caller, id: string): Promise<Conversation> {
     const { appId } = caller;
-    const me = userOf(caller);
+    if (!isUserCaller(caller)) {
+      await this.requireInApp(appId, id);
+      return this.presentById(this.deps.db.manager, appId, "", id);
+    }
+    const me = caller.user;
     await this.deps.membership.require(appId, id, me);
     return this.presentById(this.deps.db.manager, appId, me, id);
+  }
+
+  /** A conversation of the app, whoever asks (the host's backend): 404 otherwise. */
+  async requireInApp(appId: string, id: string, m: EntityManager = this.deps.db.manager): Promise<ConversationEntity> {
+    const conv = canExist(id) ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
+    // Exact match: MySQL's unicode_ci would also find `CNV_…` for `cnv_…`.
+    if (!conv || conv.id !== id) throw notFound("Conversation");
+    return conv;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -150,6 +185,8 @@ export class ConversationsService {
       createdAt: now,
       lastActivityAt: now,
       lastMessageId: null,
+      externalKey: null,
+      data: null,
     };
     const members = [me, otherId].map((userId) => memberRow(appId, conv.id, userId, "member", now));
     try {
@@ -198,6 +235,8 @@ export class ConversationsService {
       createdAt: now,
       lastActivityAt: now,
       lastMessageId: null,
+      externalKey: null,
+      data: null,
     };
     return this.deps.uow.write(appId, async (m) => {
       await ensureNoBlocks(m, appId, me, others);
@@ -215,16 +254,29 @@ export class ConversationsService {
   // Changes (groups only)
   // -------------------------------------------------------------------------------------------
 
-  async update(caller: Caller, input: { id: string; name?: string | undefined; isPublic?: boolean | undefined }): Promise<Conversation> {
+  /**
+   * Owners and admins of a group change its name and visibility. The host's backend changes any
+   * conversation of its app: a group's name, and custom data of any (`data: null` clears it).
+   */
+  async update(
+    caller: Caller,
+    input: { id: string; name?: string | undefined; isPublic?: boolean | undefined; data?: CustomData | null | undefined },
+  ): Promise<Conversation> {
     const { appId } = caller;
-    const me = userOf(caller);
+    const server = !isUserCaller(caller);
+    const me = isUserCaller(caller) ? caller.user : "";
     const { id, ...patch } = input;
     return this.deps.uow.write(appId, async (m) => {
-      const { conv } = await this.requireGroupAdmin(m, appId, id, me);
+      const conv = server ? await this.requireInApp(appId, id, m) : (await this.requireGroupAdmin(m, appId, id, me)).conv;
+      if (conv.kind === "direct" && (patch.name !== undefined || patch.isPublic !== undefined)) throw directForbidden();
       const changes: Partial<ConversationEntity> = {};
       if (patch.name !== undefined) changes.name = patch.name;
       if (patch.isPublic !== undefined) changes.isPublic = patch.isPublic;
-      await m.update(ConversationEntity, { appId, id: conv.id }, changes);
+      if (server && patch.data !== undefined) {
+        changes.data = storeData(patch.data);
+        await writeDataIndex(m, appId, conv.id, patch.data, true);
+      }
+      if (Object.keys(changes).length > 0) await m.update(ConversationEntity, { appId, id: conv.id }, changes);
       const conversation = await this.presentById(m, appId, me, conv.id, "event");
       return { result: conversation, events: [{ type: "conversation.updated", conversationId: conv.id, data: { conversation } }] };
     });
@@ -258,6 +310,7 @@ export class ConversationsService {
    * Owner/admin only. Contacts of the caller are added; anyone else is invited (see createGroup).
    */
   async addMembers(caller: Caller, input: { id: string; userIds: string[] }, policy?: GroupPolicy): Promise<Conversation> {
+    if (!isUserCaller(caller)) return this.addMembersByServer(caller, input);
     const { appId } = caller;
     const me = userOf(caller);
     const { id, userIds } = input;
@@ -294,6 +347,115 @@ export class ConversationsService {
     });
     // After the commit, so rows another node added meanwhile are listed too (MySQL snapshot).
     return this.presentById(this.deps.db.manager, appId, me, id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The host's backend (server API): no consent, no quotas, no human owner
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * A conversation the host's backend asks for, idempotently: the one with its `key` (unique per
+   * app) if there is one, else, for a direct conversation, the pair's one DM, else a new one. A
+   * group made here has no owner: every member is a plain member and the server API manages it
+   * (members may still leave). Races are decided by the unique (appId, externalKey) and
+   * (appId, directKey) indexes: the insert that loses answers the winner's row.
+   */
+  async createByServer(caller: ServerCaller, input: ServerCreateInput): Promise<{ conversation: Conversation; created: boolean }> {
+    const { appId } = caller;
+    const userIds = [...new Set(input.userIds)];
+    const existing = async (): Promise<ConversationEntity | null> => {
+      const repo = this.deps.db.getRepository(ConversationEntity);
+      const byKey = input.key !== undefined ? await repo.findOneBy({ appId, externalKey: input.key }) : null;
+      if (byKey) return byKey;
+      return directKey !== null ? repo.findOneBy({ appId, directKey }) : null;
+    };
+    let directKey: string | null = null;
+    if (input.kind === "direct") {
+      if (userIds.length !== 2) throw new AppError("validation_failed", "Invalid request", [{ path: "users", message: "A direct conversation has exactly two different users" }]);
+      directKey = [...userIds].sort().join(":");
+    } else {
+      const settings = await this.settingsOf(appId, undefined);
+      if (userIds.length > settings.maxMembers) throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
+    }
+    const found = await existing();
+    if (found) return { conversation: await this.presentById(this.deps.db.manager, appId, "", found.id), created: false };
+    await this.requireUsers(appId, userIds);
+    const now = Date.now();
+    const conv: ConversationEntity = {
+      id: newId("cnv"),
+      appId,
+      kind: input.kind,
+      name: input.kind === "group" ? (input.name ?? null) : null,
+      isPublic: input.kind === "group" ? (input.isPublic ?? false) : false,
+      directKey,
+      createdBy: caller.server,
+      createdAt: now,
+      lastActivityAt: now,
+      lastMessageId: null,
+      externalKey: input.key ?? null,
+      data: storeData(input.data),
+    };
+    try {
+      const conversation = await this.deps.uow.write(appId, async (m) => {
+        await m.insert(ConversationEntity, conv);
+        const rows = userIds.map((u) => memberRow(appId, conv.id, u, "member", now));
+        for (const chunk of chunks(rows, 200)) await m.insert(MemberEntity, chunk);
+        await writeDataIndex(m, appId, conv.id, input.data ?? null, false);
+        const conversation = await this.presentById(m, appId, "", conv.id, "event");
+        return { result: conversation, events: [{ type: "conversation.created", conversationId: conv.id, data: { conversation } }] };
+      });
+      return { conversation, created: true };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const winner = await existing();
+      if (!winner) throw err;
+      return { conversation: await this.presentById(this.deps.db.manager, appId, "", winner.id), created: false };
+    }
+  }
+
+  /** Adds users to a group of the app at once (no consent, no quota); those already in are skipped. */
+  private async addMembersByServer(caller: ServerCaller, input: { id: string; userIds: string[] }): Promise<Conversation> {
+    const { appId } = caller;
+    const wanted = [...new Set(input.userIds)];
+    const settings = await this.settingsOf(appId, undefined);
+    await this.deps.uow.write(appId, async (m) => {
+      const conv = await this.requireInApp(appId, input.id, m);
+      if (conv.kind === "direct") throw directForbidden();
+      const users = await this.requireUsers(appId, wanted, m);
+      const present = await m.find(MemberEntity, { select: { userId: true }, where: { conversationId: conv.id } });
+      const have = new Set(present.map((r) => r.userId));
+      const fresh = wanted.filter((u) => !have.has(u));
+      if (present.length + fresh.length > settings.maxMembers) throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
+      const now = Date.now();
+      const inserted: MemberEntity[] = [];
+      for (const chunk of chunks(fresh.map((u) => memberRow(appId, conv.id, u, "member", now)), 200)) inserted.push(...(await insertMembers(m, chunk)));
+      // Pending invitations of the users now in are answered: they are members.
+      if (inserted.length > 0) {
+        await m.update(ContactRequestEntity, { appId, conversationId: conv.id, toUserId: In(inserted.map((r) => r.userId)), status: "pending" }, { status: "accepted", respondedAt: now });
+      }
+      const byId = new Map(users.map((u) => [u.id, u]));
+      const events: NewEvent[] = inserted.map((row) => ({
+        type: "member.added",
+        conversationId: conv.id,
+        userId: row.userId,
+        data: { conversationId: conv.id, members: [presentMember(row)], users: [presentUser(byId.get(row.userId)!)] },
+      }));
+      return { result: undefined, events };
+    });
+    return this.presentById(this.deps.db.manager, appId, "", input.id);
+  }
+
+  /** Removes a member of a group of the app, whatever their role (404 when not a member). */
+  private async removeMemberByServer(caller: ServerCaller, input: { id: string; userId: string }): Promise<void> {
+    const { appId } = caller;
+    await this.deps.uow.write(appId, async (m) => {
+      const conv = await this.requireInApp(appId, input.id, m);
+      if (conv.kind === "direct") throw directForbidden();
+      const found = canExist(input.userId) ? await m.findOneBy(MemberEntity, { appId, conversationId: conv.id, userId: input.userId }) : null;
+      if (!found || found.userId !== input.userId) throw notFound("Member");
+      await m.delete(MemberEntity, { conversationId: conv.id, userId: found.userId });
+      return { result: undefined, events: [{ type: "member.removed", conversationId: conv.id, userId: found.userId, data: { conversationId: conv.id, userId: found.userId } }] };
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -350,6 +512,7 @@ export class ConversationsService {
    * member) becomes owner. A group left by everyone stays, with no members.
    */
   async removeMember(caller: Caller, input: { id: string; userId: string }): Promise<void> {
+    if (!isUserCaller(caller)) return this.removeMemberByServer(caller, input);
     const { appId } = caller;
     const me = userOf(caller);
     const { id, userId } = input;
@@ -651,6 +814,20 @@ export class ConversationsService {
       });
     });
   }
+}
+
+/**
+ * Inside a unit: the filter rows of a conversation's custom data (its top-level scalars), replacing
+ * the old ones when `replace`. conversation_data_index is this service's table.
+ */
+async function writeDataIndex(m: EntityManager, appId: string, conversationId: string, data: CustomData | null, replace: boolean): Promise<void> {
+  if (replace) await m.query("DELETE FROM conversation_data_index WHERE conversationId = ?", [conversationId]);
+  const rows = indexableScalars(data);
+  if (rows.length === 0) return;
+  await m.query(
+    `INSERT INTO conversation_data_index (appId, field, value, conversationId) VALUES ${rowMarks(rows.length, 4)}`,
+    rows.flatMap((r) => [appId, r.field, r.value, conversationId]),
+  );
 }
 
 /** A block between the caller and any of `ids`, either way, refuses the whole change (403). */

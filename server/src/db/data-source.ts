@@ -25,6 +25,7 @@ import { ServerKeys1763890000000 } from "./migrations/1763890000000-ServerKeys.j
 import { CustomData1763900000000 } from "./migrations/1763900000000-CustomData.js";
 import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
 import { ServerKeyEntity } from "../server-api/server-key.entity.js";
+import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "../webhooks/webhook.entities.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -42,6 +43,10 @@ export const ENTITIES = [
   BlockEntity,
   EventEntity,
   ServerKeyEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookSettingsEntity,
+  WebhookUnreadEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,

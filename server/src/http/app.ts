@@ -9,6 +9,7 @@ import { authRoutes } from "../auth/auth.routes.js";
 import { demoRoutes } from "../demo/demo.routes.js";
 import type { Services } from "../services.js";
 import { usersRoutes } from "../users/users.routes.js";
+import { serverApiRoutes } from "../server-api/server-api.routes.js";
 import { contactsRoutes } from "../contacts/contacts.routes.js";
 import { conversationsRoutes } from "../conversations/conversations.routes.js";
 import { syncRoutes } from "../events/sync.routes.js";
@@ -20,6 +21,7 @@ import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "./context.js";
 import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, requireServerKey } from "./middleware.js";
 import { apiDescriptionRoutes } from "./openapi/index.js";
+import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
 
 export const API_PREFIX = "/v1";
 /** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
@@ -72,8 +74,9 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   const serverKey = requireServerKey(apps, services.serverKeys);
   const serverRouters: Router<State>[] = [
     // (server API routers are listed here)
+    serverApiRoutes({ server: services.serverApi, serverKey }),
+    webhooksRoutes({ webhooks: services.webhooks, requireServerKey: serverKey }),
   ];
-  void serverKey;
   for (const r of serverRouters) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
   // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).

@@ -1,6 +1,9 @@
 import { Column, Entity, Index } from "typeorm";
 import { asNumber } from "../shared/time.js";
 
+/** The `senderId` of a system message (posted by the host's backend with no sender): null on the wire. */
+export const SYSTEM_SENDER = "";
+
 /** Ids are auto-increment: history pages are keyset scans on (conversationId, id). */
 @Entity({ name: "messages" })
 @Index("ix_messages_conversation", ["conversationId", "id"])
@@ -15,6 +18,7 @@ export class MessageEntity {
   @Column({ type: "varchar", length: 32 })
   conversationId!: string;
 
+  /** The sender's user id, or SYSTEM_SENDER ("") for a system message. */
   @Column({ type: "varchar", length: 32 })
   senderId!: string;
 
@@ -35,4 +39,8 @@ export class MessageEntity {
 
   @Column({ type: "bigint", nullable: true, transformer: asNumber })
   deletedAt!: number | null;
+
+  /** The host's custom data (server API) as JSON text, NULL when unset (shared/custom-data.ts). */
+  @Column({ type: "text", nullable: true })
+  data!: string | null;
 }

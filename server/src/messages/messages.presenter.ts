@@ -1,8 +1,9 @@
 import { In, type DataSource } from "typeorm";
 import type { Attachment, Message, ReactionSummary } from "@parley/sdk/protocol";
+import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
-import { MessageEntity } from "./message.entity.js";
+import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { ReactionEntity } from "./reaction.entity.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
@@ -42,7 +43,7 @@ export function presentMessage(r: MessageEntity, files: UploadEntity[], reaction
   return {
     id: String(r.id),
     conversationId: r.conversationId,
-    senderId: r.senderId,
+    senderId: r.senderId === SYSTEM_SENDER ? null : r.senderId,
     text: deleted ? null : r.text,
     attachments: deleted ? [] : files.map(presentAttachment),
     replyToId: r.replyToId === null ? null : String(r.replyToId),
@@ -51,6 +52,7 @@ export function presentMessage(r: MessageEntity, files: UploadEntity[], reaction
     createdAt: iso(r.createdAt),
     editedAt: isoOrNull(r.editedAt),
     deletedAt: isoOrNull(r.deletedAt),
+    ...(deleted ? {} : dataField(r.data)),
   } satisfies Message;
 }
 

@@ -9,11 +9,13 @@ import { dialectOf } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
 import { measuredSendBatch } from "../ops/hooks.js";
-import { type Caller, userOf } from "../shared/caller.js";
+import { type Caller, isUserCaller, userOf } from "../shared/caller.js";
+import { storeData } from "../shared/custom-data.js";
+import type { CustomData } from "@parley/sdk/protocol";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist } from "../shared/ids.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
-import { MessageEntity } from "./message.entity.js";
+import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { parseMessageId, type EditMessage, type History, type MarkRead, type React, type SendMessage } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
@@ -32,6 +34,12 @@ export interface MessagesDeps {
   uploads: UploadsService;
   /** Message quotas per user and app; none means unlimited (tools, tests of other domains). */
   quota?: SendQuota | undefined;
+}
+
+/** What a send of the host's backend (a ServerCaller) adds: the sender (a member's user id; none: a system message) and custom data. */
+export interface ServerSendExtras {
+  from?: string | undefined;
+  data?: CustomData | undefined;
 }
 
 /** A 400 on one body field, shaped like `parse()`'s. */
@@ -66,9 +74,10 @@ export class MessagesService {
    * Sends are group-committed (see SendBatcher): the promise settles after the batch commits,
    * so an answer never claims a message the database does not have.
    */
-  send(caller: Caller, input: SendMessage): Promise<SendOutcome> {
+  send(caller: Caller, input: SendMessage & ServerSendExtras): Promise<SendOutcome> {
     const { appId } = caller;
-    const senderId = userOf(caller);
+    // The host's backend sends as a member (`from`, a user id) or, without one, a system message.
+    const senderId = isUserCaller(caller) ? caller.user : (input.from ?? SYSTEM_SENDER);
     if (!canExist(input.conversationId)) return Promise.reject(notFound("Conversation"));
     const attachmentIds = input.attachmentIds ?? [];
     const item: SendItem = {
@@ -79,11 +88,12 @@ export class MessagesService {
       attachmentIds,
       replyToId: input.replyToId === undefined ? null : Number(input.replyToId),
       clientMessageId: input.clientMessageId ?? null,
+      data: isUserCaller(caller) ? null : storeData(input.data),
       alone: attachmentIds.length > 0,
     };
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.
-    const quota = this.deps.quota;
+    const quota = isUserCaller(caller) ? this.deps.quota : undefined;
     return quota ? quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item);
   }
 
@@ -96,8 +106,10 @@ export class MessagesService {
    * Queries: membership, one page query, and the presenter's two batched ones.
    */
   async history(caller: Caller, q: History): Promise<Page<Message>> {
-    const userId = userOf(caller);
-    await this.deps.membership.require(caller.appId, q.conversationId, userId);
+    // The host's backend reads any conversation of its app, as no one ("mine" is never set).
+    const userId = isUserCaller(caller) ? caller.user : "";
+    if (isUserCaller(caller)) await this.deps.membership.require(caller.appId, q.conversationId, userId);
+    else await this.deps.conversations.requireInApp(caller.appId, q.conversationId);
     const forward = q.after !== undefined;
     const rows = await this.page(q.conversationId, { before: q.before, after: q.after, limit: q.limit + 1, forward });
     const page = rows.slice(0, q.limit);
@@ -125,7 +137,7 @@ export class MessagesService {
     if (o.before !== undefined) (where.push("id < ?"), params.push(Number(o.before)));
     if (o.after !== undefined) (where.push("id > ?"), params.push(Number(o.after)));
     const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
-      `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt
+      `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt, data
          FROM ${pinned} WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
       params,
     );
@@ -142,6 +154,7 @@ export class MessagesService {
         createdAt: Number(r.createdAt),
         editedAt: num(r.editedAt),
         deletedAt: num(r.deletedAt),
+        data: r.data === null || r.data === undefined ? null : String(r.data),
       }),
     );
   }
@@ -152,16 +165,23 @@ export class MessagesService {
     return this.deps.presenter.presentOne(row, userOf(caller));
   }
 
-  /** Sender only (403 for other members); sets editedAt. */
-  async edit(caller: Caller, input: EditMessage): Promise<Message> {
+  /**
+   * Sender only (403 for other members); sets editedAt. The host's backend may edit any message of
+   * its app, its text and/or its custom data (`data: null` clears it).
+   */
+  async edit(caller: Caller, input: Omit<EditMessage, "text"> & { text?: string | undefined; data?: CustomData | null | undefined }): Promise<Message> {
     const { appId } = caller;
-    const userId = userOf(caller);
+    const userId = isUserCaller(caller) ? caller.user : "";
     const row = await this.deps.uow.run(async ({ m, emit }) => {
       const { row } = await this.visible(caller, input.messageId, m);
-      if (row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
-      row.text = input.text;
-      row.editedAt = Date.now();
-      await m.getRepository(MessageEntity).update({ id: row.id }, { text: row.text, editedAt: row.editedAt });
+      if (isUserCaller(caller) && row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
+      const changes: Partial<MessageEntity> = {};
+      if (input.text !== undefined) {
+        row.text = changes.text = input.text;
+        row.editedAt = changes.editedAt = Date.now();
+      }
+      if (input.data !== undefined && !isUserCaller(caller)) row.data = changes.data = storeData(input.data);
+      if (Object.keys(changes).length > 0) await m.getRepository(MessageEntity).update({ id: row.id }, changes);
       const message = await this.presenterIn(m).presentOne(row, NO_VIEWER);
       await this.deps.events.rewriteMessage(m, appId, message);
       emit(appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
@@ -176,10 +196,11 @@ export class MessagesService {
    */
   async remove(caller: Caller, messageId: string): Promise<Message> {
     const { appId } = caller;
-    const userId = userOf(caller);
+    const userId = isUserCaller(caller) ? caller.user : "";
     const { result, afterCommit } = await this.deps.uow.commit(async ({ m, emit }) => {
       const { row, member: me } = await this.visible(caller, messageId, m);
-      if (row.senderId !== userId) {
+      // The host's backend (no member row) may delete any message of its app.
+      if (me && row.senderId !== userId) {
         const conv = await m.getRepository(ConversationEntity).findOne({ select: { id: true, kind: true }, where: { id: row.conversationId, appId } });
         if (conv?.kind !== "group" || me.role === "member") throw new AppError("forbidden", "Only the sender or a group admin may delete this message");
       }
@@ -272,12 +293,14 @@ export class MessagesService {
    * A live message of the app in a conversation the caller belongs to. A malformed id, another
    * app's message, a non-member's view and a tombstone are all the same 404.
    */
-  private async visible(caller: Caller, messageId: string, m?: EntityManager): Promise<{ row: MessageEntity; member: MemberEntity }> {
+  private async visible(caller: Caller, messageId: string, m?: EntityManager): Promise<{ row: MessageEntity; member: MemberEntity | null }> {
     const { appId } = caller;
     const id = parseMessageId(messageId);
     const row = id === null ? null : await (m ?? this.deps.db.manager).getRepository(MessageEntity).findOneBy({ id, appId });
     if (!row || row.deletedAt !== null) throw notFound("Message");
-    const member = await this.deps.membership.require(appId, row.conversationId, userOf(caller), m);
+    // The host's backend sees every message of its app (the query above is scoped by it).
+    if (!isUserCaller(caller)) return { row, member: null };
+    const member = await this.deps.membership.require(appId, row.conversationId, caller.user, m);
     return { row, member };
   }
 

@@ -9,7 +9,7 @@ import { AppError, notFound } from "../shared/errors.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
 import { isUniqueViolation } from "../users/users.service.js";
-import { MessageEntity } from "./message.entity.js";
+import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { presentMessage, type MessagePresenter } from "./messages.presenter.js";
 import type { Batchable, ItemOutcome, Written } from "./send-batcher.js";
 
@@ -35,6 +35,8 @@ export interface SendItem extends Batchable {
   attachmentIds: string[];
   replyToId: number | null;
   clientMessageId: string | null;
+  /** Custom data as JSON text (server API sends), or null. */
+  data?: string | null;
 }
 
 export interface SendOutcome {
@@ -132,13 +134,13 @@ export class SendWriter {
         const message = presentMessage(rowOf(item, id, now), files, []);
         messages.set(i, message);
         lastByConversation.set(item.conversationId, id);
-        lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        if (item.senderId !== SYSTEM_SENDER) lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
         const list = byApp.get(item.appId) ?? [];
         list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
         byApp.set(item.appId, list);
       }
       await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
-      await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
+      if (lastByReader.size > 0) await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
       for (const [appId, list] of byApp) emit(appId, list);
       return { plans, messages };
     });
@@ -188,8 +190,16 @@ export class SendWriter {
     const blocks = new Set(memberRows.flatMap((r) => (r.blockedId === null ? [] : [key(r.appId, r.conversationId, r.userId, r.blockedId)])));
     const partnerOf = new Map<string, string[]>();
     for (const r of memberRows) if (r.kind === "direct") partnerOf.set(r.conversationId, [...(partnerOf.get(r.conversationId) ?? []), r.userId]);
+    // System messages (server API, no sender) need only a conversation of their app.
+    const systemConversations = unique(items.filter((it) => it.senderId === SYSTEM_SENDER).map((it) => it.conversationId));
+    const existing = new Set<string>();
+    if (systemConversations.length) {
+      const rows: { id: string; appId: string }[] = await m.query(`SELECT id, appId FROM conversations WHERE id IN (${marks(systemConversations.length)})`, systemConversations);
+      for (const r of rows) existing.add(key(r.appId, r.id));
+    }
     items.forEach((it, i) => {
-      if (!members.has(key(it.appId, it.conversationId, it.senderId))) fail(i, notMember());
+      const allowed = it.senderId === SYSTEM_SENDER ? existing.has(key(it.appId, it.conversationId)) : members.has(key(it.appId, it.conversationId, it.senderId));
+      if (!allowed) fail(i, notMember());
     });
 
     // 2. clientMessageId stored earlier (a retry). The same id earlier in this batch: see 5.
@@ -258,8 +268,8 @@ export class SendWriter {
   /** One multi-row INSERT (or one per row where the database cannot promise consecutive ids). */
   private async insert(m: EntityManager, rows: SendItem[], now: number, consecutive: boolean): Promise<number[]> {
     const sql = (n: number): string =>
-      `INSERT INTO messages (appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt) VALUES ${rowMarks(n, 7)}`;
-    const values = (r: SendItem): unknown[] => [r.appId, r.conversationId, r.senderId, r.text, r.replyToId, r.clientMessageId, now];
+      `INSERT INTO messages (appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, data) VALUES ${rowMarks(n, 8)}`;
+    const values = (r: SendItem): unknown[] => [r.appId, r.conversationId, r.senderId, r.text, r.replyToId, r.clientMessageId, now, r.data ?? null];
     if (consecutive) return insertedIds(this.dialect, await m.query(sql(rows.length), rows.flatMap(values)), rows.length);
     const ids: number[] = [];
     for (const r of rows) ids.push(...insertedIds(this.dialect, await m.query(sql(1), values(r)), 1));
@@ -297,5 +307,6 @@ function rowOf(item: SendItem, id: number, now: number): MessageEntity {
     createdAt: now,
     editedAt: null,
     deletedAt: null,
+    data: item.data ?? null,
   });
 }

@@ -47,4 +47,8 @@ export class UserEntity {
 
   @Column({ type: "bigint", transformer: asNumber })
   updatedAt!: number;
+
+  /** The host's custom data (server API) as JSON text, NULL when unset (shared/custom-data.ts). */
+  @Column({ type: "text", nullable: true })
+  data!: string | null;
 }

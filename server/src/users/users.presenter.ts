@@ -1,4 +1,5 @@
 import type { Me, User } from "@parley/sdk/protocol";
+import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import type { UserEntity } from "./user.entity.js";
 
@@ -21,6 +22,7 @@ export function presentUser(u: UserEntity, relation: Relation = "stranger"): Use
     externalId: u.externalId,
     lastSeenAt: relation === "related" && showsLastSeen(u) ? isoOrNull(u.lastSeenAt) : null,
     createdAt: iso(u.createdAt),
+    ...dataField(u.data),
   } satisfies User;
 }
 

@@ -1,5 +1,9 @@
-import { Brackets, type DataSource, type Repository } from "typeorm";
-import { type Caller, userOf } from "../shared/caller.js";
+import { Brackets, In, type DataSource, type Repository } from "typeorm";
+import type { CustomData } from "@parley/sdk/protocol";
+import { type Caller, type ServerCaller, userOf } from "../shared/caller.js";
+import { storeData } from "../shared/custom-data.js";
+import type { NewEvent } from "../events/event-log.js";
+import { presentUser } from "./users.presenter.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
@@ -49,7 +53,7 @@ export class UsersService {
       updatedAt: now,
     });
     try {
-      await this.deps.uow.run(({ m }) => m.insert(UserEntity, user));
+      await this.insertUser(user);
     } catch (err) {
       // The unique (appId, email) index decides, so two racing registrations cannot both win.
       if (isUniqueViolation(err)) throw new AppError("email_taken", "An account with this email already exists");
@@ -90,7 +94,7 @@ export class UsersService {
       updatedAt: now,
     });
     try {
-      await this.deps.uow.run(({ m }) => m.insert(UserEntity, user));
+      await this.insertUser(user);
       return user;
     } catch (err) {
       // First sign-in from two tabs at once: the other insert won; use its row.
@@ -99,6 +103,83 @@ export class UsersService {
       if (!winner) throw err;
       return winner;
     }
+  }
+
+  /**
+   * The host's backend creates or updates the user it knows as `sub` (their externalId). Fields
+   * left out stay as they are; `avatarUrl`, `email` and `data` set to null are cleared. An email
+   * another user of the app has is a 409. Two racing creations: the loser updates the winner's row.
+   */
+  async upsertBySub(
+    caller: ServerCaller,
+    input: { sub: string; name: string; avatarUrl?: string | null | undefined; email?: string | null | undefined; data?: CustomData | null | undefined },
+  ): Promise<{ user: UserEntity; created: boolean }> {
+    const { appId } = caller;
+    const email = input.email === undefined || input.email === null ? input.email : normalizeEmail(input.email);
+    const existing = await this.findBySub(appId, input.sub);
+    const now = Date.now();
+    if (!existing) {
+      const user = this.repo.create({
+        id: newId("usr"),
+        appId,
+        email: email ?? null,
+        passwordHash: null,
+        externalId: input.sub,
+        displayName: input.name,
+        bio: "",
+        avatarUrl: input.avatarUrl ?? null,
+        lastSeenAt: null,
+        createdAt: now,
+        updatedAt: now,
+        data: storeData(input.data),
+      });
+      try {
+        await this.insertUser(user);
+        return { user, created: true };
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        // Not a racing twin: the email is taken (or, on MariaDB, a sub differing only in trailing spaces).
+        if (!(await this.findBySub(appId, input.sub))) throw new AppError("conflict", "Another user of this app has this email or this sub");
+        return this.upsertBySub(caller, input);
+      }
+    }
+    const changes: Partial<UserEntity> = { displayName: input.name, updatedAt: now };
+    if (input.avatarUrl !== undefined) changes.avatarUrl = input.avatarUrl;
+    if (email !== undefined) changes.email = email;
+    if (input.data !== undefined) changes.data = storeData(input.data);
+    try {
+      await this.deps.uow.run(({ m }) => m.update(UserEntity, { appId, id: existing.id }, changes));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError("email_taken", "Another user of this app has this email");
+      throw err;
+    }
+    return { user: await this.get(appId, existing.id), created: false };
+  }
+
+  /** The user the host knows as `sub` (exactly: MySQL's unicode_ci would match other spellings), or null. */
+  async findBySub(appId: string, sub: string): Promise<UserEntity | null> {
+    const user = sub.length <= 191 ? await this.repo.findOneBy({ appId, externalId: sub }) : null;
+    return user && user.externalId === sub ? user : null;
+  }
+
+  /** Users by the host's ids, in one query: a map from sub to user; the subs that name no one are absent. */
+  async findBySubs(appId: string, subs: string[]): Promise<Map<string, UserEntity>> {
+    const out = new Map<string, UserEntity>();
+    const wanted = [...new Set(subs)].filter((s) => s.length <= 191);
+    for (let i = 0; i < wanted.length; i += 500) {
+      const rows = await this.repo.find({ where: { appId, externalId: In(wanted.slice(i, i + 500)) } });
+      for (const u of rows) if (u.externalId !== null && wanted.includes(u.externalId)) out.set(u.externalId, u);
+    }
+    return out;
+  }
+
+  /** Inserts a new user with its `user.created` event (for webhooks), in one unit. */
+  private insertUser(user: UserEntity): Promise<void> {
+    return this.deps.uow.write(user.appId, async (m) => {
+      await m.insert(UserEntity, user);
+      const event: NewEvent<"user.created"> = { type: "user.created", conversationId: null, userId: user.id, data: { user: presentUser(user) } };
+      return { result: undefined, events: [event] };
+    });
   }
 
   /** The caller's own account. */

@@ -4,12 +4,13 @@
  *
  * Ids in paths: `:c` conversation, `:m` message, `:u` user, `:r` contact request, `:f` upload,
  * `:e` emoji, `:n` avatar file name. `who`: "public" (no token), "app" (X-Parley-App, no token),
- * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names).
+ * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
+ * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub).
  */
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
-  who: "public" | "app" | "user" | "member";
+  who: "public" | "app" | "user" | "member" | "server";
 }
 
 export const ROUTES: RouteSpec[] = [
@@ -59,6 +60,18 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/uploads/:f", who: "member" },
   { method: "GET", path: "/sync", who: "user" },
   { method: "GET", path: "/sync/head", who: "user" },
+  { method: "POST", path: "/server/users", who: "server" },
+  { method: "POST", path: "/server/tokens", who: "server" },
+  { method: "POST", path: "/server/conversations", who: "server" },
+  { method: "GET", path: "/server/conversations", who: "server" },
+  { method: "GET", path: "/server/conversations/:c", who: "server" },
+  { method: "PATCH", path: "/server/conversations/:c", who: "server" },
+  { method: "POST", path: "/server/conversations/:c/members", who: "server" },
+  { method: "DELETE", path: "/server/conversations/:c/members/:u", who: "server" },
+  { method: "POST", path: "/server/conversations/:c/messages", who: "server" },
+  { method: "GET", path: "/server/conversations/:c/messages", who: "server" },
+  { method: "PATCH", path: "/server/messages/:m", who: "server" },
+  { method: "DELETE", path: "/server/messages/:m", who: "server" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */

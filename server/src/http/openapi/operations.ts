@@ -15,7 +15,9 @@ import {
 import { syncQuery } from "../../events/sync.schema.js";
 import { editMessage, history, markRead, react, sendMessage, typing } from "../../messages/messages.schema.js";
 import { ref } from "../../shared/schema.js";
+import { createWebhookBody, deliveriesQuery, endpointIdParam, replayBody, settingsBody } from "../../webhooks/webhooks.schema.js";
 import { idParam, searchQuery, updateMeBody } from "../../users/users.schema.js";
+import * as S from "../../server-api/server-api.schema.js";
 import type { Check, responseSchemas, Same } from "./responses.js";
 
 /**
@@ -47,6 +49,17 @@ type _Requests = [
   Check<Same<z.input<typeof sendMessage>, Parameters<P.ClientToServerEvents["message.send"]>[0]>>,
   Check<Same<z.input<typeof typing>, Parameters<P.ClientToServerEvents["typing"]>[0]>>,
   Check<Same<z.input<typeof markRead>, Parameters<P.ClientToServerEvents["read"]>[0]>>,
+  // The server API (/v1/server/…).
+  Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
+  Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,
+  Check<Same<z.input<typeof S.createConversationBody>, P.ServerCreateConversationRequest>>,
+  Check<Same<z.input<typeof S.updateConversationBody>, P.ServerUpdateConversationRequest>>,
+  Check<Same<z.input<typeof S.addMembersBody>, P.ServerAddMembersRequest>>,
+  Check<Same<Omit<z.input<typeof S.serverSendMessage>, "conversationId">, P.ServerSendMessageRequest>>,
+  Check<Same<Omit<z.input<typeof S.serverEditMessage>, "messageId">, P.ServerEditMessageRequest>>,
+  Check<Same<z.input<typeof createWebhookBody>, P.CreateWebhookRequest>>,
+  Check<Same<z.input<typeof replayBody>, P.ReplayWebhookRequest>>,
+  Check<Same<z.input<typeof settingsBody>, P.WebhookSettings>>,
 ];
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -177,6 +190,28 @@ export const OPERATIONS: Operation[] = [
   // ---- sync
   { method: "get", path: "/v1/sync/head", operationId: "getSyncHead", tag: "sync", summary: "Where the event log stands now (take it before loading a snapshot)", auth: "bearer", ok: { 200: json("SyncHead", "The log's last seq") } },
   { method: "get", path: "/v1/sync", operationId: "sync", tag: "sync", summary: "Every event the caller may see after `since`, in order", auth: "bearer", query: syncQuery, ok: { 200: json("SyncResponse", "Events") }, errors: [410] },
+
+  // ---- server API (the host's backend, with a server key; users named by `sub`)
+  { method: "post", path: "/v1/server/users", operationId: "serverUpsertUser", tag: "server", summary: "Create or update the user the host knows as `sub`", auth: "server", body: { name: "ServerUpsertUserRequest", schema: S.upsertUserBody }, ok: { 201: json("ServerUserEnvelope", "Created"), 200: json("ServerUserEnvelope", "Updated") }, errors: [409] },
+  { method: "post", path: "/v1/server/tokens", operationId: "serverIssueHostToken", tag: "server", summary: "A host token for a user (signed with this key, `kid` in its header), to exchange at /v1/auth/host-token", auth: "server", body: { name: "ServerTokenRequest", schema: S.tokenBody }, ok: { 201: json("ServerTokenResponse", "Issued") }, errors: [404] },
+  { method: "post", path: "/v1/server/conversations", operationId: "serverCreateConversation", tag: "server", summary: "Create a direct conversation or group, idempotently by `key` (and, for a direct one, by its pair)", auth: "server", body: { name: "ServerCreateConversationRequest", schema: S.createConversationBody }, ok: { 201: json("ConversationEnvelope", "Created"), 200: json("ConversationEnvelope", "It existed already (same key, or the pair's direct conversation)") }, errors: [404] },
+  { method: "get", path: "/v1/server/conversations", operationId: "serverListConversations", tag: "server", summary: "Conversations of the app by last activity; `key=` and `filter[data.<field>]=<value>` (top-level scalars of custom data) narrow it", auth: "server", query: S.listConversationsQuery, ok: { 200: json("PageOfConversation", "A page of conversations") } },
+  { method: "get", path: "/v1/server/conversations/:id", operationId: "serverGetConversation", tag: "server", summary: "One conversation of the app", auth: "server", params: { id: ref }, ok: { 200: json("ConversationEnvelope", "The conversation") }, errors: [404] },
+  { method: "patch", path: "/v1/server/conversations/:id", operationId: "serverUpdateConversation", tag: "server", summary: "Rename a group; set or clear (null) custom data", auth: "server", params: { id: ref }, body: { name: "ServerUpdateConversationRequest", schema: S.updateConversationBody }, ok: { 200: json("ConversationEnvelope", "Updated") }, errors: [404] },
+  { method: "post", path: "/v1/server/conversations/:id/members", operationId: "serverAddMembers", tag: "server", summary: "Add users (by sub) to a group at once", auth: "server", params: { id: ref }, body: { name: "ServerAddMembersRequest", schema: S.addMembersBody }, ok: { 200: json("ConversationEnvelope", "Added") }, errors: [404] },
+  { method: "delete", path: "/v1/server/conversations/:id/members/:sub", operationId: "serverRemoveMember", tag: "server", summary: "Remove a member (by sub) from a group", auth: "server", params: { id: ref, sub: ref }, ok: { 204: empty("Removed") }, errors: [404] },
+  { method: "post", path: "/v1/server/conversations/:id/messages", operationId: "serverSendMessage", tag: "server", summary: "Send as a member (`from`, a sub) or, without it, a system message (senderId null)", auth: "server", params: { id: S.serverSendMessage.shape.conversationId }, body: { name: "ServerSendMessageRequest", schema: S.serverSendMessage }, fromPath: ["conversationId"], ok: { 201: json("Message", "Sent"), 200: json("Message", "A retry: the message sent before with this clientMessageId") }, errors: [404, 409] },
+  { method: "get", path: "/v1/server/conversations/:id/messages", operationId: "serverListMessages", tag: "server", summary: "A conversation's messages, newest first (keyset on the message id)", auth: "server", params: { id: history.shape.conversationId }, query: history, fromPath: ["conversationId"], ok: { 200: json("PageOfMessage", "A page of messages") }, errors: [404] },
+  { method: "patch", path: "/v1/server/messages/:id", operationId: "serverEditMessage", tag: "server", summary: "Edit any message of the app: text and/or custom data (null clears it)", auth: "server", params: { id: ref }, body: { name: "ServerEditMessageRequest", schema: S.serverEditMessage }, fromPath: ["messageId"], ok: { 200: json("Message", "Edited") }, errors: [404] },
+  { method: "delete", path: "/v1/server/messages/:id", operationId: "serverDeleteMessage", tag: "server", summary: "Delete any message of the app (a tombstone stays)", auth: "server", params: { id: ref }, ok: { 204: empty("Deleted") }, errors: [404] },
+
+  // ---- webhooks (the host's backend, server key)
+  { method: "post", path: "/v1/server/webhooks", operationId: "createWebhook", tag: "webhooks", summary: "Register an endpoint for some event types (public http(s) URLs; at most 10 per app)", auth: "server", body: { name: "CreateWebhookRequest", schema: createWebhookBody }, ok: { 201: json("WebhookEndpointResponse", "Registered") }, errors: [409] },
+  { method: "get", path: "/v1/server/webhooks", operationId: "listWebhooks", tag: "webhooks", summary: "The app's endpoints", auth: "server", ok: { 200: json("WebhookEndpointsResponse", "The endpoints") } },
+  { method: "put", path: "/v1/server/webhooks/settings", operationId: "setWebhookSettings", tag: "webhooks", summary: "Per-app settings: the notification.unread delay", auth: "server", body: { name: "WebhookSettingsRequest", schema: settingsBody }, ok: { 200: json("WebhookSettings", "Saved") } },
+  { method: "delete", path: "/v1/server/webhooks/:id", operationId: "deleteWebhook", tag: "webhooks", summary: "Remove an endpoint and its deliveries", auth: "server", params: { id: endpointIdParam }, ok: { 204: empty("Removed") }, errors: [404] },
+  { method: "get", path: "/v1/server/webhooks/:id/deliveries", operationId: "listWebhookDeliveries", tag: "webhooks", summary: "An endpoint's deliveries, newest first, by status", auth: "server", params: { id: endpointIdParam }, query: deliveriesQuery, ok: { 200: json("WebhookDeliveriesResponse", "A page of deliveries") }, errors: [404] },
+  { method: "post", path: "/v1/server/webhooks/:id/replay", operationId: "replayWebhook", tag: "webhooks", summary: "Queue again, in seq order, every subscribed event with seq >= fromSeq", auth: "server", params: { id: endpointIdParam }, body: { name: "ReplayWebhookRequest", schema: replayBody }, ok: { 200: json("ReplayWebhookResponse", "Queued") }, errors: [404] },
 ];
 
 /** Every error status an operation may answer: what its kind implies, plus its own. */

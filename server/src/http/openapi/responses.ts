@@ -21,10 +21,20 @@ import {
   type Page,
   type Presence,
   type PresenceSnapshot,
+  type ServerTokenResponse,
+  type ServerUser,
+  type ServerUserResponse,
   type ReactionSummary,
   type SyncResponse,
   type TypingEvent,
   type User,
+  WEBHOOK_EVENT_TYPES,
+  type ReplayWebhookResponse,
+  type WebhookDeliveriesResponse,
+  type WebhookEndpoint,
+  type WebhookEndpointResponse,
+  type WebhookEndpointsResponse,
+  type WebhookSettings,
 } from "@parley/sdk/protocol";
 import type { Readiness } from "../../ops/health.js";
 
@@ -86,9 +96,18 @@ const userFields = {
   externalId: z.string().nullable(),
   lastSeenAt: timestamp.nullable(),
   createdAt: timestamp,
+  data: z.record(z.string(), z.unknown()).optional(),
 };
 export const user = z.strictObject(userFields);
 type _User = Check<Same<z.infer<typeof user>, User>>;
+
+/** A user as the server API (`/v1/server/…`) answers: the public user plus the host's `sub`. */
+export const serverUser = z.strictObject({ ...userFields, sub: z.string() });
+type _ServerUser = Check<Same<z.infer<typeof serverUser>, ServerUser>>;
+export const serverUserEnvelope = z.strictObject({ user: serverUser });
+type _ServerUserResponse = Check<Same<z.infer<typeof serverUserEnvelope>, ServerUserResponse>>;
+export const serverTokenResponse = z.strictObject({ hostToken: z.string(), expiresIn: z.number().int() });
+type _ServerTokenResponse = Check<Same<z.infer<typeof serverTokenResponse>, ServerTokenResponse>>;
 
 export const me = z.strictObject({ ...userFields, email: z.string().nullable(), appId: z.string(), showLastSeen: z.boolean().optional() });
 type _Me = Check<Same<z.infer<typeof me>, Me>>;
@@ -143,7 +162,7 @@ type _ReactionSummary = Check<Same<z.infer<typeof reactionSummary>, ReactionSumm
 export const message = z.strictObject({
   id: z.string(),
   conversationId: z.string(),
-  senderId: z.string(),
+  senderId: z.string().nullable(),
   text: z.string().nullable(),
   attachments: z.array(attachment),
   replyToId: z.string().nullable(),
@@ -152,6 +171,7 @@ export const message = z.strictObject({
   createdAt: timestamp,
   editedAt: timestamp.nullable(),
   deletedAt: timestamp.nullable(),
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
 
@@ -168,6 +188,8 @@ export const conversation = z.strictObject({
   unreadCount: z.number().int(),
   myRole: role.nullable(),
   invitedUserIds: z.array(z.string()).optional(),
+  key: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 type _Conversation = Check<Same<z.infer<typeof conversation>, Conversation>>;
 
@@ -239,6 +261,7 @@ export const eventPayloads = {
     status: z.enum([...contactRequestStatus.options, "removed", "blocked", "unblocked"]),
   }),
   "invitation.updated": z.strictObject({ invitation: groupInvitation, status: invitationStatus }),
+  "user.created": z.strictObject({ user }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -269,6 +292,7 @@ export const events = {
   "member.updated": eventOf("member.updated"),
   "contact.updated": eventOf("contact.updated"),
   "invitation.updated": eventOf("invitation.updated"),
+  "user.created": eventOf("user.created"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
@@ -284,6 +308,37 @@ export const syncResponse = z.strictObject({ events: z.array(chatEvent), lastSeq
 type _SyncResponse = Check<Same<z.infer<typeof syncResponse>, SyncResponse>>;
 
 export const syncHead = z.strictObject({ lastSeq: z.number().int() });
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks (the host's backend)
+// ---------------------------------------------------------------------------------------------
+
+const webhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
+const webhookEndpoint = z.strictObject({ id: z.string(), url: z.string(), events: z.array(webhookEventType), createdAt: timestamp });
+type _WebhookEndpoint = Check<Same<z.infer<typeof webhookEndpoint>, WebhookEndpoint>>;
+export const webhookEndpointResponse = z.strictObject({ endpoint: webhookEndpoint });
+type _WebhookEndpointResponse = Check<Same<z.infer<typeof webhookEndpointResponse>, WebhookEndpointResponse>>;
+export const webhookEndpointsResponse = z.strictObject({ endpoints: z.array(webhookEndpoint) });
+type _WebhookEndpointsResponse = Check<Same<z.infer<typeof webhookEndpointsResponse>, WebhookEndpointsResponse>>;
+const webhookDelivery = z.strictObject({
+  id: z.string(),
+  endpointId: z.string(),
+  type: webhookEventType,
+  seq: z.number().int(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  createdAt: timestamp,
+  nextAttemptAt: timestamp.nullable(),
+  lastAttemptAt: timestamp.nullable(),
+  deliveredAt: timestamp.nullable(),
+});
+export const webhookDeliveriesResponse = z.strictObject({ items: z.array(webhookDelivery), nextCursor: z.string().nullable() });
+type _WebhookDeliveriesResponse = Check<Same<z.infer<typeof webhookDeliveriesResponse>, WebhookDeliveriesResponse>>;
+export const replayWebhookResponse = z.strictObject({ queued: z.number().int() });
+type _ReplayWebhookResponse = Check<Same<z.infer<typeof replayWebhookResponse>, ReplayWebhookResponse>>;
+export const webhookSettings = z.strictObject({ unreadAfterSec: z.number().int() });
+type _WebhookSettings = Check<Same<z.infer<typeof webhookSettings>, WebhookSettings>>;
 
 // ---------------------------------------------------------------------------------------------
 // Envelopes and acks
@@ -337,4 +392,12 @@ export const responseSchemas = {
   PageOfMessage: page(message),
   MessageAck: messageAck,
   EmptyAck: emptyAck,
+  ServerUser: serverUser,
+  ServerUserEnvelope: serverUserEnvelope,
+  ServerTokenResponse: serverTokenResponse,
+  WebhookEndpointResponse: webhookEndpointResponse,
+  WebhookEndpointsResponse: webhookEndpointsResponse,
+  WebhookDeliveriesResponse: webhookDeliveriesResponse,
+  ReplayWebhookResponse: replayWebhookResponse,
+  WebhookSettings: webhookSettings,
 } as const;
