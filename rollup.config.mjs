@@ -1,6 +1,7 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
 //   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc)
+//   sdk/dist/server/index.{js,cjs}            (@parley/sdk/server: Node only, never in a browser bundle)
 //   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
 //   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file)
 // The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
@@ -70,13 +71,14 @@ export default [
     plugins: [protocolAlias, ts("node20")],
   },
   {
-    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol.ts" },
+    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol.ts", "server/index": "sdk/src/server/index.ts" },
     output: [
       { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
       { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true },
     ],
     // Its only runtime dependency stays a dependency: apps dedupe it and bundlers tree-shake it.
-    external: ["socket.io-client"],
+    // Node built-ins are the server entry's (node:crypto); no browser entry imports it.
+    external: (id) => id === "socket.io-client" || id.startsWith("node:"),
     plugins: [ts("es2020")],
   },
   // The widget for the script tag, in two files (the server serves both):

@@ -142,7 +142,8 @@ describe("the packed tarballs", () => {
       assert.deepEqual(files.filter((f) => /^(src|test)\//.test(f)), []);
       assert.equal(packageJson(path.join(ROOT, dir)).license, "MIT");
     }
-    for (const f of ["dist/index.cjs", "dist/index.d.cts", "dist/protocol.js", "dist/protocol.cjs", "dist/protocol.d.ts", "dist/protocol.d.cts", "protocol/package.json"]) {
+    for (const f of ["dist/index.cjs", "dist/index.d.cts", "dist/protocol.js", "dist/protocol.cjs", "dist/protocol.d.ts", "dist/protocol.d.cts", "protocol/package.json",
+      "dist/server/index.js", "dist/server/index.cjs", "dist/server/index.d.ts", "dist/server/index.d.cts", "server/package.json"]) {
       assert.ok(packedFiles.sdk.includes(f), `sdk: ${f}`);
     }
     const widget = packageJson(path.join(ROOT, "widget"));
@@ -164,17 +165,19 @@ describe("the packed tarballs", () => {
 describe("a project that installs the tarballs", () => {
   before(() => installed);
 
-  test("imports the SDK as ESM and requires it as CommonJS, with the same exports", async () => {
+  test("imports the SDK as ESM and requires it as CommonJS, with the same exports (@parley/sdk/server too)", async () => {
     writeFileSync(
       app("esm.mjs"),
-      `import * as sdk from "@parley/sdk"; import * as protocol from "@parley/sdk/protocol";
-       console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), protocol: Object.keys(protocol).sort(), client: typeof sdk.ChatClient }));`,
+      `import * as sdk from "@parley/sdk"; import * as protocol from "@parley/sdk/protocol"; import * as server from "@parley/sdk/server";
+       const serverError = new server.ParleyServerError("conflict", "x") instanceof sdk.ChatError;
+       console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), protocol: Object.keys(protocol).sort(), server: Object.keys(server).sort(), client: typeof sdk.ChatClient, serverError }));`,
     );
     writeFileSync(
       app("cjs.cjs"),
-      `const sdk = require("@parley/sdk"); const protocol = require("@parley/sdk/protocol");
+      `const sdk = require("@parley/sdk"); const protocol = require("@parley/sdk/protocol"); const server = require("@parley/sdk/server");
        const from = require.resolve("@parley/sdk");
-       console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), protocol: Object.keys(protocol).sort(), client: typeof sdk.ChatClient, from }));`,
+       const serverError = new server.ParleyServerError("conflict", "x") instanceof sdk.ChatError;
+       console.log(JSON.stringify({ sdk: Object.keys(sdk).sort(), protocol: Object.keys(protocol).sort(), server: Object.keys(server).sort(), client: typeof sdk.ChatClient, from, serverError }));`,
     );
     const esm = JSON.parse((await run(process.execPath, ["esm.mjs"], { cwd: app() })).stdout);
     const cjs = JSON.parse((await run(process.execPath, ["cjs.cjs"], { cwd: app() })).stdout);
@@ -184,6 +187,11 @@ describe("a project that installs the tarballs", () => {
     assert.ok(esm.sdk.includes("ChatClient") && esm.sdk.includes("isChatError"));
     assert.deepEqual(cjs.sdk, esm.sdk);
     assert.deepEqual(cjs.protocol, esm.protocol);
+    for (const name of ["ParleyServer", "ParleyServerError", "verifyWebhook", "WebhookVerificationError"]) assert.ok(esm.server.includes(name), name);
+    assert.deepEqual(cjs.server, esm.server);
+    assert.equal(esm.serverError, true, "a ParleyServerError is a ChatError (one shared class)");
+    assert.equal(cjs.serverError, true);
+    assert.ok(!esm.sdk.includes("ParleyServer"), "the server SDK is only in @parley/sdk/server");
   });
 
   test("type-checks consumers under moduleResolution node16 (ESM and CommonJS files) and bundler, framework typings included", async () => {
@@ -202,6 +210,7 @@ describe("a project that installs the tarballs", () => {
        import type { ErrorBody } from "@parley/sdk/protocol";
        import { ParleyChat } from "@parley/widget";
        import "@parley/widget/define";
+       import { ParleyServer, verifyWebhook, type WebhookEvent } from "@parley/sdk/server";
        const chat = new ChatClient({ server: "https://chat.example", appId: "app_1" });
        // @ts-expect-error appId is a string
        new ChatClient({ server: "https://chat.example", appId: 1 });
@@ -211,6 +220,11 @@ describe("a project that installs the tarballs", () => {
        export const check = (e: unknown): boolean => isChatError(e);
        const el: ParleyChat = document.createElement("parley-chat");
        el.mode = "inline";
+       const parley = new ParleyServer<{ plan: string }, { orderId: string }>({ server: "https://chat.example", keyId: "key_1", secret: "sk" });
+       export const listed = parley.listConversations({ filter: { orderId: "1" } }).then((p) => p.items[0]?.data?.orderId);
+       // @ts-expect-error custom data is typed by the generics
+       export const badData = parley.upsertUser({ sub: "u", name: "U", data: { plan: 1 } });
+       export const verified = (body: string): WebhookEvent => verifyWebhook({ headers: { "parley-signature": "" }, body }, { key_1: "sk" });
        // @ts-expect-error mode is "launcher" | "inline"
        el.mode = "sideways";`,
     );
@@ -218,8 +232,10 @@ describe("a project that installs the tarballs", () => {
       path.join(node16, "cjs.cts"),
       `import { ChatClient, ChatError } from "@parley/sdk";
        import protocol = require("@parley/sdk/protocol");
+       import { ParleyServer, ParleyServerError } from "@parley/sdk/server";
        const chat: ChatClient = new ChatClient({ server: "https://chat.example", appId: "app_1" });
-       export = { chat, isError: (e: unknown) => e instanceof ChatError, protocol };`,
+       const parley = new ParleyServer({ server: "https://chat.example", keyId: "key_1", secret: "sk" });
+       export = { chat, parley, isError: (e: unknown) => e instanceof ChatError || e instanceof ParleyServerError, protocol };`,
     );
 
     const bundler = app("bundler");
@@ -239,6 +255,9 @@ describe("a project that installs the tarballs", () => {
       `import { ChatClient, type ChatState } from "@parley/sdk";
        import { ParleyChat, ParleyThread, EN } from "@parley/widget";
        import "@parley/widget/define";
+       import { ParleyServer, isParleyServerError } from "@parley/sdk/server";
+       export const server = new ParleyServer({ server: "https://chat.example", keyId: "k", secret: "s" });
+       export const isServerError = isParleyServerError;
        const chat = new ChatClient({ server: "https://chat.example", appId: "app_1" });
        chat.store.subscribe((s: ChatState) => void s);
        const el = document.querySelector("parley-chat");

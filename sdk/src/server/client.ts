@@ -1,0 +1,205 @@
+import type {
+  CreateWebhookRequest,
+  CustomData,
+  ErrorBody,
+  ErrorCode,
+  ReplayWebhookResponse,
+  ServerTokenResponse,
+  WebhookDeliveriesResponse,
+  WebhookEndpoint,
+  WebhookSettings,
+} from "../protocol.js";
+import { ParleyServerError } from "./errors.js";
+import type {
+  CreateConversationInput,
+  CreateTokenInput,
+  EditMessageInput,
+  ListConversationsInput,
+  ListDeliveriesInput,
+  ListMessagesInput,
+  Page,
+  ParleyConversation,
+  ParleyMessage,
+  ParleyUser,
+  SendMessageInput,
+  UpdateConversationInput,
+  UpsertUserInput,
+} from "./types.js";
+
+export interface ParleyServerOptions {
+  /** The Parley server's base URL, e.g. `https://chat.example`. */
+  server: string;
+  /** A server key's id (`npm run app:key -- create`). */
+  keyId: string;
+  /** That key's secret. Keep it on your backend: it acts for every user of the app. */
+  secret: string;
+  /** A fetch implementation (default: the global one, Node >= 20). */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * The host's backend's client for the server API (`/v1/server/…`), authenticated with a server
+ * key. Node only: never ship the key to a browser (the server refuses requests with an Origin).
+ *
+ * ```ts
+ * const parley = new ParleyServer<{ plan: string }, { orderId: string }>({ server, keyId, secret });
+ * await parley.upsertUser({ sub: "u1", name: "Ada", data: { plan: "pro" } });
+ * const conversation = await parley.createConversation({ kind: "direct", users: ["u1", "u2"], key: "order-123" });
+ * await parley.sendMessage(conversation.id, { text: "Order #123 shipped" }); // a system message (no `from`)
+ * ```
+ */
+export class ParleyServer<
+  UserData extends CustomData = CustomData,
+  ConversationData extends CustomData = CustomData,
+  MessageData extends CustomData = CustomData,
+> {
+  private readonly base: string;
+  private readonly authorization: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ParleyServerOptions) {
+    if (!options.server || !options.keyId || !options.secret) throw new TypeError("ParleyServer needs server, keyId and secret");
+    this.base = options.server.replace(/\/+$/, "");
+    this.authorization = "Basic " + Buffer.from(`${options.keyId}:${options.secret}`).toString("base64");
+    this.fetchImpl = options.fetch ?? globalThis.fetch;
+  }
+
+  // Users and sessions
+
+  /** Creates or updates a user by the host's id (`sub`). */
+  async upsertUser(input: UpsertUserInput<UserData>): Promise<ParleyUser<UserData>> {
+    return (await this.request<{ user: ParleyUser<UserData> }>("POST", "/users", input)).user;
+  }
+
+  /** Issues a host token for a user, for the browser to sign in with. */
+  createToken(input: CreateTokenInput): Promise<ServerTokenResponse> {
+    return this.request("POST", "/tokens", input);
+  }
+
+  // Conversations
+
+  /** Creates a conversation, or returns the existing one with the same `key`. */
+  async createConversation(input: CreateConversationInput<ConversationData>): Promise<ParleyConversation<ConversationData, UserData, MessageData>> {
+    return (await this.request<{ conversation: ParleyConversation<ConversationData, UserData, MessageData> }>("POST", "/conversations", input)).conversation;
+  }
+
+  async getConversation(id: string): Promise<ParleyConversation<ConversationData, UserData, MessageData>> {
+    return (await this.request<{ conversation: ParleyConversation<ConversationData, UserData, MessageData> }>("GET", `/conversations/${seg(id)}`)).conversation;
+  }
+
+  /** Lists the app's conversations, optionally by key or by equality on custom data fields. */
+  listConversations(input: ListConversationsInput = {}): Promise<Page<ParleyConversation<ConversationData, UserData, MessageData>>> {
+    const query: Query = { key: input.key, cursor: input.cursor, limit: input.limit };
+    for (const [k, v] of Object.entries(input.filter ?? {})) query[`filter[data.${k}]`] = v;
+    return this.request("GET", "/conversations", undefined, query);
+  }
+
+  async updateConversation(id: string, input: UpdateConversationInput<ConversationData>): Promise<ParleyConversation<ConversationData, UserData, MessageData>> {
+    return (await this.request<{ conversation: ParleyConversation<ConversationData, UserData, MessageData> }>("PATCH", `/conversations/${seg(id)}`, input))
+      .conversation;
+  }
+
+  /** Adds users (by `sub`) to a conversation; resolves with the conversation as it now is. */
+  async addMembers(conversationId: string, subs: string[]): Promise<ParleyConversation<ConversationData, UserData, MessageData>> {
+    return (
+      await this.request<{ conversation: ParleyConversation<ConversationData, UserData, MessageData> }>(
+        "POST",
+        `/conversations/${seg(conversationId)}/members`,
+        { users: subs },
+      )
+    ).conversation;
+  }
+
+  async removeMember(conversationId: string, sub: string): Promise<void> {
+    await this.request("DELETE", `/conversations/${seg(conversationId)}/members/${seg(sub)}`);
+  }
+
+  // Messages
+
+  /** Sends a message as the user `from`, or, without `from`, a system message (no sender). */
+  sendMessage(conversationId: string, input: SendMessageInput<MessageData>): Promise<ParleyMessage<MessageData>> {
+    return this.request("POST", `/conversations/${seg(conversationId)}/messages`, input);
+  }
+
+  /** History, newest first; pass `nextCursor` back as `cursor` for older messages. */
+  listMessages(conversationId: string, input: ListMessagesInput = {}): Promise<Page<ParleyMessage<MessageData>>> {
+    return this.request("GET", `/conversations/${seg(conversationId)}/messages`, undefined, { before: input.cursor, limit: input.limit });
+  }
+
+  editMessage(id: string, input: EditMessageInput<MessageData>): Promise<ParleyMessage<MessageData>> {
+    return this.request("PATCH", `/messages/${seg(id)}`, input);
+  }
+
+  /** Deletes any message of the app (a tombstone stays). */
+  async deleteMessage(id: string): Promise<void> {
+    await this.request("DELETE", `/messages/${seg(id)}`);
+  }
+
+  // Webhooks
+
+  /** Registers an endpoint for some event types; deliveries are signed with the app's server keys. */
+  async createWebhook(input: CreateWebhookRequest): Promise<WebhookEndpoint> {
+    return (await this.request<{ endpoint: WebhookEndpoint }>("POST", "/webhooks", input)).endpoint;
+  }
+
+  async listWebhooks(): Promise<WebhookEndpoint[]> {
+    return (await this.request<{ endpoints: WebhookEndpoint[] }>("GET", "/webhooks")).endpoints;
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.request("DELETE", `/webhooks/${seg(id)}`);
+  }
+
+  /** An endpoint's deliveries, newest first (`status: "failed"` for the ones to look at). */
+  listDeliveries(webhookId: string, input: ListDeliveriesInput = {}): Promise<WebhookDeliveriesResponse> {
+    return this.request("GET", `/webhooks/${seg(webhookId)}/deliveries`, undefined, { status: input.status, cursor: input.cursor });
+  }
+
+  /** Queues again, in order, every subscribed event from `fromSeq` on; resolves with how many. */
+  replayWebhook(webhookId: string, fromSeq: number): Promise<ReplayWebhookResponse> {
+    return this.request("POST", `/webhooks/${seg(webhookId)}/replay`, { fromSeq });
+  }
+
+  /** Per-app webhook settings: `unreadAfterSec` for `notification.unread`. */
+  setWebhookSettings(settings: WebhookSettings): Promise<WebhookSettings> {
+    return this.request("PUT", "/webhooks/settings", settings);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    const url = new URL(`${this.base}/v1/server${path}`);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { authorization: this.authorization, accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (err) {
+      throw new ParleyServerError("network_error", `Parley server unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const text = await res.text();
+    const json: unknown = text ? parseJson(text) : undefined;
+    if (!res.ok) {
+      const error = (json as Partial<ErrorBody> | undefined)?.error;
+      const retryAfter = Number(res.headers.get("retry-after"));
+      throw new ParleyServerError((error?.code ?? "internal") as ErrorCode, error?.message ?? `HTTP ${res.status}`, {
+        status: res.status,
+        details: error?.details,
+        ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      });
+    }
+    return json as T;
+  }
+}
+
+/** One path segment: ids are the server's, subs are the host's (anything). */
+const seg = (s: string): string => encodeURIComponent(s);
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
