@@ -1,22 +1,25 @@
-// An echo bot on @parley/sdk in Node: it signs in as a Parley user and answers every message
-// it receives. Usage:
-//   PARLEY_SERVER=http://localhost:3000 PARLEY_APP_ID=app_… BOT_EMAIL=bot@example.com \
-//   BOT_PASSWORD=… node examples/bot/bot.mjs
-// The bot account is created on first run.
-import { ChatClient, isChatError } from "@parley/sdk";
+// An echo bot on @parley/sdk in Node, authenticated by one of the app's server keys (no password,
+// no account to register): with @parley/sdk/server it upserts its own user by `sub` and mints a
+// host token for it; the client SDK signs in with that token and answers every message it
+// receives, as a reply. Usage:
+//   PARLEY_SERVER=http://localhost:3000 PARLEY_APP_ID=app_… PARLEY_KEY_ID=key_… \
+//   PARLEY_KEY_SECRET=sk_… node examples/bot/bot.mjs
+import { ChatClient } from "@parley/sdk";
+import { ParleyServer } from "@parley/sdk/server";
 
-export async function startBot({ server, appId, email, password, name = "Echo bot" }) {
+export async function startBot({ server, appId, keyId, secret, sub = "echo-bot", name = "Echo bot" }) {
+  const parley = new ParleyServer({ server, keyId, secret });
+  await parley.upsertUser({ sub, name }); // created on first run, the same user every later run
+  const { hostToken } = await parley.createToken({ sub });
   const chat = new ChatClient({ server, appId });
-  try {
-    await chat.login(email, password);
-  } catch (err) {
-    if (!isChatError(err) || err.code !== "invalid_credentials") throw err;
-    await chat.register({ email, password, displayName: name });
-  }
+  await chat.connectWithHostToken(hostToken); // from here on the session refreshes itself
   chat.on("message.new", ({ data: { message } }) => {
-    if (message.senderId === chat.user?.id || !message.text) return;
+    if (!message.senderId || message.senderId === chat.user?.id || !message.text) return; // not our own, not system lines
     const reply = message.text.trim().toLowerCase() === "help" ? "Say anything and I will repeat it." : `Echo: ${message.text}`;
-    chat.conversation(message.conversationId).send(reply, { replyTo: message.id }).catch((e) => console.error("reply failed:", e.message));
+    chat
+      .conversation(message.conversationId)
+      .send(reply, { replyTo: message.id })
+      .catch((e) => console.error("reply failed:", e.message));
   });
   return chat;
 }
@@ -26,8 +29,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const chat = await startBot({
     server: env.PARLEY_SERVER ?? "http://localhost:3000",
     appId: env.PARLEY_APP_ID,
-    email: env.BOT_EMAIL ?? "echo-bot@example.com",
-    password: env.BOT_PASSWORD ?? "echo-bot-password",
+    keyId: env.PARLEY_KEY_ID,
+    secret: env.PARLEY_KEY_SECRET,
+    sub: env.BOT_SUB ?? "echo-bot",
   });
   console.log(`Echo bot signed in as ${chat.user.displayName} (${chat.user.id}); waiting for messages.`);
   process.on("SIGINT", () => {
