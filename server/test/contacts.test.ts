@@ -3,6 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { AuthResponse, ChatEvent, ContactRequest, ContactsResponse, SyncResponse } from "@parley/sdk/protocol";
 import { errorCode, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
+import { recordQueries } from "./helpers/queries.js";
 
 let s: TestServer;
 let app: string;
@@ -212,30 +213,17 @@ describe("contacts list", () => {
     await ask(small, others[2]!); // and one outgoing
     await ask(big, await reg());
 
-    const logger = s.services.db.logger;
-    const original = logger.logQuery.bind(logger);
-    let count = 0;
-    logger.logQuery = (...args) => {
-      count++;
-      return original(...args);
-    };
-    try {
-      count = 0;
-      const bigView = await contactsOf(big);
-      const bigCount = count;
-      count = 0;
-      const smallView = await contactsOf(small);
-      const smallCount = count;
-      assert.equal(bigView.contacts.length, 30);
-      assert.equal(bigView.outgoing.length, 1);
-      assert.equal(smallView.contacts.length, 1);
-      assert.equal(smallView.incoming.length, 1);
-      assert.equal(smallView.outgoing.length, 1);
-      console.log(`queries: ${bigCount} for 30 contacts, ${smallCount} for 1`);
-      assert.equal(bigCount, smallCount);
-    } finally {
-      logger.logQuery = original;
-    }
+    let bigView!: Awaited<ReturnType<typeof contactsOf>>;
+    let smallView!: Awaited<ReturnType<typeof contactsOf>>;
+    const bigCount = (await recordQueries(s.services, async () => (bigView = await contactsOf(big)))).length;
+    const smallCount = (await recordQueries(s.services, async () => (smallView = await contactsOf(small)))).length;
+    assert.equal(bigView.contacts.length, 30);
+    assert.equal(bigView.outgoing.length, 1);
+    assert.equal(smallView.contacts.length, 1);
+    assert.equal(smallView.incoming.length, 1);
+    assert.equal(smallView.outgoing.length, 1);
+    console.log(`queries: ${bigCount} for 30 contacts, ${smallCount} for 1`);
+    assert.equal(bigCount, smallCount);
   });
 });
 

@@ -6,6 +6,7 @@ import { MemberEntity } from "../src/conversations/member.entity.js";
 import { MessageEntity } from "../src/messages/message.entity.js";
 import { errorCode, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
+import { recordQueries } from "./helpers/queries.js";
 
 let s: TestServer;
 let app: string;
@@ -429,28 +430,15 @@ describe("conversation list", () => {
     }
 
     // Query count: one page of 100 for the heavy user vs the 5 of the light user.
-    const logger = s.services.db.logger;
-    const original = logger.logQuery.bind(logger);
-    let count = 0;
-    logger.logQuery = (...args) => {
-      count++;
-      return original(...args);
-    };
-    try {
-      count = 0;
-      const big = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(heavy));
-      const bigCount = count;
-      count = 0;
-      const small = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(light));
-      const smallCount = count;
-      assert.equal(big.body.items.length, 100);
-      assert.equal(small.body.items.length, 5);
-      console.log(`queries: ${bigCount} for 100 conversations, ${smallCount} for 5`);
-      assert.equal(bigCount, smallCount);
-      assert.ok(bigCount <= 10, `expected a handful of queries, got ${bigCount}`);
-    } finally {
-      logger.logQuery = original;
-    }
+    let big!: Res<Page<Conversation>>;
+    let small!: Res<Page<Conversation>>;
+    const bigCount = (await recordQueries(s.services, async () => (big = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(heavy))))).length;
+    const smallCount = (await recordQueries(s.services, async () => (small = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(light))))).length;
+    assert.equal(big.body.items.length, 100);
+    assert.equal(small.body.items.length, 5);
+    console.log(`queries: ${bigCount} for 100 conversations, ${smallCount} for 5`);
+    assert.equal(bigCount, smallCount);
+    assert.ok(bigCount <= 10, `expected a handful of queries, got ${bigCount}`);
   });
 
   test("a cursor that is not ours is 400, not 500", async () => {

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import type { Ack, Message } from "@parley/sdk/protocol";
 import { openDb, seedDms, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db } from "../bench/seed.js";
 import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
+import { recordQueries, type Recorded } from "./helpers/queries.js";
 import { connect, request, type ClientSocket } from "./helpers/sockets.js";
 
 // Indexes proven by EXPLAIN: every statement the hot paths really run (a send batch, history
@@ -11,11 +12,6 @@ import { connect, request, type ClientSocket } from "./helpers/sockets.js";
 // run's database, seeded large enough for the planner to care. A full scan of a big table fails.
 
 const BIG_TABLES = new Set(["messages", "events", "members", "conversations", "users", "refresh_tokens", "blocks", "reactions", "uploads"]);
-
-interface Recorded {
-  sql: string;
-  params: unknown[];
-}
 
 describe("query plans of the hot paths", () => {
   let s: TestServer;
@@ -50,21 +46,7 @@ describe("query plans of the hot paths", () => {
   });
 
   /** Runs `fn` and returns the SELECT / UPDATE / DELETE statements it made. */
-  async function record(fn: () => Promise<void>): Promise<Recorded[]> {
-    const logger = s.services.db.logger;
-    const original = logger.logQuery.bind(logger);
-    const seen: Recorded[] = [];
-    logger.logQuery = (sql, params, qr) => {
-      if (/^\s*(SELECT|UPDATE|DELETE)\b/i.test(sql)) seen.push({ sql, params: params ?? [] });
-      return original(sql, params, qr);
-    };
-    try {
-      await fn();
-    } finally {
-      logger.logQuery = original;
-    }
-    return seen;
-  }
+  const record = (fn: () => Promise<void>): Promise<Recorded[]> => recordQueries(s.services, fn, /^\s*(SELECT|UPDATE|DELETE)\b/i);
 
   /** Full scans of big tables in the plan of one statement ([] when it uses indexes). */
   async function fullScans(q: Recorded): Promise<string[]> {

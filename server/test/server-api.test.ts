@@ -26,6 +26,15 @@ let foreignKey: Key;
 const basic = (k: Key): string => `Basic ${Buffer.from(`${k.id}:${k.secret}`).toString("base64")}`;
 const n = Math.random().toString(36).slice(2, 8);
 
+/** The user.created events in the app's log for `userId` (the app's events: no user or conversation on the row). */
+async function createdEvents(userId: string): Promise<unknown[]> {
+  const rows: { data: string | { user: { id: string } } }[] = await s.services.db.query(
+    "SELECT data FROM events WHERE appId = ? AND type = 'user.created' AND userId IS NULL AND conversationId IS NULL",
+    [app],
+  );
+  return rows.map((r) => (typeof r.data === "string" ? JSON.parse(r.data) : r.data)).filter((d: { user: { id: string } }) => d.user.id === userId);
+}
+
 /** A server API call with key `k` (the app's first key unless given). */
 function srv<T = any>(method: string, path: string, o: ReqOptions & { key?: Key } = {}): Promise<Res<T>> {
   const { key: k = key, headers, ...rest } = o;
@@ -126,11 +135,10 @@ describe("users and host tokens", () => {
     assert.equal(updated.body.user.displayName, "Buyer Renamed");
     assert.equal(updated.body.user.avatarUrl, "https://img.example/b.png", "fields left out stay");
     assert.deepEqual(updated.body.user.data, { tier: "gold" });
+    assert.equal((await createdEvents(created.body.user.id)).length, 1, "one user.created, not one per upsert");
     const session = await sessionOf(sub);
     const sync = await s.api.get("/sync?since=0", { token: session.accessToken });
-    const mine = sync.body.events.filter((e: { type: string }) => e.type === "user.created");
-    assert.equal(mine.length, 1);
-    assert.equal(mine[0].userId, created.body.user.id);
+    assert.ok(!sync.body.events.some((e: { type: string }) => e.type === "user.created"), "the app's event, for webhooks: not in a user's /sync");
     const me = await s.api.get("/me", { token: session.accessToken });
     assert.deepEqual(me.body.data, { tier: "gold" }, "user-facing reads return data too");
   });
@@ -150,8 +158,13 @@ describe("users and host tokens", () => {
 
   test("registration and first host-token sign-in append user.created", async () => {
     const reg = await s.api.register(app);
-    const sync = await s.api.get("/sync?since=0", { token: reg.accessToken });
-    assert.ok(sync.body.events.some((e: { type: string; userId: string }) => e.type === "user.created" && e.userId === reg.user.id));
+    assert.equal((await createdEvents(reg.user.id)).length, 1);
+    const appSecret = (await s.services.apps.get(app)).secret;
+    const signIn = () => exchange(jwt.sign({ sub: `first-${n}`, name: "First" }, appSecret, { algorithm: "HS256", expiresIn: 60 }));
+    const first = await signIn();
+    assert.equal(first.status, 200);
+    assert.equal((await signIn()).status, 200);
+    assert.equal((await createdEvents(first.body.user.id)).length, 1, "the first sign-in creates, the next ones do not");
   });
 });
 

@@ -5,6 +5,7 @@ import mysql from "mysql2/promise";
 import type { AuthResponse, Conversation, Message, SyncResponse } from "@parley/sdk/protocol";
 import { newId, openDb, seedUsers, type Db } from "../bench/seed.js";
 import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
+import { recordQueries, type Recorded } from "./helpers/queries.js";
 
 // /sync at scale (issue 14): a catch-up reads what concerns the caller, never the app's whole
 // log; the cursor moves on for a quiet user; group updates are stored once per conversation;
@@ -12,11 +13,6 @@ import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helper
 
 const DAY = 86_400_000;
 const EVENT_COLS = ["appId", "seq", "conversationId", "userId", "messageId", "type", "data", "createdAt"];
-
-interface Recorded {
-  sql: string;
-  params: unknown[];
-}
 
 let s: TestServer;
 let seed: Db;
@@ -51,21 +47,7 @@ async function appendNoise(appId: string, count: number, createdAt = Date.now())
 }
 
 /** Runs `fn` and returns the SELECT statements it made (recorded from TypeORM's logger). */
-async function record(fn: () => Promise<void>): Promise<Recorded[]> {
-  const logger = s.services.db.logger;
-  const original = logger.logQuery.bind(logger);
-  const seen: Recorded[] = [];
-  logger.logQuery = (sql, params, qr) => {
-    if (/^\s*\(?\s*SELECT\b/i.test(sql)) seen.push({ sql, params: params ?? [] });
-    return original(sql, params, qr);
-  };
-  try {
-    await fn();
-  } finally {
-    logger.logQuery = original;
-  }
-  return seen;
-}
+const record = (fn: () => Promise<void>): Promise<Recorded[]> => recordQueries(s.services, fn, /^\s*\(?\s*SELECT\b/i);
 
 /**
  * How each statement reads the events table, from the database's own plan: one line per access,

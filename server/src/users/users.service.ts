@@ -173,11 +173,15 @@ export class UsersService {
     return out;
   }
 
-  /** Inserts a new user with its `user.created` event (for webhooks), in one unit. */
+  /**
+   * Inserts a new user with its `user.created` event, in one unit. The event is the app's (no
+   * user, no conversation): webhooks get it, while no /sync or socket does (a new user's own
+   * stream starts with what concerns them, as before the server API).
+   */
   private insertUser(user: UserEntity): Promise<void> {
     return this.deps.uow.write(user.appId, async (m) => {
       await m.insert(UserEntity, user);
-      const event: NewEvent<"user.created"> = { type: "user.created", conversationId: null, userId: user.id, data: { user: presentUser(user) } };
+      const event: NewEvent<"user.created"> = { type: "user.created", conversationId: null, userId: null, data: { user: presentUser(user) } };
       return { result: undefined, events: [event] };
     });
   }

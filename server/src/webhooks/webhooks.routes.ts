@@ -20,29 +20,29 @@ export interface WebhooksRoutesDeps {
 
 /** `/v1/server/webhooks…`: the host's backend registers endpoints, reads deliveries, replays. */
 export function webhooksRoutes({ webhooks, requireServerKey }: WebhooksRoutesDeps): Router<State> {
+  // Paths written out in full: routes-table.test.ts reads them from this file.
   const r = new Router<State>();
-  const base = "/server/webhooks";
 
-  r.post(base, requireServerKey, async (ctx) => {
+  r.post("/server/webhooks", requireServerKey, async (ctx) => {
     const endpoint = await webhooks.create(serverCallerOf(ctx), parse(createWebhookBody, ctx.request.body));
     ctx.status = 201;
     ctx.body = { endpoint } satisfies WebhookEndpointResponse;
   });
 
-  r.get(base, requireServerKey, async (ctx) => {
+  r.get("/server/webhooks", requireServerKey, async (ctx) => {
     ctx.body = { endpoints: await webhooks.list(serverCallerOf(ctx)) } satisfies WebhookEndpointsResponse;
   });
 
-  r.put(`${base}/settings`, requireServerKey, async (ctx) => {
+  r.put("/server/webhooks/settings", requireServerKey, async (ctx) => {
     ctx.body = (await webhooks.setSettings(serverCallerOf(ctx), parse(settingsBody, ctx.request.body))) satisfies WebhookSettings;
   });
 
-  r.delete(`${base}/:id`, requireServerKey, async (ctx) => {
+  r.delete("/server/webhooks/:id", requireServerKey, async (ctx) => {
     await webhooks.remove(serverCallerOf(ctx), ctx.params["id"] ?? "");
     ctx.status = 204;
   });
 
-  r.get(`${base}/:id/deliveries`, requireServerKey, async (ctx) => {
+  r.get("/server/webhooks/:id/deliveries", requireServerKey, async (ctx) => {
     const q = parse(deliveriesQuery, ctx.query);
     const { items, last, more } = await webhooks.deliveries(serverCallerOf(ctx), ctx.params["id"] ?? "", {
       status: q.status,
@@ -52,7 +52,7 @@ export function webhooksRoutes({ webhooks, requireServerKey }: WebhooksRoutesDep
     ctx.body = { items, nextCursor: more && last ? encodeCursor(last) : null } satisfies WebhookDeliveriesResponse;
   });
 
-  r.post(`${base}/:id/replay`, requireServerKey, async (ctx) => {
+  r.post("/server/webhooks/:id/replay", requireServerKey, async (ctx) => {
     const { fromSeq } = parse(replayBody, ctx.request.body);
     ctx.body = { queued: await webhooks.replay(serverCallerOf(ctx), ctx.params["id"] ?? "", fromSeq) } satisfies ReplayWebhookResponse;
   });

@@ -3,7 +3,7 @@
  * are generated from it, and routes-table.test.ts fails when a route exists that is not listed.
  *
  * Ids in paths: `:c` conversation, `:m` message, `:u` user, `:r` contact request, `:f` upload,
- * `:e` emoji, `:n` avatar file name. `who`: "public" (no token), "app" (X-Parley-App, no token),
+ * `:e` emoji, `:n` avatar file name, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub).
  */
@@ -72,6 +72,12 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/server/conversations/:c/messages", who: "server" },
   { method: "PATCH", path: "/server/messages/:m", who: "server" },
   { method: "DELETE", path: "/server/messages/:m", who: "server" },
+  { method: "POST", path: "/server/webhooks", who: "server" },
+  { method: "GET", path: "/server/webhooks", who: "server" },
+  { method: "PUT", path: "/server/webhooks/settings", who: "server" },
+  { method: "DELETE", path: "/server/webhooks/:w", who: "server" },
+  { method: "GET", path: "/server/webhooks/:w/deliveries", who: "server" },
+  { method: "POST", path: "/server/webhooks/:w/replay", who: "server" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */

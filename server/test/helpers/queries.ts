@@ -1,0 +1,31 @@
+import type { Services } from "../../src/services.js";
+
+export interface Recorded {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Runs `fn` and returns the statements the server made meanwhile (from TypeORM's logger), those
+ * matching `only` when given. The node's timers that query on their own (the webhook dispatcher's
+ * and the unread job's polls) are paused for it: a count or a plan check is about the request,
+ * and a poll landing inside it would make the figure depend on the clock.
+ */
+export async function recordQueries(services: Services, fn: () => Promise<unknown>, only?: RegExp): Promise<Recorded[]> {
+  await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop()]);
+  const logger = services.db.logger;
+  const original = logger.logQuery.bind(logger);
+  const seen: Recorded[] = [];
+  logger.logQuery = (sql, params, qr) => {
+    if (!only || only.test(sql)) seen.push({ sql, params: params ?? [] });
+    return original(sql, params, qr);
+  };
+  try {
+    await fn();
+  } finally {
+    logger.logQuery = original;
+    services.webhookDispatcher.start();
+    services.unreadNotifier.start();
+  }
+  return seen;
+}
