@@ -60,8 +60,7 @@ const injectUiFile = {
 const ts = (target) => esbuild({ target, tsconfig: path.join(root, "tsconfig.json"), minify: false });
 
 const serverDeps = Object.keys(pkg("server").dependencies ?? {});
-const isExternal = (id) =>
-  builtinModules.includes(id) || id.startsWith("node:") || serverDeps.some((d) => id === d || id.startsWith(d + "/"));
+const isExternal = (id) => builtinModules.includes(id) || id.startsWith("node:") || serverDeps.some((d) => id === d || id.startsWith(d + "/"));
 
 export default [
   {
@@ -90,7 +89,14 @@ export default [
   {
     input: { "widget-ui": "widget/src/widget-ui.ts" },
     output: { dir: "widget/dist", format: "esm", entryFileNames: "[name]-[hash].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
-    plugins: [cssLiterals, sdkAlias, browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }), rememberUiFile],
+    plugins: [
+      cssLiterals,
+      sdkAlias,
+      browserBuilds,
+      nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
+      esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
+      rememberUiFile,
+    ],
   },
   {
     input: "widget/src/embed.ts",
@@ -102,7 +108,11 @@ export default [
     input: "sdk/src/index.ts",
     // One file: the offline-persistence chunk is inlined (it is small and this build has no siblings).
     output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true, inlineDynamicImports: true },
-    plugins: [browserBuilds, nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }), esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+    plugins: [
+      browserBuilds,
+      nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
+      esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
+    ],
   },
   // One ES module per source file, so that dist/x.js sits beside the dist/x.d.ts that tsc emits
   // and package.json's "sideEffects" can name the files that register elements.

@@ -144,7 +144,12 @@ function launch(source: string, cmd: string, args: string[], env: NodeJS.Process
 }
 
 /** Polls `check` until it holds; fails early when the process exits, and after `timeoutMs`. */
-async function until(what: string, check: () => Promise<boolean>, p: { proc: ChildProcess; output(): string; ended(): boolean }, timeoutMs: number): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  p: { proc: ChildProcess; output(): string; ended(): boolean },
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.ended()) throw new Error(`${what}: exited (${p.proc.exitCode ?? p.proc.signalCode}) before it was ready:\n${p.output()}`);
@@ -183,9 +188,9 @@ export function builtIsCurrent(): boolean {
 const NGINX_GUARD = [
   'nginx="$0"; watch="$1"; shift',
   '"$nginx" "$@" & n=$!',
-  'trap \'kill -TERM $n 2>/dev/null; wait $n; exit 0\' TERM INT QUIT',
+  "trap 'kill -TERM $n 2>/dev/null; wait $n; exit 0' TERM INT QUIT",
   'while kill -0 "$watch" 2>/dev/null && kill -0 $n 2>/dev/null; do sleep 1 & wait $!; done',
-  'kill -TERM $n 2>/dev/null; wait $n',
+  "kill -TERM $n 2>/dev/null; wait $n",
 ].join("\n");
 
 function guardEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -345,14 +350,23 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
     // nginx, non-daemon, with deploy/nginx.conf.
     await writeFile(path.join(dir, "nginx.conf"), nativeNginxConf(dir));
-    await writeFile(path.join(dir, "parley/upstream.conf"), `# The nodes of this run (scripts/cluster.ts).\n${nodes.map((n) => `server ${n.upstream};`).join("\n")}\n`);
+    await writeFile(
+      path.join(dir, "parley/upstream.conf"),
+      `# The nodes of this run (scripts/cluster.ts).\n${nodes.map((n) => `server ${n.upstream};`).join("\n")}\n`,
+    );
     let port = opts.port ?? 0;
     let nginx: ReturnType<typeof launch> | undefined;
     // A free port can be taken between finding and binding it (other tests run): try a few.
     for (let attempt = 0; !nginx; attempt++) {
       const listen = port || (await freePort());
       await writeFile(path.join(dir, "parley/listen.conf"), `# This run's nginx port (scripts/cluster.ts).\nlisten 127.0.0.1:${listen};\n`);
-      const n = launch("nginx", "sh", ["-c", NGINX_GUARD, nginxBin, String(process.pid), "-p", dir + "/", "-c", path.join(dir, "nginx.conf"), "-e", "stderr"], guardEnv(env), log);
+      const n = launch(
+        "nginx",
+        "sh",
+        ["-c", NGINX_GUARD, nginxBin, String(process.pid), "-p", dir + "/", "-c", path.join(dir, "nginx.conf"), "-e", "stderr"],
+        guardEnv(env),
+        log,
+      );
       try {
         await until(`nginx (port ${listen})`, () => answers200(`http://127.0.0.1:${listen}/livez`), n, 20_000);
         nginx = n;
@@ -398,7 +412,9 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (values.help) {
-    console.log("npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379] [--src]");
+    console.log(
+      "npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379] [--src]",
+    );
     return;
   }
   const port = Number(values.port);
@@ -438,7 +454,10 @@ async function main(): Promise<void> {
     ].join("\n"),
   );
   // A node or nginx dying on its own ends the cluster: say which, and stop the rest.
-  await Promise.race([...cluster.nodes.map((n) => n.exited.then((code) => `node ${n.index} exited (${code})`)), new Promise<string>((r) => cluster.nginx.once("exit", (code) => r(`nginx exited (${code})`)))]).then(async (why) => {
+  await Promise.race([
+    ...cluster.nodes.map((n) => n.exited.then((code) => `node ${n.index} exited (${code})`)),
+    new Promise<string>((r) => cluster.nginx.once("exit", (code) => r(`nginx exited (${code})`))),
+  ]).then(async (why) => {
     if (stopping) return;
     stopping = true;
     console.error(`${why}: stopping the cluster`);

@@ -67,8 +67,22 @@ export const BUNDLES = [
   // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
   // durable outbox, tab coordination (issue 22).
   { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },
-  { name: "widget.js (the loader: all a page loads before the chat opens)", entry: "widget/src/embed.ts", external: [], budget: 3 * 1024, format: "iife", define: { __PARLEY_UI__: JSON.stringify("./widget-ui.js") } },
-  { name: "widget UI (lit, socket.io-client, sdk and views: loaded on open)", entry: "widget/src/widget-ui.ts", external: [], budget: 40 * 1024, by: "br", lazy: "importer" },
+  {
+    name: "widget.js (the loader: all a page loads before the chat opens)",
+    entry: "widget/src/embed.ts",
+    external: [],
+    budget: 3 * 1024,
+    format: "iife",
+    define: { __PARLEY_UI__: JSON.stringify("./widget-ui.js") },
+  },
+  {
+    name: "widget UI (lit, socket.io-client, sdk and views: loaded on open)",
+    entry: "widget/src/widget-ui.ts",
+    external: [],
+    budget: 40 * 1024,
+    by: "br",
+    lazy: "importer",
+  },
 ];
 
 export async function measure(bundle) {
@@ -103,7 +117,9 @@ async function main() {
     const ok = m[by] <= m.budget;
     over ||= !ok;
     const br = m.by === "br" ? `, ${(m.br / 1024).toFixed(2)} KB br` : "";
-    console.log(`${m.name}: ${(m.minified / 1024).toFixed(1)} KB min, ${(m.gzip / 1024).toFixed(2)} KB gz${br} (budget ${(m.budget / 1024).toFixed(0)} KB${by === "br" ? " br" : ""}) ${ok ? "ok" : "OVER BUDGET"}`);
+    console.log(
+      `${m.name}: ${(m.minified / 1024).toFixed(1)} KB min, ${(m.gzip / 1024).toFixed(2)} KB gz${br} (budget ${(m.budget / 1024).toFixed(0)} KB${by === "br" ? " br" : ""}) ${ok ? "ok" : "OVER BUDGET"}`,
+    );
   }
   process.exitCode = over ? 1 : 0;
 }

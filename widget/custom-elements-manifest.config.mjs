@@ -26,16 +26,11 @@ function litStaticProperties() {
       const map = new Map();
       for (const p of init.properties) {
         if (!ts.isPropertyAssignment(p) || !ts.isObjectLiteralExpression(p.initializer)) continue;
-        const opts = Object.fromEntries(
-          p.initializer.properties.filter(ts.isPropertyAssignment).map((o) => [o.name.getText(), o.initializer]),
-        );
+        const opts = Object.fromEntries(p.initializer.properties.filter(ts.isPropertyAssignment).map((o) => [o.name.getText(), o.initializer]));
         const name = p.name.getText();
         const state = opts.state?.kind === ts.SyntaxKind.TrueKeyword;
         const attr = opts.attribute;
-        map.set(
-          name,
-          state || attr?.kind === ts.SyntaxKind.FalseKeyword ? null : attr && ts.isStringLiteral(attr) ? attr.text : name.toLowerCase(),
-        );
+        map.set(name, state || attr?.kind === ts.SyntaxKind.FalseKeyword ? null : attr && ts.isStringLiteral(attr) ? attr.text : name.toLowerCase());
       }
       attributesOf.set(node.name.getText(), map);
     },

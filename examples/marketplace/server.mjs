@@ -201,8 +201,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const m = await startMarketplace(
     parley,
     {
-      a: { appId: env.SHOP_A_APP, keyId: env.SHOP_A_KEY_ID, secret: env.SHOP_A_KEY_SECRET, port: Number(env.SHOP_A_PORT ?? 4001), outbox: path.join(dataDir, "outbox-a.jsonl") },
-      b: { appId: env.SHOP_B_APP, keyId: env.SHOP_B_KEY_ID, secret: env.SHOP_B_KEY_SECRET, port: Number(env.SHOP_B_PORT ?? 4002), outbox: path.join(dataDir, "outbox-b.jsonl") },
+      a: {
+        appId: env.SHOP_A_APP,
+        keyId: env.SHOP_A_KEY_ID,
+        secret: env.SHOP_A_KEY_SECRET,
+        port: Number(env.SHOP_A_PORT ?? 4001),
+        outbox: path.join(dataDir, "outbox-a.jsonl"),
+      },
+      b: {
+        appId: env.SHOP_B_APP,
+        keyId: env.SHOP_B_KEY_ID,
+        secret: env.SHOP_B_KEY_SECRET,
+        port: Number(env.SHOP_B_PORT ?? 4002),
+        outbox: path.join(dataDir, "outbox-b.jsonl"),
+      },
     },
     { unreadAfterSec },
   );

@@ -88,7 +88,9 @@ describe("the demo started by `npm start`", { timeout: 240_000, skip: BROWSER_SK
       const counts = await bob.page.locator("[part=conversation] [part=unread]").allTextContents();
       return counts.reduce((n, t) => n + Number(t.trim()), 0);
     };
-    const bobBadgeBefore = await eventually(async () => [await badgeCount(bob.page), await listUnread()], { check: ([badge, list]) => badge === list }).then(([n]) => n!);
+    const bobBadgeBefore = await eventually(async () => [await badgeCount(bob.page), await listUnread()], { check: ([badge, list]) => badge === list }).then(
+      ([n]) => n!,
+    );
     await widgetSend(alice.page, hello);
     await eventually(() => alice.page.locator(`[part=message][data-status=sent]`, { hasText: hello }).count(), {
       check: (n) => n === 1,

@@ -97,14 +97,23 @@ export async function api<T = any>(base: string, method: string, p: string, o: {
 }
 
 /** Logs a Parley-account user in; returns the access token and user. */
-export async function apiLogin(base: string, appId: string, email: string, password = DEMO_PASSWORD): Promise<{ accessToken: string; user: { id: string; displayName: string } }> {
+export async function apiLogin(
+  base: string,
+  appId: string,
+  email: string,
+  password = DEMO_PASSWORD,
+): Promise<{ accessToken: string; user: { id: string; displayName: string } }> {
   const res = await api(base, "POST", "/auth/login", { app: appId, body: { email, password } });
   if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 /** Every message of a conversation, oldest first (follows the `before` keyset). */
-export async function allMessages(base: string, token: string, conversationId: string): Promise<{ id: string; text: string | null; senderId: string; replyToId?: string | null }[]> {
+export async function allMessages(
+  base: string,
+  token: string,
+  conversationId: string,
+): Promise<{ id: string; text: string | null; senderId: string; replyToId?: string | null }[]> {
   const out: any[] = [];
   let before = "";
   for (;;) {

@@ -3,7 +3,19 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
-import { SEEDED_DM, allMessages, apiLogin, eventually, BROWSER_SKIP, launchBrowser, newTab, spawnDemoServer, tempDataDir, type DemoServer, type Tab } from "./helpers.js";
+import {
+  SEEDED_DM,
+  allMessages,
+  apiLogin,
+  eventually,
+  BROWSER_SKIP,
+  launchBrowser,
+  newTab,
+  spawnDemoServer,
+  tempDataDir,
+  type DemoServer,
+  type Tab,
+} from "./helpers.js";
 
 describe("examples/sdk-custom-ui on the demo server", { timeout: 180_000, skip: BROWSER_SKIP }, () => {
   let dataDir = "";

@@ -48,7 +48,11 @@ describe("examples/theming on the demo server", { timeout: 120_000, skip: BROWSE
     assert.equal(await page.locator("[part=launcher]").count(), 0);
 
     const submit = page.locator("[part=signin-submit]");
-    await eventually(async () => (await submit.textContent({ timeout: 1000 }))?.trim(), { check: (t) => t === "Se connecter", timeout: 15_000, message: "French sign-in label" });
+    await eventually(async () => (await submit.textContent({ timeout: 1000 }))?.trim(), {
+      check: (t) => t === "Se connecter",
+      timeout: 15_000,
+      message: "French sign-in label",
+    });
     assert.equal((await page.locator("[part=signin-toggle]").textContent())?.trim(), "Pas de compte ? Créez-en un");
 
     const panelBg = await panel.evaluate((el) => getComputedStyle(el).backgroundColor);
@@ -57,7 +61,11 @@ describe("examples/theming on the demo server", { timeout: 120_000, skip: BROWSE
     const panelText = await panel.evaluate((el) => getComputedStyle(el).color);
     assert.ok(luminance(panelText) > 0.8, `panel text is light: ${panelText}`);
 
-    const button = await submit.evaluate((el) => ({ bg: getComputedStyle(el).backgroundColor, fg: getComputedStyle(el).color, font: getComputedStyle(el).fontFamily }));
+    const button = await submit.evaluate((el) => ({
+      bg: getComputedStyle(el).backgroundColor,
+      fg: getComputedStyle(el).color,
+      font: getComputedStyle(el).fontFamily,
+    }));
     assert.equal(button.bg, "rgb(245, 158, 11)", "primary button uses --parley-accent");
     assert.equal(button.fg, "rgb(31, 41, 55)", "primary button text uses --parley-on-accent");
     assert.match(button.font, /Trebuchet MS/, "--parley-font applies");

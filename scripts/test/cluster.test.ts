@@ -46,7 +46,10 @@ describe("deployment files", () => {
     const port = /^\s+PORT: "(\d+)"/m.exec(compose)?.[1];
     assert.ok(port, "compose.yaml sets PORT");
     const upstreams = [...read("deploy/compose/upstream.conf").matchAll(/^server ([\w-]+):(\d+);/gm)].map((m) => [m[1], m[2]]);
-    assert.deepEqual(upstreams, [["parley1", port], ["parley2", port]]);
+    assert.deepEqual(upstreams, [
+      ["parley1", port],
+      ["parley2", port],
+    ]);
     for (const [service] of upstreams) assert.match(compose, new RegExp(`^  ${service}:$`, "m"), `service ${service}`);
     assert.match(read("deploy/compose/listen.conf"), /^listen 80;$/m);
     assert.match(compose, /"8080:80"/);
@@ -64,10 +67,17 @@ describe("deployment files", () => {
 
   test("the Dockerfile copies files that exist, starts what the build makes, and checks /livez", () => {
     const docker = read("Dockerfile");
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#") && !l.startsWith("!"));
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#") && !l.startsWith("!"));
     const isIgnored = (p: string): boolean =>
       ignored.some((pat) => {
-        const body = pat.replace(/\./g, "\\.").replace(/\*\*\//g, "\0").replace(/\*/g, "[^/]*").replace(/\0/g, "(.*/)?");
+        const body = pat
+          .replace(/\./g, "\\.")
+          .replace(/\*\*\//g, "\0")
+          .replace(/\*/g, "[^/]*")
+          .replace(/\0/g, "(.*/)?");
         const re = new RegExp(`^${body}(/|$)`);
         return re.test(p.replace(/\/$/, ""));
       });
@@ -172,11 +182,20 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
   const httpUpstreams = new Set<string>();
 
   /** A JSON request through nginx, as a page on the app's origin makes it. */
-  async function api<T = any>(method: string, route: string, o: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: T; upstream: string; allowOrigin: string | null }> {
+  async function api<T = any>(
+    method: string,
+    route: string,
+    o: { token?: string; body?: unknown } = {},
+  ): Promise<{ status: number; body: T; upstream: string; allowOrigin: string | null }> {
     const headers: Record<string, string> = { Origin: ORIGIN, "X-Parley-App": app };
     if (o.token) headers["Authorization"] = `Bearer ${o.token}`;
     if (o.body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await fetch(`${cluster.url}/v1${route}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body), signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${cluster.url}/v1${route}`, {
+      method,
+      headers,
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+      signal: AbortSignal.timeout(15_000),
+    });
     const text = await res.text();
     const upstream = answered(res.headers.get("x-parley-upstream"));
     if (upstream) httpUpstreams.add(upstream);
@@ -184,7 +203,9 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
   }
 
   async function register(name: string): Promise<AuthResponse> {
-    const res = await api<AuthResponse>("POST", "/auth/register", { body: { email: `${name}-${tag}@cluster.test`, password: "cluster test password", displayName: name } });
+    const res = await api<AuthResponse>("POST", "/auth/register", {
+      body: { email: `${name}-${tag}@cluster.test`, password: "cluster test password", displayName: name },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     // The page's Origin reached the node through nginx, and the app's CORS answer came back.
     assert.equal(res.allowOrigin, ORIGIN);
@@ -303,14 +324,19 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
 
   async function subtests(): Promise<void> {
     await top.test("nginx runs deploy/nginx.conf itself and balances HTTP over both nodes", async (t) => {
-      t.diagnostic(`nodes run ${cluster.entry === "dist" ? "the built server/dist (as the Docker image does)" : "server/src via tsx (server/dist is older than the sources)"}`);
+      t.diagnostic(
+        `nodes run ${cluster.entry === "dist" ? "the built server/dist (as the Docker image does)" : "server/src via tsx (server/dist is older than the sources)"}`,
+      );
       // nginx -T prints every file the running configuration is made of.
       const dump = spawnSync(NGINX!, ["-T", "-p", cluster.dir + "/", "-c", path.join(cluster.dir, "nginx.conf"), "-e", "stderr"], { encoding: "utf8" });
       assert.equal(dump.status, 0, dump.stderr);
       const section = dump.stdout.split(/^# configuration file /m).find((s) => s.startsWith(`${NGINX_CONF}:`));
       assert.ok(section, `nginx -T lists ${NGINX_CONF}:\n${dump.stdout.slice(0, 2000)}`);
       assert.equal(section.slice(section.indexOf("\n") + 1).trim(), read("deploy/nginx.conf").trim());
-      assert.deepEqual(cluster.nodes.map((n) => n.index), [1, 2]);
+      assert.deepEqual(
+        cluster.nodes.map((n) => n.index),
+        [1, 2],
+      );
       for (let i = 0; i < 6; i++) {
         const res = await fetch(`${cluster.url}/livez`);
         assert.equal(res.status, 200);
@@ -333,7 +359,10 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
       assert.ok(upstreams.includes(alice.nodes[0]!) && upstreams.includes(bob.nodes[0]!), `${alice.nodes} ${bob.nodes} vs ${upstreams}`);
       assert.notEqual(alice.nodes[0], bob.nodes[0], "alice and bob on different nodes");
 
-      const dm = await api<{ conversation?: Conversation } & Conversation>("POST", "/conversations/direct", { token: a.accessToken, body: { userId: b.user.id } });
+      const dm = await api<{ conversation?: Conversation } & Conversation>("POST", "/conversations/direct", {
+        token: a.accessToken,
+        body: { userId: b.user.id },
+      });
       assert.equal(dm.status, 201, JSON.stringify(dm.body));
       conv = dm.body.conversation ?? dm.body;
       // WebSocket, node to node: alice's socket sends, bob's socket on the other node receives.
@@ -381,7 +410,11 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
       // Stored exactly once each (read back through nginx, paging from the newest).
       const stored: Message[] = [];
       for (let before = ""; ; ) {
-        const page = await api<{ items: Message[]; nextCursor?: string | null }>("GET", `/conversations/${conv.id}/messages?limit=100${before ? `&before=${before}` : ""}`, { token: alice.auth.accessToken });
+        const page = await api<{ items: Message[]; nextCursor?: string | null }>(
+          "GET",
+          `/conversations/${conv.id}/messages?limit=100${before ? `&before=${before}` : ""}`,
+          { token: alice.auth.accessToken },
+        );
         assert.equal(page.status, 200, JSON.stringify(page.body));
         assert.equal(page.upstream, survivor.upstream, "nginx sends everything to the survivor");
         stored.push(...page.body.items);
@@ -390,18 +423,26 @@ test("two nodes behind nginx (npm run cluster)", { timeout: 300_000 }, async (to
       }
       const texts = stored.map((m) => m.text);
       assert.equal(new Set(texts).size, texts.length, "a message stored twice");
-      for (const [text, m] of acked) assert.ok(stored.some((s) => s.id === m.id && s.text === text), `acknowledged "${text}" is not stored`);
+      for (const [text, m] of acked)
+        assert.ok(
+          stored.some((s) => s.id === m.id && s.text === text),
+          `acknowledged "${text}" is not stored`,
+        );
       // Live delivery across the kill: every message of bob's that the survivor took first time
       // reaches alice live. What the dead node had stored but not yet broadcast (its ack, or the
       // survivor's answer to the retry, names the stored message) is stored (above) and reaches
       // clients through /v1/sync, as the SDK does on reconnect. Nothing twice.
-      const bobOnSurvivor = [...acked].filter(([text]) => text.startsWith("bob ") && ackedOn.get(text) === survivor.upstream && !retried.has(text)).map(([, m]) => m.id);
+      const bobOnSurvivor = [...acked]
+        .filter(([text]) => text.startsWith("bob ") && ackedOn.get(text) === survivor.upstream && !retried.has(text))
+        .map(([, m]) => m.id);
       assert.ok(bobOnSurvivor.length > 0, "some of bob's messages went through the survivor");
       await until("bob's messages through the survivor reached alice live", () => bobOnSurvivor.every((id) => alice.received.some((m) => m.id === id)), 5000);
       const live = alice.received.map((m) => m.id);
       assert.equal(new Set(live).size, live.length, "alice got a message twice");
       const bobIds = [...acked].filter(([text]) => text.startsWith("bob ")).map(([, m]) => m.id);
-      t.diagnostic(`bob: ${bobIds.length} acknowledged (${bobOnSurvivor.length} by the survivor first time, ${[...retried].filter((x) => x.startsWith("bob ")).length} retried); alice got ${bobIds.filter((id) => live.includes(id)).length} live`);
+      t.diagnostic(
+        `bob: ${bobIds.length} acknowledged (${bobOnSurvivor.length} by the survivor first time, ${[...retried].filter((x) => x.startsWith("bob ")).length} retried); alice got ${bobIds.filter((id) => live.includes(id)).length} live`,
+      );
 
       // And the two users, now on one node, go on talking live both ways.
       const after1 = await sendReliably(alice, conv.id, "after the kill, from alice", `after-a-${tag}`);

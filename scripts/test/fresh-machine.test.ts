@@ -11,7 +11,18 @@ import { after, describe, test } from "node:test";
 import { findBinary } from "./services.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const HIDE = ["mariadbd", "mysqld", "mariadb-install-db", "mysql_install_db", "redis-server", "valkey-server", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+const HIDE = [
+  "mariadbd",
+  "mysqld",
+  "mariadb-install-db",
+  "mysql_install_db",
+  "redis-server",
+  "valkey-server",
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+];
 
 function canUnshare(): string | false {
   if (process.getuid?.() !== 0) return "needs root for unshare -mn (a private network and mount namespace)";
@@ -33,7 +44,13 @@ interface Outcome {
 }
 
 /** Runs `npm test`'s runner in fresh namespaces, with a clean environment and its own TMPDIR. */
-function runFresh(opts: { hide: boolean; ci?: boolean; tmp: string; args: string[]; onOutput?: (all: string, child: ReturnType<typeof spawn>) => void }): Promise<Outcome> {
+function runFresh(opts: {
+  hide: boolean;
+  ci?: boolean;
+  tmp: string;
+  args: string[];
+  onOutput?: (all: string, child: ReturnType<typeof spawn>) => void;
+}): Promise<Outcome> {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(CI|NODE_TEST_CONTEXT|PARLEY_TEST_.*|CHROMIUM_PATH|PLAYWRIGHT_BROWSERS_PATH)$/.test(k)) env[k] = v;
   env["TMPDIR"] = opts.tmp;
@@ -73,7 +90,9 @@ function leftovers(tmp: string): string[] {
 const skip = canUnshare();
 /** The cases that start throwaway servers need the binaries (a fresh machine may have none). */
 const noBinaries =
-  findBinary(["mariadbd", "mysqld"]) && findBinary(["redis-server", "valkey-server"]) ? false : "needs mariadbd and redis-server installed, to start throwaway instances of them";
+  findBinary(["mariadbd", "mysqld"]) && findBinary(["redis-server", "valkey-server"])
+    ? false
+    : "needs mariadbd and redis-server installed, to start throwaway instances of them";
 
 describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 300_000 }, () => {
   const tmps: string[] = [];
@@ -86,17 +105,33 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
 
   test("with only Node: the SQLite and unit suites run, the rest is skipped with a summary, exit 0", async () => {
     const tmp = freshTmp();
-    const r = await runFresh({ hide: true, tmp, args: ["--no-build", "server/test/routes-table.test.ts", "widget/test/xss.test.ts", "server/test/scale.test.ts"] });
+    const r = await runFresh({
+      hide: true,
+      tmp,
+      args: ["--no-build", "server/test/routes-table.test.ts", "widget/test/xss.test.ts", "server/test/scale.test.ts"],
+    });
     assert.equal(r.code, 0, r.out);
     // SQLite: the route matrix really ran; the browser suite was skipped, its source check ran.
     assert.match(r.out, /== sqlite pass[\s\S]*✔ IDOR matrix generated from the route table/);
     assert.match(r.out, /✔ the widget source never builds HTML from strings/);
     assert.match(r.out, /﹣ 100\+ injection payloads .* # Chromium unavailable/);
     // MariaDB pass: every suite reported as skipped, with the reason.
-    assert.match(r.out, /== mysql pass[\s\S]*﹣ IDOR matrix generated from the route table .*# MariaDB unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd/);
-    assert.match(r.out, /MariaDB suites skipped \([1-9]\d* suites and tests\): no server on 127\.0\.0\.1:3306 and no mariadbd or mysqld on PATH or in \/usr\/sbin — apt-get install mariadb-server, or set PARLEY_TEST_MYSQL_URL/);
-    assert.match(r.out, /Redis suites skipped \(\d+ suites and tests\): no server on 127\.0\.0\.1:6379 and no redis-server on PATH — apt-get install redis-server/);
-    assert.match(r.out, /Browser \(Chromium\) suites skipped \([1-9]\d* suites and tests\): no Chromium or Chrome found .* — apt-get install chromium, or set CHROMIUM_PATH/);
+    assert.match(
+      r.out,
+      /== mysql pass[\s\S]*﹣ IDOR matrix generated from the route table .*# MariaDB unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd/,
+    );
+    assert.match(
+      r.out,
+      /MariaDB suites skipped \([1-9]\d* suites and tests\): no server on 127\.0\.0\.1:3306 and no mariadbd or mysqld on PATH or in \/usr\/sbin — apt-get install mariadb-server, or set PARLEY_TEST_MYSQL_URL/,
+    );
+    assert.match(
+      r.out,
+      /Redis suites skipped \(\d+ suites and tests\): no server on 127\.0\.0\.1:6379 and no redis-server on PATH — apt-get install redis-server/,
+    );
+    assert.match(
+      r.out,
+      /Browser \(Chromium\) suites skipped \([1-9]\d* suites and tests\): no Chromium or Chrome found .* — apt-get install chromium, or set CHROMIUM_PATH/,
+    );
     assert.doesNotMatch(r.out, /TypeError|✖/);
     assert.deepEqual(leftovers(tmp), []);
   });
@@ -106,7 +141,10 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
     const started = Date.now();
     const r = await runFresh({ hide: true, ci: true, tmp, args: ["--no-build", "server/test/routes-table.test.ts"] });
     assert.equal(r.code, 1, r.out);
-    assert.match(r.out, /MariaDB required \(CI=true or PARLEY_TEST_REQUIRE\) but unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd or mysqld on PATH or in \/usr\/sbin — apt-get install mariadb-server/);
+    assert.match(
+      r.out,
+      /MariaDB required \(CI=true or PARLEY_TEST_REQUIRE\) but unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd or mysqld on PATH or in \/usr\/sbin — apt-get install mariadb-server/,
+    );
     assert.doesNotMatch(r.out, /== sqlite pass/, "no test starts before the refusal");
     assert.ok(Date.now() - started < 30_000, `refused after ${Date.now() - started} ms`);
   });
@@ -115,7 +153,11 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
     const tmp = freshTmp();
     // The multi-node suite's first test is enough to prove the Redis it got works (the rest of
     // that suite takes a minute and proves other things).
-    const r = await runFresh({ hide: false, tmp, args: ["--no-build", "--pass", "mysql", "--name", "IDOR matrix|cross nodes live", "server/test/routes-table.test.ts", "server/test/scale.test.ts"] });
+    const r = await runFresh({
+      hide: false,
+      tmp,
+      args: ["--no-build", "--pass", "mysql", "--name", "IDOR matrix|cross nodes live", "server/test/routes-table.test.ts", "server/test/scale.test.ts"],
+    });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /MariaDB: started a throwaway server at mysql:\/\/root@127\.0\.0\.1:\d+/);
     assert.match(r.out, /Redis: started a throwaway server at redis:\/\/127\.0\.0\.1:\d+/);

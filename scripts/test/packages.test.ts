@@ -74,7 +74,10 @@ before(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), "parley-packages-"));
   const packs = path.join(scratch, "packs");
   mkdirSync(packs);
-  const { stdout } = await run("npm", ["pack", "--workspace", "sdk", "--workspace", "widget", "--pack-destination", packs, "--json"], { cwd: ROOT, env: userEnv });
+  const { stdout } = await run("npm", ["pack", "--workspace", "sdk", "--workspace", "widget", "--pack-destination", packs, "--json"], {
+    cwd: ROOT,
+    env: userEnv,
+  });
   for (const p of JSON.parse(stdout) as Array<{ name: string; filename: string; files: Array<{ path: string }> }>) {
     const dir = (Object.keys(PACKAGES) as Dir[]).find((d) => PACKAGES[d] === p.name)!;
     tarball[dir] = path.join(packs, p.filename);
@@ -94,7 +97,17 @@ before(async () => {
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "scratch", private: true, version: "0.0.0" }));
   installed = run(
     "npm",
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", tarball.sdk, tarball.widget, ...FRAMEWORKS.map((f) => `${f}@${rootVersion(f)}`)],
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--no-package-lock",
+      tarball.sdk,
+      tarball.widget,
+      ...FRAMEWORKS.map((f) => `${f}@${rootVersion(f)}`),
+    ],
     { cwd: project, env: userEnv },
   ).then(() => undefined);
   installed.catch(() => undefined); // awaited (and reported) by the tests
@@ -128,7 +141,10 @@ describe("the packed tarballs", () => {
       const pkg = packageJson(path.join(ROOT, dir));
       const { messages } = await publint({ pack: { tarball: new Uint8Array(readFileSync(tarball[dir])).buffer }, strict: true, level: "suggestion" });
       const failing = messages.filter((m) => m.type !== "suggestion");
-      assert.deepEqual(failing.map((m) => formatMessage(m, pkg) ?? m.code), []);
+      assert.deepEqual(
+        failing.map((m) => formatMessage(m, pkg) ?? m.code),
+        [],
+      );
     });
   }
 
@@ -139,11 +155,26 @@ describe("the packed tarballs", () => {
       const files = packedFiles[dir];
       for (const f of ["LICENSE", "README.md", "package.json", "dist/index.js", "dist/index.d.ts"]) assert.ok(files.includes(f), `${dir}: ${f}`);
       assert.equal(readFileSync(path.join(ROOT, dir, "LICENSE"), "utf8"), license, `${dir}/LICENSE is the root LICENSE`);
-      assert.deepEqual(files.filter((f) => /^(src|test)\//.test(f)), []);
+      assert.deepEqual(
+        files.filter((f) => /^(src|test)\//.test(f)),
+        [],
+      );
       assert.equal(packageJson(path.join(ROOT, dir)).license, "MIT");
     }
-    for (const f of ["dist/index.cjs", "dist/index.d.cts", "dist/protocol.js", "dist/protocol.cjs", "dist/protocol.d.ts", "dist/protocol.d.cts", "protocol/package.json",
-      "dist/server/index.js", "dist/server/index.cjs", "dist/server/index.d.ts", "dist/server/index.d.cts", "server/package.json"]) {
+    for (const f of [
+      "dist/index.cjs",
+      "dist/index.d.cts",
+      "dist/protocol.js",
+      "dist/protocol.cjs",
+      "dist/protocol.d.ts",
+      "dist/protocol.d.cts",
+      "protocol/package.json",
+      "dist/server/index.js",
+      "dist/server/index.cjs",
+      "dist/server/index.d.ts",
+      "dist/server/index.d.cts",
+      "server/package.json",
+    ]) {
       assert.ok(packedFiles.sdk.includes(f), `sdk: ${f}`);
     }
     const widget = packageJson(path.join(ROOT, "widget"));
@@ -151,6 +182,16 @@ describe("the packed tarballs", () => {
     for (const f of ["dist/define.js", "dist/define.d.ts", "dist/widget.js", "types/react.d.ts", "types/preact.d.ts", "types/vue.d.ts", "types/svelte.d.ts"]) {
       assert.ok(packedFiles.widget.includes(f), `widget: ${f}`);
     }
+  });
+
+  test("no browser file of @parley/sdk imports a Node built-in: node: modules are only in dist/server/ (@parley/sdk/server)", async () => {
+    await installed;
+    const browserFiles = packedFiles.sdk.filter((f) => /^dist\/.*\.(c?js)$/.test(f) && !f.startsWith("dist/server/"));
+    assert.ok(browserFiles.includes("dist/index.js") && browserFiles.includes("dist/parley-sdk.browser.js"), browserFiles.join(", "));
+    for (const f of browserFiles) {
+      assert.doesNotMatch(readFileSync(app("node_modules", "@parley", "sdk", f), "utf8"), /(from\s*|import\(|require\()\s*["']node:/, f);
+    }
+    assert.match(readFileSync(app("node_modules", "@parley", "sdk", "dist", "server", "index.js"), "utf8"), /["']node:crypto["']/, "the check would see one");
   });
 
   test("runtime dependencies are ranges, not exact pins: socket.io-client (the SDK's only one), lit, @parley/sdk", () => {
@@ -200,7 +241,16 @@ describe("a project that installs the tarballs", () => {
     writeFileSync(
       path.join(node16, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { module: "node16", moduleResolution: "node16", target: "es2022", lib: ["es2022", "dom"], types: [], strict: true, noEmit: true, skipLibCheck: false },
+        compilerOptions: {
+          module: "node16",
+          moduleResolution: "node16",
+          target: "es2022",
+          lib: ["es2022", "dom"],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+        },
         include: ["*.mts", "*.cts"],
       }),
     );
@@ -243,10 +293,19 @@ describe("a project that installs the tarballs", () => {
     writeFileSync(
       path.join(bundler, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { module: "esnext", moduleResolution: "bundler", target: "es2022", lib: ["es2022", "dom", "dom.iterable"], types: [], strict: true, noEmit: true, jsx: "react-jsx",
+        compilerOptions: {
+          module: "esnext",
+          moduleResolution: "bundler",
+          target: "es2022",
+          lib: ["es2022", "dom", "dom.iterable"],
+          types: [],
+          strict: true,
+          noEmit: true,
+          jsx: "react-jsx",
           // The frameworks' own declarations take seconds to check; ours are checked in node16 above,
           // and the @ts-expect-error lines below fail if any typing degrades to `any`.
-          skipLibCheck: true },
+          skipLibCheck: true,
+        },
         include: ["*.ts", "*.tsx"],
       }),
     );
@@ -313,10 +372,23 @@ describe("a project that installs the tarballs", () => {
        import { ChatClient } from "@parley/sdk";
        export const ok = customElements.get("parley-chat") === ParleyChat && typeof ChatClient === "function";`,
     );
-    const result = await build({ absWorkingDir: app(), entryPoints: ["entry.js"], bundle: true, format: "esm", platform: "browser", write: false, metafile: true, logLevel: "silent" });
+    const result = await build({
+      absWorkingDir: app(),
+      entryPoints: ["entry.js"],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+    });
     assert.deepEqual(result.errors, []);
     const inputs = Object.keys(result.metafile.inputs);
-    for (const f of ["node_modules/@parley/widget/dist/define.js", "node_modules/@parley/widget/dist/parley-chat.js", "node_modules/@parley/sdk/dist/index.js"]) {
+    for (const f of [
+      "node_modules/@parley/widget/dist/define.js",
+      "node_modules/@parley/widget/dist/parley-chat.js",
+      "node_modules/@parley/sdk/dist/index.js",
+    ]) {
       assert.ok(inputs.includes(f), `${f} in ${inputs.filter((i) => i.includes("@parley")).join(", ")}`);
     }
     assert.equal(new Set(inputs.filter((i) => /node_modules\/lit-element\//.test(i)).map((i) => i.split("/lit-element/")[0])).size, 1, "one copy of lit");
@@ -356,7 +428,10 @@ function documented(readme: string): { elements: string[]; surface: Surface } {
       kind = undefined; // a table ends at the first line that is not a row
       continue;
     }
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
     const first = cells[0]!;
     if (kind === undefined) {
@@ -368,7 +443,7 @@ function documented(readme: string): { elements: string[]; surface: Surface } {
     const name = /^`<?([^`>]+)>?`$/.exec(first)?.[1];
     assert.ok(name, `README table row without a \`name\`: ${line}`);
     if (kind === "elements") elements.push(name);
-    else ((surface[current!.tag] ??= { attributes: [], events: [], parts: [], cssProperties: [] })[kind]).push(name);
+    else (surface[current!.tag] ??= { attributes: [], events: [], parts: [], cssProperties: [] })[kind].push(name);
   }
   return { elements, surface };
 }

@@ -12,14 +12,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import {
-  browserAvailability,
-  mysqlAvailability,
-  redisAvailability,
-  type Availability,
-  type Provisioned,
-  type ServiceName,
-} from "./services.js";
+import { browserAvailability, mysqlAvailability, redisAvailability, type Availability, type Provisioned, type ServiceName } from "./services.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
@@ -57,7 +50,12 @@ function parseArgs(argv: string[]): Options {
 function required(): Set<ServiceName> {
   const spec = process.env["PARLEY_TEST_REQUIRE"] ?? (process.env["CI"] === "true" || process.env["CI"] === "1" ? "all" : "");
   if (spec.trim() === "all") return new Set(["mysql", "redis", "browser"]);
-  return new Set(spec.split(",").map((s) => s.trim()).filter((s): s is ServiceName => s in LABEL));
+  return new Set(
+    spec
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s): s is ServiceName => s in LABEL),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,12 +159,16 @@ async function main(): Promise<number> {
     avail.set("redis", await redisAvailability(provisioned));
   }
   if (opts.passes.includes("sqlite")) avail.set("browser", browserAvailability());
-  for (const [name, a] of avail) console.log(`${LABEL[name]}: ${a.ok ? `${a.how === "provisioned" ? "started a throwaway server at" : "using"} ${redact(a.url)}` : `missing (${a.reason})`}`);
+  for (const [name, a] of avail)
+    console.log(
+      `${LABEL[name]}: ${a.ok ? `${a.how === "provisioned" ? "started a throwaway server at" : "using"} ${redact(a.url)}` : `missing (${a.reason})`}`,
+    );
 
   const missingRequired = [...avail].filter(([name, a]) => !a.ok && must.has(name));
   if (missingRequired.length) {
     console.log("\n== summary");
-    for (const [name, a] of missingRequired) if (!a.ok) console.log(`${LABEL[name]} required (CI=true or PARLEY_TEST_REQUIRE) but unavailable: ${a.reason} — ${a.fix}`);
+    for (const [name, a] of missingRequired)
+      if (!a.ok) console.log(`${LABEL[name]} required (CI=true or PARLEY_TEST_REQUIRE) but unavailable: ${a.reason} — ${a.fix}`);
     return 1;
   }
 
@@ -208,7 +210,17 @@ async function main(): Promise<number> {
     const all = PASSES[pass].flatMap(expand);
     const files = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
     if (!files.length) continue;
-    const args = ["--import", "tsx", ...preload, "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-force-exit", ...opts.names.map((n) => `--test-name-pattern=${n}`), ...files];
+    const args = [
+      "--import",
+      "tsx",
+      ...preload,
+      "--test",
+      "--test-reporter=spec",
+      "--test-concurrency=1",
+      "--test-force-exit",
+      ...opts.names.map((n) => `--test-name-pattern=${n}`),
+      ...files,
+    ];
     const r = await run(process.execPath, args, passEnv);
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     results.push(`${pass} pass: ${r.code === 0 ? "passed" : "FAILED"}`);
@@ -238,7 +250,10 @@ function expand(glob: string): string[] {
   const dir = path.dirname(glob);
   const suffix = path.basename(glob).replace(/^\*/, "");
   if (!existsSync(path.join(ROOT, dir))) return [];
-  return readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 const code = await main().catch((err: unknown) => {

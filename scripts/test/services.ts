@@ -13,9 +13,7 @@ import path from "node:path";
 export type ServiceName = "mysql" | "redis" | "browser";
 
 /** A service the run found or started, or why it has none. */
-export type Availability =
-  | { ok: true; url: string; how: "existing" | "provisioned" }
-  | { ok: false; reason: string; fix: string };
+export type Availability = { ok: true; url: string; how: "existing" | "provisioned" } | { ok: false; reason: string; fix: string };
 
 // ---------------------------------------------------------------------------------------------
 // Finding executables
@@ -54,7 +52,10 @@ function playwrightChromiums(): string[] {
   ].filter((r): r is string => Boolean(r) && existsSync(r as string));
   const found: string[] = [];
   for (const root of roots) {
-    for (const dir of readdirSync(root).filter((d) => /^chromium-\d+$/.test(d)).sort().reverse()) {
+    for (const dir of readdirSync(root)
+      .filter((d) => /^chromium-\d+$/.test(d))
+      .sort()
+      .reverse()) {
       found.push(
         path.join(root, dir, "chrome-linux", "chrome"),
         path.join(root, dir, "chrome-linux64", "chrome"),
@@ -91,7 +92,11 @@ export function browserAvailability(): Availability {
   const explicit = process.env["CHROMIUM_PATH"];
   return explicit
     ? { ok: false, reason: `CHROMIUM_PATH=${explicit} is not an executable file`, fix: "point CHROMIUM_PATH at a Chromium or Chrome binary" }
-    : { ok: false, reason: "no Chromium or Chrome found (CHROMIUM_PATH, /usr/bin/chromium, macOS apps, Playwright's cache)", fix: "apt-get install chromium, or set CHROMIUM_PATH" };
+    : {
+        ok: false,
+        reason: "no Chromium or Chrome found (CHROMIUM_PATH, /usr/bin/chromium, macOS apps, Playwright's cache)",
+        fix: "apt-get install chromium, or set CHROMIUM_PATH",
+      };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +131,8 @@ export function freePort(): Promise<number> {
 async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it answered:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it answered:\n${log()}`);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -175,9 +181,12 @@ export async function startMariadb(): Promise<Provisioned | { error: string }> {
   const data = path.join(dir, "data");
   const userArgs = asRoot ? ["--user=root"] : [];
   // MariaDB's installer; MySQL 8 initialises through the server binary itself.
-  const init = installDb && /mariadb|mysql_install_db/.test(path.basename(installDb))
-    ? spawnSync(installDb, ["--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...userArgs], { encoding: "utf8" })
-    : spawnSync(server, ["--no-defaults", "--initialize-insecure", `--datadir=${data}`, ...userArgs], { encoding: "utf8" });
+  const init =
+    installDb && /mariadb|mysql_install_db/.test(path.basename(installDb))
+      ? spawnSync(installDb, ["--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...userArgs], {
+          encoding: "utf8",
+        })
+      : spawnSync(server, ["--no-defaults", "--initialize-insecure", `--datadir=${data}`, ...userArgs], { encoding: "utf8" });
   if (init.status !== 0) {
     await rm(dir, { recursive: true, force: true });
     return { error: `initialising a data directory failed: ${(init.stderr || init.stdout || String(init.error)).trim().split("\n").slice(-3).join(" ")}` };
@@ -207,7 +216,12 @@ export async function startMariadb(): Promise<Provisioned | { error: string }> {
   child.stderr?.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const stop = stopper(child, dir);
   try {
-    await waitFor("mariadbd", () => answers("127.0.0.1", port, 500), child, () => log);
+    await waitFor(
+      "mariadbd",
+      () => answers("127.0.0.1", port, 500),
+      child,
+      () => log,
+    );
   } catch (err) {
     await stop();
     return { error: (err as Error).message };
@@ -229,7 +243,13 @@ export async function startRedis(): Promise<Provisioned | { error: string }> {
   child.stderr?.on("data", (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const stop = stopper(child, dir);
   try {
-    await waitFor("redis-server", () => answers("127.0.0.1", port, 500), child, () => log, 20_000);
+    await waitFor(
+      "redis-server",
+      () => answers("127.0.0.1", port, 500),
+      child,
+      () => log,
+      20_000,
+    );
   } catch (err) {
     await stop();
     return { error: (err as Error).message };
@@ -254,7 +274,8 @@ export async function mysqlAvailability(started: Provisioned[]): Promise<Availab
   if (await answers(host, port)) return { ok: true, url, how: "existing" };
   if (given) return { ok: false, reason: `nothing answers at PARLEY_TEST_MYSQL_URL (${shown})`, fix: "start that server or unset PARLEY_TEST_MYSQL_URL" };
   const p = await startMariadb();
-  if ("error" in p) return { ok: false, reason: `no server on ${host}:${port} and ${p.error}`, fix: "apt-get install mariadb-server, or set PARLEY_TEST_MYSQL_URL" };
+  if ("error" in p)
+    return { ok: false, reason: `no server on ${host}:${port} and ${p.error}`, fix: "apt-get install mariadb-server, or set PARLEY_TEST_MYSQL_URL" };
   started.push(p);
   return { ok: true, url: p.url, how: "provisioned" };
 }
@@ -267,7 +288,8 @@ export async function redisAvailability(started: Provisioned[]): Promise<Availab
   if (await answers(host, port)) return { ok: true, url, how: "existing" };
   if (given) return { ok: false, reason: `nothing answers at PARLEY_TEST_REDIS_URL (${shown})`, fix: "start that server or unset PARLEY_TEST_REDIS_URL" };
   const p = await startRedis();
-  if ("error" in p) return { ok: false, reason: `no server on ${host}:${port} and ${p.error}`, fix: "apt-get install redis-server, or set PARLEY_TEST_REDIS_URL" };
+  if ("error" in p)
+    return { ok: false, reason: `no server on ${host}:${port} and ${p.error}`, fix: "apt-get install redis-server, or set PARLEY_TEST_REDIS_URL" };
   started.push(p);
   return { ok: true, url: p.url, how: "provisioned" };
 }

@@ -16,18 +16,51 @@ import { startServer } from "../../server/test/helpers/harness.js";
 const MISSED = 10_000;
 const T0 = Date.parse("2025-01-01T00:00:00Z");
 const at = (i: number): string => new Date(T0 + i).toISOString();
-const user = (id: string): Me => ({ id, displayName: id, bio: "", avatarUrl: null, externalId: null, lastSeenAt: null, createdAt: at(0), email: null, appId: "app" });
+const user = (id: string): Me => ({
+  id,
+  displayName: id,
+  bio: "",
+  avatarUrl: null,
+  externalId: null,
+  lastSeenAt: null,
+  createdAt: at(0),
+  email: null,
+  appId: "app",
+});
 const member = (userId: string) => ({ userId, role: "member" as const, joinedAt: at(0), lastReadMessageId: "0" });
 const conversation: Conversation = {
-  id: "cnv_bench", kind: "direct", name: null, isPublic: false, createdAt: at(0), lastActivityAt: at(0),
-  members: [member("usr_me"), member("usr_peer")], users: [user("usr_me"), user("usr_peer")], lastMessage: null, unreadCount: 0, myRole: "member",
+  id: "cnv_bench",
+  kind: "direct",
+  name: null,
+  isPublic: false,
+  createdAt: at(0),
+  lastActivityAt: at(0),
+  members: [member("usr_me"), member("usr_peer")],
+  users: [user("usr_me"), user("usr_peer")],
+  lastMessage: null,
+  unreadCount: 0,
+  myRole: "member",
 };
 const message = (id: number): Message => ({
-  id: String(id), conversationId: conversation.id, senderId: "usr_peer", text: `missed message ${id}`, attachments: [], replyToId: null,
-  clientMessageId: null, reactions: [], createdAt: at(id), editedAt: null, deletedAt: null,
+  id: String(id),
+  conversationId: conversation.id,
+  senderId: "usr_peer",
+  text: `missed message ${id}`,
+  attachments: [],
+  replyToId: null,
+  clientMessageId: null,
+  reactions: [],
+  createdAt: at(id),
+  editedAt: null,
+  deletedAt: null,
 });
 const events: ChatEvent[] = Array.from({ length: MISSED }, (_, i) => ({
-  seq: i + 1, type: "message.new", conversationId: conversation.id, userId: null, at: at(i + 1), data: { message: message(i + 1) },
+  seq: i + 1,
+  type: "message.new",
+  conversationId: conversation.id,
+  userId: null,
+  at: at(i + 1),
+  data: { message: message(i + 1) },
 }));
 
 /** A fetch that answers the few calls a client makes before and during a catch-up. */
@@ -64,7 +97,9 @@ async function catchUpFigure(): Promise<void> {
   const wall = performance.now() - t0;
   const thread = chat.conversation(conversation.id).messages;
   if (thread.length !== MISSED || chat.store.state.conversations[conversation.id]!.unreadCount !== MISSED) throw new Error("catch-up incomplete");
-  console.log(`catch-up of ${MISSED} missed messages (pages of 500, real ChatClient): ${(wall / 1000).toFixed(3)} s wall, ${(busy / 1000).toFixed(3)} s in store updates, ${renders} store updates (target <= 0.5 s)`);
+  console.log(
+    `catch-up of ${MISSED} missed messages (pages of 500, real ChatClient): ${(wall / 1000).toFixed(3)} s wall, ${(busy / 1000).toFixed(3)} s in store updates, ${renders} store updates (target <= 0.5 s)`,
+  );
   chat.close();
 
   const base = { ...INITIAL_STATE, me: user("usr_me"), conversations: { [conversation.id]: conversation }, conversationOrder: [conversation.id] };
@@ -93,7 +128,9 @@ async function sendFigure(n: number): Promise<void> {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`sender exited with ${code}`)));
   });
-  console.log(`one client, ${n} sends through its outbox: ${rate.toFixed(0)} acked msg/s (client CPU ${cpu.toFixed(2)} s), in order: ${inOrder} (target >= 500)`);
+  console.log(
+    `one client, ${n} sends through its outbox: ${rate.toFixed(0)} acked msg/s (client CPU ${cpu.toFixed(2)} s), in order: ${inOrder} (target >= 500)`,
+  );
   await s.close();
 }
 

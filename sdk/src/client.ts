@@ -130,33 +130,36 @@ export class ChatClient {
       },
       this.opts.socket,
     );
-    this.outbox = new Outbox({
-      // Signed out, every send goes through to fail at once (see ended).
-      ready: () => this.socket.connected || !this.session.current,
-      upload: (file, onProgress) => this.directory.upload(file, onProgress),
-      send: (m) =>
-        // Not pending: written before the session ended, and failed then; never sent as another user.
-        this.pending.has(m.clientMessageId)
-          ? this.socket.request<P.Message>("message.send", {
-              conversationId: m.conversationId,
-              text: m.text,
-              clientMessageId: m.clientMessageId,
-              ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
-              ...(m.replyToId ? { replyToId: m.replyToId } : {}),
-            })
-          : Promise.reject(signedOut()),
-      sent: (m, stored) => {
-        this.store.next((s) => withMessages(s, m.conversationId, [stored]));
-        this.pending.get(m.clientMessageId)?.resolve(stored);
-        this.pending.delete(m.clientMessageId);
+    this.outbox = new Outbox(
+      {
+        // Signed out, every send goes through to fail at once (see ended).
+        ready: () => this.socket.connected || !this.session.current,
+        upload: (file, onProgress) => this.directory.upload(file, onProgress),
+        send: (m) =>
+          // Not pending: written before the session ended, and failed then; never sent as another user.
+          this.pending.has(m.clientMessageId)
+            ? this.socket.request<P.Message>("message.send", {
+                conversationId: m.conversationId,
+                text: m.text,
+                clientMessageId: m.clientMessageId,
+                ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
+                ...(m.replyToId ? { replyToId: m.replyToId } : {}),
+              })
+            : Promise.reject(signedOut()),
+        sent: (m, stored) => {
+          this.store.next((s) => withMessages(s, m.conversationId, [stored]));
+          this.pending.get(m.clientMessageId)?.resolve(stored);
+          this.pending.delete(m.clientMessageId);
+        },
+        failed: (m, error) => {
+          this.store.next((s) => markFailed(s, m.conversationId, m.clientMessageId, error));
+          this.pending.get(m.clientMessageId)?.reject(error);
+          this.pending.delete(m.clientMessageId);
+          this.emitter.emit("message.failed", { conversationId: m.conversationId, clientMessageId: m.clientMessageId, error });
+        },
       },
-      failed: (m, error) => {
-        this.store.next((s) => markFailed(s, m.conversationId, m.clientMessageId, error));
-        this.pending.get(m.clientMessageId)?.reject(error);
-        this.pending.delete(m.clientMessageId);
-        this.emitter.emit("message.failed", { conversationId: m.conversationId, clientMessageId: m.clientMessageId, error });
-      },
-    }, this.opts.outbox);
+      this.opts.outbox,
+    );
     if (this.session.current) this.store.patch({ me: this.session.current.user });
   }
 
@@ -276,7 +279,11 @@ export class ChatClient {
   /** The handle of one conversation (cheap; the same object for the same id). */
   conversation(id: string): ConversationHandle {
     let h = this.handles.get(id);
-    if (!h) this.handles.set(id, (h = new ConversationHandle(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })));
+    if (!h)
+      this.handles.set(
+        id,
+        (h = new ConversationHandle(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })),
+      );
     return h;
   }
 
@@ -306,7 +313,16 @@ export class ChatClient {
     const me = this.user?.id;
     if (this.opts.persistence === "indexeddb" && me && this.cache?.userId !== me) {
       const cache = await import("./persistence/persistence.js").then(
-        (p) => p.attachPersistence({ appId: this.opts.appId, userId: me, store: this.store, outbox: this.outbox, pending: this.pending, onRecovered: (fn) => this.on("connection.recovered", fn), options: this.opts.persistenceOptions ?? {} }),
+        (p) =>
+          p.attachPersistence({
+            appId: this.opts.appId,
+            userId: me,
+            store: this.store,
+            outbox: this.outbox,
+            pending: this.pending,
+            onRecovered: (fn) => this.on("connection.recovered", fn),
+            options: this.opts.persistenceOptions ?? {},
+          }),
         (err: unknown) => (console.warn("[parley]", err), null),
       );
       if (this.user?.id === me) this.cache = cache;
@@ -330,7 +346,9 @@ export class ChatClient {
     const ids = Object.keys(this.store.state.threads);
     const [list, ...pages] = await Promise.all([
       this.http.request<P.Page<P.Conversation>>("GET", "/conversations"),
-      ...ids.map((id) => this.http.request<P.Page<P.Message>>("GET", `/conversations/${id}/messages`).catch((e: ChatError) => (e.status === 404 ? null : Promise.reject(e)))),
+      ...ids.map((id) =>
+        this.http.request<P.Page<P.Message>>("GET", `/conversations/${id}/messages`).catch((e: ChatError) => (e.status === 404 ? null : Promise.reject(e))),
+      ),
     ]);
     this.store.next((s) => withSnapshot(s, lastSeq, list.items, ids, pages));
   }
@@ -369,7 +387,10 @@ export class ChatClient {
     const me = this.user?.id;
     for (const e of fresh) {
       const joined = (e.type === "member.added" && e.data.members.some((m) => m.userId === me)) || e.type === "conversation.created";
-      if (joined && e.conversationId) void this.conversation(e.conversationId).refresh().catch(() => undefined);
+      if (joined && e.conversationId)
+        void this.conversation(e.conversationId)
+          .refresh()
+          .catch(() => undefined);
       if (e.type === "contact.updated" && this.store.state.contacts) void this.directory.contacts().catch(() => undefined);
       (this.emitter.emit as (k: string, p: unknown) => void)(e.type, e);
     }

@@ -126,7 +126,8 @@ export class HttpClient {
     }
     const ms = opts.form ? this.opts.uploadTimeoutMs : this.opts.timeoutMs;
     const { status, text, retryAfter } = await this.timed(ms, opts.signal, async (signal): Promise<Answer> => {
-      if (opts.onProgress && opts.form && typeof XMLHttpRequest !== "undefined") return xhr(method, this.url(path), headers, opts.form, opts.onProgress, signal);
+      if (opts.onProgress && opts.form && typeof XMLHttpRequest !== "undefined")
+        return xhr(method, this.url(path), headers, opts.form, opts.onProgress, signal);
       const res = await this.fetchImpl(this.url(path), { method, headers, body, signal });
       return { status: res.status, text: await res.text(), retryAfter: res.headers.get("Retry-After") };
     });
@@ -142,7 +143,11 @@ export class HttpClient {
       const e = (data as ErrorBody | undefined)?.error;
       const retryAfterMs = parseRetryAfter(retryAfter);
       if (e && typeof e.code === "string") throw ChatError.fromBody(e, status, retryAfterMs);
-      throw new ChatError(status === 503 ? "service_unavailable" : status === 429 ? "rate_limited" : status >= 500 ? "internal" : "validation_failed", `HTTP ${status}`, { status, retryAfterMs });
+      throw new ChatError(
+        status === 503 ? "service_unavailable" : status === 429 ? "rate_limited" : status >= 500 ? "internal" : "validation_failed",
+        `HTTP ${status}`,
+        { status, retryAfterMs },
+      );
     }
     return data as T;
   }
@@ -177,7 +182,14 @@ export function parseRetryAfter(v: string | null): number | undefined {
 }
 
 /** fetch cannot report upload progress; XMLHttpRequest can. */
-function xhr(method: string, url: string, headers: Record<string, string>, body: FormData, onProgress: (f: number) => void, signal: AbortSignal): Promise<Answer> {
+function xhr(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: FormData,
+  onProgress: (f: number) => void,
+  signal: AbortSignal,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = new XMLHttpRequest();
     req.open(method, url);

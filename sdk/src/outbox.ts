@@ -107,7 +107,14 @@ export class Outbox {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      while (!this.closed && !this.holding && this.deps.ready() && (this.journal?.leads() ?? true) && this.inFlight.size < this.maxInFlight && this.queue.length > 0) {
+      while (
+        !this.closed &&
+        !this.holding &&
+        this.deps.ready() &&
+        (this.journal?.leads() ?? true) &&
+        this.inFlight.size < this.maxInFlight &&
+        this.queue.length > 0
+      ) {
         const m = this.queue[0]!;
         if (m.saved) {
           await m.saved;

@@ -30,7 +30,9 @@ export function withMessages(s: ChatState, conversationId: string, page: readonl
 export function markFailed(s: ChatState, conversationId: string, clientMessageId: string, error: ChatError): ChatState {
   const thread = s.threads[conversationId];
   if (!thread) return s;
-  const messages = thread.messages.map((m) => (m.clientMessageId === clientMessageId && m.status === "pending" ? { ...m, status: "failed" as const, error } : m));
+  const messages = thread.messages.map((m) =>
+    m.clientMessageId === clientMessageId && m.status === "pending" ? { ...m, status: "failed" as const, error } : m,
+  );
   return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
 }
 
@@ -88,13 +90,16 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
       const others = m.reactions.filter((r) => r.emoji !== emoji);
       const old = m.reactions.find((r) => r.emoji === emoji);
       const mine = userId === me ? added : (old?.mine ?? false);
-      const reactions = count > 0 ? (old ? m.reactions.map((r) => (r.emoji === emoji ? { emoji, count, mine } : r)) : [...others, { emoji, count, mine }]) : others;
+      const reactions =
+        count > 0 ? (old ? m.reactions.map((r) => (r.emoji === emoji ? { emoji, count, mine } : r)) : [...others, { emoji, count, mine }]) : others;
       return replaceMessage(d, { ...m, reactions }, m);
     }
     case "read.updated": {
       const c = d.conversation(e.data.conversationId);
       if (!c) return;
-      const members = c.members.map((m) => (m.userId === e.data.userId && compareIds(e.data.lastReadMessageId, m.lastReadMessageId) > 0 ? { ...m, lastReadMessageId: e.data.lastReadMessageId } : m));
+      const members = c.members.map((m) =>
+        m.userId === e.data.userId && compareIds(e.data.lastReadMessageId, m.lastReadMessageId) > 0 ? { ...m, lastReadMessageId: e.data.lastReadMessageId } : m,
+      );
       d.setConversation({ ...c, members });
       if (e.data.userId === me) d.recountUnread(c.id);
       return;

@@ -51,7 +51,7 @@ export class SessionManager {
     private readonly opts: { shared?: boolean } = {},
   ) {
     this.load();
-    if (opts.shared && typeof BroadcastChannel == "function") {
+    if (opts.shared && typeof BroadcastChannel === "function") {
       this.channel = new BroadcastChannel(key);
       this.channel.onmessage = () => this.reload();
       // Node: listening must not keep the process alive.
@@ -129,7 +129,10 @@ function locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (locks) return locks.request(name, fn) as Promise<unknown> as Promise<T>;
   const run = (chains.get(name) ?? Promise.resolve()).then(fn);
-  chains.set(name, run.catch(() => undefined));
+  chains.set(
+    name,
+    run.catch(() => undefined),
+  );
   return run;
 }
 

@@ -16,8 +16,17 @@ export interface SocketHandlers {
 }
 
 const EVENT_TYPES: EventType[] = [
-  "message.new", "message.updated", "message.deleted", "reaction.updated", "read.updated",
-  "conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "contact.updated",
+  "message.new",
+  "message.updated",
+  "message.deleted",
+  "reaction.updated",
+  "read.updated",
+  "conversation.created",
+  "conversation.updated",
+  "member.added",
+  "member.removed",
+  "member.updated",
+  "contact.updated",
 ];
 
 export interface SocketOptions {

@@ -159,7 +159,13 @@ export class SyncEngine {
  * removed) is dropped with its conversation. No stale message stays beside the fresh page, so a
  * thread never shows a hole or a message twice.
  */
-export function withSnapshot(s: ChatState, head: number, list: readonly Conversation[], ids: readonly string[], pages: readonly (Page<Message> | null)[]): ChatState {
+export function withSnapshot(
+  s: ChatState,
+  head: number,
+  list: readonly Conversation[],
+  ids: readonly string[],
+  pages: readonly (Page<Message> | null)[],
+): ChatState {
   const conversations: Record<string, Conversation> = {};
   const threads: Record<string, Thread> = {};
   ids.forEach((id, i) => {

@@ -43,7 +43,10 @@ describe("gap-safe catch-up", () => {
     let refusing = true;
     proxy.rule = (req) => (refusing && req.url?.startsWith("/v1/sync?") ? (refused++ % 2 ? "drop" : { status: 502, body: {} }) : "forward");
     const statuses: SyncStatus[] = [];
-    ben.store.subscribeWithSelector((st) => st.sync, (v) => statuses.push(v));
+    ben.store.subscribeWithSelector(
+      (st) => st.sync,
+      (v) => statuses.push(v),
+    );
     const cursorBefore = ben.store.state.lastSeq;
     ben.connect();
     await until(() => refused >= 2, "two catch-ups refused");
@@ -59,8 +62,15 @@ describe("gap-safe catch-up", () => {
     refusing = false;
     await until(() => ben.store.state.sync === "idle" && ben.conversation(conv.id).messages.length === 7, "Ben caught up", 10_000);
     const texts = [first, ...gap, live].map((m) => m.text);
-    assert.deepEqual(ben.conversation(conv.id).messages.map((m) => m.text), texts, "all once, in order");
-    assert.deepEqual(ben.conversation(conv.id).messages.map((m) => m.id), (await serverHistory(ben, conv.id)).map((m) => m.id));
+    assert.deepEqual(
+      ben.conversation(conv.id).messages.map((m) => m.text),
+      texts,
+      "all once, in order",
+    );
+    assert.deepEqual(
+      ben.conversation(conv.id).messages.map((m) => m.id),
+      (await serverHistory(ben, conv.id)).map((m) => m.id),
+    );
     assert.equal(ben.store.state.conversations[conv.id]!.unreadCount, 6);
     assert.deepEqual(ben.store.state.conversations[conv.id]!.lastMessage?.id, live.id);
     assert.ok(statuses.includes("retrying") && statuses.at(-1) === "idle", statuses.join(","));
@@ -77,12 +87,36 @@ const T0 = Date.parse("2025-01-01T00:00:00Z");
 const at = (i: number): string => new Date(T0 + i * 1000).toISOString();
 
 function message(conversationId: string, id: number, senderId = PEER, clientMessageId: string | null = null): Message {
-  return { id: String(id), conversationId, senderId, text: `m${id}`, attachments: [], replyToId: null, clientMessageId, reactions: [], createdAt: at(id), editedAt: null, deletedAt: null };
+  return {
+    id: String(id),
+    conversationId,
+    senderId,
+    text: `m${id}`,
+    attachments: [],
+    replyToId: null,
+    clientMessageId,
+    reactions: [],
+    createdAt: at(id),
+    editedAt: null,
+    deletedAt: null,
+  };
 }
 
 function conversation(id: string, lastActivity: number): Conversation {
   const member = (userId: string) => ({ userId, role: "member" as const, joinedAt: at(0), lastReadMessageId: "0" });
-  return { id, kind: "direct", name: null, isPublic: false, createdAt: at(0), lastActivityAt: at(lastActivity), members: [member(ME), member(PEER)], users: [], lastMessage: null, unreadCount: 0, myRole: "member" };
+  return {
+    id,
+    kind: "direct",
+    name: null,
+    isPublic: false,
+    createdAt: at(0),
+    lastActivityAt: at(lastActivity),
+    members: [member(ME), member(PEER)],
+    users: [],
+    lastMessage: null,
+    unreadCount: 0,
+    myRole: "member",
+  };
 }
 
 function startState(): ChatState {
@@ -110,7 +144,13 @@ describe("bulk apply", () => {
     }
     events.push(ev({ type: "message.updated", conversationId: "cnv_a", data: { message: { ...message("cnv_a", 5), text: "edited", editedAt: at(500) } } }));
     events.push(ev({ type: "message.deleted", conversationId: "cnv_a", data: { message: { ...message("cnv_a", 6), text: null, deletedAt: at(501) } } }));
-    events.push(ev({ type: "reaction.updated", conversationId: "cnv_a", data: { conversationId: "cnv_a", messageId: "7", userId: PEER, emoji: "🎉", added: true, count: 1 } }));
+    events.push(
+      ev({
+        type: "reaction.updated",
+        conversationId: "cnv_a",
+        data: { conversationId: "cnv_a", messageId: "7", userId: PEER, emoji: "🎉", added: true, count: 1 },
+      }),
+    );
     events.push(ev({ type: "read.updated", conversationId: "cnv_b", data: { conversationId: "cnv_b", userId: ME, lastReadMessageId: "200" } }));
     // A redelivered event changes nothing.
     events.push({ ...events[10]!, seq: events[10]!.seq });
@@ -122,7 +162,11 @@ describe("bulk apply", () => {
 
     const a = batch.threads["cnv_a"]!.messages;
     const expectedA = [1, ...Array.from({ length: 399 }, (_, i) => i + 2).filter((id) => id % 4 !== 0)];
-    assert.deepEqual(a.map((m) => Number(m.id)), expectedA, "oldest first, each once, my acked send replaced its pending copy");
+    assert.deepEqual(
+      a.map((m) => Number(m.id)),
+      expectedA,
+      "oldest first, each once, my acked send replaced its pending copy",
+    );
     assert.ok(a.every((m) => m.status === "sent"));
     assert.equal(a.find((m) => m.id === "5")!.text, "edited");
     assert.equal(a.find((m) => m.id === "6")!.deletedAt, at(501));

@@ -57,15 +57,29 @@ test("a burst cut by the per-user quota is stored in the order written, each mes
   const stored = await Promise.all(texts.map((t) => conv.send(t)));
   const took = Date.now() - t0;
   assert.ok(refusals >= 2, `the quota refused ${refusals} sends`);
-  assert.deepEqual(stored.map((m) => m.text), texts, "every send acknowledged");
+  assert.deepEqual(
+    stored.map((m) => m.text),
+    texts,
+    "every send acknowledged",
+  );
   const ids = stored.map((m) => BigInt(m.id));
   assert.ok(
     ids.every((id, i) => i === 0 || id > ids[i - 1]!),
-    `stored out of order: ${stored.map((m) => m.text).sort((a, b) => Number(BigInt(stored.find((x) => x.text === a)!.id) - BigInt(stored.find((x) => x.text === b)!.id))).join(" ")}`,
+    `stored out of order: ${stored
+      .map((m) => m.text)
+      .sort((a, b) => Number(BigInt(stored.find((x) => x.text === a)!.id) - BigInt(stored.find((x) => x.text === b)!.id)))
+      .join(" ")}`,
   );
-  assert.deepEqual((await serverHistory(ada, conv.id)).map((m) => m.text), texts, "each exactly once, in order, on the server");
+  assert.deepEqual(
+    (await serverHistory(ada, conv.id)).map((m) => m.text),
+    texts,
+    "each exactly once, in order, on the server",
+  );
   // The refused sends waited for the server's Retry-After (1 s each time), not a fast backoff.
   assert.ok(took >= 900, `${took} ms`);
   await until(() => bo.conversation(conv.id).messages.length === texts.length, "Bo got them all", 10_000);
-  assert.deepEqual(bo.conversation(conv.id).messages.map((m) => m.text), texts);
+  assert.deepEqual(
+    bo.conversation(conv.id).messages.map((m) => m.text),
+    texts,
+  );
 });

@@ -10,7 +10,15 @@ const clients = clientFactory(() => ({ server: s.url, appId: app }));
 /** A client signed up as a new user, its socket connected. */
 const newClient = (name: string, opts: { fetch?: typeof fetch } = {}): Promise<ChatClient> => clients.signUp(name, opts);
 
-const core = (m: Message) => ({ id: m.id, senderId: m.senderId, text: m.text, editedAt: m.editedAt, deletedAt: m.deletedAt, reactions: m.reactions, attachments: m.attachments.length });
+const core = (m: Message) => ({
+  id: m.id,
+  senderId: m.senderId,
+  text: m.text,
+  editedAt: m.editedAt,
+  deletedAt: m.deletedAt,
+  reactions: m.reactions,
+  attachments: m.attachments.length,
+});
 
 before(async () => {
   s = await startServer({ ACCESS_TOKEN_TTL_SEC: "2" });
@@ -37,7 +45,10 @@ describe("two clients", () => {
     const reply = await bob.conversation(conv.id).send("hi Alice");
     await until(() => alice.conversation(conv.id).messages.some((m) => m.id === reply.id), "Alice has Bob's reply");
     assert.deepEqual(alice.conversation(conv.id).messages.map(core), bob.conversation(conv.id).messages.map(core));
-    assert.deepEqual(alice.conversation(conv.id).messages.map((m) => m.text), ["hello Bob", "hi Alice"]);
+    assert.deepEqual(
+      alice.conversation(conv.id).messages.map((m) => m.text),
+      ["hello Bob", "hi Alice"],
+    );
     assert.equal(alice.store.state.conversationOrder[0], conv.id);
     bob.conversation(conv.id).markRead();
     await until(() => bob.store.state.conversations[conv.id]!.unreadCount === 0, "Bob's unread count back to 0");
@@ -91,17 +102,36 @@ describe("offline sends", () => {
     await until(() => a.store.state.connection === "disconnected", "Ari offline");
     const texts = Array.from({ length: 20 }, (_, i) => `queued ${i}`);
     const promises = texts.map((t) => conv.send(t));
-    assert.deepEqual(conv.messages.map((m) => m.status), Array(20).fill("pending"));
+    assert.deepEqual(
+      conv.messages.map((m) => m.status),
+      Array(20).fill("pending"),
+    );
     a.connect();
     const stored = await Promise.all(promises);
-    assert.deepEqual(stored.map((m) => m.text), texts);
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      texts,
+    );
     const ids = stored.map((m) => BigInt(m.id));
-    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), "stored in the order written");
+    assert.ok(
+      ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+      "stored in the order written",
+    );
     const history = await serverHistory(a, conv.id);
-    assert.deepEqual(history.map((m) => m.text), texts, "each exactly once on the server");
-    assert.deepEqual(conv.messages.map((m) => m.status), Array(20).fill("sent"));
+    assert.deepEqual(
+      history.map((m) => m.text),
+      texts,
+      "each exactly once on the server",
+    );
+    assert.deepEqual(
+      conv.messages.map((m) => m.status),
+      Array(20).fill("sent"),
+    );
     await until(() => b.conversation(conv.id).messages.length === 20, "Bo got them all");
-    assert.deepEqual(b.conversation(conv.id).messages.map((m) => m.text), texts);
+    assert.deepEqual(
+      b.conversation(conv.id).messages.map((m) => m.text),
+      texts,
+    );
   });
 });
 
@@ -132,14 +162,20 @@ describe("errors", () => {
   test("server errors surface as ChatError with the server's code and status", async () => {
     const chat = await newClient("Erin");
     await assert.rejects(chat.direct(chat.user!.id), (e: unknown) => isChatError(e) && e.code === "validation_failed" && e.status === 400 && !e.retryable);
-    await assert.rejects(chat.conversation("cnv_doesnotexist000000000").loadOlder(), (e: unknown) => isChatError(e) && e.code === "not_found" && e.status === 404);
+    await assert.rejects(
+      chat.conversation("cnv_doesnotexist000000000").loadOlder(),
+      (e: unknown) => isChatError(e) && e.code === "not_found" && e.status === 404,
+    );
     const stranger = new ChatClient({ server: s.url, appId: app });
     await assert.rejects(stranger.login("nobody@example.com", "wrong password"), (e: unknown) => e instanceof ChatError && e.code === "invalid_credentials");
   });
 
   test("an unreachable server is a retryable network_error, told apart from server answers", async () => {
     const chat = new ChatClient({ server: "http://127.0.0.1:9", appId: app });
-    await assert.rejects(chat.login("a@example.com", "whatever pw"), (e: unknown) => isChatError(e) && e.code === "network_error" && e.retryable && e.status === undefined);
+    await assert.rejects(
+      chat.login("a@example.com", "whatever pw"),
+      (e: unknown) => isChatError(e) && e.code === "network_error" && e.retryable && e.status === undefined,
+    );
   });
 
   test("a message the server refuses is marked failed with the error, and emitted", async () => {

@@ -22,7 +22,9 @@ test("`npm run size` prints the script-tag loader's gzip size (all a page loads 
 
 test("`npm run size` prints the widget UI's size (loaded when the chat opens) and it is within 40 KB as sent (brotli)", async () => {
   const { stdout } = await promisify(execFile)("node", ["scripts/size.mjs"], { cwd: ROOT });
-  const m = /widget UI \(lit, socket\.io-client, sdk and views: loaded on open\): [\d.]+ KB min, ([\d.]+) KB gz, ([\d.]+) KB br \(budget 40 KB br\) ok/.exec(stdout);
+  const m = /widget UI \(lit, socket\.io-client, sdk and views: loaded on open\): [\d.]+ KB min, ([\d.]+) KB gz, ([\d.]+) KB br \(budget 40 KB br\) ok/.exec(
+    stdout,
+  );
   assert.ok(m, stdout);
   assert.ok(Number(m[2]) <= 40, `${m[2]} KB br (${m[1]} KB gz)`);
 });

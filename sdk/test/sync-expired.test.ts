@@ -59,7 +59,10 @@ describe("an expired sync cursor", () => {
     ben.connect();
     await until(() => ben.store.state.connection === "connected" && ben.store.state.sync === "idle" && syncStatuses.length > 1, "Ben caught up", 10_000);
     assert.equal(syncStatuses.filter((x) => x === 410).length, 1, `one expired answer, then never that cursor again: ${syncStatuses.join(",")}`);
-    assert.ok(syncStatuses.slice(1).every((x) => x === 200), syncStatuses.join(","));
+    assert.ok(
+      syncStatuses.slice(1).every((x) => x === 200),
+      syncStatuses.join(","),
+    );
     const head = await (ben as unknown as { http: { request<T>(m: string, p: string): Promise<T> } }).http.request<{ lastSeq: number }>("GET", "/sync/head");
     assert.equal(ben.store.state.lastSeq, head.lastSeq, "the cursor is at the head");
 
@@ -71,7 +74,10 @@ describe("an expired sync cursor", () => {
     assert.equal(ben.store.state.conversationOrder[0], catDm.id);
     // The open thread is its newest page, without a hole: older pages load on demand.
     const thread = ben.conversation(conv.id);
-    assert.deepEqual(thread.messages.map((m) => m.text), gap.slice(10).map((m) => m.text));
+    assert.deepEqual(
+      thread.messages.map((m) => m.text),
+      gap.slice(10).map((m) => m.text),
+    );
     assert.equal(thread.hasOlder, true);
 
     // Live again.
@@ -79,8 +85,15 @@ describe("an expired sync cursor", () => {
     await until(() => thread.messages.at(-1)?.id === live.id, "the live message arrives");
     while (thread.hasOlder) await thread.loadOlder();
     const all = [first, ...gap, live];
-    assert.deepEqual(thread.messages.map((m) => m.id), all.map((m) => m.id), "every message once, in order");
-    assert.deepEqual(thread.messages.map((m) => m.id), (await serverHistory(ben, conv.id)).map((m) => m.id));
+    assert.deepEqual(
+      thread.messages.map((m) => m.id),
+      all.map((m) => m.id),
+      "every message once, in order",
+    );
+    assert.deepEqual(
+      thread.messages.map((m) => m.id),
+      (await serverHistory(ben, conv.id)).map((m) => m.id),
+    );
     assert.equal(ben.store.state.conversations[conv.id]!.unreadCount, 61);
     assert.equal(syncStatuses.filter((x) => x === 410).length, 1);
   });

@@ -29,7 +29,13 @@ const expire = (): Promise<void> => sleep(TTL_SEC * 1000 + 600);
 const sessionOf = (accessToken: string): string => (jwt.decode(accessToken) as jwt.JwtPayload)["sid"] as string;
 
 /** Two clients on one shared storage, and a count of the refresh calls either makes. */
-function twoTabs(): { a: ChatClient; b: ChatClient; storage: SessionStorage; refreshes: () => number; stored: () => { accessToken: string; refreshToken: string } | null } {
+function twoTabs(): {
+  a: ChatClient;
+  b: ChatClient;
+  storage: SessionStorage;
+  refreshes: () => number;
+  stored: () => { accessToken: string; refreshToken: string } | null;
+} {
   const storage = memoryStorage();
   let refreshes = 0;
   const counting: typeof fetch = (input, init) => {
@@ -133,7 +139,9 @@ describe("two tabs sharing one session", () => {
     assert.equal((await b.me()).id, a.user!.id);
   });
 
-  test("a rotated refresh token works again within the grace window, and its reuse after the window still revokes the session", { timeout: 90_000 }, async () => {
+  test("a rotated refresh token works again within the grace window, and its reuse after the window still revokes the session", {
+    timeout: 90_000,
+  }, async () => {
     const { a, b, stored } = twoTabs();
     await signUp(a, "Rex");
     await b.resume();

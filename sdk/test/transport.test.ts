@@ -57,7 +57,8 @@ describe("REST", () => {
 
   test("a Retry-After longer than the cap fails at once, carrying the delay", { timeout: 10_000 }, async () => {
     const chat = await clients.signUp("Cap");
-    proxy.rule = (req) => (req.url === "/v1/me" ? { status: 429, headers: { "Retry-After": "3600" }, body: { error: { code: "rate_limited", message: "later" } } } : "forward");
+    proxy.rule = (req) =>
+      req.url === "/v1/me" ? { status: 429, headers: { "Retry-After": "3600" }, body: { error: { code: "rate_limited", message: "later" } } } : "forward";
     const from = proxy.seen.length;
     const t0 = Date.now();
     await assert.rejects(chat.me(), (e: unknown) => isChatError(e) && e.code === "rate_limited" && e.status === 429 && e.retryAfterMs === 3_600_000);
@@ -93,13 +94,29 @@ describe("outbox", () => {
     const stored = await Promise.all(sends);
     assert.ok(received >= 8, "the cut happened mid-burst");
     assert.ok(states.includes("connecting"), "the socket was cut and came back");
-    assert.deepEqual(stored.map((m) => m.text), texts);
+    assert.deepEqual(
+      stored.map((m) => m.text),
+      texts,
+    );
     const ids = stored.map((m) => BigInt(m.id));
-    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), "stored in the order written");
-    assert.deepEqual((await serverHistory(pia, conv.id)).map((m) => m.text), texts, "each exactly once on the server");
-    assert.deepEqual(conv.messages.map((m) => [m.text, m.status]), texts.map((t) => [t, "sent"]));
+    assert.ok(
+      ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+      "stored in the order written",
+    );
+    assert.deepEqual(
+      (await serverHistory(pia, conv.id)).map((m) => m.text),
+      texts,
+      "each exactly once on the server",
+    );
+    assert.deepEqual(
+      conv.messages.map((m) => [m.text, m.status]),
+      texts.map((t) => [t, "sent"]),
+    );
     await until(() => quin.conversation(conv.id).messages.length === 25, "Quin got them all", 10_000);
-    assert.deepEqual(quin.conversation(conv.id).messages.map((m) => m.text), texts);
+    assert.deepEqual(
+      quin.conversation(conv.id).messages.map((m) => m.text),
+      texts,
+    );
   });
 });
 

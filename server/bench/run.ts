@@ -30,17 +30,68 @@ const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0
 const JWT_SECRET = `bench-${randomBytes(24).toString("hex")}`;
 const WORKERS = 2;
 const P99_LIMIT_MS = 50;
-const SIZE: { clients: number; rates: number[]; stepMs: number; groupMembers: number; groupSecs: number; idle: number; history: number; convList: number; loginSecs: number; httpReqs: number; syncEvents: number; quietUsers: number; syncGroupMessages: number } = QUICK
-  ? { clients: 100, rates: [250, 1000, 2000], stepMs: 1500, groupMembers: 100, groupSecs: 2, idle: 1000, history: 20_000, convList: 500, loginSecs: 2, httpReqs: 50, syncEvents: 20_000, quietUsers: 50, syncGroupMessages: 20 }
-  : { clients: 1000, rates: [500, 1000, 2000, 3000, 4000, 5000, 6000], stepMs: 5000, groupMembers: 1000, groupSecs: 10, idle: 10_000, history: 1_000_000, convList: 500, loginSecs: 5, httpReqs: 300, syncEvents: 1_000_000, quietUsers: 50, syncGroupMessages: 100 };
+const SIZE: {
+  clients: number;
+  rates: number[];
+  stepMs: number;
+  groupMembers: number;
+  groupSecs: number;
+  idle: number;
+  history: number;
+  convList: number;
+  loginSecs: number;
+  httpReqs: number;
+  syncEvents: number;
+  quietUsers: number;
+  syncGroupMessages: number;
+} = QUICK
+  ? {
+      clients: 100,
+      rates: [250, 1000, 2000],
+      stepMs: 1500,
+      groupMembers: 100,
+      groupSecs: 2,
+      idle: 1000,
+      history: 20_000,
+      convList: 500,
+      loginSecs: 2,
+      httpReqs: 50,
+      syncEvents: 20_000,
+      quietUsers: 50,
+      syncGroupMessages: 20,
+    }
+  : {
+      clients: 1000,
+      rates: [500, 1000, 2000, 3000, 4000, 5000, 6000],
+      stepMs: 5000,
+      groupMembers: 1000,
+      groupSecs: 10,
+      idle: 10_000,
+      history: 1_000_000,
+      convList: 500,
+      loginSecs: 5,
+      httpReqs: 300,
+      syncEvents: 1_000_000,
+      quietUsers: 50,
+      syncGroupMessages: 100,
+    };
 // --rates 1000,2000 replaces the 1:1/typing ladder (for development; the table says which rates ran).
-const RATES = flag("--rates")?.split(",").map(Number).filter((n) => Number.isFinite(n) && n > 0);
+const RATES = flag("--rates")
+  ?.split(",")
+  .map(Number)
+  .filter((n) => Number.isFinite(n) && n > 0);
 if (RATES?.length) SIZE.rates = RATES;
 const DRAIN_MS = 3000;
 /** The local MariaDB server process, when there is one: its CPU is reported beside Parley's. */
 const DB_PID = (() => {
   try {
-    return Number(execSync("pgrep -xo mariadbd || pgrep -xo mysqld", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim()) || null;
+    return (
+      Number(
+        execSync("pgrep -xo mariadbd || pgrep -xo mysqld", { stdio: ["ignore", "pipe", "ignore"] })
+          .toString()
+          .trim(),
+      ) || null
+    );
   } catch {
     return null;
   }
@@ -233,7 +284,11 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
 }
 
 async function startRelay(): Promise<Target> {
-  const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/bench/relay.ts"], { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/bench/relay.ts"],
+    { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
   children.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = "";
@@ -257,7 +312,11 @@ class Worker {
   private waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly child: ChildProcess;
   constructor(readonly index: number) {
-    this.child = fork(path.join(ROOT, "server/bench/worker.ts"), [], { execArgv: ["--import", "tsx"], cwd: ROOT, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.child = fork(path.join(ROOT, "server/bench/worker.ts"), [], {
+      execArgv: ["--import", "tsx"],
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     children.add(this.child);
     this.child.on("message", (m: { id: number; data?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
@@ -303,7 +362,12 @@ interface Collected {
 }
 
 /** Connects clients[i] on worker assign(i); returns per-worker local index for each client. */
-async function connectClients(workers: Worker[], url: string, clients: ClientSpec[], assign: (i: number) => number): Promise<{ local: { w: number; idx: number }[]; ok: number; failed: number; ms: number; error?: string }> {
+async function connectClients(
+  workers: Worker[],
+  url: string,
+  clients: ClientSpec[],
+  assign: (i: number) => number,
+): Promise<{ local: { w: number; idx: number }[]; ok: number; failed: number; ms: number; error?: string }> {
   const per: ClientSpec[][] = workers.map(() => []);
   const local: { w: number; idx: number }[] = [];
   clients.forEach((c, i) => {
@@ -312,7 +376,11 @@ async function connectClients(workers: Worker[], url: string, clients: ClientSpe
     per[w]!.push(c);
   });
   const t0 = now();
-  const res = await Promise.all(workers.map((w, i) => w.call<{ ok: number; failed: number; ms: number; error?: string }>({ cmd: "connect", url, clients: per[i], concurrency: 100, timeoutMs: 30_000 })));
+  const res = await Promise.all(
+    workers.map((w, i) =>
+      w.call<{ ok: number; failed: number; ms: number; error?: string }>({ cmd: "connect", url, clients: per[i], concurrency: 100, timeoutMs: 30_000 }),
+    ),
+  );
   const error = res.find((r) => r.error)?.error;
   return { local, ok: res.reduce((a, r) => a + r.ok, 0), failed: res.reduce((a, r) => a + r.failed, 0), ms: now() - t0, ...(error ? { error } : {}) };
 }
@@ -342,7 +410,9 @@ interface Row {
 const rows: Row[] = [];
 function addRow(r: Row): void {
   rows.push(r);
-  log(`${r.scenario} | ${r.target} | ${r.load} | ${r.throughput} | p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} | cpu ${fmt(r.serverCpuPct, 0)}% rss ${fmt(r.serverRssMb, 0)}MB | gen ${fmt(r.genCpuPct, 0)}% | ${r.delivered} | ${r.result}`);
+  log(
+    `${r.scenario} | ${r.target} | ${r.load} | ${r.throughput} | p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} | cpu ${fmt(r.serverCpuPct, 0)}% rss ${fmt(r.serverRssMb, 0)}MB | gen ${fmt(r.genCpuPct, 0)}% | ${r.delivered} | ${r.result}`,
+  );
 }
 function fmt(n: number | null | undefined, d = 1): string {
   return n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(d);
@@ -352,7 +422,15 @@ function fmt(n: number | null | undefined, d = 1): string {
  * One load step: every worker sends `rate` (split across workers by their share of senders) for
  * stepMs; then waits until everything expected arrived or DRAIN_MS passed.
  */
-async function step(workers: Worker[], target: Target, kind: "message" | "typing", senders: { w: number; idx: number; conv: string }[], rate: number, durationMs: number, deliveriesPerSend: number): Promise<{ c: Collected; srv: { cpuPct: number; rssMb: number }; dbCpuPct: number | null; genCpuPct: number; sendWallMs: number }> {
+async function step(
+  workers: Worker[],
+  target: Target,
+  kind: "message" | "typing",
+  senders: { w: number; idx: number; conv: string }[],
+  rate: number,
+  durationMs: number,
+  deliveriesPerSend: number,
+): Promise<{ c: Collected; srv: { cpuPct: number; rssMb: number }; dbCpuPct: number | null; genCpuPct: number; sendWallMs: number }> {
   const tag = `t${randomBytes(4).toString("hex")}`;
   const byWorker = workers.map((_, i) => senders.filter((s) => s.w === i).map((s) => ({ idx: s.idx, conv: s.conv })));
   const smp = sampler(target.pid);
@@ -433,7 +511,9 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
     }
     const completeness = c.expected ? c.received / c.expected : 0;
     const throughput = c.received / (sendWallMs / 1000);
-    const errs = Object.entries(c.errCodes).map(([k, v]) => `${k}:${v}`).join(" ");
+    const errs = Object.entries(c.errCodes)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(" ");
     addRow({
       scenario,
       target: target.name,
@@ -471,10 +551,27 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
     const hash = await bcrypt.hash("bench-password", 10);
     const seeded = await seedUsers(db, target.appId!, Math.max(n, groupSize), { jwtSecret: JWT_SECRET, passwordHash: hash, prefix: "rt" });
     users = seeded;
-    dmConvs = await seedDms(db, target.appId!, Array.from({ length: n / 2 }, (_, k) => [seeded[2 * k]!.id, seeded[2 * k + 1]!.id] as [string, string]));
-    groupConv = await seedGroup(db, target.appId!, "Bench group", seeded.slice(0, groupSize).map((u) => u.id));
+    dmConvs = await seedDms(
+      db,
+      target.appId!,
+      Array.from({ length: n / 2 }, (_, k) => [seeded[2 * k]!.id, seeded[2 * k + 1]!.id] as [string, string]),
+    );
+    groupConv = await seedGroup(
+      db,
+      target.appId!,
+      "Bench group",
+      seeded.slice(0, groupSize).map((u) => u.id),
+    );
     smallConvs = [];
-    for (let g = 0; g < 10; g++) smallConvs.push(await seedGroup(db, target.appId!, `Small group ${g}`, seeded.slice(g * smallSize, (g + 1) * smallSize).map((u) => u.id)));
+    for (let g = 0; g < 10; g++)
+      smallConvs.push(
+        await seedGroup(
+          db,
+          target.appId!,
+          `Small group ${g}`,
+          seeded.slice(g * smallSize, (g + 1) * smallSize).map((u) => u.id),
+        ),
+      );
   } else {
     users = Array.from({ length: Math.max(n, groupSize) }, (_, i) => ({ id: `u${i}` }));
     dmConvs = Array.from({ length: n / 2 }, (_, k) => `dm${k}`);
@@ -490,7 +587,21 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
   const conn = await connectClients(workers, target.url, clients, assign);
   log(`${target.name}: ${conn.ok}/${clients.length} sockets connected in ${(conn.ms / 1000).toFixed(1)} s${conn.error ? ` (first error: ${conn.error})` : ""}`);
   if (conn.failed > 0) {
-    addRow({ scenario: "connect", target: target.name, load: `${clients.length} sockets`, throughput: "-", p50: null, p95: null, p99: null, serverCpuPct: null, serverRssMb: rssMb(target.pid), genCpuPct: null, delivered: `${conn.ok}/${clients.length}`, result: "FAIL", extra: { error: conn.error } });
+    addRow({
+      scenario: "connect",
+      target: target.name,
+      load: `${clients.length} sockets`,
+      throughput: "-",
+      p50: null,
+      p95: null,
+      p99: null,
+      serverCpuPct: null,
+      serverRssMb: rssMb(target.pid),
+      genCpuPct: null,
+      delivered: `${conn.ok}/${clients.length}`,
+      result: "FAIL",
+      extra: { error: conn.error },
+    });
   }
   const dmSenders = Array.from({ length: n }, (_, i) => ({ ...conn.local[i]!, conv: dmConvs[Math.floor(i / 2)]! }));
   await sleep(1000);
@@ -545,13 +656,23 @@ async function idleScenario(workers: Worker[]): Promise<void> {
     const k = SIZE.idle;
     const seeded = await seedUsers(target.db!, target.appId!, k, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "idle" });
     // Warm the server (JIT, pools) with a few sockets first, then measure a clean baseline.
-    const warm = await connectClients(workers, target.url, seeded.slice(0, 20).map((u) => ({ userId: u.id, token: u.token })), (i) => i % WORKERS);
+    const warm = await connectClients(
+      workers,
+      target.url,
+      seeded.slice(0, 20).map((u) => ({ userId: u.id, token: u.token })),
+      (i) => i % WORKERS,
+    );
     void warm;
     await disconnectAll(workers);
     await sleep(QUICK ? 1000 : 1500);
     const before = rssMb(target.pid);
     const smp = sampler(target.pid);
-    const conn = await connectClients(workers, target.url, seeded.map((u) => ({ userId: u.id, token: u.token })), (i) => i % WORKERS);
+    const conn = await connectClients(
+      workers,
+      target.url,
+      seeded.map((u) => ({ userId: u.id, token: u.token })),
+      (i) => i % WORKERS,
+    );
     const srv = smp.stop();
     await sleep(QUICK ? 1500 : 3000);
     const after = rssMb(target.pid);
@@ -577,7 +698,12 @@ async function idleScenario(workers: Worker[]): Promise<void> {
   }
 }
 
-async function httpLatency(url: string, token: string, paths: () => string, n: number): Promise<{ sorted: number[]; errors: number; cpu: { cpuPct: number; rssMb: number } | null }> {
+async function httpLatency(
+  url: string,
+  token: string,
+  paths: () => string,
+  n: number,
+): Promise<{ sorted: number[]; errors: number; cpu: { cpuPct: number; rssMb: number } | null }> {
   const out: number[] = [];
   let errors = 0;
   for (let i = 0; i < Math.min(10, n); i++) await fetch(url + paths(), { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer());
@@ -602,9 +728,17 @@ async function historyScenarios(target: Target): Promise<void> {
   log(`${target.name}: seeded ${SIZE.history} messages in ${seedSec.toFixed(1)} s`);
   const smp = sampler(target.pid);
   const latest = await httpLatency(target.url, reader!.token, () => `/v1/conversations/${conv}/messages?limit=50`, SIZE.httpReqs);
-  const deep = await httpLatency(target.url, reader!.token, () => `/v1/conversations/${conv}/messages?limit=50&before=${minId + 50 + Math.floor(Math.random() * (maxId - minId - 50))}`, SIZE.httpReqs);
+  const deep = await httpLatency(
+    target.url,
+    reader!.token,
+    () => `/v1/conversations/${conv}/messages?limit=50&before=${minId + 50 + Math.floor(Math.random() * (maxId - minId - 50))}`,
+    SIZE.httpReqs,
+  );
   const srv = smp.stop();
-  for (const [label, r] of [["newest page", latest], ["random deep page", deep]] as const) {
+  for (const [label, r] of [
+    ["newest page", latest],
+    ["random deep page", deep],
+  ] as const) {
     addRow({
       scenario: `History 50-msg page (${SIZE.history.toLocaleString("en")} msgs), ${label}`,
       target: target.name,
@@ -624,13 +758,24 @@ async function historyScenarios(target: Target): Promise<void> {
   // Conversation list of a user with 500 conversations (each with a last message).
   const peers = await seedUsers(db, target.appId!, SIZE.convList + 1, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "list" });
   const me = peers.shift()!;
-  const ids = await seedDms(db, target.appId!, peers.map((p) => [me.id, p.id] as [string, string]));
-  await seedLastMessages(db, target.appId!, ids.map((id, i) => ({ id, sender: peers[i]!.id })));
+  const ids = await seedDms(
+    db,
+    target.appId!,
+    peers.map((p) => [me.id, p.id] as [string, string]),
+  );
+  await seedLastMessages(
+    db,
+    target.appId!,
+    ids.map((id, i) => ({ id, sender: peers[i]!.id })),
+  );
   const smp2 = sampler(target.pid);
   const list = await httpLatency(target.url, me.token, () => `/v1/conversations`, SIZE.httpReqs);
   const list100 = await httpLatency(target.url, me.token, () => `/v1/conversations?limit=100`, SIZE.httpReqs);
   const srv2 = smp2.stop();
-  for (const [label, r] of [["default page (20)", list], ["limit=100", list100]] as const) {
+  for (const [label, r] of [
+    ["default page (20)", list],
+    ["limit=100", list100],
+  ] as const) {
     addRow({
       scenario: `Conversation list (${SIZE.convList} convs), ${label}`,
       target: target.name,
@@ -659,7 +804,11 @@ async function syncScenarios(target: Target): Promise<void> {
   // A fresh app of its own, so the "empty" figure really is an empty log.
   const appId = await seedApp(db);
   const users = await seedUsers(db, appId, SIZE.quietUsers * 2, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "quiet" });
-  await seedDms(db, appId, Array.from({ length: SIZE.quietUsers }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]));
+  await seedDms(
+    db,
+    appId,
+    Array.from({ length: SIZE.quietUsers }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]),
+  );
   const quiet = users.filter((_, i) => i % 2 === 0);
   const path = (): string => "/v1/sync?since=0&limit=500";
   const row = (label: string, r: { sorted: number[]; errors: number }, srv: { cpuPct: number; rssMb: number }, extra: Record<string, unknown> = {}): void =>
@@ -693,8 +842,12 @@ async function syncScenarios(target: Target): Promise<void> {
   const big = await httpLatency(target.url, quiet[0]!.token, path, SIZE.httpReqs);
   const ratio = (pct(big.sorted, 50) ?? NaN) / (pct(empty.sorted, 50) ?? NaN);
   row(`${SIZE.syncEvents.toLocaleString("en")} events in the app`, big, smp.stop(), { seedSec, p50RatioToEmpty: ratio });
-  log(`${target.name}: quiet /sync p50 ${fmt(pct(big.sorted, 50))} ms with ${SIZE.syncEvents} events vs ${fmt(pct(empty.sorted, 50))} ms empty = ${ratio.toFixed(2)}x (target <= 3x)`);
-  const cursor = await fetch(`${target.url}/v1/sync?since=0`, { headers: { authorization: `Bearer ${quiet[0]!.token}` } }).then((r) => r.json() as Promise<{ lastSeq: number }>);
+  log(
+    `${target.name}: quiet /sync p50 ${fmt(pct(big.sorted, 50))} ms with ${SIZE.syncEvents} events vs ${fmt(pct(empty.sorted, 50))} ms empty = ${ratio.toFixed(2)}x (target <= 3x)`,
+  );
+  const cursor = await fetch(`${target.url}/v1/sync?since=0`, { headers: { authorization: `Bearer ${quiet[0]!.token}` } }).then(
+    (r) => r.json() as Promise<{ lastSeq: number }>,
+  );
   if (cursor.lastSeq !== head) log(`${target.name}: WARNING the quiet user's cursor came back ${cursor.lastSeq}, not the head ${head}`);
 
   // All quiet users at once, each catching up from 0 ten times in a row.
@@ -738,17 +891,38 @@ async function syncScenarios(target: Target): Promise<void> {
   // A big group: what each message stores, and what a member's /sync carries.
   const members = await seedUsers(db, appId, SIZE.groupMembers, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "grp" });
   const auth = (u: SeededUser): Record<string, string> => ({ authorization: `Bearer ${u.token}`, "content-type": "application/json" });
-  const created = await fetch(`${target.url}/v1/conversations`, { method: "POST", headers: auth(members[0]!), body: JSON.stringify({ name: "Everyone", memberIds: members.slice(1).map((u) => u.id) }) });
+  const created = await fetch(`${target.url}/v1/conversations`, {
+    method: "POST",
+    headers: auth(members[0]!),
+    body: JSON.stringify({ name: "Everyone", memberIds: members.slice(1).map((u) => u.id) }),
+  });
   const conv = ((await created.json()) as { conversation?: { id: string } }).conversation?.id;
   if (!created.ok || !conv) {
-    addRow({ scenario: `Group of ${SIZE.groupMembers}: stored events`, target: target.name, load: "-", throughput: "-", p50: null, p95: null, p99: null, serverCpuPct: null, serverRssMb: null, genCpuPct: null, delivered: `create ${created.status}`, result: "FAIL" });
+    addRow({
+      scenario: `Group of ${SIZE.groupMembers}: stored events`,
+      target: target.name,
+      load: "-",
+      throughput: "-",
+      p50: null,
+      p95: null,
+      p99: null,
+      serverCpuPct: null,
+      serverRssMb: null,
+      genCpuPct: null,
+      delivered: `create ${created.status}`,
+      result: "FAIL",
+    });
     return;
   }
   const reader = members[SIZE.groupMembers - 1]!;
   const since = ((await fetch(`${target.url}/v1/sync/head`, { headers: auth(reader) }).then((r) => r.json())) as { lastSeq: number }).lastSeq;
   let sendErrors = 0;
   for (let i = 0; i < SIZE.syncGroupMessages; i++) {
-    const r = await fetch(`${target.url}/v1/conversations/${conv}/messages`, { method: "POST", headers: auth(members[i % 10]!), body: JSON.stringify({ text: `hello everyone ${i}` }) });
+    const r = await fetch(`${target.url}/v1/conversations/${conv}/messages`, {
+      method: "POST",
+      headers: auth(members[i % 10]!),
+      body: JSON.stringify({ text: `hello everyone ${i}` }),
+    });
     await r.arrayBuffer();
     if (r.status !== 201) sendErrors++;
   }
@@ -792,7 +966,11 @@ async function loginScenario(): Promise<void> {
         while (now() < end && i < 100_000) {
           const u = users[i++ % users.length]!;
           const s = now();
-          const r = await fetch(`${target.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", "x-parley-app": target.appId! }, body: JSON.stringify({ email: u.email, password: "bench-password" }) });
+          const r = await fetch(`${target.url}/v1/auth/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-parley-app": target.appId! },
+            body: JSON.stringify({ email: u.email, password: "bench-password" }),
+          });
           await r.arrayBuffer();
           if (r.ok) lat.push(now() - s);
           else errors++;
@@ -842,10 +1020,42 @@ async function mysqlAvailable(): Promise<boolean> {
 
 // ---------- output ----------
 function table(): string {
-  const head = ["Scenario", "Target", "Load", "Throughput", "p50 ms", "p95 ms", "p99 ms", "Srv CPU%", "Srv RSS MB", "DB CPU%", "Gen CPU%", "Delivered", "Result"];
-  const body = rows.map((r) => [r.scenario, r.target, r.load, r.throughput, fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.serverCpuPct, 0), fmt(r.serverRssMb, 0), fmt(r.dbCpuPct, 0), fmt(r.genCpuPct, 0), r.delivered, r.result]);
+  const head = [
+    "Scenario",
+    "Target",
+    "Load",
+    "Throughput",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "Srv CPU%",
+    "Srv RSS MB",
+    "DB CPU%",
+    "Gen CPU%",
+    "Delivered",
+    "Result",
+  ];
+  const body = rows.map((r) => [
+    r.scenario,
+    r.target,
+    r.load,
+    r.throughput,
+    fmt(r.p50),
+    fmt(r.p95),
+    fmt(r.p99),
+    fmt(r.serverCpuPct, 0),
+    fmt(r.serverRssMb, 0),
+    fmt(r.dbCpuPct, 0),
+    fmt(r.genCpuPct, 0),
+    r.delivered,
+    r.result,
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 3 && i <= 10 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i >= 3 && i <= 10 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...body.map(line)].join("\n");
 }
 
@@ -863,7 +1073,9 @@ function ratios(): { lines: string[]; data: Record<string, unknown>[] } {
       const maxR = Math.max(0, ...relay.filter((p) => p.ok).map((p) => p.rate));
       const top = SIZE.rates[SIZE.rates.length - 1]!;
       if (both.length === 0) {
-        lines.push(`${scenario}: ${name} / relay: no common rate where both delivered 100% with p99 <= ${P99_LIMIT_MS} ms (max OK rate: ${name} ${maxP || "none"}, relay ${maxR || "none"})`);
+        lines.push(
+          `${scenario}: ${name} / relay: no common rate where both delivered 100% with p99 <= ${P99_LIMIT_MS} ms (max OK rate: ${name} ${maxP || "none"}, relay ${maxR || "none"})`,
+        );
         data.push({ scenario, parley: name, rate: null, maxParley: maxP, maxRelay: maxR });
         continue;
       }
@@ -925,7 +1137,24 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${header}\n\n${table()}\n\n${r.lines.join("\n")}\n`);
   const out = flag("--out") ?? path.join(ROOT, "server/bench/results", `${date.slice(0, 19).replace(/:/g, "-")}${QUICK ? "-quick" : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date, mode, elapsedSec: elapsed, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: os.totalmem() / 2 ** 30, node: process.version, ulimitN: ulimitN() }, sizes: SIZE, skipped, rows, ladders, ratios: r.data }, null, 2));
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        date,
+        mode,
+        elapsedSec: elapsed,
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: os.totalmem() / 2 ** 30, node: process.version, ulimitN: ulimitN() },
+        sizes: SIZE,
+        skipped,
+        rows,
+        ladders,
+        ratios: r.data,
+      },
+      null,
+      2,
+    ),
+  );
   process.stdout.write(`\nJSON: ${path.relative(process.cwd(), out)}\n`);
 }
 

@@ -108,7 +108,11 @@ export interface SeededUser {
 /** Inserts an app that allows any origin; returns its id. */
 export async function seedApp(db: Db): Promise<string> {
   const id = newId("app", 16);
-  await db.insert("apps", ["id", "name", "secret", "allowedOrigins", "createdAt", "lastSeq"], [[id, "Bench", `sk_${randomBytes(32).toString("base64url")}`, JSON.stringify(["*"]), Date.now(), 0]]);
+  await db.insert(
+    "apps",
+    ["id", "name", "secret", "allowedOrigins", "createdAt", "lastSeq"],
+    [[id, "Bench", `sk_${randomBytes(32).toString("base64url")}`, JSON.stringify(["*"]), Date.now(), 0]],
+  );
   return id;
 }
 
@@ -127,10 +131,20 @@ export async function seedUsers(db: Db, appId: string, n: number, opts: { jwtSec
     const email = `${opts.prefix}${i}@bench.example`;
     userRows.push([id, appId, email, opts.passwordHash, null, `Bench ${opts.prefix}${i}`, "", null, null, now, now]);
     rtRows.push([newId("rtk"), appId, id, sid, createHash("sha256").update(randomBytes(16)).digest("hex"), now, now + 7 * 86_400_000, null, null]);
-    const token = jwt.sign({ app: appId, sid }, opts.jwtSecret, { algorithm: "HS256", subject: id, issuer: "parley", audience: "parley:access", expiresIn: 6 * 3600 });
+    const token = jwt.sign({ app: appId, sid }, opts.jwtSecret, {
+      algorithm: "HS256",
+      subject: id,
+      issuer: "parley",
+      audience: "parley:access",
+      expiresIn: 6 * 3600,
+    });
     users.push({ id, email, token });
   }
-  await db.insert("users", ["id", "appId", "email", "passwordHash", "externalId", "displayName", "bio", "avatarUrl", "lastSeenAt", "createdAt", "updatedAt"], userRows);
+  await db.insert(
+    "users",
+    ["id", "appId", "email", "passwordHash", "externalId", "displayName", "bio", "avatarUrl", "lastSeenAt", "createdAt", "updatedAt"],
+    userRows,
+  );
   await db.insert("refresh_tokens", ["id", "appId", "userId", "familyId", "tokenHash", "createdAt", "expiresAt", "rotatedAt", "revokedAt"], rtRows);
   return users;
 }
@@ -188,7 +202,11 @@ export async function seedHistory(db: Db, appId: string, conversationId: string,
 export async function seedLastMessages(db: Db, appId: string, convs: { id: string; sender: string }[]): Promise<void> {
   const before = await db.maxMessageId();
   const now = Date.now();
-  await db.insert("messages", MSG_COLS, convs.map((c, i) => [appId, c.id, c.sender, `last message ${i}`, null, null, now + i, null, null]));
+  await db.insert(
+    "messages",
+    MSG_COLS,
+    convs.map((c, i) => [appId, c.id, c.sender, `last message ${i}`, null, null, now + i, null, null]),
+  );
   // Ids are consecutive from before+1 (one inserter, one multi-row statement per chunk).
   for (let i = 0; i < convs.length; i++) {
     await db.exec(`UPDATE conversations SET ${db.q("lastMessageId")} = ?, ${db.q("lastActivityAt")} = ? WHERE id = ?`, [before + 1 + i, now + i, convs[i]!.id]);
@@ -212,7 +230,19 @@ export async function seedEvents(db: Db, appId: string, count: number, conversat
     for (let j = i; j < Math.min(count, i + CHUNK); j++) {
       seq++;
       const k = j % conversations;
-      const message = { id: String(10_000_000 + j), conversationId: convs[k], senderId: senders[k], text: `noise message ${j} with a bit of text`, attachments: [], replyToId: null, clientMessageId: null, reactions: [], createdAt: new Date(now).toISOString(), editedAt: null, deletedAt: null };
+      const message = {
+        id: String(10_000_000 + j),
+        conversationId: convs[k],
+        senderId: senders[k],
+        text: `noise message ${j} with a bit of text`,
+        attachments: [],
+        replyToId: null,
+        clientMessageId: null,
+        reactions: [],
+        createdAt: new Date(now).toISOString(),
+        editedAt: null,
+        deletedAt: null,
+      };
       rows.push([appId, seq, convs[k], null, 10_000_000 + j, "message.new", JSON.stringify({ message }), now]);
     }
     await db.insert("events", ["appId", "seq", "conversationId", "userId", "messageId", "type", "data", "createdAt"], rows);

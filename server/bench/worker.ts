@@ -22,7 +22,16 @@ interface Held {
 
 type Cmd =
   | { id: number; cmd: "connect"; url: string; clients: ClientSpec[]; concurrency: number; timeoutMs: number }
-  | { id: number; cmd: "start"; tag: string; kind: "message" | "typing"; senders: { idx: number; conv: string }[]; rate: number; durationMs: number; typingThrottleMs?: number }
+  | {
+      id: number;
+      cmd: "start";
+      tag: string;
+      kind: "message" | "typing";
+      senders: { idx: number; conv: string }[];
+      rate: number;
+      durationMs: number;
+      typingThrottleMs?: number;
+    }
   | { id: number; cmd: "stats" }
   | { id: number; cmd: "collect" }
   | { id: number; cmd: "disconnect" }
@@ -117,7 +126,12 @@ function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promise<Held
   });
 }
 
-async function connectAll(url: string, clients: ClientSpec[], concurrency: number, timeoutMs: number): Promise<{ ok: number; failed: number; ms: number; error?: string }> {
+async function connectAll(
+  url: string,
+  clients: ClientSpec[],
+  concurrency: number,
+  timeoutMs: number,
+): Promise<{ ok: number; failed: number; ms: number; error?: string }> {
   const t0 = now();
   let next = 0;
   let ok = 0;

@@ -127,7 +127,7 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
   async list({ apps, values }) {
     const list = await apps.list();
     if (values.json) printJson(list.map(describe));
-    else if (list.length === 0) console.log("No apps yet: npm run app:create -- --name \"Shop\" --origin https://shop.example");
+    else if (list.length === 0) console.log('No apps yet: npm run app:create -- --name "Shop" --origin https://shop.example');
     else for (const a of list) console.log(`${a.id}  ${a.name}  ${originsText(a)}${a.disabledAt !== null ? "  [disabled]" : ""}`);
     return 0;
   },
@@ -183,7 +183,10 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
     }
     const storage = new DiskStorage(config.uploadDir);
     const gone = await deleteAppWithData(db, apps, storage, id);
-    const counts = Object.entries(gone.rows).filter(([, n]) => n > 0).map(([t, n]) => `${n} ${t}`).join(", ");
+    const counts = Object.entries(gone.rows)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(", ");
     if (values.json) printJson({ id, ...gone });
     else console.log(`Deleted app ${id} ("${app.name}"): ${counts}; ${gone.files} file(s)`);
     return 0;
@@ -199,7 +202,9 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
 
   async migrate({ db }) {
     const applied = await migrate(db);
-    console.log(applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((n) => `  ${n}`).join("\n")}` : "Database is up to date: no migration pending");
+    console.log(
+      applied.length ? `Applied ${applied.length} migration(s):\n${applied.map((n) => `  ${n}`).join("\n")}` : "Database is up to date: no migration pending",
+    );
     return 0;
   },
 
@@ -314,7 +319,12 @@ cli(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     // Every failure is one line on stderr: bad input, an unknown app, an unreachable database.
-    const known = err instanceof UsageError || err instanceof KeyUsageError || err instanceof AppError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith("Invalid configuration"));
+    const known =
+      err instanceof UsageError ||
+      err instanceof KeyUsageError ||
+      err instanceof AppError ||
+      err instanceof MigrationError ||
+      (err instanceof Error && err.message.startsWith("Invalid configuration"));
     const message = err instanceof Error ? err.message : String(err);
     console.error(known ? `Error: ${message}` : `Error: ${message} (unexpected; please report it)`);
     process.exit(err instanceof UsageError || err instanceof KeyUsageError ? 2 : 1);

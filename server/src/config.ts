@@ -135,10 +135,28 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   DATA_DIR: z.string().default("./data"),
   UPLOAD_DIR: z.string().optional(),
-  UPLOAD_QUOTA_USER_BYTES: z.coerce.number().int().positive().default(1024 ** 3),
-  UPLOAD_QUOTA_APP_BYTES: z.coerce.number().int().positive().default(50 * 1024 ** 3),
-  UPLOAD_UNATTACHED_TTL_SEC: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600),
-  UPLOAD_SWEEP_INTERVAL_SEC: z.coerce.number().int().min(1).max(24 * 3600).default(3600),
+  UPLOAD_QUOTA_USER_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 ** 3),
+  UPLOAD_QUOTA_APP_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 ** 3),
+  UPLOAD_UNATTACHED_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(24 * 3600),
+  UPLOAD_SWEEP_INTERVAL_SEC: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(3600),
   DATABASE_URL: z
     .string()
     .regex(/^(mysql|mariadb):\/\//, "DATABASE_URL must be a mysql:// URL (unset for embedded SQLite)")
@@ -147,7 +165,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
   ACCESS_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(86_400).default(900),
-  REFRESH_TOKEN_TTL_SEC: z.coerce.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600),
+  REFRESH_TOKEN_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(365 * 24 * 3600)
+    .default(30 * 24 * 3600),
   REFRESH_GRACE_SEC: z.coerce.number().int().min(0).max(300).default(30),
   WIDGET_DIR: z.string().optional(),
   PARLEY_DEMO: z.enum(["0", "1"]).optional(),
@@ -167,7 +190,10 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// or rediss:// URL")
     .optional(),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]{1,64}$/).default("parley:"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
+    .default("parley:"),
   RATE_LIMIT_AUTH_PER_IP: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_MESSAGES_PER_USER: z.coerce.number().int().positive().default(100),
@@ -183,11 +209,21 @@ const envSchema = z.object({
   METRICS_PUBLIC: z.enum(["0", "1"]).default("0"),
   MIGRATE_ON_START: z.enum(["0", "1"]).default("1"),
   EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
-  EVENT_PRUNE_INTERVAL_SEC: z.coerce.number().int().min(1).max(24 * 3600).default(3600),
+  EVENT_PRUNE_INTERVAL_SEC: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600)
+    .default(3600),
   WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
-  WEBHOOK_RETRY_WINDOW_SEC: z.coerce.number().int().min(1).max(30 * 86_400).default(86_400),
+  WEBHOOK_RETRY_WINDOW_SEC: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
   WEBHOOK_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   WEBHOOK_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   WEBHOOK_UNREAD_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
@@ -290,7 +326,10 @@ export function parseTrustProxy(raw: string): TrustProxy {
     return { mode: "hops", hops };
   }
   const addresses: string[] = [];
-  for (const item of v.split(",").map((x) => x.trim()).filter(Boolean)) {
+  for (const item of v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const named = NAMED_RANGES[item];
     if (named) {
       addresses.push(...named);

@@ -119,7 +119,16 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
   const conversations = new ConversationsService({ db, uow, presenter, membership, users });
-  const messages = new MessagesService({ db, conversations, uow, events, presenter, membership, uploads, quota: new SendQuota(config.rateLimits, limiterStore) });
+  const messages = new MessagesService({
+    db,
+    conversations,
+    uow,
+    events,
+    presenter,
+    membership,
+    uploads,
+    quota: new SendQuota(config.rateLimits, limiterStore),
+  });
   // Webhooks: delivery rows are written by the append hook, in each unit's transaction.
   const webhooks = new WebhooksService({ db, uow }, config.webhooks);
   uow.onAppend(webhooks.onAppend);

@@ -164,7 +164,10 @@ describe("blocks hold on every path", () => {
     b.close();
     await witness.wait("presence", (p) => p.userId === blocker.user.id && !p.online);
     await sleep(100);
-    assert.deepEqual(watcher.events.filter((e) => e.name === "presence" && e.payload.userId === blocker.user.id), []);
+    assert.deepEqual(
+      watcher.events.filter((e) => e.name === "presence" && e.payload.userId === blocker.user.id),
+      [],
+    );
     watcher.socket.close();
     witness.socket.close();
 
@@ -184,7 +187,10 @@ describe("adding someone to a group needs their consent unless they are a contac
     const spammer = await reg();
     const victim = await reg();
     const created = await group(spammer, [victim], "Cheap watches");
-    assert.deepEqual(created.members.map((m) => m.userId), [spammer.user.id]);
+    assert.deepEqual(
+      created.members.map((m) => m.userId),
+      [spammer.user.id],
+    );
     assert.deepEqual(created.invitedUserIds, [victim.user.id]);
     await send(spammer, created.id, "buy now SPAM1");
 
@@ -193,7 +199,10 @@ describe("adding someone to a group needs their consent unless they are a contac
     expectError(await s.api.get(`/conversations/${created.id}/messages`, tok(victim)), 404, "not_found");
     const events = await sync(victim);
     assert.doesNotMatch(JSON.stringify(events), /SPAM1/);
-    assert.deepEqual(events.map((e) => e.type), ["invitation.updated"]);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["invitation.updated"],
+    );
 
     const [inv] = await invitations(victim);
     assert.equal(inv?.conversationId, created.id);
@@ -265,7 +274,11 @@ describe("group quotas and size", () => {
     const others = await Promise.all(Array.from({ length: 14 }, () => reg()));
     const g = await group(u, others.slice(0, 10));
     assert.equal(g.invitedUserIds?.length, 10);
-    expectError(await s.api.post(`/conversations/${g.id}/members`, { ...tok(u), body: { userIds: others.slice(10, 13).map((o) => o.user.id) } }), 429, "rate_limited");
+    expectError(
+      await s.api.post(`/conversations/${g.id}/members`, { ...tok(u), body: { userIds: others.slice(10, 13).map((o) => o.user.id) } }),
+      429,
+      "rate_limited",
+    );
     // The quota is the caller's: someone else still adds.
     const other = await reg();
     assert.equal((await group(other, others.slice(10, 12))).invitedUserIds?.length, 2);
@@ -280,7 +293,10 @@ describe("group quotas and size", () => {
     const g = await group(owner, [a, b]);
     expectError(await s.api.post(`/conversations/${g.id}/members`, { ...tok(owner), body: { userIds: [c.user.id] } }), 400, "validation_failed");
 
-    const pub = await s.api.post<{ conversation: Conversation }>("/conversations", { ...tok(owner), body: { name: "Open", memberIds: [a.user.id], isPublic: true } });
+    const pub = await s.api.post<{ conversation: Conversation }>("/conversations", {
+      ...tok(owner),
+      body: { name: "Open", memberIds: [a.user.id], isPublic: true },
+    });
     assert.equal(pub.status, 201);
     const pubId = pub.body.conversation.id;
     assert.equal((await s.api.post(`/conversations/${pubId}/join`, tok(b))).status, 200);
@@ -417,7 +433,11 @@ describe("throttles and caps on sockets, typing and reactions", () => {
     await sleep(200);
     const relayed = b.events.filter((e) => e.name === "typing");
     assert.ok(relayed.length <= 2, `relayed ${relayed.length}: ${JSON.stringify(relayed.map((e) => e.payload.typing))}`);
-    assert.deepEqual(relayed.map((e) => e.payload.typing), [true, false], "a real start and stop still arrive");
+    assert.deepEqual(
+      relayed.map((e) => e.payload.typing),
+      [true, false],
+      "a real start and stop still arrive",
+    );
     a.close();
     b.socket.close();
   });

@@ -156,7 +156,10 @@ describe("refresh and logout", () => {
     // Tabs sharing a session may refresh at once; within the grace window that is no theft.
     const reg = await s.api.register(app);
     const results = await Promise.all([1, 2].map(() => s.api.post("/auth/refresh", { app, body: { refreshToken: reg.refreshToken } })));
-    assert.deepEqual(results.map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200],
+    );
     assert.equal(results[0]!.body.refreshToken, results[1]!.body.refreshToken);
     assert.equal((await s.api.post("/auth/refresh", { app, body: { refreshToken: results[0]!.body.refreshToken } })).status, 200);
   });

@@ -251,7 +251,9 @@ function jsonCases(route: Omit<Route, "cases">): Case[] {
     req: () => ({ ...cred(route.credential), raw: JSON.stringify([base()]), contentType: "application/json" }),
     expect: { status: 400, code: "validation_failed" },
   });
-  cases.push(c("deeply nested JSON arrays (100k levels)", { raw: "[".repeat(100_000) + "]".repeat(100_000), contentType: "application/json" }, { status: 400 }));
+  cases.push(
+    c("deeply nested JSON arrays (100k levels)", { raw: "[".repeat(100_000) + "]".repeat(100_000), contentType: "application/json" }, { status: 400 }),
+  );
   cases.push({
     name: "a __proto__ key (prototype poisoning)",
     req: () => ({ ...cred(route.credential), raw: JSON.stringify(base()).replace(/^\{/, '{"__proto__":{"isAdmin":true},'), contentType: "application/json" }),
@@ -284,7 +286,13 @@ function jsonCases(route: Omit<Route, "cases">): Case[] {
       expect: { status: [400, 415] },
     });
   }
-  cases.push(c("Content-Encoding compress (unsupported)", { raw: "{}", contentType: "application/json", headers: { "Content-Encoding": "compress" } }, { status: 415, code: "unsupported_media_type" }));
+  cases.push(
+    c(
+      "Content-Encoding compress (unsupported)",
+      { raw: "{}", contentType: "application/json", headers: { "Content-Encoding": "compress" } },
+      { status: 415, code: "unsupported_media_type" },
+    ),
+  );
   cases.push({
     name: "a gzip bomb (5 MB once inflated)",
     req: () => ({
@@ -337,10 +345,12 @@ function appCases(route: Omit<Route, "cases">): Case[] {
 function bearerCases(request: () => Req): Case[] {
   const sign = (payload: object, secret = TEST_JWT_SECRET, opts: jwt.SignOptions = {}): string =>
     jwt.sign(payload, secret, { algorithm: "HS256", issuer: "parley", audience: "parley:access", expiresIn: 600, ...opts });
-  const withAuth = (authorization: string | undefined): (() => Req) => () => {
-    const r = request();
-    return { ...r, headers: { ...r.headers, ...(authorization === undefined ? {} : { Authorization: authorization }) } };
-  };
+  const withAuth =
+    (authorization: string | undefined): (() => Req) =>
+    () => {
+      const r = request();
+      return { ...r, headers: { ...r.headers, ...(authorization === undefined ? {} : { Authorization: authorization }) } };
+    };
   const unauth: Expect = { status: 401, code: ["unauthenticated", "invalid_token"] };
   return [
     { name: "no Authorization header", req: withAuth(undefined), expect: { status: 401, code: "unauthenticated" } },
@@ -349,10 +359,17 @@ function bearerCases(request: () => Req): Case[] {
     { name: "Basic auth instead of Bearer", req: withAuth("Basic dXNlcjpwYXNz"), expect: unauth },
     { name: "the token without the Bearer scheme", req: () => ({ ...request(), headers: { Authorization: token } }), expect: unauth },
     { name: "a 10 KB bearer token", req: withAuth(`Bearer ${"x".repeat(10_000)}`), expect: { status: 401, code: "invalid_token" } },
-    { name: "the refresh token used as the bearer", req: () => ({ ...request(), headers: { Authorization: `Bearer ${refreshToken}` } }), expect: { status: 401, code: "invalid_token" } },
+    {
+      name: "the refresh token used as the bearer",
+      req: () => ({ ...request(), headers: { Authorization: `Bearer ${refreshToken}` } }),
+      expect: { status: 401, code: "invalid_token" },
+    },
     {
       name: "a token signed with another secret",
-      req: () => ({ ...request(), headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, "another-secret-that-is-long-enough-0123456789", { subject: meBefore.id })}` } }),
+      req: () => ({
+        ...request(),
+        headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, "another-secret-that-is-long-enough-0123456789", { subject: meBefore.id })}` },
+      }),
       expect: { status: 401, code: "invalid_token" },
     },
     {
@@ -366,17 +383,26 @@ function bearerCases(request: () => Req): Case[] {
     },
     {
       name: "an expired token",
-      req: () => ({ ...request(), headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id, expiresIn: -60 })}` } }),
+      req: () => ({
+        ...request(),
+        headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id, expiresIn: -60 })}` },
+      }),
       expect: { status: 401, code: "token_expired" },
     },
     {
       name: "a token for an app that does not exist",
-      req: () => ({ ...request(), headers: { Authorization: `Bearer ${sign({ app: "app_doesnotexist0000", sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id })}` } }),
+      req: () => ({
+        ...request(),
+        headers: { Authorization: `Bearer ${sign({ app: "app_doesnotexist0000", sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id })}` },
+      }),
       expect: { status: 401, code: "invalid_token" },
     },
     {
       name: "a token with the wrong audience",
-      req: () => ({ ...request(), headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id, audience: "someone-else" })}` } }),
+      req: () => ({
+        ...request(),
+        headers: { Authorization: `Bearer ${sign({ app, sid: "ses_x" }, TEST_JWT_SECRET, { subject: meBefore.id, audience: "someone-else" })}` },
+      }),
       expect: { status: 401, code: "invalid_token" },
     },
     {
@@ -416,7 +442,11 @@ function hostClaimCases(): Case[] {
     signed("avatarUrl with javascript:", () => ({ sub: "host-1", name: "Host User", avatarUrl: "javascript:alert(1)", exp: exp() })),
     signed("avatarUrl that is not a URL", () => ({ sub: "host-1", name: "Host User", avatarUrl: "not a url", exp: exp() })),
     signed("avatarUrl as a number", () => ({ sub: "host-1", name: "Host User", avatarUrl: 7, exp: exp() })),
-    signed("signed with another app's secret", () => ({ sub: "host-1", name: "Host User", exp: exp() }), () => "sk_" + "z".repeat(43)),
+    signed(
+      "signed with another app's secret",
+      () => ({ sub: "host-1", name: "Host User", exp: exp() }),
+      () => "sk_" + "z".repeat(43),
+    ),
     {
       name: "host token: a Parley access token instead",
       req: () => ({ app, body: { token } }),
@@ -444,22 +474,20 @@ route(
   },
   (r) => [...jsonCases(r), ...appCases(r)],
 );
-route(
-  { method: "POST", path: "/auth/login", credential: "app", body: GOOD_LOGIN, required: ["email", "password"] },
-  (r) => [...jsonCases(r), ...appCases(r)],
-);
-route(
-  { method: "POST", path: "/auth/host-token", credential: "app", body: () => ({ token: "eyJhbGciOiJIUzI1NiJ9.e30.x" }), required: ["token"] },
-  (r) => [...jsonCases(r), ...appCases(r), ...hostClaimCases()],
-);
-route(
-  { method: "POST", path: "/auth/refresh", credential: "app", body: () => ({ refreshToken }), required: ["refreshToken"] },
-  (r) => [...jsonCases(r), ...appCases(r)],
-);
-route(
-  { method: "POST", path: "/auth/logout", credential: "app", body: () => ({ refreshToken }), required: ["refreshToken"] },
-  (r) => [...jsonCases(r), ...appCases(r)],
-);
+route({ method: "POST", path: "/auth/login", credential: "app", body: GOOD_LOGIN, required: ["email", "password"] }, (r) => [...jsonCases(r), ...appCases(r)]);
+route({ method: "POST", path: "/auth/host-token", credential: "app", body: () => ({ token: "eyJhbGciOiJIUzI1NiJ9.e30.x" }), required: ["token"] }, (r) => [
+  ...jsonCases(r),
+  ...appCases(r),
+  ...hostClaimCases(),
+]);
+route({ method: "POST", path: "/auth/refresh", credential: "app", body: () => ({ refreshToken }), required: ["refreshToken"] }, (r) => [
+  ...jsonCases(r),
+  ...appCases(r),
+]);
+route({ method: "POST", path: "/auth/logout", credential: "app", body: () => ({ refreshToken }), required: ["refreshToken"] }, (r) => [
+  ...jsonCases(r),
+  ...appCases(r),
+]);
 
 route({ method: "GET", path: "/me", credential: "bearer" }, () => bearerCases(() => ({})));
 
@@ -469,10 +497,22 @@ route(
   (r) => [
     ...jsonCases(r),
     ...bearerCases(() => ({ body: r.body!() })),
-    { name: "only unknown fields", req: () => ({ token, body: { email: "new@example.com", appId: otherApp } }), expect: { status: 400, code: "validation_failed" } },
+    {
+      name: "only unknown fields",
+      req: () => ({ token, body: { email: "new@example.com", appId: otherApp } }),
+      expect: { status: 400, code: "validation_failed" },
+    },
     { name: "displayName of only spaces", req: () => ({ token, body: { displayName: "    " } }), expect: { status: 400, code: "validation_failed" } },
-    { name: `displayName of ${LIMITS.displayNameMaxChars + 1} characters`, req: () => ({ token, body: { displayName: "n".repeat(LIMITS.displayNameMaxChars + 1) } }), expect: { status: 400, code: "validation_failed" } },
-    { name: `bio of ${LIMITS.bioMaxChars + 1} characters`, req: () => ({ token, body: { bio: "b".repeat(LIMITS.bioMaxChars + 1) } }), expect: { status: 400, code: "validation_failed" } },
+    {
+      name: `displayName of ${LIMITS.displayNameMaxChars + 1} characters`,
+      req: () => ({ token, body: { displayName: "n".repeat(LIMITS.displayNameMaxChars + 1) } }),
+      expect: { status: 400, code: "validation_failed" },
+    },
+    {
+      name: `bio of ${LIMITS.bioMaxChars + 1} characters`,
+      req: () => ({ token, body: { bio: "b".repeat(LIMITS.bioMaxChars + 1) } }),
+      expect: { status: 400, code: "validation_failed" },
+    },
   ],
 );
 
@@ -483,30 +523,79 @@ route({ method: "PUT", path: "/me/avatar", credential: "bearer" }, () => [
   { name: "a text/plain body", req: () => ({ token, raw: "hello", contentType: "text/plain" }), expect: { status: 415, code: "unsupported_media_type" } },
   { name: "the raw PNG as image/png", req: () => ({ token, raw: u8(PNG), contentType: "image/png" }), expect: { status: 415, code: "unsupported_media_type" } },
   { name: "no body at all", req: () => ({ token }), expect: { status: 415, code: "unsupported_media_type" } },
-  { name: "multipart/mixed", req: () => ({ token, raw: "--x\r\n\r\n--x--\r\n", contentType: "multipart/mixed; boundary=x" }), expect: { status: 415, code: "unsupported_media_type" } },
-  { name: "multipart/form-data without a boundary", req: () => ({ token, raw: "--x\r\n\r\n--x--\r\n", contentType: "multipart/form-data" }), expect: { status: 400, code: "validation_failed" } },
-  { name: "multipart with a boundary that never appears", req: () => ({ token, raw: "garbage without any boundary", contentType: "multipart/form-data; boundary=nope" }), expect: { status: 400, code: "validation_failed" } },
+  {
+    name: "multipart/mixed",
+    req: () => ({ token, raw: "--x\r\n\r\n--x--\r\n", contentType: "multipart/mixed; boundary=x" }),
+    expect: { status: 415, code: "unsupported_media_type" },
+  },
+  {
+    name: "multipart/form-data without a boundary",
+    req: () => ({ token, raw: "--x\r\n\r\n--x--\r\n", contentType: "multipart/form-data" }),
+    expect: { status: 400, code: "validation_failed" },
+  },
+  {
+    name: "multipart with a boundary that never appears",
+    req: () => ({ token, raw: "garbage without any boundary", contentType: "multipart/form-data; boundary=nope" }),
+    expect: { status: 400, code: "validation_failed" },
+  },
   {
     name: "multipart cut off in the middle of the file",
     req: () => ({
       token,
-      raw: u8(Buffer.concat([Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'), PNG.subarray(0, 20)])),
+      raw: u8(
+        Buffer.concat([
+          Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'),
+          PNG.subarray(0, 20),
+        ]),
+      ),
       contentType: "multipart/form-data; boundary=b",
     }),
     expect: { status: 400, code: "validation_failed" },
   },
-  { name: "multipart with the file under another field name", req: () => ({ token, raw: multipart([{ field: "avatar" }]) }), expect: { status: 400, code: "validation_failed" } },
-  { name: "multipart with `file` as a text field", req: () => ({ token, raw: multipart([{ field: "file", text: "not a file" }]) }), expect: { status: 400, code: "validation_failed" } },
-  { name: "multipart with two files", req: () => ({ token, raw: multipart([{ field: "file" }, { field: "file", filename: "b.png" }]) }), expect: { status: 400, code: "validation_failed" } },
-  { name: "multipart with an empty file", req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.alloc(0) }]) }), expect: { status: 400, code: "validation_failed" } },
-  { name: "multipart with an HTML file named .png", req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.from("<html><script>alert(1)</script></html>"), filename: "evil.png" }]) }), expect: { status: 415, code: "unsupported_media_type" } },
-  { name: "multipart with a filename that traverses", req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.from("<svg/>"), filename: "../../../etc/passwd" }]) }), expect: { status: 415, code: "unsupported_media_type" } },
-  { name: "multipart with a 6 MB file", req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.concat([PNG, Buffer.alloc(6 * 1024 * 1024)]) }]) }), expect: { status: 413, code: "payload_too_large" } },
+  {
+    name: "multipart with the file under another field name",
+    req: () => ({ token, raw: multipart([{ field: "avatar" }]) }),
+    expect: { status: 400, code: "validation_failed" },
+  },
+  {
+    name: "multipart with `file` as a text field",
+    req: () => ({ token, raw: multipart([{ field: "file", text: "not a file" }]) }),
+    expect: { status: 400, code: "validation_failed" },
+  },
+  {
+    name: "multipart with two files",
+    req: () => ({ token, raw: multipart([{ field: "file" }, { field: "file", filename: "b.png" }]) }),
+    expect: { status: 400, code: "validation_failed" },
+  },
+  {
+    name: "multipart with an empty file",
+    req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.alloc(0) }]) }),
+    expect: { status: 400, code: "validation_failed" },
+  },
+  {
+    name: "multipart with an HTML file named .png",
+    req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.from("<html><script>alert(1)</script></html>"), filename: "evil.png" }]) }),
+    expect: { status: 415, code: "unsupported_media_type" },
+  },
+  {
+    name: "multipart with a filename that traverses",
+    req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.from("<svg/>"), filename: "../../../etc/passwd" }]) }),
+    expect: { status: 415, code: "unsupported_media_type" },
+  },
+  {
+    name: "multipart with a 6 MB file",
+    req: () => ({ token, raw: multipart([{ field: "file", bytes: Buffer.concat([PNG, Buffer.alloc(6 * 1024 * 1024)]) }]) }),
+    expect: { status: 413, code: "payload_too_large" },
+  },
 ]);
 
 route({ method: "GET", path: "/users", credential: "bearer" }, () => {
   const b64 = (x: string): string => Buffer.from(x).toString("base64url");
-  const query = (name: string, qs: string): Case => ({ name, req: () => ({ token, path: `/users?${qs}` }), expect: { status: 400, code: "validation_failed" } });
+  const query = (name: string, qs: string): Case => ({
+    name,
+    req: () => ({ token, path: `/users?${qs}` }),
+    expect: { status: 400, code: "validation_failed" },
+  });
   return [
     ...bearerCases(() => ({})),
     query("limit=0", "limit=0"),
@@ -600,18 +689,21 @@ describe("stray methods and paths", () => {
 
 describe("after the whole table", () => {
   test("the table covers every auth and profile route, each with many cases", () => {
-    assert.deepEqual(ROUTES.map((r) => `${r.method} ${r.path}`), [
-      "POST /auth/register",
-      "POST /auth/login",
-      "POST /auth/host-token",
-      "POST /auth/refresh",
-      "POST /auth/logout",
-      "GET /me",
-      "PATCH /me",
-      "PUT /me/avatar",
-      "GET /users",
-      "GET /users/:id",
-    ]);
+    assert.deepEqual(
+      ROUTES.map((r) => `${r.method} ${r.path}`),
+      [
+        "POST /auth/register",
+        "POST /auth/login",
+        "POST /auth/host-token",
+        "POST /auth/refresh",
+        "POST /auth/logout",
+        "GET /me",
+        "PATCH /me",
+        "PUT /me/avatar",
+        "GET /users",
+        "GET /users/:id",
+      ],
+    );
     for (const r of ROUTES) assert.ok(r.cases.length >= 10, `${r.method} ${r.path} has only ${r.cases.length} cases`);
   });
 
@@ -632,7 +724,10 @@ describe("after the whole table", () => {
   test("no account was created by any case", async () => {
     const list = await s.api.get("/users?limit=100", { token });
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.items.map((u: { id: string }) => u.id), [meBefore.id]);
+    assert.deepEqual(
+      list.body.items.map((u: { id: string }) => u.id),
+      [meBefore.id],
+    );
     const fresh = await s.api.post("/auth/login", { app, body: { email: "fresh@example.com", password: PASSWORD } });
     assert.equal(fresh.status, 401);
   });

@@ -105,7 +105,11 @@ async function until(what: string, check: () => Promise<boolean>, ms = 5000): Pr
 let probes = 0;
 /** 401 when the origin is allowed (an unknown account), 403 when not. A new email each time: the per-account lockout (5 tries) must not answer 429 while a test polls. */
 async function loginStatus(s: TestServer, app: string, origin: string): Promise<number> {
-  const res = await s.api.post("/auth/login", { app, headers: { Origin: origin }, body: { email: `nobody-${++probes}@example.com`, password: "wrong password" } });
+  const res = await s.api.post("/auth/login", {
+    app,
+    headers: { Origin: origin },
+    body: { email: `nobody-${++probes}@example.com`, password: "wrong password" },
+  });
   return res.status;
 }
 
@@ -127,7 +131,10 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
   test("app:create, app:list and app:update (name, origins) take effect on a running node within seconds", async () => {
     const s = await start();
     // Through npm itself, as the README has it; the other calls use the same CLI, built.
-    const created = JSON.parse(await ok(s, "app:create", ["--name", "Shop", "--origin", "https://shop.example", "--json"], {}, true)) as { id: string; secret: string };
+    const created = JSON.parse(await ok(s, "app:create", ["--name", "Shop", "--origin", "https://shop.example", "--json"], {}, true)) as {
+      id: string;
+      secret: string;
+    };
     assert.match(created.id, /^app_/);
     assert.equal(await loginStatus(s, created.id, "https://shop.example"), 401);
     assert.equal(await loginStatus(s, created.id, "https://new.example"), 403);
@@ -139,7 +146,11 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
 
     const list = JSON.parse(await ok(s, "app:list", ["--json"], {}, true)) as { id: string; name: string; allowedOrigins: string[]; disabled: boolean }[];
     const row = list.find((a) => a.id === created.id);
-    assert.deepEqual(row && { name: row.name, allowedOrigins: row.allowedOrigins, disabled: row.disabled }, { name: "Shop & Co", allowedOrigins: ["https://new.example"], disabled: false });
+    assert.deepEqual(row && { name: row.name, allowedOrigins: row.allowedOrigins, disabled: row.disabled }, {
+      name: "Shop & Co",
+      allowedOrigins: ["https://new.example"],
+      disabled: false,
+    });
 
     await ok(s, "app:update", ["--id", created.id, "--origin", "https://a.example", "--origin", "https://b.example"]);
     await until("--origin replaces the list", async () => (await loginStatus(s, created.id, "https://new.example")) === 403);
@@ -151,7 +162,10 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     const { id, secret: old } = await s.createTenant("Rotating");
     assert.equal(await hostSignIn(s, id, hostToken(old)), 200);
 
-    const rotated = JSON.parse(await ok(s, "app:rotate-secret", ["--id", id, "--grace", "4s", "--json"])) as { secret: string; previousSecretValidUntil: string };
+    const rotated = JSON.parse(await ok(s, "app:rotate-secret", ["--id", id, "--grace", "4s", "--json"])) as {
+      secret: string;
+      previousSecretValidUntil: string;
+    };
     assert.notEqual(rotated.secret, old);
     const graceEnds = Date.parse(rotated.previousSecretValidUntil);
     await until("the new secret is accepted", async () => (await hostSignIn(s, id, hostToken(rotated.secret))) === 200);
@@ -165,7 +179,10 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     assert.equal(late.body.error.code, "invalid_token");
     assert.equal(await hostSignIn(s, id, hostToken(rotated.secret)), 200);
 
-    const now = JSON.parse(await ok(s, "app:rotate-secret", ["--id", id, "--grace", "0", "--json"])) as { secret: string; previousSecretValidUntil: string | null };
+    const now = JSON.parse(await ok(s, "app:rotate-secret", ["--id", id, "--grace", "0", "--json"])) as {
+      secret: string;
+      previousSecretValidUntil: string | null;
+    };
     assert.equal(now.previousSecretValidUntil, null);
     await until("--grace 0 ends the previous secret at once", async () => (await hostSignIn(s, id, hostToken(rotated.secret))) === 401);
     assert.equal(await hostSignIn(s, id, hostToken(now.secret)), 200);
@@ -176,7 +193,11 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     const { id } = await s.createTenant("Keys");
     const other = await s.createTenant("Other keys");
     const basic = (k: { id: string; secret: string }) => ({ Authorization: `Basic ${Buffer.from(`${k.id}:${k.secret}`).toString("base64")}` });
-    const created = JSON.parse(await ok(s, "app:key", ["create", "--app", id, "--name", "billing backend", "--json"])) as { id: string; secret: string; name: string };
+    const created = JSON.parse(await ok(s, "app:key", ["create", "--app", id, "--name", "billing backend", "--json"])) as {
+      id: string;
+      secret: string;
+      name: string;
+    };
     assert.equal(created.name, "billing backend");
     assert.match(created.id, /^key_/);
     const second = JSON.parse(await ok(s, "app:key", ["create", "--app", id, "--json"])) as { id: string; secret: string };
@@ -185,9 +206,17 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     const human = await ok(s, "app:key", ["create", "--app", id, "--name", "shown once"]);
     assert.match(human, /secret: sk_/);
 
-    const listed = JSON.parse(await ok(s, "app:key", ["list", "--app", id, "--json"])) as { id: string; name: string | null; revokedAt: string | null; secret?: string }[];
+    const listed = JSON.parse(await ok(s, "app:key", ["list", "--app", id, "--json"])) as {
+      id: string;
+      name: string | null;
+      revokedAt: string | null;
+      secret?: string;
+    }[];
     assert.deepEqual(listed.map((k) => k.id).slice(0, 2), [created.id, second.id]);
-    assert.ok(listed.every((k) => k.secret === undefined && k.revokedAt === null), "a listing never shows secrets");
+    assert.ok(
+      listed.every((k) => k.secret === undefined && k.revokedAt === null),
+      "a listing never shows secrets",
+    );
     assert.deepEqual(JSON.parse(await ok(s, "app:key", ["list", "--app", other.id, "--json"])), [], "keys are per app");
 
     await refused(s, "app:key", ["revoke", "--app", other.id, "--id", created.id], /no server key/, {});
@@ -223,7 +252,10 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     const register = await s.api.post("/auth/register", { app: id, body: { email: "new@example.com", password: "correct horse battery", displayName: "New" } });
     assert.equal(register.status, 403);
     assert.equal(register.body.error.message, "This app is disabled");
-    await assert.rejects(connect(s, alice.accessToken), (err: Error & { data?: { code?: string } }) => err.message === "This app is disabled" && err.data?.code === "forbidden");
+    await assert.rejects(
+      connect(s, alice.accessToken),
+      (err: Error & { data?: { code?: string } }) => err.message === "This app is disabled" && err.data?.code === "forbidden",
+    );
     assert.ok(otherSocket.connected, "another app's socket stays");
     assert.equal((await s.api.get("/me", { token: carol.accessToken })).status, 200);
     assert.match(JSON.parse(await ok(s, "app:list", ["--json"])).find((a: { id: string }) => a.id === id).disabled ? "disabled" : "", /disabled/);
@@ -273,14 +305,21 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     const out = await ok(s, "app:delete", ["--id", doomed, "--confirm", doomed]);
     assert.match(out, /Deleted app .*messages.*1 file/);
     const afterRows = await rowsOf(doomed);
-    assert.deepEqual(Object.entries(afterRows).filter(([, n]) => n > 0), [], "no row of the app is left in any table");
+    assert.deepEqual(
+      Object.entries(afterRows).filter(([, n]) => n > 0),
+      [],
+      "no row of the app is left in any table",
+    );
     assert.equal(Number((await s.services.db.query("SELECT COUNT(*) AS n FROM apps WHERE id = ?", [doomed]))[0].n), 0);
     assert.deepEqual(readdirSync(filesDir), [path.basename(readdirSync(filesDir)[0]!)]);
     assert.equal(readdirSync(filesDir).length, 1, "the app's file is gone, the other app's stays");
     assert.deepEqual(await rowsOf(kept), keptBefore, "the other app is untouched");
     assert.equal((await s.api.get(`/conversations/${keep.conv.id}`, { token: keep.a.accessToken })).status, 200);
     assert.equal((await fetch(`${s.url}/v1/uploads/${keep.file.id}`, { headers: { Authorization: `Bearer ${keep.a.accessToken}` } })).status, 200);
-    await until("the deleted app is unknown to the node", async () => (await s.api.post("/auth/login", { app: doomed, body: { email: "a@b.example", password: "whatever password" } })).status === 404);
+    await until(
+      "the deleted app is unknown to the node",
+      async () => (await s.api.post("/auth/login", { app: doomed, body: { email: "a@b.example", password: "whatever password" } })).status === 404,
+    );
   });
 
   test("bad input: one clear line on stderr and a non-zero exit", async () => {
@@ -300,7 +339,12 @@ describe(`CLI on ${TEST_DB}`, { timeout: 240_000 }, () => {
     await refused(s, "app:disable", ["--id", id, "--bogus"], /Unknown option '--bogus'/);
     await refused(s, "app:disable", [], /--id is required/);
     await refused(s, "migrate:new", ["--name", "lower case"], /PascalCase/);
-    await refused({ dataDir: s.dataDir, databaseUrl: "mysql://root@127.0.0.1:1/parley" }, "app:list", [], /Cannot reach the database at mysql:\/\/root@127\.0\.0\.1:1\/parley \(ECONNREFUSED\)/);
+    await refused(
+      { dataDir: s.dataDir, databaseUrl: "mysql://root@127.0.0.1:1/parley" },
+      "app:list",
+      [],
+      /Cannot reach the database at mysql:\/\/root@127\.0\.0\.1:1\/parley \(ECONNREFUSED\)/,
+    );
     // Nothing above changed the app.
     const [row] = JSON.parse(await ok(s, "app:list", ["--json"])) as { id: string; name: string }[];
     assert.deepEqual(row && { id: row.id, name: row.name }, { id, name: "Input" });
@@ -333,7 +377,10 @@ describe(`migrations on ${TEST_DB}`, { timeout: 240_000 }, () => {
     try {
       const status = await ok(db, "migrate:status");
       const lines = status.trim().split("\n");
-      assert.ok(lines.slice(0, -1).every((l) => l.startsWith("[ ] ")), status);
+      assert.ok(
+        lines.slice(0, -1).every((l) => l.startsWith("[ ] ")),
+        status,
+      );
       assert.ok(lines.some((l) => l === "[ ] AppLifecycle1763870000000"));
       assert.match(lines.at(-1)!, /^\d+ pending: npm run migrate applies them$/);
       const count = lines.length - 1;
@@ -355,11 +402,22 @@ describe(`migrations on ${TEST_DB}`, { timeout: 240_000 }, () => {
     }
   });
 
-  test("MIGRATE_ON_START=0: the server starts without migrating, /readyz says what is pending, and is ready once npm run migrate ran", { timeout: 120_000 }, async () => {
+  test("MIGRATE_ON_START=0: the server starts without migrating, /readyz says what is pending, and is ready once npm run migrate ran", {
+    timeout: 120_000,
+  }, async () => {
     const db = await emptyDatabase();
     await ok(db, "migrate");
     await ok(db, "migrate:revert");
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", DATA_DIR: db.dataDir, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", JWT_SECRET: TEST_JWT_SECRET, MIGRATE_ON_START: "0" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: "production",
+      DATA_DIR: db.dataDir,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "info",
+      JWT_SECRET: TEST_JWT_SECRET,
+      MIGRATE_ON_START: "0",
+    };
     delete env["DATABASE_URL"];
     delete env["REDIS_URL"];
     if (db.databaseUrl) env["DATABASE_URL"] = db.databaseUrl;
@@ -371,7 +429,7 @@ describe(`migrations on ${TEST_DB}`, { timeout: 240_000 }, () => {
         const onData = (d: Buffer): void => {
           out += d;
           const m = /Parley listening on http:\/\/localhost:(\d+)/.exec(out);
-          if (m) (clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`));
+          if (m) clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`);
         };
         child.stdout.on("data", onData);
         child.stderr.on("data", onData);

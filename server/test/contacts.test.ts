@@ -53,14 +53,23 @@ describe("contact requests", () => {
     assert.equal(acc.body.status, "accepted");
     assert.ok(acc.body.respondedAt);
     const aView = await contactsOf(a);
-    assert.deepEqual(aView.contacts.map((c) => c.user.id), [b.user.id]);
+    assert.deepEqual(
+      aView.contacts.map((c) => c.user.id),
+      [b.user.id],
+    );
     assert.equal(aView.contacts[0]!.online, false);
     assert.ok(aView.contacts[0]!.since);
     assert.equal(aView.outgoing.length, 0);
-    assert.deepEqual((await contactsOf(b)).contacts.map((c) => c.user.id), [a.user.id]);
+    assert.deepEqual(
+      (await contactsOf(b)).contacts.map((c) => c.user.id),
+      [a.user.id],
+    );
 
     const evA = await contactEvents(a);
-    assert.deepEqual(evA.map((e) => (e.data as { status: string }).status), ["pending", "accepted"]);
+    assert.deepEqual(
+      evA.map((e) => (e.data as { status: string }).status),
+      ["pending", "accepted"],
+    );
     for (const e of evA) assert.equal(e.conversationId, null);
     assert.equal((evA[1]!.data as { userId: string }).userId, b.user.id, "data.userId is the other party");
     const evB = await contactEvents(b);
@@ -113,8 +122,14 @@ describe("contact requests", () => {
     assert.equal(back.status, 200);
     assert.equal(back.body.id, r.body.id);
     assert.equal(back.body.status, "accepted");
-    assert.deepEqual((await contactsOf(a)).contacts.map((c) => c.user.id), [b.user.id]);
-    assert.deepEqual((await contactsOf(b)).contacts.map((c) => c.user.id), [a.user.id]);
+    assert.deepEqual(
+      (await contactsOf(a)).contacts.map((c) => c.user.id),
+      [b.user.id],
+    );
+    assert.deepEqual(
+      (await contactsOf(b)).contacts.map((c) => c.user.id),
+      [a.user.id],
+    );
   });
 
   test("a foreign app's user cannot see or answer requests (404)", async () => {
@@ -154,7 +169,7 @@ describe("blocks", () => {
     const b = await reg();
     const r = await ask(a, b);
     await s.api.post(`/contacts/requests/${r.body.id}/accept`, tok(b));
-    const pending = await ask(b, (await reg()));
+    const pending = await ask(b, await reg());
     assert.equal(pending.status, 201);
     const r2 = await s.api.post("/blocks", { ...tok(b), body: { userId: a.user.id } });
     assert.equal(r2.status, 204);
@@ -254,7 +269,12 @@ describe("bad input never 500s", () => {
       errorCode(res);
     }
     expectError(await s.api.post("/blocks", { ...tok(a), raw: "{", contentType: "application/json" }), 400, "invalid_json");
-    for (const [m, p] of [["GET", "/contacts"], ["POST", "/contacts/requests"], ["POST", "/blocks"], ["DELETE", "/blocks/x"]] as const) {
+    for (const [m, p] of [
+      ["GET", "/contacts"],
+      ["POST", "/contacts/requests"],
+      ["POST", "/blocks"],
+      ["DELETE", "/blocks/x"],
+    ] as const) {
       assert.equal((await s.api.req(m, p)).status, 401, `${m} ${p}`);
     }
   });

@@ -107,7 +107,10 @@ describe("direct conversations", () => {
     const b = await reg();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        s.api.post<{ conversation: Conversation }>("/conversations/direct", i % 2 ? { ...tok(a), body: { userId: b.user.id } } : { ...tok(b), body: { userId: a.user.id } }),
+        s.api.post<{ conversation: Conversation }>(
+          "/conversations/direct",
+          i % 2 ? { ...tok(a), body: { userId: b.user.id } } : { ...tok(b), body: { userId: a.user.id } },
+        ),
       ),
     );
     for (const r of results) assert.ok(r.status === 200 || r.status === 201, `${r.status} ${JSON.stringify(r.body)}`);
@@ -205,7 +208,10 @@ describe("groups", () => {
     const n2 = await reg();
     const g = await group(o, [mem.user.id]);
     expectError(await s.api.post(`/conversations/${g.id}/members`, { ...tok(mem), body: { userIds: [n1.user.id] } }), 403, "forbidden");
-    const res = await s.api.post<{ conversation: Conversation }>(`/conversations/${g.id}/members`, { ...tok(o), body: { userIds: [n1.user.id, n2.user.id, mem.user.id, n1.user.id] } });
+    const res = await s.api.post<{ conversation: Conversation }>(`/conversations/${g.id}/members`, {
+      ...tok(o),
+      body: { userIds: [n1.user.id, n2.user.id, mem.user.id, n1.user.id] },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.conversation.members.length, 4);
     const added = (await events(n1)).filter((e) => e.type === "member.added" && e.conversationId === g.id);
@@ -239,7 +245,10 @@ describe("groups", () => {
     const g = await group(o, [m1.user.id]);
     assert.equal((await s.api.del(`/conversations/${g.id}/members/${m1.user.id}`, tok(m1))).status, 204);
     const res = await s.api.get<{ conversation: Conversation }>(`/conversations/${g.id}`, tok(o));
-    assert.deepEqual(res.body.conversation.members.map((m) => m.userId), [o.user.id]);
+    assert.deepEqual(
+      res.body.conversation.members.map((m) => m.userId),
+      [o.user.id],
+    );
   });
 
   test("when the owner leaves, the oldest admin becomes owner, else the oldest member; an empty group stays", async () => {
@@ -298,11 +307,17 @@ describe("groups", () => {
     const priv = await group(o, [], { name: `${tag} private` });
     const page1 = await s.api.get<Page<Conversation>>(`/conversations/public?q=${encodeURIComponent(tag)}&limit=2`, tok(j));
     assert.equal(page1.status, 200);
-    assert.deepEqual(page1.body.items.map((c) => c.name), [`${tag} a`, `${tag} b`]);
+    assert.deepEqual(
+      page1.body.items.map((c) => c.name),
+      [`${tag} a`, `${tag} b`],
+    );
     assert.equal(page1.body.items[0]!.myRole, null);
     assert.ok(page1.body.nextCursor);
     const page2 = await s.api.get<Page<Conversation>>(`/conversations/public?q=${encodeURIComponent(tag)}&limit=2&cursor=${page1.body.nextCursor}`, tok(j));
-    assert.deepEqual(page2.body.items.map((c) => c.name), [`${tag} c`]);
+    assert.deepEqual(
+      page2.body.items.map((c) => c.name),
+      [`${tag} c`],
+    );
     assert.equal(page2.body.nextCursor, null);
     const none = await s.api.get<Page<Conversation>>(`/conversations/public?q=${encodeURIComponent("%")}`, tok(j));
     assert.equal(none.body.items.length, 0, "LIKE wildcards are escaped");
@@ -419,7 +434,11 @@ describe("conversation list", () => {
     assert.equal(seen.length, 200);
     assert.equal(new Set(seen.map((c) => c.id)).size, 200);
     const times = seen.map((c) => Date.parse(c.lastActivityAt));
-    assert.deepEqual(times, [...times].sort((x, y) => y - x), "newest activity first");
+    assert.deepEqual(
+      times,
+      [...times].sort((x, y) => y - x),
+      "newest activity first",
+    );
     for (const c of seen) {
       const e = expected.get(c.id)!;
       assert.equal(c.unreadCount, e.unread, `unread of ${c.name}`);
@@ -433,7 +452,8 @@ describe("conversation list", () => {
     let big!: Res<Page<Conversation>>;
     let small!: Res<Page<Conversation>>;
     const bigCount = (await recordQueries(s.services, async () => (big = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(heavy))))).length;
-    const smallCount = (await recordQueries(s.services, async () => (small = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(light))))).length;
+    const smallCount = (await recordQueries(s.services, async () => (small = await s.api.get<Page<Conversation>>("/conversations?limit=100", tok(light)))))
+      .length;
     assert.equal(big.body.items.length, 100);
     assert.equal(small.body.items.length, 5);
     console.log(`queries: ${bigCount} for 100 conversations, ${smallCount} for 5`);

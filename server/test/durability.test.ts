@@ -89,7 +89,12 @@ async function wave(d: Drill, label: string): Promise<Ack[]> {
   const acks = await Promise.all(
     Array.from({ length: WAVE }, async (_, i): Promise<Ack> => {
       const clientMessageId = `${label}-${i}`;
-      const ack = await request<Message>(d.sockets[i]!, "message.send", { conversationId: d.conv, text: `${clientMessageId} ${TEXT}`, clientMessageId }, 30_000);
+      const ack = await request<Message>(
+        d.sockets[i]!,
+        "message.send",
+        { conversationId: d.conv, text: `${clientMessageId} ${TEXT}`, clientMessageId },
+        30_000,
+      );
       return ack.ok ? { clientMessageId, ok: true, id: ack.data.id } : { clientMessageId, ok: false, code: ack.error.code };
     }),
   );
@@ -163,7 +168,9 @@ async function history(s: TestServer, d: Drill): Promise<Message[]> {
   const out: Message[] = [];
   let cursor: string | null = null;
   do {
-    const res: Res<Page<Message>> = await s.api.get(`/conversations/${d.conv}/messages?limit=100${cursor ? `&before=${cursor}` : ""}`, { token: d.alice.accessToken });
+    const res: Res<Page<Message>> = await s.api.get(`/conversations/${d.conv}/messages?limit=100${cursor ? `&before=${cursor}` : ""}`, {
+      token: d.alice.accessToken,
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     out.push(...res.body.items);
     cursor = res.body.nextCursor;
@@ -204,7 +211,11 @@ async function assertNothingAckedLost(s: TestServer, d: Drill): Promise<Set<stri
     `# ${d.acks.length} sends: ${summary(d.acks)}; after the restart ${rows.length} stored, ` +
       `${lost.length} acked-ok lost, ${errorStoredWhole.length} error-acked stored whole, ${withoutEvent.length + eventWithoutRow.length} half-stored`,
   );
-  assert.deepEqual(lost.map((a) => a.clientMessageId), [], "every message acked ok is stored with the id its ack gave");
+  assert.deepEqual(
+    lost.map((a) => a.clientMessageId),
+    [],
+    "every message acked ok is stored with the id its ack gave",
+  );
   assert.deepEqual(duplicated, [], "each message stored once");
   assert.deepEqual(withoutEvent, [], "every stored message has its message.new event");
   assert.deepEqual(eventWithoutRow, [], "no message.new event without its message");
@@ -216,7 +227,10 @@ describe("SQLite durability settings", { skip: sqliteOnly }, () => {
   test("the server's connection runs WAL with synchronous=FULL (a commit is fsynced before its ack), also after writes", async () => {
     const s = await start();
     const d = await setUp(s);
-    assert.ok((await wave(d, "sync")).every((a) => a.ok), summary(d.acks));
+    assert.ok(
+      (await wave(d, "sync")).every((a) => a.ok),
+      summary(d.acks),
+    );
     // better-sqlite3's build default drops to NORMAL (1) once the WAL database is first used.
     const [{ journal_mode: mode }] = await s.services.db.query("PRAGMA journal_mode");
     const [{ synchronous }] = await s.services.db.query("PRAGMA synchronous");
@@ -230,19 +244,28 @@ describe("SQLite full (PRAGMA max_page_count on the server's own connection)", {
   test("sends during the fault get service_unavailable acks, healthz fails until a write succeeds, writes recover without a restart, and after a restart every ok-acked message is there", async () => {
     let s = await start({ keepData: true });
     const d = await setUp(s);
-    assert.ok((await wave(d, "before")).every((a) => a.ok), summary(d.acks));
+    assert.ok(
+      (await wave(d, "before")).every((a) => a.ok),
+      summary(d.acks),
+    );
 
     const pages = Number((await s.services.db.query("PRAGMA page_count"))[0].page_count);
     await s.services.db.query(`PRAGMA max_page_count = ${pages}`);
     await wavesUntilAllFail(d, "full");
-    assert.ok((await lone(d, "full-lone")).every((a) => !a.ok), summary(d.acks));
+    assert.ok(
+      (await lone(d, "full-lone")).every((a) => !a.ok),
+      summary(d.acks),
+    );
     await refusedEdit(d);
     assertErrorsRetryable(d);
     const sick = await health(s);
     assert.equal(sick.status, 503, `healthz while no write succeeds: ${JSON.stringify(sick.body)}`);
     assert.equal(sick.body.db, "down");
     // Still full: the next wave fails too (no ack may say ok for a write that cannot commit).
-    assert.ok((await wave(d, "still-full")).every((a) => !a.ok), summary(d.acks));
+    assert.ok(
+      (await wave(d, "still-full")).every((a) => !a.ok),
+      summary(d.acks),
+    );
 
     await s.services.db.query("PRAGMA max_page_count = 1073741823");
     await refusedEdit(d);
@@ -280,7 +303,10 @@ describe("a real ENOSPC: the SQLite file on a small tmpfs that fills up", { skip
 
     let s = await start({ reuse: { dataDir: path.join(mountPoint, "data"), databaseUrl: undefined }, keepData: true });
     const d = await setUp(s);
-    assert.ok((await wave(d, "before")).every((a) => a.ok), summary(d.acks));
+    assert.ok(
+      (await wave(d, "before")).every((a) => a.ok),
+      summary(d.acks),
+    );
 
     // The WAL is emptied (so the next commit must grow it), then the rest of the filesystem filled.
     await s.services.db.query("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -329,7 +355,10 @@ describe("MariaDB: the server's connection killed (KILL <id>) mid-batch", { skip
   test("a batch whose connection is killed between its statements and its COMMIT gets service_unavailable acks and stores nothing, healthz fails until a write succeeds, the pool recovers, and after a restart every ok-acked message is there", async () => {
     let s = await start({ keepData: true });
     const d = await setUp(s);
-    assert.ok((await wave(d, "before")).every((a) => a.ok), summary(d.acks));
+    assert.ok(
+      (await wave(d, "before")).every((a) => a.ok),
+      summary(d.acks),
+    );
 
     const dbName = new URL(s.databaseUrl!).pathname.slice(1);
     const admin = await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 5000 });
@@ -362,7 +391,10 @@ describe("MariaDB: the server's connection killed (KILL <id>) mid-batch", { skip
     const acks = await killed;
     console.log(`# ${kills} connection(s) killed mid-batch; the wave: ${summary(acks)}`);
     assert.ok(kills > 0);
-    assert.ok(acks.every((a) => !a.ok), `no ack says ok for a batch whose connection was killed: ${summary(acks)}`);
+    assert.ok(
+      acks.every((a) => !a.ok),
+      `no ack says ok for a batch whose connection was killed: ${summary(acks)}`,
+    );
     assertErrorsRetryable(d);
     // The lock is gone and SELECT 1 answers; the last write failed and none has succeeded since,
     // so the database is not reported healthy yet.
@@ -376,6 +408,10 @@ describe("MariaDB: the server's connection killed (KILL <id>) mid-batch", { skip
     closeSockets(d);
     s = await restart(s);
     const stored = await assertNothingAckedLost(s, d);
-    assert.deepEqual(acks.filter((a) => stored.has(a.clientMessageId)), [], "the killed batch stored nothing");
+    assert.deepEqual(
+      acks.filter((a) => stored.has(a.clientMessageId)),
+      [],
+      "the killed batch stored nothing",
+    );
   });
 });

@@ -128,7 +128,13 @@ describe("config: token lifetimes", () => {
     const c = loadConfig({ ...base, ACCESS_TOKEN_TTL_SEC: "60", REFRESH_TOKEN_TTL_SEC: "3600" });
     assert.equal(c.accessTokenTtlSec, 60);
     assert.equal(c.refreshTokenTtlSec, 3600);
-    for (const bad of [{ ACCESS_TOKEN_TTL_SEC: "0" }, { ACCESS_TOKEN_TTL_SEC: "86401" }, { ACCESS_TOKEN_TTL_SEC: "1.5" }, { REFRESH_TOKEN_TTL_SEC: "abc" }, { ACCESS_TOKEN_TTL_SEC: "7200", REFRESH_TOKEN_TTL_SEC: "3600" }]) {
+    for (const bad of [
+      { ACCESS_TOKEN_TTL_SEC: "0" },
+      { ACCESS_TOKEN_TTL_SEC: "86401" },
+      { ACCESS_TOKEN_TTL_SEC: "1.5" },
+      { REFRESH_TOKEN_TTL_SEC: "abc" },
+      { ACCESS_TOKEN_TTL_SEC: "7200", REFRESH_TOKEN_TTL_SEC: "3600" },
+    ]) {
       assert.throws(() => loadConfig({ ...base, ...bad }), /TTL_SEC/, JSON.stringify(bad));
     }
   });
@@ -181,7 +187,10 @@ describe("races between nodes", () => {
     assert.equal((await s.api.put(`/conversations/${conv.id}/members/${admin.user.id}/role`, { ...tok(owner), body: { role: "admin" } })).status, 200);
     const since = await lastSeq(owner);
     const answers = await race(2, (api) =>
-      api.post<{ conversation: Conversation }>(`/conversations/${conv.id}/members`, { ...tok(api === nodes[0] ? owner : admin), body: { userIds: [newcomer.user.id] } }),
+      api.post<{ conversation: Conversation }>(`/conversations/${conv.id}/members`, {
+        ...tok(api === nodes[0] ? owner : admin),
+        body: { userIds: [newcomer.user.id] },
+      }),
     );
     for (const a of answers) {
       assert.equal(a.status, 200, JSON.stringify(a.body));
@@ -204,7 +213,10 @@ describe("races between nodes", () => {
     for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
     assert.equal(await s.services.db.getRepository(ReactionEntity).countBy({ messageId: Number(sent.body.id) }), 1);
     const got = await s.api.get<Message>(`/messages/${sent.body.id}`, tok(ann));
-    assert.deepEqual(got.body.reactions.map((r) => [r.emoji, r.count]), [["👍", 1]]);
+    assert.deepEqual(
+      got.body.reactions.map((r) => [r.emoji, r.count]),
+      [["👍", 1]],
+    );
     const events = (await eventsSince(ann, since)).filter((e) => e.type === "reaction.updated");
     assert.equal(events.length, 1, "one reaction.updated for one stored reaction");
     assert.equal(events[0]!.type === "reaction.updated" && events[0]!.data.count, 1);

@@ -42,20 +42,23 @@ after(async () => {
 /** Bodies: arbitrary JSON, and objects with the fields routes read, of any type. */
 const jsonArb = () =>
   fc.oneof(
-  fc.json({ maxDepth: 3 }),
-  fc.record({
-    text: fc.oneof(fc.string({ maxLength: 5000 }), fc.anything()),
-    userId: fc.oneof(fc.constant(victim.user.id), fc.anything()),
-    userIds: fc.array(fc.oneof(fc.constant(victim.user.id), fc.string()), { maxLength: 5 }),
-    messageId: fc.oneof(fc.constant(msgId), fc.anything()),
-    email: fc.oneof(fc.emailAddress(), fc.anything()),
-    password: fc.oneof(fc.string({ maxLength: 100 }), fc.object()),
-    name: fc.anything(),
-    displayName: fc.oneof(fc.string({ maxLength: 100 }), fc.anything()),
-    token: fc.oneof(fc.string(), fc.anything()),
-    refreshToken: fc.oneof(fc.string(), fc.anything()),
-  }, { requiredKeys: [] }),
-);
+    fc.json({ maxDepth: 3 }),
+    fc.record(
+      {
+        text: fc.oneof(fc.string({ maxLength: 5000 }), fc.anything()),
+        userId: fc.oneof(fc.constant(victim.user.id), fc.anything()),
+        userIds: fc.array(fc.oneof(fc.constant(victim.user.id), fc.string()), { maxLength: 5 }),
+        messageId: fc.oneof(fc.constant(msgId), fc.anything()),
+        email: fc.oneof(fc.emailAddress(), fc.anything()),
+        password: fc.oneof(fc.string({ maxLength: 100 }), fc.object()),
+        name: fc.anything(),
+        displayName: fc.oneof(fc.string({ maxLength: 100 }), fc.anything()),
+        token: fc.oneof(fc.string(), fc.anything()),
+        refreshToken: fc.oneof(fc.string(), fc.anything()),
+      },
+      { requiredKeys: [] },
+    ),
+  );
 
 /** Ids: the victim's real ones (IDOR), lookalikes, and junk. */
 const idArb = () =>
@@ -64,24 +67,35 @@ const idArb = () =>
     fc.string({ maxLength: 80 }),
   );
 
-test(`${RUNS_PER_ROUTE * ROUTES.length} generated requests over ${ROUTES.length} routes: no 5xx, error bodies well-formed, victim's data intact`, { timeout: 600_000 }, async () => {
+test(`${RUNS_PER_ROUTE * ROUTES.length} generated requests over ${ROUTES.length} routes: no 5xx, error bodies well-formed, victim's data intact`, {
+  timeout: 600_000,
+}, async () => {
   const before = await s.api.get(`/conversations/${convId}/messages`, { token: victim.accessToken });
   let total = 0;
   for (const { method, path: template, who } of ROUTES) {
     const auth = who === "user" || who === "member";
     await fc.assert(
-      fc.asyncProperty(idArb(), idArb(), jsonArb(), fc.dictionary(fc.constantFrom("q", "cursor", "limit", "before", "after", "since"), fc.string({ maxLength: 40 })), async (a, b, body, query) => {
-        total++;
-        let n = 0;
-        const path = template.replace(/:\w/g, () => encodeURIComponent(n++ === 0 ? a : b)) + "?" + new URLSearchParams(query).toString();
-        const hasBody = method !== "GET" && method !== "DELETE";
-        const res = await s.api.req(method, path, { ...(auth ? { token: attacker.accessToken } : { app }), ...(hasBody ? { body } : {}) });
-        assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(body)} -> ${res.status} ${JSON.stringify(res.body)}`);
-        if (res.status >= 400) {
-          const e = (res.body as { error?: { code?: string; message?: string } }).error;
-          assert.ok(e && typeof e.message === "string" && e.code && ERROR_STATUS[e.code as keyof typeof ERROR_STATUS] === res.status, `${method} ${path}: ${JSON.stringify(res.body)}`);
-        }
-      }),
+      fc.asyncProperty(
+        idArb(),
+        idArb(),
+        jsonArb(),
+        fc.dictionary(fc.constantFrom("q", "cursor", "limit", "before", "after", "since"), fc.string({ maxLength: 40 })),
+        async (a, b, body, query) => {
+          total++;
+          let n = 0;
+          const path = template.replace(/:\w/g, () => encodeURIComponent(n++ === 0 ? a : b)) + "?" + new URLSearchParams(query).toString();
+          const hasBody = method !== "GET" && method !== "DELETE";
+          const res = await s.api.req(method, path, { ...(auth ? { token: attacker.accessToken } : { app }), ...(hasBody ? { body } : {}) });
+          assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(body)} -> ${res.status} ${JSON.stringify(res.body)}`);
+          if (res.status >= 400) {
+            const e = (res.body as { error?: { code?: string; message?: string } }).error;
+            assert.ok(
+              e && typeof e.message === "string" && e.code && ERROR_STATUS[e.code as keyof typeof ERROR_STATUS] === res.status,
+              `${method} ${path}: ${JSON.stringify(res.body)}`,
+            );
+          }
+        },
+      ),
       { numRuns: RUNS_PER_ROUTE, seed: 20261122 },
     );
   }
@@ -100,7 +114,9 @@ test(`${RUNS_PER_ROUTE * ROUTES.length} generated requests over ${ROUTES.length}
  * victim's conversation. Every command is acked, well-formed, never `internal`; only the
  * attacker's own valid sends are stored, and only into the attacker's DM.
  */
-test("3,000 generated socket commands: every one acked and well-formed, never internal; nothing stored but valid sends to the sender's own DM", { timeout: 300_000 }, async () => {
+test("3,000 generated socket commands: every one acked and well-formed, never internal; nothing stored but valid sends to the sender's own DM", {
+  timeout: 300_000,
+}, async () => {
   const { connect, request } = await import("./helpers/sockets.js");
   const other = await s.api.register(app);
   const own = (await s.api.post("/conversations/direct", { token: attacker.accessToken, body: { userId: other.user.id } })).body.conversation.id as string;
@@ -109,7 +125,11 @@ test("3,000 generated socket commands: every one acked and well-formed, never in
   const payloadArb = fc.oneof(
     fc.anything(),
     // Well-formed sends into the attacker's own DM, so "only valid sends are stored" is tested.
-    fc.record({ conversationId: fc.constant(own), text: fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t.trim().length > 0), clientMessageId: fc.uuid() }),
+    fc.record({
+      conversationId: fc.constant(own),
+      text: fc.string({ minLength: 1, maxLength: 200 }).filter((t) => t.trim().length > 0),
+      clientMessageId: fc.uuid(),
+    }),
     fc.record(
       {
         conversationId: convArb,

@@ -59,11 +59,21 @@ describe("bounded memory", { skip }, () => {
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     };
     delete env["REDIS_URL"];
-    proc = spawn(process.execPath, [`--max-old-space-size=${OLD_SPACE_MB}`, "--import", "tsx", "server/src/main.ts"], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    proc = spawn(process.execPath, [`--max-old-space-size=${OLD_SPACE_MB}`, "--import", "tsx", "server/src/main.ts"], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env,
+    });
     proc.stdout!.on("data", (d: Buffer) => (output += d.toString()));
     proc.stderr!.on("data", (d: Buffer) => (output += d.toString()));
     const deadline = Date.now() + 30_000;
-    while (!(await fetch(`${url}/v1/healthz`).then((r) => r.ok, () => false))) {
+    while (
+      !(await fetch(`${url}/v1/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}):\n${output}`);
       if (Date.now() > deadline) throw new Error(`server did not start within 30 s:\n${output}`);
       await sleep(200);

@@ -31,12 +31,20 @@ async function seedConversation(appId: string, kind: "direct" | "group", members
   const id = newId("cnv");
   const now = Date.now();
   await s.services.db.getRepository(ConversationEntity).insert({
-    id, appId, kind, name: kind === "group" ? "Group" : null, isPublic: false, directKey: null,
-    createdBy: members[0]![0].user.id, createdAt: now, lastActivityAt: now, lastMessageId: null,
+    id,
+    appId,
+    kind,
+    name: kind === "group" ? "Group" : null,
+    isPublic: false,
+    directKey: null,
+    createdBy: members[0]![0].user.id,
+    createdAt: now,
+    lastActivityAt: now,
+    lastMessageId: null,
   });
-  await s.services.db.getRepository(MemberEntity).insert(
-    members.map(([u, role]) => ({ conversationId: id, userId: u.user.id, appId, role, joinedAt: now, lastReadMessageId: 0 })),
-  );
+  await s.services.db
+    .getRepository(MemberEntity)
+    .insert(members.map(([u, role]) => ({ conversationId: id, userId: u.user.id, appId, role, joinedAt: now, lastReadMessageId: 0 })));
   return id;
 }
 
@@ -48,15 +56,17 @@ const sendOk = async (u: AuthResponse, conv: string, text: string): Promise<Mess
 };
 const countMessages = (conversationId: string) => s.services.db.getRepository(MessageEntity).countBy({ conversationId });
 const countEvents = () => s.services.db.getRepository(EventEntity).count();
-const member = (conversationId: string, u: AuthResponse) =>
-  s.services.db.getRepository(MemberEntity).findOneByOrFail({ conversationId, userId: u.user.id });
+const member = (conversationId: string, u: AuthResponse) => s.services.db.getRepository(MemberEntity).findOneByOrFail({ conversationId, userId: u.user.id });
 
 describe("sending", () => {
   let ann: AuthResponse, bob: AuthResponse, conv: string;
   before(async () => {
     ann = await s.api.register(app);
     bob = await s.api.register(app);
-    conv = await seedConversation(app, "direct", [[ann, "member"], [bob, "member"]]);
+    conv = await seedConversation(app, "direct", [
+      [ann, "member"],
+      [bob, "member"],
+    ]);
   });
 
   test("201 with the message; the conversation, the sender's read mark and the event log follow", async () => {
@@ -164,7 +174,10 @@ describe("history", () => {
   test("defaults to the 50 newest, newest first", async () => {
     const res = await page("");
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.items.map((m) => m.id), ids.slice(-50).reverse());
+    assert.deepEqual(
+      res.body.items.map((m) => m.id),
+      ids.slice(-50).reverse(),
+    );
     assert.equal(res.body.nextCursor, ids[70]);
   });
 
@@ -190,7 +203,10 @@ describe("history", () => {
       const res: Awaited<ReturnType<typeof page>> = await page(`?limit=40&after=${cursor}`);
       assert.equal(res.status, 200);
       const got = res.body.items.map((m) => m.id);
-      assert.deepEqual(got, [...got].sort((a, b) => Number(b) - Number(a)));
+      assert.deepEqual(
+        got,
+        [...got].sort((a, b) => Number(b) - Number(a)),
+      );
       seen.push(...[...got].reverse());
       cursor = res.body.nextCursor;
     }
@@ -199,7 +215,10 @@ describe("history", () => {
 
   test("before and after together give the range between them", async () => {
     const res = await page(`?after=${ids[10]}&before=${ids[15]}`);
-    assert.deepEqual(res.body.items.map((m) => m.id), ids.slice(11, 15).reverse());
+    assert.deepEqual(
+      res.body.items.map((m) => m.id),
+      ids.slice(11, 15).reverse(),
+    );
     assert.equal(res.body.nextCursor, null);
   });
 
@@ -227,7 +246,11 @@ describe("editing and deleting", () => {
   let ann: AuthResponse, bob: AuthResponse, cat: AuthResponse, out: AuthResponse, conv: string;
   before(async () => {
     [ann, bob, cat, out] = await Promise.all([s.api.register(app), s.api.register(app), s.api.register(app), s.api.register(app)]);
-    conv = await seedConversation(app, "group", [[ann, "owner"], [bob, "admin"], [cat, "member"]]);
+    conv = await seedConversation(app, "group", [
+      [ann, "owner"],
+      [bob, "admin"],
+      [cat, "member"],
+    ]);
   });
 
   test("the sender edits: text changes, editedAt is set, message.updated is logged", async () => {
@@ -288,7 +311,10 @@ describe("editing and deleting", () => {
   });
 
   test("in a direct conversation the other party cannot delete your message", async () => {
-    const dm = await seedConversation(app, "direct", [[ann, "member"], [bob, "member"]]);
+    const dm = await seedConversation(app, "direct", [
+      [ann, "member"],
+      [bob, "member"],
+    ]);
     const m = await sendOk(ann, dm, "dm");
     assert.equal((await s.api.del(`/messages/${m.id}`, { token: bob.accessToken })).status, 403);
   });
@@ -298,7 +324,10 @@ describe("reactions", () => {
   let ann: AuthResponse, bob: AuthResponse, conv: string, msg: Message;
   before(async () => {
     [ann, bob] = await Promise.all([s.api.register(app), s.api.register(app)]);
-    conv = await seedConversation(app, "direct", [[ann, "member"], [bob, "member"]]);
+    conv = await seedConversation(app, "direct", [
+      [ann, "member"],
+      [bob, "member"],
+    ]);
     msg = await sendOk(ann, conv, "react to me");
   });
   const put = (u: AuthResponse, emoji: string) => s.api.put<Message>(`/messages/${msg.id}/reactions/${encodeURIComponent(emoji)}`, { token: u.accessToken });
@@ -356,7 +385,10 @@ describe("read marks", () => {
   let ann: AuthResponse, bob: AuthResponse, conv: string;
   before(async () => {
     [ann, bob] = await Promise.all([s.api.register(app), s.api.register(app)]);
-    conv = await seedConversation(app, "direct", [[ann, "member"], [bob, "member"]]);
+    conv = await seedConversation(app, "direct", [
+      [ann, "member"],
+      [bob, "member"],
+    ]);
   });
   const read = (u: AuthResponse, c: string, body: unknown) => s.api.post(`/conversations/${c}/read`, { token: u.accessToken, body });
 
@@ -388,7 +420,10 @@ describe("access: other users and other apps see 404 everywhere", () => {
   test("a non-member and another app's user get the same 404 as for nothing", async () => {
     const [ann, bob, stranger] = await Promise.all([s.api.register(app), s.api.register(app), s.api.register(app)]);
     const foreigner = await s.api.register(otherApp);
-    const conv = await seedConversation(app, "group", [[ann, "owner"], [bob, "member"]]);
+    const conv = await seedConversation(app, "group", [
+      [ann, "owner"],
+      [bob, "member"],
+    ]);
     const m = await sendOk(ann, conv, "private");
     const routes: Array<[string, string, unknown?]> = [
       ["POST", `/conversations/${conv}/messages`, { text: "hi" }],
@@ -417,7 +452,16 @@ describe("access: other users and other apps see 404 everywhere", () => {
   });
 
   test("every route needs a token (401)", async () => {
-    for (const [method, path] of [["POST", "/conversations/x/messages"], ["GET", "/conversations/x/messages"], ["POST", "/conversations/x/read"], ["GET", "/messages/1"], ["PATCH", "/messages/1"], ["DELETE", "/messages/1"], ["PUT", "/messages/1/reactions/x"], ["DELETE", "/messages/1/reactions/x"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/conversations/x/messages"],
+      ["GET", "/conversations/x/messages"],
+      ["POST", "/conversations/x/read"],
+      ["GET", "/messages/1"],
+      ["PATCH", "/messages/1"],
+      ["DELETE", "/messages/1"],
+      ["PUT", "/messages/1/reactions/x"],
+      ["DELETE", "/messages/1/reactions/x"],
+    ] as const) {
       const res = await s.api.req(method, path, {});
       assert.equal(res.status, 401, `${method} ${path}`);
     }
@@ -436,14 +480,29 @@ describe("bad input never becomes a 500 nor a half-stored message", () => {
     const m0 = await countMessages(conv);
     const e0 = await countEvents();
     const bodies: unknown[] = [
-      {}, { text: null }, { text: 5 }, { text: ["a"] }, { text: { a: 1 } }, "just a string", [1, 2], null,
+      {},
+      { text: null },
+      { text: 5 },
+      { text: ["a"] },
+      { text: { a: 1 } },
+      "just a string",
+      [1, 2],
+      null,
       { text: "x".repeat(100_000) },
-      { text: "ok", attachmentIds: "upl_x" }, { text: "ok", attachmentIds: [1] }, { text: "ok", attachmentIds: ["a".repeat(33)] },
-      { text: "ok", attachmentIds: Array.from({ length: 11 }, (_, i) => `upl_${i}`) }, { text: "ok", attachmentIds: ["upl_a", "upl_a"] },
+      { text: "ok", attachmentIds: "upl_x" },
+      { text: "ok", attachmentIds: [1] },
+      { text: "ok", attachmentIds: ["a".repeat(33)] },
+      { text: "ok", attachmentIds: Array.from({ length: 11 }, (_, i) => `upl_${i}`) },
+      { text: "ok", attachmentIds: ["upl_a", "upl_a"] },
       { text: "", attachmentIds: [] },
-      { text: "ok", replyToId: 5 }, { text: "ok", replyToId: "abc" }, { text: "ok", replyToId: "-1" }, { text: "ok", replyToId: "1e3" },
+      { text: "ok", replyToId: 5 },
+      { text: "ok", replyToId: "abc" },
+      { text: "ok", replyToId: "-1" },
+      { text: "ok", replyToId: "1e3" },
       { text: "ok", replyToId: "99999999999999999999" },
-      { text: "ok", clientMessageId: "" }, { text: "ok", clientMessageId: "c".repeat(65) }, { text: "ok", clientMessageId: 7 },
+      { text: "ok", clientMessageId: "" },
+      { text: "ok", clientMessageId: "c".repeat(65) },
+      { text: "ok", clientMessageId: 7 },
     ];
     for (const body of bodies) {
       const res = await s.api.post(`/conversations/${conv}/messages`, { token: ann.accessToken, body });
@@ -460,7 +519,11 @@ describe("bad input never becomes a 500 nor a half-stored message", () => {
       assert.equal(res.status, r.status, r.contentType);
       errorCode(res);
     }
-    const huge = await s.api.post(`/conversations/${conv}/messages`, { token: ann.accessToken, raw: JSON.stringify({ text: "x".repeat(2 * 1024 * 1024) }), contentType: "application/json" });
+    const huge = await s.api.post(`/conversations/${conv}/messages`, {
+      token: ann.accessToken,
+      raw: JSON.stringify({ text: "x".repeat(2 * 1024 * 1024) }),
+      contentType: "application/json",
+    });
     assert.equal(huge.status, 413);
     assert.equal(await countMessages(conv), m0);
     assert.equal(await countEvents(), e0);
@@ -470,8 +533,14 @@ describe("bad input never becomes a 500 nor a half-stored message", () => {
     const paths = [
       ["POST", `/conversations/${"c".repeat(200)}/messages`, { text: "x" }],
       ["GET", `/conversations/${encodeURIComponent("' OR 1=1 --")}/messages`],
-      ["GET", "/messages/abc"], ["GET", "/messages/-1"], ["GET", "/messages/0"], ["GET", "/messages/1.5"], ["GET", `/messages/${"9".repeat(30)}`],
-      ["PATCH", "/messages/abc", { text: "x" }], ["DELETE", "/messages/%00"], ["PUT", "/messages/abc/reactions/x"],
+      ["GET", "/messages/abc"],
+      ["GET", "/messages/-1"],
+      ["GET", "/messages/0"],
+      ["GET", "/messages/1.5"],
+      ["GET", `/messages/${"9".repeat(30)}`],
+      ["PATCH", "/messages/abc", { text: "x" }],
+      ["DELETE", "/messages/%00"],
+      ["PUT", "/messages/abc/reactions/x"],
     ] as const;
     for (const [method, path, body] of paths) {
       const res = await s.api.req(method, path, { token: ann.accessToken, ...(body === undefined ? {} : { body }) });

@@ -63,7 +63,9 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     }
   });
   after(async () => {
-    console.log(`openapi: ${validated} real HTTP responses validated against /v1/openapi.json (${seen.size} of ${ops.size} operations); ${socketValidated} socket payloads against /v1/asyncapi.json`);
+    console.log(
+      `openapi: ${validated} real HTTP responses validated against /v1/openapi.json (${seen.size} of ${ops.size} operations); ${socketValidated} socket payloads against /v1/asyncapi.json`,
+    );
     await s?.close();
   });
 
@@ -88,7 +90,25 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     broken["operations"].sendMessageNew.action = "shout";
     assert.equal(validate(broken), false);
     const names = Object.values(asyncDoc["components"].messages as Json).map((m) => m.name);
-    for (const e of ["message.new", "message.updated", "message.deleted", "reaction.updated", "read.updated", "conversation.created", "conversation.updated", "member.added", "member.removed", "member.updated", "contact.updated", "invitation.updated", "typing", "presence", "presence.snapshot", "message.send", "read"]) {
+    for (const e of [
+      "message.new",
+      "message.updated",
+      "message.deleted",
+      "reaction.updated",
+      "read.updated",
+      "conversation.created",
+      "conversation.updated",
+      "member.added",
+      "member.removed",
+      "member.updated",
+      "contact.updated",
+      "invitation.updated",
+      "typing",
+      "presence",
+      "presence.snapshot",
+      "message.send",
+      "read",
+    ]) {
       assert.ok(names.includes(e), `AsyncAPI lacks ${e}`);
     }
   });
@@ -105,7 +125,11 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const api = [...routed].filter((r) => !NOT_API.has(r)).sort();
     const documented = [...ops.values()].map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`).sort();
     assert.ok(api.length > 40, `only ${api.length} routes found: is the router enumeration broken?`);
-    assert.deepEqual(documented, api, "routes and the document disagree (a route missing from server/src/http/openapi/operations.ts, or an operation without a route)");
+    assert.deepEqual(
+      documented,
+      api,
+      "routes and the document disagree (a route missing from server/src/http/openapi/operations.ts, or an operation without a route)",
+    );
   });
 
   // ---------------------------------------------------------------------------------------------
@@ -174,7 +198,7 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     assert.ok(described, `${what}, a status the document does not list: ${raw.toString("utf8").slice(0, 300)}`);
     const response = resolve(described);
     const type = res.headers.get("content-type") ?? "";
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     if (!response["content"]) {
       assert.equal(raw.length, 0, `${what} with a body; the document says none`);
     } else {
@@ -186,7 +210,10 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
           const pointer = content.schema["$ref"] ?? null;
           assert.ok(pointer, `${what}: inline response schemas are not expected`);
           const validate = ajv.getSchema(`${DOC_ID}${pointer}`) ?? ajv.compile({ $ref: `${DOC_ID}${pointer}` });
-          assert.ok(validate(parsed), `${what}; the body does not match ${pointer}: ${JSON.stringify(validate.errors, null, 1)}\n${JSON.stringify(parsed).slice(0, 1500)}`);
+          assert.ok(
+            validate(parsed),
+            `${what}; the body does not match ${pointer}: ${JSON.stringify(validate.errors, null, 1)}\n${JSON.stringify(parsed).slice(0, 1500)}`,
+          );
         }
       }
     }
@@ -233,7 +260,10 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(403, "login", { app, headers: { Origin: "https://evil.example" }, body: { email: `alice-${n}@example.com`, password: "x" } });
     const hostToken = jwt.sign({ sub: `host-${n}`, name: "Host User" }, tenant.secret, { algorithm: "HS256", expiresIn: 300 });
     await expect(200, "signInWithHostToken", { app, body: { token: hostToken } });
-    await expect(401, "signInWithHostToken", { app, body: { token: jwt.sign({ sub: "x", name: "X" }, "a-different-secret-of-enough-length-0123456789", { algorithm: "HS256", expiresIn: 300 }) } });
+    await expect(401, "signInWithHostToken", {
+      app,
+      body: { token: jwt.sign({ sub: "x", name: "X" }, "a-different-secret-of-enough-length-0123456789", { algorithm: "HS256", expiresIn: 300 }) },
+    });
     const session = await expect(200, "login", { app, body: { email: `erin-${n}@example.com`, password: "correct horse battery" } });
     const refreshed = await expect(200, "refresh", { app, body: { refreshToken: session.refreshToken } });
     await expect(401, "refresh", { app, body: { refreshToken: "rt_not_a_real_refresh_token" } });
@@ -289,14 +319,17 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(200, "createDirectConversation", { token: bob.accessToken, body: { userId: alice.user.id } });
     await expect(400, "createDirectConversation", { token: alice.accessToken, body: { userId: alice.user.id } });
     // Bob is a contact (added); Carol is not (invited).
-    const group = (await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Docs team", memberIds: [bob.user.id, carol.user.id], isPublic: true } })).conversation as Conversation;
+    const group = (
+      await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Docs team", memberIds: [bob.user.id, carol.user.id], isPublic: true } })
+    ).conversation as Conversation;
     await expect(400, "createGroup", { token: alice.accessToken, body: { memberIds: [] } });
     const invitations = await expect(200, "listInvitations", { token: carol.accessToken });
     assert.equal(invitations.items.length, 1, "Carol is invited, not added");
     await expect(400, "listInvitations", { token: carol.accessToken, query: { limit: "0" } });
     await expect(200, "acceptInvitation", { token: carol.accessToken, params: { id: invitations.items[0].id } });
     await expect(409, "acceptInvitation", { token: carol.accessToken, params: { id: invitations.items[0].id } });
-    const other = (await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Private", memberIds: [dave.user.id] } })).conversation as Conversation;
+    const other = (await expect(201, "createGroup", { token: alice.accessToken, body: { name: "Private", memberIds: [dave.user.id] } }))
+      .conversation as Conversation;
     const daveInvites = await expect(200, "listInvitations", { token: dave.accessToken });
     await expect(204, "declineInvitation", { token: dave.accessToken, params: { id: daveInvites.items[0].id } });
     await expect(404, "declineInvitation", { token: dave.accessToken, params: { id: "inv_missing" } });
@@ -323,8 +356,16 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(415, "upload", { token: alice.accessToken, body: { file: "not multipart" } });
 
     // ---- messages (and a realtime event seen live, checked against the AsyncAPI document)
-    const first = (await expect(201, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` } })) as Message;
-    await expect(200, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` } });
+    const first = (await expect(201, "sendMessage", {
+      token: alice.accessToken,
+      params: { id: group.id },
+      body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` },
+    })) as Message;
+    await expect(200, "sendMessage", {
+      token: alice.accessToken,
+      params: { id: group.id },
+      body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` },
+    });
     await expect(400, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "   " } });
     await expect(404, "sendMessage", { token: dave.accessToken, params: { id: group.id }, body: { text: "not a member any more" } });
     await expect(200, "getUpload", { token: bob.accessToken, params: { id: upload.id } });
@@ -365,14 +406,23 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "serverGetConversation", { headers: sk, params: { id: group.id + "x" } });
     await expect(200, "serverUpdateConversation", { headers: sk, params: { id: sconv.id }, body: { data: { orderId: 124 } } });
     await expect(400, "serverUpdateConversation", { headers: sk, params: { id: sconv.id }, body: {} });
-    const sgroup = (await expect(201, "serverCreateConversation", { headers: sk, body: { kind: "group", name: "Order room", users: [`seller-${n}`] } })).conversation as Conversation;
+    const sgroup = (await expect(201, "serverCreateConversation", { headers: sk, body: { kind: "group", name: "Order room", users: [`seller-${n}`] } }))
+      .conversation as Conversation;
     await expect(200, "serverAddMembers", { headers: sk, params: { id: sgroup.id }, body: { users: [`buyer-${n}`] } });
     await expect(404, "serverAddMembers", { headers: sk, params: { id: "cnv_missing" }, body: { users: [`buyer-${n}`] } });
     await expect(204, "serverRemoveMember", { headers: sk, params: { id: sgroup.id, sub: `buyer-${n}` } });
     await expect(404, "serverRemoveMember", { headers: sk, params: { id: sgroup.id, sub: `buyer-${n}` } });
-    const system = (await expect(201, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } } })) as Message;
+    const system = (await expect(201, "serverSendMessage", {
+      headers: sk,
+      params: { id: sconv.id },
+      body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } },
+    })) as Message;
     assert.equal(system.senderId, null);
-    await expect(200, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } } });
+    await expect(200, "serverSendMessage", {
+      headers: sk,
+      params: { id: sconv.id },
+      body: { text: "Order shipped", clientMessageId: `ship-${n}`, data: { status: "shipped" } },
+    });
     await expect(400, "serverSendMessage", { headers: sk, params: { id: sconv.id }, body: { text: "" } });
     await expect(200, "serverListMessages", { headers: sk, params: { id: sconv.id }, query: { limit: "10" } });
     await expect(404, "serverListMessages", { headers: sk, params: { id: "cnv_missing" } });
@@ -387,7 +437,17 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(401, "getSyncHead");
     const synced = await expect(200, "sync", { token: alice.accessToken, query: { since: "0", limit: "1000" } });
     const types = new Set(synced.events.map((e: { type: string }) => e.type));
-    for (const t of ["message.new", "message.updated", "message.deleted", "reaction.updated", "conversation.created", "member.added", "member.updated", "contact.updated"]) assert.ok(types.has(t), `sync has a ${t} event`);
+    for (const t of [
+      "message.new",
+      "message.updated",
+      "message.deleted",
+      "reaction.updated",
+      "conversation.created",
+      "member.added",
+      "member.updated",
+      "contact.updated",
+    ])
+      assert.ok(types.has(t), `sync has a ${t} event`);
     await expect(400, "sync", { token: alice.accessToken });
   });
 
@@ -414,7 +474,19 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
 
   test("the response schemas refuse what the protocol does not allow", () => {
     const message = ajv.getSchema(`${DOC_ID}#/components/schemas/Message`)!;
-    const valid = { id: "1", conversationId: "c", senderId: "u", text: "hi", attachments: [], replyToId: null, clientMessageId: null, reactions: [], createdAt: "2026-11-22T10:00:00.000Z", editedAt: null, deletedAt: null };
+    const valid = {
+      id: "1",
+      conversationId: "c",
+      senderId: "u",
+      text: "hi",
+      attachments: [],
+      replyToId: null,
+      clientMessageId: null,
+      reactions: [],
+      createdAt: "2026-11-22T10:00:00.000Z",
+      editedAt: null,
+      deletedAt: null,
+    };
     assert.equal(message(valid), true, JSON.stringify(message.errors));
     assert.equal(message({ ...valid, extra: 1 }), false, "an undeclared field");
     assert.equal(message({ ...valid, text: undefined }), false, "a missing field");

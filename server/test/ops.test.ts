@@ -130,12 +130,20 @@ describe("/metrics", () => {
       assert.equal(value(during, "parley_sockets_connected"), 4, "every open socket counted");
       for (const burst of [0, 1]) {
         const acks = await Promise.all(
-          Array.from({ length: 15 }, (_, i) => request<Message>(sockets[i % 4]!, "message.send", { conversationId: conv.id, text: `m ${burst}-${i}`, clientMessageId: `m-${burst}-${i}` })),
+          Array.from({ length: 15 }, (_, i) =>
+            request<Message>(sockets[i % 4]!, "message.send", { conversationId: conv.id, text: `m ${burst}-${i}`, clientMessageId: `m-${burst}-${i}` }),
+          ),
         );
-        assert.ok(acks.every((a) => a.ok), JSON.stringify(acks.find((a) => !a.ok)));
+        assert.ok(
+          acks.every((a) => a.ok),
+          JSON.stringify(acks.find((a) => !a.ok)),
+        );
       }
       for (let i = 0; i < 5; i++) {
-        const res = await s.api.post(`/conversations/${conv.id}/messages`, { token: alice.accessToken, body: { text: `rest ${i}`, clientMessageId: `r-${i}` } });
+        const res = await s.api.post(`/conversations/${conv.id}/messages`, {
+          token: alice.accessToken,
+          body: { text: `rest ${i}`, clientMessageId: `r-${i}` },
+        });
         assert.equal(res.status, 201);
       }
       const again = await s.api.post(`/conversations/${conv.id}/messages`, { token: alice.accessToken, body: { text: "rest 0", clientMessageId: "r-0" } });
@@ -149,11 +157,23 @@ describe("/metrics", () => {
     for (const name of listed) assert.ok(has(after, name), `series ${name} exposed`);
 
     const route = 'route="/v1/conversations/:id/messages"';
-    assert.equal(value(after, "parley_http_request_duration_seconds_count", route, 'method="POST"', 'status="201"') - value(before, "parley_http_request_duration_seconds_count", route, 'method="POST"', 'status="201"'), 5);
+    assert.equal(
+      value(after, "parley_http_request_duration_seconds_count", route, 'method="POST"', 'status="201"') -
+        value(before, "parley_http_request_duration_seconds_count", route, 'method="POST"', 'status="201"'),
+      5,
+    );
     assert.equal(value(after, "parley_http_request_duration_seconds_count", route, 'method="POST"', 'status="200"'), 1);
-    assert.equal(value(after, "parley_http_request_duration_seconds_count", 'route="/v1/conversations/:id"', 'method="GET"', 'status="404"'), 1, "routes by pattern, not by path");
+    assert.equal(
+      value(after, "parley_http_request_duration_seconds_count", 'route="/v1/conversations/:id"', 'method="GET"', 'status="404"'),
+      1,
+      "routes by pattern, not by path",
+    );
     assert.ok(value(after, "parley_http_request_duration_seconds_sum", route, 'method="POST"', 'status="201"') > 0);
-    assert.equal(value(after, "parley_messages_sent_total") - value(before, "parley_messages_sent_total"), 35, "30 socket + 5 REST sends; the retry is not a new message");
+    assert.equal(
+      value(after, "parley_messages_sent_total") - value(before, "parley_messages_sent_total"),
+      35,
+      "30 socket + 5 REST sends; the retry is not a new message",
+    );
     const batches = value(after, "parley_send_batch_size_count") - value(before, "parley_send_batch_size_count");
     const batched = value(after, "parley_send_batch_size_sum") - value(before, "parley_send_batch_size_sum");
     assert.equal(batched, 36, "every send went through a batch (the retry included)");
@@ -163,7 +183,10 @@ describe("/metrics", () => {
     assert.equal(value(after, "parley_sync_duration_seconds_count", 'status="200"') - value(before, "parley_sync_duration_seconds_count", 'status="200"'), 2);
     assert.ok(value(after, "nodejs_eventloop_lag_p99_seconds") > 0, "event-loop lag measured");
     assert.ok(value(after, "parley_db_pool_connections", 'state="in_use"') >= 0 && has(after, "parley_db_pool_connections"));
-    assert.ok(value(after, "parley_db_pool_connections", 'state="in_use"') + value(after, "parley_db_pool_connections", 'state="idle"') >= 1, "the pool has a connection");
+    assert.ok(
+      value(after, "parley_db_pool_connections", 'state="in_use"') + value(after, "parley_db_pool_connections", 'state="idle"') >= 1,
+      "the pool has a connection",
+    );
     // Sockets closing are counted down.
     const end = Date.now() + 3000;
     while (value(await scrape(s), "parley_sockets_connected") !== 0) {
@@ -173,7 +196,10 @@ describe("/metrics", () => {
     assert.equal(has(after, "parley_redis_up"), false, "no Redis series without REDIS_URL");
   });
 
-  test("with REDIS_URL: parley_redis_up follows the connection, and /readyz fails while Redis is unreachable", { skip: TEST_DB !== "mysql" || process.env["PARLEY_TEST_SKIP_REDIS"] ? "Redis runs with the MariaDB pass" : false, timeout: 60_000 }, async () => {
+  test("with REDIS_URL: parley_redis_up follows the connection, and /readyz fails while Redis is unreachable", {
+    skip: TEST_DB !== "mysql" || process.env["PARLEY_TEST_SKIP_REDIS"] ? "Redis runs with the MariaDB pass" : false,
+    timeout: 60_000,
+  }, async () => {
     // Redis is shared with other suites: cut a TCP proxy in front of it, not Redis itself.
     const target = new URL(REDIS_URL);
     const conns = new Set<net.Socket>();
@@ -240,7 +266,9 @@ describe("/livez and /readyz", () => {
     assert.equal((await fetch(`${s.url}/livez`)).status, 200, "live all along");
   });
 
-  test("SQLite full (PRAGMA max_page_count on the server's own connection): not ready while full, ready again after, without traffic", { skip: TEST_DB !== "sqlite" ? "SQLite only" : false }, async () => {
+  test("SQLite full (PRAGMA max_page_count on the server's own connection): not ready while full, ready again after, without traffic", {
+    skip: TEST_DB !== "sqlite" ? "SQLite only" : false,
+  }, async () => {
     const s = await start();
     const app = (await s.createTenant("Full", ["*"])).id;
     const [alice, bob] = [await s.api.register(app), await s.api.register(app)];
@@ -269,7 +297,10 @@ describe("/livez and /readyz", () => {
     assert.equal(res.status, 201);
   });
 
-  test("MariaDB unreachable (a cut TCP proxy): not ready while cut, ready again once it is back", { skip: TEST_DB !== "mysql" ? "MariaDB only" : false, timeout: 60_000 }, async () => {
+  test("MariaDB unreachable (a cut TCP proxy): not ready while cut, ready again once it is back", {
+    skip: TEST_DB !== "mysql" ? "MariaDB only" : false,
+    timeout: 60_000,
+  }, async () => {
     const proxy = new DbProxy();
     await proxy.listen();
     try {
@@ -316,7 +347,10 @@ describe("start failures are one clear line", () => {
     try {
       const r = await runServer({ PORT: String(port) });
       assert.equal(r.code, 1);
-      assert.equal(r.stderr.trim(), `Parley cannot start: Port ${port} is already in use on 127.0.0.1: stop whatever listens there or set PORT to a free port.`);
+      assert.equal(
+        r.stderr.trim(),
+        `Parley cannot start: Port ${port} is already in use on 127.0.0.1: stop whatever listens there or set PORT to a free port.`,
+      );
       assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, "no stack trace");
     } finally {
       blocker.close();
@@ -340,19 +374,38 @@ describe("start failures are one clear line", () => {
   test("a database that does not exist on a reachable MariaDB", { skip: TEST_DB !== "mysql" ? "MariaDB only" : false, timeout: 90_000 }, async () => {
     const r = await runServer({ PORT: "0", DATABASE_URL: `${MYSQL_ADMIN_URL}/parley_no_such_db_here` });
     assert.equal(r.code, 1);
-    assert.match(r.stderr.trim(), /^Parley cannot start: The database named in mysql:\/\/\S+\/parley_no_such_db_here does not exist \(ER_BAD_DB_ERROR\): create it/);
+    assert.match(
+      r.stderr.trim(),
+      /^Parley cannot start: The database named in mysql:\/\/\S+\/parley_no_such_db_here does not exist \(ER_BAD_DB_ERROR\): create it/,
+    );
     assert.equal(r.stderr.trim().split("\n").length, 1);
   });
 });
 
 describe("logs", () => {
   const script = ["/usr/bin/script", "/bin/script"].find((p) => existsSync(p));
-  test("in development on a terminal: a plain banner and one readable line per request, no JSON", { skip: script ? false : "needs util-linux `script` for a pseudo-terminal", timeout: 90_000 }, async () => {
+  test("in development on a terminal: a plain banner and one readable line per request, no JSON", {
+    skip: script ? false : "needs util-linux `script` for a pseudo-terminal",
+    timeout: 90_000,
+  }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), "parley-ops-tty-"));
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", PARLEY_DEMO: "0", DATA_DIR: dataDir, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: "development",
+      PARLEY_DEMO: "0",
+      DATA_DIR: dataDir,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "info",
+    };
     for (const key of ["DATABASE_URL", "REDIS_URL", "JWT_SECRET"]) delete env[key];
     // `script` runs the server on a pseudo-terminal, as in a developer's shell.
-    const child = spawn(script!, ["-qfc", `${process.execPath} --import tsx server/src/main.ts`, "/dev/null"], { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(script!, ["-qfc", `${process.execPath} --import tsx server/src/main.ts`, "/dev/null"], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -360,14 +413,14 @@ describe("logs", () => {
         child.stdout.on("data", (d: Buffer) => {
           out += d;
           const m = /Parley listening on http:\/\/localhost:(\d+)/.exec(out);
-          if (m) (clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`));
+          if (m) clearTimeout(timer), resolve(`http://127.0.0.1:${m[1]}`);
         });
         child.once("exit", (code) => reject(new Error(`exited ${code}:\n${out}`)));
       });
       assert.equal((await fetch(`${url}/livez`)).status, 200);
       const end = Date.now() + 5000;
       while (!/GET \/livez 200 [\d.]+ ms/.test(out) && Date.now() < end) await sleep(50);
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colours of the log
       const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
       assert.match(plain, /^\s*Parley listening on http:\/\/localhost:\d+ {2}\(database: sqlite, redis: off\)\r?$/m);
       assert.match(plain, /INFO: GET \/livez 200 [\d.]+ ms/);

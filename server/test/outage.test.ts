@@ -142,7 +142,12 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
     const during: { ms: number; code: string | undefined }[] = [];
     for (let i = 1; i <= 3; i++) {
       const t = performance.now();
-      const ack = await request<Message>(a, "message.send", { conversationId: conv.id, text: `during ${i}`, clientMessageId: `raw-${i}` }, OUTAGE_ACK_BOUND_MS + 3000);
+      const ack = await request<Message>(
+        a,
+        "message.send",
+        { conversationId: conv.id, text: `during ${i}`, clientMessageId: `raw-${i}` },
+        OUTAGE_ACK_BOUND_MS + 3000,
+      );
       during.push({ ms: Math.round(performance.now() - t), code: ack.ok ? "ok" : ack.error.code });
       assert.equal(ack.ok, false, `no ack may say ok while the database is unreachable: ${JSON.stringify(ack)}`);
       if (!ack.ok) {
@@ -198,8 +203,14 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
 
     // What the database holds: the sends answered with an error during the cut never reached it.
     const rows = await stored(conv.id);
-    assert.deepEqual(rows.map((r) => r.clientMessageId), ["raw-0", "raw-after"]);
-    assert.deepEqual(rows.map((r) => r.id), [first.data.id, recovered!.id]);
+    assert.deepEqual(
+      rows.map((r) => r.clientMessageId),
+      ["raw-0", "raw-after"],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [first.data.id, recovered!.id],
+    );
     assert.ok(a.connected && b.socket.connected);
     assert.deepEqual(crashes, [], "no unhandled rejection or uncaught exception");
   });
@@ -238,7 +249,10 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
     const results = await Promise.race([Promise.all(sends), bound(30_000, "the outbox drains")]);
     // Drained, as the user sees it: no message of the conversation is still pending or failed.
     const shown = alice.store.state.threads[conv.id]?.messages ?? [];
-    assert.deepEqual(shown.filter((m) => m.status !== "sent").map((m) => m.status), []);
+    assert.deepEqual(
+      shown.filter((m) => m.status !== "sent").map((m) => m.status),
+      [],
+    );
     const drainedMs = now();
     const errors = acks.filter((x) => !x.ok);
     console.log(
@@ -249,13 +263,22 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
 
     // Retryable errors were seen (the outage really hit the sends) and nothing else went wrong.
     assert.ok(errors.length > 0, "some sends met the outage");
-    assert.deepEqual([...new Set(errors.map((e) => e.code))].filter((c) => c !== "service_unavailable" && c !== "timeout"), []);
-    assert.ok(errors.every((e) => e.at >= cutMs - 50), "no errors before the cut");
+    assert.deepEqual(
+      [...new Set(errors.map((e) => e.code))].filter((c) => c !== "service_unavailable" && c !== "timeout"),
+      [],
+    );
+    assert.ok(
+      errors.every((e) => e.at >= cutMs - 50),
+      "no errors before the cut",
+    );
     assert.deepEqual(failed, [], "no message failed");
 
     // The database: each message exactly once, in the order written, and every ok ack is a stored row.
     const rows = await stored(conv.id);
-    assert.deepEqual(rows.map((r) => r.text), texts.map((m) => m.text));
+    assert.deepEqual(
+      rows.map((r) => r.text),
+      texts.map((m) => m.text),
+    );
     assert.equal(new Set(rows.map((r) => r.clientMessageId)).size, texts.length);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const okAcks = acks.filter((x) => x.ok);
@@ -264,17 +287,30 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
       assert.ok(row, `ack ok for message ${x.id}, which is not in the database`);
       assert.equal(row.clientMessageId, x.clientMessageId);
     }
-    assert.deepEqual(results.map((m) => m.id), rows.map((r) => r.id), "each send resolved with its stored message");
+    assert.deepEqual(
+      results.map((m) => m.id),
+      rows.map((r) => r.id),
+      "each send resolved with its stored message",
+    );
 
     // Alice's own view: the 30, once each, all sent.
     const mine = handle.messages;
-    assert.deepEqual(mine.map((m) => m.text), texts.map((m) => m.text));
-    assert.ok(mine.every((m) => m.status === "sent"), JSON.stringify(mine.map((m) => m.status)));
+    assert.deepEqual(
+      mine.map((m) => m.text),
+      texts.map((m) => m.text),
+    );
+    assert.ok(
+      mine.every((m) => m.status === "sent"),
+      JSON.stringify(mine.map((m) => m.status)),
+    );
 
     // Bob, after catch-up: each exactly once, in order; no live event delivered twice.
     await bob.catchUp();
     await until("Bob has all 30", () => bob.conversation(conv.id).messages.length >= texts.length, 5000);
-    assert.deepEqual(bob.conversation(conv.id).messages.map((m) => m.id), rows.map((r) => r.id));
+    assert.deepEqual(
+      bob.conversation(conv.id).messages.map((m) => m.id),
+      rows.map((r) => r.id),
+    );
     assert.equal(new Set(bobEvents).size, bobEvents.length, "no message.new twice");
     assert.ok(bobEvents.every((id) => byId.has(id)));
     assert.deepEqual(crashes, [], "no unhandled rejection or uncaught exception");
@@ -297,83 +333,86 @@ describe("MariaDB outage drill (a TCP proxy in front of MariaDB is cut, then res
 
     const message = await Promise.race([sent, bound(15_000, "the SDK's retry is answered")]);
     assert.equal(message.id, row.id, "the retry is answered with the original message");
-    assert.deepEqual((await stored(conv.id)).map((r) => r.id), [row.id], "stored exactly once");
+    assert.deepEqual(
+      (await stored(conv.id)).map((r) => r.id),
+      [row.id],
+      "stored exactly once",
+    );
     assert.equal(acks[0]?.ok, false);
     assert.equal(acks[0]?.code, "service_unavailable", "the lost reply is a retryable error, not a false ack or a bare internal");
     assert.ok(acks.filter((x) => x.ok).every((x) => x.id === row.id && x.clientMessageId === row.clientMessageId));
     assert.equal(acks.filter((x) => x.ok).length, 1);
-    console.log(`# lost COMMIT reply: acks ${acks.map((x) => (x.ok ? `ok@${x.at}` : `${x.code}@${x.at}`)).join(", ")} ms (restored at ${restoredMs} ms); Bob got it live: ${bobLive.includes(row.id)}`);
+    console.log(
+      `# lost COMMIT reply: acks ${acks.map((x) => (x.ok ? `ok@${x.at}` : `${x.code}@${x.at}`)).join(", ")} ms (restored at ${restoredMs} ms); Bob got it live: ${bobLive.includes(row.id)}`,
+    );
 
     await bob.catchUp();
-    assert.deepEqual(bob.conversation(conv.id).messages.map((m) => m.id), [row.id], "Bob has it once after catch-up");
+    assert.deepEqual(
+      bob.conversation(conv.id).messages.map((m) => m.id),
+      [row.id],
+      "Bob has it once after catch-up",
+    );
     assert.deepEqual(crashes, [], "no unhandled rejection or uncaught exception");
   });
 
-  test(
-    "a recipient who stays connected gets a message whose COMMIT reply was lost live, once the sender's retry is answered",
+  test("a recipient who stays connected gets a message whose COMMIT reply was lost live, once the sender's retry is answered", async () => {
+    const alice = await s.api.register(app);
+    const bob = await s.api.register(app);
+    const conv = await dm(alice, bob);
+    const a = await connect(s, alice.accessToken);
+    const b = new Recorder(await connect(s, bob.accessToken));
+    sockets.push(a, b.socket);
+    const trapped = proxy.cutAfterNextCommit();
+    const lost = request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
+    await Promise.race([trapped, bound(5000, "the COMMIT goes through the proxy")]);
+    assert.equal((await lost).ok, false);
+    await proxy.restore();
+    let retry = await request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
+    for (let i = 0; !retry.ok && i < 20; i++) {
+      await sleep(100);
+      retry = await request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
+    }
+    assert.ok(retry.ok, JSON.stringify(retry));
+    await b.wait("message.new", (e) => e.data.message.id === retry.data.id, 3000);
+  });
 
-    async () => {
-      const alice = await s.api.register(app);
-      const bob = await s.api.register(app);
-      const conv = await dm(alice, bob);
-      const a = await connect(s, alice.accessToken);
-      const b = new Recorder(await connect(s, bob.accessToken));
-      sockets.push(a, b.socket);
-      const trapped = proxy.cutAfterNextCommit();
-      const lost = request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
-      await Promise.race([trapped, bound(5000, "the COMMIT goes through the proxy")]);
-      assert.equal((await lost).ok, false);
-      await proxy.restore();
-      let retry = await request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
-      for (let i = 0; !retry.ok && i < 20; i++) {
-        await sleep(100);
-        retry = await request<Message>(a, "message.send", { conversationId: conv.id, text: "lost reply", clientMessageId: "lost-1" }, 5000);
-      }
-      assert.ok(retry.ok, JSON.stringify(retry));
-      await b.wait("message.new", (e) => e.data.message.id === retry.data.id, 3000);
-    },
-  );
+  test("a client that (re)connects its socket during the outage keeps retrying and is connected again after the restore", async () => {
+    const carol = await newClient("carol");
+    carol.disconnect();
+    proxy.cut();
+    let handshakeCode: unknown;
+    try {
+      const token = (carol as unknown as { session: { current: { accessToken: string } } }).session.current.accessToken;
+      (await connect(s, token)).close();
+    } catch (err) {
+      handshakeCode = (err as { data?: { code?: unknown } }).data?.code;
+    }
+    carol.connect();
+    await sleep(1500);
+    await proxy.restore();
+    assert.equal(handshakeCode, "service_unavailable", `the handshake says: retry later (Carol's SDK is ${carol.store.state.connection})`);
+    await until("Carol is connected again", () => carol.store.state.connection === "connected", 5000);
+  });
 
-  test(
-    "a client that (re)connects its socket during the outage keeps retrying and is connected again after the restore",
-
-    async () => {
-      const carol = await newClient("carol");
-      carol.disconnect();
-      proxy.cut();
-      let handshakeCode: unknown;
-      try {
-        const token = (carol as unknown as { session: { current: { accessToken: string } } }).session.current.accessToken;
-        (await connect(s, token)).close();
-      } catch (err) {
-        handshakeCode = (err as { data?: { code?: unknown } }).data?.code;
-      }
-      carol.connect();
-      await sleep(1500);
-      await proxy.restore();
-      assert.equal(handshakeCode, "service_unavailable", `the handshake says: retry later (Carol's SDK is ${carol.store.state.connection})`);
-      await until("Carol is connected again", () => carol.store.state.connection === "connected", 5000);
-    },
-  );
-
-  test(
-    "a frozen database (no answers, no resets): message.send on a pooled connection is still answered within the bound",
-
-    async () => {
-      const alice = await s.api.register(app);
-      const bob = await s.api.register(app);
-      const conv = await dm(alice, bob);
-      const a = await connect(s, alice.accessToken);
-      sockets.push(a);
-      await sleep(500); // the connect's own queries (presence audience) are done: the pool is idle
-      proxy.freeze();
-      const t = performance.now();
-      const ack = await request<Message>(a, "message.send", { conversationId: conv.id, text: "frozen", clientMessageId: "frozen-1" }, OUTAGE_ACK_BOUND_MS + 1000).catch((err: unknown) => ({ ok: false as const, error: { code: String(err) } }));
-      const ms = Math.round(performance.now() - t);
-      console.log(`# frozen database: message.send answered ${ack.ok ? "ok" : ack.error.code} after ${ms} ms`);
-      assert.equal(ack.ok, false);
-      assert.equal(ack.ok ? "" : ack.error.code, "service_unavailable");
-      assert.ok(ms < OUTAGE_ACK_BOUND_MS, `answered after ${ms} ms`);
-    },
-  );
+  test("a frozen database (no answers, no resets): message.send on a pooled connection is still answered within the bound", async () => {
+    const alice = await s.api.register(app);
+    const bob = await s.api.register(app);
+    const conv = await dm(alice, bob);
+    const a = await connect(s, alice.accessToken);
+    sockets.push(a);
+    await sleep(500); // the connect's own queries (presence audience) are done: the pool is idle
+    proxy.freeze();
+    const t = performance.now();
+    const ack = await request<Message>(
+      a,
+      "message.send",
+      { conversationId: conv.id, text: "frozen", clientMessageId: "frozen-1" },
+      OUTAGE_ACK_BOUND_MS + 1000,
+    ).catch((err: unknown) => ({ ok: false as const, error: { code: String(err) } }));
+    const ms = Math.round(performance.now() - t);
+    console.log(`# frozen database: message.send answered ${ack.ok ? "ok" : ack.error.code} after ${ms} ms`);
+    assert.equal(ack.ok, false);
+    assert.equal(ack.ok ? "" : ack.error.code, "service_unavailable");
+    assert.ok(ms < OUTAGE_ACK_BOUND_MS, `answered after ${ms} ms`);
+  });
 });

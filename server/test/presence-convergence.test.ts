@@ -67,7 +67,10 @@ describe("presence converges after a node kill, a node restart and a Redis resta
   }
 
   async function startRedis(): Promise<void> {
-    const proc = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { detached: true, stdio: "ignore" });
+    const proc = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      detached: true,
+      stdio: "ignore",
+    });
     procs.push(proc);
     redis = proc;
     const deadline = Date.now() + 10_000;
@@ -116,7 +119,13 @@ describe("presence converges after a node kill, a node restart and a Redis resta
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`node exited (${proc.exitCode}):\n${output}`);
-      if (await fetch(`${node.url}/v1/healthz`).then((r) => r.ok, () => false)) return node;
+      if (
+        await fetch(`${node.url}/v1/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return node;
       if (Date.now() > deadline) throw new Error(`node did not start within 30 s:\n${output}`);
       await sleep(200);
     }
@@ -215,7 +224,8 @@ describe("presence converges after a node kill, a node restart and a Redis resta
     const s4 = s4User.user.id;
     await o1.createGroup({ name: "all", memberIds: [...everyone.slice(1).map((c) => ids.get(c)!), s4], isPublic: false });
     // o3 and each subject become contacts (the REST view of presence is the contacts list).
-    const o3Token = (await api2.post<AuthResponse>("/auth/login", { app, body: { email: (o3.store.state.me as { email: string }).email, password: PASSWORD } })).body.accessToken;
+    const o3Token = (await api2.post<AuthResponse>("/auth/login", { app, body: { email: (o3.store.state.me as { email: string }).email, password: PASSWORD } }))
+      .body.accessToken;
     for (const [token, userId] of [
       ...(await Promise.all([s1, s2, s3].map(async (c) => [await tokenOf(c), ids.get(c)!] as const))),
       [s4User.accessToken, s4] as const,
@@ -227,7 +237,8 @@ describe("presence converges after a node kill, a node restart and a Redis resta
       void userId;
     }
     async function tokenOf(c: ChatClient): Promise<string> {
-      return (await api2.post<AuthResponse>("/auth/login", { app, body: { email: (c.store.state.me as { email: string }).email, password: PASSWORD } })).body.accessToken;
+      return (await api2.post<AuthResponse>("/auth/login", { app, body: { email: (c.store.state.me as { email: string }).email, password: PASSWORD } })).body
+        .accessToken;
     }
 
     const connected = (c: ChatClient): boolean => c.store.state.connection === "connected";

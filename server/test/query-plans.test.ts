@@ -28,11 +28,24 @@ describe("query plans of the hot paths", () => {
     seed = await openDb(TEST_DB === "mysql" ? { mysqlUrl: s.databaseUrl! } : { sqliteFile: path.join(s.dataDir, "parley.sqlite") });
     appId = (await s.createTenant("Plans")).id;
     users = await seedUsers(seed, appId, 400, { jwtSecret: TEST_JWT_SECRET, passwordHash: "x", prefix: "plan" });
-    dms = await seedDms(seed, appId, Array.from({ length: 200 }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]));
-    group = await seedGroup(seed, appId, "Plans group", users.slice(0, 100).map((u) => u.id));
+    dms = await seedDms(
+      seed,
+      appId,
+      Array.from({ length: 200 }, (_, k) => [users[2 * k]!.id, users[2 * k + 1]!.id] as [string, string]),
+    );
+    group = await seedGroup(
+      seed,
+      appId,
+      "Plans group",
+      users.slice(0, 100).map((u) => u.id),
+    );
     const [first, last] = await seedHistory(seed, appId, dms[0]!, [users[0]!.id, users[1]!.id], 30_000);
     deep = Math.floor((first + last) / 2);
-    await seedLastMessages(seed, appId, dms.slice(1).map((id, k) => ({ id, sender: users[2 * (k + 1)]!.id })));
+    await seedLastMessages(
+      seed,
+      appId,
+      dms.slice(1).map((id, k) => ({ id, sender: users[2 * (k + 1)]!.id })),
+    );
     if (TEST_DB === "mysql") await s.services.db.query("ANALYZE TABLE messages, events, members, conversations, users");
     else await s.services.db.query("ANALYZE");
     // Some events to sync over: the sends below add more.
@@ -82,9 +95,16 @@ describe("query plans of the hot paths", () => {
         acks.push(request<Message>(sockets[i]!, "message.send", { conversationId: conv, text: `again ${i}`, replyToId: String(deep) }));
       }
       const first = await Promise.all(acks);
-      assert.ok(first.every((a) => a.ok || (!a.ok && a.error.code === "validation_failed")), JSON.stringify(first.filter((a) => !a.ok)));
+      assert.ok(
+        first.every((a) => a.ok || (!a.ok && a.error.code === "validation_failed")),
+        JSON.stringify(first.filter((a) => !a.ok)),
+      );
       // Retries of stored clientMessageIds take the duplicate path.
-      const retries = await Promise.all([0, 1, 2].map((i) => request<Message>(sockets[i]!, "message.send", { conversationId: dms[Math.floor(i / 2)]!, text: `plan ${i}`, clientMessageId: `plan-${i}` })));
+      const retries = await Promise.all(
+        [0, 1, 2].map((i) =>
+          request<Message>(sockets[i]!, "message.send", { conversationId: dms[Math.floor(i / 2)]!, text: `plan ${i}`, clientMessageId: `plan-${i}` }),
+        ),
+      );
       assert.ok(retries.every((a) => a.ok));
     });
     await assertIndexed("send batch", stmts);

@@ -73,7 +73,9 @@ describe("message quotas", () => {
     sockets.push(...socketsOfNoisy);
 
     const acks = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => request<Message>(socketsOfNoisy[i % 4]!, "message.send", { conversationId: convs[i % 4 < 2 ? 0 : 1]!.id, text: `noise ${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        request<Message>(socketsOfNoisy[i % 4]!, "message.send", { conversationId: convs[i % 4 < 2 ? 0 : 1]!.id, text: `noise ${i}` }),
+      ),
     );
     assert.equal(acks.filter((a) => a.ok).length, 10, "the app's quota, whichever of its users sent");
     assert.ok(acks.filter((a) => !a.ok).every((a) => !a.ok && a.error.code === "rate_limited"));
@@ -83,8 +85,13 @@ describe("message quotas", () => {
     const qConv = await dm(s, q1, q2);
     const qSocket = await connect(s, q1.accessToken);
     sockets.push(qSocket);
-    const quietAcks = await Promise.all([0, 1, 2, 3, 4].map((i) => request<Message>(qSocket, "message.send", { conversationId: qConv.id, text: `quiet ${i}` })));
-    assert.ok(quietAcks.every((a) => a.ok), "the other app is not starved");
+    const quietAcks = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) => request<Message>(qSocket, "message.send", { conversationId: qConv.id, text: `quiet ${i}` })),
+    );
+    assert.ok(
+      quietAcks.every((a) => a.ok),
+      "the other app is not starved",
+    );
     assert.deepEqual((await storedTexts(s, q1, qConv.id)).sort(), ["quiet 0", "quiet 1", "quiet 2", "quiet 3", "quiet 4"]);
   });
 });

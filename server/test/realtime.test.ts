@@ -43,7 +43,10 @@ describe("handshake", () => {
   test("refuses a browser origin the app does not allow, on websocket and polling", async () => {
     const u = await s.api.register(app);
     for (const transports of [["websocket"], ["polling"]] as const) {
-      await assert.rejects(connect(s, u.accessToken, { origin: "https://evil.example", transports: [...transports] }), (e: any) => e.data?.code === "origin_not_allowed");
+      await assert.rejects(
+        connect(s, u.accessToken, { origin: "https://evil.example", transports: [...transports] }),
+        (e: any) => e.data?.code === "origin_not_allowed",
+      );
       await assert.rejects(connect(s, u.accessToken, { origin: "https://shop.example.evil.com", transports: [...transports] }));
       const ok = await connect(s, u.accessToken, { origin: "https://shop.example", transports: [...transports] });
       assert.ok(ok.connected);
@@ -105,7 +108,11 @@ describe("delivery", () => {
     }
     await sleep(200);
     for (const outsider of [c, m]) {
-      assert.deepEqual(outsider.names().filter((n) => n !== "presence"), [], "outsiders receive no conversation events");
+      assert.deepEqual(
+        outsider.names().filter((n) => n !== "presence"),
+        [],
+        "outsiders receive no conversation events",
+      );
     }
   });
 
@@ -114,12 +121,18 @@ describe("delivery", () => {
     const bob = await s.api.register(app);
     const conv = await dm(alice, bob);
     const a = await open(alice.accessToken);
-    const first = await s.api.post<Message>(`/conversations/${conv.id}/messages`, { token: alice.accessToken, body: { text: "once", clientMessageId: "dup-1" } });
+    const first = await s.api.post<Message>(`/conversations/${conv.id}/messages`, {
+      token: alice.accessToken,
+      body: { text: "once", clientMessageId: "dup-1" },
+    });
     assert.equal(first.status, 201);
     const again = await request<Message>(a.socket, "message.send", { conversationId: conv.id, text: "once", clientMessageId: "dup-1" });
     assert.ok(again.ok);
     assert.equal(again.data.id, first.body.id);
-    const viaRest = await s.api.post<Message>(`/conversations/${conv.id}/messages`, { token: alice.accessToken, body: { text: "once", clientMessageId: "dup-1" } });
+    const viaRest = await s.api.post<Message>(`/conversations/${conv.id}/messages`, {
+      token: alice.accessToken,
+      body: { text: "once", clientMessageId: "dup-1" },
+    });
     assert.equal(viaRest.status, 200);
     assert.equal(viaRest.body.id, first.body.id);
     const history = await s.api.get(`/conversations/${conv.id}/messages`, { token: alice.accessToken });

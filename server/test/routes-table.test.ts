@@ -20,6 +20,7 @@ async function declaredRoutes(): Promise<string[]> {
       const src = await readFile(path.join(SRC, dir.name, f), "utf8");
       const prefix = /new Router<State>\(\{ prefix: "([^"]+)" \}\)/.exec(src)?.[1] ?? "";
       for (const m of src.matchAll(/\br\.(get|post|put|patch|delete)\(\s*[`"]([^`"]+)[`"]/g)) {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source's template placeholder, read as text
         const paths = m[2]!.includes("${action}") ? ["accept", "decline", "cancel"].map((a) => m[2]!.replace("${action}", a)) : [m[2]!];
         for (const p of paths) out.push(`${m[1]!.toUpperCase()} ${prefix}${p}`);
       }
@@ -55,23 +56,44 @@ describe("IDOR matrix generated from the route table", () => {
     const conv = (await s.api.post("/conversations", { token: owner.accessToken, body: { name: "Private", memberIds: [friend.user.id] } })).body.conversation;
     const form = new FormData();
     form.append("file", new Blob(["secret file"], { type: "text/plain" }), "secret.txt");
-    const up = (await (await fetch(`${s.url}/v1/uploads`, { method: "POST", headers: { Authorization: `Bearer ${owner.accessToken}` }, body: form })).json()) as { id: string };
-    const msg = (await s.api.post<Message>(`/conversations/${conv.id}/messages`, { token: owner.accessToken, body: { text: "secret", attachmentIds: [up.id] } })).body;
+    const up = (await (
+      await fetch(`${s.url}/v1/uploads`, { method: "POST", headers: { Authorization: `Bearer ${owner.accessToken}` }, body: form })
+    ).json()) as { id: string };
+    const msg = (
+      await s.api.post<Message>(`/conversations/${conv.id}/messages`, { token: owner.accessToken, body: { text: "secret", attachmentIds: [up.id] } })
+    ).body;
     Object.assign(ids, { c: conv.id, m: msg.id, f: up.id, u: friend.user.id, e: "👍" });
   });
   after(() => s?.close());
 
   const bodyFor = (path: string): unknown =>
-    path.endsWith("/messages") ? { text: "intrusion" } : path.endsWith("/read") ? { messageId: ids["m"] } : path.endsWith("/members") ? { userIds: [ids["u"]] } : path.endsWith("/role") ? { role: "admin" } : { text: "x", name: "x" };
+    path.endsWith("/messages")
+      ? { text: "intrusion" }
+      : path.endsWith("/read")
+        ? { messageId: ids["m"] }
+        : path.endsWith("/members")
+          ? { userIds: [ids["u"]] }
+          : path.endsWith("/role")
+            ? { role: "admin" }
+            : { text: "x", name: "x" };
 
   for (const route of ROUTES.filter((r) => r.who === "member")) {
     test(`${route.method} ${route.path}: a same-app non-member and another app's user get the 404 of a missing id; anonymous gets 401`, async () => {
-      const fill = (missing: boolean) => route.path.replace(/:(\w)/g, (_, k: string) => (missing && k !== "e" && k !== "u" ? (k === "m" ? "999999999" : `${k}_missing0000000000000000`) : encodeURIComponent(ids[k]!)));
+      const fill = (missing: boolean) =>
+        route.path.replace(/:(\w)/g, (_, k: string) =>
+          missing && k !== "e" && k !== "u" ? (k === "m" ? "999999999" : `${k}_missing0000000000000000`) : encodeURIComponent(ids[k]!),
+        );
       const send = (token: string | undefined, missing = false) =>
-        s.api.req(route.method, fill(missing), { ...(token ? { token } : {}), ...(route.method === "GET" || route.method === "DELETE" ? {} : { body: bodyFor(route.path) }) });
+        s.api.req(route.method, fill(missing), {
+          ...(token ? { token } : {}),
+          ...(route.method === "GET" || route.method === "DELETE" ? {} : { body: bodyFor(route.path) }),
+        });
       const ref = await send(stranger.accessToken, true);
       assert.equal(ref.status, 404);
-      for (const [who, token] of [["same-app non-member", stranger.accessToken], ["other-app user", foreign.accessToken]] as const) {
+      for (const [who, token] of [
+        ["same-app non-member", stranger.accessToken],
+        ["other-app user", foreign.accessToken],
+      ] as const) {
         const res = await send(token);
         assert.equal(res.status, 404, `${who}: ${JSON.stringify(res.body)}`);
         assert.equal(errorCode(res), "not_found");
@@ -84,7 +106,10 @@ describe("IDOR matrix generated from the route table", () => {
 
   test("the owner's data is untouched after the whole matrix", async () => {
     const res = await s.api.get(`/conversations/${ids["c"]}/messages`, { token: owner.accessToken });
-    assert.deepEqual(res.body.items.map((m: Message) => [m.text, m.reactions.length, m.deletedAt]), [["secret", 0, null]]);
+    assert.deepEqual(
+      res.body.items.map((m: Message) => [m.text, m.reactions.length, m.deletedAt]),
+      [["secret", 0, null]],
+    );
     const conv = await s.api.get(`/conversations/${ids["c"]}`, { token: owner.accessToken });
     assert.equal(conv.body.conversation.name, "Private");
     assert.equal(conv.body.conversation.members.length, 2);

@@ -87,7 +87,10 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`node exited (${proc.exitCode}):\n${output}`);
-      const ok = await fetch(`${node.url}/v1/healthz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${node.url}/v1/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return node;
       if (Date.now() > deadline) throw new Error(`node did not start within 30 s:\n${output}`);
       await sleep(200);
@@ -205,10 +208,11 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
     // Both sessions have a socket on node 2; the change goes through node 1.
     const onNode2 = [await open(n2.url, first.accessToken), await open(n2.url, second.body.accessToken)];
     const t0 = performance.now();
-    const dropped = onNode2.map(
-      (r) => new Promise<number>((resolve) => r.socket.once("disconnect", () => resolve(performance.now() - t0))),
-    );
-    const res = await api1.post<AuthResponse>("/auth/password", { token: first.accessToken, body: { currentPassword: "old scale password", newPassword: "new scale password" } });
+    const dropped = onNode2.map((r) => new Promise<number>((resolve) => r.socket.once("disconnect", () => resolve(performance.now() - t0))));
+    const res = await api1.post<AuthResponse>("/auth/password", {
+      token: first.accessToken,
+      body: { currentPassword: "old scale password", newPassword: "new scale password" },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const requestMs = performance.now() - t0;
     const took = await Promise.all(dropped.map((d) => Promise.race([d, bound(3000).then(() => -1)])));
@@ -307,7 +311,11 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
       }
       const texts = stored.map((m) => m.text);
       assert.equal(new Set(texts).size, texts.length, "a message stored twice");
-      for (const [text, id] of acked) assert.ok(stored.some((m) => m.id === id && m.text === text), `acked ${text} not stored`);
+      for (const [text, id] of acked)
+        assert.ok(
+          stored.some((m) => m.id === id && m.text === text),
+          `acked ${text} not stored`,
+        );
       // Delivered: live, or caught up over /v1/sync after Bob's reconnect; never twice.
       await until("every acked message delivered to Bob", () => [...acked.values()].every((id) => received.includes(id)), 30_000);
       assert.equal(new Set(received).size, received.length, "a message delivered twice");
@@ -432,7 +440,10 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
     await until("healthy again", async () => (await health()).status === "ok", 15_000);
     // And the other way. The stream is ordered: once Bob has this, the cut node has also read its
     // own outage entries back (and skipped them, as its own).
-    const reply = await new ApiClient(other.url).post<Message>(`/conversations/${back.id}/messages`, { token: dave.accessToken, body: { text: "after the outage" } });
+    const reply = await new ApiClient(other.url).post<Message>(`/conversations/${back.id}/messages`, {
+      token: dave.accessToken,
+      body: { text: "after the outage" },
+    });
     assert.equal(reply.status, 201);
     await b.wait("message.new", (e) => e.data.message.id === reply.body.id, 5000);
     const count = (r: Recorder, id: string): number => r.events.filter((e) => e.name === "message.new" && e.payload.data.message.id === id).length;

@@ -77,7 +77,9 @@ describe("socket limits", () => {
       const bob = await q.api.register(app);
       const conv = (await q.api.post("/conversations/direct", { token: alice.accessToken, body: { userId: bob.user.id } })).body.conversation;
       const so = await connect(q, alice.accessToken);
-      const acks = await Promise.all(Array.from({ length: 60 }, (_, i) => request<Message>(so, "message.send", { conversationId: conv.id, text: `flood ${i}` })));
+      const acks = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => request<Message>(so, "message.send", { conversationId: conv.id, text: `flood ${i}` })),
+      );
       const ok = acks.filter((a) => a.ok).length;
       const limited = acks.filter((a) => !a.ok && a.error.code === "rate_limited").length;
       assert.equal(ok + limited, 60);
@@ -93,7 +95,23 @@ describe("socket limits", () => {
 
   test("10,000 malformed engine.io / Socket.IO frames from a raw WebSocket never crash the server", async () => {
     const alice = await s.api.register(shop.id);
-    const junk = ["", "0", "4", "42", "42[", '42["message.send"', "4{}", "9999", "\u0000\u0001", "40/nope,", '42["message.send",{"conversationId":null}]', '451-["x",{"_placeholder":true,"num":99}]', "2probe", "6", "x".repeat(1000)];
+    const junk = [
+      "",
+      "0",
+      "4",
+      "42",
+      "42[",
+      '42["message.send"',
+      "4{}",
+      "9999",
+      "\u0000\u0001",
+      "40/nope,",
+      '42["message.send",{"conversationId":null}]',
+      '451-["x",{"_placeholder":true,"num":99}]',
+      "2probe",
+      "6",
+      "x".repeat(1000),
+    ];
     let sent = 0;
     for (let round = 0; round < 10; round++) {
       const ws = await rawSocket(alice.accessToken);
@@ -161,7 +179,10 @@ describe("hostile uploads", () => {
   test("an image over 50 megapixels is refused (413) as an attachment and as an avatar", async () => {
     const u = await s.api.register(shop.id);
     const bomb = bigPngHead(10_000, 6_000);
-    for (const [path, method] of [["/uploads", "POST"], ["/me/avatar", "PUT"]] as const) {
+    for (const [path, method] of [
+      ["/uploads", "POST"],
+      ["/me/avatar", "PUT"],
+    ] as const) {
       const res = await upload(path, method, u.accessToken, bomb, "small.png", "image/png");
       assert.equal(res.status, 413, path);
       assert.equal(res.body?.error?.code, "payload_too_large");
@@ -206,7 +227,10 @@ describe("password checks", () => {
       assert.deepEqual((await time("known@example.com")).body, (await time("nobody@example.com")).body);
       // A skipped bcrypt compare would make unknown emails ~50x faster at cost 10.
       const ratio = median(unknown) / median(known);
-      assert.ok(ratio > 0.5 && ratio < 2, `unknown/known median ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(known).toFixed(1)} ms)`);
+      assert.ok(
+        ratio > 0.5 && ratio < 2,
+        `unknown/known median ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(known).toFixed(1)} ms)`,
+      );
     } finally {
       await slow.close();
     }

@@ -140,9 +140,19 @@ describe("a mixed batch", () => {
     assert.equal((await s.api.post("/blocks", { token: bob.accessToken, body: { userId: dave.user.id } })).status, 204);
     const bobsFile = await uploadPdf(bob);
     const alicesFile = await uploadPdf(alice);
-    const views = [[alice, ab], [alice, ac], [bob, bd], [alice, g], [mallory, foreignConv]] as const;
+    const views = [
+      [alice, ab],
+      [alice, ac],
+      [bob, bd],
+      [alice, g],
+      [mallory, foreignConv],
+    ] as const;
     const before = new Map<string, string[]>();
-    for (const [u, c] of views) before.set(c, (await history(u, c)).map((m) => m.id));
+    for (const [u, c] of views)
+      before.set(
+        c,
+        (await history(u, c)).map((m) => m.id),
+      );
 
     const [a1, a2, b1, c1, d1, e1, m1] = await Promise.all([open(alice), open(alice), open(bob), open(carol), open(dave), open(erin), open(mallory)]);
 
@@ -185,11 +195,18 @@ describe("a mixed batch", () => {
       if (i === 5) {
         no(a2, ab, "reply to a deleted message", "validation_failed", { replyToId: gone.id }, "replyToId");
         no(a1, ab, "bob's file", "validation_failed", { attachmentIds: [bobsFile.id] }, "attachmentIds");
-        good.push({ ack: emit(a2, { conversationId: ab, text: "alice's file", attachmentIds: [alicesFile.id] }), want: { conv: ab, text: "alice's file", sender: alice, file: alicesFile.id }, socket: a2 });
+        good.push({
+          ack: emit(a2, { conversationId: ab, text: "alice's file", attachmentIds: [alicesFile.id] }),
+          want: { conv: ab, text: "alice's file", sender: alice, file: alicesFile.id },
+          socket: a2,
+        });
         no(a1, ab, "reply to a message that does not exist", "validation_failed", { replyToId: "999999999999" }, "replyToId");
       }
     }
-    const restGood = [0, 1, 2, 3].map((i) => ({ res: post(alice, ac, { text: `mixed rest ac ${i}` }), want: { conv: ac, text: `mixed rest ac ${i}`, sender: alice } }));
+    const restGood = [0, 1, 2, 3].map((i) => ({
+      res: post(alice, ac, { text: `mixed rest ac ${i}` }),
+      want: { conv: ac, text: `mixed rest ac ${i}`, sender: alice },
+    }));
     restGood.push(...[0, 1, 2].map((i) => ({ res: post(bob, g, { text: `mixed rest g ${i}` }), want: { conv: g, text: `mixed rest g ${i}`, sender: bob } })));
     const restBad = [
       { res: post(erin, ab, { text: "rest erin" }), status: 404, code: "not_found" },
@@ -227,7 +244,11 @@ describe("a mixed batch", () => {
       assert.equal(message.text, want.text);
       assert.equal(message.replyToId, want.replyToId ?? null, want.text);
       assert.equal(message.clientMessageId, want.clientMessageId ?? null, want.text);
-      assert.deepEqual(message.attachments.map((a) => a.id), want.file ? [want.file] : [], want.text);
+      assert.deepEqual(
+        message.attachments.map((a) => a.id),
+        want.file ? [want.file] : [],
+        want.text,
+      );
       assert.deepEqual(message, stored.get(message.id), `${want.text}: the answer is what was stored`);
     }
     assert.equal(new Set(acked.map((a) => a.message.id)).size, acked.length, "one id per send");
@@ -240,8 +261,15 @@ describe("a mixed batch", () => {
     // Stored: exactly the accepted sends, once each, and nothing of the refused ones.
     for (const [u, c] of views) {
       const now = (await history(u, c)).filter((m) => !before.get(c)!.includes(m.id));
-      const expected = acked.filter((a) => a.want.conv === c).map((a) => a.message.id).sort((x, y) => Number(x) - Number(y));
-      assert.deepEqual(now.map((m) => m.id), expected, `conversation ${c} holds exactly the accepted sends`);
+      const expected = acked
+        .filter((a) => a.want.conv === c)
+        .map((a) => a.message.id)
+        .sort((x, y) => Number(x) - Number(y));
+      assert.deepEqual(
+        now.map((m) => m.id),
+        expected,
+        `conversation ${c} holds exactly the accepted sends`,
+      );
     }
     const refusedTexts = [...bad.map((b) => b.what), "rest erin", "rest dave blocked", "rest foreign reply", "rest other app", "rest bob's file"];
     assert.equal(await s.services.db.getRepository(MessageEntity).countBy({ text: In(refusedTexts) }), 0, "no refused send was stored");
@@ -271,23 +299,40 @@ describe("order", () => {
     acks.forEach((list, k) => {
       const [, , name] = plan[k]!;
       const ms = list.map((a, i) => okData(a, `${name} #${i}`));
-      assert.deepEqual(ms.map((m) => m.text), Array.from({ length: N }, (_, i) => `${name} #${i}`));
+      assert.deepEqual(
+        ms.map((m) => m.text),
+        Array.from({ length: N }, (_, i) => `${name} #${i}`),
+      );
       assert.ok(isIncreasing(ids(ms)), `${name}: ids ${ids(ms).join(",")} follow the emit order`);
     });
 
-    for (const [watch, convs] of [[bobWatch, [ab, g]], [carolWatch, [g]]] as const) {
+    for (const [watch, convs] of [
+      [bobWatch, [ab, g]],
+      [carolWatch, [g]],
+    ] as const) {
       for (const conv of convs) {
         const want = ids(await history(alice, conv));
         await until(() => messageNews(watch, conv).length >= want.length, `message.new in ${conv}`);
       }
     }
     await sleep(300); // nothing more may arrive
-    for (const [watch, convs] of [[bobWatch, [ab, g]], [carolWatch, [g]]] as const) {
+    for (const [watch, convs] of [
+      [bobWatch, [ab, g]],
+      [carolWatch, [g]],
+    ] as const) {
       for (const conv of convs) {
         const stored = await history(alice, conv);
         const got = messageNews(watch, conv);
-        assert.deepEqual(got.map((e) => Number(e.data.message.id)), ids(stored), `each message of ${conv} once, in id order`);
-        assert.deepEqual(got.map((e) => e.data.message), stored, "the event carries the stored message");
+        assert.deepEqual(
+          got.map((e) => Number(e.data.message.id)),
+          ids(stored),
+          `each message of ${conv} once, in id order`,
+        );
+        assert.deepEqual(
+          got.map((e) => e.data.message),
+          stored,
+          "the event carries the stored message",
+        );
         assert.ok(isIncreasing(got.map((e) => e.seq)), "seqs rise with ids");
       }
       // Across conversations too: one process hands out ids and seqs in the same (commit) order.
@@ -317,7 +362,8 @@ describe("clientMessageId in batches", () => {
     bobWatch = await open(bob);
   });
   const rowsWith = (senderId: string, clientMessageId: string) => s.services.db.getRepository(MessageEntity).findBy({ senderId, clientMessageId });
-  const fillers = (r: Recorder, conv: string, tag: string, n: number) => Array.from({ length: n }, (_, i) => emit(r, { conversationId: conv, text: `${tag} filler ${i}` }));
+  const fillers = (r: Recorder, conv: string, tag: string, n: number) =>
+    Array.from({ length: n }, (_, i) => emit(r, { conversationId: conv, text: `${tag} filler ${i}` }));
 
   test("twice in one batch (same conversation): one message stored, both acks carry it, one message.new in the log", async () => {
     const a1 = await open(alice);
@@ -332,7 +378,10 @@ describe("clientMessageId in batches", () => {
     assert.equal(m1.text, "dup first");
     assert.deepEqual(m2, m1, "the duplicate answers the first send's message");
     const rows = await rowsWith(alice.user.id, "same-batch");
-    assert.deepEqual(rows.map((r) => String(r.id)), [m1.id]);
+    assert.deepEqual(
+      rows.map((r) => String(r.id)),
+      [m1.id],
+    );
     await until(() => messageNews(bobWatch).some((e) => e.data.message.id === m1.id), "bob's message.new");
     assert.equal((await messageNewEventsOf([m1.id])).length, 1, "one event in the log");
   });
@@ -345,7 +394,10 @@ describe("clientMessageId in batches", () => {
     const [x, y] = await Promise.all(pair);
     assert.deepEqual([x!.status, y!.status].sort(), [200, 201]);
     assert.deepEqual(x!.body, y!.body);
-    assert.deepEqual((await rowsWith(alice.user.id, "rest-dup")).map((r) => String(r.id)), [x!.body.id]);
+    assert.deepEqual(
+      (await rowsWith(alice.user.id, "rest-dup")).map((r) => String(r.id)),
+      [x!.body.id],
+    );
   });
 
   test("in two conversations in one batch: the second is a 409 conflict and stores nothing", async () => {
@@ -357,7 +409,10 @@ describe("clientMessageId in batches", () => {
     for (const f of [...head, ...tail]) okData(await f, "filler");
     const m1 = okData(await first, "first");
     assert.equal(ackCode(await second, "second"), "conflict");
-    assert.deepEqual((await rowsWith(alice.user.id, "two-convs")).map((r) => [String(r.id), r.conversationId]), [[m1.id, ab]]);
+    assert.deepEqual(
+      (await rowsWith(alice.user.id, "two-convs")).map((r) => [String(r.id), r.conversationId]),
+      [[m1.id, ab]],
+    );
   });
 
   test("a retry after the first was stored answers the original and publishes its message.new again, same seq", async () => {
@@ -402,7 +457,10 @@ describe("clientMessageId in batches", () => {
     assert.equal(ackCode(await first, "first"), "validation_failed");
     const m = okData(await second, "second");
     assert.equal(m.text, "good one");
-    assert.deepEqual((await rowsWith(alice.user.id, "after-refusal")).map((r) => String(r.id)), [m.id]);
+    assert.deepEqual(
+      (await rowsWith(alice.user.id, "after-refusal")).map((r) => String(r.id)),
+      [m.id],
+    );
   });
 
   test("a refused send does not make a later send with its clientMessageId in another conversation a 409", async () => {
@@ -417,8 +475,14 @@ describe("clientMessageId in batches", () => {
     assert.equal(ackCode(await blocked, "blocked"), "forbidden");
     const m = okData(await second, "second");
     const d = okData(await daves, "dave's second");
-    assert.deepEqual((await rowsWith(alice.user.id, "refused-cross")).map((r) => [String(r.id), r.conversationId]), [[m.id, g]]);
-    assert.deepEqual((await rowsWith(dave.user.id, "blocked-cross")).map((r) => [String(r.id), r.conversationId]), [[d.id, de]]);
+    assert.deepEqual(
+      (await rowsWith(alice.user.id, "refused-cross")).map((r) => [String(r.id), r.conversationId]),
+      [[m.id, g]],
+    );
+    assert.deepEqual(
+      (await rowsWith(dave.user.id, "blocked-cross")).map((r) => [String(r.id), r.conversationId]),
+      [[d.id, de]],
+    );
   });
 
   test("a clientMessageId with edge whitespace (MariaDB's PAD collation would take it for a stored one) is refused alone; its batch-mates go through in order", async () => {
@@ -504,7 +568,11 @@ describe("side effects of a batch", () => {
     assert.equal(sync.body.hasMore, false);
     const news = sync.body.events.filter((e): e is EventOf<"message.new"> => e.type === "message.new");
     const all = convs.flatMap((c) => hist.get(c)!).sort((a, b) => Number(a.id) - Number(b.id));
-    assert.deepEqual(news.map((e) => e.data.message.id), all.map((m) => m.id), "one message.new per message, in id order");
+    assert.deepEqual(
+      news.map((e) => e.data.message.id),
+      all.map((m) => m.id),
+      "one message.new per message, in id order",
+    );
     assert.ok(isIncreasing(news.map((e) => e.seq)), "in seq order");
     for (const e of news) {
       const m = all.find((x) => x.id === e.data.message.id)!;
@@ -577,8 +645,16 @@ describe("bad input in a batch", () => {
     }
     assert.equal(ms[ms.length - 3]!.text, "y".repeat(4000), "4000 characters after trimming are fine");
     const stored = await history(ann, conv);
-    assert.deepEqual(stored.map((m) => m.id), ms.map((m) => m.id).sort((a, b) => Number(a) - Number(b)), "exactly the good sends are stored");
-    for (const m of ms) assert.deepEqual(stored.find((x) => x.id === m.id), m);
+    assert.deepEqual(
+      stored.map((m) => m.id),
+      ms.map((m) => m.id).sort((a, b) => Number(a) - Number(b)),
+      "exactly the good sends are stored",
+    );
+    for (const m of ms)
+      assert.deepEqual(
+        stored.find((x) => x.id === m.id),
+        m,
+      );
   });
 });
 
@@ -591,16 +667,25 @@ describe("a batch over the cap", () => {
     const sockets: { r: Recorder; conv: string; name: string }[] = [];
     for (const [i, u] of users.entries()) {
       const [x, y, z] = await Promise.all([open(u), open(u), open(u)]);
-      sockets.push({ r: x, conv: everyone, name: `u${i}-g` }, { r: y, conv: pairs[i >> 1]!, name: `u${i}-dm-a` }, { r: z, conv: pairs[i >> 1]!, name: `u${i}-dm-b` });
+      sockets.push(
+        { r: x, conv: everyone, name: `u${i}-g` },
+        { r: y, conv: pairs[i >> 1]!, name: `u${i}-dm-a` },
+        { r: z, conv: pairs[i >> 1]!, name: `u${i}-dm-b` },
+      );
     }
     const PER = 15;
-    const sent = sockets.map(({ r, conv, name }) => Array.from({ length: PER }, (_, i) => emit(r, { conversationId: conv, text: `${name} ${i}`, clientMessageId: `${name}-${i}` })));
+    const sent = sockets.map(({ r, conv, name }) =>
+      Array.from({ length: PER }, (_, i) => emit(r, { conversationId: conv, text: `${name} ${i}`, clientMessageId: `${name}-${i}` })),
+    );
     const acks = await Promise.all(sent.map((list) => Promise.all(list)));
     const all: Message[] = [];
     acks.forEach((list, k) => {
       const { name, conv } = sockets[k]!;
       const ms = list.map((a, i) => okData(a, `${name} ${i}`));
-      assert.deepEqual(ms.map((m) => [m.text, m.conversationId, m.clientMessageId]), ms.map((_, i) => [`${name} ${i}`, conv, `${name}-${i}`]));
+      assert.deepEqual(
+        ms.map((m) => [m.text, m.conversationId, m.clientMessageId]),
+        ms.map((_, i) => [`${name} ${i}`, conv, `${name}-${i}`]),
+      );
       assert.ok(isIncreasing(ids(ms)), `${name}: ids follow the emit order`);
       all.push(...ms);
     });
@@ -612,7 +697,10 @@ describe("a batch over the cap", () => {
     const byId = new Map(rows.map((r) => [String(r.id), r]));
     for (const m of all) {
       const r = byId.get(m.id)!;
-      assert.deepEqual([r.text, r.conversationId, r.senderId, r.clientMessageId, new Date(r.createdAt).toISOString()], [m.text, m.conversationId, m.senderId, m.clientMessageId, m.createdAt]);
+      assert.deepEqual(
+        [r.text, r.conversationId, r.senderId, r.clientMessageId, new Date(r.createdAt).toISOString()],
+        [m.text, m.conversationId, m.senderId, m.clientMessageId, m.createdAt],
+      );
     }
     const events = await messageNewEventsOf(all.map((m) => m.id));
     assert.equal(events.length, 450, "one message.new each");
@@ -623,7 +711,9 @@ describe("a batch over the cap", () => {
   });
 });
 
-describe("the first batch during a database outage", { skip: TEST_DB !== "mysql" ? "cuts a TCP proxy in front of MariaDB: PARLEY_TEST_DB=mysql only" : false }, () => {
+describe("the first batch during a database outage", {
+  skip: TEST_DB !== "mysql" ? "cuts a TCP proxy in front of MariaDB: PARLEY_TEST_DB=mysql only" : false,
+}, () => {
   const proxy = new DbProxy();
   let srv: TestServer;
   const mine: Recorder[] = [];
@@ -662,6 +752,10 @@ describe("the first batch during a database outage", { skip: TEST_DB !== "mysql"
     assert.ok(sent, `still failing 10 s after the restore: ${JSON.stringify(last)}`);
     assert.equal(sent?.text, "after");
     const stored = await srv.services.db.getRepository(MessageEntity).findBy({ conversationId: conv });
-    assert.deepEqual(stored.map((m) => [String(m.id), m.text]), [[sent!.id, "after"]], "nothing of the failed batch was stored");
+    assert.deepEqual(
+      stored.map((m) => [String(m.id), m.text]),
+      [[sent!.id, "after"]],
+      "nothing of the failed batch was stored",
+    );
   });
 });

@@ -126,7 +126,9 @@ const ROUTES: Route[] = [
       { name: "no name", body: { sub: "new-1" }, expect: { status: 400 } },
       { name: "a javascript: avatar", body: { sub: "new-1", name: "X", avatarUrl: "javascript:alert(1)" }, expect: { status: 400 } },
       { name: "a bad email", body: { sub: "new-1", name: "X", email: "not an email" }, expect: { status: 400 } },
-      ...HOSTILE.slice(0, 3).map((h): Case => ({ name: `a hostile name ${h.slice(0, 10)}`, body: { sub: "new-1", name: h, data: big }, expect: { status: [400, 413] } })),
+      ...HOSTILE.slice(0, 3).map(
+        (h): Case => ({ name: `a hostile name ${h.slice(0, 10)}`, body: { sub: "new-1", name: h, data: big }, expect: { status: [400, 413] } }),
+      ),
       ...dataCases((data) => ({ sub: "new-1", name: "X", data })),
     ],
   },
@@ -312,7 +314,10 @@ describe("after the whole table", () => {
     assert.equal(conv.body.conversation.members.length, 2);
     assert.equal("data" in conv.body.conversation, false);
     const hist = await s.api.get(`/server/conversations/${convId}/messages`, { headers: h });
-    assert.deepEqual(hist.body.items.map((m: { text: string }) => m.text), ["original"]);
+    assert.deepEqual(
+      hist.body.items.map((m: { text: string }) => m.text),
+      ["original"],
+    );
     const list = await s.api.get("/server/conversations", { headers: h });
     assert.equal(list.body.items.length, 1);
   });

@@ -189,9 +189,15 @@ describe("conversations", () => {
     assert.equal(racing.filter((r) => r.status === 200).length, 5);
     const conv = racing[0]!.body.conversation;
     assert.equal(conv.members.length, 4);
-    assert.ok(conv.members.every((m) => m.role === "member"), "a server-made group has no human owner");
+    assert.ok(
+      conv.members.every((m) => m.role === "member"),
+      "a server-made group has no human owner",
+    );
     const byKey = await srv<{ items: Conversation[] }>("GET", `/conversations?key=${encodeURIComponent(`group-${n}`)}`);
-    assert.deepEqual(byKey.body.items.map((c) => c.id), [conv.id]);
+    assert.deepEqual(
+      byKey.body.items.map((c) => c.id),
+      [conv.id],
+    );
   });
 
   test("a direct conversation for a pair that has one answers it (200); unknown subs are a 404 naming them", async () => {
@@ -259,7 +265,9 @@ describe("messages", () => {
       assert.equal(retry.status, 200);
       assert.equal(retry.body.id, sent.body.id);
       const sync = await s.api.get("/sync?since=0", { token: sa.accessToken });
-      const news = sync.body.events.filter((e: { type: string; data: { message?: Message } }) => e.type === "message.new" && e.data.message?.id === sent.body.id);
+      const news = sync.body.events.filter(
+        (e: { type: string; data: { message?: Message } }) => e.type === "message.new" && e.data.message?.id === sent.body.id,
+      );
       assert.equal(news.length, 1);
       assert.equal(news[0].data.message.senderId, null);
       const unread = await s.api.get(`/conversations/${conv.id}`, { token: sa.accessToken });
@@ -278,7 +286,10 @@ describe("messages", () => {
     assert.equal((await srv("POST", `/conversations/${conv.id}/messages`, { body: { text: "intruder", from: c.sub } })).status, 404);
     assert.equal((await srv("POST", `/conversations/${conv.id}/messages`, { body: { text: "ghost", from: `ghost-${n}` } })).status, 404);
     const hist = await srv<{ items: Message[] }>("GET", `/conversations/${conv.id}/messages?limit=10`);
-    assert.deepEqual(hist.body.items.map((m) => m.text), ["Hi from A"]);
+    assert.deepEqual(
+      hist.body.items.map((m) => m.text),
+      ["Hi from A"],
+    );
     const edited = await srv<Message>("PATCH", `/messages/${sent.body.id}`, { body: { text: "Edited by the shop", data: { moderated: true } } });
     assert.equal(edited.status, 200);
     assert.equal(edited.body.text, "Edited by the shop");
@@ -354,8 +365,9 @@ describe("custom data", () => {
 describe("cross-app isolation", () => {
   test("another app's key sees and changes nothing: 404s, and its filters and lists are empty", async () => {
     const [a, b] = await Promise.all([upsert(`iso-a-${n}`), upsert(`iso-b-${n}`)]);
-    const conv = (await srv("POST", "/conversations", { body: { kind: "group", name: "Private", users: [a.sub, b.sub], key: `iso-${n}`, data: { secret: `iso-${n}` } } }))
-      .body.conversation as Conversation;
+    const conv = (
+      await srv("POST", "/conversations", { body: { kind: "group", name: "Private", users: [a.sub, b.sub], key: `iso-${n}`, data: { secret: `iso-${n}` } } })
+    ).body.conversation as Conversation;
     const msg = (await srv<Message>("POST", `/conversations/${conv.id}/messages`, { body: { text: "secret" } })).body;
     const k = { key: foreignKey };
     for (const [method, path, body] of [
@@ -388,6 +400,9 @@ describe("cross-app isolation", () => {
     assert.equal(mine.body.conversation.name, "Private");
     assert.equal(mine.body.conversation.members.length, 2);
     const hist = await srv<{ items: Message[] }>("GET", `/conversations/${conv.id}/messages`);
-    assert.deepEqual(hist.body.items.map((m) => m.text), ["secret"]);
+    assert.deepEqual(
+      hist.body.items.map((m) => m.text),
+      ["secret"],
+    );
   });
 });

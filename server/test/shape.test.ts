@@ -37,9 +37,7 @@ function importsOf(file: string): string[] {
   const specs = new Set<string>();
   for (const m of src.matchAll(/(?:^|[;}\n])\s*(?:import|export)\b[^;"'`]*?["']([^"']+)["']/g)) specs.add(m[1]!);
   for (const m of src.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) specs.add(m[1]!);
-  return [...specs]
-    .filter((s) => s.startsWith("."))
-    .map((s) => path.relative(SRC, path.resolve(path.dirname(file), s.replace(/\.js$/, ".ts"))));
+  return [...specs].filter((s) => s.startsWith(".")).map((s) => path.relative(SRC, path.resolve(path.dirname(file), s.replace(/\.js$/, ".ts"))));
 }
 
 const files = sourceFiles(SRC);
@@ -93,14 +91,28 @@ function pathThrough(g: Map<string, string[]>, scc: Set<string>): string[] {
         for (let x = v; x !== start; x = prev.get(x)!) out.splice(1, 0, x);
         return [...out, start];
       }
-      if (!prev.has(w)) (prev.set(w, v), queue.push(w));
+      if (!prev.has(w)) prev.set(w, v), queue.push(w);
     }
   }
   return [...scc];
 }
 
 /** Folders of domain code: their files other than routes and socket handlers are the domain. */
-const DOMAINS = ["auth", "contacts", "conversations", "events", "messages", "presence", "tenancy", "uploads", "users", "shared", "db", "server-api", "webhooks"];
+const DOMAINS = [
+  "auth",
+  "contacts",
+  "conversations",
+  "events",
+  "messages",
+  "presence",
+  "tenancy",
+  "uploads",
+  "users",
+  "shared",
+  "db",
+  "server-api",
+  "webhooks",
+];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
 
@@ -116,7 +128,8 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
   // and server keys tables' operator commands run in the CLI, a process with no event log or sockets.
   {
     what: "writes outside a unit of work",
-    pattern: /\b(?:repo|\w+Repo|db|manager)\s*\.\s*(?:insert|update|delete|save|remove|upsert|increment|decrement)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*createQueryBuilder\([^)]*\)\s*\.\s*(?:insert|update|delete)\(|\b(?:db|manager)\s*\.\s*getRepository\([^)]*\)\s*\.\s*(?:insert|update|delete|save|remove|upsert)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*query\(\s*["'`]\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/,
+    pattern:
+      /\b(?:repo|\w+Repo|db|manager)\s*\.\s*(?:insert|update|delete|save|remove|upsert|increment|decrement)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*createQueryBuilder\([^)]*\)\s*\.\s*(?:insert|update|delete)\(|\b(?:db|manager)\s*\.\s*getRepository\([^)]*\)\s*\.\s*(?:insert|update|delete|save|remove|upsert)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*query\(\s*["'`]\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/,
     allowed: ["tenancy/apps.service.ts", "tenancy/app-deletion.ts", "ops/database.ts", "server-api/server-keys.service.ts"],
   },
 ];
@@ -126,12 +139,24 @@ describe("the shape of server/src", () => {
     assert.ok(graph.size > 50, `${graph.size} files`);
     assert.ok(graph.get("main.ts")!.includes("services.ts"), "main.ts imports services.ts");
     assert.ok(graph.get("http/app.ts")!.length > 10);
-    assert.ok(cycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]])).length === 1);
+    assert.ok(
+      cycles(
+        new Map([
+          ["a", ["b"]],
+          ["b", ["c"]],
+          ["c", ["a"]],
+        ]),
+      ).length === 1,
+    );
   });
 
   test("has no import cycle", () => {
     const found = cycles(graph);
-    assert.deepEqual(found.map((c) => c.join(" -> ")), [], "import cycles in server/src");
+    assert.deepEqual(
+      found.map((c) => c.join(" -> ")),
+      [],
+      "import cycles in server/src",
+    );
   });
 
   test("domain code never imports from http/ or realtime/", () => {
@@ -158,10 +183,15 @@ describe("the shape of server/src", () => {
     assert.match(uow, /\.publish\(/);
     assert.match(code(path.join(SRC, "messages/send-writer.ts")), /\buow\.commit\(/, "the send batch is a unit of work");
     const direct = RULES.find((r) => r.what === "writes outside a unit of work")!.pattern;
-    for (const write of ["this.repo.insert(row)", "this.db\n  .getRepository(UserEntity)\n  .update({ id }, {})", "db.query(\"DELETE FROM x\")", "this.refreshRepo.createQueryBuilder().insert()"]) {
+    for (const write of [
+      "this.repo.insert(row)",
+      "this.db\n  .getRepository(UserEntity)\n  .update({ id }, {})",
+      'db.query("DELETE FROM x")',
+      "this.refreshRepo.createQueryBuilder().insert()",
+    ]) {
       assert.match(write, direct, write);
     }
-    for (const inUnit of ["m.getRepository(UserEntity).update({ id }, {})", "m.insert(UserEntity, row)", "db.query(\"SELECT 1\")", "this.cache.delete(id)"]) {
+    for (const inUnit of ["m.getRepository(UserEntity).update({ id }, {})", "m.insert(UserEntity, row)", 'db.query("SELECT 1")', "this.cache.delete(id)"]) {
       assert.doesNotMatch(inUnit, direct, inUnit);
     }
   });

@@ -38,11 +38,20 @@ describe("socket command limits", () => {
     const so = await open();
     const n = 20 * PER_SEC;
     const acks = await Promise.all(
-      Array.from({ length: n }, (_, i) => request<Message>(so, "message.send", { conversationId: conv.id, text: `fast ${i}`, clientMessageId: `fast-${i}` }, 10_000)),
+      Array.from({ length: n }, (_, i) =>
+        request<Message>(so, "message.send", { conversationId: conv.id, text: `fast ${i}`, clientMessageId: `fast-${i}` }, 10_000),
+      ),
     );
-    assert.deepEqual(acks.filter((a) => !a.ok), [], "no send refused");
+    assert.deepEqual(
+      acks.filter((a) => !a.ok),
+      [],
+      "no send refused",
+    );
     const ids = acks.map((a) => (a.ok ? BigInt(a.data.id) : 0n));
-    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), "stored in arrival order");
+    assert.ok(
+      ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+      "stored in arrival order",
+    );
   });
 
   test("typing and read past the per-socket limit are refused with rate_limited and retryAfterSec", async () => {

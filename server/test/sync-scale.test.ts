@@ -55,7 +55,10 @@ const record = (fn: () => Promise<void>): Promise<Recorded[]> => recordQueries(s
  */
 async function eventAccesses(q: Recorded): Promise<string[]> {
   if (TEST_DB === "mysql") {
-    const rows: { table: string | null; type: string | null; key: string | null; ref: string | null }[] = await s.services.db.query(`EXPLAIN ${q.sql}`, q.params);
+    const rows: { table: string | null; type: string | null; key: string | null; ref: string | null }[] = await s.services.db.query(
+      `EXPLAIN ${q.sql}`,
+      q.params,
+    );
     return rows.filter((r) => r.table === "events" || r.table === "e").map((r) => `events ${r.key ?? "-"} ${r.type} ${r.ref ?? ""}`.trim());
   }
   const rows: { detail: string }[] = await s.services.db.query(`EXPLAIN QUERY PLAN ${q.sql}`, q.params);
@@ -98,8 +101,10 @@ describe("a quiet user's /sync", () => {
     assert.equal((await s.api.post("/conversations/direct", { token: quiet.accessToken, body: { userId: ann!.user.id } })).status, 201);
     since = (await sync(quiet.accessToken, 0)).body.lastSeq;
     // Others talk.
-    const dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body.conversation;
-    for (let i = 0; i < 20; i++) assert.equal((await s.api.post(`/conversations/${dm.id}/messages`, { token: bob!.accessToken, body: { text: `busy ${i}` } })).status, 201);
+    const dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body
+      .conversation;
+    for (let i = 0; i < 20; i++)
+      assert.equal((await s.api.post(`/conversations/${dm.id}/messages`, { token: bob!.accessToken, body: { text: `busy ${i}` } })).status, 201);
   });
 
   test("returns no event and a cursor advanced to the app's head", async () => {
@@ -125,10 +130,16 @@ describe("a quiet user's /sync", () => {
     await appendNoise(appId, 30_000);
     await s.services.db.query(TEST_DB === "mysql" ? "ANALYZE TABLE events" : "ANALYZE");
     const big = await measure();
-    console.log(`# quiet user's sync: ${big.statements.length} statements; events read through: ${big.accesses.join(" | ")}${big.reads === null ? "" : `; handler reads ${small.reads} (small app) vs ${big.reads} (+30,000 events)`}`);
+    console.log(
+      `# quiet user's sync: ${big.statements.length} statements; events read through: ${big.accesses.join(" | ")}${big.reads === null ? "" : `; handler reads ${small.reads} (small app) vs ${big.reads} (+30,000 events)`}`,
+    );
 
     assert.ok(big.accesses.length >= 2, "the conversation range and the user range");
-    assert.deepEqual(big.accesses.filter((a) => !perCallerRange(a)), [], "every read of events is a per-conversation or per-user index range");
+    assert.deepEqual(
+      big.accesses.filter((a) => !perCallerRange(a)),
+      [],
+      "every read of events is a per-conversation or per-user index range",
+    );
     assert.equal(big.statements.length, small.statements.length);
     assert.deepEqual(big.accesses, small.accesses, "the same plan in a small and a big app");
     if (big.reads !== null) assert.equal(big.reads, small.reads, "MariaDB reads as many rows in the big app as in the small one");
@@ -144,10 +155,16 @@ describe("a 1,000-member group", () => {
     const users = await seedUsers(seed, appId, 1000, { jwtSecret: TEST_JWT_SECRET, passwordHash: "x", prefix: "big" });
     const owner = users[0]!;
     const reader = users[999]!;
-    const created = await s.api.post<{ conversation: Conversation }>("/conversations", { token: owner.token, body: { name: "Everyone", memberIds: users.slice(1, 500).map((u) => u.id) } });
+    const created = await s.api.post<{ conversation: Conversation }>("/conversations", {
+      token: owner.token,
+      body: { name: "Everyone", memberIds: users.slice(1, 500).map((u) => u.id) },
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body).slice(0, 300));
     const conv = created.body.conversation.id;
-    assert.equal((await s.api.post(`/conversations/${conv}/members`, { token: owner.token, body: { userIds: users.slice(500).map((u) => u.id) } })).status, 200);
+    assert.equal(
+      (await s.api.post(`/conversations/${conv}/members`, { token: owner.token, body: { userIds: users.slice(500).map((u) => u.id) } })).status,
+      200,
+    );
     assert.equal((await s.api.patch(`/conversations/${conv}`, { token: owner.token, body: { name: "Everyone!" } })).status, 200);
 
     const count = async (since: number): Promise<{ rows: number; bytes: number; types: Record<string, number> }> => {
@@ -180,7 +197,10 @@ describe("a 1,000-member group", () => {
     );
     assert.deepEqual(messages.types, { "message.new": 100 }, "one stored event per message");
     assert.ok(messages.bytes < 100 * 1000, `${messages.bytes} B for 100 messages: no member list in message events`);
-    assert.deepEqual(answer.body.events.map((e) => e.type === "message.new" && e.data.message.id), sent.map((m) => m.id));
+    assert.deepEqual(
+      answer.body.events.map((e) => e.type === "message.new" && e.data.message.id),
+      sent.map((m) => m.id),
+    );
     assert.ok(syncBytes < 100 * 1500, `a member's /sync for 100 messages is ${syncBytes} B`);
     // Adding 500 members stored 500 small events, not a growing member list in each.
     assert.ok(setup.bytes - 2 * 1000 * 400 < 500 * 1000, `member.added events: ${setup.bytes} B in all`);
@@ -193,12 +213,17 @@ describe("event retention", () => {
     // 2,500 events from 40 days ago (more than two prune chunks), then today's conversation.
     await appendNoise(appId, 2500, Date.now() - 40 * DAY);
     const [ann, bob] = await Promise.all([s.api.register(appId), s.api.register(appId)]);
-    const dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body.conversation;
+    const dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body
+      .conversation;
     const sent: Message[] = [];
-    for (let i = 0; i < 10; i++) sent.push((await s.api.post<Message>(`/conversations/${dm.id}/messages`, { token: ann!.accessToken, body: { text: `kept ${i}` } })).body);
+    for (let i = 0; i < 10; i++)
+      sent.push((await s.api.post<Message>(`/conversations/${dm.id}/messages`, { token: ann!.accessToken, body: { text: `kept ${i}` } })).body);
     const head = await headOf(bob!.accessToken);
     // Of today's events, those up to the 4th message are made old as well.
-    const [old] = (await s.services.db.query("SELECT seq FROM events WHERE appId = ? AND messageId = ? AND type = 'message.new'", [appId, Number(sent[3]!.id)])) as { seq: string | number }[];
+    const [old] = (await s.services.db.query("SELECT seq FROM events WHERE appId = ? AND messageId = ? AND type = 'message.new'", [
+      appId,
+      Number(sent[3]!.id),
+    ])) as { seq: string | number }[];
     const floor = Number(old!.seq);
     await s.services.db.query("UPDATE events SET createdAt = ? WHERE appId = ? AND seq > 2500 AND seq <= ?", [Date.now() - 31 * DAY, appId, floor]);
     assert.equal((await sync(bob!.accessToken, 0)).status, 200, "nothing pruned yet");
@@ -206,7 +231,10 @@ describe("event retention", () => {
     const deleted = await s.services.retention.prune();
     const [row] = (await s.services.db.query("SELECT prunedSeq FROM apps WHERE id = ?", [appId])) as { prunedSeq: string | number }[];
     assert.equal(Number(row!.prunedSeq), floor);
-    const [left] = (await s.services.db.query("SELECT COUNT(*) AS n, MIN(seq) AS lo FROM events WHERE appId = ?", [appId])) as { n: string | number; lo: string | number }[];
+    const [left] = (await s.services.db.query("SELECT COUNT(*) AS n, MIN(seq) AS lo FROM events WHERE appId = ?", [appId])) as {
+      n: string | number;
+      lo: string | number;
+    }[];
     assert.equal(Number(left!.n), head - floor, "only events after the floor are left");
     assert.equal(Number(left!.lo), floor + 1);
     assert.ok(deleted >= floor, `${deleted} deleted`);
@@ -220,7 +248,10 @@ describe("event retention", () => {
     // From the floor on, everything retained is there, in order.
     const res = await sync(bob!.accessToken, floor);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.events.map((e) => e.type === "message.new" && e.data.message.text), sent.slice(4).map((m) => m.text));
+    assert.deepEqual(
+      res.body.events.map((e) => e.type === "message.new" && e.data.message.text),
+      sent.slice(4).map((m) => m.text),
+    );
     assert.equal(res.body.lastSeq, head);
     // Nothing old enough: a second prune deletes nothing.
     assert.equal(await s.services.retention.prune(), 0);
@@ -231,7 +262,8 @@ describe("event retention", () => {
     try {
       const appId = (await t.createTenant("Short retention")).id;
       const [ann, bob] = await Promise.all([t.api.register(appId), t.api.register(appId)]);
-      const dm = (await t.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body.conversation;
+      const dm = (await t.api.post<{ conversation: Conversation }>("/conversations/direct", { token: ann!.accessToken, body: { userId: bob!.user.id } })).body
+        .conversation;
       assert.equal((await t.api.post(`/conversations/${dm.id}/messages`, { token: ann!.accessToken, body: { text: "soon gone" } })).status, 201);
       const head = (await t.api.get<{ lastSeq: number }>("/sync/head", { token: bob!.accessToken })).body.lastSeq;
       const deadline = Date.now() + 8000;

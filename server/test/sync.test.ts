@@ -23,11 +23,26 @@ async function seedConversation(appId: string, members: AuthResponse[]): Promise
   const id = newId("cnv");
   const now = Date.now();
   await s.services.db.getRepository(ConversationEntity).insert({
-    id, appId, kind: "group", name: "Group", isPublic: false, directKey: null,
-    createdBy: members[0]!.user.id, createdAt: now, lastActivityAt: now, lastMessageId: null,
+    id,
+    appId,
+    kind: "group",
+    name: "Group",
+    isPublic: false,
+    directKey: null,
+    createdBy: members[0]!.user.id,
+    createdAt: now,
+    lastActivityAt: now,
+    lastMessageId: null,
   });
   await s.services.db.getRepository(MemberEntity).insert(
-    members.map((u, i) => ({ conversationId: id, userId: u.user.id, appId, role: i === 0 ? ("owner" as const) : ("member" as const), joinedAt: now, lastReadMessageId: 0 })),
+    members.map((u, i) => ({
+      conversationId: id,
+      userId: u.user.id,
+      appId,
+      role: i === 0 ? ("owner" as const) : ("member" as const),
+      joinedAt: now,
+      lastReadMessageId: 0,
+    })),
   );
   return id;
 }
@@ -75,10 +90,16 @@ describe("sync", () => {
   test("returns exactly the 52 events after the last seen seq, in order", async () => {
     const res = await sync(ann, `?since=${since}`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.events.map((e) => [e.type, messageIdOf(e)]), expected);
+    assert.deepEqual(
+      res.body.events.map((e) => [e.type, messageIdOf(e)]),
+      expected,
+    );
     assert.ok(res.body.events.every((e) => e.conversationId === conv));
     const seqs = res.body.events.map((e) => e.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+    );
     assert.equal(new Set(seqs).size, 52);
     assert.equal(res.body.lastSeq, seqs[51]);
     assert.equal(res.body.hasMore, false);
@@ -137,7 +158,10 @@ describe("sync", () => {
     assert.equal((await s.api.put(`/messages/${m.id}/reactions/${encodeURIComponent("🎉")}`, { token: bob.accessToken })).status, 200);
     assert.equal((await s.api.post(`/conversations/${conv}/read`, { token: bob.accessToken, body: { messageId: m.id } })).status, 204);
     const res = await sync(ann, `?since=${last}`);
-    assert.deepEqual(res.body.events.map((e) => e.type), ["message.new", "reaction.updated", "read.updated"]);
+    assert.deepEqual(
+      res.body.events.map((e) => e.type),
+      ["message.new", "reaction.updated", "read.updated"],
+    );
   });
 
   test("bad since/limit are 400", async () => {

@@ -105,7 +105,10 @@ describe("the takeover chain: email variants", () => {
       Array.from({ length: 40 }, (_, i) => login(variants[i % variants.length]!, `parallel guess ${i}`, viaProxy(realAddress(), forgedAddress(i)))),
     );
     const statuses = results.map((r) => r.status);
-    assert.ok(statuses.every((x) => x === 401 || x === 429), statuses.join(","));
+    assert.ok(
+      statuses.every((x) => x === 401 || x === 429),
+      statuses.join(","),
+    );
     assert.ok(statuses.filter((x) => x === 401).length <= PER_ACCOUNT, `${statuses.filter((x) => x === 401).length} guesses were checked`);
     assert.equal((await login("burst@example.com", PASSWORD, viaProxy(realAddress(), "x"))).status, 429);
   });
@@ -162,16 +165,17 @@ describe("the takeover chain: email variants", () => {
 describe("the takeover chain: no email oracle in search", () => {
   let stranger: AuthResponse;
   let victim: AuthResponse;
-  const search = (token: string, q: string): Promise<Res<Page<User>>> =>
-    s.api.get<Page<User>>(`/users?q=${encodeURIComponent(q)}`, { token });
+  const search = (token: string, q: string): Promise<Res<Page<User>>> => s.api.get<Page<User>>(`/users?q=${encodeURIComponent(q)}`, { token });
 
   before(async () => {
     victim = await registerVictim("secret.person", "Gwen Harper");
-    stranger = await s.api.post<AuthResponse>("/auth/register", {
-      app,
-      headers: viaProxy(realAddress(), "x"),
-      body: { email: "nosy@example.com", password: "nosy password", displayName: "Nosy" },
-    }).then((r) => r.body);
+    stranger = await s.api
+      .post<AuthResponse>("/auth/register", {
+        app,
+        headers: viaProxy(realAddress(), "x"),
+        body: { email: "nosy@example.com", password: "nosy password", displayName: "Nosy" },
+      })
+      .then((r) => r.body);
   });
 
   test("search by a prefix of the email, or the whole email, finds nobody", async () => {
@@ -185,7 +189,10 @@ describe("the takeover chain: no email oracle in search", () => {
 
   test("search by display name still finds them, without their email", async () => {
     const res = await search(stranger.accessToken, "Gwen");
-    assert.deepEqual(res.body.items.map((u) => u.id), [victim.user.id]);
+    assert.deepEqual(
+      res.body.items.map((u) => u.id),
+      [victim.user.id],
+    );
     assert.ok(!JSON.stringify(res.body).includes("@"));
   });
 
@@ -197,12 +204,19 @@ describe("the takeover chain: no email oracle in search", () => {
     const target = await reg("target@example.com", "Hana");
     const seeker = await reg("seeker@example.com", "Ivo");
     for (const q of ["target@example.com", " Target@Example.COM "]) {
-      assert.deepEqual((await search(seeker.accessToken, q)).body.items.map((u) => u.id), [target.user.id], q);
+      assert.deepEqual(
+        (await search(seeker.accessToken, q)).body.items.map((u) => u.id),
+        [target.user.id],
+        q,
+      );
     }
     for (const q of ["target", "target@", "target@example", "arget@example.com"]) {
       assert.deepEqual((await search(seeker.accessToken, q)).body.items, [], q);
     }
-    assert.deepEqual((await search(seeker.accessToken, "Hana")).body.items.map((u) => u.id), [target.user.id]);
+    assert.deepEqual(
+      (await search(seeker.accessToken, "Hana")).body.items.map((u) => u.id),
+      [target.user.id],
+    );
   });
 });
 
@@ -242,7 +256,11 @@ describe("trusted proxies: hop counts and address lists", () => {
       const a = (await srv.createTenant()).id;
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await srv.api.post("/auth/login", { app: a, headers: { "X-Forwarded-For": `172.16.0.${i}` }, body: { email: `x${i}@example.com`, password: "whatever pw" } });
+        const res = await srv.api.post("/auth/login", {
+          app: a,
+          headers: { "X-Forwarded-For": `172.16.0.${i}` },
+          body: { email: `x${i}@example.com`, password: "whatever pw" },
+        });
         statuses.push(res.status);
       }
       assert.deepEqual(statuses, [401, 401, 401, 429]);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { crc32, deflateSync } from "node:zlib";
+import { crc32 } from "node:zlib";
 import { after, before, describe, test } from "node:test";
 import type { Attachment, AuthResponse, Me } from "@parley/sdk/protocol";
 import { encodePng } from "../src/shared/png.js";
@@ -100,7 +100,7 @@ describe("storage quotas", () => {
     assert.equal(reason(big), "user_quota_exceeded");
     assert.deepEqual(await list(s, "tmp"), []);
 
-    assert.equal(await s.services.uploads.sweepUnattached(Date.now() + 24 * HOUR + 1000) >= 1, true);
+    assert.equal((await s.services.uploads.sweepUnattached(Date.now() + 24 * HOUR + 1000)) >= 1, true);
     assert.equal((await upload(s, u, blob(200_000))).status, 201, "the unsent file no longer counts");
   });
 });

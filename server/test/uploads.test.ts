@@ -29,12 +29,20 @@ async function seedConversation(appId: string, members: Array<[AuthResponse, "ow
   const id = newId("cnv");
   const now = Date.now();
   await s.services.db.getRepository(ConversationEntity).insert({
-    id, appId, kind: "group", name: "Group", isPublic: false, directKey: null,
-    createdBy: members[0]![0].user.id, createdAt: now, lastActivityAt: now, lastMessageId: null,
+    id,
+    appId,
+    kind: "group",
+    name: "Group",
+    isPublic: false,
+    directKey: null,
+    createdBy: members[0]![0].user.id,
+    createdAt: now,
+    lastActivityAt: now,
+    lastMessageId: null,
   });
-  await s.services.db.getRepository(MemberEntity).insert(
-    members.map(([u, role]) => ({ conversationId: id, userId: u.user.id, appId, role, joinedAt: now, lastReadMessageId: 0 })),
-  );
+  await s.services.db
+    .getRepository(MemberEntity)
+    .insert(members.map(([u, role]) => ({ conversationId: id, userId: u.user.id, appId, role, joinedAt: now, lastReadMessageId: 0 })));
   return id;
 }
 
@@ -93,7 +101,10 @@ describe("uploads", () => {
   let ann: AuthResponse, bob: AuthResponse, out: AuthResponse, conv: string;
   before(async () => {
     [ann, bob, out] = await Promise.all([s.api.register(app), s.api.register(app), s.api.register(app)]);
-    conv = await seedConversation(app, [[ann, "owner"], [bob, "member"]]);
+    conv = await seedConversation(app, [
+      [ann, "owner"],
+      [bob, "member"],
+    ]);
   });
 
   test("a PNG gets its type from the bytes and its width and height; members see it inline after it is sent", async () => {
@@ -147,7 +158,10 @@ describe("uploads", () => {
     assert.equal(pdf.width, null);
     const txt = await uploadOk(ann, Buffer.from("<html><script>alert(1)</script></html>"), "evil.html", "text/html");
     assert.equal(txt.mime, "application/octet-stream");
-    for (const [a, mime] of [[pdf, "application/pdf"], [txt, "application/octet-stream"]] as const) {
+    for (const [a, mime] of [
+      [pdf, "application/pdf"],
+      [txt, "application/octet-stream"],
+    ] as const) {
       const res = await fetchFile(ann, a.id);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-type"), mime);
@@ -180,7 +194,9 @@ describe("uploads", () => {
 
   test("26 MB streamed without a Content-Length is 413 too, and the partial temp file is removed", async () => {
     const boundary = "parleyboundary";
-    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    );
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const chunk = new Uint8Array(1024 * 1024).fill(7);
     let sent = -1;
@@ -234,7 +250,10 @@ describe("uploads", () => {
     assert.equal(errorCode(res), "validation_failed");
 
     const mine = await uploadOk(ann, PDF, "mine.pdf");
-    assert.equal((await s.api.post(`/conversations/${conv}/messages`, { token: ann.accessToken, body: { text: "first", attachmentIds: [mine.id] } })).status, 201);
+    assert.equal(
+      (await s.api.post(`/conversations/${conv}/messages`, { token: ann.accessToken, body: { text: "first", attachmentIds: [mine.id] } })).status,
+      201,
+    );
     const mine2 = await uploadOk(ann, PDF, "mine2.pdf");
     const again = await s.api.post(`/conversations/${conv}/messages`, { token: ann.accessToken, body: { text: "again", attachmentIds: [mine2.id, mine.id] } });
     assert.equal(again.status, 400);
@@ -254,7 +273,10 @@ describe("uploads", () => {
     const b = await uploadOk(ann, PDF, "gone.pdf");
     const sent = await s.api.post<Message>(`/conversations/${conv}/messages`, { token: ann.accessToken, body: { text: "temp", attachmentIds: [a.id, b.id] } });
     assert.equal(sent.status, 201);
-    assert.deepEqual(sent.body.attachments.map((x) => x.id), [a.id, b.id]);
+    assert.deepEqual(
+      sent.body.attachments.map((x) => x.id),
+      [a.id, b.id],
+    );
     const files = [await storedPath(a.id), await storedPath(b.id)];
     assert.ok(files.every((f) => existsSync(f)));
     assert.equal((await s.api.del(`/messages/${sent.body.id}`, { token: ann.accessToken })).status, 204);

@@ -12,7 +12,16 @@ import { startServer, type TestServer } from "./helpers/harness.js";
 // ---------------------------------------------------------------------------------------------
 
 /** A valid 2x2 RGBA PNG: red, green / blue, half-transparent white. */
-const PIXELS = [[[255, 0, 0, 255], [0, 255, 0, 255]], [[0, 0, 255, 255], [255, 255, 255, 128]]] as const;
+const PIXELS = [
+  [
+    [255, 0, 0, 255],
+    [0, 255, 0, 255],
+  ],
+  [
+    [0, 0, 255, 255],
+    [255, 255, 255, 128],
+  ],
+] as const;
 const makePng = (): Buffer => encodePng(2, 2, (x, y) => PIXELS[y]![x]!);
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -55,7 +64,10 @@ async function assertTmpEmpty(): Promise<void> {
 }
 
 const q = (params: Record<string, string | number>): string =>
-  "?" + Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`).join("&");
+  "?" +
+  Object.entries(params)
+    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+    .join("&");
 
 // ---------------------------------------------------------------------------------------------
 
@@ -267,9 +279,7 @@ describe("PUT /v1/me/avatar", () => {
 
   test("a 6 MB file streamed without Content-Length (chunked) is also 413", async () => {
     const boundary = `----parley${Math.random().toString(36).slice(2)}`;
-    const head = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`,
-    );
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\nContent-Type: image/png\r\n\r\n`);
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     const chunk = new Uint8Array(64 * 1024);
     let sent = 0;
@@ -362,8 +372,7 @@ describe("GET /v1/users", () => {
   const ids: Record<string, string> = {};
   const otherIds: string[] = [];
 
-  const search = async (params: Record<string, string | number>): Promise<Res<Page<User>>> =>
-    s.api.get<Page<User>>(`/users${q(params)}`, { token });
+  const search = async (params: Record<string, string | number>): Promise<Res<Page<User>>> => s.api.get<Page<User>>(`/users${q(params)}`, { token });
   const names = (res: Res<Page<User>>): string[] => res.body.items.map((u) => u.displayName).sort();
 
   before(async () => {
@@ -384,7 +393,11 @@ describe("GET /v1/users", () => {
       token ??= reg.accessToken;
     }
     // The twin app has a user with the same name and the same email, and a few more.
-    for (const [displayName, email] of [["Alice Anders", "alice@example.com"], ["%Percent", "p@example.com"], ["_Under", "u@example.com"]]) {
+    for (const [displayName, email] of [
+      ["Alice Anders", "alice@example.com"],
+      ["%Percent", "p@example.com"],
+      ["_Under", "u@example.com"],
+    ]) {
       otherIds.push((await s.api.register(otherApp, { displayName: displayName!, email: email! })).user.id);
     }
   });
@@ -404,7 +417,10 @@ describe("GET /v1/users", () => {
       for (const u of res.body.items) assert.ok(!otherIds.includes(u.id), `q=${term} returned another app's user`);
     }
     const alice = await search({ q: "Alice" });
-    assert.deepEqual(alice.body.items.map((u) => u.id), [ids["Alice Anders"]]);
+    assert.deepEqual(
+      alice.body.items.map((u) => u.id),
+      [ids["Alice Anders"]],
+    );
   });
 
   test("prefix on the display name, case-insensitive (ASCII)", async () => {
@@ -503,7 +519,10 @@ describe("GET /v1/users", () => {
       const second = await page({ q: "Same", limit: 2, cursor: first.body.nextCursor! });
       assert.equal(second.body.items.length, 1);
       assert.equal(second.body.nextCursor, null);
-      assert.deepEqual([...first.body.items, ...second.body.items].map((u) => u.id), res.body.items.map((u) => u.id));
+      assert.deepEqual(
+        [...first.body.items, ...second.body.items].map((u) => u.id),
+        res.body.items.map((u) => u.id),
+      );
     });
 
     test("limit=1 and limit=100 are accepted; limit=0 and limit=101 are 400", async () => {
@@ -534,7 +553,10 @@ describe("GET /v1/users", () => {
     // which JSON inflates most, are refused in names altogether.
     test("paging works whatever the (valid) display name: 80 characters that JSON escapes", async () => {
       const ctrlApp = (await s.createTenant("Control chars")).id;
-      const refused = await s.api.post("/auth/register", { app: ctrlApp, body: { email: "c@example.com", password: "correct horse battery", displayName: "a\u0001b" } });
+      const refused = await s.api.post("/auth/register", {
+        app: ctrlApp,
+        body: { email: "c@example.com", password: "correct horse battery", displayName: "a\u0001b" },
+      });
       assert.equal(refused.status, 400, "control characters in a display name are refused");
       const name = "\\".repeat(LIMITS.displayNameMaxChars);
       const a = await s.api.register(ctrlApp, { displayName: name });

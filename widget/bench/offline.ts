@@ -32,8 +32,13 @@ const creds = { email: "bench.visitor@example.com", password: "correct horse bat
 const me = await s.api.register(app.id, { ...creds, displayName: "Bench Visitor" });
 for (let i = 0; i < CONVERSATIONS; i++) {
   const peer = await s.api.register(app.id, { displayName: `Peer ${i}` });
-  const dm = await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app: app.id, token: me.accessToken, body: { userId: peer.user.id } });
-  for (let k = 0; k < 3; k++) await s.api.post(`/conversations/${dm.body.conversation.id}/messages`, { app: app.id, token: peer.accessToken, body: { text: `hello ${i}.${k}` } });
+  const dm = await s.api.post<{ conversation: { id: string } }>("/conversations/direct", {
+    app: app.id,
+    token: me.accessToken,
+    body: { userId: peer.user.id },
+  });
+  for (let k = 0; k < 3; k++)
+    await s.api.post(`/conversations/${dm.body.conversation.id}/messages`, { app: app.id, token: peer.accessToken, body: { text: `hello ${i}.${k}` } });
 }
 
 const pageUrl = site.page(
@@ -53,7 +58,11 @@ const PAINT_PROBE = `(() => {
   requestAnimationFrame(tick);
 })();`;
 
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH ?? "chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM_PATH ?? "chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+});
 const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
 await context.addInitScript(PAINT_PROBE);
 
@@ -78,7 +87,9 @@ async function onBlank<T>(fn: string): Promise<T> {
   return out;
 }
 const wipeCache = (): Promise<void> =>
-  onBlank(`(async () => { for (const d of await indexedDB.databases()) if (d.name?.startsWith("parley:")) await new Promise((r) => { const q = indexedDB.deleteDatabase(d.name); q.onsuccess = q.onerror = q.onblocked = r; }); })()`);
+  onBlank(
+    `(async () => { for (const d of await indexedDB.databases()) if (d.name?.startsWith("parley:")) await new Promise((r) => { const q = indexedDB.deleteDatabase(d.name); q.onsuccess = q.onerror = q.onblocked = r; }); })()`,
+  );
 /** True once the cache holds the whole list and a cursor (evaluated in a page of the host origin). */
 const CACHE_CHECK = `(async () => {
   const name = (await indexedDB.databases()).map((d) => d.name).find((n) => n?.startsWith("parley:"));
@@ -96,10 +107,20 @@ async function load(opts: { untilCached?: boolean } = {}): Promise<{ fromNav: nu
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: LATENCY, downloadThroughput: (KBPS * 1024) / 8, uploadThroughput: (KBPS * 512) / 8 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: LATENCY,
+    downloadThroughput: (KBPS * 1024) / 8,
+    uploadThroughput: (KBPS * 512) / 8,
+  });
   await page.goto(pageUrl);
   await page.waitForFunction("window.__listPaint !== undefined", undefined, { timeout: 60_000 }).catch(async (err: unknown) => {
-    console.error("no list painted; the store:", await page.evaluate(`(() => { const s = document.querySelector("parley-chat").chat.store.state; return JSON.stringify({ conversations: s.conversationOrder.length, lastSeq: s.lastSeq, cached: s.cached, connection: s.connection, sync: s.sync }); })()`));
+    console.error(
+      "no list painted; the store:",
+      await page.evaluate(
+        `(() => { const s = document.querySelector("parley-chat").chat.store.state; return JSON.stringify({ conversations: s.conversationOrder.length, lastSeq: s.lastSeq, cached: s.cached, connection: s.connection, sync: s.sync }); })()`,
+      ),
+    );
     throw err;
   });
   const out = await page.evaluate(`(() => {
@@ -129,7 +150,11 @@ for (let i = 0; i < ROUNDS; i++) {
 }
 
 const fmt = (xs: { fromNav: number; fromScript: number }[]) =>
-  `${median(xs.map((x) => x.fromNav)).toFixed(0).padStart(5)} ms from navigation, ${median(xs.map((x) => x.fromScript)).toFixed(0).padStart(5)} ms from widget.js loaded`;
+  `${median(xs.map((x) => x.fromNav))
+    .toFixed(0)
+    .padStart(5)} ms from navigation, ${median(xs.map((x) => x.fromScript))
+    .toFixed(0)
+    .padStart(5)} ms from widget.js loaded`;
 console.log(`First conversation-list paint, ${CONVERSATIONS} conversations, network ${LATENCY} ms latency / ${KBPS} kbit/s down, median of ${ROUNDS}:`);
 console.log(`  cold cache (no IndexedDB): ${fmt(cold)}`);
 console.log(`  warm cache (IndexedDB):    ${fmt(warm)}`);

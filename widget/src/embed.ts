@@ -118,7 +118,10 @@ function mount(script: HTMLScriptElement): ParleyApi {
   for (const [k, v] of Object.entries(attrs)) if (v) el.setAttribute(k, v);
   // offset and z-index attributes set their custom properties, as <parley-chat> does once defined.
   const sync = (): void => {
-    for (const [a, prop] of [["offset", "--parley-offset"], ["z-index", "--parley-z-index"]] as const) {
+    for (const [a, prop] of [
+      ["offset", "--parley-offset"],
+      ["z-index", "--parley-z-index"],
+    ] as const) {
       const v = el.getAttribute(a);
       if (v) el.style.setProperty(prop, a === "offset" && /^\d+(\.\d+)?$/.test(v) ? `${v}px` : v);
       else el.style.removeProperty(prop);

@@ -296,7 +296,13 @@ export class ParleyChat extends LitElement {
   /** Object URL for an attachment (they need the bearer token, so <img src> cannot fetch them). */
   private attachmentUrl = (att: Attachment): Promise<string> => {
     let p = this.urls.get(att.id);
-    if (!p) this.urls.set(att.id, (p = this.client().directory.download(att).then((b) => URL.createObjectURL(b))));
+    if (!p)
+      this.urls.set(
+        att.id,
+        (p = this.client()
+          .directory.download(att)
+          .then((b) => URL.createObjectURL(b))),
+      );
     return p;
   };
 
@@ -334,7 +340,9 @@ export class ParleyChat extends LitElement {
 
   private openProfile = (): void => {
     this.view = "me";
-    void this.client().directory.contacts().catch(() => undefined);
+    void this.client()
+      .directory.contacts()
+      .catch(() => undefined);
   };
 
   private onContact = (e: CustomEvent<{ action: "request" | "accept" | "decline" | "remove"; id: string }>): void => {
@@ -444,16 +452,20 @@ export class ParleyChat extends LitElement {
     return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
       <div part="header" class="header">
-        ${this.view !== "list" && this.view !== "signin"
-          ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>${icons.back}</button>`
-          : nothing}
+        ${
+          this.view !== "list" && this.view !== "signin"
+            ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>${icons.back}</button>`
+            : nothing
+        }
         <div class="titles">
           <h2 part="title">${this.heading()}</h2>
-          ${other
-            ? html`<span part="presence" class="muted presence"
+          ${
+            other
+              ? html`<span part="presence" class="muted presence"
                 >${presence?.online ? html`<span class="online-dot" aria-hidden="true"></span>${this.t.online}` : presence?.lastSeenAt ? format(this.t.lastSeen, { time: shortTime(presence.lastSeenAt) }) : this.t.offline}</span
               >`
-            : nothing}
+              : nothing
+          }
         </div>
         ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
         ${s?.me && this.view === "list" ? html`<button part="profile" @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
@@ -464,11 +476,13 @@ export class ParleyChat extends LitElement {
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
       <div class="body">${this.body()}</div>
       <div class="toast-slot" role="status">
-        ${this.notice
-          ? html`<div part="toast" class="toast">
+        ${
+          this.notice
+            ? html`<div part="toast" class="toast">
               <span>${this.notice.text}</span>${this.notice.undo ? html`<button part="undo" @click=${() => this.undoDelete()}>${this.t.undo}</button>` : nothing}
             </div>`
-          : nothing}
+            : nothing
+        }
       </div>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => this.shadowRoot?.querySelector<HTMLElement>(".header button")?.focus()}></span>` : nothing}
     </section>`;
@@ -514,12 +528,18 @@ export class ParleyChat extends LitElement {
   titleOf(c: Conversation): string {
     if (c.name) return c.name;
     const me = this.store.state?.me?.id;
-    return c.users.filter((u) => u.id !== me).map((u) => u.displayName).join(", ") || this.t.title;
+    return (
+      c.users
+        .filter((u) => u.id !== me)
+        .map((u) => u.displayName)
+        .join(", ") || this.t.title
+    );
   }
 
   private body() {
     const s = this.store.state;
-    if (!s || (this.busy && !s.me && this.view === "signin" && !this.error && this.lastUnread < 0)) return html`<p class="muted center" role="status">${this.t.loading}</p>`;
+    if (!s || (this.busy && !s.me && this.view === "signin" && !this.error && this.lastUnread < 0))
+      return html`<p class="muted center" role="status">${this.t.loading}</p>`;
     switch (this.view) {
       case "signin":
         return html`<parley-signin .t=${this.t} .busy=${this.busy} @parley-signin=${this.onSignIn}></parley-signin>`;
@@ -557,7 +577,10 @@ export class ParleyChat extends LitElement {
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
           @parley-delete=${this.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
-          @parley-retry=${(e: CustomEvent<string>) => void this.conv().retry(e.detail).catch(() => undefined)}
+          @parley-retry=${(e: CustomEvent<string>) =>
+            void this.conv()
+              .retry(e.detail)
+              .catch(() => undefined)}
           @parley-discard=${(e: CustomEvent<string>) => this.conv().discard(e.detail)}
           @parley-read=${() => this.conv().markRead()}
           @parley-typing=${(e: CustomEvent<boolean>) => this.draft || this.conv().typing(e.detail)}

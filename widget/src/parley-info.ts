@@ -59,11 +59,13 @@ export class ParleyInfo extends LitElement {
     const me = this.state?.me?.id;
     const admin = c.myRole === "owner" || c.myRole === "admin";
     const isContact = (id: string) => this.state?.contacts?.contacts.some((x) => x.user.id === id);
-    return html`${c.kind === "group" && admin
+    return html`${
+      c.kind === "group" && admin
         ? html`<form class="row" @submit=${(e: SubmitEvent) => (e.preventDefault(), this.emit("parley-rename", String(new FormData(e.target as HTMLFormElement).get("name") ?? "").trim()))}>
             <input name="name" aria-label=${t.groupName} .value=${c.name ?? ""} required maxlength="100" /><button class="primary">${t.save}</button>
           </form>`
-        : nothing}
+        : nothing
+    }
       <h3>${t.members}</h3>
       <ul>
         ${c.members.map((m) => {
@@ -72,15 +74,21 @@ export class ParleyInfo extends LitElement {
             ${avatar(u, this.server, this.state?.presence[m.userId]?.online ?? false)}
             <span class="grow">${u?.displayName ?? m.userId}${m.userId === me ? ` (${t.you})` : ""}</span>
             ${c.kind === "group" ? html`<span class="muted">${m.role}</span>` : nothing}
-            ${c.myRole === "owner" && m.userId !== me && m.role !== "owner"
-              ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? t.removeAdmin : t.makeAdmin}</button>`
-              : nothing}
-            ${c.kind === "group" && admin && m.userId !== me && m.role !== "owner"
-              ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>${icons.close}</button>`
-              : nothing}
-            ${c.kind === "direct" && m.userId !== me && !isContact(m.userId)
-              ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>${t.addContact}</button>`
-              : nothing}
+            ${
+              c.myRole === "owner" && m.userId !== me && m.role !== "owner"
+                ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? t.removeAdmin : t.makeAdmin}</button>`
+                : nothing
+            }
+            ${
+              c.kind === "group" && admin && m.userId !== me && m.role !== "owner"
+                ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>${icons.close}</button>`
+                : nothing
+            }
+            ${
+              c.kind === "direct" && m.userId !== me && !isContact(m.userId)
+                ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>${t.addContact}</button>`
+                : nothing
+            }
           </li>`;
         })}
       </ul>
@@ -93,12 +101,14 @@ export class ParleyInfo extends LitElement {
     const contacts = this.state?.contacts;
     if (!me) return nothing;
     return html`<form part="profile" class="stack" @submit=${(e: SubmitEvent) => {
-        e.preventDefault();
-        const f = new FormData(e.target as HTMLFormElement);
-        this.emit("parley-save-profile", { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() });
-      }}>
+      e.preventDefault();
+      const f = new FormData(e.target as HTMLFormElement);
+      this.emit("parley-save-profile", { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() });
+    }}>
         <div class="row">${avatar(me, this.server)}
-          <label part="avatar-button" class="file-button">${t.changeAvatar}<input part="avatar-input" class="sr-only" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(e: Event) => {
+          <label part="avatar-button" class="file-button">${t.changeAvatar}<input part="avatar-input" class="sr-only" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(
+            e: Event,
+          ) => {
             const file = (e.target as HTMLInputElement).files?.[0];
             if (file) this.emit("parley-avatar", file);
           }} /></label>
@@ -108,21 +118,27 @@ export class ParleyInfo extends LitElement {
         <button class="primary">${t.save}</button>
       </form>
       <h3>${t.contacts}</h3>
-      ${contacts === null || contacts === undefined
-        ? html`<p class="muted" role="status">${t.loading}</p>`
-        : html`<ul>
-            ${contacts.incoming.map((r) => html`<li part="request">
+      ${
+        contacts === null || contacts === undefined
+          ? html`<p class="muted" role="status">${t.loading}</p>`
+          : html`<ul>
+            ${contacts.incoming.map(
+              (r) => html`<li part="request">
               ${avatar(r.user, this.server)}<span class="grow">${r.user.displayName}</span>
               <button part="accept" class="primary" @click=${() => this.emit("parley-contact", { action: "accept", id: r.id })}>${t.accept}</button>
               <button part="decline" @click=${() => this.emit("parley-contact", { action: "decline", id: r.id })}>${t.decline}</button>
-            </li>`)}
-            ${contacts.contacts.map((c) => html`<li part="contact">
+            </li>`,
+            )}
+            ${contacts.contacts.map(
+              (c) => html`<li part="contact">
               ${avatar(c.user, this.server, this.state?.presence[c.user.id]?.online ?? c.online)}<span class="grow">${c.user.displayName}</span>
               <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.emit("parley-contact", { action: "remove", id: c.user.id })}>${icons.close}</button>
-            </li>`)}
+            </li>`,
+            )}
             ${contacts.outgoing.map((r) => html`<li class="muted">${r.user.displayName} · ${t.pending}</li>`)}
             ${contacts.contacts.length + contacts.incoming.length + contacts.outgoing.length === 0 ? html`<li class="muted">${t.noContacts}</li>` : nothing}
-          </ul>`}`;
+          </ul>`
+      }`;
   }
 
   static override styles = [

@@ -142,14 +142,19 @@ export class ParleyList extends LitElement {
         <button part="new-group" @click=${() => this.emit("parley-compose", "group")}>${this.t.newGroup}</button>
       </div>
       <input part="filter" type="search" aria-label=${this.t.searchPeople} placeholder=${this.t.searchPeople} .value=${this.filter} @input=${(e: InputEvent) => (this.filter = (e.target as HTMLInputElement).value)} />
-      ${list.length === 0
-        ? html`<p part="empty" class="empty">${f ? this.t.noResults : this.t.noConversations}</p>`
-        : html`<ul part="conversations" aria-label=${this.t.title} @keydown=${this.onKey} @scroll=${this.onScroll}>
+      ${
+        list.length === 0
+          ? html`<p part="empty" class="empty">${f ? this.t.noResults : this.t.noConversations}</p>`
+          : html`<ul part="conversations" aria-label=${this.t.title} @keydown=${this.onKey} @scroll=${this.onScroll}>
             ${shown.map((c) => {
               const other = c.kind === "direct" ? c.users.find((u) => u.id !== me) : undefined;
               const online = other ? (s.presence[other.id]?.online ?? false) : false;
               const last = c.lastMessage;
-              const preview = last ? (last.deletedAt ? this.t.deleted : (last.senderId === me ? `${this.t.you}: ` : "") + (last.text || last.attachments.map((a) => a.name).join(", "))) : "";
+              const preview = last
+                ? last.deletedAt
+                  ? this.t.deleted
+                  : (last.senderId === me ? `${this.t.you}: ` : "") + (last.text || last.attachments.map((a) => a.name).join(", "))
+                : "";
               return html`<li>
                 <button part="conversation" data-id=${c.id} tabindex=${c.id === tabStop ? 0 : -1} @focus=${() => (this.focusId = c.id)} @click=${() => this.emit("parley-open", c.id)}>
                   ${avatar(other ?? { displayName: this.titleOf(c), avatarUrl: null }, this.server, online)}
@@ -161,7 +166,8 @@ export class ParleyList extends LitElement {
               </li>`;
             })}
             ${this.more === "loading" && atWindowEnd(WIN, this.first, list.length) ? html`<li class="muted more">${this.t.loading}</li>` : nothing}
-          </ul>`}`;
+          </ul>`
+      }`;
   }
 
   static override styles = [

@@ -63,18 +63,21 @@ export class ParleyPeople extends LitElement {
 
   override render() {
     const t = this.t;
-    return html`${this.group
+    return html`${
+      this.group
         ? html`<form @submit=${this.create} class="group">
             <input name="groupName" aria-label=${t.groupName} placeholder=${t.groupName} required maxlength="100" />
             <button class="primary" part="create-group" ?disabled=${this.picked.length === 0}>${t.create}</button>
           </form>`
-        : nothing}
+        : nothing
+    }
       <input part="user-search" type="search" aria-label=${t.searchPeople} placeholder=${t.searchPeople} @input=${(e: InputEvent) => this.search((e.target as HTMLInputElement).value)} />
-      ${this.results === null
-        ? html`<p class="muted pad" role="status">${t.loading}</p>`
-        : this.results.length === 0
-          ? html`<p part="empty" class="empty">${t.noResults}</p>`
-          : html`<ul aria-label=${t.searchPeople}>
+      ${
+        this.results === null
+          ? html`<p class="muted pad" role="status">${t.loading}</p>`
+          : this.results.length === 0
+            ? html`<p part="empty" class="empty">${t.noResults}</p>`
+            : html`<ul aria-label=${t.searchPeople}>
               ${this.results.map((u) => {
                 const on = this.picked.some((p) => p.id === u.id);
                 return html`<li>
@@ -83,7 +86,8 @@ export class ParleyPeople extends LitElement {
                   </button>
                 </li>`;
               })}
-            </ul>`}`;
+            </ul>`
+      }`;
   }
 
   static override styles = [

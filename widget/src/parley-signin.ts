@@ -25,7 +25,11 @@ export class ParleySignin extends LitElement {
     const f = new FormData(e.target as HTMLFormElement);
     const v = (k: string) => String(f.get(k) ?? "");
     this.dispatchEvent(
-      new CustomEvent("parley-signin", { detail: { mode: this.mode, email: v("email"), password: v("password"), displayName: v("displayName") }, bubbles: true, composed: true }),
+      new CustomEvent("parley-signin", {
+        detail: { mode: this.mode, email: v("email"), password: v("password"), displayName: v("displayName") },
+        bubbles: true,
+        composed: true,
+      }),
     );
   }
 

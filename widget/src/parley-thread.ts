@@ -213,7 +213,13 @@ export class ParleyThread extends LitElement {
     }
     const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0);
     if (fresh.length) {
-      this.announcements = [...this.announcements, ...fresh.map((m) => `${m.senderId === null ? "" : this.name(m.senderId) + ": "}${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`)].slice(-5);
+      this.announcements = [
+        ...this.announcements,
+        ...fresh.map(
+          (m) =>
+            `${m.senderId === null ? "" : this.name(m.senderId) + ": "}${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`,
+        ),
+      ].slice(-5);
     }
     for (const m of this.messages) if (m.status === "sent" && compareIds(m.id, this.lastSeenId) > 0) this.lastSeenId = m.id;
   }
@@ -245,7 +251,11 @@ export class ParleyThread extends LitElement {
     }
     for (const img of this.shadowRoot!.querySelectorAll<HTMLImageElement>("img[data-att]:not([src])")) {
       const att = this.findAttachment(img.dataset["att"]!);
-      if (att) void this.attachmentUrl(att).then((url) => (img.src = url), () => img.remove());
+      if (att)
+        void this.attachmentUrl(att).then(
+          (url) => (img.src = url),
+          () => img.remove(),
+        );
     }
   }
 
@@ -397,7 +407,7 @@ export class ParleyThread extends LitElement {
   }
 
   private addFiles(list: FileList | File[] | null | undefined): void {
-    if (list && list.length) this.files = [...this.files, ...Array.from(list)];
+    if (list?.length) this.files = [...this.files, ...Array.from(list)];
   }
 
   private onPaste(e: ClipboardEvent): void {
@@ -452,22 +462,33 @@ export class ParleyThread extends LitElement {
     }
     return html`<button part="skip" class="skip" @click=${() => this.focus()}>${this.t.skipToComposer}</button>
       <div role="log" aria-live="polite" aria-relevant="additions" class="sr-only">${this.announcements.map((a) => html`<p>${a}</p>`)}</div>
-      ${all.length === 0 && !this.hasOlder
-        ? html`<p part="empty" class="empty">${format(this.t.emptyThread, { name: c ? this.convTitle(c) : "" })}</p>`
-        : html`<ol part="messages" aria-label=${this.t.messages} @scroll=${this.onScroll} @mouseover=${this.onOver} @click=${this.onOver} @focusin=${this.onFocusIn} @keydown=${this.onListKey}>
+      ${
+        all.length === 0 && !this.hasOlder
+          ? html`<p part="empty" class="empty">${format(this.t.emptyThread, { name: c ? this.convTitle(c) : "" })}</p>`
+          : html`<ol part="messages" aria-label=${this.t.messages} @scroll=${this.onScroll} @mouseover=${this.onOver} @click=${this.onOver} @focusin=${this.onFocusIn} @keydown=${this.onListKey}>
             ${this.hasOlder && this.first === 0 ? html`<li class="muted older">${this.t.loading}</li>` : nothing}
             ${items}
-          </ol>`}
+          </ol>`
+      }
       ${this.typingNames.length ? html`<div part="typing" class="typing muted" role="status">${format(this.t.typing, { name: this.typingNames.join(", ") })}</div>` : nothing}
       ${this.atBottom ? nothing : html`<button part="jump" class="jump primary" @click=${this.jumpToLatest}>${this.t.jumpToLatest}${icons.down}</button>`}
       ${this.composer()}`;
   }
 
   private convTitle(c: Conversation): string {
-    return c.name ?? c.users.filter((u) => u.id !== this.me?.id).map((u) => u.displayName).join(", ");
+    return (
+      c.name ??
+      c.users
+        .filter((u) => u.id !== this.me?.id)
+        .map((u) => u.displayName)
+        .join(", ")
+    );
   }
 
-  private message(m: MessageItem, o: { mine: boolean; grouped: boolean; group: boolean; canDelete: boolean; receipt: string | null; tabbable: boolean }): TemplateResult {
+  private message(
+    m: MessageItem,
+    o: { mine: boolean; grouped: boolean; group: boolean; canDelete: boolean; receipt: string | null; tabbable: boolean },
+  ): TemplateResult {
     const replyTo = m.replyToId;
     const quoted = replyTo ? this.messages.find((x) => x.id === replyTo) : undefined;
     const live = m.status === "sent" && !m.deletedAt;
@@ -476,14 +497,21 @@ export class ParleyThread extends LitElement {
     // The original, if loaded (else a placeholder): a button that jumps to it. A tab stop only
     // while the message's actions are open (Enter on the message, then Shift+Tab).
     if (replyTo) {
-      body.push(html`<button part="quote" class="quote" tabindex=${this.active === m.id ? 0 : -1} title=${this.t.showOriginal} @click=${() => this.jumpTo(replyTo)}>${quoted
-        ? html`<strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}`
-        : this.t.earlierMessage}</button>`);
+      body.push(
+        html`<button part="quote" class="quote" tabindex=${this.active === m.id ? 0 : -1} title=${this.t.showOriginal} @click=${() => this.jumpTo(replyTo)}>${
+          quoted ? html`<strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}` : this.t.earlierMessage
+        }</button>`,
+      );
     }
     if (m.deletedAt) body.push(html`<em part="deleted" class="muted" .textContent=${this.t.deleted}></em>`);
     else {
       // Plain text as a property (no Lit marker node per message): the list stays small.
-      if (m.text) body.push(/https?:/i.test(m.text) ? html`<span part="message-text" class="text">${linkify(m.text)}</span>` : html`<span part="message-text" class="text" .textContent=${m.text}></span>`);
+      if (m.text)
+        body.push(
+          /https?:/i.test(m.text)
+            ? html`<span part="message-text" class="text">${linkify(m.text)}</span>`
+            : html`<span part="message-text" class="text" .textContent=${m.text}></span>`,
+        );
       for (const a of m.attachments) {
         body.push(
           a.mime.startsWith("image/")
@@ -503,7 +531,9 @@ export class ParleyThread extends LitElement {
       // Refused for good: the reason by its error code (`failed_<code>` strings), else "Not sent".
       const why = (this.t as Record<string, string | undefined>)[`failed_${m.error?.code}`] ?? this.t.failed;
       const cid = m.clientMessageId!;
-      tail.push(html`<div part="failed" class="error status">${why} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`);
+      tail.push(
+        html`<div part="failed" class="error status">${why} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`,
+      );
     }
     if (o.receipt) tail.push(html`<div part="receipt" class="muted status">${o.receipt}</div>`);
     if (live && this.active === m.id) {
@@ -516,9 +546,11 @@ export class ParleyThread extends LitElement {
     }
     const edited = m.editedAt && !m.deletedAt;
     return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""} ${m.id === this.flash ? "flash" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status} tabindex=${o.tabbable ? 0 : -1}
-      >${head}<div class="bubble"><span class="sr-only" .textContent=${`${this.name(m.senderId)}:`}></span>${body.length === 1 ? body[0] : body}${edited
+      >${head}<div class="bubble"><span class="sr-only" .textContent=${`${this.name(m.senderId)}:`}></span>${body.length === 1 ? body[0] : body}${
+        edited
           ? html`<span class="meta muted">${shortTime(m.createdAt)} · <span part="edited">${this.t.edited}</span></span>`
-          : html`<span class="meta muted" .textContent=${shortTime(m.createdAt)}></span>`}</div
+          : html`<span class="meta muted" .textContent=${shortTime(m.createdAt)}></span>`
+      }</div
       >${tail.length === 1 ? tail[0] : tail.length ? tail : nothing}</li
     >`;
   }
@@ -526,14 +558,17 @@ export class ParleyThread extends LitElement {
   private composer(): TemplateResult {
     const t = this.t;
     return html`<form part="composer" class="composer" @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${(e: DragEvent) => (e.preventDefault(), this.addFiles(e.dataTransfer?.files))}>
-      ${this.editing || this.replyTo
-        ? html`<div class="context muted">
+      ${
+        this.editing || this.replyTo
+          ? html`<div class="context muted">
             ${this.editing ? t.editing : format(t.replyingTo, { name: this.name(this.replyTo!.senderId) })}
             <button type="button" @click=${() => ((this.editing = this.replyTo = null), this.input() && (this.input()!.value = ""))}>${t.cancel}</button>
           </div>`
-        : nothing}
-      ${this.files.length
-        ? html`<ul class="context chips" aria-label=${t.attachments}>
+          : nothing
+      }
+      ${
+        this.files.length
+          ? html`<ul class="context chips" aria-label=${t.attachments}>
             ${this.files.map(
               (f, i) => html`<li part="chip" class="chip">${icons.attach}<span class="chip-name">${f.name}</span>
                 <button type="button" part="chip-remove" aria-label=${format(t.removeFile, { name: f.name })} @click=${() => {
@@ -542,7 +577,8 @@ export class ParleyThread extends LitElement {
                 }}>${icons.close}</button></li>`,
             )}
           </ul>`
-        : nothing}
+          : nothing
+      }
       ${this.progress !== null ? html`<progress part="progress" max="1" .value=${this.progress} aria-label=${format(t.uploading, { percent: Math.round(this.progress * 100) })}></progress>` : nothing}
       <div class="row">
         <label part="attach-button" class="attach" title=${t.attach}>

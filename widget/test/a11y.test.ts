@@ -9,7 +9,18 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, messageWithText, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  openPanel,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { axeSerious, contrastFailures } from "./helpers/a11y.js";
 import { DESKTOP, PHONE, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
@@ -127,7 +138,10 @@ describe("accessibility and theming of every view", { timeout: 300_000, skip: BR
     assert.equal(rowBg, "rgb(17, 24, 39)", "the list's input uses the dark background token");
     await page.locator(`[part=conversation][data-id="${dm}"]`).click();
     const bubble = messageWithText(page, "See you at the meetup!").locator(".bubble");
-    await eventually(() => bubble.evaluate((el) => getComputedStyle(el).backgroundColor), { check: (c) => c === "rgb(1, 2, 3)", message: "a page's --parley-surface reaches the thread" });
+    await eventually(() => bubble.evaluate((el) => getComputedStyle(el).backgroundColor), {
+      check: (c) => c === "rgb(1, 2, 3)",
+      message: "a page's --parley-surface reaches the thread",
+    });
     await context.close();
   });
 
@@ -138,7 +152,10 @@ describe("accessibility and theming of every view", { timeout: 300_000, skip: BR
     await page.locator("[part=close]").click();
     await s.api.post(`/conversations/${dm}/messages`, { token: ben.accessToken, body: { text: "Knock knock" } });
     const launcher = page.locator("[part=launcher]");
-    await eventually(() => launcher.getAttribute("aria-label"), { check: (l) => /^Open chat, \d+ unread$/.test(l ?? ""), message: "unread count in the launcher's name" });
+    await eventually(() => launcher.getAttribute("aria-label"), {
+      check: (l) => /^Open chat, \d+ unread$/.test(l ?? ""),
+      message: "unread count in the launcher's name",
+    });
 
     await launcher.click();
     await page.locator(`[part=conversation][data-id="${dm}"]`).click();

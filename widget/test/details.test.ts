@@ -7,7 +7,17 @@ import type { Browser } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { initials } from "../src/avatar.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectCount, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectCount,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
 test("initials: first and last word for cased scripts, one character for uncased ones, whole graphemes, no punctuation", () => {

@@ -27,7 +27,8 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
     ann = await s.api.register(app, { ...annLogin, displayName: "Ann Devices" });
     ben = await s.api.register(app, { email: "ben.devices@example.com", password: pw, displayName: "Ben Devices" });
     dm = (await s.api.post("/conversations/direct", { token: ann.accessToken, body: { userId: ben.user.id } })).body.conversation.id;
-    for (let i = 0; i < 12; i++) await s.api.post(`/conversations/${dm}/messages`, { token: i % 2 ? ann.accessToken : ben.accessToken, body: { text: `message number ${i}` } });
+    for (let i = 0; i < 12; i++)
+      await s.api.post(`/conversations/${dm}/messages`, { token: i % 2 ? ann.accessToken : ben.accessToken, body: { text: `message number ${i}` } });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -97,10 +98,14 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
     await msg.locator("[part=action-reply]").tap();
     await page.locator("[part=composer-input]").fill("a reply by touch");
     await page.locator("[part=send]").tap();
-    await eventually(async () => (await s.api.get<ApiPage<Message>>(`/conversations/${dm}/messages`, { token: ben.accessToken })).body.items.find((m) => m.text === "a reply by touch"), {
-      check: (m) => !!m?.replyToId,
-      message: "the reply is stored with its quote",
-    });
+    await eventually(
+      async () =>
+        (await s.api.get<ApiPage<Message>>(`/conversations/${dm}/messages`, { token: ben.accessToken })).body.items.find((m) => m.text === "a reply by touch"),
+      {
+        check: (m) => !!m?.replyToId,
+        message: "the reply is stored with its quote",
+      },
+    );
     await context.close();
   });
 
@@ -116,7 +121,10 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
       for (const part of ["header", "close", "back", "composer-input", "send"]) {
         const loc = page.locator(`[part=${part}]`);
         const box = await loc.boundingBox();
-        assert.ok(box && box.y >= 0 && box.x >= 0 && box.y + box.height <= viewport.height + 0.5 && box.x + box.width <= viewport.width + 0.5, `${zoom}: ${part} on screen: ${JSON.stringify(box)}`);
+        assert.ok(
+          box && box.y >= 0 && box.x >= 0 && box.y + box.height <= viewport.height + 0.5 && box.x + box.width <= viewport.width + 0.5,
+          `${zoom}: ${part} on screen: ${JSON.stringify(box)}`,
+        );
         if (part !== "header") assert.ok((await hitsItself(loc)).ok, `${zoom}: ${part} is usable (not covered)`);
       }
       await page.locator("[part=composer-input]").fill(`typed at ${zoom}`);
@@ -133,7 +141,7 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
     const launcher = page.locator("[part=launcher]");
     const box = async () => (await launcher.boundingBox())!;
     const chat = page.locator("parley-chat");
-    let b = await box();
+    const b = await box();
     assert.deepEqual([Math.round(1100 - b.x - b.width), Math.round(800 - b.y - b.height)], [20, 20], "bottom-right, 20 px by default");
 
     await chat.evaluate((el) => {
@@ -142,7 +150,9 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
       el.setAttribute("z-index", "5");
     });
     await eventually(box, { check: (v) => Math.round(v.x) === 32 && Math.round(v.y) === 32, message: "top-left, 32 px" });
-    const z = await page.evaluate(() => getComputedStyle(document.querySelector("parley-chat")!.shadowRoot!.querySelector("[part=launcher]")!.parentElement!).zIndex);
+    const z = await page.evaluate(
+      () => getComputedStyle(document.querySelector("parley-chat")!.shadowRoot!.querySelector("[part=launcher]")!.parentElement!).zIndex,
+    );
     assert.equal(z, "5");
     // The panel opens on the same side, below the launcher.
     await launcher.click();
@@ -160,7 +170,10 @@ describe("the widget on devices", { timeout: 180_000, skip: BROWSER_SKIP }, () =
       document.head.append(style);
     });
     await eventually(box, { check: (v) => Math.round(v.x) === 8 && Math.round(800 - v.y - v.height) === 8, message: "bottom-left, 8 px from the page's CSS" });
-    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("parley-chat")!.shadowRoot!.querySelector("[part=launcher]")!.parentElement!).zIndex), "7");
+    assert.equal(
+      await page.evaluate(() => getComputedStyle(document.querySelector("parley-chat")!.shadowRoot!.querySelector("[part=launcher]")!.parentElement!).zIndex),
+      "7",
+    );
     await context.close();
   });
 

@@ -7,7 +7,17 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import type { AuthResponse, Conversation } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
 describe("a DM created on the first send", { timeout: 180_000, skip: BROWSER_SKIP }, () => {
@@ -82,7 +92,11 @@ describe("a DM created on the first send", { timeout: 180_000, skip: BROWSER_SKI
     await eventually(() => mine.getAttribute("data-status", { timeout: 1_000 }), { check: (v) => v === "sent", message: "the first message is sent" });
     // Now a real conversation: details available, focus still in the composer for the next line.
     await page.locator("[part=info]").waitFor({ state: "visible" });
-    assert.equal(await input.evaluate((el) => el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).activeElement === el), true, "focus stays in the composer");
+    assert.equal(
+      await input.evaluate((el) => el.getRootNode() instanceof ShadowRoot && (el.getRootNode() as ShadowRoot).activeElement === el),
+      true,
+      "focus stays in the composer",
+    );
 
     const convs = await conversationsOf(ann);
     assert.equal(convs.length, 1);
@@ -90,7 +104,10 @@ describe("a DM created on the first send", { timeout: 180_000, skip: BROWSER_SKI
     assert.deepEqual(convs[0]!.members.map((m) => m.userId).sort(), [ann.user.id, ben.user.id].sort());
     assert.equal(convs[0]!.lastMessage?.text, "Hello Ben, first message");
     const history = await s.api.get<{ items: Array<{ text: string }> }>(`/conversations/${convs[0]!.id}/messages`, { token: ben.accessToken });
-    assert.deepEqual(history.body.items.map((m) => m.text), ["Hello Ben, first message"]);
+    assert.deepEqual(
+      history.body.items.map((m) => m.text),
+      ["Hello Ben, first message"],
+    );
 
     // A second message goes into the same conversation, not a new one.
     await input.fill("and a second");
@@ -127,7 +144,10 @@ describe("a DM created on the first send", { timeout: 180_000, skip: BROWSER_SKI
     await input.press("Enter");
     await eventually(() => messageWithText(page, "Hi Cat").getAttribute("data-status", { timeout: 1_000 }), { check: (v) => v === "sent" });
     const withCat = (await conversationsOf(ann)).filter((c) => c.users.some((u) => u.id === cat.user.id));
-    assert.deepEqual(withCat.map((c) => c.id), [dm]);
+    assert.deepEqual(
+      withCat.map((c) => c.id),
+      [dm],
+    );
     assert.deepEqual(errors, []);
     await context.close();
   });

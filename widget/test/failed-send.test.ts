@@ -3,7 +3,18 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import type { Message } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectCount, hostPageHtml, launchBrowser, loginViaForm, messageWithText, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectCount,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  openPanel,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 
 // A send the server refuses for good (here: the DM partner has blocked the sender) stays in the
 // thread as failed, with its reason in plain words and two buttons: Retry and Discard.
@@ -53,7 +64,8 @@ describe("a send refused for good shows why, with Retry and Discard", { timeout:
     const creds = { email: "failed.sender@example.com", password: "correct horse battery" };
     const me = await s.api.register(app, { ...creds, displayName: "Failed Sender" });
     const peer = await s.api.register(app, { displayName: "Blocking Peer" });
-    const dm = (await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app, token: me.accessToken, body: { userId: peer.user.id } })).body.conversation.id;
+    const dm = (await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app, token: me.accessToken, body: { userId: peer.user.id } }))
+      .body.conversation.id;
     const blocked = await s.api.post("/blocks", { app, token: peer.accessToken, body: { userId: me.user.id } });
     assert.ok(blocked.status < 300, JSON.stringify(blocked.body));
 

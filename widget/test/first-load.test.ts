@@ -26,7 +26,12 @@ function recordTransfers(page: Page, origin: string): Transfer[] {
       const sizes = await req.sizes().catch(() => null);
       const res: Response | null = await req.response().catch(() => null);
       const headers = res ? await res.allHeaders().catch(() => ({}) as Record<string, string>) : {};
-      seen.push({ url: req.url().slice(origin.length), bytes: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : 0, encoding: headers["content-encoding"] ?? "", cache: headers["cache-control"] ?? "" });
+      seen.push({
+        url: req.url().slice(origin.length),
+        bytes: sizes ? sizes.responseHeadersSize + sizes.responseBodySize : 0,
+        encoding: headers["content-encoding"] ?? "",
+        cache: headers["cache-control"] ?? "",
+      });
     })();
   });
   return seen;
@@ -87,7 +92,11 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
     await page.locator("[part=launcher]").waitFor({ state: "visible" });
     await page.waitForLoadState("networkidle");
     const before = [...transfers];
-    assert.deepEqual(before.map((t) => t.url.split("?")[0]), ["/widget.js"], "only the loader before opening");
+    assert.deepEqual(
+      before.map((t) => t.url.split("?")[0]),
+      ["/widget.js"],
+      "only the loader before opening",
+    );
     // Chromium offers brotli over HTTPS only; over plain HTTP it gets gzip.
     assert.match(before[0]!.encoding, /^(br|gzip)$/, "compressed");
     assert.match(before[0]!.cache, /max-age=300\b/);
@@ -130,7 +139,10 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
   test("a signed-in visitor gets the UI while the browser is idle, so the unread badge is live without opening", async () => {
     const { page, context, errors } = await openDevicePage(browser, url, DESKTOP);
     await page.locator("[part=launcher]").click();
-    await page.locator("[part=panel]").waitFor({ state: "visible", timeout: 5_000 }).catch(() => assert.fail(`panel did not open: ${errors.join("; ")}`));
+    await page
+      .locator("[part=panel]")
+      .waitFor({ state: "visible", timeout: 5_000 })
+      .catch(() => assert.fail(`panel did not open: ${errors.join("; ")}`));
     await loginViaForm(page, annLogin);
     await page.locator("[part=close]").click();
     await page.reload();
@@ -165,7 +177,9 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
     assert.equal(br.headers["access-control-allow-origin"], "*");
     assert.match(String(br.headers["cache-control"]), /immutable/);
     assert.ok(br.bytes <= 40 * 1024, `the UI is ${kb(br.bytes)} with brotli`);
-    console.log(`widget UI on the wire: ${kb(br.bytes)} brotli, ${kb((await get(`${s.url}/${name}`, { "Accept-Encoding": "gzip" })).bytes)} gzip, ${kb((await get(`${s.url}/${name}`)).bytes)} identity`);
+    console.log(
+      `widget UI on the wire: ${kb(br.bytes)} brotli, ${kb((await get(`${s.url}/${name}`, { "Accept-Encoding": "gzip" })).bytes)} gzip, ${kb((await get(`${s.url}/${name}`)).bytes)} identity`,
+    );
     assert.equal((await get(`${s.url}/widget-ui-AAAAAAAA.js`)).status, 404);
     assert.equal((await get(`${s.url}/v1/healthz`)).status, 200, "other routes are untouched");
   });

@@ -7,7 +7,17 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
 const TOTAL = 1_500;
@@ -98,7 +108,12 @@ describe("jump to a message far above", { timeout: 600_000, skip: BROWSER_SKIP }
     assert.ok(before.loaded < 200, `${before.loaded} messages loaded before the jump`);
 
     await quote.click();
-    const st = await eventually(() => thread(page), { check: (v) => v.focusedId === ids[0], timeout: 60_000, interval: 50, message: "the original is focused" });
+    const st = await eventually(() => thread(page), {
+      check: (v) => v.focusedId === ids[0],
+      timeout: 60_000,
+      interval: 50,
+      message: "the original is focused",
+    });
     assert.ok(st.loaded >= TOTAL, `${st.loaded} messages loaded`);
     assert.ok(st.inView, "the original is in view");
     assert.ok(st.flash, "the original is highlighted");
@@ -127,9 +142,19 @@ describe("jump to a message far above", { timeout: 600_000, skip: BROWSER_SKIP }
     await page.keyboard.press("Enter");
     await messageWithText(page, "and this one answers filler 700").locator("[part=actions]").waitFor();
     await page.keyboard.press("Shift+Tab");
-    assert.equal(await page.evaluate<string | null>(`document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot.activeElement.getAttribute("part")`), "quote");
+    assert.equal(
+      await page.evaluate<string | null>(
+        `document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot.activeElement.getAttribute("part")`,
+      ),
+      "quote",
+    );
     await page.keyboard.press("Enter");
-    const st = await eventually(() => thread(page), { check: (v) => v.focusedId === ids[700], timeout: 60_000, interval: 50, message: "filler 700 is focused" });
+    const st = await eventually(() => thread(page), {
+      check: (v) => v.focusedId === ids[700],
+      timeout: 60_000,
+      interval: 50,
+      message: "filler 700 is focused",
+    });
     assert.ok(st.inView && st.flash);
     assert.match(st.focusedText, /filler 700/);
     assert.ok(st.nodes <= NODE_CAP, `${st.nodes} nodes in the thread`);

@@ -5,7 +5,17 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import type { AuthResponse, Message, Page as ApiPage } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectCount, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectCount,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { DESKTOP, PHONE, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
 /** The focused element, through shadow roots: its tag, part, data-id and text. */
@@ -120,7 +130,11 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
     await tabTo(page, (f) => f.part === "action-delete", "Delete", 6);
     await press(page, "Enter");
-    await eventually(stored, { timeout: 15_000, check: (ms) => !!ms.find((m) => m.id === ids["really delete me"])?.deletedAt, message: "the delete reaches the server after the undo window" });
+    await eventually(stored, {
+      timeout: 15_000,
+      check: (ms) => !!ms.find((m) => m.id === ids["really delete me"])?.deletedAt,
+      message: "the delete reaches the server after the undo window",
+    });
     assert.equal((await stored()).find((m) => m.id === ids["delete me, then undo"])?.deletedAt ?? null, null, "the undone delete never reached the server");
     await page.locator(`[part=message][data-id="${ids["really delete me"]}"] [part=deleted]`).waitFor();
     await context.close();

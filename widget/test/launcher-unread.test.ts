@@ -53,7 +53,8 @@ describe("the launcher shows the last unread count before the UI loads", { timeo
     const creds = { email: "unread.visitor@example.com", password: "correct horse battery" };
     const me = await s.api.register(app, { ...creds, displayName: "Unread Visitor" });
     const peer = await s.api.register(app, { displayName: "Chatty Peer" });
-    const dm = (await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app, token: peer.accessToken, body: { userId: me.user.id } })).body.conversation.id;
+    const dm = (await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app, token: peer.accessToken, body: { userId: me.user.id } }))
+      .body.conversation.id;
     const say = async (text: string): Promise<void> => {
       const res = await s.api.post(`/conversations/${dm}/messages`, { app, token: peer.accessToken, body: { text } });
       assert.equal(res.status, 201, JSON.stringify(res.body));

@@ -50,7 +50,7 @@ describe("a list of 2,000 conversations", { timeout: 600_000, skip: BROWSER_SKIP
   let url: string;
   let ann: AuthResponse;
   /** Ann's conversations in the server's order (most recent first). */
-  let order: string[] = [];
+  const order: string[] = [];
   const pw = "correct horse battery";
   const annLogin = { email: "ann.list@example.com", password: pw };
 
@@ -69,7 +69,10 @@ describe("a list of 2,000 conversations", { timeout: 600_000, skip: BROWSER_SKIP
       );
     }
     for (let cursor: string | null = null; ; ) {
-      const res: { body: { items: Conversation[]; nextCursor: string | null } } = await s.api.get(`/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: ann.accessToken });
+      const res: { body: { items: Conversation[]; nextCursor: string | null } } = await s.api.get(
+        `/conversations?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        { token: ann.accessToken },
+      );
       order.push(...res.body.items.map((c) => c.id));
       cursor = res.body.nextCursor;
       if (!cursor) break;
@@ -126,7 +129,12 @@ describe("a list of 2,000 conversations", { timeout: 600_000, skip: BROWSER_SKIP
         const row = el.querySelector("[data-id]") as HTMLElement;
         return { id: row.dataset["id"]!, y: row.getBoundingClientRect().top };
       });
-      st = await eventually(() => stats(page), { check: (v) => v.firstId !== before.firstId || (v.firstId === order[0] && v.scrollTop === 0), timeout: 15_000, interval: 20, message: `rows above ${before.firstId}` });
+      st = await eventually(() => stats(page), {
+        check: (v) => v.firstId !== before.firstId || (v.firstId === order[0] && v.scrollTop === 0),
+        timeout: 15_000,
+        interval: 20,
+        message: `rows above ${before.firstId}`,
+      });
       track(st);
       const y = await list.evaluate((el, id) => el.querySelector<HTMLElement>(`[data-id="${id}"]`)?.getBoundingClientRect().top ?? null, top.id);
       if (y !== null && st.firstId !== before.firstId) {

@@ -58,7 +58,10 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
       const batch = await Promise.all(
         Array.from({ length: 10 }, (_, j) => i + j).map(async (n) => {
           const who = Math.floor(n / 3) % 2 ? ann : ben;
-          const res = await s.api.post(`/conversations/${dm}/messages`, { token: who.accessToken, body: { text: `message ${n}${n % 7 === 0 ? " with a longer line of text that wraps onto a second line in the panel" : ""}` } });
+          const res = await s.api.post(`/conversations/${dm}/messages`, {
+            token: who.accessToken,
+            body: { text: `message ${n}${n % 7 === 0 ? " with a longer line of text that wraps onto a second line in the panel" : ""}` },
+          });
           assert.equal(res.status, 201, JSON.stringify(res.body));
           return res.body.id as string;
         }),
@@ -103,7 +106,12 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
         const li = el.querySelector("li[data-id]") as HTMLElement;
         return { id: li.dataset["id"]!, y: li.getBoundingClientRect().top };
       });
-      st = await eventually(() => stats(page), { check: (v) => v.firstId !== before.firstId, timeout: 15_000, interval: 20, message: `older messages above ${before.firstId}` });
+      st = await eventually(() => stats(page), {
+        check: (v) => v.firstId !== before.firstId,
+        timeout: 15_000,
+        interval: 20,
+        message: `older messages above ${before.firstId}`,
+      });
       track(st);
       // The message that was at the top is where it was: older ones went in above it, off screen.
       const y = await list.evaluate((el, id) => el.querySelector<HTMLElement>(`li[data-id="${id}"]`)?.getBoundingClientRect().top ?? null, top.id);
@@ -121,7 +129,12 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
     for (let st = await stats(page); !(st.lastId === ids[ids.length - 1] && atEnd(st)); ) {
       const before = st;
       await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
-      st = await eventually(() => stats(page), { check: (v) => v.lastId !== before.lastId || atEnd(v), timeout: 15_000, interval: 20, message: "newer messages below" });
+      st = await eventually(() => stats(page), {
+        check: (v) => v.lastId !== before.lastId || atEnd(v),
+        timeout: 15_000,
+        interval: 20,
+        message: "newer messages below",
+      });
       track(st);
     }
     await page.locator("[part=jump]").waitFor({ state: "detached" });

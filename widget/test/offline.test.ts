@@ -3,7 +3,18 @@ import { after, before, describe, test } from "node:test";
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Route } from "playwright-core";
 import type { AuthResponse, Message } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, CHROMIUM_PATH, eventually, expectCount, hostPageHtml, loginViaForm, messageWithText, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  CHROMIUM_PATH,
+  eventually,
+  expectCount,
+  hostPageHtml,
+  loginViaForm,
+  messageWithText,
+  openPanel,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 
 // The widget's offline persistence (issue 22): an IndexedDB cache of the user's recent state and
 // a durable outbox. Each test is a visitor in its own browser context (own storage); the tabs of
@@ -32,7 +43,13 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH ?? "chromium",
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests",
+      ],
     });
   });
 
@@ -50,7 +67,11 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     const creds = { email: `offline.${tag}@example.com`, password: "correct horse battery" };
     const me = await s.api.register(app.id, { ...creds, displayName: `Visitor ${tag}` });
     const peer = await s.api.register(app.id, { displayName: `Peer ${tag}` });
-    const res = await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { app: app.id, token: me.accessToken, body: { userId: peer.user.id } });
+    const res = await s.api.post<{ conversation: { id: string } }>("/conversations/direct", {
+      app: app.id,
+      token: me.accessToken,
+      body: { userId: peer.user.id },
+    });
     assert.ok(res.status === 201 || res.status === 200, JSON.stringify(res.body));
     return { creds, me, peer, conversationId: res.body.conversation.id };
   };
@@ -146,11 +167,18 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
 
     await page.reload();
     await openThread(page, v.conversationId);
-    await eventually(() => shown(page, "pending"), { check: (p) => p.join("|") === "offline one|offline two|offline three", message: "pending after the reload" });
+    await eventually(() => shown(page, "pending"), {
+      check: (p) => p.join("|") === "offline one|offline two|offline three",
+      message: "pending after the reload",
+    });
     assert.deepEqual(await history(v.me.accessToken, v.conversationId), [], "nothing reached the server while offline");
 
     await context.setOffline(false);
-    await eventually(() => shown(page, "sent"), { timeout: 30_000, check: (x) => x.join("|") === "offline one|offline two|offline three", message: "shown as sent" });
+    await eventually(() => shown(page, "sent"), {
+      timeout: 30_000,
+      check: (x) => x.join("|") === "offline one|offline two|offline three",
+      message: "shown as sent",
+    });
     await eventually(() => history(v.me.accessToken, v.conversationId), { check: (h) => h.length >= 3 });
     assert.deepEqual(await history(v.me.accessToken, v.conversationId), ["offline one", "offline two", "offline three"], "each stored once, in order");
     assert.deepEqual(await shown(page, "pending"), []);
@@ -195,11 +223,16 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     await connected(two, true);
     // Which tab puts each send on the wire (Socket.IO frames of the `message.send` command).
     const wire: Record<string, string[]> = { one: [], two: [] };
-    for (const [tab, page] of [["one", one], ["two", two]] as const) {
-      page.on("websocket", (ws) => ws.on("framesent", (f) => {
-        const m = /^\d+\["message\.send",\{.*"text":"([^"]*)"/.exec(String(f.payload));
-        if (m) wire[tab]!.push(m[1]!);
-      }));
+    for (const [tab, page] of [
+      ["one", one],
+      ["two", two],
+    ] as const) {
+      page.on("websocket", (ws) =>
+        ws.on("framesent", (f) => {
+          const m = /^\d+\["message\.send",\{.*"text":"([^"]*)"/.exec(String(f.payload));
+          if (m) wire[tab]!.push(m[1]!);
+        }),
+      );
     }
 
     await context.setOffline(true);
@@ -210,11 +243,19 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     await send(one, "tab one b");
     await send(two, "tab two b");
     const all = ["tab one a", "tab two a", "tab one b", "tab two b"];
-    for (const page of [one, two]) await eventually(() => shown(page, "pending"), { check: (p) => [...p].sort().join("|") === [...all].sort().join("|"), message: "every tab shows every pending send" });
+    for (const page of [one, two])
+      await eventually(() => shown(page, "pending"), {
+        check: (p) => [...p].sort().join("|") === [...all].sort().join("|"),
+        message: "every tab shows every pending send",
+      });
 
     await context.setOffline(false);
     for (const page of [one, two]) {
-      await eventually(() => shown(page, "sent"), { timeout: 30_000, check: (x) => [...x].sort().join("|") === [...all].sort().join("|"), message: "both tabs show the four sent" });
+      await eventually(() => shown(page, "sent"), {
+        timeout: 30_000,
+        check: (x) => [...x].sort().join("|") === [...all].sort().join("|"),
+        message: "both tabs show the four sent",
+      });
       assert.deepEqual(await shown(page, "pending"), []);
     }
     const h = await history(v.me.accessToken, v.conversationId);
@@ -236,7 +277,10 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     await loginViaForm(page, v.creds);
     await openThread(page, v.conversationId);
     await messageWithText(page, "before the reload").waitFor();
-    await eventually(() => idb(page, v.me.user.id), { check: (d) => d.threads.includes("before the reload") && d.lastSeq > 0, message: "the thread is cached" });
+    await eventually(() => idb(page, v.me.user.id), {
+      check: (d) => d.threads.includes("before the reload") && d.lastSeq > 0,
+      message: "the thread is cached",
+    });
     await page.close();
     await peerSays(v.peer, v.conversationId, "while you were away");
 
@@ -270,7 +314,10 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
       message: "each message shown once",
     });
     // A catch-up from the cached cursor, not a reload of the lists.
-    assert.ok(asked.some((p) => /^\/v1\/sync\?since=[1-9]/.test(p)), asked.join(", "));
+    assert.ok(
+      asked.some((p) => /^\/v1\/sync\?since=[1-9]/.test(p)),
+      asked.join(", "),
+    );
     assert.ok(!asked.some((p) => p === "/v1/conversations" || p.startsWith("/v1/sync/head")), asked.join(", "));
     await context.unroute(`${s.url}/v1/**`);
   });
@@ -337,7 +384,10 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
   });
 
   for (const [what, init] of [
-    ["IndexedDB missing (a private window)", `Object.defineProperty(window, "indexedDB", { configurable: true, get() { throw new DOMException("The user denied permission to access the database.", "SecurityError"); } });`],
+    [
+      "IndexedDB missing (a private window)",
+      `Object.defineProperty(window, "indexedDB", { configurable: true, get() { throw new DOMException("The user denied permission to access the database.", "SecurityError"); } });`,
+    ],
     ["IndexedDB over quota", `IDBObjectStore.prototype.put = function () { throw new DOMException("The quota has been exceeded.", "QuotaExceededError"); };`],
   ] as const) {
     test(`with ${what} the widget works from memory, with one warning`, async () => {

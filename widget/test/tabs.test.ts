@@ -4,7 +4,18 @@ import jwt from "jsonwebtoken";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, eventually, expectCount, hostPageHtml, launchBrowser, loginViaForm, messageWithText, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectCount,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  openPanel,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 
 // Two tabs of one host site: two pages in ONE browser context, so they share localStorage (and
 // BroadcastChannel and Web Locks), as a visitor's tabs do.

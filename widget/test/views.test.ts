@@ -3,7 +3,17 @@ import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { AuthResponse, Conversation, Me } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { eventually, expectText, hostPageHtml, BROWSER_SKIP, launchBrowser, loginViaForm, openHostPage, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  eventually,
+  expectText,
+  hostPageHtml,
+  BROWSER_SKIP,
+  launchBrowser,
+  loginViaForm,
+  openHostPage,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 
 describe("widget views beyond the thread", { timeout: 120_000, skip: BROWSER_SKIP }, () => {
   let s: TestServer;
@@ -90,7 +100,10 @@ describe("widget views beyond the thread", { timeout: 120_000, skip: BROWSER_SKI
     await c.page.locator("[part=request]").locator("[part=accept]").click();
     await expectText(c.page.locator("[part=contact]"), /Ann Renamed/);
     const contacts = await s.api.get("/contacts", { token: ann.accessToken });
-    assert.deepEqual(contacts.body.contacts.map((x: { user: { id: string } }) => x.user.id), [cat.user.id]);
+    assert.deepEqual(
+      contacts.body.contacts.map((x: { user: { id: string } }) => x.user.id),
+      [cat.user.id],
+    );
     await a.context.close();
     await c.context.close();
   });

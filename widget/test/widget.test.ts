@@ -211,7 +211,9 @@ describe("widget in a real browser, embedded by script tag", { timeout: 180_000,
       })()`);
       assert.deepEqual(dangerous, []);
     }
-    const anchors = await b.page.locator("[part=message-text] a").evaluateAll((els) => els.map((e) => ({ href: e.getAttribute("href"), rel: e.getAttribute("rel") ?? "", text: e.textContent })));
+    const anchors = await b.page
+      .locator("[part=message-text] a")
+      .evaluateAll((els) => els.map((e) => ({ href: e.getAttribute("href"), rel: e.getAttribute("rel") ?? "", text: e.textContent })));
     assert.equal(anchors.length, 1, `exactly one link: ${JSON.stringify(anchors)}`);
     const [link] = anchors;
     assert.match(link!.href ?? "", /^https:/);
@@ -232,7 +234,10 @@ describe("widget in a real browser, embedded by script tag", { timeout: 180_000,
     // The host's user now exists in Parley under the host's name.
     const found = await s.api.get<ApiPage<{ id: string; displayName: string }>>(`/users?q=${encodeURIComponent("Hana")}`, { token: bob.accessToken });
     assert.equal(found.status, 200);
-    assert.ok(found.body.items.some((u) => u.displayName === "Hana Host"), JSON.stringify(found.body));
+    assert.ok(
+      found.body.items.some((u) => u.displayName === "Hana Host"),
+      JSON.stringify(found.body),
+    );
     await h.context.close();
   });
 
@@ -250,11 +255,14 @@ describe("widget in a real browser, embedded by script tag", { timeout: 180_000,
     });
     const imgB = b.page.locator("[part=message] [part=image]");
     await imgB.waitFor({ state: "attached", timeout: 15_000 });
-    const natural = await eventually(() => imgB.evaluate((el: HTMLImageElement) => ({ w: el.naturalWidth, h: el.naturalHeight, complete: el.complete, src: el.src })), {
-      check: (v) => v.complete && v.w > 0,
-      timeout: 15_000,
-      message: "Bob's image loads",
-    });
+    const natural = await eventually(
+      () => imgB.evaluate((el: HTMLImageElement) => ({ w: el.naturalWidth, h: el.naturalHeight, complete: el.complete, src: el.src })),
+      {
+        check: (v) => v.complete && v.w > 0,
+        timeout: 15_000,
+        message: "Bob's image loads",
+      },
+    );
     assert.equal(natural.w, 8);
     assert.equal(natural.h, 6);
     assert.match(natural.src, /^blob:/);
@@ -328,7 +336,10 @@ describe("widget in a real browser, embedded by script tag", { timeout: 180_000,
     await mkdir(ARTIFACTS, { recursive: true });
     const darkUrl = site.page("/dark", hostPageHtml({ parleyUrl: s.url, appId: app.id, theme: "dark" }));
     const backgrounds: Record<string, string> = {};
-    for (const [theme, url] of [["light", pageUrl], ["dark", darkUrl]] as const) {
+    for (const [theme, url] of [
+      ["light", pageUrl],
+      ["dark", darkUrl],
+    ] as const) {
       const page = await a.context.newPage(); // Alice's context: already signed in
       await page.goto(url);
       await openPanel(page);

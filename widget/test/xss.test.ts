@@ -54,7 +54,10 @@ after(async () => {
   await s?.close();
 });
 
-test("100+ injection payloads in messages, display names, group names, file names and links never run in the reader's page", { timeout: 180_000, skip: BROWSER_SKIP }, async () => {
+test("100+ injection payloads in messages, display names, group names, file names and links never run in the reader's page", {
+  timeout: 180_000,
+  skip: BROWSER_SKIP,
+}, async () => {
   const payloads = corpus();
   assert.ok(payloads.length >= 100, `${payloads.length} payloads`);
   const app = (await s.createTenant("XSS", [site.origin])).id;
@@ -77,7 +80,10 @@ test("100+ injection payloads in messages, display names, group names, file name
   await s.api.post(`/conversations/${dm}/messages`, { token: senders[0]!.accessToken, body: { text: "file", attachmentIds: [att.id] } });
   // Groups whose names are payloads, with payload-named members.
   for (let i = 0; i < 5; i++) {
-    await s.api.post("/conversations", { token: senders[i]!.accessToken, body: { name: payloads[i * 11]!.slice(0, 100), memberIds: [reader.user.id, senders[i + 1]!.user.id] } });
+    await s.api.post("/conversations", {
+      token: senders[i]!.accessToken,
+      body: { name: payloads[i * 11]!.slice(0, 100), memberIds: [reader.user.id, senders[i + 1]!.user.id] },
+    });
   }
 
   const url = site.page("/xss", hostPageHtml({ parleyUrl: s.url, appId: app }));
@@ -94,14 +100,16 @@ test("100+ injection payloads in messages, display names, group names, file name
   for (let i = 0; i < 10 && (await texts.count()) < payloads.length + 1; i++) {
     const n = await texts.count();
     await page.locator("[part=messages]").evaluate((el) => el.scrollTo({ top: 0 }));
-    await page.waitForFunction(
-      (prev) => {
-        const host = document.querySelector("parley-chat")?.shadowRoot?.querySelector("parley-thread")?.shadowRoot;
-        return (host?.querySelectorAll("[part=message-text]").length ?? 0) > prev;
-      },
-      n,
-      { timeout: 5000 },
-    ).catch(() => undefined);
+    await page
+      .waitForFunction(
+        (prev) => {
+          const host = document.querySelector("parley-chat")?.shadowRoot?.querySelector("parley-thread")?.shadowRoot;
+          return (host?.querySelectorAll("[part=message-text]").length ?? 0) > prev;
+        },
+        n,
+        { timeout: 5000 },
+      )
+      .catch(() => undefined);
   }
   assert.equal(await texts.count(), payloads.length + 1, "every payload loaded by scrolling up");
   // Hover everything once: mouse-triggered handlers would fire now.

@@ -110,7 +110,7 @@ export class LocalCache implements OutboxJournal {
   ) {
     this.opts = { ...DEFAULT_PERSISTENCE_OPTIONS, ...host.options };
     this.written = host.store.state;
-    this.channel = typeof BroadcastChannel == "function" ? new BroadcastChannel(name) : null;
+    this.channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(name) : null;
     if (this.channel) {
       this.channel.onmessage = (e: MessageEvent<Note>) => this.heard(e.data);
       (this.channel as { unref?(): void }).unref?.();
@@ -191,7 +191,9 @@ export class LocalCache implements OutboxJournal {
         get.onsuccess = () => get.result && os.put({ ...get.result, status: "failed", error: e });
       }).then(() => this.post({ t: "failed", id, c, e }));
     } else {
-      void this.write(["outbox"], (tx) => tx.objectStore("outbox").delete(id)).then(() => this.post(result ? { t: "sent", id, c, m: result } : { t: "drop", id, c }));
+      void this.write(["outbox"], (tx) => tx.objectStore("outbox").delete(id)).then(() =>
+        this.post(result ? { t: "sent", id, c, m: result } : { t: "drop", id, c }),
+      );
     }
   }
 
@@ -366,7 +368,15 @@ function settled(o: Outbox, clientMessageId: string, conversationId: string, res
 }
 
 function toOutgoing(r: OutboxRecord): OutgoingMessage {
-  return { clientMessageId: r.clientMessageId, conversationId: r.conversationId, text: r.text, ...(r.replyToId ? { replyToId: r.replyToId } : {}), files: [...r.files], attachmentIds: [...r.attachmentIds], at: r.at };
+  return {
+    clientMessageId: r.clientMessageId,
+    conversationId: r.conversationId,
+    text: r.text,
+    ...(r.replyToId ? { replyToId: r.replyToId } : {}),
+    files: [...r.files],
+    attachmentIds: [...r.attachmentIds],
+    at: r.at,
+  };
 }
 
 /** Shows a stored send in its thread (pending, or failed with its reason), unless it shows already. */
@@ -394,5 +404,11 @@ function withLocal(s: ChatState, r: OutboxRecord): ChatState {
 function withoutLocal(s: ChatState, conversationId: string, clientMessageId: string): ChatState {
   const thread = s.threads[conversationId];
   if (!thread) return s;
-  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages: thread.messages.filter((m) => !(m.status !== "sent" && m.clientMessageId === clientMessageId)) } } };
+  return {
+    ...s,
+    threads: {
+      ...s.threads,
+      [conversationId]: { ...thread, messages: thread.messages.filter((m) => !(m.status !== "sent" && m.clientMessageId === clientMessageId)) },
+    },
+  };
 }

@@ -33,7 +33,10 @@ export async function serverHistory(viewer: ChatClient, conversationId: string):
   const all: Message[] = [];
   let before = "";
   for (;;) {
-    const page = await http.request<{ items: Message[]; nextCursor: string | null }>("GET", `/conversations/${conversationId}/messages?limit=100${before ? `&before=${before}` : ""}`);
+    const page = await http.request<{ items: Message[]; nextCursor: string | null }>(
+      "GET",
+      `/conversations/${conversationId}/messages?limit=100${before ? `&before=${before}` : ""}`,
+    );
     all.push(...page.items);
     if (!page.nextCursor) break;
     before = page.items[page.items.length - 1]!.id;

@@ -10,7 +10,12 @@ export const email = z
   .string()
   .max(RAW_EMAIL_MAX)
   .transform(normalizeEmail)
-  .pipe(z.string().max(LIMITS.emailMaxChars).pipe(z.email({ message: "Invalid email address" })));
+  .pipe(
+    z
+      .string()
+      .max(LIMITS.emailMaxChars)
+      .pipe(z.email({ message: "Invalid email address" })),
+  );
 
 /** bcrypt only reads 72 bytes: longer passwords are refused, never silently truncated. */
 export const password = z
@@ -67,6 +72,9 @@ export const hostClaims = z.object({
     .refine((s) => s.trim() !== "", "sub must not be empty or blank")
     .refine(wellFormed, "sub must be well-formed Unicode"),
   name: displayName,
-  avatarUrl: z.url({ protocol: /^https?$/ }).max(1024).optional(),
+  avatarUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(1024)
+    .optional(),
   exp: z.number(),
 });

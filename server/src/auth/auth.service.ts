@@ -216,15 +216,15 @@ export class AuthService {
         .insert()
         .into(RefreshTokenEntity)
         .values({
-        id: newId("rtk"),
-        appId: user.appId,
-        userId: user.id,
-        familyId,
-        tokenHash: sha256(refreshToken),
-        createdAt: now,
-        expiresAt: now + this.deps.refreshTtlSec * 1000,
-        rotatedAt: null,
-        revokedAt: null,
+          id: newId("rtk"),
+          appId: user.appId,
+          userId: user.id,
+          familyId,
+          tokenHash: sha256(refreshToken),
+          createdAt: now,
+          expiresAt: now + this.deps.refreshTtlSec * 1000,
+          rotatedAt: null,
+          revokedAt: null,
         })
         .orIgnore()
         .execute(),

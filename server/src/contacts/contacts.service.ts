@@ -40,8 +40,12 @@ export class ContactsService {
     const db = this.deps.db;
     const [contacts, incoming, outgoing] = await Promise.all([
       db.getRepository(ContactEntity).find({ where: { appId, userId: me }, order: { since: "DESC", contactId: "ASC" } }),
-      db.getRepository(ContactRequestEntity).find({ where: { appId, toUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
-      db.getRepository(ContactRequestEntity).find({ where: { appId, fromUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
+      db
+        .getRepository(ContactRequestEntity)
+        .find({ where: { appId, toUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
+      db
+        .getRepository(ContactRequestEntity)
+        .find({ where: { appId, fromUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
     ]);
     const ids = [...new Set([...contacts.map((c) => c.contactId), ...incoming.map((r) => r.fromUserId), ...outgoing.map((r) => r.toUserId)])];
     // Contacts see each other's lastSeenAt; someone who only asked (or was asked) does not.
@@ -84,7 +88,16 @@ export class ContactsService {
         const { events } = await this.answer(m, appId, me, theirs, "accepted");
         return { result: { request: await this.viewOf(m, appId, theirs, me), accepted: true }, events };
       }
-      const row: ContactRequestEntity = { id: newId("crq"), appId, fromUserId: me, toUserId: otherId, status: "pending", createdAt: Date.now(), respondedAt: null, conversationId: null };
+      const row: ContactRequestEntity = {
+        id: newId("crq"),
+        appId,
+        fromUserId: me,
+        toUserId: otherId,
+        status: "pending",
+        createdAt: Date.now(),
+        respondedAt: null,
+        conversationId: null,
+      };
       await m.insert(ContactRequestEntity, row);
       const events = await this.eventsFor(m, appId, row, me, otherId, "pending");
       return { result: { request: await this.viewOf(m, appId, row, me), accepted: false }, events };
@@ -165,7 +178,13 @@ export class ContactsService {
   }
 
   /** Marks a pending request answered; accepting makes both contact rows. */
-  private async answer(m: EntityManager, appId: string, actor: string, row: ContactRequestEntity, status: "accepted" | "declined" | "cancelled"): Promise<{ events: NewEvent[] }> {
+  private async answer(
+    m: EntityManager,
+    appId: string,
+    actor: string,
+    row: ContactRequestEntity,
+    status: "accepted" | "declined" | "cancelled",
+  ): Promise<{ events: NewEvent[] }> {
     const now = Date.now();
     row.status = status;
     row.respondedAt = now;

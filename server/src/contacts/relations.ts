@@ -11,7 +11,7 @@ export async function relatedUsers(db: DataSource | EntityManager, appId: string
   const wanted = [...new Set(ids)].filter((id) => id !== viewerId && canExist(id));
   const out = new Set<string>(ids.includes(viewerId) ? [viewerId] : []);
   if (wanted.length === 0) return out;
-  const [contacts, partners, blocks] = await Promise.all([
+  const [contacts, partners, blocks] = (await Promise.all([
     db.query(`SELECT contactId AS id FROM contacts WHERE userId = ? AND appId = ? AND contactId IN (${marks(wanted.length)})`, [viewerId, appId, ...wanted]),
     db.query(
       `SELECT DISTINCT other.userId AS id FROM members mine JOIN members other ON other.conversationId = mine.conversationId
@@ -23,7 +23,7 @@ export async function relatedUsers(db: DataSource | EntityManager, appId: string
         WHERE appId = ? AND ((blockerId = ? AND blockedId IN (${marks(wanted.length)})) OR (blockedId = ? AND blockerId IN (${marks(wanted.length)})))`,
       [appId, viewerId, ...wanted, viewerId, ...wanted],
     ),
-  ]) as [{ id: string }[], { id: string }[], { blockerId: string; blockedId: string }[]];
+  ])) as [{ id: string }[], { id: string }[], { blockerId: string; blockedId: string }[]];
   for (const r of [...contacts, ...partners]) out.add(r.id);
   for (const b of blocks) out.delete(b.blockerId === viewerId ? b.blockedId : b.blockerId);
   return out;

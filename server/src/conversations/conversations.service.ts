@@ -1,5 +1,13 @@
 import { Brackets, In, type DataSource, type EntityManager } from "typeorm";
-import { type Conversation, type CustomData, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole, type User } from "@parley/sdk/protocol";
+import {
+  type Conversation,
+  type CustomData,
+  type GroupInvitation,
+  type GroupInvitationStatus,
+  type Member,
+  type MemberRole,
+  type User,
+} from "@parley/sdk/protocol";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "../contacts/contact.entities.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
 import { dialectOf, marks, rowMarks, valuesTable } from "../db/sql.js";
@@ -86,11 +94,16 @@ export class ConversationsService {
     if (isUserCaller(caller)) qb.innerJoin(MemberEntity, "mine", "mine.conversationId = c.id AND mine.userId = :me AND mine.appId = :appId", { me, appId });
     // Each filter is one primary-key range of conversation_data_index (appId, field, value, conversationId).
     (opts.filters ?? []).forEach((f, n) => {
-      qb.innerJoin("conversation_data_index", `f${n}`, `f${n}.appId = :appId AND f${n}.field = :field${n} AND f${n}.value = :value${n} AND f${n}.conversationId = c.id`, {
-        appId,
-        [`field${n}`]: f.field,
-        [`value${n}`]: f.value,
-      });
+      qb.innerJoin(
+        "conversation_data_index",
+        `f${n}`,
+        `f${n}.appId = :appId AND f${n}.field = :field${n} AND f${n}.value = :value${n} AND f${n}.conversationId = c.id`,
+        {
+          appId,
+          [`field${n}`]: f.field,
+          [`value${n}`]: f.value,
+        },
+      );
     });
     qb.where("c.appId = :appId", { appId });
     if (opts.key !== undefined && !isUserCaller(caller)) qb.andWhere("c.externalKey = :key", { key: opts.key });
@@ -105,7 +118,11 @@ export class ConversationsService {
       );
     }
     // limit(), not take(): with a join, take() would add a second "distinct ids" query.
-    const rows = await qb.orderBy("c.lastActivityAt", "DESC").addOrderBy("c.id", "DESC").limit(opts.limit + 1).getMany();
+    const rows = await qb
+      .orderBy("c.lastActivityAt", "DESC")
+      .addOrderBy("c.id", "DESC")
+      .limit(opts.limit + 1)
+      .getMany();
     const page = rows.slice(0, opts.limit);
     return { items: await this.presentMany(this.deps.db.manager, appId, me, page), last: page[page.length - 1], more: rows.length > opts.limit };
   }
@@ -128,7 +145,11 @@ export class ConversationsService {
         }),
       );
     }
-    const rows = await qb.orderBy("c.name", "ASC").addOrderBy("c.id", "ASC").limit(opts.limit + 1).getMany();
+    const rows = await qb
+      .orderBy("c.name", "ASC")
+      .addOrderBy("c.id", "ASC")
+      .limit(opts.limit + 1)
+      .getMany();
     const page = rows.slice(0, opts.limit);
     return { items: await this.presentMany(this.deps.db.manager, appId, me, page), last: page[page.length - 1], more: rows.length > opts.limit };
   }
@@ -293,7 +314,7 @@ export class ConversationsService {
     const settings = await this.settingsOf(appId, policy);
     await this.deps.uow.write(appId, async (m) => {
       const conv = canExist(id) ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
-      if (!conv || conv.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
+      if (conv?.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
       const none = { result: undefined, events: [] as NewEvent[] };
       if (await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me })) return none;
       const pending = await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: me, status: "pending" });
@@ -371,7 +392,8 @@ export class ConversationsService {
     };
     let directKey: string | null = null;
     if (input.kind === "direct") {
-      if (userIds.length !== 2) throw new AppError("validation_failed", "Invalid request", [{ path: "users", message: "A direct conversation has exactly two different users" }]);
+      if (userIds.length !== 2)
+        throw new AppError("validation_failed", "Invalid request", [{ path: "users", message: "A direct conversation has exactly two different users" }]);
       directKey = [...userIds].sort().join(":");
     } else {
       const settings = await this.settingsOf(appId, undefined);
@@ -428,10 +450,18 @@ export class ConversationsService {
       if (present.length + fresh.length > settings.maxMembers) throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
       const now = Date.now();
       const inserted: MemberEntity[] = [];
-      for (const chunk of chunks(fresh.map((u) => memberRow(appId, conv.id, u, "member", now)), 200)) inserted.push(...(await insertMembers(m, chunk)));
+      for (const chunk of chunks(
+        fresh.map((u) => memberRow(appId, conv.id, u, "member", now)),
+        200,
+      ))
+        inserted.push(...(await insertMembers(m, chunk)));
       // Pending invitations of the users now in are answered: they are members.
       if (inserted.length > 0) {
-        await m.update(ContactRequestEntity, { appId, conversationId: conv.id, toUserId: In(inserted.map((r) => r.userId)), status: "pending" }, { status: "accepted", respondedAt: now });
+        await m.update(
+          ContactRequestEntity,
+          { appId, conversationId: conv.id, toUserId: In(inserted.map((r) => r.userId)), status: "pending" },
+          { status: "accepted", respondedAt: now },
+        );
       }
       const byId = new Map(users.map((u) => [u.id, u]));
       const events: NewEvent[] = inserted.map((row) => ({
@@ -454,7 +484,10 @@ export class ConversationsService {
       const found = canExist(input.userId) ? await m.findOneBy(MemberEntity, { appId, conversationId: conv.id, userId: input.userId }) : null;
       if (!found || found.userId !== input.userId) throw notFound("Member");
       await m.delete(MemberEntity, { conversationId: conv.id, userId: found.userId });
-      return { result: undefined, events: [{ type: "member.removed", conversationId: conv.id, userId: found.userId, data: { conversationId: conv.id, userId: found.userId } }] };
+      return {
+        result: undefined,
+        events: [{ type: "member.removed", conversationId: conv.id, userId: found.userId, data: { conversationId: conv.id, userId: found.userId } }],
+      };
     });
   }
 
@@ -463,7 +496,10 @@ export class ConversationsService {
   // -------------------------------------------------------------------------------------------
 
   /** The caller's pending group invitations, newest first, keyset on (createdAt, id). */
-  async listInvitations(caller: Caller, opts: InvitationListOptions): Promise<{ items: GroupInvitation[]; last: ContactRequestEntity | undefined; more: boolean }> {
+  async listInvitations(
+    caller: Caller,
+    opts: InvitationListOptions,
+  ): Promise<{ items: GroupInvitation[]; last: ContactRequestEntity | undefined; more: boolean }> {
     const { appId } = caller;
     const me = userOf(caller);
     const qb = this.deps.db
@@ -478,7 +514,11 @@ export class ConversationsService {
         }),
       );
     }
-    const rows = await qb.orderBy("r.createdAt", "DESC").addOrderBy("r.id", "DESC").limit(opts.limit + 1).getMany();
+    const rows = await qb
+      .orderBy("r.createdAt", "DESC")
+      .addOrderBy("r.id", "DESC")
+      .limit(opts.limit + 1)
+      .getMany();
     const page = rows.slice(0, opts.limit);
     const items = (await this.presentInvitations(this.deps.db.manager, appId, page)).filter((x): x is GroupInvitation => x !== undefined);
     return { items, last: page[page.length - 1], more: rows.length > opts.limit };
@@ -618,7 +658,13 @@ export class ConversationsService {
   }
 
   /** Consent: the caller's contacts may be added at once; others are invited, unless the app allows direct adds. */
-  private async splitByConsent(m: EntityManager, appId: string, me: string, ids: string[], settings: GroupSettings): Promise<{ direct: string[]; invite: string[] }> {
+  private async splitByConsent(
+    m: EntityManager,
+    appId: string,
+    me: string,
+    ids: string[],
+    settings: GroupSettings,
+  ): Promise<{ direct: string[]; invite: string[] }> {
     if (settings.directAdd || ids.length === 0) return { direct: ids, invite: [] };
     const contacts = new Set<string>();
     for (const chunk of chunks(ids, 500)) {
@@ -650,7 +696,14 @@ export class ConversationsService {
    * Makes the caller a member (a public join, or an accepted invitation) if the group has room;
    * the invitation, and any other pending one to this group, counts as accepted.
    */
-  private async enter(m: EntityManager, appId: string, me: string, id: string, settings: GroupSettings, invitation: ContactRequestEntity | null): Promise<NewEvent[]> {
+  private async enter(
+    m: EntityManager,
+    appId: string,
+    me: string,
+    id: string,
+    settings: GroupSettings,
+    invitation: ContactRequestEntity | null,
+  ): Promise<NewEvent[]> {
     const events: NewEvent[] = [];
     if (!(await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me }))) {
       const count = await m.countBy(MemberEntity, { conversationId: id });
@@ -675,7 +728,13 @@ export class ConversationsService {
   }
 
   /** Answers a pending invitation (conditionally: of two racing answers one wins, the other is a 409). */
-  private async answerInvitation(m: EntityManager, appId: string, row: ContactRequestEntity, status: GroupInvitationStatus, audience: string[]): Promise<NewEvent[]> {
+  private async answerInvitation(
+    m: EntityManager,
+    appId: string,
+    row: ContactRequestEntity,
+    status: GroupInvitationStatus,
+    audience: string[],
+  ): Promise<NewEvent[]> {
     const now = Date.now();
     const res = await m.update(ContactRequestEntity, { appId, id: row.id, status: "pending" }, { status, respondedAt: now });
     if (!res.affected) throw new AppError("conflict", "This invitation was already answered");
@@ -777,7 +836,11 @@ export class ConversationsService {
         .andWhere("msg.deletedAt IS NULL")
         .groupBy("msg.conversationId")
         .getRawMany<{ conversationId: string; n: string | number }>(),
-      m.find(ContactRequestEntity, { select: { conversationId: true, toUserId: true }, where: { conversationId: In(ids), status: "pending" }, order: { createdAt: "ASC", id: "ASC" } }),
+      m.find(ContactRequestEntity, {
+        select: { conversationId: true, toUserId: true },
+        where: { conversationId: In(ids), status: "pending" },
+        order: { createdAt: "ASC", id: "ASC" },
+      }),
     ]);
     const messages = await this.deps.presenter.present(lastRows, me);
     const messageById = new Map(messages.map((x) => [x.id, x]));
@@ -852,7 +915,6 @@ type View = "viewer" | "event";
 function memberRow(appId: string, conversationId: string, userId: string, role: MemberRole, joinedAt: number): MemberEntity {
   return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0 };
 }
-
 
 /**
  * Inserts member rows and returns those that went in. Usually all in one statement; when another

@@ -60,7 +60,11 @@ export class MembershipGuard {
   /** Inside a send's unit: sending reads everything before, so the senders' read marks move forward (never back), in one UPDATE. */
   async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[]): Promise<void> {
     const dialect = dialectOf(m);
-    const v = valuesTable(dialect, ["c", "u", "id"], marksToSet.map((r) => [r.conversationId, r.userId, r.id]));
+    const v = valuesTable(
+      dialect,
+      ["c", "u", "id"],
+      marksToSet.map((r) => [r.conversationId, r.userId, r.id]),
+    );
     const sql =
       dialect === "mysql"
         ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`

@@ -29,10 +29,7 @@ export const rowMarks = (rows: number, cols: number): string => {
  * increment is 1 (checked by `consecutiveInsertIds` before a multi-row insert is used).
  */
 export function insertedIds(dialect: Dialect, raw: unknown, count: number): number[] {
-  const base =
-    dialect === "mysql"
-      ? Number((raw as { insertId?: number | string }).insertId)
-      : Number(raw as number | bigint) - count + 1;
+  const base = dialect === "mysql" ? Number((raw as { insertId?: number | string }).insertId) : Number(raw as number | bigint) - count + 1;
   if (!Number.isSafeInteger(base) || base <= 0) throw new Error("insert returned no id");
   return Array.from({ length: count }, (_, i) => base + i);
 }

@@ -47,7 +47,10 @@ export async function seedDemo(s: Services): Promise<Demo> {
   for (const u of DEMO_USERS) {
     const { user } = await s.auth.register(app, { email: u.email, password: DEMO_PASSWORD, displayName: u.displayName });
     const tmp = path.join(s.storage.tmpDir, `demo-${u.key}.png`);
-    await writeFile(tmp, encodePng(64, 64, () => [u.color[0], u.color[1], u.color[2], 255]));
+    await writeFile(
+      tmp,
+      encodePng(64, 64, () => [u.color[0], u.color[1], u.color[2], 255]),
+    );
     const name = await s.storage.keep(tmp, "avatars", "png");
     await s.users.update({ appId: app.id, user: user.id }, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
     ids.push(user.id);

@@ -39,7 +39,9 @@ export class EventLog {
     if (!Number.isSafeInteger(last)) throw new Error(`no app ${appId} to append events to`);
     const now = Date.now();
     const first = last - items.length + 1;
-    const events = items.map((e, i) => ({ seq: first + i, type: e.type, conversationId: e.conversationId, userId: e.userId ?? null, at: iso(now), data: e.data }) as ChatEvent);
+    const events = items.map(
+      (e, i) => ({ seq: first + i, type: e.type, conversationId: e.conversationId, userId: e.userId ?? null, at: iso(now), data: e.data }) as ChatEvent,
+    );
     await m.query(
       `INSERT INTO events (appId, seq, conversationId, userId, messageId, type, data, createdAt) VALUES ${rowMarks(items.length, 8)}`,
       events.flatMap((e, i) => [appId, e.seq, e.conversationId, e.userId, messageIdOf(items[i]!), e.type, JSON.stringify(e.data), now]),
@@ -53,7 +55,10 @@ export class EventLog {
    */
   private async bumpSeq(m: EntityManager, appId: string, n: number): Promise<number> {
     if (dialectOf(m) === "mysql") {
-      const res: { insertId?: number | string; affectedRows?: number } = await m.query("UPDATE apps SET lastSeq = LAST_INSERT_ID(lastSeq + ?) WHERE id = ?", [n, appId]);
+      const res: { insertId?: number | string; affectedRows?: number } = await m.query("UPDATE apps SET lastSeq = LAST_INSERT_ID(lastSeq + ?) WHERE id = ?", [
+        n,
+        appId,
+      ]);
       return res.affectedRows === 1 ? Number(res.insertId) : NaN;
     }
     const rows: { lastSeq: number | string }[] = await m.query("UPDATE apps SET lastSeq = lastSeq + ? WHERE id = ? RETURNING lastSeq", [n, appId]);

@@ -37,9 +37,11 @@ export class EventRetention {
   prune(now: number = Date.now()): Promise<number> {
     const run = (this.running ?? Promise.resolve(0)).catch(() => 0).then(() => this.pruneAll(now - this.opts.retentionMs));
     this.running = run;
-    void run.catch(() => undefined).then(() => {
-      if (this.running === run) this.running = undefined;
-    });
+    void run
+      .catch(() => undefined)
+      .then(() => {
+        if (this.running === run) this.running = undefined;
+      });
     return run;
   }
 

@@ -72,8 +72,7 @@ export function cors(apps: AppsService) {
     ctx.vary("Origin");
     const named = new Set([ctx.get(APP_HEADER), queryString(ctx, APP_QUERY), appIdFromBearer(ctx.get("Authorization"))].filter(Boolean));
     const found = (await Promise.all([...named].map((id) => apps.find(id)))).filter((a) => a !== null);
-    const allowed =
-      found.length > 0 ? found.every((app) => isOriginAllowed(app, origin)) : ctx.method === "OPTIONS" && (await apps.anyAllows(origin));
+    const allowed = found.length > 0 ? found.every((app) => isOriginAllowed(app, origin)) : ctx.method === "OPTIONS" && (await apps.anyAllows(origin));
     const isPreflight = ctx.method === "OPTIONS" && ctx.get("Access-Control-Request-Method") !== "";
     if (!allowed) {
       // Requests for no app (health, static files) proceed without CORS headers; app requests stop.
@@ -149,7 +148,9 @@ const BASIC = /^Basic ([A-Za-z0-9+/=]{1,400})$/;
 export function requireServerKey(apps: AppsService, keys: ServerKeysService) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
     if (ctx.get("Origin")) {
-      throw new AppError("forbidden", "Server keys are for your backend: a request from a browser (it carries an Origin) is refused", { reason: "browser_origin" });
+      throw new AppError("forbidden", "Server keys are for your backend: a request from a browser (it carries an Origin) is refused", {
+        reason: "browser_origin",
+      });
     }
     const m = BASIC.exec(ctx.get("Authorization"));
     const decoded = m ? Buffer.from(m[1]!, "base64").toString("utf8") : "";
@@ -209,7 +210,11 @@ export function clientIpResolver(trust: TrustProxy): (peer: string, forwardedFor
     };
   }
   return (peer, forwardedFor) => {
-    const hops = forwardedFor.split(",").map((x) => x.trim()).filter(Boolean).reverse();
+    const hops = forwardedFor
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .reverse();
     const chain = [peer, ...hops].map(unmapIpv4);
     for (let i = 0; i < chain.length - 1; i++) if (!trusted(chain[i]!, i)) return chain[i]!;
     return chain[chain.length - 1]!;

@@ -43,7 +43,9 @@ export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: n
     await Promise.all(started.map((f) => closeAndDiscard(f, storage)));
     throw mapFormidableError(err, maxBytes);
   }
-  const all = Object.values(files).flat().filter((f): f is File => f !== undefined);
+  const all = Object.values(files)
+    .flat()
+    .filter((f): f is File => f !== undefined);
   const file = files["file"]?.[0];
   if (!file) {
     await Promise.all(all.map((f) => storage.discard(f.filepath)));
@@ -57,7 +59,7 @@ export async function receiveOneFile(ctx: Ctx, storage: DiskStorage, maxBytes: n
  * still opening (fs.createWriteStream opens asynchronously) would let it create the file again.
  */
 async function closeAndDiscard(file: File, storage: DiskStorage): Promise<void> {
-  const ws = (file as unknown as { _writeStream?: NodeJS.WritableStream & { closed?: boolean; destroy(): void } | null })._writeStream;
+  const ws = (file as unknown as { _writeStream?: (NodeJS.WritableStream & { closed?: boolean; destroy(): void }) | null })._writeStream;
   if (ws && !ws.closed) {
     await new Promise<void>((resolve) => {
       ws.once("close", () => resolve());
@@ -68,8 +70,7 @@ async function closeAndDiscard(file: File, storage: DiskStorage): Promise<void> 
   await storage.discard(file.filepath);
 }
 
-const tooLarge = (maxBytes: number): AppError =>
-  new AppError("payload_too_large", `File too large (max ${maxBytes} bytes)`, { maxBytes });
+const tooLarge = (maxBytes: number): AppError => new AppError("payload_too_large", `File too large (max ${maxBytes} bytes)`, { maxBytes });
 
 function mapFormidableError(err: unknown, maxBytes: number): AppError {
   const code = (err as { code?: number } | null)?.code;

@@ -56,10 +56,12 @@ export function messagesRoutes({ messages, requireAuth }: MessagesRoutesDeps): R
     ctx.status = 204;
   });
 
-  const reaction = (add: boolean): Middleware<State> => async (ctx) => {
-    const c = ctx as unknown as Ctx;
-    ctx.body = await messages.react(callerOf(c), parseCommand(react, { emoji: param(c, "emoji"), add }, { messageId: param(c, "id") }, "Message"));
-  };
+  const reaction =
+    (add: boolean): Middleware<State> =>
+    async (ctx) => {
+      const c = ctx as unknown as Ctx;
+      ctx.body = await messages.react(callerOf(c), parseCommand(react, { emoji: param(c, "emoji"), add }, { messageId: param(c, "id") }, "Message"));
+    };
   r.put("/messages/:id/reactions/:emoji", requireAuth, reaction(true));
   r.delete("/messages/:id/reactions/:emoji", requireAuth, reaction(false));
 

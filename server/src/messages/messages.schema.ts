@@ -6,7 +6,11 @@ export { messageIdString };
 
 /** Text of a new message: trimmed, at most 4000 code points (as zod counts); "" only with attachments (see `hasContent`). */
 const sendFields = {
-  text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().max(MESSAGE_LIMITS.textMaxChars),
+  text: z
+    .string()
+    .max(MESSAGE_LIMITS.textMaxChars * 4)
+    .trim()
+    .max(MESSAGE_LIMITS.textMaxChars),
   attachmentIds: z
     .array(storedId)
     .max(MESSAGE_LIMITS.attachmentsMax)
@@ -42,7 +46,12 @@ export type SendInput = z.infer<typeof sendBody>;
 
 /** `PATCH /messages/:id`: an edit cannot empty a message (delete it instead). */
 export const editBody = z.object({
-  text: z.string().max(MESSAGE_LIMITS.textMaxChars * 4).trim().min(1).max(MESSAGE_LIMITS.textMaxChars),
+  text: z
+    .string()
+    .max(MESSAGE_LIMITS.textMaxChars * 4)
+    .trim()
+    .min(1)
+    .max(MESSAGE_LIMITS.textMaxChars),
 });
 
 /** Edit a message (`PATCH /messages/:id`). */

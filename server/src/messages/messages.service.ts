@@ -130,12 +130,15 @@ export class MessagesService {
    * one). query-plans.test.ts checks the plan. One round trip, rows mapped here (mysql2 hands
    * BIGINTs as strings).
    */
-  private async page(conversationId: string, o: { before?: string | undefined; after?: string | undefined; limit: number; forward: boolean }): Promise<MessageEntity[]> {
+  private async page(
+    conversationId: string,
+    o: { before?: string | undefined; after?: string | undefined; limit: number; forward: boolean },
+  ): Promise<MessageEntity[]> {
     const pinned = dialectOf(this.deps.db) === "mysql" ? "messages FORCE INDEX (ix_messages_conversation)" : "messages INDEXED BY ix_messages_conversation";
     const where = ["conversationId = ?"];
     const params: unknown[] = [conversationId];
-    if (o.before !== undefined) (where.push("id < ?"), params.push(Number(o.before)));
-    if (o.after !== undefined) (where.push("id > ?"), params.push(Number(o.after)));
+    if (o.before !== undefined) where.push("id < ?"), params.push(Number(o.before));
+    if (o.after !== undefined) where.push("id > ?"), params.push(Number(o.after));
     const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
       `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt, data
          FROM ${pinned} WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
@@ -263,7 +266,9 @@ export class MessagesService {
   private async ensureReactionRoom(m: EntityManager, messageId: number, emoji: string): Promise<void> {
     const mysql = dialectOf(m) === "mysql";
     if (mysql) await m.query("SELECT id FROM messages WHERE id = ? FOR UPDATE", [messageId]);
-    const keys: { emoji: string }[] = await m.query(`SELECT DISTINCT emoji FROM reactions WHERE messageId = ?${mysql ? " LOCK IN SHARE MODE" : ""}`, [messageId]);
+    const keys: { emoji: string }[] = await m.query(`SELECT DISTINCT emoji FROM reactions WHERE messageId = ?${mysql ? " LOCK IN SHARE MODE" : ""}`, [
+      messageId,
+    ]);
     if (keys.some((k) => k.emoji === emoji)) return;
     if (keys.length >= MESSAGE_LIMITS.reactionsPerMessageMax) {
       throw new AppError("conflict", `A message carries at most ${MESSAGE_LIMITS.reactionsPerMessageMax} different reactions`);

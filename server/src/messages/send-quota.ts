@@ -39,7 +39,12 @@ export class SendQuota {
   take(appId: string, userId: string): Promise<void> {
     const key = `${appId}:${userId}`;
     const before = this.lanes.get(key);
-    const mine = before ? before.then(() => this.takeNow(key, appId), () => this.takeNow(key, appId)) : this.takeNow(key, appId);
+    const mine = before
+      ? before.then(
+          () => this.takeNow(key, appId),
+          () => this.takeNow(key, appId),
+        )
+      : this.takeNow(key, appId);
     this.lanes.set(key, mine);
     const forget = (): void => {
       if (this.lanes.get(key) === mine) this.lanes.delete(key);
@@ -85,10 +90,5 @@ function retryAfterSec(err: AppError): number {
 }
 
 function held(seconds: number): AppError {
-  return new AppError(
-    "rate_limited",
-    "Too many messages; try again later",
-    { retryAfterSec: seconds },
-    { "Retry-After": String(seconds) },
-  );
+  return new AppError("rate_limited", "Too many messages; try again later", { retryAfterSec: seconds }, { "Retry-After": String(seconds) });
 }

@@ -96,7 +96,8 @@ export class SendWriter {
       }
       // Alone and still a duplicate: the transaction rolled back, the winner's row is committed.
       const item = items[0]!;
-      const winner = item.clientMessageId === null ? null : await this.repo.findOneBy({ appId: item.appId, senderId: item.senderId, clientMessageId: item.clientMessageId });
+      const winner =
+        item.clientMessageId === null ? null : await this.repo.findOneBy({ appId: item.appId, senderId: item.senderId, clientMessageId: item.clientMessageId });
       if (!winner) throw err;
       if (winner.conversationId !== item.conversationId) return { outcomes: [{ ok: false, error: reusedClientId() }], afterCommit: () => {} };
       const replayed = await this.deps.events.messageEvents([item.appId], [winner.id]);
@@ -121,7 +122,12 @@ export class SendWriter {
       const messages = new Map<number, Message>();
       if (fresh.length === 0) return { plans, messages };
 
-      const ids = await this.insert(m, fresh.map((i) => items[i]!), now, consecutive);
+      const ids = await this.insert(
+        m,
+        fresh.map((i) => items[i]!),
+        now,
+        consecutive,
+      );
       const lastByConversation = new Map<string, number>();
       const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
       const byApp = new Map<string, NewEvent[]>();
@@ -134,7 +140,8 @@ export class SendWriter {
         const message = presentMessage(rowOf(item, id, now), files, []);
         messages.set(i, message);
         lastByConversation.set(item.conversationId, id);
-        if (item.senderId !== SYSTEM_SENDER) lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        if (item.senderId !== SYSTEM_SENDER)
+          lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
         const list = byApp.get(item.appId) ?? [];
         list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
         byApp.set(item.appId, list);
@@ -149,7 +156,9 @@ export class SendWriter {
     const stored = await this.storedMessages(items, plans);
     // A retry whose first answer was lost (say, the COMMIT reply) must still reach the members
     // live: its original event goes out again. Clients drop events they already have, by seq.
-    const replayed = await this.deps.events.messageEvents(unique(items.filter((_, i) => plans[i]!.kind === "stored").map((it) => it.appId)), [...stored.keys()]);
+    const replayed = await this.deps.events.messageEvents(unique(items.filter((_, i) => plans[i]!.kind === "stored").map((it) => it.appId)), [
+      ...stored.keys(),
+    ]);
     // After the commit. Live delivery runs when the batcher says (before the answers go out).
     const republish = this.deps.uow.replay(replayed);
     const afterCommit = (): void => {
@@ -194,11 +203,15 @@ export class SendWriter {
     const systemConversations = unique(items.filter((it) => it.senderId === SYSTEM_SENDER).map((it) => it.conversationId));
     const existing = new Set<string>();
     if (systemConversations.length) {
-      const rows: { id: string; appId: string }[] = await m.query(`SELECT id, appId FROM conversations WHERE id IN (${marks(systemConversations.length)})`, systemConversations);
+      const rows: { id: string; appId: string }[] = await m.query(
+        `SELECT id, appId FROM conversations WHERE id IN (${marks(systemConversations.length)})`,
+        systemConversations,
+      );
       for (const r of rows) existing.add(key(r.appId, r.id));
     }
     items.forEach((it, i) => {
-      const allowed = it.senderId === SYSTEM_SENDER ? existing.has(key(it.appId, it.conversationId)) : members.has(key(it.appId, it.conversationId, it.senderId));
+      const allowed =
+        it.senderId === SYSTEM_SENDER ? existing.has(key(it.appId, it.conversationId)) : members.has(key(it.appId, it.conversationId, it.senderId));
       if (!allowed) fail(i, notMember());
     });
 

@@ -23,7 +23,9 @@ export function watchAppChanges(services: Pick<Services, "db" | "apps" | "logger
     if (running) return;
     running = true;
     try {
-      const rows: { id: string; updatedAt: number | string; disabledAt: number | string | null }[] = await services.db.query("SELECT id, updatedAt, disabledAt FROM apps");
+      const rows: { id: string; updatedAt: number | string; disabledAt: number | string | null }[] = await services.db.query(
+        "SELECT id, updatedAt, disabledAt FROM apps",
+      );
       const now = new Map(rows.map((r) => [r.id, `${Number(r.updatedAt)}:${r.disabledAt === null ? "" : "disabled"}`]));
       if (known) {
         for (const [id, state] of now) {

@@ -34,7 +34,12 @@ export async function migrate(db: DataSource): Promise<string[]> {
 /** Pages SQLite may still use: the free pages in the file plus the room left under max_page_count. */
 export async function sqliteHeadroom(db: DataSource): Promise<{ pages: number; pageSize: number; diskBytes: number }> {
   const one = async (pragma: string): Promise<number> => Number(Object.values(((await db.query(`PRAGMA ${pragma}`)) as Record<string, unknown>[])[0] ?? {})[0]);
-  const [pageCount, maxPages, freePages, pageSize] = [await one("page_count"), await one("max_page_count"), await one("freelist_count"), await one("page_size")];
+  const [pageCount, maxPages, freePages, pageSize] = [
+    await one("page_count"),
+    await one("max_page_count"),
+    await one("freelist_count"),
+    await one("page_size"),
+  ];
   const file = (db.options as { database?: string }).database ?? "";
   const fs = file && file !== ":memory:" ? await statfs(path.dirname(file)) : null;
   return { pages: maxPages - pageCount + freePages, pageSize, diskBytes: fs ? fs.bavail * fs.bsize : Number.MAX_SAFE_INTEGER };

@@ -107,7 +107,9 @@ export class ReadinessProbe {
       );
       return "ok";
     } catch (err) {
-      reasons.push(`database ${failing ? `writes failing since ${new Date(failing.since).toISOString()} (${failing.code}); ` : ""}check failed: ${databaseErrorCode(err) || (err as Error).message}`);
+      reasons.push(
+        `database ${failing ? `writes failing since ${new Date(failing.since).toISOString()} (${failing.code}); ` : ""}check failed: ${databaseErrorCode(err) || (err as Error).message}`,
+      );
       return "down";
     }
   }
@@ -140,7 +142,9 @@ export class ReadinessProbe {
 
 async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS)),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {

@@ -25,7 +25,10 @@ export function registerObserver(db: DataSource, observer: OpsObserver): void {
 }
 
 /** Wraps the send batcher's writer: batch size, commit time and stored messages are observed. */
-export function measuredSendBatch<T, R extends { created: boolean }>(db: DataSource, write: (items: T[]) => Promise<Written<R>>): (items: T[]) => Promise<Written<R>> {
+export function measuredSendBatch<T, R extends { created: boolean }>(
+  db: DataSource,
+  write: (items: T[]) => Promise<Written<R>>,
+): (items: T[]) => Promise<Written<R>> {
   return async (items) => {
     const observer = observers.get(db);
     if (!observer) return write(items);

@@ -28,7 +28,7 @@ export class Metrics {
   private readonly commit: Histogram;
   private io: SocketCounter | undefined;
 
-  constructor(private readonly services: { db: DataSource; redis?: RedisConnections | undefined }) {
+  constructor(services: { db: DataSource; redis?: RedisConnections | undefined }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.http = new Histogram({
@@ -45,7 +45,11 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.messages = new Counter({ name: "parley_messages_sent_total", help: "Messages stored (REST and sockets; retries of a stored message not counted)", registers });
+    this.messages = new Counter({
+      name: "parley_messages_sent_total",
+      help: "Messages stored (REST and sockets; retries of a stored message not counted)",
+      registers,
+    });
     this.batchSize = new Histogram({
       name: "parley_send_batch_size",
       help: "Sends per group-commit batch",

@@ -114,7 +114,11 @@ export class PresenceAudience {
   }
 
   /** Where one change goes: rooms of the user's conversations and contacts, minus blocks either way. */
-  async deliveryOf(appId: string, p: Presence, rooms: { conv: (id: string) => string; user: (id: string) => string }): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
+  async deliveryOf(
+    appId: string,
+    p: Presence,
+    rooms: { conv: (id: string) => string; user: (id: string) => string },
+  ): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
     const userId = p.userId;
     const [convs, contacts, blocked, user] = await Promise.all([
       this.db.getRepository(MemberEntity).find({ select: { conversationId: true }, where: { appId, userId } }),

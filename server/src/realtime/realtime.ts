@@ -71,7 +71,12 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     // Several nodes: room broadcasts, socketsJoin and fetchSockets go through a Redis stream,
     // which every node reads from its last offset, so a short Redis outage loses nothing.
     ...(deps.redis
-      ? { adapter: createLocalFirstAdapter(deps.redis.adapter, { streamName: `${deps.config.redisPrefix}socket.io`, channelPrefix: `${deps.config.redisPrefix}socket.io` }) }
+      ? {
+          adapter: createLocalFirstAdapter(deps.redis.adapter, {
+            streamName: `${deps.config.redisPrefix}socket.io`,
+            channelPrefix: `${deps.config.redisPrefix}socket.io`,
+          }),
+        }
       : {}),
   });
 

@@ -273,7 +273,10 @@ export class RedisPresenceService extends PresenceService {
     if ((this.localCount.get(s.userId) ?? 0) > 0) return;
     const version = Number(
       await this.redis.ops
-        .eval(OFFLINE, { keys: [`${this.p}u:${s.userId}`, `${this.p}online`, `${this.p}pending`, `${this.p}clock`], arguments: [s.userId, `${s.appId}/${s.userId}`] })
+        .eval(OFFLINE, {
+          keys: [`${this.p}u:${s.userId}`, `${this.p}online`, `${this.p}pending`, `${this.p}clock`],
+          arguments: [s.userId, `${s.appId}/${s.userId}`],
+        })
         .catch(() => 0), // Redis down: the pending entry stays, and a sweep (or the reconcile after the outage) ends it later
     );
     if (version > 0) this.wentOffline(s.appId, s.userId, version);
@@ -331,7 +334,10 @@ export class RedisPresenceService extends PresenceService {
     } catch (err) {
       this.logger.warn({ err }, "presence resync failed; retrying at the next reconnect");
     }
-    const timer = setTimeout(() => void this.track(this.reconcile(believed)).catch((err: unknown) => this.logger.warn({ err }, "presence reconcile failed")), RECONCILE_AFTER_MS);
+    const timer = setTimeout(
+      () => void this.track(this.reconcile(believed)).catch((err: unknown) => this.logger.warn({ err }, "presence reconcile failed")),
+      RECONCILE_AFTER_MS,
+    );
     timer.unref();
   }
 

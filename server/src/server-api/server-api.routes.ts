@@ -60,7 +60,12 @@ export function serverApiRoutes({ server, serverKey }: ServerApiRoutesDeps): Rou
   r.get("/conversations", async (ctx) => {
     const q = parse(listConversationsQuery, ctx.query);
     const filters = dataFilters(ctx.query);
-    const { items, last, more } = await server.listConversations(serverCallerOf(ctx), { limit: q.limit, cursor: decodeCursor(activityCursor, q.cursor), filters, key: q.key });
+    const { items, last, more } = await server.listConversations(serverCallerOf(ctx), {
+      limit: q.limit,
+      cursor: decodeCursor(activityCursor, q.cursor),
+      filters,
+      key: q.key,
+    });
     ctx.body = { items, nextCursor: more && last ? encodeCursor({ t: last.lastActivityAt, i: last.id }) : null } satisfies Page<Conversation>;
   });
 

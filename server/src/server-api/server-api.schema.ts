@@ -27,7 +27,11 @@ const groupName = z.string().trim().min(1).max(MESSAGE_LIMITS.groupNameMaxChars)
 export const upsertUserBody = z.object({
   sub,
   name: displayName,
-  avatarUrl: z.url({ protocol: /^https?$/ }).max(1024).nullable().optional(),
+  avatarUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(1024)
+    .nullable()
+    .optional(),
   email: email.nullable().optional(),
   data: customData.nullable().optional(),
 });

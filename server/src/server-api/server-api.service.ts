@@ -113,7 +113,8 @@ export class ServerApiService {
     const wanted = [...new Set(subs)];
     const found = await this.deps.users.findBySubs(appId, wanted);
     const missing = wanted.filter((s) => !found.has(s));
-    if (missing.length > 0) throw new AppError("not_found", `No user of this app has ${missing.length === 1 ? "this sub" : "these subs"}`, { subs: missing.slice(0, 50) });
+    if (missing.length > 0)
+      throw new AppError("not_found", `No user of this app has ${missing.length === 1 ? "this sub" : "these subs"}`, { subs: missing.slice(0, 50) });
     return wanted.map((s) => found.get(s)!.id);
   }
 }

@@ -32,14 +32,28 @@ export async function keyCli({ db, apps, action, appId, values }: KeyCliRun): Pr
       if (name !== null && name.length > 120) throw new KeyUsageError("--name is at most 120 characters");
       const key = await keys.create(app.id, name);
       if (values.json) print({ id: key.id, appId: key.appId, name: key.name, secret: key.secret });
-      else console.log(`Created server key for app ${app.id}${name ? ` ("${name}")` : ""}\n  id:     ${key.id}\n  secret: ${key.secret}\n  (the secret is shown only now)`);
+      else
+        console.log(
+          `Created server key for app ${app.id}${name ? ` ("${name}")` : ""}\n  id:     ${key.id}\n  secret: ${key.secret}\n  (the secret is shown only now)`,
+        );
       return 0;
     }
     case "list": {
       const list = await keys.list(app.id);
-      if (values.json) print(list.map((k) => ({ ...k, createdAt: new Date(k.createdAt).toISOString(), revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString() })));
+      if (values.json)
+        print(
+          list.map((k) => ({
+            ...k,
+            createdAt: new Date(k.createdAt).toISOString(),
+            revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+          })),
+        );
       else if (list.length === 0) console.log(`No server keys yet: npm run app:key -- create --app ${app.id}`);
-      else for (const k of list) console.log(`${k.id}  ${k.name ?? "(no name)"}  created ${new Date(k.createdAt).toISOString()}${k.revokedAt !== null ? `  [revoked ${new Date(k.revokedAt).toISOString()}]` : ""}`);
+      else
+        for (const k of list)
+          console.log(
+            `${k.id}  ${k.name ?? "(no name)"}  created ${new Date(k.createdAt).toISOString()}${k.revokedAt !== null ? `  [revoked ${new Date(k.revokedAt).toISOString()}]` : ""}`,
+          );
       return 0;
     }
     case "revoke": {

@@ -23,9 +23,14 @@ export function createLimiter(limit: RateLimit, keyPrefix: string, redis?: { cli
 
 function tooMany(res: RateLimiterRes): AppError {
   const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError("rate_limited", "Too many requests; try again later", { retryAfterSec: retryAfter }, {
-    "Retry-After": String(retryAfter),
-  });
+  return new AppError(
+    "rate_limited",
+    "Too many requests; try again later",
+    { retryAfterSec: retryAfter },
+    {
+      "Retry-After": String(retryAfter),
+    },
+  );
 }
 
 /** Takes one point for `key`, or throws `rate_limited` with `Retry-After`. */
@@ -59,7 +64,10 @@ export function addressKey(ip: string): string {
   const address = unmapIpv4(ip.trim());
   if (isIP(address) !== 6) return address.slice(0, 64);
   const groups = ipv6Groups(address);
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (zone id dropped, `::` and dotted tails expanded). */

@@ -24,7 +24,9 @@ export interface DeletedApp {
 export async function deleteAppWithData(db: DataSource, apps: AppsService, storage: DiskStorage, appId: string): Promise<DeletedApp> {
   await apps.setDisabled(appId, true);
   const uploads: { storedName: string }[] = await db.query("SELECT storedName FROM uploads WHERE appId = ?", [appId]);
-  const users: { id: string; avatarUrl: string | null }[] = await db.query("SELECT id, avatarUrl FROM users WHERE appId = ? AND avatarUrl IS NOT NULL", [appId]);
+  const users: { id: string; avatarUrl: string | null }[] = await db.query("SELECT id, avatarUrl FROM users WHERE appId = ? AND avatarUrl IS NOT NULL", [
+    appId,
+  ]);
   const files = [
     ...uploads.map((u) => storage.pathOf(FILES_FOLDER, u.storedName)),
     // Only avatar files named after their own user: a URL may point anywhere (another app's file).

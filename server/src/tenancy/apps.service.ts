@@ -132,7 +132,8 @@ export class AppsService {
    * (0: not at all), while the host site's backends switch; only the latest old secret is kept.
    */
   async rotateSecret(id: string, graceMs: number): Promise<AppEntity> {
-    if (!Number.isSafeInteger(graceMs) || graceMs < 0 || graceMs > MAX_SECRET_GRACE_MS) throw new AppError("validation_failed", "The grace period must be between 0 and 30 days");
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0 || graceMs > MAX_SECRET_GRACE_MS)
+      throw new AppError("validation_failed", "The grace period must be between 0 and 30 days");
     const app = await this.lookup(id);
     const now = Date.now();
     const changes = {

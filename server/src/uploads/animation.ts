@@ -40,7 +40,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
  */
 async function apng(r: WindowReader, limit: number): Promise<Animation | null> {
   const ihdr = r.view(8, 25) ?? (await r.read(8, 25));
-  if (!ihdr || ihdr.toString("latin1", 4, 8) !== "IHDR") return null;
+  if (ihdr?.toString("latin1", 4, 8) !== "IHDR") return null;
   const canvas = ihdr.readUInt32BE(8) * ihdr.readUInt32BE(12);
   let declared: number | null = null;
   let fctlPixels = 0;

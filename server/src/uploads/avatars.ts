@@ -46,6 +46,6 @@ export class AvatarFiles {
   }
 
   private nameOf(url: string | null): string | null {
-    return url !== null && url.startsWith(`${this.base}/`) ? url.slice(this.base.length + 1) : null;
+    return url?.startsWith(`${this.base}/`) ? url.slice(this.base.length + 1) : null;
   }
 }

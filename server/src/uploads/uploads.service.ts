@@ -139,11 +139,7 @@ export class UploadsService {
   }
 
   private async storedBytes(where: FindOptionsWhere<UploadEntity>): Promise<number> {
-    const raw = await this.repo
-      .createQueryBuilder("u")
-      .select("COALESCE(SUM(u.size), 0)", "total")
-      .where(where)
-      .getRawOne<{ total: string | number | null }>();
+    const raw = await this.repo.createQueryBuilder("u").select("COALESCE(SUM(u.size), 0)", "total").where(where).getRawOne<{ total: string | number | null }>();
     return Number(raw?.total ?? 0);
   }
 
@@ -157,9 +153,11 @@ export class UploadsService {
     const cutoff = now - this.limits.unattachedTtlMs;
     const run = (this.sweeping ?? Promise.resolve(0)).catch(() => 0).then(() => this.sweep(cutoff));
     this.sweeping = run;
-    void run.catch(() => undefined).then(() => {
-      if (this.sweeping === run) this.sweeping = undefined;
-    });
+    void run
+      .catch(() => undefined)
+      .then(() => {
+        if (this.sweeping === run) this.sweeping = undefined;
+      });
     return run;
   }
 
@@ -227,8 +225,7 @@ export class UploadsService {
     if (!upload) throw notFound("Upload");
     if (upload.uploaderId !== userId) {
       const member =
-        upload.conversationId !== null &&
-        (await this.deps.db.getRepository(MemberEntity).existsBy({ appId, conversationId: upload.conversationId, userId }));
+        upload.conversationId !== null && (await this.deps.db.getRepository(MemberEntity).existsBy({ appId, conversationId: upload.conversationId, userId }));
       if (!member) throw notFound("Upload");
     }
     return { upload, file: this.deps.storage.pathOf(FILES_FOLDER, upload.storedName) };

@@ -59,7 +59,10 @@ export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRo
 
   // lastSeenAt only for contacts and conversation partners (issue 15): one batched check per page.
   const presentFor = async (caller: Caller, rows: UserEntity[]): Promise<User[]> => {
-    const related = await users.relatedTo(caller, rows.map((u) => u.id));
+    const related = await users.relatedTo(
+      caller,
+      rows.map((u) => u.id),
+    );
     return rows.map((u) => presentUser(u, related.has(u.id) ? "related" : "stranger"));
   };
 

@@ -76,7 +76,9 @@ export class UsersService {
         existing.displayName = input.displayName;
         existing.avatarUrl = input.avatarUrl;
         existing.updatedAt = now;
-        await this.deps.uow.run(({ m }) => m.update(UserEntity, { id: existing.id }, { displayName: input.displayName, avatarUrl: input.avatarUrl, updatedAt: now }));
+        await this.deps.uow.run(({ m }) =>
+          m.update(UserEntity, { id: existing.id }, { displayName: input.displayName, avatarUrl: input.avatarUrl, updatedAt: now }),
+        );
       }
       return existing;
     }
@@ -205,7 +207,10 @@ export class UsersService {
   }
 
   /** Changes the caller's own profile. */
-  async update(caller: Caller, patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null; showLastSeen?: boolean | undefined }): Promise<UserEntity> {
+  async update(
+    caller: Caller,
+    patch: { displayName?: string | undefined; bio?: string | undefined; avatarUrl?: string | null; showLastSeen?: boolean | undefined },
+  ): Promise<UserEntity> {
     const { appId } = caller;
     const id = userOf(caller);
     const changes: Partial<UserEntity> = { updatedAt: Date.now() };

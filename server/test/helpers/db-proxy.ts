@@ -104,7 +104,7 @@ export class DbProxy {
     this.frozen = false;
     this.server?.close();
     this.server = null;
-    for (const { client, upstream } of this.pipes) (client.destroy(), upstream.destroy());
+    for (const { client, upstream } of this.pipes) client.destroy(), upstream.destroy();
     this.pipes.clear();
   }
 }

@@ -71,7 +71,9 @@ async function connectAdmin(): Promise<mysql.Connection> {
     return await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 5000 });
   } catch (err) {
     const why = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
-    throw new Error(`MariaDB test server unreachable at ${redactedMysqlUrl()}: ${why} (set PARLEY_TEST_MYSQL_URL, or run npm test, which starts one when mariadbd is installed)`);
+    throw new Error(
+      `MariaDB test server unreachable at ${redactedMysqlUrl()}: ${why} (set PARLEY_TEST_MYSQL_URL, or run npm test, which starts one when mariadbd is installed)`,
+    );
   }
 }
 

@@ -17,8 +17,7 @@ export const CHROMIUM_PATH = browser.ok ? browser.url : undefined;
  * `skip` for every suite that drives the browser: the run's reason (scripts/test/run.ts), or
  * ours when this file runs on its own on a machine without Chromium.
  */
-export const BROWSER_SKIP: string | false =
-  process.env["PARLEY_TEST_SKIP_BROWSER"] || (browser.ok ? false : `Chromium unavailable: ${browser.reason}`);
+export const BROWSER_SKIP: string | false = process.env["PARLEY_TEST_SKIP_BROWSER"] || (browser.ok ? false : `Chromium unavailable: ${browser.reason}`);
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -101,7 +100,10 @@ export async function startHostSite(): Promise<HostSite> {
 // ---------------------------------------------------------------------------------------------
 
 /** Polls `fn` until it returns without throwing (and, when given, `check` holds); returns its value. */
-export async function eventually<T>(fn: () => Promise<T> | T, opts: { timeout?: number; interval?: number; message?: string; check?: (v: T) => boolean } = {}): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  opts: { timeout?: number; interval?: number; message?: string; check?: (v: T) => boolean } = {},
+): Promise<T> {
   const timeout = opts.timeout ?? 10_000;
   const deadline = Date.now() + timeout;
   let last: unknown;
@@ -192,7 +194,8 @@ export async function loginViaForm(page: Page, u: { email: string; password: str
 }
 
 /** The message element whose text contains `text`. */
-export const messageWithText = (page: Page, text: string): Locator => page.locator("[part=message]").filter({ has: page.locator("[part=message-text]", { hasText: text }) });
+export const messageWithText = (page: Page, text: string): Locator =>
+  page.locator("[part=message]").filter({ has: page.locator("[part=message-text]", { hasText: text }) });
 
 /** Hovers a message (its action bar is shown on hover/focus) and clicks one action. */
 export async function messageAction(msg: Locator, part: string, nth = 0): Promise<void> {

@@ -32,7 +32,8 @@ export async function openDevicePage(
 }
 
 /** The host page with a mobile viewport meta tag, as every phone-ready site has. */
-export const withViewportMeta = (html: string): string => html.replace("<head>", '<head><meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">');
+export const withViewportMeta = (html: string): string =>
+  html.replace("<head>", '<head><meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">');
 
 // Page-side code as plain JavaScript: tsx would wrap named functions in a helper (__name) the
 // page does not have.

@@ -51,9 +51,7 @@ export class NormalizedEmails1763830000000 implements MigrationInterface {
  * spaces would then compare equal.
  */
 async function exactCollation(q: QueryRunner): Promise<string> {
-  const rows: { Collation: string }[] = await q.query(
-    "SHOW COLLATION WHERE `Collation` IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')",
-  );
+  const rows: { Collation: string }[] = await q.query("SHOW COLLATION WHERE `Collation` IN ('utf8mb4_nopad_bin', 'utf8mb4_0900_bin')");
   const names = new Set(rows.map((r) => r.Collation));
   return ["utf8mb4_nopad_bin", "utf8mb4_0900_bin"].find((c) => names.has(c)) ?? "utf8mb4_bin";
 }

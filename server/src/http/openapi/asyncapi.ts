@@ -15,7 +15,11 @@ type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClient
 
 /** Client -> server commands: the schema the handler validates with, and its ack. */
 const COMMANDS = {
-  "message.send": { payload: "SendCommand", ack: "MessageAck", summary: "Send a message; acked with the message (the original one for a clientMessageId retry)" },
+  "message.send": {
+    payload: "SendCommand",
+    ack: "MessageAck",
+    summary: "Send a message; acked with the message (the original one for a clientMessageId retry)",
+  },
   typing: { payload: "TypingCommand", ack: "EmptyAck", summary: "Typing started (or stopped with `typing: false`); the ack is optional" },
   read: { payload: "ReadCommand", ack: "EmptyAck", summary: "Mark a conversation read up to a message; the ack is optional" },
 } as const;
@@ -73,7 +77,12 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
   for (const [event, schema] of Object.entries(SERVER_EVENTS)) {
     const key = eventName(event);
     addMessage(key, event, SUMMARIES[event as keyof typeof SERVER_EVENTS], schema);
-    operations[`send${key}`] = { action: "send", channel, summary: SUMMARIES[event as keyof typeof SERVER_EVENTS], messages: [ref(`#/channels/socket/messages/${key}`)] };
+    operations[`send${key}`] = {
+      action: "send",
+      channel,
+      summary: SUMMARIES[event as keyof typeof SERVER_EVENTS],
+      messages: [ref(`#/channels/socket/messages/${key}`)],
+    };
   }
   for (const ack of ["MessageAck", "EmptyAck"]) addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
   for (const [event, c] of Object.entries(COMMANDS)) {
@@ -114,14 +123,24 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       },
     },
     channels: {
-      socket: { address: "/", title: "Default namespace", description: "Every socket joins its user's room and one room per conversation it belongs to.", messages: channelMessages },
+      socket: {
+        address: "/",
+        title: "Default namespace",
+        description: "Every socket joins its user's room and one room per conversation it belongs to.",
+        messages: channelMessages,
+      },
     },
     operations,
     components: {
       schemas: merged(componentSchemas(payloads, "output", "draft-07"), componentSchemas(commands, "input", "draft-07")),
       messages,
       securitySchemes: {
-        accessToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token, sent as the handshake's `auth.token` (not a header)." },
+        accessToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "The access token, sent as the handshake's `auth.token` (not a header).",
+        },
       },
     },
   };

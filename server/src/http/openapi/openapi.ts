@@ -30,7 +30,9 @@ function answer(a: Answer): Record<string, unknown> {
 function errorAnswer(status: number): Record<string, unknown> {
   const retry = status === 429 || status === 503;
   return {
-    description: `Error: ${codesOf(status).map((c) => `\`${c}\``).join(", ")}`,
+    description: `Error: ${codesOf(status)
+      .map((c) => `\`${c}\``)
+      .join(", ")}`,
     ...(retry ? { headers: { "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } } } } : {}),
     content: { "application/json": { schema: ref(errorName(status)) } },
   };
@@ -47,7 +49,11 @@ function operation(op: Operation): Record<string, unknown> {
       required: true,
       content: {
         "multipart/form-data": {
-          schema: { type: "object", properties: { file: { type: "string", contentMediaType: "application/octet-stream", description: op.body.multipart } }, required: ["file"] },
+          schema: {
+            type: "object",
+            properties: { file: { type: "string", contentMediaType: "application/octet-stream", description: op.body.multipart } },
+            required: ["file"],
+          },
         },
       },
     };
@@ -134,7 +140,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
         appHeader: { type: "apiKey", in: "header", name: APP_HEADER, description: "The app (host site) id, for calls made before sign-in. Not a secret." },
         appQuery: { type: "apiKey", in: "query", name: APP_QUERY, description: `The app id, where a request cannot carry the ${APP_HEADER} header.` },
         metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when the server sets one." },
-        serverKey: { type: "http", scheme: "basic", description: "A server key of the app (`npm run app:key -- create`): user name the key id, password its secret. For the host's backend only: a request with an Origin is refused." },
+        serverKey: {
+          type: "http",
+          scheme: "basic",
+          description:
+            "A server key of the app (`npm run app:key -- create`): user name the key id, password its secret. For the host's backend only: a request with an Origin is refused.",
+        },
       },
     },
   };
