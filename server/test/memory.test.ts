@@ -122,16 +122,31 @@ describe("bounded memory", { skip }, () => {
     assert.deepEqual([...statuses.keys()], [401], JSON.stringify(Object.fromEntries(statuses)));
   }
 
-  test(`${REQUESTS} requests with random unknown app ids grow RSS by at most ${ALLOWED_GROWTH_MB} MB`, { timeout: 180_000 }, async (t) => {
-    // Warm up: code compiled, pools and heap at their working size, the cache well filled.
+  /** RSS once it has settled: two reads 250 ms apart within 0.5 MB (the last bursts' garbage collected), at most 10 s. */
+  const settledRssMb = async (): Promise<number> => {
+    let last = await rssMb();
+    for (const end = Date.now() + 10_000; Date.now() < end; ) {
+      await sleep(250);
+      const now = await rssMb();
+      if (Math.abs(now - last) < 0.5) return now;
+      last = now;
+    }
+    return last;
+  };
+
+  test(`${REQUESTS} requests with random unknown app ids grow RSS by at most ${ALLOWED_GROWTH_MB} MB`, { timeout: 240_000 }, async (t) => {
+    // Warm up: code compiled, pools at their working size, the cache well filled.
     await unknownApps(WARM_UP);
-    await sleep(500);
-    const before = await rssMb();
+    const before = await settledRssMb();
+    // Two equal rounds: the first may still take the heap to its working size (how far depends
+    // on when collections ran, so on the machine's load: CI once saw +10.2 MB here); a leak grows
+    // every round alike, so the second round is the measure.
     await unknownApps(REQUESTS);
-    await sleep(500);
-    const after = await rssMb();
-    t.diagnostic(`VmRSS ${before.toFixed(1)} MB -> ${after.toFixed(1)} MB (+${(after - before).toFixed(1)} MB) over ${REQUESTS} requests`);
-    assert.ok(after - before <= ALLOWED_GROWTH_MB, `RSS grew ${(after - before).toFixed(1)} MB`);
+    const mid = await settledRssMb();
+    await unknownApps(REQUESTS);
+    const after = await settledRssMb();
+    t.diagnostic(`VmRSS ${before.toFixed(1)} MB -> ${mid.toFixed(1)} MB -> ${after.toFixed(1)} MB over two rounds of ${REQUESTS} requests`);
+    assert.ok(after - mid <= ALLOWED_GROWTH_MB, `RSS grew ${(after - mid).toFixed(1)} MB in the second round (${(mid - before).toFixed(1)} MB in the first)`);
   });
 });
 
