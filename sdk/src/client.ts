@@ -215,6 +215,22 @@ export class ChatClient {
 
   // --- Profile --------------------------------------------------------------------------------
 
+  /** Everything Parley holds of me, as JSON (profile, messages, reactions, uploads, conversations, contacts, requests, blocks). */
+  exportMyData(): Promise<P.DataExport> {
+    return this.http.request<P.DataExport>("GET", "/me/export");
+  }
+
+  /**
+   * Deletes my account for good: my messages become tombstones, my files, contacts and
+   * memberships go, every session ends. A Parley account confirms with its `password` (a user
+   * signed in through the host site needs none). This client is then signed out and its data on
+   * this device (the offline cache, queued sends) is cleared, as after `logout()`.
+   */
+  async deleteAccount(opts: P.DeleteAccountRequest = {}): Promise<void> {
+    await this.http.request<void>("DELETE", "/me", { body: opts });
+    this.session.set(null);
+  }
+
   async me(): Promise<P.Me> {
     const me = await this.http.request<P.Me>("GET", "/me");
     this.session.updateUser(me);

@@ -47,6 +47,16 @@ export class ThreadDraft {
     this.sent.push(m);
   }
 
+  /** Every loaded message of `senderId` becomes a tombstone (their account was deleted). */
+  tombstoneSender(senderId: string, deletedAt: string): void {
+    for (let i = 0; i < this.sent.length; i++) {
+      const m = this.sent[i]!;
+      if (m.senderId !== senderId || m.deletedAt) continue;
+      this.sent[i] = tombstoneOf(m, deletedAt);
+      this.changed = true;
+    }
+  }
+
   build(): Thread {
     if (!this.sorted) this.sent.sort((a, b) => compareIds(a.id, b.id));
     let local: MessageItem[] | null = null;
@@ -179,4 +189,10 @@ function unreadOf(c: Conversation, thread: Thread | undefined, me: string | unde
   let n = 0;
   for (const m of thread?.messages ?? []) if (m.status === "sent" && m.senderId !== me && !m.deletedAt && compareIds(m.id, mark) > 0) n++;
   return n;
+}
+
+/** A message as a tombstone: its id and times stay, its content goes. */
+export function tombstoneOf<M extends Message>(m: M, deletedAt: string): M {
+  const { data: _data, ...rest } = m;
+  return { ...rest, text: null, attachments: [], reactions: [], deletedAt } as unknown as M;
 }

@@ -1,6 +1,6 @@
 import type { ChatError } from "./errors.js";
 import type { ChatEvent, Message, ReactionSummary } from "./protocol.js";
-import { StateDraft } from "./draft.js";
+import { StateDraft, tombstoneOf } from "./draft.js";
 import { compareIds, type ChatState, type MessageItem } from "./state.js";
 
 /**
@@ -134,6 +134,17 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
       const c = d.conversation(conversationId);
       if (!c) return;
       return d.setConversation({ ...c, members: c.members.filter((m) => m.userId !== userId), users: c.users.filter((u) => u.id !== userId) });
+    }
+    case "user.deleted": {
+      // Their account is gone: what they wrote here is tombstones now (a member.removed comes with it).
+      const id = e.conversationId;
+      if (!id) return;
+      const { userId } = e.data;
+      d.thread(id, false)?.tombstoneSender(userId, e.at);
+      const c = d.conversation(id);
+      const last = c?.lastMessage;
+      if (!c || !last || last.senderId !== userId || last.deletedAt) return;
+      return d.setConversation({ ...c, lastMessage: tombstoneOf(last, e.at) });
     }
     case "contact.updated":
       return; // the client re-reads /contacts: requests change in several places at once

@@ -27,6 +27,7 @@ const EVENT_TYPES: EventType[] = [
   "member.removed",
   "member.updated",
   "contact.updated",
+  "user.deleted",
 ];
 
 export interface SocketOptions {

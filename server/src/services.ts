@@ -28,6 +28,7 @@ import { UsersService } from "./users/users.service.js";
 import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { UnreadNotifier } from "./webhooks/unread-notifier.js";
 import { WebhooksService } from "./webhooks/webhooks.service.js";
+import { DataRightsService } from "./data-rights/data-rights.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -67,6 +68,8 @@ export interface Services {
   webhookDispatcher: WebhookDispatcher;
   /** Raises notification.unread (a timer, stopped at shutdown). */
   unreadNotifier: UnreadNotifier;
+  /** Data rights (issue 17): a user's export and the deletion of their account. */
+  dataRights: DataRightsService;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -136,6 +139,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   webhookDispatcher.start();
   const unreadNotifier = new UnreadNotifier({ db, uow, webhooks, presence, logger }, { pollMs: config.webhooks.unreadPollMs });
   unreadNotifier.start();
+  const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   return {
     config,
     version: VERSION,
@@ -163,6 +167,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     webhooks,
     webhookDispatcher,
     unreadNotifier,
+    dataRights,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

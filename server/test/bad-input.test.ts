@@ -641,7 +641,9 @@ route({ method: "GET", path: "/users/:id", credential: "bearer" }, () => {
 
 /** Methods and paths that are not routes at all. */
 const STRAY: Case[] = [
-  { name: "DELETE /me", req: () => ({ method: "DELETE", path: "/me", token }), expect: { status: 405, code: "method_not_allowed" } },
+  // DELETE /me deletes the account (issue 17): without the password it is refused, and nothing changes.
+  { name: "DELETE /me without the password", req: () => ({ method: "DELETE", path: "/me", token }), expect: { status: 400, code: "validation_failed" } },
+  { name: "POST /me", req: () => ({ method: "POST", path: "/me", token, body: {} }), expect: { status: 405, code: "method_not_allowed" } },
   { name: "PUT /me", req: () => ({ method: "PUT", path: "/me", token, body: { displayName: "Put" } }), expect: { status: 405, code: "method_not_allowed" } },
   { name: "POST /users", req: () => ({ method: "POST", path: "/users", token, body: {} }), expect: { status: 405, code: "method_not_allowed" } },
   { name: "GET /auth/login", req: () => ({ method: "GET", path: "/auth/login", app }), expect: { status: 405, code: "method_not_allowed" } },

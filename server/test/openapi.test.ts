@@ -431,6 +431,20 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
 
+    // ---- data rights: Gus exports, then deletes his account (Alice's sync then carries user.deleted)
+    const gus = await register("Gus");
+    const gusDm = (await expect(201, "createDirectConversation", { token: gus.accessToken, body: { userId: alice.user.id } })).conversation as Conversation;
+    await expect(201, "sendMessage", { token: gus.accessToken, params: { id: gusDm.id }, body: { text: "bye" } });
+    await expect(200, "exportMyData", { token: gus.accessToken });
+    await expect(400, "exportMyData", { token: gus.accessToken, query: { format: "xml" } });
+    await expect(401, "deleteMe", { token: gus.accessToken, body: { password: "wrong password" } });
+    await expect(400, "deleteMe", { token: gus.accessToken, body: { password: "correct horse battery", extra: 1 } });
+    await expect(204, "deleteMe", { token: gus.accessToken, body: { password: "correct horse battery" } });
+    await expect(200, "serverExportUser", { headers: sk, params: { sub: `buyer-${n}` } });
+    await expect(404, "serverExportUser", { headers: sk, params: { sub: `ghost-${n}` } });
+    await expect(204, "serverDeleteUser", { headers: sk, params: { sub: `buyer-${n}` } });
+    await expect(404, "serverDeleteUser", { headers: sk, params: { sub: `buyer-${n}` } });
+
     // ---- sync: every event above, each checked against the document
     const head = await expect(200, "getSyncHead", { token: alice.accessToken });
     assert.ok(head.lastSeq > 0);
@@ -446,6 +460,7 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       "member.added",
       "member.updated",
       "contact.updated",
+      "user.deleted",
     ])
       assert.ok(types.has(t), `sync has a ${t} event`);
     await expect(400, "sync", { token: alice.accessToken });

@@ -134,6 +134,28 @@ describe("query plans of the hot paths", () => {
       }),
     );
   });
+
+  test("a data export and an account deletion (issue 17) read only the user's rows: no big table scanned", async () => {
+    // users[0] wrote half of the 30,000-message DM: the export pages through them by its own index.
+    await assertIndexed(
+      "data export",
+      await record(async () => {
+        assert.equal((await s.api.get("/me/export", { token: users[0]!.token })).status, 200);
+      }),
+    );
+    // users[4] is in a DM and the big group: the deletion's statements, each of its units.
+    const key = await s.services.serverKeys.create(appId, "plans");
+    await s.services.db.query("UPDATE users SET externalId = ? WHERE id = ?", ["plans-4", users[4]!.id]);
+    await assertIndexed(
+      "account deletion",
+      await record(async () => {
+        const res = await s.api.del("/server/users/plans-4", {
+          headers: { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` },
+        });
+        assert.equal(res.status, 204, JSON.stringify(res.body));
+      }),
+    );
+  });
 });
 
 /** `FROM messages m` / `JOIN members mb` -> alias to table, so SQLite's "SCAN m" names its table. */

@@ -112,6 +112,7 @@ const DOMAINS = [
   "db",
   "server-api",
   "webhooks",
+  "data-rights",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);

@@ -1,6 +1,7 @@
 import type {
   CreateWebhookRequest,
   CustomData,
+  DataExport,
   ErrorBody,
   ErrorCode,
   ReplayWebhookResponse,
@@ -137,6 +138,29 @@ export class ParleyServer<
     await this.request("DELETE", `/messages/${seg(id)}`);
   }
 
+  // Data rights
+
+  /** Everything Parley holds of the user (`sub`), as JSON: profile, messages, reactions, uploads, conversations, contacts, requests, blocks. */
+  exportUser(sub: string): Promise<DataExport> {
+    return this.request("GET", `/users/${seg(sub)}/export`);
+  }
+
+  /** The same as a zip archive: `export.json` and the files the user uploaded (each named by its upload's `file`). */
+  async exportUserZip(sub: string): Promise<Uint8Array> {
+    const res = await this.send("GET", `/users/${seg(sub)}/export`, undefined, { format: "zip" });
+    if (!res.ok) return this.fail(res, await res.text());
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  /**
+   * Deletes the user's account: their messages become tombstones, their files, sessions (open
+   * sockets included), contacts and memberships go, and their profile is anonymised. Their `sub`
+   * is free again afterwards: `upsertUser` with it creates a new, empty user.
+   */
+  async deleteUser(sub: string): Promise<void> {
+    await this.request("DELETE", `/users/${seg(sub)}`);
+  }
+
   // Webhooks
 
   /** Registers an endpoint for some event types; deliveries are signed with the app's server keys. */
@@ -168,28 +192,33 @@ export class ParleyServer<
   }
 
   private async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    const res = await this.send(method, path, body, query);
+    const text = await res.text();
+    if (!res.ok) return this.fail(res, text);
+    return (text ? parseJson(text) : undefined) as T;
+  }
+
+  private async send(method: string, path: string, body?: unknown, query?: Query): Promise<Response> {
     const url = new URL(`${this.base}/v1/server${path}`);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: this.authorization, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    let res: Response;
     try {
-      res = await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      return await this.fetchImpl(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
       throw new ParleyServerError("network_error", `Parley server unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const text = await res.text();
+  }
+
+  private fail(res: Response, text: string): never {
     const json: unknown = text ? parseJson(text) : undefined;
-    if (!res.ok) {
-      const error = (json as Partial<ErrorBody> | undefined)?.error;
-      const retryAfter = Number(res.headers.get("retry-after"));
-      throw new ParleyServerError((error?.code ?? "internal") as ErrorCode, error?.message ?? `HTTP ${res.status}`, {
-        status: res.status,
-        details: error?.details,
-        ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-      });
-    }
-    return json as T;
+    const error = (json as Partial<ErrorBody> | undefined)?.error;
+    const retryAfter = Number(res.headers.get("retry-after"));
+    throw new ParleyServerError((error?.code ?? "internal") as ErrorCode, error?.message ?? `HTTP ${res.status}`, {
+      status: res.status,
+      details: error?.details,
+      ...(retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
 }
 

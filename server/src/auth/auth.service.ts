@@ -126,7 +126,7 @@ export class AuthService {
       throw new AppError("invalid_token", "Refresh token was already used; the session has been revoked");
     }
     const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: row.userId, appId: app.id });
-    if (!user) throw invalidRefresh();
+    if (!user || user.deletedAt !== null) throw invalidRefresh();
     if (row.rotatedAt !== null) {
       // Within the grace window: walk the chain of successors to the session's newest token.
       let token = refreshToken;
@@ -174,6 +174,27 @@ export class AuthService {
     if (!(await this.deps.users.replacePassword(appId, user.id, user.passwordHash, passwordHash, now))) throw wrong;
     await this.revokeAllSessions(appId, user.id);
     return this.startSession(Object.assign(user, { passwordHash, updatedAt: now }));
+  }
+
+  /**
+   * Before an account is deleted (`DELETE /v1/me`): the session must still be live, and a Parley
+   * account must give its current password (a wrong or missing one answers like a wrong login); a
+   * user who signs in through the host site has no password to give.
+   */
+  async confirmDeletion(caller: Caller, password: string | undefined): Promise<void> {
+    const session = isUserCaller(caller) ? caller.session : undefined;
+    if (session === undefined || !(await this.isSessionActive(session))) throw new AppError("invalid_token", "This session has ended");
+    const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: userOf(caller), appId: caller.appId });
+    if (!user || user.deletedAt !== null) throw new AppError("invalid_token", "Invalid access token");
+    if (user.passwordHash === null) return;
+    if (password === undefined)
+      throw new AppError("validation_failed", "Invalid request", [{ path: "password", message: "Required for an account with a password" }]);
+    if (!(await this.deps.passwords.verify(password, user.passwordHash))) throw new AppError("invalid_credentials", "Wrong email or password");
+  }
+
+  /** Ends every session of the user (account deletion): their sockets drop on every node. */
+  endAllSessions(appId: string, userId: string): Promise<void> {
+    return this.revokeAllSessions(appId, userId);
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored (idempotent). */

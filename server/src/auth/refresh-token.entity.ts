@@ -10,6 +10,7 @@ import { asNumber } from "../shared/time.js";
 @Entity({ name: "refresh_tokens" })
 @Index("uq_refresh_tokens_hash", ["tokenHash"], { unique: true })
 @Index("ix_refresh_tokens_family", ["familyId"])
+@Index("ix_refresh_tokens_user", ["appId", "userId"])
 export class RefreshTokenEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   id!: string;

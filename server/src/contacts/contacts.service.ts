@@ -76,7 +76,8 @@ export class ContactsService {
     const me = userOf(caller);
     const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot send a contact request to yourself");
-    await this.deps.users.get(appId, otherId);
+    // Both live: a deleted account's access token (valid a few minutes more) asks no one.
+    await Promise.all([this.deps.users.get(appId, otherId), this.deps.users.get(appId, me)]);
     return this.deps.uow.write<{ request: ContactRequest; accepted: boolean }>(appId, async (m) => {
       await this.ensureNotBlocked(m, appId, me, otherId);
       if (await m.existsBy(ContactEntity, { appId, userId: me, contactId: otherId })) throw new AppError("conflict", "You are already contacts");
@@ -140,7 +141,7 @@ export class ContactsService {
     const me = userOf(caller);
     const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot block yourself");
-    await this.deps.users.get(appId, otherId);
+    await Promise.all([this.deps.users.get(appId, otherId), this.deps.users.get(appId, me)]);
     await this.deps.uow.write(appId, async (m) => {
       await m.createQueryBuilder().insert().into(BlockEntity).values({ blockerId: me, blockedId: otherId, appId, createdAt: Date.now() }).orIgnore().execute();
       await this.deleteContacts(m, appId, me, otherId);

@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type EntityManager } from "typeorm";
+import { Brackets, In, IsNull, type DataSource, type EntityManager } from "typeorm";
 import {
   type Conversation,
   type CustomData,
@@ -187,7 +187,8 @@ export class ConversationsService {
     const me = userOf(caller);
     const otherId = input.userId;
     if (otherId === me) throw new AppError("validation_failed", "You cannot start a direct conversation with yourself");
-    await this.deps.users.get(appId, otherId);
+    // Both live: a deleted account's access token (valid a few minutes more) starts nothing.
+    await this.requireUsers(appId, [otherId, me]);
     const blocked = await this.deps.db.getRepository(BlockEntity).existsBy({ appId, blockerId: otherId, blockedId: me });
     if (blocked) throw new AppError("forbidden", "This user does not accept messages from you");
     const directKey = [me, otherId].sort().join(":");
@@ -243,7 +244,7 @@ export class ConversationsService {
     }
     await policy?.takeGroup(appId, me);
     await policy?.takeAdds(appId, me, others.length);
-    await this.requireUsers(appId, others);
+    await this.requireUsers(appId, [...others, me]);
     const now = Date.now();
     const conv: ConversationEntity = {
       id: newId("cnv"),
@@ -312,6 +313,7 @@ export class ConversationsService {
     const { appId } = caller;
     const me = userOf(caller);
     const settings = await this.settingsOf(appId, policy);
+    await this.requireUsers(appId, [me]);
     await this.deps.uow.write(appId, async (m) => {
       const conv = canExist(id) ? await m.findOneBy(ConversationEntity, { appId, id }) : null;
       if (conv?.kind !== "group" || !conv.isPublic) throw notFound("Conversation");
@@ -775,7 +777,8 @@ export class ConversationsService {
     if (ids.length === 0) return [];
     if (!ids.every(canExist)) throw notFound("User");
     const found: UserEntity[] = [];
-    for (const chunk of chunks(ids, 500)) found.push(...(await m.find(UserEntity, { where: { appId, id: In(chunk) } })));
+    // A deleted account (a tombstone) is not someone to talk to.
+    for (const chunk of chunks(ids, 500)) found.push(...(await m.find(UserEntity, { where: { appId, id: In(chunk), deletedAt: IsNull() } })));
     if (found.length !== ids.length) throw notFound("User");
     return found;
   }

@@ -24,6 +24,7 @@ import { SyncRetention1763880000000 } from "./migrations/1763880000000-SyncReten
 import { ServerKeys1763890000000 } from "./migrations/1763890000000-ServerKeys.js";
 import { CustomData1763900000000 } from "./migrations/1763900000000-CustomData.js";
 import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
+import { DataRights1763925000000 } from "./migrations/1763925000000-DataRights.js";
 import { ServerKeyEntity } from "../server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "../webhooks/webhook.entities.js";
 import { dialectOf } from "./sql.js";
@@ -62,6 +63,7 @@ export const MIGRATIONS = [
   ServerKeys1763890000000,
   CustomData1763900000000,
   Webhooks1763910000000,
+  DataRights1763925000000,
 ];
 
 export interface DatabaseOptions {

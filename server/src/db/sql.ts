@@ -63,3 +63,25 @@ export function valuesTable(dialect: Dialect, columns: string[], rows: unknown[]
   const names = columns.map((c, i) => `column${i + 1} AS ${c}`).join(", ");
   return { sql: `(SELECT ${names} FROM (VALUES ${rowMarks(rows.length, columns.length)})) AS v`, params };
 }
+
+/**
+ * Sets `column` of many rows of one app to a value each, 100 rows a statement:
+ * `UPDATE t SET column = CASE key WHEN ? THEN ? … END WHERE appId = ? AND key IN (…)`.
+ * Runs on a unit's manager (the caller's transaction).
+ */
+export async function replaceColumn(
+  m: EntityManager,
+  table: string,
+  column: string,
+  key: string,
+  rows: readonly { key: string | number; value: string | null }[],
+  appId: string,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    const chunk = rows.slice(i, i + 100);
+    await m.query(
+      `UPDATE ${table} SET ${column} = CASE ${key} ${chunk.map(() => "WHEN ? THEN ?").join(" ")} END WHERE appId = ? AND ${key} IN (${marks(chunk.length)})`,
+      [...chunk.flatMap((r) => [r.key, r.value]), appId, ...chunk.map((r) => r.key)],
+    );
+  }
+}

@@ -3,7 +3,7 @@ import type { ChatEvent, Conversation, EventPayloads, EventType, Message, SyncRe
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
 import { EventEntity } from "./event.entity.js";
-import { dialectOf, rowMarks } from "../db/sql.js";
+import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
 import { type Caller, userOf } from "../shared/caller.js";
 import { AppError } from "../shared/errors.js";
 import type { SyncQuery } from "./sync.schema.js";
@@ -91,6 +91,86 @@ export class EventLog {
       data.conversation.lastMessage = message;
       await m.update(EventEntity, { appId, seq: e.seq }, { data: JSON.stringify(data) });
     }
+  }
+
+  /**
+   * Rewrites stored copies (data erasure, issue 17): among the app's events of these messages,
+   * users or conversations (`scope.column`, each an indexed read; `types` narrows the rows), those
+   * whose data `fn` changes get its answer. Batched: one read per 200 keys, one UPDATE per 100
+   * changed rows. Answers the seqs rewritten.
+   */
+  async rewriteData(
+    m: EntityManager,
+    appId: string,
+    scope: { column: "messageId" | "userId" | "conversationId"; values: readonly (string | number)[]; types?: readonly string[] },
+    fn: (data: string) => string | null,
+  ): Promise<number[]> {
+    const done: number[] = [];
+    const types = scope.types ?? [];
+    for (let i = 0; i < scope.values.length; i += 200) {
+      const chunk = scope.values.slice(i, i + 200);
+      const rows: { seq: string | number; data: string }[] = await m.query(
+        `SELECT seq, data FROM events WHERE appId = ? AND ${scope.column} IN (${marks(chunk.length)})${types.length ? ` AND type IN (${marks(types.length)})` : ""}`,
+        [appId, ...chunk, ...types],
+      );
+      const changed: { seq: number; data: string }[] = [];
+      for (const r of rows) {
+        const data = fn(String(r.data));
+        if (data !== null) changed.push({ seq: Number(r.seq), data });
+      }
+      await replaceColumn(
+        m,
+        "events",
+        "data",
+        "seq",
+        changed.map((c) => ({ key: c.seq, value: c.data })),
+        appId,
+      );
+      done.push(...changed.map((c) => c.seq));
+    }
+    return done;
+  }
+
+  /**
+   * Rewrites (as `rewriteData`) the app's events of `type` appended between `from` and `to`
+   * (epoch ms): for an app-level event (no conversation, no user on the row, e.g. `user.created`)
+   * whose time is known. The seq range is found by binary search along the primary key (createdAt
+   * follows seq, up to the clock skew between nodes, which the caller's window covers): a few dozen
+   * key lookups, then one range read of the events of that window.
+   */
+  async rewriteAppEvents(m: EntityManager, appId: string, type: EventType, from: number, to: number, fn: (data: string) => string | null): Promise<number[]> {
+    const bounds: { lastSeq: string | number; prunedSeq: string | number }[] = await m.query("SELECT lastSeq, prunedSeq FROM apps WHERE id = ?", [appId]);
+    const lo = Number(bounds[0]?.prunedSeq ?? 0) + 1;
+    const hi = Number(bounds[0]?.lastSeq ?? 0);
+    if (hi < lo) return [];
+    /** The first seq in [lo, hi + 1] whose event was appended at `t` or later. */
+    const firstAt = async (t: number): Promise<number> => {
+      let a = lo;
+      let b = hi + 1;
+      while (a < b) {
+        const mid = Math.floor((a + b) / 2);
+        const row: { createdAt: string | number }[] = await m.query("SELECT createdAt FROM events WHERE appId = ? AND seq >= ? ORDER BY seq LIMIT 1", [
+          appId,
+          mid,
+        ]);
+        if (row[0] === undefined || Number(row[0].createdAt) >= t) b = mid;
+        else a = mid + 1;
+      }
+      return a;
+    };
+    const start = await firstAt(from);
+    const end = (await firstAt(to + 1)) - 1;
+    if (end < start) return [];
+    const rows: { seq: string | number; data: string }[] = await m.query(
+      "SELECT seq, data FROM events WHERE appId = ? AND seq >= ? AND seq <= ? AND type = ?",
+      [appId, start, end, type],
+    );
+    const changed = rows.flatMap((r) => {
+      const data = fn(String(r.data));
+      return data === null ? [] : [{ key: Number(r.seq), value: data }];
+    });
+    await replaceColumn(m, "events", "data", "seq", changed, appId);
+    return changed.map((c) => c.key);
   }
 
   /** The `message.new` events of these messages (to send a retried send's event again), per app. */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import Koa from "koa";
 import Router from "@koa/router";
-import { koaBody } from "koa-body";
+import { HttpMethodEnum, koaBody } from "koa-body";
 import { LIMITS, type HealthResponse } from "@parley/sdk/protocol";
 import { assetsRoutes } from "../assets/assets.routes.js";
 import { databaseErrorCode } from "../db/db-errors.js";
@@ -22,6 +22,8 @@ import type { State } from "./context.js";
 import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, requireServerKey } from "./middleware.js";
 import { apiDescriptionRoutes } from "./openapi/index.js";
 import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
+import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
+import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 
 export const API_PREFIX = "/v1";
 /** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
@@ -66,6 +68,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     contactsRoutes({ contacts: services.contacts, requireAuth: auth }),
     uploadsRoutes({ uploads: services.uploads, storage: services.storage, requireAuth: auth }),
     syncRoutes({ events: services.events, requireAuth: auth }),
+    dataRightsRoutes({ dataRights: services.dataRights, auth: services.auth, requireAuth: auth }),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
@@ -76,6 +79,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     // (server API routers are listed here)
     serverApiRoutes({ server: services.serverApi, serverKey }),
     webhooksRoutes({ webhooks: services.webhooks, requireServerKey: serverKey }),
+    serverDataRightsRoutes({ dataRights: services.dataRights, serverKey }),
   ];
   for (const r of serverRouters) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
@@ -94,6 +98,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
       urlencoded: false,
       text: false,
       jsonLimit: LIMITS.jsonBodyMaxBytes,
+      // DELETE too: `DELETE /v1/me { password }` confirms with a body.
+      parsedMethods: [HttpMethodEnum.POST, HttpMethodEnum.PUT, HttpMethodEnum.PATCH, HttpMethodEnum.DELETE],
       // Bodies that fail to inflate (bad gzip/deflate/br) carry no HTTP status of their own.
       onError: (err) => {
         throw fromHttpError(err) ?? new AppError("invalid_json", "Malformed request body");

@@ -169,7 +169,7 @@ export function requireServerKey(apps: AppsService, keys: ServerKeysService) {
 /** Bodies are JSON (or multipart for uploads); anything else is a 415, not a silent `{}`. */
 export async function requireJsonBody(ctx: Ctx, next: Next): Promise<void> {
   const hasBody = Number(ctx.get("Content-Length") || 0) > 0 || ctx.get("Transfer-Encoding") !== "";
-  if (["POST", "PUT", "PATCH"].includes(ctx.method) && hasBody && !ctx.is("application/json", "multipart/form-data")) {
+  if (["POST", "PUT", "PATCH", "DELETE"].includes(ctx.method) && hasBody && !ctx.is("application/json", "multipart/form-data")) {
     throw new AppError("unsupported_media_type", "Send JSON with Content-Type: application/json");
   }
   return next();

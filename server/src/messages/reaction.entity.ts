@@ -1,8 +1,9 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { asNumber } from "../shared/time.js";
 
 /** One per (message, user, emoji). On MySQL the emoji column is binary-collated (see migration). */
 @Entity({ name: "reactions" })
+@Index("ix_reactions_user", ["appId", "userId", "messageId"])
 export class ReactionEntity {
   @PrimaryColumn({ type: "bigint", transformer: asNumber })
   messageId!: number;

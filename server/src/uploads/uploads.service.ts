@@ -260,6 +260,36 @@ export class UploadsService {
     return rows.map((r) => this.deps.storage.pathOf(FILES_FOLDER, r.storedName));
   }
 
+  /**
+   * Account deletion (issue 17): every upload of the user (attached or not) goes, SWEEP_BATCH rows
+   * a unit, read through (appId, uploaderId); each batch's files are removed once it committed.
+   */
+  async removeAllOf(appId: string, uploaderId: string): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const rows = await this.repo.find({ select: { id: true, storedName: true }, where: { appId, uploaderId }, take: SWEEP_BATCH });
+      if (rows.length === 0) return removed;
+      const gone = await this.deps.uow.run(
+        async ({ m }) => (await m.getRepository(UploadEntity).delete({ appId, id: In(rows.map((r) => r.id)) })).affected ?? 0,
+      );
+      await this.removeFiles(rows.map((r) => this.deps.storage.pathOf(FILES_FOLDER, r.storedName)));
+      removed += gone;
+      if (gone === 0) return removed;
+    }
+  }
+
+  /** The user's uploads (export), keyset-paged along (appId, uploaderId, size, id). */
+  async pageOf(appId: string, uploaderId: string, after: { size: number; id: string } | undefined, take: number): Promise<UploadEntity[]> {
+    const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId AND u.uploaderId = :uploaderId", { appId, uploaderId });
+    if (after) qb.andWhere("(u.size > :size OR (u.size = :size AND u.id > :id))", after);
+    return qb.orderBy("u.size", "ASC").addOrderBy("u.id", "ASC").take(take).getMany();
+  }
+
+  /** Where an upload's bytes are (for the export's zip form). */
+  fileOf(upload: Pick<UploadEntity, "storedName">): string {
+    return this.deps.storage.pathOf(FILES_FOLDER, upload.storedName);
+  }
+
   /** Removes stored files (after the transaction that forgot them committed). Best effort. */
   async removeFiles(files: string[]): Promise<void> {
     await Promise.all(files.map((f) => this.deps.storage.discard(f).catch(() => undefined)));

@@ -51,4 +51,12 @@ export class UserEntity {
   /** The host's custom data (server API) as JSON text, NULL when unset (shared/custom-data.ts). */
   @Column({ type: "text", nullable: true })
   data!: string | null;
+
+  /**
+   * Set when the account was deleted (issue 17): the row stays as an anonymised tombstone
+   * ("Deleted user", no email, sub, password, bio, avatar or data) so the senderId of its
+   * tombstoned messages still names someone; nobody can sign in as it (data-rights/).
+   */
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  deletedAt!: number | null;
 }

@@ -1,4 +1,4 @@
-import { Brackets, In, type DataSource, type Repository } from "typeorm";
+import { Brackets, In, IsNull, type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { CustomData } from "@parley/sdk/protocol";
 import { type Caller, type ServerCaller, userOf } from "../shared/caller.js";
 import { storeData } from "../shared/custom-data.js";
@@ -11,6 +11,7 @@ import { relatedUsers } from "../contacts/relations.js";
 import type { AppsService } from "../tenancy/apps.service.js";
 import { normalizeEmail } from "./email.js";
 import { UserEntity } from "./user.entity.js";
+import { DELETED_USER_NAME } from "./tombstone.js";
 
 export interface SearchOptions {
   q: string;
@@ -193,17 +194,44 @@ export class UsersService {
     return this.get(caller.appId, userOf(caller));
   }
 
-  /** A user of the caller's app (404 for anyone else). */
+  /** A user of the caller's app (404 for anyone else); a deleted account answers its tombstone ("Deleted user"). */
   find(caller: Caller, id: string): Promise<UserEntity> {
-    return this.get(caller.appId, id);
+    return this.get(caller.appId, id, { tombstones: true });
   }
 
-  /** A user of the app, by id: the lookup other services make (404 when absent). */
-  async get(appId: string, id: string): Promise<UserEntity> {
+  /** A user of the app, by id: the lookup other services make (404 when absent or deleted). */
+  async get(appId: string, id: string, opts: { tombstones?: boolean } = {}): Promise<UserEntity> {
     const user = canExist(id) ? await this.repo.findOneBy({ appId, id }) : null;
     // Exact match: MySQL's unicode_ci would also find `USR_…` for `usr_…`.
-    if (!user || user.id !== id) throw notFound("User");
+    if (!user || user.id !== id || (user.deletedAt !== null && !opts.tombstones)) throw notFound("User");
     return user;
+  }
+
+  /**
+   * Account deletion (issue 17), inside the deleting unit: the row stays as a tombstone, so the
+   * senderId of the user's tombstoned messages still names someone, but nothing of theirs is left
+   * on it (name, email, sub, password, bio, avatar, custom data, last seen) and no sign-in finds it.
+   * False when it was deleted already.
+   */
+  async anonymise(m: EntityManager, appId: string, id: string, now: number): Promise<boolean> {
+    const res = await m.update(
+      UserEntity,
+      { appId, id, deletedAt: IsNull() },
+      {
+        displayName: DELETED_USER_NAME,
+        email: null,
+        passwordHash: null,
+        externalId: null,
+        bio: "",
+        avatarUrl: null,
+        data: null,
+        lastSeenAt: null,
+        showLastSeen: false,
+        deletedAt: now,
+        updatedAt: now,
+      },
+    );
+    return res.affected === 1;
   }
 
   /** Changes the caller's own profile. */
@@ -218,7 +246,8 @@ export class UsersService {
     if (patch.bio !== undefined) changes.bio = patch.bio;
     if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl;
     if (patch.showLastSeen !== undefined) changes.showLastSeen = patch.showLastSeen;
-    await this.deps.uow.run(({ m }) => m.update(UserEntity, { appId, id }, changes));
+    // A deleted account's access token outlives it by a few minutes: it changes nothing here.
+    await this.deps.uow.run(({ m }) => m.update(UserEntity, { appId, id, deletedAt: IsNull() }, changes));
     return this.get(appId, id);
   }
 
@@ -233,7 +262,7 @@ export class UsersService {
 
   /** When the user was last seen online (presence calls it when they go offline). */
   async markSeen(appId: string, id: string, at: number): Promise<void> {
-    await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId }, { lastSeenAt: at }));
+    await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId, deletedAt: IsNull() }, { lastSeenAt: at }));
   }
 
   /**
@@ -244,7 +273,7 @@ export class UsersService {
    */
   async search(caller: Caller, opts: SearchOptions): Promise<UserEntity[]> {
     const app = await this.deps.apps.get(caller.appId);
-    const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId", { appId: app.id });
+    const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId", { appId: app.id }).andWhere("u.deletedAt IS NULL");
     if (opts.q) {
       const prefix = escapeLike(opts.q) + "%";
       const email = app.exactEmailSearch && opts.q.includes("@") ? normalizeEmail(opts.q) : undefined;

@@ -3,7 +3,7 @@ import type { ChatEvent, WebhookDelivery, WebhookEndpoint, WebhookEventType, Web
 import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
-import { dialectOf, marks, rowMarks } from "../db/sql.js";
+import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
 import type { ServerCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
@@ -169,6 +169,31 @@ export class WebhooksService {
     await this.insertDeliveries(m, appId, rows);
     if (hooks.endpoints.some((ep) => ep.events.has("notification.unread"))) await this.trackUnread(m, appId, events, hooks.unreadAfterSec);
   };
+
+  /**
+   * Account deletion (issue 17), in the deleting unit: the outbox rows still to be delivered that
+   * carry the user's data get `fn`'s scrubbed copy (delivered and failed rows are never sent again,
+   * and replays read the scrubbed event log), and their unread-notification period goes. The
+   * database filters the pending rows by the user's id, so only their rows are read.
+   */
+  async forgetUser(m: EntityManager, appId: string, userId: string, fn: (data: string) => string | null): Promise<void> {
+    const rows: { id: string; type: string; data: string }[] = await m.query(
+      "SELECT id, type, data FROM webhook_deliveries WHERE status = 'pending' AND appId = ? AND data LIKE ?",
+      [appId, `%${userId}%`],
+    );
+    // A pending notification.unread for them (it carries their sub) is not sent at all.
+    const unread = rows.filter((r) => r.type === "notification.unread" && (JSON.parse(String(r.data)) as { userId?: string }).userId === userId);
+    if (unread.length > 0)
+      await m.query(`DELETE FROM webhook_deliveries WHERE appId = ? AND id IN (${marks(unread.length)})`, [appId, ...unread.map((r) => r.id)]);
+    const changed = rows
+      .filter((r) => !unread.includes(r))
+      .flatMap((r) => {
+        const data = fn(String(r.data));
+        return data === null ? [] : [{ key: r.id, value: data }];
+      });
+    await replaceColumn(m, "webhook_deliveries", "data", "id", changed, appId);
+    await m.query("DELETE FROM webhook_unread WHERE appId = ? AND userId = ?", [appId, userId]);
+  }
 
   /** Queues `item` for every endpoint of the app subscribed to its type (in the caller's unit). */
   async enqueue(m: EntityManager, appId: string, item: Queued): Promise<number> {

@@ -39,6 +39,7 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
   "contact.updated": "A contact request, contact or block involving the user changed",
   "invitation.updated": "An invitation to a group was made or answered",
   "user.created": "The user was created (registration, first host-token sign-in, server API); for webhooks only: never in /sync or on a socket",
+  "user.deleted": "A user deleted their account: their messages in the conversation are tombstones, `user` is their tombstone profile",
   typing: "Someone is typing (ephemeral, no seq)",
   presence: "A user came online or went offline (ephemeral)",
   "presence.snapshot": "Right after connecting: the presence of everyone the user may see",

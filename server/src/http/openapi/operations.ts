@@ -18,6 +18,7 @@ import { ref } from "../../shared/schema.js";
 import { createWebhookBody, deliveriesQuery, endpointIdParam, replayBody, settingsBody } from "../../webhooks/webhooks.schema.js";
 import { idParam, searchQuery, updateMeBody } from "../../users/users.schema.js";
 import * as S from "../../server-api/server-api.schema.js";
+import { deleteMeBody, exportQuery, serverDeleteBody } from "../../data-rights/data-rights.schema.js";
 import type { Check, responseSchemas, Same } from "./responses.js";
 
 /**
@@ -36,6 +37,7 @@ type _Requests = [
   Check<Same<z.input<typeof refreshBody>, P.LogoutRequest>>,
   Check<Same<z.input<typeof changePasswordBody>, P.ChangePasswordRequest>>,
   Check<Same<z.input<typeof updateMeBody>, P.UpdateMeRequest>>,
+  Check<Same<z.input<typeof deleteMeBody>, P.DeleteAccountRequest>>,
   Check<Same<z.input<typeof createDirectBody>, P.CreateDirectRequest>>,
   Check<Same<z.input<typeof createGroupBody>, P.CreateGroupRequest>>,
   Check<Same<z.input<typeof updateConversationBody>, P.UpdateConversationRequest>>,
@@ -263,6 +265,28 @@ export const OPERATIONS: Operation[] = [
     body: { multipart: "The image, in the field `file`" },
     ok: { 200: json("Me", "Updated") },
     errors: [404],
+  },
+  {
+    method: "get",
+    path: "/v1/me/export",
+    operationId: "exportMyData",
+    tag: "users",
+    summary: "Everything of the signed-in user's, as JSON; `?format=zip`: a zip of export.json and the uploaded files (application/zip)",
+    auth: "bearer",
+    query: exportQuery,
+    ok: { 200: json("DataExport", "The export (JSON form)") },
+    errors: [404],
+  },
+  {
+    method: "delete",
+    path: "/v1/me",
+    operationId: "deleteMe",
+    tag: "users",
+    summary: "Delete the account: messages become tombstones, files, sessions, contacts and memberships go (a Parley account confirms with its password)",
+    auth: "bearer",
+    body: { name: "DeleteAccountRequest", schema: deleteMeBody },
+    ok: { 204: empty("Deleted") },
+    errors: [400, 404, 413, 415],
   },
   {
     method: "get",
@@ -793,6 +817,31 @@ export const OPERATIONS: Operation[] = [
     params: { id: ref },
     ok: { 204: empty("Deleted") },
     errors: [404],
+  },
+
+  {
+    method: "get",
+    path: "/v1/server/users/:sub/export",
+    operationId: "serverExportUser",
+    tag: "server",
+    summary: "Everything of a user's (by sub), as JSON; `?format=zip`: a zip of export.json and the uploaded files",
+    auth: "server",
+    params: { sub: ref },
+    query: exportQuery,
+    ok: { 200: json("DataExport", "The export (JSON form)") },
+    errors: [404],
+  },
+  {
+    method: "delete",
+    path: "/v1/server/users/:sub",
+    operationId: "serverDeleteUser",
+    tag: "server",
+    summary: "Delete a user's account (by sub), as DELETE /v1/me does",
+    auth: "server",
+    params: { sub: ref },
+    body: { name: "ServerDeleteUserRequest", schema: serverDeleteBody },
+    ok: { 204: empty("Deleted") },
+    errors: [400, 404, 413, 415],
   },
 
   // ---- webhooks (the host's backend, server key)

@@ -9,6 +9,7 @@ import {
   type ContactRequest,
   type ContactsResponse,
   type Conversation,
+  type DataExport,
   type ErrorBody,
   type ErrorCode,
   type EventPayloads,
@@ -97,6 +98,7 @@ const userFields = {
   lastSeenAt: timestamp.nullable(),
   createdAt: timestamp,
   data: z.record(z.string(), z.unknown()).optional(),
+  deleted: z.literal(true).optional(),
 };
 export const user = z.strictObject(userFields);
 type _User = Check<Same<z.infer<typeof user>, User>>;
@@ -233,6 +235,69 @@ export const typingEvent = z.strictObject({ conversationId: z.string(), userId: 
 type _TypingEvent = Check<Same<z.infer<typeof typingEvent>, TypingEvent>>;
 
 // ---------------------------------------------------------------------------------------------
+// Data rights (issue 17)
+// ---------------------------------------------------------------------------------------------
+
+const person = z.strictObject({ id: z.string(), displayName: z.string() });
+/** `GET /v1/me/export` and `GET /v1/server/users/:sub/export` (the JSON form). */
+export const dataExport = z.strictObject({
+  format: z.literal("parley-export/1"),
+  exportedAt: timestamp,
+  profile: me.extend({ sub: z.string().nullable() }),
+  messages: z.array(
+    z.strictObject({
+      id: z.string(),
+      conversationId: z.string(),
+      conversationName: z.string().nullable(),
+      text: z.string().nullable(),
+      attachmentIds: z.array(z.string()),
+      replyToId: z.string().nullable(),
+      createdAt: timestamp,
+      editedAt: timestamp.nullable(),
+      data: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+  reactions: z.array(z.strictObject({ messageId: z.string(), conversationId: z.string(), emoji: z.string(), createdAt: timestamp })),
+  uploads: z.array(
+    z.strictObject({
+      id: z.string(),
+      name: z.string(),
+      type: z.string(),
+      size: z.number().int(),
+      conversationId: z.string().nullable(),
+      messageId: z.string().nullable(),
+      createdAt: timestamp,
+      file: z.string().optional(),
+    }),
+  ),
+  conversations: z.array(
+    z.strictObject({
+      id: z.string(),
+      kind: z.enum(["direct", "group"]),
+      name: z.string().nullable(),
+      role,
+      joinedAt: timestamp,
+      lastReadMessageId: z.string(),
+      with: person.optional(),
+    }),
+  ),
+  contacts: z.array(z.strictObject({ user: person, since: timestamp })),
+  requests: z.array(
+    z.strictObject({
+      id: z.string(),
+      direction: z.enum(["sent", "received"]),
+      user: person,
+      status: contactRequestStatus,
+      conversationId: z.string().nullable(),
+      createdAt: timestamp,
+      respondedAt: timestamp.nullable(),
+    }),
+  ),
+  blocks: z.array(z.strictObject({ user: person, since: timestamp })),
+});
+type _DataExport = Check<Same<z.infer<typeof dataExport>, DataExport>>;
+
+// ---------------------------------------------------------------------------------------------
 // Events (persisted: live over the socket and from GET /v1/sync)
 // ---------------------------------------------------------------------------------------------
 
@@ -262,6 +327,7 @@ export const eventPayloads = {
   }),
   "invitation.updated": z.strictObject({ invitation: groupInvitation, status: invitationStatus }),
   "user.created": z.strictObject({ user }),
+  "user.deleted": z.strictObject({ userId: z.string(), user }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -293,6 +359,7 @@ export const events = {
   "contact.updated": eventOf("contact.updated"),
   "invitation.updated": eventOf("invitation.updated"),
   "user.created": eventOf("user.created"),
+  "user.deleted": eventOf("user.deleted"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
@@ -400,4 +467,5 @@ export const responseSchemas = {
   WebhookDeliveriesResponse: webhookDeliveriesResponse,
   ReplayWebhookResponse: replayWebhookResponse,
   WebhookSettings: webhookSettings,
+  DataExport: dataExport,
 } as const;
