@@ -42,16 +42,24 @@ export const cssLiterals = {
  * is idle). Budgets are on gzip, except the UI's, which is on brotli: what the server sends to
  * every browser that accepts it (server/src/assets), that is what a visitor transfers.
  */
+/** Whether `abs` is split off by a real build into a chunk loaded later (a dynamic import). */
+const isLazy = (abs) =>
+  // offline persistence (issue 22)
+  /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
+  // the profile's "Your data" view (issue 17)
+  /[\\/]widget[\\/]src[\\/]parley-data\.[jt]s$/.test(abs);
+
 /**
- * esbuild plugin: the lazily loaded offline-persistence chunk (sdk/src/persistence) stays out of
- * the bundles that import it (a real build splits it off), and, measured alone, the core modules
- * it imports stay out of it (a real build shares them with the core).
+ * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
+ * (a real build splits them off), and, measured alone, the modules they import from outside stay
+ * out of them (a real build shares those with the importer).
  */
 const lazyChunk = (role) => ({
   name: "lazy-chunk",
   setup(b) {
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const inChunk = /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), path.resolve(args.resolveDir, args.path)));
+      const abs = path.resolve(args.resolveDir, args.path);
+      const inChunk = isLazy(abs);
       if (role === "importer" && inChunk && args.kind === "dynamic-import") return { path: args.path, external: true };
       if (role === "chunk" && !inChunk && args.kind !== "entry-point") return { path: args.path, external: true };
       return undefined;
@@ -67,6 +75,14 @@ export const BUNDLES = [
   // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
   // durable outbox, tab coordination (issue 22).
   { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },
+  // Loaded when a visitor opens their profile: download their data, delete their account (issue 17).
+  {
+    name: "widget data rights view (lazy chunk, loaded with the profile)",
+    entry: "widget/src/parley-data.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
+    lazy: "chunk",
+  },
   {
     name: "widget.js (the loader: all a page loads before the chat opens)",
     entry: "widget/src/embed.ts",

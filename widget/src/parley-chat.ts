@@ -340,6 +340,8 @@ export class ParleyChat extends LitElement {
 
   private openProfile = (): void => {
     this.view = "me";
+    // Data rights (download, delete the account): a lazy chunk, loaded only here.
+    void import("./parley-data.js");
     void this.client()
       .directory.contacts()
       .catch(() => undefined);
@@ -564,7 +566,8 @@ export class ParleyChat extends LitElement {
               await this.client().setAvatar(e.detail);
               this.say({ text: this.t.saved });
             })}
-          @parley-contact=${this.onContact}></parley-info>`;
+          @parley-contact=${this.onContact}
+          @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())}></parley-info>`;
       case "thread": {
         const c = this.conv();
         const typing = Object.entries(s.typing[this.activeId] ?? {})

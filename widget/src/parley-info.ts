@@ -138,7 +138,8 @@ export class ParleyInfo extends LitElement {
             ${contacts.outgoing.map((r) => html`<li class="muted">${r.user.displayName} · ${t.pending}</li>`)}
             ${contacts.contacts.length + contacts.incoming.length + contacts.outgoing.length === 0 ? html`<li class="muted">${t.noContacts}</li>` : nothing}
           </ul>`
-      }`;
+      }
+      <parley-data .t=${t} .me=${me}></parley-data>`;
   }
 
   static override styles = [
