@@ -340,8 +340,9 @@ export class ParleyChat extends LitElement {
 
   private openProfile = (): void => {
     this.view = "me";
-    // Data rights (download, delete the account): a lazy chunk, loaded only here.
-    void import("./parley-data.js");
+    // Data rights (download, delete the account): a lazy chunk, loaded only here. Offline it
+    // fails quietly (both of its actions need the server anyway); the next opening tries again.
+    import("./parley-data.js").catch(() => undefined);
     void this.client()
       .directory.contacts()
       .catch(() => undefined);

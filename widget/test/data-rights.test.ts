@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { axeSerious, contrastFailures } from "./helpers/a11y.js";
-import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
+import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
 import { openDevicePage, PHONE, withViewportMeta } from "./helpers/devices.js";
 
 describe("your data in the widget: download and delete the account", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
@@ -76,6 +76,24 @@ describe("your data in the widget: download and delete the account", { timeout: 
     const contrast = await contrastFailures(page);
     assert.deepEqual(contrast.failures, [], "contrast, phone, dark");
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("a refused chunk (offline, a blocking proxy) leaves the profile working and no page error; the next opening loads it", async () => {
+    const url = site.page("/data-refused", withViewportMeta(hostPageHtml({ parleyUrl: s.url, appId: app })));
+    const { page, context, errors } = await openDevicePage(browser, url, PHONE);
+    let refused = 0;
+    await page.route(/\/parley-data-[\w-]+\.js$/, (route) => (refused++, route.abort("connectionrefused")));
+    await loginViaForm(page, annLogin);
+    await page.locator("[part=profile]").click();
+    await page.locator("parley-info [part=profile]").waitFor();
+    await eventually(() => refused, { check: (n) => n === 1, message: "the chunk was asked for and refused" });
+    assert.equal(await page.locator("parley-data [part=download-data]").count(), 0);
+    await page.unroute(/\/parley-data-[\w-]+\.js$/);
+    await page.locator("[part=back]").click();
+    await page.locator("[part=profile]").click();
+    await page.locator("parley-data [part=download-data]").waitFor();
+    assert.deepEqual(errors, [], "no page error from the refused import");
     await context.close();
   });
 
