@@ -43,7 +43,7 @@ const OPTIONS = {
   grace: { type: "string" },
   confirm: { type: "string" },
   json: { type: "boolean" },
-  // app:key
+  // app:key (the app; --id is the key there), and app:webhook, which takes --id like the other app commands or --app like app:key
   app: { type: "string" },
   // app:webhook
   url: { type: "string" },
@@ -197,7 +197,7 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
   },
 
   async webhook({ db, config, apps, values, action }) {
-    return webhookCli({ db, config: config.webhooks, apps, action, appId: requireId(values.id), values });
+    return webhookCli({ db, config: config.webhooks, apps, action, appId: requireId(values.app ?? values.id), values });
   },
 
   async migrate({ db }) {

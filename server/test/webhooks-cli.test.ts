@@ -46,7 +46,7 @@ describe(`app:webhook CLI on ${TEST_DB}`, { timeout: 120_000 }, () => {
     assert.equal(added.code, 0, added.stderr);
     const endpoint = JSON.parse(added.stdout) as { id: string; events: string[] };
     assert.deepEqual(endpoint.events, ["message.new"]);
-    const listed = await webhookCli(s, ["list", "--id", app, "--json"]);
+    const listed = await webhookCli(s, ["list", "--app", app, "--json"]); // --app, as app:key takes it
     assert.deepEqual(
       (JSON.parse(listed.stdout) as { id: string }[]).map((e) => e.id),
       [endpoint.id],

@@ -15,7 +15,8 @@ export const WEBHOOK_USAGE = `  app:webhook add        --id app_... --url https:
   app:webhook remove     --id app_... --endpoint whe_...
   app:webhook replay     --id app_... --endpoint whe_... --from-seq N   (queue again every subscribed event with seq >= N)
   app:webhook deliveries --id app_... --endpoint whe_... [--status failed|pending|delivered] [--json]
-  app:webhook settings   --id app_... --unread-after 300   (seconds before notification.unread)`;
+  app:webhook settings   --id app_... --unread-after 300   (seconds before notification.unread)
+  (--app app_... works wherever --id app_... does, as in app:key)`;
 
 export interface WebhookCliInput {
   db: DataSource;
