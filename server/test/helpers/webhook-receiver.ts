@@ -67,11 +67,5 @@ export class WebhookReceiver {
   }
 }
 
-/** Polls `check` until it answers true (a database row's status, say); fails after `ms` with `what`. */
-export async function eventually(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Kept here for the webhook suites, which import it from this file. */
+export { eventually } from "./sockets.js";
