@@ -10,8 +10,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { deflateSync, gzipSync } from "node:zlib";
 import jwt from "jsonwebtoken";
-import { ERROR_STATUS, LIMITS, type ErrorCode, type Me } from "@parley/sdk/protocol";
-import { errorCode, type ReqOptions, type Res } from "./helpers/api.js";
+import { LIMITS, type Me } from "@parley/sdk/protocol";
+import { assertClientError, type Expect, type ReqOptions, type Res } from "./helpers/api.js";
 import { startServer, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
 
 let s: TestServer;
@@ -42,27 +42,6 @@ after(() => s?.close());
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-type Expect = { status?: number | number[]; code?: ErrorCode | ErrorCode[] };
-
-/** Every answer: a 4xx whose body is `{ error: { code, message } }` and whose code matches the status. */
-function assertClientError(res: Res, expect: Expect = {}): void {
-  const shown = `${res.status} ${typeof res.body === "string" ? res.body.slice(0, 200) : JSON.stringify(res.body)?.slice(0, 300)}`;
-  assert.ok(res.status >= 400 && res.status <= 499, `expected a 4xx, got ${shown}`);
-  const code = errorCode(res);
-  assert.equal(typeof res.body.error.message, "string");
-  assert.ok(res.body.error.message.length > 0, "empty error message");
-  assert.equal(ERROR_STATUS[code as ErrorCode], res.status, `code ${code} does not match status ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
-  if (expect.status !== undefined) {
-    const ok = ([] as number[]).concat(expect.status);
-    assert.ok(ok.includes(res.status), `expected status ${ok.join(" or ")}, got ${shown}`);
-  }
-  if (expect.code !== undefined) {
-    const ok = ([] as string[]).concat(expect.code);
-    assert.ok(ok.includes(code), `expected code ${ok.join(" or ")}, got ${shown}`);
-  }
-}
 
 const u8 = (b: Buffer | string): Uint8Array<ArrayBuffer> => new Uint8Array(typeof b === "string" ? Buffer.from(b) : b);
 

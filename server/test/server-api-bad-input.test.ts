@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
-import { errorCode, type Res } from "./helpers/api.js";
+import { assertClientError, type Expect, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 
 let s: TestServer;
@@ -34,19 +33,6 @@ before(async () => {
   msgId = (await s.api.post(`/server/conversations/${convId}/messages`, { headers: h, body: { text: "original" } })).body.id;
 });
 after(() => s?.close());
-
-type Expect = { status?: number | number[]; code?: ErrorCode | ErrorCode[] };
-
-function assertClientError(res: Res, expect: Expect = {}): void {
-  const shown = `${res.status} ${typeof res.body === "string" ? res.body.slice(0, 200) : JSON.stringify(res.body)?.slice(0, 300)}`;
-  assert.ok(res.status >= 400 && res.status <= 499, `expected a 4xx, got ${shown}`);
-  const code = errorCode(res);
-  assert.ok(res.body.error.message.length > 0, "empty error message");
-  assert.equal(ERROR_STATUS[code as ErrorCode], res.status, `code ${code} does not match status ${res.status}`);
-  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
-  if (expect.status !== undefined) assert.ok(([] as number[]).concat(expect.status).includes(res.status), `expected ${String(expect.status)}, got ${shown}`);
-  if (expect.code !== undefined) assert.ok(([] as string[]).concat(expect.code).includes(code), `expected ${String(expect.code)}, got ${shown}`);
-}
 
 interface Case {
   name: string;

@@ -1,4 +1,5 @@
-import type { AuthResponse } from "@parley/sdk/protocol";
+import assert from "node:assert/strict";
+import { ERROR_STATUS, type AuthResponse, type ErrorCode } from "@parley/sdk/protocol";
 
 export interface Res<T = any> {
   status: number;
@@ -66,4 +67,25 @@ export function errorCode(res: Res): string {
     throw new Error(`not an error body (status ${res.status}): ${JSON.stringify(res.body)}`);
   }
   return e.code;
+}
+
+export type Expect = { status?: number | number[]; code?: ErrorCode | ErrorCode[] };
+
+/** Every answer: a 4xx whose body is `{ error: { code, message } }` and whose code matches the status. */
+export function assertClientError(res: Res, expect: Expect = {}): void {
+  const shown = `${res.status} ${typeof res.body === "string" ? res.body.slice(0, 200) : JSON.stringify(res.body)?.slice(0, 300)}`;
+  assert.ok(res.status >= 400 && res.status <= 499, `expected a 4xx, got ${shown}`);
+  const code = errorCode(res);
+  assert.equal(typeof res.body.error.message, "string");
+  assert.ok(res.body.error.message.length > 0, "empty error message");
+  assert.equal(ERROR_STATUS[code as ErrorCode], res.status, `code ${code} does not match status ${res.status}`);
+  assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+  if (expect.status !== undefined) {
+    const ok = ([] as number[]).concat(expect.status);
+    assert.ok(ok.includes(res.status), `expected status ${ok.join(" or ")}, got ${shown}`);
+  }
+  if (expect.code !== undefined) {
+    const ok = ([] as string[]).concat(expect.code);
+    assert.ok(ok.includes(code), `expected code ${ok.join(" or ")}, got ${shown}`);
+  }
 }
