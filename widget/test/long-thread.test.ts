@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
-import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { BROWSER_SKIP, eventually, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
+import { formatLongTasks, keystrokeToPaint, type LongThread, quantile, seedLongThread, takeLongTasks, watchLongTasks } from "./helpers/long-thread.js";
 
 const TOTAL = 5_000;
 const NODE_CAP = 2_000;
@@ -39,35 +39,14 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
   let site: HostSite;
   let browser: Browser;
   let url: string;
-  let ann: AuthResponse, ben: AuthResponse;
-  let dm = "";
-  const ids: string[] = [];
-  const pw = "correct horse battery";
-  const annLogin = { email: "ann.long@example.com", password: pw };
+  let thread: LongThread;
 
   before(async () => {
     s = await startServer({ RATE_LIMIT_MESSAGES_PER_USER: "1000000", RATE_LIMIT_MESSAGES_PER_APP: "1000000" });
     site = await startHostSite();
     const app = (await s.createTenant("Long", [site.origin])).id;
     url = site.page("/", withViewportMeta(hostPageHtml({ parleyUrl: s.url, appId: app })));
-    ann = await s.api.register(app, { ...annLogin, displayName: "Ann Long" });
-    ben = await s.api.register(app, { email: "ben.long@example.com", password: pw, displayName: "Ben Long" });
-    dm = (await s.api.post("/conversations/direct", { token: ann.accessToken, body: { userId: ben.user.id } })).body.conversation.id;
-    // In order, a few at a time per sender (ids follow arrival order).
-    for (let i = 0; i < TOTAL; i += 10) {
-      const batch = await Promise.all(
-        Array.from({ length: 10 }, (_, j) => i + j).map(async (n) => {
-          const who = Math.floor(n / 3) % 2 ? ann : ben;
-          const res = await s.api.post(`/conversations/${dm}/messages`, {
-            token: who.accessToken,
-            body: { text: `message ${n}${n % 7 === 0 ? " with a longer line of text that wraps onto a second line in the panel" : ""}` },
-          });
-          assert.equal(res.status, 201, JSON.stringify(res.body));
-          return res.body.id as string;
-        }),
-      );
-      ids.push(...batch);
-    }
+    thread = await seedLongThread(s, app, TOTAL);
     browser = await launchBrowser();
   });
   after(async () => {
@@ -80,11 +59,9 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
 
   test("scrolling to the first message and back keeps the list under 2,000 DOM nodes and the reading position steady", async () => {
     const { page, context } = await openDevicePage(browser, url, DESKTOP);
-    await loginViaForm(page, annLogin);
-    await page.evaluate(`(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: "longtask", buffered: false });
-    })()`);
+    const { dm, ids } = thread;
+    await loginViaForm(page, thread.annLogin);
+    await watchLongTasks(page);
     await page.locator(`[part=conversation][data-id="${dm}"]`).click();
     await messageWithText(page, `message ${TOTAL - 1}`).waitFor();
     const list = page.locator("[part=messages]");
@@ -122,7 +99,7 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
     }
     assert.ok(anchorChecks > 10, `${anchorChecks} anchoring checks`);
     await messageWithText(page, "message 0").waitFor();
-    const scrollUpTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
+    const scrollUpTasks = await takeLongTasks(page);
 
     // And back down to the newest, by scrolling.
     const atEnd = (v: Stats) => v.scrollHeight - v.scrollTop - v.clientHeight < 40;
@@ -138,27 +115,18 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
       track(st);
     }
     await page.locator("[part=jump]").waitFor({ state: "detached" });
-    const scrollDownTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
+    const scrollDownTasks = await takeLongTasks(page);
 
     // Typing in the composer: keystroke to the next paint, in the page.
-    await page.locator("[part=composer-input]").focus();
-    await page.evaluate(`(() => {
-      window.__keys = [];
-      const ta = document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot.querySelector("textarea");
-      ta.addEventListener("keydown", () => { const t0 = performance.now(); requestAnimationFrame(() => setTimeout(() => window.__keys.push(performance.now() - t0), 0)); });
-    })()`);
-    await page.keyboard.type("typing into a long thread stays quick", { delay: 30 });
-    await eventually(() => page.evaluate<number>("window.__keys.length"), { check: (n) => n >= 30 });
-    const keys = await page.evaluate<number[]>("window.__keys");
-    const typingTasks = await page.evaluate<number[]>("window.__longTasks.splice(0)");
-    const fmt = (xs: number[]) => (xs.length ? `${xs.length} (longest ${Math.round(Math.max(...xs))} ms)` : "0");
-    const sorted = [...keys].sort((a, b) => a - b);
+    const keys = await keystrokeToPaint(page, "typing into a long thread stays quick");
+    const typingTasks = await takeLongTasks(page);
+    const fmt = formatLongTasks;
     console.log(
       [
         `5,000-message thread: ${TOTAL} messages loaded, at most ${max.nodes} DOM nodes in the list (${max.elements} elements, ${max.messages} messages rendered), cap ${NODE_CAP}`,
         `  scrolled to the top in ${steps} steps; ${anchorChecks} anchoring checks held within 2 px`,
         `  long tasks: scrolling up ${fmt(scrollUpTasks)}, scrolling down ${fmt(scrollDownTasks)}, typing ${fmt(typingTasks)}`,
-        `  keystroke to paint: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms over ${keys.length} keys`,
+        `  keystroke to paint: median ${quantile(keys, 0.5).toFixed(1)} ms, max ${Math.max(...keys).toFixed(1)} ms over ${keys.length} keys`,
       ].join("\n"),
     );
     await context.close();
