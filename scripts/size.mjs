@@ -46,8 +46,8 @@ export const cssLiterals = {
 const isLazy = (abs) =>
   // offline persistence (issue 22)
   /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
-  // the profile's "Your data" view (issue 17)
-  /[\\/]widget[\\/]src[\\/]parley-data\.[jt]s$/.test(abs);
+  // the profile's "Your data" view (issue 17), people search, details and the profile
+  /[\\/]widget[\\/]src[\\/]parley-(data|info|people)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -79,6 +79,21 @@ export const BUNDLES = [
   {
     name: "widget data rights view (lazy chunk, loaded with the profile)",
     entry: "widget/src/parley-data.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a visitor first opens details or the profile (info), or starts a chat (people).
+  {
+    name: "widget details and profile views (lazy chunk)",
+    entry: "widget/src/parley-info.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
+    lazy: "chunk",
+  },
+  {
+    name: "widget people search and new group (lazy chunk)",
+    entry: "widget/src/parley-people.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",

@@ -4,3 +4,6 @@
  * Registering twice is harmless: each element is defined only if its tag is still free.
  */
 import "./parley-chat.js";
+// <parley-chat> fetches these two on first use; an app that imports define has them at once.
+import "./parley-people.js";
+import "./parley-info.js";

@@ -19,6 +19,8 @@ export const EN = {
   noConversations: "No conversations yet. Start one!",
   noResults: "Nobody found",
   loading: "Loading…",
+  /** A view whose code could not be fetched (offline, or the server is unreachable). */
+  loadFailed: "This view could not be loaded.",
   back: "Back",
   send: "Send",
   attach: "Attach a file",

@@ -10,10 +10,19 @@ import { base, tokens } from "./styles.js";
 import { shortTime } from "./time.js";
 import "./parley-signin.js";
 import "./parley-list.js";
-import "./parley-people.js";
 import "./parley-thread.js";
-import "./parley-info.js";
 import type { ParleyThread, SendDetail } from "./parley-thread.js";
+
+/**
+ * Views in chunks of their own, fetched the first time one is shown (then cached, hashed and
+ * immutable): people search and group creation, conversation details and the profile. The UI
+ * every visitor loads on opening the chat leaves them out (its budget is 40 KB br).
+ */
+const LAZY_VIEWS = {
+  "parley-people": () => import("./parley-people.js"),
+  "parley-info": () => import("./parley-info.js"),
+};
+type LazyView = keyof typeof LAZY_VIEWS;
 
 type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
 
@@ -123,6 +132,8 @@ export class ParleyChat extends LitElement {
   private readonly pager = new ConversationPager(this, () => this.chat);
   private lastUnread = -1;
   private savedUnread = -1;
+  /** A lazy view whose chunk could not be fetched (offline): the view offers to try again. */
+  private lazyFailed = false;
   private urls = new Map<string, Promise<string>>();
 
   get t(): Strings {
@@ -286,6 +297,18 @@ export class ParleyChat extends LitElement {
 
   private async focusView(): Promise<void> {
     await this.updateComplete;
+    // People search is a lazy view: focus it once its chunk has arrived and it has drawn.
+    if ((this.view === "people" || this.view === "group") && !customElements.get("parley-people")) {
+      // The same module promise as need()'s, whose step (a new render) comes before this one.
+      if (
+        !(await LAZY_VIEWS["parley-people"]().then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+      await this.updateComplete;
+    }
     const view = this.shadowRoot?.querySelector<LitElement>("parley-signin, parley-list, parley-thread, parley-people");
     if (view) {
       await view.updateComplete;
@@ -539,6 +562,27 @@ export class ParleyChat extends LitElement {
     );
   }
 
+  /**
+   * Whether lazy view `tag` is defined; if not, fetches its chunk and renders again when it is
+   * (or when it failed: the view then says so, with a retry).
+   */
+  private need(tag: LazyView): boolean {
+    if (customElements.get(tag)) return true;
+    if (!this.lazyFailed)
+      LAZY_VIEWS[tag]().then(
+        () => this.requestUpdate(),
+        () => ((this.lazyFailed = true), this.requestUpdate()),
+      );
+    return false;
+  }
+
+  /** What a lazy view shows while its chunk is on its way, or after fetching it failed. */
+  private lazyPending() {
+    return this.lazyFailed
+      ? html`<p class="muted center" role="alert">${this.t.loadFailed} <button @click=${() => ((this.lazyFailed = false), this.requestUpdate())}>${this.t.retry}</button></p>`
+      : html`<p class="muted center" role="status">${this.t.loading}</p>`;
+  }
+
   private body() {
     const s = this.store.state;
     if (!s || (this.busy && !s.me && this.view === "signin" && !this.error && this.lastUnread < 0))
@@ -548,10 +592,12 @@ export class ParleyChat extends LitElement {
         return html`<parley-signin .t=${this.t} .busy=${this.busy} @parley-signin=${this.onSignIn}></parley-signin>`;
       case "people":
       case "group":
+        if (!this.need("parley-people")) return this.lazyPending();
         return html`<parley-people .t=${this.t} .server=${this.server} .results=${this.results} .group=${this.view === "group"}
           @parley-search=${this.onSearch} @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
       case "info":
       case "me":
+        if (!this.need("parley-info")) return this.lazyPending();
         return html`<parley-info .t=${this.t} .server=${this.server} .state=${s} .conversation=${this.view === "info" ? s.conversations[this.activeId] : undefined}
           @parley-rename=${(e: CustomEvent<string>) => this.act((c) => c.rename(e.detail), this.t.saved)}
           @parley-remove-member=${(e: CustomEvent<string>) => this.act(async (c) => (await c.removeMember(e.detail), c.refresh()))}
