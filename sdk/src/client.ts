@@ -15,6 +15,16 @@ import { SyncEngine, withSnapshot, type SyncOptions } from "./sync.js";
 import type { PersistenceOptions } from "./persistence/options.js";
 import type { LocalCache } from "./persistence/persistence.js";
 
+/** Options of `ChatClient.search`. */
+export interface SearchOptions {
+  /** Only this conversation (one of mine; another is a `not_found` error). */
+  conversationId?: string;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1..50 (default 20). */
+  limit?: number;
+}
+
 export interface ChatClientOptions {
   /** The Parley server, e.g. `https://chat.example`. */
   server: string;
@@ -290,6 +300,29 @@ export class ChatClient {
 
   async join(conversationId: string): Promise<ConversationHandle> {
     return this.adopt(await this.http.request<{ conversation: P.Conversation }>("POST", `/conversations/${conversationId}/join`));
+  }
+
+  /**
+   * An authenticated call to any Parley REST route under /v1 (`path` without it), with this
+   * client's token refresh and retries; resolves the parsed JSON body. Feature modules that not
+   * every page needs (Moderation) are built on it, so the core stays small.
+   */
+  request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.http.request<T>(method, path, body === undefined ? {} : { body });
+  }
+
+  /**
+   * Full-text search of the messages I can read (my conversations, or one of them), newest first:
+   * each hit with a snippet and the spans to highlight in it, and the hits' conversations once.
+   * `q` is 1..200 characters; its last word matches as a prefix. Pass `nextCursor` back for the
+   * next page. Read-only: the store is not changed.
+   */
+  search(q: string, opts: SearchOptions = {}): Promise<P.SearchResponse> {
+    const params = new URLSearchParams({ q });
+    if (opts.conversationId) params.set("conversationId", opts.conversationId);
+    if (opts.cursor) params.set("cursor", opts.cursor);
+    if (opts.limit !== undefined) params.set("limit", String(opts.limit));
+    return this.http.request<P.SearchResponse>("GET", `/search?${params}`);
   }
 
   /** The handle of one conversation (cheap; the same object for the same id). */

@@ -9,9 +9,10 @@
  * chat.store.subscribe((state) => render(state));
  * ```
  */
-export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions } from "./client.js";
+export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client.js";
 export { ConversationHandle, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
 export { Directory } from "./directory.js";
+export { Moderation, type ModerationPageOptions } from "./moderation.js";
 export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from "./http.js";
 export { DEFAULT_OUTBOX_OPTIONS, type OutboxOptions } from "./outbox.js";
 export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync.js";

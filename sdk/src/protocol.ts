@@ -29,6 +29,14 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** Moderation: the sender is muted in this conversation until `details.until` (ISO). */
+  muted: 403,
+  /** Moderation: the user is banned from this conversation, or from the whole app. */
+  banned: 403,
+  /** Moderation: the conversation's slow mode; `details.retryAfterSec` (also `Retry-After`). */
+  slow_mode: 429,
+  /** Moderation: the text has a word the app's word filter blocks (`details.words`). */
+  content_blocked: 400,
   internal: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, number>;
@@ -121,6 +129,8 @@ export interface Me extends User {
    * do). Set with `PATCH /me { showLastSeen }`; true unless the user turned it off.
    */
   showLastSeen?: boolean;
+  /** Present (true) when the user is one of the app's moderators (see the moderation section). */
+  moderator?: true;
 }
 
 /** What a page of any list looks like: the items and the cursor for the next page, if any. */
@@ -345,6 +355,27 @@ export interface EditMessageRequest {
 
 export interface ReadRequest {
   messageId: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST: search (`GET /v1/search?q=&conversationId=&cursor=&limit=`)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One matching message. Only messages the caller can read now match: conversations they are a
+ * member of, in their app; deleted messages and text edited away never do.
+ */
+export interface SearchHit {
+  message: Message;
+  /** The message text around the first match (at most ~160 characters, "…" where cut). */
+  snippet: string;
+  /** Matched terms in `snippet` as [start, end) UTF-16 offsets, in order, not overlapping. */
+  highlights: Array<[number, number]>;
+}
+
+/** Newest first. `conversations` holds each conversation of `items` once, as the list shows it. */
+export interface SearchResponse extends Page<SearchHit> {
+  conversations: Conversation[];
 }
 
 export type ContactRequestStatus = "pending" | "accepted" | "declined" | "cancelled";
@@ -671,6 +702,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "member.removed",
   "user.created",
   "notification.unread",
+  "report.created",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -699,7 +731,7 @@ export type WebhookPayload = {
     seq: number;
     appId: string;
     at: string;
-    data: K extends keyof EventPayloads ? EventPayloads[K] : UnreadNotification;
+    data: K extends keyof EventPayloads ? EventPayloads[K] : K extends "report.created" ? Report : UnreadNotification;
   };
 }[WebhookEventType];
 
@@ -761,4 +793,162 @@ export interface ReplayWebhookResponse {
 export interface WebhookSettings {
   /** Seconds of unread-while-offline before `notification.unread` (default 300). */
   unreadAfterSec: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Moderation (issue 17): app moderators, mutes, bans, slow mode, word filter, reports, audit log
+// ---------------------------------------------------------------------------------------------
+//
+// Moderator routes live under `/v1/moderation/…` (a moderator's access token; anyone else: 403)
+// and, for the host's backend, `/v1/server/moderation/…` (a server key; users named by `sub`).
+// Owners and admins of a group may also mute, ban and set slow mode in their own group.
+// Refusals: `muted` (403, details.until), `banned` (403), `slow_mode` (429, details.retryAfterSec),
+// `content_blocked` (400, details.words). Every action is written to the audit log with its reason.
+
+/** The fixed reasons a report may give. */
+export const REPORT_REASONS = ["spam", "harassment", "hate", "sexual", "violence", "self_harm", "illegal", "other"] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+/** Caps of moderation inputs. */
+export const MODERATION_LIMITS = {
+  reasonMaxChars: 500,
+  reportNoteMaxChars: 1000,
+  filterWordsMax: 500,
+  filterWordMaxChars: 64,
+  slowModeMaxSec: 3600,
+  /** The longest mute: a year (longer is a ban). */
+  muteMaxSec: 365 * 24 * 3600,
+} as const;
+
+/** `POST /v1/reports`: a message (its sender is the reported user) or a user. */
+export interface CreateReportRequest {
+  messageId?: string;
+  userId?: string;
+  reason: ReportReason;
+  note?: string;
+}
+
+export type ReportStatus = "open" | "resolved" | "dismissed";
+
+export interface Report {
+  id: string;
+  reporterId: string;
+  /** The reported user (a message's sender). */
+  userId: string;
+  messageId: string | null;
+  conversationId: string | null;
+  /** The reported message's text when reported (null for a user report or a deleted message). */
+  messageText: string | null;
+  reason: ReportReason;
+  note: string | null;
+  status: ReportStatus;
+  createdAt: string;
+  resolvedAt: string | null;
+  /** Who resolved it: a moderator's user id, or `server:<key id>`. */
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+
+export interface ReportResponse {
+  report: Report;
+}
+
+/** `POST /v1/moderation/reports/:id/resolve`. */
+export interface ResolveReportRequest {
+  status: "resolved" | "dismissed";
+  note?: string;
+}
+
+export type ModerationAction =
+  | "moderator.add"
+  | "moderator.remove"
+  | "mute"
+  | "unmute"
+  | "ban.conversation"
+  | "unban.conversation"
+  | "ban.app"
+  | "unban.app"
+  | "slow_mode.set"
+  | "word_filter.set"
+  | "message.delete"
+  | "report.resolve"
+  | "report.dismiss";
+
+/** One audit log entry: who did what to whom, when and why. */
+export interface AuditEntry {
+  id: string;
+  action: ModerationAction;
+  /** The acting moderator's user id, or null when the host's backend acted (`actorServerKey`). */
+  actorUserId: string | null;
+  /** The server key id (or `cli`) when the host's backend or an operator acted. */
+  actorServerKey: string | null;
+  targetUserId: string | null;
+  conversationId: string | null;
+  messageId: string | null;
+  reportId: string | null;
+  reason: string | null;
+  /** Action-specific facts (a mute's `until`, slow mode `seconds`, filter word count). */
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** `PUT …/conversations/:id/mutes/:userId`: until a time, or for a duration. */
+export interface MuteRequest {
+  until?: string;
+  durationSec?: number;
+  reason?: string;
+}
+
+/** Bans and un-doings carry a reason. */
+export interface ModerationReasonRequest {
+  reason?: string;
+}
+
+export interface Sanction {
+  kind: "mute" | "ban";
+  userId: string;
+  /** Null for an app-wide ban. */
+  conversationId: string | null;
+  /** Null: until lifted. */
+  until: string | null;
+  reason: string | null;
+  createdAt: string;
+}
+
+export interface SanctionResponse {
+  sanction: Sanction;
+}
+
+/** `PUT …/conversations/:id/slow-mode`: 0 turns it off. */
+export interface SlowModeRequest {
+  seconds: number;
+  reason?: string;
+}
+
+export interface SlowModeResponse {
+  conversationId: string;
+  seconds: number;
+}
+
+export type FilterAction = "block" | "mask";
+
+/** A literal word or phrase, matched case-insensitively as a whole word (no regular expressions). */
+export interface FilterWord {
+  word: string;
+  action: FilterAction;
+}
+
+/** `PUT /v1/moderation/word-filter`: replaces the app's list. */
+export interface WordFilter {
+  words: FilterWord[];
+}
+
+export interface WordFilterRequest extends WordFilter {
+  reason?: string;
+}
+
+/** `GET /v1/server/moderators`. */
+export interface ModeratorsResponse {
+  /** User ids, with the host's `sub` where the user came from the host. */
+  moderators: { userId: string; sub: string | null; since: string }[];
 }

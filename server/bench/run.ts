@@ -1,6 +1,6 @@
 /**
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
- * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,login),
+ * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login),
  * --db <sqlite,mysql>. Starts everything it measures as child processes on 127.0.0.1: Parley on
  * SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), and a bare Socket.IO relay.
  * Prints one table, the Parley/relay ratio, and writes a JSON file. Figures are reported, not asserted.
@@ -14,7 +14,20 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import bcrypt from "bcrypt";
 import mysql from "mysql2/promise";
-import { openDb, seedApp, seedDms, seedEvents, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db, type SeededUser } from "./seed.js";
+import { documentText } from "../src/search/terms.js";
+import {
+  openDb,
+  seedApp,
+  seedDms,
+  seedEvents,
+  seedGroup,
+  seedHistory,
+  seedLastMessages,
+  seedSearchCorpus,
+  seedUsers,
+  type Db,
+  type SeededUser,
+} from "./seed.js";
 import type { ClientSpec } from "./worker.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -44,6 +57,7 @@ const SIZE: {
   syncEvents: number;
   quietUsers: number;
   syncGroupMessages: number;
+  searchMessages: number;
 } = QUICK
   ? {
       clients: 100,
@@ -59,6 +73,7 @@ const SIZE: {
       syncEvents: 20_000,
       quietUsers: 50,
       syncGroupMessages: 20,
+      searchMessages: 100_000,
     }
   : {
       clients: 1000,
@@ -74,6 +89,7 @@ const SIZE: {
       syncEvents: 1_000_000,
       quietUsers: 50,
       syncGroupMessages: 100,
+      searchMessages: 1_000_000,
     };
 // --rates 1000,2000 replaces the 1:1/typing ladder (for development; the table says which rates ran).
 const RATES = flag("--rates")
@@ -698,16 +714,84 @@ async function idleScenario(workers: Worker[]): Promise<void> {
   }
 }
 
+/**
+ * Message search (issue 17): an app of SIZE.searchMessages messages over 1,000 two-person groups,
+ * the searcher in 50 of them (so ~5% of the messages are theirs to find), their search rows
+ * seeded as the index hook writes them. p50/p95 of GET /v1/search for a common word (~20% of
+ * messages), two words, a rare word (1 in 20,000), a CJK bigram, a short prefix, and a common word
+ * in one conversation. Goal: p50 <= 50 ms.
+ */
+async function searchScenarios(target: Target): Promise<void> {
+  const db = target.db!;
+  const appId = await seedApp(db);
+  const [me, ...peers] = await seedUsers(db, appId, 51, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "search" });
+  const t0 = now();
+  const corpus = await seedSearchCorpus(
+    db,
+    appId,
+    me!.id,
+    peers.map((p) => p.id),
+    {
+      count: SIZE.searchMessages,
+      conversations: 1000,
+      mineCount: 50,
+      documentText,
+    },
+  );
+  const seedSec = (now() - t0) / 1000;
+  log(`${target.name}: seeded ${SIZE.searchMessages} searchable messages in ${seedSec.toFixed(1)} s`);
+  await sleep(500);
+  const one = corpus.mine[0]!;
+  const probes: [string, string][] = [
+    ["common word (hello)", "q=hello"],
+    ["two words (hello world)", "q=hello%20world"],
+    ["rare word (zanzibar)", "q=zanzibar"],
+    ["CJK bigram (東京)", `q=${encodeURIComponent("東京")}`],
+    ["prefix (prog)", "q=prog"],
+    ["common word, one conversation", `q=hello&conversationId=${one}`],
+  ];
+  // Up to 100 requests a probe (warm-up 3), cut at 5 s (quick) or 15 s: a slow probe costs a bounded time.
+  const n = Math.min(SIZE.httpReqs, 100);
+  for (const [label, qs] of probes) {
+    const smp = sampler(target.pid);
+    const r = await httpLatency(target.url, me!.token, () => `/v1/search?${qs}`, n, { warmup: 3, deadlineMs: QUICK ? 5_000 : 15_000 });
+    const srv = smp.stop();
+    const sample = (await fetch(`${target.url}/v1/search?${qs}&limit=50`, { headers: { authorization: `Bearer ${me!.token}` } }).then((x) => x.json())) as {
+      items?: unknown[];
+    };
+    addRow({
+      scenario: `Search (${SIZE.searchMessages.toLocaleString("en")} msgs, user in 50 convs), ${label}`,
+      target: target.name,
+      load: `${r.sorted.length} seq. GETs`,
+      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / Math.max(1, r.sorted.length))).toFixed(0)} req/s`,
+      p50: pct(r.sorted, 50),
+      p95: pct(r.sorted, 95),
+      p99: pct(r.sorted, 99),
+      serverCpuPct: srv.cpuPct,
+      serverRssMb: srv.rssMb,
+      genCpuPct: null,
+      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
+      result: r.errors ? "FAIL" : "OK",
+      extra: { seedSec, hitsOnFirstPage50: sample.items?.length ?? null },
+    });
+    log(
+      `${target.name}: search ${label}: p50 ${fmt(pct(r.sorted, 50))} ms, p95 ${fmt(pct(r.sorted, 95))} ms (${sample.items?.length ?? "?"} hits in a 50-page)`,
+    );
+  }
+}
+
 async function httpLatency(
   url: string,
   token: string,
   paths: () => string,
   n: number,
+  opts: { warmup?: number; deadlineMs?: number } = {},
 ): Promise<{ sorted: number[]; errors: number; cpu: { cpuPct: number; rssMb: number } | null }> {
   const out: number[] = [];
   let errors = 0;
-  for (let i = 0; i < Math.min(10, n); i++) await fetch(url + paths(), { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer());
-  const deadline = now() + 20_000;
+  for (let i = 0; i < Math.min(opts.warmup ?? 10, n); i++)
+    await fetch(url + paths(), { headers: { authorization: `Bearer ${token}` } }).then((r) => r.arrayBuffer());
+  const deadline = now() + (opts.deadlineMs ?? 20_000);
   for (let i = 0; i < n && now() < deadline; i++) {
     const t0 = now();
     const r = await fetch(url + paths(), { headers: { authorization: `Bearer ${token}` } });
@@ -1120,6 +1204,7 @@ async function main(): Promise<void> {
         if (want("one-to-one") || want("typing") || want("group")) await realtimeScenarios(workers, t);
         if (want("history")) await historyScenarios(t);
         if (want("sync")) await syncScenarios(t);
+        if (want("search")) await searchScenarios(t);
       } finally {
         await t.stop();
       }

@@ -250,3 +250,103 @@ export async function seedEvents(db: Db, appId: string, count: number, conversat
   await db.exec(`UPDATE apps SET ${db.q("lastSeq")} = ? WHERE id = ?`, [seq, appId]);
   return seq;
 }
+
+/** What `seedSearchCorpus` made: the searcher's conversations and how often each probe occurs. */
+export interface SearchCorpus {
+  mine: string[];
+  conversations: number;
+}
+
+/**
+ * A search corpus (message search, issue 17): `count` messages over `conversations` groups of two
+ * (`me` in the first `mineCount`, a peer in each), written with their search rows as the index hook
+ * would (search/terms.ts). Texts draw from a 5,000-word synthetic vocabulary; "hello" is in ~20%
+ * of them, "world" in ~5%, "program"/"progress"/"programming" in ~3%, "zanzibar" in 1 of 20,000;
+ * ~10% are Japanese or Chinese without spaces, a third of those with "東京". Deterministic.
+ * The searcher's read marks are set near the end (about 5 unread messages per conversation).
+ */
+export async function seedSearchCorpus(
+  db: Db,
+  appId: string,
+  me: string,
+  peers: string[],
+  opts: { count: number; conversations: number; mineCount: number; documentText: (conversationId: string, text: string) => string },
+): Promise<SearchCorpus> {
+  const now = Date.now();
+  const convs: string[] = [];
+  const convRows: unknown[][] = [];
+  const memberRows: unknown[][] = [];
+  for (let i = 0; i < opts.conversations; i++) {
+    const id = newId("cnv");
+    const peer = peers[i % peers.length]!;
+    convs.push(id);
+    convRows.push([id, appId, "group", `Search ${i}`, 0, null, peer, now, now, null]);
+    memberRows.push([id, peer, appId, "owner", now, 0]);
+    if (i < opts.mineCount) memberRows.push([id, me, appId, "member", now, 0]);
+  }
+  await db.insert("conversations", CONV_COLS, convRows);
+  await db.insert("members", MEMBER_COLS, memberRows);
+  let seed = 0x2f6b9a1d;
+  const rand = (): number => {
+    // mulberry32
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const syll = ["ka", "lo", "mi", "ren", "to", "sa", "vel", "dor", "ni", "pa", "que", "ri", "su", "ta", "bo", "le"];
+  const vocab = Array.from({ length: 5000 }, (_, i) => syll[i % 16]! + syll[(i >> 4) % 16]! + syll[(i >> 8) % 16]! + (i >> 12 ? syll[i >> 12]! : ""));
+  const cjk = [
+    "東京で会いましょう",
+    "今日はいい天気ですね",
+    "我们明天去北京吧",
+    "この問題を確認してください",
+    "東京駅の近くにあります",
+    "谢谢你的帮助",
+    "東京都の会議は延期です",
+    "新しい機能を試しました",
+    "我爱吃饺子",
+  ];
+  const CHUNK = 20_000;
+  const t0 = now - opts.count;
+  for (let i = 0; i < opts.count; i += CHUNK) {
+    const rows: unknown[][] = [];
+    const texts: { conv: string; text: string }[] = [];
+    for (let j = i; j < Math.min(opts.count, i + CHUNK); j++) {
+      const ci = Math.floor(rand() * convs.length);
+      const conv = convs[ci]!;
+      let text: string;
+      if (rand() < 0.1) text = cjk[Math.floor(rand() * cjk.length)]!;
+      else {
+        const words: string[] = [];
+        const n = 5 + Math.floor(rand() * 6);
+        for (let k = 0; k < n; k++) words.push(vocab[Math.floor(rand() * rand() * vocab.length)]!);
+        if (rand() < 0.2) words.splice(Math.floor(rand() * words.length), 0, "hello");
+        if (rand() < 0.05) words.push("world");
+        if (rand() < 0.03) words.push(["program", "progress", "programming"][Math.floor(rand() * 3)]!);
+        if (j % 20_000 === 7) words.push("zanzibar");
+        text = words.join(" ");
+      }
+      rows.push([appId, conv, peers[ci % peers.length], text, null, null, t0 + j, null, null]);
+      texts.push({ conv, text });
+    }
+    const before = await db.maxMessageId();
+    await db.insert("messages", MSG_COLS, rows);
+    // Ids are consecutive from before+1 (one inserter, multi-row statements).
+    await db.insert(
+      "message_search",
+      ["messageId", "appId", "terms"],
+      texts.map((t, k) => [before + 1 + k, appId, opts.documentText(t.conv, t.text)]),
+    );
+  }
+  // The searcher has read all but the last ~5 messages of each of their conversations: the
+  // conversations of a page are presented with unread counts, whose cost grows with what is unread.
+  const last = await db.maxMessageId();
+  await db.exec(`UPDATE members SET ${db.q("lastReadMessageId")} = ? WHERE ${db.q("appId")} = ? AND ${db.q("userId")} = ?`, [
+    Math.max(0, last - 5 * opts.conversations),
+    appId,
+    me,
+  ]);
+  return { mine: convs.slice(0, opts.mineCount), conversations: opts.conversations };
+}

@@ -13,6 +13,7 @@ import { AppsService, MAX_SECRET_GRACE_MS } from "./tenancy/apps.service.js";
 import { DiskStorage } from "./uploads/storage.js";
 import { WEBHOOK_USAGE, webhookCli } from "./webhooks/webhooks.cli.js";
 import { KEY_USAGE, keyCli, KeyUsageError } from "./server-api/server-keys.cli.js";
+import { MODERATOR_USAGE, moderatorCli } from "./moderation/moderation.cli.js";
 
 const USAGE = `Usage (npm run <command> -- <options>):
   app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
@@ -29,7 +30,8 @@ const USAGE = `Usage (npm run <command> -- <options>):
   migrate:revert    undo the last applied migration (its down())
   migrate:new       --name AddSomething   write a new migration file to fill in
 ${KEY_USAGE}
-${WEBHOOK_USAGE}`;
+${WEBHOOK_USAGE}
+${MODERATOR_USAGE}`;
 
 /** Bad input: printed as one line with no stack, and a non-zero exit. */
 class UsageError extends Error {}
@@ -52,6 +54,10 @@ const OPTIONS = {
   "from-seq": { type: "string" },
   status: { type: "string" },
   "unread-after": { type: "string" },
+  // app:moderator
+  user: { type: "string" },
+  remove: { type: "boolean" },
+  list: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -198,6 +204,10 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
 
   async webhook({ db, config, apps, values, action }) {
     return webhookCli({ db, config: config.webhooks, apps, action, appId: requireId(values.app ?? values.id), values });
+  },
+
+  async moderator({ db, apps, values }) {
+    return moderatorCli({ db, apps, values });
   },
 
   async migrate({ db }) {

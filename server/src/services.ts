@@ -29,6 +29,10 @@ import { WebhookDispatcher } from "./webhooks/dispatcher.js";
 import { UnreadNotifier } from "./webhooks/unread-notifier.js";
 import { WebhooksService } from "./webhooks/webhooks.service.js";
 import { DataRightsService } from "./data-rights/data-rights.service.js";
+import { ModerationGate } from "./moderation/gate.js";
+import { ModerationService } from "./moderation/moderation.service.js";
+import { indexMessages } from "./search/search.index.js";
+import { SearchService } from "./search/search.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -70,6 +74,12 @@ export interface Services {
   unreadNotifier: UnreadNotifier;
   /** Data rights (issue 17): a user's export and the deletion of their account. */
   dataRights: DataRightsService;
+  /** Message search (issue 17); its index is kept by an append hook of the unit of work. */
+  search: SearchService;
+  /** Moderation (issue 17): moderators, mutes, bans, slow mode, word filter, reports, audit log. */
+  moderation: ModerationService;
+  /** Moderation's checks that other domains ask before writing (bans, mutes, slow mode, word filter). */
+  moderationGate: ModerationGate;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -103,6 +113,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
 
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
+  const moderationGate = new ModerationGate(db);
   const auth = new AuthService({
     db,
     uow,
@@ -112,6 +123,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     refreshTtlSec: config.refreshTokenTtlSec,
     refreshGraceSec: config.refreshGraceSec,
     serverKeys,
+    bans: moderationGate,
   });
   const presenter = new MessagePresenter(db);
   const membership = new MembershipGuard(db);
@@ -121,7 +133,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
   const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
-  const conversations = new ConversationsService({ db, uow, presenter, membership, users });
+  const conversations = new ConversationsService({ db, uow, presenter, membership, users, bans: moderationGate });
   const messages = new MessagesService({
     db,
     conversations,
@@ -131,14 +143,18 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     membership,
     uploads,
     quota: new SendQuota(config.rateLimits, limiterStore),
+    gate: moderationGate,
   });
   // Webhooks: delivery rows are written by the append hook, in each unit's transaction.
   const webhooks = new WebhooksService({ db, uow }, config.webhooks);
   uow.onAppend(webhooks.onAppend);
+  // The search index follows message events in their own transaction (search/search.index.ts).
+  uow.onAppend(indexMessages);
   const webhookDispatcher = new WebhookDispatcher({ db, uow, serverKeys, logger }, config.webhooks);
   webhookDispatcher.start();
   const unreadNotifier = new UnreadNotifier({ db, uow, webhooks, presence, logger }, { pollMs: config.webhooks.unreadPollMs });
   unreadNotifier.start();
+  const moderation = new ModerationService({ db, uow, gate: moderationGate, users, conversations, messages, sessions: auth, webhooks });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   return {
     config,
@@ -168,6 +184,9 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     webhookDispatcher,
     unreadNotifier,
     dataRights,
+    moderation,
+    moderationGate,
+    search: new SearchService({ db, membership, presenter, conversations }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

@@ -372,6 +372,10 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "getUpload", { token: dave.accessToken, params: { id: upload.id } });
     await expect(200, "listMessages", { token: bob.accessToken, params: { id: group.id }, query: { limit: "10" } });
     await expect(400, "listMessages", { token: bob.accessToken, params: { id: group.id }, query: { before: "abc" } });
+    const found = await expect(200, "searchMessages", { token: bob.accessToken, query: { q: "hello doc", limit: "5" } });
+    assert.equal(found.items[0]?.message.id, first.id);
+    await expect(400, "searchMessages", { token: bob.accessToken, query: { q: "" } });
+    await expect(404, "searchMessages", { token: dave.accessToken, query: { q: "hello", conversationId: group.id } });
     await expect(204, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: first.id } });
     await expect(400, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: "first" } });
     await expect(200, "getMessage", { token: bob.accessToken, params: { id: first.id } });
@@ -485,6 +489,74 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(400, "replayWebhook", { headers, params: { id }, body: { fromSeq: -5 } });
     await expect(204, "deleteWebhook", { headers, params: { id } });
     await expect(404, "deleteWebhook", { headers, params: { id } });
+  });
+
+  test("real answers of the moderation operations (moderators and server key) match the document", async () => {
+    const tenant = await s.createTenant("Moderation", ["https://site.example"]);
+    const key = await s.services.serverKeys.create(tenant.id);
+    const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+    const n = Math.random().toString(36).slice(2, 8);
+    const signIn = async (sub: string): Promise<AuthResponse> => {
+      assert.equal((await s.api.post("/server/users", { headers: sk, body: { sub, name: sub } })).status, 201);
+      const tok = await s.api.post("/server/tokens", { headers: sk, body: { sub } });
+      return (await s.api.post<AuthResponse>("/auth/host-token", { app: tenant.id, body: { token: tok.body.hostToken } })).body;
+    };
+    const [mod, amy, ben] = [await signIn(`mod-${n}`), await signIn(`amy-${n}`), await signIn(`ben-${n}`)];
+    const conv = (
+      await s.api.post("/server/conversations", { headers: sk, body: { kind: "group", name: "Mods", users: [`mod-${n}`, `amy-${n}`, `ben-${n}`] } })
+    ).body.conversation.id as string;
+    const msg = (await s.api.post(`/conversations/${conv}/messages`, { token: ben.accessToken, body: { text: "report me" } })).body.id as string;
+    const m = { token: mod.accessToken };
+
+    await expect(204, "addModerator", { headers: sk, params: { sub: `mod-${n}` } });
+    await expect(404, "addModerator", { headers: sk, params: { sub: `ghost-${n}` } });
+    await expect(200, "listModerators", { headers: sk });
+    await expect(401, "listModerators");
+    const report = (await expect(201, "createReport", { token: amy.accessToken, body: { messageId: msg, reason: "spam", note: "n" } })).report;
+    await expect(400, "createReport", { token: amy.accessToken, body: { reason: "nope" } });
+    await expect(201, "createReport", { token: amy.accessToken, body: { userId: ben.user.id, reason: "other" } });
+
+    for (const [prefix, who, user, other] of [
+      ["", m, ben.user.id, amy.user.id],
+      ["server", { headers: sk }, `ben-${n}`, `amy-${n}`],
+    ] as const) {
+      const id = (s: string) => (prefix ? prefix + s[0]!.toUpperCase() + s.slice(1) : s);
+      const denied = prefix ? { headers: { ...sk, Origin: "https://site.example" } } : { token: amy.accessToken };
+      await expect(200, id("moderationAudit"), { ...who, query: { limit: "5" } });
+      await expect(403, id("moderationAudit"), denied);
+      const reports = await expect(200, id("listReports"), { ...who, query: { status: "all" } });
+      assert.ok(reports.items.length > 0);
+      await expect(400, id("listReports"), { ...who, query: { status: "later" } });
+      const open = reports.items.find((r: { status: string }) => r.status === "open");
+      await expect(200, id("resolveReport"), { ...who, params: { id: open.id }, body: { status: "dismissed", note: "fine" } });
+      await expect(409, id("resolveReport"), { ...who, params: { id: open.id }, body: { status: "resolved" } });
+      await expect(200, id("muteMember"), { ...who, params: { id: conv, user }, body: { durationSec: 60, reason: "r" } });
+      await expect(400, id("muteMember"), { ...who, params: { id: conv, user }, body: { durationSec: -1 } });
+      await expect(204, id("unmuteMember"), { ...who, params: { id: conv, user }, body: { reason: "r" } });
+      await expect(404, id("unmuteMember"), { ...who, params: { id: conv, user } });
+      await expect(200, id("banFromConversation"), { ...who, params: { id: conv, user }, body: { reason: "r" } });
+      await expect(404, id("banFromConversation"), { ...who, params: { id: "cnv_missing", user } });
+      await expect(204, id("unbanFromConversation"), { ...who, params: { id: conv, user } });
+      await expect(404, id("unbanFromConversation"), { ...who, params: { id: conv, user } });
+      await expect(200, id("banFromApp"), { ...who, params: { user: other }, body: { reason: "r" } });
+      await expect(404, id("banFromApp"), { ...who, params: { user: "usr_missing" }, body: {} });
+      await expect(204, id("unbanFromApp"), { ...who, params: { user: other } });
+      await expect(404, id("unbanFromApp"), { ...who, params: { user: other } });
+      await expect(200, id("setSlowMode"), { ...who, params: { id: conv }, body: { seconds: 0 } });
+      await expect(400, id("setSlowMode"), { ...who, params: { id: conv }, body: { seconds: 99999 } });
+      await expect(200, id("setWordFilter"), { ...who, body: { words: [{ word: "heck", action: "mask" }] } });
+      await expect(400, id("setWordFilter"), { ...who, body: { words: [{ word: "", action: "mask" }] } });
+      await expect(200, id("getWordFilter"), who);
+      await expect(403, id("getWordFilter"), denied);
+      const doomed = (await s.api.post(`/conversations/${conv}/messages`, { token: mod.accessToken, body: { text: "delete me" } })).body.id;
+      await expect(204, id("moderatorDeleteMessage"), { ...who, params: { id: doomed }, body: { reason: "r" } });
+      await expect(404, id("moderatorDeleteMessage"), { ...who, params: { id: doomed } });
+      // The banned user was removed: add them back for the second round.
+      await s.api.post(`/server/conversations/${conv}/members`, { headers: sk, body: { users: [`ben-${n}`] } });
+    }
+    assert.ok(report.id);
+    await expect(204, "removeModerator", { headers: sk, params: { sub: `mod-${n}` } });
+    await expect(404, "removeModerator", { headers: sk, params: { sub: `ghost-${n}` } });
   });
 
   test("the response schemas refuse what the protocol does not allow", () => {

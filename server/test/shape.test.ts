@@ -113,6 +113,7 @@ const DOMAINS = [
   "server-api",
   "webhooks",
   "data-rights",
+  "moderation",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);

@@ -9,6 +9,16 @@ import type {
   WebhookDeliveriesResponse,
   WebhookEndpoint,
   WebhookSettings,
+  AuditEntry,
+  FilterWord,
+  ModeratorsResponse,
+  MuteRequest,
+  Report,
+  ReportStatus,
+  ResolveReportRequest,
+  Sanction,
+  SlowModeResponse,
+  WordFilter,
 } from "../protocol.js";
 import { ParleyServerError } from "./errors.js";
 import type {
@@ -191,6 +201,67 @@ export class ParleyServer<
     return this.request("PUT", "/webhooks/settings", settings);
   }
 
+  // Moderation (users named by sub; every action lands in the audit log with `reason`)
+
+  /** Makes the user a moderator of the app (`moderator: true` on their GET /me), or no longer one. */
+  async setModerator(sub: string, moderator: boolean, reason?: string): Promise<void> {
+    await this.request(moderator ? "PUT" : "DELETE", `/moderators/${seg(sub)}`, reasonOf(reason));
+  }
+
+  async listModerators(): Promise<ModeratorsResponse["moderators"]> {
+    return (await this.request<ModeratorsResponse>("GET", "/moderators")).moderators;
+  }
+
+  /** The report queue, newest first (open by default); `report.created` webhooks announce new ones. */
+  listReports(input: { status?: ReportStatus | "all"; cursor?: string; limit?: number } = {}): Promise<Page<Report>> {
+    return this.request("GET", "/moderation/reports", undefined, { status: input.status, cursor: input.cursor, limit: input.limit });
+  }
+
+  async resolveReport(id: string, input: ResolveReportRequest): Promise<Report> {
+    return (await this.request<{ report: Report }>("POST", `/moderation/reports/${seg(id)}/resolve`, input)).report;
+  }
+
+  /** The audit log, newest first. */
+  moderationAudit(input: { cursor?: string; limit?: number } = {}): Promise<Page<AuditEntry>> {
+    return this.request("GET", "/moderation/audit", undefined, { cursor: input.cursor, limit: input.limit });
+  }
+
+  async mute(conversationId: string, sub: string, input: MuteRequest): Promise<Sanction> {
+    return (await this.request<{ sanction: Sanction }>("PUT", `/moderation/conversations/${seg(conversationId)}/mutes/${seg(sub)}`, input)).sanction;
+  }
+
+  async unmute(conversationId: string, sub: string, reason?: string): Promise<void> {
+    await this.request("DELETE", `/moderation/conversations/${seg(conversationId)}/mutes/${seg(sub)}`, reasonOf(reason));
+  }
+
+  /** Bans the user from a group (`conversationId`) or, without one, from the whole app (every session ends). */
+  async ban(sub: string, input: { conversationId?: string; reason?: string } = {}): Promise<Sanction> {
+    const path = input.conversationId ? `/moderation/conversations/${seg(input.conversationId)}/bans/${seg(sub)}` : `/moderation/bans/${seg(sub)}`;
+    return (await this.request<{ sanction: Sanction }>("PUT", path, reasonOf(input.reason))).sanction;
+  }
+
+  async unban(sub: string, input: { conversationId?: string; reason?: string } = {}): Promise<void> {
+    const path = input.conversationId ? `/moderation/conversations/${seg(input.conversationId)}/bans/${seg(sub)}` : `/moderation/bans/${seg(sub)}`;
+    await this.request("DELETE", path, reasonOf(input.reason));
+  }
+
+  setSlowMode(conversationId: string, seconds: number, reason?: string): Promise<SlowModeResponse> {
+    return this.request("PUT", `/moderation/conversations/${seg(conversationId)}/slow-mode`, { seconds, ...reasonOf(reason) });
+  }
+
+  getWordFilter(): Promise<WordFilter> {
+    return this.request("GET", "/moderation/word-filter");
+  }
+
+  setWordFilter(words: FilterWord[], reason?: string): Promise<WordFilter> {
+    return this.request("PUT", "/moderation/word-filter", { words, ...reasonOf(reason) });
+  }
+
+  /** Deletes a message as moderation (audited with `reason`), unlike `deleteMessage`. */
+  async moderateMessage(id: string, reason?: string): Promise<void> {
+    await this.request("DELETE", `/moderation/messages/${seg(id)}`, reasonOf(reason));
+  }
+
   private async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const res = await this.send(method, path, body, query);
     const text = await res.text();
@@ -221,6 +292,8 @@ export class ParleyServer<
     });
   }
 }
+
+const reasonOf = (reason: string | undefined): { reason?: string } => (reason === undefined ? {} : { reason });
 
 /** One path segment: ids are the server's, subs are the host's (anything). */
 const seg = (s: string): string => encodeURIComponent(s);

@@ -32,6 +32,8 @@ export interface AuthServiceDeps {
    * use counts as theft (default DEFAULT_REFRESH_GRACE_SEC; 0 turns the allowance off).
    */
   refreshGraceSec?: number;
+  /** Moderation (moderation/gate.ts): a user banned from the app gets no session (login, host token, refresh). */
+  bans?: { assertNotAppBanned(appId: string, userId: string): Promise<void> } | undefined;
 }
 
 /** Seconds a just-rotated refresh token is still accepted: tabs sharing one session refresh near together. */
@@ -67,6 +69,7 @@ export class AuthService {
     const user = await this.deps.users.findByEmail(app.id, input.email);
     const ok = await this.deps.passwords.verify(input.password, user?.passwordHash ?? null);
     if (!user || !ok) throw new AppError("invalid_credentials", "Wrong email or password");
+    await this.deps.bans?.assertNotAppBanned(app.id, user.id);
     return this.startSession(user);
   }
 
@@ -83,6 +86,7 @@ export class AuthService {
       displayName: claims.name,
       avatarUrl: claims.avatarUrl ?? null,
     });
+    await this.deps.bans?.assertNotAppBanned(app.id, user.id);
     return this.startSession(user);
   }
 
@@ -127,6 +131,7 @@ export class AuthService {
     }
     const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: row.userId, appId: app.id });
     if (!user || user.deletedAt !== null) throw invalidRefresh();
+    await this.deps.bans?.assertNotAppBanned(app.id, user.id);
     if (row.rotatedAt !== null) {
       // Within the grace window: walk the chain of successors to the session's newest token.
       let token = refreshToken;

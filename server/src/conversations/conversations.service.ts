@@ -15,7 +15,7 @@ import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { NewEvent } from "../events/event-log.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
-import { type Caller, isUserCaller, type ServerCaller, userOf } from "../shared/caller.js";
+import { type Caller, isUserCaller, type ServerCaller, type UserCaller, userOf } from "../shared/caller.js";
 import { type DataFilter, indexableScalars, storeData } from "../shared/custom-data.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
@@ -75,6 +75,8 @@ export interface ConversationsDeps {
   presenter: MessagePresenter;
   membership: MembershipGuard;
   users: UsersService;
+  /** Moderation's bans (moderation/gate.ts): a banned user is never let in again. */
+  bans?: { assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void> } | undefined;
 }
 
 /** Conversations and their members. Every query is scoped by the caller's app. */
@@ -164,6 +166,24 @@ export class ConversationsService {
     const me = caller.user;
     await this.deps.membership.require(appId, id, me);
     return this.presentById(this.deps.db.manager, appId, me, id);
+  }
+
+  /**
+   * Conversations of the caller's app among `ids`, in that order, presented as the list presents
+   * them (batched: a fixed number of queries). For search results, whose ids the caller's
+   * membership already chose; ids of no conversation of the app are left out.
+   */
+  async presentMine(caller: UserCaller, ids: string[]): Promise<Conversation[]> {
+    if (ids.length === 0) return [];
+    // By primary key only (the app checked here), so no (appId, …) index is scanned instead.
+    const found = await this.deps.db.manager.find(ConversationEntity, { where: { id: In(ids) } });
+    const byId = new Map(found.filter((c) => c.appId === caller.appId).map((c) => [c.id, c]));
+    return this.presentMany(
+      this.deps.db.manager,
+      caller.appId,
+      caller.user,
+      ids.flatMap((id) => byId.get(id) ?? []),
+    );
   }
 
   /** A conversation of the app, whoever asks (the host's backend): 404 otherwise. */
@@ -351,6 +371,7 @@ export class ConversationsService {
         throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
       }
       await ensureNoBlocks(m, appId, me, fresh);
+      await this.deps.bans?.assertNotBanned(m, appId, id, fresh);
       const { direct, invite } = await this.splitByConsent(m, appId, me, fresh, settings);
       const now = Date.now();
       const rows = direct.map((u) => memberRow(appId, id, u, "member", now));
@@ -450,6 +471,7 @@ export class ConversationsService {
       const have = new Set(present.map((r) => r.userId));
       const fresh = wanted.filter((u) => !have.has(u));
       if (present.length + fresh.length > settings.maxMembers) throw new AppError("validation_failed", `A group has at most ${settings.maxMembers} members`);
+      await this.deps.bans?.assertNotBanned(m, appId, conv.id, fresh);
       const now = Date.now();
       const inserted: MemberEntity[] = [];
       for (const chunk of chunks(
@@ -574,23 +596,40 @@ export class ConversationsService {
         if (found.role === "owner") throw new AppError("forbidden", "The owner cannot be removed");
         target = found;
       }
-      await m.delete(MemberEntity, { conversationId: id, userId: target.userId });
-      const events: NewEvent[] = [{ type: "member.removed", conversationId: id, userId: target.userId, data: { conversationId: id, userId: target.userId } }];
-      if (target.role === "owner") {
-        const owners = await m.countBy(MemberEntity, { conversationId: id, role: "owner" });
-        if (owners === 0) {
-          const heir =
-            (await m.findOne(MemberEntity, { where: { conversationId: id, role: "admin" }, order: { joinedAt: "ASC", userId: "ASC" } })) ??
-            (await m.findOne(MemberEntity, { where: { conversationId: id }, order: { joinedAt: "ASC", userId: "ASC" } }));
-          if (heir) {
-            await m.update(MemberEntity, { conversationId: id, userId: heir.userId }, { role: "owner" });
-            heir.role = "owner";
-            events.push({ type: "member.updated", conversationId: id, data: { conversationId: id, member: presentMember(heir) } });
-          }
+      return { result: undefined, events: await this.removeRow(m, id, target) };
+    });
+  }
+
+  /**
+   * Moderation (a ban from a group), inside the moderation unit: the user's membership goes (the
+   * owner's too, with an heir as when they leave), or their pending invitation is withdrawn.
+   * Answers the events to emit; none when they were neither member nor invited.
+   */
+  async expel(m: EntityManager, appId: string, id: string, userId: string): Promise<NewEvent[]> {
+    const found = await m.findOneBy(MemberEntity, { appId, conversationId: id, userId });
+    if (found && found.userId === userId) return this.removeRow(m, id, found);
+    const invited = await m.findOneBy(ContactRequestEntity, { appId, conversationId: id, toUserId: userId, status: "pending" });
+    return invited ? this.answerInvitation(m, appId, invited, "cancelled", [userId]) : [];
+  }
+
+  /** Deletes a member row; when the last owner goes, the oldest admin (else member) becomes owner. */
+  private async removeRow(m: EntityManager, id: string, target: MemberEntity): Promise<NewEvent[]> {
+    await m.delete(MemberEntity, { conversationId: id, userId: target.userId });
+    const events: NewEvent[] = [{ type: "member.removed", conversationId: id, userId: target.userId, data: { conversationId: id, userId: target.userId } }];
+    if (target.role === "owner") {
+      const owners = await m.countBy(MemberEntity, { conversationId: id, role: "owner" });
+      if (owners === 0) {
+        const heir =
+          (await m.findOne(MemberEntity, { where: { conversationId: id, role: "admin" }, order: { joinedAt: "ASC", userId: "ASC" } })) ??
+          (await m.findOne(MemberEntity, { where: { conversationId: id }, order: { joinedAt: "ASC", userId: "ASC" } }));
+        if (heir) {
+          await m.update(MemberEntity, { conversationId: id, userId: heir.userId }, { role: "owner" });
+          heir.role = "owner";
+          events.push({ type: "member.updated", conversationId: id, data: { conversationId: id, member: presentMember(heir) } });
         }
       }
-      return { result: undefined, events };
-    });
+    }
+    return events;
   }
 
   /** Owner only: makes a member an admin or back. The owner's own role is not changed here. */
@@ -708,6 +747,7 @@ export class ConversationsService {
   ): Promise<NewEvent[]> {
     const events: NewEvent[] = [];
     if (!(await m.existsBy(MemberEntity, { appId, conversationId: id, userId: me }))) {
+      await this.deps.bans?.assertNotBanned(m, appId, id, [me]);
       const count = await m.countBy(MemberEntity, { conversationId: id });
       if (count >= settings.maxMembers) throw new AppError("conflict", "This group is full");
       const row = memberRow(appId, id, me, "member", Date.now());

@@ -23,6 +23,7 @@ import { tombstoneUser } from "../users/tombstone.js";
 import type { UserEntity } from "../users/user.entity.js";
 import { presentMe } from "../users/users.presenter.js";
 import type { UsersService } from "../users/users.service.js";
+import { forgetMessages } from "../search/search.index.js";
 import { Scrubber } from "./scrub.js";
 
 /** What the data-rights service is built from. */
@@ -396,6 +397,8 @@ export class DataRightsService {
       ]);
       await m.query(`DELETE FROM reactions WHERE messageId IN (${marks(chunk.length)})`, chunk);
     }
+    // No message events here: their search rows go explicitly, so their text no longer matches.
+    await forgetMessages(m, ids);
     await this.deps.events.rewriteData(m, appId, { column: "messageId", values: ids }, text);
   }
 
@@ -484,6 +487,10 @@ export class DataRightsService {
     }
     await m.query("DELETE FROM blocks WHERE blockerId = ? AND appId = ?", [userId, appId]);
     await m.query("DELETE FROM blocks WHERE blockedId = ? AND appId = ?", [userId, appId]);
+    // Moderation keeps the reports (who reported whom, why, and what was decided) but none of
+    // the user's words: the reported message's copy in a report about them, their notes in theirs.
+    await m.query("UPDATE moderation_reports SET messageText = NULL WHERE appId = ? AND userId = ?", [appId, userId]);
+    await m.query("UPDATE moderation_reports SET note = NULL WHERE appId = ? AND reporterId = ?", [appId, userId]);
     const other = (r: Row): string => (str(r["fromUserId"]) === userId ? str(r["toUserId"]) : str(r["fromUserId"]));
     const told = new Set([...contactIds, ...requests.filter((r) => r["status"] === "pending" && r["conversationId"] === null).map(other)]);
     for (const partner of told) {

@@ -25,8 +25,12 @@ import { ServerKeys1763890000000 } from "./migrations/1763890000000-ServerKeys.j
 import { CustomData1763900000000 } from "./migrations/1763900000000-CustomData.js";
 import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
 import { DataRights1763925000000 } from "./migrations/1763925000000-DataRights.js";
+import { Search1763930000000 } from "./migrations/1763930000000-Search.js";
+import { Moderation1763940000000 } from "./migrations/1763940000000-Moderation.js";
+import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "../moderation/moderation.entities.js";
 import { ServerKeyEntity } from "../server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "../webhooks/webhook.entities.js";
+import { MessageSearchEntity } from "../search/message-search.entity.js";
 import { dialectOf } from "./sql.js";
 
 /** Every entity and migration, listed explicitly: globs break once the server is bundled. */
@@ -48,6 +52,13 @@ export const ENTITIES = [
   WebhookDeliveryEntity,
   WebhookSettingsEntity,
   WebhookUnreadEntity,
+  MessageSearchEntity,
+  ModeratorEntity,
+  SanctionEntity,
+  SlowModeEntity,
+  WordFilterEntity,
+  ReportEntity,
+  AuditEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -64,6 +75,8 @@ export const MIGRATIONS = [
   CustomData1763900000000,
   Webhooks1763910000000,
   DataRights1763925000000,
+  Search1763930000000,
+  Moderation1763940000000,
 ];
 
 export interface DatabaseOptions {

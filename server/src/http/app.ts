@@ -23,7 +23,10 @@ import { clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, re
 import { apiDescriptionRoutes } from "./openapi/index.js";
 import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
 import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
+import { searchRoutes } from "../search/search.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
+import { moderationRoutes } from "../moderation/moderation.routes.js";
+import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
 
 export const API_PREFIX = "/v1";
 /** Healthz waits at most this long for `SELECT 1`: a hung database is a down one. */
@@ -38,7 +41,8 @@ export interface AppOptions {
 export function createApp(services: Services, opts: AppOptions = {}): Koa<State> {
   const { config, logger, apps, tokens } = services;
   const app = new Koa<State>({ proxy: config.trustProxy.mode !== "off" });
-  const auth = requireAuth(apps, tokens);
+  // An app-banned user's access tokens stop working at once (moderation/gate.ts says why per request).
+  const auth = requireAuth(apps, tokens, (appId, userId) => services.moderationGate.isAppBanned(appId, userId));
 
   const api = new Router<State>({ prefix: API_PREFIX });
   api.get("/healthz", async (ctx) => {
@@ -62,13 +66,21 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
 
   const routers = [
     authRoutes({ apps, auth: services.auth, limiters: services.limiters }),
-    usersRoutes({ users: services.users, storage: services.storage, requireAuth: auth, avatarBase: `${API_PREFIX}/avatars` }),
+    usersRoutes({
+      users: services.users,
+      storage: services.storage,
+      requireAuth: auth,
+      avatarBase: `${API_PREFIX}/avatars`,
+      isModerator: (appId, userId) => services.moderationGate.isModerator(appId, userId),
+    }),
     conversationsRoutes({ conversations: services.conversations, policy: services.groupPolicy, requireAuth: auth }),
     messagesRoutes({ messages: services.messages, requireAuth: auth }),
     contactsRoutes({ contacts: services.contacts, requireAuth: auth }),
     uploadsRoutes({ uploads: services.uploads, storage: services.storage, requireAuth: auth }),
     syncRoutes({ events: services.events, requireAuth: auth }),
     dataRightsRoutes({ dataRights: services.dataRights, auth: services.auth, requireAuth: auth }),
+    moderationRoutes({ moderation: services.moderation, requireAuth: auth }),
+    searchRoutes({ search: services.search, requireAuth: auth }),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 
@@ -80,6 +92,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     serverApiRoutes({ server: services.serverApi, serverKey }),
     webhooksRoutes({ webhooks: services.webhooks, requireServerKey: serverKey }),
     serverDataRightsRoutes({ dataRights: services.dataRights, serverKey }),
+    serverModerationRoutes({ moderation: services.moderation, users: services.users, serverKey }),
   ];
   for (const r of serverRouters) api.use(r.routes(), r.allowedMethods({ throw: true }));
 

@@ -34,6 +34,19 @@ export interface MessagesDeps {
   uploads: UploadsService;
   /** Message quotas per user and app; none means unlimited (tools, tests of other domains). */
   quota?: SendQuota | undefined;
+  /** Moderation's checks (moderation/gate.ts): mutes, slow mode and the word filter, for members' sends and edits. */
+  gate?: ModerationChecks | undefined;
+}
+
+/** What moderation answers before a member writes: the text to store (masked), or a refusal. */
+export interface ModerationChecks {
+  beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string>;
+  beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string>;
+}
+
+/** A moderator's deletion: any message of the app, with `audit` written in the deleting unit. */
+export interface ModeratedRemoval {
+  audit(m: EntityManager, row: MessageEntity): Promise<void>;
 }
 
 /** What a send of the host's backend (a ServerCaller) adds: the sender (a member's user id; none: a system message) and custom data. */
@@ -60,6 +73,8 @@ const NO_VIEWER = "";
 export class MessagesService {
   private readonly repo: Repository<MessageEntity>;
   private readonly batcher: SendBatcher<SendItem, SendOutcome>;
+  /** The tail of each sender's moderation checks (see `send`), while any is under way. */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: MessagesDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
@@ -94,7 +109,25 @@ export class MessagesService {
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.
     const quota = isUserCaller(caller) ? this.deps.quota : undefined;
-    return quota ? quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item);
+    const submit = (): Promise<SendOutcome> => (quota ? quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item));
+    const gate = isUserCaller(caller) ? this.deps.gate : undefined;
+    if (!gate) return submit();
+    // Moderation first (a muted or slowed member's send takes no quota). Its reads answer in any
+    // order (several connections), so one sender's checks take turns: each send is handed to the
+    // quota and the batcher, in arrival order, before the next one's check starts. Only the
+    // checks wait for each other, not the writes.
+    const key = `${appId}\u0000${senderId}`;
+    const turn = (this.turns.get(key) ?? Promise.resolve())
+      .then(() => gate.beforeSend(appId, senderId, input.conversationId, input.text))
+      .then((text) => void (item.text = text));
+    const outcome = turn.then(submit); // registered first: runs before the next turn starts
+    const done = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(key, done);
+    void done.then(() => this.turns.get(key) === done && this.turns.delete(key));
+    return outcome;
   }
 
   /**
@@ -180,7 +213,9 @@ export class MessagesService {
       if (isUserCaller(caller) && row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
       const changes: Partial<MessageEntity> = {};
       if (input.text !== undefined) {
-        row.text = changes.text = input.text;
+        const gate = isUserCaller(caller) ? this.deps.gate : undefined;
+        const text = gate ? await gate.beforeEdit(appId, userId, row.conversationId, input.text, m) : input.text;
+        row.text = changes.text = text;
         row.editedAt = changes.editedAt = Date.now();
       }
       if (input.data !== undefined && !isUserCaller(caller)) row.data = changes.data = storeData(input.data);
@@ -197,11 +232,13 @@ export class MessagesService {
    * Soft delete by the sender, or by an owner/admin of a group: the row stays as a tombstone
    * (text NULL), its reactions and upload rows go, and the files are removed after the commit.
    */
-  async remove(caller: Caller, messageId: string): Promise<Message> {
+  async remove(caller: Caller, messageId: string, moderated?: ModeratedRemoval): Promise<Message> {
     const { appId } = caller;
     const userId = isUserCaller(caller) ? caller.user : "";
     const { result, afterCommit } = await this.deps.uow.commit(async ({ m, emit }) => {
-      const { row, member: me } = await this.visible(caller, messageId, m);
+      // A moderator sees every message of the app, as the host's backend does.
+      const { row, member: me } = await this.visible(moderated ? { appId, server: "moderation" } : caller, messageId, m);
+      await moderated?.audit(m, row);
       // The host's backend (no member row) may delete any message of its app.
       if (me && row.senderId !== userId) {
         const conv = await m.getRepository(ConversationEntity).findOne({ select: { id: true, kind: true }, where: { id: row.conversationId, appId } });

@@ -23,14 +23,18 @@ export interface UsersRoutesDeps {
   requireAuth: Middleware<State>;
   /** Public base URL path for avatar files, e.g. `/v1/avatars`. */
   avatarBase: string;
+  /** Moderation: whether a user moderates their app (`moderator: true` on GET /me, so a UI shows moderator actions). */
+  isModerator?: ((appId: string, userId: string) => Promise<boolean>) | undefined;
 }
 
 /** `/me`, `/users`, and the public avatar files. */
-export function usersRoutes({ users, storage, requireAuth, avatarBase }: UsersRoutesDeps): Router<State> {
+export function usersRoutes({ users, storage, requireAuth, avatarBase, isModerator }: UsersRoutesDeps): Router<State> {
   const r = new Router<State>();
 
   r.get("/me", requireAuth, async (ctx) => {
-    ctx.body = presentMe(await users.me(callerOf(ctx)));
+    const caller = callerOf(ctx);
+    const moderator = isModerator ? await isModerator(caller.appId, caller.user) : false;
+    ctx.body = { ...presentMe(await users.me(caller)), ...(moderator ? { moderator: true as const } : {}) };
   });
 
   r.patch("/me", requireAuth, async (ctx) => {

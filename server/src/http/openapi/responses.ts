@@ -26,6 +26,7 @@ import {
   type ServerUser,
   type ServerUserResponse,
   type ReactionSummary,
+  type SearchResponse,
   type SyncResponse,
   type TypingEvent,
   type User,
@@ -36,6 +37,15 @@ import {
   type WebhookEndpointResponse,
   type WebhookEndpointsResponse,
   type WebhookSettings,
+  MODERATION_LIMITS,
+  REPORT_REASONS,
+  type AuditEntry,
+  type ModeratorsResponse,
+  type Report,
+  type ReportResponse,
+  type SanctionResponse,
+  type SlowModeResponse,
+  type WordFilter,
 } from "@parley/sdk/protocol";
 import type { Readiness } from "../../ops/health.js";
 
@@ -111,7 +121,13 @@ type _ServerUserResponse = Check<Same<z.infer<typeof serverUserEnvelope>, Server
 export const serverTokenResponse = z.strictObject({ hostToken: z.string(), expiresIn: z.number().int() });
 type _ServerTokenResponse = Check<Same<z.infer<typeof serverTokenResponse>, ServerTokenResponse>>;
 
-export const me = z.strictObject({ ...userFields, email: z.string().nullable(), appId: z.string(), showLastSeen: z.boolean().optional() });
+export const me = z.strictObject({
+  ...userFields,
+  email: z.string().nullable(),
+  appId: z.string(),
+  showLastSeen: z.boolean().optional(),
+  moderator: z.literal(true).optional(),
+});
 type _Me = Check<Same<z.infer<typeof me>, Me>>;
 
 /** `Page<T>` of the protocol, for one item schema. */
@@ -297,6 +313,15 @@ export const dataExport = z.strictObject({
 });
 type _DataExport = Check<Same<z.infer<typeof dataExport>, DataExport>>;
 
+/** `GET /v1/search`: matching messages with a snippet, and each of their conversations once. */
+export const searchHit = z.strictObject({
+  message,
+  snippet: z.string(),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
+});
+export const searchResponse = z.strictObject({ items: z.array(searchHit), nextCursor: z.string().nullable(), conversations: z.array(conversation) });
+type _SearchResponse = Check<Same<z.infer<typeof searchResponse>, SearchResponse>>;
+
 // ---------------------------------------------------------------------------------------------
 // Events (persisted: live over the socket and from GET /v1/sync)
 // ---------------------------------------------------------------------------------------------
@@ -408,6 +433,77 @@ export const webhookSettings = z.strictObject({ unreadAfterSec: z.number().int()
 type _WebhookSettings = Check<Same<z.infer<typeof webhookSettings>, WebhookSettings>>;
 
 // ---------------------------------------------------------------------------------------------
+// Moderation
+// ---------------------------------------------------------------------------------------------
+
+const report = z.strictObject({
+  id: z.string(),
+  reporterId: z.string(),
+  userId: z.string(),
+  messageId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  messageText: z.string().nullable(),
+  reason: z.enum(REPORT_REASONS),
+  note: z.string().max(MODERATION_LIMITS.reportNoteMaxChars).nullable(),
+  status: z.enum(["open", "resolved", "dismissed"]),
+  createdAt: timestamp,
+  resolvedAt: timestamp.nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().nullable(),
+});
+type _Report = Check<Same<z.infer<typeof report>, Report>>;
+export const reportResponse = z.strictObject({ report });
+type _ReportResponse = Check<Same<z.infer<typeof reportResponse>, ReportResponse>>;
+const moderationAction = z.enum([
+  "moderator.add",
+  "moderator.remove",
+  "mute",
+  "unmute",
+  "ban.conversation",
+  "unban.conversation",
+  "ban.app",
+  "unban.app",
+  "slow_mode.set",
+  "word_filter.set",
+  "message.delete",
+  "report.resolve",
+  "report.dismiss",
+]);
+const auditEntry = z.strictObject({
+  id: z.string(),
+  action: moderationAction,
+  actorUserId: z.string().nullable(),
+  actorServerKey: z.string().nullable(),
+  targetUserId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  messageId: z.string().nullable(),
+  reportId: z.string().nullable(),
+  reason: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: timestamp,
+});
+type _AuditEntry = Check<Same<z.infer<typeof auditEntry>, AuditEntry>>;
+export const sanctionResponse = z.strictObject({
+  sanction: z.strictObject({
+    kind: z.enum(["mute", "ban"]),
+    userId: z.string(),
+    conversationId: z.string().nullable(),
+    until: timestamp.nullable(),
+    reason: z.string().nullable(),
+    createdAt: timestamp,
+  }),
+});
+type _SanctionResponse = Check<Same<z.infer<typeof sanctionResponse>, SanctionResponse>>;
+export const slowModeResponse = z.strictObject({ conversationId: z.string(), seconds: z.number().int() });
+type _SlowModeResponse = Check<Same<z.infer<typeof slowModeResponse>, SlowModeResponse>>;
+export const wordFilter = z.strictObject({ words: z.array(z.strictObject({ word: z.string(), action: z.enum(["block", "mask"]) })) });
+type _WordFilter = Check<Same<z.infer<typeof wordFilter>, WordFilter>>;
+export const moderatorsResponse = z.strictObject({
+  moderators: z.array(z.strictObject({ userId: z.string(), sub: z.string().nullable(), since: timestamp })),
+});
+type _ModeratorsResponse = Check<Same<z.infer<typeof moderatorsResponse>, ModeratorsResponse>>;
+
+// ---------------------------------------------------------------------------------------------
 // Envelopes and acks
 // ---------------------------------------------------------------------------------------------
 
@@ -468,4 +564,12 @@ export const responseSchemas = {
   ReplayWebhookResponse: replayWebhookResponse,
   WebhookSettings: webhookSettings,
   DataExport: dataExport,
+  ReportResponse: reportResponse,
+  PageOfReport: page(report),
+  PageOfAuditEntry: page(auditEntry),
+  SanctionResponse: sanctionResponse,
+  SlowModeResponse: slowModeResponse,
+  WordFilter: wordFilter,
+  ModeratorsResponse: moderatorsResponse,
+  SearchResponse: searchResponse,
 } as const;

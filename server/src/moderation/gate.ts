@@ -1,0 +1,208 @@
+import type { DataSource, EntityManager } from "typeorm";
+import { MODERATION_LIMITS, type FilterWord } from "@parley/sdk/protocol";
+import { marks } from "../db/sql.js";
+import { AppError } from "../shared/errors.js";
+import { iso } from "../shared/time.js";
+
+/** How long a node trusts its cached copy of an app's word filter (a change on this node is seen at once). */
+const FILTER_CACHE_MS = 10_000;
+/** Past this many slow-mode reservations, the expired ones are dropped. */
+const RESERVATIONS_SWEEP_AT = 10_000;
+
+/** Letters, digits and marks of any script, and `_`: what a whole-word match may not touch on either side. */
+const WORD_EDGE_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}_])";
+const WORD_EDGE_AFTER = "(?![\\p{L}\\p{N}\\p{M}_])";
+
+/** An app's word filter, compiled: literal words only (escaped), so matching is linear, never a ReDoS. */
+interface CompiledFilter {
+  block: RegExp | null;
+  mask: RegExp | null;
+}
+
+/**
+ * The checks other domains ask moderation before they write: is a user banned (app or
+ * conversation), muted, within slow mode, and what the word filter makes of a text. It reads the
+ * moderation tables (owned by ModerationService, which writes them) and holds two small per-node
+ * caches: compiled word filters (invalidated on this node when set, else after FILTER_CACHE_MS)
+ * and the last admitted send per member under slow mode, so two sends racing on one node cannot
+ * both pass. Sends racing on two nodes within the same few milliseconds can; the database's last
+ * message is the cross-node truth.
+ */
+export class ModerationGate {
+  private readonly filters = new Map<string, { until: number; filter: CompiledFilter }>();
+  private readonly reserved = new Map<string, number>();
+
+  constructor(private readonly db: DataSource) {}
+
+  /** Whether the user is one of the app's moderators. */
+  async isModerator(appId: string, userId: string, m: EntityManager = this.db.manager): Promise<boolean> {
+    const rows: unknown[] = await m.query("SELECT userId FROM app_moderators WHERE appId = ? AND userId = ?", [appId, userId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Whether the user is banned from the whole app. One point query on the unique index per call:
+   * requireAuth runs it on every request, so a ban stops access tokens already issued at once, on
+   * every node, with no cache to invalidate across nodes. The price is one indexed read per
+   * authenticated request (cheap next to the request's own queries); a per-node cache would save
+   * it but leave a banned user's tokens working on other nodes until it expired.
+   */
+  async isAppBanned(appId: string, userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.db.query("SELECT id FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'ban' AND conversationId = ''", [
+      appId,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  /** Sign-in, refresh and host-token sessions of an app-banned user are refused. */
+  async assertNotAppBanned(appId: string, userId: string): Promise<void> {
+    if (await this.isAppBanned(appId, userId)) throw new AppError("banned", "This account is banned from this app");
+  }
+
+  /** Refuses adding (or letting in) users banned from the conversation or the app. */
+  async assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const rows: { userId: string }[] = await m.query(
+      `SELECT userId FROM moderation_sanctions WHERE appId = ? AND kind = 'ban' AND conversationId IN (?, '') AND userId IN (${marks(userIds.length)})`,
+      [appId, conversationId, ...userIds],
+    );
+    const banned = [...new Set(rows.map((r) => String(r.userId)))].filter((u) => userIds.includes(u));
+    if (banned.length > 0) throw new AppError("banned", "Banned from this conversation", { userIds: banned });
+  }
+
+  /**
+   * Before a member's send: refused when muted (`muted`, with until) or within slow mode
+   * (`slow_mode`, with retryAfterSec); answers the text the word filter leaves (masked words as
+   * asterisks) or refuses it (`content_blocked`). A non-member gets no moderation answer here
+   * (slow mode needs membership): the send itself answers their 404.
+   */
+  async beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string> {
+    const filtered = await this.filterText(appId, text);
+    // One round trip for the common case: the mute, the slow mode and the sender's role at once.
+    const rows: { muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await this.db.query(
+      `SELECT (SELECT \`until\` FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'mute' AND conversationId = ?) AS muteUntil,
+              (SELECT seconds FROM moderation_slow_mode WHERE conversationId = ? AND appId = ?) AS seconds,
+              (SELECT role FROM members WHERE conversationId = ? AND userId = ?) AS role`,
+      [appId, userId, conversationId, conversationId, appId, conversationId, userId],
+    );
+    const row = rows[0];
+    // A non-member gets no moderation answer here: the send itself answers their 404.
+    if (!row || row.role === null || row.role === undefined) return filtered;
+    const muteUntil = row.muteUntil === null || row.muteUntil === undefined ? null : Number(row.muteUntil);
+    if (muteUntil !== null && muteUntil > Date.now()) throwMuted(muteUntil);
+    const seconds = row.seconds === null || row.seconds === undefined ? 0 : Number(row.seconds);
+    if (seconds > 0 && row.role === "member") await this.slowMode(appId, userId, conversationId, seconds);
+    return filtered;
+  }
+
+  /** Before a member's edit: muted members cannot edit either; the word filter applies as at send. */
+  async beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string> {
+    const filtered = await this.filterText(appId, text, m);
+    await this.assertNotMuted(appId, userId, conversationId, m);
+    return filtered;
+  }
+
+  /** The user's live mute in the conversation, if any: `until` in epoch ms, null for no end. */
+  async muteOf(appId: string, userId: string, conversationId: string, m: EntityManager = this.db.manager): Promise<{ until: number | null } | null> {
+    const rows: { until: number | string | null }[] = await m.query(
+      "SELECT `until` FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'mute' AND conversationId = ?",
+      [appId, userId, conversationId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const until = row.until === null ? null : Number(row.until);
+    return until === null || until > Date.now() ? { until } : null;
+  }
+
+  private async assertNotMuted(appId: string, userId: string, conversationId: string, m?: EntityManager): Promise<void> {
+    const mute = await this.muteOf(appId, userId, conversationId, m);
+    if (mute) throwMuted(mute.until);
+  }
+
+  /** Slow mode for a plain member (owners and admins were let through by the caller; moderators are here). */
+  private async slowMode(appId: string, userId: string, conversationId: string, seconds: number): Promise<void> {
+    if (await this.isModerator(appId, userId)) return;
+    const key = `${conversationId}\u0000${userId}`;
+    const last: { createdAt: number | string }[] = await this.db.query(
+      "SELECT createdAt FROM messages WHERE appId = ? AND senderId = ? AND conversationId = ? ORDER BY id DESC LIMIT 1",
+      [appId, userId, conversationId],
+    );
+    const now = Date.now();
+    const lastAt = Math.max(last[0] ? Number(last[0].createdAt) : 0, this.reserved.get(key) ?? 0);
+    const waitMs = lastAt + seconds * 1000 - now;
+    if (waitMs > 0) {
+      const retryAfterSec = Math.ceil(waitMs / 1000);
+      throw new AppError(
+        "slow_mode",
+        `Slow mode: one message every ${seconds} s; try again in ${retryAfterSec} s`,
+        { retryAfterSec, seconds },
+        {
+          "Retry-After": String(retryAfterSec),
+        },
+      );
+    }
+    if (this.reserved.size >= RESERVATIONS_SWEEP_AT) {
+      for (const [k, at] of this.reserved) if (now - at > MODERATION_LIMITS.slowModeMaxSec * 1000) this.reserved.delete(k);
+    }
+    this.reserved.set(key, now);
+  }
+
+  /** The text as the word filter leaves it: masked words as asterisks, or `content_blocked`. */
+  async filterText(appId: string, text: string, m?: EntityManager): Promise<string> {
+    const filter = await this.filterOf(appId, m);
+    if (filter.block) {
+      // Also against the NFKC form, so full-width or ligature look-alikes of a blocked word match.
+      const found = new Set<string>();
+      for (const t of [text, text.normalize("NFKC")]) for (const hit of t.matchAll(filter.block)) found.add(hit[0].toLowerCase());
+      if (found.size > 0) throw new AppError("content_blocked", "This message contains words this app does not allow", { words: [...found].slice(0, 20) });
+    }
+    return filter.mask ? text.replace(filter.mask, (w) => "*".repeat([...w].length)) : text;
+  }
+
+  /** The app's word list as stored. */
+  async wordsOf(appId: string, m: EntityManager = this.db.manager): Promise<FilterWord[]> {
+    const rows: { words: string }[] = await m.query("SELECT words FROM moderation_word_filters WHERE appId = ?", [appId]);
+    return rows[0] ? (JSON.parse(String(rows[0].words)) as FilterWord[]) : [];
+  }
+
+  /** Forgets this node's copy of the app's filter (after it was set here). */
+  invalidateFilter(appId: string): void {
+    this.filters.delete(appId);
+  }
+
+  private async filterOf(appId: string, m?: EntityManager): Promise<CompiledFilter> {
+    const now = Date.now();
+    const hit = this.filters.get(appId);
+    if (hit && hit.until > now) return hit.filter;
+    const filter = compileFilter(await this.wordsOf(appId, m));
+    this.filters.set(appId, { until: now + FILTER_CACHE_MS, filter });
+    return filter;
+  }
+}
+
+function throwMuted(until: number | null): never {
+  const at = until === null ? null : iso(until);
+  throw new AppError("muted", at ? `You are muted in this conversation until ${at}` : "You are muted in this conversation", { until: at });
+}
+
+/** One alternation of escaped literals per action, longest first (so "bad word" wins over "bad"). */
+export function compileFilter(words: FilterWord[]): CompiledFilter {
+  const build = (action: FilterWord["action"]): RegExp | null => {
+    const list = words
+      .filter((w) => w.action === action)
+      .map((w) => w.word)
+      .sort((a, b) => b.length - a.length)
+      .map(escapeLiteral);
+    return list.length === 0 ? null : new RegExp(`${WORD_EDGE_BEFORE}(?:${list.join("|")})${WORD_EDGE_AFTER}`, "giu");
+  };
+  return { block: build("block"), mask: build("mask") };
+}
+
+/** A literal for a `u`-flag pattern; inner whitespace matches any run of whitespace. */
+function escapeLiteral(word: string): string {
+  return word
+    .replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")
+    .split(/\s+/u)
+    .join("\\s+");
+}
