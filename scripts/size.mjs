@@ -46,8 +46,8 @@ export const cssLiterals = {
 const isLazy = (abs) =>
   // offline persistence (issue 22)
   /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
-  // the profile's "Your data" view (issue 17), people search, details and the profile
-  /[\\/]widget[\\/]src[\\/]parley-(data|info|people)\.[jt]s$/.test(abs);
+  // the profile's "Your data" view and message search (issue 17), people search, details and the profile
+  /[\\/]widget[\\/]src[\\/]parley-(data|info|people|search)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -71,7 +71,10 @@ export const BUNDLES = [
   // 10 KB until the SDK learned gap-safe catch-up with retention fallback, cross-tab sessions,
   // REST timeouts and retries and a pipelined outbox (issues 14, 15): about 10.2 KB gz. 11 KB
   // leaves room for nothing big: offline persistence (issue 22) must be a lazily loaded chunk.
-  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 11 * 1024, lazy: "importer" },
+  // 12 KB since issue 17: the entry also exports Moderation (about 0.4 KB gz), a module of its own
+  // that only a page which moderates imports (the widget's UI does not: its own line measures
+  // what it carries), and ChatClient gained search and request.
+  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 12 * 1024, lazy: "importer" },
   // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
   // durable outbox, tab coordination (issue 22).
   { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },
@@ -94,6 +97,14 @@ export const BUNDLES = [
   {
     name: "widget people search and new group (lazy chunk)",
     entry: "widget/src/parley-people.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a visitor first opens message search (issue 17).
+  {
+    name: "widget message search (lazy chunk)",
+    entry: "widget/src/parley-search.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",

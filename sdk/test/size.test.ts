@@ -6,9 +6,9 @@ import { promisify } from "node:util";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-test("`npm run size` prints the SDK's gzip size and it is within the 11 KB budget", async () => {
+test("`npm run size` prints the SDK's gzip size and it is within the 12 KB budget", async () => {
   const { stdout } = await promisify(execFile)("node", ["scripts/size.mjs"], { cwd: ROOT });
-  const m = /@parley\/sdk \(without socket\.io-client\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 11 KB\) ok/.exec(stdout);
+  const m = /@parley\/sdk \(without socket\.io-client\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 12 KB\) ok/.exec(stdout);
   assert.ok(m, stdout);
   assert.ok(Number(m[1]) <= 11, `${m[1]} KB gz`);
 });

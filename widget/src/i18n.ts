@@ -84,6 +84,10 @@ export const EN = {
   makeAdmin: "Make admin",
   removeAdmin: "Remove admin",
   addContact: "Add to contacts",
+  searchMessages: "Search messages",
+  searchFor: "Search messages for “{q}”",
+  noMatches: "No messages match",
+  loadMore: "Load more",
 } as const;
 
 export type Strings = { [K in keyof typeof EN]: string };

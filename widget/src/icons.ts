@@ -16,5 +16,6 @@ export const icons = {
   send: icon(svg`<path d="M4 12l16-8-6 16-2.5-6.5z" /><path d="M11.5 13.5L20 4" />`),
   down: icon(svg`<path d="M6 9l6 6 6-6" />`),
   check: icon(svg`<path d="M5 12l5 5 9-10" />`),
+  search: icon(svg`<circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" />`),
   chat: svg`<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z" /></svg>`,
 };

@@ -21,10 +21,11 @@ import type { ParleyThread, SendDetail } from "./parley-thread.js";
 const LAZY_VIEWS = {
   "parley-people": () => import("./parley-people.js"),
   "parley-info": () => import("./parley-info.js"),
+  "parley-search": () => import("./parley-search.js"),
 };
 type LazyView = keyof typeof LAZY_VIEWS;
 
-type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
+type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me" | "search";
 
 /**
  * The Parley chat: a launcher bubble and panel (mode="launcher"), or a panel in place
@@ -57,6 +58,7 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me";
  * @csspart back - the header's back button
  * @csspart info - the header's conversation details button
  * @csspart profile - the header's profile button
+ * @csspart search - the header's message search button (the list: all conversations; a conversation: that one)
  * @csspart signout - the sign-out button (profile view)
  * @csspart close - the header's close button (launcher mode)
  * @csspart status - the offline / reconnecting banner
@@ -124,6 +126,11 @@ export class ParleyChat extends LitElement {
   progress: number | null = null;
   /** A DM shown before it exists: created on the first send (see dm-draft.ts). */
   draft: DmDraft | null = null;
+  /** Message search's scope: a conversation id, or "" for all; and the query it starts with. */
+  private searchIn = "";
+  private searchQ = "";
+  /** A message to jump to once its conversation is shown (a search result). */
+  private jumpTarget = "";
 
   /** The SDK client (null until attributes are set). Hosts may use it directly. */
   chat: ChatClient | null = null;
@@ -143,7 +150,9 @@ export class ParleyChat extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && this.mode === "launcher" && this.open) this.close();
+      if (e.key !== "Escape") return;
+      if (this.view === "search") this.back();
+      else if (this.mode === "launcher" && this.open) this.close();
     });
     if (!this.chat && this.server && this.appId) void this.start();
     addEventListener("pagehide", this.flushDelete);
@@ -284,8 +293,30 @@ export class ParleyChat extends LitElement {
     this.activeId = id;
     this.view = "thread";
     const c = this.client().conversation(id);
-    if (c.messages.filter((m) => m.status === "sent").length < 20 && c.hasOlder) void c.loadOlder().catch(() => undefined);
+    // (A jump loads the history down to its message itself.)
+    if (!this.jumpTarget && c.messages.filter((m) => m.status === "sent").length < 20 && c.hasOlder) void c.loadOlder().catch(() => undefined);
   }
+
+  private back = (): void => {
+    this.view = this.view === "info" || (this.view === "search" && this.searchIn) ? "thread" : "list";
+  };
+
+  private openSearch(conversationId: string, q = ""): void {
+    this.searchIn = conversationId;
+    this.searchQ = q;
+    this.view = "search";
+  }
+
+  /** A search result was chosen: its conversation opens at the message (thread.jumpTo, in focusView). */
+  private onJump = (e: CustomEvent<{ conversationId: string; id: string }>): void => {
+    const { conversationId, id } = e.detail;
+    void this.run(async () => {
+      const c = this.client().conversation(conversationId);
+      if (!c.state) await c.refresh();
+      this.jumpTarget = id;
+      this.openConversation(conversationId);
+    });
+  };
 
   private fire(name: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
@@ -297,22 +328,28 @@ export class ParleyChat extends LitElement {
 
   private async focusView(): Promise<void> {
     await this.updateComplete;
-    // People search is a lazy view: focus it once its chunk has arrived and it has drawn.
-    if ((this.view === "people" || this.view === "group") && !customElements.get("parley-people")) {
-      // The same module promise as need()'s, whose step (a new render) comes before this one.
+    // People and message search are lazy views: focus them once their chunk has arrived and drawn.
+    const lazy = this.view === "search" ? "parley-search" : this.view === "people" || this.view === "group" ? "parley-people" : "";
+    if (lazy && !customElements.get(lazy)) {
       if (
-        !(await LAZY_VIEWS["parley-people"]().then(
+        !(await LAZY_VIEWS[lazy]().then(
           () => true,
           () => false,
         ))
       )
         return;
+      // need()'s own render may come after this step (two import() promises settle in no set order).
+      this.requestUpdate();
       await this.updateComplete;
     }
-    const view = this.shadowRoot?.querySelector<LitElement>("parley-signin, parley-list, parley-thread, parley-people");
+    const view = this.shadowRoot?.querySelector<LitElement>("parley-signin, parley-list, parley-thread, parley-people, parley-search");
     if (view) {
       await view.updateComplete;
-      view.focus();
+      const jump = this.jumpTarget;
+      this.jumpTarget = "";
+      // Opened from a search result: the message takes the focus (once it is loaded), not the composer.
+      if (jump && view.localName === "parley-thread") (view as ParleyThread).jumpTo(jump);
+      else view.focus();
     } else this.shadowRoot?.querySelector<HTMLElement>("[part=panel] button")?.focus();
   }
 
@@ -480,7 +517,7 @@ export class ParleyChat extends LitElement {
       <div part="header" class="header">
         ${
           this.view !== "list" && this.view !== "signin"
-            ? html`<button part="back" aria-label=${this.t.back} @click=${() => (this.view = this.view === "info" ? "thread" : "list")}>${icons.back}</button>`
+            ? html`<button part="back" aria-label=${this.t.back} @click=${this.back}>${icons.back}</button>`
             : nothing
         }
         <div class="titles">
@@ -493,6 +530,11 @@ export class ParleyChat extends LitElement {
               : nothing
           }
         </div>
+        ${
+          s?.me && (this.view === "list" || (this.view === "thread" && !this.draft))
+            ? html`<button part="search" aria-label=${this.t.searchMessages} @click=${() => this.openSearch(this.view === "thread" ? this.activeId : "")}>${icons.search}</button>`
+            : nothing
+        }
         ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
         ${s?.me && this.view === "list" ? html`<button part="profile" @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
         ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
@@ -500,7 +542,7 @@ export class ParleyChat extends LitElement {
       </div>
       ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? this.t.blocked : conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
-      <div class="body">${this.body()}</div>
+      <div class="body" @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())}>${this.body()}</div>
       <div class="toast-slot" role="status">
         ${
           this.notice
@@ -540,10 +582,11 @@ export class ParleyChat extends LitElement {
   }
 
   private heading(): string {
-    if (this.view === "thread") {
+    if (this.view === "thread" || (this.view === "search" && this.searchIn)) {
       const c = this.store.state?.conversations[this.activeId] ?? this.draft?.conversation;
       return c ? this.titleOf(c) : this.t.title;
     }
+    if (this.view === "search") return this.t.searchMessages;
     if (this.view === "people") return this.t.newChat;
     if (this.view === "info") return this.t.details;
     if (this.view === "me") return this.t.profile;
@@ -613,8 +656,11 @@ export class ParleyChat extends LitElement {
               await this.client().setAvatar(e.detail);
               this.say({ text: this.t.saved });
             })}
-          @parley-contact=${this.onContact}
-          @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())}></parley-info>`;
+          @parley-contact=${this.onContact}></parley-info>`;
+      case "search":
+        if (!this.need("parley-search")) return this.lazyPending();
+        return html`<parley-search .t=${this.t} .conversationId=${this.searchIn} .query=${this.searchQ} .titleOf=${(c: Conversation) => this.titleOf(c)}
+          @parley-jump=${this.onJump}></parley-search>`;
       case "thread": {
         const c = this.conv();
         const typing = Object.entries(s.typing[this.activeId] ?? {})
@@ -641,6 +687,7 @@ export class ParleyChat extends LitElement {
         return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)} .more=${this.pager.status}
           @parley-load-more=${() => void this.pager.next()}
           @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
+          @parley-search-messages=${(e: CustomEvent<string>) => this.openSearch("", e.detail)}
           @parley-compose=${(e: CustomEvent<"direct" | "group">) => ((this.results = null), (this.view = e.detail === "group" ? "group" : "people"))}></parley-list>`;
     }
   }

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import type { ChatState, Conversation } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import type { PagerStatus } from "./conversation-pager.js";
-import { EN, type Strings } from "./i18n.js";
+import { EN, format, type Strings } from "./i18n.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
 import { EDGE, atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "./windowing.js";
@@ -20,10 +20,12 @@ const WIN: ListWindow = { size: 50, step: 20 };
  * @event parley-open - detail: conversation id
  * @event parley-compose - detail: "direct" | "group"
  * @event parley-load-more - the end of the list is near and `more` says there may be more
+ * @event parley-search-messages - detail: the filter box's text; search the messages for it
  *
  * @csspart new-chat - the "new chat" button
  * @csspart new-group - the "new group" button
  * @csspart filter - the filter box
+ * @csspart search-messages - "Search messages for …", under the filter box while it has text
  * @csspart conversations - the scrolling list
  * @csspart conversation - one row
  * @csspart unread - a row's unread count
@@ -142,6 +144,7 @@ export class ParleyList extends LitElement {
         <button part="new-group" @click=${() => this.emit("parley-compose", "group")}>${this.t.newGroup}</button>
       </div>
       <input part="filter" type="search" aria-label=${this.t.searchPeople} placeholder=${this.t.searchPeople} .value=${this.filter} @input=${(e: InputEvent) => (this.filter = (e.target as HTMLInputElement).value)} />
+      ${f ? html`<button part="search-messages" @click=${() => this.emit("parley-search-messages", f)}>${format(this.t.searchFor, { q: f })}</button>` : nothing}
       ${
         list.length === 0
           ? html`<p part="empty" class="empty">${f ? this.t.noResults : this.t.noConversations}</p>`
@@ -196,6 +199,10 @@ export class ParleyList extends LitElement {
         margin: 10px;
         width: auto;
         flex: none;
+      }
+      [part="search-messages"] {
+        margin: -4px 10px 6px;
+        text-align: left;
       }
       .tools {
         flex: none;
