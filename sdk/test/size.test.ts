@@ -10,7 +10,7 @@ test("`npm run size` prints the SDK's gzip size and it is within the 12 KB budge
   const { stdout } = await promisify(execFile)("node", ["scripts/size.mjs"], { cwd: ROOT });
   const m = /@parley\/sdk \(without socket\.io-client\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 12 KB\) ok/.exec(stdout);
   assert.ok(m, stdout);
-  assert.ok(Number(m[1]) <= 11, `${m[1]} KB gz`);
+  assert.ok(Number(m[1]) <= 12, `${m[1]} KB gz`);
 });
 
 test("`npm run size` prints the script-tag loader's gzip size (all a page loads before the chat opens) and it is within 3 KB", async () => {
