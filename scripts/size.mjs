@@ -46,8 +46,9 @@ export const cssLiterals = {
 const isLazy = (abs) =>
   // offline persistence (issue 22)
   /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
-  // the profile's "Your data" view and message search (issue 17), people search, details and the profile
-  /[\\/]widget[\\/]src[\\/]parley-(data|info|people|search)\.[jt]s$/.test(abs);
+  // the profile's "Your data" view, message search and the report / moderation dialog (issue 17),
+  // people search, details and the profile
+  /[\\/]widget[\\/]src[\\/]parley-(data|info|people|search|moderate)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -107,6 +108,14 @@ export const BUNDLES = [
     entry: "widget/src/parley-search.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a visitor first reports a message, or a moderator first acts on one (issue 17).
+  {
+    name: "widget report and moderation dialog (lazy chunk)",
+    entry: "widget/src/parley-moderate.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
     lazy: "chunk",
   },
   {

@@ -37,13 +37,25 @@ export const EN = {
   reply: "Reply",
   edit: "Edit",
   delete: "Delete",
+  report: "Report",
+  mute: "Mute sender",
+  ban: "Ban sender",
   retry: "Retry",
   failed: "Not sent",
   discard: "Discard",
-  /** A send refused for good, by its error code (`failed_<code>`); others show `failed`. */
+  /**
+   * A send refused for good, by its error code (`failed_<code>`; `failed_<code>_until` when the
+   * refusal says until when: {time} a mute's end, {n} slow mode's wait in seconds); others show `failed`.
+   */
   failed_forbidden: "Not sent: you can't send messages here",
   failed_not_found: "Not sent: this conversation is gone",
   failed_payload_too_large: "Not sent: too large",
+  failed_muted: "Not sent: you are muted here",
+  failed_muted_until: "Not sent: you are muted here until {time}",
+  failed_banned: "Not sent: you are banned from this conversation",
+  failed_slow_mode: "Slow mode: wait, then retry",
+  failed_slow_mode_until: "Slow mode: wait {n} s",
+  failed_content_blocked: "Not sent: contains blocked words",
   sending: "Sending…",
   sent: "Sent",
   seen: "Seen",

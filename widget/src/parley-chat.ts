@@ -101,6 +101,8 @@ export class ParleyChat extends LitElement {
     results: { state: true },
     progress: { state: true },
     draft: { state: true },
+    moderating: { state: true },
+    moderator: { state: true },
   };
 
   server = "";
@@ -131,6 +133,11 @@ export class ParleyChat extends LitElement {
   private searchQ = "";
   /** A message to jump to once its conversation is shown (a search result). */
   private jumpTarget = "";
+  /** A message being reported or moderated (the dialog of parley-moderate.ts, a lazy chunk). */
+  moderating: { id: string; action: string } | null = null;
+  /** Whether the visitor moderates the app: from GET /me, asked once per user (sign-in answers leave it out). */
+  moderator = false;
+  private modFor = "";
 
   /** The SDK client (null until attributes are set). Hosts may use it directly. */
   chat: ChatClient | null = null;
@@ -190,6 +197,17 @@ export class ParleyChat extends LitElement {
       this.fire("parley-unread", unread);
     }
     if (this.store.state?.me && unread !== this.savedUnread) this.saveUnread(unread);
+    const me = this.store.state?.me;
+    if (me && me.id !== this.modFor && this.view === "thread") {
+      this.modFor = me.id;
+      this.moderator = false;
+      void this.client()
+        .me()
+        .then(
+          (u) => (this.moderator = u.id === this.modFor && !!u.moderator),
+          () => undefined,
+        );
+    }
   }
 
   /** The last known unread count, for the loader's launcher on the next page (embed.ts); 0 removes it. */
@@ -483,6 +501,21 @@ export class ParleyChat extends LitElement {
     void this.updateComplete.then(() => this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.focusMessage(p.id));
   }
 
+  private onModerate(e: CustomEvent<{ id: string; action: string }>): void {
+    import("./parley-moderate.js").then(
+      () => (this.moderating = e.detail),
+      () => (this.error = this.t.loadFailed),
+    );
+  }
+
+  /** The dialog closed: what was done is announced, and the message has the focus again. */
+  private onModerated(e: CustomEvent<string>): void {
+    const id = this.moderating?.id ?? "";
+    this.moderating = null;
+    if (e.detail) this.say({ text: e.detail });
+    void this.updateComplete.then(() => this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.focusMessage(id));
+  }
+
   private say(notice: { text: string; undo?: boolean }, ms = 3_000): void {
     clearTimeout(this.noticeTimer);
     this.notice = notice;
@@ -668,8 +701,9 @@ export class ParleyChat extends LitElement {
           .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
         const hidden = this.pendingDelete?.conversationId === this.activeId ? [this.pendingDelete.id] : [];
         return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state ?? this.draft?.conversation} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder && !this.draft}
-          .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
+          .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl} .moderator=${this.moderator && this.modFor === s.me?.id}
           @parley-send=${this.onSend}
+          @parley-moderate=${this.onModerate}
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
           @parley-delete=${this.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
@@ -681,7 +715,13 @@ export class ParleyChat extends LitElement {
           @parley-read=${() => this.conv().markRead()}
           @parley-typing=${(e: CustomEvent<boolean>) => this.draft || this.conv().typing(e.detail)}
           @parley-load-older=${() => this.act((c) => c.loadOlder())}
-          @parley-load-until=${(e: CustomEvent<string>) => this.act((c) => loadUntil(c, e.detail))}></parley-thread>`;
+          @parley-load-until=${(e: CustomEvent<string>) => this.act((c) => loadUntil(c, e.detail))}></parley-thread>
+          ${
+            this.moderating
+              ? html`<parley-moderate .t=${this.t} .action=${this.moderating.action} .message=${c.messages.find((m) => m.id === this.moderating?.id)} .conversation=${c.state}
+                @parley-moderated=${this.onModerated}></parley-moderate>`
+              : nothing
+          }`;
       }
       default:
         return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)} .more=${this.pager.status}

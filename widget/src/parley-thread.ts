@@ -38,6 +38,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @event parley-typing - detail: boolean
  * @event parley-load-older
  * @event parley-load-until - detail: message id; load older history until that message is loaded (jump to it)
+ * @event parley-moderate - detail: { id, action }; Report, a moderator's Delete, Mute or Ban was pressed (action: "report" | "delete" | "mute" | "ban")
  *
  * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
@@ -58,7 +59,10 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart action-react - a quick reaction button
  * @csspart action-reply - the reply button
  * @csspart action-edit - the edit button
- * @csspart action-delete - the delete button
+ * @csspart action-delete - the delete button (a moderator's, of another's message, asks for a reason first)
+ * @csspart action-report - the report button (others' messages)
+ * @csspart action-mute - the mute-the-sender button (moderators; a group's owner and admins, for plain members)
+ * @csspart action-ban - the ban-the-sender button (as action-mute, in groups)
  * @csspart empty - the empty conversation's placeholder
  * @csspart typing - the "is typing" line
  * @csspart jump - the "jump to latest" button
@@ -83,6 +87,7 @@ export class ParleyThread extends LitElement {
     typingNames: { attribute: false },
     progress: { attribute: false },
     attachmentUrl: { attribute: false },
+    moderator: { attribute: false },
     editing: { state: true },
     replyTo: { state: true },
     files: { state: true },
@@ -103,6 +108,8 @@ export class ParleyThread extends LitElement {
   typingNames: string[] = [];
   progress: number | null = null;
   attachmentUrl: (a: Attachment) => Promise<string> = () => Promise.reject(new Error("no loader"));
+  /** The visitor moderates the app: Delete, Mute and Ban on every message of others. */
+  moderator = false;
   editing: MessageItem | null = null;
   replyTo: MessageItem | null = null;
   files: File[] = [];
@@ -528,8 +535,16 @@ export class ParleyThread extends LitElement {
     }
     if (m.status === "pending") tail.push(html`<div class="muted status">${this.t.sending}</div>`);
     if (m.status === "failed") {
-      // Refused for good: the reason by its error code (`failed_<code>` strings), else "Not sent".
-      const why = (this.t as Record<string, string | undefined>)[`failed_${m.error?.code}`] ?? this.t.failed;
+      // Refused for good: the reason by its error code (`failed_<code>` strings), else "Not sent";
+      // `failed_<code>_until` when it says until when (a mute's end, slow mode's wait).
+      const e = m.error;
+      const until = (e?.details as { until?: string } | undefined)?.until;
+      const wait = e?.retryAfterMs;
+      const t = this.t as Record<string, string | undefined>;
+      const why = format((until || wait ? t[`failed_${e?.code}_until`] : undefined) ?? t[`failed_${e?.code}`] ?? this.t.failed, {
+        time: until ? new Date(until).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "",
+        n: Math.ceil((wait ?? 0) / 1000),
+      });
       const cid = m.clientMessageId!;
       tail.push(
         html`<div part="failed" class="error status">${why} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`,
@@ -537,11 +552,20 @@ export class ParleyThread extends LitElement {
     }
     if (o.receipt) tail.push(html`<div part="receipt" class="muted status">${o.receipt}</div>`);
     if (live && this.active === m.id) {
-      tail.push(html`<div class="actions" part="actions" role="group" aria-label=${this.t.actions}>
-        ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${this.t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
-        <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${this.t.reply}</button>
-        ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${this.t.edit}</button>` : nothing}
-        ${o.canDelete ? html`<button part="action-delete" class="danger" @click=${() => this.leave(m, "parley-delete", m.id)}>${this.t.delete}</button>` : nothing}
+      const t = this.t;
+      const c = this.conversation;
+      // Moderators act on anyone; a group's owner and admins on its plain members (the server decides).
+      const sanction =
+        !o.mine &&
+        (this.moderator || (o.group && (c?.myRole === "owner" || c?.myRole === "admin") && c?.members.find((x) => x.userId === m.senderId)?.role === "member"));
+      const mod = (action: string) => () => this.emit("parley-moderate", { id: m.id, action });
+      tail.push(html`<div class="actions" part="actions" role="group" aria-label=${t.actions}>
+        ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
+        <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${t.reply}</button>
+        ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
+        ${o.canDelete || this.moderator ? html`<button part="action-delete" class="danger" @click=${o.canDelete ? () => this.leave(m, "parley-delete", m.id) : mod("delete")}>${t.delete}</button>` : nothing}
+        ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
+        ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
       </div>`);
     }
     const edited = m.editedAt && !m.deletedAt;
