@@ -224,6 +224,8 @@ export const MESSAGE_LIMITS = {
   typingTtlMs: 5000,
   /** Distinct reaction keys one message may carry; a new key past it is a 409 `conflict`. */
   reactionsPerMessageMax: 20,
+  /** Users one message may mention. */
+  mentionsMax: 50,
 } as const;
 
 export type ConversationKind = "direct" | "group";
@@ -272,6 +274,21 @@ export interface Message {
   deletedAt: Timestamp | null;
   /** The host's custom data; absent when none is set. */
   data?: CustomData;
+  /**
+   * A thread reply: the id of the thread's root message (a message of the same conversation).
+   * Replies are not part of the conversation's history, last message or unread count; they
+   * are read with `GET /v1/messages/:rootId/thread`. Absent on messages of the main timeline.
+   */
+  threadId?: string;
+  /** On a thread's root, once it has replies: how many (deleted ones included) and the last one's time. */
+  thread?: ThreadSummary;
+  /** Users mentioned (`@name` in the text), as ids: members of the conversation when sent. Absent when none. */
+  mentions?: string[];
+}
+
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: Timestamp;
 }
 
 export interface Conversation {
@@ -287,6 +304,13 @@ export interface Conversation {
   users: User[];
   lastMessage: Message | null;
   unreadCount: number;
+  /**
+   * Messages mentioning the caller that they have not read yet (in the timeline after their
+   * read mark, in threads after the thread's read mark). Absent when 0.
+   */
+  mentionCount?: number;
+  /** Unread replies in the threads the caller follows here. Absent when 0. */
+  threadUnreadCount?: number;
   /** The caller's role; null when the caller is not a member (public group preview). */
   myRole: MemberRole | null;
   /**
@@ -347,7 +371,34 @@ export interface SendMessageRequest {
   attachmentIds?: string[];
   replyToId?: string;
   clientMessageId?: string;
+  /** Send as a reply in the thread of this message (a live timeline message of the same conversation). */
+  threadId?: string;
+  /** User ids mentioned in `text`; each must be a member of the conversation (else 400 on `mentions`). */
+  mentions?: string[];
 }
+
+/**
+ * `GET /v1/messages/:id/thread?before=&after=&limit=`: a thread's root and a page of its replies,
+ * newest first (paged like history), with the caller's follow state and unread count there.
+ */
+export interface ThreadPage extends Page<Message> {
+  root: Message;
+  following: boolean;
+  /** Replies by others after the caller's thread read mark (counted whether following or not). */
+  unreadCount: number;
+  lastReadMessageId: string;
+}
+
+/** The caller's state in one thread: `PUT`/`DELETE /v1/messages/:id/thread/follow` answer it; the `thread.state` event carries it. */
+export interface ThreadState {
+  conversationId: string;
+  rootId: string;
+  following: boolean;
+  lastReadMessageId: string;
+}
+
+/** `POST /v1/messages/:id/thread/read`: the caller read the thread up to `messageId` (a reply of it). */
+export type ThreadReadRequest = ReadRequest;
 
 export interface EditMessageRequest {
   text: string;
@@ -455,6 +506,18 @@ export interface EventPayloads {
    * `member.removed` for each conversation comes with it.
    */
   "user.deleted": { userId: string; user: User };
+  /** A thread's root gained replies: its new summary (absolute, so applying it twice is harmless). */
+  "thread.updated": { conversationId: string; rootId: string; thread: ThreadSummary };
+  /**
+   * To one user (`userId`, no `conversationId`): their follow or read mark in a thread changed
+   * (another device, or following on reply, on being mentioned, on a reply to their message).
+   */
+  "thread.state": ThreadState;
+  /**
+   * To the mentioned user only (`userId`, no `conversationId`): `messageId` (in the conversation,
+   * or in thread `threadId`) mentions them. The message itself arrives as `message.new`.
+   */
+  mention: { conversationId: string; messageId: string; threadId: string | null; senderId: string | null };
 }
 
 export type EventType = keyof EventPayloads;
@@ -675,6 +738,8 @@ export interface ServerSendMessageRequest {
   data?: CustomData;
   clientMessageId?: string;
   replyToId?: string;
+  /** Post as a reply in this message's thread. */
+  threadId?: string;
 }
 
 /** `PATCH /v1/server/messages/:id`: text and/or custom data (null clears it) of any message of the app. */

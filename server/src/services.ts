@@ -33,6 +33,7 @@ import { ModerationGate } from "./moderation/gate.js";
 import { ModerationService } from "./moderation/moderation.service.js";
 import { indexMessages } from "./search/search.index.js";
 import { SearchService } from "./search/search.service.js";
+import { ThreadsService } from "./threads/threads.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -80,6 +81,8 @@ export interface Services {
   moderation: ModerationService;
   /** Moderation's checks that other domains ask before writing (bans, mutes, slow mode, word filter). */
   moderationGate: ModerationGate;
+  /** Threads (issue 17): reading them, follows and read marks; replies go through messages. */
+  threads: ThreadsService;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -187,6 +190,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     moderation,
     moderationGate,
     search: new SearchService({ db, membership, presenter, conversations }),
+    threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

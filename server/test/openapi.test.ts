@@ -376,6 +376,23 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     assert.equal(found.items[0]?.message.id, first.id);
     await expect(400, "searchMessages", { token: bob.accessToken, query: { q: "" } });
     await expect(404, "searchMessages", { token: dave.accessToken, query: { q: "hello", conversationId: group.id } });
+    // ---- threads and mentions (a reply mentioning Bob, Bob's follow and read mark)
+    const reply = (await expect(201, "sendMessage", {
+      token: alice.accessToken,
+      params: { id: group.id },
+      body: { text: "@Bob in a thread", threadId: first.id, mentions: [bob.user.id] },
+    })) as Message;
+    await expect(400, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "x", mentions: ["usr_nobody"] } });
+    const threadPage = await expect(200, "getThread", { token: bob.accessToken, params: { id: first.id }, query: { limit: "5" } });
+    assert.equal(threadPage.items[0]?.id, reply.id);
+    await expect(400, "getThread", { token: bob.accessToken, params: { id: first.id }, query: { limit: "0" } });
+    await expect(404, "getThread", { token: dave.accessToken, params: { id: first.id } });
+    await expect(200, "followThread", { token: carol.accessToken, params: { id: first.id } });
+    await expect(404, "followThread", { token: carol.accessToken, params: { id: reply.id } });
+    await expect(200, "unfollowThread", { token: carol.accessToken, params: { id: first.id } });
+    await expect(404, "unfollowThread", { token: dave.accessToken, params: { id: first.id } });
+    await expect(200, "readThread", { token: bob.accessToken, params: { id: first.id }, body: { messageId: reply.id } });
+    await expect(400, "readThread", { token: bob.accessToken, params: { id: first.id }, body: { messageId: first.id } });
     await expect(204, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: first.id } });
     await expect(400, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: "first" } });
     await expect(200, "getMessage", { token: bob.accessToken, params: { id: first.id } });

@@ -114,6 +114,7 @@ const DOMAINS = [
   "webhooks",
   "data-rights",
   "moderation",
+  "threads",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);

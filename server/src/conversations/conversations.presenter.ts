@@ -14,6 +14,8 @@ export interface ConversationParts {
   users: User[];
   lastMessage: Message | null;
   unreadCount: number;
+  mentionCount: number;
+  threadUnreadCount: number;
   myRole: MemberRole | null;
   invitedUserIds?: string[];
 }
@@ -30,6 +32,8 @@ export function presentConversation(c: ConversationEntity, p: ConversationParts)
     users: p.users,
     lastMessage: p.lastMessage,
     unreadCount: p.unreadCount,
+    ...(p.mentionCount > 0 ? { mentionCount: p.mentionCount } : {}),
+    ...(p.threadUnreadCount > 0 ? { threadUnreadCount: p.threadUnreadCount } : {}),
     myRole: p.myRole,
     ...(p.invitedUserIds ? { invitedUserIds: p.invitedUserIds } : {}),
     ...(c.externalKey ? { key: c.externalKey } : {}),

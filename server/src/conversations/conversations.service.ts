@@ -1,3 +1,4 @@
+import { threadCounts } from "../threads/thread-counts.js";
 import { Brackets, In, IsNull, type DataSource, type EntityManager } from "typeorm";
 import {
   type Conversation,
@@ -843,7 +844,7 @@ export class ConversationsService {
     if (convs.length === 0) return [];
     const ids = convs.map((c) => c.id);
     const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
-    const [members, users, lastRows, unread, invited] = await Promise.all([
+    const [members, users, lastRows, unread, invited, counts] = await Promise.all([
       m.find(MemberEntity, { where: { conversationId: In(ids) }, order: { joinedAt: "ASC", userId: "ASC" } }),
       m
         .getRepository(UserEntity)
@@ -877,6 +878,8 @@ export class ConversationsService {
         .andWhere("msg.id > mem.lastReadMessageId")
         .andWhere("msg.senderId != :me", { me })
         .andWhere("msg.deletedAt IS NULL")
+        // Thread replies count in their thread (threadUnreadCount), not here.
+        .andWhere("msg.threadId IS NULL")
         .groupBy("msg.conversationId")
         .getRawMany<{ conversationId: string; n: string | number }>(),
       m.find(ContactRequestEntity, {
@@ -884,6 +887,7 @@ export class ConversationsService {
         where: { conversationId: In(ids), status: "pending" },
         order: { createdAt: "ASC", id: "ASC" },
       }),
+      threadCounts(m, appId, me, ids),
     ]);
     const messages = await this.deps.presenter.present(lastRows, me);
     const messageById = new Map(messages.map((x) => [x.id, x]));
@@ -915,6 +919,8 @@ export class ConversationsService {
         users: ms.map((x) => profiles.get(x.userId)).filter((u): u is User => u !== undefined),
         lastMessage: !mine || c.lastMessageId === null ? null : (messageById.get(String(c.lastMessageId)) ?? null),
         unreadCount: mine ? (unreadBy.get(c.id) ?? 0) : 0,
+        mentionCount: mine ? (counts.mentions.get(c.id) ?? 0) : 0,
+        threadUnreadCount: mine ? (counts.threadUnread.get(c.id) ?? 0) : 0,
         myRole,
         ...(pending ? { invitedUserIds: pending } : {}),
       });

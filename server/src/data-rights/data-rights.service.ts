@@ -396,6 +396,7 @@ export class DataRightsService {
         ...chunk,
       ]);
       await m.query(`DELETE FROM reactions WHERE messageId IN (${marks(chunk.length)})`, chunk);
+      await m.query(`DELETE FROM message_mentions WHERE messageId IN (${marks(chunk.length)})`, chunk);
     }
     // No message events here: their search rows go explicitly, so their text no longer matches.
     await forgetMessages(m, ids);
@@ -432,6 +433,9 @@ export class DataRightsService {
    * they owned alone gets an heir (its oldest admin, else its oldest member), as when an owner leaves.
    */
   private async leaveAll(m: EntityManager, appId: string, userId: string, events: NewEvent[], tomb: ReturnType<typeof tombstoneUser>): Promise<string[]> {
+    // Their follows and the mentions of them in others' messages (the text keeps its "@name").
+    await m.query("DELETE FROM thread_follows WHERE appId = ? AND userId = ?", [appId, userId]);
+    await m.query("DELETE FROM message_mentions WHERE appId = ? AND userId = ?", [appId, userId]);
     const rows: Row[] = await m.query("SELECT conversationId, role FROM members WHERE appId = ? AND userId = ?", [appId, userId]);
     if (rows.length === 0) return [];
     await m.query("DELETE FROM members WHERE appId = ? AND userId = ?", [appId, userId]);

@@ -27,6 +27,8 @@ import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
 import { DataRights1763925000000 } from "./migrations/1763925000000-DataRights.js";
 import { Search1763930000000 } from "./migrations/1763930000000-Search.js";
 import { Moderation1763940000000 } from "./migrations/1763940000000-Moderation.js";
+import { Threads1763950000000 } from "./migrations/1763950000000-Threads.js";
+import { MentionEntity, ThreadFollowEntity } from "../threads/thread.entities.js";
 import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "../moderation/moderation.entities.js";
 import { ServerKeyEntity } from "../server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "../webhooks/webhook.entities.js";
@@ -59,6 +61,8 @@ export const ENTITIES = [
   WordFilterEntity,
   ReportEntity,
   AuditEntity,
+  ThreadFollowEntity,
+  MentionEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -77,6 +81,7 @@ export const MIGRATIONS = [
   DataRights1763925000000,
   Search1763930000000,
   Moderation1763940000000,
+  Threads1763950000000,
 ];
 
 export interface DatabaseOptions {

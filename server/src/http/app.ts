@@ -24,6 +24,7 @@ import { apiDescriptionRoutes } from "./openapi/index.js";
 import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
 import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
 import { searchRoutes } from "../search/search.routes.js";
+import { threadsRoutes } from "../threads/threads.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
@@ -81,6 +82,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     dataRightsRoutes({ dataRights: services.dataRights, auth: services.auth, requireAuth: auth }),
     moderationRoutes({ moderation: services.moderation, requireAuth: auth }),
     searchRoutes({ search: services.search, requireAuth: auth }),
+    threadsRoutes({ threads: services.threads, requireAuth: auth }),
   ];
   for (const r of routers) api.use(r.routes(), r.allowedMethods({ throw: true }));
 

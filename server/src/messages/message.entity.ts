@@ -9,6 +9,7 @@ export const SYSTEM_SENDER = "";
 @Index("ix_messages_conversation", ["conversationId", "id"])
 @Index("uq_messages_client_id", ["appId", "senderId", "clientMessageId"], { unique: true })
 @Index("ix_messages_sender", ["appId", "senderId", "id"])
+@Index("ix_messages_thread", ["threadId", "id"])
 export class MessageEntity {
   @Column({ type: "bigint", primary: true, generated: "increment", transformer: asNumber })
   id!: number;
@@ -28,6 +29,17 @@ export class MessageEntity {
 
   @Column({ type: "bigint", nullable: true, transformer: asNumber })
   replyToId!: number | null;
+
+  /** A thread reply: its root's id (threads/). Replies stay out of the conversation's timeline. */
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  threadId!: number | null;
+
+  /** On a root: its replies, deleted ones included, and the last one's time. */
+  @Column({ type: "int", default: 0 })
+  replyCount!: number;
+
+  @Column({ type: "bigint", nullable: true, transformer: asNumber })
+  lastReplyAt!: number | null;
 
   @Column({ type: "varchar", length: 64, nullable: true })
   clientMessageId!: string | null;

@@ -5,6 +5,7 @@ import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { ReactionEntity } from "./reaction.entity.js";
+import { MentionEntity } from "../threads/thread.entities.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
 
@@ -14,7 +15,7 @@ export function presentAttachment(u: UploadEntity): Attachment {
 
 /**
  * Turns message rows into protocol Messages with their attachments and reactions, for a given
- * viewer ("mine"), in two extra queries whatever the number of messages.
+ * viewer ("mine"), in three extra queries whatever the number of messages.
  */
 export class MessagePresenter {
   constructor(private readonly db: DataSource) {}
@@ -22,15 +23,24 @@ export class MessagePresenter {
   async present(rows: MessageEntity[], viewerId: string): Promise<Message[]> {
     if (rows.length === 0) return [];
     const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
-    const [uploads, reactions] = live.length
+    const [uploads, reactions, mentions] = live.length
       ? await Promise.all([
           this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
           this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
+          this.db.getRepository(MentionEntity).find({ select: { messageId: true, userId: true }, where: { messageId: In(live) } }),
         ])
-      : [[], []];
+      : [[], [], []];
     const filesBy = groupBy(uploads, (u) => u.messageId!);
     const reactionsBy = groupBy(reactions, (r) => r.messageId);
-    return rows.map((r) => presentMessage(r, filesBy.get(r.id) ?? [], summarize(reactionsBy.get(r.id) ?? [], viewerId)));
+    const mentionsBy = groupBy(mentions, (x) => x.messageId);
+    return rows.map((r) =>
+      presentMessage(
+        r,
+        filesBy.get(r.id) ?? [],
+        summarize(reactionsBy.get(r.id) ?? [], viewerId),
+        (mentionsBy.get(r.id) ?? []).map((x) => x.userId),
+      ),
+    );
   }
 
   async presentOne(row: MessageEntity, viewerId: string): Promise<Message> {
@@ -38,8 +48,9 @@ export class MessagePresenter {
   }
 }
 
-export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[]): Message {
+export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[], mentions: string[] = []): Message {
   const deleted = r.deletedAt !== null;
+  // A tombstone keeps its place in a thread (threadId) and the root its summary; never whom it named.
   return {
     id: String(r.id),
     conversationId: r.conversationId,
@@ -53,6 +64,9 @@ export function presentMessage(r: MessageEntity, files: UploadEntity[], reaction
     editedAt: isoOrNull(r.editedAt),
     deletedAt: isoOrNull(r.deletedAt),
     ...(deleted ? {} : dataField(r.data)),
+    ...(r.threadId ? { threadId: String(r.threadId) } : {}),
+    ...(r.replyCount > 0 && r.lastReplyAt !== null ? { thread: { replyCount: r.replyCount, lastReplyAt: iso(r.lastReplyAt) } } : {}),
+    ...(!deleted && mentions.length > 0 ? { mentions } : {}),
   } satisfies Message;
 }
 

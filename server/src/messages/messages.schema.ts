@@ -17,6 +17,14 @@ const sendFields = {
     .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate attachment id" })
     .optional(),
   replyToId: messageIdString.optional(),
+  /** Reply in the thread of this message (threads/). */
+  threadId: messageIdString.optional(),
+  /** User ids mentioned in the text, members of the conversation (checked with the send). */
+  mentions: z
+    .array(storedId)
+    .max(MESSAGE_LIMITS.mentionsMax)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "Duplicate user id" })
+    .optional(),
   // No edge whitespace: MariaDB's PAD collations would take "x " for a retry of "x".
   clientMessageId: z
     .string()

@@ -102,6 +102,8 @@ export class MessagesService {
       text: input.text,
       attachmentIds,
       replyToId: input.replyToId === undefined ? null : Number(input.replyToId),
+      threadId: input.threadId === undefined ? null : Number(input.threadId),
+      mentions: input.mentions ?? [],
       clientMessageId: input.clientMessageId ?? null,
       data: isUserCaller(caller) ? null : storeData(input.data),
       alone: attachmentIds.length > 0,
@@ -168,12 +170,13 @@ export class MessagesService {
     o: { before?: string | undefined; after?: string | undefined; limit: number; forward: boolean },
   ): Promise<MessageEntity[]> {
     const pinned = dialectOf(this.deps.db) === "mysql" ? "messages FORCE INDEX (ix_messages_conversation)" : "messages INDEXED BY ix_messages_conversation";
-    const where = ["conversationId = ?"];
+    // Thread replies live in their thread (threads/), not in the timeline.
+    const where = ["conversationId = ?", "threadId IS NULL"];
     const params: unknown[] = [conversationId];
     if (o.before !== undefined) where.push("id < ?"), params.push(Number(o.before));
     if (o.after !== undefined) where.push("id > ?"), params.push(Number(o.after));
     const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
-      `SELECT id, appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, editedAt, deletedAt, data
+      `SELECT id, appId, conversationId, senderId, text, replyToId, threadId, replyCount, lastReplyAt, clientMessageId, createdAt, editedAt, deletedAt, data
          FROM ${pinned} WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
       params,
     );
@@ -186,6 +189,9 @@ export class MessagesService {
         senderId: String(r.senderId),
         text: r.text === null ? null : String(r.text),
         replyToId: num(r.replyToId),
+        threadId: num(r.threadId),
+        replyCount: Number(r.replyCount ?? 0),
+        lastReplyAt: num(r.lastReplyAt),
         clientMessageId: r.clientMessageId === null ? null : String(r.clientMessageId),
         createdAt: Number(r.createdAt),
         editedAt: num(r.editedAt),

@@ -9,6 +9,7 @@ import { AppError, notFound } from "../shared/errors.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
 import { isUniqueViolation } from "../users/users.service.js";
+import { recordThreadsAndMentions, type StoredSend } from "../threads/thread-writes.js";
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { presentMessage, type MessagePresenter } from "./messages.presenter.js";
 import type { Batchable, ItemOutcome, Written } from "./send-batcher.js";
@@ -34,6 +35,10 @@ export interface SendItem extends Batchable {
   text: string;
   attachmentIds: string[];
   replyToId: number | null;
+  /** A thread reply: the root's id (a live timeline message of the same conversation). */
+  threadId: number | null;
+  /** Mentioned user ids: members of the conversation, checked with the batch. */
+  mentions: string[];
   clientMessageId: string | null;
   /** Custom data as JSON text (server API sends), or null. */
   data?: string | null;
@@ -54,6 +59,10 @@ type Plan =
 
 const invalidReply = (): AppError =>
   new AppError("validation_failed", "Invalid request", [{ path: "replyToId", message: "Not a message of this conversation" }]);
+const invalidThread = (): AppError =>
+  new AppError("validation_failed", "Invalid request", [{ path: "threadId", message: "Not a message of this conversation that can have a thread" }]);
+const invalidMention = (): AppError =>
+  new AppError("validation_failed", "Invalid request", [{ path: "mentions", message: "Only members of this conversation can be mentioned" }]);
 const notMember = (): AppError => notFound("Conversation");
 const key = (...parts: string[]): string => parts.join("\u0000");
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
@@ -128,6 +137,7 @@ export class SendWriter {
         now,
         consecutive,
       );
+      const stored: StoredSend[] = [];
       const lastByConversation = new Map<string, number>();
       const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
       const byApp = new Map<string, NewEvent[]>();
@@ -137,18 +147,26 @@ export class SendWriter {
         const files: UploadEntity[] = item.attachmentIds.length
           ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
           : [];
-        const message = presentMessage(rowOf(item, id, now), files, []);
+        const message = presentMessage(rowOf(item, id, now), files, [], item.mentions);
         messages.set(i, message);
-        lastByConversation.set(item.conversationId, id);
-        if (item.senderId !== SYSTEM_SENDER)
-          lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        stored.push({ appId: item.appId, conversationId: item.conversationId, senderId: item.senderId, id, threadId: item.threadId, mentions: item.mentions });
+        // A thread reply is not in the timeline: the conversation's last message and read marks stay.
+        if (item.threadId === null) {
+          lastByConversation.set(item.conversationId, id);
+          if (item.senderId !== SYSTEM_SENDER)
+            lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        }
         const list = byApp.get(item.appId) ?? [];
         list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
         byApp.set(item.appId, list);
       }
-      await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
+      if (lastByConversation.size > 0) await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
       if (lastByReader.size > 0) await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
-      for (const [appId, list] of byApp) emit(appId, list);
+      const threadEvents = stored.some((x) => x.threadId !== null || x.mentions.length > 0)
+        ? await recordThreadsAndMentions(m, stored, now)
+        : new Map<string, NewEvent[]>();
+      for (const [appId, list] of byApp) emit(appId, [...list, ...(threadEvents.get(appId) ?? [])]);
+      for (const [appId, list] of threadEvents) if (!byApp.has(appId)) emit(appId, list);
       return { plans, messages };
     });
     const { plans, messages } = committed.result;
@@ -246,18 +264,38 @@ export class SendWriter {
       }
     });
 
-    // 4. A reply names a live message of the same conversation.
-    const replies = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.replyToId !== null ? [i] : []));
+    // 4. A reply names a live message of the same conversation; a thread's root is one too,
+    //    in the timeline (threads do not nest).
+    const replies = items.flatMap((it, i) => (plans[i]!.kind === "insert" && (it.replyToId !== null || it.threadId !== null) ? [i] : []));
     if (replies.length) {
-      const ids = unique(replies.map((i) => items[i]!.replyToId!));
-      const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown }[] = await m.query(
-        `SELECT id, appId, conversationId, deletedAt FROM messages WHERE id IN (${marks(ids.length)})`,
+      const ids = unique(replies.flatMap((i) => [items[i]!.replyToId, items[i]!.threadId].filter((x): x is number => x !== null)));
+      const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown; threadId: unknown }[] = await m.query(
+        `SELECT id, appId, conversationId, deletedAt, threadId FROM messages WHERE id IN (${marks(ids.length)})`,
         ids,
       );
-      const live = new Set(rows.filter((r) => r.deletedAt === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
+      const alive = rows.filter((r) => r.deletedAt === null);
+      const live = new Set(alive.map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
+      const roots = new Set(alive.filter((r) => r.threadId === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
       for (const i of replies) {
         const it = items[i]!;
-        if (!live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
+        if (it.replyToId !== null && !live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
+        else if (it.threadId !== null && !roots.has(key(String(it.threadId), it.appId, it.conversationId))) fail(i, invalidThread());
+      }
+    }
+
+    // 4b. Everyone mentioned is a member of the conversation (the sender's app: member rows carry it).
+    const mentioning = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.mentions.length > 0 ? [i] : []));
+    if (mentioning.length) {
+      const convs = unique(mentioning.map((i) => items[i]!.conversationId));
+      const users = unique(mentioning.flatMap((i) => items[i]!.mentions));
+      const rows: { conversationId: string; userId: string; appId: string }[] = await m.query(
+        `SELECT conversationId, userId, appId FROM members WHERE conversationId IN (${marks(convs.length)}) AND userId IN (${marks(users.length)})`,
+        [...convs, ...users],
+      );
+      const present = new Set(rows.map((r) => key(r.appId, r.conversationId, r.userId)));
+      for (const i of mentioning) {
+        const it = items[i]!;
+        if (!it.mentions.every((u) => present.has(key(it.appId, it.conversationId, u)))) fail(i, invalidMention());
       }
     }
 
@@ -281,8 +319,8 @@ export class SendWriter {
   /** One multi-row INSERT (or one per row where the database cannot promise consecutive ids). */
   private async insert(m: EntityManager, rows: SendItem[], now: number, consecutive: boolean): Promise<number[]> {
     const sql = (n: number): string =>
-      `INSERT INTO messages (appId, conversationId, senderId, text, replyToId, clientMessageId, createdAt, data) VALUES ${rowMarks(n, 8)}`;
-    const values = (r: SendItem): unknown[] => [r.appId, r.conversationId, r.senderId, r.text, r.replyToId, r.clientMessageId, now, r.data ?? null];
+      `INSERT INTO messages (appId, conversationId, senderId, text, replyToId, threadId, clientMessageId, createdAt, data) VALUES ${rowMarks(n, 9)}`;
+    const values = (r: SendItem): unknown[] => [r.appId, r.conversationId, r.senderId, r.text, r.replyToId, r.threadId, r.clientMessageId, now, r.data ?? null];
     if (consecutive) return insertedIds(this.dialect, await m.query(sql(rows.length), rows.flatMap(values)), rows.length);
     const ids: number[] = [];
     for (const r of rows) ids.push(...insertedIds(this.dialect, await m.query(sql(1), values(r)), 1));
@@ -316,6 +354,9 @@ function rowOf(item: SendItem, id: number, now: number): MessageEntity {
     senderId: item.senderId,
     text: item.text,
     replyToId: item.replyToId,
+    threadId: item.threadId,
+    replyCount: 0,
+    lastReplyAt: null,
     clientMessageId: item.clientMessageId,
     createdAt: now,
     editedAt: null,

@@ -75,6 +75,7 @@ export const serverSendMessage = z.object({
   data: customData.optional(),
   clientMessageId: sendBody.shape.clientMessageId,
   replyToId: sendBody.shape.replyToId,
+  threadId: sendBody.shape.threadId,
 });
 export type ServerSendMessage = z.infer<typeof serverSendMessage>;
 

@@ -20,6 +20,7 @@ import { idParam, searchQuery, updateMeBody } from "../../users/users.schema.js"
 import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody, exportQuery, serverDeleteBody } from "../../data-rights/data-rights.schema.js";
 import { searchQuery as searchMessagesQuery } from "../../search/search.schema.js";
+import { followThread, readThread, threadQuery } from "../../threads/threads.schema.js";
 import {
   auditQuery,
   muteBody,
@@ -62,6 +63,7 @@ type _Requests = [
   Check<Same<z.input<typeof sendMessage>, Parameters<P.ClientToServerEvents["message.send"]>[0]>>,
   Check<Same<z.input<typeof typing>, Parameters<P.ClientToServerEvents["typing"]>[0]>>,
   Check<Same<z.input<typeof markRead>, Parameters<P.ClientToServerEvents["read"]>[0]>>,
+  Check<Same<Omit<z.input<typeof readThread>, "rootId">, P.ThreadReadRequest>>,
   // The server API (/v1/server/…).
   Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
   Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,
@@ -590,6 +592,44 @@ export const OPERATIONS: Operation[] = [
     auth: "bearer",
     query: searchMessagesQuery,
     ok: { 200: json("SearchResponse", "Matching messages with snippets, and their conversations") },
+    errors: [404],
+  },
+  {
+    method: "get",
+    path: "/v1/messages/:id/thread",
+    operationId: "getThread",
+    tag: "messages",
+    summary: "A thread: its root, a page of replies (newest first), the caller's follow state and unread count",
+    auth: "bearer",
+    params: { id: threadQuery.shape.rootId },
+    query: threadQuery.omit({ rootId: true }),
+    ok: { 200: json("ThreadPage", "The root and a page of replies") },
+    errors: [404],
+  },
+  ...([true, false] as const).map(
+    (following): Operation => ({
+      method: following ? "put" : "delete",
+      path: "/v1/messages/:id/thread/follow",
+      operationId: following ? "followThread" : "unfollowThread",
+      tag: "messages",
+      summary: following ? "Follow a thread (its replies count as unread)" : "Stop following a thread (the read mark stays)",
+      auth: "bearer",
+      params: { id: followThread.shape.rootId },
+      ok: { 200: json("ThreadState", "The caller's state in the thread") },
+      errors: [404],
+    }),
+  ),
+  {
+    method: "post",
+    path: "/v1/messages/:id/thread/read",
+    operationId: "readThread",
+    tag: "messages",
+    summary: "Mark a thread read up to one of its replies",
+    auth: "bearer",
+    params: { id: readThread.shape.rootId },
+    body: { name: "ThreadReadRequest", schema: readThread },
+    fromPath: ["rootId"],
+    ok: { 200: json("ThreadState", "The caller's state in the thread") },
     errors: [404],
   },
 

@@ -27,6 +27,9 @@ import {
   type ServerUserResponse,
   type ReactionSummary,
   type SearchResponse,
+  type ThreadPage,
+  type ThreadState,
+  type ThreadSummary,
   type SyncResponse,
   type TypingEvent,
   type User,
@@ -177,6 +180,9 @@ type _Attachment = Check<Same<z.infer<typeof attachment>, Attachment>>;
 export const reactionSummary = z.strictObject({ emoji: z.string(), count: z.number().int(), mine: z.boolean() });
 type _ReactionSummary = Check<Same<z.infer<typeof reactionSummary>, ReactionSummary>>;
 
+export const threadSummary = z.strictObject({ replyCount: z.number().int(), lastReplyAt: timestamp });
+type _ThreadSummary = Check<Same<z.infer<typeof threadSummary>, ThreadSummary>>;
+
 export const message = z.strictObject({
   id: z.string(),
   conversationId: z.string(),
@@ -190,6 +196,9 @@ export const message = z.strictObject({
   editedAt: timestamp.nullable(),
   deletedAt: timestamp.nullable(),
   data: z.record(z.string(), z.unknown()).optional(),
+  threadId: z.string().optional(),
+  thread: threadSummary.optional(),
+  mentions: z.array(z.string()).optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
 
@@ -204,6 +213,8 @@ export const conversation = z.strictObject({
   users: z.array(user),
   lastMessage: message.nullable(),
   unreadCount: z.number().int(),
+  mentionCount: z.number().int().optional(),
+  threadUnreadCount: z.number().int().optional(),
   myRole: role.nullable(),
   invitedUserIds: z.array(z.string()).optional(),
   key: z.string().optional(),
@@ -327,6 +338,19 @@ type _SearchResponse = Check<Same<z.infer<typeof searchResponse>, SearchResponse
 // ---------------------------------------------------------------------------------------------
 
 /** The `data` of each persisted event type. */
+export const threadState = z.strictObject({ conversationId: z.string(), rootId: z.string(), following: z.boolean(), lastReadMessageId: z.string() });
+type _ThreadState = Check<Same<z.infer<typeof threadState>, ThreadState>>;
+
+export const threadPage = z.strictObject({
+  root: message,
+  items: z.array(message),
+  nextCursor: z.string().nullable(),
+  following: z.boolean(),
+  unreadCount: z.number().int(),
+  lastReadMessageId: z.string(),
+});
+type _ThreadPage = Check<Same<z.infer<typeof threadPage>, ThreadPage>>;
+
 export const eventPayloads = {
   "message.new": z.strictObject({ message }),
   "message.updated": z.strictObject({ message }),
@@ -353,6 +377,9 @@ export const eventPayloads = {
   "invitation.updated": z.strictObject({ invitation: groupInvitation, status: invitationStatus }),
   "user.created": z.strictObject({ user }),
   "user.deleted": z.strictObject({ userId: z.string(), user }),
+  "thread.updated": z.strictObject({ conversationId: z.string(), rootId: z.string(), thread: threadSummary }),
+  "thread.state": threadState,
+  mention: z.strictObject({ conversationId: z.string(), messageId: z.string(), threadId: z.string().nullable(), senderId: z.string().nullable() }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -385,6 +412,9 @@ export const events = {
   "invitation.updated": eventOf("invitation.updated"),
   "user.created": eventOf("user.created"),
   "user.deleted": eventOf("user.deleted"),
+  "thread.updated": eventOf("thread.updated"),
+  "thread.state": eventOf("thread.state"),
+  mention: eventOf("mention"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
@@ -572,4 +602,6 @@ export const responseSchemas = {
   WordFilter: wordFilter,
   ModeratorsResponse: moderatorsResponse,
   SearchResponse: searchResponse,
+  ThreadPage: threadPage,
+  ThreadState: threadState,
 } as const;
