@@ -107,6 +107,13 @@ describe("app moderators", () => {
     assert.equal(me.body.moderator, true);
     const plain = await s.api.get("/me", { token: alice.accessToken });
     assert.equal(plain.body.moderator, undefined);
+    // Sign-in and refresh answers say so too, so a UI knows without asking /me.
+    const again = await person(t, mod.sub);
+    assert.equal(again.user.moderator, true);
+    const refreshed = await s.api.post<AuthResponse>("/auth/refresh", { app: t.app, body: { refreshToken: again.refreshToken } });
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(refreshed.body.user.moderator, true);
+    assert.equal((await person(t, alice.sub)).user.moderator, undefined);
     const list = await s.api.get("/server/moderators", srv(t));
     assert.deepEqual(
       list.body.moderators.map((m: { sub: string }) => m.sub),

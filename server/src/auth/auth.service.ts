@@ -33,7 +33,7 @@ export interface AuthServiceDeps {
    */
   refreshGraceSec?: number;
   /** Moderation (moderation/gate.ts): a user banned from the app gets no session (login, host token, refresh). */
-  bans?: { assertNotAppBanned(appId: string, userId: string): Promise<void> } | undefined;
+  bans?: { assertNotAppBanned(appId: string, userId: string): Promise<void>; isModerator?(appId: string, userId: string): Promise<boolean> } | undefined;
 }
 
 /** Seconds a just-rotated refresh token is still accepted: tabs sharing one session refresh near together. */
@@ -257,9 +257,11 @@ export class AuthService {
     );
   }
 
-  private answer(user: UserEntity, familyId: string, refreshToken: string): AuthResponse {
+  /** A session's answer; `user.moderator` as GET /me has it, so a UI knows at sign-in and on every refresh. */
+  private async answer(user: UserEntity, familyId: string, refreshToken: string): Promise<AuthResponse> {
+    const moderator = (await this.deps.bans?.isModerator?.(user.appId, user.id)) ?? false;
     return {
-      user: presentMe(user),
+      user: { ...presentMe(user), ...(moderator ? { moderator: true as const } : {}) },
       accessToken: this.deps.tokens.signAccess({ userId: user.id, appId: user.appId, sessionId: familyId }),
       expiresIn: this.deps.tokens.accessTtlSec,
       refreshToken,
