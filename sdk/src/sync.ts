@@ -9,9 +9,16 @@ export interface SyncOptions {
   retryDelayMax?: number;
   /** Events asked for per /sync call. */
   pageSize?: number;
+  /**
+   * How long after a live event every earlier event (lower seq) is sure to have arrived too (ms).
+   * With several server nodes, events reach a socket out of seq order: another node's go through
+   * Redis, its own node's at once. A catch-up starts from the cursor as it was this long before
+   * the connection dropped, so an event still on its way when a node died is fetched, not skipped.
+   */
+  settleMs?: number;
 }
 
-export const DEFAULT_SYNC_OPTIONS: Required<SyncOptions> = { retryDelay: 500, retryDelayMax: 30_000, pageSize: 500 };
+export const DEFAULT_SYNC_OPTIONS: Required<SyncOptions> = { retryDelay: 500, retryDelayMax: 30_000, pageSize: 500, settleMs: 5000 };
 
 export interface SyncDeps {
   fetch(since: number, limit: number): Promise<SyncResponse>;
@@ -48,6 +55,10 @@ export class SyncEngine {
   /** Bumped by `close`: a run of an older generation stops and touches nothing. */
   private generation = 0;
   private runGeneration = -1;
+  /** A cursor every event up to which has been applied: a catch-up's end, or a live event's once settled. */
+  private settled = -1;
+  /** The cursor after each live event, with when: promoted to `settled` after `settleMs`. */
+  private recent: { at: number; seq: number }[] = [];
 
   constructor(
     private readonly deps: SyncDeps,
@@ -60,6 +71,8 @@ export class SyncEngine {
   live(e: ChatEvent): void {
     if (!this.running) {
       this.deps.apply([e]);
+      this.recent.push({ at: Date.now(), seq: this.deps.cursor() });
+      this.settle();
       return;
     }
     this.held.push(e);
@@ -89,6 +102,8 @@ export class SyncEngine {
     if (this.running) this.deps.status("idle");
     this.running = null;
     this.held = [];
+    this.settled = -1;
+    this.recent = [];
   }
 
   /**
@@ -96,9 +111,9 @@ export class SyncEngine {
    * from the head, and the page is fetched from the new cursor (the snapshot holds everything
    * before it). A failed reload is a failed catch-up: retried with backoff like any other.
    */
-  private async fetchOrReload(): Promise<SyncResponse> {
+  private async fetchOrReload(since: number): Promise<SyncResponse> {
     try {
-      return await this.deps.fetch(this.deps.cursor(), this.opts.pageSize);
+      return await this.deps.fetch(since, this.opts.pageSize);
     } catch (err) {
       if (!isChatError(err) || err.code !== "sync_expired") throw err;
       await this.deps.expired();
@@ -106,28 +121,52 @@ export class SyncEngine {
     }
   }
 
+  /** Promotes live cursors older than `settleMs`; keeps the list short. */
+  private settle(): void {
+    const old = Date.now() - this.opts.settleMs;
+    while (this.recent.length > 0 && (this.recent[0]!.at <= old || this.recent.length > MAX_HELD))
+      this.settled = Math.max(this.settled, this.recent.shift()!.seq);
+  }
+
+  /**
+   * Where a catch-up starts: the applied cursor, unless live events came within `settleMs`; then
+   * the cursor before them (events re-fetched in between are applied once: the client drops seqs
+   * it has).
+   */
+  private startCursor(): number {
+    this.settle();
+    const cursor = this.deps.cursor();
+    const from = this.recent.length > 0 && this.settled >= 0 ? Math.min(this.settled, cursor) : cursor;
+    this.recent = [];
+    return from;
+  }
+
   private async run(gen: number): Promise<void> {
     const stale = (): boolean => gen !== this.generation;
     let applied = 0;
+    // Fixed for the whole run (retries too); moves only with pages, each complete to its lastSeq.
+    let from = this.startCursor();
     for (let failures = 0; !stale(); ) {
       try {
-        let upTo = this.deps.cursor();
+        let upTo = from;
         do {
           this.again = false;
           for (let more = true; more; ) {
-            const res = await this.fetchOrReload();
+            const res = await this.fetchOrReload(upTo);
             if (stale()) return;
             applied += this.deps.apply(res.events, res.lastSeq);
-            upTo = res.lastSeq;
+            from = upTo = res.lastSeq;
             more = res.hasMore;
           }
         } while (this.again);
+        this.settled = upTo;
         // Go live in this same turn, so no event slips between: held events the last page
         // covered are applied already; later ones go in seq order.
         const later = this.held.filter((e) => e.seq > upTo).sort((a, b) => a.seq - b.seq);
         this.held = [];
         this.running = null;
         applied += later.length ? this.deps.apply(later) : 0;
+        if (later.length) this.recent.push({ at: Date.now(), seq: this.deps.cursor() });
         this.deps.status("idle");
         this.deps.recovered(applied);
         return;
