@@ -74,8 +74,10 @@ export const BUNDLES = [
   // leaves room for nothing big: offline persistence (issue 22) must be a lazily loaded chunk.
   // 12 KB since issue 17: the entry also exports Moderation (about 0.4 KB gz), a module of its own
   // that only a page which moderates imports (the widget's UI does not: its own line measures
-  // what it carries), and ChatClient gained search and request.
-  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 12 * 1024, lazy: "importer" },
+  // what it carries), and ChatClient gained search and request. 13 KB with threads and mentions
+  // (ThreadHandle, replies in the reducer, every persisted event from the socket: ~0.7 KB gz) and
+  // the catch-up's settled cursor (~0.15 KB). The widget's UI line (40 KB br) is the hard limit.
+  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13 * 1024, lazy: "importer" },
   // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
   // durable outbox, tab coordination (issue 22).
   { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },

@@ -1,7 +1,7 @@
 import { ConversationHandle } from "./conversation.js";
 import { Emitter } from "./emitter.js";
 import { ChatError } from "./errors.js";
-import { HttpClient, type FetchLike, type HttpOptions } from "./http.js";
+import { HttpClient, query, type FetchLike, type HttpOptions } from "./http.js";
 import { Outbox, type OutboxOptions } from "./outbox.js";
 import { MESSAGE_LIMITS } from "./protocol.js";
 import type * as P from "./protocol.js";
@@ -145,16 +145,10 @@ export class ChatClient {
         // Signed out, every send goes through to fail at once (see ended).
         ready: () => this.socket.connected || !this.session.current,
         upload: (file, onProgress) => this.directory.upload(file, onProgress),
-        send: (m) =>
+        send: ({ files: _f, onProgress: _p, at: _a, saved: _s, attachmentIds, ...req }) =>
           // Not pending: written before the session ended, and failed then; never sent as another user.
-          this.pending.has(m.clientMessageId)
-            ? this.socket.request<P.Message>("message.send", {
-                conversationId: m.conversationId,
-                text: m.text,
-                clientMessageId: m.clientMessageId,
-                ...(m.attachmentIds.length ? { attachmentIds: m.attachmentIds } : {}),
-                ...(m.replyToId ? { replyToId: m.replyToId } : {}),
-              })
+          this.pending.has(req.clientMessageId)
+            ? this.socket.request<P.Message>("message.send", { ...req, ...(attachmentIds.length ? { attachmentIds } : {}) })
             : Promise.reject(signedOut()),
         sent: (m, stored) => {
           this.store.next((s) => withMessages(s, m.conversationId, [stored]));
@@ -162,7 +156,7 @@ export class ChatClient {
           this.pending.delete(m.clientMessageId);
         },
         failed: (m, error) => {
-          this.store.next((s) => markFailed(s, m.conversationId, m.clientMessageId, error));
+          this.store.next((s) => markFailed(s, m, error));
           this.pending.get(m.clientMessageId)?.reject(error);
           this.pending.delete(m.clientMessageId);
           this.emitter.emit("message.failed", { conversationId: m.conversationId, clientMessageId: m.clientMessageId, error });
@@ -318,11 +312,7 @@ export class ChatClient {
    * next page. Read-only: the store is not changed.
    */
   search(q: string, opts: SearchOptions = {}): Promise<P.SearchResponse> {
-    const params = new URLSearchParams({ q });
-    if (opts.conversationId) params.set("conversationId", opts.conversationId);
-    if (opts.cursor) params.set("cursor", opts.cursor);
-    if (opts.limit !== undefined) params.set("limit", String(opts.limit));
-    return this.http.request<P.SearchResponse>("GET", `/search?${params}`);
+    return this.http.request<P.SearchResponse>("GET", `/search?${query({ q, ...opts })}`);
   }
 
   /** The handle of one conversation (cheap; the same object for the same id). */

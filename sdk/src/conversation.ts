@@ -1,10 +1,12 @@
-import type { HttpClient } from "./http.js";
+import { query, type HttpClient } from "./http.js";
 import { newClientMessageId, type Outbox } from "./outbox.js";
 import type { Conversation as ConversationDto, Member, Message, Page } from "./protocol.js";
 import type { SocketConnection } from "./socket.js";
-import { withMessages } from "./reducer.js";
-import { compareIds, withConversations, type ChatState, type MessageItem } from "./state.js";
+import { tombstoneOf } from "./draft.js";
+import { withList, withMessages } from "./reducer.js";
+import { compareIds, emptyReplies, withConversations, type ChatState, type MessageItem } from "./state.js";
 import type { StateStore } from "./store.js";
+import { ThreadHandle } from "./thread.js";
 
 /** What a conversation handle needs from its client. */
 export interface ConversationDeps {
@@ -18,6 +20,10 @@ export interface ConversationDeps {
 export interface SendOptions {
   files?: Blob[];
   replyTo?: string;
+  /** Ids of the members `text` mentions (`@name`); each must be a member, else a `validation_failed` error. */
+  mentions?: string[];
+  /** Sends as a reply in the thread of this message (a timeline message of this conversation); see `thread()`. */
+  threadId?: string;
   /** Upload progress of the attached files, 0..1 for each file in turn. */
   onProgress?: (fraction: number) => void;
 }
@@ -52,11 +58,14 @@ export class ConversationHandle {
   /** Loads the page before the oldest loaded message (the newest page on first call). */
   async loadOlder(limit = DEFAULT_PAGE_SIZE): Promise<Message[]> {
     const oldest = this.messages.find((m) => m.status === "sent");
-    const q = new URLSearchParams({ limit: String(limit) });
-    if (oldest) q.set("before", oldest.id);
-    const page = await this.deps.http.request<Page<Message>>("GET", `/conversations/${this.id}/messages?${q}`);
+    const page = await this.deps.http.request<Page<Message>>("GET", `/conversations/${this.id}/messages?${query({ limit, before: oldest?.id })}`);
     this.deps.store.next((s) => withMessages(s, this.id, page.items, page.nextCursor !== null));
     return page.items;
+  }
+
+  /** The thread of one of this conversation's messages (cheap: its state is in the store). */
+  thread(rootId: string): ThreadHandle {
+    return new ThreadHandle(rootId, this, this.deps);
   }
 
   /** Fetches the conversation itself (members, last message, unread count). */
@@ -73,6 +82,7 @@ export class ConversationHandle {
   send(text: string, opts: SendOptions = {}): Promise<Message> {
     const me = this.deps.store.state.me;
     const clientMessageId = newClientMessageId();
+    const { threadId, mentions } = opts;
     const local: MessageItem = {
       id: `local:${clientMessageId}`,
       conversationId: this.id,
@@ -86,17 +96,18 @@ export class ConversationHandle {
       editedAt: null,
       deletedAt: null,
       status: "pending",
+      threadId,
+      mentions,
     };
-    this.deps.store.next((s) => {
-      const thread = s.threads[this.id] ?? { messages: [], hasOlder: true };
-      return { ...s, threads: { ...s.threads, [this.id]: { ...thread, messages: [...thread.messages, local] } } };
-    });
+    this.deps.store.next((s) => withList(s, local, (list) => [...list, local], threadId ? emptyReplies(this.id) : { messages: [], hasOlder: true }));
     const done = new Promise<Message>((resolve, reject) => this.deps.pending.set(clientMessageId, { resolve, reject }));
     this.deps.outbox.enqueue({
       clientMessageId,
       conversationId: this.id,
       text,
-      ...(opts.replyTo ? { replyToId: opts.replyTo } : {}),
+      replyToId: opts.replyTo,
+      threadId,
+      mentions,
       files: [...(opts.files ?? [])],
       attachmentIds: [],
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -104,17 +115,19 @@ export class ConversationHandle {
     return done;
   }
 
-  /** Sends a failed message again (same clientMessageId, so it can never store twice). */
+  /** Sends a failed message again, in the timeline or its thread (a new clientMessageId: the failed one was never stored). */
   retry(clientMessageId: string): Promise<Message> {
-    const failed = this.messages.find((m) => m.clientMessageId === clientMessageId && m.status === "failed");
+    const failed = this.find((m) => m.clientMessageId === clientMessageId && m.status === "failed");
     if (!failed) return Promise.reject(new Error("no failed message with that id"));
     this.discard(clientMessageId);
-    return this.send(failed.text ?? "", failed.replyToId ? { replyTo: failed.replyToId } : {});
+    const { text, replyToId, threadId, mentions } = failed;
+    return this.send(text ?? "", { replyTo: replyToId ?? undefined, threadId, mentions });
   }
 
-  /** Drops a failed send (from the thread and, with persistence, from the device). */
+  /** Drops a failed send, from the timeline or its thread (and, with persistence, from the device). */
   discard(clientMessageId: string): void {
-    this.deps.store.next((s) => withoutLocal(s, this.id, clientMessageId));
+    const m = this.find((x) => x.clientMessageId === clientMessageId && x.status !== "sent");
+    if (m) this.deps.store.next((s) => withList(s, m, (list) => list.filter((x) => x !== m)));
     this.deps.outbox.journal?.done({ clientMessageId, conversationId: this.id }, null);
   }
 
@@ -125,8 +138,8 @@ export class ConversationHandle {
   /** Deletes for everyone: a tombstone (no text, no attachments) stays in the thread. */
   async delete(messageId: string): Promise<void> {
     await this.deps.http.request<void>("DELETE", `/messages/${messageId}`);
-    const m = this.messages.find((x) => x.id === messageId);
-    if (m && !m.deletedAt) this.apply({ ...m, text: null, attachments: [], reactions: [], deletedAt: new Date().toISOString() });
+    const m = this.find((x) => x.id === messageId);
+    if (m && !m.deletedAt) this.apply(tombstoneOf(m, new Date().toISOString()));
   }
 
   async react(messageId: string, emoji: string): Promise<Message> {
@@ -182,6 +195,11 @@ export class ConversationHandle {
     await this.deps.http.request("POST", `/conversations/${this.id}/read`, { body: { messageId: last.id } });
   }
 
+  /** A loaded message: in this timeline or a loaded thread (ids are unique in the app). */
+  private find(pred: (m: MessageItem) => boolean): MessageItem | undefined {
+    return [this.messages, ...Object.values(this.deps.store.state.replies).map((r) => r.messages)].flat().find(pred);
+  }
+
   private apply(m: Message): Message {
     this.deps.store.next((s) => withMessages(s, this.id, [m]));
     return m;
@@ -191,11 +209,4 @@ export class ConversationHandle {
     this.deps.store.next((s) => withConversations(s, [conversation]));
     return conversation;
   }
-}
-
-export function withoutLocal(s: ChatState, conversationId: string, clientMessageId: string): ChatState {
-  const thread = s.threads[conversationId];
-  if (!thread) return s;
-  const messages = thread.messages.filter((m) => !(m.status !== "sent" && m.clientMessageId === clientMessageId));
-  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
 }

@@ -1,4 +1,4 @@
-import type { HttpClient } from "./http.js";
+import { query, type HttpClient } from "./http.js";
 import type { Attachment, ContactRequest, ContactsResponse, Conversation, Page, User } from "./protocol.js";
 import type { ChatState } from "./state.js";
 import type { StateStore } from "./store.js";
@@ -11,10 +11,7 @@ export class Directory {
   ) {}
 
   searchUsers(q: string, opts: { cursor?: string; limit?: number } = {}): Promise<Page<User>> {
-    const params = new URLSearchParams({ q });
-    if (opts.cursor) params.set("cursor", opts.cursor);
-    if (opts.limit) params.set("limit", String(opts.limit));
-    return this.http.request("GET", `/users?${params}`);
+    return this.http.request("GET", `/users?${query({ q, ...opts })}`);
   }
 
   getUser(id: string): Promise<User> {

@@ -1,5 +1,5 @@
 import type { Conversation, Message } from "./protocol.js";
-import { compareIds, orderConversations, type ChatState, type MessageItem, type Thread } from "./state.js";
+import { compareIds, orderConversations, type ChatState, type MessageItem, type Replies, type Thread } from "./state.js";
 
 /**
  * A thread being changed: its sent messages in a copied array, oldest first, appended to in
@@ -14,16 +14,19 @@ export class ThreadDraft {
   private sorted = true;
 
   constructor(
-    private readonly sent: MessageItem[],
+    /** Sent messages, oldest first unless an older one was added in this batch. */
+    readonly sent: MessageItem[],
     private readonly local: MessageItem[],
     public hasOlder: boolean,
+    /** The rest of the list's record: for a thread's replies, its root and my state there. */
+    public meta?: Thread,
   ) {}
 
   static from(base: Thread | undefined): ThreadDraft {
     const all = base?.messages ?? [];
     let split = all.length;
     while (split > 0 && all[split - 1]!.status !== "sent") split--;
-    const t = new ThreadDraft(all.slice(0, split), all.slice(split), base?.hasOlder ?? true);
+    const t = new ThreadDraft(all.slice(0, split), all.slice(split), base?.hasOlder ?? true, base);
     t.changed = !base;
     return t;
   }
@@ -68,7 +71,7 @@ export class ThreadDraft {
       }
     }
     local ??= this.local;
-    return { messages: local.length ? [...this.sent, ...local] : this.sent, hasOlder: this.hasOlder };
+    return { ...this.meta, messages: local.length ? [...this.sent, ...local] : this.sent, hasOlder: this.hasOlder };
   }
 
   private position(id: string): number | undefined {
@@ -103,7 +106,8 @@ export class StateDraft {
   readonly me: string | undefined;
   lastSeq: number;
   private conversations: Record<string, Conversation> | null = null;
-  private readonly threads = new Map<string, ThreadDraft>();
+  /** Timelines by conversation id, loaded threads' replies by root id. */
+  private readonly drafts = { threads: new Map<string, ThreadDraft>(), replies: new Map<string, ThreadDraft>() };
   private readonly removed = new Set<string>();
   /** Conversations whose unread count is recounted from the thread at the end (my read mark moved). */
   private readonly recount = new Set<string>();
@@ -124,36 +128,55 @@ export class StateDraft {
   /** Removes a conversation and its thread (I left or was removed). */
   removeConversation(id: string): void {
     delete (this.conversations ??= { ...this.base.conversations })[id];
-    this.threads.delete(id);
+    this.drafts.threads.delete(id);
     this.removed.add(id);
   }
 
-  /** The thread to change, indexed on first touch; with `create` false, undefined if not loaded. */
-  thread(id: string, create = true): ThreadDraft | undefined {
-    let t = this.threads.get(id);
+  /** The timeline to change, indexed on first touch; with `create` false, undefined if not loaded. */
+  thread(id: string, create = true, key: "threads" | "replies" = "threads"): ThreadDraft | undefined {
+    let t = this.drafts[key].get(id);
     if (t) return t;
-    const base = this.removed.has(id) ? undefined : this.base.threads[id];
+    const base = this.removed.has(id) ? undefined : this.base[key][id];
     if (!base && !create) return undefined;
-    t = ThreadDraft.from(base);
-    this.threads.set(id, t);
+    this.drafts[key].set(id, (t = ThreadDraft.from(base)));
     return t;
   }
 
-  /** Adds or replaces server messages (a history page, an ack, live ones). */
-  addMessages(conversationId: string, page: readonly Message[], hasOlder?: boolean): ThreadDraft {
-    const t = this.thread(conversationId)!;
-    for (const m of page) {
-      t.put({ ...m, status: "sent" });
-      if (m.clientMessageId) t.acked.add(m.clientMessageId);
-    }
-    if (hasOlder !== undefined) t.hasOlder = hasOlder;
+  /** A thread's replies to change, the same way: undefined unless loaded (or `create`). */
+  reply(rootId: string, create = false): ThreadDraft | undefined {
+    return this.thread(rootId, create, "replies");
+  }
+
+  /** A loaded thread's replies and my state there (`messages` as they were: `reply` changes those). */
+  replyState(rootId: string): Replies | undefined {
+    return this.reply(rootId)?.meta as Replies | undefined;
+  }
+
+  /** Changes a thread's root or my state there (made when missing). */
+  setReplies(rootId: string, patch: Partial<Replies>): ThreadDraft {
+    const t = this.reply(rootId, true)!;
+    t.meta = { ...t.meta, ...patch } as Replies;
     t.changed = true;
     return t;
   }
 
+  /** Where a message shows: its thread's replies (when loaded), else its conversation's timeline. */
+  holder(m: Pick<Message, "conversationId" | "threadId">, create = true): ThreadDraft | undefined {
+    return m.threadId ? this.reply(m.threadId) : this.thread(m.conversationId, create);
+  }
+
+  /** Adds or replaces server messages (a history page, an ack, live ones), each where it shows. */
+  addMessages(page: readonly Message[]): void {
+    for (const m of page) {
+      const t = this.holder(m);
+      t?.put({ ...m, status: "sent" });
+      if (m.clientMessageId) t?.acked.add(m.clientMessageId);
+    }
+  }
+
   /** Replaces a loaded message; the caller has merged what must be kept. */
   replaceMessage(m: MessageItem): void {
-    const t = this.thread(m.conversationId, false);
+    const t = this.holder(m, false);
     if (t?.get(m.id)) t.put(m);
   }
 
@@ -165,21 +188,20 @@ export class StateDraft {
   /** The new state: one object, whatever the number of changes. */
   finish(): ChatState {
     const s = this.base;
-    let threads = s.threads;
-    if (this.removed.size > 0 || [...this.threads.values()].some((t) => t.changed)) {
-      threads = { ...s.threads };
-      for (const id of this.removed) delete threads[id];
-      for (const [id, t] of this.threads) if (t.changed) threads[id] = t.build();
-    }
+    const out: Record<"threads" | "replies", Record<string, Thread>> = { threads: s.threads, replies: s.replies };
+    const copy = (key: "threads" | "replies") => (out[key] === s[key] ? (out[key] = { ...s[key] }) : out[key]);
+    for (const id of this.removed) delete copy("threads")[id];
+    for (const key of ["threads", "replies"] as const) for (const [id, t] of this.drafts[key]) if (t.changed) copy(key)[id] = t.build();
+    const threads = out.threads;
     let conversations = this.conversations;
     for (const id of this.recount) {
       const c = conversations?.[id];
       if (c && conversations) conversations[id] = { ...c, unreadCount: unreadOf(c, threads[id], this.me) };
     }
-    if (!conversations && threads === s.threads) return this.lastSeq === s.lastSeq ? s : { ...s, lastSeq: this.lastSeq };
+    if (!conversations && threads === s.threads && out.replies === s.replies) return this.lastSeq === s.lastSeq ? s : { ...s, lastSeq: this.lastSeq };
     conversations ??= s.conversations;
     const conversationOrder = conversations === s.conversations ? s.conversationOrder : orderConversations(conversations);
-    return { ...s, conversations, conversationOrder, threads, lastSeq: this.lastSeq };
+    return { ...s, conversations, conversationOrder, threads, replies: out.replies as Record<string, Replies>, lastSeq: this.lastSeq };
   }
 }
 

@@ -13,6 +13,10 @@ export interface RequestOptions {
   onProgress?: ((fraction: number) => void) | undefined;
 }
 
+/** A query string of the fields that are set (not undefined or empty). */
+export const query = (fields: object): URLSearchParams =>
+  new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== undefined && v !== "") as [string, string][]);
+
 export type FetchLike = typeof fetch;
 
 export interface HttpOptions {

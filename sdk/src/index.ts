@@ -11,6 +11,7 @@
  */
 export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client.js";
 export { ConversationHandle, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
+export { ThreadHandle } from "./thread.js";
 export { Directory } from "./directory.js";
 export { Moderation, type ModerationPageOptions } from "./moderation.js";
 export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from "./http.js";
@@ -19,7 +20,7 @@ export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync.js";
 export { ChatError, isChatError, type ClientErrorCode } from "./errors.js";
 export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./session.js";
 export { StateStore, type Listener } from "./store.js";
-export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread } from "./state.js";
+export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread, type Replies } from "./state.js";
 export type { SocketOptions } from "./socket.js";
 export type { PersistenceOptions } from "./persistence/options.js";
 export * from "./protocol.js";

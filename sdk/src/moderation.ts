@@ -1,4 +1,5 @@
 import type { ChatClient } from "./client.js";
+import { query } from "./http.js";
 import type {
   AuditEntry,
   CreateReportRequest,
@@ -104,11 +105,3 @@ export class Moderation {
 }
 
 const reasonOf = (reason: string | undefined): { reason?: string } => (reason === undefined ? {} : { reason });
-
-function query(opts: ModerationPageOptions & { status?: string }): URLSearchParams {
-  const params = new URLSearchParams();
-  if (opts.status) params.set("status", opts.status);
-  if (opts.cursor) params.set("cursor", opts.cursor);
-  if (opts.limit !== undefined) params.set("limit", String(opts.limit));
-  return params;
-}

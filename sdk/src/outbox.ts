@@ -7,6 +7,9 @@ export interface OutgoingMessage {
   conversationId: string;
   text: string;
   replyToId?: string;
+  /** A thread reply: the root's id. */
+  threadId?: string;
+  mentions?: string[];
   /** Files still to upload; moved to `attachmentIds` once uploaded. */
   files: Blob[];
   attachmentIds: string[];

@@ -1,11 +1,12 @@
 import type { ChatError } from "./errors.js";
-import type { ChatEvent, Message, ReactionSummary } from "./protocol.js";
+import type { ChatEvent, Message, ReactionSummary, ThreadPage, ThreadState } from "./protocol.js";
 import { StateDraft, tombstoneOf } from "./draft.js";
-import { compareIds, type ChatState, type MessageItem } from "./state.js";
+import { compareIds, type ChatState, type MessageItem, type Thread } from "./state.js";
 
 /**
  * Applies events from the log (live or a catch-up page) as ONE state update, in time linear in
- * the number of events. Pure: an event applied twice is a no-op. `cursor` (a sync answer's
+ * the number of events. Pure: an event applied twice is a no-op (but for `mention`, a count: the
+ * client applies each seq once). `cursor` (a sync answer's
  * `lastSeq`) moves `lastSeq` even past the last event.
  */
 export function applyEvents(s: ChatState, events: readonly ChatEvent[], cursor = 0): ChatState {
@@ -19,24 +20,51 @@ export function applyEvent(s: ChatState, e: ChatEvent): ChatState {
   return applyEvents(s, [e]);
 }
 
-/** Merges a page of server messages into a thread: deduplicated by id, oldest first. */
+/**
+ * Merges server messages (a history page, an ack, an edit) where each shows: a conversation's
+ * timeline (deduplicated by id, oldest first; `hasOlder` is its history's), a loaded thread's replies.
+ */
 export function withMessages(s: ChatState, conversationId: string, page: readonly Message[], hasOlder?: boolean): ChatState {
   const d = new StateDraft(s);
-  d.addMessages(conversationId, page, hasOlder);
+  const t = d.thread(conversationId)!;
+  t.hasOlder = hasOlder ?? t.hasOlder;
+  t.changed = true;
+  d.addMessages(page);
   return d.finish();
 }
 
-/** Marks my unacknowledged send failed (it stays in the thread for a retry). */
-export function markFailed(s: ChatState, conversationId: string, clientMessageId: string, error: ChatError): ChatState {
-  const thread = s.threads[conversationId];
-  if (!thread) return s;
-  const messages = thread.messages.map((m) =>
-    m.clientMessageId === clientMessageId && m.status === "pending" ? { ...m, status: "failed" as const, error } : m,
-  );
-  return { ...s, threads: { ...s.threads, [conversationId]: { ...thread, messages } } };
+/** Merges a page of a thread (`ThreadHandle.load`, `loadOlder`): its replies, root, and my state there as the server has it. */
+export function withThreadPage(s: ChatState, { root, items, nextCursor, ...mine }: ThreadPage): ChatState {
+  const d = new StateDraft(s);
+  d.setReplies(root.id, { ...mine, conversationId: root.conversationId, root }).hasOlder = nextCursor !== null;
+  d.addMessages(items);
+  return d.finish();
 }
 
-/** Replaces one message everywhere it shows (thread and conversation preview). */
+/**
+ * Changes the list a message of mine shows in: its thread's replies or its conversation's
+ * timeline; missing, it is made from `empty`, else (or when `change` returns the list as it was) nothing changes.
+ */
+export function withList(
+  s: ChatState,
+  m: Pick<Message, "conversationId" | "threadId">,
+  change: (list: MessageItem[]) => MessageItem[],
+  empty?: Thread,
+): ChatState {
+  const key = m.threadId ? "replies" : "threads";
+  const all: Record<string, Thread> = s[key];
+  const id = m.threadId ?? m.conversationId;
+  const cur = all[id] ?? empty;
+  const messages = cur && change(cur.messages);
+  return cur && messages !== cur.messages ? { ...s, [key]: { ...all, [id]: { ...cur, messages } } } : s;
+}
+
+/** Marks my unacknowledged send failed (it stays in its list for a retry). */
+export function markFailed(s: ChatState, m: Pick<Message, "conversationId" | "threadId" | "clientMessageId">, error: ChatError): ChatState {
+  return withList(s, m, (list) => list.map((x) => (x.clientMessageId === m.clientMessageId && x.status === "pending" ? { ...x, status: "failed", error } : x)));
+}
+
+/** Replaces one message everywhere it shows (timeline or replies, conversation preview, thread root). */
 function replaceMessage(d: StateDraft, m: Message, old: MessageItem | undefined): void {
   if (old) {
     // Broadcast payloads cannot know who "I" am: keep my own `mine` flags.
@@ -45,6 +73,19 @@ function replaceMessage(d: StateDraft, m: Message, old: MessageItem | undefined)
   }
   const c = d.conversation(m.conversationId);
   if (c?.lastMessage?.id === m.id) d.setConversation({ ...c, lastMessage: m });
+  if (d.replyState(m.id)?.root) d.setReplies(m.id, { root: m });
+}
+
+/** A read mark that moves (only ever forward) recounts the thread's unread replies from those loaded. */
+function threadState(d: StateDraft, { rootId, following, lastReadMessageId: mark }: ThreadState): void {
+  const r = d.replyState(rootId);
+  if (!r) return;
+  let unreadCount = r.unreadCount;
+  if (compareIds(mark, r.lastReadMessageId) > 0) {
+    unreadCount = 0;
+    for (const m of d.reply(rootId)!.sent) if (m.senderId !== d.me && !m.deletedAt && compareIds(m.id, mark) > 0) unreadCount++;
+  } else mark = r.lastReadMessageId;
+  d.setReplies(rootId, { following, unreadCount, lastReadMessageId: mark });
 }
 
 function mergeMine(fresh: ReactionSummary[], old: ReactionSummary[]): ReactionSummary[] {
@@ -61,14 +102,20 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
   switch (e.type) {
     case "message.new": {
       const m = e.data.message;
-      const known = loaded(d, m.conversationId, m.id) !== undefined;
-      if (!known) d.addMessages(m.conversationId, [m]);
+      const known = d.holder(m, false)?.get(m.id) !== undefined;
+      if (!known) d.addMessages([m]);
+      if (m.threadId) {
+        // A reply: only its thread changes (when loaded), never the conversation's timeline or counts.
+        const r = d.replyState(m.threadId);
+        if (r && !known && m.senderId !== me && compareIds(m.id, r.lastReadMessageId) > 0) d.setReplies(m.threadId, { unreadCount: r.unreadCount + 1 });
+        return;
+      }
       const c = d.conversation(m.conversationId);
       if (!c || known || (c.lastMessage && compareIds(m.id, c.lastMessage.id) <= 0)) return;
       if (m.senderId === me) {
         // Sending reads everything before it (the server moves the sender's mark too).
         const members = c.members.map((x) => (x.userId === me ? { ...x, lastReadMessageId: m.id } : x));
-        d.setConversation({ ...c, members, lastMessage: m, lastActivityAt: m.createdAt, unreadCount: 0 });
+        d.setConversation({ ...c, members, lastMessage: m, lastActivityAt: m.createdAt, unreadCount: 0, mentionCount: 0 });
       } else {
         const mark = c.members.find((x) => x.userId === me)?.lastReadMessageId;
         const unread = mark === undefined || compareIds(m.id, mark) > 0;
@@ -78,7 +125,7 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
     }
     case "message.updated":
     case "message.deleted": {
-      const cur = loaded(d, e.data.message.conversationId, e.data.message.id);
+      const cur = d.holder(e.data.message, false)?.get(e.data.message.id);
       // A late `updated` must not bring back a message that is already deleted.
       if (cur?.deletedAt && !e.data.message.deletedAt) return;
       return replaceMessage(d, e.data.message, cur);
@@ -100,17 +147,35 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
       const members = c.members.map((m) =>
         m.userId === e.data.userId && compareIds(e.data.lastReadMessageId, m.lastReadMessageId) > 0 ? { ...m, lastReadMessageId: e.data.lastReadMessageId } : m,
       );
-      d.setConversation({ ...c, members });
+      // My own read clears the mentions of me in the timeline (the thread's stay until it is read).
+      d.setConversation({ ...c, members, mentionCount: e.data.userId === me ? 0 : c.mentionCount });
       if (e.data.userId === me) d.recountUnread(c.id);
+      return;
+    }
+    case "thread.updated": {
+      const { conversationId, rootId, thread } = e.data;
+      const old = loaded(d, conversationId, rootId);
+      const root = old ?? d.replyState(rootId)?.root;
+      if (root) replaceMessage(d, { ...root, thread }, old);
+      return;
+    }
+    case "thread.state":
+      return threadState(d, e.data);
+    case "mention": {
+      // Counted per event, not idempotent: the client applies each seq once (ChatClient.apply).
+      const { conversationId, messageId, threadId } = e.data;
+      const c = d.conversation(conversationId);
+      const mark = threadId ? d.replyState(threadId)?.lastReadMessageId : c?.members.find((m) => m.userId === me)?.lastReadMessageId;
+      if (c && compareIds(messageId, mark ?? "") > 0) d.setConversation({ ...c, mentionCount: (c.mentionCount ?? 0) + 1 });
       return;
     }
     case "conversation.created":
     case "conversation.updated": {
       const incoming = e.data.conversation;
-      const prev = d.conversation(incoming.id);
+      const { unreadCount = 0, mentionCount, threadUnreadCount, lastMessage = incoming.lastMessage } = d.conversation(incoming.id) ?? {};
       const myRole = incoming.members.find((m) => m.userId === me)?.role ?? null;
-      // The payload is seen from the actor's side: my unread count and role are my own.
-      return d.setConversation({ ...incoming, myRole, unreadCount: prev?.unreadCount ?? 0, lastMessage: prev?.lastMessage ?? incoming.lastMessage });
+      // The payload is seen from the actor's side: my counts and role are my own.
+      return d.setConversation({ ...incoming, myRole, unreadCount, mentionCount, threadUnreadCount, lastMessage });
     }
     case "member.added": {
       const c = d.conversation(e.data.conversationId);

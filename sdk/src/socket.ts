@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { ChatError } from "./errors.js";
-import type { Ack, ChatEvent, ClientToServerEvents, EventType, Presence, ServerToClientEvents, TypingEvent } from "./protocol.js";
+import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, TypingEvent } from "./protocol.js";
 import type { ConnectionState } from "./state.js";
 
 export interface SocketHandlers {
@@ -14,21 +14,6 @@ export interface SocketHandlers {
   /** After every successful (re)connect: time to catch up. */
   connected(): void;
 }
-
-const EVENT_TYPES: EventType[] = [
-  "message.new",
-  "message.updated",
-  "message.deleted",
-  "reaction.updated",
-  "read.updated",
-  "conversation.created",
-  "conversation.updated",
-  "member.added",
-  "member.removed",
-  "member.updated",
-  "contact.updated",
-  "user.deleted",
-];
 
 export interface SocketOptions {
   transports?: ("websocket" | "polling")[];
@@ -102,7 +87,8 @@ export class SocketConnection {
         }, delay);
       } else h.state("disconnected");
     });
-    for (const type of EVENT_TYPES) (socket.on as (ev: string, fn: (e: ChatEvent) => void) => void)(type, (e) => h.event(e));
+    // Every persisted event (it has a seq), known to this version or not, as from /sync.
+    socket.onAny((_type: string, e?: ChatEvent) => e?.seq && h.event(e));
     socket.on("typing", (e) => h.typing(e));
     socket.on("presence", (p) => this.presence(p));
     socket.on("presence.snapshot", (snap) => snap.users.forEach((p) => this.presence(p)));

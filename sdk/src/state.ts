@@ -14,6 +14,21 @@ export interface Thread {
   hasOlder: boolean;
 }
 
+/**
+ * One message's thread as this client loaded it (`ConversationHandle.thread(rootId).load()`):
+ * its replies like a conversation's messages, and my follow state and read mark there.
+ */
+export interface Replies extends Thread {
+  conversationId: string;
+  /** The thread's root (a message of the conversation's timeline), once loaded. */
+  root?: Message;
+  /** Replies by others after my read mark here (counted whether I follow or not, like the server). */
+  unreadCount: number;
+  following: boolean;
+  /** Id of the last reply I have read ("0" when none). */
+  lastReadMessageId: string;
+}
+
 export type ConnectionState = "disconnected" | "connecting" | "connected";
 
 /**
@@ -30,6 +45,8 @@ export interface ChatState {
   /** Conversation ids, most recent activity first. */
   conversationOrder: string[];
   threads: Record<string, Thread>;
+  /** Thread root id -> its replies: only the threads this client has loaded (or replied in). */
+  replies: Record<string, Replies>;
   presence: Record<string, Presence>;
   /** conversationId -> userId -> time (ms) the indicator expires. */
   typing: Record<string, Record<string, number>>;
@@ -47,12 +64,18 @@ export const INITIAL_STATE: ChatState = {
   conversations: {},
   conversationOrder: [],
   threads: {},
+  replies: {},
   presence: {},
   typing: {},
   contacts: null,
   lastSeq: 0,
   cached: false,
 };
+
+/** A thread's replies before anything is loaded. */
+export function emptyReplies(conversationId: string): Replies {
+  return { conversationId, messages: [], hasOlder: true, following: false, unreadCount: 0, lastReadMessageId: "0" };
+}
 
 /** Message ids are decimal strings: compare by length, then text. */
 export function compareIds(a: string, b: string): number {

@@ -1,7 +1,8 @@
 import { ChatError } from "../errors.js";
 import type { Outbox, OutboxJournal, OutgoingMessage } from "../outbox.js";
 import type { Conversation, Message } from "../protocol.js";
-import type { ChatState, MessageItem, Thread } from "../state.js";
+import { withList } from "../reducer.js";
+import { emptyReplies, type ChatState, type MessageItem, type Thread } from "../state.js";
 import type { StateStore } from "../store.js";
 import { DEFAULT_PERSISTENCE_OPTIONS, type PersistenceOptions } from "./options.js";
 import { committed, databaseNames, deleteDatabase, openDatabase, request, type StoreName } from "./idb.js";
@@ -33,7 +34,8 @@ export interface PersistenceHost {
 }
 
 /** A send as stored: the outbox's own fields (not its callbacks), plus what the UI shows after a reload. */
-interface OutboxRecord extends Pick<OutgoingMessage, "clientMessageId" | "conversationId" | "text" | "replyToId" | "files" | "attachmentIds"> {
+interface OutboxRecord
+  extends Pick<OutgoingMessage, "clientMessageId" | "conversationId" | "text" | "replyToId" | "threadId" | "mentions" | "files" | "attachmentIds"> {
   at: number;
   senderId: string;
   status: "pending" | "failed";
@@ -166,17 +168,8 @@ export class LocalCache implements OutboxJournal {
 
   add(m: OutgoingMessage): Promise<void> {
     m.at = this.clock = Math.max(Date.now(), this.clock + 1);
-    const r: OutboxRecord = {
-      clientMessageId: m.clientMessageId,
-      conversationId: m.conversationId,
-      text: m.text,
-      ...(m.replyToId ? { replyToId: m.replyToId } : {}),
-      files: [...m.files],
-      attachmentIds: [...m.attachmentIds],
-      at: m.at,
-      senderId: this.host.userId,
-      status: "pending",
-    };
+    const { onProgress: _p, saved: _s, ...fields } = m;
+    const r: OutboxRecord = { ...fields, files: [...m.files], attachmentIds: [...m.attachmentIds], at: m.at, senderId: this.host.userId, status: "pending" };
     return this.write(["outbox"], (tx) => tx.objectStore("outbox").put(r)).then(() => this.post({ t: "add", r }));
   }
 
@@ -245,7 +238,7 @@ export class LocalCache implements OutboxJournal {
       }
     } else if (n.t === "sent") settled(outbox, n.id, n.c, n.m);
     else if (n.t === "failed") settled(outbox, n.id, n.c, new ChatError(n.e.code, n.e.message));
-    else store.next((s) => withoutLocal(s, n.c, n.id));
+    else store.next((s) => withList(s, { conversationId: n.c }, (l) => l.filter((m) => m.status === "sent" || m.clientMessageId !== n.id)));
   }
 
   private post(n: Note): void {
@@ -367,22 +360,12 @@ function settled(o: Outbox, clientMessageId: string, conversationId: string, res
   else o.deps.sent(m, result);
 }
 
-function toOutgoing(r: OutboxRecord): OutgoingMessage {
-  return {
-    clientMessageId: r.clientMessageId,
-    conversationId: r.conversationId,
-    text: r.text,
-    ...(r.replyToId ? { replyToId: r.replyToId } : {}),
-    files: [...r.files],
-    attachmentIds: [...r.attachmentIds],
-    at: r.at,
-  };
+function toOutgoing({ senderId: _s, status: _t, error: _e, ...r }: OutboxRecord): OutgoingMessage {
+  return { ...r, files: [...r.files], attachmentIds: [...r.attachmentIds] };
 }
 
-/** Shows a stored send in its thread (pending, or failed with its reason), unless it shows already. */
+/** Shows a stored send in its timeline or thread (pending, or failed with its reason), unless it shows already. */
 function withLocal(s: ChatState, r: OutboxRecord): ChatState {
-  const thread = s.threads[r.conversationId] ?? { messages: [], hasOlder: true };
-  if (thread.messages.some((m) => m.clientMessageId === r.clientMessageId)) return s;
   const local: MessageItem = {
     id: `local:${r.clientMessageId}`,
     conversationId: r.conversationId,
@@ -396,19 +379,10 @@ function withLocal(s: ChatState, r: OutboxRecord): ChatState {
     editedAt: null,
     deletedAt: null,
     status: r.status,
+    ...(r.threadId ? { threadId: r.threadId } : {}),
+    ...(r.mentions ? { mentions: r.mentions } : {}),
     ...(r.error ? { error: new ChatError(r.error.code, r.error.message) } : {}),
   };
-  return { ...s, threads: { ...s.threads, [r.conversationId]: { ...thread, messages: [...thread.messages, local] } } };
-}
-
-function withoutLocal(s: ChatState, conversationId: string, clientMessageId: string): ChatState {
-  const thread = s.threads[conversationId];
-  if (!thread) return s;
-  return {
-    ...s,
-    threads: {
-      ...s.threads,
-      [conversationId]: { ...thread, messages: thread.messages.filter((m) => !(m.status !== "sent" && m.clientMessageId === clientMessageId)) },
-    },
-  };
+  const empty = r.threadId ? emptyReplies(r.conversationId) : { messages: [], hasOlder: true };
+  return withList(s, local, (l) => (l.some((m) => m.clientMessageId === r.clientMessageId) ? l : [...l, local]), empty);
 }

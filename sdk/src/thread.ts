@@ -1,0 +1,63 @@
+import type { ConversationDeps, ConversationHandle, SendOptions } from "./conversation.js";
+import { query } from "./http.js";
+import type { Message, ThreadPage, ThreadState } from "./protocol.js";
+import { withThreadPage } from "./reducer.js";
+import { compareIds, type MessageItem, type Replies } from "./state.js";
+
+/**
+ * The thread of one message (its root): replies, my follow state and read mark there. Get it
+ * with `conversation.thread(rootId)`; its state is `store.state.replies[rootId]`, filled by
+ * `load()` and kept live by events (replies never enter the conversation's timeline). Follows and
+ * read marks change in the store when the server's `thread.state` comes back (as on my other devices).
+ */
+export class ThreadHandle {
+  constructor(
+    readonly rootId: string,
+    readonly conversation: ConversationHandle,
+    private readonly deps: ConversationDeps,
+  ) {}
+
+  /** Undefined until loaded (or replied to). */
+  get state(): Replies | undefined {
+    return this.deps.store.state.replies[this.rootId];
+  }
+
+  /** Loaded replies, oldest first, own unacknowledged sends last. */
+  get messages(): MessageItem[] {
+    return this.state?.messages ?? [];
+  }
+
+  /** Loads the newest replies (or those before `before`), the root and my state in the thread. */
+  async load(limit = 50, before?: string): Promise<ThreadPage> {
+    const page = await this.deps.http.request<ThreadPage>("GET", `/messages/${this.rootId}/thread?${query({ limit, before })}`);
+    this.deps.store.next((s) => withThreadPage(s, page));
+    return page;
+  }
+
+  /** Loads the replies before the oldest loaded one (the newest on first call); resolves them. */
+  async loadOlder(limit?: number): Promise<Message[]> {
+    return (await this.load(limit, this.messages.find((m) => m.status === "sent")?.id)).items;
+  }
+
+  /** Replies in the thread: shows at once as pending, then sent (the conversation's durable outbox). */
+  send(text: string, opts: Omit<SendOptions, "threadId"> = {}): Promise<Message> {
+    return this.conversation.send(text, { ...opts, threadId: this.rootId });
+  }
+
+  /** Follows: its unread replies count into the conversation's `threadUnreadCount`. */
+  follow(): Promise<ThreadState> {
+    return this.deps.http.request("PUT", `/messages/${this.rootId}/thread/follow`);
+  }
+
+  unfollow(): Promise<ThreadState> {
+    return this.deps.http.request("DELETE", `/messages/${this.rootId}/thread/follow`);
+  }
+
+  /** Marks every loaded reply read (nothing to do when they are). */
+  async markRead(): Promise<void> {
+    const r = this.state;
+    const last = r && [...r.messages].reverse().find((m) => m.status === "sent");
+    if (last && compareIds(last.id, r.lastReadMessageId) > 0)
+      await this.deps.http.request("POST", `/messages/${this.rootId}/thread/read`, { body: { messageId: last.id } });
+  }
+}
