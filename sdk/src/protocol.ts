@@ -484,7 +484,8 @@ export interface EventPayloads {
   "message.new": { message: Message };
   "message.updated": { message: Message };
   "message.deleted": { message: Message };
-  "reaction.updated": { messageId: string; conversationId: string; userId: string; emoji: string; added: boolean; count: number };
+  /** `threadId`: the message is a reply in that thread. */
+  "reaction.updated": { messageId: string; conversationId: string; userId: string; emoji: string; added: boolean; count: number; threadId?: string };
   "read.updated": { conversationId: string; userId: string; lastReadMessageId: string };
   "conversation.created": { conversation: Conversation };
   "conversation.updated": { conversation: Conversation };

@@ -233,6 +233,18 @@ describe("threads", () => {
     assert.equal(bad.error.code, "validation_failed");
   });
 
+  test("a reaction to a reply says which thread it is in; one to a timeline message says none", async () => {
+    const carolRec = await recorder(carol);
+    const root = await send(alice, group, { text: "React here" });
+    const reply = await send(bob, group, { text: "and here", threadId: root.id });
+    assert.equal((await s.api.put(`/messages/${reply.id}/reactions/${encodeURIComponent("👍")}`, tok(alice))).status, 200);
+    assert.equal((await s.api.put(`/messages/${root.id}/reactions/${encodeURIComponent("👍")}`, tok(alice))).status, 200);
+    const onReply = await carolRec.wait("reaction.updated", (e) => e.data.messageId === reply.id);
+    assert.equal(onReply.data.threadId, root.id);
+    const onRoot = await carolRec.wait("reaction.updated", (e) => e.data.messageId === root.id);
+    assert.equal(onRoot.data.threadId, undefined);
+  });
+
   test("a thread root must be a live timeline message of the same conversation; others' threads are 404", async () => {
     const root = await send(alice, group, { text: "Root" });
     const reply = await send(bob, group, { text: "Reply", threadId: root.id });

@@ -329,7 +329,7 @@ export class DataRightsService {
     // Their reactions to others' messages (those on their own went with them), with the new counts.
     for (;;) {
       const rows: Row[] = await this.deps.db.query(
-        "SELECT r.messageId, r.emoji, m.conversationId FROM reactions r JOIN messages m ON m.id = r.messageId WHERE r.appId = ? AND r.userId = ? ORDER BY r.messageId LIMIT ?",
+        "SELECT r.messageId, r.emoji, m.conversationId, m.threadId FROM reactions r JOIN messages m ON m.id = r.messageId WHERE r.appId = ? AND r.userId = ? ORDER BY r.messageId LIMIT ?",
         [appId, userId, DATA_RIGHTS_PAGE],
       );
       if (rows.length === 0) break;
@@ -418,10 +418,19 @@ export class DataRightsService {
         const messageId = num(r["messageId"]);
         const emoji = str(r["emoji"]);
         const conversationId = str(r["conversationId"]);
+        const threadId = r["threadId"] === null || r["threadId"] === undefined ? null : String(num(r["threadId"]));
         return {
           type: "reaction.updated",
           conversationId,
-          data: { messageId: String(messageId), conversationId, userId, emoji, added: false, count: left.get(`${messageId} ${emoji}`) ?? 0 },
+          data: {
+            messageId: String(messageId),
+            conversationId,
+            userId,
+            emoji,
+            added: false,
+            count: left.get(`${messageId} ${emoji}`) ?? 0,
+            ...(threadId ? { threadId } : {}),
+          },
         } satisfies NewEvent<"reaction.updated">;
       }),
     );

@@ -292,7 +292,15 @@ export class MessagesService {
       const event: NewEvent<"reaction.updated"> = {
         type: "reaction.updated",
         conversationId: row.conversationId,
-        data: { messageId: String(row.id), conversationId: row.conversationId, userId, emoji, added: add, count },
+        data: {
+          messageId: String(row.id),
+          conversationId: row.conversationId,
+          userId,
+          emoji,
+          added: add,
+          count,
+          ...(row.threadId ? { threadId: String(row.threadId) } : {}),
+        },
       };
       emit(appId, [event]);
       return row;

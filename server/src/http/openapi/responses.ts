@@ -362,6 +362,7 @@ export const eventPayloads = {
     emoji: z.string(),
     added: z.boolean(),
     count: z.number().int(),
+    threadId: z.string().optional(),
   }),
   "read.updated": z.strictObject({ conversationId: z.string(), userId: z.string(), lastReadMessageId: z.string() }),
   "conversation.created": z.strictObject({ conversation }),
