@@ -125,11 +125,20 @@ export class StateDraft {
     (this.conversations ??= { ...this.base.conversations })[c.id] = c;
   }
 
-  /** Removes a conversation and its thread (I left or was removed). */
+  /** Removes a conversation, its timeline and its loaded threads (I left or was removed). */
   removeConversation(id: string): void {
     delete (this.conversations ??= { ...this.base.conversations })[id];
-    this.drafts.threads.delete(id);
-    this.removed.add(id);
+    for (const key of [id, ...this.repliesIn(id)]) {
+      this.drafts.threads.delete(key);
+      this.drafts.replies.delete(key);
+      this.removed.add(key);
+    }
+  }
+
+  /** Root ids of the loaded threads of a conversation. */
+  repliesIn(conversationId: string): string[] {
+    const ids = new Set([...Object.keys(this.base.replies), ...this.drafts.replies.keys()]);
+    return [...ids].filter((id) => (this.replyState(id)?.conversationId ?? "") === conversationId);
   }
 
   /** The timeline to change, indexed on first touch; with `create` false, undefined if not loaded. */
@@ -190,7 +199,7 @@ export class StateDraft {
     const s = this.base;
     const out: Record<"threads" | "replies", Record<string, Thread>> = { threads: s.threads, replies: s.replies };
     const copy = (key: "threads" | "replies") => (out[key] === s[key] ? (out[key] = { ...s[key] }) : out[key]);
-    for (const id of this.removed) delete copy("threads")[id];
+    for (const id of this.removed) for (const key of ["threads", "replies"] as const) if (out[key][id]) delete copy(key)[id];
     for (const key of ["threads", "replies"] as const) for (const [id, t] of this.drafts[key]) if (t.changed) copy(key)[id] = t.build();
     const threads = out.threads;
     let conversations = this.conversations;

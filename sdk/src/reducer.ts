@@ -131,8 +131,8 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
       return replaceMessage(d, e.data.message, cur);
     }
     case "reaction.updated": {
-      const { conversationId, messageId, emoji, count, userId, added } = e.data;
-      const m = loaded(d, conversationId, messageId);
+      const { messageId, emoji, count, userId, added } = e.data;
+      const m = d.holder(e.data, false)?.get(messageId);
       if (!m) return;
       const others = m.reactions.filter((r) => r.emoji !== emoji);
       const old = m.reactions.find((r) => r.emoji === emoji);
@@ -205,7 +205,7 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
       const id = e.conversationId;
       if (!id) return;
       const { userId } = e.data;
-      d.thread(id, false)?.tombstoneSender(userId, e.at);
+      for (const t of [d.thread(id, false), ...d.repliesIn(id).map((r) => d.reply(r))]) t?.tombstoneSender(userId, e.at);
       const c = d.conversation(id);
       const last = c?.lastMessage;
       if (!c || !last || last.senderId !== userId || last.deletedAt) return;

@@ -169,6 +169,28 @@ describe("threads through the SDK", () => {
     assert.ok(!bob.conversation(g).messages.some((m) => m.threadId), "no reply in the timeline");
   });
 
+  test("someone else's reaction to a reply reaches my loaded thread; a deleted account's replies become tombstones there; leaving drops the conversation's threads", async () => {
+    const alice = await clients.signUp("Ada");
+    const bob = await clients.signUp("Bo");
+    const carol = await clients.signUp("Cy");
+    const g = await group(alice, bob, carol);
+    const root = await alice.conversation(g).send("root");
+    const fromCarol = await carol.conversation(g).thread(root.id).send("carol's reply");
+    const t = bob.conversation(g).thread(root.id);
+    await t.load();
+    await alice.conversation(g).react(fromCarol.id, "🎉");
+    await until(() => t.messages.find((m) => m.id === fromCarol.id)?.reactions[0]?.count === 1, "Alice's reaction in Bob's thread");
+    assert.equal(t.messages.find((m) => m.id === fromCarol.id)?.reactions[0]?.mine, false);
+
+    await carol.deleteAccount({ password: "correct horse battery" });
+    await until(() => t.messages.find((m) => m.id === fromCarol.id)?.text === null, "Carol's reply is a tombstone in Bob's thread");
+    assert.equal(t.messages.find((m) => m.id === fromCarol.id)?.deletedAt !== null, true);
+
+    await bob.conversation(g).leave();
+    await until(() => bob.store.state.conversations[g] === undefined, "Bob left");
+    assert.equal(bob.store.state.replies[root.id], undefined, "the thread went with the conversation");
+  });
+
   test("after a disconnect, catch-up through /sync brings the missed replies into the thread; a reply written offline goes out on reconnect", async () => {
     const alice = await clients.signUp("Ada");
     const bob = await clients.signUp("Bo");
