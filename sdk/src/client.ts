@@ -66,6 +66,8 @@ export type ChatClientEvents = { [K in P.EventType]: P.EventOf<K> } & {
 };
 
 const SEEN_MAX = 5000;
+/** How long thread activity gathers before a conversation's counts are asked again. */
+const RECOUNT_MS = 1000;
 
 /**
  * The Parley client: sign-in, REST, realtime events and a store that converges to the server's
@@ -83,6 +85,8 @@ export class ChatClient {
   private readonly pending = new Map<string, { resolve(m: P.Message): void; reject(e: unknown): void }>();
   private readonly handles = new Map<string, ConversationHandle>();
   private readonly seen = new Set<number>();
+  /** Conversations whose thread and mention counts are asked again shortly (see `apply`). */
+  private readonly recount = new Map<string, ReturnType<typeof setTimeout>>();
   private cache: LocalCache | null = null;
   private readonly opts: ChatClientOptions & Required<Pick<ChatClientOptions, "storage" | "autoConnect">>;
 
@@ -402,6 +406,8 @@ export class ChatClient {
     this.socket.close();
     this.sync.close();
     this.seen.clear();
+    for (const t of this.recount.values()) clearTimeout(t);
+    this.recount.clear();
     this.store.next({ ...INITIAL_STATE });
     for (const p of this.pending.values()) p.reject(signedOut());
     this.pending.clear();
@@ -431,6 +437,22 @@ export class ChatClient {
           .refresh()
           .catch(() => undefined);
       if (e.type === "contact.updated" && this.store.state.contacts) void this.directory.contacts().catch(() => undefined);
+      // Counts only the server knows (threads I follow but have not loaded, thread read marks):
+      // someone's reply or my thread state asks for the conversation again, once per burst.
+      const threadOf =
+        e.type === "message.new" && e.data.message.senderId !== me ? e.data.message.threadId : e.type === "thread.state" ? e.data.rootId : undefined;
+      const cid = threadOf && (e.type === "thread.state" ? e.data.conversationId : e.conversationId);
+      if (cid && !this.recount.has(cid))
+        this.recount.set(
+          cid,
+          setTimeout(() => {
+            this.recount.delete(cid);
+            if (this.store.state.conversations[cid])
+              void this.conversation(cid)
+                .refresh()
+                .catch(() => undefined);
+          }, RECOUNT_MS),
+        );
       (this.emitter.emit as (k: string, p: unknown) => void)(e.type, e);
     }
     return fresh.length;

@@ -191,6 +191,30 @@ describe("threads through the SDK", () => {
     assert.equal(bob.store.state.replies[root.id], undefined, "the thread went with the conversation");
   });
 
+  test("the conversation's threadUnreadCount and mentionCount follow replies in threads I follow without loading them, and my thread reads", async () => {
+    const alice = await clients.signUp("Ari");
+    const bob = await clients.signUp("Ben");
+    const g = await group(alice, bob);
+    const root = await bob.conversation(g).send("Bob's root: he follows its thread");
+    await alice.conversation(g).thread(root.id).send("first");
+    await until(() => bob.store.state.conversations[g]?.threadUnreadCount === 1, "one unread reply counted without opening the thread");
+    await alice
+      .conversation(g)
+      .thread(root.id)
+      .send("@Ben second", { mentions: [bob.user!.id] });
+    await until(
+      () => bob.store.state.conversations[g]?.threadUnreadCount === 2 && bob.store.state.conversations[g]?.mentionCount === 1,
+      "two, one mentioning him",
+    );
+    const t = bob.conversation(g).thread(root.id);
+    await t.load();
+    await t.markRead();
+    await until(
+      () => bob.store.state.conversations[g]?.threadUnreadCount === undefined && bob.store.state.conversations[g]?.mentionCount === undefined,
+      "reading the thread clears both",
+    );
+  });
+
   test("after a disconnect, catch-up through /sync brings the missed replies into the thread; a reply written offline goes out on reconnect", async () => {
     const alice = await clients.signUp("Ada");
     const bob = await clients.signUp("Bo");
