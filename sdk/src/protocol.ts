@@ -632,6 +632,8 @@ export interface ExportedMessage {
   /** Ids of their uploads attached to it. */
   attachmentIds: string[];
   replyToId: string | null;
+  /** A reply in a thread: the root's id. */
+  threadId?: string;
   createdAt: Timestamp;
   editedAt: Timestamp | null;
   data?: CustomData;

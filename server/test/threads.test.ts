@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { AuthResponse, ChatEvent, Conversation, Message, SyncResponse, ThreadPage, ThreadState } from "@parley/sdk/protocol";
+import type { AuthResponse, ChatEvent, DataExport, Conversation, Message, SyncResponse, ThreadPage, ThreadState } from "@parley/sdk/protocol";
 import { assertClientError } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, eventually, Recorder, request, type ClientSocket } from "./helpers/sockets.js";
@@ -243,6 +243,16 @@ describe("threads", () => {
     assert.equal(onReply.data.threadId, root.id);
     const onRoot = await carolRec.wait("reaction.updated", (e) => e.data.messageId === root.id);
     assert.equal(onRoot.data.threadId, undefined);
+  });
+
+  test("a user's export names the thread of each of their replies", async () => {
+    const root = await send(alice, group, { text: "Export root" });
+    const reply = await send(bob, group, { text: "Export reply", threadId: root.id });
+    const res = await s.api.get<DataExport>("/me/export", tok(bob));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.messages.find((m) => m.id === reply.id)?.threadId, root.id);
+    const own = await s.api.get<DataExport>("/me/export", tok(alice));
+    assert.equal(own.body.messages.find((m) => m.id === root.id)?.threadId, undefined);
   });
 
   test("a thread root must be a live timeline message of the same conversation; others' threads are 404", async () => {

@@ -129,7 +129,7 @@ export class DataRightsService {
 
     const messageRows = await this.keyset((after) =>
       db.query(
-        "SELECT id, conversationId, text, replyToId, createdAt, editedAt, data FROM messages WHERE appId = ? AND senderId = ? AND id > ? AND deletedAt IS NULL ORDER BY id LIMIT ?",
+        "SELECT id, conversationId, text, replyToId, threadId, createdAt, editedAt, data FROM messages WHERE appId = ? AND senderId = ? AND id > ? AND deletedAt IS NULL ORDER BY id LIMIT ?",
         [appId, userId, after ? num(after["id"]) : 0, DATA_RIGHTS_PAGE],
       ),
     );
@@ -211,6 +211,7 @@ export class DataRightsService {
         text: r["text"] === null ? null : str(r["text"]),
         attachmentIds: attachmentsOf.get(id) ?? [],
         replyToId: r["replyToId"] === null ? null : str(r["replyToId"]),
+        ...(r["threadId"] === null || r["threadId"] === undefined ? {} : { threadId: str(r["threadId"]) }),
         createdAt: iso(num(r["createdAt"])),
         editedAt: isoOrNull(r["editedAt"] === null ? null : num(r["editedAt"])),
         ...dataField(r["data"] === null ? null : str(r["data"])),

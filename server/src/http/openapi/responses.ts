@@ -279,6 +279,7 @@ export const dataExport = z.strictObject({
       text: z.string().nullable(),
       attachmentIds: z.array(z.string()),
       replyToId: z.string().nullable(),
+      threadId: z.string().optional(),
       createdAt: timestamp,
       editedAt: timestamp.nullable(),
       data: z.record(z.string(), z.unknown()).optional(),
