@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AuthResponse } from "@parley/sdk/protocol";
-import { assertClientError, type Expect, type Res } from "./helpers/api.js";
+import type { Case, Route } from "./helpers/bad-input-table.js";
+import { basic, framingCases, HOSTILE, hasBody, pathIdCases, runTable, sendCase, serverKeyCases, signIn } from "./helpers/bad-input-table.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, request, type ClientSocket } from "./helpers/sockets.js";
 
@@ -25,14 +26,6 @@ let reportId: string;
 let socket: ClientSocket;
 let before_: { audit: unknown; filter: unknown; reports: unknown };
 const SUB = "member-1";
-
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
-
-async function signIn(auth: string, app: string, sub: string): Promise<AuthResponse> {
-  await s.api.post("/server/users", { headers: { Authorization: auth }, body: { sub, name: sub } });
-  const tok = await s.api.post("/server/tokens", { headers: { Authorization: auth }, body: { sub } });
-  return (await s.api.post<AuthResponse>("/auth/host-token", { app, body: { token: tok.body.hostToken } })).body;
-}
 
 async function snapshot() {
   const h = { headers: { Authorization: serverAuth } };
@@ -51,9 +44,9 @@ before(async () => {
   const foreign = await s.services.serverKeys.create(other);
   serverAuth = basic(key.id, key.secret);
   foreignAuth = basic(foreign.id, foreign.secret);
-  mod = await signIn(serverAuth, app, "mod-1");
-  member = await signIn(serverAuth, app, SUB);
-  foreignMod = await signIn(foreignAuth, other, "fmod-1");
+  mod = await signIn(s, serverAuth, app, "mod-1");
+  member = await signIn(s, serverAuth, app, SUB);
+  foreignMod = await signIn(s, foreignAuth, other, "fmod-1");
   assert.equal((await s.api.put("/server/moderators/mod-1", { headers: { Authorization: serverAuth } })).status, 204);
   assert.equal((await s.api.put("/server/moderators/fmod-1", { headers: { Authorization: foreignAuth } })).status, 204);
   const conv = await s.api.post("/server/conversations", { headers: { Authorization: serverAuth }, body: { kind: "group", name: "G", users: ["mod-1", SUB] } });
@@ -69,66 +62,31 @@ after(async () => {
   await s?.close();
 });
 
-interface Case {
-  name: string;
-  body?: unknown;
-  raw?: string;
-  contentType?: string;
-  path?: string;
-  query?: string;
-  /** "server" | "foreignServer" | "none" | "member" | "foreignMod" | "bad"; default: the route's own. */
-  as?: string;
-  headers?: Record<string, string>;
-  expect?: Expect;
-}
+/** Who sends a case; default: "server" on server routes, else "mod" (this app's moderator). */
+type As = "server" | "foreignServer" | "mod" | "none" | "member" | "foreignMod" | "bad";
 
-interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** `:c` conversation, `:m` message, `:u` user (id, or sub on server routes), `:r` report. */
-  path: string;
+/** Paths hold `:c` conversation, `:m` message, `:u` user (id, or sub on server routes), `:r` report. */
+interface ModRoute extends Route<As> {
+  /** Called with a server key, else with a moderator's token. */
   server: boolean;
-  cases: Case[];
 }
-
-const HOSTILE = ["<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "\u0000", "%00", "a".repeat(100_000)];
-const hasBody = (m: Route["method"]): boolean => m === "POST" || m === "PUT";
 
 /** What every route gets: credentials, framing, and the ids of its path. */
-function common(r: Route): Case[] {
-  const out: Case[] = r.server
-    ? [
-        { name: "no credentials", as: "none", expect: { status: 401 } },
-        { name: "a wrong secret", headers: { Authorization: basic("key_x", "nope") }, expect: { status: 401 } },
-        { name: "a bearer token instead of a key", headers: { Authorization: "Bearer abc.def.ghi" }, expect: { status: 401 } },
-        { name: "basic without a colon", headers: { Authorization: `Basic ${Buffer.from("justakey").toString("base64")}` }, expect: { status: 401 } },
-        { name: "from a browser (Origin)", headers: { Origin: "https://site.example" }, expect: { status: 403 } },
-      ]
+function common(r: ModRoute): Case<As>[] {
+  const out: Case<As>[] = r.server
+    ? serverKeyCases()
     : [
         { name: "no token", as: "none", expect: { status: 401 } },
         { name: "a forged token", as: "bad", expect: { status: 401 } },
         // With a body the route would take: the refusal is the 403, not a 400 about the body.
         { name: "a plain member", as: "member", ...(hasBody(r.method) ? { body: validBodyFor(r) } : {}), expect: { status: 403, code: "forbidden" } },
       ];
-  if (hasBody(r.method)) {
-    out.push(
-      { name: "malformed JSON", raw: "{not json", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON array", raw: "[]", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON string", raw: '"x"', contentType: "application/json", expect: { status: 400 } },
-      { name: "not JSON", raw: "a=b", contentType: "application/x-www-form-urlencoded", expect: { status: 415 } },
-    );
-  }
+  out.push(...framingCases(r.method));
   if (r.method === "DELETE") {
     out.push(
       { name: "a reason that is a number", body: { reason: 42 }, expect: { status: [400, 404] } },
       { name: "a reason too long", body: { reason: "r".repeat(501) }, expect: { status: [400, 404] } },
       { name: "not JSON", raw: "a=b", contentType: "text/plain", expect: { status: 415 } },
-    );
-  }
-  if (r.path.includes(":c")) {
-    out.push(
-      { name: "an unknown conversation", path: r.path.replace(":c", "cnv_missing00000000000000"), expect: { status: [400, 404] } },
-      { name: "an over-long conversation id", path: r.path.replace(":c", "c".repeat(300)), expect: { status: [400, 404] } },
-      { name: "a hostile conversation id", path: r.path.replace(":c", encodeURIComponent("' OR 1=1 --")), expect: { status: [400, 404] } },
     );
   }
   if (r.path.includes(":u")) {
@@ -138,19 +96,13 @@ function common(r: Route): Case[] {
       { name: "a hostile user", path: r.path.replace(":u", encodeURIComponent("../../etc/passwd")), expect: { status: [400, 404] } },
     );
   }
-  if (r.path.includes(":m")) {
-    out.push(
-      { name: "an unknown message", path: r.path.replace(":m", "999999999"), expect: { status: [400, 404] } },
-      { name: "a non-numeric message id", path: r.path.replace(":m", "abc"), expect: { status: [400, 404] } },
-      { name: "a huge message id", path: r.path.replace(":m", "9".repeat(40)), expect: { status: [400, 404] } },
-    );
-  }
   if (r.path.includes(":r")) {
     out.push(
       { name: "an unknown report", path: r.path.replace(":r", "rep_missing"), body: { status: "resolved" }, expect: { status: [400, 404] } },
       { name: "an over-long report id", path: r.path.replace(":r", "r".repeat(300)), body: { status: "resolved" }, expect: { status: [400, 404] } },
     );
   }
+  out.push(...pathIdCases(r.path));
   if (/:[cmur]/.test(r.path)) {
     out.push({ name: "another app's moderator or key", as: r.server ? "foreignServer" : "foreignMod", body: validBodyFor(r), expect: { status: 404 } });
   }
@@ -158,7 +110,7 @@ function common(r: Route): Case[] {
 }
 
 /** A body the route would accept, to prove a foreign caller gets the 404 and not a 400. */
-function validBodyFor(r: Route): unknown {
+function validBodyFor(r: ModRoute): unknown {
   if (r.path.endsWith("/mutes/:u") && r.method === "PUT") return { durationSec: 60 };
   if (r.path.endsWith("/slow-mode")) return { seconds: 10 };
   if (r.path.endsWith("/resolve")) return { status: "dismissed" };
@@ -166,7 +118,7 @@ function validBodyFor(r: Route): unknown {
   return { reason: "r" };
 }
 
-const muteCases: Case[] = [
+const muteCases: Case<As>[] = [
   { name: "neither until nor duration", body: {}, expect: { status: 400 } },
   { name: "both until and duration", body: { until: new Date(Date.now() + 60_000).toISOString(), durationSec: 60 }, expect: { status: 400 } },
   { name: "until in the past", body: { until: "2001-01-01T00:00:00Z" }, expect: { status: 400 } },
@@ -177,19 +129,19 @@ const muteCases: Case[] = [
   { name: "a duration as a string", body: { durationSec: "60" }, expect: { status: 400 } },
   { name: "a reason too long", body: { durationSec: 60, reason: "r".repeat(501) }, expect: { status: 400 } },
 ];
-const reasonCases: Case[] = [
+const reasonCases: Case<As>[] = [
   { name: "a reason that is an object", body: { reason: { x: 1 } }, expect: { status: 400 } },
   { name: "a reason too long", body: { reason: "r".repeat(501) }, expect: { status: 400 } },
-  ...HOSTILE.slice(5).map((h): Case => ({ name: "a huge reason", body: { reason: h }, expect: { status: [400, 413] } })),
+  ...HOSTILE.slice(5).map((h): Case<As> => ({ name: "a huge reason", body: { reason: h }, expect: { status: [400, 413] } })),
 ];
-const slowCases: Case[] = [
+const slowCases: Case<As>[] = [
   { name: "no seconds", body: {}, expect: { status: 400 } },
   { name: "negative seconds", body: { seconds: -1 }, expect: { status: 400 } },
   { name: "over an hour", body: { seconds: 3601 }, expect: { status: 400 } },
   { name: "fractional seconds", body: { seconds: 0.5 }, expect: { status: 400 } },
   { name: "seconds as a string", body: { seconds: "10" }, expect: { status: 400 } },
 ];
-const filterCases: Case[] = [
+const filterCases: Case<As>[] = [
   { name: "no words", body: {}, expect: { status: 400 } },
   { name: "words not an array", body: { words: "darn" }, expect: { status: 400 } },
   { name: "an empty word", body: { words: [{ word: "  ", action: "block" }] }, expect: { status: 400 } },
@@ -210,13 +162,13 @@ const filterCases: Case[] = [
   { name: "too many words", body: { words: Array.from({ length: 501 }, (_, i) => ({ word: `w${i}`, action: "mask" })) }, expect: { status: 400 } },
   { name: "a huge body", body: { words: [{ word: "x".repeat(200_000), action: "mask" }] }, expect: { status: [400, 413] } },
 ];
-const resolveCases: Case[] = [
+const resolveCases: Case<As>[] = [
   { name: "no status", body: {}, expect: { status: 400 } },
   { name: "an unknown status", body: { status: "open" }, expect: { status: 400 } },
   { name: "a note too long", body: { status: "resolved", note: "n".repeat(501) }, expect: { status: 400 } },
   { name: "a note that is a number", body: { status: "resolved", note: 5 }, expect: { status: 400 } },
 ];
-const pageCases: Case[] = [
+const pageCases: Case<As>[] = [
   { name: "a limit of 0", query: "limit=0", expect: { status: 400 } },
   { name: "a limit over 100", query: "limit=1000", expect: { status: 400 } },
   { name: "a non-numeric limit", query: "limit=ten", expect: { status: 400 } },
@@ -225,8 +177,8 @@ const pageCases: Case[] = [
   { name: "an over-long cursor", query: `cursor=${"c".repeat(500)}`, expect: { status: 400 } },
 ];
 
-function moderationRoutes(prefix: string, server: boolean): Route[] {
-  const r = (method: Route["method"], path: string, cases: Case[]): Route => ({ method, path: `${prefix}${path}`, server, cases: [...cases] });
+function moderationRoutes(prefix: string, server: boolean): ModRoute[] {
+  const r = (method: ModRoute["method"], path: string, cases: Case<As>[]): ModRoute => ({ method, path: `${prefix}${path}`, server, cases: [...cases] });
   return [
     r("GET", "/audit", pageCases),
     r("GET", "/reports", [...pageCases, { name: "an unknown status", query: "status=closed", expect: { status: 400 } }]),
@@ -251,7 +203,7 @@ function moderationRoutes(prefix: string, server: boolean): Route[] {
   ];
 }
 
-const ROUTES: Route[] = [
+const ROUTES: ModRoute[] = [
   {
     method: "POST",
     path: "/reports",
@@ -293,32 +245,22 @@ const fill = (p: string, server: boolean): string =>
     .replace(":u", server ? SUB : member.user.id)
     .replace(":r", reportId);
 
-async function send(r: Route, c: Case): Promise<Res> {
-  const as = c.as ?? (r.server ? "server" : "mod");
-  const headers: Record<string, string> = {};
-  let token: string | undefined;
-  if (as === "server") headers["Authorization"] = serverAuth;
-  else if (as === "foreignServer") headers["Authorization"] = foreignAuth;
-  else if (as === "mod") token = mod.accessToken;
-  else if (as === "member") token = member.accessToken;
-  else if (as === "foreignMod") token = foreignMod.accessToken;
-  else if (as === "bad") headers["Authorization"] = "Bearer not.a.token";
-  Object.assign(headers, c.headers);
-  const body = c.body === undefined ? undefined : JSON.parse(JSON.stringify(c.body).replace('"MSG"', JSON.stringify(msgId)));
-  const path = fill(c.path ?? r.path, r.server) + (c.query ? `?${c.query}` : "");
-  return s.api.req(r.method, path, {
-    headers,
-    ...(token ? { token } : {}),
-    ...(body !== undefined ? { body } : {}),
-    ...(c.raw !== undefined ? { raw: c.raw, contentType: c.contentType ?? "application/json" } : {}),
-  });
+/** The credentials each caller sends. */
+function caller(as: As) {
+  if (as === "server") return { headers: { Authorization: serverAuth } };
+  if (as === "foreignServer") return { headers: { Authorization: foreignAuth } };
+  if (as === "bad") return { headers: { Authorization: "Bearer not.a.token" } };
+  return { token: { mod, member, foreignMod, none: undefined }[as]?.accessToken };
 }
 
-for (const r of ROUTES) {
-  describe(`${r.method} /v1${r.path}`, () => {
-    for (const c of r.cases) test(c.name, async () => assertClientError(await send(r, c), c.expect));
-  });
-}
+runTable(
+  ROUTES,
+  (r, c) => {
+    const body = c.body === undefined ? undefined : JSON.parse(JSON.stringify(c.body).replace('"MSG"', JSON.stringify(msgId)));
+    return sendCase(s.api, r.method, fill(c.path ?? r.path, r.server), caller(c.as ?? (r.server ? "server" : "mod")), c, body);
+  },
+  "/v1",
+);
 
 describe("socket message.send under moderation", () => {
   const cases: [string, unknown, string][] = [

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { assertClientError, type Expect, type Res } from "./helpers/api.js";
+import type { Case, Route } from "./helpers/bad-input-table.js";
+import { basic, framingCases, HOSTILE, hasBody, pathIdCases, runTable, sendCase, serverKeyCases } from "./helpers/bad-input-table.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 
 let s: TestServer;
@@ -15,8 +16,6 @@ let foreignAuth: string;
 let convId: string;
 let msgId: string;
 const SUB = "seller-1";
-
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
 
 before(async () => {
   s = await startServer();
@@ -34,72 +33,37 @@ before(async () => {
 });
 after(() => s?.close());
 
-interface Case {
-  name: string;
-  body?: unknown;
-  raw?: string;
-  contentType?: string;
-  path?: string;
-  query?: string;
-  headers?: Record<string, string>;
-  expect?: Expect;
-}
-
-interface Route {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** With `:c` (conversation), `:m` (message), `:u` (sub) filled from the fixtures. */
-  path: string;
-  cases: Case[];
-}
-
-const HOSTILE = ["<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "\u0000", "\uD800", "%00", "a".repeat(100_000)];
+/** `as`: "none" sends no credentials, "foreign" another app's key; default: this app's key. */
+type As = "none" | "foreign";
+/** Paths with `:c` (conversation), `:m` (message), `:u` (sub) filled from the fixtures. */
 const fill = (p: string): string => p.replace(":c", convId).replace(":m", msgId).replace(":u", encodeURIComponent(SUB));
+/** The table's hostile strings and a lone surrogate. */
+const hostile = [...HOSTILE, "\uD800"];
 
 /** What every route gets: credentials and, for routes with a body, the body's framing. */
-function common(r: Omit<Route, "cases">): Case[] {
-  const out: Case[] = [
-    { name: "no credentials", headers: { Authorization: "" }, expect: { status: 401 } },
-    { name: "a wrong secret", headers: { Authorization: basic("key_x", "nope") }, expect: { status: 401 } },
-    { name: "a bearer token instead of a key", headers: { Authorization: "Bearer abc.def.ghi" }, expect: { status: 401 } },
-    { name: "basic without a colon", headers: { Authorization: `Basic ${Buffer.from("justakey").toString("base64")}` }, expect: { status: 401 } },
-    { name: "from a browser (Origin)", headers: { Origin: "https://site.example" }, expect: { status: 403 } },
+function common(r: Route<As>): Case<As>[] {
+  return [
+    ...serverKeyCases(),
+    ...framingCases(r.method),
+    ...(hasBody(r.method)
+      ? [
+          { name: "JSON null", raw: "null", contentType: "application/json", expect: { status: 400 } },
+          { name: "an empty object", body: {}, expect: { status: [400, 404] } },
+        ]
+      : []),
+    ...pathIdCases(r.path),
   ];
-  if (r.method === "POST" || r.method === "PATCH") {
-    out.push(
-      { name: "malformed JSON", raw: "{not json", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON array", raw: "[]", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON string", raw: '"x"', contentType: "application/json", expect: { status: 400 } },
-      { name: "JSON null", raw: "null", contentType: "application/json", expect: { status: 400 } },
-      { name: "not JSON", raw: "a=b", contentType: "application/x-www-form-urlencoded", expect: { status: 415 } },
-      { name: "an empty object", body: {}, expect: { status: [400, 404] } },
-    );
-  }
-  if (r.path.includes(":c")) {
-    out.push(
-      { name: "an unknown conversation", path: r.path.replace(":c", "cnv_missing00000000000000"), expect: { status: [400, 404] } },
-      { name: "an over-long conversation id", path: r.path.replace(":c", "c".repeat(300)), expect: { status: [400, 404] } },
-      { name: "a hostile conversation id", path: r.path.replace(":c", encodeURIComponent("' OR 1=1 --")), expect: { status: [400, 404] } },
-    );
-  }
-  if (r.path.includes(":m")) {
-    out.push(
-      { name: "an unknown message", path: r.path.replace(":m", "999999999"), expect: { status: [400, 404] } },
-      { name: "a non-numeric message id", path: r.path.replace(":m", "abc"), expect: { status: [400, 404] } },
-      { name: "a huge message id", path: r.path.replace(":m", "9".repeat(40)), expect: { status: [400, 404] } },
-    );
-  }
-  return out;
 }
 
 const big = { v: "x".repeat(5000) };
-const dataCases = (make: (data: unknown) => unknown): Case[] => [
+const dataCases = (make: (data: unknown) => unknown): Case<As>[] => [
   { name: "data over 4,096 bytes", body: make(big), expect: { status: 413, code: "payload_too_large" } },
   { name: "data an array", body: make([1, 2]), expect: { status: 400 } },
   { name: "data a string", body: make("x"), expect: { status: 400 } },
   { name: "data a number", body: make(1), expect: { status: 400 } },
 ];
 
-const ROUTES: Route[] = [
+const ROUTES: Route<As>[] = [
   {
     method: "POST",
     path: "/server/users",
@@ -112,9 +76,9 @@ const ROUTES: Route[] = [
       { name: "no name", body: { sub: "new-1" }, expect: { status: 400 } },
       { name: "a javascript: avatar", body: { sub: "new-1", name: "X", avatarUrl: "javascript:alert(1)" }, expect: { status: 400 } },
       { name: "a bad email", body: { sub: "new-1", name: "X", email: "not an email" }, expect: { status: 400 } },
-      ...HOSTILE.slice(0, 3).map(
-        (h): Case => ({ name: `a hostile name ${h.slice(0, 10)}`, body: { sub: "new-1", name: h, data: big }, expect: { status: [400, 413] } }),
-      ),
+      ...hostile
+        .slice(0, 3)
+        .map((h): Case<As> => ({ name: `a hostile name ${h.slice(0, 10)}`, body: { sub: "new-1", name: h, data: big }, expect: { status: [400, 413] } })),
       ...dataCases((data) => ({ sub: "new-1", name: "X", data })),
     ],
   },
@@ -128,7 +92,7 @@ const ROUTES: Route[] = [
       { name: "ttl too long", body: { sub: SUB, ttlSec: 10_000_000 }, expect: { status: 400 } },
       { name: "ttl a string", body: { sub: SUB, ttlSec: "60" }, expect: { status: 400 } },
       { name: "ttl fractional", body: { sub: SUB, ttlSec: 60.5 }, expect: { status: 400 } },
-      ...HOSTILE.map((h): Case => ({ name: `a hostile sub ${JSON.stringify(h.slice(0, 10))}`, body: { sub: h }, expect: { status: [400, 404] } })),
+      ...hostile.map((h): Case<As> => ({ name: `a hostile sub ${JSON.stringify(h.slice(0, 10))}`, body: { sub: h }, expect: { status: [400, 404] } })),
     ],
   },
   {
@@ -168,7 +132,7 @@ const ROUTES: Route[] = [
     method: "GET",
     path: "/server/conversations/:c",
     cases: [
-      { name: "another app's key", headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", as: "foreign", expect: { status: 404 } },
       { name: "the id in upper case", path: "/server/conversations/CNV_X", expect: { status: 404 } },
     ],
   },
@@ -178,7 +142,7 @@ const ROUTES: Route[] = [
     cases: [
       { name: "a name of 10,000 characters", body: { name: "n".repeat(10_000) }, expect: { status: 400 } },
       { name: "a name a number", body: { name: 1 }, expect: { status: 400 } },
-      { name: "another app's key", body: { name: "Hijack" }, headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", body: { name: "Hijack" }, as: "foreign", expect: { status: 404 } },
       ...dataCases((data) => ({ data })),
     ],
   },
@@ -189,8 +153,8 @@ const ROUTES: Route[] = [
       { name: "no users", body: { users: [] }, expect: { status: 400 } },
       { name: "users not strings", body: { users: [1, 2] }, expect: { status: 400 } },
       { name: "an unknown sub", body: { users: ["ghost"] }, expect: { status: 404 } },
-      { name: "another app's key", body: { users: [SUB] }, headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
-      ...HOSTILE.map((h): Case => ({ name: `a hostile sub ${JSON.stringify(h.slice(0, 10))}`, body: { users: [h] }, expect: { status: [400, 404] } })),
+      { name: "another app's key", body: { users: [SUB] }, as: "foreign", expect: { status: 404 } },
+      ...hostile.map((h): Case<As> => ({ name: `a hostile sub ${JSON.stringify(h.slice(0, 10))}`, body: { users: [h] }, expect: { status: [400, 404] } })),
     ],
   },
   {
@@ -201,7 +165,7 @@ const ROUTES: Route[] = [
       { name: "an over-long sub", path: `/server/conversations/:c/members/${"s".repeat(500)}`, expect: { status: 404 } },
       { name: "a hostile sub", path: `/server/conversations/:c/members/${encodeURIComponent("' OR 1=1 --")}`, expect: { status: 404 } },
       { name: "a malformed escape", path: "/server/conversations/:c/members/%E0%A4%A", expect: { status: [400, 404] } },
-      { name: "another app's key", headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", as: "foreign", expect: { status: 404 } },
     ],
   },
   {
@@ -216,7 +180,7 @@ const ROUTES: Route[] = [
       { name: "a malformed replyToId", body: { text: "x", replyToId: "abc" }, expect: { status: 400 } },
       { name: "a replyToId of nothing", body: { text: "x", replyToId: "999999999" }, expect: { status: 400 } },
       { name: "a clientMessageId with edge spaces", body: { text: "x", clientMessageId: " a " }, expect: { status: 400 } },
-      { name: "another app's key", body: { text: "intrusion" }, headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", body: { text: "intrusion" }, as: "foreign", expect: { status: 404 } },
       ...dataCases((data) => ({ text: "x", data })),
     ],
   },
@@ -227,7 +191,7 @@ const ROUTES: Route[] = [
       { name: "limit 0", query: "limit=0", expect: { status: 400 } },
       { name: "before not an id", query: "before=abc", expect: { status: 400 } },
       { name: "after negative", query: "after=-1", expect: { status: 400 } },
-      { name: "another app's key", headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", as: "foreign", expect: { status: 404 } },
     ],
   },
   {
@@ -237,7 +201,7 @@ const ROUTES: Route[] = [
       { name: "blank text", body: { text: "  " }, expect: { status: 400 } },
       { name: "text of 100,000 characters", body: { text: "t".repeat(100_000) }, expect: { status: 400 } },
       { name: "text an object", body: { text: { a: 1 } }, expect: { status: 400 } },
-      { name: "another app's key", body: { text: "Hijack" }, headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", body: { text: "Hijack" }, as: "foreign", expect: { status: 404 } },
       ...dataCases((data) => ({ data })),
     ],
   },
@@ -245,7 +209,7 @@ const ROUTES: Route[] = [
     method: "DELETE",
     path: "/server/messages/:m",
     cases: [
-      { name: "another app's key", headers: { Authorization: "FOREIGN" }, expect: { status: 404 } },
+      { name: "another app's key", as: "foreign", expect: { status: 404 } },
       { name: "a message id with a sign", path: "/server/messages/+1", expect: { status: 404 } },
     ],
   },
@@ -253,23 +217,9 @@ const ROUTES: Route[] = [
 
 for (const r of ROUTES) r.cases.push(...common(r));
 
-async function send(r: Route, c: Case): Promise<Res> {
-  const headers: Record<string, string> = { Authorization: auth, ...c.headers };
-  if (headers["Authorization"] === "FOREIGN") headers["Authorization"] = foreignAuth;
-  if (headers["Authorization"] === "") delete headers["Authorization"];
-  const path = fill(c.path ?? r.path) + (c.query ? `?${c.query}` : "");
-  return s.api.req(r.method, path, {
-    headers,
-    ...(c.body !== undefined ? { body: c.body } : {}),
-    ...(c.raw !== undefined ? { raw: c.raw, contentType: c.contentType ?? "application/json" } : {}),
-  });
-}
-
-for (const r of ROUTES) {
-  describe(`${r.method} ${r.path}`, () => {
-    for (const c of r.cases) test(c.name, async () => assertClientError(await send(r, c), c.expect));
-  });
-}
+/** The credentials each caller sends. */
+const caller = (as?: As) => (as === "none" ? {} : { headers: { Authorization: as === "foreign" ? foreignAuth : auth } });
+runTable(ROUTES, (r, c) => sendCase(s.api, r.method, fill(c.path ?? r.path), caller(c.as), c, c.body));
 
 describe("after the whole table", () => {
   test("every server route has a table of many cases", () => {

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AuthResponse, Message, ThreadPage } from "@parley/sdk/protocol";
-import { assertClientError, type Expect, type Res } from "./helpers/api.js";
+import type { Case, Route } from "./helpers/bad-input-table.js";
+import { basic, framingCases, HOSTILE, hasBody, runTable, sendCase, signIn } from "./helpers/bad-input-table.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, request, type ClientSocket } from "./helpers/sockets.js";
 
@@ -21,14 +22,6 @@ let rootId: string;
 let replyId: string;
 let socket: ClientSocket;
 let snapshot_: unknown;
-
-const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
-
-async function signIn(auth: string, app: string, sub: string): Promise<AuthResponse> {
-  await s.api.post("/server/users", { headers: { Authorization: auth }, body: { sub, name: sub } });
-  const tok = await s.api.post("/server/tokens", { headers: { Authorization: auth }, body: { sub } });
-  return (await s.api.post<AuthResponse>("/auth/host-token", { app, body: { token: tok.body.hostToken } })).body;
-}
 
 /** What must not change: the thread as the member sees it, their follow, and the timeline. */
 async function snapshot() {
@@ -44,10 +37,10 @@ before(async () => {
   const key = await s.services.serverKeys.create(app);
   const foreignKey = await s.services.serverKeys.create(other);
   const auth = basic(key.id, key.secret);
-  member = await signIn(auth, app, "member-1");
-  const friend = await signIn(auth, app, "member-2");
-  outsider = await signIn(auth, app, "outsider");
-  foreign = await signIn(basic(foreignKey.id, foreignKey.secret), other, "foreign");
+  member = await signIn(s, auth, app, "member-1");
+  const friend = await signIn(s, auth, app, "member-2");
+  outsider = await signIn(s, auth, app, "outsider");
+  foreign = await signIn(s, basic(foreignKey.id, foreignKey.secret), other, "foreign");
   const conv = await s.api.post("/server/conversations", {
     headers: { Authorization: auth },
     body: { kind: "group", name: "G", users: ["member-1", "member-2"] },
@@ -63,44 +56,18 @@ after(async () => {
   await s?.close();
 });
 
-interface Case {
-  name: string;
-  body?: unknown;
-  raw?: string;
-  contentType?: string;
-  path?: string;
-  query?: string;
-  /** "member" (default) | "outsider" | "foreign" | "none" | "bad". */
-  as?: string;
-  expect?: Expect;
-}
-
-interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  /** `:m` the thread's root, `:c` the conversation. */
-  path: string;
-  cases: Case[];
-}
-
-const HOSTILE = ["<script>alert(1)</script>", "' OR 1=1 --", "../../etc/passwd", "\u0000", "%00", "a".repeat(100_000)];
-const hasBody = (m: Route["method"]): boolean => m === "POST" || m === "PUT";
+/** Who sends a case; default: "member". */
+type As = "member" | "outsider" | "foreign" | "none" | "bad";
 
 /** What every route gets: credentials, framing, and the ids of its path. */
-function common(r: Route): Case[] {
-  const out: Case[] = [
+function common(r: Route<As>): Case<As>[] {
+  const out: Case<As>[] = [
     { name: "no token", as: "none", expect: { status: 401 } },
     { name: "a forged token", as: "bad", expect: { status: 401 } },
     { name: "a member of the app, not of the conversation", as: "outsider", body: { text: "x", messageId: "REPLY" }, expect: { status: 404 } },
     { name: "another app's user", as: "foreign", body: { text: "x", messageId: "REPLY" }, expect: { status: 404 } },
   ];
-  if (hasBody(r.method) && r.method === "POST") {
-    out.push(
-      { name: "malformed JSON", raw: "{not json", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON array", raw: "[]", contentType: "application/json", expect: { status: 400 } },
-      { name: "a JSON string", raw: '"x"', contentType: "application/json", expect: { status: 400 } },
-      { name: "not JSON", raw: "a=b", contentType: "application/x-www-form-urlencoded", expect: { status: 415 } },
-    );
-  }
+  out.push(...framingCases(r.method, ["POST"]));
   if (r.path.includes(":m")) {
     // With a body the route would take: the path's 404 is the answer, not a 400 about the body.
     const ok = { messageId: "REPLY" };
@@ -117,7 +84,8 @@ function common(r: Route): Case[] {
   return out;
 }
 
-const ROUTES: Route[] = [
+/** Paths hold `:m` the thread's root, `:c` the conversation. */
+const ROUTES: Route<As>[] = [
   {
     method: "GET",
     path: "/messages/:m/thread",
@@ -183,25 +151,20 @@ function fill(text: string): string {
     .replaceAll('"ME"', JSON.stringify(member.user.id));
 }
 
-async function send(r: Route, c: Case): Promise<Res> {
-  const as = c.as ?? "member";
-  const token = { member: member.accessToken, outsider: outsider.accessToken, foreign: foreign.accessToken }[as as "member"];
-  const headers: Record<string, string> = as === "bad" ? { Authorization: "Bearer not.a.token" } : {};
-  const body = c.body === undefined || !hasBody(r.method) ? undefined : JSON.parse(fill(JSON.stringify(c.body)));
-  const path = fill(c.path ?? r.path) + (c.query ? `?${c.query}` : "");
-  return s.api.req(r.method, path, {
-    headers,
-    ...(as !== "none" && as !== "bad" && token ? { token } : {}),
-    ...(body !== undefined ? { body } : {}),
-    ...(c.raw !== undefined ? { raw: c.raw, contentType: c.contentType ?? "application/json" } : {}),
-  });
+/** The credentials each caller sends. */
+function caller(as: As) {
+  if (as === "bad") return { headers: { Authorization: "Bearer not.a.token" } };
+  return { token: { member, outsider, foreign, none: undefined }[as]?.accessToken };
 }
 
-for (const r of ROUTES) {
-  describe(`${r.method} /v1${r.path}`, () => {
-    for (const c of r.cases) test(c.name, async () => assertClientError(await send(r, c), c.expect));
-  });
-}
+runTable(
+  ROUTES,
+  (r, c) => {
+    const body = c.body === undefined || !hasBody(r.method) ? undefined : JSON.parse(fill(JSON.stringify(c.body)));
+    return sendCase(s.api, r.method, fill(c.path ?? r.path), caller(c.as ?? "member"), c, body);
+  },
+  "/v1",
+);
 
 describe("socket message.send with threads and mentions", () => {
   const cases: [string, unknown][] = [
