@@ -430,6 +430,30 @@ function addRow(r: Row): void {
     `${r.scenario} | ${r.target} | ${r.load} | ${r.throughput} | p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} | cpu ${fmt(r.serverCpuPct, 0)}% rss ${fmt(r.serverRssMb, 0)}MB | gen ${fmt(r.genCpuPct, 0)}% | ${r.delivered} | ${r.result}`,
   );
 }
+/** The row of sequential GETs (`httpLatency`): latency percentiles, server CPU and memory, 2xx count. */
+function addGetRow(
+  scenario: string,
+  targetName: string,
+  r: { sorted: number[]; errors: number },
+  srv: { cpuPct: number; rssMb: number },
+  extra?: Record<string, unknown>,
+): void {
+  addRow({
+    scenario,
+    target: targetName,
+    load: `${r.sorted.length} seq. GETs`,
+    throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / Math.max(1, r.sorted.length))).toFixed(0)} req/s`,
+    p50: pct(r.sorted, 50),
+    p95: pct(r.sorted, 95),
+    p99: pct(r.sorted, 99),
+    serverCpuPct: srv.cpuPct,
+    serverRssMb: srv.rssMb,
+    genCpuPct: null,
+    delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
+    result: r.errors ? "FAIL" : "OK",
+    ...(extra ? { extra } : {}),
+  });
+}
 function fmt(n: number | null | undefined, d = 1): string {
   return n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(d);
 }
@@ -759,20 +783,9 @@ async function searchScenarios(target: Target): Promise<void> {
     const sample = (await fetch(`${target.url}/v1/search?${qs}&limit=50`, { headers: { authorization: `Bearer ${me!.token}` } }).then((x) => x.json())) as {
       items?: unknown[];
     };
-    addRow({
-      scenario: `Search (${SIZE.searchMessages.toLocaleString("en")} msgs, user in 50 convs), ${label}`,
-      target: target.name,
-      load: `${r.sorted.length} seq. GETs`,
-      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / Math.max(1, r.sorted.length))).toFixed(0)} req/s`,
-      p50: pct(r.sorted, 50),
-      p95: pct(r.sorted, 95),
-      p99: pct(r.sorted, 99),
-      serverCpuPct: srv.cpuPct,
-      serverRssMb: srv.rssMb,
-      genCpuPct: null,
-      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
-      result: r.errors ? "FAIL" : "OK",
-      extra: { seedSec, hitsOnFirstPage50: sample.items?.length ?? null },
+    addGetRow(`Search (${SIZE.searchMessages.toLocaleString("en")} msgs, user in 50 convs), ${label}`, target.name, r, srv, {
+      seedSec,
+      hitsOnFirstPage50: sample.items?.length ?? null,
     });
     log(
       `${target.name}: search ${label}: p50 ${fmt(pct(r.sorted, 50))} ms, p95 ${fmt(pct(r.sorted, 95))} ms (${sample.items?.length ?? "?"} hits in a 50-page)`,
@@ -823,21 +836,7 @@ async function historyScenarios(target: Target): Promise<void> {
     ["newest page", latest],
     ["random deep page", deep],
   ] as const) {
-    addRow({
-      scenario: `History 50-msg page (${SIZE.history.toLocaleString("en")} msgs), ${label}`,
-      target: target.name,
-      load: `${r.sorted.length} seq. GETs`,
-      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / r.sorted.length)).toFixed(0)} req/s`,
-      p50: pct(r.sorted, 50),
-      p95: pct(r.sorted, 95),
-      p99: pct(r.sorted, 99),
-      serverCpuPct: srv.cpuPct,
-      serverRssMb: srv.rssMb,
-      genCpuPct: null,
-      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
-      result: r.errors ? "FAIL" : "OK",
-      extra: { seedSec },
-    });
+    addGetRow(`History 50-msg page (${SIZE.history.toLocaleString("en")} msgs), ${label}`, target.name, r, srv, { seedSec });
   }
   // Conversation list of a user with 500 conversations (each with a last message).
   const peers = await seedUsers(db, target.appId!, SIZE.convList + 1, { jwtSecret: JWT_SECRET, passwordHash: "x", prefix: "list" });
@@ -860,20 +859,7 @@ async function historyScenarios(target: Target): Promise<void> {
     ["default page (20)", list],
     ["limit=100", list100],
   ] as const) {
-    addRow({
-      scenario: `Conversation list (${SIZE.convList} convs), ${label}`,
-      target: target.name,
-      load: `${r.sorted.length} seq. GETs`,
-      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / r.sorted.length)).toFixed(0)} req/s`,
-      p50: pct(r.sorted, 50),
-      p95: pct(r.sorted, 95),
-      p99: pct(r.sorted, 99),
-      serverCpuPct: srv2.cpuPct,
-      serverRssMb: srv2.rssMb,
-      genCpuPct: null,
-      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
-      result: r.errors ? "FAIL" : "OK",
-    });
+    addGetRow(`Conversation list (${SIZE.convList} convs), ${label}`, target.name, r, srv2);
   }
 }
 
@@ -896,21 +882,7 @@ async function syncScenarios(target: Target): Promise<void> {
   const quiet = users.filter((_, i) => i % 2 === 0);
   const path = (): string => "/v1/sync?since=0&limit=500";
   const row = (label: string, r: { sorted: number[]; errors: number }, srv: { cpuPct: number; rssMb: number }, extra: Record<string, unknown> = {}): void =>
-    addRow({
-      scenario: `Quiet user /sync, ${label}`,
-      target: target.name,
-      load: `${r.sorted.length} seq. GETs`,
-      throughput: `${(1000 / (r.sorted.reduce((a, b) => a + b, 0) / Math.max(1, r.sorted.length))).toFixed(0)} req/s`,
-      p50: pct(r.sorted, 50),
-      p95: pct(r.sorted, 95),
-      p99: pct(r.sorted, 99),
-      serverCpuPct: srv.cpuPct,
-      serverRssMb: srv.rssMb,
-      genCpuPct: null,
-      delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
-      result: r.errors ? "FAIL" : "OK",
-      extra,
-    });
+    addGetRow(`Quiet user /sync, ${label}`, target.name, r, srv, extra);
   let smp = sampler(target.pid);
   const empty = await httpLatency(target.url, quiet[0]!.token, path, SIZE.httpReqs);
   row("empty app", empty, smp.stop());
