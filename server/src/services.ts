@@ -116,7 +116,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
 
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
-  const moderationGate = new ModerationGate(db);
+  const moderationGate = new ModerationGate(db, redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined);
   const auth = new AuthService({
     db,
     uow,

@@ -13,6 +13,12 @@ const RESERVATIONS_SWEEP_AT = 10_000;
 const WORD_EDGE_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}_])";
 const WORD_EDGE_AFTER = "(?![\\p{L}\\p{N}\\p{M}_])";
 
+/** What slow mode needs of a Redis client (node-redis). */
+export interface SlowModeStore {
+  set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
+  pTTL(key: string): Promise<number>;
+}
+
 /** An app's word filter, compiled: literal words only (escaped), so matching is linear, never a ReDoS. */
 interface CompiledFilter {
   block: RegExp | null;
@@ -25,14 +31,19 @@ interface CompiledFilter {
  * moderation tables (owned by ModerationService, which writes them) and holds two small per-node
  * caches: compiled word filters (invalidated on this node when set, else after FILTER_CACHE_MS)
  * and the last admitted send per member under slow mode, so two sends racing on one node cannot
- * both pass. Sends racing on two nodes within the same few milliseconds can; the database's last
- * message is the cross-node truth.
+ * both pass. With Redis (several nodes) that reservation is a key set only if absent (SET NX PX),
+ * so two sends racing on two nodes cannot both pass either; while Redis is down each node keeps
+ * its own, and the database's last message is the cross-node truth.
  */
 export class ModerationGate {
   private readonly filters = new Map<string, { until: number; filter: CompiledFilter }>();
   private readonly reserved = new Map<string, number>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    /** Shared slow-mode reservations across nodes (scale/redis.ts `ops`); none on one node. */
+    private readonly redis?: { client: SlowModeStore; prefix: string },
+  ) {}
 
   /** Whether the user is one of the app's moderators. */
   async isModerator(appId: string, userId: string, m: EntityManager = this.db.manager): Promise<boolean> {
@@ -130,7 +141,8 @@ export class ModerationGate {
     );
     const now = Date.now();
     const lastAt = Math.max(last[0] ? Number(last[0].createdAt) : 0, this.reserved.get(key) ?? 0);
-    const waitMs = lastAt + seconds * 1000 - now;
+    let waitMs = lastAt + seconds * 1000 - now;
+    if (waitMs <= 0 && this.redis) waitMs = await this.reserveShared(key, seconds * 1000);
     if (waitMs > 0) {
       const retryAfterSec = Math.ceil(waitMs / 1000);
       throw new AppError(
@@ -146,6 +158,17 @@ export class ModerationGate {
       for (const [k, at] of this.reserved) if (now - at > MODERATION_LIMITS.slowModeMaxSec * 1000) this.reserved.delete(k);
     }
     this.reserved.set(key, now);
+  }
+
+  /** 0 when this send took the member's turn on every node, else how long the turn taken elsewhere lasts (ms). */
+  private async reserveShared(key: string, ms: number): Promise<number> {
+    const k = `${this.redis!.prefix}slow:${key}`;
+    try {
+      if ((await this.redis!.client.set(k, "1", { NX: true, PX: ms })) === "OK") return 0;
+      return Math.max(1, await this.redis!.client.pTTL(k));
+    } catch {
+      return 0; // Redis down: this node's reservation and the database decide, as on one node.
+    }
   }
 
   /** The text as the word filter leaves it: masked words as asterisks, or `content_blocked`. */
