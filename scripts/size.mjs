@@ -47,13 +47,14 @@ const isLazy = (abs) =>
   // offline persistence (issue 22)
   /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
   // the profile's "Your data" view, message search and the report / moderation dialog (issue 17),
-  // people search, details and the profile
-  /[\\/]widget[\\/]src[\\/]parley-(data|info|people|search|moderate)\.[jt]s$/.test(abs);
+  // people search, details and the profile; a thread, the mention picker, and what a message shows
+  // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17)
+  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention)|message-extras)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
- * (a real build splits them off), and, measured alone, the modules they import from outside stay
- * out of them (a real build shares those with the importer).
+ * dynamically (a real build splits them off), and, measured alone, the modules they import from
+ * outside stay out of them (a real build shares those with the importer).
  */
 const lazyChunk = (role) => ({
   name: "lazy-chunk",
@@ -61,7 +62,8 @@ const lazyChunk = (role) => ({
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const abs = path.resolve(args.resolveDir, args.path);
       const inChunk = isLazy(abs);
-      if (role === "importer" && inChunk && args.kind === "dynamic-import") return { path: args.path, external: true };
+      // (A chunk's own dynamic imports of other chunks stay out of it as well.)
+      if (inChunk && args.kind === "dynamic-import") return { path: args.path, external: true };
       if (role === "chunk" && !inChunk && args.kind !== "entry-point") return { path: args.path, external: true };
       return undefined;
     });
@@ -118,6 +120,32 @@ export const BUNDLES = [
     entry: "widget/src/parley-moderate.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a visitor first opens a message's thread (issue 17).
+  {
+    name: "widget thread view (lazy chunk)",
+    entry: "widget/src/parley-replies.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a message first needs it: its actions (hover, tap, Enter), its reactions, why a
+  // send was refused, mention chips; the composer's attached files and "Editing" / "Replying to"
+  // line (issue 17).
+  {
+    name: "widget message extras: actions, reactions, refusals, mention chips, files to send (lazy chunk)",
+    entry: "widget/src/message-extras.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when the conversation's message box first gets an "@" (issue 17).
+  {
+    name: "widget mention picker (lazy chunk)",
+    entry: "widget/src/parley-mention.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
     lazy: "chunk",
   },
   {

@@ -1,9 +1,10 @@
-import type { ChatState, Conversation, Me, User } from "@parley/sdk";
+import type { ChatState, Conversation, User } from "@parley/sdk";
 
 /**
  * A 1:1 conversation not created yet: opening a person with whom there is no DM shows an empty
  * thread (their name, presence, "Say hello"), and the conversation is created on the first send.
- * Leaving without sending creates nothing on the server.
+ * Leaving without sending creates nothing on the server. (`dmDraft`, which makes one, is in the
+ * people view's chunk, parley-people.ts: the UI every visitor loads does not carry it.)
  */
 export interface DmDraft {
   user: User;
@@ -21,25 +22,4 @@ export function findDirect(s: ChatState | undefined, userId: string): string | u
     if (c?.kind === "direct" && c.users.some((u) => u.id === userId) && c.members.some((m) => m.userId === userId)) return id;
   }
   return undefined;
-}
-
-export function dmDraft(me: Me, user: User): DmDraft {
-  const now = new Date().toISOString();
-  const member = (userId: string) => ({ userId, role: "member" as const, joinedAt: now, lastReadMessageId: "0" });
-  return {
-    user,
-    conversation: {
-      id: "",
-      kind: "direct",
-      name: null,
-      isPublic: false,
-      createdAt: now,
-      lastActivityAt: now,
-      members: [member(me.id), member(user.id)],
-      users: [me, user],
-      lastMessage: null,
-      unreadCount: 0,
-      myRole: "member",
-    },
-  };
 }

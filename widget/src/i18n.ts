@@ -1,3 +1,8 @@
+import type { EXTRAS_EN } from "./message-extras.js";
+import type { INFO_EN } from "./parley-info.js";
+import type { PEOPLE_EN } from "./parley-people.js";
+import type { SEARCH_EN } from "./parley-search.js";
+
 /** Every string the widget shows. Hosts override any of them (`strings` property, Parley.init). */
 export const EN = {
   openChat: "Open chat",
@@ -13,8 +18,6 @@ export const EN = {
   signOut: "Sign out",
   newChat: "New chat",
   newGroup: "New group",
-  groupName: "Group name",
-  create: "Create",
   searchPeople: "Search people",
   noConversations: "No conversations yet. Start one!",
   noResults: "Nobody found",
@@ -25,17 +28,12 @@ export const EN = {
   send: "Send",
   attach: "Attach a file",
   messagePlaceholder: "Write a message…",
-  editing: "Editing message",
-  replyingTo: "Replying to {name}",
   earlierMessage: "An earlier message",
   showOriginal: "Show the original",
   cancel: "Cancel",
   save: "Save",
   edited: "edited",
   deleted: "Message deleted",
-  react: "React",
-  reply: "Reply",
-  edit: "Edit",
   delete: "Delete",
   report: "Report",
   mute: "Mute sender",
@@ -43,19 +41,6 @@ export const EN = {
   retry: "Retry",
   failed: "Not sent",
   discard: "Discard",
-  /**
-   * A send refused for good, by its error code (`failed_<code>`; `failed_<code>_until` when the
-   * refusal says until when: {time} a mute's end, {n} slow mode's wait in seconds); others show `failed`.
-   */
-  failed_forbidden: "Not sent: you can't send messages here",
-  failed_not_found: "Not sent: this conversation is gone",
-  failed_payload_too_large: "Not sent: too large",
-  failed_muted: "Not sent: you are muted here",
-  failed_muted_until: "Not sent: you are muted here until {time}",
-  failed_banned: "Not sent: you are banned from this conversation",
-  failed_slow_mode: "Slow mode: wait, then retry",
-  failed_slow_mode_until: "Slow mode: wait {n} s",
-  failed_content_blocked: "Not sent: contains blocked words",
   sending: "Sending…",
   sent: "Sent",
   seen: "Seen",
@@ -63,48 +48,46 @@ export const EN = {
   jumpToLatest: "Jump to latest",
   reconnecting: "Reconnecting…",
   offline: "Offline",
-  today: "Today",
-  yesterday: "Yesterday",
   you: "You",
-  members: "Members",
-  leave: "Leave conversation",
   profile: "Profile",
-  bio: "About you",
   unknownError: "Something went wrong. Please try again.",
-  newMessages: "{count} unread",
-  conversationWith: "Conversation with {name}",
   messages: "Messages",
   uploading: "Uploading {percent}%",
   details: "Details",
-  contacts: "Contacts",
-  changeAvatar: "Change photo",
-  accept: "Accept",
-  decline: "Decline",
   pending: "request sent",
-  noContacts: "No contacts yet.",
   skipToComposer: "Skip to message box",
   emptyThread: "No messages yet. Say hello to {name}!",
-  actions: "Message actions",
-  attachments: "Files to send",
-  removeFile: "Remove {name}",
   online: "Online",
   lastSeen: "Last seen {time}",
   undo: "Undo",
-  saved: "Saved",
   unreadLabel: "{label}, {count} unread",
   blocked: "Can't reach the chat server. A firewall, proxy or browser extension may be blocking it.",
-  makeAdmin: "Make admin",
-  removeAdmin: "Remove admin",
-  addContact: "Add to contacts",
   searchMessages: "Search messages",
   searchFor: "Search messages for “{q}”",
-  noMatches: "No messages match",
-  loadMore: "Load more",
+  /** Under a thread's root: how many replies it has. */
+  reply1: "1 reply",
+  replies: "{count} replies",
+  /** Unread mentions: a list row's "@" badge and the launcher's label ("2 unread, 1 mention"). */
+  mention1: "1 mention",
+  mentions: "{count} mentions",
 } as const;
 
-export type Strings = { [K in keyof typeof EN]: string };
+/**
+ * The strings a host may set: every one in `EN`, and those of the views in chunks of their own,
+ * each in its own table (so that the UI every visitor loads does not carry them): `INFO_EN`,
+ * `PEOPLE_EN`, `SEARCH_EN`, `EXTRAS_EN` (a message's actions), `FAILED_EN` (why a send was
+ * refused), `MODERATE_EN`, `REPLIES_EN` (a thread) and `MENTION_EN`.
+ */
+export type Strings = { [K in keyof typeof EN]: string } & { [K in `failed_${string}`]?: string } & Partial<
+    Record<keyof typeof INFO_EN | keyof typeof PEOPLE_EN | keyof typeof SEARCH_EN | keyof typeof EXTRAS_EN, string>
+  > &
+  // No longer shown; still accepted.
+  Partial<Record<"today" | "yesterday" | "newMessages" | "conversationWith", string>>;
 
 /** Fills `{name}` placeholders. */
 export function format(s: string, vars: Record<string, string | number> = {}): string {
   return s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
 }
+
+/** `one` when `count` is 1, else `many` with `{count}` filled. */
+export const plural = (count: number, one: string, many: string): string => (count === 1 ? one : format(many, { count }));

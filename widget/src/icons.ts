@@ -4,7 +4,7 @@ import { svg, type TemplateResult } from "lit";
  * Inline SVG icons: no glyph that needs a particular font (ⓘ, ✕ and 📎 rendered as tofu on
  * some systems). Decorative: the button around each one carries the accessible name.
  */
-const icon = (d: TemplateResult): TemplateResult =>
+export const icon = (d: TemplateResult): TemplateResult =>
   svg`<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
 
 export const icons = {
@@ -12,10 +12,7 @@ export const icons = {
   back: icon(svg`<path d="M15 5l-7 7 7 7" />`),
   info: icon(svg`<circle cx="12" cy="12" r="9" /><path d="M12 11v6M12 7.5v.5" />`),
   attach: icon(svg`<path d="M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L14.8 7" />`),
-  more: icon(svg`<circle cx="5" cy="12" r="1.3" /><circle cx="12" cy="12" r="1.3" /><circle cx="19" cy="12" r="1.3" />`),
-  send: icon(svg`<path d="M4 12l16-8-6 16-2.5-6.5z" /><path d="M11.5 13.5L20 4" />`),
   down: icon(svg`<path d="M6 9l6 6 6-6" />`),
-  check: icon(svg`<path d="M5 12l5 5 9-10" />`),
   search: icon(svg`<circle cx="11" cy="11" r="7" /><path d="M20 20l-4-4" />`),
   chat: svg`<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z" /></svg>`,
 };

@@ -1,8 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
-import { ChatClient, isChatError, type Attachment, type Conversation, type User } from "@parley/sdk";
-import { EN, format, type Strings } from "./i18n.js";
+import { ChatClient, isChatError, type Attachment, type Conversation } from "@parley/sdk";
+import { EN, format, plural, type Strings } from "./i18n.js";
 import { StoreController } from "./store-controller.js";
-import { dmDraft, findDirect, type DmDraft } from "./dm-draft.js";
+import { findDirect, type DmDraft } from "./dm-draft.js";
 import { ConversationPager } from "./conversation-pager.js";
 import { loadUntil } from "./history.js";
 import { icons } from "./icons.js";
@@ -22,6 +22,7 @@ const LAZY_VIEWS = {
   "parley-people": () => import("./parley-people.js"),
   "parley-info": () => import("./parley-info.js"),
   "parley-search": () => import("./parley-search.js"),
+  "parley-replies": () => import("./parley-replies.js"),
 };
 type LazyView = keyof typeof LAZY_VIEWS;
 
@@ -50,7 +51,7 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me" | 
  * @event parley-message - detail: a message that arrived from someone else, or a system message (`senderId` null)
  *
  * @csspart launcher - the launcher bubble (launcher mode)
- * @csspart badge - the launcher's unread count
+ * @csspart badge - the launcher's unread count ("@" before it when the visitor has unread mentions)
  * @csspart panel - the chat panel
  * @csspart header - the panel's header bar
  * @csspart title - the header's title
@@ -98,11 +99,9 @@ export class ParleyChat extends LitElement {
     activeId: { state: true },
     error: { state: true },
     busy: { state: true },
-    results: { state: true },
     progress: { state: true },
     draft: { state: true },
-    moderating: { state: true },
-    moderator: { state: true },
+    threadRoot: { state: true },
   };
 
   server = "";
@@ -124,7 +123,6 @@ export class ParleyChat extends LitElement {
   activeId = "";
   error = "";
   busy = true;
-  results: User[] | null = null;
   progress: number | null = null;
   /** A DM shown before it exists: created on the first send (see dm-draft.ts). */
   draft: DmDraft | null = null;
@@ -133,11 +131,8 @@ export class ParleyChat extends LitElement {
   private searchQ = "";
   /** A message to jump to once its conversation is shown (a search result). */
   private jumpTarget = "";
-  /** A message being reported or moderated (the dialog of parley-moderate.ts, a lazy chunk). */
-  moderating: { id: string; action: string } | null = null;
-  /** Whether the visitor moderates the app: from GET /me, asked once per user (sign-in answers leave it out). */
-  moderator = false;
-  private modFor = "";
+  /** The root message of the thread shown beside the conversation (or over it, when narrow); "" for none. */
+  threadRoot = "";
 
   /** The SDK client (null until attributes are set). Hosts may use it directly. */
   chat: ChatClient | null = null;
@@ -158,7 +153,7 @@ export class ParleyChat extends LitElement {
     super.connectedCallback();
     this.addEventListener("keydown", (e) => {
       if (e.key !== "Escape") return;
-      if (this.view === "search") this.back();
+      if (this.view === "search" || this.thread()) this.back();
       else if (this.mode === "launcher" && this.open) this.close();
     });
     if (!this.chat && this.server && this.appId) void this.start();
@@ -197,17 +192,6 @@ export class ParleyChat extends LitElement {
       this.fire("parley-unread", unread);
     }
     if (this.store.state?.me && unread !== this.savedUnread) this.saveUnread(unread);
-    const me = this.store.state?.me;
-    if (me && me.id !== this.modFor && this.view === "thread") {
-      this.modFor = me.id;
-      this.moderator = false;
-      void this.client()
-        .me()
-        .then(
-          (u) => (this.moderator = u.id === this.modFor && !!u.moderator),
-          () => undefined,
-        );
-    }
   }
 
   /** The last known unread count, for the loader's launcher on the next page (embed.ts); 0 removes it. */
@@ -240,9 +224,9 @@ export class ParleyChat extends LitElement {
     await this.run(async () => {
       const id = findDirect(this.store.state, userId);
       if (id) return this.openConversation(id);
-      const user = this.results?.find((u) => u.id === userId) ?? (await this.client().directory.getUser(userId));
-      this.draft = dmDraft(this.client().user!, user);
-      this.activeId = "";
+      const user = await this.client().directory.getUser(userId);
+      this.draft = (await LAZY_VIEWS["parley-people"]()).dmDraft(this.client().user!, user);
+      this.activeId = this.threadRoot = "";
       this.view = "thread";
     });
     if (!this.open) this.show();
@@ -301,13 +285,14 @@ export class ParleyChat extends LitElement {
     }
   }
 
-  private unread(): number {
+  private unread(k: "unreadCount" | "mentionCount" = "unreadCount"): number {
     const s = this.store.state;
-    return s ? Object.values(s.conversations).reduce((n, c) => n + c.unreadCount, 0) : 0;
+    return s ? Object.values(s.conversations).reduce((n, c) => n + (c[k] ?? 0), 0) : 0;
   }
 
   private openConversation(id: string): void {
     this.draft = null;
+    this.threadRoot = "";
     this.activeId = id;
     this.view = "thread";
     const c = this.client().conversation(id);
@@ -316,6 +301,7 @@ export class ParleyChat extends LitElement {
   }
 
   private back = (): void => {
+    if (this.thread()) return this.closeThread();
     this.view = this.view === "info" || (this.view === "search" && this.searchIn) ? "thread" : "list";
   };
 
@@ -397,14 +383,6 @@ export class ParleyChat extends LitElement {
     });
   }
 
-  private onSearch(e: CustomEvent<string>): void {
-    const q = e.detail;
-    void this.run(async () => {
-      const me = this.client().user?.id;
-      this.results = (await this.client().directory.searchUsers(q, { limit: 20 })).items.filter((u) => u.id !== me);
-    });
-  }
-
   private onPick(e: CustomEvent<string>): void {
     void this.startChat(e.detail);
   }
@@ -416,24 +394,12 @@ export class ParleyChat extends LitElement {
     });
   }
 
-  private openProfile = (): void => {
-    this.view = "me";
-    // Data rights (download, delete the account): a lazy chunk, loaded only here. Offline it
-    // fails quietly (both of its actions need the server anyway); the next opening tries again.
-    import("./parley-data.js").catch(() => undefined);
-    void this.client()
-      .directory.contacts()
-      .catch(() => undefined);
-  };
-
-  private onContact = (e: CustomEvent<{ action: "request" | "accept" | "decline" | "remove"; id: string }>): void => {
-    const d = this.client().directory;
-    const { action, id } = e.detail;
+  /** A lazy view's action (its code is in its chunk), run with the busy flag and the error banner; `done` is then said. */
+  private onAct = (e: CustomEvent<{ run: (c: ChatClient) => Promise<unknown>; done?: string }>): void => {
+    const { run, done } = e.detail;
     void this.run(async () => {
-      if (!this.store.state?.contacts) await d.contacts();
-      if (action === "request") await d.requestContact(id);
-      else if (action === "remove") await d.removeContact(id);
-      else await d.answerRequest(id, action);
+      await run(this.client());
+      if (done) this.say({ text: done });
     });
   };
 
@@ -456,11 +422,11 @@ export class ParleyChat extends LitElement {
     });
   }
 
-  private send(id: string, { text, files, replyTo }: SendDetail): void {
+  private send(id: string, { text, files, replyTo, mentions }: SendDetail): void {
     this.progress = files.length ? 0 : null;
     this.client()
       .conversation(id)
-      .send(text, { files, ...(replyTo ? { replyTo } : {}), onProgress: (f) => (this.progress = f >= 1 ? null : f) })
+      .send(text, { files, ...(replyTo ? { replyTo } : {}), ...(mentions ? { mentions } : {}), onProgress: (f) => (this.progress = f >= 1 ? null : f) })
       .catch(() => undefined)
       .finally(() => (this.progress = null));
   }
@@ -501,20 +467,22 @@ export class ParleyChat extends LitElement {
     void this.updateComplete.then(() => this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.focusMessage(p.id));
   }
 
-  private onModerate(e: CustomEvent<{ id: string; action: string }>): void {
-    import("./parley-moderate.js").then(
-      () => (this.moderating = e.detail),
-      () => (this.error = this.t.loadFailed),
-    );
+  /** The open thread's root, while the conversation it is in is shown. */
+  private thread(): string {
+    return this.view === "thread" ? this.threadRoot : "";
   }
 
-  /** The dialog closed: what was done is announced, and the message has the focus again. */
-  private onModerated(e: CustomEvent<string>): void {
-    const id = this.moderating?.id ?? "";
-    this.moderating = null;
-    if (e.detail) this.say({ text: e.detail });
+  /** "Reply in thread" or a root's replies button: the thread opens (a lazy view; it takes the focus). */
+  private onOpenThread = (e: CustomEvent<string>): void => {
+    this.threadRoot = e.detail;
+  };
+
+  /** The thread closed: the conversation has its root message focused. */
+  private closeThread = (): void => {
+    const id = this.threadRoot;
+    this.threadRoot = "";
     void this.updateComplete.then(() => this.shadowRoot?.querySelector<ParleyThread>("parley-thread")?.focusMessage(id));
-  }
+  };
 
   private say(notice: { text: string; undo?: boolean }, ms = 3_000): void {
     clearTimeout(this.noticeTimer);
@@ -526,14 +494,16 @@ export class ParleyChat extends LitElement {
 
   override render() {
     const unread = this.unread();
+    const at = this.unread("mentionCount");
     if (this.mode !== "launcher") return this.panel();
-    const label = this.open ? this.t.closeChat : this.t.openChat;
+    const t = this.t;
+    const label = this.open ? t.closeChat : t.openChat;
     return html`<div class="dock">
       ${this.open ? this.panel() : nothing}
-      <button part="launcher" class="launcher primary" aria-label=${unread > 0 ? format(this.t.unreadLabel, { label, count: unread }) : label} aria-expanded=${this.open}
+      <button part="launcher" class="launcher primary" aria-label=${(unread > 0 ? format(t.unreadLabel, { label, count: unread }) : label) + (at ? `, ${plural(at, t.mention1, t.mentions)}` : "")} aria-expanded=${this.open}
         @click=${() => (this.open ? this.close() : this.show())}>
         ${this.open ? icons.close : icons.chat}
-        ${unread > 0 ? html`<span part="badge" class="badge count" aria-hidden="true">${unread}</span>` : nothing}
+        ${unread > 0 || at ? html`<span part="badge" class="badge count" aria-hidden="true">${at ? "@" : ""}${unread || ""}</span>` : nothing}
       </button>
     </div>`;
   }
@@ -569,13 +539,14 @@ export class ParleyChat extends LitElement {
             : nothing
         }
         ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
-        ${s?.me && this.view === "list" ? html`<button part="profile" @click=${this.openProfile}>${this.t.profile}</button>` : nothing}
+        ${s?.me && this.view === "list" ? html`<button part="profile" @click=${() => (this.view = "me")}>${this.t.profile}</button>` : nothing}
         ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
         ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>${icons.close}</button>` : nothing}
       </div>
       ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? this.t.blocked : conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
-      <div class="body" @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())}>${this.body()}</div>
+      <div class="body" @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())} @parley-act=${this.onAct}
+        @parley-notice=${(e: CustomEvent<string>) => this.say({ text: e.detail })}>${this.body()}</div>
       <div class="toast-slot" role="status">
         ${
           this.notice
@@ -669,27 +640,13 @@ export class ParleyChat extends LitElement {
       case "people":
       case "group":
         if (!this.need("parley-people")) return this.lazyPending();
-        return html`<parley-people .t=${this.t} .server=${this.server} .results=${this.results} .group=${this.view === "group"}
-          @parley-search=${this.onSearch} @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
+        return html`<parley-people .t=${this.t} .server=${this.server} .group=${this.view === "group"}
+          @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
       case "info":
       case "me":
         if (!this.need("parley-info")) return this.lazyPending();
         return html`<parley-info .t=${this.t} .server=${this.server} .state=${s} .conversation=${this.view === "info" ? s.conversations[this.activeId] : undefined}
-          @parley-rename=${(e: CustomEvent<string>) => this.act((c) => c.rename(e.detail), this.t.saved)}
-          @parley-remove-member=${(e: CustomEvent<string>) => this.act(async (c) => (await c.removeMember(e.detail), c.refresh()))}
-          @parley-set-role=${(e: CustomEvent<{ userId: string; role: "admin" | "member" }>) => this.act(async (c) => (await c.setRole(e.detail.userId, e.detail.role), c.refresh()))}
-          @parley-leave=${() => this.act(async (c) => (await c.leave(), (this.view = "list")))}
-          @parley-save-profile=${(e: CustomEvent<{ displayName: string; bio: string }>) =>
-            void this.run(async () => {
-              await this.client().updateProfile(e.detail);
-              this.say({ text: this.t.saved });
-            })}
-          @parley-avatar=${(e: CustomEvent<File>) =>
-            void this.run(async () => {
-              await this.client().setAvatar(e.detail);
-              this.say({ text: this.t.saved });
-            })}
-          @parley-contact=${this.onContact}></parley-info>`;
+          @parley-leave=${() => this.act(async (c) => (await c.leave(), (this.view = "list")))}></parley-info>`;
       case "search":
         if (!this.need("parley-search")) return this.lazyPending();
         return html`<parley-search .t=${this.t} .conversationId=${this.searchIn} .query=${this.searchQ} .titleOf=${(c: Conversation) => this.titleOf(c)}
@@ -701,9 +658,9 @@ export class ParleyChat extends LitElement {
           .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
         const hidden = this.pendingDelete?.conversationId === this.activeId ? [this.pendingDelete.id] : [];
         return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state ?? this.draft?.conversation} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder && !this.draft}
-          .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl} .moderator=${this.moderator && this.modFor === s.me?.id}
+          .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
           @parley-send=${this.onSend}
-          @parley-moderate=${this.onModerate}
+          @parley-open-thread=${this.onOpenThread}
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => this.act((c) => c.edit(e.detail.id, e.detail.text))}
           @parley-delete=${this.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => this.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}
@@ -717,10 +674,12 @@ export class ParleyChat extends LitElement {
           @parley-load-older=${() => this.act((c) => c.loadOlder())}
           @parley-load-until=${(e: CustomEvent<string>) => this.act((c) => loadUntil(c, e.detail))}></parley-thread>
           ${
-            this.moderating
-              ? html`<parley-moderate .t=${this.t} .action=${this.moderating.action} .message=${c.messages.find((m) => m.id === this.moderating?.id)} .conversation=${c.state}
-                @parley-moderated=${this.onModerated}></parley-moderate>`
-              : nothing
+            !this.threadRoot
+              ? nothing
+              : this.need("parley-replies")
+                ? html`<parley-replies .t=${this.t} .me=${s.me} .conversation=${c.state} .rootId=${this.threadRoot} .root=${c.messages.find((m) => m.id === this.threadRoot)}
+                  .thread=${s.replies[this.threadRoot]} @parley-close-thread=${this.closeThread}></parley-replies>`
+                : this.lazyPending()
           }`;
       }
       default:
@@ -728,7 +687,7 @@ export class ParleyChat extends LitElement {
           @parley-load-more=${() => void this.pager.next()}
           @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
           @parley-search-messages=${(e: CustomEvent<string>) => this.openSearch("", e.detail)}
-          @parley-compose=${(e: CustomEvent<"direct" | "group">) => ((this.results = null), (this.view = e.detail === "group" ? "group" : "people"))}></parley-list>`;
+          @parley-compose=${(e: CustomEvent<"direct" | "group">) => (this.view = e.detail === "group" ? "group" : "people")}></parley-list>`;
     }
   }
 

@@ -1,9 +1,27 @@
 import { LitElement, css, html, nothing } from "lit";
-import type { ChatState, Conversation } from "@parley/sdk";
+import type { ChatClient, ChatState, Conversation } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import { EN, type Strings } from "./i18n.js";
 import { icons } from "./icons.js";
 import { base } from "./styles.js";
+
+/** The strings of the details and profile views; a host overrides them like the others (`strings`). */
+export const INFO_EN = {
+  members: "Members",
+  leave: "Leave conversation",
+  bio: "About you",
+  contacts: "Contacts",
+  changeAvatar: "Change photo",
+  accept: "Accept",
+  decline: "Decline",
+  noContacts: "No contacts yet.",
+  makeAdmin: "Make admin",
+  removeAdmin: "Remove admin",
+  addContact: "Add to contacts",
+  saved: "Saved",
+  groupName: "Group name",
+};
+export type InfoStrings = typeof INFO_EN;
 
 /**
  * Details: a conversation's members (roles, remove, promote, rename, leave), or — with no
@@ -15,6 +33,7 @@ import { base } from "./styles.js";
  * @event parley-save-profile - detail: { displayName, bio }
  * @event parley-avatar - detail: File
  * @event parley-contact - detail: { action: "request" | "accept" | "decline" | "remove", id }
+ * @event parley-act - detail: { run, done? }; asks `<parley-chat>` to run one of the above with its client (busy flag, error banner; `done` is then said)
  *
  * @csspart member - one member of the conversation
  * @csspart set-role - a member's promote / demote button
@@ -38,6 +57,10 @@ export class ParleyInfo extends LitElement {
     server: { type: String },
   };
   t: Strings = EN;
+
+  private get s(): Strings & InfoStrings {
+    return { ...INFO_EN, ...this.t };
+  }
   state: ChatState | undefined;
   conversation: Conversation | undefined;
   server = "";
@@ -46,8 +69,40 @@ export class ParleyInfo extends LitElement {
     this.shadowRoot?.querySelector<HTMLElement>("input, button")?.focus();
   }
 
-  private emit(name: string, detail: unknown = null): void {
+  /**
+   * Says what the visitor asked for (`name`, for the host) and, with `run`, has it done: this view
+   * is a chunk of its own, so the code of its actions lives here, not in `<parley-chat>`.
+   */
+  private emit(name: string, detail: unknown = null, run?: (c: ChatClient) => Promise<unknown>, done?: string): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+    if (run) this.dispatchEvent(new CustomEvent("parley-act", { detail: { run, done }, bubbles: true, composed: true }));
+  }
+
+  private contact(action: "request" | "accept" | "decline" | "remove", id: string): void {
+    this.emit("parley-contact", { action, id }, async ({ directory: d, store }) => {
+      if (!store.state.contacts) await d.contacts();
+      await (action === "request" ? d.requestContact(id) : action === "remove" ? d.removeContact(id) : d.answerRequest(id, action));
+    });
+  }
+
+  private rename(id: string, name: string): void {
+    this.emit("parley-rename", name, (x) => x.conversation(id).rename(name), this.s.saved);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.conversation) return;
+    // The profile: data rights (download, delete the account) are a chunk of their own, loaded
+    // only here; offline it fails quietly (both of its actions need the server anyway), the next
+    // opening tries again. The contacts are asked for afresh.
+    import("./parley-data.js").catch(() => undefined);
+    this.dispatchEvent(
+      new CustomEvent("parley-client", {
+        detail: (c: ChatClient) => void c.directory.contacts().catch(() => undefined),
+        bubbles: true,
+        composed: true,
+      }),
+    );
   }
 
   override render() {
@@ -55,13 +110,13 @@ export class ParleyInfo extends LitElement {
   }
 
   private members(c: Conversation) {
-    const t = this.t;
+    const t = this.s;
     const me = this.state?.me?.id;
     const admin = c.myRole === "owner" || c.myRole === "admin";
     const isContact = (id: string) => this.state?.contacts?.contacts.some((x) => x.user.id === id);
     return html`${
       c.kind === "group" && admin
-        ? html`<form class="row" @submit=${(e: SubmitEvent) => (e.preventDefault(), this.emit("parley-rename", String(new FormData(e.target as HTMLFormElement).get("name") ?? "").trim()))}>
+        ? html`<form class="row" @submit=${(e: SubmitEvent) => (e.preventDefault(), this.rename(c.id, String(new FormData(e.target as HTMLFormElement).get("name") ?? "").trim()))}>
             <input name="name" aria-label=${t.groupName} .value=${c.name ?? ""} required maxlength="100" /><button class="primary">${t.save}</button>
           </form>`
         : nothing
@@ -76,17 +131,31 @@ export class ParleyInfo extends LitElement {
             ${c.kind === "group" ? html`<span class="muted">${m.role}</span>` : nothing}
             ${
               c.myRole === "owner" && m.userId !== me && m.role !== "owner"
-                ? html`<button part="set-role" @click=${() => this.emit("parley-set-role", { userId: m.userId, role: m.role === "admin" ? "member" : "admin" })}>${m.role === "admin" ? t.removeAdmin : t.makeAdmin}</button>`
+                ? html`<button part="set-role" @click=${() => {
+                    const d = { userId: m.userId, role: m.role === "admin" ? ("member" as const) : ("admin" as const) };
+                    this.emit("parley-set-role", d, (x) =>
+                      x
+                        .conversation(c.id)
+                        .setRole(d.userId, d.role)
+                        .then(() => x.conversation(c.id).refresh()),
+                    );
+                  }}>${m.role === "admin" ? t.removeAdmin : t.makeAdmin}</button>`
                 : nothing
             }
             ${
               c.kind === "group" && admin && m.userId !== me && m.role !== "owner"
-                ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() => this.emit("parley-remove-member", m.userId)}>${icons.close}</button>`
+                ? html`<button part="remove-member" aria-label="${t.delete} ${u?.displayName ?? ""}" @click=${() =>
+                    this.emit("parley-remove-member", m.userId, (x) =>
+                      x
+                        .conversation(c.id)
+                        .removeMember(m.userId)
+                        .then(() => x.conversation(c.id).refresh()),
+                    )}>${icons.close}</button>`
                 : nothing
             }
             ${
               c.kind === "direct" && m.userId !== me && !isContact(m.userId)
-                ? html`<button part="add-contact" @click=${() => this.emit("parley-contact", { action: "request", id: m.userId })}>${t.addContact}</button>`
+                ? html`<button part="add-contact" @click=${() => this.contact("request", m.userId)}>${t.addContact}</button>`
                 : nothing
             }
           </li>`;
@@ -96,21 +165,22 @@ export class ParleyInfo extends LitElement {
   }
 
   private profile() {
-    const t = this.t;
+    const t = this.s;
     const me = this.state?.me;
     const contacts = this.state?.contacts;
     if (!me) return nothing;
     return html`<form part="profile" class="stack" @submit=${(e: SubmitEvent) => {
       e.preventDefault();
       const f = new FormData(e.target as HTMLFormElement);
-      this.emit("parley-save-profile", { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() });
+      const d = { displayName: String(f.get("displayName") ?? "").trim(), bio: String(f.get("bio") ?? "").trim() };
+      this.emit("parley-save-profile", d, (x) => x.updateProfile(d), t.saved);
     }}>
         <div class="row">${avatar(me, this.server)}
           <label part="avatar-button" class="file-button">${t.changeAvatar}<input part="avatar-input" class="sr-only" type="file" accept="image/png,image/jpeg,image/gif,image/webp" @change=${(
             e: Event,
           ) => {
             const file = (e.target as HTMLInputElement).files?.[0];
-            if (file) this.emit("parley-avatar", file);
+            if (file) this.emit("parley-avatar", file, (x) => x.setAvatar(file), t.saved);
           }} /></label>
         </div>
         <label>${t.displayName}<input name="displayName" .value=${me.displayName} required maxlength="80" /></label>
@@ -125,14 +195,14 @@ export class ParleyInfo extends LitElement {
             ${contacts.incoming.map(
               (r) => html`<li part="request">
               ${avatar(r.user, this.server)}<span class="grow">${r.user.displayName}</span>
-              <button part="accept" class="primary" @click=${() => this.emit("parley-contact", { action: "accept", id: r.id })}>${t.accept}</button>
-              <button part="decline" @click=${() => this.emit("parley-contact", { action: "decline", id: r.id })}>${t.decline}</button>
+              <button part="accept" class="primary" @click=${() => this.contact("accept", r.id)}>${t.accept}</button>
+              <button part="decline" @click=${() => this.contact("decline", r.id)}>${t.decline}</button>
             </li>`,
             )}
             ${contacts.contacts.map(
               (c) => html`<li part="contact">
               ${avatar(c.user, this.server, this.state?.presence[c.user.id]?.online ?? c.online)}<span class="grow">${c.user.displayName}</span>
-              <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.emit("parley-contact", { action: "remove", id: c.user.id })}>${icons.close}</button>
+              <button aria-label="${t.delete} ${c.user.displayName}" @click=${() => this.contact("remove", c.user.id)}>${icons.close}</button>
             </li>`,
             )}
             ${contacts.outgoing.map((r) => html`<li class="muted">${r.user.displayName} · ${t.pending}</li>`)}

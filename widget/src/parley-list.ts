@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import type { ChatState, Conversation } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import type { PagerStatus } from "./conversation-pager.js";
-import { EN, format, type Strings } from "./i18n.js";
+import { EN, format, plural, type Strings } from "./i18n.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
 import { EDGE, atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "./windowing.js";
@@ -29,6 +29,7 @@ const WIN: ListWindow = { size: 50, step: 20 };
  * @csspart conversations - the scrolling list
  * @csspart conversation - one row
  * @csspart unread - a row's unread count
+ * @csspart mention-count - a row's unread mentions of the visitor ("@2")
  * @csspart empty - the "no conversations" placeholder
  * @csspart avatar - an avatar
  */
@@ -163,7 +164,11 @@ export class ParleyList extends LitElement {
                   ${avatar(other ?? { displayName: this.titleOf(c), avatarUrl: null }, this.server, online)}
                   <span class="main">
                     <span class="row"><strong class="name" .textContent=${this.titleOf(c)}></strong><span class="muted time" .textContent=${last ? shortTime(last.createdAt) : ""}></span></span>
-                    <span class="row"><span class="muted preview" .textContent=${preview}></span>${c.unreadCount > 0 ? html`<span part="unread" class="badge">${c.unreadCount}</span>` : nothing}</span>
+                    <span class="row"><span class="muted preview" .textContent=${preview}></span>${
+                      c.mentionCount
+                        ? html`<span part="mention-count" class="badge at"><span aria-hidden="true">@${c.mentionCount}</span><span class="sr-only">${plural(c.mentionCount, this.t.mention1, this.t.mentions)}</span></span>`
+                        : nothing
+                    }${c.unreadCount > 0 ? html`<span part="unread" class="badge">${c.unreadCount}</span>` : nothing}</span>
                   </span>
                 </button>
               </li>`;
@@ -243,6 +248,11 @@ export class ParleyList extends LitElement {
       .time {
         font-size: 12px;
         flex: none;
+      }
+      .at {
+        background: var(--_accent);
+        color: var(--_on-accent);
+        margin-inline-start: auto;
       }
     `,
   ];

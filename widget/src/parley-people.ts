@@ -1,15 +1,48 @@
-import { LitElement, css, html, nothing } from "lit";
-import type { User } from "@parley/sdk";
+import { LitElement, css, html, nothing, svg } from "lit";
+import type { ChatClient, Me, User } from "@parley/sdk";
+import type { DmDraft } from "./dm-draft.js";
 import { avatar } from "./avatar.js";
 import { EN, type Strings } from "./i18n.js";
-import { icons } from "./icons.js";
+import { icon } from "./icons.js";
 import { base } from "./styles.js";
+
+/** Marks a picked person (new group). */
+const check = icon(svg`<path d="M5 12l5 5 9-10" />`);
+
+/** The strings of new group; a host overrides them like the others (`strings`). */
+export const PEOPLE_EN = {
+  groupName: "Group name",
+  create: "Create",
+};
+
+/** A 1:1 conversation with `user` before it exists (see dm-draft.ts): `<parley-chat>` shows it until the first send creates it. */
+export function dmDraft(me: Me, user: User): DmDraft {
+  const now = new Date().toISOString();
+  const member = (userId: string) => ({ userId, role: "member" as const, joinedAt: now, lastReadMessageId: "0" });
+  return {
+    user,
+    conversation: {
+      id: "",
+      kind: "direct",
+      name: null,
+      isPublic: false,
+      createdAt: now,
+      lastActivityAt: now,
+      members: [member(me.id), member(user.id)],
+      users: [me, user],
+      lastMessage: null,
+      unreadCount: 0,
+      myRole: "member",
+    },
+  };
+}
 
 /**
  * Find people: start a 1:1 chat, or pick members and name a new group.
  * @event parley-search - detail: query
  * @event parley-pick - detail: user id (1:1)
  * @event parley-create-group - detail: { name, userIds }
+ * @event parley-act - detail: { run }; asks `<parley-chat>` to run the search with its client (this view is a chunk of its own: the code is here)
  *
  * @csspart user-search - the search box
  * @csspart user-result - one person found
@@ -26,6 +59,7 @@ export class ParleyPeople extends LitElement {
     picked: { state: true },
   };
   t: Strings = EN;
+  /** The people found (by the element itself, through `<parley-chat>`'s client); null before the first answer. */
   results: User[] | null = null;
   server = "";
   group = false;
@@ -43,7 +77,12 @@ export class ParleyPeople extends LitElement {
 
   private search(q: string): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.emit("parley-search", q), 200);
+    this.timer = setTimeout(() => {
+      this.emit("parley-search", q);
+      this.emit("parley-act", {
+        run: async (c: ChatClient) => (this.results = (await c.directory.searchUsers(q, { limit: 20 })).items.filter((u) => u.id !== c.user?.id)),
+      });
+    }, 200);
   }
 
   private emit(name: string, detail: unknown): void {
@@ -62,7 +101,7 @@ export class ParleyPeople extends LitElement {
   }
 
   override render() {
-    const t = this.t;
+    const t: Strings & typeof PEOPLE_EN = { ...PEOPLE_EN, ...this.t };
     return html`${
       this.group
         ? html`<form @submit=${this.create} class="group">
@@ -82,7 +121,7 @@ export class ParleyPeople extends LitElement {
                 const on = this.picked.some((p) => p.id === u.id);
                 return html`<li>
                   <button part="user-result" data-id=${u.id} aria-pressed=${this.group ? String(on) : nothing} @click=${() => this.choose(u)}>
-                    ${avatar(u, this.server)}<span class="grow">${u.displayName}</span>${on ? icons.check : nothing}
+                    ${avatar(u, this.server)}<span class="grow">${u.displayName}</span>${on ? check : nothing}
                   </button>
                 </li>`;
               })}

@@ -4,6 +4,12 @@ import { EN, type Strings } from "./i18n.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
 
+/** The strings of message search; a host overrides them like the others (`strings`). */
+export const SEARCH_EN = {
+  noMatches: "No messages match",
+  loadMore: "Load more",
+};
+
 /** Typing waits this long before asking the server (Enter asks at once). */
 const DEBOUNCE_MS = 250;
 
@@ -149,7 +155,7 @@ export class ParleySearch extends LitElement {
   }
 
   override render() {
-    const t = this.t;
+    const t: Strings & typeof SEARCH_EN = { ...SEARCH_EN, ...this.t };
     const scoped = !!this.conversationId;
     return html`<input part="search-input" type="search" aria-label=${t.searchMessages} placeholder=${t.searchMessages} .value=${this.query} @input=${this.onInput} />
       ${

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { compareIds, type Attachment, type Conversation, type Me, type MessageItem } from "@parley/sdk";
-import { EN, format, type Strings } from "./i18n.js";
+import { EN, format, plural, type Strings } from "./i18n.js";
 import { icons } from "./icons.js";
 import { linkify } from "./linkify.js";
 import { base } from "./styles.js";
@@ -11,9 +11,16 @@ export interface SendDetail {
   text: string;
   files: File[];
   replyTo?: string;
+  /** Ids of the users mentioned (picked with `@` and still named in `text`). */
+  mentions?: string[];
 }
 
-const QUICK_REACTIONS = ["👍", "❤️", "😂"];
+/**
+ * What a message shows only some of the time (its actions, a refusal's reason, its reactions and
+ * mention chips) and the composer's files and "Editing" line: a chunk of its own (message-extras.ts).
+ */
+type Extras = typeof import("./message-extras.js");
+let extras: Extras | undefined;
 /** Messages of one sender closer than this are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
 /**
@@ -39,12 +46,15 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @event parley-load-older
  * @event parley-load-until - detail: message id; load older history until that message is loaded (jump to it)
  * @event parley-moderate - detail: { id, action }; Report, a moderator's Delete, Mute or Ban was pressed (action: "report" | "delete" | "mute" | "ban")
+ * @event parley-open-thread - detail: message id; "Reply in thread" or a message's replies button was pressed
  *
  * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
  * @csspart message - one message (with data-id, data-mine, data-status)
  * @csspart system-message - a system message from the host's backend ("Order #123 shipped"): a centered line, no sender
  * @csspart message-text - a message's text
+ * @csspart mention - a mention in a message's text (`@Name`; class `me` when it is the reader)
+ * @csspart thread-summary - the button under a thread's root: how many replies and the last one's time; opens the thread
  * @csspart quote - the message a reply quotes (a button: jumps to it, loading history if needed)
  * @csspart deleted - a deleted message's placeholder
  * @csspart image - an image attachment
@@ -58,6 +68,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart actions - a message's actions (react, reply, edit, delete), shown on the active message
  * @csspart action-react - a quick reaction button
  * @csspart action-reply - the reply button
+ * @csspart action-thread - the "reply in thread" button
  * @csspart action-edit - the edit button
  * @csspart action-delete - the delete button (a moderator's, of another's message, asks for a reason first)
  * @csspart action-report - the report button (others' messages)
@@ -71,7 +82,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart chip-remove - an attached file's remove button
  * @csspart attach-button - the styled file button
  * @csspart attach - the file picker (visually hidden inside the file button)
- * @csspart composer-input - the message box
+ * @csspart composer-input - the message box (typing `@` offers the members to mention: see `<parley-mention>`)
  * @csspart progress - the upload progress bar
  * @csspart send - the send button
  */
@@ -167,6 +178,23 @@ export class ParleyThread extends LitElement {
     else if (this.hasOlder) this.emit("parley-load-until", id);
   }
 
+  /** The extras chunk; the first call fetches it and draws again when it has come. */
+  private extras(): Promise<Extras> {
+    return import("./message-extras.js").then((x) => {
+      if (!extras) (extras = x), this.requestUpdate();
+      return x;
+    });
+  }
+
+  /** The extras chunk if it is here (else it is fetched, and what needs it is drawn then). */
+  private x(): Extras | undefined {
+    const r = this.shadowRoot!;
+    if (!extras) this.extras().catch(() => undefined);
+    // Its styles join this element's the first time it is used here.
+    else if (!r.adoptedStyleSheets.includes(extras.sheet)) r.adoptedStyleSheets = [...r.adoptedStyleSheets, extras.sheet];
+    return extras;
+  }
+
   private input(): HTMLTextAreaElement | null | undefined {
     return this.shadowRoot?.querySelector<HTMLTextAreaElement>("textarea");
   }
@@ -175,7 +203,8 @@ export class ParleyThread extends LitElement {
     return this.shadowRoot?.querySelector<HTMLElement>("[part=messages]");
   }
 
-  private emit(name: string, detail: unknown = null): void {
+  /** @internal */
+  emit(name: string, detail: unknown = null): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
@@ -298,6 +327,10 @@ export class ParleyThread extends LitElement {
     return (e.target as Element).closest?.<HTMLElement>("li[data-id]") ?? null;
   }
 
+  /**
+   * A mouse over a message, or a click or tap on it, shows its actions. Not a finger's "over": the
+   * actions would be drawn between it and its click, which would then land on one of them.
+   */
   private onOver(e: Event): void {
     const li = this.msgOf(e);
     if (li && li.dataset["id"] !== this.active) this.active = li.dataset["id"]!;
@@ -329,7 +362,10 @@ export class ParleyThread extends LitElement {
     else if (e.key === "Enter" || e.key === " ") {
       e.preventDefault();
       this.active = li.dataset["id"]!;
-      void this.updateComplete.then(() => li.querySelector<HTMLElement>("[part=actions] button")?.focus());
+      void this.extras()
+        .then(() => this.updateComplete)
+        .then(() => li.querySelector<HTMLElement>("[part=actions] button")?.focus())
+        .catch(() => undefined);
       return;
     } else return;
     e.preventDefault();
@@ -340,8 +376,11 @@ export class ParleyThread extends LitElement {
     }
   }
 
-  /** Delete, retry and discard take the message away: focus moves to a neighbour first, so it never falls to <body>. */
-  private leave(m: MessageItem, event: string, detail: string): void {
+  /**
+   * Delete, retry and discard take the message away: focus moves to a neighbour first, so it never falls to <body>.
+   * @internal
+   */
+  leave(m: MessageItem, event: string, detail: string): void {
     const v = this.visible();
     const i = v.findIndex((x) => x.id === m.id);
     const next = v[i + 1] ?? v[i - 1];
@@ -362,7 +401,13 @@ export class ParleyThread extends LitElement {
       if (text && text !== this.editing.text) this.emit("parley-edit", { id: this.editing.id, text });
       this.editing = null;
     } else if (text || this.files.length) {
-      this.emit("parley-send", { text, files: this.files, ...(this.replyTo ? { replyTo: this.replyTo.id } : {}) } satisfies SendDetail);
+      const mentions = this.shadowRoot!.querySelector<HTMLElement & { take?(text: string): string[] }>("parley-mention")?.take?.(text);
+      this.emit("parley-send", {
+        text,
+        files: this.files,
+        ...(this.replyTo ? { replyTo: this.replyTo.id } : {}),
+        ...(mentions?.length ? { mentions } : {}),
+      } satisfies SendDetail);
       this.replyTo = null;
       this.files = [];
       this.jumpToLatest();
@@ -392,6 +437,8 @@ export class ParleyThread extends LitElement {
 
   private onInput(): void {
     this.autosize();
+    // The mention picker (a chunk of its own) comes with the first "@".
+    if (this.input()!.value.includes("@")) import("./parley-mention.js").catch(() => undefined);
     if (!this.editing) this.emit("parley-typing", true);
   }
 
@@ -402,7 +449,8 @@ export class ParleyThread extends LitElement {
     ta.style.height = `${Math.min(ta.scrollHeight, 140)}px`;
   }
 
-  private startEdit(m: MessageItem): void {
+  /** @internal */
+  startEdit(m: MessageItem): void {
     this.editing = m;
     this.replyTo = null;
     const ta = this.input();
@@ -427,7 +475,8 @@ export class ParleyThread extends LitElement {
 
   // --- Rendering -----------------------------------------------------------------------------
 
-  private name(userId: string | null): string {
+  /** @internal */
+  name(userId: string | null): string {
     if (userId === this.me?.id) return this.t.you;
     return this.conversation?.users.find((u) => u.id === userId)?.displayName ?? "";
   }
@@ -472,7 +521,7 @@ export class ParleyThread extends LitElement {
       ${
         all.length === 0 && !this.hasOlder
           ? html`<p part="empty" class="empty">${format(this.t.emptyThread, { name: c ? this.convTitle(c) : "" })}</p>`
-          : html`<ol part="messages" aria-label=${this.t.messages} @scroll=${this.onScroll} @mouseover=${this.onOver} @click=${this.onOver} @focusin=${this.onFocusIn} @keydown=${this.onListKey}>
+          : html`<ol part="messages" aria-label=${this.t.messages} @scroll=${this.onScroll} @pointerover=${(e: PointerEvent) => e.pointerType === "mouse" && this.onOver(e)} @click=${this.onOver} @focusin=${this.onFocusIn} @keydown=${this.onListKey}>
             ${this.hasOlder && this.first === 0 ? html`<li class="muted older">${this.t.loading}</li>` : nothing}
             ${items}
           </ol>`
@@ -515,8 +564,8 @@ export class ParleyThread extends LitElement {
       // Plain text as a property (no Lit marker node per message): the list stays small.
       if (m.text)
         body.push(
-          /https?:/i.test(m.text)
-            ? html`<span part="message-text" class="text">${linkify(m.text)}</span>`
+          m.mentions?.length || /https?:/i.test(m.text)
+            ? html`<span part="message-text" class="text">${m.mentions?.length ? (this.x()?.withMentions(m.text, m.mentions, this.conversation?.users ?? [], this.me?.id) ?? m.text) : linkify(m.text)}</span>`
             : html`<span part="message-text" class="text" .textContent=${m.text}></span>`,
         );
       for (const a of m.attachments) {
@@ -528,46 +577,24 @@ export class ParleyThread extends LitElement {
       }
     }
     const tail: TemplateResult[] = [];
-    if (m.reactions.length) {
-      tail.push(html`<div class="reactions">
-        ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => this.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}>${r.emoji} ${r.count}</button>`)}
-      </div>`);
-    }
+    const active = live && this.active === m.id;
+    const x = (m.reactions.length || active) && this.x();
+    if (x && m.reactions.length) tail.push(x.reactions(this, m));
+    const th = m.thread;
+    if (th?.replyCount)
+      tail.push(
+        html`<button part="thread-summary" class="replies" @click=${() => this.emit("parley-open-thread", m.id)}>${plural(th.replyCount, this.t.reply1, this.t.replies)} <span class="muted">${shortTime(th.lastReplyAt)}</span></button>`,
+      );
     if (m.status === "pending") tail.push(html`<div class="muted status">${this.t.sending}</div>`);
     if (m.status === "failed") {
-      // Refused for good: the reason by its error code (`failed_<code>` strings), else "Not sent";
-      // `failed_<code>_until` when it says until when (a mute's end, slow mode's wait).
-      const e = m.error;
-      const until = (e?.details as { until?: string } | undefined)?.until;
-      const wait = e?.retryAfterMs;
-      const t = this.t as Record<string, string | undefined>;
-      const why = format((until || wait ? t[`failed_${e?.code}_until`] : undefined) ?? t[`failed_${e?.code}`] ?? this.t.failed, {
-        time: until ? new Date(until).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "",
-        n: Math.ceil((wait ?? 0) / 1000),
-      });
+      // Refused for good: the reason by its error code (message-extras.ts), else "Not sent".
       const cid = m.clientMessageId!;
       tail.push(
-        html`<div part="failed" class="error status">${why} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`,
+        html`<div part="failed" class="error status">${(m.error?.code && this.x()?.failedReason(this.t, m)) || this.t.failed} <button part="retry" @click=${() => this.leave(m, "parley-retry", cid)}>${this.t.retry}</button><button part="discard" @click=${() => this.leave(m, "parley-discard", cid)}>${this.t.discard}</button></div>`,
       );
     }
     if (o.receipt) tail.push(html`<div part="receipt" class="muted status">${o.receipt}</div>`);
-    if (live && this.active === m.id) {
-      const t = this.t;
-      const c = this.conversation;
-      // Moderators act on anyone; a group's owner and admins on its plain members (the server decides).
-      const sanction =
-        !o.mine &&
-        (this.moderator || (o.group && (c?.myRole === "owner" || c?.myRole === "admin") && c?.members.find((x) => x.userId === m.senderId)?.role === "member"));
-      const mod = (action: string) => () => this.emit("parley-moderate", { id: m.id, action });
-      tail.push(html`<div class="actions" part="actions" role="group" aria-label=${t.actions}>
-        ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" @click=${() => this.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
-        <button part="action-reply" @click=${() => ((this.replyTo = m), (this.editing = null), this.focus())}>${t.reply}</button>
-        ${o.mine ? html`<button part="action-edit" @click=${() => this.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
-        ${o.canDelete || this.moderator ? html`<button part="action-delete" class="danger" @click=${o.canDelete ? () => this.leave(m, "parley-delete", m.id) : mod("delete")}>${t.delete}</button>` : nothing}
-        ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
-        ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
-      </div>`);
-    }
+    if (x && active) tail.push(x.actions(this, m, o));
     const edited = m.editedAt && !m.deletedAt;
     return html`<li part="message" class="msg ${o.mine ? "mine" : "theirs"} ${o.grouped ? "grouped" : ""} ${m.id === this.flash ? "flash" : ""}" data-id=${m.id} data-mine=${o.mine} data-status=${m.status} tabindex=${o.tabbable ? 0 : -1}
       >${head}<div class="bubble"><span class="sr-only" .textContent=${`${this.name(m.senderId)}:`}></span>${body.length === 1 ? body[0] : body}${
@@ -582,27 +609,8 @@ export class ParleyThread extends LitElement {
   private composer(): TemplateResult {
     const t = this.t;
     return html`<form part="composer" class="composer" @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${(e: DragEvent) => (e.preventDefault(), this.addFiles(e.dataTransfer?.files))}>
-      ${
-        this.editing || this.replyTo
-          ? html`<div class="context muted">
-            ${this.editing ? t.editing : format(t.replyingTo, { name: this.name(this.replyTo!.senderId) })}
-            <button type="button" @click=${() => ((this.editing = this.replyTo = null), this.input() && (this.input()!.value = ""))}>${t.cancel}</button>
-          </div>`
-          : nothing
-      }
-      ${
-        this.files.length
-          ? html`<ul class="context chips" aria-label=${t.attachments}>
-            ${this.files.map(
-              (f, i) => html`<li part="chip" class="chip">${icons.attach}<span class="chip-name">${f.name}</span>
-                <button type="button" part="chip-remove" aria-label=${format(t.removeFile, { name: f.name })} @click=${() => {
-                  this.files = this.files.filter((_, j) => j !== i);
-                  this.focus();
-                }}>${icons.close}</button></li>`,
-            )}
-          </ul>`
-          : nothing
-      }
+      ${this.editing || this.replyTo ? this.x()?.context(this) : nothing}
+      ${this.files.length ? this.x()?.chips(this) : nothing}
       ${this.progress !== null ? html`<progress part="progress" max="1" .value=${this.progress} aria-label=${format(t.uploading, { percent: Math.round(this.progress * 100) })}></progress>` : nothing}
       <div class="row">
         <label part="attach-button" class="attach" title=${t.attach}>
@@ -615,6 +623,7 @@ export class ParleyThread extends LitElement {
         </label>
         <textarea part="composer-input" rows="1" aria-label=${t.messagePlaceholder} placeholder=${t.messagePlaceholder} maxlength="4000"
           @keydown=${this.onKey} @input=${this.onInput} @paste=${this.onPaste}></textarea>
+        <parley-mention .users=${this.conversation?.users} .me=${this.me?.id} .t=${t}></parley-mention>
         <button part="send" class="primary" type="submit">${this.editing ? t.save : t.send}</button>
       </div>
     </form>`;
@@ -747,39 +756,13 @@ export class ParleyThread extends LitElement {
         align-items: center;
         text-align: left;
       }
-      .reactions {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 4px;
-        margin-top: 2px;
-      }
-      .reactions button {
-        border: 1px solid var(--_border);
-        padding: 0 10px;
-        border-radius: 999px;
+      .replies {
         font-size: 13px;
-      }
-      .reactions .on {
-        border-color: var(--_accent);
-        border-width: 2px;
+        font-weight: 600;
       }
       .status {
         font-size: 12px;
         margin: 2px 6px 0;
-      }
-      /* In the flow, under the message: it never covers another message's controls. */
-      .actions {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 2px;
-        font-size: 13px;
-        margin-top: 4px;
-        background: var(--_bg);
-        border: 1px solid var(--_border);
-        border-radius: 8px;
-      }
-      .danger {
-        color: var(--_danger);
       }
       .typing {
         font-size: 12px;
@@ -845,30 +828,11 @@ export class ParleyThread extends LitElement {
         align-items: center;
         flex-wrap: wrap;
       }
-      .chips {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
-      .chip {
-        background: var(--_surface);
-        border-radius: 999px;
-        padding: 0 0 0 10px;
-        display: inline-flex;
-        align-items: center;
-        gap: 4px;
-        max-width: 100%;
-      }
-      .chip-name {
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
-      }
-      .chip button {
-        border-radius: 999px;
-      }
       progress {
         width: 100%;
+      }
+      parley-mention {
+        display: contents;
       }
     `,
   ];
