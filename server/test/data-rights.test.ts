@@ -3,7 +3,7 @@ import { access, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { unzipSync } from "fflate";
-import type { Attachment, AuthResponse, ChatEvent, Conversation, DataExport, Message, ServerUser, SyncResponse } from "@parley/sdk/protocol";
+import type { Attachment, AuthResponse, ChatEvent, Conversation, DataExport, Message, ServerUser, SyncResponse, ThreadPage } from "@parley/sdk/protocol";
 import { encodePng } from "../src/shared/png.js";
 import { errorCode, type ReqOptions, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
@@ -103,7 +103,7 @@ after(() => s?.close());
 describe("export and DELETE /v1/me", () => {
   let alice: AuthResponse, bob: AuthResponse, carol: AuthResponse, dave: AuthResponse, stranger: AuthResponse;
   let dm: Conversation, group: Conversation;
-  let first: Message, edited: Message, inGroup: Message, bobReply: Message, bobOwn: Message, carolOwn: Message;
+  let first: Message, edited: Message, inGroup: Message, bobReply: Message, bobOwn: Message, carolOwn: Message, inThread: Message;
   let file: Attachment;
   let avatarName = "";
   const fileBytes = Buffer.from(`ALICE-UPLOAD-BYTES-${n}`);
@@ -112,6 +112,7 @@ describe("export and DELETE /v1/me", () => {
     editedAway: `alice text edited away ${n}`,
     edited: `alice edited secret ${n}`,
     group: `alice group secret ${n}`,
+    thread: `alice thread secret ${n}`,
     name: `Alice Qx${n}`,
     bio: `alice bio ${n}`,
     email: `alice-${n}@example.com`,
@@ -153,6 +154,9 @@ describe("export and DELETE /v1/me", () => {
     edited = ok(await s.api.patch<Message>(`/messages/${edited.id}`, { ...tok(alice), body: { text: secret.edited } }));
     inGroup = await send(alice, group.id, { text: secret.group });
     carolOwn = await send(carol, group.id, { text: carolText });
+    // A thread reply mentioning Bob, and Bob's mention of her: threads and mentions forget her too.
+    inThread = await send(alice, group.id, { text: secret.thread, threadId: carolOwn.id, mentions: [bob.user.id] });
+    await send(bob, group.id, { text: `@Alice ${n}`, threadId: carolOwn.id, mentions: [alice.user.id] });
     ok(await s.api.put(`/messages/${bobOwn.id}/reactions/${encodeURIComponent("👍")}`, tok(alice)));
     ok(await s.api.put(`/messages/${carolOwn.id}/reactions/${encodeURIComponent("🎉")}`, tok(alice)));
     ok(await s.api.put(`/messages/${first.id}/reactions/${encodeURIComponent("❤️")}`, tok(bob)));
@@ -173,8 +177,9 @@ describe("export and DELETE /v1/me", () => {
     const byId = new Map(ex.messages.map((m) => [m.id, m]));
     assert.deepEqual(
       ex.messages.map((m) => m.text),
-      [secret.first, secret.edited, secret.group],
+      [secret.first, secret.edited, secret.group, secret.thread],
     );
+    assert.equal(byId.get(inThread.id)?.threadId, carolOwn.id);
     assert.deepEqual(byId.get(first.id)?.attachmentIds, [file.id]);
     assert.equal(byId.get(first.id)?.conversationId, dm.id);
     assert.equal(byId.get(first.id)?.conversationName, null);
@@ -256,6 +261,7 @@ describe("export and DELETE /v1/me", () => {
       secret.edited,
       secret.editedAway,
       secret.group,
+      secret.thread,
       secret.name,
       secret.bio,
       secret.email,
@@ -315,6 +321,7 @@ describe("export and DELETE /v1/me", () => {
         [carol, `/conversations/${group.id}`],
         [carol, "/conversations"],
         [bob, `/messages/${bobReply.id}`],
+        [carol, `/messages/${carolOwn.id}/thread`],
         [bob, "/contacts"],
         [carol, "/contacts"],
         [stranger, "/contacts"],
@@ -339,6 +346,14 @@ describe("export and DELETE /v1/me", () => {
       assert.equal(tomb.senderId, alice.user.id, "the sender id stays: it names the tombstone user");
       assert.equal(history.items.find((m) => m.id === bobReply.id)?.replyToId, first.id);
       assert.equal(history.items.find((m) => m.id === bobOwn.id)?.reactions.length, 0, "her reaction is gone");
+      const thread = ok(await s.api.get<ThreadPage>(`/messages/${carolOwn.id}/thread`, tok(carol)));
+      const hers = thread.items.find((m) => m.id === inThread.id)!;
+      assert.deepEqual([hers.text, hers.mentions, Boolean(hers.deletedAt)], [null, undefined, true], "her reply: a tombstone naming no one");
+      assert.deepEqual(
+        thread.items.filter((m) => m.id !== inThread.id).map((m) => m.mentions),
+        [undefined],
+        "Bob's mention of her is gone (his text stays his)",
+      );
       const user = ok(await s.api.get(`/users/${alice.user.id}`, tok(bob)));
       assert.deepEqual([user.displayName, user.bio, user.avatarUrl, user.deleted], ["Deleted user", "", null, true]);
       const search = ok(await s.api.get<{ items: { id: string }[] }>("/users?q=Deleted", tok(bob)));

@@ -115,6 +115,7 @@ const DOMAINS = [
   "data-rights",
   "moderation",
   "threads",
+  "search",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);

@@ -2,7 +2,7 @@ import Router from "@koa/router";
 import type { Conversation, GroupInvitation, Page } from "@parley/sdk/protocol";
 import type { Middleware } from "koa";
 import { callerOf, type Ctx, type State } from "../http/context.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { dataFilters } from "../shared/custom-data.js";
 import { parse } from "../shared/validate.js";
 import {

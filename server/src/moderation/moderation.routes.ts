@@ -2,7 +2,7 @@ import Router from "@koa/router";
 import type { Middleware } from "koa";
 import type { AuditEntry, Page, Report, ReportResponse, SanctionResponse, SlowModeResponse, WordFilter } from "@parley/sdk/protocol";
 import { callerOf, type Ctx, type State } from "../http/context.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import type { Caller } from "../shared/caller.js";
 import { parse } from "../shared/validate.js";
 import {

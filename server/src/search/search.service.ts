@@ -4,7 +4,7 @@ import type { SearchHit, SearchResponse } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import type { MembershipGuard } from "../conversations/membership.js";
 import { dialectOf } from "../db/sql.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
 import type { UserCaller } from "../shared/caller.js";

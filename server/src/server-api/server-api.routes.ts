@@ -3,7 +3,7 @@ import type { Conversation, Page, ServerUserResponse } from "@parley/sdk/protoco
 import type { Middleware } from "koa";
 import { activityCursor } from "../conversations/conversations.schema.js";
 import { parseCommand, serverCallerOf, type Ctx, type State } from "../http/context.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { history } from "../messages/messages.schema.js";
 import { dataFilters } from "../shared/custom-data.js";
 import { parse } from "../shared/validate.js";

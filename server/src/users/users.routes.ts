@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import Router from "@koa/router";
 import { LIMITS, type Page, type User } from "@parley/sdk/protocol";
 import { callerOf, type Ctx, type State } from "../http/context.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
 import type { Caller } from "../shared/caller.js";
 import { notFound } from "../shared/errors.js";

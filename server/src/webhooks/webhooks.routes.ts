@@ -8,7 +8,7 @@ import type {
   WebhookSettings,
 } from "@parley/sdk/protocol";
 import { serverCallerOf, type State } from "../http/context.js";
-import { decodeCursor, encodeCursor } from "../http/cursor.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
 import type { WebhooksService } from "./webhooks.service.js";
 import { createWebhookBody, deliveriesQuery, deliveryCursor, replayBody, settingsBody } from "./webhooks.schema.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../shared/errors.js";
+import { AppError } from "./errors.js";
 
 /** Opaque page cursors: base64url JSON, validated on the way back in. */
 export function encodeCursor(value: unknown): string {
