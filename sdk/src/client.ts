@@ -394,6 +394,15 @@ export class ChatClient {
       ),
     ]);
     this.store.next((s) => withSnapshot(s, lastSeq, list.items, ids, pages));
+    // Loaded threads take their newest page again (a thread whose root is gone stays as it was).
+    await Promise.all(
+      Object.entries(this.store.state.replies).map(([rootId, r]) =>
+        this.conversation(r.conversationId)
+          .thread(rootId)
+          .load()
+          .catch(() => undefined),
+      ),
+    );
   }
 
   /**

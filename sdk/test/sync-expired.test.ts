@@ -42,12 +42,16 @@ describe("an expired sync cursor", () => {
     await until(() => ben.conversation(conv.id).messages.length === 1, "Ben has the first message");
     ben.conversation(conv.id).markRead();
     await until(() => ben.store.state.conversations[conv.id]?.unreadCount === 0, "Ben read it");
+    // Ben has a thread open too (under a root of his own, so the timeline's counts stay as below).
+    const root = await ben.conversation(conv.id).send("a root of Ben's");
+    await ben.conversation(conv.id).thread(root.id).load();
 
     ben.disconnect();
     await until(() => ben.store.state.connection === "disconnected", "Ben offline");
     const cursor = ben.store.state.lastSeq;
     const gap: Message[] = [];
     for (let i = 0; i < 60; i++) gap.push(await conv.send(`while Ben was away ${i}`));
+    const missedReply = await conv.thread(root.id).send("a reply while Ben was away");
     // Someone new writes to Ben meanwhile: a conversation Ben has never seen.
     const cat = await clients.signUp("Cat");
     const catDm = await cat.direct(ben.user!.id);
@@ -79,12 +83,21 @@ describe("an expired sync cursor", () => {
       gap.slice(10).map((m) => m.text),
     );
     assert.equal(thread.hasOlder, true);
+    // The open thread of replies is reloaded too: the reply whose events were pruned is there.
+    await until(
+      () =>
+        ben
+          .conversation(conv.id)
+          .thread(root.id)
+          .messages.some((m) => m.id === missedReply.id),
+      "the missed reply in Ben's thread",
+    );
 
     // Live again.
     const live = await conv.send("welcome back");
     await until(() => thread.messages.at(-1)?.id === live.id, "the live message arrives");
     while (thread.hasOlder) await thread.loadOlder();
-    const all = [first, ...gap, live];
+    const all = [first, root, ...gap, live];
     assert.deepEqual(
       thread.messages.map((m) => m.id),
       all.map((m) => m.id),
