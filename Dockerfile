@@ -1,7 +1,13 @@
 # Parley server image: docker build -t parley .   (compose.yaml builds and runs it: two nodes,
 # MariaDB, Redis and nginx). The server listens on $PORT (3000), keeps its state in MariaDB
 # (DATABASE_URL) and uploads in /data/uploads; see .env.example for every setting.
-ARG NODE_VERSION=20
+# Node 24, the active LTS (Node 20 reached end of life on 2026-04-30). CI builds and runs the
+# server on the same Node (.ci/node24); `--build-arg NODE_VERSION=22` also works (package.json
+# engines). Pinned to 24.18.1: from 24.19 node::ObjectWrap removes a cleanup hook in its
+# destructor, and better-sqlite3 12 (the newest TypeORM 1.1 accepts) built against those headers
+# aborts the process when a statement is garbage-collected (nodejs/node#65446). Lift the pin with
+# better-sqlite3 13 (Node-API), once TypeORM's peer range takes it.
+ARG NODE_VERSION=24.18.1
 
 # 1. Build: every dependency, then `npm run build` (server/dist, sdk/dist, widget/dist).
 FROM node:${NODE_VERSION}-bookworm AS build

@@ -1,6 +1,6 @@
 // Builds every package from TypeScript with esbuild (type-checking is `npm run typecheck`):
 //   server/dist/main.js, server/dist/cli.js  (Node ESM; npm dependencies stay external)
-//   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract; .d.ts by tsc)
+//   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract, src/protocol/; .d.ts by tsc)
 //   sdk/dist/server/index.{js,cjs}            (@parley/sdk/server: Node only, never in a browser bundle)
 //   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
 //   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file)
@@ -18,11 +18,11 @@ const root = path.dirname(new URL(import.meta.url).pathname);
 const pkg = (dir) => JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
 
 const protocolAlias = alias({
-  entries: [{ find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol.ts") }],
+  entries: [{ find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol/index.ts") }],
 });
 const sdkAlias = alias({
   entries: [
-    { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol.ts") },
+    { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol/index.ts") },
     { find: "@parley/sdk", replacement: path.join(root, "sdk/src/index.ts") },
   ],
 });
@@ -59,6 +59,13 @@ const injectUiFile = {
 };
 const ts = (target) => esbuild({ target, tsconfig: path.join(root, "tsconfig.json"), minify: false });
 
+/**
+ * The wire contract's files (src/protocol/*.ts) all go into its entry, dist/protocol.js: left to
+ * itself rollup would put the tables the other entries import (error codes, webhook headers) into
+ * a shared chunk of their own.
+ */
+const protocolChunk = (id) => (id.startsWith(path.join(root, "sdk/src/protocol") + path.sep) ? "protocol" : undefined);
+
 const serverDeps = Object.keys(pkg("server").dependencies ?? {});
 const isExternal = (id) => builtinModules.includes(id) || id.startsWith("node:") || serverDeps.some((d) => id === d || id.startsWith(d + "/"));
 
@@ -70,10 +77,10 @@ export default [
     plugins: [protocolAlias, ts("node20")],
   },
   {
-    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol.ts", "server/index": "sdk/src/server/index.ts" },
+    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol/index.ts", "server/index": "sdk/src/server/index.ts" },
     output: [
-      { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
-      { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true },
+      { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true, manualChunks: protocolChunk },
+      { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true, manualChunks: protocolChunk },
     ],
     // Its only runtime dependency stays a dependency: apps dedupe it and bundlers tree-shake it.
     // Node built-ins are the server entry's (node:crypto); no browser entry imports it.

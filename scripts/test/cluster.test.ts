@@ -103,6 +103,18 @@ describe("deployment files", () => {
     for (const ignoredDir of ["node_modules", "dist"]) assert.ok(isIgnored(`server/${ignoredDir}`), `.dockerignore keeps ${ignoredDir} out`);
   });
 
+  test("the image's Node is 24 LTS (Dockerfile and compose), which package.json's engines admit and .ci/node24 runs", () => {
+    const docker = read("Dockerfile");
+    assert.match(docker, /^ARG NODE_VERSION=24(\.\d+){0,2}$/m);
+    for (const from of docker.matchAll(/^FROM (\S+)/gm)) assert.match(from[1]!, /^node:\$\{NODE_VERSION\}-/, `${from[1]} builds on the ARG`);
+    assert.match(read("compose.yaml"), /^ {6}NODE_VERSION: "24(\.\d+){0,2}"$/m);
+    const engines = JSON.parse(read("package.json")).engines.node as string;
+    const floor = /^>=(\d+)\.(\d+)$/.exec(engines);
+    assert.ok(floor && Number(floor[1]) <= 24, `engines ${engines} admits Node 24`);
+    assert.match(read(".ci/node24"), /node@24[.\s]/);
+    assert.match(read(".ci/run"), /^bash \.ci\/node24$/m);
+  });
+
   test("the server imports only its own production dependencies (the image installs no others)", () => {
     const deps = new Set(Object.keys(JSON.parse(read("server/package.json")).dependencies ?? {}));
     const files: string[] = [];

@@ -3,11 +3,11 @@ import { Emitter } from "./emitter.js";
 import { ChatError } from "./errors.js";
 import { HttpClient, query, type FetchLike, type HttpOptions } from "./http.js";
 import { Outbox, type OutboxOptions } from "./outbox.js";
-import { MESSAGE_LIMITS } from "./protocol.js";
-import type * as P from "./protocol.js";
+import { MESSAGE_LIMITS } from "./protocol/index.js";
+import type * as P from "./protocol/index.js";
 import { localStorageOrMemory, memoryStorage, SessionManager, signedOut, type SessionStorage } from "./session.js";
 import { SocketConnection, type SocketOptions } from "./socket.js";
-import { applyEvents, markFailed, withMessages } from "./reducer.js";
+import { applyEvents, markFailed, withMessages, withPresence, withTyping } from "./reducer.js";
 import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
@@ -129,7 +129,7 @@ export class ChatClient {
         event: (e) => this.sync.live(e),
         typing: (e) => this.onTyping(e),
         presence: (p) => {
-          this.store.next((s) => ({ ...s, presence: { ...s.presence, [p.userId]: p } }));
+          this.store.next((s) => withPresence(s, p));
           this.emitter.emit("presence", p);
         },
         state: (c) => {
@@ -468,12 +468,7 @@ export class ChatClient {
   }
 
   private onTyping(e: P.TypingEvent): void {
-    this.store.next((s) => {
-      const forConv = { ...(s.typing[e.conversationId] ?? {}) };
-      if (e.typing) forConv[e.userId] = Date.now() + MESSAGE_LIMITS.typingTtlMs;
-      else delete forConv[e.userId];
-      return { ...s, typing: { ...s.typing, [e.conversationId]: forConv } };
-    });
+    this.store.next((s) => withTyping(s, e, Date.now() + MESSAGE_LIMITS.typingTtlMs));
     this.emitter.emit("typing", e);
   }
 }

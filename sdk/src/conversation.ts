@@ -1,32 +1,11 @@
-import { query, type HttpClient } from "./http.js";
-import { newClientMessageId, type Outbox } from "./outbox.js";
-import type { Conversation as ConversationDto, Member, Message, Page } from "./protocol.js";
-import type { SocketConnection } from "./socket.js";
+import type { ConversationDeps, SendOptions } from "./conversation-deps.js";
+import { query } from "./http.js";
+import { newClientMessageId } from "./outbox.js";
+import type { Conversation as ConversationDto, Member, Message, Page } from "./protocol/index.js";
 import { tombstoneOf } from "./draft.js";
-import { withList, withMessages } from "./reducer.js";
-import { compareIds, emptyReplies, withConversations, type ChatState, type MessageItem } from "./state.js";
-import type { StateStore } from "./store.js";
+import { withMessages, withoutUnsent, withUnsent } from "./reducer.js";
+import { compareIds, withConversations, type MessageItem } from "./state.js";
 import { ThreadHandle } from "./thread.js";
-
-/** What a conversation handle needs from its client. */
-export interface ConversationDeps {
-  http: HttpClient;
-  store: StateStore<ChatState>;
-  socket: SocketConnection;
-  outbox: Outbox;
-  pending: Map<string, { resolve(m: Message): void; reject(e: unknown): void }>;
-}
-
-export interface SendOptions {
-  files?: Blob[];
-  replyTo?: string;
-  /** Ids of the members `text` mentions (`@name`); each must be a member, else a `validation_failed` error. */
-  mentions?: string[];
-  /** Sends as a reply in the thread of this message (a timeline message of this conversation); see `thread()`. */
-  threadId?: string;
-  /** Upload progress of the attached files, 0..1 for each file in turn. */
-  onProgress?: (fraction: number) => void;
-}
 
 export const DEFAULT_PAGE_SIZE = 50;
 const READ_DEBOUNCE_MS = 300;
@@ -64,7 +43,7 @@ export class ConversationHandle {
   }
 
   /** The thread of one of this conversation's messages (cheap: its state is in the store). */
-  thread(rootId: string): ThreadHandle {
+  thread(rootId: string): ThreadHandle<ConversationHandle> {
     return new ThreadHandle(rootId, this, this.deps);
   }
 
@@ -99,7 +78,7 @@ export class ConversationHandle {
       threadId,
       mentions,
     };
-    this.deps.store.next((s) => withList(s, local, (list) => [...list, local], threadId ? emptyReplies(this.id) : { messages: [], hasOlder: true }));
+    this.deps.store.next((s) => withUnsent(s, local));
     const done = new Promise<Message>((resolve, reject) => this.deps.pending.set(clientMessageId, { resolve, reject }));
     this.deps.outbox.enqueue({
       clientMessageId,
@@ -127,7 +106,7 @@ export class ConversationHandle {
   /** Drops a failed send, from the timeline or its thread (and, with persistence, from the device). */
   discard(clientMessageId: string): void {
     const m = this.find((x) => x.clientMessageId === clientMessageId && x.status !== "sent");
-    if (m) this.deps.store.next((s) => withList(s, m, (list) => list.filter((x) => x !== m)));
+    if (m) this.deps.store.next((s) => withoutUnsent(s, m, clientMessageId));
     this.deps.outbox.journal?.done({ clientMessageId, conversationId: this.id }, null);
   }
 

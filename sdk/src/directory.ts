@@ -1,5 +1,5 @@
 import { query, type HttpClient } from "./http.js";
-import type { Attachment, ContactRequest, ContactsResponse, Conversation, Page, User } from "./protocol.js";
+import type { Attachment, ContactRequest, ContactsResponse, Conversation, Page, User } from "./protocol/index.js";
 import type { ChatState } from "./state.js";
 import type { StateStore } from "./store.js";
 

@@ -1,4 +1,4 @@
-import type { Conversation, Message } from "./protocol.js";
+import type { Conversation, Message } from "./protocol/index.js";
 import { compareIds, orderConversations, type ChatState, type MessageItem, type Replies, type Thread } from "./state.js";
 
 /**

@@ -1,4 +1,4 @@
-import { RETRYABLE_CODES, type ErrorBody, type ErrorCode } from "./protocol.js";
+import { RETRYABLE_CODES, type ErrorBody, type ErrorCode } from "./protocol/index.js";
 
 /** Codes only the client produces: the server was never reached or never answered. */
 export type ClientErrorCode = "network_error" | "timeout" | "not_signed_in";

@@ -1,5 +1,5 @@
 import { ChatError } from "./errors.js";
-import { APP_HEADER, type ErrorBody } from "./protocol.js";
+import { APP_HEADER, type ErrorBody } from "./protocol/index.js";
 import { signedOut, type SessionManager } from "./session.js";
 
 export interface RequestOptions {

@@ -10,7 +10,8 @@
  * ```
  */
 export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client.js";
-export { ConversationHandle, DEFAULT_PAGE_SIZE, type SendOptions } from "./conversation.js";
+export { ConversationHandle, DEFAULT_PAGE_SIZE } from "./conversation.js";
+export type { SendOptions } from "./conversation-deps.js";
 export { ThreadHandle } from "./thread.js";
 export { Directory } from "./directory.js";
 export { Moderation, type ModerationPageOptions } from "./moderation.js";
@@ -23,4 +24,4 @@ export { StateStore, type Listener } from "./store.js";
 export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread, type Replies } from "./state.js";
 export type { SocketOptions } from "./socket.js";
 export type { PersistenceOptions } from "./persistence/options.js";
-export * from "./protocol.js";
+export * from "./protocol/index.js";

@@ -14,7 +14,7 @@ import type {
   SanctionResponse,
   SlowModeResponse,
   WordFilter,
-} from "./protocol.js";
+} from "./protocol/index.js";
 
 /** A page request of the audit log or the report queue. */
 export interface ModerationPageOptions {
@@ -93,9 +93,9 @@ export class Moderation {
     return this.chat.request("GET", "/moderation/word-filter");
   }
 
-  /** Replaces the app's word list: literal words or phrases, each blocked or masked at send and edit. */
-  setWordFilter(words: FilterWord[], reason?: string): Promise<WordFilter> {
-    return this.chat.request("PUT", "/moderation/word-filter", { words, ...reasonOf(reason) });
+  /** Replaces the app's word list: literal words or phrases, each blocked or masked at send and edit; `names: true` filters group and display names too (left out: unchanged). */
+  setWordFilter(words: FilterWord[], reason?: string, opts: { names?: boolean } = {}): Promise<WordFilter> {
+    return this.chat.request("PUT", "/moderation/word-filter", { words, ...opts, ...reasonOf(reason) });
   }
 
   /** Deletes any message of the app (a tombstone stays; `message.deleted` reaches its members). */

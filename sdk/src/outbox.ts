@@ -1,5 +1,5 @@
 import { isChatError, ChatError } from "./errors.js";
-import type { Attachment, Message } from "./protocol.js";
+import type { Attachment, Message } from "./protocol/index.js";
 
 /** A send waiting for the server's acknowledgement. */
 export interface OutgoingMessage {

@@ -1,7 +1,7 @@
 import type { ChatError } from "./errors.js";
-import type { ChatEvent, Message, ReactionSummary, ThreadPage, ThreadState } from "./protocol.js";
+import type { ChatEvent, Conversation, Message, Presence, ReactionSummary, ThreadPage, ThreadState, TypingEvent } from "./protocol/index.js";
 import { StateDraft, tombstoneOf } from "./draft.js";
-import { compareIds, type ChatState, type MessageItem, type Thread } from "./state.js";
+import { compareIds, emptyReplies, type ChatState, type MessageItem, type Thread } from "./state.js";
 
 /**
  * Applies events from the log (live or a catch-up page) as ONE state update, in time linear in
@@ -59,9 +59,49 @@ export function withList(
   return cur && messages !== cur.messages ? { ...s, [key]: { ...all, [id]: { ...cur, messages } } } : s;
 }
 
+/** Shows a send of mine not acknowledged yet (pending, or failed with its reason) last in its timeline or thread, unless it shows already. */
+export function withUnsent(s: ChatState, m: MessageItem): ChatState {
+  const empty = m.threadId ? emptyReplies(m.conversationId) : { messages: [], hasOlder: true };
+  return withList(s, m, (list) => (list.some((x) => x.clientMessageId === m.clientMessageId) ? list : [...list, m]), empty);
+}
+
+/** Drops a send of mine not acknowledged yet (discarded, here or in another tab) from the list `m` names. */
+export function withoutUnsent(s: ChatState, m: Pick<Message, "conversationId" | "threadId">, clientMessageId: string): ChatState {
+  return withList(s, m, (list) => list.filter((x) => x.status === "sent" || x.clientMessageId !== clientMessageId));
+}
+
 /** Marks my unacknowledged send failed (it stays in its list for a retry). */
 export function markFailed(s: ChatState, m: Pick<Message, "conversationId" | "threadId" | "clientMessageId">, error: ChatError): ChatState {
   return withList(s, m, (list) => list.map((x) => (x.clientMessageId === m.clientMessageId && x.status === "pending" ? { ...x, status: "failed", error } : x)));
+}
+
+/** Someone's presence, as the socket last told it. */
+export function withPresence(s: ChatState, p: Presence): ChatState {
+  return { ...s, presence: { ...s.presence, [p.userId]: p } };
+}
+
+/** Someone typing in a conversation (shown until `until`, in ms), or no longer. */
+export function withTyping(s: ChatState, e: TypingEvent, until: number): ChatState {
+  const forConv = { ...(s.typing[e.conversationId] ?? {}) };
+  if (e.typing) forConv[e.userId] = until;
+  else delete forConv[e.userId];
+  return { ...s, typing: { ...s.typing, [e.conversationId]: forConv } };
+}
+
+/** What the device's cache held (offline persistence): the list, its order and the opened timelines; `cached` until the first catch-up. */
+export function withCached(
+  s: ChatState,
+  cache: { conversations: readonly Conversation[]; order: readonly string[]; threads: readonly (Thread & { id: string })[]; lastSeq: number },
+): ChatState {
+  const conversations = Object.fromEntries(cache.conversations.map((c) => [c.id, c]));
+  return {
+    ...s,
+    conversations,
+    conversationOrder: cache.order.filter((id) => conversations[id]),
+    threads: Object.fromEntries(cache.threads.map((t) => [t.id, { messages: t.messages, hasOlder: t.hasOlder }])),
+    lastSeq: cache.lastSeq,
+    cached: true,
+  };
 }
 
 /** Replaces one message everywhere it shows (timeline or replies, conversation preview, thread root). */

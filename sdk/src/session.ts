@@ -1,5 +1,5 @@
 import { ChatError } from "./errors.js";
-import type { AuthResponse, Me } from "./protocol.js";
+import type { AuthResponse, Me } from "./protocol/index.js";
 
 /** Where a session is kept between page loads: memory by default, localStorage when asked. */
 export interface SessionStorage {

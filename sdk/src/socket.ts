@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { ChatError } from "./errors.js";
-import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, TypingEvent } from "./protocol.js";
+import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, TypingEvent } from "./protocol/index.js";
 import type { ConnectionState } from "./state.js";
 
 export interface SocketHandlers {

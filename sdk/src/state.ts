@@ -1,5 +1,5 @@
 import type { ChatError } from "./errors.js";
-import type { ContactsResponse, Conversation, Me, Message, Presence } from "./protocol.js";
+import type { ContactsResponse, Conversation, Me, Message, Presence } from "./protocol/index.js";
 
 /** A message as the client holds it: sent ones from the server, and its own not-yet-acked sends. */
 export interface MessageItem extends Message {

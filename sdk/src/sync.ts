@@ -1,5 +1,5 @@
 import { isChatError } from "./errors.js";
-import type { ChatEvent, Conversation, Message, Page, SyncResponse } from "./protocol.js";
+import type { ChatEvent, Conversation, Message, Page, SyncResponse } from "./protocol/index.js";
 import { withMessages } from "./reducer.js";
 import { orderConversations, type ChatState, type SyncStatus, type Thread } from "./state.js";
 

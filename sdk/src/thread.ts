@@ -1,8 +1,19 @@
-import type { ConversationDeps, ConversationHandle, SendOptions } from "./conversation.js";
+import type { ConversationDeps, SendOptions } from "./conversation-deps.js";
 import { query } from "./http.js";
-import type { Message, ThreadPage, ThreadState } from "./protocol.js";
+import type { Message, ThreadPage, ThreadState } from "./protocol/index.js";
 import { withThreadPage } from "./reducer.js";
 import { compareIds, type MessageItem, type Replies } from "./state.js";
+
+/**
+ * A thread's conversation as the thread sees it: its replies are sent through the conversation's
+ * durable outbox, and a failed one is retried or discarded there. `conversation.thread(rootId)`
+ * gives a `ThreadHandle<ConversationHandle>`: the whole handle.
+ */
+export interface ThreadParent {
+  send(text: string, opts?: SendOptions): Promise<Message>;
+  retry(clientMessageId: string): Promise<Message>;
+  discard(clientMessageId: string): void;
+}
 
 /**
  * The thread of one message (its root): replies, my follow state and read mark there. Get it
@@ -10,10 +21,10 @@ import { compareIds, type MessageItem, type Replies } from "./state.js";
  * `load()` and kept live by events (replies never enter the conversation's timeline). Follows and
  * read marks change in the store when the server's `thread.state` comes back (as on my other devices).
  */
-export class ThreadHandle {
+export class ThreadHandle<C extends ThreadParent = ThreadParent> {
   constructor(
     readonly rootId: string,
-    readonly conversation: ConversationHandle,
+    readonly conversation: C,
     private readonly deps: ConversationDeps,
   ) {}
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { signWebhook } from "../../server/src/webhooks/signature.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { ChatError } from "../src/errors.js";
-import type { WebhookPayload } from "../src/protocol.js";
+import type { WebhookPayload } from "../src/protocol/index.js";
 import { ParleyServer, ParleyServerError, WebhookVerificationError, verifyWebhook, type WebhookEvent } from "../src/server/index.js";
 
 const OLD = { id: "key_old", secret: "sk_old_0123456789abcdef" };
@@ -80,19 +80,26 @@ describe("verifyWebhook", () => {
 
   test("refuses a timestamp older (or newer) than the tolerance, 5 minutes unless configured", () => {
     const secrets = { [NEW.id]: NEW.secret };
-    const stale = { "parley-signature": signWebhook(body, NEW, nowSec() - 301) };
+    // One clock for signing and checking: with the wall clock, a second boundary crossed between
+    // the two moved "301 s ahead" to 300.x s and the future case passed verification.
+    const now = Date.now();
+    const at = Math.floor(now / 1000);
+    const stale = { "parley-signature": signWebhook(body, NEW, at - 301) };
     assert.equal(
-      reasonOf(() => verifyWebhook({ headers: stale, body }, secrets)),
+      reasonOf(() => verifyWebhook({ headers: stale, body }, secrets, { now })),
       "stale_timestamp",
     );
-    const future = { "parley-signature": signWebhook(body, NEW, nowSec() + 301) };
+    const future = { "parley-signature": signWebhook(body, NEW, at + 301) };
     assert.equal(
-      reasonOf(() => verifyWebhook({ headers: future, body }, secrets)),
+      reasonOf(() => verifyWebhook({ headers: future, body }, secrets, { now })),
       "stale_timestamp",
     );
-    assert.deepEqual(verifyWebhook({ headers: stale, body }, secrets, { toleranceSec: 600 }), event);
-    const recent = { "parley-signature": signWebhook(body, NEW, nowSec() - 200) };
-    assert.deepEqual(verifyWebhook({ headers: recent, body }, secrets), event);
+    assert.deepEqual(verifyWebhook({ headers: stale, body }, secrets, { toleranceSec: 600, now }), event);
+    const recent = { "parley-signature": signWebhook(body, NEW, at - 200) };
+    assert.deepEqual(verifyWebhook({ headers: recent, body }, secrets, { now }), event);
+    // Without `now`, the wall clock decides.
+    const fresh = { "parley-signature": signWebhook(body, NEW, nowSec()) };
+    assert.deepEqual(verifyWebhook({ headers: fresh, body }, secrets), event);
   });
 
   test("during a key rotation, deliveries signed with the old and the new key both verify with both secrets given", () => {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { ChatEvent, SyncResponse } from "../src/protocol.js";
+import type { ChatEvent, SyncResponse } from "../src/protocol/index.js";
 import { SyncEngine } from "../src/sync.js";
 
 function event(seq: number): ChatEvent {

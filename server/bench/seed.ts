@@ -73,7 +73,9 @@ export async function openDb(target: { sqliteFile?: string; mysqlUrl?: string })
           prep(chunk.length).run(...(chunk.flat() as unknown[]));
         }
       });
-      tx(rows);
+      // IMMEDIATE: the write lock up front (waiting out the server's own writes), not a deferred
+      // BEGIN that fails with SQLITE_BUSY_SNAPSHOT when the server commits between its read and write.
+      tx.immediate(rows);
     },
     async maxMessageId() {
       return Number((db.prepare("SELECT COALESCE(MAX(id),0) AS m FROM messages").get() as { m: number }).m);
@@ -170,6 +172,16 @@ export async function seedDms(db: Db, appId: string, pairs: [string, string][]):
   return ids;
 }
 
+/** Each of `userIds` made a plain member of each of `conversationIds`, having read up to `lastReadMessageId`. */
+export async function seedMemberships(db: Db, appId: string, userIds: string[], conversationIds: string[], lastReadMessageId = 0): Promise<void> {
+  const now = Date.now();
+  await db.insert(
+    "members",
+    MEMBER_COLS,
+    userIds.flatMap((u) => conversationIds.map((c) => [c, u, appId, "member", now, lastReadMessageId])),
+  );
+}
+
 export async function seedGroup(db: Db, appId: string, name: string, memberIds: string[]): Promise<string> {
   const now = Date.now();
   const id = newId("cnv");
@@ -254,6 +266,8 @@ export async function seedEvents(db: Db, appId: string, count: number, conversat
 /** What `seedSearchCorpus` made: the searcher's conversations and how often each probe occurs. */
 export interface SearchCorpus {
   mine: string[];
+  /** Every conversation of the corpus, `mine` first. */
+  all: string[];
   conversations: number;
 }
 
@@ -348,5 +362,5 @@ export async function seedSearchCorpus(
     appId,
     me,
   ]);
-  return { mine: convs.slice(0, opts.mineCount), conversations: opts.conversations };
+  return { mine: convs.slice(0, opts.mineCount), all: convs, conversations: opts.conversations };
 }

@@ -6,6 +6,7 @@ import type { DataSource } from "typeorm";
 import { loadConfig, type Config } from "./config.js";
 import { migrate, MigrationError, migrationStates, openDatabaseAsIs } from "./ops/database.js";
 import { describeDatabaseError } from "./ops/startup.js";
+import { SCHEMA } from "./schema.js";
 import { AppError } from "./shared/errors.js";
 import { deleteAppWithData } from "./tenancy/app-deletion.js";
 import type { AppEntity } from "./tenancy/app.entity.js";
@@ -96,7 +97,7 @@ async function cli(argv: string[]): Promise<number> {
   const applyMigrations = !command.startsWith("migrate") && config.migrateOnStart;
   let db: DataSource;
   try {
-    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, { migrate: applyMigrations });
+    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, SCHEMA, { migrate: applyMigrations });
   } catch (err) {
     if (err instanceof MigrationError) throw err;
     throw new UsageError(describeDatabaseError(err, { databaseUrl: config.databaseUrl, sqliteFile, redisUrl: undefined, host: "", port: 0 }));
@@ -241,7 +242,7 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
 
 /**
  * Writes `server/src/db/migrations/<timestamp>-<Name>.ts` with empty `up`/`down`, and says what to
- * add to MIGRATIONS in db/data-source.ts (listed explicitly: globs break once bundled).
+ * add to MIGRATIONS in schema.ts (listed explicitly: globs break once bundled).
  */
 function newMigration(values: Values): number {
   const name = values.name ?? "";
@@ -262,7 +263,8 @@ export class ${cls} implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     // Prefer the query runner's methods (addColumn, createIndex, helpers.ts createTable) to raw SQL:
-    // they work on SQLite and MySQL alike. Give every column an explicit type.
+    // they work on SQLite and MySQL alike. Give every column an explicit type. Import nothing of the
+    // server but ./helpers.js (copy what else you need here): live code changes, a migration must not.
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -273,8 +275,8 @@ export class ${cls} implements MigrationInterface {
     { flag: "wx" },
   );
   console.log(
-    `Created ${path.relative(process.cwd(), file)}\nRegister it in server/src/db/data-source.ts (MIGRATIONS is explicit, in timestamp order):\n` +
-      `  import { ${cls} } from "./migrations/${timestamp}-${name}.js";\n  MIGRATIONS: [..., ${cls}]`,
+    `Created ${path.relative(process.cwd(), file)}\nRegister it in server/src/schema.ts (MIGRATIONS is explicit, in timestamp order):\n` +
+      `  import { ${cls} } from "./db/migrations/${timestamp}-${name}.js";\n  MIGRATIONS: [..., ${cls}]`,
   );
   return 0;
 }

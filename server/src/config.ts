@@ -62,9 +62,16 @@ export interface Config {
     messagesPerUser: RateLimit;
     /** Messages one app may send in all, so one noisy host site cannot starve the others. */
     messagesPerApp: RateLimit;
+    /** Searches one user may make, and one app in all: a search costs the database far more than a read. */
+    searchPerUser: RateLimit;
+    searchPerApp: RateLimit;
   };
+  /** What one search may cost the database (ms) before it answers what it found with a cursor. */
+  searchBudgetMs: number;
   /** Group abuse limits (issue 15). Apps may override `directAdd` and `maxMembers` in their row. */
   groups: GroupLimits;
+  /** New reports one user may file (`POST /v1/reports`; repeats of an open one aside). */
+  reportsPerUser: RateLimit;
   /** Sockets one user may hold open at once on one node; the next handshake is refused (429). */
   socketsPerUserMax: number;
   /** Commands per second one socket may send, `message.send` aside (the message quotas govern it). */
@@ -198,10 +205,14 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_EMAIL: z.coerce.number().int().positive().default(5),
   RATE_LIMIT_MESSAGES_PER_USER: z.coerce.number().int().positive().default(100),
   RATE_LIMIT_MESSAGES_PER_APP: z.coerce.number().int().positive().default(20_000),
+  RATE_LIMIT_SEARCH_PER_USER: z.coerce.number().int().positive().default(30),
+  RATE_LIMIT_SEARCH_PER_APP: z.coerce.number().int().positive().default(600),
+  SEARCH_BUDGET_MS: z.coerce.number().int().min(10).max(5000).default(250),
   GROUP_DIRECT_ADD: z.enum(["0", "1"]).default("0"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(MESSAGE_LIMITS.groupMembersMax).default(MESSAGE_LIMITS.groupMembersMax),
   GROUPS_CREATED_PER_HOUR: z.coerce.number().int().positive().default(20),
   GROUP_MEMBERS_ADDED_PER_HOUR: z.coerce.number().int().positive().default(200),
+  REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
   SOCKETS_PER_USER_MAX: z.coerce.number().int().positive().default(20),
   SOCKET_COMMANDS_PER_SEC: z.coerce.number().int().positive().default(30),
   LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(511),
@@ -279,13 +290,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       loginPerEmail: { points: e.RATE_LIMIT_LOGIN_PER_EMAIL, durationSec: 15 * 60 },
       messagesPerUser: { points: e.RATE_LIMIT_MESSAGES_PER_USER, durationSec: 10 },
       messagesPerApp: { points: e.RATE_LIMIT_MESSAGES_PER_APP, durationSec: 10 },
+      searchPerUser: { points: e.RATE_LIMIT_SEARCH_PER_USER, durationSec: 60 },
+      searchPerApp: { points: e.RATE_LIMIT_SEARCH_PER_APP, durationSec: 60 },
     },
+    searchBudgetMs: e.SEARCH_BUDGET_MS,
     groups: {
       directAdd: e.GROUP_DIRECT_ADD === "1",
       maxMembers: e.GROUP_MAX_MEMBERS,
       createdPerUser: { points: e.GROUPS_CREATED_PER_HOUR, durationSec: 3600 },
       addedPerUser: { points: e.GROUP_MEMBERS_ADDED_PER_HOUR, durationSec: 3600 },
     },
+    reportsPerUser: { points: e.REPORTS_PER_HOUR, durationSec: 3600 },
     socketsPerUserMax: e.SOCKETS_PER_USER_MAX,
     socketCommandsPerSec: e.SOCKET_COMMANDS_PER_SEC,
     listenBacklog: e.LISTEN_BACKLOG,

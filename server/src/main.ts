@@ -8,6 +8,7 @@ import { watchAppChanges } from "./ops/app-watch.js";
 import { migrationStates, MigrationError, openDatabaseAsIs } from "./ops/database.js";
 import { describeDatabaseError, describeListenError, describeRedisError, probeTcp, StartupError, type StartupTarget } from "./ops/startup.js";
 import { attachRealtime } from "./realtime/realtime.js";
+import { SCHEMA } from "./schema.js";
 import { createServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { DEMO_PASSWORD, seedDemo, type Demo } from "./demo/demo.seed.js";
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const target: StartupTarget = { databaseUrl: config.databaseUrl, sqliteFile, redisUrl: config.redisUrl, host: config.host, port: config.port };
   let db: DataSource;
   try {
-    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, { migrate: config.migrateOnStart });
+    db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, SCHEMA, { migrate: config.migrateOnStart });
   } catch (err) {
     throw err instanceof MigrationError ? err : new StartupError(describeDatabaseError(err, target), { cause: err });
   }

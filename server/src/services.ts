@@ -14,6 +14,7 @@ import { EventRetention } from "./events/event-retention.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { SendQuota } from "./messages/send-quota.js";
+import { measuredSendBatch } from "./ops/hooks.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
@@ -32,6 +33,7 @@ import { DataRightsService } from "./data-rights/data-rights.service.js";
 import { ModerationGate } from "./moderation/gate.js";
 import { ModerationService } from "./moderation/moderation.service.js";
 import { indexMessages } from "./search/search.index.js";
+import { SearchQuota } from "./search/search-quota.js";
 import { SearchService } from "./search/search.service.js";
 import { ThreadsService } from "./threads/threads.service.js";
 
@@ -101,12 +103,15 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const uow = new UnitOfWork(db, events);
   const apps = new AppsService(db);
   const serverKeys = new ServerKeysService(db);
-  const users = new UsersService({ db, uow, apps });
   let redis: RedisConnections | undefined;
-  let presence: PresenceService;
   if (config.redisUrl) {
     redis = new RedisConnections(config.redisUrl, logger);
     await redis.connect();
+  }
+  const moderationGate = new ModerationGate(db, redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined);
+  const users = new UsersService({ db, uow, apps, names: moderationGate });
+  let presence: PresenceService;
+  if (redis) {
     const shared = new RedisPresenceService(users, { graceMs: config.presenceGraceMs }, redis, logger, config.redisPrefix);
     await shared.start();
     presence = shared;
@@ -116,7 +121,6 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
 
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
-  const moderationGate = new ModerationGate(db, redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined);
   const auth = new AuthService({
     db,
     uow,
@@ -136,7 +140,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
   const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
-  const conversations = new ConversationsService({ db, uow, presenter, membership, users, bans: moderationGate });
+  const conversations = new ConversationsService({ db, uow, presenter, membership, users, bans: moderationGate, names: moderationGate });
   const messages = new MessagesService({
     db,
     conversations,
@@ -147,6 +151,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     uploads,
     quota: new SendQuota(config.rateLimits, limiterStore),
     gate: moderationGate,
+    // Batch size, commit time and stored messages, for a server's metrics (ops/): measured here, not by messages/.
+    measureBatch: (write) => measuredSendBatch(db, write),
   });
   // Webhooks: delivery rows are written by the append hook, in each unit's transaction.
   const webhooks = new WebhooksService({ db, uow }, config.webhooks);
@@ -157,7 +163,17 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   webhookDispatcher.start();
   const unreadNotifier = new UnreadNotifier({ db, uow, webhooks, presence, logger }, { pollMs: config.webhooks.unreadPollMs });
   unreadNotifier.start();
-  const moderation = new ModerationService({ db, uow, gate: moderationGate, users, conversations, messages, sessions: auth, webhooks });
+  const moderation = new ModerationService({
+    db,
+    uow,
+    gate: moderationGate,
+    users,
+    conversations,
+    messages,
+    sessions: auth,
+    webhooks,
+    reportQuota: createLimiter(config.reportsPerUser, "reports", limiterStore),
+  });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   return {
     config,
@@ -181,7 +197,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     groupPolicy: new GroupPolicy(config.groups, limiterStore),
     contacts: new ContactsService({ db, uow, users, presence }),
     messages,
-    serverApi: new ServerApiService({ users, conversations, messages, serverKeys }),
+    serverApi: new ServerApiService({ users, conversations, messages, serverKeys, moderation }),
     uploads,
     webhooks,
     webhookDispatcher,
@@ -189,7 +205,10 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     dataRights,
     moderation,
     moderationGate,
-    search: new SearchService({ db, membership, presenter, conversations }),
+    search: new SearchService(
+      { db, membership, presenter, conversations, quota: new SearchQuota(config.rateLimits, limiterStore) },
+      { budgetMs: config.searchBudgetMs },
+    ),
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),

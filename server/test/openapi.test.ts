@@ -491,11 +491,15 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const tenant = await s.createTenant("Hooks", ["https://site.example"]);
     const key = await s.services.serverKeys.create(tenant.id);
     const headers = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
-    // A public address (TEST-NET-3): accepted without WEBHOOK_ALLOW_PRIVATE; nothing is sent to it here.
-    const created = await expect(201, "createWebhook", { headers, body: { url: "https://203.0.113.10/hook", events: ["message.new", "notification.unread"] } });
+    // A public address (not a documentation range such as TEST-NET-3, which the URL guard refuses):
+    // accepted without WEBHOOK_ALLOW_PRIVATE; no message is sent while it is registered.
+    const created = await expect(201, "createWebhook", {
+      headers,
+      body: { url: "https://93.184.215.14/hook", events: ["message.new", "notification.unread"] },
+    });
     const id = created.endpoint.id as string;
     await expect(400, "createWebhook", { headers, body: { url: "http://127.0.0.1/hook", events: ["message.new"] } });
-    await expect(401, "createWebhook", { body: { url: "https://203.0.113.10/hook", events: ["message.new"] } });
+    await expect(401, "createWebhook", { body: { url: "https://93.184.215.14/hook", events: ["message.new"] } });
     await expect(200, "listWebhooks", { headers });
     await expect(403, "listWebhooks", { headers: { ...headers, Origin: "https://site.example" } });
     await expect(200, "setWebhookSettings", { headers, body: { unreadAfterSec: 120 } });

@@ -10,6 +10,7 @@ import { after, before, describe, test } from "node:test";
 import mysql from "mysql2/promise";
 import type { AuthResponse, ContactsResponse } from "@parley/sdk/protocol";
 import { openDatabase } from "../src/db/data-source.js";
+import { SCHEMA } from "../src/schema.js";
 import { DEAD_NODE_BOUND_MS, RECONCILE_AFTER_MS } from "../src/scale/redis-presence.js";
 import { AppsService } from "../src/tenancy/apps.service.js";
 import { ChatClient } from "../../sdk/src/index.js";
@@ -195,7 +196,7 @@ describe("presence converges after a node kill, a node restart and a Redis resta
   test("every client's view and every node's answer reach the truth, and stay there", { timeout: 240_000 }, async (t) => {
     const n1 = await startNode(); // creates the schema
     const [n2, n3] = await Promise.all([startNode(), startNode()]);
-    const db = await openDatabase({ url: databaseUrl, sqliteFile: "" });
+    const db = await openDatabase({ url: databaseUrl, sqliteFile: "" }, SCHEMA);
     app = (await new AppsService(db).create({ name: "Presence", allowedOrigins: ["*"] })).id;
     await db.destroy();
     let n3Alive = true;

@@ -11,6 +11,7 @@ import mysql from "mysql2/promise";
 import { createClient } from "redis";
 import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
 import { openDatabase } from "../src/db/data-source.js";
+import { SCHEMA } from "../src/schema.js";
 import { AppsService } from "../src/tenancy/apps.service.js";
 import { ChatClient } from "../../sdk/src/index.js";
 import { ApiClient } from "./helpers/api.js";
@@ -148,7 +149,7 @@ describe("several nodes sharing MariaDB and Redis", { skip }, () => {
     // The first node creates the schema; the others start against it.
     await startNode();
     await Promise.all([startNode(), startNode()]);
-    const db = await openDatabase({ url: databaseUrl, sqliteFile: "" });
+    const db = await openDatabase({ url: databaseUrl, sqliteFile: "" }, SCHEMA);
     app = (await new AppsService(db).create({ name: "Scale", allowedOrigins: ["*"] })).id;
     await db.destroy();
   });

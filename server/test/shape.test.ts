@@ -3,7 +3,10 @@
  * - no import cycle in server/src;
  * - domain code (services, entities, schemas, presenters) never imports the transports (http/, realtime/);
  * - one write path: only the unit of work (db/unit-of-work.ts) opens transactions, appends events to
- *   the log and publishes them.
+ *   the log and publishes them;
+ * - layers read top to bottom: a migration imports only db/migrations/ (its helpers and frozen
+ *   copies), ops/ is imported only by itself, the composition root and the transports, and db/
+ *   imports only db/ and shared/ (no entity, no domain: the entity and migration lists are schema.ts's).
  *
  * Imports are read from `import … from`, `export … from`, side-effect `import "…"` and `import("…")`
  * (type queries included). Type-only imports count too: a type cycle is still two modules that
@@ -33,7 +36,11 @@ function code(file: string): string {
 
 /** Relative imports of a file, as paths relative to SRC (`messages/messages.service.ts`). */
 function importsOf(file: string): string[] {
-  const src = code(file);
+  return importsIn(code(file), file);
+}
+
+/** Relative imports of source text `src` (comments removed) read as if it were `file`. */
+function importsIn(src: string, file: string): string[] {
   const specs = new Set<string>();
   for (const m of src.matchAll(/(?:^|[;}\n])\s*(?:import|export)\b[^;"'`]*?["']([^"']+)["']/g)) specs.add(m[1]!);
   for (const m of src.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) specs.add(m[1]!);
@@ -138,6 +145,31 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
   },
 ];
 
+/** A domain file, as the transport rule has it: in a domain folder, and not a route or socket handler. */
+const isDomain = (f: string): boolean => DOMAINS.includes(f.split("/")[0]!) && !isEdge(f);
+const isMigration = (f: string): boolean => f.startsWith("db/migrations/");
+/** Who may import ops/: ops/ itself, the composition root, and the transports. */
+const OPS_USERS = /^(ops\/|http\/|realtime\/|services\.ts$|main\.ts$|cli\.ts$)/;
+
+/** Layers, read top to bottom: the files a rule covers, and what those files may import. */
+const LAYERS: { rule: string; covers: (f: string) => boolean; mayImport: (dep: string) => boolean }[] = [
+  // Live code changes; a released migration must not change with it. No allow-list, not even
+  // db/sql.ts: what a migration needs is copied into db/migrations/ (helpers.ts, frozen copies).
+  { rule: "a migration imports nothing but migration helpers (db/migrations/)", covers: isMigration, mayImport: isMigration },
+  // Every domain file is covered (checked in the sanity test below); so are scale/, demo/, config.ts.
+  {
+    rule: "ops/ wraps: no domain file imports it (only ops/, the composition root and the transports)",
+    covers: (f) => !OPS_USERS.test(f),
+    mayImport: (d) => !d.startsWith("ops/"),
+  },
+  { rule: "db/ imports no entity and no domain folder (only db/ and shared/)", covers: (f) => f.startsWith("db/"), mayImport: (d) => /^(db|shared)\//.test(d) },
+];
+
+/** The imports in `g` that break `layer`, as `file -> dep`. */
+function breaking(g: Map<string, string[]>, layer: (typeof LAYERS)[number]): string[] {
+  return [...g].filter(([f]) => layer.covers(f)).flatMap(([f, deps]) => deps.filter((d) => !layer.mayImport(d)).map((d) => `${f} -> ${d}`));
+}
+
 describe("the shape of server/src", () => {
   test("the import reader sees the imports (sanity)", () => {
     assert.ok(graph.size > 50, `${graph.size} files`);
@@ -198,5 +230,180 @@ describe("the shape of server/src", () => {
     for (const inUnit of ["m.getRepository(UserEntity).update({ id }, {})", "m.insert(UserEntity, row)", 'db.query("SELECT 1")', "this.cache.delete(id)"]) {
       assert.doesNotMatch(inUnit, direct, inUnit);
     }
+  });
+
+  for (const layer of LAYERS) {
+    test(`layers read top to bottom: ${layer.rule}`, () => {
+      assert.deepEqual(breaking(graph, layer), []);
+    });
+  }
+
+  test("the layer checks see what they look for (sanity)", () => {
+    const [migrations, ops, db] = LAYERS as [(typeof LAYERS)[number], (typeof LAYERS)[number], (typeof LAYERS)[number]];
+    // Today's imports each rule must see and allow.
+    const sees = (from: string, to: string): void => assert.ok(graph.get(from)?.includes(to), `${from} -> ${to}`);
+    sees("db/migrations/1763930000000-Search.ts", "db/migrations/search-terms-1763930000000.ts");
+    sees("db/migrations/1763930000000-Search.ts", "db/migrations/helpers.ts");
+    sees("realtime/realtime.ts", "ops/hooks.ts");
+    sees("services.ts", "ops/hooks.ts");
+    sees("main.ts", "schema.ts");
+    sees("schema.ts", "messages/message.entity.ts");
+    sees("schema.ts", "db/migrations/1763930000000-Search.ts");
+    sees("db/db-errors.ts", "shared/errors.ts");
+    sees("events/event-log.ts", "db/unit-of-work.ts");
+    assert.ok([...graph.keys()].filter(isMigration).length >= 18, "every migration is covered");
+    assert.ok([...graph.keys()].filter((f) => f.startsWith("db/")).length >= 25, "db/ is covered");
+    const domain = [...graph.keys()].filter(isDomain);
+    assert.ok(domain.length > 50 && domain.includes("messages/messages.service.ts"), `${domain.length} domain files`);
+    for (const f of domain) assert.ok(ops.covers(f), `the ops rule covers the domain file ${f}`);
+    for (const f of ["realtime/realtime.ts", "http/app.ts", "services.ts", "main.ts", "cli.ts", "ops/metrics.ts"]) assert.ok(!ops.covers(f), f);
+    // Broken inputs, read as if they were these files: each rule answers exactly its break.
+    const fixture = (files: Record<string, string>): Map<string, string[]> =>
+      new Map(Object.entries(files).map(([rel, src]) => [rel, importsIn(src, path.join(SRC, rel))]));
+    const broken = fixture({
+      "db/migrations/1763930000000-Search.ts":
+        'import type { QueryRunner } from "typeorm";\nimport { isMysql } from "./helpers.js";\nimport { documentText } from "../../search/terms.js";\nimport { rowMarks } from "../sql.js";',
+      "messages/messages.service.ts": 'import { insertIgnoring } from "../db/insert-ignoring.js";\nimport { measuredSendBatch } from "../ops/hooks.js";',
+      "db/data-source.ts":
+        'import { dialectOf } from "./sql.js";\nimport { MessageEntity } from "../messages/message.entity.js";\nexport { EventLog } from "../events/event-log.js";',
+    });
+    assert.deepEqual(breaking(broken, migrations), [
+      "db/migrations/1763930000000-Search.ts -> search/terms.ts",
+      "db/migrations/1763930000000-Search.ts -> db/sql.ts",
+    ]);
+    assert.deepEqual(breaking(broken, ops), ["messages/messages.service.ts -> ops/hooks.ts"]);
+    assert.deepEqual(breaking(broken, db), [
+      "db/migrations/1763930000000-Search.ts -> search/terms.ts",
+      "db/data-source.ts -> messages/message.entity.ts",
+      "db/data-source.ts -> events/event-log.ts",
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// One owner per table (issue 29). Every table says which folder owns it (the only one that may
+// write it) and what an account deletion does to it, so a new table cannot be added without
+// deciding both. Writes from other folders are refused, but for the ones listed in
+// FOREIGN_WRITES: today's debt, each still to move behind its owner's participant functions. That
+// list only shrinks: an entry that no longer happens fails too, so a fix removes it.
+// ---------------------------------------------------------------------------------------------
+
+interface TableRule {
+  /** The folder under server/src that owns (writes) the table. */
+  owner: string;
+  /** What `DELETE /v1/me` (data-rights) does to the user's rows here. */
+  onAccountDeletion: string;
+}
+
+const TABLES: Record<string, TableRule> = {
+  apps: { owner: "tenancy", onAccountDeletion: "kept: the app's, not the user's" },
+  users: { owner: "users", onAccountDeletion: "the row stays as a tombstone; profile, email, password and host id cleared" },
+  refresh_tokens: { owner: "auth", onAccountDeletion: "revoked: every session ends first" },
+  conversations: { owner: "conversations", onAccountDeletion: "kept; a group they owned gets an heir" },
+  members: { owner: "conversations", onAccountDeletion: "their memberships removed (member.removed to each)" },
+  conversation_data_index: { owner: "conversations", onAccountDeletion: "kept: the host's data about conversations" },
+  messages: { owner: "messages", onAccountDeletion: "their messages become tombstones (no text, no data)" },
+  reactions: { owner: "messages", onAccountDeletion: "theirs removed, and others' on their messages" },
+  uploads: { owner: "uploads", onAccountDeletion: "their files and rows removed" },
+  contacts: { owner: "contacts", onAccountDeletion: "both directions removed" },
+  contact_requests: { owner: "contacts", onAccountDeletion: "sent and received removed (group invitations too)" },
+  blocks: { owner: "contacts", onAccountDeletion: "theirs and of them removed" },
+  events: { owner: "events", onAccountDeletion: "kept, their copies of the user rewritten as the tombstone" },
+  message_search: { owner: "search", onAccountDeletion: "their messages' rows removed" },
+  message_search_fts: { owner: "search", onAccountDeletion: "follows message_search (SQLite triggers)" },
+  thread_follows: { owner: "threads", onAccountDeletion: "theirs removed" },
+  message_mentions: { owner: "threads", onAccountDeletion: "of them and in their messages removed" },
+  app_moderators: { owner: "moderation", onAccountDeletion: "kept until the app removes them (an app decision)" },
+  moderation_sanctions: { owner: "moderation", onAccountDeletion: "kept: bans outlive the account" },
+  moderation_slow_mode: { owner: "moderation", onAccountDeletion: "no user data" },
+  moderation_word_filters: { owner: "moderation", onAccountDeletion: "no user data" },
+  moderation_reports: { owner: "moderation", onAccountDeletion: "kept, their words (note, reported text) cleared" },
+  moderation_audit: { owner: "moderation", onAccountDeletion: "kept: who did what, by id" },
+  server_keys: { owner: "server-api", onAccountDeletion: "no user data" },
+  webhook_endpoints: { owner: "webhooks", onAccountDeletion: "no user data" },
+  webhook_settings: { owner: "webhooks", onAccountDeletion: "no user data" },
+  webhook_deliveries: { owner: "webhooks", onAccountDeletion: "undelivered payloads rewritten as the tombstone" },
+  webhook_unread: { owner: "webhooks", onAccountDeletion: "their row removed" },
+  ops_probes: { owner: "ops", onAccountDeletion: "no user data" },
+};
+
+/** Today's writes from outside a table's owner (file -> tables), to move behind the owners' participants. */
+const FOREIGN_WRITES: Record<string, string[]> = {
+  "events/event-log.ts": ["apps"],
+  "events/event-retention.ts": ["apps"],
+};
+
+/** Tables each file writes, read from its source: raw SQL statements and TypeORM's write calls on an entity. */
+function writesIn(src: string, entityTable: Map<string, string>): Set<string> {
+  const tables = new Set<string>();
+  const table = (name: string): string => entityTable.get(name) ?? name;
+  for (const m of src.matchAll(/\b(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|DELETE\s+FROM|(?<!(?:KEY|FOR|DO)\s)UPDATE)\s+[`"]?(\w+)/g)) tables.add(m[1]!);
+  for (const m of src.matchAll(/\.(?:insert|update|delete|upsert|save|remove|increment|decrement|softDelete)\(\s*(\w+Entity)\b/g)) tables.add(table(m[1]!));
+  for (const m of src.matchAll(/getRepository\((\w+Entity)\)\s*\.(?:insert|update|delete|upsert|save|remove|increment|decrement)\(/g)) tables.add(table(m[1]!));
+  for (const m of src.matchAll(/\b(?:insert|delete)\(\)\s*\.\s*(?:into|from)\(\s*(\w+Entity)\b/g)) tables.add(table(m[1]!));
+  return tables;
+}
+
+describe("one owner per table", () => {
+  const entityTable = new Map<string, string>();
+  for (const f of files) for (const m of code(f).matchAll(/@Entity\(\{ name: "(\w+)" \}\)[\s\S]*?export class (\w+)/g)) entityTable.set(m[2]!, m[1]!);
+  const migrated = new Set<string>();
+  for (const f of files.filter((f) => path.relative(SRC, f).startsWith("db/migrations/"))) {
+    for (const m of code(f).matchAll(/new Table\(\{\s*name:\s*"(\w+)"|CREATE\s+(?:VIRTUAL\s+)?TABLE\s+(?:IF NOT EXISTS\s+)?(\w+)/g))
+      migrated.add((m[1] ?? m[2])!);
+  }
+  const writes = new Map<string, Set<string>>();
+  for (const f of files) {
+    const rel = path.relative(SRC, f);
+    if (rel.startsWith("db/migrations/")) continue;
+    const w = writesIn(code(f), entityTable);
+    if (w.size > 0) writes.set(rel, w);
+  }
+
+  test("the readers see the tables and the writes (sanity)", () => {
+    assert.equal(entityTable.get("MessageEntity"), "messages");
+    assert.ok(entityTable.size >= 25, `${entityTable.size} entities`);
+    for (const t of ["apps", "messages", "message_search", "message_search_fts", "ops_probes", "webhook_settings"])
+      assert.ok(migrated.has(t), `migrations create ${t}`);
+    assert.deepEqual([...(writes.get("messages/send-writer.ts") ?? [])].includes("messages"), true);
+    assert.ok(writes.get("conversations/forget.ts")?.has("members"), "raw DELETE FROM members");
+    assert.ok(writes.get("events/event-log.ts")?.has("apps"), "raw UPDATE apps");
+    assert.ok(!writes.has("data-rights/data-rights.service.ts"), "account deletion only sequences the owners' participants");
+    assert.ok(writes.get("users/users.service.ts")?.has("users"), "m.update(UserEntity, …)");
+    const probe = writesIn(
+      'await m.query("INSERT INTO ops_probes (node) VALUES (?) ON DUPLICATE KEY UPDATE at = 1"); m.update(MessageEntity, {}, {}); qb.delete().from(ReactionEntity); "SELECT 1 FOR UPDATE x"; "ON CONFLICT (a) DO UPDATE SET b = 1"',
+      entityTable,
+    );
+    assert.deepEqual([...probe].sort(), ["messages", "ops_probes", "reactions"]);
+  });
+
+  test("every table has an owner and says what an account deletion does to it", () => {
+    const known = new Set(Object.keys(TABLES));
+    const missing = [...new Set([...entityTable.values(), ...migrated])].filter((t) => !known.has(t)).sort();
+    assert.deepEqual(missing, [], "tables without an entry in shape.test.ts TABLES (owner and onAccountDeletion)");
+    const stale = [...known].filter((t) => !migrated.has(t) && ![...entityTable.values()].includes(t));
+    assert.deepEqual(stale, [], "TABLES entries of no table");
+    for (const [t, rule] of Object.entries(TABLES))
+      assert.ok(
+        graph.has(`${rule.owner}/`) || files.some((f) => path.relative(SRC, f).startsWith(`${rule.owner}/`)),
+        `${t}: owner folder ${rule.owner}/ exists`,
+      );
+  });
+
+  test("a table is written only by its owner folder (today's exceptions listed, and only shrinking)", () => {
+    const foreign: string[] = [];
+    for (const [file, tables] of writes) {
+      const folder = file.split("/")[0]!;
+      for (const t of tables) {
+        const rule = TABLES[t];
+        if (!rule || rule.owner === folder) continue;
+        if (FOREIGN_WRITES[file]?.includes(t)) continue;
+        foreign.push(`${file} writes ${t} (owner: ${rule.owner}/)`);
+      }
+    }
+    assert.deepEqual(foreign, [], "call the owner's participant function (taking the unit of work) instead");
+    const gone: string[] = [];
+    for (const [file, tables] of Object.entries(FOREIGN_WRITES)) for (const t of tables) if (!writes.get(file)?.has(t)) gone.push(`${file} -> ${t}`);
+    assert.deepEqual(gone, [], "fixed: remove these from FOREIGN_WRITES");
   });
 });

@@ -9,8 +9,9 @@ export { withMentions } from "./mentions.js";
 /**
  * What a message of `<parley-thread>` shows only some of the time, in a chunk of its own (the UI
  * every visitor loads stays small): its actions (hovered, tapped or opened with Enter), why a send
- * was refused, its reactions, and its mentions as chips; and over the composer, the files attached to the message
- * being written and the message being edited or replied to.
+ * was refused, its reactions, its mentions as chips, a blocked sender's message collapsed; and over
+ * the composer, the files attached to the message being written and the message being edited or
+ * replied to.
  * `<parley-thread>` imports it the first time one is needed and draws the plain message meanwhile.
  */
 
@@ -27,6 +28,9 @@ export const EXTRAS_EN = {
   /** The files attached to the message being written. */
   attachments: "Files to send",
   removeFile: "Remove {name}",
+  /** In a group, instead of the text of a message from someone the visitor blocked, and its button. */
+  blockedMessage: "Message from a person you blocked",
+  showMessage: "Show message",
 };
 
 /**
@@ -184,6 +188,20 @@ export function actions(host: ParleyThread, m: MessageItem, o: { mine: boolean; 
     ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
     ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
   </div>`;
+}
+
+/**
+ * A group message from someone the visitor blocked, collapsed: a notice, and a button that shows
+ * it (a tab stop while the message is active, like its actions; Enter on the message focuses it).
+ * Once shown, the message has the focus, so a screen reader reads it.
+ */
+export function veiled(host: ParleyThread, m: MessageItem): TemplateResult {
+  const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
+  return html`<em part="blocked-notice" class="muted">${t.blockedMessage}</em>
+    <button part="show-blocked" tabindex=${host.active === m.id ? 0 : -1} @click=${() => {
+      host.shown = [...host.shown, m.id];
+      void host.focusMessage(m.id);
+    }}>${t.showMessage}</button>`;
 }
 
 /** The files attached to the message being written, each with its remove button. */

@@ -263,7 +263,10 @@ export class ParleyChat extends LitElement {
       if (!me) {
         this.view = "signin";
         this.saveUnread(0);
-      } else if (this.view === "signin") this.view = "list";
+      } else {
+        this.loadBlocks();
+        if (this.view === "signin") this.view = "list";
+      }
     });
     await this.run(async () => {
       if (this.token) await this.chat!.connectWithHostToken(this.token);
@@ -290,12 +293,21 @@ export class ParleyChat extends LitElement {
     return s ? Object.values(s.conversations).reduce((n, c) => n + (c[k] ?? 0), 0) : 0;
   }
 
+  /**
+   * Whom the visitor blocked, which comes with the contacts (kept fresh by the client): asked for
+   * as soon as someone is signed in, so a group draws their messages collapsed from the start.
+   */
+  private loadBlocks(): void {
+    if (!this.store.state?.contacts) this.chat?.directory.contacts().catch(() => undefined);
+  }
+
   private openConversation(id: string): void {
     this.draft = null;
     this.threadRoot = "";
     this.activeId = id;
     this.view = "thread";
     const c = this.client().conversation(id);
+    this.loadBlocks();
     // (A jump loads the history down to its message itself.)
     if (!this.jumpTarget && c.messages.filter((m) => m.status === "sent").length < 20 && c.hasOlder) void c.loadOlder().catch(() => undefined);
   }
@@ -657,7 +669,7 @@ export class ParleyChat extends LitElement {
           .filter(([id, until]) => until > Date.now() && id !== s.me?.id)
           .map(([id]) => c.state?.users.find((u) => u.id === id)?.displayName ?? "");
         const hidden = this.pendingDelete?.conversationId === this.activeId ? [this.pendingDelete.id] : [];
-        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state ?? this.draft?.conversation} .messages=${c.messages} .hiddenIds=${hidden} .hasOlder=${c.hasOlder && !this.draft}
+        return html`<parley-thread .t=${this.t} .server=${this.server} .me=${s.me} .conversation=${c.state ?? this.draft?.conversation} .messages=${c.messages} .hiddenIds=${hidden} .blocked=${s.contacts?.blockedUserIds} .hasOlder=${c.hasOlder && !this.draft}
           .typingNames=${typing} .progress=${this.progress} .attachmentUrl=${this.attachmentUrl}
           @parley-send=${this.onSend}
           @parley-open-thread=${this.onOpenThread}

@@ -17,7 +17,8 @@ export interface SendDetail {
 
 /**
  * What a message shows only some of the time (its actions, a refusal's reason, its reactions and
- * mention chips) and the composer's files and "Editing" line: a chunk of its own (message-extras.ts).
+ * mention chips, a blocked sender's notice) and the composer's files and "Editing" line: a chunk of
+ * its own (message-extras.ts).
  */
 type Extras = typeof import("./message-extras.js");
 let extras: Extras | undefined;
@@ -34,7 +35,9 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * One conversation: history (scroll up for older), day separators, grouped bubbles, replies,
  * reactions, receipts, typing, and the composer. The list is one tab stop (arrow keys move
  * between messages, Enter opens a message's actions); new messages from others are announced
- * with their sender. System messages (no sender) are a centered line without actions.
+ * with their sender. System messages (no sender) are a centered line without actions. In a group,
+ * a message from someone the visitor blocked (`blocked`) is collapsed to a notice with a Show
+ * button (Enter on the message focuses it), and is not announced.
  * @event parley-send - detail: SendDetail
  * @event parley-edit - detail: { id, text }
  * @event parley-delete - detail: message id
@@ -57,6 +60,8 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart thread-summary - the button under a thread's root: how many replies and the last one's time; opens the thread
  * @csspart quote - the message a reply quotes (a button: jumps to it, loading history if needed)
  * @csspart deleted - a deleted message's placeholder
+ * @csspart blocked-notice - in a group, what a collapsed message from someone the visitor blocked says instead of its text
+ * @csspart show-blocked - the button that shows such a message
  * @csspart image - an image attachment
  * @csspart file - a file attachment
  * @csspart edited - the "edited" mark
@@ -94,6 +99,7 @@ export class ParleyThread extends LitElement {
     conversation: { attribute: false },
     messages: { attribute: false },
     hiddenIds: { attribute: false },
+    blocked: { attribute: false },
     hasOlder: { type: Boolean },
     typingNames: { attribute: false },
     progress: { attribute: false },
@@ -107,6 +113,7 @@ export class ParleyThread extends LitElement {
     focusId: { state: true },
     first: { state: true },
     announcements: { state: true },
+    shown: { state: true },
   };
   t: Strings = EN;
   server = "";
@@ -115,6 +122,10 @@ export class ParleyThread extends LitElement {
   messages: MessageItem[] = [];
   /** Messages drawn as if gone (a delete that can still be undone). */
   hiddenIds: string[] = [];
+  /** Ids of the users the visitor blocked: in a group, their messages are collapsed until shown. */
+  blocked: string[] | undefined;
+  /** Collapsed messages the visitor chose to see. @internal */
+  shown: string[] = [];
   hasOlder = false;
   typingNames: string[] = [];
   progress: number | null = null;
@@ -247,7 +258,7 @@ export class ParleyThread extends LitElement {
       this.lastSeenId = newest();
       return;
     }
-    const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0);
+    const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0 && !this.veiled(m));
     if (fresh.length) {
       this.announcements = [
         ...this.announcements,
@@ -364,7 +375,7 @@ export class ParleyThread extends LitElement {
       this.active = li.dataset["id"]!;
       void this.extras()
         .then(() => this.updateComplete)
-        .then(() => li.querySelector<HTMLElement>("[part=actions] button")?.focus())
+        .then(() => li.querySelector<HTMLElement>("[part=show-blocked],[part=actions] button")?.focus())
         .catch(() => undefined);
       return;
     } else return;
@@ -374,6 +385,11 @@ export class ParleyThread extends LitElement {
       to.focus();
       to.scrollIntoView({ block: "nearest" });
     }
+  }
+
+  /** A group message from someone the visitor blocked, not shown on request: drawn collapsed. */
+  private veiled(m: MessageItem): boolean {
+    return this.conversation?.kind === "group" && !!this.blocked?.includes(m.senderId!) && !this.shown.includes(m.id);
   }
 
   /**
@@ -549,17 +565,20 @@ export class ParleyThread extends LitElement {
     const quoted = replyTo ? this.messages.find((x) => x.id === replyTo) : undefined;
     const live = m.status === "sent" && !m.deletedAt;
     const head = o.group && !o.mine && !o.grouped ? html`<div class="sender" aria-hidden="true" .textContent=${this.name(m.senderId)}></div>` : nothing;
-    const body: TemplateResult[] = [];
+    const body: unknown[] = [];
     // The original, if loaded (else a placeholder): a button that jumps to it. A tab stop only
     // while the message's actions are open (Enter on the message, then Shift+Tab).
     if (replyTo) {
       body.push(
         html`<button part="quote" class="quote" tabindex=${this.active === m.id ? 0 : -1} title=${this.t.showOriginal} @click=${() => this.jumpTo(replyTo)}>${
-          quoted ? html`<strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}` : this.t.earlierMessage
+          quoted && !this.veiled(quoted)
+            ? html`<strong>${this.name(quoted.senderId)}</strong> ${quoted.deletedAt ? this.t.deleted : quoted.text}`
+            : this.t.earlierMessage
         }</button>`,
       );
     }
     if (m.deletedAt) body.push(html`<em part="deleted" class="muted" .textContent=${this.t.deleted}></em>`);
+    else if (this.veiled(m)) body.push(this.x()?.veiled(this, m));
     else {
       // Plain text as a property (no Lit marker node per message): the list stays small.
       if (m.text)

@@ -1,8 +1,8 @@
 import { ChatError } from "../errors.js";
 import type { Outbox, OutboxJournal, OutgoingMessage } from "../outbox.js";
-import type { Conversation, Message } from "../protocol.js";
-import { withList } from "../reducer.js";
-import { emptyReplies, type ChatState, type MessageItem, type Thread } from "../state.js";
+import type { Conversation, Message } from "../protocol/index.js";
+import { withCached, withoutUnsent, withUnsent } from "../reducer.js";
+import type { ChatState, MessageItem, Thread } from "../state.js";
 import type { StateStore } from "../store.js";
 import { DEFAULT_PERSISTENCE_OPTIONS, type PersistenceOptions } from "./options.js";
 import { committed, databaseNames, deleteDatabase, openDatabase, request, type StoreName } from "./idb.js";
@@ -129,21 +129,8 @@ export class LocalCache implements OutboxJournal {
     const [conversations, threads, meta, records] = await this.read();
     const { store, outbox } = this.host;
     this.warm = !!meta && meta.lastSeq > 0 && store.state.lastSeq === 0;
-    store.next((s) => {
-      let next = s;
-      if (this.warm) {
-        const byId = Object.fromEntries(conversations.map((c) => [c.id, c]));
-        next = {
-          ...s,
-          conversations: byId,
-          conversationOrder: meta!.order.filter((id) => byId[id]),
-          threads: Object.fromEntries(threads.map((t) => [t.id, { messages: t.messages, hasOlder: t.hasOlder }])),
-          lastSeq: meta!.lastSeq,
-          cached: true,
-        };
-      }
-      return records.reduce(withLocal, next);
-    });
+    const unsent = records.map(localItem);
+    store.next((s) => unsent.reduce(withUnsent, this.warm ? withCached(s, { conversations, threads, order: meta!.order, lastSeq: meta!.lastSeq }) : s));
     for (const t of threads) this.kept.set(t.id, t.messages.length);
     this.complete = this.warm;
     this.written = this.warm ? store.state : { ...store.state, conversations: {}, threads: {} };
@@ -231,14 +218,14 @@ export class LocalCache implements OutboxJournal {
     if (this.dead) return;
     const { store, outbox } = this.host;
     if (n.t === "add") {
-      store.next((s) => withLocal(s, n.r));
+      store.next((s) => withUnsent(s, localItem(n.r)));
       if (this.leading) {
         this.host.pending.has(n.r.clientMessageId) || this.host.pending.set(n.r.clientMessageId, { resolve: noop, reject: noop });
         adopt(outbox, [toOutgoing(n.r)]);
       }
     } else if (n.t === "sent") settled(outbox, n.id, n.c, n.m);
     else if (n.t === "failed") settled(outbox, n.id, n.c, new ChatError(n.e.code, n.e.message));
-    else store.next((s) => withList(s, { conversationId: n.c }, (l) => l.filter((m) => m.status === "sent" || m.clientMessageId !== n.id)));
+    else store.next((s) => withoutUnsent(s, { conversationId: n.c }, n.id));
   }
 
   private post(n: Note): void {
@@ -364,9 +351,9 @@ function toOutgoing({ senderId: _s, status: _t, error: _e, ...r }: OutboxRecord)
   return { ...r, files: [...r.files], attachmentIds: [...r.attachmentIds] };
 }
 
-/** Shows a stored send in its timeline or thread (pending, or failed with its reason), unless it shows already. */
-function withLocal(s: ChatState, r: OutboxRecord): ChatState {
-  const local: MessageItem = {
+/** A stored send as its timeline or thread shows it: pending, or failed with its reason. */
+function localItem(r: OutboxRecord): MessageItem {
+  return {
     id: `local:${r.clientMessageId}`,
     conversationId: r.conversationId,
     senderId: r.senderId,
@@ -383,6 +370,4 @@ function withLocal(s: ChatState, r: OutboxRecord): ChatState {
     ...(r.mentions ? { mentions: r.mentions } : {}),
     ...(r.error ? { error: new ChatError(r.error.code, r.error.message) } : {}),
   };
-  const empty = r.threadId ? emptyReplies(r.conversationId) : { messages: [], hasOlder: true };
-  return withList(s, local, (l) => (l.some((m) => m.clientMessageId === r.clientMessageId) ? l : [...l, local]), empty);
 }

@@ -19,7 +19,7 @@ import type {
   Sanction,
   SlowModeResponse,
   WordFilter,
-} from "../protocol.js";
+} from "../protocol/index.js";
 import { ParleyServerError } from "./errors.js";
 import type {
   CreateConversationInput,
@@ -129,7 +129,11 @@ export class ParleyServer<
 
   // Messages
 
-  /** Sends a message as the user `from`, or, without `from`, a system message (no sender). */
+  /**
+   * Sends a message as the user `from`, or, without `from`, a system message (no sender). A message
+   * `from` a user is moderated as their own send (`banned`, `muted`, `slow_mode`, `content_blocked`,
+   * masked words) unless `moderation: "bypass"`, which the app's audit log records.
+   */
   sendMessage(conversationId: string, input: SendMessageInput<MessageData>): Promise<ParleyMessage<MessageData>> {
     return this.request("POST", `/conversations/${seg(conversationId)}/messages`, input);
   }
@@ -253,8 +257,8 @@ export class ParleyServer<
     return this.request("GET", "/moderation/word-filter");
   }
 
-  setWordFilter(words: FilterWord[], reason?: string): Promise<WordFilter> {
-    return this.request("PUT", "/moderation/word-filter", { words, ...reasonOf(reason) });
+  setWordFilter(words: FilterWord[], reason?: string, opts: { names?: boolean } = {}): Promise<WordFilter> {
+    return this.request("PUT", "/moderation/word-filter", { words, ...opts, ...reasonOf(reason) });
   }
 
   /** Deletes a message as moderation (audited with `reason`), unlike `deleteMessage`. */

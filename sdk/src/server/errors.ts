@@ -1,5 +1,5 @@
 import { ChatError, type ClientErrorCode } from "../errors.js";
-import type { ErrorCode } from "../protocol.js";
+import type { ErrorCode } from "../protocol/index.js";
 
 /**
  * What `ParleyServer` throws: the server's `{ error: { code, message, details } }` with the HTTP

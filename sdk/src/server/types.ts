@@ -12,7 +12,7 @@ import type {
   ServerUser,
   User,
   WebhookDeliveryStatus,
-} from "../protocol.js";
+} from "../protocol/index.js";
 
 /**
  * The server API's shapes (the protocol's "Server API" types) with each custom `data` typed by

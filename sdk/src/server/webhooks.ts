@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { WEBHOOK_HEADERS, type WebhookPayload } from "../protocol.js";
+import { WEBHOOK_HEADERS, type WebhookPayload } from "../protocol/index.js";
 
 /** The header Parley signs each delivery in: `t=<unix seconds>,kid=<key id>,v1=<hex HMAC-SHA256>`. */
 export const SIGNATURE_HEADER = WEBHOOK_HEADERS.signature.toLowerCase();

@@ -16,7 +16,7 @@ import type { ServerKeysService } from "../server-api/server-keys.service.js";
 import jwt from "jsonwebtoken";
 import { verifyHostTokenOfApp } from "../tenancy/app-secrets.js";
 import { hostClaims } from "./auth.schema.js";
-import { parse } from "../shared/validate.js";
+import { invalidField, parse } from "../shared/validate.js";
 
 export interface AuthServiceDeps {
   db: DataSource;
@@ -192,8 +192,7 @@ export class AuthService {
     const user = await this.deps.db.getRepository(UserEntity).findOneBy({ id: userOf(caller), appId: caller.appId });
     if (!user || user.deletedAt !== null) throw new AppError("invalid_token", "Invalid access token");
     if (user.passwordHash === null) return;
-    if (password === undefined)
-      throw new AppError("validation_failed", "Invalid request", [{ path: "password", message: "Required for an account with a password" }]);
+    if (password === undefined) throw invalidField("password", "Required for an account with a password");
     if (!(await this.deps.passwords.verify(password, user.passwordHash))) throw new AppError("invalid_credentials", "Wrong email or password");
   }
 

@@ -33,12 +33,15 @@ type EventStatus = ContactRequestStatus | "removed" | "blocked" | "unblocked";
 export class ContactsService {
   constructor(private readonly deps: ContactsDeps) {}
 
-  /** Contacts with presence, and pending requests both ways: four queries whatever the sizes. */
+  /**
+   * Contacts with presence, pending requests both ways, and whom the caller blocked (ids only):
+   * five queries whatever the sizes.
+   */
   async list(caller: Caller): Promise<ContactsResponse> {
     const { appId } = caller;
     const me = userOf(caller);
     const db = this.deps.db;
-    const [contacts, incoming, outgoing] = await Promise.all([
+    const [contacts, incoming, outgoing, blocks] = await Promise.all([
       db.getRepository(ContactEntity).find({ where: { appId, userId: me }, order: { since: "DESC", contactId: "ASC" } }),
       db
         .getRepository(ContactRequestEntity)
@@ -46,12 +49,13 @@ export class ContactsService {
       db
         .getRepository(ContactRequestEntity)
         .find({ where: { appId, fromUserId: me, status: "pending", conversationId: IsNull() }, order: { createdAt: "DESC", id: "ASC" } }),
+      db.getRepository(BlockEntity).find({ select: { blockedId: true }, where: { appId, blockerId: me }, order: { blockedId: "ASC" } }),
     ]);
     const ids = [...new Set([...contacts.map((c) => c.contactId), ...incoming.map((r) => r.fromUserId), ...outgoing.map((r) => r.toUserId)])];
     // Contacts see each other's lastSeenAt; someone who only asked (or was asked) does not.
     const contactIds = new Set(contacts.map((c) => c.contactId));
     const users = await this.usersById(db.manager, appId, ids, (id) => (contactIds.has(id) ? "related" : "stranger"));
-    const out: ContactsResponse = { contacts: [], incoming: [], outgoing: [] };
+    const out: ContactsResponse = { contacts: [], incoming: [], outgoing: [], ...(blocks.length ? { blockedUserIds: blocks.map((b) => b.blockedId) } : {}) };
     for (const c of contacts) {
       const u = users.get(c.contactId);
       if (u) out.contacts.push(presentContact(c, u, this.deps.presence.isOnline(u.id)));

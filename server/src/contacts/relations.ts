@@ -28,3 +28,32 @@ export async function relatedUsers(db: DataSource | EntityManager, appId: string
   for (const b of blocks) out.delete(b.blockerId === viewerId ? b.blockedId : b.blockerId);
   return out;
 }
+
+/**
+ * Which of `blockerIds` blocked which of `blockedIds`, as a test (e.g. whether a batch of sends may
+ * notify those it mentions). One query on the blocks' primary key whatever the sizes, none when
+ * either list is empty; user ids are unique across apps.
+ */
+export async function blocksBetween(
+  db: DataSource | EntityManager,
+  blockerIds: readonly string[],
+  blockedIds: readonly string[],
+): Promise<(blockerId: string, blockedId: string) => boolean> {
+  const blockers = [...new Set(blockerIds)].filter((id) => id && canExist(id));
+  const blocked = [...new Set(blockedIds)].filter((id) => id && canExist(id));
+  if (blockers.length === 0 || blocked.length === 0) return () => false;
+  const rows: { blockerId: string; blockedId: string }[] = await db.query(
+    `SELECT blockerId, blockedId FROM blocks WHERE blockerId IN (${marks(blockers.length)}) AND blockedId IN (${marks(blocked.length)})`,
+    [...blockers, ...blocked],
+  );
+  const pairs = new Set(rows.map((r) => `${r.blockerId}\u0000${r.blockedId}`));
+  return (blockerId, blockedId) => pairs.has(`${blockerId}\u0000${blockedId}`);
+}
+
+/**
+ * Who blocked `userId`: they do not see that user typing. One query on ix_blocks_blocked.
+ */
+export async function blockersOf(db: DataSource | EntityManager, appId: string, userId: string): Promise<string[]> {
+  const rows: { blockerId: string }[] = await db.query("SELECT blockerId FROM blocks WHERE blockedId = ? AND appId = ?", [userId, appId]);
+  return rows.map((r) => r.blockerId);
+}

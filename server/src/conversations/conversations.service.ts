@@ -1,32 +1,29 @@
-import { threadCounts } from "../threads/thread-counts.js";
-import { Brackets, In, IsNull, type DataSource, type EntityManager } from "typeorm";
-import {
-  type Conversation,
-  type CustomData,
-  type GroupInvitation,
-  type GroupInvitationStatus,
-  type Member,
-  type MemberRole,
-  type User,
-} from "@parley/sdk/protocol";
+import { In, IsNull, type DataSource, type EntityManager } from "typeorm";
+import { type Conversation, type CustomData, type GroupInvitation, type GroupInvitationStatus, type Member, type MemberRole } from "@parley/sdk/protocol";
 import { BlockEntity, ContactEntity, ContactRequestEntity } from "../contacts/contact.entities.js";
+import { acceptPendingInvitations, answerInvitation, createInvitations } from "../contacts/invitations.js";
+import { isUniqueViolation } from "../db/db-errors.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
+import { keysetAfter } from "../db/keyset.js";
 import { dialectOf, marks, rowMarks, valuesTable } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { NewEvent } from "../events/event-log.js";
-import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
 import { type Caller, isUserCaller, type ServerCaller, type UserCaller, userOf } from "../shared/caller.js";
+import { chunks } from "../shared/chunks.js";
 import { type DataFilter, indexableScalars, storeData } from "../shared/custom-data.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
+import { invalidField } from "../shared/validate.js";
 import { UserEntity } from "../users/user.entity.js";
-import { isUniqueViolation, type UsersService } from "../users/users.service.js";
+import type { UsersService } from "../users/users.service.js";
 import { presentUser } from "../users/users.presenter.js";
 import { ConversationEntity } from "./conversation.entity.js";
-import { presentConversation, presentInvitation, presentMember } from "./conversations.presenter.js";
+import { presentInvitation, presentMember } from "./conversations.presenter.js";
 import { GroupPolicy, TRUSTED_SETTINGS, type GroupSettings } from "./group-policy.js";
+import { appointHeir } from "./heir.js";
 import { MemberEntity } from "./member.entity.js";
+import { presentMany, type View } from "./present-many.js";
 import type { MembershipGuard } from "./membership.js";
 
 export interface ListOptions {
@@ -78,6 +75,8 @@ export interface ConversationsDeps {
   users: UsersService;
   /** Moderation's bans (moderation/gate.ts): a banned user is never let in again. */
   bans?: { assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void> } | undefined;
+  /** The word filter, for group names when the app filters names (moderation/gate.ts). */
+  names?: { filterName(appId: string, name: string, m?: EntityManager): Promise<string> } | undefined;
 }
 
 /** Conversations and their members. Every query is scoped by the caller's app. */
@@ -110,16 +109,7 @@ export class ConversationsService {
     });
     qb.where("c.appId = :appId", { appId });
     if (opts.key !== undefined && !isUserCaller(caller)) qb.andWhere("c.externalKey = :key", { key: opts.key });
-    if (opts.cursor) {
-      const { t, i } = opts.cursor;
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where("c.lastActivityAt < :ct", { ct: t }).orWhere(
-            new Brackets((w2) => w2.where("c.lastActivityAt = :ct", { ct: t }).andWhere("c.id < :ci", { ci: i })),
-          );
-        }),
-      );
-    }
+    if (opts.cursor) keysetAfter(qb, "desc", ["c.lastActivityAt", "c.id"], [opts.cursor.t, opts.cursor.i]);
     // limit(), not take(): with a join, take() would add a second "distinct ids" query.
     const rows = await qb
       .orderBy("c.lastActivityAt", "DESC")
@@ -140,14 +130,7 @@ export class ConversationsService {
       // isPublic as the literal 1: better-sqlite3 cannot bind booleans, and both store 1 for true.
       .where("c.appId = :appId AND c.isPublic = 1 AND c.kind = 'group'", { appId });
     if (opts.q) qb.andWhere("c.name LIKE :prefix ESCAPE '!'", { prefix: escapeLike(opts.q) + "%" });
-    if (opts.cursor) {
-      const { n, i } = opts.cursor;
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where("c.name > :cn", { cn: n }).orWhere(new Brackets((w2) => w2.where("c.name = :cn", { cn: n }).andWhere("c.id > :ci", { ci: i })));
-        }),
-      );
-    }
+    if (opts.cursor) keysetAfter(qb, "asc", ["c.name", "c.id"], [opts.cursor.n, opts.cursor.i]);
     const rows = await qb
       .orderBy("c.name", "ASC")
       .addOrderBy("c.id", "ASC")
@@ -258,6 +241,7 @@ export class ConversationsService {
   async createGroup(caller: Caller, input: { name: string; memberIds: string[]; isPublic?: boolean | undefined }, policy?: GroupPolicy): Promise<Conversation> {
     const { appId } = caller;
     const me = userOf(caller);
+    const name = await this.filteredName(appId, input.name);
     const others = [...new Set(input.memberIds)].filter((id) => id !== me);
     const settings = await this.settingsOf(appId, policy);
     if (others.length + 1 > settings.maxMembers) {
@@ -271,7 +255,7 @@ export class ConversationsService {
       id: newId("cnv"),
       appId,
       kind: "group",
-      name: input.name,
+      name,
       isPublic: input.isPublic ?? false,
       directKey: null,
       createdBy: me,
@@ -313,7 +297,7 @@ export class ConversationsService {
       const conv = server ? await this.requireInApp(appId, id, m) : (await this.requireGroupAdmin(m, appId, id, me)).conv;
       if (conv.kind === "direct" && (patch.name !== undefined || patch.isPublic !== undefined)) throw directForbidden();
       const changes: Partial<ConversationEntity> = {};
-      if (patch.name !== undefined) changes.name = patch.name;
+      if (patch.name !== undefined) changes.name = await this.filteredName(appId, patch.name, m);
       if (patch.isPublic !== undefined) changes.isPublic = patch.isPublic;
       if (server && patch.data !== undefined) {
         changes.data = storeData(patch.data);
@@ -416,8 +400,7 @@ export class ConversationsService {
     };
     let directKey: string | null = null;
     if (input.kind === "direct") {
-      if (userIds.length !== 2)
-        throw new AppError("validation_failed", "Invalid request", [{ path: "users", message: "A direct conversation has exactly two different users" }]);
+      if (userIds.length !== 2) throw invalidField("users", "A direct conversation has exactly two different users");
       directKey = [...userIds].sort().join(":");
     } else {
       const settings = await this.settingsOf(appId, undefined);
@@ -426,12 +409,13 @@ export class ConversationsService {
     const found = await existing();
     if (found) return { conversation: await this.presentById(this.deps.db.manager, appId, "", found.id), created: false };
     await this.requireUsers(appId, userIds);
+    const name = input.kind === "group" && input.name !== undefined ? await this.filteredName(appId, input.name) : null;
     const now = Date.now();
     const conv: ConversationEntity = {
       id: newId("cnv"),
       appId,
       kind: input.kind,
-      name: input.kind === "group" ? (input.name ?? null) : null,
+      name,
       isPublic: input.kind === "group" ? (input.isPublic ?? false) : false,
       directKey,
       createdBy: caller.server,
@@ -443,6 +427,8 @@ export class ConversationsService {
     };
     try {
       const conversation = await this.deps.uow.write(appId, async (m) => {
+        // A new conversation has no bans of its own: this refuses users banned from the app.
+        await this.deps.bans?.assertNotBanned(m, appId, conv.id, userIds);
         await m.insert(ConversationEntity, conv);
         const rows = userIds.map((u) => memberRow(appId, conv.id, u, "member", now));
         for (const chunk of chunks(rows, 200)) await m.insert(MemberEntity, chunk);
@@ -481,13 +467,13 @@ export class ConversationsService {
       ))
         inserted.push(...(await insertMembers(m, chunk)));
       // Pending invitations of the users now in are answered: they are members.
-      if (inserted.length > 0) {
-        await m.update(
-          ContactRequestEntity,
-          { appId, conversationId: conv.id, toUserId: In(inserted.map((r) => r.userId)), status: "pending" },
-          { status: "accepted", respondedAt: now },
-        );
-      }
+      await acceptPendingInvitations(
+        m,
+        appId,
+        conv.id,
+        inserted.map((r) => r.userId),
+        now,
+      );
       const byId = new Map(users.map((u) => [u.id, u]));
       const events: NewEvent[] = inserted.map((row) => ({
         type: "member.added",
@@ -531,14 +517,7 @@ export class ConversationsService {
       .getRepository(ContactRequestEntity)
       .createQueryBuilder("r")
       .where("r.appId = :appId AND r.toUserId = :me AND r.status = 'pending' AND r.conversationId IS NOT NULL", { appId, me });
-    if (opts.cursor) {
-      const { t, i } = opts.cursor;
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where("r.createdAt < :ct", { ct: t }).orWhere(new Brackets((w2) => w2.where("r.createdAt = :ct", { ct: t }).andWhere("r.id < :ci", { ci: i })));
-        }),
-      );
-    }
+    if (opts.cursor) keysetAfter(qb, "desc", ["r.createdAt", "r.id"], [opts.cursor.t, opts.cursor.i]);
     const rows = await qb
       .orderBy("r.createdAt", "DESC")
       .addOrderBy("r.id", "DESC")
@@ -617,19 +596,7 @@ export class ConversationsService {
   private async removeRow(m: EntityManager, id: string, target: MemberEntity): Promise<NewEvent[]> {
     await m.delete(MemberEntity, { conversationId: id, userId: target.userId });
     const events: NewEvent[] = [{ type: "member.removed", conversationId: id, userId: target.userId, data: { conversationId: id, userId: target.userId } }];
-    if (target.role === "owner") {
-      const owners = await m.countBy(MemberEntity, { conversationId: id, role: "owner" });
-      if (owners === 0) {
-        const heir =
-          (await m.findOne(MemberEntity, { where: { conversationId: id, role: "admin" }, order: { joinedAt: "ASC", userId: "ASC" } })) ??
-          (await m.findOne(MemberEntity, { where: { conversationId: id }, order: { joinedAt: "ASC", userId: "ASC" } }));
-        if (heir) {
-          await m.update(MemberEntity, { conversationId: id, userId: heir.userId }, { role: "owner" });
-          heir.role = "owner";
-          events.push({ type: "member.updated", conversationId: id, data: { conversationId: id, member: presentMember(heir) } });
-        }
-      }
-    }
+    if (target.role === "owner") events.push(...(await appointHeir(m, id)));
     return events;
   }
 
@@ -699,6 +666,11 @@ export class ConversationsService {
     return policy ? policy.settings(this.deps.db, appId) : Promise.resolve(TRUSTED_SETTINGS);
   }
 
+  /** A group name as the app's word filter leaves it (as given unless the app filters names). */
+  private filteredName(appId: string, name: string, m?: EntityManager): Promise<string> {
+    return this.deps.names ? this.deps.names.filterName(appId, name, m) : Promise.resolve(name);
+  }
+
   /** Consent: the caller's contacts may be added at once; others are invited, unless the app allows direct adds. */
   private async splitByConsent(
     m: EntityManager,
@@ -719,17 +691,7 @@ export class ConversationsService {
   /** Invites users to a group: a pending request each, and an `invitation.updated` to each invitee. */
   private async invite(m: EntityManager, appId: string, inviter: string, conversationId: string, userIds: string[], now: number): Promise<NewEvent[]> {
     if (userIds.length === 0) return [];
-    const rows: ContactRequestEntity[] = userIds.map((toUserId) => ({
-      id: newId("inv"),
-      appId,
-      fromUserId: inviter,
-      toUserId,
-      status: "pending",
-      createdAt: now,
-      respondedAt: null,
-      conversationId,
-    }));
-    for (const chunk of chunks(rows, 200)) await m.insert(ContactRequestEntity, chunk);
+    const rows = await createInvitations(m, { appId, inviter, conversationId, userIds, now });
     const invitations = await this.presentInvitations(m, appId, rows);
     return rows.flatMap((r, i) => (invitations[i] ? [invitationEvent(r.toUserId, invitations[i], "pending")] : []));
   }
@@ -758,7 +720,7 @@ export class ConversationsService {
       }
     }
     if (invitation) events.push(...(await this.answerInvitation(m, appId, invitation, "accepted", [me])));
-    await m.update(ContactRequestEntity, { appId, conversationId: id, toUserId: me, status: "pending" }, { status: "accepted", respondedAt: Date.now() });
+    await acceptPendingInvitations(m, appId, id, [me], Date.now());
     return events;
   }
 
@@ -779,8 +741,7 @@ export class ConversationsService {
     audience: string[],
   ): Promise<NewEvent[]> {
     const now = Date.now();
-    const res = await m.update(ContactRequestEntity, { appId, id: row.id, status: "pending" }, { status, respondedAt: now });
-    if (!res.affected) throw new AppError("conflict", "This invitation was already answered");
+    if (!(await answerInvitation(m, appId, row.id, status, now))) throw new AppError("conflict", "This invitation was already answered");
     Object.assign(row, { status, respondedAt: now });
     const [invitation] = await this.presentInvitations(m, appId, [row]);
     return invitation ? [...new Set(audience)].map((userId) => invitationEvent(userId, invitation, status)) : [];
@@ -830,101 +791,9 @@ export class ConversationsService {
     return (await this.presentMany(m, appId, me, [conv], view))[0]!;
   }
 
-  /**
-   * Members, their profiles, last messages and unread counts for a page of conversations, in a
-   * fixed number of queries (members, users, last messages + the presenter's two, one GROUP BY
-   * count) whatever the page size. Where the caller is not a member (public group previews)
-   * their role is null, lastMessage null and unreadCount 0.
-   *
-   * Conversations in events are presented from the actor's point of view (myRole, unreadCount);
-   * receivers derive their own role from `members`. Their profiles carry no lastSeenAt (`view`
-   * "event"): every member reads them, whoever they may have blocked.
-   */
-  private async presentMany(m: EntityManager, appId: string, me: string, convs: ConversationEntity[], view: View = "viewer"): Promise<Conversation[]> {
-    if (convs.length === 0) return [];
-    const ids = convs.map((c) => c.id);
-    const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
-    const [members, users, lastRows, unread, invited, counts] = await Promise.all([
-      m.find(MemberEntity, { where: { conversationId: In(ids) }, order: { joinedAt: "ASC", userId: "ASC" } }),
-      m
-        .getRepository(UserEntity)
-        .createQueryBuilder("u")
-        // A block either way hides lastSeenAt, like presence: counted here, not in a query of its own.
-        .addSelect(
-          "(SELECT COUNT(*) FROM blocks b WHERE b.appId = u.appId AND ((b.blockerId = u.id AND b.blockedId = :me) OR (b.blockerId = :me AND b.blockedId = u.id)))",
-          "u_blocks",
-        )
-        .where("u.appId = :appId", { appId, me })
-        .andWhere("u.id IN (SELECT mm.userId FROM members mm WHERE mm.conversationId IN (:...ids))", { ids })
-        .getRawAndEntities<{ u_id: string; u_blocks: number | string }>(),
-      // Last messages only of conversations the caller is in: public-group previews must not
-      // show message text to non-members.
-      lastIds.length
-        ? m
-            .getRepository(MessageEntity)
-            .createQueryBuilder("msg")
-            .innerJoin(MemberEntity, "lm", "lm.conversationId = msg.conversationId AND lm.userId = :me", { me })
-            // By primary key only: with `appId = ?` too, SQLite picks the (appId, …) index and scans the app's messages.
-            .where("msg.id IN (:...lastIds)", { lastIds })
-            .getMany()
-        : Promise.resolve([] as MessageEntity[]),
-      m
-        .getRepository(MessageEntity)
-        .createQueryBuilder("msg")
-        .select("msg.conversationId", "conversationId")
-        .addSelect("COUNT(*)", "n")
-        .innerJoin(MemberEntity, "mem", "mem.conversationId = msg.conversationId AND mem.userId = :me", { me })
-        .where("msg.conversationId IN (:...ids)", { ids })
-        .andWhere("msg.id > mem.lastReadMessageId")
-        .andWhere("msg.senderId != :me", { me })
-        .andWhere("msg.deletedAt IS NULL")
-        // Thread replies count in their thread (threadUnreadCount), not here.
-        .andWhere("msg.threadId IS NULL")
-        .groupBy("msg.conversationId")
-        .getRawMany<{ conversationId: string; n: string | number }>(),
-      m.find(ContactRequestEntity, {
-        select: { conversationId: true, toUserId: true },
-        where: { conversationId: In(ids), status: "pending" },
-        order: { createdAt: "ASC", id: "ASC" },
-      }),
-      threadCounts(m, appId, me, ids),
-    ]);
-    const messages = await this.deps.presenter.present(lastRows, me);
-    const messageById = new Map(messages.map((x) => [x.id, x]));
-    // Co-members see each other's lastSeenAt (unless hidden or blocked); public-preview readers do not.
-    const blocked = new Set(users.raw.filter((r) => Number(r.u_blocks) > 0).map((r) => r.u_id));
-    const userById = new Map<string, User>(users.entities.map((u) => [u.id, presentUser(u, blocked.has(u.id) ? "stranger" : "related")]));
-    const strangerById = new Map<string, User>(users.entities.map((u) => [u.id, presentUser(u, "stranger")]));
-    const invitedBy = new Map<string, string[]>();
-    for (const r of invited) {
-      const list = invitedBy.get(r.conversationId!);
-      if (list) list.push(r.toUserId);
-      else invitedBy.set(r.conversationId!, [r.toUserId]);
-    }
-    const unreadBy = new Map(unread.map((r) => [r.conversationId, Number(r.n)]));
-    const membersBy = new Map<string, MemberEntity[]>();
-    for (const row of members) {
-      const list = membersBy.get(row.conversationId);
-      if (list) list.push(row);
-      else membersBy.set(row.conversationId, [row]);
-    }
-    return convs.map((c) => {
-      const ms = membersBy.get(c.id) ?? [];
-      const mine = ms.find((x) => x.userId === me);
-      const myRole: MemberRole | null = mine ? mine.role : null;
-      const profiles = mine && view === "viewer" ? userById : strangerById;
-      const pending = mine && c.kind === "group" ? invitedBy.get(c.id) : undefined;
-      return presentConversation(c, {
-        members: ms,
-        users: ms.map((x) => profiles.get(x.userId)).filter((u): u is User => u !== undefined),
-        lastMessage: !mine || c.lastMessageId === null ? null : (messageById.get(String(c.lastMessageId)) ?? null),
-        unreadCount: mine ? (unreadBy.get(c.id) ?? 0) : 0,
-        mentionCount: mine ? (counts.mentions.get(c.id) ?? 0) : 0,
-        threadUnreadCount: mine ? (counts.threadUnread.get(c.id) ?? 0) : 0,
-        myRole,
-        ...(pending ? { invitedUserIds: pending } : {}),
-      });
-    });
+  /** A page of conversations as the caller sees them (conversations/present-many.ts). */
+  private presentMany(m: EntityManager, appId: string, me: string, convs: ConversationEntity[], view: View = "viewer"): Promise<Conversation[]> {
+    return presentMany(this.deps.presenter, m, appId, me, convs, view);
   }
 }
 
@@ -958,9 +827,6 @@ function invitationEvent(userId: string, invitation: GroupInvitation, status: Gr
   return { type: "invitation.updated", conversationId: null, userId, data: { invitation, status } };
 }
 
-/** Who a presented conversation is for: the caller, or every member (an event). */
-type View = "viewer" | "event";
-
 function memberRow(appId: string, conversationId: string, userId: string, role: MemberRole, joinedAt: number): MemberEntity {
   return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0 };
 }
@@ -980,10 +846,4 @@ async function insertMembers(m: EntityManager, rows: MemberEntity[]): Promise<Me
   const inserted: MemberEntity[] = [];
   for (const row of rows) if ((await insertIgnoring(m, MemberEntity, [row])) > 0) inserted.push(row);
   return inserted;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

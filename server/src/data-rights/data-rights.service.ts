@@ -13,6 +13,7 @@ import { marks } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
 import type { Caller, ServerCaller } from "../shared/caller.js";
+import { chunks } from "../shared/chunks.js";
 import { dataField } from "../shared/custom-data.js";
 import { notFound } from "../shared/errors.js";
 import { iso, isoOrNull } from "../shared/time.js";
@@ -24,6 +25,11 @@ import type { UserEntity } from "../users/user.entity.js";
 import { presentMe } from "../users/users.presenter.js";
 import type { UsersService } from "../users/users.service.js";
 import { forgetMessages } from "../search/search.index.js";
+import { forgetContactsOf, type ForgottenRequest } from "../contacts/forget.js";
+import { leaveAllConversations } from "../conversations/forget.js";
+import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
+import { forgetReportWords } from "../moderation/forget.js";
+import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
 import { Scrubber } from "./scrub.js";
 
 /** What the data-rights service is built from. */
@@ -390,15 +396,8 @@ export class DataRightsService {
   /** Messages become tombstones (as a deleted message is), with others' reactions to them; their events are rewritten. */
   private async tombstone(m: EntityManager, appId: string, ids: number[], now: number, text: (json: string) => string | null): Promise<void> {
     if (ids.length === 0) return;
-    for (const chunk of chunks(ids, DATA_RIGHTS_PAGE)) {
-      await m.query(`UPDATE messages SET text = NULL, data = NULL, deletedAt = COALESCE(deletedAt, ?) WHERE appId = ? AND id IN (${marks(chunk.length)})`, [
-        now,
-        appId,
-        ...chunk,
-      ]);
-      await m.query(`DELETE FROM reactions WHERE messageId IN (${marks(chunk.length)})`, chunk);
-      await m.query(`DELETE FROM message_mentions WHERE messageId IN (${marks(chunk.length)})`, chunk);
-    }
+    await tombstoneMessages(m, appId, ids, now);
+    await forgetMentionsIn(m, ids);
     // No message events here: their search rows go explicitly, so their text no longer matches.
     await forgetMessages(m, ids);
     await this.deps.events.rewriteData(m, appId, { column: "messageId", values: ids }, text);
@@ -407,12 +406,7 @@ export class DataRightsService {
   /** Removes the user's reactions among `rows` and tells each conversation the new counts; answers how many went. */
   private async unreact(m: EntityManager, emit: (appId: string, events: NewEvent[]) => void, appId: string, userId: string, rows: Row[]): Promise<number> {
     const ids = [...new Set(rows.map((r) => num(r["messageId"])))];
-    const res: unknown = await m.query(`DELETE FROM reactions WHERE appId = ? AND userId = ? AND messageId IN (${marks(ids.length)})`, [appId, userId, ...ids]);
-    const counts: Row[] = await m.query(
-      `SELECT messageId, emoji, COUNT(*) AS n FROM reactions WHERE messageId IN (${marks(ids.length)}) GROUP BY messageId, emoji`,
-      ids,
-    );
-    const left = new Map(counts.map((c) => [`${num(c["messageId"])} ${str(c["emoji"])}`, num(c["n"])]));
+    const { removed, left } = await removeReactionsBy(m, appId, userId, ids);
     emit(
       appId,
       rows.map((r) => {
@@ -435,7 +429,7 @@ export class DataRightsService {
         } satisfies NewEvent<"reaction.updated">;
       }),
     );
-    return affectedRows(res) ?? rows.length;
+    return removed ?? rows.length;
   }
 
   /**
@@ -443,37 +437,13 @@ export class DataRightsService {
    * they owned alone gets an heir (its oldest admin, else its oldest member), as when an owner leaves.
    */
   private async leaveAll(m: EntityManager, appId: string, userId: string, events: NewEvent[], tomb: ReturnType<typeof tombstoneUser>): Promise<string[]> {
-    // Their follows and the mentions of them in others' messages (the text keeps its "@name").
-    await m.query("DELETE FROM thread_follows WHERE appId = ? AND userId = ?", [appId, userId]);
-    await m.query("DELETE FROM message_mentions WHERE appId = ? AND userId = ?", [appId, userId]);
-    const rows: Row[] = await m.query("SELECT conversationId, role FROM members WHERE appId = ? AND userId = ?", [appId, userId]);
-    if (rows.length === 0) return [];
-    await m.query("DELETE FROM members WHERE appId = ? AND userId = ?", [appId, userId]);
-    const ids = rows.map((r) => str(r["conversationId"]));
+    await forgetThreadsOf(m, appId, userId);
+    const { conversationIds: ids, heirs } = await leaveAllConversations(m, appId, userId);
     for (const id of ids) {
       events.push({ type: "member.removed", conversationId: id, userId, data: { conversationId: id, userId } });
       events.push({ type: "user.deleted", conversationId: id, data: { userId, user: tomb } });
     }
-    const owned = rows.filter((r) => r["role"] === "owner").map((r) => str(r["conversationId"]));
-    for (const chunk of chunks(owned, DATA_RIGHTS_PAGE)) {
-      const stillOwned: Row[] = await m.query(
-        `SELECT DISTINCT conversationId FROM members WHERE role = 'owner' AND conversationId IN (${marks(chunk.length)})`,
-        chunk,
-      );
-      const have = new Set(stillOwned.map((r) => str(r["conversationId"])));
-      for (const id of chunk.filter((c) => !have.has(c))) {
-        // One group at a time: a user owns few groups, and each needs its own oldest member.
-        const heir: Row[] = await m.query(
-          "SELECT userId, role, joinedAt, lastReadMessageId FROM members WHERE conversationId = ? ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, joinedAt, userId LIMIT 1",
-          [id],
-        );
-        const h = heir[0];
-        if (!h) continue;
-        await m.query("UPDATE members SET role = 'owner' WHERE conversationId = ? AND userId = ?", [id, str(h["userId"])]);
-        const member = { userId: str(h["userId"]), role: "owner" as const, joinedAt: iso(num(h["joinedAt"])), lastReadMessageId: str(h["lastReadMessageId"]) };
-        events.push({ type: "member.updated", conversationId: id, data: { conversationId: id, member } });
-      }
-    }
+    events.push(...heirs);
     return ids;
   }
 
@@ -483,30 +453,10 @@ export class DataRightsService {
    * hears `contact.updated` (removed). Answers everyone they were related to this way.
    */
   private async forgetRelations(m: EntityManager, appId: string, userId: string, events: NewEvent[]): Promise<string[]> {
-    const contacts: Row[] = await m.query("SELECT contactId FROM contacts WHERE userId = ? AND appId = ?", [userId, appId]);
-    const contactIds = contacts.map((r) => str(r["contactId"]));
-    await m.query("DELETE FROM contacts WHERE userId = ? AND appId = ?", [userId, appId]);
-    for (const chunk of chunks(contactIds, DATA_RIGHTS_PAGE)) {
-      await m.query(`DELETE FROM contacts WHERE contactId = ? AND appId = ? AND userId IN (${marks(chunk.length)})`, [userId, appId, ...chunk]);
-    }
-    const requests: Row[] = [
-      ...(await m.query("SELECT id, fromUserId, toUserId, status, conversationId FROM contact_requests WHERE appId = ? AND fromUserId = ?", [appId, userId])),
-      ...(await m.query("SELECT id, fromUserId, toUserId, status, conversationId FROM contact_requests WHERE appId = ? AND toUserId = ?", [appId, userId])),
-    ];
-    for (const chunk of chunks(
-      requests.map((r) => str(r["id"])),
-      DATA_RIGHTS_PAGE,
-    )) {
-      await m.query(`DELETE FROM contact_requests WHERE appId = ? AND id IN (${marks(chunk.length)})`, [appId, ...chunk]);
-    }
-    await m.query("DELETE FROM blocks WHERE blockerId = ? AND appId = ?", [userId, appId]);
-    await m.query("DELETE FROM blocks WHERE blockedId = ? AND appId = ?", [userId, appId]);
-    // Moderation keeps the reports (who reported whom, why, and what was decided) but none of
-    // the user's words: the reported message's copy in a report about them, their notes in theirs.
-    await m.query("UPDATE moderation_reports SET messageText = NULL WHERE appId = ? AND userId = ?", [appId, userId]);
-    await m.query("UPDATE moderation_reports SET note = NULL WHERE appId = ? AND reporterId = ?", [appId, userId]);
-    const other = (r: Row): string => (str(r["fromUserId"]) === userId ? str(r["toUserId"]) : str(r["fromUserId"]));
-    const told = new Set([...contactIds, ...requests.filter((r) => r["status"] === "pending" && r["conversationId"] === null).map(other)]);
+    const { contactIds, requests } = await forgetContactsOf(m, appId, userId);
+    await forgetReportWords(m, appId, userId);
+    const other = (r: ForgottenRequest): string => (r.fromUserId === userId ? r.toUserId : r.fromUserId);
+    const told = new Set([...contactIds, ...requests.filter((r) => r.status === "pending" && r.conversationId === null).map(other)]);
     for (const partner of told) {
       events.push({ type: "contact.updated", conversationId: null, userId: partner, data: { request: null, userId, status: "removed" } });
     }
@@ -526,16 +476,4 @@ function ownAvatar(user: Pick<UserEntity, "id" | "avatarUrl">): string | null {
 function safeName(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_");
   return (s || "file").slice(-100);
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Rows a DELETE removed, from either driver's answer (mysql2: affectedRows; better-sqlite3 via TypeORM: none). */
-function affectedRows(res: unknown): number | undefined {
-  const r = res as { affectedRows?: number } | null;
-  return typeof r?.affectedRows === "number" ? r.affectedRows : undefined;
 }

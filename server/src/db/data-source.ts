@@ -1,88 +1,29 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { DataSource, type DataSourceOptions } from "typeorm";
-import { RefreshTokenEntity } from "../auth/refresh-token.entity.js";
-import { AppEntity } from "../tenancy/app.entity.js";
-import { UserEntity } from "../users/user.entity.js";
-import { ContactEntity, ContactRequestEntity, BlockEntity } from "../contacts/contact.entities.js";
-import { ConversationEntity } from "../conversations/conversation.entity.js";
-import { MemberEntity } from "../conversations/member.entity.js";
-import { EventEntity } from "../events/event.entity.js";
-import { MessageEntity } from "../messages/message.entity.js";
-import { ReactionEntity } from "../messages/reaction.entity.js";
-import { UploadEntity } from "../uploads/upload.entity.js";
-import { Foundation1763780000000 } from "./migrations/1763780000000-Foundation.js";
-import { Messaging1763790000000 } from "./migrations/1763790000000-Messaging.js";
-import { ExactIds1763800000000 } from "./migrations/1763800000000-ExactIds.js";
-import { EventMessageId1763810000000 } from "./migrations/1763810000000-EventMessageId.js";
-import { LeanEventIndexes1763820000000 } from "./migrations/1763820000000-LeanEventIndexes.js";
-import { NormalizedEmails1763830000000 } from "./migrations/1763830000000-NormalizedEmails.js";
-import { MembershipConsent1763840000000 } from "./migrations/1763840000000-MembershipConsent.js";
-import { UploadQuotaIndexes1763850000000 } from "./migrations/1763850000000-UploadQuotaIndexes.js";
-import { AppLifecycle1763870000000 } from "./migrations/1763870000000-AppLifecycle.js";
-import { SyncRetention1763880000000 } from "./migrations/1763880000000-SyncRetention.js";
-import { ServerKeys1763890000000 } from "./migrations/1763890000000-ServerKeys.js";
-import { CustomData1763900000000 } from "./migrations/1763900000000-CustomData.js";
-import { Webhooks1763910000000 } from "./migrations/1763910000000-Webhooks.js";
-import { DataRights1763925000000 } from "./migrations/1763925000000-DataRights.js";
-import { Search1763930000000 } from "./migrations/1763930000000-Search.js";
-import { Moderation1763940000000 } from "./migrations/1763940000000-Moderation.js";
-import { Threads1763950000000 } from "./migrations/1763950000000-Threads.js";
-import { MentionEntity, ThreadFollowEntity } from "../threads/thread.entities.js";
-import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "../moderation/moderation.entities.js";
-import { ServerKeyEntity } from "../server-api/server-key.entity.js";
-import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "../webhooks/webhook.entities.js";
-import { MessageSearchEntity } from "../search/message-search.entity.js";
-import { dialectOf } from "./sql.js";
+import { type ColumnType, DataSource, type DataSourceOptions, type MigrationInterface } from "typeorm";
+import { type Dialect, dialectOf } from "./sql.js";
 
-/** Every entity and migration, listed explicitly: globs break once the server is bundled. */
-export const ENTITIES = [
-  AppEntity,
-  UserEntity,
-  RefreshTokenEntity,
-  ConversationEntity,
-  MemberEntity,
-  MessageEntity,
-  ReactionEntity,
-  UploadEntity,
-  ContactRequestEntity,
-  ContactEntity,
-  BlockEntity,
-  EventEntity,
-  ServerKeyEntity,
-  WebhookEndpointEntity,
-  WebhookDeliveryEntity,
-  WebhookSettingsEntity,
-  WebhookUnreadEntity,
-  MessageSearchEntity,
-  ModeratorEntity,
-  SanctionEntity,
-  SlowModeEntity,
-  WordFilterEntity,
-  ReportEntity,
-  AuditEntity,
-  ThreadFollowEntity,
-  MentionEntity,
-];
-export const MIGRATIONS = [
-  Foundation1763780000000,
-  Messaging1763790000000,
-  ExactIds1763800000000,
-  EventMessageId1763810000000,
-  LeanEventIndexes1763820000000,
-  NormalizedEmails1763830000000,
-  MembershipConsent1763840000000,
-  UploadQuotaIndexes1763850000000,
-  AppLifecycle1763870000000,
-  SyncRetention1763880000000,
-  ServerKeys1763890000000,
-  CustomData1763900000000,
-  Webhooks1763910000000,
-  DataRights1763925000000,
-  Search1763930000000,
-  Moderation1763940000000,
-  Threads1763950000000,
-];
+/**
+ * What a data source is built with: the entities, the migrations and the column types that
+ * differ by dialect. The server's is SCHEMA in schema.ts, at the composition root: db/ imports no
+ * entity and no migration list, so the layers read top to bottom (test/shape.test.ts).
+ */
+export interface Schema {
+  /** Every entity, listed explicitly: globs break once the server is bundled. */
+  entities: EntityClass[];
+  /** Every migration, in timestamp order. */
+  migrations: (new () => MigrationInterface)[];
+  dialectTypes: DialectTypes;
+}
+
+/**
+ * Column types that differ by dialect, where an entity declares one: each type is what the
+ * migrations made on that dialect, so TypeORM's metadata describes the real tables.
+ */
+export type DialectTypes = Record<Dialect, [entity: EntityClass, property: string, type: ColumnType][]>;
+
+/** An entity class (TypeORM's decorators describe its table). */
+export type EntityClass = new () => object;
 
 export interface DatabaseOptions {
   /** `mysql://user:pass@host:3306/db`; unset for the embedded SQLite file. */
@@ -99,9 +40,9 @@ export interface DatabaseOptions {
   sqliteSynchronous?: "FULL" | "NORMAL";
 }
 
-/** Builds (but does not open) the DataSource for the configured database. */
-export function createDataSource(opts: DatabaseOptions): DataSource {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, logging: opts.logging ?? false };
+/** Builds (but does not open) the DataSource for the configured database, with `schema`'s entities and migrations. */
+export function createDataSource(opts: DatabaseOptions, schema: Schema): DataSource {
+  const common = { entities: schema.entities, migrations: schema.migrations, synchronize: false, logging: opts.logging ?? false };
   let options: DataSourceOptions;
   if (opts.url) {
     options = {
@@ -131,6 +72,15 @@ export function createDataSource(opts: DatabaseOptions): DataSource {
   return new DataSource(options);
 }
 
+/** Sets the column types of `types` for this data source's dialect on TypeORM's metadata (see DialectTypes). */
+export function declareDialectTypes(ds: DataSource, types: DialectTypes): void {
+  for (const [entity, property, type] of types[dialectOf(ds)]) {
+    const column = ds.getMetadata(entity).findColumnWithPropertyName(property);
+    if (!column) throw new Error(`declareDialectTypes: no column ${entity.name}.${property}`);
+    column.type = type;
+  }
+}
+
 /** How long one MySQL query may take once the server runs (see openDatabase). */
 export const QUERY_TIMEOUT_MS = 5000;
 
@@ -146,13 +96,14 @@ export interface OpenOptions {
 }
 
 /**
- * Opens the database and, unless `migrate: false`, applies pending migrations. A failed migration
+ * Opens the database with `schema` and, unless `migrate: false`, applies pending migrations. A failed migration
  * is thrown as a MigrationError (callers tell it from an unreachable database); on any failure
  * after the connection opened, the connection is closed again.
  */
-export async function openDatabase(opts: DatabaseOptions, { migrate = true }: OpenOptions = {}): Promise<DataSource> {
-  const ds = createDataSource(opts);
+export async function openDatabase(opts: DatabaseOptions, schema: Schema, { migrate = true }: OpenOptions = {}): Promise<DataSource> {
+  const ds = createDataSource(opts, schema);
   await ds.initialize();
+  declareDialectTypes(ds, schema.dialectTypes);
   try {
     // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): set it explicitly.
     if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);

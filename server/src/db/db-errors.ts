@@ -138,3 +138,27 @@ export function databaseErrorCode(err: unknown): string {
   const message = (err as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message.slice(0, 120) : "unknown";
 }
+
+/** Duplicate-key codes of both drivers: MySQL / MariaDB, and SQLite on a UNIQUE index or a primary key. */
+const UNIQUE_CODES = new Set(["ER_DUP_ENTRY", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"]);
+
+/** Whether the error is a duplicate key (the row is already there): TypeORM's driverError's code, else the error's own. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === "string" && UNIQUE_CODES.has(code);
+}
+
+/**
+ * A statement stopped at its own time budget: MariaDB's `max_statement_time` (errno 1969; inside
+ * an InnoDB FULLTEXT search MariaDB 10.11 reports the same stop as HA_ERR_FTS_EXCEED_RESULT_CACHE_LIMIT,
+ * errno 188, seen in server/test/search-limits.test.ts) or MySQL's `MAX_EXECUTION_TIME` hint
+ * (ER_QUERY_TIMEOUT, 3024). The connection stays usable; the caller chose the budget and answers
+ * with what it has.
+ */
+const STOPPED_ERRNOS = new Set([1969, 188, 3024]);
+
+export function isStatementTimeout(err: unknown): boolean {
+  for (const e of chain(err)) if ((typeof e.errno === "number" && STOPPED_ERRNOS.has(e.errno)) || e.code === "ER_QUERY_TIMEOUT") return true;
+  return false;
+}

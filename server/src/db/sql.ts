@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
+import { chunks } from "../shared/chunks.js";
 
 /**
  * Small helpers for the hot paths that bypass TypeORM's query builder (sends, event appends):
@@ -9,7 +10,7 @@ import type { DataSource, EntityManager } from "typeorm";
 export type Dialect = "mysql" | "sqlite";
 
 export function dialectOf(db: DataSource | EntityManager): Dialect {
-  const type = ("connection" in db ? db.connection : db).options.type;
+  const type = ("dataSource" in db ? db.dataSource : db).options.type;
   return type === "mysql" || type === "mariadb" ? "mysql" : "sqlite";
 }
 
@@ -77,8 +78,7 @@ export async function replaceColumn(
   rows: readonly { key: string | number; value: string | null }[],
   appId: string,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += 100) {
-    const chunk = rows.slice(i, i + 100);
+  for (const chunk of chunks(rows, 100)) {
     await m.query(
       `UPDATE ${table} SET ${column} = CASE ${key} ${chunk.map(() => "WHEN ? THEN ?").join(" ")} END WHERE appId = ? AND ${key} IN (${marks(chunk.length)})`,
       [...chunk.flatMap((r) => [r.key, r.value]), appId, ...chunk.map((r) => r.key)],

@@ -1,7 +1,23 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { ChatEvent } from "@parley/sdk/protocol";
-import type { EventLog, NewEvent } from "../events/event-log.js";
+import type { ChatEvent, EventPayloads, EventType } from "@parley/sdk/protocol";
 import { Transactor, type WriteFailure } from "./transaction.js";
+
+/** An event to append: about a conversation (its members see it) and/or one user. */
+export interface NewEvent<K extends EventType = EventType> {
+  type: K;
+  data: EventPayloads[K];
+  conversationId: string | null;
+  /** The user it is about, for events a non-member must see (added, removed, contacts). */
+  userId?: string | null;
+}
+
+/**
+ * Where a unit's events are appended, in its transaction: the event log (events/event-log.ts),
+ * handed in by whoever builds the unit of work, so db/ imports no domain (test/shape.test.ts).
+ */
+export interface EventAppender {
+  append(m: EntityManager, appId: string, items: NewEvent[]): Promise<ChatEvent[]>;
+}
 
 /** Where committed events go live: the realtime layer plugs itself in once it is attached. */
 export interface Publisher {
@@ -41,7 +57,7 @@ export class UnitOfWork {
 
   constructor(
     db: DataSource,
-    private readonly log: EventLog,
+    private readonly log: EventAppender,
   ) {
     this.tx = new Transactor(db);
   }

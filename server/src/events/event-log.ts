@@ -1,27 +1,23 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
-import type { ChatEvent, Conversation, EventPayloads, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
+import type { ChatEvent, Conversation, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
 import { iso } from "../shared/time.js";
 import { EventEntity } from "./event.entity.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
+import type { EventAppender, NewEvent } from "../db/unit-of-work.js";
 import { type Caller, userOf } from "../shared/caller.js";
+import { chunks } from "../shared/chunks.js";
 import { AppError } from "../shared/errors.js";
 import type { SyncQuery } from "./sync.schema.js";
 
-/** An event to append: about a conversation (its members see it) and/or one user. */
-export interface NewEvent<K extends EventType = EventType> {
-  type: K;
-  data: EventPayloads[K];
-  conversationId: string | null;
-  /** The user it is about, for events a non-member must see (added, removed, contacts). */
-  userId?: string | null;
-}
+/** What a unit of work emits (declared by db/unit-of-work.ts, which db/ keeps free of domains); appended here. */
+export type { NewEvent };
 
 /**
  * The append-only event log behind `GET /v1/sync`. Appends happen inside a unit of work's
  * transaction (db/unit-of-work.ts, the only caller of `append`), which publishes them after commit.
  */
-export class EventLog {
+export class EventLog implements EventAppender {
   private readonly repo: Repository<EventEntity>;
 
   constructor(db: DataSource) {
@@ -107,8 +103,7 @@ export class EventLog {
   ): Promise<number[]> {
     const done: number[] = [];
     const types = scope.types ?? [];
-    for (let i = 0; i < scope.values.length; i += 200) {
-      const chunk = scope.values.slice(i, i + 200);
+    for (const chunk of chunks(scope.values, 200)) {
       const rows: { seq: string | number; data: string }[] = await m.query(
         `SELECT seq, data FROM events WHERE appId = ? AND ${scope.column} IN (${marks(chunk.length)})${types.length ? ` AND type IN (${marks(types.length)})` : ""}`,
         [appId, ...chunk, ...types],

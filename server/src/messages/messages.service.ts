@@ -8,18 +8,18 @@ import { insertIgnoring } from "../db/insert-ignoring.js";
 import { dialectOf } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
-import { measuredSendBatch } from "../ops/hooks.js";
 import { type Caller, isUserCaller, userOf } from "../shared/caller.js";
 import { storeData } from "../shared/custom-data.js";
 import type { CustomData } from "@parley/sdk/protocol";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist } from "../shared/ids.js";
+import { invalidField } from "../shared/validate.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { parseMessageId, type EditMessage, type History, type MarkRead, type React, type SendMessage } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
-import { SendBatcher } from "./send-batcher.js";
+import { SendBatcher, type Written } from "./send-batcher.js";
 import type { SendQuota } from "./send-quota.js";
 import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
 
@@ -36,10 +36,17 @@ export interface MessagesDeps {
   quota?: SendQuota | undefined;
   /** Moderation's checks (moderation/gate.ts): mutes, slow mode and the word filter, for members' sends and edits. */
   gate?: ModerationChecks | undefined;
+  /** Wraps the send batches' writer (the composition root plugs in ops/' metrics); none: batches are written as they are. */
+  measureBatch?: ((write: WriteBatch) => WriteBatch) | undefined;
 }
+
+/** Writes one send batch in one unit of work (send-writer.ts). */
+export type WriteBatch = (items: SendItem[]) => Promise<Written<SendOutcome>>;
 
 /** What moderation answers before a member writes: the text to store (masked), or a refusal. */
 export interface ModerationChecks {
+  /** Refuses (`banned`) users banned from the conversation or the whole app. */
+  assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void>;
   beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string>;
   beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string>;
 }
@@ -53,10 +60,14 @@ export interface ModeratedRemoval {
 export interface ServerSendExtras {
   from?: string | undefined;
   data?: CustomData | undefined;
+  /** A send `from` a user past moderation (`moderation: "bypass"`): `audit` is written in the unit that stores the message. */
+  bypass?: ModerationBypass | undefined;
 }
 
-/** A 400 on one body field, shaped like `parse()`'s. */
-const invalid = (path: string, message: string): AppError => new AppError("validation_failed", "Invalid request", [{ path, message }]);
+/** The audit entry of a send that skipped moderation, written by the sending unit once the message has its id. */
+export interface ModerationBypass {
+  audit(m: EntityManager, messageId: number): Promise<void>;
+}
 
 /** Events carry one Message for every member, so their reactions are presented with no viewer (mine: false). */
 const NO_VIEWER = "";
@@ -79,7 +90,8 @@ export class MessagesService {
   constructor(private readonly deps: MessagesDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
     const writer = new SendWriter(deps);
-    this.batcher = new SendBatcher(measuredSendBatch(deps.db, (items) => writer.write(items)));
+    const write: WriteBatch = (items) => writer.write(items);
+    this.batcher = new SendBatcher(deps.measureBatch ? deps.measureBatch(write) : write);
   }
 
   /**
@@ -94,6 +106,8 @@ export class MessagesService {
     // The host's backend sends as a member (`from`, a user id) or, without one, a system message.
     const senderId = isUserCaller(caller) ? caller.user : (input.from ?? SYSTEM_SENDER);
     if (!canExist(input.conversationId)) return Promise.reject(notFound("Conversation"));
+    const asMember = !isUserCaller(caller) && input.from !== undefined;
+    const bypass = asMember ? input.bypass : undefined;
     const attachmentIds = input.attachmentIds ?? [];
     const item: SendItem = {
       appId,
@@ -106,13 +120,17 @@ export class MessagesService {
       mentions: input.mentions ?? [],
       clientMessageId: input.clientMessageId ?? null,
       data: isUserCaller(caller) ? null : storeData(input.data),
-      alone: attachmentIds.length > 0,
+      // A bypass writes its audit entry too: alone, so a failure there fails no other send.
+      alone: attachmentIds.length > 0 || bypass !== undefined,
+      ...(bypass ? { audit: bypass.audit } : {}),
     };
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.
     const quota = isUserCaller(caller) ? this.deps.quota : undefined;
     const submit = (): Promise<SendOutcome> => (quota ? quota.take(appId, senderId).then(() => this.batcher.submit(item)) : this.batcher.submit(item));
-    const gate = isUserCaller(caller) ? this.deps.gate : undefined;
+    // Moderated: a member's own send, and the host's backend's send as a member (that user's
+    // message) unless it bypasses moderation; system messages are not.
+    const gate = isUserCaller(caller) || (asMember && !bypass) ? this.deps.gate : undefined;
     if (!gate) return submit();
     // Moderation first (a muted or slowed member's send takes no quota). Its reads answer in any
     // order (several connections), so one sender's checks take turns: each send is handed to the
@@ -120,7 +138,12 @@ export class MessagesService {
     // checks wait for each other, not the writes.
     const key = `${appId}\u0000${senderId}`;
     const turn = (this.turns.get(key) ?? Promise.resolve())
-      .then(() => gate.beforeSend(appId, senderId, input.conversationId, input.text))
+      .then(async () => {
+        // A banned user's own sessions ended with the ban; speaking for them is refused too. First:
+        // a user banned from the group is no member there, and would otherwise get a 404.
+        if (asMember) await gate.assertNotBanned(this.deps.db.manager, appId, input.conversationId, [senderId]);
+        return gate.beforeSend(appId, senderId, input.conversationId, input.text);
+      })
       .then((text) => void (item.text = text));
     const outcome = turn.then(submit); // registered first: runs before the next turn starts
     const done = turn.then(
@@ -339,7 +362,7 @@ export class MessagesService {
     await this.deps.uow.run(async ({ m, emit }) => {
       await this.deps.membership.require(appId, conversationId, userId, m);
       const exists = await m.getRepository(MessageEntity).existsBy({ id, appId, conversationId });
-      if (!exists) throw invalid("messageId", "Not a message of this conversation");
+      if (!exists) throw invalidField("messageId", "Not a message of this conversation");
       if (!(await this.deps.membership.advanceReadMark(m, conversationId, userId, id))) return;
       emit(appId, [{ type: "read.updated", conversationId, data: { conversationId, userId, lastReadMessageId: String(id) } }]);
     });

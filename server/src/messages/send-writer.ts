@@ -2,13 +2,14 @@ import { In, type DataSource, type EntityManager, type Repository } from "typeor
 import type { Message } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import type { MembershipGuard } from "../conversations/membership.js";
+import { isUniqueViolation } from "../db/db-errors.js";
 import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, type Dialect } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
 import { AppError, notFound } from "../shared/errors.js";
+import { invalidField } from "../shared/validate.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
-import { isUniqueViolation } from "../users/users.service.js";
 import { recordThreadsAndMentions, type StoredSend } from "../threads/thread-writes.js";
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { presentMessage, type MessagePresenter } from "./messages.presenter.js";
@@ -42,6 +43,8 @@ export interface SendItem extends Batchable {
   clientMessageId: string | null;
   /** Custom data as JSON text (server API sends), or null. */
   data?: string | null;
+  /** Written in the batch's unit once the message is inserted (a moderation bypass's audit entry); not for a retry. */
+  audit?: ((m: EntityManager, messageId: number) => Promise<void>) | undefined;
 }
 
 export interface SendOutcome {
@@ -57,12 +60,9 @@ type Plan =
   | { kind: "sameAs"; index: number } // a retry of an item earlier in this batch
   | { kind: "insert" };
 
-const invalidReply = (): AppError =>
-  new AppError("validation_failed", "Invalid request", [{ path: "replyToId", message: "Not a message of this conversation" }]);
-const invalidThread = (): AppError =>
-  new AppError("validation_failed", "Invalid request", [{ path: "threadId", message: "Not a message of this conversation that can have a thread" }]);
-const invalidMention = (): AppError =>
-  new AppError("validation_failed", "Invalid request", [{ path: "mentions", message: "Only members of this conversation can be mentioned" }]);
+const invalidReply = (): AppError => invalidField("replyToId", "Not a message of this conversation");
+const invalidThread = (): AppError => invalidField("threadId", "Not a message of this conversation that can have a thread");
+const invalidMention = (): AppError => invalidField("mentions", "Only members of this conversation can be mentioned");
 const notMember = (): AppError => notFound("Conversation");
 const key = (...parts: string[]): string => parts.join("\u0000");
 const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
@@ -147,6 +147,7 @@ export class SendWriter {
         const files: UploadEntity[] = item.attachmentIds.length
           ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
           : [];
+        if (item.audit) await item.audit(m, id);
         const message = presentMessage(rowOf(item, id, now), files, [], item.mentions);
         messages.set(i, message);
         stored.push({ appId: item.appId, conversationId: item.conversationId, senderId: item.senderId, id, threadId: item.threadId, mentions: item.mentions });

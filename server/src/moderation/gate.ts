@@ -1,28 +1,19 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { MODERATION_LIMITS, type FilterWord } from "@parley/sdk/protocol";
+import { MODERATION_LIMITS, type FilterWord, type WordFilter } from "@parley/sdk/protocol";
 import { marks } from "../db/sql.js";
 import { AppError } from "../shared/errors.js";
 import { iso } from "../shared/time.js";
+import { applyFilter, type CompiledFilter, compileFilter, parseWordFilter } from "./word-filter.js";
 
 /** How long a node trusts its cached copy of an app's word filter (a change on this node is seen at once). */
 const FILTER_CACHE_MS = 10_000;
 /** Past this many slow-mode reservations, the expired ones are dropped. */
 const RESERVATIONS_SWEEP_AT = 10_000;
 
-/** Letters, digits and marks of any script, and `_`: what a whole-word match may not touch on either side. */
-const WORD_EDGE_BEFORE = "(?<![\\p{L}\\p{N}\\p{M}_])";
-const WORD_EDGE_AFTER = "(?![\\p{L}\\p{N}\\p{M}_])";
-
 /** What slow mode needs of a Redis client (node-redis). */
 export interface SlowModeStore {
   set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
   pTTL(key: string): Promise<number>;
-}
-
-/** An app's word filter, compiled: literal words only (escaped), so matching is linear, never a ReDoS. */
-interface CompiledFilter {
-  block: RegExp | null;
-  mask: RegExp | null;
 }
 
 /**
@@ -36,7 +27,7 @@ interface CompiledFilter {
  * its own, and the database's last message is the cross-node truth.
  */
 export class ModerationGate {
-  private readonly filters = new Map<string, { until: number; filter: CompiledFilter }>();
+  private readonly filters = new Map<string, { until: number; filter: CompiledFilter; names: boolean }>();
   private readonly reserved = new Map<string, number>();
 
   constructor(
@@ -171,22 +162,42 @@ export class ModerationGate {
     }
   }
 
-  /** The text as the word filter leaves it: masked words as asterisks, or `content_blocked`. */
+  /**
+   * The text as the word filter leaves it: masked words as asterisks, or `content_blocked`. Words
+   * disguised by invisible characters, look-alike letters, accents or spacing count too
+   * (word-filter.ts).
+   */
   async filterText(appId: string, text: string, m?: EntityManager): Promise<string> {
-    const filter = await this.filterOf(appId, m);
-    if (filter.block) {
-      // Also against the NFKC form, so full-width or ligature look-alikes of a blocked word match.
-      const found = new Set<string>();
-      for (const t of [text, text.normalize("NFKC")]) for (const hit of t.matchAll(filter.block)) found.add(hit[0].toLowerCase());
-      if (found.size > 0) throw new AppError("content_blocked", "This message contains words this app does not allow", { words: [...found].slice(0, 20) });
+    const result = applyFilter((await this.filterOf(appId, m)).filter, text);
+    if (result.blocked.length > 0) {
+      throw new AppError("content_blocked", "This message contains words this app does not allow", { words: result.blocked.slice(0, 20) });
     }
-    return filter.mask ? text.replace(filter.mask, (w) => "*".repeat([...w].length)) : text;
+    return result.text;
+  }
+
+  /**
+   * A group or display name as the word filter leaves it (masked words as asterisks, or
+   * `content_blocked`) when the app filters names; else the name as given.
+   */
+  async filterName(appId: string, name: string, m?: EntityManager): Promise<string> {
+    const { filter, names } = await this.filterOf(appId, m);
+    if (!names) return name;
+    const result = applyFilter(filter, name);
+    if (result.blocked.length > 0) {
+      throw new AppError("content_blocked", "This name contains words this app does not allow", { words: result.blocked.slice(0, 20) });
+    }
+    return result.text;
   }
 
   /** The app's word list as stored. */
   async wordsOf(appId: string, m: EntityManager = this.db.manager): Promise<FilterWord[]> {
+    return (await this.wordFilterOf(appId, m)).words;
+  }
+
+  /** The app's word list and whether names pass it, as stored. */
+  async wordFilterOf(appId: string, m: EntityManager = this.db.manager): Promise<WordFilter> {
     const rows: { words: string }[] = await m.query("SELECT words FROM moderation_word_filters WHERE appId = ?", [appId]);
-    return rows[0] ? (JSON.parse(String(rows[0].words)) as FilterWord[]) : [];
+    return parseWordFilter(rows[0] ? String(rows[0].words) : null);
   }
 
   /** Forgets this node's copy of the app's filter (after it was set here). */
@@ -194,38 +205,18 @@ export class ModerationGate {
     this.filters.delete(appId);
   }
 
-  private async filterOf(appId: string, m?: EntityManager): Promise<CompiledFilter> {
+  private async filterOf(appId: string, m?: EntityManager): Promise<{ filter: CompiledFilter; names: boolean }> {
     const now = Date.now();
     const hit = this.filters.get(appId);
-    if (hit && hit.until > now) return hit.filter;
-    const filter = compileFilter(await this.wordsOf(appId, m));
-    this.filters.set(appId, { until: now + FILTER_CACHE_MS, filter });
-    return filter;
+    if (hit && hit.until > now) return hit;
+    const stored = await this.wordFilterOf(appId, m);
+    const entry = { until: now + FILTER_CACHE_MS, filter: compileFilter(stored.words), names: stored.names };
+    this.filters.set(appId, entry);
+    return entry;
   }
 }
 
 function throwMuted(until: number | null): never {
   const at = until === null ? null : iso(until);
   throw new AppError("muted", at ? `You are muted in this conversation until ${at}` : "You are muted in this conversation", { until: at });
-}
-
-/** One alternation of escaped literals per action, longest first (so "bad word" wins over "bad"). */
-export function compileFilter(words: FilterWord[]): CompiledFilter {
-  const build = (action: FilterWord["action"]): RegExp | null => {
-    const list = words
-      .filter((w) => w.action === action)
-      .map((w) => w.word)
-      .sort((a, b) => b.length - a.length)
-      .map(escapeLiteral);
-    return list.length === 0 ? null : new RegExp(`${WORD_EDGE_BEFORE}(?:${list.join("|")})${WORD_EDGE_AFTER}`, "giu");
-  };
-  return { block: build("block"), mask: build("mask") };
-}
-
-/** A literal for a `u`-flag pattern; inner whitespace matches any run of whitespace. */
-function escapeLiteral(word: string): string {
-  return word
-    .replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")
-    .split(/\s+/u)
-    .join("\\s+");
 }

@@ -41,6 +41,7 @@ export async function moderatorCli({ db, apps, values }: ModeratorCliRun): Promi
     messages: { get: offline, remove: offline },
     sessions: { endAllSessions: offline },
     webhooks: { enqueue: offline },
+    reportQuota: { consume: offline },
   });
   const caller = { appId: app.id, server: "cli" };
   const out = (json: unknown, text: string): void => void (values.json ? process.stdout.write(JSON.stringify(json) + "\n") : console.log(text));

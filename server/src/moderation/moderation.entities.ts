@@ -68,7 +68,7 @@ export class SlowModeEntity {
   seconds!: number;
 }
 
-/** The app's word filter: the whole list as JSON (`FilterWord[]`), read at once and cached per node. */
+/** The app's word filter: the whole list as JSON (`FilterWord[]`, or `{words, names}` when names are filtered too: word-filter.ts), read at once and cached per node. */
 @Entity({ name: "moderation_word_filters" })
 export class WordFilterEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })

@@ -126,15 +126,17 @@ export function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx
 }
 
 /**
- * A member's side (`POST /v1/reports`, any signed-in user of the app) and the moderators' routes
+ * A member's side (`POST /v1/reports`, any signed-in user of the app: 201 a new report, 200 their
+ * open one of the same message or user) and the moderators' routes
  * (`/v1/moderation/…`, see `moderationHandlers`); users are named by their Parley id.
  */
 export function moderationRoutes({ moderation, requireAuth }: ModerationRoutesDeps): Router<State> {
   const r = new Router<State>();
   r.post("/reports", requireAuth, async (ctx) => {
     const body = parse(reportBody, ctx.request.body);
-    ctx.status = 201;
-    ctx.body = { report: await moderation.report(callerOf(ctx), body) } satisfies ReportResponse;
+    const { report, created } = await moderation.report(callerOf(ctx), body);
+    ctx.status = created ? 201 : 200;
+    ctx.body = { report } satisfies ReportResponse;
   });
   const h = moderationHandlers(moderation, callerOf, async (ctx) => param(ctx, "user"));
   r.get("/moderation/audit", requireAuth, h.audit);

@@ -43,12 +43,22 @@ const filterWord = z
   .regex(/^[^\p{C}]+$/u, "No control characters")
   .regex(/[\p{L}\p{N}]/u, "A word needs a letter or a digit");
 
-/** The whole word list (it replaces the app's); a word appears once (case-insensitively). */
+/**
+ * The whole word list (it replaces the app's); a word appears once (case-insensitively). Words
+ * match as written and through disguises: invisible characters, look-alike letters of other
+ * scripts, accents, compatibility forms, spaced-out letters (moderation/word-filter.ts).
+ */
 export const wordFilterBody = z.object({
   words: z
     .array(z.object({ word: filterWord, action: z.enum(["block", "mask"]) }))
     .max(MODERATION_LIMITS.filterWordsMax)
     .refine((ws) => new Set(ws.map((w) => w.word.toLowerCase())).size === ws.length, { message: "Duplicate word" }),
+  /**
+   * Whether group names (create, rename) and display names (registration, `PATCH /me`, host-token
+   * sign-in, the server API's user upsert) pass the filter too: a blocked word is refused
+   * (`content_blocked`), a masked one stored as asterisks. Left out: stays as it was (off at first).
+   */
+  names: z.boolean().optional(),
   reason,
 });
 export type WordFilterInput = z.infer<typeof wordFilterBody>;

@@ -1,19 +1,24 @@
-import { Brackets, type DataSource, type EntityManager, type SelectQueryBuilder } from "typeorm";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { IsNull, type DataSource, type EntityManager, type SelectQueryBuilder } from "typeorm";
 import type { AuditEntry, FilterWord, Message, ModerationAction, Report, Sanction, SlowModeResponse, WordFilter } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import { MemberEntity } from "../conversations/member.entity.js";
+import { keysetAfter } from "../db/keyset.js";
+import { dialectOf } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { NewEvent } from "../events/event-log.js";
 import type { MessagesService } from "../messages/messages.service.js";
-import { type Caller, isUserCaller, type UserCaller } from "../shared/caller.js";
+import { type Caller, isUserCaller, type ServerCaller, type UserCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
+import { consume } from "../shared/rate-limit.js";
 import type { UsersService } from "../users/users.service.js";
 import type { WebhooksService } from "../webhooks/webhooks.service.js";
 import type { ModerationGate } from "./gate.js";
 import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "./moderation.entities.js";
 import { presentAudit, presentReport, presentSanction } from "./moderation.presenter.js";
 import type { MuteInput, ReportInput, ResolveInput } from "./moderation.schema.js";
+import { storedWordFilter } from "./word-filter.js";
 
 /** What the moderation service is built from. */
 export interface ModerationDeps {
@@ -26,12 +31,22 @@ export interface ModerationDeps {
   /** Ends every session of an app-banned user (their sockets drop on every node). */
   sessions: { endAllSessions(appId: string, userId: string): Promise<void> };
   webhooks: Pick<WebhooksService, "enqueue">;
+  /** New reports one user may file (REPORTS_PER_HOUR), keyed by app and reporter; shared counters with Redis. */
+  reportQuota: Pick<RateLimiterAbstract, "consume">;
 }
 
 /** A keyset position in the audit log or the report queue. */
 export interface TimeCursor {
   t: number;
   i: string;
+}
+
+/** What makes two reports the same: reporter, and message (or, for a user report, the user). */
+interface SameReport {
+  appId: string;
+  reporterId: string;
+  userId: string;
+  messageId: number | null;
 }
 
 /** What one audit entry records beyond who and when. */
@@ -54,6 +69,8 @@ interface AuditFacts {
  * a group's owner and admins on mutes, conversation bans and slow mode of their own group, over
  * plain members only. Anyone else gets 403 before anything is looked up; a moderator naming
  * another app's conversation, message, user or report gets 404, as for one that does not exist.
+ * Any member reports, within an hourly quota; the host's backend sending `from` a user past
+ * moderation (`moderation: "bypass"`) is audited through `recordBypass`, in the send's own unit.
  */
 export class ModerationService {
   constructor(private readonly deps: ModerationDeps) {}
@@ -205,25 +222,31 @@ export class ModerationService {
 
   async wordFilter(caller: Caller): Promise<WordFilter> {
     await this.requireModerator(caller);
-    return { words: await this.deps.gate.wordsOf(caller.appId) };
+    return this.deps.gate.wordFilterOf(caller.appId);
   }
 
-  /** Replaces the app's word list; this node applies it at once, the others within the gate's cache time. */
-  async setWordFilter(caller: Caller, input: { words: FilterWord[]; reason?: string | undefined }): Promise<WordFilter> {
+  /**
+   * Replaces the app's word list, and sets whether names pass it (left out: as it was); this node
+   * applies it at once, the others within the gate's cache time.
+   */
+  async setWordFilter(caller: Caller, input: { words: FilterWord[]; names?: boolean | undefined; reason?: string | undefined }): Promise<WordFilter> {
     await this.requireModerator(caller);
     const { appId } = caller;
     const words = input.words.map((w) => ({ word: w.word.normalize("NFC"), action: w.action }));
-    await this.deps.uow.run(async ({ m }) => {
+    const names = await this.deps.uow.run(async ({ m }) => {
+      const names = input.names ?? (await this.deps.gate.wordFilterOf(appId, m)).names;
+      const stored = storedWordFilter({ words, names });
       await m.delete(WordFilterEntity, { appId });
-      if (words.length > 0) await m.insert(WordFilterEntity, { appId, words: JSON.stringify(words), updatedAt: Date.now() });
+      if (stored !== null) await m.insert(WordFilterEntity, { appId, words: stored, updatedAt: Date.now() });
       await this.audit(m, caller, {
         action: "word_filter.set",
         reason: input.reason,
-        details: { block: words.filter((w) => w.action === "block").length, mask: words.filter((w) => w.action === "mask").length },
+        details: { block: words.filter((w) => w.action === "block").length, mask: words.filter((w) => w.action === "mask").length, names },
       });
+      return names;
     });
     this.deps.gate.invalidateFilter(appId);
-    return { words };
+    return { words, names };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -252,8 +275,11 @@ export class ModerationService {
   /**
    * Any member reports a message they can see (its sender is the reported user) or a user of the
    * app (not themselves). The report and its `report.created` webhook deliveries commit together.
+   * A repeat of the reporter's open report of the same message (of the same user, for a user
+   * report) answers that report, unchanged (`created: false`): no second row, no second webhook.
+   * A new report takes one from the reporter's hourly quota (429 past it); repeats take none.
    */
-  async report(caller: UserCaller, input: ReportInput): Promise<Report> {
+  async report(caller: UserCaller, input: ReportInput): Promise<{ report: Report; created: boolean }> {
     const { appId } = caller;
     let target: { userId: string; messageId: number | null; conversationId: string | null; text: string | null };
     if (input.messageId !== undefined) {
@@ -265,6 +291,11 @@ export class ModerationService {
       target = { userId: user.id, messageId: null, conversationId: null, text: null };
     }
     if (target.userId === caller.user) throw new AppError("validation_failed", "You cannot report yourself");
+    const same: SameReport = { appId, reporterId: caller.user, userId: target.userId, messageId: target.messageId };
+    const known = await this.openReport(this.deps.db.manager, same);
+    if (known) return { report: presentReport(known), created: false };
+    // Keyed by the caller's own app and user id (from their token): a client cannot pick another budget.
+    await consume(this.deps.reportQuota, `${appId}:${caller.user}`);
     const row: ReportEntity = {
       id: newId("rep"),
       appId,
@@ -282,12 +313,37 @@ export class ModerationService {
       resolution: null,
     };
     const report = presentReport(row);
-    await this.deps.uow.run(async ({ m }) => {
+    return this.deps.uow.run(async ({ m }) => {
+      // A repeat racing this one: asked again under the reporter's lock (see openReport).
+      const raced = await this.openReport(m, same, { lock: true });
+      if (raced) return { report: presentReport(raced), created: false };
       await m.insert(ReportEntity, row);
       const head: { lastSeq: string | number }[] = await m.query("SELECT lastSeq FROM apps WHERE id = ?", [appId]);
       await this.deps.webhooks.enqueue(m, appId, { type: "report.created", seq: Number(head[0]?.lastSeq ?? 0), at: row.createdAt, data: report });
+      return { report, created: true };
     });
-    return report;
+  }
+
+  /**
+   * The reporter's open report of the same message, or (a user report) of the same user. With
+   * `lock`, inside the reporting unit: units run one at a time on a node, and on MySQL the
+   * reporter's user row is locked first and the reports read with a locking read (the newest
+   * committed rows, not the snapshot), so two repeats racing on two nodes file one report.
+   */
+  private async openReport(m: EntityManager, k: SameReport, opts: { lock?: boolean } = {}): Promise<ReportEntity | null> {
+    const mysql = opts.lock === true && dialectOf(m) === "mysql";
+    if (mysql) await m.query("SELECT id FROM users WHERE id = ? FOR UPDATE", [k.reporterId]);
+    return m.findOne(ReportEntity, {
+      where: {
+        appId: k.appId,
+        reporterId: k.reporterId,
+        status: "open",
+        ...(k.messageId !== null ? { messageId: k.messageId } : { userId: k.userId, messageId: IsNull() }),
+      },
+      order: { createdAt: "ASC", id: "ASC" },
+      // FOR UPDATE: TypeORM writes a shared lock as FOR SHARE, which MariaDB does not parse.
+      ...(mysql ? { lock: { mode: "pessimistic_write" as const } } : {}),
+    });
   }
 
   /** The report queue, newest first, keyset on (createdAt, id). */
@@ -334,6 +390,14 @@ export class ModerationService {
   // -------------------------------------------------------------------------------------------
   // Audit log
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Participant of a send by the host's backend `from` a user with `moderation: "bypass"`: its
+   * audit entry, written by the sending unit (messages/send-writer.ts) together with the message.
+   */
+  recordBypass(m: EntityManager, caller: ServerCaller, f: { userId: string; conversationId: string; messageId: number }): Promise<void> {
+    return this.audit(m, caller, { action: "message.bypass", targetUserId: f.userId, conversationId: f.conversationId, messageId: f.messageId });
+  }
 
   /** The audit log, newest first, keyset on (createdAt, id). */
   async auditLog(caller: Caller, q: { cursor?: TimeCursor | undefined; limit: number }): Promise<{ items: AuditEntry[]; next: TimeCursor | null }> {
@@ -411,15 +475,7 @@ type TimeKeyed = { createdAt: number; id: string };
 
 /** Newest first, after the cursor, one more than the page to know whether there is a next one. */
 async function keyset<T extends TimeKeyed>(qb: SelectQueryBuilder<T>, cursor: TimeCursor | undefined, limit: number): Promise<T[]> {
-  if (cursor) {
-    qb.andWhere(
-      new Brackets((w) => {
-        w.where("r.createdAt < :ct", { ct: cursor.t }).orWhere(
-          new Brackets((w2) => w2.where("r.createdAt = :ct", { ct: cursor.t }).andWhere("r.id < :ci", { ci: cursor.i })),
-        );
-      }),
-    );
-  }
+  if (cursor) keysetAfter(qb, "desc", ["r.createdAt", "r.id"], [cursor.t, cursor.i]);
   return qb
     .orderBy("r.createdAt", "DESC")
     .addOrderBy("r.id", "DESC")

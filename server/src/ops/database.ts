@@ -1,7 +1,7 @@
 import { statfs } from "node:fs/promises";
 import path from "node:path";
 import { MigrationExecutor, type DataSource } from "typeorm";
-import { MigrationError, openDatabase, type DatabaseOptions } from "../db/data-source.js";
+import { MigrationError, openDatabase, type DatabaseOptions, type Schema } from "../db/data-source.js";
 
 export { MigrationError };
 
@@ -10,8 +10,8 @@ export { MigrationError };
  * `migrate:status` open the database as it is. A failed migration is thrown as a MigrationError,
  * so callers tell it from an unreachable database.
  */
-export function openDatabaseAsIs(opts: DatabaseOptions, { migrate: apply = false } = {}): Promise<DataSource> {
-  return openDatabase(opts, { migrate: apply });
+export function openDatabaseAsIs(opts: DatabaseOptions, schema: Schema, { migrate: apply = false } = {}): Promise<DataSource> {
+  return openDatabase(opts, schema, { migrate: apply });
 }
 
 /** Each migration the server knows, in order, and whether this database has it. */
@@ -23,7 +23,8 @@ export interface MigrationState {
 export async function migrationStates(db: DataSource): Promise<MigrationState[]> {
   const executor = new MigrationExecutor(db);
   const applied = new Set((await executor.getExecutedMigrations()).map((m) => m.name));
-  return (await executor.getAllMigrations()).map((m) => ({ name: m.name, applied: applied.has(m.name) }));
+  // TypeORM names a migration by its `name` or else its class name (as MigrationExecutor does).
+  return db.migrations.map((m) => m.name ?? m.constructor.name).map((name) => ({ name, applied: applied.has(name) }));
 }
 
 /** Applies pending migrations, each in its own transaction; answers the names applied. */

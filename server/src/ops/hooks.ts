@@ -2,9 +2,9 @@ import type { DataSource } from "typeorm";
 import type { ItemOutcome, Written } from "../messages/send-batcher.js";
 
 /**
- * The measuring points other domains call: one line at the measured spot, nothing else. A server's
- * metrics (ops/metrics.ts) register here under its DataSource, which every domain already holds;
- * with metrics off (or in the CLI) nothing is registered and every call does nothing.
+ * The measuring points, plugged in by the composition root (services.ts) and the transports: no
+ * domain imports ops/ (test/shape.test.ts). A server's metrics (ops/metrics.ts) register here under
+ * its DataSource; with metrics off (or in the CLI) nothing is registered and every call does nothing.
  */
 export interface OpsObserver {
   /** One send batch: its size, how long its transaction took, and the messages it stored. */

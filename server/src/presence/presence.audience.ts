@@ -2,6 +2,7 @@ import type { Presence } from "@parley/sdk/protocol";
 import { In, type DataSource } from "typeorm";
 import { BlockEntity, ContactEntity } from "../contacts/contact.entities.js";
 import { MemberEntity } from "../conversations/member.entity.js";
+import { chunks } from "../shared/chunks.js";
 import { isoOrNull } from "../shared/time.js";
 import { UserEntity } from "../users/user.entity.js";
 import { showsLastSeen } from "../users/users.presenter.js";
@@ -59,10 +60,10 @@ export class PresenceAudience {
     const { online, version } = await this.presence.snapshot(circle);
     const offline = circle.filter((id) => !online.has(id));
     const lastSeen = new Map<string, number | null>();
-    for (let i = 0; i < offline.length; i += 1000) {
+    for (const chunk of chunks(offline, 1000)) {
       const rows = await this.db.getRepository(UserEntity).find({
         select: { id: true, lastSeenAt: true, showLastSeen: true },
-        where: { appId, id: In(offline.slice(i, i + 1000)) },
+        where: { appId, id: In(chunk) },
       });
       for (const u of rows) lastSeen.set(u.id, showsLastSeen(u) ? u.lastSeenAt : null);
     }
@@ -85,8 +86,7 @@ export class PresenceAudience {
     const people = [...new Set(subjects)].slice(0, SNAPSHOT_MAX);
     if (targets.length === 0 || people.length === 0) return [];
     const blocks = new Map<string, Set<string>>();
-    for (let i = 0; i < targets.length; i += 1000) {
-      const chunk = targets.slice(i, i + 1000);
+    for (const chunk of chunks(targets, 1000)) {
       const rows = await this.db.getRepository(BlockEntity).find({
         select: { blockerId: true, blockedId: true },
         where: [

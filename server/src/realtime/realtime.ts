@@ -9,9 +9,10 @@ import type { DataSource } from "typeorm";
 import type { AuthService } from "../auth/auth.service.js";
 import type { TokenService } from "../auth/tokens.js";
 import type { Config } from "../config.js";
+import { blockersOf } from "../contacts/relations.js";
 import type { MembershipGuard } from "../conversations/membership.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
-import { readEvent, sendEvent, typingEvent } from "./socket-schema.js";
+import * as messageSchemas from "../messages/messages.schema.js";
 import type { MessagesService } from "../messages/messages.service.js";
 import { PresenceAudience } from "../presence/presence.audience.js";
 import type { PresenceService } from "../presence/presence.service.js";
@@ -145,19 +146,20 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     );
 
     const typing = new TypingThrottle();
+    let relays: Promise<unknown> = Promise.resolve();
     const limited = (): Promise<void> => consume(perSocket, socket.id);
     const log: CommandLog = { logger: deps.logger, socketId: socket.id, userId };
 
     socket.on("message.send", (raw, ack) =>
       withAck(log, "message.send", ack, async () => {
-        return (await deps.messages.send(caller, parse(sendEvent, raw))).message;
+        return (await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw))).message;
       }),
     );
 
     socket.on("read", (raw, ack) =>
       withAck(log, "read", ack, async () => {
         await limited();
-        await deps.messages.markRead(caller, parse(readEvent, raw));
+        await deps.messages.markRead(caller, parse(messageSchemas.markRead, raw));
         return null;
       }),
     );
@@ -165,12 +167,21 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     socket.on("typing", (raw, ack) =>
       withAck(log, "typing", ack, async () => {
         await limited();
-        const req = parse(typingEvent, raw);
+        const req = parse(messageSchemas.typing, raw);
         // The socket's rooms are its memberships (joined at the handshake and on member.added,
         // left on member.removed, on every node): no query per keystroke. Not a member: 404.
         if (!socket.rooms.has(convRoom(req.conversationId))) throw notFound("Conversation");
         if (!typing.admit(req.conversationId, req.typing, Date.now())) return null;
-        socket.to(convRoom(req.conversationId)).emit("typing", { conversationId: req.conversationId, userId, typing: req.typing });
+        // Those who blocked this user do not see them typing: one indexed read per relay (at most
+        // two a second per conversation), so a block made a moment ago holds at once. Relays
+        // still leave in their commands' order: a "stopped" never overtakes its "typing".
+        const ready = relays.then(() => blockersOf(deps.db, appId, userId));
+        relays = ready.catch(() => undefined);
+        const blockers = await ready;
+        socket
+          .to(convRoom(req.conversationId))
+          .except(blockers.map(userRoom))
+          .emit("typing", { conversationId: req.conversationId, userId, typing: req.typing });
         return null;
       }),
     );

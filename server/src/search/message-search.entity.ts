@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from "typeorm";
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { asNumber } from "../shared/time.js";
 
 /**
@@ -11,6 +11,10 @@ import { asNumber } from "../shared/time.js";
  * (tenancy/app-deletion.ts, by `appId`) empties it too.
  */
 @Entity({ name: "message_search" })
+@Index("ix_message_search_app", ["appId"])
+// MariaDB's FULLTEXT index on `terms` (the Search migration; SQLite has FTS5 instead): declared
+// so TypeORM knows it, never created or dropped by TypeORM.
+@Index("ft_message_search_terms", { synchronize: false })
 export class MessageSearchEntity {
   @PrimaryColumn({ type: "bigint", transformer: asNumber })
   messageId!: number;

@@ -1,6 +1,7 @@
 import type { EntityManager } from "typeorm";
 import type { ChatEvent } from "@parley/sdk/protocol";
 import { dialectOf, marks, rowMarks } from "../db/sql.js";
+import { chunks } from "../shared/chunks.js";
 import { documentText } from "./terms.js";
 
 const CHUNK = 500;
@@ -30,16 +31,14 @@ export const indexMessages = async (m: EntityManager, appId: string, events: Cha
   }
   await forgetMessages(m, gone);
   const upsert = dialectOf(m) === "mysql" ? "ON DUPLICATE KEY UPDATE terms = VALUES(terms)" : "ON CONFLICT(messageId) DO UPDATE SET terms = excluded.terms";
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
+  for (const chunk of chunks(rows, CHUNK)) {
     await m.query(`INSERT INTO message_search (messageId, appId, terms) VALUES ${rowMarks(chunk.length, 3)} ${upsert}`, chunk.flat());
   }
 };
 
 /** Takes messages out of the index, in the caller's unit (account deletion tombstones them without events). */
 export async function forgetMessages(m: EntityManager, ids: number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
+  for (const chunk of chunks(ids, CHUNK)) {
     await m.query(`DELETE FROM message_search WHERE messageId IN (${marks(chunk.length)})`, chunk);
   }
 }

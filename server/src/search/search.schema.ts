@@ -21,3 +21,6 @@ export const searchQuery = z.object({
   limit: pageLimit(50, 20),
 });
 export type SearchInput = z.infer<typeof searchQuery>;
+
+/** The search's page cursor, opaque to clients: `i`, the message id the next page continues below. */
+export const searchCursor = z.strictObject({ i: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });

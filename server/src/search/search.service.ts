@@ -1,14 +1,15 @@
 import { In, type DataSource } from "typeorm";
-import { z } from "zod";
 import type { SearchHit, SearchResponse } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import type { MembershipGuard } from "../conversations/membership.js";
+import { isStatementTimeout } from "../db/db-errors.js";
 import { dialectOf } from "../db/sql.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
 import type { UserCaller } from "../shared/caller.js";
-import type { SearchInput } from "./search.schema.js";
+import type { SearchQuota } from "./search-quota.js";
+import { searchCursor, type SearchInput } from "./search.schema.js";
 import { conversationToken, queryTerms, snippetOf, textMatches, type QueryTerm } from "./terms.js";
 
 export interface SearchDeps {
@@ -16,6 +17,8 @@ export interface SearchDeps {
   membership: MembershipGuard;
   presenter: MessagePresenter;
   conversations: ConversationsService;
+  /** Per-user and per-app search limits (SearchQuota); none where a test builds the service bare. */
+  quota?: Pick<SearchQuota, "take">;
 }
 
 /**
@@ -33,8 +36,39 @@ export const RECENT_SCAN_ROWS = 2000;
 /** MariaDB: above this many conversations, no recent scan (one range scan per conversation). */
 export const RECENT_SCAN_CONVERSATIONS_MAX = 200;
 
-const cursorSchema = z.strictObject({ i: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+/** What one search may cost the database by default, in ms (SEARCH_BUDGET_MS). */
+export const SEARCH_BUDGET_MS = 250;
+/** The first id window a windowed search reads; each window that does not fill the page doubles it. */
+export const SEARCH_WINDOW_IDS = 50_000;
+/** SQLite: the largest window one statement reads. */
+export const SEARCH_WINDOW_MAX_IDS = 800_000;
+
+/**
+ * What a search found: ids newest first, and `floor`: everything of the caller's in [floor, before)
+ * was searched, below it nothing yet (0: all of it). A floor above 0 means the budget ran out: the
+ * page answers what was found, and its cursor continues from the floor.
+ */
+interface Found {
+  ids: number[];
+  floor: number;
+}
+
 const NO_CURSOR = Number.MAX_SAFE_INTEGER;
+
+/** One search, as the strategies below take it: who asks, for what, where, and until when. */
+interface Ask {
+  caller: UserCaller;
+  terms: QueryTerm[];
+  /** The caller's conversations searched (one when the search names it: `only`). */
+  conversations: string[];
+  only: string | undefined;
+  /** Only ids below this one (the cursor), NO_CURSOR for the newest. */
+  before: number;
+  /** How many ids to find: the page and one more, to know there is a next page. */
+  limit: number;
+  /** When the budget ends (ms since the epoch). */
+  deadline: number;
+}
 
 /**
  * Message search (issue 17): full text over the messages the caller can read now — their app, the
@@ -47,12 +81,22 @@ const NO_CURSOR = Number.MAX_SAFE_INTEGER;
 export class SearchService {
   constructor(
     private readonly deps: SearchDeps,
-    private readonly opts: { conversationTokensMax?: number; recentScanRows?: number } = {},
+    private readonly opts: {
+      conversationTokensMax?: number;
+      recentScanRows?: number;
+      recentScanConversationsMax?: number;
+      budgetMs?: number;
+      windowIds?: number;
+    } = {},
   ) {}
+
+  /** The MySQL flavour, asked once: MariaDB and MySQL bound a statement's time differently. */
+  private mariadb: Promise<boolean> | undefined;
 
   async search(caller: UserCaller, input: SearchInput): Promise<SearchResponse> {
     const { appId, user } = caller;
-    const before = decodeCursor(cursorSchema, input.cursor)?.i ?? NO_CURSOR;
+    await this.deps.quota?.take(appId, user);
+    const before = decodeCursor(searchCursor, input.cursor)?.i ?? NO_CURSOR;
     const terms = queryTerms(input.q);
     let conversations: string[];
     if (input.conversationId !== undefined) {
@@ -63,13 +107,19 @@ export class SearchService {
     }
     if (terms.length === 0 || conversations.length === 0) return { items: [], nextCursor: null, conversations: [] };
 
-    const scanRows = this.opts.recentScanRows ?? RECENT_SCAN_ROWS;
-    const ids =
-      dialectOf(this.deps.db) === "mysql" && scanRows > 0 && conversations.length <= RECENT_SCAN_CONVERSATIONS_MAX
-        ? await this.recentThenIndex(caller, terms, conversations, input.conversationId, before, input.limit + 1, scanRows)
-        : await this.matchingIds(caller, terms, conversations, input.conversationId, before, input.limit + 1);
-    const pageIds = ids.slice(0, input.limit);
-    const more = ids.length > input.limit;
+    const ask: Ask = {
+      caller,
+      terms,
+      conversations,
+      only: input.conversationId,
+      before,
+      limit: input.limit + 1,
+      deadline: Date.now() + (this.opts.budgetMs ?? SEARCH_BUDGET_MS),
+    };
+    const hits = dialectOf(this.deps.db) === "mysql" ? await this.mysqlSearch(ask) : await this.sqliteSearch(ask);
+    const pageIds = hits.ids.slice(0, input.limit);
+    const more = hits.ids.length > input.limit;
+    const nextBefore = more ? pageIds[pageIds.length - 1]! : hits.floor > 0 ? hits.floor : null;
     // By primary key only (app and liveness checked here): with `appId = ?` in the query, SQLite
     // picks the (appId, senderId, id) index and scans the app's messages.
     const found = pageIds.length ? await this.deps.db.getRepository(MessageEntity).find({ where: { id: In(pageIds) } }) : [];
@@ -79,30 +129,50 @@ export class SearchService {
     const convIds = [...new Set(messages.map((x) => x.conversationId))];
     return {
       items,
-      nextCursor: more ? encodeCursor({ i: pageIds[pageIds.length - 1]! }) : null,
+      nextCursor: nextBefore === null ? null : encodeCursor({ i: nextBefore }),
       conversations: await this.deps.conversations.presentMine(caller, convIds),
     };
   }
 
   /**
    * MariaDB: InnoDB's FULLTEXT search costs about 20-50 µs per matching row of the whole app
-   * (measured: 4 s for a word in 20% of 1,000,000 messages), however few the page needs. So the
-   * caller's newest messages are read first — about `scanRows` of them, the newest of each of
-   * their conversations, in one UNION of index range scans — and matched here with the same terms
-   * (terms.ts `textMatches`). Down to `floor` (the highest id at which some conversation's scan
-   * stopped) nothing of theirs is unread, so the hits above it are exactly the index's; only if
-   * they do not fill the page does the full-text query run, below `floor`. A common word is found
-   * in the scan; a rare one by the index, which is fast for it.
+   * (measured: 4 s for a word in 20% of 1,000,000 messages), however few the page needs, and a
+   * range on the id does not shorten it. So the caller's newest messages are read first (`recent`
+   * or `window`) and matched here with the same terms (terms.ts `textMatches`). Down to the
+   * floor of that read nothing of theirs is unread, so the hits above it are exactly the index's;
+   * only if they do not fill the page does the full-text query run, below the floor, stopped by
+   * the server at the search's remaining budget. Stopped, the search answers the hits it has,
+   * with a cursor at the floor: the next page reads on from there. A common word is found in the
+   * read; a rare one by the index, which is fast for it.
    */
-  private async recentThenIndex(
-    caller: UserCaller,
-    terms: QueryTerm[],
-    conversations: string[],
-    only: string | undefined,
-    before: number,
-    limit: number,
-    scanRows: number,
-  ): Promise<number[]> {
+  private async mysqlSearch(ask: Ask): Promise<Found> {
+    const { terms, conversations, before, limit } = ask;
+    const scanRows = this.opts.recentScanRows ?? RECENT_SCAN_ROWS;
+    const read: Found =
+      scanRows === 0
+        ? { ids: [], floor: before }
+        : conversations.length <= (this.opts.recentScanConversationsMax ?? RECENT_SCAN_CONVERSATIONS_MAX)
+          ? await this.recent(terms, conversations, before, scanRows)
+          : await this.window(ask, scanRows);
+    if (read.ids.length >= limit || read.floor === 0) return { ids: read.ids.slice(0, limit), floor: 0 };
+    // Nothing read (the index alone, a test's setting): a stop would leave the cursor where it was.
+    const deadline = scanRows === 0 ? undefined : ask.deadline;
+    try {
+      const rest = await this.matchingIds({ ...ask, before: read.floor, limit: limit - read.ids.length }, 0, deadline);
+      return { ids: [...read.ids, ...rest], floor: 0 };
+    } catch (err) {
+      // A stop (or an overflow of InnoDB's result cache, the same error) answers what was read,
+      // with a cursor at its floor; a floor that did not move would hand back the same cursor.
+      if (!isStatementTimeout(err) || read.floor >= ask.before) throw err;
+      return read;
+    }
+  }
+
+  /**
+   * The newest of each of the caller's conversations (about `scanRows` in all) in one UNION of
+   * index range scans, matched here. A user in at most RECENT_SCAN_CONVERSATIONS_MAX.
+   */
+  private async recent(terms: QueryTerm[], conversations: string[], before: number, scanRows: number): Promise<Found> {
     const per = Math.max(1, Math.ceil(scanRows / conversations.length));
     const one = "(SELECT id, conversationId, text FROM messages WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)";
     const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
@@ -119,23 +189,73 @@ export class SearchService {
     // A conversation that gave `per` rows may have older ones unread: below its oldest, unknown.
     let floor = 0;
     for (const c of count.values()) if (c.n >= per) floor = Math.max(floor, c.oldest);
-    const hits = rows
-      .filter((r) => Number(r.id) >= floor && r.text !== null && r.text !== "" && textMatches(r.text, terms))
-      .map((r) => Number(r.id))
-      .sort((a, b) => b - a);
-    if (hits.length >= limit || floor === 0) return hits.slice(0, limit);
-    return [...hits, ...(await this.matchingIds(caller, terms, conversations, only, floor, limit - hits.length))];
+    return { ids: matching(rows, terms, floor), floor };
   }
 
-  /** Ids of matching messages below `before`, newest first, at most `limit`: one query. `only`: the one conversation asked for. */
-  private async matchingIds(
-    caller: UserCaller,
-    terms: QueryTerm[],
-    conversations: string[],
-    only: string | undefined,
-    before: number,
-    limit: number,
-  ): Promise<number[]> {
+  /**
+   * A user in more conversations than a UNION should name: the app's newest messages, one range of
+   * the primary key read newest first (at most `scanRows` rows, within SEARCH_WINDOW_IDS ids below
+   * `before`), kept here when they are in one of the caller's conversations and matched. Its cost is
+   * that range, whatever the membership. (With the membership as an `IN (SELECT … members)` in the
+   * query, MariaDB drove from the members, one range per conversation, and sorted: ~200 ms of its
+   * CPU per search for a member of 1,000 conversations at 1,000,000 messages.)
+   */
+  private async window({ caller, terms, conversations, before }: Ask, scanRows: number): Promise<Found> {
+    const top = before === NO_CURSOR ? await this.topId() : before;
+    const low = Math.max(0, top - (this.opts.windowIds ?? SEARCH_WINDOW_IDS));
+    const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
+      `SELECT id, conversationId, text FROM messages FORCE INDEX (PRIMARY)
+       WHERE id < ? AND id >= ? AND appId = ? AND deletedAt IS NULL
+       ORDER BY id DESC LIMIT ?`,
+      [top, low, caller.appId, scanRows],
+    );
+    const floor = rows.length >= scanRows ? Number(rows[rows.length - 1]!.id) : low;
+    const mine = new Set(conversations);
+    return {
+      ids: matching(
+        rows.filter((r) => mine.has(r.conversationId)),
+        terms,
+        floor,
+      ),
+      floor,
+    };
+  }
+
+  /**
+   * SQLite: FTS5 reads a rowid range cheaply, so the index is asked window by window, newest
+   * first (SEARCH_WINDOW_IDS ids, doubling while a window leaves the page unfilled), until the page
+   * is full, the oldest message is reached, or the budget is spent — then it answers what it
+   * found, with a cursor at the last window's floor.
+   */
+  private async sqliteSearch(ask: Ask): Promise<Found> {
+    const { before, limit, deadline } = ask;
+    let high = before === NO_CURSOR ? await this.topId() : before;
+    let size = this.opts.windowIds ?? SEARCH_WINDOW_IDS;
+    const ids: number[] = [];
+    while (high > 1) {
+      const low = Math.max(0, high - size);
+      ids.push(...(await this.matchingIds({ ...ask, before: high, limit: limit - ids.length }, low)));
+      if (ids.length >= limit || low === 0) return { ids, floor: 0 };
+      high = low;
+      if (Date.now() >= deadline) return { ids, floor: high };
+      // Doubling, but capped: better-sqlite3 blocks the event loop for a whole statement, and the
+      // deadline is only looked at between windows.
+      size = Math.min(size * 2, SEARCH_WINDOW_MAX_IDS);
+    }
+    return { ids, floor: 0 };
+  }
+
+  /** One above the newest message id (of every app: the primary key's end, read at once). */
+  private async topId(): Promise<number> {
+    const rows: { top: number | string | null }[] = await this.deps.db.query("SELECT MAX(id) AS top FROM messages");
+    return Number(rows[0]?.top ?? 0) + 1;
+  }
+
+  /**
+   * Ids of matching messages in [low, before), newest first, at most `limit`: one query. With a
+   * `deadline` (MySQL), the server stops the statement there and it throws (isStatementTimeout).
+   */
+  private async matchingIds({ caller, terms, conversations, only, before, limit }: Ask, low: number, deadline?: number): Promise<number[]> {
     const mysql = dialectOf(this.deps.db) === "mysql";
     const byTokens = conversations.length <= (this.opts.conversationTokensMax ?? CONVERSATION_TOKENS_MAX[mysql ? "mysql" : "sqlite"]);
     const scope = byTokens ? conversations.map(conversationToken) : [];
@@ -155,13 +275,36 @@ export class SearchService {
         };
     const sql = mysql
       ? `SELECT s.messageId AS id FROM message_search s ${members.join.replace("ID_COLUMN", "s.messageId")}
-         WHERE MATCH(s.terms) AGAINST (? IN BOOLEAN MODE) AND s.appId = ? AND s.messageId < ? ${members.where}
+         WHERE MATCH(s.terms) AGAINST (? IN BOOLEAN MODE) AND s.appId = ? AND s.messageId < ? AND s.messageId >= ? ${members.where}
          ORDER BY s.messageId DESC LIMIT ?`
       : `SELECT f.rowid AS id FROM message_search_fts f ${members.join.replace("ID_COLUMN", "f.rowid")}
-         WHERE message_search_fts MATCH ? AND f.rowid < ? ${members.where}
+         WHERE message_search_fts MATCH ? AND f.rowid < ? AND f.rowid >= ? ${members.where}
          ORDER BY f.rowid DESC LIMIT ?`;
-    const params = mysql ? [match, caller.appId, before, ...members.params, limit] : [match, before, ...members.params, limit];
-    const rows: { id: number | string }[] = await this.deps.db.query(sql, params);
+    const params = mysql ? [match, caller.appId, before, low, ...members.params, limit] : [match, before, low, ...members.params, limit];
+    const rows: { id: number | string }[] = await this.deps.db.query(deadline === undefined ? sql : await this.bounded(sql, deadline), params);
     return rows.map((r) => Number(r.id));
   }
+
+  /** `sql` stopped by the server at `deadline`: MariaDB's max_statement_time, MySQL's MAX_EXECUTION_TIME hint. */
+  private async bounded(sql: string, deadline: number): Promise<string> {
+    const ms = Math.max(10, deadline - Date.now());
+    this.mariadb ??= this.deps.db.query("SELECT VERSION() AS v").then(
+      (rows: { v: string }[]) => /mariadb/i.test(String(rows[0]?.v)),
+      (err: unknown) => {
+        this.mariadb = undefined; // a failed look-up is asked again next time, not remembered
+        throw err;
+      },
+    );
+    return (await this.mariadb)
+      ? `SET STATEMENT max_statement_time = ${(ms / 1000).toFixed(3)} FOR ${sql}`
+      : sql.replace(/^\s*SELECT/, `SELECT /*+ MAX_EXECUTION_TIME(${ms}) */`);
+  }
+}
+
+/** Ids (newest first) of the rows at or above `floor` whose text matches every term. */
+function matching(rows: { id: number | string; text: string | null }[], terms: QueryTerm[], floor: number): number[] {
+  return rows
+    .filter((r) => Number(r.id) >= floor && r.text !== null && r.text !== "" && textMatches(r.text, terms))
+    .map((r) => Number(r.id))
+    .sort((a, b) => b - a);
 }

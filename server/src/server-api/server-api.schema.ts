@@ -67,11 +67,21 @@ export const updateConversationBody = z
 /** `POST /v1/server/conversations/:id/members`. */
 export const addMembersBody = z.object({ users: z.array(sub).min(1).max(MESSAGE_LIMITS.groupMembersMax) });
 
-/** `POST /v1/server/conversations/:id/messages` (the path's id as `conversationId`): without `from`, a system message. */
+/**
+ * `POST /v1/server/conversations/:id/messages` (the path's id as `conversationId`): without `from`,
+ * a system message; with it, the user's message, moderated as their own send unless `moderation`
+ * says `bypass`.
+ */
 export const serverSendMessage = z.object({
   conversationId: storedId,
   text: editBody.shape.text,
   from: sub.optional(),
+  moderation: z
+    .literal("bypass")
+    .optional()
+    .describe(
+      "Without it, a message `from` a user is moderated as their own send: refused when they are banned (403 `banned`), muted (403 `muted`) or within slow mode (429 `slow_mode`), and passed through the word filter (400 `content_blocked`; masked words stored masked). `bypass` sends it anyway, unchanged, and writes a `message.bypass` entry naming this server key to the moderation audit log with the message. System messages (no `from`) are never moderated.",
+    ),
   data: customData.optional(),
   clientMessageId: sendBody.shape.clientMessageId,
   replyToId: sendBody.shape.replyToId,

@@ -1,8 +1,9 @@
 import jwt from "jsonwebtoken";
 import type { Conversation, Message, Page, ServerTokenResponse } from "@parley/sdk/protocol";
 import type { ConversationsService, ListOptions, ServerCreateInput } from "../conversations/conversations.service.js";
-import type { MessagesService } from "../messages/messages.service.js";
+import type { MessagesService, ModerationBypass } from "../messages/messages.service.js";
 import type { SendOutcome } from "../messages/send-writer.js";
+import type { ModerationService } from "../moderation/moderation.service.js";
 import type { ServerCaller } from "../shared/caller.js";
 import type { CustomData } from "@parley/sdk/protocol";
 import { AppError, notFound } from "../shared/errors.js";
@@ -17,6 +18,8 @@ export interface ServerApiDeps {
   conversations: ConversationsService;
   messages: MessagesService;
   serverKeys: Pick<ServerKeysService, "liveKey">;
+  /** Owner of the audit log: a send past moderation (`moderation: "bypass"`) is recorded there. */
+  moderation: Pick<ModerationService, "recordBypass">;
 }
 
 /** A host token's lifetime when the request names none. */
@@ -84,16 +87,22 @@ export class ServerApiService {
     await this.deps.conversations.removeMember(caller, { id: input.id, userId: user.id });
   }
 
-  /** As the member `from`, or without it a system message (no sender); idempotent by clientMessageId. */
+  /**
+   * As the member `from`, moderated as their own send would be (bans, mute, slow mode, word
+   * filter), or without it a system message (no sender, not moderated); idempotent by
+   * clientMessageId. With `moderation: "bypass"` a send `from` a user skips moderation, and its
+   * audit entry (naming this server key) commits with the message.
+   */
   async send(caller: ServerCaller, input: ServerSendMessage): Promise<SendOutcome> {
-    const { from, ...rest } = input;
-    let sender: string | undefined;
-    if (from !== undefined) {
-      const user = await this.deps.users.findBySub(caller.appId, from);
-      if (!user) throw new AppError("not_found", "No user of this app has this sub", { subs: [from] });
-      sender = user.id;
-    }
-    return this.deps.messages.send(caller, { ...rest, ...(sender !== undefined ? { from: sender } : {}) });
+    const { from, moderation, ...rest } = input;
+    if (from === undefined) return this.deps.messages.send(caller, rest);
+    const user = await this.deps.users.findBySub(caller.appId, from);
+    if (!user) throw new AppError("not_found", "No user of this app has this sub", { subs: [from] });
+    const bypass: ModerationBypass | undefined =
+      moderation === "bypass"
+        ? { audit: (m, messageId) => this.deps.moderation.recordBypass(m, caller, { userId: user.id, conversationId: input.conversationId, messageId }) }
+        : undefined;
+    return this.deps.messages.send(caller, { ...rest, from: user.id, bypass });
   }
 
   history(caller: ServerCaller, q: Parameters<MessagesService["history"]>[1]): Promise<Page<Message>> {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CUSTOM_DATA_MAX_BYTES, type CustomData } from "@parley/sdk/protocol";
 import { AppError } from "./errors.js";
+import { invalidField } from "./validate.js";
 
 /**
  * Custom data of users, conversations and messages: a JSON object the host's backend sets, stored
@@ -81,17 +82,16 @@ const FILTER_KEY = /^filter\[data\.(.+)\]$/su;
  */
 export function dataFilters(query: Record<string, string | string[] | undefined>): DataFilter[] {
   const out: DataFilter[] = [];
-  const bad = (path: string, message: string): AppError => new AppError("validation_failed", "Invalid request", [{ path, message }]);
   for (const [k, v] of Object.entries(query)) {
     if (!k.startsWith("filter")) continue;
     const m = FILTER_KEY.exec(k);
-    if (!m) throw bad(k, "Filters are written filter[data.<field>]=<value>");
+    if (!m) throw invalidField(k, "Filters are written filter[data.<field>]=<value>");
     const field = m[1]!;
-    if (typeof v !== "string") throw bad(k, "One value per filter");
-    if (field.length > DATA_FIELD_MAX_CHARS || /[\uD800-\uDFFF]/u.test(field)) throw bad(k, `A field name is 1..${DATA_FIELD_MAX_CHARS} characters`);
-    if (v.length > DATA_VALUE_MAX_CHARS) throw bad(k, `A filter value is at most ${DATA_VALUE_MAX_CHARS} characters`);
+    if (typeof v !== "string") throw invalidField(k, "One value per filter");
+    if (field.length > DATA_FIELD_MAX_CHARS || /[\uD800-\uDFFF]/u.test(field)) throw invalidField(k, `A field name is 1..${DATA_FIELD_MAX_CHARS} characters`);
+    if (v.length > DATA_VALUE_MAX_CHARS) throw invalidField(k, `A filter value is at most ${DATA_VALUE_MAX_CHARS} characters`);
     out.push({ field, value: v });
   }
-  if (out.length > DATA_FILTERS_MAX) throw bad("filter", `At most ${DATA_FILTERS_MAX} filters`);
+  if (out.length > DATA_FILTERS_MAX) throw invalidField("filter", `At most ${DATA_FILTERS_MAX} filters`);
   return out;
 }

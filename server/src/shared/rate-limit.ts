@@ -34,7 +34,7 @@ function tooMany(res: RateLimiterRes): AppError {
 }
 
 /** Takes one point for `key`, or throws `rate_limited` with `Retry-After`. */
-export async function consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
+export async function consume(limiter: Pick<RateLimiterAbstract, "consume">, key: string): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (res) {

@@ -19,3 +19,12 @@ export function invalidInput(issues: readonly z.core.$ZodIssue[]): AppError {
     issues.slice(0, 20).map((i) => ({ path: i.path.join("."), message: i.message })),
   );
 }
+
+/**
+ * The 400 for one field the schema could not judge (it needs the database: a reply to a message
+ * of another conversation, a mention of a non-member), shaped like `parse()`'s: `details` lists
+ * the field by `path`, as a dotted path of the input.
+ */
+export function invalidField(path: string, message: string): AppError {
+  return new AppError("validation_failed", "Invalid request", [{ path, message }]);
+}

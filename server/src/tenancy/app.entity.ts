@@ -29,6 +29,16 @@ export class AppEntity {
   @Column({ type: "boolean", default: false })
   exactEmailSearch!: boolean;
 
+  /**
+   * Per-app overrides of GROUP_DIRECT_ADD and GROUP_MAX_MEMBERS (null: the server's setting). Read
+   * by conversations/group-policy.ts; declared here so the entities describe the whole table.
+   */
+  @Column({ type: "boolean", nullable: true })
+  groupDirectAdd!: boolean | null;
+
+  @Column({ type: "int", nullable: true })
+  groupMaxMembers!: number | null;
+
   /** Set by `app:disable`: every request and socket handshake of the app is refused (403). */
   @Column({ type: "bigint", nullable: true, transformer: asNumber })
   disabledAt!: number | null;

@@ -3,9 +3,10 @@ import { marks } from "../db/sql.js";
 
 /**
  * For the conversation list: per conversation of `ids`, the caller's unread mentions (in the
- * timeline after their read mark, in a thread after that thread's) and unread replies in the
- * threads they follow. One query (two GROUP BYs) whatever the number of conversations; each walks the
- * caller's own rows (ix_message_mentions_user, ix_thread_follows_user), never the app's.
+ * timeline after their read mark, in a thread after that thread's; not those by someone they
+ * blocked, see thread-writes.ts) and unread replies in the threads they follow. One query (two
+ * GROUP BYs) whatever the number of conversations; each walks the caller's own rows
+ * (ix_message_mentions_user, ix_thread_follows_user), never the app's.
  */
 export async function threadCounts(
   m: EntityManager,
@@ -22,6 +23,7 @@ export async function threadCounts(
        LEFT JOIN thread_follows tf ON tf.rootId = mm.threadId AND tf.userId = mm.userId
       WHERE mm.appId = ? AND mm.userId = ? AND mm.conversationId IN (${marks(ids.length)})
         AND msg.deletedAt IS NULL AND msg.senderId <> mm.userId
+        AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blockerId = mm.userId AND b.blockedId = msg.senderId)
         AND ((mm.threadId IS NULL AND mm.messageId > mem.lastReadMessageId)
           OR (mm.threadId IS NOT NULL AND mm.messageId > COALESCE(tf.lastReadMessageId, 0)))
       GROUP BY mm.conversationId

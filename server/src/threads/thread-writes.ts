@@ -1,6 +1,8 @@
 import type { EntityManager } from "typeorm";
 import type { ThreadState } from "@parley/sdk/protocol";
+import { blocksBetween } from "../contacts/relations.js";
 import { dialectOf, marks, rowMarks } from "../db/sql.js";
+import { countReplies } from "../messages/thread-roots.js";
 import type { NewEvent } from "../events/event-log.js";
 import { iso } from "../shared/time.js";
 
@@ -23,6 +25,11 @@ const key = (...parts: (string | number)[]): string => parts.join("\u0000");
  * mention rows; the roots' reply counts; the follows replying, being mentioned in a thread, or a
  * reply to one's root start. Returns the events to emit per app: `thread.updated` to the
  * conversation, `thread.state` and `mention` to one user each.
+ *
+ * Someone who blocked a sender is not notified by them (red-team G6): no `mention` event, no
+ * follow (mentioned, or as the root's author). Their mention row is still written: it is the
+ * message's `mentions`, which every reader sees, the blocked sender too, who must not learn of
+ * the block from it; thread-counts.ts leaves such rows out of mentionCount.
  */
 export async function recordThreadsAndMentions(m: EntityManager, sends: StoredSend[], now: number): Promise<Map<string, NewEvent[]>> {
   const out = new Map<string, NewEvent[]>();
@@ -37,31 +44,33 @@ export async function recordThreadsAndMentions(m: EntityManager, sends: StoredSe
   }
 
   const replies = sends.filter((s) => s.threadId !== null);
-  if (replies.length) {
-    const added = new Map<number, number>();
-    for (const r of replies) added.set(r.threadId!, (added.get(r.threadId!) ?? 0) + 1);
-    const roots = [...added.keys()];
-    await m.query(
-      `UPDATE messages SET replyCount = replyCount + CASE id ${roots.map(() => "WHEN ? THEN ?").join(" ")} END, lastReplyAt = ? WHERE id IN (${marks(roots.length)})`,
-      [...roots.flatMap((id) => [id, added.get(id)!]), now, ...roots],
-    );
-    const rootRows: { id: number | string; appId: string; conversationId: string; senderId: string; replyCount: number | string }[] = await m.query(
-      `SELECT id, appId, conversationId, senderId, replyCount FROM messages WHERE id IN (${marks(roots.length)})`,
-      roots,
-    );
-    for (const r of rootRows) {
-      push(r.appId, {
-        type: "thread.updated",
-        conversationId: r.conversationId,
-        data: { conversationId: r.conversationId, rootId: String(Number(r.id)), thread: { replyCount: Number(r.replyCount), lastReplyAt: iso(now) } },
-      });
-    }
-    await follow(m, replies, new Map(rootRows.map((r) => [Number(r.id), r.senderId])), now, push);
+  // The roots' reply counts: the messages table's, so messages/ writes them.
+  const rootRows = await countReplies(
+    m,
+    replies.map((r) => r.threadId!),
+    now,
+  );
+  for (const r of rootRows) {
+    push(r.appId, {
+      type: "thread.updated",
+      conversationId: r.conversationId,
+      data: { conversationId: r.conversationId, rootId: String(r.id), thread: { replyCount: r.replyCount, lastReplyAt: iso(now) } },
+    });
   }
+
+  // Everyone these sends would notify, asked at once whether they blocked its sender.
+  const blocked = await blocksBetween(
+    m,
+    [...sends.flatMap((s) => s.mentions), ...rootRows.map((r) => r.senderId)],
+    sends.map((s) => s.senderId),
+  );
+  const notifies = (s: StoredSend, userId: string): boolean => userId !== s.senderId && !blocked(userId, s.senderId);
+
+  if (replies.length) await follow(m, replies, new Map(rootRows.map((r) => [r.id, r.senderId])), notifies, now, push);
 
   for (const s of sends) {
     for (const userId of s.mentions) {
-      if (userId === s.senderId) continue;
+      if (!notifies(s, userId)) continue;
       push(s.appId, {
         type: "mention",
         conversationId: null,
@@ -81,12 +90,14 @@ export async function recordThreadsAndMentions(m: EntityManager, sends: StoredSe
 /**
  * Who follows what after these replies: the replier follows again and has read up to their reply;
  * the root's author and those mentioned in the reply start following unless they have a row
- * already (an explicit unfollow stays). Each new or changed row is told to its user.
+ * already (an explicit unfollow stays) or the reply does not notify them (`notifies`: they
+ * blocked its sender). Each new or changed row is told to its user.
  */
 async function follow(
   m: EntityManager,
   replies: StoredSend[],
   rootSenders: Map<number, string>,
+  notifies: (reply: StoredSend, userId: string) => boolean,
   now: number,
   push: (appId: string, e: NewEvent) => void,
 ): Promise<void> {
@@ -102,8 +113,7 @@ async function follow(
     const rootId = r.threadId!;
     const base = { appId: r.appId, conversationId: r.conversationId, rootId };
     want({ ...base, userId: r.senderId, readTo: r.id });
-    want({ ...base, userId: rootSenders.get(rootId) ?? "", readTo: 0 });
-    for (const u of r.mentions) want({ ...base, userId: u, readTo: 0 });
+    for (const u of [rootSenders.get(rootId) ?? "", ...r.mentions]) if (notifies(r, u)) want({ ...base, userId: u, readTo: 0 });
   }
   const list = [...wants.values()];
   const rootIds = [...new Set(list.map((w) => w.rootId))];

@@ -9,6 +9,7 @@ import type { MessagePresenter } from "../messages/messages.presenter.js";
 import { parseMessageId } from "../messages/messages.schema.js";
 import { type Caller, isUserCaller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
+import { invalidField } from "../shared/validate.js";
 import { ThreadFollowEntity } from "./thread.entities.js";
 import type { FollowThread, ReadThread, ThreadQuery } from "./threads.schema.js";
 
@@ -76,8 +77,7 @@ export class ThreadsService {
     const id = Number(input.messageId);
     return this.change(caller, input.rootId, async (row, m) => {
       const reply = await m.getRepository(MessageEntity).findOne({ select: { id: true, threadId: true }, where: { id } });
-      if (reply?.threadId !== row.rootId)
-        throw new AppError("validation_failed", "Invalid request", [{ path: "messageId", message: "Not a reply of this thread" }]);
+      if (reply?.threadId !== row.rootId) throw invalidField("messageId", "Not a reply of this thread");
       return id > row.lastReadMessageId ? { ...row, lastReadMessageId: id } : null;
     });
   }

@@ -4,10 +4,12 @@ import { In, IsNull, LessThan, type DataSource, type EntityManager, type FindOpt
 import type { Attachment } from "@parley/sdk/protocol";
 import type { UploadsConfig } from "../config.js";
 import { presentAttachment } from "../messages/messages.presenter.js";
+import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { type Caller, userOf } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
+import { invalidField } from "../shared/validate.js";
 import { MemberEntity } from "../conversations/member.entity.js";
 import type { DiskStorage, ReceivedFile } from "./storage.js";
 import { MEASURED_IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
@@ -245,9 +247,7 @@ export class UploadsService {
       .where({ id: In(ids), appId, uploaderId, messageId: IsNull() })
       .execute();
     if (res.affected !== ids.length) {
-      throw new AppError("validation_failed", "Invalid request", [
-        { path: "attachmentIds", message: "Each attachment must be your own upload, not attached to another message" },
-      ]);
+      throw invalidField("attachmentIds", "Each attachment must be your own upload, not attached to another message");
     }
     return m.getRepository(UploadEntity).find({ where: { messageId }, order: { createdAt: "ASC", id: "ASC" } });
   }
@@ -281,7 +281,7 @@ export class UploadsService {
   /** The user's uploads (export), keyset-paged along (appId, uploaderId, size, id). */
   async pageOf(appId: string, uploaderId: string, after: { size: number; id: string } | undefined, take: number): Promise<UploadEntity[]> {
     const qb = this.repo.createQueryBuilder("u").where("u.appId = :appId AND u.uploaderId = :uploaderId", { appId, uploaderId });
-    if (after) qb.andWhere("(u.size > :size OR (u.size = :size AND u.id > :id))", after);
+    if (after) keysetAfter(qb, "asc", ["u.size", "u.id"], [after.size, after.id]);
     return qb.orderBy("u.size", "ASC").addOrderBy("u.id", "ASC").take(take).getMany();
   }
 

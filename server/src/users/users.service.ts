@@ -4,7 +4,10 @@ import { type Caller, type ServerCaller, userOf } from "../shared/caller.js";
 import { storeData } from "../shared/custom-data.js";
 import type { NewEvent } from "../events/event-log.js";
 import { presentUser } from "./users.presenter.js";
+import { isUniqueViolation } from "../db/db-errors.js";
+import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
+import { chunks } from "../shared/chunks.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
 import { relatedUsers } from "../contacts/relations.js";
@@ -25,6 +28,8 @@ export interface UsersDeps {
   uow: UnitOfWork;
   /** The app's settings (exactEmailSearch), from its cache. */
   apps: AppsService;
+  /** The word filter, for display names when the app filters names (moderation/gate.ts). */
+  names?: { filterName(appId: string, name: string): Promise<string> } | undefined;
 }
 
 /**
@@ -39,6 +44,7 @@ export class UsersService {
   }
 
   async createAccount(appId: string, input: { email: string; passwordHash: string; displayName: string }): Promise<UserEntity> {
+    input = { ...input, displayName: await this.filteredName(appId, input.displayName) };
     const now = Date.now();
     const user = this.repo.create({
       id: newId("usr"),
@@ -68,8 +74,14 @@ export class UsersService {
     return this.repo.findOneBy({ appId, email: normalizeEmail(email) });
   }
 
+  /** A display name as the app's word filter leaves it (as given unless the app filters names). */
+  private filteredName(appId: string, name: string): Promise<string> {
+    return this.deps.names ? this.deps.names.filterName(appId, name) : Promise.resolve(name);
+  }
+
   /** Creates or refreshes the user a host site vouches for, keyed by (app, host user id). */
   async upsertExternal(appId: string, input: { externalId: string; displayName: string; avatarUrl: string | null }): Promise<UserEntity> {
+    input = { ...input, displayName: await this.filteredName(appId, input.displayName) };
     const now = Date.now();
     const existing = await this.repo.findOneBy({ appId, externalId: input.externalId });
     if (existing) {
@@ -118,6 +130,7 @@ export class UsersService {
     input: { sub: string; name: string; avatarUrl?: string | null | undefined; email?: string | null | undefined; data?: CustomData | null | undefined },
   ): Promise<{ user: UserEntity; created: boolean }> {
     const { appId } = caller;
+    input = { ...input, name: await this.filteredName(appId, input.name) };
     const email = input.email === undefined || input.email === null ? input.email : normalizeEmail(input.email);
     const existing = await this.findBySub(appId, input.sub);
     const now = Date.now();
@@ -169,8 +182,8 @@ export class UsersService {
   async findBySubs(appId: string, subs: string[]): Promise<Map<string, UserEntity>> {
     const out = new Map<string, UserEntity>();
     const wanted = [...new Set(subs)].filter((s) => s.length <= 191);
-    for (let i = 0; i < wanted.length; i += 500) {
-      const rows = await this.repo.find({ where: { appId, externalId: In(wanted.slice(i, i + 500)) } });
+    for (const chunk of chunks(wanted, 500)) {
+      const rows = await this.repo.find({ where: { appId, externalId: In(chunk) } });
       for (const u of rows) if (u.externalId !== null && wanted.includes(u.externalId)) out.set(u.externalId, u);
     }
     return out;
@@ -242,7 +255,7 @@ export class UsersService {
     const { appId } = caller;
     const id = userOf(caller);
     const changes: Partial<UserEntity> = { updatedAt: Date.now() };
-    if (patch.displayName !== undefined) changes.displayName = patch.displayName;
+    if (patch.displayName !== undefined) changes.displayName = await this.filteredName(appId, patch.displayName);
     if (patch.bio !== undefined) changes.bio = patch.bio;
     if (patch.avatarUrl !== undefined) changes.avatarUrl = patch.avatarUrl;
     if (patch.showLastSeen !== undefined) changes.showLastSeen = patch.showLastSeen;
@@ -284,16 +297,7 @@ export class UsersService {
         }),
       );
     }
-    if (opts.cursor) {
-      const { name, id } = opts.cursor;
-      qb.andWhere(
-        new Brackets((w) => {
-          w.where("u.displayName > :cname", { cname: name }).orWhere(
-            new Brackets((w2) => w2.where("u.displayName = :cname", { cname: name }).andWhere("u.id > :cid", { cid: id })),
-          );
-        }),
-      );
-    }
+    if (opts.cursor) keysetAfter(qb, "asc", ["u.displayName", "u.id"], [opts.cursor.name, opts.cursor.id]);
     return qb.orderBy("u.displayName", "ASC").addOrderBy("u.id", "ASC").take(opts.limit).getMany();
   }
 
@@ -304,10 +308,3 @@ export class UsersService {
 }
 
 const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => "!" + c);
-
-/** Both drivers' duplicate-key errors: MySQL ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_UNIQUE. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string } } | null;
-  const code = e?.driverError?.code ?? e?.code;
-  return code === "ER_DUP_ENTRY" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}

@@ -1,44 +1,18 @@
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
 import { lookup as lookupCallback } from "node:dns";
 import { AppError } from "../shared/errors.js";
+import { specialRange } from "./special-addresses.js";
 
 /** The longest endpoint URL accepted. */
 export const WEBHOOK_URL_MAX_CHARS = 2048;
 
-/** Addresses a webhook may not reach unless private targets are allowed (SSRF): loopback, private, link-local, CGNAT, ULA, … */
-const PRIVATE = new BlockList();
-for (const [net, bits] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const)
-  PRIVATE.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-  ["64:ff9b::", 96],
-] as const)
-  PRIVATE.addSubnet(net, bits, "ipv6");
-
-/** Whether an IP address is in a private, loopback, link-local or otherwise non-public range. */
+/**
+ * Whether a webhook may not reach an IP address unless private targets are allowed (SSRF): anything
+ * but globally routable unicast, by the one classifier registration and every connection use.
+ */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, "ipv4");
-  const family = isIP(address);
-  if (family === 0) return true;
-  return PRIVATE.check(address, family === 4 ? "ipv4" : "ipv6");
+  return specialRange(address) !== null;
 }
 
 /** A URL's problem as a sentence, or null when its shape is acceptable (scheme, credentials, length). */
@@ -59,8 +33,8 @@ export function urlShapeProblem(raw: string): string | null {
 const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, "");
 
 /**
- * Refuses (400) an endpoint URL that targets a private network: an IP literal in a private range,
- * or a hostname any of whose addresses is one. Allowed anyway with WEBHOOK_ALLOW_PRIVATE=1.
+ * Refuses (400) an endpoint URL that targets a private network: an IP literal that is not globally
+ * routable unicast, or a hostname any of whose addresses is one. Allowed anyway with WEBHOOK_ALLOW_PRIVATE=1.
  */
 export async function assertPublicTarget(raw: string, allowPrivate: boolean): Promise<void> {
   if (allowPrivate) return;
@@ -70,7 +44,8 @@ export async function assertPublicTarget(raw: string, allowPrivate: boolean): Pr
       { path: "url", message: "private network address" },
     ]);
   if (isIP(host)) {
-    if (isPrivateAddress(host)) throw refuse(host);
+    const range = specialRange(host);
+    if (range) throw refuse(`${host}: ${range}`);
     return;
   }
   if (host === "localhost" || host.endsWith(".localhost")) throw refuse(host);
@@ -80,7 +55,10 @@ export async function assertPublicTarget(raw: string, allowPrivate: boolean): Pr
   } catch {
     throw new AppError("validation_failed", `The URL's host ${host} does not resolve`, [{ path: "url", message: "host does not resolve" }]);
   }
-  for (const a of addresses) if (isPrivateAddress(a.address)) throw refuse(`${host} → ${a.address}`);
+  for (const a of addresses) {
+    const range = specialRange(a.address);
+    if (range) throw refuse(`${host} → ${a.address}: ${range}`);
+  }
 }
 
 /**
@@ -92,8 +70,12 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
     lookupCallback(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, "", 0);
       const list = addresses as unknown as { address: string; family: number }[];
-      const bad = allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(Object.assign(new Error(`refused: ${hostname} resolves to a private address (${bad.address})`), { code: "EPRIVATE" }), "", 0);
+      // Every address, not only the first: with autoSelectFamily the socket may try any of them.
+      for (const a of allowPrivate ? [] : list) {
+        const range = specialRange(a.address);
+        if (range)
+          return callback(Object.assign(new Error(`refused: ${hostname} resolves to a private address (${a.address}: ${range})`), { code: "EPRIVATE" }), "", 0);
+      }
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
       const first = list[0]!;
       callback(null, first.address, first.family);

@@ -2,9 +2,11 @@ import type { DataSource, EntityManager } from "typeorm";
 import type { ChatEvent, WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookSettings } from "@parley/sdk/protocol";
 import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config.js";
+import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
 import type { ServerCaller } from "../shared/caller.js";
+import { chunks } from "../shared/chunks.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
 import { assertPublicTarget } from "./url-guard.js";
@@ -113,7 +115,7 @@ export class WebhooksService {
       .addOrderBy("d.id", "DESC")
       .take(q.limit + 1);
     if (q.status) qb.andWhere("d.status = :status", { status: q.status });
-    if (after) qb.andWhere("(d.createdAt < :c OR (d.createdAt = :c AND d.id < :i))", after);
+    if (after) keysetAfter(qb, "desc", ["d.createdAt", "d.id"], [after.c, after.i]);
     const rows = await qb.getMany();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
@@ -245,8 +247,7 @@ export class WebhooksService {
 
   private async insertDeliveries(m: EntityManager, appId: string, rows: { endpointId: string; item: Queued }[]): Promise<void> {
     const now = Date.now();
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
+    for (const chunk of chunks(rows, INSERT_CHUNK)) {
       await m.query(
         `INSERT INTO webhook_deliveries (id, appId, endpointId, type, seq, at, data, status, attempts, createdAt, nextAttemptAt) VALUES ${rowMarks(chunk.length, 11)}`,
         chunk.flatMap(({ endpointId, item }) => [

@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config.js";
 import { openDatabase } from "../../src/db/data-source.js";
 import { createApp } from "../../src/http/app.js";
 import { attachRealtime, type ParleyIo } from "../../src/realtime/realtime.js";
+import { SCHEMA } from "../../src/schema.js";
 import { createServices, type Services } from "../../src/services.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { ApiClient } from "./api.js";
@@ -110,6 +111,9 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     RATE_LIMIT_AUTH_PER_IP: "100000",
     // Suites send fast from one account; quotas.test.ts sets small quotas to test them.
     RATE_LIMIT_MESSAGES_PER_USER: "100000",
+    // search.test.ts and others search many times; search-limits.test.ts sets the defaults to test them.
+    RATE_LIMIT_SEARCH_PER_USER: "100000",
+    RATE_LIMIT_SEARCH_PER_APP: "100000",
     // Suites build groups of strangers and open many sockets per user to test other things;
     // abuse.test.ts sets the production defaults (consent, hourly caps, socket cap) to test them.
     GROUP_DIRECT_ADD: "1",
@@ -119,7 +123,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     ...env,
   });
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") });
+  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") }, SCHEMA);
   const services = await createServices(config, db, logger);
   const httpServer = createServer(createApp(services).callback());
   const io = attachRealtime(httpServer, services);

@@ -17,7 +17,8 @@ export async function recordQueries(services: Services, fn: () => Promise<unknow
   const original = logger.logQuery.bind(logger);
   const seen: Recorded[] = [];
   logger.logQuery = (sql, params, qr) => {
-    if (!only || only.test(sql)) seen.push({ sql, params: params ?? [] });
+    // TypeORM 1.x types parameters as an array or a named-parameter object; ours are arrays.
+    if (!only || only.test(sql)) seen.push({ sql, params: Array.isArray(params) ? params : params ? Object.values(params) : [] });
     return original(sql, params, qr);
   };
   try {

@@ -1,5 +1,4 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from "typeorm";
-import { normalizeEmail } from "../../users/email.js";
 import { isMysql } from "./helpers.js";
 
 /** Rows read per round while normalising existing emails. */
@@ -13,9 +12,10 @@ const BATCH = 1000;
  *    index and to a login lookup while the code (and its lockout) saw three addresses; and even
  *    utf8mb4_bin is PAD SPACE, so the host users `a` and `a ` were one Parley user. SQLite
  *    compares bytes already.
- * 2. Every stored email is rewritten to its normalised form (users/email.ts), so the unique
- *    (appId, email) index holds exactly what logins look up. Two accounts whose emails normalise
- *    to one address are never merged: the migration stops and names them for an operator.
+ * 2. Every stored email is rewritten to its normalised form (users/email.ts as it was then:
+ *    `normalizeEmail` below is a frozen copy), so the unique (appId, email) index holds exactly
+ *    what logins look up. Two accounts whose emails normalise to one address are never merged:
+ *    the migration stops and names them for an operator.
  * 3. `apps.exactEmailSearch` (default off): the per-app opt-in for finding users by whole email.
  */
 export class NormalizedEmails1763830000000 implements MigrationInterface {
@@ -81,4 +81,9 @@ async function normalizeStoredEmails(q: QueryRunner): Promise<void> {
     if (rows.length < BATCH) return;
     after = rows[rows.length - 1]!.id;
   }
+}
+
+/** users/email.ts's `normalizeEmail` when this migration shipped (frozen: a migration never imports live code). */
+function normalizeEmail(raw: string): string {
+  return raw.normalize("NFKC").toLowerCase().normalize("NFKC").trim();
 }

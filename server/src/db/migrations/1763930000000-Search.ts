@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
-import { documentText } from "../../search/terms.js";
-import { rowMarks } from "../sql.js";
-import { isMysql } from "./helpers.js";
+import { isMysql, rowMarks } from "./helpers.js";
+import { documentText } from "./search-terms-1763930000000.js";
 
 const BACKFILL_BATCH = 2000;
 
@@ -11,7 +10,8 @@ const BACKFILL_BATCH = 2000;
  * (BOOLEAN MODE; the encoding keeps every term >= 3 characters and off the stopword list); SQLite
  * with an FTS5 table whose content is `message_search` (external content, rowid = messageId,
  * `detail=none`: only which rows hold a term, no positions, as no query asks for phrases), kept in
- * step by triggers. Existing messages are indexed here, in batches by id.
+ * step by triggers. Existing messages are indexed here, in batches by id, with the terms as they
+ * were when this migration shipped (search-terms-1763930000000.ts, a frozen copy).
  */
 export class Search1763930000000 implements MigrationInterface {
   name = "Search1763930000000";

@@ -53,7 +53,7 @@ import {
 import type { Readiness } from "../../ops/health.js";
 
 /**
- * The protocol's DTOs (sdk/src/protocol.ts, TypeScript only) mirrored as zod schemas, for the API
+ * The protocol's DTOs (sdk/src/protocol/, TypeScript only) mirrored as zod schemas, for the API
  * description and nothing else: the OpenAPI and AsyncAPI documents are generated from these and
  * from the request schemas the routes validate with. Each mirror is checked against its protocol
  * type in both directions at compile time (the `Check<...>` lines), so a field added, removed,
@@ -249,7 +249,12 @@ type _ContactRequest = Check<Same<z.infer<typeof contactRequest>, ContactRequest
 export const contact = z.strictObject({ user, online: z.boolean(), since: timestamp });
 type _Contact = Check<Same<z.infer<typeof contact>, Contact>>;
 
-export const contactsResponse = z.strictObject({ contacts: z.array(contact), incoming: z.array(contactRequest), outgoing: z.array(contactRequest) });
+export const contactsResponse = z.strictObject({
+  contacts: z.array(contact),
+  incoming: z.array(contactRequest),
+  outgoing: z.array(contactRequest),
+  blockedUserIds: z.array(z.string()).optional(),
+});
 type _ContactsResponse = Check<Same<z.infer<typeof contactsResponse>, ContactsResponse>>;
 
 export const presence = z.strictObject({ userId: z.string(), online: z.boolean(), lastSeenAt: timestamp.nullable(), version: z.number().optional() });
@@ -500,6 +505,7 @@ const moderationAction = z.enum([
   "message.delete",
   "report.resolve",
   "report.dismiss",
+  "message.bypass",
 ]);
 const auditEntry = z.strictObject({
   id: z.string(),
@@ -528,7 +534,10 @@ export const sanctionResponse = z.strictObject({
 type _SanctionResponse = Check<Same<z.infer<typeof sanctionResponse>, SanctionResponse>>;
 export const slowModeResponse = z.strictObject({ conversationId: z.string(), seconds: z.number().int() });
 type _SlowModeResponse = Check<Same<z.infer<typeof slowModeResponse>, SlowModeResponse>>;
-export const wordFilter = z.strictObject({ words: z.array(z.strictObject({ word: z.string(), action: z.enum(["block", "mask"]) })) });
+export const wordFilter = z.strictObject({
+  words: z.array(z.strictObject({ word: z.string(), action: z.enum(["block", "mask"]) })),
+  names: z.boolean(),
+});
 type _WordFilter = Check<Same<z.infer<typeof wordFilter>, WordFilter>>;
 export const moderatorsResponse = z.strictObject({
   moderators: z.array(z.strictObject({ userId: z.string(), sub: z.string().nullable(), since: timestamp })),

@@ -8,6 +8,7 @@ import type { AuthResponse, ChatEvent, Conversation, Message, Page, SyncResponse
 import { loadConfig } from "../src/config.js";
 import { MemberEntity } from "../src/conversations/member.entity.js";
 import { openDatabase } from "../src/db/data-source.js";
+import { SCHEMA } from "../src/schema.js";
 import { createApp } from "../src/http/app.js";
 import { MessageEntity } from "../src/messages/message.entity.js";
 import { ReactionEntity } from "../src/messages/reaction.entity.js";
@@ -53,7 +54,7 @@ async function eventsSince(u: AuthResponse, since: number): Promise<ChatEvent[]>
  * database). Writers within one node are serialised, so races need a second node.
  */
 async function extraNode(): Promise<{ api: ApiClient; close(): Promise<void> }> {
-  const db = await openDatabase({ url: s.databaseUrl, sqliteFile: path.join(s.dataDir, "parley.sqlite") });
+  const db = await openDatabase({ url: s.databaseUrl, sqliteFile: path.join(s.dataDir, "parley.sqlite") }, SCHEMA);
   const services = await createServices(s.services.config, db, createLogger("silent"));
   const server = createServer(createApp(services).callback());
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,0 +1,50 @@
+// Errors: every code the server answers with, the HTTP status it travels with, and the error body
+// (REST answers and socket acks alike).
+
+/** Every error code the server can answer with, and the HTTP status it travels with. */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  token_expired: 401,
+  invalid_token: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  email_taken: 409,
+  /** `GET /sync` from a cursor older than the event log keeps (retention): reload from `/sync/head`. */
+  sync_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  /** Moderation: the sender is muted in this conversation until `details.until` (ISO). */
+  muted: 403,
+  /** Moderation: the user is banned from this conversation, or from the whole app. */
+  banned: 403,
+  /** Moderation: the conversation's slow mode; `details.retryAfterSec` (also `Retry-After`). */
+  slow_mode: 429,
+  /** Moderation: the text has a word the app's word filter blocks (`details.words`). */
+  content_blocked: 400,
+  internal: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Codes a client may retry as they are (after a delay); everything else needs a change first. */
+export const RETRYABLE_CODES: readonly ErrorCode[] = ["rate_limited", "internal", "service_unavailable"];
+
+/** The body of every error answer, REST and socket ack alike. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    /** Per-field problems for `validation_failed`; free-form otherwise. */
+    details?: unknown;
+    /** Present on 500s so a report can be matched to the server log. */
+    requestId?: string;
+  };
+}

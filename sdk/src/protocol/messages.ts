@@ -1,0 +1,75 @@
+// Messages: what one carries (attachments, reactions, a thread's summary, mentions), and the
+// requests that write or read them.
+
+import type { CustomData, Timestamp } from "./common.js";
+
+export interface Attachment {
+  id: string;
+  name: string;
+  mime: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  /** Relative to the server: `/v1/uploads/<id>`; needs the bearer token or `?access_token=`. */
+  url: string;
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  /** True when the caller is among those who reacted. */
+  mine: boolean;
+}
+
+/** A message. Ids are decimal strings that sort by value (compare as BigInt or by length+text). */
+export interface Message {
+  id: string;
+  conversationId: string;
+  /** Null for a system message (posted by the host's backend without a sender). */
+  senderId: string | null;
+  /** Null once deleted: a tombstone keeps the id and time, never the content. */
+  text: string | null;
+  attachments: Attachment[];
+  replyToId: string | null;
+  clientMessageId: string | null;
+  reactions: ReactionSummary[];
+  createdAt: Timestamp;
+  editedAt: Timestamp | null;
+  deletedAt: Timestamp | null;
+  /** The host's custom data; absent when none is set. */
+  data?: CustomData;
+  /**
+   * A thread reply: the id of the thread's root message (a message of the same conversation).
+   * Replies are not part of the conversation's history, last message or unread count; they
+   * are read with `GET /v1/messages/:rootId/thread`. Absent on messages of the main timeline.
+   */
+  threadId?: string;
+  /** On a thread's root, once it has replies: how many (deleted ones included) and the last one's time. */
+  thread?: ThreadSummary;
+  /** Users mentioned (`@name` in the text), as ids: members of the conversation when sent. Absent when none. */
+  mentions?: string[];
+}
+
+export interface ThreadSummary {
+  replyCount: number;
+  lastReplyAt: Timestamp;
+}
+
+export interface SendMessageRequest {
+  text: string;
+  attachmentIds?: string[];
+  replyToId?: string;
+  clientMessageId?: string;
+  /** Send as a reply in the thread of this message (a live timeline message of the same conversation). */
+  threadId?: string;
+  /** User ids mentioned in `text`; each must be a member of the conversation (else 400 on `mentions`). */
+  mentions?: string[];
+}
+
+export interface EditMessageRequest {
+  text: string;
+}
+
+export interface ReadRequest {
+  messageId: string;
+}

@@ -1,0 +1,113 @@
+// Webhooks: what Parley POSTs to the host's endpoints, and their registration.
+//
+// Each delivery is `POST <url>` with `Content-Type: application/json`, the body a WebhookPayload,
+// and the headers in WEBHOOK_HEADERS. `Parley-Signature: t=<unix seconds>,kid=<key id>,v1=<hex>`
+// where v1 = hex(HMAC-SHA256(<that server key's secret>, `${t}.${raw body}`)). A 2xx answer within
+// 10 s is delivered; anything else is retried with exponential backoff for at least 24 h.
+
+import type { EventPayloads } from "./events.js";
+import type { Report } from "./moderation.js";
+
+/** Event types an endpoint may subscribe to. */
+export const WEBHOOK_EVENT_TYPES = [
+  "message.new",
+  "message.updated",
+  "message.deleted",
+  "conversation.created",
+  "member.added",
+  "member.removed",
+  "user.created",
+  "notification.unread",
+  "report.created",
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The headers of a delivery (names as sent; HTTP header names are case-insensitive). */
+export const WEBHOOK_HEADERS = {
+  signature: "Parley-Signature",
+  delivery: "Parley-Delivery",
+  event: "Parley-Event",
+  seq: "Parley-Seq",
+} as const;
+
+/** `notification.unread`: a user has had unread messages for the app's delay while offline. */
+export interface UnreadNotification {
+  userId: string;
+  /** The host's id of the user (`sub`), when the user came from the host. */
+  sub: string | null;
+  conversations: { conversationId: string; unreadCount: number }[];
+}
+
+/** The body of a delivery. `seq` is the event's seq in the app's log (for `notification.unread`: the log's head when it was raised). */
+export type WebhookPayload = {
+  [K in WebhookEventType]: {
+    /** The delivery's id (also `Parley-Delivery`): the same on every retry, so receivers deduplicate by it. */
+    id: string;
+    type: K;
+    seq: number;
+    appId: string;
+    at: string;
+    data: K extends keyof EventPayloads ? EventPayloads[K] : K extends "report.created" ? Report : UnreadNotification;
+  };
+}[WebhookEventType];
+
+/** A registered endpoint. */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+/** `POST /v1/server/webhooks`. */
+export interface CreateWebhookRequest {
+  url: string;
+  events: WebhookEventType[];
+}
+
+export interface WebhookEndpointResponse {
+  endpoint: WebhookEndpoint;
+}
+
+export interface WebhookEndpointsResponse {
+  endpoints: WebhookEndpoint[];
+}
+
+export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One delivery of one event to one endpoint, as recorded. */
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  type: WebhookEventType;
+  seq: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+/** `GET /v1/server/webhooks/:id/deliveries`: newest first, keyset-paged by `nextCursor`. */
+export interface WebhookDeliveriesResponse {
+  items: WebhookDelivery[];
+  nextCursor: string | null;
+}
+
+/** `POST /v1/server/webhooks/:id/replay`: queue again every subscribed event with seq ≥ fromSeq, in order. */
+export interface ReplayWebhookRequest {
+  fromSeq: number;
+}
+
+export interface ReplayWebhookResponse {
+  queued: number;
+}
+
+/** `PUT /v1/server/webhooks/settings`. */
+export interface WebhookSettings {
+  /** Seconds of unread-while-offline before `notification.unread` (default 300). */
+  unreadAfterSec: number;
+}

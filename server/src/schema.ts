@@ -1,0 +1,106 @@
+import type { DialectTypes, Schema } from "./db/data-source.js";
+import { RefreshTokenEntity } from "./auth/refresh-token.entity.js";
+import { AppEntity } from "./tenancy/app.entity.js";
+import { UserEntity } from "./users/user.entity.js";
+import { ContactEntity, ContactRequestEntity, BlockEntity } from "./contacts/contact.entities.js";
+import { ConversationEntity } from "./conversations/conversation.entity.js";
+import { MemberEntity } from "./conversations/member.entity.js";
+import { EventEntity } from "./events/event.entity.js";
+import { MessageEntity } from "./messages/message.entity.js";
+import { ReactionEntity } from "./messages/reaction.entity.js";
+import { UploadEntity } from "./uploads/upload.entity.js";
+import { Foundation1763780000000 } from "./db/migrations/1763780000000-Foundation.js";
+import { Messaging1763790000000 } from "./db/migrations/1763790000000-Messaging.js";
+import { ExactIds1763800000000 } from "./db/migrations/1763800000000-ExactIds.js";
+import { EventMessageId1763810000000 } from "./db/migrations/1763810000000-EventMessageId.js";
+import { LeanEventIndexes1763820000000 } from "./db/migrations/1763820000000-LeanEventIndexes.js";
+import { NormalizedEmails1763830000000 } from "./db/migrations/1763830000000-NormalizedEmails.js";
+import { MembershipConsent1763840000000 } from "./db/migrations/1763840000000-MembershipConsent.js";
+import { UploadQuotaIndexes1763850000000 } from "./db/migrations/1763850000000-UploadQuotaIndexes.js";
+import { AppLifecycle1763870000000 } from "./db/migrations/1763870000000-AppLifecycle.js";
+import { SyncRetention1763880000000 } from "./db/migrations/1763880000000-SyncRetention.js";
+import { ServerKeys1763890000000 } from "./db/migrations/1763890000000-ServerKeys.js";
+import { CustomData1763900000000 } from "./db/migrations/1763900000000-CustomData.js";
+import { Webhooks1763910000000 } from "./db/migrations/1763910000000-Webhooks.js";
+import { DataRights1763925000000 } from "./db/migrations/1763925000000-DataRights.js";
+import { Search1763930000000 } from "./db/migrations/1763930000000-Search.js";
+import { Moderation1763940000000 } from "./db/migrations/1763940000000-Moderation.js";
+import { Threads1763950000000 } from "./db/migrations/1763950000000-Threads.js";
+import { MentionEntity, ThreadFollowEntity } from "./threads/thread.entities.js";
+import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "./moderation/moderation.entities.js";
+import { ServerKeyEntity } from "./server-api/server-key.entity.js";
+import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "./webhooks/webhook.entities.js";
+import { MessageSearchEntity } from "./search/message-search.entity.js";
+
+/*
+ * The schema, at the composition root beside services.ts: every entity, every migration and the
+ * column types that differ by dialect. db/ (the data source) imports none of them; whoever opens
+ * the database (main.ts, cli.ts, tests) hands SCHEMA to openDatabase / createDataSource.
+ */
+
+/** Every entity and migration, listed explicitly: globs break once the server is bundled. */
+export const ENTITIES = [
+  AppEntity,
+  UserEntity,
+  RefreshTokenEntity,
+  ConversationEntity,
+  MemberEntity,
+  MessageEntity,
+  ReactionEntity,
+  UploadEntity,
+  ContactRequestEntity,
+  ContactEntity,
+  BlockEntity,
+  EventEntity,
+  ServerKeyEntity,
+  WebhookEndpointEntity,
+  WebhookDeliveryEntity,
+  WebhookSettingsEntity,
+  WebhookUnreadEntity,
+  MessageSearchEntity,
+  ModeratorEntity,
+  SanctionEntity,
+  SlowModeEntity,
+  WordFilterEntity,
+  ReportEntity,
+  AuditEntity,
+  ThreadFollowEntity,
+  MentionEntity,
+];
+export const MIGRATIONS = [
+  Foundation1763780000000,
+  Messaging1763790000000,
+  ExactIds1763800000000,
+  EventMessageId1763810000000,
+  LeanEventIndexes1763820000000,
+  NormalizedEmails1763830000000,
+  MembershipConsent1763840000000,
+  UploadQuotaIndexes1763850000000,
+  AppLifecycle1763870000000,
+  SyncRetention1763880000000,
+  ServerKeys1763890000000,
+  CustomData1763900000000,
+  Webhooks1763910000000,
+  DataRights1763925000000,
+  Search1763930000000,
+  Moderation1763940000000,
+  Threads1763950000000,
+];
+
+/**
+ * Column types that differ by dialect, where an entity declares one: each type here is what the
+ * migrations made on that dialect, so TypeORM's metadata describes the real tables (held by
+ * server/test/schema-drift.test.ts). Types matter to schema comparison only, not to reads or writes.
+ */
+export const DIALECT_TYPES: DialectTypes = {
+  // A big group's conversation event passes 64 KB (migration 1763880000000-SyncRetention).
+  mysql: [[EventEntity, "data", "mediumtext"]],
+  // SQLite's rowid: a 64-bit INTEGER PRIMARY KEY (BIGINT would not be the rowid).
+  sqlite: [
+    [MessageEntity, "id", "integer"],
+    [MessageSearchEntity, "messageId", "integer"],
+  ],
+};
+
+/** What the server's database is opened with (db/data-source.ts). */
+export const SCHEMA: Schema = { entities: ENTITIES, migrations: MIGRATIONS, dialectTypes: DIALECT_TYPES };
