@@ -1,35 +1,28 @@
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AuthResponse, Message } from "@parley/sdk/protocol";
+import { createApp } from "../src/http/app.js";
 import { errorCode } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { ROUTES, SOCKET_COMMANDS } from "./helpers/routes.js";
 import { connect, request } from "./helpers/sockets.js";
 
-const SRC = path.resolve(import.meta.dirname, "../src");
-
-/** Routes as the source declares them: `r.get("/path"` in every *.routes.ts (with their prefixes). */
+/** The API routes the server mounts (/v1, bar its two description documents), without the /v1 prefix. */
 async function declaredRoutes(): Promise<string[]> {
-  const out: string[] = [];
-  for (const dir of await readdir(SRC, { withFileTypes: true })) {
-    if (!dir.isDirectory()) continue;
-    for (const f of await readdir(path.join(SRC, dir.name))) {
-      if (!f.endsWith(".routes.ts") || f.startsWith("assets") || f.startsWith("demo")) continue;
-      const src = await readFile(path.join(SRC, dir.name, f), "utf8");
-      const prefix = /new Router<State>\(\{ prefix: "([^"]+)" \}\)/.exec(src)?.[1] ?? "";
-      for (const m of src.matchAll(/\br\.(get|post|put|patch|delete)\(\s*[`"]([^`"]+)[`"]/g)) {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the source's template placeholder, read as text
-        const paths = m[2]!.includes("${action}") ? ["accept", "decline", "cancel"].map((a) => m[2]!.replace("${action}", a)) : [m[2]!];
-        for (const p of paths) out.push(`${m[1]!.toUpperCase()} ${prefix}${p}`);
+  const s = await startServer();
+  try {
+    const out: string[] = [];
+    for (const mw of createApp(s.services).middleware as Array<{ router?: { stack: Array<{ methods: string[]; path: string | RegExp }> } }>) {
+      for (const layer of mw.router?.stack ?? []) {
+        const p = String(layer.path);
+        if (!p.startsWith("/v1/") || p === "/v1/openapi.json" || p === "/v1/asyncapi.json") continue;
+        for (const m of layer.methods) if (m !== "HEAD") out.push(`${m} ${p.slice(3)}`);
       }
     }
+    return out.sort();
+  } finally {
+    await s.close();
   }
-  // Routes declared on the API router itself (health).
-  const app = await readFile(path.join(SRC, "http/app.ts"), "utf8");
-  for (const m of app.matchAll(/\bapi\.(get|post|put|patch|delete)\(\s*"([^"]+)"/g)) out.push(`${m[1]!.toUpperCase()} ${m[2]}`);
-  return out.sort();
 }
 
 const normalize = (p: string) => p.replace(/:(\w+)/g, ":id");

@@ -1,8 +1,7 @@
-import Router from "@koa/router";
-import type { Middleware } from "koa";
+import { empty, json, type Route } from "../http/route.js";
 import type { DataExport } from "@parley/sdk/protocol";
 import type { AuthService } from "../auth/auth.service.js";
-import { callerOf, type Ctx, type State } from "../http/context.js";
+import { callerOf, type Ctx } from "../http/context.js";
 import type { Caller } from "../shared/caller.js";
 import { parse } from "../shared/validate.js";
 import type { DataRightsService } from "./data-rights.service.js";
@@ -12,7 +11,6 @@ import { exportZip } from "./export-zip.js";
 export interface DataRightsRoutesDeps {
   dataRights: DataRightsService;
   auth: Pick<AuthService, "confirmDeletion">;
-  requireAuth: Middleware<State>;
 }
 
 /** Answers an export: the JSON, or (`?format=zip`) the zip with the files, never cached. */
@@ -31,25 +29,44 @@ export async function answerExport(ctx: Ctx, dataRights: DataRightsService, call
 
 /**
  * The signed-in user's data rights (issue 17):
- *
- *   GET    /me/export[?format=zip]   DataExport (JSON), or a zip: export.json + the uploaded files
- *   DELETE /me { password? }         204; the account is deleted (see DataRightsService)
  */
-export function dataRightsRoutes({ dataRights, auth, requireAuth }: DataRightsRoutesDeps): Router<State> {
-  const r = new Router<State>();
+export function dataRightsRoutes({ dataRights, auth }: DataRightsRoutesDeps): Route[] {
+  const routes: Route[] = [];
 
-  r.get("/me/export", requireAuth, async (ctx) => {
-    const caller = callerOf(ctx);
-    await answerExport(ctx, dataRights, caller, caller.user);
+  routes.push({
+    method: "get",
+    path: "/v1/me/export",
+    operationId: "exportMyData",
+    tag: "users",
+    summary: "Everything of the signed-in user's, as JSON; `?format=zip`: a zip of export.json and the uploaded files (application/zip)",
+    auth: "bearer",
+    query: exportQuery,
+    ok: { 200: json("DataExport", "The export (JSON form)") },
+    errors: [404],
+    handle: async (ctx) => {
+      const caller = callerOf(ctx);
+      await answerExport(ctx, dataRights, caller, caller.user);
+    },
   });
 
-  r.delete("/me", requireAuth, async (ctx) => {
-    const body = parse(deleteMeBody, ctx.request.body ?? {});
-    const caller = callerOf(ctx);
-    await auth.confirmDeletion(caller, body.password);
-    await dataRights.erase(caller, caller.user);
-    ctx.status = 204;
+  routes.push({
+    method: "delete",
+    path: "/v1/me",
+    operationId: "deleteMe",
+    tag: "users",
+    summary: "Delete the account: messages become tombstones, files, sessions, contacts and memberships go (a Parley account confirms with its password)",
+    auth: "bearer",
+    body: { name: "DeleteAccountRequest", schema: deleteMeBody },
+    ok: { 204: empty("Deleted") },
+    errors: [400, 404, 413, 415],
+    handle: async (ctx) => {
+      const body = parse(deleteMeBody, ctx.request.body ?? {});
+      const caller = callerOf(ctx);
+      await auth.confirmDeletion(caller, body.password);
+      await dataRights.erase(caller, caller.user);
+      ctx.status = 204;
+    },
   });
 
-  return r;
+  return routes;
 }

@@ -1,6 +1,7 @@
-import Router from "@koa/router";
-import type { Middleware } from "koa";
-import { serverCallerOf, type Ctx, type State } from "../http/context.js";
+import { exportQuery } from "./data-rights.schema.js";
+import { ref } from "../shared/schema.js";
+import { empty, json, type Route } from "../http/route.js";
+import { serverCallerOf, type Ctx } from "../http/context.js";
 import { sub } from "../server-api/server-api.schema.js";
 import { notFound } from "../shared/errors.js";
 import { parse } from "../shared/validate.js";
@@ -10,36 +11,54 @@ import { serverDeleteBody } from "./data-rights.schema.js";
 
 export interface ServerDataRightsRoutesDeps {
   dataRights: DataRightsService;
-  /** `requireServerKey` (http/middleware.ts). */
-  serverKey: Middleware<State>;
 }
 
 /**
  * The host's backend, for a user it names by `sub` (404 for an unknown or deleted one):
- *
- *   GET    /server/users/:sub/export[?format=zip]
- *   DELETE /server/users/:sub        204
  */
-export function serverDataRightsRoutes({ dataRights, serverKey }: ServerDataRightsRoutesDeps): Router<State> {
-  const r = new Router<State>({ prefix: "/server" });
-  r.use(serverKey);
+export function serverDataRightsRoutes({ dataRights }: ServerDataRightsRoutesDeps): Route[] {
+  const routes: Route[] = [];
   const subOf = (ctx: Ctx): string => {
     const parsed = sub.safeParse(ctx.params["sub"]);
     if (!parsed.success) throw notFound("User");
     return parsed.data;
   };
 
-  r.get("/users/:sub/export", async (ctx) => {
-    const caller = serverCallerOf(ctx);
-    await answerExport(ctx, dataRights, caller, await dataRights.userBySub(caller, subOf(ctx)));
+  routes.push({
+    method: "get",
+    path: "/v1/server/users/:sub/export",
+    operationId: "serverExportUser",
+    tag: "server",
+    summary: "Everything of a user's (by sub), as JSON; `?format=zip`: a zip of export.json and the uploaded files",
+    auth: "server",
+    params: { sub: ref },
+    query: exportQuery,
+    ok: { 200: json("DataExport", "The export (JSON form)") },
+    errors: [404],
+    handle: async (ctx) => {
+      const caller = serverCallerOf(ctx);
+      await answerExport(ctx, dataRights, caller, await dataRights.userBySub(caller, subOf(ctx)));
+    },
   });
 
-  r.delete("/users/:sub", async (ctx) => {
-    const caller = serverCallerOf(ctx);
-    parse(serverDeleteBody, ctx.request.body ?? {});
-    await dataRights.erase(caller, await dataRights.userBySub(caller, subOf(ctx)));
-    ctx.status = 204;
+  routes.push({
+    method: "delete",
+    path: "/v1/server/users/:sub",
+    operationId: "serverDeleteUser",
+    tag: "server",
+    summary: "Delete a user's account (by sub), as DELETE /v1/me does",
+    auth: "server",
+    params: { sub: ref },
+    body: { name: "ServerDeleteUserRequest", schema: serverDeleteBody },
+    ok: { 204: empty("Deleted") },
+    errors: [400, 404, 413, 415],
+    handle: async (ctx) => {
+      const caller = serverCallerOf(ctx);
+      parse(serverDeleteBody, ctx.request.body ?? {});
+      await dataRights.erase(caller, await dataRights.userBySub(caller, subOf(ctx)));
+      ctx.status = 204;
+    },
   });
 
-  return r;
+  return routes;
 }

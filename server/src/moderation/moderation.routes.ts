@@ -1,4 +1,5 @@
-import Router from "@koa/router";
+import { ref } from "../shared/schema.js";
+import { empty, json, type Route } from "../http/route.js";
 import type { Middleware } from "koa";
 import type { AuditEntry, Page, Report, ReportResponse, SanctionResponse, SlowModeResponse, WordFilter } from "@parley/sdk/protocol";
 import { callerOf, type Ctx, type State } from "../http/context.js";
@@ -20,7 +21,6 @@ import type { ModerationService } from "./moderation.service.js";
 
 export interface ModerationRoutesDeps {
   moderation: ModerationService;
-  requireAuth: Middleware<State>;
 }
 
 const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<string, string | undefined>)[name] ?? "");
@@ -34,20 +34,6 @@ type UserParam = (ctx: Ctx, caller: Caller) => Promise<string>;
  * The moderation commands shared by moderators (`/v1/moderation/…`, a moderator's access token)
  * and the host's backend (`/v1/server/moderation/…`, a server key): parse → service → present.
  * The service refuses anyone else (403) and other apps' objects (404).
- *
- *   GET    …/audit?cursor=&limit=                        Page<AuditEntry>, newest first
- *   GET    …/reports?status=open|resolved|dismissed|all  Page<Report>, newest first
- *   POST   …/reports/:id/resolve {status, note}          ReportResponse
- *   PUT    …/conversations/:id/mutes/:user {until|durationSec, reason}    SanctionResponse
- *   DELETE …/conversations/:id/mutes/:user {reason}      204
- *   PUT    …/conversations/:id/bans/:user {reason}       SanctionResponse (the user leaves the group)
- *   DELETE …/conversations/:id/bans/:user {reason}       204
- *   PUT    …/bans/:user {reason}                         SanctionResponse (app-wide: sessions end)
- *   DELETE …/bans/:user {reason}                         204
- *   PUT    …/conversations/:id/slow-mode {seconds}       SlowModeResponse
- *   GET    …/word-filter                                 WordFilter
- *   PUT    …/word-filter {words, reason}                 WordFilter
- *   DELETE …/messages/:id {reason}                       204
  */
 export function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Caller, userParam: UserParam) {
   const handler =
@@ -130,27 +116,185 @@ export function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx
  * open one of the same message or user) and the moderators' routes
  * (`/v1/moderation/…`, see `moderationHandlers`); users are named by their Parley id.
  */
-export function moderationRoutes({ moderation, requireAuth }: ModerationRoutesDeps): Router<State> {
-  const r = new Router<State>();
-  r.post("/reports", requireAuth, async (ctx) => {
-    const body = parse(reportBody, ctx.request.body);
-    const { report, created } = await moderation.report(callerOf(ctx), body);
-    ctx.status = created ? 201 : 200;
-    ctx.body = { report } satisfies ReportResponse;
+export function moderationRoutes({ moderation }: ModerationRoutesDeps): Route[] {
+  const routes: Route[] = [];
+  routes.push({
+    method: "post",
+    path: "/v1/reports",
+    operationId: "createReport",
+    tag: "moderation",
+    summary:
+      "Report a message (its sender) or a user to the app's moderators; a repeat of the reporter's open report answers it; REPORTS_PER_HOUR new reports per user",
+    auth: "bearer",
+    body: { name: "CreateReportRequest", schema: reportBody },
+    ok: {
+      201: json("ReportResponse", "Reported"),
+      200: json("ReportResponse", "The reporter's open report of the same message (or user), unchanged: nothing new is filed"),
+    },
+    errors: [404, 429],
+    handle: async (ctx) => {
+      const body = parse(reportBody, ctx.request.body);
+      const { report, created } = await moderation.report(callerOf(ctx), body);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { report } satisfies ReportResponse;
+    },
   });
   const h = moderationHandlers(moderation, callerOf, async (ctx) => param(ctx, "user"));
-  r.get("/moderation/audit", requireAuth, h.audit);
-  r.get("/moderation/reports", requireAuth, h.reports);
-  r.post("/moderation/reports/:id/resolve", requireAuth, h.resolve);
-  r.put("/moderation/conversations/:id/mutes/:user", requireAuth, h.mute);
-  r.delete("/moderation/conversations/:id/mutes/:user", requireAuth, h.unmute);
-  r.put("/moderation/conversations/:id/bans/:user", requireAuth, h.ban);
-  r.delete("/moderation/conversations/:id/bans/:user", requireAuth, h.unban);
-  r.put("/moderation/bans/:user", requireAuth, h.banApp);
-  r.delete("/moderation/bans/:user", requireAuth, h.unbanApp);
-  r.put("/moderation/conversations/:id/slow-mode", requireAuth, h.slowMode);
-  r.get("/moderation/word-filter", requireAuth, h.wordFilter);
-  r.put("/moderation/word-filter", requireAuth, h.setWordFilter);
-  r.delete("/moderation/messages/:id", requireAuth, h.deleteMessage);
-  return r;
+  routes.push({
+    method: "get",
+    path: "/v1/moderation/audit",
+    operationId: "moderationAudit",
+    tag: "moderation",
+    summary: "The moderation audit log, newest first: who did what to whom, when and why",
+    auth: "bearer",
+    query: auditQuery,
+    ok: { 200: json("PageOfAuditEntry", "A page of audit entries") },
+    handle: h.audit,
+  });
+  routes.push({
+    method: "get",
+    path: "/v1/moderation/reports",
+    operationId: "listReports",
+    tag: "moderation",
+    summary: "The report queue, newest first (?status=open by default)",
+    auth: "bearer",
+    query: reportsQuery,
+    ok: { 200: json("PageOfReport", "A page of reports") },
+    handle: h.reports,
+  });
+  routes.push({
+    method: "post",
+    path: "/v1/moderation/reports/:id/resolve",
+    operationId: "resolveReport",
+    tag: "moderation",
+    summary: "Resolve or dismiss an open report (409 once it is not open)",
+    auth: "bearer",
+    params: { id: ref },
+    body: { name: "ResolveReportRequest", schema: resolveReportBody },
+    ok: { 200: json("ReportResponse", "The report, resolved") },
+    errors: [404, 409],
+    handle: h.resolve,
+  });
+  routes.push({
+    method: "put",
+    path: "/v1/moderation/conversations/:id/mutes/:user",
+    operationId: "muteMember",
+    tag: "moderation",
+    summary: "Mute a member of a conversation until a time (their sends and edits answer muted)",
+    auth: "bearer",
+    params: { id: ref, user: ref },
+    body: { name: "MuteRequest", schema: muteBody },
+    ok: { 200: json("SanctionResponse", "The mute") },
+    errors: [404],
+    handle: h.mute,
+  });
+  routes.push({
+    method: "delete",
+    path: "/v1/moderation/conversations/:id/mutes/:user",
+    operationId: "unmuteMember",
+    tag: "moderation",
+    summary: "Lift a mute",
+    auth: "bearer",
+    params: { id: ref, user: ref },
+    ok: { 204: empty("Lifted") },
+    errors: [404, 413, 415],
+    handle: h.unmute,
+  });
+  routes.push({
+    method: "put",
+    path: "/v1/moderation/conversations/:id/bans/:user",
+    operationId: "banFromConversation",
+    tag: "moderation",
+    summary: "Ban a user from a group: removed now, cannot join or be added again",
+    auth: "bearer",
+    params: { id: ref, user: ref },
+    body: { name: "ModerationReasonRequest", schema: reasonBody },
+    ok: { 200: json("SanctionResponse", "The ban") },
+    errors: [404],
+    handle: h.ban,
+  });
+  routes.push({
+    method: "delete",
+    path: "/v1/moderation/conversations/:id/bans/:user",
+    operationId: "unbanFromConversation",
+    tag: "moderation",
+    summary: "Lift a conversation ban",
+    auth: "bearer",
+    params: { id: ref, user: ref },
+    ok: { 204: empty("Lifted") },
+    errors: [404, 413, 415],
+    handle: h.unban,
+  });
+  routes.push({
+    method: "put",
+    path: "/v1/moderation/bans/:user",
+    operationId: "banFromApp",
+    tag: "moderation",
+    summary: "Ban a user from the whole app: every session ends, sockets close, sign-in is refused",
+    auth: "bearer",
+    params: { user: ref },
+    body: { name: "ModerationReasonRequest", schema: reasonBody },
+    ok: { 200: json("SanctionResponse", "The ban") },
+    errors: [404],
+    handle: h.banApp,
+  });
+  routes.push({
+    method: "delete",
+    path: "/v1/moderation/bans/:user",
+    operationId: "unbanFromApp",
+    tag: "moderation",
+    summary: "Lift an app ban",
+    auth: "bearer",
+    params: { user: ref },
+    ok: { 204: empty("Lifted") },
+    errors: [404, 413, 415],
+    handle: h.unbanApp,
+  });
+  routes.push({
+    method: "put",
+    path: "/v1/moderation/conversations/:id/slow-mode",
+    operationId: "setSlowMode",
+    tag: "moderation",
+    summary: "Slow mode: one message per N seconds per member (0 turns it off)",
+    auth: "bearer",
+    params: { id: ref },
+    body: { name: "SlowModeRequest", schema: slowModeBody },
+    ok: { 200: json("SlowModeResponse", "Saved") },
+    errors: [404],
+    handle: h.slowMode,
+  });
+  routes.push({
+    method: "get",
+    path: "/v1/moderation/word-filter",
+    operationId: "getWordFilter",
+    tag: "moderation",
+    summary: "The app's word filter",
+    auth: "bearer",
+    ok: { 200: json("WordFilter", "The words") },
+    handle: h.wordFilter,
+  });
+  routes.push({
+    method: "put",
+    path: "/v1/moderation/word-filter",
+    operationId: "setWordFilter",
+    tag: "moderation",
+    summary: "Replace the app's word filter (literal words, block or mask)",
+    auth: "bearer",
+    body: { name: "WordFilterRequest", schema: wordFilterBody },
+    ok: { 200: json("WordFilter", "Saved") },
+    handle: h.setWordFilter,
+  });
+  routes.push({
+    method: "delete",
+    path: "/v1/moderation/messages/:id",
+    operationId: "moderatorDeleteMessage",
+    tag: "moderation",
+    summary: "Delete any message of the app (a tombstone stays)",
+    auth: "bearer",
+    params: { id: ref },
+    ok: { 204: empty("Deleted") },
+    errors: [404, 413, 415],
+    handle: h.deleteMessage,
+  });
+  return routes;
 }

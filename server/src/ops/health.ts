@@ -1,8 +1,9 @@
 import { hostname } from "node:os";
-import Router from "@koa/router";
 import { databaseErrorCode } from "../db/db-errors.js";
 import { dialectOf } from "../db/sql.js";
-import type { State } from "../http/context.js";
+import type { HealthResponse } from "@parley/sdk/protocol";
+import type { Readiness } from "../http/openapi/responses.js";
+import { json, type Route } from "../http/route.js";
 import type { DataSource } from "typeorm";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { RedisConnections } from "../scale/redis.js";
@@ -14,6 +15,9 @@ export interface HealthDeps {
   uow: UnitOfWork;
   logger: Logger;
   redis?: RedisConnections | undefined;
+  /** Whether writes are failing now (the unit of work's view; tests put a fault in here). */
+  tx: Pick<UnitOfWork, "writesFailing">;
+  version: string;
 }
 import { migrationStates, sqliteHeadroom } from "./database.js";
 
@@ -27,13 +31,6 @@ const MIN_FREE_DISK_BYTES = 8 * 1024 * 1024;
 
 type Check = "ok" | "down" | "full" | "pending";
 
-export interface Readiness {
-  status: "ready" | "not_ready";
-  checks: { db: Check; migrations: Check; redis?: Check };
-  /** Why a check failed, in words for an operator (no secrets, no stack). */
-  reasons?: string[];
-}
-
 /**
  * `/livez`: the process runs and its event loop turns (nothing else: restarting a node because its
  * database is down would not help). `/readyz`: this node can serve, so a load balancer may send it
@@ -45,20 +42,80 @@ export interface Readiness {
  * write commits again; the probe is that write, so the node recovers without waiting for traffic
  * a load balancer no longer sends it.
  */
-export function healthRoutes(services: HealthDeps): Router<State> {
+export function healthRoutes(services: HealthDeps): Route[] {
   const probe = new ReadinessProbe(services);
-  const r = new Router<State>();
-  r.get("/livez", (ctx) => {
-    ctx.set("Cache-Control", "no-store");
-    ctx.body = { status: "ok" };
-  });
-  r.get("/readyz", async (ctx) => {
-    const readiness = await probe.check();
-    ctx.set("Cache-Control", "no-store");
-    ctx.status = readiness.status === "ready" ? 200 : 503;
-    ctx.body = readiness;
-  });
-  return r;
+  return [
+    {
+      method: "get",
+      path: "/v1/healthz",
+      operationId: "getHealth",
+      tag: "ops",
+      summary: "Database and Redis state (kept for compatibility; prefer /readyz)",
+      auth: "none",
+      ok: { 200: json("HealthResponse", "Healthy"), 503: json("HealthResponse", "The database is down or failing writes") },
+      handle: async (ctx) => {
+        // Reads answering is not enough: a full disk (or a lost commit) fails every write while
+        // SELECT 1 still works. The database is reported down from a failed write until one commits.
+        const writes = services.tx.writesFailing;
+        if (writes) services.logger.warn({ dbError: writes.code, failingForMs: Date.now() - writes.since }, "healthz: database writes are failing");
+        const db = writes ? "down" : await databaseAnswers(services, CHECK_TIMEOUT_MS);
+        // Redis down (several nodes) degrades but does not fail the node: it still serves REST and
+        // its own sockets, so a load balancer should keep it; the field tells operators why.
+        const redis = services.redis ? (services.redis.healthy ? ("ok" as const) : ("down" as const)) : undefined;
+        ctx.status = db === "ok" ? 200 : 503;
+        ctx.body = {
+          status: db === "ok" && redis !== "down" ? "ok" : "degraded",
+          db,
+          ...(writes ? { dbWrites: "failing" as const } : {}),
+          ...(redis ? { redis } : {}),
+          version: services.version,
+        } satisfies HealthResponse & { dbWrites?: "failing"; redis?: "ok" | "down" };
+      },
+    },
+    {
+      method: "get",
+      path: "/livez",
+      operationId: "getLiveness",
+      tag: "ops",
+      summary: "The process runs",
+      auth: "none",
+      ok: { 200: json("Liveness", "Alive") },
+      handle: (ctx) => {
+        ctx.set("Cache-Control", "no-store");
+        ctx.body = { status: "ok" };
+      },
+    },
+    {
+      method: "get",
+      path: "/readyz",
+      operationId: "getReadiness",
+      tag: "ops",
+      summary: "This node can serve: database writable, migrations applied, Redis reachable when configured",
+      auth: "none",
+      ok: { 200: json("Readiness", "Ready"), 503: json("Readiness", "Not ready; `reasons` says why") },
+      handle: async (ctx) => {
+        const readiness = await probe.check();
+        ctx.set("Cache-Control", "no-store");
+        ctx.status = readiness.status === "ready" ? 200 : 503;
+        ctx.body = readiness;
+      },
+    },
+  ];
+}
+
+/** "ok" when `SELECT 1` answers within `ms`; "down" when it fails or takes longer. */
+async function databaseAnswers(services: HealthDeps, ms: number): Promise<"ok" | "down"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"down">((resolve) => (timer = setTimeout(() => resolve("down"), ms)));
+  const query = services.db.query("SELECT 1").then(
+    () => "ok" as const,
+    (err: unknown) => (services.logger.warn({ dbError: databaseErrorCode(err) }, "healthz: database check failed"), "down" as const),
+  );
+  try {
+    return await Promise.race([query, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class ReadinessProbe {

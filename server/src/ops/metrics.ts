@@ -1,10 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Next } from "koa";
-import Router from "@koa/router";
+import type { RouterMiddleware } from "@koa/router";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import { dialectOf } from "../db/sql.js";
 import type { Ctx, State } from "../http/context.js";
+import type { Route } from "../http/route.js";
 import type { RedisConnections } from "../scale/redis.js";
 import { AppError } from "../shared/errors.js";
 import { registerObserver, type SocketCounter } from "./hooks.js";
@@ -119,9 +120,8 @@ export class Metrics {
   }
 
   /** `GET /metrics`, answered only with the token when one is set. */
-  routes(token: string | undefined): Router<State> {
-    const r = new Router<State>();
-    r.get("/metrics", async (ctx) => {
+  handle(token: string | undefined): RouterMiddleware<State> {
+    return async (ctx) => {
       if (token !== undefined && !bearerMatches(ctx.get("Authorization"), token)) {
         ctx.set("WWW-Authenticate", 'Bearer realm="metrics"');
         throw new AppError("unauthenticated", "Metrics need Authorization: Bearer <METRICS_TOKEN>");
@@ -129,9 +129,29 @@ export class Metrics {
       ctx.set("Content-Type", this.registry.contentType);
       ctx.set("Cache-Control", "no-store");
       ctx.body = await this.registry.metrics();
-    });
-    return r;
+    };
   }
+}
+
+/** The metrics route; without `metrics` (not configured) it answers 404 like a missing route. */
+export function metricsRoutes(metrics: Metrics | undefined, token: string | undefined): Route[] {
+  return [
+    {
+      method: "get",
+      path: "/metrics",
+      operationId: "getMetrics",
+      tag: "ops",
+      summary: "Prometheus metrics (only when METRICS_TOKEN or METRICS_PUBLIC=1 is set)",
+      auth: "metrics",
+      ok: { 200: { media: "text/plain", description: "Prometheus text exposition format" } },
+      errors: [401],
+      handle:
+        metrics?.handle(token) ??
+        (() => {
+          throw new AppError("not_found", "Metrics are off on this server (METRICS_TOKEN or METRICS_PUBLIC=1 turns them on)");
+        }),
+    },
+  ];
 }
 
 function bearerMatches(header: string, token: string): boolean {

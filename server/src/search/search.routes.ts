@@ -1,25 +1,31 @@
-import Router from "@koa/router";
-import type { Middleware } from "koa";
-import { callerOf, parseCommand, type State } from "../http/context.js";
+import { json, type Route } from "../http/route.js";
+import { callerOf, parseCommand } from "../http/context.js";
 import { searchQuery } from "./search.schema.js";
 import type { SearchService } from "./search.service.js";
 
 export interface SearchRoutesDeps {
   search: SearchService;
-  requireAuth: Middleware<State>;
 }
 
 /**
  * Search routes (under /v1, signed in).
- *
- *   GET /search?q=&conversationId=&cursor=&limit=   SearchResponse, newest first (400 for a bad
- *                                                    q, cursor or limit; 404 for a conversation
- *                                                    that is not the caller's)
  */
-export function searchRoutes({ search, requireAuth }: SearchRoutesDeps): Router<State> {
-  const r = new Router<State>();
-  r.get("/search", requireAuth, async (ctx) => {
-    ctx.body = await search.search(callerOf(ctx), parseCommand(searchQuery, ctx.query, {}, "Conversation"));
+export function searchRoutes({ search }: SearchRoutesDeps): Route[] {
+  const routes: Route[] = [];
+  routes.push({
+    method: "get",
+    path: "/v1/search",
+    operationId: "searchMessages",
+    tag: "messages",
+    summary:
+      "Full-text search of the messages the caller can read (their conversations), newest first; limited per user and per app (RATE_LIMIT_SEARCH_*), and a search past its budget (SEARCH_BUDGET_MS) answers the hits found so far with a nextCursor to continue",
+    auth: "bearer",
+    query: searchQuery,
+    ok: { 200: json("SearchResponse", "Matching messages with snippets, and their conversations") },
+    errors: [404, 429],
+    handle: async (ctx) => {
+      ctx.body = await search.search(callerOf(ctx), parseCommand(searchQuery, ctx.query, {}, "Conversation"));
+    },
   });
-  return r;
+  return routes;
 }

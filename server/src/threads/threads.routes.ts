@@ -1,4 +1,4 @@
-import Router from "@koa/router";
+import { json, type Route } from "../http/route.js";
 import type { Middleware } from "koa";
 import { callerOf, parseCommand, type Ctx, type State } from "../http/context.js";
 import { followThread, readThread, threadQuery } from "./threads.schema.js";
@@ -6,25 +6,31 @@ import type { ThreadsService } from "./threads.service.js";
 
 export interface ThreadsRoutesDeps {
   threads: ThreadsService;
-  requireAuth: Middleware<State>;
 }
 
 /**
  * Thread routes (under /v1, signed in). Replies are sent as messages with `threadId`
  * (POST /conversations/:id/messages, the socket's message.send). A root the caller cannot see
  * is a 404, as is a reply's id (threads do not nest).
- *
- *   GET    /messages/:id/thread          ThreadPage: root, replies newest first (?before=&after=&limit=)
- *   PUT    /messages/:id/thread/follow   ThreadState (following)
- *   DELETE /messages/:id/thread/follow   ThreadState (not following; the read mark stays)
- *   POST   /messages/:id/thread/read     ThreadState ({ messageId }: a reply of this thread)
  */
-export function threadsRoutes({ threads, requireAuth }: ThreadsRoutesDeps): Router<State> {
-  const r = new Router<State>();
+export function threadsRoutes({ threads }: ThreadsRoutesDeps): Route[] {
+  const routes: Route[] = [];
   const rootId = (ctx: Ctx): string => String((ctx.params as Record<string, string | undefined>)["id"] ?? "");
 
-  r.get("/messages/:id/thread", requireAuth, async (ctx) => {
-    ctx.body = await threads.page(callerOf(ctx), parseCommand(threadQuery, ctx.query, { rootId: rootId(ctx) }, "Message"));
+  routes.push({
+    method: "get",
+    path: "/v1/messages/:id/thread",
+    operationId: "getThread",
+    tag: "messages",
+    summary: "A thread: its root, a page of replies (newest first), the caller's follow state and unread count",
+    auth: "bearer",
+    params: { id: threadQuery.shape.rootId },
+    query: threadQuery.omit({ rootId: true }),
+    ok: { 200: json("ThreadPage", "The root and a page of replies") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await threads.page(callerOf(ctx), parseCommand(threadQuery, ctx.query, { rootId: rootId(ctx) }, "Message"));
+    },
   });
   const follow =
     (following: boolean): Middleware<State> =>
@@ -32,10 +38,45 @@ export function threadsRoutes({ threads, requireAuth }: ThreadsRoutesDeps): Rout
       const c = ctx as unknown as Ctx;
       ctx.body = await threads.follow(callerOf(c), parseCommand(followThread, { following }, { rootId: rootId(c) }, "Message"));
     };
-  r.put("/messages/:id/thread/follow", requireAuth, follow(true));
-  r.delete("/messages/:id/thread/follow", requireAuth, follow(false));
-  r.post("/messages/:id/thread/read", requireAuth, async (ctx) => {
-    ctx.body = await threads.read(callerOf(ctx), parseCommand(readThread, ctx.request.body, { rootId: rootId(ctx) }, "Message"));
+  routes.push({
+    method: "put",
+    path: "/v1/messages/:id/thread/follow",
+    operationId: "followThread",
+    tag: "messages",
+    summary: "Follow a thread (its replies count as unread)",
+    auth: "bearer",
+    params: { id: followThread.shape.rootId },
+    ok: { 200: json("ThreadState", "The caller's state in the thread") },
+    errors: [404],
+    handle: follow(true),
   });
-  return r;
+  routes.push({
+    method: "delete",
+    path: "/v1/messages/:id/thread/follow",
+    operationId: "unfollowThread",
+    tag: "messages",
+    summary: "Stop following a thread (the read mark stays)",
+    auth: "bearer",
+    params: { id: followThread.shape.rootId },
+    ok: { 200: json("ThreadState", "The caller's state in the thread") },
+    errors: [404],
+    handle: follow(false),
+  });
+  routes.push({
+    method: "post",
+    path: "/v1/messages/:id/thread/read",
+    operationId: "readThread",
+    tag: "messages",
+    summary: "Mark a thread read up to one of its replies",
+    auth: "bearer",
+    params: { id: readThread.shape.rootId },
+    body: { name: "ThreadReadRequest", schema: readThread },
+    fromPath: ["rootId"],
+    ok: { 200: json("ThreadState", "The caller's state in the thread") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await threads.read(callerOf(ctx), parseCommand(readThread, ctx.request.body, { rootId: rootId(ctx) }, "Message"));
+    },
+  });
+  return routes;
 }

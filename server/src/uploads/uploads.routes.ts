@@ -1,9 +1,9 @@
+import { ref } from "../shared/schema.js";
+import { json, type Route } from "../http/route.js";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import Router from "@koa/router";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
-import type { Middleware } from "koa";
-import { callerOf, type State } from "../http/context.js";
+import { callerOf } from "../http/context.js";
 import { notFound } from "../shared/errors.js";
 import { minimumFileBytes, receiveOneFile } from "../http/multipart.js";
 import { IMAGE_TYPES } from "./sniff.js";
@@ -13,7 +13,6 @@ import type { UploadsService } from "./uploads.service.js";
 export interface UploadsRoutesDeps {
   uploads: UploadsService;
   storage: DiskStorage;
-  requireAuth: Middleware<State>;
 }
 
 /**
@@ -21,41 +20,63 @@ export interface UploadsRoutesDeps {
  * message. `GET /uploads/:id` serves it to its uploader and to members of the conversation
  * holding it (everyone else: 404). Bearer header only: no `?access_token=` for now.
  */
-export function uploadsRoutes({ uploads, storage, requireAuth }: UploadsRoutesDeps): Router<State> {
-  const r = new Router<State>();
+export function uploadsRoutes({ uploads, storage }: UploadsRoutesDeps): Route[] {
+  const routes: Route[] = [];
 
-  r.post("/uploads", requireAuth, async (ctx) => {
-    const caller = callerOf(ctx);
-    // Refused before the body is read when the quota has no room left for what is declared.
-    await uploads.assertRoom(caller, Math.max(1, minimumFileBytes(ctx)));
-    const file = await receiveOneFile(ctx, storage, MESSAGE_LIMITS.uploadMaxBytes);
-    try {
-      ctx.body = await uploads.create(caller, file);
-      ctx.status = 201;
-    } finally {
-      await storage.discard(file.path);
-    }
+  routes.push({
+    method: "post",
+    path: "/v1/uploads",
+    operationId: "upload",
+    tag: "uploads",
+    summary: "Upload a file, to be attached to a message",
+    auth: "bearer",
+    body: { multipart: "The file, in the field `file`" },
+    ok: { 201: json("Attachment", "Stored, not yet attached") },
+    errors: [429],
+    handle: async (ctx) => {
+      const caller = callerOf(ctx);
+      // Refused before the body is read when the quota has no room left for what is declared.
+      await uploads.assertRoom(caller, Math.max(1, minimumFileBytes(ctx)));
+      const file = await receiveOneFile(ctx, storage, MESSAGE_LIMITS.uploadMaxBytes);
+      try {
+        ctx.body = await uploads.create(caller, file);
+        ctx.status = 201;
+      } finally {
+        await storage.discard(file.path);
+      }
+    },
   });
 
-  r.get("/uploads/:id", requireAuth, async (ctx) => {
-    // Set first, so error answers on this path carry them as well.
-    ctx.set("X-Content-Type-Options", "nosniff");
-    ctx.set("Content-Security-Policy", "sandbox");
-    const { upload, file } = await uploads.getReadable(callerOf(ctx), String(ctx.params["id"]));
-    try {
-      await stat(file);
-    } catch {
-      throw notFound("Upload");
-    }
-    // Only raster images we sniffed ourselves are shown inline; everything else downloads. The
-    // sandbox CSP and nosniff keep even a mislabelled file from running script on our origin.
-    const inline = IMAGE_TYPES.has(upload.mime);
-    ctx.set("Cache-Control", "private, max-age=3600");
-    ctx.attachment(upload.name, { type: inline ? "inline" : "attachment" });
-    ctx.type = upload.mime;
-    ctx.length = upload.size;
-    ctx.body = createReadStream(file);
+  routes.push({
+    method: "get",
+    path: "/v1/uploads/:id",
+    operationId: "getUpload",
+    tag: "uploads",
+    summary: "An uploaded file (its uploader and the members of the conversation holding it)",
+    auth: "bearer",
+    params: { id: ref },
+    ok: { 200: { media: "*/*", description: "The file" } },
+    errors: [404],
+    handle: async (ctx) => {
+      // Set first, so error answers on this path carry them as well.
+      ctx.set("X-Content-Type-Options", "nosniff");
+      ctx.set("Content-Security-Policy", "sandbox");
+      const { upload, file } = await uploads.getReadable(callerOf(ctx), String(ctx.params["id"]));
+      try {
+        await stat(file);
+      } catch {
+        throw notFound("Upload");
+      }
+      // Only raster images we sniffed ourselves are shown inline; everything else downloads. The
+      // sandbox CSP and nosniff keep even a mislabelled file from running script on our origin.
+      const inline = IMAGE_TYPES.has(upload.mime);
+      ctx.set("Cache-Control", "private, max-age=3600");
+      ctx.attachment(upload.name, { type: inline ? "inline" : "attachment" });
+      ctx.type = upload.mime;
+      ctx.length = upload.size;
+      ctx.body = createReadStream(file);
+    },
   });
 
-  return r;
+  return routes;
 }

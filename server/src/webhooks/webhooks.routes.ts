@@ -1,5 +1,5 @@
-import Router from "@koa/router";
-import type { Middleware } from "koa";
+import { endpointIdParam } from "./webhooks.schema.js";
+import { empty, json, type Route } from "../http/route.js";
 import type {
   ReplayWebhookResponse,
   WebhookDeliveriesResponse,
@@ -7,7 +7,7 @@ import type {
   WebhookEndpointsResponse,
   WebhookSettings,
 } from "@parley/sdk/protocol";
-import { serverCallerOf, type State } from "../http/context.js";
+import { serverCallerOf } from "../http/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
 import type { WebhooksService } from "./webhooks.service.js";
@@ -15,46 +15,110 @@ import { createWebhookBody, deliveriesQuery, deliveryCursor, replayBody, setting
 
 export interface WebhooksRoutesDeps {
   webhooks: WebhooksService;
-  requireServerKey: Middleware<State>;
 }
 
 /** `/v1/server/webhooks…`: the host's backend registers endpoints, reads deliveries, replays. */
-export function webhooksRoutes({ webhooks, requireServerKey }: WebhooksRoutesDeps): Router<State> {
+export function webhooksRoutes({ webhooks }: WebhooksRoutesDeps): Route[] {
   // Paths written out in full: routes-table.test.ts reads them from this file.
-  const r = new Router<State>();
+  const routes: Route[] = [];
 
-  r.post("/server/webhooks", requireServerKey, async (ctx) => {
-    const endpoint = await webhooks.create(serverCallerOf(ctx), parse(createWebhookBody, ctx.request.body));
-    ctx.status = 201;
-    ctx.body = { endpoint } satisfies WebhookEndpointResponse;
+  routes.push({
+    method: "post",
+    path: "/v1/server/webhooks",
+    operationId: "createWebhook",
+    tag: "webhooks",
+    summary: "Register an endpoint for some event types (public http(s) URLs; at most 10 per app)",
+    auth: "server",
+    body: { name: "CreateWebhookRequest", schema: createWebhookBody },
+    ok: { 201: json("WebhookEndpointResponse", "Registered") },
+    errors: [409],
+    handle: async (ctx) => {
+      const endpoint = await webhooks.create(serverCallerOf(ctx), parse(createWebhookBody, ctx.request.body));
+      ctx.status = 201;
+      ctx.body = { endpoint } satisfies WebhookEndpointResponse;
+    },
   });
 
-  r.get("/server/webhooks", requireServerKey, async (ctx) => {
-    ctx.body = { endpoints: await webhooks.list(serverCallerOf(ctx)) } satisfies WebhookEndpointsResponse;
+  routes.push({
+    method: "get",
+    path: "/v1/server/webhooks",
+    operationId: "listWebhooks",
+    tag: "webhooks",
+    summary: "The app's endpoints",
+    auth: "server",
+    ok: { 200: json("WebhookEndpointsResponse", "The endpoints") },
+    handle: async (ctx) => {
+      ctx.body = { endpoints: await webhooks.list(serverCallerOf(ctx)) } satisfies WebhookEndpointsResponse;
+    },
   });
 
-  r.put("/server/webhooks/settings", requireServerKey, async (ctx) => {
-    ctx.body = (await webhooks.setSettings(serverCallerOf(ctx), parse(settingsBody, ctx.request.body))) satisfies WebhookSettings;
+  routes.push({
+    method: "put",
+    path: "/v1/server/webhooks/settings",
+    operationId: "setWebhookSettings",
+    tag: "webhooks",
+    summary: "Per-app settings: the notification.unread delay",
+    auth: "server",
+    body: { name: "WebhookSettingsRequest", schema: settingsBody },
+    ok: { 200: json("WebhookSettings", "Saved") },
+    handle: async (ctx) => {
+      ctx.body = (await webhooks.setSettings(serverCallerOf(ctx), parse(settingsBody, ctx.request.body))) satisfies WebhookSettings;
+    },
   });
 
-  r.delete("/server/webhooks/:id", requireServerKey, async (ctx) => {
-    await webhooks.remove(serverCallerOf(ctx), ctx.params["id"] ?? "");
-    ctx.status = 204;
+  routes.push({
+    method: "delete",
+    path: "/v1/server/webhooks/:id",
+    operationId: "deleteWebhook",
+    tag: "webhooks",
+    summary: "Remove an endpoint and its deliveries",
+    auth: "server",
+    params: { id: endpointIdParam },
+    ok: { 204: empty("Removed") },
+    errors: [404],
+    handle: async (ctx) => {
+      await webhooks.remove(serverCallerOf(ctx), ctx.params["id"] ?? "");
+      ctx.status = 204;
+    },
   });
 
-  r.get("/server/webhooks/:id/deliveries", requireServerKey, async (ctx) => {
-    const q = parse(deliveriesQuery, ctx.query);
-    const { items, last, more } = await webhooks.deliveries(serverCallerOf(ctx), ctx.params["id"] ?? "", {
-      status: q.status,
-      limit: q.limit,
-      after: decodeCursor(deliveryCursor, q.cursor),
-    });
-    ctx.body = { items, nextCursor: more && last ? encodeCursor(last) : null } satisfies WebhookDeliveriesResponse;
+  routes.push({
+    method: "get",
+    path: "/v1/server/webhooks/:id/deliveries",
+    operationId: "listWebhookDeliveries",
+    tag: "webhooks",
+    summary: "An endpoint's deliveries, newest first, by status",
+    auth: "server",
+    params: { id: endpointIdParam },
+    query: deliveriesQuery,
+    ok: { 200: json("WebhookDeliveriesResponse", "A page of deliveries") },
+    errors: [404],
+    handle: async (ctx) => {
+      const q = parse(deliveriesQuery, ctx.query);
+      const { items, last, more } = await webhooks.deliveries(serverCallerOf(ctx), ctx.params["id"] ?? "", {
+        status: q.status,
+        limit: q.limit,
+        after: decodeCursor(deliveryCursor, q.cursor),
+      });
+      ctx.body = { items, nextCursor: more && last ? encodeCursor(last) : null } satisfies WebhookDeliveriesResponse;
+    },
   });
 
-  r.post("/server/webhooks/:id/replay", requireServerKey, async (ctx) => {
-    const { fromSeq } = parse(replayBody, ctx.request.body);
-    ctx.body = { queued: await webhooks.replay(serverCallerOf(ctx), ctx.params["id"] ?? "", fromSeq) } satisfies ReplayWebhookResponse;
+  routes.push({
+    method: "post",
+    path: "/v1/server/webhooks/:id/replay",
+    operationId: "replayWebhook",
+    tag: "webhooks",
+    summary: "Queue again, in seq order, every subscribed event with seq >= fromSeq",
+    auth: "server",
+    params: { id: endpointIdParam },
+    body: { name: "ReplayWebhookRequest", schema: replayBody },
+    ok: { 200: json("ReplayWebhookResponse", "Queued") },
+    errors: [404],
+    handle: async (ctx) => {
+      const { fromSeq } = parse(replayBody, ctx.request.body);
+      ctx.body = { queued: await webhooks.replay(serverCallerOf(ctx), ctx.params["id"] ?? "", fromSeq) } satisfies ReplayWebhookResponse;
+    },
   });
-  return r;
+  return routes;
 }

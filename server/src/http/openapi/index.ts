@@ -1,24 +1,37 @@
-import Router from "@koa/router";
-import type { State } from "../context.js";
+import type { Operation, Route } from "../route.js";
 import { asyncApiDocument } from "./asyncapi.js";
 import { openApiDocument } from "./openapi.js";
 
 export { asyncApiDocument, openApiDocument };
 
 /**
- * `GET <prefix>/openapi.json` (OpenAPI 3.1, the REST API) and `GET <prefix>/asyncapi.json`
- * (AsyncAPI 3.0, the Socket.IO events). Both are built once, at start, from the schemas.
+ * `GET /v1/openapi.json` (OpenAPI 3.1, the REST API) and `GET /v1/asyncapi.json` (AsyncAPI 3.0,
+ * the Socket.IO events), built once, at start: the first from every other declared route
+ * (`routes`) and these two, the second from the socket event schemas.
  */
-export function apiDescriptionRoutes({ prefix, version }: { prefix: string; version: string }): Router<State> {
-  const docs = { "/openapi.json": JSON.stringify(openApiDocument(version)), "/asyncapi.json": JSON.stringify(asyncApiDocument(version)) };
-  const r = new Router<State>({ prefix });
-  for (const [path, body] of Object.entries(docs)) {
-    r.get(path, (ctx) => {
-      ctx.set("Cache-Control", "public, max-age=300");
-      ctx.set("Access-Control-Allow-Origin", "*");
-      ctx.type = "application/json; charset=utf-8";
-      ctx.body = body;
-    });
-  }
-  return r;
+export function apiDescriptionRoutes(version: string, routes: readonly Operation[]): Route[] {
+  const bodies: Record<string, string> = {};
+  const own = [
+    { name: "openapi", operationId: "getOpenApi", summary: "This document (OpenAPI 3.1)", description: "The OpenAPI document" },
+    { name: "asyncapi", operationId: "getAsyncApi", summary: "The Socket.IO events (AsyncAPI 3.0)", description: "The AsyncAPI document" },
+  ].map(
+    (d): Route => ({
+      method: "get",
+      path: `/v1/${d.name}.json`,
+      operationId: d.operationId,
+      tag: "ops",
+      summary: d.summary,
+      auth: "none",
+      ok: { 200: { media: "application/json", description: d.description } },
+      handle: (ctx) => {
+        ctx.set("Cache-Control", "public, max-age=300");
+        ctx.set("Access-Control-Allow-Origin", "*");
+        ctx.type = "application/json; charset=utf-8";
+        ctx.body = bodies[d.name];
+      },
+    }),
+  );
+  bodies["openapi"] = JSON.stringify(openApiDocument(version, [...routes, ...own]));
+  bodies["asyncapi"] = JSON.stringify(asyncApiDocument(version));
+  return own;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { APP_HEADER, APP_QUERY, ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
 import { componentSchemas, inlineSchema, merged, withoutProperties, type JsonSchema } from "./json-schema.js";
-import { errorStatuses, OPERATIONS, TAGS, type Answer, type Auth, type Operation } from "./operations.js";
+import { errorStatuses, TAGS, type Answer, type Auth, type Operation } from "../route.js";
 import { errorBodyFor, eventSchemas, responseSchemas } from "./responses.js";
 
 /** `/v1/conversations/:id` -> `/v1/conversations/{id}`. */
@@ -87,9 +87,9 @@ function queryParameters(query: z.ZodObject, fromPath: string[]): Record<string,
 }
 
 /** The JSON request bodies as components: each command's schema as clients send it, without what the path gives. */
-function requestSchemas(): Record<string, JsonSchema> {
+function requestSchemas(operations: readonly Operation[]): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
-  for (const op of OPERATIONS) {
+  for (const op of operations) {
     if (!op.body || !("schema" in op.body)) continue;
     const schema = withoutProperties(inlineSchema(op.body.schema, "input", "draft-2020-12"), op.fromPath ?? []);
     const known = out[op.body.name];
@@ -100,16 +100,16 @@ function requestSchemas(): Record<string, JsonSchema> {
 }
 
 /**
- * The OpenAPI 3.1 document of the HTTP API, generated from the route table (operations.ts), the
+ * The OpenAPI 3.1 document of the HTTP API, generated from the declared routes (http/route.ts), the
  * request schemas the routes validate with and the response mirrors of the protocol (responses.ts).
  */
-export function openApiDocument(version: string): Record<string, unknown> {
-  const statuses = [...new Set(OPERATIONS.flatMap(errorStatuses))].sort((a, b) => a - b);
+export function openApiDocument(version: string, routes: readonly Operation[]): Record<string, unknown> {
+  const statuses = [...new Set(routes.flatMap(errorStatuses))].sort((a, b) => a - b);
   const answers: Record<string, z.ZodType> = { ...responseSchemas, ...eventSchemas };
   for (const s of statuses) answers[errorName(s)] = errorBodyFor(s);
 
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of OPERATIONS) {
+  for (const op of routes) {
     const item = (paths[openApiPath(op.path)] ??= {});
     if (item[op.method]) throw new Error(`Two operations for ${op.method.toUpperCase()} ${op.path}`);
     item[op.method] = operation(op);
@@ -133,7 +133,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: merged(componentSchemas(answers, "output", "draft-2020-12"), requestSchemas()),
+      schemas: merged(componentSchemas(answers, "output", "draft-2020-12"), requestSchemas(routes)),
       responses: Object.fromEntries(statuses.map((s) => [errorName(s), errorAnswer(s)])),
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token of a session (`accessToken` of an AuthResponse)." },

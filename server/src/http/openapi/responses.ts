@@ -50,7 +50,6 @@ import {
   type SlowModeResponse,
   type WordFilter,
 } from "@parley/sdk/protocol";
-import type { Readiness } from "../../ops/health.js";
 
 /**
  * The protocol's DTOs (sdk/src/protocol/, TypeScript only) mirrored as zod schemas, for the API
@@ -158,7 +157,8 @@ export const readiness = z.strictObject({
   checks: z.strictObject({ db: check, migrations: check, redis: check.optional() }),
   reasons: z.array(z.string()).optional(),
 });
-type _Readiness = Check<Same<z.infer<typeof readiness>, Readiness>>;
+/** Why a check failed (`reasons`) is in words for an operator: no secrets, no stack. */
+export type Readiness = z.infer<typeof readiness>;
 
 /** `GET /livez`. */
 export const liveness = z.strictObject({ status: z.literal("ok") });

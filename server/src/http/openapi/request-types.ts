@@ -1,0 +1,60 @@
+import { z } from "zod";
+import type * as P from "@parley/sdk/protocol";
+import { changePasswordBody, hostTokenBody, loginBody, refreshBody, registerBody } from "../../auth/auth.schema.js";
+import { addMembersBody, createDirectBody, createGroupBody, setRoleBody, updateConversationBody } from "../../conversations/conversations.schema.js";
+import { editMessage, markRead, sendMessage, typing } from "../../messages/messages.schema.js";
+import { createWebhookBody, replayBody, settingsBody } from "../../webhooks/webhooks.schema.js";
+import { updateMeBody } from "../../users/users.schema.js";
+import * as S from "../../server-api/server-api.schema.js";
+import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
+import { readThread } from "../../threads/threads.schema.js";
+import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
+import type { Check, Same } from "./responses.js";
+
+/**
+ * The one place the request schemas the routes validate with are held equal to the protocol's
+ * request types (what the SDK sends), field for field: a difference fails the type check.
+ */
+
+// What the SDK sends (the protocol's request types) is what the routes accept, field for field.
+type _Requests = [
+  Check<Same<z.input<typeof registerBody>, P.RegisterRequest>>,
+  Check<Same<z.input<typeof loginBody>, P.LoginRequest>>,
+  Check<Same<z.input<typeof hostTokenBody>, P.HostTokenRequest>>,
+  Check<Same<z.input<typeof refreshBody>, P.RefreshRequest>>,
+  Check<Same<z.input<typeof refreshBody>, P.LogoutRequest>>,
+  Check<Same<z.input<typeof changePasswordBody>, P.ChangePasswordRequest>>,
+  Check<Same<z.input<typeof updateMeBody>, P.UpdateMeRequest>>,
+  Check<Same<z.input<typeof deleteMeBody>, P.DeleteAccountRequest>>,
+  Check<Same<z.input<typeof createDirectBody>, P.CreateDirectRequest>>,
+  Check<Same<z.input<typeof createGroupBody>, P.CreateGroupRequest>>,
+  Check<Same<z.input<typeof updateConversationBody>, P.UpdateConversationRequest>>,
+  Check<Same<z.input<typeof addMembersBody>, P.AddMembersRequest>>,
+  Check<Same<z.input<typeof setRoleBody>, P.SetRoleRequest>>,
+  // Commands that take an id from the path: the body is the rest.
+  Check<Same<Omit<z.input<typeof sendMessage>, "conversationId">, P.SendMessageRequest>>,
+  Check<Same<Omit<z.input<typeof editMessage>, "messageId">, P.EditMessageRequest>>,
+  Check<Same<Omit<z.input<typeof markRead>, "conversationId">, P.ReadRequest>>,
+  // The same commands over the socket.
+  Check<Same<z.input<typeof sendMessage>, Parameters<P.ClientToServerEvents["message.send"]>[0]>>,
+  Check<Same<z.input<typeof typing>, Parameters<P.ClientToServerEvents["typing"]>[0]>>,
+  Check<Same<z.input<typeof markRead>, Parameters<P.ClientToServerEvents["read"]>[0]>>,
+  Check<Same<Omit<z.input<typeof readThread>, "rootId">, P.ThreadReadRequest>>,
+  // The server API (/v1/server/…).
+  Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
+  Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,
+  Check<Same<z.input<typeof S.createConversationBody>, P.ServerCreateConversationRequest>>,
+  Check<Same<z.input<typeof S.updateConversationBody>, P.ServerUpdateConversationRequest>>,
+  Check<Same<z.input<typeof S.addMembersBody>, P.ServerAddMembersRequest>>,
+  Check<Same<Omit<z.input<typeof S.serverSendMessage>, "conversationId">, P.ServerSendMessageRequest>>,
+  Check<Same<Omit<z.input<typeof S.serverEditMessage>, "messageId">, P.ServerEditMessageRequest>>,
+  Check<Same<z.input<typeof createWebhookBody>, P.CreateWebhookRequest>>,
+  Check<Same<z.input<typeof replayBody>, P.ReplayWebhookRequest>>,
+  Check<Same<z.input<typeof settingsBody>, P.WebhookSettings>>,
+  Check<Same<z.input<typeof reportBody>, P.CreateReportRequest>>,
+  Check<Same<z.input<typeof resolveReportBody>, P.ResolveReportRequest>>,
+  Check<Same<z.input<typeof muteBody>, P.MuteRequest>>,
+  Check<Same<z.input<typeof reasonBody>, P.ModerationReasonRequest>>,
+  Check<Same<z.input<typeof slowModeBody>, P.SlowModeRequest>>,
+  Check<Same<z.input<typeof wordFilterBody>, P.WordFilterRequest>>,
+];
