@@ -2,7 +2,8 @@ import type { z } from "zod";
 import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@parley/sdk/protocol";
 import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
 import { componentSchemas, merged } from "./json-schema.js";
-import { emptyAck, eventSchemaName, eventSchemas, events, messageAck, presence, presenceSnapshot, typingEvent, type Check, type Same } from "./responses.js";
+import { emptyAck, eventSchemaName, eventSchemas, events, messageAck, presence, presenceSnapshot, typingEvent } from "./responses.js";
+import type { Check, Same } from "./mirror.js";
 
 /** Server -> client: each persisted event under its own type, and the ephemeral ones. */
 const SERVER_EVENTS = {

@@ -9,7 +9,7 @@ import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
-import type { Check, Same } from "./responses.js";
+import type { Check, Same } from "./mirror.js";
 
 /**
  * The one place the request schemas the routes validate with are held equal to the protocol's
