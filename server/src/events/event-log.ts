@@ -1,6 +1,7 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
 import type { ChatEvent, Conversation, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { AppEntity } from "../tenancy/app.entity.js";
+import { reserveSeqs } from "../tenancy/sequence.js";
 import { iso } from "../shared/time.js";
 import { EventEntity } from "./event.entity.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
@@ -31,7 +32,7 @@ export class EventLog implements EventAppender {
   async append(m: EntityManager, appId: string, items: NewEvent[]): Promise<ChatEvent[]> {
     if (items.length === 0) return [];
     // Raw SQL: this runs in every write, and the query builder cost more than the statements.
-    const last = await this.bumpSeq(m, appId, items.length);
+    const last = await reserveSeqs(m, appId, items.length);
     if (!Number.isSafeInteger(last)) throw new Error(`no app ${appId} to append events to`);
     const now = Date.now();
     const first = last - items.length + 1;
@@ -43,22 +44,6 @@ export class EventLog implements EventAppender {
       events.flatMap((e, i) => [appId, e.seq, e.conversationId, e.userId, messageIdOf(items[i]!), e.type, JSON.stringify(e.data), now]),
     );
     return events;
-  }
-
-  /**
-   * Adds `n` to the app's seq counter and returns the new value, in one statement: MySQL hands
-   * the value back through LAST_INSERT_ID(expr), SQLite through RETURNING.
-   */
-  private async bumpSeq(m: EntityManager, appId: string, n: number): Promise<number> {
-    if (dialectOf(m) === "mysql") {
-      const res: { insertId?: number | string; affectedRows?: number } = await m.query("UPDATE apps SET lastSeq = LAST_INSERT_ID(lastSeq + ?) WHERE id = ?", [
-        n,
-        appId,
-      ]);
-      return res.affectedRows === 1 ? Number(res.insertId) : NaN;
-    }
-    const rows: { lastSeq: number | string }[] = await m.query("UPDATE apps SET lastSeq = lastSeq + ? WHERE id = ? RETURNING lastSeq", [n, appId]);
-    return Number(rows[0]?.lastSeq);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { raisePrunedSeq } from "../tenancy/sequence.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 
 export interface RetentionOptions {
@@ -68,7 +69,7 @@ export class EventRetention {
       if (upTo === floor) return deleted;
       const from = floor;
       await this.deps.uow.run(async ({ m }) => {
-        await m.query("UPDATE apps SET prunedSeq = ? WHERE id = ? AND prunedSeq < ?", [upTo, appId, upTo]);
+        await raisePrunedSeq(m, appId, upTo);
         await m.query("DELETE FROM events WHERE appId = ? AND seq > ? AND seq <= ?", [appId, from, upTo]);
       });
       deleted += rows.filter((r) => Number(r.seq) <= upTo).length;

@@ -1,0 +1,29 @@
+import type { EntityManager } from "typeorm";
+import { dialectOf } from "../db/sql.js";
+
+/**
+ * The app's event counters, in its `apps` row: `lastSeq` (the newest event's seq) and `prunedSeq`
+ * (events up to it were pruned). tenancy/ owns the table; the event log (events/) moves the
+ * counters through these two, inside its unit of work.
+ */
+
+/**
+ * Adds `n` to the app's seq counter and returns the new value (NaN for no such app), in one
+ * statement: MySQL hands the value back through LAST_INSERT_ID(expr), SQLite through RETURNING.
+ */
+export async function reserveSeqs(m: EntityManager, appId: string, n: number): Promise<number> {
+  if (dialectOf(m) === "mysql") {
+    const res: { insertId?: number | string; affectedRows?: number } = await m.query("UPDATE apps SET lastSeq = LAST_INSERT_ID(lastSeq + ?) WHERE id = ?", [
+      n,
+      appId,
+    ]);
+    return res.affectedRows === 1 ? Number(res.insertId) : NaN;
+  }
+  const rows: { lastSeq: number | string }[] = await m.query("UPDATE apps SET lastSeq = lastSeq + ? WHERE id = ? RETURNING lastSeq", [n, appId]);
+  return Number(rows[0]?.lastSeq);
+}
+
+/** Raises the app's pruned floor to `upTo` (never lowers it: another node may have pruned further). */
+export async function raisePrunedSeq(m: EntityManager, appId: string, upTo: number): Promise<void> {
+  await m.query("UPDATE apps SET prunedSeq = ? WHERE id = ? AND prunedSeq < ?", [upTo, appId, upTo]);
+}
