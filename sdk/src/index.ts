@@ -14,6 +14,7 @@ export { ConversationHandle, DEFAULT_PAGE_SIZE } from "./conversation.js";
 export type { SendOptions } from "./conversation-deps.js";
 export { ThreadHandle } from "./thread.js";
 export { Directory } from "./directory.js";
+export { Invitations } from "./invitations.js";
 export { Moderation, type ModerationPageOptions } from "./moderation.js";
 export { DEFAULT_HTTP_OPTIONS, type HttpOptions } from "./http.js";
 export { DEFAULT_OUTBOX_OPTIONS, type OutboxOptions } from "./outbox.js";

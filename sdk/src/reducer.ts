@@ -1,5 +1,16 @@
 import type { ChatError } from "./errors.js";
-import type { ChatEvent, Conversation, Message, Presence, ReactionSummary, ThreadPage, ThreadState, TypingEvent } from "./protocol/index.js";
+import type {
+  ChatEvent,
+  Conversation,
+  GroupInvitation,
+  Message,
+  Page,
+  Presence,
+  ReactionSummary,
+  ThreadPage,
+  ThreadState,
+  TypingEvent,
+} from "./protocol/index.js";
 import { StateDraft, tombstoneOf } from "./draft.js";
 import { compareIds, emptyReplies, type ChatState, type MessageItem, type Thread } from "./state.js";
 
@@ -73,6 +84,25 @@ export function withoutUnsent(s: ChatState, m: Pick<Message, "conversationId" | 
 /** Marks my unacknowledged send failed (it stays in its list for a retry). */
 export function markFailed(s: ChatState, m: Pick<Message, "conversationId" | "threadId" | "clientMessageId">, error: ChatError): ChatState {
   return withList(s, m, (list) => list.map((x) => (x.clientMessageId === m.clientMessageId && x.status === "pending" ? { ...x, status: "failed", error } : x)));
+}
+
+/**
+ * My pending invitations with one changed (`invitation.updated`, an answer): given `pending`, it comes
+ * first (the newest), listed once; without, it leaves (answered, withdrawn). Nothing changes while
+ * the list is not loaded.
+ */
+export function withInvitation(s: ChatState, id: string, pending?: GroupInvitation): ChatState {
+  const cur = s.invitations;
+  const items = cur?.items.filter((x) => x.id !== id) ?? [];
+  return cur && (pending || items.length < cur.items.length) ? { ...s, invitations: { ...cur, items: pending ? [pending, ...items] : items } } : s;
+}
+
+/**
+ * A page of my invitations: the first replaces the list, a further one (`more`) comes after it
+ * (keyset pages never repeat an invitation, and one arriving live is newer than any of them).
+ */
+export function withInvitations(s: ChatState, page: Page<GroupInvitation>, more: boolean): ChatState {
+  return { ...s, invitations: { items: [...((more && s.invitations?.items) || []), ...page.items], nextCursor: page.nextCursor } };
 }
 
 /** Someone's presence, as the socket last told it. */
@@ -253,5 +283,6 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
     }
     case "contact.updated":
       return; // the client re-reads /contacts: requests change in several places at once
+    // "invitation.updated": the Invitations module keeps its list (withInvitation), so the core stays small.
   }
 }

@@ -1,5 +1,5 @@
 import type { ChatError } from "./errors.js";
-import type { ContactsResponse, Conversation, Me, Message, Presence } from "./protocol/index.js";
+import type { ContactsResponse, Conversation, GroupInvitation, Me, Message, Page, Presence } from "./protocol/index.js";
 
 /** A message as the client holds it: sent ones from the server, and its own not-yet-acked sends. */
 export interface MessageItem extends Message {
@@ -51,6 +51,12 @@ export interface ChatState {
   /** conversationId -> userId -> time (ms) the indicator expires. */
   typing: Record<string, Record<string, number>>;
   contacts: ContactsResponse | null;
+  /**
+   * My pending group invitations, newest first, and the cursor of the next page: absent until
+   * `Invitations.load()` (invitations.ts), which then keeps them live from `invitation.updated`.
+   * (Absent, not null, in INITIAL_STATE: the widget's bundle has no byte to spare.)
+   */
+  invitations?: Page<GroupInvitation>;
   /** The last event seq applied. */
   lastSeq: number;
   /** Filled from the device's cache and not caught up with the server yet (offline persistence). */

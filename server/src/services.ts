@@ -61,8 +61,6 @@ export interface Services {
   presence: PresenceService;
   presenter: MessagePresenter;
   conversations: ConversationsService;
-  /** Consent, group size and hourly quotas of user-made group changes (shared counters with Redis). */
-  groupPolicy: GroupPolicy;
   contacts: ContactsService;
   messages: MessagesService;
   /** The host's backend on /v1/server/…: users by `sub`, conversations, messages, host tokens. */
@@ -140,7 +138,9 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
   const retention = new EventRetention({ db, uow }, config.events);
   retention.start((err) => logger.warn({ err }, "event prune failed"));
-  const conversations = new ConversationsService({ db, uow, presenter, membership, users, bans: moderationGate, names: moderationGate });
+  // Consent, group size and hourly quotas of user-made group changes (shared counters with Redis).
+  const groupPolicy = new GroupPolicy(config.groups, limiterStore);
+  const conversations = new ConversationsService({ db, uow, presenter, membership, users, policy: groupPolicy, bans: moderationGate, names: moderationGate });
   const messages = new MessagesService({
     db,
     conversations,
@@ -194,7 +194,6 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     presence,
     presenter,
     conversations,
-    groupPolicy: new GroupPolicy(config.groups, limiterStore),
     contacts: new ContactsService({ db, uow, users, presence }),
     messages,
     serverApi: new ServerApiService({ users, conversations, messages, serverKeys, moderation }),

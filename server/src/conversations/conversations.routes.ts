@@ -17,19 +17,16 @@ import {
   updateConversationBody,
 } from "./conversations.schema.js";
 import type { ConversationsService } from "./conversations.service.js";
-import type { GroupPolicy } from "./group-policy.js";
 
 export interface ConversationsRoutesDeps {
   conversations: ConversationsService;
-  /** Consent, group size and the hourly quotas of user-made group changes. */
-  policy: GroupPolicy;
 }
 
 /**
  * `/conversations/*`. Single conversations travel as `{ conversation }`; lists as Page<Conversation>.
  * A conversation of another app, or one the caller is not a member of, is a 404 like a missing one.
  */
-export function conversationsRoutes({ conversations: convs, policy }: ConversationsRoutesDeps): Route[] {
+export function conversationsRoutes({ conversations: convs }: ConversationsRoutesDeps): Route[] {
   const routes: Route[] = [];
   const idOf = (ctx: Ctx, name = "id"): string => parse(idString, ctx.params[name]);
 
@@ -66,7 +63,7 @@ export function conversationsRoutes({ conversations: convs, policy }: Conversati
       const caller = callerOf(ctx);
       const body = parse(createGroupBody, ctx.request.body);
       ctx.status = 201;
-      ctx.body = { conversation: await convs.createGroup(caller, body, policy) };
+      ctx.body = { conversation: await convs.createGroup(caller, body) };
     },
   });
 
@@ -137,7 +134,7 @@ export function conversationsRoutes({ conversations: convs, policy }: Conversati
     errors: [404, 409, 429],
     handle: async (ctx) => {
       const caller = callerOf(ctx);
-      ctx.body = { conversation: await convs.acceptInvitation(caller, idOf(ctx), policy) };
+      ctx.body = { conversation: await convs.acceptInvitation(caller, idOf(ctx)) };
     },
   });
 
@@ -205,7 +202,7 @@ export function conversationsRoutes({ conversations: convs, policy }: Conversati
     errors: [404, 409, 429],
     handle: async (ctx) => {
       const caller = callerOf(ctx);
-      ctx.body = { conversation: await convs.join(caller, idOf(ctx), policy) };
+      ctx.body = { conversation: await convs.join(caller, idOf(ctx)) };
     },
   });
 
@@ -224,7 +221,7 @@ export function conversationsRoutes({ conversations: convs, policy }: Conversati
       const caller = callerOf(ctx);
       const id = idOf(ctx);
       const body = parse(addMembersBody, ctx.request.body);
-      ctx.body = { conversation: await convs.addMembers(caller, { id, userIds: body.userIds }, policy) };
+      ctx.body = { conversation: await convs.addMembers(caller, { id, userIds: body.userIds }) };
     },
   });
 

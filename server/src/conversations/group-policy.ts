@@ -57,6 +57,16 @@ export class GroupPolicy {
 /** The server itself (seeding, tools): non-contacts are added directly, no quotas. Routes never use it. */
 export const TRUSTED_SETTINGS: GroupSettings = { directAdd: true, maxMembers: MESSAGE_LIMITS.groupMembersMax };
 
+/** What conversations/ asks of a group policy (it is built with one: ConversationsDeps.policy). */
+export type GroupRules = Pick<GroupPolicy, "settings" | "takeGroup" | "takeAdds">;
+
+/** The server itself (seeding, tools): TRUSTED_SETTINGS and no quotas. Routes never use it. */
+export const TRUSTED_POLICY: GroupRules = {
+  settings: () => Promise.resolve(TRUSTED_SETTINGS),
+  takeGroup: () => Promise.resolve(),
+  takeAdds: () => Promise.resolve(),
+};
+
 async function take(limiter: RateLimiterAbstract, key: string, points: number): Promise<void> {
   try {
     await limiter.consume(key, points);

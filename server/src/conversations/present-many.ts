@@ -3,10 +3,11 @@ import type { Conversation, MemberRole, User } from "@parley/sdk/protocol";
 import { ContactRequestEntity } from "../contacts/contact.entities.js";
 import { MessageEntity } from "../messages/message.entity.js";
 import type { MessagePresenter } from "../messages/messages.presenter.js";
+import { notFound } from "../shared/errors.js";
 import { threadCounts } from "../threads/thread-counts.js";
 import { UserEntity } from "../users/user.entity.js";
 import { presentUser } from "../users/users.presenter.js";
-import type { ConversationEntity } from "./conversation.entity.js";
+import { ConversationEntity } from "./conversation.entity.js";
 import { presentConversation } from "./conversations.presenter.js";
 import { MemberEntity } from "./member.entity.js";
 
@@ -115,4 +116,18 @@ export async function presentMany(
       ...(pending ? { invitedUserIds: pending } : {}),
     });
   });
+}
+
+/** One conversation of the app as `me` sees it (as presentMany does); `me` is "" for the host's backend. */
+export async function presentById(
+  presenter: Pick<MessagePresenter, "present">,
+  m: EntityManager,
+  appId: string,
+  me: string,
+  id: string,
+  view: View = "viewer",
+): Promise<Conversation> {
+  const conv = await m.findOneBy(ConversationEntity, { appId, id });
+  if (!conv) throw notFound("Conversation");
+  return (await presentMany(presenter, m, appId, me, [conv], view))[0]!;
 }

@@ -55,13 +55,14 @@ export async function seedDemo(s: Services): Promise<Demo> {
     await s.users.update({ appId: app.id, user: user.id }, { bio: u.bio, avatarUrl: `/v1/avatars/${name}` });
     ids.push(user.id);
   }
-  // The demo's people act themselves; the group is made without the policy (consent, quotas).
+  // The demo's people act themselves; the group is made without the policy (consent, quotas):
+  // through the service's trusted() copy, built with TRUSTED_POLICY.
   const as = (i: number): UserCaller => ({ appId: app.id, user: ids[i]! });
   const dm = await s.conversations.createDirect(as(0), { userId: ids[1]! });
   for (const [i, [from, text]] of HISTORY.entries()) {
     await s.messages.send(as(from), { conversationId: dm.conversation.id, text, clientMessageId: `demo-dm-${i}` });
   }
-  const group = await s.conversations.createGroup(as(2), { name: "Launch team", memberIds: ids.filter((_, i) => i !== 2) });
+  const group = await s.conversations.trusted().createGroup(as(2), { name: "Launch team", memberIds: ids.filter((_, i) => i !== 2) });
   for (const [i, [from, text]] of GROUP.entries()) {
     await s.messages.send(as(from), { conversationId: group.id, text, clientMessageId: `demo-group-${i}` });
   }

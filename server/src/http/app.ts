@@ -60,7 +60,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
       avatarBase: `${API_PREFIX}/avatars`,
       isModerator: (appId, userId) => services.moderationGate.isModerator(appId, userId),
     }),
-    ...conversationsRoutes({ conversations: services.conversations, policy: services.groupPolicy }),
+    ...conversationsRoutes({ conversations: services.conversations }),
     ...messagesRoutes({ messages: services.messages }),
     ...threadsRoutes({ threads: services.threads }),
     ...contactsRoutes({ contacts: services.contacts }),

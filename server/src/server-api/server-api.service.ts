@@ -1,6 +1,8 @@
 import jwt from "jsonwebtoken";
 import type { Conversation, Message, Page, ServerTokenResponse } from "@parley/sdk/protocol";
-import type { ConversationsService, ListOptions, ServerCreateInput } from "../conversations/conversations.service.js";
+import type { ServerCreateInput } from "../conversations/commands/server.js";
+import type { ConversationsService } from "../conversations/conversations.service.js";
+import type { ListOptions } from "../conversations/queries.js";
 import type { MessagesService, ModerationBypass } from "../messages/messages.service.js";
 import type { SendOutcome } from "../messages/send-writer.js";
 import type { ModerationService } from "../moderation/moderation.service.js";
@@ -72,19 +74,19 @@ export class ServerApiService {
   }
 
   updateConversation(caller: ServerCaller, input: { id: string; name?: string | undefined; data?: CustomData | null | undefined }): Promise<Conversation> {
-    return this.deps.conversations.update(caller, input);
+    return this.deps.conversations.updateByServer(caller, input);
   }
 
   async addMembers(caller: ServerCaller, input: { id: string; users: string[] }): Promise<Conversation> {
     // The conversation first: another app's (or a missing) one is a 404 before any user is looked up.
     await this.deps.conversations.requireInApp(caller.appId, input.id);
-    return this.deps.conversations.addMembers(caller, { id: input.id, userIds: await this.userIds(caller.appId, input.users) });
+    return this.deps.conversations.addMembersByServer(caller, { id: input.id, userIds: await this.userIds(caller.appId, input.users) });
   }
 
   async removeMember(caller: ServerCaller, input: { id: string; sub: string }): Promise<void> {
     const user = await this.deps.users.findBySub(caller.appId, input.sub);
     if (!user) throw notFound("Member");
-    await this.deps.conversations.removeMember(caller, { id: input.id, userId: user.id });
+    await this.deps.conversations.removeMemberByServer(caller, { id: input.id, userId: user.id });
   }
 
   /**
