@@ -128,7 +128,7 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     assert.deepEqual(
       documented,
       api,
-      "routes and the document disagree (a route mounted outside the declared routes of server/src/http/route.ts, or an operation without a route)",
+      "routes and the document disagree (a route mounted outside the declared routes of server/src/request/route.ts, or an operation without a route)",
     );
   });
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants as zlib, gzip } from "node:zlib";
 import Router from "@koa/router";
-import type { State } from "../http/context.js";
+import type { State } from "../request/context.js";
 import { notFound } from "../shared/errors.js";
 
 const TYPES: Record<string, string> = {

@@ -1,7 +1,7 @@
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { appOf, callerOf, type Ctx } from "../http/context.js";
+import { appOf, callerOf, type Ctx } from "../request/context.js";
 import { clientIp } from "../http/middleware.js";
 import { addressKey, consume } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";

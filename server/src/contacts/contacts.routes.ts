@@ -1,5 +1,5 @@
-import { empty, json, type Route } from "../http/route.js";
-import { callerOf, type Ctx } from "../http/context.js";
+import { empty, json, type Route } from "../request/route.js";
+import { callerOf, type Ctx } from "../request/context.js";
 import { parse } from "../shared/validate.js";
 import { idString, userBody } from "./contacts.schema.js";
 import type { ContactsService } from "./contacts.service.js";

@@ -1,6 +1,6 @@
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { Conversation, GroupInvitation, Page } from "@parley/sdk/protocol";
-import { callerOf, type Ctx } from "../http/context.js";
+import { callerOf, type Ctx } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { dataFilters } from "../shared/custom-data.js";
 import { parse } from "../shared/validate.js";

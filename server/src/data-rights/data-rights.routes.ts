@@ -1,7 +1,7 @@
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { DataExport } from "@parley/sdk/protocol";
 import type { AuthService } from "../auth/auth.service.js";
-import { callerOf, type Ctx } from "../http/context.js";
+import { callerOf, type Ctx } from "../request/context.js";
 import type { Caller } from "../shared/caller.js";
 import { parse } from "../shared/validate.js";
 import type { DataRightsService } from "./data-rights.service.js";

@@ -1,7 +1,7 @@
 import { exportQuery } from "./data-rights.schema.js";
 import { ref } from "../shared/schema.js";
-import { empty, json, type Route } from "../http/route.js";
-import { serverCallerOf, type Ctx } from "../http/context.js";
+import { empty, json, type Route } from "../request/route.js";
+import { serverCallerOf, type Ctx } from "../request/context.js";
 import { sub } from "../server-api/server-api.schema.js";
 import { notFound } from "../shared/errors.js";
 import { parse } from "../shared/validate.js";

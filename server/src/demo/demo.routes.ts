@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import Router from "@koa/router";
-import type { Ctx, State } from "../http/context.js";
+import type { Ctx, State } from "../request/context.js";
 import { AppError, notFound } from "../shared/errors.js";
 
 const TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
-import { json, type Route } from "../http/route.js";
-import { callerOf } from "../http/context.js";
+import { json, type Route } from "../request/route.js";
+import { callerOf } from "../request/context.js";
 import { parse } from "../shared/validate.js";
 import type { EventLog } from "./event-log.js";
 import { syncQuery } from "./sync.schema.js";

@@ -12,12 +12,12 @@ import { contactsRoutes } from "../contacts/contacts.routes.js";
 import { conversationsRoutes } from "../conversations/conversations.routes.js";
 import { syncRoutes } from "../events/sync.routes.js";
 import { messagesRoutes } from "../messages/messages.routes.js";
-import { mountRoutes, type Guards, type Route } from "./route.js";
+import { mountRoutes, type Guards, type Route } from "../request/route.js";
 import { uploadsRoutes } from "../uploads/uploads.routes.js";
 import { healthRoutes } from "../ops/health.js";
 import { Metrics, metricsRoutes } from "../ops/metrics.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
-import type { State } from "./context.js";
+import type { State } from "../request/context.js";
 import { appFromHeader, clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, requireServerKey } from "./middleware.js";
 import { apiDescriptionRoutes } from "./openapi/index.js";
 import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
@@ -42,7 +42,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   // An app-banned user's access tokens stop working at once (moderation/gate.ts says why per request).
   const auth = requireAuth(apps, tokens, (appId, userId) => services.moderationGate.isAppBanned(appId, userId));
 
-  // Every route, declared once in its domain's routes file (http/route.ts): mounted below behind
+  // Every route, declared once in its domain's routes file (request/route.ts): mounted below behind
   // the guard of its auth kind, and described by the OpenAPI document.
   const guards: Guards = {
     none: [],

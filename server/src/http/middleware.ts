@@ -10,7 +10,7 @@ import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
-import type { Ctx } from "./context.js";
+import type { Ctx } from "../request/context.js";
 import { unmapIpv4 } from "../shared/rate-limit.js";
 
 /**

@@ -1,5 +1,5 @@
-import { callerOf, parseCommand, type Ctx } from "../http/context.js";
-import { empty, json, type Route } from "../http/route.js";
+import { callerOf, parseCommand, type Ctx } from "../request/context.js";
+import { empty, json, type Route } from "../request/route.js";
 import { ref } from "../shared/schema.js";
 import { editMessage, history, markRead, react, sendMessage } from "./messages.schema.js";
 import type { MessagesService } from "./messages.service.js";

@@ -43,7 +43,7 @@ const hasContent: [(b: { text: string; attachmentIds?: string[] | undefined }) =
 /**
  * Send a message: `POST /conversations/:id/messages` (the path's id as `conversationId`) and the
  * socket's `message.send`. An id no conversation can have is a 400 in a body, a 404 in a path
- * (see http/context.ts `parseCommand`); one that matches none of the caller's is a 404.
+ * (see request/context.ts `parseCommand`); one that matches none of the caller's is a 404.
  */
 export const sendMessage = z.object({ conversationId: storedId, ...sendFields }).refine(...hasContent);
 export type SendMessage = z.infer<typeof sendMessage>;

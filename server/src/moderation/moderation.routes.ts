@@ -1,8 +1,8 @@
 import { ref } from "../shared/schema.js";
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
 import type { AuditEntry, Page, Report, ReportResponse, SanctionResponse, SlowModeResponse, WordFilter } from "@parley/sdk/protocol";
-import { callerOf, type Ctx, type State } from "../http/context.js";
+import { callerOf, type Ctx, type State } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import type { Caller } from "../shared/caller.js";
 import { parse } from "../shared/validate.js";

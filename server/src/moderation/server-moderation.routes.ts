@@ -1,9 +1,9 @@
 import { auditQuery, muteBody, reportsQuery, resolveReportBody, slowModeBody, wordFilterBody } from "./moderation.schema.js";
 import { ref } from "../shared/schema.js";
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
 import type { ModeratorsResponse } from "@parley/sdk/protocol";
-import { serverCallerOf, type Ctx, type State } from "../http/context.js";
+import { serverCallerOf, type Ctx, type State } from "../request/context.js";
 import type { Caller } from "../shared/caller.js";
 import { notFound } from "../shared/errors.js";
 import { parse } from "../shared/validate.js";

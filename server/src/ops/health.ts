@@ -3,7 +3,7 @@ import { databaseErrorCode } from "../db/db-errors.js";
 import { dialectOf } from "../db/sql.js";
 import type { HealthResponse } from "@parley/sdk/protocol";
 import type { Readiness } from "../http/openapi/responses.js";
-import { json, type Route } from "../http/route.js";
+import { json, type Route } from "../request/route.js";
 import type { DataSource } from "typeorm";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { RedisConnections } from "../scale/redis.js";

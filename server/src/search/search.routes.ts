@@ -1,5 +1,5 @@
-import { json, type Route } from "../http/route.js";
-import { callerOf, parseCommand } from "../http/context.js";
+import { json, type Route } from "../request/route.js";
+import { callerOf, parseCommand } from "../request/context.js";
 import { searchQuery } from "./search.schema.js";
 import type { SearchService } from "./search.service.js";
 

@@ -1,8 +1,8 @@
 import { ref } from "../shared/schema.js";
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type { Conversation, Page, ServerUserResponse } from "@parley/sdk/protocol";
 import { activityCursor } from "../conversations/conversations.schema.js";
-import { parseCommand, serverCallerOf, type Ctx } from "../http/context.js";
+import { parseCommand, serverCallerOf, type Ctx } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { history } from "../messages/messages.schema.js";
 import { dataFilters } from "../shared/custom-data.js";

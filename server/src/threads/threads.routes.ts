@@ -1,6 +1,6 @@
-import { json, type Route } from "../http/route.js";
+import { json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
-import { callerOf, parseCommand, type Ctx, type State } from "../http/context.js";
+import { callerOf, parseCommand, type Ctx, type State } from "../request/context.js";
 import { followThread, readThread, threadQuery } from "./threads.schema.js";
 import type { ThreadsService } from "./threads.service.js";
 

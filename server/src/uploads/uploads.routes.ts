@@ -1,11 +1,11 @@
 import { ref } from "../shared/schema.js";
-import { json, type Route } from "../http/route.js";
+import { json, type Route } from "../request/route.js";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
-import { callerOf } from "../http/context.js";
+import { callerOf } from "../request/context.js";
 import { notFound } from "../shared/errors.js";
-import { minimumFileBytes, receiveOneFile } from "../http/multipart.js";
+import { minimumFileBytes, receiveOneFile } from "../request/multipart.js";
 import { IMAGE_TYPES } from "./sniff.js";
 import type { DiskStorage } from "./storage.js";
 import type { UploadsService } from "./uploads.service.js";

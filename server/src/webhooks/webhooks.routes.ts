@@ -1,5 +1,5 @@
 import { endpointIdParam } from "./webhooks.schema.js";
-import { empty, json, type Route } from "../http/route.js";
+import { empty, json, type Route } from "../request/route.js";
 import type {
   ReplayWebhookResponse,
   WebhookDeliveriesResponse,
@@ -7,7 +7,7 @@ import type {
   WebhookEndpointsResponse,
   WebhookSettings,
 } from "@parley/sdk/protocol";
-import { serverCallerOf } from "../http/context.js";
+import { serverCallerOf } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
 import type { WebhooksService } from "./webhooks.service.js";

@@ -1,4 +1,4 @@
-import type { Operation, Route } from "../route.js";
+import type { Operation, Route } from "../../request/route.js";
 import { asyncApiDocument } from "./asyncapi.js";
 import { openApiDocument } from "./openapi.js";
 

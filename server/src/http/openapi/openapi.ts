@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { APP_HEADER, APP_QUERY, ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
 import { componentSchemas, inlineSchema, merged, withoutProperties, type JsonSchema } from "./json-schema.js";
-import { errorStatuses, TAGS, type Answer, type Auth, type Operation } from "../route.js";
+import { errorStatuses, TAGS, type Answer, type Auth, type Operation } from "../../request/route.js";
 import { errorBodyFor, eventSchemas, responseSchemas } from "./responses.js";
 
 /** `/v1/conversations/:id` -> `/v1/conversations/{id}`. */
@@ -100,7 +100,7 @@ function requestSchemas(operations: readonly Operation[]): Record<string, JsonSc
 }
 
 /**
- * The OpenAPI 3.1 document of the HTTP API, generated from the declared routes (http/route.ts), the
+ * The OpenAPI 3.1 document of the HTTP API, generated from the declared routes (request/route.ts), the
  * request schemas the routes validate with and the response mirrors of the protocol (responses.ts).
  */
 export function openApiDocument(version: string, routes: readonly Operation[]): Record<string, unknown> {

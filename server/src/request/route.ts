@@ -2,7 +2,7 @@ import Router, { type RouterMiddleware } from "@koa/router";
 import type { Middleware } from "koa";
 import type { z } from "zod";
 import type { State } from "./context.js";
-import type { responseSchemas } from "./openapi/responses.js";
+import type { responseSchemas } from "../http/openapi/responses.js";
 
 /**
  * A route is declared once: what it is (method, path, who may call, what it takes and answers,
