@@ -35,7 +35,7 @@ type UserParam = (ctx: Ctx, caller: Caller) => Promise<string>;
  * and the host's backend (`/v1/server/moderation/…`, a server key): parse → service → present.
  * The service refuses anyone else (403) and other apps' objects (404).
  */
-export function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Caller, userParam: UserParam) {
+function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Caller, userParam: UserParam) {
   const handler =
     (fn: (ctx: Ctx) => Promise<void>): Middleware<State> =>
     (ctx) =>
@@ -114,7 +114,7 @@ export function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx
 /**
  * A member's side (`POST /v1/reports`, any signed-in user of the app: 201 a new report, 200 their
  * open one of the same message or user) and the moderators' routes
- * (`/v1/moderation/…`, see `moderationHandlers`); users are named by their Parley id.
+ * (`/v1/moderation/…`, see `moderationCommandRoutes`); users are named by their Parley id.
  */
 export function moderationRoutes({ moderation }: ModerationRoutesDeps): Route[] {
   const routes: Route[] = [];
@@ -139,162 +139,187 @@ export function moderationRoutes({ moderation }: ModerationRoutesDeps): Route[] 
       ctx.body = { report } satisfies ReportResponse;
     },
   });
-  const h = moderationHandlers(moderation, callerOf, async (ctx) => param(ctx, "user"));
-  routes.push({
-    method: "get",
-    path: "/v1/moderation/audit",
-    operationId: "moderationAudit",
-    tag: "moderation",
-    summary: "The moderation audit log, newest first: who did what to whom, when and why",
-    auth: "bearer",
-    query: auditQuery,
-    ok: { 200: json("PageOfAuditEntry", "A page of audit entries") },
-    handle: h.audit,
-  });
-  routes.push({
-    method: "get",
-    path: "/v1/moderation/reports",
-    operationId: "listReports",
-    tag: "moderation",
-    summary: "The report queue, newest first (?status=open by default)",
-    auth: "bearer",
-    query: reportsQuery,
-    ok: { 200: json("PageOfReport", "A page of reports") },
-    handle: h.reports,
-  });
-  routes.push({
-    method: "post",
-    path: "/v1/moderation/reports/:id/resolve",
-    operationId: "resolveReport",
-    tag: "moderation",
-    summary: "Resolve or dismiss an open report (409 once it is not open)",
-    auth: "bearer",
-    params: { id: ref },
-    body: { name: "ResolveReportRequest", schema: resolveReportBody },
-    ok: { 200: json("ReportResponse", "The report, resolved") },
-    errors: [404, 409],
-    handle: h.resolve,
-  });
-  routes.push({
-    method: "put",
-    path: "/v1/moderation/conversations/:id/mutes/:user",
-    operationId: "muteMember",
-    tag: "moderation",
-    summary: "Mute a member of a conversation until a time (their sends and edits answer muted)",
-    auth: "bearer",
-    params: { id: ref, user: ref },
-    body: { name: "MuteRequest", schema: muteBody },
-    ok: { 200: json("SanctionResponse", "The mute") },
-    errors: [404],
-    handle: h.mute,
-  });
-  routes.push({
-    method: "delete",
-    path: "/v1/moderation/conversations/:id/mutes/:user",
-    operationId: "unmuteMember",
-    tag: "moderation",
-    summary: "Lift a mute",
-    auth: "bearer",
-    params: { id: ref, user: ref },
-    ok: { 204: empty("Lifted") },
-    errors: [404, 413, 415],
-    handle: h.unmute,
-  });
-  routes.push({
-    method: "put",
-    path: "/v1/moderation/conversations/:id/bans/:user",
-    operationId: "banFromConversation",
-    tag: "moderation",
-    summary: "Ban a user from a group: removed now, cannot join or be added again",
-    auth: "bearer",
-    params: { id: ref, user: ref },
-    body: { name: "ModerationReasonRequest", schema: reasonBody },
-    ok: { 200: json("SanctionResponse", "The ban") },
-    errors: [404],
-    handle: h.ban,
-  });
-  routes.push({
-    method: "delete",
-    path: "/v1/moderation/conversations/:id/bans/:user",
-    operationId: "unbanFromConversation",
-    tag: "moderation",
-    summary: "Lift a conversation ban",
-    auth: "bearer",
-    params: { id: ref, user: ref },
-    ok: { 204: empty("Lifted") },
-    errors: [404, 413, 415],
-    handle: h.unban,
-  });
-  routes.push({
-    method: "put",
-    path: "/v1/moderation/bans/:user",
-    operationId: "banFromApp",
-    tag: "moderation",
-    summary: "Ban a user from the whole app: every session ends, sockets close, sign-in is refused",
-    auth: "bearer",
-    params: { user: ref },
-    body: { name: "ModerationReasonRequest", schema: reasonBody },
-    ok: { 200: json("SanctionResponse", "The ban") },
-    errors: [404],
-    handle: h.banApp,
-  });
-  routes.push({
-    method: "delete",
-    path: "/v1/moderation/bans/:user",
-    operationId: "unbanFromApp",
-    tag: "moderation",
-    summary: "Lift an app ban",
-    auth: "bearer",
-    params: { user: ref },
-    ok: { 204: empty("Lifted") },
-    errors: [404, 413, 415],
-    handle: h.unbanApp,
-  });
-  routes.push({
-    method: "put",
-    path: "/v1/moderation/conversations/:id/slow-mode",
-    operationId: "setSlowMode",
-    tag: "moderation",
-    summary: "Slow mode: one message per N seconds per member (0 turns it off)",
-    auth: "bearer",
-    params: { id: ref },
-    body: { name: "SlowModeRequest", schema: slowModeBody },
-    ok: { 200: json("SlowModeResponse", "Saved") },
-    errors: [404],
-    handle: h.slowMode,
-  });
-  routes.push({
-    method: "get",
-    path: "/v1/moderation/word-filter",
-    operationId: "getWordFilter",
-    tag: "moderation",
-    summary: "The app's word filter",
-    auth: "bearer",
-    ok: { 200: json("WordFilter", "The words") },
-    handle: h.wordFilter,
-  });
-  routes.push({
-    method: "put",
-    path: "/v1/moderation/word-filter",
-    operationId: "setWordFilter",
-    tag: "moderation",
-    summary: "Replace the app's word filter (literal words, block or mask)",
-    auth: "bearer",
-    body: { name: "WordFilterRequest", schema: wordFilterBody },
-    ok: { 200: json("WordFilter", "Saved") },
-    handle: h.setWordFilter,
-  });
-  routes.push({
-    method: "delete",
-    path: "/v1/moderation/messages/:id",
-    operationId: "moderatorDeleteMessage",
-    tag: "moderation",
-    summary: "Delete any message of the app (a tombstone stays)",
-    auth: "bearer",
-    params: { id: ref },
-    ok: { 204: empty("Deleted") },
-    errors: [404, 413, 415],
-    handle: h.deleteMessage,
-  });
+  routes.push(
+    ...moderationCommandRoutes(moderation, {
+      prefix: "/v1/moderation",
+      auth: "bearer",
+      operationId: (name) => name,
+      who: callerOf,
+      userParam: async (ctx) => param(ctx, "user"),
+    }),
+  );
   return routes;
+}
+
+/** Where a set of the moderation commands is served, and for whom. */
+interface CommandsOn {
+  /** `/v1/moderation` (moderators, by access token) or `/v1/server/moderation` (the host's backend). */
+  prefix: string;
+  auth: "bearer" | "server";
+  operationId: (name: string) => string;
+  who: (ctx: Ctx) => Caller;
+  userParam: UserParam;
+}
+
+/** The moderation commands, declared once for both their audiences. */
+export function moderationCommandRoutes(moderation: ModerationService, on: CommandsOn): Route[] {
+  const h = moderationHandlers(moderation, on.who, on.userParam);
+  return [
+    {
+      method: "get",
+      path: `${on.prefix}/audit`,
+      operationId: on.operationId("moderationAudit"),
+      tag: "moderation",
+      summary: "The moderation audit log, newest first: who did what to whom, when and why",
+      auth: on.auth,
+      query: auditQuery,
+      ok: { 200: json("PageOfAuditEntry", "A page of audit entries") },
+      handle: h.audit,
+    },
+    {
+      method: "get",
+      path: `${on.prefix}/reports`,
+      operationId: on.operationId("listReports"),
+      tag: "moderation",
+      summary: "The report queue, newest first (?status=open by default)",
+      auth: on.auth,
+      query: reportsQuery,
+      ok: { 200: json("PageOfReport", "A page of reports") },
+      handle: h.reports,
+    },
+    {
+      method: "post",
+      path: `${on.prefix}/reports/:id/resolve`,
+      operationId: on.operationId("resolveReport"),
+      tag: "moderation",
+      summary: "Resolve or dismiss an open report (409 once it is not open)",
+      auth: on.auth,
+      params: { id: ref },
+      body: { name: "ResolveReportRequest", schema: resolveReportBody },
+      ok: { 200: json("ReportResponse", "The report, resolved") },
+      errors: [404, 409],
+      handle: h.resolve,
+    },
+    {
+      method: "put",
+      path: `${on.prefix}/conversations/:id/mutes/:user`,
+      operationId: on.operationId("muteMember"),
+      tag: "moderation",
+      summary: "Mute a member of a conversation until a time (their sends and edits answer muted)",
+      auth: on.auth,
+      params: { id: ref, user: ref },
+      body: { name: "MuteRequest", schema: muteBody },
+      ok: { 200: json("SanctionResponse", "The mute") },
+      errors: [404],
+      handle: h.mute,
+    },
+    {
+      method: "delete",
+      path: `${on.prefix}/conversations/:id/mutes/:user`,
+      operationId: on.operationId("unmuteMember"),
+      tag: "moderation",
+      summary: "Lift a mute",
+      auth: on.auth,
+      params: { id: ref, user: ref },
+      ok: { 204: empty("Lifted") },
+      errors: [404, 413, 415],
+      handle: h.unmute,
+    },
+    {
+      method: "put",
+      path: `${on.prefix}/conversations/:id/bans/:user`,
+      operationId: on.operationId("banFromConversation"),
+      tag: "moderation",
+      summary: "Ban a user from a group: removed now, cannot join or be added again",
+      auth: on.auth,
+      params: { id: ref, user: ref },
+      body: { name: "ModerationReasonRequest", schema: reasonBody },
+      ok: { 200: json("SanctionResponse", "The ban") },
+      errors: [404],
+      handle: h.ban,
+    },
+    {
+      method: "delete",
+      path: `${on.prefix}/conversations/:id/bans/:user`,
+      operationId: on.operationId("unbanFromConversation"),
+      tag: "moderation",
+      summary: "Lift a conversation ban",
+      auth: on.auth,
+      params: { id: ref, user: ref },
+      ok: { 204: empty("Lifted") },
+      errors: [404, 413, 415],
+      handle: h.unban,
+    },
+    {
+      method: "put",
+      path: `${on.prefix}/bans/:user`,
+      operationId: on.operationId("banFromApp"),
+      tag: "moderation",
+      summary: "Ban a user from the whole app: every session ends, sockets close, sign-in is refused",
+      auth: on.auth,
+      params: { user: ref },
+      body: { name: "ModerationReasonRequest", schema: reasonBody },
+      ok: { 200: json("SanctionResponse", "The ban") },
+      errors: [404],
+      handle: h.banApp,
+    },
+    {
+      method: "delete",
+      path: `${on.prefix}/bans/:user`,
+      operationId: on.operationId("unbanFromApp"),
+      tag: "moderation",
+      summary: "Lift an app ban",
+      auth: on.auth,
+      params: { user: ref },
+      ok: { 204: empty("Lifted") },
+      errors: [404, 413, 415],
+      handle: h.unbanApp,
+    },
+    {
+      method: "put",
+      path: `${on.prefix}/conversations/:id/slow-mode`,
+      operationId: on.operationId("setSlowMode"),
+      tag: "moderation",
+      summary: "Slow mode: one message per N seconds per member (0 turns it off)",
+      auth: on.auth,
+      params: { id: ref },
+      body: { name: "SlowModeRequest", schema: slowModeBody },
+      ok: { 200: json("SlowModeResponse", "Saved") },
+      errors: [404],
+      handle: h.slowMode,
+    },
+    {
+      method: "get",
+      path: `${on.prefix}/word-filter`,
+      operationId: on.operationId("getWordFilter"),
+      tag: "moderation",
+      summary: "The app's word filter",
+      auth: on.auth,
+      ok: { 200: json("WordFilter", "The words") },
+      handle: h.wordFilter,
+    },
+    {
+      method: "put",
+      path: `${on.prefix}/word-filter`,
+      operationId: on.operationId("setWordFilter"),
+      tag: "moderation",
+      summary: "Replace the app's word filter (literal words, block or mask)",
+      auth: on.auth,
+      body: { name: "WordFilterRequest", schema: wordFilterBody },
+      ok: { 200: json("WordFilter", "Saved") },
+      handle: h.setWordFilter,
+    },
+    {
+      method: "delete",
+      path: `${on.prefix}/messages/:id`,
+      operationId: on.operationId("moderatorDeleteMessage"),
+      tag: "moderation",
+      summary: "Delete any message of the app (a tombstone stays)",
+      auth: on.auth,
+      params: { id: ref },
+      ok: { 204: empty("Deleted") },
+      errors: [404, 413, 415],
+      handle: h.deleteMessage,
+    },
+  ];
 }
