@@ -147,6 +147,11 @@ export class ConversationHandle {
     return this.applyConversation(await this.deps.http.request("PATCH", `/conversations/${this.id}`, { body: { name } }));
   }
 
+  /** Mutes (or unmutes) this conversation for me, on every device of mine. */
+  async mute(muted = true): Promise<ConversationDto> {
+    return this.applyConversation(await this.deps.http.request(muted ? "PUT" : "DELETE", `/conversations/${this.id}/mute`));
+  }
+
   async addMembers(userIds: string[]): Promise<ConversationDto> {
     return this.applyConversation(await this.deps.http.request("POST", `/conversations/${this.id}/members`, { body: { userIds } }));
   }

@@ -242,10 +242,15 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
     case "conversation.created":
     case "conversation.updated": {
       const incoming = e.data.conversation;
-      const { unreadCount = 0, mentionCount, threadUnreadCount, lastMessage = incoming.lastMessage } = d.conversation(incoming.id) ?? {};
+      const { unreadCount = 0, mentionCount, threadUnreadCount, muted, lastMessage = incoming.lastMessage } = d.conversation(incoming.id) ?? {};
       const myRole = incoming.members.find((m) => m.userId === me)?.role ?? null;
-      // The payload is seen from the actor's side: my counts and role are my own.
-      return d.setConversation({ ...incoming, myRole, unreadCount, mentionCount, threadUnreadCount, lastMessage });
+      // The payload is seen from the actor's side: my counts, role and mute are my own.
+      return d.setConversation({ ...incoming, myRole, unreadCount, mentionCount, threadUnreadCount, muted, lastMessage });
+    }
+    case "conversation.muted": {
+      const c = d.conversation(e.data.conversationId);
+      if (c) d.setConversation({ ...c, muted: e.data.muted || undefined });
+      return;
     }
     case "member.added": {
       const c = d.conversation(e.data.conversationId);

@@ -26,6 +26,7 @@ import { DataRights1763925000000 } from "./db/migrations/1763925000000-DataRight
 import { Search1763930000000 } from "./db/migrations/1763930000000-Search.js";
 import { Moderation1763940000000 } from "./db/migrations/1763940000000-Moderation.js";
 import { Threads1763950000000 } from "./db/migrations/1763950000000-Threads.js";
+import { Mute1763960000000 } from "./db/migrations/1763960000000-Mute.js";
 import { MentionEntity, ThreadFollowEntity } from "./threads/thread.entities.js";
 import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "./moderation/moderation.entities.js";
 import { ServerKeyEntity } from "./server-api/server-key.entity.js";
@@ -85,6 +86,7 @@ export const MIGRATIONS = [
   Search1763930000000,
   Moderation1763940000000,
   Threads1763950000000,
+  Mute1763960000000,
 ];
 
 /**

@@ -344,6 +344,10 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(403, "updateConversation", { token: alice.accessToken, params: { id: dm.id }, body: { name: "A DM" } });
     await expect(200, "joinGroup", { token: dave.accessToken, params: { id: group.id } });
     await expect(404, "joinGroup", { token: dave.accessToken, params: { id: "c_missing" } });
+    await expect(200, "muteConversation", { token: alice.accessToken, params: { id: group.id } });
+    await expect(404, "muteConversation", { token: dave.accessToken, params: { id: other.id } });
+    await expect(200, "unmuteConversation", { token: alice.accessToken, params: { id: group.id } });
+    await expect(404, "unmuteConversation", { token: alice.accessToken, params: { id: "c_missing" } });
     await expect(200, "addMembers", { token: alice.accessToken, params: { id: other.id }, body: { userIds: [bob.user.id] } });
     await expect(400, "addMembers", { token: alice.accessToken, params: { id: other.id }, body: { userIds: [] } });
     await expect(200, "setMemberRole", { token: alice.accessToken, params: { id: group.id, userId: bob.user.id }, body: { role: "admin" } });

@@ -39,6 +39,8 @@ export interface Conversation {
   threadUnreadCount?: number;
   /** The caller's role; null when the caller is not a member (public group preview). */
   myRole: MemberRole | null;
+  /** The caller muted it (`PUT /conversations/:id/mute`): no notifications of it. Absent when not. */
+  muted?: true;
   /**
    * Groups, shown to members: users invited (they are not contacts of whoever added them) who
    * have not answered yet. Absent when there are none.

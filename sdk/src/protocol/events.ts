@@ -48,6 +48,8 @@ export interface EventPayloads {
    * or in thread `threadId`) mentions them. The message itself arrives as `message.new`.
    */
   mention: { conversationId: string; messageId: string; threadId: string | null; senderId: string | null };
+  /** To one user (`userId`, no `conversationId`): they muted or unmuted a conversation (any device). */
+  "conversation.muted": { conversationId: string; muted: boolean };
 }
 
 export type EventType = keyof EventPayloads;

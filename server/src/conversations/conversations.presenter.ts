@@ -17,6 +17,8 @@ export interface ConversationParts {
   mentionCount: number;
   threadUnreadCount: number;
   myRole: MemberRole | null;
+  /** The caller muted it. */
+  muted?: boolean;
   invitedUserIds?: string[];
 }
 
@@ -35,6 +37,7 @@ export function presentConversation(c: ConversationEntity, p: ConversationParts)
     ...(p.mentionCount > 0 ? { mentionCount: p.mentionCount } : {}),
     ...(p.threadUnreadCount > 0 ? { threadUnreadCount: p.threadUnreadCount } : {}),
     myRole: p.myRole,
+    ...(p.muted ? { muted: true } : {}),
     ...(p.invitedUserIds ? { invitedUserIds: p.invitedUserIds } : {}),
     ...(c.externalKey ? { key: c.externalKey } : {}),
     ...dataField(c.data),

@@ -206,6 +206,25 @@ export function conversationsRoutes({ conversations: convs }: ConversationsRoute
     },
   });
 
+  for (const muted of [true, false]) {
+    routes.push({
+      method: muted ? "put" : "delete",
+      path: "/v1/conversations/:id/mute",
+      operationId: muted ? "muteConversation" : "unmuteConversation",
+      tag: "conversations",
+      summary: muted
+        ? "Mute a conversation for yourself: every device of yours stays quiet about it (idempotent)"
+        : "Unmute a conversation for yourself (idempotent)",
+      auth: "bearer",
+      params: { id: idString },
+      ok: { 200: json("ConversationEnvelope", muted ? "Muted" : "Not muted") },
+      errors: [404],
+      handle: async (ctx) => {
+        ctx.body = { conversation: await convs.setMuted(callerOf(ctx), { id: idOf(ctx), muted }) };
+      },
+    });
+  }
+
   routes.push({
     method: "post",
     path: "/v1/conversations/:id/members",

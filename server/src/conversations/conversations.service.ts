@@ -7,6 +7,7 @@ import { createDirect } from "./commands/create-direct.js";
 import { createGroup, updateGroup } from "./commands/group.js";
 import { acceptInvitation, declineInvitation, type InvitationListOptions, listInvitations } from "./commands/invitations.js";
 import { addMembers, expel, join, removeMember, setRole } from "./commands/members.js";
+import { setMuted } from "./commands/mute.js";
 import { addMembersByServer, createByServer, removeMemberByServer, type ServerCreateInput, updateByServer } from "./commands/server.js";
 import type { ConversationEntity } from "./conversation.entity.js";
 import type { ConversationsDeps } from "./deps.js";
@@ -79,6 +80,11 @@ export class ConversationsService {
 
   setRole(caller: UserCaller, input: { id: string; userId: string; role: "admin" | "member" }): Promise<Member> {
     return setRole(this.deps, caller, input);
+  }
+
+  /** Mutes or unmutes the conversation for the caller only (all their devices). */
+  setMuted(caller: UserCaller, input: { id: string; muted: boolean }): Promise<Conversation> {
+    return setMuted(this.deps, caller, input);
   }
 
   listInvitations(

@@ -22,4 +22,8 @@ export class MemberEntity {
   /** Read mark: only ever moves forward. 0 = nothing read. */
   @Column({ type: "bigint", default: 0, transformer: asNumber })
   lastReadMessageId!: number;
+
+  /** The member muted the conversation: their devices stay quiet about it (issue 31). */
+  @Column({ type: "boolean", default: false })
+  muted!: boolean;
 }

@@ -113,6 +113,8 @@ export async function presentMany(
       mentionCount: mine ? (counts.mentions.get(c.id) ?? 0) : 0,
       threadUnreadCount: mine ? (counts.threadUnread.get(c.id) ?? 0) : 0,
       myRole,
+      // The caller's own setting: never in an event, which others receive too.
+      muted: view === "viewer" && Boolean(mine?.muted),
       ...(pending ? { invitedUserIds: pending } : {}),
     });
   });

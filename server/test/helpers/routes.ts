@@ -39,6 +39,8 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/conversations/:c", who: "member" },
   { method: "PATCH", path: "/conversations/:c", who: "member" },
   { method: "POST", path: "/conversations/:c/join", who: "user" },
+  { method: "PUT", path: "/conversations/:c/mute", who: "member" },
+  { method: "DELETE", path: "/conversations/:c/mute", who: "member" },
   { method: "POST", path: "/conversations/:c/members", who: "member" },
   { method: "DELETE", path: "/conversations/:c/members/:u", who: "member" },
   { method: "PUT", path: "/conversations/:c/members/:u/role", who: "member" },

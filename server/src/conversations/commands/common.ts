@@ -23,7 +23,7 @@ export function conversationRow(
 }
 
 export function memberRow(appId: string, conversationId: string, userId: string, role: MemberRole, joinedAt: number): MemberEntity {
-  return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0 };
+  return { appId, conversationId, userId, role, joinedAt, lastReadMessageId: 0, muted: false };
 }
 
 /**

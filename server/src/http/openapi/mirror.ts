@@ -14,3 +14,8 @@ export type Check<T extends true> = T;
 
 /** ISO-8601 in UTC, as `Date#toISOString` writes it. */
 export const timestamp = z.iso.datetime();
+
+/** `Page<T>` of the protocol, for one item schema. */
+export function page<T extends z.ZodType>(item: T) {
+  return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
+}

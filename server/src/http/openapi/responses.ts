@@ -13,7 +13,7 @@ import {
   webhookSettings,
   wordFilter,
 } from "./host-responses.js";
-import { timestamp, type Check, type Same } from "./mirror.js";
+import { page, timestamp, type Check, type Same } from "./mirror.js";
 import {
   ERROR_STATUS,
   type Ack,
@@ -119,11 +119,6 @@ export const me = z.strictObject({
 });
 type _Me = Check<Same<z.infer<typeof me>, Me>>;
 
-/** `Page<T>` of the protocol, for one item schema. */
-export function page<T extends z.ZodType>(item: T) {
-  return z.strictObject({ items: z.array(item), nextCursor: z.string().nullable() });
-}
-
 export const authResponse = z.strictObject({ user: me, accessToken: z.string(), expiresIn: z.number(), refreshToken: z.string() });
 type _AuthResponse = Check<Same<z.infer<typeof authResponse>, AuthResponse>>;
 
@@ -203,6 +198,7 @@ export const conversation = z.strictObject({
   mentionCount: z.number().int().optional(),
   threadUnreadCount: z.number().int().optional(),
   myRole: role.nullable(),
+  muted: z.literal(true).optional(),
   invitedUserIds: z.array(z.string()).optional(),
   key: z.string().optional(),
   data: z.record(z.string(), z.unknown()).optional(),
@@ -374,6 +370,7 @@ export const eventPayloads = {
   "thread.updated": z.strictObject({ conversationId: z.string(), rootId: z.string(), thread: threadSummary }),
   "thread.state": threadState,
   mention: z.strictObject({ conversationId: z.string(), messageId: z.string(), threadId: z.string().nullable(), senderId: z.string().nullable() }),
+  "conversation.muted": z.strictObject({ conversationId: z.string(), muted: z.boolean() }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -409,6 +406,7 @@ export const events = {
   "thread.updated": eventOf("thread.updated"),
   "thread.state": eventOf("thread.state"),
   mention: eventOf("mention"),
+  "conversation.muted": eventOf("conversation.muted"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
