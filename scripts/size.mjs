@@ -48,8 +48,9 @@ const isLazy = (abs) =>
   /[\\/]persistence[\\/]?/.test(path.relative(path.join(root, "sdk/src"), abs)) ||
   // the profile's "Your data" view, message search and the report / moderation dialog (issue 17),
   // people search, details and the profile; a thread, the mention picker, and what a message shows
-  // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17)
-  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention)|message-extras)\.[jt]s$/.test(abs);
+  // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17); pending
+  // group invitations (issue 31)
+  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations)|message-extras)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -144,6 +145,15 @@ export const BUNDLES = [
   {
     name: "widget mention picker (lazy chunk)",
     entry: "widget/src/parley-mention.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded with the conversation list once someone is signed in: pending group invitations, with
+  // the SDK's Invitations module (issue 31).
+  {
+    name: "widget group invitations (lazy chunk)",
+    entry: "widget/src/parley-invitations.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",

@@ -1,5 +1,6 @@
 import type { EXTRAS_EN } from "./message-extras.js";
 import type { INFO_EN } from "./parley-info.js";
+import type { INVITATIONS_EN } from "./parley-invitations.js";
 import type { PEOPLE_EN } from "./parley-people.js";
 import type { SEARCH_EN } from "./parley-search.js";
 
@@ -76,10 +77,11 @@ export const EN = {
  * The strings a host may set: every one in `EN`, and those of the views in chunks of their own,
  * each in its own table (so that the UI every visitor loads does not carry them): `INFO_EN`,
  * `PEOPLE_EN`, `SEARCH_EN`, `EXTRAS_EN` (a message's actions), `FAILED_EN` (why a send was
- * refused), `MODERATE_EN`, `REPLIES_EN` (a thread) and `MENTION_EN`.
+ * refused), `MODERATE_EN`, `REPLIES_EN` (a thread), `MENTION_EN` and `INVITATIONS_EN` (invitations to
+ * groups).
  */
 export type Strings = { [K in keyof typeof EN]: string } & { [K in `failed_${string}`]?: string } & Partial<
-    Record<keyof typeof INFO_EN | keyof typeof PEOPLE_EN | keyof typeof SEARCH_EN | keyof typeof EXTRAS_EN, string>
+    Record<keyof typeof INFO_EN | keyof typeof PEOPLE_EN | keyof typeof SEARCH_EN | keyof typeof EXTRAS_EN | keyof typeof INVITATIONS_EN, string>
   > &
   // No longer shown; still accepted.
   Partial<Record<"today" | "yesterday" | "newMessages" | "conversationWith", string>>;

@@ -399,13 +399,6 @@ export class ParleyChat extends LitElement {
     void this.startChat(e.detail);
   }
 
-  private onCreateGroup(e: CustomEvent<{ name: string; userIds: string[] }>): void {
-    void this.run(async () => {
-      const c = await this.client().createGroup({ name: e.detail.name, memberIds: e.detail.userIds });
-      this.openConversation(c.id);
-    });
-  }
-
   /** A lazy view's action (its code is in its chunk), run with the busy flag and the error banner; `done` is then said. */
   private onAct = (e: CustomEvent<{ run: (c: ChatClient) => Promise<unknown>; done?: string }>): void => {
     const { run, done } = e.detail;
@@ -558,6 +551,7 @@ export class ParleyChat extends LitElement {
       ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? this.t.blocked : conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
       <div class="body" @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())} @parley-act=${this.onAct}
+        @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
         @parley-notice=${(e: CustomEvent<string>) => this.say({ text: e.detail })}>${this.body()}</div>
       <div class="toast-slot" role="status">
         ${
@@ -653,7 +647,7 @@ export class ParleyChat extends LitElement {
       case "group":
         if (!this.need("parley-people")) return this.lazyPending();
         return html`<parley-people .t=${this.t} .server=${this.server} .group=${this.view === "group"}
-          @parley-pick=${this.onPick} @parley-create-group=${this.onCreateGroup}></parley-people>`;
+          @parley-pick=${this.onPick}></parley-people>`;
       case "info":
       case "me":
         if (!this.need("parley-info")) return this.lazyPending();
@@ -697,7 +691,6 @@ export class ParleyChat extends LitElement {
       default:
         return html`<parley-list .t=${this.t} .server=${this.server} .state=${s} .titleOf=${(c: Conversation) => this.titleOf(c)} .more=${this.pager.status}
           @parley-load-more=${() => void this.pager.next()}
-          @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
           @parley-search-messages=${(e: CustomEvent<string>) => this.openSearch("", e.detail)}
           @parley-compose=${(e: CustomEvent<"direct" | "group">) => (this.view = e.detail === "group" ? "group" : "people")}></parley-list>`;
     }

@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from "lit";
-import type { ChatClient, ChatState, Conversation } from "@parley/sdk";
+import type { ChatClient, ChatState, Conversation, User } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import { EN, type Strings } from "./i18n.js";
 import { icons } from "./icons.js";
@@ -20,6 +20,8 @@ export const INFO_EN = {
   addContact: "Add to contacts",
   saved: "Saved",
   groupName: "Group name",
+  /** Beside someone invited to the group who has not answered yet (in place of a member's role). */
+  invited: "invited",
 };
 export type InfoStrings = typeof INFO_EN;
 
@@ -36,6 +38,7 @@ export type InfoStrings = typeof INFO_EN;
  * @event parley-act - detail: { run, done? }; asks `<parley-chat>` to run one of the above with its client (busy flag, error banner; `done` is then said)
  *
  * @csspart member - one member of the conversation
+ * @csspart invited - someone invited to the group who has not answered yet ("invited"; members see them)
  * @csspart set-role - a member's promote / demote button
  * @csspart remove-member - a member's remove button
  * @csspart add-contact - a member's add-contact button
@@ -64,6 +67,8 @@ export class ParleyInfo extends LitElement {
   state: ChatState | undefined;
   conversation: Conversation | undefined;
   server = "";
+  /** The profiles of people invited to the group (they are not members, so not in its `users`); null while asked for. */
+  private invitees = new Map<string, User | null>();
 
   override focus(): void {
     this.shadowRoot?.querySelector<HTMLElement>("input, button")?.focus();
@@ -89,20 +94,42 @@ export class ParleyInfo extends LitElement {
     this.emit("parley-rename", name, (x) => x.conversation(id).rename(name), this.s.saved);
   }
 
+  /** Runs `fn` with `<parley-chat>`'s client. */
+  private withClient(fn: (c: ChatClient) => unknown): void {
+    this.dispatchEvent(new CustomEvent("parley-client", { detail: fn, bubbles: true, composed: true }));
+  }
+
+  /** An invitee's profile: asked for the first time it is needed, drawn when it comes. */
+  private invitee(id: string): User | null | undefined {
+    if (!this.invitees.has(id)) {
+      this.invitees.set(id, null);
+      this.withClient((c) =>
+        c.directory.getUser(id).then(
+          (u) => (this.invitees.set(id, u), this.requestUpdate()),
+          () => this.invitees.delete(id),
+        ),
+      );
+    }
+    return this.invitees.get(id);
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.conversation) return;
+    const c = this.conversation;
+    // A group's pending invitations as the server has them now (an answer does not reach every member's list).
+    if (c?.kind === "group")
+      this.withClient((x) =>
+        x
+          .conversation(c.id)
+          .refresh()
+          .catch(() => undefined),
+      );
+    if (c) return;
     // The profile: data rights (download, delete the account) are a chunk of their own, loaded
     // only here; offline it fails quietly (both of its actions need the server anyway), the next
     // opening tries again. The contacts are asked for afresh.
     import("./parley-data.js").catch(() => undefined);
-    this.dispatchEvent(
-      new CustomEvent("parley-client", {
-        detail: (c: ChatClient) => void c.directory.contacts().catch(() => undefined),
-        bubbles: true,
-        composed: true,
-      }),
-    );
+    this.withClient((x) => x.directory.contacts().catch(() => undefined));
   }
 
   override render() {
@@ -160,6 +187,14 @@ export class ParleyInfo extends LitElement {
             }
           </li>`;
         })}
+        ${(c.invitedUserIds ?? [])
+          .filter((id) => !c.members.some((m) => m.userId === id))
+          .map((id) => {
+            const u = this.invitee(id);
+            return html`<li part="invited" data-id=${id}>
+              ${avatar(u ?? undefined, this.server)}<span class="grow">${u?.displayName ?? "…"}</span><span class="muted">${t.invited}</span>
+            </li>`;
+          })}
       </ul>
       ${c.kind === "group" ? html`<button part="leave" class="danger" @click=${() => this.emit("parley-leave")}>${t.leave}</button>` : nothing}`;
   }

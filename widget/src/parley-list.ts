@@ -17,7 +17,7 @@ const WIN: ListWindow = { size: 50, step: 20 };
  * The conversation list: avatar, presence, name, last message, time, unread badge; a filter box.
  * Long lists are windowed and load older conversations as the end comes near. One tab stop:
  * arrow keys, Home and End move between rows (across the whole list, not only the drawn rows).
- * @event parley-open - detail: conversation id
+ * @event parley-open - detail: conversation id (also from `<parley-invitations>`, at the top: a group just joined)
  * @event parley-compose - detail: "direct" | "group"
  * @event parley-load-more - the end of the list is near and `more` says there may be more
  * @event parley-search-messages - detail: the filter box's text; search the messages for it
@@ -59,6 +59,12 @@ export class ParleyList extends LitElement {
   private anchor: Anchor | null = null;
   /** A row that the keyboard moved to: scrolled into view after the next render. */
   private reveal = "";
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Pending group invitations: a chunk of its own, drawn at the top once it has arrived.
+    import("./parley-invitations.js").catch(() => undefined);
+  }
 
   override focus(): void {
     this.shadowRoot?.querySelector<HTMLElement>("[part=conversation][tabindex='0'], [part=new-chat]")?.focus();
@@ -146,6 +152,7 @@ export class ParleyList extends LitElement {
       </div>
       <input part="filter" type="search" aria-label=${this.t.searchPeople} placeholder=${this.t.searchPeople} .value=${this.filter} @input=${(e: InputEvent) => (this.filter = (e.target as HTMLInputElement).value)} />
       ${f ? html`<button part="search-messages" @click=${() => this.emit("parley-search-messages", f)}>${format(this.t.searchFor, { q: f })}</button>` : nothing}
+      <parley-invitations .t=${this.t}></parley-invitations>
       ${
         list.length === 0
           ? html`<p part="empty" class="empty">${f ? this.t.noResults : this.t.noConversations}</p>`

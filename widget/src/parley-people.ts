@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, svg } from "lit";
 import type { ChatClient, Me, User } from "@parley/sdk";
 import type { DmDraft } from "./dm-draft.js";
 import { avatar } from "./avatar.js";
-import { EN, type Strings } from "./i18n.js";
+import { EN, format, type Strings } from "./i18n.js";
 import { icon } from "./icons.js";
 import { base } from "./styles.js";
 
@@ -13,6 +13,9 @@ const check = icon(svg`<path d="M5 12l5 5 9-10" />`);
 export const PEOPLE_EN = {
   groupName: "Group name",
   create: "Create",
+  /** After creating a group: the people picked who are not the visitor's contacts were invited, not added. */
+  invitedNotice: "Invited: {names} — they join when they accept.",
+  openGroup: "Open group",
 };
 
 /** A 1:1 conversation with `user` before it exists (see dm-draft.ts): `<parley-chat>` shows it until the first send creates it. */
@@ -41,12 +44,16 @@ export function dmDraft(me: Me, user: User): DmDraft {
  * Find people: start a 1:1 chat, or pick members and name a new group.
  * @event parley-search - detail: query
  * @event parley-pick - detail: user id (1:1)
- * @event parley-create-group - detail: { name, userIds }
- * @event parley-act - detail: { run }; asks `<parley-chat>` to run the search with its client (this view is a chunk of its own: the code is here)
+ * @event parley-create-group - detail: { name, userIds }; the element then creates it (`parley-act`) and opens it (`parley-open`), or
+ *   first says who was invited rather than added (people who are not the visitor's contacts), with a button that opens it
+ * @event parley-open - detail: the id of the group just created
+ * @event parley-act - detail: { run }; asks `<parley-chat>` to run the search or the creation with its client (this view is a chunk of its own: the code is here)
  *
  * @csspart user-search - the search box
  * @csspart user-result - one person found
  * @csspart create-group - the create-group button
+ * @csspart invited - "Invited: Ada, Ben — they join when they accept.", after creating a group (role=status)
+ * @csspart open-group - the button under it that opens the group
  * @csspart empty - the "nobody found" placeholder
  * @csspart avatar - an avatar
  */
@@ -57,6 +64,7 @@ export class ParleyPeople extends LitElement {
     server: { type: String },
     group: { type: Boolean },
     picked: { state: true },
+    created: { state: true },
   };
   t: Strings = EN;
   /** The people found (by the element itself, through `<parley-chat>`'s client); null before the first answer. */
@@ -64,6 +72,8 @@ export class ParleyPeople extends LitElement {
   server = "";
   group = false;
   picked: User[] = [];
+  /** The group just created when some of the people picked were invited rather than added: its id and their names. */
+  created: { id: string; names: string } | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   override focus(): void {
@@ -97,11 +107,31 @@ export class ParleyPeople extends LitElement {
   private create(e: SubmitEvent): void {
     e.preventDefault();
     const name = String(new FormData(e.target as HTMLFormElement).get("groupName") ?? "").trim();
-    if (name && this.picked.length) this.emit("parley-create-group", { name, userIds: this.picked.map((p) => p.id) });
+    const picked = this.picked;
+    if (!name || !picked.length) return;
+    const d = { name, userIds: picked.map((p) => p.id) };
+    this.emit("parley-create-group", d);
+    this.emit("parley-act", {
+      run: async (c: ChatClient) => {
+        const g = await c.createGroup({ name, memberIds: d.userIds });
+        const invited = g.state?.invitedUserIds ?? [];
+        if (!invited.length) return this.emit("parley-open", g.id);
+        const names = picked.filter((p) => invited.includes(p.id)).map((p) => p.displayName);
+        this.created = { id: g.id, names: names.join(", ") };
+        await this.updateComplete;
+        this.shadowRoot?.querySelector<HTMLElement>("[part=open-group]")?.focus();
+      },
+    });
   }
 
   override render() {
     const t: Strings & typeof PEOPLE_EN = { ...PEOPLE_EN, ...this.t };
+    const made = this.created;
+    if (made)
+      return html`<div class="pad">
+        <p part="invited" id="invited" role="status">${format(t.invitedNotice, { names: made.names })}</p>
+        <button part="open-group" class="primary" aria-describedby="invited" @click=${() => this.emit("parley-open", made.id)}>${t.openGroup}</button>
+      </div>`;
     return html`${
       this.group
         ? html`<form @submit=${this.create} class="group">
