@@ -1,4 +1,4 @@
-import { callerOf, parseCommand, type Ctx } from "../request/context.js";
+import { callerOf, parseCommand, pathParam } from "../request/context.js";
 import { empty, json, type Route } from "../request/route.js";
 import { ref } from "../shared/schema.js";
 import { editMessage, history, markRead, react, sendMessage } from "./messages.schema.js";
@@ -7,8 +7,6 @@ import type { MessagesService } from "./messages.service.js";
 export interface MessagesRoutesDeps {
   messages: MessagesService;
 }
-
-const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<string, string | undefined>)[name] ?? "");
 
 /**
  * Message routes (signed in). A conversation or message the caller cannot see — not a member,
@@ -29,7 +27,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 200: json("PageOfMessage", "A page of messages") },
       errors: [404],
       handle: async (ctx) => {
-        ctx.body = await messages.history(callerOf(ctx), parseCommand(history, ctx.query, { conversationId: param(ctx, "id") }, "Conversation"));
+        ctx.body = await messages.history(callerOf(ctx), parseCommand(history, ctx.query, { conversationId: pathParam(ctx, "id") }, "Conversation"));
       },
     },
     {
@@ -45,7 +43,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 201: json("Message", "Sent"), 200: json("Message", "A retry: the message sent before with this clientMessageId") },
       errors: [404, 409, 429],
       handle: async (ctx) => {
-        const input = parseCommand(sendMessage, ctx.request.body, { conversationId: param(ctx, "id") }, "Conversation");
+        const input = parseCommand(sendMessage, ctx.request.body, { conversationId: pathParam(ctx, "id") }, "Conversation");
         const res = await messages.send(callerOf(ctx), input);
         ctx.status = res.created ? 201 : 200;
         ctx.body = res.message;
@@ -64,7 +62,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 204: empty("Marked") },
       errors: [404],
       handle: async (ctx) => {
-        await messages.markRead(callerOf(ctx), parseCommand(markRead, ctx.request.body, { conversationId: param(ctx, "id") }, "Conversation"));
+        await messages.markRead(callerOf(ctx), parseCommand(markRead, ctx.request.body, { conversationId: pathParam(ctx, "id") }, "Conversation"));
         ctx.status = 204;
       },
     },
@@ -79,7 +77,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 200: json("Message", "The message") },
       errors: [404],
       handle: async (ctx) => {
-        ctx.body = await messages.get(callerOf(ctx), param(ctx, "id"));
+        ctx.body = await messages.get(callerOf(ctx), pathParam(ctx, "id"));
       },
     },
     {
@@ -95,7 +93,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 200: json("Message", "Edited") },
       errors: [404],
       handle: async (ctx) => {
-        ctx.body = await messages.edit(callerOf(ctx), parseCommand(editMessage, ctx.request.body, { messageId: param(ctx, "id") }, "Message"));
+        ctx.body = await messages.edit(callerOf(ctx), parseCommand(editMessage, ctx.request.body, { messageId: pathParam(ctx, "id") }, "Message"));
       },
     },
     {
@@ -109,7 +107,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       ok: { 204: empty("Deleted") },
       errors: [404],
       handle: async (ctx) => {
-        await messages.remove(callerOf(ctx), param(ctx, "id"));
+        await messages.remove(callerOf(ctx), pathParam(ctx, "id"));
         ctx.status = 204;
       },
     },
@@ -126,7 +124,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       handle: async (ctx) => {
         ctx.body = await messages.react(
           callerOf(ctx),
-          parseCommand(react, { emoji: param(ctx, "emoji"), add: true }, { messageId: param(ctx, "id") }, "Message"),
+          parseCommand(react, { emoji: pathParam(ctx, "emoji"), add: true }, { messageId: pathParam(ctx, "id") }, "Message"),
         );
       },
     },
@@ -143,7 +141,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       handle: async (ctx) => {
         ctx.body = await messages.react(
           callerOf(ctx),
-          parseCommand(react, { emoji: param(ctx, "emoji"), add: false }, { messageId: param(ctx, "id") }, "Message"),
+          parseCommand(react, { emoji: pathParam(ctx, "emoji"), add: false }, { messageId: pathParam(ctx, "id") }, "Message"),
         );
       },
     },

@@ -2,7 +2,7 @@ import { ref } from "../shared/schema.js";
 import { empty, json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
 import type { AuditEntry, Page, Report, ReportResponse, SanctionResponse, SlowModeResponse, WordFilter } from "@parley/sdk/protocol";
-import { callerOf, type Ctx, type State } from "../request/context.js";
+import { callerOf, type Ctx, type State, pathParam } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import type { Caller } from "../shared/caller.js";
 import { parse } from "../shared/validate.js";
@@ -23,7 +23,6 @@ export interface ModerationRoutesDeps {
   moderation: ModerationService;
 }
 
-const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<string, string | undefined>)[name] ?? "");
 /** A body that may be absent (DELETE with no reason). */
 const optionalBody = (ctx: Ctx): unknown => ctx.request.body ?? {};
 
@@ -42,7 +41,7 @@ function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Ca
       fn(ctx as unknown as Ctx);
   const target = async (ctx: Ctx) => {
     const caller = who(ctx);
-    return { caller, conversationId: param(ctx, "id"), userId: await userParam(ctx, caller) };
+    return { caller, conversationId: pathParam(ctx, "id"), userId: await userParam(ctx, caller) };
   };
   return {
     audit: handler(async (ctx) => {
@@ -57,7 +56,7 @@ function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Ca
     }),
     resolve: handler(async (ctx) => {
       const body = parse(resolveReportBody, ctx.request.body);
-      ctx.body = { report: await moderation.resolveReport(who(ctx), { id: param(ctx, "id"), ...body }) } satisfies ReportResponse;
+      ctx.body = { report: await moderation.resolveReport(who(ctx), { id: pathParam(ctx, "id"), ...body }) } satisfies ReportResponse;
     }),
     mute: handler(async (ctx) => {
       const body = parse(muteBody, ctx.request.body);
@@ -94,7 +93,7 @@ function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Ca
     }),
     slowMode: handler(async (ctx) => {
       const body = parse(slowModeBody, ctx.request.body);
-      ctx.body = (await moderation.setSlowMode(who(ctx), { conversationId: param(ctx, "id"), ...body })) satisfies SlowModeResponse;
+      ctx.body = (await moderation.setSlowMode(who(ctx), { conversationId: pathParam(ctx, "id"), ...body })) satisfies SlowModeResponse;
     }),
     wordFilter: handler(async (ctx) => {
       ctx.body = (await moderation.wordFilter(who(ctx))) satisfies WordFilter;
@@ -105,7 +104,7 @@ function moderationHandlers(moderation: ModerationService, who: (ctx: Ctx) => Ca
     }),
     deleteMessage: handler(async (ctx) => {
       const body = parse(reasonBody, optionalBody(ctx));
-      await moderation.deleteMessage(who(ctx), { messageId: param(ctx, "id"), ...body });
+      await moderation.deleteMessage(who(ctx), { messageId: pathParam(ctx, "id"), ...body });
       ctx.status = 204;
     }),
   };
@@ -145,7 +144,7 @@ export function moderationRoutes({ moderation }: ModerationRoutesDeps): Route[] 
       auth: "bearer",
       operationId: (name) => name,
       who: callerOf,
-      userParam: async (ctx) => param(ctx, "user"),
+      userParam: async (ctx) => pathParam(ctx, "user"),
     }),
   );
   return routes;

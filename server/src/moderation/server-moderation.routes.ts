@@ -2,7 +2,7 @@ import { ref } from "../shared/schema.js";
 import { empty, json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
 import type { ModeratorsResponse } from "@parley/sdk/protocol";
-import { serverCallerOf, type Ctx, type State } from "../request/context.js";
+import { serverCallerOf, type Ctx, type State, pathParam } from "../request/context.js";
 import type { Caller } from "../shared/caller.js";
 import { notFound } from "../shared/errors.js";
 import { parse } from "../shared/validate.js";
@@ -16,8 +16,6 @@ export interface ServerModerationRoutesDeps {
   users: Pick<UsersService, "findBySub">;
 }
 
-const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<string, string | undefined>)[name] ?? "");
-
 /**
  * The host's backend: `/v1/server/moderators/:sub` (who moderates the app) and
  * `/v1/server/moderation/…` (the moderators' commands, see moderation.routes.ts), users named
@@ -26,7 +24,7 @@ const param = (ctx: Ctx, name: string): string => String((ctx.params as Record<s
 export function serverModerationRoutes({ moderation, users }: ServerModerationRoutesDeps): Route[] {
   const routes: Route[] = [];
   const bySub = async (ctx: Ctx, caller: Caller, name = "user"): Promise<string> => {
-    const user = await users.findBySub(caller.appId, param(ctx, name));
+    const user = await users.findBySub(caller.appId, pathParam(ctx, name));
     if (!user) throw notFound("User");
     return user.id;
   };

@@ -51,3 +51,8 @@ export function parseCommand<S extends z.ZodType>(schema: S, body: unknown, para
   const inBody = result.error.issues.filter((i) => !(i.path.length > 0 && String(i.path[0]) in params));
   throw inBody.length > 0 ? invalidInput(inBody) : notFound(resource);
 }
+
+/** A path parameter (`:name`) of the matched route, as given; "" when the route has none by that name. */
+export function pathParam(ctx: Ctx, name: string): string {
+  return String((ctx as Ctx & { params?: Record<string, string | undefined> }).params?.[name] ?? "");
+}

@@ -2,7 +2,7 @@ import { ref } from "../shared/schema.js";
 import { empty, json, type Route } from "../request/route.js";
 import type { Conversation, Page, ServerUserResponse } from "@parley/sdk/protocol";
 import { activityCursor } from "../conversations/conversations.schema.js";
-import { parseCommand, serverCallerOf, type Ctx } from "../request/context.js";
+import { parseCommand, serverCallerOf, pathParam } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { history } from "../messages/messages.schema.js";
 import { dataFilters } from "../shared/custom-data.js";
@@ -32,7 +32,6 @@ export interface ServerApiRoutesDeps {
  */
 export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
   const routes: Route[] = [];
-  const param = (ctx: Ctx, name: string): string => ctx.params[name] ?? "";
 
   routes.push({
     method: "post",
@@ -120,7 +119,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 200: json("ConversationEnvelope", "The conversation") },
     errors: [404],
     handle: async (ctx) => {
-      ctx.body = { conversation: await server.getConversation(serverCallerOf(ctx), param(ctx, "id")) };
+      ctx.body = { conversation: await server.getConversation(serverCallerOf(ctx), pathParam(ctx, "id")) };
     },
   });
 
@@ -137,7 +136,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     errors: [404],
     handle: async (ctx) => {
       const body = withinDataLimit(parse(updateConversationBody, ctx.request.body));
-      ctx.body = { conversation: await server.updateConversation(serverCallerOf(ctx), { id: param(ctx, "id"), ...body }) };
+      ctx.body = { conversation: await server.updateConversation(serverCallerOf(ctx), { id: pathParam(ctx, "id"), ...body }) };
     },
   });
 
@@ -154,7 +153,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     errors: [404],
     handle: async (ctx) => {
       const body = parse(addMembersBody, ctx.request.body);
-      ctx.body = { conversation: await server.addMembers(serverCallerOf(ctx), { id: param(ctx, "id"), users: body.users }) };
+      ctx.body = { conversation: await server.addMembers(serverCallerOf(ctx), { id: pathParam(ctx, "id"), users: body.users }) };
     },
   });
 
@@ -169,7 +168,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 204: empty("Removed") },
     errors: [404],
     handle: async (ctx) => {
-      await server.removeMember(serverCallerOf(ctx), { id: param(ctx, "id"), sub: param(ctx, "sub") });
+      await server.removeMember(serverCallerOf(ctx), { id: pathParam(ctx, "id"), sub: pathParam(ctx, "sub") });
       ctx.status = 204;
     },
   });
@@ -188,7 +187,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 201: json("Message", "Sent"), 200: json("Message", "A retry: the message sent before with this clientMessageId") },
     errors: [404, 409, 429],
     handle: async (ctx) => {
-      const input = withinDataLimit(parseCommand(serverSendMessage, ctx.request.body, { conversationId: param(ctx, "id") }, "Conversation"));
+      const input = withinDataLimit(parseCommand(serverSendMessage, ctx.request.body, { conversationId: pathParam(ctx, "id") }, "Conversation"));
       const res = await server.send(serverCallerOf(ctx), input);
       ctx.status = res.created ? 201 : 200;
       ctx.body = res.message;
@@ -208,7 +207,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 200: json("PageOfMessage", "A page of messages") },
     errors: [404],
     handle: async (ctx) => {
-      ctx.body = await server.history(serverCallerOf(ctx), parseCommand(history, ctx.query, { conversationId: param(ctx, "id") }, "Conversation"));
+      ctx.body = await server.history(serverCallerOf(ctx), parseCommand(history, ctx.query, { conversationId: pathParam(ctx, "id") }, "Conversation"));
     },
   });
 
@@ -225,7 +224,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 200: json("Message", "Edited") },
     errors: [404],
     handle: async (ctx) => {
-      const input = withinDataLimit(parseCommand(serverEditMessage, ctx.request.body, { messageId: param(ctx, "id") }, "Message"));
+      const input = withinDataLimit(parseCommand(serverEditMessage, ctx.request.body, { messageId: pathParam(ctx, "id") }, "Message"));
       ctx.body = await server.editMessage(serverCallerOf(ctx), input);
     },
   });
@@ -241,7 +240,7 @@ export function serverApiRoutes({ server }: ServerApiRoutesDeps): Route[] {
     ok: { 204: empty("Deleted") },
     errors: [404],
     handle: async (ctx) => {
-      await server.deleteMessage(serverCallerOf(ctx), param(ctx, "id"));
+      await server.deleteMessage(serverCallerOf(ctx), pathParam(ctx, "id"));
       ctx.status = 204;
     },
   });

@@ -1,6 +1,6 @@
 import { json, type Route } from "../request/route.js";
 import type { Middleware } from "koa";
-import { callerOf, parseCommand, type Ctx, type State } from "../request/context.js";
+import { callerOf, parseCommand, type Ctx, type State, pathParam } from "../request/context.js";
 import { followThread, readThread, threadQuery } from "./threads.schema.js";
 import type { ThreadsService } from "./threads.service.js";
 
@@ -15,7 +15,7 @@ export interface ThreadsRoutesDeps {
  */
 export function threadsRoutes({ threads }: ThreadsRoutesDeps): Route[] {
   const routes: Route[] = [];
-  const rootId = (ctx: Ctx): string => String((ctx.params as Record<string, string | undefined>)["id"] ?? "");
+  const rootId = (ctx: Ctx): string => pathParam(ctx, "id");
 
   routes.push({
     method: "get",
