@@ -3,7 +3,8 @@
 //   sdk/dist/{index,protocol}.{js,cjs}        (the SDK and its wire contract, src/protocol/; .d.ts by tsc)
 //   sdk/dist/server/index.{js,cjs}            (@parley/sdk/server: Node only, never in a browser bundle)
 //   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
-//   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file)
+//   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file),
+//   widget/dist/parley-sw.js (the web push service worker part, a classic script)
 // The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
 // see "build" in package.json.
 import { readFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import path from "node:path";
 import alias from "@rollup/plugin-alias";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import esbuild from "rollup-plugin-esbuild";
-import { minifyCssLiterals } from "./scripts/size.mjs";
+import { minifyCssLiterals, TRANSPORTS_TABLE, websocketOnlyTransports } from "./scripts/size.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const pkg = (dir) => JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
@@ -40,6 +41,11 @@ const browserBuilds = alias({
 const cssLiterals = {
   name: "css-literals",
   transform: (code, id) => (/widget\/src\/.*\.ts$/.test(id) ? { code: minifyCssLiterals(code), map: null } : null),
+};
+/** The UI's socket.io-client with WebSocket alone (see websocketOnlyTransports). */
+const websocketOnly = {
+  name: "websocket-only",
+  load: (id) => (TRANSPORTS_TABLE.test(id) ? websocketOnlyTransports(path.dirname(id)) : null),
 };
 /** The UI module's hashed file name, from its build to the loader's. */
 let uiFile = "";
@@ -95,11 +101,15 @@ export default [
   // Rollup builds the configs in order, so the loader learns the name the UI build just chose.
   {
     input: { "widget-ui": "widget/src/widget-ui.ts" },
+    // engine.io-client's index re-exports every transport, and the long-polling one runs a probe at
+    // load (a throwaway XMLHttpRequest): without this, rollup keeps it although nothing uses it.
+    treeshake: { moduleSideEffects: (id) => !/[\\/]engine\.io-client[\\/]/.test(id) },
     output: { dir: "widget/dist", format: "esm", entryFileNames: "[name]-[hash].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
     plugins: [
       cssLiterals,
       sdkAlias,
       browserBuilds,
+      websocketOnly,
       nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
       esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
       rememberUiFile,
@@ -110,6 +120,13 @@ export default [
     output: { file: "widget/dist/widget.js", format: "iife", sourcemap: true },
     plugins: [injectUiFile, esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
   },
+  // Parley's service worker part for web push (served at /parley-sw.js): a classic script, since a
+  // host's own service worker takes it in with importScripts().
+  {
+    input: "widget/src/sw/parley-sw.ts",
+    output: { file: "widget/dist/parley-sw.js", format: "iife", sourcemap: true },
+    plugins: [esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+  },
   // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
   {
     input: "sdk/src/index.ts",
@@ -117,6 +134,7 @@ export default [
     output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true, inlineDynamicImports: true },
     plugins: [
       browserBuilds,
+      websocketOnly,
       nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
       esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
     ],

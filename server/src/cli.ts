@@ -15,6 +15,7 @@ import { DiskStorage } from "./uploads/storage.js";
 import { WEBHOOK_USAGE, webhookCli } from "./webhooks/webhooks.cli.js";
 import { KEY_USAGE, keyCli, KeyUsageError } from "./server-api/server-keys.cli.js";
 import { MODERATOR_USAGE, moderatorCli } from "./moderation/moderation.cli.js";
+import { PUSH_USAGE, pushCli } from "./push/push.cli.js";
 
 const USAGE = `Usage (npm run <command> -- <options>):
   app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
@@ -32,7 +33,8 @@ const USAGE = `Usage (npm run <command> -- <options>):
   migrate:new       --name AddSomething   write a new migration file to fill in
 ${KEY_USAGE}
 ${WEBHOOK_USAGE}
-${MODERATOR_USAGE}`;
+${MODERATOR_USAGE}
+${PUSH_USAGE}`;
 
 /** Bad input: printed as one line with no stack, and a non-zero exit. */
 class UsageError extends Error {}
@@ -59,13 +61,15 @@ const OPTIONS = {
   user: { type: "string" },
   remove: { type: "boolean" },
   list: { type: "boolean" },
+  // app:push
+  text: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>["values"];
 
 /** Commands that take an action first (`app:webhook -- add --id ...`). */
-const WITH_ACTION = new Set(["webhook", "key"]);
+const WITH_ACTION = new Set(["webhook", "key", "push"]);
 
 /** Commands that touch no database. */
 const OFFLINE = new Set(["migrate:new", "help"]);
@@ -209,6 +213,10 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
 
   async moderator({ db, apps, values }) {
     return moderatorCli({ db, apps, values });
+  },
+
+  async push({ db, config, apps, values, action }) {
+    return pushCli({ db, config: config.push, apps, action, appId: requireId(values.id ?? values.app), values });
   },
 
   async migrate({ db }) {

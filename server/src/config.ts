@@ -86,6 +86,25 @@ export interface Config {
   events: { retentionMs: number; pruneIntervalMs: number };
   /** Webhook delivery (webhooks/): retries, polling, and whether private-network URLs are allowed. */
   webhooks: WebhooksConfig;
+  /** Web push to closed tabs (push/). */
+  push: PushConfig;
+}
+
+/** See push/push.service.ts and push/notifier.ts. */
+export interface PushConfig {
+  /** PUSH_ALLOW_PRIVATE=1: http:// endpoints and endpoints on loopback or private networks are accepted (tests only). */
+  allowPrivate: boolean;
+  /** The VAPID `sub` the push services may contact (a mailto: or https: URL). */
+  vapidSubject: string;
+  /** Pushes one user may get per minute, all devices together; past it a message sends none to them. */
+  perUserPerMinute: number;
+  /** The first retry's delay after a failed push (5xx, 429, no answer); the second waits twice as long. */
+  retryBaseMs: number;
+  /** How long a push service keeps a push for a device that is offline (the TTL header). */
+  ttlSec: number;
+  /** Subscribe and unsubscribe requests per user, and per app. */
+  subscribePerUser: RateLimit;
+  subscribePerApp: RateLimit;
 }
 
 /** See webhooks/dispatcher.ts and webhooks/unread-notifier.ts. */
@@ -239,6 +258,21 @@ const envSchema = z.object({
   WEBHOOK_ENDPOINT_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   WEBHOOK_UNREAD_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(15_000),
   WEBHOOK_KEEP_DAYS: z.coerce.number().positive().max(3650).default(30),
+  PUSH_ALLOW_PRIVATE: z.enum(["0", "1"]).default("0"),
+  PUSH_VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "PUSH_VAPID_SUBJECT must be a mailto: or https: URL")
+    .default("mailto:push@parley.invalid"),
+  PUSH_PER_USER_PER_MIN: z.coerce.number().int().min(1).max(10_000).default(10),
+  PUSH_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(2000),
+  PUSH_TTL_SEC: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(28 * 86_400)
+    .default(86_400),
+  RATE_LIMIT_PUSH_PER_USER: z.coerce.number().int().positive().default(30),
+  RATE_LIMIT_PUSH_PER_APP: z.coerce.number().int().positive().default(3000),
 });
 
 /**
@@ -316,6 +350,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       endpointCacheMs: e.WEBHOOK_ENDPOINT_CACHE_MS,
       unreadPollMs: e.WEBHOOK_UNREAD_POLL_MS,
       keepMs: Math.round(e.WEBHOOK_KEEP_DAYS * 86_400_000),
+    },
+    push: {
+      allowPrivate: e.PUSH_ALLOW_PRIVATE === "1",
+      vapidSubject: e.PUSH_VAPID_SUBJECT,
+      perUserPerMinute: e.PUSH_PER_USER_PER_MIN,
+      retryBaseMs: e.PUSH_RETRY_BASE_MS,
+      ttlSec: e.PUSH_TTL_SEC,
+      subscribePerUser: { points: e.RATE_LIMIT_PUSH_PER_USER, durationSec: 60 },
+      subscribePerApp: { points: e.RATE_LIMIT_PUSH_PER_APP, durationSec: 60 },
     },
   } satisfies Config);
 }

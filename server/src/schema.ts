@@ -27,11 +27,13 @@ import { Search1763930000000 } from "./db/migrations/1763930000000-Search.js";
 import { Moderation1763940000000 } from "./db/migrations/1763940000000-Moderation.js";
 import { Threads1763950000000 } from "./db/migrations/1763950000000-Threads.js";
 import { Mute1763960000000 } from "./db/migrations/1763960000000-Mute.js";
+import { Push1763970000000 } from "./db/migrations/1763970000000-Push.js";
 import { MentionEntity, ThreadFollowEntity } from "./threads/thread.entities.js";
 import { AuditEntity, ModeratorEntity, ReportEntity, SanctionEntity, SlowModeEntity, WordFilterEntity } from "./moderation/moderation.entities.js";
 import { ServerKeyEntity } from "./server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "./webhooks/webhook.entities.js";
 import { MessageSearchEntity } from "./search/message-search.entity.js";
+import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
 
 /*
  * The schema, at the composition root beside services.ts: every entity, every migration and the
@@ -67,6 +69,8 @@ export const ENTITIES = [
   AuditEntity,
   ThreadFollowEntity,
   MentionEntity,
+  PushSettingsEntity,
+  PushSubscriptionEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -87,6 +91,7 @@ export const MIGRATIONS = [
   Moderation1763940000000,
   Threads1763950000000,
   Mute1763960000000,
+  Push1763970000000,
 ];
 
 /**

@@ -36,6 +36,9 @@ import { indexMessages } from "./search/search.index.js";
 import { SearchQuota } from "./search/search-quota.js";
 import { SearchService } from "./search/search.service.js";
 import { ThreadsService } from "./threads/threads.service.js";
+import { PushNotifier } from "./push/notifier.js";
+import { PushQuota } from "./push/push-quota.js";
+import { PushService } from "./push/push.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -83,6 +86,10 @@ export interface Services {
   moderationGate: ModerationGate;
   /** Threads (issue 17): reading them, follows and read marks; replies go through messages. */
   threads: ThreadsService;
+  /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
+  push: PushService;
+  /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
+  pushNotifier: PushNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -174,6 +181,18 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     webhooks,
     reportQuota: createLimiter(config.reportsPerUser, "reports", limiterStore),
   });
+  // Web push: new messages are queued after their commit and pushed to members with no socket;
+  // a session that ends takes its devices' subscriptions with it.
+  const push = new PushService({ db, uow, quota: new PushQuota(config.push, limiterStore) }, config.push);
+  const pushNotifier = new PushNotifier(
+    { db, push, presence, logger, perUser: createLimiter({ points: config.push.perUserPerMinute, durationSec: 60 }, "push-user", limiterStore) },
+    config.push,
+  );
+  uow.onCommit(pushNotifier.onCommit);
+  auth.onSessionRevoked((appId, userId, sessionId) => {
+    if (db.isInitialized)
+      void push.forgetSession(appId, userId, sessionId).catch((err: unknown) => logger.warn({ err }, "push subscriptions of an ended session not removed"));
+  });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   return {
     config,
@@ -209,6 +228,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       { budgetMs: config.searchBudgetMs },
     ),
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
+    push,
+    pushNotifier,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

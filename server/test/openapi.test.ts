@@ -22,7 +22,7 @@ type Json = Record<string, any>;
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Routes the server answers that are not API: the widget and SDK bundles (see assets.routes.ts). */
-const NOT_API = new Set(["GET /widget.js", "GET /widget.js.map", "GET /sdk.js", "GET /sdk.js.map", "GET /:file"]);
+const NOT_API = new Set(["GET /widget.js", "GET /widget.js.map", "GET /sdk.js", "GET /sdk.js.map", "GET /parley-sw.js", "GET /parley-sw.js.map", "GET /:file"]);
 /** Operations with no client error to provoke: they take no input and need no credentials. */
 const NO_CLIENT_ERROR = new Set(["getHealth", "getOpenApi", "getAsyncApi", "getLiveness", "getReadiness"]);
 const METRICS_TOKEN = "metrics-token-for-the-openapi-test";
@@ -354,6 +354,16 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(400, "setMemberRole", { token: alice.accessToken, params: { id: group.id, userId: bob.user.id }, body: { role: "owner" } });
     await expect(204, "removeMember", { token: alice.accessToken, params: { id: group.id, userId: dave.user.id } });
     await expect(404, "removeMember", { token: alice.accessToken, params: { id: "c_missing", userId: dave.user.id } });
+
+    // ---- web push: a public https endpoint is accepted (and unsubscribed before any message could push to it)
+    const pushKey = await expect(200, "getPushKey", { token: carol.accessToken });
+    await expect(401, "getPushKey");
+    // Any P-256 point will do as the device key: the app's own public key is one.
+    const device = { endpoint: "https://8.8.8.8/push/openapi", keys: { p256dh: pushKey.publicKey, auth: Buffer.alloc(16, 9).toString("base64url") } };
+    await expect(201, "subscribePush", { token: carol.accessToken, body: device });
+    await expect(400, "subscribePush", { token: carol.accessToken, body: { ...device, endpoint: "http://127.0.0.1/push" } });
+    await expect(204, "unsubscribePush", { token: carol.accessToken, body: { endpoint: device.endpoint } });
+    await expect(400, "unsubscribePush", { token: carol.accessToken, body: {} });
 
     // ---- uploads
     const upload = await expect(201, "upload", { token: alice.accessToken, file: { bytes: "the minutes", type: "text/plain", name: "minutes.txt" } });

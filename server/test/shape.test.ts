@@ -123,6 +123,7 @@ const DOMAINS = [
   "moderation",
   "threads",
   "search",
+  "push",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -325,6 +326,8 @@ const TABLES: Record<string, TableRule> = {
   webhook_deliveries: { owner: "webhooks", onAccountDeletion: "undelivered payloads rewritten as the tombstone" },
   webhook_unread: { owner: "webhooks", onAccountDeletion: "their row removed" },
   ops_probes: { owner: "ops", onAccountDeletion: "no user data" },
+  push_settings: { owner: "push", onAccountDeletion: "no user data: the app's VAPID keys and text opt-in" },
+  push_subscriptions: { owner: "push", onAccountDeletion: "theirs removed (each session's as it ends, then every one left)" },
 };
 
 /** Today's writes from outside a table's owner (file -> tables), to move behind the owners' participants. */

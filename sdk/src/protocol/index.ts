@@ -24,3 +24,4 @@ export * from "./data-rights.js";
 export * from "./server-api.js";
 export * from "./webhooks.js";
 export * from "./moderation.js";
+export * from "./push.js";

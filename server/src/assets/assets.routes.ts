@@ -19,7 +19,7 @@ export interface AssetDirs {
 }
 
 /** `name-<hash>.js` as rollup names the widget's UI module and chunks: the name changes with the content. */
-const HASHED = /^[a-z][a-z0-9-]*-[A-Za-z0-9_-]{8}\.js(\.map)?$/;
+const HASHED = /^[a-zA-Z][a-zA-Z0-9-]*(\.strings)?-[A-Za-z0-9_-]{8}\.js(\.map)?$/;
 
 /** Short-lived for stable URLs (a release reaches host pages in minutes), forever for hashed ones. */
 const STABLE_CACHE = "public, max-age=300, stale-while-revalidate=86400";
@@ -67,7 +67,8 @@ class Precompressed {
 
 /**
  * The files host pages load: `GET /widget.js` (the script-tag loader), the content-hashed widget
- * UI it imports (`/widget-ui-<hash>.js`), and `GET /sdk.js` (the SDK as one ES module). Stable
+ * UI it imports (`/widget-ui-<hash>.js`), `GET /sdk.js` (the SDK as one ES module) and `GET
+ * /parley-sw.js` (the service worker part a host's own service worker imports for web push). Stable
  * URLs are cached for a few minutes and revalidated by ETag; hashed ones are immutable. Every one
  * is sent brotli- or gzip-compressed when the client accepts it (`Vary: Accept-Encoding`).
  */
@@ -77,6 +78,9 @@ export function assetsRoutes(dirs: AssetDirs): Router<State> {
     "/widget.js.map": path.join(dirs.widget, "widget.js.map"),
     "/sdk.js": path.join(dirs.sdk, "parley-sdk.browser.js"),
     "/sdk.js.map": path.join(dirs.sdk, "parley-sdk.browser.js.map"),
+    // Web push: what a host's one-line service worker imports (importScripts), see widget/src/sw/.
+    "/parley-sw.js": path.join(dirs.widget, "parley-sw.js"),
+    "/parley-sw.js.map": path.join(dirs.widget, "parley-sw.js.map"),
   };
   const files = new Precompressed();
   const r = new Router<State>();

@@ -30,6 +30,7 @@ import { leaveAllConversations } from "../conversations/forget.js";
 import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
 import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
+import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { Scrubber } from "./scrub.js";
 
 /** What the data-rights service is built from. */
@@ -384,6 +385,7 @@ export class DataRightsService {
       // Their `user.created` (an app-level event, for webhooks): appended with the row, so found by its time.
       await this.deps.events.rewriteAppEvents(m, appId, "user.created", user.createdAt - CLOCK_SKEW_MS, user.createdAt + CLOCK_SKEW_MS, text);
       await this.deps.webhooks.forgetUser(m, appId, userId, text);
+      await forgetPushSubscriptionsOf(m, appId, userId);
       emit(appId, events);
     });
     // The avatar file (named after its user: never someone else's), and any session a refresh

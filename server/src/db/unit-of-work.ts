@@ -30,6 +30,13 @@ export interface Publisher {
  */
 export type AppendHook = (m: EntityManager, appId: string, events: ChatEvent[]) => Promise<void>;
 
+/**
+ * Called with each app's events once their unit has committed, after they are published (never for
+ * a replay of events committed earlier): work that must neither delay nor fail the write, so it
+ * only takes note and goes on later by itself (web push). Errors it throws are dropped.
+ */
+export type CommitHook = (appId: string, events: ChatEvent[]) => void;
+
 /** What a writer gets inside the unit: the transaction's manager, and where to record its events. */
 export interface Work {
   readonly m: EntityManager;
@@ -54,6 +61,7 @@ export class UnitOfWork {
   private readonly tx: Transactor;
   private publisher: Publisher = { publish: () => {} };
   private readonly hooks: AppendHook[] = [];
+  private readonly commitHooks: CommitHook[] = [];
 
   constructor(
     db: DataSource,
@@ -74,6 +82,11 @@ export class UnitOfWork {
   /** A step to run in every unit that appends events, after the append (webhook queueing). */
   onAppend(hook: AppendHook): void {
     this.hooks.push(hook);
+  }
+
+  /** A step to run after every unit that appended events has committed (see CommitHook). */
+  onCommit(hook: CommitHook): void {
+    this.commitHooks.push(hook);
   }
 
   /** Runs `fn` as one unit and publishes its events once it has committed. */
@@ -119,7 +132,20 @@ export class UnitOfWork {
       }
       return { result, appended };
     });
-    return { result, afterCommit: this.replay(appended) };
+    const publish = this.replay(appended);
+    return {
+      result,
+      afterCommit: () => {
+        publish();
+        for (const [appId, events] of appended)
+          for (const hook of this.commitHooks)
+            try {
+              hook(appId, events);
+            } catch {
+              // a commit hook's failure is its own (it logs); the write stands
+            }
+      },
+    };
   }
 
   /**

@@ -27,6 +27,7 @@ import { threadsRoutes } from "../threads/threads.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
+import { pushRoutes } from "../push/push.routes.js";
 
 export const API_PREFIX = "/v1";
 
@@ -69,6 +70,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...searchRoutes({ search: services.search }),
     ...dataRightsRoutes({ dataRights: services.dataRights, auth: services.auth }),
     ...moderationRoutes({ moderation: services.moderation }),
+    ...pushRoutes({ push: services.push }),
     // The host's backend: /v1/server/…, with a server key.
     ...serverApiRoutes({ server: services.serverApi }),
     ...webhooksRoutes({ webhooks: services.webhooks }),

@@ -32,6 +32,7 @@ export const TAGS = {
   server: "The host's backend (server key): users, tokens, conversations, messages",
   webhooks: "The host's backend (server key): webhook endpoints, deliveries, replay",
   moderation: "Moderation: reports, mutes, bans, slow mode, word filter, audit log (moderators and the host's backend)",
+  push: "Web push to closed tabs: the app's VAPID key, devices' subscriptions",
   ops: "Health, readiness, metrics and this description",
 } as const;
 export type Tag = keyof typeof TAGS;

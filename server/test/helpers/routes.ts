@@ -120,6 +120,10 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/server/moderators", who: "server" },
   { method: "PUT", path: "/server/moderators/:u", who: "server" },
   { method: "DELETE", path: "/server/moderators/:u", who: "server" },
+  // web push (issue 31): the caller's own devices only
+  { method: "GET", path: "/push/key", who: "user" },
+  { method: "POST", path: "/push/subscriptions", who: "user" },
+  { method: "DELETE", path: "/push/subscriptions", who: "user" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */

@@ -9,6 +9,7 @@ import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
+import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
 import type { Check, Same } from "./mirror.js";
 
 /**
@@ -57,4 +58,6 @@ type _Requests = [
   Check<Same<z.input<typeof reasonBody>, P.ModerationReasonRequest>>,
   Check<Same<z.input<typeof slowModeBody>, P.SlowModeRequest>>,
   Check<Same<z.input<typeof wordFilterBody>, P.WordFilterRequest>>,
+  Check<Same<z.input<typeof subscribeBody>, P.PushSubscribeRequest>>,
+  Check<Same<z.input<typeof unsubscribeBody>, P.PushUnsubscribeRequest>>,
 ];

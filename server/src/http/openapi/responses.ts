@@ -37,6 +37,7 @@ import {
   type Page,
   type Presence,
   type PresenceSnapshot,
+  type PushKeyResponse,
   type ServerTokenResponse,
   type ServerUser,
   type ServerUserResponse,
@@ -437,6 +438,9 @@ export function ack<T extends z.ZodType>(data: T) {
     z.strictObject({ ok: z.literal(false), error: z.strictObject(errorFields) }),
   ]);
 }
+const pushKeyResponse = z.strictObject({ publicKey: z.string() });
+type _PushKeyResponse = Check<Same<z.infer<typeof pushKeyResponse>, PushKeyResponse>>;
+
 export const messageAck = ack(message);
 export const emptyAck = ack(z.null());
 type _MessageAck = Check<Same<z.infer<typeof messageAck>, Ack<Message>>>;
@@ -494,4 +498,5 @@ export const responseSchemas = {
   SearchResponse: searchResponse,
   ThreadPage: threadPage,
   ThreadState: threadState,
+  PushKeyResponse: pushKeyResponse,
 } as const;

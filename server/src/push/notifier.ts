@@ -1,0 +1,293 @@
+import { createHash } from "node:crypto";
+import type { DataSource } from "typeorm";
+import webpush from "web-push";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { ChatEvent, Message, PushPayload } from "@parley/sdk/protocol";
+import type { PushConfig } from "../config.js";
+import type { PresenceService } from "../presence/presence.service.js";
+import type { Logger } from "../shared/logger.js";
+import type { PushSettingsEntity } from "./push.entities.js";
+import { PUSH_TEXT_MAX_CHARS } from "./push.schema.js";
+import type { PushService } from "./push.service.js";
+import { postPush, type PushOutcome } from "./sender.js";
+
+/** Messages waiting for their pushes on one node; past it new ones are dropped (and logged). */
+const QUEUE_MAX = 10_000;
+/** Messages worked on at once, and pushes in flight at once, per node. */
+const JOBS_AT_ONCE = 4;
+const SENDS_AT_ONCE = 16;
+/** One try and at most two retries. */
+const MAX_ATTEMPTS = 3;
+
+export interface PushNotifierDeps {
+  db: DataSource;
+  push: Pick<PushService, "settingsOf" | "drop">;
+  /** Online anywhere: a socket on any node, or within the presence grace after the last one closed. */
+  presence: Pick<PresenceService, "isOnline">;
+  logger: Logger;
+  /** Pushes per user per minute (shared in Redis with several nodes). */
+  perUser: RateLimiterAbstract;
+}
+
+interface Job {
+  appId: string;
+  message: Message;
+}
+
+/** A subscription to push to, as the recipients query reads it. */
+interface Target {
+  id: string;
+  userId: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+/**
+ * Sends web pushes for new messages (issue 31), off the write path: the unit of work's commit hook
+ * (`onCommit`, after the message is committed and published, on the node that wrote it) only queues
+ * the message; the work happens later, so a send's answer never waits for it, and its failures are
+ * only logged.
+ *
+ * For each message of a conversation's timeline (not a thread reply): the members other than the
+ * sender who have not muted the conversation, with their subscriptions, in one query that also says
+ * whether each subscription's session is still live; those online anywhere (presence) are dropped,
+ * and a user past PUSH_PER_USER_PER_MIN this minute gets nothing. Each remaining subscription gets
+ * one push (web-push's RFC 8291 aes128gcm encryption and VAPID headers, sent by sender.ts), with a
+ * TTL, an urgency (high for a direct conversation) and a Topic per conversation (a push service
+ * keeps only the newest undelivered push of a topic). Answers: 2xx done; 404/410 the subscription is
+ * gone (deleted); 429, 5xx or no answer tried again after PUSH_RETRY_BASE_MS, then twice that (at
+ * most three attempts); any other 4xx is logged and dropped. Pushes are at most once: a node that
+ * stops drops what it had queued.
+ */
+export class PushNotifier {
+  private readonly queue: Job[] = [];
+  private jobs = 0;
+  private sends = 0;
+  private readonly slots: (() => void)[] = [];
+  /** Retries waiting for their time: each timer and what ends its wait early (stop). */
+  private readonly retries = new Map<NodeJS.Timeout, () => void>();
+  private readonly work = new Set<Promise<void>>();
+  private idlers: (() => void)[] = [];
+  private stopped = false;
+  private scheduled: NodeJS.Immediate | undefined;
+
+  constructor(
+    private readonly deps: PushNotifierDeps,
+    private readonly config: Pick<PushConfig, "allowPrivate" | "vapidSubject" | "retryBaseMs" | "ttlSec">,
+  ) {}
+
+  /** The unit of work's commit hook: queues each new timeline message. */
+  readonly onCommit = (appId: string, events: ChatEvent[]): void => {
+    if (this.stopped) return;
+    for (const e of events) {
+      if (e.type !== "message.new" || e.conversationId === null) continue;
+      const message = e.data.message;
+      if (message.threadId !== undefined || message.deletedAt !== null) continue;
+      if (this.queue.length >= QUEUE_MAX) {
+        this.deps.logger.warn({ appId, messageId: message.id }, "web push queue full: push dropped");
+        continue;
+      }
+      this.queue.push({ appId, message });
+    }
+    // Not now: the send's answers are given in this turn of the event loop (SQLite even runs a
+    // statement synchronously), and the pushes start only after them.
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = setImmediate(() => {
+        this.scheduled = undefined;
+        this.pump();
+      });
+    }
+  };
+
+  /** Resolves once nothing is queued, being sent or waiting for a retry (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idlers.push(resolve));
+  }
+
+  /** Stops taking messages, drops queued ones and pending retries, and waits for the pushes in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    for (const [t, wake] of this.retries) {
+      clearTimeout(t);
+      wake();
+    }
+    this.retries.clear();
+    await Promise.allSettled([...this.work]);
+    this.settle();
+  }
+
+  private pump(): void {
+    while (this.jobs < JOBS_AT_ONCE && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      this.jobs++;
+      this.track(
+        this.notify(job)
+          .catch((err: unknown) => this.deps.logger.warn({ err, appId: job.appId, messageId: job.message.id }, "web push failed"))
+          .finally(() => {
+            this.jobs--;
+            this.pump();
+          }),
+      );
+    }
+    this.settle();
+  }
+
+  private async notify({ appId, message }: Job): Promise<void> {
+    if (!this.deps.db.isInitialized) return;
+    const sender = message.senderId ?? "";
+    const now = Date.now();
+    // The subscriptions of the members but the sender who have not muted it, and whether each one's
+    // session is still live: one query, whatever the group's size. The member list drives it (an
+    // IN list probing (appId, userId)), never the app's subscriptions, whatever the statistics say.
+    const rows: (Target & { live: number | string })[] = await this.deps.db.query(
+      `SELECT s.id, s.userId, s.endpoint, s.p256dh, s.auth,
+         CASE WHEN s.sessionId IS NULL OR EXISTS (
+           SELECT 1 FROM refresh_tokens t WHERE t.familyId = s.sessionId AND t.revokedAt IS NULL AND t.expiresAt > ?) THEN 1 ELSE 0 END AS live
+       FROM push_subscriptions s
+       WHERE s.appId = ? AND s.userId IN (SELECT mb.userId FROM members mb WHERE mb.conversationId = ? AND mb.muted = 0 AND mb.userId <> ?)`,
+      [now, appId, message.conversationId, sender],
+    );
+    if (rows.length === 0) return;
+    // A session that ended without telling us (expired, or a node stopped before its clean-up): its devices are done.
+    await this.deps.push.drop(
+      appId,
+      rows.filter((r) => Number(r.live) !== 1).map((r) => r.id),
+    );
+    const targets = rows.filter((r) => Number(r.live) === 1 && !this.deps.presence.isOnline(r.userId));
+    if (targets.length === 0) return;
+    const settings = await this.deps.push.settingsOf(appId);
+    if (!settings) return;
+    const info: { kind: string; name: string | null; senderName: string | null }[] = await this.deps.db.query(
+      "SELECT c.kind, c.name, (SELECT u.displayName FROM users u WHERE u.id = ? AND u.appId = c.appId) AS senderName FROM conversations c WHERE c.id = ? AND c.appId = ?",
+      [sender, message.conversationId, appId],
+    );
+    const c = info[0];
+    if (!c) return;
+    const body = JSON.stringify(payloadOf(appId, message, { ...c, includeText: Boolean(settings.includeText) }));
+    const options = this.optionsFor(settings, message.conversationId, c.kind === "direct" ? "high" : "normal");
+    const byUser = new Map<string, Target[]>();
+    for (const t of targets) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
+    await Promise.all(
+      [...byUser].map(async ([userId, subs]) => {
+        if (!(await this.allowed(appId, userId))) return;
+        await Promise.all(subs.map((sub) => this.send(appId, sub, body, options, 1)));
+      }),
+    );
+  }
+
+  /** One attempt at one subscription, and what its answer means. */
+  private async send(appId: string, sub: Target, body: string, options: webpush.RequestOptions, attempt: number): Promise<void> {
+    if (this.stopped) return;
+    const outcome = await this.slot(async (): Promise<PushOutcome> => {
+      const req = webpush.generateRequestDetails({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } }, body, options);
+      return postPush(req.endpoint, req.headers as Record<string, string | number>, req.body, this.config.allowPrivate);
+    });
+    const host = hostOf(sub.endpoint);
+    if ("status" in outcome && outcome.status >= 200 && outcome.status < 300) return;
+    if ("status" in outcome && (outcome.status === 404 || outcome.status === 410)) {
+      if (this.deps.db.isInitialized) await this.deps.push.drop(appId, [sub.id]);
+      this.deps.logger.info({ appId, host, status: outcome.status }, "web push subscription expired: removed");
+      return;
+    }
+    const why = "status" in outcome ? `HTTP ${outcome.status}` : outcome.error;
+    const retryable = !("status" in outcome) || outcome.status === 429 || outcome.status >= 500;
+    if (!retryable || attempt >= MAX_ATTEMPTS || this.stopped) {
+      this.deps.logger.warn({ appId, host, attempt, why }, "web push failed");
+      return;
+    }
+    const base = this.config.retryBaseMs * 2 ** (attempt - 1);
+    const wait = Math.max(Math.round(base * (0.5 + Math.random() / 2)), "retryAfterSec" in outcome && outcome.retryAfterSec ? outcome.retryAfterSec * 1000 : 0);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.retries.delete(t);
+        resolve();
+      }, wait);
+      t.unref();
+      this.retries.set(t, resolve);
+    });
+    await this.send(appId, sub, body, options, attempt + 1);
+  }
+
+  /** Takes one push from the user's minute; false past it (a limiter that cannot answer lets it through). */
+  private async allowed(appId: string, userId: string): Promise<boolean> {
+    try {
+      await this.deps.perUser.consume(`${appId}:${userId}`);
+      return true;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return false;
+      this.deps.logger.warn({ err }, "web push rate limiter failed");
+      return true;
+    }
+  }
+
+  private optionsFor(settings: PushSettingsEntity, conversationId: string, urgency: webpush.Urgency): webpush.RequestOptions {
+    return {
+      vapidDetails: { subject: this.config.vapidSubject, publicKey: settings.publicKey, privateKey: settings.privateKey },
+      TTL: this.config.ttlSec,
+      urgency,
+      // At most 32 characters of the URL-safe alphabet: one topic per conversation.
+      topic: createHash("sha256").update(conversationId).digest("base64url").slice(0, 32),
+      contentEncoding: "aes128gcm",
+    };
+  }
+
+  /** Runs `fn` when fewer than SENDS_AT_ONCE pushes are in flight. */
+  private async slot<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.sends >= SENDS_AT_ONCE) await new Promise<void>((resolve) => this.slots.push(resolve));
+    this.sends++;
+    try {
+      return await fn();
+    } finally {
+      this.sends--;
+      this.slots.shift()?.();
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.work.add(p);
+    void p.finally(() => {
+      this.work.delete(p);
+      this.settle();
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.jobs === 0 && this.work.size === 0 && this.scheduled === undefined;
+  }
+
+  private settle(): void {
+    if (!this.isIdle()) return;
+    for (const resolve of this.idlers.splice(0)) resolve();
+  }
+}
+
+/** The push's JSON: a title naming the sender (direct) or the group, and the text only with the app's opt-in. */
+export function payloadOf(
+  appId: string,
+  message: Message,
+  c: { kind: string; name: string | null; senderName: string | null; includeText: boolean },
+): PushPayload {
+  const title = c.kind === "group" ? `New message in ${c.name ?? "a group"}` : c.senderName !== null ? `New message from ${c.senderName}` : "New message";
+  const text = c.includeText && message.text ? clip(message.text, PUSH_TEXT_MAX_CHARS) : "";
+  const body = text && c.kind === "group" && c.senderName !== null ? `${c.senderName}: ${text}` : text;
+  return { title, ...(body ? { body } : {}), conversationId: message.conversationId, messageId: message.id, appId };
+}
+
+/** At most `max` characters (code points, so no emoji is cut in half), with an ellipsis when cut. */
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
+}
+
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return "?";
+  }
+}
