@@ -37,6 +37,28 @@ export const cssLiterals = {
 };
 
 /**
+ * The widget's socket speaks WebSocket only (the SDK's default; the widget sets no other), so its
+ * UI bundle leaves out engine.io-client's long-polling and WebTransport transports (about 5 KB
+ * minified, 1.7 KB br): engine.io-client's table of transports is replaced by one that names
+ * WebSocket alone. Apps that bundle the SDK themselves keep every transport.
+ */
+export const TRANSPORTS_TABLE = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/;
+export const websocketOnlyTransports = (dir) =>
+  `import { WS } from ${JSON.stringify(path.join(dir, "websocket.js"))};\nexport const transports = { websocket: WS };\n`;
+
+/** esbuild plugin: websocketOnlyTransports for the widget's UI. */
+const websocketOnly = {
+  name: "websocket-only",
+  setup(b) {
+    b.onLoad({ filter: TRANSPORTS_TABLE }, (args) => ({
+      contents: websocketOnlyTransports(path.dirname(args.path)),
+      loader: "js",
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+/**
  * Every browser bundle we ship, with what it may leave out and its budget. The script tag loads
  * the loader only; the UI comes when the visitor opens the chat (or, signed in, when the browser
  * is idle). Budgets are on gzip, except the UI's, which is on brotli: what the server sends to
@@ -50,7 +72,9 @@ const isLazy = (abs) =>
   // people search, details and the profile; a thread, the mention picker, and what a message shows
   // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17); pending
   // group invitations (issue 31)
-  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations)|message-extras)\.[jt]s$/.test(abs);
+  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin)|message-extras)\.[jt]s$/.test(abs) ||
+  // the translations, and what alerts a visitor whose tab is hidden (issue 31)
+  /[\\/]widget[\\/]src[\\/](locales[\\/][\w-]+|notify|language)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -158,6 +182,14 @@ export const BUNDLES = [
     budget: 2 * 1024,
     lazy: "chunk",
   },
+  // Issue 31: the sign-in form (pages with a host token or a kept session never load it); what
+  // alerts a visitor whose tab is hidden (chime, browser notification); the table of translations
+  // and the matching of the visitor's languages (fetched only when the first one is not English);
+  // and a translation, the largest (Hindi: Devanagari is three bytes a letter in UTF-8).
+  { name: "widget sign-in form (lazy chunk)", entry: "widget/src/parley-signin.ts", external: ["lit", "@parley/sdk"], budget: 2 * 1024, lazy: "chunk" },
+  { name: "widget hidden-tab alerts (lazy chunk)", entry: "widget/src/notify.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
+  { name: "widget language choice (lazy chunk)", entry: "widget/src/language.ts", external: [], budget: 1 * 1024, lazy: "chunk" },
+  { name: "widget translation, Hindi (lazy chunk)", entry: "widget/src/locales/hi.ts", external: [], budget: 5 * 1024, lazy: "chunk" },
   {
     name: "widget.js (the loader: all a page loads before the chat opens)",
     entry: "widget/src/embed.ts",
@@ -173,6 +205,7 @@ export const BUNDLES = [
     budget: 40 * 1024,
     by: "br",
     lazy: "importer",
+    websocketOnly: true,
   },
 ];
 
@@ -189,7 +222,7 @@ export async function measure(bundle) {
     write: false,
     tsconfig: path.join(root, "tsconfig.json"),
     logLevel: "silent",
-    plugins: [cssLiterals, ...(bundle.lazy ? [lazyChunk(bundle.lazy)] : [])],
+    plugins: [cssLiterals, ...(bundle.lazy ? [lazyChunk(bundle.lazy)] : []), ...(bundle.websocketOnly ? [websocketOnly] : [])],
   });
   const code = out.outputFiles[0].contents;
   return {

@@ -9,7 +9,9 @@ import type { Strings } from "./i18n.js";
  * badge must be live — when the browser is idle. The <parley-chat> element exists from the start
  * (so `Parley.element` is stable) and is upgraded in place when the UI arrives.
  * Optional attributes: `data-token`, `data-theme` (light | dark | auto), `data-mode`
- * (launcher | inline), `data-corner`, `data-offset`, `data-z-index`, `data-server`.
+ * (launcher | inline), `data-corner`, `data-offset`, `data-z-index`, `data-server`, `data-lang` (the
+ * language, e.g. "de"; else the page's, then the browser's), `data-title-count="off"` (no "(2)" in
+ * the page's title while the tab is hidden), `data-sound="on"` (a chime then).
  */
 type ParleyEvent = "unread" | "open" | "close" | "message";
 
@@ -114,6 +116,9 @@ function mount(script: HTMLScriptElement): ParleyApi {
     corner: data["corner"],
     offset: data["offset"],
     "z-index": data["zIndex"],
+    lang: data["lang"],
+    "title-count": data["titleCount"],
+    sound: data["sound"],
   };
   for (const [k, v] of Object.entries(attrs)) if (v) el.setAttribute(k, v);
   // offset and z-index attributes set their custom properties, as <parley-chat> does once defined.

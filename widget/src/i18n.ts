@@ -1,21 +1,20 @@
-import type { EXTRAS_EN } from "./message-extras.js";
-import type { INFO_EN } from "./parley-info.js";
-import type { INVITATIONS_EN } from "./parley-invitations.js";
-import type { PEOPLE_EN } from "./parley-people.js";
-import type { SEARCH_EN } from "./parley-search.js";
+import type { EXTRAS_EN, FAILED_EN } from "./message-extras.strings.js";
+import type { DATA_EN } from "./parley-data.strings.js";
+import type { INFO_EN } from "./parley-info.strings.js";
+import type { INVITATIONS_EN } from "./parley-invitations.strings.js";
+import type { MENTION_EN } from "./parley-mention.strings.js";
+import type { MODERATE_EN } from "./parley-moderate.strings.js";
+import type { PEOPLE_EN } from "./parley-people.strings.js";
+import type { REPLIES_EN } from "./parley-replies.strings.js";
+import type { SEARCH_EN } from "./parley-search.strings.js";
+import type { SIGNIN_EN } from "./parley-signin.strings.js";
 
 /** Every string the widget shows. Hosts override any of them (`strings` property, Parley.init). */
 export const EN = {
   openChat: "Open chat",
   closeChat: "Close chat",
   title: "Messages",
-  signIn: "Sign in",
-  register: "Create account",
-  email: "Email",
-  password: "Password",
   displayName: "Your name",
-  needAccount: "No account? Create one",
-  haveAccount: "Have an account? Sign in",
   signOut: "Sign out",
   newChat: "New chat",
   newGroup: "New group",
@@ -65,31 +64,59 @@ export const EN = {
   blocked: "Can't reach the chat server. A firewall, proxy or browser extension may be blocking it.",
   searchMessages: "Search messages",
   searchFor: "Search messages for “{q}”",
-  /** Under a thread's root: how many replies it has. */
-  reply1: "1 reply",
-  replies: "{count} replies",
+  /**
+   * Plurals: one key per plural category of the locale (Intl.PluralRules: zero, one, two, few,
+   * many, other), `other` when the locale's category has none. Under a thread's root: how many
+   * replies it has.
+   */
+  replies_one: "{count} reply",
+  replies_other: "{count} replies",
   /** Unread mentions: a list row's "@" badge and the launcher's label ("2 unread, 1 mention"). */
-  mention1: "1 mention",
-  mentions: "{count} mentions",
+  mentions_one: "{count} mention",
+  mentions_other: "{count} mentions",
 } as const;
 
 /**
- * The strings a host may set: every one in `EN`, and those of the views in chunks of their own,
- * each in its own table (so that the UI every visitor loads does not carry them): `INFO_EN`,
- * `PEOPLE_EN`, `SEARCH_EN`, `EXTRAS_EN` (a message's actions), `FAILED_EN` (why a send was
- * refused), `MODERATE_EN`, `REPLIES_EN` (a thread), `MENTION_EN` and `INVITATIONS_EN` (invitations to
- * groups).
+ * Every string of every view: `EN` and the tables of the views in chunks of their own (each in its
+ * `*.strings.ts`, so that the UI every visitor loads does not carry them). A translation in
+ * `locales/` has every one of these keys, with the plural keys of its own language.
  */
+export type AllStrings = typeof EN &
+  typeof INFO_EN &
+  typeof PEOPLE_EN &
+  typeof SEARCH_EN &
+  typeof EXTRAS_EN &
+  typeof FAILED_EN &
+  typeof DATA_EN &
+  typeof MODERATE_EN &
+  typeof REPLIES_EN &
+  typeof MENTION_EN &
+  typeof INVITATIONS_EN &
+  typeof SIGNIN_EN;
+
+type Plural = `${"replies" | "mentions"}_${Intl.LDMLPluralRule}`;
+
+/** The strings a host may set: every one in `EN`, and any of the other views' (`AllStrings`) and plural forms. */
 export type Strings = { [K in keyof typeof EN]: string } & { [K in `failed_${string}`]?: string } & Partial<
-    Record<keyof typeof INFO_EN | keyof typeof PEOPLE_EN | keyof typeof SEARCH_EN | keyof typeof EXTRAS_EN | keyof typeof INVITATIONS_EN, string>
+    Record<Exclude<keyof AllStrings, keyof typeof EN> | Plural, string>
   > &
   // No longer shown; still accepted.
   Partial<Record<"today" | "yesterday" | "newMessages" | "conversationWith", string>>;
+
+/** The tag Intl formats for (plurals, lists, dates): the widget's chosen locale (`setLocale`). */
+export let locale = "en";
+export const setLocale = (tag: string): void => {
+  locale = tag;
+};
 
 /** Fills `{name}` placeholders. */
 export function format(s: string, vars: Record<string, string | number> = {}): string {
   return s.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
 }
 
-/** `one` when `count` is 1, else `many` with `{count}` filled. */
-export const plural = (count: number, one: string, many: string): string => (count === 1 ? one : format(many, { count }));
+/** `{base}_{category}` for `count` in the locale's plural rules (else `{base}_other`), with `{count}` filled. */
+export const plural = (t: Strings, base: "replies" | "mentions", count: number): string =>
+  format(t[`${base}_${new Intl.PluralRules(locale).select(count)}`] ?? t[`${base}_other`], { count });
+
+/** "Ada, Bo and Cy" in the locale's words. */
+export const list = (items: string[]): string => new Intl.ListFormat(locale).format(items);

@@ -1,9 +1,10 @@
 import { css, html, nothing, type TemplateResult } from "lit";
 import type { ChatClient, MessageItem } from "@parley/sdk";
 import { icons } from "./icons.js";
-import { format, type Strings } from "./i18n.js";
+import { format, locale, type Strings } from "./i18n.js";
 import type { ModerateAction } from "./parley-moderate.js";
 import type { ParleyThread } from "./parley-thread.js";
+import { EXTRAS_EN, FAILED_EN } from "./message-extras.strings.js";
 export { withMentions } from "./mentions.js";
 
 /**
@@ -14,41 +15,6 @@ export { withMentions } from "./mentions.js";
  * replied to.
  * `<parley-thread>` imports it the first time one is needed and draws the plain message meanwhile.
  */
-
-/** The strings of a message's actions; a host overrides them like the others (`strings`). */
-export const EXTRAS_EN = {
-  react: "React",
-  reply: "Reply",
-  replyInThread: "Reply in thread",
-  edit: "Edit",
-  actions: "Message actions",
-  /** Over the composer while an edit or a reply is being written. */
-  editing: "Editing message",
-  replyingTo: "Replying to {name}",
-  /** The files attached to the message being written. */
-  attachments: "Files to send",
-  removeFile: "Remove {name}",
-  /** In a group, instead of the text of a message from someone the visitor blocked, and its button. */
-  blockedMessage: "Message from a person you blocked",
-  showMessage: "Show message",
-};
-
-/**
- * A send refused for good, by its error code (`failed_<code>`; `failed_<code>_until` when the
- * refusal says until when: {time} a mute's end, {n} slow mode's wait in seconds); others show
- * `failed`. A host overrides them like the other strings.
- */
-export const FAILED_EN = {
-  failed_forbidden: "Not sent: you can't send messages here",
-  failed_not_found: "Not sent: this conversation is gone",
-  failed_payload_too_large: "Not sent: too large",
-  failed_muted: "Not sent: you are muted here",
-  failed_muted_until: "Not sent: you are muted here until {time}",
-  failed_banned: "Not sent: you are banned from this conversation",
-  failed_slow_mode: "Slow mode: wait, then retry",
-  failed_slow_mode_until: "Slow mode: wait {n} s",
-  failed_content_blocked: "Not sent: contains blocked words",
-};
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂"];
 
@@ -130,7 +96,7 @@ export function failedReason(strings: Strings, m: MessageItem): string {
   const wait = e?.retryAfterMs;
   const t: Record<string, string | undefined> = { ...FAILED_EN, ...strings };
   return format((until || wait ? t[`failed_${e?.code}_until`] : undefined) ?? t[`failed_${e?.code}`] ?? strings.failed, {
-    time: until ? new Date(until).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "",
+    time: until ? new Date(until).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : "",
     n: Math.ceil((wait ?? 0) / 1000),
   });
 }

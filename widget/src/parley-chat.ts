@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, type PropertyValues } from "lit";
 import { ChatClient, isChatError, type Attachment, type Conversation } from "@parley/sdk";
-import { EN, format, plural, type Strings } from "./i18n.js";
+import { EN, format, list, plural, setLocale, type Strings } from "./i18n.js";
 import { StoreController } from "./store-controller.js";
 import { findDirect, type DmDraft } from "./dm-draft.js";
 import { ConversationPager } from "./conversation-pager.js";
@@ -8,17 +8,18 @@ import { loadUntil } from "./history.js";
 import { icons } from "./icons.js";
 import { base, tokens } from "./styles.js";
 import { shortTime } from "./time.js";
-import "./parley-signin.js";
 import "./parley-list.js";
 import "./parley-thread.js";
 import type { ParleyThread, SendDetail } from "./parley-thread.js";
 
 /**
  * Views in chunks of their own, fetched the first time one is shown (then cached, hashed and
- * immutable): people search and group creation, conversation details and the profile. The UI
+ * immutable): the sign-in form (never needed with a host token or a kept session), people search
+ * and group creation, conversation details and the profile. The UI
  * every visitor loads on opening the chat leaves them out (its budget is 40 KB br).
  */
 const LAZY_VIEWS = {
+  "parley-signin": () => import("./parley-signin.js"),
   "parley-people": () => import("./parley-people.js"),
   "parley-info": () => import("./parley-info.js"),
   "parley-search": () => import("./parley-search.js"),
@@ -44,6 +45,10 @@ type View = "signin" | "list" | "people" | "group" | "thread" | "info" | "me" | 
  * @attr {"bottom-right" | "bottom-left" | "top-right" | "top-left"} corner - the launcher's corner (launcher mode; default bottom-right)
  * @attr {string} offset - the launcher's distance from the corner, a CSS length (sets --parley-offset)
  * @attr {string} z-index - the stacking order of the launcher and panel (sets --parley-z-index)
+ * @attr {string} lang - the language (BCP 47, e.g. "de", "pt-BR"); else the page's `<html lang>`, then the browser's; English when Parley ships none of them
+ * @attr {"ltr" | "rtl"} dir - the writing direction; else the language's
+ * @attr {"on" | "off"} title-count - while the tab is hidden, new messages counted in the page's title, "(2) Title" (default on)
+ * @attr {boolean} sound - a short chime for a new message while the tab is hidden (default off)
  *
  * @event parley-unread - detail: number of unread messages, whenever it changes
  * @event parley-opened - the panel opened
@@ -145,9 +150,36 @@ export class ParleyChat extends LitElement {
   private lazyFailed = false;
   private urls = new Map<string, Promise<string>>();
 
+  /** The chosen translation (LOCALES; {} for English), the tag it was chosen for, and the writing direction. */
+  private loc: Record<string, string> = {};
+  private tag = "en";
+  private direction = "ltr";
+
+  /** The strings: English, then the visitor's language, then the host's. */
   get t(): Strings {
-    return { ...EN, ...this.strings };
+    return { ...EN, ...this.loc, ...this.strings };
   }
+
+  /**
+   * Chooses the language (the element's lang, the page's, the browser's) and fetches its
+   * translation; runs again when the element's or the page's lang or dir changes.
+   */
+  private pickLanguage = async (): Promise<void> => {
+    const wanted = [this.getAttribute("lang"), document.documentElement.lang, ...navigator.languages];
+    const first = wanted.find(Boolean) ?? "en";
+    // English asked for first: nothing to fetch. Else the chunk that knows the translations (offline
+    // before it was ever fetched: English, until the language changes again).
+    const english = /^en\b/i.test(first);
+    const { tag, dir, strings } = await (english ? Promise.reject() : import("./language.js")).then(
+      (l) => l.load(wanted),
+      () => ({ tag: english ? first : "en", dir: "ltr", strings: {} }),
+    );
+    setLocale((this.tag = tag));
+    this.direction = this.getAttribute("dir") || dir;
+    this.loc = strings;
+    this.requestUpdate();
+  };
+  private langWatch = new MutationObserver(this.pickLanguage);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -158,6 +190,7 @@ export class ParleyChat extends LitElement {
     });
     if (!this.chat && this.server && this.appId) void this.start();
     addEventListener("pagehide", this.flushDelete);
+    for (const el of [this, document.documentElement]) this.langWatch.observe(el, { attributeFilter: ["lang", "dir"] });
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -175,6 +208,7 @@ export class ParleyChat extends LitElement {
     super.disconnectedCallback();
     this.flushDelete();
     removeEventListener("pagehide", this.flushDelete);
+    this.langWatch.disconnect();
     this.chat?.close();
   }
 
@@ -210,7 +244,7 @@ export class ParleyChat extends LitElement {
   show(): void {
     this.open = true;
     this.fire("parley-opened", null);
-    void this.updateComplete.then(() => this.focusFirst());
+    void this.updateComplete.then(() => this.focusView());
   }
 
   close(): void {
@@ -256,7 +290,11 @@ export class ParleyChat extends LitElement {
     this.chat = new ChatClient({ server: this.server, appId: this.appId, storage: "local", persistence: "indexeddb" });
     this.store.attach(this.chat.store);
     this.chat.on("message.new", (e) => {
-      if (e.data.message.senderId !== this.chat?.user?.id) this.fire("parley-message", e.data.message);
+      const m = e.data.message;
+      if (m.senderId === this.chat?.user?.id) return;
+      this.fire("parley-message", m);
+      // The tab is hidden: the title count, chime and notification are a chunk of their own, fetched when one is due.
+      if (document.hidden) import("./notify.js").then((n) => n.alertHidden(this, m)).catch(() => undefined);
     });
     this.chat.on("session.changed", (me) => {
       // Signed out here or in another tab; or signed in in another tab (tabs share one session).
@@ -269,10 +307,19 @@ export class ParleyChat extends LitElement {
       }
     });
     await this.run(async () => {
+      // The language's strings come with the session (a chunk, fetched in parallel): no English flash.
+      const language = this.pickLanguage();
       if (this.token) await this.chat!.connectWithHostToken(this.token);
       else await this.chat!.resume();
+      await language;
       this.view = this.chat!.user ? "list" : "signin";
     });
+  }
+
+  /** Shows the panel with a conversation open: a notification's click (ours, or Parley's service worker's). */
+  showConversation(id: string): void {
+    if (!this.open) this.show();
+    this.openConversation(id);
   }
 
   /** Runs an action with the busy flag and a readable error on failure. */
@@ -338,14 +385,17 @@ export class ParleyChat extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
-  private focusFirst(): void {
-    void this.focusView();
-  }
-
   private async focusView(): Promise<void> {
     await this.updateComplete;
     // People and message search are lazy views: focus them once their chunk has arrived and drawn.
-    const lazy = this.view === "search" ? "parley-search" : this.view === "people" || this.view === "group" ? "parley-people" : "";
+    const lazy =
+      this.view === "signin"
+        ? "parley-signin"
+        : this.view === "search"
+          ? "parley-search"
+          : this.view === "people" || this.view === "group"
+            ? "parley-people"
+            : "";
     if (lazy && !customElements.get(lazy)) {
       if (
         !(await LAZY_VIEWS[lazy]().then(
@@ -505,7 +555,7 @@ export class ParleyChat extends LitElement {
     const label = this.open ? t.closeChat : t.openChat;
     return html`<div class="dock">
       ${this.open ? this.panel() : nothing}
-      <button part="launcher" class="launcher primary" aria-label=${(unread > 0 ? format(t.unreadLabel, { label, count: unread }) : label) + (at ? `, ${plural(at, t.mention1, t.mentions)}` : "")} aria-expanded=${this.open}
+      <button part="launcher" class="launcher primary" aria-label=${(unread > 0 ? format(t.unreadLabel, { label, count: unread }) : label) + (at ? `, ${plural(t, "mentions", at)}` : "")} aria-expanded=${this.open}
         @click=${() => (this.open ? this.close() : this.show())}>
         ${this.open ? icons.close : icons.chat}
         ${unread > 0 || at ? html`<span part="badge" class="badge count" aria-hidden="true">${at ? "@" : ""}${unread || ""}</span>` : nothing}
@@ -514,41 +564,38 @@ export class ParleyChat extends LitElement {
   }
 
   private panel() {
+    const t = this.t;
     const s = this.store.state;
     const conn = s?.connection;
     const trap = this.mode === "launcher";
     const c = this.view === "thread" ? (s?.conversations[this.activeId] ?? this.draft?.conversation) : undefined;
     const other = c?.kind === "direct" ? c.users.find((u) => u.id !== s?.me?.id) : undefined;
     const presence = other ? (s?.presence[other.id] ?? { online: false, lastSeenAt: other.lastSeenAt }) : undefined;
-    return html`<section part="panel" class="panel" role=${trap ? "dialog" : "region"} aria-label=${this.t.title}>
+    return html`<section part="panel" class="panel" lang=${this.tag} dir=${this.direction} role=${trap ? "dialog" : "region"} aria-label=${t.title}>
       ${trap ? html`<span tabindex="0" class="sentinel" @focus=${() => void this.focusView()}></span>` : nothing}
       <div part="header" class="header">
-        ${
-          this.view !== "list" && this.view !== "signin"
-            ? html`<button part="back" aria-label=${this.t.back} @click=${this.back}>${icons.back}</button>`
-            : nothing
-        }
+        ${this.view !== "list" && this.view !== "signin" ? html`<button part="back" aria-label=${t.back} @click=${this.back}>${icons.back}</button>` : nothing}
         <div class="titles">
           <h2 part="title">${this.heading()}</h2>
           ${
             other
               ? html`<span part="presence" class="muted presence"
-                >${presence?.online ? html`<span class="online-dot" aria-hidden="true"></span>${this.t.online}` : presence?.lastSeenAt ? format(this.t.lastSeen, { time: shortTime(presence.lastSeenAt) }) : this.t.offline}</span
+                >${presence?.online ? html`<span class="online-dot" aria-hidden="true"></span>${t.online}` : presence?.lastSeenAt ? format(t.lastSeen, { time: shortTime(presence.lastSeenAt) }) : t.offline}</span
               >`
               : nothing
           }
         </div>
         ${
           s?.me && (this.view === "list" || (this.view === "thread" && !this.draft))
-            ? html`<button part="search" aria-label=${this.t.searchMessages} @click=${() => this.openSearch(this.view === "thread" ? this.activeId : "")}>${icons.search}</button>`
+            ? html`<button part="search" aria-label=${t.searchMessages} @click=${() => this.openSearch(this.view === "thread" ? this.activeId : "")}>${icons.search}</button>`
             : nothing
         }
-        ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${this.t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
-        ${s?.me && this.view === "list" ? html`<button part="profile" @click=${() => (this.view = "me")}>${this.t.profile}</button>` : nothing}
-        ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${this.t.signOut}</button>` : nothing}
-        ${this.mode === "launcher" ? html`<button part="close" aria-label=${this.t.closeChat} @click=${() => this.close()}>${icons.close}</button>` : nothing}
+        ${this.view === "thread" && !this.draft ? html`<button part="info" aria-label=${t.details} @click=${() => (this.view = "info")}>${icons.info}</button>` : nothing}
+        ${s?.me && this.view === "list" ? html`<button part="profile" @click=${() => (this.view = "me")}>${t.profile}</button>` : nothing}
+        ${s?.me && this.view === "me" ? html`<button part="signout" @click=${() => void this.logout()}>${t.signOut}</button>` : nothing}
+        ${this.mode === "launcher" ? html`<button part="close" aria-label=${t.closeChat} @click=${() => this.close()}>${icons.close}</button>` : nothing}
       </div>
-      ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? this.t.blocked : conn === "connecting" ? this.t.reconnecting : this.t.offline}</div>` : nothing}
+      ${s?.me && conn !== "connected" ? html`<div part="status" class="status" role="status">${this.blocked() ? t.blocked : conn === "connecting" ? t.reconnecting : t.offline}</div>` : nothing}
       ${this.error ? html`<div part="error" class="error banner" role="alert">${this.error}</div>` : nothing}
       <div class="body" @parley-client=${(e: CustomEvent<(c: ChatClient) => void>) => e.detail(this.client())} @parley-act=${this.onAct}
         @parley-open=${(e: CustomEvent<string>) => this.openConversation(e.detail)}
@@ -557,7 +604,7 @@ export class ParleyChat extends LitElement {
         ${
           this.notice
             ? html`<div part="toast" class="toast">
-              <span>${this.notice.text}</span>${this.notice.undo ? html`<button part="undo" @click=${() => this.undoDelete()}>${this.t.undo}</button>` : nothing}
+              <span>${this.notice.text}</span>${this.notice.undo ? html`<button part="undo" @click=${() => this.undoDelete()}>${t.undo}</button>` : nothing}
             </div>`
             : nothing
         }
@@ -592,27 +639,23 @@ export class ParleyChat extends LitElement {
   }
 
   private heading(): string {
+    const t = this.t;
     if (this.view === "thread" || (this.view === "search" && this.searchIn)) {
       const c = this.store.state?.conversations[this.activeId] ?? this.draft?.conversation;
-      return c ? this.titleOf(c) : this.t.title;
+      return c ? this.titleOf(c) : t.title;
     }
-    if (this.view === "search") return this.t.searchMessages;
-    if (this.view === "people") return this.t.newChat;
-    if (this.view === "info") return this.t.details;
-    if (this.view === "me") return this.t.profile;
-    if (this.view === "group") return this.t.newGroup;
-    return this.t.title;
+    if (this.view === "search") return t.searchMessages;
+    if (this.view === "people") return t.newChat;
+    if (this.view === "info") return t.details;
+    if (this.view === "me") return t.profile;
+    if (this.view === "group") return t.newGroup;
+    return t.title;
   }
 
   titleOf(c: Conversation): string {
     if (c.name) return c.name;
     const me = this.store.state?.me?.id;
-    return (
-      c.users
-        .filter((u) => u.id !== me)
-        .map((u) => u.displayName)
-        .join(", ") || this.t.title
-    );
+    return list(c.users.filter((u) => u.id !== me).map((u) => u.displayName)) || this.t.title;
   }
 
   /**
@@ -642,6 +685,7 @@ export class ParleyChat extends LitElement {
       return html`<p class="muted center" role="status">${this.t.loading}</p>`;
     switch (this.view) {
       case "signin":
+        if (!this.need("parley-signin")) return this.lazyPending();
         return html`<parley-signin .t=${this.t} .busy=${this.busy} @parley-signin=${this.onSignIn}></parley-signin>`;
       case "people":
       case "group":

@@ -1,21 +1,7 @@
 import { LitElement, css, html, nothing } from "lit";
 import { isChatError, type ChatClient, type Me } from "@parley/sdk";
 import { base } from "./styles.js";
-
-/** The strings of this view; a host overrides them like the others (`strings`, Parley.init). */
-export const DATA_EN = {
-  yourData: "Your data",
-  downloadData: "Download my data",
-  downloaded: "Your data is downloaded",
-  deleteAccount: "Delete my account",
-  deleteWarning: "This deletes your account for good: your messages are removed, your files and contacts too.",
-  confirmPassword: "Your password",
-  deleteForGood: "Delete for good",
-  cancel: "Cancel",
-  wrongPassword: "Check your password and try again.",
-  failed: "That did not work. Try again.",
-};
-export type DataStrings = typeof DATA_EN;
+import { DATA_EN, type DataStrings } from "./parley-data.strings.js";
 
 /**
  * Data rights in the profile view: download everything Parley holds of the user (JSON) and
@@ -41,15 +27,15 @@ export class ParleyData extends LitElement {
     error: { state: true },
   };
   /** The widget's strings; this view's own are taken from them when the host set them. */
-  t: Partial<DataStrings> = {};
+  t: Partial<DataStrings> & { cancel?: string } = {};
   me: Me | undefined;
   confirming = false;
   busy = false;
   status = "";
   error = "";
 
-  private get s(): DataStrings {
-    return { ...DATA_EN, ...this.t };
+  private get s(): DataStrings & { cancel: string } {
+    return { ...DATA_EN, cancel: "Cancel", ...this.t };
   }
 
   /** Runs `fn` with the widget's client; a failure is shown with the server's message. */
@@ -63,7 +49,7 @@ export class ParleyData extends LitElement {
       await fn(client);
     } catch (e) {
       const code = isChatError(e) ? e.code : "";
-      this.error = code === "invalid_credentials" || code === "validation_failed" ? this.s.wrongPassword : isChatError(e) ? e.message : this.s.failed;
+      this.error = code === "invalid_credentials" || code === "validation_failed" ? this.s.wrongPassword : isChatError(e) ? e.message : this.s.dataFailed;
     } finally {
       this.busy = false;
     }

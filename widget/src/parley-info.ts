@@ -1,29 +1,11 @@
-import { LitElement, css, html, nothing } from "lit";
+import { css, html, nothing } from "lit";
 import type { ChatClient, ChatState, Conversation, User } from "@parley/sdk";
 import { avatar } from "./avatar.js";
-import { EN, type Strings } from "./i18n.js";
+import { type Strings } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { icons } from "./icons.js";
 import { base } from "./styles.js";
-
-/** The strings of the details and profile views; a host overrides them like the others (`strings`). */
-export const INFO_EN = {
-  members: "Members",
-  leave: "Leave conversation",
-  bio: "About you",
-  contacts: "Contacts",
-  changeAvatar: "Change photo",
-  accept: "Accept",
-  decline: "Decline",
-  noContacts: "No contacts yet.",
-  makeAdmin: "Make admin",
-  removeAdmin: "Remove admin",
-  addContact: "Add to contacts",
-  saved: "Saved",
-  groupName: "Group name",
-  /** Beside someone invited to the group who has not answered yet (in place of a member's role). */
-  invited: "invited",
-};
-export type InfoStrings = typeof INFO_EN;
+import { INFO_EN, type InfoStrings } from "./parley-info.strings.js";
 
 /**
  * Details: a conversation's members (roles, remove, promote, rename, leave), or — with no
@@ -32,10 +14,12 @@ export type InfoStrings = typeof INFO_EN;
  * @event parley-remove-member - detail: user id
  * @event parley-set-role - detail: { userId, role }
  * @event parley-leave
+ * @event parley-mute - detail: whether the conversation is now muted (its notifications, on every device)
  * @event parley-save-profile - detail: { displayName, bio }
  * @event parley-avatar - detail: File
  * @event parley-contact - detail: { action: "request" | "accept" | "decline" | "remove", id }
  * @event parley-act - detail: { run, done? }; asks `<parley-chat>` to run one of the above with its client (busy flag, error banner; `done` is then said)
+ * @event parley-client - detail: a callback; asks `<parley-chat>` for its client (it calls the callback with it)
  *
  * @csspart member - one member of the conversation
  * @csspart invited - someone invited to the group who has not answered yet ("invited"; members see them)
@@ -43,6 +27,9 @@ export type InfoStrings = typeof INFO_EN;
  * @csspart remove-member - a member's remove button
  * @csspart add-contact - a member's add-contact button
  * @csspart leave - the leave-group button
+ * @csspart mute - the conversation's mute / unmute notifications button (aria-pressed when muted)
+ * @csspart notify - the profile's "turn on notifications" button (shown until the browser has the visitor's answer)
+ * @csspart notify-status - the profile's line saying notifications are on, or blocked in the browser
  * @csspart profile - the profile form
  * @csspart avatar-button - the styled "change photo" button
  * @csspart avatar-input - the avatar file picker (visually hidden inside its button)
@@ -52,14 +39,12 @@ export type InfoStrings = typeof INFO_EN;
  * @csspart contact - one contact
  * @csspart avatar - an avatar
  */
-export class ParleyInfo extends LitElement {
+export class ParleyInfo extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     state: { attribute: false },
     conversation: { attribute: false },
     server: { type: String },
   };
-  t: Strings = EN;
 
   private get s(): Strings & InfoStrings {
     return { ...INFO_EN, ...this.t };
@@ -78,9 +63,9 @@ export class ParleyInfo extends LitElement {
    * Says what the visitor asked for (`name`, for the host) and, with `run`, has it done: this view
    * is a chunk of its own, so the code of its actions lives here, not in `<parley-chat>`.
    */
-  private emit(name: string, detail: unknown = null, run?: (c: ChatClient) => Promise<unknown>, done?: string): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
-    if (run) this.dispatchEvent(new CustomEvent("parley-act", { detail: { run, done }, bubbles: true, composed: true }));
+  override emit(name: string, detail: unknown = null, run?: (c: ChatClient) => Promise<unknown>, done?: string): void {
+    super.emit(name, detail);
+    if (run) super.emit("parley-act", { run, done });
   }
 
   private contact(action: "request" | "accept" | "decline" | "remove", id: string): void {
@@ -96,7 +81,7 @@ export class ParleyInfo extends LitElement {
 
   /** Runs `fn` with `<parley-chat>`'s client. */
   private withClient(fn: (c: ChatClient) => unknown): void {
-    this.dispatchEvent(new CustomEvent("parley-client", { detail: fn, bubbles: true, composed: true }));
+    super.emit("parley-client", fn);
   }
 
   /** An invitee's profile: asked for the first time it is needed, drawn when it comes. */
@@ -148,6 +133,9 @@ export class ParleyInfo extends LitElement {
           </form>`
         : nothing
     }
+      <button part="mute" aria-pressed=${!!c.muted} @click=${() => this.emit("parley-mute", !c.muted, (x) => x.conversation(c.id).mute(!c.muted))}>
+        ${c.muted ? t.unmuteConversation : t.muteConversation}
+      </button>
       <h3>${t.members}</h3>
       <ul>
         ${c.members.map((m) => {
@@ -155,7 +143,7 @@ export class ParleyInfo extends LitElement {
           return html`<li part="member" data-id=${m.userId}>
             ${avatar(u, this.server, this.state?.presence[m.userId]?.online ?? false)}
             <span class="grow">${u?.displayName ?? m.userId}${m.userId === me ? ` (${t.you})` : ""}</span>
-            ${c.kind === "group" ? html`<span class="muted">${m.role}</span>` : nothing}
+            ${c.kind === "group" ? html`<span class="muted">${t[`role_${m.role}`]}</span>` : nothing}
             ${
               c.myRole === "owner" && m.userId !== me && m.role !== "owner"
                 ? html`<button part="set-role" @click=${() => {
@@ -199,6 +187,19 @@ export class ParleyInfo extends LitElement {
       ${c.kind === "group" ? html`<button part="leave" class="danger" @click=${() => this.emit("parley-leave")}>${t.leave}</button>` : nothing}`;
   }
 
+  /**
+   * Browser notifications for this device: the browser asks the visitor only when they press the
+   * button (never on page load); then what the browser says (on, or blocked in its settings).
+   */
+  private notifications() {
+    if (typeof Notification === "undefined") return nothing;
+    const t = this.s;
+    const p = Notification.permission;
+    return p === "default"
+      ? html`<button part="notify" @click=${() => void Notification.requestPermission().then(() => this.requestUpdate())}>${t.notifyOn}</button>`
+      : html`<p part="notify-status" class="muted" role="status">${p === "granted" ? t.notifyEnabled : t.notifyDenied}</p>`;
+  }
+
   private profile() {
     const t = this.s;
     const me = this.state?.me;
@@ -222,6 +223,7 @@ export class ParleyInfo extends LitElement {
         <label>${t.bio}<textarea name="bio" maxlength="500" .value=${me.bio}></textarea></label>
         <button class="primary">${t.save}</button>
       </form>
+      ${this.notifications()}
       <h3>${t.contacts}</h3>
       ${
         contacts === null || contacts === undefined

@@ -1,29 +1,10 @@
-import { LitElement, css, html, nothing } from "lit";
+import { css, html, nothing } from "lit";
 import { Invitations, isChatError, type ChatClient, type GroupInvitation } from "@parley/sdk";
-import { EN, format, type Strings } from "./i18n.js";
+import { format, type Strings } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { StoreController } from "./store-controller.js";
 import { base } from "./styles.js";
-
-/** The strings of pending group invitations; a host overrides them like the others (`strings`). */
-export const INVITATIONS_EN = {
-  /** The list's label. */
-  invitations: "Invitations to groups",
-  /** Under the group's name: who invited the visitor. */
-  invitedYou: "{name} invited you",
-  acceptInvitation: "Accept",
-  declineInvitation: "Decline",
-  /** The buttons' accessible names: each names its group. */
-  acceptInvitationTo: "Accept the invitation to {group}",
-  declineInvitationTo: "Decline the invitation to {group}",
-  /** Said (live region) when an invitation arrives, and after a decline. */
-  newInvitation: "{name} invited you to {group}",
-  invitationDeclined: "Invitation to {group} declined",
-  /** At the invitation, when answering it failed; its buttons stay to try again. */
-  answerFailed: "Couldn't answer: {error} Try again.",
-  /** A group without a name. */
-  unnamedGroup: "a group",
-};
-export type InvitationsStrings = typeof INVITATIONS_EN;
+import { INVITATIONS_EN, type InvitationsStrings } from "./parley-invitations.strings.js";
 
 /** One Invitations module per client (they keep the list live from `invitation.updated`). */
 const modules = new WeakMap<ChatClient, Invitations>();
@@ -47,6 +28,7 @@ function moduleOf(c: ChatClient): Invitations {
  * (`parley-open`, which `<parley-chat>` carries out: its history loads as any conversation's).
  * Draws nothing while there are none. A new invitation is said in a live region.
  * @event parley-open - detail: the id of the group just joined
+ * @event parley-client - detail: a callback; asks `<parley-chat>` for its client (it calls the callback with it)
  *
  * @csspart invitations - the list of invitations
  * @csspart invitation - one invitation
@@ -54,14 +36,12 @@ function moduleOf(c: ChatClient): Invitations {
  * @csspart decline-invitation - its Decline button
  * @csspart invitation-error - why answering it failed (role=alert)
  */
-export class ParleyInvitations extends LitElement {
+export class ParleyInvitations extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     busy: { state: true },
     errors: { state: true },
     said: { state: true },
   };
-  t: Strings = EN;
   /** The invitation being answered ("" for none): its buttons are disabled meanwhile. */
   busy = "";
   /** Why answering an invitation failed, by its id. */
@@ -79,18 +59,14 @@ export class ParleyInvitations extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.dispatchEvent(
-      new CustomEvent("parley-client", {
-        detail: (c: ChatClient) => {
-          this.chat = c;
-          this.store.attach(c.store);
-          const m = moduleOf(c);
-          if (!c.store.state.invitations) m.load().catch(() => undefined);
-        },
-        bubbles: true,
-        composed: true,
-      }),
-    );
+    this.emit("parley-client", (c: ChatClient) => {
+      this.chat = c;
+      this.store.attach(c.store);
+      if (!c.store.state.invitations)
+        moduleOf(c)
+          .load()
+          .catch(() => undefined);
+    });
   }
 
   private items(): GroupInvitation[] {
@@ -121,7 +97,7 @@ export class ParleyInvitations extends LitElement {
       const m = moduleOf(c);
       if (accept) {
         const h = await m.accept(inv.id);
-        this.dispatchEvent(new CustomEvent("parley-open", { detail: h.id, bubbles: true, composed: true }));
+        this.emit("parley-open", h.id);
       } else {
         const next = this.items().find((i) => i.id !== inv.id);
         await m.decline(inv.id);

@@ -1,8 +1,9 @@
-import { LitElement, css, html, nothing, type PropertyValues } from "lit";
+import { css, html, nothing, type PropertyValues } from "lit";
 import type { ChatState, Conversation } from "@parley/sdk";
 import { avatar } from "./avatar.js";
 import type { PagerStatus } from "./conversation-pager.js";
-import { EN, format, plural, type Strings } from "./i18n.js";
+import { format, plural } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
 import { EDGE, atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "./windowing.js";
@@ -33,9 +34,8 @@ const WIN: ListWindow = { size: 50, step: 20 };
  * @csspart empty - the "no conversations" placeholder
  * @csspart avatar - an avatar
  */
-export class ParleyList extends LitElement {
+export class ParleyList extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     state: { attribute: false },
     server: { type: String },
     titleOf: { attribute: false },
@@ -44,7 +44,6 @@ export class ParleyList extends LitElement {
     focusId: { state: true },
     first: { state: true },
   };
-  t: Strings = EN;
   state: ChatState | undefined;
   server = "";
   titleOf: (c: Conversation) => string = (c) => c.name ?? "";
@@ -134,10 +133,6 @@ export class ParleyList extends LitElement {
     else if (this.more === "more") this.loadMore(el);
   }
 
-  private emit(name: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
-  }
-
   override render() {
     const s = this.state;
     if (!s) return nothing;
@@ -173,7 +168,7 @@ export class ParleyList extends LitElement {
                     <span class="row"><strong class="name" .textContent=${this.titleOf(c)}></strong><span class="muted time" .textContent=${last ? shortTime(last.createdAt) : ""}></span></span>
                     <span class="row"><span class="muted preview" .textContent=${preview}></span>${
                       c.mentionCount
-                        ? html`<span part="mention-count" class="badge at"><span aria-hidden="true">@${c.mentionCount}</span><span class="sr-only">${plural(c.mentionCount, this.t.mention1, this.t.mentions)}</span></span>`
+                        ? html`<span part="mention-count" class="badge at"><span aria-hidden="true">@${c.mentionCount}</span><span class="sr-only">${plural(this.t, "mentions", c.mentionCount)}</span></span>`
                         : nothing
                     }${c.unreadCount > 0 ? html`<span part="unread" class="badge">${c.unreadCount}</span>` : nothing}</span>
                   </span>
@@ -214,7 +209,7 @@ export class ParleyList extends LitElement {
       }
       [part="search-messages"] {
         margin: -4px 10px 6px;
-        text-align: left;
+        text-align: start;
       }
       .tools {
         flex: none;
@@ -229,7 +224,7 @@ export class ParleyList extends LitElement {
         display: flex;
         gap: 10px;
         width: 100%;
-        text-align: left;
+        text-align: start;
         padding: 10px 12px;
         border-radius: 0;
         align-items: center;

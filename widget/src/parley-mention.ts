@@ -1,12 +1,7 @@
 import { LitElement, css, html, nothing } from "lit";
 import type { User } from "@parley/sdk";
 import { EN, type Strings } from "./i18n.js";
-
-/** The picker's string; a host overrides it like the others (`strings`, Parley.init). */
-export const MENTION_EN = {
-  mentionList: "People to mention",
-};
-export type MentionStrings = typeof MENTION_EN;
+import { MENTION_EN, type MentionStrings } from "./parley-mention.strings.js";
 
 /** At most this many people are offered at once. */
 const MAX = 8;

@@ -2,37 +2,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from "lit";
 import { isChatError, Moderation, REPORT_REASONS, MODERATION_LIMITS, type ChatClient, type Conversation, type MessageItem } from "@parley/sdk";
 import { EN, format, type Strings } from "./i18n.js";
 import { base } from "./styles.js";
-
-/**
- * The strings of this dialog; a host overrides them like the others (`strings`, Parley.init).
- * Its buttons and notices use the widget's own (`send`, `delete`, `mute`, `ban`, `cancel`, `deleted`).
- */
-export const MODERATE_EN = {
-  reportMessage: "Report message",
-  reportWhy: "Why are you reporting it?",
-  reason_spam: "Spam",
-  reason_harassment: "Harassment or bullying",
-  reason_hate: "Hate speech",
-  reason_sexual: "Sexual content",
-  reason_violence: "Violence or threats",
-  reason_self_harm: "Self-harm",
-  reason_illegal: "Something illegal",
-  reason_other: "Something else",
-  reportNote: "Anything to add? (optional)",
-  reported: "Reported. Thank you.",
-  deleteMessage: "Delete this message for everyone?",
-  muteUser: "Mute {name} in this conversation",
-  muteFor: "For how long?",
-  mute_600: "10 minutes",
-  mute_3600: "1 hour",
-  mute_86400: "24 hours",
-  muted: "{name} is muted for {duration}",
-  banUser: "Ban {name} from this conversation?",
-  banWarning: "They leave it now and cannot come back until unbanned.",
-  banned: "{name} is banned from this conversation",
-  modReason: "Reason (optional)",
-};
-export type ModerateStrings = typeof MODERATE_EN;
+import { MODERATE_EN, type ModerateStrings } from "./parley-moderate.strings.js";
 
 /** What the dialog does: report a message (anyone), or a moderator's action on it. */
 export type ModerateAction = "report" | "delete" | "mute" | "ban";

@@ -1,22 +1,15 @@
-import { LitElement, css, html, nothing, svg } from "lit";
+import { css, html, nothing, svg } from "lit";
 import type { ChatClient, Me, User } from "@parley/sdk";
 import type { DmDraft } from "./dm-draft.js";
 import { avatar } from "./avatar.js";
-import { EN, format, type Strings } from "./i18n.js";
+import { format, list, type Strings } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { icon } from "./icons.js";
 import { base } from "./styles.js";
+import { PEOPLE_EN } from "./parley-people.strings.js";
 
 /** Marks a picked person (new group). */
 const check = icon(svg`<path d="M5 12l5 5 9-10" />`);
-
-/** The strings of new group; a host overrides them like the others (`strings`). */
-export const PEOPLE_EN = {
-  groupName: "Group name",
-  create: "Create",
-  /** After creating a group: the people picked who are not the visitor's contacts were invited, not added. */
-  invitedNotice: "Invited: {names} — they join when they accept.",
-  openGroup: "Open group",
-};
 
 /** A 1:1 conversation with `user` before it exists (see dm-draft.ts): `<parley-chat>` shows it until the first send creates it. */
 export function dmDraft(me: Me, user: User): DmDraft {
@@ -57,16 +50,14 @@ export function dmDraft(me: Me, user: User): DmDraft {
  * @csspart empty - the "nobody found" placeholder
  * @csspart avatar - an avatar
  */
-export class ParleyPeople extends LitElement {
+export class ParleyPeople extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     results: { attribute: false },
     server: { type: String },
     group: { type: Boolean },
     picked: { state: true },
     created: { state: true },
   };
-  t: Strings = EN;
   /** The people found (by the element itself, through `<parley-chat>`'s client); null before the first answer. */
   results: User[] | null = null;
   server = "";
@@ -95,10 +86,6 @@ export class ParleyPeople extends LitElement {
     }, 200);
   }
 
-  private emit(name: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
-  }
-
   private choose(u: User): void {
     if (!this.group) return this.emit("parley-pick", u.id);
     this.picked = this.picked.some((p) => p.id === u.id) ? this.picked.filter((p) => p.id !== u.id) : [...this.picked, u];
@@ -117,7 +104,7 @@ export class ParleyPeople extends LitElement {
         const invited = g.state?.invitedUserIds ?? [];
         if (!invited.length) return this.emit("parley-open", g.id);
         const names = picked.filter((p) => invited.includes(p.id)).map((p) => p.displayName);
-        this.created = { id: g.id, names: names.join(", ") };
+        this.created = { id: g.id, names: list(names) };
         await this.updateComplete;
         this.shadowRoot?.querySelector<HTMLElement>("[part=open-group]")?.focus();
       },
@@ -174,7 +161,7 @@ export class ParleyPeople extends LitElement {
       .group {
         display: flex;
         gap: 8px;
-        padding-right: 10px;
+        padding-inline-end: 10px;
       }
       .group input {
         flex: 1;
@@ -189,7 +176,7 @@ export class ParleyPeople extends LitElement {
         gap: 10px;
         align-items: center;
         width: 100%;
-        text-align: left;
+        text-align: start;
         padding: 8px 12px;
         border-radius: 0;
       }

@@ -5,22 +5,7 @@ import { icons } from "./icons.js";
 import { withMentions } from "./mentions.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
-
-/**
- * The strings of the thread view; a host overrides them like the others (`strings`, Parley.init).
- * It also uses the widget's own (`send`, `loading`, `retry`, `discard`, `unknownError`, `deleted`,
- * `you`, `sending`, `failed`, `reply1`, `replies`).
- */
-export const REPLIES_EN = {
-  thread: "Thread",
-  closeThread: "Close thread",
-  follow: "Follow",
-  following: "Following",
-  noReplies: "No replies yet",
-  olderReplies: "Show earlier replies",
-  replyPlaceholder: "Reply in thread…",
-};
-export type RepliesStrings = typeof REPLIES_EN;
+import { REPLIES_EN, type RepliesStrings } from "./parley-replies.strings.js";
 
 /**
  * Where a thread goes in `<parley-chat>`'s panel: beside the conversation when the panel is wide,
@@ -246,7 +231,7 @@ export class ParleyReplies extends LitElement {
       </div>
       <div class="scroll" role="region" aria-labelledby="title" tabindex="0">
         ${root ? this.message(root, "thread-root") : nothing}
-        ${count ? html`<p part="thread-count" class="muted small count">${plural(count, s.reply1, s.replies)}</p>` : nothing}
+        ${count ? html`<p part="thread-count" class="muted small count">${plural(s, "replies", count)}</p>` : nothing}
         ${
           th?.hasOlder && replies.length
             ? html`<button part="load-older" ?disabled=${phase === "more"} @click=${() => void this.run("more", (h) => h.loadOlder())}>${phase === "more" ? s.loading : s.olderReplies}</button>`

@@ -1,14 +1,10 @@
-import { LitElement, css, html, nothing } from "lit";
+import { css, html, nothing } from "lit";
 import type { ChatClient, Conversation, SearchHit } from "@parley/sdk";
-import { EN, type Strings } from "./i18n.js";
+import { type Strings } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { base } from "./styles.js";
 import { shortTime } from "./time.js";
-
-/** The strings of message search; a host overrides them like the others (`strings`). */
-export const SEARCH_EN = {
-  noMatches: "No messages match",
-  loadMore: "Load more",
-};
+import { SEARCH_EN } from "./parley-search.strings.js";
 
 /** Typing waits this long before asking the server (Enter asks at once). */
 const DEBOUNCE_MS = 250;
@@ -47,16 +43,14 @@ const marked = (s: string, spans: Array<[number, number]>) => {
  * @csspart empty - the "no messages match" placeholder
  * @csspart search-status - loading (role=status), or a failure with its retry button (role=alert)
  */
-export class ParleySearch extends LitElement {
+export class ParleySearch extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     conversationId: { attribute: false },
     query: { attribute: false },
     titleOf: { attribute: false },
     hits: { state: true },
     phase: { state: true },
   };
-  t: Strings = EN;
   /** Only this conversation's messages; "" for all of the visitor's. */
   conversationId = "";
   /** The query to start with (e.g. what was typed in the conversation list's filter box). */
@@ -94,10 +88,6 @@ export class ParleySearch extends LitElement {
     super.disconnectedCallback();
     clearTimeout(this.timer);
     this.seq++;
-  }
-
-  private emit(name: string, detail: unknown): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
   private onInput(e: InputEvent): void {
@@ -215,7 +205,7 @@ export class ParleySearch extends LitElement {
         flex-direction: column;
         gap: 2px;
         width: 100%;
-        text-align: left;
+        text-align: start;
         padding: 8px 12px;
         border-radius: 0;
       }

@@ -1,5 +1,6 @@
-import { LitElement, css, html } from "lit";
-import { EN, type Strings } from "./i18n.js";
+import { css, html } from "lit";
+import { ParleyView } from "./view.js";
+import { SIGNIN_EN } from "./parley-signin.strings.js";
 import { base } from "./styles.js";
 
 /**
@@ -10,9 +11,8 @@ import { base } from "./styles.js";
  * @csspart signin-submit - the submit button
  * @csspart signin-toggle - the sign-in / register switch
  */
-export class ParleySignin extends LitElement {
-  static override properties = { t: { attribute: false }, busy: { type: Boolean }, mode: { state: true } };
-  t: Strings = EN;
+export class ParleySignin extends ParleyView {
+  static override properties = { busy: { type: Boolean }, mode: { state: true } };
   busy = false;
   mode: "login" | "register" = "login";
 
@@ -24,17 +24,11 @@ export class ParleySignin extends LitElement {
     e.preventDefault();
     const f = new FormData(e.target as HTMLFormElement);
     const v = (k: string) => String(f.get(k) ?? "");
-    this.dispatchEvent(
-      new CustomEvent("parley-signin", {
-        detail: { mode: this.mode, email: v("email"), password: v("password"), displayName: v("displayName") },
-        bubbles: true,
-        composed: true,
-      }),
-    );
+    this.emit("parley-signin", { mode: this.mode, email: v("email"), password: v("password"), displayName: v("displayName") });
   }
 
   override render() {
-    const t = this.t;
+    const t = { ...SIGNIN_EN, ...this.t };
     const reg = this.mode === "register";
     return html`<form part="signin" @submit=${this.submit}>
       ${reg ? html`<label>${t.displayName}<input name="displayName" autocomplete="name" required maxlength="80" /></label>` : ""}

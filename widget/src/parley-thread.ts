@@ -1,6 +1,7 @@
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { css, html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { compareIds, type Attachment, type Conversation, type Me, type MessageItem } from "@parley/sdk";
-import { EN, format, plural, type Strings } from "./i18n.js";
+import { format, list, plural } from "./i18n.js";
+import { ParleyView } from "./view.js";
 import { icons } from "./icons.js";
 import { linkify } from "./linkify.js";
 import { base } from "./styles.js";
@@ -91,9 +92,8 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart progress - the upload progress bar
  * @csspart send - the send button
  */
-export class ParleyThread extends LitElement {
+export class ParleyThread extends ParleyView {
   static override properties = {
-    t: { attribute: false },
     server: { type: String },
     me: { attribute: false },
     conversation: { attribute: false },
@@ -115,7 +115,6 @@ export class ParleyThread extends LitElement {
     announcements: { state: true },
     shown: { state: true },
   };
-  t: Strings = EN;
   server = "";
   me: Me | null = null;
   conversation: Conversation | undefined;
@@ -212,11 +211,6 @@ export class ParleyThread extends LitElement {
 
   private scroller(): HTMLElement | null | undefined {
     return this.shadowRoot?.querySelector<HTMLElement>("[part=messages]");
-  }
-
-  /** @internal */
-  emit(name: string, detail: unknown = null): void {
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
   private visible(): MessageItem[] {
@@ -542,19 +536,13 @@ export class ParleyThread extends LitElement {
             ${items}
           </ol>`
       }
-      ${this.typingNames.length ? html`<div part="typing" class="typing muted" role="status">${format(this.t.typing, { name: this.typingNames.join(", ") })}</div>` : nothing}
+      ${this.typingNames.length ? html`<div part="typing" class="typing muted" role="status">${format(this.t.typing, { name: list(this.typingNames) })}</div>` : nothing}
       ${this.atBottom ? nothing : html`<button part="jump" class="jump primary" @click=${this.jumpToLatest}>${this.t.jumpToLatest}${icons.down}</button>`}
       ${this.composer()}`;
   }
 
   private convTitle(c: Conversation): string {
-    return (
-      c.name ??
-      c.users
-        .filter((u) => u.id !== this.me?.id)
-        .map((u) => u.displayName)
-        .join(", ")
-    );
+    return c.name ?? list(c.users.filter((u) => u.id !== this.me?.id).map((u) => u.displayName));
   }
 
   private message(
@@ -602,7 +590,7 @@ export class ParleyThread extends LitElement {
     const th = m.thread;
     if (th?.replyCount)
       tail.push(
-        html`<button part="thread-summary" class="replies" @click=${() => this.emit("parley-open-thread", m.id)}>${plural(th.replyCount, this.t.reply1, this.t.replies)} <span class="muted">${shortTime(th.lastReplyAt)}</span></button>`,
+        html`<button part="thread-summary" class="replies" @click=${() => this.emit("parley-open-thread", m.id)}>${plural(this.t, "replies", th.replyCount)} <span class="muted">${shortTime(th.lastReplyAt)}</span></button>`,
       );
     if (m.status === "pending") tail.push(html`<div class="muted status">${this.t.sending}</div>`);
     if (m.status === "failed") {
@@ -659,7 +647,7 @@ export class ParleyThread extends LitElement {
       .skip {
         position: absolute;
         top: 4px;
-        left: 4px;
+        inset-inline-start: 4px;
         z-index: 3;
         background: var(--_bg);
         border: 1px solid var(--_border);
@@ -750,7 +738,7 @@ export class ParleyThread extends LitElement {
         text-align: start;
         padding: 2px 8px;
         border-radius: 0;
-        border-left: 3px solid currentColor;
+        border-inline-start: 3px solid currentColor;
         font-size: 13px;
         overflow-wrap: anywhere;
       }
@@ -773,7 +761,7 @@ export class ParleyThread extends LitElement {
         display: inline-flex;
         gap: 6px;
         align-items: center;
-        text-align: left;
+        text-align: start;
       }
       .replies {
         font-size: 13px;
@@ -790,7 +778,7 @@ export class ParleyThread extends LitElement {
       .jump {
         position: absolute;
         bottom: 84px;
-        right: 16px;
+        inset-inline-end: 16px;
         border-radius: 999px;
         font-size: 13px;
         display: inline-flex;

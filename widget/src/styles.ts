@@ -131,6 +131,9 @@ export const base = css`
     flex: none;
     vertical-align: middle;
   }
+  .flip:dir(rtl) {
+    transform: scaleX(-1);
+  }
   .avatar {
     width: 32px;
     height: 32px;
@@ -148,7 +151,7 @@ export const base = css`
   }
   .dot {
     position: absolute;
-    right: -1px;
+    inset-inline-end: -1px;
     bottom: -1px;
     width: 10px;
     height: 10px;

@@ -1,0 +1,106 @@
+// The shipped translations (widget/src/locales/): every locale has every key of every view's
+// English table, no key of its own, the same placeholders, and exactly the plural forms its
+// language has (Intl.PluralRules); and the language is chosen as documented (pickLocale).
+// No browser: the tables are plain modules (*.strings.ts), which is also why i18n.ts imports no view.
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { EN } from "../src/i18n.js";
+import { LOCALES, isRtl, pickLocale } from "../src/language.js";
+import { EXTRAS_EN, FAILED_EN } from "../src/message-extras.strings.js";
+import { DATA_EN } from "../src/parley-data.strings.js";
+import { INFO_EN } from "../src/parley-info.strings.js";
+import { INVITATIONS_EN } from "../src/parley-invitations.strings.js";
+import { MENTION_EN } from "../src/parley-mention.strings.js";
+import { MODERATE_EN } from "../src/parley-moderate.strings.js";
+import { PEOPLE_EN } from "../src/parley-people.strings.js";
+import { REPLIES_EN } from "../src/parley-replies.strings.js";
+import { SEARCH_EN } from "../src/parley-search.strings.js";
+import { SIGNIN_EN } from "../src/parley-signin.strings.js";
+
+const ALL: Record<string, string> = {
+  ...EN,
+  ...INFO_EN,
+  ...PEOPLE_EN,
+  ...SEARCH_EN,
+  ...EXTRAS_EN,
+  ...FAILED_EN,
+  ...DATA_EN,
+  ...MODERATE_EN,
+  ...REPLIES_EN,
+  ...MENTION_EN,
+  ...INVITATIONS_EN,
+  ...SIGNIN_EN,
+};
+const PLURAL = /^(replies|mentions)_(zero|one|two|few|many|other)$/;
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../src/locales");
+
+/** Whether a plural category of `code` is used by exactly one integer (Arabic "two", English "one"): it may spell the number out. */
+function singleNumber(code: string, category: string): boolean {
+  const rules = new Intl.PluralRules(code);
+  let n = 0;
+  for (let i = 0; i <= 1000; i++) if (rules.select(i) === category) n++;
+  return n === 1;
+}
+
+describe("locales", () => {
+  test("at least fifteen are shipped, among them the right-to-left ones and the major scripts, each a file of its own", () => {
+    const codes = Object.keys(LOCALES);
+    assert.ok(codes.length >= 15, `${codes.length} locales`);
+    for (const c of ["ar", "he", "ja", "zh-CN", "ko", "hi", "ru", "de", "fr", "es", "pt-BR"]) assert.ok(codes.includes(c), `ships ${c}`);
+    assert.deepEqual(
+      readdirSync(dir)
+        .map((f) => f.replace(/\.ts$/, ""))
+        .sort(),
+      [...codes].sort(),
+      "every file in locales/ is offered, and every one offered exists",
+    );
+    assert.deepEqual(
+      codes.filter((c) => isRtl(c)),
+      ["ar", "he"],
+    );
+  });
+
+  for (const code of Object.keys(LOCALES)) {
+    test(`${code}: every key, no other, the same placeholders, its language's plural forms`, async () => {
+      const t = (await LOCALES[code]!()).default;
+      const categories = new Intl.PluralRules(code).resolvedOptions().pluralCategories;
+      const expected = [
+        ...Object.keys(ALL).filter((k) => !PLURAL.test(k)),
+        ...["replies", "mentions"].flatMap((base) => categories.map((c) => `${base}_${c}`)),
+      ].sort();
+      assert.deepEqual(Object.keys(t).sort(), expected);
+      for (const [k, v] of Object.entries(t)) {
+        assert.equal(typeof v, "string", k);
+        assert.ok(v.trim().length > 0, `${code}.${k} is empty`);
+        const plural = PLURAL.exec(k);
+        if (plural) {
+          const want = singleNumber(code, plural[2]!) ? [[], ["count"]] : [["count"]];
+          assert.ok(
+            want.some((w) => JSON.stringify(w) === JSON.stringify(placeholders(v))),
+            `${code}.${k} "${v}" has ${placeholders(v)}; wants {count}`,
+          );
+        } else assert.deepEqual(placeholders(v), placeholders(ALL[k]!), `${code}.${k} "${v}" vs "${ALL[k]}"`);
+      }
+    });
+  }
+
+  test("English plural forms match its rules too (one, other)", () => {
+    assert.deepEqual(new Intl.PluralRules("en").resolvedOptions().pluralCategories.sort(), ["one", "other"]);
+    for (const k of ["replies_one", "replies_other", "mentions_one", "mentions_other"]) assert.ok(k in ALL, k);
+  });
+
+  test("the language: the first wanted tag Parley ships, else its language, else English; the tag is kept for Intl", () => {
+    assert.deepEqual(pickLocale(["de-AT"]), { code: "de", tag: "de-AT" });
+    assert.deepEqual(pickLocale(["pt-PT"]), { code: "pt-BR", tag: "pt-PT" });
+    assert.deepEqual(pickLocale(["pt-br"]), { code: "pt-BR", tag: "pt-br" });
+    assert.deepEqual(pickLocale(["zh"]), { code: "zh-CN", tag: "zh" });
+    assert.deepEqual(pickLocale([null, "", "sv", "ar-EG", "fr"]), { code: "ar", tag: "ar-EG" });
+    assert.deepEqual(pickLocale(["en-GB", "de"]), { code: "en", tag: "en-GB" });
+    assert.deepEqual(pickLocale(["sv", "fi"]), { code: "en", tag: "en" });
+    assert.deepEqual(pickLocale([]), { code: "en", tag: "en" });
+  });
+});
