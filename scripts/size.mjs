@@ -72,9 +72,9 @@ const isLazy = (abs) =>
   // people search, details and the profile; a thread, the mention picker, and what a message shows
   // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17); pending
   // group invitations (issue 31)
-  /[\\/]widget[\\/]src[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin)|message-extras)\.[jt]s$/.test(abs) ||
+  /[\\/]widget[\\/]src[\\/]\w+[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin)|message-extras)\.[jt]s$/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
-  /[\\/]widget[\\/]src[\\/](locales[\\/][\w-]+|notify|language)\.[jt]s$/.test(abs);
+  /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
 /**
  * esbuild plugin: the lazily loaded chunks (isLazy) stay out of the bundles that import them
@@ -111,7 +111,7 @@ export const BUNDLES = [
   // Loaded when a visitor opens their profile: download their data, delete their account (issue 17).
   {
     name: "widget data rights view (lazy chunk, loaded with the profile)",
-    entry: "widget/src/parley-data.ts",
+    entry: "widget/src/data/parley-data.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -119,14 +119,14 @@ export const BUNDLES = [
   // Loaded when a visitor first opens details or the profile (info), or starts a chat (people).
   {
     name: "widget details and profile views (lazy chunk)",
-    entry: "widget/src/parley-info.ts",
+    entry: "widget/src/info/parley-info.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
     lazy: "chunk",
   },
   {
     name: "widget people search and new group (lazy chunk)",
-    entry: "widget/src/parley-people.ts",
+    entry: "widget/src/people/parley-people.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -134,7 +134,7 @@ export const BUNDLES = [
   // Loaded when a visitor first opens message search (issue 17).
   {
     name: "widget message search (lazy chunk)",
-    entry: "widget/src/parley-search.ts",
+    entry: "widget/src/search/parley-search.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -142,7 +142,7 @@ export const BUNDLES = [
   // Loaded when a visitor first reports a message, or a moderator first acts on one (issue 17).
   {
     name: "widget report and moderation dialog (lazy chunk)",
-    entry: "widget/src/parley-moderate.ts",
+    entry: "widget/src/moderate/parley-moderate.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
     lazy: "chunk",
@@ -150,7 +150,7 @@ export const BUNDLES = [
   // Loaded when a visitor first opens a message's thread (issue 17).
   {
     name: "widget thread view (lazy chunk)",
-    entry: "widget/src/parley-replies.ts",
+    entry: "widget/src/replies/parley-replies.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
     lazy: "chunk",
@@ -160,7 +160,7 @@ export const BUNDLES = [
   // line (issue 17).
   {
     name: "widget message extras: actions, reactions, refusals, mention chips, files to send (lazy chunk)",
-    entry: "widget/src/message-extras.ts",
+    entry: "widget/src/message/message-extras.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
     lazy: "chunk",
@@ -168,7 +168,7 @@ export const BUNDLES = [
   // Loaded when the conversation's message box first gets an "@" (issue 17).
   {
     name: "widget mention picker (lazy chunk)",
-    entry: "widget/src/parley-mention.ts",
+    entry: "widget/src/mention/parley-mention.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -177,7 +177,7 @@ export const BUNDLES = [
   // the SDK's Invitations module (issue 31).
   {
     name: "widget group invitations (lazy chunk)",
-    entry: "widget/src/parley-invitations.ts",
+    entry: "widget/src/invitations/parley-invitations.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -186,10 +186,10 @@ export const BUNDLES = [
   // alerts a visitor whose tab is hidden (chime, browser notification); the table of translations
   // and the matching of the visitor's languages (fetched only when the first one is not English);
   // and a translation, the largest (Hindi: Devanagari is three bytes a letter in UTF-8).
-  { name: "widget sign-in form (lazy chunk)", entry: "widget/src/parley-signin.ts", external: ["lit", "@parley/sdk"], budget: 2 * 1024, lazy: "chunk" },
-  { name: "widget hidden-tab alerts (lazy chunk)", entry: "widget/src/notify.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
-  { name: "widget language choice (lazy chunk)", entry: "widget/src/language.ts", external: [], budget: 1 * 1024, lazy: "chunk" },
-  { name: "widget translation, Hindi (lazy chunk)", entry: "widget/src/locales/hi.ts", external: [], budget: 5 * 1024, lazy: "chunk" },
+  { name: "widget sign-in form (lazy chunk)", entry: "widget/src/signin/parley-signin.ts", external: ["lit", "@parley/sdk"], budget: 2 * 1024, lazy: "chunk" },
+  { name: "widget hidden-tab alerts (lazy chunk)", entry: "widget/src/chat/notify.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
+  { name: "widget language choice (lazy chunk)", entry: "widget/src/i18n/language.ts", external: [], budget: 1 * 1024, lazy: "chunk" },
+  { name: "widget translation, Hindi (lazy chunk)", entry: "widget/src/i18n/locales/hi.ts", external: [], budget: 5 * 1024, lazy: "chunk" },
   {
     name: "widget.js (the loader: all a page loads before the chat opens)",
     entry: "widget/src/embed.ts",

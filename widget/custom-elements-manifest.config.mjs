@@ -3,7 +3,7 @@
 // @cssproperty) by the root `npm run build`. Two corrections to the analyzer's Lit support, and
 // paths that name the files that ship (dist/*.js) rather than src/*.ts.
 
-/** src/parley-chat.ts -> dist/parley-chat.js: the widget builds one ES module per source file. */
+/** src/chat/parley-chat.ts -> dist/chat/parley-chat.js: the widget builds one ES module per source file. */
 const toDist = (p) => p.replace(/^(\.\/)?src\//, "dist/").replace(/\.ts$/, ".js");
 
 /**
@@ -91,8 +91,10 @@ function publishedPaths() {
 
 export default {
   // embed.ts is the script-tag bundle (dist/widget.js), not one of the package's modules.
+  // <parley-message> is <parley-thread>'s own: it has no shadow root, and its parts are the
+  // thread's (documented there).
   globs: ["src/**/*.ts"],
-  exclude: ["src/**/*.d.ts", "src/embed.ts"],
+  exclude: ["src/**/*.d.ts", "src/embed.ts", "src/message/parley-message.ts"],
   outdir: "dist",
   litelement: true,
   packagejson: false,

@@ -386,7 +386,7 @@ describe("a project that installs the tarballs", () => {
     const inputs = Object.keys(result.metafile.inputs);
     for (const f of [
       "node_modules/@parley/widget/dist/define.js",
-      "node_modules/@parley/widget/dist/parley-chat.js",
+      "node_modules/@parley/widget/dist/chat/parley-chat.js",
       "node_modules/@parley/sdk/dist/index.js",
     ]) {
       assert.ok(inputs.includes(f), `${f} in ${inputs.filter((i) => i.includes("@parley")).join(", ")}`);
@@ -496,15 +496,17 @@ describe("the custom elements manifest", () => {
 
   test("<parley-chat> documents the theme tokens the styles read, and every part its templates use", () => {
     const src = (f: string) => readFileSync(path.join(ROOT, "widget/src", f), "utf8");
-    const files = readdirSync(path.join(ROOT, "widget/src")).filter((f) => f.endsWith(".ts"));
+    const files = readdirSync(path.join(ROOT, "widget/src"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
     const tokens = new Set(files.flatMap((f) => [...src(f).matchAll(/var\((--parley-[a-z-]+)/g)].map((m) => m[1]!)));
     assert.deepEqual(sorted(manifest["parley-chat"]!.cssProperties), sorted([...tokens]));
     // Templates an element draws from modules of their own (a lazy chunk, a shared helper).
-    const drawnBy: Record<string, string[]> = { "parley-thread": ["message-extras.ts"] };
+    const drawnBy: Record<string, string[]> = { "parley-thread": ["thread/composer.ts", "message/parley-message.ts", "message/message-extras.ts"] };
     for (const [tag, surface] of Object.entries(manifest)) {
-      const file = `${tag}.ts`;
+      const file = `${tag.replace(/^parley-/, "")}/${tag}.ts`;
       const code = [file, ...(drawnBy[tag] ?? [])].map(src).join("\n");
       const used = new Set([...code.matchAll(/\bpart="([a-z-]+)"/g)].map((m) => m[1]!));
+      // A part chosen by state: part=${failed ? "notify-error" : "notify-status"}.
+      for (const m of code.matchAll(/\bpart=\$\{([^}]*)\}/g)) for (const q of m[1]!.matchAll(/"([a-z-]+)"/g)) used.add(q[1]!);
       if (/\bavatar\(/.test(code)) used.add("avatar");
       if (/\bwithMentions\(/.test(code)) used.add("mention");
       assert.deepEqual(sorted(surface.parts), sorted([...used]), `<${tag}> parts in ${[file, ...(drawnBy[tag] ?? [])].join(", ")}`);

@@ -122,8 +122,9 @@ self.addEventListener("push", (event) => {
       const reg = await navigator.serviceWorker.ready;
       return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as Shown["data"] }));
     });
+  // A bound for a hang, not a guess at timing: two shared cores under CI's parallel suites are slow.
   const until = async <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const v = await read();
       if (ok(v)) return v;

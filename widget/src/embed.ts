@@ -1,5 +1,5 @@
-import type { ParleyChat } from "./parley-chat.js";
-import type { Strings } from "./i18n.js";
+import type { ParleyChat } from "./chat/parley-chat.js";
+import type { Strings } from "./i18n/i18n.js";
 
 /**
  * The script-tag embed: `<script src="<server>/widget.js" data-app-id="app_…" async></script>`.

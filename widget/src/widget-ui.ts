@@ -3,4 +3,4 @@
  * or the browser is idle: registers <parley-chat> and the elements it renders. Built as a
  * content-hashed ES module beside widget.js.
  */
-import "./parley-chat.js";
+import "./chat/parley-chat.js";

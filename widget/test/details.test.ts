@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
-import { initials } from "../src/avatar.js";
+import { initials } from "../src/shared/avatar.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import {
   BROWSER_SKIP,

@@ -14,7 +14,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import type { AuthResponse, Conversation } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { EN } from "../src/i18n.js";
+import { EN } from "../src/i18n/i18n.js";
 import { axeSerious } from "./helpers/a11y.js";
 import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
 import { openDevicePage, PHONE, withViewportMeta } from "./helpers/devices.js";
@@ -90,7 +90,7 @@ describe("the widget in other languages, and right to left", { timeout: 600_000,
   }
 
   const panel = (page: Page) => page.locator("[part=panel]");
-  const strings = async (code: string): Promise<Record<string, string>> => (await import(`../src/locales/${code}.ts`)).default;
+  const strings = async (code: string): Promise<Record<string, string>> => (await import(`../src/i18n/locales/${code}.ts`)).default;
 
   /** The list, the conversation, its details and the profile, each checked for cut or overflowing labels. */
   async function walk(page: Page, code: string): Promise<void> {
@@ -193,6 +193,28 @@ describe("the widget in other languages, and right to left", { timeout: 600_000,
     // The same document all along: no navigation, the session and the list kept.
     assert.equal(await page.evaluate(() => performance.getEntriesByType("navigation").length), loads.before);
     await page.locator(`parley-list [part=conversation][data-id="${dm.id}"]`).waitFor();
+
+    // Japanese asked for, then English while Japanese is still on its way: English stays.
+    let release!: () => Promise<void>;
+    const held = new Promise<string>((resolve) => {
+      void page.route(/\/ja-[\w-]+\.js$/, (route) => {
+        release = () => route.continue();
+        resolve(route.request().url());
+      });
+    });
+    await page.locator("parley-chat").evaluate((el) => el.setAttribute("lang", "ja"));
+    const url = await held;
+    await page.locator("parley-chat").evaluate((el) => el.setAttribute("lang", "en"));
+    await release();
+    // The same module record as the widget's import: once this resolves, so has the widget's; then
+    // its continuation (a microtask) and Lit's render (another) have run before the timer and frame.
+    await page.evaluate(async (u) => {
+      await import(u);
+      await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => requestAnimationFrame(r));
+    }, url);
+    assert.equal(await page.locator("[part=title]").textContent(), EN.title);
+    assert.equal(await panel(page).getAttribute("lang"), "en");
     assert.deepEqual(tab.errors, []);
     await tab.context.close();
   });

@@ -1,4 +1,4 @@
-// The shipped translations (widget/src/locales/): every locale has every key of every view's
+// The shipped translations (widget/src/i18n/locales/): every locale has every key of every view's
 // English table, no key of its own, the same placeholders, and exactly the plural forms its
 // language has (Intl.PluralRules); and the language is chosen as documented (pickLocale).
 // No browser: the tables are plain modules (*.strings.ts), which is also why i18n.ts imports no view.
@@ -7,18 +7,18 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { EN } from "../src/i18n.js";
-import { LOCALES, isRtl, pickLocale } from "../src/language.js";
-import { EXTRAS_EN, FAILED_EN } from "../src/message-extras.strings.js";
-import { DATA_EN } from "../src/parley-data.strings.js";
-import { INFO_EN } from "../src/parley-info.strings.js";
-import { INVITATIONS_EN } from "../src/parley-invitations.strings.js";
-import { MENTION_EN } from "../src/parley-mention.strings.js";
-import { MODERATE_EN } from "../src/parley-moderate.strings.js";
-import { PEOPLE_EN } from "../src/parley-people.strings.js";
-import { REPLIES_EN } from "../src/parley-replies.strings.js";
-import { SEARCH_EN } from "../src/parley-search.strings.js";
-import { SIGNIN_EN } from "../src/parley-signin.strings.js";
+import { EN } from "../src/i18n/i18n.js";
+import { LOCALES, isRtl, pickLocale } from "../src/i18n/language.js";
+import { EXTRAS_EN, FAILED_EN } from "../src/message/message-extras.strings.js";
+import { DATA_EN } from "../src/data/parley-data.strings.js";
+import { INFO_EN } from "../src/info/parley-info.strings.js";
+import { INVITATIONS_EN } from "../src/invitations/parley-invitations.strings.js";
+import { MENTION_EN } from "../src/mention/parley-mention.strings.js";
+import { MODERATE_EN } from "../src/moderate/parley-moderate.strings.js";
+import { PEOPLE_EN } from "../src/people/parley-people.strings.js";
+import { REPLIES_EN } from "../src/replies/parley-replies.strings.js";
+import { SEARCH_EN } from "../src/search/parley-search.strings.js";
+import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -36,7 +36,7 @@ const ALL: Record<string, string> = {
 };
 const PLURAL = /^(replies|mentions)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../src/locales");
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../src/i18n/locales");
 
 /** Whether a plural category of `code` is used by exactly one integer (Arabic "two", English "one"): it may spell the number out. */
 function singleNumber(code: string, category: string): boolean {

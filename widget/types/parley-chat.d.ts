@@ -1,7 +1,7 @@
 // `<parley-chat>` as templates see it: its attributes and its events, shared by the framework
 // typings beside this file (react.d.ts, preact.d.ts, vue.d.ts, svelte.d.ts).
 import type { Message } from "@parley/sdk";
-import type { ParleyChat } from "../dist/parley-chat.js";
+import type { ParleyChat } from "../dist/chat/parley-chat.js";
 
 export type { ParleyChat };
 

@@ -132,7 +132,7 @@ export class PushReceiver {
   }
 
   /** Resolves once `device` has got `n` pushes; fails after `ms`. */
-  async until(device: PushDevice, n: number, ms = 10_000): Promise<Delivered[]> {
+  async until(device: PushDevice, n: number, ms = 30_000): Promise<Delivered[]> {
     const deadline = Date.now() + ms;
     while (this.of(device).length < n) {
       const left = deadline - Date.now();

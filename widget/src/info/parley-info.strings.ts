@@ -1,0 +1,42 @@
+/** The strings of the details and profile views; a host overrides them like the others (`strings`). */
+export const INFO_EN = {
+  members: "Members",
+  leave: "Leave conversation",
+  bio: "About you",
+  contacts: "Contacts",
+  changeAvatar: "Change photo",
+  accept: "Accept",
+  decline: "Decline",
+  noContacts: "No contacts yet.",
+  makeAdmin: "Make admin",
+  removeAdmin: "Remove admin",
+  addContact: "Add to contacts",
+  saved: "Saved",
+  groupName: "Group name",
+  /** Beside someone invited to the group who has not answered yet (in place of a member's role). */
+  invited: "invited",
+  /** A group member's role, beside their name. */
+  role_owner: "owner",
+  role_admin: "admin",
+  role_member: "member",
+  /** A conversation's notifications (title count, sound, browser notification, web push): the visitor's own switch. */
+  muteConversation: "Mute notifications",
+  unmuteConversation: "Unmute notifications",
+  /** Beside a muted conversation in the list (and read by screen readers). */
+  mutedLabel: "Muted",
+  /** The profile's switch for browser notifications (the browser asks only when it is pressed). */
+  notifyOn: "Turn on notifications",
+  notifyEnabled: "Notifications are on",
+  notifyDenied: "Notifications are blocked in this browser's settings",
+  /** Web push (where the host serves Parley's service worker): this device subscribed, and the switch to stop it. */
+  notifyPushOn: "Notifications are on for this device, also when the tab is closed",
+  notifyOff: "Turn off",
+  /** The button offering web push when the browser already allows notifications (they show while the tab is open). */
+  notifyClosed: "Also notify me when this tab is closed",
+  notifyBusy: "Turning on notifications…",
+  notifyFailed: "Notifications could not be turned on for this device. Please try again.",
+  /** A browser notification's title: a 1:1 message, a group's. */
+  notifyFrom: "New message from {name}",
+  notifyIn: "New message in {group}",
+};
+export type InfoStrings = typeof INFO_EN;

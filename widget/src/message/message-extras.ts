@@ -1,0 +1,205 @@
+import { css, html, nothing, type TemplateResult } from "lit";
+import type { ChatClient, MessageItem } from "@parley/sdk";
+import { icons } from "../shared/icons.js";
+import { format, locale, type Strings } from "../i18n/i18n.js";
+import type { ModerateAction } from "../moderate/parley-moderate.js";
+import type { MessageHost } from "./message-host.js";
+import { EXTRAS_EN, FAILED_EN } from "./message-extras.strings.js";
+export { withMentions } from "./mentions.js";
+
+/**
+ * What a message of `<parley-thread>` shows only some of the time, in a chunk of its own (the UI
+ * every visitor loads stays small): its actions (hovered, tapped or opened with Enter), why a send
+ * was refused, its reactions, its mentions as chips, a blocked sender's message collapsed; and over
+ * the composer, the files attached to the message being written and the message being edited or
+ * replied to.
+ * `<parley-thread>` imports it the first time one is needed and draws the plain message meanwhile.
+ */
+
+const QUICK_REACTIONS = ["👍", "❤️", "😂"];
+
+/** The styles of what this module draws, added to `<parley-thread>`'s own when it first uses it. */
+export const sheet = css`
+  /* In the flow, under the message: it never covers another message's controls. */
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 2px;
+    font-size: 13px;
+    margin-top: 4px;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+  }
+  .danger {
+    color: var(--_danger);
+  }
+  .reactions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 4px;
+    margin-top: 2px;
+  }
+  .reactions button {
+    border: 1px solid var(--_border);
+    padding: 0 10px;
+    border-radius: 999px;
+    font-size: 13px;
+  }
+  .reactions .on {
+    border-color: var(--_accent);
+    border-width: 2px;
+  }
+  /* Mentions: chips, not links; the reader's own in the accent colour. */
+  .mention {
+    font-weight: 600;
+    border-radius: 4px;
+    padding: 0 2px;
+    background: rgb(127 127 127 / 0.2);
+  }
+  .mention.me {
+    background: var(--_accent);
+    color: var(--_on-accent);
+  }
+  .mine .mention.me {
+    background: var(--_on-accent);
+    color: var(--_accent);
+  }
+  .chips {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+  }
+  .chip {
+    background: var(--_surface);
+    border-radius: 999px;
+    padding: 0 0 0 10px;
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    max-width: 100%;
+  }
+  .chip-name {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .chip button {
+    border-radius: 999px;
+  }
+`.styleSheet!;
+
+/** Why `m` was not sent, from its error. */
+export function failedReason(strings: Strings, m: MessageItem): string {
+  const e = m.error;
+  const until = (e?.details as { until?: string } | undefined)?.until;
+  const wait = e?.retryAfterMs;
+  const t: Record<string, string | undefined> = { ...FAILED_EN, ...strings };
+  return format((until || wait ? t[`failed_${e?.code}_until`] : undefined) ?? t[`failed_${e?.code}`] ?? strings.failed, {
+    time: until ? new Date(until).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : "",
+    n: Math.ceil((wait ?? 0) / 1000),
+  });
+}
+
+/** Whether the signed-in user moderates the app (`moderator` on GET /me): asked once per user. */
+let moderates: { id: string; yes: Promise<boolean> } | undefined;
+
+/** The actions of the active message: react, reply, reply in thread, edit or report, delete; a moderator's mute and ban. */
+export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; group: boolean; canDelete: boolean }): TemplateResult {
+  const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
+  const c = host.conversation;
+  const me = host.me?.id ?? "";
+  if (moderates?.id !== me) {
+    let client: ChatClient | undefined;
+    host.emit("parley-client", (x: ChatClient) => (client = x));
+    moderates = {
+      id: me,
+      yes: client
+        ? client.me().then(
+            (u) => !!u.moderator,
+            () => false,
+          )
+        : Promise.resolve(false),
+    };
+  }
+  void moderates.yes.then((yes) => host.me?.id === me && (host.moderator = yes));
+  const moderator = host.moderator;
+  // Moderators act on anyone; a group's owner and admins on its plain members (the server decides).
+  const sanction =
+    !o.mine &&
+    (moderator || (o.group && (c?.myRole === "owner" || c?.myRole === "admin") && c?.members.find((x) => x.userId === m.senderId)?.role === "member"));
+  // Report, and a moderator's delete, mute and ban: the dialog (a chunk of its own) opens over the
+  // conversation; when it closes, what was done is said and the message has the focus again.
+  const mod = (action: ModerateAction) => () => {
+    host.emit("parley-moderate", { id: m.id, action });
+    import("../moderate/parley-moderate.js").then(
+      () => {
+        const d = Object.assign(document.createElement("parley-moderate"), { t, action, message: m, conversation: c });
+        d.addEventListener("parley-moderated", (e) => {
+          d.remove();
+          if ((e as CustomEvent<string>).detail) host.emit("parley-notice", (e as CustomEvent<string>).detail);
+          void host.focusMessage(m.id);
+        });
+        host.shadowRoot!.append(d);
+      },
+      () => host.emit("parley-notice", t.loadFailed),
+    );
+  };
+  return html`<div class="actions" part="actions" role="group" aria-label=${t.actions}>
+    ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" @click=${() => host.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
+    <button part="action-reply" @click=${() => ((host.replyTo = m), (host.editing = null), host.focus())}>${t.reply}</button>
+    <button part="action-thread" @click=${() => host.emit("parley-open-thread", m.id)}>${t.replyInThread}</button>
+    ${o.mine ? html`<button part="action-edit" @click=${() => host.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
+    ${o.canDelete || moderator ? html`<button part="action-delete" class="danger" @click=${o.canDelete ? () => host.leave(m, "parley-delete", m.id) : mod("delete")}>${t.delete}</button>` : nothing}
+    ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
+    ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
+  </div>`;
+}
+
+/**
+ * A group message from someone the visitor blocked, collapsed: a notice, and a button that shows
+ * it (a tab stop while the message is active, like its actions; Enter on the message focuses it).
+ * Once shown, the message has the focus, so a screen reader reads it.
+ */
+export function veiled(host: MessageHost, m: MessageItem): TemplateResult {
+  const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
+  return html`<em part="blocked-notice" class="muted">${t.blockedMessage}</em>
+    <button part="show-blocked" tabindex=${host.active === m.id ? 0 : -1} @click=${() => {
+      host.shown = [...host.shown, m.id];
+      void host.focusMessage(m.id);
+    }}>${t.showMessage}</button>`;
+}
+
+/** The files attached to the message being written, each with its remove button. */
+export function chips(host: MessageHost): TemplateResult {
+  const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
+  return html`<ul class="context chips" aria-label=${t.attachments}>
+    ${host.files.map(
+      (f, i) => html`<li part="chip" class="chip">${icons.attach}<span class="chip-name">${f.name}</span>
+        <button type="button" part="chip-remove" aria-label=${format(t.removeFile, { name: f.name })} @click=${() => {
+          host.files = host.files.filter((_, j) => j !== i);
+          host.focus();
+        }}>${icons.close}</button></li>`,
+    )}
+  </ul>`;
+}
+
+/** Over the composer: the message being edited, or the one being replied to, with Cancel. */
+export function context(host: MessageHost): TemplateResult {
+  const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
+  return html`<div class="context muted">
+    ${host.editing ? t.editing : format(t.replyingTo, { name: host.name(host.replyTo!.senderId) })}
+    <button type="button" @click=${() => {
+      host.editing = host.replyTo = null;
+      const ta = host.shadowRoot?.querySelector("textarea");
+      if (ta) ta.value = "";
+    }}>${t.cancel}</button>
+  </div>`;
+}
+
+/** A message's reactions: a button each, pressed when one is the visitor's (pressing it takes it back). */
+export function reactions(host: MessageHost, m: MessageItem): TemplateResult {
+  return html`<div class="reactions">
+    ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => host.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}>${r.emoji} ${r.count}</button>`)}
+  </div>`;
+}

@@ -1,0 +1,39 @@
+import type { Attachment, Conversation, Me, MessageItem } from "@parley/sdk";
+import type { Strings } from "../i18n/i18n.js";
+
+/** The chunk with what a message shows only some of the time (message-extras.ts). */
+export type Extras = typeof import("./message-extras.js");
+
+/**
+ * What drawing a message needs from the conversation view it sits in (`<parley-thread>`
+ * implements it): `<parley-message>` and the extras chunk depend on this, not on the view, so
+ * neither imports the thread.
+ */
+export interface MessageHost extends HTMLElement {
+  readonly t: Strings;
+  readonly me: Me | null;
+  readonly conversation: Conversation | undefined;
+  readonly messages: MessageItem[];
+  /** The visitor moderates the app: Delete, Mute and Ban on every message of others (learnt when first needed). */
+  moderator: boolean;
+  /** The message whose actions are shown. */
+  active: string;
+  /** Collapsed messages (a blocked sender's) the visitor chose to see. */
+  shown: string[];
+  editing: MessageItem | null;
+  replyTo: MessageItem | null;
+  files: File[];
+  attachmentUrl: (a: Attachment) => Promise<string>;
+  emit(name: string, detail?: unknown): void;
+  /** Delete, retry and discard take the message away: focus moves to a neighbour first. */
+  leave(m: MessageItem, event: string, detail: string): void;
+  startEdit(m: MessageItem): void;
+  focusMessage(id: string): Promise<void>;
+  jumpTo(id: string): void;
+  /** A sender's name as the visitor sees it ("You" for the visitor). */
+  name(userId: string | null): string;
+  /** A group message from someone the visitor blocked, not shown on request: drawn collapsed. */
+  veiled(m: MessageItem): boolean;
+  /** The extras chunk if it is here (else it is fetched, and the host draws again when it comes). */
+  x(): Extras | undefined;
+}

@@ -1,0 +1,152 @@
+import { html, nothing, type TemplateResult } from "lit";
+import type { MessageItem } from "@parley/sdk";
+import { format } from "../i18n/i18n.js";
+import { icons } from "../shared/icons.js";
+import type { MessageHost } from "../message/message-host.js";
+
+export interface SendDetail {
+  text: string;
+  files: File[];
+  replyTo?: string;
+  /** Ids of the users mentioned (picked with `@` and still named in `text`). */
+  mentions?: string[];
+}
+
+/** What the composer needs from the conversation view around it. */
+export interface ComposerHost extends MessageHost {
+  /** An upload's progress (0..1), or null. */
+  readonly progress: number | null;
+  /** Back to the newest messages (after a send). */
+  jumpToLatest(): void;
+}
+
+/**
+ * The message box under a conversation: Enter sends, Shift+Enter breaks the line, ↑ on an empty
+ * box edits the visitor's last message, Escape cancels an edit or a reply; files come by the
+ * button, a drop or a paste. What is being edited, replied to and attached is the host's state
+ * (the extras chunk draws it above the box).
+ */
+export class Composer {
+  constructor(private readonly host: ComposerHost) {}
+
+  input(): HTMLTextAreaElement | null | undefined {
+    return this.host.shadowRoot?.querySelector<HTMLTextAreaElement>("textarea");
+  }
+
+  /** Puts a send that could not go out back into the box. */
+  restore(d: SendDetail): void {
+    const ta = this.input();
+    if (ta && !ta.value) {
+      ta.value = d.text;
+      this.autosize();
+    }
+    this.host.files = [...d.files, ...this.host.files];
+  }
+
+  startEdit(m: MessageItem): void {
+    const h = this.host;
+    h.editing = m;
+    h.replyTo = null;
+    const ta = this.input();
+    if (ta) {
+      ta.value = m.text ?? "";
+      ta.focus();
+      this.autosize();
+    }
+  }
+
+  private submit = (e?: Event): void => {
+    e?.preventDefault();
+    const h = this.host;
+    const ta = this.input();
+    if (!ta) return;
+    const text = ta.value.trim();
+    if (h.editing) {
+      if (text && text !== h.editing.text) h.emit("parley-edit", { id: h.editing.id, text });
+      h.editing = null;
+    } else if (text || h.files.length) {
+      const mentions = h.shadowRoot!.querySelector<HTMLElement & { take?(text: string): string[] }>("parley-mention")?.take?.(text);
+      h.emit("parley-send", {
+        text,
+        files: h.files,
+        ...(h.replyTo ? { replyTo: h.replyTo.id } : {}),
+        ...(mentions?.length ? { mentions } : {}),
+      } satisfies SendDetail);
+      h.replyTo = null;
+      h.files = [];
+      h.jumpToLatest();
+    } else return;
+    ta.value = "";
+    this.autosize();
+    h.emit("parley-typing", false);
+  };
+
+  private onKey = (e: KeyboardEvent): void => {
+    const h = this.host;
+    const ta = e.target as HTMLTextAreaElement;
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      this.submit();
+    } else if (e.key === "ArrowUp" && ta.value === "") {
+      const mine = [...h.messages].reverse().find((m) => m.senderId === h.me?.id && m.status === "sent" && !m.deletedAt);
+      if (mine) {
+        e.preventDefault();
+        this.startEdit(mine);
+      }
+    } else if (e.key === "Escape" && (h.editing || h.replyTo)) {
+      e.stopPropagation();
+      h.editing = h.replyTo = null;
+      ta.value = "";
+    }
+  };
+
+  private onInput = (): void => {
+    this.autosize();
+    // The mention picker (a chunk of its own) comes with the first "@".
+    if (this.input()!.value.includes("@")) import("../mention/parley-mention.js").catch(() => undefined);
+    if (!this.host.editing) this.host.emit("parley-typing", true);
+  };
+
+  private autosize(): void {
+    const ta = this.input();
+    if (!ta) return;
+    ta.style.height = "auto";
+    ta.style.height = `${Math.min(ta.scrollHeight, 140)}px`;
+  }
+
+  private addFiles(list: FileList | File[] | null | undefined): void {
+    if (list?.length) this.host.files = [...this.host.files, ...Array.from(list)];
+  }
+
+  private onPaste = (e: ClipboardEvent): void => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length) {
+      e.preventDefault();
+      this.addFiles(files);
+    }
+  };
+
+  render(): TemplateResult {
+    const h = this.host;
+    const t = h.t;
+    return html`<form part="composer" class="composer" @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${(e: DragEvent) => (e.preventDefault(), this.addFiles(e.dataTransfer?.files))}>
+      ${h.editing || h.replyTo ? h.x()?.context(h) : nothing}
+      ${h.files.length ? h.x()?.chips(h) : nothing}
+      ${h.progress !== null ? html`<progress part="progress" max="1" .value=${h.progress} aria-label=${format(t.uploading, { percent: Math.round(h.progress * 100) })}></progress>` : nothing}
+      <div class="row">
+        <label part="attach-button" class="attach" title=${t.attach}>
+          ${icons.attach}<span class="sr-only">${t.attach}</span>
+          <input part="attach" type="file" multiple @change=${(e: Event) => {
+            const input = e.target as HTMLInputElement;
+            this.addFiles(input.files);
+            input.value = "";
+          }} />
+        </label>
+        <textarea part="composer-input" rows="1" aria-label=${t.messagePlaceholder} placeholder=${t.messagePlaceholder} maxlength="4000"
+          @keydown=${this.onKey} @input=${this.onInput} @paste=${this.onPaste}></textarea>
+        <parley-mention .users=${h.conversation?.users} .me=${h.me?.id} .t=${t}></parley-mention>
+        <button part="send" class="primary" type="submit">${h.editing ? t.save : t.send}</button>
+      </div>
+    </form>`;
+  }
+}
