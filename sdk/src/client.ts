@@ -88,6 +88,8 @@ export class ChatClient {
   /** Conversations whose thread and mention counts are asked again shortly (see `apply`). */
   private readonly recount = new Map<string, ReturnType<typeof setTimeout>>();
   private cache: LocalCache | null = null;
+  /** A host token not exchanged yet because the server could not be reached (see renew). */
+  private hostToken: string | undefined;
   private readonly opts: ChatClientOptions & Required<Pick<ChatClientOptions, "storage" | "autoConnect">>;
 
   constructor(options: ChatClientOptions) {
@@ -140,6 +142,7 @@ export class ChatClient {
         connected: () => {
           void this.sync.start();
           this.outbox.kick();
+          this.renew();
         },
       },
       this.opts.socket,
@@ -191,8 +194,26 @@ export class ChatClient {
     return this.signIn("/auth/login", { email, password });
   }
 
-  /** Signs in with a token the host site's backend signed with its app secret. */
-  connectWithHostToken(token: string): Promise<P.Me> {
+  /**
+   * Signs in with a token the host site's backend signed with its app secret. With a session kept
+   * for the token's user (its `sub` is the user's `externalId`), that session is picked up at once,
+   * as `resume()` does (offline too: the device cache draws, the outbox waits for the socket), and
+   * the token is exchanged in the background: adopted when accepted, signed out with the device's
+   * data deleted when refused, tried again at the next connect when the server cannot be reached.
+   * A session kept for anyone else is signed out, and their device data deleted, first.
+   */
+  async connectWithHostToken(token: string): Promise<P.Me> {
+    const kept = this.session.reload();
+    if (kept) {
+      // The token's reader comes with the device cache's chunk: only a page with a kept session needs it.
+      const p = await import("./persistence/persistence.js");
+      if (kept.user.externalId === p.claimsOf(token).sub) {
+        this.renew(token);
+        return this.resume() as Promise<P.Me>;
+      }
+      void this.logout();
+      await p.forgetDevice(this.opts.appId, kept.user.id);
+    }
     return this.signIn("/auth/host-token", { token });
   }
 
@@ -341,6 +362,28 @@ export class ChatClient {
     return this.sync.start();
   }
 
+  /**
+   * Exchanges the host token of a picked-up session (see connectWithHostToken), one exchange at a
+   * time. Refused (401, 403: invalid, revoked, banned), the session ends as at logout(), which
+   * deletes the device cache (open, or opening: start() is under way by then); not answered
+   * (offline, 5xx, 429), the token waits for the socket's next connect.
+   */
+  private renew(token = this.hostToken): void {
+    const was = this.user?.id;
+    this.hostToken = undefined;
+    if (token)
+      void import("./persistence/persistence.js").then(
+        ({ claimsOf }) =>
+          // An expired token would be refused though nothing is wrong: the session goes on without it.
+          claimsOf(token).exp * 1000 > Date.now() &&
+          this.http.request<P.AuthResponse>("POST", "/auth/host-token", { body: { token }, auth: false }).then(
+            // Only while the same user is signed in here: not after a sign-out, nor as someone else.
+            (auth) => this.user?.id === auth.user.id && this.session.set(auth),
+            (e: ChatError) => this.user?.id === was && (e.status && !e.retryable ? void this.logout() : (this.hostToken = token)),
+          ),
+      );
+  }
+
   private async signIn(path: string, body: unknown): Promise<P.Me> {
     const auth = await this.http.request<P.AuthResponse>("POST", path, { body, auth: false });
     this.session.set(auth);
@@ -412,6 +455,7 @@ export class ChatClient {
   private ended(): void {
     void this.cache?.close(true);
     this.cache = null;
+    this.hostToken = undefined;
     this.socket.close();
     this.sync.close();
     this.seen.clear();

@@ -82,6 +82,11 @@ export async function attachPersistence(host: PersistenceHost): Promise<LocalCac
   }
 }
 
+export { claimsOf } from "./host-token.js";
+
+/** Deletes what a user keeps on this device, open here or not (ChatClient.connectWithHostToken: another user signs in). */
+export const forgetDevice = (appId: string, userId: string): Promise<void> => deleteDatabase(prefix(appId) + userId);
+
 export class LocalCache implements OutboxJournal {
   /** True when the store was filled from the device (a catch-up from its cursor follows). */
   warm = false;

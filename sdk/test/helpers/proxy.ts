@@ -7,8 +7,8 @@ export type Verdict = "forward" | "stall" | "drop" | { status: number; headers?:
 
 export interface TestProxy {
   url: string;
-  /** Decides per request (default: forward everything). */
-  rule: (req: IncomingMessage) => Verdict;
+  /** Decides per request (default: forward everything); a promise holds the request until it settles. */
+  rule: (req: IncomingMessage) => Verdict | Promise<Verdict>;
   /** Every request seen, as `METHOD /path` (query left out). */
   readonly seen: string[];
   close(): Promise<void>;
@@ -23,9 +23,11 @@ export async function startProxy(target: string): Promise<TestProxy> {
   const sockets = new Set<Socket>();
   const proxy: TestProxy = { url: "", rule: () => "forward", seen: [], close: async () => {} };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     proxy.seen.push(`${req.method} ${(req.url ?? "").split("?")[0]}`);
-    const verdict = proxy.rule(req);
+    // (The request body waits, paused, until it is piped on.)
+    const verdict = await proxy.rule(req);
+    if (res.destroyed) return;
     if (verdict === "stall") return;
     if (verdict === "drop") return void req.socket.destroy();
     if (verdict !== "forward") {
