@@ -11,7 +11,7 @@ import {
   launchBrowser,
   loginViaForm,
   messageWithText,
-  openPanel,
+  openConversation,
   startHostSite,
   type HostSite,
 } from "./helpers/browser.js";
@@ -74,11 +74,7 @@ describe("a send refused for good shows why, with Retry and Discard", { timeout:
     page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
     await page.goto(pageUrl);
     await loginViaForm(page, creds);
-    const openThread = async (): Promise<void> => {
-      await openPanel(page);
-      await page.locator(`[part=conversation][data-id="${dm}"]`).click({ timeout: 15_000 });
-      await page.locator("[part=composer-input]").waitFor({ state: "visible" });
-    };
+    const openThread = (): Promise<void> => openConversation(page, dm);
     await openThread();
     const input = page.locator("[part=composer-input]");
     for (const text of ["keep me", "discard me"]) {

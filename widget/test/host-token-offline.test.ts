@@ -11,6 +11,8 @@ import {
   expectCount,
   hostPageHtml,
   messageWithText,
+  activeConversation,
+  openConversation,
   openPanel,
   startHostSite,
   type HostSite,
@@ -117,11 +119,7 @@ describe("a host-token page works offline-first", { timeout: 300_000, skip: BROW
 
   const row = (page: Page, conversationId: string) => page.locator(`[part=conversation][data-id="${conversationId}"]`);
 
-  const openThread = async (page: Page, conversationId: string): Promise<void> => {
-    await openPanel(page);
-    await row(page, conversationId).click({ timeout: 15_000 });
-    await page.locator("[part=composer-input]").waitFor({ state: "visible" });
-  };
+  const openThread = openConversation;
 
   const send = async (page: Page, text: string): Promise<void> => {
     const input = page.locator("[part=composer-input]");
@@ -170,17 +168,20 @@ describe("a host-token page works offline-first", { timeout: 300_000, skip: BROW
     assert.deepEqual(await shown(page, "pending"), ["offline one", "offline two", "offline three"]);
     await eventually(() => idb(page, v.me.user.id), { check: (d) => d.outbox === 3, message: "three sends in the outbox" });
 
-    // Reloaded offline: no sign-in form, the list and the thread from the cache, the sends pending.
+    // Reloaded offline: no sign-in form; the conversation it had open reopens from the cache with
+    // the sends pending, and the list behind it is drawn from the cache too.
     await page.reload();
     await openPanel(page);
-    await row(page, v.conversationId).waitFor({ state: "visible", timeout: 15_000 });
+    await messageWithText(page, "hello Ada").waitFor({ timeout: 15_000 });
+    assert.equal(await activeConversation(page), v.conversationId, "the conversation open before the reload is open again");
     await expectCount(page.locator("parley-signin"), 0);
-    await openThread(page, v.conversationId);
-    await messageWithText(page, "hello Ada").waitFor();
     await eventually(() => shown(page, "pending"), {
       check: (p) => p.join("|") === "offline one|offline two|offline three",
       message: "pending after the reload",
     });
+    await page.locator("[part=back]").click();
+    await row(page, v.conversationId).waitFor({ state: "visible", timeout: 15_000 });
+    await openThread(page, v.conversationId);
     assert.deepEqual(await history(v.me.accessToken, v.conversationId), ["hello Ada"], "nothing reached the server while offline");
     const offlineSession = await kept(page);
     assert.equal(offlineSession?.user.id, v.me.user.id);
@@ -208,38 +209,38 @@ describe("a host-token page works offline-first", { timeout: 300_000, skip: BROW
     await expectCount(page.locator("parley-signin"), 0);
   });
 
-  test(`with every API answer held ${DELAY_MS / 1000} s, the list and the conversation draw from the cache within ${DRAWN_WITHIN_MS / 1000} s of the load`, async (t) => {
+  test(`with every API answer held ${DELAY_MS / 1000} s, the conversation open before the reload and the list draw from the cache within ${DRAWN_WITHIN_MS / 1000} s of the load`, async (t) => {
     const v = await hostUser("Bea", "hello Bea");
     const context = await newContext();
-    const first = await openTab(context, v.url);
-    await openThread(first, v.conversationId);
-    await messageWithText(first, "hello Bea").waitFor();
-    await eventually(() => idb(first, v.me.user.id), { check: (d) => d.lastSeq > 0 && d.threads.includes("hello Bea"), message: "the thread is cached" });
-    await first.close();
+    const page = await openTab(context, v.url);
+    await openThread(page, v.conversationId);
+    await messageWithText(page, "hello Bea").waitFor();
+    await eventually(() => idb(page, v.me.user.id), { check: (d) => d.lastSeq > 0 && d.threads.includes("hello Bea"), message: "the thread is cached" });
 
     // A slow Parley server: every REST answer comes DELAY_MS late (the socket is not held).
     await context.route(`${s.url}/v1/**`, async (route) => {
       await new Promise((r) => setTimeout(r, DELAY_MS));
       await route.continue().catch(() => undefined);
     });
-    const page = await context.newPage();
-    page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
     const answers: { path: string; at: number }[] = [];
     page.on("response", (r) => {
       if (r.url().startsWith(`${s.url}/v1/`)) answers.push({ path: new URL(r.url()).pathname, at: Date.now() });
     });
     const loadStart = Date.now();
-    await page.goto(v.url);
+    await page.reload();
+    // The panel opens on the conversation this tab had open, without a click on its row.
     await openPanel(page);
-    await row(page, v.conversationId).waitFor({ state: "visible", timeout: 15_000 });
-    const listAt = Date.now();
-    await row(page, v.conversationId).click();
     await messageWithText(page, "hello Bea").waitFor({ timeout: 15_000 });
     const threadAt = Date.now();
-    t.diagnostic(`list drawn ${listAt - loadStart} ms, conversation ${threadAt - loadStart} ms after the load began`);
+    assert.equal(await activeConversation(page), v.conversationId);
+    await page.locator("[part=back]").click();
+    await row(page, v.conversationId).waitFor({ state: "visible", timeout: 15_000 });
+    const listAt = Date.now();
+    t.diagnostic(`conversation drawn ${threadAt - loadStart} ms, list ${listAt - loadStart} ms after the load began`);
     assert.deepEqual(answers, [], "drawn before any answer of the server");
-    assert.ok(listAt - loadStart < DRAWN_WITHIN_MS, `the list drawn ${listAt - loadStart} ms after the load`);
     assert.ok(threadAt - loadStart < DRAWN_WITHIN_MS, `the conversation drawn ${threadAt - loadStart} ms after the load`);
+    assert.ok(listAt - loadStart < DRAWN_WITHIN_MS, `the list drawn ${listAt - loadStart} ms after the load`);
+    await openThread(page, v.conversationId);
 
     // The exchange answers late; its session is adopted without a sign-in form or a blank list.
     const before = await kept(page);
@@ -248,6 +249,14 @@ describe("a host-token page works offline-first", { timeout: 300_000, skip: BROW
     await expectCount(page.locator("parley-signin"), 0);
     await messageWithText(page, "hello Bea").waitFor();
     await context.unroute(`${s.url}/v1/**`);
+
+    // Back at the list, a reload shows the list: only a conversation left open is reopened.
+    await page.locator("[part=back]").click();
+    await row(page, v.conversationId).waitFor({ state: "visible" });
+    await page.reload();
+    await openPanel(page);
+    await row(page, v.conversationId).waitFor({ state: "visible", timeout: 15_000 });
+    await expectCount(page.locator("[part=composer-input]"), 0);
   });
 
   test("a token for another user on the same browser: the first user's session and device data go first, nothing of theirs shows, their unsent message never leaves", async () => {

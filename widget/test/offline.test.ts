@@ -11,6 +11,7 @@ import {
   hostPageHtml,
   loginViaForm,
   messageWithText,
+  openConversation,
   openPanel,
   startHostSite,
   type HostSite,
@@ -111,11 +112,7 @@ describe("the widget works offline-first: a local cache and a durable outbox", {
     return page;
   };
 
-  const openThread = async (page: Page, conversationId: string): Promise<void> => {
-    await openPanel(page);
-    await page.locator(`[part=conversation][data-id="${conversationId}"]`).click({ timeout: 15_000 });
-    await page.locator("[part=composer-input]").waitFor({ state: "visible" });
-  };
+  const openThread = openConversation;
 
   const send = async (page: Page, text: string): Promise<void> => {
     const input = page.locator("[part=composer-input]");

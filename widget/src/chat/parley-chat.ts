@@ -11,6 +11,7 @@ import { clientOf, loadBlocks, run, type View } from "./chat-host.js";
 import { ConversationActions } from "./conversation-actions.js";
 import { LanguageChoice } from "./language-choice.js";
 import { Navigation } from "./navigation.js";
+import { savedOpen, saveOpen } from "./reopen.js";
 import { saveUnread, unreadIn } from "./unread.js";
 import { ChatViews, LAZY_VIEWS } from "./views.js";
 import "../list/parley-list.js";
@@ -132,6 +133,8 @@ export class ParleyChat extends LitElement {
   /** The unread count last announced (parley-unread) and last saved for the loader. */
   private lastUnread = -1;
   private savedUnread = -1;
+  /** The open conversation last kept for a reload (reopen.ts); undefined until the start has reopened it. */
+  private keptOpen: string | undefined;
 
   /** The strings: English, then the visitor's language, then the host's. */
   get t(): Strings {
@@ -182,6 +185,9 @@ export class ParleyChat extends LitElement {
       this.fire("parley-unread", unread);
     }
     if (this.store.state?.me && unread !== this.savedUnread) saveUnread(this.appId, (this.savedUnread = unread));
+    // The conversation shown (or its details) is reopened by a reload; the list or sign-in forgets it.
+    const open = this.view === "list" ? "" : this.view === "thread" || this.view === "info" ? (this.draft ? "" : this.activeId) : this.keptOpen;
+    if (this.keptOpen !== undefined && this.store.state?.me && open !== undefined && open !== this.keptOpen) saveOpen(this.appId, (this.keptOpen = open));
   }
 
   /** Opens the panel (launcher mode). */
@@ -222,6 +228,7 @@ export class ParleyChat extends LitElement {
     await this.chat?.logout();
     this.view = "signin";
     this.activeId = "";
+    saveOpen(this.appId, (this.keptOpen = ""));
   }
 
   private async start(): Promise<void> {
@@ -240,6 +247,7 @@ export class ParleyChat extends LitElement {
       if (!me) {
         this.view = "signin";
         saveUnread(this.appId, (this.savedUnread = 0));
+        saveOpen(this.appId, (this.keptOpen = ""));
       } else {
         loadBlocks(this.chat);
         if (this.view === "signin") this.view = "list";
@@ -251,8 +259,12 @@ export class ParleyChat extends LitElement {
       if (this.token) await this.chat!.connectWithHostToken(this.token);
       else await this.chat!.resume();
       await language;
-      this.view = this.chat!.user ? "list" : "signin";
+      // A reload reopens the conversation this tab had open, from the device cache when there is one.
+      const last = (this.keptOpen = savedOpen(this.appId));
+      if (this.chat!.user && last && this.chat!.store.state.conversations[last]) this.nav.openConversation(last);
+      else this.view = this.chat!.user ? "list" : "signin";
     });
+    this.keptOpen ??= "";
     // A click on a web push notification reaches the page as a message from Parley's service worker
     // (parley-sw.js). Only a page that a service worker controls fetches the chunk that listens.
     if (navigator.serviceWorker?.controller) import("./notify.js").then((n) => n.listen(this)).catch(() => undefined);

@@ -171,6 +171,40 @@ export async function openPanel(page: Page): Promise<void> {
   await page.locator("[part=panel]").waitFor({ state: "visible" });
 }
 
+/**
+ * Opens the panel on conversation `id`: a reload reopens the conversation the tab had open (it may
+ * be this one already); another one goes back to the list first, then the row is clicked.
+ */
+export async function openConversation(page: Page, id: string): Promise<void> {
+  await openPanel(page);
+  const row = page.locator(`[part=conversation][data-id="${id}"]`);
+  const input = page.locator("[part=composer-input]");
+  await row.or(input).first().waitFor({ state: "visible", timeout: 15_000 });
+  if (await input.isVisible()) {
+    if ((await activeConversation(page)) === id) return;
+    await page.locator("[part=back]").click();
+  }
+  await row.click({ timeout: 15_000 });
+  await input.waitFor({ state: "visible" });
+}
+
+/** The id of the conversation the page's <parley-chat> shows ("" for none), found through shadow roots. */
+export const activeConversation = (page: Page): Promise<string> =>
+  // (A string: tsx would wrap a named inner function in a helper the page does not have.)
+  page.evaluate(`(() => {
+    const find = (root) => {
+      const hit = root.querySelector("parley-chat");
+      if (hit) return hit;
+      for (const el of root.querySelectorAll("*")) {
+        const inner = el.shadowRoot && find(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    const chat = find(document);
+    return chat?.view === "thread" ? (chat.activeId ?? "") : "";
+  })()`);
+
 /** Registers through the widget's sign-in form (toggle to "create account"). */
 export async function registerViaForm(page: Page, u: { displayName: string; email: string; password: string }): Promise<void> {
   await openPanel(page);
