@@ -47,6 +47,8 @@ describe(`Parley's service worker shows pushes and opens their conversation (Chr
   let cdp: CDPSession;
   let registrationId = "";
   const r = new PushReceiver();
+  /** What DevTools said of the worker (errors, running states): printed when a wait fails. */
+  const workerLog: string[] = [];
 
   before(async () => {
     swDir = await mkdtemp(path.join(tmpdir(), "parley-sw-"));
@@ -102,6 +104,12 @@ self.addEventListener("push", (event) => {
         if (mine) resolve(mine.registrationId);
       });
     });
+    cdp.on("ServiceWorker.workerErrorReported", ({ errorMessage }) =>
+      workerLog.push(`error: ${errorMessage.errorMessage} (${errorMessage.sourceURL}:${errorMessage.lineNumber})`),
+    );
+    cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+      for (const v of versions) workerLog.push(`version ${v.versionId}: ${v.status} ${v.runningStatus}`);
+    });
     await cdp.send("ServiceWorker.enable");
     await page.evaluate(async () => {
       await navigator.serviceWorker.register("/sw.js");
@@ -123,16 +131,33 @@ self.addEventListener("push", (event) => {
       return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as Shown["data"] }));
     });
   // A bound for a hang, not a guess at timing: two shared cores under CI's parallel suites are slow.
-  const until = async <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> => {
-    const deadline = Date.now() + 30_000;
+  const until = async <T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> => {
+    const deadline = Date.now() + ms;
     for (;;) {
       const v = await read();
       if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: last seen ${JSON.stringify(v)}`);
+      if (Date.now() > deadline) throw new Error(`${what}: last seen ${JSON.stringify(v)}; the worker: ${workerLog.slice(-20).join("; ")}`);
       await new Promise((res) => setTimeout(res, 50));
     }
   };
   const deliver = (data: string) => cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data });
+  /**
+   * Delivers `data` until `ok` holds for what is shown. DevTools' delivery is fire-and-forget: a
+   * push handed over while the browser is stopping the idle worker (30 s without events, which a
+   * slow CI machine reaches while the server registers users) is dropped without a word; a push
+   * service would redeliver it, so this does too. Showing the same push twice replaces it (one tag).
+   */
+  const deliverUntil = async (what: string, data: string, ok: (list: Shown[]) => boolean): Promise<Shown[]> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await deliver(data);
+      try {
+        return await until(what, shown, ok, 5_000);
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+    }
+  };
 
   test("the server serves /parley-sw.js as a script any origin may import", async () => {
     const res = await fetch(`${s.url}/parley-sw.js`);
@@ -153,8 +178,7 @@ self.addEventListener("push", (event) => {
     const [pushed] = await r.until(device, 1);
     const payload = device.decrypt(pushed!.body);
 
-    await deliver(payload);
-    const [n, ...more] = await until("the notification", shown, (list) => list.length > 0);
+    const [n, ...more] = await deliverUntil("the notification", payload, (list) => list.length > 0);
     assert.equal(more.length, 0);
     assert.equal(n!.title, "New message from Ada");
     assert.equal(n!.body, "");
@@ -163,18 +187,15 @@ self.addEventListener("push", (event) => {
 
     // A newer push of the same conversation replaces it (one notification per conversation).
     const newer: PushPayload = { ...(JSON.parse(payload) as PushPayload), body: "are you there?", messageId: "999" };
-    await deliver(JSON.stringify(newer));
-    const [replaced, ...others] = await until("the replacement", shown, (list) => list[0]?.body === "are you there?");
+    const [replaced, ...others] = await deliverUntil("the replacement", JSON.stringify(newer), (list) => list[0]?.body === "are you there?");
     assert.equal(others.length, 0);
     assert.equal(replaced!.tag, dm.id);
   });
 
   test("a push that is not Parley's is left to the host's own handler: Parley shows nothing for it", async () => {
     const parleys = (await shown()).filter((x) => x.data?.parley).length;
-    await deliver(JSON.stringify({ hello: "host" }));
-    await until("the host's own notification", shown, (l) => l.some((x) => x.title === 'Host: {"hello":"host"}'));
-    await deliver("plain text");
-    const list = await until("the host's next notification", shown, (l) => l.some((x) => x.title === "Host: plain text"));
+    await deliverUntil("the host's own notification", JSON.stringify({ hello: "host" }), (l) => l.some((x) => x.title === 'Host: {"hello":"host"}'));
+    const list = await deliverUntil("the host's next notification", "plain text", (l) => l.some((x) => x.title === "Host: plain text"));
     assert.equal(list.filter((x) => x.data?.parley).length, parleys, "no notification of Parley's for them");
     assert.deepEqual(
       list.filter((x) => x.tag === "host").map((x) => [x.title, x.data]),
