@@ -16,6 +16,7 @@ import { WEBHOOK_USAGE, webhookCli } from "./webhooks/webhooks.cli.js";
 import { KEY_USAGE, keyCli, KeyUsageError } from "./server-api/server-keys.cli.js";
 import { MODERATOR_USAGE, moderatorCli } from "./moderation/moderation.cli.js";
 import { PUSH_USAGE, pushCli } from "./push/push.cli.js";
+import { CONSOLE_USAGE, consoleInviteCli } from "./console/console.cli.js";
 
 const USAGE = `Usage (npm run <command> -- <options>):
   app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
@@ -34,7 +35,8 @@ const USAGE = `Usage (npm run <command> -- <options>):
 ${KEY_USAGE}
 ${WEBHOOK_USAGE}
 ${MODERATOR_USAGE}
-${PUSH_USAGE}`;
+${PUSH_USAGE}
+${CONSOLE_USAGE}`;
 
 /** Bad input: printed as one line with no stack, and a non-zero exit. */
 class UsageError extends Error {}
@@ -63,6 +65,9 @@ const OPTIONS = {
   list: { type: "boolean" },
   // app:push
   text: { type: "string" },
+  // console:invite
+  email: { type: "string" },
+  role: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -217,6 +222,12 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
 
   async push({ db, config, apps, values, action }) {
     return pushCli({ db, config: config.push, apps, action, appId: requireId(values.id ?? values.app), values });
+  },
+
+  async "console:invite"({ db, apps, config, values }) {
+    const base = values.url ?? `http://localhost:${config.port}`;
+    if (!/^https?:\/\/[^/]+$/.test(base)) throw new UsageError(`--url "${base}" is not an origin like https://chat.example`);
+    return consoleInviteCli({ db, apps, jwtSecret: config.jwtSecret, base, values });
   },
 
   async migrate({ db }) {

@@ -34,6 +34,8 @@ import { ServerKeyEntity } from "./server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "./webhooks/webhook.entities.js";
 import { MessageSearchEntity } from "./search/message-search.entity.js";
 import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
+import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
+import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
 /*
  * The schema, at the composition root beside services.ts: every entity, every migration and the
@@ -71,6 +73,11 @@ export const ENTITIES = [
   MentionEntity,
   PushSettingsEntity,
   PushSubscriptionEntity,
+  ConsoleAccountEntity,
+  ConsoleRoleEntity,
+  ConsoleInviteEntity,
+  ConsoleSessionEntity,
+  ConsoleAuditEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -92,6 +99,7 @@ export const MIGRATIONS = [
   Threads1763950000000,
   Mute1763960000000,
   Push1763970000000,
+  Console1764000000000,
 ];
 
 /**

@@ -39,6 +39,8 @@ import { ThreadsService } from "./threads/threads.service.js";
 import { PushNotifier } from "./push/notifier.js";
 import { PushQuota } from "./push/push-quota.js";
 import { PushService } from "./push/push.service.js";
+import { ConsoleService } from "./console/console.service.js";
+import { ConsoleSessions } from "./console/sessions.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -88,6 +90,8 @@ export interface Services {
   threads: ThreadsService;
   /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
   push: PushService;
+  /** The console (issue 32): its accounts, sessions, and the apps and keys they manage. */
+  console: ConsoleService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
@@ -126,12 +130,13 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const limiterStore = redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined;
 
   const tokens = new TokenService(config.jwtSecret, config.accessTokenTtlSec);
+  const passwords = new PasswordHasher(config.bcryptCost);
   const auth = new AuthService({
     db,
     uow,
     tokens,
     users,
-    passwords: new PasswordHasher(config.bcryptCost),
+    passwords,
     refreshTtlSec: config.refreshTokenTtlSec,
     refreshGraceSec: config.refreshGraceSec,
     serverKeys,
@@ -230,6 +235,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     push,
     pushNotifier,
+    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

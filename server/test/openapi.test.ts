@@ -7,6 +7,8 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import jwt from "jsonwebtoken";
 import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
+import { CLI } from "../src/console/console.service.js";
+import { totpCode } from "../src/console/totp.js";
 import { createApp } from "../src/http/app.js";
 import { encodePng } from "../src/shared/png.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
@@ -592,6 +594,90 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     assert.ok(report.id);
     await expect(204, "removeModerator", { headers: sk, params: { sub: `mod-${n}` } });
     await expect(404, "removeModerator", { headers: sk, params: { sub: `ghost-${n}` } });
+  });
+
+  test("real answers of the console operations (session cookie, Origin, CSRF token) match the document", async () => {
+    const n = Math.random().toString(36).slice(2, 8);
+    const password = "correct horse console";
+    /** A sign-up link's token, made as the CLI makes it. */
+    const inviteToken = async (input: { email: string; role: "operator" | "viewer"; appId?: string }): Promise<string> =>
+      (await s.services.console.invite(CLI, input, s.url)).link.split("/signup/")[1]!;
+    /** The session cookie an answer sets, as a Cookie header's pair. */
+    const cookieOf = (a: Answer): string => {
+      const set = a.headers.getSetCookie().find((c) => c.startsWith("parley_console="));
+      assert.ok(set, "no parley_console cookie set");
+      return set.split(";")[0]!;
+    };
+    /** What the console's page sends: the session cookie, its own Origin (the server's) and the CSRF token. */
+    const browser = (cookie: string, csrf: string): { headers: Record<string, string> } => ({
+      headers: { Cookie: cookie, Origin: s.url, "X-Parley-CSRF": csrf },
+    });
+    const page = { headers: { Origin: s.url } };
+
+    // An operator: the link, sign-up (refused from another site, then once only), TOTP enrolment.
+    const opToken = await inviteToken({ email: `op-${n}@ops.example`, role: "operator" });
+    await expect(200, "getConsoleInvite", { params: { token: opToken } });
+    await expect(404, "getConsoleInvite", { params: { token: "not-a-sign-up-link-token" } });
+    await expect(403, "consoleSignUp", { headers: { Origin: "https://evil.example" }, body: { token: opToken, password } });
+    const up = await call("consoleSignUp", { ...page, body: { token: opToken, password } });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.equal(up.body.totpEnrolmentRequired, true);
+    await expect(404, "consoleSignUp", { ...page, body: { token: opToken, password } });
+    const op = browser(cookieOf(up), up.body.csrfToken);
+    await expect(403, "setUpConsoleTotp", { headers: { ...op.headers, "X-Parley-CSRF": "not-the-token" } });
+    const { secret } = await expect(200, "setUpConsoleTotp", op);
+    await expect(400, "enableConsoleTotp", { ...op, body: { code: "abc" } });
+    await expect(200, "enableConsoleTotp", { ...op, body: { code: totpCode(secret) } });
+    await expect(409, "enableConsoleTotp", { ...op, body: { code: totpCode(secret) } });
+    await expect(409, "setUpConsoleTotp", op);
+    await expect(200, "getConsoleMe", op);
+    await expect(401, "getConsoleMe");
+
+    // A second sign-in (the next step's code: a step is accepted once), then its session ended.
+    await expect(401, "consoleSignIn", { ...page, body: { email: `op-${n}@ops.example`, password: "wrong password" } });
+    const second = await expect(200, "consoleSignIn", {
+      ...page,
+      body: { email: `op-${n}@ops.example`, password, code: totpCode(secret, Date.now() + 30_000) },
+    });
+    assert.equal(second.account.totpEnabled, true);
+    const sessions = await expect(200, "listConsoleSessions", op);
+    await expect(401, "listConsoleSessions", { headers: { Cookie: "parley_console=not-a-session" } });
+    const other = sessions.items.find((x: { current: boolean }) => !x.current);
+    assert.ok(other, "the second sign-in's session is listed");
+    await expect(204, "endConsoleSession", { ...op, params: { sessionId: other.id } });
+    await expect(404, "endConsoleSession", { ...op, params: { sessionId: other.id } });
+
+    // Apps, invitations and keys.
+    const created = await expect(201, "createConsoleApp", { ...op, body: { name: `Console ${n}`, allowedOrigins: ["https://site.example"] } });
+    await expect(400, "createConsoleApp", { ...op, body: { name: "", allowedOrigins: [] } });
+    const appId = created.app.id as string;
+    await expect(200, "listConsoleApps", op);
+    await expect(401, "listConsoleApps");
+    await expect(200, "getConsoleApp", { ...op, params: { appId } });
+    await expect(404, "getConsoleApp", { ...op, params: { appId: "app_missing" } });
+    const invited = await expect(201, "createConsoleInvite", { ...op, body: { email: `viewer-${n}@site.example`, role: "viewer", appId } });
+    await expect(404, "createConsoleInvite", { ...op, body: { email: `nobody-${n}@site.example`, role: "viewer", appId: "app_missing" } });
+    const key = await expect(201, "createConsoleKey", { ...op, params: { appId }, body: { name: "backend" } });
+    await expect(404, "createConsoleKey", { ...op, params: { appId: "app_missing" }, body: {} });
+    await expect(200, "listConsoleKeys", { ...op, params: { appId } });
+    await expect(404, "listConsoleKeys", { ...op, params: { appId: "app_missing" } });
+    await expect(204, "revokeConsoleKey", { ...op, params: { appId, keyId: key.key.id } });
+    await expect(404, "revokeConsoleKey", { ...op, params: { appId, keyId: "key_missing" } });
+
+    // A viewer (no TOTP required) turns TOTP on, then off; an operator may not turn it off.
+    const viewerToken = (invited.link as string).split("/signup/")[1]!;
+    const vUp = await call("consoleSignUp", { ...page, body: { token: viewerToken, password } });
+    assert.equal(vUp.status, 201, JSON.stringify(vUp.body));
+    const viewer = browser(cookieOf(vUp), vUp.body.csrfToken);
+    await expect(403, "createConsoleKey", { ...viewer, params: { appId }, body: {} });
+    const vSecret = (await expect(200, "setUpConsoleTotp", viewer)).secret as string;
+    await expect(200, "enableConsoleTotp", { ...viewer, body: { code: totpCode(vSecret) } });
+    await expect(403, "disableConsoleTotp", { ...op, body: { code: "123456" } });
+    await expect(204, "disableConsoleTotp", { ...viewer, body: { code: totpCode(vSecret, Date.now() + 30_000) } });
+
+    // Signing out ends the session: its cookie is no longer one.
+    await expect(204, "consoleSignOut", op);
+    await expect(401, "consoleSignOut", op);
   });
 
   test("the response schemas refuse what the protocol does not allow", () => {

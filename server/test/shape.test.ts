@@ -124,6 +124,7 @@ const DOMAINS = [
   "threads",
   "search",
   "push",
+  "console",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -137,12 +138,20 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
   // scale/ publishes on Redis (presence changes, the socket adapter's stream): not our events.
   { what: "publishes events", pattern: /\.publish\(/, allowed: ["db/unit-of-work.ts", "scale/redis-presence.ts", "scale/streams-adapter.ts"] },
   // Writes through a repository or the DataSource itself (not a unit's manager `m`). The apps
-  // and server keys tables' operator commands run in the CLI, a process with no event log or sockets.
+  // and server keys tables' operator commands run in the CLI, a process with no event log or sockets;
+  // the console's tables (console/) are the server's own people and carry no chat events.
   {
     what: "writes outside a unit of work",
     pattern:
       /\b(?:repo|\w+Repo|db|manager)\s*\.\s*(?:insert|update|delete|save|remove|upsert|increment|decrement)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*createQueryBuilder\([^)]*\)\s*\.\s*(?:insert|update|delete)\(|\b(?:db|manager)\s*\.\s*getRepository\([^)]*\)\s*\.\s*(?:insert|update|delete|save|remove|upsert)\(|\b(?:repo|\w+Repo|db|manager)\s*\.\s*query\(\s*["'`]\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/,
-    allowed: ["tenancy/apps.service.ts", "tenancy/app-deletion.ts", "ops/database.ts", "server-api/server-keys.service.ts"],
+    allowed: [
+      "tenancy/apps.service.ts",
+      "tenancy/app-deletion.ts",
+      "ops/database.ts",
+      "server-api/server-keys.service.ts",
+      "console/sessions.ts",
+      "console/console.service.ts",
+    ],
   },
 ];
 
@@ -328,6 +337,11 @@ const TABLES: Record<string, TableRule> = {
   ops_probes: { owner: "ops", onAccountDeletion: "no user data" },
   push_settings: { owner: "push", onAccountDeletion: "no user data: the app's VAPID keys and text opt-in" },
   push_subscriptions: { owner: "push", onAccountDeletion: "theirs removed (each session's as it ends, then every one left)" },
+  console_accounts: { owner: "console", onAccountDeletion: "no chat user data: console accounts are the server's people, not an app's users" },
+  console_roles: { owner: "console", onAccountDeletion: "no chat user data (an app's deletion removes its roles)" },
+  console_invites: { owner: "console", onAccountDeletion: "no chat user data (an app's deletion removes its links)" },
+  console_sessions: { owner: "console", onAccountDeletion: "no chat user data" },
+  console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 
 /** Today's writes from outside a table's owner (file -> tables), to move behind the owners' participants. */

@@ -25,3 +25,4 @@ export * from "./server-api.js";
 export * from "./webhooks.js";
 export * from "./moderation.js";
 export * from "./push.js";
+export * from "./console.js";

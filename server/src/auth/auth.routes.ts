@@ -3,9 +3,8 @@ import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { appOf, callerOf, type Ctx } from "../request/context.js";
 import { clientIp } from "../http/middleware.js";
-import { addressKey, consume } from "../shared/rate-limit.js";
+import { addressKey, attempt, consume } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
-import { AppError } from "../shared/errors.js";
 import { changePasswordBody, hostTokenBody, loginBody, refreshBody, registerBody } from "./auth.schema.js";
 import type { AuthService } from "./auth.service.js";
 
@@ -25,24 +24,7 @@ export function authRoutes({ auth, limiters }: AuthRoutesDeps): Route[] {
     return next();
   };
 
-  /**
-   * Runs `fn` as one attempt against `key` (an account): the attempt is taken from the budget
-   * before the password is checked, so a burst of parallel guesses cannot all pass a check made
-   * before any of them failed. A wrong password keeps it spent; a success clears the budget;
-   * any other failure (the database, a bug) gives it back.
-   */
-  const countingFailures = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
-    await consume(limiters.loginPerEmail, key);
-    let res: T;
-    try {
-      res = await fn();
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === "invalid_credentials")) await limiters.loginPerEmail.reward(key).catch(() => undefined);
-      throw err;
-    }
-    await limiters.loginPerEmail.delete(key);
-    return res;
-  };
+  const countingFailures = <T>(key: string, fn: () => Promise<T>): Promise<T> => attempt(limiters.loginPerEmail, key, fn);
 
   routes.push({
     method: "post",

@@ -28,6 +28,8 @@ import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
 import { pushRoutes } from "../push/push.routes.js";
+import { consoleRoutes } from "../console/console.routes.js";
+import { requireConsole } from "../console/console.guard.js";
 
 export const API_PREFIX = "/v1";
 
@@ -51,6 +53,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     bearer: [auth],
     server: [requireServerKey(apps, services.serverKeys)],
     metrics: [],
+    console: [requireConsole(services.console)],
   };
   const metrics = config.metrics.enabled ? new Metrics(services) : undefined;
   const declared: Route[] = [
@@ -76,6 +79,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...webhooksRoutes({ webhooks: services.webhooks }),
     ...serverDataRightsRoutes({ dataRights: services.dataRights }),
     ...serverModerationRoutes({ moderation: services.moderation, users: services.users }),
+    // The console's API: /v1/console/…, with a session cookie.
+    ...consoleRoutes({ console: services.console, limiters: services.limiters }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),

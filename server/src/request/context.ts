@@ -5,6 +5,7 @@ import { invalidInput } from "../shared/validate.js";
 import { isUserCaller, type Caller, type ServerCaller, type UserCaller } from "../shared/caller.js";
 import type { Logger } from "../shared/logger.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
+import type { ConsoleCaller } from "../console/caller.js";
 
 /** What middleware puts on `ctx.state` for the handlers after it. */
 export interface State {
@@ -14,6 +15,8 @@ export interface State {
   app?: AppEntity;
   /** Who the request acts for: built once, by `requireAuth` (access token) or `requireServerKey` (server key). */
   caller?: Caller;
+  /** A console account signed in by its session cookie (`requireConsole`). */
+  console?: ConsoleCaller;
 }
 
 export type Ctx = ParameterizedContext<State>;
@@ -36,6 +39,12 @@ export function serverCallerOf(ctx: Ctx): ServerCaller {
   const c = ctx.state.caller;
   if (!c || isUserCaller(c)) throw new Error("route is missing requireServerKey");
   return c;
+}
+
+/** The console caller of a request that passed `requireConsole` (console/console.guard.ts). */
+export function consoleCallerOf(ctx: Ctx): ConsoleCaller {
+  if (!ctx.state.console) throw new Error("route is missing requireConsole");
+  return ctx.state.console;
 }
 
 /**

@@ -18,8 +18,9 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
  * `none`: anyone. `app`: no token; the app named by the `X-Parley-App` header (or `?appId=`).
  * `bearer`: `Authorization: Bearer <access token>`. `metrics`: the METRICS_TOKEN bearer when one is
  * set. `server`: a server key, `Authorization: Basic base64(<key id>:<secret>)` (the host's backend).
+ * `console`: a console session cookie; a change also needs the same Origin and the CSRF token.
  */
-export type Auth = "none" | "app" | "bearer" | "metrics" | "server";
+export type Auth = "none" | "app" | "bearer" | "metrics" | "server" | "console";
 
 export const TAGS = {
   auth: "Sign-in and sessions",
@@ -33,6 +34,7 @@ export const TAGS = {
   webhooks: "The host's backend (server key): webhook endpoints, deliveries, replay",
   moderation: "Moderation: reports, mutes, bans, slow mode, word filter, audit log (moderators and the host's backend)",
   push: "Web push to closed tabs: the app's VAPID key, devices' subscriptions",
+  console: "The console (a session cookie and X-Parley-CSRF): console accounts, sessions, apps, keys",
   ops: "Health, readiness, metrics and this description",
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -92,8 +94,8 @@ export function errorStatuses(op: Operation): number[] {
   const s = new Set<number>([500, 503, ...(op.errors ?? [])]);
   // A browser origin the named app does not allow; a disabled app; a caller not allowed to act.
   // A server key from a browser (an Origin header) is refused with 403 too.
-  if (op.auth === "app" || op.auth === "bearer" || op.auth === "server") s.add(403);
-  if (op.auth === "bearer" || op.auth === "server") s.add(401);
+  if (op.auth === "app" || op.auth === "bearer" || op.auth === "server" || op.auth === "console") s.add(403);
+  if (op.auth === "bearer" || op.auth === "server" || op.auth === "console") s.add(401);
   // A missing X-Parley-App; a token for another app.
   if (op.auth === "app") s.add(400);
   if (op.params || op.query) s.add(400);

@@ -43,6 +43,25 @@ export async function consume(limiter: Pick<RateLimiterAbstract, "consume">, key
   }
 }
 
+/**
+ * Runs `fn` as one sign-in attempt against `key` (an account): the attempt is taken from the
+ * budget before the password is checked, so a burst of parallel guesses cannot all pass a check
+ * made before any of them failed. A wrong password (or code) keeps it spent; a success clears the
+ * budget; any other failure (the database, a bug) gives it back.
+ */
+export async function attempt<T>(limiter: RateLimiterAbstract, key: string, fn: () => Promise<T>): Promise<T> {
+  await consume(limiter, key);
+  let res: T;
+  try {
+    res = await fn();
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === "invalid_credentials")) await limiter.reward(key).catch(() => undefined);
+    throw err;
+  }
+  await limiter.delete(key);
+  return res;
+}
+
 /** Throws `rate_limited` if `key` has already used up its points, without taking one. */
 export async function ensureNotBlocked(limiter: RateLimiterAbstract, key: string): Promise<void> {
   const res = await limiter.get(key);

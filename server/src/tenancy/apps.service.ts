@@ -79,6 +79,11 @@ export class AppsService {
     return app;
   }
 
+  /** The app, disabled or not, or null: the console manages disabled apps too. */
+  findAny(id: string): Promise<AppEntity | null> {
+    return this.findCached(id);
+  }
+
   private async findCached(id: string): Promise<AppEntity | null> {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < CACHE_TTL_MS) {

@@ -5,12 +5,13 @@
  * Ids in paths: `:c` conversation, `:m` message, `:u` user, `:r` contact request, `:f` upload,
  * `:e` emoji, `:n` avatar file name, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
- * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub).
+ * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
+ * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token).
  */
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
-  who: "public" | "app" | "user" | "member" | "server";
+  who: "public" | "app" | "user" | "member" | "server" | "console";
 }
 
 export const ROUTES: RouteSpec[] = [
@@ -120,6 +121,24 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/server/moderators", who: "server" },
   { method: "PUT", path: "/server/moderators/:u", who: "server" },
   { method: "DELETE", path: "/server/moderators/:u", who: "server" },
+  // the console (issue 32): its own cookie session; sign-up and sign-in are public
+  { method: "GET", path: "/console/invites/:t", who: "public" },
+  { method: "POST", path: "/console/signup", who: "public" },
+  { method: "POST", path: "/console/session", who: "public" },
+  { method: "DELETE", path: "/console/session", who: "console" },
+  { method: "GET", path: "/console/me", who: "console" },
+  { method: "GET", path: "/console/sessions", who: "console" },
+  { method: "DELETE", path: "/console/sessions/:s", who: "console" },
+  { method: "POST", path: "/console/me/totp/setup", who: "console" },
+  { method: "POST", path: "/console/me/totp", who: "console" },
+  { method: "DELETE", path: "/console/me/totp", who: "console" },
+  { method: "POST", path: "/console/invites", who: "console" },
+  { method: "GET", path: "/console/apps", who: "console" },
+  { method: "POST", path: "/console/apps", who: "console" },
+  { method: "GET", path: "/console/apps/:a", who: "console" },
+  { method: "GET", path: "/console/apps/:a/keys", who: "console" },
+  { method: "POST", path: "/console/apps/:a/keys", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/keys/:k", who: "console" },
   // web push (issue 31): the caller's own devices only
   { method: "GET", path: "/push/key", who: "user" },
   { method: "POST", path: "/push/subscriptions", who: "user" },

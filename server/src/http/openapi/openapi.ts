@@ -18,6 +18,7 @@ const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   server: [{ serverKey: [] }],
   // Open when METRICS_PUBLIC=1, else the METRICS_TOKEN bearer.
   metrics: [{ metricsToken: [] }, {}],
+  console: [{ consoleSession: [] }],
 };
 
 function answer(a: Answer): Record<string, unknown> {
@@ -140,6 +141,13 @@ export function openApiDocument(version: string, routes: readonly Operation[]): 
         appHeader: { type: "apiKey", in: "header", name: APP_HEADER, description: "The app (host site) id, for calls made before sign-in. Not a secret." },
         appQuery: { type: "apiKey", in: "query", name: APP_QUERY, description: `The app id, where a request cannot carry the ${APP_HEADER} header.` },
         metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when the server sets one." },
+        consoleSession: {
+          type: "apiKey",
+          in: "cookie",
+          name: "parley_console",
+          description:
+            "The console's HttpOnly session cookie (set by consoleSignIn). A change also needs the same Origin and the session's CSRF token in X-Parley-CSRF.",
+        },
         serverKey: {
           type: "http",
           scheme: "basic",

@@ -10,6 +10,7 @@ import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
+import { createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "../../console/console.schema.js";
 import type { Check, Same } from "./mirror.js";
 
 /**
@@ -60,4 +61,10 @@ type _Requests = [
   Check<Same<z.input<typeof wordFilterBody>, P.WordFilterRequest>>,
   Check<Same<z.input<typeof subscribeBody>, P.PushSubscribeRequest>>,
   Check<Same<z.input<typeof unsubscribeBody>, P.PushUnsubscribeRequest>>,
+  Check<Same<z.input<typeof signInBody>, P.ConsoleSignInRequest>>,
+  Check<Same<z.input<typeof signUpBody>, P.ConsoleSignUpRequest>>,
+  Check<Same<z.input<typeof inviteBody>, P.ConsoleInviteRequest>>,
+  Check<Same<z.input<typeof totpCodeBody>, P.ConsoleTotpCodeRequest>>,
+  Check<Same<z.input<typeof createAppBody>, P.ConsoleCreateAppRequest>>,
+  Check<Same<z.input<typeof createKeyBody>, P.ConsoleCreateKeyRequest>>,
 ];

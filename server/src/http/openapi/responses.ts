@@ -13,6 +13,7 @@ import {
   webhookSettings,
   wordFilter,
 } from "./host-responses.js";
+import { consoleResponseSchemas } from "./console-responses.js";
 import { page, timestamp, type Check, type Same } from "./mirror.js";
 import {
   ERROR_STATUS,
@@ -499,4 +500,5 @@ export const responseSchemas = {
   ThreadPage: threadPage,
   ThreadState: threadState,
   PushKeyResponse: pushKeyResponse,
+  ...consoleResponseSchemas,
 } as const;

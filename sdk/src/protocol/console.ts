@@ -1,0 +1,145 @@
+// The console's API (issue 32): `/v1/console/*`, for the people who run Parley and its host sites
+// (operators, and owners, admins, moderators and viewers of an app). Not a chat client's: it signs
+// in with an HttpOnly cookie and sends `X-Parley-CSRF` on every change. Types only.
+
+/** A console role on one app, weakest first. Operators have every app and are not a role of one. */
+export type ConsoleAppRole = "viewer" | "moderator" | "admin" | "owner";
+
+/** The signed-in console account. */
+export interface ConsoleAccount {
+  id: string;
+  email: string;
+  /** Every app, app creation, console accounts. */
+  operator: boolean;
+  totpEnabled: boolean;
+  /** Operators and owners must enrol TOTP before anything else. */
+  totpRequired: boolean;
+  roles: { appId: string; role: ConsoleAppRole }[];
+}
+
+/**
+ * `POST /v1/console/signup`, `POST /v1/console/session`, `GET /v1/console/me`: the account, and the
+ * CSRF token to send as `X-Parley-CSRF` with every change of this session. While
+ * `totpEnrolmentRequired`, only the TOTP enrolment, the session list and sign-out answer.
+ */
+export interface ConsoleSessionResponse {
+  account: ConsoleAccount;
+  csrfToken: string;
+  totpEnrolmentRequired: boolean;
+}
+
+/** `POST /v1/console/session`: sign in; `code` is the TOTP code (or a recovery code) once enrolled. */
+export interface ConsoleSignInRequest {
+  email: string;
+  password: string;
+  code?: string;
+}
+
+/** `GET /v1/console/invites/{token}`: what a sign-up link is for. */
+export interface ConsoleInviteInfo {
+  email: string;
+  role: ConsoleAppRole | "operator";
+  appId: string | null;
+  appName: string | null;
+  expiresAt: string;
+}
+
+/** `POST /v1/console/signup`: a sign-up link's token and the new account's password. */
+export interface ConsoleSignUpRequest {
+  token: string;
+  password: string;
+}
+
+/** `POST /v1/console/invites`: who, as what; `appId` for an app role, none for an operator. */
+export interface ConsoleInviteRequest {
+  email: string;
+  role: ConsoleAppRole | "operator";
+  appId?: string;
+}
+
+/** The one-time sign-up link (its path, under the server's origin) and when it expires. */
+export interface ConsoleInviteResponse {
+  link: string;
+  expiresAt: string;
+}
+
+/** `POST /v1/console/me/totp/setup`: a new secret to enrol (base32) and its otpauth:// URI (for a QR code). */
+export interface ConsoleTotpSetupResponse {
+  secret: string;
+  uri: string;
+}
+
+/** A TOTP code, to enrol (`POST /v1/console/me/totp`) or to turn TOTP off (`DELETE`). */
+export interface ConsoleTotpCodeRequest {
+  code: string;
+}
+
+/** `POST /v1/console/me/totp`: enrolled; ten single-use recovery codes, shown this once. */
+export interface ConsoleRecoveryCodesResponse {
+  recoveryCodes: string[];
+}
+
+/** One of the account's signed-in browsers (`GET /v1/console/sessions`). */
+export interface ConsoleSessionInfo {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string;
+  userAgent: string;
+  /** The session this request came with. */
+  current: boolean;
+}
+
+export interface ConsoleSessionsResponse {
+  items: ConsoleSessionInfo[];
+}
+
+/** An app as the console lists it, with the caller's role on it (`operator` for operators). */
+export interface ConsoleApp {
+  id: string;
+  name: string;
+  allowedOrigins: string[];
+  disabled: boolean;
+  createdAt: string;
+  role: ConsoleAppRole | "operator";
+}
+
+export interface ConsoleAppsResponse {
+  items: ConsoleApp[];
+}
+
+/** `POST /v1/console/apps` (operators). */
+export interface ConsoleCreateAppRequest {
+  name: string;
+  allowedOrigins: string[];
+}
+
+/** A new app, with its secret (signs host tokens), shown this once. */
+export interface ConsoleAppCreatedResponse {
+  app: ConsoleApp;
+  secret: string;
+}
+
+/** A server key of an app (never its secret). */
+export interface ConsoleServerKey {
+  id: string;
+  name: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface ConsoleServerKeysResponse {
+  items: ConsoleServerKey[];
+}
+
+/** `POST /v1/console/apps/{appId}/keys` (owners, admins). */
+export interface ConsoleCreateKeyRequest {
+  name?: string;
+}
+
+/** A new server key with its secret, shown this once. */
+export interface ConsoleKeyCreatedResponse {
+  key: ConsoleServerKey;
+  secret: string;
+}

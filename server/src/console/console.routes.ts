@@ -1,0 +1,289 @@
+import type { Next } from "koa";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
+import { consoleCallerOf, pathParam, type Ctx } from "../request/context.js";
+import { empty, json, type Route } from "../request/route.js";
+import { addressKey, attempt, consume } from "../shared/rate-limit.js";
+import { parse } from "../shared/validate.js";
+import { clientOf, sameOrigin, selfOrigin, setSessionCookie } from "./console.guard.js";
+import { createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "./console.schema.js";
+import type { ConsoleService, Started } from "./console.service.js";
+
+export interface ConsoleRoutesDeps {
+  console: ConsoleService;
+  limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
+}
+
+/**
+ * `/v1/console/…`: the console's own API (issue 32). Signed in by an HttpOnly cookie, never a
+ * bearer token or a server key; every change carries the same Origin and the CSRF token
+ * (console.guard.ts). Sign-in and sign-up check the Origin too (no session yet to hold a token).
+ */
+export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[] {
+  // Paths written out in full: routes-table.test.ts reads them from this file.
+  const routes: Route[] = [];
+  const perIp = async (ctx: Ctx, next: Next): Promise<void> => {
+    await consume(limiters.authPerIp, addressKey(ctx.ip || "unknown"));
+    return next();
+  };
+  const started = (ctx: Ctx, s: Started, status: number): void => {
+    setSessionCookie(ctx, s.token);
+    ctx.status = status;
+    ctx.body = s.answer;
+  };
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/invites/:token",
+    operationId: "getConsoleInvite",
+    tag: "console",
+    summary: "What a sign-up link is for: its e-mail, role and app (404 once used or expired)",
+    auth: "none",
+    params: { token: signUpBody.shape.token },
+    ok: { 200: json("ConsoleInviteInfo", "The invitation") },
+    errors: [404, 429],
+    before: [perIp],
+    handle: async (ctx) => {
+      ctx.body = await console.inviteInfo(pathParam(ctx, "token"));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/signup",
+    operationId: "consoleSignUp",
+    tag: "console",
+    summary: "Make the console account of a sign-up link with its password, and sign in (sets the session cookie)",
+    auth: "none",
+    body: { name: "ConsoleSignUpRequest", schema: signUpBody },
+    ok: { 201: json("ConsoleSessionResponse", "Signed up and signed in; operators and owners enrol TOTP next") },
+    errors: [403, 404, 409, 429],
+    before: [perIp, sameOrigin],
+    handle: async (ctx) => {
+      started(ctx, await console.signUp(parse(signUpBody, ctx.request.body), clientOf(ctx)), 201);
+    },
+  });
+
+  // Brute force is bounded twice, as for chat accounts: per IP, and per account (failed attempts).
+  routes.push({
+    method: "post",
+    path: "/v1/console/session",
+    operationId: "consoleSignIn",
+    tag: "console",
+    summary: "Sign in with e-mail, password and (once enrolled) a TOTP or recovery code; sets a new session cookie",
+    auth: "none",
+    body: { name: "ConsoleSignInRequest", schema: signInBody },
+    ok: { 200: json("ConsoleSessionResponse", "Signed in") },
+    errors: [401, 403, 429],
+    before: [perIp, sameOrigin],
+    handle: async (ctx) => {
+      const body = parse(signInBody, ctx.request.body);
+      started(ctx, await attempt(limiters.loginPerEmail, `console:${body.email}`, () => console.signIn(body, clientOf(ctx))), 200);
+    },
+  });
+
+  routes.push({
+    method: "delete",
+    path: "/v1/console/session",
+    operationId: "consoleSignOut",
+    tag: "console",
+    summary: "Sign out: this session ends on every node, and its cookie is cleared",
+    auth: "console",
+    ok: { 204: empty("Signed out") },
+    handle: async (ctx) => {
+      await console.signOut(consoleCallerOf(ctx));
+      setSessionCookie(ctx, null);
+      ctx.status = 204;
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/me",
+    operationId: "getConsoleMe",
+    tag: "console",
+    summary: "The signed-in console account, its roles and the session's CSRF token",
+    auth: "console",
+    ok: { 200: json("ConsoleSessionResponse", "The account") },
+    handle: async (ctx) => {
+      ctx.body = await console.me(consoleCallerOf(ctx));
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/sessions",
+    operationId: "listConsoleSessions",
+    tag: "console",
+    summary: "The account's signed-in browsers, newest first",
+    auth: "console",
+    ok: { 200: json("ConsoleSessionsResponse", "The sessions") },
+    handle: async (ctx) => {
+      ctx.body = await console.sessions(consoleCallerOf(ctx));
+    },
+  });
+
+  routes.push({
+    method: "delete",
+    path: "/v1/console/sessions/:sessionId",
+    operationId: "endConsoleSession",
+    tag: "console",
+    summary: "End one of the account's sessions (another browser, or this one)",
+    auth: "console",
+    ok: { 204: empty("Ended") },
+    errors: [404],
+    handle: async (ctx) => {
+      await console.endSession(consoleCallerOf(ctx), pathParam(ctx, "sessionId"));
+      ctx.status = 204;
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/me/totp/setup",
+    operationId: "setUpConsoleTotp",
+    tag: "console",
+    summary: "A new TOTP secret to enrol (and its otpauth:// URI); on with its first code",
+    auth: "console",
+    ok: { 200: json("ConsoleTotpSetupResponse", "The secret") },
+    errors: [409],
+    handle: async (ctx) => {
+      ctx.body = await console.totpSetup(consoleCallerOf(ctx));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/me/totp",
+    operationId: "enableConsoleTotp",
+    tag: "console",
+    summary: "Turn two-factor sign-in on with the set-up secret's first code: ten recovery codes, shown once; other sessions end",
+    auth: "console",
+    body: { name: "ConsoleTotpCodeRequest", schema: totpCodeBody },
+    ok: { 200: json("ConsoleRecoveryCodesResponse", "On") },
+    errors: [409],
+    handle: async (ctx) => {
+      ctx.body = await console.totpEnable(consoleCallerOf(ctx), parse(totpCodeBody, ctx.request.body).code);
+    },
+  });
+
+  routes.push({
+    method: "delete",
+    path: "/v1/console/me/totp",
+    operationId: "disableConsoleTotp",
+    tag: "console",
+    summary: "Turn two-factor sign-in off with a current code (not for operators and owners)",
+    auth: "console",
+    body: { name: "ConsoleTotpCodeRequest", schema: totpCodeBody },
+    ok: { 204: empty("Off") },
+    // (A DELETE with a body: its body's errors are not implied by the method.)
+    errors: [400, 413, 415],
+    handle: async (ctx) => {
+      await console.totpDisable(consoleCallerOf(ctx), parse(totpCodeBody, ctx.request.body).code);
+      ctx.status = 204;
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/invites",
+    operationId: "createConsoleInvite",
+    tag: "console",
+    summary: "A one-time sign-up link for a week: operators invite anyone as anything, owners invite to roles on their app",
+    auth: "console",
+    body: { name: "ConsoleInviteRequest", schema: inviteBody },
+    ok: { 201: json("ConsoleInviteResponse", "The link, to hand over") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await console.invite(consoleCallerOf(ctx), parse(inviteBody, ctx.request.body), selfOrigin(ctx));
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps",
+    operationId: "listConsoleApps",
+    tag: "console",
+    summary: "Every app (operators), or the apps the account has a role on, with that role",
+    auth: "console",
+    ok: { 200: json("ConsoleAppsResponse", "The apps") },
+    handle: async (ctx) => {
+      ctx.body = await console.apps(consoleCallerOf(ctx));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps",
+    operationId: "createConsoleApp",
+    tag: "console",
+    summary: "Create an app (operators); its secret is shown this once",
+    auth: "console",
+    body: { name: "ConsoleCreateAppRequest", schema: createAppBody },
+    ok: { 201: json("ConsoleAppCreatedResponse", "Created") },
+    handle: async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await console.createApp(consoleCallerOf(ctx), parse(createAppBody, ctx.request.body));
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId",
+    operationId: "getConsoleApp",
+    tag: "console",
+    summary: "One app, with the caller's role on it (404 without one)",
+    auth: "console",
+    ok: { 200: json("ConsoleApp", "The app") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await console.app(consoleCallerOf(ctx), pathParam(ctx, "appId"));
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/keys",
+    operationId: "listConsoleKeys",
+    tag: "console",
+    summary: "The app's server keys, never their secrets (viewers, admins, owners)",
+    auth: "console",
+    ok: { 200: json("ConsoleServerKeysResponse", "The keys") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await console.keys(consoleCallerOf(ctx), pathParam(ctx, "appId"));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps/:appId/keys",
+    operationId: "createConsoleKey",
+    tag: "console",
+    summary: "A new server key (admins, owners); its secret is shown this once",
+    auth: "console",
+    body: { name: "ConsoleCreateKeyRequest", schema: createKeyBody },
+    ok: { 201: json("ConsoleKeyCreatedResponse", "Created") },
+    errors: [404, 409],
+    handle: async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await console.createKey(consoleCallerOf(ctx), pathParam(ctx, "appId"), parse(createKeyBody, ctx.request.body).name);
+    },
+  });
+
+  routes.push({
+    method: "delete",
+    path: "/v1/console/apps/:appId/keys/:keyId",
+    operationId: "revokeConsoleKey",
+    tag: "console",
+    summary: "Revoke a server key at once (admins, owners)",
+    auth: "console",
+    ok: { 204: empty("Revoked") },
+    errors: [404],
+    handle: async (ctx) => {
+      await console.revokeKey(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "keyId"));
+      ctx.status = 204;
+    },
+  });
+  return routes;
+}

@@ -1,0 +1,369 @@
+import { randomBytes } from "node:crypto";
+import type {
+  ConsoleApp,
+  ConsoleAppCreatedResponse,
+  ConsoleAppRole,
+  ConsoleInviteInfo,
+  ConsoleInviteResponse,
+  ConsoleKeyCreatedResponse,
+  ConsoleRecoveryCodesResponse,
+  ConsoleServerKey,
+  ConsoleSessionResponse,
+  ConsoleSessionsResponse,
+  ConsoleTotpSetupResponse,
+} from "@parley/sdk/protocol";
+import { IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
+import type { PasswordHasher } from "../auth/passwords.js";
+import { sha256 } from "../auth/tokens.js";
+import type { ServerKeysService } from "../server-api/server-keys.service.js";
+import { AppError, notFound } from "../shared/errors.js";
+import { canExist, newId } from "../shared/ids.js";
+import type { AppEntity } from "../tenancy/app.entity.js";
+import type { AppsService } from "../tenancy/apps.service.js";
+import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
+import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
+import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
+import { allow, type Capability } from "./roles.js";
+import type { Client, ConsoleSessions } from "./sessions.js";
+import { newTotpSecret, totpStep } from "./totp.js";
+
+/** A sign-up link is good for a week. */
+export const INVITE_MS = 7 * 24 * 3600_000;
+const RECOVERY_CODES = 10;
+
+export interface ConsoleDeps {
+  db: DataSource;
+  sessions: ConsoleSessions;
+  passwords: PasswordHasher;
+  apps: AppsService;
+  serverKeys: ServerKeysService;
+}
+
+/** A session just begun: the cookie's token and what the console is told. */
+export interface Started {
+  token: string;
+  answer: ConsoleSessionResponse;
+}
+
+/** Who invites through the CLI: no account, every power. */
+export const CLI = "cli" as const;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const wrongCode = (): AppError =>
+  new AppError("invalid_credentials", "That code is not valid; use the current one from your authenticator app", { reason: "invalid_code" });
+
+/**
+ * The console's accounts and what they do (issue 32): sign-up links, sign-in with a second
+ * factor, sessions, and the apps and keys they manage by role. Writes console_accounts,
+ * console_roles, console_invites and console_audit; apps and keys through their owners' services.
+ */
+export class ConsoleService {
+  private readonly accounts: Repository<ConsoleAccountEntity>;
+  private readonly roles: Repository<ConsoleRoleEntity>;
+  private readonly invites: Repository<ConsoleInviteEntity>;
+  private readonly audit: Repository<ConsoleAuditEntity>;
+
+  constructor(private readonly deps: ConsoleDeps) {
+    this.accounts = deps.db.getRepository(ConsoleAccountEntity);
+    this.roles = deps.db.getRepository(ConsoleRoleEntity);
+    this.invites = deps.db.getRepository(ConsoleInviteEntity);
+    this.audit = deps.db.getRepository(ConsoleAuditEntity);
+  }
+
+  // --- Signing in ------------------------------------------------------------------------------
+
+  /** The caller behind a session cookie's token, or null (no such session, or it ended). */
+  async callerOf(token: string, client: Client): Promise<ConsoleCaller | null> {
+    const session = await this.deps.sessions.find(token);
+    if (!session) return null;
+    const account = await this.accounts.findOneBy({ id: session.accountId });
+    if (!account) return null;
+    return { account, session, roles: await this.rolesOf(account.id), client };
+  }
+
+  checkCsrf(c: ConsoleCaller, given: string): boolean {
+    return this.deps.sessions.checkCsrf(c.session, given);
+  }
+
+  async inviteInfo(token: string): Promise<ConsoleInviteInfo> {
+    const invite = await this.liveInvite(token);
+    const app = invite.appId ? await this.deps.apps.findAny(invite.appId) : null;
+    return { email: invite.email, role: invite.role, appId: invite.appId, appName: app?.name ?? null, expiresAt: iso(invite.expiresAt) };
+  }
+
+  /** A sign-up link's account is made with its password, and signed in (TOTP enrolment next, where required). */
+  async signUp(input: SignUpInput, client: Client): Promise<Started> {
+    const invite = await this.liveInvite(input.token);
+    if (await this.accounts.existsBy({ email: invite.email })) throw new AppError("email_taken", "A console account with this e-mail exists: sign in instead");
+    // Claimed first (one use, even under a double submit), then the account.
+    const claimed = await this.invites.update({ id: invite.id, usedAt: IsNull() }, { usedAt: Date.now() });
+    if (!claimed.affected) throw notFound("Sign-up link");
+    const account = this.accounts.create({
+      id: newId("cac", 20),
+      email: invite.email,
+      passwordHash: await this.deps.passwords.hash(input.password),
+      operator: invite.role === "operator",
+      totpSecret: null,
+      totpPending: null,
+      totpLastStep: 0,
+      recoveryCodes: null,
+      createdAt: Date.now(),
+    });
+    try {
+      await this.accounts.insert(account);
+    } catch (err) {
+      await this.invites.update({ id: invite.id }, { usedAt: null });
+      if (await this.accounts.existsBy({ email: invite.email }))
+        throw new AppError("email_taken", "A console account with this e-mail exists: sign in instead");
+      throw err;
+    }
+    if (invite.role !== "operator" && invite.appId) await this.roles.insert({ accountId: account.id, appId: invite.appId, role: invite.role });
+    await this.record(account.id, "account.signed_up", invite.appId, invite.role, client);
+    return this.begin(account, client);
+  }
+
+  /**
+   * Password, then (once enrolled) the TOTP code or a recovery code. Every failure is the same
+   * `invalid_credentials`; a missing code says so (`details.reason: totp_required`) only after the
+   * password was right.
+   */
+  async signIn(input: SignInInput, client: Client): Promise<Started> {
+    const account = await this.accounts.findOneBy({ email: input.email });
+    const ok = await this.deps.passwords.verify(input.password, account?.passwordHash ?? null);
+    if (!account || !ok) throw new AppError("invalid_credentials", "Wrong e-mail or password");
+    if (account.totpSecret) {
+      if (!input.code) throw new AppError("invalid_credentials", "Enter the code from your authenticator app", { reason: "totp_required" });
+      if (!(await this.passSecondFactor(account, input.code))) throw wrongCode();
+    }
+    await this.record(account.id, "session.signed_in", null, null, client);
+    return this.begin(account, client);
+  }
+
+  async me(c: ConsoleCaller): Promise<ConsoleSessionResponse> {
+    return this.answer(c.account, c.roles, this.deps.sessions.csrfOf(c.session));
+  }
+
+  async signOut(c: ConsoleCaller): Promise<void> {
+    await this.deps.sessions.end(c.account.id, c.session.id);
+  }
+
+  async sessions(c: ConsoleCaller): Promise<ConsoleSessionsResponse> {
+    const rows = await this.deps.sessions.list(c.account.id);
+    return {
+      items: rows.map((s) => ({
+        id: s.id,
+        createdAt: iso(s.createdAt),
+        lastSeenAt: iso(s.lastSeenAt),
+        expiresAt: iso(s.expiresAt),
+        ip: s.ip,
+        userAgent: s.userAgent,
+        current: s.id === c.session.id,
+      })),
+    };
+  }
+
+  async endSession(c: ConsoleCaller, id: string): Promise<void> {
+    if (!canExist(id) || !(await this.deps.sessions.end(c.account.id, id))) throw notFound("Session");
+    await this.record(c.account.id, "session.ended", null, id, c.client);
+  }
+
+  // --- Second factor ---------------------------------------------------------------------------
+
+  /** A new secret to enrol; it replaces any earlier offer, and takes effect with its first code. */
+  async totpSetup(c: ConsoleCaller): Promise<ConsoleTotpSetupResponse> {
+    if (c.account.totpSecret) throw new AppError("conflict", "Two-factor sign-in is already on: turn it off first to enrol another device");
+    const offer = newTotpSecret(c.account.email);
+    await this.accounts.update({ id: c.account.id }, { totpPending: offer.secret });
+    return offer;
+  }
+
+  /** The offered secret's first code turns TOTP on: ten recovery codes, shown once; the account's other sessions end. */
+  async totpEnable(c: ConsoleCaller, code: string): Promise<ConsoleRecoveryCodesResponse> {
+    const account = c.account;
+    if (account.totpSecret) throw new AppError("conflict", "Two-factor sign-in is already on");
+    if (!account.totpPending) throw new AppError("conflict", "Start the set-up first (POST /v1/console/me/totp/setup)");
+    const step = totpStep(account.totpPending, code);
+    if (step === null) throw wrongCode();
+    const recoveryCodes = Array.from({ length: RECOVERY_CODES }, () => {
+      const s = randomBytes(8).toString("hex");
+      return `${s.slice(0, 8)}-${s.slice(8)}`;
+    });
+    await this.accounts.update(
+      { id: account.id },
+      { totpSecret: account.totpPending, totpPending: null, totpLastStep: step, recoveryCodes: JSON.stringify(recoveryCodes.map(sha256)) },
+    );
+    await this.deps.sessions.endOthers(account.id, c.session.id);
+    await this.record(account.id, "totp.enabled", null, null, c.client);
+    return { recoveryCodes };
+  }
+
+  /** Off, with a current code; refused to operators and owners, who must keep it. */
+  async totpDisable(c: ConsoleCaller, code: string): Promise<void> {
+    if (totpRequired(c.account, c.roles)) throw new AppError("forbidden", "Operators and owners must keep two-factor sign-in on", { reason: "totp_required" });
+    if (!c.account.totpSecret) return;
+    if (!(await this.passSecondFactor(c.account, code))) throw wrongCode();
+    await this.accounts.update({ id: c.account.id }, { totpSecret: null, totpPending: null, recoveryCodes: null });
+    await this.record(c.account.id, "totp.disabled", null, null, c.client);
+  }
+
+  // --- Invitations -----------------------------------------------------------------------------
+
+  /**
+   * A one-time sign-up link. Operators invite anyone as anything (so does the CLI); an owner
+   * invites to roles on their app. `base` is the server's origin the link starts with.
+   */
+  async invite(c: ConsoleCaller | typeof CLI, input: InviteInput, base: string): Promise<ConsoleInviteResponse> {
+    if (c !== CLI) {
+      this.ready(c);
+      if (input.role === "operator" ? !c.account.operator : (allow(roleOn(c, input.appId!), "manage_members"), false))
+        throw new AppError("forbidden", "Only operators invite operators", { reason: "role" });
+    }
+    if (input.appId && !(await this.deps.apps.findAny(input.appId))) throw notFound("App");
+    const token = randomBytes(24).toString("base64url");
+    const now = Date.now();
+    const invite = this.invites.create({
+      id: newId("cin", 20),
+      tokenHash: sha256(token),
+      email: input.email,
+      role: input.role as ConsoleAppRole | "operator",
+      appId: input.appId ?? null,
+      invitedBy: c === CLI ? null : c.account.id,
+      createdAt: now,
+      expiresAt: now + INVITE_MS,
+      usedAt: null,
+    });
+    await this.invites.insert(invite);
+    if (c !== CLI) await this.record(c.account.id, "invite.created", invite.appId, `${input.role}:${input.email}`.slice(0, 128), c.client);
+    return { link: `${base.replace(/\/+$/, "")}/console/#/signup/${token}`, expiresAt: iso(invite.expiresAt) };
+  }
+
+  // --- Apps and keys ---------------------------------------------------------------------------
+
+  /** Every app for an operator; the apps the caller has a role on otherwise. */
+  async apps(c: ConsoleCaller): Promise<{ items: ConsoleApp[] }> {
+    this.ready(c);
+    const apps = await this.deps.apps.list();
+    return { items: apps.flatMap((a) => (roleOn(c, a.id) ? [this.present(c, a)] : [])) };
+  }
+
+  async app(c: ConsoleCaller, appId: string): Promise<ConsoleApp> {
+    return this.present(c, await this.appFor(c, appId, "read", true));
+  }
+
+  async createApp(c: ConsoleCaller, input: { name: string; allowedOrigins: string[] }): Promise<ConsoleAppCreatedResponse> {
+    this.ready(c);
+    if (!c.account.operator) throw new AppError("forbidden", "Only operators create apps", { reason: "role" });
+    const app = await this.deps.apps.create(input);
+    await this.record(c.account.id, "app.created", app.id, app.name.slice(0, 128), c.client);
+    return { app: this.present(c, app), secret: app.secret };
+  }
+
+  async keys(c: ConsoleCaller, appId: string): Promise<{ items: ConsoleServerKey[] }> {
+    const app = await this.appFor(c, appId, "read");
+    return { items: (await this.deps.serverKeys.list(app.id)).map(presentKey) };
+  }
+
+  async createKey(c: ConsoleCaller, appId: string, name: string | undefined): Promise<ConsoleKeyCreatedResponse> {
+    const app = await this.appFor(c, appId, "configure");
+    const key = await this.deps.serverKeys.create(app.id, name ?? null);
+    await this.record(c.account.id, "key.created", app.id, key.id, c.client);
+    return { key: presentKey(key), secret: key.secret };
+  }
+
+  async revokeKey(c: ConsoleCaller, appId: string, keyId: string): Promise<void> {
+    const app = await this.appFor(c, appId, "configure");
+    if (!(await this.deps.serverKeys.revoke(app.id, keyId))) throw notFound("Key");
+    await this.record(c.account.id, "key.revoked", app.id, keyId, c.client);
+  }
+
+  // --- Parts -----------------------------------------------------------------------------------
+
+  /** Everything but the enrolment waits for a second factor where one is required. */
+  private ready(c: ConsoleCaller): void {
+    if (!c.account.totpSecret && totpRequired(c.account, c.roles))
+      throw new AppError("forbidden", "Turn on two-factor sign-in first", { reason: "totp_enrolment_required" });
+  }
+
+  /** The app, if the caller's role on it allows `what` (else the 404 of a missing app, or a 403). */
+  private async appFor(c: ConsoleCaller, appId: string, what: Capability, anyRole = false): Promise<AppEntity> {
+    this.ready(c);
+    const role = canExist(appId) ? roleOn(c, appId) : null;
+    if (!anyRole || role === null) allow(role, what);
+    const app = await this.deps.apps.findAny(appId);
+    if (!app) throw notFound("App");
+    return app;
+  }
+
+  private present(c: ConsoleCaller, a: AppEntity): ConsoleApp {
+    return {
+      id: a.id,
+      name: a.name,
+      allowedOrigins: a.allowedOrigins,
+      disabled: a.disabledAt != null,
+      createdAt: iso(a.createdAt),
+      role: roleOn(c, a.id)!,
+    };
+  }
+
+  private async passSecondFactor(account: ConsoleAccountEntity, code: string): Promise<boolean> {
+    if (/^[0-9a-f]{8}-[0-9a-f]{8}$/i.test(code)) {
+      const left: string[] = JSON.parse(account.recoveryCodes ?? "[]");
+      const hash = sha256(code.toLowerCase());
+      if (!left.includes(hash)) return false;
+      // Used once: the update only succeeds against the list it read.
+      const r = await this.accounts.update(
+        { id: account.id, recoveryCodes: account.recoveryCodes! },
+        { recoveryCodes: JSON.stringify(left.filter((h) => h !== hash)) },
+      );
+      return (r.affected ?? 0) > 0;
+    }
+    const step = totpStep(account.totpSecret!, code);
+    if (step === null) return false;
+    // A step is accepted once: a replayed code (or a second sign-in with the same one) is refused.
+    const r = await this.accounts.update({ id: account.id, totpLastStep: account.totpLastStep }, { totpLastStep: step });
+    return step > account.totpLastStep && (r.affected ?? 0) > 0;
+  }
+
+  private async begin(account: ConsoleAccountEntity, client: Client): Promise<Started> {
+    const { token, session } = await this.deps.sessions.start(account.id, client);
+    return { token, answer: await this.answer(account, await this.rolesOf(account.id), this.deps.sessions.csrfOf(session)) };
+  }
+
+  private async answer(account: ConsoleAccountEntity, roles: ReadonlyMap<string, ConsoleAppRole>, csrfToken: string): Promise<ConsoleSessionResponse> {
+    const required = totpRequired(account, roles);
+    return {
+      account: {
+        id: account.id,
+        email: account.email,
+        operator: account.operator,
+        totpEnabled: !!account.totpSecret,
+        totpRequired: required,
+        roles: [...roles].map(([appId, role]) => ({ appId, role })),
+      },
+      csrfToken,
+      totpEnrolmentRequired: required && !account.totpSecret,
+    };
+  }
+
+  private async rolesOf(accountId: string): Promise<Map<string, ConsoleAppRole>> {
+    const rows = await this.roles.findBy({ accountId });
+    return new Map(rows.map((r) => [r.appId, r.role]));
+  }
+
+  private async liveInvite(token: string): Promise<ConsoleInviteEntity> {
+    const invite = token.length <= 100 ? await this.invites.findOneBy({ tokenHash: sha256(token), usedAt: IsNull(), expiresAt: MoreThan(Date.now()) }) : null;
+    if (!invite) throw notFound("Sign-up link (used, expired or unknown)");
+    return invite;
+  }
+
+  private async record(accountId: string, action: string, appId: string | null, target: string | null, client: Client): Promise<void> {
+    await this.audit.insert({ id: newId("cau", 20), accountId, action, appId, target, at: Date.now(), ip: client.ip.slice(0, 64) });
+  }
+}
+
+const presentKey = (k: { id: string; name: string | null; createdAt: number; revokedAt: number | null }): ConsoleServerKey => ({
+  id: k.id,
+  name: k.name,
+  createdAt: iso(k.createdAt),
+  revokedAt: k.revokedAt === null ? null : iso(k.revokedAt),
+});
