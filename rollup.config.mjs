@@ -5,6 +5,7 @@
 //   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
 //   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file),
 //   widget/dist/parley-sw.js (the web push service worker part, a classic script)
+//   console/dist/index.html + console-[hash].js and its page chunks (the console, served at /console/)
 // The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
 // see "build" in package.json.
 import { readFileSync } from "node:fs";
@@ -40,7 +41,7 @@ const browserBuilds = alias({
 /** The CSS in the widget's css`…` literals, minified (esbuild leaves template text alone). */
 const cssLiterals = {
   name: "css-literals",
-  transform: (code, id) => (/widget\/src\/.*\.ts$/.test(id) ? { code: minifyCssLiterals(code), map: null } : null),
+  transform: (code, id) => (/(widget|console)\/src\/.*\.ts$/.test(id) ? { code: minifyCssLiterals(code), map: null } : null),
 };
 /** The UI's socket.io-client with WebSocket alone (see websocketOnlyTransports). */
 const websocketOnly = {
@@ -61,6 +62,16 @@ const injectUiFile = {
     if (!id.endsWith("widget/src/embed.ts")) return null;
     if (!uiFile) this.error("the widget UI must be built before its loader");
     return { code: code.replace(/(?<!declare const )\b__PARLEY_UI__\b/g, JSON.stringify("./" + uiFile)), map: null };
+  },
+};
+/** The console's page, naming its content-hashed entry (the page is the one file not cached for long). */
+const consoleHtml = {
+  name: "console-html",
+  generateBundle(_options, bundle) {
+    const entry = Object.values(bundle).find((c) => c.type === "chunk" && c.isEntry && c.name === "console");
+    if (!entry) this.error("the console entry is missing");
+    const source = readFileSync(path.join(root, "console/src/index.html"), "utf8").replace("__CONSOLE_ENTRY__", entry.fileName);
+    this.emitFile({ type: "asset", fileName: "index.html", source });
   },
 };
 const ts = (target) => esbuild({ target, tsconfig: path.join(root, "tsconfig.json"), minify: false });
@@ -126,6 +137,19 @@ export default [
     input: "widget/src/sw/parley-sw.ts",
     output: { file: "widget/dist/parley-sw.js", format: "iife", sourcemap: true },
     plugins: [esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
+  },
+  // The console (issue 32): Lit pages on the widget's design tokens, served by every node at /console/.
+  // index.html names the hashed entry; every page is a chunk of its own, loaded when first shown.
+  {
+    input: { console: "console/src/console.ts" },
+    output: { dir: "console/dist", format: "esm", entryFileNames: "[name]-[hash].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
+    plugins: [
+      cssLiterals,
+      protocolAlias,
+      nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
+      esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
+      consoleHtml,
+    ],
   },
   // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
   {

@@ -19,7 +19,14 @@ const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
 
 /** The suites of each pass. The browser and example suites need no MariaDB: SQLite pass only. */
 const PASSES = {
-  sqlite: ["server/test/*.test.ts", "sdk/test/*.test.ts", "widget/test/*.test.ts", "examples/test/*.test.ts", "scripts/test/*.test.ts"],
+  sqlite: [
+    "server/test/*.test.ts",
+    "sdk/test/*.test.ts",
+    "widget/test/*.test.ts",
+    "console/test/*.test.ts",
+    "examples/test/*.test.ts",
+    "scripts/test/*.test.ts",
+  ],
   mysql: ["server/test/*.test.ts", "sdk/test/*.test.ts"],
 } as const;
 type Pass = keyof typeof PASSES;

@@ -40,6 +40,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Where the built widget.js is served from. */
   widgetDir: string;
+  /** Where the built console (index.html and its chunks) is served from, at /console/. */
+  consoleDir: string;
   /** The checkout (examples, SDK browser build). */
   repoRoot: string;
   /**
@@ -199,6 +201,7 @@ const envSchema = z.object({
     .default(30 * 24 * 3600),
   REFRESH_GRACE_SEC: z.coerce.number().int().min(0).max(300).default(30),
   WIDGET_DIR: z.string().optional(),
+  CONSOLE_DIR: z.string().optional(),
   PARLEY_DEMO: z.enum(["0", "1"]).optional(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   TRUST_PROXY: z
@@ -317,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
+    consoleDir: path.resolve(e.CONSOLE_DIR ?? path.join(REPO_ROOT, "console/dist")),
     repoRoot: REPO_ROOT,
     demo: e.PARLEY_DEMO === undefined ? e.NODE_ENV !== "production" : e.PARLEY_DEMO === "1",
     rateLimits: {

@@ -35,6 +35,7 @@ import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, We
 import { MessageSearchEntity } from "./search/message-search.entity.js";
 import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
+import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
 /*
@@ -100,6 +101,7 @@ export const MIGRATIONS = [
   Mute1763960000000,
   Push1763970000000,
   Console1764000000000,
+  WebhookStatus1764010000000,
 ];
 
 /**

@@ -90,7 +90,7 @@ export interface Services {
   threads: ThreadsService;
   /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
   push: PushService;
-  /** The console (issue 32): its accounts, sessions, and the apps and keys they manage. */
+  /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
   console: ConsoleService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
@@ -235,7 +235,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     push,
     pushNotifier,
-    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys }),
+    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

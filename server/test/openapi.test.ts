@@ -24,7 +24,17 @@ type Json = Record<string, any>;
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Routes the server answers that are not API: the widget and SDK bundles (see assets.routes.ts). */
-const NOT_API = new Set(["GET /widget.js", "GET /widget.js.map", "GET /sdk.js", "GET /sdk.js.map", "GET /parley-sw.js", "GET /parley-sw.js.map", "GET /:file"]);
+const NOT_API = new Set([
+  "GET /widget.js",
+  "GET /widget.js.map",
+  "GET /sdk.js",
+  "GET /sdk.js.map",
+  "GET /parley-sw.js",
+  "GET /parley-sw.js.map",
+  "GET /:file",
+  "GET /console",
+  "GET /console/:file",
+]);
 /** Operations with no client error to provoke: they take no input and need no credentials. */
 const NO_CLIENT_ERROR = new Set(["getHealth", "getOpenApi", "getAsyncApi", "getLiveness", "getReadiness"]);
 const METRICS_TOKEN = "metrics-token-for-the-openapi-test";
@@ -664,12 +674,36 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "revokeConsoleKey", { ...op, params: { appId, keyId: key.key.id } });
     await expect(404, "revokeConsoleKey", { ...op, params: { appId, keyId: "key_missing" } });
 
+    // Webhooks. The app has no live key now, so the test delivery waits for one: nothing is sent.
+    const hook = await expect(201, "createConsoleWebhook", {
+      ...op,
+      params: { appId },
+      body: { url: "https://93.184.215.14/console-hook", events: ["message.new"] },
+    });
+    await expect(400, "createConsoleWebhook", { ...op, params: { appId }, body: { url: "http://127.0.0.1/hook", events: ["message.new"] } });
+    const webhookId = hook.endpoint.id as string;
+    await expect(200, "listConsoleWebhooks", { ...op, params: { appId } });
+    await expect(404, "listConsoleWebhooks", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: 120 } });
+    await expect(400, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: -1 } });
+    const tested = await expect(202, "testConsoleWebhook", { ...op, params: { appId, webhookId } });
+    await expect(404, "testConsoleWebhook", { ...op, params: { appId, webhookId: "whe_missing" } });
+    await expect(200, "listConsoleWebhookDeliveries", { ...op, params: { appId, webhookId }, query: { status: "pending" } });
+    await expect(400, "listConsoleWebhookDeliveries", { ...op, params: { appId, webhookId }, query: { limit: "0" } });
+    await expect(200, "getConsoleWebhookDelivery", { ...op, params: { appId, webhookId, deliveryId: tested.deliveryId } });
+    await expect(404, "getConsoleWebhookDelivery", { ...op, params: { appId, webhookId, deliveryId: "whd_missing" } });
+    await expect(200, "replayConsoleWebhook", { ...op, params: { appId, webhookId }, body: { fromSeq: 0 } });
+    await expect(400, "replayConsoleWebhook", { ...op, params: { appId, webhookId }, body: { fromSeq: -1 } });
+
     // A viewer (no TOTP required) turns TOTP on, then off; an operator may not turn it off.
     const viewerToken = (invited.link as string).split("/signup/")[1]!;
     const vUp = await call("consoleSignUp", { ...page, body: { token: viewerToken, password } });
     assert.equal(vUp.status, 201, JSON.stringify(vUp.body));
     const viewer = browser(cookieOf(vUp), vUp.body.csrfToken);
     await expect(403, "createConsoleKey", { ...viewer, params: { appId }, body: {} });
+    await expect(403, "deleteConsoleWebhook", { ...viewer, params: { appId, webhookId } });
+    await expect(204, "deleteConsoleWebhook", { ...op, params: { appId, webhookId } });
+    await expect(404, "deleteConsoleWebhook", { ...op, params: { appId, webhookId } });
     const vSecret = (await expect(200, "setUpConsoleTotp", viewer)).secret as string;
     await expect(200, "enableConsoleTotp", { ...viewer, body: { code: totpCode(vSecret) } });
     await expect(403, "disableConsoleTotp", { ...op, body: { code: "123456" } });

@@ -2,6 +2,8 @@
 // (operators, and owners, admins, moderators and viewers of an app). Not a chat client's: it signs
 // in with an HttpOnly cookie and sends `X-Parley-CSRF` on every change. Types only.
 
+import type { WebhookDelivery, WebhookEndpoint, WebhookSettings } from "./webhooks.js";
+
 /** A console role on one app, weakest first. Operators have every app and are not a role of one. */
 export type ConsoleAppRole = "viewer" | "moderator" | "admin" | "owner";
 
@@ -142,4 +144,45 @@ export interface ConsoleCreateKeyRequest {
 export interface ConsoleKeyCreatedResponse {
   key: ConsoleServerKey;
   secret: string;
+}
+
+// --- Webhooks of an app (viewers and up read; admins and owners change) ---------------------------
+// Bodies and answers as the server API's (`/v1/server/webhooks…`): `POST …/webhooks` takes a
+// CreateWebhookRequest and answers a WebhookEndpointResponse; `PUT …/webhooks/settings` a
+// WebhookSettings; `GET …/webhooks/{webhookId}/deliveries?status=&limit=&cursor=` a
+// WebhookDeliveriesResponse; `POST …/webhooks/{webhookId}/replay` a ReplayWebhookRequest and a
+// ReplayWebhookResponse.
+
+/** `GET /v1/console/apps/{appId}/webhooks`: the app's endpoints (oldest first) and its settings. */
+export interface ConsoleWebhooksResponse {
+  endpoints: WebhookEndpoint[];
+  settings: WebhookSettings;
+}
+
+/** `GET /v1/console/apps/{appId}/webhooks/{webhookId}/deliveries/{deliveryId}`: one delivery, what is sent and what came back. */
+export interface ConsoleWebhookDeliveryDetail {
+  delivery: WebhookDelivery;
+  request: {
+    /** The endpoint's URL it is POSTed to. */
+    url: string;
+    /** The JSON body POSTed (a WebhookPayload), the same on every attempt; signed when sent. */
+    body: unknown;
+  };
+  /** The last attempt's outcome. */
+  response: {
+    /**
+     * The HTTP status of the last answer when it was not a 2xx; null when no answer came (timed
+     * out, refused, not attempted yet) and once delivered (some 2xx: the code is not kept).
+     */
+    status: number | null;
+    /** Why the last attempt failed (or why it waits, e.g. for a server key to sign with); null once delivered. */
+    error: string | null;
+    /** When the last attempt was made; null before the first. */
+    at: string | null;
+  };
+}
+
+/** `POST /v1/console/apps/{appId}/webhooks/{webhookId}/test`: the `webhook.test` delivery queued to that endpoint. */
+export interface ConsoleWebhookTestResponse {
+  deliveryId: string;
 }

@@ -23,6 +23,24 @@ export const WEBHOOK_EVENT_TYPES = [
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
+/**
+ * The test event: sent on demand from the console ("send a test event") to one endpoint, whatever
+ * it subscribes to, signed and retried like any delivery. Its `seq` is 0 and it is in no app's
+ * event log, so a replay never sends it again. Not subscribable: answer it 2xx and ignore it.
+ */
+export const WEBHOOK_TEST_EVENT = "webhook.test";
+
+/** Every type a delivery may have: the subscribable event types and the test event. */
+export const WEBHOOK_DELIVERY_TYPES = [...WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT] as const;
+
+export type WebhookDeliveryType = (typeof WEBHOOK_DELIVERY_TYPES)[number];
+
+/** `webhook.test`'s data: when the test was asked for. */
+export interface WebhookTestData {
+  test: true;
+  at: string;
+}
+
 /** The headers of a delivery (names as sent; HTTP header names are case-insensitive). */
 export const WEBHOOK_HEADERS = {
   signature: "Parley-Signature",
@@ -39,18 +57,27 @@ export interface UnreadNotification {
   conversations: { conversationId: string; unreadCount: number }[];
 }
 
-/** The body of a delivery. `seq` is the event's seq in the app's log (for `notification.unread`: the log's head when it was raised). */
+/**
+ * The body of a delivery. `seq` is the event's seq in the app's log (for `notification.unread` and
+ * `report.created`: the log's head when it was raised; for `webhook.test`: 0).
+ */
 export type WebhookPayload = {
-  [K in WebhookEventType]: {
+  [K in WebhookDeliveryType]: {
     /** The delivery's id (also `Parley-Delivery`): the same on every retry, so receivers deduplicate by it. */
     id: string;
     type: K;
     seq: number;
     appId: string;
     at: string;
-    data: K extends keyof EventPayloads ? EventPayloads[K] : K extends "report.created" ? Report : UnreadNotification;
+    data: K extends keyof EventPayloads
+      ? EventPayloads[K]
+      : K extends "report.created"
+        ? Report
+        : K extends typeof WEBHOOK_TEST_EVENT
+          ? WebhookTestData
+          : UnreadNotification;
   };
-}[WebhookEventType];
+}[WebhookDeliveryType];
 
 /** A registered endpoint. */
 export interface WebhookEndpoint {
@@ -80,11 +107,13 @@ export type WebhookDeliveryStatus = "pending" | "delivered" | "failed";
 export interface WebhookDelivery {
   id: string;
   endpointId: string;
-  type: WebhookEventType;
+  type: WebhookDeliveryType;
   seq: number;
   status: WebhookDeliveryStatus;
   attempts: number;
   lastError: string | null;
+  /** The last attempt's HTTP status, 2xx included; null before any answer, or when none came (a timeout). */
+  lastStatus: number | null;
   createdAt: string;
   nextAttemptAt: string | null;
   lastAttemptAt: string | null;

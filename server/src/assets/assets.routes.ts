@@ -7,6 +7,7 @@ import type { State } from "../request/context.js";
 import { notFound } from "../shared/errors.js";
 
 const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
   ".js": "application/javascript; charset=utf-8",
   ".map": "application/json; charset=utf-8",
 };
@@ -16,6 +17,8 @@ export interface AssetDirs {
   widget: string;
   /** sdk/dist: the self-contained browser build of the SDK. */
   sdk: string;
+  /** console/dist: the console's index.html and its content-hashed modules. */
+  console: string;
 }
 
 /** `name-<hash>.js` as rollup names the widget's UI module and chunks: the name changes with the content. */
@@ -24,6 +27,19 @@ const HASHED = /^[a-zA-Z][a-zA-Z0-9-]*(\.strings)?-[A-Za-z0-9_-]{8}\.js(\.map)?$
 /** Short-lived for stable URLs (a release reaches host pages in minutes), forever for hashed ones. */
 const STABLE_CACHE = "public, max-age=300, stale-while-revalidate=86400";
 const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
+/** The console's page: always revalidated, so a release reaches every open console at its next load. */
+const PAGE_CACHE = "no-cache";
+
+/**
+ * The console's page may run only its own scripts, talk only to its own origin, and never be framed
+ * (clickjacking a signed-in operator); styles inline because Lit may fall back to <style> elements.
+ */
+const CONSOLE_HEADERS: Record<string, string> = {
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+};
 
 interface Encoded {
   identity: Buffer;
@@ -85,7 +101,7 @@ export function assetsRoutes(dirs: AssetDirs): Router<State> {
   const files = new Precompressed();
   const r = new Router<State>();
 
-  const serve = async (ctx: Parameters<Parameters<Router<State>["get"]>[1]>[0], file: string, cache: string): Promise<void> => {
+  const serve = async (ctx: Parameters<Parameters<Router<State>["get"]>[1]>[0], file: string, cache: string, crossOrigin = true): Promise<void> => {
     const f = await files.get(file);
     if (!f) throw notFound("Bundle (run `npm run build`)");
     const encoding = ctx.acceptsEncodings("br", "gzip", "identity");
@@ -94,8 +110,8 @@ export function assetsRoutes(dirs: AssetDirs): Router<State> {
     ctx.set("ETag", `"${f.etag}${encoding === "br" || encoding === "gzip" ? `-${encoding}` : ""}"`);
     ctx.set("Cache-Control", cache);
     ctx.set("X-Content-Type-Options", "nosniff");
-    // The UI is imported as a module from the host's origin: a CORS request.
-    ctx.set("Access-Control-Allow-Origin", "*");
+    // The UI is imported as a module from the host's origin: a CORS request. (Not the console's files.)
+    if (crossOrigin) ctx.set("Access-Control-Allow-Origin", "*");
     ctx.type = TYPES[path.extname(file)] ?? "application/octet-stream";
     ctx.status = 200;
     if (ctx.fresh) {
@@ -107,6 +123,18 @@ export function assetsRoutes(dirs: AssetDirs): Router<State> {
   };
 
   for (const [route, file] of Object.entries(stable)) r.get(route, (ctx) => serve(ctx, file, STABLE_CACHE));
+  // The console: one page (its routes are in the URL's hash) and its hashed modules.
+  // (The route matches /console and /console/ alike: the page's relative URLs need the slash.)
+  r.get("/console", async (ctx) => {
+    if (!ctx.path.endsWith("/")) return ctx.redirect("/console/");
+    ctx.set(CONSOLE_HEADERS);
+    await serve(ctx, path.join(dirs.console, "index.html"), PAGE_CACHE, false);
+  });
+  r.get("/console/:file", async (ctx, next) => {
+    const name = ctx.params["file"] ?? "";
+    if (!HASHED.test(name) || !(await readdir(dirs.console).catch(() => [] as string[])).includes(name)) return next();
+    await serve(ctx, path.join(dirs.console, name), IMMUTABLE_CACHE, false);
+  });
   r.get("/:file", async (ctx, next) => {
     const name = ctx.params["file"] ?? "";
     if (!HASHED.test(name) || !(await readdir(dirs.widget).catch(() => [] as string[])).includes(name)) return next();

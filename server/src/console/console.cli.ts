@@ -20,6 +20,11 @@ export interface ConsoleCliInput {
   values: { email?: string; role?: string; app?: string; json?: boolean };
 }
 
+/** What the CLI never reaches: it only makes sign-up links. */
+const offline = (): never => {
+  throw new Error("not available in the CLI");
+};
+
 /** `npm run console:invite -- --email … --role operator`: the first operator's (or anyone's) sign-up link. */
 export async function consoleInviteCli({ db, apps, jwtSecret, base, values }: ConsoleCliInput): Promise<number> {
   const parsed = inviteBody.safeParse({ email: values.email, role: values.role, ...(values.app ? { appId: values.app } : {}) });
@@ -34,6 +39,17 @@ export async function consoleInviteCli({ db, apps, jwtSecret, base, values }: Co
     passwords: new PasswordHasher(4),
     apps,
     serverKeys: new ServerKeysService(db),
+    webhooks: {
+      list: offline,
+      settingsOf: offline,
+      create: offline,
+      remove: offline,
+      setSettings: offline,
+      deliveriesPage: offline,
+      delivery: offline,
+      replay: offline,
+      queueTest: offline,
+    },
   });
   const invite = await console_.invite(CLI, parsed.data, base);
   if (values.json) process.stdout.write(`${JSON.stringify(invite)}\n`);

@@ -5,7 +5,9 @@ import { empty, json, type Route } from "../request/route.js";
 import { addressKey, attempt, consume } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
 import { clientOf, sameOrigin, selfOrigin, setSessionCookie } from "./console.guard.js";
-import { createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "./console.schema.js";
+import type { ReplayWebhookResponse, WebhookDeliveriesResponse, WebhookSettings } from "@parley/sdk/protocol";
+import { createWebhookBody, deliveriesQuery, deliveryIdParam, endpointIdParam, replayBody, settingsBody } from "../webhooks/webhooks.schema.js";
+import { appIdParam, createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "./console.schema.js";
 import type { ConsoleService, Started } from "./console.service.js";
 
 export interface ConsoleRoutesDeps {
@@ -283,6 +285,153 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     handle: async (ctx) => {
       await console.revokeKey(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "keyId"));
       ctx.status = 204;
+    },
+  });
+
+  // Webhooks: the server API's bodies, queries and answers (webhooks.schema.ts), under the console's roles.
+  const appParam = { appId: appIdParam };
+  const hookParams = { appId: appIdParam, webhookId: endpointIdParam };
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/webhooks",
+    operationId: "listConsoleWebhooks",
+    tag: "console",
+    summary: "The app's webhook endpoints and settings (viewers, admins, owners)",
+    auth: "console",
+    params: appParam,
+    ok: { 200: json("ConsoleWebhooksResponse", "The endpoints and settings") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await console.webhooks(consoleCallerOf(ctx), pathParam(ctx, "appId"));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps/:appId/webhooks",
+    operationId: "createConsoleWebhook",
+    tag: "console",
+    summary: "Register a webhook endpoint for some event types (admins, owners; public http(s) URLs; at most 10 per app)",
+    auth: "console",
+    params: appParam,
+    body: { name: "CreateWebhookRequest", schema: createWebhookBody },
+    ok: { 201: json("WebhookEndpointResponse", "Registered") },
+    errors: [404, 409],
+    handle: async (ctx) => {
+      ctx.status = 201;
+      ctx.body = await console.createWebhook(consoleCallerOf(ctx), pathParam(ctx, "appId"), parse(createWebhookBody, ctx.request.body));
+    },
+  });
+
+  routes.push({
+    method: "put",
+    path: "/v1/console/apps/:appId/webhooks/settings",
+    operationId: "setConsoleWebhookSettings",
+    tag: "console",
+    summary: "The app's webhook settings: the notification.unread delay (admins, owners)",
+    auth: "console",
+    params: appParam,
+    body: { name: "WebhookSettingsRequest", schema: settingsBody },
+    ok: { 200: json("WebhookSettings", "Saved") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = (await console.setWebhookSettings(
+        consoleCallerOf(ctx),
+        pathParam(ctx, "appId"),
+        parse(settingsBody, ctx.request.body),
+      )) satisfies WebhookSettings;
+    },
+  });
+
+  routes.push({
+    method: "delete",
+    path: "/v1/console/apps/:appId/webhooks/:webhookId",
+    operationId: "deleteConsoleWebhook",
+    tag: "console",
+    summary: "Remove a webhook endpoint and its deliveries (admins, owners)",
+    auth: "console",
+    params: hookParams,
+    ok: { 204: empty("Removed") },
+    errors: [404],
+    handle: async (ctx) => {
+      await console.removeWebhook(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "webhookId"));
+      ctx.status = 204;
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/webhooks/:webhookId/deliveries",
+    operationId: "listConsoleWebhookDeliveries",
+    tag: "console",
+    summary: "An endpoint's delivery log, newest first, by status (viewers, admins, owners)",
+    auth: "console",
+    params: hookParams,
+    query: deliveriesQuery,
+    ok: { 200: json("WebhookDeliveriesResponse", "A page of deliveries") },
+    errors: [404],
+    handle: async (ctx) => {
+      const q = parse(deliveriesQuery, ctx.query);
+      ctx.body = (await console.webhookDeliveries(
+        consoleCallerOf(ctx),
+        pathParam(ctx, "appId"),
+        pathParam(ctx, "webhookId"),
+        q,
+      )) satisfies WebhookDeliveriesResponse;
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/webhooks/:webhookId/deliveries/:deliveryId",
+    operationId: "getConsoleWebhookDelivery",
+    tag: "console",
+    summary: "One delivery: the body it is sent and its last attempt's answer (viewers, admins, owners)",
+    auth: "console",
+    params: { ...hookParams, deliveryId: deliveryIdParam },
+    ok: { 200: json("ConsoleWebhookDeliveryDetail", "The delivery") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = await console.webhookDelivery(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "webhookId"), pathParam(ctx, "deliveryId"));
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps/:appId/webhooks/:webhookId/replay",
+    operationId: "replayConsoleWebhook",
+    tag: "console",
+    summary: "Queue again, in seq order, every subscribed event with seq >= fromSeq (admins, owners)",
+    auth: "console",
+    params: hookParams,
+    body: { name: "ReplayWebhookRequest", schema: replayBody },
+    ok: { 200: json("ReplayWebhookResponse", "Queued") },
+    errors: [404],
+    handle: async (ctx) => {
+      const input = parse(replayBody, ctx.request.body);
+      ctx.body = (await console.replayWebhook(
+        consoleCallerOf(ctx),
+        pathParam(ctx, "appId"),
+        pathParam(ctx, "webhookId"),
+        input,
+      )) satisfies ReplayWebhookResponse;
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps/:appId/webhooks/:webhookId/test",
+    operationId: "testConsoleWebhook",
+    tag: "console",
+    summary: "Send a test event: a signed webhook.test delivery to this endpoint, queued at once (admins, owners)",
+    auth: "console",
+    params: hookParams,
+    ok: { 202: json("ConsoleWebhookTestResponse", "Queued; its id is in the delivery log") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.status = 202;
+      ctx.body = await console.testWebhook(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "webhookId"));
     },
   });
   return routes;

@@ -31,6 +31,9 @@ export const createAppBody = z.strictObject({
 
 export const createKeyBody = z.strictObject({ name: z.string().trim().min(1).max(120).optional() });
 
+/** An app's id in a console path: one the caller has no role on (or that does not exist) is a 404. */
+export const appIdParam = appId;
+
 export type SignInInput = z.infer<typeof signInBody>;
 export type SignUpInput = z.infer<typeof signUpBody>;
 export type InviteInput = z.infer<typeof inviteBody>;

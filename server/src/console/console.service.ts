@@ -11,15 +11,25 @@ import type {
   ConsoleSessionResponse,
   ConsoleSessionsResponse,
   ConsoleTotpSetupResponse,
+  ConsoleWebhookDeliveryDetail,
+  ConsoleWebhooksResponse,
+  ConsoleWebhookTestResponse,
+  ReplayWebhookRequest,
+  WebhookDeliveriesResponse,
+  WebhookEndpointResponse,
+  WebhookSettings,
 } from "@parley/sdk/protocol";
 import { IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
 import type { PasswordHasher } from "../auth/passwords.js";
 import { sha256 } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
+import type { ServerCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
 import type { AppsService } from "../tenancy/apps.service.js";
+import type { CreateWebhookInput, DeliveriesQuery } from "../webhooks/webhooks.schema.js";
+import type { WebhooksService } from "../webhooks/webhooks.service.js";
 import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
 import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
@@ -37,6 +47,7 @@ export interface ConsoleDeps {
   passwords: PasswordHasher;
   apps: AppsService;
   serverKeys: ServerKeysService;
+  webhooks: Pick<WebhooksService, "list" | "settingsOf" | "create" | "remove" | "setSettings" | "deliveriesPage" | "delivery" | "replay" | "queueTest">;
 }
 
 /** A session just begun: the cookie's token and what the console is told. */
@@ -54,8 +65,10 @@ const wrongCode = (): AppError =>
 
 /**
  * The console's accounts and what they do (issue 32): sign-up links, sign-in with a second
- * factor, sessions, and the apps and keys they manage by role. Writes console_accounts,
- * console_roles, console_invites and console_audit; apps and keys through their owners' services.
+ * factor, sessions, and the apps, keys and webhooks they manage by role. Writes console_accounts,
+ * console_roles, console_invites and console_audit; apps, keys and webhooks through their owners'
+ * services. Viewers, admins and owners read an app's keys and webhooks; admins and owners change
+ * them; moderators see neither (roles.ts). Every change is one audit row.
  */
 export class ConsoleService {
   private readonly accounts: Repository<ConsoleAccountEntity>;
@@ -276,7 +289,69 @@ export class ConsoleService {
     await this.record(c.account.id, "key.revoked", app.id, keyId, c.client);
   }
 
+  // --- Webhooks --------------------------------------------------------------------------------
+
+  async webhooks(c: ConsoleCaller, appId: string): Promise<ConsoleWebhooksResponse> {
+    const hooks = this.hooksCaller(c, await this.appFor(c, appId, "read"));
+    const [endpoints, settings] = await Promise.all([this.deps.webhooks.list(hooks), this.deps.webhooks.settingsOf(hooks)]);
+    return { endpoints, settings };
+  }
+
+  async createWebhook(c: ConsoleCaller, appId: string, input: CreateWebhookInput): Promise<WebhookEndpointResponse> {
+    const app = await this.appFor(c, appId, "configure");
+    const endpoint = await this.deps.webhooks.create(this.hooksCaller(c, app), input);
+    await this.record(c.account.id, "webhook.created", app.id, endpoint.id, c.client);
+    return { endpoint };
+  }
+
+  async removeWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<void> {
+    const app = await this.appFor(c, appId, "configure");
+    await this.deps.webhooks.remove(this.hooksCaller(c, app), webhookId);
+    await this.record(c.account.id, "webhook.removed", app.id, webhookId, c.client);
+  }
+
+  async setWebhookSettings(c: ConsoleCaller, appId: string, input: WebhookSettings): Promise<WebhookSettings> {
+    const app = await this.appFor(c, appId, "configure");
+    const saved = await this.deps.webhooks.setSettings(this.hooksCaller(c, app), input);
+    await this.record(c.account.id, "webhook.settings", app.id, `unreadAfterSec=${saved.unreadAfterSec}`, c.client);
+    return saved;
+  }
+
+  async webhookDeliveries(c: ConsoleCaller, appId: string, webhookId: string, q: DeliveriesQuery): Promise<WebhookDeliveriesResponse> {
+    const app = await this.appFor(c, appId, "read");
+    return this.deps.webhooks.deliveriesPage(this.hooksCaller(c, app), webhookId, q);
+  }
+
+  async webhookDelivery(c: ConsoleCaller, appId: string, webhookId: string, deliveryId: string): Promise<ConsoleWebhookDeliveryDetail> {
+    const app = await this.appFor(c, appId, "read");
+    return this.deps.webhooks.delivery(this.hooksCaller(c, app), webhookId, deliveryId);
+  }
+
+  /** Queues again every subscribed event from `fromSeq` on (as the server API's replay). */
+  async replayWebhook(c: ConsoleCaller, appId: string, webhookId: string, input: ReplayWebhookRequest): Promise<{ queued: number }> {
+    const app = await this.appFor(c, appId, "configure");
+    const queued = await this.deps.webhooks.replay(this.hooksCaller(c, app), webhookId, input.fromSeq);
+    await this.record(c.account.id, "webhook.replayed", app.id, `${webhookId} from ${input.fromSeq}`.slice(0, 128), c.client);
+    return { queued };
+  }
+
+  /** "Send a test event": a `webhook.test` delivery to this endpoint. */
+  async testWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<ConsoleWebhookTestResponse> {
+    const app = await this.appFor(c, appId, "configure");
+    const deliveryId = await this.deps.webhooks.queueTest(this.hooksCaller(c, app), webhookId);
+    await this.record(c.account.id, "webhook.tested", app.id, webhookId, c.client);
+    return { deliveryId };
+  }
+
   // --- Parts -----------------------------------------------------------------------------------
+
+  /**
+   * The webhooks service acts for a server caller: the app, and in place of a key id the console
+   * account (webhooks read only `appId`; nothing is signed with it).
+   */
+  private hooksCaller(c: ConsoleCaller, app: AppEntity): ServerCaller {
+    return { appId: app.id, server: `console:${c.account.id}` };
+  }
 
   /** Everything but the enrolment waits for a second factor where one is required. */
   private ready(c: ConsoleCaller): void {

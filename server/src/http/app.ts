@@ -110,7 +110,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     }),
   );
   if (opts.demoAppId) app.use(demoRoutes(path.join(config.repoRoot, "examples"), opts.demoAppId).routes());
-  app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist") }).routes());
+  app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist"), console: config.consoleDir }).routes());
   app.use(routes.routes());
   app.use(routes.allowedMethods({ throw: true }));
   return app;

@@ -39,7 +39,7 @@ export class AppsService {
   }
 
   async create(input: CreateAppInput): Promise<AppEntity> {
-    const origins = input.allowedOrigins.map(checkedOrigin);
+    const origins = input.allowedOrigins.map((o, i) => checkedOrigin(o, i));
     const app = this.repo.create({
       id: newId("app", 16),
       name: input.name,
@@ -126,7 +126,7 @@ export class AppsService {
     const app = await this.lookup(id);
     const changes: Partial<AppEntity> = { updatedAt: Date.now() };
     if (input.name !== undefined) changes.name = input.name;
-    if (input.allowedOrigins !== undefined) changes.allowedOrigins = [...new Set(input.allowedOrigins.map(checkedOrigin))];
+    if (input.allowedOrigins !== undefined) changes.allowedOrigins = [...new Set(input.allowedOrigins.map((o, i) => checkedOrigin(o, i)))];
     await this.repo.update({ id }, changes);
     this.forget(id);
     return Object.assign(app, changes);
@@ -183,11 +183,13 @@ export function isOriginAllowed(app: AppEntity, origin: string): boolean {
 }
 
 /** normalizeOrigin, failing with a 400 that names the value (operators type these). */
-function checkedOrigin(origin: string): string {
+/** The origin normalised, or a 400 naming the list entry (`allowedOrigins.<i>`), so a form can show it at its field. */
+function checkedOrigin(origin: string, i: number): string {
   try {
     return normalizeOrigin(origin);
   } catch {
-    throw new AppError("validation_failed", `"${origin}" is not an origin: use scheme and host, like https://shop.example (or * for any)`);
+    const message = `"${origin}" is not an origin: use scheme and host, like https://shop.example (or * for any)`;
+    throw new AppError("validation_failed", message, [{ path: `allowedOrigins.${i}`, message }]);
   }
 }
 

@@ -9,9 +9,9 @@ import { marks } from "../db/sql.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
 import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
-import { iso } from "../shared/time.js";
 import { signWebhook } from "./signature.js";
 import { guardedLookup, isPrivateAddress } from "./url-guard.js";
+import { deliveryPayload } from "./webhooks.presenter.js";
 
 /** A receiver has this long to answer (2xx) before the attempt counts as failed. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -47,6 +47,9 @@ interface DueRow {
  * at `stop()`, so a restarted or another node takes over at once; a node that dies holds them
  * until they expire (`leaseMs`). Delivery is at least once: a receiver deduplicates by the id.
  */
+/** One POST's outcome: a 2xx, or why not (with the HTTP status when one came). */
+type Attempt = { ok: true; status: number } | { error: string; status: number | null };
+
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -136,7 +139,7 @@ export class WebhookDispatcher {
         await this.record(d, { waiting: "No live server key to sign with: create one (npm run app:key -- create)" });
         return;
       }
-      const body = JSON.stringify({ id: d.id, type: d.type, seq: Number(d.seq), appId: d.appId, at: iso(Number(d.at)), data: JSON.parse(d.data) as unknown });
+      const body = JSON.stringify(deliveryPayload(d));
       const headers = {
         "Content-Type": "application/json",
         "User-Agent": "Parley-Webhooks/1",
@@ -145,23 +148,23 @@ export class WebhookDispatcher {
         [WEBHOOK_HEADERS.event]: d.type,
         [WEBHOOK_HEADERS.seq]: String(d.seq),
       };
-      const error = await this.post(endpoint.url, headers, body);
-      await this.record(d, error === null ? { ok: true } : { error });
-      if (error !== null) return;
+      const answer = await this.post(endpoint.url, headers, body);
+      await this.record(d, answer);
+      if ("error" in answer) return;
     }
   }
 
-  /** POSTs once; null on a 2xx, else why not. */
-  private post(url: string, headers: Record<string, string>, body: string): Promise<string | null> {
+  /** POSTs once: ok on a 2xx; else why not, with the status when one came. */
+  private post(url: string, headers: Record<string, string>, body: string): Promise<Attempt> {
     return new Promise((resolve) => {
       let u: URL;
       try {
         u = new URL(url);
       } catch {
-        return resolve("invalid URL");
+        return resolve({ error: "invalid URL", status: null });
       }
       const host = u.hostname.replace(/^\[|\]$/g, "");
-      if (!this.config.allowPrivate && isIP(host) && isPrivateAddress(host)) return resolve(`refused: ${host} is a private address`);
+      if (!this.config.allowPrivate && isIP(host) && isPrivateAddress(host)) return resolve({ error: `refused: ${host} is a private address`, status: null });
       const request = u.protocol === "https:" ? httpsRequest : httpRequest;
       const req = request(
         u,
@@ -177,16 +180,17 @@ export class WebhookDispatcher {
           res.on("end", () => undefined);
           const status = res.statusCode ?? 0;
           res.resume();
-          resolve(status >= 200 && status < 300 ? null : `HTTP ${status}`);
+          resolve(status >= 200 && status < 300 ? { ok: true, status } : { error: `HTTP ${status}`, status });
         },
       );
       req.on("error", (err: Error & { code?: string }) =>
-        resolve(
-          (err.name === "AbortError" || err.name === "TimeoutError"
+        resolve({
+          error: (err.name === "AbortError" || err.name === "TimeoutError"
             ? `timed out after ${DELIVERY_TIMEOUT_MS} ms`
             : err.message || err.code || "request failed"
           ).slice(0, 500),
-        ),
+          status: null,
+        }),
       );
       req.end(body);
     });
@@ -208,29 +212,28 @@ export class WebhookDispatcher {
   }
 
   /** Records an attempt (or a wait for a key) on the delivery row. */
-  private async record(d: DueRow, outcome: { ok: true } | { error: string } | { waiting: string }): Promise<void> {
+  private async record(d: DueRow, outcome: Attempt | { waiting: string }): Promise<void> {
     if (!this.deps.db.isInitialized) return;
     const now = Date.now();
     const attempts = Number(d.attempts) + 1;
     await this.deps.uow.run(async ({ m }) => {
       if ("ok" in outcome) {
         await m.query(
-          "UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, lastError = NULL, lastAttemptAt = ?, deliveredAt = ?, nextAttemptAt = NULL WHERE id = ?",
-          [attempts, now, now, d.id],
+          "UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, lastError = NULL, lastStatus = ?, lastAttemptAt = ?, deliveredAt = ?, nextAttemptAt = NULL WHERE id = ?",
+          [attempts, outcome.status, now, now, d.id],
         );
       } else if ("waiting" in outcome) {
         await m.query("UPDATE webhook_deliveries SET lastError = ?, nextAttemptAt = ? WHERE id = ?", [outcome.waiting, now + this.config.retryBaseMs, d.id]);
       } else if (now - Number(d.createdAt) >= this.config.retryWindowMs) {
-        await m.query("UPDATE webhook_deliveries SET status = 'failed', attempts = ?, lastError = ?, lastAttemptAt = ?, nextAttemptAt = NULL WHERE id = ?", [
-          attempts,
-          outcome.error,
-          now,
-          d.id,
-        ]);
+        await m.query(
+          "UPDATE webhook_deliveries SET status = 'failed', attempts = ?, lastError = ?, lastStatus = ?, lastAttemptAt = ?, nextAttemptAt = NULL WHERE id = ?",
+          [attempts, outcome.error, outcome.status, now, d.id],
+        );
       } else {
-        await m.query("UPDATE webhook_deliveries SET attempts = ?, lastError = ?, lastAttemptAt = ?, nextAttemptAt = ? WHERE id = ?", [
+        await m.query("UPDATE webhook_deliveries SET attempts = ?, lastError = ?, lastStatus = ?, lastAttemptAt = ?, nextAttemptAt = ? WHERE id = ?", [
           attempts,
           outcome.error,
+          outcome.status,
           now,
           now + this.backoff(attempts),
           d.id,

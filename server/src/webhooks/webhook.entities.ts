@@ -74,6 +74,10 @@ export class WebhookDeliveryEntity {
   @Column({ type: "varchar", length: 500, nullable: true })
   lastError!: string | null;
 
+  /** The last attempt's HTTP status (2xx included); null before any answer, or when none came. */
+  @Column({ type: "smallint", nullable: true })
+  lastStatus!: number | null;
+
   @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
 

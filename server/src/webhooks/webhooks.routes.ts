@@ -8,10 +8,9 @@ import type {
   WebhookSettings,
 } from "@parley/sdk/protocol";
 import { serverCallerOf } from "../request/context.js";
-import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
 import type { WebhooksService } from "./webhooks.service.js";
-import { createWebhookBody, deliveriesQuery, deliveryCursor, replayBody, settingsBody } from "./webhooks.schema.js";
+import { createWebhookBody, deliveriesQuery, replayBody, settingsBody } from "./webhooks.schema.js";
 
 export interface WebhooksRoutesDeps {
   webhooks: WebhooksService;
@@ -94,13 +93,11 @@ export function webhooksRoutes({ webhooks }: WebhooksRoutesDeps): Route[] {
     ok: { 200: json("WebhookDeliveriesResponse", "A page of deliveries") },
     errors: [404],
     handle: async (ctx) => {
-      const q = parse(deliveriesQuery, ctx.query);
-      const { items, last, more } = await webhooks.deliveries(serverCallerOf(ctx), ctx.params["id"] ?? "", {
-        status: q.status,
-        limit: q.limit,
-        after: decodeCursor(deliveryCursor, q.cursor),
-      });
-      ctx.body = { items, nextCursor: more && last ? encodeCursor(last) : null } satisfies WebhookDeliveriesResponse;
+      ctx.body = (await webhooks.deliveriesPage(
+        serverCallerOf(ctx),
+        ctx.params["id"] ?? "",
+        parse(deliveriesQuery, ctx.query),
+      )) satisfies WebhookDeliveriesResponse;
     },
   });
 

@@ -20,6 +20,9 @@ export type CreateWebhookInput = z.infer<typeof createWebhookBody>;
 /** An endpoint id in a path: any string; one that names nothing is a 404. */
 export const endpointIdParam = z.string().min(1).max(64);
 
+/** A delivery id in a path, likewise. */
+export const deliveryIdParam = z.string().min(1).max(64);
+
 /** `GET /v1/server/webhooks/:id/deliveries?status=&cursor=&limit=`. */
 export const deliveriesQuery = z.object({
   status: z.enum(["pending", "delivered", "failed"]).optional(),

@@ -1,18 +1,37 @@
 import type { DataSource, EntityManager } from "typeorm";
-import type { ChatEvent, WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookSettings } from "@parley/sdk/protocol";
-import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
+import type {
+  ChatEvent,
+  ConsoleWebhookDeliveryDetail,
+  WebhookDeliveriesResponse,
+  WebhookDelivery,
+  WebhookDeliveryType,
+  WebhookEndpoint,
+  WebhookEventType,
+  WebhookSettings,
+  WebhookTestData,
+} from "@parley/sdk/protocol";
+import { WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config.js";
 import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
 import type { ServerCaller } from "../shared/caller.js";
 import { chunks } from "../shared/chunks.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
+import { iso } from "../shared/time.js";
 import { assertPublicTarget } from "./url-guard.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity } from "./webhook.entities.js";
-import { presentDelivery, presentEndpoint } from "./webhooks.presenter.js";
-import { DEFAULT_UNREAD_AFTER_SEC, MAX_ENDPOINTS_PER_APP, type CreateWebhookInput, type DeliveriesQuery, type DeliveryCursor } from "./webhooks.schema.js";
+import { presentDelivery, presentDeliveryDetail, presentEndpoint } from "./webhooks.presenter.js";
+import {
+  DEFAULT_UNREAD_AFTER_SEC,
+  deliveryCursor,
+  MAX_ENDPOINTS_PER_APP,
+  type CreateWebhookInput,
+  type DeliveriesQuery,
+  type DeliveryCursor,
+} from "./webhooks.schema.js";
 
 /** What the append hook needs of an app, cached for `endpointCacheMs`. */
 export interface AppHooks {
@@ -22,7 +41,7 @@ export interface AppHooks {
 
 /** One event to queue for delivery. */
 export interface Queued {
-  type: WebhookEventType;
+  type: WebhookDeliveryType;
   seq: number;
   at: number;
   data: unknown;
@@ -89,6 +108,12 @@ export class WebhooksService {
     this.cache.delete(caller.appId);
   }
 
+  /** The app's settings (the defaults until set). */
+  async settingsOf(caller: ServerCaller): Promise<WebhookSettings> {
+    const row = await this.deps.db.getRepository(WebhookSettingsEntity).findOneBy({ appId: caller.appId });
+    return { unreadAfterSec: row ? row.unreadAfterSec : DEFAULT_UNREAD_AFTER_SEC };
+  }
+
   async setSettings(caller: ServerCaller, input: WebhookSettings): Promise<WebhookSettings> {
     await this.deps.uow.run(async ({ m }) => {
       const had = await m.findOneBy(WebhookSettingsEntity, { appId: caller.appId });
@@ -120,6 +145,40 @@ export class WebhooksService {
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return { items: page.map(presentDelivery), last: last ? { c: last.createdAt, i: last.id } : null, more: rows.length > q.limit };
+  }
+
+  /** A page of `deliveries` as the API answers it: the query's opaque cursor in, the next one out. */
+  async deliveriesPage(caller: ServerCaller, id: string, q: DeliveriesQuery): Promise<WebhookDeliveriesResponse> {
+    const { items, last, more } = await this.deliveries(caller, id, { status: q.status, limit: q.limit, after: decodeCursor(deliveryCursor, q.cursor) });
+    return { items, nextCursor: more && last ? encodeCursor(last) : null };
+  }
+
+  /** One delivery of the endpoint, with the body it is sent and its last attempt. 404 for another endpoint's or app's. */
+  async delivery(caller: ServerCaller, id: string, deliveryId: string): Promise<ConsoleWebhookDeliveryDetail> {
+    const endpoint = await this.endpoint(caller, id);
+    const row = canExist(deliveryId)
+      ? await this.deps.db.getRepository(WebhookDeliveryEntity).findOneBy({ id: deliveryId, endpointId: endpoint.id, appId: caller.appId })
+      : null;
+    if (!row) throw notFound("Webhook delivery");
+    return presentDeliveryDetail(endpoint, row);
+  }
+
+  /**
+   * Queues a `webhook.test` delivery to this one endpoint, whatever it subscribes to; the
+   * dispatcher sends it like any other (seq 0: first among the endpoint's due deliveries). It is
+   * in no event log, so replays never repeat it. Answers the delivery's id.
+   */
+  async queueTest(caller: ServerCaller, id: string): Promise<string> {
+    const deliveryId = newId("whd");
+    await this.deps.uow.run(async ({ m }) => {
+      // Read in the unit that inserts, so a test is not queued for an endpoint just removed.
+      const endpoint = canExist(id) ? await m.findOneBy(WebhookEndpointEntity, { id, appId: caller.appId }) : null;
+      if (!endpoint) throw notFound("Webhook endpoint");
+      const at = Date.now();
+      const data: WebhookTestData = { test: true, at: iso(at) };
+      await this.insertDeliveries(m, caller.appId, [{ id: deliveryId, endpointId: id, item: { type: WEBHOOK_TEST_EVENT, seq: 0, at, data } }]);
+    });
+    return deliveryId;
   }
 
   /**
@@ -245,13 +304,14 @@ export class WebhooksService {
     }
   }
 
-  private async insertDeliveries(m: EntityManager, appId: string, rows: { endpointId: string; item: Queued }[]): Promise<void> {
+  /** Inserts pending deliveries (each with a new id unless it names its own). */
+  private async insertDeliveries(m: EntityManager, appId: string, rows: { id?: string; endpointId: string; item: Queued }[]): Promise<void> {
     const now = Date.now();
     for (const chunk of chunks(rows, INSERT_CHUNK)) {
       await m.query(
         `INSERT INTO webhook_deliveries (id, appId, endpointId, type, seq, at, data, status, attempts, createdAt, nextAttemptAt) VALUES ${rowMarks(chunk.length, 11)}`,
-        chunk.flatMap(({ endpointId, item }) => [
-          newId("whd"),
+        chunk.flatMap(({ id, endpointId, item }) => [
+          id ?? newId("whd"),
           appId,
           endpointId,
           item.type,

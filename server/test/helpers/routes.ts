@@ -6,7 +6,8 @@
  * `:e` emoji, `:n` avatar file name, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
- * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token).
+ * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token,
+ * `:w` a webhook endpoint, `:d` a webhook delivery).
  */
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -139,6 +140,14 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/console/apps/:a/keys", who: "console" },
   { method: "POST", path: "/console/apps/:a/keys", who: "console" },
   { method: "DELETE", path: "/console/apps/:a/keys/:k", who: "console" },
+  { method: "GET", path: "/console/apps/:a/webhooks", who: "console" },
+  { method: "POST", path: "/console/apps/:a/webhooks", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/webhooks/settings", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/webhooks/:w", who: "console" },
+  { method: "GET", path: "/console/apps/:a/webhooks/:w/deliveries", who: "console" },
+  { method: "GET", path: "/console/apps/:a/webhooks/:w/deliveries/:d", who: "console" },
+  { method: "POST", path: "/console/apps/:a/webhooks/:w/replay", who: "console" },
+  { method: "POST", path: "/console/apps/:a/webhooks/:w/test", who: "console" },
   // web push (issue 31): the caller's own devices only
   { method: "GET", path: "/push/key", who: "user" },
   { method: "POST", path: "/push/subscriptions", who: "user" },

@@ -12,7 +12,11 @@ import type {
   ConsoleSessionResponse,
   ConsoleSessionsResponse,
   ConsoleTotpSetupResponse,
+  ConsoleWebhookDeliveryDetail,
+  ConsoleWebhooksResponse,
+  ConsoleWebhookTestResponse,
 } from "@parley/sdk/protocol";
+import { webhookDeliveriesResponse, webhookEndpointsResponse, webhookSettings } from "./host-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 
 /** The console's answers (issue 32), mirrored as responses.ts explains. */
@@ -89,6 +93,20 @@ type _ConsoleServerKeysResponse = Check<Same<z.infer<typeof consoleServerKeysRes
 const consoleKeyCreatedResponse = z.strictObject({ key: consoleServerKey, secret: z.string() });
 type _ConsoleKeyCreatedResponse = Check<Same<z.infer<typeof consoleKeyCreatedResponse>, ConsoleKeyCreatedResponse>>;
 
+// Webhooks: the server API's shapes (host-responses.ts), gathered for the console's pages.
+const consoleWebhooksResponse = z.strictObject({ endpoints: webhookEndpointsResponse.shape.endpoints, settings: webhookSettings });
+type _ConsoleWebhooksResponse = Check<Same<z.infer<typeof consoleWebhooksResponse>, ConsoleWebhooksResponse>>;
+
+const consoleWebhookDeliveryDetail = z.strictObject({
+  delivery: webhookDeliveriesResponse.shape.items.element,
+  request: z.strictObject({ url: z.string(), body: z.unknown() }),
+  response: z.strictObject({ status: z.number().int().nullable(), error: z.string().nullable(), at: timestamp.nullable() }),
+});
+type _ConsoleWebhookDeliveryDetail = Check<Same<z.infer<typeof consoleWebhookDeliveryDetail>, ConsoleWebhookDeliveryDetail>>;
+
+const consoleWebhookTestResponse = z.strictObject({ deliveryId: z.string() });
+type _ConsoleWebhookTestResponse = Check<Same<z.infer<typeof consoleWebhookTestResponse>, ConsoleWebhookTestResponse>>;
+
 /** The console's response components, by name (spread into responses.ts's registry). */
 export const consoleResponseSchemas = {
   ConsoleSessionResponse: consoleSessionResponse,
@@ -102,4 +120,7 @@ export const consoleResponseSchemas = {
   ConsoleAppCreatedResponse: consoleAppCreatedResponse,
   ConsoleServerKeysResponse: consoleServerKeysResponse,
   ConsoleKeyCreatedResponse: consoleKeyCreatedResponse,
+  ConsoleWebhooksResponse: consoleWebhooksResponse,
+  ConsoleWebhookDeliveryDetail: consoleWebhookDeliveryDetail,
+  ConsoleWebhookTestResponse: consoleWebhookTestResponse,
 } as const;

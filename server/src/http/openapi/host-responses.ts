@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   MODERATION_LIMITS,
   REPORT_REASONS,
+  WEBHOOK_DELIVERY_TYPES,
   WEBHOOK_EVENT_TYPES,
   type AuditEntry,
   type ModeratorsResponse,
@@ -35,11 +36,12 @@ type _WebhookEndpointsResponse = Check<Same<z.infer<typeof webhookEndpointsRespo
 const webhookDelivery = z.strictObject({
   id: z.string(),
   endpointId: z.string(),
-  type: webhookEventType,
+  type: z.enum(WEBHOOK_DELIVERY_TYPES),
   seq: z.number().int(),
   status: z.enum(["pending", "delivered", "failed"]),
   attempts: z.number().int(),
   lastError: z.string().nullable(),
+  lastStatus: z.number().int().nullable(),
   createdAt: timestamp,
   nextAttemptAt: timestamp.nullable(),
   lastAttemptAt: timestamp.nullable(),

@@ -1,0 +1,208 @@
+import { css, html, nothing, type PropertyValues } from "lit";
+import type { ConsoleApp, ConsoleKeyCreatedResponse, ConsoleServerKey, ConsoleServerKeysResponse } from "@parley/sdk/protocol";
+import { ApiError } from "../app/api.js";
+import { href } from "../app/routes.js";
+import { when } from "../app/strings.js";
+import { field, focusFirstError, formAlert, values } from "../shared/form.js";
+import { ConsolePage } from "../shared/page.js";
+import { canConfigure, canRead } from "../shared/roles.js";
+import { page } from "../shared/styles.js";
+
+/** One app: its identity, and tabs for its server keys and (a lazy chunk) its webhooks. */
+export class ConsoleAppPage extends ConsolePage {
+  static override properties = {
+    ...ConsolePage.properties,
+    appId: { attribute: false },
+    tab: { attribute: false },
+    app: { state: true },
+    keys: { state: true },
+    loadError: { state: true },
+    error: { state: true },
+    created: { state: true },
+    confirming: { state: true },
+    busy: { state: true },
+    copied: { state: true },
+  };
+  appId = "";
+  tab: "keys" | "webhooks" = "keys";
+  app: ConsoleApp | null = null;
+  keys: ConsoleServerKey[] | null = null;
+  loadError: ApiError | null = null;
+  error: ApiError | null = null;
+  created: ConsoleKeyCreatedResponse | null = null;
+  /** The key whose revocation awaits a second click. */
+  confirming: string | null = null;
+  busy = false;
+  copied = false;
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has("appId")) void this.load();
+    if (this.tab === "webhooks") void import("./webhooks.js");
+  }
+
+  private async load(): Promise<void> {
+    this.loadError = null;
+    this.app = null;
+    this.keys = null;
+    try {
+      this.app = await this.api.get<ConsoleApp>(`/apps/${encodeURIComponent(this.appId)}`);
+      if (canRead(this.app.role)) this.keys = (await this.api.get<ConsoleServerKeysResponse>(`/apps/${encodeURIComponent(this.appId)}/keys`)).items;
+    } catch (err) {
+      this.loadError = err as ApiError;
+    }
+  }
+
+  private async createKey(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    // Kept now: once the event has been dispatched, its target (inside a shadow root) is null.
+    const form = e.target as HTMLFormElement;
+    const name = (values(form)["name"] ?? "").trim();
+    this.error = null;
+    this.busy = true;
+    try {
+      this.created = await this.api.post<ConsoleKeyCreatedResponse>(`/apps/${encodeURIComponent(this.appId)}/keys`, name ? { name } : {});
+      this.copied = false;
+      form.reset();
+      this.keys = (await this.api.get<ConsoleServerKeysResponse>(`/apps/${encodeURIComponent(this.appId)}/keys`)).items;
+    } catch (err) {
+      this.error = err as ApiError;
+      await focusFirstError(this.shadowRoot, this);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async revoke(k: ConsoleServerKey): Promise<void> {
+    if (this.confirming !== k.id) {
+      this.confirming = k.id;
+      return;
+    }
+    this.confirming = null;
+    this.error = null;
+    try {
+      await this.api.delete(`/apps/${encodeURIComponent(this.appId)}/keys/${encodeURIComponent(k.id)}`);
+      this.keys = (await this.api.get<ConsoleServerKeysResponse>(`/apps/${encodeURIComponent(this.appId)}/keys`)).items;
+    } catch (err) {
+      this.error = err as ApiError;
+    }
+  }
+
+  private renderKeys(app: ConsoleApp) {
+    const t = this.t;
+    const write = canConfigure(app.role);
+    const err = this.error;
+    const c = this.created;
+    return html`<section class="card" aria-labelledby="keys-title">
+      <h2 id="keys-title">${t.tabKeys}</h2>
+      <p class="muted">${t.keysNote}</p>
+      ${write ? nothing : html`<p class="notice">${t.readOnly}</p>`}
+      ${
+        c
+          ? html`<div class="notice" role="status">
+            <p><strong>${t.keyCreated}.</strong> ${t.keySecretNote}</p>
+            <p>${t.keyId}: <code>${c.key.id}</code></p>
+            <div class="secret">
+              <span>${t.keySecret}:</span> <code data-secret>${c.secret}</code>
+              <button type="button" class="secondary" @click=${async () => (this.copied = await this.copy(c.secret))}>${this.copied ? t.copied : t.copy}</button>
+            </div>
+          </div>`
+          : nothing
+      }
+      ${formAlert(err, ["name"])}
+      ${
+        this.keys === null
+          ? html`<p role="status" class="muted">${t.loading}</p>`
+          : this.keys.length === 0
+            ? html`<p class="empty">${t.keysEmpty}</p>`
+            : html`<ul class="plain" aria-label=${t.tabKeys}>
+              ${this.keys.map(
+                (k) => html`<li class="spread">
+                  <div>
+                    <strong>${k.name ?? t.unnamedKey}</strong>
+                    <div class="muted"><code>${k.id}</code> · ${t.created(when(k.createdAt))} ${k.revokedAt ? html`· <span class="pill failed">${t.revoked(when(k.revokedAt))}</span>` : nothing}</div>
+                    ${this.confirming === k.id ? html`<p class="error" role="alert">${t.revokeConfirm(k.name ?? k.id)}</p>` : nothing}
+                  </div>
+                  ${
+                    write && !k.revokedAt
+                      ? html`<div class="row">
+                        <button type="button" class="danger" @click=${() => this.revoke(k)}>${this.confirming === k.id ? `${t.revoke}?` : t.revoke}</button>
+                        ${this.confirming === k.id ? html`<button type="button" class="secondary" @click=${() => (this.confirming = null)}>${t.cancel}</button>` : nothing}
+                      </div>`
+                      : nothing
+                  }
+                </li>`,
+              )}
+            </ul>`
+      }
+      ${
+        write
+          ? html`<form @submit=${this.createKey} novalidate class="inline-form">
+            ${field({ name: "name", label: t.keyName, hint: t.keyNameHint, error: err?.field("name") })}
+            <div><button class="primary" type="submit" ?disabled=${this.busy}>${t.createKey}</button></div>
+          </form>`
+          : nothing
+      }
+    </section>`;
+  }
+
+  override render() {
+    const t = this.t;
+    if (this.loadError)
+      return html`<div class="card" role="alert">
+        <p>${this.loadError.status === 404 ? t.notFoundPage : this.loadError.message}</p>
+        ${this.loadError.status === 404 ? html`<a href=${href.apps}>${t.backToApps}</a>` : html`<button class="primary" type="button" @click=${() => this.load()}>${t.retry}</button>`}
+      </div>`;
+    const app = this.app;
+    if (!app) return html`<p role="status" class="muted">${t.loading}</p>`;
+    const tabs = canRead(app.role);
+    return html`<p><a href=${href.apps}>${t.backToApps}</a></p>
+      <div class="spread">
+        <h1>${app.name} ${app.disabled ? html`<span class="pill failed">${t.disabled}</span>` : nothing}</h1>
+      </div>
+      <p class="muted">${t.appId}: <code>${app.id}</code> · ${t.yourRole(t.roleNames[app.role] ?? app.role)}</p>
+      ${
+        tabs
+          ? html`<nav class="tabs" aria-label=${app.name}>
+              <a href=${href.app(app.id)} aria-current=${this.tab === "keys" ? "page" : "false"}>${t.tabKeys}</a>
+              <a href=${href.app(app.id, "webhooks")} aria-current=${this.tab === "webhooks" ? "page" : "false"}>${t.tabWebhooks}</a>
+            </nav>
+            ${
+              this.tab === "keys"
+                ? this.renderKeys(app)
+                : html`<console-webhooks .api=${this.api} .session=${this.session} .appId=${app.id} .writable=${canConfigure(app.role)}></console-webhooks>`
+            }`
+          : nothing
+      }`;
+  }
+
+  static override styles = [
+    page,
+    css`
+      .tabs {
+        display: flex;
+        gap: 4px;
+        margin-block-end: 12px;
+        border-block-end: 1px solid var(--_border);
+      }
+      .tabs a {
+        padding: 10px 14px;
+        min-height: 44px;
+        display: inline-flex;
+        align-items: center;
+        text-decoration: none;
+        border-radius: 8px 8px 0 0;
+      }
+      .tabs a[aria-current="page"] {
+        background: var(--_bg);
+        border: 1px solid var(--_border);
+        border-block-end-color: var(--_bg);
+        margin-block-end: -1px;
+        font-weight: 600;
+      }
+      .inline-form {
+        margin-block-start: 12px;
+      }
+    `,
+  ];
+}
+customElements.get("console-app") || customElements.define("console-app", ConsoleAppPage);
