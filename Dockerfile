@@ -9,13 +9,14 @@
 # better-sqlite3 13 (Node-API), once TypeORM's peer range takes it.
 ARG NODE_VERSION=24.18.1
 
-# 1. Build: every dependency, then `npm run build` (server/dist, sdk/dist, widget/dist).
+# 1. Build: every dependency, then `npm run build` (server/dist, sdk/dist, widget/dist, console/dist).
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY sdk/package.json sdk/
 COPY widget/package.json widget/
 COPY server/package.json server/
+COPY console/package.json console/
 COPY examples/package.json examples/
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -29,6 +30,7 @@ COPY package.json package-lock.json ./
 COPY sdk/package.json sdk/
 COPY widget/package.json widget/
 COPY server/package.json server/
+COPY console/package.json console/
 COPY examples/package.json examples/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
@@ -45,6 +47,7 @@ COPY --from=deps /app/ ./
 COPY --from=build /app/server/dist/ server/dist/
 COPY --from=build /app/sdk/dist/ sdk/dist/
 COPY --from=build /app/widget/dist/ widget/dist/
+COPY --from=build /app/console/dist/ console/dist/
 # The demo pages, served only with PARLEY_DEMO=1.
 COPY examples/ examples/
 COPY LICENSE ./

@@ -13,7 +13,7 @@ import { compareVersions, releaseChangelog } from "../release.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCRIPT = path.join(ROOT, "scripts/release.mjs");
-const WORKSPACES = ["sdk", "widget", "server", "examples"];
+const WORKSPACES = ["sdk", "widget", "server", "console", "examples"];
 const FILES = ["package.json", "package-lock.json", "CHANGELOG.md", ...WORKSPACES.map((w) => `${w}/package.json`), "server/src/services.ts"];
 
 const dirs: string[] = [];
