@@ -87,6 +87,8 @@ describe("a send refused for good shows why, with Retry and Discard", { timeout:
 
     // The reason in plain words (the error code through the strings), and two named 44 px buttons.
     const gone = failed("discard me");
+    // The reason's words come with the extras chunk: "Not sent" alone until it has arrived (slow under load).
+    await gone.locator("[part=failed]").filter({ hasText: "Not sent: you can't send messages here" }).waitFor({ timeout: 15_000 });
     assert.match((await gone.locator("[part=failed]").textContent()) ?? "", /^Not sent: you can't send messages here Retry/);
     const retry = gone.getByRole("button", { name: "Retry", exact: true });
     const discard = gone.getByRole("button", { name: "Discard", exact: true });

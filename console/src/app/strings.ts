@@ -115,6 +115,21 @@ export const EN = {
   unnamedKey: "Unnamed key",
   readOnly: "Your role can look but not change anything here.",
 
+  // Invitations
+  inviteTitle: "Invite someone to this app",
+  inviteOperatorTitle: "Invite an operator",
+  inviteNote: "Makes a one-time sign-up link, good for a week. Copy it and hand it over: no e-mail is sent.",
+  role: "Role",
+  roleHelp: {
+    viewer: "reads settings, keys and webhooks",
+    moderator: "works the report queue",
+    admin: "changes settings, keys and webhooks",
+    owner: "everything, and invites people",
+  } as Record<string, string>,
+  invite: "Make the link",
+  inviteMade: "Sign-up link made.",
+  inviteExpires: (when: string) => `It works once, until ${when}.`,
+
   // Webhooks
   webhooksNote: "Parley posts signed events to these URLs.",
   webhooksEmpty: "No webhook endpoints yet.",

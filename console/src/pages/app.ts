@@ -5,7 +5,7 @@ import { href } from "../app/routes.js";
 import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
-import { canConfigure, canRead } from "../shared/roles.js";
+import { canConfigure, canInvite, canRead } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
 /** One app: its identity, and tabs for its server keys and (a lazy chunk) its webhooks. */
@@ -38,6 +38,7 @@ export class ConsoleAppPage extends ConsolePage {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has("appId")) void this.load();
     if (this.tab === "webhooks") void import("./webhooks.js");
+    if (this.app && canInvite(this.app.role)) void import("./invite.js");
   }
 
   private async load(): Promise<void> {
@@ -172,7 +173,8 @@ export class ConsoleAppPage extends ConsolePage {
                 : html`<console-webhooks .api=${this.api} .session=${this.session} .appId=${app.id} .writable=${canConfigure(app.role)}></console-webhooks>`
             }`
           : nothing
-      }`;
+      }
+      ${canInvite(app.role) ? html`<console-invite .api=${this.api} .session=${this.session} .appId=${app.id}></console-invite>` : nothing}`;
   }
 
   static override styles = [

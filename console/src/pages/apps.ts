@@ -30,6 +30,7 @@ export class ConsoleApps extends ConsolePage {
 
   // Not in connectedCallback: the properties the shell set before this chunk arrived are applied at the first update.
   protected override firstUpdated(): void {
+    if (this.session?.account.operator) void import("./invite.js");
     void this.load();
   }
 
@@ -120,7 +121,8 @@ export class ConsoleApps extends ConsolePage {
         ${operator && !this.creating ? html`<button class="primary" type="button" @click=${() => ((this.creating = true), (this.created = null))}>${t.createApp}</button>` : ""}
       </div>
       ${this.renderCreated()} ${this.creating ? this.renderForm() : ""}
-      <section class="card">${list}</section>`;
+      <section class="card">${list}</section>
+      ${operator ? html`<console-invite .api=${this.api} .session=${this.session} .appId=${null}></console-invite>` : ""}`;
   }
 
   static override styles = page;

@@ -7,3 +7,5 @@ import type { ConsoleApp } from "@parley/sdk/protocol";
  */
 export const canRead = (role: ConsoleApp["role"]): boolean => role !== "moderator";
 export const canConfigure = (role: ConsoleApp["role"]): boolean => role === "operator" || role === "owner" || role === "admin";
+/** Who invites people to an app: its owners, and operators. */
+export const canInvite = (role: ConsoleApp["role"]): boolean => role === "operator" || role === "owner";
