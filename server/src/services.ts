@@ -235,7 +235,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     push,
     pushNotifier,
-    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks }),
+    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, moderation, messages }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

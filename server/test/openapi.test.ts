@@ -695,6 +695,54 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(200, "replayConsoleWebhook", { ...op, params: { appId, webhookId }, body: { fromSeq: 0 } });
     await expect(400, "replayConsoleWebhook", { ...op, params: { appId, webhookId }, body: { fromSeq: -1 } });
 
+    // Moderation: chat users in a group (of an app with the default group policy) report messages; the operator works the queue.
+    const { id: modApp } = await s.createTenant("Console moderation");
+    const [amy, ben, cat] = [await s.api.register(modApp), await s.api.register(modApp), await s.api.register(modApp)];
+    const group = await s.api.post("/conversations", { token: amy.accessToken, body: { name: "Room", memberIds: [ben.user.id, cat.user.id] } });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const room = group.body.conversation.id as string;
+    // (GROUP_DIRECT_ADD is off here: the others accept their invitations.)
+    for (const who of [ben, cat]) {
+      const invitations = await s.api.get("/conversations/invitations", { token: who.accessToken });
+      const invitation = invitations.body.items.find((i: { conversationId: string }) => i.conversationId === room);
+      assert.equal((await s.api.post(`/conversations/invitations/${invitation.id}/accept`, { token: who.accessToken })).status, 200);
+    }
+    const say = async (who: AuthResponse, text: string): Promise<string> => {
+      const r = await s.api.post(`/conversations/${room}/messages`, { token: who.accessToken, body: { text } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return (r.body.message ?? r.body).id as string;
+    };
+    const reportOf = async (who: AuthResponse, messageId: string): Promise<string> => {
+      const r = await s.api.post("/reports", { token: who.accessToken, body: { messageId, reason: "spam" } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.report.id as string;
+    };
+    const [m1, m2, m3] = [await say(ben, "one"), await say(cat, "two"), await say(ben, "three")];
+    const [r1, r2, r3] = [await reportOf(amy, m1), await reportOf(amy, m2), await reportOf(cat, m3)];
+    const mod = (more: Record<string, string> = {}) => ({ ...op, params: { appId: modApp, ...more } });
+    await expect(200, "listConsoleReports", mod());
+    await expect(400, "listConsoleReports", { ...mod(), query: { status: "closed" } });
+    await expect(200, "getConsoleReport", mod({ reportId: r1 }));
+    await expect(404, "getConsoleReport", mod({ reportId: "rep_missing" }));
+    await expect(200, "resolveConsoleReport", { ...mod({ reportId: r1 }), body: { note: "handled" } });
+    await expect(404, "resolveConsoleReport", { ...mod({ reportId: "rep_missing" }), body: {} });
+    await expect(200, "dismissConsoleReport", { ...mod({ reportId: r2 }), body: {} });
+    await expect(409, "dismissConsoleReport", { ...mod({ reportId: r2 }), body: {} });
+    await expect(204, "deleteConsoleMessage", { ...mod({ messageId: m3 }), body: { reportId: r3 } });
+    await expect(404, "deleteConsoleMessage", { ...mod({ messageId: m3 }), body: {} });
+    await expect(200, "muteConsoleUser", { ...mod({ userId: cat.user.id }), body: { minutes: 10, conversationId: room } });
+    await expect(400, "muteConsoleUser", { ...mod({ userId: cat.user.id }), body: { minutes: 7, conversationId: room } });
+    await expect(200, "banConsoleUser", { ...mod({ userId: ben.user.id }), body: { scope: "app", reason: "spam" } });
+    await expect(400, "banConsoleUser", { ...mod({ userId: ben.user.id }), body: { scope: "planet", reason: "spam" } });
+    const bans = await expect(200, "listConsoleBans", mod());
+    await expect(400, "listConsoleBans", { ...mod(), query: { limit: "0" } });
+    await expect(204, "liftConsoleBan", mod({ banId: bans.items[0].id }));
+    await expect(404, "liftConsoleBan", mod({ banId: bans.items[0].id }));
+    const mutes = await expect(200, "listConsoleMutes", mod());
+    await expect(404, "listConsoleMutes", { ...op, params: { appId: "app_missing" } });
+    await expect(204, "liftConsoleMute", { ...mod({ muteId: mutes.items[0].id }), body: { reason: "served" } });
+    await expect(404, "liftConsoleMute", mod({ muteId: mutes.items[0].id }));
+
     // A viewer (no TOTP required) turns TOTP on, then off; an operator may not turn it off.
     const viewerToken = (invited.link as string).split("/signup/")[1]!;
     const vUp = await call("consoleSignUp", { ...page, body: { token: viewerToken, password } });

@@ -2,6 +2,8 @@
 // (operators, and owners, admins, moderators and viewers of an app). Not a chat client's: it signs
 // in with an HttpOnly cookie and sends `X-Parley-CSRF` on every change. Types only.
 
+import type { Message } from "./messages.js";
+import type { Report, Sanction } from "./moderation.js";
 import type { WebhookDelivery, WebhookEndpoint, WebhookSettings } from "./webhooks.js";
 
 /** A console role on one app, weakest first. Operators have every app and are not a role of one. */
@@ -185,4 +187,76 @@ export interface ConsoleWebhookDeliveryDetail {
 /** `POST /v1/console/apps/{appId}/webhooks/{webhookId}/test`: the `webhook.test` delivery queued to that endpoint. */
 export interface ConsoleWebhookTestResponse {
   deliveryId: string;
+}
+
+// --- Moderation of an app (moderators, admins, owners) -------------------------------------------
+// `GET /v1/console/apps/{appId}/moderation/reports?status=&limit=&cursor=` answers the server
+// API's PageOfReport; resolving and dismissing answer its ReportResponse. Users are named by their
+// Parley id (a report's `userId`). Message text is shown only in the context of a report.
+
+/** `GET /v1/console/apps/{appId}/moderation/reports/{reportId}`: a report and its message in context. */
+export interface ConsoleReportDetail {
+  report: Report;
+  /** The reported message as it is now; null when deleted since (or for a report of a user). */
+  message: Message | null;
+  /** Up to five messages of its conversation right before it, oldest first. */
+  before: Message[];
+  /** Up to five messages right after it, oldest first. */
+  after: Message[];
+}
+
+/** `POST …/moderation/reports/{reportId}/resolve` and `…/dismiss`: an optional note, kept on the report. */
+export interface ConsoleResolveReportRequest {
+  note?: string;
+}
+
+/** `DELETE …/moderation/messages/{messageId}` (body optional): `reportId` resolves that report of this message with it. */
+export interface ConsoleDeleteMessageRequest {
+  reason?: string;
+  reportId?: string;
+}
+
+/**
+ * `POST …/moderation/users/{userId}/mute`: muted in one conversation for 10 minutes, an hour or a
+ * day. `conversationId` may be left out with a `reportId` (the report's conversation).
+ */
+export interface ConsoleMuteRequest {
+  minutes: 10 | 60 | 1440;
+  conversationId?: string;
+  reason?: string;
+  reportId?: string;
+}
+
+/**
+ * `POST …/moderation/users/{userId}/ban`: from the whole app (every session ends) or from one
+ * group (`conversationId`, or the report's conversation). A ban always says why.
+ */
+export interface ConsoleBanRequest {
+  scope: "app" | "conversation";
+  conversationId?: string;
+  reason: string;
+  reportId?: string;
+}
+
+/** `DELETE …/moderation/bans/{banId}`, `…/mutes/{muteId}` (body optional): why it is lifted, for the moderation audit. */
+export interface ConsoleLiftRequest {
+  reason?: string;
+}
+
+/** A mute or ban just set, and the report it resolved (null when none was named). */
+export interface ConsoleSanctionResponse {
+  sanction: Sanction;
+  report: Report | null;
+}
+
+/** A ban or mute in force, as listed: its id (to lift it) and who set it (`console:<account id>`, `server:<key id>` or a moderator's user id). */
+export interface ConsoleSanction extends Sanction {
+  id: string;
+  by: string;
+}
+
+/** `GET …/moderation/bans` and `GET …/moderation/mutes` (running ones), newest first; `DELETE …/bans/{banId}`, `…/mutes/{muteId}` lift one. */
+export interface ConsoleSanctionsResponse {
+  items: ConsoleSanction[];
+  nextCursor: string | null;
 }

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { MODERATION_LIMITS } from "@parley/sdk/protocol";
 import { email, password } from "../auth/auth.schema.js";
+import { auditQuery, reasonBody, resolveReportBody } from "../moderation/moderation.schema.js";
+import { idString } from "../shared/schema.js";
 
 const appId = z.string().min(1).max(32);
 const role = z.enum(["viewer", "moderator", "admin", "owner", "operator"]);
@@ -34,6 +37,55 @@ export const createKeyBody = z.strictObject({ name: z.string().trim().min(1).max
 /** An app's id in a console path: one the caller has no role on (or that does not exist) is a 404. */
 export const appIdParam = appId;
 
+// --- Moderation: the server API's reasons and notes (moderation.schema.ts), the console's choices.
+
+const reason = reasonBody.shape.reason;
+const reportId = idString.optional();
+
+export const resolveBody = z.strictObject({ note: resolveReportBody.shape.note });
+
+export const deleteMessageBody = z.strictObject({ reason, reportId });
+
+export const muteUserBody = z
+  .strictObject({
+    minutes: z.union([z.literal(10), z.literal(60), z.literal(1440)], { error: "Mute for 10, 60 or 1440 minutes" }),
+    conversationId: idString.optional(),
+    reason,
+    reportId,
+  })
+  .refine((b) => b.conversationId !== undefined || b.reportId !== undefined, {
+    message: "Name the conversation (or the report whose conversation it is)",
+    path: ["conversationId"],
+  });
+
+export const banUserBody = z
+  .strictObject({
+    scope: z.enum(["app", "conversation"]),
+    conversationId: idString.optional(),
+    reason: z
+      .string()
+      .max(MODERATION_LIMITS.reasonMaxChars * 4)
+      .trim()
+      .min(1, "Say why")
+      .max(MODERATION_LIMITS.reasonMaxChars),
+    reportId,
+  })
+  .refine((b) => b.scope === "conversation" || b.conversationId === undefined, { message: "An app ban names no conversation", path: ["conversationId"] })
+  .refine((b) => b.scope === "app" || b.conversationId !== undefined || b.reportId !== undefined, {
+    message: "Name the conversation (or the report whose conversation it is)",
+    path: ["conversationId"],
+  });
+
+/** `DELETE …/bans/:banId`, `…/mutes/:muteId`: an optional reason (the body may be absent). */
+export const liftBody = z.strictObject({ reason });
+
+/** The bans and mutes lists: a page. */
+export const sanctionsQuery = auditQuery;
+
+export type ResolveBody = z.infer<typeof resolveBody>;
+export type DeleteMessageInput = z.infer<typeof deleteMessageBody>;
+export type MuteUserInput = z.infer<typeof muteUserBody>;
+export type BanUserInput = z.infer<typeof banUserBody>;
 export type SignInInput = z.infer<typeof signInBody>;
 export type SignUpInput = z.infer<typeof signUpBody>;
 export type InviteInput = z.infer<typeof inviteBody>;

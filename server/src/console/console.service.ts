@@ -6,6 +6,9 @@ import type {
   ConsoleInviteInfo,
   ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
+  ConsoleReportDetail,
+  ConsoleSanctionResponse,
+  ConsoleSanctionsResponse,
   ConsoleRecoveryCodesResponse,
   ConsoleServerKey,
   ConsoleSessionResponse,
@@ -14,13 +17,21 @@ import type {
   ConsoleWebhookDeliveryDetail,
   ConsoleWebhooksResponse,
   ConsoleWebhookTestResponse,
+  Page,
   ReplayWebhookRequest,
+  Report,
   WebhookDeliveriesResponse,
   WebhookEndpointResponse,
   WebhookSettings,
 } from "@parley/sdk/protocol";
 import { IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
+import type { z } from "zod";
 import type { PasswordHasher } from "../auth/passwords.js";
+import type { MessagesService } from "../messages/messages.service.js";
+import { reportsQuery, timeCursor } from "../moderation/moderation.schema.js";
+import type { ModerationService } from "../moderation/moderation.service.js";
+import { decodeCursor, encodeCursor } from "../shared/cursor.js";
+import { invalidField } from "../shared/validate.js";
 import { sha256 } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
 import type { ServerCaller } from "../shared/caller.js";
@@ -32,7 +43,7 @@ import type { CreateWebhookInput, DeliveriesQuery } from "../webhooks/webhooks.s
 import type { WebhooksService } from "../webhooks/webhooks.service.js";
 import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
-import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
+import type { BanUserInput, DeleteMessageInput, InviteInput, MuteUserInput, SignInInput, SignUpInput } from "./console.schema.js";
 import { allow, type Capability } from "./roles.js";
 import type { Client, ConsoleSessions } from "./sessions.js";
 import { newTotpSecret, totpStep } from "./totp.js";
@@ -48,7 +59,27 @@ export interface ConsoleDeps {
   apps: AppsService;
   serverKeys: ServerKeysService;
   webhooks: Pick<WebhooksService, "list" | "settingsOf" | "create" | "remove" | "setSettings" | "deliveriesPage" | "delivery" | "replay" | "queueTest">;
+  moderation: Pick<
+    ModerationService,
+    | "reports"
+    | "reportById"
+    | "resolveReport"
+    | "deleteMessage"
+    | "mute"
+    | "unmute"
+    | "banFromApp"
+    | "banFromConversation"
+    | "unbanFromApp"
+    | "unbanFromConversation"
+    | "sanctions"
+    | "sanctionById"
+  >;
+  /** A reported message's context: two keyset pages of its conversation's history. */
+  messages: Pick<MessagesService, "history">;
 }
+
+/** Messages shown on each side of a reported one. */
+export const REPORT_CONTEXT = 5;
 
 /** A session just begun: the cookie's token and what the console is told. */
 export interface Started {
@@ -68,7 +99,9 @@ const wrongCode = (): AppError =>
  * factor, sessions, and the apps, keys and webhooks they manage by role. Writes console_accounts,
  * console_roles, console_invites and console_audit; apps, keys and webhooks through their owners'
  * services. Viewers, admins and owners read an app's keys and webhooks; admins and owners change
- * them; moderators see neither (roles.ts). Every change is one audit row.
+ * them; moderators see neither (roles.ts). Moderators, admins and owners work the report queue and
+ * mute, ban and delete through the moderation service, acting as `console:<account id>`; they read
+ * message text only in a report's context. Every change is one audit row.
  */
 export class ConsoleService {
   private readonly accounts: Repository<ConsoleAccountEntity>;
@@ -292,45 +325,45 @@ export class ConsoleService {
   // --- Webhooks --------------------------------------------------------------------------------
 
   async webhooks(c: ConsoleCaller, appId: string): Promise<ConsoleWebhooksResponse> {
-    const hooks = this.hooksCaller(c, await this.appFor(c, appId, "read"));
+    const hooks = this.actingAs(c, await this.appFor(c, appId, "read"));
     const [endpoints, settings] = await Promise.all([this.deps.webhooks.list(hooks), this.deps.webhooks.settingsOf(hooks)]);
     return { endpoints, settings };
   }
 
   async createWebhook(c: ConsoleCaller, appId: string, input: CreateWebhookInput): Promise<WebhookEndpointResponse> {
     const app = await this.appFor(c, appId, "configure");
-    const endpoint = await this.deps.webhooks.create(this.hooksCaller(c, app), input);
+    const endpoint = await this.deps.webhooks.create(this.actingAs(c, app), input);
     await this.record(c.account.id, "webhook.created", app.id, endpoint.id, c.client);
     return { endpoint };
   }
 
   async removeWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<void> {
     const app = await this.appFor(c, appId, "configure");
-    await this.deps.webhooks.remove(this.hooksCaller(c, app), webhookId);
+    await this.deps.webhooks.remove(this.actingAs(c, app), webhookId);
     await this.record(c.account.id, "webhook.removed", app.id, webhookId, c.client);
   }
 
   async setWebhookSettings(c: ConsoleCaller, appId: string, input: WebhookSettings): Promise<WebhookSettings> {
     const app = await this.appFor(c, appId, "configure");
-    const saved = await this.deps.webhooks.setSettings(this.hooksCaller(c, app), input);
+    const saved = await this.deps.webhooks.setSettings(this.actingAs(c, app), input);
     await this.record(c.account.id, "webhook.settings", app.id, `unreadAfterSec=${saved.unreadAfterSec}`, c.client);
     return saved;
   }
 
   async webhookDeliveries(c: ConsoleCaller, appId: string, webhookId: string, q: DeliveriesQuery): Promise<WebhookDeliveriesResponse> {
     const app = await this.appFor(c, appId, "read");
-    return this.deps.webhooks.deliveriesPage(this.hooksCaller(c, app), webhookId, q);
+    return this.deps.webhooks.deliveriesPage(this.actingAs(c, app), webhookId, q);
   }
 
   async webhookDelivery(c: ConsoleCaller, appId: string, webhookId: string, deliveryId: string): Promise<ConsoleWebhookDeliveryDetail> {
     const app = await this.appFor(c, appId, "read");
-    return this.deps.webhooks.delivery(this.hooksCaller(c, app), webhookId, deliveryId);
+    return this.deps.webhooks.delivery(this.actingAs(c, app), webhookId, deliveryId);
   }
 
   /** Queues again every subscribed event from `fromSeq` on (as the server API's replay). */
   async replayWebhook(c: ConsoleCaller, appId: string, webhookId: string, input: ReplayWebhookRequest): Promise<{ queued: number }> {
     const app = await this.appFor(c, appId, "configure");
-    const queued = await this.deps.webhooks.replay(this.hooksCaller(c, app), webhookId, input.fromSeq);
+    const queued = await this.deps.webhooks.replay(this.actingAs(c, app), webhookId, input.fromSeq);
     await this.record(c.account.id, "webhook.replayed", app.id, `${webhookId} from ${input.fromSeq}`.slice(0, 128), c.client);
     return { queued };
   }
@@ -338,18 +371,131 @@ export class ConsoleService {
   /** "Send a test event": a `webhook.test` delivery to this endpoint. */
   async testWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<ConsoleWebhookTestResponse> {
     const app = await this.appFor(c, appId, "configure");
-    const deliveryId = await this.deps.webhooks.queueTest(this.hooksCaller(c, app), webhookId);
+    const deliveryId = await this.deps.webhooks.queueTest(this.actingAs(c, app), webhookId);
     await this.record(c.account.id, "webhook.tested", app.id, webhookId, c.client);
     return { deliveryId };
+  }
+
+  // --- Moderation ------------------------------------------------------------------------------
+  // The moderation service's own methods, acting as a server caller named `console:<account id>`
+  // (that name is what reports' resolvedBy, sanctions' createdBy and the moderation audit show).
+
+  async reports(c: ConsoleCaller, appId: string, q: z.infer<typeof reportsQuery>): Promise<Page<Report>> {
+    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
+    const { items, next } = await this.deps.moderation.reports(mod, { status: q.status, limit: q.limit, cursor: decodeCursor(timeCursor, q.cursor) });
+    return { items, nextCursor: next ? encodeCursor(next) : null };
+  }
+
+  /**
+   * A report with its message as it is now and the five messages on each side in its
+   * conversation's timeline, oldest first: two keyset pages of history (the message and the five
+   * before it; the five after).
+   */
+  async report(c: ConsoleCaller, appId: string, reportId: string): Promise<ConsoleReportDetail> {
+    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
+    const report = await this.deps.moderation.reportById(mod, reportId);
+    if (report.messageId === null || report.conversationId === null) return { report, message: null, before: [], after: [] };
+    const at = { conversationId: report.conversationId };
+    const [upTo, after] = await Promise.all([
+      this.deps.messages.history(mod, { ...at, before: String(Number(report.messageId) + 1), limit: REPORT_CONTEXT + 1 }),
+      this.deps.messages.history(mod, { ...at, after: report.messageId, limit: REPORT_CONTEXT }),
+    ]);
+    const found = upTo.items.find((m) => m.id === report.messageId);
+    const before = upTo.items.filter((m) => m.id !== report.messageId).slice(0, REPORT_CONTEXT);
+    return {
+      report,
+      message: found && found.deletedAt === null ? found : null,
+      before: before.reverse(),
+      after: after.items.slice().reverse(),
+    };
+  }
+
+  async resolveReport(c: ConsoleCaller, appId: string, reportId: string, status: "resolved" | "dismissed", note: string | undefined): Promise<Report> {
+    const app = await this.appFor(c, appId, "moderate");
+    const report = await this.deps.moderation.resolveReport(this.actingAs(c, app), { id: reportId, status, note });
+    await this.record(c.account.id, status === "resolved" ? "moderation.report_resolve" : "moderation.report_dismiss", app.id, report.id, c.client);
+    return report;
+  }
+
+  async deleteMessage(c: ConsoleCaller, appId: string, messageId: string, input: DeleteMessageInput): Promise<void> {
+    const app = await this.appFor(c, appId, "moderate");
+    const mod = this.actingAs(c, app);
+    const report = await this.openReport(mod, input.reportId, (r) => r.messageId === messageId, "That report is of another message");
+    await this.deps.moderation.deleteMessage(mod, { messageId, reason: input.reason });
+    await this.record(c.account.id, "moderation.message_delete", app.id, target(messageId, input.reason), c.client);
+    if (report) await this.settle(mod, report, `message deleted${input.reason ? `: ${input.reason}` : ""}`);
+  }
+
+  async mute(c: ConsoleCaller, appId: string, userId: string, input: MuteUserInput): Promise<ConsoleSanctionResponse> {
+    const app = await this.appFor(c, appId, "moderate");
+    const mod = this.actingAs(c, app);
+    const report = await this.openReport(mod, input.reportId, (r) => r.userId === userId, "That report is of another user");
+    const conversationId = this.conversationOf(input.conversationId, report);
+    const sanction = await this.deps.moderation.mute(mod, { conversationId, userId, durationSec: input.minutes * 60, reason: input.reason });
+    await this.record(c.account.id, "moderation.mute", app.id, target(userId, `${input.minutes} min${input.reason ? `: ${input.reason}` : ""}`), c.client);
+    return { sanction, report: report ? await this.settle(mod, report, `muted ${input.minutes} min${input.reason ? `: ${input.reason}` : ""}`) : null };
+  }
+
+  async ban(c: ConsoleCaller, appId: string, userId: string, input: BanUserInput): Promise<ConsoleSanctionResponse> {
+    const app = await this.appFor(c, appId, "moderate");
+    const mod = this.actingAs(c, app);
+    const report = await this.openReport(mod, input.reportId, (r) => r.userId === userId, "That report is of another user");
+    const sanction =
+      input.scope === "app"
+        ? await this.deps.moderation.banFromApp(mod, { userId, reason: input.reason })
+        : await this.deps.moderation.banFromConversation(mod, {
+            conversationId: this.conversationOf(input.conversationId, report),
+            userId,
+            reason: input.reason,
+          });
+    await this.record(c.account.id, "moderation.ban", app.id, target(userId, input.reason), c.client);
+    return { sanction, report: report ? await this.settle(mod, report, `banned (${input.scope}): ${input.reason}`) : null };
+  }
+
+  async sanctions(c: ConsoleCaller, appId: string, kind: "mute" | "ban", q: { cursor?: string | undefined; limit: number }): Promise<ConsoleSanctionsResponse> {
+    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
+    const { items, next } = await this.deps.moderation.sanctions(mod, { kind, limit: q.limit, cursor: decodeCursor(timeCursor, q.cursor) });
+    return { items, nextCursor: next ? encodeCursor(next) : null };
+  }
+
+  /** Lifts a ban or a mute by its id, through the moderation service's unban or unmute. */
+  async lift(c: ConsoleCaller, appId: string, kind: "mute" | "ban", id: string, reason: string | undefined): Promise<void> {
+    const app = await this.appFor(c, appId, "moderate");
+    const mod = this.actingAs(c, app);
+    const s = await this.deps.moderation.sanctionById(mod, kind, id);
+    const who = { userId: s.userId, reason };
+    if (kind === "mute") await this.deps.moderation.unmute(mod, { ...who, conversationId: s.conversationId ?? "" });
+    else if (s.conversationId === null) await this.deps.moderation.unbanFromApp(mod, who);
+    else await this.deps.moderation.unbanFromConversation(mod, { ...who, conversationId: s.conversationId });
+    await this.record(c.account.id, kind === "mute" ? "moderation.unmute" : "moderation.unban", app.id, target(s.userId, reason), c.client);
+  }
+
+  /** The open report an action names (checked before acting: 404, 409 once not open, 400 when of something else). */
+  private async openReport(mod: ServerCaller, reportId: string | undefined, about: (r: Report) => boolean, other: string): Promise<Report | null> {
+    if (reportId === undefined) return null;
+    const report = await this.deps.moderation.reportById(mod, reportId);
+    if (report.status !== "open") throw new AppError("conflict", `This report is already ${report.status}`);
+    if (!about(report)) throw invalidField("reportId", other);
+    return report;
+  }
+
+  private settle(mod: ServerCaller, report: Report, note: string): Promise<Report> {
+    return this.deps.moderation.resolveReport(mod, { id: report.id, status: "resolved", note: note.slice(0, 500) });
+  }
+
+  private conversationOf(given: string | undefined, report: Report | null): string {
+    const id = given ?? report?.conversationId;
+    if (!id) throw invalidField("conversationId", "That report names no conversation: name one");
+    return id;
   }
 
   // --- Parts -----------------------------------------------------------------------------------
 
   /**
-   * The webhooks service acts for a server caller: the app, and in place of a key id the console
-   * account (webhooks read only `appId`; nothing is signed with it).
+   * The webhooks and moderation services act for a server caller: the app, and in place of a key
+   * id the console account (webhooks read only `appId`; moderation stores it as who acted).
    */
-  private hooksCaller(c: ConsoleCaller, app: AppEntity): ServerCaller {
+  private actingAs(c: ConsoleCaller, app: AppEntity): ServerCaller {
     return { appId: app.id, server: `console:${c.account.id}` };
   }
 
@@ -435,6 +581,9 @@ export class ConsoleService {
     await this.audit.insert({ id: newId("cau", 20), accountId, action, appId, target, at: Date.now(), ip: client.ip.slice(0, 64) });
   }
 }
+
+/** An audit row's target: the id, and why (cut to the column). */
+const target = (id: string, why: string | undefined): string => (why ? `${id} ${why}` : id).slice(0, 128);
 
 const presentKey = (k: { id: string; name: string | null; createdAt: number; revokedAt: number | null }): ConsoleServerKey => ({
   id: k.id,

@@ -387,6 +387,41 @@ export class ModerationService {
     });
   }
 
+  /** One report of the app (moderators and the host's backend; 404 for another app's). */
+  async reportById(caller: Caller, id: string): Promise<Report> {
+    await this.requireModerator(caller);
+    const row = canExist(id) ? await this.deps.db.getRepository(ReportEntity).findOneBy({ appId: caller.appId, id }) : null;
+    if (!row || row.id !== id) throw notFound("Report");
+    return presentReport(row);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sanctions in force (the console's lists)
+  // -------------------------------------------------------------------------------------------
+
+  /** The app's bans, or its mutes still running, newest first, keyset on (createdAt, id); each with its id and who set it. */
+  async sanctions(
+    caller: Caller,
+    q: { kind: "mute" | "ban"; cursor?: TimeCursor | undefined; limit: number },
+  ): Promise<{ items: ListedSanction[]; next: TimeCursor | null }> {
+    await this.requireModerator(caller);
+    const qb = this.deps.db
+      .getRepository(SanctionEntity)
+      .createQueryBuilder("r")
+      .where("r.appId = :appId AND r.kind = :kind", { appId: caller.appId, kind: q.kind });
+    if (q.kind === "mute") qb.andWhere("(r.until IS NULL OR r.until > :now)", { now: Date.now() });
+    const rows = await keyset(qb, q.cursor, q.limit);
+    return page(rows, q.limit, presentListed);
+  }
+
+  /** One ban or mute of the app by its id (404 otherwise, and for another kind). */
+  async sanctionById(caller: Caller, kind: "mute" | "ban", id: string): Promise<ListedSanction> {
+    await this.requireModerator(caller);
+    const row = canExist(id) ? await this.deps.db.getRepository(SanctionEntity).findOneBy({ appId: caller.appId, kind, id }) : null;
+    if (!row || row.id !== id) throw notFound(kind === "ban" ? "Ban" : "Mute");
+    return presentListed(row);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Audit log
   // -------------------------------------------------------------------------------------------
@@ -468,8 +503,16 @@ export class ModerationService {
   }
 }
 
-/** Who acted, as stored on a row: the moderator's user id, or `server:<key id>`. */
-const actorName = (caller: Caller): string => (isUserCaller(caller) ? caller.user : `server:${caller.server}`);
+/**
+ * Who acted, as stored on a row: the moderator's user id, `server:<key id>`, or a console account
+ * acting through a server caller as `console:<account id>` (console.service.ts), as it is.
+ */
+const actorName = (caller: Caller): string =>
+  isUserCaller(caller) ? caller.user : caller.server.startsWith("console:") ? caller.server : `server:${caller.server}`;
+
+/** A ban or mute as the console lists it: the server API's Sanction, its id, and who set it (`createdBy`). */
+export type ListedSanction = Sanction & { id: string; by: string };
+const presentListed = (s: SanctionEntity): ListedSanction => ({ ...presentSanction(s), id: s.id, by: s.createdBy });
 
 type TimeKeyed = { createdAt: number; id: string };
 

@@ -7,7 +7,7 @@
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
  * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token,
- * `:w` a webhook endpoint, `:d` a webhook delivery).
+ * `:w` a webhook endpoint, `:d` a webhook delivery, `:r` a report, `:m` a message, `:u` a user id, `:b` a ban or mute).
  */
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -148,6 +148,17 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/console/apps/:a/webhooks/:w/deliveries/:d", who: "console" },
   { method: "POST", path: "/console/apps/:a/webhooks/:w/replay", who: "console" },
   { method: "POST", path: "/console/apps/:a/webhooks/:w/test", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/reports", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/reports/:r", who: "console" },
+  { method: "POST", path: "/console/apps/:a/moderation/reports/:r/resolve", who: "console" },
+  { method: "POST", path: "/console/apps/:a/moderation/reports/:r/dismiss", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/moderation/messages/:m", who: "console" },
+  { method: "POST", path: "/console/apps/:a/moderation/users/:u/mute", who: "console" },
+  { method: "POST", path: "/console/apps/:a/moderation/users/:u/ban", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/bans", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/moderation/bans/:b", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/mutes", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/moderation/mutes/:b", who: "console" },
   // web push (issue 31): the caller's own devices only
   { method: "GET", path: "/push/key", who: "user" },
   { method: "POST", path: "/push/subscriptions", who: "user" },

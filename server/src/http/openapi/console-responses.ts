@@ -8,6 +8,9 @@ import type {
   ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
   ConsoleRecoveryCodesResponse,
+  ConsoleReportDetail,
+  ConsoleSanctionResponse,
+  ConsoleSanctionsResponse,
   ConsoleServerKeysResponse,
   ConsoleSessionResponse,
   ConsoleSessionsResponse,
@@ -15,8 +18,9 @@ import type {
   ConsoleWebhookDeliveryDetail,
   ConsoleWebhooksResponse,
   ConsoleWebhookTestResponse,
+  Message,
 } from "@parley/sdk/protocol";
-import { webhookDeliveriesResponse, webhookEndpointsResponse, webhookSettings } from "./host-responses.js";
+import { report, sanctionResponse, webhookDeliveriesResponse, webhookEndpointsResponse, webhookSettings } from "./host-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 
 /** The console's answers (issue 32), mirrored as responses.ts explains. */
@@ -107,6 +111,56 @@ type _ConsoleWebhookDeliveryDetail = Check<Same<z.infer<typeof consoleWebhookDel
 const consoleWebhookTestResponse = z.strictObject({ deliveryId: z.string() });
 type _ConsoleWebhookTestResponse = Check<Same<z.infer<typeof consoleWebhookTestResponse>, ConsoleWebhookTestResponse>>;
 
+// Moderation: the server API's report and sanction (host-responses.ts). The message is the chat
+// API's Message, written out again here: its schema lives in responses.ts, which imports this file
+// (a cycle otherwise); the Check keeps the two equal.
+const contextMessage = z.strictObject({
+  id: z.string(),
+  conversationId: z.string(),
+  senderId: z.string().nullable(),
+  text: z.string().nullable(),
+  attachments: z.array(
+    z.strictObject({
+      id: z.string(),
+      name: z.string(),
+      mime: z.string(),
+      size: z.number().int(),
+      width: z.number().int().nullable(),
+      height: z.number().int().nullable(),
+      url: z.string(),
+    }),
+  ),
+  replyToId: z.string().nullable(),
+  clientMessageId: z.string().nullable(),
+  reactions: z.array(z.strictObject({ emoji: z.string(), count: z.number().int(), mine: z.boolean() })),
+  createdAt: timestamp,
+  editedAt: timestamp.nullable(),
+  deletedAt: timestamp.nullable(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  threadId: z.string().optional(),
+  thread: z.strictObject({ replyCount: z.number().int(), lastReplyAt: timestamp }).optional(),
+  mentions: z.array(z.string()).optional(),
+});
+type _ContextMessage = Check<Same<z.infer<typeof contextMessage>, Message>>;
+
+const consoleReportDetail = z.strictObject({
+  report,
+  message: contextMessage.nullable(),
+  before: z.array(contextMessage),
+  after: z.array(contextMessage),
+});
+type _ConsoleReportDetail = Check<Same<z.infer<typeof consoleReportDetail>, ConsoleReportDetail>>;
+
+const sanction = sanctionResponse.shape.sanction;
+const consoleSanctionResponse = z.strictObject({ sanction, report: report.nullable() });
+type _ConsoleSanctionResponse = Check<Same<z.infer<typeof consoleSanctionResponse>, ConsoleSanctionResponse>>;
+
+const consoleSanctionsResponse = z.strictObject({
+  items: z.array(sanction.extend({ id: z.string(), by: z.string() })),
+  nextCursor: z.string().nullable(),
+});
+type _ConsoleSanctionsResponse = Check<Same<z.infer<typeof consoleSanctionsResponse>, ConsoleSanctionsResponse>>;
+
 /** The console's response components, by name (spread into responses.ts's registry). */
 export const consoleResponseSchemas = {
   ConsoleSessionResponse: consoleSessionResponse,
@@ -123,4 +177,7 @@ export const consoleResponseSchemas = {
   ConsoleWebhooksResponse: consoleWebhooksResponse,
   ConsoleWebhookDeliveryDetail: consoleWebhookDeliveryDetail,
   ConsoleWebhookTestResponse: consoleWebhookTestResponse,
+  ConsoleReportDetail: consoleReportDetail,
+  ConsoleSanctionResponse: consoleSanctionResponse,
+  ConsoleSanctionsResponse: consoleSanctionsResponse,
 } as const;

@@ -10,7 +10,19 @@ import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
-import { createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "../../console/console.schema.js";
+import {
+  banUserBody,
+  createAppBody,
+  createKeyBody,
+  deleteMessageBody,
+  inviteBody,
+  liftBody,
+  muteUserBody,
+  resolveBody,
+  signInBody,
+  signUpBody,
+  totpCodeBody,
+} from "../../console/console.schema.js";
 import type { Check, Same } from "./mirror.js";
 
 /**
@@ -67,4 +79,9 @@ type _Requests = [
   Check<Same<z.input<typeof totpCodeBody>, P.ConsoleTotpCodeRequest>>,
   Check<Same<z.input<typeof createAppBody>, P.ConsoleCreateAppRequest>>,
   Check<Same<z.input<typeof createKeyBody>, P.ConsoleCreateKeyRequest>>,
+  Check<Same<z.input<typeof resolveBody>, P.ConsoleResolveReportRequest>>,
+  Check<Same<z.input<typeof deleteMessageBody>, P.ConsoleDeleteMessageRequest>>,
+  Check<Same<z.input<typeof muteUserBody>, P.ConsoleMuteRequest>>,
+  Check<Same<z.input<typeof banUserBody>, P.ConsoleBanRequest>>,
+  Check<Same<z.input<typeof liftBody>, P.ConsoleLiftRequest>>,
 ];

@@ -1,0 +1,58 @@
+/**
+ * Console sessions across nodes (issue 32, acceptance 4: "sign-out ends the session on every
+ * node"): two servers on one database. A session is a row every node checks on every request, so
+ * a sign-out through one node is refused by the other at once, and so is a session ended from the
+ * list on the other node; a fresh sign-in works on both.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ConsoleBrowser, consoleAccount, freshCode, PASSWORD } from "./helpers/console.js";
+import { startServer, type TestServer } from "./helpers/harness.js";
+
+describe("console sessions on two nodes", { timeout: 120_000 }, () => {
+  let a: TestServer;
+  let b: TestServer;
+
+  before(async () => {
+    a = await startServer({}, { keepData: true });
+    b = await startServer({}, { reuse: a, keepData: true });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+    await a?.dropData();
+  });
+
+  /** The same browser session, talking to node `to` (its own origin there). */
+  const on = (to: TestServer, from: ConsoleBrowser): ConsoleBrowser => {
+    const twin = new ConsoleBrowser(to);
+    twin.cookie = from.cookie;
+    twin.csrf = from.csrf;
+    return twin;
+  };
+
+  test("signed out through node A: node B refuses the cookie at once; ended from B's list: A refuses it", async () => {
+    const op = await consoleAccount(a, { email: "nodes@ops.example", role: "operator" });
+    const viaA = op.browser;
+    const viaB = on(b, viaA);
+    assert.equal((await viaB.get("/me")).status, 200, "node B knows the session");
+    assert.equal((await viaB.get("/apps")).status, 200);
+    assert.equal((await viaA.del("/session")).status, 204);
+    const refused = await viaB.get("/me");
+    assert.equal(refused.status, 401, JSON.stringify(refused.body));
+    assert.equal((await viaB.post("/apps", { name: "Late", allowedOrigins: [] })).status, 401);
+
+    // Two new sessions; the second ends the first from its list, through node B.
+    const first = new ConsoleBrowser(a);
+    assert.equal((await first.post("/session", { email: "nodes@ops.example", password: PASSWORD, code: await freshCode(op.secret!, op.used) })).status, 200);
+    const second = new ConsoleBrowser(b);
+    assert.equal((await second.post("/session", { email: "nodes@ops.example", password: PASSWORD, code: await freshCode(op.secret!, op.used) })).status, 200);
+    const list = await second.get<{ items: { id: string; current: boolean }[] }>("/sessions");
+    assert.equal(list.status, 200);
+    const other = list.body.items.find((x) => !x.current);
+    assert.ok(other, JSON.stringify(list.body));
+    assert.equal((await second.del(`/sessions/${other.id}`)).status, 204);
+    assert.equal((await first.get("/me")).status, 401, "ended on B, refused by A");
+    assert.equal((await on(a, second).get("/me")).status, 200, "the other session goes on, on both nodes");
+  });
+});
