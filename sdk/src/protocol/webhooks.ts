@@ -28,12 +28,13 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
  * it subscribes to, signed and retried like any delivery. Its `seq` is 0 and it is in no app's
  * event log, so a replay never sends it again. Not subscribable: answer it 2xx and ignore it.
  */
-export const WEBHOOK_TEST_EVENT = "webhook.test";
+export type WebhookTestEvent = "webhook.test";
 
-/** Every type a delivery may have: the subscribable event types and the test event. */
-export const WEBHOOK_DELIVERY_TYPES = [...WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT] as const;
-
-export type WebhookDeliveryType = (typeof WEBHOOK_DELIVERY_TYPES)[number];
+/**
+ * Every type a delivery may have: the subscribable event types and the test event. (Types only:
+ * every constant here ships in every SDK build; the server declares WEBHOOK_TEST_EVENT.)
+ */
+export type WebhookDeliveryType = WebhookEventType | WebhookTestEvent;
 
 /** `webhook.test`'s data: when the test was asked for. */
 export interface WebhookTestData {
@@ -73,7 +74,7 @@ export type WebhookPayload = {
       ? EventPayloads[K]
       : K extends "report.created"
         ? Report
-        : K extends typeof WEBHOOK_TEST_EVENT
+        : K extends WebhookTestEvent
           ? WebhookTestData
           : UnreadNotification;
   };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
+import { WEBHOOK_EVENT_TYPES, type WebhookTestEvent } from "@parley/sdk/protocol";
 import { urlShapeProblem } from "./url-guard.js";
 
 /** At most this many endpoints per app. */
@@ -50,3 +50,6 @@ export const settingsBody = z.object({
 });
 
 export const DEFAULT_UNREAD_AFTER_SEC = 300;
+
+/** The test event's type (`POST /v1/console/apps/:appId/webhooks/:id/test`): a delivery type, never subscribable. */
+export const WEBHOOK_TEST_EVENT: WebhookTestEvent = "webhook.test";

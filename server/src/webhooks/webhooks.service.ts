@@ -10,7 +10,7 @@ import type {
   WebhookSettings,
   WebhookTestData,
 } from "@parley/sdk/protocol";
-import { WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT } from "@parley/sdk/protocol";
+import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config.js";
 import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
@@ -28,6 +28,7 @@ import {
   DEFAULT_UNREAD_AFTER_SEC,
   deliveryCursor,
   MAX_ENDPOINTS_PER_APP,
+  WEBHOOK_TEST_EVENT,
   type CreateWebhookInput,
   type DeliveriesQuery,
   type DeliveryCursor,

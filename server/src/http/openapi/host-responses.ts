@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { WEBHOOK_TEST_EVENT } from "../../webhooks/webhooks.schema.js";
 import {
   MODERATION_LIMITS,
   REPORT_REASONS,
-  WEBHOOK_DELIVERY_TYPES,
   WEBHOOK_EVENT_TYPES,
   type AuditEntry,
   type ModeratorsResponse,
@@ -36,7 +36,7 @@ type _WebhookEndpointsResponse = Check<Same<z.infer<typeof webhookEndpointsRespo
 const webhookDelivery = z.strictObject({
   id: z.string(),
   endpointId: z.string(),
-  type: z.enum(WEBHOOK_DELIVERY_TYPES),
+  type: z.enum([...WEBHOOK_EVENT_TYPES, WEBHOOK_TEST_EVENT]),
   seq: z.number().int(),
   status: z.enum(["pending", "delivered", "failed"]),
   attempts: z.number().int(),
