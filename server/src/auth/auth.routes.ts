@@ -1,9 +1,8 @@
 import { empty, json, type Route } from "../request/route.js";
-import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { appOf, callerOf, type Ctx } from "../request/context.js";
-import { clientIp } from "../http/middleware.js";
-import { addressKey, attempt, consume } from "../shared/rate-limit.js";
+import { appOf, callerOf } from "../request/context.js";
+import { perAddress } from "../http/middleware.js";
+import { attempt } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
 import { changePasswordBody, hostTokenBody, loginBody, refreshBody, registerBody } from "./auth.schema.js";
 import type { AuthService } from "./auth.service.js";
@@ -19,10 +18,7 @@ export interface AuthRoutesDeps {
  */
 export function authRoutes({ auth, limiters }: AuthRoutesDeps): Route[] {
   const routes: Route[] = [];
-  const perIp = async (ctx: Ctx, next: Next): Promise<void> => {
-    await consume(limiters.authPerIp, addressKey(clientIp(ctx)));
-    return next();
-  };
+  const perIp = perAddress(limiters.authPerIp);
 
   const countingFailures = <T>(key: string, fn: () => Promise<T>): Promise<T> => attempt(limiters.loginPerEmail, key, fn);
 

@@ -1,8 +1,8 @@
-import type { Next } from "koa";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { consoleCallerOf, pathParam, type Ctx } from "../request/context.js";
 import { empty, json, type Route } from "../request/route.js";
-import { addressKey, attempt, consume } from "../shared/rate-limit.js";
+import { perAddress } from "../http/middleware.js";
+import { attempt } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
 import { clientOf, sameOrigin, selfOrigin, setSessionCookie } from "./console.guard.js";
 import type {
@@ -49,10 +49,7 @@ export interface ConsoleRoutesDeps {
 export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[] {
   // Paths written out in full: routes-table.test.ts reads them from this file.
   const routes: Route[] = [];
-  const perIp = async (ctx: Ctx, next: Next): Promise<void> => {
-    await consume(limiters.authPerIp, addressKey(ctx.ip || "unknown"));
-    return next();
-  };
+  const perIp = perAddress(limiters.authPerIp);
   const started = (ctx: Ctx, s: Started, status: number): void => {
     setSessionCookie(ctx, s.token);
     ctx.status = status;

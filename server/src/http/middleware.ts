@@ -9,6 +9,8 @@ import type { TrustProxy } from "../config.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
+import { addressKey, consume } from "../shared/rate-limit.js";
+import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
 import type { Ctx } from "../request/context.js";
 import { unmapIpv4 } from "../shared/rate-limit.js";
@@ -228,3 +230,11 @@ export function clientIpResolver(trust: TrustProxy): (peer: string, forwardedFor
 
 /** The client's address as `clientAddress` resolved it. */
 export const clientIp = (ctx: Ctx): string => ctx.ip || "unknown";
+
+/** A route's `before` step: one point from `limiter` per client address (sign-in and sign-up forms, chat and console alike). */
+export const perAddress =
+  (limiter: RateLimiterAbstract) =>
+  async (ctx: Ctx, next: Next): Promise<void> => {
+    await consume(limiter, addressKey(clientIp(ctx)));
+    return next();
+  };
