@@ -39,6 +39,8 @@ import { ThreadsService } from "./threads/threads.service.js";
 import { PushNotifier } from "./push/notifier.js";
 import { PushQuota } from "./push/push-quota.js";
 import { PushService } from "./push/push.service.js";
+import { ConsoleAccess } from "./console/access.js";
+import { ConsoleModeration } from "./console/console-moderation.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 
@@ -92,6 +94,7 @@ export interface Services {
   push: PushService;
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
   console: ConsoleService;
+  consoleModeration: ConsoleModeration;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
@@ -199,6 +202,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       void push.forgetSession(appId, userId, sessionId).catch((err: unknown) => logger.warn({ err }, "push subscriptions of an ended session not removed"));
   });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
+  const consoleAccess = new ConsoleAccess({ db, apps });
   return {
     config,
     version: VERSION,
@@ -235,7 +239,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     push,
     pushNotifier,
-    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, moderation, messages }),
+    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, access: consoleAccess }),
+    consoleModeration: new ConsoleModeration({ access: consoleAccess, moderation, messages }),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

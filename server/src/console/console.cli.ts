@@ -3,6 +3,7 @@ import { PasswordHasher } from "../auth/passwords.js";
 import { ServerKeysService } from "../server-api/server-keys.service.js";
 import { AppError } from "../shared/errors.js";
 import type { AppsService } from "../tenancy/apps.service.js";
+import { ConsoleAccess } from "./access.js";
 import { inviteBody } from "./console.schema.js";
 import { CLI, ConsoleService } from "./console.service.js";
 import { ConsoleSessions } from "./sessions.js";
@@ -44,8 +45,7 @@ export async function consoleInviteCli({ db, apps, jwtSecret, base, values }: Co
     serverKeys: new ServerKeysService(db),
     // Only invite() runs here: the services behind the other pages are not built.
     webhooks: notInCli(),
-    moderation: notInCli(),
-    messages: notInCli(),
+    access: new ConsoleAccess({ db, apps }),
   });
   const invite = await console_.invite(CLI, parsed.data, base);
   if (values.json) process.stdout.write(`${JSON.stringify(invite)}\n`);

@@ -6,9 +6,6 @@ import type {
   ConsoleInviteInfo,
   ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
-  ConsoleReportDetail,
-  ConsoleSanctionResponse,
-  ConsoleSanctionsResponse,
   ConsoleRecoveryCodesResponse,
   ConsoleServerKey,
   ConsoleSessionResponse,
@@ -17,24 +14,15 @@ import type {
   ConsoleWebhookDeliveryDetail,
   ConsoleWebhooksResponse,
   ConsoleWebhookTestResponse,
-  Page,
   ReplayWebhookRequest,
-  Report,
   WebhookDeliveriesResponse,
   WebhookEndpointResponse,
   WebhookSettings,
 } from "@parley/sdk/protocol";
 import { IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
-import type { z } from "zod";
 import type { PasswordHasher } from "../auth/passwords.js";
-import type { MessagesService } from "../messages/messages.service.js";
-import { reportsQuery, timeCursor } from "../moderation/moderation.schema.js";
-import type { ModerationService } from "../moderation/moderation.service.js";
-import { decodeCursor, encodeCursor } from "../shared/cursor.js";
-import { invalidField } from "../shared/validate.js";
 import { sha256 } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
-import type { ServerCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
 import type { AppEntity } from "../tenancy/app.entity.js";
@@ -42,9 +30,10 @@ import type { AppsService } from "../tenancy/apps.service.js";
 import type { CreateWebhookInput, DeliveriesQuery } from "../webhooks/webhooks.schema.js";
 import type { WebhooksService } from "../webhooks/webhooks.service.js";
 import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
-import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
-import type { BanUserInput, DeleteMessageInput, InviteInput, MuteUserInput, SignInInput, SignUpInput } from "./console.schema.js";
-import { allow, type Capability } from "./roles.js";
+import { ConsoleAccountEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
+import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
+import type { ConsoleAccess } from "./access.js";
+import { allow } from "./roles.js";
 import type { Client, ConsoleSessions } from "./sessions.js";
 import { newTotpSecret, totpStep } from "./totp.js";
 
@@ -59,27 +48,8 @@ export interface ConsoleDeps {
   apps: AppsService;
   serverKeys: ServerKeysService;
   webhooks: Pick<WebhooksService, "list" | "settingsOf" | "create" | "remove" | "setSettings" | "deliveriesPage" | "delivery" | "replay" | "queueTest">;
-  moderation: Pick<
-    ModerationService,
-    | "reports"
-    | "reportById"
-    | "resolveReport"
-    | "deleteMessage"
-    | "mute"
-    | "unmute"
-    | "banFromApp"
-    | "banFromConversation"
-    | "unbanFromApp"
-    | "unbanFromConversation"
-    | "sanctions"
-    | "sanctionById"
-  >;
-  /** A reported message's context: two keyset pages of its conversation's history. */
-  messages: Pick<MessagesService, "history">;
+  access: ConsoleAccess;
 }
-
-/** Messages shown on each side of a reported one. */
-export const REPORT_CONTEXT = 5;
 
 /** A session just begun: the cookie's token and what the console is told. */
 export interface Started {
@@ -107,13 +77,11 @@ export class ConsoleService {
   private readonly accounts: Repository<ConsoleAccountEntity>;
   private readonly roles: Repository<ConsoleRoleEntity>;
   private readonly invites: Repository<ConsoleInviteEntity>;
-  private readonly audit: Repository<ConsoleAuditEntity>;
 
   constructor(private readonly deps: ConsoleDeps) {
     this.accounts = deps.db.getRepository(ConsoleAccountEntity);
     this.roles = deps.db.getRepository(ConsoleRoleEntity);
     this.invites = deps.db.getRepository(ConsoleInviteEntity);
-    this.audit = deps.db.getRepository(ConsoleAuditEntity);
   }
 
   // --- Signing in ------------------------------------------------------------------------------
@@ -164,7 +132,7 @@ export class ConsoleService {
       throw err;
     }
     if (invite.role !== "operator" && invite.appId) await this.roles.insert({ accountId: account.id, appId: invite.appId, role: invite.role });
-    await this.record(account.id, "account.signed_up", invite.appId, invite.role, client);
+    await this.deps.access.record({ accountId: account.id, ip: client.ip }, "account.signed_up", invite.appId, invite.role);
     return this.begin(account, client);
   }
 
@@ -181,7 +149,7 @@ export class ConsoleService {
       if (!input.code) throw new AppError("invalid_credentials", "Enter the code from your authenticator app", { reason: "totp_required" });
       if (!(await this.passSecondFactor(account, input.code))) throw wrongCode();
     }
-    await this.record(account.id, "session.signed_in", null, null, client);
+    await this.deps.access.record({ accountId: account.id, ip: client.ip }, "session.signed_in", null, null);
     return this.begin(account, client);
   }
 
@@ -210,7 +178,7 @@ export class ConsoleService {
 
   async endSession(c: ConsoleCaller, id: string): Promise<void> {
     if (!canExist(id) || !(await this.deps.sessions.end(c.account.id, id))) throw notFound("Session");
-    await this.record(c.account.id, "session.ended", null, id, c.client);
+    await this.deps.access.record(c, "session.ended", null, id);
   }
 
   // --- Second factor ---------------------------------------------------------------------------
@@ -239,7 +207,7 @@ export class ConsoleService {
       { totpSecret: account.totpPending, totpPending: null, totpLastStep: step, recoveryCodes: JSON.stringify(recoveryCodes.map(sha256)) },
     );
     await this.deps.sessions.endOthers(account.id, c.session.id);
-    await this.record(account.id, "totp.enabled", null, null, c.client);
+    await this.deps.access.record(c, "totp.enabled", null, null);
     return { recoveryCodes };
   }
 
@@ -249,7 +217,7 @@ export class ConsoleService {
     if (!c.account.totpSecret) return;
     if (!(await this.passSecondFactor(c.account, code))) throw wrongCode();
     await this.accounts.update({ id: c.account.id }, { totpSecret: null, totpPending: null, recoveryCodes: null });
-    await this.record(c.account.id, "totp.disabled", null, null, c.client);
+    await this.deps.access.record(c, "totp.disabled", null, null);
   }
 
   // --- Invitations -----------------------------------------------------------------------------
@@ -260,7 +228,7 @@ export class ConsoleService {
    */
   async invite(c: ConsoleCaller | typeof CLI, input: InviteInput, base: string): Promise<ConsoleInviteResponse> {
     if (c !== CLI) {
-      this.ready(c);
+      this.deps.access.ready(c);
       if (input.role === "operator" ? !c.account.operator : (allow(roleOn(c, input.appId!), "manage_members"), false))
         throw new AppError("forbidden", "Only operators invite operators", { reason: "role" });
     }
@@ -279,7 +247,7 @@ export class ConsoleService {
       usedAt: null,
     });
     await this.invites.insert(invite);
-    if (c !== CLI) await this.record(c.account.id, "invite.created", invite.appId, `${input.role}:${input.email}`.slice(0, 128), c.client);
+    if (c !== CLI) await this.deps.access.record(c, "invite.created", invite.appId, `${input.role}:${input.email}`.slice(0, 128));
     return { link: `${base.replace(/\/+$/, "")}/console/#/signup/${token}`, expiresAt: iso(invite.expiresAt) };
   }
 
@@ -287,233 +255,96 @@ export class ConsoleService {
 
   /** Every app for an operator; the apps the caller has a role on otherwise. */
   async apps(c: ConsoleCaller): Promise<{ items: ConsoleApp[] }> {
-    this.ready(c);
+    this.deps.access.ready(c);
     const apps = await this.deps.apps.list();
     return { items: apps.flatMap((a) => (roleOn(c, a.id) ? [this.present(c, a)] : [])) };
   }
 
   async app(c: ConsoleCaller, appId: string): Promise<ConsoleApp> {
-    return this.present(c, await this.appFor(c, appId, "read", true));
+    return this.present(c, await this.deps.access.appFor(c, appId, "read", true));
   }
 
   async createApp(c: ConsoleCaller, input: { name: string; allowedOrigins: string[] }): Promise<ConsoleAppCreatedResponse> {
-    this.ready(c);
+    this.deps.access.ready(c);
     if (!c.account.operator) throw new AppError("forbidden", "Only operators create apps", { reason: "role" });
     const app = await this.deps.apps.create(input);
-    await this.record(c.account.id, "app.created", app.id, app.name.slice(0, 128), c.client);
+    await this.deps.access.record(c, "app.created", app.id, app.name.slice(0, 128));
     return { app: this.present(c, app), secret: app.secret };
   }
 
   async keys(c: ConsoleCaller, appId: string): Promise<{ items: ConsoleServerKey[] }> {
-    const app = await this.appFor(c, appId, "read");
+    const app = await this.deps.access.appFor(c, appId, "read");
     return { items: (await this.deps.serverKeys.list(app.id)).map(presentKey) };
   }
 
   async createKey(c: ConsoleCaller, appId: string, name: string | undefined): Promise<ConsoleKeyCreatedResponse> {
-    const app = await this.appFor(c, appId, "configure");
+    const app = await this.deps.access.appFor(c, appId, "configure");
     const key = await this.deps.serverKeys.create(app.id, name ?? null);
-    await this.record(c.account.id, "key.created", app.id, key.id, c.client);
+    await this.deps.access.record(c, "key.created", app.id, key.id);
     return { key: presentKey(key), secret: key.secret };
   }
 
   async revokeKey(c: ConsoleCaller, appId: string, keyId: string): Promise<void> {
-    const app = await this.appFor(c, appId, "configure");
+    const app = await this.deps.access.appFor(c, appId, "configure");
     if (!(await this.deps.serverKeys.revoke(app.id, keyId))) throw notFound("Key");
-    await this.record(c.account.id, "key.revoked", app.id, keyId, c.client);
+    await this.deps.access.record(c, "key.revoked", app.id, keyId);
   }
 
   // --- Webhooks --------------------------------------------------------------------------------
 
   async webhooks(c: ConsoleCaller, appId: string): Promise<ConsoleWebhooksResponse> {
-    const hooks = this.actingAs(c, await this.appFor(c, appId, "read"));
+    const hooks = this.deps.access.actingAs(c, await this.deps.access.appFor(c, appId, "read"));
     const [endpoints, settings] = await Promise.all([this.deps.webhooks.list(hooks), this.deps.webhooks.settingsOf(hooks)]);
     return { endpoints, settings };
   }
 
   async createWebhook(c: ConsoleCaller, appId: string, input: CreateWebhookInput): Promise<WebhookEndpointResponse> {
-    const app = await this.appFor(c, appId, "configure");
-    const endpoint = await this.deps.webhooks.create(this.actingAs(c, app), input);
-    await this.record(c.account.id, "webhook.created", app.id, endpoint.id, c.client);
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    const endpoint = await this.deps.webhooks.create(this.deps.access.actingAs(c, app), input);
+    await this.deps.access.record(c, "webhook.created", app.id, endpoint.id);
     return { endpoint };
   }
 
   async removeWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<void> {
-    const app = await this.appFor(c, appId, "configure");
-    await this.deps.webhooks.remove(this.actingAs(c, app), webhookId);
-    await this.record(c.account.id, "webhook.removed", app.id, webhookId, c.client);
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    await this.deps.webhooks.remove(this.deps.access.actingAs(c, app), webhookId);
+    await this.deps.access.record(c, "webhook.removed", app.id, webhookId);
   }
 
   async setWebhookSettings(c: ConsoleCaller, appId: string, input: WebhookSettings): Promise<WebhookSettings> {
-    const app = await this.appFor(c, appId, "configure");
-    const saved = await this.deps.webhooks.setSettings(this.actingAs(c, app), input);
-    await this.record(c.account.id, "webhook.settings", app.id, `unreadAfterSec=${saved.unreadAfterSec}`, c.client);
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    const saved = await this.deps.webhooks.setSettings(this.deps.access.actingAs(c, app), input);
+    await this.deps.access.record(c, "webhook.settings", app.id, `unreadAfterSec=${saved.unreadAfterSec}`);
     return saved;
   }
 
   async webhookDeliveries(c: ConsoleCaller, appId: string, webhookId: string, q: DeliveriesQuery): Promise<WebhookDeliveriesResponse> {
-    const app = await this.appFor(c, appId, "read");
-    return this.deps.webhooks.deliveriesPage(this.actingAs(c, app), webhookId, q);
+    const app = await this.deps.access.appFor(c, appId, "read");
+    return this.deps.webhooks.deliveriesPage(this.deps.access.actingAs(c, app), webhookId, q);
   }
 
   async webhookDelivery(c: ConsoleCaller, appId: string, webhookId: string, deliveryId: string): Promise<ConsoleWebhookDeliveryDetail> {
-    const app = await this.appFor(c, appId, "read");
-    return this.deps.webhooks.delivery(this.actingAs(c, app), webhookId, deliveryId);
+    const app = await this.deps.access.appFor(c, appId, "read");
+    return this.deps.webhooks.delivery(this.deps.access.actingAs(c, app), webhookId, deliveryId);
   }
 
   /** Queues again every subscribed event from `fromSeq` on (as the server API's replay). */
   async replayWebhook(c: ConsoleCaller, appId: string, webhookId: string, input: ReplayWebhookRequest): Promise<{ queued: number }> {
-    const app = await this.appFor(c, appId, "configure");
-    const queued = await this.deps.webhooks.replay(this.actingAs(c, app), webhookId, input.fromSeq);
-    await this.record(c.account.id, "webhook.replayed", app.id, `${webhookId} from ${input.fromSeq}`.slice(0, 128), c.client);
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    const queued = await this.deps.webhooks.replay(this.deps.access.actingAs(c, app), webhookId, input.fromSeq);
+    await this.deps.access.record(c, "webhook.replayed", app.id, `${webhookId} from ${input.fromSeq}`.slice(0, 128));
     return { queued };
   }
 
   /** "Send a test event": a `webhook.test` delivery to this endpoint. */
   async testWebhook(c: ConsoleCaller, appId: string, webhookId: string): Promise<ConsoleWebhookTestResponse> {
-    const app = await this.appFor(c, appId, "configure");
-    const deliveryId = await this.deps.webhooks.queueTest(this.actingAs(c, app), webhookId);
-    await this.record(c.account.id, "webhook.tested", app.id, webhookId, c.client);
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    const deliveryId = await this.deps.webhooks.queueTest(this.deps.access.actingAs(c, app), webhookId);
+    await this.deps.access.record(c, "webhook.tested", app.id, webhookId);
     return { deliveryId };
   }
 
-  // --- Moderation ------------------------------------------------------------------------------
-  // The moderation service's own methods, acting as a server caller named `console:<account id>`
-  // (that name is what reports' resolvedBy, sanctions' createdBy and the moderation audit show).
-
-  async reports(c: ConsoleCaller, appId: string, q: z.infer<typeof reportsQuery>): Promise<Page<Report>> {
-    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
-    const { items, next } = await this.deps.moderation.reports(mod, { status: q.status, limit: q.limit, cursor: decodeCursor(timeCursor, q.cursor) });
-    return { items, nextCursor: next ? encodeCursor(next) : null };
-  }
-
-  /**
-   * A report with its message as it is now and the five messages on each side in its
-   * conversation's timeline, oldest first: two keyset pages of history (the message and the five
-   * before it; the five after).
-   */
-  async report(c: ConsoleCaller, appId: string, reportId: string): Promise<ConsoleReportDetail> {
-    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
-    const report = await this.deps.moderation.reportById(mod, reportId);
-    if (report.messageId === null || report.conversationId === null) return { report, message: null, before: [], after: [] };
-    const at = { conversationId: report.conversationId };
-    const [upTo, after] = await Promise.all([
-      this.deps.messages.history(mod, { ...at, before: String(Number(report.messageId) + 1), limit: REPORT_CONTEXT + 1 }),
-      this.deps.messages.history(mod, { ...at, after: report.messageId, limit: REPORT_CONTEXT }),
-    ]);
-    const found = upTo.items.find((m) => m.id === report.messageId);
-    const before = upTo.items.filter((m) => m.id !== report.messageId).slice(0, REPORT_CONTEXT);
-    return {
-      report,
-      message: found && found.deletedAt === null ? found : null,
-      before: before.reverse(),
-      after: after.items.slice().reverse(),
-    };
-  }
-
-  async resolveReport(c: ConsoleCaller, appId: string, reportId: string, status: "resolved" | "dismissed", note: string | undefined): Promise<Report> {
-    const app = await this.appFor(c, appId, "moderate");
-    const report = await this.deps.moderation.resolveReport(this.actingAs(c, app), { id: reportId, status, note });
-    await this.record(c.account.id, status === "resolved" ? "moderation.report_resolve" : "moderation.report_dismiss", app.id, report.id, c.client);
-    return report;
-  }
-
-  async deleteMessage(c: ConsoleCaller, appId: string, messageId: string, input: DeleteMessageInput): Promise<void> {
-    const app = await this.appFor(c, appId, "moderate");
-    const mod = this.actingAs(c, app);
-    const report = await this.openReport(mod, input.reportId, (r) => r.messageId === messageId, "That report is of another message");
-    await this.deps.moderation.deleteMessage(mod, { messageId, reason: input.reason });
-    await this.record(c.account.id, "moderation.message_delete", app.id, target(messageId, input.reason), c.client);
-    if (report) await this.settle(mod, report, `message deleted${input.reason ? `: ${input.reason}` : ""}`);
-  }
-
-  async mute(c: ConsoleCaller, appId: string, userId: string, input: MuteUserInput): Promise<ConsoleSanctionResponse> {
-    const app = await this.appFor(c, appId, "moderate");
-    const mod = this.actingAs(c, app);
-    const report = await this.openReport(mod, input.reportId, (r) => r.userId === userId, "That report is of another user");
-    const conversationId = this.conversationOf(input.conversationId, report);
-    const sanction = await this.deps.moderation.mute(mod, { conversationId, userId, durationSec: input.minutes * 60, reason: input.reason });
-    await this.record(c.account.id, "moderation.mute", app.id, target(userId, `${input.minutes} min${input.reason ? `: ${input.reason}` : ""}`), c.client);
-    return { sanction, report: report ? await this.settle(mod, report, `muted ${input.minutes} min${input.reason ? `: ${input.reason}` : ""}`) : null };
-  }
-
-  async ban(c: ConsoleCaller, appId: string, userId: string, input: BanUserInput): Promise<ConsoleSanctionResponse> {
-    const app = await this.appFor(c, appId, "moderate");
-    const mod = this.actingAs(c, app);
-    const report = await this.openReport(mod, input.reportId, (r) => r.userId === userId, "That report is of another user");
-    const sanction =
-      input.scope === "app"
-        ? await this.deps.moderation.banFromApp(mod, { userId, reason: input.reason })
-        : await this.deps.moderation.banFromConversation(mod, {
-            conversationId: this.conversationOf(input.conversationId, report),
-            userId,
-            reason: input.reason,
-          });
-    await this.record(c.account.id, "moderation.ban", app.id, target(userId, input.reason), c.client);
-    return { sanction, report: report ? await this.settle(mod, report, `banned (${input.scope}): ${input.reason}`) : null };
-  }
-
-  async sanctions(c: ConsoleCaller, appId: string, kind: "mute" | "ban", q: { cursor?: string | undefined; limit: number }): Promise<ConsoleSanctionsResponse> {
-    const mod = this.actingAs(c, await this.appFor(c, appId, "moderate"));
-    const { items, next } = await this.deps.moderation.sanctions(mod, { kind, limit: q.limit, cursor: decodeCursor(timeCursor, q.cursor) });
-    return { items, nextCursor: next ? encodeCursor(next) : null };
-  }
-
-  /** Lifts a ban or a mute by its id, through the moderation service's unban or unmute. */
-  async lift(c: ConsoleCaller, appId: string, kind: "mute" | "ban", id: string, reason: string | undefined): Promise<void> {
-    const app = await this.appFor(c, appId, "moderate");
-    const mod = this.actingAs(c, app);
-    const s = await this.deps.moderation.sanctionById(mod, kind, id);
-    const who = { userId: s.userId, reason };
-    if (kind === "mute") await this.deps.moderation.unmute(mod, { ...who, conversationId: s.conversationId ?? "" });
-    else if (s.conversationId === null) await this.deps.moderation.unbanFromApp(mod, who);
-    else await this.deps.moderation.unbanFromConversation(mod, { ...who, conversationId: s.conversationId });
-    await this.record(c.account.id, kind === "mute" ? "moderation.unmute" : "moderation.unban", app.id, target(s.userId, reason), c.client);
-  }
-
-  /** The open report an action names (checked before acting: 404, 409 once not open, 400 when of something else). */
-  private async openReport(mod: ServerCaller, reportId: string | undefined, about: (r: Report) => boolean, other: string): Promise<Report | null> {
-    if (reportId === undefined) return null;
-    const report = await this.deps.moderation.reportById(mod, reportId);
-    if (report.status !== "open") throw new AppError("conflict", `This report is already ${report.status}`);
-    if (!about(report)) throw invalidField("reportId", other);
-    return report;
-  }
-
-  private settle(mod: ServerCaller, report: Report, note: string): Promise<Report> {
-    return this.deps.moderation.resolveReport(mod, { id: report.id, status: "resolved", note: note.slice(0, 500) });
-  }
-
-  private conversationOf(given: string | undefined, report: Report | null): string {
-    const id = given ?? report?.conversationId;
-    if (!id) throw invalidField("conversationId", "That report names no conversation: name one");
-    return id;
-  }
-
   // --- Parts -----------------------------------------------------------------------------------
-
-  /**
-   * The webhooks and moderation services act for a server caller: the app, and in place of a key
-   * id the console account (webhooks read only `appId`; moderation stores it as who acted).
-   */
-  private actingAs(c: ConsoleCaller, app: AppEntity): ServerCaller {
-    return { appId: app.id, server: `console:${c.account.id}` };
-  }
-
-  /** Everything but the enrolment waits for a second factor where one is required. */
-  private ready(c: ConsoleCaller): void {
-    if (!c.account.totpSecret && totpRequired(c.account, c.roles))
-      throw new AppError("forbidden", "Turn on two-factor sign-in first", { reason: "totp_enrolment_required" });
-  }
-
-  /** The app, if the caller's role on it allows `what` (else the 404 of a missing app, or a 403). */
-  private async appFor(c: ConsoleCaller, appId: string, what: Capability, anyRole = false): Promise<AppEntity> {
-    this.ready(c);
-    const role = canExist(appId) ? roleOn(c, appId) : null;
-    if (!anyRole || role === null) allow(role, what);
-    const app = await this.deps.apps.findAny(appId);
-    if (!app) throw notFound("App");
-    return app;
-  }
 
   private present(c: ConsoleCaller, a: AppEntity): ConsoleApp {
     return {
@@ -576,14 +407,7 @@ export class ConsoleService {
     if (!invite) throw notFound("Sign-up link (used, expired or unknown)");
     return invite;
   }
-
-  private async record(accountId: string, action: string, appId: string | null, target: string | null, client: Client): Promise<void> {
-    await this.audit.insert({ id: newId("cau", 20), accountId, action, appId, target, at: Date.now(), ip: client.ip.slice(0, 64) });
-  }
 }
-
-/** An audit row's target: the id, and why (cut to the column). */
-const target = (id: string, why: string | undefined): string => (why ? `${id} ${why}` : id).slice(0, 128);
 
 const presentKey = (k: { id: string; name: string | null; createdAt: number; revokedAt: number | null }): ConsoleServerKey => ({
   id: k.id,

@@ -29,6 +29,7 @@ import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
 import { pushRoutes } from "../push/push.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
+import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
 import { requireConsole } from "../console/console.guard.js";
 
 export const API_PREFIX = "/v1";
@@ -81,6 +82,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...serverModerationRoutes({ moderation: services.moderation, users: services.users }),
     // The console's API: /v1/console/…, with a session cookie.
     ...consoleRoutes({ console: services.console, limiters: services.limiters }),
+    ...consoleModerationRoutes({ moderation: services.consoleModeration }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),
