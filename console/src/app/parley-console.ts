@@ -97,6 +97,8 @@ export class ParleyConsole extends LitElement {
     if (this.session === null) return "signin";
     if (this.session.totpEnrolmentRequired) return "totp";
     if (this.route.page === "signin") return "apps";
+    // The server-wide pages are operators'; others are sent to their apps.
+    if ((this.route.page === "health" || this.route.page === "usage" || this.route.page === "audit") && !this.session.account.operator) return "apps";
     return this.route.page;
   }
 
@@ -126,6 +128,12 @@ export class ParleyConsole extends LitElement {
         return r.page === "app" ? html`<console-app .api=${this.api} .session=${this.session} .appId=${r.appId} .tab=${r.tab}></console-app>` : nothing;
       case "account":
         return html`<console-account .api=${this.api} .session=${this.session}></console-account>`;
+      case "health":
+        return html`<console-health .api=${this.api} .session=${this.session}></console-health>`;
+      case "usage":
+        return html`<console-usage .api=${this.api} .session=${this.session} .app=${null}></console-usage>`;
+      case "audit":
+        return html`<console-audit .api=${this.api} .session=${this.session} .app=${null}></console-audit>`;
       default:
         return html`<div class="card"><p>${this.t.notFoundPage}</p><a href=${href.apps}>${this.t.backToApps}</a></div>`;
     }
@@ -145,6 +153,13 @@ export class ParleyConsole extends LitElement {
           signedIn
             ? html`<nav aria-label=${t.nav}>
               <a href=${href.apps} aria-current=${this.route.page === "apps" || this.route.page === "app" ? "page" : "false"}>${t.navApps}</a>
+              ${
+                s.account.operator
+                  ? html`<a href=${href.usage} aria-current=${this.route.page === "usage" ? "page" : "false"}>${t.navUsage}</a>
+                      <a href=${href.health} aria-current=${this.route.page === "health" ? "page" : "false"}>${t.navHealth}</a>
+                      <a href=${href.audit} aria-current=${this.route.page === "audit" ? "page" : "false"}>${t.navAudit}</a>`
+                  : nothing
+              }
               <a href=${href.account} aria-current=${this.route.page === "account" ? "page" : "false"}>${t.navAccount}</a>
             </nav>`
             : nothing

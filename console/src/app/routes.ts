@@ -1,11 +1,24 @@
+/** The tabs of one app's page, each a lazy chunk (which ones a role sees: shared/roles.ts). */
+export const APP_TABS = ["keys", "webhooks", "settings", "users", "usage", "moderation", "audit"] as const;
+export type AppTab = (typeof APP_TABS)[number];
+
 /** Where the console is, from its URL's hash (the server serves one page at /console/). */
 export type Route =
   | { page: "signup"; token: string }
   | { page: "signin" }
   | { page: "apps" }
-  | { page: "app"; appId: string; tab: "keys" | "webhooks" }
+  /** `tab` null: the first tab the caller's role shows. */
+  | { page: "app"; appId: string; tab: AppTab | null }
   | { page: "account" }
+  /** Operators: the server's nodes, database, Redis, migrations and webhook backlog. */
+  | { page: "health" }
+  /** Operators: usage of every app together. */
+  | { page: "usage" }
+  /** Operators: the console audit log of every app and account. */
+  | { page: "audit" }
   | { page: "missing" };
+
+const isTab = (s: string | undefined): s is AppTab => (APP_TABS as readonly string[]).includes(s ?? "");
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -14,17 +27,20 @@ export function parseRoute(hash: string): Route {
   if (first === "signin") return { page: "signin" };
   if (first === undefined || first === "apps") {
     if (!second) return { page: "apps" };
-    return { page: "app", appId: second, tab: third === "webhooks" ? "webhooks" : "keys" };
+    return { page: "app", appId: second, tab: isTab(third) ? third : null };
   }
-  if (first === "account") return { page: "account" };
+  if (first === "account" || first === "health" || first === "usage" || first === "audit") return { page: first };
   return { page: "missing" };
 }
 
 export const href = {
   apps: "#/apps",
-  app: (appId: string, tab: "keys" | "webhooks" = "keys") => `#/apps/${encodeURIComponent(appId)}${tab === "keys" ? "" : `/${tab}`}`,
+  app: (appId: string, tab: AppTab | null = null) => `#/apps/${encodeURIComponent(appId)}${tab === null ? "" : `/${tab}`}`,
   account: "#/account",
   signin: "#/signin",
+  health: "#/health",
+  usage: "#/usage",
+  audit: "#/audit",
 };
 
 /** The page modules, each a lazy chunk: the shell imports one when its page is first drawn. */
@@ -35,4 +51,17 @@ export const PAGES = {
   apps: () => import("../pages/apps.js"),
   app: () => import("../pages/app.js"),
   account: () => import("../pages/account.js"),
+  health: () => import("../pages/health.js"),
+  usage: () => import("../pages/usage.js"),
+  audit: () => import("../pages/audit.js"),
+} as const;
+
+/** The app page's tabs but its own (keys): each a lazy chunk defining `console-<tab>`. */
+export const TAB_PAGES = {
+  webhooks: () => import("../pages/webhooks.js"),
+  settings: () => import("../pages/settings.js"),
+  users: () => import("../pages/users.js"),
+  usage: () => import("../pages/usage.js"),
+  moderation: () => import("../pages/moderation.js"),
+  audit: () => import("../pages/audit.js"),
 } as const;

@@ -3,6 +3,8 @@
  * literals in their templates, so a translation is one table. (The console ships in English for
  * now; the widget's fifteen locales are for visitors.)
  */
+import type { AppTab } from "./routes.js";
+
 export const EN = {
   product: "Parley Console",
   loading: "Loading…",
@@ -21,6 +23,9 @@ export const EN = {
   nav: "Console",
   navApps: "Apps",
   navAccount: "Account",
+  navUsage: "Usage",
+  navHealth: "Health",
+  navAudit: "Audit log",
   signOut: "Sign out",
   theme: "Theme",
   themeAuto: "Theme: system",
@@ -100,6 +105,15 @@ export const EN = {
   appId: "App ID",
   tabKeys: "Server keys",
   tabWebhooks: "Webhooks",
+  tabNames: {
+    keys: "Server keys",
+    webhooks: "Webhooks",
+    settings: "Settings",
+    users: "Users",
+    usage: "Usage",
+    moderation: "Moderation",
+    audit: "Audit log",
+  } satisfies Record<AppTab, string>,
   keysNote: "A server key signs your backend's calls to the server API (/v1/server).",
   keysEmpty: "No server keys yet.",
   keyName: "Key name",
@@ -169,6 +183,12 @@ export const EN = {
   unreadHint: "How long a message stays unread while its reader is offline before notification.unread is sent.",
   save: "Save",
   saved: "Saved.",
+
+  // --- App settings and users (console/src/pages/settings.ts, users.ts)
+
+  // --- Usage, health and the audit log (console/src/pages/usage.ts, health.ts, audit.ts)
+
+  // --- Moderation (console/src/pages/moderation.ts)
 };
 
 export type ConsoleStrings = typeof EN;

@@ -1,14 +1,14 @@
 import { css, html, nothing, type PropertyValues } from "lit";
 import type { ConsoleApp, ConsoleKeyCreatedResponse, ConsoleServerKey, ConsoleServerKeysResponse } from "@parley/sdk/protocol";
 import { ApiError } from "../app/api.js";
-import { href } from "../app/routes.js";
+import { href, TAB_PAGES, type AppTab } from "../app/routes.js";
 import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
-import { canConfigure, canInvite, canRead } from "../shared/roles.js";
+import { canConfigure, canInvite, canRead, tabsFor } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
-/** One app: its identity, and tabs for its server keys and (a lazy chunk) its webhooks. */
+/** One app: its identity, and tabs by role: its server keys here, the others each a lazy chunk (routes.ts TAB_PAGES). */
 export class ConsoleAppPage extends ConsolePage {
   static override properties = {
     ...ConsolePage.properties,
@@ -24,7 +24,8 @@ export class ConsoleAppPage extends ConsolePage {
     copied: { state: true },
   };
   appId = "";
-  tab: "keys" | "webhooks" = "keys";
+  /** null: the first tab the role shows. */
+  tab: AppTab | null = null;
   app: ConsoleApp | null = null;
   keys: ConsoleServerKey[] | null = null;
   loadError: ApiError | null = null;
@@ -37,8 +38,36 @@ export class ConsoleAppPage extends ConsolePage {
 
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has("appId")) void this.load();
-    if (this.tab === "webhooks") void import("./webhooks.js");
+    const tab = this.shown();
+    if (tab && tab !== "keys") void TAB_PAGES[tab]();
     if (this.app && canInvite(this.app.role)) void import("./invite.js");
+  }
+
+  /** The tab drawn: the one asked for if the role shows it, else the role's first. */
+  private shown(): AppTab | null {
+    if (!this.app) return null;
+    const tabs = tabsFor(this.app.role);
+    return this.tab !== null && tabs.includes(this.tab) ? this.tab : (tabs[0] ?? null);
+  }
+
+  private renderTab(app: ConsoleApp, tab: AppTab) {
+    const p = { api: this.api, session: this.session, app };
+    switch (tab) {
+      case "keys":
+        return this.renderKeys(app);
+      case "webhooks":
+        return html`<console-webhooks .api=${p.api} .session=${p.session} .appId=${app.id} .writable=${canConfigure(app.role)}></console-webhooks>`;
+      case "settings":
+        return html`<console-settings .api=${p.api} .session=${p.session} .app=${app} @console-app=${(e: CustomEvent<ConsoleApp>) => (this.app = e.detail)}></console-settings>`;
+      case "users":
+        return html`<console-users .api=${p.api} .session=${p.session} .app=${app}></console-users>`;
+      case "usage":
+        return html`<console-usage .api=${p.api} .session=${p.session} .app=${app}></console-usage>`;
+      case "moderation":
+        return html`<console-moderation .api=${p.api} .session=${p.session} .app=${app}></console-moderation>`;
+      case "audit":
+        return html`<console-audit .api=${p.api} .session=${p.session} .app=${app}></console-audit>`;
+    }
   }
 
   private async load(): Promise<void> {
@@ -155,25 +184,17 @@ export class ConsoleAppPage extends ConsolePage {
       </div>`;
     const app = this.app;
     if (!app) return html`<p role="status" class="muted">${t.loading}</p>`;
-    const tabs = canRead(app.role);
+    const tabs = tabsFor(app.role);
+    const shown = this.shown();
     return html`<p><a href=${href.apps}>${t.backToApps}</a></p>
       <div class="spread">
         <h1>${app.name} ${app.disabled ? html`<span class="pill failed">${t.disabled}</span>` : nothing}</h1>
       </div>
       <p class="muted">${t.appId}: <code>${app.id}</code> · ${t.yourRole(t.roleNames[app.role] ?? app.role)}</p>
-      ${
-        tabs
-          ? html`<nav class="tabs" aria-label=${app.name}>
-              <a href=${href.app(app.id)} aria-current=${this.tab === "keys" ? "page" : "false"}>${t.tabKeys}</a>
-              <a href=${href.app(app.id, "webhooks")} aria-current=${this.tab === "webhooks" ? "page" : "false"}>${t.tabWebhooks}</a>
-            </nav>
-            ${
-              this.tab === "keys"
-                ? this.renderKeys(app)
-                : html`<console-webhooks .api=${this.api} .session=${this.session} .appId=${app.id} .writable=${canConfigure(app.role)}></console-webhooks>`
-            }`
-          : nothing
-      }
+      <nav class="tabs" aria-label=${app.name}>
+        ${tabs.map((tab) => html`<a href=${href.app(app.id, tab)} aria-current=${shown === tab ? "page" : "false"}>${t.tabNames[tab]}</a>`)}
+      </nav>
+      ${shown ? this.renderTab(app, shown) : nothing}
       ${canInvite(app.role) ? html`<console-invite .api=${this.api} .session=${this.session} .appId=${app.id}></console-invite>` : nothing}`;
   }
 
