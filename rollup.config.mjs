@@ -146,6 +146,8 @@ export default [
     plugins: [
       cssLiterals,
       protocolAlias,
+      // (The moderation page's live feed is a Socket.IO client.)
+      browserBuilds,
       nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
       esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
       consoleHtml,

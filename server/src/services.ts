@@ -95,6 +95,7 @@ export interface Services {
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
   console: ConsoleService;
   consoleModeration: ConsoleModeration;
+  consoleAccess: ConsoleAccess;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
@@ -241,6 +242,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     pushNotifier,
     console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, access: consoleAccess }),
     consoleModeration: new ConsoleModeration({ access: consoleAccess, moderation, messages }),
+    consoleAccess,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

@@ -114,7 +114,8 @@ describe("the console: moderation", { timeout: 240_000 }, () => {
     const refused = await send(bob, conv, "still here?");
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
     assert.equal(refused.body.error.code, "banned");
-    // (The chat API's `banned` answer does not carry the ban's reason: requireAuth's, http/middleware.ts.)
+    // The ban's reason comes with the refusal (requireAuth's, http/middleware.ts).
+    assert.equal(refused.body.error.details?.banReason, "abusive messages");
 
     // The ban in the console's list, by id and actor; the host's backend sees the actor and reason in its audit log.
     const bans = await b.get<ConsoleSanctionsResponse>(`${base}/bans`);

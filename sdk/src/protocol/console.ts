@@ -260,3 +260,12 @@ export interface ConsoleSanctionsResponse {
   items: ConsoleSanction[];
   nextCursor: string | null;
 }
+
+/**
+ * The console's live feed: Socket.IO namespace `/console`, signed in by the console's session
+ * cookie from the console's own page. A moderator hears each report of the apps they moderate
+ * (operators: every app) as it is filed or settled; the socket closes when its session ends.
+ */
+export interface ConsoleFeedEvents {
+  report: (e: { appId: string; report: Report }) => void;
+}

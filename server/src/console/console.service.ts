@@ -95,6 +95,11 @@ export class ConsoleService {
     return { account, session, roles: await this.rolesOf(account.id), client };
   }
 
+  /** Calls `fn` with the ids of console sessions that end (signed out, ended from the list, replaced). */
+  onSessionsEnded(fn: (ids: string[]) => void): () => void {
+    return this.deps.sessions.onEnded(fn);
+  }
+
   checkCsrf(c: ConsoleCaller, given: string): boolean {
     return this.deps.sessions.checkCsrf(c.session, given);
   }

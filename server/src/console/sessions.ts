@@ -26,12 +26,23 @@ export interface Client {
  */
 export class ConsoleSessions {
   private readonly repo: Repository<ConsoleSessionEntity>;
+  private readonly endedListeners = new Set<(ids: string[]) => void>();
 
   constructor(
     db: DataSource,
     private readonly secret: string,
   ) {
     this.repo = db.getRepository(ConsoleSessionEntity);
+  }
+
+  /** Calls `fn` with the ids of sessions ended here (the console feed drops their sockets on every node). */
+  onEnded(fn: (ids: string[]) => void): () => void {
+    this.endedListeners.add(fn);
+    return () => this.endedListeners.delete(fn);
+  }
+
+  private ended(ids: string[]): void {
+    if (ids.length > 0) for (const fn of this.endedListeners) fn(ids);
   }
 
   /** A new session for the account: its cookie token (never stored) and row. */
@@ -50,7 +61,10 @@ export class ConsoleSessions {
     });
     await this.repo.insert(session);
     const old = await this.repo.find({ where: { accountId }, order: { createdAt: "DESC" }, skip: MAX_PER_ACCOUNT, take: 1000, select: { id: true } });
-    if (old.length > 0) await this.repo.delete({ id: In(old.map((s) => s.id)) });
+    if (old.length > 0) {
+      await this.repo.delete({ id: In(old.map((s) => s.id)) });
+      this.ended(old.map((s) => s.id));
+    }
     return { token, session };
   }
 
@@ -62,6 +76,7 @@ export class ConsoleSessions {
     const now = Date.now();
     if (now >= session.expiresAt || now - session.lastSeenAt >= IDLE_MS) {
       await this.repo.delete({ id: session.id });
+      this.ended([session.id]);
       return null;
     }
     if (now - session.lastSeenAt >= TOUCH_MS) {
@@ -88,7 +103,9 @@ export class ConsoleSessions {
   /** Ends one of the account's sessions; false when it has none by that id. */
   async end(accountId: string, id: string): Promise<boolean> {
     const r = await this.repo.delete({ id, accountId });
-    return (r.affected ?? 0) > 0;
+    if (!r.affected) return false;
+    this.ended([id]);
+    return true;
   }
 
   /** Ends every session of the account but `keep` (a password or second-factor change). */
@@ -96,6 +113,7 @@ export class ConsoleSessions {
     const others = await this.repo.find({ where: { accountId }, select: { id: true } });
     const ids = others.map((s) => s.id).filter((id) => id !== keep);
     if (ids.length > 0) await this.repo.delete({ id: In(ids) });
+    this.ended(ids);
   }
 
   /** Removes sessions past their absolute end (housekeeping; an expired one is refused anyway). */

@@ -44,7 +44,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   const { config, logger, apps, tokens } = services;
   const app = new Koa<State>({ proxy: config.trustProxy.mode !== "off" });
   // An app-banned user's access tokens stop working at once (moderation/gate.ts says why per request).
-  const auth = requireAuth(apps, tokens, (appId, userId) => services.moderationGate.isAppBanned(appId, userId));
+  const auth = requireAuth(apps, tokens, (appId, userId) => services.moderationGate.appBanOf(appId, userId));
 
   // Every route, declared once in its domain's routes file (request/route.ts): mounted below behind
   // the guard of its auth kind, and described by the OpenAPI document.

@@ -7,6 +7,7 @@ import type { TokenService } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
 import type { TrustProxy } from "../config.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
+import { appBanned } from "../moderation/gate.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { addressKey, consume } from "../shared/rate-limit.js";
@@ -124,9 +125,9 @@ export function appFromHeader(apps: AppsService) {
 /**
  * `Authorization: Bearer <access token>`; the token's app becomes the request's app. With
  * `banned`, a user banned from the app is refused at once, even with an access token issued
- * before the ban (one indexed read per request; see ModerationGate.isAppBanned).
+ * before the ban, with the ban's reason (one indexed read per request; see ModerationGate.appBanOf).
  */
-export function requireAuth(apps: AppsService, tokens: TokenService, banned?: (appId: string, userId: string) => Promise<boolean>) {
+export function requireAuth(apps: AppsService, tokens: TokenService, banOf?: (appId: string, userId: string) => Promise<{ reason: string | null } | null>) {
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const m = /^Bearer (\S+)$/.exec(ctx.get("Authorization"));
     if (!m) throw new AppError("unauthenticated", "Sign in first: Authorization: Bearer <access token>");
@@ -137,7 +138,8 @@ export function requireAuth(apps: AppsService, tokens: TokenService, banned?: (a
     }
     const app = await apps.find(claims.appId);
     if (!app) throw new AppError("invalid_token", "Invalid access token");
-    if (banned && (await banned(app.id, claims.userId))) throw new AppError("banned", "This account is banned from this app");
+    const ban = banOf ? await banOf(app.id, claims.userId) : null;
+    if (ban) throw appBanned(ban.reason);
     ctx.state.app = app;
     ctx.state.caller = { appId: app.id, user: claims.userId, session: claims.sessionId };
     return next();

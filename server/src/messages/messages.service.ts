@@ -145,7 +145,12 @@ export class MessagesService {
         return gate.beforeSend(appId, senderId, input.conversationId, input.text);
       })
       .then((text) => void (item.text = text));
-    const outcome = turn.then(submit); // registered first: runs before the next turn starts
+    // A member's own send where they are no member: if a ban removed them, say so, with its reason.
+    const outcome = turn.then(submit).catch(async (err: unknown) => {
+      if (!asMember && err instanceof AppError && err.code === "not_found")
+        await gate.assertNotBanned(this.deps.db.manager, appId, input.conversationId, [senderId]);
+      throw err;
+    }); // registered first: runs before the next turn starts
     const done = turn.then(
       () => undefined,
       () => undefined,

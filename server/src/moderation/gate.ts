@@ -43,34 +43,38 @@ export class ModerationGate {
   }
 
   /**
-   * Whether the user is banned from the whole app. One point query on the unique index per call:
-   * requireAuth runs it on every request, so a ban stops access tokens already issued at once, on
-   * every node, with no cache to invalidate across nodes. The price is one indexed read per
-   * authenticated request (cheap next to the request's own queries); a per-node cache would save
-   * it but leave a banned user's tokens working on other nodes until it expired.
+   * The user's ban from the whole app (its reason), or null. One point query on the unique index
+   * per call: requireAuth runs it on every request, so a ban stops access tokens already issued at
+   * once, on every node, with no cache to invalidate across nodes. The price is one indexed read
+   * per authenticated request (cheap next to the request's own queries); a per-node cache would
+   * save it but leave a banned user's tokens working on other nodes until it expired.
    */
-  async isAppBanned(appId: string, userId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query("SELECT id FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'ban' AND conversationId = ''", [
-      appId,
-      userId,
-    ]);
-    return rows.length > 0;
+  async appBanOf(appId: string, userId: string): Promise<{ reason: string | null } | null> {
+    const rows: { reason: string | null }[] = await this.db.query(
+      "SELECT reason FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'ban' AND conversationId = ''",
+      [appId, userId],
+    );
+    return rows[0] ? { reason: rows[0].reason ?? null } : null;
   }
 
-  /** Sign-in, refresh and host-token sessions of an app-banned user are refused. */
+  /** Sign-in, refresh and host-token sessions of an app-banned user are refused, with the ban's reason. */
   async assertNotAppBanned(appId: string, userId: string): Promise<void> {
-    if (await this.isAppBanned(appId, userId)) throw new AppError("banned", "This account is banned from this app");
+    const ban = await this.appBanOf(appId, userId);
+    if (ban) throw appBanned(ban.reason);
   }
 
   /** Refuses adding (or letting in) users banned from the conversation or the app. */
   async assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const rows: { userId: string }[] = await m.query(
-      `SELECT userId FROM moderation_sanctions WHERE appId = ? AND kind = 'ban' AND conversationId IN (?, '') AND userId IN (${marks(userIds.length)})`,
+    const rows: { userId: string; reason: string | null }[] = await m.query(
+      `SELECT userId, reason FROM moderation_sanctions WHERE appId = ? AND kind = 'ban' AND conversationId IN (?, '') AND userId IN (${marks(userIds.length)})`,
       [appId, conversationId, ...userIds],
     );
     const banned = [...new Set(rows.map((r) => String(r.userId)))].filter((u) => userIds.includes(u));
-    if (banned.length > 0) throw new AppError("banned", "Banned from this conversation", { userIds: banned });
+    if (banned.length === 0) return;
+    // One user (their own send or join): the moderator's reason is theirs to read.
+    const reason = userIds.length === 1 ? (rows.find((r) => r.reason)?.reason ?? null) : null;
+    throw new AppError("banned", "Banned from this conversation", { userIds: banned, ...(reason ? { banReason: reason } : {}) });
   }
 
   /**
@@ -220,3 +224,7 @@ function throwMuted(until: number | null): never {
   const at = until === null ? null : iso(until);
   throw new AppError("muted", at ? `You are muted in this conversation until ${at}` : "You are muted in this conversation", { until: at });
 }
+
+/** The refusal of an app-banned user: `details.banReason` is the moderator's reason, when they gave one. */
+export const appBanned = (reason: string | null): AppError =>
+  new AppError("banned", "This account is banned from this app", reason ? { banReason: reason } : undefined);

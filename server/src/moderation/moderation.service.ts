@@ -73,6 +73,8 @@ interface AuditFacts {
  * moderation (`moderation: "bypass"`) is audited through `recordBypass`, in the send's own unit.
  */
 export class ModerationService {
+  private readonly reportListeners = new Set<(appId: string, report: Report) => void>();
+
   constructor(private readonly deps: ModerationDeps) {}
 
   // -------------------------------------------------------------------------------------------
@@ -279,6 +281,20 @@ export class ModerationService {
    * report) answers that report, unchanged (`created: false`): no second row, no second webhook.
    * A new report takes one from the reporter's hourly quota (429 past it); repeats take none.
    */
+  /**
+   * Calls `fn` with each report filed or settled, once its unit has committed (the console's
+   * live queue: realtime/console-feed.ts sends it to every node's moderators).
+   */
+  onReport(fn: (appId: string, report: Report) => void): () => void {
+    this.reportListeners.add(fn);
+    return () => this.reportListeners.delete(fn);
+  }
+
+  private reported(appId: string, report: Report): Report {
+    for (const fn of this.reportListeners) fn(appId, report);
+    return report;
+  }
+
   async report(caller: UserCaller, input: ReportInput): Promise<{ report: Report; created: boolean }> {
     const { appId } = caller;
     let target: { userId: string; messageId: number | null; conversationId: string | null; text: string | null };
@@ -313,7 +329,7 @@ export class ModerationService {
       resolution: null,
     };
     const report = presentReport(row);
-    return this.deps.uow.run(async ({ m }) => {
+    const filed = await this.deps.uow.run(async ({ m }) => {
       // A repeat racing this one: asked again under the reporter's lock (see openReport).
       const raced = await this.openReport(m, same, { lock: true });
       if (raced) return { report: presentReport(raced), created: false };
@@ -322,6 +338,8 @@ export class ModerationService {
       await this.deps.webhooks.enqueue(m, appId, { type: "report.created", seq: Number(head[0]?.lastSeq ?? 0), at: row.createdAt, data: report });
       return { report, created: true };
     });
+    if (filed.created) this.reported(appId, filed.report);
+    return filed;
   }
 
   /**
@@ -361,7 +379,7 @@ export class ModerationService {
   async resolveReport(caller: Caller, input: { id: string } & ResolveInput): Promise<Report> {
     await this.requireModerator(caller);
     const { appId } = caller;
-    return this.deps.uow.run(async ({ m }) => {
+    const settled = await this.deps.uow.run(async ({ m }) => {
       const row = canExist(input.id) ? await m.findOneBy(ReportEntity, { appId, id: input.id }) : null;
       if (!row || row.id !== input.id) throw notFound("Report");
       if (row.status !== "open") throw new AppError("conflict", `This report is already ${row.status}`);
@@ -385,6 +403,7 @@ export class ModerationService {
       });
       return presentReport(row);
     });
+    return this.reported(appId, settled);
   }
 
   /** One report of the app (moderators and the host's backend; 404 for another app's). */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
+import { attachConsoleFeed, type ConsoleFeedDeps } from "./console-feed.js";
 import { observeSockets } from "../ops/hooks.js";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
@@ -56,6 +57,10 @@ export interface RealtimeDeps {
   /** Committed events reach the sockets through it (the realtime layer is its publisher). */
   uow: UnitOfWork;
   redis?: RedisConnections | undefined;
+  /** The console's live feed (console-feed.ts) shares this server and its adapter. */
+  console: ConsoleFeedDeps["console"];
+  consoleAccess: ConsoleFeedDeps["consoleAccess"];
+  moderation: ConsoleFeedDeps["moderation"];
 }
 
 /**
@@ -82,6 +87,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   });
 
   observeSockets(deps.db, io);
+  attachConsoleFeed(io, deps);
   const audience = new PresenceAudience(deps.db, deps.presence);
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
 

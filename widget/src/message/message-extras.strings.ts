@@ -18,7 +18,8 @@ export const EXTRAS_EN = {
 
 /**
  * A send refused for good, by its error code (`failed_<code>`; `failed_<code>_until` when the
- * refusal says until when: {time} a mute's end, {n} slow mode's wait in seconds); others show
+ * refusal says until when: {time} a mute's end, {n} slow mode's wait in seconds;
+ * `failed_<code>_reason` when it gives the moderator's reason, {reason}); others show
  * `failed`. A host overrides them like the other strings.
  */
 export const FAILED_EN = {
@@ -28,6 +29,7 @@ export const FAILED_EN = {
   failed_muted: "Not sent: you are muted here",
   failed_muted_until: "Not sent: you are muted here until {time}",
   failed_banned: "Not sent: you are banned from this conversation",
+  failed_banned_reason: "Not sent: you are banned from this conversation. Reason: {reason}",
   failed_slow_mode: "Slow mode: wait, then retry",
   failed_slow_mode_until: "Slow mode: wait {n} s",
   failed_content_blocked: "Not sent: contains blocked words",

@@ -92,12 +92,14 @@ export const sheet = css`
 /** Why `m` was not sent, from its error. */
 export function failedReason(strings: Strings, m: MessageItem): string {
   const e = m.error;
-  const until = (e?.details as { until?: string } | undefined)?.until;
+  const { until, banReason } = (e?.details ?? {}) as { until?: string; banReason?: string };
   const wait = e?.retryAfterMs;
   const t: Record<string, string | undefined> = { ...FAILED_EN, ...strings };
-  return format((until || wait ? t[`failed_${e?.code}_until`] : undefined) ?? t[`failed_${e?.code}`] ?? strings.failed, {
+  const variant = until || wait ? "_until" : banReason ? "_reason" : "";
+  return format((variant ? t[`failed_${e?.code}${variant}`] : undefined) ?? t[`failed_${e?.code}`] ?? strings.failed, {
     time: until ? new Date(until).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : "",
     n: Math.ceil((wait ?? 0) / 1000),
+    reason: banReason ?? "",
   });
 }
 

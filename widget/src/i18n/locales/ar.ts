@@ -87,6 +87,7 @@ export default {
   failed_muted: "لم تُرسَل: تم كتمك هنا",
   failed_muted_until: "لم تُرسَل: تم كتمك هنا حتى {time}",
   failed_banned: "لم تُرسَل: تم حظرك من هذه المحادثة",
+  failed_banned_reason: "لم تُرسَل: تم حظرك من هذه المحادثة. السبب: {reason}",
   failed_slow_mode: "الوضع البطيء: انتظر ثم أعد المحاولة",
   failed_slow_mode_until: "الوضع البطيء: انتظر {n} ث",
   failed_content_blocked: "لم تُرسَل: تحتوي على كلمات محظورة",

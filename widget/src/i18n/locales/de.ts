@@ -79,6 +79,7 @@ export default {
   failed_muted: "Nicht gesendet: Du bist hier stummgeschaltet",
   failed_muted_until: "Nicht gesendet: Du bist hier bis {time} stummgeschaltet",
   failed_banned: "Nicht gesendet: Du bist aus diesem Chat gesperrt",
+  failed_banned_reason: "Nicht gesendet: Du bist aus diesem Chat gesperrt. Grund: {reason}",
   failed_slow_mode: "Langsamer Modus: Warte kurz und versuche es dann erneut",
   failed_slow_mode_until: "Langsamer Modus: Warte {n} s",
   failed_content_blocked: "Nicht gesendet: enthält gesperrte Wörter",

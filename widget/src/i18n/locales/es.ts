@@ -81,6 +81,7 @@ export default {
   failed_muted: "No enviado: te silenciaron aquí",
   failed_muted_until: "No enviado: te silenciaron aquí hasta el {time}",
   failed_banned: "No enviado: te banearon de esta conversación",
+  failed_banned_reason: "No enviado: te banearon de esta conversación. Motivo: {reason}",
   failed_slow_mode: "Modo lento: espera y vuelve a intentarlo",
   failed_slow_mode_until: "Modo lento: espera {n} s",
   failed_content_blocked: "No enviado: contiene palabras prohibidas",

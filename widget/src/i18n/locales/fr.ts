@@ -81,6 +81,7 @@ export default {
   failed_muted: "Non envoyé : vous avez été rendu muet ici",
   failed_muted_until: "Non envoyé : vous avez été rendu muet ici jusqu’au {time}",
   failed_banned: "Non envoyé : vous êtes banni de cette discussion",
+  failed_banned_reason: "Non envoyé : vous êtes banni de cette discussion. Motif : {reason}",
   failed_slow_mode: "Mode lent : patientez, puis réessayez",
   failed_slow_mode_until: "Mode lent : patientez {n} s",
   failed_content_blocked: "Non envoyé : contient des mots interdits",

@@ -81,6 +81,7 @@ export default {
   failed_muted: "לא נשלחה: הושתקת כאן",
   failed_muted_until: "לא נשלחה: הושתקת כאן עד {time}",
   failed_banned: "לא נשלחה: הורחקת מהשיחה הזו",
+  failed_banned_reason: "לא נשלחה: הורחקת מהשיחה הזו. הסיבה: {reason}",
   failed_slow_mode: "מצב איטי: יש להמתין ולנסות שוב",
   failed_slow_mode_until: "מצב איטי: יש להמתין {n} שנ׳",
   failed_content_blocked: "לא נשלחה: מכילה מילים חסומות",

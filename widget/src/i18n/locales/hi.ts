@@ -79,6 +79,7 @@ export default {
   failed_muted: "नहीं भेजा गया: आपको यहां म्यूट किया गया है",
   failed_muted_until: "नहीं भेजा गया: आपको यहां {time} तक म्यूट किया गया है",
   failed_banned: "नहीं भेजा गया: आपको इस चैट से बैन किया गया है",
+  failed_banned_reason: "नहीं भेजा गया: आपको इस चैट से बैन किया गया है। कारण: {reason}",
   failed_slow_mode: "स्लो मोड: थोड़ा रुकें, फिर कोशिश करें",
   failed_slow_mode_until: "स्लो मोड: {n} सेकंड रुकें",
   failed_content_blocked: "नहीं भेजा गया: इसमें ब्लॉक किए गए शब्द हैं",

@@ -81,6 +81,7 @@ export default {
   failed_muted: "Non inviato: sei stato silenziato qui",
   failed_muted_until: "Non inviato: sei stato silenziato qui fino al {time}",
   failed_banned: "Non inviato: sei stato bannato da questa conversazione",
+  failed_banned_reason: "Non inviato: sei stato bannato da questa conversazione. Motivo: {reason}",
   failed_slow_mode: "Modalità lenta: attendi, poi riprova",
   failed_slow_mode_until: "Modalità lenta: attendi {n} s",
   failed_content_blocked: "Non inviato: contiene parole bloccate",

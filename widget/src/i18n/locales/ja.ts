@@ -77,6 +77,7 @@ export default {
   failed_muted: "未送信：このチャットでは発言が禁止されています",
   failed_muted_until: "未送信：このチャットでは{time}まで発言が禁止されています",
   failed_banned: "未送信：このチャットから追放されています",
+  failed_banned_reason: "未送信：このチャットから追放されています。理由：{reason}",
   failed_slow_mode: "スローモード：しばらくしてから再試行してください",
   failed_slow_mode_until: "スローモード：{n}秒お待ちください",
   failed_content_blocked: "未送信：禁止されている語句が含まれています",

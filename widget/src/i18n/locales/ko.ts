@@ -77,6 +77,7 @@ export default {
   failed_muted: "전송 실패: 이 채팅방에서 채팅이 금지되었어요",
   failed_muted_until: "전송 실패: {time}까지 이 채팅방에서 채팅이 금지되었어요",
   failed_banned: "전송 실패: 이 채팅방에서 추방되었어요",
+  failed_banned_reason: "전송 실패: 이 채팅방에서 추방되었어요. 사유: {reason}",
   failed_slow_mode: "슬로우 모드: 잠시 후 다시 시도해 주세요",
   failed_slow_mode_until: "슬로우 모드: {n}초 기다려 주세요",
   failed_content_blocked: "전송 실패: 금지된 단어가 포함되어 있어요",

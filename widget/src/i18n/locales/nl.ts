@@ -79,6 +79,7 @@ export default {
   failed_muted: "Niet verstuurd: je bent hier gedempt",
   failed_muted_until: "Niet verstuurd: je bent hier gedempt tot {time}",
   failed_banned: "Niet verstuurd: je bent uit dit gesprek verbannen",
+  failed_banned_reason: "Niet verstuurd: je bent uit dit gesprek verbannen. Reden: {reason}",
   failed_slow_mode: "Langzame modus: wacht even en probeer het opnieuw",
   failed_slow_mode_until: "Langzame modus: wacht {n} s",
   failed_content_blocked: "Niet verstuurd: bevat geblokkeerde woorden",

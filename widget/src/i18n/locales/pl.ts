@@ -83,6 +83,7 @@ export default {
   failed_muted: "Nie wysłano: wyciszono Cię w tej rozmowie",
   failed_muted_until: "Nie wysłano: wyciszono Cię w tej rozmowie do {time}",
   failed_banned: "Nie wysłano: zbanowano Cię w tej rozmowie",
+  failed_banned_reason: "Nie wysłano: zbanowano Cię w tej rozmowie. Powód: {reason}",
   failed_slow_mode: "Tryb powolny: poczekaj i spróbuj ponownie",
   failed_slow_mode_until: "Tryb powolny: poczekaj {n} s",
   failed_content_blocked: "Nie wysłano: zawiera zablokowane słowa",

@@ -81,6 +81,7 @@ export default {
   failed_muted: "Não enviada: você foi silenciado aqui",
   failed_muted_until: "Não enviada: você foi silenciado aqui até {time}",
   failed_banned: "Não enviada: você foi banido desta conversa",
+  failed_banned_reason: "Não enviada: você foi banido desta conversa. Motivo: {reason}",
   failed_slow_mode: "Modo lento: aguarde e tente de novo",
   failed_slow_mode_until: "Modo lento: aguarde {n} s",
   failed_content_blocked: "Não enviada: contém palavras bloqueadas",

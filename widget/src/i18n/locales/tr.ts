@@ -79,6 +79,7 @@ export default {
   failed_muted: "Gönderilmedi: burada susturuldunuz",
   failed_muted_until: "Gönderilmedi: burada susturuldunuz (bitiş: {time})",
   failed_banned: "Gönderilmedi: bu sohbetten yasaklandınız",
+  failed_banned_reason: "Gönderilmedi: bu sohbetten yasaklandınız. Neden: {reason}",
   failed_slow_mode: "Yavaş mod: bekleyip yeniden deneyin",
   failed_slow_mode_until: "Yavaş mod: {n} sn bekleyin",
   failed_content_blocked: "Gönderilmedi: engellenen kelimeler içeriyor",

@@ -77,6 +77,7 @@ export default {
   failed_muted: "发送失败：你已在此聊天中被禁言",
   failed_muted_until: "发送失败：你已在此聊天中被禁言，直至{time}",
   failed_banned: "发送失败：你已在此聊天中被封禁",
+  failed_banned_reason: "发送失败：你已在此聊天中被封禁。原因：{reason}",
   failed_slow_mode: "慢速模式：请稍后重试",
   failed_slow_mode_until: "慢速模式：请等待{n}秒",
   failed_content_blocked: "发送失败：包含违禁词",
