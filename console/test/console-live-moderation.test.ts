@@ -169,6 +169,37 @@ describe("the console's live report queue: a widget report → ban with a reason
     await ann.context.close();
   });
 
+  test("the rules: the word filter tried before it is saved, then saved and applied; slow mode's bad input at its field; a moderator cannot name chat moderators", async () => {
+    await consolePage.setViewportSize({ width: 1280, height: 860 });
+    await consolePage.goto(`${s.url}/console/#/apps/${app}/moderation`);
+    const rules = consolePage.locator("console-moderation");
+    await rules.getByLabel("Blocked words").fill("scamshop");
+    await rules.getByLabel("Masked words").fill("darn");
+    await rules.getByLabel("Try a message").fill("visit s-c-a-m-s-h-o-p today");
+    await rules.getByRole("button", { name: "Try", exact: true }).click();
+    await expectText(rules.locator("[data-tried]"), "Blocked: scamshop");
+    await rules.getByLabel("Try a message").fill("oh darn");
+    await rules.getByRole("button", { name: "Try", exact: true }).click();
+    await expectText(rules.locator("[data-tried]"), "Sent as: oh ****");
+    await rules.getByRole("button", { name: "Save the word filter" }).click();
+    await expectText(rules.locator("p.notice").first(), "Word filter saved.");
+    const refused = await s.api.post(`/conversations/${group}/messages`, { app, token: users.ann.accessToken, body: { text: "scamshop deals" } });
+    assert.deepEqual([refused.status, refused.body.error?.code], [400, "content_blocked"]);
+
+    await rules.getByLabel("Conversation id").fill(group);
+    await rules.getByLabel("Seconds between a member's messages").fill("99999");
+    await rules.getByRole("button", { name: "Set slow mode" }).click();
+    await rules.locator("#f-seconds-error").waitFor();
+    assert.equal(await rules.getByLabel("Seconds between a member's messages").getAttribute("aria-invalid"), "true");
+    await rules.getByLabel("Seconds between a member's messages").fill("30");
+    await rules.getByRole("button", { name: "Set slow mode" }).click();
+    await expectText(rules.locator("p.notice").first(), "Slow mode set.");
+
+    // A console moderator reads the chat's moderators but cannot change them: no form.
+    await rules.getByText("No chat user moderates this app.").waitFor();
+    assert.equal(await rules.getByRole("button", { name: "Add a moderator" }).count(), 0);
+  });
+
   test("the moderation page on a phone and a desktop, light and dark: axe clean, nothing wider than the screen", async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     for (const [width, height] of [

@@ -743,6 +743,21 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "liftConsoleMute", { ...mod({ muteId: mutes.items[0].id }), body: { reason: "served" } });
     await expect(404, "liftConsoleMute", mod({ muteId: mutes.items[0].id }));
 
+    // The rules: word filter (and its test box), slow mode, the chat's moderators.
+    const words = [{ word: "spamword", action: "block" }];
+    await expect(200, "getConsoleWordFilter", mod());
+    await expect(404, "getConsoleWordFilter", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "setConsoleWordFilter", { ...mod(), body: { words } });
+    await expect(400, "setConsoleWordFilter", { ...mod(), body: { words: [...words, ...words] } });
+    await expect(200, "testConsoleWordFilter", { ...mod(), body: { words, text: "a spamword" } });
+    await expect(400, "testConsoleWordFilter", { ...mod(), body: { words, text: 5 } });
+    await expect(200, "setConsoleSlowMode", { ...mod({ conversationId: room }), body: { seconds: 0 } });
+    await expect(400, "setConsoleSlowMode", { ...mod({ conversationId: room }), body: { seconds: -1 } });
+    await expect(204, "setConsoleChatModerator", { ...mod({ userId: amy.user.id }), body: { moderator: true } });
+    await expect(404, "setConsoleChatModerator", { ...mod({ userId: "usr_missing" }), body: { moderator: true } });
+    await expect(200, "listConsoleChatModerators", mod());
+    await expect(404, "listConsoleChatModerators", { ...op, params: { appId: "app_missing" } });
+
     // A viewer (no TOTP required) turns TOTP on, then off; an operator may not turn it off.
     const viewerToken = (invited.link as string).split("/signup/")[1]!;
     const vUp = await call("consoleSignUp", { ...page, body: { token: viewerToken, password } });

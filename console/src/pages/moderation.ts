@@ -7,15 +7,20 @@ import type {
   ConsoleSanction,
   ConsoleSanctionResponse,
   ConsoleSanctionsResponse,
+  ConsoleWordFilterTestResponse,
+  FilterWord,
   Message,
+  ModeratorsResponse,
   Page,
   Report,
   ReportResponse,
+  WordFilter,
 } from "@parley/sdk/protocol";
 import type { ApiError } from "../app/api.js";
 import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
+import { canConfigure } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
 type Status = "open" | "resolved" | "dismissed";
@@ -45,6 +50,11 @@ export class ConsoleModeration extends ConsolePage {
     bans: { state: true },
     mutes: { state: true },
     sanctionError: { state: true },
+    filter: { state: true },
+    rulesError: { state: true },
+    rulesNote: { state: true },
+    tried: { state: true },
+    moderators: { state: true },
   };
   app: ConsoleApp | null = null;
   status: Status = "open";
@@ -62,6 +72,13 @@ export class ConsoleModeration extends ConsolePage {
   bans: ConsoleSanction[] | null = null;
   mutes: ConsoleSanction[] | null = null;
   sanctionError: ApiError | null = null;
+  /** The app's word filter, as saved. */
+  filter: WordFilter | null = null;
+  /** The error of the last rules form, by form ("filter", "try", "slow", "moderator"). */
+  rulesError: { form: string; error: ApiError } | null = null;
+  rulesNote = "";
+  tried: ConsoleWordFilterTestResponse | null = null;
+  moderators: ModeratorsResponse["moderators"] | null = null;
   private feed: Socket<ConsoleFeedEvents> | null = null;
 
   private get base(): string {
@@ -71,6 +88,7 @@ export class ConsoleModeration extends ConsolePage {
   protected override firstUpdated(): void {
     void this.load();
     void this.loadSanctions();
+    void this.loadRules();
     this.connectFeed();
   }
 
@@ -149,7 +167,7 @@ export class ConsoleModeration extends ConsolePage {
     }
   }
 
-  private filter(status: Status): void {
+  private show(status: Status): void {
     this.status = status;
     this.detail = null;
     void this.load();
@@ -221,6 +239,185 @@ export class ConsoleModeration extends ConsolePage {
     }
   }
 
+  private async loadRules(): Promise<void> {
+    try {
+      const [filter, mods] = await Promise.all([
+        this.api.get<WordFilter>(`${this.base}/word-filter`),
+        this.api.get<ModeratorsResponse>(`${this.base}/moderators`),
+      ]);
+      this.filter = filter;
+      this.moderators = mods.moderators;
+    } catch (err) {
+      this.rulesError = { form: "filter", error: err as ApiError };
+    }
+  }
+
+  /** The word list in the filter form: one word or phrase a line, blocked and masked. */
+  private wordsOf(form: HTMLFormElement): FilterWord[] {
+    const v = values(form);
+    const lines = (text: string | undefined) =>
+      (text ?? "")
+        .split("\n")
+        .map((w) => w.trim())
+        .filter(Boolean);
+    return [...lines(v["block"]).map((word) => ({ word, action: "block" as const })), ...lines(v["mask"]).map((word) => ({ word, action: "mask" as const }))];
+  }
+
+  /** One of the rules forms: runs `send`, says `done`, keeps the error at the form it came from. */
+  private async rule(e: Event, form: string, send: (f: HTMLFormElement) => Promise<unknown>, done: string): Promise<void> {
+    e.preventDefault();
+    const f = (e.target as HTMLElement).closest("form") as HTMLFormElement;
+    this.rulesError = null;
+    this.rulesNote = "";
+    try {
+      await send(f);
+      this.rulesNote = done;
+      this.announcement = done;
+    } catch (err) {
+      this.rulesError = { form, error: err as ApiError };
+      await focusFirstError(this.shadowRoot, this);
+    }
+  }
+
+  private renderRules() {
+    const t = this.t;
+    const err = (form: string) => (this.rulesError?.form === form ? this.rulesError.error : null);
+    const f = this.filter;
+    const words = (action: "block" | "mask") =>
+      (f?.words ?? [])
+        .filter((w) => w.action === action)
+        .map((w) => w.word)
+        .join("\n");
+    const configure = this.app ? canConfigure(this.app.role) : false;
+    return html`<section class="card" aria-labelledby="rules-title">
+      <h2 id="rules-title">${t.modRules}</h2>
+      ${this.rulesNote ? html`<p class="notice">${this.rulesNote}</p>` : nothing}
+      <h3>${t.modWordFilter}</h3>
+      <p class="muted">${t.modWordFilterNote}</p>
+      ${
+        f === null && !err("filter")
+          ? html`<p role="status" class="muted">${t.loading}</p>`
+          : html`<form
+              novalidate
+              aria-label=${t.modWordFilter}
+              @submit=${(e: SubmitEvent) =>
+                this.rule(
+                  e,
+                  "filter",
+                  async (form) =>
+                    (this.filter = await this.api.put<WordFilter>(`${this.base}/word-filter`, {
+                      words: this.wordsOf(form),
+                      names: values(form)["names"] === "on",
+                    })),
+                  t.modFilterSaved,
+                )}
+            >
+              ${formAlert(err("filter"), ["words"])}
+              ${field({ name: "block", label: t.modBlocked, hint: t.modOnePerLine, multiline: true, value: words("block"), error: err("filter")?.field("words") })}
+              ${field({ name: "mask", label: t.modMasked, hint: t.modOnePerLine, multiline: true, value: words("mask") })}
+              <label class="check"><input type="checkbox" name="names" ?checked=${f?.names ?? false} /> ${t.modFilterNames}</label>
+              ${field({ name: "text", label: t.modTryText, hint: t.modTryHint, error: err("try")?.field("text") ?? err("try")?.field("words") })}
+              ${
+                this.tried
+                  ? html`<p class="notice" data-tried>
+                      ${this.tried.blocked.length > 0 ? t.modTriedBlocked(this.tried.blocked.join(", ")) : t.modTriedPasses(this.tried.text)}
+                    </p>`
+                  : nothing
+              }
+              <div class="row">
+                <button class="secondary" type="button" @click=${(e: Event) =>
+                  this.rule(
+                    e,
+                    "try",
+                    async (form) =>
+                      (this.tried = await this.api.post<ConsoleWordFilterTestResponse>(`${this.base}/word-filter/test`, {
+                        words: this.wordsOf(form),
+                        text: values(form)["text"] ?? "",
+                      })),
+                    "",
+                  )}>${t.modTry}</button>
+                <button class="primary" type="submit">${t.modSaveFilter}</button>
+              </div>
+            </form>`
+      }
+      <h3>${t.modSlowMode}</h3>
+      <form
+        novalidate
+        class="inline-form"
+        aria-label=${t.modSlowMode}
+        @submit=${(e: SubmitEvent) =>
+          this.rule(
+            e,
+            "slow",
+            async (form) => {
+              const v = values(form);
+              const seconds = v["seconds"]?.trim() === "" ? Number.NaN : Number(v["seconds"]);
+              await this.api.put(`${this.base}/conversations/${encodeURIComponent(v["conversationId"]?.trim() ?? "")}/slow-mode`, { seconds });
+            },
+            t.modSlowModeSet,
+          )}
+      >
+        ${formAlert(err("slow"), ["seconds"])}
+        ${field({ name: "conversationId", label: t.modConversationId, required: true })}
+        ${field({ name: "seconds", label: t.modSeconds, hint: t.modSecondsHint, inputmode: "numeric", error: err("slow")?.field("seconds") })}
+        <div><button class="primary" type="submit">${t.modSetSlowMode}</button></div>
+      </form>
+      <h3>${t.modChatModerators}</h3>
+      <p class="muted">${t.modChatModeratorsNote}</p>
+      ${
+        this.moderators === null
+          ? html`<p role="status" class="muted">${t.loading}</p>`
+          : this.moderators.length === 0
+            ? html`<p class="empty">${t.modNoChatModerators}</p>`
+            : html`<ul class="plain" aria-label=${t.modChatModerators}>
+                ${this.moderators.map(
+                  (m) => html`<li class="spread" data-moderator=${m.userId}>
+                    <span><strong>${m.userId}</strong>${m.sub ? html` · <code>${m.sub}</code>` : nothing} · <span class="muted">${when(m.since)}</span></span>
+                    ${
+                      configure
+                        ? html`<button type="button" class="secondary" @click=${(e: Event) =>
+                            this.rule(
+                              e,
+                              "moderator",
+                              async () => {
+                                await this.api.put(`${this.base}/moderators/${encodeURIComponent(m.userId)}`, { moderator: false });
+                                await this.loadRules();
+                              },
+                              t.modModeratorRemoved,
+                            )}>${t.modRemove}</button>`
+                        : nothing
+                    }
+                  </li>`,
+                )}
+              </ul>`
+      }
+      ${
+        configure
+          ? html`<form
+              novalidate
+              class="inline-form"
+              aria-label=${t.modAddModerator}
+              @submit=${(e: SubmitEvent) =>
+                this.rule(
+                  e,
+                  "moderator",
+                  async (form) => {
+                    await this.api.put(`${this.base}/moderators/${encodeURIComponent(values(form)["userId"]?.trim() ?? "")}`, { moderator: true });
+                    form.reset();
+                    await this.loadRules();
+                  },
+                  t.modModeratorAdded,
+                )}
+            >
+              ${formAlert(err("moderator"), [])}
+              ${field({ name: "userId", label: t.modUserId, required: true })}
+              <div><button class="primary" type="submit">${t.modAddModerator}</button></div>
+            </form>`
+          : nothing
+      }
+    </section>`;
+  }
+
   private renderQueue() {
     const t = this.t;
     let body: TemplateResult;
@@ -251,7 +448,7 @@ export class ConsoleModeration extends ConsolePage {
         ${(["open", "resolved", "dismissed"] as const).map(
           (
             s,
-          ) => html`<button type="button" class=${this.status === s ? "primary" : "secondary"} aria-pressed=${this.status === s ? "true" : "false"} @click=${() => this.filter(s)}>
+          ) => html`<button type="button" class=${this.status === s ? "primary" : "secondary"} aria-pressed=${this.status === s ? "true" : "false"} @click=${() => this.show(s)}>
             ${t.modStatusNames[s]}
           </button>`,
         )}
@@ -372,7 +569,7 @@ export class ConsoleModeration extends ConsolePage {
 
   override render() {
     return html`<p class="sr-only" role="status" aria-live="polite">${this.announcement}</p>
-      ${this.renderQueue()} ${this.renderDetail()} ${this.renderSanctions()}`;
+      ${this.renderQueue()} ${this.renderDetail()} ${this.renderSanctions()} ${this.renderRules()}`;
   }
 
   static override styles = [
@@ -405,6 +602,12 @@ export class ConsoleModeration extends ConsolePage {
         display: flex;
         flex-wrap: wrap;
         gap: 12px;
+      }
+      label.check {
+        display: flex;
+        gap: 8px;
+        align-items: center;
+        margin-block-end: 12px;
       }
       .sr-only {
         position: absolute;

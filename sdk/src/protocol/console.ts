@@ -3,7 +3,7 @@
 // in with an HttpOnly cookie and sends `X-Parley-CSRF` on every change. Types only.
 
 import type { Message } from "./messages.js";
-import type { Report, Sanction } from "./moderation.js";
+import type { FilterWord, Report, Sanction } from "./moderation.js";
 import type { WebhookDelivery, WebhookEndpoint, WebhookSettings } from "./webhooks.js";
 
 /** A console role on one app, weakest first. Operators have every app and are not a role of one. */
@@ -259,6 +259,29 @@ export interface ConsoleSanction extends Sanction {
 export interface ConsoleSanctionsResponse {
   items: ConsoleSanction[];
   nextCursor: string | null;
+}
+
+/** `PUT /v1/console/apps/:appId/moderation/conversations/:conversationId/slow-mode`: 0 turns it off. */
+export interface ConsoleSlowModeRequest {
+  seconds: number;
+  reason?: string;
+}
+
+/** `PUT /v1/console/apps/:appId/moderation/moderators/:userId`. */
+export interface ConsoleModeratorRequest {
+  moderator: boolean;
+}
+
+/** `POST /v1/console/apps/:appId/moderation/word-filter/test`: a word list as edited, and a text to try it on. */
+export interface ConsoleWordFilterTestRequest {
+  words: FilterWord[];
+  text: string;
+}
+
+/** What the list makes of the text: blocked words (a send would be refused), or the text as stored (masked words as asterisks). */
+export interface ConsoleWordFilterTestResponse {
+  blocked: string[];
+  text: string;
 }
 
 /**

@@ -1,11 +1,33 @@
-import type { ConsoleReportDetail, ConsoleSanctionResponse, ConsoleSanctionsResponse, Page, Report, ReportResponse } from "@parley/sdk/protocol";
+import type {
+  ConsoleReportDetail,
+  ConsoleSanctionResponse,
+  ConsoleSanctionsResponse,
+  ModeratorsResponse,
+  Page,
+  Report,
+  ReportResponse,
+  SlowModeResponse,
+  WordFilter,
+} from "@parley/sdk/protocol";
 import { reportsQuery } from "../moderation/moderation.schema.js";
 import { consoleCallerOf, pathParam, type Ctx } from "../request/context.js";
 import { empty, json, type Route } from "../request/route.js";
 import { ref } from "../shared/schema.js";
 import { parse } from "../shared/validate.js";
 import type { ConsoleModeration } from "./console-moderation.service.js";
-import { appIdParam, banUserBody, deleteMessageBody, liftBody, muteUserBody, resolveBody, sanctionsQuery } from "./console.schema.js";
+import { wordFilterBody } from "../moderation/moderation.schema.js";
+import {
+  appIdParam,
+  banUserBody,
+  deleteMessageBody,
+  liftBody,
+  moderatorBody,
+  muteUserBody,
+  resolveBody,
+  sanctionsQuery,
+  slowModeConsoleBody,
+  wordFilterTestBody,
+} from "./console.schema.js";
 
 /**
  * `/v1/console/apps/:appId/moderation/…` (moderators, admins, owners): the server API's queue,
@@ -168,5 +190,110 @@ export function consoleModerationRoutes({ moderation }: { moderation: ConsoleMod
       },
     });
   }
+  // The app's rules: the word filter (with its test box), slow mode, the chat's moderators.
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/moderation/word-filter",
+    operationId: "getConsoleWordFilter",
+    tag: "console",
+    summary: "The app's word filter: its words (block or mask) and whether names pass it",
+    auth: "console",
+    params: appParam,
+    ok: { 200: json("WordFilter", "The word filter") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = (await moderation.wordFilter(consoleCallerOf(ctx), pathParam(ctx, "appId"))) satisfies WordFilter;
+    },
+  });
+
+  routes.push({
+    method: "put",
+    path: "/v1/console/apps/:appId/moderation/word-filter",
+    operationId: "setConsoleWordFilter",
+    tag: "console",
+    summary: "Replace the app's word list (and whether names pass it)",
+    auth: "console",
+    params: appParam,
+    body: { name: "WordFilterRequest", schema: wordFilterBody },
+    ok: { 200: json("WordFilter", "The word filter saved") },
+    errors: [404],
+    handle: async (ctx) => {
+      const input = parse(wordFilterBody, ctx.request.body);
+      ctx.body = (await moderation.setWordFilter(consoleCallerOf(ctx), pathParam(ctx, "appId"), input)) satisfies WordFilter;
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/console/apps/:appId/moderation/word-filter/test",
+    operationId: "testConsoleWordFilter",
+    tag: "console",
+    summary: "What a word list (as edited, not saved) makes of a text: the blocked words, or the text with masked words as asterisks",
+    auth: "console",
+    params: appParam,
+    body: { name: "ConsoleWordFilterTestRequest", schema: wordFilterTestBody },
+    ok: { 200: json("ConsoleWordFilterTestResponse", "The blocked words and the text as it would be stored") },
+    errors: [404],
+    handle: async (ctx) => {
+      const input = parse(wordFilterTestBody, ctx.request.body);
+      ctx.body = await moderation.testWordFilter(consoleCallerOf(ctx), pathParam(ctx, "appId"), input);
+    },
+  });
+
+  routes.push({
+    method: "put",
+    path: "/v1/console/apps/:appId/moderation/conversations/:conversationId/slow-mode",
+    operationId: "setConsoleSlowMode",
+    tag: "console",
+    summary: "Slow mode of a conversation: seconds between a member's messages (0 turns it off)",
+    auth: "console",
+    params: { appId: appIdParam, conversationId: ref },
+    body: { name: "ConsoleSlowModeRequest", schema: slowModeConsoleBody },
+    ok: { 200: json("SlowModeResponse", "The conversation's slow mode") },
+    errors: [404],
+    handle: async (ctx) => {
+      const input = parse(slowModeConsoleBody, ctx.request.body);
+      ctx.body = (await moderation.setSlowMode(
+        consoleCallerOf(ctx),
+        pathParam(ctx, "appId"),
+        pathParam(ctx, "conversationId"),
+        input,
+      )) satisfies SlowModeResponse;
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/moderation/moderators",
+    operationId: "listConsoleChatModerators",
+    tag: "console",
+    summary: "The app's moderators among its chat users (they moderate from the widget)",
+    auth: "console",
+    params: appParam,
+    ok: { 200: json("ModeratorsResponse", "The moderators") },
+    errors: [404],
+    handle: async (ctx) => {
+      ctx.body = (await moderation.moderators(consoleCallerOf(ctx), pathParam(ctx, "appId"))) satisfies ModeratorsResponse;
+    },
+  });
+
+  routes.push({
+    method: "put",
+    path: "/v1/console/apps/:appId/moderation/moderators/:userId",
+    operationId: "setConsoleChatModerator",
+    tag: "console",
+    summary: "Make a chat user a moderator of the app, or not (admins, owners, operators)",
+    auth: "console",
+    params: userParams,
+    body: { name: "ConsoleModeratorRequest", schema: moderatorBody },
+    ok: { 204: empty("Set") },
+    errors: [404],
+    handle: async (ctx) => {
+      const { moderator } = parse(moderatorBody, ctx.request.body);
+      await moderation.setModerator(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "userId"), moderator);
+      ctx.status = 204;
+    },
+  });
+
   return routes;
 }

@@ -1,4 +1,14 @@
-import type { ConsoleReportDetail, ConsoleSanctionResponse, ConsoleSanctionsResponse, Page, Report } from "@parley/sdk/protocol";
+import type {
+  ConsoleReportDetail,
+  ConsoleWordFilterTestResponse,
+  ConsoleSanctionResponse,
+  ConsoleSanctionsResponse,
+  ModeratorsResponse,
+  Page,
+  Report,
+  SlowModeResponse,
+  WordFilter,
+} from "@parley/sdk/protocol";
 import type { z } from "zod";
 import type { MessagesService } from "../messages/messages.service.js";
 import { reportsQuery, timeCursor } from "../moderation/moderation.schema.js";
@@ -9,7 +19,9 @@ import { AppError } from "../shared/errors.js";
 import { invalidField } from "../shared/validate.js";
 import { auditTarget, type ConsoleAccess } from "./access.js";
 import type { ConsoleCaller } from "./caller.js";
-import type { BanUserInput, DeleteMessageInput, MuteUserInput } from "./console.schema.js";
+import type { BanUserInput, DeleteMessageInput, MuteUserInput, SlowModeInput, WordFilterTestInput } from "./console.schema.js";
+import type { WordFilterInput } from "../moderation/moderation.schema.js";
+import { applyFilter, compileFilter } from "../moderation/word-filter.js";
 
 export interface ConsoleModerationDeps {
   access: ConsoleAccess;
@@ -27,6 +39,11 @@ export interface ConsoleModerationDeps {
     | "unbanFromConversation"
     | "sanctions"
     | "sanctionById"
+    | "wordFilter"
+    | "setWordFilter"
+    | "setSlowMode"
+    | "listModerators"
+    | "setModerator"
   >;
   /** A reported message's context: two keyset pages of its conversation's history. */
   messages: Pick<MessagesService, "history">;
@@ -151,5 +168,53 @@ export class ConsoleModeration {
     const id = given ?? report?.conversationId;
     if (!id) throw invalidField("conversationId", "That report names no conversation: name one");
     return id;
+  }
+
+  // --- The app's rules: the word filter, slow mode, and who moderates in the chat ---------------
+
+  async wordFilter(c: ConsoleCaller, appId: string): Promise<WordFilter> {
+    return this.deps.moderation.wordFilter(this.deps.access.actingAs(c, await this.deps.access.appFor(c, appId, "moderate")));
+  }
+
+  async setWordFilter(c: ConsoleCaller, appId: string, input: WordFilterInput): Promise<WordFilter> {
+    const app = await this.deps.access.appFor(c, appId, "moderate");
+    const saved = await this.deps.moderation.setWordFilter(this.deps.access.actingAs(c, app), input);
+    const block = saved.words.filter((w) => w.action === "block").length;
+    await this.deps.access.record(
+      c,
+      "moderation.word_filter",
+      app.id,
+      auditTarget(`block=${block} mask=${saved.words.length - block} names=${saved.names}`, input.reason),
+    );
+    return saved;
+  }
+
+  /**
+   * What a word list (as edited, before it is saved) makes of a text: the test box. The same
+   * matching as the chat's (disguises included); nothing is stored.
+   */
+  async testWordFilter(c: ConsoleCaller, appId: string, input: WordFilterTestInput): Promise<ConsoleWordFilterTestResponse> {
+    await this.deps.access.appFor(c, appId, "moderate");
+    return applyFilter(compileFilter(input.words.map((w) => ({ word: w.word.normalize("NFC"), action: w.action }))), input.text);
+  }
+
+  async setSlowMode(c: ConsoleCaller, appId: string, conversationId: string, input: SlowModeInput): Promise<SlowModeResponse> {
+    const app = await this.deps.access.appFor(c, appId, "moderate");
+    const answer = await this.deps.moderation.setSlowMode(this.deps.access.actingAs(c, app), { conversationId, ...input });
+    await this.deps.access.record(c, "moderation.slow_mode", app.id, auditTarget(`${conversationId} ${input.seconds}s`, input.reason));
+    return answer;
+  }
+
+  /** The app's moderators among its chat users (who moderate from the widget). */
+  async moderators(c: ConsoleCaller, appId: string): Promise<ModeratorsResponse> {
+    const app = await this.deps.access.appFor(c, appId, "moderate");
+    return { moderators: await this.deps.moderation.listModerators(this.deps.access.actingAs(c, app)) };
+  }
+
+  /** Makes a chat user a moderator of the app, or not: admins, owners and operators. */
+  async setModerator(c: ConsoleCaller, appId: string, userId: string, moderator: boolean): Promise<void> {
+    const app = await this.deps.access.appFor(c, appId, "configure");
+    await this.deps.moderation.setModerator(this.deps.access.actingAs(c, app), { userId, moderator });
+    await this.deps.access.record(c, moderator ? "moderation.moderator_add" : "moderation.moderator_remove", app.id, userId);
   }
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { MODERATION_LIMITS } from "@parley/sdk/protocol";
+import { MESSAGE_LIMITS, MODERATION_LIMITS } from "@parley/sdk/protocol";
 import { email, password } from "../auth/auth.schema.js";
-import { auditQuery, reasonBody, resolveReportBody } from "../moderation/moderation.schema.js";
+import { auditQuery, reasonBody, resolveReportBody, slowModeBody, wordFilterBody } from "../moderation/moderation.schema.js";
 import { idString } from "../shared/schema.js";
 
 const appId = z.string().min(1).max(32);
@@ -89,3 +89,16 @@ export type BanUserInput = z.infer<typeof banUserBody>;
 export type SignInInput = z.infer<typeof signInBody>;
 export type SignUpInput = z.infer<typeof signUpBody>;
 export type InviteInput = z.infer<typeof inviteBody>;
+
+/** Slow mode of one conversation, from the console: seconds between a member's messages (0: off). */
+export const slowModeConsoleBody = z.strictObject({ seconds: slowModeBody.shape.seconds, reason });
+export type SlowModeInput = z.infer<typeof slowModeConsoleBody>;
+
+/** The word filter's test box: a word list as edited (not saved yet) and a text to try it on. */
+export const wordFilterTestBody = z.strictObject({
+  words: wordFilterBody.shape.words,
+  text: z.string().max(MESSAGE_LIMITS.textMaxChars),
+});
+export type WordFilterTestInput = z.infer<typeof wordFilterTestBody>;
+
+export const moderatorBody = z.strictObject({ moderator: z.boolean() });

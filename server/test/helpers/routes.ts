@@ -159,6 +159,12 @@ export const ROUTES: RouteSpec[] = [
   { method: "DELETE", path: "/console/apps/:a/moderation/bans/:b", who: "console" },
   { method: "GET", path: "/console/apps/:a/moderation/mutes", who: "console" },
   { method: "DELETE", path: "/console/apps/:a/moderation/mutes/:b", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/word-filter", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/moderation/word-filter", who: "console" },
+  { method: "POST", path: "/console/apps/:a/moderation/word-filter/test", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/moderation/conversations/:c/slow-mode", who: "console" },
+  { method: "GET", path: "/console/apps/:a/moderation/moderators", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/moderation/moderators/:u", who: "console" },
   // web push (issue 31): the caller's own devices only
   { method: "GET", path: "/push/key", who: "user" },
   { method: "POST", path: "/push/subscriptions", who: "user" },

@@ -11,6 +11,7 @@ import type {
   ConsoleReportDetail,
   ConsoleSanctionResponse,
   ConsoleSanctionsResponse,
+  ConsoleWordFilterTestResponse,
   ConsoleServerKeysResponse,
   ConsoleSessionResponse,
   ConsoleSessionsResponse,
@@ -161,6 +162,12 @@ const consoleSanctionsResponse = z.strictObject({
 });
 type _ConsoleSanctionsResponse = Check<Same<z.infer<typeof consoleSanctionsResponse>, ConsoleSanctionsResponse>>;
 
+const consoleWordFilterTestResponse = z.strictObject({
+  blocked: z.array(z.string()).describe("The blocked words found (lower-cased): a send would be refused"),
+  text: z.string().describe("The text as it would be stored: masked words as asterisks"),
+});
+type _ConsoleWordFilterTestResponse = Check<Same<z.infer<typeof consoleWordFilterTestResponse>, ConsoleWordFilterTestResponse>>;
+
 /** The console's response components, by name (spread into responses.ts's registry). */
 export const consoleResponseSchemas = {
   ConsoleSessionResponse: consoleSessionResponse,
@@ -180,4 +187,5 @@ export const consoleResponseSchemas = {
   ConsoleReportDetail: consoleReportDetail,
   ConsoleSanctionResponse: consoleSanctionResponse,
   ConsoleSanctionsResponse: consoleSanctionsResponse,
+  ConsoleWordFilterTestResponse: consoleWordFilterTestResponse,
 } as const;

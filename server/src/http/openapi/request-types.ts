@@ -17,6 +17,9 @@ import {
   deleteMessageBody,
   inviteBody,
   liftBody,
+  moderatorBody,
+  slowModeConsoleBody,
+  wordFilterTestBody,
   muteUserBody,
   resolveBody,
   signInBody,
@@ -84,4 +87,7 @@ type _Requests = [
   Check<Same<z.input<typeof muteUserBody>, P.ConsoleMuteRequest>>,
   Check<Same<z.input<typeof banUserBody>, P.ConsoleBanRequest>>,
   Check<Same<z.input<typeof liftBody>, P.ConsoleLiftRequest>>,
+  Check<Same<z.input<typeof slowModeConsoleBody>, P.ConsoleSlowModeRequest>>,
+  Check<Same<z.input<typeof moderatorBody>, P.ConsoleModeratorRequest>>,
+  Check<Same<z.input<typeof wordFilterTestBody>, P.ConsoleWordFilterTestRequest>>,
 ];
