@@ -47,7 +47,10 @@ async function axeSerious(page: Page): Promise<string[]> {
   })()`);
 }
 
-describe("the console's live report queue: a widget report → ban with a reason → the widget's next send refused with it", { skip: BROWSER_SKIP, timeout: 300_000 }, () => {
+describe("the console's live report queue: a widget report → ban with a reason → the widget's next send refused with it", {
+  skip: BROWSER_SKIP,
+  timeout: 300_000,
+}, () => {
   let s: TestServer;
   let site: HostSite;
   let browser: Browser;
@@ -76,7 +79,11 @@ describe("the console's live report queue: a widget report → ban with a reason
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     group = created.body.conversation.id;
-    const said = await s.api.post(`/conversations/${group}/messages`, { app, token: users.ben.accessToken, body: { text: "ben: cheap watches at spam.example" } });
+    const said = await s.api.post(`/conversations/${group}/messages`, {
+      app,
+      token: users.ben.accessToken,
+      body: { text: "ben: cheap watches at spam.example" },
+    });
     assert.equal(said.status, 201, JSON.stringify(said.body));
 
     // A console moderator of the app, signed in: the browser holds the session's cookie.
@@ -216,7 +223,11 @@ describe("the console's live report queue: a widget report → ban with a reason
         await page.locator("[data-report]").first().getByRole("button", { name: "Open" }).click();
         await page.locator("ol.context").waitFor();
         assert.deepEqual(await axeSerious(consolePage), [], `${width} px ${scheme}`);
-        assert.equal(await consolePage.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1), false, `${width} px ${scheme}: sideways scroll`);
+        assert.equal(
+          await consolePage.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1),
+          false,
+          `${width} px ${scheme}: sideways scroll`,
+        );
         if (width === 1280 && scheme === "light") await consolePage.screenshot({ path: path.join(SCREENSHOTS, "console-moderation.png") });
       }
     }

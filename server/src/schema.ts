@@ -36,6 +36,8 @@ import { MessageSearchEntity } from "./search/message-search.entity.js";
 import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
+import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
+import { UsageActiveUserEntity, UsageDailyEntity, UsageMonthlyEntity, UsageSocketsEntity } from "./usage/usage.entities.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
 /*
@@ -79,6 +81,10 @@ export const ENTITIES = [
   ConsoleInviteEntity,
   ConsoleSessionEntity,
   ConsoleAuditEntity,
+  UsageDailyEntity,
+  UsageMonthlyEntity,
+  UsageActiveUserEntity,
+  UsageSocketsEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -102,6 +108,7 @@ export const MIGRATIONS = [
   Push1763970000000,
   Console1764000000000,
   WebhookStatus1764010000000,
+  Usage1764020000000,
 ];
 
 /**

@@ -41,6 +41,11 @@ import { PushQuota } from "./push/push-quota.js";
 import { PushService } from "./push/push.service.js";
 import { ConsoleAccess } from "./console/access.js";
 import { ConsoleModeration } from "./console/console-moderation.service.js";
+import { ConsoleApps } from "./console/console-apps.service.js";
+import { ConsoleUsers } from "./console/console-users.service.js";
+import { ConsoleUsage } from "./console/console-usage.service.js";
+import { ConsoleHealthReport } from "./ops/console-health.js";
+import { UsageService } from "./usage/usage.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 
@@ -95,7 +100,14 @@ export interface Services {
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
   console: ConsoleService;
   consoleModeration: ConsoleModeration;
+  /** An app's settings, lifecycle and secret; its chat users (console-apps.service.ts, console-users.service.ts). */
+  consoleApps: ConsoleApps;
+  consoleUsers: ConsoleUsers;
+  /** Usage charts, the server's health and the audit log (console-usage.service.ts). */
+  consoleUsage: ConsoleUsage;
   consoleAccess: ConsoleAccess;
+  /** The usage rollup (issue 32): counted as events are written; a node's in-memory counts flushed on a timer (stop() at shutdown). */
+  usage: UsageService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
   /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
@@ -175,7 +187,12 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   uow.onAppend(webhooks.onAppend);
   // The search index follows message events in their own transaction (search/search.index.ts).
   uow.onAppend(indexMessages);
-  const webhookDispatcher = new WebhookDispatcher({ db, uow, serverKeys, logger }, config.webhooks);
+  // Usage (issue 32): messages and active senders counted in the sending unit; searches, connections
+  // and socket peaks counted in memory and flushed on a timer that stops with the database.
+  const usage = new UsageService({ db, uow, logger });
+  uow.onAppend(usage.onAppend);
+  usage.start();
+  const webhookDispatcher = new WebhookDispatcher({ db, uow, serverKeys, logger, usage }, config.webhooks);
   webhookDispatcher.start();
   const unreadNotifier = new UnreadNotifier({ db, uow, webhooks, presence, logger }, { pollMs: config.webhooks.unreadPollMs });
   unreadNotifier.start();
@@ -234,7 +251,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     moderation,
     moderationGate,
     search: new SearchService(
-      { db, membership, presenter, conversations, quota: new SearchQuota(config.rateLimits, limiterStore) },
+      { db, membership, presenter, conversations, quota: new SearchQuota(config.rateLimits, limiterStore), usage },
       { budgetMs: config.searchBudgetMs },
     ),
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
@@ -242,6 +259,22 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     pushNotifier,
     console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, access: consoleAccess }),
     consoleModeration: new ConsoleModeration({ access: consoleAccess, moderation, messages }),
+    consoleApps: new ConsoleApps({
+      access: consoleAccess,
+      apps,
+      db,
+      storage,
+      moderation,
+      groupDefaults: { directAdd: config.groups.directAdd, maxMembers: config.groups.maxMembers },
+    }),
+    consoleUsers: new ConsoleUsers({ access: consoleAccess, db, users, dataRights }),
+    consoleUsage: new ConsoleUsage({
+      db,
+      access: consoleAccess,
+      usage,
+      health: new ConsoleHealthReport({ db, uow, logger, redis, tx: uow, version: VERSION }),
+    }),
+    usage,
     consoleAccess,
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),

@@ -116,7 +116,11 @@ describe("the console feed and the ban's reason", { timeout: 120_000 }, () => {
   test("a user banned from a group with a reason is refused their next send there with it (HTTP and socket); banned from the app, every request says why", async () => {
     const { appId, bob, conv } = await scene();
     const mod = await consoleAccount(s, { email: `mod-${n()}@live.example`, role: "moderator", appId });
-    const ban = await mod.browser.post(`/apps/${appId}/moderation/users/${bob.user.id}/ban`, { scope: "conversation", conversationId: conv, reason: "Posting scam links" });
+    const ban = await mod.browser.post(`/apps/${appId}/moderation/users/${bob.user.id}/ban`, {
+      scope: "conversation",
+      conversationId: conv,
+      reason: "Posting scam links",
+    });
     assert.equal(ban.status, 200, JSON.stringify(ban.body));
 
     const refused = await s.api.post(`/conversations/${conv}/messages`, { ...tok(bob), body: { text: "hello?" } });

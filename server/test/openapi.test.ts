@@ -758,6 +758,42 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(200, "listConsoleChatModerators", mod());
     await expect(404, "listConsoleChatModerators", { ...op, params: { appId: "app_missing" } });
 
+    // App settings and lifecycle, and the app's users (console-apps.routes.ts, console-users.routes.ts).
+    await expect(200, "getConsoleAppSettings", mod());
+    await expect(404, "getConsoleAppSettings", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "updateConsoleAppSettings", { ...mod(), body: { groupMaxMembers: 50, filterNames: false } });
+    await expect(400, "updateConsoleAppSettings", { ...mod(), body: { allowedOrigins: ["not an origin"] } });
+    await expect(200, "rotateConsoleAppSecret", { ...mod(), body: { graceSec: 60 } });
+    await expect(400, "rotateConsoleAppSecret", { ...mod(), body: { graceSec: -1 } });
+    await expect(200, "disableConsoleApp", mod());
+    await expect(404, "disableConsoleApp", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "enableConsoleApp", mod());
+    await expect(404, "enableConsoleApp", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "listConsoleUsers", { ...mod(), query: { q: "" } });
+    await expect(400, "listConsoleUsers", { ...mod(), query: { limit: "0" } });
+    await expect(200, "getConsoleUser", mod({ userId: amy.user.id }));
+    await expect(404, "getConsoleUser", mod({ userId: "usr_missing" }));
+    await expect(200, "exportConsoleUser", mod({ userId: amy.user.id }));
+    await expect(404, "exportConsoleUser", mod({ userId: "usr_missing" }));
+    const leaving = await s.api.register(modApp);
+    await expect(400, "deleteConsoleUser", { ...mod({ userId: leaving.user.id }), body: { confirm: "not them" } });
+    await expect(204, "deleteConsoleUser", { ...mod({ userId: leaving.user.id }), body: { confirm: leaving.user.id } });
+    const doomed = await expect(201, "createConsoleApp", { ...op, body: { name: `Doomed ${n}`, allowedOrigins: [] } });
+    await expect(400, "deleteConsoleApp", { ...op, params: { appId: doomed.app.id }, body: { confirm: "not its name" } });
+    await expect(204, "deleteConsoleApp", { ...op, params: { appId: doomed.app.id }, body: { confirm: `Doomed ${n}` } });
+
+    // Usage, health and the audit log (console-usage.routes.ts).
+    await expect(200, "getConsoleAppUsage", { ...op, params: { appId: modApp }, query: { days: "7" } });
+    await expect(400, "getConsoleAppUsage", { ...op, params: { appId: modApp }, query: { days: "8" } });
+    await expect(200, "getConsoleUsage", { ...op, query: { days: "90" } });
+    await expect(401, "getConsoleUsage");
+    await expect(200, "getConsoleHealth", op);
+    await expect(401, "getConsoleHealth");
+    await expect(200, "listConsoleAppAudit", { ...op, params: { appId }, query: { action: "key.created", limit: "1" } });
+    await expect(404, "listConsoleAppAudit", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "listConsoleAudit", { ...op, query: { app: appId } });
+    await expect(400, "listConsoleAudit", { ...op, query: { from: "2025-02-30" } });
+
     // A viewer (no TOTP required) turns TOTP on, then off; an operator may not turn it off.
     const viewerToken = (invited.link as string).split("/signup/")[1]!;
     const vUp = await call("consoleSignUp", { ...page, body: { token: viewerToken, password } });

@@ -125,6 +125,7 @@ const DOMAINS = [
   "search",
   "push",
   "console",
+  "usage",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -341,6 +342,10 @@ const TABLES: Record<string, TableRule> = {
   console_roles: { owner: "console", onAccountDeletion: "no chat user data (an app's deletion removes its roles)" },
   console_invites: { owner: "console", onAccountDeletion: "no chat user data (an app's deletion removes its links)" },
   console_sessions: { owner: "console", onAccountDeletion: "no chat user data" },
+  usage_daily: { owner: "usage", onAccountDeletion: "kept: an app's counts per day, no one's identity" },
+  usage_monthly: { owner: "usage", onAccountDeletion: "kept: an app's counts per month, no one's identity" },
+  usage_active_users: { owner: "usage", onAccountDeletion: "their marks (active today, this month) removed; the counts stay" },
+  usage_sockets: { owner: "usage", onAccountDeletion: "no user data: each node's socket peaks" },
   console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 

@@ -223,6 +223,7 @@ export class ParleyConsole extends LitElement {
       }
       nav {
         display: flex;
+        flex-wrap: wrap;
         gap: 4px;
       }
       nav a {

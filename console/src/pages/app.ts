@@ -203,6 +203,8 @@ export class ConsoleAppPage extends ConsolePage {
     css`
       .tabs {
         display: flex;
+        /* Seven tabs do not fit on a phone's width in one line. */
+        flex-wrap: wrap;
         gap: 4px;
         margin-block-end: 12px;
         border-block-end: 1px solid var(--_border);

@@ -26,3 +26,5 @@ export * from "./webhooks.js";
 export * from "./moderation.js";
 export * from "./push.js";
 export * from "./console.js";
+export * from "./console-usage.js";
+export * from "./console-apps.js";

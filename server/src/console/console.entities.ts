@@ -133,8 +133,11 @@ export class ConsoleSessionEntity {
 
 /** Every console action: who (account), what, on what, in which app, when, from where. */
 @Entity({ name: "console_audit" })
-@Index("ix_console_audit_app", ["appId", "id"])
-@Index("ix_console_audit_account", ["accountId", "id"])
+// Keyset pages newest first (console/console-usage.service.ts): by app, account, action, or all.
+@Index("ix_console_audit_app_at", ["appId", "at", "id"])
+@Index("ix_console_audit_account_at", ["accountId", "at", "id"])
+@Index("ix_console_audit_action_at", ["action", "at", "id"])
+@Index("ix_console_audit_at", ["at", "id"])
 export class ConsoleAuditEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   id!: string;

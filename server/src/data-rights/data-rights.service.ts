@@ -31,6 +31,7 @@ import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
 import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
+import { forgetUsageOf } from "../usage/forget.js";
 import { Scrubber } from "./scrub.js";
 
 /** What the data-rights service is built from. */
@@ -386,6 +387,7 @@ export class DataRightsService {
       await this.deps.events.rewriteAppEvents(m, appId, "user.created", user.createdAt - CLOCK_SKEW_MS, user.createdAt + CLOCK_SKEW_MS, text);
       await this.deps.webhooks.forgetUser(m, appId, userId, text);
       await forgetPushSubscriptionsOf(m, appId, userId);
+      await forgetUsageOf(m, appId, userId);
       emit(appId, events);
     });
     // The avatar file (named after its user: never someone else's), and any session a refresh

@@ -30,6 +30,9 @@ import { serverModerationRoutes } from "../moderation/server-moderation.routes.j
 import { pushRoutes } from "../push/push.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
 import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
+import { consoleAppsRoutes } from "../console/console-apps.routes.js";
+import { consoleUsersRoutes } from "../console/console-users.routes.js";
+import { consoleUsageRoutes } from "../console/console-usage.routes.js";
 import { requireConsole } from "../console/console.guard.js";
 
 export const API_PREFIX = "/v1";
@@ -83,6 +86,9 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     // The console's API: /v1/console/…, with a session cookie.
     ...consoleRoutes({ console: services.console, limiters: services.limiters }),
     ...consoleModerationRoutes({ moderation: services.consoleModeration }),
+    ...consoleAppsRoutes({ apps: services.consoleApps }),
+    ...consoleUsersRoutes({ users: services.consoleUsers }),
+    ...consoleUsageRoutes({ usage: services.consoleUsage }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),

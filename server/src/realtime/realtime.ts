@@ -24,6 +24,7 @@ import type { Logger } from "../shared/logger.js";
 import { consume, createLimiter } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
+import type { UsageService } from "../usage/usage.service.js";
 
 export interface SocketData {
   appId: string;
@@ -57,6 +58,8 @@ export interface RealtimeDeps {
   /** Committed events reach the sockets through it (the realtime layer is its publisher). */
   uow: UnitOfWork;
   redis?: RedisConnections | undefined;
+  /** Counts live connections for the console's usage charts (active users, socket peaks). */
+  usage?: Pick<UsageService, "socketOpened" | "socketClosed"> | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
   console: ConsoleFeedDeps["console"];
   consoleAccess: ConsoleFeedDeps["consoleAccess"];
@@ -137,7 +140,11 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     // Who this socket's commands act for: built once, from what the handshake authenticated.
     const caller: UserCaller = { appId, user: userId, session: sessionId };
     deps.presence.connected(appId, userId, socket.id);
-    socket.on("disconnect", () => deps.presence.disconnected(appId, userId, socket.id));
+    deps.usage?.socketOpened(appId, userId);
+    socket.on("disconnect", () => {
+      deps.presence.disconnected(appId, userId, socket.id);
+      deps.usage?.socketClosed(appId);
+    });
     // Whatever changed while this client was away (a reconnect, a node or Redis restart), it is
     // right again now: the presence of its circle, versioned against the live changes.
     audience.snapshotFor(appId, userId).then(

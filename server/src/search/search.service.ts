@@ -19,6 +19,8 @@ export interface SearchDeps {
   conversations: ConversationsService;
   /** Per-user and per-app search limits (SearchQuota); none where a test builds the service bare. */
   quota?: Pick<SearchQuota, "take">;
+  /** Counts searches for the console's usage charts (usage/); none where a test builds the service bare. */
+  usage?: { searched(appId: string): void };
 }
 
 /**
@@ -105,6 +107,7 @@ export class SearchService {
     } else {
       conversations = await this.deps.membership.conversationIds(appId, user);
     }
+    this.deps.usage?.searched(appId);
     if (terms.length === 0 || conversations.length === 0) return { items: [], nextCursor: null, conversations: [] };
 
     const ask: Ask = {

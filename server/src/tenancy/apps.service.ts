@@ -3,10 +3,14 @@ import { AppError } from "../shared/errors.js";
 import { canExist, newId, newSecret } from "../shared/ids.js";
 import { AppEntity } from "./app.entity.js";
 
-/** What `app:update` may change; an absent field stays as it is. */
+/** What `app:update` (and the console's settings) may change; an absent field stays as it is. */
 export interface UpdateAppInput {
   name?: string;
   allowedOrigins?: string[];
+  /** The app's group policy (null: the server's GROUP_DIRECT_ADD / GROUP_MAX_MEMBERS; conversations/group-policy.ts). */
+  groupDirectAdd?: boolean | null;
+  groupMaxMembers?: number | null;
+  exactEmailSearch?: boolean;
 }
 
 /** The longest grace an old secret may get after a rotation. */
@@ -121,12 +125,15 @@ export class AppsService {
     return found;
   }
 
-  /** Renames an app and/or replaces its allowed origins (each must be an http(s) origin, or `*`). */
+  /** Renames an app, replaces its allowed origins (each an http(s) origin, or `*`), sets its group policy and e-mail search. */
   async update(id: string, input: UpdateAppInput): Promise<AppEntity> {
     const app = await this.lookup(id);
     const changes: Partial<AppEntity> = { updatedAt: Date.now() };
     if (input.name !== undefined) changes.name = input.name;
     if (input.allowedOrigins !== undefined) changes.allowedOrigins = [...new Set(input.allowedOrigins.map((o, i) => checkedOrigin(o, i)))];
+    if (input.groupDirectAdd !== undefined) changes.groupDirectAdd = input.groupDirectAdd;
+    if (input.groupMaxMembers !== undefined) changes.groupMaxMembers = input.groupMaxMembers;
+    if (input.exactEmailSearch !== undefined) changes.exactEmailSearch = input.exactEmailSearch;
     await this.repo.update({ id }, changes);
     this.forget(id);
     return Object.assign(app, changes);

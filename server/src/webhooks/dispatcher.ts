@@ -1,7 +1,7 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { WEBHOOK_HEADERS } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
@@ -58,7 +58,14 @@ export class WebhookDispatcher {
   private nextPrune = 0;
 
   constructor(
-    private readonly deps: { db: DataSource; uow: UnitOfWork; serverKeys: ServerKeysService; logger: Logger },
+    private readonly deps: {
+      db: DataSource;
+      uow: UnitOfWork;
+      serverKeys: ServerKeysService;
+      logger: Logger;
+      /** Counts each attempt's outcome for the console's usage charts (usage/), in the unit that records it. */
+      usage?: { webhookAttempt(m: EntityManager, appId: string, ok: boolean, at: number): Promise<void> };
+    },
     private readonly config: Readonly<WebhooksConfig>,
   ) {}
 
@@ -239,6 +246,7 @@ export class WebhookDispatcher {
           d.id,
         ]);
       }
+      if (!("waiting" in outcome)) await this.deps.usage?.webhookAttempt(m, d.appId, "ok" in outcome, now);
     });
   }
 

@@ -26,6 +26,7 @@ import {
   signUpBody,
   totpCodeBody,
 } from "../../console/console.schema.js";
+import { confirmBody, rotateSecretBody, updateSettingsBody } from "../../console/console-apps.schema.js";
 import type { Check, Same } from "./mirror.js";
 
 /**
@@ -81,6 +82,10 @@ type _Requests = [
   Check<Same<z.input<typeof inviteBody>, P.ConsoleInviteRequest>>,
   Check<Same<z.input<typeof totpCodeBody>, P.ConsoleTotpCodeRequest>>,
   Check<Same<z.input<typeof createAppBody>, P.ConsoleCreateAppRequest>>,
+  Check<Same<z.input<typeof updateSettingsBody>, P.ConsoleUpdateAppSettingsRequest>>,
+  Check<Same<z.input<typeof rotateSecretBody>, P.ConsoleRotateSecretRequest>>,
+  Check<Same<z.input<typeof confirmBody>, P.ConsoleDeleteAppRequest>>,
+  Check<Same<z.input<typeof confirmBody>, P.ConsoleDeleteUserRequest>>,
   Check<Same<z.input<typeof createKeyBody>, P.ConsoleCreateKeyRequest>>,
   Check<Same<z.input<typeof resolveBody>, P.ConsoleResolveReportRequest>>,
   Check<Same<z.input<typeof deleteMessageBody>, P.ConsoleDeleteMessageRequest>>,

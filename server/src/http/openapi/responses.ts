@@ -14,6 +14,8 @@ import {
   wordFilter,
 } from "./host-responses.js";
 import { consoleResponseSchemas } from "./console-responses.js";
+import { consoleAppsResponseSchemas } from "./console-apps-responses.js";
+import { consoleUsageResponseSchemas } from "./console-usage-responses.js";
 import { page, timestamp, type Check, type Same } from "./mirror.js";
 import {
   ERROR_STATUS,
@@ -501,4 +503,6 @@ export const responseSchemas = {
   ThreadState: threadState,
   PushKeyResponse: pushKeyResponse,
   ...consoleResponseSchemas,
+  ...consoleAppsResponseSchemas,
+  ...consoleUsageResponseSchemas,
 } as const;
