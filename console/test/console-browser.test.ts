@@ -11,10 +11,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { serveAxe, axeSerious, overflows } from "./helpers/a11y.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { totpCode } from "../../server/src/console/totp.js";
 import { TEST_JWT_SECRET, startServer, type TestServer } from "../../server/test/helpers/harness.js";
@@ -23,7 +23,6 @@ import { BROWSER_SKIP, launchBrowser } from "../../widget/test/helpers/browser.j
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "correct horse console";
 const EMAIL = "ops@parley.example";
 
@@ -31,21 +30,6 @@ const VIEWPORTS = {
   desktop: { width: 1280, height: 860 },
   phone: { width: 390, height: 844 },
 } as const;
-
-/** axe on the whole page (the console's shadow roots included): the serious and critical findings. */
-async function axeSerious(page: Page): Promise<string[]> {
-  // The page's CSP runs only its own origin's scripts: axe is served from there for the test.
-  if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ url: "/console/axe-for-tests.js" });
-  return page.evaluate<string[]>(`(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id + ": " + v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target) + " " + (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 160)).join(" | "));
-  })()`);
-}
-
-/** Wider than the screen: the page scrolls sideways. */
-const overflows = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 
 describe("the console in a browser: invite → TOTP → app → key → webhook → delivery → replay", { skip: BROWSER_SKIP, timeout: 300_000 }, () => {
   let s: TestServer;
@@ -63,7 +47,7 @@ describe("the console in a browser: invite → TOTP → app → key → webhook 
     await receiver.start();
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: VIEWPORTS.desktop });
-    await context.route("**/console/axe-for-tests.js", (r) => r.fulfill({ contentType: "application/javascript", body: AXE_SOURCE }));
+    await serveAxe(context);
     page = await context.newPage();
     page.on("pageerror", (e) => console.error("page error:", e.message));
   });
@@ -266,7 +250,7 @@ describe("the console in a browser: invite → TOTP → app → key → webhook 
       }
     // Signed out: the sign-in page.
     const fresh = await browser.newContext({ viewport: VIEWPORTS.phone, colorScheme: "dark" });
-    await fresh.route("**/console/axe-for-tests.js", (r) => r.fulfill({ contentType: "application/javascript", body: AXE_SOURCE }));
+    await serveAxe(fresh);
     const signin = await fresh.newPage();
     await signin.goto(`${s.url}/console/`);
     await signin.getByRole("heading", { name: "Sign in to the console" }).waitFor();

@@ -8,10 +8,10 @@
  * Needs `npm run build` (the server serves console/dist and the widget).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { serveAxe, axeSerious } from "./helpers/a11y.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { AuditEntry, AuthResponse, Conversation, Page as ListPage } from "@parley/sdk/protocol";
 import { ConsoleAuditEntity } from "../../server/src/console/console.entities.js";
@@ -33,19 +33,8 @@ import { DESKTOP, openDevicePage, withViewportMeta } from "../../widget/test/hel
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const SCREENSHOTS = path.join(ROOT, "docs/screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "correct horse battery";
 const BAN_REASON = "Spamming links";
-
-async function axeSerious(page: Page): Promise<string[]> {
-  if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ url: "/console/axe-for-tests.js" });
-  return page.evaluate<string[]>(`(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id + ": " + v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target) + " " + (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 160)).join(" | "));
-  })()`);
-}
 
 describe("the console's live report queue: a widget report → ban with a reason → the widget's next send refused with it", {
   skip: BROWSER_SKIP,
@@ -91,7 +80,7 @@ describe("the console's live report queue: a widget report → ban with a reason
     moderatorId = mod.me.account.id;
     browser = await launchBrowser();
     consoleContext = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    await consoleContext.route("**/console/axe-for-tests.js", (r) => r.fulfill({ contentType: "application/javascript", body: AXE_SOURCE }));
+    await serveAxe(consoleContext);
     await consoleContext.addCookies([{ name: "parley_console", value: mod.browser.cookie.split("=")[1]!, url: s.url, httpOnly: true, sameSite: "Strict" }]);
     consolePage = await consoleContext.newPage();
     consolePage.on("pageerror", (e) => console.error("console page error:", e.message));

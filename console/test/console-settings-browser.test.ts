@@ -12,10 +12,10 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
+import { serveAxe, axeSerious, overflows } from "./helpers/a11y.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { AuthResponse, DataExport } from "@parley/sdk/protocol";
 import { consoleAccount } from "../../server/test/helpers/console.js";
@@ -25,27 +25,11 @@ import { BROWSER_SKIP, launchBrowser } from "../../widget/test/helpers/browser.j
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const SCREENSHOTS = path.join(ROOT, "docs/screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const VIEWPORTS = {
   desktop: { width: 1280, height: 860 },
   phone: { width: 390, height: 844 },
 } as const;
-
-/** axe on the whole page (the console's shadow roots included): the serious and critical findings. */
-async function axeSerious(page: Page): Promise<string[]> {
-  // The page's CSP runs only its own origin's scripts: axe is served from there for the test.
-  if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ url: "/console/axe-for-tests.js" });
-  return page.evaluate<string[]>(`(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id + ": " + v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target) + " " + (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 160)).join(" | "));
-  })()`);
-}
-
-/** Wider than the screen: the page scrolls sideways. */
-const overflows = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 
 describe("the console in a browser: an app's settings and its users", { skip: BROWSER_SKIP, timeout: 300_000 }, () => {
   let s: TestServer;
@@ -77,7 +61,7 @@ describe("the console in a browser: an app's settings and its users", { skip: BR
   async function signedIn(cookie: string): Promise<Page> {
     const context = await browser.newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
     contexts.push(context);
-    await context.route("**/console/axe-for-tests.js", (r) => r.fulfill({ contentType: "application/javascript", body: AXE_SOURCE }));
+    await serveAxe(context);
     const [name, value] = cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: s.url, httpOnly: true, sameSite: "Strict" }]);
     const p = await context.newPage();

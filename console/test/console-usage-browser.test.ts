@@ -10,10 +10,10 @@
  * proves those counts from real sends. Needs `npx rollup -c` (the server serves console/dist).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { serveAxe, axeSerious, overflows } from "./helpers/a11y.js";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { addDaily, markActive, raisePeaks, type Activity } from "../../server/src/usage/usage.writes.js";
 import { consoleAccount } from "../../server/test/helpers/console.js";
@@ -23,23 +23,9 @@ import { BROWSER_SKIP, launchBrowser } from "../../widget/test/helpers/browser.j
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
 const SCREENSHOTS = path.join(ROOT, "docs/screenshots");
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const VIEWPORTS = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } } as const;
 const DAY = 86_400_000;
 const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-
-/** axe on the whole page (the console's shadow roots included): the serious and critical findings. */
-async function axeSerious(page: Page): Promise<string[]> {
-  if (!(await page.evaluate("typeof window.axe !== 'undefined'"))) await page.addScriptTag({ url: "/console/axe-for-tests.js" });
-  return page.evaluate<string[]>(`(async () => {
-    const r = await window.axe.run(document, { resultTypes: ["violations"] });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => v.id + ": " + v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target) + " " + (n.failureSummary || "").replace(/\\s+/g, " ").slice(0, 160)).join(" | "));
-  })()`);
-}
-/** Wider than the screen: the page scrolls sideways. */
-const overflows = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 
 /** One seeded day: what the rollup holds for the app. */
 interface Seeded {
@@ -99,7 +85,7 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
 
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: VIEWPORTS.desktop });
-    await context.route("**/console/axe-for-tests.js", (r) => r.fulfill({ contentType: "application/javascript", body: AXE_SOURCE }));
+    await serveAxe(context);
     const [name, value] = op.browser.cookie.split("=") as [string, string];
     await context.addCookies([{ name, value, url: s.url, httpOnly: true, sameSite: "Strict" }]);
     page = await context.newPage();
