@@ -227,7 +227,7 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
   async "console:invite"({ db, apps, config, values }) {
     const base = values.url ?? `http://localhost:${config.port}`;
     if (!/^https?:\/\/[^/]+$/.test(base)) throw new UsageError(`--url "${base}" is not an origin like https://chat.example`);
-    return consoleInviteCli({ db, apps, jwtSecret: config.jwtSecret, base, values });
+    return consoleInviteCli({ db, apps, base, values });
   },
 
   async migrate({ db }) {

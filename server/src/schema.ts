@@ -37,6 +37,7 @@ import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
+import { ConsoleInvitesByApp1764030000000 } from "./db/migrations/1764030000000-ConsoleInvitesByApp.js";
 import { UsageActiveUserEntity, UsageDailyEntity, UsageMonthlyEntity, UsageSocketsEntity } from "./usage/usage.entities.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
@@ -109,6 +110,7 @@ export const MIGRATIONS = [
   Console1764000000000,
   WebhookStatus1764010000000,
   Usage1764020000000,
+  ConsoleInvitesByApp1764030000000,
 ];
 
 /**

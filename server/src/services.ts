@@ -46,6 +46,7 @@ import { ConsoleUsers } from "./console/console-users.service.js";
 import { ConsoleUsage } from "./console/console-usage.service.js";
 import { ConsoleHealthReport } from "./ops/console-health.js";
 import { UsageService } from "./usage/usage.service.js";
+import { ConsoleMembers } from "./console/console-members.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 
@@ -100,6 +101,8 @@ export interface Services {
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
   console: ConsoleService;
   consoleModeration: ConsoleModeration;
+  /** Invitations, and who has which role on an app (console-members.service.ts). */
+  consoleMembers: ConsoleMembers;
   /** An app's settings, lifecycle and secret; its chat users (console-apps.service.ts, console-users.service.ts). */
   consoleApps: ConsoleApps;
   consoleUsers: ConsoleUsers;
@@ -221,6 +224,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
+  const consoleMembers = new ConsoleMembers({ db, apps, access: consoleAccess });
   return {
     config,
     version: VERSION,
@@ -257,7 +261,17 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     push,
     pushNotifier,
-    console: new ConsoleService({ db, sessions: new ConsoleSessions(db, config.jwtSecret), passwords, apps, serverKeys, webhooks, access: consoleAccess }),
+    console: new ConsoleService({
+      db,
+      sessions: new ConsoleSessions(db, config.jwtSecret),
+      passwords,
+      apps,
+      serverKeys,
+      webhooks,
+      access: consoleAccess,
+      members: consoleMembers,
+    }),
+    consoleMembers,
     consoleModeration: new ConsoleModeration({ access: consoleAccess, moderation, messages }),
     consoleApps: new ConsoleApps({
       access: consoleAccess,

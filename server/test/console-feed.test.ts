@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { io, type Socket } from "socket.io-client";
-import type { AuthResponse, ConsoleFeedEvents, Conversation, Report, ReportResponse } from "@parley/sdk/protocol";
+import type { AuthResponse, ConsoleFeedEvents, ConsoleSessionsResponse, Conversation, Report, ReportResponse } from "@parley/sdk/protocol";
+import { ConsoleSessionEntity } from "../src/console/console.entities.js";
 import { consoleAccount, type ConsoleBrowser } from "./helpers/console.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, request } from "./helpers/sockets.js";
@@ -111,6 +112,62 @@ describe("the console feed and the ban's reason", { timeout: 120_000 }, () => {
     assert.equal(out.status, 204, JSON.stringify(out.body));
     assert.equal((await closed)[0], "io server disconnect");
     assert.equal(await refusal(feedOf(mod.browser)), "unauthenticated");
+  });
+
+  test("a session that lapses while only its feed is open closes the feed when it lapses, not at the next request", async () => {
+    const { appId } = await scene();
+    const mod = await consoleAccount(s, { email: `mod-${n()}@live.example`, role: "moderator", appId });
+    const current = (await mod.browser.get<ConsoleSessionsResponse>("/sessions")).body.items.find((x) => x.current)!;
+    // Its absolute end, brought near: the feed opens in time and is closed at the end, with no request in between.
+    await s.services.db.getRepository(ConsoleSessionEntity).update({ id: current.id }, { expiresAt: Date.now() + 1500 });
+    const f = feedOf(mod.browser);
+    await connected(f);
+    const [reason] = await once(f as unknown as NodeJS.EventEmitter, "disconnect");
+    assert.equal(reason, "io server disconnect");
+    assert.equal(await s.services.db.getRepository(ConsoleSessionEntity).countBy({ id: current.id }), 0, "the lapsed session is removed");
+    assert.equal((await mod.browser.get("/me")).status, 401);
+  });
+
+  test("a role granted, changed or taken moves the account's open feed into or out of the app's reports", async () => {
+    const a = await scene();
+    const b = await scene();
+    const owner = await consoleAccount(s, { email: `own-${n()}@live.example`, role: "owner", appId: a.appId });
+    const who = await consoleAccount(s, { email: `who-${n()}@live.example`, role: "viewer", appId: a.appId });
+    // A moderator of app B too: a report of B heard after one of A means A's would have been heard by then.
+    const bOwner = await consoleAccount(s, { email: `bown-${n()}@live.example`, role: "owner", appId: b.appId });
+    const inviteB = await bOwner.browser.post<{ link: string }>("/invites", { email: who.me.account.email, role: "moderator", appId: b.appId });
+    assert.equal((await who.browser.post(`/invites/${inviteB.body.link.split("/signup/")[1]}/accept`)).status, 200);
+    const f = feedOf(who.browser);
+    await connected(f);
+    const setRole = async (role: string | null) => {
+      const path = `/apps/${a.appId}/members/${who.me.account.id}`;
+      const r = role ? await owner.browser.req("PUT", path, { role }) : await owner.browser.del(path);
+      assert.ok(r.status === 200 || r.status === 204, JSON.stringify(r.body));
+    };
+    /** Which apps' reports the feed hears of one filed in A, then one in B. */
+    const hearsOf = async (): Promise<string[]> => {
+      const got: string[] = [];
+      const onReport = (e: { appId: string; report: Report }) => got.push(e.appId);
+      f.on("report", onReport);
+      const bHeard = new Promise<void>((resolve) => f.on("report", (e: { appId: string }) => e.appId === b.appId && resolve()));
+      for (const sc of [a, b]) {
+        const said = await s.api.post(`/conversations/${sc.conv}/messages`, { ...tok(sc.bob), body: { text: `spam ${n()}` } });
+        assert.equal(said.status, 201, JSON.stringify(said.body));
+        await file(sc.alice, (said.body.message ?? said.body).id as string);
+      }
+      await bHeard;
+      f.off("report");
+      return got;
+    };
+    assert.deepEqual(await hearsOf(), [b.appId], "a viewer of A hears none of A");
+    await setRole("moderator");
+    assert.deepEqual(await hearsOf(), [a.appId, b.appId], "made moderator of A: hears A");
+    await setRole("viewer");
+    assert.deepEqual(await hearsOf(), [b.appId], "back to viewer");
+    await setRole("admin");
+    assert.deepEqual(await hearsOf(), [a.appId, b.appId], "admin");
+    await setRole(null);
+    assert.deepEqual(await hearsOf(), [b.appId], "removed from A");
   });
 
   test("a user banned from a group with a reason is refused their next send there with it (HTTP and socket); banned from the app, every request says why", async () => {

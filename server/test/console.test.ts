@@ -295,7 +295,7 @@ describe("the console: accounts, sessions, apps and keys", { timeout: 240_000 },
       assert.ok(r.body?.error?.code, "an error body");
     }
     const token = await inviteToken(s, { email: `dup-${Date.now()}@a.example`, role: "viewer", appId: (await s.createTenant()).id });
-    const same = await inviteToken(s, { email: (await s.services.console.inviteInfo(token)).email, role: "operator" });
+    const same = await inviteToken(s, { email: (await s.services.consoleMembers.inviteInfo(token)).email, role: "operator" });
     assert.equal((await b.post("/signup", { token, password: PASSWORD })).status, 201);
     const taken = await new ConsoleBrowser(s).post("/signup", { token: same, password: PASSWORD });
     assert.equal(taken.status, 409, "one account per e-mail");

@@ -7,7 +7,7 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import jwt from "jsonwebtoken";
 import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
-import { CLI } from "../src/console/console.service.js";
+import { CLI } from "../src/console/console-members.service.js";
 import { totpCode } from "../src/console/totp.js";
 import { createApp } from "../src/http/app.js";
 import { encodePng } from "../src/shared/png.js";
@@ -611,7 +611,7 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const password = "correct horse console";
     /** A sign-up link's token, made as the CLI makes it. */
     const inviteToken = async (input: { email: string; role: "operator" | "viewer"; appId?: string }): Promise<string> =>
-      (await s.services.console.invite(CLI, input, s.url)).link.split("/signup/")[1]!;
+      (await s.services.consoleMembers.invite(CLI, input, s.url)).link.split("/signup/")[1]!;
     /** The session cookie an answer sets, as a Cookie header's pair. */
     const cookieOf = (a: Answer): string => {
       const set = a.headers.getSetCookie().find((c) => c.startsWith("parley_console="));
@@ -667,6 +667,28 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "getConsoleApp", { ...op, params: { appId: "app_missing" } });
     const invited = await expect(201, "createConsoleInvite", { ...op, body: { email: `viewer-${n}@site.example`, role: "viewer", appId } });
     await expect(404, "createConsoleInvite", { ...op, body: { email: `nobody-${n}@site.example`, role: "viewer", appId: "app_missing" } });
+    // Members: the invited viewer signs up; another invitation to the same e-mail is accepted signed in.
+    const member = await expect(201, "createConsoleInvite", { ...op, body: { email: `member-${n}@site.example`, role: "viewer", appId } });
+    const inviteeUp = await call("consoleSignUp", { ...page, body: { token: member.link.split("/signup/")[1], password } });
+    assert.equal(inviteeUp.status, 201, JSON.stringify(inviteeUp.body));
+    const invitee = browser(cookieOf(inviteeUp), inviteeUp.body.csrfToken);
+    const inviteeId = inviteeUp.body.account.id as string;
+    const again = await expect(201, "createConsoleInvite", { ...op, body: { email: `member-${n}@site.example`, role: "moderator", appId } });
+    const againToken = again.link.split("/signup/")[1];
+    await expect(200, "acceptConsoleInvite", { ...invitee, params: { token: againToken } });
+    await expect(404, "acceptConsoleInvite", { ...invitee, params: { token: againToken } });
+    await expect(200, "listConsoleMembers", { ...op, params: { appId } });
+    await expect(404, "listConsoleMembers", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "setConsoleMemberRole", { ...op, params: { appId, accountId: inviteeId }, body: { role: "admin" } });
+    await expect(400, "setConsoleMemberRole", { ...op, params: { appId, accountId: inviteeId }, body: { role: "operator" } });
+    const pendingInvite = await expect(201, "createConsoleInvite", { ...op, body: { email: `later-${n}@site.example`, role: "viewer", appId } });
+    assert.ok(pendingInvite.link);
+    const members = await expect(200, "listConsoleMembers", { ...op, params: { appId } });
+    const later = members.invites.find((i: { email: string }) => i.email === `later-${n}@site.example`).id;
+    await expect(204, "revokeConsoleInvite", { ...op, params: { appId, inviteId: later } });
+    await expect(404, "revokeConsoleInvite", { ...op, params: { appId, inviteId: later } });
+    await expect(204, "removeConsoleMember", { ...op, params: { appId, accountId: inviteeId } });
+    await expect(404, "removeConsoleMember", { ...op, params: { appId, accountId: inviteeId } });
     const key = await expect(201, "createConsoleKey", { ...op, params: { appId }, body: { name: "backend" } });
     await expect(404, "createConsoleKey", { ...op, params: { appId: "app_missing" }, body: {} });
     await expect(200, "listConsoleKeys", { ...op, params: { appId } });

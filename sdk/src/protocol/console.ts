@@ -46,6 +46,11 @@ export interface ConsoleInviteInfo {
   appId: string | null;
   appName: string | null;
   expiresAt: string;
+  /**
+   * A console account with this e-mail exists already: it signs in and accepts the invitation
+   * (`POST /v1/console/invites/{token}/accept`) instead of signing up.
+   */
+  accountExists: boolean;
 }
 
 /** `POST /v1/console/signup`: a sign-up link's token and the new account's password. */
@@ -65,6 +70,38 @@ export interface ConsoleInviteRequest {
 export interface ConsoleInviteResponse {
   link: string;
   expiresAt: string;
+}
+
+/** One console account's role on an app, as its owners see it. */
+export interface ConsoleMember {
+  accountId: string;
+  email: string;
+  role: ConsoleAppRole;
+  totpEnabled: boolean;
+  /** The account asking. */
+  you: boolean;
+}
+
+/** An invitation to a role on the app not used yet (its link is shown only when made). */
+export interface ConsolePendingInvite {
+  id: string;
+  email: string;
+  role: ConsoleAppRole;
+  /** The e-mail of the console account that made it (null: the CLI, or an account since deleted). */
+  invitedBy: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** `GET /v1/console/apps/{appId}/members`: who has a role on the app, and who is invited to one. */
+export interface ConsoleMembersResponse {
+  items: ConsoleMember[];
+  invites: ConsolePendingInvite[];
+}
+
+/** `PUT /v1/console/apps/{appId}/members/{accountId}`: another role for an account that has one on the app. */
+export interface ConsoleSetRoleRequest {
+  role: ConsoleAppRole;
 }
 
 /** `POST /v1/console/me/totp/setup`: a new secret to enrol (base32) and its otpauth:// URI (for a QR code). */

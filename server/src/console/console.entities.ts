@@ -66,6 +66,7 @@ export class ConsoleRoleEntity {
  */
 @Entity({ name: "console_invites" })
 @Index("uq_console_invites_token", ["tokenHash"], { unique: true })
+@Index("ix_console_invites_app", ["appId", "expiresAt"])
 export class ConsoleInviteEntity {
   @PrimaryColumn({ type: "varchar", length: 32 })
   id!: string;

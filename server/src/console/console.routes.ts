@@ -4,10 +4,10 @@ import { empty, json, type Route } from "../request/route.js";
 import { perAddress } from "../http/middleware.js";
 import { attempt } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
-import { clientOf, sameOrigin, selfOrigin, setSessionCookie } from "./console.guard.js";
+import { clientOf, sameOrigin, setSessionCookie } from "./console.guard.js";
 import type { ReplayWebhookResponse, WebhookDeliveriesResponse, WebhookSettings } from "@parley/sdk/protocol";
 import { createWebhookBody, deliveriesQuery, deliveryIdParam, endpointIdParam, replayBody, settingsBody } from "../webhooks/webhooks.schema.js";
-import { appIdParam, createAppBody, createKeyBody, inviteBody, signInBody, signUpBody, totpCodeBody } from "./console.schema.js";
+import { appIdParam, createAppBody, createKeyBody, signInBody, signUpBody, totpCodeBody } from "./console.schema.js";
 import type { ConsoleService, Started } from "./console.service.js";
 
 export interface ConsoleRoutesDeps {
@@ -29,22 +29,6 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     ctx.status = status;
     ctx.body = s.answer;
   };
-
-  routes.push({
-    method: "get",
-    path: "/v1/console/invites/:token",
-    operationId: "getConsoleInvite",
-    tag: "console",
-    summary: "What a sign-up link is for: its e-mail, role and app (404 once used or expired)",
-    auth: "none",
-    params: { token: signUpBody.shape.token },
-    ok: { 200: json("ConsoleInviteInfo", "The invitation") },
-    errors: [404, 429],
-    before: [perIp],
-    handle: async (ctx) => {
-      ctx.body = await console.inviteInfo(pathParam(ctx, "token"));
-    },
-  });
 
   routes.push({
     method: "post",
@@ -179,22 +163,6 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     handle: async (ctx) => {
       await console.totpDisable(consoleCallerOf(ctx), parse(totpCodeBody, ctx.request.body).code);
       ctx.status = 204;
-    },
-  });
-
-  routes.push({
-    method: "post",
-    path: "/v1/console/invites",
-    operationId: "createConsoleInvite",
-    tag: "console",
-    summary: "A one-time sign-up link for a week: operators invite anyone as anything, owners invite to roles on their app",
-    auth: "console",
-    body: { name: "ConsoleInviteRequest", schema: inviteBody },
-    ok: { 201: json("ConsoleInviteResponse", "The link, to hand over") },
-    errors: [404],
-    handle: async (ctx) => {
-      ctx.status = 201;
-      ctx.body = await console.invite(consoleCallerOf(ctx), parse(inviteBody, ctx.request.body), selfOrigin(ctx));
     },
   });
 

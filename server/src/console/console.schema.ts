@@ -6,6 +6,7 @@ import { idString } from "../shared/schema.js";
 
 const appId = z.string().min(1).max(32);
 const role = z.enum(["viewer", "moderator", "admin", "owner", "operator"]);
+const appRole = z.enum(["viewer", "moderator", "admin", "owner"]);
 
 export const signInBody = z.strictObject({
   email: email,
@@ -19,6 +20,12 @@ export const inviteBody = z.strictObject({ email, role, appId: appId.optional() 
   message: "An app role names its app (appId); an operator has every app and names none",
   path: ["appId"],
 });
+
+/** Another role on the app for one of its members. */
+export const memberRoleBody = z.strictObject({ role: appRole });
+
+/** A sign-up link's token in a path. */
+export const inviteTokenParam = z.string().min(10).max(100);
 
 export const totpCodeBody = z.strictObject({
   code: z

@@ -33,12 +33,11 @@ import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
 import { ConsoleAccountEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
 import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
 import type { ConsoleAccess } from "./access.js";
+import type { ConsoleMembers } from "./console-members.service.js";
 import { allow } from "./roles.js";
 import type { Client, ConsoleSessions } from "./sessions.js";
 import { newTotpSecret, totpStep } from "./totp.js";
 
-/** A sign-up link is good for a week. */
-export const INVITE_MS = 7 * 24 * 3600_000;
 const RECOVERY_CODES = 10;
 
 export interface ConsoleDeps {
@@ -49,6 +48,8 @@ export interface ConsoleDeps {
   serverKeys: ServerKeysService;
   webhooks: Pick<WebhooksService, "list" | "settingsOf" | "create" | "remove" | "setSettings" | "deliveriesPage" | "delivery" | "replay" | "queueTest">;
   access: ConsoleAccess;
+  /** Invitations and roles (console-members.service.ts). */
+  members: Pick<ConsoleMembers, "inviteInfo" | "claim" | "grant" | "accept">;
 }
 
 /** A session just begun: the cookie's token and what the console is told. */
@@ -56,9 +57,6 @@ export interface Started {
   token: string;
   answer: ConsoleSessionResponse;
 }
-
-/** Who invites through the CLI: no account, every power. */
-export const CLI = "cli" as const;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const wrongCode = (): AppError =>
@@ -100,28 +98,27 @@ export class ConsoleService {
     return this.deps.sessions.onEnded(fn);
   }
 
+  /** When a session lapses unless used again, or null once it has ended (console-feed.ts closes its sockets then). */
+  sessionDeadline(id: string): Promise<number | null> {
+    return this.deps.sessions.deadline(id);
+  }
+
   checkCsrf(c: ConsoleCaller, given: string): boolean {
     return this.deps.sessions.checkCsrf(c.session, given);
   }
 
-  async inviteInfo(token: string): Promise<ConsoleInviteInfo> {
-    const invite = await this.liveInvite(token);
-    const app = invite.appId ? await this.deps.apps.findAny(invite.appId) : null;
-    return { email: invite.email, role: invite.role, appId: invite.appId, appName: app?.name ?? null, expiresAt: iso(invite.expiresAt) };
-  }
-
   /** A sign-up link's account is made with its password, and signed in (TOTP enrolment next, where required). */
   async signUp(input: SignUpInput, client: Client): Promise<Started> {
-    const invite = await this.liveInvite(input.token);
-    if (await this.accounts.existsBy({ email: invite.email })) throw new AppError("email_taken", "A console account with this e-mail exists: sign in instead");
+    const taken = () => new AppError("email_taken", "A console account with this e-mail exists: sign in, then accept the invitation");
+    const { email } = await this.deps.members.inviteInfo(input.token);
+    if (await this.accounts.existsBy({ email })) throw taken();
     // Claimed first (one use, even under a double submit), then the account.
-    const claimed = await this.invites.update({ id: invite.id, usedAt: IsNull() }, { usedAt: Date.now() });
-    if (!claimed.affected) throw notFound("Sign-up link");
+    const { invite, release } = await this.deps.members.claim(input.token);
     const account = this.accounts.create({
       id: newId("cac", 20),
       email: invite.email,
       passwordHash: await this.deps.passwords.hash(input.password),
-      operator: invite.role === "operator",
+      operator: false,
       totpSecret: null,
       totpPending: null,
       totpLastStep: 0,
@@ -131,14 +128,22 @@ export class ConsoleService {
     try {
       await this.accounts.insert(account);
     } catch (err) {
-      await this.invites.update({ id: invite.id }, { usedAt: null });
-      if (await this.accounts.existsBy({ email: invite.email }))
-        throw new AppError("email_taken", "A console account with this e-mail exists: sign in instead");
+      await release();
+      if (await this.accounts.existsBy({ email: invite.email })) throw taken();
       throw err;
     }
-    if (invite.role !== "operator" && invite.appId) await this.roles.insert({ accountId: account.id, appId: invite.appId, role: invite.role });
+    await this.deps.members.grant(account.id, invite);
+    if (invite.role === "operator") account.operator = true;
     await this.deps.access.record({ accountId: account.id, ip: client.ip }, "account.signed_up", invite.appId, invite.role);
     return this.begin(account, client);
+  }
+
+  /** A signed-in account takes up an invitation to its e-mail (console-members.service.ts); the session, with it. */
+  async acceptInvite(c: ConsoleCaller, token: string): Promise<ConsoleSessionResponse> {
+    this.deps.access.ready(c);
+    await this.deps.members.accept(c, token);
+    const account = (await this.accounts.findOneBy({ id: c.account.id })) ?? c.account;
+    return this.answer(account, await this.rolesOf(account.id), this.deps.sessions.csrfOf(c.session));
   }
 
   /**
@@ -223,37 +228,6 @@ export class ConsoleService {
     if (!(await this.passSecondFactor(c.account, code))) throw wrongCode();
     await this.accounts.update({ id: c.account.id }, { totpSecret: null, totpPending: null, recoveryCodes: null });
     await this.deps.access.record(c, "totp.disabled", null, null);
-  }
-
-  // --- Invitations -----------------------------------------------------------------------------
-
-  /**
-   * A one-time sign-up link. Operators invite anyone as anything (so does the CLI); an owner
-   * invites to roles on their app. `base` is the server's origin the link starts with.
-   */
-  async invite(c: ConsoleCaller | typeof CLI, input: InviteInput, base: string): Promise<ConsoleInviteResponse> {
-    if (c !== CLI) {
-      this.deps.access.ready(c);
-      if (input.role === "operator" ? !c.account.operator : (allow(roleOn(c, input.appId!), "manage_members"), false))
-        throw new AppError("forbidden", "Only operators invite operators", { reason: "role" });
-    }
-    if (input.appId && !(await this.deps.apps.findAny(input.appId))) throw notFound("App");
-    const token = randomBytes(24).toString("base64url");
-    const now = Date.now();
-    const invite = this.invites.create({
-      id: newId("cin", 20),
-      tokenHash: sha256(token),
-      email: input.email,
-      role: input.role as ConsoleAppRole | "operator",
-      appId: input.appId ?? null,
-      invitedBy: c === CLI ? null : c.account.id,
-      createdAt: now,
-      expiresAt: now + INVITE_MS,
-      usedAt: null,
-    });
-    await this.invites.insert(invite);
-    if (c !== CLI) await this.deps.access.record(c, "invite.created", invite.appId, `${input.role}:${input.email}`.slice(0, 128));
-    return { link: `${base.replace(/\/+$/, "")}/console/#/signup/${token}`, expiresAt: iso(invite.expiresAt) };
   }
 
   // --- Apps and keys ---------------------------------------------------------------------------
@@ -405,12 +379,6 @@ export class ConsoleService {
   private async rolesOf(accountId: string): Promise<Map<string, ConsoleAppRole>> {
     const rows = await this.roles.findBy({ accountId });
     return new Map(rows.map((r) => [r.appId, r.role]));
-  }
-
-  private async liveInvite(token: string): Promise<ConsoleInviteEntity> {
-    const invite = token.length <= 100 ? await this.invites.findOneBy({ tokenHash: sha256(token), usedAt: IsNull(), expiresAt: MoreThan(Date.now()) }) : null;
-    if (!invite) throw notFound("Sign-up link (used, expired or unknown)");
-    return invite;
   }
 }
 

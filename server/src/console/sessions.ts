@@ -13,6 +13,9 @@ const TOUCH_MS = 60_000;
 /** An account keeps at most this many sessions: a new sign-in ends the oldest past it. */
 const MAX_PER_ACCOUNT = 20;
 
+/** When a session lapses unless used again: idle too long, or its absolute end, whichever is first. */
+export const deadlineOf = (s: Pick<ConsoleSessionEntity, "expiresAt" | "lastSeenAt">): number => Math.min(s.expiresAt, s.lastSeenAt + IDLE_MS);
+
 /** Where a sign-in came from: shown in the session list, written to the audit log. */
 export interface Client {
   ip: string;
@@ -74,7 +77,7 @@ export class ConsoleSessions {
     const session = await this.repo.findOneBy({ tokenHash: sha256(token) });
     if (!session) return null;
     const now = Date.now();
-    if (now >= session.expiresAt || now - session.lastSeenAt >= IDLE_MS) {
+    if (now >= deadlineOf(session)) {
       await this.repo.delete({ id: session.id });
       this.ended([session.id]);
       return null;
@@ -84,6 +87,20 @@ export class ConsoleSessions {
       await this.repo.update({ id: session.id }, { lastSeenAt: now });
     }
     return session;
+  }
+
+  /**
+   * The session's deadline as it stands (a request since may have moved it), or null once it has
+   * ended; one found past it is removed and announced as ended, as a request would find it.
+   */
+  async deadline(id: string): Promise<number | null> {
+    const session = await this.repo.findOne({ where: { id }, select: { id: true, expiresAt: true, lastSeenAt: true } });
+    if (!session) return null;
+    const at = deadlineOf(session);
+    if (Date.now() < at) return at;
+    await this.repo.delete({ id });
+    this.ended([id]);
+    return null;
   }
 
   csrfOf(session: ConsoleSessionEntity): string {

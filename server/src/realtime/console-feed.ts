@@ -4,20 +4,35 @@ import type { ConsoleFeedEvents } from "@parley/sdk/protocol";
 import type { ConsoleCaller } from "../console/caller.js";
 import type { ConsoleAccess } from "../console/access.js";
 import { COOKIE } from "../console/console.guard.js";
+import type { ConsoleMembers } from "../console/console-members.service.js";
 import type { ConsoleService } from "../console/console.service.js";
+import { deadlineOf } from "../console/sessions.js";
 import type { ModerationService } from "../moderation/moderation.service.js";
 import { AppError } from "../shared/errors.js";
 
 export interface ConsoleFeedDeps {
-  console: Pick<ConsoleService, "callerOf" | "onSessionsEnded">;
+  console: Pick<ConsoleService, "callerOf" | "onSessionsEnded" | "sessionDeadline">;
+  consoleMembers: Pick<ConsoleMembers, "onRoleChanged">;
   consoleAccess: Pick<ConsoleAccess, "ready">;
   moderation: Pick<ModerationService, "onReport">;
 }
 
-type FeedNamespace = Namespace<Record<string, never>, ConsoleFeedEvents>;
+/** What a feed socket's handshake found: its session, account, and when the session lapses. */
+interface FeedData {
+  sessionId: string;
+  accountId: string;
+  deadline: number;
+}
+
+type FeedNamespace = Namespace<Record<string, never>, ConsoleFeedEvents, Record<string, never>, FeedData>;
 
 const appRoom = (appId: string): string => `console:app:${appId}`;
 const sessionRoom = (id: string): string => `console:session:${id}`;
+const accountRoom = (id: string): string => `console:account:${id}`;
+/** The app rooms of a role: the roles that work the report queue hear it. */
+const hears = (role: string | null): boolean => role !== null && role !== "viewer";
+/** A lapse is looked for this long after the deadline, so that the clock has passed it. */
+const LAPSE_SLACK_MS = 250;
 /** Operators hear every app. */
 const OPERATORS = "console:operators";
 
@@ -50,7 +65,8 @@ function fromOwnPage(req: IncomingMessage): boolean {
  * The console's live feed (issue 32): the `/console` namespace. A console session's socket joins
  * the rooms of the apps its roles may moderate (operators: all), and hears each report filed or
  * settled there, on whichever node it was, through the same adapter as the chat's rooms. When a
- * session ends on any node (signed out, ended from the list, replaced, expired), its sockets close.
+ * session ends on any node (signed out, ended from the list, replaced, expired), its sockets close;
+ * a role changed on any node moves them in or out of that app's room.
  */
 export function attachConsoleFeed(io: { of(name: string): unknown }, deps: ConsoleFeedDeps): FeedNamespace {
   // The chat's server, typed for the chat's events: this namespace has its own.
@@ -64,13 +80,39 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
       const caller: ConsoleCaller | null = token ? await deps.console.callerOf(token, { ip, userAgent: req.headers["user-agent"] ?? "" }) : null;
       if (!caller) throw new AppError("unauthenticated", "Sign in to the console first");
       deps.consoleAccess.ready(caller);
-      const moderated = [...caller.roles].filter(([, role]) => role !== "viewer").map(([appId]) => appRoom(appId));
-      socket.join([sessionRoom(caller.session.id), ...moderated, ...(caller.account.operator ? [OPERATORS] : [])]);
+      const moderated = [...caller.roles].filter(([, role]) => hears(role)).map(([appId]) => appRoom(appId));
+      socket.data = { sessionId: caller.session.id, accountId: caller.account.id, deadline: deadlineOf(caller.session) };
+      socket.join([sessionRoom(caller.session.id), accountRoom(caller.account.id), ...moderated, ...(caller.account.operator ? [OPERATORS] : [])]);
       next();
     } catch (err) {
       const e = err instanceof AppError ? err : new AppError("unauthenticated", "Handshake refused");
       next(Object.assign(new Error(e.message), { data: { code: e.code } }));
     }
+  });
+  // A session that lapses (idle, or at its absolute end) while only its feed is open ends when it
+  // does, not at the page's next request: each socket looks again at its session's deadline.
+  ns.on("connection", (socket) => {
+    let timer: NodeJS.Timeout | undefined;
+    const watch = (at: number): void => {
+      timer = setTimeout(() => void look(), Math.max(0, at - Date.now()) + LAPSE_SLACK_MS);
+    };
+    const look = async (): Promise<void> => {
+      try {
+        const at = await deps.console.sessionDeadline(socket.data.sessionId);
+        if (at === null) socket.disconnect(true);
+        else if (socket.connected) watch(at);
+      } catch {
+        // The database is away: look again in a minute (the session is checked at every request anyway).
+        if (socket.connected) watch(Date.now() + 60_000);
+      }
+    };
+    watch(socket.data.deadline);
+    socket.on("disconnect", () => clearTimeout(timer));
+  });
+  // A role granted, changed or taken on any node moves the account's sockets in or out of the app's room.
+  deps.consoleMembers.onRoleChanged((accountId, appId, role) => {
+    if (hears(role)) ns.in(accountRoom(accountId)).socketsJoin(appRoom(appId));
+    else ns.in(accountRoom(accountId)).socketsLeave(appRoom(appId));
   });
   deps.moderation.onReport((appId, report) => ns.to([appRoom(appId), OPERATORS]).emit("report", { appId, report }));
   deps.console.onSessionsEnded((ids) => ns.in(ids.map(sessionRoom)).disconnectSockets(true));

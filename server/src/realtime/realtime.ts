@@ -62,6 +62,7 @@ export interface RealtimeDeps {
   usage?: Pick<UsageService, "socketOpened" | "socketClosed"> | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
   console: ConsoleFeedDeps["console"];
+  consoleMembers: ConsoleFeedDeps["consoleMembers"];
   consoleAccess: ConsoleFeedDeps["consoleAccess"];
   moderation: ConsoleFeedDeps["moderation"];
 }

@@ -1,5 +1,5 @@
 import type { ConsoleInviteRequest, ConsoleSessionResponse } from "@parley/sdk/protocol";
-import { CLI } from "../../src/console/console.service.js";
+import { CLI } from "../../src/console/console-members.service.js";
 import { totpCode } from "../../src/console/totp.js";
 import type { TestServer } from "./harness.js";
 
@@ -46,7 +46,7 @@ export class ConsoleBrowser {
 
 /** A sign-up link's token, made as the CLI makes it. */
 export async function inviteToken(s: TestServer, input: ConsoleInviteRequest): Promise<string> {
-  const { link } = await s.services.console.invite(CLI, input, s.url);
+  const { link } = await s.services.consoleMembers.invite(CLI, input, s.url);
   return link.split("/signup/")[1]!;
 }
 

@@ -7,7 +7,8 @@
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
  * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token,
- * `:w` a webhook endpoint, `:d` a webhook delivery, `:r` a report, `:m` a message, `:u` a user id, `:b` a ban or mute).
+ * `:w` a webhook endpoint, `:d` a webhook delivery, `:r` a report, `:m` a message, `:u` a user id, `:b` a ban or mute,
+ * `:x` a console account, `:i` a console invitation).
  */
 export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -134,6 +135,11 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/console/me/totp", who: "console" },
   { method: "DELETE", path: "/console/me/totp", who: "console" },
   { method: "POST", path: "/console/invites", who: "console" },
+  { method: "POST", path: "/console/invites/:t/accept", who: "console" },
+  { method: "GET", path: "/console/apps/:a/members", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/members/:x", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/members/:x", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/invites/:i", who: "console" },
   { method: "GET", path: "/console/apps", who: "console" },
   { method: "POST", path: "/console/apps", who: "console" },
   { method: "GET", path: "/console/apps/:a", who: "console" },

@@ -5,6 +5,8 @@ import type {
   ConsoleAppCreatedResponse,
   ConsoleAppsResponse,
   ConsoleInviteInfo,
+  ConsoleMember,
+  ConsoleMembersResponse,
   ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
   ConsoleRecoveryCodesResponse,
@@ -48,11 +50,36 @@ const consoleInviteInfo = z.strictObject({
   appId: z.string().nullable(),
   appName: z.string().nullable(),
   expiresAt: timestamp,
+  accountExists: z.boolean().describe("The e-mail has a console account: it signs in and accepts instead of signing up"),
 });
 type _ConsoleInviteInfo = Check<Same<z.infer<typeof consoleInviteInfo>, ConsoleInviteInfo>>;
 
 const consoleInviteResponse = z.strictObject({ link: z.string(), expiresAt: timestamp });
 type _ConsoleInviteResponse = Check<Same<z.infer<typeof consoleInviteResponse>, ConsoleInviteResponse>>;
+
+const consoleMember = z.strictObject({
+  accountId: z.string(),
+  email: z.string(),
+  role: appRole,
+  totpEnabled: z.boolean(),
+  you: z.boolean().describe("The account asking"),
+});
+type _ConsoleMember = Check<Same<z.infer<typeof consoleMember>, ConsoleMember>>;
+
+const consoleMembersResponse = z.strictObject({
+  items: z.array(consoleMember),
+  invites: z.array(
+    z.strictObject({
+      id: z.string(),
+      email: z.string(),
+      role: appRole,
+      invitedBy: z.string().nullable().describe("The inviting account's e-mail; null for the CLI or an account since deleted"),
+      createdAt: timestamp,
+      expiresAt: timestamp,
+    }),
+  ),
+});
+type _ConsoleMembersResponse = Check<Same<z.infer<typeof consoleMembersResponse>, ConsoleMembersResponse>>;
 
 const consoleTotpSetupResponse = z.strictObject({ secret: z.string(), uri: z.string() });
 type _ConsoleTotpSetupResponse = Check<Same<z.infer<typeof consoleTotpSetupResponse>, ConsoleTotpSetupResponse>>;
@@ -173,6 +200,8 @@ export const consoleResponseSchemas = {
   ConsoleSessionResponse: consoleSessionResponse,
   ConsoleInviteInfo: consoleInviteInfo,
   ConsoleInviteResponse: consoleInviteResponse,
+  ConsoleMember: consoleMember,
+  ConsoleMembersResponse: consoleMembersResponse,
   ConsoleTotpSetupResponse: consoleTotpSetupResponse,
   ConsoleRecoveryCodesResponse: consoleRecoveryCodesResponse,
   ConsoleSessionsResponse: consoleSessionsResponse,

@@ -1,0 +1,222 @@
+import { randomBytes } from "node:crypto";
+import type { ConsoleAppRole, ConsoleInviteInfo, ConsoleInviteResponse, ConsoleMember, ConsoleMembersResponse } from "@parley/sdk/protocol";
+import { In, IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
+import { sha256 } from "../auth/tokens.js";
+import { AppError, notFound } from "../shared/errors.js";
+import { canExist, newId } from "../shared/ids.js";
+import type { AppsService } from "../tenancy/apps.service.js";
+import type { ConsoleAccess } from "./access.js";
+import { roleOn, type ConsoleCaller } from "./caller.js";
+import { ConsoleAccountEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
+import type { InviteInput } from "./console.schema.js";
+import { allow } from "./roles.js";
+
+/** A sign-up link is good for a week. */
+export const INVITE_MS = 7 * 24 * 3600_000;
+
+/** Who invites through the CLI: no account, every power. */
+export const CLI = "cli" as const;
+
+/** An account's role on an app changed (null: it has none there now); the console feed follows it. */
+export type RoleChange = (accountId: string, appId: string, role: ConsoleAppRole | null) => void;
+
+export interface ConsoleMembersDeps {
+  db: DataSource;
+  apps: Pick<AppsService, "findAny">;
+  access: ConsoleAccess;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const lastOwner = (): AppError => new AppError("conflict", "An app keeps at least one owner: make someone else owner first", { reason: "last_owner" });
+
+/**
+ * Who works on an app in the console (issue 32): invitations (a one-time link for an e-mail, to
+ * sign up with or, for an e-mail that has an account, to accept signed in), and the roles they
+ * grant, listed, changed and removed by the app's owners and operators. Writes console_invites
+ * and console_roles, and an account's operator flag when it accepts an operator's invitation.
+ * An app never loses its last owner here.
+ */
+export class ConsoleMembers {
+  private readonly accounts: Repository<ConsoleAccountEntity>;
+  private readonly roles: Repository<ConsoleRoleEntity>;
+  private readonly invites: Repository<ConsoleInviteEntity>;
+  private readonly roleListeners = new Set<RoleChange>();
+
+  constructor(private readonly deps: ConsoleMembersDeps) {
+    this.accounts = deps.db.getRepository(ConsoleAccountEntity);
+    this.roles = deps.db.getRepository(ConsoleRoleEntity);
+    this.invites = deps.db.getRepository(ConsoleInviteEntity);
+  }
+
+  /** Calls `fn` with every role granted, changed or taken on this node. */
+  onRoleChanged(fn: RoleChange): () => void {
+    this.roleListeners.add(fn);
+    return () => this.roleListeners.delete(fn);
+  }
+
+  private changed(accountId: string, appId: string, role: ConsoleAppRole | null): void {
+    for (const fn of this.roleListeners) fn(accountId, appId, role);
+  }
+
+  // --- Invitations -----------------------------------------------------------------------------
+
+  /**
+   * A one-time link. Operators invite anyone as anything (so does the CLI); an owner invites to
+   * roles on their app. The answer is the same whether the e-mail has an account or not: the link
+   * itself tells its holder (inviteInfo). `base` is the server's origin the link starts with.
+   */
+  async invite(c: ConsoleCaller | typeof CLI, input: InviteInput, base: string): Promise<ConsoleInviteResponse> {
+    if (c !== CLI) {
+      this.deps.access.ready(c);
+      if (input.role === "operator" ? !c.account.operator : (allow(roleOn(c, input.appId!), "manage_members"), false))
+        throw new AppError("forbidden", "Only operators invite operators", { reason: "role" });
+    }
+    if (input.appId && !(await this.deps.apps.findAny(input.appId))) throw notFound("App");
+    const token = randomBytes(24).toString("base64url");
+    const now = Date.now();
+    const invite = this.invites.create({
+      id: newId("cin", 20),
+      tokenHash: sha256(token),
+      email: input.email,
+      role: input.role as ConsoleAppRole | "operator",
+      appId: input.appId ?? null,
+      invitedBy: c === CLI ? null : c.account.id,
+      createdAt: now,
+      expiresAt: now + INVITE_MS,
+      usedAt: null,
+    });
+    await this.invites.insert(invite);
+    if (c !== CLI) await this.deps.access.record(c, "invite.created", invite.appId, `${input.role}:${input.email}`.slice(0, 128));
+    return { link: `${base.replace(/\/+$/, "")}/console/#/signup/${token}`, expiresAt: iso(invite.expiresAt) };
+  }
+
+  /** What a link is for, and whether its e-mail signs in (to accept) rather than up. */
+  async inviteInfo(token: string): Promise<ConsoleInviteInfo> {
+    const invite = await this.live(token);
+    const [app, accountExists] = await Promise.all([
+      invite.appId ? this.deps.apps.findAny(invite.appId) : null,
+      this.accounts.existsBy({ email: invite.email }),
+    ]);
+    return { email: invite.email, role: invite.role, appId: invite.appId, appName: app?.name ?? null, expiresAt: iso(invite.expiresAt), accountExists };
+  }
+
+  /**
+   * Takes a link for a new account (sign-up): the invitation, marked used once even under a double
+   * submit. `release` puts it back should the account not be made after all.
+   */
+  async claim(token: string): Promise<{ invite: ConsoleInviteEntity; release: () => Promise<void> }> {
+    const invite = await this.live(token);
+    const claimed = await this.invites.update({ id: invite.id, usedAt: IsNull() }, { usedAt: Date.now() });
+    if (!claimed.affected) throw notFound("Sign-up link");
+    return { invite, release: async () => void (await this.invites.update({ id: invite.id }, { usedAt: null })) };
+  }
+
+  /** What a claimed invitation gives the account: operator, or its role on the app (replacing any other). */
+  async grant(accountId: string, invite: ConsoleInviteEntity): Promise<void> {
+    if (invite.role === "operator") {
+      await this.accounts.update({ id: accountId }, { operator: true });
+      return;
+    }
+    if (!invite.appId) return;
+    await this.roles.upsert({ accountId, appId: invite.appId, role: invite.role }, ["accountId", "appId"]);
+    this.changed(accountId, invite.appId, invite.role);
+  }
+
+  /** A signed-in account takes up an invitation to its own e-mail (one it could not sign up with). */
+  async accept(c: ConsoleCaller, token: string): Promise<void> {
+    const invite = await this.live(token);
+    if (invite.email !== c.account.email)
+      throw new AppError("forbidden", `This invitation is for ${invite.email}: sign in with that account to accept it`, { reason: "other_email" });
+    if (invite.appId && invite.role !== "operator") {
+      // Accepting a lower role than one held would demote the last owner: refused as any demotion.
+      const held = await this.roles.findOneBy({ accountId: c.account.id, appId: invite.appId });
+      if (held?.role === "owner" && invite.role !== "owner") await this.keepAnOwner(invite.appId, c.account.id);
+    }
+    const { release } = await this.claim(token);
+    try {
+      await this.grant(c.account.id, invite);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    await this.deps.access.record(c, "invite.accepted", invite.appId, invite.role);
+  }
+
+  // --- Members ---------------------------------------------------------------------------------
+
+  /** The app's console accounts and their roles, and the invitations to it not used yet (owners, operators). */
+  async list(c: ConsoleCaller, appId: string): Promise<ConsoleMembersResponse> {
+    const app = await this.deps.access.appFor(c, appId, "manage_members");
+    const [roles, invites] = await Promise.all([
+      this.roles.find({ where: { appId: app.id } }),
+      this.invites.find({ where: { appId: app.id, usedAt: IsNull(), expiresAt: MoreThan(Date.now()) }, order: { expiresAt: "ASC" } }),
+    ]);
+    const ids = [...new Set([...roles.map((r) => r.accountId), ...invites.flatMap((i) => (i.invitedBy ? [i.invitedBy] : []))])];
+    const accounts = ids.length ? await this.accounts.find({ where: { id: In(ids) }, select: { id: true, email: true, totpSecret: true } }) : [];
+    const byId = new Map(accounts.map((a) => [a.id, a]));
+    const items = roles.flatMap((r): ConsoleMember[] => {
+      const a = byId.get(r.accountId);
+      return a ? [{ accountId: a.id, email: a.email, role: r.role, totpEnabled: !!a.totpSecret, you: a.id === c.account.id }] : [];
+    });
+    items.sort((x, y) => x.email.localeCompare(y.email));
+    return {
+      items,
+      invites: invites.map((i) => ({
+        id: i.id,
+        email: i.email,
+        role: i.role as ConsoleAppRole,
+        invitedBy: (i.invitedBy && byId.get(i.invitedBy)?.email) ?? null,
+        createdAt: iso(i.createdAt),
+        expiresAt: iso(i.expiresAt),
+      })),
+    };
+  }
+
+  /** Another role for an account that has one on the app. */
+  async setRole(c: ConsoleCaller, appId: string, accountId: string, role: ConsoleAppRole): Promise<ConsoleMember> {
+    const app = await this.deps.access.appFor(c, appId, "manage_members");
+    const held = canExist(accountId) ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
+    const account = held ? await this.accounts.findOneBy({ id: accountId }) : null;
+    if (!held || !account) throw notFound("Member (invite them first)");
+    if (held.role === "owner" && role !== "owner") await this.keepAnOwner(app.id, accountId);
+    if (held.role !== role) {
+      await this.roles.update({ accountId, appId: app.id }, { role });
+      this.changed(accountId, app.id, role);
+      await this.deps.access.record(c, "member.role_changed", app.id, `${accountId} ${held.role}->${role}`);
+    }
+    return { accountId, email: account.email, role, totpEnabled: !!account.totpSecret, you: accountId === c.account.id };
+  }
+
+  /** Takes the account's role on the app away. */
+  async remove(c: ConsoleCaller, appId: string, accountId: string): Promise<void> {
+    const app = await this.deps.access.appFor(c, appId, "manage_members");
+    const held = canExist(accountId) ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
+    if (!held) throw notFound("Member");
+    if (held.role === "owner") await this.keepAnOwner(app.id, accountId);
+    await this.roles.delete({ accountId, appId: app.id });
+    this.changed(accountId, app.id, null);
+    await this.deps.access.record(c, "member.removed", app.id, `${accountId} ${held.role}`);
+  }
+
+  /** An invitation to the app not used yet, withdrawn: its link stops working. */
+  async revokeInvite(c: ConsoleCaller, appId: string, inviteId: string): Promise<void> {
+    const app = await this.deps.access.appFor(c, appId, "manage_members");
+    const r = canExist(inviteId) ? await this.invites.delete({ id: inviteId, appId: app.id, usedAt: IsNull() }) : { affected: 0 };
+    if (!r.affected) throw notFound("Invitation");
+    await this.deps.access.record(c, "invite.revoked", app.id, inviteId);
+  }
+
+  // --- Parts -----------------------------------------------------------------------------------
+
+  /** Throws unless the app has an owner besides `accountId`. */
+  private async keepAnOwner(appId: string, accountId: string): Promise<void> {
+    const owners = await this.roles.find({ where: { appId, role: "owner" }, select: { accountId: true }, take: 2 });
+    if (!owners.some((o) => o.accountId !== accountId)) throw lastOwner();
+  }
+
+  private async live(token: string): Promise<ConsoleInviteEntity> {
+    const invite = token.length <= 100 ? await this.invites.findOneBy({ tokenHash: sha256(token), usedAt: IsNull(), expiresAt: MoreThan(Date.now()) }) : null;
+    if (!invite) throw notFound("Sign-up link (used, expired or unknown)");
+    return invite;
+  }
+}
