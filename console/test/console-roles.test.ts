@@ -49,7 +49,7 @@ describe("console roles in the browser: what a viewer and a moderator see", { sk
     assert.equal((await op.browser.post(`/apps/${appId}/webhooks`, { url: "https://hooks.acme.example/parley", events: ["message.new"] })).status, 201);
 
     const page = await signedIn(op.browser.cookie);
-    await page.goto(`${s.url}/console/#/apps/${appId}`);
+    await page.goto(`${s.url}/console/#/apps/${appId}/members`);
     await page.getByRole("heading", { name: "Invite someone to this app" }).waitFor();
     // Bad input at its field, then a link for a viewer.
     await page.getByLabel("E-mail").fill("not an e-mail");

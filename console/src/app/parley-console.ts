@@ -12,7 +12,8 @@ const NEXT_THEME: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "
 /**
  * The console's shell: who is signed in (GET /me, once), the header and the page the URL's hash
  * names, each page a lazy chunk. Signed out, every page but a sign-up link is the sign-in form;
- * an account that must enrol a second factor sees only the enrolment until it has.
+ * an account that must enrol a second factor sees only the enrolment until it has. A sign-up link
+ * is drawn signed in or out (its page accepts an invitation for an existing account).
  */
 export class ParleyConsole extends LitElement {
   static override properties = {
@@ -57,22 +58,20 @@ export class ParleyConsole extends LitElement {
 
   private async start(): Promise<void> {
     this.failure = null;
-    if (this.route.page === "signup") {
-      this.session = null;
-      return;
-    }
     try {
       this.signedIn(await this.api.get<ConsoleSessionResponse>("/me"));
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) this.onSignedOut();
+      // A sign-up link works signed out: there, any failure to ask counts as signed out.
+      if ((err instanceof ApiError && err.status === 401) || this.route.page === "signup") this.onSignedOut();
       else this.failure = err instanceof ApiError ? err : new ApiError(0, "network", this.t.networkError);
     }
   }
 
+  /** A sign-up link's page stays: an existing account signs in there to accept it, and the page moves on itself. */
   private signedIn(s: ConsoleSessionResponse): void {
     this.session = s;
     this.api.csrf = s.csrfToken;
-    if (this.route.page === "signup" || this.route.page === "signin") location.hash = href.apps;
+    if (this.route.page === "signin") location.hash = href.apps;
   }
 
   private async signOut(): Promise<void> {
@@ -117,7 +116,12 @@ export class ParleyConsole extends LitElement {
       case null:
         return html`<p role="status" class="muted">${this.t.loading}</p>`;
       case "signup":
-        return html`<console-signup .api=${this.api} .session=${null} .token=${r.page === "signup" ? r.token : ""}></console-signup>`;
+        return html`<console-signup
+          .api=${this.api}
+          .session=${this.session ?? null}
+          .checking=${this.session === undefined}
+          .token=${r.page === "signup" ? r.token : ""}
+        ></console-signup>`;
       case "signin":
         return html`<console-signin .api=${this.api} .session=${null}></console-signin>`;
       case "totp":

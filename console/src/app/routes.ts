@@ -1,5 +1,5 @@
 /** The tabs of one app's page, each a lazy chunk (which ones a role sees: shared/roles.ts). */
-export const APP_TABS = ["keys", "webhooks", "settings", "users", "usage", "moderation", "audit"] as const;
+export const APP_TABS = ["keys", "webhooks", "settings", "users", "usage", "moderation", "audit", "members"] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 /** Where the console is, from its URL's hash (the server serves one page at /console/). */
@@ -64,4 +64,5 @@ export const TAB_PAGES = {
   usage: () => import("../pages/usage.js"),
   moderation: () => import("../pages/moderation.js"),
   audit: () => import("../pages/audit.js"),
+  members: () => import("../pages/members.js"),
 } as const;

@@ -44,6 +44,15 @@ export const EN = {
   createAccount: "Create account",
   emailTaken: "A console account with this e-mail exists: sign in instead.",
 
+  // Accepting an invitation with an existing account (console/src/pages/signup.ts)
+  acceptTitle: "Accept your invitation",
+  acceptHaveAccount: (email: string) => `You already have a console account (${email}). Sign in to accept the invitation.`,
+  acceptSignedInAs: (email: string) => `You are signed in as ${email}.`,
+  accept: "Accept invitation",
+  accepting: "Accepting…",
+  acceptOtherEmail: (signedIn: string, invited: string) =>
+    `You are signed in as ${signedIn}, but this invitation is for ${invited}. Sign out, then sign in as ${invited} to accept it.`,
+
   // Sign-in
   signInTitle: "Sign in to the console",
   email: "E-mail",
@@ -113,6 +122,7 @@ export const EN = {
     usage: "Usage",
     moderation: "Moderation",
     audit: "Audit log",
+    members: "Members",
   } satisfies Record<AppTab, string>,
   keysNote: "A server key signs your backend's calls to the server API (/v1/server).",
   keysEmpty: "No server keys yet.",
@@ -143,6 +153,38 @@ export const EN = {
   invite: "Make the link",
   inviteMade: "Sign-up link made.",
   inviteExpires: (when: string) => `It works once, until ${when}.`,
+
+  // --- An app's console members (console/src/pages/members.ts)
+  membersTitle: "Members",
+  membersNote: "The console accounts with a role on this app. Owners and operators change their roles and remove them.",
+  membersEmpty: "Nobody has a role on this app yet.",
+  membersColEmail: "E-mail",
+  membersColRole: "Role",
+  membersColTotp: "Second factor",
+  membersColActions: "Actions",
+  membersYou: "(you)",
+  membersRoleOf: (email: string) => `Role of ${email}`,
+  membersSave: "Save",
+  membersSaveOf: (email: string) => `Save the role of ${email}`,
+  membersRoleSaved: (email: string, role: string) => `${email} is now ${role}.`,
+  membersSelfConfirm: "You are changing your own role: you may no longer see this page.",
+  membersSelfYes: "Yes, change my role",
+  membersRemove: "Remove",
+  membersRemoveOf: (email: string) => `Remove ${email}`,
+  membersRemoveConfirm: (email: string) => `Remove ${email} from this app? They lose access at once.`,
+  membersRemoveSelfConfirm: "Remove yourself from this app? You lose access at once.",
+  membersRemoveYes: "Yes, remove",
+  membersRemoved: (email: string) => `${email} is removed from this app.`,
+  invitesTitle: "Pending invitations",
+  invitesNote: "Links made and not used yet. A revoked link stops working.",
+  invitesEmpty: "No pending invitations.",
+  invitesColBy: "Invited by",
+  invitesColExpires: "Expires",
+  invitesByUnknown: "The command line or a removed account",
+  invitesRevokeOf: (email: string) => `Revoke the invitation of ${email}`,
+  invitesRevokeConfirm: (email: string) => `Revoke the invitation of ${email}? Its link stops working.`,
+  invitesRevokeYes: "Yes, revoke",
+  invitesRevoked: (email: string) => `The invitation of ${email} is revoked.`,
 
   // Webhooks
   webhooksNote: "Parley posts signed events to these URLs.",

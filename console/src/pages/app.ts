@@ -5,10 +5,13 @@ import { href, TAB_PAGES, type AppTab } from "../app/routes.js";
 import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
-import { canConfigure, canInvite, canRead, tabsFor } from "../shared/roles.js";
+import { canConfigure, canRead, tabsFor } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
-/** One app: its identity, and tabs by role: its server keys here, the others each a lazy chunk (routes.ts TAB_PAGES). */
+/**
+ * One app: its identity, and tabs by role: its server keys here, the others each a lazy chunk
+ * (routes.ts TAB_PAGES). Invitations are made on the members tab, beside the pending ones.
+ */
 export class ConsoleAppPage extends ConsolePage {
   static override properties = {
     ...ConsolePage.properties,
@@ -40,7 +43,6 @@ export class ConsoleAppPage extends ConsolePage {
     if (changed.has("appId")) void this.load();
     const tab = this.shown();
     if (tab && tab !== "keys") void TAB_PAGES[tab]();
-    if (this.app && canInvite(this.app.role)) void import("./invite.js");
   }
 
   /** The tab drawn: the one asked for if the role shows it, else the role's first. */
@@ -67,6 +69,8 @@ export class ConsoleAppPage extends ConsolePage {
         return html`<console-moderation .api=${p.api} .session=${p.session} .app=${app}></console-moderation>`;
       case "audit":
         return html`<console-audit .api=${p.api} .session=${p.session} .app=${app}></console-audit>`;
+      case "members":
+        return html`<console-members .api=${p.api} .session=${p.session} .app=${app} @console-app=${(e: CustomEvent<ConsoleApp>) => (this.app = e.detail)}></console-members>`;
     }
   }
 
@@ -194,8 +198,7 @@ export class ConsoleAppPage extends ConsolePage {
       <nav class="tabs" aria-label=${app.name}>
         ${tabs.map((tab) => html`<a href=${href.app(app.id, tab)} aria-current=${shown === tab ? "page" : "false"}>${t.tabNames[tab]}</a>`)}
       </nav>
-      ${shown ? this.renderTab(app, shown) : nothing}
-      ${canInvite(app.role) ? html`<console-invite .api=${this.api} .session=${this.session} .appId=${app.id}></console-invite>` : nothing}`;
+      ${shown ? this.renderTab(app, shown) : nothing}`;
   }
 
   static override styles = [

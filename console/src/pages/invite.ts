@@ -10,6 +10,8 @@ import { page } from "../shared/styles.js";
  * Invite someone: an e-mail and a role make a one-time sign-up link to copy and hand over (no
  * e-mail is sent). With `appId`, a role on that app (owners and operators); without, an operator
  * (operators only).
+ *
+ * @event console-invited - the link just made (a ConsoleInviteResponse), for a list of pending invitations.
  */
 export class ConsoleInvite extends ConsolePage {
   static override properties = {
@@ -35,6 +37,7 @@ export class ConsoleInvite extends ConsolePage {
       const body = this.appId ? { email: v["email"] ?? "", role: v["role"] ?? "viewer", appId: this.appId } : { email: v["email"] ?? "", role: "operator" };
       this.made = await this.api.post<ConsoleInviteResponse>("/invites", body);
       this.copied = false;
+      this.emit("console-invited", this.made);
     } catch (err) {
       this.error = err as ApiError;
       await focusFirstError(this.shadowRoot, this);

@@ -7,10 +7,20 @@ import { page } from "../shared/styles.js";
 
 /**
  * Sign-in: e-mail and password, then, for an account with a second factor, its code (the field
- * appears when the server asks for it, and stays).
+ * appears when the server asks for it, and stays). Also drawn inside another page (an invitation
+ * to accept, pages/signup.ts): `email` filled in, `embedded` for a heading below that page's.
  */
 export class ConsoleSignin extends ConsolePage {
-  static override properties = { ...ConsolePage.properties, error: { state: true }, needCode: { state: true }, busy: { state: true } };
+  static override properties = {
+    ...ConsolePage.properties,
+    email: { attribute: false },
+    embedded: { attribute: false },
+    error: { state: true },
+    needCode: { state: true },
+    busy: { state: true },
+  };
+  email = "";
+  embedded = false;
   error: ApiError | null = null;
   needCode = false;
   busy = false;
@@ -48,10 +58,10 @@ export class ConsoleSignin extends ConsolePage {
     const t = this.t;
     const err = this.errors();
     return html`<div class="card narrow">
-      <h1>${t.signInTitle}</h1>
+      ${this.embedded ? html`<h2>${t.signInTitle}</h2>` : html`<h1>${t.signInTitle}</h1>`}
       ${err.form ? html`<p class="alert" role="alert">${err.form}</p>` : ""}
       <form @submit=${this.submit} novalidate>
-        ${field({ name: "email", label: t.email, type: "email", autocomplete: "username", error: err.email, required: true })}
+        ${field({ name: "email", label: t.email, type: "email", autocomplete: "username", value: this.email, error: err.email, required: true })}
         ${field({ name: "password", label: t.password, type: "password", autocomplete: "current-password", error: err.password, required: true })}
         ${this.needCode ? field({ name: "code", label: t.code, autocomplete: "one-time-code", inputmode: "numeric", hint: t.codeHint, error: err.code }) : ""}
         <button class="primary" type="submit" ?disabled=${this.busy}>${t.signIn}</button>

@@ -1,21 +1,34 @@
-import { html } from "lit";
+import { html, nothing } from "lit";
 import type { ConsoleInviteInfo, ConsoleSessionResponse } from "@parley/sdk/protocol";
 import { ApiError } from "../app/api.js";
+import { href } from "../app/routes.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { page } from "../shared/styles.js";
+import "./signin.js";
 
-/** A sign-up link (`#/signup/<token>`): who it is for, and the new account's password. */
+/**
+ * A sign-up link (`#/signup/<token>`): who it is for, and the new account's password. For an
+ * e-mail that has a console account already, no password: that account signs in here (the shell
+ * keeps the link's page once signed in) and accepts the invitation, then goes to the app (or to
+ * the apps, for an operator). Signed in as another account, it says so and offers to sign out.
+ *
+ * @event console-session - the session after signing up or accepting (with the new role).
+ * @event console-signed-out - signed out, to sign in as the invitation's account.
+ */
 export class ConsoleSignup extends ConsolePage {
   static override properties = {
     ...ConsolePage.properties,
     token: { attribute: false },
+    checking: { attribute: false },
     invite: { state: true },
     error: { state: true },
     mismatch: { state: true },
     busy: { state: true },
   };
   token = "";
+  /** The shell is still asking who is signed in (`session` is null meanwhile). */
+  checking = false;
   /** undefined while loading; null when the link is gone. */
   invite: ConsoleInviteInfo | null | undefined = undefined;
   error: ApiError | null = null;
@@ -47,12 +60,70 @@ export class ConsoleSignup extends ConsolePage {
     try {
       const s = await this.api.post<ConsoleSessionResponse>("/signup", { token: this.token, password: v["password"] });
       this.emit("console-session", s);
+      location.hash = href.apps;
     } catch (err) {
       this.error = err as ApiError;
       await focusFirstError(this.shadowRoot, this);
     } finally {
       this.busy = false;
     }
+  }
+
+  private async accept(i: ConsoleInviteInfo): Promise<void> {
+    this.error = null;
+    this.busy = true;
+    try {
+      const s = await this.api.post<ConsoleSessionResponse>(`/invites/${encodeURIComponent(this.token)}/accept`);
+      // The session first, then the place: the shell leaves a sign-up link's page alone.
+      this.emit("console-session", s);
+      location.hash = i.appId ? href.app(i.appId) : href.apps;
+    } catch (err) {
+      const e = err as ApiError;
+      if (e.status === 404) this.invite = null;
+      else this.error = e;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async signOut(): Promise<void> {
+    try {
+      await this.api.delete("/session");
+    } catch {
+      // Signed out here regardless: the cookie may already be gone.
+    }
+    this.error = null;
+    this.emit("console-signed-out");
+  }
+
+  private renderAccept(i: ConsoleInviteInfo) {
+    const t = this.t;
+    const s = this.session;
+    const err = this.error;
+    const invited = t.signUpInvited(i.email, t.roleNames[i.role] ?? i.role, i.appName);
+    if (this.checking) return html`<p role="status" class="muted">${t.loading}</p>`;
+    if (!s)
+      return html`<div class="card narrow">
+          <h1>${t.acceptTitle}</h1>
+          <p>${invited}</p>
+          <p>${t.acceptHaveAccount(i.email)}</p>
+        </div>
+        <console-signin .api=${this.api} .session=${null} .email=${i.email} .embedded=${true}></console-signin>`;
+    const same = s.account.email.toLowerCase() === i.email.toLowerCase();
+    return html`<div class="card narrow">
+      <h1>${t.acceptTitle}</h1>
+      <p>${invited}</p>
+      ${
+        same && err?.reason !== "other_email"
+          ? html`<p>${t.acceptSignedInAs(s.account.email)}</p>
+            ${err ? html`<p class="alert" role="alert">${err.message}</p>` : nothing}
+            <div>
+              <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.accept(i)}>${this.busy ? t.accepting : t.accept}</button>
+            </div>`
+          : html`<p class="alert" role="alert" data-other-email>${err?.reason === "other_email" ? err.message : t.acceptOtherEmail(s.account.email, i.email)}</p>
+            <div><button class="secondary" type="button" @click=${() => this.signOut()}>${t.signOut}</button></div>`
+      }
+    </div>`;
   }
 
   override render() {
@@ -69,6 +140,7 @@ export class ConsoleSignup extends ConsolePage {
         <button class="primary" type="button" @click=${() => this.load()}>${t.retry}</button>
       </div>`;
     const i = this.invite;
+    if (i.accountExists) return this.renderAccept(i);
     const err = this.error;
     return html`<div class="card narrow">
       <h1>${t.signUpTitle}</h1>
