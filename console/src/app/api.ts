@@ -1,4 +1,4 @@
-import { EN } from "./strings.js";
+import { strings } from "./strings.js";
 
 /** An answer other than 2xx, with the field-level messages of a 400 by field path. */
 export class ApiError extends Error {
@@ -57,7 +57,7 @@ export class ConsoleApi {
     try {
       res = await fetch(this.base + path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
-      throw new ApiError(0, "network", EN.networkError);
+      throw new ApiError(0, "network", strings().networkError);
     }
     if (res.status === 204) return undefined as T;
     const data = (await res.json().catch(() => null)) as unknown;
@@ -70,7 +70,7 @@ export class ConsoleApi {
         if (typeof d?.path === "string" && typeof d.message === "string" && !(d.path in fields)) fields[d.path] = d.message;
     const reason = details && typeof details === "object" && "reason" in details ? String((details as { reason: unknown }).reason) : undefined;
     const retry = Number(res.headers.get("Retry-After"));
-    const message = res.status >= 500 ? EN.serverError : (e?.message ?? EN.serverError);
+    const message = res.status >= 500 ? strings().serverError : (e?.message ?? strings().serverError);
     throw new ApiError(res.status, e?.code ?? `http_${res.status}`, message, fields, reason, Number.isFinite(retry) && retry > 0 ? retry : undefined);
   }
 }

@@ -3,7 +3,8 @@ import type { ConsoleSessionResponse } from "@parley/sdk/protocol";
 import { page as pageStyles, tokens } from "../shared/styles.js";
 import { ApiError, ConsoleApi } from "./api.js";
 import { href, PAGES, parseRoute, type Route } from "./routes.js";
-import { EN } from "./strings.js";
+import { applyLocale, LANG_KEY, LANGUAGES } from "./locale.js";
+import { strings } from "./strings.js";
 
 type Theme = "auto" | "light" | "dark";
 const THEME_KEY = "parley-console:theme";
@@ -21,6 +22,7 @@ export class ParleyConsole extends LitElement {
     route: { state: true },
     session: { state: true },
     failure: { state: true },
+    language: { state: true },
   };
   theme: Theme = "auto";
   route: Route = parseRoute(location.hash);
@@ -28,7 +30,11 @@ export class ParleyConsole extends LitElement {
   session: ConsoleSessionResponse | null | undefined = undefined;
   failure: ApiError | null = null;
   private readonly api = new ConsoleApi();
-  private readonly t = EN;
+  /** The language in use (locale.ts); null until its strings are loaded, before any page is drawn. */
+  language: string | null = null;
+  private get t() {
+    return strings();
+  }
 
   private readonly onHash = (): void => {
     this.route = parseRoute(location.hash);
@@ -58,6 +64,7 @@ export class ParleyConsole extends LitElement {
 
   private async start(): Promise<void> {
     this.failure = null;
+    if (this.language === null) this.language = (await applyLocale([localStorage.getItem(LANG_KEY), ...navigator.languages])).code;
     try {
       this.signedIn(await this.api.get<ConsoleSessionResponse>("/me"));
     } catch (err) {
@@ -82,6 +89,12 @@ export class ParleyConsole extends LitElement {
     }
     this.onSignedOut();
     location.hash = href.signin;
+  }
+
+  /** Another language: kept for next time, and the console drawn again in it. */
+  private chooseLanguage(e: Event): void {
+    localStorage.setItem(LANG_KEY, (e.target as HTMLSelectElement).value);
+    location.reload();
   }
 
   private toggleTheme(): void {
@@ -110,7 +123,7 @@ export class ParleyConsole extends LitElement {
   }
 
   private renderPage() {
-    const p = this.current();
+    const p = this.language === null ? null : this.current();
     const r = this.route;
     switch (p) {
       case null:
@@ -170,6 +183,9 @@ export class ParleyConsole extends LitElement {
         }
         <div class="tools">
           ${s ? html`<span class="who muted">${s.account.email}</span>` : nothing}
+          <select class="language" aria-label=${t.language} @change=${this.chooseLanguage}>
+            ${LANGUAGES.map((l) => html`<option value=${l.code} lang=${l.code} ?selected=${l.code === this.language}>${l.name}</option>`)}
+          </select>
           <button type="button" class="secondary" @click=${this.toggleTheme} aria-label=${themeLabel} title=${themeLabel}>
             ${this.theme === "dark" ? "☾" : this.theme === "light" ? "☀" : "◐"}
           </button>
@@ -252,6 +268,10 @@ export class ParleyConsole extends LitElement {
       }
       .who {
         overflow-wrap: anywhere;
+      }
+      .language {
+        min-height: 44px;
+        max-width: 11em;
       }
       main {
         padding: 16px;

@@ -1,7 +1,7 @@
 /**
- * The console's English strings, every one of them: the pages read them from here, never from
- * literals in their templates, so a translation is one table. (The console ships in English for
- * now; the widget's fifteen locales are for visitors.)
+ * The console's English strings, every one of them: the pages read them from here (through
+ * `strings()`), never from literals in their templates. Each translation in locales/ is one table
+ * of the same keys (`satisfies ConsoleStrings`), a chunk fetched only when chosen (locale.ts).
  */
 import type { AppTab } from "./routes.js";
 
@@ -31,6 +31,7 @@ export const EN = {
   themeAuto: "Theme: system",
   themeLight: "Theme: light",
   themeDark: "Theme: dark",
+  language: "Language",
   skipToContent: "Skip to content",
 
   // Sign-up
@@ -61,6 +62,7 @@ export const EN = {
   signIn: "Sign in",
   wrongCredentials: "Wrong e-mail or password",
   codeNeeded: "Enter the code from your authenticator app",
+  codeWrong: "That code is not valid. Use the current one from your authenticator app.",
   tooMany: (sec: number) => `Too many attempts. Try again in ${Math.max(1, Math.ceil(sec / 60))} min.`,
   signedOut: "You are signed out.",
 
@@ -362,7 +364,7 @@ export const EN = {
   healthPendingNone: "none pending",
   healthPending: (names: string) => `Pending: ${names}. Run npm run migrate.`,
   healthBacklog: (n: string, capped: boolean) => (capped ? `More than ${n} deliveries waiting` : n === "0" ? "Nothing waiting" : `${n} deliveries waiting`),
-  healthOldest: (when: string) => `the oldest since ${when}`,
+  healthOldest: (when: string) => `, the oldest since ${when}`,
   healthColNode: "Node",
   healthColSeen: "Last seen",
   healthThisNode: "this node",
@@ -502,5 +504,20 @@ export const EN = {
 
 export type ConsoleStrings = typeof EN;
 
+let current: ConsoleStrings = EN;
+let tag = "en";
+
+/** The table in use: English until the visitor's language is put in use (locale.ts, before the first page). */
+export const strings = (): ConsoleStrings => current;
+
+/** The BCP 47 tag dates and numbers are formatted for (the chosen language's, or the browser's). */
+export const localeTag = (): string => tag;
+
+/** Puts a translation in use (locale.ts). Pages drawn after it read it. */
+export function useStrings(table: ConsoleStrings, formatTag: string): void {
+  current = table;
+  tag = formatTag;
+}
+
 /** A date for people, in their own locale. */
-export const when = (iso: string | null): string => (iso ? new Date(iso).toLocaleString() : "—");
+export const when = (iso: string | null): string => (iso ? new Date(iso).toLocaleString(tag) : "—");

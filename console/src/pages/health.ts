@@ -1,11 +1,11 @@
 import { css, html, nothing } from "lit";
 import type { ConsoleApp, ConsoleHealthResponse } from "@parley/sdk/protocol";
 import type { ApiError } from "../app/api.js";
-import { when } from "../app/strings.js";
+import { localeTag, when } from "../app/strings.js";
 import { ConsolePage } from "../shared/page.js";
 import { page } from "../shared/styles.js";
 
-const count = new Intl.NumberFormat();
+const count = new Intl.NumberFormat(localeTag());
 
 /**
  * The server's health (operators), as the node that answers sees it: readiness and why not, the
@@ -102,7 +102,7 @@ export class ConsoleHealth extends ConsolePage {
         <div data-fact="webhooks">
           <dt>${t.healthWebhooks}</dt>
           <dd>
-            ${t.healthBacklog(count.format(h.webhooks.pending), h.webhooks.pendingCapped)}${h.webhooks.oldestPendingAt ? html`, ${t.healthOldest(when(h.webhooks.oldestPendingAt))}` : nothing}
+            ${t.healthBacklog(count.format(h.webhooks.pending), h.webhooks.pendingCapped)}${h.webhooks.oldestPendingAt ? html`${t.healthOldest(when(h.webhooks.oldestPendingAt))}` : nothing}
           </dd>
         </div>
       </dl>

@@ -48,8 +48,10 @@ export class ConsoleSignin extends ConsolePage {
     const e = this.error;
     if (!e) return {};
     if (e.code === "validation_failed") return { email: e.field("email"), password: e.field("password"), code: e.field("code") };
-    if (e.reason === "totp_required" || e.reason === "invalid_code") return { code: e.message };
-    if (e.code === "invalid_credentials") return { password: e.message };
+    // The refusals a sign-in expects, in the page's language; anything else as the server says it.
+    if (e.reason === "totp_required") return { code: this.t.codeNeeded };
+    if (e.reason === "invalid_code") return { code: this.t.codeWrong };
+    if (e.code === "invalid_credentials") return { password: this.t.wrongCredentials };
     if (e.status === 429) return { form: this.t.tooMany(e.retryAfter ?? 60) };
     return { form: e.message };
   }

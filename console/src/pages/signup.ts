@@ -120,7 +120,7 @@ export class ConsoleSignup extends ConsolePage {
             <div>
               <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.accept(i)}>${this.busy ? t.accepting : t.accept}</button>
             </div>`
-          : html`<p class="alert" role="alert" data-other-email>${err?.reason === "other_email" ? err.message : t.acceptOtherEmail(s.account.email, i.email)}</p>
+          : html`<p class="alert" role="alert" data-other-email>${t.acceptOtherEmail(s.account.email, i.email)}</p>
             <div><button class="secondary" type="button" @click=${() => this.signOut()}>${t.signOut}</button></div>`
       }
     </div>`;

@@ -1,6 +1,7 @@
 import { css, html, nothing, svg, type PropertyValues } from "lit";
 import type { ConsoleApp, ConsoleUsageDay, ConsoleUsageDays, ConsoleUsageResponse } from "@parley/sdk/protocol";
 import type { ApiError } from "../app/api.js";
+import { localeTag } from "../app/strings.js";
 import { ConsolePage } from "../shared/page.js";
 import { page } from "../shared/styles.js";
 
@@ -15,13 +16,13 @@ function figureOf(metric: Metric, d: ConsoleUsageDay): number | null {
   return all === 0 ? null : d.webhooksDelivered / all;
 }
 
-const count = new Intl.NumberFormat();
-const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+const count = new Intl.NumberFormat(localeTag());
+const percent = new Intl.NumberFormat(localeTag(), { style: "percent", maximumFractionDigits: 1 });
 const shown = (metric: Metric, v: number | null): string => (v === null ? "—" : metric === "webhookRate" ? percent.format(v) : count.format(v));
 /** A UTC day for people: "Nov 22". */
-const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const dayLabel = (day: string): string => new Date(`${day}T00:00:00Z`).toLocaleDateString(localeTag(), { month: "short", day: "numeric", timeZone: "UTC" });
 const monthLabel = (month: string): string =>
-  new Date(`${month}-01T00:00:00Z`).toLocaleDateString(undefined, { month: "long", year: "numeric", timeZone: "UTC" });
+  new Date(`${month}-01T00:00:00Z`).toLocaleDateString(localeTag(), { month: "long", year: "numeric", timeZone: "UTC" });
 
 /**
  * Usage of an app (`app`), or of every app together (`app` null: operators): messages, daily and

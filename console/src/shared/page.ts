@@ -1,7 +1,7 @@
 import { LitElement, type PropertyDeclarations } from "lit";
 import type { ConsoleSessionResponse } from "@parley/sdk/protocol";
 import type { ConsoleApi } from "../app/api.js";
-import { EN } from "../app/strings.js";
+import { strings } from "../app/strings.js";
 
 /**
  * The base of the console's pages: the shell hands each one the API and the session, and hears
@@ -11,7 +11,10 @@ export class ConsolePage extends LitElement {
   static override properties: PropertyDeclarations = { api: { attribute: false }, session: { attribute: false } };
   declare api: ConsoleApi;
   declare session: ConsoleSessionResponse | null;
-  readonly t = EN;
+  /** The strings of the language in use (set before the first page is drawn). */
+  get t() {
+    return strings();
+  }
 
   emit(name: string, detail: unknown = null): void {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
