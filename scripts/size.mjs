@@ -73,6 +73,8 @@ const isLazy = (abs) =>
   // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17); pending
   // group invitations (issue 31)
   /[\\/]widget[\\/]src[\\/]\w+[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin)|message-extras)\.[jt]s$/.test(abs) ||
+  // message formatting: its parser and what draws it (issue 33)
+  /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
@@ -161,6 +163,15 @@ export const BUNDLES = [
   {
     name: "widget message extras: actions, reactions, refusals, mention chips, files to send (lazy chunk)",
     entry: "widget/src/message/message-extras.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a message's text first has a formatting character (*, _, ~, `, [, "> ", "- ",
+  // "1. "): the Markdown subset's parser and what draws it (issue 33).
+  {
+    name: "widget message formatting (lazy chunk)",
+    entry: "widget/src/message/formatting.ts",
     external: ["lit", "@parley/sdk"],
     budget: 3 * 1024,
     lazy: "chunk",

@@ -500,7 +500,10 @@ describe("the custom elements manifest", () => {
     const tokens = new Set(files.flatMap((f) => [...src(f).matchAll(/var\((--parley-[a-z-]+)/g)].map((m) => m[1]!)));
     assert.deepEqual(sorted(manifest["parley-chat"]!.cssProperties), sorted([...tokens]));
     // Templates an element draws from modules of their own (a lazy chunk, a shared helper).
-    const drawnBy: Record<string, string[]> = { "parley-thread": ["thread/composer.ts", "message/parley-message.ts", "message/message-extras.ts"] };
+    const drawnBy: Record<string, string[]> = {
+      "parley-thread": ["thread/composer.ts", "message/parley-message.ts", "message/message-extras.ts", "message/formatting.ts"],
+      "parley-replies": ["message/formatting.ts"],
+    };
     for (const [tag, surface] of Object.entries(manifest)) {
       const file = `${tag.replace(/^parley-/, "")}/${tag}.ts`;
       const code = [file, ...(drawnBy[tag] ?? [])].map(src).join("\n");

@@ -1,6 +1,7 @@
 import type { ChatClient, Conversation, Message } from "@parley/sdk";
 import { format, locale, type Strings } from "../i18n/i18n.js";
 import { INFO_EN } from "../info/parley-info.strings.js";
+import { formatting, hasMarkup } from "../message/rich.js";
 
 /** What an alert needs from `<parley-chat>` (its attributes `title-count` and `sound` are read here, not in the UI every visitor loads). */
 export interface AlertHost extends HTMLElement {
@@ -60,12 +61,23 @@ export function alertHidden(host: AlertHost, m: Message): void {
   const t = { ...INFO_EN, ...host.t };
   const sender = c?.users.find((u) => u.id === m.senderId)?.displayName ?? "";
   const title = c?.kind === "group" ? format(t.notifyIn, { group: host.titleOf(c) }) : format(t.notifyFrom, { name: sender });
-  const n = new Notification(title, { body: c?.kind === "group" && m.text ? `${sender}: ${m.text}` : (m.text ?? ""), tag: m.conversationId, lang: locale });
-  n.onclick = () => {
-    focus();
-    n.close();
-    host.showConversation(m.conversationId);
-  };
+  // The text without its formatting (the formatting chunk is fetched for a text that has some).
+  const raw = m.text ?? "";
+  void (
+    hasMarkup(raw)
+      ? formatting().then(
+          (f) => f.plainText(raw),
+          () => raw,
+        )
+      : Promise.resolve(raw)
+  ).then((text) => {
+    const n = new Notification(title, { body: c?.kind === "group" && text ? `${sender}: ${text}` : text, tag: m.conversationId, lang: locale });
+    n.onclick = () => {
+      focus();
+      n.close();
+      host.showConversation(m.conversationId);
+    };
+  });
 }
 
 /**

@@ -70,6 +70,7 @@ import "../thread/parley-thread.js";
  * @cssproperty --parley-danger - errors and destructive actions
  * @cssproperty --parley-radius - corner radius of the panel and bubbles
  * @cssproperty --parley-font - font family
+ * @cssproperty --parley-font-mono - font family of code in formatted messages
  * @cssproperty --parley-focus - keyboard focus ring colour
  * @cssproperty --parley-offset - the launcher's distance from its corner (default 20px)
  * @cssproperty --parley-z-index - the stacking order of the launcher and panel (default 2147483000)

@@ -5,6 +5,7 @@ import type { PagerStatus } from "./conversation-pager.js";
 import { format, plural } from "../i18n/i18n.js";
 import { ParleyView } from "../shared/view.js";
 import { base } from "../shared/styles.js";
+import { plain } from "../message/rich.js";
 import { shortTime } from "../i18n/time.js";
 import { EDGE, atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "../shared/windowing.js";
 
@@ -159,7 +160,7 @@ export class ParleyList extends ParleyView {
               const preview = last
                 ? last.deletedAt
                   ? this.t.deleted
-                  : (last.senderId === me ? `${this.t.you}: ` : "") + (last.text || last.attachments.map((a) => a.name).join(", "))
+                  : (last.senderId === me ? `${this.t.you}: ` : "") + (plain(this, last.text ?? "") || last.attachments.map((a) => a.name).join(", "))
                 : "";
               return html`<li>
                 <button part="conversation" data-id=${c.id} tabindex=${c.id === tabStop ? 0 : -1} @focus=${() => (this.focusId = c.id)} @click=${() => this.emit("parley-open", c.id)}>

@@ -34,6 +34,8 @@ export interface MessageHost extends HTMLElement {
   name(userId: string | null): string;
   /** A group message from someone the visitor blocked, not shown on request: drawn collapsed. */
   veiled(m: MessageItem): boolean;
+  /** Draws again (when a chunk it waited for has come). */
+  requestUpdate(): void;
   /** The extras chunk if it is here (else it is fetched, and the host draws again when it comes). */
   x(): Extras | undefined;
 }

@@ -5,6 +5,7 @@ import { shortTime } from "../i18n/time.js";
 import { icons } from "../shared/icons.js";
 import { linkify } from "./linkify.js";
 import type { MessageHost } from "./message-host.js";
+import { hasMarkup, plain, rich } from "./rich.js";
 
 /** How the list shows a message, decided by its neighbours and the visitor's role. */
 export interface MessageOptions {
@@ -51,19 +52,28 @@ function content(host: MessageHost, m: MessageItem, o: MessageOptions): Template
   if (replyTo) {
     body.push(
       html`<button part="quote" class="quote" tabindex=${host.active === m.id ? 0 : -1} title=${t.showOriginal} @click=${() => host.jumpTo(replyTo)}>${
-        quoted && !host.veiled(quoted) ? html`<strong>${host.name(quoted.senderId)}</strong> ${quoted.deletedAt ? t.deleted : quoted.text}` : t.earlierMessage
+        quoted && !host.veiled(quoted)
+          ? html`<strong>${host.name(quoted.senderId)}</strong> ${quoted.deletedAt ? t.deleted : plain(host, quoted.text ?? "")}`
+          : t.earlierMessage
       }</button>`,
     );
   }
   if (m.deletedAt) body.push(html`<em part="deleted" class="muted" .textContent=${t.deleted}></em>`);
   else if (host.veiled(m)) body.push(host.x()?.veiled(host, m));
   else {
-    // Plain text as a property (no Lit marker node per message): the list stays small.
-    if (m.text)
+    // Plain text as a property (no Lit marker node per message): the list stays small. Mentions
+    // (chips) and formatting come in chunks of their own; the raw text shows until they have come.
+    const text = m.text;
+    const x = m.mentions?.length ? host.x() : undefined;
+    const leaf = x ? (s: string) => x.withMentions(s, m.mentions!, host.conversation?.users ?? [], host.me?.id) : linkify;
+    const f = text && hasMarkup(text) ? rich(host) : undefined;
+    if (text)
       body.push(
-        m.mentions?.length || /https?:/i.test(m.text)
-          ? html`<span part="message-text" class="text">${m.mentions?.length ? (host.x()?.withMentions(m.text, m.mentions, host.conversation?.users ?? [], host.me?.id) ?? m.text) : linkify(m.text)}</span>`
-          : html`<span part="message-text" class="text" .textContent=${m.text}></span>`,
+        f
+          ? html`<div part="message-text" class="text">${f.formatted(text, leaf)}</div>`
+          : x || /https?:/i.test(text)
+            ? html`<span part="message-text" class="text">${leaf(text)}</span>`
+            : html`<span part="message-text" class="text" .textContent=${text}></span>`,
       );
     for (const a of m.attachments) {
       body.push(

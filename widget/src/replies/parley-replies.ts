@@ -3,6 +3,7 @@ import type { ChatClient, Conversation, Me, Message, MessageItem, Replies, Threa
 import { EN, plural, type Strings } from "../i18n/i18n.js";
 import { icons } from "../shared/icons.js";
 import { withMentions } from "../message/mentions.js";
+import { hasMarkup, plain, rich } from "../message/rich.js";
 import { base } from "../shared/styles.js";
 import { shortTime } from "../i18n/time.js";
 import { REPLIES_EN, type RepliesStrings } from "./parley-replies.strings.js";
@@ -68,6 +69,10 @@ const layout = css`
  * @csspart replies - the list of replies
  * @csspart reply - one reply (with data-id and data-status)
  * @csspart mention - a mention in a message's text
+ * @csspart code - inline code in a formatted message
+ * @csspart code-block - a code block in a formatted message (scrolls sideways; a tab stop)
+ * @csspart blockquote - a quote in a formatted message
+ * @csspart list - a list in a formatted message
  * @csspart composer - the composer form
  * @csspart composer-input - the reply box
  * @csspart send - the send button
@@ -153,7 +158,7 @@ export class ParleyReplies extends LitElement {
     const list = this.thread?.messages ?? [];
     const last = list[list.length - 1];
     if (prev && last && last.status === "sent" && last.senderId !== this.me?.id && !prev.messages.some((m) => m.id === last.id))
-      this.news = `${this.name(last.senderId)}: ${last.text ?? ""}`;
+      this.news = `${this.name(last.senderId)}: ${plain(this, last.text ?? "")}`;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -189,15 +194,15 @@ export class ParleyReplies extends LitElement {
     const status = "status" in m ? m.status : "sent";
     const cid = m.clientMessageId;
     const conv = () => this.handle()?.conversation;
+    const text = m.text ?? "";
+    const leaf = (s: string) => withMentions(s, m.mentions ?? [], this.conversation?.users ?? [], this.me?.id);
+    const f = hasMarkup(text) ? rich(this) : undefined;
     return html`<div part=${part} class="msg" data-id=${m.id} data-status=${status}>
       <div class="meta"><strong>${this.name(m.senderId)}</strong> <span class="muted">${shortTime(m.createdAt)}</span></div>
       <div class="text">${
         m.deletedAt
           ? html`<em class="muted">${this.t.deleted}</em>`
-          : [
-              withMentions(m.text ?? "", m.mentions ?? [], this.conversation?.users ?? [], this.me?.id),
-              m.attachments.map((a) => html` <span class="muted">${a.name}</span>`),
-            ]
+          : [f ? f.formatted(text, leaf) : leaf(text), m.attachments.map((a) => html` <span class="muted">${a.name}</span>`)]
       }</div>
       ${status === "pending" ? html`<div class="muted small">${this.t.sending}</div>` : nothing}
       ${

@@ -4,6 +4,7 @@ import { format, list } from "../i18n/i18n.js";
 import { ParleyView } from "../shared/view.js";
 import { icons } from "../shared/icons.js";
 import "../message/parley-message.js";
+import { plain } from "../message/rich.js";
 import { Composer, type SendDetail } from "./composer.js";
 import { ListKeys } from "./list-keys.js";
 import type { MessageOptions } from "../message/parley-message.js";
@@ -55,6 +56,10 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart system-message - a system message from the host's backend ("Order #123 shipped"): a centered line, no sender
  * @csspart message-text - a message's text
  * @csspart mention - a mention in a message's text (`@Name`; class `me` when it is the reader)
+ * @csspart code - inline code in a formatted message
+ * @csspart code-block - a code block in a formatted message (a `<pre>` that scrolls sideways; a tab stop)
+ * @csspart blockquote - a quote in a formatted message
+ * @csspart list - a list in a formatted message (`<ul>` or `<ol>`)
  * @csspart thread-summary - the button under a thread's root: how many replies and the last one's time; opens the thread
  * @csspart quote - the message a reply quotes (a button: jumps to it, loading history if needed)
  * @csspart deleted - a deleted message's placeholder
@@ -250,7 +255,7 @@ export class ParleyThread extends ParleyView implements MessageHost {
         ...this.announcements,
         ...fresh.map(
           (m) =>
-            `${m.senderId === null ? "" : this.name(m.senderId) + ": "}${m.deletedAt ? this.t.deleted : m.text || m.attachments.map((a) => a.name).join(", ")}`,
+            `${m.senderId === null ? "" : this.name(m.senderId) + ": "}${m.deletedAt ? this.t.deleted : plain(this, m.text ?? "") || m.attachments.map((a) => a.name).join(", ")}`,
         ),
       ].slice(-5);
     }
