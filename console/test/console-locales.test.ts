@@ -72,6 +72,7 @@ describe("the console's translations", () => {
       [["sv-SE", "fr-CA"], "fr", "fr-CA"],
       [["en-GB", "de"], "en", "en-GB"],
       [["xx", ""], "en", "en"],
+      [["not a tag!", "de_DE", "nl"], "nl", "nl"],
       [[], "en", "en"],
     ];
     for (const [wanted, code, tag] of cases) assert.deepEqual(pickLocale(wanted), { code, tag }, wanted.join(","));

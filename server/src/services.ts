@@ -224,7 +224,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   });
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
-  const consoleMembers = new ConsoleMembers({ db, apps, access: consoleAccess });
+  const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
   return {
     config,
     version: VERSION,

@@ -136,6 +136,43 @@ describe("console members and invitations", { timeout: 120_000 }, () => {
     assert.equal((await audit(appId, "invite.revoked")).length, 1);
   });
 
+  test("two owners demoting each other at once: one wins, the app keeps an owner", async () => {
+    const { id: appId } = await s.createTenant("Race");
+    const a = await consoleAccount(s, { email: `a-${n()}@r.example`, role: "owner", appId });
+    const b = await consoleAccount(s, { email: `b-${n()}@r.example`, role: "owner", appId });
+    for (let round = 0; round < 3; round++) {
+      const [ab, ba] = await Promise.all([
+        a.browser.req("PUT", `/apps/${appId}/members/${b.me.account.id}`, { role: "viewer" }),
+        b.browser.req("PUT", `/apps/${appId}/members/${a.me.account.id}`, { role: "viewer" }),
+      ]);
+      // The loser is refused as the last owner (409), or, when the winner's change landed first, as a viewer (403).
+      const statuses = [ab.status, ba.status].sort();
+      assert.ok(statuses[0] === 200 && (statuses[1] === 403 || statuses[1] === 409), `${JSON.stringify(ab.body)} ${JSON.stringify(ba.body)}`);
+      const list = await (ab.status === 200 ? a : b).browser.get<ConsoleMembersResponse>(`/apps/${appId}/members`);
+      assert.deepEqual(list.body.items.filter((m) => m.role === "owner").length, 1);
+      // Back to two owners for the next round.
+      const [winner, loser] = ab.status === 200 ? [a, b] : [b, a];
+      assert.equal((await winner.browser.req("PUT", `/apps/${appId}/members/${loser.me.account.id}`, { role: "owner" })).status, 200);
+    }
+  });
+
+  test("an invitation is only as good as its inviter: an owner removed cannot come back through a link they made", async () => {
+    const { id: appId } = await s.createTenant("Standing");
+    const keeper = await consoleAccount(s, { email: `keep-${n()}@s.example`, role: "owner", appId });
+    const leaving = await consoleAccount(s, { email: `leave-${n()}@s.example`, role: "owner", appId });
+    const back = await invite(leaving.browser, { email: `alias-${n()}@s.example`, role: "owner", appId });
+    const own = await invite(leaving.browser, { email: leaving.me.account.email, role: "owner", appId });
+    assert.equal((await new ConsoleBrowser(s).get(`/invites/${back}`)).status, 200);
+    assert.equal((await keeper.browser.del(`/apps/${appId}/members/${leaving.me.account.id}`)).status, 204);
+    assert.equal((await new ConsoleBrowser(s).get(`/invites/${back}`)).status, 404);
+    assert.equal((await new ConsoleBrowser(s).post("/signup", { token: back, password: PASSWORD })).status, 404);
+    assert.equal((await leaving.browser.post(`/invites/${own}/accept`)).status, 404);
+    assert.equal((await leaving.browser.get(`/apps/${appId}`)).status, 404);
+    // The keeper's own links still work.
+    const fresh = await invite(keeper.browser, { email: `new-${n()}@s.example`, role: "viewer", appId });
+    assert.equal((await new ConsoleBrowser(s).post("/signup", { token: fresh, password: PASSWORD })).status, 201);
+  });
+
   test("roles: admins, moderators and viewers 403 on every members route, another app's owner 404; bad input at its field", async () => {
     const { id: appId } = await s.createTenant("Guarded");
     const { id: otherApp } = await s.createTenant("Other");

@@ -38,7 +38,14 @@ export const LANG_KEY = "parley-console:lang";
  */
 export function pickLocale(wanted: readonly (string | null | undefined)[]): { code: string; tag: string } {
   const codes = Object.keys(LOCALES);
-  for (const tag of wanted) {
+  for (const given of wanted) {
+    // A tag Intl refuses (it would throw at every date) is skipped.
+    let tag: string | undefined;
+    try {
+      tag = given ? Intl.getCanonicalLocales(given)[0] : undefined;
+    } catch {
+      continue;
+    }
     const lang = tag?.split("-")[0]?.toLowerCase();
     if (!tag || !lang) continue;
     if (lang === "en") return { code: "en", tag };

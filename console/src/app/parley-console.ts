@@ -10,6 +10,15 @@ type Theme = "auto" | "light" | "dark";
 const THEME_KEY = "parley-console:theme";
 const NEXT_THEME: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
 
+/** The language chosen from the menu, if this browser lets the page keep one. */
+function chosenLanguage(): string | null {
+  try {
+    return localStorage.getItem(LANG_KEY);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The console's shell: who is signed in (GET /me, once), the header and the page the URL's hash
  * names, each page a lazy chunk. Signed out, every page but a sign-up link is the sign-in form;
@@ -64,7 +73,7 @@ export class ParleyConsole extends LitElement {
 
   private async start(): Promise<void> {
     this.failure = null;
-    if (this.language === null) this.language = (await applyLocale([localStorage.getItem(LANG_KEY), ...navigator.languages])).code;
+    if (this.language === null) this.language = (await applyLocale([chosenLanguage(), ...navigator.languages])).code;
     try {
       this.signedIn(await this.api.get<ConsoleSessionResponse>("/me"));
     } catch (err) {

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { ConsoleAppRole, ConsoleInviteInfo, ConsoleInviteResponse, ConsoleMember, ConsoleMembersResponse } from "@parley/sdk/protocol";
-import { In, IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
+import { In, IsNull, MoreThan, type DataSource, type EntityManager, type Repository } from "typeorm";
 import { sha256 } from "../auth/tokens.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
+import { dialectOf } from "../db/sql.js";
+import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { AppsService } from "../tenancy/apps.service.js";
 import type { ConsoleAccess } from "./access.js";
 import { roleOn, type ConsoleCaller } from "./caller.js";
@@ -22,6 +24,8 @@ export type RoleChange = (accountId: string, appId: string, role: ConsoleAppRole
 
 export interface ConsoleMembersDeps {
   db: DataSource;
+  /** A role taken from an owner is checked and written in one unit (an app keeps an owner under racing changes). */
+  uow: Pick<UnitOfWork, "run">;
   apps: Pick<AppsService, "findAny">;
   access: ConsoleAccess;
 }
@@ -93,6 +97,7 @@ export class ConsoleMembers {
   /** What a link is for, and whether its e-mail signs in (to accept) rather than up. */
   async inviteInfo(token: string): Promise<ConsoleInviteInfo> {
     const invite = await this.live(token);
+    await this.inviterMayStill(invite);
     const [app, accountExists] = await Promise.all([
       invite.appId ? this.deps.apps.findAny(invite.appId) : null,
       this.accounts.existsBy({ email: invite.email }),
@@ -106,6 +111,7 @@ export class ConsoleMembers {
    */
   async claim(token: string): Promise<{ invite: ConsoleInviteEntity; release: () => Promise<void> }> {
     const invite = await this.live(token);
+    await this.inviterMayStill(invite);
     const claimed = await this.invites.update({ id: invite.id, usedAt: IsNull() }, { usedAt: Date.now() });
     if (!claimed.affected) throw notFound("Sign-up link");
     return { invite, release: async () => void (await this.invites.update({ id: invite.id }, { usedAt: null })) };
@@ -127,14 +133,18 @@ export class ConsoleMembers {
     const invite = await this.live(token);
     if (invite.email !== c.account.email)
       throw new AppError("forbidden", `This invitation is for ${invite.email}: sign in with that account to accept it`, { reason: "other_email" });
-    if (invite.appId && invite.role !== "operator") {
-      // Accepting a lower role than one held would demote the last owner: refused as any demotion.
-      const held = await this.roles.findOneBy({ accountId: c.account.id, appId: invite.appId });
-      if (held?.role === "owner" && invite.role !== "owner") await this.keepAnOwner(invite.appId, c.account.id);
-    }
     const { release } = await this.claim(token);
     try {
-      await this.grant(c.account.id, invite);
+      if (invite.appId && invite.role !== "operator") {
+        const appId = invite.appId;
+        const role = invite.role;
+        // Accepting a lower role than one held would demote the last owner: refused as any demotion.
+        await this.ownerChange(appId, c.account.id, role, async (m) => {
+          await m.getRepository(ConsoleRoleEntity).upsert({ accountId: c.account.id, appId, role }, ["accountId", "appId"]);
+          return true;
+        });
+        this.changed(c.account.id, appId, role);
+      } else await this.grant(c.account.id, invite);
     } catch (err) {
       await release();
       throw err;
@@ -175,12 +185,15 @@ export class ConsoleMembers {
   /** Another role for an account that has one on the app. */
   async setRole(c: ConsoleCaller, appId: string, accountId: string, role: ConsoleAppRole): Promise<ConsoleMember> {
     const app = await this.deps.access.appFor(c, appId, "manage_members");
-    const held = canExist(accountId) ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
-    const account = held ? await this.accounts.findOneBy({ id: accountId }) : null;
+    const account = canExist(accountId) ? await this.accounts.findOneBy({ id: accountId }) : null;
+    const held = account ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
     if (!held || !account) throw notFound("Member (invite them first)");
-    if (held.role === "owner" && role !== "owner") await this.keepAnOwner(app.id, accountId);
     if (held.role !== role) {
-      await this.roles.update({ accountId, appId: app.id }, { role });
+      const done = await this.ownerChange(app.id, accountId, role, async (m) => {
+        const r = await m.getRepository(ConsoleRoleEntity).update({ accountId, appId: app.id }, { role });
+        return (r.affected ?? 0) > 0;
+      });
+      if (!done) throw notFound("Member (invite them first)");
       this.changed(accountId, app.id, role);
       await this.deps.access.record(c, "member.role_changed", app.id, `${accountId} ${held.role}->${role}`);
     }
@@ -192,8 +205,11 @@ export class ConsoleMembers {
     const app = await this.deps.access.appFor(c, appId, "manage_members");
     const held = canExist(accountId) ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
     if (!held) throw notFound("Member");
-    if (held.role === "owner") await this.keepAnOwner(app.id, accountId);
-    await this.roles.delete({ accountId, appId: app.id });
+    const done = await this.ownerChange(app.id, accountId, null, async (m) => {
+      const r = await m.getRepository(ConsoleRoleEntity).delete({ accountId, appId: app.id });
+      return (r.affected ?? 0) > 0;
+    });
+    if (!done) throw notFound("Member");
     this.changed(accountId, app.id, null);
     await this.deps.access.record(c, "member.removed", app.id, `${accountId} ${held.role}`);
   }
@@ -208,10 +224,36 @@ export class ConsoleMembers {
 
   // --- Parts -----------------------------------------------------------------------------------
 
-  /** Throws unless the app has an owner besides `accountId`. */
-  private async keepAnOwner(appId: string, accountId: string): Promise<void> {
-    const owners = await this.roles.find({ where: { appId, role: "owner" }, select: { accountId: true }, take: 2 });
-    if (!owners.some((o) => o.accountId !== accountId)) throw lastOwner();
+  /**
+   * Gives `accountId` the role `next` on the app (null: none) through `write`, in one unit that
+   * first makes sure the app keeps an owner besides it when it is one now: the app's row is locked
+   * on MySQL (units run one at a time on a node), so two owners demoting each other at once
+   * cannot both pass. `write` answers whether its row was there.
+   */
+  private ownerChange(appId: string, accountId: string, next: ConsoleAppRole | null, write: (m: EntityManager) => Promise<boolean>): Promise<boolean> {
+    return this.deps.uow.run(async ({ m }) => {
+      if (dialectOf(m) === "mysql") await m.query("SELECT id FROM apps WHERE id = ? FOR UPDATE", [appId]);
+      const roles = m.getRepository(ConsoleRoleEntity);
+      const held = await roles.findOne({ where: { accountId, appId }, select: { role: true } });
+      if (held?.role === "owner" && next !== "owner") {
+        const owners = await roles.find({ where: { appId, role: "owner" }, select: { accountId: true }, take: 2 });
+        if (!owners.some((o) => o.accountId !== accountId)) throw lastOwner();
+      }
+      return write(m);
+    });
+  }
+
+  /**
+   * An invitation is only as good as its inviter's standing: one made by an owner who is an owner
+   * no more (or an operator no more) is refused, so a removed owner cannot come back through a
+   * link they made for themselves. The CLI's links (no inviter) always hold.
+   */
+  private async inviterMayStill(invite: ConsoleInviteEntity): Promise<void> {
+    if (!invite.invitedBy) return;
+    const inviter = await this.accounts.findOne({ where: { id: invite.invitedBy }, select: { id: true, operator: true } });
+    if (inviter?.operator) return;
+    const role = inviter && invite.appId && invite.role !== "operator" ? await this.roles.findOneBy({ accountId: inviter.id, appId: invite.appId }) : null;
+    if (role?.role !== "owner") throw notFound("Sign-up link (its inviter may no longer invite)");
   }
 
   private async live(token: string): Promise<ConsoleInviteEntity> {

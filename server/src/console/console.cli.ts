@@ -1,4 +1,6 @@
 import type { DataSource } from "typeorm";
+import { UnitOfWork } from "../db/unit-of-work.js";
+import { EventLog } from "../events/event-log.js";
 import { AppError } from "../shared/errors.js";
 import type { AppsService } from "../tenancy/apps.service.js";
 import { ConsoleAccess } from "./access.js";
@@ -24,7 +26,7 @@ export async function consoleInviteCli({ db, apps, base, values }: ConsoleCliInp
     const issue = parsed.error.issues[0]!;
     throw new AppError("validation_failed", `--${issue.path[0] === "appId" ? "app" : String(issue.path[0] ?? "role")}: ${issue.message}`);
   }
-  const members = new ConsoleMembers({ db, apps, access: new ConsoleAccess({ db, apps }) });
+  const members = new ConsoleMembers({ db, uow: new UnitOfWork(db, new EventLog(db)), apps, access: new ConsoleAccess({ db, apps }) });
   const invite = await members.invite(CLI, parsed.data, base);
   if (values.json) process.stdout.write(`${JSON.stringify(invite)}\n`);
   else

@@ -3,8 +3,6 @@ import type {
   ConsoleApp,
   ConsoleAppCreatedResponse,
   ConsoleAppRole,
-  ConsoleInviteInfo,
-  ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
   ConsoleRecoveryCodesResponse,
   ConsoleServerKey,
@@ -19,7 +17,7 @@ import type {
   WebhookEndpointResponse,
   WebhookSettings,
 } from "@parley/sdk/protocol";
-import { IsNull, MoreThan, type DataSource, type Repository } from "typeorm";
+import { type DataSource, type Repository } from "typeorm";
 import type { PasswordHasher } from "../auth/passwords.js";
 import { sha256 } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
@@ -30,11 +28,10 @@ import type { AppsService } from "../tenancy/apps.service.js";
 import type { CreateWebhookInput, DeliveriesQuery } from "../webhooks/webhooks.schema.js";
 import type { WebhooksService } from "../webhooks/webhooks.service.js";
 import { roleOn, totpRequired, type ConsoleCaller } from "./caller.js";
-import { ConsoleAccountEntity, ConsoleInviteEntity, ConsoleRoleEntity } from "./console.entities.js";
-import type { InviteInput, SignInInput, SignUpInput } from "./console.schema.js";
+import { ConsoleAccountEntity, ConsoleRoleEntity } from "./console.entities.js";
+import type { SignInInput, SignUpInput } from "./console.schema.js";
 import type { ConsoleAccess } from "./access.js";
 import type { ConsoleMembers } from "./console-members.service.js";
-import { allow } from "./roles.js";
 import type { Client, ConsoleSessions } from "./sessions.js";
 import { newTotpSecret, totpStep } from "./totp.js";
 
@@ -64,9 +61,9 @@ const wrongCode = (): AppError =>
 
 /**
  * The console's accounts and what they do (issue 32): sign-up links, sign-in with a second
- * factor, sessions, and the apps, keys and webhooks they manage by role. Writes console_accounts,
- * console_roles, console_invites and console_audit; apps, keys and webhooks through their owners'
- * services. Viewers, admins and owners read an app's keys and webhooks; admins and owners change
+ * factor, sessions, and the apps, keys and webhooks they manage by role. Writes console_accounts
+ * and console_audit; invitations and roles through ConsoleMembers (console-members.service.ts);
+ * apps, keys and webhooks through their owners' services. Viewers, admins and owners read an app's keys and webhooks; admins and owners change
  * them; moderators see neither (roles.ts). Moderators, admins and owners work the report queue and
  * mute, ban and delete through the moderation service, acting as `console:<account id>`; they read
  * message text only in a report's context. Every change is one audit row.
@@ -74,12 +71,10 @@ const wrongCode = (): AppError =>
 export class ConsoleService {
   private readonly accounts: Repository<ConsoleAccountEntity>;
   private readonly roles: Repository<ConsoleRoleEntity>;
-  private readonly invites: Repository<ConsoleInviteEntity>;
 
   constructor(private readonly deps: ConsoleDeps) {
     this.accounts = deps.db.getRepository(ConsoleAccountEntity);
     this.roles = deps.db.getRepository(ConsoleRoleEntity);
-    this.invites = deps.db.getRepository(ConsoleInviteEntity);
   }
 
   // --- Signing in ------------------------------------------------------------------------------
@@ -118,7 +113,7 @@ export class ConsoleService {
       id: newId("cac", 20),
       email: invite.email,
       passwordHash: await this.deps.passwords.hash(input.password),
-      operator: false,
+      operator: invite.role === "operator",
       totpSecret: null,
       totpPending: null,
       totpLastStep: 0,
@@ -132,8 +127,14 @@ export class ConsoleService {
       if (await this.accounts.existsBy({ email: invite.email })) throw taken();
       throw err;
     }
-    await this.deps.members.grant(account.id, invite);
-    if (invite.role === "operator") account.operator = true;
+    try {
+      await this.deps.members.grant(account.id, invite);
+    } catch (err) {
+      // No account without the role it was invited to: both go, and the link works again.
+      await this.accounts.delete({ id: account.id });
+      await release();
+      throw err;
+    }
     await this.deps.access.record({ accountId: account.id, ip: client.ip }, "account.signed_up", invite.appId, invite.role);
     return this.begin(account, client);
   }
