@@ -46,6 +46,7 @@ import { ConsoleUsers } from "./console/console-users.service.js";
 import { ConsoleUsage } from "./console/console-usage.service.js";
 import { ConsoleHealthReport } from "./ops/console-health.js";
 import { UsageService } from "./usage/usage.service.js";
+import { ConsoleAccounts } from "./console/console-accounts.service.js";
 import { ConsoleMembers } from "./console/console-members.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
@@ -103,6 +104,8 @@ export interface Services {
   consoleModeration: ConsoleModeration;
   /** Invitations, and who has which role on an app (console-members.service.ts). */
   consoleMembers: ConsoleMembers;
+  /** Every console account, for operators (console-accounts.service.ts). */
+  consoleAccounts: ConsoleAccounts;
   /** An app's settings, lifecycle and secret; its chat users (console-apps.service.ts, console-users.service.ts). */
   consoleApps: ConsoleApps;
   consoleUsers: ConsoleUsers;
@@ -225,6 +228,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
   const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
+  const consoleSessions = new ConsoleSessions(db, config.jwtSecret);
   return {
     config,
     version: VERSION,
@@ -263,7 +267,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     pushNotifier,
     console: new ConsoleService({
       db,
-      sessions: new ConsoleSessions(db, config.jwtSecret),
+      sessions: consoleSessions,
       passwords,
       apps,
       serverKeys,
@@ -272,6 +276,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       members: consoleMembers,
     }),
     consoleMembers,
+    consoleAccounts: new ConsoleAccounts({ db, uow, access: consoleAccess, members: consoleMembers, sessions: consoleSessions }),
     consoleModeration: new ConsoleModeration({ access: consoleAccess, moderation, messages }),
     consoleApps: new ConsoleApps({
       access: consoleAccess,

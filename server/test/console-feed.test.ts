@@ -170,6 +170,46 @@ describe("the console feed and the ban's reason", { timeout: 120_000 }, () => {
     assert.deepEqual(await hearsOf(), [b.appId], "removed from A");
   });
 
+  test("an operator's flag given or taken moves its open feed into or out of every app's reports; a deleted account's feed closes", async () => {
+    const a = await scene();
+    const b = await scene();
+    const op = await consoleAccount(s, { email: `op-${n()}@live.example`, role: "operator" });
+    // A moderator of B: a report of B heard after one of A means A's would have been heard by then.
+    const who = await consoleAccount(s, { email: `flag-${n()}@live.example`, role: "moderator", appId: b.appId }, { totp: true });
+    const f = feedOf(who.browser);
+    await connected(f);
+    const flag = async (operator: boolean) => {
+      const r = await op.browser.req("PUT", `/accounts/${who.me.account.id}/operator`, { operator });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    };
+    const hearsA = async (): Promise<boolean> => {
+      let got = false;
+      const onReport = (e: { appId: string }) => {
+        if (e.appId === a.appId) got = true;
+      };
+      f.on("report", onReport);
+      const bHeard = new Promise<void>((resolve) => f.on("report", (e: { appId: string }) => e.appId === b.appId && resolve()));
+      for (const sc of [a, b]) {
+        const said = await s.api.post(`/conversations/${sc.conv}/messages`, { ...tok(sc.bob), body: { text: `spam ${n()}` } });
+        assert.equal(said.status, 201, JSON.stringify(said.body));
+        await file(sc.alice, (said.body.message ?? said.body).id as string);
+      }
+      await bHeard;
+      f.off("report");
+      return got;
+    };
+    assert.equal(await hearsA(), false, "a viewer hears no reports");
+    await flag(true);
+    assert.equal(await hearsA(), true, "made operator: hears every app");
+    await flag(false);
+    assert.equal(await hearsA(), false, "an operator no more");
+
+    const closed = once(f as unknown as NodeJS.EventEmitter, "disconnect");
+    const gone = await op.browser.del(`/accounts/${who.me.account.id}`, { confirm: who.me.account.email });
+    assert.equal(gone.status, 204, JSON.stringify(gone.body));
+    await closed;
+  });
+
   test("a user banned from a group with a reason is refused their next send there with it (HTTP and socket); banned from the app, every request says why", async () => {
     const { appId, bob, conv } = await scene();
     const mod = await consoleAccount(s, { email: `mod-${n()}@live.example`, role: "moderator", appId });

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { ConsoleAccountEntity, ConsoleRoleEntity } from "../src/console/console.entities.js";
 import { ConsoleBrowser, consoleAccount, freshCode, PASSWORD } from "./helpers/console.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 
@@ -54,5 +55,33 @@ describe("console sessions on two nodes", { timeout: 120_000 }, () => {
     assert.equal((await second.del(`/sessions/${other.id}`)).status, 204);
     assert.equal((await first.get("/me")).status, 401, "ended on B, refused by A");
     assert.equal((await on(a, second).get("/me")).status, 200, "the other session goes on, on both nodes");
+  });
+
+  // Units run one at a time within a node, so only two nodes can race: the rows locked in the
+  // unit (MySQL) are what keeps an operator and an owner when two take each other's at once.
+  test("two operators taking each other's flag through two nodes at once, and two owners demoting each other: one of each stays", async () => {
+    const n = Math.random().toString(36).slice(2, 8);
+    const { id: appId } = await a.createTenant("Racing");
+    const x = await consoleAccount(a, { email: `x-${n}@race.example`, role: "operator" });
+    const y = await consoleAccount(a, { email: `y-${n}@race.example`, role: "operator" });
+    const p = await consoleAccount(a, { email: `p-${n}@race.example`, role: "owner", appId });
+    const q = await consoleAccount(a, { email: `q-${n}@race.example`, role: "owner", appId });
+    const accounts = a.services.db.getRepository(ConsoleAccountEntity);
+    const roles = a.services.db.getRepository(ConsoleRoleEntity);
+    for (let round = 0; round < 4; round++) {
+      await accounts.update({ operator: true }, { operator: false });
+      await accounts.update({ id: x.me.account.id }, { operator: true });
+      await accounts.update({ id: y.me.account.id }, { operator: true });
+      await roles.update({ appId }, { role: "owner" });
+      const [r1, r2, r3, r4] = await Promise.all([
+        x.browser.req("PUT", `/accounts/${y.me.account.id}/operator`, { operator: false }),
+        on(b, y.browser).req("PUT", `/accounts/${x.me.account.id}/operator`, { operator: false }),
+        p.browser.req("PUT", `/apps/${appId}/members/${q.me.account.id}`, { role: "viewer" }),
+        on(b, q.browser).req("PUT", `/apps/${appId}/members/${p.me.account.id}`, { role: "viewer" }),
+      ]);
+      const seen = JSON.stringify([r1.status, r2.status, r3.status, r4.status]);
+      assert.equal(await accounts.countBy({ operator: true }), 1, `round ${round}: ${seen}`);
+      assert.equal(await roles.countBy({ appId, role: "owner" }), 1, `round ${round}: ${seen}`);
+    }
   });
 });

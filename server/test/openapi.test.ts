@@ -689,6 +689,18 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "revokeConsoleInvite", { ...op, params: { appId, inviteId: later } });
     await expect(204, "removeConsoleMember", { ...op, params: { appId, accountId: inviteeId } });
     await expect(404, "removeConsoleMember", { ...op, params: { appId, accountId: inviteeId } });
+    // Every console account (operators): the invitee made operator and back, then deleted.
+    const accounts = await expect(200, "listConsoleAccounts", { ...op, query: { q: `member-${n}@` } });
+    assert.deepEqual(
+      accounts.items.map((a: { id: string }) => a.id),
+      [inviteeId],
+    );
+    await expect(400, "listConsoleAccounts", { ...op, query: { limit: "0" } });
+    await expect(200, "setConsoleOperator", { ...op, params: { accountId: inviteeId }, body: { operator: true } });
+    await expect(200, "setConsoleOperator", { ...op, params: { accountId: inviteeId }, body: { operator: false } });
+    await expect(404, "setConsoleOperator", { ...op, params: { accountId: "cac_missing" }, body: { operator: true } });
+    await expect(400, "deleteConsoleAccount", { ...op, params: { accountId: inviteeId }, body: { confirm: "someone else" } });
+    await expect(204, "deleteConsoleAccount", { ...op, params: { accountId: inviteeId }, body: { confirm: `member-${n}@site.example` } });
     const key = await expect(201, "createConsoleKey", { ...op, params: { appId }, body: { name: "backend" } });
     await expect(404, "createConsoleKey", { ...op, params: { appId: "app_missing" }, body: {} });
     await expect(200, "listConsoleKeys", { ...op, params: { appId } });

@@ -152,9 +152,23 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
       "server-api/server-keys.service.ts",
       "console/sessions.ts",
       "console/console.service.ts",
+      "console/console-members.service.ts",
+      "console/access.ts",
     ],
   },
 ];
+
+/**
+ * A write through a field typed as a repository, whatever its name (`this.roles.update(…)`), which
+ * the pattern above, keyed on names like `repo`, would miss: the first found, or null.
+ */
+function repositoryWrite(src: string): string | null {
+  for (const [, name] of src.matchAll(/\b(\w+)\s*[!?]?:\s*Repository</g)) {
+    const m = new RegExp(`\\bthis\\s*\\.\\s*${name}\\s*\\.\\s*(insert|update|delete|save|remove|upsert|increment|decrement)\\(`).exec(src);
+    if (m) return `this.${name}.${m[1]}(`;
+  }
+  return null;
+}
 
 /** A domain file, as the transport rule has it: in a domain folder, and not a route or socket handler. */
 const isDomain = (f: string): boolean => DOMAINS.includes(f.split("/")[0]!) && !isEdge(f);
@@ -219,8 +233,16 @@ describe("the shape of server/src", () => {
       const rel = path.relative(SRC, file);
       const src = code(file);
       for (const r of RULES) if (r.pattern.test(src) && !r.allowed.includes(rel)) wrong.push(`${rel} ${r.what}`);
+      const direct = RULES.find((r) => r.what === "writes outside a unit of work")!;
+      if (repositoryWrite(src) && !direct.allowed.includes(rel)) wrong.push(`${rel} ${direct.what} (${repositoryWrite(src)})`);
     }
     assert.deepEqual(wrong, []);
+  });
+
+  test("the write-path check sees writes through a repository field of any name (sanity)", () => {
+    const src = "private readonly roles: Repository<RoleEntity>;\nprivate readonly seen = new Map();\nf() { this.seen.delete(x); }";
+    assert.equal(repositoryWrite(src), null);
+    assert.equal(repositoryWrite(`${src}\ng() { return this.roles\n  .upsert(row, ["id"]); }`), "this.roles.upsert(");
   });
 
   test("the write-path check sees what it looks for (sanity)", () => {

@@ -104,6 +104,35 @@ export interface ConsoleSetRoleRequest {
   role: ConsoleAppRole;
 }
 
+/** One console account as operators see it (`GET /v1/console/accounts`). */
+export interface ConsoleAccountSummary {
+  id: string;
+  email: string;
+  operator: boolean;
+  totpEnabled: boolean;
+  createdAt: string;
+  /** Its roles on apps, by app name. */
+  roles: { appId: string; appName: string; role: ConsoleAppRole }[];
+  /** The account asking. */
+  you: boolean;
+}
+
+/** `GET /v1/console/accounts`: every console account, by e-mail, keyset-paged (operators). */
+export interface ConsoleAccountsResponse {
+  items: ConsoleAccountSummary[];
+  nextCursor: string | null;
+}
+
+/** `PUT /v1/console/accounts/{accountId}/operator`: give or take the operator's powers. */
+export interface ConsoleSetOperatorRequest {
+  operator: boolean;
+}
+
+/** `DELETE /v1/console/accounts/{accountId}`: `confirm` is the account's e-mail, typed. */
+export interface ConsoleDeleteAccountRequest {
+  confirm: string;
+}
+
 /** `POST /v1/console/me/totp/setup`: a new secret to enrol (base32) and its otpauth:// URI (for a QR code). */
 export interface ConsoleTotpSetupResponse {
   secret: string;

@@ -100,7 +100,8 @@ export function consoleMembersRoutes({ members, console, limiters }: ConsoleMemb
     errors: [404, 409],
     handle: async (ctx) => {
       const { role } = parse(memberRoleBody, ctx.request.body);
-      ctx.body = (await members.setRole(consoleCallerOf(ctx), pathParam(ctx, "appId"), pathParam(ctx, "accountId"), role)) satisfies ConsoleMember;
+      const target = { appId: pathParam(ctx, "appId"), accountId: pathParam(ctx, "accountId"), role };
+      ctx.body = (await members.setRole(consoleCallerOf(ctx), target)) satisfies ConsoleMember;
     },
   });
 

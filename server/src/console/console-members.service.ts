@@ -4,7 +4,7 @@ import { In, IsNull, MoreThan, type DataSource, type EntityManager, type Reposit
 import { sha256 } from "../auth/tokens.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist, newId } from "../shared/ids.js";
-import { dialectOf } from "../db/sql.js";
+import { dialectOf, marks } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { AppsService } from "../tenancy/apps.service.js";
 import type { ConsoleAccess } from "./access.js";
@@ -21,6 +21,9 @@ export const CLI = "cli" as const;
 
 /** An account's role on an app changed (null: it has none there now); the console feed follows it. */
 export type RoleChange = (accountId: string, appId: string, role: ConsoleAppRole | null) => void;
+
+/** An account became an operator, or is one no more; the console feed follows it. */
+export type OperatorChange = (accountId: string, operator: boolean) => void;
 
 export interface ConsoleMembersDeps {
   db: DataSource;
@@ -45,6 +48,7 @@ export class ConsoleMembers {
   private readonly roles: Repository<ConsoleRoleEntity>;
   private readonly invites: Repository<ConsoleInviteEntity>;
   private readonly roleListeners = new Set<RoleChange>();
+  private readonly operatorListeners = new Set<OperatorChange>();
 
   constructor(private readonly deps: ConsoleMembersDeps) {
     this.accounts = deps.db.getRepository(ConsoleAccountEntity);
@@ -60,6 +64,17 @@ export class ConsoleMembers {
 
   private changed(accountId: string, appId: string, role: ConsoleAppRole | null): void {
     for (const fn of this.roleListeners) fn(accountId, appId, role);
+  }
+
+  /** Calls `fn` each time an account's operator flag is given or taken on this node. */
+  onOperatorChanged(fn: OperatorChange): () => void {
+    this.operatorListeners.add(fn);
+    return () => this.operatorListeners.delete(fn);
+  }
+
+  /** Tells the listeners an operator flag changed (here, or by ConsoleAccounts after its unit committed). */
+  operatorChanged(accountId: string, operator: boolean): void {
+    for (const fn of this.operatorListeners) fn(accountId, operator);
   }
 
   // --- Invitations -----------------------------------------------------------------------------
@@ -121,6 +136,7 @@ export class ConsoleMembers {
   async grant(accountId: string, invite: ConsoleInviteEntity): Promise<void> {
     if (invite.role === "operator") {
       await this.accounts.update({ id: accountId }, { operator: true });
+      this.operatorChanged(accountId, true);
       return;
     }
     if (!invite.appId) return;
@@ -183,7 +199,7 @@ export class ConsoleMembers {
   }
 
   /** Another role for an account that has one on the app. */
-  async setRole(c: ConsoleCaller, appId: string, accountId: string, role: ConsoleAppRole): Promise<ConsoleMember> {
+  async setRole(c: ConsoleCaller, { appId, accountId, role }: { appId: string; accountId: string; role: ConsoleAppRole }): Promise<ConsoleMember> {
     const app = await this.deps.access.appFor(c, appId, "manage_members");
     const account = canExist(accountId) ? await this.accounts.findOneBy({ id: accountId }) : null;
     const held = account ? await this.roles.findOneBy({ accountId, appId: app.id }) : null;
@@ -220,6 +236,37 @@ export class ConsoleMembers {
     const r = canExist(inviteId) ? await this.invites.delete({ id: inviteId, appId: app.id, usedAt: IsNull() }) : { affected: 0 };
     if (!r.affected) throw notFound("Invitation");
     await this.deps.access.record(c, "invite.revoked", app.id, inviteId);
+  }
+
+  // --- Participants of an account's deletion (console-accounts.service.ts) -----------------------
+
+  /**
+   * The apps of which the account is the only owner, in the deletion's unit: their rows locked on
+   * MySQL, as ownerChange locks them, so a demotion racing the deletion cannot leave an app ownerless.
+   */
+  async ownedAlone(m: EntityManager, accountId: string): Promise<string[]> {
+    const roles = m.getRepository(ConsoleRoleEntity);
+    const owned = (await roles.find({ where: { accountId, role: "owner" }, select: { appId: true } })).map((r) => r.appId);
+    if (owned.length === 0) return [];
+    if (dialectOf(m) === "mysql") await m.query(`SELECT id FROM apps WHERE id IN (${marks(owned.length)}) FOR UPDATE`, owned);
+    const others = await roles.find({ where: { appId: In(owned), role: "owner" }, select: { appId: true, accountId: true } });
+    const shared = new Set(others.filter((o) => o.accountId !== accountId).map((o) => o.appId));
+    return owned.filter((appId) => !shared.has(appId));
+  }
+
+  /** The account's roles and the invitations it made, gone with it; the apps it had roles on. */
+  async forget(m: EntityManager, accountId: string): Promise<string[]> {
+    const roles = m.getRepository(ConsoleRoleEntity);
+    const held = (await roles.find({ where: { accountId }, select: { appId: true } })).map((r) => r.appId);
+    await roles.delete({ accountId });
+    await m.getRepository(ConsoleInviteEntity).delete({ invitedBy: accountId, usedAt: IsNull() });
+    return held;
+  }
+
+  /** After the deletion's unit committed: the feed lets go of the rooms of its roles. */
+  forgotten(accountId: string, appIds: readonly string[], operator: boolean): void {
+    for (const appId of appIds) this.changed(accountId, appId, null);
+    if (operator) this.operatorChanged(accountId, false);
   }
 
   // --- Parts -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { ConsoleUserDetail, ConsoleUsersResponse, ConsoleUserSummary, DataExport } from "@parley/sdk/protocol";
 import type { DataSource, Repository } from "typeorm";
 import type { DataRightsService } from "../data-rights/data-rights.service.js";
-import { marks } from "../db/sql.js";
+import { escapeLike, marks } from "../db/sql.js";
 import { keysetAfter } from "../db/keyset.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { canExist } from "../shared/ids.js";
@@ -168,5 +168,3 @@ function summary(u: UserEntity, banned: boolean): ConsoleUserSummary {
     banned,
   };
 }
-
-const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => `!${c}`);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { MESSAGE_LIMITS, MODERATION_LIMITS } from "@parley/sdk/protocol";
 import { email, password } from "../auth/auth.schema.js";
 import { auditQuery, reasonBody, resolveReportBody, slowModeBody, wordFilterBody } from "../moderation/moderation.schema.js";
-import { idString } from "../shared/schema.js";
+import { idString, pageLimit } from "../shared/schema.js";
 
 const appId = z.string().min(1).max(32);
 const role = z.enum(["viewer", "moderator", "admin", "owner", "operator"]);
@@ -109,3 +109,18 @@ export const wordFilterTestBody = z.strictObject({
 export type WordFilterTestInput = z.infer<typeof wordFilterTestBody>;
 
 export const moderatorBody = z.strictObject({ moderator: z.boolean() });
+
+/** `PUT /v1/console/accounts/:accountId/operator`. */
+export const operatorBody = z.strictObject({ operator: z.boolean({ error: "true or false" }) });
+
+/** `GET /v1/console/accounts`: `q` the start of an e-mail. */
+export const accountsQuery = z.strictObject({
+  q: z.string().max(254, "At most 254 characters").default(""),
+  cursor: z.string().max(400).optional(),
+  limit: pageLimit(100, 50),
+});
+
+/** The accounts list's cursor: the last row's e-mail (unique). */
+export const accountCursor = z.object({ e: z.string().max(254) });
+
+export type AccountsQuery = z.infer<typeof accountsQuery>;

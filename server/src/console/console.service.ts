@@ -98,6 +98,12 @@ export class ConsoleService {
     return this.deps.sessions.deadline(id);
   }
 
+  /** What the account may hear in the console feed, read now: its operator flag and roles (console-feed.ts). */
+  async standing(accountId: string): Promise<{ operator: boolean; roles: Map<string, ConsoleAppRole> }> {
+    const account = await this.accounts.findOne({ where: { id: accountId }, select: { id: true, operator: true } });
+    return { operator: account?.operator ?? false, roles: account ? await this.rolesOf(accountId) : new Map() };
+  }
+
   checkCsrf(c: ConsoleCaller, given: string): boolean {
     return this.deps.sessions.checkCsrf(c.session, given);
   }

@@ -125,8 +125,8 @@ export class ConsoleSessions {
     return true;
   }
 
-  /** Ends every session of the account but `keep` (a password or second-factor change). */
-  async endOthers(accountId: string, keep: string): Promise<void> {
+  /** Ends every session of the account but `keep` (a password or second-factor change), or all (its deletion). */
+  async endOthers(accountId: string, keep: string | null): Promise<void> {
     const others = await this.repo.find({ where: { accountId }, select: { id: true } });
     const ids = others.map((s) => s.id).filter((id) => id !== keep);
     if (ids.length > 0) await this.repo.delete({ id: In(ids) });

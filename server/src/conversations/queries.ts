@@ -1,3 +1,4 @@
+import { escapeLike } from "../db/sql.js";
 import { In, type EntityManager } from "typeorm";
 import type { Conversation } from "@parley/sdk/protocol";
 import { keysetAfter } from "../db/keyset.js";
@@ -34,8 +35,6 @@ export interface ConversationPage {
   last: ConversationEntity | undefined;
   more: boolean;
 }
-
-const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => "!" + c);
 
 /** One page of the caller's conversations, most recent activity first. Constant query count. */
 export async function list(deps: QueryDeps, caller: Caller, opts: ListOptions): Promise<ConversationPage> {

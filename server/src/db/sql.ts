@@ -85,3 +85,6 @@ export async function replaceColumn(
     );
   }
 }
+
+/** A LIKE pattern's literal text: `!` escapes its wildcards (write `LIKE … ESCAPE '!'`). */
+export const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => `!${c}`);

@@ -31,6 +31,7 @@ import { pushRoutes } from "../push/push.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
 import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
 import { consoleAppsRoutes } from "../console/console-apps.routes.js";
+import { consoleAccountsRoutes } from "../console/console-accounts.routes.js";
 import { consoleMembersRoutes } from "../console/console-members.routes.js";
 import { consoleUsersRoutes } from "../console/console-users.routes.js";
 import { consoleUsageRoutes } from "../console/console-usage.routes.js";
@@ -90,6 +91,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...consoleAppsRoutes({ apps: services.consoleApps }),
     ...consoleMembersRoutes({ members: services.consoleMembers, console: services.console, limiters: services.limiters }),
     ...consoleUsersRoutes({ users: services.consoleUsers }),
+    ...consoleAccountsRoutes({ accounts: services.consoleAccounts }),
     ...consoleUsageRoutes({ usage: services.consoleUsage }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),

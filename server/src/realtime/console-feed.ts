@@ -11,8 +11,8 @@ import type { ModerationService } from "../moderation/moderation.service.js";
 import { AppError } from "../shared/errors.js";
 
 export interface ConsoleFeedDeps {
-  console: Pick<ConsoleService, "callerOf" | "onSessionsEnded" | "sessionDeadline">;
-  consoleMembers: Pick<ConsoleMembers, "onRoleChanged">;
+  console: Pick<ConsoleService, "callerOf" | "onSessionsEnded" | "sessionDeadline" | "standing">;
+  consoleMembers: Pick<ConsoleMembers, "onRoleChanged" | "onOperatorChanged">;
   consoleAccess: Pick<ConsoleAccess, "ready">;
   moderation: Pick<ModerationService, "onReport">;
 }
@@ -35,6 +35,13 @@ const hears = (role: string | null): boolean => role !== null && role !== "viewe
 const LAPSE_SLACK_MS = 250;
 /** Operators hear every app. */
 const OPERATORS = "console:operators";
+
+/** The rooms an account's standing puts its sockets in: the apps it moderates, and the operators'. */
+const standingRooms = (operator: boolean, roles: Iterable<[string, string]>): string[] => [
+  ...[...roles].filter(([, role]) => hears(role)).map(([appId]) => appRoom(appId)),
+  ...(operator ? [OPERATORS] : []),
+];
+const isStandingRoom = (room: string): boolean => room === OPERATORS || room.startsWith("console:app:");
 
 /** The value of one cookie in a raw Cookie header. */
 function cookie(req: IncomingMessage, name: string): string {
@@ -68,7 +75,7 @@ function fromOwnPage(req: IncomingMessage): boolean {
  * session ends on any node (signed out, ended from the list, replaced, expired), its sockets close;
  * a role changed on any node moves them in or out of that app's room.
  */
-export function attachConsoleFeed(io: { of(name: string): unknown }, deps: ConsoleFeedDeps): FeedNamespace {
+export function attachConsoleFeed(io: { of(name: string): unknown }, deps: ConsoleFeedDeps): { ns: FeedNamespace; detach: () => void } {
   // The chat's server, typed for the chat's events: this namespace has its own.
   const ns = io.of("/console") as FeedNamespace;
   ns.use(async (socket, next) => {
@@ -80,9 +87,8 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
       const caller: ConsoleCaller | null = token ? await deps.console.callerOf(token, { ip, userAgent: req.headers["user-agent"] ?? "" }) : null;
       if (!caller) throw new AppError("unauthenticated", "Sign in to the console first");
       deps.consoleAccess.ready(caller);
-      const moderated = [...caller.roles].filter(([, role]) => hears(role)).map(([appId]) => appRoom(appId));
       socket.data = { sessionId: caller.session.id, accountId: caller.account.id, deadline: deadlineOf(caller.session) };
-      socket.join([sessionRoom(caller.session.id), accountRoom(caller.account.id), ...moderated, ...(caller.account.operator ? [OPERATORS] : [])]);
+      socket.join([sessionRoom(caller.session.id), accountRoom(caller.account.id), ...standingRooms(caller.account.operator, caller.roles)]);
       next();
     } catch (err) {
       const e = err instanceof AppError ? err : new AppError("unauthenticated", "Handshake refused");
@@ -108,13 +114,37 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
     };
     watch(socket.data.deadline);
     socket.on("disconnect", () => clearTimeout(timer));
+    void settle(socket);
   });
-  // A role granted, changed or taken on any node moves the account's sockets in or out of the app's room.
-  deps.consoleMembers.onRoleChanged((accountId, appId, role) => {
-    if (hears(role)) ns.in(accountRoom(accountId)).socketsJoin(appRoom(appId));
-    else ns.in(accountRoom(accountId)).socketsLeave(appRoom(appId));
-  });
-  deps.moderation.onReport((appId, report) => ns.to([appRoom(appId), OPERATORS]).emit("report", { appId, report }));
-  deps.console.onSessionsEnded((ids) => ns.in(ids.map(sessionRoom)).disconnectSockets(true));
-  return ns;
+  /**
+   * A role or flag changed between the handshake's read and now was announced to an account room
+   * this socket was not yet reachable in (socketsJoin reaches connected sockets only): read the
+   * standing again once connected, and join or leave what it says.
+   */
+  const settle = async (socket: (typeof ns)["sockets"] extends Map<string, infer S> ? S : never): Promise<void> => {
+    try {
+      const { operator, roles } = await deps.console.standing(socket.data.accountId);
+      const want = new Set(standingRooms(operator, roles));
+      const have = [...socket.rooms].filter(isStandingRoom);
+      for (const room of have) if (!want.has(room)) socket.leave(room);
+      socket.join([...want].filter((room) => !socket.rooms.has(room)));
+    } catch {
+      // The database is away: the handshake's rooms stand; a reconnect reads them again.
+    }
+  };
+  const stop = [
+    // A role granted, changed or taken on any node moves the account's sockets in or out of the app's room…
+    deps.consoleMembers.onRoleChanged((accountId, appId, role) => {
+      if (hears(role)) ns.in(accountRoom(accountId)).socketsJoin(appRoom(appId));
+      else ns.in(accountRoom(accountId)).socketsLeave(appRoom(appId));
+    }),
+    // …and an operator flag, in or out of the operators' room.
+    deps.consoleMembers.onOperatorChanged((accountId, operator) => {
+      if (operator) ns.in(accountRoom(accountId)).socketsJoin(OPERATORS);
+      else ns.in(accountRoom(accountId)).socketsLeave(OPERATORS);
+    }),
+    deps.moderation.onReport((appId, report) => ns.to([appRoom(appId), OPERATORS]).emit("report", { appId, report })),
+    deps.console.onSessionsEnded((ids) => ns.in(ids.map(sessionRoom)).disconnectSockets(true)),
+  ];
+  return { ns, detach: () => stop.forEach((off) => off()) };
 }

@@ -91,7 +91,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   });
 
   observeSockets(deps.db, io);
-  attachConsoleFeed(io, deps);
+  // The feed's listeners on the services go with this server (a test's services outlive it).
+  httpServer.once("close", attachConsoleFeed(io, deps).detach);
   const audience = new PresenceAudience(deps.db, deps.presence);
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
 

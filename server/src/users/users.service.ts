@@ -1,3 +1,4 @@
+import { escapeLike } from "../db/sql.js";
 import { Brackets, In, IsNull, type DataSource, type EntityManager, type Repository } from "typeorm";
 import type { CustomData } from "@parley/sdk/protocol";
 import { type Caller, type ServerCaller, userOf } from "../shared/caller.js";
@@ -306,5 +307,3 @@ export class UsersService {
     return relatedUsers(this.deps.db, caller.appId, userOf(caller), ids);
   }
 }
-
-const escapeLike = (s: string): string => s.replace(/[!%_]/g, (c) => "!" + c);

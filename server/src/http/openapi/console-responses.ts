@@ -7,6 +7,8 @@ import type {
   ConsoleInviteInfo,
   ConsoleMember,
   ConsoleMembersResponse,
+  ConsoleAccountSummary,
+  ConsoleAccountsResponse,
   ConsoleInviteResponse,
   ConsoleKeyCreatedResponse,
   ConsoleRecoveryCodesResponse,
@@ -80,6 +82,20 @@ const consoleMembersResponse = z.strictObject({
   ),
 });
 type _ConsoleMembersResponse = Check<Same<z.infer<typeof consoleMembersResponse>, ConsoleMembersResponse>>;
+
+const consoleAccountSummary = z.strictObject({
+  id: z.string(),
+  email: z.string(),
+  operator: z.boolean(),
+  totpEnabled: z.boolean(),
+  createdAt: timestamp,
+  roles: z.array(z.strictObject({ appId: z.string(), appName: z.string(), role: appRole })).describe("Its roles on apps, by app name"),
+  you: z.boolean().describe("The account asking"),
+});
+type _ConsoleAccountSummary = Check<Same<z.infer<typeof consoleAccountSummary>, ConsoleAccountSummary>>;
+
+const consoleAccountsResponse = z.strictObject({ items: z.array(consoleAccountSummary), nextCursor: z.string().nullable() });
+type _ConsoleAccountsResponse = Check<Same<z.infer<typeof consoleAccountsResponse>, ConsoleAccountsResponse>>;
 
 const consoleTotpSetupResponse = z.strictObject({ secret: z.string(), uri: z.string() });
 type _ConsoleTotpSetupResponse = Check<Same<z.infer<typeof consoleTotpSetupResponse>, ConsoleTotpSetupResponse>>;
@@ -202,6 +218,8 @@ export const consoleResponseSchemas = {
   ConsoleInviteResponse: consoleInviteResponse,
   ConsoleMember: consoleMember,
   ConsoleMembersResponse: consoleMembersResponse,
+  ConsoleAccountSummary: consoleAccountSummary,
+  ConsoleAccountsResponse: consoleAccountsResponse,
   ConsoleTotpSetupResponse: consoleTotpSetupResponse,
   ConsoleRecoveryCodesResponse: consoleRecoveryCodesResponse,
   ConsoleSessionsResponse: consoleSessionsResponse,
