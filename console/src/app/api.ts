@@ -1,3 +1,4 @@
+import { errorMessage, type FieldProblem, fieldMessage } from "./errors.js";
 import { strings } from "./strings.js";
 
 /** An answer other than 2xx, with the field-level messages of a 400 by field path. */
@@ -64,13 +65,14 @@ export class ConsoleApi {
     if (res.ok) return data as T;
     const e = (data as ErrorBody | null)?.error;
     const details = e?.details;
+    // Said in the reader's language where the server says what kind of problem it is (errors.ts).
     const fields: Record<string, string> = {};
     if (Array.isArray(details))
-      for (const d of details as { path?: unknown; message?: unknown }[])
-        if (typeof d?.path === "string" && typeof d.message === "string" && !(d.path in fields)) fields[d.path] = d.message;
+      for (const d of details as FieldProblem[]) if (typeof d?.path === "string" && !(d.path in fields)) fields[d.path] = fieldMessage(d);
     const reason = details && typeof details === "object" && "reason" in details ? String((details as { reason: unknown }).reason) : undefined;
     const retry = Number(res.headers.get("Retry-After"));
-    const message = res.status >= 500 ? strings().serverError : (e?.message ?? strings().serverError);
-    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, message, fields, reason, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+    const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
+    const code = e?.code ?? `http_${res.status}`;
+    throw new ApiError(res.status, code, errorMessage(res.status, code, reason, e?.message ?? strings().serverError, retryAfter), fields, reason, retryAfter);
   }
 }

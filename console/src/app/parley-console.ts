@@ -119,7 +119,8 @@ export class ParleyConsole extends LitElement {
     if (this.session.totpEnrolmentRequired) return "totp";
     if (this.route.page === "signin") return "apps";
     // The server-wide pages are operators'; others are sent to their apps.
-    if ((this.route.page === "health" || this.route.page === "usage" || this.route.page === "audit") && !this.session.account.operator) return "apps";
+    const serverWide = ["health", "usage", "audit", "accounts"].includes(this.route.page);
+    if (serverWide && !this.session.account.operator) return "apps";
     return this.route.page;
   }
 
@@ -160,6 +161,8 @@ export class ParleyConsole extends LitElement {
         return html`<console-usage .api=${this.api} .session=${this.session} .app=${null}></console-usage>`;
       case "audit":
         return html`<console-audit .api=${this.api} .session=${this.session} .app=${null}></console-audit>`;
+      case "accounts":
+        return html`<console-accounts .api=${this.api} .session=${this.session}></console-accounts>`;
       default:
         return html`<div class="card"><p>${this.t.notFoundPage}</p><a href=${href.apps}>${this.t.backToApps}</a></div>`;
     }
@@ -183,7 +186,8 @@ export class ParleyConsole extends LitElement {
                 s.account.operator
                   ? html`<a href=${href.usage} aria-current=${this.route.page === "usage" ? "page" : "false"}>${t.navUsage}</a>
                       <a href=${href.health} aria-current=${this.route.page === "health" ? "page" : "false"}>${t.navHealth}</a>
-                      <a href=${href.audit} aria-current=${this.route.page === "audit" ? "page" : "false"}>${t.navAudit}</a>`
+                      <a href=${href.audit} aria-current=${this.route.page === "audit" ? "page" : "false"}>${t.navAudit}</a>
+                      <a href=${href.accounts} aria-current=${this.route.page === "accounts" ? "page" : "false"}>${t.navAccounts}</a>`
                   : nothing
               }
               <a href=${href.account} aria-current=${this.route.page === "account" ? "page" : "false"}>${t.navAccount}</a>

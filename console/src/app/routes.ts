@@ -16,6 +16,8 @@ export type Route =
   | { page: "usage" }
   /** Operators: the console audit log of every app and account. */
   | { page: "audit" }
+  /** Operators: every console account. */
+  | { page: "accounts" }
   | { page: "missing" };
 
 const isTab = (s: string | undefined): s is AppTab => (APP_TABS as readonly string[]).includes(s ?? "");
@@ -29,7 +31,7 @@ export function parseRoute(hash: string): Route {
     if (!second) return { page: "apps" };
     return { page: "app", appId: second, tab: isTab(third) ? third : null };
   }
-  if (first === "account" || first === "health" || first === "usage" || first === "audit") return { page: first };
+  if (first === "account" || first === "health" || first === "usage" || first === "audit" || first === "accounts") return { page: first };
   return { page: "missing" };
 }
 
@@ -41,6 +43,7 @@ export const href = {
   health: "#/health",
   usage: "#/usage",
   audit: "#/audit",
+  accounts: "#/accounts",
 };
 
 /** The page modules, each a lazy chunk: the shell imports one when its page is first drawn. */
@@ -54,6 +57,7 @@ export const PAGES = {
   health: () => import("../pages/health.js"),
   usage: () => import("../pages/usage.js"),
   audit: () => import("../pages/audit.js"),
+  accounts: () => import("../pages/accounts.js"),
 } as const;
 
 /** The app page's tabs but its own (keys): each a lazy chunk defining `console-<tab>`. */

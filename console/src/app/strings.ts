@@ -19,6 +19,27 @@ export const EN = {
   backToApps: "Back to apps",
   required: "Fill this in",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Your session has ended. Sign in again.",
+  errRole: "Your role does not allow this.",
+  errTotpEnrol: "Turn on two-factor sign-in first, on the Account page.",
+  errSession: "This page's session could not be checked. Reload the page and try again.",
+  errNotFound: "This is not here any more: it may have been removed meanwhile. Reload to see the current state.",
+  errRateLimited: (seconds: number) => (seconds > 0 ? `Too many attempts. Try again in ${seconds} seconds.` : "Too many attempts. Try again later."),
+  errInvalid: "Some fields need attention.",
+  errLastOwner: "An app keeps at least one owner: make someone else owner first.",
+  errLastOperator: "The server keeps at least one operator: make someone else operator first.",
+  errSelfDelete: "You cannot delete your own account: another operator can.",
+  fieldTooShort: (n: number) => `At least ${n} characters`,
+  fieldTooLong: (n: number) => `At most ${n} characters`,
+  fieldAtLeast: (n: number) => `At least ${n}`,
+  fieldAtMost: (n: number) => `At most ${n}`,
+  fieldEmail: "Enter an e-mail address, such as name@example.com",
+  fieldUrl: "Enter a full address starting with https://",
+  fieldInvalid: "This value is not valid",
+  fieldChoose: "Choose one of the options",
+  fieldMismatch: "This is not what was asked for: type it exactly as shown",
+
   // The shell
   nav: "Console",
   navApps: "Apps",
@@ -26,6 +47,7 @@ export const EN = {
   navUsage: "Usage",
   navHealth: "Health",
   navAudit: "Audit log",
+  navAccounts: "Accounts",
   signOut: "Sign out",
   theme: "Theme",
   themeAuto: "Theme: system",
@@ -155,6 +177,32 @@ export const EN = {
   invite: "Make the link",
   inviteMade: "Sign-up link made.",
   inviteExpires: (when: string) => `It works once, until ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Console accounts",
+  accountsNote:
+    "Everyone who can sign in to this console. Operators make others operators and delete accounts; roles on an app are changed on its Members tab.",
+  accountsFind: "Find by e-mail",
+  accountsFindHint: "The start of an e-mail address.",
+  accountsNone: "No console account's e-mail starts with that.",
+  accountsColRoles: "Roles",
+  accountsSince: (date: string) => `Since ${date}`,
+  accountsNoRoles: "No role on any app",
+  accountsRoleOn: (role: string, app: string) => `${role} of ${app}`,
+  accountsMakeOperator: "Make operator",
+  accountsUnmakeOperator: "Remove as operator",
+  accountsSelfConfirm: "You are giving up your own operator rights: you will no longer see this page.",
+  accountsSelfYes: "Yes, give them up",
+  accountsMadeOperator: (email: string) => `${email} is now an operator.`,
+  accountsUnmadeOperator: (email: string) => `${email} is no longer an operator.`,
+  accountsDelete: "Delete…",
+  accountsDeleteOf: (email: string) => `Delete ${email}`,
+  accountsDeleteTitle: (email: string) => `Delete ${email}`,
+  accountsDeleteNote:
+    "The account can no longer sign in: its sessions end at once, and its roles and the invitations it made are removed. The audit log keeps what it did.",
+  accountsDeleteConfirm: (email: string) => `Type ${email} to confirm`,
+  accountsDeleteYes: "Delete account",
+  accountsDeleted: (email: string) => `${email} is deleted.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Members",

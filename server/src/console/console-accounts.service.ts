@@ -86,7 +86,7 @@ export class ConsoleAccounts {
     this.deps.access.operator(c);
     const account = await this.find(accountId);
     if (account.id === c.account.id) throw new AppError("conflict", "You cannot delete your own account: another operator can", { reason: "self" });
-    if (confirm.trim().toLowerCase() !== account.email) throw invalidField("confirm", `Type ${account.email} to delete this account`);
+    if (confirm.trim().toLowerCase() !== account.email) throw invalidField("confirm", `Type ${account.email} to delete this account`, "confirm_mismatch");
     const held = await this.deps.uow.run(async ({ m }) => {
       if (account.operator) await this.keepAnOperator(m, account.id);
       const alone = await this.deps.members.ownedAlone(m, account.id);

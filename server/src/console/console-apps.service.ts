@@ -85,7 +85,7 @@ export class ConsoleApps {
    */
   async remove(c: ConsoleCaller, appId: string, confirm: string): Promise<void> {
     const app = await this.deps.access.appFor(c, appId, "manage_members");
-    if (confirm.trim() !== app.name.trim()) throw invalidField("confirm", `Type the app's name, ${app.name}, to delete it`);
+    if (confirm.trim() !== app.name.trim()) throw invalidField("confirm", `Type the app's name, ${app.name}, to delete it`, "confirm_mismatch");
     await deleteAppWithData(this.deps.db, this.deps.apps, this.deps.storage, app.id);
     await this.deps.access.record(c, "app.deleted", app.id, app.name.slice(0, 128));
   }

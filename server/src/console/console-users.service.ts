@@ -121,6 +121,7 @@ export class ConsoleUsers {
       throw invalidField(
         "confirm",
         user.externalId ? `Type the user's sub, ${user.externalId}, to delete the account` : `Type the user's id, ${user.id}, to delete the account`,
+        "confirm_mismatch",
       );
     }
     await this.deps.dataRights.erase(this.deps.access.actingAs(c, app), user.id);

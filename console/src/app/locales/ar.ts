@@ -15,6 +15,53 @@ export default {
   backToApps: "العودة إلى التطبيقات",
   required: "هذا الحقل مطلوب",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "انتهت جلستك. سجّل الدخول مرة أخرى.",
+  errRole: "لا يسمح دورك بهذا الإجراء.",
+  errTotpEnrol: "فعّل التحقق بخطوتين أولًا، من صفحة الحساب.",
+  errSession: "تعذّر التحقق من جلسة هذه الصفحة. أعد تحميل الصفحة وحاول مرة أخرى.",
+  errNotFound: "لم يعد هذا موجودًا: ربما أُزيل في هذه الأثناء. أعد تحميل الصفحة لرؤية الحالة الحالية.",
+  errRateLimited: (seconds: number) => {
+    const wait = {
+      zero: `${seconds} ثانية`,
+      one: "ثانية واحدة",
+      two: "ثانيتين",
+      few: `${seconds} ثوانٍ`,
+      many: `${seconds} ثانية`,
+      other: `${seconds} ثانية`,
+    }[new Intl.PluralRules("ar").select(seconds)];
+    return seconds > 0 ? `محاولات كثيرة جدًا. حاول مرة أخرى بعد ${wait}.` : "محاولات كثيرة جدًا. حاول مرة أخرى لاحقًا.";
+  },
+  errInvalid: "بعض الحقول تحتاج إلى تصحيح.",
+  errLastOwner: "يجب أن يبقى للتطبيق مالك واحد على الأقل: اجعل شخصًا آخر مالكًا أولًا.",
+  errLastOperator: "يجب أن يبقى للخادم مشغّل واحد على الأقل: اجعل شخصًا آخر مشغّلًا أولًا.",
+  errSelfDelete: "لا يمكنك حذف حسابك بنفسك: يمكن لمشغّل آخر أن يحذفه.",
+  fieldTooShort: (n: number) =>
+    ({
+      zero: `${n} حرف على الأقل`,
+      one: "حرف واحد على الأقل",
+      two: "حرفان على الأقل",
+      few: `${n} أحرف على الأقل`,
+      many: `${n} حرفًا على الأقل`,
+      other: `${n} حرف على الأقل`,
+    })[new Intl.PluralRules("ar").select(n)],
+  fieldTooLong: (n: number) =>
+    ({
+      zero: `${n} حرف على الأكثر`,
+      one: "حرف واحد على الأكثر",
+      two: "حرفان على الأكثر",
+      few: `${n} أحرف على الأكثر`,
+      many: `${n} حرفًا على الأكثر`,
+      other: `${n} حرف على الأكثر`,
+    })[new Intl.PluralRules("ar").select(n)],
+  fieldAtLeast: (n: number) => `${n} على الأقل`,
+  fieldAtMost: (n: number) => `${n} على الأكثر`,
+  fieldEmail: "أدخل عنوان بريد إلكتروني، مثل name@example.com",
+  fieldUrl: "أدخل عنوانًا كاملًا يبدأ بـ \u2068https://\u2069",
+  fieldInvalid: "هذه القيمة غير صالحة",
+  fieldChoose: "اختر أحد الخيارات",
+  fieldMismatch: "هذا ليس ما طُلب: اكتبه تمامًا كما هو معروض",
+
   // The shell
   nav: "لوحة التحكم",
   navApps: "التطبيقات",
@@ -22,6 +69,7 @@ export default {
   navUsage: "الاستخدام",
   navHealth: "حالة النظام",
   navAudit: "سجل التدقيق",
+  navAccounts: "الحسابات",
   signOut: "تسجيل الخروج",
   theme: "المظهر",
   themeAuto: "المظهر: حسب النظام",
@@ -162,6 +210,31 @@ export default {
   invite: "إنشاء الرابط",
   inviteMade: "تم إنشاء رابط التسجيل.",
   inviteExpires: (when: string) => `يعمل مرة واحدة، حتى ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "حسابات لوحة التحكم",
+  accountsNote:
+    "كل من يمكنه تسجيل الدخول إلى لوحة التحكم هذه. يمنح المشغّلون غيرهم دور المشغّل ويحذفون الحسابات؛ أما الأدوار في تطبيق ما فتُغيَّر من علامة التبويب «الأعضاء» الخاصة به.",
+  accountsFind: "البحث بالبريد الإلكتروني",
+  accountsFindHint: "بداية عنوان البريد الإلكتروني.",
+  accountsNone: "لا يوجد حساب في لوحة التحكم يبدأ بريده الإلكتروني بهذا.",
+  accountsColRoles: "الأدوار",
+  accountsSince: (date: string) => `منذ ${date}`,
+  accountsNoRoles: "لا دور له في أي تطبيق",
+  accountsRoleOn: (role: string, app: string) => `${role} في ${app}`,
+  accountsMakeOperator: "منح دور المشغّل",
+  accountsUnmakeOperator: "سحب دور المشغّل",
+  accountsSelfConfirm: "أنت تتخلى عن صلاحيات المشغّل الخاصة بك: لن تتمكن بعد ذلك من رؤية هذه الصفحة.",
+  accountsSelfYes: "نعم، أتخلى عنها",
+  accountsMadeOperator: (email: string) => `أصبح ${email} الآن مشغّلًا.`,
+  accountsUnmadeOperator: (email: string) => `لم يعد ${email} مشغّلًا.`,
+  accountsDelete: "حذف…",
+  accountsDeleteOf: (email: string) => `حذف حساب ${email}`,
+  accountsDeleteTitle: (email: string) => `حذف حساب ${email}`,
+  accountsDeleteNote: "لن يتمكن هذا الحساب من تسجيل الدخول بعد الآن: تنتهي جلساته فورًا، وتُزال أدواره والدعوات التي أنشأها. ويحتفظ سجل التدقيق بما قام به.",
+  accountsDeleteConfirm: (email: string) => `اكتب ${email} للتأكيد`,
+  accountsDeleteYes: "حذف الحساب",
+  accountsDeleted: (email: string) => `تم حذف حساب ${email}.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "الأعضاء",

@@ -15,6 +15,30 @@ export default {
   backToApps: "Zurück zu den Apps",
   required: "Bitte ausfüllen",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Ihre Sitzung ist beendet. Melden Sie sich erneut an.",
+  errRole: "Ihre Rolle erlaubt das nicht.",
+  errTotpEnrol: "Aktivieren Sie zuerst die Zwei-Faktor-Anmeldung auf der Seite „Konto“.",
+  errSession: "Die Sitzung dieser Seite konnte nicht geprüft werden. Laden Sie die Seite neu und versuchen Sie es erneut.",
+  errNotFound: "Das gibt es nicht mehr: Es wurde möglicherweise inzwischen entfernt. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0
+      ? `Zu viele Versuche. Versuchen Sie es in ${seconds} ${seconds === 1 ? "Sekunde" : "Sekunden"} erneut.`
+      : "Zu viele Versuche. Versuchen Sie es später erneut.",
+  errInvalid: "Einige Felder müssen noch korrigiert werden.",
+  errLastOwner: "Eine App braucht mindestens einen Inhaber: Machen Sie zuerst jemand anderen zum Inhaber.",
+  errLastOperator: "Der Server braucht mindestens einen Betreiber: Machen Sie zuerst jemand anderen zum Betreiber.",
+  errSelfDelete: "Ihr eigenes Konto können Sie nicht löschen: Das kann nur ein anderer Betreiber.",
+  fieldTooShort: (n: number) => `Mindestens ${n} Zeichen`,
+  fieldTooLong: (n: number) => `Höchstens ${n} Zeichen`,
+  fieldAtLeast: (n: number) => `Mindestens ${n}`,
+  fieldAtMost: (n: number) => `Höchstens ${n}`,
+  fieldEmail: "Geben Sie eine E-Mail-Adresse ein, z. B. name@example.com",
+  fieldUrl: "Geben Sie eine vollständige Adresse ein, die mit https:// beginnt",
+  fieldInvalid: "Dieser Wert ist ungültig",
+  fieldChoose: "Wählen Sie eine der Optionen",
+  fieldMismatch: "Die Eingabe stimmt nicht überein: Geben Sie den Text genau wie angezeigt ein",
+
   // The shell
   nav: "Konsole",
   navApps: "Apps",
@@ -22,6 +46,7 @@ export default {
   navUsage: "Nutzung",
   navHealth: "Systemzustand",
   navAudit: "Audit-Log",
+  navAccounts: "Konten",
   signOut: "Abmelden",
   theme: "Design",
   themeAuto: "Design: System",
@@ -154,6 +179,32 @@ export default {
   invite: "Link erstellen",
   inviteMade: "Registrierungslink erstellt.",
   inviteExpires: (when: string) => `Einmal verwendbar, gültig bis ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Konsolenkonten",
+  accountsNote:
+    "Alle, die sich bei dieser Konsole anmelden können. Betreiber können andere zu Betreibern machen und Konten löschen; Rollen in einer App werden dort unter „Mitglieder“ geändert.",
+  accountsFind: "Nach E-Mail-Adresse suchen",
+  accountsFindHint: "Der Anfang einer E-Mail-Adresse.",
+  accountsNone: "Kein Konsolenkonto hat eine E-Mail-Adresse, die so beginnt.",
+  accountsColRoles: "Rollen",
+  accountsSince: (date: string) => `Seit ${date}`,
+  accountsNoRoles: "In keiner App eine Rolle",
+  accountsRoleOn: (role: string, app: string) => `${role} von ${app}`,
+  accountsMakeOperator: "Zum Betreiber machen",
+  accountsUnmakeOperator: "Als Betreiber entfernen",
+  accountsSelfConfirm: "Sie geben Ihre eigenen Betreiberrechte auf: Danach können Sie diese Seite nicht mehr sehen.",
+  accountsSelfYes: "Ja, aufgeben",
+  accountsMadeOperator: (email: string) => `${email} ist jetzt Betreiber.`,
+  accountsUnmadeOperator: (email: string) => `${email} ist kein Betreiber mehr.`,
+  accountsDelete: "Löschen …",
+  accountsDeleteOf: (email: string) => `${email} löschen`,
+  accountsDeleteTitle: (email: string) => `${email} löschen`,
+  accountsDeleteNote:
+    "Das Konto kann sich nicht mehr anmelden: Seine Sitzungen enden sofort, seine Rollen und die von ihm erstellten Einladungen werden entfernt. Im Audit-Log bleiben seine Aktionen erhalten.",
+  accountsDeleteConfirm: (email: string) => `Geben Sie zur Bestätigung ${email} ein`,
+  accountsDeleteYes: "Konto löschen",
+  accountsDeleted: (email: string) => `${email} wurde gelöscht.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Mitglieder",

@@ -15,6 +15,30 @@ export default {
   backToApps: "Volver a las aplicaciones",
   required: "Complete este campo",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Su sesión ha finalizado. Vuelva a iniciar sesión.",
+  errRole: "Su rol no lo permite.",
+  errTotpEnrol: "Primero active la verificación en dos pasos en la página Cuenta.",
+  errSession: "No se pudo verificar la sesión de esta página. Vuelva a cargar la página e inténtelo de nuevo.",
+  errNotFound: "Esto ya no existe: puede que se haya eliminado mientras tanto. Vuelva a cargar la página para ver el estado actual.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0
+      ? `Demasiados intentos. Inténtelo de nuevo en ${seconds} ${seconds === 1 ? "segundo" : "segundos"}.`
+      : "Demasiados intentos. Inténtelo de nuevo más tarde.",
+  errInvalid: "Algunos campos requieren su atención.",
+  errLastOwner: "Una aplicación debe conservar al menos un propietario: primero haga propietario a otra persona.",
+  errLastOperator: "El servidor debe conservar al menos un operador: primero haga operador a otra persona.",
+  errSelfDelete: "No puede eliminar su propia cuenta: otro operador sí puede hacerlo.",
+  fieldTooShort: (n: number) => (n === 1 ? `Al menos ${n} carácter` : `Al menos ${n} caracteres`),
+  fieldTooLong: (n: number) => (n === 1 ? `Como máximo ${n} carácter` : `Como máximo ${n} caracteres`),
+  fieldAtLeast: (n: number) => `Al menos ${n}`,
+  fieldAtMost: (n: number) => `Como máximo ${n}`,
+  fieldEmail: "Escriba una dirección de correo electrónico, como name@example.com",
+  fieldUrl: "Escriba una dirección completa que empiece por https://",
+  fieldInvalid: "Este valor no es válido",
+  fieldChoose: "Elija una de las opciones",
+  fieldMismatch: "No coincide con lo solicitado: escríbalo exactamente como se muestra",
+
   // The shell
   nav: "Consola",
   navApps: "Aplicaciones",
@@ -22,6 +46,7 @@ export default {
   navUsage: "Uso",
   navHealth: "Estado",
   navAudit: "Registro de auditoría",
+  navAccounts: "Cuentas",
   signOut: "Cerrar sesión",
   theme: "Tema",
   themeAuto: "Tema: sistema",
@@ -153,6 +178,32 @@ export default {
   invite: "Generar enlace",
   inviteMade: "Enlace de registro generado.",
   inviteExpires: (when: string) => `Funciona una sola vez, hasta el ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Cuentas de la consola",
+  accountsNote:
+    "Todas las personas que pueden iniciar sesión en esta consola. Los operadores pueden hacer operadores a otras personas y eliminar cuentas; los roles en una aplicación se cambian en su pestaña Miembros.",
+  accountsFind: "Buscar por correo electrónico",
+  accountsFindHint: "El comienzo de una dirección de correo electrónico.",
+  accountsNone: "Ninguna cuenta de la consola tiene un correo electrónico que empiece así.",
+  accountsColRoles: "Roles",
+  accountsSince: (date: string) => `Desde el ${date}`,
+  accountsNoRoles: "Sin rol en ninguna aplicación",
+  accountsRoleOn: (role: string, app: string) => `${role} de ${app}`,
+  accountsMakeOperator: "Hacer operador",
+  accountsUnmakeOperator: "Quitar como operador",
+  accountsSelfConfirm: "Está renunciando a sus propios permisos de operador: dejará de ver esta página.",
+  accountsSelfYes: "Sí, renunciar",
+  accountsMadeOperator: (email: string) => `${email} ahora es operador.`,
+  accountsUnmadeOperator: (email: string) => `${email} ya no es operador.`,
+  accountsDelete: "Eliminar…",
+  accountsDeleteOf: (email: string) => `Eliminar ${email}`,
+  accountsDeleteTitle: (email: string) => `Eliminar ${email}`,
+  accountsDeleteNote:
+    "La cuenta ya no podrá iniciar sesión: sus sesiones se cierran de inmediato y se quitan sus roles y las invitaciones que creó. El registro de auditoría conserva lo que hizo.",
+  accountsDeleteConfirm: (email: string) => `Escriba ${email} para confirmar`,
+  accountsDeleteYes: "Eliminar cuenta",
+  accountsDeleted: (email: string) => `Se eliminó la cuenta ${email}.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Miembros",

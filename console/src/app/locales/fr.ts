@@ -15,6 +15,28 @@ export default {
   backToApps: "Retour aux applications",
   required: "Ce champ est obligatoire",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Votre session a pris fin. Reconnectez-vous.",
+  errRole: "Votre rôle ne le permet pas.",
+  errTotpEnrol: "Activez d’abord l’authentification à deux facteurs, sur la page Compte.",
+  errSession: "La session de cette page n’a pas pu être vérifiée. Rechargez la page et réessayez.",
+  errNotFound: "Cet élément n’existe plus : il a peut-être été supprimé entre-temps. Rechargez la page pour voir l’état actuel.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `Trop de tentatives. Réessayez dans ${seconds} ${seconds <= 1 ? "seconde" : "secondes"}.` : "Trop de tentatives. Réessayez plus tard.",
+  errInvalid: "Certains champs sont à corriger.",
+  errLastOwner: "Une application doit conserver au moins un propriétaire : nommez d’abord quelqu’un d’autre propriétaire.",
+  errLastOperator: "Le serveur doit conserver au moins un opérateur : nommez d’abord quelqu’un d’autre opérateur.",
+  errSelfDelete: "Vous ne pouvez pas supprimer votre propre compte : un autre opérateur peut le faire.",
+  fieldTooShort: (n: number) => (n <= 1 ? `Au moins ${n} caractère` : `Au moins ${n} caractères`),
+  fieldTooLong: (n: number) => (n <= 1 ? `Au plus ${n} caractère` : `Au plus ${n} caractères`),
+  fieldAtLeast: (n: number) => `Au moins ${n}`,
+  fieldAtMost: (n: number) => `Au plus ${n}`,
+  fieldEmail: "Saisissez une adresse e-mail, par exemple name@example.com",
+  fieldUrl: "Saisissez une adresse complète commençant par https://",
+  fieldInvalid: "Cette valeur n’est pas valide",
+  fieldChoose: "Choisissez l’une des options",
+  fieldMismatch: "Ce n’est pas ce qui était demandé : saisissez-le exactement comme indiqué",
+
   // The shell
   nav: "Console",
   navApps: "Applications",
@@ -22,6 +44,7 @@ export default {
   navUsage: "Utilisation",
   navHealth: "État",
   navAudit: "Journal d’audit",
+  navAccounts: "Comptes",
   signOut: "Se déconnecter",
   theme: "Thème",
   themeAuto: "Thème : système",
@@ -153,6 +176,32 @@ export default {
   invite: "Créer le lien",
   inviteMade: "Lien d’inscription créé.",
   inviteExpires: (when: string) => `Il ne sert qu’une fois, jusqu’au ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Comptes de console",
+  accountsNote:
+    "Toutes les personnes qui peuvent se connecter à cette console. Les opérateurs peuvent nommer d’autres opérateurs et supprimer des comptes ; les rôles dans une application se modifient dans son onglet Membres.",
+  accountsFind: "Rechercher par e-mail",
+  accountsFindHint: "Le début d’une adresse e-mail.",
+  accountsNone: "Aucun compte de console n’a d’adresse e-mail commençant ainsi.",
+  accountsColRoles: "Rôles",
+  accountsSince: (date: string) => `Depuis le ${date}`,
+  accountsNoRoles: "Aucun rôle dans les applications",
+  accountsRoleOn: (role: string, app: string) => `${role} de ${app}`,
+  accountsMakeOperator: "Nommer opérateur",
+  accountsUnmakeOperator: "Retirer le rôle d’opérateur",
+  accountsSelfConfirm: "Vous renoncez à vos propres droits d’opérateur : vous ne verrez plus cette page.",
+  accountsSelfYes: "Oui, y renoncer",
+  accountsMadeOperator: (email: string) => `${email} est désormais opérateur.`,
+  accountsUnmadeOperator: (email: string) => `${email} n’est plus opérateur.`,
+  accountsDelete: "Supprimer…",
+  accountsDeleteOf: (email: string) => `Supprimer ${email}`,
+  accountsDeleteTitle: (email: string) => `Supprimer ${email}`,
+  accountsDeleteNote:
+    "Le compte ne pourra plus se connecter : ses sessions prennent fin immédiatement, et ses rôles ainsi que les invitations qu’il a créées sont supprimés. Le journal d’audit conserve la trace de ses actions.",
+  accountsDeleteConfirm: (email: string) => `Saisissez ${email} pour confirmer`,
+  accountsDeleteYes: "Supprimer le compte",
+  accountsDeleted: (email: string) => `Le compte ${email} a été supprimé.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Membres",

@@ -15,6 +15,30 @@ export default {
   backToApps: "חזרה לאפליקציות",
   required: "זהו שדה חובה",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "ההתחברות שלך הסתיימה. יש להיכנס שוב.",
+  errRole: "התפקיד שלך לא מאפשר זאת.",
+  errTotpEnrol: "יש להפעיל קודם אימות דו-שלבי, בדף החשבון.",
+  errSession: "לא ניתן היה לאמת את ההתחברות בדף הזה. יש לטעון מחדש את הדף ולנסות שוב.",
+  errNotFound: "זה כבר לא כאן: ייתכן שהוסר בינתיים. יש לטעון מחדש כדי לראות את המצב העדכני.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0
+      ? `יותר מדי ניסיונות. יש לנסות שוב בעוד ${({ one: "שנייה", two: "שתי שניות" })[new Intl.PluralRules("he").select(seconds) as string] ?? `${seconds} שניות`}.`
+      : "יותר מדי ניסיונות. יש לנסות שוב מאוחר יותר.",
+  errInvalid: "יש שדות שדורשים תיקון.",
+  errLastOwner: "באפליקציה חייב להישאר בעלים אחד לפחות: יש למנות קודם מישהו אחר לבעלים.",
+  errLastOperator: "בשרת חייב להישאר מפעיל אחד לפחות: יש למנות קודם מישהו אחר למפעיל.",
+  errSelfDelete: "אי אפשר למחוק את החשבון שלך בעצמך: מפעיל אחר יכול לעשות זאת.",
+  fieldTooShort: (n: number) => ({ one: "תו אחד לפחות" })[new Intl.PluralRules("he").select(n) as string] ?? `${n} תווים לפחות`,
+  fieldTooLong: (n: number) => ({ one: "תו אחד לכל היותר" })[new Intl.PluralRules("he").select(n) as string] ?? `${n} תווים לכל היותר`,
+  fieldAtLeast: (n: number) => `לפחות ${n}`,
+  fieldAtMost: (n: number) => `לכל היותר ${n}`,
+  fieldEmail: "יש להזין כתובת אימייל, למשל name@example.com",
+  fieldUrl: "יש להזין כתובת מלאה שמתחילה ב-\u2068https://\u2069",
+  fieldInvalid: "הערך הזה אינו תקין",
+  fieldChoose: "יש לבחור אחת מהאפשרויות",
+  fieldMismatch: "זה לא מה שהתבקש: יש להקליד בדיוק כפי שמוצג",
+
   // The shell
   nav: "קונסולה",
   navApps: "אפליקציות",
@@ -22,6 +46,7 @@ export default {
   navUsage: "שימוש",
   navHealth: "תקינות",
   navAudit: "יומן ביקורת",
+  navAccounts: "חשבונות",
   signOut: "התנתקות",
   theme: "ערכת נושא",
   themeAuto: "ערכת נושא: לפי המערכת",
@@ -156,6 +181,30 @@ export default {
   invite: "יצירת הקישור",
   inviteMade: "קישור ההרשמה נוצר.",
   inviteExpires: (when: string) => `הוא פועל פעם אחת, עד ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "חשבונות הקונסולה",
+  accountsNote: "כל מי שיכול להיכנס לקונסולה הזו. מפעילים ממנים אחרים למפעילים ומוחקים חשבונות; את התפקידים באפליקציה משנים בלשונית החברים שלה.",
+  accountsFind: "חיפוש לפי אימייל",
+  accountsFindHint: "תחילת כתובת האימייל.",
+  accountsNone: "אין חשבון קונסולה שכתובת האימייל שלו מתחילה כך.",
+  accountsColRoles: "תפקידים",
+  accountsSince: (date: string) => `תאריך יצירה: ${date}`,
+  accountsNoRoles: "אין תפקיד באף אפליקציה",
+  accountsRoleOn: (role: string, app: string) => `${role} באפליקציה ${app}`,
+  accountsMakeOperator: "מינוי למפעיל",
+  accountsUnmakeOperator: "הסרה מתפקיד המפעיל",
+  accountsSelfConfirm: "הרשאות המפעיל שמוסרות הן ההרשאות שלך: אחרי ההסרה הדף הזה כבר לא יהיה זמין לך.",
+  accountsSelfYes: "כן, לוותר על ההרשאות",
+  accountsMadeOperator: (email: string) => `החשבון ${email} מונה למפעיל.`,
+  accountsUnmadeOperator: (email: string) => `החשבון ${email} כבר אינו מפעיל.`,
+  accountsDelete: "מחיקה…",
+  accountsDeleteOf: (email: string) => `מחיקת החשבון ${email}`,
+  accountsDeleteTitle: (email: string) => `מחיקת החשבון ${email}`,
+  accountsDeleteNote: "החשבון לא יוכל עוד להיכנס: ההתחברויות שלו יסתיימו מיד, והתפקידים שלו וההזמנות שיצר יוסרו. יומן הביקורת ישמור את מה שעשה.",
+  accountsDeleteConfirm: (email: string) => `לאישור, יש להקליד ${email}`,
+  accountsDeleteYes: "מחיקת החשבון",
+  accountsDeleted: (email: string) => `החשבון ${email} נמחק.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "חברים",

@@ -15,6 +15,28 @@ export default {
   backToApps: "ऐप्स पर वापस जाएं",
   required: "यह फ़ील्ड भरें",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "आपका सेशन खत्म हो गया है। फिर से साइन इन करें।",
+  errRole: "आपकी भूमिका में इसकी अनुमति नहीं है।",
+  errTotpEnrol: "पहले अकाउंट पेज पर टू-फ़ैक्टर साइन इन चालू करें।",
+  errSession: "इस पेज के सेशन की जांच नहीं हो सकी। पेज रीलोड करें और फिर से कोशिश करें।",
+  errNotFound: "यह अब यहां नहीं है: हो सकता है कि इस बीच इसे हटा दिया गया हो। मौजूदा स्थिति देखने के लिए पेज रीलोड करें।",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `बहुत ज़्यादा कोशिशें हो गईं। ${seconds} सेकंड बाद फिर से कोशिश करें।` : "बहुत ज़्यादा कोशिशें हो गईं। थोड़ी देर बाद फिर से कोशिश करें।",
+  errInvalid: "कुछ फ़ील्ड में सुधार की ज़रूरत है।",
+  errLastOwner: "हर ऐप में कम से कम एक मालिक होना ज़रूरी है: पहले किसी और को मालिक बनाएं।",
+  errLastOperator: "सर्वर पर कम से कम एक ऑपरेटर होना ज़रूरी है: पहले किसी और को ऑपरेटर बनाएं।",
+  errSelfDelete: "आप अपना ही अकाउंट डिलीट नहीं कर सकते: कोई दूसरा ऑपरेटर इसे डिलीट कर सकता है।",
+  fieldTooShort: (n: number) => `कम से कम ${n} कैरेक्टर`,
+  fieldTooLong: (n: number) => `ज़्यादा से ज़्यादा ${n} कैरेक्टर`,
+  fieldAtLeast: (n: number) => `कम से कम ${n}`,
+  fieldAtMost: (n: number) => `ज़्यादा से ज़्यादा ${n}`,
+  fieldEmail: "ईमेल पता डालें, जैसे name@example.com",
+  fieldUrl: "https:// से शुरू होने वाला पूरा पता डालें",
+  fieldInvalid: "यह मान मान्य नहीं है",
+  fieldChoose: "विकल्पों में से कोई एक चुनें",
+  fieldMismatch: "यह वह नहीं है जो मांगा गया था: इसे ठीक वैसा ही टाइप करें जैसा दिखाया गया है",
+
   // The shell
   nav: "कंसोल",
   navApps: "ऐप्स",
@@ -22,6 +44,7 @@ export default {
   navUsage: "उपयोग",
   navHealth: "सिस्टम की स्थिति",
   navAudit: "ऑडिट लॉग",
+  navAccounts: "सभी अकाउंट",
   signOut: "साइन आउट करें",
   theme: "थीम",
   themeAuto: "थीम: सिस्टम के अनुसार",
@@ -152,6 +175,32 @@ export default {
   invite: "लिंक बनाएं",
   inviteMade: "साइन-अप लिंक बन गया।",
   inviteExpires: (when: string) => `यह सिर्फ़ एक बार, ${when} तक काम करेगा।`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "कंसोल अकाउंट",
+  accountsNote:
+    "वे सभी लोग जो इस कंसोल में साइन इन कर सकते हैं। ऑपरेटर दूसरों को ऑपरेटर बना सकते हैं और अकाउंट डिलीट कर सकते हैं; किसी ऐप में भूमिकाएं उस ऐप के सदस्य टैब पर बदली जाती हैं।",
+  accountsFind: "ईमेल से खोजें",
+  accountsFindHint: "ईमेल पते की शुरुआत।",
+  accountsNone: "किसी भी कंसोल अकाउंट का ईमेल इससे शुरू नहीं होता।",
+  accountsColRoles: "भूमिकाएं",
+  accountsSince: (date: string) => `बनाया गया: ${date}`,
+  accountsNoRoles: "किसी भी ऐप में कोई भूमिका नहीं",
+  accountsRoleOn: (role: string, app: string) => `${app} में ${role}`,
+  accountsMakeOperator: "ऑपरेटर बनाएं",
+  accountsUnmakeOperator: "ऑपरेटर पद से हटाएं",
+  accountsSelfConfirm: "आप अपने ही ऑपरेटर अधिकार छोड़ रहे हैं: इसके बाद आप यह पेज नहीं देख पाएंगे।",
+  accountsSelfYes: "हां, अधिकार छोड़ें",
+  accountsMadeOperator: (email: string) => `${email} अब ऑपरेटर हैं।`,
+  accountsUnmadeOperator: (email: string) => `${email} अब ऑपरेटर नहीं हैं।`,
+  accountsDelete: "डिलीट करें…",
+  accountsDeleteOf: (email: string) => `${email} को डिलीट करें`,
+  accountsDeleteTitle: (email: string) => `${email} को डिलीट करें`,
+  accountsDeleteNote:
+    "इस अकाउंट से अब साइन इन नहीं हो सकेगा: इसके सेशन तुरंत खत्म हो जाएंगे, और इसकी भूमिकाएं और इसके बनाए आमंत्रण हटा दिए जाएंगे। ऑडिट लॉग में इसकी कार्रवाइयों का रिकॉर्ड बना रहेगा।",
+  accountsDeleteConfirm: (email: string) => `पुष्टि के लिए ${email} टाइप करें`,
+  accountsDeleteYes: "अकाउंट डिलीट करें",
+  accountsDeleted: (email: string) => `${email} को डिलीट कर दिया गया है।`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "सदस्य",

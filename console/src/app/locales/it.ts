@@ -15,6 +15,28 @@ export default {
   backToApps: "Torna alle app",
   required: "Campo obbligatorio",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "La sessione è terminata. Accedere di nuovo.",
+  errRole: "Il suo ruolo non lo consente.",
+  errTotpEnrol: "Attivare prima l’autenticazione a due fattori, nella pagina Account.",
+  errSession: "Impossibile verificare la sessione di questa pagina. Ricaricare la pagina e riprovare.",
+  errNotFound: "Questo elemento non esiste più: potrebbe essere stato rimosso nel frattempo. Ricaricare la pagina per vedere lo stato attuale.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `Troppi tentativi. Riprovare tra ${seconds} ${seconds === 1 ? "secondo" : "secondi"}.` : "Troppi tentativi. Riprovare più tardi.",
+  errInvalid: "Alcuni campi richiedono attenzione.",
+  errLastOwner: "Un’app deve avere almeno un proprietario: nominare prima un altro proprietario.",
+  errLastOperator: "Il server deve avere almeno un operatore: nominare prima un altro operatore.",
+  errSelfDelete: "Non è possibile eliminare il proprio account: può farlo un altro operatore.",
+  fieldTooShort: (n: number) => (n === 1 ? `Almeno ${n} carattere` : `Almeno ${n} caratteri`),
+  fieldTooLong: (n: number) => (n === 1 ? `Al massimo ${n} carattere` : `Al massimo ${n} caratteri`),
+  fieldAtLeast: (n: number) => `Almeno ${n}`,
+  fieldAtMost: (n: number) => `Al massimo ${n}`,
+  fieldEmail: "Inserire un indirizzo email, ad esempio name@example.com",
+  fieldUrl: "Inserire un indirizzo completo che inizi con https://",
+  fieldInvalid: "Questo valore non è valido",
+  fieldChoose: "Selezionare una delle opzioni",
+  fieldMismatch: "Non corrisponde a quanto richiesto: digitarlo esattamente come mostrato",
+
   // The shell
   nav: "Console",
   navApps: "App",
@@ -22,6 +44,7 @@ export default {
   navUsage: "Utilizzo",
   navHealth: "Stato",
   navAudit: "Registro di audit",
+  navAccounts: "Tutti gli account",
   signOut: "Esci",
   theme: "Tema",
   themeAuto: "Tema: sistema",
@@ -153,6 +176,32 @@ export default {
   invite: "Crea il link",
   inviteMade: "Link di registrazione creato.",
   inviteExpires: (when: string) => `Funziona una sola volta, fino al ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Account della console",
+  accountsNote:
+    "Tutti coloro che possono accedere a questa console. Gli operatori possono nominare altri operatori ed eliminare account; i ruoli in un’app si modificano nella sua scheda Membri.",
+  accountsFind: "Cerca per email",
+  accountsFindHint: "L’inizio di un indirizzo email.",
+  accountsNone: "Nessun account della console ha un’email che inizia così.",
+  accountsColRoles: "Ruoli",
+  accountsSince: (date: string) => `Dal ${date}`,
+  accountsNoRoles: "Nessun ruolo nelle app",
+  accountsRoleOn: (role: string, app: string) => `${role} di ${app}`,
+  accountsMakeOperator: "Nomina operatore",
+  accountsUnmakeOperator: "Revoca il ruolo di operatore",
+  accountsSelfConfirm: "Sta rinunciando ai propri diritti di operatore: non potrà più vedere questa pagina.",
+  accountsSelfYes: "Sì, rinuncia",
+  accountsMadeOperator: (email: string) => `${email} ora è operatore.`,
+  accountsUnmadeOperator: (email: string) => `${email} non è più operatore.`,
+  accountsDelete: "Elimina…",
+  accountsDeleteOf: (email: string) => `Elimina ${email}`,
+  accountsDeleteTitle: (email: string) => `Elimina ${email}`,
+  accountsDeleteNote:
+    "L’account non potrà più accedere: le sue sessioni vengono chiuse immediatamente; i suoi ruoli e gli inviti da lui creati vengono rimossi. Il registro di audit conserva le sue azioni.",
+  accountsDeleteConfirm: (email: string) => `Digitare ${email} per confermare`,
+  accountsDeleteYes: "Elimina account",
+  accountsDeleted: (email: string) => `L’account ${email} è stato eliminato.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Membri",

@@ -15,6 +15,28 @@ export default {
   backToApps: "アプリ一覧に戻る",
   required: "入力してください",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "セッションが終了しました。もう一度ログインしてください。",
+  errRole: "ご利用のロールでは、この操作は許可されていません。",
+  errTotpEnrol: "先に「アカウント」ページで二段階認証を有効にしてください。",
+  errSession: "このページのセッションを確認できませんでした。ページを再読み込みして、もう一度お試しください。",
+  errNotFound: "この項目はもう存在しません。その間に削除された可能性があります。再読み込みして最新の状態を確認してください。",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `試行回数が多すぎます。${seconds}秒後にもう一度お試しください。` : "試行回数が多すぎます。しばらくしてから、もう一度お試しください。",
+  errInvalid: "確認が必要な項目があります。",
+  errLastOwner: "アプリには少なくとも1人のオーナーが必要です。先にほかのメンバーをオーナーにしてください。",
+  errLastOperator: "サーバーには少なくとも1人のオペレーターが必要です。先にほかのアカウントをオペレーターにしてください。",
+  errSelfDelete: "ご自身のアカウントは削除できません。ほかのオペレーターであれば削除できます。",
+  fieldTooShort: (n: number) => `${n}文字以上で入力してください`,
+  fieldTooLong: (n: number) => `${n}文字以内で入力してください`,
+  fieldAtLeast: (n: number) => `${n}以上の値を入力してください`,
+  fieldAtMost: (n: number) => `${n}以下の値を入力してください`,
+  fieldEmail: "メールアドレスを入力してください（例：name@example.com）",
+  fieldUrl: "https://で始まる完全なアドレスを入力してください",
+  fieldInvalid: "この値は無効です",
+  fieldChoose: "選択肢から1つ選んでください",
+  fieldMismatch: "入力内容が一致しません。表示されているとおりに正確に入力してください",
+
   // The shell
   nav: "コンソール",
   navApps: "アプリ",
@@ -22,6 +44,7 @@ export default {
   navUsage: "使用状況",
   navHealth: "稼働状況",
   navAudit: "監査ログ",
+  navAccounts: "アカウント一覧",
   signOut: "ログアウト",
   theme: "テーマ",
   themeAuto: "テーマ：システム設定",
@@ -152,6 +175,32 @@ export default {
   invite: "リンクを作成",
   inviteMade: "登録リンクを作成しました。",
   inviteExpires: (when: string) => `${when}まで、1回だけ使用できます。`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "コンソールアカウント",
+  accountsNote:
+    "このコンソールにログインできるすべてのアカウントです。オペレーターは、ほかのアカウントをオペレーターにしたり、アカウントを削除したりできます。アプリでのロールは、そのアプリの「メンバー」タブで変更します。",
+  accountsFind: "メールアドレスで検索",
+  accountsFindHint: "メールアドレスの先頭部分。",
+  accountsNone: "メールアドレスがこの文字列で始まるコンソールアカウントはありません。",
+  accountsColRoles: "ロール",
+  accountsSince: (date: string) => `登録日時：${date}`,
+  accountsNoRoles: "どのアプリでもロールはありません",
+  accountsRoleOn: (role: string, app: string) => `${app}の${role}`,
+  accountsMakeOperator: "オペレーターにする",
+  accountsUnmakeOperator: "オペレーターから外す",
+  accountsSelfConfirm: "ご自身のオペレーター権限を手放そうとしています。手放すと、このページは表示できなくなります。",
+  accountsSelfYes: "はい、手放す",
+  accountsMadeOperator: (email: string) => `${email}をオペレーターにしました。`,
+  accountsUnmadeOperator: (email: string) => `${email}をオペレーターから外しました。`,
+  accountsDelete: "削除…",
+  accountsDeleteOf: (email: string) => `${email}を削除`,
+  accountsDeleteTitle: (email: string) => `${email}を削除`,
+  accountsDeleteNote:
+    "このアカウントではログインできなくなります。セッションは直ちに終了し、ロールと、このアカウントが作成した招待は削除されます。このアカウントが行った操作は監査ログに残ります。",
+  accountsDeleteConfirm: (email: string) => `確認のため「${email}」と入力してください`,
+  accountsDeleteYes: "アカウントを削除",
+  accountsDeleted: (email: string) => `${email}を削除しました。`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "メンバー",

@@ -15,6 +15,28 @@ export default {
   backToApps: "앱 목록으로 돌아가기",
   required: "이 항목을 입력하세요",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "세션이 종료되었습니다. 다시 로그인하세요.",
+  errRole: "현재 역할로는 이 작업을 할 수 없습니다.",
+  errTotpEnrol: "먼저 계정 페이지에서 2단계 인증을 켜세요.",
+  errSession: "이 페이지의 세션을 확인할 수 없습니다. 페이지를 새로고침한 후 다시 시도하세요.",
+  errNotFound: "더 이상 존재하지 않는 항목입니다. 그사이 삭제되었을 수 있습니다. 새로고침하여 현재 상태를 확인하세요.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `시도 횟수가 너무 많습니다. ${seconds}초 후에 다시 시도하세요.` : "시도 횟수가 너무 많습니다. 나중에 다시 시도하세요.",
+  errInvalid: "확인이 필요한 항목이 있습니다.",
+  errLastOwner: "앱에는 소유자가 한 명 이상 있어야 합니다. 먼저 다른 사람을 소유자로 지정하세요.",
+  errLastOperator: "서버에는 운영자가 한 명 이상 있어야 합니다. 먼저 다른 사람을 운영자로 지정하세요.",
+  errSelfDelete: "자신의 계정은 삭제할 수 없습니다. 다른 운영자가 삭제할 수 있습니다.",
+  fieldTooShort: (n: number) => `${n}자 이상 입력하세요`,
+  fieldTooLong: (n: number) => `${n}자 이하로 입력하세요`,
+  fieldAtLeast: (n: number) => `${n} 이상이어야 합니다`,
+  fieldAtMost: (n: number) => `${n} 이하여야 합니다`,
+  fieldEmail: "이메일 주소를 입력하세요(예: name@example.com)",
+  fieldUrl: "https://로 시작하는 전체 주소를 입력하세요",
+  fieldInvalid: "유효하지 않은 값입니다",
+  fieldChoose: "옵션 중 하나를 선택하세요",
+  fieldMismatch: "요청한 내용과 다릅니다. 표시된 그대로 정확히 입력하세요",
+
   // The shell
   nav: "콘솔",
   navApps: "앱",
@@ -22,6 +44,7 @@ export default {
   navUsage: "사용량",
   navHealth: "상태",
   navAudit: "감사 로그",
+  navAccounts: "계정 관리",
   signOut: "로그아웃",
   theme: "테마",
   themeAuto: "테마: 시스템 설정",
@@ -152,6 +175,32 @@ export default {
   invite: "링크 만들기",
   inviteMade: "가입 링크를 만들었습니다.",
   inviteExpires: (when: string) => `${when}까지 한 번만 사용할 수 있습니다.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "콘솔 계정",
+  accountsNote:
+    "이 콘솔에 로그인할 수 있는 모든 계정입니다. 운영자는 다른 사람을 운영자로 지정하거나 계정을 삭제할 수 있습니다. 앱의 역할은 해당 앱의 멤버 탭에서 변경합니다.",
+  accountsFind: "이메일로 찾기",
+  accountsFindHint: "이메일 주소의 앞부분",
+  accountsNone: "이메일이 이렇게 시작하는 콘솔 계정이 없습니다.",
+  accountsColRoles: "역할",
+  accountsSince: (date: string) => `가입 ${date}`,
+  accountsNoRoles: "앱 역할 없음",
+  accountsRoleOn: (role: string, app: string) => `${app}의 ${role}`,
+  accountsMakeOperator: "운영자로 지정",
+  accountsUnmakeOperator: "운영자 지정 해제",
+  accountsSelfConfirm: "내 운영자 권한을 내려놓으려고 합니다. 내려놓으면 이 페이지를 더 이상 볼 수 없습니다.",
+  accountsSelfYes: "예, 내려놓기",
+  accountsMadeOperator: (email: string) => `${email}님이 이제 운영자입니다.`,
+  accountsUnmadeOperator: (email: string) => `${email}님은 더 이상 운영자가 아닙니다.`,
+  accountsDelete: "삭제…",
+  accountsDeleteOf: (email: string) => `${email} 계정 삭제`,
+  accountsDeleteTitle: (email: string) => `${email} 계정 삭제`,
+  accountsDeleteNote:
+    "이 계정으로는 더 이상 로그인할 수 없습니다. 세션은 즉시 종료되고, 역할과 이 계정이 만든 초대는 제거됩니다. 이 계정이 한 작업은 감사 로그에 남습니다.",
+  accountsDeleteConfirm: (email: string) => `확인하려면 ${email}을(를) 입력하세요`,
+  accountsDeleteYes: "계정 삭제",
+  accountsDeleted: (email: string) => `${email} 계정을 삭제했습니다.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "멤버",

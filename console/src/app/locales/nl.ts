@@ -15,6 +15,30 @@ export default {
   backToApps: "Terug naar apps",
   required: "Vul dit veld in",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Uw sessie is beëindigd. Log opnieuw in.",
+  errRole: "Uw rol staat dit niet toe.",
+  errTotpEnrol: "Schakel eerst tweestapsverificatie in, op de pagina Account.",
+  errSession: "De sessie van deze pagina kon niet worden gecontroleerd. Laad de pagina opnieuw en probeer het nog eens.",
+  errNotFound: "Dit bestaat niet meer: het is intussen misschien verwijderd. Laad de pagina opnieuw om de huidige stand te zien.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0
+      ? `Te veel pogingen. Probeer het over ${seconds} ${seconds === 1 ? "seconde" : "seconden"} opnieuw.`
+      : "Te veel pogingen. Probeer het later opnieuw.",
+  errInvalid: "Enkele velden vragen uw aandacht.",
+  errLastOwner: "Een app houdt altijd minstens één eigenaar: maak eerst iemand anders eigenaar.",
+  errLastOperator: "De server houdt altijd minstens één operator: maak eerst iemand anders operator.",
+  errSelfDelete: "U kunt uw eigen account niet verwijderen: een andere operator kan dat wel.",
+  fieldTooShort: (n: number) => (n === 1 ? `Minimaal ${n} teken` : `Minimaal ${n} tekens`),
+  fieldTooLong: (n: number) => (n === 1 ? `Maximaal ${n} teken` : `Maximaal ${n} tekens`),
+  fieldAtLeast: (n: number) => `Minimaal ${n}`,
+  fieldAtMost: (n: number) => `Maximaal ${n}`,
+  fieldEmail: "Voer een e-mailadres in, zoals name@example.com",
+  fieldUrl: "Voer een volledig adres in dat begint met https://",
+  fieldInvalid: "Deze waarde is ongeldig",
+  fieldChoose: "Kies een van de opties",
+  fieldMismatch: "Dit komt niet overeen met wat er gevraagd werd: typ het precies zoals het er staat",
+
   // The shell
   nav: "Console",
   navApps: "Apps",
@@ -22,6 +46,7 @@ export default {
   navUsage: "Gebruik",
   navHealth: "Status",
   navAudit: "Auditlogboek",
+  navAccounts: "Accounts",
   signOut: "Uitloggen",
   theme: "Thema",
   themeAuto: "Thema: systeem",
@@ -152,6 +177,32 @@ export default {
   invite: "Link maken",
   inviteMade: "Registratielink gemaakt.",
   inviteExpires: (when: string) => `Eenmalig te gebruiken, tot ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Console-accounts",
+  accountsNote:
+    "Iedereen die kan inloggen op deze console. Operators kunnen anderen operator maken en accounts verwijderen; rollen in een app wijzigt u op het tabblad Leden van die app.",
+  accountsFind: "Zoeken op e-mailadres",
+  accountsFindHint: "Het begin van een e-mailadres.",
+  accountsNone: "Geen enkel console-account heeft een e-mailadres dat zo begint.",
+  accountsColRoles: "Rollen",
+  accountsSince: (date: string) => `Sinds ${date}`,
+  accountsNoRoles: "In geen enkele app een rol",
+  accountsRoleOn: (role: string, app: string) => `${role} van ${app}`,
+  accountsMakeOperator: "Operator maken",
+  accountsUnmakeOperator: "Als operator verwijderen",
+  accountsSelfConfirm: "U geeft uw eigen operatorrechten op: u kunt deze pagina daarna niet meer zien.",
+  accountsSelfYes: "Ja, opgeven",
+  accountsMadeOperator: (email: string) => `${email} is nu operator.`,
+  accountsUnmadeOperator: (email: string) => `${email} is geen operator meer.`,
+  accountsDelete: "Verwijderen…",
+  accountsDeleteOf: (email: string) => `${email} verwijderen`,
+  accountsDeleteTitle: (email: string) => `${email} verwijderen`,
+  accountsDeleteNote:
+    "Het account kan niet meer inloggen: de sessies worden meteen beëindigd en de rollen en de uitnodigingen die het heeft gemaakt, worden verwijderd. Het auditlogboek bewaart wat het account heeft gedaan.",
+  accountsDeleteConfirm: (email: string) => `Typ ${email} om te bevestigen`,
+  accountsDeleteYes: "Account verwijderen",
+  accountsDeleted: (email: string) => `${email} is verwijderd.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Leden",

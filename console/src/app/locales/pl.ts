@@ -15,6 +15,38 @@ export default {
   backToApps: "Wróć do aplikacji",
   required: "To pole jest wymagane",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Twoja sesja się zakończyła. Zaloguj się ponownie.",
+  errRole: "Twoja rola na to nie pozwala.",
+  errTotpEnrol: "Najpierw włącz weryfikację dwuetapową na stronie Konto.",
+  errSession: "Nie udało się zweryfikować sesji tej strony. Odśwież stronę i spróbuj ponownie.",
+  errNotFound: "Tego już tu nie ma: mogło zostać w międzyczasie usunięte. Odśwież stronę, aby zobaczyć aktualny stan.",
+  errRateLimited: (seconds: number) => {
+    const form = new Intl.PluralRules("pl").select(seconds);
+    return seconds > 0
+      ? `Zbyt wiele prób. Spróbuj ponownie za ${seconds} ${form === "one" ? "sekundę" : form === "few" ? "sekundy" : "sekund"}.`
+      : "Zbyt wiele prób. Spróbuj ponownie później.";
+  },
+  errInvalid: "Niektóre pola wymagają poprawienia.",
+  errLastOwner: "Aplikacja musi mieć co najmniej jednego właściciela: najpierw nadaj tę rolę komuś innemu.",
+  errLastOperator: "Serwer musi mieć co najmniej jednego operatora: najpierw nadaj tę rolę komuś innemu.",
+  errSelfDelete: "Nie możesz usunąć własnego konta: może to zrobić inny operator.",
+  fieldTooShort: (n: number) => {
+    const form = new Intl.PluralRules("pl").select(n);
+    return `Co najmniej ${n} ${form === "one" ? "znak" : form === "few" ? "znaki" : "znaków"}`;
+  },
+  fieldTooLong: (n: number) => {
+    const form = new Intl.PluralRules("pl").select(n);
+    return `Maksymalnie ${n} ${form === "one" ? "znak" : form === "few" ? "znaki" : "znaków"}`;
+  },
+  fieldAtLeast: (n: number) => `Co najmniej ${n}`,
+  fieldAtMost: (n: number) => `Maksymalnie ${n}`,
+  fieldEmail: "Wpisz adres e-mail, np. name@example.com",
+  fieldUrl: "Wpisz pełny adres zaczynający się od https://",
+  fieldInvalid: "Ta wartość jest nieprawidłowa",
+  fieldChoose: "Wybierz jedną z opcji",
+  fieldMismatch: "Wpisany tekst się nie zgadza: wpisz go dokładnie tak, jak pokazano",
+
   // The shell
   nav: "Konsola",
   navApps: "Aplikacje",
@@ -22,6 +54,7 @@ export default {
   navUsage: "Użycie",
   navHealth: "Stan systemu",
   navAudit: "Dziennik audytu",
+  navAccounts: "Konta",
   signOut: "Wyloguj się",
   theme: "Motyw",
   themeAuto: "Motyw: systemowy",
@@ -153,6 +186,32 @@ export default {
   invite: "Utwórz link",
   inviteMade: "Utworzono link rejestracyjny.",
   inviteExpires: (when: string) => `Działa jednorazowo, do ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Konta konsoli",
+  accountsNote:
+    "Wszyscy, którzy mogą logować się do tej konsoli. Operatorzy nadają innym rolę operatora i usuwają konta; role w aplikacji zmienia się na jej karcie Członkowie.",
+  accountsFind: "Znajdź po adresie e-mail",
+  accountsFindHint: "Początek adresu e-mail.",
+  accountsNone: "Żadne konto konsoli nie ma adresu e-mail zaczynającego się w ten sposób.",
+  accountsColRoles: "Role",
+  accountsSince: (date: string) => `Od ${date}`,
+  accountsNoRoles: "Brak ról w aplikacjach",
+  accountsRoleOn: (role: string, app: string) => `${role} w aplikacji ${app}`,
+  accountsMakeOperator: "Nadaj rolę operatora",
+  accountsUnmakeOperator: "Odbierz rolę operatora",
+  accountsSelfConfirm: "Rezygnujesz z własnych uprawnień operatora: stracisz dostęp do tej strony.",
+  accountsSelfYes: "Tak, rezygnuję",
+  accountsMadeOperator: (email: string) => `${email} ma teraz rolę operatora.`,
+  accountsUnmadeOperator: (email: string) => `${email} nie ma już roli operatora.`,
+  accountsDelete: "Usuń…",
+  accountsDeleteOf: (email: string) => `Usuń konto ${email}`,
+  accountsDeleteTitle: (email: string) => `Usuń konto ${email}`,
+  accountsDeleteNote:
+    "Nie będzie można się już zalogować na to konto: jego sesje od razu się kończą, a jego role i utworzone przez nie zaproszenia zostają usunięte. Dziennik audytu zachowuje zapis jego działań.",
+  accountsDeleteConfirm: (email: string) => `Aby potwierdzić, wpisz ${email}`,
+  accountsDeleteYes: "Usuń konto",
+  accountsDeleted: (email: string) => `Usunięto konto ${email}.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Członkowie",

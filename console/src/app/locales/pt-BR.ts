@@ -15,6 +15,30 @@ export default {
   backToApps: "Voltar aos apps",
   required: "Preencha este campo",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Sua sessão terminou. Entre novamente.",
+  errRole: "Sua função não permite isso.",
+  errTotpEnrol: "Primeiro ative a verificação em duas etapas, na página Conta.",
+  errSession: "Não foi possível verificar a sessão desta página. Recarregue a página e tente novamente.",
+  errNotFound: "Isto não existe mais: talvez tenha sido removido nesse meio-tempo. Recarregue a página para ver o estado atual.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0
+      ? `Muitas tentativas. Tente novamente em ${seconds} ${seconds === 1 ? "segundo" : "segundos"}.`
+      : "Muitas tentativas. Tente novamente mais tarde.",
+  errInvalid: "Alguns campos precisam de correção.",
+  errLastOwner: "Um app precisa ter pelo menos um proprietário: primeiro, dê essa função a outra pessoa.",
+  errLastOperator: "O servidor precisa ter pelo menos um operador: primeiro, dê essa função a outra pessoa.",
+  errSelfDelete: "Você não pode excluir sua própria conta: outro operador pode fazer isso.",
+  fieldTooShort: (n: number) => `No mínimo ${n} ${n === 1 ? "caractere" : "caracteres"}`,
+  fieldTooLong: (n: number) => `No máximo ${n} ${n === 1 ? "caractere" : "caracteres"}`,
+  fieldAtLeast: (n: number) => `No mínimo ${n}`,
+  fieldAtMost: (n: number) => `No máximo ${n}`,
+  fieldEmail: "Digite um endereço de e-mail, como name@example.com",
+  fieldUrl: "Digite um endereço completo, começando com https://",
+  fieldInvalid: "Este valor não é válido",
+  fieldChoose: "Escolha uma das opções",
+  fieldMismatch: "Não é o que foi pedido: digite exatamente como mostrado",
+
   // The shell
   nav: "Console",
   navApps: "Apps",
@@ -22,6 +46,7 @@ export default {
   navUsage: "Uso",
   navHealth: "Integridade",
   navAudit: "Registro de auditoria",
+  navAccounts: "Contas",
   signOut: "Sair",
   theme: "Tema",
   themeAuto: "Tema: sistema",
@@ -152,6 +177,32 @@ export default {
   invite: "Gerar o link",
   inviteMade: "Link de cadastro gerado.",
   inviteExpires: (when: string) => `Funciona uma única vez, até ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Contas do console",
+  accountsNote:
+    "Todas as pessoas que podem entrar neste console. Os operadores dão a função de operador a outras pessoas e excluem contas; as funções em um app são alteradas na aba Membros do app.",
+  accountsFind: "Encontrar por e-mail",
+  accountsFindHint: "O início de um endereço de e-mail.",
+  accountsNone: "Nenhuma conta do console tem um e-mail que comece assim.",
+  accountsColRoles: "Funções",
+  accountsSince: (date: string) => `Desde ${date}`,
+  accountsNoRoles: "Sem função em nenhum app",
+  accountsRoleOn: (role: string, app: string) => `${role} de ${app}`,
+  accountsMakeOperator: "Tornar operador",
+  accountsUnmakeOperator: "Remover a função de operador",
+  accountsSelfConfirm: "Você está abrindo mão dos seus próprios direitos de operador: não conseguirá mais ver esta página.",
+  accountsSelfYes: "Sim, abrir mão",
+  accountsMadeOperator: (email: string) => `${email} agora é operador.`,
+  accountsUnmadeOperator: (email: string) => `${email} não é mais operador.`,
+  accountsDelete: "Excluir…",
+  accountsDeleteOf: (email: string) => `Excluir a conta ${email}`,
+  accountsDeleteTitle: (email: string) => `Excluir a conta ${email}`,
+  accountsDeleteNote:
+    "A conta não poderá mais entrar: as sessões dela terminam imediatamente, e as funções dela e os convites que ela criou são removidos. O registro de auditoria mantém o que ela fez.",
+  accountsDeleteConfirm: (email: string) => `Digite ${email} para confirmar`,
+  accountsDeleteYes: "Excluir conta",
+  accountsDeleted: (email: string) => `A conta ${email} foi excluída.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Membros",

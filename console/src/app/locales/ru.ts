@@ -15,6 +15,32 @@ export default {
   backToApps: "К списку приложений",
   required: "Заполните это поле",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Ваш сеанс завершён. Войдите снова.",
+  errRole: "Ваша роль этого не позволяет.",
+  errTotpEnrol: "Сначала включите двухфакторную аутентификацию на странице «Аккаунт».",
+  errSession: "Не удалось проверить сеанс этой страницы. Перезагрузите страницу и попробуйте ещё раз.",
+  errNotFound: "Этого здесь больше нет: возможно, его успели удалить. Перезагрузите страницу, чтобы увидеть актуальное состояние.",
+  errRateLimited: (seconds: number) => {
+    const f = new Intl.PluralRules("ru").select(seconds);
+    return seconds > 0
+      ? `Слишком много попыток. Повторите через ${seconds} ${f === "one" ? "секунду" : f === "few" ? "секунды" : "секунд"}.`
+      : "Слишком много попыток. Повторите позже.";
+  },
+  errInvalid: "Некоторые поля заполнены неверно.",
+  errLastOwner: "У приложения должен остаться хотя бы один владелец: сначала назначьте владельцем кого-то другого.",
+  errLastOperator: "На сервере должен остаться хотя бы один оператор: сначала назначьте оператором кого-то другого.",
+  errSelfDelete: "Нельзя удалить собственный аккаунт: это может сделать другой оператор.",
+  fieldTooShort: (n: number) => `Не менее ${n} ${new Intl.PluralRules("ru").select(n) === "one" ? "символа" : "символов"}`,
+  fieldTooLong: (n: number) => `Не более ${n} ${new Intl.PluralRules("ru").select(n) === "one" ? "символа" : "символов"}`,
+  fieldAtLeast: (n: number) => `Не менее ${n}`,
+  fieldAtMost: (n: number) => `Не более ${n}`,
+  fieldEmail: "Введите адрес эл. почты, например name@example.com",
+  fieldUrl: "Введите полный адрес, начинающийся с https://",
+  fieldInvalid: "Недопустимое значение",
+  fieldChoose: "Выберите один из вариантов",
+  fieldMismatch: "Текст не совпадает: введите его точно так, как показано",
+
   // The shell
   nav: "Консоль",
   navApps: "Приложения",
@@ -22,6 +48,7 @@ export default {
   navUsage: "Использование",
   navHealth: "Состояние",
   navAudit: "Журнал аудита",
+  navAccounts: "Аккаунты",
   signOut: "Выйти",
   theme: "Тема",
   themeAuto: "Тема: как в системе",
@@ -152,6 +179,32 @@ export default {
   invite: "Создать ссылку",
   inviteMade: "Ссылка для регистрации создана.",
   inviteExpires: (when: string) => `Сработает один раз, действует до ${when}.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Аккаунты консоли",
+  accountsNote:
+    "Все, кто может входить в эту консоль. Операторы назначают других операторами и удаляют аккаунты; роли в приложении меняются на его вкладке «Участники».",
+  accountsFind: "Поиск по эл. почте",
+  accountsFindHint: "Начало адреса эл. почты.",
+  accountsNone: "Нет аккаунтов консоли, адрес эл. почты которых так начинается.",
+  accountsColRoles: "Роли",
+  accountsSince: (date: string) => `В консоли с ${date}`,
+  accountsNoRoles: "Нет ролей в приложениях",
+  accountsRoleOn: (role: string, app: string) => `${role} приложения ${app}`,
+  accountsMakeOperator: "Назначить оператором",
+  accountsUnmakeOperator: "Снять роль оператора",
+  accountsSelfConfirm: "Вы отказываетесь от собственных прав оператора: эта страница станет вам недоступна.",
+  accountsSelfYes: "Да, отказаться",
+  accountsMadeOperator: (email: string) => `Теперь ${email} — оператор.`,
+  accountsUnmadeOperator: (email: string) => `${email} больше не оператор.`,
+  accountsDelete: "Удалить…",
+  accountsDeleteOf: (email: string) => `Удалить аккаунт ${email}`,
+  accountsDeleteTitle: (email: string) => `Удаление аккаунта ${email}`,
+  accountsDeleteNote:
+    "Войти в этот аккаунт больше будет нельзя: его сеансы сразу завершатся, а его роли и созданные им приглашения будут удалены. Журнал аудита сохранит всё, что он сделал.",
+  accountsDeleteConfirm: (email: string) => `Для подтверждения введите ${email}`,
+  accountsDeleteYes: "Удалить аккаунт",
+  accountsDeleted: (email: string) => `Аккаунт ${email} удалён.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Участники",

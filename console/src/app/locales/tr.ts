@@ -15,6 +15,28 @@ export default {
   backToApps: "Uygulamalara dön",
   required: "Bu alanı doldurun",
 
+  // Refusals, said here rather than in the server's English (app/errors.ts)
+  errSignedOut: "Oturumunuz sona erdi. Yeniden giriş yapın.",
+  errRole: "Rolünüz buna izin vermiyor.",
+  errTotpEnrol: "Önce Hesap sayfasından iki adımlı doğrulamayı açın.",
+  errSession: "Bu sayfanın oturumu doğrulanamadı. Sayfayı yenileyip tekrar deneyin.",
+  errNotFound: "Bu artık burada değil: bu arada kaldırılmış olabilir. Güncel durumu görmek için sayfayı yenileyin.",
+  errRateLimited: (seconds: number) =>
+    seconds > 0 ? `Çok fazla deneme yapıldı. ${seconds} saniye sonra tekrar deneyin.` : "Çok fazla deneme yapıldı. Daha sonra tekrar deneyin.",
+  errInvalid: "Bazı alanların düzeltilmesi gerekiyor.",
+  errLastOwner: "Bir uygulamanın en az bir sahibi olmalıdır: önce başka birini sahip yapın.",
+  errLastOperator: "Sunucuda en az bir operatör olmalıdır: önce başka birini operatör yapın.",
+  errSelfDelete: "Kendi hesabınızı silemezsiniz: bunu başka bir operatör yapabilir.",
+  fieldTooShort: (n: number) => `En az ${n} karakter`,
+  fieldTooLong: (n: number) => `En fazla ${n} karakter`,
+  fieldAtLeast: (n: number) => `En az ${n}`,
+  fieldAtMost: (n: number) => `En fazla ${n}`,
+  fieldEmail: "Bir e-posta adresi girin; ör. name@example.com",
+  fieldUrl: "https:// ile başlayan tam bir adres girin",
+  fieldInvalid: "Bu değer geçerli değil",
+  fieldChoose: "Seçeneklerden birini seçin",
+  fieldMismatch: "İstenen bu değil: tam olarak gösterildiği gibi yazın",
+
   // The shell
   nav: "Konsol",
   navApps: "Uygulamalar",
@@ -22,6 +44,7 @@ export default {
   navUsage: "Kullanım",
   navHealth: "Sistem durumu",
   navAudit: "Denetim kaydı",
+  navAccounts: "Hesaplar",
   signOut: "Çıkış yap",
   theme: "Tema",
   themeAuto: "Tema: sistem",
@@ -153,6 +176,32 @@ export default {
   invite: "Bağlantı oluştur",
   inviteMade: "Kayıt bağlantısı oluşturuldu.",
   inviteExpires: (when: string) => `Bir kez kullanılabilir, ${when} tarihine kadar geçerli.`,
+
+  // --- Every console account, for operators (console/src/pages/accounts.ts)
+  accountsTitle: "Konsol hesapları",
+  accountsNote:
+    "Bu konsola giriş yapabilen herkes. Operatörler başkalarını operatör yapabilir ve hesapları silebilir; bir uygulamadaki roller o uygulamanın Üyeler sekmesinden değiştirilir.",
+  accountsFind: "E-postayla bul",
+  accountsFindHint: "Bir e-posta adresinin başı.",
+  accountsNone: "E-postası böyle başlayan bir konsol hesabı yok.",
+  accountsColRoles: "Roller",
+  accountsSince: (date: string) => `${date} tarihinden beri`,
+  accountsNoRoles: "Hiçbir uygulamada rolü yok",
+  accountsRoleOn: (role: string, app: string) => `${app} uygulamasında ${role}`,
+  accountsMakeOperator: "Operatör yap",
+  accountsUnmakeOperator: "Operatörlükten çıkar",
+  accountsSelfConfirm: "Kendi operatör yetkilerinizden vazgeçiyorsunuz: bu sayfayı artık göremeyeceksiniz.",
+  accountsSelfYes: "Evet, yetkilerimden vazgeç",
+  accountsMadeOperator: (email: string) => `${email} artık operatör.`,
+  accountsUnmadeOperator: (email: string) => `${email} artık operatör değil.`,
+  accountsDelete: "Sil…",
+  accountsDeleteOf: (email: string) => `${email} hesabını sil`,
+  accountsDeleteTitle: (email: string) => `${email} hesabını sil`,
+  accountsDeleteNote:
+    "Bu hesapla artık giriş yapılamaz: oturumları hemen sona erer, rolleri ve oluşturduğu davetler kaldırılır. Yaptıkları denetim kaydında kalır.",
+  accountsDeleteConfirm: (email: string) => `Onaylamak için şunu yazın: ${email}`,
+  accountsDeleteYes: "Hesabı sil",
+  accountsDeleted: (email: string) => `${email} hesabı silindi.`,
 
   // --- An app's console members (console/src/pages/members.ts)
   membersTitle: "Üyeler",
