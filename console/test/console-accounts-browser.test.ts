@@ -92,6 +92,8 @@ describe("the console in a browser: every console account, for operators", { ski
     await page.getByLabel("Find by e-mail").fill("VAL@");
     await page.getByRole("button", { name: "Search" }).click();
     await row(page, olive.me.account.id).waitFor({ state: "detached" });
+    // The search's answer drawn (the list is "Loading…" in between).
+    await row(page, val.me.account.id).waitFor();
     assert.equal(await page.locator("console-accounts tr[data-account]").count(), 1);
 
     await row(page, val.me.account.id).getByRole("button", { name: "Make operator" }).click();
@@ -143,7 +145,9 @@ describe("the console in a browser: every console account, for operators", { ski
     assert.equal(await page.getByRole("button", { name: `Delete ${OP}` }).count(), 0, "no deleting oneself");
     await row(page, op.me.account.id).getByRole("button", { name: "Remove as operator" }).click();
     await page.getByText(EN.accountsSelfConfirm).waitFor();
-    await page.getByRole("button", { name: EN.accountsSelfYes }).click();
+    const yes = page.getByRole("button", { name: EN.accountsSelfYes });
+    assert.ok(await yes.evaluate((e) => e === (e.getRootNode() as ShadowRoot).activeElement), "focus on the confirmation");
+    await yes.click();
     const error = row(page, op.me.account.id).locator("[data-row-error]");
     await error.waitFor();
     assert.equal(((await error.textContent()) ?? "").trim(), EN.errLastOperator);

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { In, Not } from "typeorm";
 import { ConsoleAccountEntity, ConsoleRoleEntity } from "../src/console/console.entities.js";
 import { ConsoleBrowser, consoleAccount, freshCode, PASSWORD } from "./helpers/console.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
@@ -82,6 +83,27 @@ describe("console sessions on two nodes", { timeout: 120_000 }, () => {
       const seen = JSON.stringify([r1.status, r2.status, r3.status, r4.status]);
       assert.equal(await accounts.countBy({ operator: true }), 1, `round ${round}: ${seen}`);
       assert.equal(await roles.countBy({ appId, role: "owner" }), 1, `round ${round}: ${seen}`);
+    }
+  });
+
+  test("two operators deleting an app's two owners through two nodes at once: one owner stays", async () => {
+    const n = Math.random().toString(36).slice(2, 8);
+    const { id: appId } = await a.createTenant("Orchard race");
+    const x = await consoleAccount(a, { email: `dx-${n}@race.example`, role: "operator" });
+    const y = await consoleAccount(a, { email: `dy-${n}@race.example`, role: "operator" });
+    const roles = a.services.db.getRepository(ConsoleRoleEntity);
+    for (let round = 0; round < 3; round++) {
+      const p = await consoleAccount(a, { email: `dp${round}-${n}@race.example`, role: "owner", appId });
+      const q = await consoleAccount(a, { email: `dq${round}-${n}@race.example`, role: "owner", appId });
+      // Only these two own the app this round.
+      await roles.delete({ appId, role: "owner", accountId: Not(In([p.me.account.id, q.me.account.id])) });
+      const [r1, r2] = await Promise.all([
+        x.browser.del(`/accounts/${p.me.account.id}`, { confirm: p.me.account.email }),
+        on(b, y.browser).del(`/accounts/${q.me.account.id}`, { confirm: q.me.account.email }),
+      ]);
+      const seen = JSON.stringify([r1.status, r2.status]);
+      assert.equal(await roles.countBy({ appId, role: "owner" }), 1, `round ${round}: ${seen}`);
+      assert.deepEqual([r1.status, r2.status].sort(), [204, 409], `round ${round}: ${seen}`);
     }
   });
 });

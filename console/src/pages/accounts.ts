@@ -55,7 +55,11 @@ export class ConsoleAccounts extends ConsolePage {
     void this.find("");
   }
 
+  /** The latest search's number: an answer to an older one is dropped. */
+  private asked = 0;
+
   private async find(q: string, more = false): Promise<void> {
+    const ask = ++this.asked;
     this.loadError = null;
     this.searchError = null;
     if (!more) {
@@ -66,10 +70,12 @@ export class ConsoleAccounts extends ConsolePage {
     if (more && this.next) params.set("cursor", this.next);
     try {
       const got = await this.api.get<ConsoleAccountsResponse>(`/accounts?${params}`);
+      if (ask !== this.asked) return;
       this.items = [...(more ? (this.items ?? []) : []), ...got.items];
       this.next = got.nextCursor;
       this.query = q;
     } catch (err) {
+      if (ask !== this.asked) return;
       const e = err as ApiError;
       if (e.status === 400) this.searchError = e;
       else this.loadError = e;
@@ -96,6 +102,8 @@ export class ConsoleAccounts extends ConsolePage {
   private async setOperator(a: ConsoleAccountSummary, operator: boolean): Promise<void> {
     if (a.you && !operator && !this.confirmingSelf) {
       this.confirmingSelf = true;
+      await this.updateComplete;
+      this.renderRoot.querySelector<HTMLElement>("#self-yes")?.focus();
       return;
     }
     this.confirmingSelf = false;
@@ -119,6 +127,12 @@ export class ConsoleAccounts extends ConsolePage {
     this.busy = null;
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLElement>(button)?.focus();
+  }
+
+  private async cancelSelf(a: ConsoleAccountSummary): Promise<void> {
+    this.confirmingSelf = false;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`#operator-${CSS.escape(a.id)}`)?.focus();
   }
 
   private openDelete(a: ConsoleAccountSummary): void {
@@ -188,8 +202,8 @@ export class ConsoleAccounts extends ConsolePage {
               ? html`<div class="confirm">
                   <p class="field-error" role="alert">${t.accountsSelfConfirm}</p>
                   <div class="row">
-                    <button type="button" class="danger" @click=${() => this.setOperator(a, false)}>${t.accountsSelfYes}</button>
-                    <button type="button" class="secondary" @click=${() => (this.confirmingSelf = false)}>${t.cancel}</button>
+                    <button type="button" class="danger" id="self-yes" @click=${() => this.setOperator(a, false)}>${t.accountsSelfYes}</button>
+                    <button type="button" class="secondary" @click=${() => this.cancelSelf(a)}>${t.cancel}</button>
                   </div>
                 </div>`
               : html`<div class="row">
@@ -264,7 +278,7 @@ export class ConsoleAccounts extends ConsolePage {
     return html`<section class="card" aria-labelledby="accounts-title">
         <h2 id="accounts-title" tabindex="-1">${t.accountsTitle}</h2>
         <p class="muted">${t.accountsNote}</p>
-        ${this.note ? html`<p class="notice" role="status">${this.note}</p>` : nothing}
+        <p class=${this.note ? "notice" : "visually-hidden"} role="status" data-note>${this.note}</p>
         ${formAlert(err, ["q"])}
         <form class="search" role="search" @submit=${this.search} novalidate>
           ${field({ name: "q", label: t.accountsFind, type: "search", hint: t.accountsFindHint, value: this.query, error: err?.field("q"), autocomplete: "off" })}
@@ -296,6 +310,15 @@ export class ConsoleAccounts extends ConsolePage {
         align-items: flex-start;
         gap: 6px;
         min-width: 0;
+      }
+      /* The status line stays in the page (announced when its text changes), unseen while empty. */
+      .visually-hidden {
+        position: absolute;
+        inline-size: 1px;
+        block-size: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
       }
       .roles {
         margin: 0;

@@ -88,7 +88,8 @@ export class ConsoleAccounts {
     if (account.id === c.account.id) throw new AppError("conflict", "You cannot delete your own account: another operator can", { reason: "self" });
     if (confirm.trim().toLowerCase() !== account.email) throw invalidField("confirm", `Type ${account.email} to delete this account`, "confirm_mismatch");
     const held = await this.deps.uow.run(async ({ m }) => {
-      if (account.operator) await this.keepAnOperator(m, account.id);
+      // Always: the flag read before the unit may be stale (made operator meanwhile).
+      await this.keepAnOperator(m, account.id);
       const alone = await this.deps.members.ownedAlone(m, account.id);
       if (alone.length > 0) {
         const names = await m.getRepository(AppEntity).find({ where: { id: In(alone) }, select: { id: true, name: true } });

@@ -248,8 +248,13 @@ export class ConsoleMembers {
     const roles = m.getRepository(ConsoleRoleEntity);
     const owned = (await roles.find({ where: { accountId, role: "owner" }, select: { appId: true } })).map((r) => r.appId);
     if (owned.length === 0) return [];
-    if (dialectOf(m) === "mysql") await m.query(`SELECT id FROM apps WHERE id IN (${marks(owned.length)}) FOR UPDATE`, owned);
-    const others = await roles.find({ where: { appId: In(owned), role: "owner" }, select: { appId: true, accountId: true } });
+    let others: { appId: string; accountId: string }[];
+    if (dialectOf(m) === "mysql") {
+      await m.query(`SELECT id FROM apps WHERE id IN (${marks(owned.length)}) FOR UPDATE`, owned);
+      // A locking read: it sees what committed while this unit waited for the lock, where a plain
+      // read would see the unit's first snapshot (the owners before a racing demotion).
+      others = await m.query(`SELECT appId, accountId FROM console_roles WHERE appId IN (${marks(owned.length)}) AND role = 'owner' LOCK IN SHARE MODE`, owned);
+    } else others = await roles.find({ where: { appId: In(owned), role: "owner" }, select: { appId: true, accountId: true } });
     const shared = new Set(others.filter((o) => o.accountId !== accountId).map((o) => o.appId));
     return owned.filter((appId) => !shared.has(appId));
   }

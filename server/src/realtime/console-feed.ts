@@ -121,9 +121,22 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
    * this socket was not yet reachable in (socketsJoin reaches connected sockets only): read the
    * standing again once connected, and join or leave what it says.
    */
-  const settle = async (socket: (typeof ns)["sockets"] extends Map<string, infer S> ? S : never): Promise<void> => {
+  const settle = async (socket: (typeof ns)["sockets"] extends Map<string, infer S> ? S : never, tries = 3): Promise<void> => {
+    // A change that lands while the standing is read would be undone by applying the older read:
+    // then read again.
+    let moved = false;
+    const seen = (room: string, id: string): void => {
+      if (id === socket.id && isStandingRoom(room)) moved = true;
+    };
+    ns.adapter.on("join-room", seen);
+    ns.adapter.on("leave-room", seen);
     try {
-      const { operator, roles } = await deps.console.standing(socket.data.accountId);
+      const read = deps.console.standing(socket.data.accountId).finally(() => {
+        ns.adapter.off("join-room", seen);
+        ns.adapter.off("leave-room", seen);
+      });
+      const { operator, roles } = await read;
+      if (moved && tries > 0) return settle(socket, tries - 1);
       const want = new Set(standingRooms(operator, roles));
       const have = [...socket.rooms].filter(isStandingRoom);
       for (const room of have) if (!want.has(room)) socket.leave(room);
