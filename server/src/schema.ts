@@ -38,6 +38,8 @@ import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
 import { ConsoleInvitesByApp1764030000000 } from "./db/migrations/1764030000000-ConsoleInvitesByApp.js";
+import { Pins1764040000000 } from "./db/migrations/1764040000000-Pins.js";
+import { PinEntity } from "./pins/pin.entity.js";
 import { UsageActiveUserEntity, UsageDailyEntity, UsageMonthlyEntity, UsageSocketsEntity } from "./usage/usage.entities.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
@@ -86,6 +88,7 @@ export const ENTITIES = [
   UsageMonthlyEntity,
   UsageActiveUserEntity,
   UsageSocketsEntity,
+  PinEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -111,6 +114,7 @@ export const MIGRATIONS = [
   WebhookStatus1764010000000,
   Usage1764020000000,
   ConsoleInvitesByApp1764030000000,
+  Pins1764040000000,
 ];
 
 /**

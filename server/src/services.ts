@@ -50,6 +50,7 @@ import { ConsoleAccounts } from "./console/console-accounts.service.js";
 import { ConsoleMembers } from "./console/console-members.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
+import { PinsService } from "./pins/pins.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -97,6 +98,8 @@ export interface Services {
   moderationGate: ModerationGate;
   /** Threads (issue 17): reading them, follows and read marks; replies go through messages. */
   threads: ThreadsService;
+  /** Pins (issue 33): a conversation's pinned messages. */
+  pins: PinsService;
   /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
   push: PushService;
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
@@ -263,6 +266,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       { budgetMs: config.searchBudgetMs },
     ),
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
+    pins: new PinsService({ db, uow, membership, conversations, events, isModerator: (appId, userId, m) => moderationGate.isModerator(appId, userId, m) }),
     push,
     pushNotifier,
     console: new ConsoleService({

@@ -421,6 +421,13 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(400, "readThread", { token: bob.accessToken, params: { id: first.id }, body: { messageId: first.id } });
     await expect(204, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: first.id } });
     await expect(400, "markRead", { token: bob.accessToken, params: { id: group.id }, body: { messageId: "first" } });
+    // ---- pins (Alice owns the group; Dave left it)
+    await expect(200, "pinMessage", { token: alice.accessToken, params: { id: first.id } });
+    await expect(404, "pinMessage", { token: dave.accessToken, params: { id: first.id } });
+    await expect(200, "listPins", { token: bob.accessToken, params: { id: group.id } });
+    await expect(404, "listPins", { token: dave.accessToken, params: { id: group.id } });
+    await expect(204, "unpinMessage", { token: alice.accessToken, params: { id: first.id } });
+    await expect(404, "unpinMessage", { token: dave.accessToken, params: { id: first.id } });
     await expect(200, "getMessage", { token: bob.accessToken, params: { id: first.id } });
     await expect(404, "getMessage", { token: dave.accessToken, params: { id: first.id } });
     await expect(200, "editMessage", { token: alice.accessToken, params: { id: first.id }, body: { text: "Hello, docs" } });
@@ -475,6 +482,12 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "serverListMessages", { headers: sk, params: { id: "cnv_missing" } });
     await expect(200, "serverEditMessage", { headers: sk, params: { id: system.id }, body: { text: "Order delivered" } });
     await expect(400, "serverEditMessage", { headers: sk, params: { id: system.id }, body: {} });
+    await expect(200, "serverPinMessage", { headers: sk, params: { id: system.id } });
+    await expect(200, "serverListPins", { headers: sk, params: { id: system.conversationId } });
+    await expect(404, "serverListPins", { headers: sk, params: { id: "cnv_nope" } });
+    await expect(204, "serverUnpinMessage", { headers: sk, params: { id: system.id } });
+    await expect(404, "serverPinMessage", { headers: sk, params: { id: "999999999" } });
+    await expect(404, "serverUnpinMessage", { headers: sk, params: { id: "999999999" } });
     await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
 

@@ -346,6 +346,7 @@ const TABLES: Record<string, TableRule> = {
   message_search_fts: { owner: "search", onAccountDeletion: "follows message_search (SQLite triggers)" },
   thread_follows: { owner: "threads", onAccountDeletion: "theirs removed" },
   message_mentions: { owner: "threads", onAccountDeletion: "of them and in their messages removed" },
+  message_pins: { owner: "pins", onAccountDeletion: "of their messages removed; theirs on others' messages kept (by names the tombstone)" },
   app_moderators: { owner: "moderation", onAccountDeletion: "kept until the app removes them (an app decision)" },
   moderation_sanctions: { owner: "moderation", onAccountDeletion: "kept: bans outlive the account" },
   moderation_slow_mode: { owner: "moderation", onAccountDeletion: "no user data" },

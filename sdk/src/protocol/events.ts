@@ -5,6 +5,7 @@ import type { Timestamp } from "./common.js";
 import type { ContactRequest, ContactRequestStatus } from "./contacts.js";
 import type { Conversation, GroupInvitation, GroupInvitationStatus, Member } from "./conversations.js";
 import type { Message, ThreadSummary } from "./messages.js";
+import type { PinUpdated } from "./pins.js";
 import type { ThreadState } from "./threads.js";
 import type { User } from "./users.js";
 
@@ -48,6 +49,8 @@ export interface EventPayloads {
    * or in thread `threadId`) mentions them. The message itself arrives as `message.new`.
    */
   mention: { conversationId: string; messageId: string; threadId: string | null; senderId: string | null };
+  /** A message was pinned or unpinned (pins.ts). */
+  "pin.updated": PinUpdated;
   /** To one user (`userId`, no `conversationId`): they muted or unmuted a conversation (any device). */
   "conversation.muted": { conversationId: string; muted: boolean };
 }

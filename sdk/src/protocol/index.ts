@@ -15,6 +15,7 @@ export * from "./users.js";
 export * from "./conversations.js";
 export * from "./messages.js";
 export * from "./threads.js";
+export * from "./pins.js";
 export * from "./search.js";
 export * from "./contacts.js";
 export * from "./presence.js";

@@ -2,6 +2,7 @@
 // requests that write or read them.
 
 import type { CustomData, Timestamp } from "./common.js";
+import type { PinMark } from "./pins.js";
 
 export interface Attachment {
   id: string;
@@ -48,6 +49,8 @@ export interface Message {
   thread?: ThreadSummary;
   /** Users mentioned (`@name` in the text), as ids: members of the conversation when sent. Absent when none. */
   mentions?: string[];
+  /** Pinned in its conversation: by whom and when. Absent when not pinned. */
+  pinned?: PinMark;
 }
 
 export interface ThreadSummary {

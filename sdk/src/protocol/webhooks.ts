@@ -19,6 +19,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "user.created",
   "notification.unread",
   "report.created",
+  "pin.updated",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -30,6 +30,7 @@ import { leaveAllConversations } from "../conversations/forget.js";
 import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
 import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
+import { unpinMessages } from "../pins/forget.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { Scrubber } from "./scrub.js";
@@ -402,6 +403,7 @@ export class DataRightsService {
     if (ids.length === 0) return;
     await tombstoneMessages(m, appId, ids, now);
     await forgetMentionsIn(m, ids);
+    await unpinMessages(m, ids);
     // No message events here: their search rows go explicitly, so their text no longer matches.
     await forgetMessages(m, ids);
     await this.deps.events.rewriteData(m, appId, { column: "messageId", values: ids }, text);

@@ -24,6 +24,7 @@ import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
 import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
 import { searchRoutes } from "../search/search.routes.js";
 import { threadsRoutes } from "../threads/threads.routes.js";
+import { pinsRoutes } from "../pins/pins.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
@@ -73,6 +74,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...conversationsRoutes({ conversations: services.conversations }),
     ...messagesRoutes({ messages: services.messages }),
     ...threadsRoutes({ threads: services.threads }),
+    ...pinsRoutes({ pins: services.pins }),
     ...contactsRoutes({ contacts: services.contacts }),
     ...uploadsRoutes({ uploads: services.uploads, storage: services.storage }),
     ...syncRoutes({ events: services.events }),

@@ -1,11 +1,12 @@
 import { In, type DataSource } from "typeorm";
-import type { Attachment, Message, ReactionSummary } from "@parley/sdk/protocol";
+import type { Attachment, Message, PinMark, ReactionSummary } from "@parley/sdk/protocol";
 import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { MentionEntity } from "../threads/thread.entities.js";
+import { PinEntity } from "../pins/pin.entity.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
 
@@ -15,7 +16,7 @@ export function presentAttachment(u: UploadEntity): Attachment {
 
 /**
  * Turns message rows into protocol Messages with their attachments and reactions, for a given
- * viewer ("mine"), in three extra queries whatever the number of messages.
+ * viewer ("mine"), in four extra queries whatever the number of messages.
  */
 export class MessagePresenter {
   constructor(private readonly db: DataSource) {}
@@ -23,13 +24,15 @@ export class MessagePresenter {
   async present(rows: MessageEntity[], viewerId: string): Promise<Message[]> {
     if (rows.length === 0) return [];
     const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
-    const [uploads, reactions, mentions] = live.length
+    const [uploads, reactions, mentions, pins] = live.length
       ? await Promise.all([
           this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
           this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
           this.db.getRepository(MentionEntity).find({ select: { messageId: true, userId: true }, where: { messageId: In(live) } }),
+          this.db.getRepository(PinEntity).find({ where: { messageId: In(live) } }),
         ])
-      : [[], [], []];
+      : [[], [], [], []];
+    const pinBy = new Map(pins.map((p) => [p.messageId, { by: p.pinnedBy, at: iso(p.pinnedAt) } satisfies PinMark]));
     const filesBy = groupBy(uploads, (u) => u.messageId!);
     const reactionsBy = groupBy(reactions, (r) => r.messageId);
     const mentionsBy = groupBy(mentions, (x) => x.messageId);
@@ -39,6 +42,7 @@ export class MessagePresenter {
         filesBy.get(r.id) ?? [],
         summarize(reactionsBy.get(r.id) ?? [], viewerId),
         (mentionsBy.get(r.id) ?? []).map((x) => x.userId),
+        pinBy.get(r.id),
       ),
     );
   }
@@ -48,7 +52,7 @@ export class MessagePresenter {
   }
 }
 
-export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[], mentions: string[] = []): Message {
+export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[], mentions: string[] = [], pinned?: PinMark): Message {
   const deleted = r.deletedAt !== null;
   // A tombstone keeps its place in a thread (threadId) and the root its summary; never whom it named.
   return {
@@ -67,6 +71,7 @@ export function presentMessage(r: MessageEntity, files: UploadEntity[], reaction
     ...(r.threadId ? { threadId: String(r.threadId) } : {}),
     ...(r.replyCount > 0 && r.lastReplyAt !== null ? { thread: { replyCount: r.replyCount, lastReplyAt: iso(r.lastReplyAt) } } : {}),
     ...(!deleted && mentions.length > 0 ? { mentions } : {}),
+    ...(!deleted && pinned ? { pinned } : {}),
   } satisfies Message;
 }
 

@@ -48,6 +48,8 @@ import {
   type SearchResponse,
   type ThreadPage,
   type ThreadState,
+  type Pin,
+  type PinsResponse,
   type ThreadSummary,
   type SyncResponse,
   type TypingEvent,
@@ -185,8 +187,14 @@ export const message = z.strictObject({
   threadId: z.string().optional(),
   thread: threadSummary.optional(),
   mentions: z.array(z.string()).optional(),
+  pinned: z.strictObject({ by: z.string().nullable(), at: timestamp }).optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
+
+export const pin = z.strictObject({ by: z.string().nullable(), at: timestamp, conversationId: z.string(), message });
+type _Pin = Check<Same<z.infer<typeof pin>, Pin>>;
+export const pinsResponse = z.strictObject({ pins: z.array(pin) });
+type _PinsResponse = Check<Same<z.infer<typeof pinsResponse>, PinsResponse>>;
 
 export const conversation = z.strictObject({
   id: z.string(),
@@ -375,6 +383,7 @@ export const eventPayloads = {
   "thread.state": threadState,
   mention: z.strictObject({ conversationId: z.string(), messageId: z.string(), threadId: z.string().nullable(), senderId: z.string().nullable() }),
   "conversation.muted": z.strictObject({ conversationId: z.string(), muted: z.boolean() }),
+  "pin.updated": z.strictObject({ conversationId: z.string(), messageId: z.string(), pin: pin.nullable() }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -411,6 +420,7 @@ export const events = {
   "thread.state": eventOf("thread.state"),
   mention: eventOf("mention"),
   "conversation.muted": eventOf("conversation.muted"),
+  "pin.updated": eventOf("pin.updated"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
@@ -501,6 +511,8 @@ export const responseSchemas = {
   SearchResponse: searchResponse,
   ThreadPage: threadPage,
   ThreadState: threadState,
+  Pin: pin,
+  PinsResponse: pinsResponse,
   PushKeyResponse: pushKeyResponse,
   ...consoleResponseSchemas,
   ...consoleAppsResponseSchemas,
