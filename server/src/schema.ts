@@ -40,6 +40,10 @@ import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
 import { ConsoleInvitesByApp1764030000000 } from "./db/migrations/1764030000000-ConsoleInvitesByApp.js";
 import { Pins1764040000000 } from "./db/migrations/1764040000000-Pins.js";
 import { PinEntity } from "./pins/pin.entity.js";
+import { Polls1764060000000 } from "./db/migrations/1764060000000-Polls.js";
+import { LinkPreviews1764050000000 } from "./db/migrations/1764050000000-LinkPreviews.js";
+import { LinkPreviewCacheEntity, MessagePreviewEntity } from "./previews/previews.entities.js";
+import { PollEntity, PollVoteEntity } from "./polls/poll.entities.js";
 import { UsageActiveUserEntity, UsageDailyEntity, UsageMonthlyEntity, UsageSocketsEntity } from "./usage/usage.entities.js";
 import { ConsoleAccountEntity, ConsoleAuditEntity, ConsoleInviteEntity, ConsoleRoleEntity, ConsoleSessionEntity } from "./console/console.entities.js";
 
@@ -89,6 +93,10 @@ export const ENTITIES = [
   UsageActiveUserEntity,
   UsageSocketsEntity,
   PinEntity,
+  PollEntity,
+  PollVoteEntity,
+  LinkPreviewCacheEntity,
+  MessagePreviewEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -115,6 +123,8 @@ export const MIGRATIONS = [
   Usage1764020000000,
   ConsoleInvitesByApp1764030000000,
   Pins1764040000000,
+  LinkPreviews1764050000000,
+  Polls1764060000000,
 ];
 
 /**

@@ -51,6 +51,7 @@ import { ConsoleMembers } from "./console/console-members.service.js";
 import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 import { PinsService } from "./pins/pins.service.js";
+import { PollsService } from "./polls/polls.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -100,6 +101,8 @@ export interface Services {
   threads: ThreadsService;
   /** Pins (issue 33): a conversation's pinned messages. */
   pins: PinsService;
+  /** Polls (issue 33): asked as messages, voted under a lock per poll. */
+  polls: PollsService;
   /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
   push: PushService;
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
@@ -267,6 +270,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     ),
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     pins: new PinsService({ db, uow, membership, conversations, events, isModerator: (appId, userId, m) => moderationGate.isModerator(appId, userId, m) }),
+    polls: new PollsService({ db, uow, messages, membership, conversations }),
     push,
     pushNotifier,
     console: new ConsoleService({

@@ -428,6 +428,19 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "listPins", { token: dave.accessToken, params: { id: group.id } });
     await expect(204, "unpinMessage", { token: alice.accessToken, params: { id: first.id } });
     await expect(404, "unpinMessage", { token: dave.accessToken, params: { id: first.id } });
+    // ---- polls
+    const asked = (await expect(201, "createPoll", {
+      token: alice.accessToken,
+      params: { id: group.id },
+      body: { question: "Tea or coffee?", options: ["Tea", "Coffee"] },
+    })) as Message;
+    await expect(400, "createPoll", { token: alice.accessToken, params: { id: group.id }, body: { question: "One?", options: ["only"] } });
+    await expect(200, "votePoll", { token: bob.accessToken, params: { id: asked.id }, body: { options: ["1"] } });
+    await expect(400, "votePoll", { token: bob.accessToken, params: { id: asked.id }, body: { options: ["0", "1"] } });
+    await expect(200, "retractPollVote", { token: bob.accessToken, params: { id: asked.id } });
+    await expect(404, "retractPollVote", { token: dave.accessToken, params: { id: asked.id } });
+    await expect(403, "closePoll", { token: carol.accessToken, params: { id: asked.id } });
+    await expect(200, "closePoll", { token: alice.accessToken, params: { id: asked.id } });
     await expect(200, "getMessage", { token: bob.accessToken, params: { id: first.id } });
     await expect(404, "getMessage", { token: dave.accessToken, params: { id: first.id } });
     await expect(200, "editMessage", { token: alice.accessToken, params: { id: first.id }, body: { text: "Hello, docs" } });
@@ -488,6 +501,14 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "serverUnpinMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverPinMessage", { headers: sk, params: { id: "999999999" } });
     await expect(404, "serverUnpinMessage", { headers: sk, params: { id: "999999999" } });
+    const sysPoll = (await expect(201, "serverCreatePoll", {
+      headers: sk,
+      params: { id: system.conversationId },
+      body: { question: "Site poll", options: ["a", "b"] },
+    })) as Message;
+    await expect(404, "serverCreatePoll", { headers: sk, params: { id: "cnv_nope" }, body: { question: "x", options: ["a", "b"] } });
+    await expect(200, "serverClosePoll", { headers: sk, params: { id: sysPoll.id } });
+    await expect(404, "serverClosePoll", { headers: sk, params: { id: system.id } });
     await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
 

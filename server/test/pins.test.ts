@@ -37,7 +37,8 @@ async function send(u: AuthResponse, conversationId: string, text: string, extra
   return res.body;
 }
 
-const pin = (u: AuthResponse, id: string) => s.api.put<Pin>(`/messages/${id}/pin`, tok(u));
+/** The pin, or an error body (`error.details.reason`). */
+const pin = (u: AuthResponse, id: string) => s.api.put<Pin & { error: { details: { reason?: string; limit?: number } } }>(`/messages/${id}/pin`, tok(u));
 const unpin = (u: AuthResponse, id: string) => s.api.del(`/messages/${id}/pin`, tok(u));
 async function pins(u: AuthResponse, conversationId: string): Promise<Pin[]> {
   const res = await s.api.get<PinsResponse>(`/conversations/${conversationId}/pins`, tok(u));

@@ -126,6 +126,9 @@ const DOMAINS = [
   "push",
   "console",
   "usage",
+  "pins",
+  "polls",
+  "previews",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -346,6 +349,10 @@ const TABLES: Record<string, TableRule> = {
   message_search_fts: { owner: "search", onAccountDeletion: "follows message_search (SQLite triggers)" },
   thread_follows: { owner: "threads", onAccountDeletion: "theirs removed" },
   message_mentions: { owner: "threads", onAccountDeletion: "of them and in their messages removed" },
+  polls: { owner: "polls", onAccountDeletion: "the polls they asked go with their messages (tombstones)" },
+  poll_votes: { owner: "polls", onAccountDeletion: "theirs removed, and all votes on their polls" },
+  link_previews: { owner: "previews", onAccountDeletion: "the cached previews of their messages' URLs removed; the rest name no user and expire" },
+  message_previews: { owner: "previews", onAccountDeletion: "their messages' previews removed (with the tombstones)" },
   message_pins: { owner: "pins", onAccountDeletion: "of their messages removed; theirs on others' messages kept (by names the tombstone)" },
   app_moderators: { owner: "moderation", onAccountDeletion: "kept until the app removes them (an app decision)" },
   moderation_sanctions: { owner: "moderation", onAccountDeletion: "kept: bans outlive the account" },

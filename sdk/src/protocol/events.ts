@@ -6,6 +6,7 @@ import type { ContactRequest, ContactRequestStatus } from "./contacts.js";
 import type { Conversation, GroupInvitation, GroupInvitationStatus, Member } from "./conversations.js";
 import type { Message, ThreadSummary } from "./messages.js";
 import type { PinUpdated } from "./pins.js";
+import type { PollUpdated } from "./polls.js";
 import type { ThreadState } from "./threads.js";
 import type { User } from "./users.js";
 
@@ -51,6 +52,8 @@ export interface EventPayloads {
   mention: { conversationId: string; messageId: string; threadId: string | null; senderId: string | null };
   /** A message was pinned or unpinned (pins.ts). */
   "pin.updated": PinUpdated;
+  /** A poll's counts or state changed (polls.ts). */
+  "poll.updated": PollUpdated;
   /** To one user (`userId`, no `conversationId`): they muted or unmuted a conversation (any device). */
   "conversation.muted": { conversationId: string; muted: boolean };
 }

@@ -16,6 +16,7 @@ export * from "./conversations.js";
 export * from "./messages.js";
 export * from "./threads.js";
 export * from "./pins.js";
+export * from "./polls.js";
 export * from "./search.js";
 export * from "./contacts.js";
 export * from "./presence.js";

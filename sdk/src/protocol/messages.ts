@@ -3,6 +3,7 @@
 
 import type { CustomData, Timestamp } from "./common.js";
 import type { PinMark } from "./pins.js";
+import type { Poll } from "./polls.js";
 
 export interface Attachment {
   id: string;
@@ -51,6 +52,8 @@ export interface Message {
   mentions?: string[];
   /** Pinned in its conversation: by whom and when. Absent when not pinned. */
   pinned?: PinMark;
+  /** A poll: the text is its question. Absent on other messages and on tombstones. */
+  poll?: Poll;
 }
 
 export interface ThreadSummary {

@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "notification.unread",
   "report.created",
   "pin.updated",
+  "poll.updated",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -31,6 +31,7 @@ import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
 import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
 import { unpinMessages } from "../pins/forget.js";
+import { forgetPolls, forgetVotesOf } from "../polls/forget.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { Scrubber } from "./scrub.js";
@@ -404,6 +405,7 @@ export class DataRightsService {
     await tombstoneMessages(m, appId, ids, now);
     await forgetMentionsIn(m, ids);
     await unpinMessages(m, ids);
+    await forgetPolls(m, ids);
     // No message events here: their search rows go explicitly, so their text no longer matches.
     await forgetMessages(m, ids);
     await this.deps.events.rewriteData(m, appId, { column: "messageId", values: ids }, text);
@@ -444,6 +446,7 @@ export class DataRightsService {
    */
   private async leaveAll(m: EntityManager, appId: string, userId: string, events: NewEvent[], tomb: ReturnType<typeof tombstoneUser>): Promise<string[]> {
     await forgetThreadsOf(m, appId, userId);
+    await forgetVotesOf(m, appId, userId);
     const { conversationIds: ids, heirs } = await leaveAllConversations(m, appId, userId);
     for (const id of ids) {
       events.push({ type: "member.removed", conversationId: id, userId, data: { conversationId: id, userId } });

@@ -25,6 +25,7 @@ import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
 import { searchRoutes } from "../search/search.routes.js";
 import { threadsRoutes } from "../threads/threads.routes.js";
 import { pinsRoutes } from "../pins/pins.routes.js";
+import { pollsRoutes } from "../polls/polls.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
@@ -75,6 +76,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...messagesRoutes({ messages: services.messages }),
     ...threadsRoutes({ threads: services.threads }),
     ...pinsRoutes({ pins: services.pins }),
+    ...pollsRoutes({ polls: services.polls }),
     ...contactsRoutes({ contacts: services.contacts }),
     ...uploadsRoutes({ uploads: services.uploads, storage: services.storage }),
     ...syncRoutes({ events: services.events }),

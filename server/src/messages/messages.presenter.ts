@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import type { Attachment, Message, PinMark, ReactionSummary } from "@parley/sdk/protocol";
+import type { Attachment, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
 import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
@@ -7,6 +7,7 @@ import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { MentionEntity } from "../threads/thread.entities.js";
 import { PinEntity } from "../pins/pin.entity.js";
+import { presentPolls } from "../polls/polls.presenter.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
 
@@ -16,7 +17,7 @@ export function presentAttachment(u: UploadEntity): Attachment {
 
 /**
  * Turns message rows into protocol Messages with their attachments and reactions, for a given
- * viewer ("mine"), in four extra queries whatever the number of messages.
+ * viewer ("mine"), in five extra queries whatever the number of messages (six with a poll among them).
  */
 export class MessagePresenter {
   constructor(private readonly db: DataSource) {}
@@ -24,14 +25,15 @@ export class MessagePresenter {
   async present(rows: MessageEntity[], viewerId: string): Promise<Message[]> {
     if (rows.length === 0) return [];
     const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
-    const [uploads, reactions, mentions, pins] = live.length
+    const [uploads, reactions, mentions, pins, polls] = live.length
       ? await Promise.all([
           this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
           this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
           this.db.getRepository(MentionEntity).find({ select: { messageId: true, userId: true }, where: { messageId: In(live) } }),
           this.db.getRepository(PinEntity).find({ where: { messageId: In(live) } }),
+          presentPolls(this.db, live, viewerId),
         ])
-      : [[], [], [], []];
+      : [[], [], [], [], new Map()];
     const pinBy = new Map(pins.map((p) => [p.messageId, { by: p.pinnedBy, at: iso(p.pinnedAt) } satisfies PinMark]));
     const filesBy = groupBy(uploads, (u) => u.messageId!);
     const reactionsBy = groupBy(reactions, (r) => r.messageId);
@@ -43,6 +45,7 @@ export class MessagePresenter {
         summarize(reactionsBy.get(r.id) ?? [], viewerId),
         (mentionsBy.get(r.id) ?? []).map((x) => x.userId),
         pinBy.get(r.id),
+        polls.get(r.id),
       ),
     );
   }
@@ -52,7 +55,14 @@ export class MessagePresenter {
   }
 }
 
-export function presentMessage(r: MessageEntity, files: UploadEntity[], reactions: ReactionSummary[], mentions: string[] = [], pinned?: PinMark): Message {
+export function presentMessage(
+  r: MessageEntity,
+  files: UploadEntity[],
+  reactions: ReactionSummary[],
+  mentions: string[] = [],
+  pinned?: PinMark,
+  poll?: Poll,
+): Message {
   const deleted = r.deletedAt !== null;
   // A tombstone keeps its place in a thread (threadId) and the root its summary; never whom it named.
   return {
@@ -72,6 +82,7 @@ export function presentMessage(r: MessageEntity, files: UploadEntity[], reaction
     ...(r.replyCount > 0 && r.lastReplyAt !== null ? { thread: { replyCount: r.replyCount, lastReplyAt: iso(r.lastReplyAt) } } : {}),
     ...(!deleted && mentions.length > 0 ? { mentions } : {}),
     ...(!deleted && pinned ? { pinned } : {}),
+    ...(!deleted && poll ? { poll } : {}),
   } satisfies Message;
 }
 

@@ -20,9 +20,10 @@ import { MessagePresenter, presentMessage } from "./messages.presenter.js";
 import { parseMessageId, type EditMessage, type History, type MarkRead, type React, type SendMessage } from "./messages.schema.js";
 import { ReactionEntity } from "./reaction.entity.js";
 import { unpinMessages } from "../pins/forget.js";
+import { forgetPolls } from "../polls/forget.js";
 import { SendBatcher, type Written } from "./send-batcher.js";
 import type { SendQuota } from "./send-quota.js";
-import { SendWriter, type SendItem, type SendOutcome } from "./send-writer.js";
+import { SendWriter, type AttachOnSend, type SendItem, type SendOutcome } from "./send-writer.js";
 
 /** What the messages service is built from. */
 export interface MessagesDeps {
@@ -102,7 +103,7 @@ export class MessagesService {
    * Sends are group-committed (see SendBatcher): the promise settles after the batch commits,
    * so an answer never claims a message the database does not have.
    */
-  send(caller: Caller, input: SendMessage & ServerSendExtras): Promise<SendOutcome> {
+  send(caller: Caller, input: SendMessage & ServerSendExtras & { attach?: AttachOnSend | undefined }): Promise<SendOutcome> {
     const { appId } = caller;
     // The host's backend sends as a member (`from`, a user id) or, without one, a system message.
     const senderId = isUserCaller(caller) ? caller.user : (input.from ?? SYSTEM_SENDER);
@@ -121,9 +122,10 @@ export class MessagesService {
       mentions: input.mentions ?? [],
       clientMessageId: input.clientMessageId ?? null,
       data: isUserCaller(caller) ? null : storeData(input.data),
-      // A bypass writes its audit entry too: alone, so a failure there fails no other send.
-      alone: attachmentIds.length > 0 || bypass !== undefined,
+      // A bypass writes its audit entry too, and a poll its rows: alone, so a failure there fails no other send.
+      alone: attachmentIds.length > 0 || bypass !== undefined || input.attach !== undefined,
       ...(bypass ? { audit: bypass.audit } : {}),
+      ...(input.attach ? { attach: input.attach } : {}),
     };
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.
@@ -284,6 +286,7 @@ export class MessagesService {
       await m.getRepository(MessageEntity).update({ id: row.id }, { text: null, deletedAt: row.deletedAt });
       await m.getRepository(ReactionEntity).delete({ messageId: row.id });
       const unpinned = await unpinMessages(m, [row.id]);
+      await forgetPolls(m, [row.id]);
       const files = await this.deps.uploads.detachAll(m, row.id);
       const message = presentMessage(row, [], []);
       await this.deps.events.rewriteMessage(m, appId, message);

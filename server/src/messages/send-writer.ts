@@ -45,7 +45,12 @@ export interface SendItem extends Batchable {
   data?: string | null;
   /** Written in the batch's unit once the message is inserted (a moderation bypass's audit entry); not for a retry. */
   audit?: ((m: EntityManager, messageId: number) => Promise<void>) | undefined;
+  /** Written in the batch's unit once the message is inserted, by another domain (a poll): what it adds to the message. */
+  attach?: AttachOnSend | undefined;
 }
+
+/** Another domain's part of a send (polls/): its rows for the new message, and what the message shows of them. */
+export type AttachOnSend = (m: EntityManager, messageId: number) => Promise<Partial<Message>>;
 
 export interface SendOutcome {
   message: Message;
@@ -148,7 +153,8 @@ export class SendWriter {
           ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
           : [];
         if (item.audit) await item.audit(m, id);
-        const message = presentMessage(rowOf(item, id, now), files, [], item.mentions);
+        const attached = item.attach ? await item.attach(m, id) : {};
+        const message = { ...presentMessage(rowOf(item, id, now), files, [], item.mentions), ...attached };
         messages.set(i, message);
         stored.push({ appId: item.appId, conversationId: item.conversationId, senderId: item.senderId, id, threadId: item.threadId, mentions: item.mentions });
         // A thread reply is not in the timeline: the conversation's last message and read marks stay.

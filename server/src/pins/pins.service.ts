@@ -44,13 +44,11 @@ export class PinsService {
   async list(caller: Caller, input: ListPins): Promise<PinsResponse> {
     if (isUserCaller(caller)) await this.deps.membership.require(caller.appId, input.conversationId, caller.user);
     else await this.deps.conversations.requireInApp(caller.appId, input.conversationId);
-    const pins = await this.deps.db
-      .getRepository(PinEntity)
-      .find({
-        where: { appId: caller.appId, conversationId: input.conversationId },
-        order: { pinnedAt: "DESC", messageId: "DESC" },
-        take: PIN_LIMITS.perConversation,
-      });
+    const pins = await this.deps.db.getRepository(PinEntity).find({
+      where: { appId: caller.appId, conversationId: input.conversationId },
+      order: { pinnedAt: "DESC", messageId: "DESC" },
+      take: PIN_LIMITS.perConversation,
+    });
     if (pins.length === 0) return { pins: [] };
     const rows = await this.deps.db.getRepository(MessageEntity).findBy(pins.map((p) => ({ id: p.messageId, appId: caller.appId })));
     const byId = new Map(rows.map((r) => [r.id, r]));

@@ -43,6 +43,7 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
   "thread.state": "The user's follow or read mark in a thread changed (to that user only)",
   mention: "A message mentions the user (to that user only; the message comes as message.new)",
   "pin.updated": "A message was pinned (`pin`) or unpinned (`pin: null`, also when a pinned message is deleted)",
+  "poll.updated": "A poll's counts or state changed: a vote, a retraction, a close (no reader's `mine`; an anonymous poll names no voter)",
   "conversation.muted": "The user muted or unmuted a conversation on one of their devices (to that user only)",
   "user.created": "The user was created (registration, first host-token sign-in, server API); for webhooks only: never in /sync or on a socket",
   "user.deleted": "A user deleted their account: their messages in the conversation are tombstones, `user` is their tombstone profile",

@@ -8,6 +8,7 @@ import { updateMeBody } from "../../users/users.schema.js";
 import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
+import { createPollBody, voteBody } from "../../polls/polls.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
 import {
@@ -60,6 +61,8 @@ type _Requests = [
   Check<Same<z.input<typeof typing>, Parameters<P.ClientToServerEvents["typing"]>[0]>>,
   Check<Same<z.input<typeof markRead>, Parameters<P.ClientToServerEvents["read"]>[0]>>,
   Check<Same<Omit<z.input<typeof readThread>, "rootId">, P.ThreadReadRequest>>,
+  Check<Same<z.input<typeof createPollBody>, P.CreatePollRequest>>,
+  Check<Same<z.input<typeof voteBody>, P.PollVoteRequest>>,
   // The server API (/v1/server/…).
   Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
   Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,

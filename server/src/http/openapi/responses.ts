@@ -50,6 +50,7 @@ import {
   type ThreadState,
   type Pin,
   type PinsResponse,
+  type Poll,
   type ThreadSummary,
   type SyncResponse,
   type TypingEvent,
@@ -171,6 +172,18 @@ type _ReactionSummary = Check<Same<z.infer<typeof reactionSummary>, ReactionSumm
 export const threadSummary = z.strictObject({ replyCount: z.number().int(), lastReplyAt: timestamp });
 type _ThreadSummary = Check<Same<z.infer<typeof threadSummary>, ThreadSummary>>;
 
+export const poll = z.strictObject({
+  options: z.array(z.strictObject({ id: z.string(), text: z.string(), votes: z.number().int(), voters: z.array(z.string()).optional() })),
+  multiple: z.boolean(),
+  anonymous: z.boolean(),
+  voterCount: z.number().int(),
+  mine: z.array(z.string()),
+  closesAt: timestamp.nullable(),
+  closedAt: timestamp.nullable(),
+  createdBy: z.string().nullable(),
+});
+type _Poll = Check<Same<z.infer<typeof poll>, Poll>>;
+
 export const message = z.strictObject({
   id: z.string(),
   conversationId: z.string(),
@@ -188,6 +201,7 @@ export const message = z.strictObject({
   thread: threadSummary.optional(),
   mentions: z.array(z.string()).optional(),
   pinned: z.strictObject({ by: z.string().nullable(), at: timestamp }).optional(),
+  poll: poll.optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
 
@@ -384,6 +398,7 @@ export const eventPayloads = {
   mention: z.strictObject({ conversationId: z.string(), messageId: z.string(), threadId: z.string().nullable(), senderId: z.string().nullable() }),
   "conversation.muted": z.strictObject({ conversationId: z.string(), muted: z.boolean() }),
   "pin.updated": z.strictObject({ conversationId: z.string(), messageId: z.string(), pin: pin.nullable() }),
+  "poll.updated": z.strictObject({ conversationId: z.string(), messageId: z.string(), poll }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -421,6 +436,7 @@ export const events = {
   mention: eventOf("mention"),
   "conversation.muted": eventOf("conversation.muted"),
   "pin.updated": eventOf("pin.updated"),
+  "poll.updated": eventOf("poll.updated"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */
@@ -513,6 +529,7 @@ export const responseSchemas = {
   ThreadState: threadState,
   Pin: pin,
   PinsResponse: pinsResponse,
+  Poll: poll,
   PushKeyResponse: pushKeyResponse,
   ...consoleResponseSchemas,
   ...consoleAppsResponseSchemas,
