@@ -5,6 +5,7 @@
 //   widget/dist/widget.js (the script-tag loader, IIFE) + widget/dist/widget-ui-[hash].js (the UI,
 //   ESM, minified), widget/dist/{index,define,parley-*,...}.js (ESM, one per source file),
 //   widget/dist/parley-sw.js (the web push service worker part, a classic script)
+//   widget/dist/emoji-<locale>-[hash].js (the emoji picker's dataset per language: scripts/build/emoji-data.mjs)
 //   console/dist/index.html + console-[hash].js and its page chunks (the console, served at /console/)
 // The type declarations, dist/custom-elements.json and the SDK's .d.cts twins come after it:
 // see "build" in package.json.
@@ -14,6 +15,7 @@ import path from "node:path";
 import alias from "@rollup/plugin-alias";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import esbuild from "rollup-plugin-esbuild";
+import { emojiData } from "./scripts/build/emoji-data.mjs";
 import { minifyCssLiterals, TRANSPORTS_TABLE, websocketOnlyTransports } from "./scripts/size.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
@@ -121,6 +123,8 @@ export default [
       sdkAlias,
       browserBuilds,
       websocketOnly,
+      // The emoji picker's datasets: emoji-<locale>-[hash].js, fetched when it first opens.
+      emojiData(),
       nodeResolve({ browser: true, exportConditions: ["browser", "import", "default"] }),
       esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true }),
       rememberUiFile,
@@ -171,6 +175,6 @@ export default [
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
     external: ["lit", /^lit\//, "@parley/sdk", "socket.io-client"],
-    plugins: [cssLiterals, ts("es2020")],
+    plugins: [cssLiterals, emojiData(), ts("es2020")],
   },
 ];

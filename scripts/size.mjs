@@ -71,8 +71,8 @@ const isLazy = (abs) =>
   // the profile's "Your data" view, message search and the report / moderation dialog (issue 17),
   // people search, details and the profile; a thread, the mention picker, and what a message shows
   // only sometimes (its actions, reactions, a refusal's reason, mention chips) (issue 17); pending
-  // group invitations (issue 31)
-  /[\\/]widget[\\/]src[\\/]\w+[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin)|message-extras)\.[jt]s$/.test(abs) ||
+  // group invitations (issue 31); the emoji picker (issue 33)
+  /[\\/]widget[\\/]src[\\/]\w+[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin|emoji)|message-extras)\.[jt]s$/.test(abs) ||
   // message formatting: its parser and what draws it (issue 33)
   /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
@@ -182,6 +182,16 @@ export const BUNDLES = [
     entry: "widget/src/mention/parley-mention.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Loaded when a visitor first opens the emoji picker (the composer's emoji button, a message's
+  // "+" reaction); its dataset, a chunk per language made by scripts/build/emoji-data.mjs, comes
+  // with it (node scripts/build/emoji-data.mjs prints their sizes) (issue 33).
+  {
+    name: "widget emoji picker (lazy chunk)",
+    entry: "widget/src/emoji/parley-emoji.ts",
+    external: ["lit", "@parley/sdk", "virtual:parley-emoji/*"],
+    budget: 4 * 1024,
     lazy: "chunk",
   },
   // Loaded with the conversation list once someone is signed in: pending group invitations, with

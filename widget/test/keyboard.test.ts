@@ -112,7 +112,8 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     assert.equal((await focused(page)).id, ids["delete me, then undo"]);
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 6);
+    // (Past the three quick reactions, "+" (the emoji picker), Reply, Reply in thread, Edit.)
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 7);
     await press(page, "Enter");
     await expectCount(messageWithText(page, "delete me, then undo"), 0);
     // Focus goes to the next message, never to <body>.
@@ -129,7 +130,7 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     assert.equal((await focused(page)).id, ids["really delete me"]);
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 6);
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 7);
     await press(page, "Enter");
     await eventually(stored, {
       timeout: 15_000,

@@ -19,6 +19,7 @@ import { PEOPLE_EN } from "../src/people/parley-people.strings.js";
 import { REPLIES_EN } from "../src/replies/parley-replies.strings.js";
 import { SEARCH_EN } from "../src/search/parley-search.strings.js";
 import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
+import { EMOJI_EN } from "../src/emoji/parley-emoji.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -33,6 +34,7 @@ const ALL: Record<string, string> = {
   ...MENTION_EN,
   ...INVITATIONS_EN,
   ...SIGNIN_EN,
+  ...EMOJI_EN,
 };
 const PLURAL = /^(replies|mentions)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

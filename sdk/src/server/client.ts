@@ -1,4 +1,8 @@
 import type {
+  CreatePollRequest,
+  Pin,
+  PinsResponse,
+  Poll,
   CreateWebhookRequest,
   CustomData,
   DataExport,
@@ -150,6 +154,32 @@ export class ParleyServer<
   /** Deletes any message of the app (a tombstone stays). */
   async deleteMessage(id: string): Promise<void> {
     await this.request("DELETE", `/messages/${seg(id)}`);
+  }
+
+  // Pins and polls
+
+  /** Pins any message of the app (idempotent; `by` is null: the host's backend). 409 past 25 pins in a conversation. */
+  pinMessage(id: string): Promise<Pin> {
+    return this.request("PUT", `/messages/${seg(id)}/pin`);
+  }
+
+  async unpinMessage(id: string): Promise<void> {
+    await this.request("DELETE", `/messages/${seg(id)}/pin`);
+  }
+
+  /** A conversation's pins, newest first. */
+  listPins(conversationId: string): Promise<PinsResponse> {
+    return this.request("GET", `/conversations/${seg(conversationId)}/pins`);
+  }
+
+  /** Asks a poll as a system message (no sender); members vote in their clients. */
+  createPoll(conversationId: string, input: CreatePollRequest): Promise<ParleyMessage<MessageData>> {
+    return this.request("POST", `/conversations/${seg(conversationId)}/polls`, input);
+  }
+
+  /** Closes any poll of the app. */
+  closePoll(id: string): Promise<Poll> {
+    return this.request("POST", `/messages/${seg(id)}/poll/close`);
   }
 
   // Data rights

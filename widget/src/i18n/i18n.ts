@@ -1,4 +1,5 @@
 import type { EXTRAS_EN, FAILED_EN } from "../message/message-extras.strings.js";
+import type { EMOJI_EN } from "../emoji/parley-emoji.strings.js";
 import type { DATA_EN } from "../data/parley-data.strings.js";
 import type { INFO_EN } from "../info/parley-info.strings.js";
 import type { INVITATIONS_EN } from "../invitations/parley-invitations.strings.js";
@@ -27,6 +28,8 @@ export const EN = {
   back: "Back",
   send: "Send",
   attach: "Attach a file",
+  /** The composer's button that opens the emoji picker. */
+  emoji: "Insert emoji",
   messagePlaceholder: "Write a message…",
   earlierMessage: "An earlier message",
   showOriginal: "Show the original",
@@ -92,6 +95,7 @@ export type AllStrings = typeof EN &
   typeof REPLIES_EN &
   typeof MENTION_EN &
   typeof INVITATIONS_EN &
+  typeof EMOJI_EN &
   typeof SIGNIN_EN;
 
 type Plural = `${"replies" | "mentions"}_${Intl.LDMLPluralRule}`;

@@ -1,6 +1,8 @@
 /** The strings of a message's actions; a host overrides them like the others (`strings`). */
 export const EXTRAS_EN = {
   react: "React",
+  /** After the quick reactions: opens the emoji picker to react with any emoji. */
+  reactMore: "More reactions",
   reply: "Reply",
   replyInThread: "Reply in thread",
   edit: "Edit",

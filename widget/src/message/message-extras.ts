@@ -1,6 +1,6 @@
-import { css, html, nothing, type TemplateResult } from "lit";
+import { css, html, nothing, svg, type TemplateResult } from "lit";
 import type { ChatClient, MessageItem } from "@parley/sdk";
-import { icons } from "../shared/icons.js";
+import { icon, icons } from "../shared/icons.js";
 import { format, locale, type Strings } from "../i18n/i18n.js";
 import type { ModerateAction } from "../moderate/parley-moderate.js";
 import type { MessageHost } from "./message-host.js";
@@ -17,6 +17,7 @@ export { withMentions } from "./mentions.js";
  */
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂"];
+const plus = icon(svg`<path d="M12 5v14M5 12h14" />`);
 
 /** The styles of what this module draws, added to `<parley-thread>`'s own when it first uses it. */
 export const sheet = css`
@@ -45,6 +46,10 @@ export const sheet = css`
     padding: 0 10px;
     border-radius: 999px;
     font-size: 13px;
+  }
+  /* Colour emoji before the text font (some text fonts draw emoji as outlines). */
+  .emoji {
+    font-family: "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", "Twemoji Mozilla", var(--_font);
   }
   .reactions .on {
     border-color: var(--_accent);
@@ -147,8 +152,18 @@ export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; g
       () => host.emit("parley-notice", t.loadFailed),
     );
   };
+  // A quick reaction, or one from the picker: pressing one the visitor has takes it back.
+  const react = (emoji: string) => host.emit("parley-react", { id: m.id, emoji, mine: m.reactions.some((r) => r.emoji === emoji && r.mine) });
   return html`<div class="actions" part="actions" role="group" aria-label=${t.actions}>
-    ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" @click=${() => host.emit("parley-react", { id: m.id, emoji: e, mine: m.reactions.some((r) => r.emoji === e && r.mine) })}>${e}</button>`)}
+    ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" class="emoji" @click=${() => react(e)}>${e}</button>`)}
+    <button part="action-react-more" aria-label=${t.reactMore} title=${t.reactMore} aria-haspopup="dialog" @click=${(e: Event) => {
+      const b = e.currentTarget as HTMLElement;
+      import("../emoji/parley-emoji.js").then(
+        // The message has the focus then: its actions are drawn anew with the reaction.
+        (x) => x.openPicker(host, b, (emoji) => (react(emoji), void host.focusMessage(m.id))),
+        () => host.emit("parley-notice", t.loadFailed),
+      );
+    }}>${plus}</button>
     <button part="action-reply" @click=${() => ((host.replyTo = m), (host.editing = null), host.focus())}>${t.reply}</button>
     <button part="action-thread" @click=${() => host.emit("parley-open-thread", m.id)}>${t.replyInThread}</button>
     ${o.mine ? html`<button part="action-edit" @click=${() => host.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
@@ -202,6 +217,6 @@ export function context(host: MessageHost): TemplateResult {
 /** A message's reactions: a button each, pressed when one is the visitor's (pressing it takes it back). */
 export function reactions(host: MessageHost, m: MessageItem): TemplateResult {
   return html`<div class="reactions">
-    ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => host.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}>${r.emoji} ${r.count}</button>`)}
+    ${m.reactions.map((r) => html`<button part="reaction" class=${r.mine ? "on" : ""} aria-pressed=${r.mine} @click=${() => host.emit("parley-react", { id: m.id, emoji: r.emoji, mine: r.mine })}><span class="emoji">${r.emoji}</span> ${r.count}</button>`)}
   </div>`;
 }

@@ -107,6 +107,15 @@ export class Composer {
     if (!this.host.editing) this.host.emit("parley-typing", true);
   };
 
+  /** The emoji picker (a chunk of its own, fetched at the first press): the emoji goes in at the caret. */
+  private emoji = (e: Event): void => {
+    const b = e.currentTarget as HTMLElement;
+    import("../emoji/parley-emoji.js").then(
+      (m) => m.pickInto(this.host, b, this.input()!),
+      () => this.host.emit("parley-notice", this.host.t.loadFailed),
+    );
+  };
+
   private autosize(): void {
     const ta = this.input();
     if (!ta) return;
@@ -145,6 +154,7 @@ export class Composer {
         <textarea part="composer-input" rows="1" aria-label=${t.messagePlaceholder} placeholder=${t.messagePlaceholder} maxlength="4000"
           @keydown=${this.onKey} @input=${this.onInput} @paste=${this.onPaste}></textarea>
         <parley-mention .users=${h.conversation?.users} .me=${h.me?.id} .t=${t}></parley-mention>
+        <button part="emoji-button" class="attach" type="button" aria-label=${t.emoji} title=${t.emoji} aria-haspopup="dialog" @click=${this.emoji}>🙂</button>
         <button part="send" class="primary" type="submit">${h.editing ? t.save : t.send}</button>
       </div>
     </form>`;
