@@ -96,7 +96,7 @@ export default [
     plugins: [protocolAlias, ts("node20")],
   },
   {
-    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol/index.ts", "server/index": "sdk/src/server/index.ts" },
+    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol/index.ts", rich: "sdk/src/rich.ts", "server/index": "sdk/src/server/index.ts" },
     output: [
       { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true, manualChunks: protocolChunk },
       { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true, manualChunks: protocolChunk },

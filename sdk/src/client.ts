@@ -5,7 +5,7 @@ import { HttpClient, query, type FetchLike, type HttpOptions } from "./http.js";
 import { Outbox, type OutboxOptions } from "./outbox.js";
 import { MESSAGE_LIMITS } from "./protocol/index.js";
 import type * as P from "./protocol/index.js";
-import { localStorageOrMemory, memoryStorage, SessionManager, signedOut, type SessionStorage } from "./session.js";
+import { localStorageOrMemory, memoryStorage, notSignedIn, SessionManager, signedOut, type SessionStorage } from "./session.js";
 import { SocketConnection, type SocketOptions } from "./socket.js";
 import { applyEvents, markFailed, withMessages, withPresence, withTyping } from "./reducer.js";
 import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
@@ -283,7 +283,7 @@ export class ChatClient {
   // --- Connection -----------------------------------------------------------------------------
 
   connect(): void {
-    if (!this.session.current) throw new ChatError("not_signed_in", "Sign in first");
+    if (!this.session.current) throw notSignedIn();
     this.socket.connect();
   }
 

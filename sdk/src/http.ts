@@ -1,6 +1,6 @@
 import { ChatError } from "./errors.js";
 import { APP_HEADER, type ErrorBody } from "./protocol/index.js";
-import { signedOut, type SessionManager } from "./session.js";
+import { notSignedIn, signedOut, type SessionManager } from "./session.js";
 
 export interface RequestOptions {
   body?: unknown;
@@ -96,7 +96,7 @@ export class HttpClient {
     const used = this.session.current?.accessToken;
     const attempt = async (): Promise<Blob | number> => {
       const s = this.session.current;
-      if (!s) throw new ChatError("not_signed_in", "Sign in first");
+      if (!s) throw notSignedIn();
       return this.timed(this.opts.timeoutMs, undefined, async (signal) => {
         const res = await this.fetchImpl(this.url(path), { headers: { [APP_HEADER]: this.appId, Authorization: `Bearer ${s.accessToken}` }, signal });
         return res.ok ? res.blob() : res.status;
@@ -119,7 +119,7 @@ export class HttpClient {
     const headers: Record<string, string> = { [APP_HEADER]: this.appId };
     const s = this.session.current;
     if (auth) {
-      if (!s) throw new ChatError("not_signed_in", "Sign in first");
+      if (!s) throw notSignedIn();
       headers["Authorization"] = `Bearer ${s.accessToken}`;
     }
     let body: BodyInit | undefined;
@@ -169,8 +169,8 @@ export class HttpClient {
     try {
       return await run(ctl.signal);
     } catch (err) {
-      if (late) throw new ChatError("timeout", `No answer from the Parley server within ${ms} ms`);
-      throw new ChatError("network_error", `Could not reach the Parley server: ${(err as Error).message}`);
+      if (late) throw new ChatError("timeout", `No answer within ${ms} ms`);
+      throw new ChatError("network_error", `Unreachable: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
       outer?.removeEventListener("abort", cancel);

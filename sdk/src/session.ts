@@ -121,6 +121,8 @@ export class SessionManager {
 
 /** What a call or send gets once the session it was made in has ended. */
 export const signedOut = (): ChatError => new ChatError("not_signed_in", "Signed out: the session has ended");
+/** A call that needs a session, made before any sign-in. */
+export const notSignedIn = (): ChatError => new ChatError("not_signed_in", "Sign in first");
 
 const chains = new Map<string, Promise<unknown>>();
 

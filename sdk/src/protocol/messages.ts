@@ -2,7 +2,6 @@
 // requests that write or read them.
 
 import type { CustomData, Timestamp } from "./common.js";
-import type { PinMark } from "./pins.js";
 import type { Poll } from "./polls.js";
 
 export interface Attachment {
@@ -54,6 +53,13 @@ export interface Message {
   pinned?: PinMark;
   /** A poll: the text is its question. Absent on other messages and on tombstones. */
   poll?: Poll;
+}
+
+/** Who pinned a message and when (its `pinned`; pins.ts). */
+export interface PinMark {
+  /** Null when the host's backend pinned it. */
+  by: string | null;
+  at: Timestamp;
 }
 
 export interface ThreadSummary {

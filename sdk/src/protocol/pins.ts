@@ -1,14 +1,6 @@
 // Pins: messages a conversation keeps at hand, listed from its header (issue 33).
 
-import type { Timestamp } from "./common.js";
-import type { Message } from "./messages.js";
-
-/** Who pinned a message and when (a message's `pinned`). */
-export interface PinMark {
-  /** Null when the host's backend pinned it. */
-  by: string | null;
-  at: Timestamp;
-}
+import type { Message, PinMark } from "./messages.js";
 
 /** A pinned message of a conversation. */
 export interface Pin extends PinMark {

@@ -10,7 +10,13 @@ export class Pins1764040000000 implements MigrationInterface {
       q,
       new Table({
         name: "message_pins",
-        columns: [{ name: "messageId", type: "bigint", isPrimary: true }, str("appId", 32), str("conversationId", 32), str("pinnedBy", 32, true), ms("pinnedAt")],
+        columns: [
+          { name: "messageId", type: "bigint", isPrimary: true },
+          str("appId", 32),
+          str("conversationId", 32),
+          str("pinnedBy", 32, true),
+          ms("pinnedAt"),
+        ],
       }),
     );
     await q.createIndex("message_pins", new TableIndex({ name: "ix_message_pins_conversation", columnNames: ["conversationId", "pinnedAt"] }));
