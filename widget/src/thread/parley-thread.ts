@@ -75,6 +75,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart receipt - the read receipt
  * @csspart actions - a message's actions (react, reply, edit, delete), shown on the active message
  * @csspart action-react - a quick reaction button
+ * @csspart action-react-more - the "+" after the quick reactions: opens the emoji picker (`<parley-emoji>`)
  * @csspart action-reply - the reply button
  * @csspart action-thread - the "reply in thread" button
  * @csspart action-edit - the edit button
@@ -90,6 +91,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart chip-remove - an attached file's remove button
  * @csspart attach-button - the styled file button
  * @csspart attach - the file picker (visually hidden inside the file button)
+ * @csspart emoji-button - the composer's emoji button: opens the emoji picker; the emoji picked goes in at the caret
  * @csspart composer-input - the message box (typing `@` offers the members to mention: see `<parley-mention>`)
  * @csspart progress - the upload progress bar
  * @csspart send - the send button
