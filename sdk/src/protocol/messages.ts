@@ -13,6 +13,8 @@ export interface Attachment {
   height: number | null;
   /** Relative to the server: `/v1/uploads/<id>`; needs the bearer token or `?access_token=`. */
   url: string;
+  /** A voice message: its length and waveform (peaks 0–255, computed when recorded). Absent on other files. */
+  voice?: { durationMs: number; peaks: number[] };
 }
 
 export interface ReactionSummary {
@@ -53,6 +55,19 @@ export interface Message {
   pinned?: PinMark;
   /** A poll: the text is its question. Absent on other messages and on tombstones. */
   poll?: Poll;
+  /** A link preview: fetched by the server after the send, its image served by Parley (the linked site is never contacted by the browser). Absent when none. */
+  preview?: LinkPreview;
+}
+
+/** A message's link preview (its first http(s) link), as the server fetched it; plain text only. */
+export interface LinkPreview {
+  /** The link as it appears in the text (as an absolute URL). */
+  url: string;
+  title: string | null;
+  description: string | null;
+  siteName: string | null;
+  /** Served by Parley: `/v1/previews/<key>` (relative to the server, no token needed). */
+  image: { url: string; width: number; height: number } | null;
 }
 
 /** Who pinned a message and when (its `pinned`; pins.ts). */
