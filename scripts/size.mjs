@@ -75,6 +75,10 @@ const isLazy = (abs) =>
   /[\\/]widget[\\/]src[\\/]\w+[\\/](parley-(data|info|people|search|moderate|replies|mention|invitations|signin|emoji)|message-extras)\.[jt]s$/.test(abs) ||
   // message formatting: its parser and what draws it (issue 33)
   /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
+  // the cards a message may carry (a voice message, a poll, a link preview, a pin), the composer's
+  // "+" menu and what it opens (a poll's form, the voice recorder) (issue 33)
+  /[\\/]widget[\\/]src[\\/](voice|polls|previews|pins)[\\/]/.test(abs) ||
+  /[\\/]widget[\\/]src[\\/]thread[\\/]composer-tools\.[jt]s$/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
@@ -196,6 +200,33 @@ export const BUNDLES = [
     entry: "widget/src/emoji/parley-emoji.ts",
     external: ["lit", "@parley/sdk", "virtual:parley-emoji/*"],
     budget: 4 * 1024,
+    lazy: "chunk",
+  },
+  // Issue 33: the composer's "+" menu, and each card a message may carry, fetched when the first
+  // message that has one is drawn.
+  {
+    name: "widget composer menu (lazy chunk)",
+    entry: "widget/src/thread/composer-tools.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  { name: "widget poll card (lazy chunk)", entry: "widget/src/polls/poll-card.ts", external: ["lit", "@parley/sdk"], budget: 3 * 1024, lazy: "chunk" },
+  { name: "widget poll form (lazy chunk)", entry: "widget/src/polls/poll-form.ts", external: ["lit", "@parley/sdk"], budget: 3 * 1024, lazy: "chunk" },
+  {
+    name: "widget link preview card (lazy chunk)",
+    entry: "widget/src/previews/preview-card.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 1 * 1024,
+    lazy: "chunk",
+  },
+  { name: "widget pin mark (lazy chunk)", entry: "widget/src/pins/pin-mark.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
+  { name: "widget voice player (lazy chunk)", entry: "widget/src/voice/voice-player.ts", external: ["lit", "@parley/sdk"], budget: 3 * 1024, lazy: "chunk" },
+  {
+    name: "widget voice recorder (lazy chunk)",
+    entry: "widget/src/voice/voice-recorder.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 3 * 1024,
     lazy: "chunk",
   },
   // Loaded with the conversation list once someone is signed in: pending group invitations, with

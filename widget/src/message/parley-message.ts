@@ -4,6 +4,7 @@ import { plural } from "../i18n/i18n.js";
 import { shortTime } from "../i18n/time.js";
 import { icons } from "../shared/icons.js";
 import { linkify } from "./linkify.js";
+import { cards } from "./cards.js";
 import type { MessageHost } from "./message-host.js";
 import { hasMarkup, plain, rich } from "./rich.js";
 
@@ -75,13 +76,16 @@ function content(host: MessageHost, m: MessageItem, o: MessageOptions): Template
             ? html`<span part="message-text" class="text">${leaf(text)}</span>`
             : html`<span part="message-text" class="text" .textContent=${text}></span>`,
       );
+    // Voice messages, polls, link previews and pins are drawn by chunks of their own (cards.ts).
     for (const a of m.attachments) {
-      body.push(
-        a.mime.startsWith("image/")
-          ? html`<img part="image" data-att=${a.id} alt=${a.name} width=${a.width ?? nothing} height=${a.height ?? nothing} @click=${(e: Event) => window.open((e.target as HTMLImageElement).src, "_blank", "noopener")} />`
-          : html`<button part="file" class="file" @click=${() => void host.attachmentUrl(a).then((url) => Object.assign(document.createElement("a"), { href: url, download: a.name }).click())}>${icons.attach}<span .textContent=${a.name}></span></button>`,
-      );
+      if (!a.voice)
+        body.push(
+          a.mime.startsWith("image/")
+            ? html`<img part="image" data-att=${a.id} alt=${a.name} width=${a.width ?? nothing} height=${a.height ?? nothing} @click=${(e: Event) => window.open((e.target as HTMLImageElement).src, "_blank", "noopener")} />`
+            : html`<button part="file" class="file" @click=${() => void host.attachmentUrl(a).then((url) => Object.assign(document.createElement("a"), { href: url, download: a.name }).click())}>${icons.attach}<span .textContent=${a.name}></span></button>`,
+        );
     }
+    body.push(...cards(host, m));
   }
   const tail: TemplateResult[] = [];
   const active = live && host.active === m.id;

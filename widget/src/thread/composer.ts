@@ -107,14 +107,17 @@ export class Composer {
     if (!this.host.editing) this.host.emit("parley-typing", true);
   };
 
-  /** The emoji picker (a chunk of its own, fetched at the first press): the emoji goes in at the caret. */
-  private emoji = (e: Event): void => {
+  /**
+   * A chunk's popup at the pressed button, the chunk fetched at the first press: the emoji picker
+   * (the emoji goes in at the caret) or the "+" menu (a poll, a voice message).
+   */
+  private popup(e: Event, chunk: Promise<(host: ComposerHost, opener: HTMLElement, input: HTMLTextAreaElement) => void>): void {
     const b = e.currentTarget as HTMLElement;
-    import("../emoji/parley-emoji.js").then(
-      (m) => m.pickInto(this.host, b, this.input()!),
+    chunk.then(
+      (open) => open(this.host, b, this.input()!),
       () => this.host.emit("parley-notice", this.host.t.loadFailed),
     );
-  };
+  }
 
   private autosize(): void {
     const ta = this.input();
@@ -154,7 +157,20 @@ export class Composer {
         <textarea part="composer-input" rows="1" aria-label=${t.messagePlaceholder} placeholder=${t.messagePlaceholder} maxlength="4000"
           @keydown=${this.onKey} @input=${this.onInput} @paste=${this.onPaste}></textarea>
         <parley-mention .users=${h.conversation?.users} .me=${h.me?.id} .t=${t}></parley-mention>
-        <button part="emoji-button" class="attach" type="button" aria-label=${t.emoji} title=${t.emoji} aria-haspopup="dialog" @click=${this.emoji}>🙂</button>
+        <button part="emoji-button" class="attach" type="button" aria-label=${t.emoji} title=${t.emoji} aria-haspopup="dialog" @click=${(e: Event) =>
+          this.popup(
+            e,
+            import("../emoji/parley-emoji.js").then((m) => m.pickInto),
+          )}>🙂</button>
+        ${
+          h.conversation
+            ? html`<button part="tools-button" class="attach" type="button" aria-label=${t.tools} title=${t.tools} aria-haspopup="menu" @click=${(e: Event) =>
+                this.popup(
+                  e,
+                  import("./composer-tools.js").then((m) => m.open),
+                )}>+</button>`
+            : nothing
+        }
         <button part="send" class="primary" type="submit">${h.editing ? t.save : t.send}</button>
       </div>
     </form>`;

@@ -92,6 +92,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart attach-button - the styled file button
  * @csspart attach - the file picker (visually hidden inside the file button)
  * @csspart emoji-button - the composer's emoji button: opens the emoji picker; the emoji picked goes in at the caret
+ * @csspart tools-button - the composer's "+" button: a menu of a poll and a voice message (`<parley-tools>`, a chunk of its own)
  * @csspart composer-input - the message box (typing `@` offers the members to mention: see `<parley-mention>`)
  * @csspart progress - the upload progress bar
  * @csspart send - the send button

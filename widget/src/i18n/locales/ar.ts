@@ -22,6 +22,7 @@ export default {
   send: "إرسال",
   attach: "إرفاق ملف",
   emoji: "إدراج رمز تعبيري",
+  tools: "استطلاع أو رسالة صوتية",
   messagePlaceholder: "اكتب رسالة…",
   earlierMessage: "رسالة سابقة",
   showOriginal: "عرض الرسالة الأصلية",
@@ -201,4 +202,6 @@ export default {
   notifyFailed: "تعذّر تفعيل الإشعارات على هذا الجهاز. يُرجى المحاولة مرة أخرى.",
   notifyFrom: "رسالة جديدة من {name}",
   notifyIn: "رسالة جديدة في {group}",
+  toolPoll: "استطلاع",
+  toolVoice: "رسالة صوتية",
 };

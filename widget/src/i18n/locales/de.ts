@@ -22,6 +22,7 @@ export default {
   send: "Senden",
   attach: "Datei anhängen",
   emoji: "Emoji einfügen",
+  tools: "Umfrage oder Sprachnachricht",
   messagePlaceholder: "Nachricht schreiben …",
   earlierMessage: "Eine frühere Nachricht",
   showOriginal: "Originalnachricht anzeigen",
@@ -193,4 +194,6 @@ export default {
   notifyFailed: "Benachrichtigungen konnten auf diesem Gerät nicht aktiviert werden. Bitte versuche es noch einmal.",
   notifyFrom: "Neue Nachricht von {name}",
   notifyIn: "Neue Nachricht in {group}",
+  toolPoll: "Umfrage",
+  toolVoice: "Sprachnachricht",
 };

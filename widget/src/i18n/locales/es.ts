@@ -22,6 +22,7 @@ export default {
   send: "Enviar",
   attach: "Adjuntar archivo",
   emoji: "Insertar emoji",
+  tools: "Encuesta o mensaje de voz",
   messagePlaceholder: "Escribe un mensaje…",
   earlierMessage: "Un mensaje anterior",
   showOriginal: "Ver el original",
@@ -195,4 +196,6 @@ export default {
   notifyFailed: "No se pudieron activar las notificaciones en este dispositivo. Inténtalo de nuevo.",
   notifyFrom: "Nuevo mensaje de {name}",
   notifyIn: "Nuevo mensaje en {group}",
+  toolPoll: "Encuesta",
+  toolVoice: "Mensaje de voz",
 };

@@ -22,6 +22,7 @@ export default {
   send: "Envoyer",
   attach: "Joindre un fichier",
   emoji: "Insérer un emoji",
+  tools: "Sondage ou message vocal",
   messagePlaceholder: "Écrivez un message…",
   earlierMessage: "Un message précédent",
   showOriginal: "Afficher l’original",
@@ -195,4 +196,6 @@ export default {
   notifyFailed: "Impossible d’activer les notifications sur cet appareil. Veuillez réessayer.",
   notifyFrom: "Nouveau message de {name}",
   notifyIn: "Nouveau message dans {group}",
+  toolPoll: "Sondage",
+  toolVoice: "Message vocal",
 };

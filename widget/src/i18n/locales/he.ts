@@ -22,6 +22,7 @@ export default {
   send: "שליחה",
   attach: "צירוף קובץ",
   emoji: "הוספת אימוג'י",
+  tools: "סקר או הודעה קולית",
   messagePlaceholder: "כתיבת הודעה…",
   earlierMessage: "הודעה קודמת",
   showOriginal: "הצגת ההודעה המקורית",
@@ -195,4 +196,6 @@ export default {
   notifyFailed: "לא ניתן היה להפעיל התראות במכשיר הזה. יש לנסות שוב.",
   notifyFrom: "הודעה חדשה מ-{name}",
   notifyIn: "הודעה חדשה ב-{group}",
+  toolPoll: "סקר",
+  toolVoice: "הודעה קולית",
 };

@@ -22,6 +22,7 @@ export default {
   send: "भेजें",
   attach: "फ़ाइल अटैच करें",
   emoji: "इमोजी डालें",
+  tools: "पोल या वॉइस मैसेज",
   messagePlaceholder: "मैसेज लिखें…",
   earlierMessage: "एक पिछला मैसेज",
   showOriginal: "मूल मैसेज दिखाएं",
@@ -193,4 +194,6 @@ export default {
   notifyFailed: "इस डिवाइस पर नोटिफ़िकेशन चालू नहीं हो सके। कृपया फिर से कोशिश करें।",
   notifyFrom: "{name} का नया मैसेज",
   notifyIn: "{group} में नया मैसेज",
+  toolPoll: "पोल",
+  toolVoice: "वॉइस मैसेज",
 };

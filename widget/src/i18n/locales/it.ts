@@ -22,6 +22,7 @@ export default {
   send: "Invia",
   attach: "Allega un file",
   emoji: "Inserisci un’emoji",
+  tools: "Sondaggio o messaggio vocale",
   messagePlaceholder: "Scrivi un messaggio…",
   earlierMessage: "Un messaggio precedente",
   showOriginal: "Mostra l’originale",
@@ -195,4 +196,6 @@ export default {
   notifyFailed: "Non è stato possibile attivare le notifiche su questo dispositivo. Riprova.",
   notifyFrom: "Nuovo messaggio da {name}",
   notifyIn: "Nuovo messaggio in {group}",
+  toolPoll: "Sondaggio",
+  toolVoice: "Messaggio vocale",
 };

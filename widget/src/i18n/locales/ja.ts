@@ -22,6 +22,7 @@ export default {
   send: "送信",
   attach: "ファイルを添付",
   emoji: "絵文字を挿入",
+  tools: "アンケートまたはボイスメッセージ",
   messagePlaceholder: "メッセージを入力…",
   earlierMessage: "以前のメッセージ",
   showOriginal: "元のメッセージを表示",
@@ -191,4 +192,6 @@ export default {
   notifyFailed: "このデバイスで通知をオンにできませんでした。もう一度お試しください。",
   notifyFrom: "{name}からの新着メッセージ",
   notifyIn: "{group}の新着メッセージ",
+  toolPoll: "アンケート",
+  toolVoice: "ボイスメッセージ",
 };

@@ -22,6 +22,7 @@ export default {
   send: "보내기",
   attach: "파일 첨부",
   emoji: "이모지 넣기",
+  tools: "투표 또는 음성 메시지",
   messagePlaceholder: "메시지 입력…",
   earlierMessage: "이전 메시지",
   showOriginal: "원본 메시지 보기",
@@ -191,4 +192,6 @@ export default {
   notifyFailed: "이 기기에서 알림을 켜지 못했어요. 다시 시도해 주세요.",
   notifyFrom: "{name}님의 새 메시지",
   notifyIn: "{group}의 새 메시지",
+  toolPoll: "투표",
+  toolVoice: "음성 메시지",
 };

@@ -22,6 +22,7 @@ export default {
   send: "Versturen",
   attach: "Bestand bijvoegen",
   emoji: "Emoji invoegen",
+  tools: "Peiling of spraakbericht",
   messagePlaceholder: "Typ een bericht…",
   earlierMessage: "Een eerder bericht",
   showOriginal: "Origineel tonen",
@@ -193,4 +194,6 @@ export default {
   notifyFailed: "Meldingen konden op dit apparaat niet worden aangezet. Probeer het opnieuw.",
   notifyFrom: "Nieuw bericht van {name}",
   notifyIn: "Nieuw bericht in {group}",
+  toolPoll: "Peiling",
+  toolVoice: "Spraakbericht",
 };

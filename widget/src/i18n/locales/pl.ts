@@ -22,6 +22,7 @@ export default {
   send: "Wyślij",
   attach: "Załącz plik",
   emoji: "Wstaw emoji",
+  tools: "Ankieta lub wiadomość głosowa",
   messagePlaceholder: "Napisz wiadomość…",
   earlierMessage: "Wcześniejsza wiadomość",
   showOriginal: "Pokaż oryginał",
@@ -197,4 +198,6 @@ export default {
   notifyFailed: "Nie udało się włączyć powiadomień na tym urządzeniu. Spróbuj ponownie.",
   notifyFrom: "Nowa wiadomość od {name}",
   notifyIn: "Nowa wiadomość w grupie {group}",
+  toolPoll: "Ankieta",
+  toolVoice: "Wiadomość głosowa",
 };

@@ -22,6 +22,7 @@ export default {
   send: "Enviar",
   attach: "Anexar arquivo",
   emoji: "Inserir emoji",
+  tools: "Enquete ou mensagem de voz",
   messagePlaceholder: "Digite uma mensagem…",
   earlierMessage: "Uma mensagem anterior",
   showOriginal: "Ver original",
@@ -195,4 +196,6 @@ export default {
   notifyFailed: "Não foi possível ativar as notificações neste dispositivo. Tente novamente.",
   notifyFrom: "Nova mensagem de {name}",
   notifyIn: "Nova mensagem em {group}",
+  toolPoll: "Enquete",
+  toolVoice: "Mensagem de voz",
 };

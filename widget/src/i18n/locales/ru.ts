@@ -22,6 +22,7 @@ export default {
   send: "Отправить",
   attach: "Прикрепить файл",
   emoji: "Вставить эмодзи",
+  tools: "Опрос или голосовое сообщение",
   messagePlaceholder: "Напишите сообщение…",
   earlierMessage: "Более раннее сообщение",
   showOriginal: "Показать исходное сообщение",
@@ -197,4 +198,6 @@ export default {
   notifyFailed: "Не удалось включить уведомления на этом устройстве. Попробуйте ещё раз.",
   notifyFrom: "{name}: новое сообщение",
   notifyIn: "{group}: новое сообщение",
+  toolPoll: "Опрос",
+  toolVoice: "Голосовое сообщение",
 };

@@ -22,6 +22,7 @@ export default {
   send: "Gönder",
   attach: "Dosya ekle",
   emoji: "Emoji ekle",
+  tools: "Anket veya sesli mesaj",
   messagePlaceholder: "Mesaj yazın…",
   earlierMessage: "Önceki bir mesaj",
   showOriginal: "Orijinal mesajı göster",
@@ -193,4 +194,6 @@ export default {
   notifyFailed: "Bu cihazda bildirimler açılamadı. Lütfen tekrar deneyin.",
   notifyFrom: "{name} yeni bir mesaj gönderdi",
   notifyIn: "{group} grubunda yeni mesaj",
+  toolPoll: "Anket",
+  toolVoice: "Sesli mesaj",
 };

@@ -22,6 +22,7 @@ export default {
   send: "发送",
   attach: "添加附件",
   emoji: "插入表情符号",
+  tools: "投票或语音消息",
   messagePlaceholder: "输入消息…",
   earlierMessage: "一条较早的消息",
   showOriginal: "查看原消息",
@@ -191,4 +192,6 @@ export default {
   notifyFailed: "无法在此设备上开启通知，请重试。",
   notifyFrom: "来自{name}的新消息",
   notifyIn: "{group}中有新消息",
+  toolPoll: "投票",
+  toolVoice: "语音消息",
 };

@@ -1,0 +1,36 @@
+import type { MessageItem } from "@parley/sdk";
+import type { MessageHost } from "./message-host.js";
+
+/** A chunk that draws one kind of card in a message's bubble (issue 33). */
+interface CardChunk {
+  card(host: MessageHost, m: MessageItem): unknown;
+}
+
+/**
+ * What a message may carry beyond text and files, and the chunk that draws it: each is fetched
+ * the first time a message needs it, so a visitor who never meets a poll never loads its code.
+ */
+const KINDS: [has: (m: MessageItem) => unknown, load: () => Promise<CardChunk>][] = [
+  [(m) => m.attachments.some((a) => a.voice), () => import("../voice/voice-player.js")],
+  [(m) => m.poll, () => import("../polls/poll-card.js")],
+  [(m) => m.preview, () => import("../previews/preview-card.js")],
+  [(m) => m.pinned, () => import("../pins/pin-mark.js")],
+];
+
+const chunks: (CardChunk | Promise<void> | undefined)[] = [];
+
+/** The cards `m` needs, drawn by the chunks already here; the others are fetched, then `host` draws again. */
+export function cards(host: MessageHost, m: MessageItem): unknown[] {
+  const out: unknown[] = [];
+  KINDS.forEach(([has, load], i) => {
+    if (!has(m)) return;
+    const c = chunks[i];
+    if (c && "card" in c) out.push(c.card(host, m));
+    else if (c === undefined)
+      chunks[i] = load().then(
+        (x) => void ((chunks[i] = x), host.requestUpdate()),
+        () => void (chunks[i] = undefined),
+      );
+  });
+  return out;
+}
