@@ -90,6 +90,25 @@ export interface Config {
   webhooks: WebhooksConfig;
   /** Web push to closed tabs (push/). */
   push: PushConfig;
+  /** Link previews (previews/): the unfurler's guard, deadline and queue. */
+  previews: PreviewsConfig;
+}
+
+/** See previews/previews.service.ts. */
+export interface PreviewsConfig {
+  /**
+   * PREVIEW_ALLOW_PRIVATE: CIDRs of private addresses a preview may still be fetched from (tests:
+   * 127.0.0.2/32; an intranet's range on premises). Empty (the default): only public addresses.
+   */
+  allowPrivate: string[];
+  /** The page's deadline, and the image's (each: connect to last byte over every redirect). */
+  timeoutMs: number;
+  /** Fetches under way at once on one node. */
+  concurrency: number;
+  /** Links waiting on one node; past it the oldest waiting one is dropped (and logged). */
+  queueMax: number;
+  /** Fetches (cache misses) one app may cause per minute, all nodes together; past it a link gets no preview. */
+  fetchesPerAppPerMinute: number;
 }
 
 /** See push/push.service.ts and push/notifier.ts. */
@@ -150,6 +169,8 @@ export interface UploadsConfig {
   unattachedTtlMs: number;
   /** How often the clean-up runs. */
   sweepIntervalMs: number;
+  /** VOICE_MAX_SECONDS: the longest voice message, for apps that set none (apps.voiceMaxSeconds). */
+  voiceMaxSeconds: number;
 }
 
 const MIN_SECRET_BYTES = 32;
@@ -185,6 +206,7 @@ const envSchema = z.object({
     .min(1)
     .max(24 * 3600)
     .default(3600),
+  VOICE_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   DATABASE_URL: z
     .string()
     .regex(/^(mysql|mariadb):\/\//, "DATABASE_URL must be a mysql:// URL (unset for embedded SQLite)")
@@ -276,6 +298,27 @@ const envSchema = z.object({
     .default(86_400),
   RATE_LIMIT_PUSH_PER_USER: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_PUSH_PER_APP: z.coerce.number().int().positive().default(3000),
+  PREVIEW_ALLOW_PRIVATE: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const list = v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const item of list) {
+        const [ip, bits, extra] = item.split("/");
+        const family = isIP(ip ?? "");
+        const maxBits = family === 4 ? 32 : 128;
+        if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits)))
+          ctx.addIssue({ code: "custom", message: `"${item}" is not an IP address or CIDR range` });
+      }
+      return list;
+    }),
+  PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(4000),
+  PREVIEW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  PREVIEW_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
+  PREVIEW_FETCHES_PER_APP_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 
 /**
@@ -307,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       appQuotaBytes: e.UPLOAD_QUOTA_APP_BYTES,
       unattachedTtlMs: e.UPLOAD_UNATTACHED_TTL_SEC * 1000,
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_SEC * 1000,
+      voiceMaxSeconds: e.VOICE_MAX_SECONDS,
     },
     databaseUrl: e.DATABASE_URL,
     jwtSecret: e.JWT_SECRET ?? loadOrCreateSecret(dataDir),
@@ -363,6 +407,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       ttlSec: e.PUSH_TTL_SEC,
       subscribePerUser: { points: e.RATE_LIMIT_PUSH_PER_USER, durationSec: 60 },
       subscribePerApp: { points: e.RATE_LIMIT_PUSH_PER_APP, durationSec: 60 },
+    },
+    previews: {
+      allowPrivate: e.PREVIEW_ALLOW_PRIVATE,
+      timeoutMs: e.PREVIEW_TIMEOUT_MS,
+      concurrency: e.PREVIEW_CONCURRENCY,
+      queueMax: e.PREVIEW_QUEUE_MAX,
+      fetchesPerAppPerMinute: e.PREVIEW_FETCHES_PER_APP_PER_MIN,
     },
   } satisfies Config);
 }

@@ -89,7 +89,13 @@ async function main(): Promise<void> {
     services.uploads.stop();
     services.retention.stop();
     // Attempts under way finish and are recorded; what is left stays in the outbox for the next start.
-    await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.pushNotifier.stop(), services.usage.stop()]);
+    await Promise.all([
+      services.webhookDispatcher.stop(),
+      services.unreadNotifier.stop(),
+      services.pushNotifier.stop(),
+      services.previews.stop(),
+      services.usage.stop(),
+    ]);
     await db.destroy().catch((err: unknown) => logger.warn({ err }, "database close failed"));
     await services.redis?.close();
     logger.info("stopped");

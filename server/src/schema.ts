@@ -41,7 +41,9 @@ import { ConsoleInvitesByApp1764030000000 } from "./db/migrations/1764030000000-
 import { Pins1764040000000 } from "./db/migrations/1764040000000-Pins.js";
 import { PinEntity } from "./pins/pin.entity.js";
 import { Polls1764060000000 } from "./db/migrations/1764060000000-Polls.js";
+import { Voice1764080000000 } from "./db/migrations/1764080000000-Voice.js";
 import { LinkPreviews1764050000000 } from "./db/migrations/1764050000000-LinkPreviews.js";
+import { PreviewSettings1764070000000 } from "./db/migrations/1764070000000-PreviewSettings.js";
 import { LinkPreviewCacheEntity, MessagePreviewEntity } from "./previews/previews.entities.js";
 import { PollEntity, PollVoteEntity } from "./polls/poll.entities.js";
 import { UsageActiveUserEntity, UsageDailyEntity, UsageMonthlyEntity, UsageSocketsEntity } from "./usage/usage.entities.js";
@@ -125,6 +127,8 @@ export const MIGRATIONS = [
   Pins1764040000000,
   LinkPreviews1764050000000,
   Polls1764060000000,
+  PreviewSettings1764070000000,
+  Voice1764080000000,
 ];
 
 /**

@@ -52,6 +52,8 @@ import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 import { PinsService } from "./pins/pins.service.js";
 import { PollsService } from "./polls/polls.service.js";
+import { PreviewFiles } from "./previews/preview-files.js";
+import { PreviewsService } from "./previews/previews.service.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -103,6 +105,10 @@ export interface Services {
   pins: PinsService;
   /** Polls (issue 33): asked as messages, voted under a lock per poll. */
   polls: PollsService;
+  /** Link previews (issue 33): fetched after a send's commit (the unit of work's commit hook); stopped at shutdown. */
+  previews: PreviewsService;
+  /** Link preview images on the storage, by content hash. */
+  previewFiles: PreviewFiles;
   /** Web push (issue 31): VAPID keys, devices' subscriptions (removed when their session ends). */
   push: PushService;
   /** The console (issue 32): its accounts, sessions, and the apps, keys and webhooks they manage. */
@@ -171,6 +177,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     bans: moderationGate,
   });
   const presenter = new MessagePresenter(db);
+  const previewFiles = new PreviewFiles(storage);
   const membership = new MembershipGuard(db);
   // Quotas apply to every upload; unsent uploads are swept on a timer that stops with the
   // database (or on uploads.stop(), at shutdown).
@@ -191,6 +198,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     uploads,
     quota: new SendQuota(config.rateLimits, limiterStore),
     gate: moderationGate,
+    previewFiles,
     // Batch size, commit time and stored messages, for a server's metrics (ops/): measured here, not by messages/.
     measureBatch: (write) => measuredSendBatch(db, write),
   });
@@ -227,6 +235,23 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     config.push,
   );
   uow.onCommit(pushNotifier.onCommit);
+  // Link previews: a new or edited message's first link is queued after its commit, fetched later;
+  // the cache's sweep runs with the event retention job.
+  const previews = new PreviewsService(
+    {
+      db,
+      uow,
+      events,
+      apps,
+      membership,
+      files: previewFiles,
+      logger,
+      perApp: createLimiter({ points: config.previews.fetchesPerAppPerMinute, durationSec: 60 }, "preview-app", limiterStore),
+    },
+    config.previews,
+  );
+  uow.onCommit(previews.onCommit);
+  retention.alsoRun((now) => previews.expire(now));
   auth.onSessionRevoked((appId, userId, sessionId) => {
     if (db.isInitialized)
       void push.forgetSession(appId, userId, sessionId).catch((err: unknown) => logger.warn({ err }, "push subscriptions of an ended session not removed"));
@@ -271,6 +296,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     pins: new PinsService({ db, uow, membership, conversations, events, isModerator: (appId, userId, m) => moderationGate.isModerator(appId, userId, m) }),
     polls: new PollsService({ db, uow, messages, membership, conversations }),
+    previews,
+    previewFiles,
     push,
     pushNotifier,
     console: new ConsoleService({

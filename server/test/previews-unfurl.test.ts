@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { reencode } from "../src/previews/image.js";
-import { domainAllowed, firstLink } from "../src/previews/links.js";
+import { domainAllowed, firstLink, hostPatternProblem, normalizeHostPatterns } from "../src/previews/links.js";
 import { unfurlWithImage } from "../src/previews/preview.js";
 import { cleanText } from "../src/previews/text.js";
 import { unfurl } from "../src/previews/unfurl.js";
@@ -347,12 +347,14 @@ describe("firstLink", () => {
 });
 
 describe("domainAllowed", () => {
-  test("suffixes match on dot boundaries; deny wins; an allow list restricts", () => {
-    const rules = { allow: [], deny: ["example.com"] };
+  test("an exact host matches itself; *.host its subdomains on dot boundaries; deny wins; an allow list restricts", () => {
+    const rules = { allow: [], deny: ["example.com", "*.example.com"] };
     assert.equal(domainAllowed("example.com", rules), false);
     assert.equal(domainAllowed("www.Example.COM.", rules), false);
     assert.equal(domainAllowed("badexample.com", rules), true);
-    const both = { allow: ["example.com", "*.news.example"], deny: ["ads.example.com"] };
+    assert.equal(domainAllowed("www.example.com", { allow: [], deny: ["example.com"] }), true, "an exact rule is that host only");
+    assert.equal(domainAllowed("example.com", { allow: [], deny: ["*.example.com"] }), true, "a suffix rule is the subdomains only");
+    const both = { allow: ["*.example.com", "*.news.example"], deny: ["ads.example.com", "*.ads.example.com"] };
     assert.equal(domainAllowed("www.example.com", both), true);
     assert.equal(domainAllowed("x.ads.example.com", both), false);
     assert.equal(domainAllowed("ads.example.com", both), false);
@@ -360,5 +362,29 @@ describe("domainAllowed", () => {
     assert.equal(domainAllowed("other.example", both), false);
     assert.equal(domainAllowed("bücher.example", { allow: ["xn--bcher-kva.example"], deny: [] }), true);
     assert.equal(domainAllowed("anything.example", { allow: [], deny: [] }), true);
+  });
+
+  test("host patterns: names and *.names pass, anything else is refused", () => {
+    for (const ok of ["example.com", "*.example.com", "localhost", "bücher.example", "a-b.c0.example", "EXAMPLE.com.", "1.2.3.4"])
+      assert.equal(hostPatternProblem(ok), null, ok);
+    for (const bad of [
+      "",
+      "*",
+      "*.",
+      "http://example.com",
+      "example.com/x",
+      "-a.example",
+      "a..b",
+      "*.1.2.3.4",
+      "1.2.3",
+      "[::1]",
+      "ex ample.com",
+      "*.*.example.com",
+      "a.*.example",
+    ])
+      assert.notEqual(hostPatternProblem(bad), null, bad);
+    const normalized = normalizeHostPatterns([" Example.COM ", "*.Bücher.example", "example.com"]);
+    assert.deepEqual(normalized, { ok: true, list: ["example.com", "*.xn--bcher-kva.example"] });
+    assert.deepEqual(normalizeHostPatterns(["ok.example", "no way"]), { ok: false, index: 1, message: hostPatternProblem("no way") });
   });
 });

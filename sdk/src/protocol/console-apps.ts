@@ -21,6 +21,12 @@ export interface ConsoleAppSettings {
   filterNames: boolean;
   /** Words in the app's filter (edited with the moderation tools). */
   filterWords: number;
+  /** Link previews: the server fetches a message's first link and shows a card (default on). */
+  linkPreviews: boolean;
+  /** Hosts previews are fetched from (`example.com` exactly, `*.example.com` its subdomains); empty: any. */
+  previewAllow: string[];
+  /** Hosts previews are never fetched from (wins over `previewAllow`). */
+  previewDeny: string[];
   /** The server's settings, for what the app leaves unset. */
   defaults: { groupDirectAdd: boolean; groupMaxMembers: number };
   /** After a rotation with a grace window: host tokens signed with the old secret verify until then; null: they do not. */
@@ -35,6 +41,10 @@ export interface ConsoleUpdateAppSettingsRequest {
   groupMaxMembers?: number | null;
   exactEmailSearch?: boolean;
   filterNames?: boolean;
+  linkPreviews?: boolean;
+  /** At most 200 entries, each a host name or `*.` and a host name. */
+  previewAllow?: string[];
+  previewDeny?: string[];
 }
 
 /**

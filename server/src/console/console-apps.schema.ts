@@ -1,11 +1,17 @@
 import { z } from "zod";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import { pageLimit } from "../shared/schema.js";
+import { DOMAIN_RULES_MAX } from "../previews/links.js";
 import { MAX_SECRET_GRACE_MS } from "../tenancy/apps.service.js";
 import { createAppBody } from "./console.schema.js";
 
 // The console's app settings and users (console-apps.service.ts, console-users.service.ts). An
 // origin is judged where every origin is, by AppsService (`allowedOrigins.<i>`).
+
+/** A preview host list: at most 200 entries (each `example.com` or `*.example.com`). */
+const hostList = z
+  .array(z.string({ error: "A host name like example.com" }).max(260, "At most 260 characters"), { error: "A list of host names" })
+  .max(DOMAIN_RULES_MAX, `At most ${DOMAIN_RULES_MAX} entries`);
 
 /** `PUT …/settings`: any of the settings; a field left out stays as it is. */
 export const updateSettingsBody = z.strictObject({
@@ -21,6 +27,10 @@ export const updateSettingsBody = z.strictObject({
     .optional(),
   exactEmailSearch: z.boolean().optional(),
   filterNames: z.boolean().optional(),
+  linkPreviews: z.boolean().optional(),
+  // Each entry's form is judged by AppsService (previews/links.ts), at its field (`previewAllow.<i>`).
+  previewAllow: hostList.optional(),
+  previewDeny: hostList.optional(),
 });
 
 /** `POST …/secret`: how long the old secret still verifies host tokens, in seconds (0: not at all). */

@@ -100,6 +100,9 @@ export class ConsoleApps {
       exactEmailSearch: Boolean(app.exactEmailSearch),
       filterNames: filter.names,
       filterWords: filter.words.length,
+      linkPreviews: app.linkPreviews === undefined ? true : Boolean(app.linkPreviews),
+      previewAllow: app.previewAllow ?? [],
+      previewDeny: app.previewDeny ?? [],
       defaults: { groupDirectAdd: this.deps.groupDefaults.directAdd, groupMaxMembers: this.deps.groupDefaults.maxMembers },
       previousSecretValidUntil: graceLeft ? iso(app.previousSecretUntil!) : null,
     };

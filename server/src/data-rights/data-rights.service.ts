@@ -32,6 +32,8 @@ import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
 import { unpinMessages } from "../pins/forget.js";
 import { forgetPolls, forgetVotesOf } from "../polls/forget.js";
+import { forgetPreviewsIn } from "../previews/forget.js";
+import { PreviewFiles } from "../previews/preview-files.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { Scrubber } from "./scrub.js";
@@ -83,7 +85,12 @@ const str = (v: unknown): string => String(v);
  * account in place with its sessions ended: deleting again resumes.
  */
 export class DataRightsService {
-  constructor(private readonly deps: DataRightsDeps) {}
+  /** Link preview images (previews/), discarded when a deletion leaves them unused. */
+  private readonly previewFiles: PreviewFiles;
+
+  constructor(private readonly deps: DataRightsDeps) {
+    this.previewFiles = new PreviewFiles(deps.storage);
+  }
 
   /** The user the host knows as `sub` (404 for an unknown one, another app's, or a deleted account). */
   async userBySub(caller: ServerCaller, sub: string): Promise<string> {
@@ -324,7 +331,7 @@ export class DataRightsService {
       ]);
       if (rows.length === 0) break;
       for (const r of rows) touched.add(str(r["conversationId"]));
-      await this.deps.uow.run(({ m }) =>
+      const unusedImages = await this.deps.uow.run(({ m }) =>
         this.tombstone(
           m,
           appId,
@@ -333,6 +340,7 @@ export class DataRightsService {
           text,
         ),
       );
+      await this.previewFiles.discard(unusedImages);
       after = num(rows[rows.length - 1]!["id"]);
       if (rows.length < DATA_RIGHTS_PAGE) break;
     }
@@ -352,6 +360,7 @@ export class DataRightsService {
     await this.deps.uploads.removeAllOf(appId, userId);
 
     // The rest in one unit: memberships, contacts, requests, blocks, the row, the copies.
+    let lateImages: string[] = [];
     await this.deps.uow.run(async ({ m, emit }) => {
       const late: Row[] = await m.query("SELECT id, conversationId FROM messages WHERE appId = ? AND senderId = ? AND id > ? AND deletedAt IS NULL", [
         appId,
@@ -359,7 +368,7 @@ export class DataRightsService {
         after,
       ]);
       for (const r of late) touched.add(str(r["conversationId"]));
-      await this.tombstone(
+      lateImages = await this.tombstone(
         m,
         appId,
         late.map((r) => num(r["id"])),
@@ -396,19 +405,26 @@ export class DataRightsService {
     // raced in meanwhile.
     const avatar = ownAvatar(user);
     if (avatar) await this.deps.storage.discard(this.deps.storage.pathOf(AVATARS_FOLDER, avatar)).catch(() => undefined);
+    await this.previewFiles.discard(lateImages);
     await this.deps.sessions.endAllSessions(appId, userId);
   }
 
-  /** Messages become tombstones (as a deleted message is), with others' reactions to them; their events are rewritten. */
-  private async tombstone(m: EntityManager, appId: string, ids: number[], now: number, text: (json: string) => string | null): Promise<void> {
-    if (ids.length === 0) return;
+  /**
+   * Messages become tombstones (as a deleted message is), with others' reactions to them and their
+   * link previews; their events are rewritten. Answers the preview images left unused (discarded
+   * by the caller once the unit committed).
+   */
+  private async tombstone(m: EntityManager, appId: string, ids: number[], now: number, text: (json: string) => string | null): Promise<string[]> {
+    if (ids.length === 0) return [];
     await tombstoneMessages(m, appId, ids, now);
     await forgetMentionsIn(m, ids);
     await unpinMessages(m, ids);
     await forgetPolls(m, ids);
+    const unusedImages = await forgetPreviewsIn(m, ids);
     // No message events here: their search rows go explicitly, so their text no longer matches.
     await forgetMessages(m, ids);
     await this.deps.events.rewriteData(m, appId, { column: "messageId", values: ids }, text);
+    return unusedImages;
   }
 
   /** Removes the user's reactions among `rows` and tells each conversation the new counts; answers how many went. */

@@ -37,7 +37,8 @@ export class Scrubber {
       return tombstoneUser(this.userId, typeof o["createdAt"] === "string" ? o["createdAt"] : this.deletedAt);
     }
     if (o["senderId"] === this.userId && "text" in o && typeof o["conversationId"] === "string") {
-      const { data: _data, ...rest } = o;
+      // A link preview describes what the message linked to: it goes with the text.
+      const { data: _data, preview: _preview, ...rest } = o;
       return { ...rest, text: null, attachments: [], reactions: [], deletedAt: typeof o["deletedAt"] === "string" ? o["deletedAt"] : this.deletedAt };
     }
     const out: Record<string, unknown> = {};

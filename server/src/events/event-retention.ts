@@ -25,6 +25,7 @@ export const PRUNE_CHUNK = 1000;
 export class EventRetention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private readonly chores: ((now: number) => Promise<unknown>)[] = [];
 
   constructor(
     private readonly deps: { db: DataSource; uow: UnitOfWork },
@@ -32,11 +33,25 @@ export class EventRetention {
   ) {}
 
   /**
-   * Prunes every app once; resolves to the number of events deleted. `now` lets a test prune as
+   * Other expiry work to run with each prune, after the events (the link preview cache's sweep):
+   * given the same `now`; its failure fails the run (and is logged by the timer's handler).
+   */
+  alsoRun(chore: (now: number) => Promise<unknown>): void {
+    this.chores.push(chore);
+  }
+
+  /**
+   * Prunes every app once (and runs the chores); resolves to the number of events deleted. `now` lets a test prune as
    * if later. One run at a time: a call during a run waits for it, then runs again.
    */
   prune(now: number = Date.now()): Promise<number> {
-    const run = (this.running ?? Promise.resolve(0)).catch(() => 0).then(() => this.pruneAll(now - this.opts.retentionMs));
+    const run = (this.running ?? Promise.resolve(0))
+      .catch(() => 0)
+      .then(async () => {
+        const deleted = await this.pruneAll(now - this.opts.retentionMs);
+        for (const chore of this.chores) await chore(now);
+        return deleted;
+      });
     this.running = run;
     void run
       .catch(() => undefined)

@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import type { Attachment, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
+import type { Attachment, LinkPreview, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
 import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
@@ -8,16 +8,19 @@ import { ReactionEntity } from "./reaction.entity.js";
 import { MentionEntity } from "../threads/thread.entities.js";
 import { PinEntity } from "../pins/pin.entity.js";
 import { presentPolls } from "../polls/polls.presenter.js";
+import { voiceOf } from "../voice/voice.presenter.js";
+import { mayHaveLink, presentPreviews } from "../previews/previews.presenter.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
 
 export function presentAttachment(u: UploadEntity): Attachment {
-  return { id: u.id, name: u.name, mime: u.mime, size: u.size, width: u.width, height: u.height, url: uploadUrl(u.id) } satisfies Attachment;
+  return { id: u.id, name: u.name, mime: u.mime, size: u.size, width: u.width, height: u.height, url: uploadUrl(u.id), ...voiceOf(u) } satisfies Attachment;
 }
 
 /**
  * Turns message rows into protocol Messages with their attachments and reactions, for a given
- * viewer ("mine"), in five extra queries whatever the number of messages (six with a poll among them).
+ * viewer ("mine"), in five extra queries whatever the number of messages (six with a poll among
+ * them, one more with a link among them: its preview).
  */
 export class MessagePresenter {
   constructor(private readonly db: DataSource) {}
@@ -25,15 +28,17 @@ export class MessagePresenter {
   async present(rows: MessageEntity[], viewerId: string): Promise<Message[]> {
     if (rows.length === 0) return [];
     const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
-    const [uploads, reactions, mentions, pins, polls] = live.length
+    const linked = rows.filter((r) => r.deletedAt === null && mayHaveLink(r.text)).map((r) => r.id);
+    const [uploads, reactions, mentions, pins, polls, previews] = live.length
       ? await Promise.all([
           this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
           this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
           this.db.getRepository(MentionEntity).find({ select: { messageId: true, userId: true }, where: { messageId: In(live) } }),
           this.db.getRepository(PinEntity).find({ where: { messageId: In(live) } }),
           presentPolls(this.db, live, viewerId),
+          presentPreviews(this.db, linked),
         ])
-      : [[], [], [], [], new Map()];
+      : [[], [], [], [], new Map(), new Map<number, LinkPreview>()];
     const pinBy = new Map(pins.map((p) => [p.messageId, { by: p.pinnedBy, at: iso(p.pinnedAt) } satisfies PinMark]));
     const filesBy = groupBy(uploads, (u) => u.messageId!);
     const reactionsBy = groupBy(reactions, (r) => r.messageId);
@@ -46,6 +51,7 @@ export class MessagePresenter {
         (mentionsBy.get(r.id) ?? []).map((x) => x.userId),
         pinBy.get(r.id),
         polls.get(r.id),
+        previews.get(r.id),
       ),
     );
   }
@@ -62,6 +68,7 @@ export function presentMessage(
   mentions: string[] = [],
   pinned?: PinMark,
   poll?: Poll,
+  preview?: LinkPreview,
 ): Message {
   const deleted = r.deletedAt !== null;
   // A tombstone keeps its place in a thread (threadId) and the root its summary; never whom it named.
@@ -83,6 +90,7 @@ export function presentMessage(
     ...(!deleted && mentions.length > 0 ? { mentions } : {}),
     ...(!deleted && pinned ? { pinned } : {}),
     ...(!deleted && poll ? { poll } : {}),
+    ...(!deleted && preview ? { preview } : {}),
   } satisfies Message;
 }
 

@@ -21,6 +21,8 @@ import { parseMessageId, type EditMessage, type History, type MarkRead, type Rea
 import { ReactionEntity } from "./reaction.entity.js";
 import { unpinMessages } from "../pins/forget.js";
 import { forgetPolls } from "../polls/forget.js";
+import { forgetPreviewsIn, forgetStalePreview } from "../previews/forget.js";
+import type { PreviewFiles } from "../previews/preview-files.js";
 import { SendBatcher, type Written } from "./send-batcher.js";
 import type { SendQuota } from "./send-quota.js";
 import { SendWriter, type AttachOnSend, type SendItem, type SendOutcome } from "./send-writer.js";
@@ -38,6 +40,8 @@ export interface MessagesDeps {
   quota?: SendQuota | undefined;
   /** Moderation's checks (moderation/gate.ts): mutes, slow mode and the word filter, for members' sends and edits. */
   gate?: ModerationChecks | undefined;
+  /** Link preview images (previews/): those an edit or a deletion leaves unused go after the commit. */
+  previewFiles?: Pick<PreviewFiles, "discard"> | undefined;
   /** Wraps the send batches' writer (the composition root plugs in ops/' metrics); none: batches are written as they are. */
   measureBatch?: ((write: WriteBatch) => WriteBatch) | undefined;
 }
@@ -245,6 +249,7 @@ export class MessagesService {
   async edit(caller: Caller, input: Omit<EditMessage, "text"> & { text?: string | undefined; data?: CustomData | null | undefined }): Promise<Message> {
     const { appId } = caller;
     const userId = isUserCaller(caller) ? caller.user : "";
+    let unusedImages: string[] = [];
     const row = await this.deps.uow.run(async ({ m, emit }) => {
       const { row } = await this.visible(caller, input.messageId, m);
       if (isUserCaller(caller) && row.senderId !== userId) throw new AppError("forbidden", "Only the sender may edit a message");
@@ -257,11 +262,14 @@ export class MessagesService {
       }
       if (input.data !== undefined && !isUserCaller(caller)) row.data = changes.data = storeData(input.data);
       if (Object.keys(changes).length > 0) await m.getRepository(MessageEntity).update({ id: row.id }, changes);
+      // A preview of a link the text no longer has goes with the edit; the new link's comes later (previews/).
+      if (changes.text !== undefined) unusedImages = await forgetStalePreview(m, row.id, row.text);
       const message = await this.presenterIn(m).presentOne(row, NO_VIEWER);
       await this.deps.events.rewriteMessage(m, appId, message);
       emit(appId, [{ type: "message.updated", conversationId: row.conversationId, data: { message } }]);
       return row;
     });
+    await this.deps.previewFiles?.discard(unusedImages);
     return this.deps.presenter.presentOne(row, userId);
   }
 
@@ -287,15 +295,17 @@ export class MessagesService {
       await m.getRepository(ReactionEntity).delete({ messageId: row.id });
       const unpinned = await unpinMessages(m, [row.id]);
       await forgetPolls(m, [row.id]);
+      const previewImages = await forgetPreviewsIn(m, [row.id]);
       const files = await this.deps.uploads.detachAll(m, row.id);
       const message = presentMessage(row, [], []);
       await this.deps.events.rewriteMessage(m, appId, message);
       emit(appId, [{ type: "message.deleted", conversationId: row.conversationId, data: { message } }]);
       const conversationId = row.conversationId;
       if (unpinned.length > 0) emit(appId, [{ type: "pin.updated", conversationId, data: { conversationId, messageId: String(row.id), pin: null } }]);
-      return { message, files };
+      return { message, files, previewImages };
     });
     await this.deps.uploads.removeFiles(result.files);
+    await this.deps.previewFiles?.discard(result.previewImages);
     afterCommit();
     return result.message;
   }

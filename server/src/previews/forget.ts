@@ -1,6 +1,7 @@
 import type { EntityManager } from "typeorm";
 import { marks } from "../db/sql.js";
 import { chunks } from "../shared/chunks.js";
+import { firstLink } from "./links.js";
 
 /*
  * The deletions previews/ takes part in (each inside the caller's unit). Stored images are
@@ -46,6 +47,24 @@ export async function forgetPreviewsOfApp(m: EntityManager, appId: string): Prom
   );
 }
 
+/**
+ * An edit's part (inside its unit): the message's preview goes when the edited text's first link
+ * is no longer the one it shows (another link, or none); the job the edit's commit queues fetches
+ * the new one. A preview its sender dismissed stays dismissed, whatever the edit. Answers the
+ * image keys left unreferenced.
+ */
+export async function forgetStalePreview(m: EntityManager, messageId: number, text: string | null): Promise<string[]> {
+  const rows: { url: string; imageKey: string | null; removed: unknown }[] = await m.query(
+    "SELECT url, imageKey, removed FROM message_previews WHERE messageId = ?",
+    [messageId],
+  );
+  const row = rows[0];
+  if (!row || Number(row.removed) === 1 || row.removed === true) return [];
+  if (text !== null && firstLink(text) === row.url) return [];
+  await m.query("DELETE FROM message_previews WHERE messageId = ?", [messageId]);
+  return row.imageKey ? unreferenced(m, [row.imageKey]) : [];
+}
+
 /** The cache's sweep: rows past `expiresAt` go. Answers the image keys left unreferenced. */
 export async function expireLinkPreviews(m: EntityManager, now: number): Promise<string[]> {
   const rows: { imageKey: string }[] = await m.query("SELECT DISTINCT imageKey FROM link_previews WHERE expiresAt <= ? AND imageKey IS NOT NULL", [now]);
@@ -57,7 +76,7 @@ export async function expireLinkPreviews(m: EntityManager, now: number): Promise
 }
 
 /** Those of `keys` that no message preview and no cache row names. */
-async function unreferenced(m: EntityManager, keys: readonly string[]): Promise<string[]> {
+export async function unreferenced(m: EntityManager, keys: readonly string[]): Promise<string[]> {
   const used = new Set<string>();
   for (const chunk of chunks(keys, CHUNK)) {
     const rows: { imageKey: string }[] = await m.query(

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 
 /*
@@ -143,27 +144,67 @@ function httpUrl(raw: string): string | null {
   }
 }
 
-/** An app's domain lists: entries like "example.com" (its subdomains included); empty allow = any. */
+/**
+ * An app's domain lists: each entry an exact host ("example.com": that host only) or a suffix
+ * ("*.example.com": any host under example.com, not example.com itself); empty allow = any.
+ */
 export interface DomainRules {
   allow: readonly string[];
   deny: readonly string[];
 }
 
+/** Entries a list may hold. */
+export const DOMAIN_RULES_MAX = 200;
+
 /**
- * Whether previews may be fetched from `host`: a rule matches the domain itself and its
- * subdomains on a dot boundary (example.com matches www.example.com, never badexample.com);
- * deny wins over allow; with an allow list, only what it matches. Names are compared in their
- * ASCII (punycode) form, case and a trailing dot ignored.
+ * Whether previews may be fetched from `host`: deny wins over allow; with an allow list, only
+ * what it matches. A suffix rule matches on a dot boundary (*.example.com matches
+ * www.example.com, never badexample.com). Names are compared in their ASCII (punycode) form,
+ * case and a trailing dot ignored.
  */
 export function domainAllowed(host: string, rules: DomainRules): boolean {
   const h = normalizeHost(host);
   if (!h) return false;
   const matches = (rule: string) => {
-    const d = normalizeHost(rule.replace(/^\*?\./, ""));
-    return d !== "" && (h === d || h.endsWith(`.${d}`));
+    const suffix = rule.trim().startsWith("*.");
+    const d = normalizeHost(suffix ? rule.trim().slice(2) : rule);
+    return d !== "" && (suffix ? h.endsWith(`.${d}`) : h === d);
   };
   if (rules.deny.some(matches)) return false;
   return rules.allow.length === 0 || rules.allow.some(matches);
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/**
+ * Why `pattern` is not a host rule (null when it is): a host name (letters, digits and hyphens
+ * in dot-separated labels, international names allowed), or "*." and one; or an exact IPv4 address.
+ */
+export function hostPatternProblem(pattern: string): string | null {
+  const p = pattern.trim();
+  if (isIP(p) === 4) return null;
+  const name = p.startsWith("*.") ? p.slice(2) : p;
+  if (name === "" || name.length > 253 || !/^[\p{L}\p{N}\p{M}.-]+$/u.test(name)) return "A host name like example.com, or *.example.com for its subdomains";
+  const ascii = normalizeHost(name);
+  if (!ascii || ascii.includes(":") || /^[0-9.]+$/.test(ascii)) return "A host name like example.com, or *.example.com for its subdomains";
+  const labels = ascii.split(".");
+  if (labels.length < 1 || !labels.every((l) => LABEL.test(l))) return "A host name like example.com, or *.example.com for its subdomains";
+  return null;
+}
+
+/** A list as stored (trimmed, lower case ASCII form, without repeats), or the first bad entry's index (-1: the list's length) and why. */
+export function normalizeHostPatterns(list: readonly string[]): { ok: true; list: string[] } | { ok: false; index: number; message: string } {
+  if (list.length > DOMAIN_RULES_MAX) return { ok: false, index: -1, message: `At most ${DOMAIN_RULES_MAX} entries` };
+  const out: string[] = [];
+  for (const [i, raw] of list.entries()) {
+    const problem = typeof raw === "string" ? hostPatternProblem(raw) : "Not text";
+    if (problem) return { ok: false, index: i, message: problem };
+    const p = raw.trim();
+    const suffix = p.startsWith("*.");
+    const entry = `${suffix ? "*." : ""}${normalizeHost(suffix ? p.slice(2) : p)}`;
+    if (!out.includes(entry)) out.push(entry);
+  }
+  return { ok: true, list: out };
 }
 
 function normalizeHost(host: string): string {

@@ -69,7 +69,8 @@ export async function unfurl(url: string, options: UnfurlOptions = {}): Promise<
   });
   if (!got.ok) return { preview: null, reason: got.reason, detail: got.detail };
   const meta = readMeta(decodeHtml(got.body, got.charset), got.url);
-  if (!meta.title && !meta.description && !meta.imageUrl) return { preview: null, reason: "nothing_found", detail: "no title, description or image" };
+  // A card without a title is not worth a reader's space (nor a message.updated to every member).
+  if (!meta.title) return { preview: null, reason: "nothing_found", detail: "no title" };
   return { preview: { url: new URL(url).href, ...meta }, reason: null };
 }
 

@@ -1,4 +1,6 @@
 import type { DataSource } from "typeorm";
+import { forgetPreviewsOfApp } from "../previews/forget.js";
+import { PreviewFiles } from "../previews/preview-files.js";
 import { AVATARS_FOLDER } from "../uploads/avatars.js";
 import { DiskStorage } from "../uploads/storage.js";
 import { FILES_FOLDER } from "../uploads/uploads.service.js";
@@ -35,6 +37,8 @@ export async function deleteAppWithData(db: DataSource, apps: AppsService, stora
       return DiskStorage.ownedBy(name, u.id) ? [storage.pathOf(AVATARS_FOLDER, name)] : [];
     }),
   ];
+  // Link preview images only this app's messages used (the cache's rows stay until they expire).
+  const previewImages = await forgetPreviewsOfApp(db.manager, appId);
   const rows: Record<string, number> = {};
   const tables = db.entityMetadatas.filter((m) => m.target !== AppEntity && m.columns.some((c) => c.propertyName === "appId"));
   for (const m of tables) {
@@ -42,6 +46,7 @@ export async function deleteAppWithData(db: DataSource, apps: AppsService, stora
     rows[m.tableName] = result.affected ?? 0;
   }
   for (const f of files) await storage.discard(f);
+  await new PreviewFiles(storage).discard(previewImages);
   await db.getRepository(AppEntity).delete({ id: appId });
   apps.forget(appId);
   rows["apps"] = 1;

@@ -29,6 +29,10 @@ export class AppEntity {
   @Column({ type: "boolean", default: false })
   exactEmailSearch!: boolean;
 
+  /** The longest voice message this app accepts, in seconds (null: the server's VOICE_MAX_SECONDS). */
+  @Column({ type: "int", nullable: true })
+  voiceMaxSeconds!: number | null;
+
   /**
    * Per-app overrides of GROUP_DIRECT_ADD and GROUP_MAX_MEMBERS (null: the server's setting). Read
    * by conversations/group-policy.ts; declared here so the entities describe the whole table.
@@ -38,6 +42,18 @@ export class AppEntity {
 
   @Column({ type: "int", nullable: true })
   groupMaxMembers!: number | null;
+
+  /** Link previews (previews/): a message's first link fetched by the server and shown as a card. On by default. */
+  @Column({ type: "boolean", default: true })
+  linkPreviews!: boolean;
+
+  /** Hosts previews may be fetched from (`example.com`, `*.example.com`); NULL or empty: any. previews/links.ts judges them. */
+  @Column({ type: "simple-json", nullable: true })
+  previewAllow!: string[] | null;
+
+  /** Hosts previews are never fetched from; wins over previewAllow. */
+  @Column({ type: "simple-json", nullable: true })
+  previewDeny!: string[] | null;
 
   /** Set by `app:disable`: every request and socket handshake of the app is refused (403). */
   @Column({ type: "bigint", nullable: true, transformer: asNumber })

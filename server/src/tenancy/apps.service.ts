@@ -1,6 +1,8 @@
 import type { DataSource, Repository } from "typeorm";
 import { AppError } from "../shared/errors.js";
+import type { FieldProblem } from "../shared/validate.js";
 import { canExist, newId, newSecret } from "../shared/ids.js";
+import { DOMAIN_RULES_MAX, normalizeHostPatterns } from "../previews/links.js";
 import { AppEntity } from "./app.entity.js";
 
 /** What `app:update` (and the console's settings) may change; an absent field stays as it is. */
@@ -11,6 +13,10 @@ export interface UpdateAppInput {
   groupDirectAdd?: boolean | null;
   groupMaxMembers?: number | null;
   exactEmailSearch?: boolean;
+  /** Link previews on or off, and their host lists (previews/links.ts: `example.com`, `*.example.com`; at most 200 each). */
+  linkPreviews?: boolean;
+  previewAllow?: string[];
+  previewDeny?: string[];
 }
 
 /** The longest grace an old secret may get after a rotation. */
@@ -134,6 +140,9 @@ export class AppsService {
     if (input.groupDirectAdd !== undefined) changes.groupDirectAdd = input.groupDirectAdd;
     if (input.groupMaxMembers !== undefined) changes.groupMaxMembers = input.groupMaxMembers;
     if (input.exactEmailSearch !== undefined) changes.exactEmailSearch = input.exactEmailSearch;
+    if (input.linkPreviews !== undefined) changes.linkPreviews = input.linkPreviews;
+    if (input.previewAllow !== undefined) changes.previewAllow = checkedHostPatterns(input.previewAllow, "previewAllow");
+    if (input.previewDeny !== undefined) changes.previewDeny = checkedHostPatterns(input.previewDeny, "previewDeny");
     await this.repo.update({ id }, changes);
     this.forget(id);
     return Object.assign(app, changes);
@@ -189,7 +198,16 @@ export function isOriginAllowed(app: AppEntity, origin: string): boolean {
   return app.allowedOrigins.includes(normalized);
 }
 
-/** normalizeOrigin, failing with a 400 that names the value (operators type these). */
+/** A preview host list as stored, or a 400 naming the entry (`previewAllow.<i>`), or the list past its length. */
+function checkedHostPatterns(list: string[], field: string): string[] {
+  const checked = normalizeHostPatterns(list);
+  if (checked.ok) return checked.list;
+  const path = checked.index < 0 ? field : `${field}.${checked.index}`;
+  const message = checked.index < 0 ? checked.message : `"${list[checked.index]}": ${checked.message}`;
+  const kind = checked.index < 0 ? { issue: "too_big", limit: DOMAIN_RULES_MAX, origin: "array" } : { issue: "invalid_format", format: "hostname" };
+  throw new AppError("validation_failed", message, [{ path, message, ...kind } satisfies FieldProblem]);
+}
+
 /** The origin normalised, or a 400 naming the list entry (`allowedOrigins.<i>`), so a form can show it at its field. */
 function checkedOrigin(origin: string, i: number): string {
   try {

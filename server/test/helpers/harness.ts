@@ -150,7 +150,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
       services.presence.close();
       services.uploads.stop();
       services.retention.stop();
-      await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.pushNotifier.stop()]);
+      await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.pushNotifier.stop(), services.previews.stop()]);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();

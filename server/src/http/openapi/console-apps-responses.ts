@@ -14,6 +14,9 @@ const consoleAppSettings = z.strictObject({
   exactEmailSearch: z.boolean(),
   filterNames: z.boolean(),
   filterWords: z.number().int(),
+  linkPreviews: z.boolean(),
+  previewAllow: z.array(z.string()),
+  previewDeny: z.array(z.string()),
   defaults: z.strictObject({ groupDirectAdd: z.boolean(), groupMaxMembers: z.number().int() }),
   previousSecretValidUntil: timestamp.nullable(),
 });

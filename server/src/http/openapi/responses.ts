@@ -50,11 +50,13 @@ import {
   type ThreadState,
   type Pin,
   type PinsResponse,
+  type LinkPreview,
   type Poll,
   type ThreadSummary,
   type SyncResponse,
   type TypingEvent,
   type User,
+  type VoiceSettings,
 } from "@parley/sdk/protocol";
 
 /**
@@ -163,8 +165,13 @@ export const attachment = z.strictObject({
   width: z.number().int().nullable(),
   height: z.number().int().nullable(),
   url: z.string(),
+  voice: z.strictObject({ durationMs: z.number().int(), peaks: z.array(z.number().int().min(0).max(255)) }).optional(),
 });
 type _Attachment = Check<Same<z.infer<typeof attachment>, Attachment>>;
+
+/** `GET /uploads/voice/settings`. */
+export const voiceSettings = z.strictObject({ maxDurationMs: z.number().int(), peaks: z.number().int() });
+type _VoiceSettings = Check<Same<z.infer<typeof voiceSettings>, VoiceSettings>>;
 
 export const reactionSummary = z.strictObject({ emoji: z.string(), count: z.number().int(), mine: z.boolean() });
 type _ReactionSummary = Check<Same<z.infer<typeof reactionSummary>, ReactionSummary>>;
@@ -184,6 +191,16 @@ export const poll = z.strictObject({
 });
 type _Poll = Check<Same<z.infer<typeof poll>, Poll>>;
 
+/** A message's link preview: plain text, its image served by Parley (`/v1/previews/<key>`). */
+export const linkPreview = z.strictObject({
+  url: z.string(),
+  title: z.string().nullable(),
+  description: z.string().nullable(),
+  siteName: z.string().nullable(),
+  image: z.strictObject({ url: z.string(), width: z.number().int(), height: z.number().int() }).nullable(),
+});
+type _LinkPreview = Check<Same<z.infer<typeof linkPreview>, LinkPreview>>;
+
 export const message = z.strictObject({
   id: z.string(),
   conversationId: z.string(),
@@ -202,6 +219,7 @@ export const message = z.strictObject({
   mentions: z.array(z.string()).optional(),
   pinned: z.strictObject({ by: z.string().nullable(), at: timestamp }).optional(),
   poll: poll.optional(),
+  preview: linkPreview.optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
 
@@ -487,6 +505,7 @@ export const responseSchemas = {
   Liveness: liveness,
   Member: member,
   Attachment: attachment,
+  VoiceSettings: voiceSettings,
   ReactionSummary: reactionSummary,
   Message: message,
   Conversation: conversation,
@@ -530,6 +549,7 @@ export const responseSchemas = {
   Pin: pin,
   PinsResponse: pinsResponse,
   Poll: poll,
+  LinkPreview: linkPreview,
   PushKeyResponse: pushKeyResponse,
   ...consoleResponseSchemas,
   ...consoleAppsResponseSchemas,
