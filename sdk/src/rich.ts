@@ -1,5 +1,5 @@
 /**
- * @parley/sdk/rich: pins and polls (issue 33), typed calls for a signed-in ChatClient. A module of
+ * @parley/sdk/rich: pins, polls and link previews (issue 33), typed calls for a signed-in ChatClient. A module of
  * its own, so the core SDK every page loads stays within its budget: import it where a view
  * needs it (the widget does from a lazy chunk).
  *
@@ -45,6 +45,14 @@ export function votePoll(chat: ChatClient, messageId: string, options: string[])
 /** Takes one's vote back. */
 export function retractVote(chat: ChatClient, messageId: string): Promise<Poll> {
   return chat.request("DELETE", `/messages/${seg(messageId)}/poll/vote`);
+}
+
+/**
+ * Removes a message's link preview for good (its sender only; an edit will not bring it back);
+ * idempotent. Members get `message.updated` without it.
+ */
+export async function removePreview(chat: ChatClient, messageId: string): Promise<void> {
+  await chat.request("DELETE", `/messages/${seg(messageId)}/preview`);
 }
 
 /** Closes a poll early: its creator, or a group's owner and admins. */

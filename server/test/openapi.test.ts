@@ -428,6 +428,12 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "listPins", { token: dave.accessToken, params: { id: group.id } });
     await expect(204, "unpinMessage", { token: alice.accessToken, params: { id: first.id } });
     await expect(404, "unpinMessage", { token: dave.accessToken, params: { id: first.id } });
+    // ---- link previews: an image as the unfurler stores it (any bytes will do for the route), and the sender's removal
+    const previewKey = await s.services.previewFiles.put(Buffer.from("RIFF\x00\x00\x00\x00WEBPVP8 "));
+    await expect(200, "getPreviewImage", { params: { key: previewKey } });
+    await expect(404, "getPreviewImage", { params: { key: "0".repeat(64) } });
+    await expect(204, "removePreview", { token: alice.accessToken, params: { id: first.id } });
+    await expect(403, "removePreview", { token: bob.accessToken, params: { id: first.id } });
     // ---- polls
     const asked = (await expect(201, "createPoll", {
       token: alice.accessToken,

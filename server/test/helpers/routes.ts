@@ -3,7 +3,7 @@
  * are generated from it, and routes-table.test.ts fails when a route exists that is not listed.
  *
  * Ids in paths: `:c` conversation, `:m` message, `:u` user, `:r` contact request, `:f` upload,
- * `:e` emoji, `:n` avatar file name, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
+ * `:e` emoji, `:n` avatar file name, `:p` a link preview image's key, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
  * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token,
@@ -75,6 +75,8 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/conversations/:c/pins", who: "member" },
   { method: "PUT", path: "/messages/:m/pin", who: "member" },
   { method: "DELETE", path: "/messages/:m/pin", who: "member" },
+  { method: "DELETE", path: "/messages/:m/preview", who: "member" },
+  { method: "GET", path: "/previews/:p", who: "public" },
   { method: "POST", path: "/conversations/:c/polls", who: "member" },
   { method: "PUT", path: "/messages/:m/poll/vote", who: "member" },
   { method: "DELETE", path: "/messages/:m/poll/vote", who: "member" },
