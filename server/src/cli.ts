@@ -25,6 +25,9 @@ const USAGE = `Usage (npm run <command> -- <options>):
                     (--origin replaces the whole list; --add-origin / --remove-origin change it)
   app:rotate-secret --id app_... [--grace 24h] [--json]
                     (host tokens signed with the old secret verify until the grace period ends; 0 ends it now)
+  app:previews      --id app_... [--previews on|off] [--allow host ...|none] [--deny host ...|none] [--json]
+                    (link previews: on/off, hosts fetched from (empty: any) and never fetched from;
+                     a host is example.com exactly or *.example.com for its subdomains; no change: shows them)
   app:disable       --id app_...       (its requests and sockets are refused; data kept)
   app:enable        --id app_...
   app:delete        --id app_... --confirm app_...   (deletes the app with all its users, messages and files)
@@ -65,6 +68,10 @@ const OPTIONS = {
   list: { type: "boolean" },
   // app:push
   text: { type: "string" },
+  // app:previews
+  previews: { type: "string" },
+  allow: { type: "string", multiple: true },
+  deny: { type: "string", multiple: true },
   // console:invite
   email: { type: "string" },
   role: { type: "string" },
@@ -176,6 +183,30 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
     const until = app.previousSecretUntil === null ? null : new Date(app.previousSecretUntil).toISOString();
     if (values.json) printJson({ id: app.id, secret: app.secret, previousSecretValidUntil: until });
     else console.log(`New secret for app ${app.id}\n  secret:  ${app.secret}\n  old secret: ${until ? `still accepted until ${until}` : "no longer accepted"}`);
+    return 0;
+  },
+
+  async previews({ apps, values }) {
+    const id = requireId(values.id);
+    const on = values.previews;
+    if (on !== undefined && on !== "on" && on !== "off") throw new UsageError("--previews: on or off");
+    const list = (given: string[] | undefined): string[] | undefined => (given === undefined ? undefined : given.includes("none") ? [] : given);
+    const allow = list(values.allow);
+    const deny = list(values.deny);
+    const app =
+      on === undefined && allow === undefined && deny === undefined
+        ? await apps.lookup(id)
+        : await apps.update(id, {
+            ...(on !== undefined ? { linkPreviews: on === "on" } : {}),
+            ...(allow !== undefined ? { previewAllow: allow } : {}),
+            ...(deny !== undefined ? { previewDeny: deny } : {}),
+          });
+    const settings = { id: app.id, linkPreviews: app.linkPreviews !== false, previewAllow: app.previewAllow ?? [], previewDeny: app.previewDeny ?? [] };
+    if (values.json) printJson(settings);
+    else
+      console.log(
+        `Link previews of app ${app.id}: ${settings.linkPreviews ? "on" : "off"}\n  fetched from: ${settings.previewAllow.join(", ") || "any host"}\n  never from:   ${settings.previewDeny.join(", ") || "-"}`,
+      );
     return 0;
   },
 
