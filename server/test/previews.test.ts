@@ -320,6 +320,23 @@ describe("link previews", () => {
     assert.equal(site.count("/plain"), before + 1);
   });
 
+  test("host lists are judged entry by entry: 400 naming the bad entry, at most 200 entries; stored normalized", async () => {
+    const other = (await s.createTenant("Lists")).id;
+    const bad = await s.services.apps.update(other, { previewAllow: ["ok.example", "not a host"] }).catch((e: unknown) => e);
+    assert.equal((bad as { code?: string }).code, "validation_failed");
+    assert.deepEqual(
+      (bad as { details?: { path: string }[] }).details?.map((d) => d.path),
+      ["previewAllow.1"],
+    );
+    const long = await s.services.apps.update(other, { previewDeny: Array.from({ length: 201 }, (_, i) => `h${i}.example`) }).catch((e: unknown) => e);
+    assert.deepEqual(
+      (long as { details?: { path: string; limit?: number }[] }).details?.map((d) => [d.path, d.limit]),
+      [["previewDeny", 200]],
+    );
+    const saved = await s.services.apps.update(other, { previewAllow: [" *.News.Example ", "bücher.example", "news.example", "*.news.example"] });
+    assert.deepEqual(saved.previewAllow, ["*.news.example", "xn--bcher-kva.example", "news.example"]);
+  });
+
   test("the sender removes a preview for good: members hear it, others may not, an edit does not bring it back", async () => {
     const { x, y, dm, ry } = await pair();
     const sent = await send(x, dm, `${site.base}/og2 see`);

@@ -8,6 +8,13 @@ import { ConsolePage } from "../shared/page.js";
 import { canConfigure, canInvite } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
+/** A host list typed one per line (commas and spaces also split); each judged by the server at its field. */
+const hosts = (typed: string | undefined): string[] =>
+  (typed ?? "")
+    .split(/[\s,]+/)
+    .map((h) => h.trim())
+    .filter(Boolean);
+
 /** The grace windows offered after a rotation, in seconds (the server takes any from 0 to 30 days). */
 const GRACE = ["0", "3600", "86400", "604800", "2592000"] as const;
 
@@ -97,6 +104,9 @@ export class ConsoleSettings extends ConsolePage {
       groupMaxMembers: max === "" ? null : Number.isNaN(Number(max)) ? (max as unknown as number) : Number(max),
       exactEmailSearch: form.querySelector<HTMLInputElement>("#f-exactEmailSearch")?.checked ?? false,
       filterNames: form.querySelector<HTMLInputElement>("#f-filterNames")?.checked ?? false,
+      linkPreviews: form.querySelector<HTMLInputElement>("#f-linkPreviews")?.checked ?? false,
+      previewAllow: hosts(v["previewAllow"]),
+      previewDeny: hosts(v["previewDeny"]),
     };
     this.error = null;
     this.note = "";
@@ -182,6 +192,12 @@ export class ConsoleSettings extends ConsolePage {
         <dd>${yes(d.exactEmailSearch)}</dd>
         <dt>${t.filterNames}</dt>
         <dd>${yes(d.filterNames)} · ${t.filterNamesHint(d.filterWords)}</dd>
+        <dt>${t.linkPreviews}</dt>
+        <dd>${yes(d.linkPreviews)}</dd>
+        <dt>${t.previewAllow}</dt>
+        <dd>${d.previewAllow.length ? html`<ul class="plain">${d.previewAllow.map((h) => html`<li class="mono">${h}</li>`)}</ul>` : t.previewAnyHost}</dd>
+        <dt>${t.previewDeny}</dt>
+        <dd>${d.previewDeny.length ? html`<ul class="plain">${d.previewDeny.map((h) => html`<li class="mono">${h}</li>`)}</ul>` : "—"}</dd>
       </dl>`;
   }
 
@@ -189,13 +205,23 @@ export class ConsoleSettings extends ConsolePage {
     const t = this.t;
     const err = this.error;
     const direct = d.groupDirectAdd === null ? "" : d.groupDirectAdd ? "on" : "off";
-    const check = (name: "exactEmailSearch" | "filterNames", label: string, hint: string, on: boolean) =>
+    const check = (name: "exactEmailSearch" | "filterNames" | "linkPreviews", label: string, hint: string, on: boolean) =>
       html`<div class="check">
         <input type="checkbox" id="f-${name}" name=${name} ?checked=${on} aria-describedby="f-${name}-hint" />
         <label for="f-${name}">${label}</label>
         <p class="hint" id="f-${name}-hint">${hint}</p>
       </div>`;
-    return html`${formAlert(err, ["name", "allowedOrigins", "groupDirectAdd", "groupMaxMembers", "exactEmailSearch", "filterNames"])}
+    return html`${formAlert(err, [
+      "name",
+      "allowedOrigins",
+      "groupDirectAdd",
+      "groupMaxMembers",
+      "exactEmailSearch",
+      "filterNames",
+      "linkPreviews",
+      "previewAllow",
+      "previewDeny",
+    ])}
       <form @submit=${this.save} novalidate>
         <fieldset>
           <legend>${t.settingsGeneral}</legend>
@@ -238,6 +264,26 @@ export class ConsoleSettings extends ConsolePage {
           <legend>${t.settingsPrivacy}</legend>
           ${check("exactEmailSearch", t.exactEmailSearch, t.exactEmailSearchHint, d.exactEmailSearch)}
           ${check("filterNames", t.filterNames, t.filterNamesHint(d.filterWords), d.filterNames)}
+        </fieldset>
+        <fieldset>
+          <legend>${t.settingsPreviews}</legend>
+          ${check("linkPreviews", t.linkPreviews, t.linkPreviewsHint, d.linkPreviews)}
+          ${field({
+            name: "previewAllow",
+            label: t.previewAllow,
+            hint: t.previewAllowHint,
+            value: d.previewAllow.join("\n"),
+            error: err?.field("previewAllow"),
+            multiline: true,
+          })}
+          ${field({
+            name: "previewDeny",
+            label: t.previewDeny,
+            hint: t.previewDenyHint,
+            value: d.previewDeny.join("\n"),
+            error: err?.field("previewDeny"),
+            multiline: true,
+          })}
         </fieldset>
         <div><button class="primary" type="submit" ?disabled=${this.busy}>${t.save}</button></div>
       </form>`;

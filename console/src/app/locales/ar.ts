@@ -346,6 +346,14 @@ export default {
     })[new Intl.PluralRules("ar").select(n)],
   settingOn: "مفعّل",
   settingOff: "غير مفعّل",
+  settingsPreviews: "معاينات الروابط",
+  linkPreviews: "عرض بطاقة لأول رابط في الرسالة",
+  linkPreviewsHint: "يجلب الخادم الصفحة المرتبطة (لا يتصل بها متصفح الزائر أبدًا) ويعرض عنوانها ووصفها وصورتها.",
+  previewAllow: "جلب المعاينات من هذه المضيفات فقط",
+  previewAllowHint: "مضيف واحد في كل سطر: example.com لهذا المضيف فقط، و*.example.com لنطاقاته الفرعية. فارغ: أي مضيف.",
+  previewDeny: "عدم جلب المعاينات مطلقًا من",
+  previewDenyHint: "مضيف واحد في كل سطر، كما في الأعلى. لهذه القائمة الأولوية على القائمة السابقة.",
+  previewAnyHost: "أي مضيف",
   settingMembers: (n: number) =>
     ({
       zero: `${n} عضو`,

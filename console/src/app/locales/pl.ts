@@ -318,6 +318,14 @@ export default {
   },
   settingOn: "Włączone",
   settingOff: "Wyłączone",
+  settingsPreviews: "Podglądy linków",
+  linkPreviews: "Pokazuj kartę dla pierwszego linku w wiadomości",
+  linkPreviewsHint: "Serwer pobiera stronę z linku (przeglądarka odwiedzającego nigdy się z nią nie łączy) i pokazuje jej tytuł, opis i obraz.",
+  previewAllow: "Pobieraj podglądy tylko z",
+  previewAllowHint: "Jeden host w wierszu: example.com tylko dla tego hosta, *.example.com dla jego subdomen. Puste: dowolny host.",
+  previewDeny: "Nigdy nie pobieraj podglądów z",
+  previewDenyHint: "Jeden host w wierszu, jak wyżej. Ta lista ma pierwszeństwo przed listą powyżej.",
+  previewAnyHost: "Dowolny host",
   settingMembers: (n: number) => {
     const form = new Intl.PluralRules("pl").select(n);
     return form === "one" ? "1 osoba" : form === "few" ? `${n} osoby` : `${n} osób`;

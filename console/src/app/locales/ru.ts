@@ -306,6 +306,14 @@ export default {
   },
   settingOn: "Включено",
   settingOff: "Выключено",
+  settingsPreviews: "Предпросмотр ссылок",
+  linkPreviews: "Показывать карточку для первой ссылки в сообщении",
+  linkPreviewsHint: "Сервер загружает страницу по ссылке (браузер посетителя к ней не обращается) и показывает её заголовок, описание и изображение.",
+  previewAllow: "Загружать предпросмотр только с",
+  previewAllowHint: "Один хост на строку: example.com — только этот хост, *.example.com — его поддомены. Пусто: любой хост.",
+  previewDeny: "Никогда не загружать предпросмотр с",
+  previewDenyHint: "Один хост на строку, как выше. Этот список важнее списка выше.",
+  previewAnyHost: "Любой хост",
   settingMembers: (n: number) => {
     const f = new Intl.PluralRules("ru").select(n);
     return `${n} ${f === "one" ? "участник" : f === "few" ? "участника" : "участников"}`;

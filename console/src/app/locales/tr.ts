@@ -297,6 +297,15 @@ export default {
   filterNamesHint: (n: number) => `Filtrede ${n} kelime var (Moderasyon bölümünden düzenlenir).`,
   settingOn: "Açık",
   settingOff: "Kapalı",
+  settingsPreviews: "Bağlantı önizlemeleri",
+  linkPreviews: "Bir mesajdaki ilk bağlantı için kart gösterilsin",
+  linkPreviewsHint: "Sunucu bağlantı verilen sayfayı getirir (ziyaretçinin tarayıcısı ona asla bağlanmaz) ve başlığını, açıklamasını ve görselini gösterir.",
+  previewAllow: "Önizlemeler yalnızca şuralardan getirilsin",
+  previewAllowHint:
+    "Her satıra bir ana bilgisayar: yalnızca o ana bilgisayar için example.com, alt alan adları için *.example.com. Boş: herhangi bir ana bilgisayar.",
+  previewDeny: "Önizlemeler asla şuralardan getirilmesin",
+  previewDenyHint: "Her satıra bir ana bilgisayar, yukarıdaki gibi. Bu liste yukarıdakinden önceliklidir.",
+  previewAnyHost: "Herhangi bir ana bilgisayar",
   settingMembers: (n: number) => `${n} üye`,
   secretTitle: "Uygulama gizli anahtarı",
   secretNote:
