@@ -27,6 +27,7 @@ const protocolAlias = alias({
 const sdkAlias = alias({
   entries: [
     { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol/index.ts") },
+    { find: "@parley/sdk/rich", replacement: path.join(root, "sdk/src/rich.ts") },
     { find: "@parley/sdk", replacement: path.join(root, "sdk/src/index.ts") },
   ],
 });
@@ -174,7 +175,7 @@ export default [
   {
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
-    external: ["lit", /^lit\//, "@parley/sdk", "socket.io-client"],
+    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/rich", "socket.io-client"],
     plugins: [cssLiterals, emojiData(), ts("es2020")],
   },
 ];

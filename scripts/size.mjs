@@ -77,8 +77,7 @@ const isLazy = (abs) =>
   /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
   // the cards a message may carry (a voice message, a poll, a link preview, a pin), the composer's
   // "+" menu and what it opens (a poll's form, the voice recorder) (issue 33)
-  /[\\/]widget[\\/]src[\\/](voice|polls|previews|pins)[\\/]/.test(abs) ||
-  /[\\/]widget[\\/]src[\\/]thread[\\/]composer-tools\.[jt]s$/.test(abs) ||
+  /[\\/]widget[\\/]src[\\/](voice|polls|previews|pins|tools)[\\/]/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
@@ -131,7 +130,8 @@ export const BUNDLES = [
     name: "widget details and profile views (lazy chunk)",
     entry: "widget/src/info/parley-info.ts",
     external: ["lit", "@parley/sdk"],
-    budget: 3 * 1024,
+    // 4 KB (was 3): it was at 3.0 when the "Pinned messages" button that fetches the pinned list's chunk came in (issue 33).
+    budget: 4 * 1024,
     lazy: "chunk",
   },
   {
@@ -206,7 +206,7 @@ export const BUNDLES = [
   // message that has one is drawn.
   {
     name: "widget composer menu (lazy chunk)",
-    entry: "widget/src/thread/composer-tools.ts",
+    entry: "widget/src/tools/parley-tools.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
     lazy: "chunk",
@@ -221,6 +221,8 @@ export const BUNDLES = [
     lazy: "chunk",
   },
   { name: "widget pin mark (lazy chunk)", entry: "widget/src/pins/pin-mark.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
+  // The pinned messages list, opened from the conversation's details (issue 33).
+  { name: "widget pinned list (lazy chunk)", entry: "widget/src/pins/parley-pins.ts", external: ["lit", "@parley/sdk"], budget: 3 * 1024, lazy: "chunk" },
   { name: "widget voice player (lazy chunk)", entry: "widget/src/voice/voice-player.ts", external: ["lit", "@parley/sdk"], budget: 3 * 1024, lazy: "chunk" },
   {
     name: "widget voice recorder (lazy chunk)",

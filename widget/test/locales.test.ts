@@ -20,6 +20,7 @@ import { REPLIES_EN } from "../src/replies/parley-replies.strings.js";
 import { SEARCH_EN } from "../src/search/parley-search.strings.js";
 import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
 import { EMOJI_EN } from "../src/emoji/parley-emoji.strings.js";
+import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -35,6 +36,7 @@ const ALL: Record<string, string> = {
   ...INVITATIONS_EN,
   ...SIGNIN_EN,
   ...EMOJI_EN,
+  ...TOOLS_EN,
 };
 const PLURAL = /^(replies|mentions)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

@@ -1,6 +1,6 @@
 import type { EXTRAS_EN, FAILED_EN } from "../message/message-extras.strings.js";
 import type { EMOJI_EN } from "../emoji/parley-emoji.strings.js";
-import type { TOOLS_EN } from "../thread/composer-tools.strings.js";
+import type { TOOLS_EN } from "../tools/parley-tools.strings.js";
 import type { DATA_EN } from "../data/parley-data.strings.js";
 import type { INFO_EN } from "../info/parley-info.strings.js";
 import type { INVITATIONS_EN } from "../invitations/parley-invitations.strings.js";
@@ -31,7 +31,7 @@ export const EN = {
   attach: "Attach a file",
   /** The composer's button that opens the emoji picker. */
   emoji: "Insert emoji",
-  /** The composer's "+" button: a menu of a poll and a voice message (composer-tools.ts). */
+  /** The composer's "+" button: a menu of a poll and a voice message (tools/parley-tools.ts). */
   tools: "Poll or voice message",
   messagePlaceholder: "Write a message…",
   earlierMessage: "An earlier message",

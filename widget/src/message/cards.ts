@@ -1,8 +1,9 @@
 import type { MessageItem } from "@parley/sdk";
+import { type Chunk, chunk } from "../shared/chunk.js";
 import type { MessageHost } from "./message-host.js";
 
-/** A chunk that draws one kind of card in a message's bubble (issue 33). */
-interface CardChunk {
+/** A chunk that draws one kind of card in a message's bubble (issue 33); its `sheet` joins the view's styles. */
+interface CardChunk extends Chunk {
   card(host: MessageHost, m: MessageItem): unknown;
 }
 
@@ -17,20 +18,5 @@ const KINDS: [has: (m: MessageItem) => unknown, load: () => Promise<CardChunk>][
   [(m) => m.pinned, () => import("../pins/pin-mark.js")],
 ];
 
-const chunks: (CardChunk | Promise<void> | undefined)[] = [];
-
 /** The cards `m` needs, drawn by the chunks already here; the others are fetched, then `host` draws again. */
-export function cards(host: MessageHost, m: MessageItem): unknown[] {
-  const out: unknown[] = [];
-  KINDS.forEach(([has, load], i) => {
-    if (!has(m)) return;
-    const c = chunks[i];
-    if (c && "card" in c) out.push(c.card(host, m));
-    else if (c === undefined)
-      chunks[i] = load().then(
-        (x) => void ((chunks[i] = x), host.requestUpdate()),
-        () => void (chunks[i] = undefined),
-      );
-  });
-  return out;
-}
+export const cards = (host: MessageHost, m: MessageItem): unknown[] => KINDS.flatMap(([has, load]) => (has(m) && chunk(host, load)?.card(host, m)) || []);

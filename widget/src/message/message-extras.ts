@@ -21,6 +21,14 @@ const plus = icon(svg`<path d="M12 5v14M5 12h14" />`);
 
 /** The styles of what this module draws, added to `<parley-thread>`'s own when it first uses it. */
 export const sheet = css`
+  /* Over the composer: what is being edited or replied to, the files to send. */
+  .context {
+    font-size: 13px;
+    display: flex;
+    gap: 6px;
+    align-items: center;
+    flex-wrap: wrap;
+  }
   /* In the flow, under the message: it never covers another message's controls. */
   .actions {
     display: flex;

@@ -164,10 +164,10 @@ export class Composer {
           )}>🙂</button>
         ${
           h.conversation
-            ? html`<button part="tools-button" class="attach" type="button" aria-label=${t.tools} title=${t.tools} aria-haspopup="menu" @click=${(e: Event) =>
+            ? html`<button part="tools-button" class="attach" type="button" aria-label=${t.tools} aria-haspopup="menu" @click=${(e: Event) =>
                 this.popup(
                   e,
-                  import("./composer-tools.js").then((m) => m.open),
+                  import("../tools/parley-tools.js").then((m) => m.open),
                 )}>+</button>`
             : nothing
         }

@@ -194,13 +194,6 @@ export const threadStyles = [
     .attach:focus-within {
       outline: 2px solid var(--_focus);
     }
-    .context {
-      font-size: 13px;
-      display: flex;
-      gap: 6px;
-      align-items: center;
-      flex-wrap: wrap;
-    }
     progress {
       width: 100%;
     }

@@ -9,18 +9,15 @@ import { Composer, type SendDetail } from "./composer.js";
 import { ListKeys } from "./list-keys.js";
 import type { MessageOptions } from "../message/parley-message.js";
 import type { Extras, MessageHost } from "../message/message-host.js";
+import { chunk, loaded } from "../shared/chunk.js";
 import { threadStyles } from "./parley-thread.styles.js";
 import { dayKey, longDate, shortTime } from "../i18n/time.js";
 import { atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "../shared/windowing.js";
 
 export type { SendDetail };
 
-/**
- * What a message shows only some of the time (its actions, a refusal's reason, its reactions and
- * mention chips, a blocked sender's notice) and the composer's files and "Editing" line: a chunk of
- * its own (message-extras.ts).
- */
-let extras: Extras | undefined;
+const EXTRAS = (): Promise<Extras> => import("../message/message-extras.js");
+
 /** Messages of one sender closer than this are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
 /**
@@ -191,22 +188,17 @@ export class ParleyThread extends ParleyView implements MessageHost {
     else if (this.hasOlder) this.emit("parley-load-until", id);
   }
 
-  /** The extras chunk; the first call fetches it and draws again when it has come. @internal */
-  extras(): Promise<Extras> {
-    return import("../message/message-extras.js").then((x) => {
-      if (!extras) (extras = x), this.requestUpdate();
-      return x;
-    });
-  }
+  /**
+   * What a message shows only some of the time (its actions, a refusal's reason, its reactions and
+   * mention chips, a blocked sender's notice) and the composer's files and "Editing" line: a chunk
+   * of its own (message-extras.ts; the browser fetches a module once). @internal
+   */
+  extras = (): Promise<Extras> => loaded(EXTRAS).then((x) => (this.requestUpdate(), x));
 
   /** The extras chunk if it is here (else it is fetched, and what needs it is drawn then). */
   /** @internal */
   x(): Extras | undefined {
-    const r = this.shadowRoot!;
-    if (!extras) this.extras().catch(() => undefined);
-    // Its styles join this element's the first time it is used here.
-    else if (!r.adoptedStyleSheets.includes(extras.sheet)) r.adoptedStyleSheets = [...r.adoptedStyleSheets, extras.sheet];
-    return extras;
+    return chunk(this, EXTRAS);
   }
 
   private scroller(): HTMLElement | null | undefined {

@@ -1,8 +1,8 @@
 import { LitElement, css, html } from "lit";
 import type { Strings } from "../i18n/i18n.js";
 import { base } from "../shared/styles.js";
-import type { ComposerHost } from "./composer.js";
-import { TOOLS_EN, type ToolsStrings } from "./composer-tools.strings.js";
+import type { ComposerHost } from "../thread/composer.js";
+import { TOOLS_EN, type ToolsStrings } from "./parley-tools.strings.js";
 
 /** What a tool's chunk offers: it opens over the composer whose "+" was pressed. */
 interface Tool {
