@@ -20,6 +20,10 @@ import { REPLIES_EN } from "../src/replies/parley-replies.strings.js";
 import { SEARCH_EN } from "../src/search/parley-search.strings.js";
 import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
 import { EMOJI_EN } from "../src/emoji/parley-emoji.strings.js";
+import { POLL_EN } from "../src/polls/poll-card.strings.js";
+import { POLL_FORM_EN } from "../src/polls/poll-form.strings.js";
+import { PINS_EN } from "../src/pins/pins.strings.js";
+import { PREVIEW_EN } from "../src/previews/preview-card.strings.js";
 import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
 
 const ALL: Record<string, string> = {
@@ -37,8 +41,12 @@ const ALL: Record<string, string> = {
   ...SIGNIN_EN,
   ...EMOJI_EN,
   ...TOOLS_EN,
+  ...POLL_EN,
+  ...POLL_FORM_EN,
+  ...PINS_EN,
+  ...PREVIEW_EN,
 };
-const PLURAL = /^(replies|mentions)_(zero|one|two|few|many|other)$/;
+const PLURAL = /^(replies|mentions|votes)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), "../src/i18n/locales");
 
@@ -74,7 +82,7 @@ describe("locales", () => {
       const categories = new Intl.PluralRules(code).resolvedOptions().pluralCategories;
       const expected = [
         ...Object.keys(ALL).filter((k) => !PLURAL.test(k)),
-        ...["replies", "mentions"].flatMap((base) => categories.map((c) => `${base}_${c}`)),
+        ...["replies", "mentions", "votes"].flatMap((base) => categories.map((c) => `${base}_${c}`)),
       ].sort();
       assert.deepEqual(Object.keys(t).sort(), expected);
       for (const [k, v] of Object.entries(t)) {
@@ -94,7 +102,7 @@ describe("locales", () => {
 
   test("English plural forms match its rules too (one, other)", () => {
     assert.deepEqual(new Intl.PluralRules("en").resolvedOptions().pluralCategories.sort(), ["one", "other"]);
-    for (const k of ["replies_one", "replies_other", "mentions_one", "mentions_other"]) assert.ok(k in ALL, k);
+    for (const k of ["replies_one", "replies_other", "mentions_one", "mentions_other", "votes_one", "votes_other"]) assert.ok(k in ALL, k);
   });
 
   test("the language: the first wanted tag Parley ships, else its language, else English; the tag is kept for Intl", () => {

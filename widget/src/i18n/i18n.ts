@@ -1,6 +1,10 @@
 import type { EXTRAS_EN, FAILED_EN } from "../message/message-extras.strings.js";
 import type { EMOJI_EN } from "../emoji/parley-emoji.strings.js";
 import type { TOOLS_EN } from "../tools/parley-tools.strings.js";
+import type { POLL_EN } from "../polls/poll-card.strings.js";
+import type { POLL_FORM_EN } from "../polls/poll-form.strings.js";
+import type { PINS_EN } from "../pins/pins.strings.js";
+import type { PREVIEW_EN } from "../previews/preview-card.strings.js";
 import type { DATA_EN } from "../data/parley-data.strings.js";
 import type { INFO_EN } from "../info/parley-info.strings.js";
 import type { INVITATIONS_EN } from "../invitations/parley-invitations.strings.js";
@@ -100,9 +104,13 @@ export type AllStrings = typeof EN &
   typeof INVITATIONS_EN &
   typeof EMOJI_EN &
   typeof TOOLS_EN &
+  typeof POLL_EN &
+  typeof POLL_FORM_EN &
+  typeof PINS_EN &
+  typeof PREVIEW_EN &
   typeof SIGNIN_EN;
 
-type Plural = `${"replies" | "mentions"}_${Intl.LDMLPluralRule}`;
+type Plural = `${"replies" | "mentions" | "votes"}_${Intl.LDMLPluralRule}`;
 
 /** The strings a host may set: every one in `EN`, and any of the other views' (`AllStrings`) and plural forms. */
 export type Strings = { [K in keyof typeof EN]: string } & { [K in `failed_${string}`]?: string } & Partial<

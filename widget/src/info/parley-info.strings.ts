@@ -38,5 +38,7 @@ export const INFO_EN = {
   /** A browser notification's title: a 1:1 message, a group's. */
   notifyFrom: "New message from {name}",
   notifyIn: "New message in {group}",
+  /** The details' button that shows the conversation's pinned messages (a list of its own, parley-pins.ts). */
+  pinnedMessages: "Pinned messages",
 };
 export type InfoStrings = typeof INFO_EN;

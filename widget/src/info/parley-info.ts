@@ -29,6 +29,7 @@ import { INFO_EN, type InfoStrings } from "./parley-info.strings.js";
  * @csspart add-contact - a member's add-contact button
  * @csspart leave - the leave-group button
  * @csspart mute - the conversation's mute / unmute notifications button (aria-pressed when muted)
+ * @csspart pins-button - shows or hides the conversation's pinned messages (`<parley-pins>`, a chunk of its own; aria-expanded)
  * @csspart notify - the profile's "turn on notifications" button: until the browser has the visitor's answer, and, with web push, while this device is not subscribed ("Retry" after a failure)
  * @csspart notify-status - the profile's line saying notifications are on (with web push: for this device, also when the tab is closed), or blocked in the browser
  * @csspart notify-error - why web push could not be turned on for this device (role alert; it describes the `notify` button)
@@ -48,6 +49,7 @@ export class ParleyInfo extends ParleyView {
     conversation: { attribute: false },
     server: { type: String },
     push: { state: true },
+    pins: { state: true },
   };
 
   private get s(): Strings & InfoStrings {
@@ -60,6 +62,8 @@ export class ParleyInfo extends ParleyView {
   private invitees = new Map<string, User | null>();
   /** This device's web push: undefined where there is none (no service worker of the host's, no Push API). */
   private push: "off" | "busy" | "on" | "failed" | undefined;
+  /** The pinned messages are shown (a chunk of their own, `<parley-pins>`). */
+  private pins = false;
   /** The subscription given to the server, while `push` is "on". */
   private sub: PushSubscription | undefined;
 
@@ -195,6 +199,12 @@ export class ParleyInfo extends ParleyView {
       <button part="mute" aria-pressed=${!!c.muted} @click=${() => this.emit("parley-mute", !c.muted, (x) => x.conversation(c.id).mute(!c.muted))}>
         ${c.muted ? t.unmuteConversation : t.muteConversation}
       </button>
+      <button part="pins-button" aria-expanded=${this.pins} @click=${() =>
+        import("../pins/parley-pins.js").then(
+          () => (this.pins = !this.pins),
+          () => super.emit("parley-notice", t.loadFailed),
+        )}><span aria-hidden="true">📌</span> ${t.pinnedMessages}</button>
+      ${this.pins ? html`<parley-pins .t=${t} .conversation=${c}></parley-pins>` : nothing}
       <h3>${t.members}</h3>
       <ul>
         ${c.members.map((m) => {

@@ -16,6 +16,11 @@ export const EXTRAS_EN = {
   /** In a group, instead of the text of a message from someone the visitor blocked, and its button. */
   blockedMessage: "Message from a person you blocked",
   showMessage: "Show message",
+  /** Pins or unpins the message in its conversation (a group's owner and admins, moderators, either member of a direct conversation), then says so. */
+  pin: "Pin",
+  unpin: "Unpin",
+  pinDone: "Message pinned",
+  unpinDone: "Message unpinned",
 };
 
 /**

@@ -1,5 +1,6 @@
 import { css, html, nothing, svg, type TemplateResult } from "lit";
 import type { ChatClient, MessageItem } from "@parley/sdk";
+import { pinMessage, unpinMessage } from "@parley/sdk/rich";
 import { icon, icons } from "../shared/icons.js";
 import { format, locale, type Strings } from "../i18n/i18n.js";
 import type { ModerateAction } from "../moderate/parley-moderate.js";
@@ -176,6 +177,16 @@ export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; g
     <button part="action-thread" @click=${() => host.emit("parley-open-thread", m.id)}>${t.replyInThread}</button>
     ${o.mine ? html`<button part="action-edit" @click=${() => host.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
     ${o.canDelete || moderator ? html`<button part="action-delete" class="danger" @click=${o.canDelete ? () => host.leave(m, "parley-delete", m.id) : mod("delete")}>${t.delete}</button>` : nothing}
+    ${
+      // Pins (issue 33): a timeline message, by a group's owner and admins, a moderator, either member of a direct conversation.
+      !m.threadId && (!o.group || moderator || c?.myRole === "owner" || c?.myRole === "admin")
+        ? html`<button part="action-pin" @click=${() =>
+            host.emit("parley-act", {
+              run: (x: ChatClient) => (m.pinned ? unpinMessage : pinMessage)(x, m.id),
+              done: m.pinned ? t.unpinDone : t.pinDone,
+            })}>${m.pinned ? t.unpin : t.pin}</button>`
+        : nothing
+    }
     ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
     ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
   </div>`;
