@@ -21,7 +21,8 @@ import { CONSOLE_USAGE, consoleInviteCli } from "./console/console.cli.js";
 const USAGE = `Usage (npm run <command> -- <options>):
   app:create        --name "Shop" --origin https://shop.example [--origin ...] [--json]
   app:list          [--json]
-  app:update        --id app_... [--name "New name"] [--origin https://... ...] [--add-origin ...] [--remove-origin ...] [--json]
+  app:update        --id app_... [--name "New name"] [--origin https://... ...] [--add-origin ...] [--remove-origin ...]
+                    [--voice-max-seconds 120|default] [--json]
                     (--origin replaces the whole list; --add-origin / --remove-origin change it)
   app:rotate-secret --id app_... [--grace 24h] [--json]
                     (host tokens signed with the old secret verify until the grace period ends; 0 ends it now)
@@ -52,6 +53,8 @@ const OPTIONS = {
   "remove-origin": { type: "string", multiple: true },
   grace: { type: "string" },
   confirm: { type: "string" },
+  // app:update: the longest voice message, in seconds, or "default" (the server's VOICE_MAX_SECONDS)
+  "voice-max-seconds": { type: "string" },
   json: { type: "boolean" },
   // app:key (the app; --id is the key there), and app:webhook, which takes --id like the other app commands or --app like app:key
   app: { type: "string" },
@@ -160,8 +163,13 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
     const name = requireName(values.name, false);
     const adds = values["add-origin"] ?? [];
     const removes = values["remove-origin"] ?? [];
-    if (name === undefined && !values.origin && adds.length === 0 && removes.length === 0) {
-      throw new UsageError("Nothing to change: give --name, --origin, --add-origin or --remove-origin");
+    const voice = values["voice-max-seconds"];
+    if (name === undefined && !values.origin && adds.length === 0 && removes.length === 0 && voice === undefined) {
+      throw new UsageError("Nothing to change: give --name, --origin, --add-origin, --remove-origin or --voice-max-seconds");
+    }
+    const voiceMaxSeconds = voice === undefined ? undefined : voice === "default" ? null : Number(voice);
+    if (voiceMaxSeconds !== undefined && voiceMaxSeconds !== null && !(Number.isInteger(voiceMaxSeconds) && voiceMaxSeconds >= 1 && voiceMaxSeconds <= 3600)) {
+      throw new UsageError("--voice-max-seconds: whole seconds from 1 to 3600, or default");
     }
     let origins = values.origin;
     if (adds.length || removes.length) {
@@ -170,9 +178,16 @@ const COMMANDS: Record<string, (r: Run) => Promise<number>> = {
       if (missing.length) throw new UsageError(`Not among the app's origins: ${missing.join(", ")}`);
       origins = [...current.filter((o) => !removes.includes(o) && !removes.map(safeOrigin).includes(o)), ...adds];
     }
-    const app = await apps.update(id, { ...(name !== undefined ? { name } : {}), ...(origins ? { allowedOrigins: origins } : {}) });
+    const app = await apps.update(id, {
+      ...(name !== undefined ? { name } : {}),
+      ...(origins ? { allowedOrigins: origins } : {}),
+      ...(voiceMaxSeconds !== undefined ? { voiceMaxSeconds } : {}),
+    });
     if (values.json) printJson(describe(app));
-    else console.log(`Updated app ${app.id}\n  name:    ${app.name}\n  origins: ${originsText(app)}`);
+    else
+      console.log(
+        `Updated app ${app.id}\n  name:    ${app.name}\n  origins: ${originsText(app)}${voiceMaxSeconds !== undefined ? `\n  voice messages: ${app.voiceMaxSeconds === null ? "the server's longest" : `at most ${app.voiceMaxSeconds} s`}` : ""}`,
+      );
     return 0;
   },
 

@@ -320,6 +320,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       storage,
       moderation,
       groupDefaults: { directAdd: config.groups.directAdd, maxMembers: config.groups.maxMembers },
+      voiceMaxSeconds: config.uploads.voiceMaxSeconds,
     }),
     consoleUsers: new ConsoleUsers({ access: consoleAccess, db, users, dataRights }),
     consoleUsage: new ConsoleUsage({

@@ -59,6 +59,7 @@ describe("the console: app settings, disable, secret rotation, deletion", { time
     // The harness runs with GROUP_DIRECT_ADD=1 and the default GROUP_MAX_MEMBERS.
     assert.equal(first.defaults.groupDirectAdd, true);
     assert.equal(typeof first.defaults.groupMaxMembers, "number");
+    assert.deepEqual([first.voiceMaxSeconds, first.defaults.voiceMaxSeconds], [null, 300]);
 
     // Allowed origins: the new one is let in at once, the old one refused.
     const login = (origin: string) =>
@@ -102,6 +103,10 @@ describe("the console: app settings, disable, secret rotation, deletion", { time
       [eve.user.id],
     );
 
+    // Voice messages: the app's longest one is what a recorder is told.
+    assert.equal(ok(await b.req<ConsoleAppSettings>("PUT", `/apps/${appId}/settings`, { voiceMaxSeconds: 45 })).voiceMaxSeconds, 45);
+    assert.equal((await s.api.get("/uploads/voice/settings", { token: amy.accessToken })).body.maxDurationMs, 45_000);
+
     // An empty change changes nothing and records nothing.
     ok(await b.req("PUT", `/apps/${appId}/settings`, {}));
     assert.deepEqual(
@@ -112,6 +117,7 @@ describe("the console: app settings, disable, secret rotation, deletion", { time
         "app.updated groupMaxMembers",
         "app.updated filterNames",
         "app.updated exactEmailSearch",
+        "app.updated voiceMaxSeconds",
       ].sort(),
     );
   });
@@ -122,6 +128,8 @@ describe("the console: app settings, disable, secret rotation, deletion", { time
     const cases: [unknown, string][] = [
       [{ allowedOrigins: ["https://fine.example", "not an origin"] }, "allowedOrigins.1"],
       [{ allowedOrigins: ["ftp://files.example"] }, "allowedOrigins.0"],
+      [{ voiceMaxSeconds: 0 }, "voiceMaxSeconds"],
+      [{ voiceMaxSeconds: 4000 }, "voiceMaxSeconds"],
       [{ allowedOrigins: "https://one.example" }, "allowedOrigins"],
       [{ name: "   " }, "name"],
       [{ name: "x".repeat(101) }, "name"],

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import specs from "@asyncapi/specs";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -380,17 +381,25 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     // ---- uploads
     const upload = await expect(201, "upload", { token: alice.accessToken, file: { bytes: "the minutes", type: "text/plain", name: "minutes.txt" } });
     await expect(415, "upload", { token: alice.accessToken, body: { file: "not multipart" } });
+    const opus = readFileSync(new URL("./fixtures/voice/chromium-2s.webm", import.meta.url));
+    const voiceUp = await expect(201, "upload", { token: alice.accessToken, file: { bytes: opus, type: "audio/webm", name: "voice.webm" } });
+    const peaks = Array.from({ length: 64 }, (_, i) => i * 4);
+    await expect(200, "markVoice", { token: alice.accessToken, params: { id: voiceUp.id }, body: { peaks } });
+    await expect(415, "markVoice", { token: alice.accessToken, params: { id: upload.id }, body: { peaks } });
+    await expect(400, "markVoice", { token: alice.accessToken, params: { id: voiceUp.id }, body: { peaks: [1, 2, 3] } });
+    await expect(200, "getVoiceSettings", { token: alice.accessToken });
+    await expect(401, "getVoiceSettings");
 
     // ---- messages (and a realtime event seen live, checked against the AsyncAPI document)
     const first = (await expect(201, "sendMessage", {
       token: alice.accessToken,
       params: { id: group.id },
-      body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` },
+      body: { text: "Hello docs", attachmentIds: [upload.id, voiceUp.id], clientMessageId: `c-${n}` },
     })) as Message;
     await expect(200, "sendMessage", {
       token: alice.accessToken,
       params: { id: group.id },
-      body: { text: "Hello docs", attachmentIds: [upload.id], clientMessageId: `c-${n}` },
+      body: { text: "Hello docs", attachmentIds: [upload.id, voiceUp.id], clientMessageId: `c-${n}` },
     });
     await expect(400, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "   " } });
     await expect(404, "sendMessage", { token: dave.accessToken, params: { id: group.id }, body: { text: "not a member any more" } });

@@ -72,7 +72,9 @@ describe("IDOR matrix generated from the route table", () => {
               ? { question: "intrusion?", options: ["yes", "no"] }
               : path.endsWith("/vote")
                 ? { options: ["0"] }
-                : { text: "x", name: "x" };
+                : path.endsWith("/voice")
+                  ? { peaks: Array.from({ length: 64 }, () => 0) }
+                  : { text: "x", name: "x" };
 
   for (const route of ROUTES.filter((r) => r.who === "member")) {
     test(`${route.method} ${route.path}: a same-app non-member and another app's user get the 404 of a missing id; anonymous gets 401`, async () => {

@@ -129,6 +129,7 @@ const DOMAINS = [
   "pins",
   "polls",
   "previews",
+  "voice",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -340,6 +341,7 @@ const TABLES: Record<string, TableRule> = {
   conversation_data_index: { owner: "conversations", onAccountDeletion: "kept: the host's data about conversations" },
   messages: { owner: "messages", onAccountDeletion: "their messages become tombstones (no text, no data)" },
   reactions: { owner: "messages", onAccountDeletion: "theirs removed, and others' on their messages" },
+  // A voice message is an upload: its length and waveform are columns of its row, and go with it.
   uploads: { owner: "uploads", onAccountDeletion: "their files and rows removed" },
   contacts: { owner: "contacts", onAccountDeletion: "both directions removed" },
   contact_requests: { owner: "contacts", onAccountDeletion: "sent and received removed (group invitations too)" },

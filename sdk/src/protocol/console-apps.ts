@@ -17,6 +17,8 @@ export interface ConsoleAppSettings {
   groupMaxMembers: number | null;
   /** Users find each other by their whole e-mail address in the chat's user search. */
   exactEmailSearch: boolean;
+  /** The longest voice message, in seconds (1–3600); null: the server's setting. */
+  voiceMaxSeconds: number | null;
   /** Display and group names pass the app's word filter too (a moderation default). */
   filterNames: boolean;
   /** Words in the app's filter (edited with the moderation tools). */
@@ -28,7 +30,7 @@ export interface ConsoleAppSettings {
   /** Hosts previews are never fetched from (wins over `previewAllow`). */
   previewDeny: string[];
   /** The server's settings, for what the app leaves unset. */
-  defaults: { groupDirectAdd: boolean; groupMaxMembers: number };
+  defaults: { groupDirectAdd: boolean; groupMaxMembers: number; voiceMaxSeconds: number };
   /** After a rotation with a grace window: host tokens signed with the old secret verify until then; null: they do not. */
   previousSecretValidUntil: string | null;
 }
@@ -40,6 +42,7 @@ export interface ConsoleUpdateAppSettingsRequest {
   groupDirectAdd?: boolean | null;
   groupMaxMembers?: number | null;
   exactEmailSearch?: boolean;
+  voiceMaxSeconds?: number | null;
   filterNames?: boolean;
   linkPreviews?: boolean;
   /** At most 200 entries, each a host name or `*.` and a host name. */

@@ -17,6 +17,7 @@ export * from "./messages.js";
 export * from "./threads.js";
 export * from "./pins.js";
 export * from "./polls.js";
+export * from "./voice.js";
 export * from "./search.js";
 export * from "./contacts.js";
 export * from "./presence.js";

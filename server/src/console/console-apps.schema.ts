@@ -3,6 +3,7 @@ import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import { pageLimit } from "../shared/schema.js";
 import { DOMAIN_RULES_MAX } from "../previews/links.js";
 import { MAX_SECRET_GRACE_MS } from "../tenancy/apps.service.js";
+import { VOICE_LIMITS } from "../voice/voice.schema.js";
 import { createAppBody } from "./console.schema.js";
 
 // The console's app settings and users (console-apps.service.ts, console-users.service.ts). An
@@ -26,6 +27,13 @@ export const updateSettingsBody = z.strictObject({
     .nullable()
     .optional(),
   exactEmailSearch: z.boolean().optional(),
+  voiceMaxSeconds: z
+    .number({ error: "Seconds, or empty for the server's setting" })
+    .int("Whole seconds")
+    .min(1, "At least 1 second")
+    .max(VOICE_LIMITS.maxSecondsCeiling, `At most ${VOICE_LIMITS.maxSecondsCeiling} seconds`)
+    .nullable()
+    .optional(),
   filterNames: z.boolean().optional(),
   linkPreviews: z.boolean().optional(),
   // Each entry's form is judged by AppsService (previews/links.ts), at its field (`previewAllow.<i>`).

@@ -22,6 +22,8 @@ export interface ConsoleAppsDeps {
   moderation: Pick<ModerationService, "wordFilter" | "setWordFilter">;
   /** The server's GROUP_DIRECT_ADD and GROUP_MAX_MEMBERS: what an app's unset group settings mean. */
   groupDefaults: { directAdd: boolean; maxMembers: number };
+  /** The server's VOICE_MAX_SECONDS: what an app's unset voice maximum means. */
+  voiceMaxSeconds: number;
 }
 
 /**
@@ -98,12 +100,17 @@ export class ConsoleApps {
       groupDirectAdd: app.groupDirectAdd === null ? null : Boolean(app.groupDirectAdd),
       groupMaxMembers: app.groupMaxMembers === null ? null : Number(app.groupMaxMembers),
       exactEmailSearch: Boolean(app.exactEmailSearch),
+      voiceMaxSeconds: app.voiceMaxSeconds === null ? null : Number(app.voiceMaxSeconds),
       filterNames: filter.names,
       filterWords: filter.words.length,
       linkPreviews: app.linkPreviews === undefined ? true : Boolean(app.linkPreviews),
       previewAllow: app.previewAllow ?? [],
       previewDeny: app.previewDeny ?? [],
-      defaults: { groupDirectAdd: this.deps.groupDefaults.directAdd, groupMaxMembers: this.deps.groupDefaults.maxMembers },
+      defaults: {
+        groupDirectAdd: this.deps.groupDefaults.directAdd,
+        groupMaxMembers: this.deps.groupDefaults.maxMembers,
+        voiceMaxSeconds: this.deps.voiceMaxSeconds,
+      },
       previousSecretValidUntil: graceLeft ? iso(app.previousSecretUntil!) : null,
     };
   }

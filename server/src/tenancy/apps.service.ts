@@ -13,6 +13,8 @@ export interface UpdateAppInput {
   groupDirectAdd?: boolean | null;
   groupMaxMembers?: number | null;
   exactEmailSearch?: boolean;
+  /** The longest voice message in seconds (null: the server's VOICE_MAX_SECONDS); the caller bounds it. */
+  voiceMaxSeconds?: number | null;
   /** Link previews on or off, and their host lists (previews/links.ts: `example.com`, `*.example.com`; at most 200 each). */
   linkPreviews?: boolean;
   previewAllow?: string[];
@@ -140,6 +142,7 @@ export class AppsService {
     if (input.groupDirectAdd !== undefined) changes.groupDirectAdd = input.groupDirectAdd;
     if (input.groupMaxMembers !== undefined) changes.groupMaxMembers = input.groupMaxMembers;
     if (input.exactEmailSearch !== undefined) changes.exactEmailSearch = input.exactEmailSearch;
+    if (input.voiceMaxSeconds !== undefined) changes.voiceMaxSeconds = input.voiceMaxSeconds;
     if (input.linkPreviews !== undefined) changes.linkPreviews = input.linkPreviews;
     if (input.previewAllow !== undefined) changes.previewAllow = checkedHostPatterns(input.previewAllow, "previewAllow");
     if (input.previewDeny !== undefined) changes.previewDeny = checkedHostPatterns(input.previewDeny, "previewDeny");

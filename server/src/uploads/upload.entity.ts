@@ -38,6 +38,14 @@ export class UploadEntity {
   @Column({ type: "int", nullable: true })
   height!: number | null;
 
+  /** A voice message (marked by `POST /uploads/:id/voice`): how long it plays, from its stream. Null on other files. */
+  @Column({ type: "int", nullable: true })
+  voiceDurationMs!: number | null;
+
+  /** A voice message's waveform: VOICE_PEAKS peaks 0–255, as hex digits (two each). Null on other files. */
+  @Column({ type: "varchar", length: 128, nullable: true })
+  voicePeaks!: string | null;
+
   /** Random name on disk. */
   @Column({ type: "varchar", length: 80 })
   storedName!: string;

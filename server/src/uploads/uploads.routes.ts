@@ -6,6 +6,8 @@ import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import { callerOf } from "../request/context.js";
 import { notFound } from "../shared/errors.js";
 import { minimumFileBytes, receiveOneFile } from "../request/multipart.js";
+import { parse } from "../shared/validate.js";
+import { markVoiceBody } from "../voice/voice.schema.js";
 import { IMAGE_TYPES } from "./sniff.js";
 import type { DiskStorage } from "./storage.js";
 import type { UploadsService } from "./uploads.service.js";
@@ -19,6 +21,8 @@ export interface UploadsRoutesDeps {
  * `POST /uploads` (multipart, field `file`) -> 201 Attachment, unattached until sent with a
  * message. `GET /uploads/:id` serves it to its uploader and to members of the conversation
  * holding it (everyone else: 404). Bearer header only: no `?access_token=` for now.
+ * `POST /uploads/:id/voice` marks an unsent upload as a voice message (voice/opus.ts checks it);
+ * `GET /uploads/voice/settings` tells a recorder the app's longest one.
  */
 export function uploadsRoutes({ uploads, storage }: UploadsRoutesDeps): Route[] {
   const routes: Route[] = [];
@@ -44,6 +48,37 @@ export function uploadsRoutes({ uploads, storage }: UploadsRoutesDeps): Route[] 
       } finally {
         await storage.discard(file.path);
       }
+    },
+  });
+
+  routes.push({
+    method: "post",
+    path: "/v1/uploads/:id/voice",
+    operationId: "markVoice",
+    tag: "uploads",
+    summary:
+      "Mark one's own unsent upload as a voice message: Opus audio in WebM or Ogg (415 otherwise), its length computed from the stream (413 past the app's maximum), with its waveform",
+    auth: "bearer",
+    params: { id: ref },
+    body: { name: "MarkVoiceRequest", schema: markVoiceBody },
+    ok: { 200: json("Attachment", "The upload, now a voice message (`voice` set)") },
+    errors: [404, 409, 413, 415],
+    handle: async (ctx) => {
+      const body = parse(markVoiceBody, ctx.request.body);
+      ctx.body = await uploads.markVoice(callerOf(ctx), String(ctx.params["id"]), body);
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/uploads/voice/settings",
+    operationId: "getVoiceSettings",
+    tag: "uploads",
+    summary: "What a voice recorder needs: the app's longest voice message and the waveform's number of peaks",
+    auth: "bearer",
+    ok: { 200: json("VoiceSettings", "The settings") },
+    handle: async (ctx) => {
+      ctx.body = await uploads.voiceSettings(callerOf(ctx));
     },
   });
 

@@ -1,7 +1,7 @@
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { In, IsNull, LessThan, type DataSource, type EntityManager, type FindOptionsWhere, type Repository } from "typeorm";
-import type { Attachment } from "@parley/sdk/protocol";
+import type { Attachment, VoiceSettings } from "@parley/sdk/protocol";
 import type { UploadsConfig } from "../config.js";
 import { presentAttachment } from "../messages/messages.presenter.js";
 import { keysetAfter } from "../db/keyset.js";
@@ -15,6 +15,8 @@ import type { DiskStorage, ReceivedFile } from "./storage.js";
 import { MEASURED_IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { UploadEntity } from "./upload.entity.js";
+import { probeOpus } from "../voice/opus.js";
+import { type MarkVoiceInput, VOICE_LIMITS, peaksToHex } from "../voice/voice.schema.js";
 
 /** Folder under the storage root that holds message attachments. */
 export const FILES_FOLDER = "files";
@@ -25,6 +27,7 @@ export const DEFAULT_UPLOADS_CONFIG: Readonly<UploadsConfig> = Object.freeze({
   appQuotaBytes: 50 * 1024 ** 3,
   unattachedTtlMs: 24 * 3600 * 1000,
   sweepIntervalMs: 3600 * 1000,
+  voiceMaxSeconds: 300,
 });
 
 /** What the uploads service is built from. */
@@ -105,6 +108,8 @@ export class UploadsService {
         size: file.size,
         width,
         height,
+        voiceDurationMs: null,
+        voicePeaks: null,
         storedName,
         createdAt: Date.now(),
       };
@@ -116,6 +121,49 @@ export class UploadsService {
       }
       return presentAttachment(row);
     });
+  }
+
+  /**
+   * Marks the caller's own unsent upload as a voice message: its bytes must be one Opus audio
+   * stream in WebM or Ogg (415 with `details.reason` otherwise: voice/opus.ts), at least
+   * VOICE_LIMITS.minDurationMs (400) and at most the app's maximum (413) long, as computed from the
+   * stream. It keeps the waveform and its length, and is served as audio/webm or audio/ogg from
+   * then on. Its bytes were counted in the quotas when uploaded, like any file's.
+   */
+  async markVoice(caller: Caller, id: string, input: MarkVoiceInput): Promise<Attachment> {
+    const { appId } = caller;
+    const uploaderId = userOf(caller);
+    const upload = canExist(id) ? await this.repo.findOneBy({ appId, id, uploaderId }) : null;
+    if (!upload) throw notFound("Upload");
+    if (upload.messageId !== null) throw alreadySent();
+    const probe = probeOpus(await readFile(this.deps.storage.pathOf(FILES_FOLDER, upload.storedName)));
+    if (probe.durationMs === null) throw new AppError("unsupported_media_type", "The recording holds no sound", { reason: "empty" });
+    const { maxDurationMs } = await this.voiceSettings(caller);
+    if (probe.durationMs > maxDurationMs + VOICE_LIMITS.graceMs) {
+      throw new AppError("payload_too_large", `Voice messages are at most ${Math.round(maxDurationMs / 1000)} s long here`, {
+        reason: "too_long",
+        durationMs: probe.durationMs,
+        maxDurationMs,
+      });
+    }
+    if (probe.durationMs < VOICE_LIMITS.minDurationMs) {
+      throw invalidField("file", `A voice message lasts at least ${VOICE_LIMITS.minDurationMs / 1000} s`, "too_short");
+    }
+    const changes = { mime: probe.mime, voiceDurationMs: probe.durationMs, voicePeaks: peaksToHex(input.peaks) };
+    // Conditional on still being unsent: a send attaching it meanwhile wins, and this answers 409.
+    const res = await this.deps.uow.run(({ m }) =>
+      m.createQueryBuilder().update(UploadEntity).set(changes).where({ appId, id, uploaderId, messageId: IsNull() }).execute(),
+    );
+    if (res.affected !== 1) throw alreadySent();
+    return presentAttachment({ ...upload, ...changes });
+  }
+
+  /** What a recorder needs: the app's longest voice message (apps.voiceMaxSeconds, else VOICE_MAX_SECONDS) and the waveform's size. */
+  async voiceSettings(caller: Caller): Promise<VoiceSettings> {
+    const rows: { voiceMaxSeconds: number | string | null }[] = await this.deps.db.query("SELECT voiceMaxSeconds FROM apps WHERE id = ?", [caller.appId]);
+    const own = rows[0]?.voiceMaxSeconds;
+    const seconds = own === null || own === undefined ? this.limits.voiceMaxSeconds : Number(own);
+    return { maxDurationMs: seconds * 1000, peaks: VOICE_LIMITS.peaks };
   }
 
   /**
@@ -295,5 +343,8 @@ export class UploadsService {
     await Promise.all(files.map((f) => this.deps.storage.discard(f).catch(() => undefined)));
   }
 }
+
+const alreadySent = (): AppError =>
+  new AppError("conflict", "This file was sent already: a voice message is marked before it is sent", { reason: "already_sent" });
 
 const mb = (bytes: number): string => `${Math.floor(bytes / 1024 / 1024)} MB`;

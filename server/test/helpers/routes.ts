@@ -65,6 +65,9 @@ export const ROUTES: RouteSpec[] = [
   { method: "DELETE", path: "/blocks/:u", who: "user" },
   { method: "POST", path: "/uploads", who: "user" },
   { method: "GET", path: "/uploads/:f", who: "member" },
+  // Only the uploader marks their own unsent upload: everyone else gets the 404 of a missing one.
+  { method: "POST", path: "/uploads/:f/voice", who: "member" },
+  { method: "GET", path: "/uploads/voice/settings", who: "user" },
   { method: "GET", path: "/sync", who: "user" },
   { method: "GET", path: "/sync/head", who: "user" },
   { method: "GET", path: "/search", who: "user" },

@@ -12,12 +12,13 @@ const consoleAppSettings = z.strictObject({
   groupDirectAdd: z.boolean().nullable(),
   groupMaxMembers: z.number().int().nullable(),
   exactEmailSearch: z.boolean(),
+  voiceMaxSeconds: z.number().int().nullable(),
   filterNames: z.boolean(),
   filterWords: z.number().int(),
   linkPreviews: z.boolean(),
   previewAllow: z.array(z.string()),
   previewDeny: z.array(z.string()),
-  defaults: z.strictObject({ groupDirectAdd: z.boolean(), groupMaxMembers: z.number().int() }),
+  defaults: z.strictObject({ groupDirectAdd: z.boolean(), groupMaxMembers: z.number().int(), voiceMaxSeconds: z.number().int() }),
   previousSecretValidUntil: timestamp.nullable(),
 });
 type _ConsoleAppSettings = Check<Same<z.infer<typeof consoleAppSettings>, ConsoleAppSettings>>;

@@ -9,6 +9,7 @@ import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { createPollBody, voteBody } from "../../polls/polls.schema.js";
+import { markVoiceBody } from "../../voice/voice.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
 import {
@@ -63,6 +64,7 @@ type _Requests = [
   Check<Same<Omit<z.input<typeof readThread>, "rootId">, P.ThreadReadRequest>>,
   Check<Same<z.input<typeof createPollBody>, P.CreatePollRequest>>,
   Check<Same<z.input<typeof voteBody>, P.PollVoteRequest>>,
+  Check<Same<z.input<typeof markVoiceBody>, P.MarkVoiceRequest>>,
   // The server API (/v1/server/…).
   Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
   Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,
