@@ -1,5 +1,5 @@
 /**
- * @parley/sdk/rich: pins, polls and link previews (issue 33), typed calls for a signed-in ChatClient. A module of
+ * @parley/sdk/rich: pins, polls, link previews and voice messages (issue 33), typed calls for a signed-in ChatClient. A module of
  * its own, so the core SDK every page loads stays within its budget: import it where a view
  * needs it (the widget does from a lazy chunk).
  *
@@ -14,6 +14,7 @@
  */
 import type { ChatClient } from "./client.js";
 import type { CreatePollRequest, Message, Pin, PinsResponse, Poll } from "./protocol/index.js";
+import type { Attachment, MarkVoiceRequest, VoiceSettings } from "./protocol/index.js";
 
 const seg = encodeURIComponent;
 
@@ -58,4 +59,50 @@ export async function removePreview(chat: ChatClient, messageId: string): Promis
 /** Closes a poll early: its creator, or a group's owner and admins. */
 export function closePoll(chat: ChatClient, messageId: string): Promise<Poll> {
   return chat.request("POST", `/messages/${seg(messageId)}/poll/close`);
+}
+
+// --- Voice messages ---------------------------------------------------------------------------
+
+/** Peaks in a voice message's waveform (the server refuses any other number). */
+export const VOICE_PEAKS = 64;
+
+/** What a recorder needs before it starts: the app's longest voice message (ms) and the waveform's size. */
+export function voiceSettings(chat: ChatClient): Promise<VoiceSettings> {
+  return chat.request("GET", "/uploads/voice/settings");
+}
+
+/** A recording to send: its waveform (VOICE_PEAKS values 0–255) and, if the blob has none, its type. */
+export interface VoiceRecording {
+  peaks: number[];
+  /** `audio/webm` or `audio/ogg` (Opus); the blob's own type when left out. No length: the server measures the stream. */
+  mime?: string;
+}
+
+export interface SendVoiceOptions {
+  replyTo?: string;
+  /** Sends it as a reply in this message's thread. */
+  threadId?: string;
+  /** Upload progress, 0..1. */
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * Sends a voice message: uploads the recording (counted in the quotas like any file), marks it as
+ * voice (the server checks it is Opus in WebM or Ogg, computes its length, keeps the waveform:
+ * `ChatError` 415 / 413 / 400 otherwise), then sends it as a message of its own. Resolves the
+ * stored message; it reaches the store as every member's `message.new`.
+ */
+export async function sendVoice(chat: ChatClient, conversationId: string, blob: Blob, rec: VoiceRecording, opts: SendVoiceOptions = {}): Promise<Message> {
+  const type = rec.mime ?? blob.type;
+  const file = new File([blob], `voice.${type.includes("ogg") ? "ogg" : "webm"}`, { type });
+  const uploaded = await chat.directory.upload(file, opts.onProgress);
+  const body: MarkVoiceRequest = { peaks: rec.peaks };
+  const voice: Attachment = await chat.request("POST", `/uploads/${seg(uploaded.id)}/voice`, body);
+  return chat.request("POST", `/conversations/${seg(conversationId)}/messages`, {
+    text: "",
+    attachmentIds: [voice.id],
+    clientMessageId: `voice-${crypto.randomUUID()}`,
+    ...(opts.replyTo ? { replyToId: opts.replyTo } : {}),
+    ...(opts.threadId ? { threadId: opts.threadId } : {}),
+  });
 }
