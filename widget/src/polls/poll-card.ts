@@ -108,9 +108,10 @@ export function card(host: MessageHost, m: MessageItem): unknown {
     <p class="muted">${p.multiple ? t.pollMultiple : t.pollSingle} · ${p.anonymous ? t.pollAnonymous : t.pollNamed}</p>
     ${p.options.map((o) => {
       const share = n ? o.votes / n : 0;
+      const count = `${votes(t, o.votes)}, ${pct.format(share)}`;
       return html`<label part="poll-option" class="poll-opt">
-        <input type=${p.multiple ? "checkbox" : "radio"} name="poll-${m.id}" tabindex=${tab} .value=${o.id} .checked=${mine.includes(o.id)} />
-        <span class="text"><span>${o.text}</span><span class="count">${votes(t, o.votes)}, ${pct.format(share)}</span></span>
+        <input type=${p.multiple ? "checkbox" : "radio"} name="poll-${m.id}" aria-label="${o.text}, ${count}" tabindex=${tab} .value=${o.id} .checked=${mine.includes(o.id)} />
+        <span class="text"><span>${o.text}</span><span class="count">${count}</span></span>
         <span class="bar" aria-hidden="true"><span .style=${`inline-size:${share * 100}%`}></span></span>
       </label>`;
     })}
