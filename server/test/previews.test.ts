@@ -399,6 +399,34 @@ describe("link previews", () => {
     assert.equal(await rows(), 0);
   });
 
+  test("each app may cause so many fetches a minute: past them its links get no card, and other apps are not held back", async () => {
+    const c = await startServer({ ...ENV, PREVIEW_FETCHES_PER_APP_PER_MIN: "2" });
+    try {
+      const [busy, calm] = [(await c.createTenant("Busy")).id, (await c.createTenant("Calm")).id];
+      const dmOf = async (a: string) => {
+        const [x, y] = await Promise.all([c.api.register(a), c.api.register(a)]);
+        const res = await c.api.post<{ conversation: Conversation }>("/conversations/direct", { ...tok(x), body: { userId: y.user.id } });
+        return { x, y, dm: res.body.conversation.id };
+      };
+      const b = await dmOf(busy);
+      const before = site.count("/plain");
+      const sent: Message[] = [];
+      for (const n of [1, 2, 3, 4]) sent.push(await send(b.x, b.dm, `${site.base}/plain?rate-${n}`, c));
+      await c.services.previews.idle();
+      assert.equal(site.count("/plain"), before + 2, "two fetches for the busy app this minute");
+      const cards = await Promise.all(sent.map(async (m) => (await messageIn(b.y, b.dm, m.id, c)).preview?.title ?? null));
+      assert.deepEqual(cards.filter(Boolean), ["Plain page", "Plain page"], "the first two links have cards, the others none");
+
+      const k = await dmOf(calm);
+      const other = await send(k.x, k.dm, `${site.base}/plain?rate-calm`, c);
+      await c.services.previews.idle();
+      assert.equal(site.count("/plain"), before + 3, "the other app's link is fetched");
+      assert.equal((await messageIn(k.y, k.dm, other.id, c)).preview?.title, "Plain page");
+    } finally {
+      await c.close();
+    }
+  });
+
   test("two nodes: only the node that committed the send fetches, once", async () => {
     const b = await startServer(ENV, { reuse: s, keepData: true });
     try {
