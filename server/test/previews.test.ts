@@ -118,6 +118,7 @@ before(async () => {
     "/og2": ogPage("Second page"),
     "/img/photo.png": (_req, res) => res.writeHead(200, { "Content-Type": "image/png" }).end(photo),
     "/to-loopback": (_req, res) => res.writeHead(302, { Location: `${victim.base}/` }).end(),
+    "/hop": (req, res) => res.writeHead(302, { Location: new URL(req.url ?? "/", "http://x").searchParams.get("to") ?? "/" }).end(),
     "/huge": hugePage,
     "/silent": () => undefined,
     "/markup": html('<head><meta property="og:title" content="&lt;b&gt;Hi&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;"></head>'),
@@ -424,6 +425,35 @@ describe("link previews", () => {
       assert.equal((await messageIn(k.y, k.dm, other.id, c)).preview?.title, "Plain page");
     } finally {
       await c.close();
+    }
+  });
+
+  test("a cached card is judged by each app's lists on every host it went through: an app denying the redirect's target gets none", async () => {
+    const far = await new Origin("127.0.0.3", { "/": html("<head><title>Far page</title></head>") }).start();
+    const c = await startServer({ ...ENV, PREVIEW_ALLOW_PRIVATE: "127.0.0.2/32,127.0.0.3/32" });
+    try {
+      const hop = `${site.base}/hop?to=${encodeURIComponent(far.base + "/")}`;
+      const dmIn = async (a: string) => {
+        const [x, y] = await Promise.all([c.api.register(a), c.api.register(a)]);
+        const res = await c.api.post<{ conversation: Conversation }>("/conversations/direct", { ...tok(x), body: { userId: y.user.id } });
+        return { x, y, dm: res.body.conversation.id };
+      };
+      const open = await dmIn((await c.createTenant("Open")).id);
+      const first = await send(open.x, open.dm, hop, c);
+      await c.services.previews.idle();
+      assert.equal((await messageIn(open.y, open.dm, first.id, c)).preview?.title, "Far page", "the app without lists: a card from the redirect's target");
+      assert.equal(far.count("/"), 1);
+
+      const strictApp = (await c.createTenant("Strict")).id;
+      await c.services.apps.update(strictApp, { previewDeny: ["127.0.0.3"] });
+      const strict = await dmIn(strictApp);
+      const second = await send(strict.x, strict.dm, hop, c);
+      await c.services.previews.idle();
+      assert.equal((await messageIn(strict.y, strict.dm, second.id, c)).preview, undefined, "the cached card went through a host this app denies");
+      assert.equal(far.count("/"), 1, "answered from the cache: no new fetch");
+    } finally {
+      await c.close();
+      await far.close();
     }
   });
 

@@ -44,7 +44,15 @@ interface Job {
 
 /** What the cache holds for a URL: a preview (its image optional), or none. */
 interface Cached {
-  preview: { title: string; description: string | null; siteName: string | null; imageWidth: number | null; imageHeight: number | null } | null;
+  preview: {
+    title: string;
+    description: string | null;
+    siteName: string | null;
+    imageWidth: number | null;
+    imageHeight: number | null;
+    /** Every host the fetch went through (redirect hops, the image's): another app's lists judge them on a cache hit. */
+    hosts?: string[];
+  } | null;
   imageKey: string | null;
 }
 
@@ -206,6 +214,9 @@ export class PreviewsService {
     const hash = urlHash(job.url);
     const cached = (await this.cached(hash)) ?? (await this.fetchOnce(job, hash, rules));
     if (!cached?.preview || this.stopped) return;
+    // The answer may have been fetched for another app: a host its redirects or image went through
+    // that this app's lists refuse means no card here either.
+    if (cached.preview.hosts?.some((h) => !domainAllowed(h, rules))) return;
     await this.store(job, hash, cached);
   }
 
@@ -232,10 +243,11 @@ export class PreviewsService {
       this.deps.logger.warn({ appId: job.appId, messageId: job.messageId }, "link previews: the app's fetches this minute are spent; link skipped");
       return null;
     }
+    const hosts = new Set<string>();
     const got = await unfurlWithImage(job.url, {
       allowPrivate: this.config.allowPrivate,
       timeoutMs: this.config.timeoutMs,
-      allowHost: (host) => domainAllowed(host, rules),
+      allowHost: (host) => (hosts.add(host), domainAllowed(host, rules)),
       signal: this.shutdown.signal,
       image: { timeoutMs: this.config.timeoutMs },
     });
@@ -248,16 +260,16 @@ export class PreviewsService {
     const imageKey = got.image ? await this.deps.files.put(got.image.bytes) : null;
     const now = Date.now();
     const cached: Cached = {
-      preview:
-        got.preview?.title
-          ? {
-              title: got.preview.title,
-              description: got.preview.description,
-              siteName: got.preview.siteName,
-              imageWidth: got.image?.width ?? null,
-              imageHeight: got.image?.height ?? null,
-            }
-          : null,
+      preview: got.preview?.title
+        ? {
+            title: got.preview.title,
+            description: got.preview.description,
+            siteName: got.preview.siteName,
+            imageWidth: got.image?.width ?? null,
+            imageHeight: got.image?.height ?? null,
+            hosts: [...hosts],
+          }
+        : null,
       imageKey,
     };
     await this.deps.uow.run(async ({ m }) => {
