@@ -64,9 +64,7 @@ export const sheet = css`
   }
   .poll summary {
     cursor: pointer;
-    min-block-size: 32px;
-    display: flex;
-    align-items: center;
+    padding-block: 6px;
   }
   .poll ul {
     margin: 0;
