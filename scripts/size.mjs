@@ -77,7 +77,8 @@ const isLazy = (abs) =>
   /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
   // the cards a message may carry (a voice message, a poll, a link preview, a pin), the composer's
   // "+" menu and what it opens (a poll's form, the voice recorder) (issue 33)
-  /[\\/]widget[\\/]src[\\/](voice|polls|previews|pins|tools)[\\/]/.test(abs) ||
+  // (<parley-poll-form>, in a folder named after it, is the poll form's chunk: polls/poll-form.ts re-exports it.)
+  /[\\/]widget[\\/]src[\\/](voice|polls|poll-form|previews|pins|tools)[\\/]/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 

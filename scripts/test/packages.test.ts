@@ -501,7 +501,15 @@ describe("the custom elements manifest", () => {
     assert.deepEqual(sorted(manifest["parley-chat"]!.cssProperties), sorted([...tokens]));
     // Templates an element draws from modules of their own (a lazy chunk, a shared helper).
     const drawnBy: Record<string, string[]> = {
-      "parley-thread": ["thread/composer.ts", "message/parley-message.ts", "message/message-extras.ts", "message/formatting.ts"],
+      "parley-thread": [
+        "thread/composer.ts",
+        "message/parley-message.ts",
+        "message/message-extras.ts",
+        "message/formatting.ts",
+        "polls/poll-card.ts",
+        "pins/pin-mark.ts",
+        "previews/preview-card.ts",
+      ],
       "parley-replies": ["message/formatting.ts"],
     };
     for (const [tag, surface] of Object.entries(manifest)) {

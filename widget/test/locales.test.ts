@@ -21,10 +21,11 @@ import { SEARCH_EN } from "../src/search/parley-search.strings.js";
 import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
 import { EMOJI_EN } from "../src/emoji/parley-emoji.strings.js";
 import { POLL_EN } from "../src/polls/poll-card.strings.js";
-import { POLL_FORM_EN } from "../src/polls/poll-form.strings.js";
-import { PINS_EN } from "../src/pins/pins.strings.js";
+import { POLL_FORM_EN } from "../src/poll-form/parley-poll-form.strings.js";
+import { PINS_EN } from "../src/pins/parley-pins.strings.js";
 import { PREVIEW_EN } from "../src/previews/preview-card.strings.js";
 import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
+import { VOICE_EN } from "../src/voice/voice.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -45,6 +46,7 @@ const ALL: Record<string, string> = {
   ...POLL_FORM_EN,
   ...PINS_EN,
   ...PREVIEW_EN,
+  ...VOICE_EN,
 };
 const PLURAL = /^(replies|mentions|votes)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

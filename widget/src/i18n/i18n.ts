@@ -2,8 +2,8 @@ import type { EXTRAS_EN, FAILED_EN } from "../message/message-extras.strings.js"
 import type { EMOJI_EN } from "../emoji/parley-emoji.strings.js";
 import type { TOOLS_EN } from "../tools/parley-tools.strings.js";
 import type { POLL_EN } from "../polls/poll-card.strings.js";
-import type { POLL_FORM_EN } from "../polls/poll-form.strings.js";
-import type { PINS_EN } from "../pins/pins.strings.js";
+import type { POLL_FORM_EN } from "../poll-form/parley-poll-form.strings.js";
+import type { PINS_EN } from "../pins/parley-pins.strings.js";
 import type { PREVIEW_EN } from "../previews/preview-card.strings.js";
 import type { DATA_EN } from "../data/parley-data.strings.js";
 import type { INFO_EN } from "../info/parley-info.strings.js";

@@ -6,7 +6,7 @@ import { shortTime } from "../i18n/time.js";
 import { base } from "../shared/styles.js";
 import { ParleyView } from "../shared/view.js";
 import type { ParleyThread } from "../thread/parley-thread.js";
-import { PINS_EN, type PinsStrings } from "./pins.strings.js";
+import { PINS_EN, type PinsStrings } from "./parley-pins.strings.js";
 
 /**
  * A conversation's pinned messages, newest pin first (issue 33), shown from its details

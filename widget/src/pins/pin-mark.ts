@@ -2,7 +2,7 @@ import { css, html } from "lit";
 import type { MessageItem } from "@parley/sdk";
 import { format } from "../i18n/i18n.js";
 import type { MessageHost } from "../message/message-host.js";
-import { PINS_EN, type PinsStrings } from "./pins.strings.js";
+import { PINS_EN, type PinsStrings } from "./parley-pins.strings.js";
 
 /** The mark's style (the thread's shadow root adopts it). */
 export const sheet = css`

@@ -65,6 +65,16 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart image - an image attachment
  * @csspart file - a file attachment
  * @csspart edited - the "edited" mark
+ * @csspart poll - a poll's card (a fieldset; a chunk of its own, polls/poll-card.ts)
+ * @csspart poll-option - one option of a poll: its radio or checkbox, text, count and share, and bar
+ * @csspart poll-voters - a named poll's voters, on request (a disclosure)
+ * @csspart poll-retract - takes the visitor's vote back
+ * @csspart poll-close - closes a poll early (its creator, a group's owner and admins)
+ * @csspart pin-mark - a pinned message's mark ("📌 Pinned"; who pinned it as its title)
+ * @csspart preview - a message's link preview card (a chunk of its own, previews/preview-card.ts)
+ * @csspart preview-link - the card's link to the page (the whole card)
+ * @csspart preview-image - the preview's image, served by the Parley server
+ * @csspart preview-remove - the sender's button that removes the preview
  * @csspart reaction - a reaction chip
  * @csspart failed - a failed send's reason and its buttons
  * @csspart retry - the retry button of a failed send
@@ -80,6 +90,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart action-report - the report button (others' messages)
  * @csspart action-mute - the mute-the-sender button (moderators; a group's owner and admins, for plain members)
  * @csspart action-ban - the ban-the-sender button (as action-mute, in groups)
+ * @csspart action-pin - Pin / Unpin: a group's owner and admins, the app's moderators, either member of a direct conversation
  * @csspart empty - the empty conversation's placeholder
  * @csspart typing - the "is typing" line
  * @csspart jump - the "jump to latest" button
