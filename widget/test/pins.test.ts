@@ -22,7 +22,9 @@ import {
   hostPageHtml,
   launchBrowser,
   loginViaForm,
+  messageAction,
   messageWithText,
+  openConversation,
   startHostSite,
   type HostSite,
 } from "./helpers/browser.js";
@@ -47,6 +49,7 @@ describe("pins in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
   let browser: Browser;
   let app: string;
   let group: string;
+  let dm = "";
   const users: Record<"ann" | "ben" | "cat", AuthResponse> = {} as never;
   const email = (who: string) => `${who}.pins@example.com`;
   const msgs: Record<string, Message> = {};
@@ -96,6 +99,10 @@ describe("pins in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
     msgs.first = await post("ben", "First news: the press is fixed");
     msgs.second = await post("cat", "Second news: deadline moved to Monday");
     msgs.third = await post("ann", "Third news: coffee machine");
+    dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { app, token: users.cat.accessToken, body: { userId: users.ben.user.id } }))
+      .body.conversation.id;
+    const r = await s.api.post<Message>(`/conversations/${dm}/messages`, { app, token: users.cat.accessToken, body: { text: "Just between us: the menu" } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
     browser = await launchBrowser();
   });
   after(async () => {
@@ -166,6 +173,15 @@ describe("pins in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
     await ben.page.locator("parley-thread [part=composer-input]").waitFor();
     await eventually(() => focused(ben.page), { check: (f) => f.id === msgs.second!.id && f.part === "message", message: "the pinned message has the focus" });
     assert.deepEqual(ben.errors, []);
+  });
+
+  test("in a direct conversation either member pins", async () => {
+    await openConversation(ben.page, dm);
+    const msg = messageWithText(ben.page, "Just between us");
+    await messageAction(msg, "action-pin");
+    await expectText(ben.page.locator("[part=toast]"), "Message pinned");
+    await expectText(msg.locator("[part=pin-mark] .sr-only"), "Pinned by You");
+    await openConversation(ben.page, group);
   });
 
   test("an owner unpins from the list; a pinned message's deletion takes it from the open list", async () => {

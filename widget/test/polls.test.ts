@@ -111,6 +111,11 @@ describe("polls in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => 
     await page.keyboard.press("Enter");
     await eventually(() => focused(page), { check: (f) => f.tag === "input" && f.name === "Question", message: "the question has the focus" });
     assert.equal(await page.getByRole("dialog", { name: "New poll" }).count(), 1);
+    // A modal dialog: Shift+Tab on its first field goes round to its last button, and Tab back.
+    await page.keyboard.press("Shift+Tab");
+    assert.equal((await focused(page)).part, "poll-form-send");
+    await page.keyboard.press("Tab");
+    assert.equal((await focused(page)).name, "Question");
 
     // Send with nothing typed: the question says what is missing, and has the focus.
     await tabTo(page, "poll-form-send");

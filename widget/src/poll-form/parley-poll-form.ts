@@ -16,7 +16,8 @@ const CLOSING = { "": 0, h: HOUR, d: 24 * HOUR, w: 168 * HOUR, at: 0 };
  * The form that asks a poll, over the composer (the "+" menu's "Poll"): the question, 2–10
  * options (a row is added by its button or by Enter in the last one; each row past two has a
  * remove button), one or several answers, anonymous or not, and when it closes (never, in an hour,
- * a day, a week, or at a chosen time). What is wrong is said at its field; Send asks the server
+ * a day, a week, or at a chosen time). A modal dialog: Tab goes round inside it. What is wrong is
+ * said at its field; Send asks the server
  * and closes the form once the poll is in the conversation. Escape or Cancel closes it, and the
  * focus goes back to the "+" button.
  *
@@ -148,7 +149,13 @@ export class ParleyPollForm extends LitElement {
 
   private onKey = (e: KeyboardEvent): void => {
     const el = e.target as HTMLInputElement;
-    if (e.key === "Escape") {
+    // A modal dialog: Tab and Shift+Tab go round inside it.
+    const all = [...this.shadowRoot!.querySelectorAll<HTMLElement>("input,select,button:not(:disabled)")];
+    const end = e.shiftKey ? all[0] : all[all.length - 1];
+    if (e.key === "Tab" && this.shadowRoot!.activeElement === end) {
+      e.preventDefault();
+      (e.shiftKey ? all[all.length - 1] : all[0])?.focus();
+    } else if (e.key === "Escape") {
       e.preventDefault();
       e.stopPropagation();
       this.close();
