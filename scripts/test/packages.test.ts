@@ -509,6 +509,7 @@ describe("the custom elements manifest", () => {
         "polls/poll-card.ts",
         "pins/pin-mark.ts",
         "previews/preview-card.ts",
+        "voice/voice-player.ts",
       ],
       "parley-replies": ["message/formatting.ts"],
     };

@@ -92,6 +92,7 @@ export class ConsoleSettings extends ConsolePage {
     const form = e.target as HTMLFormElement;
     const v = values(form);
     const max = (v["groupMaxMembers"] ?? "").trim();
+    const voice = (v["voiceMaxSeconds"] ?? "").trim();
     const direct = v["groupDirectAdd"] ?? "";
     const body: ConsoleUpdateAppSettingsRequest = {
       name: v["name"] ?? "",
@@ -103,6 +104,7 @@ export class ConsoleSettings extends ConsolePage {
       // Not a number stays what was typed: the server answers it at the field.
       groupMaxMembers: max === "" ? null : Number.isNaN(Number(max)) ? (max as unknown as number) : Number(max),
       exactEmailSearch: form.querySelector<HTMLInputElement>("#f-exactEmailSearch")?.checked ?? false,
+      voiceMaxSeconds: voice === "" ? null : Number.isNaN(Number(voice)) ? (voice as unknown as number) : Number(voice),
       filterNames: form.querySelector<HTMLInputElement>("#f-filterNames")?.checked ?? false,
       linkPreviews: form.querySelector<HTMLInputElement>("#f-linkPreviews")?.checked ?? false,
       previewAllow: hosts(v["previewAllow"]),
@@ -190,6 +192,8 @@ export class ConsoleSettings extends ConsolePage {
         <dd>${d.groupMaxMembers === null ? t.settingServer(t.settingMembers(d.defaults.groupMaxMembers)) : t.settingMembers(d.groupMaxMembers)}</dd>
         <dt>${t.exactEmailSearch}</dt>
         <dd>${yes(d.exactEmailSearch)}</dd>
+        <dt>${t.voiceMaxSeconds}</dt>
+        <dd>${d.voiceMaxSeconds === null ? t.settingServer(t.voiceSeconds(d.defaults.voiceMaxSeconds)) : t.voiceSeconds(d.voiceMaxSeconds)}</dd>
         <dt>${t.filterNames}</dt>
         <dd>${yes(d.filterNames)} · ${t.filterNamesHint(d.filterWords)}</dd>
         <dt>${t.linkPreviews}</dt>
@@ -217,6 +221,7 @@ export class ConsoleSettings extends ConsolePage {
       "groupDirectAdd",
       "groupMaxMembers",
       "exactEmailSearch",
+      "voiceMaxSeconds",
       "filterNames",
       "linkPreviews",
       "previewAllow",
@@ -258,6 +263,17 @@ export class ConsoleSettings extends ConsolePage {
             hint: t.groupMaxMembersHint(d.defaults.groupMaxMembers),
             value: d.groupMaxMembers === null ? "" : String(d.groupMaxMembers),
             error: err?.field("groupMaxMembers"),
+          })}
+        </fieldset>
+        <fieldset>
+          <legend>${t.settingsVoice}</legend>
+          ${field({
+            name: "voiceMaxSeconds",
+            label: t.voiceMaxSeconds,
+            inputmode: "numeric",
+            hint: t.voiceMaxSecondsHint(d.defaults.voiceMaxSeconds),
+            value: d.voiceMaxSeconds === null ? "" : String(d.voiceMaxSeconds),
+            error: err?.field("voiceMaxSeconds"),
           })}
         </fieldset>
         <fieldset>

@@ -70,6 +70,11 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart poll-voters - a named poll's voters, on request (a disclosure)
  * @csspart poll-retract - takes the visitor's vote back
  * @csspart poll-close - closes a poll early (its creator, a group's owner and admins)
+ * @csspart voice - a voice message's player (a group; a chunk of its own, voice/voice-player.ts)
+ * @csspart voice-play - its play/pause button
+ * @csspart voice-wave - its waveform, a slider (arrows, Page Up/Down, Home, End; pointer drag)
+ * @csspart voice-time - its elapsed and total time
+ * @csspart voice-speed - its speed button (1×, 1.5×, 2×)
  * @csspart pin-mark - a pinned message's mark ("📌 Pinned"; who pinned it as its title)
  * @csspart preview - a message's link preview card (a chunk of its own, previews/preview-card.ts)
  * @csspart preview-link - the card's link to the page (the whole card)

@@ -1,4 +1,2 @@
-import type { ComposerHost } from "../thread/composer.js";
-
-// Placeholder until this tool is built (issue 33, in progress): says it cannot open yet.
-export const open = (host: ComposerHost, _anchor: HTMLElement): void => host.emit("parley-notice", host.t.loadFailed);
+// The "+" menu's "Voice message" (tools/parley-tools.ts) fetches this chunk: the recorder is <parley-voice-recorder>, in its own folder.
+export { open } from "../voice-recorder/parley-voice-recorder.js";
