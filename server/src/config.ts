@@ -53,6 +53,11 @@ export interface Config {
   presenceGraceMs: number;
   /** `undefined`: one node, everything in-process. Set: several nodes share Redis (adapter, presence, rate limits). */
   redisUrl: string | undefined;
+  /**
+   * A Redis Cluster's seed nodes instead (REDIS_CLUSTER_NODES; never both): the sharded Socket.IO
+   * adapter over SPUBLISH/SSUBSCRIBE, and every multi-key command on one hash slot.
+   */
+  redisClusterNodes: string[] | undefined;
   /** Prefix of every Redis key and channel this deployment uses (several deployments may share one Redis). */
   redisPrefix: string;
   rateLimits: {
@@ -241,6 +246,34 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// or rediss:// URL")
     .optional(),
+  // A sibling of REDIS_URL rather than several URLs in it: REDIS_URL stays one server everywhere it
+  // is read (the startup probe, its error message, the docs), and a cluster is said, never guessed
+  // from a list's length (one seed of a cluster is a valid setting: the client finds the rest).
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((v, ctx) => {
+      const list = v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const protocols = new Set<string>();
+      for (const item of list) {
+        let ok = false;
+        try {
+          const u = new URL(item);
+          ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" && (u.pathname === "" || u.pathname === "/");
+          protocols.add(u.protocol);
+        } catch {
+          ok = false;
+        }
+        if (!ok)
+          ctx.addIssue({ code: "custom", message: `"${item}" is not a redis://host:port or rediss://host:port seed (no database number: a cluster has one)` });
+      }
+      if (list.length === 0) ctx.addIssue({ code: "custom", message: "give at least one seed node, e.g. redis://10.0.0.1:7000,redis://10.0.0.2:7000" });
+      if (protocols.size > 1) ctx.addIssue({ code: "custom", message: "mix of redis:// and rediss:// seeds" });
+      return list;
+    })
+    .optional(),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
@@ -335,6 +368,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.NODE_ENV !== "test" && e.BCRYPT_COST < 10) {
     throw new Error("BCRYPT_COST below 10 is allowed only with NODE_ENV=test");
   }
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new Error("Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster's seed nodes), not both");
+  }
   if (e.REFRESH_TOKEN_TTL_SEC < e.ACCESS_TOKEN_TTL_SEC) {
     throw new Error("REFRESH_TOKEN_TTL_SEC must not be shorter than ACCESS_TOKEN_TTL_SEC");
   }
@@ -362,6 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     trustProxy: e.TRUST_PROXY,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisPrefix: e.REDIS_PREFIX,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
     consoleDir: path.resolve(e.CONSOLE_DIR ?? path.join(REPO_ROOT, "console/dist")),

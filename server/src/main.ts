@@ -19,7 +19,14 @@ async function main(): Promise<void> {
   // A developer's terminal gets readable lines; anything else (production, pipes, collectors) JSON.
   const logger = createLogger(config.logLevel, { pretty: config.env === "development" && process.stdout.isTTY === true });
   const sqliteFile = path.join(config.dataDir, "parley.sqlite");
-  const target: StartupTarget = { databaseUrl: config.databaseUrl, sqliteFile, redisUrl: config.redisUrl, host: config.host, port: config.port };
+  const target: StartupTarget = {
+    databaseUrl: config.databaseUrl,
+    sqliteFile,
+    redisUrl: config.redisUrl ?? config.redisClusterNodes?.join(","),
+    redisCluster: config.redisClusterNodes !== undefined,
+    host: config.host,
+    port: config.port,
+  };
   let db: DataSource;
   try {
     db = await openDatabaseAsIs({ url: config.databaseUrl, sqliteFile }, SCHEMA, { migrate: config.migrateOnStart });
@@ -34,10 +41,13 @@ async function main(): Promise<void> {
   let services: Services;
   try {
     if (config.redisUrl) await probeTcp(config.redisUrl, 6379);
+    // A cluster starts when any seed answers (the client reads the topology from the first that does).
+    if (config.redisClusterNodes)
+      await Promise.any(config.redisClusterNodes.map((u) => probeTcp(u, 6379))).catch((e: AggregateError) => Promise.reject(e.errors[0]));
     services = await createServices(config, db, logger);
   } catch (err) {
     await db.destroy().catch(() => undefined);
-    throw config.redisUrl && isConnectionError(err) ? new StartupError(describeRedisError(err, target), { cause: err }) : err;
+    throw (config.redisUrl || config.redisClusterNodes) && isConnectionError(err) ? new StartupError(describeRedisError(err, target), { cause: err }) : err;
   }
   const demo = config.demo ? await seedDemo(services) : null;
   const server = createServer(createApp(services, demo ? { demoAppId: demo.appId } : {}).callback());
@@ -57,7 +67,7 @@ async function main(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const listening = `Parley listening on http://localhost:${port}`;
-  const facts = { port, db: config.databaseUrl ? "mysql" : "sqlite", redis: config.redisUrl ? "on" : "off" };
+  const facts = { port, db: config.databaseUrl ? "mysql" : "sqlite", redis: config.redisClusterNodes ? "cluster" : config.redisUrl ? "on" : "off" };
   // The banner is for people: plain lines on a terminal, the same fact as one JSON log line elsewhere.
   if (process.stdout.isTTY) process.stdout.write(`\n  ${listening}  (database: ${facts.db}, redis: ${facts.redis})\n`);
   else logger.info(facts, listening);

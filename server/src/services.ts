@@ -128,7 +128,7 @@ export interface Services {
   usage: UsageService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
-  /** Present when REDIS_URL is set (several nodes); `undefined` keeps everything in-process. */
+  /** Present when REDIS_URL or REDIS_CLUSTER_NODES is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
 
@@ -147,8 +147,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const apps = new AppsService(db);
   const serverKeys = new ServerKeysService(db);
   let redis: RedisConnections | undefined;
-  if (config.redisUrl) {
-    redis = new RedisConnections(config.redisUrl, logger);
+  if (config.redisUrl || config.redisClusterNodes) {
+    redis = new RedisConnections(config.redisClusterNodes ? { clusterNodes: config.redisClusterNodes } : { url: config.redisUrl! }, logger);
     await redis.connect();
   }
   const moderationGate = new ModerationGate(db, redis ? { client: redis.ops, prefix: config.redisPrefix } : undefined);

@@ -140,8 +140,8 @@ const RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
   { what: "builds a Transactor", pattern: /\bnew Transactor\(/, allowed: ["db/unit-of-work.ts"] },
   { what: "imports the Transactor", pattern: /["']\.{1,2}\/(db\/)?transaction\.js["']/, allowed: ["db/unit-of-work.ts"] },
   { what: "appends to the event log", pattern: /\.append\(/, allowed: ["db/unit-of-work.ts"] },
-  // scale/ publishes on Redis (presence changes, the socket adapter's stream): not our events.
-  { what: "publishes events", pattern: /\.publish\(/, allowed: ["db/unit-of-work.ts", "scale/redis-presence.ts", "scale/streams-adapter.ts"] },
+  // scale/ publishes on Redis (presence changes through scale/redis.ts's PUBLISH or SPUBLISH): not our events.
+  { what: "publishes events", pattern: /\.publish\(/, allowed: ["db/unit-of-work.ts", "scale/redis-presence.ts", "scale/redis.ts"] },
   // Writes through a repository or the DataSource itself (not a unit's manager `m`). The apps
   // and server keys tables' operator commands run in the CLI, a process with no event log or sockets;
   // the console's tables (console/) are the server's own people and carry no chat events.

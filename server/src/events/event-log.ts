@@ -164,6 +164,19 @@ export class EventLog implements EventAppender {
     return appIds.map((appId) => [appId, rows.filter((r) => r.appId === appId).map(toEvent)]);
   }
 
+  /**
+   * The app's newest seq written before `at` (ms), 0 if none: where a replay of what may have been
+   * lost since `at` starts (realtime/replay.ts). Walks the app's key backwards from its newest
+   * event, so it reads only the events written since `at`.
+   */
+  async seqBefore(appId: string, at: number): Promise<number> {
+    const rows: { seq: string | number }[] = await this.repo.manager.query(
+      "SELECT seq FROM events WHERE appId = ? AND createdAt < ? ORDER BY seq DESC LIMIT 1",
+      [appId, at],
+    );
+    return Number(rows[0]?.seq ?? 0);
+  }
+
   /** The caller's app's newest seq. */
   async head(caller: Caller): Promise<number> {
     return (await this.bounds(caller.appId)).lastSeq;

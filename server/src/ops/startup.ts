@@ -5,7 +5,9 @@ import { databaseErrorCode } from "../db/db-errors.js";
 export interface StartupTarget {
   databaseUrl: string | undefined;
   sqliteFile: string;
+  /** REDIS_URL, or REDIS_CLUSTER_NODES's seeds joined by commas (then `redisCluster`). */
   redisUrl: string | undefined;
+  redisCluster?: boolean;
   host: string;
   port: number;
 }
@@ -53,7 +55,10 @@ export function describeListenError(err: unknown, t: StartupTarget): string {
 
 export function describeRedisError(err: unknown, t: StartupTarget): string {
   const code = (err as { code?: string } | null)?.code;
-  return `Cannot reach Redis at ${redactUrl(t.redisUrl ?? "")}${code ? ` (${code})` : ""}: is it running? Check REDIS_URL, or unset it to run one node without Redis.`;
+  const urls = (t.redisUrl ?? "").split(",");
+  if (t.redisCluster)
+    return `Cannot reach any Redis Cluster seed node (${urls.map(redactUrl).join(", ")})${code ? ` (${code})` : ""}: is the cluster running? Check REDIS_CLUSTER_NODES, or unset it to run one node without Redis.`;
+  return `Cannot reach Redis at ${redactUrl(urls[0]!)}${code ? ` (${code})` : ""}: is it running? Check REDIS_URL, or unset it to run one node without Redis.`;
 }
 
 /** `mysql://user:secret@host/db` -> `mysql://user:***@host/db`. */

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import { createShardedLocalFirstAdapter, type ShardedAdapter } from "../scale/sharded-adapter.js";
 import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
+import type { EventLog } from "../events/event-log.js";
+import { replayMissed } from "./replay.js";
 import { attachConsoleFeed, type ConsoleFeedDeps } from "./console-feed.js";
 import { observeSockets } from "../ops/hooks.js";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
@@ -55,6 +58,8 @@ export interface RealtimeDeps {
   membership: MembershipGuard;
   presence: PresenceService;
   messages: MessagesService;
+  /** With a Redis Cluster: what sockets missed while a shard failed over is replayed from it (replay.ts). */
+  events: Pick<EventLog, "since" | "seqBefore">;
   /** Committed events reach the sockets through it (the realtime layer is its publisher). */
   uow: UnitOfWork;
   redis?: RedisConnections | undefined;
@@ -73,21 +78,28 @@ export interface RealtimeDeps {
  * that turns committed events into socket messages.
  */
 export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): ParleyIo {
+  // With a Redis Cluster: sharded pub/sub, a channel per room; what a shard's failover may have
+  // dropped is replayed to the sockets of the rooms it served (scale/sharded-adapter.ts).
+  const sharded: ShardedAdapter | undefined = deps.redis?.cluster
+    ? createShardedLocalFirstAdapter(deps.redis, `${deps.config.redisPrefix}socket.io`, deps.logger)
+    : undefined;
   const io: ParleyIo = new Server(httpServer, {
     maxHttpBufferSize: MAX_FRAME_BYTES,
     // Origins are checked per app in the middleware below; this only answers CORS for polling.
     cors: { origin: true },
     serveClient: false,
-    // Several nodes: room broadcasts, socketsJoin and fetchSockets go through a Redis stream,
-    // which every node reads from its last offset, so a short Redis outage loses nothing.
-    ...(deps.redis
-      ? {
-          adapter: createLocalFirstAdapter(deps.redis.adapter, {
-            streamName: `${deps.config.redisPrefix}socket.io`,
-            channelPrefix: `${deps.config.redisPrefix}socket.io`,
-          }),
-        }
-      : {}),
+    // Several nodes on one Redis: room broadcasts, socketsJoin and fetchSockets go through a Redis
+    // stream, which every node reads from its last offset, so a short Redis outage loses nothing.
+    ...(sharded
+      ? { adapter: sharded.adapter }
+      : deps.redis
+        ? {
+            adapter: createLocalFirstAdapter(deps.redis.adapter, {
+              streamName: `${deps.config.redisPrefix}socket.io`,
+              channelPrefix: `${deps.config.redisPrefix}socket.io`,
+            }),
+          }
+        : {}),
   });
 
   observeSockets(deps.db, io);
@@ -95,6 +107,15 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   httpServer.once("close", attachConsoleFeed(io, deps).detach);
   const audience = new PresenceAudience(deps.db, deps.presence);
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
+  if (sharded) {
+    httpServer.once("close", () => sharded.close());
+    sharded.onRecovered((r) => {
+      if (r.nsp !== "/") return; // the console's feed is a live view: its pages load their data afresh
+      void replayMissed(io.of("/"), r, { ...deps, audience, convRoom }).catch((err: unknown) =>
+        deps.logger.error({ err }, "replay after a Redis Cluster failover failed"),
+      );
+    });
+  }
 
   io.use(async (socket, next) => {
     let release = (): void => {};
@@ -118,7 +139,12 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
       // Rooms are joined here, before "connection": handlers then attach synchronously, so a
       // command sent right after connecting is never missed, and no event is either.
       const ids = await deps.membership.conversationIds(data.appId, data.userId);
-      socket.join([userRoom(data.userId), sessionRoom(data.sessionId), ...ids.map(convRoom)]);
+      const rooms = [userRoom(data.userId), sessionRoom(data.sessionId), ...ids.map(convRoom)];
+      socket.join(rooms);
+      // Sharded: connected only once this node hears its rooms (a room's first socket here
+      // subscribes its channel), so nothing published after the client's catch-up slips past. A
+      // shard being failed over answers late: its recovery replays to this socket (replay.ts).
+      if (sharded) await sharded.heard("/", rooms).catch(() => undefined);
       // The session is checked only now, once the socket is in its session room: a logout that
       // lands earlier is seen here, one that lands later finds the socket in the room (and the
       // check at "connection" below covers the moment between this answer and the connect).
@@ -294,20 +320,26 @@ function broadcast(io: ParleyIo, events: ChatEvent[], intro: Introducer): void {
   const added = new Map<string, string[]>();
   for (const e of events) {
     const room = e.conversationId ? convRoom(e.conversationId) : null;
+    // The joined members' own rooms too: with sharded pub/sub the join travels on the namespace's
+    // channel and a one-room broadcast on the room's, and another node (not subscribed to a room
+    // it had no socket in) would miss the event; several rooms share the join's channel, in order.
+    let joined: string[] = [];
     if (room && e.type === "conversation.created") {
       const members = e.data.conversation.members.map((m) => m.userId);
-      io.in(members.map(userRoom)).socketsJoin(room);
+      joined = members.map(userRoom);
+      io.in(joined).socketsJoin(room);
       intro.introduce(members, members);
     }
     if (room && e.type === "member.added") {
       const ids = e.data.members.map((m) => m.userId);
-      io.in(ids.map(userRoom)).socketsJoin(room);
+      joined = ids.map(userRoom);
+      io.in(joined).socketsJoin(room);
       added.set(e.conversationId!, [...(added.get(e.conversationId!) ?? []), ...ids]);
     }
     if (e.type === "contact.updated" && e.userId && (e.data.status === "accepted" || e.data.status === "unblocked")) {
       intro.introduce([e.userId], [e.data.userId]);
     }
-    const targets = [room, e.userId ? userRoom(e.userId) : null].filter((r): r is string => r !== null);
+    const targets = [room, e.userId ? userRoom(e.userId) : null, ...joined].filter((r): r is string => r !== null);
     if (targets.length) (io.to(targets).emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
     if (room && e.type === "member.removed") io.in(userRoom(e.data.userId)).socketsLeave(room);
   }

@@ -113,16 +113,18 @@ interface LocalSocket {
 }
 
 /**
- * Presence shared by several nodes through Redis (same interface as the in-process one):
+ * Presence shared by several nodes through Redis (same interface as the in-process one). With a
+ * Redis Cluster `<p>` is `{<prefix>presence}:` (one hash tag: every key below on one slot, so the
+ * scripts never cross slots) and the channel is sharded (SPUBLISH); with one Redis `<prefix>presence:`.
  *
- * - `<p>presence:u:<userId>` set of "<nodeId>/<socketId>": the user's live sockets on all nodes
- * - `<p>presence:node:<nodeId>` hash socketId -> "<appId>/<userId>": what a node holds (for sweeping)
- * - `<p>presence:alive:<nodeId>` heartbeat, PX 10 s, refreshed every 2.5 s; `<p>presence:nodes` set
- * - `<p>presence:online` hash userId -> appId: who counts as online (HSET/HDEL decide, atomically,
+ * - `<p>u:<userId>` set of "<nodeId>/<socketId>": the user's live sockets on all nodes
+ * - `<p>node:<nodeId>` hash socketId -> "<appId>/<userId>": what a node holds (for sweeping)
+ * - `<p>alive:<nodeId>` heartbeat, PX 10 s, refreshed every 2.5 s; `<p>nodes` set
+ * - `<p>online` hash userId -> appId: who counts as online (HSET/HDEL decide, atomically,
  *   which single node announces a change)
- * - `<p>presence:pending` zset "<appId>/<userId>" -> end of grace period (server clock)
- * - `<p>presence:clock` the last version given (microseconds of Redis's clock)
- * - channel `<p>presence:changes`: every node mirrors the online set, so `isOnline` stays synchronous.
+ * - `<p>pending` zset "<appId>/<userId>" -> end of grace period (server clock)
+ * - `<p>clock` the last version given (microseconds of Redis's clock)
+ * - channel `<p>changes`: every node mirrors the online set, so `isOnline` stays synchronous.
  *
  * The node that observes a change (first socket anywhere, grace ended, dead node swept) emits it
  * once to its listeners, which broadcast it through the Socket.IO adapter to every node.
@@ -155,12 +157,14 @@ export class RedisPresenceService extends PresenceService {
     prefix: string,
   ) {
     super(users, opts);
-    this.p = `${prefix}presence:`;
+    // Every presence key on one hash slot with a cluster: the scripts use several at once (and SWEEP
+    // builds user keys from this base). One slot also keeps the online set and the clock atomic.
+    this.p = redis.keyBase(prefix, "presence");
   }
 
   /** Loads the online mirror, subscribes to changes, starts the heartbeat and the sweeper. */
   async start(): Promise<void> {
-    await this.redis.sub.subscribe(`${this.p}changes`, (raw) => {
+    await this.redis.subscribe(`${this.p}changes`, (raw) => {
       try {
         const m = JSON.parse(raw) as { userId: string; appId: string; online: boolean };
         if (m.online) this.mirror.set(m.userId, m.appId);
@@ -379,7 +383,7 @@ export class RedisPresenceService extends PresenceService {
   private announce(appId: string, p: Presence): void {
     if (p.online) this.mirror.set(p.userId, appId);
     else this.mirror.delete(p.userId);
-    this.redis.ops.publish(`${this.p}changes`, JSON.stringify({ userId: p.userId, appId, online: p.online })).catch(() => undefined);
+    this.redis.publish(`${this.p}changes`, JSON.stringify({ userId: p.userId, appId, online: p.online })).catch(() => undefined);
     this.emit(appId, p);
   }
 }

@@ -1,0 +1,214 @@
+import type { Namespace } from "socket.io";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import type { Logger } from "../shared/logger.js";
+import { keyslot } from "./keyslot.js";
+import { localFirst, type AdapterFactory, type ClusterAdapterLike } from "./local-first.js";
+import type { RedisClusterClient, RedisConnections } from "./redis.js";
+
+/**
+ * Before a shard's trouble was first seen, publishes may already have been lost: accepted by a
+ * primary that died before relaying them, or on their way to it. What a recovery replays starts
+ * this long before the first error (a killed process is seen at once: its socket is reset).
+ */
+export const LOSS_MARGIN_MS = 2000;
+/** How often a disrupted shard is checked for recovery (its slots served again, our channels confirmed). */
+const CHECK_EVERY_MS = 250;
+/** A confirmation of our subscriptions that does not answer within this is tried again at the next check. */
+const CONFIRM_TIMEOUT_MS = 3000;
+/** A failed publish is tried again for this long (a failover takes cluster-node-timeout plus an election). */
+const PUBLISH_RETRY_MS = 30_000;
+
+/** What a node's sockets may have missed while a shard was away, for realtime/replay.ts. */
+export interface ShardRecovery {
+  /** The namespace ("/" for chat, "/console" for the console's feed). */
+  nsp: string;
+  /** When the loss may have begun (ms since the epoch): the first error seen, less LOSS_MARGIN_MS. */
+  since: number;
+  /**
+   * The rooms whose channel the shard served, or "all": the namespace's own channel was there
+   * (room joins and leaves, multi-room broadcasts, disconnects) or this node's response channel.
+   */
+  rooms: Set<string> | "all";
+}
+
+export interface ShardedAdapter {
+  /** The adapter factory for Socket.IO's `adapter` option. */
+  adapter: AdapterFactory;
+  /**
+   * Resolves once this node's subscriptions for `rooms` are confirmed by their shards: a socket
+   * that joined them hears everything published from then on (the handshake awaits it).
+   */
+  heard(nsp: string, rooms: Iterable<string>): Promise<void>;
+  /** Called after each recovery of a shard (see ShardRecovery). */
+  onRecovered(fn: (r: ShardRecovery) => void): void;
+  /** Stops watching. */
+  close(): void;
+}
+
+const NOOP = (): void => {};
+
+interface Disruption {
+  since: number;
+  slots: Set<number>;
+  /** The same node answered again (a restart within cluster-node-timeout: no failover). */
+  back: boolean;
+  confirming: boolean;
+}
+
+/**
+ * Socket.IO over Redis Cluster sharded pub/sub (`@socket.io/redis-adapter`'s `createShardedAdapter`,
+ * SPUBLISH/SSUBSCRIBE, Redis >= 7), in "dynamic" mode: one channel per room
+ * (`<prefix>socket.io#/#<room>#`), so a room's traffic goes only to the shard that owns the
+ * channel's slot and the nodes with a socket in the room; the namespace's channel
+ * (`<prefix>socket.io#/#`) carries joins, leaves, multi-room broadcasts and disconnects to every
+ * node. Local-first (see local-first.ts), with failed publishes retried.
+ *
+ * Nothing acknowledged is lost on a failover. Pub/sub is at most once: when a shard's primary
+ * dies, what it had not relayed is gone, and nothing reaches this node on that shard's channels
+ * until node-redis has found the promoted replica and subscribed there again. So this node
+ * watches its subscriber connections: from the first error on a primary it notes the slots that
+ * primary served; once they are served again (by the promoted replica, or by the same node back)
+ * and every channel of ours in them is confirmed subscribed, it reports a ShardRecovery, and
+ * realtime/replay.ts sends the sockets in the affected rooms what they may have missed: from the
+ * event log, everything each user may see since the first error less LOSS_MARGIN_MS (their
+ * clients drop what they already have, by seq). Publishes that failed meanwhile were retried,
+ * so they arrive too; the replay covers those accepted by the new primary before we re-subscribed.
+ *
+ * Why the server replays rather than telling clients to catch up: the SDK catches up by itself
+ * only after a reconnect, from its cursor as it stood `settleMs` (5 s) before its last live event;
+ * a failover takes longer than that (cluster-node-timeout, an election, the client's topology
+ * refresh), during which events of other rooms (and this node's own, delivered locally) keep
+ * moving the cursor past the hole, so a forced reconnect would skip what was lost. A new
+ * "catch up from here" event would need SDK code, and the core SDK is at its size budget. The
+ * replay needs no SDK change, no reconnect (no handshake storm, no presence blip), and covers
+ * exactly the window and the rooms that were at risk.
+ */
+export function createShardedLocalFirstAdapter(redis: RedisConnections, channelPrefix: string, logger: Logger): ShardedAdapter {
+  const cluster = redis.cluster;
+  if (!cluster) throw new Error("the sharded adapter needs REDIS_CLUSTER_NODES");
+  const sub: RedisClusterClient = cluster.sub;
+  const adapters = new Map<string, ClusterAdapterLike>();
+  const listeners = new Set<(r: ShardRecovery) => void>();
+  const disrupted = new Map<string, Disruption>();
+  let timer: NodeJS.Timeout | null = null;
+
+  const upstream = createShardedAdapter(cluster.adapter, sub, { channelPrefix, subscriptionMode: "dynamic" });
+  const factory = localFirst(
+    (nsp: Namespace) => {
+      const a = upstream(nsp);
+      adapters.set(nsp.name, a as unknown as ClusterAdapterLike);
+      return a;
+    },
+    { retryForMs: PUBLISH_RETRY_MS, onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster") },
+  );
+
+  const mainChannel = (nsp: string): string => `${channelPrefix}#${nsp}#`;
+  const roomChannel = (nsp: string, room: string): string => `${mainChannel(nsp)}${room}#`;
+  /** Our channels of one namespace: its own, our response channel, and one per public room we hold. */
+  const channels = (nsp: string, a: ClusterAdapterLike): { main: string[]; rooms: Map<string, string> } => {
+    const rooms = new Map<string, string>();
+    // Socket ids are private rooms (never a channel of their own in "dynamic" mode).
+    for (const [room, sids] of a.rooms) if (!(sids.size === 1 && sids.has(room))) rooms.set(room, roomChannel(nsp, room));
+    return { main: [mainChannel(nsp), `${mainChannel(nsp)}${a.uid}#`], rooms };
+  };
+  const confirm = (channel: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`SSUBSCRIBE ${channel} not confirmed`)), CONFIRM_TIMEOUT_MS);
+      // Already subscribed: resolves at once. Being re-subscribed: this SSUBSCRIBE is answered
+      // after that one, on the same connection. The listener is a no-op (a Set: added once).
+      sub.sSubscribe(channel, NOOP, true).then(
+        () => (clearTimeout(t), resolve()),
+        (err: unknown) => (clearTimeout(t), reject(err)),
+      );
+    });
+
+  const addressOf = (slot: number): string | undefined => {
+    const m = sub.slots[slot]?.master;
+    return m ? `${m.host}:${m.port}` : undefined;
+  };
+
+  const onTrouble = (_err: unknown, node?: { host: string; port: number }): void => {
+    if (!node) return;
+    const address = `${node.host}:${node.port}`;
+    if (disrupted.has(address)) return;
+    const slots = new Set<number>();
+    for (let s = 0; s < 16384; s++) if (addressOf(s) === address) slots.add(s);
+    if (slots.size === 0) return; // a replica, or a node already out of the topology
+    disrupted.set(address, { since: Date.now(), slots, back: false, confirming: false });
+    logger.warn(
+      { node: address, slots: slots.size },
+      "Redis Cluster primary unreachable: the sockets in its rooms will be sent what they miss once it is served again",
+    );
+    timer ??= setInterval(check, CHECK_EVERY_MS);
+    timer.unref();
+  };
+
+  const check = (): void => {
+    for (const [address, d] of disrupted) {
+      if (d.confirming) continue;
+      const served = [...d.slots].every((s) => {
+        const a = addressOf(s);
+        return a !== undefined && (a !== address || d.back);
+      });
+      if (!served) continue;
+      d.confirming = true;
+      void recover(address, d).finally(() => {
+        d.confirming = false;
+      });
+    }
+  };
+
+  const recover = async (address: string, d: Disruption): Promise<void> => {
+    const found: ShardRecovery[] = [];
+    const toConfirm: string[] = [];
+    for (const [nsp, a] of adapters) {
+      const { main, rooms } = channels(nsp, a);
+      const all = main.some((c) => d.slots.has(keyslot(c)));
+      const hit = new Set<string>();
+      for (const [room, channel] of rooms) if (d.slots.has(keyslot(channel))) hit.add(room), toConfirm.push(channel);
+      if (all) toConfirm.push(...main);
+      if (all || hit.size > 0) found.push({ nsp, since: d.since - LOSS_MARGIN_MS, rooms: all ? "all" : hit });
+    }
+    try {
+      await Promise.all(toConfirm.map(confirm));
+    } catch (err) {
+      logger.debug({ err, node: address }, "Redis Cluster subscriptions not confirmed yet");
+      return;
+    }
+    disrupted.delete(address);
+    if (disrupted.size === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+    logger.warn(
+      { node: address, downMs: Date.now() - d.since, channels: toConfirm.length },
+      "Redis Cluster slots served again; replaying what the affected sockets may have missed",
+    );
+    for (const r of found) for (const fn of listeners) fn(r);
+  };
+
+  const onReady = (node?: { host: string; port: number }): void => {
+    const d = node && disrupted.get(`${node.host}:${node.port}`);
+    if (d) d.back = true;
+  };
+  const onReconnecting = (node?: { host: string; port: number }): void => onTrouble(undefined, node);
+  const events = sub as unknown as NodeJS.EventEmitter;
+  events.on("node-error", onTrouble);
+  events.on("node-reconnecting", onReconnecting);
+  events.on("node-ready", onReady);
+
+  return {
+    adapter: factory,
+    heard: async (nsp, rooms) => {
+      await Promise.all([...rooms].map((room) => confirm(roomChannel(nsp, room))));
+    },
+    onRecovered: (fn) => void listeners.add(fn),
+    close: () => {
+      if (timer) clearInterval(timer);
+      timer = null;
+      events.off("node-error", onTrouble);
+      events.off("node-reconnecting", onReconnecting);
+      events.off("node-ready", onReady);
+    },
+  };
+}
