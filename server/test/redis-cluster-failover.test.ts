@@ -5,7 +5,10 @@
  * its catch-up, its store), chat in four DMs and two groups spanning the nodes at a steady rate.
  * Mid-stream the primary of the shard that owns the busiest group's channel
  * (`<prefix>socket.io#/#conv:<id>#`, found with CLUSTER KEYSLOT and CLUSTER NODES) is killed with
- * SIGKILL; its replica is promoted (polled until CLUSTER NODES says so). Then every acknowledged
+ * SIGKILL; its replica is promoted (polled until CLUSTER NODES says so). From the kill to the
+ * promotion, node 1 also loses its publishes to that group (they resolve without reaching Redis,
+ * as publishes a primary accepted and never relayed before dying do): those only the replay can
+ * deliver, whatever the timing of the nodes' own retries. Then every acknowledged
  * message must reach every member of its conversation exactly once (live, or replayed by the
  * node after the failover: scale/sharded-adapter.ts, realtime/replay.ts) within 30 s of the
  * failover, none lost, none twice, and each member's thread in id order.
@@ -98,6 +101,18 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     const slot = await cluster.keyslot(channel);
     const victim = await cluster.primaryOf(slot);
 
+    // Node 1's publishes to the busy room, lost while `losing` (see the header).
+    let losing = false;
+    let lost = 0;
+    type Publisher = { publishAndReturnOffset(m: { data?: { opts?: { rooms?: string[] } } }): Promise<unknown> };
+    const lossy = nodes[0]!.io.of("/").adapter as unknown as Publisher;
+    const publish = lossy.publishAndReturnOffset.bind(lossy);
+    lossy.publishAndReturnOffset = (m) => {
+      const rooms = m.data?.opts?.rooms;
+      if (losing && rooms?.length === 1 && rooms[0] === `conv:${busy.id}`) return Promise.resolve((lost++, ""));
+      return publish(m);
+    };
+
     // Steady load: one send every SEND_EVERY_MS, each by the next member of the next conversation.
     const acked = new Map<string, string>(); // message id -> conversation id
     const sends: Promise<void>[] = [];
@@ -119,16 +134,19 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     await sleep(STEADY_MS);
     const sentBeforeKill = n;
     const killedAt = Date.now();
+    losing = true;
     await cluster.kill(victim);
     const promoted = await cluster.waitForFailover(slot, victim);
+    losing = false;
     const failedOverAt = Date.now();
     await sleep(STEADY_MS);
     stopped = true;
     await loop;
     await Promise.all(sends); // the outbox retries until acknowledged
     t.diagnostic(
-      `channel slot ${slot}: primary ${victim} killed after ${sentBeforeKill} sends, replica ${promoted} promoted in ${failedOverAt - killedAt} ms; ${acked.size} messages acknowledged`,
+      `channel slot ${slot}: primary ${victim} killed after ${sentBeforeKill} sends, replica ${promoted} promoted in ${failedOverAt - killedAt} ms; ${acked.size} messages acknowledged; ${lost} of node 1's publishes lost`,
     );
+    assert.ok(lost > 0, "node 1 sent to the busy group while its shard was away");
     assert.equal(acked.size, n, "every send acknowledged");
     assert.notEqual(promoted, victim);
 
