@@ -4,6 +4,13 @@
 //
 //   npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--src]
 //                      [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379]
+//                      [--redis-cluster [--redis-cluster-port 7000]]
+//
+// --redis-cluster: instead of one Redis, a Redis Cluster of six redis-servers started here (3
+// primaries, 3 replicas, ports 7000-7005 and their bus ports +10000; server/test/helpers/
+// redis-cluster.ts, the failover drill's harness) and 4 nodes on it (REDIS_CLUSTER_NODES) unless
+// --nodes says otherwise. The cluster goes with the script (no persistence). To rehearse a
+// failover: `redis-cli -p 7000 cluster nodes`, then kill -9 a primary's pid.
 //
 // How the nginx configuration is shared: deploy/nginx.conf is an http-level file that both
 // environments include byte for byte. The two things that must differ (where the nodes are, which
@@ -30,6 +37,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
 import { createClient } from "redis";
+import { startRedisCluster, type RedisCluster } from "../server/test/helpers/redis-cluster.js";
 import { findBinary, freePort, mysqlAvailability, redisAvailability, type Provisioned } from "./test/services.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
@@ -49,6 +57,8 @@ export interface ClusterOptions {
   dropDatabase?: boolean;
   /** Default: found or started. */
   redisUrl?: string;
+  /** A Redis Cluster of six servers started on these ports (basePort..basePort+5) instead of one Redis. */
+  redisCluster?: { basePort: number };
   /** REDIS_PREFIX of the nodes (default `parley-cluster:`); `stop` deletes its keys when dropDatabase. */
   redisPrefix?: string;
   /** `dist`: server/dist/*.js (after npm run build; what the Docker image runs). `src`: the TypeScript via tsx. Default: dist when built after the last source change. */
@@ -83,7 +93,10 @@ export interface Cluster {
   nodes: ClusterNode[];
   /** `mysql://…/<database>`, as the nodes have it. */
   databaseUrl: string;
+  /** One Redis's URL, or the cluster's seeds (REDIS_CLUSTER_NODES) joined by commas. */
   redisUrl: string;
+  /** The Redis Cluster this script started (--redis-cluster). */
+  redisCluster: RedisCluster | undefined;
   redisPrefix: string;
   /** The temporary directory (nginx prefix and config, the nodes' shared DATA_DIR). */
   dir: string;
@@ -232,6 +245,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   let databaseUrl = "";
   let adminUrl = "";
   let redisUrl = "";
+  let redisCluster: RedisCluster | undefined;
   const database = opts.database ?? "parley_cluster";
   const redisPrefix = opts.redisPrefix ?? "parley-cluster:";
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Error(`database name "${database}": letters, digits and _ only`);
@@ -248,7 +262,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
         await admin?.end().catch(() => undefined);
       }
-      if (opts.dropDatabase && redisUrl && !provisioned.some((p) => p.name === "redis")) {
+      if (opts.dropDatabase && redisUrl && !redisCluster && !provisioned.some((p) => p.name === "redis")) {
         const r = createClient({ url: redisUrl, socket: { reconnectStrategy: false, connectTimeout: 5000 } });
         r.on("error", () => undefined);
         try {
@@ -260,6 +274,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
         }
       }
       await Promise.all(provisioned.map((p) => p.stop().catch(() => undefined)));
+      await redisCluster?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     })());
 
@@ -272,7 +287,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       adminUrl = a.url;
     }
     adminUrl = adminUrl.replace(/\/+$/, "");
-    if (opts.redisUrl) redisUrl = opts.redisUrl;
+    if (opts.redisCluster) {
+      redisCluster = await startRedisCluster({ basePort: opts.redisCluster.basePort });
+      redisUrl = redisCluster.seeds.join(",");
+    } else if (opts.redisUrl) redisUrl = opts.redisUrl;
     else {
       const a = await redisAvailability(provisioned);
       if (!a.ok) throw new Error(`Redis unavailable: ${a.reason} — ${a.fix}`);
@@ -298,7 +316,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       PARLEY_DEMO: "0",
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrl,
-      REDIS_URL: redisUrl,
+      ...(redisCluster ? { REDIS_CLUSTER_NODES: redisUrl } : { REDIS_URL: redisUrl }),
       REDIS_PREFIX: redisPrefix,
       JWT_SECRET: randomBytes(48).toString("base64url"),
       DATA_DIR: path.join(dir, "data"),
@@ -383,6 +401,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       nodes,
       databaseUrl,
       redisUrl,
+      redisCluster,
       redisPrefix,
       dir,
       entry,
@@ -402,10 +421,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: "8080" },
-      nodes: { type: "string", default: "2" },
+      nodes: { type: "string" },
       database: { type: "string", default: "parley_cluster" },
       "mysql-url": { type: "string" },
       "redis-url": { type: "string" },
+      "redis-cluster": { type: "boolean", default: false },
+      "redis-cluster-port": { type: "string", default: "7000" },
       src: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -413,12 +434,16 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(
-      "npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379] [--src]",
+      "npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379 | --redis-cluster [--redis-cluster-port 7000]] [--src]",
     );
     return;
   }
   const port = Number(values.port);
-  const nodes = Number(values.nodes);
+  const nodes = Number(values.nodes ?? (values["redis-cluster"] ? "4" : "2"));
+  const redisClusterPort = Number(values["redis-cluster-port"]);
+  if (values["redis-cluster"] && values["redis-url"]) throw new Error("--redis-url or --redis-cluster, not both");
+  if (!Number.isInteger(redisClusterPort) || redisClusterPort < 1 || redisClusterPort > 65535 - 10_005)
+    throw new Error(`--redis-cluster-port ${values["redis-cluster-port"]}: a port with room for 6 servers and their bus ports (+10000)`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: not a port number`);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new Error(`--nodes ${values.nodes}: 1 to 16`);
   if (!values.src && !builtIsCurrent()) console.log("server/dist is missing or older than server/src (npm run build): running the TypeScript sources with tsx");
@@ -429,6 +454,7 @@ async function main(): Promise<void> {
     database: values.database,
     ...(values["mysql-url"] ? { mysqlUrl: values["mysql-url"] } : {}),
     ...(values["redis-url"] ? { redisUrl: values["redis-url"] } : {}),
+    ...(values["redis-cluster"] ? { redisCluster: { basePort: redisClusterPort } } : {}),
     ...(values.src ? { entry: "src" as const } : {}),
     log: (source, line) => line && process.stdout.write(`${source.padEnd(width)} | ${line}\n`),
   });
@@ -447,7 +473,7 @@ async function main(): Promise<void> {
       "",
       `  Parley cluster: ${cluster.url}  (nginx with deploy/nginx.conf; nodes run ${cluster.entry === "dist" ? "server/dist" : "server/src via tsx"})`,
       ...cluster.nodes.map((n) => `    node ${n.index}: ${n.url}  (pid ${n.proc.pid})`),
-      `  MariaDB: ${redact(cluster.databaseUrl)}   Redis: ${cluster.redisUrl} (prefix ${cluster.redisPrefix})`,
+      `  MariaDB: ${redact(cluster.databaseUrl)}   ${cluster.redisCluster ? "Redis Cluster (3 primaries, 3 replicas)" : "Redis"}: ${cluster.redisUrl} (prefix ${cluster.redisPrefix})`,
       `  Create an app: DATABASE_URL=${redact(cluster.databaseUrl)} npm run app:create -- --name "Shop" --origin http://localhost:${new URL(cluster.url).port}`,
       "  Ctrl-C stops everything (the database and its data are kept).",
       "",
