@@ -262,12 +262,17 @@ const envSchema = z.object({
         try {
           const u = new URL(item);
           ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" && (u.pathname === "" || u.pathname === "/");
-          protocols.add(u.protocol);
+          if (ok) protocols.add(u.protocol);
         } catch {
           ok = false;
         }
+        // Shown without its password (the part between "//user:" and "@").
+        const shown = item.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
         if (!ok)
-          ctx.addIssue({ code: "custom", message: `"${item}" is not a redis://host:port or rediss://host:port seed (no database number: a cluster has one)` });
+          ctx.addIssue({
+            code: "custom",
+            message: `"${shown}" is not a seed node: redis://host:port or rediss://host:port (no /db: a cluster has database 0 only)`,
+          });
       }
       if (list.length === 0) ctx.addIssue({ code: "custom", message: "give at least one seed node, e.g. redis://10.0.0.1:7000,redis://10.0.0.2:7000" });
       if (protocols.size > 1) ctx.addIssue({ code: "custom", message: "mix of redis:// and rediss:// seeds" });

@@ -371,6 +371,29 @@ describe("start failures are one clear line", () => {
     assert.doesNotMatch(r.stdout + r.stderr, /hunter2/);
   });
 
+  test("REDIS_CLUSTER_NODES: with REDIS_URL, malformed (password masked), or no seed answering", { timeout: 120_000 }, async () => {
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const [both, bad, down] = await Promise.all([
+      runServer({ PORT: "0", REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: `redis://127.0.0.1:${port}` }),
+      runServer({ PORT: "0", REDIS_CLUSTER_NODES: "redis://ops:hunter2hunter2@127.0.0.1:7000/3,http://x" }),
+      runServer({ PORT: "0", REDIS_CLUSTER_NODES: `redis://127.0.0.1:${port},redis://127.0.0.1:${port}` }),
+    ]);
+    assert.equal(both.code, 1);
+    assert.equal(both.stderr.trim(), "Parley cannot start: Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster's seed nodes), not both");
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /REDIS_CLUSTER_NODES: "redis:\/\/ops:\*\*\*@127\.0\.0\.1:7000\/3" is not a seed node/);
+    assert.match(bad.stderr, /REDIS_CLUSTER_NODES: "http:\/\/x" is not a seed node/);
+    assert.doesNotMatch(bad.stderr, /hunter2/);
+    assert.equal(down.code, 1);
+    assert.equal(
+      down.stderr.trim(),
+      `Parley cannot start: Cannot reach any Redis Cluster seed node (redis://127.0.0.1:${port}, redis://127.0.0.1:${port}) (ECONNREFUSED): is the cluster running? Check REDIS_CLUSTER_NODES, or unset it to run one node without Redis.`,
+    );
+  });
+
   test("a database that does not exist on a reachable MariaDB", { skip: TEST_DB !== "mysql" ? "MariaDB only" : false, timeout: 90_000 }, async () => {
     const r = await runServer({ PORT: "0", DATABASE_URL: `${MYSQL_ADMIN_URL}/parley_no_such_db_here` });
     assert.equal(r.code, 1);
