@@ -1,6 +1,7 @@
 /**
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
- * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login),
+ * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login; and
+ * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts),
  * --db <sqlite,mysql>. Starts everything it measures as child processes on 127.0.0.1: Parley on
  * SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), and a bare Socket.IO relay.
  * Prints one table, the Parley/relay ratio, and writes a JSON file. Figures are reported, not asserted.
@@ -30,6 +31,7 @@ import {
   type SeededUser,
 } from "./seed.js";
 import type { ClientSpec } from "./worker.js";
+import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const args = process.argv.slice(2);
@@ -1261,6 +1263,7 @@ async function main(): Promise<void> {
   log(`mode ${mode}; ${os.cpus().length} CPUs; ulimit -n ${ulimitN()}; sizes ${JSON.stringify(SIZE)}`);
   if (Number(ulimitN()) < SIZE.idle + 1000) log(`WARNING: ulimit -n ${ulimitN()} may be too low for ${SIZE.idle} sockets (server needs one fd each)`);
   const workers = Array.from({ length: WORKERS }, (_, i) => new Worker(i));
+  let fanout: FanoutRow[] = [];
   const dbs = DBS.includes("mysql") && !(await mysqlAvailable()) ? DBS.filter((d) => d !== "mysql") : DBS;
   const skipped: string[] = DBS.filter((d) => !dbs.includes(d));
   try {
@@ -1285,6 +1288,11 @@ async function main(): Promise<void> {
     }
     if (want("idle")) await idleScenario(workers);
     if (want("login")) await loginScenario();
+    // Named only: it starts a Redis, a 6-server Redis Cluster and up to 4 nodes per row.
+    if (ONLY?.includes("fanout")) {
+      if (dbs.includes("mysql")) fanout = await runFanout({ mysqlAdmin: MYSQL_ADMIN, quick: QUICK, log });
+      else skipped.push("fanout (needs MariaDB)");
+    }
   } finally {
     await Promise.all(workers.map((w) => w.call({ cmd: "exit" }, 5000).catch(() => undefined)));
     killAll();
@@ -1294,6 +1302,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString();
   const header = `Parley benchmark (${mode}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
   process.stdout.write(`\n${header}\n\n${table()}\n\n${r.lines.join("\n")}\n`);
+  if (fanout.length) process.stdout.write(`\nFan-out by topology (1:1 messages across nodes):\n\n${fanoutTable(fanout)}\n`);
   const out = flag("--out") ?? path.join(ROOT, "server/bench/results", `${date.slice(0, 19).replace(/:/g, "-")}${QUICK ? "-quick" : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(
@@ -1309,6 +1318,7 @@ async function main(): Promise<void> {
         rows,
         ladders,
         ratios: r.data,
+        fanout,
       },
       null,
       2,
