@@ -26,6 +26,7 @@ import { PINS_EN } from "../src/pins/parley-pins.strings.js";
 import { PREVIEW_EN } from "../src/previews/preview-card.strings.js";
 import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
 import { VOICE_EN } from "../src/voice/voice.strings.js";
+import { VOICE_RECORDER_EN } from "../src/voice-recorder/parley-voice-recorder.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -47,6 +48,7 @@ const ALL: Record<string, string> = {
   ...PINS_EN,
   ...PREVIEW_EN,
   ...VOICE_EN,
+  ...VOICE_RECORDER_EN,
 };
 const PLURAL = /^(replies|mentions|votes)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

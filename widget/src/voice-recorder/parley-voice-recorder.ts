@@ -7,6 +7,7 @@ import type { ComposerHost } from "../thread/composer.js";
 import { clock } from "../voice/clock.js";
 import { recorderStyles } from "../voice/voice.styles.js";
 import { VOICE_EN, type VoiceStrings } from "../voice/voice.strings.js";
+import { VOICE_RECORDER_EN, type VoiceRecorderStrings } from "./parley-voice-recorder.strings.js";
 
 /** What MediaRecorder is asked for, in order: Opus in WebM (Chromium, Firefox), else in Ogg (Firefox, Safari's newer). */
 const TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus"];
@@ -46,7 +47,7 @@ export function peaksOf(samples: Float32Array, n = VOICE_PEAKS): number[] {
 export class ParleyVoiceRecorder extends LitElement {
   static override properties = { phase: { state: true }, elapsed: { state: true }, level: { state: true }, message: { state: true }, url: { state: true } };
   static override styles = [base, recorderStyles];
-  t: Strings & Partial<VoiceStrings> = VOICE_EN as Strings & VoiceStrings;
+  t: Strings & Partial<VoiceStrings & VoiceRecorderStrings> = { ...VOICE_EN, ...VOICE_RECORDER_EN } as Strings & VoiceStrings & VoiceRecorderStrings;
   host_!: ComposerHost;
   opener: HTMLElement | null = null;
   phase: Phase = "asking";
@@ -67,8 +68,8 @@ export class ParleyVoiceRecorder extends LitElement {
   private readings: number[] = [];
   private closed = false;
 
-  private get s(): VoiceStrings & Strings {
-    return { ...VOICE_EN, ...this.t } as VoiceStrings & Strings;
+  private get s(): VoiceStrings & VoiceRecorderStrings & Strings {
+    return { ...VOICE_EN, ...VOICE_RECORDER_EN, ...this.t } as VoiceStrings & VoiceRecorderStrings & Strings;
   }
 
   override connectedCallback(): void {

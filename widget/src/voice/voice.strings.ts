@@ -1,29 +1,9 @@
 /**
- * The voice recorder and player (voice-recorder.ts, voice-player.ts); a host overrides them like
- * the others (`strings`, Parley.init). The translations are in the locale tables (i18n/locales/).
- * {time}, {elapsed}, {total}: lengths as m:ss; {rate}: a speed like 1.5×.
+ * The voice player's (voice-player.ts; the recorder's review plays with them too); a host
+ * overrides them like the others (`strings`, Parley.init). The translations are in the locale
+ * tables (i18n/locales/). {time}, {elapsed}, {total}: lengths as m:ss; {rate}: a speed like 1.5×.
  */
 export const VOICE_EN = {
-  /** The recorder's title. */
-  voiceRecorder: "Record a voice message",
-  voiceRecording: "Recording",
-  /** How long it may last, beside the elapsed time. */
-  voiceUpTo: "up to {time}",
-  /** The live microphone level meter's name. */
-  voiceLevel: "Microphone level",
-  voiceStop: "Stop",
-  voiceDiscard: "Discard",
-  /** The review step, after Stop: listen, then send or discard. */
-  voiceReview: "Listen before you send it",
-  voiceMaxReached: "Voice messages can be up to {time} long, so the recording stopped there.",
-  voiceAsking: "Waiting for the microphone…",
-  voiceDenied: "The microphone is blocked. Allow it for this site in your browser's settings, then try again.",
-  voiceNoMic: "No microphone was found.",
-  voiceUnsupported: "This browser can't record voice messages.",
-  voiceFailed: "The recording stopped because of an error.",
-  /** Closes the recorder after one of those. */
-  voiceClose: "Close",
-  voiceSent: "Voice message sent",
   /** The player: its name for screen readers ({time}: its length). */
   voiceMessage: "Voice message, {time}",
   voicePlay: "Play",
