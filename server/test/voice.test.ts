@@ -25,7 +25,6 @@ const PEAKS = Array.from({ length: VOICE_LIMITS.peaks }, (_, i) => (i * 37) % 25
 /** Under this, two voice recordings fit and a third does not (each ~5 KB). */
 const USER_QUOTA = 14_000;
 
-// biome-ignore lint/suspicious/noExplicitAny: an Attachment or an error body
 function upload(u: AuthResponse, bytes: Buffer, name: string, type: string): Promise<Res<any>> {
   const fd = new FormData();
   fd.append("file", new Blob([new Uint8Array(bytes)], { type }), name);
