@@ -5,10 +5,13 @@
  * its catch-up, its store), chat in four DMs and two groups spanning the nodes at a steady rate.
  * Mid-stream the primary of the shard that owns the busiest group's channel
  * (`<prefix>socket.io#/#conv:<id>#`, found with CLUSTER KEYSLOT and CLUSTER NODES) is killed with
- * SIGKILL; its replica is promoted (polled until CLUSTER NODES says so). From the kill to the
- * promotion, node 1 also loses its publishes to that group (they resolve without reaching Redis,
- * as publishes a primary accepted and never relayed before dying do): those only the replay can
- * deliver, whatever the timing of the nodes' own retries. Then every acknowledged
+ * SIGKILL; its replica is promoted (polled until CLUSTER NODES says so). The group is one whose
+ * channel shares that shard with the namespace's channel (`<prefix>socket.io#/#`: room joins,
+ * multi-room broadcasts), so every node's every socket is at risk. From the kill to the
+ * promotion, node 1 also loses its publishes on that shard (they resolve without reaching Redis,
+ * as publishes a primary accepted and never relayed before dying do): those only the recovery can
+ * deliver, whatever the timing of the nodes' own retries; and meanwhile user 0 (node 1) opens a
+ * DM with user 5 (node 2), whose join is among them, and both keep writing in it. Then every acknowledged
  * message must reach every member of its conversation exactly once (live, or replayed by the
  * node after the failover: scale/sharded-adapter.ts, realtime/replay.ts) within 30 s of the
  * failover, none lost, none twice, and each member's thread in id order.
@@ -78,14 +81,22 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
       [6, 7],
     ] as const)
       conversations.push({ id: (await users[x]!.direct(id(y))).id, members: [x, y] });
-    for (const members of [
-      [0, 1, 2, 3],
-      [4, 5, 6, 7],
-    ])
-      conversations.push({
-        id: (await users[members[0]!]!.createGroup({ name: `G${members[0]}`, memberIds: members.slice(1).map(id), isPublic: false })).id,
-        members,
-      });
+    const group = async (members: number[]): Promise<{ id: string; members: number[] }> => ({
+      id: (await users[members[0]!]!.createGroup({ name: `G${members[0]}`, memberIds: members.slice(1).map(id), isPublic: false })).id,
+      members,
+    });
+    conversations.push(await group([4, 5, 6, 7]));
+    // The busy room: a group of users 0-3 whose channel's slot is served by the primary that also
+    // serves the namespace's channel (a third of groups are: a few tries).
+    const channelOf = (conv: string): string => `${prefix}socket.io#/#conv:${conv}#`;
+    const victim = await cluster.primaryOf(await cluster.keyslot(`${prefix}socket.io#/#`));
+    let busy = await group([0, 1, 2, 3]);
+    for (let tries = 1; (await cluster.primaryOf(await cluster.keyslot(channelOf(busy.id)))) !== victim; tries++) {
+      assert.ok(tries < 40, "no group's channel on the namespace channel's shard");
+      busy = await group([0, 1, 2, 3]);
+    }
+    conversations.push(busy);
+    const slot = await cluster.keyslot(channelOf(busy.id));
     // Each member opens each of their conversations (a thread in the store, which live events fill).
     for (const conv of conversations) for (const m of conv.members) await users[m]!.conversation(conv.id).loadOlder();
 
@@ -95,21 +106,19 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     let lastHeardAt = Date.now();
     for (const c of users) c.on("message.new", () => (lastHeardAt = Date.now()));
 
-    // The busy room: the first group. Its channel's slot, and the primary serving it.
-    const busy = conversations[4]!;
-    const channel = `${prefix}socket.io#/#conv:${busy.id}#`;
-    const slot = await cluster.keyslot(channel);
-    const victim = await cluster.primaryOf(slot);
-
-    // Node 1's publishes to the busy room, lost while `losing` (see the header).
+    // Node 1's publishes on the victim's shard, lost while `losing` (see the header): to the busy
+    // room, and on the namespace's channel (anything but a one-room broadcast to another room).
     let losing = false;
-    let lost = 0;
-    type Publisher = { publishAndReturnOffset(m: { data?: { opts?: { rooms?: string[] } } }): Promise<unknown> };
+    const lost = { room: 0, namespace: 0 };
+    type Message = { type: number; data?: { opts?: { rooms?: string[] } } };
+    type Publisher = { publishAndReturnOffset(m: Message): Promise<unknown> };
     const lossy = nodes[0]!.io.of("/").adapter as unknown as Publisher;
     const publish = lossy.publishAndReturnOffset.bind(lossy);
     lossy.publishAndReturnOffset = (m) => {
-      const rooms = m.data?.opts?.rooms;
-      if (losing && rooms?.length === 1 && rooms[0] === `conv:${busy.id}`) return Promise.resolve((lost++, ""));
+      const rooms = m.data?.opts?.rooms ?? [];
+      const oneRoom = m.type === 3 && rooms.length === 1; // BROADCAST to one room: its own channel
+      if (losing && oneRoom && rooms[0] === `conv:${busy.id}`) return Promise.resolve((lost.room++, ""));
+      if (losing && !oneRoom) return Promise.resolve((lost.namespace++, ""));
       return publish(m);
     };
 
@@ -136,6 +145,9 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     const killedAt = Date.now();
     losing = true;
     await cluster.kill(victim);
+    // A new DM while the shard is away: its join (node 1 -> user 5's socket on node 2) is lost.
+    const fresh = { id: (await users[0]!.direct(id(5))).id, members: [0, 5] };
+    conversations.push(fresh);
     const promoted = await cluster.waitForFailover(slot, victim);
     losing = false;
     const failedOverAt = Date.now();
@@ -144,9 +156,9 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     await loop;
     await Promise.all(sends); // the outbox retries until acknowledged
     t.diagnostic(
-      `channel slot ${slot}: primary ${victim} killed after ${sentBeforeKill} sends, replica ${promoted} promoted in ${failedOverAt - killedAt} ms; ${acked.size} messages acknowledged; ${lost} of node 1's publishes lost`,
+      `channel slot ${slot}: primary ${victim} killed after ${sentBeforeKill} sends, replica ${promoted} promoted in ${failedOverAt - killedAt} ms; ${acked.size} messages acknowledged; node 1 lost ${lost.room} publishes to the group, ${lost.namespace} on the namespace's channel`,
     );
-    assert.ok(lost > 0, "node 1 sent to the busy group while its shard was away");
+    assert.ok(lost.room > 0 && lost.namespace > 0, "node 1 published on the victim's shard while it was away");
     assert.equal(acked.size, n, "every send acknowledged");
     assert.notEqual(promoted, victim);
 
@@ -156,7 +168,13 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     const deadline = failedOverAt + DELIVERY_BOUND_MS;
     while (missing() > 0 && Date.now() < deadline) await sleep(50);
     t.diagnostic(`all delivered ${Date.now() - failedOverAt} ms after the promotion (${missing()} missing)`);
-    assert.equal(missing(), 0, `messages not delivered within ${DELIVERY_BOUND_MS / 1000} s of the failover`);
+    const which = users.flatMap((_, i) =>
+      expected[i]!.filter((mid) => !heard[i]!.has(mid)).map((mid) => {
+        const conv = acked.get(mid)!;
+        return `user ${i} (node ${(i % NODES) + 1}) missed ${mid} of ${conv === busy.id ? "the busy group" : conv === fresh.id ? "the new DM" : conv}`;
+      }),
+    );
+    assert.equal(missing(), 0, `messages not delivered within ${DELIVERY_BOUND_MS / 1000} s of the failover: ${which.join("; ")}`);
     // Nothing more arrives late (a retried publish, a replay): quiet for a second.
     while (Date.now() - lastHeardAt < 1000) await sleep(100);
     for (let i = 0; i < USERS; i++) {
@@ -165,8 +183,12 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
       const strangers = [...heard[i]!.keys()].filter((mid) => !expected[i]!.includes(mid));
       assert.deepEqual(strangers, [], `user ${i} heard messages of conversations they are not in`);
     }
+    // The DM opened during the failover: user 5's socket on node 2 is in its room now (its join was
+    // lost: the recovery set the rooms again), so a message sent now arrives live.
+    const late = await users[0]!.conversation(fresh.id).send("after the failover");
+    await until("the DM's next message live", () => heard[5]!.get(late.id) === 1, 10_000);
     // Each member's thread: every acknowledged message once, in id order (the server's order).
-    for (const conv of conversations) {
+    for (const conv of conversations.filter((c) => c !== fresh)) {
       const want = [...acked]
         .filter(([, c]) => c === conv.id)
         .map(([mid]) => mid)

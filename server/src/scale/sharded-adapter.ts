@@ -45,7 +45,8 @@ export interface ShardedAdapter {
   close(): void;
 }
 
-const NOOP = (): void => {};
+type Listener = (message: Buffer, channel: Buffer) => void;
+const NOOP: Listener = () => {};
 
 interface Disruption {
   since: number;
@@ -92,7 +93,32 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
   const disrupted = new Map<string, Disruption>();
   let timer: NodeJS.Timeout | null = null;
 
-  const upstream = createShardedAdapter(cluster.adapter, sub, { channelPrefix, subscriptionMode: "dynamic" });
+  // The adapter subscribes through this view of `sub`, which remembers each channel's listener
+  // (the adapter's own handler): a subscription lost with a dead primary (an SSUBSCRIBE sent to it
+  // just before it died is never answered, so node-redis has no listener to move) is made again
+  // with that very listener, never a second one. Upstream does not await its SSUBSCRIBE and
+  // SUNSUBSCRIBE: a failure here would be an unhandled rejection, which ends the process.
+  const handlers = new Map<string, Listener>();
+  const list = (channels: string | string[]): string[] => (Array.isArray(channels) ? channels : [channels]);
+  const subView = new Proxy(sub, {
+    get(target, prop) {
+      if (prop === "sSubscribe")
+        return (channels: string | string[], listener: Listener, buffers?: boolean) => {
+          for (const c of list(channels)) handlers.set(c, listener);
+          return target
+            .sSubscribe(channels, listener, buffers as true)
+            .catch((err: unknown) => logger.debug({ err }, "SSUBSCRIBE failed (made again once its shard serves)"));
+        };
+      if (prop === "sUnsubscribe")
+        return (channels: string | string[]) => {
+          for (const c of list(channels)) handlers.delete(c);
+          return target.sUnsubscribe(channels).catch((err: unknown) => logger.debug({ err }, "SUNSUBSCRIBE failed"));
+        };
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  const upstream = createShardedAdapter(cluster.adapter, subView, { channelPrefix, subscriptionMode: "dynamic" });
   const factory = localFirst(
     (nsp: Namespace) => {
       const a = upstream(nsp);
@@ -115,8 +141,9 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
     new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`SSUBSCRIBE ${channel} not confirmed`)), CONFIRM_TIMEOUT_MS);
       // Already subscribed: resolves at once. Being re-subscribed: this SSUBSCRIBE is answered
-      // after that one, on the same connection. The listener is a no-op (a Set: added once).
-      sub.sSubscribe(channel, NOOP, true).then(
+      // after that one, on the same connection. Lost: subscribed again. With the adapter's own
+      // listener (node-redis keeps a Set of them: added once).
+      sub.sSubscribe(channel, handlers.get(channel) ?? NOOP, true).then(
         () => (clearTimeout(t), resolve()),
         (err: unknown) => (clearTimeout(t), reject(err)),
       );
