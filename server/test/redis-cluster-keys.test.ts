@@ -54,6 +54,38 @@ describe("Redis Cluster: every multi-key operation on one slot, shared across no
     }
   });
 
+  test("a node that applies a join late still delivers the new conversation's first message", async () => {
+    const { id: app } = await a.createTenant("Late join");
+    const key = await a.services.serverKeys.create(app);
+    const auth = basic(key.id, key.secret);
+    const dee = await signIn(a, auth, app, "dee");
+    const eve = await signIn(b, auth, app, "eve");
+    const deeSocket = await connect(a, dee.accessToken);
+    sockets.push(deeSocket);
+    const eveSocket = await connect(b, eve.accessToken);
+    sockets.push(eveSocket);
+    const eveRec = new Recorder(eveSocket);
+    // Node b is slow to apply joins from other nodes (a busy event loop): the DM's room channel is
+    // subscribed there only after its first message was published to it.
+    type Adapter = { onMessage(m: { type: number }, offset?: string): unknown };
+    const adapter = b.io.of("/").adapter as unknown as Adapter;
+    const onMessage = adapter.onMessage;
+    adapter.onMessage = (m, offset) => (m.type === 4 ? void setTimeout(() => onMessage.call(adapter, m, offset), 500) : onMessage.call(adapter, m, offset));
+    try {
+      const dm = await a.api.post("/conversations/direct", { token: dee.accessToken, body: { userId: eve.user.id } });
+      assert.equal(dm.status, 201, JSON.stringify(dm.body));
+      const sent = await request<{ id: string }>(deeSocket, "message.send", {
+        conversationId: dm.body.conversation.id,
+        text: "first",
+        clientMessageId: "late-1",
+      });
+      assert.ok(sent.ok, JSON.stringify(sent));
+      await eveRec.wait("message.new", (e) => e.data.message.id === (sent as { data: { id: string } }).data.id, 5000);
+    } finally {
+      adapter.onMessage = onMessage;
+    }
+  });
+
   test("presence, rate limits, slow mode and sharded broadcasts work across the two nodes", async () => {
     const { id: app } = await a.createTenant("Cluster keys");
     const key = await a.services.serverKeys.create(app);

@@ -46,6 +46,13 @@ export interface ShardedAdapter {
 }
 
 type Listener = (message: Buffer, channel: Buffer) => void;
+
+/** What joinedLate uses of an upstream ClusterAdapter (`onMessage` is protected there). */
+interface RemoteJoins {
+  sids: Map<string, Set<string>>;
+  onMessage(message: unknown, offset?: string): unknown;
+  on(event: "create-room", fn: (room: string) => void): unknown;
+}
 const NOOP: Listener = () => {};
 
 interface Disruption {
@@ -74,6 +81,8 @@ interface Disruption {
  * event log, everything each user may see since the first error less LOSS_MARGIN_MS (their
  * clients drop what they already have, by seq). Publishes that failed meanwhile were retried,
  * so they arrive too; the replay covers those accepted by the new primary before we re-subscribed.
+ * The same replay covers a room this node subscribes because another node joined sockets here
+ * to it, for what was published to it before the subscription took (see joinedLate).
  *
  * Why the server replays rather than telling clients to catch up: the SDK catches up by itself
  * only after a reconnect, from its cursor as it stood `settleMs` (5 s) before its last live event;
@@ -123,10 +132,41 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
     (nsp: Namespace) => {
       const a = upstream(nsp);
       adapters.set(nsp.name, a as unknown as ClusterAdapterLike);
+      joinedLate(nsp.name, a as unknown as RemoteJoins);
       return a;
     },
     { retryForMs: PUBLISH_RETRY_MS, onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster") },
   );
+
+  /**
+   * A room this node first holds because another node joined sockets here to it (a new
+   * conversation, a member added) is subscribed only as that join is applied here: a broadcast to
+   * the room published meanwhile (the conversation's first message, when this node is slow to
+   * read the join) never reaches this node. Once the subscription is confirmed, the room's sockets
+   * are sent what they may have missed, as after a failover (the window is short: few events).
+   */
+  const joinedLate = (nsp: string, a: RemoteJoins): void => {
+    let remote = 0;
+    const onMessage = a.onMessage.bind(a);
+    a.onMessage = (message, offset) => {
+      remote++;
+      try {
+        return onMessage(message, offset);
+      } finally {
+        remote--;
+      }
+    };
+    a.on("create-room", (room: string) => {
+      if (remote === 0 || a.sids.has(room)) return; // a local join (the handshake waits), or a socket's own room
+      const since = Date.now() - LOSS_MARGIN_MS;
+      confirm(roomChannel(nsp, room)).then(
+        () => {
+          for (const fn of listeners) fn({ nsp, since, rooms: new Set([room]) });
+        },
+        (err: unknown) => logger.debug({ err, room }, "a room joined from another node: subscription not confirmed (a shard recovery covers it)"),
+      );
+    });
+  };
 
   const mainChannel = (nsp: string): string => `${channelPrefix}#${nsp}#`;
   const roomChannel = (nsp: string, room: string): string => `${mainChannel(nsp)}${room}#`;
