@@ -58,6 +58,11 @@ export interface Config {
    * adapter over SPUBLISH/SSUBSCRIBE, and every multi-key command on one hash slot.
    */
   redisClusterNodes: string[] | undefined;
+  /**
+   * Read replicas of DATABASE_URL (DATABASE_REPLICA_URLS): reads that tolerate a little lag go
+   * there (db/read-replicas.ts); a replica more than `maxLagMs` behind is skipped.
+   */
+  replicas: { urls: string[]; maxLagMs: number } | undefined;
   /** Prefix of every Redis key and channel this deployment uses (several deployments may share one Redis). */
   redisPrefix: string;
   rateLimits: {
@@ -216,6 +221,25 @@ const envSchema = z.object({
     .string()
     .regex(/^(mysql|mariadb):\/\//, "DATABASE_URL must be a mysql:// URL (unset for embedded SQLite)")
     .optional(),
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .transform((v, ctx) => {
+      const list = v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean);
+      for (const item of list) {
+        if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(item)) {
+          // Shown without its password (the part between "//user:" and "@").
+          const shown = item.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+          ctx.addIssue({ code: "custom", message: `"${shown}" is not a replica: mysql://user:pass@host:3306/database (the primary's database, replicated)` });
+        }
+      }
+      if (list.length === 0) ctx.addIssue({ code: "custom", message: "give at least one replica, e.g. mysql://reader@10.0.0.2:3306/parley" });
+      return list.map((x) => x.replace(/^mariadb:/, "mysql:"));
+    })
+    .optional(),
+  DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
@@ -376,6 +400,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
     throw new Error("Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster's seed nodes), not both");
   }
+  if (e.DATABASE_REPLICA_URLS && !e.DATABASE_URL) {
+    throw new Error("DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate): the embedded SQLite has no replicas");
+  }
   if (e.REFRESH_TOKEN_TTL_SEC < e.ACCESS_TOKEN_TTL_SEC) {
     throw new Error("REFRESH_TOKEN_TTL_SEC must not be shorter than ACCESS_TOKEN_TTL_SEC");
   }
@@ -404,6 +431,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    replicas: e.DATABASE_REPLICA_URLS ? { urls: e.DATABASE_REPLICA_URLS, maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS } : undefined,
     redisPrefix: e.REDIS_PREFIX,
     widgetDir: path.resolve(e.WIDGET_DIR ?? path.join(REPO_ROOT, "widget/dist")),
     consoleDir: path.resolve(e.CONSOLE_DIR ?? path.join(REPO_ROOT, "console/dist")),

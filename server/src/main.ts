@@ -105,6 +105,7 @@ async function main(): Promise<void> {
       services.pushNotifier.stop(),
       services.previews.stop(),
       services.usage.stop(),
+      services.replicas?.stop(),
     ]);
     await db.destroy().catch((err: unknown) => logger.warn({ err }, "database close failed"));
     await services.redis?.close();

@@ -54,6 +54,9 @@ import { PinsService } from "./pins/pins.service.js";
 import { PollsService } from "./polls/polls.service.js";
 import { PreviewFiles } from "./previews/preview-files.js";
 import { PreviewsService } from "./previews/previews.service.js";
+import { ReadReplicas } from "./db/read-replicas.js";
+import { PROBE_NODE, probeSeenOn, writeProbe } from "./ops/health.js";
+import { redisReaderMarks } from "./scale/reader-marks.js";
 
 /** Everything the transports (HTTP, sockets) need, built once per process (or per test). */
 export interface Services {
@@ -128,6 +131,8 @@ export interface Services {
   usage: UsageService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
+  /** Present when DATABASE_REPLICA_URLS is set: where the routes marked `replica` read (stop() at shutdown). */
+  replicas?: ReadReplicas;
   /** Present when REDIS_URL or REDIS_CLUSTER_NODES is set (several nodes); `undefined` keeps everything in-process. */
   redis?: RedisConnections;
 }
@@ -256,6 +261,14 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     if (db.isInitialized)
       void push.forgetSession(appId, userId, sessionId).catch((err: unknown) => logger.warn({ err }, "push subscriptions of an ended session not removed"));
   });
+  // Read replicas: measured by this node's heartbeat (its ops_probes row, committed through the
+  // unit of work and read back on each replica); readers' marks shared through Redis.
+  let replicas: ReadReplicas | undefined;
+  if (config.replicas) {
+    const heartbeat = { beat: () => writeProbe({ db, uow }, PROBE_NODE), seenOn: (r: DataSource) => probeSeenOn(r, PROBE_NODE) };
+    replicas = new ReadReplicas(db, config.replicas, heartbeat, logger, redis ? redisReaderMarks(redis.ops, config.redisPrefix) : undefined);
+    replicas.start();
+  }
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
   const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
@@ -336,5 +349,6 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),
     },
     ...(redis ? { redis } : {}),
+    ...(replicas ? { replicas } : {}),
   };
 }

@@ -394,6 +394,22 @@ describe("start failures are one clear line", () => {
     );
   });
 
+  test("DATABASE_REPLICA_URLS: without DATABASE_URL, or malformed (password masked)", { timeout: 120_000 }, async () => {
+    const [alone, bad] = await Promise.all([
+      runServer({ PORT: "0", DATABASE_REPLICA_URLS: "mysql://reader@10.0.0.2:3306/parley" }),
+      runServer({ PORT: "0", DATABASE_URL: "mysql://root@127.0.0.1:1/parley", DATABASE_REPLICA_URLS: "mysql://reader:hunter2@10.0.0.2:3306,postgres://x/y" }),
+    ]);
+    assert.equal(alone.code, 1);
+    assert.equal(
+      alone.stderr.trim(),
+      "Parley cannot start: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate): the embedded SQLite has no replicas",
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /DATABASE_REPLICA_URLS: "mysql:\/\/reader:\*\*\*@10\.0\.0\.2:3306" is not a replica/);
+    assert.match(bad.stderr, /DATABASE_REPLICA_URLS: "postgres:\/\/x\/y" is not a replica/);
+    assert.doesNotMatch(bad.stderr, /hunter2/);
+  });
+
   test("a database that does not exist on a reachable MariaDB", { skip: TEST_DB !== "mysql" ? "MariaDB only" : false, timeout: 90_000 }, async () => {
     const r = await runServer({ PORT: "0", DATABASE_URL: `${MYSQL_ADMIN_URL}/parley_no_such_db_here` });
     assert.equal(r.code, 1);

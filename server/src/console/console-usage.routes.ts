@@ -26,6 +26,7 @@ export function consoleUsageRoutes({ usage }: { usage: ConsoleUsage }): Route[] 
     query: usageQuery,
     ok: { 200: json("ConsoleUsageResponse", "Every day of the window, oldest first") },
     errors: [404],
+    replica: {},
     handle: async (ctx) => {
       const { days } = parse(usageQuery, ctx.query);
       ctx.body = (await usage.appUsage(consoleCallerOf(ctx), pathParam(ctx, "appId"), days)) satisfies ConsoleUsageResponse;
@@ -41,6 +42,7 @@ export function consoleUsageRoutes({ usage }: { usage: ConsoleUsage }): Route[] 
     auth: "console",
     query: usageQuery,
     ok: { 200: json("ConsoleUsageResponse", "Every day of the window, oldest first") },
+    replica: {},
     handle: async (ctx) => {
       const { days } = parse(usageQuery, ctx.query);
       ctx.body = (await usage.allUsage(consoleCallerOf(ctx), days)) satisfies ConsoleUsageResponse;

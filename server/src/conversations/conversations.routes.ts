@@ -76,6 +76,7 @@ export function conversationsRoutes({ conversations: convs }: ConversationsRoute
     auth: "bearer",
     query: listQuery,
     ok: { 200: json("PageOfConversation", "A page of conversations") },
+    replica: {},
     handle: async (ctx) => {
       const caller = callerOf(ctx);
       const q = parse(listQuery, ctx.query);
@@ -96,6 +97,7 @@ export function conversationsRoutes({ conversations: convs }: ConversationsRoute
     auth: "bearer",
     query: publicQuery,
     ok: { 200: json("PageOfConversation", "A page of groups") },
+    replica: {},
     handle: async (ctx) => {
       const caller = callerOf(ctx);
       const q = parse(publicQuery, ctx.query);

@@ -43,6 +43,7 @@ export function dataRightsRoutes({ dataRights, auth }: DataRightsRoutesDeps): Ro
     query: exportQuery,
     ok: { 200: json("DataExport", "The export (JSON form)") },
     errors: [404],
+    replica: {},
     handle: async (ctx) => {
       const caller = callerOf(ctx);
       await answerExport(ctx, dataRights, caller, caller.user);

@@ -35,6 +35,7 @@ export function serverDataRightsRoutes({ dataRights }: ServerDataRightsRoutesDep
     query: exportQuery,
     ok: { 200: json("DataExport", "The export (JSON form)") },
     errors: [404],
+    replica: {},
     handle: async (ctx) => {
       const caller = serverCallerOf(ctx);
       await answerExport(ctx, dataRights, caller, await dataRights.userBySub(caller, subOf(ctx)));

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
 import { databaseErrorCode, fromDatabaseError, isLockContention } from "./db-errors.js";
 import { dialectOf } from "./sql.js";
+import { onPrimary } from "./read-replicas.js";
 
 /** Why writes are failing: the driver's code of the last failed write, and since when. */
 export interface WriteFailure {
@@ -64,7 +65,7 @@ export class Transactor {
    * failed one, and reset.
    */
   private async sqlite<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const qr = this.db.createQueryRunner();
+    const qr = onPrimary(() => this.db.createQueryRunner());
     const conn = (await qr.connect()) as SqliteConnection;
     settleSqlite(qr, conn);
     try {
@@ -92,7 +93,8 @@ export class Transactor {
    * forever and every later write of this node with it).
    */
   private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const qr = this.db.createQueryRunner();
+    // On the primary, whatever scope the caller reads in (db/read-replicas.ts).
+    const qr = onPrimary(() => this.db.createQueryRunner());
     let committing = false;
     try {
       await qr.connect();

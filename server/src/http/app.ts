@@ -18,7 +18,17 @@ import { healthRoutes } from "../ops/health.js";
 import { Metrics, metricsRoutes } from "../ops/metrics.js";
 import { AppError, fromHttpError } from "../shared/errors.js";
 import type { State } from "../request/context.js";
-import { appFromHeader, clientAddress, cors, errorsAndLogging, requireAuth, requireJsonBody, requireServerKey } from "./middleware.js";
+import {
+  appFromHeader,
+  clientAddress,
+  cors,
+  errorsAndLogging,
+  marksWrites,
+  replicaReads,
+  requireAuth,
+  requireJsonBody,
+  requireServerKey,
+} from "./middleware.js";
 import { apiDescriptionRoutes } from "./openapi/index.js";
 import { webhooksRoutes } from "../webhooks/webhooks.routes.js";
 import { dataRightsRoutes } from "../data-rights/data-rights.routes.js";
@@ -104,7 +114,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...metricsRoutes(metrics, config.metrics.token),
   ];
   declared.push(...apiDescriptionRoutes(services.version, declared));
-  const routes = mountRoutes(declared, guards);
+  const routes = mountRoutes(declared, guards, services.replicas && replicaReads(services.replicas));
 
   if (metrics) app.use(metrics.middleware());
   app.use(errorsAndLogging(logger));
@@ -129,6 +139,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   );
   if (opts.demoAppId) app.use(demoRoutes(path.join(config.repoRoot, "examples"), opts.demoAppId).routes());
   app.use(assetsRoutes({ widget: config.widgetDir, sdk: path.join(config.repoRoot, "sdk/dist"), console: config.consoleDir }).routes());
+  // With read replicas: a caller's writes send their next reads to the primary until a replica has them.
+  if (services.replicas) app.use(marksWrites(services.replicas));
   app.use(routes.routes());
   app.use(routes.allowedMethods({ throw: true }));
   return app;

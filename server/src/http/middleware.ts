@@ -15,6 +15,9 @@ import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
 import type { Ctx } from "../request/context.js";
 import { unmapIpv4 } from "../shared/rate-limit.js";
+import type { ReadReplicas } from "../db/read-replicas.js";
+import type { ReadRouting } from "../request/route.js";
+import { readerOf } from "../shared/caller.js";
 
 /**
  * First in the chain: gives the request an id and a logger, logs the outcome, and turns every
@@ -240,3 +243,34 @@ export const perAddress =
     await consume(limiter, addressKey(clientIp(ctx)));
     return next();
   };
+
+/** Who a request reads and writes for, as read replicas track it: a user, an app's backend, a console account. */
+function readerOfRequest(ctx: Ctx): string | undefined {
+  if (ctx.state.caller) return readerOf(ctx.state.caller);
+  if (ctx.state.console) return `console/${ctx.state.console.account.id}`;
+  return undefined;
+}
+
+/** Routes declared `replica` read through `replicas.read` (db/read-replicas.ts), for their caller. */
+export function replicaReads(replicas: ReadReplicas): ReadRouting {
+  return (replica) => async (ctx, next) => {
+    const reader = readerOfRequest(ctx);
+    if (!reader || (replica.when && !replica.when(ctx))) return next();
+    await replicas.read(reader, next);
+  };
+}
+
+/**
+ * A request that may have written (any method but GET, HEAD and OPTIONS) marks its caller before it
+ * is answered: their next reads, on any node, go to the primary until a replica has the write.
+ */
+export function marksWrites(replicas: ReadReplicas) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    try {
+      await next();
+    } finally {
+      const reader = ctx.method === "GET" || ctx.method === "HEAD" || ctx.method === "OPTIONS" ? undefined : readerOfRequest(ctx);
+      if (reader) await replicas.wrote(reader);
+    }
+  };
+}

@@ -26,6 +26,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       fromPath: ["conversationId"],
       ok: { 200: json("PageOfMessage", "A page of messages") },
       errors: [404],
+      replica: { when: (ctx) => ctx.query["before"] !== undefined },
       handle: async (ctx) => {
         ctx.body = await messages.history(callerOf(ctx), parseCommand(history, ctx.query, { conversationId: pathParam(ctx, "id") }, "Conversation"));
       },

@@ -118,10 +118,33 @@ async function databaseAnswers(services: HealthDeps, ms: number): Promise<"ok" |
   }
 }
 
+/** This node's name in `ops_probes`. */
+export const PROBE_NODE = `${hostname()}:${process.pid}`.slice(0, 100);
+
+/**
+ * Rewrites `node`'s row of ops_probes with this clock's now, through the unit of work: the
+ * readiness probe's commit, and the heartbeat read replicas are measured by (db/read-replicas.ts).
+ */
+export async function writeProbe({ db, uow }: Pick<HealthDeps, "db" | "uow">, node: string): Promise<void> {
+  const upsert =
+    dialectOf(db) === "mysql"
+      ? "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = GREATEST(at, VALUES(at))"
+      : "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET at = max(at, excluded.at)";
+  await uow.run(async ({ m }) => {
+    await m.query(upsert, [node, Date.now()]);
+    // Rows of nodes (processes) gone for a week: a few per deploy, removed here.
+    await m.query("DELETE FROM ops_probes WHERE at < ?", [Date.now() - 7 * 24 * 3600_000]);
+  });
+}
+
+/** The latest probe of `node` that `replica` holds (ms), null when none: how far it has got. */
+export async function probeSeenOn(replica: DataSource, node: string): Promise<number | null> {
+  const rows: { at: unknown }[] = await replica.query("SELECT at FROM ops_probes WHERE node = ?", [node]);
+  return rows[0] ? Number(rows[0].at) : null;
+}
+
 export class ReadinessProbe {
   private last: { at: number; result: Promise<Readiness> } | undefined;
-  private readonly node = `${hostname()}:${process.pid}`.slice(0, 100);
-
   constructor(private readonly services: HealthDeps) {}
 
   check(): Promise<Readiness> {
@@ -150,18 +173,7 @@ export class ReadinessProbe {
           return "full";
         }
       }
-      const upsert =
-        dialectOf(db) === "mysql"
-          ? "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON DUPLICATE KEY UPDATE at = VALUES(at)"
-          : "INSERT INTO ops_probes (node, at) VALUES (?, ?) ON CONFLICT (node) DO UPDATE SET at = excluded.at";
-      await withTimeout(
-        uow.run(async ({ m }) => {
-          await m.query(upsert, [this.node, Date.now()]);
-          // Rows of nodes (processes) gone for a week: a few per deploy, removed here.
-          await m.query("DELETE FROM ops_probes WHERE at < ?", [Date.now() - 7 * 24 * 3600_000]);
-        }),
-        "probe write",
-      );
+      await withTimeout(writeProbe(this.services, PROBE_NODE), "probe write");
       return "ok";
     } catch (err) {
       reasons.push(

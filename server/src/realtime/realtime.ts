@@ -10,6 +10,7 @@ import { observeSockets } from "../ops/hooks.js";
 import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import type { DataSource } from "typeorm";
+import type { ReadReplicas } from "../db/read-replicas.js";
 import type { AuthService } from "../auth/auth.service.js";
 import type { TokenService } from "../auth/tokens.js";
 import type { Config } from "../config.js";
@@ -21,7 +22,7 @@ import type { MessagesService } from "../messages/messages.service.js";
 import { PresenceAudience } from "../presence/presence.audience.js";
 import type { PresenceService } from "../presence/presence.service.js";
 import type { RedisConnections } from "../scale/redis.js";
-import type { UserCaller } from "../shared/caller.js";
+import { readerOf, type UserCaller } from "../shared/caller.js";
 import { AppError, notFound } from "../shared/errors.js";
 import type { Logger } from "../shared/logger.js";
 import { consume, createLimiter } from "../shared/rate-limit.js";
@@ -63,6 +64,8 @@ export interface RealtimeDeps {
   /** Committed events reach the sockets through it (the realtime layer is its publisher). */
   uow: UnitOfWork;
   redis?: RedisConnections | undefined;
+  /** With read replicas: a command that wrote marks its user before its ack (db/read-replicas.ts). */
+  replicas?: Pick<ReadReplicas, "wrote"> | undefined;
   /** Counts live connections for the console's usage charts (active users, socket peaks). */
   usage?: Pick<UsageService, "socketOpened" | "socketClosed"> | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
@@ -167,6 +170,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     const { appId, userId, sessionId } = socket.data;
     // Who this socket's commands act for: built once, from what the handshake authenticated.
     const caller: UserCaller = { appId, user: userId, session: sessionId };
+    // Their next reads (on any node) then see what they just wrote, replicas or not.
+    const wrote = deps.replicas ? () => deps.replicas!.wrote(readerOf(caller)) : () => undefined;
     deps.presence.connected(appId, userId, socket.id);
     deps.usage?.socketOpened(appId, userId);
     socket.on("disconnect", () => {
@@ -193,7 +198,9 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
 
     socket.on("message.send", (raw, ack) =>
       withAck(log, "message.send", ack, async () => {
-        return (await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw))).message;
+        const { message } = await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw));
+        await wrote();
+        return message;
       }),
     );
 
@@ -201,6 +208,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
       withAck(log, "read", ack, async () => {
         await limited();
         await deps.messages.markRead(caller, parse(messageSchemas.markRead, raw));
+        await wrote();
         return null;
       }),
     );

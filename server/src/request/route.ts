@@ -1,7 +1,7 @@
 import Router, { type RouterMiddleware } from "@koa/router";
 import type { Middleware } from "koa";
 import type { z } from "zod";
-import type { State } from "./context.js";
+import type { Ctx, State } from "./context.js";
 import type { responseSchemas } from "../http/openapi/responses.js";
 
 /**
@@ -68,6 +68,16 @@ export interface Operation {
   ok: Partial<Record<number, Answer>>;
   /** Error statuses beyond those every operation of its kind may answer (see `errorStatuses`). */
   errors?: number[];
+  /**
+   * Reads that tolerate a little lag: with read replicas (DATABASE_REPLICA_URLS), served by one
+   * that holds the caller's own writes (db/read-replicas.ts); `when` narrows it to some requests
+   * (the history's older pages). The API description says so as `x-parley-reads: replica`.
+   */
+  replica?: ReplicaReads;
+}
+
+export interface ReplicaReads {
+  when?: (ctx: Ctx) => boolean;
 }
 
 /** A route: its description and its handler. */
@@ -80,11 +90,15 @@ export interface Route extends Operation {
 /** The middleware that checks each kind of caller (http/middleware.ts), given once by the app. */
 export type Guards = Record<Auth, Middleware<State>[]>;
 
-/** A Koa router holding `routes`, each behind the guard of its auth kind. */
-export function mountRoutes(routes: readonly Route[], guards: Guards): Router<State> {
+/** Runs a `replica` route's handler with its reads routed (http/middleware.ts `replicaReads`). */
+export type ReadRouting = (replica: ReplicaReads) => Middleware<State>;
+
+/** A Koa router holding `routes`, each behind the guard of its auth kind (and, for `replica` routes, `reads`). */
+export function mountRoutes(routes: readonly Route[], guards: Guards, reads?: ReadRouting): Router<State> {
   const r = new Router<State>();
   for (const route of routes) {
-    r[route.method](route.path, ...(route.before ?? []), ...guards[route.auth], route.handle);
+    const routed = route.replica && reads ? [reads(route.replica)] : [];
+    r[route.method](route.path, ...(route.before ?? []), ...guards[route.auth], ...routed, route.handle);
   }
   return r;
 }

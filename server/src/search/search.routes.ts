@@ -23,6 +23,7 @@ export function searchRoutes({ search }: SearchRoutesDeps): Route[] {
     query: searchQuery,
     ok: { 200: json("SearchResponse", "Matching messages with snippets, and their conversations") },
     errors: [404, 429],
+    replica: {},
     handle: async (ctx) => {
       ctx.body = await search.search(callerOf(ctx), parseCommand(searchQuery, ctx.query, {}, "Conversation"));
     },

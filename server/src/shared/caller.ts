@@ -30,3 +30,11 @@ export function userOf(c: Caller): string {
   if (isUserCaller(c)) return c.user;
   throw new AppError("forbidden", "This call acts for a signed-in user");
 }
+
+/**
+ * Who a read is for, as read replicas keep track of what each has written (db/read-replicas.ts):
+ * a user, or an app's backend.
+ */
+export function readerOf(c: Caller): string {
+  return isUserCaller(c) ? `${c.appId}/u/${c.user}` : `${c.appId}/server`;
+}

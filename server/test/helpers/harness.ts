@@ -44,6 +44,13 @@ export interface StartOptions {
    */
   mysqlServerUrl?: string;
   /**
+   * MySQL mode only: another MariaDB server as the primary (`mysql://user@host:port`), where the
+   * database is created and dropped and the server connects (a replication pair's primary).
+   */
+  mysqlPrimaryUrl?: string;
+  /** MySQL mode only: a replica of the primary (`mysql://user@host:port`): DATABASE_REPLICA_URLS names the same database there. */
+  replicaServerUrl?: string;
+  /**
    * Start on an earlier server's data instead of a fresh database: its `dataDir` (the SQLite
    * file) and, with MariaDB, its database. To restart a server, close it with `keepData` first.
    */
@@ -67,9 +74,9 @@ export function redactedMysqlUrl(url = MYSQL_ADMIN_URL): string {
  * An admin connection to the test MariaDB, failing within seconds with the driver's own message
  * and the URL it tried (never a TypeError from a later cleanup, never a hang).
  */
-async function connectAdmin(): Promise<mysql.Connection> {
+async function connectAdmin(uri = MYSQL_ADMIN_URL): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 5000 });
+    return await mysql.createConnection({ uri, connectTimeout: 5000 });
   } catch (err) {
     const why = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
     throw new Error(
@@ -86,17 +93,19 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(path.join(tmpdir(), "parley-test-")));
   let databaseUrl: string | undefined;
   let dropDatabase = async (): Promise<void> => {};
+  const replicaEnv: Record<string, string> = {};
   if (TEST_DB === "mysql") {
     const reused = opts.reuse?.databaseUrl ? new URL(opts.reuse.databaseUrl).pathname.slice(1) : undefined;
     const name = reused ?? `parley_t_${randomBytes(6).toString("hex")}`;
     if (!reused) {
-      const admin = await connectAdmin();
+      const admin = await connectAdmin(opts.mysqlPrimaryUrl);
       await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       await admin.end();
     }
-    databaseUrl = `${opts.mysqlServerUrl ?? MYSQL_ADMIN_URL}/${name}`;
+    databaseUrl = `${opts.mysqlServerUrl ?? opts.mysqlPrimaryUrl ?? MYSQL_ADMIN_URL}/${name}`;
+    if (opts.replicaServerUrl) replicaEnv.DATABASE_REPLICA_URLS = `${opts.replicaServerUrl}/${name}`;
     dropDatabase = async () => {
-      const c = await connectAdmin();
+      const c = await connectAdmin(opts.mysqlPrimaryUrl);
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     };
@@ -120,6 +129,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     GROUPS_CREATED_PER_HOUR: "100000",
     GROUP_MEMBERS_ADDED_PER_HOUR: "100000",
     SOCKETS_PER_USER_MAX: "1000",
+    ...replicaEnv,
     ...env,
   });
   const logger = createLogger(config.logLevel);
@@ -150,7 +160,13 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
       services.presence.close();
       services.uploads.stop();
       services.retention.stop();
-      await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.pushNotifier.stop(), services.previews.stop()]);
+      await Promise.all([
+        services.webhookDispatcher.stop(),
+        services.unreadNotifier.stop(),
+        services.pushNotifier.stop(),
+        services.previews.stop(),
+        services.replicas?.stop(),
+      ]);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await db.destroy();

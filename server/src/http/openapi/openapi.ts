@@ -72,6 +72,8 @@ function operation(op: Operation): Record<string, unknown> {
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses,
+    // Served by a read replica when the server has them (a little behind, never behind the caller's own writes).
+    ...(op.replica ? { "x-parley-reads": "replica" } : {}),
   };
 }
 

@@ -1,0 +1,300 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createHash } from "node:crypto";
+import type { DataSource, QueryRunner } from "typeorm";
+import type { Logger } from "../shared/logger.js";
+import { createDataSource, QUERY_TIMEOUT_MS } from "./data-source.js";
+import { databaseErrorCode, fromDatabaseError } from "./db-errors.js";
+
+/**
+ * Read replicas (DATABASE_REPLICA_URLS): reads that tolerate a little lag — the routes that say
+ * so in their declaration (request/route.ts `replica`) — are served by a replica, everything
+ * else, and every statement of a unit of work, by the primary.
+ *
+ * How far a replica has got is measured, not guessed: every `intervalMs` this node commits a
+ * heartbeat on the primary (its clock's now, ops/health.ts's row of `ops_probes`) and reads back
+ * the latest one the replica holds (`appliedAt`). Replication applies commits in order, so the
+ * replica holds every transaction that committed before that heartbeat was written.
+ *
+ * A reader (a user, a server key's app, a console account) sees its own writes and never goes
+ * back in time: each write it makes, and each of its reads this router sends to the primary,
+ * leaves a mark (its time), shared through Redis between nodes. A reader reads the replica only
+ * when the replica's `appliedAt` has passed the reader's mark; until then it reads the primary.
+ * A replica that is unreachable, or whose lag exceeds `maxLagMs`, is skipped (its readers read
+ * the primary); a query that fails on a replica runs again on the primary, so a replica that
+ * goes away costs no request an error. Each reader keeps to one replica (by a hash of its key):
+ * two replicas at different points could otherwise show it the past after the present.
+ *
+ * TypeORM's own replication (a `slaves` pool cluster picked round robin) has no notion of lag or
+ * of a reader's writes, so the replicas are data sources of their own, and the routing is one
+ * scope (AsyncLocalStorage) around a request: the primary's query runners, while a read scope is
+ * active, come from the chosen replica. Services read through `db` as before and do not know.
+ */
+
+export interface ReplicaOptions {
+  /** `mysql://user:pass@host:3306/db` of each replica (the primary's database, replicated). */
+  urls: string[];
+  /** A replica further behind than this is skipped. Marks older than this are forgotten. */
+  maxLagMs: number;
+  /** How often the heartbeat is written and each replica's position read (default 500 ms). */
+  intervalMs?: number;
+}
+
+/** The heartbeat the replicas are measured by (ops/health.ts writes the row it reads). */
+export interface Heartbeat {
+  /** Commits this node's heartbeat (its clock's now) on the primary. */
+  beat(): Promise<void>;
+  /** The latest heartbeat of this node that `replica` holds, in ms; null when it holds none. */
+  seenOn(replica: DataSource): Promise<number | null>;
+}
+
+/** Where readers' marks are shared between nodes (Redis); without it a node knows its own. */
+export interface SharedMarks {
+  get(reader: string): Promise<number | null>;
+  set(reader: string, at: number, ttlMs: number): Promise<void>;
+}
+
+/** One replica as the router sees it (and `/readyz`, `/metrics` report it). */
+export interface ReplicaState {
+  /** The URL without its password. */
+  url: string;
+  /** Whether reads go to it now. */
+  usable: boolean;
+  /** The latest heartbeat it holds (ms since the epoch), null before the first. */
+  appliedAt: number | null;
+  /** How far behind it is as last measured (ms), null when unknown. */
+  lagMs: number | null;
+  /** Why it is skipped, when it is. */
+  reason?: string;
+  /** Queries it served, and queries that failed on it and were run on the primary instead. */
+  served: number;
+  fellBack: number;
+}
+
+const readScope = new AsyncLocalStorage<Replica | undefined>();
+
+/**
+ * Runs `fn` outside any read scope: what it opens comes from the primary. The unit of work opens
+ * its transactions through this, so a write — and every read in it — is on the primary even when
+ * a read route happens to write.
+ */
+export function onPrimary<T>(fn: () => T): T {
+  return readScope.run(undefined, fn);
+}
+
+class Replica {
+  ds: DataSource | undefined;
+  opening: Promise<void> | undefined;
+  appliedAt: number | null = null;
+  checkedAt = 0;
+  /** Set when the last check or a query failed for a reason of the connection; cleared by a good check. */
+  down: string | undefined = "not connected yet";
+  served = 0;
+  fellBack = 0;
+
+  constructor(
+    readonly url: string,
+    readonly shown: string,
+  ) {}
+
+  lag(now: number): number | null {
+    return this.appliedAt === null ? null : Math.max(0, now - this.appliedAt);
+  }
+
+  skipReason(now: number, maxLagMs: number): string | undefined {
+    if (this.down) return this.down;
+    const lag = this.lag(now);
+    if (lag === null) return "no heartbeat replicated yet";
+    if (lag > maxLagMs) return `${lag} ms behind (more than ${maxLagMs} ms)`;
+    return undefined;
+  }
+}
+
+export class ReadReplicas {
+  private readonly replicas: Replica[];
+  private readonly marks = new Map<string, number>();
+  private readonly intervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = false;
+  private readonly restore: () => void;
+
+  constructor(
+    primary: DataSource,
+    private readonly opts: ReplicaOptions,
+    private readonly heartbeat: Heartbeat,
+    private readonly logger: Logger,
+    private readonly shared?: SharedMarks,
+  ) {
+    this.intervalMs = opts.intervalMs ?? 500;
+    this.replicas = opts.urls.map((u) => new Replica(u, u.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@")));
+    // The one place reads are routed: the primary's query runners come from the scope's replica.
+    const original = primary.createQueryRunner.bind(primary);
+    primary.createQueryRunner = (mode) => {
+      const replica = readScope.getStore();
+      return replica?.ds ? this.runnerOn(replica, replica.ds, original) : original(mode);
+    };
+    this.restore = () => {
+      primary.createQueryRunner = original;
+    };
+  }
+
+  /** Opens the replicas (one that is down now is retried on each tick) and starts measuring them. */
+  start(): void {
+    const tick = (): void => {
+      this.ticking = this.tick().finally(() => {
+        if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking?.catch(() => undefined);
+    this.restore();
+    await Promise.all(this.replicas.map((r) => r.opening?.catch(() => undefined)));
+    await Promise.all(this.replicas.map((r) => (r.ds?.isInitialized ? r.ds.destroy().catch(() => undefined) : undefined)));
+  }
+
+  /** Each replica's state, as the router sees it now. */
+  states(): ReplicaState[] {
+    const now = Date.now();
+    return this.replicas.map((r) => {
+      const reason = r.skipReason(now, this.opts.maxLagMs);
+      return {
+        url: r.shown,
+        usable: !reason,
+        appliedAt: r.appliedAt,
+        lagMs: r.lag(now),
+        ...(reason ? { reason } : {}),
+        served: r.served,
+        fellBack: r.fellBack,
+      };
+    });
+  }
+
+  /**
+   * `reader` wrote (a request or a socket command that may have committed): until a replica has
+   * what is committed now, its reads go to the primary. Awaited before the write is answered, so
+   * the reader's next read, on any node, knows.
+   */
+  async wrote(reader: string): Promise<void> {
+    const now = Date.now();
+    this.marks.set(reader, now);
+    if (!this.shared) return;
+    try {
+      await this.shared.set(reader, now, this.opts.maxLagMs + 2 * this.intervalMs);
+    } catch (err) {
+      // The write stands; only another node could now show this reader a replica without it
+      // (until the replica catches up). This node still knows.
+      this.logger.warn({ err }, "read replicas: a reader's mark could not be shared");
+    }
+  }
+
+  /**
+   * Runs `fn` (a read route's handler) with its reads on `reader`'s replica when that replica is
+   * usable and holds everything `reader` has written or seen on the primary; else on the primary,
+   * which marks the reader (what it saw there, a replica must have too before it reads there again).
+   */
+  async read<T>(reader: string, fn: () => Promise<T>): Promise<T> {
+    const replica = await this.choose(reader);
+    if (replica) return readScope.run(replica, fn);
+    try {
+      return await fn();
+    } finally {
+      // Marked once read: all the read saw committed before now.
+      await this.wrote(reader);
+    }
+  }
+
+  private async choose(reader: string): Promise<Replica | undefined> {
+    const replica = this.replicas[this.replicas.length === 1 ? 0 : pick(reader, this.replicas.length)]!;
+    if (!replica.ds || replica.skipReason(Date.now(), this.opts.maxLagMs)) return undefined;
+    const applied = replica.appliedAt!;
+    const local = this.marks.get(reader);
+    if (local !== undefined && local > applied) return undefined;
+    if (this.shared) {
+      try {
+        const mark = await this.shared.get(reader);
+        if (mark !== null && mark > applied) return undefined;
+      } catch {
+        return undefined; // The marks cannot be read: the primary is always right.
+      }
+    }
+    return replica;
+  }
+
+  /** A query runner on `ds` whose queries, when the replica fails them, run on the primary instead. */
+  private runnerOn(replica: Replica, ds: DataSource, primaryRunner: DataSource["createQueryRunner"]): QueryRunner {
+    const qr = ds.createQueryRunner("master");
+    const query = qr.query.bind(qr);
+    qr.query = (async (...args: Parameters<QueryRunner["query"]>) => {
+      try {
+        const out = await query(...args);
+        replica.served++;
+        return out;
+      } catch (err) {
+        // A replica down, or behind the primary's schema (a migration not replicated yet): the
+        // primary answers instead. A connection failure also takes the replica out until a
+        // check succeeds.
+        replica.fellBack++;
+        if (fromDatabaseError(err)) this.markDown(replica, `query failed: ${databaseErrorCode(err) || (err as Error).message}`);
+        const p = primaryRunner("master");
+        try {
+          return await p.query(...args);
+        } finally {
+          await p.release().catch(() => undefined);
+        }
+      }
+    }) as QueryRunner["query"];
+    return qr;
+  }
+
+  private markDown(replica: Replica, reason: string): void {
+    if (!replica.down) this.logger.warn({ replica: replica.shown, reason }, "read replica skipped");
+    replica.down = reason;
+  }
+
+  private async tick(): Promise<void> {
+    // Marks a replica must have passed by now, or it is skipped anyway.
+    const forget = Date.now() - this.opts.maxLagMs - 2 * this.intervalMs;
+    for (const [reader, at] of this.marks) if (at < forget) this.marks.delete(reader);
+    await this.heartbeat.beat().catch((err: unknown) => this.logger.warn({ err }, "read replicas: heartbeat failed"));
+    await Promise.all(this.replicas.map((r) => this.check(r)));
+  }
+
+  private async check(replica: Replica): Promise<void> {
+    try {
+      if (!replica.ds) {
+        replica.opening ??= this.open(replica).finally(() => (replica.opening = undefined));
+        await replica.opening;
+      }
+      const at = await this.heartbeat.seenOn(replica.ds!);
+      if (at !== null && (replica.appliedAt === null || at > replica.appliedAt)) replica.appliedAt = at;
+      replica.checkedAt = Date.now();
+      if (replica.down) this.logger.info({ replica: replica.shown }, "read replica in use");
+      replica.down = undefined;
+    } catch (err) {
+      this.markDown(replica, `unreachable: ${databaseErrorCode(err) || (err as Error).message}`);
+    }
+  }
+
+  private async open(replica: Replica): Promise<void> {
+    const ds = createDataSource({ url: replica.url, sqliteFile: "" }, { entities: [], migrations: [], dialectTypes: { mysql: [], sqlite: [] } });
+    await ds.initialize();
+    // As on the primary (openDatabase): a replica that stops answering fails a query after this
+    // long, and the primary answers it.
+    Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
+    if (this.stopped) {
+      await ds.destroy();
+      throw new Error("stopped");
+    }
+    replica.ds = ds;
+  }
+}
+
+/** A reader's replica among `n`: stable, so a reader never moves between two replicas. */
+function pick(reader: string, n: number): number {
+  return createHash("sha1").update(reader).digest().readUInt32BE(0) % n;
+}
