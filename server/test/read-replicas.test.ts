@@ -39,7 +39,12 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     await pair.query("primary", "CREATE USER 'reader'@'%' IDENTIFIED BY ''");
     await pair.query("primary", "GRANT SELECT ON *.* TO 'reader'@'%'");
     const replicaServerUrl = pair.replicaUrl.replace("//root@", "//reader@");
-    const env = { REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: `parley-rr-${randomBytes(4).toString("hex")}:`, DATABASE_REPLICA_MAX_LAG_MS: "10000" };
+    const env = {
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_PREFIX: `parley-rr-${randomBytes(4).toString("hex")}:`,
+      DATABASE_REPLICA_MAX_LAG_MS: "10000",
+      METRICS_PUBLIC: "1",
+    };
     const opts = { mysqlPrimaryUrl: pair.primaryUrl, replicaServerUrl, keepData: true };
     a = await startServer(env, opts);
     b = await startServer(env, { ...opts, reuse: a });
@@ -85,6 +90,12 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     const res = await s.api.get<Page<Message>>(`/conversations/${dm}/messages?before=${before}`, { token: who.accessToken });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body.items;
+  }
+
+  async function metrics(s: TestServer): Promise<string> {
+    const res = await fetch(`${s.url}/metrics`);
+    assert.equal(res.status, 200);
+    return res.text();
   }
 
   /** What bob sees, read by read; `check` fails the test at the first read that went back in time. */
@@ -154,28 +165,45 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     }, "both nodes skip the stopped replica");
     await stopping;
     assert.ok(bobs.found, "with the replica down bob reads the primary, which has the message");
-    const fellBack = [a, b].map((s) => s.services.replicas!.states()[0]!);
+    const skipped = [a, b].map((s) => s.services.replicas!.states()[0]!);
     assert.ok(
-      fellBack.every((st) => st.reason),
-      JSON.stringify(fellBack),
+      skipped.every((st) => st.reason),
+      JSON.stringify(skipped),
     );
+    // Operators see it: the replica is down in /metrics.
+    assert.match(await metrics(b), /^parley_db_replica_up\{replica="mysql:\/\/reader@127\.0\.0\.1:3331\/\w+"\} 0$/m);
+    // An outage longer than the delay: once back, the replica jumps to 5 s ago, past bob's reads
+    // that fell back as it went down, but not past what he reads on the primary from here.
+    await eventually(async () => (b.services.replicas!.states()[0]!.lagMs ?? 0) > 11_000, "the replica down for longer than its delay");
+    // Sent and read while the replica is down: bob saw it on the primary only.
+    const mid = await request<Message>(socket!, "message.send", { conversationId: dm, text: `${word} mid`, clientMessageId: `${word}-mid` });
+    assert.ok(mid.ok);
+    const seenOnPrimary = new Watcher(word, mid.data.id);
+    await seenOnPrimary.read(b);
+    assert.ok(seenOnPrimary.found);
 
     await pair.startReplica();
     await eventually(async () => [a, b].every((s) => s.services.replicas!.states()[0]!.usable), "the replica in use again", 30_000);
     const second = await request<Message>(socket!, "message.send", { conversationId: dm, text: `${word} two`, clientMessageId: `${word}-2` });
     assert.ok(second.ok);
+    // The replica is back but 5 s behind what bob saw on the primary: he still sees it (the
+    // primary keeps answering him until the replica has it).
     const later = new Watcher(word, second.data.id);
-    // Bob read the primary meanwhile: the replica serves him again once it has what he saw there.
+    await bobs.read(b);
+    await seenOnPrimary.read(b);
+    await later.read(b);
+    const lastRead = Date.now();
+    // Once the replica has passed his last read, it serves him again, with all of it.
+    await eventually(async () => b.services.replicas!.states()[0]!.appliedAt! > lastRead, "the replica passes bob's last read", 30_000);
     const served = b.services.replicas!.states()[0]!.served;
-    await eventually(
-      async () => {
-        // What bob saw on the primary while the replica was down, he still sees.
-        await bobs.read(b);
-        await later.read(b);
-        return later.caughtUp && b.services.replicas!.states()[0]!.served > served;
-      },
-      "bob back on the replica, caught up",
-      30_000,
-    );
+    await bobs.read(b);
+    await seenOnPrimary.read(b);
+    await later.read(b);
+    assert.ok(later.caughtUp, "bob, back on the replica, sees everything");
+    assert.ok(b.services.replicas!.states()[0]!.served > served, "the replica served bob again");
+    const text = await metrics(b);
+    assert.match(text, /^parley_db_replica_up\{replica="[^"]+"\} 1$/m);
+    assert.match(text, /^parley_db_replica_lag_seconds\{replica="[^"]+"\} \d/m);
+    assert.match(text, /^parley_db_replica_queries\{replica="[^"]+",outcome="served"\} [1-9]/m);
   });
 });

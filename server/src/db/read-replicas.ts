@@ -70,7 +70,13 @@ export interface ReplicaState {
   fellBack: number;
 }
 
-const readScope = new AsyncLocalStorage<Replica | undefined>();
+/** A read route's scope: its replica, and whether a query fell back to the primary meanwhile. */
+interface ReadScope {
+  replica: Replica;
+  fellBack: boolean;
+}
+
+const readScope = new AsyncLocalStorage<ReadScope | undefined>();
 
 /**
  * Runs `fn` outside any read scope: what it opens comes from the primary. The unit of work opens
@@ -130,8 +136,8 @@ export class ReadReplicas {
     // The one place reads are routed: the primary's query runners come from the scope's replica.
     const original = primary.createQueryRunner.bind(primary);
     primary.createQueryRunner = (mode) => {
-      const replica = readScope.getStore();
-      return replica?.ds ? this.runnerOn(replica, replica.ds, original) : original(mode);
+      const scope = readScope.getStore();
+      return scope?.replica.ds ? this.runnerOn(scope, scope.replica.ds, original) : original(mode);
     };
     this.restore = () => {
       primary.createQueryRunner = original;
@@ -199,12 +205,13 @@ export class ReadReplicas {
    */
   async read<T>(reader: string, fn: () => Promise<T>): Promise<T> {
     const replica = await this.choose(reader);
-    if (replica) return readScope.run(replica, fn);
+    const scope = replica ? { replica, fellBack: false } : undefined;
     try {
-      return await fn();
+      return await (scope ? readScope.run(scope, fn) : fn());
     } finally {
-      // Marked once read: all the read saw committed before now.
-      await this.wrote(reader);
+      // Read on the primary (chosen, or a query the replica failed): marked once read, as all the
+      // read saw committed before now.
+      if (!scope || scope.fellBack) await this.wrote(reader);
     }
   }
 
@@ -226,7 +233,8 @@ export class ReadReplicas {
   }
 
   /** A query runner on `ds` whose queries, when the replica fails them, run on the primary instead. */
-  private runnerOn(replica: Replica, ds: DataSource, primaryRunner: DataSource["createQueryRunner"]): QueryRunner {
+  private runnerOn(scope: ReadScope, ds: DataSource, primaryRunner: DataSource["createQueryRunner"]): QueryRunner {
+    const { replica } = scope;
     const qr = ds.createQueryRunner("master");
     const query = qr.query.bind(qr);
     qr.query = (async (...args: Parameters<QueryRunner["query"]>) => {
@@ -239,6 +247,7 @@ export class ReadReplicas {
         // primary answers instead. A connection failure also takes the replica out until a
         // check succeeds.
         replica.fellBack++;
+        scope.fellBack = true;
         if (fromDatabaseError(err)) this.markDown(replica, `query failed: ${databaseErrorCode(err) || (err as Error).message}`);
         const p = primaryRunner("master");
         try {

@@ -1,3 +1,4 @@
+import type { ReadReplicas } from "../db/read-replicas.js";
 import { timingSafeEqual } from "node:crypto";
 import type { Next } from "koa";
 import type { RouterMiddleware } from "@koa/router";
@@ -29,7 +30,7 @@ export class Metrics {
   private readonly commit: Histogram;
   private io: SocketCounter | undefined;
 
-  constructor(services: { db: DataSource; redis?: RedisConnections | undefined }) {
+  constructor(services: { db: DataSource; redis?: RedisConnections | undefined; replicas?: Pick<ReadReplicas, "states"> | undefined }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.http = new Histogram({
@@ -90,6 +91,40 @@ export class Metrics {
         registers,
         collect() {
           this.set(redis.healthy ? 1 : 0);
+        },
+      });
+    }
+    if (services.replicas) {
+      const replicas = services.replicas;
+      // Per replica: whether reads go there, how far behind it is, and what it served or handed back.
+      new Gauge({
+        name: "parley_db_replica_up",
+        help: "1 while reads go to this read replica, 0 while it is skipped (unreachable or lagging past DATABASE_REPLICA_MAX_LAG_MS)",
+        labelNames: ["replica"],
+        registers,
+        collect() {
+          for (const r of replicas.states()) this.set({ replica: r.url }, r.usable ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: "parley_db_replica_lag_seconds",
+        help: "How far this read replica is behind the primary, as this node last measured it (its heartbeat)",
+        labelNames: ["replica"],
+        registers,
+        collect() {
+          for (const r of replicas.states()) if (r.lagMs !== null) this.set({ replica: r.url }, r.lagMs / 1000);
+        },
+      });
+      new Gauge({
+        name: "parley_db_replica_queries",
+        help: "Queries a read replica served, and those it failed that the primary answered instead (fell_back), since this node started",
+        labelNames: ["replica", "outcome"],
+        registers,
+        collect() {
+          for (const r of replicas.states()) {
+            this.set({ replica: r.url, outcome: "served" }, r.served);
+            this.set({ replica: r.url, outcome: "fell_back" }, r.fellBack);
+          }
         },
       });
     }
