@@ -4,13 +4,23 @@
 //
 //   npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--src]
 //                      [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379]
-//                      [--redis-cluster [--redis-cluster-port 7000]]
+//                      [--redis-cluster [--redis-cluster-port 7000]] [--replica [--replica-port 3340] [--replica-delay 0]]
 //
 // --redis-cluster: instead of one Redis, a Redis Cluster of six redis-servers started here (3
 // primaries, 3 replicas, ports 7000-7005 and their bus ports +10000; server/test/helpers/
 // redis-cluster.ts, the failover drill's harness) and 4 nodes on it (REDIS_CLUSTER_NODES) unless
 // --nodes says otherwise. The cluster goes with the script (no persistence). To rehearse a
 // failover: `redis-cli -p 7000 cluster nodes`, then kill -9 a primary's pid.
+//
+// --replica: instead of --mysql-url's server, a MariaDB primary (port 3340) and one replica of it
+// (3341) started here (server/test/helpers/mariadb-replication.ts, the read-replica tests'
+// harness). The database is created on the primary (DATABASE_URL); the nodes read the replica
+// (DATABASE_REPLICA_URLS) as `reader`, a user created on the primary that may only SELECT, so a
+// write routed there by mistake fails. They start once the replica holds the schema and the
+// reader; --replica-delay N then sets MASTER_DELAY=N seconds, to rehearse lag (past
+// DATABASE_REPLICA_MAX_LAG_MS, taken from the environment, default 10 s, the nodes skip the
+// replica). The pair goes with the script, data included. With --redis-cluster this is issue 35's
+// drill topology: 4 nodes, a 6-server Redis Cluster, a primary with one replica.
 //
 // How the nginx configuration is shared: deploy/nginx.conf is an http-level file that both
 // environments include byte for byte. The two things that must differ (where the nodes are, which
@@ -37,6 +47,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
 import { createClient } from "redis";
+import { startMariaDbReplication, type MariaDbReplication } from "../server/test/helpers/mariadb-replication.js";
 import { startRedisCluster, type RedisCluster } from "../server/test/helpers/redis-cluster.js";
 import { findBinary, freePort, mysqlAvailability, redisAvailability, type Provisioned } from "./test/services.js";
 
@@ -59,6 +70,12 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** A Redis Cluster of six servers started on these ports (basePort..basePort+5) instead of one Redis. */
   redisCluster?: { basePort: number };
+  /**
+   * A MariaDB primary (basePort) and one replica (basePort + 1) started here instead of a
+   * MariaDB found or given (not with `mysqlUrl`); the replica delayed by `delaySeconds` (MASTER_DELAY)
+   * once the nodes' schema is on it.
+   */
+  replica?: { basePort: number; delaySeconds?: number };
   /** REDIS_PREFIX of the nodes (default `parley-cluster:`); `stop` deletes its keys when dropDatabase. */
   redisPrefix?: string;
   /** `dist`: server/dist/*.js (after npm run build; what the Docker image runs). `src`: the TypeScript via tsx. Default: dist when built after the last source change. */
@@ -93,6 +110,10 @@ export interface Cluster {
   nodes: ClusterNode[];
   /** `mysql://…/<database>`, as the nodes have it. */
   databaseUrl: string;
+  /** The MariaDB primary and replica this script started (--replica). */
+  replication: MariaDbReplication | undefined;
+  /** DATABASE_REPLICA_URLS of the nodes (`mysql://reader@…/<database>`), with `replication`. */
+  databaseReplicaUrl: string | undefined;
   /** One Redis's URL, or the cluster's seeds (REDIS_CLUSTER_NODES) joined by commas. */
   redisUrl: string;
   /** The Redis Cluster this script started (--redis-cluster). */
@@ -246,9 +267,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   let adminUrl = "";
   let redisUrl = "";
   let redisCluster: RedisCluster | undefined;
+  let replication: MariaDbReplication | undefined;
+  let databaseReplicaUrl: string | undefined;
   const database = opts.database ?? "parley_cluster";
   const redisPrefix = opts.redisPrefix ?? "parley-cluster:";
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Error(`database name "${database}": letters, digits and _ only`);
+  if (opts.replica && opts.mysqlUrl) throw new Error("replica starts the MariaDB primary the nodes use: give replica or mysqlUrl, not both");
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -257,7 +281,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       const [nginx, ...nodes] = launched.slice().reverse();
       if (nginx) await stopGroup(nginx.proc, nginx.exited, nginx.signal, 10_000);
       await Promise.all(nodes.map((l) => stopGroup(l.proc, l.exited, l.signal, 10_000)));
-      if (opts.dropDatabase && adminUrl) {
+      // A primary of our own goes, database included, with the pair.
+      if (opts.dropDatabase && adminUrl && !replication) {
         const admin = await mysql.createConnection({ uri: adminUrl, connectTimeout: 5000 }).catch(() => null);
         await admin?.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);
         await admin?.end().catch(() => undefined);
@@ -275,12 +300,19 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       }
       await Promise.all(provisioned.map((p) => p.stop().catch(() => undefined)));
       await redisCluster?.stop();
+      await replication?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     })());
 
   try {
     // MariaDB and Redis.
-    if (opts.mysqlUrl) adminUrl = opts.mysqlUrl;
+    if (opts.replica) {
+      replication = await startMariaDbReplication({ basePort: opts.replica.basePort, ...(log ? { log: (who, line) => log(`db-${who}`, line) } : {}) });
+      adminUrl = replication.primaryUrl;
+      // Created on the primary, replicated: on the replica it may only read (read_only holds it too).
+      await replication.query("primary", "CREATE USER 'reader'@'%' IDENTIFIED BY ''");
+      await replication.query("primary", "GRANT SELECT ON *.* TO 'reader'@'%'");
+    } else if (opts.mysqlUrl) adminUrl = opts.mysqlUrl;
     else {
       const a = await mysqlAvailability(provisioned);
       if (!a.ok) throw new Error(`MariaDB unavailable: ${a.reason} — ${a.fix}`);
@@ -300,6 +332,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await admin.end();
     databaseUrl = `${adminUrl}/${database}`;
+    if (replication) databaseReplicaUrl = `${replication.replicaUrl.replace("//root@", "//reader@")}/${database}`;
 
     dir = await mkdtemp(path.join(tmpdir(), "parley-cluster-"));
     // As root, nginx's workers run as nobody: they must reach the temp paths below.
@@ -316,6 +349,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       PARLEY_DEMO: "0",
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrl,
+      ...(databaseReplicaUrl ? { DATABASE_REPLICA_URLS: databaseReplicaUrl } : {}),
       ...(redisCluster ? { REDIS_CLUSTER_NODES: redisUrl } : { REDIS_URL: redisUrl }),
       REDIS_PREFIX: redisPrefix,
       JWT_SECRET: randomBytes(48).toString("base64url"),
@@ -343,6 +377,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const migrated = await cli(["migrate"]);
     if (migrated.code !== 0) throw new Error(`npm run migrate failed (${migrated.code}):\n${migrated.stdout}${migrated.stderr}`);
     log?.("migrate", migrated.stdout.trim());
+    if (replication) {
+      // The database, its tables and the reader on the replica before any node reads it; the lag
+      // to rehearse only from here on (the wait would otherwise sit out the delay).
+      await replication.waitForReplica();
+      if (opts.replica?.delaySeconds) await replication.setDelay(opts.replica.delaySeconds);
+    }
 
     // The nodes, each in a process group of its own (they inherit PARLEY_TEST_RUN when a test runs them).
     const count = opts.nodes ?? 2;
@@ -400,6 +440,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       url: `http://127.0.0.1:${port}`,
       nodes,
       databaseUrl,
+      replication,
+      databaseReplicaUrl,
       redisUrl,
       redisCluster,
       redisPrefix,
@@ -416,6 +458,18 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
+/** The summary's lines on the replica: where it is, and how to rehearse its faults by hand. */
+function replicaHelp(pair: MariaDbReplication, url: string, delay: number): string[] {
+  const port = new URL(pair.replicaUrl).port;
+  const sql = `mariadb -h127.0.0.1 -P${port} -uroot -e`;
+  return [
+    `  MariaDB replica: ${url}  (DATABASE_REPLICA_URLS; read_only, MASTER_DELAY ${delay} s)`,
+    `    lag:      ${sql} "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=5; START SLAVE;"  (0 to end it; past DATABASE_REPLICA_MAX_LAG_MS reads go to the primary)`,
+    `    stalled:  ${sql} "STOP SLAVE;"  then "START SLAVE;"   state: ${sql} "SHOW SLAVE STATUS\\G"`,
+    `    down:     kill -9 $(cat ${path.join(pair.dir, "replica.pid")})  (for the rest of this run)`,
+  ];
+}
+
 /** `npm run cluster`. */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -427,6 +481,9 @@ async function main(): Promise<void> {
       "redis-url": { type: "string" },
       "redis-cluster": { type: "boolean", default: false },
       "redis-cluster-port": { type: "string", default: "7000" },
+      replica: { type: "boolean", default: false },
+      "replica-port": { type: "string" },
+      "replica-delay": { type: "string" },
       src: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
@@ -434,7 +491,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(
-      "npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379 | --redis-cluster [--redis-cluster-port 7000]] [--src]",
+      "npm run cluster -- [--port 8080] [--nodes 2] [--database parley_cluster] [--mysql-url mysql://root@127.0.0.1:3306] [--redis-url redis://127.0.0.1:6379 | --redis-cluster [--redis-cluster-port 7000]] [--replica [--replica-port 3340] [--replica-delay 0]] [--src]",
     );
     return;
   }
@@ -444,10 +501,19 @@ async function main(): Promise<void> {
   if (values["redis-cluster"] && values["redis-url"]) throw new Error("--redis-url or --redis-cluster, not both");
   if (!Number.isInteger(redisClusterPort) || redisClusterPort < 1 || redisClusterPort > 65535 - 10_005)
     throw new Error(`--redis-cluster-port ${values["redis-cluster-port"]}: a port with room for 6 servers and their bus ports (+10000)`);
+  const replicaPort = Number(values["replica-port"] ?? "3340");
+  const replicaDelay = Number(values["replica-delay"] ?? "0");
+  if (values.replica && values["mysql-url"])
+    throw new Error("--replica starts its own MariaDB primary (and replica) for the database: drop --mysql-url, or drop --replica to use that server");
+  if (!values.replica && (values["replica-port"] || values["replica-delay"])) throw new Error("--replica-port and --replica-delay go with --replica");
+  if (!Number.isInteger(replicaPort) || replicaPort < 1 || replicaPort > 65534)
+    throw new Error(`--replica-port ${values["replica-port"]}: a port with room for the replica on the next one`);
+  if (!Number.isInteger(replicaDelay) || replicaDelay < 0 || replicaDelay > 86_400)
+    throw new Error(`--replica-delay ${values["replica-delay"]}: 0 to 86400 seconds`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port}: not a port number`);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) throw new Error(`--nodes ${values.nodes}: 1 to 16`);
   if (!values.src && !builtIsCurrent()) console.log("server/dist is missing or older than server/src (npm run build): running the TypeScript sources with tsx");
-  const width = Math.max(...["nginx", "migrate", `node${nodes}`].map((s) => s.length));
+  const width = Math.max(...["nginx", "migrate", `node${nodes}`, ...(values.replica ? ["db-replica"] : [])].map((s) => s.length));
   const cluster = await startCluster({
     port,
     nodes,
@@ -455,6 +521,7 @@ async function main(): Promise<void> {
     ...(values["mysql-url"] ? { mysqlUrl: values["mysql-url"] } : {}),
     ...(values["redis-url"] ? { redisUrl: values["redis-url"] } : {}),
     ...(values["redis-cluster"] ? { redisCluster: { basePort: redisClusterPort } } : {}),
+    ...(values.replica ? { replica: { basePort: replicaPort, delaySeconds: replicaDelay } } : {}),
     ...(values.src ? { entry: "src" as const } : {}),
     log: (source, line) => line && process.stdout.write(`${source.padEnd(width)} | ${line}\n`),
   });
@@ -473,9 +540,10 @@ async function main(): Promise<void> {
       "",
       `  Parley cluster: ${cluster.url}  (nginx with deploy/nginx.conf; nodes run ${cluster.entry === "dist" ? "server/dist" : "server/src via tsx"})`,
       ...cluster.nodes.map((n) => `    node ${n.index}: ${n.url}  (pid ${n.proc.pid})`),
-      `  MariaDB: ${redact(cluster.databaseUrl)}   ${cluster.redisCluster ? "Redis Cluster (3 primaries, 3 replicas)" : "Redis"}: ${cluster.redisUrl} (prefix ${cluster.redisPrefix})`,
+      `  MariaDB${cluster.replication ? " primary" : ""}: ${redact(cluster.databaseUrl)}   ${cluster.redisCluster ? "Redis Cluster (3 primaries, 3 replicas)" : "Redis"}: ${cluster.redisUrl} (prefix ${cluster.redisPrefix})`,
+      ...(cluster.replication ? replicaHelp(cluster.replication, cluster.databaseReplicaUrl!, replicaDelay) : []),
       `  Create an app: DATABASE_URL=${redact(cluster.databaseUrl)} npm run app:create -- --name "Shop" --origin http://localhost:${new URL(cluster.url).port}`,
-      "  Ctrl-C stops everything (the database and its data are kept).",
+      `  Ctrl-C stops everything (${cluster.replication ? "the primary and replica go with it, data included" : "the database and its data are kept"}).`,
       "",
     ].join("\n"),
   );
