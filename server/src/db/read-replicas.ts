@@ -94,6 +94,8 @@ class Replica {
   checkedAt = 0;
   /** Set when the last check or a query failed for a reason of the connection; cleared by a good check. */
   down: string | undefined = "not connected yet";
+  /** The skip reason last logged (undefined: "in use" was), so each change is logged once. */
+  said: string | undefined = "not connected yet";
   served = 0;
   fellBack = 0;
 
@@ -261,8 +263,9 @@ export class ReadReplicas {
   }
 
   private markDown(replica: Replica, reason: string): void {
-    if (!replica.down) this.logger.warn({ replica: replica.shown, reason }, "read replica skipped");
+    if (!replica.said) this.logger.warn({ replica: replica.shown, reason }, "read replica skipped");
     replica.down = reason;
+    replica.said = reason;
   }
 
   private async tick(): Promise<void> {
@@ -282,8 +285,14 @@ export class ReadReplicas {
       const at = await this.heartbeat.seenOn(replica.ds!);
       if (at !== null && (replica.appliedAt === null || at > replica.appliedAt)) replica.appliedAt = at;
       replica.checkedAt = Date.now();
-      if (replica.down) this.logger.info({ replica: replica.shown }, "read replica in use");
       replica.down = undefined;
+      // Said once per change: skipped (down or too far behind) or in use again.
+      const reason = replica.skipReason(replica.checkedAt, this.opts.maxLagMs);
+      if (reason !== replica.said && (!reason || !replica.said)) {
+        if (reason) this.logger.warn({ replica: replica.shown, reason }, "read replica skipped");
+        else this.logger.info({ replica: replica.shown }, "read replica in use");
+        replica.said = reason;
+      }
     } catch (err) {
       this.markDown(replica, `unreachable: ${databaseErrorCode(err) || (err as Error).message}`);
     }
