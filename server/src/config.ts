@@ -188,6 +188,16 @@ const MIN_SECRET_BYTES = 32;
 /** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 
+/** The items of a comma-separated setting, trimmed, empty ones dropped. */
+const commaList = (v: string): string[] =>
+  v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** A URL as a message may show it: without its password (the part between "//user:" and "@"). */
+const withoutPassword = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["production", "development", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -224,14 +234,10 @@ const envSchema = z.object({
   DATABASE_REPLICA_URLS: z
     .string()
     .transform((v, ctx) => {
-      const list = v
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const list = commaList(v);
       for (const item of list) {
         if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(item)) {
-          // Shown without its password (the part between "//user:" and "@").
-          const shown = item.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+          const shown = withoutPassword(item);
           ctx.addIssue({ code: "custom", message: `"${shown}" is not a replica: mysql://user:pass@host:3306/database (the primary's database, replicated)` });
         }
       }
@@ -276,10 +282,7 @@ const envSchema = z.object({
   REDIS_CLUSTER_NODES: z
     .string()
     .transform((v, ctx) => {
-      const list = v
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const list = commaList(v);
       const protocols = new Set<string>();
       for (const item of list) {
         let ok = false;
@@ -290,8 +293,7 @@ const envSchema = z.object({
         } catch {
           ok = false;
         }
-        // Shown without its password (the part between "//user:" and "@").
-        const shown = item.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+        const shown = withoutPassword(item);
         if (!ok)
           ctx.addIssue({
             code: "custom",
@@ -364,10 +366,7 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((v, ctx) => {
-      const list = v
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const list = commaList(v);
       for (const item of list) {
         const [ip, bits, extra] = item.split("/");
         const family = isIP(ip ?? "");
