@@ -64,7 +64,12 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     socket = await connect(a, ann.accessToken);
     // Everything so far is on the replica before it is delayed.
     await pair.waitForReplica();
-    await eventually(async () => (await search(b, bob, "seed")).length === 1, "bob finds the seed through the replica");
+    // Bob's sign-in marked him (a write): once the replica has passed it, it serves him.
+    const signedIn = Date.now();
+    await eventually(async () => b.services.replicas!.states()[0]!.appliedAt! > signedIn, "the replica past bob's sign-in");
+    const served = b.services.replicas!.states()[0]!.served;
+    assert.equal((await search(b, bob, "seed")).length, 1);
+    assert.ok(b.services.replicas!.states()[0]!.served > served, "the replica served bob");
     await pair.setDelay(5);
   });
 
@@ -138,7 +143,11 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     // Bob reads the replica, 5 s behind: none of it yet.
     const bobs = new Watcher(word, newest);
     await bobs.read(b);
-    assert.equal(bobs.found || bobs.edited, false, "bob read the new message or the edit at once: his reads did not come from the delayed replica");
+    assert.equal(
+      bobs.found || bobs.edited,
+      false,
+      `bob read the new message or the edit at once: his reads did not come from the delayed replica (${JSON.stringify([bobs, b.services.replicas!.states()])})`,
+    );
     assert.ok(b.services.replicas!.states()[0]!.served > served, "node b's replica served bob");
     // Then it all arrives, and no read in between went back.
     await eventually(
@@ -148,6 +157,11 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
       },
       "bob's reads catch up",
       20_000,
+    );
+    // All of it the replica answered itself: nothing failed there and ran again on the primary.
+    assert.deepEqual(
+      [a, b].map((s) => s.services.replicas!.states()[0]!.fellBack),
+      [0, 0],
     );
   });
 
@@ -161,8 +175,8 @@ describe("read replicas: read-your-writes, never backwards, a replica that stops
     await eventually(async () => {
       await bobs.read(a);
       await bobs.read(b);
-      return [a, b].every((s) => !s.services.replicas!.states()[0]!.usable);
-    }, "both nodes skip the stopped replica");
+      return bobs.found && [a, b].every((s) => !s.services.replicas!.states()[0]!.usable);
+    }, "both nodes skip the stopped replica, and bob reads the primary");
     await stopping;
     assert.ok(bobs.found, "with the replica down bob reads the primary, which has the message");
     const skipped = [a, b].map((s) => s.services.replicas!.states()[0]!);

@@ -2,12 +2,15 @@ import type { DataSource, EntityManager, Repository } from "typeorm";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist } from "../shared/ids.js";
 import { dialectOf, valuesTable } from "../db/sql.js";
+import { onPrimary } from "../db/read-replicas.js";
 import { MemberEntity } from "./member.entity.js";
 
 /**
  * The conversations domain's side of the members table that other domains use: the one place
  * that answers "may this user touch this conversation?", and where read marks move. A non-member gets the
- * same 404 as for a conversation that does not exist (or belongs to another app).
+ * same 404 as for a conversation that does not exist (or belongs to another app). Its answers
+ * come from the primary even on a route that reads a replica (db/read-replicas.ts): who may read
+ * is never a little behind.
  */
 export class MembershipGuard {
   private readonly repo: Repository<MemberEntity>;
@@ -20,7 +23,7 @@ export class MembershipGuard {
   async require(appId: string, conversationId: string, userId: string, m?: EntityManager): Promise<MemberEntity> {
     if (!canExist(conversationId)) throw notFound("Conversation");
     const repo = m ? m.getRepository(MemberEntity) : this.repo;
-    const member = await repo.findOneBy({ appId, conversationId, userId });
+    const member = await onPrimary(() => repo.findOneBy({ appId, conversationId, userId }));
     // Exact match: MySQL's unicode_ci would also find `CNV_…` for `cnv_…`.
     if (!member || member.conversationId !== conversationId || member.userId !== userId) throw notFound("Conversation");
     return member;
@@ -36,13 +39,13 @@ export class MembershipGuard {
   /** User ids of all members of a conversation. */
   async memberIds(conversationId: string, m?: EntityManager): Promise<string[]> {
     const repo = m ? m.getRepository(MemberEntity) : this.repo;
-    const rows = await repo.find({ select: { userId: true }, where: { conversationId } });
+    const rows = await onPrimary(() => repo.find({ select: { userId: true }, where: { conversationId } }));
     return rows.map((r) => r.userId);
   }
 
   /** Ids of the conversations a user belongs to (joined to their socket rooms at connect). */
   async conversationIds(appId: string, userId: string): Promise<string[]> {
-    const rows = await this.repo.find({ select: { conversationId: true }, where: { appId, userId } });
+    const rows = await onPrimary(() => this.repo.find({ select: { conversationId: true }, where: { appId, userId } }));
     return rows.map((r) => r.conversationId);
   }
 

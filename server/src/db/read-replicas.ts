@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { Logger } from "../shared/logger.js";
 import { createDataSource, QUERY_TIMEOUT_MS } from "./data-source.js";
-import { databaseErrorCode, fromDatabaseError } from "./db-errors.js";
+import { databaseErrorCode, fromDatabaseError, isStatementTimeout } from "./db-errors.js";
 
 /**
  * Read replicas (DATABASE_REPLICA_URLS): reads that tolerate a little lag — the routes that say
@@ -124,6 +124,7 @@ export class ReadReplicas {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
+  private sharingFailedAt = 0;
   private readonly restore: () => void;
 
   constructor(
@@ -189,14 +190,15 @@ export class ReadReplicas {
    */
   async wrote(reader: string): Promise<void> {
     const now = Date.now();
-    this.marks.set(reader, now);
+    this.marks.set(reader, Math.max(now, this.marks.get(reader) ?? 0));
     if (!this.shared) return;
     try {
       await this.shared.set(reader, now, this.opts.maxLagMs + 2 * this.intervalMs);
     } catch (err) {
       // The write stands; only another node could now show this reader a replica without it
       // (until the replica catches up). This node still knows.
-      this.logger.warn({ err }, "read replicas: a reader's mark could not be shared");
+      if (Date.now() - this.sharingFailedAt > 10_000) this.logger.warn({ err }, "read replicas: a reader's mark could not be shared (logged once per 10 s)");
+      this.sharingFailedAt = Date.now();
     }
   }
 
@@ -218,15 +220,16 @@ export class ReadReplicas {
   }
 
   private async choose(reader: string): Promise<Replica | undefined> {
-    const replica = this.replicas[this.replicas.length === 1 ? 0 : pick(reader, this.replicas.length)]!;
+    const replica = this.replicas.length === 1 ? this.replicas[0]! : pick(reader, this.replicas);
     if (!replica.ds || replica.skipReason(Date.now(), this.opts.maxLagMs)) return undefined;
     const applied = replica.appliedAt!;
     const local = this.marks.get(reader);
-    if (local !== undefined && local > applied) return undefined;
+    // Strictly past the mark: a heartbeat of the same millisecond may have committed before the write.
+    if (local !== undefined && local >= applied) return undefined;
     if (this.shared) {
       try {
         const mark = await this.shared.get(reader);
-        if (mark !== null && mark > applied) return undefined;
+        if (mark !== null && mark >= applied) return undefined;
       } catch {
         return undefined; // The marks cannot be read: the primary is always right.
       }
@@ -245,12 +248,21 @@ export class ReadReplicas {
         replica.served++;
         return out;
       } catch (err) {
-        // A replica down, or behind the primary's schema (a migration not replicated yet): the
-        // primary answers instead. A connection failure also takes the replica out until a
-        // check succeeds.
+        // A statement stopped at its own budget (a bounded search) is the answer, not the
+        // replica's fault; another error of the statement itself would fail on the primary too.
+        // Only a read the replica could not serve runs again on the primary: the replica down
+        // (which also takes it out until a check succeeds), or behind the primary's schema (a
+        // migration not replicated yet). A write is never retried: none belongs here.
+        const down = !isStatementTimeout(err) && fromDatabaseError(err);
+        if (!(down || isSchemaBehind(err)) || !isRead(args[0])) throw err;
         replica.fellBack++;
         scope.fellBack = true;
-        if (fromDatabaseError(err)) this.markDown(replica, `query failed: ${databaseErrorCode(err) || (err as Error).message}`);
+        if (down) {
+          this.markDown(replica, `query failed: ${databaseErrorCode(err) || (err as Error).message}`);
+          // A timed-out command stays queued on its connection: never hand that one out again.
+          if (databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT")
+            (qr as unknown as { databaseConnection?: { destroy(): void } }).databaseConnection?.destroy();
+        }
         const p = primaryRunner("master");
         try {
           return await p.query(...args);
@@ -283,8 +295,14 @@ export class ReadReplicas {
         await replica.opening;
       }
       const at = await this.heartbeat.seenOn(replica.ds!);
-      if (at !== null && (replica.appliedAt === null || at > replica.appliedAt)) replica.appliedAt = at;
       replica.checkedAt = Date.now();
+      // A server behind the URL that went back in time (restored, or another one now) would
+      // pass marks it does not hold: skipped until it is past what was seen before.
+      if (at !== null && replica.appliedAt !== null && at < replica.appliedAt) {
+        this.markDown(replica, "it went back in time (another server, or restored): waiting until it is past what it held");
+        return;
+      }
+      if (at !== null) replica.appliedAt = at;
       replica.down = undefined;
       // Said once per change: skipped (down or too far behind) or in use again.
       const reason = replica.skipReason(replica.checkedAt, this.opts.maxLagMs);
@@ -312,7 +330,20 @@ export class ReadReplicas {
   }
 }
 
-/** A reader's replica among `n`: stable, so a reader never moves between two replicas. */
-function pick(reader: string, n: number): number {
-  return createHash("sha1").update(reader).digest().readUInt32BE(0) % n;
+/**
+ * A reader's replica: the highest hash of (reader, URL), so every node picks the same one
+ * whatever order its list is in, and a replica added or removed moves only its own readers.
+ */
+function pick(reader: string, replicas: Replica[]): Replica {
+  const score = (r: Replica): number => createHash("sha1").update(`${reader}\n${r.url}`).digest().readUInt32BE(0);
+  return replicas.reduce((best, r) => (score(r) > score(best) ? r : best));
+}
+
+/** A statement that only reads (the retry on the primary is for those alone). */
+const isRead = (sql: unknown): boolean => typeof sql === "string" && /^\s*\(?\s*(SELECT|WITH|SHOW)\b/i.test(sql);
+
+/** The replica has not yet got a migration the primary has (no such table, unknown column). */
+function isSchemaBehind(err: unknown): boolean {
+  const e = ((err as { driverError?: unknown }).driverError ?? err) as { errno?: number };
+  return e.errno === 1146 || e.errno === 1054;
 }

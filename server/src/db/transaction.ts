@@ -37,7 +37,8 @@ export class Transactor {
 
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
     const result = this.tail
-      .then(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn)))
+      // On the primary, the whole unit (reads through `db` too), whatever scope its caller reads in.
+      .then(() => onPrimary(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn))))
       .then(
         (out) => {
           this.failure = undefined;
@@ -65,7 +66,7 @@ export class Transactor {
    * failed one, and reset.
    */
   private async sqlite<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const qr = onPrimary(() => this.db.createQueryRunner());
+    const qr = this.db.createQueryRunner();
     const conn = (await qr.connect()) as SqliteConnection;
     settleSqlite(qr, conn);
     try {
@@ -93,8 +94,7 @@ export class Transactor {
    * forever and every later write of this node with it).
    */
   private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    // On the primary, whatever scope the caller reads in (db/read-replicas.ts).
-    const qr = onPrimary(() => this.db.createQueryRunner());
+    const qr = this.db.createQueryRunner();
     let committing = false;
     try {
       await qr.connect();

@@ -248,6 +248,9 @@ export const perAddress =
 function readerOfRequest(ctx: Ctx): string | undefined {
   if (ctx.state.caller) return readerOf(ctx.state.caller);
   if (ctx.state.console) return `console/${ctx.state.console.account.id}`;
+  // A sign-in (register, host token) writes the user it answers with: their profile as given.
+  const user = (ctx.body as { user?: { id?: unknown } } | undefined)?.user?.id;
+  if (ctx.state.app && typeof user === "string") return readerOf({ appId: ctx.state.app.id, user });
   return undefined;
 }
 

@@ -198,17 +198,23 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
 
     socket.on("message.send", (raw, ack) =>
       withAck(log, "message.send", ack, async () => {
-        const { message } = await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw));
-        await wrote();
-        return message;
+        try {
+          return (await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw))).message;
+        } finally {
+          // Even when it failed: a commit whose answer was lost may still have landed.
+          await wrote();
+        }
       }),
     );
 
     socket.on("read", (raw, ack) =>
       withAck(log, "read", ack, async () => {
         await limited();
-        await deps.messages.markRead(caller, parse(messageSchemas.markRead, raw));
-        await wrote();
+        try {
+          await deps.messages.markRead(caller, parse(messageSchemas.markRead, raw));
+        } finally {
+          await wrote();
+        }
         return null;
       }),
     );

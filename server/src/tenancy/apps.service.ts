@@ -1,4 +1,5 @@
 import type { DataSource, Repository } from "typeorm";
+import { onPrimary } from "../db/read-replicas.js";
 import { AppError } from "../shared/errors.js";
 import type { FieldProblem } from "../shared/validate.js";
 import { canExist, newId, newSecret } from "../shared/ids.js";
@@ -105,7 +106,9 @@ export class AppsService {
       return hit.app;
     }
     if (!canExist(id)) return null; // no app id is longer; not worth a query or a cache entry
-    const found = await this.repo.findOneBy({ id });
+    // From the primary even on a route that reads a replica: what is cached here is served for
+    // CACHE_TTL_MS to every request of this node.
+    const found = await onPrimary(() => this.repo.findOneBy({ id }));
     // Exact match: MySQL's unicode_ci would also find `APP_…` for `app_…`.
     const app = found && found.id === id ? found : null;
     this.cache.delete(id);
