@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { MODERATION_LIMITS, type FilterWord, type WordFilter } from "@parley/sdk/protocol";
-import { marks } from "../db/sql.js";
+import { dialectOf, marks, valuesTable } from "../db/sql.js";
+import { TickBatch } from "../shared/tick-batch.js";
 import { AppError } from "../shared/errors.js";
 import { iso } from "../shared/time.js";
 import { applyFilter, type CompiledFilter, compileFilter, parseWordFilter } from "./word-filter.js";
@@ -9,6 +10,20 @@ import { applyFilter, type CompiledFilter, compileFilter, parseWordFilter } from
 const FILTER_CACHE_MS = 10_000;
 /** Past this many slow-mode reservations, the expired ones are dropped. */
 const RESERVATIONS_SWEEP_AT = 10_000;
+
+/** One send's moderation look-up, and what it found. */
+interface SendCheckKey {
+  appId: string;
+  userId: string;
+  conversationId: string;
+}
+interface SendCheck {
+  /** The end of the member's mute in the conversation (epoch ms; mutes always end), null for none. */
+  muteUntil: number | null;
+  seconds: number;
+  /** null when the sender is not a member. */
+  role: string | null;
+}
 
 /** What slow mode needs of a Redis client (node-redis). */
 export interface SlowModeStore {
@@ -85,22 +100,36 @@ export class ModerationGate {
    */
   async beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string> {
     const filtered = await this.filterText(appId, text);
-    // One round trip for the common case: the mute, the slow mode and the sender's role at once.
-    const rows: { muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await this.db.query(
-      `SELECT (SELECT \`until\` FROM moderation_sanctions WHERE appId = ? AND userId = ? AND kind = 'mute' AND conversationId = ?) AS muteUntil,
-              (SELECT seconds FROM moderation_slow_mode WHERE conversationId = ? AND appId = ?) AS seconds,
-              (SELECT role FROM members WHERE conversationId = ? AND userId = ?) AS role`,
-      [appId, userId, conversationId, conversationId, appId, conversationId, userId],
-    );
-    const row = rows[0];
+    // The mute, the slow mode and the sender's role at once, for every send of this turn of the event loop.
+    const row = await this.sendChecks.get({ appId, userId, conversationId });
     // A non-member gets no moderation answer here: the send itself answers their 404.
-    if (!row || row.role === null || row.role === undefined) return filtered;
-    const muteUntil = row.muteUntil === null || row.muteUntil === undefined ? null : Number(row.muteUntil);
-    if (muteUntil !== null && muteUntil > Date.now()) throwMuted(muteUntil);
-    const seconds = row.seconds === null || row.seconds === undefined ? 0 : Number(row.seconds);
-    if (seconds > 0 && row.role === "member") await this.slowMode(appId, userId, conversationId, seconds);
+    if (row.role === null) return filtered;
+    if (row.muteUntil !== null && row.muteUntil > Date.now()) throwMuted(row.muteUntil);
+    if (row.seconds > 0 && row.role === "member") await this.slowMode(appId, userId, conversationId, row.seconds);
     return filtered;
   }
+
+  /** What beforeSend needs of the database for many sends, in one statement (one index lookup per send and table). */
+  private readonly sendChecks = new TickBatch<SendCheckKey, SendCheck>(async (keys) => {
+    const v = valuesTable(dialectOf(this.db), ["i", "appId", "userId", "conversationId"], keys.map((k, i) => [i, k.appId, k.userId, k.conversationId]));
+    const rows: { i: number | string; muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await this.db.query(
+      `SELECT v.i AS i,
+              (SELECT \`until\` FROM moderation_sanctions s WHERE s.appId = v.appId AND s.userId = v.userId AND s.kind = 'mute' AND s.conversationId = v.conversationId) AS muteUntil,
+              (SELECT seconds FROM moderation_slow_mode sm WHERE sm.conversationId = v.conversationId AND sm.appId = v.appId) AS seconds,
+              (SELECT role FROM members mb WHERE mb.conversationId = v.conversationId AND mb.userId = v.userId) AS role
+         FROM ${v.sql}`,
+      v.params,
+    );
+    const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+    return keys.map((_, i) => {
+      const r = byIndex.get(i);
+      return {
+        muteUntil: r?.muteUntil === null || r?.muteUntil === undefined ? null : Number(r.muteUntil),
+        seconds: r?.seconds === null || r?.seconds === undefined ? 0 : Number(r.seconds),
+        role: r?.role ?? null,
+      };
+    });
+  });
 
   /** Before a member's edit: muted members cannot edit either; the word filter applies as at send. */
   async beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string> {

@@ -9,6 +9,7 @@ import type { Logger } from "../shared/logger.js";
 import type { PushSettingsEntity } from "./push.entities.js";
 import { PUSH_TEXT_MAX_CHARS } from "./push.schema.js";
 import type { PushService } from "./push.service.js";
+import { marks } from "../db/sql.js";
 import { postPush, type PushOutcome } from "./sender.js";
 
 /** Messages waiting for their pushes on one node; past it new ones are dropped (and logged). */
@@ -16,6 +17,8 @@ const QUEUE_MAX = 10_000;
 /** Messages worked on at once, and pushes in flight at once, per node. */
 const JOBS_AT_ONCE = 4;
 const SENDS_AT_ONCE = 16;
+/** Messages of one app looked up together. */
+const ROUND_MAX = 100;
 /** One try and at most two retries. */
 const MAX_ATTEMPTS = 3;
 
@@ -50,8 +53,10 @@ interface Target {
  * only logged.
  *
  * For each message of a conversation's timeline (not a thread reply): the members other than the
- * sender who have not muted the conversation, with their subscriptions, in one query that also says
- * whether each subscription's session is still live; those online anywhere (presence) are dropped,
+ * sender who have not muted the conversation, with their subscriptions and whether each one's session
+ * is still live. Queued messages of one app are looked up together (a round: one query, and a second
+ * only when someone has a subscription), so under load the cost is per round, not per message;
+ * recipients online anywhere (presence) are dropped,
  * and a user past PUSH_PER_USER_PER_MIN this minute gets nothing. Each remaining subscription gets
  * one push (web-push's RFC 8291 aes128gcm encryption and VAPID headers, sent by sender.ts), with a
  * TTL, an urgency (high for a direct conversation) and a Topic per conversation (a push service
@@ -123,11 +128,11 @@ export class PushNotifier {
 
   private pump(): void {
     while (this.jobs < JOBS_AT_ONCE && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+      const round = this.takeRound();
       this.jobs++;
       this.track(
-        this.notify(job)
-          .catch((err: unknown) => this.deps.logger.warn({ err, appId: job.appId, messageId: job.message.id }, "web push failed"))
+        this.notify(round)
+          .catch((err: unknown) => this.deps.logger.warn({ err, appId: round[0]!.appId, messages: round.length }, "web push failed"))
           .finally(() => {
             this.jobs--;
             this.pump();
@@ -137,28 +142,62 @@ export class PushNotifier {
     this.settle();
   }
 
-  private async notify({ appId, message }: Job): Promise<void> {
+  /** The next queued messages of one app (up to ROUND_MAX), looked up together. */
+  private takeRound(): Job[] {
+    const appId = this.queue[0]!.appId;
+    let n = 0;
+    while (n < this.queue.length && n < ROUND_MAX && this.queue[n]!.appId === appId) n++;
+    return this.queue.splice(0, n);
+  }
+
+  /** Pushes for a round of one app's messages: one look-up for all of them (none per message when nobody has a subscription). */
+  private async notify(round: Job[]): Promise<void> {
     if (!this.deps.db.isInitialized) return;
-    const sender = message.senderId ?? "";
+    const appId = round[0]!.appId;
     const now = Date.now();
-    // The subscriptions of the members but the sender who have not muted it, and whether each one's
-    // session is still live: one query, whatever the group's size. The member list drives it (an
-    // IN list probing (appId, userId)), never the app's subscriptions, whatever the statistics say.
-    const rows: (Target & { live: number | string })[] = await this.deps.db.query(
+    const conversationIds = [...new Set(round.map((j) => j.message.conversationId))];
+    // The subscriptions of the members who have not muted these conversations, and whether each
+    // one's session is still live. The member lists drive it (an IN list probing (appId, userId)),
+    // never the app's subscriptions, whatever the statistics say.
+    const subs: (Target & { live: number | string })[] = await this.deps.db.query(
       `SELECT s.id, s.userId, s.endpoint, s.p256dh, s.auth,
          CASE WHEN s.sessionId IS NULL OR EXISTS (
            SELECT 1 FROM refresh_tokens t WHERE t.familyId = s.sessionId AND t.revokedAt IS NULL AND t.expiresAt > ?) THEN 1 ELSE 0 END AS live
        FROM push_subscriptions s
-       WHERE s.appId = ? AND s.userId IN (SELECT mb.userId FROM members mb WHERE mb.conversationId = ? AND mb.muted = 0 AND mb.userId <> ?)`,
-      [now, appId, message.conversationId, sender],
+       WHERE s.appId = ? AND s.userId IN (SELECT mb.userId FROM members mb WHERE mb.conversationId IN (${marks(conversationIds.length)}) AND mb.muted = 0)`,
+      [now, appId, ...conversationIds],
     );
-    if (rows.length === 0) return;
+    if (subs.length === 0) return;
     // A session that ended without telling us (expired, or a node stopped before its clean-up): its devices are done.
     await this.deps.push.drop(
       appId,
-      rows.filter((r) => Number(r.live) !== 1).map((r) => r.id),
+      subs.filter((r) => Number(r.live) !== 1).map((r) => r.id),
     );
-    const targets = rows.filter((r) => Number(r.live) === 1 && !this.deps.presence.isOnline(r.userId));
+    const live = subs.filter((r) => Number(r.live) === 1);
+    if (live.length === 0) return;
+    // Which of these users gets which conversation's messages (not muted there).
+    const users = [...new Set(live.map((r) => r.userId))];
+    const memberships: { conversationId: string; userId: string }[] = await this.deps.db.query(
+      `SELECT conversationId, userId FROM members WHERE conversationId IN (${marks(conversationIds.length)}) AND userId IN (${marks(users.length)}) AND muted = 0`,
+      [...conversationIds, ...users],
+    );
+    const inConversation = new Set(memberships.map((r) => `${r.conversationId}\u0000${r.userId}`));
+    await Promise.all(
+      round.map(({ message }) => {
+        const sender = message.senderId ?? "";
+        const rows = live.filter((r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`));
+        return this.notifyOne(appId, message, rows).catch((err: unknown) =>
+          this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"),
+        );
+      }),
+    );
+  }
+
+  /** One message's pushes, to the live subscriptions of its recipients who are offline. */
+  private async notifyOne(appId: string, message: Message, rows: Target[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sender = message.senderId ?? "";
+    const targets = rows.filter((r) => !this.deps.presence.isOnline(r.userId));
     if (targets.length === 0) return;
     const settings = await this.deps.push.settingsOf(appId);
     if (!settings) return;
