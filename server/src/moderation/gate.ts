@@ -111,7 +111,11 @@ export class ModerationGate {
 
   /** What beforeSend needs of the database for many sends, in one statement (one index lookup per send and table). */
   private readonly sendChecks = new TickBatch<SendCheckKey, SendCheck>(async (keys) => {
-    const v = valuesTable(dialectOf(this.db), ["i", "appId", "userId", "conversationId"], keys.map((k, i) => [i, k.appId, k.userId, k.conversationId]));
+    const v = valuesTable(
+      dialectOf(this.db),
+      ["i", "appId", "userId", "conversationId"],
+      keys.map((k, i) => [i, k.appId, k.userId, k.conversationId]),
+    );
     const rows: { i: number | string; muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await this.db.query(
       `SELECT v.i AS i,
               (SELECT \`until\` FROM moderation_sanctions s WHERE s.appId = v.appId AND s.userId = v.userId AND s.kind = 'mute' AND s.conversationId = v.conversationId) AS muteUntil,

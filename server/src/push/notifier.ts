@@ -186,9 +186,7 @@ export class PushNotifier {
       round.map(({ message }) => {
         const sender = message.senderId ?? "";
         const rows = live.filter((r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`));
-        return this.notifyOne(appId, message, rows).catch((err: unknown) =>
-          this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"),
-        );
+        return this.notifyOne(appId, message, rows).catch((err: unknown) => this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"));
       }),
     );
   }
