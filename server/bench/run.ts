@@ -2,9 +2,12 @@
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
  * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login; and
  * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts),
- * --db <sqlite,mysql>. Starts everything it measures as child processes on 127.0.0.1: Parley on
- * SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), and a bare Socket.IO relay.
- * Prints one table, the Parley/relay ratio, and writes a JSON file. Figures are reported, not asserted.
+ * --db <sqlite,mysql>, --rates <n,...>, --peer ejabberd. Starts everything it measures as child processes on
+ * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
+ * relay, and with --peer ejabberd the distribution's ejabberd (ejabberd.ts: its archive on the same MariaDB,
+ * driven over XMPP websockets by the same workers; 1:1 ladder only; skipped with a note when not installed).
+ * Prints one table, the Parley/relay (and ejabberd/relay) ratios, and writes a JSON file. Figures are
+ * reported, not asserted.
  */
 import { fork, spawn, execSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -32,6 +35,7 @@ import {
 } from "./seed.js";
 import type { ClientSpec } from "./worker.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
+import { ejabberdPreflight, type EjabberdInstall, type PeerCleanup, startEjabberd } from "./ejabberd.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const args = process.argv.slice(2);
@@ -43,6 +47,15 @@ const QUICK = args.includes("--quick");
 const ONLY = flag("--only")?.split(",");
 const DBS = (flag("--db") ?? "sqlite,mysql").split(",") as ("sqlite" | "mysql")[];
 const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0.0.1:3306";
+/** The admin URL as printed: without its password. */
+const MYSQL_SHOWN = MYSQL_ADMIN.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+// --peer ejabberd: the same 1:1 ladder against ejabberd (ejabberd.ts). The only peer so far.
+const PEERS = ["ejabberd"] as const;
+const PEER = flag("--peer");
+if (PEER !== undefined && !(PEERS as readonly string[]).includes(PEER)) {
+  process.stderr.write(`--peer ${PEER}: unknown peer (known: ${PEERS.join(", ")})\n`);
+  process.exit(2);
+}
 const JWT_SECRET = `bench-${randomBytes(24).toString("hex")}`;
 const WORKERS = 2;
 const P99_LIMIT_MS = 50;
@@ -183,22 +196,34 @@ function sampler(pid: number): { stop(): { cpuPct: number; rssMb: number } } {
 // ---------- child processes ----------
 interface Target {
   name: string;
-  kind: "parley" | "relay";
+  kind: "parley" | "relay" | "ejabberd";
   url: string;
   pid: number;
   db?: Db;
   appId?: string;
+  /** mariadbd's CPU is sampled beside the server's (Parley/MariaDB, ejabberd's archive). */
+  dbCpu?: boolean;
+  /** ejabberd: its users (XMPP over WebSocket) and the archive's row count, checked after each step. */
+  xmpp?: { domain: string; users: { user: string; password: string }[]; archiveRows(): Promise<number> };
   stop(): Promise<void>;
 }
 const children = new Set<ChildProcess>();
+/** What a peer started that is not a child of ours (ejabberd's node runs under su): killed on exit, dropped on Ctrl-C. */
+const peers = new Set<PeerCleanup>();
 function killAll(): void {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const p of peers) p.killNow();
 }
 process.on("exit", killAll);
-process.on("SIGINT", () => {
-  killAll();
-  process.exit(130);
-});
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    killAll();
+    // The peer's throwaway database and MariaDB user go too (bounded: a dead MariaDB must not hang the exit).
+    const done = (): void => process.exit(130);
+    setTimeout(done, 10_000).unref();
+    void Promise.allSettled([...peers].map((p) => p.abort())).then(done);
+  });
+}
 
 function stopChild(c: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -291,6 +316,7 @@ async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, stri
     pid: child.pid!,
     db: handle,
     appId,
+    dbCpu: db === "mysql",
     async stop() {
       stopping = true;
       await handle.close().catch(() => undefined);
@@ -480,7 +506,7 @@ async function step(
   const tag = `t${randomBytes(4).toString("hex")}`;
   const byWorker = workers.map((_, i) => senders.filter((s) => s.w === i).map((s) => ({ idx: s.idx, conv: s.conv })));
   const smp = sampler(target.pid);
-  const dbSmp = target.name.includes("MariaDB") && DB_PID ? sampler(DB_PID) : null;
+  const dbSmp = target.dbCpu && DB_PID ? sampler(DB_PID) : null;
   const t0 = now();
   await Promise.all(
     workers.map((w, i) => {
@@ -532,6 +558,16 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
   const scenario = kind === "message" ? "1:1 messages" : "Typing (1:1)";
   const key = `${scenario}|${target.name}`;
   ladders[key] = [];
+  // ejabberd acks nothing: after each step its archive must hold two rows (the sender's and the
+  // recipient's) per delivered message, or the step fails. Counted after the drain, outside the window.
+  const archive = target.xmpp?.archiveRows;
+  const measured = async (rate: number, ms: number): Promise<Awaited<ReturnType<typeof step>> & { archived: number | null }> => {
+    const a0 = archive ? await archive() : 0;
+    const r = await step(workers, target, kind, dmSenders, rate, ms, 1);
+    return { ...r, archived: archive ? (await archive()) - a0 : null };
+  };
+  const isComplete = (c: Collected, archived: number | null): boolean =>
+    c.received >= c.expected && c.ackErr === 0 && (archived === null || archived >= 2 * c.received);
   // Warm-up (JIT, statement caches, pools): 50/s, not recorded.
   await step(workers, target, kind, dmSenders, 50, QUICK ? 500 : 1000, 1);
   for (const rate of SIZE.rates) {
@@ -540,9 +576,9 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       log(`${scenario} ${target.name}: ${rate}/s needs ${perSocket.toFixed(1)} events/s per socket (limit ${PER_SOCKET_LIMIT}); stopping the ladder`);
       break;
     }
-    let { c, srv, dbCpuPct, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1);
+    let { c, srv, dbCpuPct, genCpuPct, sendWallMs, archived } = await measured(rate, SIZE.stepMs);
     let p99 = pct(c.lat, 99);
-    let complete = c.received >= c.expected && c.ackErr === 0;
+    let complete = isComplete(c, archived);
     let ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
     let firstTry: Record<string, unknown> | undefined;
     if (complete && !ok) {
@@ -550,9 +586,9 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       // test suite) should not end the ladder. Both attempts are kept in the JSON.
       firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct };
       log(`${scenario} ${target.name} ${rate}/s: p99 ${fmt(p99)} ms > ${P99_LIMIT_MS}; repeating the step once`);
-      ({ c, srv, dbCpuPct, genCpuPct, sendWallMs } = await step(workers, target, kind, dmSenders, rate, SIZE.stepMs, 1));
+      ({ c, srv, dbCpuPct, genCpuPct, sendWallMs, archived } = await measured(rate, SIZE.stepMs));
       p99 = pct(c.lat, 99);
-      complete = c.received >= c.expected && c.ackErr === 0;
+      complete = isComplete(c, archived);
       ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
     }
     const completeness = c.expected ? c.received / c.expected : 0;
@@ -573,9 +609,9 @@ async function ladder(workers: Worker[], target: Target, kind: "message" | "typi
       serverRssMb: srv.rssMb,
       genCpuPct,
       // Typing: relayed of what the throttle lets through, and how many the clients emitted.
-      delivered: `${c.received}/${c.expected} (${(completeness * 100).toFixed(1)}%)${c.expected !== c.sent ? ` of ${c.sent} emitted` : ""}${errs ? " " + errs : ""}`,
+      delivered: `${c.received}/${c.expected} (${(completeness * 100).toFixed(1)}%)${c.expected !== c.sent ? ` of ${c.sent} emitted` : ""}${archived !== null ? ` ${archived} archived` : ""}${errs ? " " + errs : ""}`,
       result: (!complete ? "FAIL" : ok ? "OK" : "p99>50ms") + (firstTry ? " (2nd try)" : ""),
-      extra: { ackErr: c.ackErr, errCodes: c.errCodes, sendWallMs, ...(firstTry ? { firstTry } : {}) },
+      extra: { ackErr: c.ackErr, errCodes: c.errCodes, sendWallMs, ...(archived !== null ? { archiveRows: archived } : {}), ...(firstTry ? { firstTry } : {}) },
     });
     ladders[key]!.push({ rate, throughput, p99, complete, ok, serverCpuPct: srv.cpuPct });
     if (!ok) break;
@@ -630,25 +666,7 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
   });
   // DM pairs share a worker (typing latency is matched in-process); pair k on worker k % W.
   const assign = (i: number): number => Math.floor(i / 2) % WORKERS;
-  const conn = await connectClients(workers, target.url, clients, assign);
-  log(`${target.name}: ${conn.ok}/${clients.length} sockets connected in ${(conn.ms / 1000).toFixed(1)} s${conn.error ? ` (first error: ${conn.error})` : ""}`);
-  if (conn.failed > 0) {
-    addRow({
-      scenario: "connect",
-      target: target.name,
-      load: `${clients.length} sockets`,
-      throughput: "-",
-      p50: null,
-      p95: null,
-      p99: null,
-      serverCpuPct: null,
-      serverRssMb: rssMb(target.pid),
-      genCpuPct: null,
-      delivered: `${conn.ok}/${clients.length}`,
-      result: "FAIL",
-      extra: { error: conn.error },
-    });
-  }
+  const conn = await connectReported(workers, target, clients, assign);
   const dmSenders = Array.from({ length: n }, (_, i) => ({ ...conn.local[i]!, conv: dmConvs[Math.floor(i / 2)]! }));
   await sleep(1000);
   if (want("one-to-one")) await ladder(workers, target, "message", dmSenders);
@@ -693,6 +711,56 @@ async function realtimeScenarios(workers: Worker[], target: Target): Promise<voi
       result: r.c.received >= expectedSmall && r.c.ackErr === 0 ? "OK" : "FAIL",
     });
   }
+  await disconnectAll(workers);
+}
+
+/** connectClients, logged, with a FAIL row when any client could not connect. */
+async function connectReported(
+  workers: Worker[],
+  target: Target,
+  clients: ClientSpec[],
+  assign: (i: number) => number,
+): Promise<Awaited<ReturnType<typeof connectClients>>> {
+  const conn = await connectClients(workers, target.url, clients, assign);
+  log(`${target.name}: ${conn.ok}/${clients.length} sockets connected in ${(conn.ms / 1000).toFixed(1)} s${conn.error ? ` (first error: ${conn.error})` : ""}`);
+  if (conn.failed > 0) {
+    addRow({
+      scenario: "connect",
+      target: target.name,
+      load: `${clients.length} sockets`,
+      throughput: "-",
+      p50: null,
+      p95: null,
+      p99: null,
+      serverCpuPct: null,
+      serverRssMb: rssMb(target.pid),
+      genCpuPct: null,
+      delivered: `${conn.ok}/${clients.length}`,
+      result: "FAIL",
+      extra: { error: conn.error },
+    });
+  }
+  return conn;
+}
+
+/**
+ * The ejabberd peer: the same clients and DM pairs as Parley's 1:1 ladder (user 2k and 2k+1 write
+ * to each other; pair k on worker k % W), signed in over XMPP websockets, and the same ladder.
+ * A DM is addressed to the partner's bare JID; the body carries the send time as Parley's text does.
+ */
+async function peerScenarios(workers: Worker[], target: Target): Promise<void> {
+  const { domain, users } = target.xmpp!;
+  const n = SIZE.clients;
+  const jid = (i: number): string => `${users[i]!.user}@${domain}`;
+  const clients: ClientSpec[] = Array.from({ length: n }, (_, i) => ({
+    userId: jid(i),
+    xmpp: { domain, user: users[i]!.user, password: users[i]!.password },
+  }));
+  const conn = await connectReported(workers, target, clients, (i) => Math.floor(i / 2) % WORKERS);
+  const dmSenders = Array.from({ length: n }, (_, i) => ({ ...conn.local[i]!, conv: jid(i ^ 1) }));
+  await sleep(1000);
+  await ladder(workers, target, "message", dmSenders);
+  if (want("typing") || want("group")) log(`${target.name}: the peer runs the 1:1 ladder only (no typing, no group fan-out)`);
   await disconnectAll(workers);
 }
 
@@ -1173,7 +1241,7 @@ async function mysqlAvailable(): Promise<boolean> {
     await c.end();
     return true;
   } catch (err) {
-    log(`MariaDB at ${MYSQL_ADMIN} unavailable (${err instanceof Error ? err.message : err}); skipping MariaDB`);
+    log(`MariaDB at ${MYSQL_SHOWN} unavailable (${err instanceof Error ? err.message : err}); skipping MariaDB`);
     return false;
   }
 }
@@ -1219,12 +1287,18 @@ function table(): string {
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...body.map(line)].join("\n");
 }
 
+/** The JSON's names for the compared target: `parley`/`maxParley` kept for Parley's entries, `maxTarget` for all. */
+function who(name: string, max: number): Record<string, unknown> {
+  return name.startsWith("Parley") ? { parley: name, maxParley: max, maxTarget: max } : { maxTarget: max };
+}
+
 function ratios(): { lines: string[]; data: Record<string, unknown>[] } {
   const lines: string[] = [];
   const data: Record<string, unknown>[] = [];
   for (const scenario of ["1:1 messages", "Typing (1:1)"]) {
     const relay = ladders[`${scenario}|Relay (bare Socket.IO)`];
-    for (const key of Object.keys(ladders).filter((k) => k.startsWith(scenario + "|Parley"))) {
+    // Parley's ladders, then the peer's (--peer ejabberd), each against the relay's.
+    for (const key of Object.keys(ladders).filter((k) => k.startsWith(scenario + "|Parley") || k.startsWith(scenario + "|ejabberd"))) {
       const parley = ladders[key]!;
       const name = key.split("|")[1]!;
       if (!relay) continue;
@@ -1236,7 +1310,7 @@ function ratios(): { lines: string[]; data: Record<string, unknown>[] } {
         lines.push(
           `${scenario}: ${name} / relay: no common rate where both delivered 100% with p99 <= ${P99_LIMIT_MS} ms (max OK rate: ${name} ${maxP || "none"}, relay ${maxR || "none"})`,
         );
-        data.push({ scenario, parley: name, rate: null, maxParley: maxP, maxRelay: maxR });
+        data.push({ scenario, target: name, ...who(name, maxP), rate: null, maxRelay: maxR });
         continue;
       }
       const rate = Math.max(...both);
@@ -1250,10 +1324,42 @@ function ratios(): { lines: string[]; data: Record<string, unknown>[] } {
         `${scenario}: ${name} / relay at ${rate}/s (highest rate both OK): throughput ${tput.toFixed(2)}x${scenario.startsWith("Typing") ? " (relays after Parley's typing throttle)" : ""}, server CPU ${cpu.toFixed(1)}x` +
           ` (${p.serverCpuPct.toFixed(0)}% vs ${r.serverCpuPct.toFixed(0)}%); max OK rate ${maxP} vs ${maxR}/s = ${capRatio.toFixed(2)}${maxR === top ? " (relay not saturated by the ladder: an upper bound)" : ""}`,
       );
-      data.push({ scenario, parley: name, rate, throughputRatio: tput, serverCpuRatio: cpu, maxParley: maxP, maxRelay: maxR, maxRateRatio: capRatio });
+      data.push({
+        scenario,
+        target: name,
+        ...who(name, maxP),
+        rate,
+        throughputRatio: tput,
+        serverCpuRatio: cpu,
+        maxRelay: maxR,
+        maxRateRatio: capRatio,
+      });
     }
   }
   return { lines, data };
+}
+
+// ---------- the peer (--peer ejabberd) ----------
+/** What the JSON says of the peer: version, database, generated config; or why it was skipped. */
+let peerInfo: { name: string; skipped?: string; version?: string; database?: string; config?: string } | null = null;
+
+async function ejabberdPeer(workers: Worker[], install: EjabberdInstall): Promise<void> {
+  const ejb = await startEjabberd({ install, mysqlAdmin: MYSQL_ADMIN, users: SIZE.clients, log, track: peers });
+  peerInfo = { name: "ejabberd", version: ejb.version, database: ejb.database, config: ejb.config };
+  log(`ejabberd ${ejb.version}: listening at ${ejb.url}, beam.smp pid ${ejb.pid}, archive in ${ejb.database}`);
+  try {
+    await peerScenarios(workers, {
+      name: "ejabberd",
+      kind: "ejabberd",
+      url: ejb.url,
+      pid: ejb.pid,
+      dbCpu: true,
+      xmpp: { domain: ejb.domain, users: ejb.users, archiveRows: () => ejb.archiveRows() },
+      stop: () => ejb.stop(),
+    });
+  } finally {
+    await ejb.stop();
+  }
 }
 
 // ---------- main ----------
@@ -1264,7 +1370,9 @@ async function main(): Promise<void> {
   if (Number(ulimitN()) < SIZE.idle + 1000) log(`WARNING: ulimit -n ${ulimitN()} may be too low for ${SIZE.idle} sockets (server needs one fd each)`);
   const workers = Array.from({ length: WORKERS }, (_, i) => new Worker(i));
   let fanout: FanoutRow[] = [];
-  const dbs = DBS.includes("mysql") && !(await mysqlAvailable()) ? DBS.filter((d) => d !== "mysql") : DBS;
+  // The peer needs MariaDB too (its archive and users), whatever --db says.
+  const mysqlUp = DBS.includes("mysql") || PEER ? await mysqlAvailable() : false;
+  const dbs = DBS.includes("mysql") && !mysqlUp ? DBS.filter((d) => d !== "mysql") : DBS;
   const skipped: string[] = DBS.filter((d) => !dbs.includes(d));
   try {
     if (want("one-to-one") || want("typing") || want("group")) {
@@ -1286,6 +1394,26 @@ async function main(): Promise<void> {
         await t.stop();
       }
     }
+    if (PEER === "ejabberd") {
+      // Checked in this order: a missing binary is said even when MariaDB is down too.
+      const pre = ejabberdPreflight();
+      let why: string | null = null;
+      if ("missing" in pre) why = pre.missing;
+      else if (!mysqlUp) why = `MariaDB at ${MYSQL_SHOWN} is unreachable (ejabberd's archive and users live there)`;
+      else if (!want("one-to-one")) why = "it runs the 1:1 ladder only, and --only has no one-to-one";
+      else {
+        try {
+          await ejabberdPeer(workers, pre.install);
+        } catch (err) {
+          why = `failed: ${err instanceof Error ? err.message : String(err)}`.replace(/\s+/g, " ").slice(0, 600);
+        }
+      }
+      if (why) {
+        log(`ejabberd: SKIPPED: ${why}`);
+        peerInfo = { ...peerInfo, name: "ejabberd", skipped: why };
+        skipped.push(`ejabberd (${why})`);
+      }
+    }
     if (want("idle")) await idleScenario(workers);
     if (want("login")) await loginScenario();
     // Named only: it starts a Redis, a 6-server Redis Cluster and up to 4 nodes per row.
@@ -1300,8 +1428,9 @@ async function main(): Promise<void> {
   const elapsed = (now() - started) / 1000;
   const r = ratios();
   const date = new Date().toISOString();
-  const header = `Parley benchmark (${mode}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
+  const header = `Parley benchmark (${mode}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${peerInfo?.version ? `; peer ejabberd ${peerInfo.version}` : ""}${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
   process.stdout.write(`\n${header}\n\n${table()}\n\n${r.lines.join("\n")}\n`);
+  if (peerInfo?.skipped) process.stdout.write(`Peer ejabberd: SKIPPED: ${peerInfo.skipped}\n`);
   if (fanout.length) process.stdout.write(`\nFan-out by topology (1:1 messages across nodes):\n\n${fanoutTable(fanout)}\n`);
   const out = flag("--out") ?? path.join(ROOT, "server/bench/results", `${date.slice(0, 19).replace(/:/g, "-")}${QUICK ? "-quick" : ""}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
@@ -1319,6 +1448,7 @@ async function main(): Promise<void> {
         ladders,
         ratios: r.data,
         fanout,
+        ...(peerInfo ? { peer: peerInfo } : {}),
       },
       null,
       2,

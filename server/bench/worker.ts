@@ -1,10 +1,13 @@
 /**
  * Load-generator worker (forked by run.ts). Holds socket.io-client sockets (websocket transport
- * only), sends at a fixed offered rate, and measures send -> deliver latency at the recipients.
- * Same code for Parley and the bare relay. Every loop is bounded in time and count.
+ * only), or XMPP-over-WebSocket connections (xmpp.ts, for the ejabberd peer), sends at a fixed
+ * offered rate, and measures send -> deliver latency at the recipients. Same code for Parley, the
+ * bare relay and ejabberd; the message text carries the send time the same way on both protocols.
+ * Every loop is bounded in time and count.
  */
 import { performance } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
+import { bodyOf, errorCondition, isErrorStanza, xmppConnect, type XmppConn } from "./xmpp.js";
 
 export interface ClientSpec {
   userId: string;
@@ -12,10 +15,14 @@ export interface ClientSpec {
   token?: string;
   /** Relay only: rooms (conversation ids) to join. */
   rooms?: string[];
+  /** XMPP (the ejabberd peer): sign in over RFC 7395 at the connect URL instead of Socket.IO. */
+  xmpp?: { domain: string; user: string; password: string };
 }
 
+/** One held connection: a Socket.IO socket, or an XMPP stream (`x`). */
 interface Held {
-  s: Socket;
+  s?: Socket;
+  x?: XmppConn;
   userId: string;
   typingFlag: boolean;
 }
@@ -83,15 +90,15 @@ function reset(newTag: string, newKind: "message" | "typing"): void {
   wallStart = now();
 }
 
-function attach(h: Held): void {
-  h.s.on("message.new", (e: { data?: { message?: { senderId?: string; text?: string | null } } }) => {
+function attach(h: Held, s: Socket): void {
+  s.on("message.new", (e: { data?: { message?: { senderId?: string; text?: string | null } } }) => {
     const m = e?.data?.message;
     if (kind !== "message" || !m || m.senderId === h.userId || typeof m.text !== "string") return;
     if (!m.text.startsWith(tag + "|")) return;
     received++;
     lat.push(now() - Number(m.text.slice(tag.length + 1)));
   });
-  h.s.on("typing", (e: { conversationId?: string; userId?: string }) => {
+  s.on("typing", (e: { conversationId?: string; userId?: string }) => {
     if (kind !== "typing" || !e || e.userId === h.userId) return;
     received++;
     const ts = typingQueues.get(`${e.conversationId}|${e.userId}`)?.shift();
@@ -99,7 +106,42 @@ function attach(h: Held): void {
   });
 }
 
-function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promise<Held> {
+/**
+ * XMPP: a `<message>` whose body starts with the step's tag is a delivery (the sender gets no copy
+ * back: no carbons, no echo); a `type="error"` message is the server refusing one of our sends
+ * (counted like a failed ack: the step fails). The time is parsed exactly as for Socket.IO.
+ */
+function attachXmpp(h: Held, x: XmppConn): void {
+  x.onFrame = (f) => {
+    if (!f.startsWith("<message")) return;
+    if (isErrorStanza(f)) {
+      ackErr++;
+      const code = `xmpp_${errorCondition(f)}`;
+      errCodes[code] = (errCodes[code] ?? 0) + 1;
+      return;
+    }
+    if (kind !== "message") return;
+    const text = bodyOf(f);
+    if (text === null || !text.startsWith(tag + "|")) return;
+    received++;
+    lat.push(now() - Number(text.slice(tag.length + 1)));
+  };
+  // A stream the server ends while the connection is held (not by "disconnect") fails the step.
+  x.onClose = (why) => {
+    if (!held.includes(h)) return;
+    ackErr++;
+    const code = `xmpp_stream_${why}`;
+    errCodes[code] = (errCodes[code] ?? 0) + 1;
+  };
+}
+
+async function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promise<Held> {
+  if (c.xmpp) {
+    const x = await xmppConnect({ url, domain: c.xmpp.domain, user: c.xmpp.user, password: c.xmpp.password, timeoutMs });
+    const h: Held = { x, userId: c.userId, typingFlag: false };
+    attachXmpp(h, x);
+    return h;
+  }
   return new Promise((resolve, reject) => {
     const s = io(url, {
       transports: ["websocket"],
@@ -115,7 +157,7 @@ function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promise<Held
     s.once("connect", () => {
       clearTimeout(timer);
       const h = { s, userId: c.userId, typingFlag: false };
-      attach(h);
+      attach(h, s);
       resolve(h);
     });
     s.once("connect_error", (err: Error) => {
@@ -159,6 +201,15 @@ async function connectAll(
 function sendOne(idx: number, conv: string): void {
   const h = held[idx];
   if (!h) return;
+  if (h.x) {
+    // XMPP has no acknowledgement of a message (persisted or not): nothing is pending.
+    if (kind !== "message") throw new Error("the XMPP mode sends messages only");
+    sent++;
+    expected++;
+    h.x.sendChat(conv, `${tag}|${now()}`);
+    return;
+  }
+  const s = h.s!;
   let relayed = true;
   if (kind === "typing" && typingThrottleMs > 0) {
     const key = `${conv}|${h.userId}`;
@@ -187,14 +238,14 @@ function sendOne(idx: number, conv: string): void {
     }
   };
   if (kind === "message") {
-    h.s.timeout(15_000).emit("message.send", { conversationId: conv, text: `${tag}|${now()}` }, onAck);
+    s.timeout(15_000).emit("message.send", { conversationId: conv, text: `${tag}|${now()}` }, onAck);
   } else {
     h.typingFlag = !h.typingFlag;
     const key = `${conv}|${h.userId}`;
     let q = typingQueues.get(key);
     if (!q) typingQueues.set(key, (q = []));
     if (relayed) q.push(now());
-    h.s.timeout(15_000).emit("typing", { conversationId: conv, typing: h.typingFlag }, onAck);
+    s.timeout(15_000).emit("typing", { conversationId: conv, typing: h.typingFlag }, onAck);
   }
 }
 
@@ -240,14 +291,17 @@ process.on("message", (raw: unknown) => {
         lat = [];
         break;
       }
-      case "disconnect":
-        for (const h of held) h?.s.close();
-        held.length = 0;
+      case "disconnect": {
+        const gone = held.splice(0);
+        for (const h of gone) h?.s?.close();
+        for (const h of gone) h?.x?.close();
         typingMirror.clear();
         reply({ ok: true });
         break;
+      }
       case "exit":
-        for (const h of held) h?.s.close();
+        for (const h of held) h?.s?.close();
+        for (const h of held) h?.x?.close();
         reply({ ok: true });
         setTimeout(() => process.exit(0), 50);
         break;
