@@ -278,7 +278,9 @@ export async function startEjabberd(o: {
     }
     const schemaConn = await mysql.createConnection({ uri: `${o.mysqlAdmin}/${database}`, multipleStatements: true });
     try {
-      await schemaConn.query(readFileSync(install.schema, "utf8"));
+      await schemaConn.query(readFileSync(install.schema, "utf8")).catch((err: unknown) => {
+        throw new Error(`loading ${install.schema}: ${err instanceof Error ? err.message : err}`);
+      });
     } finally {
       await schemaConn.end();
     }
@@ -312,6 +314,8 @@ export async function startEjabberd(o: {
         `sql_username: "${sqlUser}"`,
         `sql_password: "${pw}"`,
         "new_sql_schema: false",
+        // Experiments only (docs/performance.md): ejabberd's default pool is 10 connections.
+        ...(process.env["PARLEY_BENCH_EJABBERD_SQL_POOL_SIZE"] ? [`sql_pool_size: ${Number(process.env["PARLEY_BENCH_EJABBERD_SQL_POOL_SIZE"])}`] : []),
         "auth_method: sql",
         "auth_password_format: plain",
         "default_db: mnesia",
@@ -340,15 +344,21 @@ export async function startEjabberd(o: {
         `ERLANG_NODE=${node}`,
         `ERL_DIST_PORT=${distPort}`,
         "INET_DIST_INTERFACE=127.0.0.1",
-        `ERL_OPTIONS="-setcookie ${randomBytes(12).toString("hex")} -env ERL_CRASH_DUMP_BYTES 0"`,
+        // PARLEY_BENCH_EJABBERD_ERL_OPTIONS (experiments only) adds VM flags, e.g. "+sbwt none".
+        `ERL_OPTIONS="-setcookie ${randomBytes(12).toString("hex")} -env ERL_CRASH_DUMP_BYTES 0 ${(process.env["PARLEY_BENCH_EJABBERD_ERL_OPTIONS"] ?? "").replace(/["$`\\]/g, "")}"`,
         "",
       ].join("\n"),
     );
-    const me = os.userInfo().username;
-    if (me === "root" && install.installUser) {
-      const uid = Number(execFileSync("id", ["-u", install.installUser]).toString().trim());
-      const gid = Number(execFileSync("id", ["-g", install.installUser]).toString().trim());
-      for (const p of [dir, ...["spool", "logs", "ejabberd.yml", "ejabberdctl.cfg"].map((f) => path.join(dir!, f))]) chownSync(p, uid, gid);
+    // As root, ejabberdctl would `su` to its INSTALLUSER, and su's PAM session (pam_limits) drops
+    // the open-files limit to 1024: the node then fails its accepts ("too many open files") and
+    // stops near 1,000 connections. So the bench runs ejabberdctl as that user itself (as the
+    // package's systemd unit does, which also raises the limit: LimitNOFILE=65536): the node keeps
+    // the bench's limits, the same as Parley's.
+    let ids: { uid: number; gid: number } | null = null;
+    if (os.userInfo().username === "root" && install.installUser) {
+      const id = (flag: string): number => Number(execFileSync("id", [flag, install.installUser!]).toString().trim());
+      ids = { uid: id("-u"), gid: id("-g") };
+      for (const p of [dir, ...["spool", "logs", "ejabberd.yml", "ejabberdctl.cfg"].map((f) => path.join(dir!, f))]) chownSync(p, ids.uid, ids.gid);
     }
     const args = [
       "--config-dir",
@@ -368,6 +378,7 @@ export async function startEjabberd(o: {
     child = spawn(install.ctl, args, {
       cwd: dir,
       detached: true,
+      ...(ids ?? {}),
       stdio: ["ignore", "pipe", "pipe"],
       env: { PATH: process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", HOME: dir },
     });
@@ -407,6 +418,9 @@ export async function startEjabberd(o: {
       throw new Error(`ejabberd is up but a user cannot sign in (${err instanceof Error ? err.message : err}): ${why()}`);
     });
     probe.close();
+    const nofile = /Max open files\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${beam}/limits`, "utf8"))?.[1] ?? "?";
+    o.log(`ejabberd: beam.smp pid ${beam} runs as ${ids ? install.installUser : os.userInfo().username}, open files limit ${nofile}`);
+    if (Number(nofile) < o.users + 100) o.log(`ejabberd: WARNING an open files limit of ${nofile} is too low for ${o.users} users`);
     const handle = db;
     return {
       url,
