@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { ChatError } from "./errors.js";
-import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, TypingEvent } from "./protocol/index.js";
+import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, SocketAuth, TypingEvent } from "./protocol/index.js";
 import type { ConnectionState } from "./state.js";
 
 export interface SocketHandlers {
@@ -48,7 +48,8 @@ export class SocketConnection {
     const h = this.handlers;
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.server, {
       // A function, so every reconnect presents the newest access token.
-      auth: (cb) => cb({ token: h.token() ?? "" }),
+      // ownEcho false: our own sends' events come in their acks (request), a frame less each.
+      auth: (cb) => cb({ token: h.token() ?? "", ownEcho: false } satisfies SocketAuth),
       transports: this.opts.transports ?? ["websocket"],
       reconnectionDelay: this.opts.reconnectionDelay ?? 500,
       reconnectionDelayMax: this.opts.reconnectionDelayMax ?? 5000,
@@ -113,7 +114,7 @@ export class SocketConnection {
   async request<T>(event: keyof ClientToServerEvents, payload: unknown, timeoutMs = 10_000): Promise<T> {
     const socket = this.socket;
     if (!socket?.connected) throw new ChatError("network_error", "Not connected");
-    let res: Ack<T>;
+    let res: Ack<T> & { event?: ChatEvent };
     try {
       res = await (socket.timeout(timeoutMs) as unknown as { emitWithAck(ev: string, p: unknown): Promise<Ack<T>> }).emitWithAck(event, payload);
     } catch {
@@ -126,6 +127,8 @@ export class SocketConnection {
       const sec = (res.error.details as { retryAfterSec?: unknown } | undefined)?.retryAfterSec;
       throw ChatError.fromBody(res.error, undefined, typeof sec === "number" ? sec * 1000 : undefined);
     }
+    // The event this socket was not sent on its own (SendAck): applied as if it had come live.
+    if (res.event) this.handlers.event(res.event);
     return res.data;
   }
 

@@ -15,9 +15,17 @@ export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void }
 /** Every acknowledgement: a discriminated union on `ok`. */
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody["error"] };
 
+/**
+ * The ack of `message.send`. From a socket that connected with `ownEcho: false`, an ok ack carries
+ * the `message.new` event (seq and all) that socket would otherwise have been sent on its own: it
+ * is not sent to that socket, only to the conversation's other sockets (the sender's other tabs
+ * and devices too). Absent for a clientMessageId retry (the original event is sent again instead).
+ */
+export type SendAck = { ok: true; data: Message; event?: EventOf<"message.new"> } | { ok: false; error: ErrorBody["error"] };
+
 /** Socket.IO: client -> server. Commands, each with an ack. */
 export interface ClientToServerEvents {
-  "message.send": (req: SendMessageRequest & { conversationId: string }, ack: (res: Ack<Message>) => void) => void;
+  "message.send": (req: SendMessageRequest & { conversationId: string }, ack: (res: SendAck) => void) => void;
   typing: (req: { conversationId: string; typing?: boolean }, ack?: (res: Ack<null>) => void) => void;
   read: (req: ReadRequest & { conversationId: string }, ack?: (res: Ack<null>) => void) => void;
 }
@@ -25,4 +33,10 @@ export interface ClientToServerEvents {
 /** The handshake's `auth` object. */
 export interface SocketAuth {
   token: string;
+  /**
+   * false: this socket's own sends come back in their acks (`SendAck.event`), not as a separate
+   * `message.new` frame: one frame less per message. Absent or true: the event is sent as to any
+   * member (what clients before this field expect).
+   */
+  ownEcho?: boolean;
 }

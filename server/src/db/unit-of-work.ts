@@ -47,6 +47,8 @@ export interface Work {
 /** A committed unit whose after-commit step (publishing) the caller runs when its order says. */
 export interface Committed<T> {
   result: T;
+  /** The events the unit appended (with their seqs), per app, as they will be published. */
+  appended: readonly [string, ChatEvent[]][];
   afterCommit(): void;
 }
 
@@ -135,6 +137,7 @@ export class UnitOfWork {
     const publish = this.replay(appended);
     return {
       result,
+      appended,
       afterCommit: () => {
         publish();
         for (const [appId, events] of appended)

@@ -107,7 +107,7 @@ export class MessagesService {
    * Sends are group-committed (see SendBatcher): the promise settles after the batch commits,
    * so an answer never claims a message the database does not have.
    */
-  send(caller: Caller, input: SendMessage & ServerSendExtras & { attach?: AttachOnSend | undefined }): Promise<SendOutcome> {
+  send(caller: Caller, input: SendMessage & ServerSendExtras & { attach?: AttachOnSend | undefined; originSocket?: string | undefined }): Promise<SendOutcome> {
     const { appId } = caller;
     // The host's backend sends as a member (`from`, a user id) or, without one, a system message.
     const senderId = isUserCaller(caller) ? caller.user : (input.from ?? SYSTEM_SENDER);
@@ -130,6 +130,7 @@ export class MessagesService {
       alone: attachmentIds.length > 0 || bypass !== undefined || input.attach !== undefined,
       ...(bypass ? { audit: bypass.audit } : {}),
       ...(input.attach ? { attach: input.attach } : {}),
+      ...(input.originSocket ? { originSocket: input.originSocket } : {}),
     };
     // Quota answers resolve in call order (memory, or one pipelined Redis connection), so the
     // sends of one socket still reach the batcher in the order they came.

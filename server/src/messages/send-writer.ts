@@ -1,11 +1,12 @@
 import { In, type DataSource, type EntityManager, type Repository } from "typeorm";
-import type { Message } from "@parley/sdk/protocol";
+import type { ChatEvent, EventOf, Message } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import type { MembershipGuard } from "../conversations/membership.js";
 import { isUniqueViolation } from "../db/db-errors.js";
 import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, type Dialect } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
+import { heldBy } from "../events/origin.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { invalidField } from "../shared/validate.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
@@ -47,6 +48,8 @@ export interface SendItem extends Batchable {
   audit?: ((m: EntityManager, messageId: number) => Promise<void>) | undefined;
   /** Written in the batch's unit once the message is inserted, by another domain (a poll): what it adds to the message. */
   attach?: AttachOnSend | undefined;
+  /** The socket that asked for its own `message.new` in the ack instead of as a frame (SocketAuth.ownEcho). */
+  originSocket?: string | undefined;
 }
 
 /** Another domain's part of a send (polls/): its rows for the new message, and what the message shows of them. */
@@ -56,6 +59,8 @@ export interface SendOutcome {
   message: Message;
   /** false when a clientMessageId retry found the message an earlier send stored. */
   created: boolean;
+  /** The message's committed `message.new`, for an item with an originSocket (not sent to that socket). */
+  event?: EventOf<"message.new">;
 }
 
 /** What the batch decided for one item before writing. */
@@ -177,6 +182,7 @@ export class SendWriter {
       return { plans, messages };
     });
     const { plans, messages } = committed.result;
+    const held = this.holdEvents(items, plans, messages, committed.appended);
 
     const stored = await this.storedMessages(items, plans);
     // A retry whose first answer was lost (say, the COMMIT reply) must still reach the members
@@ -199,9 +205,38 @@ export class SendWriter {
         return message ? { ok: true, value: { message, created: false } } : { ok: false, error: notMember() };
       }
       const message = messages.get(index)!;
-      return { ok: true, value: { message, created: p.kind === "insert" } };
+      const event = held.get(i);
+      return { ok: true, value: { message, created: p.kind === "insert", ...(event ? { event } : {}) } };
     });
     return { outcomes, afterCommit };
+  }
+
+  /**
+   * The committed `message.new` of each fresh item sent from a socket that takes it in its ack,
+   * marked so it is not sent to that socket as well (events/origin.ts). By item index.
+   */
+  private holdEvents(
+    items: SendItem[],
+    plans: Plan[],
+    messages: Map<number, Message>,
+    appended: readonly [string, ChatEvent[]][],
+  ): Map<number, EventOf<"message.new">> {
+    const held = new Map<number, EventOf<"message.new">>();
+    const wanted = new Map<string, number>();
+    plans.forEach((p, i) => {
+      const socket = items[i]!.originSocket;
+      if (p.kind === "insert" && socket) wanted.set(messages.get(i)!.id, i);
+    });
+    if (wanted.size === 0) return held;
+    for (const [, events] of appended)
+      for (const e of events) {
+        if (e.type !== "message.new") continue;
+        const i = wanted.get(e.data.message.id);
+        if (i === undefined) continue;
+        heldBy(e, items[i]!.originSocket!);
+        held.set(i, e);
+      }
+    return held;
   }
 
   /** Every check of the batch, in three queries at most; the first failing check is the item's error. */

@@ -7,7 +7,8 @@ import type { EventLog } from "../events/event-log.js";
 import { replayMissed } from "./replay.js";
 import { attachConsoleFeed, type ConsoleFeedDeps } from "./console-feed.js";
 import { observeSockets } from "../ops/hooks.js";
-import type { Ack, ChatEvent, ClientToServerEvents, ServerToClientEvents } from "@parley/sdk/protocol";
+import type { Ack, ChatEvent, ClientToServerEvents, EventOf, SendAck, ServerToClientEvents } from "@parley/sdk/protocol";
+import { holderOf } from "../events/origin.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import type { DataSource } from "typeorm";
 import type { ReadReplicas } from "../db/read-replicas.js";
@@ -34,6 +35,8 @@ export interface SocketData {
   appId: string;
   userId: string;
   sessionId: string;
+  /** false: this socket's own sends' `message.new` travels in their acks, not as a frame (SocketAuth.ownEcho). */
+  ownEcho: boolean;
 }
 
 type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -196,16 +199,22 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     const limited = (): Promise<void> => consume(perSocket, socket.id);
     const log: CommandLog = { logger: deps.logger, socketId: socket.id, userId };
 
-    socket.on("message.send", (raw, ack) =>
-      withAck(log, "message.send", ack, async () => {
+    const originSocket = socket.data.ownEcho ? undefined : socket.id;
+    socket.on("message.send", (raw, ack) => {
+      // Without its echo, the socket's ack carries the event (seq and all) it is not sent otherwise.
+      let event: EventOf<"message.new"> | undefined;
+      const answer = typeof ack === "function" ? (res: SendAck) => ack(res.ok && event ? { ...res, event } : res) : undefined;
+      return withAck(log, "message.send", answer, async () => {
         try {
-          return (await deps.messages.send(caller, parse(messageSchemas.sendMessage, raw))).message;
+          const out = await deps.messages.send(caller, { ...parse(messageSchemas.sendMessage, raw), originSocket });
+          event = out.event;
+          return out.message;
         } finally {
           // Even when it failed: a commit whose answer was lost may still have landed.
           await wrote();
         }
-      }),
-    );
+      });
+    });
 
     socket.on("read", (raw, ack) =>
       withAck(log, "read", ack, async () => {
@@ -282,7 +291,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
 }
 
 async function authenticate(socket: ParleySocket, deps: Pick<RealtimeDeps, "tokens" | "apps">): Promise<SocketData> {
-  const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  const auth = socket.handshake.auth as { token?: unknown; ownEcho?: unknown } | undefined;
+  const token = auth?.token;
   if (typeof token !== "string" || token.length === 0 || token.length > 4096) {
     throw new AppError("unauthenticated", "Pass { auth: { token } } with an access token");
   }
@@ -293,7 +303,7 @@ async function authenticate(socket: ParleySocket, deps: Pick<RealtimeDeps, "toke
   const origin = socket.handshake.headers.origin;
   if (origin && !isOriginAllowed(app, origin)) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
   // The session itself is checked by the caller, after the socket joined its session room.
-  return { appId: claims.appId, userId: claims.userId, sessionId: claims.sessionId };
+  return { appId: claims.appId, userId: claims.userId, sessionId: claims.sessionId, ownEcho: auth?.ownEcho !== false };
 }
 
 /** Who sent a command, for the log line of a failed one. */
@@ -354,7 +364,9 @@ function broadcast(io: ParleyIo, events: ChatEvent[], intro: Introducer): void {
       intro.introduce([e.userId], [e.data.userId]);
     }
     const targets = [room, e.userId ? userRoom(e.userId) : null, ...joined].filter((r): r is string => r !== null);
-    if (targets.length) (io.to(targets).emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
+    const holder = holderOf(e);
+    const to = holder ? io.to(targets).except(holder) : io.to(targets);
+    if (targets.length) (to.emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
     if (room && e.type === "member.removed") io.in(userRoom(e.data.userId)).socketsLeave(room);
   }
   for (const [conversationId, ids] of added) intro.joined(conversationId, ids);

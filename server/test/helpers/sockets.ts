@@ -5,9 +5,13 @@ import type { TestServer } from "./harness.js";
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Connects a real Socket.IO client with handshake auth; rejects with the server's error. */
-export function connect(s: TestServer, token: string, opts: { origin?: string; transports?: ("websocket" | "polling")[] } = {}): Promise<ClientSocket> {
+export function connect(
+  s: TestServer,
+  token: string,
+  opts: { origin?: string; transports?: ("websocket" | "polling")[]; ownEcho?: boolean } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = ioc(s.url, {
-    auth: { token },
+    auth: { token, ...(opts.ownEcho === undefined ? {} : { ownEcho: opts.ownEcho }) },
     transports: opts.transports ?? ["websocket"],
     reconnection: false,
     forceNew: true,

@@ -19,7 +19,8 @@ const COMMANDS = {
   "message.send": {
     payload: "SendCommand",
     ack: "MessageAck",
-    summary: "Send a message; acked with the message (the original one for a clientMessageId retry)",
+    summary:
+      "Send a message; acked with the message (the original one for a clientMessageId retry). A socket that connected with `auth.ownEcho: false` gets the message's `message.new` event in the ack (`event`) instead of as a frame",
   },
   typing: { payload: "TypingCommand", ack: "EmptyAck", summary: "Typing started (or stopped with `typing: false`); the ack is optional" },
   read: { payload: "ReadCommand", ack: "EmptyAck", summary: "Mark a conversation read up to a message; the ack is optional" },
@@ -111,7 +112,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       title: "Parley realtime (Socket.IO)",
       version,
       description: [
-        "Socket.IO on the Parley server's own origin (path `/socket.io/`), default namespace. Connect with `io(url, { auth: { token: <access token> } })`; an invalid or expired token is refused at the handshake (`connect_error` with `data.code`).",
+        "Socket.IO on the Parley server's own origin (path `/socket.io/`), default namespace. Connect with `io(url, { auth: { token: <access token>, ownEcho?: false } })`; an invalid or expired token is refused at the handshake (`connect_error` with `data.code`). With `ownEcho: false` the socket's own sends are not echoed back as `message.new`: their acks carry the event.",
         "",
         "Each persisted event travels under its own type as the Socket.IO event name, carrying its `seq`; after a reconnect, `GET /v1/sync?since=<last seq>` returns what was missed, in the same shapes. Commands are answered by an ack: `{ ok: true, data } | { ok: false, error }`.",
         "",

@@ -20,6 +20,7 @@ import { page, timestamp, type Check, type Same } from "./mirror.js";
 import {
   ERROR_STATUS,
   type Ack,
+  type SendAck,
   type Attachment,
   type AuthResponse,
   type ChatEvent,
@@ -488,9 +489,13 @@ export function ack<T extends z.ZodType>(data: T) {
 const pushKeyResponse = z.strictObject({ publicKey: z.string() });
 type _PushKeyResponse = Check<Same<z.infer<typeof pushKeyResponse>, PushKeyResponse>>;
 
-export const messageAck = ack(message);
+/** `message.send`'s ack (`SendAck`): the message, and its event for a socket that asked for no echo. */
+export const messageAck = z.discriminatedUnion("ok", [
+  z.strictObject({ ok: z.literal(true), data: message, event: events["message.new"].optional() }),
+  z.strictObject({ ok: z.literal(false), error: z.strictObject(errorFields) }),
+]);
 export const emptyAck = ack(z.null());
-type _MessageAck = Check<Same<z.infer<typeof messageAck>, Ack<Message>>>;
+type _MessageAck = Check<Same<z.infer<typeof messageAck>, SendAck>>;
 type _EmptyAck = Check<Same<z.infer<typeof emptyAck>, Ack<null>>>;
 type _Page = Check<Same<z.infer<ReturnType<typeof page<typeof user>>>, Page<User>>>;
 
