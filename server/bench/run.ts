@@ -208,7 +208,7 @@ interface Target {
   stop(): Promise<void>;
 }
 const children = new Set<ChildProcess>();
-/** What a peer started that is not a child of ours (ejabberd's node runs under su): killed on exit, dropped on Ctrl-C. */
+/** What a peer started that children does not cover (ejabberd's beam.smp: a grandchild in a process group of its own): killed on exit, dropped on Ctrl-C. */
 const peers = new Set<PeerCleanup>();
 function killAll(): void {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
