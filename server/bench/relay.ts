@@ -1,7 +1,8 @@
 /**
  * The baseline: a bare Socket.IO relay (no auth, no database). A client names its user id and
- * rooms in the handshake; `message.send` is acked and emitted to the whole room (as Parley's
- * broadcaster does), `typing` to the room but the sender (as Parley does). Binds 127.0.0.1 only.
+ * rooms in the handshake; `message.send` is acked with its event and emitted to the room but the
+ * sender (as Parley does for a socket with ownEcho false, as the SDK's are), `typing` to the room
+ * but the sender (as Parley does). Binds 127.0.0.1 only.
  * Usage: PORT=0 node --import tsx server/bench/relay.ts   (prints {"port":N} when listening)
  */
 import { createServer } from "node:http";
@@ -22,8 +23,11 @@ io.on("connection", (socket) => {
     const conversationId = typeof raw?.conversationId === "string" ? raw.conversationId : "";
     const text = typeof raw?.text === "string" ? raw.text : "";
     const message = { id: String(++seq), conversationId, senderId: userId, text, createdAt: Date.now() };
-    io.to(`conv:${conversationId}`).emit("message.new", { type: "message.new", conversationId, data: { message } });
-    if (typeof ack === "function") ack({ ok: true, data: message });
+    // To the room but the sender, whose ack carries the event: Parley's SDK asks for that
+    // (ownEcho: false), so both send two frames a message (the ack, the recipient's event).
+    const event = { type: "message.new", conversationId, data: { message } };
+    socket.to(`conv:${conversationId}`).emit("message.new", event);
+    if (typeof ack === "function") ack({ ok: true, data: message, event });
   });
 
   socket.on("typing", (raw: { conversationId?: unknown; typing?: unknown }, ack?: (res: unknown) => void) => {

@@ -145,7 +145,8 @@ async function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promis
   return new Promise((resolve, reject) => {
     const s = io(url, {
       transports: ["websocket"],
-      auth: c.token ? { token: c.token } : { userId: c.userId, rooms: c.rooms ?? [] },
+      // As the SDK connects: its own sends' events come in their acks (ownEcho: false).
+      auth: c.token ? { token: c.token, ownEcho: false } : { userId: c.userId, rooms: c.rooms ?? [] },
       reconnection: false,
       forceNew: true,
       timeout: timeoutMs,
