@@ -25,7 +25,7 @@ import { forgetPreviewsIn, forgetStalePreview } from "../previews/forget.js";
 import type { PreviewFiles } from "../previews/preview-files.js";
 import { SendBatcher, type Written } from "./send-batcher.js";
 import type { SendQuota } from "./send-quota.js";
-import { SendWriter, type AttachOnSend, type SendItem, type SendOutcome } from "./send-writer.js";
+import { SendWriter, type AttachOnSend, type SendItem, type SendModeration, type SendOutcome } from "./send-writer.js";
 
 /** What the messages service is built from. */
 export interface MessagesDeps {
@@ -50,7 +50,7 @@ export interface MessagesDeps {
 export type WriteBatch = (items: SendItem[]) => Promise<Written<SendOutcome>>;
 
 /** What moderation answers before a member writes: the text to store (masked), or a refusal. */
-export interface ModerationChecks {
+export interface ModerationChecks extends SendModeration {
   /** Refuses (`banned`) users banned from the conversation or the whole app. */
   assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void>;
   beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string>;
@@ -140,10 +140,13 @@ export class MessagesService {
     // message) unless it bypasses moderation; system messages are not.
     const gate = isUserCaller(caller) || (asMember && !bypass) ? this.deps.gate : undefined;
     if (!gate) return submit();
-    // Moderation first (a muted or slowed member's send takes no quota). Its reads answer in any
-    // order (several connections), so one sender's checks take turns: each send is handed to the
-    // quota and the batcher, in arrival order, before the next one's check starts. Only the
-    // checks wait for each other, not the writes.
+    // Mutes and slow mode are checked in the send's batch (SendWriter's plan, moderation's
+    // checkSends): one statement a batch, not one a message. A refused send there has taken its
+    // quota. The word filter (and a send as a member's bans) comes first, here. Its answers may
+    // come in any order (a filter is read from the database when not cached), so one sender's
+    // checks take turns: each send is handed to the quota and the batcher, in arrival order,
+    // before the next one's check starts. Only the checks wait for each other, not the writes.
+    item.moderated = true;
     const key = `${appId}\u0000${senderId}`;
     const turn = (this.turns.get(key) ?? Promise.resolve())
       .then(async () => {

@@ -27,6 +27,13 @@ export interface SendWriterDeps {
   events: EventLog;
   presenter: MessagePresenter;
   uploads: UploadsService;
+  /** Moderation's participant (moderation/gate.ts): mutes and slow mode of members' sends, in the batch. */
+  gate?: SendModeration | undefined;
+}
+
+/** What moderation checks of a batch's moderated sends, in its unit: null or the refusal, per send in order. */
+export interface SendModeration {
+  checkSends(m: EntityManager, sends: readonly { appId: string; userId: string; conversationId: string }[]): Promise<(AppError | null)[]>;
 }
 
 /** One validated send, as the batcher queues it. */
@@ -42,6 +49,8 @@ export interface SendItem extends Batchable {
   /** Mentioned user ids: members of the conversation, checked with the batch. */
   mentions: string[];
   clientMessageId: string | null;
+  /** A member's own send, or the host's send as a member without bypass: mutes and slow mode apply. */
+  moderated?: boolean | undefined;
   /** Custom data as JSON text (server API sends), or null. */
   data?: string | null;
   /** Written in the batch's unit once the message is inserted (a moderation bypass's audit entry); not for a retry. */
@@ -295,6 +304,20 @@ export class SendWriter {
       if (earlier) plans[i] = earlier.conversationId === it.conversationId ? { kind: "stored", id: earlier.id } : { kind: "error", error: reusedClientId() };
     }
     const inBatch = withClientId.filter((i) => plans[i]!.kind === "insert");
+
+    // 2b. Moderation (mutes, slow mode) for members' sends that would be stored: after the retries,
+    //     so a retry of a message stored before a mute or within the interval gets it back.
+    const moderated = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.moderated ? [i] : []));
+    if (moderated.length && this.deps.gate) {
+      const refusals = await this.deps.gate.checkSends(
+        m,
+        moderated.map((i) => ({ appId: items[i]!.appId, userId: items[i]!.senderId, conversationId: items[i]!.conversationId })),
+      );
+      moderated.forEach((i, n) => {
+        const refusal = refusals[n];
+        if (refusal) fail(i, refusal);
+      });
+    }
 
     // 3. In a DM, the partner must not have blocked the sender (blocking after the DM exists
     //    stops new messages too). Checked after the clientMessageId so a retry still gets its answer.

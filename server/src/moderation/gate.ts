@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { MODERATION_LIMITS, type FilterWord, type WordFilter } from "@parley/sdk/protocol";
 import { dialectOf, marks, valuesTable } from "../db/sql.js";
-import { TickBatch } from "../shared/tick-batch.js";
 import { AppError } from "../shared/errors.js";
 import { iso } from "../shared/time.js";
 import { applyFilter, type CompiledFilter, compileFilter, parseWordFilter } from "./word-filter.js";
@@ -11,20 +10,12 @@ const FILTER_CACHE_MS = 10_000;
 /** Past this many slow-mode reservations, the expired ones are dropped. */
 const RESERVATIONS_SWEEP_AT = 10_000;
 
-/** One send's moderation look-up, and what it found. */
-interface SendCheckKey {
+/** A member's send, as checkSends looks it up. */
+export interface SendCheckKey {
   appId: string;
   userId: string;
   conversationId: string;
 }
-interface SendCheck {
-  /** The end of the member's mute in the conversation (epoch ms; mutes always end), null for none. */
-  muteUntil: number | null;
-  seconds: number;
-  /** null when the sender is not a member. */
-  role: string | null;
-}
-
 /** What slow mode needs of a Redis client (node-redis). */
 export interface SlowModeStore {
   set(key: string, value: string, opts: { NX: true; PX: number }): Promise<string | null>;
@@ -93,30 +84,30 @@ export class ModerationGate {
   }
 
   /**
-   * Before a member's send: refused when muted (`muted`, with until) or within slow mode
-   * (`slow_mode`, with retryAfterSec); answers the text the word filter leaves (masked words as
-   * asterisks) or refuses it (`content_blocked`). A non-member gets no moderation answer here
-   * (slow mode needs membership): the send itself answers their 404.
+   * Before a member's send, outside its batch: the text the word filter leaves (masked words as
+   * asterisks) or `content_blocked`. No database work but the (cached) filter: the mute and slow
+   * mode are checked inside the send's batch (checkSends).
    */
-  async beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string> {
-    const filtered = await this.filterText(appId, text);
-    // The mute, the slow mode and the sender's role at once, for every send of this turn of the event loop.
-    const row = await this.sendChecks.get({ appId, userId, conversationId });
-    // A non-member gets no moderation answer here: the send itself answers their 404.
-    if (row.role === null) return filtered;
-    if (row.muteUntil !== null && row.muteUntil > Date.now()) throwMuted(row.muteUntil);
-    if (row.seconds > 0 && row.role === "member") await this.slowMode(appId, userId, conversationId, row.seconds);
-    return filtered;
+  beforeSend(appId: string, _userId: string, _conversationId: string, text: string): Promise<string> {
+    return this.filterText(appId, text);
   }
 
-  /** What beforeSend needs of the database for many sends, in one statement (one index lookup per send and table). */
-  private readonly sendChecks = new TickBatch<SendCheckKey, SendCheck>(async (keys) => {
+  /**
+   * The send batch's participant (messages/send-writer.ts), in its unit of work: for each member's
+   * send, in order, null or its refusal — `muted` (with until), or `slow_mode` (with
+   * retryAfterSec) for a plain member within the conversation's interval. One statement for the
+   * mute, the slow mode and the sender's role of every send; a non-member gets no answer here (the
+   * batch answers their 404). Sends of one batch take slow mode's turns in order, so a second send
+   * of the same member in the batch is refused as a later one would be.
+   */
+  async checkSends(m: EntityManager, sends: readonly SendCheckKey[]): Promise<(AppError | null)[]> {
+    if (sends.length === 0) return [];
     const v = valuesTable(
-      dialectOf(this.db),
+      dialectOf(m),
       ["i", "appId", "userId", "conversationId"],
-      keys.map((k, i) => [i, k.appId, k.userId, k.conversationId]),
+      sends.map((k, i) => [i, k.appId, k.userId, k.conversationId]),
     );
-    const rows: { i: number | string; muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await this.db.query(
+    const rows: { i: number | string; muteUntil: number | string | null; seconds: number | string | null; role: string | null }[] = await m.query(
       `SELECT v.i AS i,
               (SELECT \`until\` FROM moderation_sanctions s WHERE s.appId = v.appId AND s.userId = v.userId AND s.kind = 'mute' AND s.conversationId = v.conversationId) AS muteUntil,
               (SELECT seconds FROM moderation_slow_mode sm WHERE sm.conversationId = v.conversationId AND sm.appId = v.appId) AS seconds,
@@ -125,15 +116,26 @@ export class ModerationGate {
       v.params,
     );
     const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
-    return keys.map((_, i) => {
+    const out: (AppError | null)[] = [];
+    for (const [i, send] of sends.entries()) {
       const r = byIndex.get(i);
-      return {
-        muteUntil: r?.muteUntil === null || r?.muteUntil === undefined ? null : Number(r.muteUntil),
-        seconds: r?.seconds === null || r?.seconds === undefined ? 0 : Number(r.seconds),
-        role: r?.role ?? null,
-      };
-    });
-  });
+      const role = r?.role ?? null;
+      const muteUntil = r?.muteUntil === null || r?.muteUntil === undefined ? null : Number(r.muteUntil);
+      const seconds = r?.seconds === null || r?.seconds === undefined ? 0 : Number(r.seconds);
+      try {
+        if (role === null) out.push(null);
+        else if (muteUntil !== null && muteUntil > Date.now()) throwMuted(muteUntil);
+        else {
+          if (seconds > 0 && role === "member") await this.slowMode(send.appId, send.userId, send.conversationId, seconds, m);
+          out.push(null);
+        }
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        out.push(err);
+      }
+    }
+    return out;
+  }
 
   /** Before a member's edit: muted members cannot edit either; the word filter applies as at send. */
   async beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string> {
@@ -160,10 +162,10 @@ export class ModerationGate {
   }
 
   /** Slow mode for a plain member (owners and admins were let through by the caller; moderators are here). */
-  private async slowMode(appId: string, userId: string, conversationId: string, seconds: number): Promise<void> {
-    if (await this.isModerator(appId, userId)) return;
+  private async slowMode(appId: string, userId: string, conversationId: string, seconds: number, m: EntityManager): Promise<void> {
+    if (await this.isModerator(appId, userId, m)) return;
     const key = `${conversationId}\u0000${userId}`;
-    const last: { createdAt: number | string }[] = await this.db.query(
+    const last: { createdAt: number | string }[] = await m.query(
       "SELECT createdAt FROM messages WHERE appId = ? AND senderId = ? AND conversationId = ? ORDER BY id DESC LIMIT 1",
       [appId, userId, conversationId],
     );
