@@ -184,7 +184,8 @@ async function measure(
       const conversationId = ((await dm.json()) as { conversation: { id: string } }).conversation.id;
       const open = (url: string, token: string): Promise<Socket> =>
         new Promise((resolve, reject) => {
-          const s = ioc(url, { auth: { token }, transports: ["websocket"], reconnection: false, forceNew: true });
+          // As the SDK connects: a send's own event comes in its ack (ownEcho: false).
+          const s = ioc(url, { auth: { token, ownEcho: false }, transports: ["websocket"], reconnection: false, forceNew: true });
           sockets.push(s);
           s.once("connect", () => resolve(s));
           s.once("connect_error", reject);

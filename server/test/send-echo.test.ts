@@ -96,9 +96,20 @@ test("a clientMessageId retry gets the original message, and its event again as 
   assert.equal(again.seq, first.event.seq, "the original event, sent again");
 });
 
-test("a refused send's ack has no event, and nothing is published", async () => {
+test("a refused send's ack has no event", async () => {
   const tab = await socketOf(ann, false);
   const ack = await send(tab, { text: "" });
   assert.equal(ack.ok, false);
   assert.equal("event" in ack, false);
+});
+
+test("a send without an ack callback is echoed as a frame even with ownEcho false (nothing else would carry its event)", async () => {
+  const tab = await socketOf(ann, false);
+  (tab.socket as unknown as { emit(ev: string, payload: unknown): void }).emit("message.send", {
+    conversationId: conv,
+    text: "no ack wanted",
+    clientMessageId: "e-4",
+  });
+  const got = await tab.wait("message.new", (e: EventOf<"message.new">) => e.data.message.clientMessageId === "e-4", 10_000);
+  assert.equal(got.data.message.text, "no ack wanted");
 });

@@ -73,9 +73,11 @@ export function createDataSource(opts: DatabaseOptions, schema: Schema): DataSou
       database: opts.sqliteFile,
       enableWAL: opts.sqliteFile !== ":memory:",
       // Prepared statements are kept by their text, first in first out. A send batch's statements
-      // differ with its size (one placeholder group per message, up to 200), so TypeORM's 100 made
-      // most batches prepare every statement again; a prepared statement costs a few kB.
-      statementCacheSize: 2_000,
+      // differ with its size (one placeholder group per message), so TypeORM's 100 made most
+      // batches prepare every statement again. A prepared multi-row INSERT costs about 4 kB for
+      // one row and 26 kB for 20 (196 kB for 200), so 500 keep the usual sizes (batches of up to
+      // about 60) for some MB, not every size for tens of MB.
+      statementCacheSize: 500,
     };
   }
   return new DataSource(options);

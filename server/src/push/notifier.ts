@@ -10,6 +10,7 @@ import type { PushSettingsEntity } from "./push.entities.js";
 import { PUSH_TEXT_MAX_CHARS } from "./push.schema.js";
 import type { PushService } from "./push.service.js";
 import { marks } from "../db/sql.js";
+import { chunks } from "../shared/chunks.js";
 import { postPush, type PushOutcome } from "./sender.js";
 
 /** Messages waiting for their pushes on one node; past it new ones are dropped (and logged). */
@@ -54,9 +55,11 @@ interface Target {
  *
  * For each message of a conversation's timeline (not a thread reply): the members other than the
  * sender who have not muted the conversation, with their subscriptions and whether each one's session
- * is still live. Queued messages of one app are looked up together (a round: one query, and a second
- * only when someone has a subscription), so under load the cost is per round, not per message;
- * recipients online anywhere (presence) are dropped,
+ * is still live. Queued messages of one app are looked up together (a round of up to 100: one
+ * query, then the memberships and the app's settings only when someone has a live subscription),
+ * so with nobody to push to the cost is per round, not per message; a message with offline
+ * recipients to push to still reads its conversation and sender. Recipients online anywhere
+ * (presence) are dropped,
  * and a user past PUSH_PER_USER_PER_MIN this minute gets nothing. Each remaining subscription gets
  * one push (web-push's RFC 8291 aes128gcm encryption and VAPID headers, sent by sender.ts), with a
  * TTL, an urgency (high for a direct conversation) and a Topic per conversation (a push service
@@ -168,37 +171,45 @@ export class PushNotifier {
       [now, appId, ...conversationIds],
     );
     if (subs.length === 0) return;
-    // A session that ended without telling us (expired, or a node stopped before its clean-up): its devices are done.
-    await this.deps.push.drop(
-      appId,
-      subs.filter((r) => Number(r.live) !== 1).map((r) => r.id),
-    );
+    // A session that ended without telling us (expired, or a node stopped before its clean-up):
+    // its devices are done. Its own failure loses no push.
+    await this.deps.push
+      .drop(
+        appId,
+        subs.filter((r) => Number(r.live) !== 1).map((r) => r.id),
+      )
+      .catch((err: unknown) => this.deps.logger.warn({ err, appId }, "web push: dropping ended sessions' subscriptions failed"));
     const live = subs.filter((r) => Number(r.live) === 1);
     if (live.length === 0) return;
-    // Which of these users gets which conversation's messages (not muted there).
+    // Which of these users gets which conversation's messages (not muted there), 500 users a statement.
     const users = [...new Set(live.map((r) => r.userId))];
-    const memberships: { conversationId: string; userId: string }[] = await this.deps.db.query(
-      `SELECT conversationId, userId FROM members WHERE conversationId IN (${marks(conversationIds.length)}) AND userId IN (${marks(users.length)}) AND muted = 0`,
-      [...conversationIds, ...users],
-    );
-    const inConversation = new Set(memberships.map((r) => `${r.conversationId}\u0000${r.userId}`));
-    await Promise.all(
-      round.map(({ message }) => {
-        const sender = message.senderId ?? "";
-        const rows = live.filter((r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`));
-        return this.notifyOne(appId, message, rows).catch((err: unknown) => this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"));
-      }),
-    );
+    const inConversation = new Set<string>();
+    for (const chunk of chunks(users, 500)) {
+      const memberships: { conversationId: string; userId: string }[] = await this.deps.db.query(
+        `SELECT conversationId, userId FROM members WHERE conversationId IN (${marks(conversationIds.length)}) AND userId IN (${marks(chunk.length)}) AND muted = 0`,
+        [...conversationIds, ...chunk],
+      );
+      for (const r of memberships) inConversation.add(`${r.conversationId}\u0000${r.userId}`);
+    }
+    const settings = await this.deps.push.settingsOf(appId);
+    if (!settings) return;
+    // In order, one message after the other: a conversation's pushes share a Topic (the service
+    // keeps the newest undelivered one), and each message's pushes are concurrent already.
+    for (const { message } of round) {
+      const sender = message.senderId ?? "";
+      const rows = live.filter((r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`));
+      await this.notifyOne(appId, message, rows, settings).catch((err: unknown) =>
+        this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"),
+      );
+    }
   }
 
   /** One message's pushes, to the live subscriptions of its recipients who are offline. */
-  private async notifyOne(appId: string, message: Message, rows: Target[]): Promise<void> {
+  private async notifyOne(appId: string, message: Message, rows: Target[], settings: PushSettingsEntity): Promise<void> {
     if (rows.length === 0) return;
     const sender = message.senderId ?? "";
     const targets = rows.filter((r) => !this.deps.presence.isOnline(r.userId));
     if (targets.length === 0) return;
-    const settings = await this.deps.push.settingsOf(appId);
-    if (!settings) return;
     const info: { kind: string; name: string | null; senderName: string | null }[] = await this.deps.db.query(
       "SELECT c.kind, c.name, (SELECT u.displayName FROM users u WHERE u.id = ? AND u.appId = c.appId) AS senderName FROM conversations c WHERE c.id = ? AND c.appId = ?",
       [sender, message.conversationId, appId],

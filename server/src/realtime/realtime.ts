@@ -199,8 +199,9 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     const limited = (): Promise<void> => consume(perSocket, socket.id);
     const log: CommandLog = { logger: deps.logger, socketId: socket.id, userId };
 
-    const originSocket = socket.data.ownEcho ? undefined : socket.id;
     socket.on("message.send", (raw, ack) => {
+      // Without an ack to carry it, the socket gets its echo whatever it asked.
+      const originSocket = socket.data.ownEcho || typeof ack !== "function" ? undefined : socket.id;
       // Without its echo, the socket's ack carries the event (seq and all) it is not sent otherwise.
       let event: EventOf<"message.new"> | undefined;
       const answer = typeof ack === "function" ? (res: SendAck) => ack(res.ok && event ? { ...res, event } : res) : undefined;
