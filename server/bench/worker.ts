@@ -28,7 +28,7 @@ interface Held {
 }
 
 type Cmd =
-  | { id: number; cmd: "connect"; url: string; clients: ClientSpec[]; concurrency: number; timeoutMs: number }
+  | { id: number; cmd: "connect"; url: string; clients: ClientSpec[]; concurrency: number; timeoutMs: number; catchUpSince?: number }
   | {
       id: number;
       cmd: "start";
@@ -169,23 +169,63 @@ async function connectOne(url: string, c: ClientSpec, timeoutMs: number): Promis
   });
 }
 
+/** What the clients' catch-up found (connect with catchUpSince): the messages' ids, by client index. */
+export interface CatchUp {
+  /** Clients whose /sync paging finished. */
+  done: number;
+  /** message.new events read, and how many of them named a message already read by that client. */
+  messages: number;
+  duplicates: number;
+  /** Per client (in the order given): distinct message ids read. */
+  perClient: number[];
+}
+
+/** As the SDK catches up after a reconnect: GET /v1/sync from the cursor, page after page. */
+async function catchUp(url: string, token: string, since: number): Promise<{ ids: Set<string>; events: number }> {
+  const ids = new Set<string>();
+  let events = 0;
+  let cursor = since;
+  for (let page = 0; page < 1000; page++) {
+    const r = await fetch(`${url}/v1/sync?since=${cursor}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!r.ok) throw new Error(`sync answered ${r.status}`);
+    const body = (await r.json()) as { events: { type: string; data?: { message?: { id?: string } } }[]; lastSeq: number; hasMore: boolean };
+    for (const e of body.events) {
+      if (e.type !== "message.new" || !e.data?.message?.id) continue;
+      events++;
+      ids.add(e.data.message.id);
+    }
+    cursor = body.lastSeq;
+    if (!body.hasMore) break;
+  }
+  return { ids, events };
+}
+
 async function connectAll(
   url: string,
   clients: ClientSpec[],
   concurrency: number,
   timeoutMs: number,
-): Promise<{ ok: number; failed: number; ms: number; error?: string }> {
+  catchUpSince?: number,
+): Promise<{ ok: number; failed: number; ms: number; error?: string; catchUp?: CatchUp }> {
   const t0 = now();
   let next = 0;
   let ok = 0;
   let failed = 0;
   let error: string | undefined;
   const slots: Held[] = new Array(clients.length);
+  const caught: CatchUp = { done: 0, messages: 0, duplicates: 0, perClient: new Array<number>(clients.length).fill(0) };
   const lane = async (): Promise<void> => {
     while (next < clients.length) {
       const i = next++;
       try {
         slots[i] = await connectOne(url, clients[i]!, timeoutMs);
+        if (catchUpSince !== undefined && clients[i]!.token) {
+          const got = await catchUp(url, clients[i]!.token!, catchUpSince);
+          caught.done++;
+          caught.messages += got.events;
+          caught.duplicates += got.events - got.ids.size;
+          caught.perClient[i] = got.ids.size;
+        }
         ok++;
       } catch (err) {
         failed++;
@@ -196,7 +236,7 @@ async function connectAll(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, clients.length)) }, lane));
   // Keep indices aligned with the orchestrator's client list (failed slots stay empty).
   for (let i = 0; i < slots.length; i++) held.push(slots[i] ?? (undefined as unknown as Held));
-  return { ok, failed, ms: now() - t0, ...(error ? { error } : {}) };
+  return { ok, failed, ms: now() - t0, ...(error ? { error } : {}), ...(catchUpSince !== undefined ? { catchUp: caught } : {}) };
 }
 
 function sendOne(idx: number, conv: string): void {
@@ -275,7 +315,7 @@ process.on("message", (raw: unknown) => {
   void (async () => {
     switch (m.cmd) {
       case "connect":
-        reply(await connectAll(m.url, m.clients, m.concurrency, m.timeoutMs));
+        reply(await connectAll(m.url, m.clients, m.concurrency, m.timeoutMs, m.catchUpSince));
         break;
       case "start":
         reset(m.tag, m.kind);
