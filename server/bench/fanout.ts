@@ -12,7 +12,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./ports.js";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -43,17 +43,6 @@ export interface FanoutRow {
   maxNodeCpuMsPerMsg: number;
   p50Ms: number | null;
   p99Ms: number | null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
 }
 
 function cpuSec(pid: number): number {
