@@ -53,7 +53,8 @@ export type WriteBatch = (items: SendItem[]) => Promise<Written<SendOutcome>>;
 export interface ModerationChecks extends SendModeration {
   /** Refuses (`banned`) users banned from the conversation or the whole app. */
   assertNotBanned(m: EntityManager, appId: string, conversationId: string, userIds: string[]): Promise<void>;
-  beforeSend(appId: string, userId: string, conversationId: string, text: string): Promise<string>;
+  /** Before a member's send, outside its batch (mutes and slow mode are checked in it): the text the word filter leaves, or `content_blocked`. */
+  filterText(appId: string, text: string): Promise<string>;
   beforeEdit(appId: string, userId: string, conversationId: string, text: string, m?: EntityManager): Promise<string>;
 }
 
@@ -153,7 +154,7 @@ export class MessagesService {
         // A banned user's own sessions ended with the ban; speaking for them is refused too. First:
         // a user banned from the group is no member there, and would otherwise get a 404.
         if (asMember) await gate.assertNotBanned(this.deps.db.manager, appId, input.conversationId, [senderId]);
-        return gate.beforeSend(appId, senderId, input.conversationId, input.text);
+        return gate.filterText(appId, input.text);
       })
       .then((text) => void (item.text = text));
     // A member's own send where they are no member: if a ban removed them, say so, with its reason.

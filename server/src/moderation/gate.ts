@@ -84,15 +84,6 @@ export class ModerationGate {
   }
 
   /**
-   * Before a member's send, outside its batch: the text the word filter leaves (masked words as
-   * asterisks) or `content_blocked`. No database work but the (cached) filter: the mute and slow
-   * mode are checked inside the send's batch (checkSends).
-   */
-  beforeSend(appId: string, _userId: string, _conversationId: string, text: string): Promise<string> {
-    return this.filterText(appId, text);
-  }
-
-  /**
    * The send batch's participant (messages/send-writer.ts), in its unit of work: for each member's
    * send, in order, null or its refusal — `muted` (with until), or `slow_mode` (with
    * retryAfterSec) for a plain member within the conversation's interval. One statement for the
