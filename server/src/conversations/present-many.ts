@@ -69,8 +69,10 @@ export async function presentMany(
       .andWhere("msg.id > mem.lastReadMessageId")
       .andWhere("msg.senderId != :me", { me })
       .andWhere("msg.deletedAt IS NULL")
-      // Thread replies count in their thread (threadUnreadCount), not here.
-      .andWhere("msg.threadId IS NULL")
+      // Thread replies count in their thread (threadUnreadCount), not here. The unary `+` keeps
+      // the term off ix_messages_thread: SQLite without statistics takes `IS NULL` for a selective
+      // equality and read every app's whole timeline through it (150 ms at 1,000,000 messages).
+      .andWhere("+msg.threadId IS NULL")
       .groupBy("msg.conversationId")
       .getRawMany<{ conversationId: string; n: string | number }>(),
     m.find(ContactRequestEntity, {

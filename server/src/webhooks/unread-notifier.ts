@@ -73,8 +73,9 @@ export class UnreadNotifier {
         continue;
       }
       const counts: { conversationId: string; n: string | number }[] = await this.deps.db.query(
+        // `+x.threadId`: never by ix_messages_thread (see present-many.ts, the unread counts).
         `SELECT mb.conversationId, COUNT(x.id) AS n FROM members mb
-           JOIN messages x ON x.conversationId = mb.conversationId AND x.id > mb.lastReadMessageId AND x.senderId <> mb.userId AND x.deletedAt IS NULL AND x.threadId IS NULL
+           JOIN messages x ON x.conversationId = mb.conversationId AND x.id > mb.lastReadMessageId AND x.senderId <> mb.userId AND x.deletedAt IS NULL AND +x.threadId IS NULL
          WHERE mb.appId = ? AND mb.userId = ? GROUP BY mb.conversationId ORDER BY mb.conversationId`,
         [p.appId, p.userId],
       );
