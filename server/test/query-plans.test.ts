@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Ack, Message } from "@parley/sdk/protocol";
+import { SearchService } from "../src/search/search.service.js";
 import { openDb, seedDms, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db } from "../bench/seed.js";
 import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
 import { recordQueries, type Recorded } from "./helpers/queries.js";
@@ -186,6 +187,23 @@ describe("query plans of the hot paths", () => {
         assert.equal((await s.api.get(`/conversations?limit=100`, { token: users[399]!.token })).status, 200);
       }),
     );
+  });
+
+  test("a search reads the caller's newest messages by index: by conversation, and the app's newest by primary key", async () => {
+    await analyze();
+    const { db, membership, presenter, conversations } = s.services;
+    // users[0]'s DM has 30,000 messages: a word found in none of them reads the recent ones, then the index.
+    const caller = { appId, user: users[0]!.id };
+    for (const opts of [{}, { recentScanConversationsMax: 0 }]) {
+      const search = new SearchService({ db, membership, presenter, conversations }, opts);
+      await assertIndexed(
+        `search ${JSON.stringify(opts)}`,
+        await record(async () => {
+          await search.search(caller, { q: "nowhere", limit: 20 });
+          await search.search(caller, { q: "plan", limit: 20 });
+        }),
+      );
+    }
   });
 
   test("a data export and an account deletion (issue 17) read only the user's rows: no big table scanned", async () => {

@@ -163,7 +163,7 @@ describe("message search", () => {
     assert.deepEqual(await found(bob, word), []);
     assert.deepEqual(await found(bob, `original wording`), []);
     assert.equal(await indexed(gone.id), false, "a deleted message leaves the index");
-    // The index alone (MariaDB otherwise matches recent messages in app code first) agrees.
+    // The index alone (a search otherwise matches recent messages in app code first) agrees.
     const { db, membership, presenter, conversations } = s.services;
     const indexOnly = new SearchService({ db, membership, presenter, conversations }, { recentScanRows: 0 });
     const byIndex = async (q: string): Promise<string[]> =>
@@ -222,13 +222,22 @@ describe("message search", () => {
     assert.equal((await search(alice, word)).items.length, 20, "20 by default");
   });
 
-  test("MariaDB's scan of recent messages and the full-text index find the same pages", async () => {
+  test("the read of recent messages, by conversation or by the app's newest, and the full-text index find the same pages", async () => {
     const { db, membership, presenter, conversations } = s.services;
     const room = await group(alice, "Scan", [bob]);
     const word = `lemur${uniq}`;
     for (let i = 0; i < 15; i++) await send(bob, i % 4 ? room : shared, i % 3 ? `${word} ${i} ${i % 2 ? "odd" : "even"}` : `nothing ${i}`);
-    // Every path: no scan (the index alone), scans that stop early in one or all conversations, one that sees all.
-    const services = [0, 1, 3, 7, 2000].map((rows) => new SearchService({ db, membership, presenter, conversations }, { recentScanRows: rows }));
+    // Every path: no read (the index alone), reads that stop early in one or all conversations, one
+    // that sees all; and the same through the app's newest messages (a member of many conversations).
+    const services = [0, 1, 3, 7, 2000].flatMap((rows) =>
+      [undefined, 0].map(
+        (recentScanConversationsMax) =>
+          new SearchService(
+            { db, membership, presenter, conversations },
+            { recentScanRows: rows, ...(recentScanConversationsMax === undefined ? {} : { recentScanConversationsMax }) },
+          ),
+      ),
+    );
     const all = async (svc: SearchService, q: string, limit: number, conversationId?: string): Promise<string[]> => {
       const out: string[] = [];
       let cursor: string | undefined;

@@ -33,9 +33,9 @@ export interface SearchDeps {
  */
 export const CONVERSATION_TOKENS_MAX = { sqlite: 200, mysql: 1 } as const;
 
-/** MariaDB: how many of the caller's newest messages are matched in app code before the index is asked (see `recentThenIndex`). */
+/** How many of the caller's newest messages are matched in app code before the index is asked (see `find`). */
 export const RECENT_SCAN_ROWS = 2000;
-/** MariaDB: above this many conversations, no recent scan (one range scan per conversation). */
+/** Above this many conversations, the app's newest messages are read instead (`window`), not each conversation's (`recent`). */
 export const RECENT_SCAN_CONVERSATIONS_MAX = 200;
 
 /** What one search may cost the database by default, in ms (SEARCH_BUDGET_MS). */
@@ -119,7 +119,7 @@ export class SearchService {
       limit: input.limit + 1,
       deadline: Date.now() + (this.opts.budgetMs ?? SEARCH_BUDGET_MS),
     };
-    const hits = dialectOf(this.deps.db) === "mysql" ? await this.mysqlSearch(ask) : await this.sqliteSearch(ask);
+    const hits = await this.find(ask);
     const pageIds = hits.ids.slice(0, input.limit);
     const more = hits.ids.length > input.limit;
     const nextBefore = more ? pageIds[pageIds.length - 1]! : hits.floor > 0 ? hits.floor : null;
@@ -138,17 +138,22 @@ export class SearchService {
   }
 
   /**
-   * MariaDB: InnoDB's FULLTEXT search costs about 20-50 µs per matching row of the whole app
-   * (measured: 4 s for a word in 20% of 1,000,000 messages), however few the page needs, and a
-   * range on the id does not shorten it. So the caller's newest messages are read first (`recent`
-   * or `window`) and matched here with the same terms (terms.ts `textMatches`). Down to the
-   * floor of that read nothing of theirs is unread, so the hits above it are exactly the index's;
-   * only if they do not fill the page does the full-text query run, below the floor, stopped by
-   * the server at the search's remaining budget. Stopped, the search answers the hits it has,
-   * with a cursor at the floor: the next page reads on from there. A common word is found in the
-   * read; a rare one by the index, which is fast for it.
+   * Both databases: a full-text index costs per matching row of the whole app, however few the
+   * page needs. InnoDB's FULLTEXT about 20-50 µs a row (measured: 4 s for a word in 20% of
+   * 1,000,000 messages), and a range on the id does not shorten it. SQLite's FTS5 reads a rowid
+   * window cheaply, but a common word ANDed with the caller's conversations still walks the
+   * word's whole doclist in each window (measured: 310-330 ms at 1,000,000 messages for a user in
+   * 50 conversations, 2 s for one in 1,000, the server's one thread busy all that time).
+   *
+   * So the caller's newest messages are read first (`recent`, or `window` for a member of many
+   * conversations) and matched here with the same terms (terms.ts `textMatches`). Down to the
+   * floor of that read nothing of theirs is unread, so the hits above it are exactly the index's.
+   * Only if they do not fill the page is the index asked, below the floor, within the search's
+   * remaining budget (`indexBelow`). Stopped, the search answers the hits it has, with a cursor
+   * at the floor: the next page reads on from there. A common word is found in the read; a rare
+   * one by the index, which is fast for it.
    */
-  private async mysqlSearch(ask: Ask): Promise<Found> {
+  private async find(ask: Ask): Promise<Found> {
     const { terms, conversations, before, limit } = ask;
     const scanRows = this.opts.recentScanRows ?? RECENT_SCAN_ROWS;
     const read: Found =
@@ -158,11 +163,15 @@ export class SearchService {
           ? await this.recent(terms, conversations, before, scanRows)
           : await this.window(ask, scanRows);
     if (read.ids.length >= limit || read.floor === 0) return { ids: read.ids.slice(0, limit), floor: 0 };
+    const rest: Ask = { ...ask, before: read.floor, limit: limit - read.ids.length };
+    if (dialectOf(this.deps.db) !== "mysql") {
+      const more = await this.sqliteWindows(rest);
+      return { ids: [...read.ids, ...more.ids], floor: more.floor };
+    }
     // Nothing read (the index alone, a test's setting): a stop would leave the cursor where it was.
     const deadline = scanRows === 0 ? undefined : ask.deadline;
     try {
-      const rest = await this.matchingIds({ ...ask, before: read.floor, limit: limit - read.ids.length }, 0, deadline);
-      return { ids: [...read.ids, ...rest], floor: 0 };
+      return { ids: [...read.ids, ...(await this.matchingIds(rest, 0, deadline))], floor: 0 };
     } catch (err) {
       // A stop (or an overflow of InnoDB's result cache, the same error) answers what was read,
       // with a cursor at its floor; a floor that did not move would hand back the same cursor.
@@ -177,7 +186,12 @@ export class SearchService {
    */
   private async recent(terms: QueryTerm[], conversations: string[], before: number, scanRows: number): Promise<Found> {
     const per = Math.max(1, Math.ceil(scanRows / conversations.length));
-    const one = "(SELECT id, conversationId, text FROM messages WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)";
+    // SQLite takes no ORDER BY or LIMIT in a compound's arms, only in a subquery's; the index is
+    // pinned there because, once ANALYZEd, it may walk the table by rowid (see messages.service `page`).
+    const one =
+      dialectOf(this.deps.db) === "mysql"
+        ? "(SELECT id, conversationId, text FROM messages WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)"
+        : "SELECT * FROM (SELECT id, conversationId, text FROM messages INDEXED BY ix_messages_conversation WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)";
     const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
       conversations.map(() => one).join(" UNION ALL "),
       conversations.flatMap((c) => [c, before, per]),
@@ -206,8 +220,10 @@ export class SearchService {
   private async window({ caller, terms, conversations, before }: Ask, scanRows: number): Promise<Found> {
     const top = before === NO_CURSOR ? await this.topId() : before;
     const low = Math.max(0, top - (this.opts.windowIds ?? SEARCH_WINDOW_IDS));
+    // By the primary key alone: SQLite's NOT INDEXED still reads the rowid range.
+    const table = dialectOf(this.deps.db) === "mysql" ? "messages FORCE INDEX (PRIMARY)" : "messages NOT INDEXED";
     const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
-      `SELECT id, conversationId, text FROM messages FORCE INDEX (PRIMARY)
+      `SELECT id, conversationId, text FROM ${table}
        WHERE id < ? AND id >= ? AND appId = ? AND deletedAt IS NULL
        ORDER BY id DESC LIMIT ?`,
       [top, low, caller.appId, scanRows],
@@ -225,12 +241,12 @@ export class SearchService {
   }
 
   /**
-   * SQLite: FTS5 reads a rowid range cheaply, so the index is asked window by window, newest
-   * first (SEARCH_WINDOW_IDS ids, doubling while a window leaves the page unfilled), until the page
-   * is full, the oldest message is reached, or the budget is spent — then it answers what it
-   * found, with a cursor at the last window's floor.
+   * SQLite, below what `find` read: FTS5 reads a rowid range cheaply, so the index is asked window
+   * by window, newest first (SEARCH_WINDOW_IDS ids, doubling while a window leaves the page
+   * unfilled), until the page is full, the oldest message is reached, or the budget is spent —
+   * then it answers what it found, with a cursor at the last window's floor.
    */
-  private async sqliteSearch(ask: Ask): Promise<Found> {
+  private async sqliteWindows(ask: Ask): Promise<Found> {
     const { before, limit, deadline } = ask;
     let high = before === NO_CURSOR ? await this.topId() : before;
     let size = this.opts.windowIds ?? SEARCH_WINDOW_IDS;
