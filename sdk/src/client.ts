@@ -7,7 +7,7 @@ import { MESSAGE_LIMITS } from "./protocol/index.js";
 import type * as P from "./protocol/index.js";
 import { localStorageOrMemory, memoryStorage, notSignedIn, SessionManager, signedOut, type SessionStorage } from "./session.js";
 import { SocketConnection, type SocketOptions } from "./socket.js";
-import { applyEvents, markFailed, withMessages, withPresence, withTyping } from "./reducer.js";
+import { applyEvents, markFailed, withPresence, withTyping } from "./reducer.js";
 import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
@@ -158,7 +158,9 @@ export class ChatClient {
             ? this.socket.request<P.Message>("message.send", { ...req, ...(attachmentIds.length ? { attachmentIds } : {}) })
             : Promise.reject(signedOut()),
         sent: (m, stored) => {
-          this.store.next((s) => withMessages(s, m.conversationId, [stored]));
+          // Applied as its own message.new (seq 0 moves no cursor): the list has it when `send`
+          // resolves, even while the ack's event waits for a catch-up or was never sent (a resend).
+          this.store.next((s) => applyEvents(s, [{ seq: 0, type: "message.new", data: { message: stored } } as P.ChatEvent]));
           this.pending.get(m.clientMessageId)?.resolve(stored);
           this.pending.delete(m.clientMessageId);
         },

@@ -181,7 +181,10 @@ function applyTo(d: StateDraft, e: ChatEvent): void {
         return;
       }
       const c = d.conversation(m.conversationId);
-      if (!c || known || (c.lastMessage && compareIds(m.id, c.lastMessage.id) <= 0)) return;
+      // Known or not: a message can be in the timeline before its event (my ack during a catch-up,
+      // a history page); the summary still takes it. Its last message already this one or newer
+      // is what makes the event a no-op the second time.
+      if (!c || compareIds(m.id, c.lastMessage?.id ?? "") <= 0) return;
       if (m.senderId === me) {
         // Sending reads everything before it (the server moves the sender's mark too).
         const members = c.members.map((x) => (x.userId === me ? { ...x, lastReadMessageId: m.id } : x));
