@@ -1,4 +1,5 @@
 import jwt from "jsonwebtoken";
+import { secretKey } from "../auth/tokens.js";
 import type { Conversation, Message, Page, ServerTokenResponse } from "@parley/sdk/protocol";
 import type { ServerCreateInput } from "../conversations/commands/server.js";
 import type { ConversationsService } from "../conversations/conversations.service.js";
@@ -52,7 +53,11 @@ export class ServerApiService {
     const expiresIn = input.ttlSec ?? DEFAULT_HOST_TOKEN_TTL_SEC;
     // Only an absolute http(s) avatar fits a host token's avatarUrl claim.
     const avatarUrl = user.avatarUrl && /^https?:\/\//i.test(user.avatarUrl) ? { avatarUrl: user.avatarUrl } : {};
-    const hostToken = jwt.sign({ sub: input.sub, name: user.displayName, ...avatarUrl }, key.secret, { algorithm: "HS256", expiresIn, keyid: key.id });
+    const hostToken = jwt.sign({ sub: input.sub, name: user.displayName, ...avatarUrl }, secretKey(key.secret), {
+      algorithm: "HS256",
+      expiresIn,
+      keyid: key.id,
+    });
     return { hostToken, expiresIn };
   }
 
