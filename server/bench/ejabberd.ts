@@ -313,8 +313,8 @@ export async function startEjabberd(o: {
         `    port: ${httpPort}`,
         '    ip: "127.0.0.1"',
         // ejabberd's default listen backlog is 5: a burst of connects overflows it (SYNs dropped,
-        // handshakes seconds late). Node's, Parley's and the relay's, is 511.
-        "    backlog: 511",
+        // handshakes seconds late). Parley's and the relay's is 4096 (Node's default is 511).
+        "    backlog: 4096",
         "    module: ejabberd_http",
         "    request_handlers:",
         "      /ws: ejabberd_http_ws",

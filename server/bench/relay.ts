@@ -37,7 +37,8 @@ io.on("connection", (socket) => {
   });
 });
 
-http.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
+// The same listen backlog as Parley (LISTEN_BACKLOG's default): a storm of connects compares equal.
+http.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", 4096, () => {
   process.stdout.write(JSON.stringify({ port: (http.address() as AddressInfo).port }) + "\n");
 });
 const stop = (): void => {

@@ -978,6 +978,9 @@ async function reconnectStorm(workers: Worker[], target: Target, clients: Client
   const caught = conn.catchUp ?? [];
   const done = caught.reduce((a, c) => a + c.done, 0);
   const duplicates = caught.reduce((a, c) => a + c.duplicates, 0);
+  const retries = caught.reduce((a, c) => a + c.retries, 0);
+  const retryCause = caught.find((c) => c.lastRetryError)?.lastRetryError;
+  if (retries > 0) log(`${target.name}: reconnect storm: ${retries} connects or pages tried again after a backoff (the last because: ${retryCause})`);
   // In a DM's pair both find the one message (the sender's own event is in their log too).
   const inPairs = Math.floor(k / 2) * 2;
   const counts = caught.flatMap((c) => c.perClient);
@@ -995,8 +998,8 @@ async function reconnectStorm(workers: Worker[], target: Target, clients: Client
     serverRssMb: srv.rssMb,
     genCpuPct: null,
     delivered: `${done}/${k} caught up`,
-    result: ok ? `all in ${(conn.ms / 1000).toFixed(1)} s` : `FAIL ${wrong} wrong, ${duplicates} twice, ${sendFailures} sends failed ${conn.error ?? ""}`,
-    extra: { storm: { ms: conn.ms, caughtUp: done, duplicates, wrong, sendFailures, since: head.lastSeq } },
+    result: `${ok ? `all in ${(conn.ms / 1000).toFixed(1)} s` : `FAIL ${wrong} wrong, ${duplicates} twice, ${sendFailures} sends failed ${conn.error ?? ""}`}, ${retries} retries`,
+    extra: { storm: { ms: conn.ms, caughtUp: done, duplicates, wrong, sendFailures, since: head.lastSeq, retries, retryCause } },
   });
   await disconnectAll(workers);
 }

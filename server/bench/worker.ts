@@ -178,7 +178,13 @@ export interface CatchUp {
   duplicates: number;
   /** Per client (in the order given): distinct message ids read. */
   perClient: number[];
+  /** Connects or pages tried again after a failure, as the SDK does, and the last failure's cause. */
+  retries: number;
+  lastRetryError?: string;
 }
+
+/** How many times one client of a storm tries before it counts as failed. */
+const STORM_ATTEMPTS = 8;
 
 /** As the SDK catches up after a reconnect: GET /v1/sync from the cursor, page after page. */
 async function catchUp(url: string, token: string, since: number): Promise<{ ids: Set<string>; events: number }> {
@@ -200,6 +206,13 @@ async function catchUp(url: string, token: string, since: number): Promise<{ ids
   return { ids, events };
 }
 
+/** An error as one line, with its cause: fetch's own message is only "fetch failed". */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `${(err.cause as NodeJS.ErrnoException).code ?? ""} ${err.cause.message}`.trim() : undefined;
+  return cause ? `${err.message} (${cause})` : err.message;
+}
+
 async function connectAll(
   url: string,
   clients: ClientSpec[],
@@ -213,23 +226,37 @@ async function connectAll(
   let failed = 0;
   let error: string | undefined;
   const slots: Held[] = new Array(clients.length);
-  const caught: CatchUp = { done: 0, messages: 0, duplicates: 0, perClient: new Array<number>(clients.length).fill(0) };
+  const caught: CatchUp = { done: 0, messages: 0, duplicates: 0, perClient: new Array<number>(clients.length).fill(0), retries: 0 };
   const lane = async (): Promise<void> => {
     while (next < clients.length) {
       const i = next++;
       try {
-        slots[i] = await connectOne(url, clients[i]!, timeoutMs);
         if (catchUpSince !== undefined && clients[i]!.token) {
-          const got = await catchUp(url, clients[i]!.token!, catchUpSince);
-          caught.done++;
-          caught.messages += got.events;
-          caught.duplicates += got.events - got.ids.size;
-          caught.perClient[i] = got.ids.size;
+          // As the SDK comes back: a refused or timed-out connect or page is tried again after a
+          // backoff (SyncEngine's 500 ms doubling, with jitter), not given up.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              slots[i] ??= await connectOne(url, clients[i]!, timeoutMs);
+              const got = await catchUp(url, clients[i]!.token!, catchUpSince);
+              caught.done++;
+              caught.messages += got.events;
+              caught.duplicates += got.events - got.ids.size;
+              caught.perClient[i] = got.ids.size;
+              break;
+            } catch (err) {
+              if (attempt >= STORM_ATTEMPTS - 1) throw err;
+              caught.retries++;
+              caught.lastRetryError = describe(err);
+              await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+            }
+          }
+        } else {
+          slots[i] = await connectOne(url, clients[i]!, timeoutMs);
         }
         ok++;
       } catch (err) {
         failed++;
-        error ??= err instanceof Error ? err.message : String(err);
+        error ??= describe(err);
       }
     }
   };

@@ -323,7 +323,10 @@ const envSchema = z.object({
   REPORTS_PER_HOUR: z.coerce.number().int().positive().default(20),
   SOCKETS_PER_USER_MAX: z.coerce.number().int().positive().default(20),
   SOCKET_COMMANDS_PER_SEC: z.coerce.number().int().positive().default(30),
-  LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(511),
+  // 4096, not Node's 511: a reconnect storm (every client of a restarted node at once) overflowed
+  // 511 and dropped SYNs, and each dropped client waited out a 10 s connect timeout (the kernel
+  // caps it at net.core.somaxconn, 4096 on current Linux).
+  LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4096),
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").regex(/^\S+$/, "METRICS_TOKEN must not contain spaces").optional(),
   METRICS_PUBLIC: z.enum(["0", "1"]).default("0"),
   MIGRATE_ON_START: z.enum(["0", "1"]).default("1"),
