@@ -812,21 +812,7 @@ async function bigGroupScenario(workers: Worker[], target: Target): Promise<void
   log(
     `${target.name}: big group of ${size}: ${onlineMs === null ? "" : `members online (first sockets) in ${(onlineMs / 1000).toFixed(1)} s, `}group's sockets connected in ${(connectMs / 1000).toFixed(1)} s (server CPU ${connectCpuPct.toFixed(0)}%)${failed ? `, ${failed} FAILED` : ""}, quiet after ${(settleMs / 1000).toFixed(1)} s more`,
   );
-  if (failed > 0)
-    addRow({
-      scenario: "connect",
-      target: target.name,
-      load: `${size} sockets (big group)`,
-      throughput: "-",
-      p50: null,
-      p95: null,
-      p99: null,
-      serverCpuPct: null,
-      serverRssMb: rssMb(target.pid),
-      genCpuPct: null,
-      delivered: `${size - failed}/${size}`,
-      result: "FAIL",
-    });
+  if (failed > 0) connectFailedRow(target, `${size} sockets (big group)`, size - failed, size);
   else if (sender) {
     await groupRow(workers, target, size, [{ ...sender, conv }], {
       setupMs,
@@ -867,24 +853,27 @@ async function connectReported(
 ): Promise<Awaited<ReturnType<typeof connectClients>>> {
   const conn = await connectClients(workers, target.url, clients, assign);
   log(`${target.name}: ${conn.ok}/${clients.length} sockets connected in ${(conn.ms / 1000).toFixed(1)} s${conn.error ? ` (first error: ${conn.error})` : ""}`);
-  if (conn.failed > 0) {
-    addRow({
-      scenario: "connect",
-      target: target.name,
-      load: `${clients.length} sockets`,
-      throughput: "-",
-      p50: null,
-      p95: null,
-      p99: null,
-      serverCpuPct: null,
-      serverRssMb: rssMb(target.pid),
-      genCpuPct: null,
-      delivered: `${conn.ok}/${clients.length}`,
-      result: "FAIL",
-      extra: { error: conn.error },
-    });
-  }
+  if (conn.failed > 0) connectFailedRow(target, `${clients.length} sockets`, conn.ok, clients.length, conn.error);
   return conn;
+}
+
+/** A FAIL row for sockets that did not connect (the scenario they were for does not run). */
+function connectFailedRow(target: Target, load: string, ok: number, of: number, error?: string): void {
+  addRow({
+    scenario: "connect",
+    target: target.name,
+    load,
+    throughput: "-",
+    p50: null,
+    p95: null,
+    p99: null,
+    serverCpuPct: null,
+    serverRssMb: rssMb(target.pid),
+    genCpuPct: null,
+    delivered: `${ok}/${of}`,
+    result: "FAIL",
+    ...(error === undefined ? {} : { extra: { error } }),
+  });
 }
 
 /**
