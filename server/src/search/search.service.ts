@@ -40,6 +40,8 @@ export const RECENT_SCAN_CONVERSATIONS_MAX = 200;
 
 /** What one search may cost the database by default, in ms (SEARCH_BUDGET_MS). */
 export const SEARCH_BUDGET_MS = 250;
+/** How many windows of the app's newest messages a member of many conversations reads at most (see `windows`). */
+export const WINDOW_READS = 4;
 /** The first id window a windowed search reads; each window that does not fill the page doubles it. */
 export const SEARCH_WINDOW_IDS = 50_000;
 /** SQLite: the largest window one statement reads. */
@@ -161,7 +163,7 @@ export class SearchService {
         ? { ids: [], floor: before }
         : conversations.length <= (this.opts.recentScanConversationsMax ?? RECENT_SCAN_CONVERSATIONS_MAX)
           ? await this.recent(terms, conversations, before, scanRows)
-          : await this.window(ask, scanRows);
+          : await this.windows(ask, scanRows);
     if (read.ids.length >= limit || read.floor === 0) return { ids: read.ids.slice(0, limit), floor: 0 };
     const rest: Ask = { ...ask, before: read.floor, limit: limit - read.ids.length };
     if (dialectOf(this.deps.db) !== "mysql") {
@@ -207,6 +209,25 @@ export class SearchService {
     let floor = 0;
     for (const c of count.values()) if (c.n >= per) floor = Math.max(floor, c.oldest);
     return { ids: matching(rows, terms, floor), floor };
+  }
+
+  /**
+   * The app's newest messages window after window (`window`), up to WINDOW_READS, while the last
+   * one found something and the page is not full. A word of the middle band (about 1 % of the
+   * messages: a few hits a window, thousands in the app) fills the page here; with the index it took
+   * the whole budget on MariaDB (271 ms p50 for "hello world", a member of 1,000 conversations). A
+   * window without a hit goes to the index at once: a rare word is fast there.
+   */
+  private async windows(ask: Ask, scanRows: number): Promise<Found> {
+    const ids: number[] = [];
+    let floor = ask.before;
+    for (let n = 0; n < WINDOW_READS; n++) {
+      const w = await this.window({ ...ask, before: floor }, scanRows);
+      ids.push(...w.ids);
+      floor = w.floor;
+      if (w.ids.length === 0 || ids.length >= ask.limit || floor === 0 || Date.now() >= ask.deadline) break;
+    }
+    return { ids, floor };
   }
 
   /**
