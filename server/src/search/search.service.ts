@@ -40,7 +40,7 @@ export const RECENT_SCAN_CONVERSATIONS_MAX = 200;
 
 /** What one search may cost the database by default, in ms (SEARCH_BUDGET_MS). */
 export const SEARCH_BUDGET_MS = 250;
-/** How many windows of the app's newest messages a member of many conversations reads at most (see `windows`). */
+/** How many windows of the app's newest messages a member of many conversations reads at most (see `appWindows`). */
 export const WINDOW_READS = 4;
 /** The first id window a windowed search reads; each window that does not fill the page doubles it. */
 export const SEARCH_WINDOW_IDS = 50_000;
@@ -151,9 +151,9 @@ export class SearchService {
    * conversations) and matched here with the same terms (terms.ts `textMatches`). Down to the
    * floor of that read nothing of theirs is unread, so the hits above it are exactly the index's.
    * Only if they do not fill the page is the index asked, below the floor, within the search's
-   * remaining budget (`indexBelow`). Stopped, the search answers the hits it has, with a cursor
-   * at the floor: the next page reads on from there. A common word is found in the read; a rare
-   * one by the index, which is fast for it.
+   * remaining budget (`sqliteIndexBelow`, or one bounded FULLTEXT query on MariaDB). Stopped, the
+   * search answers the hits it has, with a cursor at the floor: the next page reads on from there.
+   * A common word is found in the read; a rare one by the index, which is fast for it.
    */
   private async find(ask: Ask): Promise<Found> {
     const { terms, conversations, before, limit } = ask;
@@ -163,11 +163,11 @@ export class SearchService {
         ? { ids: [], floor: before }
         : conversations.length <= (this.opts.recentScanConversationsMax ?? RECENT_SCAN_CONVERSATIONS_MAX)
           ? await this.recent(terms, conversations, before, scanRows)
-          : await this.windows(ask, scanRows);
+          : await this.appWindows(ask, scanRows);
     if (read.ids.length >= limit || read.floor === 0) return { ids: read.ids.slice(0, limit), floor: 0 };
     const rest: Ask = { ...ask, before: read.floor, limit: limit - read.ids.length };
     if (dialectOf(this.deps.db) !== "mysql") {
-      const more = await this.sqliteWindows(rest);
+      const more = await this.sqliteIndexBelow(rest);
       return { ids: [...read.ids, ...more.ids], floor: more.floor };
     }
     // Nothing read (the index alone, a test's setting): a stop would leave the cursor where it was.
@@ -218,7 +218,7 @@ export class SearchService {
    * the whole budget on MariaDB (271 ms p50 for "hello world", a member of 1,000 conversations). A
    * window without a hit goes to the index at once: a rare word is fast there.
    */
-  private async windows(ask: Ask, scanRows: number): Promise<Found> {
+  private async appWindows(ask: Ask, scanRows: number): Promise<Found> {
     const ids: number[] = [];
     let floor = ask.before;
     for (let n = 0; n < WINDOW_READS; n++) {
@@ -267,7 +267,7 @@ export class SearchService {
    * unfilled), until the page is full, the oldest message is reached, or the budget is spent —
    * then it answers what it found, with a cursor at the last window's floor.
    */
-  private async sqliteWindows(ask: Ask): Promise<Found> {
+  private async sqliteIndexBelow(ask: Ask): Promise<Found> {
     const { before, limit, deadline } = ask;
     let high = before === NO_CURSOR ? await this.topId() : before;
     let size = this.opts.windowIds ?? SEARCH_WINDOW_IDS;
