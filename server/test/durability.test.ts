@@ -7,6 +7,7 @@ import { after, describe, test, type TestContext } from "node:test";
 import mysql from "mysql2/promise";
 import type { AuthResponse, Conversation, Message, Page, SyncResponse } from "@parley/sdk/protocol";
 import type { Res } from "./helpers/api.js";
+import { SQLITE_CACHE_KIB } from "../src/db/data-source.js";
 import { MYSQL_ADMIN_URL, startServer, TEST_DB, type StartOptions, type TestServer } from "./helpers/harness.js";
 import { connect, request, sleep, type ClientSocket } from "./helpers/sockets.js";
 
@@ -224,7 +225,7 @@ async function assertNothingAckedLost(s: TestServer, d: Drill): Promise<Set<stri
 }
 
 describe("SQLite durability settings", { skip: sqliteOnly }, () => {
-  test("the server's connection runs WAL with synchronous=FULL (a commit is fsynced before its ack), also after writes", async () => {
+  test("the server's connection runs WAL with synchronous=FULL (a commit is fsynced before its ack) and a 64 MB page cache, also after writes", async () => {
     const s = await start();
     const d = await setUp(s);
     assert.ok(
@@ -236,6 +237,9 @@ describe("SQLite durability settings", { skip: sqliteOnly }, () => {
     const [{ synchronous }] = await s.services.db.query("PRAGMA synchronous");
     assert.equal(mode, "wal");
     assert.equal(synchronous, 2, "synchronous=FULL");
+    // SQLite's default is 2 MB (-2000): the server's working set did not fit (issue 34 step 10).
+    const [{ cache_size: cache }] = await s.services.db.query("PRAGMA cache_size");
+    assert.equal(cache, -SQLITE_CACHE_KIB, "cache_size in KiB");
     closeSockets(d);
   });
 });

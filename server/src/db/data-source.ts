@@ -92,6 +92,14 @@ export function declareDialectTypes(ds: DataSource, types: DialectTypes): void {
   }
 }
 
+/**
+ * SQLite's page cache, in KiB. Its default, 2 MB, is sized for devices: a server's working set
+ * (the newest messages and events, their indexes, the full-text segments) did not fit, and pages
+ * were read again with a syscall each. 64 MB, filled only as pages are read: at 3,000 msg/s the
+ * server used 94-95 % of a core against 100-102 % (docs/performance.md, issue 34 step 10).
+ */
+export const SQLITE_CACHE_KIB = 64 * 1024;
+
 /** How long one MySQL query may take once the server runs (see openDatabase). */
 export const QUERY_TIMEOUT_MS = 5000;
 
@@ -117,7 +125,10 @@ export async function openDatabase(opts: DatabaseOptions, schema: Schema, { migr
   declareDialectTypes(ds, schema.dialectTypes);
   try {
     // better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL): set it explicitly.
-    if (dialectOf(ds) === "sqlite") await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
+    if (dialectOf(ds) === "sqlite") {
+      await ds.query(`PRAGMA synchronous = ${opts.sqliteSynchronous ?? "FULL"}`);
+      await ds.query(`PRAGMA cache_size = -${SQLITE_CACHE_KIB}`);
+    }
     if (migrate) {
       try {
         await ds.runMigrations({ transaction: "each" });
