@@ -216,6 +216,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   // and socket peaks counted in memory and flushed on a timer that stops with the database.
   const usage = new UsageService({ db, uow, logger });
   uow.onAppend(usage.onAppend);
+  uow.onCommit(usage.onCommit);
   usage.start();
   const webhookDispatcher = new WebhookDispatcher({ db, uow, serverKeys, logger, usage }, config.webhooks);
   webhookDispatcher.start();

@@ -165,6 +165,23 @@ describe(`the console: usage, health and the audit log (${TEST_DB})`, { timeout:
     for (const q of at1000) assert.doesNotMatch(q.sql, /\b(FROM|JOIN)\s+[`"]?messages[`"]?\b/i, q.sql);
   });
 
+  test("a sender is marked active by their first send of the day; their later sends write no mark, and the counts stay exact", async () => {
+    const { id: appId } = await s.createTenant("Chatty");
+    const [a, b] = [await s.api.register(appId), await s.api.register(appId)];
+    const conv = await group(appId, [a, b]);
+    const marks = (sends: () => Promise<unknown>) => recordQueries(s.services, sends, /usage_active_users/);
+    // The first send of each: a mark for the day (and one for the month).
+    assert.equal((await marks(() => send(a, conv, "first of a"))).length, 2);
+    // Marked, as this node saw the send commit: a batch of later sends writes no mark (issue 34 step 11).
+    assert.deepEqual(await marks(() => Promise.all([send(a, conv, "again"), send(a, conv, "and again")])), []);
+    // Another sender in the same batch as a marked one: only theirs.
+    const mixed = await marks(() => Promise.all([send(a, conv, "a once more"), send(b, conv, "first of b")]));
+    assert.ok(mixed.length >= 1 && mixed.every((q) => q.params.includes(b.user.id) && !q.params.includes(a.user.id)), JSON.stringify(mixed));
+    await s.services.usage.flush();
+    const d = today(await usageOf(op, `/apps/${appId}/usage?days=7`));
+    assert.deepEqual([d.messages, d.activeUsers], [5, 2]);
+  });
+
   test("webhook outcomes, searches, live connections and socket peaks are counted; the figures /metrics has agree", async () => {
     const { id: appId } = await s.createTenant("Lively");
     const [alice, bob, carol] = [await s.api.register(appId), await s.api.register(appId), await s.api.register(appId)];

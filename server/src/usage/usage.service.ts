@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { DataSource, EntityManager } from "typeorm";
 import type { ChatEvent, ConsoleUsageDay, ConsoleUsageDays, ConsoleUsageMonth, ConsoleUsageResponse } from "@parley/sdk/protocol";
-import type { AppendHook, UnitOfWork } from "../db/unit-of-work.js";
+import type { AppendHook, CommitHook, UnitOfWork } from "../db/unit-of-work.js";
 import { newId } from "../shared/ids.js";
 import type { Logger } from "../shared/logger.js";
 import { addDaily, dayOf, daysBefore, markActive, monthOf, prune, raisePeaks, type Activity, type DailyAdd } from "./usage.writes.js";
@@ -10,7 +10,7 @@ import { addDaily, dayOf, daysBefore, markActive, monthOf, prune, raisePeaks, ty
 export const USAGE_FLUSH_MS = 10_000;
 /** How often a node prunes marks and peaks no chart needs. */
 const PRUNE_EVERY_MS = 3_600_000;
-/** A node remembers this many users it has marked active today, so a reconnect costs no write. */
+/** A node remembers this many users it has marked active today, so a reconnect or a send costs no write. */
 const SEEN_MAX = 200_000;
 
 export interface UsageDeps {
@@ -33,8 +33,9 @@ const key = (...parts: string[]): string => parts.join("\u0000");
  *   count commits or rolls back with the messages. It is what `parley_messages_sent_total` counts.
  * - **daily / monthly active users**: a user is active on a UTC day when they sent a message or
  *   opened a live (socket) connection that day; monthly active users are those active on any day
- *   of the calendar month. Senders are marked in the sending unit; connections are kept in memory
- *   and written with the next flush. Each user counts once per day and month
+ *   of the calendar month. Senders are marked in the sending unit (once a day per node: a sender whose
+ *   mark this node saw commit is skipped); connections are kept in memory and written with the
+ *   next flush. Each user counts once per day and month
  *   (usage_active_users holds the marks of the current periods).
  * - **webhook outcomes**: each delivery attempt, 2xx or not, in the dispatcher's unit that records it.
  * - **searches** and **socket peaks**: counted in memory by each node and written every
@@ -77,11 +78,37 @@ export class UsageService {
       const at = Date.parse(createdAt);
       sends.push({ appId, day: dayOf(at), messages: 1 });
       // System messages (the server API's, no sender) count as messages, not as anyone's activity.
-      if (senderId) senders.push({ appId, userId: senderId, at });
+      // A sender this node saw marked today (a send or a connection that committed) is marked
+      // already: no statement for them (one a batch saved at every rate, issue 34 step 11).
+      if (senderId && !this.markedToday(appId, senderId, at)) senders.push({ appId, userId: senderId, at });
     }
     if (sends.length === 0) return;
     await markActive(m, senders, sends);
   };
+
+  /** The unit of work's commit hook: the senders of committed messages are marked for their day. */
+  readonly onCommit: CommitHook = (appId: string, events: ChatEvent[]): void => {
+    for (const e of events) {
+      if (e.type !== "message.new" || !e.data.message.senderId) continue;
+      this.remember(appId, e.data.message.senderId, Date.parse(e.data.message.createdAt));
+    }
+  };
+
+  /** Whether this node knows `userId` is marked active on the day of `at`. */
+  private markedToday(appId: string, userId: string, at: number): boolean {
+    return this.seen.day === dayOf(at) && this.seen.keys.has(key(appId, userId));
+  }
+
+  /** Remembers a committed mark of `userId` for the day of `at` (a new day forgets the last). */
+  private remember(appId: string, userId: string, at: number): void {
+    const day = dayOf(at);
+    if (this.seen.day !== day || this.seen.keys.size >= SEEN_MAX) {
+      // A mark of yesterday, committed after today's first: nothing to remember.
+      if (day < this.seen.day) return;
+      this.seen = { day, keys: new Set() };
+    }
+    this.seen.keys.add(key(appId, userId));
+  }
 
   /** One webhook delivery attempt's outcome, in the unit that records it on the delivery. */
   async webhookAttempt(m: EntityManager, appId: string, ok: boolean, at = Date.now()): Promise<void> {
