@@ -1,7 +1,6 @@
 import type { Presence } from "@parley/sdk/protocol";
 import { In, type DataSource } from "typeorm";
-import { BlockEntity, ContactEntity } from "../contacts/contact.entities.js";
-import { MemberEntity } from "../conversations/member.entity.js";
+import { BlockEntity } from "../contacts/contact.entities.js";
 import { chunks } from "../shared/chunks.js";
 import { isoOrNull } from "../shared/time.js";
 import { UserEntity } from "../users/user.entity.js";
@@ -11,36 +10,96 @@ import type { PresenceService } from "./presence.service.js";
 /** People in one snapshot at most (contacts first); a bigger circle gets the rest from live changes. */
 export const SNAPSHOT_MAX = 5000;
 
+/** What one user's presence travels along, as read at one moment by `relationsOf`. */
+export interface Relations {
+  userId: string;
+  /** The conversations they belong to (a change of theirs goes to these rooms); read for a delivery. */
+  conversationIds: string[];
+  /** Their contacts: all of them for a delivery, SNAPSHOT_MAX for a circle alone. */
+  contacts: string[];
+  /** Up to SNAPSHOT_MAX people they share a conversation with; read for a circle. */
+  coMembers: string[];
+  /** Everyone with a block between them and the user, either way. */
+  blocked: Set<string>;
+  /** They hide their lastSeenAt (PATCH /me { showLastSeen: false }); read when asked. */
+  hidesLastSeen: boolean;
+}
+
+/** The parts of `Relations` to read: a circle (a snapshot), a delivery (rooms), whether lastSeenAt is hidden. */
+export interface RelationsWanted {
+  circle?: boolean;
+  delivery?: boolean;
+  lastSeen?: boolean;
+}
+
+/** The user whose socket is being marked connected, while `PresenceService.connected` runs (see snapshotOnConnect). */
+interface Connecting {
+  appId: string;
+  userId: string;
+  relations?: Promise<Relations>;
+}
+
 /**
  * Who sees whose presence: a user's contacts and everyone they share a conversation with, except
  * anyone with a block between them either way. `lastSeenAt` travels only if the user shows it.
  * Both directions are answered here in a constant number of queries: the audience of one change
  * (rooms to send it to), and the circle one connecting socket is told about (its snapshot).
+ *
+ * A user's relations (contacts, conversations, co-members, blocks) are one statement, never
+ * cached: each snapshot and each change reads them afresh, so a block or a membership made a
+ * moment before holds. A connect that brings its user online reads them once for both its
+ * snapshot and the announcement (snapshotOnConnect).
  */
 export class PresenceAudience {
+  private connecting: Connecting | undefined;
+
   constructor(
     private readonly db: DataSource,
     private readonly presence: PresenceService,
   ) {}
 
-  /** The user ids whose changes reach `userId`: contacts, then co-members, without blocks or themself. */
-  async circleOf(appId: string, userId: string): Promise<string[]> {
-    const [contacts, coMembers, blocked] = await Promise.all([
-      this.db.getRepository(ContactEntity).find({ select: { contactId: true }, where: { appId, userId }, take: SNAPSHOT_MAX }),
-      this.db
-        .getRepository(MemberEntity)
-        .createQueryBuilder("other")
-        .select("DISTINCT other.userId", "userId")
-        .innerJoin(MemberEntity, "mine", "mine.conversationId = other.conversationId")
-        .where("mine.appId = :appId AND mine.userId = :userId", { appId, userId })
-        .limit(SNAPSHOT_MAX)
-        .getRawMany<{ userId: string }>(),
-      this.blockedWith(appId, userId),
-    ]);
+  /**
+   * `userId`'s relations, the parts `want` names, in one statement (a UNION ALL of index ranges:
+   * contacts by their primary key, memberships by ix_members_user, co-members through the
+   * conversations' primary key, blocks by their primary key and ix_blocks_blocked).
+   */
+  async relationsOf(appId: string, userId: string, want: RelationsWanted): Promise<Relations> {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    const part = (sql: string): void => {
+      parts.push(sql);
+      params.push(appId, userId);
+    };
+    // A delivery needs every contact's room; a circle alone no more than it can show.
+    part(`SELECT 'c' AS k, id FROM (SELECT contactId AS id FROM contacts WHERE appId = ? AND userId = ?${want.delivery ? "" : ` LIMIT ${SNAPSHOT_MAX}`}) c`);
+    if (want.circle) {
+      part(
+        `SELECT 'm' AS k, id FROM (SELECT DISTINCT other.userId AS id FROM members mine JOIN members other ON other.conversationId = mine.conversationId
+          WHERE mine.appId = ? AND mine.userId = ? LIMIT ${SNAPSHOT_MAX}) m`,
+      );
+    }
+    if (want.delivery) part("SELECT 'v' AS k, conversationId AS id FROM members WHERE appId = ? AND userId = ?");
+    part("SELECT 'b' AS k, blockedId AS id FROM blocks WHERE appId = ? AND blockerId = ?");
+    part("SELECT 'b' AS k, blockerId AS id FROM blocks WHERE appId = ? AND blockedId = ?");
+    if (want.lastSeen) part("SELECT 'h' AS k, id FROM users WHERE appId = ? AND id = ? AND showLastSeen = 0");
+    const rows: { k: string; id: string }[] = await this.db.query(parts.join(" UNION ALL "), params);
+    const r: Relations = { userId, conversationIds: [], contacts: [], coMembers: [], blocked: new Set(), hidesLastSeen: false };
+    for (const { k, id } of rows) {
+      if (k === "c") r.contacts.push(id);
+      else if (k === "m") r.coMembers.push(id);
+      else if (k === "v") r.conversationIds.push(id);
+      else if (k === "b") r.blocked.add(id);
+      else if (k === "h") r.hidesLastSeen = true;
+    }
+    return r;
+  }
+
+  /** The user ids whose changes reach the user: contacts, then co-members, without blocks or themself. */
+  static circleOf(r: Relations): string[] {
     const out = new Set<string>();
-    for (const id of [...contacts.map((c) => c.contactId), ...coMembers.map((m) => m.userId)]) {
+    for (const id of [...r.contacts, ...r.coMembers]) {
       if (out.size >= SNAPSHOT_MAX) break;
-      if (id !== userId && !blocked.has(id)) out.add(id);
+      if (id !== r.userId && !r.blocked.has(id)) out.add(id);
     }
     return [...out];
   }
@@ -48,10 +107,30 @@ export class PresenceAudience {
   /**
    * The presence of everyone in `userId`'s circle, as one snapshot. Online state and version come
    * from the presence service in one step, so they match: a change made after it carries a higher
-   * version, one made before it a lower one (the client keeps the highest).
+   * version, one made before it a lower one (the client keeps the highest). `relations`, when
+   * given, is a read with its circle started for this snapshot (snapshotOnConnect); else it reads.
    */
-  async snapshotFor(appId: string, userId: string): Promise<Presence[]> {
-    return this.presenceOf(appId, await this.circleOf(appId, userId));
+  async snapshotFor(appId: string, userId: string, relations?: Promise<Relations>): Promise<Presence[]> {
+    const r = await (relations ?? this.relationsOf(appId, userId, { circle: true }));
+    return this.presenceOf(appId, PresenceAudience.circleOf(r));
+  }
+
+  /**
+   * The snapshot of a socket connecting now; `connect` marks it connected (PresenceService.connected).
+   * When that brings its user online and the change is announced within the call (in-process
+   * presence does; through Redis it is announced a round trip later, and each reads its own), the
+   * announcement's relations read, started after the state changed (deliveryOf), is this
+   * snapshot's circle too.
+   */
+  snapshotOnConnect(appId: string, userId: string, connect: () => void): Promise<Presence[]> {
+    const mine: Connecting = { appId, userId };
+    this.connecting = mine;
+    try {
+      connect();
+    } finally {
+      this.connecting = undefined;
+    }
+    return this.snapshotFor(appId, userId, mine.relations);
   }
 
   /** These users' presence, versioned in one step (see snapshotFor); lastSeenAt where they show it. */
@@ -113,34 +192,26 @@ export class PresenceAudience {
     ];
   }
 
-  /** Where one change goes: rooms of the user's conversations and contacts, minus blocks either way. */
+  /**
+   * Where one change goes: rooms of the user's conversations and contacts, minus blocks either
+   * way, read once the change is made (it is announced after its state is set). A change that
+   * brings online the user of a socket connecting now shares this read with its snapshot
+   * (snapshotOnConnect): the read starts here, synchronously, inside that connect.
+   */
   async deliveryOf(
     appId: string,
     p: Presence,
     rooms: { conv: (id: string) => string; user: (id: string) => string },
   ): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
-    const userId = p.userId;
-    const [convs, contacts, blocked, user] = await Promise.all([
-      this.db.getRepository(MemberEntity).find({ select: { conversationId: true }, where: { appId, userId } }),
-      this.db.getRepository(ContactEntity).find({ select: { contactId: true }, where: { appId, userId } }),
-      this.blockedWith(appId, userId),
-      p.lastSeenAt === null ? null : this.db.getRepository(UserEntity).findOne({ select: { id: true, showLastSeen: true }, where: { appId, id: userId } }),
-    ]);
+    const c = this.connecting;
+    const shared = c !== undefined && p.online && c.appId === appId && c.userId === p.userId && c.relations === undefined;
+    const relations = this.relationsOf(appId, p.userId, { delivery: true, circle: shared, lastSeen: p.lastSeenAt !== null });
+    if (shared) c.relations = relations;
+    const r = await relations;
     return {
-      rooms: [...convs.map((c) => rooms.conv(c.conversationId)), ...contacts.map((c) => rooms.user(c.contactId))],
-      except: [...blocked].map(rooms.user),
-      payload: user && !showsLastSeen(user) ? { ...p, lastSeenAt: null } : p,
+      rooms: [...r.conversationIds.map(rooms.conv), ...r.contacts.map(rooms.user)],
+      except: [...r.blocked].map(rooms.user),
+      payload: r.hidesLastSeen && p.lastSeenAt !== null ? { ...p, lastSeenAt: null } : p,
     };
-  }
-
-  private async blockedWith(appId: string, userId: string): Promise<Set<string>> {
-    const rows = await this.db.getRepository(BlockEntity).find({
-      select: { blockerId: true, blockedId: true },
-      where: [
-        { appId, blockerId: userId },
-        { appId, blockedId: userId },
-      ],
-    });
-    return new Set(rows.map((b) => (b.blockerId === userId ? b.blockedId : b.blockerId)));
   }
 }

@@ -175,15 +175,16 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     const caller: UserCaller = { appId, user: userId, session: sessionId };
     // Their next reads (on any node) then see what they just wrote, replicas or not.
     const wrote = deps.replicas ? () => deps.replicas!.wrote(readerOf(caller)) : () => undefined;
-    deps.presence.connected(appId, userId, socket.id);
+    // Whatever changed while this client was away (a reconnect, a node or Redis restart), it is
+    // right again now: the presence of its circle, versioned against the live changes. When this
+    // connect brings the user online, the snapshot and that announcement read their relations once.
+    const snapshot = audience.snapshotOnConnect(appId, userId, () => deps.presence.connected(appId, userId, socket.id));
     deps.usage?.socketOpened(appId, userId);
     socket.on("disconnect", () => {
       deps.presence.disconnected(appId, userId, socket.id);
       deps.usage?.socketClosed(appId);
     });
-    // Whatever changed while this client was away (a reconnect, a node or Redis restart), it is
-    // right again now: the presence of its circle, versioned against the live changes.
-    audience.snapshotFor(appId, userId).then(
+    snapshot.then(
       (users) => users.length > 0 && socket.connected && socket.emit("presence.snapshot", { users }),
       (err: unknown) => deps.logger.warn({ err }, "presence snapshot failed"),
     );
