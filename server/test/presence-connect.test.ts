@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { AuthResponse, Conversation, Presence } from "@parley/sdk/protocol";
 import { TEST_DB, startServer, type TestServer } from "./helpers/harness.js";
+import { RefreshTokenEntity } from "../src/auth/refresh-token.entity.js";
+import { MemberEntity } from "../src/conversations/member.entity.js";
 import { recordQueries } from "./helpers/queries.js";
 import { io as ioc } from "socket.io-client";
 import { Recorder, request, type ClientSocket } from "./helpers/sockets.js";
@@ -18,6 +20,9 @@ import { Recorder, request, type ClientSocket } from "./helpers/sockets.js";
 
 const REDIS_URL = process.env["PARLEY_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const redisSkip = TEST_DB !== "mysql" ? "the Redis variant runs with PARLEY_TEST_DB=mysql" : process.env["PARLEY_TEST_SKIP_REDIS"] || false;
+
+/** A statement TypeORM's query builder made: it names the entity as the table's alias. */
+const builtByQueryBuilder = (sql: string): boolean => /\b(FROM|JOIN)\s+[`"]?\w+[`"]?\s+[`"]?\w+Entity\b/i.test(sql);
 
 /** Statements that read `table` (FROM or JOIN it), whatever the dialect's quoting. */
 const reading = (table: string) => (sql: string) => new RegExp(`\\b(FROM|JOIN)\\s+[\`"]?${table}[\`"]?(\\s|$)`, "i").test(sql);
@@ -105,6 +110,54 @@ function suite(name: string, env: () => Record<string, string>, relationReads: n
       assert.equal(count("members"), 1 + relationReads, detail);
       assert.equal(count("contacts", "blocks", "members"), 1 + relationReads, detail);
       a!.socket.close();
+    });
+
+    test("a connect checks its session twice and reads its rooms once, each a plain statement that stops at its first row", async () => {
+      const alice = await reg();
+      const other = await reg();
+      await group(alice, [other]);
+      const { sessionId } = s.services.tokens.verifyAccess(alice.accessToken);
+      const logger = s.services.db.logger;
+      let checks = 0;
+      let bothChecked: () => void = () => undefined;
+      const checked = new Promise<void>((resolve) => {
+        bothChecked = resolve;
+      });
+      const statements = await recordQueries(s.services, async () => {
+        // The second check runs after the connect (a logout in between): wait for it to be asked.
+        const inner = logger.logQuery.bind(logger);
+        logger.logQuery = (sql, params, qr) => {
+          if (reading("refresh_tokens")(sql) && Array.isArray(params) && params.includes(sessionId) && ++checks === 2) bothChecked();
+          return inner(sql, params, qr);
+        };
+        try {
+          const a = await open(alice);
+          await a.wait("presence.snapshot");
+          await checked;
+          a.socket.close();
+        } finally {
+          logger.logQuery = inner;
+        }
+      });
+      const sessionChecks = statements.filter((st) => reading("refresh_tokens")(st.sql) && st.params.includes(sessionId)).map((st) => st.sql);
+      const rooms = statements
+        .filter((st) => st.params.includes(alice.user.id) && reading("members")(st.sql) && !reading("contacts")(st.sql))
+        .map((st) => st.sql);
+      // Both checks kept: the handshake's, and the one covering a logout before the connect.
+      assert.equal(sessionChecks.length, 2, sessionChecks.join("\n"));
+      assert.equal(rooms.length, 1, rooms.join("\n"));
+      for (const sql of sessionChecks) assert.ok(!/COUNT\(/i.test(sql) && /\bLIMIT 1$/.test(sql), `stops at the first live token: ${sql}`);
+      // Issue 34: the query builder cost more CPU than these index lookups themselves.
+      for (const sql of [...sessionChecks, ...rooms]) assert.ok(!builtByQueryBuilder(sql), `plain SQL, not the query builder's: ${sql}`);
+    });
+
+    test("the plain-statement check sees the query builder's statements (sanity)", () => {
+      const { db } = s.services;
+      const count = db.getRepository(RefreshTokenEntity).createQueryBuilder().select("COUNT(1)").where("familyId = :f", { f: "x" }).getQuery();
+      const find = db.getRepository(MemberEntity).createQueryBuilder().select("conversationId").where("appId = :a", { a: "x" }).getQuery();
+      assert.ok(builtByQueryBuilder(count), count);
+      assert.ok(builtByQueryBuilder(find), find);
+      assert.ok(!builtByQueryBuilder("SELECT conversationId FROM members WHERE appId = ? AND userId = ?"));
     });
 
     test("a block made just before a connect holds for its snapshot and its coming online; an unblock too", async () => {

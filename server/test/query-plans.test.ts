@@ -206,6 +206,38 @@ describe("query plans of the hot paths", () => {
     }
   });
 
+  test("a socket connect's session checks and room read (issue 34's plain SQL) scan no big table", async () => {
+    await analyze();
+    // users[7] is in a DM and the big group, and has no socket yet.
+    const token = users[7]!.token;
+    const { sessionId } = s.services.tokens.verifyAccess(token);
+    let checks = 0;
+    let bothChecked: () => void = () => undefined;
+    const checked = new Promise<void>((resolve) => {
+      bothChecked = resolve;
+    });
+    const logger = s.services.db.logger;
+    const stmts = await record(async () => {
+      // The second session check runs after the connect: wait for it, not for the clock.
+      const inner = logger.logQuery.bind(logger);
+      logger.logQuery = (sql, params, qr) => {
+        if (/refresh_tokens/.test(sql) && Array.isArray(params) && params.includes(sessionId) && ++checks === 2) bothChecked();
+        return inner(sql, params, qr);
+      };
+      try {
+        sockets.push(await connect(s, token));
+        await checked;
+      } finally {
+        logger.logQuery = inner;
+      }
+    });
+    const sessionChecks = stmts.filter((q) => /refresh_tokens/.test(q.sql));
+    const rooms = stmts.filter((q) => /^SELECT conversationId FROM members WHERE/.test(q.sql));
+    assert.equal(sessionChecks.length, 2, "both session checks were explained");
+    assert.equal(rooms.length, 1, "the handshake's room read was explained");
+    await assertIndexed("socket connect: session checks and rooms", [...sessionChecks, ...rooms]);
+  });
+
   test("a data export and an account deletion (issue 17) read only the user's rows: no big table scanned", async () => {
     await analyze();
     // users[0] wrote half of the 30,000-message DM: the export pages through them by its own index.
