@@ -141,9 +141,12 @@ export class PresenceAudience {
     const lastSeen = new Map<string, number | null>();
     for (const chunk of chunks(offline, 1000)) {
       // Plain SQL: this runs at most connects, and TypeORM's find() cost more than the statement.
-      // The primary key pinned on MariaDB: without statistics it would scan a small users table.
+      // The primary key pinned: with a long IN list, MariaDB without statistics and SQLite with
+      // them scanned a small users table (query-plans.test), and a plan must not depend on them.
+      // SQLite names a text primary key's index itself: sqlite_autoindex_users_1.
+      const users = dialectOf(this.db) === "mysql" ? "users FORCE INDEX (PRIMARY)" : "users INDEXED BY sqlite_autoindex_users_1";
       const rows: { id: string; lastSeenAt: number | string | null; showLastSeen: number | boolean | null }[] = await this.db.query(
-        `SELECT id, lastSeenAt, showLastSeen FROM users${dialectOf(this.db) === "mysql" ? " FORCE INDEX (PRIMARY)" : ""} WHERE appId = ? AND id IN (${marks(chunk.length)})`,
+        `SELECT id, lastSeenAt, showLastSeen FROM ${users} WHERE appId = ? AND id IN (${marks(chunk.length)})`,
         [appId, ...chunk],
       );
       for (const u of rows) {
