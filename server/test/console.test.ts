@@ -110,6 +110,12 @@ describe("the console: accounts, sessions, apps and keys", { timeout: 240_000 },
     const replay = await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code });
     assert.equal(replay.status, 401, "the same code twice");
     assert.equal(reason(replay.body), "invalid_code");
+    // An older step's code (still inside the drift window) is refused and does not move the marker
+    // back: the used code stays used (red team 4: it rewound the marker and let the replay in).
+    const older = totpCode(setup.body.secret, (used.step - 1) * 30_000 + 1_000);
+    assert.equal((await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code: older })).status, 401);
+    const replayAfterOlder = await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code });
+    assert.equal(replayAfterOlder.status, 401, "the used code after an older one");
     // A recovery code works once.
     const recovery = on.body.recoveryCodes[0]!;
     assert.equal((await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code: recovery })).status, 200);

@@ -356,10 +356,12 @@ export class ConsoleService {
       return (r.affected ?? 0) > 0;
     }
     const step = totpStep(account.totpSecret!, code);
-    if (step === null) return false;
-    // A step is accepted once: a replayed code (or a second sign-in with the same one) is refused.
+    // A step is accepted once, and the marker only moves forward: a replayed code, a second sign-in
+    // with the same one, or an older step's code (which must not rewind the marker and so let a used
+    // code in again) is refused without a write.
+    if (step === null || step <= account.totpLastStep) return false;
     const r = await this.accounts.update({ id: account.id, totpLastStep: account.totpLastStep }, { totpLastStep: step });
-    return step > account.totpLastStep && (r.affected ?? 0) > 0;
+    return (r.affected ?? 0) > 0;
   }
 
   private async begin(account: ConsoleAccountEntity, client: Client): Promise<Started> {
