@@ -33,6 +33,36 @@ test("the route table lists exactly the routes the server declares", async () =>
   assert.deepEqual(table, declared);
 });
 
+test("a method a path does not declare answers 405 with the error body and an Allow header naming the path's methods (RFC 9110)", async () => {
+  const s = await startServer();
+  try {
+    const layers: Array<{ methods: string[]; path: string }> = [];
+    for (const mw of createApp(s.services).middleware as Array<{ router?: { stack: Array<{ methods: string[]; path: string | RegExp }> } }>) {
+      for (const layer of mw.router?.stack ?? []) if (String(layer.path).startsWith("/v1/")) layers.push({ methods: layer.methods, path: String(layer.path) });
+    }
+    const concrete = (p: string) => p.replace(/:(\w+)/g, "x1");
+    const matcher = (p: string) => new RegExp(`^${p.replace(/:(\w+)/g, "[^/]+")}$`);
+    const paths = [...new Set(layers.map((l) => concrete(l.path)))];
+    assert.ok(paths.length > 50, `${paths.length} paths`);
+    let checked = 0;
+    for (const p of paths) {
+      // Every layer whose template the concrete path matches adds its methods, as the router does.
+      const allowed = new Set(layers.filter((l) => matcher(l.path).test(p)).flatMap((l) => l.methods));
+      const method = ["DELETE", "PATCH", "PUT", "POST", "GET"].find((m) => !allowed.has(m));
+      if (!method) continue;
+      const res = await fetch(`${s.url}${p}`, { method, headers: { "Content-Type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+      assert.equal(res.status, 405, `${method} ${p}`);
+      assert.equal(errorCode({ status: res.status, body: await res.json() } as Parameters<typeof errorCode>[0]), "method_not_allowed", `${method} ${p}`);
+      const allow = (res.headers.get("allow") ?? "").split(/,\s*/).filter(Boolean).sort();
+      assert.deepEqual(allow, [...allowed].sort(), `Allow of ${method} ${p}`);
+      checked++;
+    }
+    assert.ok(checked > 50, `${checked} paths checked`);
+  } finally {
+    await s.close();
+  }
+});
+
 describe("IDOR matrix generated from the route table", () => {
   let s: TestServer;
   let owner: AuthResponse, stranger: AuthResponse, foreign: AuthResponse;

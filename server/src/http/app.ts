@@ -142,6 +142,8 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
   // With read replicas: a caller's writes send their next reads to the primary until a replica has them.
   if (services.replicas) app.use(marksWrites(services.replicas));
   app.use(routes.routes());
-  app.use(routes.allowedMethods({ throw: true }));
+  // Not thrown: the router then sets `Allow` (RFC 9110) on a 405 or 501, and errorsAndLogging
+  // gives the bodiless answer the one error body.
+  app.use(routes.allowedMethods());
   return app;
 }

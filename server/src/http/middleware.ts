@@ -34,6 +34,7 @@ export function errorsAndLogging(logger: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new AppError("not_found", "No such route");
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) throw methodError(ctx);
     } catch (err) {
       const unavailable = fromDatabaseError(err);
       const known = fromHttpError(err) ?? methodError(err) ?? unavailable;
@@ -57,6 +58,7 @@ export function errorsAndLogging(logger: Logger) {
   };
 }
 
+/** A 405 or 501 (the router's, with its `Allow` header already set) as the one error body. */
 function methodError(err: unknown): AppError | undefined {
   const status = (err as { status?: number } | null)?.status;
   if (status === 405 || status === 501) return new AppError("method_not_allowed", "Method not allowed on this route");
