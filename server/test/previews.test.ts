@@ -307,6 +307,13 @@ describe("link previews", () => {
     await settled(x, dm, ry);
     assert.equal(site.count("/plain"), before, "denied: no fetch");
     assert.deepEqual(updatesOf(ry, denied.id), []);
+    // The same address spelled as IPv4-mapped IPv6 (red team 4: it passed a deny rule naming 127.0.0.2).
+    for (const spelling of ["[::ffff:127.0.0.2]", "[::ffff:7f00:2]", "[0:0:0:0:0:ffff:127.0.0.2]"]) {
+      const mapped = await send(x, dm, `${site.base.replace("127.0.0.2", spelling)}/plain?deny-mapped`);
+      await settled(x, dm, ry);
+      assert.equal(site.count("/plain"), before, `denied as ${spelling}: no fetch`);
+      assert.deepEqual(updatesOf(ry, mapped.id), []);
+    }
 
     await s.services.apps.update(other, { previewDeny: [], previewAllow: ["*.news.example", "news.example"] });
     const outside = await send(x, dm, `${site.base}/plain?allow-outside`);

@@ -213,6 +213,24 @@ function normalizeHost(host: string): string {
     .replace(/^\[|\]$/g, "")
     .replace(/\.$/, "")
     .toLowerCase();
-  if (h.includes(":")) return h; // an IPv6 literal
+  if (h.includes(":")) return mappedIpv4(h) ?? h; // an IPv6 literal
   return domainToASCII(h);
+}
+
+/**
+ * The IPv4 address an IPv4-mapped IPv6 literal names (`::ffff:127.0.0.2`, `::ffff:7f00:2`, or any
+ * longer spelling of them), else null: it reaches the same listener, so a rule naming the IPv4
+ * address must match it.
+ */
+function mappedIpv4(literal: string): string | null {
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${literal}]/`).hostname.slice(1, -1);
+  } catch {
+    return null;
+  }
+  const m = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!m) return null;
+  const [hi, lo] = [Number.parseInt(m[1]!, 16), Number.parseInt(m[2]!, 16)];
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
 }
