@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { ConsoleAppCreatedResponse, ConsoleKeyCreatedResponse, ConsoleSessionResponse } from "@parley/sdk/protocol";
+import type { ConsoleAppCreatedResponse, ConsoleAuditPage, ConsoleKeyCreatedResponse, ConsoleSessionResponse } from "@parley/sdk/protocol";
 import { ConsoleSessionEntity } from "../src/console/console.entities.js";
 import { totpCode } from "../src/console/totp.js";
 import { ConsoleBrowser, consoleAccount, freshCode, inviteToken, PASSWORD } from "./helpers/console.js";
@@ -120,6 +120,13 @@ describe("the console: accounts, sessions, apps and keys", { timeout: 240_000 },
     const recovery = on.body.recoveryCodes[0]!;
     assert.equal((await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code: recovery })).status, 200);
     assert.equal((await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: PASSWORD, code: recovery })).status, 401);
+    assert.equal((await new ConsoleBrowser(s).post("/session", { email: "ann@ops.example", password: "not the password" })).status, 401);
+    // The audit log keeps the sign-out and every failed sign-in of the account, with what failed
+    // (red team 4: it had neither); the first step of a two-step sign-in (no code yet) is no failure.
+    const audited = async (action: string) =>
+      (await again.get<ConsoleAuditPage>(`/audit?action=${action}&account=ann%40ops.example&limit=100`)).body.items.map((e) => e.target).sort();
+    assert.deepEqual(await audited("session.signed_out"), [null]);
+    assert.deepEqual(await audited("session.sign_in_failed"), ["code", "code", "code", "password", "recovery_code"]);
 
     // An app, and a key whose secret is shown once and works on the server API.
     const badApp = await again.post("/apps", { name: "", allowedOrigins: [] });

@@ -28,6 +28,8 @@ const KNOWN_ACTIONS = [
   "invite.created",
   "account.signed_up",
   "session.signed_in",
+  "session.signed_out",
+  "session.sign_in_failed",
   "session.ended",
   "totp.enabled",
   "totp.disabled",

@@ -56,6 +56,9 @@ export interface Started {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** A recovery code's shape (eight hex digits, a hyphen, eight more); anything else is a TOTP code. */
+const RECOVERY_CODE = /^[0-9a-f]{8}-[0-9a-f]{8}$/i;
+
 const wrongCode = (): AppError =>
   new AppError("invalid_credentials", "That code is not valid; use the current one from your authenticator app", { reason: "invalid_code" });
 
@@ -161,12 +164,23 @@ export class ConsoleService {
   async signIn(input: SignInInput, client: Client): Promise<Started> {
     const account = await this.accounts.findOneBy({ email: input.email });
     const ok = await this.deps.passwords.verify(input.password, account?.passwordHash ?? null);
-    if (!account || !ok) throw new AppError("invalid_credentials", "Wrong e-mail or password");
-    if (account.totpSecret) {
-      if (!input.code) throw new AppError("invalid_credentials", "Enter the code from your authenticator app", { reason: "totp_required" });
-      if (!(await this.passSecondFactor(account, input.code))) throw wrongCode();
+    if (!account) throw new AppError("invalid_credentials", "Wrong e-mail or password");
+    const who = { accountId: account.id, ip: client.ip };
+    // A known account's failed attempts are audited with what failed (an unknown e-mail has no
+    // account to file them under; the per-IP and per-e-mail limits bound those).
+    if (!ok) {
+      await this.deps.access.record(who, "session.sign_in_failed", null, "password");
+      throw new AppError("invalid_credentials", "Wrong e-mail or password");
     }
-    await this.deps.access.record({ accountId: account.id, ip: client.ip }, "session.signed_in", null, null);
+    if (account.totpSecret) {
+      // The first step of a two-step sign-in: asked for the code, not a failure.
+      if (!input.code) throw new AppError("invalid_credentials", "Enter the code from your authenticator app", { reason: "totp_required" });
+      if (!(await this.passSecondFactor(account, input.code))) {
+        await this.deps.access.record(who, "session.sign_in_failed", null, RECOVERY_CODE.test(input.code) ? "recovery_code" : "code");
+        throw wrongCode();
+      }
+    }
+    await this.deps.access.record(who, "session.signed_in", null, null);
     return this.begin(account, client);
   }
 
@@ -176,6 +190,7 @@ export class ConsoleService {
 
   async signOut(c: ConsoleCaller): Promise<void> {
     await this.deps.sessions.end(c.account.id, c.session.id);
+    await this.deps.access.record(c, "session.signed_out", null, null);
   }
 
   async sessions(c: ConsoleCaller): Promise<ConsoleSessionsResponse> {
@@ -344,7 +359,7 @@ export class ConsoleService {
   }
 
   private async passSecondFactor(account: ConsoleAccountEntity, code: string): Promise<boolean> {
-    if (/^[0-9a-f]{8}-[0-9a-f]{8}$/i.test(code)) {
+    if (RECOVERY_CODE.test(code)) {
       const left: string[] = JSON.parse(account.recoveryCodes ?? "[]");
       const hash = sha256(code.toLowerCase());
       if (!left.includes(hash)) return false;
