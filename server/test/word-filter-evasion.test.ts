@@ -69,6 +69,11 @@ const BLOCKED: [string, string, string][] = [
   ["hyphens between the letters, in capitals", "B-A-D-W-O-R-D", "badword"],
   ["spaced look-alikes with invisibles", "b.\u0430.d.\u200bw.\u043e.r.d", "badword"],
   ["in a sentence", "you are such a b\u200badword, honestly", "badword"],
+  // Red team 4: the word written backwards after a right-to-left override displays as the word.
+  ["a right-to-left override (written backwards)", "\u202edrowdab", "badword"],
+  ["a right-to-left override closed by a pop", "hi \u202edrowdab\u202c there", "badword"],
+  ["a right-to-left override with look-alikes", "\u202edr\u043ewd\u0430b", "badword"],
+  ["a right-to-left override in an isolate", "\u2067\u202essa\u202c\u2069 !", "ass"],
 ];
 
 /** Each must arrive exactly as sent: no word the app filters is in it, whatever it shares with one. */
@@ -87,6 +92,8 @@ const INNOCENT: [string, string][] = [
   ["spaced letters that spell another word", "C L A S S and d a r n e d"],
   ["emoji with joiners and selectors", "👩\u200d💻 coding at 10:00 ✔\ufe0f"],
   ["a masked word inside longer ones", "Darnell darned the socks"],
+  ["a right-to-left override over a word that reads innocently backwards", "\u202essalc\u202c and \u202ednaw\u202c"],
+  ["Hebrew and Arabic in their own direction", "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627"],
 ];
 
 /** The masked word `darn`, disguised: the text comes back with it as asterisks, the rest as sent. */
@@ -99,6 +106,7 @@ const MASKED: [string, string, string][] = [
   ["full-width letters", "oh \uff44\uff41\uff52\uff4e it", "oh **** it"],
   ["spaced letters (all of them masked)", "oh d a r n it", "oh ******* it"],
   ["twice, plain and disguised", "Darn, d\u2060arn!", "****, ****!"],
+  ["a right-to-left override (written backwards)", "oh \u202enrad\u202c it", "oh \u202e****\u202c it"],
 ];
 
 describe("the word filter sees through disguises", () => {
@@ -193,6 +201,7 @@ describe("group and display names pass the filter when the app asks for it", () 
   test("a user's own display name: refused with a blocked word, masked words masked, others as given", async () => {
     assertClientError(await me("The B\u0430dword"), { status: 400, code: "content_blocked" });
     assertClientError(await me("b a d w o r d"), { status: 400, code: "content_blocked" });
+    assertClientError(await me("\u202eDROWDAB"), { status: 400, code: "content_blocked" });
     assert.equal((await me("Darn Fan")).body.displayName, "**** Fan");
     assert.equal((await me("Cassidy Classman")).body.displayName, "Cassidy Classman");
     const reg = (displayName: string) =>

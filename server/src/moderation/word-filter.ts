@@ -20,7 +20,12 @@
  *      capital can look Latin where its small letter does not (Cyrillic В is B, в is not b).
  *      ASCII itself is never mapped: the table's I → l, 0 → O and m → rn would make "com"
  *      read as "corn"; the look-alikes of m fold to m instead of rn.
- * 3. As the skeleton with spaced-out letters closed up: three or more single letters in a row,
+ * 3. In display order, where a right-to-left override (U+202E) reverses letters: "drowdab" after
+ *    it is drawn as "badword" (red team 4). Each run of visible code points under an override is
+ *    read backwards; embeddings, isolates and their pops are followed so that an override ends
+ *    where the display's would. Only the overrides are followed, not the whole bidi algorithm:
+ *    Hebrew or Arabic in its own direction is stored in reading order already.
+ * 4. As the skeleton with spaced-out letters closed up: three or more single letters in a row,
  *    each one separator (a space, punctuation or a symbol) from the next, read as one word
  *    ("b a d w o r d", "b.a.d.w.o.r.d"). The run is a word of its own: "c l a s s" does not hold
  *    "ass", and "a b a d w o r d" is not "badword".
@@ -169,7 +174,18 @@ interface Atom {
   end: number;
   out: [string, string];
   kind: "letter" | "separator" | "other";
+  /** Under a right-to-left override: drawn in the reverse of the order it is stored in. */
+  reversed: boolean;
 }
+
+/** The bidi controls that open a level: embeddings (LRE, RLE), overrides (LRO, RLO) and isolates (LRI, RLI, FSI). */
+const OPENS = /[\u202a\u202b\u202d\u202e\u2066-\u2068]/u;
+const RLO = "\u202e";
+const PDF = "\u202c";
+const PDI = "\u2069";
+const ISOLATE = /[\u2066-\u2068]/u;
+/** A paragraph's end closes every level. */
+const PARAGRAPH_END = /[\n\r\u0085\u2029]/u;
 
 /** A skeleton of the text, and the way back from a range of it to the range of the text it came from. */
 interface Reading {
@@ -181,10 +197,18 @@ interface Reading {
 /** The skeletons of a text (one or two modes), each also with spaced-out letters closed up when it has some. */
 function read(text: string): Reading[] {
   const atoms: Atom[] = [];
+  /** The open bidi levels, innermost last. */
+  const levels: string[] = [];
   let i = 0;
   for (const c of text) {
     const start = i;
     i += c.length;
+    if (OPENS.test(c)) levels.push(c);
+    else if (c === PDF && levels.length > 0 && !ISOLATE.test(levels[levels.length - 1]!)) levels.pop();
+    else if (c === PDI) {
+      const isolate = levels.findLastIndex((l) => ISOLATE.test(l));
+      if (isolate >= 0) levels.length = isolate;
+    } else if (PARAGRAPH_END.test(c)) levels.length = 0;
     if (INVISIBLE.test(c)) continue;
     const out: [string, string] = [skeletonChar(c, 0), skeletonChar(c, 1)];
     const last = atoms[atoms.length - 1];
@@ -194,17 +218,33 @@ function read(text: string): Reading[] {
       last.out[0] += out[0];
       last.out[1] += out[1];
     } else {
-      atoms.push({ start, end: i, out, kind: LETTER.test(c) ? "letter" : SEPARATOR.test(c) ? "separator" : "other" });
+      const reversed = levels[levels.length - 1] === RLO;
+      atoms.push({ start, end: i, out, kind: LETTER.test(c) ? "letter" : SEPARATOR.test(c) ? "separator" : "other", reversed });
     }
   }
-  const joints = closedSeparators(atoms);
   const modes = atoms.some((a) => a.out[0] !== a.out[1]) ? MODES : MODES.slice(0, 1);
   const readings: Reading[] = [];
-  for (const mode of modes) {
-    readings.push(reading(atoms, mode, null));
-    if (joints) readings.push(reading(atoms, mode, joints));
+  for (const order of atoms.some((a) => a.reversed) ? [atoms, displayOrder(atoms)] : [atoms]) {
+    const joints = closedSeparators(order);
+    for (const mode of modes) {
+      readings.push(reading(order, mode, null));
+      if (joints) readings.push(reading(order, mode, joints));
+    }
   }
   return readings;
+}
+
+/** The atoms as drawn: each run of atoms under a right-to-left override backwards. */
+function displayOrder(atoms: readonly Atom[]): Atom[] {
+  const out: Atom[] = [];
+  for (let k = 0; k < atoms.length; ) {
+    let end = k + 1;
+    if (atoms[k]!.reversed) while (atoms[end]?.reversed) end++;
+    const run = atoms.slice(k, end);
+    out.push(...(atoms[k]!.reversed ? run.reverse() : run));
+    k = end;
+  }
+  return out;
 }
 
 /** The atoms' skeletons in one mode, joined (less the closed separators), with each UTF-16 unit's atom. */
@@ -220,7 +260,11 @@ function reading(atoms: readonly Atom[], mode: Mode, closed: ReadonlySet<number>
   return {
     mode,
     text: parts.join(""),
-    rangeOf: (start, end) => [atoms[owner[start]!]!.start, atoms[owner[end - 1]!]!.end],
+    // The atoms a match spans, which in display order may run backwards through the text.
+    rangeOf: (start, end) => {
+      const spanned = atoms.slice(owner[start]!, owner[end - 1]! + 1);
+      return [Math.min(...spanned.map((a) => a.start)), Math.max(...spanned.map((a) => a.end))];
+    },
   };
 }
 
