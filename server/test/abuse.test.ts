@@ -448,7 +448,19 @@ describe("throttles and caps on sockets, typing and reactions", () => {
     const dm = (await s.api.post<{ conversation: Conversation }>("/conversations/direct", { ...tok(alice), body: { userId: bob.user.id } })).body.conversation;
     const msg = await send(alice, dm.id, "react");
     const put = (u: AuthResponse, key: string) => s.api.put<Message>(`/messages/${msg.id}/reactions/${encodeURIComponent(key)}`, tok(u));
-    for (const bad of ["Visit-Shop", "ｆｒｅｅ", "a\u202Eb", "see\u200Bthis", "Ω", "👍\u200B"]) expectError(await put(alice, bad), 400, "validation_failed");
+    const del = (u: AuthResponse, key: string) => s.api.del<Message>(`/messages/${msg.id}/reactions/${encodeURIComponent(key)}`, tok(u));
+    // Red team 4: 👍 with tag characters was a key of its own that drew as 👍; two emoji are no one emoji.
+    for (const bad of ["Visit-Shop", "ｆｒｅｅ", "a\u202Eb", "see\u200Bthis", "Ω", "👍\u200B", "👍\u{E0041}\u{E0042}\u{E007F}", "\u200D👍", "👍👍", "#"])
+      expectError(await put(alice, bad), 400, "validation_failed");
+    // One emoji is one key: the picker's 👍 with a redundant VS16 is 👍, a bare ❤ is ❤️.
+    const same = await put(alice, "👍\uFE0F");
+    assert.equal(same.status, 200);
+    assert.deepEqual(
+      same.body.reactions.map((r) => r.emoji),
+      ["👍"],
+    );
+    assert.deepEqual((await put(alice, "❤")).body.reactions.map((r) => r.emoji).sort(), ["❤️", "👍"].sort());
+    assert.equal((await del(alice, "❤")).status, 200);
     for (const good of ["👍", "👨‍👩‍👧", "🇫🇷", "1️⃣", "party_parrot", "+1"]) assert.equal((await put(alice, good)).status, 200, good);
     for (let i = 0; i < 14; i++) assert.equal((await put(bob, `k${i}`)).status, 200);
     expectError(await put(bob, "one_more"), 409, "conflict");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
 import { messageIdString, pageLimit, ref, storedId } from "../shared/schema.js";
+import { canonicalEmoji } from "./reaction-key.js";
 
 export { messageIdString };
 
@@ -91,28 +92,26 @@ export const historyQuery = z.object({
 export const history = historyQuery.extend({ conversationId: storedId });
 export type History = z.infer<typeof history>;
 
-/** An emoji: pictographs and their components (ZWJ, VS16, skin tones, keycaps, flags' regional indicators and tags). */
-const EMOJI_SEQUENCE = /^(?:\p{Extended_Pictographic}|\p{Emoji_Component}|\u20E3)+$/u;
-/** What makes a sequence an emoji rather than bare components such as digits or `#`. */
-const EMOJI_CORE = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
 /** A short name for a custom reaction (like Slack's `:party_parrot:` without the colons). */
 const SHORTCODE = /^[a-z0-9_+-]+$/;
 
 /**
- * A reaction key, as decoded from the URL: an emoji (sequence), or a short lower-case name
- * (`[a-z0-9_+-]`), 1..32 code points (zod counts code points, as MySQL's varchar(32) does).
- * Anything else — words with spaces or capitals, invisible or bidi characters, look-alike
- * letters — is refused, so reactions cannot carry messages of their own. A "%" never fits: the
- * router leaves a malformed percent-escape undecoded.
+ * A reaction key, as decoded from the URL: one emoji, taken in its fully-qualified form (see
+ * reaction-key.ts: "👍" and "👍️" are one key), or a short lower-case name (`[a-z0-9_+-]`), 1..32
+ * code points (zod counts code points, as MySQL's varchar(32) does). Anything else — words with
+ * spaces or capitals, invisible, tag or bidi characters, look-alike letters, two emoji — is
+ * refused, so reactions cannot carry messages of their own or pass for another key. A "%" never
+ * fits: the router leaves a malformed percent-escape undecoded.
  */
 export const emojiParam = z
   .string()
   .min(1)
   .max(MESSAGE_LIMITS.emojiMaxChars)
   .refine((s) => !/[\uD800-\uDFFF]/u.test(s), { message: "Malformed emoji" })
-  .refine((s) => SHORTCODE.test(s) || (EMOJI_SEQUENCE.test(s) && EMOJI_CORE.test(s)), {
-    message: "A reaction is an emoji or a short name of a-z, 0-9, _, + and -",
-  });
+  .refine((s) => SHORTCODE.test(s) || canonicalEmoji(s) !== null, {
+    message: "A reaction is one emoji or a short name of a-z, 0-9, _, + and -",
+  })
+  .transform((s) => (SHORTCODE.test(s) ? s : canonicalEmoji(s)!));
 
 /** React or take a reaction back: `PUT` / `DELETE /messages/:id/reactions/:emoji`. */
 export const react = z.object({ messageId: ref, emoji: emojiParam, add: z.boolean() });
