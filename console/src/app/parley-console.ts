@@ -2,7 +2,8 @@ import { css, html, LitElement, nothing, type PropertyValues } from "lit";
 import type { ConsoleSessionResponse } from "@parley/sdk/protocol";
 import { page as pageStyles, tokens } from "../shared/styles.js";
 import { ApiError, ConsoleApi } from "./api.js";
-import { href, PAGES, parseRoute, type Route } from "./routes.js";
+import { PAGES } from "./pages.js";
+import { href, parseRoute, type Route } from "./routes.js";
 import { applyLocale, LANG_KEY, LANGUAGES } from "./locale.js";
 import { strings } from "./strings.js";
 

@@ -1,3 +1,9 @@
+/**
+ * Where the console is and how to link there: the routes, read from the URL's hash and written
+ * into links. The pages import this to navigate, so it imports no page (the lazy page tables are
+ * app/pages.ts, the shell's, and pages/app.ts's TAB_PAGES).
+ */
+
 /** The tabs of one app's page, each a lazy chunk (which ones a role sees: shared/roles.ts). */
 export const APP_TABS = ["keys", "webhooks", "settings", "users", "usage", "moderation", "audit", "members"] as const;
 export type AppTab = (typeof APP_TABS)[number];
@@ -45,28 +51,3 @@ export const href = {
   audit: "#/audit",
   accounts: "#/accounts",
 };
-
-/** The page modules, each a lazy chunk: the shell imports one when its page is first drawn. */
-export const PAGES = {
-  signup: () => import("../pages/signup.js"),
-  signin: () => import("../pages/signin.js"),
-  totp: () => import("../pages/totp.js"),
-  apps: () => import("../pages/apps.js"),
-  app: () => import("../pages/app.js"),
-  account: () => import("../pages/account.js"),
-  health: () => import("../pages/health.js"),
-  usage: () => import("../pages/usage.js"),
-  audit: () => import("../pages/audit.js"),
-  accounts: () => import("../pages/accounts.js"),
-} as const;
-
-/** The app page's tabs but its own (keys): each a lazy chunk defining `console-<tab>`. */
-export const TAB_PAGES = {
-  webhooks: () => import("../pages/webhooks.js"),
-  settings: () => import("../pages/settings.js"),
-  users: () => import("../pages/users.js"),
-  usage: () => import("../pages/usage.js"),
-  moderation: () => import("../pages/moderation.js"),
-  audit: () => import("../pages/audit.js"),
-  members: () => import("../pages/members.js"),
-} as const;

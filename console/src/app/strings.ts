@@ -3,8 +3,6 @@
  * `strings()`), never from literals in their templates. Each translation in locales/ is one table
  * of the same keys (`satisfies ConsoleStrings`), a chunk fetched only when chosen (locale.ts).
  */
-import type { AppTab } from "./routes.js";
-
 export const EN = {
   product: "Parley Console",
   loading: "Loading…",
@@ -138,6 +136,7 @@ export const EN = {
   appId: "App ID",
   tabKeys: "Server keys",
   tabWebhooks: "Webhooks",
+  /** By tab (routes.ts APP_TABS): pages/app.ts reads it by an AppTab, so a tab without a name does not compile. */
   tabNames: {
     keys: "Server keys",
     webhooks: "Webhooks",
@@ -147,7 +146,7 @@ export const EN = {
     moderation: "Moderation",
     audit: "Audit log",
     members: "Members",
-  } satisfies Record<AppTab, string>,
+  },
   keysNote: "A server key signs your backend's calls to the server API (/v1/server).",
   keysEmpty: "No server keys yet.",
   keyName: "Key name",
@@ -456,7 +455,7 @@ export const EN = {
   auditGoneAccount: (id: string) => `${id} (removed)`,
   auditShown: (n: number) => (n === 1 ? "1 entry shown." : `${n} entries shown.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Reports",
   modStatus: "Show reports that are",
   modStatusNames: { open: "Open", resolved: "Resolved", dismissed: "Dismissed" } as Record<string, string>,

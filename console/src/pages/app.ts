@@ -1,16 +1,27 @@
 import { css, html, nothing, type PropertyValues } from "lit";
 import type { ConsoleApp, ConsoleKeyCreatedResponse, ConsoleServerKey, ConsoleServerKeysResponse } from "@parley/sdk/protocol";
 import { ApiError } from "../app/api.js";
-import { href, TAB_PAGES, type AppTab } from "../app/routes.js";
+import { href, type AppTab } from "../app/routes.js";
 import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure, canRead, tabsFor } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
 
+/** The app page's tabs but its own (keys): each a lazy chunk defining `console-<tab>`. */
+const TAB_PAGES = {
+  webhooks: () => import("./webhooks.js"),
+  settings: () => import("./settings.js"),
+  users: () => import("./users.js"),
+  usage: () => import("./usage.js"),
+  moderation: () => import("./moderation/moderation.js"),
+  audit: () => import("./audit.js"),
+  members: () => import("./members.js"),
+} as const;
+
 /**
  * One app: its identity, and tabs by role: its server keys here, the others each a lazy chunk
- * (routes.ts TAB_PAGES). Invitations are made on the members tab, beside the pending ones.
+ * (TAB_PAGES). Invitations are made on the members tab, beside the pending ones.
  */
 export class ConsoleAppPage extends ConsolePage {
   static override properties = {

@@ -572,7 +572,7 @@ export default {
       other: `تم عرض ${n} إدخال.`,
     })[new Intl.PluralRules("ar").select(n)],
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "البلاغات",
   modStatus: "حالة البلاغات المعروضة",
   modStatusNames: { open: "مفتوح", resolved: "مُعالَج", dismissed: "مرفوض" },

@@ -468,7 +468,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (entfernt)`,
   auditShown: (n: number) => (n === 1 ? "1 Eintrag angezeigt." : `${n} Einträge angezeigt.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Meldungen",
   modStatus: "Status der angezeigten Meldungen",
   modStatusNames: { open: "Offen", resolved: "Erledigt", dismissed: "Zurückgewiesen" },

@@ -461,7 +461,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (eliminada)`,
   auditShown: (n: number) => (n === 1 ? "Se muestra 1 entrada." : `Se muestran ${n} entradas.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Reportes",
   modStatus: "Mostrar reportes por estado",
   modStatusNames: { open: "Abierto", resolved: "Resuelto", dismissed: "Descartado" },

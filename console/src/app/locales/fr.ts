@@ -467,7 +467,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (supprimé)`,
   auditShown: (n: number) => (n <= 1 ? `${n} entrée affichée.` : `${n} entrées affichées.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Signalements",
   modStatus: "Afficher les signalements par statut",
   modStatusNames: { open: "Ouvert", resolved: "Résolu", dismissed: "Rejeté" },

@@ -473,7 +473,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (הוסר)`,
   auditShown: (n: number) => ({ one: "מוצגת רשומה אחת.", two: "מוצגות שתי רשומות." })[new Intl.PluralRules("he").select(n) as string] ?? `מוצגות ${n} רשומות.`,
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "דיווחים",
   modStatus: "הצגת דיווחים בסטטוס",
   modStatusNames: { open: "פתוח", resolved: "טופל", dismissed: "נדחה" },

@@ -454,7 +454,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (हटाया गया)`,
   auditShown: (n: number) => (n === 1 ? "1 एंट्री दिखाई गई है।" : `${n} एंट्री दिखाई गई हैं।`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "रिपोर्ट",
   modStatus: "इस स्थिति की रिपोर्ट दिखाएं",
   modStatusNames: { open: "खुली", resolved: "सुलझाई गई", dismissed: "खारिज" },

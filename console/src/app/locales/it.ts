@@ -458,7 +458,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (rimosso)`,
   auditShown: (n: number) => (n === 1 ? "1 voce mostrata." : `${n} voci mostrate.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Segnalazioni",
   modStatus: "Mostra le segnalazioni per stato",
   modStatusNames: { open: "Aperta", resolved: "Risolta", dismissed: "Archiviata" },

@@ -455,7 +455,7 @@ export default {
   auditGoneAccount: (id: string) => `${id}（削除済み）`,
   auditShown: (n: number) => `${n}件を表示しています。`,
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "通報",
   modStatus: "表示する通報",
   modStatusNames: { open: "未対応", resolved: "解決済み", dismissed: "却下済み" },

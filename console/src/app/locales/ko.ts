@@ -454,7 +454,7 @@ export default {
   auditGoneAccount: (id: string) => `${id}(삭제됨)`,
   auditShown: (n: number) => `항목 ${n}개를 표시했습니다.`,
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "신고",
   modStatus: "표시할 신고",
   modStatusNames: { open: "처리 대기", resolved: "해결됨", dismissed: "기각됨" },

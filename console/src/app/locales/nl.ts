@@ -465,7 +465,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (verwijderd)`,
   auditShown: (n: number) => (n === 1 ? "1 item getoond." : `${n} items getoond.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Rapporten",
   modStatus: "Rapporten tonen met status",
   modStatusNames: { open: "Open", resolved: "Afgehandeld", dismissed: "Afgewezen" },

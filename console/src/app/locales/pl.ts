@@ -485,7 +485,7 @@ export default {
     return form === "one" ? "Wyświetlono 1 wpis." : form === "few" ? `Wyświetlono ${n} wpisy.` : `Wyświetlono ${n} wpisów.`;
   },
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Zgłoszenia",
   modStatus: "Pokaż zgłoszenia o statusie",
   modStatusNames: { open: "Otwarte", resolved: "Rozwiązane", dismissed: "Odrzucone" },

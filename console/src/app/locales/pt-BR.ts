@@ -458,7 +458,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (removida)`,
   auditShown: (n: number) => (n === 1 ? "1 entrada exibida." : `${n} entradas exibidas.`),
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Denúncias",
   modStatus: "Mostrar denúncias",
   modStatusNames: { open: "Aberta", resolved: "Resolvida", dismissed: "Descartada" },

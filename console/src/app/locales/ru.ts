@@ -484,7 +484,7 @@ export default {
     return f === "one" ? `Показана ${n} запись.` : f === "few" ? `Показаны ${n} записи.` : `Показано ${n} записей.`;
   },
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Жалобы",
   modStatus: "Показать жалобы",
   modStatusNames: { open: "Открыта", resolved: "Решена", dismissed: "Отклонена" },

@@ -460,7 +460,7 @@ export default {
   auditGoneAccount: (id: string) => `${id} (silindi)`,
   auditShown: (n: number) => `${n} kayıt gösteriliyor.`,
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "Şikayetler",
   modStatus: "Gösterilecek şikayetler",
   modStatusNames: { open: "Açık", resolved: "Çözüldü", dismissed: "Reddedildi" },

@@ -449,7 +449,7 @@ export default {
   auditGoneAccount: (id: string) => `${id}（已删除）`,
   auditShown: (n: number) => `已显示${n}条记录。`,
 
-  // --- Moderation (console/src/pages/moderation.ts)
+  // --- Moderation (console/src/pages/moderation/)
   modQueue: "举报",
   modStatus: "显示以下状态的举报",
   modStatusNames: { open: "待处理", resolved: "已解决", dismissed: "已驳回" },
