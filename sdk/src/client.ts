@@ -1,69 +1,19 @@
 import { ConversationHandle } from "./conversation.js";
 import { Emitter } from "./emitter.js";
 import { ChatError } from "./errors.js";
-import { HttpClient, query, type FetchLike, type HttpOptions } from "./http.js";
-import { Outbox, type OutboxOptions } from "./outbox.js";
+import { HttpClient, query } from "./http.js";
+import { Outbox } from "./outbox.js";
 import { MESSAGE_LIMITS } from "./protocol/index.js";
 import type * as P from "./protocol/index.js";
-import { localStorageOrMemory, memoryStorage, notSignedIn, SessionManager, signedOut, type SessionStorage } from "./session.js";
-import { SocketConnection, type SocketOptions } from "./socket.js";
+import { localStorageOrMemory, memoryStorage, notSignedIn, SessionManager, signedOut } from "./session.js";
+import { SocketConnection } from "./socket.js";
 import { applyEvents, markFailed, withPresence, withTyping } from "./reducer.js";
-import { INITIAL_STATE, withConversations, type ChatState, type ConnectionState } from "./state.js";
+import { INITIAL_STATE, withConversations, type ChatState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
-import { SyncEngine, withSnapshot, type SyncOptions } from "./sync.js";
-import type { PersistenceOptions } from "./persistence/options.js";
+import { SyncEngine, withSnapshot } from "./sync.js";
+import { type ChatClientEvents, type ChatClientOptions, DEFAULT_CLIENT_OPTIONS, type SearchOptions } from "./client-options.js";
 import type { LocalCache } from "./persistence/persistence.js";
-
-/** Options of `ChatClient.search`. */
-export interface SearchOptions {
-  /** Only this conversation (one of mine; another is a `not_found` error). */
-  conversationId?: string;
-  /** The `nextCursor` of the previous page. */
-  cursor?: string;
-  /** Page size, 1..50 (default 20). */
-  limit?: number;
-}
-
-export interface ChatClientOptions {
-  /** The Parley server, e.g. `https://chat.example`. */
-  server: string;
-  appId: string;
-  /** Where the session is kept: `"memory"` (default), `"local"` (localStorage) or your own. */
-  storage?: "memory" | "local" | SessionStorage;
-  /** Connect the socket right after sign-in (default true). */
-  autoConnect?: boolean;
-  socket?: SocketOptions;
-  /** A fetch implementation (default: the global one). */
-  fetch?: FetchLike;
-  /** REST timeouts and retries (see DEFAULT_HTTP_OPTIONS). */
-  http?: HttpOptions;
-  /** Catch-up after reconnects (see DEFAULT_SYNC_OPTIONS). */
-  sync?: SyncOptions;
-  /** Sending (see DEFAULT_OUTBOX_OPTIONS). */
-  outbox?: OutboxOptions;
-  /**
-   * `"indexeddb"`: keep the conversation list, recent messages, the sync cursor and unsent
-   * messages on the device (browsers), so a reload draws at once and loses no send. Deleted at
-   * sign-out. Loaded on demand (a separate chunk). Default: memory only.
-   */
-  persistence?: "indexeddb" | "memory";
-  /** Limits of the device cache (see DEFAULT_PERSISTENCE_OPTIONS). */
-  persistenceOptions?: PersistenceOptions;
-}
-
-export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
-
-/** Everything `chat.on()` can listen to. */
-export type ChatClientEvents = { [K in P.EventType]: P.EventOf<K> } & {
-  typing: P.TypingEvent;
-  presence: P.Presence;
-  "connection.changed": ConnectionState;
-  /** After a reconnect, once missed events are applied. */
-  "connection.recovered": { applied: number };
-  "session.changed": P.Me | null;
-  "message.failed": { conversationId: string; clientMessageId: string; error: ChatError };
-};
 
 const SEEN_MAX = 5000;
 /** How long thread activity gathers before a conversation's counts are asked again. */

@@ -9,7 +9,8 @@
  * chat.store.subscribe((state) => render(state));
  * ```
  */
-export { ChatClient, DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client.js";
+export { ChatClient } from "./client.js";
+export { DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client-options.js";
 export { ConversationHandle, DEFAULT_PAGE_SIZE } from "./conversation.js";
 export type { SendOptions } from "./conversation-deps.js";
 export { ThreadHandle } from "./thread.js";
