@@ -145,6 +145,19 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     );
   });
 
+  test("every operation declares exactly its template's path parameters, each required, with a schema (red team 4)", () => {
+    const wrong: string[] = [];
+    for (const [id, { path, op }] of ops) {
+      const inTemplate = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
+      const declared = ((op["parameters"] ?? []) as Json[]).filter((p) => p["in"] === "path");
+      const names = declared.map((p) => p["name"] as string).sort();
+      if (JSON.stringify(names) !== JSON.stringify(inTemplate)) wrong.push(`${id} ${path}: declares [${names.join(", ")}]`);
+      for (const p of declared) if (p["required"] !== true || !p["schema"]) wrong.push(`${id} ${path}: {${p["name"]}} not required or without a schema`);
+    }
+    assert.ok([...ops.values()].filter(({ path }) => path.includes("{")).length > 30, "operations with path parameters were read");
+    assert.deepEqual(wrong, []);
+  });
+
   // ---------------------------------------------------------------------------------------------
   // Real answers against the document
   // ---------------------------------------------------------------------------------------------

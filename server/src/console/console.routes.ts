@@ -4,6 +4,7 @@ import { empty, json, type Route } from "../request/route.js";
 import { perAddress } from "../http/middleware.js";
 import { attempt } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
+import { idString } from "../shared/schema.js";
 import { clientOf, sameOrigin, setSessionCookie } from "./console.guard.js";
 import type { ReplayWebhookResponse, WebhookDeliveriesResponse, WebhookSettings } from "@parley/sdk/protocol";
 import { createWebhookBody, deliveriesQuery, deliveryIdParam, endpointIdParam, replayBody, settingsBody } from "../webhooks/webhooks.schema.js";
@@ -111,6 +112,7 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     operationId: "endConsoleSession",
     tag: "console",
     summary: "End one of the account's sessions (another browser, or this one)",
+    params: { sessionId: idString },
     auth: "console",
     ok: { 204: empty("Ended") },
     errors: [404],
@@ -200,6 +202,7 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     operationId: "getConsoleApp",
     tag: "console",
     summary: "One app, with the caller's role on it (404 without one)",
+    params: { appId: appIdParam },
     auth: "console",
     ok: { 200: json("ConsoleApp", "The app") },
     errors: [404],
@@ -214,6 +217,7 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     operationId: "listConsoleKeys",
     tag: "console",
     summary: "The app's server keys, never their secrets (viewers, admins, owners)",
+    params: { appId: appIdParam },
     auth: "console",
     ok: { 200: json("ConsoleServerKeysResponse", "The keys") },
     errors: [404],
@@ -228,6 +232,7 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     operationId: "createConsoleKey",
     tag: "console",
     summary: "A new server key (admins, owners); its secret is shown this once",
+    params: { appId: appIdParam },
     auth: "console",
     body: { name: "ConsoleCreateKeyRequest", schema: createKeyBody },
     ok: { 201: json("ConsoleKeyCreatedResponse", "Created") },
@@ -244,6 +249,7 @@ export function consoleRoutes({ console, limiters }: ConsoleRoutesDeps): Route[]
     operationId: "revokeConsoleKey",
     tag: "console",
     summary: "Revoke a server key at once (admins, owners)",
+    params: { appId: appIdParam, keyId: idString },
     auth: "console",
     ok: { 204: empty("Revoked") },
     errors: [404],
