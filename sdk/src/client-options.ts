@@ -1,5 +1,5 @@
-// The options a ChatClient is made with, and the events it emits: the client's public contract,
-// apart from the class that keeps it.
+// The options a ChatClient is made with (their defaults: DEFAULT_CLIENT_OPTIONS in client.ts), and
+// the events it emits: the client's public contract, apart from the class that keeps it.
 import type { ChatError } from "./errors.js";
 import type { FetchLike, HttpOptions } from "./http.js";
 import type { OutboxOptions } from "./outbox.js";
@@ -46,8 +46,6 @@ export interface ChatClientOptions {
   /** Limits of the device cache (see DEFAULT_PERSISTENCE_OPTIONS). */
   persistenceOptions?: PersistenceOptions;
 }
-
-export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
 
 /** Everything `chat.on()` can listen to. */
 export type ChatClientEvents = { [K in P.EventType]: P.EventOf<K> } & {

@@ -12,8 +12,10 @@ import { INITIAL_STATE, withConversations, type ChatState } from "./state.js";
 import { StateStore } from "./store.js";
 import { Directory } from "./directory.js";
 import { SyncEngine, withSnapshot } from "./sync.js";
-import { type ChatClientEvents, type ChatClientOptions, DEFAULT_CLIENT_OPTIONS, type SearchOptions } from "./client-options.js";
+import type { ChatClientEvents, ChatClientOptions, SearchOptions } from "./client-options.js";
 import type { LocalCache } from "./persistence/persistence.js";
+
+export const DEFAULT_CLIENT_OPTIONS: Required<Pick<ChatClientOptions, "storage" | "autoConnect">> = { storage: "memory", autoConnect: true };
 
 const SEEN_MAX = 5000;
 /** How long thread activity gathers before a conversation's counts are asked again. */

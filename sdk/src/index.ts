@@ -9,8 +9,8 @@
  * chat.store.subscribe((state) => render(state));
  * ```
  */
-export { ChatClient } from "./client.js";
-export { DEFAULT_CLIENT_OPTIONS, type ChatClientEvents, type ChatClientOptions, type SearchOptions } from "./client-options.js";
+export { ChatClient, DEFAULT_CLIENT_OPTIONS } from "./client.js";
+export type { ChatClientEvents, ChatClientOptions, SearchOptions } from "./client-options.js";
 export { ConversationHandle, DEFAULT_PAGE_SIZE } from "./conversation.js";
 export type { SendOptions } from "./conversation-deps.js";
 export { ThreadHandle } from "./thread.js";
