@@ -77,8 +77,8 @@ const isLazy = (abs) =>
   /[\\/]widget[\\/]src[\\/]message[\\/](formatting|markdown)\.[jt]s$/.test(abs) ||
   // the cards a message may carry (a voice message, a poll, a link preview, a pin), the composer's
   // "+" menu and what it opens (a poll's form, the voice recorder) (issue 33)
-  // (<parley-poll-form>, in a folder named after it, is the poll form's chunk: polls/poll-form.ts re-exports it.)
-  /[\\/]widget[\\/]src[\\/](voice|voice-recorder|polls|poll-form|previews|pins|tools)[\\/]/.test(abs) ||
+  // (a feature's folder holds its card, its form or recorder, and the loader the "+" menu fetches.)
+  /[\\/]widget[\\/]src[\\/](voice|polls|previews|pins|tools)[\\/]/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
@@ -231,7 +231,7 @@ export const BUNDLES = [
   // and the player's strings and styles it shares (3.7 KB gz); fetched only when a visitor records.
   {
     name: "widget voice recorder (lazy chunk)",
-    entry: "widget/src/voice-recorder/parley-voice-recorder.ts",
+    entry: "widget/src/voice/parley-voice-recorder.ts",
     external: ["lit", "@parley/sdk"],
     budget: 4 * 1024,
     lazy: "chunk",

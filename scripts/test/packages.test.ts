@@ -514,7 +514,12 @@ describe("the custom elements manifest", () => {
       "parley-replies": ["message/formatting.ts"],
     };
     for (const [tag, surface] of Object.entries(manifest)) {
-      const file = `${tag.replace(/^parley-/, "")}/${tag}.ts`;
+      // The element's module, parley-x.ts: in x/, or in its feature's folder (polls/, voice/).
+      const file =
+        files
+          .find((f) => path.basename(f) === `${tag}.ts`)
+          ?.split(path.sep)
+          .join("/") ?? `${tag.replace(/^parley-/, "")}/${tag}.ts`;
       const code = [file, ...(drawnBy[tag] ?? [])].map(src).join("\n");
       const used = new Set([...code.matchAll(/\bpart="([a-z-]+)"/g)].map((m) => m[1]!));
       // A part chosen by state: part=${failed ? "notify-error" : "notify-status"}.

@@ -21,12 +21,12 @@ import { SEARCH_EN } from "../src/search/parley-search.strings.js";
 import { SIGNIN_EN } from "../src/signin/parley-signin.strings.js";
 import { EMOJI_EN } from "../src/emoji/parley-emoji.strings.js";
 import { POLL_EN } from "../src/polls/poll-card.strings.js";
-import { POLL_FORM_EN } from "../src/poll-form/parley-poll-form.strings.js";
+import { POLL_FORM_EN } from "../src/polls/parley-poll-form.strings.js";
 import { PINS_EN } from "../src/pins/parley-pins.strings.js";
 import { PREVIEW_EN } from "../src/previews/preview-card.strings.js";
 import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
 import { VOICE_EN } from "../src/voice/voice.strings.js";
-import { VOICE_RECORDER_EN } from "../src/voice-recorder/parley-voice-recorder.strings.js";
+import { VOICE_RECORDER_EN } from "../src/voice/parley-voice-recorder.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,

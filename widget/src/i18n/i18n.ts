@@ -2,9 +2,9 @@ import type { EXTRAS_EN, FAILED_EN } from "../message/message-extras.strings.js"
 import type { EMOJI_EN } from "../emoji/parley-emoji.strings.js";
 import type { TOOLS_EN } from "../tools/parley-tools.strings.js";
 import type { POLL_EN } from "../polls/poll-card.strings.js";
-import type { POLL_FORM_EN } from "../poll-form/parley-poll-form.strings.js";
+import type { POLL_FORM_EN } from "../polls/parley-poll-form.strings.js";
 import type { VOICE_EN } from "../voice/voice.strings.js";
-import type { VOICE_RECORDER_EN } from "../voice-recorder/parley-voice-recorder.strings.js";
+import type { VOICE_RECORDER_EN } from "../voice/parley-voice-recorder.strings.js";
 import type { PINS_EN } from "../pins/parley-pins.strings.js";
 import type { PREVIEW_EN } from "../previews/preview-card.strings.js";
 import type { DATA_EN } from "../data/parley-data.strings.js";

@@ -1,8 +1,32 @@
+import type { TemplateResult } from "lit";
 import type { Attachment, Conversation, Me, MessageItem } from "@parley/sdk";
 import type { Strings } from "../i18n/i18n.js";
+import type { withMentions } from "./mentions.js";
 
-/** The chunk with what a message shows only some of the time (message-extras.ts). */
-export type Extras = typeof import("./message-extras.js");
+/**
+ * The chunk with what a message shows only some of the time (message-extras.ts), as its users see
+ * it. Spelt out here rather than read off the module, so that the chunk (which draws for a
+ * MessageHost) and this contract do not import each other; `<parley-thread>`, which loads the
+ * chunk, checks that it fits.
+ */
+export interface Extras {
+  /** The styles of what the chunk draws, joined to the view's own when it is first used. */
+  readonly sheet: CSSStyleSheet;
+  /** Why `m` was not sent, from its error. */
+  failedReason(strings: Strings, m: MessageItem): string;
+  /** The actions of the active message: react, reply, reply in thread, edit or report, delete; a moderator's mute and ban. */
+  actions(host: MessageHost, m: MessageItem, o: { mine: boolean; group: boolean; canDelete: boolean }): TemplateResult;
+  /** A blocked sender's message, collapsed to a notice with a Show button. */
+  veiled(host: MessageHost, m: MessageItem): TemplateResult;
+  /** Over the composer: the files attached to the message being written. */
+  chips(host: MessageHost): TemplateResult;
+  /** Over the composer: the message being edited or replied to. */
+  context(host: MessageHost): TemplateResult;
+  /** A message's reactions as chips. */
+  reactions(host: MessageHost, m: MessageItem): TemplateResult;
+  /** A message's text with its mentions drawn as chips (mentions.ts). */
+  withMentions: typeof withMentions;
+}
 
 /**
  * What drawing a message needs from the conversation view it sits in (`<parley-thread>`

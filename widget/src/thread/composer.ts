@@ -2,7 +2,7 @@ import { html, nothing, type TemplateResult } from "lit";
 import type { MessageItem } from "@parley/sdk";
 import { format } from "../i18n/i18n.js";
 import { icons } from "../shared/icons.js";
-import type { MessageHost } from "../message/message-host.js";
+import type { ComposerHost } from "../shared/composer-host.js";
 
 export interface SendDetail {
   text: string;
@@ -10,14 +10,6 @@ export interface SendDetail {
   replyTo?: string;
   /** Ids of the users mentioned (picked with `@` and still named in `text`). */
   mentions?: string[];
-}
-
-/** What the composer needs from the conversation view around it. */
-export interface ComposerHost extends MessageHost {
-  /** An upload's progress (0..1), or null. */
-  readonly progress: number | null;
-  /** Back to the newest messages (after a send). */
-  jumpToLatest(): void;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from "lit";
 import type { Strings } from "../i18n/i18n.js";
 import { base } from "../shared/styles.js";
-import type { ComposerHost } from "../thread/composer.js";
+import type { ComposerHost } from "../shared/composer-host.js";
 import { TOOLS_EN, type ToolsStrings } from "./parley-tools.strings.js";
 
 /** What a tool's chunk offers: it opens over the composer whose "+" was pressed. */

@@ -1,2 +1,2 @@
-// The "+" menu's "Voice message" (tools/parley-tools.ts) fetches this chunk: the recorder is <parley-voice-recorder>, in its own folder.
-export { open } from "../voice-recorder/parley-voice-recorder.js";
+// The "+" menu's "Voice message" (tools/parley-tools.ts) fetches this chunk: the recorder is <parley-voice-recorder>, beside it.
+export { open } from "./parley-voice-recorder.js";

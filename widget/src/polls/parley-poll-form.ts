@@ -4,7 +4,7 @@ import { createPoll } from "@parley/sdk/rich";
 import { format, type Strings } from "../i18n/i18n.js";
 import { icons } from "../shared/icons.js";
 import { base } from "../shared/styles.js";
-import type { ComposerHost } from "../thread/composer.js";
+import type { ComposerHost } from "../shared/composer-host.js";
 import { POLL_FORM_EN, type PollFormStrings } from "./parley-poll-form.strings.js";
 
 /** The server's POLL_LIMITS (server/src/polls/polls.schema.ts), mirrored: the SDK does not export them. */

@@ -3,10 +3,10 @@ import type { ChatClient } from "@parley/sdk";
 import { sendVoice, VOICE_PEAKS, voiceSettings } from "@parley/sdk/rich";
 import { format, type Strings } from "../i18n/i18n.js";
 import { base } from "../shared/styles.js";
-import type { ComposerHost } from "../thread/composer.js";
-import { clock } from "../voice/clock.js";
-import { recorderStyles } from "../voice/voice.styles.js";
-import { VOICE_EN, type VoiceStrings } from "../voice/voice.strings.js";
+import type { ComposerHost } from "../shared/composer-host.js";
+import { clock } from "./clock.js";
+import { recorderStyles } from "./voice.styles.js";
+import { VOICE_EN, type VoiceStrings } from "./voice.strings.js";
 import { VOICE_RECORDER_EN, type VoiceRecorderStrings } from "./parley-voice-recorder.strings.js";
 
 /** What MediaRecorder is asked for, in order: Opus in WebM (Chromium, Firefox), else in Ogg (Firefox, Safari's newer). */
