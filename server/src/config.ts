@@ -1,23 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
-
-/** A rate limit: at most `points` requests per `durationSec` seconds. */
-export interface RateLimit {
-  points: number;
-  durationSec: number;
-}
+import type { GroupLimits, RateLimit, UploadsConfig } from "./config/limits.js";
+import { type PreviewsConfig, previewPrivateRanges, type PushConfig, type WebhooksConfig } from "./config/outbound.js";
+import { type TrustProxy, trustProxySetting } from "./config/proxy.js";
+import { redisClusterSeeds, replicaUrls } from "./config/scale.js";
+import { loadOrCreateSecret } from "./config/secret.js";
 
 /**
- * Which reverse proxies may speak for the client in X-Forwarded-For. `off`: the header is ignored.
- * `hops`: that many proxies always sit in front, each appending the peer it saw. `addresses`: the
- * proxies' own addresses (IPs, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`); any hop
- * from elsewhere ends the chain. Either way the client is the right-most address not vouched for.
+ * The server's configuration, read once from the environment here and nowhere else: every setting
+ * with its bounds and default (the schema below), the checks across settings, and the typed,
+ * frozen result. The shapes of its areas and the parsers of its structured settings are in
+ * config/: limits and quotas, the outbound deliveries (webhooks, push, previews), the proxies to
+ * trust, scale-out (replicas, Redis Cluster), and the JWT secret.
  */
-export type TrustProxy = { mode: "off" } | { mode: "hops"; hops: number } | { mode: "addresses"; addresses: readonly string[] };
 
 export interface Config {
   env: "production" | "development" | "test";
@@ -104,99 +100,8 @@ export interface Config {
   previews: PreviewsConfig;
 }
 
-/** See previews/previews.service.ts. */
-export interface PreviewsConfig {
-  /**
-   * PREVIEW_ALLOW_PRIVATE: CIDRs of private addresses a preview may still be fetched from (tests:
-   * 127.0.0.2/32; an intranet's range on premises). Empty (the default): only public addresses.
-   */
-  allowPrivate: string[];
-  /** The page's deadline, and the image's (each: connect to last byte over every redirect). */
-  timeoutMs: number;
-  /** Fetches under way at once on one node. */
-  concurrency: number;
-  /** Links waiting on one node; past it the oldest waiting one is dropped (and logged). */
-  queueMax: number;
-  /** Fetches (cache misses) one app may cause per minute, all nodes together; past it a link gets no preview. */
-  fetchesPerAppPerMinute: number;
-}
-
-/** See push/push.service.ts and push/notifier.ts. */
-export interface PushConfig {
-  /** PUSH_ALLOW_PRIVATE=1: http:// endpoints and endpoints on loopback or private networks are accepted (tests only). */
-  allowPrivate: boolean;
-  /** The VAPID `sub` the push services may contact (a mailto: or https: URL). */
-  vapidSubject: string;
-  /** Pushes one user may get per minute, all devices together; past it a message sends none to them. */
-  perUserPerMinute: number;
-  /** The first retry's delay after a failed push (5xx, 429, no answer); the second waits twice as long. */
-  retryBaseMs: number;
-  /** How long a push service keeps a push for a device that is offline (the TTL header). */
-  ttlSec: number;
-  /** Subscribe and unsubscribe requests per user, and per app. */
-  subscribePerUser: RateLimit;
-  subscribePerApp: RateLimit;
-}
-
-/** See webhooks/dispatcher.ts and webhooks/unread-notifier.ts. */
-export interface WebhooksConfig {
-  /** WEBHOOK_ALLOW_PRIVATE=1: endpoints on loopback and private networks are accepted (tests, on-premises). */
-  allowPrivate: boolean;
-  /** How often each node looks for due deliveries. */
-  pollMs: number;
-  /** The first retry's delay; each next one doubles (with jitter), capped at an hour. */
-  retryBaseMs: number;
-  /** A delivery is retried until it is this old, then marked failed (at least 24 h in production). */
-  retryWindowMs: number;
-  /** How long a node holds an endpoint it claimed before another node may take it over. */
-  leaseMs: number;
-  /** How long a node reuses an app's endpoint list (a new endpoint gets events on every node after this). */
-  endpointCacheMs: number;
-  /** How often the notification.unread job runs. */
-  unreadPollMs: number;
-  /** Delivered and failed delivery records are kept this long (pending ones until they end). */
-  keepMs: number;
-}
-
-export interface GroupLimits {
-  /** Add non-contacts to groups without their consent (default false: they get an invitation). */
-  directAdd: boolean;
-  /** Members (and pending invitations) one group may have. */
-  maxMembers: number;
-  /** Groups one user may create. */
-  createdPerUser: RateLimit;
-  /** Users one user may add or invite to groups (creation included). */
-  addedPerUser: RateLimit;
-}
-
-/** Upload storage limits (see UploadsService). */
-export interface UploadsConfig {
-  /** Bytes one user may keep stored (attached and unattached uploads together). */
-  userQuotaBytes: number;
-  /** Bytes one app's users may keep stored in all. */
-  appQuotaBytes: number;
-  /** An upload not sent with a message within this long is deleted (row and file). */
-  unattachedTtlMs: number;
-  /** How often the clean-up runs. */
-  sweepIntervalMs: number;
-  /** VOICE_MAX_SECONDS: the longest voice message, for apps that set none (apps.voiceMaxSeconds). */
-  voiceMaxSeconds: number;
-}
-
-const MIN_SECRET_BYTES = 32;
-
 /** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
-
-/** The items of a comma-separated setting, trimmed, empty ones dropped. */
-const commaList = (v: string): string[] =>
-  v
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean);
-
-/** A URL as a message may show it: without its password (the part between "//user:" and "@"). */
-const withoutPassword = (url: string): string => url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["production", "development", "test"]).default("development"),
@@ -231,20 +136,7 @@ const envSchema = z.object({
     .string()
     .regex(/^(mysql|mariadb):\/\//, "DATABASE_URL must be a mysql:// URL (unset for embedded SQLite)")
     .optional(),
-  DATABASE_REPLICA_URLS: z
-    .string()
-    .transform((v, ctx) => {
-      const list = commaList(v);
-      for (const item of list) {
-        if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(item)) {
-          const shown = withoutPassword(item);
-          ctx.addIssue({ code: "custom", message: `"${shown}" is not a replica: mysql://user:pass@host:3306/database (the primary's database, replicated)` });
-        }
-      }
-      if (list.length === 0) ctx.addIssue({ code: "custom", message: "give at least one replica, e.g. mysql://reader@10.0.0.2:3306/parley" });
-      return list.map((x) => x.replace(/^mariadb:/, "mysql:"));
-    })
-    .optional(),
+  DATABASE_REPLICA_URLS: z.string().transform(replicaUrls).optional(),
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -261,17 +153,7 @@ const envSchema = z.object({
   CONSOLE_DIR: z.string().optional(),
   PARLEY_DEMO: z.enum(["0", "1"]).optional(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
-  TRUST_PROXY: z
-    .string()
-    .default("0")
-    .transform((v, ctx) => {
-      try {
-        return parseTrustProxy(v);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    }),
+  TRUST_PROXY: z.string().default("0").transform(trustProxySetting),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must be a redis:// or rediss:// URL")
@@ -279,32 +161,7 @@ const envSchema = z.object({
   // A sibling of REDIS_URL rather than several URLs in it: REDIS_URL stays one server everywhere it
   // is read (the startup probe, its error message, the docs), and a cluster is said, never guessed
   // from a list's length (one seed of a cluster is a valid setting: the client finds the rest).
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .transform((v, ctx) => {
-      const list = commaList(v);
-      const protocols = new Set<string>();
-      for (const item of list) {
-        let ok = false;
-        try {
-          const u = new URL(item);
-          ok = (u.protocol === "redis:" || u.protocol === "rediss:") && u.hostname !== "" && (u.pathname === "" || u.pathname === "/");
-          if (ok) protocols.add(u.protocol);
-        } catch {
-          ok = false;
-        }
-        const shown = withoutPassword(item);
-        if (!ok)
-          ctx.addIssue({
-            code: "custom",
-            message: `"${shown}" is not a seed node: redis://host:port or rediss://host:port (no /db: a cluster has database 0 only)`,
-          });
-      }
-      if (list.length === 0) ctx.addIssue({ code: "custom", message: "give at least one seed node, e.g. redis://10.0.0.1:7000,redis://10.0.0.2:7000" });
-      if (protocols.size > 1) ctx.addIssue({ code: "custom", message: "mix of redis:// and rediss:// seeds" });
-      return list;
-    })
-    .optional(),
+  REDIS_CLUSTER_NODES: z.string().transform(redisClusterSeeds).optional(),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:.-]{1,64}$/)
@@ -365,20 +222,7 @@ const envSchema = z.object({
     .default(86_400),
   RATE_LIMIT_PUSH_PER_USER: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_PUSH_PER_APP: z.coerce.number().int().positive().default(3000),
-  PREVIEW_ALLOW_PRIVATE: z
-    .string()
-    .default("")
-    .transform((v, ctx) => {
-      const list = commaList(v);
-      for (const item of list) {
-        const [ip, bits, extra] = item.split("/");
-        const family = isIP(ip ?? "");
-        const maxBits = family === 4 ? 32 : 128;
-        if (family === 0 || extra !== undefined || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits)))
-          ctx.addIssue({ code: "custom", message: `"${item}" is not an IP address or CIDR range` });
-      }
-      return list;
-    }),
+  PREVIEW_ALLOW_PRIVATE: z.string().default("").transform(previewPrivateRanges),
   PREVIEW_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(4000),
   PREVIEW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   PREVIEW_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
@@ -488,69 +332,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       fetchesPerAppPerMinute: e.PREVIEW_FETCHES_PER_APP_PER_MIN,
     },
   } satisfies Config);
-}
-
-/** Names Express's `trust proxy` also knows, for the usual private ranges. */
-const NAMED_RANGES: Record<string, readonly string[]> = {
-  loopback: ["127.0.0.0/8", "::1/128"],
-  linklocal: ["169.254.0.0/16", "fe80::/10"],
-  uniquelocal: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
-};
-
-/**
- * `0`/`false`: off. `true`: one hop (the historical meaning of TRUST_PROXY=1). A whole number N:
- * N hops. Anything else: a comma-separated list of proxy addresses, CIDR ranges and range names.
- */
-export function parseTrustProxy(raw: string): TrustProxy {
-  const v = raw.trim().toLowerCase();
-  if (v === "0" || v === "false") return { mode: "off" };
-  if (v === "true") return { mode: "hops", hops: 1 };
-  if (/^\d+$/.test(v)) {
-    const hops = Number(v);
-    if (hops > 16) throw new Error("at most 16 hops");
-    return { mode: "hops", hops };
-  }
-  const addresses: string[] = [];
-  for (const item of v
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)) {
-    const named = NAMED_RANGES[item];
-    if (named) {
-      addresses.push(...named);
-      continue;
-    }
-    const [ip, bits, extra] = item.split("/");
-    const family = isIP(ip ?? "");
-    const maxBits = family === 4 ? 32 : 128;
-    const badBits = bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits);
-    if (family === 0 || badBits || extra !== undefined) {
-      throw new Error(`"${item}" is not 0, true, a hop count, an IP address, a CIDR range or loopback|linklocal|uniquelocal`);
-    }
-    addresses.push(bits === undefined ? `${ip}/${maxBits}` : item);
-  }
-  if (addresses.length === 0) throw new Error("an empty list");
-  return { mode: "addresses", addresses };
-}
-
-/** Refuses secrets too short to be safe for HS256 (jsonwebtoken itself does not). */
-export function assertSecret(secret: string): void {
-  if (Buffer.byteLength(secret, "utf8") < MIN_SECRET_BYTES) {
-    throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
-  }
-}
-
-function loadOrCreateSecret(dataDir: string): string {
-  const file = path.join(dataDir, "jwt-secret");
-  if (existsSync(file)) {
-    const secret = readFileSync(file, "utf8").trim();
-    assertSecret(secret);
-    return secret;
-  }
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString("base64url");
-  writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
-  return secret;
 }
 
 /** `FOO=` in a .env file means "unset", not "empty string". */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { AuthResponse, Conversation, EventOf, SendAck, SyncResponse } from "@parley/sdk/protocol";
-import { messageAck } from "../src/http/openapi/responses.js";
+import { messageAck } from "../src/http/openapi/event-responses.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, Recorder } from "./helpers/sockets.js";
 

@@ -419,7 +419,7 @@ describe("one owner per table", () => {
     assert.deepEqual([...(writes.get("messages/send-writer.ts") ?? [])].includes("messages"), true);
     assert.ok(writes.get("conversations/forget.ts")?.has("members"), "raw DELETE FROM members");
     assert.ok(writes.get("tenancy/sequence.ts")?.has("apps"), "raw UPDATE apps");
-    assert.ok(!writes.has("data-rights/data-rights.service.ts"), "account deletion only sequences the owners' participants");
+    assert.ok(!writes.has("data-rights/deletion.ts"), "account deletion only sequences the owners' participants");
     assert.ok(writes.get("users/users.service.ts")?.has("users"), "m.update(UserEntity, …)");
     const probe = writesIn(
       'await m.query("INSERT INTO ops_probes (node) VALUES (?) ON DUPLICATE KEY UPDATE at = 1"); m.update(MessageEntity, {}, {}); qb.delete().from(ReactionEntity); "SELECT 1 FOR UPDATE x"; "ON CONFLICT (a) DO UPDATE SET b = 1"',

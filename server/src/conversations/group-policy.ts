@@ -1,7 +1,7 @@
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { DataSource, EntityManager } from "typeorm";
 import { MESSAGE_LIMITS } from "@parley/sdk/protocol";
-import type { GroupLimits } from "../config.js";
+import type { GroupLimits } from "../config/limits.js";
 import { createLimiter } from "../shared/rate-limit.js";
 import { AppError } from "../shared/errors.js";
 

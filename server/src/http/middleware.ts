@@ -5,7 +5,7 @@ import jwt from "jsonwebtoken";
 import { APP_HEADER, APP_QUERY } from "@parley/sdk/protocol";
 import type { TokenService } from "../auth/tokens.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";
-import type { TrustProxy } from "../config.js";
+import type { TrustProxy } from "../config/proxy.js";
 import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
 import { appBanned } from "../moderation/gate.js";
 import { AppError, fromHttpError } from "../shared/errors.js";

@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import type { RateLimit } from "../config.js";
+import type { RateLimit } from "../config/limits.js";
 import { consume, createLimiter } from "../shared/rate-limit.js";
 import { AppError } from "../shared/errors.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ChatEvent, Message } from "@parley/sdk/protocol";
-import type { PreviewsConfig } from "../config.js";
+import type { PreviewsConfig } from "../config/outbound.js";
 import type { MembershipGuard } from "../conversations/membership.js";
 import { dialectOf } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";

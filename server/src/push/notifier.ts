@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import webpush from "web-push";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ChatEvent, Message, PushPayload } from "@parley/sdk/protocol";
-import type { PushConfig } from "../config.js";
+import type { PushConfig } from "../config/outbound.js";
 import type { PresenceService } from "../presence/presence.service.js";
 import type { Logger } from "../shared/logger.js";
 import type { PushSettingsEntity } from "./push.entities.js";

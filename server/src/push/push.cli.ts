@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { PushConfig } from "../config.js";
+import type { PushConfig } from "../config/outbound.js";
 import { UnitOfWork } from "../db/unit-of-work.js";
 import { EventLog } from "../events/event-log.js";
 import { AppError } from "../shared/errors.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import webpush from "web-push";
-import type { PushConfig } from "../config.js";
+import type { PushConfig } from "../config/outbound.js";
 import { isUniqueViolation } from "../db/db-errors.js";
 import { insertIgnoring } from "../db/insert-ignoring.js";
 import { marks } from "../db/sql.js";

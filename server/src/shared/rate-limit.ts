@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { RateLimit } from "../config.js";
+import type { RateLimit } from "../config/limits.js";
 import { AppError } from "./errors.js";
 
 /**

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { In, IsNull, LessThan, type DataSource, type EntityManager, type FindOptionsWhere, type Repository } from "typeorm";
 import type { Attachment, VoiceSettings } from "@parley/sdk/protocol";
-import type { UploadsConfig } from "../config.js";
+import type { UploadsConfig } from "../config/limits.js";
 import { presentAttachment } from "../messages/messages.presenter.js";
 import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";

@@ -3,7 +3,7 @@ import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import type { DataSource, EntityManager } from "typeorm";
 import { WEBHOOK_HEADERS } from "@parley/sdk/protocol";
-import type { WebhooksConfig } from "../config.js";
+import type { WebhooksConfig } from "../config/outbound.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { marks } from "../db/sql.js";
 import type { ServerKeysService } from "../server-api/server-keys.service.js";

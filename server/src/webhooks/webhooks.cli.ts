@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
-import type { WebhooksConfig } from "../config.js";
+import type { WebhooksConfig } from "../config/outbound.js";
 import { UnitOfWork } from "../db/unit-of-work.js";
 import { EventLog } from "../events/event-log.js";
 import { AppError } from "../shared/errors.js";

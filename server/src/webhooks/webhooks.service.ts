@@ -11,7 +11,7 @@ import type {
   WebhookTestData,
 } from "@parley/sdk/protocol";
 import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
-import type { WebhooksConfig } from "../config.js";
+import type { WebhooksConfig } from "../config/outbound.js";
 import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";

@@ -2,7 +2,9 @@ import type { z } from "zod";
 import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@parley/sdk/protocol";
 import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
 import { componentSchemas, merged } from "./json-schema.js";
-import { emptyAck, eventSchemaName, eventSchemas, events, messageAck, presence, presenceSnapshot, typingEvent } from "./responses.js";
+import { typingEvent } from "./conversation-responses.js";
+import { emptyAck, eventSchemaName, eventSchemas, events, messageAck } from "./event-responses.js";
+import { presence, presenceSnapshot } from "./user-responses.js";
 import type { Check, Same } from "./mirror.js";
 
 /** Server -> client: each persisted event under its own type, and the ephemeral ones. */

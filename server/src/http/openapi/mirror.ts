@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /**
- * What the response mirrors (responses.ts, host-responses.ts) are built from: a compile-time
- * equality, so each zod mirror is held equal to its protocol type in both directions, and the
- * building blocks they share.
+ * What the response mirrors (the *-responses.ts files, named in responses.ts) are built from: a
+ * compile-time equality, so each zod mirror is held equal to its protocol type in both directions,
+ * and the building blocks they share.
  */
 
 type IsAny<T> = 0 extends 1 & T ? true : false;

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { APP_HEADER, APP_QUERY, ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
 import { componentSchemas, inlineSchema, merged, withoutProperties, type JsonSchema } from "./json-schema.js";
 import { errorStatuses, TAGS, type Answer, type Auth, type Operation } from "../../request/route.js";
-import { errorBodyFor, eventSchemas, responseSchemas } from "./responses.js";
+import { errorBodyFor } from "./error-responses.js";
+import { eventSchemas } from "./event-responses.js";
+import { responseSchemas } from "./responses.js";
 
 /** `/v1/conversations/:id` -> `/v1/conversations/{id}`. */
 export const openApiPath = (koaPath: string): string => koaPath.replace(/:(\w+)/g, "{$1}");
