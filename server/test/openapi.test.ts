@@ -545,11 +545,14 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const gusDm = (await expect(201, "createDirectConversation", { token: gus.accessToken, body: { userId: alice.user.id } })).conversation as Conversation;
     await expect(201, "sendMessage", { token: gus.accessToken, params: { id: gusDm.id }, body: { text: "bye" } });
     await expect(200, "exportMyData", { token: gus.accessToken });
+    // The zip form answers application/zip, which the document must list (red team 4: it did not).
+    await expect(200, "exportMyData", { token: gus.accessToken, query: { format: "zip" } });
     await expect(400, "exportMyData", { token: gus.accessToken, query: { format: "xml" } });
     await expect(401, "deleteMe", { token: gus.accessToken, body: { password: "wrong password" } });
     await expect(400, "deleteMe", { token: gus.accessToken, body: { password: "correct horse battery", extra: 1 } });
     await expect(204, "deleteMe", { token: gus.accessToken, body: { password: "correct horse battery" } });
     await expect(200, "serverExportUser", { headers: sk, params: { sub: `buyer-${n}` } });
+    await expect(200, "serverExportUser", { headers: sk, params: { sub: `buyer-${n}` }, query: { format: "zip" } });
     await expect(404, "serverExportUser", { headers: sk, params: { sub: `ghost-${n}` } });
     await expect(204, "serverDeleteUser", { headers: sk, params: { sub: `buyer-${n}` } });
     await expect(404, "serverDeleteUser", { headers: sk, params: { sub: `buyer-${n}` } });

@@ -41,7 +41,7 @@ export function dataRightsRoutes({ dataRights, auth }: DataRightsRoutesDeps): Ro
     summary: "Everything of the signed-in user's, as JSON; `?format=zip`: a zip of export.json and the uploaded files (application/zip)",
     auth: "bearer",
     query: exportQuery,
-    ok: { 200: json("DataExport", "The export (JSON form)") },
+    ok: { 200: json("DataExport", "The export: JSON, or with `?format=zip` a zip of export.json and the files", ["application/zip"]) },
     errors: [404],
     replica: {},
     handle: async (ctx) => {

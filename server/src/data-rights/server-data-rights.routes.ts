@@ -33,7 +33,7 @@ export function serverDataRightsRoutes({ dataRights }: ServerDataRightsRoutesDep
     auth: "server",
     params: { sub: ref },
     query: exportQuery,
-    ok: { 200: json("DataExport", "The export (JSON form)") },
+    ok: { 200: json("DataExport", "The export: JSON, or with `?format=zip` a zip of export.json and the files", ["application/zip"]) },
     errors: [404],
     replica: {},
     handle: async (ctx) => {

@@ -41,10 +41,21 @@ export type Tag = keyof typeof TAGS;
 
 export type SchemaName = keyof typeof responseSchemas;
 
-/** A success answer: a JSON schema by component name, no body, or a non-JSON body of a media type. */
-export type Answer = { json: SchemaName; description: string } | { empty: true; description: string } | { media: string; description: string };
+/**
+ * A success answer: a JSON schema by component name (and, where a query asks for another form,
+ * that form's media type: `?format=zip` answers `application/zip`), no body, or a non-JSON body of
+ * a media type.
+ */
+export type Answer =
+  | { json: SchemaName; description: string; orMedia?: readonly string[] }
+  | { empty: true; description: string }
+  | { media: string; description: string };
 
-export const json = (name: SchemaName, description: string): Answer => ({ json: name, description });
+export const json = (name: SchemaName, description: string, orMedia?: readonly string[]): Answer => ({
+  json: name,
+  description,
+  ...(orMedia ? { orMedia } : {}),
+});
 export const empty = (description: string): Answer => ({ empty: true, description });
 
 /** What the API description says of a route. */

@@ -24,7 +24,10 @@ const SECURITY: Record<Auth, Record<string, string[]>[]> = {
 };
 
 function answer(a: Answer): Record<string, unknown> {
-  if ("json" in a) return { description: a.description, content: { "application/json": { schema: ref(a.json) } } };
+  if ("json" in a) {
+    const other = Object.fromEntries((a.orMedia ?? []).map((m) => [m, { schema: { type: "string", contentMediaType: m } }]));
+    return { description: a.description, content: { "application/json": { schema: ref(a.json) }, ...other } };
+  }
   if ("media" in a) return { description: a.description, content: { [a.media]: {} } };
   return { description: a.description };
 }
