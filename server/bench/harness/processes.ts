@@ -1,0 +1,189 @@
+/**
+ * The processes the bench measures, all children on 127.0.0.1: Parley (SQLite or a throwaway
+ * MariaDB database) and the bare Socket.IO relay, each a `Target`; every child (and what a peer
+ * started) killed when the bench exits.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import mysql from "mysql2/promise";
+import type { PeerCleanup } from "../ejabberd.js";
+import { freePort } from "../ports.js";
+import { openDb, seedApp, type Db } from "../seed.js";
+import { log, sleep } from "./measure.js";
+import { JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+export interface Target {
+  name: string;
+  kind: "parley" | "relay" | "ejabberd";
+  url: string;
+  pid: number;
+  db?: Db;
+  appId?: string;
+  /** mariadbd's CPU is sampled beside the server's (Parley/MariaDB, ejabberd's archive). */
+  dbCpu?: boolean;
+  /** ejabberd: its users (XMPP over WebSocket) and the archive's row count, checked after each step. */
+  xmpp?: { domain: string; users: { user: string; password: string }[]; archiveRows(): Promise<number> };
+  stop(): Promise<void>;
+}
+export const children = new Set<ChildProcess>();
+/** What a peer started that children does not cover (ejabberd's beam.smp: a grandchild in a process group of its own): killed on exit, dropped on Ctrl-C. */
+export const peers = new Set<PeerCleanup>();
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const p of peers) p.killNow();
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    killAll();
+    // The peer's throwaway database and MariaDB user go too (bounded: a dead MariaDB must not hang the exit).
+    const done = (): void => process.exit(130);
+    setTimeout(done, 10_000).unref();
+    void Promise.allSettled([...peers].map((p) => p.abort())).then(done);
+  });
+}
+
+function stopChild(c: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    const t = setTimeout(() => c.kill("SIGKILL"), 5000);
+    c.once("exit", () => {
+      clearTimeout(t);
+      children.delete(c);
+      resolve();
+    });
+    c.kill("SIGTERM");
+  });
+}
+
+async function waitHealthy(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${stderr().slice(-2000)}`);
+    try {
+      const r = await fetch(`${url}/v1/healthz`);
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(200);
+  }
+  throw new Error(`server did not become healthy: ${stderr().slice(-2000)}`);
+}
+
+export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<string, string> = {}): Promise<Target> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "parley-bench-"));
+  let dbUrl: string | undefined;
+  let dbName: string | undefined;
+  if (db === "mysql") {
+    dbName = `parley_bench_${randomBytes(5).toString("hex")}`;
+    const admin = await mysql.createConnection(MYSQL_ADMIN);
+    await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    dbUrl = `${MYSQL_ADMIN}/${dbName}`;
+  }
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PARLEY_DEMO: "0",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    JWT_SECRET,
+    BCRYPT_COST: "10",
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    RATE_LIMIT_AUTH_PER_IP: "10000000",
+    RATE_LIMIT_LOGIN_PER_EMAIL: "1000000",
+    // One app carries all the load here: the per-app and per-user message quotas would cap it.
+    RATE_LIMIT_MESSAGES_PER_USER: "100000000",
+    RATE_LIMIT_MESSAGES_PER_APP: "100000000",
+    // The search scenarios measure search itself, not its per-user and per-app limits.
+    RATE_LIMIT_SEARCH_PER_USER: "100000000",
+    RATE_LIMIT_SEARCH_PER_APP: "100000000",
+    // The sync scenario creates a 1,000-member group of strangers through the API.
+    GROUP_DIRECT_ADD: "1",
+    GROUP_MEMBERS_ADDED_PER_HOUR: "100000000",
+    ACCESS_TOKEN_TTL_SEC: "21600",
+    ...extraEnv,
+  };
+  // One node, the database the bench chose: ignore a DATABASE_URL / REDIS_URL from the caller.
+  delete env["DATABASE_URL"];
+  delete env["REDIS_URL"];
+  if (dbUrl) env["DATABASE_URL"] = dbUrl;
+  // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
+  const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+  child.stdout!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
+  let stopping = false;
+  // A server that dies mid-scenario says why (the scenario then fails on a closed connection).
+  child.once("exit", (code, signal) => {
+    if (!stopping) log(`Parley/${db} exited unexpectedly (${code ?? signal}): ${err.slice(-3000)}`);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, child, () => err);
+  const handle = await openDb(dbUrl ? { mysqlUrl: dbUrl } : { sqliteFile: path.join(dataDir, "parley.sqlite") });
+  const appId = await seedApp(handle);
+  return {
+    name: `Parley/${db === "sqlite" ? "SQLite" : "MariaDB"}`,
+    kind: "parley",
+    url,
+    pid: child.pid!,
+    db: handle,
+    appId,
+    dbCpu: db === "mysql",
+    async stop() {
+      stopping = true;
+      await handle.close().catch(() => undefined);
+      await stopChild(child);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (dbName) {
+        const admin = await mysql.createConnection(MYSQL_ADMIN);
+        await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+        await admin.end();
+      }
+    },
+  };
+}
+
+export async function startRelay(): Promise<Target> {
+  const child = spawn(
+    process.execPath,
+    [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/bench/relay.ts"],
+    { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  children.add(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = "";
+    const t = setTimeout(() => reject(new Error("relay did not start")), 30_000);
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(buf);
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`relay exited ${code}`)));
+  });
+  return { name: "Relay (bare Socket.IO)", kind: "relay", url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+}
+
+export async function mysqlAvailable(): Promise<boolean> {
+  try {
+    const c = await mysql.createConnection({ uri: MYSQL_ADMIN, connectTimeout: 3000 });
+    await c.end();
+    return true;
+  } catch (err) {
+    log(`MariaDB at ${MYSQL_SHOWN} unavailable (${err instanceof Error ? err.message : err}); skipping MariaDB`);
+    return false;
+  }
+}
