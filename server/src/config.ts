@@ -73,6 +73,12 @@ export interface Config {
     /** Searches one user may make, and one app in all: a search costs the database far more than a read. */
     searchPerUser: RateLimit;
     searchPerApp: RateLimit;
+    /**
+     * Every other write a signed-in user can repeat (reactions, pins, votes, edits, read marks, …:
+     * docs/operations.md lists them), one budget per user and one per app.
+     */
+    actionsPerUser: RateLimit;
+    actionsPerApp: RateLimit;
   };
   /** What one search may cost the database (ms) before it answers what it found with a cursor. */
   searchBudgetMs: number;
@@ -172,6 +178,8 @@ const envSchema = z.object({
   RATE_LIMIT_MESSAGES_PER_APP: z.coerce.number().int().positive().default(20_000),
   RATE_LIMIT_SEARCH_PER_USER: z.coerce.number().int().positive().default(30),
   RATE_LIMIT_SEARCH_PER_APP: z.coerce.number().int().positive().default(600),
+  RATE_LIMIT_ACTIONS_PER_USER: z.coerce.number().int().positive().default(60),
+  RATE_LIMIT_ACTIONS_PER_APP: z.coerce.number().int().positive().default(10_000),
   SEARCH_BUDGET_MS: z.coerce.number().int().min(10).max(5000).default(250),
   GROUP_DIRECT_ADD: z.enum(["0", "1"]).default("0"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(2).max(MESSAGE_LIMITS.groupMembersMax).default(MESSAGE_LIMITS.groupMembersMax),
@@ -290,6 +298,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       messagesPerApp: { points: e.RATE_LIMIT_MESSAGES_PER_APP, durationSec: 10 },
       searchPerUser: { points: e.RATE_LIMIT_SEARCH_PER_USER, durationSec: 60 },
       searchPerApp: { points: e.RATE_LIMIT_SEARCH_PER_APP, durationSec: 60 },
+      actionsPerUser: { points: e.RATE_LIMIT_ACTIONS_PER_USER, durationSec: 10 },
+      actionsPerApp: { points: e.RATE_LIMIT_ACTIONS_PER_APP, durationSec: 10 },
     },
     searchBudgetMs: e.SEARCH_BUDGET_MS,
     groups: {

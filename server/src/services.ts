@@ -35,6 +35,7 @@ import { ModerationGate } from "./moderation/gate.js";
 import { ModerationService } from "./moderation/moderation.service.js";
 import { indexMessages } from "./search/search.index.js";
 import { SearchQuota } from "./search/search-quota.js";
+import { ActionQuota } from "./shared/action-quota.js";
 import { SearchService } from "./search/search.service.js";
 import { ThreadsService } from "./threads/threads.service.js";
 import { PushNotifier } from "./push/notifier.js";
@@ -89,6 +90,8 @@ export interface Services {
   serverApi: ServerApiService;
   uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
+  /** Every other write a signed-in user can repeat: taken by the router before the handler (request/route.ts). */
+  actionQuota: ActionQuota;
   /** Webhook endpoints and the delivery outbox (queued by the unit of work's append hook). */
   webhooks: WebhooksService;
   /** Delivers the outbox (a timer on every node, stopped at shutdown). */
@@ -346,6 +349,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     }),
     usage,
     consoleAccess,
+    actionQuota: new ActionQuota(config.rateLimits, limiterStore),
     limiters: {
       authPerIp: createLimiter(config.rateLimits.authPerIp, "auth-ip", limiterStore),
       loginPerEmail: createLimiter(config.rateLimits.loginPerEmail, "login-email", limiterStore),

@@ -25,6 +25,7 @@ import {
   errorsAndLogging,
   marksWrites,
   replicaReads,
+  actionQuotaGuard,
   requireAuth,
   requireJsonBody,
   requireServerKey,
@@ -114,7 +115,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...metricsRoutes(metrics, config.metrics.token),
   ];
   declared.push(...apiDescriptionRoutes(services.version, declared));
-  const routes = mountRoutes(declared, guards, services.replicas && replicaReads(services.replicas));
+  const routes = mountRoutes(declared, guards, {
+    reads: services.replicas && replicaReads(services.replicas),
+    actions: actionQuotaGuard(services.actionQuota),
+  });
 
   if (metrics) app.use(metrics.middleware());
   app.use(errorsAndLogging(logger));

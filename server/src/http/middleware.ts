@@ -13,7 +13,8 @@ import type { Logger } from "../shared/logger.js";
 import { addressKey, consume } from "../shared/rate-limit.js";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { isOriginAllowed, type AppsService } from "../tenancy/apps.service.js";
-import type { Ctx } from "../request/context.js";
+import { callerOf, type Ctx } from "../request/context.js";
+import type { ActionQuota } from "../shared/action-quota.js";
 import { unmapIpv4 } from "../shared/rate-limit.js";
 import type { ReadReplicas } from "../db/read-replicas.js";
 import type { ReadRouting } from "../request/route.js";
@@ -239,6 +240,15 @@ export function clientIpResolver(trust: TrustProxy): (peer: string, forwardedFor
 export const clientIp = (ctx: Ctx): string => ctx.ip || "unknown";
 
 /** A route's `before` step: one point from `limiter` per client address (sign-in and sign-up forms, chat and console alike). */
+/** After `requireAuth` on a user's write: one point of the actions quota (shared/action-quota.ts), or 429. */
+export function actionQuotaGuard(quota: Pick<ActionQuota, "take">) {
+  return async (ctx: Ctx, next: Next): Promise<void> => {
+    const caller = callerOf(ctx);
+    await quota.take(caller.appId, caller.user);
+    return next();
+  };
+}
+
 export const perAddress =
   (limiter: RateLimiterAbstract) =>
   async (ctx: Ctx, next: Next): Promise<void> => {

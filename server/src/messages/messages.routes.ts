@@ -43,6 +43,7 @@ export function messagesRoutes({ messages }: MessagesRoutesDeps): Route[] {
       fromPath: ["conversationId"],
       ok: { 201: json("Message", "Sent"), 200: json("Message", "A retry: the message sent before with this clientMessageId") },
       errors: [404, 409, 429],
+      ownQuota: "messages",
       handle: async (ctx) => {
         const input = parseCommand(sendMessage, ctx.request.body, { conversationId: pathParam(ctx, "id") }, "Conversation");
         const res = await messages.send(callerOf(ctx), input);

@@ -80,6 +80,12 @@ export interface Operation {
   /** Error statuses beyond those every operation of its kind may answer (see `errorStatuses`). */
   errors?: number[];
   /**
+   * A signed-in user's write (`bearer`, not `get`) takes a point of the actions quota before its
+   * handler (shared/action-quota.ts), unless it names the quota its service keeps instead:
+   * `messages`, whose refusals hold the sender's later sends so that a resend keeps its order.
+   */
+  ownQuota?: "messages";
+  /**
    * Reads that tolerate a little lag: with read replicas (DATABASE_REPLICA_URLS), served by one
    * that holds the caller's own writes (db/read-replicas.ts); `when` narrows it to some requests
    * (the history's older pages). The API description says so as `x-parley-reads: replica`.
@@ -104,12 +110,19 @@ export type Guards = Record<Auth, Middleware<State>[]>;
 /** Runs a `replica` route's handler with its reads routed (http/middleware.ts `replicaReads`). */
 export type ReadRouting = (replica: ReplicaReads) => Middleware<State>;
 
-/** A Koa router holding `routes`, each behind the guard of its auth kind (and, for `replica` routes, `reads`). */
-export function mountRoutes(routes: readonly Route[], guards: Guards, reads?: ReadRouting): Router<State> {
+/** Whether a route takes a point of the actions quota: a signed-in user's write without a quota of its own. */
+export const takesAction = (op: Operation): boolean => op.auth === "bearer" && op.method !== "get" && op.ownQuota === undefined;
+
+/**
+ * A Koa router holding `routes`, each behind the guard of its auth kind, then (a user's write) the
+ * actions quota and (for `replica` routes) `reads`.
+ */
+export function mountRoutes(routes: readonly Route[], guards: Guards, opts: { reads?: ReadRouting | undefined; actions: Middleware<State> }): Router<State> {
   const r = new Router<State>();
   for (const route of routes) {
-    const routed = route.replica && reads ? [reads(route.replica)] : [];
-    r[route.method](route.path, ...(route.before ?? []), ...guards[route.auth], ...routed, route.handle);
+    const limited = takesAction(route) ? [opts.actions] : [];
+    const routed = route.replica && opts.reads ? [opts.reads(route.replica)] : [];
+    r[route.method](route.path, ...(route.before ?? []), ...guards[route.auth], ...limited, ...routed, route.handle);
   }
   return r;
 }
@@ -124,6 +137,7 @@ export function errorStatuses(op: Operation): number[] {
   // A missing X-Parley-App; a token for another app.
   if (op.auth === "app") s.add(400);
   if (op.params || op.query) s.add(400);
+  if (takesAction(op)) s.add(429);
   // Any request body: malformed JSON (400), too large (413), not JSON (415).
   if (op.method === "post" || op.method === "put" || op.method === "patch") [400, 413, 415].forEach((x) => s.add(x));
   return [...s].sort((a, b) => a - b);

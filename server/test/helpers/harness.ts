@@ -123,6 +123,9 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     // search.test.ts and others search many times; search-limits.test.ts sets the defaults to test them.
     RATE_LIMIT_SEARCH_PER_USER: "100000",
     RATE_LIMIT_SEARCH_PER_APP: "100000",
+    // Suites react, pin, vote and mark read fast from one account; write-limits.test.ts sets small budgets.
+    RATE_LIMIT_ACTIONS_PER_USER: "100000",
+    RATE_LIMIT_ACTIONS_PER_APP: "100000",
     // Suites build groups of strangers and open many sockets per user to test other things;
     // abuse.test.ts sets the production defaults (consent, hourly caps, socket cap) to test them.
     GROUP_DIRECT_ADD: "1",
