@@ -241,7 +241,14 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   // a session that ends takes its devices' subscriptions with it.
   const push = new PushService({ db, uow, quota: new PushQuota(config.push, limiterStore) }, config.push);
   const pushNotifier = new PushNotifier(
-    { db, push, presence, logger, perUser: createLimiter({ points: config.push.perUserPerMinute, durationSec: 60 }, "push-user", limiterStore) },
+    {
+      db,
+      push,
+      presence,
+      presenceGraceMs: config.presenceGraceMs,
+      logger,
+      perUser: createLimiter({ points: config.push.perUserPerMinute, durationSec: 60 }, "push-user", limiterStore),
+    },
     config.push,
   );
   uow.onCommit(pushNotifier.onCommit);

@@ -166,6 +166,58 @@ describe(`web push on ${TEST_DB}`, () => {
     await r.until(phone, 1);
   });
 
+  test("a message that arrives within the presence grace after the last tab closed is pushed once the grace ends (red team 4: it was lost)", async () => {
+    // A server of its own, whose grace is long enough to send inside it for sure.
+    const g = await startServer({ PUSH_ALLOW_PRIVATE: "1", PRESENCE_GRACE_MS: "1500" });
+    try {
+      const tenant = (await g.createTenant("Grace")).id;
+      const person = (name: string) => g.api.register(tenant, { displayName: name, email: `${name.toLowerCase()}-${n}@example.com`, password: PASSWORD });
+      const [ada, bob, cy] = [await person("Ada"), await person("Bob"), await person("Cy")];
+      const [bobPhone, cyPhone] = [r.device(), r.device()];
+      for (const [u, d] of [
+        [bob, bobPhone],
+        [cy, cyPhone],
+      ] as const)
+        assert.equal((await g.api.post("/push/subscriptions", { ...tok(u), body: d.subscription() })).status, 201);
+      const dmWith = async (other: AuthResponse) =>
+        (await g.api.post<{ conversation: Conversation }>("/conversations/direct", { ...tok(ada), body: { userId: other.user.id } })).body.conversation;
+      const [dm, withCy] = [await dmWith(bob), await dmWith(cy)];
+      const bobTab = await connect(g, bob.accessToken);
+      const cyTab = await connect(g, cy.accessToken);
+      await eventually(async () => g.io.of("/").sockets.size === 2, "both tabs connected");
+      bobTab.close();
+      await eventually(async () => g.io.of("/").sockets.size === 1, "Bob's tab closed");
+      assert.ok(g.services.presence.isOnline(bob.user.id), "Bob is still counted online: the grace");
+      const sent = await g.api.post<Message>(`/conversations/${dm.id}/messages`, { ...tok(ada), body: { text: "just missed you" } });
+      assert.equal(sent.status, 201);
+      assert.equal((await g.api.post(`/conversations/${withCy.id}/messages`, { ...tok(ada), body: { text: "you are still here" } })).status, 201);
+      await g.services.pushNotifier.idle();
+      assert.equal(r.of(bobPhone).length, 1, "one push, after the grace");
+      assert.equal(open(r.of(bobPhone)[0]!, bobPhone).messageId, sent.body.id);
+      assert.equal(r.of(cyPhone).length, 0, "connected all along: no push");
+      cyTab.close();
+    } finally {
+      await g.close();
+    }
+  });
+
+  test("a user who blocked the sender gets no push of their messages in a group; the other members do (red team 4)", async () => {
+    const ada = await user("Ada");
+    const bob = await user("Bob");
+    const cy = await user("Cy");
+    const [bobPhone, cyPhone] = [r.device(), r.device()];
+    await subscribe(bob, bobPhone);
+    await subscribe(cy, cyPhone);
+    const room = await group(ada, "Blocked room", [bob, cy]);
+    assert.equal((await s.api.post("/blocks", { ...tok(bob), body: { userId: ada.user.id } })).status, 204);
+    await send(ada, room, "hello from a blocked sender");
+    await r.until(cyPhone, 1);
+    await settled();
+    assert.equal(r.of(bobPhone).length, 0, "blocked: no push");
+    await send(cy, room, "hello from a friend");
+    await r.until(bobPhone, 1);
+  });
+
   test("a muted conversation gets no push; unmuted, it does again", async () => {
     const ada = await user("Ada");
     const bob = await user("Bob");

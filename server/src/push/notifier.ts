@@ -22,12 +22,16 @@ const SENDS_AT_ONCE = 16;
 const ROUND_MAX = 100;
 /** One try and at most two retries. */
 const MAX_ATTEMPTS = 3;
+/** After the presence grace, how much longer a recipient who was counted online is waited for (the grace's own timers and its announcement across nodes). */
+const GRACE_MARGIN_MS = 500;
 
 export interface PushNotifierDeps {
   db: DataSource;
   push: Pick<PushService, "settingsOf" | "drop">;
   /** Online anywhere: a socket on any node, or within the presence grace after the last one closed. */
   presence: Pick<PresenceService, "isOnline">;
+  /** PRESENCE_GRACE_MS: how long a user counts as online after their last socket closed. */
+  presenceGraceMs: number;
   logger: Logger;
   /** Pushes per user per minute (shared in Redis with several nodes). */
   perUser: RateLimiterAbstract;
@@ -59,8 +63,9 @@ interface Target {
  * query, then the memberships and the app's settings only when someone has a live subscription),
  * so with nobody to push to the cost is per round, not per message; a message with offline
  * recipients to push to still reads its conversation and sender. Recipients online anywhere
- * (presence) are dropped,
- * and a user past PUSH_PER_USER_PER_MIN this minute gets nothing. Each remaining subscription gets
+ * (presence) are asked again once the presence grace has passed (their last tab may have just
+ * closed) and pushed then if they are offline and have not read the message; recipients who
+ * blocked the sender get nothing; and a user past PUSH_PER_USER_PER_MIN this minute gets nothing. Each remaining subscription gets
  * one push (web-push's RFC 8291 aes128gcm encryption and VAPID headers, sent by sender.ts), with a
  * TTL, an urgency (high for a direct conversation) and a Topic per conversation (a push service
  * keeps only the newest undelivered push of a topic). Answers: 2xx done; 404/410 the subscription is
@@ -73,7 +78,7 @@ export class PushNotifier {
   private jobs = 0;
   private sends = 0;
   private readonly slots: (() => void)[] = [];
-  /** Retries waiting for their time: each timer and what ends its wait early (stop). */
+  /** Retries and grace checks waiting for their time: each timer and what ends its wait early (stop). */
   private readonly retries = new Map<NodeJS.Timeout, () => void>();
   private readonly work = new Set<Promise<void>>();
   private idlers: (() => void)[] = [];
@@ -191,25 +196,80 @@ export class PushNotifier {
       );
       for (const r of memberships) inConversation.add(`${r.conversationId}\u0000${r.userId}`);
     }
+    // Who of these users blocked which sender: a blocked user's messages are never pushed to them
+    // (red team 4: a group message of someone you blocked arrived with their name and text).
+    const senders = [...new Set(round.map((j) => j.message.senderId).filter((id): id is string => id !== null && id !== undefined))];
+    const blocked = new Set<string>();
+    for (const chunk of senders.length > 0 ? chunks(users, 500) : []) {
+      const blocks: { blockerId: string; blockedId: string }[] = await this.deps.db.query(
+        `SELECT blockerId, blockedId FROM blocks WHERE appId = ? AND blockedId IN (${marks(senders.length)}) AND blockerId IN (${marks(chunk.length)})`,
+        [appId, ...senders, ...chunk],
+      );
+      for (const b of blocks) blocked.add(`${b.blockerId}\u0000${b.blockedId}`);
+    }
     const settings = await this.deps.push.settingsOf(appId);
     if (!settings) return;
     // In order, one message after the other: a conversation's pushes share a Topic (the service
     // keeps the newest undelivered one), and each message's pushes are concurrent already.
     for (const { message } of round) {
       const sender = message.senderId ?? "";
-      const rows = live.filter((r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`));
+      const rows = live.filter(
+        (r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`) && !blocked.has(`${r.userId}\u0000${sender}`),
+      );
       await this.notifyOne(appId, message, rows, settings).catch((err: unknown) =>
         this.deps.logger.warn({ err, appId, messageId: message.id }, "web push failed"),
       );
     }
   }
 
-  /** One message's pushes, to the live subscriptions of its recipients who are offline. */
+  /**
+   * One message's pushes, to the live subscriptions of its recipients who are offline. A recipient
+   * counted online may only be in the presence grace, their last tab closed a moment ago (red team
+   * 4: such a push was lost): they are asked again once the grace has passed, and pushed then if
+   * they are offline and have not read the message.
+   */
   private async notifyOne(appId: string, message: Message, rows: Target[], settings: PushSettingsEntity): Promise<void> {
     if (rows.length === 0) return;
-    const sender = message.senderId ?? "";
-    const targets = rows.filter((r) => !this.deps.presence.isOnline(r.userId));
+    const online = rows.filter((r) => this.deps.presence.isOnline(r.userId));
+    if (online.length > 0) {
+      this.track(
+        this.afterGrace(appId, message, online, settings).catch((err: unknown) =>
+          this.deps.logger.warn({ err, appId, messageId: message.id }, "web push after the presence grace failed"),
+        ),
+      );
+    }
+    await this.push(
+      appId,
+      message,
+      rows.filter((r) => !online.includes(r)),
+      settings,
+    );
+  }
+
+  /** The recipients counted online when `message` came, once the grace is over: those offline who have not read it get their push. */
+  private async afterGrace(appId: string, message: Message, rows: Target[], settings: PushSettingsEntity): Promise<void> {
+    await this.wait(this.deps.presenceGraceMs + GRACE_MARGIN_MS);
+    if (this.stopped || !this.deps.db.isInitialized) return;
+    const away = rows.filter((r) => !this.deps.presence.isOnline(r.userId));
+    if (away.length === 0) return;
+    const users = [...new Set(away.map((r) => r.userId))];
+    const unread: { userId: string }[] = await this.deps.db.query(
+      `SELECT userId FROM members WHERE conversationId = ? AND userId IN (${marks(users.length)}) AND muted = 0 AND lastReadMessageId < ?`,
+      [message.conversationId, ...users, Number(message.id)],
+    );
+    const still = new Set(unread.map((u) => u.userId));
+    await this.push(
+      appId,
+      message,
+      away.filter((r) => still.has(r.userId)),
+      settings,
+    );
+  }
+
+  /** The pushes of `message` to `targets` (offline recipients' live subscriptions), each user within their minute's cap. */
+  private async push(appId: string, message: Message, targets: Target[], settings: PushSettingsEntity): Promise<void> {
     if (targets.length === 0) return;
+    const sender = message.senderId ?? "";
     const info: { kind: string; name: string | null; senderName: string | null }[] = await this.deps.db.query(
       "SELECT c.kind, c.name, (SELECT u.displayName FROM users u WHERE u.id = ? AND u.appId = c.appId) AS senderName FROM conversations c WHERE c.id = ? AND c.appId = ?",
       [sender, message.conversationId, appId],
@@ -249,16 +309,22 @@ export class PushNotifier {
       return;
     }
     const base = this.config.retryBaseMs * 2 ** (attempt - 1);
-    const wait = Math.max(Math.round(base * (0.5 + Math.random() / 2)), "retryAfterSec" in outcome && outcome.retryAfterSec ? outcome.retryAfterSec * 1000 : 0);
-    await new Promise<void>((resolve) => {
+    await this.wait(
+      Math.max(Math.round(base * (0.5 + Math.random() / 2)), "retryAfterSec" in outcome && outcome.retryAfterSec ? outcome.retryAfterSec * 1000 : 0),
+    );
+    await this.send(appId, sub, body, options, attempt + 1);
+  }
+
+  /** Waits `ms` (a retry's back-off, a grace), or less when the notifier stops. */
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.retries.delete(t);
         resolve();
-      }, wait);
+      }, ms);
       t.unref();
       this.retries.set(t, resolve);
     });
-    await this.send(appId, sub, body, options, attempt + 1);
   }
 
   /** Takes one push from the user's minute; false past it (a limiter that cannot answer lets it through). */
