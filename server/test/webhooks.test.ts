@@ -255,6 +255,34 @@ describe("webhooks", () => {
     }
   });
 
+  test("notification.unread never counts a sender the user blocked (red team 4): their messages alone notify nothing", async () => {
+    const t = await tenant(s);
+    const r = await receiver();
+    await register(s, t, r.url, ["notification.unread"]);
+    assert.equal((await s.api.put("/server/webhooks/settings", as(t, { unreadAfterSec: 0 }))).status, 200);
+    const [alice, bob, carol] = [await s.api.register(t.app), await s.api.register(t.app), await s.api.register(t.app)];
+    const group = await s.api.post("/conversations", { token: alice.accessToken, body: { name: "Blocked", memberIds: [bob.user.id, carol.user.id] } });
+    const g = group.body.conversation.id as string;
+    assert.equal((await s.api.post("/blocks", { token: bob.accessToken, body: { userId: alice.user.id } })).status, 204);
+    await send(s, alice, g, "from someone bob blocked");
+    // Carol (no block) is notified of the one message; bob of nothing.
+    assert.equal(await s.services.unreadNotifier.run(), 1, "carol's alone");
+    await r.until((all) => all.length >= 1, "carol's notification.unread");
+    assert.deepEqual(
+      r.of("notification.unread").map((b) => [b.data.userId, b.data.conversations]),
+      [[carol.user.id, [{ conversationId: g, unreadCount: 1 }]]],
+    );
+    // A message of someone bob has not blocked counts, and only it (alice is notified of it too).
+    await send(s, carol, g, "from a friend");
+    assert.equal(await s.services.unreadNotifier.run(), 2, "bob's and alice's");
+    await r.until((all) => all.length >= 3, "bob's notification.unread");
+    const bobs = r.of("notification.unread").filter((b) => b.data.userId === bob.user.id);
+    assert.deepEqual(
+      bobs.map((b) => b.data.conversations),
+      [[{ conversationId: g, unreadCount: 1 }]],
+    );
+  });
+
   test("a delivery still failing at the end of the retry window is marked failed and listed as such", async () => {
     const short = await startServer({ ...FAST, WEBHOOK_RETRY_WINDOW_SEC: "1" });
     try {

@@ -73,10 +73,13 @@ export class UnreadNotifier {
         continue;
       }
       const counts: { conversationId: string; n: string | number }[] = await this.deps.db.query(
-        // `+x.threadId`: never by ix_messages_thread (see present-many.ts, the unread counts).
+        // `+x.threadId`: never by ix_messages_thread (see present-many.ts, the unread counts). A
+        // sender the user blocked is never counted: their messages alone notify nothing (red team 4).
         `SELECT mb.conversationId, COUNT(x.id) AS n FROM members mb
            JOIN messages x ON x.conversationId = mb.conversationId AND x.id > mb.lastReadMessageId AND x.senderId <> mb.userId AND x.deletedAt IS NULL AND +x.threadId IS NULL
-         WHERE mb.appId = ? AND mb.userId = ? GROUP BY mb.conversationId ORDER BY mb.conversationId`,
+         WHERE mb.appId = ? AND mb.userId = ?
+           AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blockerId = mb.userId AND b.blockedId = x.senderId)
+         GROUP BY mb.conversationId ORDER BY mb.conversationId`,
         [p.appId, p.userId],
       );
       const conversations = counts.filter((c) => Number(c.n) > 0).map((c) => ({ conversationId: c.conversationId, unreadCount: Number(c.n) }));
