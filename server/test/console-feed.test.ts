@@ -210,6 +210,30 @@ describe("the console feed and the ban's reason", { timeout: 120_000 }, () => {
     await closed;
   });
 
+  test("a feed opened before its account must have a second factor closes when it must (made operator or owner without TOTP), as every HTTP route answers 403 (red team 4)", async () => {
+    const a = await scene();
+    const op = await consoleAccount(s, { email: `op2-${n()}@live.example`, role: "operator" });
+    for (const change of ["operator", "owner"] as const) {
+      // A moderator needs no second factor: this one has none.
+      const who = await consoleAccount(s, { email: `no2fa-${change}-${n()}@live.example`, role: "moderator", appId: a.appId }, { totp: false });
+      assert.equal(who.secret, null);
+      const f = feedOf(who.browser);
+      await connected(f);
+      const closed = once(f as unknown as NodeJS.EventEmitter, "disconnect");
+      const r =
+        change === "operator"
+          ? await op.browser.req("PUT", `/accounts/${who.me.account.id}/operator`, { operator: true })
+          : await op.browser.req("PUT", `/apps/${a.appId}/members/${who.me.account.id}`, { role: "owner" });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const http = await who.browser.get(`/apps/${a.appId}/moderation/reports`);
+      assert.equal(http.status, 403);
+      assert.equal(http.body.error.details.reason, "totp_enrolment_required", "HTTP refuses it");
+      await closed;
+      // And a new feed is refused until the account enrols.
+      assert.equal(await refusal(feedOf(who.browser)), "forbidden");
+    }
+  });
+
   test("a user banned from a group with a reason is refused their next send there with it (HTTP and socket); banned from the app, every request says why", async () => {
     const { appId, bob, conv } = await scene();
     const mod = await consoleAccount(s, { email: `mod-${n()}@live.example`, role: "moderator", appId });

@@ -102,9 +102,11 @@ export class ConsoleService {
   }
 
   /** What the account may hear in the console feed, read now: its operator flag and roles (console-feed.ts). */
-  async standing(accountId: string): Promise<{ operator: boolean; roles: Map<string, ConsoleAppRole> }> {
-    const account = await this.accounts.findOne({ where: { id: accountId }, select: { id: true, operator: true } });
-    return { operator: account?.operator ?? false, roles: account ? await this.rolesOf(accountId) : new Map() };
+  /** An account's operator flag and roles, and whether it lacks a second factor it must have (every route then answers 403). */
+  async standing(accountId: string): Promise<{ operator: boolean; roles: Map<string, ConsoleAppRole>; secondFactorMissing: boolean }> {
+    const account = await this.accounts.findOne({ where: { id: accountId }, select: { id: true, operator: true, totpSecret: true } });
+    const roles: Map<string, ConsoleAppRole> = account ? await this.rolesOf(accountId) : new Map();
+    return { operator: account?.operator ?? false, roles, secondFactorMissing: account ? !account.totpSecret && totpRequired(account, roles) : false };
   }
 
   checkCsrf(c: ConsoleCaller, given: string): boolean {

@@ -135,8 +135,9 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
         ns.adapter.off("join-room", seen);
         ns.adapter.off("leave-room", seen);
       });
-      const { operator, roles } = await read;
+      const { operator, roles, secondFactorMissing } = await read;
       if (moved && tries > 0) return settle(socket, tries - 1);
+      if (secondFactorMissing) return void socket.disconnect(true);
       const want = new Set(standingRooms(operator, roles));
       const have = [...socket.rooms].filter(isStandingRoom);
       for (const room of have) if (!want.has(room)) socket.leave(room);
@@ -145,17 +146,35 @@ export function attachConsoleFeed(io: { of(name: string): unknown }, deps: Conso
       // The database is away: the handshake's rooms stand; a reconnect reads them again.
     }
   };
+  /**
+   * A standing that now asks for a second factor the account has not set up (made operator or
+   * owner) closes its feeds, as every HTTP route then answers 403 (red team 4: a feed opened before
+   * kept hearing every app's reports); a new one is refused at the handshake until it enrols.
+   * Otherwise `move` puts the sockets in or out of the room the change concerns.
+   */
+  const restand = (accountId: string, grants: boolean, move: () => void): void => {
+    if (!grants) return move();
+    void deps.console.standing(accountId).then(
+      ({ secondFactorMissing }) => (secondFactorMissing ? ns.in(accountRoom(accountId)).disconnectSockets(true) : move()),
+      // The database is away: close rather than let a socket hear what its account may not.
+      () => ns.in(accountRoom(accountId)).disconnectSockets(true),
+    );
+  };
   const stop = [
     // A role granted, changed or taken on any node moves the account's sockets in or out of the app's room…
-    deps.consoleMembers.onRoleChanged((accountId, appId, role) => {
-      if (hears(role)) ns.in(accountRoom(accountId)).socketsJoin(appRoom(appId));
-      else ns.in(accountRoom(accountId)).socketsLeave(appRoom(appId));
-    }),
+    deps.consoleMembers.onRoleChanged((accountId, appId, role) =>
+      restand(accountId, role === "owner" || hears(role), () => {
+        if (hears(role)) ns.in(accountRoom(accountId)).socketsJoin(appRoom(appId));
+        else ns.in(accountRoom(accountId)).socketsLeave(appRoom(appId));
+      }),
+    ),
     // …and an operator flag, in or out of the operators' room.
-    deps.consoleMembers.onOperatorChanged((accountId, operator) => {
-      if (operator) ns.in(accountRoom(accountId)).socketsJoin(OPERATORS);
-      else ns.in(accountRoom(accountId)).socketsLeave(OPERATORS);
-    }),
+    deps.consoleMembers.onOperatorChanged((accountId, operator) =>
+      restand(accountId, operator, () => {
+        if (operator) ns.in(accountRoom(accountId)).socketsJoin(OPERATORS);
+        else ns.in(accountRoom(accountId)).socketsLeave(OPERATORS);
+      }),
+    ),
     deps.moderation.onReport((appId, report) => ns.to([appRoom(appId), OPERATORS]).emit("report", { appId, report })),
     deps.console.onSessionsEnded((ids) => ns.in(ids.map(sessionRoom)).disconnectSockets(true)),
   ];
