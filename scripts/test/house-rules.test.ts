@@ -148,7 +148,8 @@ describe("house rules over server/src, sdk/src, widget/src and console/src", () 
     ]);
     assert.deepEqual(cycles(graphOf(made)), ["widget/src/a/a.ts -> widget/src/b/b.ts -> widget/src/b/c.ts -> widget/src/a/a.ts"]);
     // On the real trees: every import of a known file resolves, and lazy arrows are seen.
-    for (const [f, deps] of graph) for (const d of deps) assert.ok(sources.has(d) || !TREES.some((t) => d.startsWith(`${t}/`)), `${f} imports ${d}, which is not a file`);
+    for (const [f, deps] of graph)
+      for (const d of deps) assert.ok(sources.has(d) || !TREES.some((t) => d.startsWith(`${t}/`)), `${f} imports ${d}, which is not a file`);
     assert.ok(
       [...sources].some(([f, text]) => f.startsWith("console/src/") && /\bimport\(/.test(text)),
       "the console loads its pages lazily",
