@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import sharp from "sharp";
 import { reencode } from "../src/previews/image.js";
+import { FairQueue } from "../src/previews/fair-queue.js";
 import { domainAllowed, firstLink, hostPatternProblem, normalizeHostPatterns } from "../src/previews/links.js";
 import { unfurlWithImage } from "../src/previews/preview.js";
 import { cleanText } from "../src/previews/text.js";
@@ -386,5 +387,34 @@ describe("domainAllowed", () => {
     const normalized = normalizeHostPatterns([" Example.COM ", "*.Bücher.example", "example.com"]);
     assert.deepEqual(normalized, { ok: true, list: ["example.com", "*.xn--bcher-kva.example"] });
     assert.deepEqual(normalizeHostPatterns(["ok.example", "no way"]), { ok: false, index: 1, message: hostPatternProblem("no way") });
+  });
+});
+
+describe("the preview queue (fair-queue.ts)", () => {
+  test("apps take turns, the one holding the fewest workers first; a full queue drops the oldest job of the longest line", () => {
+    const q = new FairQueue<{ appId: string; n: number }>(5);
+    for (let n = 0; n < 4; n++) q.push({ appId: "a", n }, () => false);
+    q.push({ appId: "b", n: 0 }, () => false);
+    const first = q.take()!;
+    assert.deepEqual(first, { appId: "a", n: 0 });
+    assert.deepEqual(q.take(), { appId: "b", n: 0 }, "b holds no worker: it goes next, ahead of a's line");
+    assert.deepEqual(q.take(), { appId: "a", n: 1 }, "b has nothing waiting: a again");
+    q.push({ appId: "b", n: 1 }, () => false);
+    q.done(first);
+    assert.deepEqual(q.take(), { appId: "b", n: 1 }, "a holds one worker, b one: b's turn");
+    // Full (5): a's line is the longest; its oldest goes, not b's new job.
+    for (let n = 10; n < 13; n++) q.push({ appId: "a", n }, () => false);
+    assert.equal(q.size, 5);
+    assert.deepEqual(
+      q.push({ appId: "b", n: 2 }, () => false),
+      { appId: "a", n: 2 },
+    );
+    assert.equal(q.size, 5);
+    // A waiting job that `same` matches is replaced, not added.
+    q.push({ appId: "b", n: 3 }, (j) => j.n === 2);
+    assert.equal(q.size, 5);
+    q.clear();
+    assert.equal(q.size, 0);
+    assert.equal(q.take(), undefined);
   });
 });

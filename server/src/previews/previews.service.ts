@@ -1,3 +1,4 @@
+import { FairQueue } from "./fair-queue.js";
 import { createHash } from "node:crypto";
 import type { DataSource, EntityManager } from "typeorm";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
@@ -65,8 +66,8 @@ export const urlHash = (url: string): string => createHash("sha256").update(url)
  * Link previews (issue 33), off the send path. The unit of work's commit hook (`onCommit`, on the
  * node that committed the send or edit, after it is published) only queues the message's first
  * http(s) link; a worker pool of `concurrency` fetches per node works the queue later, so a send's
- * ack never waits for a remote site. The queue is bounded (`queueMax`: past it the oldest waiting
- * link is dropped, with a log line), a URL already being fetched is not fetched twice (the second
+ * ack never waits for a remote site. The queue is fair between apps and bounded (fair-queue.ts:
+ * past `queueMax` the oldest link of the app with the most waiting is dropped, with a log line), a URL already being fetched is not fetched twice (the second
  * job waits for the first fetch), and each app may cause `fetchesPerAppPerMinute` fetches (cache
  * misses) a minute, so one app cannot fill the queue for all.
  *
@@ -82,7 +83,7 @@ export const urlHash = (url: string): string => createHash("sha256").update(url)
  * without a card).
  */
 export class PreviewsService {
-  private readonly queue: Job[] = [];
+  private readonly queue: FairQueue<Job>;
   private running = 0;
   /** Fetches under way by URL hash: a second job for the URL waits for the first one's answer. */
   private readonly fetching = new Map<string, Promise<Cached | null>>();
@@ -95,7 +96,9 @@ export class PreviewsService {
   constructor(
     private readonly deps: PreviewsDeps,
     private readonly config: PreviewsConfig,
-  ) {}
+  ) {
+    this.queue = new FairQueue<Job>(config.queueMax);
+  }
 
   /** The unit of work's commit hook: queues the first link of each new or edited message that has no preview of it yet. */
   readonly onCommit = (appId: string, events: ChatEvent[]): void => {
@@ -110,7 +113,7 @@ export class PreviewsService {
       this.enqueue({ appId, conversationId: e.conversationId, messageId: Number(message.id), url });
     }
     // Not now: the send's answers are given in this turn of the event loop.
-    if (this.queue.length > 0 && !this.scheduled) {
+    if (this.queue.size > 0 && !this.scheduled) {
       this.scheduled = setImmediate(() => {
         this.scheduled = undefined;
         this.pump();
@@ -127,7 +130,7 @@ export class PreviewsService {
   /** Stops taking links, drops the queued ones, aborts the fetches under way and waits for them. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.queue.length = 0;
+    this.queue.clear();
     clearImmediate(this.scheduled);
     this.scheduled = undefined;
     this.shutdown.abort();
@@ -176,27 +179,25 @@ export class PreviewsService {
 
   private enqueue(job: Job): void {
     // A newer job for the same message replaces the waiting one (an edit right after the send).
-    const same = this.queue.findIndex((j) => j.appId === job.appId && j.messageId === job.messageId);
-    if (same >= 0) this.queue.splice(same, 1);
-    if (this.queue.length >= this.config.queueMax) {
-      const dropped = this.queue.shift()!;
+    const dropped = this.queue.push(job, (j) => j.messageId === job.messageId);
+    if (dropped) {
       this.deps.logger.warn(
         { appId: dropped.appId, messageId: dropped.messageId, queueMax: this.config.queueMax },
-        "link preview queue full: oldest link dropped",
+        "link preview queue full: the oldest link of the app with the most waiting dropped",
       );
     }
-    this.queue.push(job);
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.config.concurrency && this.queue.length > 0) {
-      const job = this.queue.shift()!;
+    while (!this.stopped && this.running < this.config.concurrency && this.queue.size > 0) {
+      const job = this.queue.take()!;
       this.running++;
       const run = this.preview(job)
         .catch((err: unknown) => {
           if (this.deps.db.isInitialized) this.deps.logger.warn({ err, appId: job.appId, messageId: job.messageId }, "link preview failed");
         })
         .finally(() => {
+          this.queue.done(job);
           this.running--;
           this.work.delete(run);
           this.pump();
@@ -328,7 +329,7 @@ export class PreviewsService {
   }
 
   private isIdle(): boolean {
-    return this.queue.length === 0 && this.running === 0 && !this.scheduled;
+    return this.queue.size === 0 && this.running === 0 && !this.scheduled;
   }
 
   private settle(): void {
