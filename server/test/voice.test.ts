@@ -14,7 +14,7 @@ import { VOICE_LIMITS } from "../src/voice/voice.schema.js";
 import { assertClientError, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, Recorder, type ClientSocket } from "./helpers/sockets.js";
-import { chromiumOgg, chromiumVideoWebm, chromiumWebm, mp3, oggVorbis } from "./helpers/voice-files.js";
+import { chromiumOgg, chromiumVideoWebm, chromiumWebm, mp3, oggOpus, oggVorbis, webmOpusPackets } from "./helpers/voice-files.js";
 
 let s: TestServer;
 let app: string;
@@ -83,6 +83,41 @@ describe("voice messages", () => {
     const webm = await mark(a, (await uploaded(a, chromiumWebm(), "voice.webm", "audio/webm")).id);
     assert.equal((res.body as Attachment).mime, "audio/ogg");
     assert.equal((res.body as Attachment).voice?.durationMs, (webm.body as Attachment).voice?.durationMs);
+  });
+
+  test("an Ogg recording's length is its packets', not what its last page claims (red team 4: 600 s stored as 1 s)", async () => {
+    const { head } = webmOpusPackets(chromiumWebm());
+    const preSkip = head.readUInt16LE(10);
+    // 60 ms packets (TOC config 3, one frame) of one byte: long recordings in a few KB.
+    const packets = (n: number) => Array.from({ length: n }, () => Buffer.from([0x18, 0x00]));
+    const a = () => s.api.register(app);
+    const markOgg = async (file: Buffer) => {
+      const u = await a();
+      return mark(u, (await uploaded(u, file, "voice.ogg", "audio/ogg")).id);
+    };
+    // 120 s (past the 60 s maximum) whose last page says 1 s.
+    const lying = await markOgg(oggOpus(head, packets(2000), 0x5eed, 48_000n));
+    assertClientError(lying, { status: 413, code: "payload_too_large" });
+    assert.equal(lying.body.error.details.reason, "too_long");
+    // 30 s saying 1 s: stored at its real length.
+    const short = await markOgg(oggOpus(head, packets(500), 0x5eed, 48_000n));
+    assert.equal(short.status, 200, JSON.stringify(short.body));
+    assert.equal((short.body as Attachment).voice!.durationMs, Math.round(30_000 - preSkip / 48));
+    // A last page that trims the end by less than a packet (as encoders do) is taken as it says.
+    const trimmed = await markOgg(oggOpus(head, packets(500), 0x5eed, BigInt(500 * 2880 - 480)));
+    assert.equal(trimmed.status, 200);
+    assert.equal((trimmed.body as Attachment).voice!.durationMs, Math.round(30_000 - 10 - preSkip / 48));
+    // A WebM whose timestamps all say 0 plays as long as its packets (the Chromium recording's 2 s).
+    const zeroed = chromiumWebm();
+    webmOpusPackets(zeroed, { zeroTimes: true });
+    const u = await a();
+    const timeless = await mark(u, (await uploaded(u, zeroed, "voice.webm", "audio/webm")).id);
+    assert.equal(timeless.status, 200, JSON.stringify(timeless.body));
+    assert.ok((timeless.body as Attachment).voice!.durationMs >= 1900, `${(timeless.body as Attachment).voice?.durationMs}`);
+    // A packet claiming more than Opus allows (120 ms: 63 frames of 60 ms here) is damaged.
+    const greedy = await markOgg(oggOpus(head, [Buffer.from([0x1b, 63, 0x00])]));
+    assertClientError(greedy, { status: 415 });
+    assert.equal(greedy.body.error.details.reason, "malformed");
   });
 
   test("anything but Opus audio in WebM or Ogg is refused with 415 and its reason", async () => {

@@ -23,8 +23,12 @@ export interface OpusProbe {
  * Matroska/EBML, RFC 3533 Ogg with RFC 7845 Opus mapping); every length read is bounds-checked.
  *
  * The duration is computed from the stream: WebM from the last audio block's timestamp plus that
- * packet's length (its Opus TOC byte); Ogg from the last page's granule position minus pre-skip.
- * A WebM header's Duration element is ignored: MediaRecorder writes none, and a client could.
+ * packet's length (its Opus TOC byte), or the packets' lengths together where they play longer; Ogg from the packets themselves, each one's length from its
+ * TOC byte, less the pre-skip. The last page's granule position, which the client writes, is taken
+ * only where the format lets it differ: trimming the end by less than the last packet (red team 4:
+ * a 600 s recording whose last page said 1 s was stored as 1 s, past the app's maximum). A WebM
+ * header's Duration element is ignored: MediaRecorder writes none, and a client could. A packet
+ * that claims more than Opus allows (120 ms) is damaged.
  */
 export function probeOpus(buf: Buffer): OpusProbe {
   if (buf.length >= 4 && buf.readUInt32BE(0) === EBML_HEADER) return probeWebm(buf);
@@ -102,6 +106,8 @@ function probeWebm(buf: Buffer): OpusProbe {
   let scaleNs = 1_000_000;
   let clusterTime = 0;
   let last: { time: number; packet: Buffer } | undefined;
+  /** Every audio packet's length together: the timestamps are the client's, and could say less. */
+  let packetsMs = 0;
   let docType = "";
 
   const readTracks = (from: number, to: number): void => {
@@ -127,6 +133,7 @@ function probeWebm(buf: Buffer): OpusProbe {
     // Laced blocks (several packets in one) are not written by recorders; their length would need the lace sizes.
     if ((flags & 0x06) !== 0) throw refused("laced", "Laced WebM blocks are not accepted in a voice message");
     last = { time: clusterTime + buf.readInt16BE(at), packet: buf.subarray(at + 3, end) };
+    packetsMs += packetMs(last.packet);
   };
 
   let at = 0;
@@ -172,7 +179,8 @@ function probeWebm(buf: Buffer): OpusProbe {
   if (docType !== "webm") throw malformed();
   const track = checkTracks(tracks);
   if (!scaleNs || scaleNs > 1e9) throw malformed();
-  const durationMs = last ? Math.round((last.time * scaleNs) / 1e6 + packetMs(last.packet)) : null;
+  // The longer of the two: timestamps that say less than the packets play cannot shorten a recording.
+  const durationMs = last ? Math.round(Math.max((last.time * scaleNs) / 1e6 + packetMs(last.packet), packetsMs)) : null;
   return { container: "webm", mime: "audio/webm", durationMs, channels: track.channels };
 }
 
@@ -198,7 +206,10 @@ function walk(buf: Buffer, from: number, to: number, each: (id: number, start: n
   }
 }
 
-/** How long an Opus packet plays, from its TOC byte (RFC 6716 §3.1). */
+/** The longest an Opus packet may play (RFC 6716 §3.2.5). */
+const PACKET_MAX_MS = 120;
+
+/** How long an Opus packet plays, from its TOC byte (RFC 6716 §3.1); more than 120 ms is damaged. */
 function packetMs(packet: Buffer): number {
   const toc = packet[0];
   if (toc === undefined) return 0;
@@ -206,6 +217,7 @@ function packetMs(packet: Buffer): number {
   const frameMs = config < 12 ? [10, 20, 40, 60][config & 3]! : config < 16 ? [10, 20][config & 1]! : [2.5, 5, 10, 20][config & 3]!;
   const code = toc & 3;
   const frames = code === 0 ? 1 : code === 3 ? (packet[1] ?? 0) & 0x3f : 2;
+  if (frameMs * frames > PACKET_MAX_MS) throw malformed();
   return frameMs * frames;
 }
 
@@ -218,6 +230,12 @@ function probeOgg(buf: Buffer): OpusProbe {
   let serial: number | undefined;
   let first: Buffer | undefined;
   let granule = -1;
+  // The stream's packets, from the pages' lacing values (a value under 255 ends a packet, which
+  // may go on over pages): the first two are the headers, the rest audio, counted in 48 kHz samples.
+  let packets = 0;
+  let packet: Buffer[] = [];
+  let samples = 0;
+  let lastSamples = 0;
   while (at < buf.length) {
     if (at + 27 > buf.length || buf.toString("latin1", at, at + 4) !== "OggS" || buf[at + 4] !== 0) throw malformedOgg();
     const type = buf[at + 5]!;
@@ -239,6 +257,18 @@ function probeOgg(buf: Buffer): OpusProbe {
     }
     const g = buf.readBigInt64LE(at + 6);
     if (g >= 0n) granule = Number(g);
+    let from = tableEnd;
+    for (let i = at + 27; i < tableEnd; i++) {
+      const lace = buf[i]!;
+      packet.push(buf.subarray(from, from + lace));
+      from += lace;
+      if (lace === 255) continue;
+      if (++packets > 2) {
+        lastSamples = (packetMs(Buffer.concat(packet)) * OPUS_RATE) / 1000;
+        samples += lastSamples;
+      }
+      packet = [];
+    }
     at = end;
   }
   if (!first) throw malformedOgg();
@@ -248,7 +278,9 @@ function probeOgg(buf: Buffer): OpusProbe {
   }
   const channels = first[9]!;
   const preSkip = first.readUInt16LE(10);
-  const durationMs = granule >= 0 ? Math.max(0, Math.round(((granule - preSkip) * 1000) / OPUS_RATE)) : null;
+  // The end trimmed by the last page, where it trims less than the last packet; else the packets' sum.
+  const played = granule >= samples - lastSamples && granule <= samples ? granule : samples;
+  const durationMs = packets > 2 ? Math.max(0, Math.round(((played - preSkip) * 1000) / OPUS_RATE)) : null;
   return { container: "ogg", mime: "audio/ogg", durationMs, channels };
 }
 

@@ -15,8 +15,8 @@ export const chromiumWebm = (): Buffer => fixture("chromium-2s.webm");
 /** Chromium's MediaRecorder, `video/webm;codecs=vp8`, a canvas: a WebM with a video track. */
 export const chromiumVideoWebm = (): Buffer => fixture("chromium-video.webm");
 
-/** The Opus packets of a single-track WebM without lacing, and its OpusHead (CodecPrivate). */
-export function webmOpusPackets(buf: Buffer): { head: Buffer; packets: Buffer[] } {
+/** The Opus packets of a single-track WebM without lacing, and its OpusHead (CodecPrivate); `zeroTimes` writes every timestamp as 0 in `buf`. */
+export function webmOpusPackets(buf: Buffer, opts: { zeroTimes?: boolean } = {}): { head: Buffer; packets: Buffer[] } {
   const packets: Buffer[] = [];
   let head: Buffer | undefined;
   const vint = (at: number, marker: boolean): [number, number, boolean] => {
@@ -39,6 +39,9 @@ export function webmOpusPackets(buf: Buffer): { head: Buffer; packets: Buffer[] 
     if (unknown) throw new Error("unknown size leaf");
     if (id === 0x63a2) head = buf.subarray(start, start + size);
     if (id === 0xa3) packets.push(buf.subarray(start + 4, start + size)); // track vint (1 byte), timecode (2), flags (1)
+    // A lying client: every cluster's timecode and every block's relative time zero (in place).
+    if (opts.zeroTimes && id === 0xe7) buf.fill(0, start, start + size);
+    if (opts.zeroTimes && id === 0xa3) buf.fill(0, start + 1, start + 3);
     at = start + size;
   }
   if (!head) throw new Error("no CodecPrivate");
@@ -87,8 +90,11 @@ function page(type: number, granule: bigint, serial: number, seq: number, packet
   return out;
 }
 
-/** An Ogg Opus file of these packets (headers on their own pages, then ~1 s of audio a page). */
-export function oggOpus(head: Buffer, packets: Buffer[], serial = 0x5eed): Buffer {
+/**
+ * An Ogg Opus file of these packets (headers on their own pages, then ~1 s of audio a page).
+ * `lastGranule`: what the last page claims instead of the samples before it (a lying or trimming client).
+ */
+export function oggOpus(head: Buffer, packets: Buffer[], serial = 0x5eed, lastGranule?: bigint): Buffer {
   const vendor = Buffer.from("parley-test");
   const tags = Buffer.alloc(8 + 4 + vendor.length + 4);
   tags.write("OpusTags", 0, "latin1");
@@ -99,7 +105,8 @@ export function oggOpus(head: Buffer, packets: Buffer[], serial = 0x5eed): Buffe
   for (let i = 0; i < packets.length; i += 50) {
     const chunk = packets.slice(i, i + 50);
     for (const p of chunk) granule += BigInt(packetSamples(p));
-    pages.push(page(i + 50 >= packets.length ? 0x04 : 0, granule, serial, pages.length, chunk));
+    const last = i + 50 >= packets.length;
+    pages.push(page(last ? 0x04 : 0, last && lastGranule !== undefined ? lastGranule : granule, serial, pages.length, chunk));
   }
   return Buffer.concat(pages);
 }
