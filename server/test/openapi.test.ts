@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import specs from "@asyncapi/specs";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -10,7 +13,9 @@ import jwt from "jsonwebtoken";
 import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
 import { CLI } from "../src/console/console-members.service.js";
 import { totpCode } from "../src/console/totp.js";
+import { z } from "zod";
 import { createApp } from "../src/http/app.js";
+import { refinements } from "../src/http/openapi/json-schema.js";
 import { encodePng } from "../src/shared/png.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, Recorder, request } from "./helpers/sockets.js";
@@ -39,6 +44,7 @@ const NOT_API = new Set([
 /** Operations with no client error to provoke: they take no input and need no credentials. */
 const NO_CLIENT_ERROR = new Set(["getHealth", "getOpenApi", "getAsyncApi", "getLiveness", "getReadiness"]);
 const METRICS_TOKEN = "metrics-token-for-the-openapi-test";
+const REDOCLY = path.resolve(import.meta.dirname, "../../node_modules/@redocly/cli/bin/cli.js");
 
 const ajvFor = (doc: Json, id: string) => {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -92,6 +98,71 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     const broken = structuredClone(doc);
     broken["paths"]["/v1/me"].get.responses = "none";
     assert.equal((await new Validator().validate(broken)).valid, false);
+  });
+
+  test("Redocly's linter (its recommended rules) reports no error on the served document (red team 4)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "parley-redocly-"));
+    try {
+      const file = path.join(dir, "openapi.json");
+      writeFileSync(file, JSON.stringify(doc));
+      const lint = (f: string) =>
+        spawnSync(process.execPath, [REDOCLY, "lint", f, "--format=json"], {
+          encoding: "utf8",
+          env: { ...process.env, REDOCLY_TELEMETRY: "off", NO_COLOR: "1" },
+        });
+      const problems = (run: ReturnType<typeof lint>): { ruleId: string; severity: string; message: string }[] => {
+        const json = run.stdout.slice(run.stdout.indexOf("{"));
+        return (JSON.parse(json) as { problems: { ruleId: string; severity: string; message: string }[] }).problems;
+      };
+      const errors = problems(lint(file)).filter((p) => p.severity === "error");
+      assert.deepEqual(errors, []);
+      // The linter is not a rubber stamp: an operation without its path parameter is an error.
+      const broken = structuredClone(doc);
+      broken["paths"]["/v1/messages/{id}/pin"].put.parameters = [];
+      writeFileSync(file, JSON.stringify(broken));
+      assert.ok(problems(lint(file)).some((p) => p.severity === "error" && p.ruleId === "path-parameters-defined"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("the app id is a parameter, not a security scheme (a missing one is the documented 400, never a 401) (red team 4)", () => {
+    const schemes = Object.keys(doc["components"]["securitySchemes"] as Json);
+    assert.ok(!schemes.some((k) => /app/i.test(k)), `security schemes: ${schemes.join(", ")}`);
+    const register = ops.get("register")!.op;
+    assert.deepEqual(register.security ?? [], []);
+    const named = ((register.parameters ?? []) as Json[]).map((p) => `${p.in}:${p.name}`).sort();
+    assert.deepEqual(named, ["header:X-Parley-App", "query:appId"]);
+    assert.ok(register.responses["400"], "a missing app id is a 400");
+    assert.equal(register.responses["401"], undefined, "nothing about the app id is a 401");
+  });
+
+  test("zod refinements reach the document: every rule of every *.schema.ts is said where it applies (red team 4)", async () => {
+    // Every refinement with a message in the edge schemas, found by walking each exported schema
+    // with the same converter the document uses.
+    const rules = new Set<string>();
+    const dir = path.resolve(import.meta.dirname, "../src");
+    const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".schema.ts"));
+    assert.ok(files.length > 10, `${files.length} schema files`);
+    for (const f of files) {
+      const mod = (await import(path.join(dir, f))) as Record<string, unknown>;
+      for (const value of Object.values(mod)) {
+        if (!(value instanceof z.ZodType)) continue;
+        z.toJSONSchema(value, { io: "input", unrepresentable: "any", override: ({ zodSchema }) => refinements(zodSchema).forEach((r) => rules.add(r)) });
+      }
+    }
+    assert.ok(rules.size >= 10, `${rules.size} rules found`);
+    const text = JSON.stringify(doc);
+    assert.deepEqual(
+      [...rules].filter((r) => !text.includes(JSON.stringify(r).slice(1, -1))),
+      [],
+      "rules the document does not say",
+    );
+    // Said in the schema they apply to: "at least one field" on the profile update, "text or an attachment" on a send.
+    assert.match(doc["components"]["schemas"]["UpdateMeRequest"].description, /Also checked: .*update/);
+    assert.deepEqual(doc["components"]["schemas"]["SendMessageRequest"]["x-parley-rules"], ["A message needs text or at least one attachment"]);
+    const audit = [...ops.values()].find(({ method, path }) => method === "get" && path === "/v1/console/apps/{appId}/audit")!;
+    assert.match(audit.op.description, /The end is before the start/, "a rule across query fields is the operation's");
   });
 
   test("the socket description is valid AsyncAPI 3.0 and names every event and command", () => {

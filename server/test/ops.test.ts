@@ -82,9 +82,13 @@ async function dm(s: TestServer, a: AuthResponse, b: AuthResponse): Promise<Conv
 }
 
 describe("/metrics", () => {
-  test("is off unless configured: 404 by default", async () => {
+  test("is off unless configured: 404 by default, an error body that says so, and the document lists it (red team 4)", async () => {
     const s = await start();
-    assert.equal((await fetch(`${s.url}/metrics`)).status, 404);
+    const res = await fetch(`${s.url}/metrics`);
+    assert.equal(res.status, 404);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /Metrics are off/);
+    const doc = (await (await fetch(`${s.url}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    assert.ok(doc.paths["/metrics"]?.["get"]?.responses["404"], "the document lists the 404");
   });
 
   test("with METRICS_TOKEN it answers only to that bearer token", async () => {

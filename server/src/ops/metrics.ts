@@ -179,7 +179,8 @@ export function metricsRoutes(metrics: Metrics | undefined, token: string | unde
       summary: "Prometheus metrics (only when METRICS_TOKEN or METRICS_PUBLIC=1 is set)",
       auth: "metrics",
       ok: { 200: { media: "text/plain", description: "Prometheus text exposition format" } },
-      errors: [401],
+      // 404: metrics are off (neither METRICS_TOKEN nor METRICS_PUBLIC=1), as for a missing route.
+      errors: [401, 404],
       handle:
         metrics?.handle(token) ??
         (() => {

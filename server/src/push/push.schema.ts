@@ -16,8 +16,8 @@ const keyBytes = (bytes: number, max: number, check?: (b: Buffer) => string | nu
   z
     .string()
     .max(max)
+    .regex(BASE64URL, { message: "Not base64url" })
     .superRefine((v, ctx) => {
-      if (!BASE64URL.test(v)) return void ctx.addIssue({ code: "custom", message: "Not base64url" });
       const b = Buffer.from(v, "base64url");
       if (b.length !== bytes) return void ctx.addIssue({ code: "custom", message: `Must decode to ${bytes} bytes` });
       const problem = check?.(b);
@@ -44,12 +44,16 @@ const endpoint = z
   .superRefine((v, ctx) => {
     const problem = urlShapeProblem(v);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+  })
+  .describe("The push service's URL: http(s), no credentials, a public address");
 
 /** `POST /v1/push/subscriptions`: `subscription.toJSON()` (its `expirationTime` and any other field are dropped). */
 export const subscribeBody = z.object({
   endpoint,
-  keys: z.object({ p256dh: keyBytes(65, 100, p256Problem), auth: keyBytes(16, 40) }),
+  keys: z.object({
+    p256dh: keyBytes(65, 100, p256Problem).describe("base64url (padding allowed) of an uncompressed P-256 point: 65 bytes, the first 0x04"),
+    auth: keyBytes(16, 40).describe("base64url (padding allowed) of 16 bytes"),
+  }),
 });
 export type SubscribeInput = z.infer<typeof subscribeBody>;
 

@@ -4,10 +4,31 @@ import { z } from "zod";
 export type JsonSchema = Record<string, unknown>;
 export type Target = "draft-2020-12" | "draft-07";
 
-const cleanup: NonNullable<z.core.ToJSONSchemaParams["override"]> = ({ jsonSchema }) => {
+const cleanup: NonNullable<z.core.ToJSONSchemaParams["override"]> = ({ zodSchema, jsonSchema }) => {
   // zod writes its ISO regex beside `format: date-time`; the format says it, readably.
   if (jsonSchema.format === "date-time") delete jsonSchema.pattern;
+  // A refinement (`.refine(fn, { message })`) is code JSON Schema cannot carry: its rule is said in
+  // the description and listed in `x-parley-rules`, so a reader or a generator of clients knows of
+  // it (red team 4: every refinement was lost from the document).
+  const rules = refinements(zodSchema);
+  if (rules.length > 0) {
+    jsonSchema["x-parley-rules"] = rules;
+    const said = typeof jsonSchema.description === "string" ? `${jsonSchema.description} ` : "";
+    jsonSchema.description = `${said}Also checked: ${rules.join("; ")}.`;
+  }
 };
+
+/** The messages of a schema's own refinements (its `custom` checks that carry one). */
+export function refinements(schema: unknown): string[] {
+  const checks = (schema as { _zod?: { def?: { checks?: { _zod: { def: { check?: string; error?: unknown } } }[] } } })._zod?.def?.checks ?? [];
+  return checks.flatMap((c) => {
+    const { check, error } = c._zod.def;
+    if (check !== "custom" || typeof error !== "function") return [];
+    const said: unknown = error({});
+    const message = typeof said === "string" ? said : (said as { message?: unknown } | undefined)?.message;
+    return typeof message === "string" && message !== "" ? [message] : [];
+  });
+}
 
 /** Drops what z.toJSONSchema adds for stand-alone schemas: documents declare their dialect once. */
 function strip(schema: JsonSchema): JsonSchema {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { APP_HEADER, APP_QUERY, ERROR_STATUS, type ErrorCode } from "@parley/sdk/protocol";
-import { componentSchemas, inlineSchema, merged, withoutProperties, type JsonSchema } from "./json-schema.js";
+import { componentSchemas, inlineSchema, merged, refinements, withoutProperties, type JsonSchema } from "./json-schema.js";
 import { errorStatuses, TAGS, type Answer, type Auth, type Operation } from "../../request/route.js";
 import { errorBodyFor } from "./error-responses.js";
 import { eventSchemas } from "./event-responses.js";
@@ -15,7 +15,9 @@ const codesOf = (status: number) => (Object.keys(ERROR_STATUS) as ErrorCode[]).f
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   none: [],
-  app: [{ appHeader: [] }, { appQuery: [] }],
+  // The app id names a tenant, it proves nothing: parameters (APP_PARAMETERS), not a security
+  // scheme, whose absence tools would expect as a 401 where the server rightly answers 400.
+  app: [],
   bearer: [{ bearerAuth: [] }],
   server: [{ serverKey: [] }],
   // Open when METRICS_PUBLIC=1, else the METRICS_TOKEN bearer.
@@ -44,11 +46,32 @@ function errorAnswer(status: number): Record<string, unknown> {
   };
 }
 
+/** What an `app` route is told its app by: one of the two (else 400). */
+const APP_PARAMETERS = [
+  {
+    name: APP_HEADER,
+    in: "header",
+    required: false,
+    description: `The app (host site) id, for calls made before sign-in. Not a secret. This or \`${APP_QUERY}\` is required (400 without).`,
+    schema: { type: "string", minLength: 1, maxLength: 64 },
+  },
+  {
+    name: APP_QUERY,
+    in: "query",
+    required: false,
+    description: `The app id, where a request cannot carry the ${APP_HEADER} header.`,
+    schema: { type: "string", minLength: 1, maxLength: 64 },
+  },
+];
+
 function operation(op: Operation): Record<string, unknown> {
   const parameters = [
     ...Object.entries(op.params ?? {}).map(([name, schema]) => ({ name, in: "path", required: true, schema: inlineSchema(schema, "input", "draft-2020-12") })),
     ...(op.query ? queryParameters(op.query, op.fromPath ?? []) : []),
+    ...(op.auth === "app" ? APP_PARAMETERS : []),
   ];
+  // A rule across the query's fields (a refinement of its object) is no parameter's: the operation says it.
+  const queryRules = op.query ? refinements(op.query) : [];
   let requestBody: Record<string, unknown> | undefined;
   if (op.body && "multipart" in op.body) {
     requestBody = {
@@ -73,6 +96,7 @@ function operation(op: Operation): Record<string, unknown> {
     operationId: op.operationId,
     tags: [op.tag],
     summary: op.summary,
+    ...(queryRules.length ? { description: `Also checked: ${queryRules.join("; ")}.`, "x-parley-rules": queryRules } : {}),
     security: SECURITY[op.auth],
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
@@ -126,6 +150,8 @@ export function openApiDocument(version: string, routes: readonly Operation[]): 
   return {
     openapi: "3.1.0",
     jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
+    // The server that serves this document: every path is absolute from its root.
+    servers: [{ url: "/", description: "This Parley server" }],
     info: {
       title: "Parley API",
       version,
@@ -145,8 +171,6 @@ export function openApiDocument(version: string, routes: readonly Operation[]): 
       responses: Object.fromEntries(statuses.map((s) => [errorName(s), errorAnswer(s)])),
       securitySchemes: {
         bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access token of a session (`accessToken` of an AuthResponse)." },
-        appHeader: { type: "apiKey", in: "header", name: APP_HEADER, description: "The app (host site) id, for calls made before sign-in. Not a secret." },
-        appQuery: { type: "apiKey", in: "query", name: APP_QUERY, description: `The app id, where a request cannot carry the ${APP_HEADER} header.` },
         metricsToken: { type: "http", scheme: "bearer", description: "METRICS_TOKEN, when the server sets one." },
         consoleSession: {
           type: "apiKey",
