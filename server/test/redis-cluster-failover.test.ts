@@ -14,12 +14,16 @@
  * DM with user 5 (node 2), whose join is among them, and both keep writing in it. Then every acknowledged
  * message must reach every member of its conversation exactly once (live, or replayed by the
  * node after the failover: scale/sharded-adapter.ts, realtime/replay.ts) within 30 s of the
- * failover, none lost, none twice, and each member's thread in id order.
+ * failover, none lost, none twice, and each member's thread in id order. What each client is told
+ * keeps each conversation's order too (red team 4): the SDK's `message.new` events, and the
+ * widget's `parley-message` events in a browser signed in as user 1 on node 3.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { ChatClient } from "../../sdk/src/index.js";
+import type { Browser } from "playwright-core";
+import { BROWSER_SKIP, hostPageHtml, launchBrowser, loginViaForm, openHostPage, startHostSite, type HostSite } from "../../widget/test/helpers/browser.js";
 import { startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
 import { redisClusterUnavailable, startRedisCluster, type RedisCluster } from "./helpers/redis-cluster.js";
 import { sleep } from "./helpers/sockets.js";
@@ -33,7 +37,7 @@ const SEND_EVERY_MS = 25;
 const STEADY_MS = 1500;
 /** The acceptance's bound, from the replica's promotion. */
 const DELIVERY_BOUND_MS = 30_000;
-const skip = TEST_DB !== "mysql" ? "several nodes run with PARLEY_TEST_DB=mysql only" : await redisClusterUnavailable();
+const skip = TEST_DB !== "mysql" ? "several nodes run with PARLEY_TEST_DB=mysql only" : (await redisClusterUnavailable()) || BROWSER_SKIP;
 
 const byId = (a: string, b: string): number => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
 
@@ -42,6 +46,8 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
   let cluster: RedisCluster;
   const nodes: TestServer[] = [];
   const clients: ChatClient[] = [];
+  let browser: Browser | undefined;
+  let site: HostSite | undefined;
 
   before(async () => {
     cluster = await startRedisCluster({ basePort: BASE_PORT });
@@ -50,6 +56,8 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     for (let i = 1; i < NODES; i++) nodes.push(await startServer(env, { reuse: nodes[0]!, keepData: true }));
   });
   after(async () => {
+    await browser?.close();
+    await site?.close();
     for (const c of clients) c.close();
     for (const n of nodes.slice().reverse()) await n.close().catch(() => undefined);
     await nodes[0]?.dropData();
@@ -60,6 +68,7 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     const { id: app } = await nodes[0]!.createTenant("Drill", ["*"]);
     // User i on node i % 4: every conversation spans nodes.
     const users: ChatClient[] = [];
+    const emails: string[] = [];
     for (let i = 0; i < USERS; i++) {
       const c = new ChatClient({
         server: nodes[i % NODES]!.url,
@@ -69,7 +78,8 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
       });
       clients.push(c);
       users.push(c);
-      await c.register({ email: `u${i}-${randomBytes(3).toString("hex")}@drill.example`, password: "drill-test-password", displayName: `U${i}` });
+      emails.push(`u${i}-${randomBytes(3).toString("hex")}@drill.example`);
+      await c.register({ email: emails[i]!, password: "drill-test-password", displayName: `U${i}` });
     }
     await until("every client connected", () => users.every((c) => c.store.state.connection === "connected"), 15_000);
     const id = (i: number): string => users[i]!.user!.id;
@@ -100,9 +110,38 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     // Each member opens each of their conversations (a thread in the store, which live events fill).
     for (const conv of conversations) for (const m of conv.members) await users[m]!.conversation(conv.id).loadOlder();
 
-    // What each client is told, per message id (the SDK emits an event once per seq it applies).
+    // What each client is told, per message id (the SDK emits an event once per seq it applies),
+    // and in which order, per conversation (red team 4: after the failover, newer messages
+    // published live came before the replay of the older ones missed).
     const heard = users.map(() => new Map<string, number>());
-    users.forEach((c, i) => c.on("message.new", (e) => heard[i]!.set(e.data.message.id, (heard[i]!.get(e.data.message.id) ?? 0) + 1)));
+    const stream = users.map(() => new Map<string, string[]>());
+    users.forEach((c, i) =>
+      c.on("message.new", (e) => {
+        heard[i]!.set(e.data.message.id, (heard[i]!.get(e.data.message.id) ?? 0) + 1);
+        const conv = e.data.message.conversationId;
+        stream[i]!.set(conv, [...(stream[i]!.get(conv) ?? []), e.data.message.id]);
+      }),
+    );
+    // The widget: user 1 signed in a second time, in a browser on node 3; its page records each
+    // parley-message event (a message from someone else) as it comes.
+    let widgetCount = 0;
+    site = await startHostSite();
+    browser = await launchBrowser();
+    const { page } = await openHostPage(browser, site.page("/drill", hostPageHtml({ parleyUrl: nodes[2]!.url, appId: app })));
+    await page.evaluate(`window.heard = []; document.addEventListener("parley-message", (e) => window.heard.push([e.detail.conversationId, e.detail.id]))`);
+    await loginViaForm(page, { email: emails[1]!, password: "drill-test-password" });
+    // Live before the load starts: user 0 writes to user 1 until the widget hears it live (a message
+    // written before its socket joined is history, no event). These probes are left out of the
+    // widget's count; the SDK clients hear them as any other message.
+    const probes = new Set<string>();
+    const liveBy = Date.now() + 20_000;
+    while ((widgetCount = (await page.evaluate("window.heard.length")) as number) === 0) {
+      assert.ok(Date.now() < liveBy, "timed out: the widget live");
+      probes.add((await users[0]!.conversation(conversations[0]!.id).send(`probe ${probes.size}`)).id);
+      await sleep(300);
+    }
+    const widgetHeard = async (): Promise<[string, string][]> =>
+      ((await page.evaluate("window.heard")) as [string, string][]).filter(([, mid]) => !probes.has(mid));
     let lastHeardAt = Date.now();
     for (const c of users) c.on("message.new", () => (lastHeardAt = Date.now()));
 
@@ -123,7 +162,8 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     };
 
     // Steady load: one send every SEND_EVERY_MS, each by the next member of the next conversation.
-    const acked = new Map<string, string>(); // message id -> conversation id
+    const acked = new Map<string, string>([...probes].map((mid) => [mid, conversations[0]!.id])); // message id -> conversation id
+    const sentBy1 = new Set<string>();
     const sends: Promise<void>[] = [];
     let n = 0;
     let stopped = false;
@@ -135,7 +175,10 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
         sends.push(
           users[sender]!.conversation(conv.id)
             .send(text)
-            .then((m) => void acked.set(m.id, conv.id)),
+            .then((m) => {
+              acked.set(m.id, conv.id);
+              if (sender === 1) sentBy1.add(m.id);
+            }),
         );
         await sleep(SEND_EVERY_MS);
       }
@@ -159,7 +202,7 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
       `channel slot ${slot}: primary ${victim} killed after ${sentBeforeKill} sends, replica ${promoted} promoted in ${failedOverAt - killedAt} ms; ${acked.size} messages acknowledged; node 1 lost ${lost.room} publishes to the group, ${lost.namespace} on the namespace's channel`,
     );
     assert.ok(lost.room > 0 && lost.namespace > 0, "node 1 published on the victim's shard while it was away");
-    assert.equal(acked.size, n, "every send acknowledged");
+    assert.equal(acked.size, n + probes.size, "every send acknowledged");
     assert.notEqual(promoted, victim);
 
     // Every member hears every message of their conversations, once, within the bound.
@@ -183,6 +226,30 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
       const strangers = [...heard[i]!.keys()].filter((mid) => !expected[i]!.includes(mid));
       assert.deepEqual(strangers, [], `user ${i} heard messages of conversations they are not in`);
     }
+    // Each client's event stream keeps each conversation's order: no message comes after a newer one.
+    for (let i = 0; i < USERS; i++) {
+      for (const [conv, ids] of stream[i]!) {
+        const inversions = ids.filter((mid, k) => k > 0 && byId(mid, ids[k - 1]!) < 0);
+        assert.deepEqual(inversions, [], `user ${i}'s events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}`);
+      }
+    }
+    // The widget's events likewise: every message of someone else in user 1's conversations, once, in order.
+    const fromOthers = [...acked]
+      .filter(([mid, conv]) => conversations.find((c) => c.id === conv)!.members.includes(1) && !sentBy1.has(mid) && !probes.has(mid))
+      .map(([mid]) => mid);
+    await until(
+      "the widget heard every message of others",
+      () => widgetCount >= fromOthers.length,
+      DELIVERY_BOUND_MS,
+      async () => (widgetCount = (await widgetHeard()).length),
+    );
+    const inWidget = new Map<string, string[]>();
+    for (const [conv, mid] of await widgetHeard()) inWidget.set(conv, [...(inWidget.get(conv) ?? []), mid]);
+    assert.deepEqual([...inWidget.values()].flat().sort(byId), fromOthers.sort(byId), "the widget's parley-message events: each message of others once");
+    for (const [conv, ids] of inWidget) {
+      const inversions = ids.filter((mid, k) => k > 0 && byId(mid, ids[k - 1]!) < 0);
+      assert.deepEqual(inversions, [], `the widget's events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}`);
+    }
     // The DM opened during the failover: user 5's socket on node 2 is in its room now (its join was
     // lost: the recovery set the rooms again), so a message sent now arrives live.
     const late = await users[0]!.conversation(fresh.id).send("after the failover");
@@ -201,9 +268,9 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
   });
 });
 
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
+async function until(what: string, ok: () => boolean, ms: number, refresh?: () => Promise<unknown>): Promise<void> {
   const end = Date.now() + ms;
-  while (!ok()) {
+  for (await refresh?.(); !ok(); await refresh?.()) {
     if (Date.now() > end) assert.fail(`timed out: ${what}`);
     await sleep(50);
   }

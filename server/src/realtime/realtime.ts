@@ -115,9 +115,10 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
   if (sharded) {
     httpServer.once("close", () => sharded.close());
+    // Returned: the broadcasts held while the shard was away go out once the replay is sent.
     sharded.onRecovered((r) => {
       if (r.nsp !== "/") return; // the console's feed is a live view: its pages load their data afresh
-      void replayMissed(io.of("/"), r, { ...deps, audience, convRoom }).catch((err: unknown) =>
+      return replayMissed(io.of("/"), r, { ...deps, audience, convRoom }).catch((err: unknown) =>
         deps.logger.error({ err }, "replay after a Redis Cluster failover failed"),
       );
     });
@@ -205,7 +206,16 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
       const originSocket = socket.data.ownEcho || typeof ack !== "function" ? undefined : socket.id;
       // Without its echo, the socket's ack carries the event (seq and all) it is not sent otherwise.
       let event: EventOf<"message.new"> | undefined;
-      const answer = typeof ack === "function" ? (res: SendAck) => ack(res.ok && event ? { ...res, event } : res) : undefined;
+      const answer =
+        typeof ack === "function"
+          ? (res: SendAck) => {
+              const reply = (): void => ack(res.ok && event ? { ...res, event } : res);
+              // While the conversation's shard is away, the ack waits behind the broadcasts held
+              // for its room (scale/held-broadcasts.ts): the SDK applies its own message from the
+              // ack, and must not before the older messages of others the replay brings.
+              if (!res.ok || !sharded?.held.hold("/", [convRoom(res.data.conversationId)], reply)) reply();
+            }
+          : undefined;
       return withAck(log, "message.send", answer, async () => {
         try {
           const out = await deps.messages.send(caller, { ...parse(messageSchemas.sendMessage, raw), originSocket });

@@ -1,5 +1,6 @@
 import type { Namespace } from "socket.io";
 import type { Adapter, BroadcastOptions, MessageType, Room } from "socket.io-adapter";
+import type { HeldBroadcasts } from "./held-broadcasts.js";
 
 // socket.io-adapter's cluster message types (its `MessageType` enum): part of the wire format
 // every node of the cluster reads, so they do not change between versions.
@@ -29,6 +30,8 @@ export interface LocalFirstOptions {
   retryForMs?: number;
   /** A publish that failed for good (after its retries). */
   onDropped?: (err: unknown) => void;
+  /** Holds this node's own broadcasts back while their channel's shard is away (held-broadcasts.ts). */
+  held?: Pick<HeldBroadcasts, "hold">;
 }
 
 export type AdapterFactory = (nsp: Namespace) => Adapter;
@@ -82,6 +85,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
 
     a.broadcast = (packet, o) => {
       publish(o, BROADCAST, { packet });
+      if (opts.held?.hold(nsp.name, o.rooms, () => void base.broadcast(packet, local(o)))) return Promise.resolve();
       return base.broadcast(packet, local(o));
     };
     a.addSockets = (o, rooms) => {

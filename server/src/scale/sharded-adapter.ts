@@ -1,6 +1,7 @@
 import type { Namespace } from "socket.io";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "../shared/logger.js";
+import { HeldBroadcasts, MAX_HOLD_MS } from "./held-broadcasts.js";
 import { keyslot } from "./keyslot.js";
 import { localFirst, type AdapterFactory, type ClusterAdapterLike } from "./local-first.js";
 import type { RedisClusterClient, RedisConnections } from "./redis.js";
@@ -34,18 +35,26 @@ export interface ShardRecovery {
 export interface ShardedAdapter {
   /** The adapter factory for Socket.IO's `adapter` option. */
   adapter: AdapterFactory;
+  /** Broadcasts (and the sends' acks) held while a shard is away (held-broadcasts.ts). */
+  held: Pick<HeldBroadcasts, "hold" | "size" | "dropped">;
   /**
    * Resolves once this node's subscriptions for `rooms` are confirmed by their shards: a socket
    * that joined them hears everything published from then on (the handshake awaits it).
    */
   heard(nsp: string, rooms: Iterable<string>): Promise<void>;
-  /** Called after each recovery of a shard (see ShardRecovery). */
-  onRecovered(fn: (r: ShardRecovery) => void): void;
+  /**
+   * Called after each recovery of a shard (see ShardRecovery). The broadcasts held for its rooms
+   * are delivered once every listener's promise has settled: a listener that replays what was
+   * missed returns it, so the replay comes first.
+   */
+  onRecovered(fn: (r: ShardRecovery) => Promise<void> | void): void;
   /** Stops watching. */
   close(): void;
 }
 
 type Listener = (message: Buffer, channel: Buffer) => void;
+/** socket.io-adapter's BROADCAST message type (local-first.ts says why the number is stable). */
+const BROADCAST = 3;
 
 /** What joinedLate uses of an upstream ClusterAdapter (`onMessage` is protected there). */
 interface RemoteJoins {
@@ -61,6 +70,8 @@ interface Disruption {
   /** The same node answered again (a restart within cluster-node-timeout: no failover). */
   back: boolean;
   confirming: boolean;
+  /** Broadcasts on its channels wait (held-broadcasts.ts): until the replay is sent, or MAX_HOLD_MS. */
+  holding: boolean;
 }
 
 /**
@@ -98,9 +109,19 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
   if (!cluster) throw new Error("the sharded adapter needs REDIS_CLUSTER_NODES");
   const sub: RedisClusterClient = cluster.sub;
   const adapters = new Map<string, ClusterAdapterLike>();
-  const listeners = new Set<(r: ShardRecovery) => void>();
+  const listeners = new Set<(r: ShardRecovery) => Promise<void> | void>();
   const disrupted = new Map<string, Disruption>();
   let timer: NodeJS.Timeout | null = null;
+  const mainChannel = (nsp: string): string => `${channelPrefix}#${nsp}#`;
+  const roomChannel = (nsp: string, room: string): string => `${mainChannel(nsp)}${room}#`;
+  /** A broadcast waits while a disruption holds the namespace's channel or one of its rooms' channels. */
+  const held = new HeldBroadcasts((nsp, rooms) => {
+    for (const d of disrupted.values()) {
+      if (!d.holding) continue;
+      if (d.slots.has(keyslot(mainChannel(nsp))) || rooms.some((room) => d.slots.has(keyslot(roomChannel(nsp, room))))) return true;
+    }
+    return false;
+  });
 
   // The adapter subscribes through this view of `sub`, which remembers each channel's listener
   // (the adapter's own handler): a subscription lost with a dead primary (an SSUBSCRIBE sent to it
@@ -133,10 +154,21 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
       const a = upstream(nsp);
       adapters.set(nsp.name, a as unknown as ClusterAdapterLike);
       joinedLate(nsp.name, a as unknown as RemoteJoins);
+      holdRemote(nsp.name, a as unknown as RemoteJoins);
       return a;
     },
-    { retryForMs: PUBLISH_RETRY_MS, onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster") },
+    { retryForMs: PUBLISH_RETRY_MS, onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster"), held },
   );
+
+  /** Another node's broadcasts to held rooms wait in the same queue as this node's own. */
+  const holdRemote = (nsp: string, a: RemoteJoins): void => {
+    const onMessage = a.onMessage.bind(a);
+    a.onMessage = (message, offset) => {
+      const m = message as { type?: number; data?: { opts?: { rooms?: string[] } } };
+      if (m.type === BROADCAST && held.hold(nsp, m.data?.opts?.rooms ?? [], () => void onMessage(message, offset))) return;
+      return onMessage(message, offset);
+    };
+  };
 
   /**
    * A room this node first holds because another node joined sockets here to it (a new
@@ -168,8 +200,6 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
     });
   };
 
-  const mainChannel = (nsp: string): string => `${channelPrefix}#${nsp}#`;
-  const roomChannel = (nsp: string, room: string): string => `${mainChannel(nsp)}${room}#`;
   /** Our channels of one namespace: its own, our response channel, and one per public room we hold. */
   const channels = (nsp: string, a: ClusterAdapterLike): { main: string[]; rooms: Map<string, string> } => {
     const rooms = new Map<string, string>();
@@ -201,7 +231,7 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
     const slots = new Set<number>();
     for (let s = 0; s < 16384; s++) if (addressOf(s) === address) slots.add(s);
     if (slots.size === 0) return; // a replica, or a node already out of the topology
-    disrupted.set(address, { since: Date.now(), slots, back: false, confirming: false });
+    disrupted.set(address, { since: Date.now(), slots, back: false, confirming: false, holding: true });
     logger.warn(
       { node: address, slots: slots.size },
       "Redis Cluster primary unreachable: the sockets in its rooms will be sent what they miss once it is served again",
@@ -212,6 +242,12 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
 
   const check = (): void => {
     for (const [address, d] of disrupted) {
+      if (d.holding && Date.now() - d.since > MAX_HOLD_MS) {
+        // Away too long to hold live delivery back for: what is held goes out now (the replay still comes).
+        d.holding = false;
+        logger.warn({ node: address, queued: held.size }, "Redis Cluster primary away too long: held broadcasts delivered without waiting for the replay");
+        held.release();
+      }
       if (d.confirming) continue;
       const served = [...d.slots].every((s) => {
         const a = addressOf(s);
@@ -242,16 +278,18 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
       logger.debug({ err, node: address }, "Redis Cluster subscriptions not confirmed yet");
       return;
     }
+    logger.warn(
+      { node: address, downMs: Date.now() - d.since, channels: toConfirm.length },
+      "Redis Cluster slots served again; replaying what the affected sockets may have missed",
+    );
+    // The replay first, then what was held (still in the map, the disruption keeps holding until then).
+    await Promise.allSettled(found.flatMap((r) => [...listeners].map(async (fn) => fn(r))));
     disrupted.delete(address);
     if (disrupted.size === 0 && timer) {
       clearInterval(timer);
       timer = null;
     }
-    logger.warn(
-      { node: address, downMs: Date.now() - d.since, channels: toConfirm.length },
-      "Redis Cluster slots served again; replaying what the affected sockets may have missed",
-    );
-    for (const r of found) for (const fn of listeners) fn(r);
+    held.release();
   };
 
   const onReady = (node?: { host: string; port: number }): void => {
@@ -266,6 +304,7 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
 
   return {
     adapter: factory,
+    held,
     heard: async (nsp, rooms) => {
       await Promise.all([...rooms].map((room) => confirm(roomChannel(nsp, room))));
     },
