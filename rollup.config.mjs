@@ -89,14 +89,24 @@ const protocolChunk = (id) => (id.startsWith(path.join(root, "sdk/src/protocol")
 const serverDeps = Object.keys(pkg("server").dependencies ?? {});
 const isExternal = (id) => builtinModules.includes(id) || id.startsWith("node:") || serverDeps.some((d) => id === d || id.startsWith(d + "/"));
 
+/**
+ * A warning fails the build (issue 52: a newcomer's first `npm start` printed rollup's "Unresolved
+ * dependencies"): what it says is a bug to fix, not noise to read past.
+ */
+const failOnWarning = (warning) => {
+  throw new Error(`rollup warning (${warning.code}): ${warning.message}`);
+};
+
 export default [
   {
+    onwarn: failOnWarning,
     input: { main: "server/src/main.ts", cli: "server/src/cli.ts" },
     output: { dir: "server/dist", format: "esm", sourcemap: true },
     external: isExternal,
     plugins: [protocolAlias, ts("node20")],
   },
   {
+    onwarn: failOnWarning,
     input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol/index.ts", rich: "sdk/src/rich.ts", "server/index": "sdk/src/server/index.ts" },
     output: [
       { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true, manualChunks: protocolChunk },
@@ -114,6 +124,7 @@ export default [
   //    imports the UI by its hashed name when the visitor opens the chat.
   // Rollup builds the configs in order, so the loader learns the name the UI build just chose.
   {
+    onwarn: failOnWarning,
     input: { "widget-ui": "widget/src/widget-ui.ts" },
     // engine.io-client's index re-exports every transport, and the long-polling one runs a probe at
     // load (a throwaway XMLHttpRequest): without this, rollup keeps it although nothing uses it.
@@ -132,6 +143,7 @@ export default [
     ],
   },
   {
+    onwarn: failOnWarning,
     input: "widget/src/embed.ts",
     output: { file: "widget/dist/widget.js", format: "iife", sourcemap: true },
     plugins: [injectUiFile, esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
@@ -139,6 +151,7 @@ export default [
   // Parley's service worker part for web push (served at /parley-sw.js): a classic script, since a
   // host's own service worker takes it in with importScripts().
   {
+    onwarn: failOnWarning,
     input: "widget/src/sw/parley-sw.ts",
     output: { file: "widget/dist/parley-sw.js", format: "iife", sourcemap: true },
     plugins: [esbuild({ target: "es2020", tsconfig: path.join(root, "tsconfig.json"), minify: true })],
@@ -146,6 +159,7 @@ export default [
   // The console (issue 32): Lit pages on the widget's design tokens, served by every node at /console/.
   // index.html names the hashed entry; every page is a chunk of its own, loaded when first shown.
   {
+    onwarn: failOnWarning,
     input: { console: "console/src/console.ts" },
     output: { dir: "console/dist", format: "esm", entryFileNames: "[name]-[hash].js", chunkFileNames: "[name]-[hash].js", sourcemap: true },
     plugins: [
@@ -160,6 +174,7 @@ export default [
   },
   // The SDK as one self-contained ES module for pages without a bundler (served at /sdk.js).
   {
+    onwarn: failOnWarning,
     input: "sdk/src/index.ts",
     // One file: the offline-persistence chunk is inlined (it is small and this build has no siblings).
     output: { file: "sdk/dist/parley-sdk.browser.js", format: "esm", sourcemap: true, inlineDynamicImports: true },
@@ -173,9 +188,10 @@ export default [
   // One ES module per source file, so that dist/x.js sits beside the dist/x.d.ts that tsc emits
   // and package.json's "sideEffects" can name the files that register elements.
   {
+    onwarn: failOnWarning,
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
-    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/rich", "socket.io-client"],
+    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/protocol", "@parley/sdk/rich", "socket.io-client"],
     plugins: [cssLiterals, emojiData(), ts("es2020")],
   },
 ];
