@@ -105,6 +105,14 @@ describe("widget in a real browser, embedded by script tag", { timeout: 180_000,
     await eventually(() => mine.getAttribute("data-status", { timeout: 500 }), { check: (v) => v === "sent", message: "Alice's message is sent" });
     assert.equal(await mine.getAttribute("data-mine"), "true");
     await expectText(mine.locator("[part=receipt]"), "Sent");
+    // The message box is as tall as its content after a send, and with two lines (issue 52: 2-3 px
+    // short under box-sizing: border-box; WebKit showed a scrollbar and a clipped second line).
+    const box = a.page.locator("[part=composer-input]");
+    const overflow = () => box.evaluate((ta: HTMLTextAreaElement) => ta.scrollHeight - ta.clientHeight);
+    assert.equal(await overflow(), 0, "empty after the send");
+    await box.fill("two\nlines");
+    assert.equal(await overflow(), 0, "two lines");
+    await box.fill("");
 
     // Bob's launcher shows the new DM without a reload.
     await expectText(b.page.locator("[part=launcher] [part=badge]"), "1");

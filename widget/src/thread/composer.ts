@@ -115,7 +115,8 @@ export class Composer {
     const ta = this.input();
     if (!ta) return;
     ta.style.height = "auto";
-    ta.style.height = `${Math.min(ta.scrollHeight, 140)}px`;
+    // The height is the border box's (box-sizing: border-box): the content and padding (scrollHeight) and the borders.
+    ta.style.height = `${Math.min(ta.scrollHeight + ta.offsetHeight - ta.clientHeight, 140)}px`;
   }
 
   private addFiles(list: FileList | File[] | null | undefined): void {
