@@ -12,6 +12,7 @@ import { SCHEMA } from "./schema.js";
 import { createServices, type Services } from "./services.js";
 import { createLogger } from "./shared/logger.js";
 import { DEMO_PASSWORD, seedDemo, type Demo } from "./demo/demo.seed.js";
+import { demoConsoleLines } from "./demo/demo-console.js";
 
 /** The composition root: config -> database -> services -> HTTP server. */
 async function main(): Promise<void> {
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   // The banner is for people: plain lines on a terminal, the same fact as one JSON log line elsewhere.
   if (process.stdout.isTTY) process.stdout.write(`\n  ${listening}  (database: ${facts.db}, redis: ${facts.redis})\n`);
   else logger.info(facts, listening);
-  if (demo) printDemo(`http://localhost:${port}`, demo);
+  if (demo) printDemo(`http://localhost:${port}`, demo, await demoConsoleLines(services, `http://localhost:${port}`));
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /** What a newcomer needs to see after `npm start`: where to click and who to sign in as. */
-function printDemo(base: string, demo: Demo): void {
+function printDemo(base: string, demo: Demo, consoleLines: string[]): void {
   const lines = [
     "",
     "  Parley demo is running.",
@@ -129,6 +130,9 @@ function printDemo(base: string, demo: Demo): void {
     ...demo.users.map((u) => `    ${u.email.padEnd(28)} ${u.displayName}`),
     "",
     `  All examples: ${base}/examples/      Demo app id: ${demo.appId}`,
+    "",
+    ...consoleLines,
+    "",
     "  PARLEY_DEMO=0 starts the bare server.",
     "",
   ];
