@@ -1,5 +1,6 @@
 import type { ParleyChat } from "./chat/parley-chat.js";
 import type { Strings } from "./i18n/i18n.js";
+import { launcherLabel } from "./i18n/launcher-name.js";
 
 /**
  * The script-tag embed: `<script src="<server>/widget.js" data-app-id="app_…" async></script>`.
@@ -67,7 +68,7 @@ const SVG = "http://www.w3.org/2000/svg";
  * Draws the launcher inside the (not yet upgraded) element's shadow root; Lit renders into the same
  * root later. `unread`: the last count the UI saved, shown as the full launcher shows it.
  */
-function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number): () => void {
+function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang: string | undefined): () => void {
   const root = el.attachShadow({ mode: "open" });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(LAUNCHER_CSS);
@@ -76,7 +77,7 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number): () =
   dock.className = "stub";
   const button = document.createElement("button");
   button.setAttribute("part", "launcher");
-  button.setAttribute("aria-label", unread > 0 ? `Open chat, ${unread} unread` : "Open chat");
+  button.setAttribute("aria-label", launcherLabel([lang, document.documentElement.lang, ...navigator.languages], unread));
   button.setAttribute("aria-expanded", "false");
   const svg = document.createElementNS(SVG, "svg");
   for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" })) svg.setAttribute(k, v);
@@ -155,7 +156,7 @@ function mount(script: HTMLScriptElement): ParleyApi {
   }
   let removeStub = (): void => undefined;
   if (attrs["mode"] === "launcher") {
-    removeStub = stubLauncher(el, () => void ready((c) => c.show()), unread);
+    removeStub = stubLauncher(el, () => void ready((c) => c.show()), unread, attrs["lang"]);
   }
   document.body.appendChild(el);
   void customElements.whenDefined("parley-chat").then(async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Browser, BrowserContext, Page, Route } from "playwright-core";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
 
 // The loader's launcher (embed.ts) shows a signed-in visitor's last known unread count at once,
 // before the full UI is fetched; the UI then takes over with the live count.
@@ -102,5 +102,18 @@ describe("the launcher shows the last unread count before the UI loads", { timeo
     assert.equal(await launcher.getAttribute("aria-label"), "Open chat");
     assert.equal(await badge.count(), 0);
     await again.release();
+
+    // A German page: the loader's launcher is named in German before the UI (issue 52: English
+    // until the language's chunk came), and the UI keeps the name.
+    const german = site.page("/de", hostPageHtml({ parleyUrl: s.url, appId: app }).replace('<html lang="en">', '<html lang="de">'));
+    const heldDe = await holdUi(context);
+    await page.goto(german, { waitUntil: "domcontentloaded" });
+    await launcher.waitFor({ state: "visible" });
+    assert.equal(await uiDefined(page), false, "the loader's launcher");
+    assert.equal(await launcher.getAttribute("aria-label"), "Chat öffnen");
+    await heldDe.release();
+    await page.locator("[part=launcher]").hover();
+    await page.waitForFunction(`!!customElements.get("parley-chat")`);
+    await eventually(() => launcher.getAttribute("aria-label"), { check: (l) => l === "Chat öffnen", message: "the UI's German name" });
   });
 });

@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { EN } from "../src/i18n/i18n.js";
 import { LOCALES, isRtl, pickLocale } from "../src/i18n/language.js";
+import { LAUNCHER_NAMES, launcherLabel } from "../src/i18n/launcher-name.js";
 import { EXTRAS_EN, FAILED_EN } from "../src/message/message-extras.strings.js";
 import { DATA_EN } from "../src/data/parley-data.strings.js";
 import { INFO_EN } from "../src/info/parley-info.strings.js";
@@ -119,4 +120,20 @@ describe("locales", () => {
     assert.deepEqual(pickLocale(["sv", "fi"]), { code: "en", tag: "en" });
     assert.deepEqual(pickLocale([]), { code: "en", tag: "en" });
   });
+});
+
+test("the loader's launcher is named in each language from the first paint, as the UI names it (issue 52)", async () => {
+  // The loader's copy of each table's openChat and unreadLabel: the same words, in every language.
+  assert.deepEqual(Object.keys(LAUNCHER_NAMES).sort(), ["en", ...Object.keys(LOCALES)].sort());
+  assert.deepEqual(LAUNCHER_NAMES["en"], [EN.openChat, EN.unreadLabel]);
+  for (const [code, load] of Object.entries(LOCALES)) {
+    const table = (await load()).default;
+    assert.deepEqual(LAUNCHER_NAMES[code], [table["openChat"], table["unreadLabel"]], code);
+  }
+  // Chosen as the UI chooses: the element's lang, the page's, the browser's; a tag, then its language.
+  assert.equal(launcherLabel([undefined, "de-AT", "en-US"], 0), "Chat öffnen");
+  assert.equal(launcherLabel(["pt-PT"], 3), "Abrir chat, 3 não lidas");
+  assert.equal(launcherLabel(["xx", "ar"], 2), "فتح الدردشة، 2 غير مقروءة");
+  assert.equal(launcherLabel(["en-GB", "de"], 0), "Open chat");
+  assert.equal(launcherLabel([undefined, ""], 1), "Open chat, 1 unread");
 });
