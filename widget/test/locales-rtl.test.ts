@@ -15,8 +15,19 @@ import type { Browser, Page } from "playwright-core";
 import type { AuthResponse, Conversation } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { EN } from "../src/i18n/i18n.js";
+import { LOCALES } from "../src/i18n/language.js";
 import { axeSerious } from "./helpers/a11y.js";
-import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, messageWithText, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  messageWithText,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { openDevicePage, PHONE, withViewportMeta } from "./helpers/devices.js";
 
 const PASSWORD = "correct horse battery";
@@ -137,6 +148,34 @@ describe("the widget in other languages, and right to left", { timeout: 600_000,
       await tab.context.close();
     });
   }
+
+  test("the composer's placeholder fits on one line at 390 px in every language (issue 52: German and Russian wrapped, the second line cut; English did too)", async () => {
+    const tab = await open({ dataLang: "en" });
+    const { page } = tab;
+    await page.locator(`parley-list [part=conversation][data-id="${dm.id}"]`).click();
+    const box = page.locator("[part=composer-input]");
+    await box.waitFor();
+    const wide: string[] = [];
+    for (const code of ["en", ...Object.keys(LOCALES)]) {
+      const want = code === "en" ? EN.messagePlaceholder : (await strings(code))["messagePlaceholder"]!;
+      await page.evaluate(`document.querySelector("parley-chat").setAttribute("lang", ${JSON.stringify(code)})`);
+      await eventually(() => box.getAttribute("placeholder"), { check: (p) => p === want, message: `${code}'s placeholder` });
+      // The placeholder typed in as text: the box's content height against one line's (a wrap adds a line).
+      const [text, room] = await box.evaluate((ta: HTMLTextAreaElement) =>
+        [ta.placeholder, "x"].map((value) => {
+          ta.value = value;
+          ta.style.height = "0";
+          const h = ta.scrollHeight;
+          ta.value = "";
+          ta.style.height = "";
+          return h;
+        }),
+      );
+      if (text > room) wide.push(`${code} "${want}": ${text} px high, one line is ${room}`);
+    }
+    assert.deepEqual(wide, []);
+    await tab.context.close();
+  });
 
   for (const code of ["ar", "he"]) {
     test(`${code}: mirrored, the back arrow, the composer and the bubbles`, async () => {

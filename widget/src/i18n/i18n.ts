@@ -39,7 +39,7 @@ export const EN = {
   emoji: "Insert emoji",
   /** The composer's "+" button: a menu of a poll and a voice message (tools/parley-tools.ts). */
   tools: "Poll or voice message",
-  messagePlaceholder: "Write a message…",
+  messagePlaceholder: "Message",
   earlierMessage: "An earlier message",
   showOriginal: "Show the original",
   cancel: "Cancel",

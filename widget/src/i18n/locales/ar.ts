@@ -23,7 +23,7 @@ export default {
   attach: "إرفاق ملف",
   emoji: "إدراج رمز تعبيري",
   tools: "استطلاع أو رسالة صوتية",
-  messagePlaceholder: "اكتب رسالة…",
+  messagePlaceholder: "رسالة",
   earlierMessage: "رسالة سابقة",
   showOriginal: "عرض الرسالة الأصلية",
   cancel: "إلغاء",

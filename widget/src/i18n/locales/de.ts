@@ -23,7 +23,7 @@ export default {
   attach: "Datei anhängen",
   emoji: "Emoji einfügen",
   tools: "Umfrage oder Sprachnachricht",
-  messagePlaceholder: "Nachricht schreiben …",
+  messagePlaceholder: "Nachricht",
   earlierMessage: "Eine frühere Nachricht",
   showOriginal: "Originalnachricht anzeigen",
   cancel: "Abbrechen",

@@ -23,7 +23,7 @@ export default {
   attach: "Adjuntar archivo",
   emoji: "Insertar emoji",
   tools: "Encuesta o mensaje de voz",
-  messagePlaceholder: "Escribe un mensaje…",
+  messagePlaceholder: "Mensaje",
   earlierMessage: "Un mensaje anterior",
   showOriginal: "Ver el original",
   cancel: "Cancelar",

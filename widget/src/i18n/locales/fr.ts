@@ -23,7 +23,7 @@ export default {
   attach: "Joindre un fichier",
   emoji: "Insérer un emoji",
   tools: "Sondage ou message vocal",
-  messagePlaceholder: "Écrivez un message…",
+  messagePlaceholder: "Message",
   earlierMessage: "Un message précédent",
   showOriginal: "Afficher l’original",
   cancel: "Annuler",

@@ -23,7 +23,7 @@ export default {
   attach: "צירוף קובץ",
   emoji: "הוספת אימוג'י",
   tools: "סקר או הודעה קולית",
-  messagePlaceholder: "כתיבת הודעה…",
+  messagePlaceholder: "הודעה",
   earlierMessage: "הודעה קודמת",
   showOriginal: "הצגת ההודעה המקורית",
   cancel: "ביטול",

@@ -23,7 +23,7 @@ export default {
   attach: "फ़ाइल अटैच करें",
   emoji: "इमोजी डालें",
   tools: "पोल या वॉइस मैसेज",
-  messagePlaceholder: "मैसेज लिखें…",
+  messagePlaceholder: "संदेश",
   earlierMessage: "एक पिछला मैसेज",
   showOriginal: "मूल मैसेज दिखाएं",
   cancel: "रद्द करें",

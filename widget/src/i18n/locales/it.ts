@@ -23,7 +23,7 @@ export default {
   attach: "Allega un file",
   emoji: "Inserisci un’emoji",
   tools: "Sondaggio o messaggio vocale",
-  messagePlaceholder: "Scrivi un messaggio…",
+  messagePlaceholder: "Messaggio",
   earlierMessage: "Un messaggio precedente",
   showOriginal: "Mostra l’originale",
   cancel: "Annulla",

@@ -23,7 +23,7 @@ export default {
   attach: "ファイルを添付",
   emoji: "絵文字を挿入",
   tools: "アンケートまたはボイスメッセージ",
-  messagePlaceholder: "メッセージを入力…",
+  messagePlaceholder: "メッセージ",
   earlierMessage: "以前のメッセージ",
   showOriginal: "元のメッセージを表示",
   cancel: "キャンセル",

@@ -23,7 +23,7 @@ export default {
   attach: "파일 첨부",
   emoji: "이모지 넣기",
   tools: "투표 또는 음성 메시지",
-  messagePlaceholder: "메시지 입력…",
+  messagePlaceholder: "메시지",
   earlierMessage: "이전 메시지",
   showOriginal: "원본 메시지 보기",
   cancel: "취소",

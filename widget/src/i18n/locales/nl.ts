@@ -23,7 +23,7 @@ export default {
   attach: "Bestand bijvoegen",
   emoji: "Emoji invoegen",
   tools: "Peiling of spraakbericht",
-  messagePlaceholder: "Typ een bericht…",
+  messagePlaceholder: "Bericht",
   earlierMessage: "Een eerder bericht",
   showOriginal: "Origineel tonen",
   cancel: "Annuleren",

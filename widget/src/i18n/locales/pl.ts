@@ -23,7 +23,7 @@ export default {
   attach: "Załącz plik",
   emoji: "Wstaw emoji",
   tools: "Ankieta lub wiadomość głosowa",
-  messagePlaceholder: "Napisz wiadomość…",
+  messagePlaceholder: "Wiadomość",
   earlierMessage: "Wcześniejsza wiadomość",
   showOriginal: "Pokaż oryginał",
   cancel: "Anuluj",

@@ -23,7 +23,7 @@ export default {
   attach: "Anexar arquivo",
   emoji: "Inserir emoji",
   tools: "Enquete ou mensagem de voz",
-  messagePlaceholder: "Digite uma mensagem…",
+  messagePlaceholder: "Mensagem",
   earlierMessage: "Uma mensagem anterior",
   showOriginal: "Ver original",
   cancel: "Cancelar",

@@ -23,7 +23,7 @@ export default {
   attach: "Прикрепить файл",
   emoji: "Вставить эмодзи",
   tools: "Опрос или голосовое сообщение",
-  messagePlaceholder: "Напишите сообщение…",
+  messagePlaceholder: "Сообщение",
   earlierMessage: "Более раннее сообщение",
   showOriginal: "Показать исходное сообщение",
   cancel: "Отмена",

@@ -23,7 +23,7 @@ export default {
   attach: "Dosya ekle",
   emoji: "Emoji ekle",
   tools: "Anket veya sesli mesaj",
-  messagePlaceholder: "Mesaj yazın…",
+  messagePlaceholder: "Mesaj",
   earlierMessage: "Önceki bir mesaj",
   showOriginal: "Orijinal mesajı göster",
   cancel: "İptal",

@@ -23,7 +23,7 @@ export default {
   attach: "添加附件",
   emoji: "插入表情符号",
   tools: "投票或语音消息",
-  messagePlaceholder: "输入消息…",
+  messagePlaceholder: "消息",
   earlierMessage: "一条较早的消息",
   showOriginal: "查看原消息",
   cancel: "取消",
