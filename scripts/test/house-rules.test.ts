@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { cycles } from "./import-graph.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TREES = ["server/src", "sdk/src", "widget/src", "console/src"] as const;
@@ -59,60 +60,6 @@ function importsIn(file: string, src: string): string[] {
   for (const m of code.matchAll(/(?:^|[;}\n])\s*(?:import|export)\b[^;"'`]*?["']([^"']+)["']/g)) specs.add(m[1]!);
   for (const m of code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) specs.add(m[1]!);
   return [...specs].filter((s) => s.startsWith(".")).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(file), s)).replace(/\.js$/, ".ts"));
-}
-
-/** Every cycle's strongly connected component (Tarjan), each printed as one closed path through it. */
-function cycles(g: Map<string, string[]>): string[] {
-  let next = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[] = [];
-  const visit = (v: string): void => {
-    index.set(v, next);
-    low.set(v, next++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of g.get(v) ?? []) {
-      if (!g.has(w)) continue;
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
-    }
-    if (low.get(v) !== index.get(v)) return;
-    const scc = new Set<string>();
-    let w: string;
-    do {
-      w = stack.pop()!;
-      onStack.delete(w);
-      scc.add(w);
-    } while (w !== v);
-    if (scc.size > 1 || (g.get(v) ?? []).includes(v)) found.push(pathThrough(g, scc).join(" -> "));
-  };
-  for (const v of g.keys()) if (!index.has(v)) visit(v);
-  return found;
-}
-
-/** One shortest cycle inside a strongly connected component: a -> b -> … -> a. */
-function pathThrough(g: Map<string, string[]>, scc: Set<string>): string[] {
-  const start = [...scc].sort()[0]!;
-  const prev = new Map<string, string>();
-  const queue = [start];
-  while (queue.length) {
-    const v = queue.shift()!;
-    for (const w of g.get(v) ?? []) {
-      if (!scc.has(w)) continue;
-      if (w === start) {
-        const out = [start];
-        for (let x = v; x !== start; x = prev.get(x)!) out.splice(1, 0, x);
-        return [...out, start];
-      }
-      if (!prev.has(w)) prev.set(w, v), queue.push(w);
-    }
-  }
-  return [...scc];
 }
 
 const sources = new Map(TREES.flatMap((t) => sourceFiles(t)).map((f) => [f, readFileSync(path.join(ROOT, f), "utf8")]));

@@ -21,6 +21,27 @@ export function createLimiter(limit: RateLimit, keyPrefix: string, redis?: { cli
   });
 }
 
+/**
+ * A pair of limits on one kind of call, keyed on the signed-in caller: per user (all their devices)
+ * and per app (all its users). Past either: `rate_limited` (429, Retry-After). Each kind names its
+ * keys (`<name>-user`, `<name>-app`), in Redis with several nodes.
+ */
+export class UserAndAppQuota {
+  private readonly perUser: RateLimiterAbstract;
+  private readonly perApp: RateLimiterAbstract;
+
+  constructor(perUser: RateLimit, perApp: RateLimit, keys: { user: string; app: string }, redis?: { client: unknown; prefix: string }) {
+    this.perUser = createLimiter(perUser, keys.user, redis);
+    this.perApp = createLimiter(perApp, keys.app, redis);
+  }
+
+  /** One point of the user's limit, then of the app's. */
+  async take(appId: string, userId: string): Promise<void> {
+    await consume(this.perUser, `${appId}:${userId}`);
+    await consume(this.perApp, appId);
+  }
+}
+
 function tooMany(res: RateLimiterRes): AppError {
   const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
   return new AppError(
