@@ -7,7 +7,7 @@ import type { ModerationDeps } from "../deps.js";
 import { SanctionEntity } from "../moderation.entities.js";
 import { presentSanction } from "../moderation.presenter.js";
 import { requireConversationModerator, requireModerator } from "../policy.js";
-import { audit, putSanction } from "./common.js";
+import { audit, liftSanction, putSanction } from "./common.js";
 
 /**
  * Bans a user from a group: they leave it at once (member.removed; a pending invitation is
@@ -32,17 +32,12 @@ export async function banFromConversation(
   });
 }
 
-export async function unbanFromConversation(
+export function unbanFromConversation(
   deps: Pick<ModerationDeps, "uow" | "gate" | "conversations">,
   caller: Caller,
   input: { conversationId: string; userId: string; reason?: string | undefined },
 ): Promise<void> {
-  await deps.uow.run(async ({ m }) => {
-    await requireConversationModerator(deps, m, caller, input.conversationId, input.userId);
-    const gone = await m.delete(SanctionEntity, { appId: caller.appId, kind: "ban", userId: input.userId, conversationId: input.conversationId });
-    if (!gone.affected) throw notFound("Ban");
-    await audit(m, caller, { action: "unban.conversation", targetUserId: input.userId, conversationId: input.conversationId, reason: input.reason });
-  });
+  return liftSanction(deps, caller, input, "ban", "unban.conversation");
 }
 
 /**

@@ -3,7 +3,9 @@ import type { ModerationAction } from "@parley/sdk/protocol";
 import { type Caller, isUserCaller } from "../../shared/caller.js";
 import { newId } from "../../shared/ids.js";
 import { AuditEntity, SanctionEntity } from "../moderation.entities.js";
-import { actorName } from "../policy.js";
+import { notFound } from "../../shared/errors.js";
+import type { ModerationDeps } from "../deps.js";
+import { actorName, requireConversationModerator } from "../policy.js";
 
 /** What one audit entry records beyond who and when. */
 export interface AuditFacts {
@@ -45,4 +47,23 @@ export async function putSanction(
   const row: SanctionEntity = { id: newId("snc"), ...key, until: s.until, reason: s.reason || null, createdBy: actorName(caller), createdAt: Date.now() };
   await m.insert(SanctionEntity, row);
   return row;
+}
+
+/**
+ * Lifts a member's mute or ban in a group (a conversation moderator, or the host's backend): 404
+ * when there is none; audited as `action`.
+ */
+export async function liftSanction(
+  deps: Pick<ModerationDeps, "uow" | "gate" | "conversations">,
+  caller: Caller,
+  input: { conversationId: string; userId: string; reason?: string | undefined },
+  kind: "mute" | "ban",
+  action: ModerationAction,
+): Promise<void> {
+  await deps.uow.run(async ({ m }) => {
+    await requireConversationModerator(deps, m, caller, input.conversationId, input.userId);
+    const gone = await m.delete(SanctionEntity, { appId: caller.appId, kind, userId: input.userId, conversationId: input.conversationId });
+    if (!gone.affected) throw notFound(kind === "mute" ? "Mute" : "Ban");
+    await audit(m, caller, { action, targetUserId: input.userId, conversationId: input.conversationId, reason: input.reason });
+  });
 }

@@ -3,11 +3,10 @@ import { MemberEntity } from "../../conversations/member.entity.js";
 import type { Caller } from "../../shared/caller.js";
 import { notFound } from "../../shared/errors.js";
 import type { ModerationDeps } from "../deps.js";
-import { SanctionEntity } from "../moderation.entities.js";
 import { presentSanction } from "../moderation.presenter.js";
 import type { MuteInput } from "../moderation.schema.js";
 import { requireConversationModerator } from "../policy.js";
-import { audit, putSanction } from "./common.js";
+import { audit, liftSanction, putSanction } from "./common.js";
 
 /** Mutes a member of a conversation until a time: their sends and edits there answer `muted`. */
 export async function mute(
@@ -31,15 +30,10 @@ export async function mute(
   });
 }
 
-export async function unmute(
+export function unmute(
   deps: Pick<ModerationDeps, "uow" | "gate" | "conversations">,
   caller: Caller,
   input: { conversationId: string; userId: string; reason?: string | undefined },
 ): Promise<void> {
-  await deps.uow.run(async ({ m }) => {
-    await requireConversationModerator(deps, m, caller, input.conversationId, input.userId);
-    const gone = await m.delete(SanctionEntity, { appId: caller.appId, kind: "mute", userId: input.userId, conversationId: input.conversationId });
-    if (!gone.affected) throw notFound("Mute");
-    await audit(m, caller, { action: "unmute", targetUserId: input.userId, conversationId: input.conversationId, reason: input.reason });
-  });
+  return liftSanction(deps, caller, input, "mute", "unmute");
 }
