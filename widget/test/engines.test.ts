@@ -2,9 +2,10 @@
 // site's visitors use, through the same steps: the page loads the widget by its script tag, the
 // host's token signs them in, they open a conversation, send, receive a reply live, reload (the
 // conversation and its messages are there again), react to a message, and see the widget in Arabic,
-// right to left; and the console: an invitation's link, the sign-up form, the app's page. Chromium
-// and Firefox ESR here (helpers/engines.ts); the full widget and console suites stay in Chromium
-// (playwright-core). WebKit (WebKitWebDriver) is not driven yet: see the issue's note.
+// right to left; and the console: an invitation's link, the sign-up form, the app's page. Chromium,
+// Firefox ESR and WebKit (helpers/engines.ts); the full widget and console suites stay in Chromium
+// (playwright-core). WebKit reports no page errors over classic WebDriver: its journey checks none.
+// Not here yet: recording and playing a voice message in each engine (WebKit records MP4/AAC only).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import jwt from "jsonwebtoken";
@@ -44,8 +45,6 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
       const browser = await engine.launch();
       try {
         const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(site.page(`/${engine.name}`, hostPageHtml({ parleyUrl: s.url, appId: app.id, token })));
         await click(page, "[part=launcher]", "the launcher");
         await click(page, `[part=conversation][data-id="${dm}"]`, "the DM in the list");
@@ -53,10 +52,17 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
         await until(page, message("Hello from Bob"), "Bob's message");
 
         // Send (typed, Enter), then a reply arrives live.
-        const mine = `Hi from ${engine.name} 🎉`;
+        // (Plain text: WebKitWebDriver drops what lies outside the BMP, emoji, when it types; the
+        // reaction below is the emoji's part of the journey.)
+        const mine = `Hi from ${engine.name}, ça va?`;
         await type(page, "[part=composer-input]", mine);
-        await page.keyboard.press("Enter");
-        await until(page, `${message(mine)}?.getAttribute("data-status") === "sent"`, "my message sent");
+        await page.keys("Enter");
+        await until(page, `${message(mine)}?.getAttribute("data-status") === "sent"`, "my message sent").catch(async (e: Error) => {
+          const shown = await run(page, `deep("[part=message-text]", true).map((m) => m.textContent)`);
+          throw new Error(
+            `${e.message}; the box holds ${JSON.stringify(await run(page, `deep("[part=composer-input]")?.value`))}; shown ${JSON.stringify(shown)}`,
+          );
+        });
         const stored = (await s.api.get<{ items: Message[] }>(`/conversations/${dm}/messages`, { token: bob.accessToken })).body.items.map((m) => m.text);
         assert.ok(stored.includes(mine), `stored: ${JSON.stringify(stored)}`);
         assert.equal((await s.api.post(`/conversations/${dm}/messages`, { token: bob.accessToken, body: { text: `Reply to ${engine.name}` } })).status, 201);
@@ -82,7 +88,6 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
 
         // Arabic: the same visitor on a page in Arabic, right to left.
         const arabic = await browser.newPage();
-        arabic.on("pageerror", (e) => errors.push(String(e)));
         await arabic.goto(
           site.page(`/${engine.name}-ar`, hostPageHtml({ parleyUrl: s.url, appId: app.id, token }).replace('<html lang="en">', '<html lang="ar">')),
         );
@@ -93,7 +98,7 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
           `deep("[part=panel]")?.getAttribute("lang") === "ar" && getComputedStyle(deep("[part=panel]")).direction === "rtl"`,
           "the panel in Arabic, rtl",
         );
-        assert.deepEqual(errors, []);
+        assert.deepEqual([...page.errors, ...arabic.errors], []);
       } finally {
         await browser.close();
       }
@@ -106,8 +111,6 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
       const browser = await engine.launch();
       try {
         const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on("pageerror", (e) => errors.push(String(e)));
         await page.goto(link);
         await type(page, "input[name=password]", "a viewer's console password");
         await type(page, "input[name=passwordAgain]", "a viewer's console password");
@@ -116,7 +119,7 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
         await until(page, `location.hash === "#/apps" && deep("a", true).some((a) => a.textContent.includes("Engines"))`, "the list of apps", 20_000);
         await run(page, `void deep("a", true).find((a) => a.textContent.includes("Engines")).click()`);
         await until(page, `location.hash.startsWith("#/apps/") && deep("h1", true).some((h) => h.textContent.includes("Engines"))`, "the app's page");
-        assert.deepEqual(errors, []);
+        assert.deepEqual(page.errors, []);
       } finally {
         await browser.close();
       }
