@@ -63,6 +63,16 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
             `${e.message}; the box holds ${JSON.stringify(await run(page, `deep("[part=composer-input]")?.value`))}; shown ${JSON.stringify(shown)}`,
           );
         });
+        // The message box fits its content after the send and with two lines (measured in each engine:
+        // it was 2-3 px short, and WebKit showed a scrollbar and a clipped second line).
+        const overflow = `(() => { const ta = deep("[part=composer-input]"); return ta.scrollHeight - ta.clientHeight; })()`;
+        assert.equal(await run(page, overflow), 0, "the empty box after the send");
+        await run(
+          page,
+          `(() => { const ta = deep("[part=composer-input]"); ta.value = "two\\nlines"; ta.dispatchEvent(new Event("input", { bubbles: true })); })()`,
+        );
+        assert.equal(await run(page, overflow), 0, "two lines");
+        await run(page, `(() => { const ta = deep("[part=composer-input]"); ta.value = ""; ta.dispatchEvent(new Event("input", { bubbles: true })); })()`);
         const stored = (await s.api.get<{ items: Message[] }>(`/conversations/${dm}/messages`, { token: bob.accessToken })).body.items.map((m) => m.text);
         assert.ok(stored.includes(mine), `stored: ${JSON.stringify(stored)}`);
         assert.equal((await s.api.post(`/conversations/${dm}/messages`, { token: bob.accessToken, body: { text: `Reply to ${engine.name}` } })).status, 201);

@@ -115,8 +115,9 @@ export class Composer {
     const ta = this.input();
     if (!ta) return;
     ta.style.height = "auto";
-    // The height is the border box's (box-sizing: border-box): the content and padding (scrollHeight) and the borders.
-    ta.style.height = `${Math.min(ta.scrollHeight + ta.offsetHeight - ta.clientHeight, 140)}px`;
+    // The height is the border box's (box-sizing: border-box): the content and padding (scrollHeight),
+    // the borders, and a pixel for the fraction Firefox's lines have and scrollHeight rounds away.
+    ta.style.height = `${Math.min(ta.scrollHeight - ta.clientHeight + ta.offsetHeight + 1, 140)}px`;
   }
 
   private addFiles(list: FileList | File[] | null | undefined): void {
