@@ -74,7 +74,7 @@ export function voiceSettings(chat: ChatClient): Promise<VoiceSettings> {
 /** A recording to send: its waveform (VOICE_PEAKS values 0–255) and, if the blob has none, its type. */
 export interface VoiceRecording {
   peaks: number[];
-  /** `audio/webm` or `audio/ogg` (Opus); the blob's own type when left out. No length: the server measures the stream. */
+  /** `audio/webm`, `audio/ogg` (Opus) or `audio/mp4` (Opus or AAC); the blob's own type when left out. No length: the server measures the audio. */
   mime?: string;
 }
 
@@ -88,13 +88,13 @@ export interface SendVoiceOptions {
 
 /**
  * Sends a voice message: uploads the recording (counted in the quotas like any file), marks it as
- * voice (the server checks it is Opus in WebM or Ogg, computes its length, keeps the waveform:
+ * voice (the server checks it is Opus in WebM, Ogg or MP4 or AAC in MP4, computes its length from the audio, keeps the waveform:
  * `ChatError` 415 / 413 / 400 otherwise), then sends it as a message of its own. Resolves the
  * stored message; it reaches the store as every member's `message.new`.
  */
 export async function sendVoice(chat: ChatClient, conversationId: string, blob: Blob, rec: VoiceRecording, opts: SendVoiceOptions = {}): Promise<Message> {
   const type = rec.mime ?? blob.type;
-  const file = new File([blob], `voice.${type.includes("ogg") ? "ogg" : "webm"}`, { type });
+  const file = new File([blob], `voice.${type.includes("ogg") ? "ogg" : type.includes("mp4") ? "m4a" : "webm"}`, { type });
   const uploaded = await chat.directory.upload(file, opts.onProgress);
   const body: MarkVoiceRequest = { peaks: rec.peaks };
   const voice: Attachment = await chat.request("POST", `/uploads/${seg(uploaded.id)}/voice`, body);

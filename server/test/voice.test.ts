@@ -14,7 +14,7 @@ import { VOICE_LIMITS } from "../src/voice/voice.schema.js";
 import { assertClientError, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, Recorder, type ClientSocket } from "./helpers/sockets.js";
-import { chromiumOgg, chromiumVideoWebm, chromiumWebm, mp3, oggOpus, oggVorbis, webmOpusPackets } from "./helpers/voice-files.js";
+import { aacMp4, chromiumOgg, chromiumVideoWebm, chromiumWebm, mp3, mp4Boxes, oggOpus, oggVorbis, webkitAacMp4, webkitOpusMp4, webkitStoppedMp4, webmOpusPackets } from "./helpers/voice-files.js";
 
 let s: TestServer;
 let app: string;
@@ -120,7 +120,70 @@ describe("voice messages", () => {
     assert.equal(greedy.body.error.details.reason, "malformed");
   });
 
-  test("anything but Opus audio in WebM or Ogg is refused with 415 and its reason", async () => {
+  test("WebKit's recordings (MP4: AAC, and Opus with its dOps little-endian) are accepted, length from the frames, served as audio/mp4", async () => {
+    for (const [what, bytes, frames] of [
+      ["AAC", webkitAacMp4(), 86],
+      ["Opus", webkitOpusMp4(), 100],
+      // Stopped mid-fragment: 50 + 19 packets, its last moof twice; kept mended: one moof, without
+      // the frame WebKit's flush starts it with (Chromium and Firefox stop decoding there).
+      ["Opus, stopped", webkitStoppedMp4(), 68],
+    ] as const) {
+      const a = await s.api.register(app);
+      const up = await uploaded(a, bytes, "voice.m4a", "audio/mp4");
+      const res = await mark(a, up.id);
+      assert.equal(res.status, 200, `${what}: ${JSON.stringify(res.body)}`);
+      const att = res.body as Attachment;
+      assert.equal(att.mime, "audio/mp4");
+      // AAC: 86 frames of 1024 samples at 44.1 kHz; Opus: 100 packets of 20 ms less the 312-sample pre-skip.
+      const expected = what === "AAC" ? Math.round((frames * 1024 * 1000) / 44_100) : Math.round(frames * 20 - 312 / 48);
+      assert.equal(att.voice!.durationMs, expected, what);
+      const file = await fetch(`${s.url}/v1/uploads/${up.id}`, { headers: { Authorization: `Bearer ${a.accessToken}` } });
+      assert.equal(file.headers.get("content-type"), "audio/mp4");
+      const served = Buffer.from(await file.arrayBuffer());
+      // WebKit's repeated boxes (its ftyp, always; a stopped fragment's moof) are kept once.
+      const boxes = mp4Boxes(served);
+      assert.deepEqual(
+        boxes.map(([t]) => t),
+        mp4Boxes(bytes)
+          .map(([t]) => t)
+          .filter((t, i, all) => !(t === all[i + 1] && (t === "ftyp" || t === "moof"))),
+        what,
+      );
+      assert.ok(boxes.every(([, s, e], i) => !boxes[i + 1] || !served.subarray(s, e).equals(served.subarray(boxes[i + 1]![1], boxes[i + 1]![2]))), what);
+      const row = await s.services.db.getRepository(UploadEntity).findOneByOrFail({ id: up.id });
+      assert.equal(row.size, served.length, `${what}: the quota counts what is kept`);
+      if (what !== "Opus, stopped") assert.deepEqual(served, bytes.subarray(32), `${what}: only the second ftyp dropped`);
+    }
+  });
+
+  test("an MP4's length is its frames', not the durations it writes (issue 52: no container repeats red team 4's H3)", async () => {
+    const markMp4 = async (file: Buffer) => {
+      const u = await s.api.register(app);
+      return mark(u, (await uploaded(u, file, "voice.m4a", "audio/mp4")).id);
+    };
+    const frameMs = 1024_000 / 44_100;
+    // 30 s of frames whose samples say 1 s together: stored at 30 s.
+    const short = await markMp4(aacMp4(1292, Math.floor(44_100 / 1292)));
+    assert.equal(short.status, 200, JSON.stringify(short.body));
+    assert.equal((short.body as Attachment).voice!.durationMs, Math.round(1292 * frameMs));
+    // 2 s of frames whose samples say 600 s: stored at 2 s.
+    const long = await markMp4(aacMp4(86, Math.floor((600 * 44_100) / 86)));
+    assert.equal(long.status, 200, JSON.stringify(long.body));
+    assert.equal((long.body as Attachment).voice!.durationMs, Math.round(86 * frameMs));
+    // 120 s (past the 60 s maximum) saying 1 s: refused.
+    const lying = await markMp4(aacMp4(5168, 8));
+    assertClientError(lying, { status: 413, code: "payload_too_large" });
+    assert.equal(lying.body.error.details.reason, "too_long");
+    // WebKit's own recording cut inside its last mdat: what is there plays, and is counted.
+    const whole = webkitAacMp4();
+    const lastMdat = mp4Boxes(whole).at(-1)!;
+    const cut = await markMp4(whole.subarray(0, lastMdat[1] + 8 + 2000));
+    assert.equal(cut.status, 200, JSON.stringify(cut.body));
+    const cutMs = (cut.body as Attachment).voice!.durationMs;
+    assert.ok(cutMs > 1000 && cutMs < 1900, `a cut recording is shorter: ${cutMs}`);
+  });
+
+  test("anything but Opus or AAC audio in WebM, Ogg or MP4 is refused with 415 and its reason", async () => {
     const a = await s.api.register(app);
     const cases: [string, Buffer, string, string, string][] = [
       ["a text file renamed .ogg", Buffer.from("This is not audio at all, just words.\n".repeat(20)), "note.ogg", "audio/ogg", "not_opus"],
@@ -128,6 +191,9 @@ describe("voice messages", () => {
       ["a WebM with video", chromiumVideoWebm(), "clip.webm", "audio/webm", "has_video"],
       ["Ogg Vorbis", oggVorbis(), "old.ogg", "audio/ogg", "not_opus"],
       ["a cut Ogg page", chromiumOgg().subarray(0, 300), "cut.ogg", "audio/ogg", "malformed"],
+      ["an MP4 with video", aacMp4(1, 1024, { video: true }), "clip.mp4", "audio/mp4", "has_video"],
+      ["an MP4 cut inside its moof", webkitAacMp4().subarray(0, mp4Boxes(webkitAacMp4())[3]![1] + 100), "cut.m4a", "audio/mp4", "malformed"],
+      ["an MP4 whose samples lie outside its mdat", aacMp4(3, 1024, { dataOffset: 0 }), "short.m4a", "audio/mp4", "malformed"],
     ];
     for (const [what, bytes, name, type, reason] of cases) {
       const up = await uploaded(a, bytes, name, type);

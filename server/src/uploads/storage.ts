@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { newSecret } from "../shared/ids.js";
 
@@ -42,6 +42,13 @@ export class DiskStorage {
   pathOf(folder: string, name: string): string {
     if (!/^[A-Za-z0-9_-]+\.[a-z0-9]+$/.test(name)) throw new Error("invalid stored file name");
     return path.join(this.root, folder, name);
+  }
+
+  /** Puts `bytes` in place of a stored file at once (a reader sees the old file or the new, never part of one). */
+  async replace(folder: string, name: string, bytes: Buffer): Promise<void> {
+    const tmp = path.join(this.tmpDir, `${newSecret("r").slice(2)}.part`);
+    await writeFile(tmp, bytes);
+    await rename(tmp, this.pathOf(folder, name));
   }
 
   async discard(file: string): Promise<void> {

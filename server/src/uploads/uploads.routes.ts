@@ -21,7 +21,7 @@ export interface UploadsRoutesDeps {
  * `POST /uploads` (multipart, field `file`) -> 201 Attachment, unattached until sent with a
  * message. `GET /uploads/:id` serves it to its uploader and to members of the conversation
  * holding it (everyone else: 404). Bearer header only: no `?access_token=` for now.
- * `POST /uploads/:id/voice` marks an unsent upload as a voice message (voice/opus.ts checks it);
+ * `POST /uploads/:id/voice` marks an unsent upload as a voice message (voice/recording.ts checks it);
  * `GET /uploads/voice/settings` tells a recorder the app's longest one.
  */
 export function uploadsRoutes({ uploads, storage }: UploadsRoutesDeps): Route[] {
@@ -57,7 +57,7 @@ export function uploadsRoutes({ uploads, storage }: UploadsRoutesDeps): Route[] 
     operationId: "markVoice",
     tag: "uploads",
     summary:
-      "Mark one's own unsent upload as a voice message: Opus audio in WebM or Ogg (415 otherwise), its length computed from the stream (413 past the app's maximum), with its waveform",
+      "Mark one's own unsent upload as a voice message: Opus audio in WebM, Ogg or MP4, or AAC in MP4 (what Safari records; 415 otherwise), its length computed from the audio (413 past the app's maximum), with its waveform",
     auth: "bearer",
     params: { id: ref },
     body: { name: "MarkVoiceRequest", schema: markVoiceBody },

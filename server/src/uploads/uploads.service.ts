@@ -15,7 +15,7 @@ import type { DiskStorage, ReceivedFile } from "./storage.js";
 import { MEASURED_IMAGE_TYPES, checkedDimensions, sniff } from "./sniff.js";
 import { KeyedQueue } from "./keyed-queue.js";
 import { UploadEntity } from "./upload.entity.js";
-import { probeOpus } from "../voice/opus.js";
+import { probeVoice } from "../voice/recording.js";
 import { type MarkVoiceInput, VOICE_LIMITS, peaksToHex } from "../voice/voice.schema.js";
 
 /** Folder under the storage root that holds message attachments. */
@@ -125,9 +125,9 @@ export class UploadsService {
 
   /**
    * Marks the caller's own unsent upload as a voice message: its bytes must be one Opus audio
-   * stream in WebM or Ogg (415 with `details.reason` otherwise: voice/opus.ts), at least
+   * stream in WebM, Ogg or MP4, or AAC in MP4 (415 with `details.reason` otherwise: voice/recording.ts), at least
    * VOICE_LIMITS.minDurationMs (400) and at most the app's maximum (413) long, as computed from the
-   * stream. It keeps the waveform and its length, and is served as audio/webm or audio/ogg from
+   * audio. It keeps the waveform and its length, and is served as audio/webm, audio/ogg or audio/mp4 from
    * then on. Its bytes were counted in the quotas when uploaded, like any file's.
    */
   async markVoice(caller: Caller, id: string, input: MarkVoiceInput): Promise<Attachment> {
@@ -136,7 +136,7 @@ export class UploadsService {
     const upload = canExist(id) ? await this.repo.findOneBy({ appId, id, uploaderId }) : null;
     if (!upload) throw notFound("Upload");
     if (upload.messageId !== null) throw alreadySent();
-    const probe = probeOpus(await readFile(this.deps.storage.pathOf(FILES_FOLDER, upload.storedName)));
+    const probe = probeVoice(await readFile(this.deps.storage.pathOf(FILES_FOLDER, upload.storedName)));
     if (probe.durationMs === null) throw new AppError("unsupported_media_type", "The recording holds no sound", { reason: "empty" });
     const { maxDurationMs } = await this.voiceSettings(caller);
     if (probe.durationMs > maxDurationMs + VOICE_LIMITS.graceMs) {
@@ -149,12 +149,19 @@ export class UploadsService {
     if (probe.durationMs < VOICE_LIMITS.minDurationMs) {
       throw invalidField("file", `A voice message lasts at least ${VOICE_LIMITS.minDurationMs / 1000} s`, "too_short");
     }
-    const changes = { mime: probe.mime, voiceDurationMs: probe.durationMs, voicePeaks: peaksToHex(input.peaks) };
+    const changes = {
+      mime: probe.mime,
+      voiceDurationMs: probe.durationMs,
+      voicePeaks: peaksToHex(input.peaks),
+      ...(probe.mended ? { size: probe.mended.length } : {}),
+    };
     // Conditional on still being unsent: a send attaching it meanwhile wins, and this answers 409.
     const res = await this.deps.uow.run(({ m }) =>
       m.createQueryBuilder().update(UploadEntity).set(changes).where({ appId, id, uploaderId, messageId: IsNull() }).execute(),
     );
     if (res.affected !== 1) throw alreadySent();
+    // WebKit's recording as every engine plays it (voice/mp4.ts), kept once the upload is the caller's voice message.
+    if (probe.mended) await this.deps.storage.replace(FILES_FOLDER, upload.storedName, probe.mended);
     return presentAttachment({ ...upload, ...changes });
   }
 

@@ -1,21 +1,7 @@
-import { AppError } from "../shared/errors.js";
+import { packetMs, refused, type VoiceProbe } from "./codec.js";
 
 /**
- * What a voice message's bytes turned out to be: Opus audio, alone, in WebM or Ogg, and how long
- * it plays as computed from the stream itself (never a header a client wrote).
- */
-export interface OpusProbe {
-  container: "webm" | "ogg";
-  /** The MIME type it is served with. */
-  mime: "audio/webm" | "audio/ogg";
-  /** From the stream, or null when it holds no timing to compute it from. */
-  durationMs: number | null;
-  channels: number;
-}
-
-/**
- * Reads a voice message's container and refuses anything but one Opus audio stream in WebM or
- * Ogg (415 with `details.reason`): an MP3, a WebM with video, Ogg Vorbis, a text file renamed `.ogg`.
+ * The two Opus containers a voice message may come in, WebM and Ogg (mp4.ts reads the third).
  *
  * Our own strict readers, not music-metadata: its Matroska reader (v11, the last release for Node
  * 20) throws on the unknown-size Segment and Clusters that Chromium's MediaRecorder writes, which
@@ -27,17 +13,8 @@ export interface OpusProbe {
  * TOC byte, less the pre-skip. The last page's granule position, which the client writes, is taken
  * only where the format lets it differ: trimming the end by less than the last packet (red team 4:
  * a 600 s recording whose last page said 1 s was stored as 1 s, past the app's maximum). A WebM
- * header's Duration element is ignored: MediaRecorder writes none, and a client could. A packet
- * that claims more than Opus allows (120 ms) is damaged.
+ * header's Duration element is ignored: MediaRecorder writes none, and a client could.
  */
-export function probeOpus(buf: Buffer): OpusProbe {
-  if (buf.length >= 4 && buf.readUInt32BE(0) === EBML_HEADER) return probeWebm(buf);
-  if (buf.length >= 4 && buf.toString("latin1", 0, 4) === "OggS") return probeOgg(buf);
-  throw refused("not_opus", "A voice message must be Opus audio in WebM or Ogg");
-}
-
-const refused = (reason: string, message: string, extra: Record<string, unknown> = {}): AppError =>
-  new AppError("unsupported_media_type", message, { reason, ...extra });
 
 // --- WebM (EBML) ---------------------------------------------------------------------------------
 
@@ -86,7 +63,7 @@ function vint(buf: Buffer, at: number, keepMarker: boolean): Vint {
   return { value, length, unknown: !keepMarker && ones };
 }
 
-const malformed = (): AppError => refused("malformed", "The recording's container is damaged or cut short");
+const malformed = () => refused("malformed", "The recording's container is damaged or cut short");
 
 function uint(buf: Buffer, at: number, size: number): number {
   let v = 0;
@@ -101,7 +78,7 @@ interface Track {
   channels: number;
 }
 
-function probeWebm(buf: Buffer): OpusProbe {
+export function probeWebm(buf: Buffer): VoiceProbe {
   const tracks: Track[] = [];
   let scaleNs = 1_000_000;
   let clusterTime = 0;
@@ -181,7 +158,7 @@ function probeWebm(buf: Buffer): OpusProbe {
   if (!scaleNs || scaleNs > 1e9) throw malformed();
   // The longer of the two: timestamps that say less than the packets play cannot shorten a recording.
   const durationMs = last ? Math.round(Math.max((last.time * scaleNs) / 1e6 + packetMs(last.packet), packetsMs)) : null;
-  return { container: "webm", mime: "audio/webm", durationMs, channels: track.channels };
+  return { container: "webm", mime: "audio/webm", codec: "opus", durationMs, channels: track.channels };
 }
 
 /** The one audio track, Opus; anything else (video, Vorbis, two tracks) is refused. */
@@ -206,26 +183,11 @@ function walk(buf: Buffer, from: number, to: number, each: (id: number, start: n
   }
 }
 
-/** The longest an Opus packet may play (RFC 6716 §3.2.5). */
-const PACKET_MAX_MS = 120;
-
-/** How long an Opus packet plays, from its TOC byte (RFC 6716 §3.1); more than 120 ms is damaged. */
-function packetMs(packet: Buffer): number {
-  const toc = packet[0];
-  if (toc === undefined) return 0;
-  const config = toc >> 3;
-  const frameMs = config < 12 ? [10, 20, 40, 60][config & 3]! : config < 16 ? [10, 20][config & 1]! : [2.5, 5, 10, 20][config & 3]!;
-  const code = toc & 3;
-  const frames = code === 0 ? 1 : code === 3 ? (packet[1] ?? 0) & 0x3f : 2;
-  if (frameMs * frames > PACKET_MAX_MS) throw malformed();
-  return frameMs * frames;
-}
-
 // --- Ogg ---------------------------------------------------------------------------------------
 
 const OPUS_RATE = 48_000;
 
-function probeOgg(buf: Buffer): OpusProbe {
+export function probeOgg(buf: Buffer): VoiceProbe {
   let at = 0;
   let serial: number | undefined;
   let first: Buffer | undefined;
@@ -281,10 +243,10 @@ function probeOgg(buf: Buffer): OpusProbe {
   // The end trimmed by the last page, where it trims less than the last packet; else the packets' sum.
   const played = granule >= samples - lastSamples && granule <= samples ? granule : samples;
   const durationMs = packets > 2 ? Math.max(0, Math.round(((played - preSkip) * 1000) / OPUS_RATE)) : null;
-  return { container: "ogg", mime: "audio/ogg", durationMs, channels };
+  return { container: "ogg", mime: "audio/ogg", codec: "opus", durationMs, channels };
 }
 
-const malformedOgg = (): AppError => refused("malformed", "The recording's Ogg pages are damaged or cut short");
+const malformedOgg = () => refused("malformed", "The recording's Ogg pages are damaged or cut short");
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

@@ -14,7 +14,7 @@ export const VOICE_LIMITS = {
 
 /**
  * `POST /uploads/:id/voice`. Only the waveform: the length is computed from the stream by the
- * server (voice/opus.ts), never taken from the client, so there is nothing to bound or trust.
+ * server (voice/recording.ts), never taken from the client, so there is nothing to bound or trust.
  */
 export const markVoiceBody = z.strictObject({
   peaks: z

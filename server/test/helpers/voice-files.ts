@@ -137,3 +137,58 @@ export function mp3(): Buffer {
   Buffer.from([0xff, 0xfb, 0x90, 0x64]).copy(frame);
   return Buffer.concat([id3, ...Array.from({ length: 10 }, () => frame)]);
 }
+
+/** WebKit's MediaRecorder (MiniBrowser, mock microphone), `audio/mp4` at 32 kbit/s: AAC-LC 44.1 kHz, fragmented, two moof+mdat pairs, 86 frames (~2 s). */
+export const webkitAacMp4 = (): Buffer => fixture("webkit-aac-2s.mp4");
+/** WebKit's MediaRecorder, `audio/mp4;codecs=opus` at 32 kbit/s: 100 packets of 20 ms, its dOps written little-endian. */
+export const webkitOpusMp4 = (): Buffer => fixture("webkit-opus-2s.mp4");
+/**
+ * WebKit's MediaRecorder stopped 1.5 s in with a 250 ms timeslice, as the widget records: its last
+ * fragment's moof written twice, byte for byte, before its mdat (the copy's offsets are the ones that hold).
+ */
+export const webkitStoppedMp4 = (): Buffer => fixture("webkit-opus-stopped.mp4");
+
+const box = (type: string, ...parts: Buffer[]): Buffer => {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(8 + body.length);
+  head.write(type, 4, "latin1");
+  return Buffer.concat([head, body]);
+};
+const u32s = (...values: number[]): Buffer => {
+  const b = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  return b;
+};
+
+/** The top-level boxes of an MP4, as [type, start, end] (written here apart from server/src/voice/mp4.ts). */
+export function mp4Boxes(buf: Buffer): [string, number, number][] {
+  const out: [string, number, number][] = [];
+  for (let at = 0; at < buf.length; ) {
+    const size = buf.readUInt32BE(at);
+    out.push([buf.toString("latin1", at + 4, at + 8), at, at + size]);
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * An AAC MP4 made of WebKit's own header (its ftyp and moov: the esds says AAC-LC at 44.1 kHz) and
+ * one fragment of `count` one-byte frames, each sample's duration written as `durationEach` (a
+ * lying client writes what it likes here; each AAC frame still decodes to 1024 samples), as the
+ * fragment's defaults (tfhd) so that a long one stays small. `video` renames the handler to
+ * `vide`; `dataOffset` points the samples elsewhere than the mdat.
+ */
+export function aacMp4(count: number, durationEach = 1024, opts: { video?: boolean; dataOffset?: number } = {}): Buffer {
+  const src = webkitAacMp4();
+  const head = Buffer.concat(mp4Boxes(src).filter(([t]) => t === "ftyp" || t === "moov").map(([, s, e]) => src.subarray(s, e)));
+  if (opts.video) {
+    const at = head.indexOf("soun", 0, "latin1");
+    head.write("vide", at, "latin1");
+  }
+  // tfhd: default-base-is-moof, default duration and size; trun: a data offset only.
+  const moofOf = (dataOffset: number) =>
+    box("moof", box("mfhd", u32s(0, 1)), box("traf", box("tfhd", u32s(0x020018, 1, durationEach, 1)), box("trun", u32s(0x000001, count, dataOffset))));
+  const size = moofOf(0).length;
+  return Buffer.concat([head, moofOf(opts.dataOffset ?? size + 8), box("mdat", Buffer.alloc(count, 0x21))]);
+}

@@ -2,6 +2,7 @@ import { LitElement, css, html } from "lit";
 import type { Strings } from "../i18n/i18n.js";
 import { base } from "../shared/styles.js";
 import type { ComposerHost } from "../shared/composer-host.js";
+import { voiceType } from "../voice/voice-types.js";
 import { TOOLS_EN, type ToolsStrings } from "./parley-tools.strings.js";
 
 /** What a tool's chunk offers: it opens over the composer whose "+" was pressed. */
@@ -9,10 +10,10 @@ interface Tool {
   open(host: ComposerHost, anchor: HTMLElement): void;
 }
 
-/** The menu's items, each a chunk of its own fetched when picked. */
-const TOOLS: [label: keyof ToolsStrings, icon: string, load: () => Promise<Tool>][] = [
-  ["toolPoll", "📊", () => import("../polls/poll-form.js")],
-  ["toolVoice", "🎙️", () => import("../voice/voice-recorder.js")],
+/** The menu's items, each a chunk of its own fetched when picked, and whether this browser can do it (else it is not offered). */
+const TOOLS: [label: keyof ToolsStrings, icon: string, load: () => Promise<Tool>, can: () => unknown][] = [
+  ["toolPoll", "📊", () => import("../polls/poll-form.js"), () => true],
+  ["toolVoice", "🎙️", () => import("../voice/voice-recorder.js"), voiceType],
 ];
 
 /**
@@ -119,7 +120,7 @@ export class ParleyTools extends LitElement {
 
   override render() {
     const t = { ...TOOLS_EN, ...this.t };
-    return html`<div part="tools" role="menu" aria-label=${t.tools} @keydown=${this.onKey}>${TOOLS.map(
+    return html`<div part="tools" role="menu" aria-label=${t.tools} @keydown=${this.onKey}>${TOOLS.filter(([, , , can]) => can()).map(
       ([label, icon, load]) =>
         html`<button part="tool" role="menuitem" tabindex="-1" @click=${() => this.pick(load)}><span aria-hidden="true">${icon}</span>${t[label]}</button>`,
     )}</div>`;

@@ -5,12 +5,11 @@ import { format, type Strings } from "../i18n/i18n.js";
 import { base } from "../shared/styles.js";
 import type { ComposerHost } from "../shared/composer-host.js";
 import { clock } from "./clock.js";
+import { voiceType } from "./voice-types.js";
 import { recorderStyles } from "./voice.styles.js";
 import { VOICE_EN, type VoiceStrings } from "./voice.strings.js";
 import { VOICE_RECORDER_EN, type VoiceRecorderStrings } from "./parley-voice-recorder.strings.js";
 
-/** What MediaRecorder is asked for, in order: Opus in WebM (Chromium, Firefox), else in Ogg (Firefox, Safari's newer). */
-const TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus"];
 /** The server's default when its settings cannot be read (VOICE_MAX_SECONDS): it refuses longer ones anyway. */
 const FALLBACK_MAX_MS = 300_000;
 
@@ -101,8 +100,8 @@ export class ParleyVoiceRecorder extends LitElement {
 
   private async start(): Promise<void> {
     const s = this.s;
-    this.type = typeof MediaRecorder === "undefined" ? "" : (TYPES.find((t) => MediaRecorder.isTypeSupported(t)) ?? "");
-    if (!navigator.mediaDevices?.getUserMedia || !this.type) return this.fail(s.voiceUnsupported);
+    this.type = voiceType();
+    if (!this.type) return this.fail(s.voiceUnsupported);
     const settings = this.client()
       .then((c) => voiceSettings(c))
       .then(

@@ -35,6 +35,8 @@ interface Track {
   rate: number;
   playing: boolean;
   loading?: Promise<void>;
+  /** Between the press and playback: the early play() below pauses again as its source arrives, which is not the visitor's pause. */
+  starting?: boolean;
 }
 
 const tracks = new Map<string, Track>();
@@ -62,7 +64,7 @@ function track(a: Attachment): Track {
       redraw();
     });
     audio.addEventListener("pause", () => {
-      if (t.playing && !audio.ended) (t.playing = false), redraw();
+      if (t.playing && !t.starting && !audio.ended) (t.playing = false), redraw();
     });
     tracks.set(a.id, tr);
   }
@@ -92,8 +94,13 @@ async function toggle(host: MessageHost, a: Attachment): Promise<void> {
   current = tr;
   tr.playing = true;
   redraw();
+  // Safari and WebKit let an element play only from a press, and the fetch below outlasts it: a
+  // play() now, before any wait, allows this element's later ones (its own outcome does not matter).
+  tr.starting = true;
+  if (!tr.audio.src) tr.audio.play().catch(() => undefined);
   try {
     await load(host, a, tr);
+    if (!tr.playing) return; // paused (or another played) while it loaded
     tr.audio.playbackRate = tr.rate;
     if (Math.abs(tr.audio.currentTime - tr.at) > 0.25) tr.audio.currentTime = tr.at;
     await tr.audio.play();
@@ -102,6 +109,8 @@ async function toggle(host: MessageHost, a: Attachment): Promise<void> {
     tr.loading = undefined;
     host.emit("parley-notice", host.t.loadFailed);
     redraw();
+  } finally {
+    tr.starting = false;
   }
 }
 
