@@ -77,6 +77,12 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     }
     assert.fail(`${key} never reached ${what}: ${seen.join(" → ")}`);
   };
+  /** From the toolbar's first button: Tab to More (⋯), Enter opens its menu on its first item. */
+  const openMoreMenu = async (page: Page): Promise<void> => {
+    await tabTo(page, (f) => f.part === "action-more", "More", 5);
+    await press(page, "Enter");
+    await eventually(() => focused(page), { check: (f) => f.part === "action-thread", message: "the menu's first item has the focus" });
+  };
 
   test("keyboard only: the thread is a handful of tab stops, arrows move between messages, Enter opens the actions, a delete is undone and focus lands on the message", async () => {
     const { page, context } = await openDevicePage(browser, url, DESKTOP);
@@ -112,8 +118,10 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     assert.equal((await focused(page)).id, ids["delete me, then undo"]);
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
-    // (Past the three quick reactions, "+" (the emoji picker), Reply, Reply in thread, Edit.)
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 7);
+    // Past the three quick reactions, "+" (the emoji picker) and Reply to More (⋯), whose menu opens
+    // on its first item (Reply in thread); then down it to Delete (past Edit and Pin).
+    await openMoreMenu(page);
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 3, "ArrowDown");
     await press(page, "Enter");
     await expectCount(messageWithText(page, "delete me, then undo"), 0);
     // Focus goes to the next message, never to <body>.
@@ -130,7 +138,8 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     assert.equal((await focused(page)).id, ids["really delete me"]);
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 7);
+    await openMoreMenu(page);
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 3, "ArrowDown");
     await press(page, "Enter");
     await eventually(stored, {
       timeout: 15_000,
@@ -153,6 +162,7 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     await eventually(stored, { check: (ms) => (ms.find((m) => m.id === ids["keep me"])?.reactions.length ?? 0) === 1, message: "reaction by tap" });
 
     await keep.tap();
+    await keep.locator("[part=action-more]").tap();
     await keep.locator("[part=action-edit]").tap();
     await page.locator("[part=composer-input]").fill("keep me, edited by tap");
     await page.locator("[part=send]").tap();
@@ -160,6 +170,7 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
 
     const victim = page.locator(`[part=message][data-id="${ids["delete me, then undo"]}"]`);
     await victim.tap();
+    await victim.locator("[part=action-more]").tap();
     await victim.locator("[part=action-delete]").tap();
     await expectCount(victim, 0);
     await page.locator("[part=undo]").tap();

@@ -132,20 +132,29 @@ describe("moderation in the widget: report, moderator actions, and why a send wa
     const one = messageWithText(page, "ben one");
     await one.waitFor({ timeout: 15_000 });
 
-    // A plain member: Report on others' messages, and none of the moderator's actions.
+    // A plain member: Report on others' messages (in the toolbar's More menu), and none of the moderator's actions.
     await one.hover();
-    await one.locator("[part=action-report]").waitFor({ state: "visible" });
+    await one.locator("[part=action-more]").click();
+    await one.locator("[part=action-menu] [part=action-report]").waitFor({ state: "visible" });
     for (const part of ["action-delete", "action-mute", "action-ban", "action-edit"]) await expectCount(one.locator(`[part=${part}]`), 0);
     assert.deepEqual(chunks, [], "the dialog's chunk is not fetched before it is needed");
 
-    // Keyboard: Enter on the message opens its actions; Tab reaches Report; Enter opens the dialog.
+    // Keyboard: Enter on the message opens its actions; Tab reaches More (⋯), Enter opens its menu,
+    // ArrowDown reaches Report; Enter opens the dialog.
     await one.focus();
     await page.keyboard.press("Enter");
     await eventually(() => page.evaluate<{ part: string | null }>(THREAD_FOCUS), {
       check: (f) => f.part === "action-react",
       message: "the actions have the focus",
     });
-    for (let i = 0; i < 6 && (await page.evaluate<{ part: string | null }>(THREAD_FOCUS)).part !== "action-report"; i++) await page.keyboard.press("Tab");
+    for (let i = 0; i < 6 && (await page.evaluate<{ part: string | null }>(THREAD_FOCUS)).part !== "action-more"; i++) await page.keyboard.press("Tab");
+    assert.equal((await page.evaluate<{ part: string | null }>(THREAD_FOCUS)).part, "action-more");
+    await page.keyboard.press("Enter");
+    await eventually(() => page.evaluate<{ part: string | null }>(THREAD_FOCUS), {
+      check: (f) => f.part === "action-thread",
+      message: "the menu's first item",
+    });
+    for (let i = 0; i < 6 && (await page.evaluate<{ part: string | null }>(THREAD_FOCUS)).part !== "action-report"; i++) await page.keyboard.press("ArrowDown");
     assert.equal((await page.evaluate<{ part: string | null }>(THREAD_FOCUS)).part, "action-report");
     await page.keyboard.press("Enter");
     await dialog(page).waitFor({ state: "visible" });
@@ -267,6 +276,7 @@ describe("moderation in the widget: report, moderator actions, and why a send wa
     const two = messageWithText(page, "ben two");
     await two.waitFor({ timeout: 15_000 });
     await two.hover();
+    await two.locator("[part=action-more]").click();
     for (const part of ["action-report", "action-delete", "action-mute", "action-ban"]) await two.locator(`[part=${part}]`).waitFor({ state: "visible" });
     // His Delete is the conversation's own (held 5 s for Undo), not the moderator's dialog.
     await two.locator("[part=action-delete]").click();
@@ -317,6 +327,7 @@ describe("moderation in the widget: report, moderator actions, and why a send wa
     const two = messageWithText(page, "ben two");
     await two.waitFor({ timeout: 15_000 });
     await two.locator("[part=message-text]").tap();
+    await two.locator("[part=action-more]").tap();
     await two.locator("[part=action-report]").tap();
     await dialog(page).waitFor({ state: "visible" });
     await dialog(page).getByLabel("Spam").check();

@@ -127,7 +127,12 @@ describe("pins in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
     await msg.focus();
     await ann.page.keyboard.press("Enter");
     await eventually(() => focused(ann.page), { check: (f) => f.part === "action-react" });
-    for (let i = 0; i < 12 && (await focused(ann.page)).part !== "action-pin"; i++) await ann.page.keyboard.press("Tab");
+    // Tab to the toolbar's More (⋯); Enter opens its menu; down it to Pin.
+    for (let i = 0; i < 6 && (await focused(ann.page)).part !== "action-more"; i++) await ann.page.keyboard.press("Tab");
+    assert.equal((await focused(ann.page)).part, "action-more");
+    await ann.page.keyboard.press("Enter");
+    await eventually(() => focused(ann.page), { check: (f) => f.part === "action-thread" });
+    for (let i = 0; i < 6 && (await focused(ann.page)).part !== "action-pin"; i++) await ann.page.keyboard.press("ArrowDown");
     assert.equal((await focused(ann.page)).part, "action-pin");
     await ann.page.keyboard.press("Enter");
     await expectText(ann.page.locator("[part=toast]"), "Message pinned");
@@ -140,12 +145,14 @@ describe("pins in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
     assert.equal(await mark.getAttribute("title"), "Pinned by Ann Pin");
     await expectText(mark.locator(".sr-only"), "Pinned by Ann Pin");
 
-    // Ben is a plain member: his actions have no Pin.
+    // Ben is a plain member: his actions (the More menu's) have no Pin.
     await benMsg.click();
-    await benMsg.locator("[part=action-reply]").waitFor();
+    await benMsg.locator("[part=action-more]").click();
+    await benMsg.locator("[part=action-menu] [part=action-report]").waitFor();
     assert.equal(await benMsg.locator("[part=action-pin]").count(), 0);
     // Ann's actions on that message now say Unpin.
     await msg.hover();
+    await msg.locator("[part=action-more]").click();
     await expectText(msg.locator("[part=action-pin]"), "Unpin");
   });
 

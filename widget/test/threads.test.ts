@@ -151,6 +151,7 @@ describe("threads and mentions in the widget", { timeout: 600_000, skip: BROWSER
     const benRoot = messageWithText(ben.page, "root one");
     await benRoot.waitFor({ timeout: 15_000 });
     await benRoot.hover();
+    await benRoot.locator("[part=action-more]").click();
     await benRoot.locator("[part=action-thread]").click();
     const benReplies = ben.page.locator("parley-replies");
     await expectText(benReplies.locator("[part=empty]"), "No replies yet");
@@ -158,14 +159,17 @@ describe("threads and mentions in the widget", { timeout: 600_000, skip: BROWSER
     await expectText(benReplies.locator("[part=follow]"), (await thread("ben", roots.one!.id)).following ? "Following" : "Follow");
     assert.deepEqual(await focusIn(ben.page, "parley-replies"), { tag: "textarea", part: "composer-input", id: null }, "the reply box has the focus");
 
-    // Ann, by keyboard: the message, Enter opens its actions, Tab to "Reply in thread", Enter.
+    // Ann, by keyboard: the message, Enter opens its actions, Tab to More, Enter, "Reply in thread", Enter.
     const annRoot = messageWithText(ann.page, "root one");
     await annRoot.waitFor({ timeout: 15_000 });
     await annRoot.focus();
     await ann.page.keyboard.press("Enter");
     await eventually(() => focusIn(ann.page, "parley-thread"), { check: (f) => f.part === "action-react", message: "the actions have the focus" });
-    for (let i = 0; i < 6 && (await focusIn(ann.page, "parley-thread")).part !== "action-thread"; i++) await ann.page.keyboard.press("Tab");
-    assert.equal((await focusIn(ann.page, "parley-thread")).part, "action-thread");
+    // Tab to the toolbar's More (⋯); Enter opens its menu, on "Reply in thread".
+    for (let i = 0; i < 6 && (await focusIn(ann.page, "parley-thread")).part !== "action-more"; i++) await ann.page.keyboard.press("Tab");
+    assert.equal((await focusIn(ann.page, "parley-thread")).part, "action-more");
+    await ann.page.keyboard.press("Enter");
+    await eventually(() => focusIn(ann.page, "parley-thread"), { check: (f) => f.part === "action-thread", message: "the menu's first item" });
     await ann.page.keyboard.press("Enter");
     const annReplies = ann.page.locator("parley-replies");
     await expectText(annReplies.locator("[part=empty]"), "No replies yet");
@@ -237,6 +241,7 @@ describe("threads and mentions in the widget", { timeout: 600_000, skip: BROWSER
     const threadUrl = /\/v1\/messages\/\d+\/thread\?/;
     await cat.page.route(threadUrl, (r) => r.abort());
     await root.hover();
+    await root.locator("[part=action-more]").click();
     await root.locator("[part=action-thread]").click();
     const status = cat.page.locator("parley-replies [part=thread-status]");
     await expectText(status, /^Something went wrong\. Please try again\. Retry$/);
@@ -329,6 +334,7 @@ describe("threads and mentions in the widget", { timeout: 600_000, skip: BROWSER
     // In a thread's composer too.
     const root = messageWithText(ann.page, "root two");
     await root.hover();
+    await root.locator("[part=action-more]").click();
     await root.locator("[part=action-thread]").click();
     const replies = ann.page.locator("parley-replies");
     await replies.locator("[part=composer-input]").click();

@@ -7,6 +7,8 @@ export const EXTRAS_EN = {
   replyInThread: "Reply in thread",
   edit: "Edit",
   actions: "Message actions",
+  /** The toolbar's ⋯ button, and the menu it opens: the message's other actions (reply in thread, edit or report, pin, delete, a moderator's mute and ban). */
+  moreActions: "More actions",
   /** Over the composer while an edit or a reply is being written. */
   editing: "Editing message",
   replyingTo: "Replying to {name}",

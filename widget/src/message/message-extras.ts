@@ -6,6 +6,7 @@ import { format, locale, type Strings } from "../i18n/i18n.js";
 import type { ModerateAction } from "../moderate/parley-moderate.js";
 import type { MessageHost } from "./message-host.js";
 import { EXTRAS_EN, FAILED_EN } from "./message-extras.strings.js";
+import { blur, close, isOpen, key, reveal, toggle } from "./message-menu.js";
 export { withMentions } from "./mentions.js";
 
 /**
@@ -19,6 +20,9 @@ export { withMentions } from "./mentions.js";
 
 const QUICK_REACTIONS = ["👍", "❤️", "😂"];
 const plus = icon(svg`<path d="M12 5v14M5 12h14" />`);
+// Reply: an arrow back to the message (mirrored right to left); More: ⋯.
+const replyIcon = icon(svg`<path d="M9 14L4 9l5-5" /><path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />`, "icon flip");
+const dots = icon(svg`<circle cx="5" cy="12" r="1" /><circle cx="12" cy="12" r="1" /><circle cx="19" cy="12" r="1" />`);
 
 /** The styles of what this module draws, added to `<parley-thread>`'s own when it first uses it. */
 export const sheet = css`
@@ -30,16 +34,71 @@ export const sheet = css`
     align-items: center;
     flex-wrap: wrap;
   }
-  /* In the flow, under the message: it never covers another message's controls. */
+  /*
+   * The toolbar: one row, in the flow under the message, so it never covers another message. Its
+   * row is as wide as the message; the toolbar starts where the message starts (ends, for the
+   * visitor's own) and may run past it into the free side of the list, without widening the bubble.
+   */
+  .actions-row {
+    position: relative;
+    block-size: 48px;
+    margin-block-start: 4px;
+  }
+  /* Over the list's "Jump to latest", should the newest message's toolbar reach it. */
   .actions {
+    position: absolute;
+    z-index: 1;
+    inset-block-start: 0;
+    inset-inline-start: 0;
     display: flex;
-    flex-wrap: wrap;
     gap: 2px;
-    font-size: 13px;
-    margin-top: 4px;
+    padding: 1px;
     background: var(--_bg);
     border: 1px solid var(--_border);
-    border-radius: 8px;
+    border-radius: 10px;
+    box-shadow: 0 1px 4px rgb(0 0 0 / 0.15);
+  }
+  .mine .actions {
+    inset-inline-start: auto;
+    inset-inline-end: 0;
+  }
+  .actions > button {
+    padding: 0;
+    font-size: 18px;
+    display: grid;
+    place-items: center;
+  }
+  .actions > [aria-expanded="true"] {
+    background: var(--_surface);
+  }
+  /* The "More" menu: under the toolbar, its end under ⋯ (message-menu.ts flips it). */
+  .menu {
+    position: absolute;
+    z-index: 4;
+    inset-block-start: calc(100% + 4px);
+    inset-inline-end: 0;
+    display: flex;
+    flex-direction: column;
+    min-inline-size: 190px;
+    padding: 4px;
+    background: var(--_bg);
+    color: var(--_text);
+    border: 1px solid var(--_border);
+    border-radius: 12px;
+    box-shadow: 0 6px 24px rgb(0 0 0 / 0.25);
+  }
+  .menu.above {
+    inset-block-start: auto;
+    inset-block-end: calc(100% + 4px);
+  }
+  .menu.at-start {
+    inset-inline-end: auto;
+    inset-inline-start: 0;
+  }
+  .menu button {
+    text-align: start;
+    white-space: nowrap;
+    padding-inline: 12px;
   }
   .danger {
     color: var(--_danger);
@@ -120,7 +179,11 @@ export function failedReason(strings: Strings, m: MessageItem): string {
 /** Whether the signed-in user moderates the app (`moderator` on GET /me): asked once per user. */
 let moderates: { id: string; yes: Promise<boolean> } | undefined;
 
-/** The actions of the active message: react, reply, reply in thread, edit or report, delete; a moderator's mute and ban. */
+/**
+ * The toolbar of the active message, one row: three quick reactions, more reactions (the emoji
+ * picker), reply, and More (⋯), a menu of the rest: reply in thread, edit or report, pin, a
+ * moderator's mute, delete, a moderator's ban (message-menu.ts).
+ */
 export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; group: boolean; canDelete: boolean }): TemplateResult {
   const t: Strings & typeof EXTRAS_EN = { ...EXTRAS_EN, ...host.t };
   const c = host.conversation;
@@ -163,7 +226,11 @@ export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; g
   };
   // A quick reaction, or one from the picker: pressing one the visitor has takes it back.
   const react = (emoji: string) => host.emit("parley-react", { id: m.id, emoji, mine: m.reactions.some((r) => r.emoji === emoji && r.mine) });
-  return html`<div class="actions" part="actions" role="group" aria-label=${t.actions}>
+  // A menu item: the menu closes (the focus back on ⋯), then the item runs (and may move the focus on).
+  const pick = (run: () => void) => () => (close(true), run());
+  const open = isOpen(host, m.id);
+  reveal(host, m.id);
+  return html`<div class="actions-row"><div class="actions" part="actions" role="group" aria-label=${t.actions}>
     ${QUICK_REACTIONS.map((e) => html`<button part="action-react" aria-label="${t.react} ${e}" class="emoji" @click=${() => react(e)}>${e}</button>`)}
     <button part="action-react-more" aria-label=${t.reactMore} title=${t.reactMore} aria-haspopup="dialog" @click=${(e: Event) => {
       const b = e.currentTarget as HTMLElement;
@@ -173,23 +240,41 @@ export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; g
         () => host.emit("parley-notice", t.loadFailed),
       );
     }}>${plus}</button>
-    <button part="action-reply" @click=${() => ((host.replyTo = m), (host.editing = null), host.focus())}>${t.reply}</button>
-    <button part="action-thread" @click=${() => host.emit("parley-open-thread", m.id)}>${t.replyInThread}</button>
-    ${o.mine ? html`<button part="action-edit" @click=${() => host.startEdit(m)}>${t.edit}</button>` : html`<button part="action-report" @click=${mod("report")}>${t.report}</button>`}
-    ${o.canDelete || moderator ? html`<button part="action-delete" class="danger" @click=${o.canDelete ? () => host.leave(m, "parley-delete", m.id) : mod("delete")}>${t.delete}</button>` : nothing}
+    <button part="action-reply" aria-label=${t.reply} title=${t.reply} @click=${() => ((host.replyTo = m), (host.editing = null), host.focus())}>${replyIcon}</button>
+    <button part="action-more" aria-label=${t.moreActions} title=${t.moreActions} aria-haspopup="menu" aria-expanded=${open} aria-controls=${open ? "parley-message-menu" : nothing} @click=${(
+      e: Event,
+    ) => void toggle(host, m.id, e.currentTarget as HTMLElement)}>${dots}</button>
     ${
-      // Pins (issue 33): a timeline message, by a group's owner and admins, a moderator, either member of a direct conversation.
-      !m.threadId && (!o.group || moderator || c?.myRole === "owner" || c?.myRole === "admin")
-        ? html`<button part="action-pin" @click=${() =>
-            host.emit("parley-act", {
-              run: (x: ChatClient) => (m.pinned ? unpinMessage : pinMessage)(x, m.id),
-              done: m.pinned ? t.unpinDone : t.pinDone,
-            })}>${m.pinned ? t.unpin : t.pin}</button>`
+      open
+        ? html`<div part="action-menu" id="parley-message-menu" class="menu" role="menu" aria-label=${t.moreActions} @keydown=${key} @focusout=${blur}>
+            <button part="action-thread" role="menuitem" tabindex="-1" @click=${pick(() => host.emit("parley-open-thread", m.id))}>${t.replyInThread}</button>
+            ${
+              o.mine
+                ? html`<button part="action-edit" role="menuitem" tabindex="-1" @click=${pick(() => host.startEdit(m))}>${t.edit}</button>`
+                : html`<button part="action-report" role="menuitem" tabindex="-1" @click=${pick(mod("report"))}>${t.report}</button>`
+            }
+            ${
+              // Pins (issue 33): a timeline message, by a group's owner and admins, a moderator, either member of a direct conversation.
+              !m.threadId && (!o.group || moderator || c?.myRole === "owner" || c?.myRole === "admin")
+                ? html`<button part="action-pin" role="menuitem" tabindex="-1" @click=${pick(() =>
+                    host.emit("parley-act", {
+                      run: (x: ChatClient) => (m.pinned ? unpinMessage : pinMessage)(x, m.id),
+                      done: m.pinned ? t.unpinDone : t.pinDone,
+                    }),
+                  )}>${m.pinned ? t.unpin : t.pin}</button>`
+                : nothing
+            }
+            ${sanction ? html`<button part="action-mute" role="menuitem" tabindex="-1" @click=${pick(mod("mute"))}>${t.mute}</button>` : nothing}
+            ${
+              o.canDelete || moderator
+                ? html`<button part="action-delete" role="menuitem" tabindex="-1" class="danger" @click=${pick(o.canDelete ? () => host.leave(m, "parley-delete", m.id) : mod("delete"))}>${t.delete}</button>`
+                : nothing
+            }
+            ${sanction && o.group ? html`<button part="action-ban" role="menuitem" tabindex="-1" class="danger" @click=${pick(mod("ban"))}>${t.ban}</button>` : nothing}
+          </div>`
         : nothing
     }
-    ${sanction ? html`<button part="action-mute" @click=${mod("mute")}>${t.mute}</button>` : nothing}
-    ${sanction && o.group ? html`<button part="action-ban" class="danger" @click=${mod("ban")}>${t.ban}</button>` : nothing}
-  </div>`;
+  </div></div>`;
 }
 
 /**

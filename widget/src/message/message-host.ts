@@ -14,7 +14,7 @@ export interface Extras {
   readonly sheet: CSSStyleSheet;
   /** Why `m` was not sent, from its error. */
   failedReason(strings: Strings, m: MessageItem): string;
-  /** The actions of the active message: react, reply, reply in thread, edit or report, delete; a moderator's mute and ban. */
+  /** The toolbar of the active message (react, more reactions, reply, More) and its More menu (the other actions). */
   actions(host: MessageHost, m: MessageItem, o: { mine: boolean; group: boolean; canDelete: boolean }): TemplateResult;
   /** A blocked sender's message, collapsed to a notice with a Show button. */
   veiled(host: MessageHost, m: MessageItem): TemplateResult;
@@ -60,6 +60,8 @@ export interface MessageHost extends HTMLElement {
   veiled(m: MessageItem): boolean;
   /** Draws again (when a chunk it waited for has come). */
   requestUpdate(): void;
+  /** Settles once it has drawn (the More menu is placed and focused then). */
+  readonly updateComplete: Promise<boolean>;
   /** The extras chunk if it is here (else it is fetched, and the host draws again when it comes). */
   x(): Extras | undefined;
 }

@@ -30,10 +30,11 @@ const WIN: ListWindow = { size: 110, step: 40 };
 /**
  * One conversation: history (scroll up for older), day separators, grouped bubbles, replies,
  * reactions, receipts, typing, and the composer. The list is one tab stop (arrow keys move
- * between messages, Enter opens a message's actions); new messages from others are announced
- * with their sender. System messages (no sender) are a centered line without actions. In a group,
- * a message from someone the visitor blocked (`blocked`) is collapsed to a notice with a Show
- * button (Enter on the message focuses it), and is not announced.
+ * between messages, Enter opens a message's toolbar, whose More (⋯) has the rest of its actions);
+ * new messages from others are announced with their sender. System messages (no sender) are a
+ * centered line without actions. In a group, a message from someone the visitor blocked
+ * (`blocked`) is collapsed to a notice with a Show button (Enter on the message focuses it), and
+ * is not announced.
  * @event parley-send - detail: SendDetail
  * @event parley-edit - detail: { id, text }
  * @event parley-delete - detail: message id
@@ -85,16 +86,18 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart retry - the retry button of a failed send
  * @csspart discard - the discard button of a failed send
  * @csspart receipt - the read receipt
- * @csspart actions - a message's actions (react, reply, edit, delete), shown on the active message
+ * @csspart actions - a message's toolbar, one row under the active message: quick reactions, more reactions, reply, More (⋯)
  * @csspart action-react - a quick reaction button
  * @csspart action-react-more - the "+" after the quick reactions: opens the emoji picker (`<parley-emoji>`)
- * @csspart action-reply - the reply button
- * @csspart action-thread - the "reply in thread" button
- * @csspart action-edit - the edit button
- * @csspart action-delete - the delete button (a moderator's, of another's message, asks for a reason first)
- * @csspart action-report - the report button (others' messages)
- * @csspart action-mute - the mute-the-sender button (moderators; a group's owner and admins, for plain members)
- * @csspart action-ban - the ban-the-sender button (as action-mute, in groups)
+ * @csspart action-reply - the reply button (an icon, named "Reply")
+ * @csspart action-more - the toolbar's More button (⋯, `aria-haspopup="menu"`): opens the menu of the message's other actions
+ * @csspart action-menu - that menu (`role="menu"`; ↑ ↓ Home End move, Escape closes): the items below, each `role="menuitem"`
+ * @csspart action-thread - the "reply in thread" item
+ * @csspart action-edit - the edit item (the visitor's own messages)
+ * @csspart action-delete - the delete item (a moderator's, of another's message, asks for a reason first)
+ * @csspart action-report - the report item (others' messages)
+ * @csspart action-mute - the mute-the-sender item (moderators; a group's owner and admins, for plain members)
+ * @csspart action-ban - the ban-the-sender item (as action-mute, in groups)
  * @csspart action-pin - Pin / Unpin: a group's owner and admins, the app's moderators, either member of a direct conversation
  * @csspart empty - the empty conversation's placeholder
  * @csspart typing - the "is typing" line

@@ -231,9 +231,21 @@ export async function loginViaForm(page: Page, u: { email: string; password: str
 export const messageWithText = (page: Page, text: string): Locator =>
   page.locator("[part=message]").filter({ has: page.locator("[part=message-text]", { hasText: text }) });
 
-/** Hovers a message (its action bar is shown on hover/focus) and clicks one action. */
+/** The toolbar's own actions; the others are in its More (⋯) menu. */
+const TOOLBAR_ACTIONS = ["action-react", "action-react-more", "action-reply", "action-more"];
+
+/**
+ * Hovers a message (its toolbar is shown on hover/focus) and clicks one action: one of the
+ * toolbar's, or one of its More menu (opened first with ⋯).
+ */
 export async function messageAction(msg: Locator, part: string, nth = 0): Promise<void> {
   await msg.hover();
+  if (!TOOLBAR_ACTIONS.includes(part)) {
+    const more = msg.locator("[part=action-more]");
+    await more.waitFor({ state: "visible" });
+    await more.click();
+    await msg.locator("[part=action-menu]").waitFor({ state: "visible" });
+  }
   const button = msg.locator(`[part=${part}]`).nth(nth);
   await button.waitFor({ state: "visible" });
   // Focus keeps the bar shown (.msg:focus-within) even if hover flickers while the button is pressed.

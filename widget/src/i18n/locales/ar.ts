@@ -78,6 +78,7 @@ export default {
   replyInThread: "الرد في سلسلة",
   edit: "تعديل",
   actions: "إجراءات الرسالة",
+  moreActions: "المزيد من الإجراءات",
   editing: "تعديل الرسالة",
   replyingTo: "الرد على {name}",
   attachments: "ملفات للإرسال",

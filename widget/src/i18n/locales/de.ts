@@ -70,6 +70,7 @@ export default {
   replyInThread: "Im Thread antworten",
   edit: "Bearbeiten",
   actions: "Nachrichtenaktionen",
+  moreActions: "Weitere Aktionen",
   editing: "Nachricht bearbeiten",
   replyingTo: "Antwort an {name}",
   attachments: "Zu sendende Dateien",

@@ -72,6 +72,7 @@ export default {
   replyInThread: "Responder en el hilo",
   edit: "Editar",
   actions: "Acciones del mensaje",
+  moreActions: "Más acciones",
   editing: "Editando mensaje",
   replyingTo: "Respondiendo a {name}",
   attachments: "Archivos para enviar",

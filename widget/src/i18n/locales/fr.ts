@@ -72,6 +72,7 @@ export default {
   replyInThread: "Répondre dans le fil",
   edit: "Modifier",
   actions: "Actions sur le message",
+  moreActions: "Plus d’actions",
   editing: "Modification du message",
   replyingTo: "Réponse à {name}",
   attachments: "Fichiers à envoyer",

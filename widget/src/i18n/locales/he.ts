@@ -72,6 +72,7 @@ export default {
   replyInThread: "תשובה בשרשור",
   edit: "עריכה",
   actions: "פעולות על ההודעה",
+  moreActions: "פעולות נוספות",
   editing: "עריכת הודעה",
   replyingTo: "תשובה ל-{name}",
   attachments: "קבצים לשליחה",

@@ -70,6 +70,7 @@ export default {
   replyInThread: "थ्रेड में जवाब दें",
   edit: "एडिट करें",
   actions: "मैसेज के विकल्प",
+  moreActions: "और विकल्प",
   editing: "मैसेज एडिट हो रहा है",
   replyingTo: "{name} को जवाब दे रहे हैं",
   attachments: "भेजी जाने वाली फ़ाइलें",

@@ -72,6 +72,7 @@ export default {
   replyInThread: "Rispondi nel thread",
   edit: "Modifica",
   actions: "Azioni sul messaggio",
+  moreActions: "Altre azioni",
   editing: "Modifica del messaggio",
   replyingTo: "Risposta a {name}",
   attachments: "File da inviare",

@@ -68,6 +68,7 @@ export default {
   replyInThread: "スレッドで返信",
   edit: "編集",
   actions: "メッセージの操作",
+  moreActions: "その他の操作",
   editing: "メッセージを編集中",
   replyingTo: "{name}に返信",
   attachments: "送信するファイル",

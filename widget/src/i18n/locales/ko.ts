@@ -68,6 +68,7 @@ export default {
   replyInThread: "스레드에 답글",
   edit: "수정",
   actions: "메시지 메뉴",
+  moreActions: "더보기",
   editing: "메시지 수정 중",
   replyingTo: "{name}님에게 답장",
   attachments: "보낼 파일",

@@ -70,6 +70,7 @@ export default {
   replyInThread: "Antwoorden in thread",
   edit: "Bewerken",
   actions: "Berichtacties",
+  moreActions: "Meer acties",
   editing: "Bericht bewerken",
   replyingTo: "Antwoord aan {name}",
   attachments: "Te versturen bestanden",

@@ -74,6 +74,7 @@ export default {
   replyInThread: "Odpowiedz w wątku",
   edit: "Edytuj",
   actions: "Opcje wiadomości",
+  moreActions: "Więcej opcji",
   editing: "Edytowanie wiadomości",
   replyingTo: "Odpowiadasz użytkownikowi {name}",
   attachments: "Pliki do wysłania",

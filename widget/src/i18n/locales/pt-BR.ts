@@ -72,6 +72,7 @@ export default {
   replyInThread: "Responder no tópico",
   edit: "Editar",
   actions: "Ações da mensagem",
+  moreActions: "Mais ações",
   editing: "Editando mensagem",
   replyingTo: "Respondendo a {name}",
   attachments: "Arquivos a enviar",

@@ -74,6 +74,7 @@ export default {
   replyInThread: "Ответить в ветке",
   edit: "Изменить",
   actions: "Действия с сообщением",
+  moreActions: "Другие действия",
   editing: "Редактирование сообщения",
   replyingTo: "Ответ: {name}",
   attachments: "Файлы для отправки",

@@ -70,6 +70,7 @@ export default {
   replyInThread: "Dizide yanıtla",
   edit: "Düzenle",
   actions: "Mesaj işlemleri",
+  moreActions: "Diğer işlemler",
   editing: "Mesaj düzenleniyor",
   replyingTo: "Yanıtlanan: {name}",
   attachments: "Gönderilecek dosyalar",

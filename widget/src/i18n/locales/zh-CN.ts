@@ -68,6 +68,7 @@ export default {
   replyInThread: "在话题中回复",
   edit: "编辑",
   actions: "消息操作",
+  moreActions: "更多操作",
   editing: "正在编辑消息",
   replyingTo: "回复{name}",
   attachments: "待发送的文件",
