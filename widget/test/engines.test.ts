@@ -116,6 +116,37 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
   }
 
   for (const engine of ENGINES) {
+    test(`${engine.name}: the profile says what notifications this browser can give`, { skip: engine.skip }, async () => {
+      const sub = `notify-${engine.name}`;
+      const token = jwt.sign({ sub, name: `Notify ${engine.name}`, exp: Math.floor(Date.now() / 1000) + 3600 }, app.secret, { algorithm: "HS256" });
+      // The host serves Parley's service worker, as for web push (README, "Web push").
+      site.page("/sw.js", `importScripts(${JSON.stringify(`${s.url}/parley-sw.js`)});\n`);
+      const html = hostPageHtml({ parleyUrl: s.url, appId: app.id, token }).replace("</body>", '<script>navigator.serviceWorker.register("/sw.js");</script>\n</body>');
+      const browser = await engine.launch();
+      try {
+        const page = await browser.newPage();
+        await page.goto(site.page(`/${engine.name}-notify`, html));
+        await until(page, `window.__ready || (navigator.serviceWorker.ready.then(() => (window.__ready = true)), false)`, "the host's service worker");
+        const hasPush = await run<boolean>(page, `typeof PushManager !== "undefined"`);
+        // WebKitGTK has none (Safari has it only in an installed web app); Chromium and Firefox do.
+        assert.equal(hasPush, engine.name !== "webkit", "the Push API where the README says");
+        await click(page, "[part=launcher]", "the launcher");
+        await click(page, "[part=profile]", "the profile button");
+        await until(page, `deep("[part=notify]")`, "the notifications button").catch(async (e: Error) => {
+          throw new Error(`${e.message}; permission ${await run(page, "Notification.permission")}, the profile says ${JSON.stringify(await run(page, `deep("[part=notify-status]")?.textContent`))}; view ${await run(page, `deep("parley-chat")?.view`)}, info ${await run(page, `!!deep("parley-info")`)}, profile form ${await run(page, `!!deep("[part=profile]") && deep("[part=profile]").tagName`)}`);
+        });
+        assert.equal(await run(page, `deep("[part=notify]").textContent.trim()`), "Turn on notifications", "notifications while the tab is open, in every engine");
+        const said = `deep("[part=notify-status]")?.textContent.trim() ?? null`;
+        if (hasPush) assert.equal(await run(page, said), null);
+        else await until(page, `${said} === "This browser can notify you only while this tab is open"`, "what is missing, said");
+        assert.deepEqual(page.errors, []);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+
+  for (const engine of ENGINES) {
     test(`${engine.name}: the console, from an invitation's link to the app's page`, { skip: engine.skip }, async () => {
       const { link } = await s.services.consoleMembers.invite(CLI, { email: `viewer-${engine.name}@engines.example`, role: "viewer", appId: app.id }, s.url);
       const browser = await engine.launch();

@@ -260,6 +260,8 @@ export class ParleyChat extends LitElement {
       if (this.token) await this.chat!.connectWithHostToken(this.token);
       else await this.chat!.resume();
       await language;
+      // The visitor may have gone on meanwhile (session.changed showed the list): never pull them back.
+      if (this.view != "signin" && this.view != "list") return;
       // A reload reopens the conversation this tab had open, from the device cache when there is one.
       const last = (this.keptOpen = savedOpen(this.appId));
       if (this.chat!.user && last && this.chat!.store.state.conversations[last]) this.nav.openConversation(last);

@@ -35,6 +35,10 @@ export const INFO_EN = {
   notifyClosed: "Also notify me when this tab is closed",
   notifyBusy: "Turning on notifications…",
   notifyFailed: "Notifications could not be turned on for this device. Please try again.",
+  /** Where the host serves Parley's service worker but the browser has no Push API (WebKitGTK, Safari outside an installed web app). */
+  notifyNoPush: "This browser can notify you only while this tab is open",
+  /** Where the browser has no notifications at all. */
+  notifyUnsupported: "This browser can't show notifications",
   /** A browser notification's title: a 1:1 message, a group's. */
   notifyFrom: "New message from {name}",
   notifyIn: "New message in {group}",

@@ -60,8 +60,8 @@ export class ParleyInfo extends ParleyView {
   server = "";
   /** The profiles of people invited to the group (they are not members, so not in its `users`); null while asked for. */
   private invitees = new Map<string, User | null>();
-  /** This device's web push: undefined where there is none (no service worker of the host's, no Push API). */
-  private push: "off" | "busy" | "on" | "failed" | undefined;
+  /** This device's web push: undefined where the host serves no service worker; "none" where the browser has no Push API. */
+  private push: "off" | "busy" | "on" | "failed" | "none" | undefined;
   /** The pinned messages are shown (a chunk of their own, `<parley-pins>`). */
   private pins = false;
   /** The subscription given to the server, while `push` is "on". */
@@ -113,8 +113,10 @@ export class ParleyInfo extends ParleyView {
   private async sync(press = false): Promise<void> {
     const granted = (press ? await Notification.requestPermission() : Notification.permission) === "granted";
     // Undefined without a service worker of the host's, or without the Push API.
-    const pm = (await navigator.serviceWorker?.getRegistration())?.pushManager;
+    const reg = await navigator.serviceWorker?.getRegistration();
+    const pm = reg?.pushManager;
     this.requestUpdate();
+    if (reg && !pm) this.push = "none";
     if (!pm) return;
     this.push = "off";
     if (!granted || !(press || (await pm.getSubscription()))) return;
@@ -264,20 +266,22 @@ export class ParleyInfo extends ParleyView {
    * unsubscribes it. One button throughout, so focus stays on it.
    */
   private notifications() {
-    if (typeof Notification === "undefined") return nothing;
     const t = this.s;
+    if (typeof Notification === "undefined") return html`<p part="notify-status" class="muted">${t.notifyUnsupported}</p>`;
     const p = Notification.permission;
     const x = this.push;
     const on = x === "on";
     const failed = x === "failed";
-    const say = p === "denied" ? t.notifyDenied : on ? t.notifyPushOn : failed ? t.notifyFailed : p === "granted" && t.notifyEnabled;
+    // Without a Push API it is said instead of "on": what is missing is what the visitor looks for here.
+    const say =
+      p === "denied" ? t.notifyDenied : on ? t.notifyPushOn : failed ? t.notifyFailed : x === "none" ? t.notifyNoPush : p === "granted" && t.notifyEnabled;
     return html`${
       say
         ? html`<p id="notify-say" part=${failed ? "notify-error" : "notify-status"} class=${failed ? "danger" : "muted"} role=${failed ? "alert" : "status"}>${say}</p>`
         : nothing
     }
       ${
-        p !== "denied" && (p === "default" || x)
+        p !== "denied" && (p === "default" || (x && x !== "none"))
           ? html`<button part=${on ? "notify-off" : "notify"} aria-describedby=${failed ? "notify-say" : nothing} @click=${() =>
               void (
                 on ? this.turnOff() : this.sync(true)

@@ -63,7 +63,7 @@ export function hostPageHtml(o: EmbedOptions): string {
 export interface HostSite {
   /** `http://127.0.0.1:<port>`: put this in the app's allowedOrigins. */
   origin: string;
-  /** Serves `html` at `path` and returns the page's full URL. */
+  /** Serves `html` at `path` (as JavaScript where the path ends in `.js`: a host's service worker) and returns the page's full URL. */
   page(path: string, html: string): string;
   close(): Promise<void>;
 }
@@ -78,7 +78,8 @@ export async function startHostSite(): Promise<HostSite> {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
       return;
     }
-    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" }).end(html);
+    const type = path.endsWith(".js") ? "text/javascript" : "text/html; charset=utf-8";
+    res.writeHead(200, { "Content-Type": type, "Cache-Control": "no-store" }).end(html);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

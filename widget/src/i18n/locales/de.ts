@@ -193,6 +193,8 @@ export default {
   notifyClosed: "Auch benachrichtigen, wenn dieser Tab geschlossen ist",
   notifyBusy: "Benachrichtigungen werden aktiviert …",
   notifyFailed: "Benachrichtigungen konnten auf diesem Gerät nicht aktiviert werden. Bitte versuche es noch einmal.",
+  notifyNoPush: "Dieser Browser kann nur benachrichtigen, solange dieser Tab geöffnet ist",
+  notifyUnsupported: "Dieser Browser kann keine Benachrichtigungen anzeigen",
   notifyFrom: "Neue Nachricht von {name}",
   notifyIn: "Neue Nachricht in {group}",
   toolPoll: "Umfrage",

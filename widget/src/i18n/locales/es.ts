@@ -195,6 +195,8 @@ export default {
   notifyClosed: "Notificarme también cuando esta pestaña esté cerrada",
   notifyBusy: "Activando notificaciones…",
   notifyFailed: "No se pudieron activar las notificaciones en este dispositivo. Inténtalo de nuevo.",
+  notifyNoPush: "Este navegador solo puede avisarte mientras esta pestaña esté abierta",
+  notifyUnsupported: "Este navegador no puede mostrar notificaciones",
   notifyFrom: "Nuevo mensaje de {name}",
   notifyIn: "Nuevo mensaje en {group}",
   toolPoll: "Encuesta",

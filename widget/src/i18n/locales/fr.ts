@@ -195,6 +195,8 @@ export default {
   notifyClosed: "M’avertir aussi quand cet onglet est fermé",
   notifyBusy: "Activation des notifications…",
   notifyFailed: "Impossible d’activer les notifications sur cet appareil. Veuillez réessayer.",
+  notifyNoPush: "Ce navigateur ne peut vous avertir que tant que cet onglet est ouvert",
+  notifyUnsupported: "Ce navigateur ne peut pas afficher de notifications",
   notifyFrom: "Nouveau message de {name}",
   notifyIn: "Nouveau message dans {group}",
   toolPoll: "Sondage",

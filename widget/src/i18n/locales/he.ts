@@ -195,6 +195,8 @@ export default {
   notifyClosed: "לקבל התראות גם כשהכרטיסייה הזו סגורה",
   notifyBusy: "ההתראות בהפעלה…",
   notifyFailed: "לא ניתן היה להפעיל התראות במכשיר הזה. יש לנסות שוב.",
+  notifyNoPush: "הדפדפן הזה יכול לשלוח התראות רק כשהכרטיסייה הזו פתוחה",
+  notifyUnsupported: "הדפדפן הזה לא יכול להציג התראות",
   notifyFrom: "הודעה חדשה מ-{name}",
   notifyIn: "הודעה חדשה ב-{group}",
   toolPoll: "סקר",

@@ -195,6 +195,8 @@ export default {
   notifyClosed: "Avvisami anche quando questa scheda è chiusa",
   notifyBusy: "Attivazione delle notifiche…",
   notifyFailed: "Non è stato possibile attivare le notifiche su questo dispositivo. Riprova.",
+  notifyNoPush: "Questo browser può avvisarti solo mentre questa scheda è aperta",
+  notifyUnsupported: "Questo browser non può mostrare notifiche",
   notifyFrom: "Nuovo messaggio da {name}",
   notifyIn: "Nuovo messaggio in {group}",
   toolPoll: "Sondaggio",

@@ -191,6 +191,8 @@ export default {
   notifyClosed: "このタブを閉じているときも通知する",
   notifyBusy: "通知をオンにしています…",
   notifyFailed: "このデバイスで通知をオンにできませんでした。もう一度お試しください。",
+  notifyNoPush: "このブラウザでは、このタブを開いている間だけ通知できます",
+  notifyUnsupported: "このブラウザでは通知を表示できません",
   notifyFrom: "{name}からの新着メッセージ",
   notifyIn: "{group}の新着メッセージ",
   toolPoll: "アンケート",

@@ -191,6 +191,8 @@ export default {
   notifyClosed: "이 탭을 닫아도 알림 받기",
   notifyBusy: "알림을 켜는 중…",
   notifyFailed: "이 기기에서 알림을 켜지 못했어요. 다시 시도해 주세요.",
+  notifyNoPush: "이 브라우저는 이 탭이 열려 있을 때만 알림을 보낼 수 있어요",
+  notifyUnsupported: "이 브라우저에서는 알림을 표시할 수 없어요",
   notifyFrom: "{name}님의 새 메시지",
   notifyIn: "{group}의 새 메시지",
   toolPoll: "투표",

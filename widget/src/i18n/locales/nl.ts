@@ -193,6 +193,8 @@ export default {
   notifyClosed: "Ook melden als dit tabblad gesloten is",
   notifyBusy: "Meldingen worden aangezet…",
   notifyFailed: "Meldingen konden op dit apparaat niet worden aangezet. Probeer het opnieuw.",
+  notifyNoPush: "Deze browser kan alleen meldingen geven zolang dit tabblad open is",
+  notifyUnsupported: "Deze browser kan geen meldingen tonen",
   notifyFrom: "Nieuw bericht van {name}",
   notifyIn: "Nieuw bericht in {group}",
   toolPoll: "Peiling",

@@ -197,6 +197,8 @@ export default {
   notifyClosed: "Powiadamiaj mnie też, gdy ta karta jest zamknięta",
   notifyBusy: "Włączanie powiadomień…",
   notifyFailed: "Nie udało się włączyć powiadomień na tym urządzeniu. Spróbuj ponownie.",
+  notifyNoPush: "Ta przeglądarka może wysyłać powiadomienia tylko wtedy, gdy ta karta jest otwarta",
+  notifyUnsupported: "Ta przeglądarka nie może wyświetlać powiadomień",
   notifyFrom: "Nowa wiadomość od {name}",
   notifyIn: "Nowa wiadomość w grupie {group}",
   toolPoll: "Ankieta",

@@ -195,6 +195,8 @@ export default {
   notifyClosed: "Notificar também quando esta aba estiver fechada",
   notifyBusy: "Ativando notificações…",
   notifyFailed: "Não foi possível ativar as notificações neste dispositivo. Tente novamente.",
+  notifyNoPush: "Este navegador só consegue notificar enquanto esta aba estiver aberta",
+  notifyUnsupported: "Este navegador não consegue mostrar notificações",
   notifyFrom: "Nova mensagem de {name}",
   notifyIn: "Nova mensagem em {group}",
   toolPoll: "Enquete",

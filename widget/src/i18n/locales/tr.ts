@@ -193,6 +193,8 @@ export default {
   notifyClosed: "Bu sekme kapalıyken de bildirim gönder",
   notifyBusy: "Bildirimler açılıyor…",
   notifyFailed: "Bu cihazda bildirimler açılamadı. Lütfen tekrar deneyin.",
+  notifyNoPush: "Bu tarayıcı yalnızca bu sekme açıkken bildirim gösterebilir",
+  notifyUnsupported: "Bu tarayıcı bildirim gösteremiyor",
   notifyFrom: "{name} yeni bir mesaj gönderdi",
   notifyIn: "{group} grubunda yeni mesaj",
   toolPoll: "Anket",

@@ -191,6 +191,8 @@ export default {
   notifyClosed: "关闭此标签页后也通知我",
   notifyBusy: "正在开启通知…",
   notifyFailed: "无法在此设备上开启通知，请重试。",
+  notifyNoPush: "此浏览器只能在此标签页打开时通知你",
+  notifyUnsupported: "此浏览器无法显示通知",
   notifyFrom: "来自{name}的新消息",
   notifyIn: "{group}中有新消息",
   toolPoll: "投票",
