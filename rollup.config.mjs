@@ -28,6 +28,7 @@ const sdkAlias = alias({
   entries: [
     { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol/index.ts") },
     { find: "@parley/sdk/rich", replacement: path.join(root, "sdk/src/rich.ts") },
+    { find: "@parley/sdk/calls", replacement: path.join(root, "sdk/src/calls.ts") },
     { find: "@parley/sdk", replacement: path.join(root, "sdk/src/index.ts") },
   ],
 });
@@ -107,7 +108,13 @@ export default [
   },
   {
     onwarn: failOnWarning,
-    input: { index: "sdk/src/index.ts", protocol: "sdk/src/protocol/index.ts", rich: "sdk/src/rich.ts", "server/index": "sdk/src/server/index.ts" },
+    input: {
+      index: "sdk/src/index.ts",
+      protocol: "sdk/src/protocol/index.ts",
+      rich: "sdk/src/rich.ts",
+      calls: "sdk/src/calls.ts",
+      "server/index": "sdk/src/server/index.ts",
+    },
     output: [
       { dir: "sdk/dist", format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js", sourcemap: true, manualChunks: protocolChunk },
       { dir: "sdk/dist", format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "[name]-[hash].cjs", sourcemap: true, manualChunks: protocolChunk },
@@ -191,7 +198,7 @@ export default [
     onwarn: failOnWarning,
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
-    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/protocol", "@parley/sdk/rich", "socket.io-client"],
+    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/protocol", "@parley/sdk/rich", "@parley/sdk/calls", "socket.io-client"],
     plugins: [cssLiterals, emojiData(), ts("es2020")],
   },
 ];

@@ -117,6 +117,9 @@ export const BUNDLES = [
   { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13.1 * 1024, lazy: "importer" },
   // Pins and polls for a signed-in ChatClient (issue 33): imported only where a view needs them.
   { name: "@parley/sdk/rich (pins and polls)", entry: "sdk/src/rich.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },
+  // Calls (issue 53): signalling and the WebRTC session, imported only by pages that offer calls;
+  // the core SDK above does not grow for them (the module reaches the chat's socket itself).
+  { name: "@parley/sdk/calls (signalling and WebRTC session)", entry: "sdk/src/calls.ts", external: ["socket.io-client"], budget: 3 * 1024, lazy: "importer" },
   // Loaded only with `persistence: "indexeddb"` (on in the widget), after the UI: IndexedDB cache,
   // durable outbox, tab coordination (issue 22).
   { name: "@parley/sdk offline persistence (lazy chunk)", entry: "sdk/src/persistence/persistence.ts", external: [], budget: 3 * 1024, lazy: "chunk" },

@@ -5,6 +5,7 @@ import type { GroupLimits, RateLimit, UploadsConfig } from "./config/limits.js";
 import { type PreviewsConfig, previewPrivateRanges, type PushConfig, type WebhooksConfig } from "./config/outbound.js";
 import { type TrustProxy, trustProxySetting } from "./config/proxy.js";
 import { redisClusterSeeds, replicaUrls } from "./config/scale.js";
+import { callsConfig, callsEnv, type CallsConfig } from "./config/calls.js";
 import { loadOrCreateSecret } from "./config/secret.js";
 
 /**
@@ -104,6 +105,8 @@ export interface Config {
   push: PushConfig;
   /** Link previews (previews/): the unfurler's guard, deadline and queue. */
   previews: PreviewsConfig;
+  /** Calls (calls/): ring timeout, drops, sweeps, invite quotas, STUN and TURN (config/calls.ts). */
+  calls: CallsConfig;
 }
 
 /** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
@@ -235,6 +238,7 @@ const envSchema = z.object({
   PREVIEW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   PREVIEW_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
   PREVIEW_FETCHES_PER_APP_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
+  ...callsEnv,
 });
 
 /**
@@ -341,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       queueMax: e.PREVIEW_QUEUE_MAX,
       fetchesPerAppPerMinute: e.PREVIEW_FETCHES_PER_APP_PER_MIN,
     },
+    calls: callsConfig(e),
   } satisfies Config);
 }
 

@@ -88,6 +88,9 @@ async function main(): Promise<void> {
     // 2. Let this node's sockets go (only this node's: io.local). The SDK reconnects, and the
     //    load balancer sends it to another node; presence sees no blip within the grace period.
     stopWatching();
+    // Calls carried by this node's sockets are not dropped for this: their clients come back on
+    // another node within the grace, and that node's sweep drops the ones that do not.
+    services.calls.stop();
     io.local.disconnectSockets(true);
     await (services.presence as { flush?: () => Promise<void> }).flush?.();
     // 3. In-flight requests finish; idle keep-alive connections are closed now, busy ones after.

@@ -42,6 +42,8 @@ import { Pins1764040000000 } from "./db/migrations/1764040000000-Pins.js";
 import { PinEntity } from "./pins/pin.entity.js";
 import { Polls1764060000000 } from "./db/migrations/1764060000000-Polls.js";
 import { Voice1764080000000 } from "./db/migrations/1764080000000-Voice.js";
+import { Calls1764090000000 } from "./db/migrations/1764090000000-Calls.js";
+import { CallEntity, CallParticipantEntity } from "./calls/call.entities.js";
 import { LinkPreviews1764050000000 } from "./db/migrations/1764050000000-LinkPreviews.js";
 import { PreviewSettings1764070000000 } from "./db/migrations/1764070000000-PreviewSettings.js";
 import { LinkPreviewCacheEntity, MessagePreviewEntity } from "./previews/previews.entities.js";
@@ -99,6 +101,8 @@ export const ENTITIES = [
   PollVoteEntity,
   LinkPreviewCacheEntity,
   MessagePreviewEntity,
+  CallEntity,
+  CallParticipantEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -129,6 +133,7 @@ export const MIGRATIONS = [
   Polls1764060000000,
   PreviewSettings1764070000000,
   Voice1764080000000,
+  Calls1764090000000,
 ];
 
 /**

@@ -54,6 +54,8 @@ import { ConsoleService } from "./console/console.service.js";
 import { ConsoleSessions } from "./console/sessions.js";
 import { PinsService } from "./pins/pins.service.js";
 import { PollsService } from "./polls/polls.service.js";
+import { CallsService } from "./calls/calls.service.js";
+import { CallInviteQuota } from "./calls/call-quota.js";
 import { PreviewFiles } from "./previews/preview-files.js";
 import { PreviewsService } from "./previews/previews.service.js";
 import { ReadReplicas } from "./db/read-replicas.js";
@@ -112,6 +114,8 @@ export interface Services {
   pins: PinsService;
   /** Polls (issue 33): asked as messages, voted under a lock per poll. */
   polls: PollsService;
+  /** Calls (issue 53): signalling on the socket, decided here; its sweep runs on a timer (stop() at shutdown). */
+  calls: CallsService;
   /** Link previews (issue 33): fetched after a send's commit (the unit of work's commit hook); stopped at shutdown. */
   previews: PreviewsService;
   /** Link preview images on the storage, by content hash. */
@@ -281,6 +285,23 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     replicas = new ReadReplicas(db, config.replicas, heartbeat, logger, redis ? redisReaderMarks(redis.ops, config.redisPrefix) : undefined);
     replicas.start();
   }
+  // Calls: a finished call's entry and a removed member's drop follow the commit; a sweep on every
+  // node does what a dead node's timers did not (started now, stopped with the database or stop()).
+  const calls = new CallsService(
+    {
+      db,
+      uow,
+      logger,
+      membership,
+      conversations,
+      gate: moderationGate,
+      messages,
+      quota: new CallInviteQuota(config.calls, limiterStore),
+    },
+    config.calls,
+  );
+  uow.onCommit(calls.onCommit);
+  calls.startSweep();
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
   const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
@@ -321,6 +342,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     threads: new ThreadsService({ db, uow, membership, conversations, presenter }),
     pins: new PinsService({ db, uow, membership, conversations, events, isModerator: (appId, userId, m) => moderationGate.isModerator(appId, userId, m) }),
     polls: new PollsService({ db, uow, messages, membership, conversations }),
+    calls,
     previews,
     previewFiles,
     push,

@@ -152,11 +152,12 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       }
     }
     assert.ok(rules.size >= 10, `${rules.size} rules found`);
-    const text = JSON.stringify(doc);
+    // A socket command's rules are said in the AsyncAPI document, where its schema is.
+    const text = JSON.stringify(doc) + JSON.stringify(asyncDoc);
     assert.deepEqual(
       [...rules].filter((r) => !text.includes(JSON.stringify(r).slice(1, -1))),
       [],
-      "rules the document does not say",
+      "rules the documents do not say",
     );
     // Said in the schema they apply to: "at least one field" on the profile update, "text or an attachment" on a send.
     assert.match(doc["components"]["schemas"]["UpdateMeRequest"].description, /Also checked: .*update/);
@@ -192,6 +193,13 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       "presence.snapshot",
       "message.send",
       "read",
+      "call.started",
+      "call.updated",
+      "call.ended",
+      "call.signal",
+      "call.start",
+      "call.accept",
+      "call.hangup",
     ]) {
       assert.ok(names.includes(e), `AsyncAPI lacks ${e}`);
     }
@@ -551,6 +559,25 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
     await expect(404, "deleteMessage", { token: alice.accessToken, params: { id: first.id } });
 
+    // ---- calls: Gil rings Hal over the socket (signalling is there); the routes see it ringing
+    const [gil, hal] = [await register("Gil"), await register("Hal")];
+    const callDm = (await expect(201, "createDirectConversation", { token: gil.accessToken, body: { userId: hal.user.id } })).conversation as Conversation;
+    await expect(200, "getIceServers", { token: hal.accessToken });
+    await expect(401, "getIceServers");
+    const gilSocket = await connect(s, gil.accessToken);
+    const started = await request<{ id: string }>(gilSocket, "call.start", { conversationId: callDm.id, video: true });
+    assert.ok(started.ok, JSON.stringify(started));
+    const ringingId = started.data.id;
+    const live = await expect(200, "listLiveCalls", { token: hal.accessToken });
+    assert.deepEqual(
+      live.calls.map((c: { id: string }) => c.id),
+      [ringingId],
+    );
+    await expect(401, "listLiveCalls");
+    await expect(200, "listCalls", { token: hal.accessToken, params: { id: callDm.id }, query: { limit: "5" } });
+    await expect(404, "listCalls", { token: dave.accessToken, params: { id: callDm.id } });
+    await expect(400, "listCalls", { token: gil.accessToken, params: { id: callDm.id }, query: { limit: "0" } });
+
     // ---- server API (a server key; users by sub)
     const key = await s.services.serverKeys.create(app, "docs");
     const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
@@ -608,6 +635,12 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "serverCreatePoll", { headers: sk, params: { id: "cnv_nope" }, body: { question: "x", options: ["a", "b"] } });
     await expect(200, "serverClosePoll", { headers: sk, params: { id: sysPoll.id } });
     await expect(404, "serverClosePoll", { headers: sk, params: { id: system.id } });
+    await expect(200, "serverListCalls", { headers: sk, params: { id: callDm.id } });
+    await expect(404, "serverListCalls", { headers: sk, params: { id: "cnv_nope" } });
+    const ended = await expect(200, "serverEndCall", { headers: sk, params: { id: ringingId } });
+    assert.equal(ended.endReason, "cancelled");
+    await expect(404, "serverEndCall", { headers: sk, params: { id: "call_missing" } });
+    gilSocket.close();
     await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
 

@@ -77,6 +77,7 @@ const DOMAINS = [
   "polls",
   "previews",
   "voice",
+  "calls",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -320,6 +321,11 @@ const TABLES: Record<string, TableRule> = {
   usage_monthly: { owner: "usage", onAccountDeletion: "kept: an app's counts per month, no one's identity" },
   usage_active_users: { owner: "usage", onAccountDeletion: "their marks (active today, this month) removed; the counts stay" },
   usage_sockets: { owner: "usage", onAccountDeletion: "no user data: each node's socket peaks" },
+  calls: {
+    owner: "calls",
+    onAccountDeletion: "kept: the conversation's call history (startedBy then names the tombstone); their live calls end first (dropped)",
+  },
+  call_participants: { owner: "calls", onAccountDeletion: "theirs removed, after their live calls ended" },
   console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 

@@ -1,5 +1,6 @@
 // Data rights: export (`GET /v1/me/export`, `GET /v1/server/users/:sub/export`) and deletion.
 
+import type { CallEndReason, CallKind, CallParticipantState } from "./calls.js";
 import type { CustomData, Timestamp } from "./common.js";
 import type { ContactRequestStatus } from "./contacts.js";
 import type { ConversationKind, MemberRole } from "./conversations.js";
@@ -37,6 +38,22 @@ export interface DataExport {
     respondedAt: Timestamp | null;
   }[];
   blocks: { user: ExportedPerson; since: Timestamp }[];
+  /** The calls they started or were rung for, oldest first: how they took part (the caller by id). */
+  calls: ExportedCall[];
+}
+
+export interface ExportedCall {
+  id: string;
+  conversationId: string;
+  kind: CallKind;
+  startedBy: string;
+  /** Their part: `joined`/`left` with the times they were in it, `declined`, or rung and never answered (`left`, no `joinedAt`). */
+  state: CallParticipantState;
+  joinedAt: Timestamp | null;
+  leftAt: Timestamp | null;
+  createdAt: Timestamp;
+  endedAt: Timestamp | null;
+  endReason: CallEndReason | null;
 }
 
 /** Someone else, as an export names them: an id and a display name only. */

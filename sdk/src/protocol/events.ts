@@ -1,6 +1,7 @@
 // Events: the same shapes arrive live over the socket and from GET /v1/sync. Typing is ephemeral
 // (never stored, no seq).
 
+import type { CallEventData } from "./calls.js";
 import type { Timestamp } from "./common.js";
 import type { ContactRequest, ContactRequestStatus } from "./contacts.js";
 import type { Conversation, GroupInvitation, GroupInvitationStatus, Member } from "./conversations.js";
@@ -56,6 +57,12 @@ export interface EventPayloads {
   "poll.updated": PollUpdated;
   /** To one user (`userId`, no `conversationId`): they muted or unmuted a conversation (any device). */
   "conversation.muted": { conversationId: string; muted: boolean };
+  /** A call was started in the conversation (it rings its invitees); calls.ts. */
+  "call.started": CallEventData;
+  /** A call changed: someone's device rings, someone answered, declined or left. */
+  "call.updated": CallEventData;
+  /** A call ended (`call.endReason`); its system entry follows as a `message.new`. */
+  "call.ended": CallEventData;
 }
 
 export type EventType = keyof EventPayloads;

@@ -18,6 +18,7 @@ export * from "./threads.js";
 export * from "./pins.js";
 export * from "./polls.js";
 export * from "./voice.js";
+export * from "./calls.js";
 export * from "./search.js";
 export * from "./contacts.js";
 export * from "./presence.js";

@@ -1,6 +1,7 @@
 // Messages: what one carries (attachments, reactions, a thread's summary, mentions), and the
 // requests that write or read them.
 
+import type { CallEntry } from "./calls.js";
 import type { CustomData, Timestamp } from "./common.js";
 import type { Poll } from "./polls.js";
 
@@ -57,6 +58,8 @@ export interface Message {
   poll?: Poll;
   /** A link preview: fetched by the server after the send, its image served by Parley (the linked site is never contacted by the browser). Absent when none. */
   preview?: LinkPreview;
+  /** A finished call's system entry (`senderId` null): what a client says in its reader's language. Absent on other messages. */
+  call?: CallEntry;
 }
 
 /** A message's link preview (its first http(s) link), as the server fetched it; plain text only. */

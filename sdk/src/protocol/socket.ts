@@ -1,5 +1,6 @@
 // Socket.IO: the typed event maps of both ends, every ack, and the handshake's auth.
 
+import type { Call, CallRef, CallSignal, CallSignalRequest, HangUpRequest, StartCallRequest } from "./calls.js";
 import type { ErrorBody } from "./errors.js";
 import type { EventOf, EventType, TypingEvent } from "./events.js";
 import type { Message, ReadRequest, SendMessageRequest } from "./messages.js";
@@ -10,6 +11,8 @@ export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void }
   typing: (e: TypingEvent) => void;
   presence: (e: Presence) => void;
   "presence.snapshot": (e: PresenceSnapshot) => void;
+  /** A call's WebRTC signalling, to the one device that carries the call for its addressee (ephemeral). */
+  "call.signal": (e: CallSignal) => void;
 };
 
 /** Every acknowledgement: a discriminated union on `ok`. */
@@ -28,6 +31,16 @@ export interface ClientToServerEvents {
   "message.send": (req: SendMessageRequest & { conversationId: string }, ack: (res: SendAck) => void) => void;
   typing: (req: { conversationId: string; typing?: boolean }, ack?: (res: Ack<null>) => void) => void;
   read: (req: ReadRequest & { conversationId: string }, ack?: (res: Ack<null>) => void) => void;
+  /** Calls (calls.ts): start one (this socket carries it for the caller); acked with the call. */
+  "call.start": (req: StartCallRequest, ack: (res: Ack<Call>) => void) => void;
+  /** An invitee's device says it rings (they get `ringing`); idempotent. */
+  "call.ring": (req: CallRef, ack?: (res: Ack<null>) => void) => void;
+  /** Answer: this socket carries the call (again, when it is another device of someone who is in it). */
+  "call.accept": (req: CallRef, ack: (res: Ack<Call>) => void) => void;
+  "call.decline": (req: CallRef, ack?: (res: Ack<Call>) => void) => void;
+  /** Leave; before anyone answered, the caller cancels. */
+  "call.hangup": (req: HangUpRequest, ack?: (res: Ack<Call>) => void) => void;
+  "call.signal": (req: CallSignalRequest, ack?: (res: Ack<null>) => void) => void;
 }
 
 /** The handshake's `auth` object. */

@@ -21,6 +21,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "report.created",
   "pin.updated",
   "poll.updated",
+  "call.started",
+  "call.ended",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

@@ -1,4 +1,5 @@
 import type {
+  Call,
   CreatePollRequest,
   Pin,
   PinsResponse,
@@ -30,6 +31,7 @@ import type {
   CreateTokenInput,
   EditMessageInput,
   ListConversationsInput,
+  ListCallsInput,
   ListDeliveriesInput,
   ListMessagesInput,
   Page,
@@ -180,6 +182,21 @@ export class ParleyServer<
   /** Closes any poll of the app. */
   closePoll(id: string): Promise<Poll> {
     return this.request("POST", `/messages/${seg(id)}/poll/close`);
+  }
+
+  // Calls
+
+  /** A conversation's calls, newest first (pass `nextCursor` back as `cursor` for the next page). */
+  listCalls(conversationId: string, input: ListCallsInput = {}): Promise<Page<Call>> {
+    return this.request("GET", `/conversations/${seg(conversationId)}/calls`, undefined, { cursor: input.cursor, limit: input.limit });
+  }
+
+  /**
+   * Ends a call for everyone in it: one still ringing is `cancelled`, one under way `completed`;
+   * its entry is posted in the conversation as for any finished call. An ended call is answered as it is.
+   */
+  endCall(id: string): Promise<Call> {
+    return this.request("POST", `/calls/${seg(id)}/end`);
   }
 
   // Data rights

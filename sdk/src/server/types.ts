@@ -58,6 +58,11 @@ export interface ListMessagesInput {
   limit?: number;
 }
 
+export interface ListCallsInput {
+  cursor?: string;
+  limit?: number;
+}
+
 export interface ListDeliveriesInput {
   status?: WebhookDeliveryStatus;
   cursor?: string;

@@ -17,6 +17,7 @@ import { forgetPreviewsIn } from "../previews/forget.js";
 import type { PreviewFiles } from "../previews/preview-files.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
+import { forgetCallsOf } from "../calls/forget.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
 import { Scrubber } from "./scrub.js";
 
@@ -100,6 +101,7 @@ export async function eraseAccount(deps: DataRightsDeps, previewFiles: PreviewFi
     const events: NewEvent[] = [];
     const conversations = await leaveAll(m, appId, userId, events, tombstoneUser(userId, iso(user.createdAt)));
     const partners = await forgetRelations(m, appId, userId, events);
+    events.push(...(await forgetCallsOf(m, appId, userId, now)));
     if (!(await deps.users.anonymise(m, appId, userId, now))) throw notFound("User");
     // Every stored copy of their profile or their messages: events about them, their partners'
     // contact and invitation events, and the membership and conversation events of every

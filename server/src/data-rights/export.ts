@@ -16,6 +16,7 @@ import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { AVATARS_FOLDER } from "../uploads/avatars.js";
 import { presentMe } from "../users/users.presenter.js";
+import { exportCallsOf } from "../calls/export.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
 
 /** A file of the export's zip form: its path in the archive and where its bytes are. */
@@ -197,6 +198,7 @@ export async function exportUserData(
       respondedAt: isoOrNull(r["respondedAt"] === null ? null : num(r["respondedAt"])),
     })),
     blocks: blockRows.map((r) => ({ user: person(str(r["blockedId"])), since: iso(num(r["createdAt"])) })),
+    calls: await exportCallsOf(db, appId, userId),
   };
   return { data, files };
 }

@@ -37,6 +37,7 @@ import { searchRoutes } from "../search/search.routes.js";
 import { threadsRoutes } from "../threads/threads.routes.js";
 import { pinsRoutes } from "../pins/pins.routes.js";
 import { pollsRoutes } from "../polls/polls.routes.js";
+import { callsRoutes } from "../calls/calls.routes.js";
 import { previewsRoutes } from "../previews/previews.routes.js";
 import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes.js";
 import { moderationRoutes } from "../moderation/moderation.routes.js";
@@ -89,6 +90,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...threadsRoutes({ threads: services.threads }),
     ...pinsRoutes({ pins: services.pins }),
     ...pollsRoutes({ polls: services.polls }),
+    ...callsRoutes({ calls: services.calls }),
     ...previewsRoutes({ previews: services.previews, files: services.previewFiles }),
     ...contactsRoutes({ contacts: services.contacts }),
     ...uploadsRoutes({ uploads: services.uploads, storage: services.storage }),

@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import type { Attachment, LinkPreview, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
+import type { Attachment, CallEntry, LinkPreview, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
 import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
@@ -10,6 +10,7 @@ import { PinEntity } from "../pins/pin.entity.js";
 import { presentPolls } from "../polls/polls.presenter.js";
 import { voiceOf } from "../voice/voice.presenter.js";
 import { mayHaveLink, presentPreviews } from "../previews/previews.presenter.js";
+import { presentCallEntries } from "../calls/calls.presenter.js";
 
 export const uploadUrl = (id: string): string => `/v1/uploads/${id}`;
 
@@ -20,7 +21,7 @@ export function presentAttachment(u: UploadEntity): Attachment {
 /**
  * Turns message rows into protocol Messages with their attachments and reactions, for a given
  * viewer ("mine"), in five extra queries whatever the number of messages (six with a poll among
- * them, one more with a link among them: its preview).
+ * them, one more with a link among them: its preview, one more with a system message: a call's entry).
  */
 export class MessagePresenter {
   constructor(private readonly db: DataSource) {}
@@ -29,7 +30,8 @@ export class MessagePresenter {
     if (rows.length === 0) return [];
     const live = rows.filter((r) => r.deletedAt === null).map((r) => r.id);
     const linked = rows.filter((r) => r.deletedAt === null && mayHaveLink(r.text)).map((r) => r.id);
-    const [uploads, reactions, mentions, pins, polls, previews] = live.length
+    const system = rows.filter((r) => r.deletedAt === null && r.senderId === SYSTEM_SENDER).map((r) => r.id);
+    const [uploads, reactions, mentions, pins, polls, previews, calls] = live.length
       ? await Promise.all([
           this.db.getRepository(UploadEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC", id: "ASC" } }),
           this.db.getRepository(ReactionEntity).find({ where: { messageId: In(live) }, order: { createdAt: "ASC" } }),
@@ -37,8 +39,9 @@ export class MessagePresenter {
           this.db.getRepository(PinEntity).find({ where: { messageId: In(live) } }),
           presentPolls(this.db, live, viewerId),
           presentPreviews(this.db, linked),
+          presentCallEntries(this.db, system),
         ])
-      : [[], [], [], [], new Map(), new Map<number, LinkPreview>()];
+      : [[], [], [], [], new Map(), new Map<number, LinkPreview>(), new Map<number, CallEntry>()];
     const pinBy = new Map(pins.map((p) => [p.messageId, { by: p.pinnedBy, at: iso(p.pinnedAt) } satisfies PinMark]));
     const filesBy = groupBy(uploads, (u) => u.messageId!);
     const reactionsBy = groupBy(reactions, (r) => r.messageId);
@@ -52,6 +55,7 @@ export class MessagePresenter {
         pinBy.get(r.id),
         polls.get(r.id),
         previews.get(r.id),
+        calls.get(r.id),
       ),
     );
   }
@@ -69,6 +73,7 @@ export function presentMessage(
   pinned?: PinMark,
   poll?: Poll,
   preview?: LinkPreview,
+  call?: CallEntry,
 ): Message {
   const deleted = r.deletedAt !== null;
   // A tombstone keeps its place in a thread (threadId) and the root its summary; never whom it named.
@@ -91,6 +96,7 @@ export function presentMessage(
     ...(!deleted && pinned ? { pinned } : {}),
     ...(!deleted && poll ? { poll } : {}),
     ...(!deleted && preview ? { preview } : {}),
+    ...(!deleted && call ? { call } : {}),
   } satisfies Message;
 }
 

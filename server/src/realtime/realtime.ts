@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { createShardedLocalFirstAdapter, type ShardedAdapter } from "../scale/sharded-adapter.js";
@@ -7,9 +6,12 @@ import type { EventLog } from "../events/event-log.js";
 import { replayMissed } from "./replay.js";
 import { attachConsoleFeed, type ConsoleFeedDeps } from "./console-feed.js";
 import { observeSockets } from "../ops/hooks.js";
-import type { Ack, ChatEvent, ClientToServerEvents, EventOf, SendAck, ServerToClientEvents } from "@parley/sdk/protocol";
+import type { ChatEvent, ClientToServerEvents, EventOf, SendAck, ServerToClientEvents } from "@parley/sdk/protocol";
 import { holderOf } from "../events/origin.js";
-import { databaseErrorCode, fromDatabaseError } from "../db/db-errors.js";
+import { fromDatabaseError } from "../db/db-errors.js";
+import { type CommandLog, withAck } from "./acks.js";
+import { attachCallSockets } from "../calls/calls.socket.js";
+import type { CallsService } from "../calls/calls.service.js";
 import type { DataSource } from "typeorm";
 import type { ReadReplicas } from "../db/read-replicas.js";
 import type { AuthService } from "../auth/auth.service.js";
@@ -71,6 +73,8 @@ export interface RealtimeDeps {
   replicas?: Pick<ReadReplicas, "wrote"> | undefined;
   /** Counts live connections for the console's usage charts (active users, socket peaks). */
   usage?: Pick<UsageService, "socketOpened" | "socketClosed"> | undefined;
+  /** Calls' signalling rides this server's sockets (calls/calls.socket.ts); absent in tools that have no calls. */
+  calls?: CallsService | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
   console: ConsoleFeedDeps["console"];
   consoleMembers: ConsoleFeedDeps["consoleMembers"];
@@ -169,6 +173,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   // is not counted here: the message quotas (per user, per app) govern it, so one client can
   // pipeline hundreds of sends a second when its quota allows.
   const perSocket = createLimiter({ points: deps.config.socketCommandsPerSec, durationSec: 1 }, "socket");
+  const callSockets = deps.calls ? attachCallSockets(io, { calls: deps.calls, auth: deps.auth, commandsPerSec: deps.config.socketCommandsPerSec }) : undefined;
+  if (callSockets) httpServer.once("close", callSockets.detach);
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId, sessionId } = socket.data;
@@ -261,6 +267,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
         return null;
       }),
     );
+
+    callSockets?.connected(socket, caller, log);
   });
 
   // A session that ends (logout, stolen refresh token) loses its live sockets at once, on every
@@ -316,35 +324,6 @@ async function authenticate(socket: ParleySocket, deps: Pick<RealtimeDeps, "toke
   if (origin && !isOriginAllowed(app, origin)) throw new AppError("origin_not_allowed", "This origin is not allowed for this app");
   // The session itself is checked by the caller, after the socket joined its session room.
   return { appId: claims.appId, userId: claims.userId, sessionId: claims.sessionId, ownEcho: auth?.ownEcho !== false };
-}
-
-/** Who sent a command, for the log line of a failed one. */
-interface CommandLog {
-  logger: Logger;
-  socketId: string;
-  userId: string;
-}
-
-/**
- * Runs a command and always answers its ack: the data, or the error body (never a stack). Like an
- * HTTP request, a failed command has a request id: an unexpected error is logged with it and the
- * ack carries it (`error.requestId`), so a user's report can be matched to the log line.
- */
-async function withAck<T>(log: CommandLog, event: string, ack: ((res: Ack<T>) => void) | undefined, fn: () => Promise<T>): Promise<void> {
-  let res: Ack<T>;
-  try {
-    res = { ok: true, data: await fn() };
-  } catch (err) {
-    // A database outage is a retryable `service_unavailable`, never a false ok or a bare `internal`.
-    const known = err instanceof AppError ? err : fromDatabaseError(err);
-    const requestId = randomUUID();
-    const { logger, ...who } = log;
-    if (!known) logger.error({ err, reqId: requestId, event, ...who }, "socket command failed");
-    else if (known.code === "service_unavailable") logger.warn({ reqId: requestId, event, ...who, dbError: databaseErrorCode(err) }, "database unavailable");
-    const body = (known ?? new AppError("internal", "Internal server error")).toBody().error;
-    res = { ok: false, error: known && known.code !== "internal" ? body : { ...body, requestId } };
-  }
-  if (typeof ack === "function") ack(res);
 }
 
 /**

@@ -8,11 +8,11 @@ export interface Recorded {
 /**
  * Runs `fn` and returns the statements the server made meanwhile (from TypeORM's logger), those
  * matching `only` when given. The node's timers that query on their own (the webhook dispatcher's
- * and the unread job's polls) are paused for it: a count or a plan check is about the request,
+ * and the unread job's polls, the calls' sweep) are paused for it: a count or a plan check is about the request,
  * and a poll landing inside it would make the figure depend on the clock.
  */
 export async function recordQueries(services: Services, fn: () => Promise<unknown>, only?: RegExp): Promise<Recorded[]> {
-  await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop()]);
+  await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.calls.stopSweep()]);
   const logger = services.db.logger;
   const original = logger.logQuery.bind(logger);
   const seen: Recorded[] = [];
@@ -27,6 +27,7 @@ export async function recordQueries(services: Services, fn: () => Promise<unknow
     logger.logQuery = original;
     services.webhookDispatcher.start();
     services.unreadNotifier.start();
+    services.calls.startSweep();
   }
   return seen;
 }

@@ -84,6 +84,10 @@ export const ROUTES: RouteSpec[] = [
   { method: "PUT", path: "/messages/:m/poll/vote", who: "member" },
   { method: "DELETE", path: "/messages/:m/poll/vote", who: "member" },
   { method: "POST", path: "/messages/:m/poll/close", who: "member" },
+  // calls (issue 53): signalling is on the socket
+  { method: "GET", path: "/calls/ice-servers", who: "user" },
+  { method: "GET", path: "/calls/live", who: "user" },
+  { method: "GET", path: "/conversations/:c/calls", who: "member" },
   { method: "POST", path: "/server/users", who: "server" },
   { method: "POST", path: "/server/tokens", who: "server" },
   { method: "POST", path: "/server/conversations", who: "server" },
@@ -101,6 +105,8 @@ export const ROUTES: RouteSpec[] = [
   { method: "DELETE", path: "/server/messages/:m/pin", who: "server" },
   { method: "POST", path: "/server/conversations/:c/polls", who: "server" },
   { method: "POST", path: "/server/messages/:m/poll/close", who: "server" },
+  { method: "GET", path: "/server/conversations/:c/calls", who: "server" },
+  { method: "POST", path: "/server/calls/:k/end", who: "server" },
   { method: "GET", path: "/server/users/:u/export", who: "server" },
   { method: "DELETE", path: "/server/users/:u", who: "server" },
   { method: "POST", path: "/server/webhooks", who: "server" },
@@ -217,4 +223,5 @@ export const SOCKET_COMMANDS = [
   { event: "message.send", who: "member" },
   { event: "typing", who: "member" },
   { event: "read", who: "member" },
+  { event: "call.start", who: "member" },
 ] as const;

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@parley/sdk/protocol";
 import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
+import { callRef, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
+import { callAck, callSignalEvent } from "./call-responses.js";
 import { componentSchemas, merged } from "./json-schema.js";
 import { typingEvent } from "./conversation-responses.js";
 import { emptyAck, eventSchemaName, eventSchemas, events, messageAck } from "./event-responses.js";
@@ -13,6 +15,7 @@ const SERVER_EVENTS = {
   typing: "TypingEvent",
   presence: "Presence",
   "presence.snapshot": "PresenceSnapshot",
+  "call.signal": "CallSignal",
 } as const;
 type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClientEvents>>;
 
@@ -26,6 +29,30 @@ const COMMANDS = {
   },
   typing: { payload: "TypingCommand", ack: "EmptyAck", summary: "Typing started (or stopped with `typing: false`); the ack is optional" },
   read: { payload: "ReadCommand", ack: "EmptyAck", summary: "Mark a conversation read up to a message; the ack is optional" },
+  "call.start": {
+    payload: "StartCallCommand",
+    ack: "CallAck",
+    summary:
+      'Start a call: rings the other member of a direct conversation (or `invite`); this socket carries it for the caller. A live call in the conversation already: `conflict` with `details: { reason: "call_in_progress", callId }`; over the invite quota: `rate_limited`; muted, banned or blocked: `muted`, `banned`, `forbidden`',
+  },
+  "call.ring": { payload: "CallRefCommand", ack: "EmptyAck", summary: "An invitee's device rings (they show as `ringing` to everyone); the ack is optional" },
+  "call.accept": {
+    payload: "CallRefCommand",
+    ack: "CallAck",
+    summary: "Answer on this socket (or move a call one is in to this socket); an ended call: `conflict` (`details.reason: call_ended`)",
+  },
+  "call.decline": { payload: "CallRefCommand", ack: "CallAck", summary: "Decline a call one is rung for; the ack is optional" },
+  "call.hangup": {
+    payload: "HangUpCommand",
+    ack: "CallAck",
+    summary: "Leave a call (the caller before an answer: cancel it; `reason: failed` when the media could not connect); the ack is optional",
+  },
+  "call.signal": {
+    payload: "CallSignalCommand",
+    ack: "EmptyAck",
+    summary:
+      "WebRTC signalling (offer, answer, ICE candidate) to one participant (`to`), relayed to the one socket that carries the call for them; both must have joined from these sockets, else `conflict` (`details.reason`: not_in_call, peer_not_in_call)",
+  },
 } as const;
 type _Commands = Check<Same<keyof typeof COMMANDS, keyof ClientToServerEvents>>;
 
@@ -48,6 +75,10 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
   "pin.updated": "A message was pinned (`pin`) or unpinned (`pin: null`, also when a pinned message is deleted)",
   "poll.updated": "A poll's counts or state changed: a vote, a retraction, a close (no reader's `mine`; an anonymous poll names no voter)",
   "conversation.muted": "The user muted or unmuted a conversation on one of their devices (to that user only)",
+  "call.started": "A call was started in the conversation: it rings its invitees (`call.participants`)",
+  "call.updated": "A call changed: an invitee's device rings, someone answered, declined or left",
+  "call.ended": "A call ended (`call.endReason`); its system entry follows as message.new",
+  "call.signal": "WebRTC signalling for the call this socket carries (ephemeral: only to that socket, never stored)",
   "user.created": "The user was created (registration, first host-token sign-in, server API); for webhooks only: never in /sync or on a socket",
   "user.deleted": "A user deleted their account: their messages in the conversation are tombstones, `user` is their tombstone profile",
   typing: "Someone is typing (ephemeral, no seq)",
@@ -73,8 +104,18 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     PresenceSnapshot: presenceSnapshot,
     MessageAck: messageAck,
     EmptyAck: emptyAck,
+    CallSignal: callSignalEvent,
+    CallAck: callAck,
   };
-  const commands: Record<string, z.ZodType> = { SendCommand: sendMessage, TypingCommand: typing, ReadCommand: markRead };
+  const commands: Record<string, z.ZodType> = {
+    SendCommand: sendMessage,
+    TypingCommand: typing,
+    ReadCommand: markRead,
+    StartCallCommand: startCall,
+    CallRefCommand: callRef,
+    HangUpCommand: hangUp,
+    CallSignalCommand: callSignal,
+  };
 
   const messages: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
@@ -95,7 +136,8 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       messages: [ref(`#/channels/socket/messages/${key}`)],
     };
   }
-  for (const ack of ["MessageAck", "EmptyAck"]) addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
+  for (const ack of ["MessageAck", "EmptyAck", "CallAck"])
+    addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
   for (const [event, c] of Object.entries(COMMANDS)) {
     const key = `${eventName(event)}Command`;
     addMessage(key, event, c.summary, c.payload);

@@ -63,5 +63,19 @@ export const dataExport = z.strictObject({
     }),
   ),
   blocks: z.array(z.strictObject({ user: person, since: timestamp })),
+  calls: z.array(
+    z.strictObject({
+      id: z.string(),
+      conversationId: z.string(),
+      kind: z.enum(["audio", "video"]),
+      startedBy: z.string(),
+      state: z.enum(["invited", "ringing", "joined", "left", "declined"]),
+      joinedAt: timestamp.nullable(),
+      leftAt: timestamp.nullable(),
+      createdAt: timestamp,
+      endedAt: timestamp.nullable(),
+      endReason: z.enum(["completed", "missed", "declined", "cancelled", "failed", "dropped"]).nullable(),
+    }),
+  ),
 });
 type _DataExport = Check<Same<z.infer<typeof dataExport>, DataExport>>;

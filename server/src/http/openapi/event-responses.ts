@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Ack, ChatEvent, EventPayloads, EventType, SendAck, SyncResponse } from "@parley/sdk/protocol";
 import { contactRequest, contactRequestStatus, conversation, groupInvitation, invitationStatus, member } from "./conversation-responses.js";
+import { call } from "./call-responses.js";
 import { ack, errorFields } from "./error-responses.js";
 import { message, pin, poll, threadState, threadSummary } from "./message-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
@@ -45,6 +46,9 @@ export const eventPayloads = {
   "conversation.muted": z.strictObject({ conversationId: z.string(), muted: z.boolean() }),
   "pin.updated": z.strictObject({ conversationId: z.string(), messageId: z.string(), pin: pin.nullable() }),
   "poll.updated": z.strictObject({ conversationId: z.string(), messageId: z.string(), poll }),
+  "call.started": z.strictObject({ call }),
+  "call.updated": z.strictObject({ call }),
+  "call.ended": z.strictObject({ call }),
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -83,6 +87,9 @@ export const events = {
   "conversation.muted": eventOf("conversation.muted"),
   "pin.updated": eventOf("pin.updated"),
   "poll.updated": eventOf("poll.updated"),
+  "call.started": eventOf("call.started"),
+  "call.updated": eventOf("call.updated"),
+  "call.ended": eventOf("call.ended"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */

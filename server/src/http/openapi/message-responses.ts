@@ -12,6 +12,7 @@ import type {
   ThreadSummary,
   VoiceSettings,
 } from "@parley/sdk/protocol";
+import { callEntry } from "./call-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 
 /** A message and its parts (attachments, reactions, threads, polls, previews, pins), mirrored as responses.ts explains. */
@@ -79,6 +80,7 @@ export const message = z.strictObject({
   pinned: z.strictObject({ by: z.string().nullable(), at: timestamp }).optional(),
   poll: poll.optional(),
   preview: linkPreview.optional(),
+  call: callEntry.optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { HealthResponse, PushKeyResponse } from "@parley/sdk/protocol";
+import { call, iceServersResponse, liveCallsResponse, pageOfCall } from "./call-responses.js";
 import { consoleAppsResponseSchemas } from "./console-apps-responses.js";
 import { consoleResponseSchemas } from "./console-responses.js";
 import { consoleUsageResponseSchemas } from "./console-usage-responses.js";
@@ -134,6 +135,10 @@ export const responseSchemas = {
   Poll: poll,
   LinkPreview: linkPreview,
   PushKeyResponse: pushKeyResponse,
+  Call: call,
+  PageOfCall: pageOfCall,
+  IceServersResponse: iceServersResponse,
+  LiveCallsResponse: liveCallsResponse,
   ...consoleResponseSchemas,
   ...consoleAppsResponseSchemas,
   ...consoleUsageResponseSchemas,
