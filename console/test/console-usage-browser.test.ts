@@ -1,5 +1,5 @@
 /**
- * The console's usage, health and audit pages in Chromium (issue 32): the usage charts are
+ * The console's usage, health and audit pages in Chromium (issue 32; calls, issue 53): the usage charts are
  * labelled SVG images over a table with every day's figures, the period switch redraws them,
  * health shows this node ready, the audit log's filters answer bad input at their field; and on
  * a phone and a desktop, light and dark, axe finds nothing serious or critical and nothing is
@@ -36,6 +36,8 @@ interface Seeded {
   delivered: number;
   failed: number;
   peak: number;
+  calls: number;
+  callSeconds: number;
 }
 
 describe("the console's usage, health and audit pages in a browser", { skip: BROWSER_SKIP, timeout: 300_000 }, () => {
@@ -71,11 +73,13 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
         delivered: 20 + (i % 7),
         failed: i % 6 === 0 ? 3 : 0,
         peak: (weekend ? 7 : 12) + ((i * 5) % 6),
+        calls: 3 + (i % 4),
+        callSeconds: 90 * (1 + (i % 5)),
       };
       seeded.push(d);
       const at = Date.parse(`${day}T10:00:00Z`);
       for (let u = 0; u < d.users; u++) activity.push({ appId, userId: `usr_seed${(u + i) % 30}`, at });
-      adds.push({ appId, day, messages: d.messages, searches: d.searches, webhooksDelivered: d.delivered, webhooksFailed: d.failed });
+      adds.push({ appId, day, messages: d.messages, searches: d.searches, webhooksDelivered: d.delivered, webhooksFailed: d.failed, calls: d.calls, callSeconds: d.callSeconds });
       peaks.push({ appId, day, peak: d.peak }, { appId: "", day, peak: d.peak });
     }
     await s.services.uow.run(async ({ m }) => {
@@ -98,14 +102,14 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
 
   const rows = () => page.locator("console-usage table.stack tbody tr");
 
-  test("usage: five labelled charts over a table of every day; the period switch redraws them", async () => {
+  test("usage: seven labelled charts over a table of every day; the period switch redraws them", async () => {
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`${s.url}/console/#/apps/${appId}/usage`);
     await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
     await rows().first().waitFor();
     assert.equal(await rows().count(), 30);
     const charts = page.locator("console-usage svg[role=img]");
-    assert.equal(await charts.count(), 5);
+    assert.equal(await charts.count(), 7);
     const total = seeded.reduce((n, d) => n + d.messages, 0);
     const label = (await charts.first().getAttribute("aria-label")) ?? "";
     assert.match(label, new RegExp(`^Messages, last 30 days: ${total.toLocaleString("en-US")} in total; highest`));
@@ -115,6 +119,14 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
     assert.equal(await first.getAttribute("data-day"), today.day);
     assert.equal(await first.locator("[data-messages]").textContent(), today.messages.toLocaleString("en-US"));
     assert.equal(await first.locator("[data-active]").textContent(), String(today.users));
+    // Calls and their minutes (issue 53): the seconds shown as minutes, to a tenth.
+    assert.equal(await first.locator("[data-calls]").textContent(), String(today.calls));
+    assert.equal(await first.locator("[data-call-minutes]").textContent(), (today.callSeconds / 60).toLocaleString("en-US", { maximumFractionDigits: 1 }));
+    const callCharts = await charts.evaluateAll((svgs) => svgs.slice(5).map((el) => el.getAttribute("aria-label") ?? ""));
+    const calls = seeded.reduce((n, d) => n + d.calls, 0);
+    const minutes = seeded.reduce((n, d) => n + d.callSeconds, 0) / 60;
+    assert.match(callCharts[0]!, new RegExp(`^Calls, last 30 days: ${calls.toLocaleString("en-US")} in total`));
+    assert.match(callCharts[1]!, new RegExp(`^Call minutes, last 30 days: ${minutes.toLocaleString("en-US", { maximumFractionDigits: 1 })} in total`));
     await page.screenshot({ path: path.join(SCREENSHOTS, "console-usage.png"), fullPage: true });
 
     // Seven days, by keyboard: the period is a radio group.

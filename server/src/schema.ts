@@ -43,6 +43,7 @@ import { PinEntity } from "./pins/pin.entity.js";
 import { Polls1764060000000 } from "./db/migrations/1764060000000-Polls.js";
 import { Voice1764080000000 } from "./db/migrations/1764080000000-Voice.js";
 import { Calls1764090000000 } from "./db/migrations/1764090000000-Calls.js";
+import { CallUsage1764100000000 } from "./db/migrations/1764100000000-CallUsage.js";
 import { CallEntity, CallParticipantEntity } from "./calls/call.entities.js";
 import { LinkPreviews1764050000000 } from "./db/migrations/1764050000000-LinkPreviews.js";
 import { PreviewSettings1764070000000 } from "./db/migrations/1764070000000-PreviewSettings.js";
@@ -134,6 +135,7 @@ export const MIGRATIONS = [
   PreviewSettings1764070000000,
   Voice1764080000000,
   Calls1764090000000,
+  CallUsage1764100000000,
 ];
 
 /**

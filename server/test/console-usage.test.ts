@@ -7,6 +7,7 @@ import { startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
 import { recordQueries } from "./helpers/queries.js";
 import { connect, eventually, type ClientSocket } from "./helpers/sockets.js";
 import { WebhookReceiver } from "./helpers/webhook-receiver.js";
+import { cmd, dm, ok, party, type Party } from "./helpers/calls.js";
 
 // The console's usage charts, health and audit log (issue 32, acceptance 5) over real HTTP, on
 // SQLite and MariaDB: a week of sends seeded day by day (the clock moved back), figures read from
@@ -230,6 +231,39 @@ describe(`the console: usage, health and the audit log (${TEST_DB})`, { timeout:
       all.series.reduce((sum, x) => sum + x.messages, 0),
       await metric(s, "parley_messages_sent_total"),
     );
+  });
+
+  test("calls are counted once each, on the day they end, with the seconds of the answered ones (issue 53)", async () => {
+    const { id: appId } = await s.createTenant("Talkative");
+    const [ann, ben] = [await s.api.register(appId), await s.api.register(appId)];
+    const conv = await dm(s, ann, ben);
+    const opened: ClientSocket[] = [];
+    const [a, b]: Party[] = [await party(s, ann, opened), await party(s, ben, opened)];
+    try {
+      // Declined: a call, no seconds.
+      const first = ok(await cmd(a, "call.start", { conversationId: conv }));
+      ok(await cmd(b, "call.decline", { callId: first.id }));
+      // Answered, then hung up (and hung up again: still one call).
+      const second = ok(await cmd(a, "call.start", { conversationId: conv, video: true }));
+      ok(await cmd(b, "call.accept", { callId: second.id }));
+      await new Promise((r) => setTimeout(r, 1100)); // a call of at least a second, so its seconds show
+      const ended = ok(await cmd(b, "call.hangup", { callId: second.id }));
+      await cmd(a, "call.hangup", { callId: second.id });
+      // Ended by the host's backend while ringing.
+      const third = ok(await cmd(a, "call.start", { conversationId: conv }));
+      const key = await s.services.serverKeys.create(appId);
+      const auth = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}`;
+      const end = await s.api.post(`/server/calls/${third.id}/end`, { headers: { Authorization: auth } });
+      assert.equal(end.status, 200, JSON.stringify(end.body));
+      const d = today(await usageOf(op, `/apps/${appId}/usage?days=7`));
+      assert.equal(d.calls, 3);
+      assert.equal(d.callSeconds, Math.round(ended.durationMs! / 1000));
+      assert.ok(d.callSeconds >= 1, `${d.callSeconds} s`);
+      // Every app together: at least these.
+      assert.ok(today(await usageOf(op, "/usage?days=7")).calls >= 3);
+    } finally {
+      for (const x of opened) x.close();
+    }
   });
 
   test("roles: viewers read an app's usage and audit log; moderators, other apps' people and non-operators do not", async () => {

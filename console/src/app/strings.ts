@@ -379,6 +379,8 @@ export const EN = {
     peakSockets: "Peak connections",
     webhookRate: "Webhook success",
     searches: "Searches",
+    calls: "Calls",
+    callMinutes: "Call minutes",
   } as Record<string, string>,
   usageMetricHelp: {
     messages: "Messages sent per day.",
@@ -386,6 +388,8 @@ export const EN = {
     peakSockets: "The most live connections at once, per day (each server's peak, added up).",
     webhookRate: "Delivery attempts answered with a 2xx, per day.",
     searches: "Message searches per day.",
+    calls: "Calls that ended per day, missed and declined ones included.",
+    callMinutes: "Minutes of answered calls per day.",
   } as Record<string, string>,
   usageTotal: (n: string) => `${n} in total`,
   usageHighest: (n: string) => `highest ${n}`,

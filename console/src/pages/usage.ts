@@ -5,18 +5,19 @@ import { localeTag } from "../app/strings.js";
 import { ConsolePage } from "../shared/page.js";
 import { page } from "../shared/styles.js";
 
-type Metric = "messages" | "activeUsers" | "peakSockets" | "webhookRate" | "searches";
-const METRICS: readonly Metric[] = ["messages", "activeUsers", "peakSockets", "webhookRate", "searches"];
+type Metric = "messages" | "activeUsers" | "peakSockets" | "webhookRate" | "searches" | "calls" | "callMinutes";
+const METRICS: readonly Metric[] = ["messages", "activeUsers", "peakSockets", "webhookRate", "searches", "calls", "callMinutes"];
 const RANGES: readonly ConsoleUsageDays[] = [7, 30, 90];
 
-/** A day's figure for a chart: the webhook success rate is a share (null on a day without attempts). */
+/** A day's figure for a chart: the webhook success rate is a share (null on a day without attempts); call time in minutes. */
 function figureOf(metric: Metric, d: ConsoleUsageDay): number | null {
+  if (metric === "callMinutes") return d.callSeconds / 60;
   if (metric !== "webhookRate") return d[metric];
   const all = d.webhooksDelivered + d.webhooksFailed;
   return all === 0 ? null : d.webhooksDelivered / all;
 }
 
-const count = new Intl.NumberFormat(localeTag());
+const count = new Intl.NumberFormat(localeTag(), { maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat(localeTag(), { style: "percent", maximumFractionDigits: 1 });
 const shown = (metric: Metric, v: number | null): string => (v === null ? "—" : metric === "webhookRate" ? percent.format(v) : count.format(v));
 /** A UTC day for people: "Nov 22". */
@@ -26,7 +27,7 @@ const monthLabel = (month: string): string =>
 
 /**
  * Usage of an app (`app`), or of every app together (`app` null: operators): messages, daily and
- * monthly active users, peak connections, webhook success and searches over 7, 30 or 90 days.
+ * monthly active users, peak connections, webhook success, searches, calls and call minutes over 7, 30 or 90 days.
  * Each chart is an SVG image labelled with what it shows; the table under them holds every
  * figure, for screen readers and for anyone who wants the numbers.
  */
@@ -88,10 +89,10 @@ export class ConsoleUsage extends ConsolePage {
       const failed = series.reduce((s, d) => s + d.webhooksFailed, 0);
       return ok + failed === 0 ? t.usageNoAttempts : `${percent.format(ok / (ok + failed))} · ${t.usageAttempts(count.format(ok), count.format(failed))}`;
     }
-    const values = series.map((d) => d[metric]);
+    const values = series.map((d) => figureOf(metric, d) ?? 0);
     const high = Math.max(0, ...values);
-    // Messages and searches add up over days; people and connections do not (the same person on two days).
-    return metric === "messages" || metric === "searches" ? t.usageTotal(count.format(values.reduce((a, b) => a + b, 0))) : t.usageHighest(count.format(high));
+    // Messages, searches and calls add up over days; people and connections do not (the same person on two days).
+    return metric !== "activeUsers" && metric !== "peakSockets" ? t.usageTotal(count.format(values.reduce((a, b) => a + b, 0))) : t.usageHighest(count.format(high));
   }
 
   private chart(metric: Metric, series: ConsoleUsageDay[]) {
@@ -146,6 +147,8 @@ export class ConsoleUsage extends ConsolePage {
             <th scope="col">${t.usageColFailed}</th>
             <th scope="col">${t.usageColRate}</th>
             <th scope="col">${t.usageMetrics["searches"]}</th>
+            <th scope="col">${t.usageMetrics["calls"]}</th>
+            <th scope="col">${t.usageMetrics["callMinutes"]}</th>
           </tr>
         </thead>
         <tbody>
@@ -159,6 +162,8 @@ export class ConsoleUsage extends ConsolePage {
               <td data-label=${t.usageColFailed}>${count.format(d.webhooksFailed)}</td>
               <td data-label=${t.usageColRate}>${shown("webhookRate", figureOf("webhookRate", d))}</td>
               <td data-label=${t.usageMetrics["searches"]}>${count.format(d.searches)}</td>
+              <td data-label=${t.usageMetrics["calls"]} data-calls>${count.format(d.calls)}</td>
+              <td data-label=${t.usageMetrics["callMinutes"]} data-call-minutes>${count.format(d.callSeconds / 60)}</td>
             </tr>`,
           )}
         </tbody>

@@ -27,6 +27,10 @@ export interface ConsoleUsageDay {
   webhooksFailed: number;
   /** Message searches made. */
   searches: number;
+  /** Calls that ended that day, whatever the reason (missed and declined ones too). */
+  calls: number;
+  /** Seconds the calls answered and ended that day lasted, together (the console shows minutes). */
+  callSeconds: number;
 }
 
 /** Monthly active users of one calendar month (UTC): users active on at least one of its days. */

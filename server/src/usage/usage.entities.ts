@@ -32,6 +32,14 @@ export class UsageDailyEntity {
   /** Webhook delivery attempts that failed (a retry is another attempt). */
   @Column({ type: "int", default: 0 })
   webhooksFailed!: number;
+
+  /** Calls that ended that day, whatever the reason (missed and declined ones too). */
+  @Column({ type: "int", default: 0 })
+  calls!: number;
+
+  /** How long the calls answered and ended that day lasted, together (s). */
+  @Column({ type: "int", default: 0 })
+  callSeconds!: number;
 }
 
 /** Monthly active users: one row per app and calendar month (UTC). */

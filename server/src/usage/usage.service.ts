@@ -38,6 +38,8 @@ const key = (...parts: string[]): string => parts.join("\u0000");
  *   next flush. Each user counts once per day and month
  *   (usage_active_users holds the marks of the current periods).
  * - **webhook outcomes**: each delivery attempt, 2xx or not, in the dispatcher's unit that records it.
+ * - **calls** and their **seconds**: each call, once, on the day it ended, by the same append hook
+ *   (`call.ended`, in the unit that ends it); seconds from the answer to the end.
  * - **searches** and **socket peaks**: counted in memory by each node and written every
  *   USAGE_FLUSH_MS (a crash loses at most that much of them). A node's peak per app and day is
  *   the most sockets it held at once (what its `parley_sockets_connected` gauge reached); the
@@ -68,11 +70,16 @@ export class UsageService {
   // Counting
   // -------------------------------------------------------------------------------------------
 
-  /** The unit of work's append hook: messages stored in this unit, and their senders active. */
+  /** The unit of work's append hook: messages stored in this unit, and their senders active; calls ended in it. */
   readonly onAppend: AppendHook = async (m: EntityManager, appId: string, events: ChatEvent[]): Promise<void> => {
     const sends: DailyAdd[] = [];
     const senders: Activity[] = [];
     for (const e of events) {
+      if (e.type === "call.ended") {
+        const { endedAt, durationMs } = e.data.call;
+        sends.push({ appId, day: dayOf(endedAt ? Date.parse(endedAt) : Date.now()), calls: 1, callSeconds: Math.round((durationMs ?? 0) / 1000) });
+        continue;
+      }
       if (e.type !== "message.new") continue;
       const { senderId, createdAt } = e.data.message;
       const at = Date.parse(createdAt);
@@ -246,11 +253,11 @@ export class UsageService {
     const [daily, sockets, monthly] = (await Promise.all([
       appId === null
         ? db.query(
-            "SELECT day, SUM(messages) AS messages, SUM(activeUsers) AS activeUsers, SUM(searches) AS searches, SUM(webhooksDelivered) AS webhooksDelivered, SUM(webhooksFailed) AS webhooksFailed FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY day",
+            "SELECT day, SUM(messages) AS messages, SUM(activeUsers) AS activeUsers, SUM(searches) AS searches, SUM(webhooksDelivered) AS webhooksDelivered, SUM(webhooksFailed) AS webhooksFailed, SUM(calls) AS calls, SUM(callSeconds) AS callSeconds FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY day",
             [from, to],
           )
         : db.query(
-            "SELECT day, messages, activeUsers, searches, webhooksDelivered, webhooksFailed FROM usage_daily WHERE appId = ? AND day >= ? AND day <= ?",
+            "SELECT day, messages, activeUsers, searches, webhooksDelivered, webhooksFailed, calls, callSeconds FROM usage_daily WHERE appId = ? AND day >= ? AND day <= ?",
             [appId, from, to],
           ),
       db.query("SELECT day, SUM(peak) AS peak FROM usage_sockets WHERE appId = ? AND day >= ? AND day <= ? GROUP BY day", [appId ?? "", from, to]),
@@ -272,6 +279,8 @@ export class UsageService {
         webhooksDelivered: num(r?.["webhooksDelivered"]),
         webhooksFailed: num(r?.["webhooksFailed"]),
         searches: num(r?.["searches"]),
+        calls: num(r?.["calls"]),
+        callSeconds: num(r?.["callSeconds"]),
       });
     }
     const byMonth = new Map(monthly.map((r) => [String(r["month"]), num(r["activeUsers"])]));

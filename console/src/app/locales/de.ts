@@ -385,6 +385,8 @@ export default {
     peakSockets: "Verbindungsspitze",
     webhookRate: "Webhook-Erfolgsquote",
     searches: "Suchen",
+    calls: "Anrufe",
+    callMinutes: "Anrufminuten",
   },
   usageMetricHelp: {
     messages: "Gesendete Nachrichten pro Tag.",
@@ -392,6 +394,8 @@ export default {
     peakSockets: "Die meisten gleichzeitigen Verbindungen pro Tag (die Spitzenwerte der einzelnen Server addiert).",
     webhookRate: "Zustellversuche, die mit 2xx beantwortet wurden, pro Tag.",
     searches: "Nachrichtensuchen pro Tag.",
+    calls: "Beendete Anrufe pro Tag, verpasste und abgelehnte eingeschlossen.",
+    callMinutes: "Minuten angenommener Anrufe pro Tag.",
   },
   usageTotal: (n: string) => `insgesamt ${n}`,
   usageHighest: (n: string) => `Höchstwert ${n}`,

@@ -384,6 +384,8 @@ export default {
     peakSockets: "Pico de conexiones",
     webhookRate: "Éxito de webhooks",
     searches: "Búsquedas",
+    calls: "Llamadas",
+    callMinutes: "Minutos de llamada",
   },
   usageMetricHelp: {
     messages: "Mensajes enviados por día.",
@@ -391,6 +393,8 @@ export default {
     peakSockets: "Máximo de conexiones simultáneas por día (la suma de los picos de cada servidor).",
     webhookRate: "Intentos de entrega respondidos con un 2xx, por día.",
     searches: "Búsquedas de mensajes por día.",
+    calls: "Llamadas terminadas por día, incluidas las perdidas y las rechazadas.",
+    callMinutes: "Minutos de llamadas contestadas por día.",
   },
   usageTotal: (n: string) => `${n} en total`,
   usageHighest: (n: string) => `máximo ${n}`,

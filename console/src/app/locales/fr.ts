@@ -390,6 +390,8 @@ export default {
     peakSockets: "Pic de connexions",
     webhookRate: "Réussite des webhooks",
     searches: "Recherches",
+    calls: "Appels",
+    callMinutes: "Minutes d’appel",
   },
   usageMetricHelp: {
     messages: "Messages envoyés par jour.",
@@ -397,6 +399,8 @@ export default {
     peakSockets: "Nombre maximal de connexions simultanées, par jour (somme des pics de chaque serveur).",
     webhookRate: "Tentatives d’envoi ayant reçu une réponse 2xx, par jour.",
     searches: "Recherches de messages par jour.",
+    calls: "Appels terminés par jour, manqués et refusés compris.",
+    callMinutes: "Minutes d’appels décrochés par jour.",
   },
   usageTotal: (n: string) => `${n} au total`,
   usageHighest: (n: string) => `maximum ${n}`,

@@ -392,6 +392,8 @@ export default {
     peakSockets: "שיא חיבורים",
     webhookRate: "הצלחת Webhooks",
     searches: "חיפושים",
+    calls: "שיחות",
+    callMinutes: "דקות שיחה",
   },
   usageMetricHelp: {
     messages: "הודעות שנשלחו בכל יום.",
@@ -399,6 +401,8 @@ export default {
     peakSockets: "מספר החיבורים הפעילים בו-זמנית הגבוה ביותר בכל יום (סכום השיאים של כל השרתים).",
     webhookRate: "ניסיונות מסירה שקיבלו תגובת 2xx, בכל יום.",
     searches: "חיפושי הודעות בכל יום.",
+    calls: "שיחות שהסתיימו בכל יום, כולל שיחות שלא נענו ושיחות שנדחו.",
+    callMinutes: "דקות של שיחות שנענו בכל יום.",
   },
   usageTotal: (n: string) => `סה״כ ${n}`,
   usageHighest: (n: string) => `שיא: ${n}`,

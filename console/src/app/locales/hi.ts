@@ -378,6 +378,8 @@ export default {
     peakSockets: "अधिकतम कनेक्शन",
     webhookRate: "वेबहुक सफलता",
     searches: "खोजें",
+    calls: "कॉल",
+    callMinutes: "कॉल मिनट",
   },
   usageMetricHelp: {
     messages: "हर दिन भेजे गए मैसेज।",
@@ -385,6 +387,8 @@ export default {
     peakSockets: "हर दिन एक साथ सबसे ज़्यादा लाइव कनेक्शन (हर सर्वर का अधिकतम, जोड़कर)।",
     webhookRate: "हर दिन डिलीवरी के वे प्रयास जिनका जवाब 2xx में मिला।",
     searches: "हर दिन मैसेज में की गई खोजें।",
+    calls: "हर दिन ख़त्म हुई कॉल, छूटी और अस्वीकार की गई कॉल भी।",
+    callMinutes: "हर दिन उठाई गई कॉल के मिनट।",
   },
   usageTotal: (n: string) => `कुल ${n}`,
   usageHighest: (n: string) => `अधिकतम ${n}`,

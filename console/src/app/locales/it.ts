@@ -381,6 +381,8 @@ export default {
     peakSockets: "Picco di connessioni",
     webhookRate: "Successo dei webhook",
     searches: "Ricerche",
+    calls: "Chiamate",
+    callMinutes: "Minuti di chiamata",
   },
   usageMetricHelp: {
     messages: "Messaggi inviati al giorno.",
@@ -388,6 +390,8 @@ export default {
     peakSockets: "Il massimo di connessioni simultanee, al giorno (somma dei picchi di ogni server).",
     webhookRate: "Tentativi di consegna con risposta 2xx, al giorno.",
     searches: "Ricerche di messaggi al giorno.",
+    calls: "Chiamate concluse al giorno, comprese quelle perse e rifiutate.",
+    callMinutes: "Minuti di chiamate con risposta al giorno.",
   },
   usageTotal: (n: string) => `${n} in totale`,
   usageHighest: (n: string) => `massimo ${n}`,

@@ -379,6 +379,8 @@ export default {
     peakSockets: "ピーク接続数",
     webhookRate: "Webhook成功率",
     searches: "検索",
+    calls: "通話",
+    callMinutes: "通話時間（分）",
   },
   usageMetricHelp: {
     messages: "1日あたりの送信メッセージ数。",
@@ -386,6 +388,8 @@ export default {
     peakSockets: "1日あたりの同時接続数の最大値（各サーバーのピークの合計）。",
     webhookRate: "1日あたりの、2xxの応答が返された配信試行の割合。",
     searches: "1日あたりのメッセージ検索数。",
+    calls: "1日に終了した通話数（不在着信と拒否を含む）。",
+    callMinutes: "1日あたりの応答済み通話の時間（分）。",
   },
   usageTotal: (n: string) => `合計${n}`,
   usageHighest: (n: string) => `最大${n}`,

@@ -378,6 +378,8 @@ export default {
     peakSockets: "최대 동시 연결",
     webhookRate: "웹훅 성공률",
     searches: "검색",
+    calls: "통화",
+    callMinutes: "통화 시간(분)",
   },
   usageMetricHelp: {
     messages: "하루에 보낸 메시지 수입니다.",
@@ -385,6 +387,8 @@ export default {
     peakSockets: "하루 중 동시 연결 수의 최댓값입니다(서버별 최댓값의 합계).",
     webhookRate: "하루 동안 2xx 응답을 받은 전송 시도의 비율입니다.",
     searches: "하루 동안의 메시지 검색 수입니다.",
+    calls: "하루 동안 종료된 통화 수입니다(부재중·거절 포함).",
+    callMinutes: "하루 동안 연결된 통화의 시간(분)입니다.",
   },
   usageTotal: (n: string) => `총 ${n}`,
   usageHighest: (n: string) => `최고 ${n}`,

@@ -382,6 +382,8 @@ export default {
     peakSockets: "Piek in verbindingen",
     webhookRate: "Webhook-succes",
     searches: "Zoekopdrachten",
+    calls: "Gesprekken",
+    callMinutes: "Belminuten",
   },
   usageMetricHelp: {
     messages: "Verstuurde berichten per dag.",
@@ -389,6 +391,8 @@ export default {
     peakSockets: "Het hoogste aantal gelijktijdige verbindingen per dag (de pieken van de afzonderlijke servers opgeteld).",
     webhookRate: "Leveringspogingen met een 2xx-antwoord, per dag.",
     searches: "Zoekopdrachten in berichten per dag.",
+    calls: "Beëindigde gesprekken per dag, gemiste en geweigerde meegeteld.",
+    callMinutes: "Minuten van beantwoorde gesprekken per dag.",
   },
   usageTotal: (n: string) => `${n} in totaal`,
   usageHighest: (n: string) => `hoogste ${n}`,

@@ -405,6 +405,8 @@ export default {
     peakSockets: "Szczyt połączeń",
     webhookRate: "Skuteczność webhooków",
     searches: "Wyszukiwania",
+    calls: "Połączenia",
+    callMinutes: "Minuty połączeń",
   },
   usageMetricHelp: {
     messages: "Wiadomości wysłane w ciągu dnia.",
@@ -412,6 +414,8 @@ export default {
     peakSockets: "Najwięcej jednoczesnych połączeń w ciągu dnia (suma szczytów poszczególnych serwerów).",
     webhookRate: "Próby dostarczenia zakończone odpowiedzią 2xx, według dni.",
     searches: "Wyszukiwania wiadomości w ciągu dnia.",
+    calls: "Zakończone połączenia w ciągu dnia, łącznie z nieodebranymi i odrzuconymi.",
+    callMinutes: "Minuty odebranych połączeń w ciągu dnia.",
   },
   usageTotal: (n: string) => `łącznie ${n}`,
   usageHighest: (n: string) => `maks. ${n}`,

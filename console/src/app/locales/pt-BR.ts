@@ -381,6 +381,8 @@ export default {
     peakSockets: "Pico de conexões",
     webhookRate: "Sucesso dos webhooks",
     searches: "Pesquisas",
+    calls: "Chamadas",
+    callMinutes: "Minutos de chamada",
   },
   usageMetricHelp: {
     messages: "Mensagens enviadas por dia.",
@@ -388,6 +390,8 @@ export default {
     peakSockets: "O máximo de conexões ativas simultâneas, por dia (o pico de cada servidor, somado).",
     webhookRate: "Tentativas de entrega respondidas com 2xx, por dia.",
     searches: "Pesquisas de mensagens por dia.",
+    calls: "Chamadas encerradas por dia, incluindo as perdidas e as recusadas.",
+    callMinutes: "Minutos de chamadas atendidas por dia.",
   },
   usageTotal: (n: string) => `${n} no total`,
   usageHighest: (n: string) => `pico de ${n}`,

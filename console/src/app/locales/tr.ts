@@ -383,6 +383,8 @@ export default {
     peakSockets: "En yüksek bağlantı sayısı",
     webhookRate: "Webhook başarısı",
     searches: "Aramalar",
+    calls: "Görüşmeler",
+    callMinutes: "Görüşme dakikaları",
   },
   usageMetricHelp: {
     messages: "Günlük gönderilen mesajlar.",
@@ -390,6 +392,8 @@ export default {
     peakSockets: "Günlük en yüksek eşzamanlı bağlantı sayısı (her sunucunun zirvesi toplanarak).",
     webhookRate: "2xx ile yanıtlanan teslimat denemeleri, günlük.",
     searches: "Günlük mesaj aramaları.",
+    calls: "Günlük biten görüşmeler; cevapsız ve reddedilenler dahil.",
+    callMinutes: "Günlük yanıtlanan görüşmelerin dakikaları.",
   },
   usageTotal: (n: string) => `toplam ${n}`,
   usageHighest: (n: string) => `en yüksek ${n}`,

@@ -373,6 +373,8 @@ export default {
     peakSockets: "峰值连接数",
     webhookRate: "Webhook 成功率",
     searches: "搜索",
+    calls: "通话",
+    callMinutes: "通话分钟数",
   },
   usageMetricHelp: {
     messages: "每天发送的消息数。",
@@ -380,6 +382,8 @@ export default {
     peakSockets: "每天同时在线连接数的最大值（各服务器峰值之和）。",
     webhookRate: "每天以 2xx 响应的投递尝试所占比例。",
     searches: "每天的消息搜索次数。",
+    calls: "每天结束的通话数，包括未接和被拒绝的通话。",
+    callMinutes: "每天已接通通话的分钟数。",
   },
   usageTotal: (n: string) => `共${n}`,
   usageHighest: (n: string) => `最高${n}`,

@@ -21,6 +21,8 @@ const consoleUsageResponse = z.strictObject({
       webhooksDelivered: count,
       webhooksFailed: count,
       searches: count,
+      calls: count,
+      callSeconds: count,
     }),
   ),
   months: z.array(z.strictObject({ month: z.string().regex(/^\d{4}-\d{2}$/), activeUsers: count })),
