@@ -79,7 +79,16 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
       seeded.push(d);
       const at = Date.parse(`${day}T10:00:00Z`);
       for (let u = 0; u < d.users; u++) activity.push({ appId, userId: `usr_seed${(u + i) % 30}`, at });
-      adds.push({ appId, day, messages: d.messages, searches: d.searches, webhooksDelivered: d.delivered, webhooksFailed: d.failed, calls: d.calls, callSeconds: d.callSeconds });
+      adds.push({
+        appId,
+        day,
+        messages: d.messages,
+        searches: d.searches,
+        webhooksDelivered: d.delivered,
+        webhooksFailed: d.failed,
+        calls: d.calls,
+        callSeconds: d.callSeconds,
+      });
       peaks.push({ appId, day, peak: d.peak }, { appId: "", day, peak: d.peak });
     }
     await s.services.uow.run(async ({ m }) => {

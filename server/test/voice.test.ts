@@ -14,7 +14,20 @@ import { VOICE_LIMITS } from "../src/voice/voice.schema.js";
 import { assertClientError, type Res } from "./helpers/api.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 import { connect, Recorder, type ClientSocket } from "./helpers/sockets.js";
-import { aacMp4, chromiumOgg, chromiumVideoWebm, chromiumWebm, mp3, mp4Boxes, oggOpus, oggVorbis, webkitAacMp4, webkitOpusMp4, webkitStoppedMp4, webmOpusPackets } from "./helpers/voice-files.js";
+import {
+  aacMp4,
+  chromiumOgg,
+  chromiumVideoWebm,
+  chromiumWebm,
+  mp3,
+  mp4Boxes,
+  oggOpus,
+  oggVorbis,
+  webkitAacMp4,
+  webkitOpusMp4,
+  webkitStoppedMp4,
+  webmOpusPackets,
+} from "./helpers/voice-files.js";
 
 let s: TestServer;
 let app: string;
@@ -149,7 +162,10 @@ describe("voice messages", () => {
           .filter((t, i, all) => !(t === all[i + 1] && (t === "ftyp" || t === "moof"))),
         what,
       );
-      assert.ok(boxes.every(([, s, e], i) => !boxes[i + 1] || !served.subarray(s, e).equals(served.subarray(boxes[i + 1]![1], boxes[i + 1]![2]))), what);
+      assert.ok(
+        boxes.every(([, s, e], i) => !boxes[i + 1] || !served.subarray(s, e).equals(served.subarray(boxes[i + 1]![1], boxes[i + 1]![2]))),
+        what,
+      );
       const row = await s.services.db.getRepository(UploadEntity).findOneByOrFail({ id: up.id });
       assert.equal(row.size, served.length, `${what}: the quota counts what is kept`);
       if (what !== "Opus, stopped") assert.deepEqual(served, bytes.subarray(32), `${what}: only the second ftyp dropped`);

@@ -39,7 +39,9 @@ describe("voice messages recorded and played in every engine", { timeout: 300_00
     const app = await s.createTenant("Voice engines", [site.origin]);
     const tokens = new Map<EngineName, string>();
     for (const e of engines) {
-      const token = jwt.sign({ sub: `voice-${e.name}`, name: `Voice ${e.name}`, exp: Math.floor(Date.now() / 1000) + 3600 }, app.secret, { algorithm: "HS256" });
+      const token = jwt.sign({ sub: `voice-${e.name}`, name: `Voice ${e.name}`, exp: Math.floor(Date.now() / 1000) + 3600 }, app.secret, {
+        algorithm: "HS256",
+      });
       tokens.set(e.name, token);
       const me = (await s.api.post<AuthResponse>("/auth/host-token", { app: app.id, body: { token } })).body;
       tabs.set(e.name, { me } as never);
@@ -75,19 +77,27 @@ describe("voice messages recorded and played in every engine", { timeout: 300_00
       // The menu offers it only where the browser can record (voice/voice-types.ts).
       await until(page, `deep("[part=tool]", true).find((b) => b.textContent.includes("Voice message"))`, "the menu's Voice message");
       await run(page, `void deep("[part=tool]", true).find((b) => b.textContent.includes("Voice message")).click()`);
-      await until(page, `deep("parley-voice-recorder")?.shadowRoot.querySelector("[role=timer]")?.textContent === "0:02"`, "two seconds recorded", 20_000).catch(async (err: Error) => {
+      await until(
+        page,
+        `deep("parley-voice-recorder")?.shadowRoot.querySelector("[role=timer]")?.textContent === "0:02"`,
+        "two seconds recorded",
+        20_000,
+      ).catch(async (err: Error) => {
         throw new Error(`${err.message}; the recorder says ${JSON.stringify(await run(page, `deep("parley-voice-recorder")?.shadowRoot?.textContent`))}`);
       });
       await click(page, "[part=voice-stop]", "Stop");
       await click(page, "[part=voice-send]", "Send");
       const message = await pollFor(
         async () =>
-        (await s.api.get<{ items: Message[] }>(`/conversations/${group}/messages`, { token: me.accessToken })).body.items.find(
-          (m) => m.senderId === me.user.id && m.attachments[0]?.voice,
-        ),
+          (await s.api.get<{ items: Message[] }>(`/conversations/${group}/messages`, { token: me.accessToken })).body.items.find(
+            (m) => m.senderId === me.user.id && m.attachments[0]?.voice,
+          ),
         async () =>
           `the recorder says ${JSON.stringify(await run(page, `deep("parley-voice-recorder")?.shadowRoot?.textContent?.replace(/\\s+/g, " ")`))}; the page shows ${JSON.stringify(
-            await run(page, `deep("[part=message],[role=alert],[role=status]", true).map((m) => (m.dataset.status || "") + ":" + m.textContent.replace(/\\s+/g, " "))`),
+            await run(
+              page,
+              `deep("[part=message],[role=alert],[role=status]", true).map((m) => (m.dataset.status || "") + ":" + m.textContent.replace(/\\s+/g, " "))`,
+            ),
           )}`,
       );
       sent.set(e.name, message);
@@ -116,7 +126,11 @@ describe("voice messages recorded and played in every engine", { timeout: 300_00
     test(`${e.name} plays the others' (Play pressed, the position advances)`, async () => {
       const { page } = tabs.get(e.name)!;
       const others = engines.map((x) => x.name).filter((n) => n !== e.name);
-      assert.deepEqual(others.filter((n) => !sent.has(n)), [], "every other engine sent one");
+      assert.deepEqual(
+        others.filter((n) => !sent.has(n)),
+        [],
+        "every other engine sent one",
+      );
       for (const from of others) {
         const player = `${bubble(from)}?.querySelector("[part=voice-play]")`;
         await until(page, player, `${from}'s voice message`);
@@ -129,7 +143,9 @@ describe("voice messages recorded and played in every engine", { timeout: 300_00
           const label = await run(page, `${player}.getAttribute("aria-label")`);
           const notices = await run(page, `deep("[role=status],[role=alert]", true).map((n) => n.textContent.trim()).filter(Boolean)`);
           const fetched = await run(page, `performance.getEntriesByType("resource").map((r) => r.name).filter((n) => n.includes("/uploads/"))`);
-          throw new Error(`${err.message}; Play says ${JSON.stringify(label)}; notices ${JSON.stringify(notices)}; errors ${JSON.stringify(page.errors)}; fetched ${JSON.stringify(fetched)}; sent ${JSON.stringify([...sent.values()].map((m) => m.attachments[0]!.id))}`);
+          throw new Error(
+            `${err.message}; Play says ${JSON.stringify(label)}; notices ${JSON.stringify(notices)}; errors ${JSON.stringify(page.errors)}; fetched ${JSON.stringify(fetched)}; sent ${JSON.stringify([...sent.values()].map((m) => m.attachments[0]!.id))}`,
+          );
         });
         const at = await run<number>(page, played);
         await until(page, `${played} > ${at}`, `the position advances in ${e.name}`, 10_000);

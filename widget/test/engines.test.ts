@@ -96,6 +96,18 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
         );
         assert.equal(reacted?.reactions[0]?.count, 1);
 
+        // Calls (issue 53): where the engine has WebRTC the DM's header offers a voice and a video
+        // call; where it has none (WebKitGTK) there is no button, and the details say why.
+        const rtc = await run<boolean>(page, `typeof RTCPeerConnection !== "undefined" && !!navigator.mediaDevices?.getUserMedia`);
+        assert.equal(rtc, engine.name !== "webkit", "WebRTC where the README says");
+        if (rtc) await until(page, `!!deep("[part=call-voice]") && !!deep("[part=call-video]")`, "the call buttons");
+        else {
+          await click(page, "[part=info]", "the details button");
+          await until(page, `deep("[part=calls-unsupported]")?.textContent.trim() === "Calls aren't available in this browser"`, "why there are no calls");
+          assert.equal(await run(page, `!!deep("[part=call-voice]") || !!deep("[part=call-video]") || !!deep("parley-call")`), false, "no call button");
+          await click(page, "[part=back]", "back to the conversation");
+        }
+
         // Arabic: the same visitor on a page in Arabic, right to left.
         const arabic = await browser.newPage();
         await arabic.goto(
@@ -121,7 +133,10 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
       const token = jwt.sign({ sub, name: `Notify ${engine.name}`, exp: Math.floor(Date.now() / 1000) + 3600 }, app.secret, { algorithm: "HS256" });
       // The host serves Parley's service worker, as for web push (README, "Web push").
       site.page("/sw.js", `importScripts(${JSON.stringify(`${s.url}/parley-sw.js`)});\n`);
-      const html = hostPageHtml({ parleyUrl: s.url, appId: app.id, token }).replace("</body>", '<script>navigator.serviceWorker.register("/sw.js");</script>\n</body>');
+      const html = hostPageHtml({ parleyUrl: s.url, appId: app.id, token }).replace(
+        "</body>",
+        '<script>navigator.serviceWorker.register("/sw.js");</script>\n</body>',
+      );
       const browser = await engine.launch();
       try {
         const page = await browser.newPage();
@@ -133,9 +148,15 @@ describe("the cross-engine journey", { timeout: 300_000 }, () => {
         await click(page, "[part=launcher]", "the launcher");
         await click(page, "[part=profile]", "the profile button");
         await until(page, `deep("[part=notify]")`, "the notifications button").catch(async (e: Error) => {
-          throw new Error(`${e.message}; permission ${await run(page, "Notification.permission")}, the profile says ${JSON.stringify(await run(page, `deep("[part=notify-status]")?.textContent`))}; view ${await run(page, `deep("parley-chat")?.view`)}, info ${await run(page, `!!deep("parley-info")`)}, profile form ${await run(page, `!!deep("[part=profile]") && deep("[part=profile]").tagName`)}`);
+          throw new Error(
+            `${e.message}; permission ${await run(page, "Notification.permission")}, the profile says ${JSON.stringify(await run(page, `deep("[part=notify-status]")?.textContent`))}; view ${await run(page, `deep("parley-chat")?.view`)}, info ${await run(page, `!!deep("parley-info")`)}, profile form ${await run(page, `!!deep("[part=profile]") && deep("[part=profile]").tagName`)}`,
+          );
         });
-        assert.equal(await run(page, `deep("[part=notify]").textContent.trim()`), "Turn on notifications", "notifications while the tab is open, in every engine");
+        assert.equal(
+          await run(page, `deep("[part=notify]").textContent.trim()`),
+          "Turn on notifications",
+          "notifications while the tab is open, in every engine",
+        );
         const said = `deep("[part=notify-status]")?.textContent.trim() ?? null`;
         if (hasPush) assert.equal(await run(page, said), null);
         else await until(page, `${said} === "This browser can notify you only while this tab is open"`, "what is missing, said");

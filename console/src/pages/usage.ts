@@ -92,7 +92,9 @@ export class ConsoleUsage extends ConsolePage {
     const values = series.map((d) => figureOf(metric, d) ?? 0);
     const high = Math.max(0, ...values);
     // Messages, searches and calls add up over days; people and connections do not (the same person on two days).
-    return metric !== "activeUsers" && metric !== "peakSockets" ? t.usageTotal(count.format(values.reduce((a, b) => a + b, 0))) : t.usageHighest(count.format(high));
+    return metric !== "activeUsers" && metric !== "peakSockets"
+      ? t.usageTotal(count.format(values.reduce((a, b) => a + b, 0)))
+      : t.usageHighest(count.format(high));
   }
 
   private chart(metric: Metric, series: ConsoleUsageDay[]) {

@@ -122,6 +122,11 @@ export class UsageService {
     await addDaily(m, [{ appId, day: dayOf(at), ...(ok ? { webhooksDelivered: 1 } : { webhooksFailed: 1 }) }]);
   }
 
+  /** An e-mail sent, or given up (email/email-sender.ts), in the unit that records it on the outbox row. */
+  async emailOutcome(m: EntityManager, appId: string, ok: boolean, at = Date.now()): Promise<void> {
+    await addDaily(m, [{ appId, day: dayOf(at), ...(ok ? { emailsSent: 1 } : { emailsFailed: 1 }) }]);
+  }
+
   /** A search was made: counted here, written at the next flush. */
   searched(appId: string, at = Date.now()): void {
     const day = dayOf(at);

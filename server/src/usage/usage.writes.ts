@@ -10,7 +10,17 @@ import { chunks } from "../shared/chunks.js";
  */
 
 /** The counters of a usage_daily row. */
-export const COUNTERS = ["messages", "activeUsers", "searches", "webhooksDelivered", "webhooksFailed", "calls", "callSeconds"] as const;
+export const COUNTERS = [
+  "messages",
+  "activeUsers",
+  "searches",
+  "webhooksDelivered",
+  "webhooksFailed",
+  "calls",
+  "callSeconds",
+  "emailsSent",
+  "emailsFailed",
+] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 /** What to add to one app's day. */

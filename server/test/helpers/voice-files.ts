@@ -181,7 +181,11 @@ export function mp4Boxes(buf: Buffer): [string, number, number][] {
  */
 export function aacMp4(count: number, durationEach = 1024, opts: { video?: boolean; dataOffset?: number } = {}): Buffer {
   const src = webkitAacMp4();
-  const head = Buffer.concat(mp4Boxes(src).filter(([t]) => t === "ftyp" || t === "moov").map(([, s, e]) => src.subarray(s, e)));
+  const head = Buffer.concat(
+    mp4Boxes(src)
+      .filter(([t]) => t === "ftyp" || t === "moov")
+      .map(([, s, e]) => src.subarray(s, e)),
+  );
   if (opts.video) {
     const at = head.indexOf("soun", 0, "latin1");
     head.write("vide", at, "latin1");

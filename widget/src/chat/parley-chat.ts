@@ -261,7 +261,7 @@ export class ParleyChat extends LitElement {
       else await this.chat!.resume();
       await language;
       // The visitor may have gone on meanwhile (session.changed showed the list): never pull them back.
-      if (this.view != "signin" && this.view != "list") return;
+      if (this.view !== "signin" && this.view !== "list") return;
       // A reload reopens the conversation this tab had open, from the device cache when there is one.
       const last = (this.keptOpen = savedOpen(this.appId));
       if (this.chat!.user && last && this.chat!.store.state.conversations[last]) this.nav.openConversation(last);

@@ -28,6 +28,7 @@ import { INFO_EN, type InfoStrings } from "./parley-info.strings.js";
  * @csspart remove-member - a member's remove button
  * @csspart add-contact - a member's add-contact button
  * @csspart leave - the leave-group button
+ * @csspart calls-unsupported - a 1:1 conversation's line saying that this browser cannot make calls (no WebRTC)
  * @csspart mute - the conversation's mute / unmute notifications button (aria-pressed when muted)
  * @csspart pins-button - shows or hides the conversation's pinned messages (`<parley-pins>`, a chunk of its own; aria-expanded)
  * @csspart notify - the profile's "turn on notifications" button: until the browser has the visitor's answer, and, with web push, while this device is not subscribed ("Retry" after a failure)
@@ -207,6 +208,7 @@ export class ParleyInfo extends ParleyView {
           () => super.emit("parley-notice", t.loadFailed),
         )}><span aria-hidden="true">📌</span> ${t.pinnedMessages}</button>
       ${this.pins ? html`<parley-pins .t=${t} .conversation=${c}></parley-pins>` : nothing}
+      ${c.kind === "direct" && typeof RTCPeerConnection === "undefined" ? html`<p part="calls-unsupported" class="muted">${t.callUnsupported}</p>` : nothing}
       <h3>${t.members}</h3>
       <ul>
         ${c.members.map((m) => {

@@ -7,4 +7,7 @@ export const VOICE_TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "
 
 /** The type this browser records voice in, or "" where it cannot record (no microphone API, no recorder, none of the types). */
 export const voiceType = (): string =>
-  (typeof MediaRecorder !== "undefined" && typeof navigator.mediaDevices?.getUserMedia === "function" && VOICE_TYPES.find((t) => MediaRecorder.isTypeSupported(t))) || "";
+  (typeof MediaRecorder !== "undefined" &&
+    typeof navigator.mediaDevices?.getUserMedia === "function" &&
+    VOICE_TYPES.find((t) => MediaRecorder.isTypeSupported(t))) ||
+  "";

@@ -22,7 +22,14 @@ export async function startAudioSink(): Promise<AudioSink> {
   const socket = path.join(dir, "native");
   const child: ChildProcess = spawn(
     PULSEAUDIO,
-    ["-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--load=module-null-sink sink_name=parley", `--load=module-native-protocol-unix socket=${socket}`],
+    [
+      "-n",
+      "--daemonize=no",
+      "--exit-idle-time=-1",
+      "--use-pid-file=no",
+      "--load=module-null-sink sink_name=parley",
+      `--load=module-native-protocol-unix socket=${socket}`,
+    ],
     { stdio: "ignore", env: { ...process.env, HOME: dir, XDG_RUNTIME_DIR: dir } },
   );
   const server = `unix:${socket}`;

@@ -152,7 +152,12 @@ async function webkitBrowser(): Promise<EngineBrowser> {
       if (!session) {
         session = (
           await call<{ sessionId: string }>("POST", "/session", {
-            capabilities: { alwaysMatch: { browserName: "MiniBrowser", "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation", "--enable-mock-capture-devices=true"] } } },
+            capabilities: {
+              alwaysMatch: {
+                browserName: "MiniBrowser",
+                "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation", "--enable-mock-capture-devices=true"] },
+              },
+            },
           })
         ).sessionId;
         handle = await call<string>("GET", `/session/${session}/window`);
