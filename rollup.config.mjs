@@ -16,7 +16,7 @@ import alias from "@rollup/plugin-alias";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import esbuild from "rollup-plugin-esbuild";
 import { emojiData } from "./scripts/build/emoji-data.mjs";
-import { minifyCssLiterals, TRANSPORTS_TABLE, websocketOnlyTransports } from "./scripts/size.mjs";
+import { minifyCssLiterals, minifyLiterals, TRANSPORTS_TABLE, websocketOnlyTransports } from "./scripts/size.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const pkg = (dir) => JSON.parse(readFileSync(path.join(root, dir, "package.json"), "utf8"));
@@ -45,7 +45,13 @@ const browserBuilds = alias({
 /** The CSS in the widget's css`…` literals, minified (esbuild leaves template text alone). */
 const cssLiterals = {
   name: "css-literals",
-  transform: (code, id) => (/(widget|console)\/src\/.*\.ts$/.test(id) ? { code: minifyCssLiterals(code), map: null } : null),
+  // (The widget's html`…` literals lose their indentation too: minifyHtmlLiterals.)
+  transform: (code, id) =>
+    /widget\/src\/.*\.ts$/.test(id)
+      ? { code: minifyLiterals(code), map: null }
+      : /console\/src\/.*\.ts$/.test(id)
+        ? { code: minifyCssLiterals(code), map: null }
+        : null,
 };
 /** The UI's socket.io-client with WebSocket alone (see websocketOnlyTransports). */
 const websocketOnly = {

@@ -238,7 +238,8 @@ describe(`the console: usage, health and the audit log (${TEST_DB})`, { timeout:
     const [ann, ben] = [await s.api.register(appId), await s.api.register(appId)];
     const conv = await dm(s, ann, ben);
     const opened: ClientSocket[] = [];
-    const [a, b]: Party[] = [await party(s, ann, opened), await party(s, ben, opened)];
+    const a: Party = await party(s, ann, opened);
+    const b: Party = await party(s, ben, opened);
     try {
       // Declined: a call, no seconds.
       const first = ok(await cmd(a, "call.start", { conversationId: conv }));

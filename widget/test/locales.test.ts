@@ -28,6 +28,7 @@ import { PREVIEW_EN } from "../src/previews/preview-card.strings.js";
 import { TOOLS_EN } from "../src/tools/parley-tools.strings.js";
 import { VOICE_EN } from "../src/voice/voice.strings.js";
 import { VOICE_RECORDER_EN } from "../src/voice/parley-voice-recorder.strings.js";
+import { CALLS_EN } from "../src/calls/parley-call.strings.js";
 
 const ALL: Record<string, string> = {
   ...EN,
@@ -50,6 +51,7 @@ const ALL: Record<string, string> = {
   ...PREVIEW_EN,
   ...VOICE_EN,
   ...VOICE_RECORDER_EN,
+  ...CALLS_EN,
 };
 const PLURAL = /^(replies|mentions|votes)_(zero|one|two|few|many|other)$/;
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

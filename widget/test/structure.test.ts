@@ -19,6 +19,7 @@ const ENTRIES = ["define.ts", "embed.ts", "index.ts", "widget-ui.ts"];
 const FEATURES: Record<string, string[]> = {
   polls: ["parley-poll-form"],
   voice: ["parley-voice-recorder"],
+  calls: ["parley-call"],
 };
 
 /** The folder an element belongs in: its feature's, else one named after it. */

@@ -53,6 +53,8 @@ import "../thread/parley-thread.js";
  * @csspart info - the header's conversation details button
  * @csspart profile - the header's profile button
  * @csspart search - the header's message search button (the list: all conversations; a conversation: that one)
+ * @csspart call-voice - the header's voice call button (a 1:1 conversation, where the browser has WebRTC; drawn by the calls chunk)
+ * @csspart call-video - the header's video call button (likewise)
  * @csspart signout - the sign-out button (profile view)
  * @csspart close - the header's close button (launcher mode)
  * @csspart status - the offline / reconnecting banner
@@ -121,6 +123,8 @@ export class ParleyChat extends LitElement {
   draft: DmDraft | null = null;
   /** The root message of the thread shown beside the conversation (or over it, when narrow); "" for none. */
   threadRoot = "";
+  /** The header's call buttons, drawn by the calls chunk once it is here (calls/parley-call.ts). */
+  calls?: ((c: Conversation | undefined) => unknown) | undefined;
 
   /** The SDK client (null until attributes are set). Hosts may use it directly. */
   chat: ChatClient | null = null;
@@ -271,6 +275,12 @@ export class ParleyChat extends LitElement {
     // A click on a web push notification reaches the page as a message from Parley's service worker
     // (parley-sw.js). Only a page that a service worker controls fetches the chunk that listens.
     if (navigator.serviceWorker?.controller) import("./notify.js").then((n) => n.listen(this)).catch(() => undefined);
+    // Calls, where the browser has WebRTC: a chunk that listens for calls and draws the header's buttons once someone is signed in.
+    if (window.RTCPeerConnection)
+      import("../calls/parley-call.js").then(
+        (m) => m.attach(this),
+        () => undefined,
+      );
   }
 
   /** Shows the panel with a conversation open: a notification's click (ours, or Parley's service worker's). */
@@ -330,6 +340,7 @@ export class ParleyChat extends LitElement {
               : nothing
           }
         </div>
+        ${this.calls?.(c)}
         ${
           s?.me && (this.view === "list" || (this.view === "thread" && !this.draft))
             ? html`<button part="search" aria-label=${t.searchMessages} @click=${() => this.nav.openSearch(this.view === "thread" ? this.activeId : "")}>${icons.search}</button>`

@@ -16,6 +16,7 @@ import type { PEOPLE_EN } from "../people/parley-people.strings.js";
 import type { REPLIES_EN } from "../replies/parley-replies.strings.js";
 import type { SEARCH_EN } from "../search/parley-search.strings.js";
 import type { SIGNIN_EN } from "../signin/parley-signin.strings.js";
+import type { CALLS_EN } from "../calls/parley-call.strings.js";
 
 /** Every string the widget shows. Hosts override any of them (`strings` property, Parley.init). */
 export const EN = {
@@ -112,7 +113,8 @@ export type AllStrings = typeof EN &
   typeof VOICE_RECORDER_EN &
   typeof PINS_EN &
   typeof PREVIEW_EN &
-  typeof SIGNIN_EN;
+  typeof SIGNIN_EN &
+  typeof CALLS_EN;
 
 type Plural = `${"replies" | "mentions" | "votes"}_${Intl.LDMLPluralRule}`;
 

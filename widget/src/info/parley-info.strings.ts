@@ -42,6 +42,8 @@ export const INFO_EN = {
   /** A browser notification's title: a 1:1 message, a group's. */
   notifyFrom: "New message from {name}",
   notifyIn: "New message in {group}",
+  /** A 1:1 conversation's details where the browser has no WebRTC, so no call buttons (issue 53). */
+  callUnsupported: "Calls aren't available in this browser",
   /** The details' button that shows the conversation's pinned messages (a list of its own, parley-pins.ts). */
   pinnedMessages: "Pinned messages",
 };

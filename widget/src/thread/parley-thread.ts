@@ -17,6 +17,8 @@ import { atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, sl
 export type { SendDetail };
 
 const EXTRAS = (): Promise<Extras> => import("../message/message-extras.js");
+/** A finished call's entry in the reader's language (calls/call-entry.ts). */
+const CALL = () => import("../calls/call-entry.js");
 
 /** Messages of one sender closer than this are drawn as one group. */
 const GROUP_MS = 5 * 60_000;
@@ -375,7 +377,7 @@ export class ParleyThread extends ParleyView implements MessageHost {
       if (m.senderId === null) {
         // A system message: a line of its own, never "mine", never grouped, no actions.
         items.push(html`<li part="system-message" class="sys" data-id=${m.id} tabindex=${m.id === focusId ? 0 : -1}
-          ><span part="message-text" .textContent=${m.deletedAt ? this.t.deleted : m.text}></span> <span .textContent=${shortTime(m.createdAt)}></span></li>`);
+          ><span part="message-text" .textContent=${m.deletedAt ? this.t.deleted : (m.call && chunk(this, CALL)?.entry(this.t, m, meId)) || m.text}></span> <span .textContent=${shortTime(m.createdAt)}></span></li>`);
         prev = m;
         continue;
       }
