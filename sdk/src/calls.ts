@@ -20,3 +20,4 @@
  */
 export { Calls, type CallsEvents, type SignalMessage, type StartCallOptions } from "./calls/calls-client.js";
 export { CallSession, DEFAULT_CALL_SESSION_OPTIONS, webrtcSupported, type CallSessionEvents, type CallSessionOptions } from "./calls/call-session.js";
+export { GroupCallSession, type GroupCallSessionEvents } from "./calls/group-call-session.js";

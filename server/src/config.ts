@@ -6,6 +6,7 @@ import { type PreviewsConfig, previewPrivateRanges, type PushConfig, type Webhoo
 import { type TrustProxy, trustProxySetting } from "./config/proxy.js";
 import { redisClusterSeeds, replicaUrls } from "./config/scale.js";
 import { callsConfig, callsEnv, type CallsConfig } from "./config/calls.js";
+import { emailConfig, emailEnv, type EmailConfig } from "./config/email.js";
 import { loadOrCreateSecret } from "./config/secret.js";
 
 /**
@@ -107,6 +108,8 @@ export interface Config {
   previews: PreviewsConfig;
   /** Calls (calls/): ring timeout, drops, sweeps, invite quotas, STUN and TURN (config/calls.ts). */
   calls: CallsConfig;
+  /** E-mail for unread messages (email/): SMTP defaults, wait window, sweep and retries (config/email.ts). */
+  email: EmailConfig;
 }
 
 /** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
@@ -239,6 +242,7 @@ const envSchema = z.object({
   PREVIEW_QUEUE_MAX: z.coerce.number().int().min(1).max(100_000).default(1000),
   PREVIEW_FETCHES_PER_APP_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
   ...callsEnv,
+  ...emailEnv,
 });
 
 /**
@@ -346,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       fetchesPerAppPerMinute: e.PREVIEW_FETCHES_PER_APP_PER_MIN,
     },
     calls: callsConfig(e),
+    email: emailConfig(e, e.PORT),
   } satisfies Config);
 }
 

@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       services.webhookDispatcher.stop(),
       services.unreadNotifier.stop(),
       services.pushNotifier.stop(),
+      services.emailNotifier.stop(),
       services.previews.stop(),
       services.usage.stop(),
       services.replicas?.stop(),

@@ -34,6 +34,8 @@ import { ServerKeyEntity } from "./server-api/server-key.entity.js";
 import { WebhookDeliveryEntity, WebhookEndpointEntity, WebhookSettingsEntity, WebhookUnreadEntity } from "./webhooks/webhook.entities.js";
 import { MessageSearchEntity } from "./search/message-search.entity.js";
 import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
+import { EmailOutboxEntity, EmailRecipientEntity, EmailSettingsEntity } from "./email/email.entities.js";
+import { Email1764110000000 } from "./db/migrations/1764110000000-Email.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
@@ -104,6 +106,9 @@ export const ENTITIES = [
   MessagePreviewEntity,
   CallEntity,
   CallParticipantEntity,
+  EmailSettingsEntity,
+  EmailRecipientEntity,
+  EmailOutboxEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -136,6 +141,7 @@ export const MIGRATIONS = [
   Voice1764080000000,
   Calls1764090000000,
   CallUsage1764100000000,
+  Email1764110000000,
 ];
 
 /**

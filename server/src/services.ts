@@ -15,7 +15,9 @@ import { EventRetention } from "./events/event-retention.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { SendQuota } from "./messages/send-quota.js";
-import { measuredSendBatch } from "./ops/hooks.js";
+import { measuredSendBatch, observeEmail } from "./ops/hooks.js";
+import { EmailService } from "./email/email.service.js";
+import { EmailNotifier } from "./email/email-notifier.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
@@ -139,6 +141,10 @@ export interface Services {
   usage: UsageService;
   /** Sends web pushes for new messages (the unit of work's commit hook); stopped at shutdown. */
   pushNotifier: PushNotifier;
+  /** E-mail for unread messages (issue 55): settings, addresses, preferences, unsubscribe tokens. */
+  email: EmailService;
+  /** Decides and sends those e-mails (a sweep on every node, stop() at shutdown). */
+  emailNotifier: EmailNotifier;
   /** Present when DATABASE_REPLICA_URLS is set: where the routes marked `replica` read (stop() at shutdown). */
   replicas?: ReadReplicas;
   /** Present when REDIS_URL or REDIS_CLUSTER_NODES is set (several nodes); `undefined` keeps everything in-process. */
@@ -302,6 +308,11 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   );
   uow.onCommit(calls.onCommit);
   calls.startSweep();
+  // E-mail for unread messages: a sweep on every node decides who is due one (written to the
+  // outbox) and sends the outbox, off every request's path; sent and failed counted in usage and /metrics.
+  const email = new EmailService({ db, uow }, config.email, config.jwtSecret);
+  const emailNotifier = new EmailNotifier({ db, uow, email, presence, usage, logger, observe: (outcome) => observeEmail(db, outcome) }, config.email);
+  emailNotifier.start();
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
   const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
@@ -347,6 +358,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     previewFiles,
     push,
     pushNotifier,
+    email,
+    emailNotifier,
     console: new ConsoleService({
       db,
       sessions: consoleSessions,

@@ -470,6 +470,30 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "unsubscribePush", { token: carol.accessToken, body: { endpoint: device.endpoint } });
     await expect(400, "unsubscribePush", { token: carol.accessToken, body: {} });
 
+    // ---- e-mail for unread messages: the app's settings and users' addresses (a server key), the caller's preference, unsubscribe
+    {
+      const key = await s.services.serverKeys.create(app, "email");
+      const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+      await expect(200, "getEmailSettings", { headers: sk });
+      await expect(401, "getEmailSettings");
+      await expect(200, "putEmailSettings", { headers: sk, body: { smtp: { host: "smtp.example.com", port: 587, password: "pw" }, includeText: true } });
+      await expect(400, "putEmailSettings", { headers: sk, body: { smtp: { host: "smtp.example.com", port: 0 } } });
+      await expect(204, "deleteEmailSettings", { headers: sk });
+      await expect(401, "deleteEmailSettings");
+      await expect(201, "serverUpsertUser", { headers: sk, body: { sub: `mail-${n}`, name: "Mail" } });
+      await expect(200, "putEmailRecipient", { headers: sk, body: { sub: `mail-${n}`, email: `mail-${n}@example.com`, preference: "daily" } });
+      await expect(404, "putEmailRecipient", { headers: sk, body: { sub: `nobody-${n}`, email: `x-${n}@example.com` } });
+      await expect(200, "getMyEmailPreference", { token: carol.accessToken });
+      await expect(401, "getMyEmailPreference");
+      await expect(200, "putMyEmailPreference", { token: carol.accessToken, body: { preference: "every", locale: "fr" } });
+      await expect(400, "putMyEmailPreference", { token: carol.accessToken, body: { preference: "sometimes" } });
+      const token = new URL(s.services.email.unsubscribeUrl(app, carol.user.id)).searchParams.get("token")!;
+      await expect(200, "confirmUnsubscribeEmail", { query: { token } });
+      await expect(403, "confirmUnsubscribeEmail", { query: { token: `${token}x` } });
+      await expect(200, "unsubscribeEmail", { query: { token } });
+      await expect(403, "unsubscribeEmail", { query: { token: "forged.token" } });
+    }
+
     // ---- uploads
     const upload = await expect(201, "upload", { token: alice.accessToken, file: { bytes: "the minutes", type: "text/plain", name: "minutes.txt" } });
     await expect(415, "upload", { token: alice.accessToken, body: { file: "not multipart" } });

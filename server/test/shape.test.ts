@@ -326,6 +326,9 @@ const TABLES: Record<string, TableRule> = {
     onAccountDeletion: "kept: the conversation's call history (startedBy then names the tombstone); their live calls end first (dropped)",
   },
   call_participants: { owner: "calls", onAccountDeletion: "theirs removed, after their live calls ended" },
+  email_settings: { owner: "email", onAccountDeletion: "no user data: the app's SMTP server, From, text opt-in, link and wait" },
+  email_recipients: { owner: "email", onAccountDeletion: "their row removed (address, preference, language)" },
+  email_outbox: { owner: "email", onAccountDeletion: "their e-mails removed, sent or not" },
   console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 

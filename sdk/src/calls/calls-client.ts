@@ -3,6 +3,9 @@ import type { ChatClient } from "../client.js";
 import { Emitter } from "../emitter.js";
 import type {
   Call,
+  CallFeeds,
+  CallSfuReply,
+  CallSfuRequest,
   CallSignal,
   CallSignalRequest,
   ClientToServerEvents,
@@ -26,13 +29,15 @@ export interface CallsEvents {
   ended: Call;
   /** WebRTC signalling for a call this device carries (CallSession listens to it). */
   signal: CallSignal;
+  /** A group call this device carries: who publishes now (GroupCallSession listens to it). */
+  feeds: CallFeeds;
 }
 
 /** Options of `Calls.start`. */
 export interface StartCallOptions {
   /** A video call (default audio only). */
   video?: boolean;
-  /** In a group: whom to ring (one person, until group calls come). */
+  /** In a group: whom to ring (default everyone else; more than one: a group call, through the server's SFU). */
   invite?: string[];
 }
 
@@ -87,6 +92,13 @@ export class Calls {
       this.backlog.set(s.callId, kept);
     }
     this.emitter.emit("signal", s);
+  };
+
+  private readonly lastFeeds = new Map<string, string[]>();
+  private readonly onFeeds = (e: CallFeeds): void => {
+    if (!this.carried.has(e.callId)) return;
+    this.lastFeeds.set(e.callId, e.userIds);
+    this.emitter.emit("feeds", e);
   };
 
   constructor(private readonly chat: ChatClient) {
@@ -185,10 +197,21 @@ export class Calls {
     return () => this.takers.get(callId) === handler && this.takers.delete(callId);
   }
 
+  /** A group call's media command (GroupCallSession): publish, subscribe, answer, candidate. */
+  sfu(callId: string, req: Omit<CallSfuRequest, "callId">): Promise<CallSfuReply> {
+    return this.socket().request<CallSfuReply>("call.sfu", { callId, ...req });
+  }
+
+  /** The last `call.feeds` this device heard for a group call (a session may open after it came). */
+  feeds(callId: string): string[] | undefined {
+    return this.lastFeeds.get(callId);
+  }
+
   /** Stops listening (the calls themselves go on; hang up first to end them). */
   close(): void {
     for (const off of this.offs.splice(0)) off();
     this.attached?.off("call.signal", this.onSignal);
+    this.attached?.off("call.feeds", this.onFeeds);
     this.attached = null;
   }
 
@@ -202,6 +225,7 @@ export class Calls {
     this.latest.set(call.id, call);
     if (call.state === "ended") {
       this.carried.delete(call.id);
+      this.lastFeeds.delete(call.id);
       this.announced.delete(call.id);
       this.backlog.delete(call.id);
       this.emitter.emit("ended", call);
@@ -228,7 +252,9 @@ export class Calls {
     const raw = this.chat["socket"]["socket"];
     if (!raw || raw === this.attached) return;
     this.attached?.off("call.signal", this.onSignal);
+    this.attached?.off("call.feeds", this.onFeeds);
     raw.on("call.signal", this.onSignal);
+    raw.on("call.feeds", this.onFeeds);
     this.attached = raw;
   }
 

@@ -156,3 +156,42 @@ export interface IceServersResponse {
 export interface LiveCallsResponse {
   calls: Call[];
 }
+
+// --- Group calls (mode `sfu`): media through the server's SFU (Janus), signalled with the server ----
+
+/**
+ * `call.feeds` (to the joined participants of a group call only, ephemeral): who publishes media in
+ * the call now. A device subscribes (again) when the list changes.
+ */
+export interface CallFeeds {
+  callId: string;
+  userIds: string[];
+}
+
+/** One m-line of a group call's subscriber offer: whose audio or video it carries. */
+export interface SfuStream {
+  mid: string;
+  kind: CallKind;
+  userId: string;
+}
+
+/**
+ * `call.sfu`: a joined participant's media in a group call, through the server (browsers never
+ * talk to the SFU). `publish` with the sendonly PC's offer (acked with the SFU's answer);
+ * `subscribe` to everyone else publishing (acked with the SFU's offer for one recvonly multistream
+ * PC and what each m-line carries; no `sdp` when nobody publishes yet); `answer` with that PC's
+ * answer; `candidate` for either PC (`pc`; null: the end of candidates).
+ */
+export interface CallSfuRequest {
+  callId: string;
+  type: "publish" | "subscribe" | "answer" | "candidate";
+  sdp?: string;
+  pc?: "publisher" | "subscriber";
+  candidate?: IceCandidate | null;
+}
+
+/** What `call.sfu` is acked with: an SDP (publish: the answer; subscribe: the offer) and the streams. */
+export interface CallSfuReply {
+  sdp?: string;
+  streams?: SfuStream[];
+}

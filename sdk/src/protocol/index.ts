@@ -32,3 +32,4 @@ export * from "./push.js";
 export * from "./console.js";
 export * from "./console-usage.js";
 export * from "./console-apps.js";
+export * from "./email.js";

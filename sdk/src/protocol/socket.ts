@@ -1,6 +1,6 @@
 // Socket.IO: the typed event maps of both ends, every ack, and the handshake's auth.
 
-import type { Call, CallRef, CallSignal, CallSignalRequest, HangUpRequest, StartCallRequest } from "./calls.js";
+import type { Call, CallFeeds, CallRef, CallSfuReply, CallSfuRequest, CallSignal, CallSignalRequest, HangUpRequest, StartCallRequest } from "./calls.js";
 import type { ErrorBody } from "./errors.js";
 import type { EventOf, EventType, TypingEvent } from "./events.js";
 import type { Message, ReadRequest, SendMessageRequest } from "./messages.js";
@@ -13,6 +13,7 @@ export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void }
   "presence.snapshot": (e: PresenceSnapshot) => void;
   /** A call's WebRTC signalling, to the one device that carries the call for its addressee (ephemeral). */
   "call.signal": (e: CallSignal) => void;
+  "call.feeds": (e: CallFeeds) => void;
 };
 
 /** Every acknowledgement: a discriminated union on `ok`. */
@@ -41,6 +42,8 @@ export interface ClientToServerEvents {
   /** Leave; before anyone answered, the caller cancels. */
   "call.hangup": (req: HangUpRequest, ack?: (res: Ack<Call>) => void) => void;
   "call.signal": (req: CallSignalRequest, ack?: (res: Ack<null>) => void) => void;
+  /** Group calls: media through the server's SFU (publish, subscribe, answer, candidate). */
+  "call.sfu": (req: CallSfuRequest, ack: (res: Ack<CallSfuReply>) => void) => void;
 }
 
 /** The handshake's `auth` object. */

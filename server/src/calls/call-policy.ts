@@ -21,9 +21,9 @@ export interface CallPolicyDeps {
  * The caller must be a member (one a ban removed hears of the ban: 403 `banned`, else 404) and not
  * muted there (403 `muted`); in a direct conversation the other member is rung, and refuses a caller
  * they blocked (403); in a group, `invite` (other members) or every other member, less those who
- * blocked the caller (nobody left: 403). More than one to ring needs group calls, through an SFU.
+ * blocked the caller (nobody left: 403). More than one to ring needs group calls, through an SFU (JANUS_WS_URL).
  */
-export async function whoToRing(deps: CallPolicyDeps, m: EntityManager, caller: UserCaller, input: StartCall): Promise<string[]> {
+export async function whoToRing(deps: CallPolicyDeps, m: EntityManager, caller: UserCaller, input: StartCall, groupCalls = false): Promise<string[]> {
   const { appId, user } = caller;
   const { conversationId } = input;
   try {
@@ -48,7 +48,7 @@ export async function whoToRing(deps: CallPolicyDeps, m: EntityManager, caller: 
   if (invitees.length < named.length && (conversation.kind === "direct" || invitees.length === 0))
     throw new AppError("forbidden", "This user does not accept calls from you");
   if (invitees.length === 0) throw invalidField("conversationId", "There is nobody else in this conversation to ring");
-  if (invitees.length > 1)
-    throw invalidField("invite", "Calling more than one person needs group calls (an SFU), which this server does not have yet", "sfu_not_configured");
+  if (invitees.length > 1 && !groupCalls)
+    throw invalidField("invite", "Calling more than one person needs group calls (an SFU), which this server does not have configured", "sfu_not_configured");
   return invitees;
 }

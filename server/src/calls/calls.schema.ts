@@ -3,7 +3,7 @@ import { idString, pageLimit, ref } from "../shared/schema.js";
 
 /** What a call allows: who may be rung at once, and the size of what its signalling carries. */
 export const CALL_LIMITS = {
-  /** Invitees of one call (the SFU's own participant limit comes with group calls). */
+  /** Invitees of one call (a group call's participants are limited by CALL_GROUP_MAX_VIDEO/AUDIO too). */
   inviteMax: 24,
   /** An SDP offer or answer: a few KB for audio and video; the socket's frame limit is 64 KB. */
   sdpMaxChars: 32_000,
@@ -63,6 +63,24 @@ export const callSignal = z
     message: "An offer or answer carries `sdp`; a candidate carries `candidate` (null: the end of candidates)",
   });
 export type CallSignalInput = z.infer<typeof callSignal>;
+
+/** `call.sfu` (group calls): publish and answer carry `sdp`; a candidate carries `pc` and `candidate`. */
+export const callSfu = z
+  .object({
+    callId: ref,
+    type: z.enum(["publish", "subscribe", "answer", "candidate"]),
+    sdp: sdp.optional(),
+    pc: z.enum(["publisher", "subscriber"]).optional(),
+    candidate: candidate.nullable().optional(),
+  })
+  .refine(
+    (s) =>
+      s.type === "candidate"
+        ? s.candidate !== undefined && s.pc !== undefined && s.sdp === undefined
+        : (s.sdp !== undefined) === (s.type !== "subscribe") && s.candidate === undefined && s.pc === undefined,
+    { message: "publish and answer carry `sdp`; subscribe nothing more; a candidate carries `pc` and `candidate` (null: the end of candidates)" },
+  );
+export type CallSfuInput = z.infer<typeof callSfu>;
 
 /** `GET /conversations/:id/calls` (and the server API's): newest first. */
 export const listCalls = z.object({

@@ -1,6 +1,6 @@
 import { In, type DataSource, type EntityManager } from "typeorm";
 import { z } from "zod";
-import type { Call, CallSignal, ChatEvent, IceServersResponse, LiveCallsResponse, Page } from "@parley/sdk/protocol";
+import type { Call, CallFeeds, CallSfuReply, CallSignal, ChatEvent, IceServersResponse, LiveCallsResponse, Page } from "@parley/sdk/protocol";
 import type { CallsConfig } from "../config/calls.js";
 import { isUniqueViolation } from "../db/db-errors.js";
 import { keysetAfter } from "../db/keyset.js";
@@ -19,9 +19,10 @@ import type { CallInviteQuota } from "./call-quota.js";
 import { insertCall, type LoadedCall, lockCall, ordered, readCall, saveCall } from "./call-store.js";
 import { CallSweeper } from "./call-sweeper.js";
 import { CallTimers } from "./call-timers.js";
-import type { CallRefInput, CallSignalInput, HangUp, ListCalls, StartCall } from "./calls.schema.js";
+import type { CallRefInput, CallSfuInput, CallSignalInput, HangUp, ListCalls, StartCall } from "./calls.schema.js";
 import { presentCall } from "./calls.presenter.js";
 import { iceServersFor } from "./ice-servers.js";
+import { SfuCalls } from "./sfu.js";
 
 /** What the calls service is built from. */
 export interface CallsDeps extends CallPolicyDeps, CallEntriesDeps {
@@ -37,6 +38,8 @@ export interface CallsDeps extends CallPolicyDeps, CallEntriesDeps {
  */
 export interface CallSockets {
   signal(socketId: string, signal: CallSignal): void;
+  /** Group calls: who publishes now, to one joined participant's socket. */
+  feeds(socketId: string, e: CallFeeds): void;
   /** Undefined when it cannot tell (a node did not answer): then nobody is dropped for it. */
   liveSockets(ids: string[]): Promise<Set<string> | undefined>;
 }
@@ -61,12 +64,15 @@ export class CallsService {
   private readonly entries: CallEntries;
   private readonly sweeper: CallSweeper;
   private sockets: CallSockets | undefined;
+  /** Group calls through Janus (sfu.ts); none without JANUS_WS_URL. */
+  readonly sfu: SfuCalls | undefined;
 
   constructor(
     private readonly deps: CallsDeps,
     private readonly config: Readonly<CallsConfig>,
   ) {
     this.entries = new CallEntries(deps);
+    this.sfu = config.janus ? new SfuCalls({ db: deps.db, logger: deps.logger, sockets: () => this.sockets }, config.janus) : undefined;
     this.sweeper = new CallSweeper(
       {
         db: deps.db,
@@ -97,6 +103,7 @@ export class CallsService {
   stop(): void {
     void this.sweeper.stop();
     this.timers.stop();
+    void this.sfu?.close();
   }
 
   /** One sweep now (tests, and a node that wants it sooner than its interval). */
@@ -118,7 +125,10 @@ export class CallsService {
       if (e.type === "call.ended") {
         this.timers.clearRing(e.data.call.id);
         this.background(this.entries.post(appId, e.data.call.id), "call entry not posted");
-      } else if (e.type === "member.removed") {
+      }
+      // A group call's room: destroyed when it ends; who left (or was dropped) is out of it.
+      if ((e.type === "call.ended" || e.type === "call.updated") && this.sfu) this.background(this.sfu.changed(appId, e.data.call), "sfu room not updated");
+      if (e.type === "member.removed") {
         this.background(this.dropMember(appId, e.data.conversationId, e.data.userId), "member not dropped from a call");
       }
     }
@@ -132,17 +142,25 @@ export class CallsService {
     await this.deps.quota.take(appId, user);
     const now = Date.now();
     let call: Call;
+    const id = newId("call");
+    let room = false;
     try {
       call = await this.deps.uow.run(async ({ m, emit }) => {
-        const invitees = await whoToRing(this.deps, m, caller, input);
+        const invitees = await whoToRing(this.deps, m, caller, input, this.sfu !== undefined);
         const live = await this.liveIn(m, input.conversationId);
         if (live) throw inProgress(live.id);
+        // More than one to ring: a group call, its room made in Janus before the call is stored.
+        const mode = invitees.length > 1 ? "sfu" : "p2p";
+        if (mode === "sfu") {
+          await this.sfu!.open(id, [user, ...invitees], input.video === true);
+          room = true;
+        }
         const row = Object.assign(new CallEntity(), {
-          id: newId("call"),
+          id,
           appId,
           conversationId: input.conversationId,
           kind: input.video ? "video" : "audio",
-          mode: "p2p",
+          mode,
           state: "ringing",
           startedBy: user,
           createdAt: now,
@@ -169,6 +187,7 @@ export class CallsService {
         return dto;
       });
     } catch (err) {
+      if (room) this.background(this.sfu!.rooms.destroyRoom(id), "sfu room not destroyed");
       // Another start in this conversation committed between our look and our insert (any node).
       if (isUniqueViolation(err)) throw inProgress((await this.liveIn(this.deps.db.manager, input.conversationId))?.id ?? null);
       throw err;
@@ -188,6 +207,11 @@ export class CallsService {
   async accept(caller: UserCaller, socketId: string, input: CallRefInput): Promise<Call> {
     const call = await this.transition(caller.appId, input.callId, { kind: "accept", userId: caller.user, socketId }, async (m, loaded) => {
       await this.deps.membership.require(caller.appId, loaded.call.conversationId, caller.user, m);
+      // A group call holds as many as the SFU's limit for its kind (CALL_GROUP_MAX_VIDEO/AUDIO).
+      const { call, participants } = loaded;
+      const max = call.mode === "sfu" && this.sfu ? this.sfu.maxOf(call.kind === "video") : Infinity;
+      const inIt = participants.filter((p) => p.state === "joined" && p.userId !== caller.user).length;
+      if (inIt >= max) throw new AppError("conflict", `This call has its ${max} participants: nobody else can join`, { reason: "call_full", max });
     });
     this.timers.carry(socketId, caller.appId, call.id);
     return call;
@@ -229,6 +253,12 @@ export class CallsService {
       ...(candidate !== undefined ? { candidate } : {}),
     });
     return null;
+  }
+
+  /** A group call's media (publish, subscribe, answer, candidate) from the device that carries it (sfu.ts). */
+  sfuCommand(caller: UserCaller, socketId: string, input: CallSfuInput): Promise<CallSfuReply> {
+    if (!this.sfu) throw new AppError("conflict", "Group calls are not configured on this server", { reason: "sfu_not_configured" });
+    return this.sfu.command(caller, socketId, input);
   }
 
   /**

@@ -4,7 +4,7 @@ import { type CommandLog, withAck } from "../realtime/acks.js";
 import type { UserCaller } from "../shared/caller.js";
 import { consume, createLimiter } from "../shared/rate-limit.js";
 import { parse } from "../shared/validate.js";
-import { callRef, callSignal, hangUp, startCall } from "./calls.schema.js";
+import { callRef, callSfu, callSignal, hangUp, startCall } from "./calls.schema.js";
 import type { CallsService } from "./calls.service.js";
 
 /** What the calls' socket side is built from. */
@@ -39,6 +39,7 @@ export function attachCallSockets<D>(
   deps.calls.attachSockets({
     // A socket id is a room on every node: the adapter carries the signal to the node that holds it.
     signal: (socketId, signal) => void io.to(socketId).emit("call.signal", signal),
+    feeds: (socketId, e) => void io.to(socketId).emit("call.feeds", e),
     liveSockets: async (ids) => {
       try {
         const found = await io.in(ids).timeout(FETCH_TIMEOUT_MS).fetchSockets();
@@ -89,6 +90,12 @@ export function attachCallSockets<D>(
         withAck(log, "call.signal", ack, async () => {
           await consume(signals, socket.id);
           return calls.signal(caller, socket.id, parse(callSignal, raw));
+        }),
+      );
+      socket.on("call.sfu", (raw, ack) =>
+        withAck(log, "call.sfu", ack, async () => {
+          await consume(signals, socket.id);
+          return calls.sfuCommand(caller, socket.id, parse(callSfu, raw));
         }),
       );
       const session = caller.session;

@@ -16,6 +16,7 @@ import { forgetPolls, forgetVotesOf } from "../polls/forget.js";
 import { forgetPreviewsIn } from "../previews/forget.js";
 import type { PreviewFiles } from "../previews/preview-files.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
+import { forgetEmailOf } from "../email/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { forgetCallsOf } from "../calls/forget.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
@@ -122,6 +123,7 @@ export async function eraseAccount(deps: DataRightsDeps, previewFiles: PreviewFi
     await deps.events.rewriteAppEvents(m, appId, "user.created", user.createdAt - CLOCK_SKEW_MS, user.createdAt + CLOCK_SKEW_MS, text);
     await deps.webhooks.forgetUser(m, appId, userId, text);
     await forgetPushSubscriptionsOf(m, appId, userId);
+    await forgetEmailOf(m, appId, userId);
     await forgetUsageOf(m, appId, userId);
     emit(appId, events);
   });

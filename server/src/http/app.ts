@@ -43,6 +43,7 @@ import { serverDataRightsRoutes } from "../data-rights/server-data-rights.routes
 import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
 import { pushRoutes } from "../push/push.routes.js";
+import { emailRoutes } from "../email/email.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
 import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
 import { consoleAppsRoutes } from "../console/console-apps.routes.js";
@@ -99,6 +100,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...dataRightsRoutes({ dataRights: services.dataRights, auth: services.auth }),
     ...moderationRoutes({ moderation: services.moderation }),
     ...pushRoutes({ push: services.push }),
+    ...emailRoutes({ email: services.email, limiters: services.limiters }),
     // The host's backend: /v1/server/…, with a server key.
     ...serverApiRoutes({ server: services.serverApi }),
     ...webhooksRoutes({ webhooks: services.webhooks }),

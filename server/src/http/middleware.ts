@@ -181,10 +181,14 @@ export function requireServerKey(apps: AppsService, keys: ServerKeysService) {
   };
 }
 
+/** Paths a mail client POSTs a form to (RFC 8058's one-click unsubscribe): the body is not read there. */
+const FORM_PATHS: ReadonlySet<string> = new Set(["/v1/email/unsubscribe"]);
+
 /** Bodies are JSON (or multipart for uploads); anything else is a 415, not a silent `{}`. */
 export async function requireJsonBody(ctx: Ctx, next: Next): Promise<void> {
   const hasBody = Number(ctx.get("Content-Length") || 0) > 0 || ctx.get("Transfer-Encoding") !== "";
-  if (["POST", "PUT", "PATCH", "DELETE"].includes(ctx.method) && hasBody && !ctx.is("application/json", "multipart/form-data")) {
+  const form = FORM_PATHS.has(ctx.path) && ctx.is("application/x-www-form-urlencoded") !== false;
+  if (["POST", "PUT", "PATCH", "DELETE"].includes(ctx.method) && hasBody && !form && !ctx.is("application/json", "multipart/form-data")) {
     throw new AppError("unsupported_media_type", "Send JSON with Content-Type: application/json");
   }
   return next();

@@ -11,6 +11,8 @@ export interface OpsObserver {
   sendBatch(size: number, seconds: number, stored: number): void;
   /** The Socket.IO server, counted when scraped (this node's connected sockets). */
   sockets(io: SocketCounter): void;
+  /** An e-mail for unread messages sent, or given up (email/email-notifier.ts). */
+  email?(outcome: "sent" | "failed"): void;
 }
 
 /** As much of a Socket.IO server as the metrics read. */
@@ -38,6 +40,11 @@ export function measuredSendBatch<T, R extends { created: boolean }>(
     observer.sendBatch(items.length, (performance.now() - started) / 1000, stored);
     return written;
   };
+}
+
+/** Counts an e-mail's end in the metrics (nothing when they are off). */
+export function observeEmail(db: DataSource, outcome: "sent" | "failed"): void {
+  observers.get(db)?.email?.(outcome);
 }
 
 /** Lets the metrics count this server's sockets. */

@@ -128,7 +128,14 @@ export class Metrics {
         },
       });
     }
+    const emails = new Counter({
+      name: "parley_emails_total",
+      help: "E-mails for unread messages by outcome: sent (accepted by the SMTP server) or failed (given up)",
+      labelNames: ["outcome"],
+      registers,
+    });
     registerObserver(services.db, {
+      email: (outcome) => emails.inc({ outcome }),
       sendBatch: (size, seconds, stored) => {
         this.batchSize.observe(size);
         this.commit.observe(seconds);

@@ -34,6 +34,7 @@ export const TAGS = {
   webhooks: "The host's backend (server key): webhook endpoints, deliveries, replay",
   moderation: "Moderation: reports, mutes, bans, slow mode, word filter, audit log (moderators and the host's backend)",
   push: "Web push to closed tabs: the app's VAPID key, devices' subscriptions",
+  email: "E-mail for unread messages: the app's SMTP settings, users' addresses and preferences, one-click unsubscribe",
   calls: "Voice and video calls: ICE servers, live calls, a conversation's calls (signalling is on the socket)",
   console: "The console (a session cookie and X-Parley-CSRF): console accounts, sessions, apps, keys",
   ops: "Health, readiness, metrics and this description",

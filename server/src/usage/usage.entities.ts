@@ -40,6 +40,14 @@ export class UsageDailyEntity {
   /** How long the calls answered and ended that day lasted, together (s). */
   @Column({ type: "int", default: 0 })
   callSeconds!: number;
+
+  /** E-mails for unread messages accepted by the SMTP server (email/). */
+  @Column({ type: "int", default: 0 })
+  emailsSent!: number;
+
+  /** E-mails given up after their last attempt (one per e-mail, not per attempt). */
+  @Column({ type: "int", default: 0 })
+  emailsFailed!: number;
 }
 
 /** Monthly active users: one row per app and calendar month (UTC). */

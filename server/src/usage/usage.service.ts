@@ -122,7 +122,7 @@ export class UsageService {
     await addDaily(m, [{ appId, day: dayOf(at), ...(ok ? { webhooksDelivered: 1 } : { webhooksFailed: 1 }) }]);
   }
 
-  /** An e-mail sent, or given up (email/email-sender.ts), in the unit that records it on the outbox row. */
+  /** An e-mail sent, or given up (email/email-notifier.ts), in the unit that records it on the outbox row. */
   async emailOutcome(m: EntityManager, appId: string, ok: boolean, at = Date.now()): Promise<void> {
     await addDaily(m, [{ appId, day: dayOf(at), ...(ok ? { emailsSent: 1 } : { emailsFailed: 1 }) }]);
   }

@@ -216,6 +216,16 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/push/key", who: "user" },
   { method: "POST", path: "/push/subscriptions", who: "user" },
   { method: "DELETE", path: "/push/subscriptions", who: "user" },
+  // e-mail for unread messages (issue 55): the app's settings and users' addresses (the host's
+  // backend), the caller's own preference, the unsubscribe link (its signed token, no session)
+  { method: "GET", path: "/server/email/settings", who: "server" },
+  { method: "PUT", path: "/server/email/settings", who: "server" },
+  { method: "DELETE", path: "/server/email/settings", who: "server" },
+  { method: "PUT", path: "/server/email/recipients", who: "server" },
+  { method: "GET", path: "/me/email", who: "user" },
+  { method: "PUT", path: "/me/email", who: "user" },
+  { method: "GET", path: "/email/unsubscribe", who: "public" },
+  { method: "POST", path: "/email/unsubscribe", who: "public" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */

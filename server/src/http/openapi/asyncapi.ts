@@ -1,8 +1,8 @@
 import type { z } from "zod";
 import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@parley/sdk/protocol";
 import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
-import { callRef, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
-import { callAck, callSignalEvent } from "./call-responses.js";
+import { callRef, callSfu, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
+import { callAck, callFeedsEvent, callSfuAck, callSignalEvent } from "./call-responses.js";
 import { componentSchemas, merged } from "./json-schema.js";
 import { typingEvent } from "./conversation-responses.js";
 import { emptyAck, eventSchemaName, eventSchemas, events, messageAck } from "./event-responses.js";
@@ -16,6 +16,7 @@ const SERVER_EVENTS = {
   presence: "Presence",
   "presence.snapshot": "PresenceSnapshot",
   "call.signal": "CallSignal",
+  "call.feeds": "CallFeeds",
 } as const;
 type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClientEvents>>;
 
@@ -53,6 +54,12 @@ const COMMANDS = {
     summary:
       "WebRTC signalling (offer, answer, ICE candidate) to one participant (`to`), relayed to the one socket that carries the call for them; both must have joined from these sockets, else `conflict` (`details.reason`: not_in_call, peer_not_in_call)",
   },
+  "call.sfu": {
+    payload: "CallSfuCommand",
+    ack: "CallSfuAck",
+    summary:
+      "A group call's media through the server's SFU: `publish` (acked with the answer), `subscribe` (acked with the offer and its streams), `answer`, `candidate` (`pc`). Only from the socket that joined the call, else `conflict` (`details.reason: not_in_call`); a 1:1 call: `conflict` (`details.reason: not_sfu`)",
+  },
 } as const;
 type _Commands = Check<Same<keyof typeof COMMANDS, keyof ClientToServerEvents>>;
 
@@ -79,6 +86,7 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
   "call.updated": "A call changed: an invitee's device rings, someone answered, declined or left",
   "call.ended": "A call ended (`call.endReason`); its system entry follows as message.new",
   "call.signal": "WebRTC signalling for the call this socket carries (ephemeral: only to that socket, never stored)",
+  "call.feeds": "A group call's publishers changed (to its joined participants' sockets only, ephemeral): subscribe again",
   "user.created": "The user was created (registration, first host-token sign-in, server API); for webhooks only: never in /sync or on a socket",
   "user.deleted": "A user deleted their account: their messages in the conversation are tombstones, `user` is their tombstone profile",
   typing: "Someone is typing (ephemeral, no seq)",
@@ -106,6 +114,8 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     EmptyAck: emptyAck,
     CallSignal: callSignalEvent,
     CallAck: callAck,
+    CallFeeds: callFeedsEvent,
+    CallSfuAck: callSfuAck,
   };
   const commands: Record<string, z.ZodType> = {
     SendCommand: sendMessage,
@@ -115,6 +125,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     CallRefCommand: callRef,
     HangUpCommand: hangUp,
     CallSignalCommand: callSignal,
+    CallSfuCommand: callSfu,
   };
 
   const messages: Record<string, unknown> = {};
@@ -136,7 +147,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       messages: [ref(`#/channels/socket/messages/${key}`)],
     };
   }
-  for (const ack of ["MessageAck", "EmptyAck", "CallAck"])
+  for (const ack of ["MessageAck", "EmptyAck", "CallAck", "CallSfuAck"])
     addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
   for (const [event, c] of Object.entries(COMMANDS)) {
     const key = `${eventName(event)}Command`;

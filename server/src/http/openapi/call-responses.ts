@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Call, CallEntry, CallSignal, IceServersResponse, LiveCallsResponse } from "@parley/sdk/protocol";
+import type { Call, CallEntry, CallFeeds, CallSfuReply, CallSignal, IceServersResponse, LiveCallsResponse } from "@parley/sdk/protocol";
 import { ack } from "./error-responses.js";
 import { page, timestamp, type Check, type Same } from "./mirror.js";
 
@@ -65,3 +65,16 @@ type _CallSignal = Check<Same<z.infer<typeof callSignalEvent>, CallSignal>>;
 
 /** The acks of the call commands: the call, or nothing. */
 export const callAck = ack(call);
+
+/** `call.feeds` (group calls, ephemeral): who publishes now. */
+export const callFeedsEvent = z.strictObject({ callId: z.string(), userIds: z.array(z.string()) });
+type _CallFeeds = Check<Same<z.infer<typeof callFeedsEvent>, CallFeeds>>;
+
+const callSfuReply = z.strictObject({
+  sdp: z.string().optional(),
+  streams: z.array(z.strictObject({ mid: z.string(), kind: z.enum(["audio", "video"]), userId: z.string() })).optional(),
+});
+type _CallSfuReply = Check<Same<z.infer<typeof callSfuReply>, CallSfuReply>>;
+
+/** The ack of `call.sfu`. */
+export const callSfuAck = ack(callSfuReply);

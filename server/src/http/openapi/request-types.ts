@@ -9,7 +9,7 @@ import * as S from "../../server-api/server-api.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { createPollBody, voteBody } from "../../polls/polls.schema.js";
-import { callRef, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
+import { callRef, callSfu, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
 import { markVoiceBody } from "../../voice/voice.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
@@ -66,6 +66,7 @@ type _Requests = [
   Check<Same<z.input<typeof callRef>, Parameters<P.ClientToServerEvents["call.accept"]>[0]>>,
   Check<Same<z.input<typeof hangUp>, Parameters<P.ClientToServerEvents["call.hangup"]>[0]>>,
   Check<Same<z.input<typeof callSignal>, Parameters<P.ClientToServerEvents["call.signal"]>[0]>>,
+  Check<Same<z.input<typeof callSfu>, Parameters<P.ClientToServerEvents["call.sfu"]>[0]>>,
   Check<Same<Omit<z.input<typeof readThread>, "rootId">, P.ThreadReadRequest>>,
   Check<Same<z.input<typeof createPollBody>, P.CreatePollRequest>>,
   Check<Same<z.input<typeof voteBody>, P.PollVoteRequest>>,

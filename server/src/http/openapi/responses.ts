@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { HealthResponse, PushKeyResponse } from "@parley/sdk/protocol";
+import { emailResponseSchemas } from "./email-responses.js";
 import { call, iceServersResponse, liveCallsResponse, pageOfCall } from "./call-responses.js";
 import { consoleAppsResponseSchemas } from "./console-apps-responses.js";
 import { consoleResponseSchemas } from "./console-responses.js";
@@ -142,4 +143,5 @@ export const responseSchemas = {
   ...consoleResponseSchemas,
   ...consoleAppsResponseSchemas,
   ...consoleUsageResponseSchemas,
+  ...emailResponseSchemas,
 } as const;

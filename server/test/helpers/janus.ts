@@ -1,0 +1,113 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/**
+ * A Janus (VideoRoom only) of a test's own, on loopback: its config copied from /etc/janus with
+ * the three files of ../shared/notes/calls-on-this-machine.md (WebSocket API on 18188, admin on
+ * 17188, RTP on 22000-22199). Janus gathers no candidates on a loopback interface, so on a machine
+ * with nothing but loopback for media the test gives it a veth (pjanus0) carrying 127.0.0.2, made
+ * here when absent (root) and removed at the end if made here. Test-only: a real Janus has a real
+ * interface.
+ */
+export interface TestJanus {
+  wsUrl: string;
+  adminKey: string;
+  stop(): Promise<void>;
+}
+
+export const JANUS_WS_PORT = 18188;
+export const JANUS_ADMIN_KEY = "parley-room-admin-test";
+const LINK = "pjanus0";
+
+export const hasJanus = spawnSync("sh", ["-c", "command -v janus"]).status === 0;
+/** Why a Janus test is skipped (never under CI=true, where a missing janus fails), or false. */
+export const janusSkip: string | false = hasJanus || process.env["CI"] === "true" ? false : "janus is not installed: apt-get install -y janus";
+
+const JANUS_JCFG = `general: {
+	plugins_folder = "/usr/lib/x86_64-linux-gnu/janus/plugins"
+	transports_folder = "/usr/lib/x86_64-linux-gnu/janus/transports"
+	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
+	loggers_folder = "/usr/lib/x86_64-linux-gnu/janus/loggers"
+	debug_level = 4
+	debug_timestamps = true
+	debug_colors = false
+	admin_secret = "parley-janus-admin"
+	session_timeout = 60
+	protected_folders = [ "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var" ]
+}
+certificates: { }
+media: {
+	ipv6 = false
+	rtp_port_range = "22000-22199"
+}
+nat: {
+	ice_enforce_list = "${LINK}"
+	ice_lite = false
+	ice_tcp = false
+	full_trickle = false
+	ignore_mdns = true
+}
+plugins: { disable = "libjanus_audiobridge.so,libjanus_duktape.so,libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,libjanus_voicemail.so" }
+transports: { disable = "libjanus_http.so,libjanus_mqtt.so,libjanus_nanomsg.so,libjanus_pfunix.so,libjanus_rabbitmq.so" }
+loggers: { disable = "libjanus_jsonlog.so" }
+events: { broadcast = false }
+`;
+const WS_JCFG = `general: { json = "indented"  ws = true  ws_port = ${JANUS_WS_PORT}  ws_ip = "127.0.0.1"  wss = false  ws_logging = "err,warn" }
+admin: { admin_ws = true  admin_ws_port = 17188  admin_ws_ip = "127.0.0.1"  admin_wss = false }
+`;
+const VIDEOROOM_JCFG = `general: { admin_key = "${JANUS_ADMIN_KEY}"  lock_rtp_forward = true  string_ids = false }
+`;
+
+const sh = (cmd: string): number | null => spawnSync("sh", ["-c", cmd], { stdio: "ignore" }).status;
+
+/** Makes the veth with 127.0.0.2 when absent; says whether it did. */
+function ensureLink(): boolean {
+  if (sh(`ip link show ${LINK}`) === 0) return false;
+  const made =
+    sh(
+      `ip link add ${LINK} type veth peer name ${LINK}p && ` +
+        `sysctl -qw net.ipv6.conf.${LINK}.disable_ipv6=1 net.ipv6.conf.${LINK}p.disable_ipv6=1; ` +
+        `ip addr add 127.0.0.2/32 dev ${LINK} && ip link set ${LINK}p up && ip link set ${LINK} up`,
+    ) === 0;
+  if (!made) throw new Error(`could not create the veth ${LINK} with 127.0.0.2 (root is needed)`);
+  return true;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port }, () => (s.end(), resolve(true)));
+    s.on("error", () => resolve(false));
+  });
+}
+
+/** Starts Janus in the foreground as a child; `stop()` ends it (by its pid) and removes what was made. */
+export async function startJanus(): Promise<TestJanus> {
+  const dir = await mkdtemp(path.join(tmpdir(), "parley-janus-"));
+  await cp("/etc/janus", dir, { recursive: true });
+  await writeFile(path.join(dir, "janus.jcfg"), JANUS_JCFG);
+  await writeFile(path.join(dir, "janus.transport.websockets.jcfg"), WS_JCFG);
+  await writeFile(path.join(dir, "janus.plugin.videoroom.jcfg"), VIDEOROOM_JCFG);
+  const madeLink = ensureLink();
+  const child: ChildProcess = spawn("janus", ["-F", dir, "-C", path.join(dir, "janus.jcfg"), "-L", path.join(dir, "janus.log"), "-N"], {
+    stdio: "ignore",
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+    if (madeLink) sh(`ip link del ${LINK}`);
+    await rm(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100; i++) {
+    if (await portOpen(JANUS_WS_PORT)) return { wsUrl: `ws://127.0.0.1:${JANUS_WS_PORT}`, adminKey: JANUS_ADMIN_KEY, stop };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const log = await readFile(path.join(dir, "janus.log"), "utf8").catch(() => "");
+  await stop();
+  throw new Error(`janus did not start:\n${log.slice(-2000)}`);
+}
