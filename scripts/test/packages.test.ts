@@ -512,6 +512,8 @@ describe("the custom elements manifest", () => {
         "voice/voice-player.ts",
       ],
       "parley-replies": ["message/formatting.ts"],
+      // The header's call buttons, drawn by the calls chunk (issue 53).
+      "parley-chat": ["calls/call-buttons.ts"],
     };
     for (const [tag, surface] of Object.entries(manifest)) {
       // The element's module, parley-x.ts: in x/, or in its feature's folder (polls/, voice/).
@@ -524,6 +526,8 @@ describe("the custom elements manifest", () => {
       const used = new Set([...code.matchAll(/\bpart="([a-z-]+)"/g)].map((m) => m[1]!));
       // A part chosen by state: part=${failed ? "notify-error" : "notify-status"}.
       for (const m of code.matchAll(/\bpart=\$\{([^}]*)\}/g)) for (const q of m[1]!.matchAll(/"([a-z-]+)"/g)) used.add(q[1]!);
+      // A part named by a template's button helper: button("call-mute", …) (calls/parley-call.ts).
+      for (const m of code.matchAll(/\bbutton\("([a-z-]+)"/g)) used.add(m[1]!);
       if (/\bavatar\(/.test(code)) used.add("avatar");
       if (/\bwithMentions\(/.test(code)) used.add("mention");
       assert.deepEqual(sorted(surface.parts), sorted([...used]), `<${tag}> parts in ${[file, ...(drawnBy[tag] ?? [])].join(", ")}`);

@@ -1,12 +1,12 @@
-import { html, nothing, svg, type PropertyValues } from "lit";
+import { html, nothing, type PropertyValues } from "lit";
 import { isChatError, type Conversation } from "@parley/sdk";
 import type { Call } from "@parley/sdk/protocol";
 import { Calls, CallSession } from "@parley/sdk/calls";
 import { format, locale } from "../i18n/i18n.js";
 import type { ChatHost } from "../chat/chat-host.js";
 import { initials } from "../shared/avatar.js";
-import { icon } from "../shared/icons.js";
 import { ParleyView } from "../shared/view.js";
+import { headerButtons, ICONS } from "./call-buttons.js";
 import { CALLS_EN, type CallStrings } from "./parley-call.strings.js";
 import { callStyles } from "./parley-call.styles.js";
 
@@ -16,15 +16,6 @@ export interface CallHost extends ChatHost {
   mode: string;
   showConversation(id: string): void;
 }
-
-const ICONS = {
-  voice: icon(svg`<path d="M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2" />`),
-  video: icon(svg`<rect x="2" y="6" width="14" height="12" rx="2" /><path d="M16 10l6-3v10l-6-3" />`),
-  end: icon(svg`<path d="M3 14.5a13 13 0 0 1 18 0l-2 3-4-1.5v-3a9 9 0 0 0-6 0v3L5 17.5z" />`),
-  mic: icon(svg`<rect x="9" y="3" width="6" height="11" rx="3" /><path d="M5 11a7 7 0 0 0 14 0M12 18v3" />`),
-  micOff: icon(svg`<path d="M9 9v2a3 3 0 0 0 5 2.2M15 10V6a3 3 0 0 0-6-.5M5 11a7 7 0 0 0 11 5.7M19 11a7 7 0 0 1-.5 2.5M12 18v3M3 3l18 18" />`),
-  camOff: icon(svg`<path d="M16 16v0a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h2m4 0h4a2 2 0 0 1 2 2v3.3l6-3.3v10M3 3l18 18" />`),
-};
 
 /** What the view shows: a call ringing here, this visitor's call until it is answered, a live call, or why it could not be. */
 type Phase = "ringing" | "calling" | "live" | "error";
@@ -331,8 +322,7 @@ export function attach(host: CallHost): void {
     const s = view.s;
     if (c?.kind !== "direct" || host.draft) return nothing;
     const go = (video: boolean) => (sync(), void view.start(c, video));
-    return html`<button part="call-voice" aria-label=${s.callVoice} ?disabled=${!!view.phase} @click=${() => go(false)}>${ICONS.voice}</button
-      ><button part="call-video" aria-label=${s.callVideo} ?disabled=${!!view.phase} @click=${() => go(true)}>${ICONS.video}</button>`;
+    return headerButtons(s, !!view.phase, go);
   };
   host.requestUpdate();
   // A call that was ringing when the page loaded rings here too.
