@@ -255,6 +255,7 @@ export class ParleyChat extends LitElement {
         saveOpen(this.appId, (this.keptOpen = ""));
       } else {
         loadBlocks(this.chat);
+        this.callsChunk();
         if (this.view === "signin") this.view = "list";
       }
     });
@@ -275,8 +276,12 @@ export class ParleyChat extends LitElement {
     // A click on a web push notification reaches the page as a message from Parley's service worker
     // (parley-sw.js). Only a page that a service worker controls fetches the chunk that listens.
     if (navigator.serviceWorker?.controller) import("./notify.js").then((n) => n.listen(this)).catch(() => undefined);
-    // Calls, where the browser has WebRTC: a chunk that listens for calls and draws the header's buttons once someone is signed in.
-    if (window.RTCPeerConnection)
+    this.callsChunk();
+  }
+
+  /** Calls, where the browser has WebRTC and someone is signed in (never for a visitor who is not): a chunk that listens for calls and draws the header's buttons. */
+  private callsChunk(): void {
+    if (window.RTCPeerConnection && this.chat?.user)
       import("../calls/parley-call.js").then(
         (m) => m.attach(this),
         () => undefined,
