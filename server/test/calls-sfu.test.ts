@@ -55,7 +55,7 @@ const sfu = (p: Party, payload: Record<string, unknown>) => cmd<CallSfuReply>(p,
 const tok = (a: AuthResponse) => ({ token: a.accessToken });
 
 /** Polls until `check` holds (Janus is told after the commit). */
-async function until(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
+async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);

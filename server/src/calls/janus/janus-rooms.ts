@@ -198,14 +198,18 @@ export class JanusRooms {
    * and their publisher, if any, is kicked; their handles on this node are dropped too.
    */
   async shutOut(callId: string, userId: string): Promise<void> {
-    await this.leave(callId, userId);
     const { manager } = await this.connect();
     const room = this.roomOf(callId);
+    const gone = (err: unknown): void => {
+      if (!/\b426\b/.test(String(err))) throw err; // 426: the room is gone already
+    };
+    // The door first, then the handles: whoever sees them gone also finds the token refused.
+    await within(manager.message({ request: "allowed", room, action: "remove", allowed: [this.tokenOf(callId, userId)] }), "allowed").catch(gone);
+    await this.leave(callId, userId);
     try {
-      await within(manager.message({ request: "allowed", room, action: "remove", allowed: [this.tokenOf(callId, userId)] }), "allowed");
       for (const f of await this.feeds(callId)) if (f.userId === userId) await within(manager.kick({ room, feed: f.feed }), "kick");
     } catch (err) {
-      if (!/\b426\b/.test(String(err))) throw err; // the room is gone already
+      gone(err);
     }
   }
 
