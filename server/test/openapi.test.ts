@@ -913,6 +913,13 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "listConsoleWebhooks", { ...op, params: { appId: "app_missing" } });
     await expect(200, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: 120 } });
     await expect(400, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: -1 } });
+    // E-mail settings (issue 55): the server API's body under the console's roles.
+    await expect(200, "putConsoleEmailSettings", { ...op, params: { appId }, body: { smtp: { host: "smtp.example.com", port: 587, password: "pw" } } });
+    await expect(400, "putConsoleEmailSettings", { ...op, params: { appId }, body: { smtp: { host: "smtp.example.com", port: 0 } } });
+    await expect(200, "getConsoleEmailSettings", { ...op, params: { appId } });
+    await expect(404, "getConsoleEmailSettings", { ...op, params: { appId: "app_missing" } });
+    await expect(204, "deleteConsoleEmailSettings", { ...op, params: { appId } });
+    await expect(404, "deleteConsoleEmailSettings", { ...op, params: { appId: "app_missing" } });
     const tested = await expect(202, "testConsoleWebhook", { ...op, params: { appId, webhookId } });
     await expect(404, "testConsoleWebhook", { ...op, params: { appId, webhookId: "whe_missing" } });
     await expect(200, "listConsoleWebhookDeliveries", { ...op, params: { appId, webhookId }, query: { status: "pending" } });

@@ -12,6 +12,7 @@ import { page } from "../shared/styles.js";
 const TAB_PAGES = {
   webhooks: () => import("./webhooks.js"),
   settings: () => import("./settings.js"),
+  email: () => import("./email.js"),
   users: () => import("./users.js"),
   usage: () => import("./usage.js"),
   moderation: () => import("./moderation/moderation.js"),
@@ -72,6 +73,8 @@ export class ConsoleAppPage extends ConsolePage {
         return html`<console-webhooks .api=${p.api} .session=${p.session} .appId=${app.id} .writable=${canConfigure(app.role)}></console-webhooks>`;
       case "settings":
         return html`<console-settings .api=${p.api} .session=${p.session} .app=${app} @console-app=${(e: CustomEvent<ConsoleApp>) => (this.app = e.detail)}></console-settings>`;
+      case "email":
+        return html`<console-email .api=${p.api} .session=${p.session} .app=${app}></console-email>`;
       case "users":
         return html`<console-users .api=${p.api} .session=${p.session} .app=${app}></console-users>`;
       case "usage":

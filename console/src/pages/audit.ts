@@ -25,6 +25,8 @@ const KNOWN_ACTIONS = [
   "webhook.replayed",
   "webhook.tested",
   "webhook.settings",
+  "email.settings",
+  "email.settings.forgotten",
   "invite.created",
   "account.signed_up",
   "session.signed_in",

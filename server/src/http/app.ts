@@ -51,6 +51,7 @@ import { consoleAccountsRoutes } from "../console/console-accounts.routes.js";
 import { consoleMembersRoutes } from "../console/console-members.routes.js";
 import { consoleUsersRoutes } from "../console/console-users.routes.js";
 import { consoleUsageRoutes } from "../console/console-usage.routes.js";
+import { consoleEmailRoutes } from "../console/console-email.routes.js";
 import { requireConsole } from "../console/console.guard.js";
 
 export const API_PREFIX = "/v1";
@@ -114,6 +115,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...consoleUsersRoutes({ users: services.consoleUsers }),
     ...consoleAccountsRoutes({ accounts: services.consoleAccounts }),
     ...consoleUsageRoutes({ usage: services.consoleUsage }),
+    ...consoleEmailRoutes({ access: services.consoleAccess, email: services.email }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),
