@@ -317,7 +317,7 @@ describe(`e-mail for unread messages on ${TEST_DB}`, () => {
     const address = `ben-${n}@hosted.example`;
     const set = await s.api.put("/server/email/recipients", { ...key, body: { sub: "h-ben", email: address, locale: "ja" } });
     assert.equal(set.status, 200, JSON.stringify(set.body));
-    assert.deepEqual(set.body, { email: address, preference: "every", locale: "ja" });
+    assert.deepEqual(set.body, { email: address, preference: "every", locale: "ja", sending: true });
     const conv = await s.api.post("/server/conversations", { ...key, body: { kind: "direct", users: ["h-ann", "h-ben"] } });
     assert.ok(conv.status < 300, JSON.stringify(conv.body));
     const id = (conv.body.conversation ?? conv.body).id as string;

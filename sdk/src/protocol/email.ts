@@ -13,6 +13,8 @@ export interface EmailRecipient {
   preference: EmailPreference;
   /** The e-mails' language (BCP 47); null: English. */
   locale: string | null;
+  /** Whether the app sends these e-mails at all (on, with an SMTP server and a From address). */
+  sending: boolean;
 }
 
 /** `GET|PUT /v1/server/email/settings`: the password is never answered, only whether one is set. */

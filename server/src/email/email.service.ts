@@ -25,6 +25,8 @@ export interface EmailRecipientView {
   email: string | null;
   preference: EmailPreference;
   locale: string | null;
+  /** Whether the app sends these e-mails at all (on, with an SMTP server and a From address): a profile offers the choice only then. */
+  sending: boolean;
 }
 
 /** What one app sends with, resolved from its row and the environment; undefined: it sends nothing. */
@@ -206,7 +208,8 @@ export class EmailService {
     );
     const r = rows[0];
     if (!r) throw notFound("User");
-    return { email: r.address ?? r.email, preference: r.preference ?? "every", locale: r.locale };
+    const sending = (await this.effective(this.deps.db, appId)) !== undefined;
+    return { email: r.address ?? r.email, preference: r.preference ?? "every", locale: r.locale, sending };
   }
 
   private view(row: EmailSettingsEntity | null): EmailSettingsView {

@@ -44,6 +44,13 @@ export const INFO_EN = {
   notifyIn: "New message in {group}",
   /** A 1:1 conversation's details where the browser has no WebRTC, so no call buttons (issue 53). */
   callUnsupported: "Calls aren't available in this browser",
+  /** The profile's choice of e-mail about unread messages (issue 55), where the app sends it. */
+  emailPreference: "Email me about unread messages",
+  emailEvery: "When I'm away",
+  emailDaily: "Once a day at most",
+  emailNever: "Never",
+  /** Under the choice: where the e-mails go. */
+  emailTo: "Sent to {email}",
   /** The details' button that shows the conversation's pinned messages (a list of its own, parley-pins.ts). */
   pinnedMessages: "Pinned messages",
 };

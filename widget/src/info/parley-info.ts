@@ -1,8 +1,8 @@
 import { css, html, nothing } from "lit";
 import type { ChatClient, ChatState, Conversation, User } from "@parley/sdk";
-import type { PushKeyResponse } from "@parley/sdk/protocol";
+import type { EmailPreference, EmailRecipient, PushKeyResponse } from "@parley/sdk/protocol";
 import { avatar } from "../shared/avatar.js";
-import { type Strings } from "../i18n/i18n.js";
+import { locale, type Strings } from "../i18n/i18n.js";
 import { ParleyView } from "../shared/view.js";
 import { icons } from "../shared/icons.js";
 import { base } from "../shared/styles.js";
@@ -36,6 +36,7 @@ import { INFO_EN, type InfoStrings } from "./parley-info.strings.js";
  * @csspart notify-error - why web push could not be turned on for this device (role alert; it describes the `notify` button)
  * @csspart notify-off - turns web push off for this device (removed on the server, unsubscribed in the browser)
  * @csspart profile - the profile form
+ * @csspart email - the profile's choice of e-mail about unread messages (every time, daily, never), where the app sends them and the visitor has an address
  * @csspart avatar-button - the styled "change photo" button
  * @csspart avatar-input - the avatar file picker (visually hidden inside its button)
  * @csspart request - an incoming contact request
@@ -51,6 +52,7 @@ export class ParleyInfo extends ParleyView {
     server: { type: String },
     push: { state: true },
     pins: { state: true },
+    mail: { state: true },
   };
 
   private get s(): Strings & InfoStrings {
@@ -67,6 +69,8 @@ export class ParleyInfo extends ParleyView {
   private pins = false;
   /** The subscription given to the server, while `push` is "on". */
   private sub: PushSubscription | undefined;
+  /** The visitor's e-mail wishes (issue 55), asked for as the profile opens; undefined until then, or offline. */
+  private mail: EmailRecipient | undefined;
 
   override focus(): void {
     this.shadowRoot?.querySelector<HTMLElement>("input, button")?.focus();
@@ -181,6 +185,35 @@ export class ParleyInfo extends ParleyView {
     this.withClient((x) => x.directory.contacts().catch(() => undefined));
     // (Without the Notification API it throws, caught here.)
     void this.sync().catch(() => undefined);
+    this.withClient((x) =>
+      x
+        .request<EmailRecipient>("GET", "/me/email")
+        .then((m) => (this.mail = m))
+        .catch(() => undefined),
+    );
+  }
+
+  /**
+   * E-mail about unread messages, offered where the app sends it and the visitor has an address.
+   * A choice also gives the server the widget's language, so the e-mails are written in it.
+   */
+  private emailChoice() {
+    const t = this.s;
+    const m = this.mail;
+    if (!m?.sending || !m.email) return nothing;
+    const choose = (e: Event) => {
+      const preference = (e.target as HTMLSelectElement).value as EmailPreference;
+      const body = { preference, locale };
+      this.emit("parley-email-preference", preference, async (x) => (this.mail = await x.request<EmailRecipient>("PUT", "/me/email", body)), t.saved);
+    };
+    return html`<label part="email">${t.emailPreference}
+        <select .value=${m.preference} aria-describedby="email-to" @change=${choose}>
+          <option value="every">${t.emailEvery}</option>
+          <option value="daily">${t.emailDaily}</option>
+          <option value="never">${t.emailNever}</option>
+        </select>
+      </label>
+      <p id="email-to" class="muted">${t.emailTo.replace("{email}", m.email)}</p>`;
   }
 
   override render() {
@@ -315,7 +348,7 @@ export class ParleyInfo extends ParleyView {
         <label>${t.bio}<textarea name="bio" maxlength="500" .value=${me.bio}></textarea></label>
         <button class="primary">${t.save}</button>
       </form>
-      ${this.notifications()}
+      ${this.notifications()} ${this.emailChoice()}
       <h3>${t.contacts}</h3>
       ${
         contacts === null || contacts === undefined
@@ -373,6 +406,16 @@ export class ParleyInfo extends ParleyView {
         display: flex;
         flex-direction: column;
         gap: 4px;
+      }
+      select {
+        font: inherit;
+        font-size: 16px;
+        color: inherit;
+        background: var(--_bg);
+        border: 1px solid var(--_border);
+        border-radius: 8px;
+        padding: 10px;
+        min-height: 44px;
       }
       .file-button {
         display: inline-flex;

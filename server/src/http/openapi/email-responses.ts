@@ -8,6 +8,7 @@ const emailRecipient = z.strictObject({
   email: z.string().nullable(),
   preference: z.enum(["every", "daily", "never"]),
   locale: z.string().nullable(),
+  sending: z.boolean(),
 });
 type _EmailRecipient = Check<Same<z.infer<typeof emailRecipient>, EmailRecipient>>;
 
