@@ -36,6 +36,7 @@ import { MessageSearchEntity } from "./search/message-search.entity.js";
 import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities.js";
 import { EmailOutboxEntity, EmailRecipientEntity, EmailSettingsEntity } from "./email/email.entities.js";
 import { Email1764110000000 } from "./db/migrations/1764110000000-Email.js";
+import { EmailQuietHours1764130000000 } from "./db/migrations/1764130000000-EmailQuietHours.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
@@ -142,6 +143,7 @@ export const MIGRATIONS = [
   Calls1764090000000,
   CallUsage1764100000000,
   Email1764110000000,
+  EmailQuietHours1764130000000,
 ];
 
 /**

@@ -187,6 +187,44 @@ describe(`e-mail for unread messages on ${TEST_DB}`, () => {
     for (const u of [carol, dave, gina]) assert.equal(smtp.to(u.email).length, 0, `${u.user.displayName} got none`);
   });
 
+  test("quiet hours in the user's time zone: no e-mail in them, the same e-mail once they are over; bad hours and zones refused at their field", async () => {
+    const ada = await user(shop, "Ada");
+    const kenji = await user(shop, "Kenji");
+    // Now in Tokyo, and quiet hours around it: an hour before to an hour after.
+    const parts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Tokyo", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(Date.now());
+    const local = Number(parts.find((p) => p.type === "hour")!.value) * 60 + Number(parts.find((p) => p.type === "minute")!.value);
+    const clock = (m: number) =>
+      `${String(Math.floor((((m % 1440) + 1440) % 1440) / 60)).padStart(2, "0")}:${String((((m % 1440) + 1440) % 1440) % 60).padStart(2, "0")}`;
+    const quietHours = { from: clock(local - 60), to: clock(local + 60) };
+    const set = await s.api.put("/me/email", { ...tok(kenji), body: { quietHours, timeZone: "Asia/Tokyo" } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual([set.body.quietHours, set.body.timeZone], [quietHours, "Asia/Tokyo"]);
+    assert.deepEqual((await s.api.get("/me/email", tok(kenji))).body.quietHours, quietHours);
+    (await connect(s, kenji.accessToken)).close();
+    await send(ada, await direct(ada, kenji), "for Kenji, in the morning");
+    await quietly();
+    assert.equal(smtp.to(kenji.email).length, 0, "none in his quiet hours");
+    assert.deepEqual(await outbox(shop, kenji.user.id), []);
+    // Quiet hours over (here: removed): the e-mail he was owed, once.
+    assert.equal((await s.api.put("/me/email", { ...tok(kenji), body: { quietHours: null } })).body.quietHours, null);
+    const got = await mailTo(kenji.email);
+    assert.match(got.mail.text ?? "", /Ada/);
+    await quietly();
+    assert.equal(smtp.to(kenji.email).length, 1);
+
+    for (const [body, path] of [
+      [{ quietHours: { from: "25:00", to: "07:00" } }, "quietHours.from"],
+      [{ quietHours: { from: "22:00", to: "22:00" } }, "quietHours.to"],
+      [{ quietHours: { from: "22:00" } }, "quietHours.to"],
+      [{ timeZone: "Mars/Olympus_Mons" }, "timeZone"],
+    ] as const) {
+      const bad = await s.api.put("/me/email", { ...tok(kenji), body });
+      assert.equal(bad.status, 400, JSON.stringify(body));
+      assert.equal(bad.body.error.details[0].path, path, JSON.stringify(bad.body));
+    }
+    assert.deepEqual((await s.api.get("/me/email", tok(kenji))).body.timeZone, "Asia/Tokyo", "nothing changed by a refusal");
+  });
+
   test("muted conversations and blocked senders are never mentioned", async () => {
     const ada = await user(shop, "Ada");
     const erin = await user(shop, "Erin");
@@ -317,7 +355,7 @@ describe(`e-mail for unread messages on ${TEST_DB}`, () => {
     const address = `ben-${n}@hosted.example`;
     const set = await s.api.put("/server/email/recipients", { ...key, body: { sub: "h-ben", email: address, locale: "ja" } });
     assert.equal(set.status, 200, JSON.stringify(set.body));
-    assert.deepEqual(set.body, { email: address, preference: "every", locale: "ja", sending: true });
+    assert.deepEqual(set.body, { email: address, preference: "every", locale: "ja", sending: true, quietHours: null, timeZone: null });
     const conv = await s.api.post("/server/conversations", { ...key, body: { kind: "direct", users: ["h-ann", "h-ben"] } });
     assert.ok(conv.status < 300, JSON.stringify(conv.body));
     const id = (conv.body.conversation ?? conv.body).id as string;

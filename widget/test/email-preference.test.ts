@@ -2,7 +2,8 @@
 // server whose deployment sends e-mail (SMTP_URL to a real SMTP server, smtp-server): on a German
 // page the profile offers "E-Mails zu ungelesenen Nachrichten" with where they go; choosing "Nie"
 // says Gespeichert, and the server then has `never` and the widget's language (`de`, the e-mails'
-// language); after a reload the choice is still "Nie". In an app whose e-mail is turned off the
+// language) and this device's time zone; quiet hours are saved once both times are set and cleared
+// when both are; after a reload the choice is still "Nie" and the hours are shown. In an app whose e-mail is turned off the
 // choice is not offered at all.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -10,7 +11,7 @@ import type { Browser } from "playwright-core";
 import type { AuthResponse, EmailRecipient } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { SmtpSink } from "../../server/test/helpers/smtp.js";
-import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
+import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, openPanel, startHostSite, type HostSite } from "./helpers/browser.js";
 import { DESKTOP, openDevicePage } from "./helpers/devices.js";
 
 describe("the profile's e-mail choice in Chromium", { timeout: 120_000, skip: BROWSER_SKIP }, () => {
@@ -43,7 +44,7 @@ describe("the profile's e-mail choice in Chromium", { timeout: 120_000, skip: BR
 
   test("offered in the visitor's language with the address; a choice is kept on the server with the language, and after a reload", async () => {
     const { url, login, user } = await appWithUser("Mail on");
-    assert.deepEqual(await mine(user), { email: login.email, preference: "every", locale: null, sending: true });
+    assert.deepEqual(await mine(user), { email: login.email, preference: "every", locale: null, sending: true, quietHours: null, timeZone: null });
     const { page, context } = await openDevicePage(browser, url, DESKTOP);
     await loginViaForm(page, login);
     await page.locator("[part=profile]").click();
@@ -55,7 +56,21 @@ describe("the profile's e-mail choice in Chromium", { timeout: 120_000, skip: BR
 
     await choice.selectOption({ label: "Nie" });
     await expectText(page.locator("[part=toast]"), "Gespeichert");
-    assert.deepEqual(await mine(user), { email: login.email, preference: "never", locale: "de", sending: true });
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    assert.deepEqual(await mine(user), { email: login.email, preference: "never", locale: "de", sending: true, quietHours: null, timeZone: zone });
+
+    // Quiet hours: saved once both times are set, in this device's time zone; cleared when both are.
+    const quiet = page.locator("parley-info [part=email-quiet]");
+    await quiet.getByLabel("Von").fill("22:00");
+    await quiet.getByLabel("Bis").fill("07:30");
+    await eventually(async () => (await mine(user)).quietHours?.to === "07:30", { check: Boolean, message: "the quiet hours saved" });
+    assert.deepEqual((await mine(user)).quietHours, { from: "22:00", to: "07:30" });
+    await quiet.getByLabel("Von").fill("");
+    await quiet.getByLabel("Bis").fill("");
+    await eventually(async () => (await mine(user)).quietHours === null, { check: Boolean, message: "the quiet hours cleared" });
+    await quiet.getByLabel("Von").fill("21:00");
+    await quiet.getByLabel("Bis").fill("06:00");
+    await eventually(async () => (await mine(user)).quietHours?.from === "21:00", { check: Boolean, message: "the quiet hours saved again" });
 
     // A reload keeps the session: the profile asks the server again.
     await page.reload();
@@ -63,6 +78,13 @@ describe("the profile's e-mail choice in Chromium", { timeout: 120_000, skip: BR
     await page.locator("[part=profile]").click();
     await page.getByLabel("E-Mails zu ungelesenen Nachrichten").waitFor();
     assert.equal(await page.getByLabel("E-Mails zu ungelesenen Nachrichten").inputValue(), "never");
+    assert.deepEqual(
+      [
+        await page.locator("parley-info [part=email-quiet]").getByLabel("Von").inputValue(),
+        await page.locator("parley-info [part=email-quiet]").getByLabel("Bis").inputValue(),
+      ],
+      ["21:00", "06:00"],
+    );
     await context.close();
   });
 

@@ -15,6 +15,10 @@ export interface EmailRecipient {
   locale: string | null;
   /** Whether the app sends these e-mails at all (on, with an SMTP server and a From address). */
   sending: boolean;
+  /** No e-mail between these times of day (`HH:MM`, in `timeZone`; from after to spans midnight); null: none. */
+  quietHours: { from: string; to: string } | null;
+  /** The user's time zone (IANA, such as Europe/Berlin) for the quiet hours; null: UTC. */
+  timeZone: string | null;
 }
 
 /** `GET|PUT /v1/server/email/settings`: the password is never answered, only whether one is set. */

@@ -6,7 +6,7 @@ import type { PresenceService } from "../presence/presence.service.js";
 import { newId } from "../shared/ids.js";
 import { EmailOutboxEntity } from "./email.entities.js";
 import { MAX_CONVERSATIONS, renderEmail, type UnreadConversation } from "./email.render.js";
-import type { EffectiveSettings, EmailService } from "./email.service.js";
+import { type EffectiveSettings, type EmailService, inQuietHours } from "./email.service.js";
 
 /** Unread messages older than this start no e-mail (the sweep reads the last day's conversations, not the app's history). */
 const LOOKBACK_MS = 24 * 3_600_000;
@@ -39,7 +39,8 @@ export interface DecideDeps {
  *   (`m:<id>`: further messages before they read add nothing), or by the UTC day for a daily digest.
  * The e-mail is rendered here and written to the outbox in one unit, INSERT … IGNORE on the
  * period's unique key: nodes deciding at once write one row. Sending is email-notifier.ts's.
- * Quiet hours in the user's time zone are not applied yet.
+ * - it is not their quiet hours, in their time zone (UTC without one): a user in them is decided
+ *   again at each pass, and written once they end (the period's key is the same then).
  */
 export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: number): Promise<number> {
   const { db } = deps;
@@ -70,7 +71,7 @@ export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: nu
     const app = apps[0];
     if (!app) continue;
     const people: Row[] = await db.query(
-      `SELECT u.id, u.displayName, u.email, u.lastSeenAt, r.address, r.preference, r.locale FROM users u
+      `SELECT u.id, u.displayName, u.email, u.lastSeenAt, r.address, r.preference, r.locale, r.timeZone, r.quietFrom, r.quietTo FROM users u
          LEFT JOIN email_recipients r ON r.appId = u.appId AND r.userId = u.id
        WHERE u.appId = ? AND u.deletedAt IS NULL AND u.id IN (${marks(due.length)})`,
       [appId, ...due.map((r) => r["userId"])],
@@ -87,6 +88,9 @@ export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: nu
       const preference = (p["preference"] as string | null) ?? "every";
       const address = (p["address"] as string | null) ?? (p["email"] as string | null);
       if (preference === "never" || !address) continue;
+      // In their quiet hours: not now. The period's key is unchanged, so the first pass after them writes it.
+      const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+      if (inQuietHours(now, num(p["quietFrom"]), num(p["quietTo"]), (p["timeZone"] as string | null) ?? null)) continue;
       const lastSeen = p["lastSeenAt"] === null ? null : Number(p["lastSeenAt"]);
       if (lastSeen !== null && lastSeen > now - settings.waitMs) continue;
       const periodKey = preference === "daily" ? `d:${new Date(now).toISOString().slice(0, 10)}` : `m:${String(c["firstId"])}`;

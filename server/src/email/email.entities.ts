@@ -55,7 +55,8 @@ export class EmailSettingsEntity {
 /**
  * A user's e-mail wishes: the address the host's backend set (host-signed users have none of their
  * own; a Parley account's own address is used otherwise), how often they want e-mail and in which
- * language. No row: their account's address, every time, English.
+ * language, and their quiet hours in their time zone. No row: their account's address, every
+ * time, English, no quiet hours.
  */
 @Entity({ name: "email_recipients" })
 export class EmailRecipientEntity {
@@ -74,6 +75,17 @@ export class EmailRecipientEntity {
 
   @Column({ type: "varchar", length: 8, nullable: true })
   locale!: string | null;
+
+  /** The user's time zone (IANA, such as Europe/Berlin), for their quiet hours; null: UTC. */
+  @Column({ type: "varchar", length: 64, nullable: true })
+  timeZone!: string | null;
+
+  /** Quiet hours, minutes after midnight in `timeZone`: no e-mail from `quietFrom` until `quietTo` (across midnight when from > to); null: none. */
+  @Column({ type: "int", nullable: true })
+  quietFrom!: number | null;
+
+  @Column({ type: "int", nullable: true })
+  quietTo!: number | null;
 
   @Column({ type: "bigint", transformer: asNumber })
   updatedAt!: number;

@@ -13,6 +13,35 @@ const locale = z
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,4})?$/, "A language tag such as de, pt-BR or zh-CN")
   .describe("The language of the e-mails (BCP 47: de, pt-BR, zh-CN); English where Parley has no translation");
 
+/** A time of day, `HH:MM` (24-hour). */
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "A time of day such as 22:00 or 07:30");
+
+/** No e-mail between `from` and `to` in the user's time zone (`from` after `to` spans midnight); null: none. */
+const quietHours = z
+  .strictObject({ from: clock, to: clock })
+  .refine((q) => q.from !== q.to, { message: "From and to must differ", path: ["to"] })
+  .nullable()
+  .describe("No e-mail between these times of day in the user's time zone (22:00 to 07:00 spans midnight); null: none");
+
+/** An IANA time zone this server knows (Intl), such as Europe/Berlin. */
+const timeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: "A time zone such as Europe/Berlin or America/New_York" },
+  )
+  .nullable()
+  .describe("The user's time zone (IANA), for quiet hours; null: UTC");
+
 const hostName = z
   .string()
   .min(1)
@@ -62,6 +91,8 @@ export const recipientBody = z.strictObject({
   email: email.nullable().optional(),
   preference: preference.optional(),
   locale: locale.nullable().optional(),
+  quietHours: quietHours.optional(),
+  timeZone: timeZone.optional(),
 });
 export type RecipientInput = z.infer<typeof recipientBody>;
 
@@ -69,6 +100,8 @@ export type RecipientInput = z.infer<typeof recipientBody>;
 export const preferenceBody = z.strictObject({
   preference: preference.optional(),
   locale: locale.nullable().optional(),
+  quietHours: quietHours.optional(),
+  timeZone: timeZone.optional(),
 });
 export type PreferenceInput = z.infer<typeof preferenceBody>;
 

@@ -27,6 +27,39 @@ export interface EmailRecipientView {
   locale: string | null;
   /** Whether the app sends these e-mails at all (on, with an SMTP server and a From address): a profile offers the choice only then. */
   sending: boolean;
+  quietHours: { from: string; to: string } | null;
+  timeZone: string | null;
+}
+
+/** `HH:MM` as minutes after midnight, and back. */
+const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
+const clockOf = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+
+/** The quiet hours and time zone of an input, as the row's columns (only what the input names). */
+function quietChange(input: { quietHours?: { from: string; to: string } | null | undefined; timeZone?: string | null | undefined }) {
+  return {
+    ...(input.quietHours !== undefined
+      ? { quietFrom: input.quietHours ? minutesOf(input.quietHours.from) : null, quietTo: input.quietHours ? minutesOf(input.quietHours.to) : null }
+      : {}),
+    ...(input.timeZone !== undefined ? { timeZone: input.timeZone } : {}),
+  };
+}
+
+/**
+ * Whether `at` falls in a user's quiet hours (`from`/`to` minutes after midnight in `timeZone`,
+ * UTC when null; `from > to` spans midnight). A zone the runtime no longer knows counts as UTC.
+ */
+export function inQuietHours(at: number, from: number | null, to: number | null, timeZone: string | null): boolean {
+  if (from === null || to === null || from === to) return false;
+  let zone = timeZone ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+  } catch {
+    zone = "UTC";
+  }
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  const local = Number(parts.find((p) => p.type === "hour")?.value ?? 0) * 60 + Number(parts.find((p) => p.type === "minute")?.value ?? 0);
+  return from < to ? local >= from && local < to : local >= from || local < to;
 }
 
 /** What one app sends with, resolved from its row and the environment; undefined: it sends nothing. */
@@ -115,6 +148,7 @@ export class EmailService {
       ...(input.email !== undefined ? { address: input.email } : {}),
       ...(input.preference !== undefined ? { preference: input.preference } : {}),
       ...(input.locale !== undefined ? { locale: input.locale } : {}),
+      ...quietChange(input),
     });
     return this.recipient(caller.appId, user.id);
   }
@@ -127,6 +161,7 @@ export class EmailService {
     await this.write(caller.appId, caller.user, {
       ...(input.preference !== undefined ? { preference: input.preference } : {}),
       ...(input.locale !== undefined ? { locale: input.locale } : {}),
+      ...quietChange(input),
     });
     return this.recipient(caller.appId, caller.user);
   }
@@ -190,18 +225,42 @@ export class EmailService {
     return createHmac("sha256", this.tokenKey).update(payload).digest("base64url");
   }
 
-  private async write(appId: string, userId: string, change: Partial<Pick<EmailRecipientEntity, "address" | "preference" | "locale">>): Promise<void> {
+  private async write(
+    appId: string,
+    userId: string,
+    change: Partial<Pick<EmailRecipientEntity, "address" | "preference" | "locale" | "timeZone" | "quietFrom" | "quietTo">>,
+  ): Promise<void> {
     await this.deps.uow.run(async ({ m }) => {
       const had = await m.findOneBy(EmailRecipientEntity, { appId, userId });
       const now = Date.now();
       if (had) await m.update(EmailRecipientEntity, { appId, userId }, { ...change, updatedAt: now });
-      else await m.insert(EmailRecipientEntity, { appId, userId, address: null, preference: "every", locale: null, ...change, updatedAt: now });
+      else
+        await m.insert(EmailRecipientEntity, {
+          appId,
+          userId,
+          address: null,
+          preference: "every",
+          locale: null,
+          timeZone: null,
+          quietFrom: null,
+          quietTo: null,
+          ...change,
+          updatedAt: now,
+        });
     });
   }
 
   private async recipient(appId: string, userId: string): Promise<EmailRecipientView> {
-    const rows: { address: string | null; preference: EmailPreference | null; locale: string | null; email: string | null }[] = await this.deps.db.query(
-      `SELECT r.address, r.preference, r.locale, u.email FROM users u
+    const rows: {
+      address: string | null;
+      preference: EmailPreference | null;
+      locale: string | null;
+      email: string | null;
+      timeZone: string | null;
+      quietFrom: number | string | null;
+      quietTo: number | string | null;
+    }[] = await this.deps.db.query(
+      `SELECT r.address, r.preference, r.locale, r.timeZone, r.quietFrom, r.quietTo, u.email FROM users u
          LEFT JOIN email_recipients r ON r.appId = u.appId AND r.userId = u.id
        WHERE u.id = ? AND u.appId = ?`,
       [userId, appId],
@@ -209,7 +268,8 @@ export class EmailService {
     const r = rows[0];
     if (!r) throw notFound("User");
     const sending = (await this.effective(this.deps.db, appId)) !== undefined;
-    return { email: r.address ?? r.email, preference: r.preference ?? "every", locale: r.locale, sending };
+    const quietHours = r.quietFrom === null || r.quietTo === null ? null : { from: clockOf(Number(r.quietFrom)), to: clockOf(Number(r.quietTo)) };
+    return { email: r.address ?? r.email, preference: r.preference ?? "every", locale: r.locale, sending, quietHours, timeZone: r.timeZone ?? null };
   }
 
   private view(row: EmailSettingsEntity | null): EmailSettingsView {

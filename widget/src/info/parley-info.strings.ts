@@ -51,6 +51,10 @@ export const INFO_EN = {
   emailNever: "Never",
   /** Under the choice: where the e-mails go. */
   emailTo: "Sent to {email}",
+  /** No e-mail between two times of day (in this device's time zone). */
+  emailQuiet: "No email between",
+  emailQuietFrom: "From",
+  emailQuietTo: "Until",
   /** The details' button that shows the conversation's pinned messages (a list of its own, parley-pins.ts). */
   pinnedMessages: "Pinned messages",
 };

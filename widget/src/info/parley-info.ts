@@ -37,6 +37,7 @@ import { INFO_EN, type InfoStrings } from "./parley-info.strings.js";
  * @csspart notify-off - turns web push off for this device (removed on the server, unsubscribed in the browser)
  * @csspart profile - the profile form
  * @csspart email - the profile's choice of e-mail about unread messages (every time, daily, never), where the app sends them and the visitor has an address
+ * @csspart email-quiet - the profile's quiet hours for those e-mails (from, until; in this device's time zone)
  * @csspart avatar-button - the styled "change photo" button
  * @csspart avatar-input - the avatar file picker (visually hidden inside its button)
  * @csspart request - an incoming contact request
@@ -194,26 +195,38 @@ export class ParleyInfo extends ParleyView {
   }
 
   /**
-   * E-mail about unread messages, offered where the app sends it and the visitor has an address.
-   * A choice also gives the server the widget's language, so the e-mails are written in it.
+   * E-mail about unread messages, offered where the app sends it and the visitor has an address:
+   * how often, and quiet hours (both times set, or both cleared). Every change also gives the
+   * server the widget's language and this device's time zone, which the e-mails and the quiet
+   * hours go by.
    */
   private emailChoice() {
     const t = this.s;
     const m = this.mail;
     if (!m?.sending || !m.email) return nothing;
-    const choose = (e: Event) => {
-      const preference = (e.target as HTMLSelectElement).value as EmailPreference;
-      const body = { preference, locale };
-      this.emit("parley-email-preference", preference, async (x) => (this.mail = await x.request<EmailRecipient>("PUT", "/me/email", body)), t.saved);
+    const save = (change: Partial<Pick<EmailRecipient, "preference" | "quietHours">>) => {
+      const body = { ...change, locale, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+      this.emit("parley-email-preference", body, async (x) => (this.mail = await x.request<EmailRecipient>("PUT", "/me/email", body)), t.saved);
+    };
+    const quiet = (e: Event) => {
+      const [from, to] = [...(e.currentTarget as HTMLElement).querySelectorAll("input")].map((i) => i.value);
+      if (from && to && from !== to) save({ quietHours: { from, to } });
+      else if (!from && !to && m.quietHours) save({ quietHours: null });
     };
     return html`<label part="email">${t.emailPreference}
-        <select .value=${m.preference} aria-describedby="email-to" @change=${choose}>
+        <select .value=${m.preference} aria-describedby="email-to" @change=${(e: Event) =>
+          save({ preference: (e.target as HTMLSelectElement).value as EmailPreference })}>
           <option value="every">${t.emailEvery}</option>
           <option value="daily">${t.emailDaily}</option>
           <option value="never">${t.emailNever}</option>
         </select>
       </label>
-      <p id="email-to" class="muted">${t.emailTo.replace("{email}", m.email)}</p>`;
+      <p id="email-to" class="muted">${t.emailTo.replace("{email}", m.email)}</p>
+      <fieldset part="email-quiet" class="row" @change=${quiet}>
+        <legend>${t.emailQuiet}</legend>
+        <label>${t.emailQuietFrom}<input type="time" .value=${m.quietHours?.from ?? ""} /></label>
+        <label>${t.emailQuietTo}<input type="time" .value=${m.quietHours?.to ?? ""} /></label>
+      </fieldset>`;
   }
 
   override render() {
@@ -406,6 +419,15 @@ export class ParleyInfo extends ParleyView {
         display: flex;
         flex-direction: column;
         gap: 4px;
+      }
+      fieldset {
+        border: none;
+        padding: 0;
+        margin: 0;
+      }
+      legend {
+        padding: 0;
+        margin-block-end: 4px;
       }
       select {
         font: inherit;

@@ -9,6 +9,8 @@ const emailRecipient = z.strictObject({
   preference: z.enum(["every", "daily", "never"]),
   locale: z.string().nullable(),
   sending: z.boolean(),
+  quietHours: z.strictObject({ from: z.string(), to: z.string() }).nullable(),
+  timeZone: z.string().nullable(),
 });
 type _EmailRecipient = Check<Same<z.infer<typeof emailRecipient>, EmailRecipient>>;
 
