@@ -225,6 +225,30 @@ describe(`e-mail for unread messages on ${TEST_DB}`, () => {
     assert.deepEqual((await s.api.get("/me/email", tok(kenji))).body.timeZone, "Asia/Tokyo", "nothing changed by a refusal");
   });
 
+  test("daily: one e-mail per calendar day in the user's time zone, however many quiet periods", async () => {
+    const ada = await user(shop, "Ada");
+    const dora = await user(shop, "Dora");
+    const zone = "Pacific/Kiritimati"; // UTC+14: its day is not UTC's for ten hours of every day
+    const started = Date.now();
+    assert.equal((await s.api.put("/me/email", { ...tok(dora), body: { preference: "daily", timeZone: zone } })).status, 200);
+    (await connect(s, dora.accessToken)).close();
+    const c = await direct(ada, dora);
+    const first = await send(ada, c, "first news");
+    await mailTo(dora.email);
+    // She reads it; a new quiet period begins, and with every-time e-mail would bring another.
+    assert.ok((await s.api.post(`/conversations/${c.id}/read`, { ...tok(dora), body: { messageId: first.id } })).status < 300);
+    await send(ada, c, "second news");
+    await quietly();
+    assert.equal(smtp.to(dora.email).length, 1, "one a day");
+    const keys: { periodKey: string }[] = await s.services.db.query("SELECT periodKey FROM email_outbox WHERE appId = ? AND userId = ?", [shop, dora.user.id]);
+    assert.equal(keys.length, 1);
+    // Her day when the test began or now (should it have turned meanwhile), not UTC's.
+    const days = [started, Date.now()].map(
+      (t) => `d:${new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(t)}`,
+    );
+    assert.ok(days.includes(keys[0]!.periodKey), `${keys[0]!.periodKey} in ${days.join(", ")}`);
+  });
+
   test("muted conversations and blocked senders are never mentioned", async () => {
     const ada = await user(shop, "Ada");
     const erin = await user(shop, "Erin");

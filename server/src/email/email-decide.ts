@@ -36,7 +36,8 @@ export interface DecideDeps {
  * - their preference is not `never` and they have an address (the host's, else their account's);
  * - their app sends e-mail (its own SMTP settings, or the deployment's);
  * - no e-mail of this quiet period exists yet: the period is named by the first unread message
- *   (`m:<id>`: further messages before they read add nothing), or by the UTC day for a daily digest.
+ *   (`m:<id>`: further messages before they read add nothing), or by the user's calendar day (in
+ *   their time zone) for `daily`.
  * The e-mail is rendered here and written to the outbox in one unit, INSERT … IGNORE on the
  * period's unique key: nodes deciding at once write one row. Sending is email-notifier.ts's.
  * - it is not their quiet hours, in their time zone (UTC without one): a user in them is decided
@@ -93,7 +94,7 @@ export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: nu
       if (inQuietHours(now, num(p["quietFrom"]), num(p["quietTo"]), (p["timeZone"] as string | null) ?? null)) continue;
       const lastSeen = p["lastSeenAt"] === null ? null : Number(p["lastSeenAt"]);
       if (lastSeen !== null && lastSeen > now - settings.waitMs) continue;
-      const periodKey = preference === "daily" ? `d:${new Date(now).toISOString().slice(0, 10)}` : `m:${String(c["firstId"])}`;
+      const periodKey = preference === "daily" ? `d:${localDay(now, (p["timeZone"] as string | null) ?? null)}` : `m:${String(c["firstId"])}`;
       if (had.has(`${userId}\u0000${periodKey}`)) continue;
       if (deps.presence.isOnline(userId)) continue;
       const conversations = await unreadOf(db, appId, userId, settings, linkBase(app));
@@ -132,8 +133,17 @@ export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: nu
   return written;
 }
 
+/** The user's calendar day at `at` (YYYY-MM-DD in their time zone, UTC without one): a daily e-mail's period. */
+function localDay(at: number, timeZone: string | null): string {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: timeZone ?? "UTC", year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  } catch {
+    return new Date(at).toISOString().slice(0, 10);
+  }
+}
+
 /** Where the widget is, by default: the app's first allowed origin. */
-function linkBase(app: Row): string | null {
+export function linkBase(app: Row): string | null {
   const raw = app["allowedOrigins"];
   const origins = typeof raw === "string" ? (JSON.parse(raw) as string[]) : Array.isArray(raw) ? (raw as string[]) : [];
   const first = origins.find((o) => /^https?:\/\//.test(o));
