@@ -17,7 +17,12 @@ import { browserAvailability, mysqlAvailability, redisAvailability, type Availab
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
 
-/** The suites of each pass. The browser and example suites need no MariaDB: SQLite pass only. */
+/**
+ * The suites of each pass. The browser and example suites need no MariaDB: SQLite pass only. The
+ * SDK's browser suites (`*-browser.test.ts`: real media between pages) run on the SQLite pass only
+ * too: what they add over the server suites is the browsers' side, the same on either database,
+ * and the server's side of calls runs on both (server/test/calls*.test.ts).
+ */
 const PASSES = {
   sqlite: [
     "server/test/*.test.ts",
@@ -245,7 +250,7 @@ async function main(): Promise<number> {
       passEnv["PARLEY_TEST_SKIP_PASS"] = `MariaDB unavailable: ${mysql.reason}`;
       preload.push("--import", SKIP_PRELOAD);
     }
-    const all = PASSES[pass].flatMap(expand);
+    const all = PASSES[pass].flatMap(expand).filter((f) => pass === "sqlite" || !f.endsWith("-browser.test.ts"));
     const files = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
     if (!files.length) continue;
     const args = [
