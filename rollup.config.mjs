@@ -28,6 +28,8 @@ const sdkAlias = alias({
   entries: [
     { find: "@parley/sdk/protocol", replacement: path.join(root, "sdk/src/protocol/index.ts") },
     { find: "@parley/sdk/rich", replacement: path.join(root, "sdk/src/rich.ts") },
+    { find: "@parley/sdk/later", replacement: path.join(root, "sdk/src/later.ts") },
+    { find: "@parley/sdk/streams", replacement: path.join(root, "sdk/src/streams.ts") },
     { find: "@parley/sdk/calls", replacement: path.join(root, "sdk/src/calls.ts") },
     { find: "@parley/sdk", replacement: path.join(root, "sdk/src/index.ts") },
   ],
@@ -118,6 +120,8 @@ export default [
       index: "sdk/src/index.ts",
       protocol: "sdk/src/protocol/index.ts",
       rich: "sdk/src/rich.ts",
+      later: "sdk/src/later.ts",
+      streams: "sdk/src/streams.ts",
       calls: "sdk/src/calls.ts",
       "server/index": "sdk/src/server/index.ts",
     },

@@ -202,6 +202,19 @@ export const BUNDLES = [
   { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13.1 * 1024, lazy: "importer" },
   // Pins and polls for a signed-in ChatClient (issue 33): imported only where a view needs them.
   { name: "@parley/sdk/rich (pins and polls)", entry: "sdk/src/rich.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },
+  // Scheduled sends and reminders (issue 55): imported only where a view offers "send later" or "remind me".
+  { name: "@parley/sdk/later (scheduled sends and reminders)", entry: "sdk/src/later.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },
+  // Streamed messages and agents' states (issue 54): deltas by offset, ai.state, Stop, the final
+  // message in place of the one that grew; imported only where a view shows agents, so the core
+  // does not grow. Measured alone it carries the store's draft (draft.ts), which a real bundle
+  // shares with the core.
+  {
+    name: "@parley/sdk/streams (streamed replies and agents' states)",
+    entry: "sdk/src/streams.ts",
+    external: ["socket.io-client"],
+    budget: 2.5 * 1024,
+    lazy: "importer",
+  },
   // Calls (issue 53): signalling and the WebRTC session, imported only by pages that offer calls;
   // the core SDK above does not grow for them (the module reaches the chat's socket itself).
   // 3.5 KB since group calls (GroupCallSession: publisher and subscriber through the server's SFU).
@@ -325,11 +338,14 @@ export const BUNDLES = [
   // Calls (issue 53): the ringing and call views with the header's buttons, fetched once someone
   // is signed in where the browser has WebRTC (it imports @parley/sdk/calls, measured on its own
   // line above); a finished call's entry in the reader's language, fetched when a thread shows one.
+  // 7.75 KB since the group call's grid (tiles that reflow for 2 to 25, who speaks), the devices
+  // menu (microphone, camera, speaker) and the ring (a WebAudio tone, the hidden tab's title):
+  // 7.3 KB gz, fetched only by a signed-in visitor whose browser has WebRTC, never by the UI.
   {
     name: "widget call view (lazy chunk)",
     entry: "widget/src/calls/parley-call.ts",
     external: ["lit", "@parley/sdk", "@parley/sdk/calls"],
-    budget: 5 * 1024,
+    budget: 7.75 * 1024,
     lazy: "chunk",
   },
   { name: "widget call entry (lazy chunk)", entry: "widget/src/calls/call-entry.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
@@ -359,7 +375,8 @@ export const BUNDLES = [
   { name: "widget hidden-tab alerts (lazy chunk)", entry: "widget/src/chat/notify.ts", external: ["lit", "@parley/sdk"], budget: 1 * 1024, lazy: "chunk" },
   { name: "widget language choice (lazy chunk)", entry: "widget/src/i18n/language.ts", external: [], budget: 1 * 1024, lazy: "chunk" },
   // 5.25 KB since issue 53: the calls' thirty strings (ringing, the call view, a call's entries) took it past 5.
-  { name: "widget translation, Hindi (lazy chunk)", entry: "widget/src/i18n/locales/hi.ts", external: [], budget: 5.25 * 1024, lazy: "chunk" },
+  // 5.5 KB since group calls, the devices menu and lost connections (a dozen more call strings, 0.3 KB gz).
+  { name: "widget translation, Hindi (lazy chunk)", entry: "widget/src/i18n/locales/hi.ts", external: [], budget: 5.5 * 1024, lazy: "chunk" },
   {
     name: "widget.js (the loader: all a page loads before the chat opens)",
     entry: "widget/src/embed.ts",

@@ -23,7 +23,17 @@ export { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync.js";
 export { ChatError, isChatError, type ClientErrorCode } from "./errors.js";
 export { memoryStorage, localStorageOrMemory, type SessionStorage } from "./session.js";
 export { StateStore, type Listener } from "./store.js";
-export { compareIds, INITIAL_STATE, type ChatState, type ConnectionState, type SyncStatus, type MessageItem, type Thread, type Replies } from "./state.js";
+export {
+  compareIds,
+  INITIAL_STATE,
+  type ChatState,
+  type AiStateEntry,
+  type ConnectionState,
+  type SyncStatus,
+  type MessageItem,
+  type Thread,
+  type Replies,
+} from "./state.js";
 export type { SocketOptions } from "./socket.js";
 export type { PersistenceOptions } from "./persistence/options.js";
 export * from "./protocol/index.js";

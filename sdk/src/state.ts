@@ -1,5 +1,5 @@
 import type { ChatError } from "./errors.js";
-import type { ContactsResponse, Conversation, GroupInvitation, Me, Message, Page, Presence } from "./protocol/index.js";
+import type { AiStateKind, ContactsResponse, Conversation, GroupInvitation, Me, Message, Page, Presence } from "./protocol/index.js";
 
 /** A message as the client holds it: sent ones from the server, and its own not-yet-acked sends. */
 export interface MessageItem extends Message {
@@ -29,6 +29,14 @@ export interface Replies extends Thread {
   lastReadMessageId: string;
 }
 
+/** What an agent is doing in a conversation, as this client last heard (`ChatState.ai`; streams.ts). */
+export interface AiStateEntry {
+  state: AiStateKind;
+  tool?: string;
+  /** When (ms) this client stops showing it unless told again. */
+  until: number;
+}
+
 export type ConnectionState = "disconnected" | "connecting" | "connected";
 
 /**
@@ -50,6 +58,11 @@ export interface ChatState {
   presence: Record<string, Presence>;
   /** conversationId -> userId -> time (ms) the indicator expires. */
   typing: Record<string, Record<string, number>>;
+  /**
+   * conversationId -> userId -> what an agent is doing there (`ai.state`), kept by the Streams module
+   * (streams.ts) while it lives; absent until then (the widget's bundle has no byte to spare).
+   */
+  ai?: Record<string, Record<string, AiStateEntry>>;
   contacts: ContactsResponse | null;
   /**
    * My pending group invitations, newest first, and the cursor of the next page: absent until

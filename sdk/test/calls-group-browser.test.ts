@@ -1,41 +1,61 @@
-// Group calls (mode `sfu`) with @parley/sdk/calls in a real browser: three Chromium contexts (fake
-// camera and microphone) signed in as Ann, Ben and Cal, a Janus started by the test
-// (server/test/helpers/janus.ts) behind the server. Ann starts a video call in their group; Ben
-// and Cal answer; each GroupCallSession publishes through the server and receives the other two:
-// getStats() on its subscriber shows two audio and two video inbound streams, bytes and decoded
-// frames going up between two readings. Everyone hangs up; the call's room is gone from Janus.
-// Skipped without Chromium, or without janus (never under CI=true).
+// Group calls (mode `sfu`) with @parley/sdk/calls in real browsers (issue 53, acceptance 3): four
+// participants with fake camera and microphone (Ann and Ben in contexts of one Chromium, Cal in
+// Firefox ESR, Dan in a Chromium of his own) and a Janus started by the test
+// (server/test/helpers/janus.ts) behind the server. Firefox reaches Janus only through TURN (a
+// coturn relaying from 127.0.0.2, see helpers/calls-page.ts), so Cal's page is relay-only; without
+// Firefox or coturn, Cal is in Chromium too. Ann starts a video call in their group; the others
+// answer; each GroupCallSession publishes through the server and receives the other three:
+// getStats() on its subscriber shows three audio and three video inbound streams, bytes and decoded
+// frames going up between two readings. Then Dan's browser process is killed (no hang-up, no
+// goodbye): the server drops him once his socket's grace is over, the others' sessions stop
+// receiving his feed, and the three left keep receiving each other's media. Everyone hangs up; the
+// call's room is gone from Janus. Skipped without Chromium, or without janus (never under CI=true).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { build } from "esbuild";
 import Janode, { type JanodeConnection } from "janode";
 import VideoRoomPlugin from "janode/plugins/videoroom";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, BrowserServer } from "playwright-core";
+import type { Browser as PuppeteerBrowser } from "puppeteer-core";
+import type { Call } from "../src/protocol/index.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { janusSkip, startJanus, type TestJanus } from "../../server/test/helpers/janus.js";
-import { BROWSER_SKIP, CHROMIUM_PATH } from "../../widget/test/helpers/browser.js";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
+import { BROWSER_SKIP } from "../../widget/test/helpers/browser.js";
+import {
+  type CallPage,
+  type CallsHost,
+  call,
+  firefoxSkip,
+  hasTurn,
+  LOOPBACK_ONLY_ARGS,
+  launchCallsChromium,
+  launchCallsFirefox,
+  launchKillableChromium,
+  playwrightPage,
+  puppeteerPage,
+  serveCallsPage,
+  signIn,
+  startTurn,
+  type TestTurn,
+  waitIn,
+} from "./helpers/calls-page.js";
 
 const PAGE_SCRIPT = `
 import { ChatClient } from "./sdk/src/index.ts";
 import { Calls, GroupCallSession } from "./sdk/src/calls.ts";
 const w = window;
+w.rtc = undefined;
 const opened = (s) => { w.session = s; s.on("ended", (x) => (w.ended = x.endReason || "ended")); };
 w.signIn = async (server, appId, email, password) => {
   w.chat = new ChatClient({ server, appId });
   await w.chat.login(email, password);
   w.calls = new Calls(w.chat);
   w.ended = null;
-  w.calls.on("incoming", async (c) => opened(await GroupCallSession.open(w.calls, await w.calls.accept(c.id))));
+  w.calls.on("incoming", async (c) => opened(await GroupCallSession.open(w.calls, await w.calls.accept(c.id), w.rtc ? { rtc: w.rtc } : {})));
 };
 w.startCall = async (conversationId) => {
   const call = await w.calls.start(conversationId, { video: true });
-  opened(await GroupCallSession.open(w.calls, call));
+  opened(await GroupCallSession.open(w.calls, call, w.rtc ? { rtc: w.rtc } : {}));
   return call.id;
 };
 w.inbound = async () => {
@@ -51,132 +71,142 @@ w.inbound = async () => {
 };
 `;
 
-async function bundle(): Promise<string> {
-  const out = await build({
-    stdin: { contents: PAGE_SCRIPT, resolveDir: ROOT, loader: "ts", sourcefile: "group-calls-page.ts" },
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    write: false,
-    logLevel: "silent",
-  });
-  return out.outputFiles[0]!.text;
-}
-
-async function serve(js: string): Promise<{ origin: string; server: Server }> {
-  const server = createServer((req, res) => {
-    if (req.url === "/calls.js") return void res.writeHead(200, { "Content-Type": "text/javascript" }).end(js);
-    res
-      .writeHead(200, { "Content-Type": "text/html" })
-      .end('<!doctype html><meta charset="utf-8"><title>Group call</title><script type="module" src="/calls.js"></script>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
 type Inbound = { audio: number[]; video: number[]; frames: number; state: string; users: string[] };
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-describe("group calls through Janus in Chromium", { skip: BROWSER_SKIP || janusSkip }, () => {
+/**
+ * `page` receives exactly `others`' media: its subscriber connected with one audio and one video
+ * stream each, all carrying bytes, then every total above the reading before (no fixed wait).
+ */
+async function flowingFrom(page: CallPage, others: string[]): Promise<Inbound> {
+  let first: Inbound | null = null;
+  let now: Inbound | null = null;
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    now = await page.run<Inbound | null>("window.inbound()");
+    const complete =
+      now && now.state === "connected" && now.users.join() === others.join() && now.audio.length === others.length && now.video.length === others.length;
+    if (complete && now!.audio.every((b) => b > 0) && now!.video.every((b) => b > 0) && now!.frames > 0) {
+      if (first && sum(now!.audio) > sum(first.audio) && sum(now!.video) > sum(first.video) && now!.frames > first.frames) return now!;
+      first = now;
+    } else first = null;
+    assert.ok(Date.now() < deadline, `media did not flow from ${others.length}: ${JSON.stringify(now)}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+describe("group calls through Janus in Chromium and Firefox", { skip: BROWSER_SKIP || janusSkip }, () => {
   let browser: Browser;
-  let host: { origin: string; server: Server };
+  let own: { browser: Browser; server: BrowserServer } | undefined;
+  /** Cal's browser, where Firefox ESR is installed. */
+  let firefox: PuppeteerBrowser | undefined;
+  let turn: TestTurn | undefined;
+  let host: CallsHost;
   let janus: TestJanus;
   let s: TestServer;
 
   before(async () => {
     janus = await startJanus();
-    s = await startServer({ JANUS_WS_URL: janus.wsUrl, JANUS_ADMIN_KEY: janus.adminKey });
-    host = await serve(await bundle());
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH ?? "chromium",
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        // Janus offers 127.0.0.2 (helpers/janus.ts): ICE sockets on 0.0.0.0 reach it from loopback.
-        "--webrtc-ip-handling-policy=default_public_interface_only",
-        "--disable-features=WebRtcHideLocalIpsWithMdns",
-      ],
+    // A closed socket's grace, short: the test waits for the drop of a killed browser.
+    // Firefox reaches Janus (on 127.0.0.2) only through TURN relaying from 127.0.0.2 (helpers/calls-page.ts).
+    const withFirefox = !firefoxSkip && hasTurn;
+    turn = withFirefox ? await startTurn(`calls-group-${randomBytes(8).toString("hex")}`, { relayIp: "127.0.0.2" }) : undefined;
+    s = await startServer({
+      JANUS_WS_URL: janus.wsUrl,
+      JANUS_ADMIN_KEY: janus.adminKey,
+      CALL_DROP_GRACE_SEC: "2",
+      ...(turn ? { TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, TURN_SECRET: turn.secret } : {}),
     });
+    host = await serveCallsPage(PAGE_SCRIPT);
+    // Janus offers 127.0.0.2 (helpers/janus.ts): ICE sockets on 0.0.0.0 reach it from loopback.
+    [browser, own, firefox] = await Promise.all([
+      launchCallsChromium(LOOPBACK_ONLY_ARGS),
+      launchKillableChromium(LOOPBACK_ONLY_ARGS),
+      withFirefox ? launchCallsFirefox() : undefined,
+    ]);
   });
 
   after(async () => {
     await browser?.close();
-    host?.server.closeAllConnections();
-    await new Promise<void>((resolve) => (host ? host.server.close(() => resolve()) : resolve()));
+    await firefox?.close();
+    await own?.server.kill();
+    await host?.close();
     await s?.close();
     await janus?.stop();
+    await turn?.stop();
   });
 
-  test("three pages: each receives the other two's audio and video, then all hang up and the room is gone", async () => {
+  test("four pages: each receives the other three; one browser killed is dropped and the three left go on; then all hang up and the room is gone", async () => {
     const tenant = await s.createTenant("Group calls in a browser", [host.origin]);
     const people = await Promise.all(
-      ["ann", "ben", "cal"].map((n) => s.api.register(tenant.id, { email: `${n}-${randomBytes(3).toString("hex")}@example.com` })),
+      ["ann", "ben", "cal", "dan"].map((n) => s.api.register(tenant.id, { email: `${n}-${randomBytes(3).toString("hex")}@example.com` })),
     );
-    const [ann, ben, cal] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0]];
+    const [ann, ...rest] = people as [(typeof people)[0], ...typeof people];
     const res = await s.api.post<{ conversation: { id: string } }>("/conversations", {
       token: ann.accessToken,
-      body: { name: "Standup", memberIds: [ben.user.id, cal.user.id] },
+      body: { name: "Standup", memberIds: rest.map((p) => p.user.id) },
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    const pages: Page[] = [];
-    for (const who of people) {
-      const page = await (await browser.newContext()).newPage();
-      await page.goto(host.origin);
-      await page.waitForFunction(() => typeof (window as any).signIn === "function");
-      await page.evaluate(
-        ([server, appId, email]) => (window as any).signIn(server, appId, email, "correct horse battery"),
-        [s.url, tenant.id, who.user.email!],
-      );
-      pages.push(page);
-    }
-    const callId: string = await pages[0]!.evaluate((id) => (window as any).startCall(id), res.body.conversation.id);
-
-    const read = (p: Page): Promise<Inbound | null> => p.evaluate(() => (window as any).inbound());
-    const flowing = async (p: Page, others: string[]): Promise<Inbound> => {
-      let first: Inbound | null = null;
-      let now: Inbound | null = null;
-      const deadline = Date.now() + 45_000;
-      for (;;) {
-        now = await read(p);
-        const complete = now && now.state === "connected" && now.users.join() === others.join() && now.audio.length === 2 && now.video.length === 2;
-        if (complete && now!.audio.every((b) => b > 0) && now!.video.every((b) => b > 0) && now!.frames > 0) {
-          if (
-            first &&
-            first.users.join() === now!.users.join() &&
-            sum(now!.audio) > sum(first.audio) &&
-            sum(now!.video) > sum(first.video) &&
-            now!.frames > first.frames
-          )
-            return now!;
-          first = now;
-        } else first = null;
-        assert.ok(Date.now() < deadline, `media did not flow: ${JSON.stringify(now)}`);
-        await new Promise((r) => setTimeout(r, 300));
+    const pages: CallPage[] = [];
+    for (const [i, who] of people.entries()) {
+      let p: CallPage;
+      if (i === 2 && firefox) {
+        // Cal in Firefox.
+        const page = await firefox.newPage();
+        await page.goto(host.origin);
+        p = puppeteerPage(page);
+      } else {
+        // Dan (the last) in the browser the test kills.
+        const page = await (await (i === people.length - 1 ? own!.browser : browser).newContext()).newPage();
+        await page.goto(host.origin);
+        p = playwrightPage(page);
       }
-    };
+      await signIn(p, s.url, tenant.id, who.user.email!, i === 2 && firefox ? `window.rtc = ${JSON.stringify({ iceTransportPolicy: "relay" })}` : "");
+      pages.push(p);
+    }
+    const callId: string = await pages[0]!.run(call("window.startCall", res.body.conversation.id));
+
     const ids = people.map((p) => p.user.id);
-    await Promise.all(pages.map((p, i) => flowing(p, ids.filter((_, j) => j !== i).sort())));
+    const othersOf = (i: number, among: string[]): string[] => among.filter((u) => u !== ids[i]).sort();
+    await Promise.all(pages.map((p, i) => flowingFrom(p, othersOf(i, ids))));
+
+    // Dan's browser dies: SIGKILL, no hang-up; his socket closes with it.
+    const dan = ids[3]!;
+    await own!.server.kill();
+    own = undefined;
+    const left = pages.slice(0, 3);
+    const stillIn = ids.slice(0, 3);
+    // The server drops him (after the grace) and the call goes on for the three.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const calls = await s.api.get<{ items: Call[] }>(`/conversations/${res.body.conversation.id}/calls`, { token: ann.accessToken });
+      const now = calls.body.items.find((c) => c.id === callId);
+      if (now?.participants.find((p) => p.userId === dan)?.state === "left") {
+        assert.equal(now.state, "active");
+        break;
+      }
+      assert.ok(Date.now() < deadline, `Dan was not dropped: ${JSON.stringify(now)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Each session stops expecting his feed, and the media of the other two keeps coming.
+    await Promise.all(left.map((p, i) => flowingFrom(p, othersOf(i, stillIn))));
+    for (const p of left) assert.equal(await p.run("window.ended"), null);
 
     const conn: JanodeConnection = await Janode.connect({ address: { url: janus.wsUrl } });
     try {
       const manager = await (await conn.create()).attach(VideoRoomPlugin);
       const room = s.services.calls.sfu!.rooms.roomOf(callId);
       assert.equal((await manager.exists({ room })).exists, true);
-      for (const p of pages) await p.evaluate(() => (window as any).session.hangUp());
-      for (const p of pages) await p.waitForFunction(() => (window as any).ended !== null, undefined, { timeout: 10_000 });
-      const deadline = Date.now() + 10_000;
+      for (const p of left) await p.run("window.session.hangUp()");
+      for (const p of left) await waitIn(p, "window.ended !== null", "the session ended", 10_000);
+      const gone = Date.now() + 10_000;
       while ((await manager.exists({ room })).exists) {
-        assert.ok(Date.now() < deadline, "the room was not destroyed");
+        assert.ok(Date.now() < gone, "the room was not destroyed");
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       await conn.close().catch(() => undefined);
-      for (const p of pages) await p.context().close();
+      for (const p of left) await p.close();
     }
   });
 });

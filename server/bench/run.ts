@@ -1,7 +1,8 @@
 /**
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
  * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login; and
- * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts),
+ * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts;
+ * calls, only when named: a group call's signalling through a Janus of its own, see calls.ts),
  * --db <sqlite,mysql>, --rates <n,...>, --big-group <n> (the big group row's size: 5,000 full, 500 quick),
  * --peer ejabberd. Starts everything it measures as child processes on
  * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
@@ -18,6 +19,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { runCalls } from "./calls.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
@@ -71,6 +73,11 @@ async function main(): Promise<void> {
     }
     if (want("idle")) await idleScenario(workers);
     if (want("login")) await loginScenario();
+    // Named only: it starts a Janus of its own (as root, for its loopback veth).
+    if (ONLY?.includes("calls")) {
+      const why = await runCalls({ quick: QUICK });
+      if (why) skipped.push(why);
+    }
     // Named only: it starts a Redis, a 6-server Redis Cluster and up to 4 nodes per row.
     if (ONLY?.includes("fanout")) {
       if (dbs.includes("mysql")) fanout = await runFanout({ mysqlAdmin: MYSQL_ADMIN, quick: QUICK, log });

@@ -7,6 +7,9 @@ import { type TrustProxy, trustProxySetting } from "./config/proxy.js";
 import { redisClusterSeeds, replicaUrls } from "./config/scale.js";
 import { callsConfig, callsEnv, type CallsConfig } from "./config/calls.js";
 import { emailConfig, emailEnv, type EmailConfig } from "./config/email.js";
+import { streamsConfig, streamsEnv, type StreamsConfig } from "./config/streams.js";
+import { agentsConfig, agentsEnv, type AgentsConfig } from "./config/agents.js";
+import { scheduledConfig, scheduledEnv, type ScheduledConfig } from "./config/scheduled.js";
 import { loadOrCreateSecret } from "./config/secret.js";
 
 /**
@@ -110,6 +113,12 @@ export interface Config {
   calls: CallsConfig;
   /** E-mail for unread messages (email/): SMTP defaults, wait window, sweep and retries (config/email.ts). */
   email: EmailConfig;
+  /** Streamed messages (messages/streaming.ts): idle and total time limits, sweep, the server API's budget (config/streams.ts). */
+  streams: StreamsConfig;
+  /** AI agents (agents/): the model's time limits, replies at once, requests per user and app (config/agents.ts). */
+  agents: AgentsConfig;
+  /** Scheduled sends and reminders (scheduled/): the sweep, its lease and retries (config/scheduled.ts). */
+  scheduled: ScheduledConfig;
 }
 
 /** The checkout this server runs from: server/src/config.ts and the bundled server/dist/*.js both sit two levels down. */
@@ -243,6 +252,9 @@ const envSchema = z.object({
   PREVIEW_FETCHES_PER_APP_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
   ...callsEnv,
   ...emailEnv,
+  ...streamsEnv,
+  ...agentsEnv,
+  ...scheduledEnv,
 });
 
 /**
@@ -351,6 +363,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     calls: callsConfig(e),
     email: emailConfig(e, e.PORT),
+    streams: streamsConfig(e),
+    agents: agentsConfig(e),
+    scheduled: scheduledConfig(e),
   } satisfies Config);
 }
 

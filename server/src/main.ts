@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     // Calls carried by this node's sockets are not dropped for this: their clients come back on
     // another node within the grace, and that node's sweep drops the ones that do not.
     services.calls.stop();
+    services.streams.stop();
     io.local.disconnectSockets(true);
     await (services.presence as { flush?: () => Promise<void> }).flush?.();
     // 3. In-flight requests finish; idle keep-alive connections are closed now, busy ones after.
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
       services.unreadNotifier.stop(),
       services.pushNotifier.stop(),
       services.emailNotifier.stop(),
+      services.agentRunner.stop(),
+      services.scheduledSweep.stop(),
       services.previews.stop(),
       services.usage.stop(),
       services.replicas?.stop(),

@@ -37,6 +37,12 @@ import { PushSettingsEntity, PushSubscriptionEntity } from "./push/push.entities
 import { EmailOutboxEntity, EmailRecipientEntity, EmailSettingsEntity } from "./email/email.entities.js";
 import { Email1764110000000 } from "./db/migrations/1764110000000-Email.js";
 import { EmailQuietHours1764130000000 } from "./db/migrations/1764130000000-EmailQuietHours.js";
+import { Agents1764150000000 } from "./db/migrations/1764150000000-Agents.js";
+import { AgentEntity } from "./agents/agent.entity.js";
+import { ScheduledAndReminders1764140000000 } from "./db/migrations/1764140000000-ScheduledAndReminders.js";
+import { ReminderEntity, ScheduledMessageEntity } from "./scheduled/scheduled.entities.js";
+import { Streams1764125000000 } from "./db/migrations/1764125000000-Streams.js";
+import { MessageStreamEntity } from "./messages/stream.entity.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
 import { WebhookStatus1764010000000 } from "./db/migrations/1764010000000-WebhookStatus.js";
 import { Usage1764020000000 } from "./db/migrations/1764020000000-Usage.js";
@@ -110,6 +116,10 @@ export const ENTITIES = [
   EmailSettingsEntity,
   EmailRecipientEntity,
   EmailOutboxEntity,
+  ScheduledMessageEntity,
+  ReminderEntity,
+  MessageStreamEntity,
+  AgentEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -143,7 +153,10 @@ export const MIGRATIONS = [
   Calls1764090000000,
   CallUsage1764100000000,
   Email1764110000000,
+  Streams1764125000000,
   EmailQuietHours1764130000000,
+  ScheduledAndReminders1764140000000,
+  Agents1764150000000,
 ];
 
 /**

@@ -15,9 +15,15 @@ import { EventRetention } from "./events/event-retention.js";
 import { MessagePresenter } from "./messages/messages.presenter.js";
 import { MessagesService } from "./messages/messages.service.js";
 import { SendQuota } from "./messages/send-quota.js";
+import { StreamingService } from "./messages/streaming.js";
+import { AgentsService } from "./agents/agents.service.js";
+import { AgentRunner } from "./agents/agent-runner.js";
 import { measuredSendBatch, observeEmail } from "./ops/hooks.js";
 import { EmailService } from "./email/email.service.js";
 import { EmailNotifier } from "./email/email-notifier.js";
+import { ScheduledService } from "./scheduled/scheduled.service.js";
+import { RemindersService } from "./scheduled/reminders.service.js";
+import { ScheduledSweep } from "./scheduled/scheduled-sweep.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
@@ -92,6 +98,11 @@ export interface Services {
   messages: MessagesService;
   /** The host's backend on /v1/server/…: users by `sub`, conversations, messages, host tokens. */
   serverApi: ServerApiService;
+  /** Streamed messages (issue 54): started, appended, ended through the server API; its sweep fails stalled ones (stop() at shutdown). */
+  streams: StreamingService;
+  /** AI agents (issue 54): managed through the server API; their replies written by the runner after each commit (stop() at shutdown). */
+  agents: AgentsService;
+  agentRunner: AgentRunner;
   uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
   /** Every other write a signed-in user can repeat: taken by the router before the handler (request/route.ts). */
@@ -145,6 +156,12 @@ export interface Services {
   email: EmailService;
   /** Decides and sends those e-mails (a sweep on every node, stop() at shutdown). */
   emailNotifier: EmailNotifier;
+  /** Scheduled sends (issue 55): a user's messages to send later. */
+  scheduled: ScheduledService;
+  /** Reminders (issue 55): "remind me" on a message. */
+  reminders: RemindersService;
+  /** Sends the scheduled messages and fires the reminders that are due (a sweep on every node, stop() at shutdown). */
+  scheduledSweep: ScheduledSweep;
   /** Present when DATABASE_REPLICA_URLS is set: where the routes marked `replica` read (stop() at shutdown). */
   replicas?: ReadReplicas;
   /** Present when REDIS_URL or REDIS_CLUSTER_NODES is set (several nodes); `undefined` keeps everything in-process. */
@@ -221,6 +238,37 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     // Batch size, commit time and stored messages, for a server's metrics (ops/): measured here, not by messages/.
     measureBatch: (write) => measuredSendBatch(db, write),
   });
+  // Streamed messages: a separate path from sends (the batcher never sees them); a sweep on every
+  // node fails the streams past their idle or total time (stops with the database or stop()).
+  const streams = new StreamingService(
+    {
+      db,
+      uow,
+      presenter,
+      membership,
+      conversations,
+      users,
+      perApp: createLimiter(config.streams.writesPerApp, "stream-app", limiterStore),
+      logger,
+    },
+    config.streams,
+  );
+  streams.startSweep();
+  // AI agents: a new message that asks one (a DM with it, a mention) starts its reply after the commit.
+  const agents = new AgentsService({ db, uow, users, allowPrivate: config.agents.allowPrivate });
+  const agentRunner = new AgentRunner(
+    {
+      db,
+      agents,
+      streams,
+      perUser: createLimiter(config.agents.perUser, "agent-user", limiterStore),
+      perApp: createLimiter(config.agents.perApp, "agent-app", limiterStore),
+      logger,
+      allowPrivate: config.agents.allowPrivate,
+    },
+    config.agents,
+  );
+  uow.onCommit(agentRunner.onCommit);
   // Webhooks: delivery rows are written by the append hook, in each unit's transaction.
   const webhooks = new WebhooksService({ db, uow }, config.webhooks);
   uow.onAppend(webhooks.onAppend);
@@ -313,6 +361,10 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const email = new EmailService({ db, uow }, config.email, config.jwtSecret);
   const emailNotifier = new EmailNotifier({ db, uow, email, presence, usage, logger, observe: (outcome) => observeEmail(db, outcome) }, config.email);
   emailNotifier.start();
+  // Scheduled sends and reminders: a sweep on every node takes what is due (one node per row, by a
+  // lease) and sends it through the messages service as its author, or fires the reminder.
+  const scheduledSweep = new ScheduledSweep({ db, uow, messages, membership, email, mailer: emailNotifier, logger }, config.scheduled);
+  scheduledSweep.start();
   const dataRights = new DataRightsService({ db, uow, events, users, uploads, storage, webhooks, sessions: auth });
   const consoleAccess = new ConsoleAccess({ db, apps });
   const consoleMembers = new ConsoleMembers({ db, uow, apps, access: consoleAccess });
@@ -339,6 +391,9 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     contacts: new ContactsService({ db, uow, users, presence }),
     messages,
     serverApi: new ServerApiService({ users, conversations, messages, serverKeys, moderation }),
+    streams,
+    agents,
+    agentRunner,
     uploads,
     webhooks,
     webhookDispatcher,
@@ -360,6 +415,9 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     pushNotifier,
     email,
     emailNotifier,
+    scheduled: new ScheduledService({ db, uow, membership, users, sweep: scheduledSweep }),
+    reminders: new RemindersService({ db, uow, membership }),
+    scheduledSweep,
     console: new ConsoleService({
       db,
       sessions: consoleSessions,

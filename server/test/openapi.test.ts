@@ -470,6 +470,23 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(204, "unsubscribePush", { token: carol.accessToken, body: { endpoint: device.endpoint } });
     await expect(400, "unsubscribePush", { token: carol.accessToken, body: {} });
 
+    // ---- AI agents (a server key): made, read, changed, removed; the endpoint an IP literal that is public
+    {
+      const key = await s.services.serverKeys.create(app, "agents");
+      const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+      const body = { sub: `agent-${n}`, name: "Helper", endpoint: "https://93.184.215.14/v1", model: "m", apiKey: "sk-1" };
+      const made = await expect(201, "createAgent", { headers: sk, body });
+      await expect(400, "createAgent", { headers: sk, body: { ...body, endpoint: "ftp://x" } });
+      await expect(200, "listAgents", { headers: sk });
+      await expect(401, "listAgents");
+      await expect(200, "getAgent", { headers: sk, params: { id: made.id } });
+      await expect(404, "getAgent", { headers: sk, params: { id: "agt_missing" } });
+      await expect(200, "updateAgent", { headers: sk, params: { id: made.id }, body: { temperature: 0.2 } });
+      await expect(400, "updateAgent", { headers: sk, params: { id: made.id }, body: { temperature: 9 } });
+      await expect(204, "deleteAgent", { headers: sk, params: { id: made.id } });
+      await expect(404, "deleteAgent", { headers: sk, params: { id: made.id } });
+    }
+
     // ---- e-mail for unread messages: the app's settings and users' addresses (a server key), the caller's preference, unsubscribe
     {
       const key = await s.services.serverKeys.create(app, "email");
@@ -492,6 +509,40 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       await expect(403, "confirmUnsubscribeEmail", { query: { token: `${token}x` } });
       await expect(200, "unsubscribeEmail", { query: { token } });
       await expect(403, "unsubscribeEmail", { query: { token: "forged.token" } });
+    }
+
+    // ---- scheduled sends and reminders (issue 55): the caller's own; the host's backend lists a user's and cancels
+    {
+      const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+      const sched = await expect(201, "scheduleMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "later", sendAt: inAnHour } });
+      await expect(400, "scheduleMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "later", sendAt: "tomorrow" } });
+      await expect(200, "listScheduledMessages", { token: alice.accessToken, query: { conversationId: group.id } });
+      await expect(400, "listScheduledMessages", { token: alice.accessToken, query: { limit: "0" } });
+      await expect(200, "editScheduledMessage", { token: alice.accessToken, params: { id: sched.id }, body: { text: "later still" } });
+      await expect(404, "editScheduledMessage", { token: bob.accessToken, params: { id: sched.id }, body: { text: "mine now" } });
+      await expect(200, "sendScheduledMessageNow", { token: alice.accessToken, params: { id: sched.id } });
+      await expect(409, "sendScheduledMessageNow", { token: alice.accessToken, params: { id: sched.id } });
+      await expect(204, "cancelScheduledMessage", { token: alice.accessToken, params: { id: sched.id } });
+      await expect(404, "cancelScheduledMessage", { token: alice.accessToken, params: { id: sched.id } });
+      const key = await s.services.serverKeys.create(app, "scheduled");
+      const sk = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+      await expect(201, "serverUpsertUser", { headers: sk, body: { sub: `sched-${n}`, name: "Sched" } });
+      await expect(200, "serverListScheduledMessages", { headers: sk, params: { sub: `sched-${n}` } });
+      await expect(404, "serverListScheduledMessages", { headers: sk, params: { sub: `nobody-${n}` } });
+      const hostCancels = await expect(201, "scheduleMessage", {
+        token: alice.accessToken,
+        params: { id: group.id },
+        body: { text: "host cancels", sendAt: inAnHour },
+      });
+      await expect(204, "serverCancelScheduledMessage", { headers: sk, params: { id: hostCancels.id } });
+      await expect(404, "serverCancelScheduledMessage", { headers: sk, params: { id: hostCancels.id } });
+      const said = await expect(201, "sendMessage", { token: alice.accessToken, params: { id: group.id }, body: { text: "remind me" } });
+      const reminder = await expect(201, "createReminder", { token: alice.accessToken, params: { id: said.id }, body: { remindAt: inAnHour } });
+      await expect(404, "createReminder", { token: dave.accessToken, params: { id: said.id }, body: { remindAt: inAnHour } });
+      await expect(200, "listReminders", { token: alice.accessToken });
+      await expect(400, "listReminders", { token: alice.accessToken, query: { cursor: "not a cursor" } });
+      await expect(204, "deleteReminder", { token: alice.accessToken, params: { id: reminder.id } });
+      await expect(404, "deleteReminder", { token: alice.accessToken, params: { id: reminder.id } });
     }
 
     // ---- uploads
@@ -665,6 +716,18 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     assert.equal(ended.endReason, "cancelled");
     await expect(404, "serverEndCall", { headers: sk, params: { id: "call_missing" } });
     gilSocket.close();
+    // Streamed messages (issue 54): a bot's reply by appends, then finished; another failed; an agent's state.
+    const streamed = (await expect(201, "serverStartStream", { headers: sk, params: { id: sconv.id }, body: { from: `seller-${n}`, text: "Hi" } })) as Message;
+    await expect(404, "serverStartStream", { headers: sk, params: { id: "cnv_missing" }, body: { from: `seller-${n}` } });
+    await expect(200, "serverAppendStream", { headers: sk, params: { id: streamed.id }, body: { offset: 2, text: " there" } });
+    await expect(409, "serverAppendStream", { headers: sk, params: { id: streamed.id }, body: { offset: 99, text: "!" } });
+    await expect(200, "serverFinishStream", { headers: sk, params: { id: streamed.id }, body: {} });
+    await expect(404, "serverFinishStream", { headers: sk, params: { id: system.id }, body: {} });
+    const failing = (await expect(201, "serverStartStream", { headers: sk, params: { id: sconv.id }, body: { from: `seller-${n}` } })) as Message;
+    await expect(400, "serverFailStream", { headers: sk, params: { id: failing.id }, body: {} });
+    await expect(200, "serverFailStream", { headers: sk, params: { id: failing.id }, body: { error: "The model is down" } });
+    await expect(204, "serverSetAiState", { headers: sk, params: { id: sconv.id }, body: { from: `seller-${n}`, state: "thinking" } });
+    await expect(400, "serverSetAiState", { headers: sk, params: { id: sconv.id }, body: { from: `seller-${n}`, state: "napping" } });
     await expect(204, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
     await expect(404, "serverDeleteMessage", { headers: sk, params: { id: system.id } });
 
@@ -913,6 +976,19 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "listConsoleWebhooks", { ...op, params: { appId: "app_missing" } });
     await expect(200, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: 120 } });
     await expect(400, "setConsoleWebhookSettings", { ...op, params: { appId }, body: { unreadAfterSec: -1 } });
+    // AI agents (issue 54): the server API's bodies under the console's roles.
+    const consoleAgent = await expect(201, "createConsoleAgent", {
+      ...op,
+      params: { appId },
+      body: { sub: `console-agent-${n}`, name: "Helper", endpoint: "https://93.184.215.14/v1", model: "m" },
+    });
+    await expect(400, "createConsoleAgent", { ...op, params: { appId }, body: { sub: "x", name: "x", endpoint: "ftp://x", model: "m" } });
+    await expect(200, "listConsoleAgents", { ...op, params: { appId } });
+    await expect(404, "listConsoleAgents", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "updateConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id }, body: { enabled: false } });
+    await expect(400, "updateConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id }, body: { maxTokens: 0 } });
+    await expect(204, "deleteConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id } });
+    await expect(404, "deleteConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id } });
     // E-mail settings (issue 55): the server API's body under the console's roles.
     await expect(200, "putConsoleEmailSettings", { ...op, params: { appId }, body: { smtp: { host: "smtp.example.com", port: 587, password: "pw" } } });
     await expect(400, "putConsoleEmailSettings", { ...op, params: { appId }, body: { smtp: { host: "smtp.example.com", port: 0 } } });
@@ -1114,6 +1190,27 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       const msg = ack.ok ? ack.data : undefined;
       check("asyncapi.json#/components/schemas/EmptyAck", await request(sb, "read", { conversationId: conv.id, messageId: msg!.id }), "read ack");
       await ra.wait("read.updated");
+      // A bot's streamed reply and its state (issue 54), to Carl (a host's user): message.delta, ai.state, his message.stop.
+      const key = await s.services.serverKeys.create(tenant.id, "streams");
+      const headers = { Authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}` };
+      for (const sub of ["bot", "carl"]) await s.api.post("/server/users", { headers, body: { sub, name: sub } });
+      const hostToken = (await s.api.post("/server/tokens", { headers, body: { sub: "carl" } })).body.hostToken as string;
+      const carl = (await s.api.post("/auth/host-token", { app: tenant.id, body: { token: hostToken } })).body as AuthResponse;
+      const room = (await s.api.post("/server/conversations", { headers, body: { kind: "direct", users: ["bot", "carl"] } })).body.conversation as Conversation;
+      const sc = await connect(s, carl.accessToken);
+      const rc = new Recorder(sc);
+      try {
+        const reply = (await s.api.post(`/server/conversations/${room.id}/streams`, { headers, body: { from: "bot", text: "Hel" } })).body as Message;
+        await s.api.put(`/server/conversations/${room.id}/ai-state`, { headers, body: { from: "bot", state: "generating" } });
+        await s.api.post(`/server/messages/${reply.id}/stream/append`, { headers, body: { offset: 3, text: "lo" } });
+        await rc.wait("message.delta", (d) => d.offset === 3);
+        await rc.wait("ai.state");
+        check("asyncapi.json#/components/schemas/MessageAck", await request(sc, "message.stop", { messageId: reply.id }), "message.stop ack");
+        await rc.wait("message.new", (e) => e.data.message.id === reply.id);
+        for (const e of rc.events) check(payloadOf(e.name), e.payload, e.name);
+      } finally {
+        sc.close();
+      }
       // Everything either socket received, whatever it was (presence included), by its event name.
       for (const e of [...ra.events, ...rb.events]) check(payloadOf(e.name), e.payload, e.name);
     } finally {

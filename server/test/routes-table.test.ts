@@ -104,7 +104,11 @@ describe("IDOR matrix generated from the route table", () => {
                 ? { options: ["0"] }
                 : path.endsWith("/voice")
                   ? { peaks: Array.from({ length: 64 }, () => 0) }
-                  : { text: "x", name: "x" };
+                  : path.endsWith("/scheduled")
+                    ? { text: "intrusion", sendAt: new Date(Date.now() + 3_600_000).toISOString() }
+                    : path.endsWith("/reminders")
+                      ? { remindAt: new Date(Date.now() + 3_600_000).toISOString() }
+                      : { text: "x", name: "x" };
 
   for (const route of ROUTES.filter((r) => r.who === "member")) {
     test(`${route.method} ${route.path}: a same-app non-member and another app's user get the 404 of a missing id; anonymous gets 401`, async () => {

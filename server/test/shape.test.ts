@@ -284,6 +284,7 @@ const TABLES: Record<string, TableRule> = {
   conversation_data_index: { owner: "conversations", onAccountDeletion: "kept: the host's data about conversations" },
   messages: { owner: "messages", onAccountDeletion: "their messages become tombstones (no text, no data)" },
   reactions: { owner: "messages", onAccountDeletion: "theirs removed, and others' on their messages" },
+  message_streams: { owner: "messages", onAccountDeletion: "their live streams' rows removed with the tombstones (the stream ends, unannounced)" },
   // A voice message is an upload: its length and waveform are columns of its row, and go with it.
   uploads: { owner: "uploads", onAccountDeletion: "their files and rows removed" },
   contacts: { owner: "contacts", onAccountDeletion: "both directions removed" },
@@ -329,6 +330,9 @@ const TABLES: Record<string, TableRule> = {
   email_settings: { owner: "email", onAccountDeletion: "no user data: the app's SMTP server, From, text opt-in, link and wait" },
   email_recipients: { owner: "email", onAccountDeletion: "their row removed (address, preference, language)" },
   email_outbox: { owner: "email", onAccountDeletion: "their e-mails removed, sent or not" },
+  agents: { owner: "agents", onAccountDeletion: "an agent whose own user is deleted is removed (its model connection and key)" },
+  scheduled_messages: { owner: "scheduled", onAccountDeletion: "theirs removed (waiting, sent or failed): none is sent after" },
+  reminders: { owner: "scheduled", onAccountDeletion: "theirs removed" },
   console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 

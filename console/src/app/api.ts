@@ -46,6 +46,9 @@ export class ConsoleApi {
   put<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>("PUT", path, body);
   }
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>("PATCH", path, body);
+  }
   delete<T = void>(path: string, body?: unknown): Promise<T> {
     return this.call<T>("DELETE", path, body);
   }

@@ -5,7 +5,7 @@
  */
 
 /** The tabs of one app's page, each a lazy chunk (which ones a role sees: shared/roles.ts). */
-export const APP_TABS = ["keys", "webhooks", "settings", "email", "users", "usage", "moderation", "audit", "members"] as const;
+export const APP_TABS = ["keys", "webhooks", "settings", "email", "agents", "users", "usage", "moderation", "audit", "members"] as const;
 export type AppTab = (typeof APP_TABS)[number];
 
 /** Where the console is, from its URL's hash (the server serves one page at /console/). */

@@ -13,6 +13,7 @@ const TAB_PAGES = {
   webhooks: () => import("./webhooks.js"),
   settings: () => import("./settings.js"),
   email: () => import("./email.js"),
+  agents: () => import("./agents.js"),
   users: () => import("./users.js"),
   usage: () => import("./usage.js"),
   moderation: () => import("./moderation/moderation.js"),
@@ -75,6 +76,8 @@ export class ConsoleAppPage extends ConsolePage {
         return html`<console-settings .api=${p.api} .session=${p.session} .app=${app} @console-app=${(e: CustomEvent<ConsoleApp>) => (this.app = e.detail)}></console-settings>`;
       case "email":
         return html`<console-email .api=${p.api} .session=${p.session} .app=${app}></console-email>`;
+      case "agents":
+        return html`<console-agents .api=${p.api} .session=${p.session} .app=${app}></console-agents>`;
       case "users":
         return html`<console-users .api=${p.api} .session=${p.session} .app=${app}></console-users>`;
       case "usage":

@@ -16,7 +16,7 @@ export const canInvite = (role: ConsoleApp["role"]): boolean => role === "operat
 /** The app page's tabs a role sees, in order (the first is where the app opens). */
 export const tabsFor = (role: ConsoleApp["role"]): AppTab[] => {
   const tabs: AppTab[] = [];
-  if (canRead(role)) tabs.push("keys", "webhooks", "settings", "email");
+  if (canRead(role)) tabs.push("keys", "webhooks", "settings", "email", "agents");
   if (canRead(role)) tabs.push("usage");
   if (canModerate(role)) tabs.push("moderation", "users");
   if (canRead(role)) tabs.push("audit");

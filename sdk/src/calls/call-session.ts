@@ -1,5 +1,5 @@
 import { Emitter } from "../emitter.js";
-import type { Call, CallSignal, IceCandidate } from "../protocol/index.js";
+import type { Call, CallSignal, HangUpReason, IceCandidate } from "../protocol/index.js";
 import type { Calls } from "./calls-client.js";
 
 /** What a CallSession tells its UI. */
@@ -17,11 +17,21 @@ export interface CallSessionOptions {
   stream?: MediaStream;
   /** Extra RTCPeerConnection settings (e.g. `iceTransportPolicy: "relay"`); `iceServers` default to Parley's. */
   rtc?: RTCConfiguration;
-  /** How long a failed connection may try to recover (an ICE restart) before the call is ended as failed. */
+  /**
+   * How long a connection that is lost (ICE `disconnected` or `failed`) may try to come back, by
+   * ICE restarts, before the call is hung up as `connection_lost` (`failed` if it never connected).
+   */
   recoverMs?: number;
 }
 
-export const DEFAULT_CALL_SESSION_OPTIONS = { recoverMs: 10_000 } as const;
+export const DEFAULT_CALL_SESSION_OPTIONS = { recoverMs: 15_000 } as const;
+
+/** While the connection is lost, the caller offers an ICE restart this often (one offer at a time). */
+const RESTART_EVERY_MS = 2_500;
+/** An offer whose answer has not come by then is given up (rolled back) for a fresh one: it was lost on the way. */
+const OFFER_STALE_MS = 6_000;
+/** How long the hang-up of a lost call waits for the server before the session ends on its own (the network may be what is gone). */
+const HANGUP_WAIT_MS = 3_000;
 
 /** Whether this environment has WebRTC (browsers; not Node, nor WebKitGTK). */
 export const webrtcSupported = (): boolean => typeof RTCPeerConnection !== "undefined";
@@ -29,8 +39,11 @@ export const webrtcSupported = (): boolean => typeof RTCPeerConnection !== "unde
 /**
  * The media of a 1:1 call this device carries, over WebRTC: local tracks out, remote tracks in,
  * offers, answers and candidates through `Calls.signal` (the caller offers once the callee has
- * answered). A connection that fails is restarted (ICE restart, by the caller); one that does not
- * recover within `recoverMs` ends the call as failed, so neither side is left in a call that is not.
+ * answered). A connection that is lost (ICE `disconnected` or `failed`: the network went away or
+ * changed) is restarted by the caller, ICE restarts offered through the same signalling until it
+ * is back; one that does not come back within `recoverMs` is hung up as `connection_lost` by both
+ * sides (each keeps its own clock, and a side whose network is gone ends its session without the
+ * server), so neither side is left in a call that is not.
  *
  * ```ts
  * const call = await calls.accept(incoming.id);
@@ -49,7 +62,15 @@ export class CallSession {
   /** Signals are applied one at a time, in order (a candidate needs the description before it). */
   private applying: Promise<void> = Promise.resolve();
   private closed = false;
-  private failing: ReturnType<typeof setTimeout> | undefined;
+  /** The media was connected once: losing it now is `connection_lost`, not `failed`. */
+  private connectedOnce = false;
+  /** Set while the connection is lost: the end of `recoverMs`, and the caller's restarts. */
+  private giveUp: ReturnType<typeof setTimeout> | undefined;
+  private restarts: ReturnType<typeof setInterval> | undefined;
+  /** When this side's last offer was made (a restart's answer may never come). */
+  private offeredAt = 0;
+  /** A restart being made (its TURN credentials may take a while to come): not a second one meanwhile. */
+  private restarting = false;
 
   private constructor(
     private readonly calls: Calls,
@@ -68,7 +89,8 @@ export class CallSession {
       this.emitter.emit("track", e.track);
     };
     this.pc.onicecandidate = (e) => void this.send({ type: "candidate", candidate: e.candidate ? (e.candidate.toJSON() as IceCandidate) : null });
-    this.pc.onconnectionstatechange = () => this.stateChanged();
+    this.pc.onconnectionstatechange = () => this.emitter.emit("state", this.pc.connectionState);
+    this.pc.oniceconnectionstatechange = () => this.iceChanged();
     this.offs.push(
       calls.takeSignals(call.id, (s) => {
         this.applying = this.applying.then(() => this.received(s)).catch(() => undefined);
@@ -141,6 +163,7 @@ export class CallSession {
     if (iceRestart && !this.ownIceServers) this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: (await this.calls.iceServers()).iceServers });
     const offer = await this.pc.createOffer({ iceRestart });
     await this.pc.setLocalDescription(offer);
+    this.offeredAt = Date.now();
     await this.send({ type: "offer", sdp: offer.sdp ?? "" });
   }
 
@@ -164,32 +187,63 @@ export class CallSession {
     if (to && !this.closed) await this.calls.signal(this.call.id, to, message).catch(() => undefined);
   }
 
-  private stateChanged(): void {
-    const state = this.pc.connectionState;
-    this.emitter.emit("state", state);
-    if (state === "connected") {
-      clearTimeout(this.failing);
-      this.failing = undefined;
-    } else if (state === "failed" && !this.failing && !this.closed) {
-      // The network changed under the call: the caller restarts ICE; if nothing recovers, both
-      // sides hear the call ended as failed rather than one of them thinking it goes on.
-      if (this.call.startedBy === this.me) void this.offer(true).catch(() => undefined);
-      this.failing = setTimeout(
-        () =>
-          void this.calls.hangUp(this.call.id, { failed: true }).then(
-            (c) => this.finish(c),
-            () => undefined,
-          ),
-        this.recoverMs,
-      );
+  /** ICE's view of the connection: lost (`disconnected`, `failed`) starts the recovery, connected ends it. */
+  private iceChanged(): void {
+    const ice = this.pc.iceConnectionState;
+    if (this.closed) return;
+    if (ice === "connected" || ice === "completed") {
+      this.connectedOnce = true;
+      clearTimeout(this.giveUp);
+      clearInterval(this.restarts);
+      this.giveUp = this.restarts = undefined;
+    } else if ((ice === "disconnected" || ice === "failed") && !this.giveUp) {
+      this.giveUp = setTimeout(() => this.lost(), this.recoverMs);
+      // The caller offers the restarts (the callee answers them: no glare), at once and again while
+      // lost: a restart made while the network is still away gathers nothing and must be made again.
+      if (this.call.startedBy === this.me) {
+        this.restart();
+        this.restarts = setInterval(() => this.restart(), RESTART_EVERY_MS);
+      }
     }
+  }
+
+  /** One ICE restart offer, unless the connection is back or one is still waiting for its answer. */
+  private restart(): void {
+    const ice = this.pc.iceConnectionState;
+    if (this.closed || this.restarting || !this.offered || ice === "connected" || ice === "completed") return;
+    const waiting = this.pc.signalingState === "have-local-offer";
+    if (waiting && Date.now() - this.offeredAt < OFFER_STALE_MS) return;
+    this.restarting = true;
+    const again = waiting ? this.pc.setLocalDescription({ type: "rollback" }) : Promise.resolve();
+    void again
+      .then(() => this.offer(true))
+      .catch(() => undefined)
+      .finally(() => (this.restarting = false));
+  }
+
+  /**
+   * The connection did not come back: the call is hung up as lost (as failed, if it never
+   * connected). The server ends it for the other side too; if the server cannot be reached (this
+   * side's network is what is gone), the session ends here anyway and the other side's own clock
+   * (or the server's grace for a closed socket) ends it there.
+   */
+  private lost(): void {
+    if (this.closed) return;
+    const reason: HangUpReason = this.connectedOnce ? "connection_lost" : "failed";
+    const here: Call = { ...this.call, state: "ended", endReason: reason, endedAt: new Date().toISOString() };
+    const wait = new Promise<Call>((_, reject) => setTimeout(() => reject(new Error("no answer")), HANGUP_WAIT_MS));
+    void Promise.race([this.calls.hangUp(this.call.id, { reason }), wait]).then(
+      (c) => this.finish(c),
+      () => this.finish(here),
+    );
   }
 
   private finish(call: Call): void {
     this.call = call;
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.failing);
+    clearTimeout(this.giveUp);
+    clearInterval(this.restarts);
     for (const off of this.offs.splice(0)) off();
     this.pc.close();
     for (const t of this.localStream.getTracks()) t.stop();

@@ -9,6 +9,8 @@ import type {
   CallSignal,
   CallSignalRequest,
   ClientToServerEvents,
+  HangUpReason,
+  HangUpRequest,
   IceServersResponse,
   LiveCallsResponse,
   Page,
@@ -137,10 +139,14 @@ export class Calls {
     return this.socket().request<Call>("call.decline", { callId });
   }
 
-  /** Leaves the call (before anyone answered: cancels it); `failed` when the media could not connect. */
-  async hangUp(callId: string, opts: { failed?: boolean } = {}): Promise<Call> {
+  /**
+   * Leaves the call (before anyone answered: cancels it); `reason` when the media could not connect
+   * (`failed`) or was lost and did not come back (`connection_lost`): a call that ends with it ends so.
+   */
+  async hangUp(callId: string, opts: { reason?: HangUpReason } = {}): Promise<Call> {
     this.carried.delete(callId);
-    return this.socket().request<Call>("call.hangup", { callId, ...(opts.failed ? { reason: "failed" } : {}) });
+    const req: HangUpRequest = { callId, ...(opts.reason ? { reason: opts.reason } : {}) };
+    return this.socket().request<Call>("call.hangup", req);
   }
 
   /** Tells the server this device rings (sent by itself for an incoming call). */

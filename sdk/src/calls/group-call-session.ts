@@ -77,6 +77,20 @@ export class GroupCallSession {
     for (const t of this.localStream.getTracks()) if (t.kind === kind) t.enabled = !muted;
   }
 
+  /** Switches the microphone or camera to another device: the published track is replaced, nothing is renegotiated. */
+  async switchDevice(kind: "audio" | "video", deviceId: string): Promise<void> {
+    const track = (await navigator.mediaDevices.getUserMedia({ [kind]: { deviceId: { exact: deviceId } } })).getTracks().find((t) => t.kind === kind);
+    if (!track) return;
+    const old = this.localStream.getTracks().find((t) => t.kind === kind);
+    track.enabled = old?.enabled ?? true;
+    await this.publisher
+      .getSenders()
+      .find((s) => s.track?.kind === kind)
+      ?.replaceTrack(track);
+    if (old) this.localStream.removeTrack(old), old.stop();
+    this.localStream.addTrack(track);
+  }
+
   /** Leaves the call and closes the media. */
   async hangUp(): Promise<void> {
     const call = await this.calls.hangUp(this.call.id).catch(() => this.call);

@@ -17,10 +17,13 @@ export type CallState = "ringing" | "active" | "ended";
  * Why a call ended. `completed`: answered, then hung up. `missed`: nobody answered within the ring
  * timeout. `declined`: every invitee declined. `cancelled`: the caller (or the host's backend) hung up
  * before anyone answered. `failed`: a participant's media could not connect (reported by its client).
- * `dropped`: a participant was lost (connection gone past its grace, removed from the conversation,
- * banned, account deleted) and the call could not go on.
+ * `connection_lost`: the media was connected, then lost, and did not come back in time (ICE
+ * restarts included; reported by a participant's client). `dropped`: a participant was lost to the
+ * server (socket gone past its grace, removed from the conversation, banned, account deleted) and
+ * the call could not go on. `sfu_lost`: a group call's SFU (the Janus server holding its room) was
+ * lost: the call ended for everyone in it or rung for it.
  */
-export type CallEndReason = "completed" | "missed" | "declined" | "cancelled" | "failed" | "dropped";
+export type CallEndReason = "completed" | "missed" | "declined" | "cancelled" | "failed" | "connection_lost" | "dropped" | "sfu_lost";
 
 /**
  * `invited`: rung, no device has said it rings yet. `ringing`: one of their devices rings.
@@ -92,10 +95,13 @@ export interface CallRef {
   callId: string;
 }
 
-/** `call.hangup`: leave (or cancel, or decline) a call; `failed` says the media could not connect. */
+/** Why a client leaves a call that it could not keep: its media never connected, or was lost and did not come back. */
+export type HangUpReason = "failed" | "connection_lost";
+
+/** `call.hangup`: leave (or cancel, or decline) a call; `reason` when the media could not connect or was lost. */
 export interface HangUpRequest {
   callId: string;
-  reason?: "failed";
+  reason?: HangUpReason;
 }
 
 export type CallSignalType = "offer" | "answer" | "candidate";

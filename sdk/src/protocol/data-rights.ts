@@ -4,6 +4,7 @@ import type { CallEndReason, CallKind, CallParticipantState } from "./calls.js";
 import type { CustomData, Timestamp } from "./common.js";
 import type { ContactRequestStatus } from "./contacts.js";
 import type { ConversationKind, MemberRole } from "./conversations.js";
+import type { Reminder, ScheduledMessage } from "./scheduled.js";
 import type { Me } from "./users.js";
 
 /**
@@ -40,6 +41,10 @@ export interface DataExport {
   blocks: { user: ExportedPerson; since: Timestamp }[];
   /** The calls they started or were rung for, oldest first: how they took part (the caller by id). */
   calls: ExportedCall[];
+  /** Their scheduled messages (waiting, sent or refused), soonest first. */
+  scheduled: ScheduledMessage[];
+  /** Their reminders still to come, soonest first. */
+  reminders: Reminder[];
 }
 
 export interface ExportedCall {

@@ -28,6 +28,14 @@ export const ERROR_STATUS = {
   slow_mode: 429,
   /** Moderation: the text has a word the app's word filter blocks (`details.words`). */
   content_blocked: 400,
+  /** A streamed message's append past its text's length (`details.length`: the offset to append at). */
+  stream_gap: 409,
+  /** A streamed message's append whose text differs from what is stored at its offset (`details.length`). */
+  stream_conflict: 409,
+  /** A member stopped the streamed message: stop generating (`details.length`). */
+  stream_stopped: 409,
+  /** The streamed message is finished or failed already (`details.state`). */
+  stream_ended: 409,
   internal: 500,
   service_unavailable: 503,
 } as const satisfies Record<string, number>;

@@ -8,6 +8,7 @@ import type { Conversation, GroupInvitation, GroupInvitationStatus, Member } fro
 import type { Message, ThreadSummary } from "./messages.js";
 import type { PinUpdated } from "./pins.js";
 import type { PollUpdated } from "./polls.js";
+import type { Reminder, ReminderDue, ScheduledMessage } from "./scheduled.js";
 import type { ThreadState } from "./threads.js";
 import type { User } from "./users.js";
 
@@ -63,6 +64,16 @@ export interface EventPayloads {
   "call.updated": CallEventData;
   /** A call ended (`call.endReason`); its system entry follows as a `message.new`. */
   "call.ended": CallEventData;
+  /** To its author only (`userId`): a scheduled message was made, edited, sent or refused (scheduled.ts). */
+  "scheduled.updated": { scheduled: ScheduledMessage };
+  /** To its author only: a scheduled message was cancelled (or its record deleted). */
+  "scheduled.removed": { id: string; conversationId: string };
+  /** To its user only: a reminder was set (any device). */
+  "reminder.updated": { reminder: Reminder };
+  /** To its user only: a reminder was deleted, or dropped because its message went. */
+  "reminder.removed": { id: string; conversationId: string };
+  /** To its user only: a reminder's time came (it is gone from the list with this). */
+  "reminder.due": ReminderDue;
 }
 
 export type EventType = keyof EventPayloads;

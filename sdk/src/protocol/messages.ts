@@ -60,6 +60,22 @@ export interface Message {
   preview?: LinkPreview;
   /** A finished call's system entry (`senderId` null): what a client says in its reader's language. Absent on other messages. */
   call?: CallEntry;
+  /** A streamed message (the server API's streams; streaming.ts): its state. Absent on other messages. */
+  stream?: MessageStream;
+}
+
+/**
+ * Where a streamed message is (streaming.ts): `streaming` while its text grows; then `finished`
+ * (the author said so), `failed` (the author, or the server after its idle or total time limit:
+ * `error` says why) or `stopped` (a member stopped it; the text is what it had by then).
+ */
+export type StreamState = "streaming" | "finished" | "failed" | "stopped";
+
+/** A streamed message's `stream` (Message.stream); absent on ordinary messages. */
+export interface MessageStream {
+  state: StreamState;
+  /** Why it failed, in words for people (the author's, or the server's own timeout). */
+  error?: string;
 }
 
 /** A message's link preview (its first http(s) link), as the server fetched it; plain text only. */

@@ -33,19 +33,31 @@ export interface PushUnsubscribeRequest {
   endpoint: string;
 }
 
-/** What one push decrypts to (JSON). */
+/** What one push decrypts to (JSON): a new message (`messageId`), or a call that rings (`call`). */
 export interface PushPayload {
-  /** "New message from Ada", or "New message in <group name>". */
+  /** "New message from Ada", "New message in <group name>", or "Ada is calling". */
   title: string;
-  /** The message's text, only when the app opted in to text in pushes; absent otherwise. */
+  /**
+   * A message's text, only when the app opted in to text in pushes; absent otherwise. A call's:
+   * "Incoming video call" (or voice), with the group's name in a group.
+   */
   body?: string;
   conversationId: string;
-  messageId: string;
+  /** A message's push: the message. */
+  messageId?: string;
+  /** A call's push (issue 53), sent once to an invitee with no socket: the call, and whether it is a video call. */
+  call?: { id: string; kind: "audio" | "video" };
   appId: string;
 }
 
-/** What Parley's service worker posts to a window of the host page when its notification is clicked. */
+/**
+ * What Parley's service worker posts to a window of the host page when its notification is clicked
+ * (`callId`: a call's notification). With no window open it opens the host page with
+ * `?parley-call=<callId>&parley-conversation=<conversationId>` instead: the widget opens the
+ * conversation there, and rings if the call still does.
+ */
 export interface PushOpenMessage {
   type: "parley-open";
   conversationId: string;
+  callId?: string;
 }

@@ -5,6 +5,7 @@ import type { ErrorBody } from "./errors.js";
 import type { EventOf, EventType, TypingEvent } from "./events.js";
 import type { Message, ReadRequest, SendMessageRequest } from "./messages.js";
 import type { Presence, PresenceSnapshot } from "./presence.js";
+import type { AiStateEvent, MessageDeltaEvent, StopStreamRequest } from "./streaming.js";
 
 /** Socket.IO: server -> client. Each persisted event travels under its own type as event name. */
 export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void } & {
@@ -14,6 +15,10 @@ export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void }
   /** A call's WebRTC signalling, to the one device that carries the call for its addressee (ephemeral). */
   "call.signal": (e: CallSignal) => void;
   "call.feeds": (e: CallFeeds) => void;
+  /** A streaming message grew (ephemeral, coalesced; streaming.ts). */
+  "message.delta": (e: MessageDeltaEvent) => void;
+  /** What an agent is doing in a conversation (ephemeral, like typing). */
+  "ai.state": (e: AiStateEvent) => void;
 };
 
 /** Every acknowledgement: a discriminated union on `ok`. */
@@ -44,6 +49,8 @@ export interface ClientToServerEvents {
   "call.signal": (req: CallSignalRequest, ack?: (res: Ack<null>) => void) => void;
   /** Group calls: media through the server's SFU (publish, subscribe, answer, candidate). */
   "call.sfu": (req: CallSfuRequest, ack: (res: Ack<CallSfuReply>) => void) => void;
+  /** A member stops a streaming message (streaming.ts); acked with the message as it ended. */
+  "message.stop": (req: StopStreamRequest, ack?: (res: Ack<Message>) => void) => void;
 }
 
 /** The handshake's `auth` object. */

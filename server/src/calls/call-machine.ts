@@ -1,4 +1,4 @@
-import type { CallEndReason } from "@parley/sdk/protocol";
+import type { CallEndReason, HangUpReason } from "@parley/sdk/protocol";
 import { AppError, notFound } from "../shared/errors.js";
 import type { CallEntity, CallParticipantEntity } from "./call.entities.js";
 
@@ -18,13 +18,14 @@ export type CallStep =
   | { kind: "ring"; userId: string }
   | { kind: "accept"; userId: string; socketId: string }
   | { kind: "decline"; userId: string }
-  | { kind: "hangup"; userId: string; failed: boolean }
+  /** `reason`: the client could not connect the media, or lost it (then the call ends for everyone, so). */
+  | { kind: "hangup"; userId: string; reason?: HangUpReason }
   /** Involuntary: their device is gone, they left the conversation or were removed, banned or deleted. */
   | { kind: "drop"; userId: string }
   /** The ring timeout: whoever has not answered by `now` is missed. */
   | { kind: "expire"; ringTimeoutMs: number }
-  /** The host's backend ends it. */
-  | { kind: "end" };
+  /** The host's backend ends it; or the server, when a group call's SFU was lost (`sfu_lost`). */
+  | { kind: "end"; reason?: "sfu_lost" };
 
 export interface StepResult {
   /** Rows to write (the call, participants). */
@@ -67,7 +68,7 @@ export function step(call: CallEntity, parts: CallParticipantEntity[], s: CallSt
     case "hangup":
       if (isPending(me!)) return step(call, parts, { kind: "decline", userId: me!.userId }, now);
       if (me!.state !== "joined") return NOTHING;
-      return leave(call, parts, me!, now, s.failed ? "failed" : call.state === "ringing" ? "cancelled" : "completed");
+      return leave(call, parts, me!, now, s.reason ?? (call.state === "ringing" ? "cancelled" : "completed"));
     case "drop":
       if (me!.state === "joined") return leave(call, parts, me!, now, "dropped");
       if (!isPending(me!)) return NOTHING;
@@ -83,7 +84,7 @@ export function step(call: CallEntity, parts: CallParticipantEntity[], s: CallSt
       return SHOWN;
     }
     case "end":
-      return finish(call, parts, call.state === "ringing" ? "cancelled" : "completed", now);
+      return finish(call, parts, s.reason ?? (call.state === "ringing" ? "cancelled" : "completed"), now);
   }
 }
 

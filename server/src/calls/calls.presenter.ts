@@ -50,8 +50,12 @@ export function entryText(c: CallEntity): string {
       return `Cancelled ${kind}`;
     case "failed":
       return `${Kind} failed`;
+    case "connection_lost":
+      return duration === null ? `${Kind} lost` : `${Kind} · ${spoken(duration)} (connection lost)`;
     case "dropped":
       return duration === null ? `${Kind} lost` : `${Kind} · ${spoken(duration)} (connection lost)`;
+    case "sfu_lost":
+      return duration === null ? `${Kind} cut off (server problem)` : `${Kind} · ${spoken(duration)} (cut off by a server problem)`;
     default:
       return duration === null ? Kind : `${Kind} · ${spoken(duration)}`;
   }

@@ -28,7 +28,7 @@ export const callRef = z.object({ callId: ref });
 export type CallRefInput = z.infer<typeof callRef>;
 
 /** `call.hangup`. */
-export const hangUp = z.object({ callId: ref, reason: z.literal("failed").optional() });
+export const hangUp = z.object({ callId: ref, reason: z.enum(["failed", "connection_lost"]).optional() });
 export type HangUp = z.infer<typeof hangUp>;
 
 // An SDP is text lines starting `v=0`; nothing else is relayed as one (a browser would reject it

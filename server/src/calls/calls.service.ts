@@ -72,7 +72,17 @@ export class CallsService {
     private readonly config: Readonly<CallsConfig>,
   ) {
     this.entries = new CallEntries(deps);
-    this.sfu = config.janus ? new SfuCalls({ db: deps.db, logger: deps.logger, sockets: () => this.sockets }, config.janus) : undefined;
+    this.sfu = config.janus
+      ? new SfuCalls(
+          {
+            db: deps.db,
+            logger: deps.logger,
+            sockets: () => this.sockets,
+            lost: (appId, callId) => this.quietly(appId, callId, { kind: "end", reason: "sfu_lost" }),
+          },
+          config.janus,
+        )
+      : undefined;
     this.sweeper = new CallSweeper(
       {
         db: deps.db,
@@ -223,7 +233,7 @@ export class CallsService {
 
   /** Leaves (the caller, before an answer: cancels; an invitee: declines). */
   async hangUp(caller: UserCaller, socketId: string, input: HangUp): Promise<Call> {
-    const call = await this.transition(caller.appId, input.callId, { kind: "hangup", userId: caller.user, failed: input.reason === "failed" });
+    const call = await this.transition(caller.appId, input.callId, { kind: "hangup", userId: caller.user, ...(input.reason ? { reason: input.reason } : {}) });
     this.timers.drop(socketId, call.id);
     return call;
   }

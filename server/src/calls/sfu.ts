@@ -7,7 +7,7 @@ import type { Logger } from "../shared/logger.js";
 import { callEnded } from "./call-machine.js";
 import { readCall } from "./call-store.js";
 import type { CallSfuInput } from "./calls.schema.js";
-import { JanusRooms } from "./janus/janus-rooms.js";
+import { JanusRooms, RoomGone } from "./janus/janus-rooms.js";
 
 /** How the SFU reaches a participant's device: `call.feeds` to one socket, on whatever node holds it. */
 export interface SfuSockets {
@@ -23,15 +23,29 @@ export interface SfuSockets {
  *
  * Who publishes is asked of Janus (each publisher's `display` is its user id) and sent to the
  * joined participants (`call.feeds`) when a publisher's media is up and when someone leaves.
+ *
+ * Several Janus servers (JANUS_WS_URL, comma-separated): each call's room is placed on the least
+ * loaded one (janus/janus-servers.ts). When this node loses one, every live group call whose room
+ * is on no server that is up ends, for everyone in it or rung for it, with the reason `sfu_lost`;
+ * a command for such a call, on a node that did not see the loss, ends it too.
  */
 export class SfuCalls {
   readonly rooms: JanusRooms;
+  /** The reconciliation under way after a loss, and whether another was asked for meanwhile. */
+  private reconciling: Promise<void> | undefined;
+  private again = false;
 
   constructor(
-    private readonly deps: { db: DataSource; logger: Logger; sockets: () => SfuSockets | undefined },
+    private readonly deps: {
+      db: DataSource;
+      logger: Logger;
+      sockets: () => SfuSockets | undefined;
+      /** Ends a call whose room was lost with its server (reason `sfu_lost`). */
+      lost: (appId: string, callId: string) => Promise<void>;
+    },
     readonly config: Readonly<JanusConfig>,
   ) {
-    this.rooms = new JanusRooms(config, deps.logger);
+    this.rooms = new JanusRooms(config, deps.logger, () => void this.reconcile());
   }
 
   /** The participant limit of a call of this kind. */
@@ -70,6 +84,10 @@ export class SfuCalls {
       }
     } catch (err) {
       if (err instanceof AppError) throw err;
+      if (err instanceof RoomGone) {
+        this.background(this.deps.lost(caller.appId, callId), callId);
+        throw new AppError("conflict", "This call's media server was lost: the call has ended", { reason: "sfu_lost" });
+      }
       this.deps.logger.warn({ err, callId }, "janus refused a call.sfu command");
       throw new AppError("service_unavailable", "The SFU did not take this");
     }
@@ -107,6 +125,41 @@ export class SfuCalls {
 
   close(): Promise<void> {
     return this.rooms.close();
+  }
+
+  /**
+   * After a Janus was lost: the live group calls (of every app) whose room no server that is up
+   * holds are ended. A call a server did not answer for is left (it is not known to be lost).
+   * One at a time; a loss during one runs another after it.
+   */
+  reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        if (!this.deps.db.isInitialized) return;
+        const live: { id: string; appId: string }[] = await this.deps.db.query("SELECT id, appId FROM calls WHERE liveKey IS NOT NULL AND mode = 'sfu'");
+        for (const c of live) {
+          const there = await this.rooms.exists(c.id).catch((err: unknown) => {
+            this.deps.logger.warn({ err, callId: c.id }, "janus: where the call's room is could not be told");
+            return true;
+          });
+          if (!there) await this.deps.lost(c.appId, c.id).catch((err: unknown) => this.background(Promise.reject(err), c.id));
+        }
+      } while (this.again);
+    })()
+      .catch((err: unknown) => this.background(Promise.reject(err), "reconcile"))
+      .finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  private background(p: Promise<unknown>, what: string): void {
+    p.catch((err: unknown) => {
+      if (this.deps.db.isInitialized) this.deps.logger.warn({ err, what }, "janus: a lost call not ended");
+    });
   }
 
   /** Tells every joined participant's device who publishes now. */

@@ -27,11 +27,14 @@ export interface CallsConfig {
   janus: JanusConfig | undefined;
 }
 
-/** Janus (group calls): where its WebSocket API is, the VideoRoom's admin_key, and the participant limits. */
+/** Janus (group calls): where their WebSocket APIs are, the VideoRoom's admin_key, and the participant limits. */
 export interface JanusConfig {
-  /** Janus's WebSocket API (JANUS_WS_URL), e.g. ws://127.0.0.1:8188; reached by the server only. */
-  wsUrl: string;
-  /** The VideoRoom plugin's `admin_key` (JANUS_ADMIN_KEY): rooms are created with it. */
+  /**
+   * Janus servers' WebSocket APIs (JANUS_WS_URL, comma-separated), e.g. ws://10.0.0.5:8188; reached
+   * by the server only. Each new call's room goes to the least loaded; a lost one's calls end (janus/janus-servers.ts).
+   */
+  wsUrls: string[];
+  /** The VideoRoom plugin's `admin_key` (JANUS_ADMIN_KEY), the same on every server: rooms are created with it. */
   adminKey: string;
   /** Participants of one group call with video (CALL_GROUP_MAX_VIDEO), and audio only (CALL_GROUP_MAX_AUDIO). */
   maxVideo: number;
@@ -63,7 +66,14 @@ export const callsEnv = {
     .default(3600),
   JANUS_WS_URL: z
     .string()
-    .regex(/^wss?:\/\/\S+$/, "JANUS_WS_URL is a ws:// or wss:// URL")
+    .transform(commaList)
+    .pipe(
+      z
+        .array(z.string().regex(/^wss?:\/\/\S+$/, "JANUS_WS_URL is ws:// or wss:// URLs, comma-separated"))
+        .min(1)
+        .max(32),
+    )
+    .refine((urls) => new Set(urls).size === urls.length, "JANUS_WS_URL names a server twice")
     .optional(),
   JANUS_ADMIN_KEY: z.string().min(8, "JANUS_ADMIN_KEY must be at least 8 characters").optional(),
   CALL_GROUP_MAX_VIDEO: z.coerce.number().int().min(2).max(100).default(8),
@@ -90,7 +100,7 @@ export function callsConfig(e: CallsEnv): CallsConfig {
     turn: e.TURN_URLS && e.TURN_SECRET ? { urls: e.TURN_URLS, secret: e.TURN_SECRET, ttlSec: e.TURN_TTL_SECONDS } : undefined,
     janus:
       e.JANUS_WS_URL && e.JANUS_ADMIN_KEY
-        ? { wsUrl: e.JANUS_WS_URL, adminKey: e.JANUS_ADMIN_KEY, maxVideo: e.CALL_GROUP_MAX_VIDEO, maxAudio: e.CALL_GROUP_MAX_AUDIO }
+        ? { wsUrls: e.JANUS_WS_URL, adminKey: e.JANUS_ADMIN_KEY, maxVideo: e.CALL_GROUP_MAX_VIDEO, maxAudio: e.CALL_GROUP_MAX_AUDIO }
         : undefined,
   };
 }

@@ -17,6 +17,8 @@ import { forgetPreviewsIn } from "../previews/forget.js";
 import type { PreviewFiles } from "../previews/preview-files.js";
 import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetEmailOf } from "../email/forget.js";
+import { forgetAgentOf } from "../agents/forget.js";
+import { forgetScheduledOf } from "../scheduled/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { forgetCallsOf } from "../calls/forget.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
@@ -124,6 +126,8 @@ export async function eraseAccount(deps: DataRightsDeps, previewFiles: PreviewFi
     await deps.webhooks.forgetUser(m, appId, userId, text);
     await forgetPushSubscriptionsOf(m, appId, userId);
     await forgetEmailOf(m, appId, userId);
+    await forgetAgentOf(m, appId, userId);
+    await forgetScheduledOf(m, appId, userId);
     await forgetUsageOf(m, appId, userId);
     emit(appId, events);
   });

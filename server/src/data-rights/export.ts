@@ -17,6 +17,7 @@ import { iso, isoOrNull } from "../shared/time.js";
 import { AVATARS_FOLDER } from "../uploads/avatars.js";
 import { presentMe } from "../users/users.presenter.js";
 import { exportCallsOf } from "../calls/export.js";
+import { exportScheduledOf } from "../scheduled/export.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
 
 /** A file of the export's zip form: its path in the archive and where its bytes are. */
@@ -199,6 +200,7 @@ export async function exportUserData(
     })),
     blocks: blockRows.map((r) => ({ user: person(str(r["blockedId"])), since: iso(num(r["createdAt"])) })),
     calls: await exportCallsOf(db, appId, userId),
+    ...(await exportScheduledOf(db, appId, userId)),
   };
   return { data, files };
 }

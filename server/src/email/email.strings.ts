@@ -151,6 +151,98 @@ export const EMAIL_STRINGS = {
 
 export type EmailLocale = keyof typeof EMAIL_STRINGS;
 export const EMAIL_LOCALES = Object.keys(EMAIL_STRINGS) as EmailLocale[];
+/** The few sentences of a reminder's e-mail (issue 55); the sender line, link and unsubscribe words are EMAIL_STRINGS'. `{app}` and `{name}` filled in. */
+export interface ReminderStrings {
+  subject: string;
+  /** The opening line, before the message. */
+  intro: string;
+  /** Why this e-mail came. */
+  footer: string;
+}
+
+export const REMINDER_STRINGS = {
+  en: {
+    subject: "Reminder: a message on {app}",
+    intro: "Hi {name}, here is the message you asked to be reminded of:",
+    footer: "You are getting this e-mail because you set a reminder on {app}.",
+  },
+  ar: {
+    subject: "تذكير: رسالة على {app}",
+    intro: "مرحبًا {name}، إليك الرسالة التي طلبت التذكير بها:",
+    footer: "تصلك هذه الرسالة لأنك ضبطت تذكيرًا على {app}.",
+  },
+  de: {
+    subject: "Erinnerung: eine Nachricht auf {app}",
+    intro: "Hallo {name}, hier ist die Nachricht, an die du erinnert werden wolltest:",
+    footer: "Du erhältst diese E-Mail, weil du auf {app} eine Erinnerung eingerichtet hast.",
+  },
+  es: {
+    subject: "Recordatorio: un mensaje en {app}",
+    intro: "Hola, {name}: este es el mensaje que pediste que te recordáramos:",
+    footer: "Recibes este correo porque creaste un recordatorio en {app}.",
+  },
+  fr: {
+    subject: "Rappel : un message sur {app}",
+    intro: "Bonjour {name}, voici le message dont vous avez demandé un rappel :",
+    footer: "Vous recevez cet e-mail car vous avez programmé un rappel sur {app}.",
+  },
+  he: {
+    subject: "תזכורת: הודעה ב־{app}",
+    intro: "שלום {name}, הנה ההודעה שביקשת לקבל עליה תזכורת:",
+    footer: "הודעה זו נשלחה אליך כי הגדרת תזכורת ב־{app}.",
+  },
+  hi: {
+    subject: "रिमाइंडर: {app} पर एक संदेश",
+    intro: "नमस्ते {name}, यह वह संदेश है जिसके लिए आपने रिमाइंडर सेट किया था:",
+    footer: "आपको यह ईमेल इसलिए मिला है क्योंकि आपने {app} पर एक रिमाइंडर सेट किया था।",
+  },
+  it: {
+    subject: "Promemoria: un messaggio su {app}",
+    intro: "Ciao {name}, ecco il messaggio di cui hai chiesto un promemoria:",
+    footer: "Ricevi questa e-mail perché hai impostato un promemoria su {app}.",
+  },
+  ja: {
+    subject: "リマインダー: {app} のメッセージ",
+    intro: "{name} さん、リマインダーを設定したメッセージをお知らせします。",
+    footer: "{app} でリマインダーを設定したため、このメールをお送りしています。",
+  },
+  ko: {
+    subject: "리마인더: {app}의 메시지",
+    intro: "{name}님, 알림을 요청하신 메시지입니다.",
+    footer: "{app}에서 리마인더를 설정하셔서 이 이메일을 보내 드립니다.",
+  },
+  nl: {
+    subject: "Herinnering: een bericht op {app}",
+    intro: "Hoi {name}, hier is het bericht waaraan je herinnerd wilde worden:",
+    footer: "Je ontvangt deze e-mail omdat je een herinnering hebt ingesteld op {app}.",
+  },
+  pl: {
+    subject: "Przypomnienie: wiadomość w {app}",
+    intro: "Cześć {name}, przypominamy o tej wiadomości:",
+    footer: "Otrzymujesz tę wiadomość, ponieważ masz ustawione przypomnienie w {app}.",
+  },
+  "pt-BR": {
+    subject: "Lembrete: uma mensagem em {app}",
+    intro: "Olá, {name}! Aqui está a mensagem sobre a qual você pediu um lembrete:",
+    footer: "Você está recebendo este e-mail porque criou um lembrete em {app}.",
+  },
+  ru: {
+    subject: "Напоминание: сообщение в {app}",
+    intro: "Здравствуйте, {name}! Вот сообщение, о котором вы просили напомнить:",
+    footer: "Вы получили это письмо, потому что установили напоминание в {app}.",
+  },
+  tr: {
+    subject: "Hatırlatma: {app} üzerindeki bir mesaj",
+    intro: "Merhaba {name}, hatırlatılmasını istediğiniz mesaj:",
+    footer: "Bu e-postayı, {app} üzerinde bir hatırlatıcı kurduğunuz için alıyorsunuz.",
+  },
+  "zh-CN": {
+    subject: "提醒：{app} 上的一条消息",
+    intro: "{name}，这是你设置了提醒的消息：",
+    footer: "你收到这封邮件，是因为你在 {app} 上设置了提醒。",
+  },
+} as const satisfies Record<EmailLocale, ReminderStrings>;
+
 /** Written right to left. */
 export const RTL_LOCALES: ReadonlySet<string> = new Set(["ar", "he"]);
 

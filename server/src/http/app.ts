@@ -8,6 +8,7 @@ import { demoRoutes } from "../demo/demo.routes.js";
 import type { Services } from "../services.js";
 import { usersRoutes } from "../users/users.routes.js";
 import { serverApiRoutes } from "../server-api/server-api.routes.js";
+import { streamingRoutes } from "../server-api/streaming.routes.js";
 import { contactsRoutes } from "../contacts/contacts.routes.js";
 import { conversationsRoutes } from "../conversations/conversations.routes.js";
 import { syncRoutes } from "../events/sync.routes.js";
@@ -44,6 +45,7 @@ import { moderationRoutes } from "../moderation/moderation.routes.js";
 import { serverModerationRoutes } from "../moderation/server-moderation.routes.js";
 import { pushRoutes } from "../push/push.routes.js";
 import { emailRoutes } from "../email/email.routes.js";
+import { scheduledRoutes } from "../scheduled/scheduled.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
 import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
 import { consoleAppsRoutes } from "../console/console-apps.routes.js";
@@ -52,6 +54,8 @@ import { consoleMembersRoutes } from "../console/console-members.routes.js";
 import { consoleUsersRoutes } from "../console/console-users.routes.js";
 import { consoleUsageRoutes } from "../console/console-usage.routes.js";
 import { consoleEmailRoutes } from "../console/console-email.routes.js";
+import { agentsRoutes } from "../agents/agents.routes.js";
+import { consoleAgentsRoutes } from "../console/console-agents.routes.js";
 import { requireConsole } from "../console/console.guard.js";
 
 export const API_PREFIX = "/v1";
@@ -102,9 +106,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...moderationRoutes({ moderation: services.moderation }),
     ...pushRoutes({ push: services.push }),
     ...emailRoutes({ email: services.email, limiters: services.limiters }),
+    ...scheduledRoutes({ scheduled: services.scheduled, reminders: services.reminders }),
     // The host's backend: /v1/server/…, with a server key.
     ...serverApiRoutes({ server: services.serverApi }),
+    ...streamingRoutes({ streams: services.streams }),
     ...webhooksRoutes({ webhooks: services.webhooks }),
+    ...agentsRoutes({ agents: services.agents }),
     ...serverDataRightsRoutes({ dataRights: services.dataRights }),
     ...serverModerationRoutes({ moderation: services.moderation, users: services.users }),
     // The console's API: /v1/console/…, with a session cookie.
@@ -116,6 +123,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...consoleAccountsRoutes({ accounts: services.consoleAccounts }),
     ...consoleUsageRoutes({ usage: services.consoleUsage }),
     ...consoleEmailRoutes({ access: services.consoleAccess, email: services.email }),
+    ...consoleAgentsRoutes({ access: services.consoleAccess, agents: services.agents }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),

@@ -18,6 +18,8 @@ export async function tombstoneMessages(m: EntityManager, appId: string, ids: re
       ...chunk,
     ]);
     await m.query(`DELETE FROM reactions WHERE messageId IN (${marks(chunk.length)})`, chunk);
+    // A stream of theirs still growing ends with the tombstone (its later appends answer 404).
+    await m.query(`DELETE FROM message_streams WHERE messageId IN (${marks(chunk.length)})`, chunk);
   }
 }
 

@@ -56,4 +56,12 @@ export class MessageEntity {
   /** The host's custom data (server API) as JSON text, NULL when unset (shared/custom-data.ts). */
   @Column({ type: "text", nullable: true })
   data!: string | null;
+
+  /** A streamed message's state (streaming.ts): streaming, finished, failed, stopped; NULL for every other message. */
+  @Column({ type: "varchar", length: 16, nullable: true })
+  stream?: string | null;
+
+  /** Why a streamed message failed. */
+  @Column({ type: "varchar", length: 500, nullable: true })
+  streamError?: string | null;
 }

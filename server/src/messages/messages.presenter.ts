@@ -1,5 +1,5 @@
 import { In, type DataSource } from "typeorm";
-import type { Attachment, CallEntry, LinkPreview, Message, PinMark, Poll, ReactionSummary } from "@parley/sdk/protocol";
+import type { Attachment, CallEntry, LinkPreview, Message, MessageStream, PinMark, Poll, ReactionSummary, StreamState } from "@parley/sdk/protocol";
 import { dataField } from "../shared/custom-data.js";
 import { iso, isoOrNull } from "../shared/time.js";
 import { UploadEntity } from "../uploads/upload.entity.js";
@@ -97,7 +97,13 @@ export function presentMessage(
     ...(!deleted && poll ? { poll } : {}),
     ...(!deleted && preview ? { preview } : {}),
     ...(!deleted && call ? { call } : {}),
+    ...(r.stream ? { stream: streamOf(r) } : {}),
   } satisfies Message;
+}
+
+/** A streamed message's state and, when it failed, why (streaming.ts). */
+function streamOf(r: MessageEntity): MessageStream {
+  return { state: r.stream as StreamState, ...(r.streamError ? { error: r.streamError } : {}) };
 }
 
 /** Reaction rows of one message -> per-emoji counts, in order of first use. */

@@ -216,7 +216,7 @@ export class MessagesService {
     if (o.before !== undefined) where.push("id < ?"), params.push(Number(o.before));
     if (o.after !== undefined) where.push("id > ?"), params.push(Number(o.after));
     const raw: Record<keyof MessageEntity, unknown>[] = await this.repo.query(
-      `SELECT id, appId, conversationId, senderId, text, replyToId, threadId, replyCount, lastReplyAt, clientMessageId, createdAt, editedAt, deletedAt, data
+      `SELECT id, appId, conversationId, senderId, text, replyToId, threadId, replyCount, lastReplyAt, clientMessageId, createdAt, editedAt, deletedAt, data, stream, streamError
          FROM ${pinned} WHERE ${where.join(" AND ")} ORDER BY id ${o.forward ? "ASC" : "DESC"} LIMIT ${Math.floor(o.limit)}`,
       params,
     );
@@ -237,6 +237,8 @@ export class MessagesService {
         editedAt: num(r.editedAt),
         deletedAt: num(r.deletedAt),
         data: r.data === null || r.data === undefined ? null : String(r.data),
+        stream: r.stream === null || r.stream === undefined ? null : String(r.stream),
+        streamError: r.streamError === null || r.streamError === undefined ? null : String(r.streamError),
       }),
     );
   }

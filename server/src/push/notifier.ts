@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DataSource } from "typeorm";
 import webpush from "web-push";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { ChatEvent, Message, PushPayload } from "@parley/sdk/protocol";
+import type { Call, ChatEvent, Message, PushPayload, ReminderDue } from "@parley/sdk/protocol";
 import type { PushConfig } from "../config/outbound.js";
 import type { PresenceService } from "../presence/presence.service.js";
 import type { Logger } from "../shared/logger.js";
@@ -12,6 +12,8 @@ import type { PushService } from "./push.service.js";
 import { marks } from "../db/sql.js";
 import { chunks } from "../shared/chunks.js";
 import { postPush, type PushOutcome } from "./sender.js";
+import { CALL_PUSH_TTL_SEC, callPayloadOf, ringTargets, stillInvited } from "./call-push.js";
+import { reminderPush } from "./reminder-push.js";
 
 /** Messages waiting for their pushes on one node; past it new ones are dropped (and logged). */
 const QUEUE_MAX = 10_000;
@@ -72,6 +74,10 @@ interface Target {
  * gone (deleted); 429, 5xx or no answer tried again after PUSH_RETRY_BASE_MS, then twice that (at
  * most three attempts); any other 4xx is logged and dropped. Pushes are at most once: a node that
  * stops drops what it had queued.
+ *
+ * A call that rings (issue 53, `call.started`) gets one push per device of each invitee with no
+ * socket (call-push.ts): at once for those offline, after the presence grace for those counted
+ * online who still have no device ringing for it (a device that rings says so: `ringing`).
  */
 export class PushNotifier {
   private readonly queue: Job[] = [];
@@ -94,6 +100,19 @@ export class PushNotifier {
   readonly onCommit = (appId: string, events: ChatEvent[]): void => {
     if (this.stopped) return;
     for (const e of events) {
+      if (e.type === "call.started") {
+        const call = e.data.call;
+        // After this turn, as messages' pushes (the start's answer first).
+        const later = new Promise<void>((resolve) => setImmediate(resolve));
+        this.track(
+          later.then(() => this.ring(appId, call)).catch((err: unknown) => this.deps.logger.warn({ err, appId, callId: call.id }, "web push of a ring failed")),
+        );
+        continue;
+      }
+      if (e.type === "reminder.due" && e.userId) {
+        this.track(this.remind(appId, e.userId, e.data).catch((err: unknown) => this.deps.logger.warn({ err, appId }, "web push of a reminder failed")));
+        continue;
+      }
       if (e.type !== "message.new" || e.conversationId === null) continue;
       const message = e.data.message;
       if (message.threadId !== undefined || message.deletedAt !== null) continue;
@@ -198,7 +217,7 @@ export class PushNotifier {
     }
     // Who of these users blocked which sender: a blocked user's messages are never pushed to them
     // (red team 4: a group message of someone you blocked arrived with their name and text).
-    const senders = [...new Set(round.map((j) => j.message.senderId).filter((id): id is string => id !== null && id !== undefined))];
+    const senders = [...new Set(round.map((j) => senderOf(j.message)).filter((id) => id !== ""))];
     const blocked = new Set<string>();
     for (const chunk of senders.length > 0 ? chunks(users, 500) : []) {
       const blocks: { blockerId: string; blockedId: string }[] = await this.deps.db.query(
@@ -212,7 +231,7 @@ export class PushNotifier {
     // In order, one message after the other: a conversation's pushes share a Topic (the service
     // keeps the newest undelivered one), and each message's pushes are concurrent already.
     for (const { message } of round) {
-      const sender = message.senderId ?? "";
+      const sender = senderOf(message);
       const rows = live.filter(
         (r) => r.userId !== sender && inConversation.has(`${message.conversationId}\u0000${r.userId}`) && !blocked.has(`${r.userId}\u0000${sender}`),
       );
@@ -269,7 +288,7 @@ export class PushNotifier {
   /** The pushes of `message` to `targets` (offline recipients' live subscriptions), each user within their minute's cap. */
   private async push(appId: string, message: Message, targets: Target[], settings: PushSettingsEntity): Promise<void> {
     if (targets.length === 0) return;
-    const sender = message.senderId ?? "";
+    const sender = senderOf(message);
     const info: { kind: string; name: string | null; senderName: string | null }[] = await this.deps.db.query(
       "SELECT c.kind, c.name, (SELECT u.displayName FROM users u WHERE u.id = ? AND u.appId = c.appId) AS senderName FROM conversations c WHERE c.id = ? AND c.appId = ?",
       [sender, message.conversationId, appId],
@@ -277,7 +296,58 @@ export class PushNotifier {
     const c = info[0];
     if (!c) return;
     const body = JSON.stringify(payloadOf(appId, message, { ...c, includeText: Boolean(settings.includeText) }));
-    const options = this.optionsFor(settings, message.conversationId, c.kind === "direct" ? "high" : "normal");
+    await this.deliver(appId, targets, body, this.optionsFor(settings, message.conversationId, c.kind === "direct" ? "high" : "normal"));
+  }
+
+  /**
+   * A call rings: each invitee with no socket gets one push per device, now when offline, or once
+   * the presence grace has passed when counted online and still no device of theirs rings for it.
+   */
+  private async ring(appId: string, call: Call): Promise<void> {
+    if (!this.deps.db.isInitialized) return;
+    const subs = await ringTargets(this.deps.db, appId, call, Date.now());
+    if (subs.length === 0) return;
+    await this.deps.push.drop(
+      appId,
+      subs.filter((r) => Number(r.live) !== 1).map((r) => r.id),
+    );
+    const live = subs.filter((r) => Number(r.live) === 1);
+    const settings = live.length > 0 ? await this.deps.push.settingsOf(appId) : null;
+    if (!settings) return;
+    const payload = await callPayloadOf(this.deps.db, appId, call);
+    if (!payload) return;
+    const body = JSON.stringify(payload);
+    // Its own topic (a newer ring of the conversation is another call), urgent, and short-lived.
+    const options = { ...this.optionsFor(settings, call.id, "high"), TTL: CALL_PUSH_TTL_SEC };
+    const online = live.filter((r) => this.deps.presence.isOnline(r.userId));
+    await this.deliver(
+      appId,
+      live.filter((r) => !online.includes(r)),
+      body,
+      options,
+    );
+    if (online.length === 0) return;
+    await this.wait(this.deps.presenceGraceMs + GRACE_MARGIN_MS);
+    if (this.stopped || !this.deps.db.isInitialized) return;
+    const away = online.filter((r) => !this.deps.presence.isOnline(r.userId));
+    const still = await stillInvited(this.deps.db, call.id, [...new Set(away.map((r) => r.userId))]);
+    await this.deliver(
+      appId,
+      away.filter((r) => still.has(r.userId)),
+      body,
+      options,
+    );
+  }
+
+  /** A reminder came due (issue 55): one push to each of the user's devices (reminder-push.ts). */
+  private async remind(appId: string, userId: string, due: ReminderDue): Promise<void> {
+    const r = this.deps.db.isInitialized ? await reminderPush(this.deps.db, this.deps.push, appId, userId, due) : null;
+    if (r) await this.deliver(appId, r.targets, r.body, this.optionsFor(r.settings, `reminder:${due.reminder.id}`, "high"));
+  }
+
+  /** One push of `body` to each of `targets`, each user within their minute's cap. */
+  private async deliver(appId: string, targets: Target[], body: string, options: webpush.RequestOptions): Promise<void> {
+    if (targets.length === 0) return;
     const byUser = new Map<string, Target[]>();
     for (const t of targets) byUser.set(t.userId, [...(byUser.get(t.userId) ?? []), t]);
     await Promise.all(
@@ -380,14 +450,31 @@ export class PushNotifier {
   }
 }
 
-/** The push's JSON: a title naming the sender (direct) or the group, and the text only with the app's opt-in. */
+/**
+ * Who a message is from, for its pushes: a finished call's entry (a system message) counts as its
+ * caller's, so that it never reaches them, nor anyone who blocked them, and names them.
+ */
+const senderOf = (m: Message): string => m.senderId ?? m.call?.startedBy ?? "";
+
+/**
+ * The push's JSON: a title naming the sender (direct) or the group, and the text only with the
+ * app's opt-in. A call nobody answered: "Missed video call from Ada" (it replaces the ring's
+ * notification: both are tagged with the conversation).
+ */
 export function payloadOf(
   appId: string,
   message: Message,
   c: { kind: string; name: string | null; senderName: string | null; includeText: boolean },
 ): PushPayload {
-  const title = c.kind === "group" ? `New message in ${c.name ?? "a group"}` : c.senderName !== null ? `New message from ${c.senderName}` : "New message";
-  const text = c.includeText && message.text ? clip(message.text, PUSH_TEXT_MAX_CHARS) : "";
+  const missed = message.call?.endReason === "missed" || message.call?.endReason === "cancelled";
+  const title = missed
+    ? `Missed ${message.call!.kind === "video" ? "video" : "voice"} call${c.senderName !== null ? ` from ${c.senderName}` : ""}`
+    : c.kind === "group"
+      ? `New message in ${c.name ?? "a group"}`
+      : c.senderName !== null
+        ? `New message from ${c.senderName}`
+        : "New message";
+  const text = !missed && c.includeText && message.text ? clip(message.text, PUSH_TEXT_MAX_CHARS) : "";
   const body = text && c.kind === "group" && c.senderName !== null ? `${c.senderName}: ${text}` : text;
   return { title, ...(body ? { body } : {}), conversationId: message.conversationId, messageId: message.id, appId };
 }

@@ -12,6 +12,8 @@ import { fromDatabaseError } from "../db/db-errors.js";
 import { type CommandLog, withAck } from "./acks.js";
 import { attachCallSockets } from "../calls/calls.socket.js";
 import type { CallsService } from "../calls/calls.service.js";
+import { attachStreamSockets } from "../messages/streaming.socket.js";
+import type { StreamingService } from "../messages/streaming.js";
 import type { DataSource } from "typeorm";
 import type { ReadReplicas } from "../db/read-replicas.js";
 import type { AuthService } from "../auth/auth.service.js";
@@ -75,6 +77,8 @@ export interface RealtimeDeps {
   usage?: Pick<UsageService, "socketOpened" | "socketClosed"> | undefined;
   /** Calls' signalling rides this server's sockets (calls/calls.socket.ts); absent in tools that have no calls. */
   calls?: CallsService | undefined;
+  /** Streamed messages' deltas, agents' states and `message.stop` (messages/streaming.socket.ts). */
+  streams?: StreamingService | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
   console: ConsoleFeedDeps["console"];
   consoleMembers: ConsoleFeedDeps["consoleMembers"];
@@ -175,6 +179,10 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   const perSocket = createLimiter({ points: deps.config.socketCommandsPerSec, durationSec: 1 }, "socket");
   const callSockets = deps.calls ? attachCallSockets(io, { calls: deps.calls, auth: deps.auth, commandsPerSec: deps.config.socketCommandsPerSec }) : undefined;
   if (callSockets) httpServer.once("close", callSockets.detach);
+  const streamSockets = deps.streams
+    ? attachStreamSockets(io, { streams: deps.streams, room: convRoom, commandsPerSec: deps.config.socketCommandsPerSec })
+    : undefined;
+  if (streamSockets) httpServer.once("close", streamSockets.detach);
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId, sessionId } = socket.data;
@@ -269,6 +277,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     );
 
     callSockets?.connected(socket, caller, log);
+    streamSockets?.connected(socket, caller, log);
   });
 
   // A session that ends (logout, stolen refresh token) loses its live sockets at once, on every

@@ -36,6 +36,7 @@ export const TAGS = {
   push: "Web push to closed tabs: the app's VAPID key, devices' subscriptions",
   email: "E-mail for unread messages: the app's SMTP settings, users' addresses and preferences, one-click unsubscribe",
   calls: "Voice and video calls: ICE servers, live calls, a conversation's calls (signalling is on the socket)",
+  agents: "AI agents: an app's users whose replies a model writes, streamed from an OpenAI-compatible endpoint",
   console: "The console (a session cookie and X-Parley-CSRF): console accounts, sessions, apps, keys",
   ops: "Health, readiness, metrics and this description",
 } as const;

@@ -192,9 +192,9 @@ export class SearchService {
     // pinned there because, once ANALYZEd, it may walk the table by rowid (see messages.service `page`).
     const one =
       dialectOf(this.deps.db) === "mysql"
-        ? "(SELECT id, conversationId, text FROM messages WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)"
-        : "SELECT * FROM (SELECT id, conversationId, text FROM messages INDEXED BY ix_messages_conversation WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)";
-    const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
+        ? "(SELECT id, conversationId, text, stream FROM messages WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)"
+        : "SELECT * FROM (SELECT id, conversationId, text, stream FROM messages INDEXED BY ix_messages_conversation WHERE conversationId = ? AND id < ? AND deletedAt IS NULL ORDER BY id DESC LIMIT ?)";
+    const rows: { id: number | string; conversationId: string; text: string | null; stream: string | null }[] = await this.deps.db.query(
       conversations.map(() => one).join(" UNION ALL "),
       conversations.flatMap((c) => [c, before, per]),
     );
@@ -243,8 +243,8 @@ export class SearchService {
     const low = Math.max(0, top - (this.opts.windowIds ?? SEARCH_WINDOW_IDS));
     // By the primary key alone: SQLite's NOT INDEXED still reads the rowid range.
     const table = dialectOf(this.deps.db) === "mysql" ? "messages FORCE INDEX (PRIMARY)" : "messages NOT INDEXED";
-    const rows: { id: number | string; conversationId: string; text: string | null }[] = await this.deps.db.query(
-      `SELECT id, conversationId, text FROM ${table}
+    const rows: { id: number | string; conversationId: string; text: string | null; stream: string | null }[] = await this.deps.db.query(
+      `SELECT id, conversationId, text, stream FROM ${table}
        WHERE id < ? AND id >= ? AND appId = ? AND deletedAt IS NULL
        ORDER BY id DESC LIMIT ?`,
       [top, low, caller.appId, scanRows],
@@ -342,9 +342,10 @@ export class SearchService {
 }
 
 /** Ids (newest first) of the rows at or above `floor` whose text matches every term. */
-function matching(rows: { id: number | string; text: string | null }[], terms: QueryTerm[], floor: number): number[] {
+function matching(rows: { id: number | string; text: string | null; stream?: string | null }[], terms: QueryTerm[], floor: number): number[] {
+  // A streaming message's text is not final (messages/streaming.ts): the index takes it when it ends.
   return rows
-    .filter((r) => Number(r.id) >= floor && r.text !== null && r.text !== "" && textMatches(r.text, terms))
+    .filter((r) => Number(r.id) >= floor && r.text !== null && r.text !== "" && r.stream !== "streaming" && textMatches(r.text, terms))
     .map((r) => Number(r.id))
     .sort((a, b) => b - a);
 }

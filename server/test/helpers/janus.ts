@@ -6,19 +6,34 @@ import path from "node:path";
 
 /**
  * A Janus (VideoRoom only) of a test's own, on loopback: its config copied from /etc/janus with
- * the three files of ../shared/notes/calls-on-this-machine.md (WebSocket API on 18188, admin on
- * 17188, RTP on 22000-22199). Janus gathers no candidates on a loopback interface, so on a machine
- * with nothing but loopback for media the test gives it a veth (pjanus0) carrying 127.0.0.2, made
- * here when absent (root) and removed at the end if made here. Test-only: a real Janus has a real
- * interface.
+ * the three files of ../shared/notes/calls-on-this-machine.md (by default WebSocket API on 18188,
+ * admin on 17188, RTP on 22000-22199; a second Janus of the same test takes other ports). Janus
+ * gathers no candidates on a loopback interface, so on a machine with nothing but loopback for
+ * media the test gives it a veth (pjanus0) carrying 127.0.0.2, made here when absent (root) and
+ * removed once the last Janus this process started stops. Test-only: a real Janus has a real interface.
  */
 export interface TestJanus {
   wsUrl: string;
+  /** Its process (CPU figures of the bench). */
+  pid: number;
   adminKey: string;
+  /** Ends it (by its pid) and removes what was made. */
   stop(): Promise<void>;
+  /** Kills it at once (SIGKILL: a crash, as its clients see it); resolves once it has exited. `stop()` still cleans up. */
+  kill(): Promise<void>;
 }
 
-export const JANUS_WS_PORT = 18188;
+/** Where a test's Janus listens: its WebSocket API, its admin API, and its RTP range (below the ephemeral ports). */
+export interface JanusPorts {
+  ws: number;
+  admin: number;
+  rtp: string;
+}
+const DEFAULT_PORTS: JanusPorts = { ws: 18188, admin: 17188, rtp: "22000-22199" };
+/** The ports of a second Janus beside the first (e.g. several-servers tests). */
+export const SECOND_JANUS_PORTS: JanusPorts = { ws: 18288, admin: 17288, rtp: "22200-22399" };
+
+export const JANUS_WS_PORT = DEFAULT_PORTS.ws;
 export const JANUS_ADMIN_KEY = "parley-room-admin-test";
 const LINK = "pjanus0";
 
@@ -26,7 +41,7 @@ export const hasJanus = spawnSync("sh", ["-c", "command -v janus"]).status === 0
 /** Why a Janus test is skipped (never under CI=true, where a missing janus fails), or false. */
 export const janusSkip: string | false = hasJanus || process.env["CI"] === "true" ? false : "janus is not installed: apt-get install -y janus";
 
-const JANUS_JCFG = `general: {
+const janusJcfg = (ports: JanusPorts): string => `general: {
 	plugins_folder = "/usr/lib/x86_64-linux-gnu/janus/plugins"
 	transports_folder = "/usr/lib/x86_64-linux-gnu/janus/transports"
 	events_folder = "/usr/lib/x86_64-linux-gnu/janus/events"
@@ -41,7 +56,7 @@ const JANUS_JCFG = `general: {
 certificates: { }
 media: {
 	ipv6 = false
-	rtp_port_range = "22000-22199"
+	rtp_port_range = "${ports.rtp}"
 }
 nat: {
 	ice_enforce_list = "${LINK}"
@@ -55,13 +70,19 @@ transports: { disable = "libjanus_http.so,libjanus_mqtt.so,libjanus_nanomsg.so,l
 loggers: { disable = "libjanus_jsonlog.so" }
 events: { broadcast = false }
 `;
-const WS_JCFG = `general: { json = "indented"  ws = true  ws_port = ${JANUS_WS_PORT}  ws_ip = "127.0.0.1"  wss = false  ws_logging = "err,warn" }
-admin: { admin_ws = true  admin_ws_port = 17188  admin_ws_ip = "127.0.0.1"  admin_wss = false }
+const wsJcfg = (
+  ports: JanusPorts,
+): string => `general: { json = "indented"  ws = true  ws_port = ${ports.ws}  ws_ip = "127.0.0.1"  wss = false  ws_logging = "err,warn" }
+admin: { admin_ws = true  admin_ws_port = ${ports.admin}  admin_ws_ip = "127.0.0.1"  admin_wss = false }
 `;
 const VIDEOROOM_JCFG = `general: { admin_key = "${JANUS_ADMIN_KEY}"  lock_rtp_forward = true  string_ids = false }
 `;
 
 const sh = (cmd: string): number | null => spawnSync("sh", ["-c", cmd], { stdio: "ignore" }).status;
+
+/** Janus servers of this process using the veth, and whether this process made it. */
+let linkUsers = 0;
+let linkMadeHere = false;
 
 /** Makes the veth with 127.0.0.2 when absent; says whether it did. */
 function ensureLink(): boolean {
@@ -84,26 +105,37 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 /** Starts Janus in the foreground as a child; `stop()` ends it (by its pid) and removes what was made. */
-export async function startJanus(): Promise<TestJanus> {
+export async function startJanus(ports: JanusPorts = DEFAULT_PORTS): Promise<TestJanus> {
   const dir = await mkdtemp(path.join(tmpdir(), "parley-janus-"));
   await cp("/etc/janus", dir, { recursive: true });
-  await writeFile(path.join(dir, "janus.jcfg"), JANUS_JCFG);
-  await writeFile(path.join(dir, "janus.transport.websockets.jcfg"), WS_JCFG);
+  await writeFile(path.join(dir, "janus.jcfg"), janusJcfg(ports));
+  await writeFile(path.join(dir, "janus.transport.websockets.jcfg"), wsJcfg(ports));
   await writeFile(path.join(dir, "janus.plugin.videoroom.jcfg"), VIDEOROOM_JCFG);
-  const madeLink = ensureLink();
+  if (ensureLink()) linkMadeHere = true;
+  linkUsers++;
   const child: ChildProcess = spawn("janus", ["-F", dir, "-C", path.join(dir, "janus.jcfg"), "-L", path.join(dir, "janus.log"), "-N"], {
     stdio: "ignore",
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopped = false;
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) child.kill("SIGTERM");
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (child.exitCode === null) child.kill("SIGKILL");
-    if (madeLink) sh(`ip link del ${LINK}`);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (--linkUsers === 0 && linkMadeHere) {
+      sh(`ip link del ${LINK}`);
+      linkMadeHere = false;
+    }
     await rm(dir, { recursive: true, force: true });
   };
   for (let i = 0; i < 100; i++) {
-    if (await portOpen(JANUS_WS_PORT)) return { wsUrl: `ws://127.0.0.1:${JANUS_WS_PORT}`, adminKey: JANUS_ADMIN_KEY, stop };
+    if (await portOpen(ports.ws)) return { wsUrl: `ws://127.0.0.1:${ports.ws}`, pid: child.pid!, adminKey: JANUS_ADMIN_KEY, stop, kill };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }

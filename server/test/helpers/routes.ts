@@ -3,7 +3,7 @@
  * are generated from it, and routes-table.test.ts fails when a route exists that is not listed.
  *
  * Ids in paths: `:c` conversation, `:m` message, `:u` user, `:r` contact request, `:f` upload,
- * `:e` emoji, `:n` avatar file name, `:p` a link preview image's key, `:w` webhook endpoint. `who`: "public" (no token), "app" (X-Parley-App, no token),
+ * `:e` emoji, `:n` avatar file name, `:p` a link preview image's key, `:w` webhook endpoint, `:q` a scheduled message, `:y` a reminder. `who`: "public" (no token), "app" (X-Parley-App, no token),
  * "user" (any signed-in user of the app), "member" (of the conversation that `:c`/`:m`/`:f` names),
  * "server" (the host's backend, with a server key: `/server/…`, `:u` is then a sub), "console" (a
  * console session cookie: `/console/…`; `:a` an app, `:k` a server key, `:s` a console session, `:t` an invite token,
@@ -105,6 +105,11 @@ export const ROUTES: RouteSpec[] = [
   { method: "DELETE", path: "/server/messages/:m/pin", who: "server" },
   { method: "POST", path: "/server/conversations/:c/polls", who: "server" },
   { method: "POST", path: "/server/messages/:m/poll/close", who: "server" },
+  { method: "POST", path: "/server/conversations/:c/streams", who: "server" },
+  { method: "POST", path: "/server/messages/:m/stream/append", who: "server" },
+  { method: "POST", path: "/server/messages/:m/stream/finish", who: "server" },
+  { method: "POST", path: "/server/messages/:m/stream/fail", who: "server" },
+  { method: "PUT", path: "/server/conversations/:c/ai-state", who: "server" },
   { method: "GET", path: "/server/conversations/:c/calls", who: "server" },
   { method: "POST", path: "/server/calls/:k/end", who: "server" },
   { method: "GET", path: "/server/users/:u/export", who: "server" },
@@ -175,6 +180,10 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/console/apps/:a/webhooks", who: "console" },
   { method: "POST", path: "/console/apps/:a/webhooks", who: "console" },
   { method: "PUT", path: "/console/apps/:a/webhooks/settings", who: "console" },
+  { method: "GET", path: "/console/apps/:a/agents", who: "console" },
+  { method: "POST", path: "/console/apps/:a/agents", who: "console" },
+  { method: "PATCH", path: "/console/apps/:a/agents/:g", who: "console" },
+  { method: "DELETE", path: "/console/apps/:a/agents/:g", who: "console" },
   { method: "GET", path: "/console/apps/:a/email/settings", who: "console" },
   { method: "PUT", path: "/console/apps/:a/email/settings", who: "console" },
   { method: "DELETE", path: "/console/apps/:a/email/settings", who: "console" },
@@ -221,6 +230,11 @@ export const ROUTES: RouteSpec[] = [
   { method: "DELETE", path: "/push/subscriptions", who: "user" },
   // e-mail for unread messages (issue 55): the app's settings and users' addresses (the host's
   // backend), the caller's own preference, the unsubscribe link (its signed token, no session)
+  { method: "GET", path: "/server/agents", who: "server" },
+  { method: "POST", path: "/server/agents", who: "server" },
+  { method: "GET", path: "/server/agents/:x", who: "server" },
+  { method: "PATCH", path: "/server/agents/:x", who: "server" },
+  { method: "DELETE", path: "/server/agents/:x", who: "server" },
   { method: "GET", path: "/server/email/settings", who: "server" },
   { method: "PUT", path: "/server/email/settings", who: "server" },
   { method: "DELETE", path: "/server/email/settings", who: "server" },
@@ -229,6 +243,17 @@ export const ROUTES: RouteSpec[] = [
   { method: "PUT", path: "/me/email", who: "user" },
   { method: "GET", path: "/email/unsubscribe", who: "public" },
   { method: "POST", path: "/email/unsubscribe", who: "public" },
+  // scheduled sends and reminders (issue 55): the caller's own; `:q` a scheduled message, `:y` a reminder
+  { method: "POST", path: "/conversations/:c/scheduled", who: "member" },
+  { method: "GET", path: "/scheduled", who: "user" },
+  { method: "PATCH", path: "/scheduled/:q", who: "user" },
+  { method: "DELETE", path: "/scheduled/:q", who: "user" },
+  { method: "POST", path: "/scheduled/:q/send", who: "user" },
+  { method: "GET", path: "/server/users/:u/scheduled", who: "server" },
+  { method: "DELETE", path: "/server/scheduled/:q", who: "server" },
+  { method: "POST", path: "/messages/:m/reminders", who: "member" },
+  { method: "GET", path: "/reminders", who: "user" },
+  { method: "DELETE", path: "/reminders/:y", who: "user" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */
@@ -237,4 +262,5 @@ export const SOCKET_COMMANDS = [
   { event: "typing", who: "member" },
   { event: "read", who: "member" },
   { event: "call.start", who: "member" },
+  { event: "message.stop", who: "member" },
 ] as const;

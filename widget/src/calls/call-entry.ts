@@ -21,6 +21,10 @@ export function entry(strings: Strings, m: MessageItem, me: string | undefined):
   const t = { ...CALLS_EN, ...strings } as CallStrings;
   const video = c.kind === "video";
   const mine = c.startedBy === me;
+  // Lost: said so, with how long it lasted (it was answered, or its connection could not be lost).
+  if (c.endReason === "connection_lost") return format(t.callLostEntry, { duration: callLength(c.durationMs ?? 0) });
+  // A group call's SFU was lost: whatever its length, it was cut off.
+  if (c.endReason === "sfu_lost") return t.callServerLost;
   if (c.durationMs != null && c.durationMs > 0) return format(video ? t.callVideoLength : t.callVoiceLength, { duration: callLength(c.durationMs) });
   switch (c.endReason) {
     case "declined":

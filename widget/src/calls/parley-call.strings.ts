@@ -4,7 +4,7 @@
  * (`strings`, Parley.init).
  */
 export const CALLS_EN = {
-  /** The header's buttons of a 1:1 conversation. */
+  /** The header's buttons of a conversation (1:1 or a group). */
   callVoice: "Voice call",
   callVideo: "Video call",
   /** The ringing view: who calls, and how. */
@@ -33,6 +33,19 @@ export const CALLS_EN = {
   callFailed: "The call couldn't be connected.",
   callEnded: "Call ended",
   callClose: "Close",
+  /** A group call ringing: the line under "Ann Lee is calling" ({group}: the group's name). */
+  callIncomingGroupVoice: "Group voice call · {group}",
+  callIncomingGroupVideo: "Group video call · {group}",
+  /** The visitor's own tile in a group call while their microphone is off. */
+  callMicOff: "Microphone off",
+  /** The devices menu: its button, then its choices (the speaker where the browser can choose one). */
+  callDevices: "Devices",
+  callMicrophone: "Microphone",
+  callCamera: "Camera",
+  callSpeaker: "Speaker",
+  /** A group call on a server without an SFU (sfu_not_configured); a group call already full (call_full). */
+  callGroupUnavailable: "Group calls aren't set up on this chat server.",
+  callFull: "This call is full.",
   /** A finished call's entry in its conversation ({duration}: "4 min", "35 sec" in the reader's language). */
   callMissed: "Missed call",
   callMissedVideo: "Missed video call",
@@ -43,5 +56,9 @@ export const CALLS_EN = {
   callDeclined: "Call declined",
   callCancelled: "Call cancelled",
   callFailedEntry: "Call failed",
+  /** A call whose connection was lost and did not come back ({duration}: how long it lasted). */
+  callLostEntry: "Connection lost · {duration}",
+  /** A group call cut off because its SFU (the media server) was lost (sfu_lost). */
+  callServerLost: "Call cut off by a server problem",
 };
 export type CallStrings = typeof CALLS_EN;

@@ -40,6 +40,12 @@ export const callStyles = [
       width: auto;
       height: auto;
     }
+    /* A group call's grid wants room: wider on a desktop (a phone takes the whole screen anyway). */
+    @media (min-width: 481px) and (min-height: 481px) {
+      :host([group]:not([inline])) {
+        width: min(720px, calc(100vw - 2 * var(--_offset)));
+      }
+    }
     @media (max-width: 480px), (max-height: 480px) {
       :host(:not([inline])) {
         position: fixed;
@@ -173,6 +179,110 @@ export const callStyles = [
     }
     .controls .answer:hover {
       background: #166534;
+    }
+    /* A group call: one tile per participant, as many columns as suit their number and the stage's shape. */
+    .stage:has(.grid) {
+      container-type: size;
+      place-items: stretch;
+    }
+    .grid {
+      --cols: 1;
+      box-sizing: border-box;
+      display: grid;
+      grid-template-columns: repeat(var(--cols), minmax(0, 1fr));
+      grid-auto-rows: minmax(0, 1fr);
+      gap: 6px;
+      margin: 0;
+      padding: 6px;
+      list-style: none;
+      inline-size: 100%;
+      block-size: 100%;
+    }
+    .grid:is([data-n="4"], [data-n="6"], [data-n="9"]) {
+      --cols: 2;
+    }
+    .grid[data-n="many"] {
+      --cols: 3;
+    }
+    @container (orientation: landscape) {
+      .grid[data-n="2"] {
+        --cols: 2;
+      }
+      .grid[data-n="6"],
+      .grid[data-n="9"] {
+        --cols: 3;
+      }
+      .grid[data-n="many"] {
+        --cols: 5;
+      }
+    }
+    .tile {
+      position: relative;
+      display: grid;
+      place-items: center;
+      min-block-size: 0;
+      overflow: hidden;
+      border-radius: 10px;
+      background: #1f2937;
+    }
+    .tile[data-speaking] {
+      outline: 3px solid var(--_accent);
+      outline-offset: -3px;
+    }
+    .tile video {
+      position: absolute;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+      object-fit: cover;
+    }
+    .tile .avatar {
+      width: min(72px, 40cqmin);
+      height: min(72px, 40cqmin);
+      font-size: min(28px, 14cqmin);
+    }
+    .tile .name {
+      position: absolute;
+      inset-block-end: 6px;
+      inset-inline-start: 6px;
+      max-inline-size: calc(100% - 12px);
+      display: inline-flex;
+      align-items: center;
+      gap: 4px;
+      padding: 2px 8px;
+      border-radius: 6px;
+      background: rgb(0 0 0 / 0.65);
+      color: #fff;
+      font-size: 12px;
+      white-space: nowrap;
+      overflow: hidden;
+      text-overflow: ellipsis;
+    }
+    .name .icon {
+      width: 14px;
+      height: 14px;
+    }
+    /* The devices menu: a labelled choice a line, above the buttons. */
+    .devices {
+      display: grid;
+      gap: 8px;
+      margin: 8px 16px 0;
+    }
+    .pick {
+      display: grid;
+      gap: 2px;
+      font-size: 13px;
+      color: var(--_muted);
+    }
+    .pick select {
+      min-height: 40px;
+      font: inherit;
+      font-size: 14px;
+      color: var(--_text);
+      background: var(--_bg);
+      border: 1px solid var(--_border);
+      border-radius: 8px;
+      padding-inline: 8px;
     }
     .icon {
       width: 22px;

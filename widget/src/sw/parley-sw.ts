@@ -14,6 +14,11 @@
  *   `postMessage({ type: "parley-open", conversationId })` and is focused; otherwise the service
  *   worker's scope is opened in a new window and the message is posted to it (a page receives it
  *   once its `navigator.serviceWorker` message listener is on, or after `startMessages()`).
+ * - A call's push (issue 53: `call` in the payload, sent when it rings a user with no tab open) is
+ *   shown until it is clicked or replaced; its click posts the message with the `callId`, or opens
+ *   the scope with `?parley-call=<callId>&parley-conversation=<conversationId>`: a page that only
+ *   just opened may not listen yet, and the widget reads these when it starts (calls/parley-call.ts),
+ *   opening the conversation and ringing there if the call still rings.
  *
  * The DOM library types no service worker global, so the little used here is declared below.
  */
@@ -60,7 +65,8 @@ function parleyPayload(text: string): PushPayload | null {
     return null;
   }
   const p = v as Partial<PushPayload> | null;
-  const ok = typeof p?.title === "string" && typeof p.conversationId === "string" && typeof p.messageId === "string" && typeof p.appId === "string";
+  const about = typeof p?.messageId === "string" || typeof p?.call?.id === "string";
+  const ok = about && typeof p?.title === "string" && typeof p.conversationId === "string" && typeof p.appId === "string";
   return ok ? (p as PushPayload) : null;
 }
 
@@ -68,19 +74,28 @@ sw.addEventListener("push", (event) => {
   const payload = event.data ? parleyPayload(event.data.text()) : null;
   if (!payload) return;
   const data: ParleyData = { parley: payload };
-  event.waitUntil(sw.registration.showNotification(payload.title, { body: payload.body ?? "", tag: payload.conversationId, renotify: true, data }));
+  event.waitUntil(
+    sw.registration.showNotification(payload.title, {
+      body: payload.body ?? "",
+      tag: payload.conversationId,
+      renotify: true,
+      // A ring stays until it is answered here or replaced; a message's notification may fade.
+      requireInteraction: Boolean(payload.call),
+      data,
+    }),
+  );
 });
 
 sw.addEventListener("notificationclick", (event) => {
   const payload = (event.notification.data as Partial<ParleyData> | null)?.parley;
   if (!payload) return;
   event.notification.close();
-  event.waitUntil(openConversation(payload.conversationId));
+  event.waitUntil(openConversation(payload.conversationId, payload.call?.id));
 });
 
 /** Tells a window of the host (the focused one first) to open the conversation and focuses it; opens one when none is. */
-async function openConversation(conversationId: string): Promise<void> {
-  const message: PushOpenMessage = { type: "parley-open", conversationId };
+async function openConversation(conversationId: string, callId?: string): Promise<void> {
+  const message: PushOpenMessage = callId ? { type: "parley-open", conversationId, callId } : { type: "parley-open", conversationId };
   const scope = new URL(sw.registration.scope);
   const windows = (await sw.clients.matchAll({ type: "window", includeUncontrolled: true })).filter((c) => new URL(c.url).origin === scope.origin);
   const target = windows.find((c) => c.focused) ?? windows.find((c) => c.url.startsWith(scope.href)) ?? windows[0];
@@ -90,6 +105,8 @@ async function openConversation(conversationId: string): Promise<void> {
     await target.focus().catch(() => undefined);
     return;
   }
-  const opened = await sw.clients.openWindow(scope.href);
+  const url = new URL(scope.href);
+  if (callId) url.search = new URLSearchParams({ "parley-call": callId, "parley-conversation": conversationId }).toString();
+  const opened = await sw.clients.openWindow(url.href);
   opened?.postMessage(message);
 }

@@ -20,7 +20,7 @@ declare module "janode" {
     on(event: string, listener: (err?: unknown) => void): this;
   }
   const Janode: {
-    connect(config: { is_admin?: boolean; address: { url: string; apisecret?: string } | { url: string; apisecret?: string }[] }): Promise<JanodeConnection>;
+    connect(config: { is_admin?: boolean; max_retries?: number; retry_time_secs?: number; address: { url: string; apisecret?: string } | { url: string; apisecret?: string }[] }): Promise<JanodeConnection>;
     EVENT: Record<"CONNECTION_CLOSED" | "CONNECTION_ERROR" | "SESSION_DESTROYED" | "HANDLE_DETACHED" | "HANDLE_HANGUP" | "HANDLE_WEBRTCUP", string>;
     Logger: { setLevel(level: "none" | "error" | "warning" | "info" | "verbose" | "debug"): void };
   };

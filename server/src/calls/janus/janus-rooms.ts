@@ -1,30 +1,21 @@
 import { createHmac } from "node:crypto";
-import type { JanodeConnection, JanodeSession } from "janode";
+import type { JanodeSession } from "janode";
 import type { VideoRoomHandle } from "janode/plugins/videoroom";
 import type { SfuStream } from "@parley/sdk/protocol";
 import type { JanusConfig } from "../../config/calls.js";
 import type { Logger } from "../../shared/logger.js";
+import { janode, type JanusLink, JanusServers, within } from "./janus-servers.js";
 
-/** How long a request to Janus may take before it counts as failed (janode itself waits forever). */
-const REQUEST_TIMEOUT_MS = 5000;
-
-function within<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`janus: ${what} timed out`)), REQUEST_TIMEOUT_MS);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+/** The call's room is on no Janus that is up (its server was lost, or the room destroyed). */
+export class RoomGone extends Error {
+  constructor(readonly callId: string) {
+    super(`janus: the room of call ${callId} is on no server`);
+  }
 }
 
-/** janode, loaded on first use: a server without group calls never loads it (nor its native transport). */
-const janode = async () => {
-  const [{ default: Janode }, { default: VideoRoom }] = await Promise.all([import("janode"), import("janode/plugins/videoroom")]);
-  Janode.Logger.setLevel("none");
-  return { Janode, VideoRoom };
-};
-
-/** One participant's own Janus session on this node: their publisher and subscriber handles. */
+/** One participant's own Janus session on this node (on the server of the call's room): their publisher and subscriber handles. */
 interface Peer {
+  server: number;
   session: JanodeSession;
   pub?: VideoRoomHandle;
   sub?: VideoRoomHandle;
@@ -43,16 +34,25 @@ export interface RoomFeed {
  *
  * Nothing about a room is kept in memory that another node would need: a call's room number and
  * each participant's token are derived from the call id (and JANUS_ADMIN_KEY), the feeds are asked
- * of Janus. Only a participant's handles live here, on the node holding their socket.
+ * of Janus, and so is which server holds the room (janus-servers.ts: several Janus servers, each
+ * new room on the least loaded). Only a participant's handles live here, on the node holding their socket.
  */
 export class JanusRooms {
-  private conn: Promise<{ conn: JanodeConnection; manager: VideoRoomHandle }> | undefined;
+  readonly servers: JanusServers;
   private readonly peers = new Map<string, Peer>();
 
   constructor(
     private readonly config: Readonly<JanusConfig>,
     private readonly logger: Logger,
-  ) {}
+    /** A Janus was lost: the calls on it are to end (sfu.ts). */
+    onLost: (url: string) => void = () => undefined,
+  ) {
+    this.servers = new JanusServers(config.wsUrls, logger, (url, index) => {
+      // Their sessions went with the connection.
+      for (const [key, peer] of this.peers) if (peer.server === index) this.peers.delete(key);
+      onLost(url);
+    });
+  }
 
   /** The call's room number (Janus's numeric ids: 48 bits of an HMAC of the call id). */
   roomOf(callId: string): number {
@@ -64,25 +64,58 @@ export class JanusRooms {
     return this.mac(`token:${callId}:${userId}`).toString("base64url");
   }
 
-  /** Creates the call's room, admitting only `userIds` (their tokens). */
-  async createRoom(callId: string, userIds: string[], video: boolean): Promise<void> {
-    const { manager } = await this.connect();
-    await manager.message({
-      request: "create",
-      room: this.roomOf(callId),
-      admin_key: this.config.adminKey,
-      publishers: video ? this.config.maxVideo : this.config.maxAudio,
-      allowed: userIds.map((u) => this.tokenOf(callId, u)),
-      bitrate: 300_000,
-      audiocodec: "opus",
-      videocodec: "vp8",
-      permanent: false,
-    });
+  /**
+   * Creates the call's room, admitting only `userIds` (their tokens), on the least loaded Janus
+   * that takes it; answers that server's URL. Throws when none does.
+   */
+  async createRoom(callId: string, userIds: string[], video: boolean): Promise<string> {
+    let last: unknown = new Error("janus: no server answered");
+    for (const index of await this.servers.byLoad()) {
+      try {
+        const { manager } = await this.servers.link(index);
+        await within(
+          manager.message({
+            request: "create",
+            room: this.roomOf(callId),
+            admin_key: this.config.adminKey,
+            publishers: video ? this.config.maxVideo : this.config.maxAudio,
+            allowed: userIds.map((u) => this.tokenOf(callId, u)),
+            bitrate: 300_000,
+            audiocodec: "opus",
+            videocodec: "vp8",
+            permanent: false,
+          }),
+          "create",
+        );
+        this.servers.remember(callId, index);
+        return this.servers.urlOf(index);
+      } catch (err) {
+        last = err;
+        this.logger.warn({ err, callId, janus: this.servers.urlOf(index) }, "janus room not created: trying the next server");
+      }
+    }
+    throw last;
   }
 
-  /** Destroys the call's room (with everyone still in it); a room already gone is nothing to do. */
+  /** The URL of the Janus holding the call's room; null when none does. */
+  async serverOf(callId: string): Promise<string | null> {
+    const at = await this.servers.locate(callId, this.roomOf(callId));
+    return at === null ? null : this.servers.urlOf(at);
+  }
+
+  /** Destroys the call's room (with everyone still in it); a room already gone (or its server) is nothing to do. */
   async destroyRoom(callId: string): Promise<void> {
-    const { manager } = await this.connect();
+    const link = await this.linkOf(callId).catch((err: unknown) => {
+      if (err instanceof RoomGone) return null;
+      throw err;
+    });
+    this.servers.forget(callId);
+    if (!link) {
+      const keys = [...this.peers.keys()].filter((k) => k.startsWith(`${callId}:`));
+      for (const k of keys) this.peers.delete(k);
+      return;
+    }
+    const { manager } = link;
     try {
       // First: a destroyed room drops whoever is still in it, whatever happens to their sessions.
       await within(manager.destroy({ room: this.roomOf(callId) }), "destroy");
@@ -95,18 +128,17 @@ export class JanusRooms {
   }
 
   async exists(callId: string): Promise<boolean> {
-    const { manager } = await this.connect();
-    return (await manager.exists({ room: this.roomOf(callId) })).exists;
+    return (await this.servers.locate(callId, this.roomOf(callId))) !== null;
   }
 
-  /** The room's publishers, each with the user it publishes for. */
+  /** The room's publishers, each with the user it publishes for (none when the room is gone). */
   async feeds(callId: string): Promise<RoomFeed[]> {
-    const { manager } = await this.connect();
     try {
-      const { participants } = await manager.listParticipants({ room: this.roomOf(callId) });
+      const { manager } = await this.linkOf(callId);
+      const { participants } = await within(manager.listParticipants({ room: this.roomOf(callId) }), "listparticipants");
       return participants.filter((p) => p.publisher && p.display).map((p) => ({ feed: p.feed, userId: p.display! }));
     } catch (err) {
-      if (/\b426\b/.test(String(err))) return [];
+      if (err instanceof RoomGone || /\b426\b/.test(String(err))) return [];
       throw err;
     }
   }
@@ -189,7 +221,7 @@ export class JanusRooms {
 
   /** Puts the user's token (back) in the room's `allowed` list (adding one already there changes nothing). */
   async admit(callId: string, userId: string): Promise<void> {
-    const { manager } = await this.connect();
+    const { manager } = await this.linkOf(callId);
     await within(manager.message({ request: "allowed", room: this.roomOf(callId), action: "add", allowed: [this.tokenOf(callId, userId)] }), "allowed");
   }
 
@@ -198,7 +230,12 @@ export class JanusRooms {
    * and their publisher, if any, is kicked; their handles on this node are dropped too.
    */
   async shutOut(callId: string, userId: string): Promise<void> {
-    const { manager } = await this.connect();
+    const link = await this.linkOf(callId).catch((err: unknown) => {
+      if (err instanceof RoomGone) return null;
+      throw err;
+    });
+    if (!link) return this.leave(callId, userId);
+    const { manager } = link;
     const room = this.roomOf(callId);
     const gone = (err: unknown): void => {
       if (!/\b426\b/.test(String(err))) throw err; // 426: the room is gone already
@@ -219,10 +256,8 @@ export class JanusRooms {
   }
 
   async close(): Promise<void> {
-    const conn = this.conn;
-    this.conn = undefined;
     this.peers.clear();
-    if (conn) await (await conn.catch(() => undefined))?.conn.close().catch(() => undefined);
+    await this.servers.close();
   }
 
   private mac(what: string): Buffer {
@@ -233,32 +268,26 @@ export class JanusRooms {
     const key = `${callId}:${userId}`;
     let peer = this.peers.get(key);
     if (!peer) {
-      const { conn } = await this.connect();
-      peer = { session: await conn.create() };
+      const server = await this.serverIndexOf(callId);
+      const { conn } = await this.servers.link(server);
+      peer = { server, session: await within(conn.create(), "session") };
       this.peers.set(key, peer);
     }
     return peer;
   }
 
-  private async detach(h: VideoRoomHandle): Promise<void> {
-    await h.detach().catch(() => undefined);
+  private async serverIndexOf(callId: string): Promise<number> {
+    const at = await this.servers.locate(callId, this.roomOf(callId));
+    if (at === null) throw new RoomGone(callId);
+    return at;
   }
 
-  /** One connection (and a manager handle for rooms), made on first use and again after it closes. */
-  private connect(): Promise<{ conn: JanodeConnection; manager: VideoRoomHandle }> {
-    this.conn ??= (async () => {
-      const { Janode, VideoRoom } = await janode();
-      const conn = await Janode.connect({ address: { url: this.config.wsUrl } });
-      const forget = (): void => {
-        this.conn = undefined;
-        this.peers.clear();
-      };
-      conn.once(Janode.EVENT.CONNECTION_CLOSED, forget);
-      conn.once(Janode.EVENT.CONNECTION_ERROR, forget);
-      const session = await conn.create();
-      return { conn, manager: await session.attach(VideoRoom) };
-    })();
-    this.conn.catch(() => (this.conn = undefined));
-    return this.conn;
+  /** The connection to the Janus holding the call's room; RoomGone when none does. */
+  private async linkOf(callId: string): Promise<JanusLink> {
+    return this.servers.link(await this.serverIndexOf(callId));
+  }
+
+  private async detach(h: VideoRoomHandle): Promise<void> {
+    await h.detach().catch(() => undefined);
   }
 }

@@ -3,6 +3,8 @@ import type { ClientToServerEvents, EventType, ServerToClientEvents } from "@par
 import { markRead, sendMessage, typing } from "../../messages/messages.schema.js";
 import { callRef, callSfu, callSignal, hangUp, startCall } from "../../calls/calls.schema.js";
 import { callAck, callFeedsEvent, callSfuAck, callSignalEvent } from "./call-responses.js";
+import { stopStream } from "../../messages/streaming.schema.js";
+import { aiStateEvent, messageDeltaEvent } from "./message-responses.js";
 import { componentSchemas, merged } from "./json-schema.js";
 import { typingEvent } from "./conversation-responses.js";
 import { emptyAck, eventSchemaName, eventSchemas, events, messageAck } from "./event-responses.js";
@@ -17,6 +19,8 @@ const SERVER_EVENTS = {
   "presence.snapshot": "PresenceSnapshot",
   "call.signal": "CallSignal",
   "call.feeds": "CallFeeds",
+  "message.delta": "MessageDeltaEvent",
+  "ai.state": "AiStateEvent",
 } as const;
 type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClientEvents>>;
 
@@ -46,7 +50,8 @@ const COMMANDS = {
   "call.hangup": {
     payload: "HangUpCommand",
     ack: "CallAck",
-    summary: "Leave a call (the caller before an answer: cancel it; `reason: failed` when the media could not connect); the ack is optional",
+    summary:
+      "Leave a call (the caller before an answer: cancel it; `reason`: `failed` when the media could not connect, `connection_lost` when it was lost and did not come back); the ack is optional",
   },
   "call.signal": {
     payload: "CallSignalCommand",
@@ -58,7 +63,13 @@ const COMMANDS = {
     payload: "CallSfuCommand",
     ack: "CallSfuAck",
     summary:
-      "A group call's media through the server's SFU: `publish` (acked with the answer), `subscribe` (acked with the offer and its streams), `answer`, `candidate` (`pc`). Only from the socket that joined the call, else `conflict` (`details.reason: not_in_call`); a 1:1 call: `conflict` (`details.reason: not_sfu`)",
+      "A group call's media through the server's SFU: `publish` (acked with the answer), `subscribe` (acked with the offer and its streams), `answer`, `candidate` (`pc`). Only from the socket that joined the call, else `conflict` (`details.reason: not_in_call`); a 1:1 call: `conflict` (`details.reason: not_sfu`); a call whose room was lost with its Janus: `conflict` (`details.reason: sfu_lost`), and the call ends (`call.ended`, `endReason: sfu_lost`)",
+  },
+  "message.stop": {
+    payload: "StopStreamCommand",
+    ack: "MessageAck",
+    summary:
+      "A member stops a streaming message (`stream.state: streaming`): it ends at once as `stopped` with the text it has (one `message.new` to everyone), and the author's next append is refused with `stream_stopped`. Acked with the message as it ended (as it is, when it had ended already); not a member or not a stream: `not_found`",
   },
 } as const;
 type _Commands = Check<Same<keyof typeof COMMANDS, keyof ClientToServerEvents>>;
@@ -85,11 +96,21 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
   "call.started": "A call was started in the conversation: it rings its invitees (`call.participants`)",
   "call.updated": "A call changed: an invitee's device rings, someone answered, declined or left",
   "call.ended": "A call ended (`call.endReason`); its system entry follows as message.new",
+  "scheduled.updated":
+    "A scheduled message of the user was made, edited, sent (`status: sent`, `messageId`) or refused when its time came (`status: failed`, `failureCode`): to that user only, every device",
+  "scheduled.removed": "A scheduled message of the user was cancelled or its record deleted (to that user only)",
+  "reminder.updated": "The user set a reminder on a message (to that user only, every device)",
+  "reminder.removed": "A reminder of the user was deleted, or dropped because its message was deleted or is no longer theirs to read (to that user only)",
+  "reminder.due":
+    "A reminder's time came: the message as the user may read it now (to that user only; the reminder is gone from the list; a web push and an e-mail may follow)",
   "call.signal": "WebRTC signalling for the call this socket carries (ephemeral: only to that socket, never stored)",
   "call.feeds": "A group call's publishers changed (to its joined participants' sockets only, ephemeral): subscribe again",
   "user.created": "The user was created (registration, first host-token sign-in, server API); for webhooks only: never in /sync or on a socket",
   "user.deleted": "A user deleted their account: their messages in the conversation are tombstones, `user` is their tombstone profile",
   typing: "Someone is typing (ephemeral, no seq)",
+  "message.delta":
+    "A streaming message grew (ephemeral, no seq, never in /sync or webhooks): `text` at `offset`, coalesced to at most about 20 a second per message; the stream's first delta (offset 0) carries the `message`. Apply it when `offset` equals the text's length held; a larger one means one was missed (fetch the message). The stream's end comes as `message.new` with the final message",
+  "ai.state": "What an agent (a bot user) is doing in the conversation: thinking, generating, calling a `tool`, idle (ephemeral, like typing)",
   presence: "A user came online or went offline (ephemeral)",
   "presence.snapshot": "Right after connecting: the presence of everyone the user may see",
 };
@@ -116,6 +137,8 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     CallAck: callAck,
     CallFeeds: callFeedsEvent,
     CallSfuAck: callSfuAck,
+    MessageDeltaEvent: messageDeltaEvent,
+    AiStateEvent: aiStateEvent,
   };
   const commands: Record<string, z.ZodType> = {
     SendCommand: sendMessage,
@@ -126,6 +149,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     HangUpCommand: hangUp,
     CallSignalCommand: callSignal,
     CallSfuCommand: callSfu,
+    StopStreamCommand: stopStream,
   };
 
   const messages: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import { page, timestamp, type Check, type Same } from "./mirror.js";
 /** Calls (issue 53): the call, its entry in a conversation, ICE servers, signalling; mirrored as responses.ts explains. */
 
 const kind = z.enum(["audio", "video"]);
-const endReason = z.enum(["completed", "missed", "declined", "cancelled", "failed", "dropped"]);
+const endReason = z.enum(["completed", "missed", "declined", "cancelled", "failed", "connection_lost", "dropped", "sfu_lost"]);
 
 export const callParticipant = z.strictObject({
   userId: z.string(),

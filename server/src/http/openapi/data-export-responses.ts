@@ -3,6 +3,7 @@ import type { DataExport } from "@parley/sdk/protocol";
 import { contactRequestStatus, role } from "./conversation-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 import { me } from "./user-responses.js";
+import { reminder, scheduledMessage } from "./scheduled-responses.js";
 
 /** A user's data export (issue 17), mirrored as responses.ts explains. */
 
@@ -74,8 +75,10 @@ export const dataExport = z.strictObject({
       leftAt: timestamp.nullable(),
       createdAt: timestamp,
       endedAt: timestamp.nullable(),
-      endReason: z.enum(["completed", "missed", "declined", "cancelled", "failed", "dropped"]).nullable(),
+      endReason: z.enum(["completed", "missed", "declined", "cancelled", "failed", "connection_lost", "dropped", "sfu_lost"]).nullable(),
     }),
   ),
+  scheduled: z.array(scheduledMessage),
+  reminders: z.array(reminder),
 });
 type _DataExport = Check<Same<z.infer<typeof dataExport>, DataExport>>;

@@ -6,6 +6,7 @@ import { ack, errorFields } from "./error-responses.js";
 import { message, pin, poll, threadState, threadSummary } from "./message-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 import { user } from "./user-responses.js";
+import { reminder, reminderDue, scheduledMessage } from "./scheduled-responses.js";
 
 /**
  * The persisted events (live over the socket and from GET /v1/sync) and the socket commands'
@@ -49,6 +50,11 @@ export const eventPayloads = {
   "call.started": z.strictObject({ call }),
   "call.updated": z.strictObject({ call }),
   "call.ended": z.strictObject({ call }),
+  "scheduled.updated": z.strictObject({ scheduled: scheduledMessage }),
+  "scheduled.removed": z.strictObject({ id: z.string(), conversationId: z.string() }),
+  "reminder.updated": z.strictObject({ reminder }),
+  "reminder.removed": z.strictObject({ id: z.string(), conversationId: z.string() }),
+  "reminder.due": reminderDue,
 } satisfies Record<EventType, z.ZodType>;
 type _EventTypes = Check<Same<keyof typeof eventPayloads, EventType>>;
 type _EventPayloads = Check<Same<{ [K in EventType]: z.infer<(typeof eventPayloads)[K]> }, EventPayloads>>;
@@ -90,6 +96,11 @@ export const events = {
   "call.started": eventOf("call.started"),
   "call.updated": eventOf("call.updated"),
   "call.ended": eventOf("call.ended"),
+  "scheduled.updated": eventOf("scheduled.updated"),
+  "scheduled.removed": eventOf("scheduled.removed"),
+  "reminder.updated": eventOf("reminder.updated"),
+  "reminder.removed": eventOf("reminder.removed"),
+  "reminder.due": eventOf("reminder.due"),
 } satisfies { [K in EventType]: z.ZodType };
 
 /** `message.new` -> `MessageNewEvent`: the component name of each event's schema. */

@@ -1,12 +1,15 @@
 import { z } from "zod";
 import type {
+  AiStateEvent,
   Attachment,
   LinkPreview,
   Message,
+  MessageDeltaEvent,
   Pin,
   PinsResponse,
   Poll,
   ReactionSummary,
+  StreamStatus,
   ThreadPage,
   ThreadState,
   ThreadSummary,
@@ -81,8 +84,33 @@ export const message = z.strictObject({
   poll: poll.optional(),
   preview: linkPreview.optional(),
   call: callEntry.optional(),
+  stream: z.strictObject({ state: z.enum(["streaming", "finished", "failed", "stopped"]), error: z.string().optional() }).optional(),
 });
 type _Message = Check<Same<z.infer<typeof message>, Message>>;
+
+/** Streamed messages (issue 54): an append's answer, and the ephemeral socket events. */
+export const streamStatus = z.strictObject({
+  messageId: z.string(),
+  conversationId: z.string(),
+  state: z.enum(["streaming", "finished", "failed", "stopped"]),
+  length: z.number().int(),
+});
+type _StreamStatus = Check<Same<z.infer<typeof streamStatus>, StreamStatus>>;
+export const messageDeltaEvent = z.strictObject({
+  conversationId: z.string(),
+  messageId: z.string(),
+  offset: z.number().int(),
+  text: z.string(),
+  message: message.optional(),
+});
+type _MessageDeltaEvent = Check<Same<z.infer<typeof messageDeltaEvent>, MessageDeltaEvent>>;
+export const aiStateEvent = z.strictObject({
+  conversationId: z.string(),
+  userId: z.string(),
+  state: z.enum(["thinking", "generating", "tool", "idle"]),
+  tool: z.string().optional(),
+});
+type _AiStateEvent = Check<Same<z.infer<typeof aiStateEvent>, AiStateEvent>>;
 
 export const pin = z.strictObject({ by: z.string().nullable(), at: timestamp, conversationId: z.string(), message });
 type _Pin = Check<Same<z.infer<typeof pin>, Pin>>;

@@ -6,6 +6,7 @@ import { editMessage, markRead, sendMessage, typing } from "../../messages/messa
 import { createWebhookBody, replayBody, settingsBody } from "../../webhooks/webhooks.schema.js";
 import { updateMeBody } from "../../users/users.schema.js";
 import * as S from "../../server-api/server-api.schema.js";
+import { aiState, appendStream, failStream, finishStream, startStream, stopStream } from "../../messages/streaming.schema.js";
 import { deleteMeBody } from "../../data-rights/data-rights.schema.js";
 import { readThread } from "../../threads/threads.schema.js";
 import { createPollBody, voteBody } from "../../polls/polls.schema.js";
@@ -79,6 +80,12 @@ type _Requests = [
   Check<Same<z.input<typeof S.addMembersBody>, P.ServerAddMembersRequest>>,
   Check<Same<Omit<z.input<typeof S.serverSendMessage>, "conversationId">, P.ServerSendMessageRequest>>,
   Check<Same<Omit<z.input<typeof S.serverEditMessage>, "messageId">, P.ServerEditMessageRequest>>,
+  Check<Same<Omit<z.input<typeof startStream>, "conversationId">, P.ServerStartStreamRequest>>,
+  Check<Same<Omit<z.input<typeof appendStream>, "messageId">, P.ServerAppendStreamRequest>>,
+  Check<Same<Omit<z.input<typeof finishStream>, "messageId">, P.ServerFinishStreamRequest>>,
+  Check<Same<Omit<z.input<typeof failStream>, "messageId">, P.ServerFailStreamRequest>>,
+  Check<Same<Omit<z.input<typeof aiState>, "conversationId">, P.ServerAiStateRequest>>,
+  Check<Same<z.input<typeof stopStream>, Parameters<P.ClientToServerEvents["message.stop"]>[0]>>,
   Check<Same<z.input<typeof createWebhookBody>, P.CreateWebhookRequest>>,
   Check<Same<z.input<typeof replayBody>, P.ReplayWebhookRequest>>,
   Check<Same<z.input<typeof settingsBody>, P.WebhookSettings>>,

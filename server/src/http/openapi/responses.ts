@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { HealthResponse, PushKeyResponse } from "@parley/sdk/protocol";
 import { emailResponseSchemas } from "./email-responses.js";
+import { agentResponseSchemas } from "./agent-responses.js";
+import { scheduledResponseSchemas } from "./scheduled-responses.js";
 import { call, iceServersResponse, liveCallsResponse, pageOfCall } from "./call-responses.js";
 import { consoleAppsResponseSchemas } from "./console-apps-responses.js";
 import { consoleResponseSchemas } from "./console-responses.js";
@@ -34,7 +36,19 @@ import {
   webhookSettings,
   wordFilter,
 } from "./host-responses.js";
-import { attachment, linkPreview, message, pin, pinsResponse, poll, reactionSummary, threadPage, threadState, voiceSettings } from "./message-responses.js";
+import {
+  attachment,
+  linkPreview,
+  message,
+  pin,
+  pinsResponse,
+  poll,
+  reactionSummary,
+  streamStatus,
+  threadPage,
+  threadState,
+  voiceSettings,
+} from "./message-responses.js";
 import { page, type Check, type Same } from "./mirror.js";
 import { authResponse, me, presence, presenceSnapshot, serverTokenResponse, serverUser, serverUserEnvelope, user } from "./user-responses.js";
 
@@ -110,6 +124,7 @@ export const responseSchemas = {
   PageOfConversation: page(conversation),
   PageOfGroupInvitation: page(groupInvitation),
   PageOfMessage: page(message),
+  StreamStatus: streamStatus,
   MessageAck: messageAck,
   EmptyAck: emptyAck,
   ServerUser: serverUser,
@@ -144,4 +159,6 @@ export const responseSchemas = {
   ...consoleAppsResponseSchemas,
   ...consoleUsageResponseSchemas,
   ...emailResponseSchemas,
+  ...agentResponseSchemas,
+  ...scheduledResponseSchemas,
 } as const;

@@ -1,0 +1,171 @@
+/**
+ * @parley/sdk/later: scheduled sends and reminders (issue 55) for a signed-in ChatClient. A module
+ * of its own, so the core SDK every page loads stays within its budget: import it where a view
+ * offers "send later" or "remind me".
+ *
+ * ```ts
+ * import { later } from "@parley/sdk/later";
+ * const { scheduled, reminders } = later(chat);
+ * await scheduled.schedule(conversationId, { text: "Happy birthday!", sendAt: "2026-12-01T08:00:00Z" });
+ * scheduled.subscribe(() => render(scheduled.items)); // kept from the server's events, every device
+ * await reminders.create(messageId, new Date(Date.now() + 20 * 60_000));
+ * reminders.on((due) => notify(due.message)); // `reminder.due`
+ * ```
+ */
+import type { ChatClient } from "./client.js";
+import type { EditScheduledRequest, Page, Reminder, ReminderDue, ScheduleMessageRequest, ScheduledMessage } from "./protocol/index.js";
+
+const seg = encodeURIComponent;
+const iso = (t: Date | string): string => (typeof t === "string" ? t : t.toISOString());
+
+/** A small list kept by id, ordered by its time, that tells its listeners when it changes. */
+abstract class Kept<T extends { id: string }> {
+  private readonly byId = new Map<string, T>();
+  private readonly listeners = new Set<() => void>();
+
+  protected abstract timeOf(item: T): string;
+
+  /** What is known, soonest first: the pages listed so far, and every change since, from any device. */
+  get items(): T[] {
+    return [...this.byId.values()].sort((a, b) => this.timeOf(a).localeCompare(this.timeOf(b)) || a.id.localeCompare(b.id));
+  }
+
+  /** Calls `listener` after each change of `items`; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  protected put(item: T): T {
+    this.byId.set(item.id, item);
+    this.changed();
+    return item;
+  }
+
+  protected drop(id: string): void {
+    if (this.byId.delete(id)) this.changed();
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}
+
+/**
+ * The signed-in user's scheduled messages. At its time a message is sent as if just written
+ * (membership, bans and the word filter checked then): `status` becomes `sent` (`messageId`) or
+ * `failed` (`failureCode`). Changes from any device arrive as `scheduled.updated` /
+ * `scheduled.removed` and keep `items` current.
+ */
+export class ScheduledMessages extends Kept<ScheduledMessage> {
+  private readonly off: (() => void)[];
+
+  constructor(private readonly chat: ChatClient) {
+    super();
+    this.off = [chat.on("scheduled.updated", (e) => void this.put(e.data.scheduled)), chat.on("scheduled.removed", (e) => this.drop(e.data.id))];
+  }
+
+  protected timeOf(m: ScheduledMessage): string {
+    return m.sendAt;
+  }
+
+  /** Schedules `text` in a conversation, to send at `sendAt` (now to a year ahead). */
+  async schedule(conversationId: string, input: Omit<ScheduleMessageRequest, "sendAt"> & { sendAt: Date | string }): Promise<ScheduledMessage> {
+    const body: ScheduleMessageRequest = { ...input, sendAt: iso(input.sendAt) };
+    return this.put(await this.chat.request<ScheduledMessage>("POST", `/conversations/${seg(conversationId)}/scheduled`, body));
+  }
+
+  /** A page of the user's scheduled messages, soonest first (`conversationId`: one conversation's); kept in `items`. */
+  async list(opts: { conversationId?: string; cursor?: string; limit?: number } = {}): Promise<Page<ScheduledMessage>> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) q.set(k, String(v));
+    const page = await this.chat.request<Page<ScheduledMessage>>("GET", `/scheduled${q.size ? `?${q}` : ""}`);
+    for (const m of page.items) this.put(m);
+    return page;
+  }
+
+  /** Changes a waiting one's text or time (409 `sending` once it is being sent). */
+  async edit(id: string, change: Omit<EditScheduledRequest, "sendAt"> & { sendAt?: Date | string }): Promise<ScheduledMessage> {
+    const { sendAt, ...rest } = change;
+    const body: EditScheduledRequest = { ...rest, ...(sendAt !== undefined ? { sendAt: iso(sendAt) } : {}) };
+    return this.put(await this.chat.request<ScheduledMessage>("PATCH", `/scheduled/${seg(id)}`, body));
+  }
+
+  /** Cancels a waiting one, or forgets a sent or failed one. */
+  async cancel(id: string): Promise<void> {
+    await this.chat.request("DELETE", `/scheduled/${seg(id)}`);
+    this.drop(id);
+  }
+
+  /** Sends a waiting one now: answered `sent`, or `failed` with the refusal's code. */
+  async sendNow(id: string): Promise<ScheduledMessage> {
+    return this.put(await this.chat.request<ScheduledMessage>("POST", `/scheduled/${seg(id)}/send`));
+  }
+
+  /** Stops following the events. */
+  close(): void {
+    for (const f of this.off) f();
+  }
+}
+
+/**
+ * The signed-in user's reminders. When one comes due the server sends `reminder.due` (with the
+ * message) to every device, a web push and, per the user's e-mail preference, an e-mail; `on`
+ * hears it, and the reminder leaves `items`.
+ */
+export class Reminders extends Kept<Reminder> {
+  private readonly off: (() => void)[];
+  private readonly dueListeners = new Set<(due: ReminderDue) => void>();
+
+  constructor(private readonly chat: ChatClient) {
+    super();
+    this.off = [
+      chat.on("reminder.updated", (e) => void this.put(e.data.reminder)),
+      chat.on("reminder.removed", (e) => this.drop(e.data.id)),
+      chat.on("reminder.due", (e) => {
+        this.drop(e.data.reminder.id);
+        for (const l of [...this.dueListeners]) l(e.data);
+      }),
+    ];
+  }
+
+  protected timeOf(r: Reminder): string {
+    return r.remindAt;
+  }
+
+  /** Reminds the user of a message (one they can read) at `remindAt`. */
+  async create(messageId: string, remindAt: Date | string): Promise<Reminder> {
+    return this.put(await this.chat.request<Reminder>("POST", `/messages/${seg(messageId)}/reminders`, { remindAt: iso(remindAt) }));
+  }
+
+  /** A page of the user's reminders still to come, soonest first; kept in `items`. */
+  async list(opts: { cursor?: string; limit?: number } = {}): Promise<Page<Reminder>> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined) q.set(k, String(v));
+    const page = await this.chat.request<Page<Reminder>>("GET", `/reminders${q.size ? `?${q}` : ""}`);
+    for (const r of page.items) this.put(r);
+    return page;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.chat.request("DELETE", `/reminders/${seg(id)}`);
+    this.drop(id);
+  }
+
+  /** Hears each reminder that comes due (the `reminder` event); returns the unsubscribe function. */
+  on(listener: (due: ReminderDue) => void): () => void {
+    this.dueListeners.add(listener);
+    return () => void this.dueListeners.delete(listener);
+  }
+
+  /** Stops following the events. */
+  close(): void {
+    for (const f of this.off) f();
+    this.dueListeners.clear();
+  }
+}
+
+/** Both, for one ChatClient: `later(chat).scheduled`, `later(chat).reminders`. */
+export function later(chat: ChatClient): { scheduled: ScheduledMessages; reminders: Reminders } {
+  return { scheduled: new ScheduledMessages(chat), reminders: new Reminders(chat) };
+}

@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request a model server received: its headers, its body, and whether its connection closed before the answer ended. */
+export interface ModelRequest {
+  headers: IncomingMessage["headers"];
+  body: { model: string; messages: { role: string; content: string }[]; stream?: boolean; temperature?: number; max_tokens?: number };
+  /** Resolves when the client closed the connection before the answer was complete (Stop). */
+  closedEarly: Promise<void>;
+}
+
+/**
+ * How the scripted model answers a request, chosen by the request's `model`:
+ * - `tokens`: streams `tokens` as chat completion chunks, `gapMs` apart, then `[DONE]`;
+ * - `status`: answers that HTTP status with a JSON error;
+ * - `garbage`: an event stream whose data is not JSON;
+ * - `stall`: headers, then nothing;
+ * - `drop`: a few tokens, then the connection is destroyed;
+ * - `whole`: one JSON chat completion (not streamed).
+ */
+export type Script =
+  | { kind: "tokens"; tokens: string[]; gapMs?: number }
+  | { kind: "status"; status: number }
+  | { kind: "garbage" }
+  | { kind: "stall" }
+  | { kind: "drop"; tokens: string[] }
+  | { kind: "whole"; text: string };
+
+/**
+ * An OpenAI-compatible chat completions server on loopback that speaks the real protocol
+ * (`POST /v1/chat/completions`, `stream: true`, server-sent events of `chat.completion.chunk`
+ * objects ending in `data: [DONE]`) with scripted answers, and keeps every request it received.
+ */
+export class ModelServer {
+  readonly requests: ModelRequest[] = [];
+  readonly scripts = new Map<string, Script>();
+  private server: Server | undefined;
+  private readonly open = new Set<ServerResponse>();
+  url = "";
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.answer(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+  }
+
+  /** The requests made with `model`. */
+  for(model: string): ModelRequest[] {
+    return this.requests.filter((r) => r.body.model === model);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ModelRequest["body"];
+    let finished = false;
+    const closedEarly = new Promise<void>((resolve) => res.on("close", () => !finished && resolve()));
+    this.requests.push({ headers: req.headers, body, closedEarly });
+    this.open.add(res);
+    res.on("close", () => this.open.delete(res));
+    const script = this.scripts.get(body.model) ?? { kind: "status", status: 404 };
+    const chunk = (content: string) =>
+      `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: body.model, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    const events = () => res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+    switch (script.kind) {
+      case "status":
+        finished = true;
+        res.writeHead(script.status, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { message: "scripted failure" } }));
+        return;
+      case "garbage":
+        events();
+        finished = true;
+        res.end("data: <html>not json</html>\n\n");
+        return;
+      case "stall":
+        events();
+        res.flushHeaders();
+        return;
+      case "drop":
+        events();
+        for (const t of script.tokens) res.write(chunk(t));
+        setTimeout(() => res.destroy(), 50);
+        return;
+      case "whole":
+        finished = true;
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: script.text } }] }));
+        return;
+      case "tokens": {
+        events();
+        res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant" } }] })}\n\n`);
+        for (const t of script.tokens) {
+          if (res.destroyed) return;
+          res.write(chunk(t));
+          if (script.gapMs) await new Promise((r) => setTimeout(r, script.gapMs));
+        }
+        finished = true;
+        res.end("data: [DONE]\n\n");
+      }
+    }
+  }
+}
