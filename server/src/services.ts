@@ -18,7 +18,7 @@ import { SendQuota } from "./messages/send-quota.js";
 import { StreamingService } from "./messages/streaming.js";
 import { AgentsService } from "./agents/agents.service.js";
 import { AgentRunner } from "./agents/agent-runner.js";
-import { measuredSendBatch, observeEmail } from "./ops/hooks.js";
+import { measuredSendBatch, observeAgentReply, observeEmail } from "./ops/hooks.js";
 import { EmailService } from "./email/email.service.js";
 import { EmailNotifier } from "./email/email-notifier.js";
 import { ScheduledService } from "./scheduled/scheduled.service.js";
@@ -265,6 +265,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       perApp: createLimiter(config.agents.perApp, "agent-app", limiterStore),
       logger,
       allowPrivate: config.agents.allowPrivate,
+      observe: (outcome) => observeAgentReply(db, outcome),
     },
     config.agents,
   );

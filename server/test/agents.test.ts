@@ -80,6 +80,7 @@ before(async () => {
     AGENT_IDLE_SEC: String(LIMIT_SEC),
     AGENT_REQUESTS_PER_USER_PER_MINUTE: "3",
     STREAM_SWEEP_SEC: "0.1",
+    METRICS_PUBLIC: "1",
   });
   app = (await s.createTenant("Agents")).id;
   key = await s.services.serverKeys.create(app);
@@ -235,6 +236,12 @@ describe(`AI agents on ${TEST_DB}`, () => {
     assert.deepEqual(replies.map((m) => m.stream?.state).sort(), ["failed", "finished", "finished", "finished"]);
     assert.match(replies.find((m) => m.stream?.state === "failed")?.stream?.error ?? "", /Too many questions/);
     assert.equal(models.for("quick").length, 3);
+  });
+
+  test("/metrics counts the replies by how they ended", async () => {
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    for (const outcome of ["finished", "failed", "stopped", "limited"])
+      assert.match(metrics, new RegExp(`parley_agent_replies_total\\{outcome="${outcome}"\\} [1-9]`), outcome);
   });
 
   test("bad input at its field; another app's agent is not found; a private endpoint needs AGENT_ALLOW_PRIVATE", async () => {

@@ -20,6 +20,8 @@ export interface AgentRunnerDeps {
   logger: Logger;
   /** AGENT_ALLOW_PRIVATE=1. */
   allowPrivate: boolean;
+  /** Each reply's end, for the metrics. */
+  observe?: (outcome: "finished" | "failed" | "stopped" | "limited") => void;
 }
 
 /** One reply to write: the agent, where, and the message that asked. */
@@ -151,8 +153,10 @@ export class AgentRunner {
       await consume(this.deps.perUser, `${appId}:${asked.senderId}`);
       await consume(this.deps.perApp, appId);
     } catch (err) {
-      if (err instanceof AppError && err.code === "rate_limited")
+      if (err instanceof AppError && err.code === "rate_limited") {
+        this.deps.observe?.("limited");
         return void (await fail("Too many questions for the assistant just now: try again in a minute."));
+      }
       throw err;
     }
     await state("thinking");
@@ -192,10 +196,12 @@ export class AgentRunner {
       if (abort.signal.aborted) return;
       await flush();
       await this.deps.streams.finish(caller, { messageId: message.id });
+      this.deps.observe?.("finished");
     } catch (err) {
       abort.abort();
       // A member stopped it, or the server's sweep ended it: nothing more to say.
-      if (err instanceof AppError && (err.code === "stream_stopped" || err.code === "stream_ended")) return;
+      if (err instanceof AppError && (err.code === "stream_stopped" || err.code === "stream_ended")) return void this.deps.observe?.("stopped");
+      this.deps.observe?.("failed");
       if (err instanceof ModelError) {
         // What came before the failure stays, said with why it ends there.
         await flush().catch(() => undefined);

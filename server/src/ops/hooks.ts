@@ -13,7 +13,12 @@ export interface OpsObserver {
   sockets(io: SocketCounter): void;
   /** An e-mail for unread messages sent, or given up (email/email-notifier.ts). */
   email?(outcome: "sent" | "failed"): void;
+  /** An AI agent's reply ended (agents/agent-runner.ts). */
+  agentReply?(outcome: AgentReplyOutcome): void;
 }
+
+/** How an agent's reply ended: finished, failed (the model), stopped (a member), limited (too many questions). */
+export type AgentReplyOutcome = "finished" | "failed" | "stopped" | "limited";
 
 /** As much of a Socket.IO server as the metrics read. */
 export interface SocketCounter {
@@ -45,6 +50,11 @@ export function measuredSendBatch<T, R extends { created: boolean }>(
 /** Counts an e-mail's end in the metrics (nothing when they are off). */
 export function observeEmail(db: DataSource, outcome: "sent" | "failed"): void {
   observers.get(db)?.email?.(outcome);
+}
+
+/** Counts an agent's reply in the metrics (nothing when they are off). */
+export function observeAgentReply(db: DataSource, outcome: AgentReplyOutcome): void {
+  observers.get(db)?.agentReply?.(outcome);
 }
 
 /** Lets the metrics count this server's sockets. */

@@ -134,8 +134,15 @@ export class Metrics {
       labelNames: ["outcome"],
       registers,
     });
+    const agentReplies = new Counter({
+      name: "parley_agent_replies_total",
+      help: "AI agents' replies by how they ended: finished, failed (the model could not answer), stopped (by a member), limited (too many questions)",
+      labelNames: ["outcome"],
+      registers,
+    });
     registerObserver(services.db, {
       email: (outcome) => emails.inc({ outcome }),
+      agentReply: (outcome) => agentReplies.inc({ outcome }),
       sendBatch: (size, seconds, stored) => {
         this.batchSize.observe(size);
         this.commit.observe(seconds);
