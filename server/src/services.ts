@@ -265,6 +265,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       perApp: createLimiter(config.agents.perApp, "agent-app", limiterStore),
       logger,
       allowPrivate: config.agents.allowPrivate,
+      filter: (appId, text) => moderationGate.filterText(appId, text),
       observe: (outcome) => observeAgentReply(db, outcome),
     },
     config.agents,

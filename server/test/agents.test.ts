@@ -238,6 +238,37 @@ describe(`AI agents on ${TEST_DB}`, () => {
     assert.equal(models.for("quick").length, 3);
   });
 
+  test("the app's word filter: masked words never shown unmasked, not even in a delta; a blocked word withholds the reply", async () => {
+    const set = await srv("PUT", "/moderation/word-filter", {
+      body: {
+        words: [
+          { word: "darn", action: "mask" },
+          { word: "forbidden", action: "block" },
+        ],
+      },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    models.scripts.set("masked", { kind: "tokens", tokens: ["Oh ", "da", "rn, ", "that ", "broke."], gapMs: 80 });
+    models.scripts.set("blocked", { kind: "tokens", tokens: ["This is ", "forbidden ", "stuff."], gapMs: 80 });
+    const masked = await agentWith("masked");
+    const blocked = await agentWith("blocked");
+    const u = await person("Filtered");
+    const rec = await watch(u);
+    await say(u, await dm(u, masked), "what happened?");
+    const clean = await reply(rec, masked);
+    assert.equal(clean.text, "Oh ****, that broke.");
+    const shown = rec.events.filter((e) => e.name === "message.delta" && e.payload.messageId === clean.id).map((e) => (e.payload as MessageDeltaEvent).text);
+    assert.ok(shown.length > 1, "it streamed");
+    assert.ok(!shown.join("").includes("darn"), shown.join("|"));
+    assert.ok(!shown.some((t) => /darn|da$|^rn/.test(t)), `never a piece of the word: ${shown.join("|")}`);
+    await say(u, await dm(u, blocked), "and now?");
+    const withheld = await reply(rec, blocked);
+    assert.equal(withheld.stream?.state, "failed");
+    assert.match(withheld.stream?.error ?? "", /withheld/);
+    assert.ok(!(withheld.text ?? "").includes("forbidden"));
+    assert.equal((await srv("PUT", "/moderation/word-filter", { body: { words: [] } })).status, 200);
+  });
+
   test("/metrics counts the replies by how they ended", async () => {
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     for (const outcome of ["finished", "failed", "stopped", "limited"])

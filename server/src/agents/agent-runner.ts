@@ -20,6 +20,8 @@ export interface AgentRunnerDeps {
   logger: Logger;
   /** AGENT_ALLOW_PRIVATE=1. */
   allowPrivate: boolean;
+  /** The app's word filter over a text: masked, or `content_blocked` (moderation/gate.ts). */
+  filter: (appId: string, text: string) => Promise<string>;
   /** Each reply's end, for the metrics. */
   observe?: (outcome: "finished" | "failed" | "stopped" | "limited") => void;
 }
@@ -41,7 +43,9 @@ const APPEND_MAX_CHARS = 400;
  * message) looks at each new message: one in a DM with an enabled agent, or one in a group that
  * @mentions an agent, asks that agent. A reply is a streamed message of the agent's
  * (messages/streaming.ts): it starts at once (`ai.state` thinking), grows as the model's tokens come
- * (appends gathered every ~60 ms), and finishes with the model's whole text; or fails, with why in
+ * (appends gathered every ~60 ms, whole words only, through the app's word filter: masked words
+ * are never shown unmasked, a blocked one withholds the reply), and finishes with the model's whole
+ * text, filtered; or fails, with why in
  * words, when the model cannot be reached, answers other than 2xx or garbage, stays silent past
  * AGENT_FIRST_TOKEN_SEC / AGENT_IDLE_SEC, or drops the connection. A member's Stop ends the stream
  * on the server (streaming.ts); the next append learns it (`stream_stopped`) and the request to the
@@ -162,14 +166,20 @@ export class AgentRunner {
     await state("thinking");
     const abort = new AbortController();
     let text = "";
-    let sent = 0;
+    /** What the members have: the word filter's version of the text's whole words so far. */
+    let shown = "";
     let lastAppend = Date.now();
-    const flush = async (): Promise<void> => {
-      if (text.length === sent) return;
-      const piece = text.slice(sent);
-      await this.deps.streams.appendText(caller, { messageId: message.id, offset: sent, text: piece });
-      sent = text.length;
+    // Only whole words go out (the tail after the last space waits), each time through the app's
+    // word filter: a masked word is never seen unmasked, a blocked one ends the reply. Should a
+    // mask reach back over what was shown (a phrase across a space), the rest waits for the end.
+    const flush = async (all = false): Promise<void> => {
+      const cut = all ? text.length : Math.max(text.lastIndexOf(" "), text.lastIndexOf("\n")) + 1;
+      if (cut <= shown.length && !all) return;
+      const clean = await this.deps.filter(appId, text.slice(0, cut));
       lastAppend = Date.now();
+      if (clean.length <= shown.length || !clean.startsWith(shown)) return;
+      await this.deps.streams.appendText(caller, { messageId: message.id, offset: shown.length, text: clean.slice(shown.length) });
+      shown = clean;
     };
     try {
       const turns = await this.context(appId, agent, conversationId);
@@ -191,20 +201,22 @@ export class AgentRunner {
           await state("generating");
         }
         text += piece;
-        if (text.length - sent >= APPEND_MAX_CHARS || Date.now() - lastAppend >= APPEND_EVERY_MS) await flush();
+        if (text.length - shown.length >= APPEND_MAX_CHARS || Date.now() - lastAppend >= APPEND_EVERY_MS) await flush();
       }
       if (abort.signal.aborted) return;
-      await flush();
-      await this.deps.streams.finish(caller, { messageId: message.id });
+      await flush(true);
+      // The whole text, filtered as one: what the message ends as.
+      await this.deps.streams.finish(caller, { messageId: message.id, text: await this.deps.filter(appId, text) });
       this.deps.observe?.("finished");
     } catch (err) {
       abort.abort();
       // A member stopped it, or the server's sweep ended it: nothing more to say.
       if (err instanceof AppError && (err.code === "stream_stopped" || err.code === "stream_ended")) return void this.deps.observe?.("stopped");
       this.deps.observe?.("failed");
+      if (err instanceof AppError && err.code === "content_blocked") return void (await fail("This reply was withheld: it has words this app does not allow."));
       if (err instanceof ModelError) {
         // What came before the failure stays, said with why it ends there.
-        await flush().catch(() => undefined);
+        await flush(true).catch(() => undefined);
         return void (await fail(err.message));
       }
       await fail("The assistant could not answer.");
