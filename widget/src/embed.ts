@@ -154,6 +154,21 @@ function mount(script: HTMLScriptElement): ParleyApi {
   } catch {
     /* storage blocked: no session to restore either */
   }
+  // An e-mail's link (issue 55): ?parley-conversation=<id> opens the chat on that conversation, as
+  // a reload of a tab that had it open does (chat/reopen.ts's key); the parameter leaves the
+  // address. A call's link (with parley-call) is the calls chunk's.
+  const url = new URL(location.href);
+  const linked = url.searchParams.get("parley-conversation");
+  if (linked && !url.searchParams.has("parley-call")) {
+    url.searchParams.delete("parley-conversation");
+    history.replaceState(history.state, "", url.href);
+    try {
+      sessionStorage.setItem(`parley:${appId}:open`, linked);
+    } catch {
+      /* storage blocked: the chat opens on the list */
+    }
+    void ready((c) => c.show());
+  }
   let removeStub = (): void => undefined;
   if (attrs["mode"] === "launcher") {
     removeStub = stubLauncher(el, () => void ready((c) => c.show()), unread, attrs["lang"]);
