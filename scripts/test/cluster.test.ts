@@ -55,8 +55,9 @@ describe("deployment files", () => {
     assert.match(compose, /"8080:80"/);
   });
 
-  test("compose.yaml's environment keys are ones server/src/config.ts reads", () => {
-    const known = new Set([...read("server/src/config.ts").matchAll(/^ {2}([A-Z][A-Z0-9_]+): z\b/gm)].map((m) => m[1]!));
+  test("compose.yaml's environment keys are ones server/src/config.ts reads (its schema, and the parts it spreads from config/)", () => {
+    const sources = ["server/src/config.ts", ...readdirSync(path.join(ROOT, "server/src/config")).map((f) => `server/src/config/${f}`)];
+    const known = new Set(sources.flatMap((f) => [...read(f).matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!)));
     assert.ok(known.size > 20, "config.ts's env schema was parsed");
     const compose = read("compose.yaml");
     const block = /^x-parley:[\s\S]*?\n {2}environment:\n([\s\S]*?)\n {2}\w/m.exec(compose)?.[1] ?? "";
