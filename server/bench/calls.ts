@@ -14,37 +14,12 @@
  * p50 of each kind), and the CPU time the server and Janus spent over the whole call, per participant.
  */
 import { io, type Socket } from "socket.io-client";
-import { hasJanus, startJanus, type TestJanus } from "../test/helpers/janus.js";
+import { hasJanus, startJanus, type TestJanus, PUBLISH_OFFER as OFFER } from "../test/helpers/janus.js";
 import { cpuSec, now, pct, sampler } from "./harness/measure.js";
 import { JWT_SECRET } from "./harness/options.js";
 import { startParley, type Target } from "./harness/processes.js";
 import { addRow } from "./harness/report.js";
 import { seedGroup, seedUsers } from "./seed.js";
-
-/** A browser's sendonly audio offer, as Janus needs one (ICE credentials, a DTLS fingerprint). */
-const OFFER = [
-  "v=0",
-  "o=- 7614219274584779017 2 IN IP4 127.0.0.1",
-  "s=-",
-  "t=0 0",
-  "a=group:BUNDLE 0",
-  "a=msid-semantic: WMS",
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
-  "c=IN IP4 0.0.0.0",
-  "a=rtcp:9 IN IP4 0.0.0.0",
-  "a=ice-ufrag:p4Rl",
-  "a=ice-pwd:Q8c2yFJ4o0TqvEkq0Yw1vVv8",
-  "a=ice-options:trickle",
-  "a=fingerprint:sha-256 4B:9E:0A:3B:8C:62:1D:71:55:0F:29:AB:5E:13:C4:D7:90:66:A2:3F:18:E0:7C:B4:01:D9:5A:27:8F:63:C1:E2",
-  "a=setup:actpass",
-  "a=mid:0",
-  "a=sendonly",
-  "a=rtcp-mux",
-  "a=rtpmap:111 opus/48000/2",
-  "a=fmtp:111 minptime=10;useinbandfec=1",
-  "a=ssrc:1001 cname:parley",
-  "",
-].join("\r\n");
 
 type Ack = { ok: true; data: { id?: string } } | { ok: false; error: { code: string; message: string } };
 

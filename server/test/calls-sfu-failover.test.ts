@@ -16,33 +16,8 @@ import type { AuthResponse, Call, CallSfuReply, LiveCallsResponse } from "@parle
 import { loadConfig } from "../src/config.js";
 import { callEvent, callTrail, cmd, entryEvent, group, ok, party, type Party } from "./helpers/calls.js";
 import { startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
-import { janusSkip, SECOND_JANUS_PORTS, startJanus, type TestJanus } from "./helpers/janus.js";
+import { janusSkip, SECOND_JANUS_PORTS, startJanus, type TestJanus, PUBLISH_OFFER as OFFER } from "./helpers/janus.js";
 import type { ClientSocket } from "./helpers/sockets.js";
-
-/** A browser's sendonly audio offer, as Janus needs one (ICE credentials, a DTLS fingerprint). */
-const OFFER = [
-  "v=0",
-  "o=- 7614219274584779017 2 IN IP4 127.0.0.1",
-  "s=-",
-  "t=0 0",
-  "a=group:BUNDLE 0",
-  "a=msid-semantic: WMS",
-  "m=audio 9 UDP/TLS/RTP/SAVPF 111",
-  "c=IN IP4 0.0.0.0",
-  "a=rtcp:9 IN IP4 0.0.0.0",
-  "a=ice-ufrag:p4Rl",
-  "a=ice-pwd:Q8c2yFJ4o0TqvEkq0Yw1vVv8",
-  "a=ice-options:trickle",
-  "a=fingerprint:sha-256 4B:9E:0A:3B:8C:62:1D:71:55:0F:29:AB:5E:13:C4:D7:90:66:A2:3F:18:E0:7C:B4:01:D9:5A:27:8F:63:C1:E2",
-  "a=setup:actpass",
-  "a=mid:0",
-  "a=sendonly",
-  "a=rtcp-mux",
-  "a=rtpmap:111 opus/48000/2",
-  "a=fmtp:111 minptime=10;useinbandfec=1",
-  "a=ssrc:1001 cname:parley",
-  "",
-].join("\r\n");
 
 let first: TestJanus;
 let second: TestJanus;
