@@ -208,7 +208,17 @@ export default [
     onwarn: failOnWarning,
     input: { index: "widget/src/index.ts", define: "widget/src/define.ts" },
     output: { dir: "widget/dist", format: "esm", preserveModules: true, preserveModulesRoot: "widget/src", entryFileNames: "[name].js", sourcemap: true },
-    external: ["lit", /^lit\//, "@parley/sdk", "@parley/sdk/protocol", "@parley/sdk/rich", "@parley/sdk/calls", "socket.io-client"],
+    external: [
+      "lit",
+      /^lit\//,
+      "@parley/sdk",
+      "@parley/sdk/protocol",
+      "@parley/sdk/rich",
+      "@parley/sdk/later",
+      "@parley/sdk/streams",
+      "@parley/sdk/calls",
+      "socket.io-client",
+    ],
     plugins: [cssLiterals, emojiData(), ts("es2020")],
   },
 ];

@@ -130,10 +130,23 @@ export const TRANSPORTS_TABLE = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]tr
 export const websocketOnlyTransports = (dir) =>
   `import { WS } from ${JSON.stringify(path.join(dir, "websocket.js"))};\nexport const transports = { websocket: WS };\n`;
 
-/** esbuild plugin: websocketOnlyTransports for the widget's UI. */
+/** A resolve made by websocketOnly itself (it asks esbuild for the path, then marks it). */
+const ENGINE_IO = { engineIo: true };
+
+/**
+ * esbuild plugin: websocketOnlyTransports for the widget's UI, and engine.io-client's modules
+ * free of side effects, as the build has them (rollup.config.mjs, treeshake.moduleSideEffects):
+ * its index re-exports every transport and the XHR one runs a probe at load, so without this the
+ * line counted the long-polling transport (2.5 KB min, 0.7 KB br) that the shipped UI leaves out.
+ */
 const websocketOnly = {
   name: "websocket-only",
   setup(b) {
+    b.onResolve({ filter: /^(engine\.io-client$|\.\.?\/)/ }, async (args) => {
+      if (args.pluginData === ENGINE_IO || !(args.path === "engine.io-client" || /[\\/]engine\.io-client[\\/]/.test(args.importer))) return undefined;
+      const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: ENGINE_IO });
+      return r.errors.length ? undefined : { path: r.path, namespace: r.namespace, sideEffects: false };
+    });
     b.onLoad({ filter: TRANSPORTS_TABLE }, (args) => ({
       contents: websocketOnlyTransports(path.dirname(args.path)),
       loader: "js",
@@ -164,6 +177,12 @@ const isLazy = (abs) =>
   // (a feature's folder holds its card, its form or recorder, and the loader the "+" menu fetches.)
   // and the calls: the call view, fetched after sign-in where the browser has WebRTC, and a call's entry (issue 53)
   /[\\/]widget[\\/]src[\\/](voice|polls|calls|previews|pins|tools)[\\/]/.test(abs) ||
+  // scheduled sends and drafts in the open conversation, and the schedule menu (issue 55)
+  /[\\/]widget[\\/]src[\\/]later[\\/]/.test(abs) ||
+  // reminders: "Remind me", the profile's list and a reminder's notice (issue 55)
+  /[\\/]widget[\\/]src[\\/]reminders[\\/]/.test(abs) ||
+  // streamed replies, agents' marks, translation and summaries (issue 54)
+  /[\\/]widget[\\/]src[\\/]streams[\\/]/.test(abs) ||
   // the translations, and what alerts a visitor whose tab is hidden (issue 31)
   /[\\/]widget[\\/]src[\\/](i18n[\\/]locales[\\/][\w-]+|chat[\\/]notify|i18n[\\/]language)\.[jt]s$/.test(abs);
 
@@ -199,11 +218,16 @@ export const BUNDLES = [
   // widget's UI line (40 KB br) is the hard limit. 13.1 KB since issue 34: a send's own event
   // comes in its ack (ownEcho: false, one socket frame less per message), about 20 B gz that
   // the 13.00 KB it stood at had no room for; the widget's UI stays within its 40 KB br.
-  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13.1 * 1024, lazy: "importer" },
+  // 13.3 KB since issue 56: presence on request in big groups (ChatClient.watchPresence, asked
+  // again after each reconnect, answers ordered with the pushed presence): 0.14 KB gz over the
+  // 13.08 it stood at. A group view cannot show presence without it, so it is core, not a module.
+  { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13.3 * 1024, lazy: "importer" },
   // Pins and polls for a signed-in ChatClient (issue 33): imported only where a view needs them.
   { name: "@parley/sdk/rich (pins and polls)", entry: "sdk/src/rich.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },
-  // Scheduled sends and reminders (issue 55): imported only where a view offers "send later" or "remind me".
-  { name: "@parley/sdk/later (scheduled sends and reminders)", entry: "sdk/src/later.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },
+  // Scheduled sends, reminders and drafts (issue 55): imported only where a view offers "send later",
+  // "remind me" or keeps drafts. Drafts (sdk/src/drafts.ts: debounced saves, per-conversation request
+  // order, another device's events, clearing on this client's send) add about 1.1 KB gz: 1 -> 2.25 KB.
+  { name: "@parley/sdk/later (scheduled sends, reminders, drafts)", entry: "sdk/src/later.ts", external: ["socket.io-client"], budget: 2304, lazy: "importer" },
   // Streamed messages and agents' states (issue 54): deltas by offset, ai.state, Stop, the final
   // message in place of the one that grew; imported only where a view shows agents, so the core
   // does not grow. Measured alone it carries the store's draft (draft.ts), which a real bundle
@@ -358,6 +382,27 @@ export const BUNDLES = [
     budget: 4 * 1024,
     lazy: "chunk",
   },
+  // Issue 55: fetched once a conversation that exists is open: the scheduled messages' bar over the
+  // composer, Send's clock button and the box kept as the conversation's draft, with the SDK's
+  // scheduled sends and drafts (@parley/sdk/later) and their strings in every language (3.4 KB gz
+  // of its 7); the schedule menu and its form, fetched at the button's first press, measured
+  // without what it shares with the first (which is always there before it: a real build leaves
+  // those modules in the first).
+  {
+    name: "widget scheduled messages and drafts (lazy chunk)",
+    entry: "widget/src/later/later.ts",
+    external: ["lit", "@parley/sdk"],
+    budget: 7.5 * 1024,
+    lazy: "chunk",
+  },
+  {
+    name: "widget schedule menu (lazy chunk)",
+    entry: "widget/src/later/parley-schedule-menu.ts",
+    external: ["lit", "@parley/sdk", "@parley/sdk/later", "*/scheduling.js", "*/parley-scheduled.strings.js", "*/draft-sync.js"],
+    // Its code 2.4 KB gz, its strings in every language 2 KB.
+    budget: 4.5 * 1024,
+    lazy: "chunk",
+  },
   // Loaded with the conversation list once someone is signed in: pending group invitations, with
   // the SDK's Invitations module (issue 31).
   {
@@ -365,6 +410,51 @@ export const BUNDLES = [
     entry: "widget/src/invitations/parley-invitations.ts",
     external: ["lit", "@parley/sdk"],
     budget: 2 * 1024,
+    lazy: "chunk",
+  },
+  // Reminders (issue 55), each part fetched when first needed and carrying its strings in every
+  // language: "Remind me" (a message's ⋯ menu), the profile's list, and the notice of one come due
+  // (fetched by the UI's one listener for reminder.due). Each carries its fifteen translations
+  // (about 60% of each: parley-remind.strings.ts is 8 KB min, 2.6 KB gz), so the locale chunks every
+  // non-English visitor fetches do not grow; and reminders-of.ts, which a real build shares.
+  // @parley/sdk/later is measured on its own line above.
+  {
+    name: "widget remind me dialog (lazy chunk)",
+    entry: "widget/src/reminders/parley-remind.ts",
+    external: ["lit", "@parley/sdk", "@parley/sdk/later"],
+    budget: 4.5 * 1024,
+    lazy: "chunk",
+  },
+  {
+    name: "widget reminders list (lazy chunk)",
+    entry: "widget/src/reminders/parley-reminders.ts",
+    external: ["lit", "@parley/sdk", "@parley/sdk/later"],
+    budget: 4.25 * 1024,
+    lazy: "chunk",
+  },
+  {
+    name: "widget reminder due notice (lazy chunk)",
+    entry: "widget/src/reminders/parley-reminder-due.ts",
+    external: ["lit", "@parley/sdk", "@parley/sdk/later"],
+    budget: 3.5 * 1024,
+    lazy: "chunk",
+  },
+  // Streamed replies and AI agents (issue 54): fetched when the open conversation has an agent or a
+  // streamed message, or the app translates; the details' summaries and "Translate new messages"
+  // come with the details where the app turned them on. Both carry their fifteen translations.
+  {
+    name: "widget streamed replies, AI marks and translations (lazy chunk)",
+    entry: "widget/src/streams/stream-card.ts",
+    external: ["lit", "@parley/sdk", "@parley/sdk/streams"],
+    budget: 5 * 1024,
+    lazy: "chunk",
+  },
+  {
+    name: "widget summaries and auto-translate in the details (lazy chunk)",
+    entry: "widget/src/streams/parley-ai-tools.ts",
+    // (The streamed replies' chunk is shared with it in a real build.)
+    external: ["lit", "@parley/sdk", "@parley/sdk/streams", "./stream-card.js"],
+    budget: 2.5 * 1024,
     lazy: "chunk",
   },
   // Issue 31: the sign-in form (pages with a host token or a kept session never load it); what

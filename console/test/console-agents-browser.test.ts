@@ -77,7 +77,7 @@ describe("the console in a browser: an app's AI agents", { skip: BROWSER_SKIP, t
     await el(page).getByLabel("Model").fill("shop-model");
     await el(page).getByLabel("API key").fill(API_KEY);
     await el(page).getByLabel("Temperature").fill("5");
-    await el(page).getByRole("button", { name: "Save" }).click();
+    await el(page).getByRole("button", { name: "Save", exact: true }).click();
     await el(page).locator("#f-endpoint-error").waitFor();
     await el(page).locator("#f-temperature-error").waitFor();
     assert.equal(await el(page).getByLabel("Endpoint").getAttribute("aria-invalid"), "true");
@@ -86,7 +86,7 @@ describe("the console in a browser: an app's AI agents", { skip: BROWSER_SKIP, t
     await el(page).getByLabel("Endpoint").fill(models.url);
     await el(page).getByLabel("Temperature").fill("0.3");
     await el(page).getByLabel("System prompt").fill("You answer questions about Acme Store.");
-    await el(page).getByRole("button", { name: "Save" }).click();
+    await el(page).getByRole("button", { name: "Save", exact: true }).click();
     const row = el(page).locator("[data-agent]");
     await row.getByText("Shop helper").waitFor();
     await row.getByText("An API key is stored.").waitFor();
@@ -117,6 +117,21 @@ describe("the console in a browser: an app's AI agents", { skip: BROWSER_SKIP, t
     await el(page).getByText("shop-model-2").waitFor();
     assert.equal(await storedKey(), API_KEY);
 
+    // Tools, as JSON: what is not a tool list is refused at the field; a tool list is stored and shown again.
+    await row.getByRole("button", { name: "Edit" }).click();
+    await row.getByLabel("Tools (JSON)").fill("not json");
+    await row.getByRole("button", { name: "Save" }).click();
+    await row.locator("#f-tools-error").waitFor();
+    const tool = { name: "order_status", description: "An order's status", parameters: { type: "object", properties: { order: { type: "string" } } } };
+    await row.getByLabel("Tools (JSON)").fill(JSON.stringify([tool]));
+    await row.getByRole("button", { name: "Save" }).click();
+    await el(page).getByText("Saved.").waitFor();
+    const stored = (await s.services.db.query("SELECT tools FROM agents WHERE appId = ?", [appId]))[0].tools as string;
+    assert.deepEqual(JSON.parse(stored), [tool]);
+    await row.getByRole("button", { name: "Edit" }).click();
+    assert.deepEqual(JSON.parse(await row.getByLabel("Tools (JSON)").inputValue()), [tool]);
+    await row.getByRole("button", { name: "Cancel" }).click();
+
     // Removed: the first click asks.
     await row.getByRole("button", { name: "Remove" }).click();
     await el(page).getByText("Remove this agent?").waitFor();
@@ -139,14 +154,14 @@ describe("the console in a browser: an app's AI agents", { skip: BROWSER_SKIP, t
     const viewer = await consoleAccount(s, { email: "vera@acme.example", role: "viewer", appId });
     const v = await signedIn(viewer.browser.cookie);
     await v.goto(`${s.url}/console/#/apps/${appId}/agents`);
-    await el(v).getByText("Greeter").waitFor();
+    await el(v).locator("[data-agent]").getByText("Greeter").waitFor();
     await v.getByText("Your role can look but not change anything here.").waitFor();
     for (const name of ["New agent", "Edit", "Remove"]) assert.equal(await el(v).getByRole("button", { name }).count(), 0, name);
     assert.equal((await viewer.browser.post(`/apps/${appId}/agents`, { sub: "x", name: "X", endpoint: models.url, model: "m" })).status, 403);
 
     const p = await signedIn(owner.cookie, { width: 390, height: 844 }, "dark");
     await p.goto(`${s.url}/console/#/apps/${appId}/agents`);
-    await el(p).getByText("Greeter").waitFor();
+    await el(p).locator("[data-agent]").getByText("Greeter").waitFor();
     await el(p).getByRole("button", { name: "New agent" }).click();
     await el(p).getByLabel("Endpoint").waitFor();
     assert.deepEqual(await axeSerious(p), []);

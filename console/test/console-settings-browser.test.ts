@@ -84,7 +84,7 @@ describe("the console in a browser: an app's settings and its users", { skip: BR
     return { ada, bob };
   }
 
-  test("settings: a bad origin and a group size out of range at their fields; saved, the header follows; the secret rotated and shown once; disable and enable", async () => {
+  test("settings: a bad origin, a group size and a presence group size out of range at their fields; saved, the header follows; the secret rotated and shown once; disable and enable", async () => {
     await page.goto(`${s.url}/console/#/apps/${appId}/settings`);
     await page.getByRole("heading", { name: "Settings", exact: true }).waitFor();
     const origins = page.getByLabel("Allowed origins");
@@ -99,11 +99,17 @@ describe("the console in a browser: an app's settings and its users", { skip: BR
     assert.ok(await origins.evaluate((e) => e === (e.getRootNode() as ShadowRoot).activeElement), "focus moves to the field in error");
 
     await origins.fill("https://acme.example\nhttps://blog.acme.example");
-    await page.getByLabel("Largest group").fill("1");
+    await page.getByLabel("Largest group", { exact: true }).fill("1");
     await page.getByRole("button", { name: "Save" }).click();
     await page.locator("console-settings #f-groupMaxMembers-error").waitFor();
+    const presence = page.getByLabel("Largest group with live online status");
+    await presence.fill("1");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.locator("console-settings #f-presenceGroupMax-error").waitFor();
+    assert.equal(await presence.getAttribute("aria-invalid"), "true");
+    await presence.fill("500");
     await page.getByLabel("Name", { exact: true }).fill("Acme Outlet");
-    await page.getByLabel("Largest group").fill("25");
+    await page.getByLabel("Largest group", { exact: true }).fill("25");
     await page.getByLabel("Adding people to groups").selectOption("off");
     await page.getByLabel("Display and group names pass the word filter").check();
     await page.getByRole("button", { name: "Save" }).click();
@@ -111,8 +117,8 @@ describe("the console in a browser: an app's settings and its users", { skip: BR
     await page.getByRole("heading", { name: "Acme Outlet" }).waitFor();
     const app = await s.services.apps.lookup(appId);
     assert.deepEqual(
-      [app.name, app.allowedOrigins, app.groupMaxMembers, Boolean(app.groupDirectAdd)],
-      ["Acme Outlet", ["https://acme.example", "https://blog.acme.example"], 25, false],
+      [app.name, app.allowedOrigins, app.groupMaxMembers, Boolean(app.groupDirectAdd), app.presenceGroupMax],
+      ["Acme Outlet", ["https://acme.example", "https://blog.acme.example"], 25, false, 500],
     );
     assert.equal((await s.services.moderation.wordFilter({ appId, server: "test" })).names, true);
 

@@ -38,6 +38,8 @@ interface Seeded {
   peak: number;
   calls: number;
   callSeconds: number;
+  agentReplies: number;
+  agentTokens: number;
 }
 
 describe("the console's usage, health and audit pages in a browser", { skip: BROWSER_SKIP, timeout: 300_000 }, () => {
@@ -75,6 +77,8 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
         peak: (weekend ? 7 : 12) + ((i * 5) % 6),
         calls: 3 + (i % 4),
         callSeconds: 90 * (1 + (i % 5)),
+        agentReplies: 2 + (i % 3),
+        agentTokens: 1000 + 250 * (i % 4),
       };
       seeded.push(d);
       const at = Date.parse(`${day}T10:00:00Z`);
@@ -88,6 +92,9 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
         webhooksFailed: d.failed,
         calls: d.calls,
         callSeconds: d.callSeconds,
+        agentReplies: d.agentReplies,
+        agentPromptTokens: d.agentTokens - 200,
+        agentCompletionTokens: 200,
       });
       peaks.push({ appId, day, peak: d.peak }, { appId: "", day, peak: d.peak });
     }
@@ -111,14 +118,14 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
 
   const rows = () => page.locator("console-usage table.stack tbody tr");
 
-  test("usage: seven labelled charts over a table of every day; the period switch redraws them", async () => {
+  test("usage: nine labelled charts over a table of every day; the period switch redraws them", async () => {
     await page.emulateMedia({ colorScheme: "light" });
     await page.goto(`${s.url}/console/#/apps/${appId}/usage`);
     await page.getByRole("heading", { name: "Usage", exact: true }).waitFor();
     await rows().first().waitFor();
     assert.equal(await rows().count(), 30);
     const charts = page.locator("console-usage svg[role=img]");
-    assert.equal(await charts.count(), 7);
+    assert.equal(await charts.count(), 9);
     const total = seeded.reduce((n, d) => n + d.messages, 0);
     const label = (await charts.first().getAttribute("aria-label")) ?? "";
     assert.match(label, new RegExp(`^Messages, last 30 days: ${total.toLocaleString("en-US")} in total; highest`));
@@ -136,6 +143,14 @@ describe("the console's usage, health and audit pages in a browser", { skip: BRO
     const minutes = seeded.reduce((n, d) => n + d.callSeconds, 0) / 60;
     assert.match(callCharts[0]!, new RegExp(`^Calls, last 30 days: ${calls.toLocaleString("en-US")} in total`));
     assert.match(callCharts[1]!, new RegExp(`^Call minutes, last 30 days: ${minutes.toLocaleString("en-US", { maximumFractionDigits: 1 })} in total`));
+    // AI agents' replies and tokens (issue 54): each day's, and the period's totals.
+    assert.equal(await first.locator("[data-agent-replies]").textContent(), String(today.agentReplies));
+    assert.equal(await first.locator("[data-agent-tokens]").textContent(), today.agentTokens.toLocaleString("en-US"));
+    const agentCharts = await charts.evaluateAll((svgs) => svgs.slice(7).map((el) => el.getAttribute("aria-label") ?? ""));
+    const replies = seeded.reduce((n, d) => n + d.agentReplies, 0);
+    const tokens = seeded.reduce((n, d) => n + d.agentTokens, 0);
+    assert.match(agentCharts[0]!, new RegExp(`^Agent replies, last 30 days: ${replies.toLocaleString("en-US")} in total`));
+    assert.match(agentCharts[1]!, new RegExp(`^Agent tokens, last 30 days: ${tokens.toLocaleString("en-US")} in total`));
     await page.screenshot({ path: path.join(SCREENSHOTS, "console-usage.png"), fullPage: true });
 
     // Seven days, by keyboard: the period is a radio group.

@@ -510,6 +510,10 @@ describe("the custom elements manifest", () => {
         "pins/pin-mark.ts",
         "previews/preview-card.ts",
         "voice/voice-player.ts",
+        // The clock beside Send, drawn by the later chunk (issue 55).
+        "later/later.ts",
+        // Streamed replies, agents' marks, translations (issue 54).
+        "streams/stream-card.ts",
       ],
       "parley-replies": ["message/formatting.ts"],
       // The header's call buttons, drawn by the calls chunk (issue 53).

@@ -245,6 +245,15 @@ export class ChatClient {
     this.socket.disconnect();
   }
 
+  /**
+   * Whose presence to be told beside what is pushed (contacts, small conversations): in a group
+   * above the app's presence group size, the people a view shows (at most 100; replaces the last
+   * list, kept across reconnects; [] stops). Their presence lands in `state.presence`.
+   */
+  watchPresence(userIds: string[]): Promise<void> {
+    return this.socket.watch(userIds);
+  }
+
   /** Stops everything (socket, retries). The session stays in storage. */
   close(): void {
     void this.cache?.close(false);

@@ -1,18 +1,22 @@
 /**
- * @parley/sdk/later: scheduled sends and reminders (issue 55) for a signed-in ChatClient. A module
- * of its own, so the core SDK every page loads stays within its budget: import it where a view
- * offers "send later" or "remind me".
+ * @parley/sdk/later: scheduled sends, reminders and drafts that follow the user (issue 55) for a
+ * signed-in ChatClient. A module of its own, so the core SDK every page loads stays within its
+ * budget: import it where a view offers "send later", "remind me" or keeps drafts.
  *
  * ```ts
  * import { later } from "@parley/sdk/later";
- * const { scheduled, reminders } = later(chat);
+ * const { scheduled, reminders, drafts } = later(chat);
  * await scheduled.schedule(conversationId, { text: "Happy birthday!", sendAt: "2026-12-01T08:00:00Z" });
  * scheduled.subscribe(() => render(scheduled.items)); // kept from the server's events, every device
  * await reminders.create(messageId, new Date(Date.now() + 20 * 60_000));
  * reminders.on((due) => notify(due.message)); // `reminder.due`
+ * await drafts.load(); // then drafts.get(conversationId) on opening a conversation
+ * drafts.save(conversationId, { text, replyTo }); // debounced; cleared everywhere once this client sends there
+ * drafts.subscribe((c) => c.remote && composer.restore(c.conversationId, c.draft)); // another device typed
  * ```
  */
 import type { ChatClient } from "./client.js";
+import { Drafts, type DraftsOptions } from "./drafts.js";
 import type { EditScheduledRequest, Page, Reminder, ReminderDue, ScheduleMessageRequest, ScheduledMessage } from "./protocol/index.js";
 
 const seg = encodeURIComponent;
@@ -165,7 +169,10 @@ export class Reminders extends Kept<Reminder> {
   }
 }
 
-/** Both, for one ChatClient: `later(chat).scheduled`, `later(chat).reminders`. */
-export function later(chat: ChatClient): { scheduled: ScheduledMessages; reminders: Reminders } {
-  return { scheduled: new ScheduledMessages(chat), reminders: new Reminders(chat) };
+export { DEFAULT_DRAFTS_OPTIONS, Drafts, type DraftChange, type DraftsOptions } from "./drafts.js";
+export type { Draft } from "./protocol/index.js";
+
+/** All three, for one ChatClient: `later(chat).scheduled`, `.reminders`, `.drafts` (`opts.drafts`: its debounce). */
+export function later(chat: ChatClient, opts: { drafts?: DraftsOptions } = {}): { scheduled: ScheduledMessages; reminders: Reminders; drafts: Drafts } {
+  return { scheduled: new ScheduledMessages(chat), reminders: new Reminders(chat), drafts: new Drafts(chat, opts.drafts) };
 }

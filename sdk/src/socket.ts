@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import { ChatError } from "./errors.js";
-import type { Ack, ChatEvent, ClientToServerEvents, Presence, ServerToClientEvents, SocketAuth, TypingEvent } from "./protocol/index.js";
+import type { Ack, ChatEvent, ClientToServerEvents, Presence, PresenceSnapshot, ServerToClientEvents, SocketAuth, TypingEvent } from "./protocol/index.js";
 import type { ConnectionState } from "./state.js";
 
 export interface SocketHandlers {
@@ -29,6 +29,8 @@ export class SocketConnection {
   private refusals = 0;
   /** The highest presence version seen per user: anything older is stale (see Presence.version). */
   private readonly presenceVersions = new Map<string, number>();
+  /** Whom `watch` asked for: asked again on each (re)connect, since a new socket watches nobody. */
+  private watched: string[] = [];
 
   constructor(
     private readonly server: string,
@@ -60,6 +62,7 @@ export class SocketConnection {
       this.refusals = 0;
       h.state("connected");
       h.connected();
+      if (this.watched.length) this.watch(this.watched).catch(() => undefined);
     });
     socket.on("disconnect", (reason) => {
       if (reason === "io server disconnect") {
@@ -103,6 +106,12 @@ export class SocketConnection {
       this.presenceVersions.set(p.userId, v);
     }
     this.handlers.presence(p);
+  }
+
+  /** Presence on request (`presence.watch`): their presence now, then their changes, as if pushed. */
+  async watch(userIds: string[]): Promise<void> {
+    this.watched = userIds;
+    for (const p of (await this.request<PresenceSnapshot>("presence.watch", { userIds })).users) this.presence(p);
   }
 
   disconnect(): void {

@@ -5,8 +5,11 @@ import {
   AI_STATE_TTL_MS,
   type AiStateEvent,
   type ClientToServerEvents,
+  type ConversationSummary,
+  type HandoffResponse,
   type Message,
   type MessageDeltaEvent,
+  type MessageTranslation,
   type ServerToClientEvents,
 } from "./protocol/index.js";
 import type { AiStateEntry, ChatState } from "./state.js";
@@ -28,7 +31,10 @@ type Chat = Pick<ChatClient, "store" | "request" | "on">;
  * ```ts
  * const streams = new Streams(chat);
  * await streams.stop(messageId); // a member's Stop button
+ * await streams.talkToPerson(conversationId); // hand-off: the agent stops there, people join
  * streams.aiStates(conversationId); // { [userId]: { state: "thinking", until } }
+ * (await streams.translate(messageId, "de")).text; // when `chat.user.ai?.translate`
+ * (await streams.summarize(conversationId, "en")).text; // when `chat.user.ai?.summarize`
  * ```
  */
 export class Streams {
@@ -60,6 +66,32 @@ export class Streams {
     const m = await this.socketLayer().request<Message>("message.stop", { messageId });
     this.chat.store.next((s) => withStreamed(s, m));
     return m;
+  }
+
+  /**
+   * "Talk to a person" (hand-off): the conversation's agents answer there no more and the app's
+   * people join (from a DM, in a group made for it: the answer's `conversationId`). Rejects with
+   * `conflict` (`handoff_off`, `no_agent`) or `rate_limited`.
+   */
+  talkToPerson(conversationId: string): Promise<HandoffResponse> {
+    return this.chat.request<HandoffResponse>("POST", `/conversations/${encodeURIComponent(conversationId)}/handoff`);
+  }
+
+  /**
+   * The message's text in `language` (an `AiLanguage`: `de`, `pt-BR`…), by the app's model; kept by the server
+   * (`cached`). Rejects with `translate_off`, `model_unavailable`, `rate_limited`.
+   */
+  translate(messageId: string, language: string): Promise<MessageTranslation> {
+    return this.ai(`/messages/${encodeURIComponent(messageId)}/translate`, language);
+  }
+
+  /** What the user has not read in the conversation, summarized in `language`. Rejects with `summarize_off`, `model_unavailable`, `rate_limited`. */
+  summarize(conversationId: string, language: string): Promise<ConversationSummary> {
+    return this.ai(`/conversations/${encodeURIComponent(conversationId)}/summary`, language);
+  }
+
+  private ai<T>(path: string, language: string): Promise<T> {
+    return this.chat.request<T>("POST", path, { language });
   }
 
   /** The agents' states in a conversation that have not expired, by user id. */

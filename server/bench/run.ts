@@ -1,10 +1,11 @@
 /**
  * Parley benchmark: `npm run bench` (full) or `npm run bench -- --quick`.
- * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,idle,history,sync,search,login; and
+ * Options: --quick, --out <file.json>, --only <scenario,...> (one-to-one,typing,group,group-online,idle,history,sync,search,login; and
  * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts;
  * calls, only when named: a group call's signalling through a Janus of its own, see calls.ts),
  * --db <sqlite,mysql>, --rates <n,...>, --big-group <n> (the big group row's size: 5,000 full, 500 quick),
- * --peer ejabberd. Starts everything it measures as child processes on
+ * --peer ejabberd, --db-latency <ms> (Parley's MariaDB round trips made this much slower, db-latency.ts).
+ * Starts everything it measures as child processes on
  * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
  * relay, and with --peer ejabberd the distribution's ejabberd (ejabberd.ts: its archive on the same MariaDB,
  * driven over XMPP websockets by the same workers; 1:1 ladder only; skipped with a note when not installed).
@@ -23,10 +24,11 @@ import { runCalls } from "./calls.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
-import { DBS, flag, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
+import { DB_LATENCY_MS, DBS, flag, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
 import { killAll, mysqlAvailable, ROOT, startParley, startRelay } from "./harness/processes.js";
 import { ladders, ratios, rows, table } from "./harness/report.js";
 import { historyScenarios } from "./scenarios/history.js";
+import { groupOnlineScenario } from "./scenarios/group-online.js";
 import { idleScenario } from "./scenarios/idle.js";
 import { loginScenario } from "./scenarios/login.js";
 import { type PeerInfo, runPeer } from "./scenarios/peer.js";
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
         if (want("history")) await historyScenarios(t);
         if (want("sync")) await syncScenarios(t);
         if (want("search")) await searchScenarios(t);
+        if (want("group-online")) await groupOnlineScenario(workers, t);
       } finally {
         await t.stop();
       }
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
   const elapsed = (now() - started) / 1000;
   const r = ratios();
   const date = new Date().toISOString();
-  const header = `Parley benchmark (${mode}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${peerInfo?.version ? `; peer ejabberd ${peerInfo.version}` : ""}${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
+  const header = `Parley benchmark (${mode}${DB_LATENCY_MS > 0 ? `, MariaDB round trips +${DB_LATENCY_MS} ms` : ""}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${peerInfo?.version ? `; peer ejabberd ${peerInfo.version}` : ""}${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
   process.stdout.write(`\n${header}\n\n${table()}\n\n${r.lines.join("\n")}\n`);
   if (peerInfo?.skipped) process.stdout.write(`Peer ejabberd: SKIPPED: ${peerInfo.skipped}\n`);
   if (fanout.length) process.stdout.write(`\nFan-out by topology (1:1 messages across nodes):\n\n${fanoutTable(fanout)}\n`);
@@ -105,6 +108,8 @@ async function main(): Promise<void> {
         elapsedSec: elapsed,
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: os.totalmem() / 2 ** 30, node: process.version, ulimitN: ulimitN() },
         sizes: SIZE,
+        // What the server was run with that changes its figures: the database link's added delay, and its writers.
+        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default" },
         skipped,
         rows,
         ladders,

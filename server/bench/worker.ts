@@ -40,6 +40,7 @@ type Cmd =
       typingThrottleMs?: number;
     }
   | { id: number; cmd: "stats" }
+  | { id: number; cmd: "presence" }
   | { id: number; cmd: "collect" }
   | { id: number; cmd: "disconnect" }
   | { id: number; cmd: "exit" };
@@ -58,6 +59,9 @@ let expected = 0;
 let ackOk = 0;
 let ackErr = 0;
 let pendingAcks = 0;
+/** Presence entries received (a `presence` frame is one, a snapshot one per user) since the last "presence" command, and when the last came (ms since the epoch). */
+let presenceEntries = 0;
+let presenceLastAt = 0;
 const errCodes: Record<string, number> = {};
 /** Typing events carry no timestamp: per (conversation, sender) FIFO of send times (DM pairs share a worker). */
 const typingQueues = new Map<string, number[]>();
@@ -97,6 +101,14 @@ function attach(h: Held, s: Socket): void {
     if (!m.text.startsWith(tag + "|")) return;
     received++;
     lat.push(now() - Number(m.text.slice(tag.length + 1)));
+  });
+  s.on("presence", () => {
+    presenceEntries++;
+    presenceLastAt = Date.now();
+  });
+  s.on("presence.snapshot", (e: { users?: unknown[] }) => {
+    presenceEntries += e?.users?.length ?? 0;
+    presenceLastAt = Date.now();
   });
   s.on("typing", (e: { conversationId?: string; userId?: string }) => {
     if (kind !== "typing" || !e || e.userId === h.userId) return;
@@ -352,6 +364,12 @@ process.on("message", (raw: unknown) => {
         break;
       case "stats":
         reply({ received, pendingAcks, sent, expected });
+        break;
+      case "presence":
+        // What came since the last ask, then counted afresh.
+        reply({ entries: presenceEntries, lastAt: presenceLastAt });
+        presenceEntries = 0;
+        presenceLastAt = 0;
         break;
       case "collect": {
         const cpu = process.cpuUsage(cpuStart);

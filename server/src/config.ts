@@ -12,6 +12,9 @@ import { agentsConfig, agentsEnv, type AgentsConfig } from "./config/agents.js";
 import { scheduledConfig, scheduledEnv, type ScheduledConfig } from "./config/scheduled.js";
 import { loadOrCreateSecret } from "./config/secret.js";
 
+/** The highest presence group size a server or an app may set (PRESENCE_GROUP_MAX, apps.presenceGroupMax). */
+export const PRESENCE_GROUP_MAX_CEILING = 1_000_000;
+
 /**
  * The server's configuration, read once from the environment here and nowhere else: every setting
  * with its bounds and default (the schema below), the checks across settings, and the typed,
@@ -52,8 +55,18 @@ export interface Config {
   demo: boolean;
   /** A user stays "online" this long after their last socket closed. */
   presenceGraceMs: number;
+  /**
+   * The largest conversation whose members are pushed each other's presence (an app may set its
+   * own). Above it a member asks for the presence of whom they are looking at (`presence.watch`).
+   */
+  presenceGroupMax: number;
   /** `undefined`: one node, everything in-process. Set: several nodes share Redis (adapter, presence, rate limits). */
   redisUrl: string | undefined;
+  /**
+   * Transactions a node runs at once on MySQL/MariaDB (db/transaction.ts), send batches among them
+   * (messages/send-batcher.ts). SQLite, one connection, always runs one.
+   */
+  databaseWriters: number;
   /**
    * A Redis Cluster's seed nodes instead (REDIS_CLUSTER_NODES; never both): the sharded Socket.IO
    * adapter over SPUBLISH/SSUBSCRIBE, and every multi-key command on one hash slot.
@@ -159,6 +172,7 @@ const envSchema = z.object({
     .optional(),
   DATABASE_REPLICA_URLS: z.string().transform(replicaUrls).optional(),
   DATABASE_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  DATABASE_WRITERS: z.coerce.number().int().min(1).max(4).default(1),
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
@@ -174,6 +188,7 @@ const envSchema = z.object({
   CONSOLE_DIR: z.string().optional(),
   PARLEY_DEMO: z.enum(["0", "1"]).optional(),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  PRESENCE_GROUP_MAX: z.coerce.number().int().min(2).max(PRESENCE_GROUP_MAX_CEILING).default(100),
   TRUST_PROXY: z.string().default("0").transform(trustProxySetting),
   REDIS_URL: z
     .string()
@@ -303,6 +318,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     refreshGraceSec: e.REFRESH_GRACE_SEC,
     trustProxy: e.TRUST_PROXY,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
+    presenceGroupMax: e.PRESENCE_GROUP_MAX,
+    databaseWriters: e.DATABASE_WRITERS,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     replicas: e.DATABASE_REPLICA_URLS ? { urls: e.DATABASE_REPLICA_URLS, maxLagMs: e.DATABASE_REPLICA_MAX_LAG_MS } : undefined,

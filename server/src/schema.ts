@@ -38,9 +38,16 @@ import { EmailOutboxEntity, EmailRecipientEntity, EmailSettingsEntity } from "./
 import { Email1764110000000 } from "./db/migrations/1764110000000-Email.js";
 import { EmailQuietHours1764130000000 } from "./db/migrations/1764130000000-EmailQuietHours.js";
 import { Agents1764150000000 } from "./db/migrations/1764150000000-Agents.js";
-import { AgentEntity } from "./agents/agent.entity.js";
+import { AgentEntity, AgentHandoffEntity, AgentSettingsEntity, AiTextEntity } from "./agents/agent.entity.js";
+import { AiTexts1764200000000 } from "./db/migrations/1764200000000-AiTexts.js";
+import { AgentHandoff1764176000000 } from "./db/migrations/1764176000000-AgentHandoff.js";
+import { AgentTokensTools1764175000000 } from "./db/migrations/1764175000000-AgentTokensTools.js";
 import { ScheduledAndReminders1764140000000 } from "./db/migrations/1764140000000-ScheduledAndReminders.js";
 import { ReminderEntity, ScheduledMessageEntity } from "./scheduled/scheduled.entities.js";
+import { Drafts1764185000000 } from "./db/migrations/1764185000000-Drafts.js";
+import { PresenceGroupMax1764195000000 } from "./db/migrations/1764195000000-PresenceGroupMax.js";
+import { UserAgent1764205000000 } from "./db/migrations/1764205000000-UserAgent.js";
+import { DraftEntity } from "./drafts/draft.entity.js";
 import { Streams1764125000000 } from "./db/migrations/1764125000000-Streams.js";
 import { MessageStreamEntity } from "./messages/stream.entity.js";
 import { Console1764000000000 } from "./db/migrations/1764000000000-Console.js";
@@ -118,8 +125,12 @@ export const ENTITIES = [
   EmailOutboxEntity,
   ScheduledMessageEntity,
   ReminderEntity,
+  DraftEntity,
   MessageStreamEntity,
   AgentEntity,
+  AgentSettingsEntity,
+  AgentHandoffEntity,
+  AiTextEntity,
 ];
 export const MIGRATIONS = [
   Foundation1763780000000,
@@ -157,6 +168,12 @@ export const MIGRATIONS = [
   EmailQuietHours1764130000000,
   ScheduledAndReminders1764140000000,
   Agents1764150000000,
+  AgentTokensTools1764175000000,
+  AgentHandoff1764176000000,
+  Drafts1764185000000,
+  PresenceGroupMax1764195000000,
+  AiTexts1764200000000,
+  UserAgent1764205000000,
 ];
 
 /**

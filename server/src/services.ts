@@ -18,12 +18,17 @@ import { SendQuota } from "./messages/send-quota.js";
 import { StreamingService } from "./messages/streaming.js";
 import { AgentsService } from "./agents/agents.service.js";
 import { AgentRunner } from "./agents/agent-runner.js";
-import { measuredSendBatch, observeAgentReply, observeEmail } from "./ops/hooks.js";
+import { HandoffService } from "./agents/handoff.js";
+import { AiTextsService } from "./agents/ai-texts.js";
+import { agentLimiters } from "./agents/agent-limits.js";
+import { measuredSendBatch, observeAgentReply, observeAgentTokens, observeEmail } from "./ops/hooks.js";
+import { callWebhook } from "./webhooks/webhook-call.js";
 import { EmailService } from "./email/email.service.js";
 import { EmailNotifier } from "./email/email-notifier.js";
 import { ScheduledService } from "./scheduled/scheduled.service.js";
 import { RemindersService } from "./scheduled/reminders.service.js";
 import { ScheduledSweep } from "./scheduled/scheduled-sweep.js";
+import { DraftsService } from "./drafts/drafts.service.js";
 import { PresenceService } from "./presence/presence.service.js";
 import { RedisPresenceService } from "./scale/redis-presence.js";
 import { RedisConnections } from "./scale/redis.js";
@@ -103,6 +108,10 @@ export interface Services {
   /** AI agents (issue 54): managed through the server API; their replies written by the runner after each commit (stop() at shutdown). */
   agents: AgentsService;
   agentRunner: AgentRunner;
+  /** Hand-off to people (the model's `handoff` tool, a member's "Talk to a person"). */
+  handoff: HandoffService;
+  /** A member's translations and summaries, written by the app's named agents' models and kept (agents/ai-texts.ts). */
+  aiTexts: AiTextsService;
   uploads: UploadsService;
   limiters: { authPerIp: RateLimiterAbstract; loginPerEmail: RateLimiterAbstract };
   /** Every other write a signed-in user can repeat: taken by the router before the handler (request/route.ts). */
@@ -162,6 +171,8 @@ export interface Services {
   reminders: RemindersService;
   /** Sends the scheduled messages and fires the reminders that are due (a sweep on every node, stop() at shutdown). */
   scheduledSweep: ScheduledSweep;
+  /** Drafts that follow the user (issue 55): each conversation's unsent text, told to the user's devices. */
+  drafts: DraftsService;
   /** Present when DATABASE_REPLICA_URLS is set: where the routes marked `replica` read (stop() at shutdown). */
   replicas?: ReadReplicas;
   /** Present when REDIS_URL or REDIS_CLUSTER_NODES is set (several nodes); `undefined` keeps everything in-process. */
@@ -179,7 +190,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const storage = new DiskStorage(config.uploadDir);
   await storage.init();
   const events = new EventLog(db);
-  const uow = new UnitOfWork(db, events);
+  const uow = new UnitOfWork(db, events, config.databaseWriters);
   const apps = new AppsService(db);
   const serverKeys = new ServerKeysService(db);
   let redis: RedisConnections | undefined;
@@ -256,17 +267,40 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   streams.startSweep();
   // AI agents: a new message that asks one (a DM with it, a mention) starts its reply after the commit.
   const agents = new AgentsService({ db, uow, users, allowPrivate: config.agents.allowPrivate });
+  // Moderation is made further down (it needs the webhooks): the hand-off reaches it when called.
+  const handoff = new HandoffService({
+    db,
+    uow,
+    agents,
+    membership,
+    conversations,
+    messages,
+    moderation: { queueHandoff: (...args) => moderation.queueHandoff(...args) },
+    perUser: createLimiter(config.agents.handoffsPerUser, "agent-handoff-user", limiterStore),
+  });
+  const agentLimits = agentLimiters(config.agents, limiterStore);
+  const filter = (appId: string, text: string) => moderationGate.filterText(appId, text);
+  const agentTokens = (appId: string, tokens: { prompt: number; completion: number }) => (observeAgentTokens(db, tokens), usage.agentReply(appId, tokens));
+  const aiTexts = new AiTextsService(
+    { db, uow, agents, settings: handoff, messages, membership, ...agentLimits, allowPrivate: config.agents.allowPrivate, filter, tokens: agentTokens },
+    config.agents,
+  );
   const agentRunner = new AgentRunner(
     {
       db,
       agents,
       streams,
-      perUser: createLimiter(config.agents.perUser, "agent-user", limiterStore),
-      perApp: createLimiter(config.agents.perApp, "agent-app", limiterStore),
+      ...agentLimits,
       logger,
       allowPrivate: config.agents.allowPrivate,
-      filter: (appId, text) => moderationGate.filterText(appId, text),
+      filter,
       observe: (outcome) => observeAgentReply(db, outcome),
+      tokens: agentTokens,
+      // A tool call is a synchronous, signed webhook (webhooks/webhook-call.ts): the model waits for it.
+      callTool: (appId, call, limits) => callWebhook({ db, serverKeys, allowPrivate: config.webhooks.allowPrivate }, appId, "agent.tool_call", call, limits),
+      handoffEnabled: (appId) => handoff.enabled(appId),
+      handoff: (appId, input) => handoff.byModel(appId, input),
+      handedOff: (appId, ids) => handoff.handedOff(appId, ids),
     },
     config.agents,
   );
@@ -396,6 +430,8 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     streams,
     agents,
     agentRunner,
+    handoff,
+    aiTexts,
     uploads,
     webhooks,
     webhookDispatcher,
@@ -420,6 +456,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     scheduled: new ScheduledService({ db, uow, membership, users, sweep: scheduledSweep }),
     reminders: new RemindersService({ db, uow, membership }),
     scheduledSweep,
+    drafts: new DraftsService({ db, uow, membership }),
     console: new ConsoleService({
       db,
       sessions: consoleSessions,
@@ -441,6 +478,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
       moderation,
       groupDefaults: { directAdd: config.groups.directAdd, maxMembers: config.groups.maxMembers },
       voiceMaxSeconds: config.uploads.voiceMaxSeconds,
+      presenceGroupMax: config.presenceGroupMax,
     }),
     consoleUsers: new ConsoleUsers({ access: consoleAccess, db, users, dataRights }),
     consoleUsage: new ConsoleUsage({

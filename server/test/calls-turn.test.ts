@@ -16,6 +16,7 @@ import { after, before, describe, test } from "node:test";
 import type { AuthResponse, IceServersResponse } from "@parley/sdk/protocol";
 import { turnCredentials } from "../src/calls/ice-servers.js";
 import { stunAnswers } from "./helpers/calls.js";
+import { takeMachineLock } from "./helpers/machine-lock.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
 
 const TURN_PORT = 13478;
@@ -119,9 +120,12 @@ describe("ICE servers", () => {
 describe("a real coturn", { skip }, () => {
   let dir: string;
   let turnserver: ChildProcess | undefined;
+  let release = (): void => undefined;
 
   before(async () => {
     assert.ok(hasTurnserver, "CI=true needs turnserver and turnutils_uclient (apt-get install -y coturn)");
+    // The port and relay range are the machine's: the same suite in the other pass waits for them.
+    release = await takeMachineLock(`turn-${TURN_PORT}`);
     dir = await mkdtemp(path.join(tmpdir(), "parley-turn-"));
     await writeFile(path.join(dir, "turnserver.conf"), CONF);
     turnserver = spawn(
@@ -141,6 +145,7 @@ describe("a real coturn", { skip }, () => {
       await exited;
     }
     if (dir) await rm(dir, { recursive: true, force: true });
+    release();
   });
 
   test("allocates and relays with the credentials Parley handed out; refuses a wrong one, another user's name and an expired one", async () => {

@@ -366,19 +366,19 @@ describe("MariaDB: the server's connection killed (KILL <id>) mid-batch", { skip
 
     const dbName = new URL(s.databaseUrl!).pathname.slice(1);
     const admin = await mysql.createConnection({ uri: MYSQL_ADMIN_URL, connectTimeout: 5000 });
-    // Holds the conversation's row: each batch inserts its messages, then waits for this lock at
-    // its UPDATE of the conversation, inside its transaction, where it is killed.
+    // Holds the app's row: each batch inserts its messages and moves the conversation, then waits
+    // for this lock where it takes its events' seqs, inside its transaction, and is killed there.
     const holder = await mysql.createConnection({ uri: `${MYSQL_ADMIN_URL}/${dbName}`, connectTimeout: 5000 });
     await holder.query("START TRANSACTION");
-    await holder.query("SELECT id FROM conversations WHERE id = ? FOR UPDATE", [d.conv]);
+    await holder.query("SELECT id FROM apps WHERE id = (SELECT appId FROM conversations WHERE id = ?) FOR UPDATE", [d.conv]);
     let kills = 0;
     let pending = true;
     const killed = wave(d, "killed").finally(() => (pending = false));
     try {
       while (pending) {
-        // The server's connection waiting at the batch's UPDATE (its INSERTs done, COMMIT to come).
+        // The server's connection waiting for its seqs (its INSERTs done, COMMIT to come).
         const [rows] = await admin.query(
-          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND INFO LIKE 'UPDATE conversations%'",
+          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND INFO LIKE 'UPDATE apps SET lastSeq%'",
           [dbName],
         );
         for (const { id } of rows as { id: number }[]) {

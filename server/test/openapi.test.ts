@@ -18,6 +18,7 @@ import { createApp } from "../src/http/app.js";
 import { refinements } from "../src/http/openapi/json-schema.js";
 import { encodePng } from "../src/shared/png.js";
 import { startServer, type TestServer } from "./helpers/harness.js";
+import { ModelServer } from "./helpers/model-server.js";
 import { connect, Recorder, request } from "./helpers/sockets.js";
 
 /**
@@ -66,9 +67,13 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
   let validated = 0;
   let socketValidated = 0;
 
+  /** The scripted model behind translations and summaries (on loopback: AGENT_ALLOW_PRIVATE). */
+  const models = new ModelServer();
+
   before(async () => {
+    await models.start();
     // Invitations need consent on (the harness turns direct adds on for other suites).
-    s = await startServer({ METRICS_TOKEN, GROUP_DIRECT_ADD: "0" });
+    s = await startServer({ METRICS_TOKEN, GROUP_DIRECT_ADD: "0", AGENT_ALLOW_PRIVATE: "1" });
     // Validating the documents takes seconds: longer than Node's 5 s keep-alive, whose expiry
     // racing the next request on the same connection would read as an ECONNRESET.
     s.httpServer.keepAliveTimeout = 60_000;
@@ -86,6 +91,7 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       `openapi: ${validated} real HTTP responses validated against /v1/openapi.json (${seen.size} of ${ops.size} operations); ${socketValidated} socket payloads against /v1/asyncapi.json`,
     );
     await s?.close();
+    await models.close();
   });
 
   test("the document is valid OpenAPI 3.1", async () => {
@@ -483,6 +489,30 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       await expect(404, "getAgent", { headers: sk, params: { id: "agt_missing" } });
       await expect(200, "updateAgent", { headers: sk, params: { id: made.id }, body: { temperature: 0.2 } });
       await expect(400, "updateAgent", { headers: sk, params: { id: made.id }, body: { temperature: 9 } });
+      // Hand-off: off by default (409), then to the moderators; a member of a DM with the agent asks for a person.
+      const shop = (await s.api.post("/conversations/direct", { token: alice.accessToken, body: { userId: made.userId } })).body.conversation.id;
+      await expect(409, "requestHandoff", { token: alice.accessToken, params: { id: shop } });
+      await expect(200, "getAgentSettings", { headers: sk });
+      await expect(401, "getAgentSettings");
+      await expect(200, "setAgentSettings", { headers: sk, body: { handoffTo: "moderators" } });
+      await expect(400, "setAgentSettings", { headers: sk, body: { handoffTo: "nobody" } });
+      await expect(200, "requestHandoff", { token: alice.accessToken, params: { id: shop } });
+      // Translation and summaries: off (409), then by an agent whose model is the scripted one.
+      models.scripts.set("openapi", { kind: "whole", text: "Hallo" });
+      const said = (await s.api.post<Message>(`/conversations/${group.id}/messages`, { token: alice.accessToken, body: { text: "Hello" } })).body;
+      const language = { language: "de" };
+      await expect(409, "translateMessage", { token: alice.accessToken, params: { id: said.id }, body: language });
+      await expect(409, "summarizeConversation", { token: alice.accessToken, params: { id: group.id }, body: language });
+      const model = await expect(201, "createAgent", { headers: sk, body: { sub: `model-${n}`, name: "Model", endpoint: models.url, model: "openapi" } });
+      await expect(200, "setAgentSettings", { headers: sk, body: { handoffTo: "moderators", translateAgentId: model.id, summarizeAgentId: model.id } });
+      await expect(200, "translateMessage", { token: alice.accessToken, params: { id: said.id }, body: language });
+      await expect(400, "translateMessage", { token: alice.accessToken, params: { id: said.id }, body: { language: "xx" } });
+      await expect(404, "translateMessage", { token: alice.accessToken, params: { id: "999999999" }, body: language });
+      await expect(200, "summarizeConversation", { token: alice.accessToken, params: { id: group.id }, body: language });
+      await expect(404, "summarizeConversation", { token: alice.accessToken, params: { id: "c_missing" }, body: language });
+      models.scripts.set("openapi", { kind: "status", status: 500 });
+      await expect(503, "translateMessage", { token: alice.accessToken, params: { id: said.id }, body: { language: "fr" } });
+      await expect(204, "deleteAgent", { headers: sk, params: { id: model.id } });
       await expect(204, "deleteAgent", { headers: sk, params: { id: made.id } });
       await expect(404, "deleteAgent", { headers: sk, params: { id: made.id } });
     }
@@ -544,6 +574,16 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       await expect(204, "deleteReminder", { token: alice.accessToken, params: { id: reminder.id } });
       await expect(404, "deleteReminder", { token: alice.accessToken, params: { id: reminder.id } });
     }
+
+    // ---- drafts (issue 55): the caller's own, of a conversation they are a member of
+    await expect(200, "saveDraft", { token: alice.accessToken, params: { id: group.id }, body: { text: "half a tho", origin: "tab-1" } });
+    await expect(400, "saveDraft", { token: alice.accessToken, params: { id: group.id }, body: { text: 5 } });
+    await expect(404, "saveDraft", { token: dave.accessToken, params: { id: group.id }, body: { text: "not mine" } });
+    await expect(200, "listDrafts", { token: alice.accessToken, query: { limit: "10" } });
+    await expect(400, "listDrafts", { token: alice.accessToken, query: { cursor: "not a cursor" } });
+    await expect(204, "deleteDraft", { token: alice.accessToken, params: { id: group.id }, query: { origin: "tab-1" } });
+    await expect(404, "deleteDraft", { token: dave.accessToken, params: { id: group.id } });
+    await expect(204, "saveDraft", { token: alice.accessToken, params: { id: group.id }, body: { text: "", replyTo: null } });
 
     // ---- uploads
     const upload = await expect(201, "upload", { token: alice.accessToken, file: { bytes: "the minutes", type: "text/plain", name: "minutes.txt" } });
@@ -987,6 +1027,10 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
     await expect(404, "listConsoleAgents", { ...op, params: { appId: "app_missing" } });
     await expect(200, "updateConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id }, body: { enabled: false } });
     await expect(400, "updateConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id }, body: { maxTokens: 0 } });
+    await expect(200, "getConsoleAgentSettings", { ...op, params: { appId } });
+    await expect(404, "getConsoleAgentSettings", { ...op, params: { appId: "app_missing" } });
+    await expect(200, "setConsoleAgentSettings", { ...op, params: { appId }, body: { handoffTo: "off" } });
+    await expect(400, "setConsoleAgentSettings", { ...op, params: { appId }, body: { handoffTo: "users", handoffUserIds: ["usr_missing"] } });
     await expect(204, "deleteConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id } });
     await expect(404, "deleteConsoleAgent", { ...op, params: { appId, agentId: consoleAgent.id } });
     // E-mail settings (issue 55): the server API's body under the console's roles.
@@ -1211,6 +1255,11 @@ describe("API description (OpenAPI 3.1 and AsyncAPI 3.0)", () => {
       } finally {
         sc.close();
       }
+      // A draft saved and deleted (issue 55): draft.updated to a's own socket, ephemeral.
+      await s.api.put(`/conversations/${conv.id}/draft`, { token: a.accessToken, body: { text: "draft", origin: "o1" } });
+      await ra.wait("draft.updated", (e) => e.draft !== null);
+      await s.api.del(`/conversations/${conv.id}/draft`, { token: a.accessToken });
+      await ra.wait("draft.updated", (e) => e.draft === null);
       // Everything either socket received, whatever it was (presence included), by its event name.
       for (const e of [...ra.events, ...rb.events]) check(payloadOf(e.name), e.payload, e.name);
     } finally {

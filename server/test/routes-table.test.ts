@@ -108,7 +108,9 @@ describe("IDOR matrix generated from the route table", () => {
                     ? { text: "intrusion", sendAt: new Date(Date.now() + 3_600_000).toISOString() }
                     : path.endsWith("/reminders")
                       ? { remindAt: new Date(Date.now() + 3_600_000).toISOString() }
-                      : { text: "x", name: "x" };
+                      : path.endsWith("/translate") || path.endsWith("/summary")
+                        ? { language: "de" }
+                        : { text: "x", name: "x" };
 
   for (const route of ROUTES.filter((r) => r.who === "member")) {
     test(`${route.method} ${route.path}: a same-app non-member and another app's user get the 404 of a missing id; anonymous gets 401`, async () => {

@@ -78,6 +78,7 @@ const DOMAINS = [
   "previews",
   "voice",
   "calls",
+  "drafts",
 ];
 const TRANSPORT = /^(http|realtime)\//;
 const isEdge = (f: string): boolean => /\.(routes|socket)\.ts$/.test(f);
@@ -331,8 +332,12 @@ const TABLES: Record<string, TableRule> = {
   email_recipients: { owner: "email", onAccountDeletion: "their row removed (address, preference, language)" },
   email_outbox: { owner: "email", onAccountDeletion: "their e-mails removed, sent or not" },
   agents: { owner: "agents", onAccountDeletion: "an agent whose own user is deleted is removed (its model connection and key)" },
+  agent_settings: { owner: "agents", onAccountDeletion: "they leave the app's list of people to hand off to" },
+  agent_handoffs: { owner: "agents", onAccountDeletion: "kept (the agent stays out of that conversation), no longer naming who asked" },
+  ai_texts: { owner: "agents", onAccountDeletion: "the translations of their messages and the summaries of conversations they wrote in removed" },
   scheduled_messages: { owner: "scheduled", onAccountDeletion: "theirs removed (waiting, sent or failed): none is sent after" },
   reminders: { owner: "scheduled", onAccountDeletion: "theirs removed" },
+  drafts: { owner: "drafts", onAccountDeletion: "theirs removed (of every conversation, left ones too)" },
   console_audit: { owner: "console", onAccountDeletion: "no chat user data: console actions on apps, keys and (later) users by id" },
 };
 

@@ -127,6 +127,32 @@ describe("widget details in Chromium", { timeout: 180_000, skip: BROWSER_SKIP },
     await context.close();
   });
 
+  test("a big group's details ask for the members' presence (presence on request) and show who is online, live", async () => {
+    // Above the app's presence group size (2 here) nobody is pushed a group's presence. Cy shares
+    // nothing with Ann but the group (Ben shares a DM with her: his presence is pushed anyway).
+    await s.services.db.query("UPDATE apps SET presenceGroupMax = 2 WHERE id = ?", [app]);
+    const cyLogin = { email: "cy.details@example.com", password: pw };
+    const cy = await s.api.register(app, { ...cyLogin, displayName: "Cy Details" });
+    const res = await s.api.post("/conversations", { token: ann.accessToken, body: { name: "Big enough", memberIds: [ben.user.id, cy.user.id] } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const group = (res.body.conversation ?? res.body).id as string;
+    const c = await openDevicePage(browser, url, DESKTOP);
+    await loginViaForm(c.page, cyLogin);
+    const { page, context } = await openDevicePage(browser, url, DESKTOP);
+    await loginViaForm(page, annLogin);
+    await page.locator(`[part=conversation][data-id="${group}"]`).click();
+    await page.locator("[part=info]").click();
+    const cyRow = page.locator(`parley-info [part=member][data-id="${cy.user.id}"]`);
+    await cyRow.waitFor();
+    // Cy is online: the list asked for her presence, so her dot shows.
+    await eventually(async () => (await cyRow.locator(".dot").count()) === 1, { check: Boolean, message: "Cy's dot in the big group's details" });
+    // Her going offline reaches the open list (after the harness's presence grace).
+    await c.context.close();
+    await eventually(async () => (await cyRow.locator(".dot").count()) === 0, { check: Boolean, timeout: 15_000, message: "Cy's dot gone when she leaves" });
+    await context.close();
+    await s.services.db.query("UPDATE apps SET presenceGroupMax = NULL WHERE id = ?", [app]);
+  });
+
   test("saving the profile says Saved", async () => {
     const { page, context } = await openDevicePage(browser, url, DESKTOP);
     await loginViaForm(page, annLogin);

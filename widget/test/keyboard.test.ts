@@ -120,9 +120,9 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
     // Past the three quick reactions, "+" (the emoji picker) and Reply to More (⋯), whose menu opens
-    // on its first item (Reply in thread); then down it to Delete (past Edit and Pin).
+    // on its first item (Reply in thread); then down it to Delete (past Edit, Pin and Remind me).
     await openMoreMenu(page);
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 3, "ArrowDown");
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 4, "ArrowDown");
     await press(page, "Enter");
     await expectCount(messageWithText(page, "delete me, then undo"), 0);
     // Focus goes to the next message, never to <body>.
@@ -140,7 +140,7 @@ describe("message actions by keyboard and by touch", { timeout: 180_000, skip: B
     await press(page, "Enter");
     await eventually(() => focused(page), { check: (f) => f.part === "action-react" });
     await openMoreMenu(page);
-    await tabTo(page, (f) => f.part === "action-delete", "Delete", 3, "ArrowDown");
+    await tabTo(page, (f) => f.part === "action-delete", "Delete", 4, "ArrowDown");
     await press(page, "Enter");
     await eventually(stored, {
       timeout: 15_000,

@@ -161,13 +161,17 @@ describe("the widget in other languages, and right to left", { timeout: 600_000,
       await page.evaluate(`document.querySelector("parley-chat").setAttribute("lang", ${JSON.stringify(code)})`);
       await eventually(() => box.getAttribute("placeholder"), { check: (p) => p === want, message: `${code}'s placeholder` });
       // The placeholder typed in as text: the box's content height against one line's (a wrap adds a line).
+      // (Text in the box shows Send's clock button, which the empty box, the placeholder's, has not: hidden while measuring.)
       const [text, room] = await box.evaluate((ta: HTMLTextAreaElement) =>
         [ta.placeholder, "x"].map((value) => {
+          const clock = ta.parentElement?.querySelector<HTMLElement>("[part=schedule-button]");
+          if (clock) clock.style.display = "none";
           ta.value = value;
           ta.style.height = "0";
           const h = ta.scrollHeight;
           ta.value = "";
           ta.style.height = "";
+          if (clock) clock.style.display = "";
           return h;
         }),
       );

@@ -179,18 +179,19 @@ describe("a message's toolbar and its More menu", { timeout: 300_000, skip: BROW
     assert.equal(await menu.getAttribute("role"), "menu");
     assert.equal(await menu.getAttribute("aria-label"), "More actions");
     const items = menu.locator("[role=menuitem]");
-    // Ann owns the group; Ben is a plain member: Reply in thread, Report, Pin, Mute, Delete, Ban.
+    // Ann owns the group; Ben is a plain member: Reply in thread, Report, Pin, Remind me, Mute, Delete, Ban.
     assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.getAttribute("part"))), [
       "action-thread",
       "action-report",
       "action-pin",
+      "action-remind",
       "action-mute",
       "action-delete",
       "action-ban",
     ]);
     assert.deepEqual(
       (await items.allTextContents()).map((t) => t.trim()),
-      ["Reply in thread", "Report", "Pin", "Mute sender", "Delete", "Ban sender"],
+      ["Reply in thread", "Report", "Pin", "Remind me", "Mute sender", "Delete", "Ban sender"],
     );
     await eventually(() => focused(page), { check: (f) => f.part === "action-thread", message: "the first item has the focus" });
     await assertInsidePanel(page, msg, "desktop light");
@@ -237,6 +238,7 @@ describe("a message's toolbar and its More menu", { timeout: 300_000, skip: BROW
       "action-thread",
       "action-edit",
       "action-pin",
+      "action-remind",
       "action-delete",
     ]);
     await assertInsidePanel(page, mine, "desktop light, the visitor's own message");

@@ -20,6 +20,11 @@ const FEATURES: Record<string, string[]> = {
   polls: ["parley-poll-form"],
   voice: ["parley-voice-recorder"],
   calls: ["parley-call"],
+  later: ["parley-scheduled", "parley-schedule-menu"],
+  // (<parley-reminders>, the list, is in reminders/ by its own name.)
+  reminders: ["parley-remind", "parley-reminder-due"],
+  // Streamed replies and the app's model (issue 54): the details' summaries and auto-translate.
+  streams: ["parley-ai-tools"],
 };
 
 /** The folder an element belongs in: its feature's, else one named after it. */

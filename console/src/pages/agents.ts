@@ -5,9 +5,20 @@ import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure } from "../shared/roles.js";
 import { page } from "../shared/styles.js";
+import "./agent-settings.js";
 
 /** The form's fields, by the server's field path (its 400 answers name these). */
-const FIELDS = ["sub", "name", "endpoint", "model", "apiKey", "systemPrompt", "contextMessages", "temperature", "maxTokens", "enabled"];
+const FIELDS = ["sub", "name", "endpoint", "model", "apiKey", "systemPrompt", "contextMessages", "temperature", "maxTokens", "enabled", "tools"];
+
+/** The tools typed (JSON), or what was typed when it is not JSON: the server answers it at the field. */
+const toolsOrTyped = (typed: string): unknown => {
+  if (!typed) return [];
+  try {
+    return JSON.parse(typed) as unknown;
+  } catch {
+    return typed;
+  }
+};
 
 /** A number typed, or what was typed when it is not one: the server answers it at the field. */
 const numberOrTyped = (typed: string): number => (Number.isNaN(Number(typed)) ? (typed as unknown as number) : Number(typed));
@@ -16,7 +27,8 @@ const numberOrTyped = (typed: string): number => (Number.isNaN(Number(typed)) ? 
  * An app's AI agents (issue 54): each a user of the app whose replies a model writes, behind an
  * OpenAI-compatible endpoint. The list (name and sub, endpoint and model, whether a key is stored,
  * on or off); a form to make one; each one's form to change it (an empty key field keeps the
- * stored key: it is write-only) and removal asked twice. Viewers read; admins and owners change.
+ * stored key: it is write-only) and removal asked twice; below them, the app's agent settings
+ * (agent-settings.ts: hand-off, translating, summarizing). Viewers read; admins and owners change.
  */
 export class ConsoleAgents extends ConsolePage {
   static override properties = {
@@ -84,6 +96,7 @@ export class ConsoleAgents extends ConsolePage {
       contextMessages: numberOrTyped(text("contextMessages")),
       temperature: numberOrTyped(text("temperature")),
       maxTokens: numberOrTyped(text("maxTokens")),
+      tools: toolsOrTyped(text("tools")),
       enabled: form.querySelector<HTMLInputElement>("#f-enabled")?.checked ?? true,
     };
     this.error = null;
@@ -142,6 +155,14 @@ export class ConsoleAgents extends ConsolePage {
           ${field({ name: "temperature", label: t.agentTemperature, inputmode: "decimal", value: String(agent?.temperature ?? 0.7), error: err?.field("temperature") })}
           ${field({ name: "maxTokens", label: t.agentMaxTokens, inputmode: "numeric", value: String(agent?.maxTokens ?? 1024), error: err?.field("maxTokens") })}
         </div>
+        ${field({
+          name: "tools",
+          label: t.agentTools,
+          hint: t.agentToolsHint,
+          value: agent?.tools.length ? JSON.stringify(agent.tools, null, 2) : "",
+          error: err?.field("tools"),
+          multiline: true,
+        })}
         <div class="check">
           <input type="checkbox" id="f-enabled" name="enabled" ?checked=${agent?.enabled ?? true} />
           <label for="f-enabled">${t.agentEnabled}</label>
@@ -198,7 +219,8 @@ export class ConsoleAgents extends ConsolePage {
             : html`<div><button type="button" class="primary" @click=${() => this.open("")}>${t.agentNew}</button></div>`
           : html`<p class="notice">${t.readOnly}</p>`
       }
-    </section>`;
+    </section>
+    <console-agent-settings .api=${this.api} .session=${this.session} .app=${this.app} .agents=${items}></console-agent-settings>`;
   }
 
   static override styles = [

@@ -264,25 +264,6 @@ export class ConsoleEmail extends ConsolePage {
       .forget {
         margin-block-start: 18px;
       }
-      .facts {
-        display: grid;
-        grid-template-columns: minmax(120px, max-content) 1fr;
-        gap: 8px 16px;
-        margin: 0;
-      }
-      .facts dt {
-        font-weight: 600;
-      }
-      .facts dd {
-        margin: 0;
-        overflow-wrap: anywhere;
-      }
-      @media (max-width: 640px) {
-        .facts {
-          grid-template-columns: 1fr;
-          gap: 2px;
-        }
-      }
       .error {
         color: var(--_danger);
         font-weight: 600;

@@ -92,6 +92,7 @@ export class ConsoleSettings extends ConsolePage {
     const form = e.target as HTMLFormElement;
     const v = values(form);
     const max = (v["groupMaxMembers"] ?? "").trim();
+    const presence = (v["presenceGroupMax"] ?? "").trim();
     const voice = (v["voiceMaxSeconds"] ?? "").trim();
     const direct = v["groupDirectAdd"] ?? "";
     const body: ConsoleUpdateAppSettingsRequest = {
@@ -103,6 +104,7 @@ export class ConsoleSettings extends ConsolePage {
       groupDirectAdd: direct === "" ? null : direct === "on",
       // Not a number stays what was typed: the server answers it at the field.
       groupMaxMembers: max === "" ? null : Number.isNaN(Number(max)) ? (max as unknown as number) : Number(max),
+      presenceGroupMax: presence === "" ? null : Number.isNaN(Number(presence)) ? (presence as unknown as number) : Number(presence),
       exactEmailSearch: form.querySelector<HTMLInputElement>("#f-exactEmailSearch")?.checked ?? false,
       voiceMaxSeconds: voice === "" ? null : Number.isNaN(Number(voice)) ? (voice as unknown as number) : Number(voice),
       filterNames: form.querySelector<HTMLInputElement>("#f-filterNames")?.checked ?? false,
@@ -190,6 +192,8 @@ export class ConsoleSettings extends ConsolePage {
         </dd>
         <dt>${t.groupMaxMembers}</dt>
         <dd>${d.groupMaxMembers === null ? t.settingServer(t.settingMembers(d.defaults.groupMaxMembers)) : t.settingMembers(d.groupMaxMembers)}</dd>
+        <dt>${t.presenceGroupMax}</dt>
+        <dd>${d.presenceGroupMax === null ? t.settingServer(t.settingMembers(d.defaults.presenceGroupMax)) : t.settingMembers(d.presenceGroupMax)}</dd>
         <dt>${t.exactEmailSearch}</dt>
         <dd>${yes(d.exactEmailSearch)}</dd>
         <dt>${t.voiceMaxSeconds}</dt>
@@ -220,6 +224,7 @@ export class ConsoleSettings extends ConsolePage {
       "allowedOrigins",
       "groupDirectAdd",
       "groupMaxMembers",
+      "presenceGroupMax",
       "exactEmailSearch",
       "voiceMaxSeconds",
       "filterNames",
@@ -263,6 +268,14 @@ export class ConsoleSettings extends ConsolePage {
             hint: t.groupMaxMembersHint(d.defaults.groupMaxMembers),
             value: d.groupMaxMembers === null ? "" : String(d.groupMaxMembers),
             error: err?.field("groupMaxMembers"),
+          })}
+          ${field({
+            name: "presenceGroupMax",
+            label: t.presenceGroupMax,
+            inputmode: "numeric",
+            hint: t.presenceGroupMaxHint(d.defaults.presenceGroupMax),
+            value: d.presenceGroupMax === null ? "" : String(d.presenceGroupMax),
+            error: err?.field("presenceGroupMax"),
           })}
         </fieldset>
         <fieldset>

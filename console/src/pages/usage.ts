@@ -5,13 +5,14 @@ import { localeTag } from "../app/strings.js";
 import { ConsolePage } from "../shared/page.js";
 import { page } from "../shared/styles.js";
 
-type Metric = "messages" | "activeUsers" | "peakSockets" | "webhookRate" | "searches" | "calls" | "callMinutes";
-const METRICS: readonly Metric[] = ["messages", "activeUsers", "peakSockets", "webhookRate", "searches", "calls", "callMinutes"];
+type Metric = "messages" | "activeUsers" | "peakSockets" | "webhookRate" | "searches" | "calls" | "callMinutes" | "agentReplies" | "agentTokens";
+const METRICS: readonly Metric[] = ["messages", "activeUsers", "peakSockets", "webhookRate", "searches", "calls", "callMinutes", "agentReplies", "agentTokens"];
 const RANGES: readonly ConsoleUsageDays[] = [7, 30, 90];
 
 /** A day's figure for a chart: the webhook success rate is a share (null on a day without attempts); call time in minutes. */
 function figureOf(metric: Metric, d: ConsoleUsageDay): number | null {
   if (metric === "callMinutes") return d.callSeconds / 60;
+  if (metric === "agentTokens") return d.agentPromptTokens + d.agentCompletionTokens;
   if (metric !== "webhookRate") return d[metric];
   const all = d.webhooksDelivered + d.webhooksFailed;
   return all === 0 ? null : d.webhooksDelivered / all;
@@ -27,7 +28,7 @@ const monthLabel = (month: string): string =>
 
 /**
  * Usage of an app (`app`), or of every app together (`app` null: operators): messages, daily and
- * monthly active users, peak connections, webhook success, searches, calls and call minutes over 7, 30 or 90 days.
+ * monthly active users, peak connections, webhook success, searches, calls and call minutes, AI agents' replies and tokens over 7, 30 or 90 days.
  * Each chart is an SVG image labelled with what it shows; the table under them holds every
  * figure, for screen readers and for anyone who wants the numbers.
  */
@@ -151,6 +152,8 @@ export class ConsoleUsage extends ConsolePage {
             <th scope="col">${t.usageMetrics["searches"]}</th>
             <th scope="col">${t.usageMetrics["calls"]}</th>
             <th scope="col">${t.usageMetrics["callMinutes"]}</th>
+            <th scope="col">${t.usageMetrics["agentReplies"]}</th>
+            <th scope="col">${t.usageMetrics["agentTokens"]}</th>
           </tr>
         </thead>
         <tbody>
@@ -166,6 +169,8 @@ export class ConsoleUsage extends ConsolePage {
               <td data-label=${t.usageMetrics["searches"]}>${count.format(d.searches)}</td>
               <td data-label=${t.usageMetrics["calls"]} data-calls>${count.format(d.calls)}</td>
               <td data-label=${t.usageMetrics["callMinutes"]} data-call-minutes>${count.format(d.callSeconds / 60)}</td>
+              <td data-label=${t.usageMetrics["agentReplies"]} data-agent-replies>${count.format(d.agentReplies)}</td>
+              <td data-label=${t.usageMetrics["agentTokens"]} data-agent-tokens>${count.format(d.agentPromptTokens + d.agentCompletionTokens)}</td>
             </tr>`,
           )}
         </tbody>

@@ -227,5 +227,25 @@ export const page = [
       font-size: 0.85rem;
       margin: 0;
     }
+      /* A record's facts: names and values side by side, one under the other on a phone. */
+    .facts {
+      display: grid;
+      grid-template-columns: minmax(120px, max-content) 1fr;
+      gap: 8px 16px;
+      margin: 0;
+    }
+    .facts dt {
+      font-weight: 600;
+    }
+    .facts dd {
+      margin: 0;
+      overflow-wrap: anywhere;
+    }
+    @media (max-width: 640px) {
+      .facts {
+        grid-template-columns: 1fr;
+        gap: 2px;
+      }
+    }
   `,
 ];

@@ -15,6 +15,11 @@ export interface ConsoleAppSettings {
   groupDirectAdd: boolean | null;
   /** Members (and pending invitations) one group may have; null: the server's setting. */
   groupMaxMembers: number | null;
+  /**
+   * The largest conversation whose members are pushed each other's presence; in bigger groups
+   * clients ask for whom they show (`presence.watch`). null: the server's setting.
+   */
+  presenceGroupMax: number | null;
   /** Users find each other by their whole e-mail address in the chat's user search. */
   exactEmailSearch: boolean;
   /** The longest voice message, in seconds (1–3600); null: the server's setting. */
@@ -30,7 +35,7 @@ export interface ConsoleAppSettings {
   /** Hosts previews are never fetched from (wins over `previewAllow`). */
   previewDeny: string[];
   /** The server's settings, for what the app leaves unset. */
-  defaults: { groupDirectAdd: boolean; groupMaxMembers: number; voiceMaxSeconds: number };
+  defaults: { groupDirectAdd: boolean; groupMaxMembers: number; voiceMaxSeconds: number; presenceGroupMax: number };
   /** After a rotation with a grace window: host tokens signed with the old secret verify until then; null: they do not. */
   previousSecretValidUntil: string | null;
 }
@@ -41,6 +46,8 @@ export interface ConsoleUpdateAppSettingsRequest {
   allowedOrigins?: string[];
   groupDirectAdd?: boolean | null;
   groupMaxMembers?: number | null;
+  /** 2–1,000,000 members; null: the server's PRESENCE_GROUP_MAX. */
+  presenceGroupMax?: number | null;
   exactEmailSearch?: boolean;
   voiceMaxSeconds?: number | null;
   filterNames?: boolean;

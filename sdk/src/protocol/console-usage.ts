@@ -31,6 +31,11 @@ export interface ConsoleUsageDay {
   calls: number;
   /** Seconds the calls answered and ended that day lasted, together (the console shows minutes). */
   callSeconds: number;
+  /** AI agents' replies that reached the model (finished, failed or stopped). */
+  agentReplies: number;
+  /** Their tokens, as the model reported them in its usage chunk (else estimated at 4 characters a token). */
+  agentPromptTokens: number;
+  agentCompletionTokens: number;
 }
 
 /** Monthly active users of one calendar month (UTC): users active on at least one of its days. */

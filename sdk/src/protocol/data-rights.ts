@@ -4,6 +4,7 @@ import type { CallEndReason, CallKind, CallParticipantState } from "./calls.js";
 import type { CustomData, Timestamp } from "./common.js";
 import type { ContactRequestStatus } from "./contacts.js";
 import type { ConversationKind, MemberRole } from "./conversations.js";
+import type { Draft } from "./drafts.js";
 import type { Reminder, ScheduledMessage } from "./scheduled.js";
 import type { Me } from "./users.js";
 
@@ -45,6 +46,8 @@ export interface DataExport {
   scheduled: ScheduledMessage[];
   /** Their reminders still to come, soonest first. */
   reminders: Reminder[];
+  /** Their drafts (unsent text per conversation), newest first. */
+  drafts: Draft[];
 }
 
 export interface ExportedCall {

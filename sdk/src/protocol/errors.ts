@@ -36,14 +36,20 @@ export const ERROR_STATUS = {
   stream_stopped: 409,
   /** The streamed message is finished or failed already (`details.state`). */
   stream_ended: 409,
+  /** `POST /v1/messages/:id/translate` while the app has not named an agent to translate (`AgentSettings.translateAgentId`). */
+  translate_off: 409,
+  /** `POST /v1/conversations/:id/summary` while the app has not named an agent to summarize (`AgentSettings.summarizeAgentId`). */
+  summarize_off: 409,
   internal: 500,
   service_unavailable: 503,
+  /** The model behind a translation or summary could not answer: unreachable, an error status, garbage, or too slow. Try again later. */
+  model_unavailable: 503,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Codes a client may retry as they are (after a delay); everything else needs a change first. */
-export const RETRYABLE_CODES: readonly ErrorCode[] = ["rate_limited", "internal", "service_unavailable"];
+export const RETRYABLE_CODES: readonly ErrorCode[] = ["rate_limited", "internal", "service_unavailable", "model_unavailable"];
 
 /** The body of every error answer, REST and socket ack alike. */
 export interface ErrorBody {

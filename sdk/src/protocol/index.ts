@@ -36,3 +36,4 @@ export * from "./console-apps.js";
 export * from "./email.js";
 export * from "./agents.js";
 export * from "./scheduled.js";
+export * from "./drafts.js";

@@ -47,7 +47,8 @@ export interface Report {
   conversationId: string | null;
   /** The reported message's text when reported (null for a user report or a deleted message). */
   messageText: string | null;
-  reason: ReportReason;
+  /** `handoff`: not a member's report but a conversation handed to people by an AI agent (issue 54). */
+  reason: ReportReason | "handoff";
   note: string | null;
   status: ReportStatus;
   createdAt: string;

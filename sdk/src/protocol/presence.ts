@@ -15,10 +15,23 @@ export interface Presence {
 }
 
 /**
- * Sent to a socket right after it connects: the presence of everyone whose presence it may see
- * (contacts and people it shares a conversation with), so a client that was away (a reconnect,
- * a server restart) is right again without waiting for each of them to change.
+ * Sent to a socket right after it connects: the presence of everyone whose presence is pushed to
+ * it (contacts, and people it shares a conversation with up to the app's presence group size), so
+ * a client that was away (a reconnect, a server restart) is right again without waiting for each
+ * of them to change. Also the answer to `presence.watch`.
  */
 export interface PresenceSnapshot {
   users: Presence[];
+}
+
+/**
+ * `presence.watch`: the people whose presence a socket is told on request, replacing what it
+ * watched before ([] stops). Presence is pushed between contacts and between the members of
+ * conversations up to the app's presence group size (100 unless the app sets another); in a bigger
+ * group a client watches whom it shows (a member list, the senders on screen). At most 100
+ * people, each a contact or someone sharing a conversation with the user (others are left out of
+ * the answer, as are blocks either way). Their changes then arrive as `presence` events.
+ */
+export interface PresenceWatchRequest {
+  userIds: string[];
 }

@@ -1,10 +1,11 @@
 // Socket.IO: the typed event maps of both ends, every ack, and the handshake's auth.
 
 import type { Call, CallFeeds, CallRef, CallSfuReply, CallSfuRequest, CallSignal, CallSignalRequest, HangUpRequest, StartCallRequest } from "./calls.js";
+import type { DraftUpdatedEvent } from "./drafts.js";
 import type { ErrorBody } from "./errors.js";
 import type { EventOf, EventType, TypingEvent } from "./events.js";
 import type { Message, ReadRequest, SendMessageRequest } from "./messages.js";
-import type { Presence, PresenceSnapshot } from "./presence.js";
+import type { Presence, PresenceSnapshot, PresenceWatchRequest } from "./presence.js";
 import type { AiStateEvent, MessageDeltaEvent, StopStreamRequest } from "./streaming.js";
 
 /** Socket.IO: server -> client. Each persisted event travels under its own type as event name. */
@@ -19,6 +20,8 @@ export type ServerToClientEvents = { [K in EventType]: (e: EventOf<K>) => void }
   "message.delta": (e: MessageDeltaEvent) => void;
   /** What an agent is doing in a conversation (ephemeral, like typing). */
   "ai.state": (e: AiStateEvent) => void;
+  /** A draft of the user's was saved or deleted on one of their devices (ephemeral, to the user only; drafts.ts). */
+  "draft.updated": (e: DraftUpdatedEvent) => void;
 };
 
 /** Every acknowledgement: a discriminated union on `ok`. */
@@ -37,6 +40,8 @@ export interface ClientToServerEvents {
   "message.send": (req: SendMessageRequest & { conversationId: string }, ack: (res: SendAck) => void) => void;
   typing: (req: { conversationId: string; typing?: boolean }, ack?: (res: Ack<null>) => void) => void;
   read: (req: ReadRequest & { conversationId: string }, ack?: (res: Ack<null>) => void) => void;
+  /** Whose presence this socket is told, beside what is pushed (PresenceWatchRequest); acked with their presence now. */
+  "presence.watch": (req: PresenceWatchRequest, ack?: (res: Ack<PresenceSnapshot>) => void) => void;
   /** Calls (calls.ts): start one (this socket carries it for the caller); acked with the call. */
   "call.start": (req: StartCallRequest, ack: (res: Ack<Call>) => void) => void;
   /** An invitee's device says it rings (they get `ringing`); idempotent. */

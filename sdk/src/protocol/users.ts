@@ -19,6 +19,8 @@ export interface User {
    * profile. Its messages stay as tombstones (issue 17, see `DELETE /v1/me`).
    */
   deleted?: true;
+  /** Present (true) on an AI agent's user (issue 54): its replies are written by a model and streamed. */
+  agent?: true;
 }
 
 /** The signed-in user's own view of themselves: a {@link User} plus private fields. */
@@ -32,6 +34,12 @@ export interface Me extends User {
   showLastSeen?: boolean;
   /** Present (true) when the user is one of the app's moderators (see the moderation section). */
   moderator?: true;
+  /**
+   * The model's helpers the app turned on (issue 54; `AgentSettings.translateAgentId`,
+   * `summarizeAgentId`): present only when one is, so a client offers "Translate" and "Summarize"
+   * only then (`POST /v1/messages/:id/translate`, `POST /v1/conversations/:id/summary`).
+   */
+  ai?: { translate?: true; summarize?: true };
 }
 
 export interface UpdateMeRequest {

@@ -6,6 +6,7 @@
 // 10 s is delivered; anything else is retried with exponential backoff for at least 24 h.
 
 import type { EventPayloads } from "./events.js";
+import type { AgentToolCall } from "./agents.js";
 import type { Report } from "./moderation.js";
 
 /** Event types an endpoint may subscribe to. */
@@ -23,6 +24,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "poll.updated",
   "call.started",
   "call.ended",
+  "agent.tool_call",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -80,7 +82,9 @@ export type WebhookPayload = {
         ? Report
         : K extends WebhookTestEvent
           ? WebhookTestData
-          : UnreadNotification;
+          : K extends "agent.tool_call"
+            ? AgentToolCall
+            : UnreadNotification;
   };
 }[WebhookDeliveryType];
 

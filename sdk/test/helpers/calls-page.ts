@@ -15,6 +15,7 @@ import { build } from "esbuild";
 import { type Browser, type BrowserServer, chromium, type Page as PlaywrightPage } from "playwright-core";
 import type { Browser as PuppeteerBrowser, Page as PuppeteerPage } from "puppeteer-core";
 import { stunAnswers } from "../../../server/test/helpers/calls.js";
+import { takeMachineLock } from "../../../server/test/helpers/machine-lock.js";
 import { CHROMIUM_PATH } from "../../../widget/test/helpers/browser.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -251,6 +252,8 @@ export const hasTurn = spawnSync("sh", ["-c", "command -v turnserver"]).status =
  * sockets, bound to the veth carrying 127.0.0.2, cannot send to 127.0.0.1).
  */
 export async function startTurn(secret: string, { port = 13478, relayIp = "127.0.0.1" } = {}): Promise<TestTurn> {
+  // The port and relay range are the machine's (server/test/calls-turn.test.ts takes them too).
+  const release = await takeMachineLock(`turn-${port}`);
   const dir = await mkdtemp(path.join(tmpdir(), "parley-turn-browser-"));
   const conf = [
     "listening-ip=127.0.0.1",
@@ -280,6 +283,7 @@ export async function startTurn(secret: string, { port = 13478, relayIp = "127.0
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
     await rm(dir, { recursive: true, force: true });
+    release();
   };
   try {
     await stunAnswers(port);

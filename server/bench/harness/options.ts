@@ -13,6 +13,8 @@ export const QUICK = args.includes("--quick");
 export const ONLY = flag("--only")?.split(",");
 export const DBS = (flag("--db") ?? "sqlite,mysql").split(",") as ("sqlite" | "mysql")[];
 export const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0.0.1:3306";
+/** --db-latency <ms>: Parley reaches MariaDB through a proxy that adds this much to each round trip (db-latency.ts). */
+export const DB_LATENCY_MS = Number(flag("--db-latency") ?? 0);
 /** The admin URL as printed: without its password. */
 export const MYSQL_SHOWN = MYSQL_ADMIN.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 // --peer ejabberd: the same 1:1 ladder against ejabberd (ejabberd.ts). The only peer so far.
@@ -32,6 +34,8 @@ export const SIZE: {
   groupMembers: number;
   /** The big group (issue 34: 5,000 members at 10 msg/s, p99 <= 100 ms): its members seeded and connected for that row only. */
   bigGroupMembers: number;
+  /** The group whose members come online at once (issue 56: 1,500 in under 3 s, frames per member bounded). */
+  onlineGroupMembers: number;
   groupSecs: number;
   idle: number;
   history: number;
@@ -49,6 +53,7 @@ export const SIZE: {
       stepMs: 1500,
       groupMembers: 100,
       bigGroupMembers: 500,
+      onlineGroupMembers: 200,
       groupSecs: 2,
       idle: 1000,
       history: 20_000,
@@ -66,6 +71,7 @@ export const SIZE: {
       stepMs: 5000,
       groupMembers: 1000,
       bigGroupMembers: 5000,
+      onlineGroupMembers: 1500,
       groupSecs: 10,
       idle: 10_000,
       history: 1_000_000,

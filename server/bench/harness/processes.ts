@@ -13,7 +13,7 @@ import type { PeerCleanup } from "../ejabberd.js";
 import { freePort } from "../ports.js";
 import { openDb, seedApp, type Db } from "../seed.js";
 import { log, sleep } from "./measure.js";
-import { JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
+import { DB_LATENCY_MS, JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -115,7 +115,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   // One node, the database the bench chose: ignore a DATABASE_URL / REDIS_URL from the caller.
   delete env["DATABASE_URL"];
   delete env["REDIS_URL"];
-  if (dbUrl) env["DATABASE_URL"] = dbUrl;
+  if (dbUrl) env["DATABASE_URL"] = DB_LATENCY_MS > 0 ? await slowerLink(dbUrl, DB_LATENCY_MS) : dbUrl;
   // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -186,4 +186,20 @@ export async function mysqlAvailable(): Promise<boolean> {
     log(`MariaDB at ${MYSQL_SHOWN} unavailable (${err instanceof Error ? err.message : err}); skipping MariaDB`);
     return false;
   }
+}
+
+/** The same database through a proxy that adds `ms` to each round trip (db-latency.ts); stopped with the others. */
+async function slowerLink(dbUrl: string, ms: number): Promise<string> {
+  const u = new URL(dbUrl);
+  const child = spawn(process.execPath, ["--import", "tsx", "server/bench/db-latency.ts", `${u.hostname}:${u.port || 3306}`, String(ms)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
+    child.once("exit", (code) => reject(new Error(`the latency proxy exited (${code})`)));
+  });
+  u.port = port;
+  return u.toString();
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { Agent } from "@parley/sdk/protocol";
+import type { Agent, AgentTool } from "@parley/sdk/protocol";
 import { marks } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { ServerCaller } from "../shared/caller.js";
@@ -8,7 +8,7 @@ import { newId } from "../shared/ids.js";
 import { invalidField } from "../shared/validate.js";
 import type { UsersService } from "../users/users.service.js";
 import { assertPublicTarget } from "../webhooks/url-guard.js";
-import { AgentEntity } from "./agent.entity.js";
+import { AgentEntity, AgentSettingsEntity } from "./agent.entity.js";
 import type { CreateAgentInput, UpdateAgentInput } from "./agents.schema.js";
 
 /** At most this many agents per app. */
@@ -17,7 +17,7 @@ export const AGENTS_PER_APP = 20;
 export interface AgentsDeps {
   db: DataSource;
   uow: UnitOfWork;
-  users: Pick<UsersService, "upsertBySub" | "get">;
+  users: Pick<UsersService, "upsertBySub" | "get" | "markAgent">;
   /** AGENT_ALLOW_PRIVATE=1: endpoints on loopback and private networks (a model on this machine or network). */
   allowPrivate: boolean;
 }
@@ -69,6 +69,7 @@ export class AgentsService {
       temperature: Math.round((input.temperature ?? 0.7) * 100),
       maxTokens: input.maxTokens ?? 1024,
       enabled: input.enabled ?? true,
+      tools: input.tools?.length ? JSON.stringify(input.tools) : null,
       createdAt: now,
       updatedAt: now,
     };
@@ -79,6 +80,7 @@ export class AgentsService {
         throw new AppError("conflict", "This user is an agent already", { reason: "agent_exists" });
       throw err;
     }
+    await this.deps.users.markAgent(caller.appId, user.id, true);
     this.cache.delete(caller.appId);
     return this.present(row);
   }
@@ -100,6 +102,7 @@ export class AgentsService {
       ...(input.temperature !== undefined ? { temperature: Math.round(input.temperature * 100) } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+      ...(input.tools !== undefined ? { tools: input.tools.length ? JSON.stringify(input.tools) : null } : {}),
       updatedAt: Date.now(),
     };
     await this.deps.uow.run(({ m }) => m.save(AgentEntity, next));
@@ -110,7 +113,13 @@ export class AgentsService {
   /** The agent goes; its user and its messages stay (as any member's would). */
   async remove(caller: ServerCaller, id: string): Promise<void> {
     const row = await this.row(caller.appId, id);
-    await this.deps.uow.run(({ m }) => m.delete(AgentEntity, { appId: caller.appId, id: row.id }));
+    await this.deps.uow.run(async ({ m }) => {
+      await m.delete(AgentEntity, { appId: caller.appId, id: row.id });
+      // It translated or summarized for the app: that is off now, not pointing at nothing.
+      await m.update(AgentSettingsEntity, { appId: caller.appId, translateAgentId: row.id }, { translateAgentId: null });
+      await m.update(AgentSettingsEntity, { appId: caller.appId, summarizeAgentId: row.id }, { summarizeAgentId: null });
+    });
+    await this.deps.users.markAgent(caller.appId, row.userId, false);
     this.cache.delete(caller.appId);
   }
 
@@ -159,9 +168,21 @@ export class AgentsService {
       temperature: r.temperature / 100,
       maxTokens: r.maxTokens,
       enabled: Boolean(r.enabled),
+      tools: toolsOf(r),
       createdAt: iso(r.createdAt),
       updatedAt: iso(r.updatedAt),
     };
+  }
+}
+
+/** An agent's tools as stored (checked on the way in: agents.schema.ts). */
+export function toolsOf(r: Pick<AgentEntity, "tools">): AgentTool[] {
+  if (!r.tools) return [];
+  try {
+    const parsed = JSON.parse(r.tools) as unknown;
+    return Array.isArray(parsed) ? (parsed as AgentTool[]) : [];
+  } catch {
+    return [];
   }
 }
 

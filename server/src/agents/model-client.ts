@@ -2,10 +2,23 @@ import http from "node:http";
 import https from "node:https";
 import { guardedLookup } from "../webhooks/url-guard.js";
 
-/** One turn of the conversation as a chat completions endpoint reads it. */
-export interface ChatTurn {
-  role: "system" | "user" | "assistant";
-  content: string;
+/** A tool call as the model asked it: `arguments` is the JSON text it wrote (perhaps not valid JSON). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** One turn of the conversation as a chat completions endpoint reads it (a tool's answer is a `tool` turn). */
+export type ChatTurn =
+  | { role: "system" | "user"; content: string }
+  | { role: "assistant"; content: string | null; tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[] }
+  | { role: "tool"; tool_call_id: string; content: string };
+
+/** A tool offered to the model, in the chat completions request's `tools` shape. */
+export interface ToolSpec {
+  type: "function";
+  function: { name: string; description: string; parameters: Record<string, unknown> };
 }
 
 /** What a request is made of. */
@@ -16,7 +29,16 @@ export interface ChatRequest {
   messages: ChatTurn[];
   temperature: number;
   maxTokens: number;
+  /** Offered tools; none: no `tools` in the request. */
+  tools?: ToolSpec[];
 }
+
+/**
+ * What the stream yields: text as it comes; the usage the model reported (its usage chunk, asked
+ * for with `stream_options.include_usage`); and, once the answer is complete, the tool calls it
+ * made (their arguments joined from the pieces they were streamed in).
+ */
+export type ModelPiece = { type: "text"; text: string } | { type: "usage"; prompt: number; completion: number } | { type: "tool_calls"; calls: ToolCall[] };
 
 /** Why a model's answer ended without finishing, in words a member may read. */
 export class ModelError extends Error {
@@ -39,6 +61,9 @@ export interface StreamLimits {
 
 /** The body of a response read whole (an error's, or a server that does not stream), at most this much. */
 const BODY_MAX = 64 * 1024;
+/** Tool calls in one answer, and the arguments of one, at most (a model looping on a call is garbage). */
+const CALLS_MAX = 8;
+const ARGUMENTS_MAX = 16 * 1024;
 
 /**
  * Streams a reply from an OpenAI-compatible chat completions endpoint (`POST {endpoint}/chat/completions`
@@ -49,14 +74,17 @@ const BODY_MAX = 64 * 1024;
  * limits, the connection dropped before `[DONE]`. `signal` aborts it (a member pressed Stop): the
  * connection is closed and the generator ends quietly.
  */
-export async function* streamChat(req: ChatRequest, limits: StreamLimits, signal: AbortSignal): AsyncGenerator<string> {
+export async function* streamChat(req: ChatRequest, limits: StreamLimits, signal: AbortSignal): AsyncGenerator<ModelPiece> {
   const url = new URL(`${req.endpoint.replace(/\/+$/, "")}/chat/completions`);
   const body = JSON.stringify({
     model: req.model,
     messages: req.messages,
     stream: true,
+    // The usage chunk (OpenAI, vLLM, llama.cpp's server, Ollama): the tokens counted by the model itself.
+    stream_options: { include_usage: true },
     temperature: req.temperature,
     max_tokens: req.maxTokens,
+    ...(req.tools?.length ? { tools: req.tools } : {}),
   });
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
@@ -85,11 +113,20 @@ export async function* streamChat(req: ChatRequest, limits: StreamLimits, signal
     if (!type.includes("text/event-stream")) {
       // Not streamed: one JSON body, read whole (bounded), its message's content at once.
       const raw = await readAll(res, timer, limits.idleMs);
-      const text = (parseJson(raw) as { choices?: { message?: { content?: unknown } }[] } | undefined)?.choices?.[0]?.message?.content;
-      if (typeof text !== "string") throw new ModelError("garbage", "The model's answer was not a chat completion");
-      if (text) yield text;
+      const whole = parseJson(raw) as { choices?: { message?: { content?: unknown; tool_calls?: RawCall[] } }[]; usage?: RawUsage } | undefined;
+      const message = whole?.choices?.[0]?.message;
+      const text = message?.content;
+      if (!message || (typeof text !== "string" && !Array.isArray(message.tool_calls)))
+        throw new ModelError("garbage", "The model's answer was not a chat completion");
+      if (typeof text === "string" && text) yield { type: "text", text };
+      const usage = usageOf(whole?.usage);
+      if (usage) yield usage;
+      const calls = new Calls();
+      calls.add(message.tool_calls);
+      if (calls.size > 0) yield { type: "tool_calls", calls: calls.all() };
       return;
     }
+    const calls = new Calls();
     let pending = "";
     let done = false;
     for await (const chunk of lines(res, timer, limits)) {
@@ -105,15 +142,22 @@ export async function* streamChat(req: ChatRequest, limits: StreamLimits, signal
           done = true;
           break;
         }
-        const event = parseJson(data) as { choices?: { delta?: { content?: unknown } }[]; error?: { message?: unknown } } | undefined;
+        const event = parseJson(data) as
+          | { choices?: { delta?: { content?: unknown; tool_calls?: RawCall[] } }[]; usage?: RawUsage; error?: { message?: unknown } }
+          | undefined;
         if (!event) throw new ModelError("garbage", "The model sent something that is not the chat completions protocol");
         if (event.error) throw new ModelError("status", "The model reported an error");
-        const piece = event.choices?.[0]?.delta?.content;
-        if (typeof piece === "string" && piece) yield piece;
+        const delta = event.choices?.[0]?.delta;
+        const piece = delta?.content;
+        if (typeof piece === "string" && piece) yield { type: "text", text: piece };
+        calls.add(delta?.tool_calls);
+        const usage = usageOf(event.usage);
+        if (usage) yield usage;
       }
       if (done) break;
     }
     if (!done && !signal.aborted) throw new ModelError("dropped", "The connection to the model dropped before the answer was complete");
+    if (calls.size > 0) yield { type: "tool_calls", calls: calls.all() };
   } catch (err) {
     if (signal.aborted) return;
     throw err instanceof ModelError ? err : new ModelError("dropped", "The connection to the model dropped before the answer was complete");
@@ -183,6 +227,49 @@ async function readAll(res: http.IncomingMessage, timer: Watchdog, idleMs: numbe
     res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
     res.on("error", () => reject(new ModelError("dropped", "The connection to the model dropped before the answer was complete")));
   });
+}
+
+/** A tool call's piece as a chunk carries it (OpenAI's delta format: the first piece has the id and name). */
+interface RawCall {
+  index?: unknown;
+  id?: unknown;
+  function?: { name?: unknown; arguments?: unknown };
+}
+interface RawUsage {
+  prompt_tokens?: unknown;
+  completion_tokens?: unknown;
+}
+
+const usageOf = (u: RawUsage | null | undefined): ModelPiece | undefined =>
+  u && typeof u.prompt_tokens === "number" && typeof u.completion_tokens === "number"
+    ? { type: "usage", prompt: Math.max(0, Math.round(u.prompt_tokens)), completion: Math.max(0, Math.round(u.completion_tokens)) }
+    : undefined;
+
+/** The tool calls of one answer, put together by index from the pieces they are streamed in. */
+class Calls {
+  private readonly byIndex = new Map<number, ToolCall>();
+  get size(): number {
+    return this.byIndex.size;
+  }
+  add(pieces: RawCall[] | undefined): void {
+    if (!Array.isArray(pieces)) return;
+    for (const p of pieces) {
+      const index = typeof p.index === "number" ? p.index : this.byIndex.size;
+      let call = this.byIndex.get(index);
+      if (!call) {
+        if (this.byIndex.size >= CALLS_MAX) throw new ModelError("garbage", "The model asked for too many tools at once");
+        call = { id: "", name: "", arguments: "" };
+        this.byIndex.set(index, call);
+      }
+      if (typeof p.id === "string" && p.id) call.id = p.id;
+      if (typeof p.function?.name === "string") call.name += p.function.name;
+      if (typeof p.function?.arguments === "string") call.arguments += p.function.arguments;
+      if (call.arguments.length > ARGUMENTS_MAX) throw new ModelError("garbage", "The model's tool call was too large");
+    }
+  }
+  all(): ToolCall[] {
+    return [...this.byIndex.entries()].sort(([a], [b]) => a - b).map(([i, c]) => ({ ...c, id: c.id || `call_${i}` }));
+  }
 }
 
 const parseJson = (raw: string): unknown => {

@@ -1,6 +1,7 @@
-import type { Agent, AgentsResponse } from "@parley/sdk/protocol";
-import { agentIdParam, createAgentBody, updateAgentBody } from "../agents/agents.schema.js";
+import type { Agent, AgentSettings, AgentsResponse } from "@parley/sdk/protocol";
+import { agentIdParam, agentSettingsBody, createAgentBody, updateAgentBody } from "../agents/agents.schema.js";
 import type { AgentsService } from "../agents/agents.service.js";
+import type { HandoffService } from "../agents/handoff.js";
 import { consoleCallerOf, pathParam } from "../request/context.js";
 import { empty, json, type Route } from "../request/route.js";
 import { parse } from "../shared/validate.js";
@@ -10,6 +11,7 @@ import { appIdParam } from "./console.schema.js";
 export interface ConsoleAgentsDeps {
   access: ConsoleAccess;
   agents: Pick<AgentsService, "list" | "create" | "update" | "remove">;
+  handoff: Pick<HandoffService, "settings" | "setSettings">;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface ConsoleAgentsDeps {
  * admins and owners make, change and remove them. API keys are write-only here as there. Each
  * change is in the console's audit log.
  */
-export function consoleAgentsRoutes({ access, agents }: ConsoleAgentsDeps): Route[] {
+export function consoleAgentsRoutes({ access, agents, handoff }: ConsoleAgentsDeps): Route[] {
   // Paths written out in full, as in console.routes.ts.
   const routes: Route[] = [];
   const appParam = { appId: appIdParam };
@@ -98,6 +100,43 @@ export function consoleAgentsRoutes({ access, agents }: ConsoleAgentsDeps): Rout
       await agents.remove(access.actingAs(c, app), pathParam(ctx, "agentId"));
       await access.record(c, "agent.removed", app.id, pathParam(ctx, "agentId"));
       ctx.status = 204;
+    },
+  });
+
+  routes.push({
+    method: "get",
+    path: "/v1/console/apps/:appId/agent-settings",
+    operationId: "getConsoleAgentSettings",
+    tag: "console",
+    summary: "To whom the app's agents hand a conversation (viewers, admins, owners)",
+    auth: "console",
+    params: appParam,
+    ok: { 200: json("AgentSettings", "The settings") },
+    errors: [404],
+    handle: async (ctx) => {
+      const c = consoleCallerOf(ctx);
+      const app = await access.appFor(c, pathParam(ctx, "appId"), "read");
+      ctx.body = (await handoff.settings(access.actingAs(c, app))) satisfies AgentSettings;
+    },
+  });
+
+  routes.push({
+    method: "put",
+    path: "/v1/console/apps/:appId/agent-settings",
+    operationId: "setConsoleAgentSettings",
+    tag: "console",
+    summary: "Set to whom the app's agents hand a conversation (admins, owners): off, the moderators, or named users",
+    auth: "console",
+    params: appParam,
+    body: { name: "AgentSettingsRequest", schema: agentSettingsBody },
+    ok: { 200: json("AgentSettings", "The settings now") },
+    errors: [404],
+    handle: async (ctx) => {
+      const c = consoleCallerOf(ctx);
+      const app = await access.appFor(c, pathParam(ctx, "appId"), "configure");
+      const saved = await handoff.setSettings(access.actingAs(c, app), parse(agentSettingsBody, ctx.request.body));
+      await access.record(c, "agent.settings", app.id, null);
+      ctx.body = saved satisfies AgentSettings;
     },
   });
 

@@ -4,6 +4,7 @@ import { pageLimit } from "../shared/schema.js";
 import { DOMAIN_RULES_MAX } from "../previews/links.js";
 import { MAX_SECRET_GRACE_MS } from "../tenancy/apps.service.js";
 import { VOICE_LIMITS } from "../voice/voice.schema.js";
+import { PRESENCE_GROUP_MAX_CEILING } from "../config.js";
 import { createAppBody } from "./console.schema.js";
 
 // The console's app settings and users (console-apps.service.ts, console-users.service.ts). An
@@ -24,6 +25,13 @@ export const updateSettingsBody = z.strictObject({
     .int("A whole number of members")
     .min(2, "A group has at least 2 members")
     .max(MESSAGE_LIMITS.groupMembersMax, `At most ${MESSAGE_LIMITS.groupMembersMax} members`)
+    .nullable()
+    .optional(),
+  presenceGroupMax: z
+    .number({ error: "A number of members, or empty for the server's setting" })
+    .int("A whole number of members")
+    .min(2, "At least 2 members")
+    .max(PRESENCE_GROUP_MAX_CEILING, `At most ${PRESENCE_GROUP_MAX_CEILING.toLocaleString("en")} members`)
     .nullable()
     .optional(),
   exactEmailSearch: z.boolean().optional(),

@@ -24,6 +24,8 @@ export interface ConsoleAppsDeps {
   groupDefaults: { directAdd: boolean; maxMembers: number };
   /** The server's VOICE_MAX_SECONDS: what an app's unset voice maximum means. */
   voiceMaxSeconds: number;
+  /** The server's PRESENCE_GROUP_MAX: what an app's unset presence group size means. */
+  presenceGroupMax: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export class ConsoleApps {
       app: presentApp(c, app),
       groupDirectAdd: app.groupDirectAdd === null ? null : Boolean(app.groupDirectAdd),
       groupMaxMembers: app.groupMaxMembers === null ? null : Number(app.groupMaxMembers),
+      presenceGroupMax: app.presenceGroupMax === null || app.presenceGroupMax === undefined ? null : Number(app.presenceGroupMax),
       exactEmailSearch: Boolean(app.exactEmailSearch),
       voiceMaxSeconds: app.voiceMaxSeconds === null ? null : Number(app.voiceMaxSeconds),
       filterNames: filter.names,
@@ -110,6 +113,7 @@ export class ConsoleApps {
         groupDirectAdd: this.deps.groupDefaults.directAdd,
         groupMaxMembers: this.deps.groupDefaults.maxMembers,
         voiceMaxSeconds: this.deps.voiceMaxSeconds,
+        presenceGroupMax: this.deps.presenceGroupMax,
       },
       previousSecretValidUntil: graceLeft ? iso(app.previousSecretUntil!) : null,
     };

@@ -12,7 +12,7 @@ import { addMembersByServer, createByServer, removeMemberByServer, type ServerCr
 import type { ConversationEntity } from "./conversation.entity.js";
 import type { ConversationsDeps } from "./deps.js";
 import { TRUSTED_POLICY } from "./group-policy.js";
-import { touchLastMessages } from "./last-message.js";
+import { lockForNewMessages, touchLastMessages } from "./last-message.js";
 import { type ConversationPage, get, list, type ListOptions, listPublic, type PublicOptions, presentMine, requireInApp } from "./queries.js";
 
 /**
@@ -133,5 +133,10 @@ export class ConversationsService {
   /** A send's last message and activity time (last-message.ts). */
   touchLastMessages(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
     return touchLastMessages(m, last, now);
+  }
+
+  /** Inside a send's unit, before its INSERT: its conversations' rows locked, so their ids follow commit order (last-message.ts). */
+  lockForNewMessages(m: EntityManager, conversationIds: readonly string[]): Promise<void> {
+    return lockForNewMessages(m, conversationIds);
   }
 }

@@ -1,5 +1,22 @@
 import type { EntityManager } from "typeorm";
-import { dialectOf, valuesTable } from "../db/sql.js";
+import { dialectOf, marks, valuesTable } from "../db/sql.js";
+
+/**
+ * First in a send's unit, before it reads or inserts: the conversations' rows locked (MySQL;
+ * SQLite has one writer), in id order so that two batches never wait on each other in a circle.
+ * A message's id comes from the auto-increment at its INSERT, its event's seq at commit (the app's
+ * counter row): without this lock, two nodes' batches of one conversation could commit in the
+ * other order than their ids, and every member would hear 231 before 230 while the thread, in
+ * id order, says 230 first (send-order-nodes.test.ts). With it, a conversation's batches insert
+ * and commit one after the other: its ids, its seqs and what its members hear agree. Taken before
+ * any plain read, it also makes the batch's snapshot (REPEATABLE READ starts it at the first plain
+ * read) begin after the batch before it committed: slow mode and a retried clientMessageId see it.
+ */
+export async function lockForNewMessages(m: EntityManager, conversationIds: readonly string[]): Promise<void> {
+  if (dialectOf(m) !== "mysql" || conversationIds.length === 0) return;
+  const ids = [...new Set(conversationIds)].sort();
+  await m.query(`SELECT id FROM conversations WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
+}
 
 /**
  * Inside a send's unit (messages/send-writer.ts): the conversations' last message and activity

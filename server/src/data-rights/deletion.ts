@@ -19,6 +19,7 @@ import { forgetPushSubscriptionsOf } from "../push/forget.js";
 import { forgetEmailOf } from "../email/forget.js";
 import { forgetAgentOf } from "../agents/forget.js";
 import { forgetScheduledOf } from "../scheduled/forget.js";
+import { forgetDraftsOf } from "../drafts/forget.js";
 import { forgetUsageOf } from "../usage/forget.js";
 import { forgetCallsOf } from "../calls/forget.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
@@ -128,6 +129,7 @@ export async function eraseAccount(deps: DataRightsDeps, previewFiles: PreviewFi
     await forgetEmailOf(m, appId, userId);
     await forgetAgentOf(m, appId, userId);
     await forgetScheduledOf(m, appId, userId);
+    await forgetDraftsOf(m, appId, userId);
     await forgetUsageOf(m, appId, userId);
     emit(appId, events);
   });

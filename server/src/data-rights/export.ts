@@ -18,6 +18,7 @@ import { AVATARS_FOLDER } from "../uploads/avatars.js";
 import { presentMe } from "../users/users.presenter.js";
 import { exportCallsOf } from "../calls/export.js";
 import { exportScheduledOf } from "../scheduled/export.js";
+import { exportDraftsOf } from "../drafts/export.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
 
 /** A file of the export's zip form: its path in the archive and where its bytes are. */
@@ -201,6 +202,7 @@ export async function exportUserData(
     blocks: blockRows.map((r) => ({ user: person(str(r["blockedId"])), since: iso(num(r["createdAt"])) })),
     calls: await exportCallsOf(db, appId, userId),
     ...(await exportScheduledOf(db, appId, userId)),
+    drafts: await exportDraftsOf(db, appId, userId),
   };
   return { data, files };
 }

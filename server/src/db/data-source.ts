@@ -142,7 +142,7 @@ export async function openDatabase(opts: DatabaseOptions, schema: Schema, { migr
   }
   // After the migrations (which may legitimately run long): a query on a connection that stopped
   // answering (a partition, a frozen server) fails after this long instead of waiting for TCP to
-  // give up, minutes later, while this node's other writes queue behind it (one writer per node).
+  // give up, minutes later, while this node's other writes queue behind it (a few writers per node).
   if (dialectOf(ds) === "mysql") Object.assign(ds.driver.options, { enableQueryTimeout: true, maxQueryExecutionTime: QUERY_TIMEOUT_MS });
   return ds;
 }

@@ -11,10 +11,12 @@ export interface WriteFailure {
 }
 
 /**
- * Runs `fn` in a transaction. Writers in this process go one at a time: SQLite has a single
- * connection (TypeORM cannot nest its transactions), and on MySQL it keeps this node's commits
- * in the order their event seqs were handed out. Across nodes, the per-app seq row lock
- * (see EventLog.append) orders them.
+ * Runs `fn` in a transaction. On SQLite writers go one at a time: it has a single connection
+ * (TypeORM cannot nest its transactions). On MySQL up to `writers` run at once (DATABASE_WRITERS),
+ * each on a connection of its own, first come first served: while one waits for the database,
+ * the next one's statements go out. They are ordered as those of several nodes are: the app's
+ * seq row (EventLog.append) hands out seqs in commit order, and a send batch first locks its
+ * conversations (conversations/last-message.ts).
  *
  * A transaction that fails, wherever (a statement, COMMIT, ROLLBACK), leaves nothing behind:
  * the next one starts on a connection with no transaction open, or on a fresh connection. The
@@ -22,12 +24,20 @@ export interface WriteFailure {
  * error, connection lost), so health checks can say so until a write commits again.
  */
 export class Transactor {
-  private tail: Promise<unknown> = Promise.resolve();
   private readonly isMysql: boolean;
+  /** Transactions run at once (1 on SQLite). */
+  readonly writers: number;
+  private active = 0;
+  /** Transactions waiting for a writer, first come first served. */
+  private readonly waiting: (() => void)[] = [];
   private failure: WriteFailure | undefined;
 
-  constructor(readonly db: DataSource) {
+  constructor(
+    readonly db: DataSource,
+    writers = 1,
+  ) {
     this.isMysql = dialectOf(db) === "mysql";
+    this.writers = this.isMysql ? Math.max(1, writers) : 1;
   }
 
   /** Set while the last write failed for a database reason and none has committed since. */
@@ -36,23 +46,40 @@ export class Transactor {
   }
 
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    const result = this.tail
-      // On the primary, the whole unit (reads through `db` too), whatever scope its caller reads in.
-      .then(() => onPrimary(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn))))
-      .then(
-        (out) => {
-          this.failure = undefined;
-          return out;
-        },
-        (err: unknown) => {
-          // A refused request (AppError), a unique violation or a deadlock says nothing about
-          // whether the database can take writes; a full disk or a lost connection does.
-          if (fromDatabaseError(err) && !isLockContention(err)) this.failure ??= { code: databaseErrorCode(err), since: Date.now() };
-          throw err;
-        },
-      );
-    this.tail = result.catch(() => undefined);
-    return result;
+    return (
+      this.turn()
+        // On the primary, the whole unit (reads through `db` too), whatever scope its caller reads in.
+        .then(() => onPrimary(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn))))
+        .finally(() => this.done())
+        .then(
+          (out) => {
+            this.failure = undefined;
+            return out;
+          },
+          (err: unknown) => {
+            // A refused request (AppError), a unique violation or a deadlock says nothing about
+            // whether the database can take writes; a full disk or a lost connection does.
+            if (fromDatabaseError(err) && !isLockContention(err)) this.failure ??= { code: databaseErrorCode(err), since: Date.now() };
+            throw err;
+          },
+        )
+    );
+  }
+
+  /** Resolves when a writer is free (at once, or in the order transactions asked). */
+  private turn(): Promise<void> {
+    if (this.active < this.writers) {
+      this.active++;
+      return Promise.resolve();
+    }
+    // The writer is handed over by `done`: `active` stays as it is.
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private done(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   /**

@@ -53,10 +53,10 @@ export interface Committed<T> {
 }
 
 /**
- * The one write path. A unit runs its statements in one transaction (see Transactor: one writer
- * at a time on this node), appends the events it emitted to the event log in that transaction
- * (seqs handed out under the app row's lock, so in commit order) with whatever the append hooks
- * add (webhook deliveries, to come), and only after the commit publishes them. Nothing else in the
+ * The one write path. A unit runs its statements in one transaction (see Transactor: a few
+ * writers at once on MySQL, one on SQLite), appends the events it emitted to the event log in
+ * that transaction (seqs handed out under the app row's lock, so in commit order) with whatever
+ * the append hooks add (webhook deliveries, to come), and only after the commit publishes them. Nothing else in the
  * server opens a transaction, writes, appends events or publishes them (test/shape.test.ts checks).
  */
 export class UnitOfWork {
@@ -65,11 +65,18 @@ export class UnitOfWork {
   private readonly hooks: AppendHook[] = [];
   private readonly commitHooks: CommitHook[] = [];
 
+  /** @param writers transactions run at once on MySQL (DATABASE_WRITERS; SQLite: 1) */
   constructor(
     db: DataSource,
     private readonly log: EventAppender,
+    writers = 1,
   ) {
-    this.tx = new Transactor(db);
+    this.tx = new Transactor(db, writers);
+  }
+
+  /** Transactions this unit of work runs at once (1 on SQLite). */
+  get writers(): number {
+    return this.tx.writers;
   }
 
   /** Set while the last write failed for a database reason and none has committed since (health). */

@@ -46,6 +46,7 @@ import { serverModerationRoutes } from "../moderation/server-moderation.routes.j
 import { pushRoutes } from "../push/push.routes.js";
 import { emailRoutes } from "../email/email.routes.js";
 import { scheduledRoutes } from "../scheduled/scheduled.routes.js";
+import { draftsRoutes } from "../drafts/drafts.routes.js";
 import { consoleRoutes } from "../console/console.routes.js";
 import { consoleModerationRoutes } from "../console/console-moderation.routes.js";
 import { consoleAppsRoutes } from "../console/console-apps.routes.js";
@@ -90,6 +91,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
       storage: services.storage,
       avatarBase: `${API_PREFIX}/avatars`,
       isModerator: (appId, userId) => services.moderationGate.isModerator(appId, userId),
+      aiFeatures: (appId) => services.aiTexts.features(appId),
     }),
     ...conversationsRoutes({ conversations: services.conversations }),
     ...messagesRoutes({ messages: services.messages }),
@@ -107,11 +109,12 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...pushRoutes({ push: services.push }),
     ...emailRoutes({ email: services.email, limiters: services.limiters }),
     ...scheduledRoutes({ scheduled: services.scheduled, reminders: services.reminders }),
+    ...draftsRoutes({ drafts: services.drafts }),
     // The host's backend: /v1/server/…, with a server key.
     ...serverApiRoutes({ server: services.serverApi }),
     ...streamingRoutes({ streams: services.streams }),
     ...webhooksRoutes({ webhooks: services.webhooks }),
-    ...agentsRoutes({ agents: services.agents }),
+    ...agentsRoutes({ agents: services.agents, handoff: services.handoff, aiTexts: services.aiTexts }),
     ...serverDataRightsRoutes({ dataRights: services.dataRights }),
     ...serverModerationRoutes({ moderation: services.moderation, users: services.users }),
     // The console's API: /v1/console/…, with a session cookie.
@@ -123,7 +126,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Koa<State>
     ...consoleAccountsRoutes({ accounts: services.consoleAccounts }),
     ...consoleUsageRoutes({ usage: services.consoleUsage }),
     ...consoleEmailRoutes({ access: services.consoleAccess, email: services.email }),
-    ...consoleAgentsRoutes({ access: services.consoleAccess, agents: services.agents }),
+    ...consoleAgentsRoutes({ access: services.consoleAccess, agents: services.agents, handoff: services.handoff }),
     // Operators: /livez and /readyz always; /metrics only when configured (METRICS_TOKEN / METRICS_PUBLIC).
     ...healthRoutes(services),
     ...metricsRoutes(metrics, config.metrics.token),

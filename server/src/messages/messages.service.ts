@@ -47,7 +47,7 @@ export interface MessagesDeps {
 }
 
 /** Writes one send batch in one unit of work (send-writer.ts). */
-export type WriteBatch = (items: SendItem[]) => Promise<Written<SendOutcome>>;
+export type WriteBatch = (items: SendItem[], placed?: () => void) => Promise<Written<SendOutcome>>;
 
 /** What moderation answers before a member writes: the text to store (masked), or a refusal. */
 export interface ModerationChecks extends SendModeration {
@@ -97,8 +97,9 @@ export class MessagesService {
   constructor(private readonly deps: MessagesDeps) {
     this.repo = deps.db.getRepository(MessageEntity);
     const writer = new SendWriter(deps);
-    const write: WriteBatch = (items) => writer.write(items);
-    this.batcher = new SendBatcher(deps.measureBatch ? deps.measureBatch(write) : write);
+    const write: WriteBatch = (items, placed) => writer.write(items, placed);
+    // As many batches in flight as the unit of work runs transactions at once (DATABASE_WRITERS; SQLite: 1).
+    this.batcher = new SendBatcher(deps.measureBatch ? deps.measureBatch(write) : write, undefined, deps.uow.writers);
   }
 
   /**

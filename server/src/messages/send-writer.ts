@@ -106,10 +106,16 @@ export class SendWriter {
     this.dialect = dialectOf(deps.db);
   }
 
-  /** The batcher's writer. A unique violation (another node stored one of our clientMessageIds first) retries items alone. */
-  async write(items: SendItem[]): Promise<Written<SendOutcome>> {
+  /**
+   * The batcher's writer; `placed` is called once the batch's messages are inserted (their ids
+   * taken under its conversations' locks). A unique violation (another writer stored one of our
+   * clientMessageIds first) retries items alone. (Those retries insert after batches that started
+   * later may have: a message of such a race may then come after a later one. The race needs the
+   * same clientMessageId on two writers at once: an SDK's retry while its first try is written.)
+   */
+  async write(items: SendItem[], placed?: () => void): Promise<Written<SendOutcome>> {
     try {
-      return await this.writeTogether(items);
+      return await this.writeTogether(items, placed);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       if (items.length > 1) {
@@ -136,7 +142,7 @@ export class SendWriter {
     }
   }
 
-  private async writeTogether(items: SendItem[]): Promise<Written<SendOutcome>> {
+  private async writeTogether(items: SendItem[], placed?: () => void): Promise<Written<SendOutcome>> {
     // A failed look-up (database down) is not kept: the next batch asks again.
     this.consecutive ??= consecutiveInsertIds(this.deps.db).catch((err: unknown) => {
       this.consecutive = undefined;
@@ -145,6 +151,13 @@ export class SendWriter {
     const consecutive = await this.consecutive;
     const now = Date.now();
     const committed = await this.deps.uow.commit(async ({ m, emit }) => {
+      // First, before any read: the batch's conversations, locked until its commit. Their ids then
+      // follow commit order, and with several batches in flight each of a conversation's batches
+      // reads (its checks' snapshot starts after the lock) what the one before it committed.
+      await this.deps.conversations.lockForNewMessages(
+        m,
+        items.map((item) => item.conversationId),
+      );
       const plans = await this.plan(m, items);
       const fresh = plans.flatMap((p, i) => (p.kind === "insert" ? [i] : []));
       const messages = new Map<number, Message>();
@@ -156,6 +169,7 @@ export class SendWriter {
         now,
         consecutive,
       );
+      placed?.();
       const stored: StoredSend[] = [];
       const lastByConversation = new Map<string, number>();
       const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();

@@ -19,8 +19,8 @@ interface Held {
  * delta goes out at once when none went in the last DELTA_INTERVAL_MS, else what came meanwhile
  * goes out together when the interval is over. So a member gets at most one delta per interval
  * per message, however fast the author appends, and each delta's `offset` continues the previous
- * one. Appends arrive here in commit order (the unit of work runs one writer at a time per
- * node), so the text held is contiguous; appends through another node are that node's deltas,
+ * one. Appends arrive here in commit order (an append locks its message's row until it commits),
+ * so the text held is contiguous; appends through another node are that node's deltas,
  * and a client that sees a gap fetches the message. A message's entry goes one interval after its
  * last delta, or when it ends (its final `message.new` carries all the text).
  */

@@ -67,6 +67,8 @@ export class StreamingService {
   private readonly deltas: DeltaCoalescer;
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweeping = false;
+  /** Who wants to know when a stream ends on this node (an agent's reply: its model request is aborted). */
+  private readonly endings = new Map<string, () => void>();
 
   constructor(
     private readonly deps: StreamingDeps,
@@ -202,6 +204,17 @@ export class StreamingService {
     return this.end(caller.appId, messageId, { state: "stopped" }, { kind: "member", userId: caller.user }).then(answered);
   }
 
+  /**
+   * Calls `then` once the stream `messageId` ends on this node (finished, failed, or a member's
+   * Stop); answers the function that stops listening. An agent's reply aborts its model request
+   * with it, so a Stop closes the model's connection at once rather than at the next token. A
+   * stream ended on another node is learnt at the author's next append (`stream_stopped`).
+   */
+  onEnded(messageId: string, then: () => void): () => void {
+    this.endings.set(messageId, then);
+    return () => this.endings.delete(messageId);
+  }
+
   /** Tells the conversation's members what `from` (a member) is doing: ephemeral, never stored. */
   async setAiState(caller: ServerCaller, input: AiState): Promise<void> {
     const { appId } = caller;
@@ -293,6 +306,7 @@ export class StreamingService {
     if (!result) return null; // the sweep's, ended elsewhere
     // Whatever deltas this node still holds are in the final message.
     this.deltas.end(String(result.row.id));
+    this.endings.get(String(result.row.id))?.();
     afterCommit();
     return result.message ?? this.deps.presenter.presentOne(result.row, by.kind === "member" ? by.userId : NO_VIEWER);
   }

@@ -1,4 +1,4 @@
-import type { AuditEntry, ModerationAction, Report, ReportReason, Sanction } from "@parley/sdk/protocol";
+import type { AuditEntry, ModerationAction, Report, Sanction } from "@parley/sdk/protocol";
 import { iso, isoOrNull } from "../shared/time.js";
 import type { AuditEntity, ReportEntity, SanctionEntity } from "./moderation.entities.js";
 
@@ -11,7 +11,7 @@ export function presentReport(r: ReportEntity): Report {
     messageId: r.messageId === null ? null : String(r.messageId),
     conversationId: r.conversationId,
     messageText: r.messageText,
-    reason: r.reason as ReportReason,
+    reason: r.reason as Report["reason"],
     note: r.note,
     status: r.status,
     createdAt: iso(r.createdAt),

@@ -6,7 +6,7 @@ import { audit } from "./commands/common.js";
 import { deleteMessage } from "./commands/delete-message.js";
 import { setModerator } from "./commands/moderators.js";
 import { mute, unmute } from "./commands/mute.js";
-import { fileReport, resolveReport } from "./commands/reports.js";
+import { fileReport, queueHandoff, resolveReport } from "./commands/reports.js";
 import { setSlowMode } from "./commands/slow-mode.js";
 import { setWordFilter } from "./commands/word-list.js";
 import type { ModerationDeps } from "./deps.js";
@@ -128,6 +128,19 @@ export class ModerationService {
     const filed = await fileReport(this.deps, caller, input);
     if (filed.created) this.reported(caller.appId, filed.report);
     return filed;
+  }
+
+  /**
+   * A conversation handed to people (agents/handoff.ts) goes in the queue, in the hand-off's unit
+   * `m`; `announce` (after its commit) tells the console's live feed.
+   */
+  async queueHandoff(
+    m: EntityManager,
+    appId: string,
+    input: { conversationId: string; requestedBy: string; agentUserId: string; note: string | null },
+  ): Promise<{ report: Report; announce: () => void }> {
+    const report = await queueHandoff(this.deps, m, appId, input);
+    return { report, announce: () => void this.reported(appId, report) };
   }
 
   /** The report queue, newest first, keyset on (createdAt, id). */

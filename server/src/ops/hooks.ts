@@ -15,6 +15,8 @@ export interface OpsObserver {
   email?(outcome: "sent" | "failed"): void;
   /** An AI agent's reply ended (agents/agent-runner.ts). */
   agentReply?(outcome: AgentReplyOutcome): void;
+  /** Tokens an agent's reply used, by kind (the model's usage chunk, else estimated). */
+  agentTokens?(kind: "prompt" | "completion", n: number): void;
 }
 
 /** How an agent's reply ended: finished, failed (the model), stopped (a member), limited (too many questions). */
@@ -34,13 +36,13 @@ export function registerObserver(db: DataSource, observer: OpsObserver): void {
 /** Wraps the send batcher's writer: batch size, commit time and stored messages are observed. */
 export function measuredSendBatch<T, R extends { created: boolean }>(
   db: DataSource,
-  write: (items: T[]) => Promise<Written<R>>,
-): (items: T[]) => Promise<Written<R>> {
-  return async (items) => {
+  write: (items: T[], placed?: () => void) => Promise<Written<R>>,
+): (items: T[], placed?: () => void) => Promise<Written<R>> {
+  return async (items, placed) => {
     const observer = observers.get(db);
-    if (!observer) return write(items);
+    if (!observer) return write(items, placed);
     const started = performance.now();
-    const written = await write(items);
+    const written = await write(items, placed);
     const stored = written.outcomes.filter((o: ItemOutcome<R>) => o.ok && o.value.created).length;
     observer.sendBatch(items.length, (performance.now() - started) / 1000, stored);
     return written;
@@ -55,6 +57,13 @@ export function observeEmail(db: DataSource, outcome: "sent" | "failed"): void {
 /** Counts an agent's reply in the metrics (nothing when they are off). */
 export function observeAgentReply(db: DataSource, outcome: AgentReplyOutcome): void {
   observers.get(db)?.agentReply?.(outcome);
+}
+
+/** Counts an agent's reply's tokens in the metrics (nothing when they are off). */
+export function observeAgentTokens(db: DataSource, tokens: { prompt: number; completion: number }): void {
+  const o = observers.get(db);
+  o?.agentTokens?.("prompt", tokens.prompt);
+  o?.agentTokens?.("completion", tokens.completion);
 }
 
 /** Lets the metrics count this server's sockets. */

@@ -136,13 +136,20 @@ export class Metrics {
     });
     const agentReplies = new Counter({
       name: "parley_agent_replies_total",
-      help: "AI agents' replies by how they ended: finished, failed (the model could not answer), stopped (by a member), limited (too many questions)",
+      help: "AI agents' replies by how they ended: finished, failed (the model could not answer), stopped (by a member), limited (too many questions or tokens)",
       labelNames: ["outcome"],
+      registers,
+    });
+    const agentTokens = new Counter({
+      name: "parley_agent_tokens_total",
+      help: "Tokens of AI agents' replies by kind (prompt, completion): the model's usage chunk, else estimated at 4 characters a token",
+      labelNames: ["kind"],
       registers,
     });
     registerObserver(services.db, {
       email: (outcome) => emails.inc({ outcome }),
       agentReply: (outcome) => agentReplies.inc({ outcome }),
+      agentTokens: (kind, n) => agentTokens.inc({ kind }, n),
       sendBatch: (size, seconds, stored) => {
         this.batchSize.observe(size);
         this.commit.observe(seconds);

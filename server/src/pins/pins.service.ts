@@ -71,8 +71,8 @@ export class PinsService {
       if (input.pinned === (existing !== null)) return existing ? presentPin(existing, await this.present(m, row)) : null;
       let pin: PinEntity | null = null;
       if (input.pinned) {
-        // Counted inside the unit: units run one at a time on a node; across nodes two pins may
-        // race past the count by one, which the limit tolerates (it bounds a list, not a quota).
+        // Counted inside the unit: two pins at once (two nodes, or two writers of one node on
+        // MySQL) may race past the count by one, which the limit tolerates (it bounds a list, not a quota).
         const count = await pins.countBy({ appId, conversationId: row.conversationId });
         if (count >= PIN_LIMITS.perConversation)
           throw new AppError("conflict", `A conversation keeps at most ${PIN_LIMITS.perConversation} pins: unpin one first`, {

@@ -56,29 +56,44 @@ export class PresenceAudience {
   constructor(
     private readonly db: DataSource,
     private readonly presence: PresenceService,
+    /** PRESENCE_GROUP_MAX: the largest conversation whose members are pushed each other's presence. */
+    private readonly groupMax: number,
   ) {}
+
+  /**
+   * A condition on the conversation of the member row `alias`: it is small enough for its members
+   * to be pushed each other's presence (the app's `presenceGroupMax`, else the server's). Counted
+   * on the members' primary key (conversationId first) for each of the user's conversations: a
+   * range as long as the group, where pushing to it would cost a frame per member.
+   */
+  private small(alias: string): string {
+    return `(SELECT COUNT(*) FROM members n WHERE n.conversationId = ${alias}.conversationId) <= COALESCE((SELECT presenceGroupMax FROM apps WHERE id = ?), ${Number(this.groupMax)})`;
+  }
 
   /**
    * `userId`'s relations, the parts `want` names, in one statement (a UNION ALL of index ranges:
    * contacts by their primary key, memberships by ix_members_user, co-members through the
-   * conversations' primary key, blocks by their primary key and ix_blocks_blocked).
+   * conversations' primary key, blocks by their primary key and ix_blocks_blocked). Conversations
+   * above the app's presence group size are left out of the circle and of the delivery: their
+   * members see each other's presence on request (`watchable`).
    */
   async relationsOf(appId: string, userId: string, want: RelationsWanted): Promise<Relations> {
     const parts: string[] = [];
     const params: unknown[] = [];
-    const part = (sql: string): void => {
+    const part = (sql: string, ...more: unknown[]): void => {
       parts.push(sql);
-      params.push(appId, userId);
+      params.push(appId, userId, ...more);
     };
     // A delivery needs every contact's room; a circle alone no more than it can show.
     part(`SELECT 'c' AS k, id FROM (SELECT contactId AS id FROM contacts WHERE appId = ? AND userId = ?${want.delivery ? "" : ` LIMIT ${SNAPSHOT_MAX}`}) c`);
     if (want.circle) {
       part(
         `SELECT 'm' AS k, id FROM (SELECT DISTINCT other.userId AS id FROM members mine JOIN members other ON other.conversationId = mine.conversationId
-          WHERE mine.appId = ? AND mine.userId = ? LIMIT ${SNAPSHOT_MAX}) m`,
+          WHERE mine.appId = ? AND mine.userId = ? AND ${this.small("mine")} LIMIT ${SNAPSHOT_MAX}) m`,
+        appId,
       );
     }
-    if (want.delivery) part("SELECT 'v' AS k, conversationId AS id FROM members WHERE appId = ? AND userId = ?");
+    if (want.delivery) part(`SELECT 'v' AS k, conversationId AS id FROM members mine WHERE appId = ? AND userId = ? AND ${this.small("mine")}`, appId);
     part("SELECT 'b' AS k, blockedId AS id FROM blocks WHERE appId = ? AND blockerId = ?");
     part("SELECT 'b' AS k, blockerId AS id FROM blocks WHERE appId = ? AND blockedId = ?");
     if (want.lastSeen) part("SELECT 'h' AS k, id FROM users WHERE appId = ? AND id = ? AND showLastSeen = 0");
@@ -92,6 +107,38 @@ export class PresenceAudience {
       else if (k === "h") r.hidesLastSeen = true;
     }
     return r;
+  }
+
+  /**
+   * Those of `ids` whose presence `userId` may ask for (`presence.watch`): a contact, or someone
+   * they share a conversation with, of any size; never themself, never across a block either
+   * way. One statement; `ids` is bounded by the caller (WATCH_MAX).
+   */
+  async watchable(appId: string, userId: string, ids: string[]): Promise<string[]> {
+    const asked = [...new Set(ids)].filter((id) => id !== userId);
+    if (asked.length === 0) return [];
+    const list = marks(asked.length);
+    const rows: { k: string; id: string }[] = await this.db.query(
+      `SELECT 'r' AS k, other.userId AS id FROM members other WHERE other.appId = ? AND other.userId IN (${list})
+         AND EXISTS (SELECT 1 FROM members mine WHERE mine.conversationId = other.conversationId AND mine.userId = ?)
+       UNION ALL SELECT 'r' AS k, contactId AS id FROM contacts WHERE appId = ? AND userId = ? AND contactId IN (${list})
+       UNION ALL SELECT 'b' AS k, blockedId AS id FROM blocks WHERE appId = ? AND blockerId = ? AND blockedId IN (${list})
+       UNION ALL SELECT 'b' AS k, blockerId AS id FROM blocks WHERE appId = ? AND blockedId = ? AND blockerId IN (${list})`,
+      [appId, ...asked, userId, appId, userId, ...asked, appId, userId, ...asked, appId, userId, ...asked],
+    );
+    const blocked = new Set(rows.filter((r) => r.k === "b").map((r) => r.id));
+    const related = new Set(rows.filter((r) => r.k === "r" && !blocked.has(r.id)).map((r) => r.id));
+    return asked.filter((id) => related.has(id));
+  }
+
+  /**
+   * Whether a conversation of `memberCount` members has its members pushed each other's presence
+   * in this app (a join introduces them to each other only then).
+   */
+  async pushesPresence(appId: string, memberCount: number): Promise<boolean> {
+    const rows: { presenceGroupMax: number | string | null }[] = await this.db.query("SELECT presenceGroupMax FROM apps WHERE id = ?", [appId]);
+    const max = rows[0]?.presenceGroupMax;
+    return memberCount <= (max === null || max === undefined ? this.groupMax : Number(max));
   }
 
   /** The user ids whose changes reach the user: contacts, then co-members, without blocks or themself. */
@@ -134,7 +181,7 @@ export class PresenceAudience {
   }
 
   /** These users' presence, versioned in one step (see snapshotFor); lastSeenAt where they show it. */
-  private async presenceOf(appId: string, circle: string[]): Promise<Presence[]> {
+  async presenceOf(appId: string, circle: string[]): Promise<Presence[]> {
     if (circle.length === 0) return [];
     const { online, version } = await this.presence.snapshot(circle);
     const offline = circle.filter((id) => !online.has(id));
@@ -201,7 +248,8 @@ export class PresenceAudience {
   }
 
   /**
-   * Where one change goes: rooms of the user's conversations and contacts, minus blocks either
+   * Where one change goes: rooms of the user's conversations (those small enough) and contacts,
+   * and the sockets watching them, minus blocks either
    * way, read once the change is made (it is announced after its state is set). A change that
    * brings online the user of a socket connecting now shares this read with its snapshot
    * (snapshotOnConnect): the read starts here, synchronously, inside that connect.
@@ -209,7 +257,7 @@ export class PresenceAudience {
   async deliveryOf(
     appId: string,
     p: Presence,
-    rooms: { conv: (id: string) => string; user: (id: string) => string },
+    rooms: { conv: (id: string) => string; user: (id: string) => string; watch: (id: string) => string },
   ): Promise<{ rooms: string[]; except: string[]; payload: Presence }> {
     const c = this.connecting;
     const shared = c !== undefined && p.online && c.appId === appId && c.userId === p.userId && c.relations === undefined;
@@ -217,7 +265,8 @@ export class PresenceAudience {
     if (shared) c.relations = relations;
     const r = await relations;
     return {
-      rooms: [...r.conversationIds.map(rooms.conv), ...r.contacts.map(rooms.user)],
+      // And whoever watches them (presence.watch): the members of their big groups who look at them.
+      rooms: [...r.conversationIds.map(rooms.conv), ...r.contacts.map(rooms.user), rooms.watch(p.userId)],
       except: [...r.blocked].map(rooms.user),
       payload: r.hidesLastSeen && p.lastSeenAt !== null ? { ...p, lastSeenAt: null } : p,
     };

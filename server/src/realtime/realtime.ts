@@ -14,6 +14,7 @@ import { attachCallSockets } from "../calls/calls.socket.js";
 import type { CallsService } from "../calls/calls.service.js";
 import { attachStreamSockets } from "../messages/streaming.socket.js";
 import type { StreamingService } from "../messages/streaming.js";
+import type { DraftsService } from "../drafts/drafts.service.js";
 import type { DataSource } from "typeorm";
 import type { ReadReplicas } from "../db/read-replicas.js";
 import type { AuthService } from "../auth/auth.service.js";
@@ -25,6 +26,7 @@ import type { UnitOfWork } from "../db/unit-of-work.js";
 import * as messageSchemas from "../messages/messages.schema.js";
 import type { MessagesService } from "../messages/messages.service.js";
 import { PresenceAudience } from "../presence/presence.audience.js";
+import { watchPresence, watchRoom } from "../presence/presence-watch.socket.js";
 import type { PresenceService } from "../presence/presence.service.js";
 import type { RedisConnections } from "../scale/redis.js";
 import { readerOf, type UserCaller } from "../shared/caller.js";
@@ -57,7 +59,7 @@ const TYPING_THROTTLE_MS = 1000;
 
 /** What the realtime layer is built from. */
 export interface RealtimeDeps {
-  config: Pick<Readonly<Config>, "redisPrefix" | "socketsPerUserMax" | "socketCommandsPerSec">;
+  config: Pick<Readonly<Config>, "redisPrefix" | "socketsPerUserMax" | "socketCommandsPerSec" | "presenceGroupMax">;
   db: DataSource;
   logger: Logger;
   apps: AppsService;
@@ -79,6 +81,8 @@ export interface RealtimeDeps {
   calls?: CallsService | undefined;
   /** Streamed messages' deltas, agents' states and `message.stop` (messages/streaming.socket.ts). */
   streams?: StreamingService | undefined;
+  /** Drafts' `draft.updated`, to the user's own room (every device, every node); absent in tools without drafts. */
+  drafts?: Pick<DraftsService, "attachSockets"> | undefined;
   /** The console's live feed (console-feed.ts) shares this server and its adapter. */
   console: ConsoleFeedDeps["console"];
   consoleMembers: ConsoleFeedDeps["consoleMembers"];
@@ -119,7 +123,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   observeSockets(deps.db, io);
   // The feed's listeners on the services go with this server (a test's services outlive it).
   httpServer.once("close", attachConsoleFeed(io, deps).detach);
-  const audience = new PresenceAudience(deps.db, deps.presence);
+  const audience = new PresenceAudience(deps.db, deps.presence, deps.config.presenceGroupMax);
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
   if (sharded) {
     httpServer.once("close", () => sharded.close());
@@ -183,6 +187,8 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     ? attachStreamSockets(io, { streams: deps.streams, room: convRoom, commandsPerSec: deps.config.socketCommandsPerSec })
     : undefined;
   if (streamSockets) httpServer.once("close", streamSockets.detach);
+  const detachDrafts = deps.drafts?.attachSockets({ updated: (userId, e) => void io.to(userRoom(userId)).emit("draft.updated", e) });
+  if (detachDrafts) httpServer.once("close", detachDrafts);
 
   io.on("connection", (socket: ParleySocket) => {
     const { appId, userId, sessionId } = socket.data;
@@ -276,6 +282,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
       }),
     );
 
+    watchPresence(socket, { audience, appId, userId, limited, log });
     callSockets?.connected(socket, caller, log);
     streamSockets?.connected(socket, caller, log);
   });
@@ -298,9 +305,18 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   };
   const introducer = (appId: string): Introducer => ({
     introduce: (viewers, subjects) => introduce(appId, viewers, subjects),
+    created: (members) => {
+      audience.pushesPresence(appId, members.length).then(
+        (pushed) => pushed && introduce(appId, members, members),
+        (err: unknown) => deps.logger.warn({ err }, "presence introduction failed"),
+      );
+    },
     joined: (conversationId, added) => {
-      deps.membership.memberIds(conversationId).then(
-        (all) => {
+      const members = deps.membership.memberIds(conversationId);
+      // A big group's members see each other's presence on request (presence.watch), never all at once.
+      Promise.all([members, members.then((all) => audience.pushesPresence(appId, all.length))]).then(
+        ([all, pushed]) => {
+          if (!pushed) return;
           const others = all.filter((id) => !added.includes(id));
           introduce(appId, added, all);
           introduce(appId, others, added);
@@ -311,7 +327,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   });
   deps.uow.setPublisher({ publish: (appId, events) => broadcast(io, events, introducer(appId)) });
   deps.presence.onChange((appId, p) => {
-    audience.deliveryOf(appId, p, { conv: convRoom, user: userRoom }).then(
+    audience.deliveryOf(appId, p, { conv: convRoom, user: userRoom, watch: watchRoom }).then(
       ({ rooms, except, payload }) => rooms.length > 0 && io.to(rooms).except(except).emit("presence", payload),
       (err: unknown) => deps.logger.warn({ err }, "presence audience lookup failed"),
     );
@@ -352,7 +368,7 @@ function broadcast(io: ParleyIo, events: ChatEvent[], intro: Introducer): void {
       const members = e.data.conversation.members.map((m) => m.userId);
       joined = members.map(userRoom);
       io.in(joined).socketsJoin(room);
-      intro.introduce(members, members);
+      intro.created(members);
     }
     if (room && e.type === "member.added") {
       const ids = e.data.members.map((m) => m.userId);
@@ -375,6 +391,8 @@ function broadcast(io: ParleyIo, events: ChatEvent[], intro: Introducer): void {
 /** Tells people who just became related each other's presence (see PresenceAudience.introductions). */
 interface Introducer {
   introduce(viewers: string[], subjects: string[]): void;
+  /** A conversation of `members` was created: they meet (unless it is too big to push presence). */
+  created(members: string[]): void;
   /** `added` joined the conversation: they and its other members meet. */
   joined(conversationId: string, added: string[]): void;
 }

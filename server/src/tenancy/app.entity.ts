@@ -43,6 +43,14 @@ export class AppEntity {
   @Column({ type: "int", nullable: true })
   groupMaxMembers!: number | null;
 
+  /**
+   * The largest conversation whose members are pushed each other's presence (null: the server's
+   * PRESENCE_GROUP_MAX). Above it presence is fetched for who a member is looking at
+   * (presence/presence.audience.ts). Read there; declared here so the entities describe the table.
+   */
+  @Column({ type: "int", nullable: true })
+  presenceGroupMax!: number | null;
+
   /** Link previews (previews/): a message's first link fetched by the server and shown as a card. On by default. */
   @Column({ type: "boolean", default: true })
   linkPreviews!: boolean;

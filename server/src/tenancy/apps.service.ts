@@ -13,6 +13,8 @@ export interface UpdateAppInput {
   /** The app's group policy (null: the server's GROUP_DIRECT_ADD / GROUP_MAX_MEMBERS; conversations/group-policy.ts). */
   groupDirectAdd?: boolean | null;
   groupMaxMembers?: number | null;
+  /** The largest conversation whose members are pushed each other's presence (null: PRESENCE_GROUP_MAX; presence/). */
+  presenceGroupMax?: number | null;
   exactEmailSearch?: boolean;
   /** The longest voice message in seconds (null: the server's VOICE_MAX_SECONDS); the caller bounds it. */
   voiceMaxSeconds?: number | null;
@@ -144,6 +146,7 @@ export class AppsService {
     if (input.allowedOrigins !== undefined) changes.allowedOrigins = [...new Set(input.allowedOrigins.map((o, i) => checkedOrigin(o, i)))];
     if (input.groupDirectAdd !== undefined) changes.groupDirectAdd = input.groupDirectAdd;
     if (input.groupMaxMembers !== undefined) changes.groupMaxMembers = input.groupMaxMembers;
+    if (input.presenceGroupMax !== undefined) changes.presenceGroupMax = input.presenceGroupMax;
     if (input.exactEmailSearch !== undefined) changes.exactEmailSearch = input.exactEmailSearch;
     if (input.voiceMaxSeconds !== undefined) changes.voiceMaxSeconds = input.voiceMaxSeconds;
     if (input.linkPreviews !== undefined) changes.linkPreviews = input.linkPreviews;

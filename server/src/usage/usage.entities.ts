@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { asNumber } from "../shared/time.js";
 
 /**
  * The usage rollup (issue 32): one row per app and UTC day, its counters added to as events are
@@ -48,6 +49,17 @@ export class UsageDailyEntity {
   /** E-mails given up after their last attempt (one per e-mail, not per attempt). */
   @Column({ type: "int", default: 0 })
   emailsFailed!: number;
+
+  /** AI agents' replies that reached the model (agents/), whatever their end. */
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  agentReplies!: number;
+
+  /** Tokens of those replies: the model's usage chunk, else estimated (agents/agent-runner.ts). */
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  agentPromptTokens!: number;
+
+  @Column({ type: "bigint", default: 0, transformer: asNumber })
+  agentCompletionTokens!: number;
 }
 
 /** Monthly active users: one row per app and calendar month (UTC). */

@@ -127,6 +127,13 @@ export class UsageService {
     await addDaily(m, [{ appId, day: dayOf(at), ...(ok ? { emailsSent: 1 } : { emailsFailed: 1 }) }]);
   }
 
+  /** An agent's reply that reached the model, and the tokens it used (agents/agent-runner.ts), in a unit of its own. */
+  async agentReply(appId: string, tokens: { prompt: number; completion: number }, at = Date.now()): Promise<void> {
+    await this.deps.uow.run(({ m }) =>
+      addDaily(m, [{ appId, day: dayOf(at), agentReplies: 1, agentPromptTokens: tokens.prompt, agentCompletionTokens: tokens.completion }]),
+    );
+  }
+
   /** A search was made: counted here, written at the next flush. */
   searched(appId: string, at = Date.now()): void {
     const day = dayOf(at);
@@ -258,11 +265,11 @@ export class UsageService {
     const [daily, sockets, monthly] = (await Promise.all([
       appId === null
         ? db.query(
-            "SELECT day, SUM(messages) AS messages, SUM(activeUsers) AS activeUsers, SUM(searches) AS searches, SUM(webhooksDelivered) AS webhooksDelivered, SUM(webhooksFailed) AS webhooksFailed, SUM(calls) AS calls, SUM(callSeconds) AS callSeconds FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY day",
+            "SELECT day, SUM(messages) AS messages, SUM(activeUsers) AS activeUsers, SUM(searches) AS searches, SUM(webhooksDelivered) AS webhooksDelivered, SUM(webhooksFailed) AS webhooksFailed, SUM(calls) AS calls, SUM(callSeconds) AS callSeconds, SUM(agentReplies) AS agentReplies, SUM(agentPromptTokens) AS agentPromptTokens, SUM(agentCompletionTokens) AS agentCompletionTokens FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY day",
             [from, to],
           )
         : db.query(
-            "SELECT day, messages, activeUsers, searches, webhooksDelivered, webhooksFailed, calls, callSeconds FROM usage_daily WHERE appId = ? AND day >= ? AND day <= ?",
+            "SELECT day, messages, activeUsers, searches, webhooksDelivered, webhooksFailed, calls, callSeconds, agentReplies, agentPromptTokens, agentCompletionTokens FROM usage_daily WHERE appId = ? AND day >= ? AND day <= ?",
             [appId, from, to],
           ),
       db.query("SELECT day, SUM(peak) AS peak FROM usage_sockets WHERE appId = ? AND day >= ? AND day <= ? GROUP BY day", [appId ?? "", from, to]),
@@ -286,6 +293,9 @@ export class UsageService {
         searches: num(r?.["searches"]),
         calls: num(r?.["calls"]),
         callSeconds: num(r?.["callSeconds"]),
+        agentReplies: num(r?.["agentReplies"]),
+        agentPromptTokens: num(r?.["agentPromptTokens"]),
+        agentCompletionTokens: num(r?.["agentCompletionTokens"]),
       });
     }
     const byMonth = new Map(monthly.map((r) => [String(r["month"]), num(r["activeUsers"])]));

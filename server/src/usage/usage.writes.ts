@@ -20,6 +20,9 @@ export const COUNTERS = [
   "callSeconds",
   "emailsSent",
   "emailsFailed",
+  "agentReplies",
+  "agentPromptTokens",
+  "agentCompletionTokens",
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
 

@@ -42,6 +42,13 @@ export class UserEntity {
   @Column({ type: "boolean", default: true })
   showLastSeen!: boolean;
 
+  /**
+   * An AI agent's user (issue 54): clients mark it ("AI") and listen for its streamed replies.
+   * Set and cleared by agents/ through `markAgent` as the agent is made and removed.
+   */
+  @Column({ type: "boolean", default: false })
+  agent!: boolean;
+
   @Column({ type: "bigint", transformer: asNumber })
   createdAt!: number;
 

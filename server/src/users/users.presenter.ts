@@ -23,6 +23,7 @@ export function presentUser(u: UserEntity, relation: Relation = "stranger"): Use
     lastSeenAt: relation === "related" && showsLastSeen(u) ? isoOrNull(u.lastSeenAt) : null,
     createdAt: iso(u.createdAt),
     ...dataField(u.data),
+    ...(u.agent ? { agent: true as const } : {}),
     ...(u.deletedAt !== null && u.deletedAt !== undefined ? { deleted: true as const } : {}),
   } satisfies User;
 }

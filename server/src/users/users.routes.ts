@@ -2,7 +2,7 @@ import { ref } from "../shared/schema.js";
 import { json, type Route } from "../request/route.js";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { LIMITS, type Page, type User } from "@parley/sdk/protocol";
+import { LIMITS, type Me, type Page, type User } from "@parley/sdk/protocol";
 import { callerOf, type Ctx } from "../request/context.js";
 import { decodeCursor, encodeCursor } from "../shared/cursor.js";
 import { parse } from "../shared/validate.js";
@@ -24,10 +24,12 @@ export interface UsersRoutesDeps {
   avatarBase: string;
   /** Moderation: whether a user moderates their app (`moderator: true` on GET /me, so a UI shows moderator actions). */
   isModerator?: ((appId: string, userId: string) => Promise<boolean>) | undefined;
+  /** The model's helpers the app turned on (agents/ai-texts.ts): `ai` on GET /me, so a UI offers Translate and Summarize only then. */
+  aiFeatures?: ((appId: string) => Promise<Me["ai"]>) | undefined;
 }
 
 /** `/me`, `/users`, and the public avatar files. */
-export function usersRoutes({ users, storage, avatarBase, isModerator }: UsersRoutesDeps): Route[] {
+export function usersRoutes({ users, storage, avatarBase, isModerator, aiFeatures }: UsersRoutesDeps): Route[] {
   const routes: Route[] = [];
 
   routes.push({
@@ -42,7 +44,8 @@ export function usersRoutes({ users, storage, avatarBase, isModerator }: UsersRo
     handle: async (ctx) => {
       const caller = callerOf(ctx);
       const moderator = isModerator ? await isModerator(caller.appId, caller.user) : false;
-      ctx.body = { ...presentMe(await users.me(caller)), ...(moderator ? { moderator: true as const } : {}) };
+      const ai = await aiFeatures?.(caller.appId);
+      ctx.body = { ...presentMe(await users.me(caller)), ...(moderator ? { moderator: true as const } : {}), ...(ai ? { ai } : {}) } satisfies Me;
     },
   });
 

@@ -274,6 +274,11 @@ export class UsersService {
     return res.affected === 1;
   }
 
+  /** Marks (or unmarks) an AI agent's user: agents/ calls it as an agent is made and removed. */
+  async markAgent(appId: string, id: string, agent: boolean): Promise<void> {
+    await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId }, { agent, updatedAt: Date.now() }));
+  }
+
   /** When the user was last seen online (presence calls it when they go offline). */
   async markSeen(appId: string, id: string, at: number): Promise<void> {
     await this.deps.uow.run(({ m }) => m.update(UserEntity, { id, appId, deletedAt: IsNull() }, { lastSeenAt: at }));

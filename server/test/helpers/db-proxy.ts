@@ -6,6 +6,8 @@ const MYSQL_TARGET = new URL(MYSQL_ADMIN_URL);
 
 /** A COM_QUERY packet's command byte followed by the statement TypeORM ends a transaction with. */
 const COMMIT_QUERY = Buffer.from("\x03COMMIT");
+const START_QUERY = Buffer.from("\x03START TRANSACTION");
+const ROLLBACK_QUERY = Buffer.from("\x03ROLLBACK");
 
 /**
  * A TCP proxy to MariaDB that can be cut (connections reset, port refusing) and restored on the
@@ -18,6 +20,14 @@ export class DbProxy {
   private commitTrap: (() => void) | null = null;
   private frozen = false;
   port = 0;
+  /**
+   * Added to each statement on its way to MariaDB (ms): a slower link, as between machines. Bytes
+   * keep their order; 0 forwards them at once.
+   */
+  latencyMs = 0;
+  /** Connections inside a transaction now (between START TRANSACTION and COMMIT or ROLLBACK), and the most at once. */
+  inTransaction = 0;
+  mostInTransaction = 0;
 
   get isCut(): boolean {
     return this.server === null || this.frozen;
@@ -33,10 +43,32 @@ export class DbProxy {
         s.on("error", () => undefined); // resets are the point of this proxy
       }
       let commitSent = false;
+      // Chunks on their way (latencyMs), in order, sent by one timer.
+      const slow: { at: number; d: Buffer }[] = [];
+      const drain = (): void => {
+        while (slow.length > 0 && slow[0]!.at <= Date.now()) {
+          const { d } = slow.shift()!;
+          if (!upstream.destroyed) upstream.write(d);
+        }
+        if (slow.length > 0) setTimeout(drain, slow[0]!.at - Date.now());
+      };
+      let open = false;
+      const settle = (): void => {
+        if (open) this.inTransaction--;
+        open = false;
+      };
+      client.on("close", settle);
       client.on("data", (d: Buffer) => {
         if (this.frozen) return;
         if (this.commitTrap && d.includes(COMMIT_QUERY)) commitSent = true;
-        upstream.write(d);
+        if (d.includes(COMMIT_QUERY) || d.includes(ROLLBACK_QUERY)) settle();
+        if (d.includes(START_QUERY) && !open) {
+          open = true;
+          this.mostInTransaction = Math.max(this.mostInTransaction, ++this.inTransaction);
+        }
+        if (this.latencyMs <= 0 && slow.length === 0) return void upstream.write(d);
+        slow.push({ at: Date.now() + this.latencyMs, d });
+        if (slow.length === 1) setTimeout(drain, this.latencyMs);
       });
       upstream.on("data", (d: Buffer) => {
         if (this.frozen) return;

@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { takeMachineLock } from "./machine-lock.js";
 
 /**
  * A Janus (VideoRoom only) of a test's own, on loopback: its config copied from /etc/janus with
@@ -106,6 +107,8 @@ function portOpen(port: number): Promise<boolean> {
 
 /** Starts Janus in the foreground as a child; `stop()` ends it (by its pid) and removes what was made. */
 export async function startJanus(ports: JanusPorts = DEFAULT_PORTS): Promise<TestJanus> {
+  // The ports and the veth are the machine's: a suite in the other pass waits for them.
+  const release = await takeMachineLock("janus");
   const dir = await mkdtemp(path.join(tmpdir(), "parley-janus-"));
   await cp("/etc/janus", dir, { recursive: true });
   await writeFile(path.join(dir, "janus.jcfg"), janusJcfg(ports));
@@ -133,6 +136,7 @@ export async function startJanus(ports: JanusPorts = DEFAULT_PORTS): Promise<Tes
       linkMadeHere = false;
     }
     await rm(dir, { recursive: true, force: true });
+    release();
   };
   for (let i = 0; i < 100; i++) {
     if (await portOpen(ports.ws)) return { wsUrl: `ws://127.0.0.1:${ports.ws}`, pid: child.pid!, adminKey: JANUS_ADMIN_KEY, stop, kill };

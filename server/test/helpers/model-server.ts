@@ -4,7 +4,15 @@ import type { AddressInfo } from "node:net";
 /** One request a model server received: its headers, its body, and whether its connection closed before the answer ended. */
 export interface ModelRequest {
   headers: IncomingMessage["headers"];
-  body: { model: string; messages: { role: string; content: string }[]; stream?: boolean; temperature?: number; max_tokens?: number };
+  body: {
+    model: string;
+    messages: { role: string; content: string | null; tool_call_id?: string; tool_calls?: unknown[] }[];
+    stream?: boolean;
+    stream_options?: { include_usage?: boolean };
+    temperature?: number;
+    max_tokens?: number;
+    tools?: { type: string; function: { name: string; description: string; parameters: unknown } }[];
+  };
   /** Resolves when the client closed the connection before the answer was complete (Stop). */
   closedEarly: Promise<void>;
 }
@@ -16,15 +24,28 @@ export interface ModelRequest {
  * - `garbage`: an event stream whose data is not JSON;
  * - `stall`: headers, then nothing;
  * - `drop`: a few tokens, then the connection is destroyed;
- * - `whole`: one JSON chat completion (not streamed).
+ * - `whole`: one JSON chat completion (not streamed);
+ * - `tools`: streams tool calls in OpenAI's delta format, each call's arguments cut into `pieces`
+ *   chunks (the first chunk of a call has its id and name), `finish_reason: "tool_calls"`;
+ * - `turns`: the nth request with this model answers as `turns[n]` (the last one after that).
+ * `tokens` and `tools` send the usage chunk (empty choices, `usage`) when the request asked for it
+ * with `stream_options.include_usage` and the script has `usage`.
  */
 export type Script =
-  | { kind: "tokens"; tokens: string[]; gapMs?: number }
+  | { kind: "tokens"; tokens: string[]; gapMs?: number; usage?: Usage }
+  | { kind: "tools"; calls: { name: string; arguments: string }[]; pieces?: number; usage?: Usage }
+  | { kind: "turns"; turns: Script[] }
   | { kind: "status"; status: number }
   | { kind: "garbage" }
   | { kind: "stall" }
   | { kind: "drop"; tokens: string[] }
   | { kind: "whole"; text: string };
+
+/** A usage chunk's counts. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
 
 /**
  * An OpenAI-compatible chat completions server on loopback that speaks the real protocol
@@ -68,9 +89,26 @@ export class ModelServer {
     this.requests.push({ headers: req.headers, body, closedEarly });
     this.open.add(res);
     res.on("close", () => this.open.delete(res));
-    const script = this.scripts.get(body.model) ?? { kind: "status", status: 404 };
-    const chunk = (content: string) =>
-      `data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: body.model, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    let script = this.scripts.get(body.model) ?? { kind: "status", status: 404 };
+    if (script.kind === "turns") {
+      const nth = this.for(body.model).length - 1;
+      script = script.turns[Math.min(nth, script.turns.length - 1)] ?? { kind: "status", status: 404 };
+    }
+    const data = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
+    const frame = (choices: unknown[]) => data({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 0, model: body.model, choices });
+    const chunk = (content: string) => frame([{ index: 0, delta: { content }, finish_reason: null }]);
+    // The usage chunk, as OpenAI sends it: no choices, the whole request's counts.
+    const usage = (u: Usage | undefined) =>
+      u && body.stream_options?.include_usage
+        ? data({
+            id: "chatcmpl-1",
+            object: "chat.completion.chunk",
+            created: 0,
+            model: body.model,
+            choices: [],
+            usage: { ...u, total_tokens: u.prompt_tokens + u.completion_tokens },
+          })
+        : "";
     const events = () => res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
     switch (script.kind) {
       case "status":
@@ -105,6 +143,25 @@ export class ModelServer {
           res.write(chunk(t));
           if (script.gapMs) await new Promise((r) => setTimeout(r, script.gapMs));
         }
+        res.write(frame([{ index: 0, delta: {}, finish_reason: "stop" }]));
+        res.write(usage(script.usage));
+        finished = true;
+        res.end("data: [DONE]\n\n");
+        return;
+      }
+      case "tools": {
+        events();
+        res.write(frame([{ index: 0, delta: { role: "assistant", content: null } }]));
+        const pieces = script.pieces ?? 3;
+        script.calls.forEach((call, index) => {
+          const size = Math.ceil(call.arguments.length / pieces) || 1;
+          for (let at = 0, first = true; first || at < call.arguments.length; at += size, first = false) {
+            const fn = first ? { name: call.name, arguments: call.arguments.slice(at, at + size) } : { arguments: call.arguments.slice(at, at + size) };
+            res.write(frame([{ index: 0, delta: { tool_calls: [{ index, ...(first ? { id: `call_${index}`, type: "function" } : {}), function: fn }] } }]));
+          }
+        });
+        res.write(frame([{ index: 0, delta: {}, finish_reason: "tool_calls" }]));
+        res.write(usage(script.usage));
         finished = true;
         res.end("data: [DONE]\n\n");
       }

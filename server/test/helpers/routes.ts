@@ -184,6 +184,8 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/console/apps/:a/agents", who: "console" },
   { method: "PATCH", path: "/console/apps/:a/agents/:g", who: "console" },
   { method: "DELETE", path: "/console/apps/:a/agents/:g", who: "console" },
+  { method: "GET", path: "/console/apps/:a/agent-settings", who: "console" },
+  { method: "PUT", path: "/console/apps/:a/agent-settings", who: "console" },
   { method: "GET", path: "/console/apps/:a/email/settings", who: "console" },
   { method: "PUT", path: "/console/apps/:a/email/settings", who: "console" },
   { method: "DELETE", path: "/console/apps/:a/email/settings", who: "console" },
@@ -235,6 +237,11 @@ export const ROUTES: RouteSpec[] = [
   { method: "GET", path: "/server/agents/:x", who: "server" },
   { method: "PATCH", path: "/server/agents/:x", who: "server" },
   { method: "DELETE", path: "/server/agents/:x", who: "server" },
+  { method: "GET", path: "/server/agent-settings", who: "server" },
+  { method: "PUT", path: "/server/agent-settings", who: "server" },
+  { method: "POST", path: "/conversations/:c/handoff", who: "member" },
+  { method: "POST", path: "/messages/:m/translate", who: "member" },
+  { method: "POST", path: "/conversations/:c/summary", who: "member" },
   { method: "GET", path: "/server/email/settings", who: "server" },
   { method: "PUT", path: "/server/email/settings", who: "server" },
   { method: "DELETE", path: "/server/email/settings", who: "server" },
@@ -254,6 +261,10 @@ export const ROUTES: RouteSpec[] = [
   { method: "POST", path: "/messages/:m/reminders", who: "member" },
   { method: "GET", path: "/reminders", who: "user" },
   { method: "DELETE", path: "/reminders/:y", who: "user" },
+  // drafts that follow the user (issue 55): the caller's own, one per conversation they are in
+  { method: "PUT", path: "/conversations/:c/draft", who: "member" },
+  { method: "DELETE", path: "/conversations/:c/draft", who: "member" },
+  { method: "GET", path: "/drafts", who: "user" },
 ];
 
 /** Socket commands: every one that names a conversation is members-only. */

@@ -15,6 +15,8 @@ export interface Received {
 export class WebhookReceiver {
   readonly received: Received[] = [];
   answer: (r: Received) => number = () => 200;
+  /** The body of the answer (none by default); `delayMs` holds the answer back that long (a slow receiver). */
+  reply: (r: Received) => { body?: string; delayMs?: number } = () => ({});
   private readonly server: Server;
   private waiters: (() => void)[] = [];
   url = "";
@@ -27,8 +29,14 @@ export class WebhookReceiver {
         const raw = Buffer.concat(chunks).toString("utf8");
         const r: Received = { headers: req.headers, raw, body: JSON.parse(raw) };
         this.received.push(r);
-        res.statusCode = this.answer(r);
-        res.end();
+        const { body, delayMs } = this.reply(r);
+        const send = () => {
+          if (res.destroyed) return;
+          res.statusCode = this.answer(r);
+          res.end(body);
+        };
+        if (delayMs) setTimeout(send, delayMs);
+        else send();
         for (const w of this.waiters.splice(0)) w();
       });
     });

@@ -247,6 +247,8 @@ export class ParleyChat extends LitElement {
       // The tab is hidden: the title count, chime and notification are a chunk of their own, fetched when one is due.
       if (document.hidden) import("./notify.js").then((n) => n.alertHidden(this, m)).catch(() => undefined);
     });
+    // A reminder came due (issue 55): its notice is a chunk of its own, fetched with the first one.
+    this.chat.on("reminder.due", (e) => import("../reminders/parley-reminder-due.js").then((r) => r.due(this, e.data)).catch(() => undefined));
     this.chat.on("session.changed", (me) => {
       // Signed out here or in another tab; or signed in in another tab (tabs share one session).
       if (!me) {

@@ -93,6 +93,7 @@ export class ChatViews {
           .typingNames=${typing} .progress=${h.progress} .attachmentUrl=${a.attachmentUrl}
           @parley-send=${a.onSend}
           @parley-open-thread=${nav.onOpenThread}
+          @parley-open=${(e: CustomEvent<string>) => nav.openConversation(e.detail)}
           @parley-edit=${(e: CustomEvent<{ id: string; text: string }>) => a.act((c) => c.edit(e.detail.id, e.detail.text))}
           @parley-delete=${a.onDelete}
           @parley-react=${(e: CustomEvent<{ id: string; emoji: string; mine: boolean }>) => a.act((c) => (e.detail.mine ? c.unreact(e.detail.id, e.detail.emoji) : c.react(e.detail.id, e.detail.emoji)))}

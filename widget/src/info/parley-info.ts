@@ -70,6 +70,8 @@ export class ParleyInfo extends ParleyView {
   private pins = false;
   /** The subscription given to the server, while `push` is "on". */
   private sub: PushSubscription | undefined;
+  /** The client asked for the members' presence (presence.watch) while a group's details show. */
+  private watching: ChatClient | undefined;
   /** The visitor's e-mail wishes (issue 55), asked for as the profile opens; undefined until then, or offline. */
   private mail: EmailRecipient | undefined;
 
@@ -167,22 +169,39 @@ export class ParleyInfo extends ParleyView {
     return this.invitees.get(id);
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.watching?.watchPresence([]).catch(() => undefined);
+    this.watching = undefined;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     const c = this.conversation;
     // A group's pending invitations as the server has them now (an answer does not reach every member's list).
     if (c?.kind === "group")
-      this.withClient((x) =>
-        x
-          .conversation(c.id)
+      this.withClient((x) => {
+        x.conversation(c.id)
           .refresh()
-          .catch(() => undefined),
-      );
+          .catch(() => undefined);
+        // In a group above the app's presence group size nobody is pushed the members' presence:
+        // the list asks for whom it shows (the server's bound: 100), and stops when it closes.
+        const me = this.state?.me?.id;
+        this.watching = x;
+        x.watchPresence(
+          c.members
+            .map((m) => m.userId)
+            .filter((id) => id !== me)
+            .slice(0, 100),
+        ).catch(() => undefined);
+      });
     if (c) return;
     // The profile: data rights (download, delete the account) are a chunk of their own, loaded
     // only here; offline it fails quietly (both of its actions need the server anyway), the next
     // opening tries again. The contacts are asked for afresh.
     import("../data/parley-data.js").catch(() => undefined);
+    // The visitor's reminders (issue 55): a chunk of its own too.
+    import("../reminders/parley-reminders.js").catch(() => undefined);
     this.withClient((x) => x.directory.contacts().catch(() => undefined));
     // (Without the Notification API it throws, caught here.)
     void this.sync().catch(() => undefined);
@@ -254,6 +273,13 @@ export class ParleyInfo extends ParleyView {
           () => super.emit("parley-notice", t.loadFailed),
         )}><span aria-hidden="true">📌</span> ${t.pinnedMessages}</button>
       ${this.pins ? html`<parley-pins .t=${t} .conversation=${c}></parley-pins>` : nothing}
+      ${
+        // The app's model (issue 54): summaries and translation, a chunk of their own, only where the app turned them on.
+        this.state?.me?.ai
+          ? (import("../streams/parley-ai-tools.js").catch(() => undefined),
+            html`<parley-ai-tools .t=${t} .me=${this.state.me} .conversation=${c}></parley-ai-tools>`)
+          : nothing
+      }
       ${c.kind === "direct" && typeof RTCPeerConnection === "undefined" ? html`<p part="calls-unsupported" class="muted">${t.callUnsupported}</p>` : nothing}
       <h3>${t.members}</h3>
       <ul>
@@ -362,6 +388,7 @@ export class ParleyInfo extends ParleyView {
         <button class="primary">${t.save}</button>
       </form>
       ${this.notifications()} ${this.emailChoice()}
+      <parley-reminders .t=${t}></parley-reminders>
       <h3>${t.contacts}</h3>
       ${
         contacts === null || contacts === undefined

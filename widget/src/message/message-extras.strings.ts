@@ -23,6 +23,8 @@ export const EXTRAS_EN = {
   unpin: "Unpin",
   pinDone: "Message pinned",
   unpinDone: "Message unpinned",
+  /** Opens "Remind me" (issue 55; the dialog and its strings are the reminders/ chunk's). */
+  remindMe: "Remind me",
 };
 
 /**

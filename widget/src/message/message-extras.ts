@@ -5,6 +5,8 @@ import { icon, icons } from "../shared/icons.js";
 import { format, locale, type Strings } from "../i18n/i18n.js";
 import type { ModerateAction } from "../moderate/parley-moderate.js";
 import type { MessageHost } from "./message-host.js";
+import { STREAMS } from "./cards.js";
+import { chunk } from "../shared/chunk.js";
 import { EXTRAS_EN, FAILED_EN } from "./message-extras.strings.js";
 import { blur, close, isOpen, key, reveal, toggle } from "./message-menu.js";
 export { withMentions } from "./mentions.js";
@@ -263,6 +265,21 @@ export function actions(host: MessageHost, m: MessageItem, o: { mine: boolean; g
                     }),
                   )}>${m.pinned ? t.unpin : t.pin}</button>`
                 : nothing
+            }
+            ${
+              // Reminders (issue 55): a message the server has; the dialog is a chunk of its own.
+              m.status === "sent"
+                ? html`<button part="action-remind" role="menuitem" tabindex="-1" aria-haspopup="dialog" @click=${pick(() =>
+                    import("../reminders/parley-remind.js").then(
+                      (x) => x.openRemind(host, m, t),
+                      () => host.emit("parley-notice", t.loadFailed),
+                    ),
+                  )}>${t.remindMe}</button>`
+                : nothing
+            }
+            ${
+              // Translation (issue 54): where the app turned it on; the item is drawn by the streamed replies' chunk.
+              host.me?.ai?.translate && m.text && m.status === "sent" && !o.mine ? chunk(host, STREAMS)?.translateItem(host, m, pick) : nothing
             }
             ${sanction ? html`<button part="action-mute" role="menuitem" tabindex="-1" @click=${pick(mod("mute"))}>${t.mute}</button>` : nothing}
             ${

@@ -3,6 +3,10 @@ import type { MessageItem } from "@parley/sdk";
 import { format } from "../i18n/i18n.js";
 import { icons } from "../shared/icons.js";
 import type { ComposerHost } from "../shared/composer-host.js";
+import { chunk } from "../shared/chunk.js";
+
+/** Scheduled sends and the box kept as a draft (issue 55): a chunk fetched once a conversation that exists is open. */
+const LATER = () => import("../later/later.js");
 
 export interface SendDetail {
   text: string;
@@ -135,7 +139,8 @@ export class Composer {
   render(): TemplateResult {
     const h = this.host;
     const t = h.t;
-    return html`<form part="composer" class="composer" @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${(e: DragEvent) => (e.preventDefault(), this.addFiles(e.dataTransfer?.files))}>
+    const later = h.conversation?.id ? chunk(h, LATER) : undefined;
+    return html`${later?.bar(h)}<form part="composer" class="composer" @submit=${this.submit} @dragover=${(e: DragEvent) => e.preventDefault()} @drop=${(e: DragEvent) => (e.preventDefault(), this.addFiles(e.dataTransfer?.files))}>
       ${h.editing || h.replyTo ? h.x()?.context(h) : nothing}
       ${h.files.length ? h.x()?.chips(h) : nothing}
       ${h.progress !== null ? html`<progress part="progress" max="1" .value=${h.progress} aria-label=${format(t.uploading, { percent: Math.round(h.progress * 100) })}></progress>` : nothing}
@@ -165,6 +170,7 @@ export class Composer {
                 )}>+</button>`
             : nothing
         }
+        ${h.editing ? nothing : later?.button(h)}
         <button part="send" class="primary" type="submit">${h.editing ? t.save : t.send}</button>
       </div>
     </form>`;

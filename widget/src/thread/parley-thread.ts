@@ -10,6 +10,7 @@ import { ListKeys } from "./list-keys.js";
 import type { MessageOptions } from "../message/parley-message.js";
 import type { Extras, MessageHost } from "../message/message-host.js";
 import { chunk, loaded } from "../shared/chunk.js";
+import { STREAMS } from "../message/cards.js";
 import { threadStyles } from "./parley-thread.styles.js";
 import { dayKey, longDate, shortTime } from "../i18n/time.js";
 import { atWindowEnd, captureAnchor, clampFirst, firstShowing, restoreAnchor, slide, type Anchor, type ListWindow } from "../shared/windowing.js";
@@ -49,6 +50,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @event parley-load-until - detail: message id; load older history until that message is loaded (jump to it)
  * @event parley-moderate - detail: { id, action }; Report, a moderator's Delete, Mute or Ban was pressed (action: "report" | "delete" | "mute" | "ban")
  * @event parley-open-thread - detail: message id; "Reply in thread" or a message's replies button was pressed
+ * @event parley-open - detail: conversation id; open that conversation (after "Talk to a person", the group made for it)
  *
  * @csspart skip - the "skip to composer" link (visible when focused)
  * @csspart messages - the scrolling message list
@@ -101,6 +103,14 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart action-mute - the mute-the-sender item (moderators; a group's owner and admins, for plain members)
  * @csspart action-ban - the ban-the-sender item (as action-mute, in groups)
  * @csspart action-pin - Pin / Unpin: a group's owner and admins, the app's moderators, either member of a direct conversation
+ * @csspart action-remind - the "Remind me" item: opens `<parley-remind>` (a message the server has)
+ * @csspart action-translate - the "Translate" item, where the app translates (`Me.ai.translate`)
+ * @csspart ai-badge - the "AI" mark of an AI agent's message
+ * @csspart ai-thinking - "Thinking…" (or the tool in use) before a streamed reply's first words
+ * @csspart stream-stop - Stop, while a reply is being written: it ends for everyone
+ * @csspart stream-end - how a streamed reply ended when not finished: "Stopped", or why it failed
+ * @csspart talk-to-person - "Talk to a person", under an agent's last reply in a DM (hand-off)
+ * @csspart translation - a message's translation in the widget's language (or "Translating…", or why not)
  * @csspart empty - the empty conversation's placeholder
  * @csspart typing - the "is typing" line
  * @csspart jump - the "jump to latest" button
@@ -113,6 +123,7 @@ const WIN: ListWindow = { size: 110, step: 40 };
  * @csspart tools-button - the composer's "+" button: a menu of a poll and a voice message (`<parley-tools>`, a chunk of its own)
  * @csspart composer-input - the message box (typing `@` offers the members to mention: see `<parley-mention>`)
  * @csspart progress - the upload progress bar
+ * @csspart schedule-button - beside Send: the clock button (`aria-haspopup="menu"`) that opens the schedule menu (`<parley-schedule-menu>`, a chunk of its own; not while editing)
  * @csspart send - the send button
  */
 export class ParleyThread extends ParleyView implements MessageHost {
@@ -168,6 +179,8 @@ export class ParleyThread extends ParleyView implements MessageHost {
   private anchor: Anchor | null = null;
   private loadingOlder = false;
   private lastSeenId = "";
+  /** Streamed replies seen while they grow: announced when they end. */
+  private readonly growing = new Set<string>();
   /** A message to jump to once it is loaded (older pages are on their way). */
   private jumping = "";
   /** After a jump: the message to bring to the middle of the view and focus. */
@@ -265,7 +278,13 @@ export class ParleyThread extends ParleyView implements MessageHost {
       this.lastSeenId = newest();
       return;
     }
-    const fresh = this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0 && !this.veiled(m));
+    // A streamed reply is heard once, when it has ended (not each word as it grows).
+    const ended = this.messages.filter((m) => this.growing.has(m.id) && m.stream?.state !== "streaming");
+    for (const m of ended) this.growing.delete(m.id);
+    const fresh = [
+      ...ended,
+      ...this.messages.filter((m) => m.status === "sent" && m.senderId !== this.me?.id && compareIds(m.id, this.lastSeenId) > 0 && !this.veiled(m)),
+    ].filter((m) => m.stream?.state !== "streaming" || !this.growing.add(m.id));
     if (fresh.length) {
       this.announcements = [
         ...this.announcements,
@@ -363,6 +382,8 @@ export class ParleyThread extends ParleyView implements MessageHost {
     const c = this.conversation;
     const meId = this.me?.id;
     const group = c?.kind === "group";
+    // An agent here: its replies' deltas are listened for before the first one starts.
+    if (c?.users.some((u) => u.agent)) chunk(this, STREAMS)?.watch(this);
     const isAdmin = c?.myRole === "owner" || c?.myRole === "admin";
     const all = this.visible();
     const lastMine = [...all].reverse().find((m) => m.senderId === meId && m.status === "sent");

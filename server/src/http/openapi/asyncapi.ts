@@ -5,10 +5,12 @@ import { callRef, callSfu, callSignal, hangUp, startCall } from "../../calls/cal
 import { callAck, callFeedsEvent, callSfuAck, callSignalEvent } from "./call-responses.js";
 import { stopStream } from "../../messages/streaming.schema.js";
 import { aiStateEvent, messageDeltaEvent } from "./message-responses.js";
+import { draftUpdatedEvent } from "./draft-responses.js";
 import { componentSchemas, merged } from "./json-schema.js";
 import { typingEvent } from "./conversation-responses.js";
 import { emptyAck, eventSchemaName, eventSchemas, events, messageAck } from "./event-responses.js";
-import { presence, presenceSnapshot } from "./user-responses.js";
+import { presence, presenceAck, presenceSnapshot } from "./user-responses.js";
+import { presenceWatch } from "../../presence/presence.schema.js";
 import type { Check, Same } from "./mirror.js";
 
 /** Server -> client: each persisted event under its own type, and the ephemeral ones. */
@@ -21,6 +23,7 @@ const SERVER_EVENTS = {
   "call.feeds": "CallFeeds",
   "message.delta": "MessageDeltaEvent",
   "ai.state": "AiStateEvent",
+  "draft.updated": "DraftUpdatedEvent",
 } as const;
 type _ServerEvents = Check<Same<keyof typeof SERVER_EVENTS, keyof ServerToClientEvents>>;
 
@@ -34,6 +37,12 @@ const COMMANDS = {
   },
   typing: { payload: "TypingCommand", ack: "EmptyAck", summary: "Typing started (or stopped with `typing: false`); the ack is optional" },
   read: { payload: "ReadCommand", ack: "EmptyAck", summary: "Mark a conversation read up to a message; the ack is optional" },
+  "presence.watch": {
+    payload: "PresenceWatchCommand",
+    ack: "PresenceAck",
+    summary:
+      "Presence on request: whose presence this socket is told beside what is pushed (contacts, and the members of conversations up to the app's presence group size, PRESENCE_GROUP_MAX unless the app sets another). At most 100 `userIds`, replacing the last list (`[]` stops); each must be a contact or share a conversation with the user, with no block either way, else it is left out. Acked with their presence now (`users`); their changes then come as `presence` events",
+  },
   "call.start": {
     payload: "StartCallCommand",
     ack: "CallAck",
@@ -112,7 +121,10 @@ const SUMMARIES: Record<keyof typeof SERVER_EVENTS, string> = {
     "A streaming message grew (ephemeral, no seq, never in /sync or webhooks): `text` at `offset`, coalesced to at most about 20 a second per message; the stream's first delta (offset 0) carries the `message`. Apply it when `offset` equals the text's length held; a larger one means one was missed (fetch the message). The stream's end comes as `message.new` with the final message",
   "ai.state": "What an agent (a bot user) is doing in the conversation: thinking, generating, calling a `tool`, idle (ephemeral, like typing)",
   presence: "A user came online or went offline (ephemeral)",
-  "presence.snapshot": "Right after connecting: the presence of everyone the user may see",
+  "draft.updated":
+    "A draft of the user's was saved (`draft`) or deleted (`draft: null`) through `PUT`/`DELETE /v1/conversations/{id}/draft`, on any of their devices: to that user's sockets only, every device and node (ephemeral, no seq: never in /sync, search, webhooks or push). `origin` is what the saving client sent: it ignores its own echo",
+  "presence.snapshot":
+    "Right after connecting: the presence of everyone whose presence is pushed to the user (contacts, and the members of conversations up to the app's presence group size; bigger groups: `presence.watch`)",
 };
 
 /** `message.new` -> `MessageNew`: a message's key in the document. */
@@ -131,6 +143,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     TypingEvent: typingEvent,
     Presence: presence,
     PresenceSnapshot: presenceSnapshot,
+    PresenceAck: presenceAck,
     MessageAck: messageAck,
     EmptyAck: emptyAck,
     CallSignal: callSignalEvent,
@@ -139,11 +152,13 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     CallSfuAck: callSfuAck,
     MessageDeltaEvent: messageDeltaEvent,
     AiStateEvent: aiStateEvent,
+    DraftUpdatedEvent: draftUpdatedEvent,
   };
   const commands: Record<string, z.ZodType> = {
     SendCommand: sendMessage,
     TypingCommand: typing,
     ReadCommand: markRead,
+    PresenceWatchCommand: presenceWatch,
     StartCallCommand: startCall,
     CallRefCommand: callRef,
     HangUpCommand: hangUp,
@@ -171,7 +186,7 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       messages: [ref(`#/channels/socket/messages/${key}`)],
     };
   }
-  for (const ack of ["MessageAck", "EmptyAck", "CallAck", "CallSfuAck"])
+  for (const ack of ["MessageAck", "EmptyAck", "CallAck", "CallSfuAck", "PresenceAck"])
     addMessage(ack, "ack", "A command's acknowledgement: `{ ok: true, data }` or `{ ok: false, error }`", ack);
   for (const [event, c] of Object.entries(COMMANDS)) {
     const key = `${eventName(event)}Command`;

@@ -11,6 +11,7 @@ const consoleAppSettings = z.strictObject({
   app: consoleApp,
   groupDirectAdd: z.boolean().nullable(),
   groupMaxMembers: z.number().int().nullable(),
+  presenceGroupMax: z.number().int().nullable(),
   exactEmailSearch: z.boolean(),
   voiceMaxSeconds: z.number().int().nullable(),
   filterNames: z.boolean(),
@@ -18,7 +19,12 @@ const consoleAppSettings = z.strictObject({
   linkPreviews: z.boolean(),
   previewAllow: z.array(z.string()),
   previewDeny: z.array(z.string()),
-  defaults: z.strictObject({ groupDirectAdd: z.boolean(), groupMaxMembers: z.number().int(), voiceMaxSeconds: z.number().int() }),
+  defaults: z.strictObject({
+    groupDirectAdd: z.boolean(),
+    groupMaxMembers: z.number().int(),
+    voiceMaxSeconds: z.number().int(),
+    presenceGroupMax: z.number().int(),
+  }),
   previousSecretValidUntil: timestamp.nullable(),
 });
 type _ConsoleAppSettings = Check<Same<z.infer<typeof consoleAppSettings>, ConsoleAppSettings>>;

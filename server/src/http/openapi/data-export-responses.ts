@@ -4,6 +4,7 @@ import { contactRequestStatus, role } from "./conversation-responses.js";
 import { timestamp, type Check, type Same } from "./mirror.js";
 import { me } from "./user-responses.js";
 import { reminder, scheduledMessage } from "./scheduled-responses.js";
+import { draft } from "./draft-responses.js";
 
 /** A user's data export (issue 17), mirrored as responses.ts explains. */
 
@@ -80,5 +81,6 @@ export const dataExport = z.strictObject({
   ),
   scheduled: z.array(scheduledMessage),
   reminders: z.array(reminder),
+  drafts: z.array(draft),
 });
 type _DataExport = Check<Same<z.infer<typeof dataExport>, DataExport>>;

@@ -65,7 +65,7 @@ export const report = z.strictObject({
   messageId: z.string().nullable(),
   conversationId: z.string().nullable(),
   messageText: z.string().nullable(),
-  reason: z.enum(REPORT_REASONS),
+  reason: z.enum([...REPORT_REASONS, "handoff"]),
   note: z.string().max(MODERATION_LIMITS.reportNoteMaxChars).nullable(),
   status: z.enum(["open", "resolved", "dismissed"]),
   createdAt: timestamp,

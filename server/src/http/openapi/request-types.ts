@@ -14,6 +14,7 @@ import { callRef, callSfu, callSignal, hangUp, startCall } from "../../calls/cal
 import { markVoiceBody } from "../../voice/voice.schema.js";
 import { muteBody, reasonBody, reportBody, resolveReportBody, slowModeBody, wordFilterBody } from "../../moderation/moderation.schema.js";
 import { subscribeBody, unsubscribeBody } from "../../push/push.schema.js";
+import { saveDraft } from "../../drafts/drafts.schema.js";
 import {
   banUserBody,
   createAppBody,
@@ -72,6 +73,7 @@ type _Requests = [
   Check<Same<z.input<typeof createPollBody>, P.CreatePollRequest>>,
   Check<Same<z.input<typeof voteBody>, P.PollVoteRequest>>,
   Check<Same<z.input<typeof markVoiceBody>, P.MarkVoiceRequest>>,
+  Check<Same<Omit<z.input<typeof saveDraft>, "conversationId">, P.SaveDraftRequest>>,
   // The server API (/v1/server/…).
   Check<Same<z.input<typeof S.upsertUserBody>, P.ServerUpsertUserRequest>>,
   Check<Same<z.input<typeof S.tokenBody>, P.ServerTokenRequest>>,

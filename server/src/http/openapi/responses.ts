@@ -3,6 +3,7 @@ import type { HealthResponse, PushKeyResponse } from "@parley/sdk/protocol";
 import { emailResponseSchemas } from "./email-responses.js";
 import { agentResponseSchemas } from "./agent-responses.js";
 import { scheduledResponseSchemas } from "./scheduled-responses.js";
+import { draftResponseSchemas } from "./draft-responses.js";
 import { call, iceServersResponse, liveCallsResponse, pageOfCall } from "./call-responses.js";
 import { consoleAppsResponseSchemas } from "./console-apps-responses.js";
 import { consoleResponseSchemas } from "./console-responses.js";
@@ -161,4 +162,5 @@ export const responseSchemas = {
   ...emailResponseSchemas,
   ...agentResponseSchemas,
   ...scheduledResponseSchemas,
+  ...draftResponseSchemas,
 } as const;

@@ -1,3 +1,4 @@
+import { ack } from "./error-responses.js";
 import { z } from "zod";
 import type { AuthResponse, Me, Page, Presence, PresenceSnapshot, ServerTokenResponse, ServerUser, ServerUserResponse, User } from "@parley/sdk/protocol";
 import { page, timestamp, type Check, type Same } from "./mirror.js";
@@ -14,6 +15,7 @@ const userFields = {
   createdAt: timestamp,
   data: z.record(z.string(), z.unknown()).optional(),
   deleted: z.literal(true).optional(),
+  agent: z.literal(true).optional(),
 };
 export const user = z.strictObject(userFields);
 type _User = Check<Same<z.infer<typeof user>, User>>;
@@ -32,6 +34,7 @@ export const me = z.strictObject({
   appId: z.string(),
   showLastSeen: z.boolean().optional(),
   moderator: z.literal(true).optional(),
+  ai: z.strictObject({ translate: z.literal(true).optional(), summarize: z.literal(true).optional() }).optional(),
 });
 type _Me = Check<Same<z.infer<typeof me>, Me>>;
 
@@ -44,3 +47,6 @@ type _Presence = Check<Same<z.infer<typeof presence>, Presence>>;
 
 export const presenceSnapshot = z.strictObject({ users: z.array(presence) });
 type _PresenceSnapshot = Check<Same<z.infer<typeof presenceSnapshot>, PresenceSnapshot>>;
+
+/** The ack of `presence.watch`: the watched people's presence now. */
+export const presenceAck = ack(presenceSnapshot);

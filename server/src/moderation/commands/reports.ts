@@ -78,9 +78,9 @@ export async function fileReport(
 
 /**
  * The reporter's open report of the same message, or (a user report) of the same user. With
- * `lock`, inside the reporting unit: units run one at a time on a node, and on MySQL the
+ * `lock`, inside the reporting unit: on SQLite units run one at a time, and on MySQL the
  * reporter's user row is locked first and the reports read with a locking read (the newest
- * committed rows, not the snapshot), so two repeats racing on two nodes file one report.
+ * committed rows, not the snapshot), so two repeats racing (two writers, two nodes) file one report.
  */
 async function openReport(m: EntityManager, k: SameReport, opts: { lock?: boolean } = {}): Promise<ReportEntity | null> {
   const mysql = opts.lock === true && dialectOf(m) === "mysql";
@@ -126,4 +126,38 @@ export async function resolveReport(deps: Pick<ModerationDeps, "uow" | "gate">, 
     });
     return presentReport(row);
   });
+}
+
+/**
+ * A conversation handed to people by an AI agent (issue 54), put in the queue: a report with
+ * reason `handoff`, filed by who asked (the member, or the agent's user when the model did), about
+ * the agent's user, in that conversation; with its `report.created` webhook, in the caller's unit.
+ */
+export async function queueHandoff(
+  deps: Pick<ModerationDeps, "webhooks">,
+  m: EntityManager,
+  appId: string,
+  input: { conversationId: string; requestedBy: string; agentUserId: string; note: string | null },
+): Promise<Report> {
+  const row: ReportEntity = {
+    id: newId("rep"),
+    appId,
+    reporterId: input.requestedBy,
+    userId: input.agentUserId,
+    messageId: null,
+    conversationId: input.conversationId,
+    messageText: null,
+    reason: "handoff",
+    note: input.note?.slice(0, 1000) || null,
+    status: "open",
+    createdAt: Date.now(),
+    resolvedAt: null,
+    resolvedBy: null,
+    resolution: null,
+  };
+  await m.insert(ReportEntity, row);
+  const report = presentReport(row);
+  const head: { lastSeq: string | number }[] = await m.query("SELECT lastSeq FROM apps WHERE id = ?", [appId]);
+  await deps.webhooks.enqueue(m, appId, { type: "report.created", seq: Number(head[0]?.lastSeq ?? 0), at: row.createdAt, data: report });
+  return report;
 }

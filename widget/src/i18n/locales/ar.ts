@@ -232,6 +232,7 @@ export default {
   unpin: "إلغاء التثبيت",
   pinDone: "تم تثبيت الرسالة",
   unpinDone: "تم إلغاء تثبيت الرسالة",
+  remindMe: "ذكّرني",
   pinnedMessages: "الرسائل المثبّتة",
   emailPreference: "راسلني بالبريد بشأن الرسائل غير المقروءة",
   emailEvery: "عندما أكون غائبًا",

@@ -224,6 +224,7 @@ export default {
   unpin: "Lösen",
   pinDone: "Nachricht angeheftet",
   unpinDone: "Nachricht gelöst",
+  remindMe: "Erinnere mich",
   pinnedMessages: "Angeheftete Nachrichten",
   emailPreference: "E-Mails zu ungelesenen Nachrichten",
   emailEvery: "Wenn ich nicht da bin",

@@ -226,6 +226,7 @@ export default {
   unpin: "Dejar de fijar",
   pinDone: "Mensaje fijado",
   unpinDone: "Mensaje desfijado",
+  remindMe: "Recordármelo",
   pinnedMessages: "Mensajes fijados",
   emailPreference: "Avisarme por correo de mensajes sin leer",
   emailEvery: "Cuando no esté",

@@ -226,6 +226,7 @@ export default {
   unpin: "Désépingler",
   pinDone: "Message épinglé",
   unpinDone: "Message désépinglé",
+  remindMe: "Me le rappeler",
   pinnedMessages: "Messages épinglés",
   emailPreference: "M'envoyer un e-mail pour les messages non lus",
   emailEvery: "Quand je suis absent",

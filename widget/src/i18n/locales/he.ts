@@ -226,6 +226,7 @@ export default {
   unpin: "ביטול הצמדה",
   pinDone: "ההודעה הוצמדה",
   unpinDone: "ההצמדה בוטלה",
+  remindMe: "להזכיר לי",
   pinnedMessages: "הודעות מוצמדות",
   emailPreference: "לשלוח לי דוא״ל על הודעות שלא נקראו",
   emailEvery: "כשאני לא כאן",

@@ -224,6 +224,7 @@ export default {
   unpin: "अनपिन करें",
   pinDone: "संदेश पिन किया गया",
   unpinDone: "संदेश अनपिन किया गया",
+  remindMe: "मुझे याद दिलाएँ",
   pinnedMessages: "पिन किए गए संदेश",
   emailPreference: "अनपढ़े संदेशों के बारे में मुझे ईमेल करें",
   emailEvery: "जब मैं मौजूद न रहूँ",

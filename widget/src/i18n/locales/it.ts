@@ -226,6 +226,7 @@ export default {
   unpin: "Sblocca",
   pinDone: "Messaggio fissato",
   unpinDone: "Messaggio sbloccato",
+  remindMe: "Ricordamelo",
   pinnedMessages: "Messaggi fissati",
   emailPreference: "Avvisami via e-mail dei messaggi non letti",
   emailEvery: "Quando non ci sono",

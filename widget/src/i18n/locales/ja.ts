@@ -222,6 +222,7 @@ export default {
   unpin: "ピン留めを解除",
   pinDone: "メッセージをピン留めしました",
   unpinDone: "ピン留めを解除しました",
+  remindMe: "リマインド",
   pinnedMessages: "ピン留めされたメッセージ",
   emailPreference: "未読メッセージをメールで知らせる",
   emailEvery: "不在のとき",

@@ -222,6 +222,7 @@ export default {
   unpin: "고정 해제",
   pinDone: "메시지를 고정했어요",
   unpinDone: "메시지 고정을 해제했어요",
+  remindMe: "나중에 알림",
   pinnedMessages: "고정된 메시지",
   emailPreference: "읽지 않은 메시지를 이메일로 알림",
   emailEvery: "자리를 비웠을 때",

@@ -224,6 +224,7 @@ export default {
   unpin: "Losmaken",
   pinDone: "Bericht vastgezet",
   unpinDone: "Bericht losgemaakt",
+  remindMe: "Herinner me",
   pinnedMessages: "Vastgezette berichten",
   emailPreference: "Mail me over ongelezen berichten",
   emailEvery: "Als ik weg ben",

@@ -228,6 +228,7 @@ export default {
   unpin: "Odepnij",
   pinDone: "Wiadomość przypięta",
   unpinDone: "Wiadomość odpięta",
+  remindMe: "Przypomnij mi",
   pinnedMessages: "Przypięte wiadomości",
   emailPreference: "Powiadamiaj mnie e-mailem o nieprzeczytanych wiadomościach",
   emailEvery: "Gdy mnie nie ma",

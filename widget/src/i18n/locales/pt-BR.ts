@@ -226,6 +226,7 @@ export default {
   unpin: "Desafixar",
   pinDone: "Mensagem fixada",
   unpinDone: "Mensagem desafixada",
+  remindMe: "Lembrar-me",
   pinnedMessages: "Mensagens fixadas",
   emailPreference: "Avisar por e-mail sobre mensagens não lidas",
   emailEvery: "Quando eu estiver ausente",

@@ -228,6 +228,7 @@ export default {
   unpin: "Открепить",
   pinDone: "Сообщение закреплено",
   unpinDone: "Сообщение откреплено",
+  remindMe: "Напомнить",
   pinnedMessages: "Закреплённые сообщения",
   emailPreference: "Письма о непрочитанных сообщениях",
   emailEvery: "Когда меня нет",

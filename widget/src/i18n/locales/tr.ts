@@ -224,6 +224,7 @@ export default {
   unpin: "Sabitlemeyi kaldır",
   pinDone: "Mesaj sabitlendi",
   unpinDone: "Mesajın sabitlemesi kaldırıldı",
+  remindMe: "Bana hatırlat",
   pinnedMessages: "Sabitlenmiş mesajlar",
   emailPreference: "Okunmamış mesajlar için bana e-posta gönder",
   emailEvery: "Ben yokken",

@@ -222,6 +222,7 @@ export default {
   unpin: "取消置顶",
   pinDone: "已置顶消息",
   unpinDone: "已取消置顶",
+  remindMe: "提醒我",
   pinnedMessages: "置顶消息",
   emailPreference: "未读消息邮件提醒",
   emailEvery: "我不在时",

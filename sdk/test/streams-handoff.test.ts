@@ -1,0 +1,59 @@
+// "Talk to a person" through the SDK (issue 54): `Streams.talkToPerson` asks the server to hand the
+// conversation to people; refused with the server's reason while the app hands off to nobody.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
+import { ModelServer } from "../../server/test/helpers/model-server.js";
+import { isChatError } from "../src/index.js";
+import { Streams } from "../src/streams.js";
+import { clientFactory } from "./helpers/clients.js";
+
+let s: TestServer;
+let app: string;
+let auth: string;
+const models = new ModelServer();
+const clients = clientFactory(() => ({ server: s.url, appId: app }));
+
+before(async () => {
+  await models.start();
+  s = await startServer({ AGENT_ALLOW_PRIVATE: "1" });
+  app = (await s.createTenant("SDK hand-off", ["*"])).id;
+  const key = await s.services.serverKeys.create(app);
+  auth = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}`;
+});
+after(async () => {
+  clients.closeAll();
+  await s?.close();
+  await models.close();
+});
+
+async function server(method: string, path: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${s.url}/v1/server${path}`, {
+    method,
+    headers: { Authorization: auth, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+describe("hand-off through the SDK", () => {
+  test("talkToPerson: refused with handoff_off while the app hands off to nobody; then the agent's conversation is handed off", async () => {
+    const agent = await server("POST", "/agents", { sub: "helper", name: "Helper", endpoint: models.url, model: "unused" });
+    assert.equal(agent.status, 201, JSON.stringify(agent.body));
+    const alice = await clients.signUp("Alice");
+    const group = await alice.createGroup({ name: "Shop", memberIds: [agent.body.userId] });
+    const streams = new Streams(alice);
+    try {
+      await assert.rejects(streams.talkToPerson(group.id), (e: unknown) => {
+        assert.ok(isChatError(e));
+        assert.equal(e.code, "conflict");
+        assert.equal((e.details as { reason?: string }).reason, "handoff_off");
+        return true;
+      });
+      assert.equal((await server("PUT", "/agent-settings", { handoffTo: "moderators" })).status, 200);
+      assert.deepEqual(await streams.talkToPerson(group.id), { conversationId: group.id, userIds: [], created: true });
+    } finally {
+      streams.close();
+    }
+  });
+});
