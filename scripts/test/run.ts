@@ -178,12 +178,15 @@ async function stopGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<v
  * Runs a command, echoing its output (each whole line after `tag`, when given, so that two passes
  * running at once stay readable); resolves with its exit code and (for passes) its skips.
  */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Promise<{ code: number; skips: Map<string, number> }> {
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Promise<{ code: number; skips: Map<string, number>; failures: Set<string> }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", tag ? "pipe" : "inherit"], detached: true });
     running.add(child);
     runTags.set(child, env["PARLEY_TEST_RUN"] ?? RUN_ID);
     const skips = new Map<string, number>();
+    // The failed tests' names, for the summary: CI shows the end of the output, and a pass's own
+    // report of its failures is far above it, between the other pass's lines.
+    const failures = new Set<string>();
     const echo = (into: NodeJS.WriteStream, parse: boolean) => {
       let partial = "";
       return (chunk: Buffer | null) => {
@@ -195,6 +198,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Pro
           // A top-level skipped suite or test in the spec reporter: "﹣ name (1.2ms) # reason".
           const m = parse ? /^﹣ .* # (.+)$/.exec(line) : null;
           if (m) skips.set(m[1]!, (skips.get(m[1]!) ?? 0) + 1);
+          const failed = parse ? /^\s*✖ (.+) \([\d.]+ms\)/.exec(line) : null;
+          if (failed && failures.size < 20) failures.add(failed[1]!);
         }
       };
     };
@@ -207,7 +212,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Pro
     child.on("exit", (code, signal) => {
       running.delete(child);
       // Whatever a test left running in the step's group goes with it.
-      void stopGroup(child, "SIGKILL").then(() => resolve({ code: code ?? (signal ? 1 : 0), skips }));
+      void stopGroup(child, "SIGKILL").then(() => resolve({ code: code ?? (signal ? 1 : 0), skips, failures }));
     });
   });
 }
@@ -314,7 +319,9 @@ async function main(): Promise<number> {
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     failed ||= r.code !== 0;
     const what = part === "alone" ? `${pass} pass, alone (${files.length} suite${files.length === 1 ? "" : "s"})` : `${pass} pass`;
-    return `${what}: ${r.code === 0 ? "passed" : "FAILED"} (${Math.round((Date.now() - passStarted) / 1000)} s)`;
+    const took = `(${Math.round((Date.now() - passStarted) / 1000)} s)`;
+    if (r.code === 0) return `${what}: passed ${took}`;
+    return [`${what}: FAILED ${took}`, ...[...r.failures].map((name) => `  ✖ ${name}`)].join("\n");
   };
   const outcomes: (string | undefined)[] = [];
   if (together) {
