@@ -62,7 +62,10 @@ w.inbound = async () => {
   const pc = w.session && w.session.subscriber;
   if (!pc) return null;
   const out = { audio: [], video: [], frames: 0, state: pc.connectionState, users: [...w.session.streams.keys()].sort() };
-  (await pc.getStats()).forEach((r) => {
+  // A reading that takes over 5 s counts as none (the caller polls again) rather than holding the test's call.
+  const stats = await Promise.race([pc.getStats(), new Promise((r) => setTimeout(r, 5000, null))]);
+  if (!stats) return { ...out, state: "getStats() did not answer in 5 s" };
+  stats.forEach((r) => {
     if (r.type !== "inbound-rtp") return;
     if (r.kind === "audio") out.audio.push(r.bytesReceived || 0);
     if (r.kind === "video") { out.video.push(r.bytesReceived || 0); out.frames += r.framesDecoded || 0; }

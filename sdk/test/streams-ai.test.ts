@@ -1,6 +1,7 @@
-// Translation and summaries through the SDK (issue 54): `Streams.translate` and `Streams.summarize`
-// against the real server and the scripted model server; refused with the server's code while the
-// app has not turned them on, and `chat.user.ai` says when it has.
+// AI features through the SDK (issue 54), against the real server and the scripted model server:
+// "Talk to a person" (`Streams.talkToPerson`) asks the server to hand the conversation to people;
+// `Streams.translate` and `Streams.summarize`. Each is refused with the server's code while the app
+// has not turned it on, and `chat.user.ai` says when translation and summaries are.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
@@ -18,7 +19,7 @@ const clients = clientFactory(() => ({ server: s.url, appId: app }));
 before(async () => {
   await models.start();
   s = await startServer({ AGENT_ALLOW_PRIVATE: "1" });
-  app = (await s.createTenant("SDK translate", ["*"])).id;
+  app = (await s.createTenant("SDK AI", ["*"])).id;
   const key = await s.services.serverKeys.create(app);
   auth = `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString("base64")}`;
 });
@@ -36,6 +37,28 @@ async function server(method: string, path: string, body: unknown): Promise<{ st
   });
   return { status: res.status, body: await res.json() };
 }
+
+describe("hand-off through the SDK", () => {
+  test("talkToPerson: refused with handoff_off while the app hands off to nobody; then the agent's conversation is handed off", async () => {
+    const agent = await server("POST", "/agents", { sub: "concierge", name: "Concierge", endpoint: models.url, model: "unused" });
+    assert.equal(agent.status, 201, JSON.stringify(agent.body));
+    const alice = await clients.signUp("Alice");
+    const group = await alice.createGroup({ name: "Shop", memberIds: [agent.body.userId] });
+    const streams = new Streams(alice);
+    try {
+      await assert.rejects(streams.talkToPerson(group.id), (e: unknown) => {
+        assert.ok(isChatError(e));
+        assert.equal(e.code, "conflict");
+        assert.equal((e.details as { reason?: string }).reason, "handoff_off");
+        return true;
+      });
+      assert.equal((await server("PUT", "/agent-settings", { handoffTo: "moderators" })).status, 200);
+      assert.deepEqual(await streams.talkToPerson(group.id), { conversationId: group.id, userIds: [], created: true });
+    } finally {
+      streams.close();
+    }
+  });
+});
 
 describe("translation and summaries through the SDK", () => {
   test("translate and summarize: translate_off while off; then the model's answers, kept the second time", async () => {

@@ -1,10 +1,10 @@
-import { css, html, nothing, type PropertyValues } from "lit";
+import { html, nothing, type PropertyValues } from "lit";
 import type { Agent, AgentSettings, ConsoleApp } from "@parley/sdk/protocol";
 import { ApiError } from "../app/api.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure } from "../shared/roles.js";
-import { page } from "../shared/styles.js";
+import { page, settingsForm } from "../shared/styles.js";
 
 /** The form's fields, by the server's field path (its 400 answers name these). */
 const FIELDS = ["handoffTo", "handoffUserIds", "translateAgentId", "summarizeAgentId"];
@@ -212,28 +212,6 @@ export class ConsoleAgentSettings extends ConsolePage {
     </section>`;
   }
 
-  static override styles = [
-    page,
-    css`
-      form,
-      fieldset {
-        display: flex;
-        flex-direction: column;
-        gap: 14px;
-        min-inline-size: 0;
-      }
-      .check {
-        display: flex;
-        gap: 10px;
-        align-items: center;
-      }
-      .check input {
-        width: 22px;
-        height: 22px;
-        min-height: 0;
-        margin: 0;
-      }
-    `,
-  ];
+  static override styles = [page, settingsForm];
 }
 customElements.get("console-agent-settings") || customElements.define("console-agent-settings", ConsoleAgentSettings);

@@ -4,7 +4,7 @@ import type { ApiError } from "../app/api.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure } from "../shared/roles.js";
-import { page } from "../shared/styles.js";
+import { page, settingsForm } from "../shared/styles.js";
 
 /** The form's fields, by the server's field path (its 400 answers name these). */
 const FIELDS = ["enabled", "smtp", "smtp.host", "smtp.port", "smtp.secure", "smtp.user", "smtp.password", "from", "includeText", "link", "waitMinutes"];
@@ -235,39 +235,10 @@ export class ConsoleEmail extends ConsolePage {
 
   static override styles = [
     page,
+    settingsForm,
     css`
-      form,
-      fieldset {
-        display: flex;
-        flex-direction: column;
-        gap: 14px;
-        min-inline-size: 0;
-      }
-      .check {
-        display: grid;
-        grid-template-columns: auto 1fr;
-        column-gap: 10px;
-        align-items: center;
-      }
-      .check input {
-        width: 22px;
-        height: 22px;
-        min-height: 0;
-        margin: 0;
-      }
-      .check label {
-        font-weight: 600;
-      }
-      .check .hint {
-        grid-column: 2;
-      }
       .forget {
         margin-block-start: 18px;
-      }
-      .error {
-        color: var(--_danger);
-        font-weight: 600;
-        margin: 0;
       }
     `,
   ];

@@ -6,7 +6,7 @@ import { when } from "../app/strings.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure, canInvite } from "../shared/roles.js";
-import { page } from "../shared/styles.js";
+import { page, settingsForm } from "../shared/styles.js";
 
 /** A host list typed one per line (commas and spaces also split); each judged by the server at its field. */
 const hosts = (typed: string | undefined): string[] =>
@@ -406,67 +406,19 @@ export class ConsoleSettings extends ConsolePage {
 
   static override styles = [
     page,
+    settingsForm,
     css`
-      fieldset {
-        display: flex;
-        flex-direction: column;
-        gap: 14px;
-        /* A fieldset is as wide as its widest content by default: the long options would widen the page on a phone. */
-        min-inline-size: 0;
-      }
-      select {
-        max-inline-size: 100%;
-      }
-      .check {
-        display: grid;
-        grid-template-columns: auto 1fr;
-        column-gap: 10px;
-        align-items: center;
-      }
-      .check input {
-        width: 22px;
-        height: 22px;
-        min-height: 0;
-        margin: 0;
-      }
-      .check label {
-        font-weight: 600;
-      }
-      .check .hint {
-        grid-column: 2;
-      }
       .inline {
         gap: 10px;
       }
-      .facts {
-        display: grid;
-        grid-template-columns: minmax(120px, max-content) 1fr;
-        gap: 8px 16px;
-        margin: 0;
-      }
-      .facts dt {
-        font-weight: 600;
-      }
-      .facts dd {
-        margin: 0;
-        overflow-wrap: anywhere;
-      }
+      /* The facts (shared/styles.ts), one under the other on a phone, with room between them. */
       @media (max-width: 640px) {
-        .facts {
-          grid-template-columns: 1fr;
-          gap: 2px;
-        }
         .facts dd {
           margin-block-end: 8px;
         }
       }
       .danger-zone {
         border-color: var(--_danger);
-      }
-      .error {
-        color: var(--_danger);
-        font-weight: 600;
-        margin: 0;
       }
     `,
   ];

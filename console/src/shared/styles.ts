@@ -227,7 +227,7 @@ export const page = [
       font-size: 0.85rem;
       margin: 0;
     }
-      /* A record's facts: names and values side by side, one under the other on a phone. */
+    /* A record's facts: names and values side by side, one under the other on a phone. */
     .facts {
       display: grid;
       grid-template-columns: minmax(120px, max-content) 1fr;
@@ -249,3 +249,43 @@ export const page = [
     }
   `,
 ];
+
+/**
+ * A settings page's form (settings, e-mail, agent settings): fields one under another, and
+ * checkboxes with their label beside them and the hint under the label.
+ */
+export const settingsForm = css`
+  fieldset {
+    display: flex;
+    flex-direction: column;
+    gap: 14px;
+    /* A fieldset is as wide as its widest content by default: long options would widen the page on a phone. */
+    min-inline-size: 0;
+  }
+  select {
+    max-inline-size: 100%;
+  }
+  .check {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    column-gap: 10px;
+    align-items: center;
+  }
+  .check input {
+    width: 22px;
+    height: 22px;
+    min-height: 0;
+    margin: 0;
+  }
+  .check label {
+    font-weight: 600;
+  }
+  .check .hint {
+    grid-column: 2;
+  }
+  .error {
+    color: var(--_danger);
+    font-weight: 600;
+    margin: 0;
+  }
+`;

@@ -177,13 +177,25 @@ export interface CallPage {
   close(): Promise<void>;
 }
 
+/**
+ * A script call that has not answered in 60 s fails naming the call: left alone, a Firefox call
+ * that never answers ends only at puppeteer's 180 s protocol timeout, saying nothing of which.
+ */
+function answered<T>(engine: string, expression: string, answer: Promise<T>, ms = 60_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${engine} did not answer ${expression.slice(0, 80)} within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
+}
+
 export const playwrightPage = (page: PlaywrightPage): CallPage => ({
-  run: (expression) => page.evaluate(expression),
+  run: (expression) => answered("Chromium", expression, page.evaluate(expression)),
   close: () => page.context().close(),
 });
 
 export const puppeteerPage = (page: PuppeteerPage): CallPage => ({
-  run: (expression) => page.evaluate(expression) as Promise<never>,
+  run: (expression) => answered("Firefox", expression, page.evaluate(expression) as Promise<never>),
   close: () => page.close(),
 });
 
