@@ -1,0 +1,78 @@
+// SQLite pages a message (issue 56): how many pages the WAL takes per persisted 1:1 message.
+//
+// `node --import tsx server/bench/sqlite-pages.ts [--messages N] [--conversations N] [--burst N]`
+//
+// A server in this process on a SQLite file (server/test/helpers/harness.ts), with N DMs of two
+// users each and a history already there (so the B-trees are deeper than one page). Sends go
+// through MessagesService.send in bursts, as the socket's would, so the batcher groups them into
+// batches as it does under load. Automatic checkpoints are off while it measures: every page a
+// COMMIT writes stays in the WAL as a frame of (page size + 24) bytes, so the WAL's growth over
+// the burst, divided by the frame size and the messages, is the pages a message writes.
+import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { startServer } from "../test/helpers/harness.js";
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "20000" },
+    conversations: { type: "string", default: "200" },
+    burst: { type: "string", default: "64" },
+    history: { type: "string", default: "20000" },
+    // Indexes dropped before the measured burst, to see each one's share (a measurement only).
+    without: { type: "string", default: "" },
+  },
+});
+const total = Number(values.messages);
+const conversations = Number(values.conversations);
+const burst = Number(values.burst);
+const history = Number(values.history);
+
+const s = await startServer({});
+try {
+  const app = (await s.createTenant("pages a message")).id;
+  const db = s.services.db;
+  const [{ page_size: pageSize }] = (await db.query("PRAGMA page_size")) as [{ page_size: number }];
+  const dms: { conversationId: string; sender: string }[] = [];
+  for (let i = 0; i < conversations; i++) {
+    const [a, b] = await Promise.all([s.api.register(app), s.api.register(app)]);
+    const res = await s.api.post<{ conversation: { id: string } }>("/conversations/direct", { token: a.accessToken, body: { userId: b.user.id } });
+    if (res.status !== 201) throw new Error(`DM: ${res.status} ${JSON.stringify(res.body)}`);
+    dms.push({ conversationId: res.body.conversation.id, sender: a.user.id });
+  }
+  const send = (k: number) => {
+    const dm = dms[k % dms.length]!;
+    return s.services.messages.send({ appId: app, user: dm.sender }, { conversationId: dm.conversationId, text: `message ${k} ${randomBytes(6).toString("hex")}`, clientMessageId: randomBytes(9).toString("base64url") });
+  };
+  const run = async (from: number, n: number): Promise<void> => {
+    for (let k = from; k < from + n; k += burst) await Promise.all(Array.from({ length: Math.min(burst, from + n - k) }, (_, j) => send(k + j)));
+  };
+  await run(0, history);
+  const without = values.without.split(",").filter(Boolean);
+  for (const index of without) await db.query(`DROP INDEX "${index}"`);
+  await db.query("PRAGMA wal_checkpoint(TRUNCATE)");
+  await db.query("PRAGMA wal_autocheckpoint = 0");
+  const wal = path.join(s.dataDir, "parley.sqlite-wal");
+  const walBytes = (): number => statSync(wal, { throwIfNoEntry: false })?.size ?? 0;
+  const before = walBytes();
+  const started = performance.now();
+  await run(history, total);
+  const seconds = (performance.now() - started) / 1000;
+  const frames = (walBytes() - before) / (pageSize + 24);
+  await db.query("PRAGMA wal_autocheckpoint = 1000");
+  const out = {
+    messages: total,
+    conversations,
+    burst,
+    historyBefore: history,
+    without,
+    pageSize,
+    walFrames: Math.round(frames),
+    pagesPerMessage: Number((frames / total).toFixed(2)),
+    messagesPerSecond: Math.round(total / seconds),
+  };
+  console.log(JSON.stringify(out, null, 2));
+} finally {
+  await s.close();
+}
