@@ -43,7 +43,10 @@ try {
   }
   const send = (k: number) => {
     const dm = dms[k % dms.length]!;
-    return s.services.messages.send({ appId: app, user: dm.sender }, { conversationId: dm.conversationId, text: `message ${k} ${randomBytes(6).toString("hex")}`, clientMessageId: randomBytes(9).toString("base64url") });
+    return s.services.messages.send(
+      { appId: app, user: dm.sender },
+      { conversationId: dm.conversationId, text: `message ${k} ${randomBytes(6).toString("hex")}`, clientMessageId: randomBytes(9).toString("base64url") },
+    );
   };
   const run = async (from: number, n: number): Promise<void> => {
     for (let k = from; k < from + n; k += burst) await Promise.all(Array.from({ length: Math.min(burst, from + n - k) }, (_, j) => send(k + j)));
