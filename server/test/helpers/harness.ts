@@ -132,6 +132,8 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     GROUPS_CREATED_PER_HOUR: "100000",
     GROUP_MEMBERS_ADDED_PER_HOUR: "100000",
     SOCKETS_PER_USER_MAX: "1000",
+    // A whole pass with more transactions at once (issue 56): PARLEY_TEST_DATABASE_WRITERS=2 npm test -- --pass mysql.
+    ...(process.env["PARLEY_TEST_DATABASE_WRITERS"] ? { DATABASE_WRITERS: process.env["PARLEY_TEST_DATABASE_WRITERS"] } : {}),
     ...replicaEnv,
     ...env,
   });
