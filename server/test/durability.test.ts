@@ -376,9 +376,10 @@ describe("MariaDB: the server's connection killed (KILL <id>) mid-batch", { skip
     const killed = wave(d, "killed").finally(() => (pending = false));
     try {
       while (pending) {
-        // The server's connection waiting for its seqs (its INSERTs done, COMMIT to come).
+        // The server's connection waiting for its seqs (its INSERTs done, COMMIT to come); with
+        // several writers (PARLEY_TEST_DATABASE_WRITERS), waiting for the app's row before its INSERT.
         const [rows] = await admin.query(
-          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND INFO LIKE 'UPDATE apps SET lastSeq%'",
+          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND (INFO LIKE 'UPDATE apps SET lastSeq%' OR INFO LIKE 'SELECT id FROM apps WHERE id IN%FOR UPDATE')",
           [dbName],
         );
         for (const { id } of rows as { id: number }[]) {

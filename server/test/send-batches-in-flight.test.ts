@@ -172,4 +172,44 @@ describe("send batches in flight on MariaDB", { skip }, () => {
       proxy.latencyMs = 0;
     }
   });
+  test("a batch that inserted and then waits keeps a later batch of another conversation from taking an earlier seq", async () => {
+    const app = (await s.createTenant("Seq order")).id;
+    const [ann, ben, cat, dan] = [await s.api.register(app), await s.api.register(app), await s.api.register(app), await s.api.register(app)];
+    const first = await group(ann, [ben], "First");
+    const second = await group(cat, [dan], "Second");
+    const [a, c] = [await open(ann), await open(cat)];
+    // Another writer holds Ann's member row in the first group: her batch inserts its message, then
+    // waits where it moves her read mark, before its seqs.
+    const holder = await mysql.createConnection({ uri: `${MYSQL_ADMIN_URL}/${dbName}`, connectTimeout: 5000 });
+    await holder.query("START TRANSACTION");
+    await holder.query("SELECT userId FROM members WHERE conversationId = ? AND userId = ? FOR UPDATE", [first, ann.user.id]);
+    const waitingAt = async (like: string): Promise<boolean> => {
+      const [rows] = await admin.query("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND COMMAND = 'Query' AND INFO LIKE ?", [dbName, like]);
+      return (rows as unknown[]).length > 0;
+    };
+    let released = false;
+    try {
+      const one = send(a, first, "inserted first");
+      await eventually(() => waitingAt("UPDATE members%"), "Ann's batch waiting at her read mark", 10_000);
+      // Cat's batch, of other people in another conversation, comes after. It may wait (for the
+      // app's seq counter), or not; either way its message must not take an earlier seq.
+      const two = send(c, second, "inserted second");
+      let twoAnswered = false;
+      void two.finally(() => (twoAnswered = true));
+      await eventually(async () => twoAnswered || (await waitingAt("SELECT id FROM apps WHERE id IN%FOR UPDATE")), "Cat's batch answered or waiting", 10_000);
+      await holder.query("ROLLBACK");
+      released = true;
+      const [ackOne, ackTwo] = await Promise.all([one, two]);
+      assert.ok(ackOne.ok && ackTwo.ok, JSON.stringify([ackOne, ackTwo]));
+      const [rows] = await admin.query(`SELECT messageId FROM \`${dbName}\`.events WHERE appId = ? AND type = 'message.new' ORDER BY seq`, [app]);
+      assert.deepEqual(
+        (rows as { messageId: string | number }[]).map((r) => String(r.messageId)),
+        [ackOne.data.id, ackTwo.data.id].sort((x, y) => Number(x) - Number(y)),
+        "the app's log by seq in id order (a batch takes the app's seq counter before its INSERT)",
+      );
+    } finally {
+      if (!released) await holder.query("ROLLBACK");
+      await holder.end();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
 import type { ChatEvent, Conversation, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
-import { reserveSeqs } from "../tenancy/sequence.js";
+import { holdSeqs, reserveSeqs } from "../tenancy/sequence.js";
 import { iso } from "../shared/time.js";
 import { EventEntity } from "./event.entity.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
@@ -43,6 +43,14 @@ export class EventLog implements EventAppender {
       events.flatMap((e, i) => [appId, e.seq, e.conversationId, e.userId, messageIdOf(items[i]!), e.type, JSON.stringify(e.data), now]),
     );
     return events;
+  }
+
+  /**
+   * Takes the apps' seq counters now, before the caller inserts rows whose ids must follow seq
+   * order (a send batch with other transactions in flight): see tenancy/sequence.ts holdSeqs.
+   */
+  holdSeqs(m: EntityManager, appIds: readonly string[]): Promise<void> {
+    return holdSeqs(m, appIds);
   }
 
   /**

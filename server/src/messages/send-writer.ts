@@ -163,6 +163,14 @@ export class SendWriter {
       const messages = new Map<number, Message>();
       if (fresh.length === 0) return { plans, messages };
 
+      // With other batches in flight, the apps' seq counters before the INSERT: ids and seqs then
+      // rise together within an app, across conversations too, as with one writer. What overlaps
+      // is the batches' locks and reads; their writes go one after the other per app.
+      if (this.deps.uow.writers > 1)
+        await this.deps.events.holdSeqs(
+          m,
+          fresh.map((i) => items[i]!.appId),
+        );
       const ids = await this.insert(
         m,
         fresh.map((i) => items[i]!),

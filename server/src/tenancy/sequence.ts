@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { dialectOf } from "../db/sql.js";
+import { dialectOf, marks } from "../db/sql.js";
 
 /**
  * The app's event counters, in its `apps` row: `lastSeq` (the newest event's seq) and `prunedSeq`
@@ -21,6 +21,17 @@ export async function reserveSeqs(m: EntityManager, appId: string, n: number): P
   }
   const rows: { lastSeq: number | string }[] = await m.query("UPDATE apps SET lastSeq = lastSeq + ? WHERE id = ? RETURNING lastSeq", [n, appId]);
   return Number(rows[0]?.lastSeq);
+}
+
+/**
+ * Locks the apps' counter rows (in id order) until the commit, before the unit inserts what it
+ * will take seqs for: with several transactions at once (DATABASE_WRITERS), auto-increment ids
+ * and seqs are then handed out in the same order within an app. MySQL only (SQLite has one writer).
+ */
+export async function holdSeqs(m: EntityManager, appIds: readonly string[]): Promise<void> {
+  if (dialectOf(m) !== "mysql" || appIds.length === 0) return;
+  const ids = [...new Set(appIds)].sort();
+  await m.query(`SELECT id FROM apps WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
 }
 
 /** Raises the app's pruned floor to `upTo` (never lowers it: another node may have pruned further). */
