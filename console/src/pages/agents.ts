@@ -4,7 +4,7 @@ import type { ApiError } from "../app/api.js";
 import { field, focusFirstError, formAlert, values } from "../shared/form.js";
 import { ConsolePage } from "../shared/page.js";
 import { canConfigure } from "../shared/roles.js";
-import { page } from "../shared/styles.js";
+import { page, settingsForm } from "../shared/styles.js";
 import "./agent-settings.js";
 
 /** The form's fields, by the server's field path (its 400 answers name these). */
@@ -225,6 +225,7 @@ export class ConsoleAgents extends ConsolePage {
 
   static override styles = [
     page,
+    settingsForm,
     css`
       form {
         display: flex;
@@ -247,22 +248,6 @@ export class ConsoleAgents extends ConsolePage {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(140px, 1fr));
         gap: 12px;
-      }
-      .check {
-        display: flex;
-        gap: 10px;
-        align-items: center;
-      }
-      .check input {
-        width: 22px;
-        height: 22px;
-        min-height: 0;
-        margin: 0;
-      }
-      .error {
-        color: var(--_danger);
-        font-weight: 600;
-        margin: 0;
       }
     `,
   ];

@@ -251,7 +251,7 @@ export const page = [
 ];
 
 /**
- * A settings page's form (settings, e-mail, agent settings): fields one under another, and
+ * A settings form (the settings, e-mail, agents and agent-settings pages): fields one under another, and
  * checkboxes with their label beside them and the hint under the label.
  */
 export const settingsForm = css`
