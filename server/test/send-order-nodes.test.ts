@@ -9,6 +9,13 @@
  * group, one of them over a slower link (a TCP proxy adding LINK_MS to each statement, so its
  * batches take longer between their INSERT and their commit), and the log and two members'
  * streams (one socket on each node) must agree with the ids.
+ *
+ * The CI of stop 62 found the second half: with the ids and seqs in order, the live streams still
+ * were not. A node publishes a committed batch to Redis after its COMMIT; the other node's next
+ * batch of the conversation, waiting on the lock, could commit and publish first when the first
+ * node was slow to publish (a loaded machine). Here the slower node's link to Redis is slow too
+ * (REDIS_LINK_MS), as that node is, so its publish comes late every time unless the next batch
+ * waits for it.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -26,24 +33,34 @@ const SENDERS = 4;
 const SENDS = 12;
 const ROUNDS = 6;
 const LINK_MS = 3;
+const REDIS_LINK_MS = 15;
 
 describe("a conversation's order with two nodes writing to it", { skip }, () => {
   const nodes: TestServer[] = [];
   const sockets: ClientSocket[] = [];
   const proxy = new DbProxy();
+  const redis = new URL(REDIS_URL);
+  const redisProxy = new DbProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
 
   before(async () => {
     await proxy.listen();
+    await redisProxy.listen();
     const env = { REDIS_URL, REDIS_PREFIX: `parley-order-${randomBytes(4).toString("hex")}:` };
+    const slowRedis = new URL(REDIS_URL);
+    slowRedis.host = `127.0.0.1:${redisProxy.port}`;
     nodes.push(await startServer(env, { keepData: true }));
-    nodes.push(await startServer(env, { reuse: nodes[0]!, keepData: true, mysqlServerUrl: `mysql://root@127.0.0.1:${proxy.port}` }));
+    nodes.push(
+      await startServer({ ...env, REDIS_URL: slowRedis.href }, { reuse: nodes[0]!, keepData: true, mysqlServerUrl: `mysql://root@127.0.0.1:${proxy.port}` }),
+    );
     proxy.latencyMs = LINK_MS;
+    redisProxy.latencyMs = REDIS_LINK_MS;
   });
   after(async () => {
     for (const s of sockets) s.close();
     for (const n of nodes.slice().reverse()) await n.close();
     await nodes[0]?.dropData();
     proxy.close();
+    redisProxy.close();
   });
 
   test("the event log, and each member's stream, in id order", async () => {

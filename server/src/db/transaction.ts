@@ -46,10 +46,23 @@ export class Transactor {
   }
 
   run<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.runHolding([], fn).then((held) => {
+      void held.release();
+      return held.out;
+    });
+  }
+
+  /**
+   * `run`, with MySQL's named locks `keys` taken (in order) before the transaction starts and kept
+   * after its commit until `release` is called: what the unit does after its commit (publishing
+   * its events to the other nodes) then still comes before the next unit holding one of the keys
+   * begins, on any node. SQLite (one node, one writer) takes none.
+   */
+  runHolding<T>(keys: readonly string[], fn: (m: EntityManager) => Promise<T>): Promise<Held<T>> {
     return (
       this.turn()
         // On the primary, the whole unit (reads through `db` too), whatever scope its caller reads in.
-        .then(() => onPrimary(() => (this.isMysql ? this.mysql(fn) : this.sqlite(fn))))
+        .then(() => onPrimary(() => (this.isMysql ? this.mysql(keys, fn) : this.sqlite(fn).then((out) => ({ out, release: RELEASED })))))
         .finally(() => this.done())
         .then(
           (out) => {
@@ -120,24 +133,71 @@ export class Transactor {
    * timed-out command at the head of that connection's queue, so a ROLLBACK there would wait
    * forever and every later write of this node with it).
    */
-  private async mysql<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  private async mysql<T>(keys: readonly string[], fn: (m: EntityManager) => Promise<T>): Promise<Held<T>> {
     const qr = this.db.createQueryRunner();
     let committing = false;
+    let locked = false;
+    let kept = false;
+    let destroyed = false;
+    const kill = (): void => {
+      destroyed = true;
+      destroy(qr);
+    };
     try {
       await qr.connect();
+      if (keys.length > 0) {
+        locked = true;
+        await takeNamedLocks(qr, keys);
+      }
       await qr.startTransaction();
       const out = await fn(qr.manager);
       committing = true;
       await qr.commitTransaction();
-      return out;
+      if (!locked) return { out, release: RELEASED };
+      kept = true;
+      return { out, release: () => releaseNamedLocks(qr) };
     } catch (err) {
-      if (committing || databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") destroy(qr);
-      else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => destroy(qr));
+      if (committing || databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") kill();
+      else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(kill);
+      // The session's named locks go with a destroyed connection; a kept one lets them go first.
+      if (locked && !destroyed) await qr.query("SELECT RELEASE_ALL_LOCKS()").catch(kill);
       throw err;
     } finally {
-      await qr.release().catch(() => undefined);
+      if (!kept) await qr.release().catch(() => undefined);
     }
   }
+}
+
+/** A committed unit's result, and the release of the named locks it still holds (runHolding). */
+export interface Held<T> {
+  out: T;
+  release(): Promise<void>;
+}
+
+const RELEASED = (): Promise<void> => Promise.resolve();
+
+/** How long a unit waits for another's named lock (s): under the driver's query timeout. */
+const NAMED_LOCK_WAIT_SEC = 4;
+
+/**
+ * Takes the named locks `keys` (this database's: other databases on the server have their own), in
+ * one statement and in a sorted order, so that two units never wait on each other in a circle. One
+ * not granted in time is lock contention (a retryable 503), like InnoDB's lock wait timeout.
+ */
+async function takeNamedLocks(qr: QueryRunner, keys: readonly string[]): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  const rows: Record<string, number | string | null>[] = await qr.query(
+    `SELECT ${sorted.map((_, i) => `GET_LOCK(CONCAT(DATABASE(), '/', ?), ${NAMED_LOCK_WAIT_SEC}) AS l${i}`).join(", ")}`,
+    sorted,
+  );
+  if (Object.values(rows[0] ?? {}).every((v) => Number(v) === 1)) return;
+  throw Object.assign(new Error(`A named lock of ${sorted.join(", ")} was not granted in ${NAMED_LOCK_WAIT_SEC} s`), { code: "ER_LOCK_WAIT_TIMEOUT" });
+}
+
+/** Lets the kept connection's named locks go, and the connection back to the pool (destroyed when that fails). */
+async function releaseNamedLocks(qr: QueryRunner): Promise<void> {
+  await qr.query("SELECT RELEASE_ALL_LOCKS()").catch(() => destroy(qr));
+  await qr.release().catch(() => undefined);
 }
 
 /** The raw better-sqlite3 handle, as far as the Transactor uses it. */

@@ -22,7 +22,20 @@ export interface EventAppender {
 /** Where committed events go live: the realtime layer plugs itself in once it is attached. */
 export interface Publisher {
   publish(appId: string, events: ChatEvent[]): void;
+  /**
+   * With other nodes (Redis): resolves once what was published so far has reached them. A unit
+   * that orders itself across nodes (`commit`'s `orderKeys`) holds its keys until then.
+   */
+  published?(): Promise<void>;
 }
+
+/**
+ * How long a unit holding `orderKeys` waits for its events to reach Redis before it lets the keys
+ * go anyway (ms): Redis away (its client queues the publish) must not hold a conversation's sends.
+ */
+const PUBLISHED_WAIT_MS = 250;
+/** How long a unit's `orderKeys` stay taken when its caller never runs the after-commit step (ms). */
+const UNPUBLISHED_HOLD_MS = 2000;
 
 /**
  * Called with each app's events right after they are appended, inside the same transaction: what
@@ -121,8 +134,12 @@ export class UnitOfWork {
    * Runs `fn` as one unit and answers once it has committed, leaving the after-commit step to the
    * caller: the send batcher publishes batches in commit order while the next one is written.
    */
-  async commit<T>(fn: (w: Work) => Promise<T>): Promise<Committed<T>> {
-    const { result, appended } = await this.tx.run(async (m) => {
+  async commit<T>(fn: (w: Work) => Promise<T>, opts: { orderKeys?: readonly string[] } = {}): Promise<Committed<T>> {
+    // With other nodes, the keys (a send batch's conversations) stay taken until this unit's events
+    // have reached Redis: the next unit of one of them, on any node, then publishes after this one.
+    const published = this.publisher.published?.bind(this.publisher);
+    const keys = published ? (opts.orderKeys ?? []) : [];
+    const held = await this.tx.runHolding(keys, async (m) => {
       const emitted = new Map<string, NewEvent[]>();
       const result = await fn({
         m,
@@ -141,12 +158,25 @@ export class UnitOfWork {
       }
       return { result, appended };
     });
+    const { result, appended } = held.out;
     const publish = this.replay(appended);
+    // Let go once, and at the latest after a while: a caller that fails between the commit and
+    // its after-commit step must not keep the keys (and a connection) for good.
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      clearTimeout(fallback);
+      void held.release();
+    };
+    const fallback = keys.length > 0 ? setTimeout(release, UNPUBLISHED_HOLD_MS).unref() : undefined;
     return {
       result,
       appended,
       afterCommit: () => {
         publish();
+        if (keys.length > 0 && published) void withinMs(published(), PUBLISHED_WAIT_MS).then(release);
+        else release();
         for (const [appId, events] of appended)
           for (const hook of this.commitHooks)
             try {
@@ -168,4 +198,10 @@ export class UnitOfWork {
       for (const [appId, events] of committed) if (events.length > 0) this.publisher.publish(appId, events);
     };
   }
+}
+
+/** `p` settled, or `ms` gone by: whichever comes first (never rejects). */
+function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }

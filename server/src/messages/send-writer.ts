@@ -150,68 +150,79 @@ export class SendWriter {
     });
     const consecutive = await this.consecutive;
     const now = Date.now();
-    const committed = await this.deps.uow.commit(async ({ m, emit }) => {
-      // First, before any read: the batch's conversations, locked until its commit. Their ids then
-      // follow commit order, and with several batches in flight each of a conversation's batches
-      // reads (its checks' snapshot starts after the lock) what the one before it committed.
-      await this.deps.conversations.lockForNewMessages(
-        m,
-        items.map((item) => item.conversationId),
-      );
-      const plans = await this.plan(m, items);
-      const fresh = plans.flatMap((p, i) => (p.kind === "insert" ? [i] : []));
-      const messages = new Map<number, Message>();
-      if (fresh.length === 0) return { plans, messages };
-
-      // With other batches in flight, the apps' seq counters before the INSERT: ids and seqs then
-      // rise together within an app, across conversations too, as with one writer. What overlaps
-      // is the batches' locks and reads; their writes go one after the other per app.
-      if (this.deps.uow.writers > 1)
-        await this.deps.events.holdSeqs(
+    const committed = await this.deps.uow.commit(
+      async ({ m, emit }) => {
+        // First, before any read: the batch's conversations, locked until its commit. Their ids then
+        // follow commit order, and with several batches in flight each of a conversation's batches
+        // reads (its checks' snapshot starts after the lock) what the one before it committed.
+        await this.deps.conversations.lockForNewMessages(
           m,
-          fresh.map((i) => items[i]!.appId),
+          items.map((item) => item.conversationId),
         );
-      const ids = await this.insert(
-        m,
-        fresh.map((i) => items[i]!),
-        now,
-        consecutive,
-      );
-      placed?.();
-      const stored: StoredSend[] = [];
-      const lastByConversation = new Map<string, number>();
-      const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
-      const byApp = new Map<string, NewEvent[]>();
-      for (const [n, i] of fresh.entries()) {
-        const item = items[i]!;
-        const id = ids[n]!;
-        const files: UploadEntity[] = item.attachmentIds.length
-          ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
-          : [];
-        if (item.audit) await item.audit(m, id);
-        const attached = item.attach ? await item.attach(m, id) : {};
-        const message = { ...presentMessage(rowOf(item, id, now), files, [], item.mentions), ...attached };
-        messages.set(i, message);
-        stored.push({ appId: item.appId, conversationId: item.conversationId, senderId: item.senderId, id, threadId: item.threadId, mentions: item.mentions });
-        // A thread reply is not in the timeline: the conversation's last message and read marks stay.
-        if (item.threadId === null) {
-          lastByConversation.set(item.conversationId, id);
-          if (item.senderId !== SYSTEM_SENDER)
-            lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+        const plans = await this.plan(m, items);
+        const fresh = plans.flatMap((p, i) => (p.kind === "insert" ? [i] : []));
+        const messages = new Map<number, Message>();
+        if (fresh.length === 0) return { plans, messages };
+
+        // With other batches in flight, the apps' seq counters before the INSERT: ids and seqs then
+        // rise together within an app, across conversations too, as with one writer. What overlaps
+        // is the batches' locks and reads; their writes go one after the other per app.
+        if (this.deps.uow.writers > 1)
+          await this.deps.events.holdSeqs(
+            m,
+            fresh.map((i) => items[i]!.appId),
+          );
+        const ids = await this.insert(
+          m,
+          fresh.map((i) => items[i]!),
+          now,
+          consecutive,
+        );
+        placed?.();
+        const stored: StoredSend[] = [];
+        const lastByConversation = new Map<string, number>();
+        const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
+        const byApp = new Map<string, NewEvent[]>();
+        for (const [n, i] of fresh.entries()) {
+          const item = items[i]!;
+          const id = ids[n]!;
+          const files: UploadEntity[] = item.attachmentIds.length
+            ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
+            : [];
+          if (item.audit) await item.audit(m, id);
+          const attached = item.attach ? await item.attach(m, id) : {};
+          const message = { ...presentMessage(rowOf(item, id, now), files, [], item.mentions), ...attached };
+          messages.set(i, message);
+          stored.push({
+            appId: item.appId,
+            conversationId: item.conversationId,
+            senderId: item.senderId,
+            id,
+            threadId: item.threadId,
+            mentions: item.mentions,
+          });
+          // A thread reply is not in the timeline: the conversation's last message and read marks stay.
+          if (item.threadId === null) {
+            lastByConversation.set(item.conversationId, id);
+            if (item.senderId !== SYSTEM_SENDER)
+              lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
+          }
+          const list = byApp.get(item.appId) ?? [];
+          list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
+          byApp.set(item.appId, list);
         }
-        const list = byApp.get(item.appId) ?? [];
-        list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
-        byApp.set(item.appId, list);
-      }
-      if (lastByConversation.size > 0) await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
-      if (lastByReader.size > 0) await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
-      const threadEvents = stored.some((x) => x.threadId !== null || x.mentions.length > 0)
-        ? await recordThreadsAndMentions(m, stored, now)
-        : new Map<string, NewEvent[]>();
-      for (const [appId, list] of byApp) emit(appId, [...list, ...(threadEvents.get(appId) ?? [])]);
-      for (const [appId, list] of threadEvents) if (!byApp.has(appId)) emit(appId, list);
-      return { plans, messages };
-    });
+        if (lastByConversation.size > 0) await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
+        if (lastByReader.size > 0) await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
+        const threadEvents = stored.some((x) => x.threadId !== null || x.mentions.length > 0)
+          ? await recordThreadsAndMentions(m, stored, now)
+          : new Map<string, NewEvent[]>();
+        for (const [appId, list] of byApp) emit(appId, [...list, ...(threadEvents.get(appId) ?? [])]);
+        for (const [appId, list] of threadEvents) if (!byApp.has(appId)) emit(appId, list);
+        return { plans, messages };
+      },
+      // With other nodes, a conversation's batches also publish one after the other (db/unit-of-work.ts).
+      { orderKeys: items.map((item) => item.conversationId) },
+    );
     const { plans, messages } = committed.result;
     const held = this.holdEvents(items, plans, messages, committed.appended);
 

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { createShardedLocalFirstAdapter, type ShardedAdapter } from "../scale/sharded-adapter.js";
+import type { Publishing } from "../scale/local-first.js";
 import { createLocalFirstAdapter } from "../scale/streams-adapter.js";
 import type { EventLog } from "../events/event-log.js";
 import { replayMissed } from "./replay.js";
@@ -325,7 +326,12 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
       );
     },
   });
-  deps.uow.setPublisher({ publish: (appId, events) => broadcast(io, events, introducer(appId)) });
+  // With Redis, the adapter (scale/local-first.ts) says when what this node published reached it.
+  const adapter = io.of("/").adapter as Partial<Publishing>;
+  deps.uow.setPublisher({
+    publish: (appId, events) => broadcast(io, events, introducer(appId)),
+    ...(adapter.published ? { published: () => adapter.published!() } : {}),
+  });
   deps.presence.onChange((appId, p) => {
     audience.deliveryOf(appId, p, { conv: convRoom, user: userRoom, watch: watchRoom }).then(
       ({ rooms, except, payload }) => rooms.length > 0 && io.to(rooms).except(except).emit("presence", payload),

@@ -36,6 +36,12 @@ export interface LocalFirstOptions {
 
 export type AdapterFactory = (nsp: Namespace) => Adapter;
 
+/** What localFirst adds to the adapter: when what it has queued so far has reached Redis. */
+export interface Publishing {
+  /** Resolves once every publish queued before the call has been answered by Redis (or has failed once). */
+  published(): Promise<void>;
+}
+
 /**
  * An upstream cluster adapter (`@socket.io/redis-streams-adapter`, `@socket.io/redis-adapter`'s
  * sharded one), but this node's own sockets never wait for Redis.
@@ -63,8 +69,15 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       delSockets: a.delSockets.bind(a),
       disconnectSockets: a.disconnectSockets.bind(a),
     };
+    /** The first tries still unanswered (Redis answers each client's commands in order, not across shards). */
+    const inFlight = new Set<Promise<unknown>>();
     const send = (message: { type: MessageType; data: unknown }, firstAt: number, attempt: number): void => {
-      a.publishAndReturnOffset(message).catch((err: unknown) => {
+      const sent = a.publishAndReturnOffset(message);
+      if (attempt === 0) {
+        const settled: Promise<unknown> = sent.catch(() => undefined).finally(() => inFlight.delete(settled));
+        inFlight.add(settled);
+      }
+      sent.catch((err: unknown) => {
         const retryFor = opts.retryForMs ?? 0;
         if (Date.now() - firstAt >= retryFor) return opts.onDropped?.(err);
         const timer = setTimeout(() => send(message, firstAt, attempt + 1), Math.min(100 * 2 ** attempt, 1000));
@@ -82,6 +95,8 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     };
     /** The same operation, for this node's sockets only (the upstream methods then skip Redis). */
     const local = (o: BroadcastOptions): BroadcastOptions => ({ ...o, flags: { ...o.flags, local: true } });
+
+    (adapter as unknown as Publishing).published = () => Promise.all(inFlight).then(() => undefined);
 
     a.broadcast = (packet, o) => {
       publish(o, BROADCAST, { packet });

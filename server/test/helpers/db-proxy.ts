@@ -15,6 +15,9 @@ const ROLLBACK_QUERY = Buffer.from("\x03ROLLBACK");
  * reaches Parley: the write is durable, but the server never hears so (a lost commit reply).
  */
 export class DbProxy {
+  /** @param target where bytes go (MariaDB's address by default; any TCP server, Redis say, for latencyMs alone) */
+  constructor(private readonly target: { host: string; port: number } = { host: MYSQL_TARGET.hostname, port: Number(MYSQL_TARGET.port || 3306) }) {}
+
   private server: net.Server | null = null;
   private readonly pipes = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private commitTrap: (() => void) | null = null;
@@ -35,7 +38,7 @@ export class DbProxy {
 
   async listen(): Promise<void> {
     const server = net.createServer((client) => {
-      const upstream = net.connect(Number(MYSQL_TARGET.port || 3306), MYSQL_TARGET.hostname);
+      const upstream = net.connect(this.target.port, this.target.host);
       const pair = { client, upstream };
       this.pipes.add(pair);
       for (const s of [client, upstream]) {
