@@ -1,16 +1,19 @@
 // An AI agent's reply in the widget (issue 54), in Chromium with a real server and an
 // OpenAI-compatible model server started here (server/test/helpers/model-server.ts: server-sent
-// events, scripted tokens). Two members of a group watch the agent's reply grow; a third opens the
-// group mid-stream; all see the final text once, equal to the tokens joined, marked "AI"; a screen
-// reader hears it once, finished. The server API's appends retried at the same offset change
-// nothing on screen. A member's Stop ends the reply on the server and in every member's widget
-// within a second, and the model's connection is closed. A model that answers 500 ends the reply
-// with why. In a DM with the agent, "Talk to a person" hands the conversation to the moderators and
-// opens the group made for it. The chunk comes only for conversations with an agent. Screenshots:
-// docs/screenshots/agents-stream-{phone,desktop}-{light,dark}.png (a reply being written, Stop, and
-// "Talk to a person").
+// events, scripted tokens), reached through a valve that holds an answer where the test asks.
+// Two members of a group watch the agent's reply grow; a third opens the group mid-stream; all see
+// the final text once, equal to the tokens joined, marked "AI"; a screen reader hears it once,
+// finished. The server API's appends retried at the same offset change nothing on screen. A
+// member's Stop ends the reply on the server and in every member's widget within a second, and
+// the model's connection is closed. A model that answers 500 ends the reply with why. In a DM
+// with the agent, "Talk to a person" hands the conversation to the moderators and opens the group
+// made for it. The chunk comes only for conversations with an agent. Screenshots:
+// docs/screenshots/agents-stream-{phone,desktop}-{light,dark}.png (a reply being written, Stop,
+// and "Talk to a person").
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
+import { createServer, request as forward, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
@@ -29,6 +32,76 @@ const STREAM_CHUNK = /\/stream-card-[\w-]+\.js$/;
 const WORDS = "Our spring collection is in : linen shirts , canvas shoes and a new rain jacket . Orders over fifty euros ship free this week .".split(" ");
 const TOKENS = WORDS.map((w) => `${w} `);
 const ANSWER = TOKENS.join("");
+
+/**
+ * The model server as the agent reaches it, behind a valve: answers pass as they come until the
+ * test asks to hold one after a token; the rest of it then waits for `release()`. So "mid-stream" is
+ * a state the test makes and waits for, not a race between the model's pace and the machine's
+ * (on two busy cores a member's page took longer to open than the whole 3 s reply). A connection
+ * closed on one side is closed on the other: a Stop still closes the model's.
+ */
+class Valve {
+  url = "";
+  private server: Server | undefined;
+  /** The token to hold after, as an answer's chunk carries it. */
+  private marker: string | undefined;
+  private resume: (() => void) | undefined;
+
+  async start(modelUrl: string): Promise<void> {
+    const model = new URL(modelUrl);
+    this.server = createServer((req, res) => {
+      const upstream = forward({ host: model.hostname, port: model.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        let recent = "";
+        answer.on("data", (chunk: Buffer) => {
+          res.write(chunk);
+          recent = (recent + chunk.toString("utf8")).slice(-1000);
+          if (this.marker && recent.includes(this.marker)) {
+            this.marker = undefined;
+            answer.pause();
+            this.resume = () => answer.resume();
+          }
+        });
+        answer.on("end", () => res.end());
+        answer.on("close", () => answer.complete || res.destroy());
+      });
+      upstream.on("error", () => res.destroy());
+      res.on("close", () => upstream.destroy());
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${model.pathname}`;
+  }
+
+  /** The next answer to carry `token` is held right after it (until `release()`). */
+  holdAfter(token: string): void {
+    this.marker = `"content":${JSON.stringify(token)}`;
+  }
+
+  /** Whether an answer is held now. */
+  get holding(): boolean {
+    return this.resume !== undefined;
+  }
+
+  /** Lets the held answer go on (to the next hold asked for, if any). */
+  release(): void {
+    const resume = this.resume;
+    this.resume = undefined;
+    resume?.();
+  }
+
+  /** Holds nothing more, and lets the held answer go on. */
+  open(): void {
+    this.marker = undefined;
+    this.release();
+  }
+
+  async close(): Promise<void> {
+    this.open();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
 
 /** The agent's replies in a page (the messages marked "AI"). */
 const replies = (page: Page) => page.locator("parley-thread li[part~=message]").filter({ has: page.locator("[part=ai-badge]") });
@@ -52,6 +125,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
   let agent: Agent;
   let group = "";
   const models = new ModelServer();
+  const valve = new Valve();
   const users: Record<"ann" | "ben" | "cat" | "dan", AuthResponse> = {} as never;
   const email = (who: string) => `${who}.agents@example.com`;
   const tabs: DeviceTab[] = [];
@@ -88,7 +162,15 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
 
   before(async () => {
     await models.start();
-    s = await startServer({ AGENT_ALLOW_PRIVATE: "1", AGENT_FIRST_TOKEN_SEC: "5", AGENT_IDLE_SEC: "5", STREAM_SWEEP_SEC: "0.2" });
+    await valve.start(models.url);
+    // Answers are held while pages open: no limit on a reply's pace is tested here, none is near.
+    s = await startServer({
+      AGENT_ALLOW_PRIVATE: "1",
+      AGENT_FIRST_TOKEN_SEC: "120",
+      AGENT_IDLE_SEC: "120",
+      STREAM_IDLE_TIMEOUT_SEC: "120",
+      STREAM_SWEEP_SEC: "0.2",
+    });
     site = await startHostSite();
     app = (await s.createTenant("Agents widget", [site.origin])).id;
     key = await s.services.serverKeys.create(app);
@@ -105,7 +187,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
     const made = await srv<Agent>("POST", "/agents", {
       sub: "shop-helper",
       name: "Shop helper",
-      endpoint: models.url,
+      endpoint: valve.url,
       model: "words",
       apiKey: "sk-test-widget",
     });
@@ -128,6 +210,8 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
   after(async () => {
     await browser?.close();
     await site?.close();
+    // Before the server: a reply still held would keep its shutdown waiting.
+    await valve.close();
     await s?.close();
     await models.close();
   });
@@ -136,30 +220,51 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
     const ann = await open("ann", group, DESKTOP);
     const ben = await open("ben", group, PHONE, "dark");
     assert.equal(ann.chunks.length, 1, "a conversation with an agent fetches the streams' chunk when it opens");
+    // The model's answer is held after its third word, and later after its sixteenth: the reply
+    // is under way while Cat's page opens, and Ann sees it at three lengths at least.
+    valve.holdAfter("collection ");
     await ask("ann", group, "what is new?");
 
-    // Ann's widget: the text grows (several lengths seen, each a prefix of the answer), then ends.
-    const seen = new Set<string>();
-    let cat: Awaited<ReturnType<typeof open>> | undefined;
-    await eventually(
-      async () => {
-        const text = await lastReplyText(ann.page);
-        if (text) {
-          assert.ok(ANSWER.startsWith(text.trimEnd()), `a prefix of the answer: ${JSON.stringify(text)}`);
-          seen.add(text);
-        }
-        // Cat opens the group once the reply has begun.
-        if (text && !cat) cat = await open("cat", group, DESKTOP, "dark");
-        return text.trim() === ANSWER.trim() && (await ann.page.locator("[part=stream-stop]").count()) === 0;
-      },
-      { timeout: 30_000, interval: 50, check: Boolean, message: "Ann sees the whole answer, ended" },
+    // Ann's widget: the text grows (each length a prefix of the answer, longer than the last), then ends.
+    const seen: string[] = [];
+    const grows = async (message: string) => {
+      const text = await eventually(() => lastReplyText(ann.page), {
+        timeout: 30_000,
+        interval: 50,
+        check: (t) => t.trimEnd().length > (seen.at(-1)?.trimEnd().length ?? 0),
+        message,
+      });
+      assert.ok(ANSWER.startsWith(text.trimEnd()), `a prefix of the answer: ${JSON.stringify(text)}`);
+      seen.push(text);
+    };
+    await grows("Ann sees the reply begin");
+    await eventually(() => valve.holding, { timeout: 30_000, check: Boolean, message: "the answer held after its third word" });
+    // Cat opens the group mid-stream: the reply as far as it has come, with its Stop.
+    const cat = await open("cat", group, DESKTOP, "dark");
+    await cat.page.locator("[part=stream-stop]").waitFor({ state: "visible", timeout: 15_000 });
+    const early = await eventually(() => lastReplyText(cat.page), { check: (t) => t.length > 0, message: "Cat sees the reply so far" });
+    assert.ok(ANSWER.startsWith(early.trimEnd()) && early.trim() !== ANSWER.trim(), `Cat: a beginning of the answer: ${JSON.stringify(early)}`);
+    valve.holdAfter("jacket ");
+    valve.release();
+    await eventually(() => valve.holding, { timeout: 30_000, check: Boolean, message: "the answer held after its sixteenth word" });
+    await grows("Ann sees the reply grow");
+    valve.release();
+    await eventually(async () => (await lastReplyText(ann.page)).trim() === ANSWER.trim() && (await ann.page.locator("[part=stream-stop]").count()) === 0, {
+      timeout: 30_000,
+      interval: 50,
+      check: Boolean,
+      message: "Ann sees the whole answer, ended",
+    });
+    const lengths = [...seen, ANSWER].map((t) => t.trimEnd().length);
+    assert.ok(
+      lengths.every((n, i) => i === 0 || n > lengths[i - 1]!),
+      `the reply grew on screen, three lengths at least (seen: ${lengths.join(", ")})`,
     );
-    assert.ok(seen.size >= 3, `the reply grew on screen (${seen.size} lengths seen: ${[...seen].map((t) => t.length).join(", ")})`);
 
     for (const [who, page] of [
       ["Ann", ann.page],
       ["Ben", ben.page],
-      ["Cat", cat!.page],
+      ["Cat", cat.page],
     ] as const) {
       await expectText(replies(page).last().locator("[part=message-text]"), ANSWER.trim(), 10_000);
       assert.equal(await replies(page).count(), 1, `${who}: the reply once`);
@@ -173,7 +278,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
       [`Shop helper: ${ANSWER}`],
     );
     assert.deepEqual(await axeSerious(ben.page), [], "axe: nothing serious on the phone, dark");
-    assert.deepEqual([...ann.errors, ...ben.errors, ...cat!.errors], []);
+    assert.deepEqual([...ann.errors, ...ben.errors, ...cat.errors], []);
   });
 
   test("the server API's appends retried at the same offset change nothing on screen", async () => {
@@ -243,6 +348,8 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
     assert.ok(dm.status < 300, JSON.stringify(dm.body));
     const dmId = dm.body.conversation.id;
     await answerWith("slow");
+    // Held after its seventh word until the hand-off: the reply is being written in every screenshot.
+    valve.holdAfter("linen ");
 
     const shots: [string, typeof PHONE | typeof DESKTOP, "light" | "dark"][] = [
       ["phone-light", PHONE, "light"],
@@ -258,6 +365,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
       body: { text: "Where is my order #1042?" },
     });
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    await eventually(() => valve.holding, { timeout: 30_000, check: Boolean, message: "the answer held after its seventh word" });
     // Each page once the reply shows a few words, Stop and Talk to a person.
     for (const [i, [name]] of shots.entries()) {
       const page = pages[i]!;
@@ -287,6 +395,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
         })()`),
       { check: (id) => id === handed!.id, message: "the widget opens the group made for the hand-off" },
     );
+    valve.open();
   });
   test("Translate and Summarize: off by default; once the app names its agents, the model's answers in the widget's language, kept (asked again, no model request)", async () => {
     const de = async () => {
