@@ -7,8 +7,9 @@
  * the stream ended is in the final message only, messages/streaming-deltas.ts); the
  * model is told the system prompt and that conversation's messages, nothing of another; the API key
  * goes to the model as a bearer token and is never answered. A model that answers 500, garbage,
- * nothing, or drops mid-answer ends the reply failed, saying why, within the limits (the silent one
- * on a second server whose first-token limit is short); a member's Stop
+ * nothing, or drops or stalls mid-answer ends the reply failed, saying why, within the limits (the
+ * silent and the stalling one on a second server whose first-token and idle limits are short); a
+ * member's Stop
  * closes the connection to the model; the fourth question of a user in a minute is answered with
  * why; bad input is refused at its field, another app's agent is not found, and a private endpoint
  * needs AGENT_ALLOW_PRIVATE.
@@ -19,7 +20,7 @@ import type { Agent, AuthResponse, Message, MessageDeltaEvent } from "@parley/sd
 import { AgentsService } from "../src/agents/agents.service.js";
 import type { ReqOptions, Res } from "./helpers/api.js";
 import { startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
-import { ModelServer } from "./helpers/model-server.js";
+import { type ModelRequest, ModelServer } from "./helpers/model-server.js";
 import { type ClientSocket, connect, Recorder, request } from "./helpers/sockets.js";
 
 interface Key {
@@ -41,8 +42,10 @@ const API_KEY = "sk-parley-test-0123456789";
  * shares two cores with the other pass and its database).
  */
 const PATIENT_SEC = 60;
-/** AGENT_FIRST_TOKEN_SEC of the second server, where only the silent model is asked: the limit tested. */
+/** AGENT_FIRST_TOKEN_SEC of the second server, where only the silent and the stalling model are asked: the limit tested. */
 const LIMIT_SEC = 2;
+/** AGENT_IDLE_SEC of the second server: the limit tested on the model that stalls mid-answer (longer than LIMIT_SEC, to tell them apart). */
+const IDLE_SEC = 3;
 /** How long a reply may take to arrive on a loaded machine (no test here is about it). */
 const WAIT_MS = 30_000;
 
@@ -50,7 +53,7 @@ let s: TestServer;
 let app: string;
 let foreignKey: Key;
 let main: Site;
-/** The second server: a short first-token limit, for the model that never answers. */
+/** The second server: short first-token and idle limits, for the model that never answers and the one that stalls. */
 let impatient: Site;
 const models = new ModelServer();
 const sockets: ClientSocket[] = [];
@@ -95,6 +98,13 @@ async function watch(u: AuthResponse, at = main): Promise<Recorder> {
 const reply = (rec: Recorder, agent: Agent, ms = WAIT_MS): Promise<Message> =>
   rec.wait("message.new", (e) => e.data.message.senderId === agent.userId, ms).then((e) => e.data.message as Message);
 
+/** Resolves once the model's connection for `req` is closed by the server, or fails saying `what` was left open. */
+async function closed(req: ModelRequest, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} was left open`)), WAIT_MS)));
+  await Promise.race([req.closedEarly, late]).finally(() => clearTimeout(timer));
+}
+
 /** A server whose agents may use a model on loopback, with an app and its server key. */
 async function site(env: Record<string, string>): Promise<Site> {
   const server = await startServer({ AGENT_ALLOW_PRIVATE: "1", ...env });
@@ -113,7 +123,7 @@ before(async () => {
   });
   ({ s, app } = main);
   foreignKey = await s.services.serverKeys.create((await s.createTenant("Other")).id);
-  impatient = await site({ AGENT_FIRST_TOKEN_SEC: String(LIMIT_SEC) });
+  impatient = await site({ AGENT_FIRST_TOKEN_SEC: String(LIMIT_SEC), AGENT_IDLE_SEC: String(IDLE_SEC) });
 });
 
 after(async () => {
@@ -208,20 +218,23 @@ describe(`AI agents on ${TEST_DB}`, () => {
     );
   });
 
-  test("a model that answers 500, garbage, nothing, or drops mid-answer: the reply ends failed, saying why, within the limits", async () => {
+  test("a model that answers 500, garbage, nothing, or drops or stalls mid-answer: the reply ends failed, saying why, within the limits", async () => {
     models.scripts.set("down", { kind: "status", status: 500 });
     models.scripts.set("garbage", { kind: "garbage" });
     models.scripts.set("silent", { kind: "stall" });
     models.scripts.set("dropping", { kind: "drop", tokens: ["Half an ", "ans"] });
+    // Two tokens, then nothing more on a connection it keeps open.
+    models.scripts.set("stalling", { kind: "tokens", tokens: ["Let me look ", "that up", " for you."], gapMs: 30, stallAfter: 2 });
     const cases = [
       ["down", /HTTP 500/],
       ["garbage", /not the chat completions protocol/],
       ["silent", /did not answer in time/],
       ["dropping", /dropped/],
+      ["stalling", /stopped answering/],
     ] as const;
     await Promise.all(
       cases.map(async ([model, why]) => {
-        const at = model === "silent" ? impatient : main;
+        const at = model === "silent" || model === "stalling" ? impatient : main;
         const agent = await agentWith(model, {}, at);
         const u = await person(`Asker ${model}`, at);
         const rec = await watch(u, at);
@@ -236,7 +249,14 @@ describe(`AI agents on ${TEST_DB}`, () => {
         if (model === "silent") {
           assert.ok(took >= LIMIT_SEC * 1000 - 50, `not given up before the first-token limit (${took} ms)`);
           assert.ok(took < (LIMIT_SEC + 10) * 1000, `given up at the first-token limit, not a later one (${took} ms)`);
-          await models.for("silent")[0]!.closedEarly;
+          await closed(models.for("silent")[0]!, "the silent model's connection");
+        }
+        if (model === "stalling") {
+          // The idle clock starts at the last token, after t0: failing sooner would be a wrong limit.
+          assert.ok(took >= IDLE_SEC * 1000 - 50, `not given up before the idle limit (${took} ms)`);
+          assert.ok(took < (IDLE_SEC + 10) * 1000, `given up at the idle limit, not a later one (${took} ms)`);
+          assert.equal(final.text, "Let me look that up", "what came before the stall stays");
+          await closed(models.for("stalling")[0]!, "the stalled model's connection");
         }
         if (model === "dropping") assert.equal(final.text, "Half an ans", "what came stays");
       }),

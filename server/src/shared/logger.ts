@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { pino, type DestinationStream, type Logger } from "pino";
 
-export type { Logger };
+export type { DestinationStream, Logger };
 
 export interface LoggerOptions {
   /**
@@ -11,19 +11,39 @@ export interface LoggerOptions {
    * dependency) is not installed.
    */
   pretty?: boolean;
+  /** Where the JSON lines go instead of stdout (a test reading what a server logged). */
+  destination?: DestinationStream;
 }
 
-/** Structured logs; never logs secrets (authorization headers and tokens are redacted). */
+/**
+ * Never logged (replaced by "[redacted]"): credentials by name, in the logged object or one level
+ * down (an agent's model API key, a server key's or an app's secret among them), and the values of
+ * a failed SQL statement. TypeORM's QueryFailedError carries the statement's `parameters`, and
+ * mysql2's `sql` has them inlined: what was being written, secrets included (an agent's API key on
+ * an insert that failed). server/test/agents-secrets.test.ts reads a server's whole log for a key.
+ */
+const REDACT = [
+  "req.headers.authorization",
+  "*.password",
+  "*.refreshToken",
+  "*.accessToken",
+  "*.token",
+  "apiKey",
+  "*.apiKey",
+  "*.secret",
+  "err.parameters",
+  "err.sql",
+  "err.driverError.sql",
+];
+
+/** Structured logs; never logs secrets (REDACT). */
 export function createLogger(level: string, opts: LoggerOptions = {}): Logger {
   const options = {
     level,
-    redact: {
-      paths: ["req.headers.authorization", "*.password", "*.refreshToken", "*.accessToken", "*.token"],
-      censor: "[redacted]",
-    },
+    redact: { paths: REDACT, censor: "[redacted]" },
   };
-  const pretty = opts.pretty ? prettyStream() : undefined;
-  return pretty ? pino(options, pretty) : pino(options);
+  const destination = (opts.pretty ? prettyStream() : undefined) ?? opts.destination;
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** pino-pretty as a synchronous stream (no worker thread: nothing is lost at process.exit), or undefined. */

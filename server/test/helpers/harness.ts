@@ -12,7 +12,7 @@ import { createApp } from "../../src/http/app.js";
 import { attachRealtime, type ParleyIo } from "../../src/realtime/realtime.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createServices, type Services } from "../../src/services.js";
-import { createLogger } from "../../src/shared/logger.js";
+import { createLogger, type DestinationStream } from "../../src/shared/logger.js";
 import { ApiClient } from "./api.js";
 
 /** Which database this test run uses: `PARLEY_TEST_DB=mysql` (MariaDB on 127.0.0.1) or SQLite. */
@@ -55,6 +55,8 @@ export interface StartOptions {
    * file) and, with MariaDB, its database. To restart a server, close it with `keepData` first.
    */
   reuse?: Pick<TestServer, "dataDir" | "databaseUrl">;
+  /** The server's log lines (JSON, one a line) go here instead of stdout; LOG_LEVEL in `env` says how many. */
+  logTo?: DestinationStream;
   /** On close, leave the data dir (and the MariaDB database) for a restart with `reuse`; `dropData()` removes them. */
   keepData?: boolean;
 }
@@ -137,7 +139,7 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     ...replicaEnv,
     ...env,
   });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { destination: opts.logTo });
   const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") }, SCHEMA);
   const services = await createServices(config, db, logger);
   const httpServer = createServer(createApp(services).callback());

@@ -19,9 +19,12 @@ export interface ModelRequest {
 
 /**
  * How the scripted model answers a request, chosen by the request's `model`:
- * - `tokens`: streams `tokens` as chat completion chunks, `gapMs` apart, then `[DONE]`;
+ * - `tokens`: streams `tokens` as chat completion chunks, `gapMs` apart, then `[DONE]`; with
+ *   `stallAfter`, only that many, then nothing more on a connection kept open (a model stuck mid-answer);
  * - `status`: answers that HTTP status with a JSON error;
  * - `garbage`: an event stream whose data is not JSON;
+ * - `error`: streams `tokens`, then an error event (`data: {"error": …}`, as vLLM and OpenAI send
+ *   mid-stream) and ends;
  * - `stall`: headers, then nothing;
  * - `drop`: a few tokens, then the connection is destroyed;
  * - `whole`: one JSON chat completion (not streamed);
@@ -29,14 +32,17 @@ export interface ModelRequest {
  *   chunks (the first chunk of a call has its id and name), `finish_reason: "tool_calls"`;
  * - `turns`: the nth request with this model answers as `turns[n]` (the last one after that).
  * `tokens` and `tools` send the usage chunk (empty choices, `usage`) when the request asked for it
- * with `stream_options.include_usage` and the script has `usage`.
+ * with `stream_options.include_usage` and the script has `usage`. `echo` on `status`, `garbage`
+ * and `error`: the error quotes the request's Authorization header, as some servers do with a key
+ * they refuse ("Incorrect API key provided: …").
  */
 export type Script =
-  | { kind: "tokens"; tokens: string[]; gapMs?: number; usage?: Usage }
+  | { kind: "tokens"; tokens: string[]; gapMs?: number; usage?: Usage; stallAfter?: number }
   | { kind: "tools"; calls: { name: string; arguments: string }[]; pieces?: number; usage?: Usage }
   | { kind: "turns"; turns: Script[] }
-  | { kind: "status"; status: number }
-  | { kind: "garbage" }
+  | { kind: "status"; status: number; echo?: boolean }
+  | { kind: "garbage"; echo?: boolean }
+  | { kind: "error"; tokens: string[]; echo?: boolean }
   | { kind: "stall" }
   | { kind: "drop"; tokens: string[] }
   | { kind: "whole"; text: string };
@@ -109,16 +115,23 @@ export class ModelServer {
             usage: { ...u, total_tokens: u.prompt_tokens + u.completion_tokens },
           })
         : "";
+    const refusal = (echo: boolean | undefined) => (echo ? `Incorrect API key provided: ${String(req.headers.authorization)}` : "scripted failure");
     const events = () => res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
     switch (script.kind) {
       case "status":
         finished = true;
-        res.writeHead(script.status, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { message: "scripted failure" } }));
+        res.writeHead(script.status, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { message: refusal(script.echo) } }));
         return;
       case "garbage":
         events();
         finished = true;
-        res.end("data: <html>not json</html>\n\n");
+        res.end(`data: <html>not json${script.echo ? `: ${refusal(true)}` : ""}</html>\n\n`);
+        return;
+      case "error":
+        events();
+        for (const t of script.tokens) res.write(chunk(t));
+        finished = true;
+        res.end(data({ error: { message: refusal(script.echo), type: "invalid_request_error" } }));
         return;
       case "stall":
         events();
@@ -138,8 +151,8 @@ export class ModelServer {
       case "tokens": {
         events();
         res.write(`data: ${JSON.stringify({ id: "chatcmpl-1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant" } }] })}\n\n`);
-        for (const t of script.tokens) {
-          if (res.destroyed) return;
+        for (const [i, t] of script.tokens.entries()) {
+          if (res.destroyed || i === script.stallAfter) return;
           res.write(chunk(t));
           if (script.gapMs) await new Promise((r) => setTimeout(r, script.gapMs));
         }
