@@ -66,9 +66,10 @@ export async function widgetSend(page: Page, text: string): Promise<void> {
 
 /** The number on the launcher badge (0 when there is none). */
 export async function badgeCount(page: Page): Promise<number> {
-  const badge = page.locator("[part=badge]");
-  if ((await badge.count()) === 0) return 0;
-  return Number((await badge.textContent())?.trim() ?? "0");
+  // One read that does not wait: a count() then a textContent() raced the badge's removal (it goes
+  // when the count reaches 0), and textContent() then waited 30 s for a badge that was gone.
+  const [text] = await page.locator("[part=badge]").allTextContents();
+  return Number(text?.trim() || "0");
 }
 
 // ---------------------------------------------------------------------------------------------
