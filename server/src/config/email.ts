@@ -17,7 +17,7 @@ export interface EmailConfig {
   retryBaseMs: number;
   /** Attempts before an e-mail is marked failed (EMAIL_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Connect, greeting and socket timeouts of one SMTP attempt (EMAIL_SMTP_TIMEOUT_SEC). */
+  /** Connect, greeting and socket timeouts of one SMTP attempt (EMAIL_SMTP_TIMEOUT_SEC); the whole attempt gets 4 times it (email-notifier.ts). */
   smtpTimeoutMs: number;
   /** This server's public base URL, where the unsubscribe links point (PUBLIC_URL; default http://localhost:PORT). */
   publicUrl: string;

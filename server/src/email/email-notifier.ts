@@ -11,6 +11,14 @@ import type { EmailService } from "./email.service.js";
 
 /** Outbox rows taken per pass. */
 const SEND_BATCH = 50;
+/**
+ * One attempt's whole time, in EMAIL_SMTP_TIMEOUT_SEC: each answer may take that long, the whole
+ * exchange this many times it. The socket's timeout counts silence only, so a server that
+ * trickles an answer that never ends (a tarpit) would otherwise hold this node's sending forever.
+ */
+export const ATTEMPT_TIMEOUTS = 4;
+/** A lease outlasts the attempt's bound by this much: time to record how it went. */
+const LEASE_MARGIN_MS = 10_000;
 
 export interface EmailNotifierDeps {
   db: DataSource;
@@ -29,15 +37,18 @@ export interface EmailNotifierDeps {
  * sends what the outbox holds that is due.
  *
  * Sending, exactly once across nodes: a node takes a row by moving its `dueAt` from the value it
- * read to now + a lease (one UPDATE … WHERE dueAt = read: one node wins), then talks SMTP. Accepted
- * (2xx): `sent`, counted. A 5xx answer is final: `failed`, counted, at once. A 4xx, a timeout or no
- * connection: tried again EMAIL_RETRY_BASE_SEC later, doubling (with jitter), until
- * EMAIL_MAX_ATTEMPTS, then `failed`. A node that dies mid-attempt leaves its lease to run out, and
- * another node tries again: an e-mail may then come twice, never never (its Message-ID is the
- * row's, so mail clients show it once).
+ * read to a lease (one UPDATE … WHERE dueAt = read: one node wins) that outlasts the attempt's
+ * bound from the moment it is taken, then talks SMTP. Accepted (2xx): `sent`, counted. A 5xx answer
+ * is final: `failed`, counted, at once. A 4xx, no connection, a connection closed mid-message, an
+ * answer not within EMAIL_SMTP_TIMEOUT_SEC or an attempt past its bound (ATTEMPT_TIMEOUTS): tried
+ * again EMAIL_RETRY_BASE_SEC later, doubling (with jitter), until EMAIL_MAX_ATTEMPTS, then
+ * `failed`. A node that dies mid-attempt leaves its lease to run out, and another node tries
+ * again: an e-mail may then come twice, never never (its Message-ID is the row's, so mail clients
+ * show it once).
  */
 export class EmailNotifier {
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private running: Promise<void> | undefined;
   private readonly transports = new Map<string, Transporter>();
 
@@ -48,6 +59,7 @@ export class EmailNotifier {
 
   start(): void {
     if (this.timer) return;
+    this.stopped = false;
     const tick = (): void => {
       if (!this.timer) return;
       if (!this.deps.db.isInitialized) return void this.stop();
@@ -58,8 +70,9 @@ export class EmailNotifier {
     setImmediate(tick);
   }
 
-  /** No more passes; resolves once one under way is done. */
+  /** No more passes or attempts; resolves once the attempt under way is done (the rest stays due). */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await (this.running ?? Promise.resolve()).catch(() => undefined);
@@ -84,8 +97,9 @@ export class EmailNotifier {
       [now],
     );
     for (const d of due) {
-      if (!this.deps.db.isInitialized) return;
-      const lease = now + this.config.smtpTimeoutMs * 3 + 10_000;
+      if (this.stopped || !this.deps.db.isInitialized) return;
+      // From now, not from the pass's start: the attempts before this one may have been slow.
+      const lease = Date.now() + this.attemptMs + LEASE_MARGIN_MS;
       const claimed = await this.deps.uow.run(({ m }) =>
         m
           .createQueryBuilder()
@@ -110,6 +124,7 @@ export class EmailNotifier {
     else {
       try {
         await this.transportFor(settings.smtp).sendMail({
+          signal: AbortSignal.timeout(this.attemptMs),
           from: settings.from,
           to: row.toAddress,
           subject: row.subject,
@@ -123,8 +138,9 @@ export class EmailNotifier {
           },
         });
       } catch (err) {
-        const code = (err as { responseCode?: unknown }).responseCode;
-        error = { message: err instanceof Error ? err.message : String(err), final: typeof code === "number" && code >= 500 };
+        const { responseCode: code, code: kind } = err as { responseCode?: unknown; code?: unknown };
+        const message = kind === "EABORT" ? `no end within ${this.attemptMs} ms` : err instanceof Error ? err.message : String(err);
+        error = { message, final: typeof code === "number" && code >= 500 };
       }
     }
     const now = Date.now();
@@ -147,6 +163,10 @@ export class EmailNotifier {
       this.deps.observe?.("failed");
       logger.warn({ appId: row.appId, outboxId: row.id, attempts, why: error.message }, "e-mail given up");
     } else logger.info({ appId: row.appId, outboxId: row.id, attempts, why: error.message }, "e-mail attempt failed: retried later");
+  }
+
+  private get attemptMs(): number {
+    return this.config.smtpTimeoutMs * ATTEMPT_TIMEOUTS;
   }
 
   /** One pooled-less transport per SMTP server (and account), reused between passes. */
