@@ -107,10 +107,22 @@ export function orderConversations(all: Record<string, Conversation>): string[] 
     .map((c) => c.id);
 }
 
-/** Adds or replaces conversations (from REST), keeping the order by activity. */
+/**
+ * Adds or replaces conversations (from REST), keeping the order by activity. A snapshot does not
+ * say where in the event log it was read: one whose last message is older than the one shown was
+ * read before events applied since (an answer crossing a live message) and must not take them
+ * back, so what they keep (members and read marks, last message and activity, my unread and
+ * mention counts) stays. Newer or the same, it is taken whole: the server counts unread messages
+ * up to the last message it presents, and the events past it (the reducer takes only those) add
+ * the rest, each once.
+ */
 export function withConversations(s: ChatState, list: Conversation[]): ChatState {
   if (list.length === 0) return s;
   const conversations = { ...s.conversations };
-  for (const c of list) conversations[c.id] = c;
+  for (const c of list) {
+    const { members, lastMessage, lastActivityAt, unreadCount, mentionCount } = conversations[c.id] ?? c;
+    conversations[c.id] =
+      compareIds(lastMessage?.id ?? "", c.lastMessage?.id ?? "") > 0 ? { ...c, members, lastMessage, lastActivityAt, unreadCount, mentionCount } : c;
+  }
   return { ...s, conversations, conversationOrder: orderConversations(conversations) };
 }

@@ -35,6 +35,17 @@ export async function presentMany(
   if (convs.length === 0) return [];
   const ids = convs.map((c) => c.id);
   const lastIds = convs.map((c) => c.lastMessageId).filter((x): x is number => x !== null);
+  // Unread counts stop at the last message read with each row: a message committed between that
+  // read and the count is in neither, so its message.new counts it once (the SDK takes an event
+  // only past the summary's last message). An empty conversation has nothing to count.
+  const counted = convs.filter((c) => c.lastMessageId !== null);
+  const upTo = Object.fromEntries(
+    counted.flatMap((c, i) => [
+      [`uc${i}`, c.id],
+      [`ul${i}`, c.lastMessageId],
+    ]),
+  );
+  const cases = counted.map((_, i) => `WHEN :uc${i} THEN :ul${i}`).join(" ");
   const [members, users, lastRows, unread, invited, counts] = await Promise.all([
     m.find(MemberEntity, { where: { conversationId: In(ids) }, order: { joinedAt: "ASC", userId: "ASC" } }),
     m
@@ -59,22 +70,26 @@ export async function presentMany(
           .where("msg.id IN (:...lastIds)", { lastIds })
           .getMany()
       : Promise.resolve([] as MessageEntity[]),
-    m
-      .getRepository(MessageEntity)
-      .createQueryBuilder("msg")
-      .select("msg.conversationId", "conversationId")
-      .addSelect("COUNT(*)", "n")
-      .innerJoin(MemberEntity, "mem", "mem.conversationId = msg.conversationId AND mem.userId = :me", { me })
-      .where("msg.conversationId IN (:...ids)", { ids })
-      .andWhere("msg.id > mem.lastReadMessageId")
-      .andWhere("msg.senderId != :me", { me })
-      .andWhere("msg.deletedAt IS NULL")
-      // Thread replies count in their thread (threadUnreadCount), not here. The unary `+` keeps
-      // the term off ix_messages_thread: SQLite without statistics takes `IS NULL` for a selective
-      // equality and read every app's whole timeline through it (150 ms at 1,000,000 messages).
-      .andWhere("+msg.threadId IS NULL")
-      .groupBy("msg.conversationId")
-      .getRawMany<{ conversationId: string; n: string | number }>(),
+    counted.length
+      ? m
+          .getRepository(MessageEntity)
+          .createQueryBuilder("msg")
+          .select("msg.conversationId", "conversationId")
+          .addSelect("COUNT(*)", "n")
+          .innerJoin(MemberEntity, "mem", "mem.conversationId = msg.conversationId AND mem.userId = :me", { me })
+          .where("msg.conversationId IN (:...ids)", { ids: counted.map((c) => c.id) })
+          .andWhere("msg.id > mem.lastReadMessageId")
+          // A test of each row, not a range: the (conversationId, id) index is read as before.
+          .andWhere(`msg.id <= CASE msg.conversationId ${cases} END`, upTo)
+          .andWhere("msg.senderId != :me", { me })
+          .andWhere("msg.deletedAt IS NULL")
+          // Thread replies count in their thread (threadUnreadCount), not here. The unary `+` keeps
+          // the term off ix_messages_thread: SQLite without statistics takes `IS NULL` for a selective
+          // equality and read every app's whole timeline through it (150 ms at 1,000,000 messages).
+          .andWhere("+msg.threadId IS NULL")
+          .groupBy("msg.conversationId")
+          .getRawMany<{ conversationId: string; n: string | number }>()
+      : Promise.resolve([]),
     m.find(ContactRequestEntity, {
       select: { conversationId: true, toUserId: true },
       where: { conversationId: In(ids), status: "pending" },
