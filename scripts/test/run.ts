@@ -175,20 +175,38 @@ async function stopGroup(child: ChildProcess, signal: NodeJS.Signals): Promise<v
 }
 
 /**
+ * Whether a line of a failure's error goes in the summary: its message, and the first place in a
+ * test file it was thrown from; not its other stack frames, nor an assertion error's own fields
+ * (code, actual, ...), which say nothing the message does not. At most six lines.
+ */
+function tellsWhy(line: string, why: string[]): boolean {
+  const text = line.trim().slice(0, 300);
+  if (why.length >= 6 || why.includes(text) || /^(generatedMessage|code|actual|expected|operator):|^[{}]$/.test(text)) return false;
+  return !text.startsWith("at ") || (/\.test\.ts:\d+/.test(text) && !why.some((w) => w.startsWith("at ")));
+}
+
+/**
  * Runs a command, echoing its output (each whole line after `tag`, when given, so that two passes
  * running at once stay readable); resolves with its exit code and (for passes) its skips.
  */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Promise<{ code: number; skips: Map<string, number>; failures: Set<string> }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tag = "",
+): Promise<{ code: number; skips: Map<string, number>; failures: Map<string, string[]> }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", tag ? "pipe" : "inherit"], detached: true });
     running.add(child);
     runTags.set(child, env["PARLEY_TEST_RUN"] ?? RUN_ID);
     const skips = new Map<string, number>();
-    // The failed tests' names, for the summary: CI shows the end of the output, and a pass's own
-    // report of its failures is far above it, between the other pass's lines.
-    const failures = new Set<string>();
+    // The failed tests' names and the first lines of why, for the summary: CI shows the end of the
+    // output, and a pass's own report of its failures is far above it, between the other pass's lines.
+    const failures = new Map<string, string[]>();
     const echo = (into: NodeJS.WriteStream, parse: boolean) => {
       let partial = "";
+      /** The failure whose lines follow, and how far its ✖ was indented. */
+      let reading: { why: string[]; indent: number } | undefined;
       return (chunk: Buffer | null) => {
         const lines = (partial + (chunk?.toString() ?? "")).split("\n");
         partial = chunk ? (lines.pop() ?? "") : "";
@@ -198,8 +216,16 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, tag = ""): Pro
           // A top-level skipped suite or test in the spec reporter: "﹣ name (1.2ms) # reason".
           const m = parse ? /^﹣ .* # (.+)$/.exec(line) : null;
           if (m) skips.set(m[1]!, (skips.get(m[1]!) ?? 0) + 1);
-          const failed = parse ? /^\s*✖ (.+) \([\d.]+ms\)/.exec(line) : null;
-          if (failed && failures.size < 20) failures.add(failed[1]!);
+          const failed = parse ? /^(\s*)✖ (.+) \([\d.]+ms\)/.exec(line) : null;
+          if (failed) {
+            const why = failures.get(failed[2]!) ?? [];
+            if (failures.size < 20 || failures.has(failed[2]!)) failures.set(failed[2]!, why);
+            reading = { why, indent: failed[1]!.length };
+          } else if (parse && reading && line.trim() !== "") {
+            // The error under a ✖ is indented deeper than it.
+            if (line.length - line.trimStart().length <= reading.indent) reading = undefined;
+            else if (tellsWhy(line, reading.why)) reading.why.push(line.trim().slice(0, 300));
+          }
         }
       };
     };
@@ -321,7 +347,7 @@ async function main(): Promise<number> {
     const what = part === "alone" ? `${pass} pass, alone (${files.length} suite${files.length === 1 ? "" : "s"})` : `${pass} pass`;
     const took = `(${Math.round((Date.now() - passStarted) / 1000)} s)`;
     if (r.code === 0) return `${what}: passed ${took}`;
-    return [`${what}: FAILED ${took}`, ...[...r.failures].map((name) => `  ✖ ${name}`)].join("\n");
+    return [`${what}: FAILED ${took}`, ...[...r.failures].flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
   };
   const outcomes: (string | undefined)[] = [];
   if (together) {
