@@ -69,8 +69,8 @@ export class Streams {
   }
 
   /**
-   * "Talk to a person" (hand-off): the conversation's agents answer there no more and the app's
-   * people join (from a DM, in a group made for it: the answer's `conversationId`). Rejects with
+   * "Talk to a person" (hand-off): a reply the agent is writing stops, the conversation's agents
+   * answer there no more and the app's people join (from a DM, in a group made for it: the answer's `conversationId`). Rejects with
    * `conflict` (`handoff_off`, `no_agent`) or `rate_limited`.
    */
   talkToPerson(conversationId: string): Promise<HandoffResponse> {

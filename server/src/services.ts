@@ -226,8 +226,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
   const presenter = new MessagePresenter(db);
   const previewFiles = new PreviewFiles(storage);
   const membership = new MembershipGuard(db);
-  // Quotas apply to every upload; unsent uploads are swept on a timer that stops with the
-  // database (or on uploads.stop(), at shutdown).
+  // Quotas apply to every upload; unsent uploads are swept on a timer that stops with the database or uploads.stop().
   const uploads = new UploadsService({ db, uow, storage }, config.uploads);
   uploads.startSweeper((err) => logger.warn({ err }, "upload sweep failed"));
   const retention = new EventRetention({ db, uow }, config.events);
@@ -275,6 +274,7 @@ export async function createServices(config: Readonly<Config>, db: DataSource, l
     membership,
     conversations,
     messages,
+    streams,
     moderation: { queueHandoff: (...args) => moderation.queueHandoff(...args) },
     perUser: createLimiter(config.agents.handoffsPerUser, "agent-handoff-user", limiterStore),
   });

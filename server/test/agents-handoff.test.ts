@@ -167,6 +167,32 @@ describe(`AI agents: hand-off to people on ${TEST_DB}`, () => {
     assert.equal(limited.status, 429, "the third in a minute");
   });
 
+  test("Talk to a person while the agent writes: its reply stops (the model's connection closed), then the notice, in that order", async () => {
+    const { app, key } = await freshApp();
+    models.scripts.set("talkative", { kind: "tokens", tokens: Array.from({ length: 200 }, (_, i) => `word${i} `), gapMs: 50 });
+    const agent = await agentWith(key, "talkative");
+    const [bea, carol] = [await s.api.register(app, { displayName: "Bea" }), await s.api.register(app, { displayName: "Carol" })];
+    assert.equal((await srv(key, "PUT", "/agent-settings", { body: { handoffTo: "users", handoffUserIds: [carol.user.id] } })).status, 200);
+    const rec = await watch(bea);
+    const dm = (await s.api.post("/conversations/direct", { token: bea.accessToken, body: { userId: agent.userId } })).body.conversation.id as string;
+    await say(bea, dm, "tell me everything");
+    const first = await rec.wait("message.delta", (d) => d.conversationId === dm && d.text.length > 0, 10_000);
+    const done = await handoff(bea, dm);
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    await Promise.race([
+      models.for("talkative")[0]!.closedEarly,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("the model's connection was left open")), 10_000).unref()),
+    ]);
+    // Bea's stream: the reply's one message.new, stopped with the words it had, then the notice.
+    await rec.wait("message.new", (e) => e.conversationId === dm && e.data.message.senderId === null, 10_000);
+    const news = rec.events.filter((e) => e.name === "message.new" && e.payload.conversationId === dm).map((e) => e.payload.data.message as Message);
+    const [stopped, notice] = news.filter((m) => m.id === first.messageId || m.senderId === null);
+    assert.equal(stopped?.id, first.messageId, JSON.stringify(news));
+    assert.equal(stopped?.stream?.state, "stopped");
+    assert.match(stopped?.text ?? "", /^word0 /);
+    assert.match(notice?.text ?? "", /A person will join you/);
+  });
+
   test("the model's handoff tool in a group: offered when hand-off is on; the moderators join; the reply says so; the agent answers there no more", async () => {
     const { app, key } = await freshApp();
     const { user: mod } = await s.services.users.upsertBySub({ appId: app, server: "test" }, { sub: "mod-1", name: "Mo" });

@@ -6,8 +6,8 @@
 // finished. The server API's appends retried at the same offset change nothing on screen. A
 // member's Stop ends the reply on the server and in every member's widget within a second, and
 // the model's connection is closed. A model that answers 500 ends the reply with why. In a DM
-// with the agent, "Talk to a person" hands the conversation to the moderators and opens the group
-// made for it. The chunk comes only for conversations with an agent. Screenshots:
+// with the agent, "Talk to a person" stops the reply being written, hands the conversation to the
+// moderators and opens the group made for it. The chunk comes only for conversations with an agent. Screenshots:
 // docs/screenshots/agents-stream-{phone,desktop}-{light,dark}.png (a reply being written, Stop,
 // and "Talk to a person").
 import assert from "node:assert/strict";
@@ -116,7 +116,7 @@ const lastReplyText = (page: Page) =>
       () => "",
     );
 
-describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_SKIP }, () => {
+describe("an AI agent's reply in the widget", { timeout: 600_000, skip: BROWSER_SKIP }, () => {
   let s: TestServer;
   let site: HostSite;
   let browser: Browser;
@@ -340,7 +340,7 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
     assert.equal(await ann.locator("[part=stream-stop]").count(), 0);
   });
 
-  test("a DM with the agent: Stop and Talk to a person while it writes (screenshots: phone and desktop, light and dark); Talk to a person opens the group with the moderators", async () => {
+  test("a DM with the agent: Stop and Talk to a person while it writes (screenshots: phone and desktop, light and dark); Talk to a person stops the reply and opens the group with the moderators", async () => {
     const { user: mod } = await s.services.users.upsertBySub({ appId: app, server: "test" }, { sub: "mod-sub", name: "Mo Derator" });
     assert.equal((await srv("PUT", "/moderators/mod-sub")).status < 300, true);
     assert.equal((await srv("PUT", "/agent-settings", { handoffTo: "moderators" })).status, 200);
@@ -395,7 +395,12 @@ describe("an AI agent's reply in the widget", { timeout: 300_000, skip: BROWSER_
         })()`),
       { check: (id) => id === handed!.id, message: "the widget opens the group made for the hand-off" },
     );
+    // The reply being written stopped with the hand-off (the DM, on the phone).
+    await expectText(replies(pages[0]!).last().locator("[part=stream-end]"), "Stopped");
+    assert.equal(await pages[0]!.locator("[part=stream-stop]").count(), 0);
     valve.open();
+    // Dan's pages are done with: fewer pages for the last test's (on two busy cores).
+    for (const tab of tabs.splice(3)) await tab.context.close();
   });
   test("Translate and Summarize: off by default; once the app names its agents, the model's answers in the widget's language, kept (asked again, no model request)", async () => {
     const de = async () => {

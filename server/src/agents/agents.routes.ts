@@ -128,7 +128,7 @@ export function agentsRoutes({ agents, handoff, aiTexts }: { agents: AgentsServi
     operationId: "requestHandoff",
     tag: "conversations",
     summary:
-      "Talk to a person: the conversation's agents answer there no more, the app's people join (a DM: in a group made for it), a notice says so, and it is in the moderation queue. 409 handoff_off when the app hands off to nobody, no_agent without an agent; at most AGENT_HANDOFFS_PER_USER_PER_MINUTE a user",
+      "Talk to a person: a reply the agent is writing stops, the conversation's agents answer there no more, the app's people join (a DM: in a group made for it), a notice says so, and it is in the moderation queue. 409 handoff_off when the app hands off to nobody, no_agent without an agent; at most AGENT_HANDOFFS_PER_USER_PER_MINUTE a user",
     auth: "bearer",
     params: { id: handoffConversationParam },
     ok: { 200: json("HandoffResponse", "Handed off (or, asked again, as it was)") },

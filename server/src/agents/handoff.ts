@@ -7,6 +7,7 @@ import { isUniqueViolation } from "../db/db-errors.js";
 import { marks } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { MessagesService } from "../messages/messages.service.js";
+import type { StreamingService } from "../messages/streaming.js";
 import type { ModerationService } from "../moderation/moderation.service.js";
 import type { ServerCaller, UserCaller } from "../shared/caller.js";
 import { AppError } from "../shared/errors.js";
@@ -23,6 +24,7 @@ export interface HandoffDeps {
   membership: Pick<MembershipGuard, "require">;
   conversations: Pick<ConversationsService, "addMembersByServer" | "createByServer">;
   messages: Pick<MessagesService, "send">;
+  streams: Pick<StreamingService, "stopRepliesOf">;
   moderation: Pick<ModerationService, "queueHandoff">;
   /** "Talk to a person" per user (AGENT_HANDOFFS_PER_USER_PER_MINUTE). */
   perUser: RateLimiterAbstract;
@@ -111,6 +113,8 @@ export class HandoffService {
     const agentUserId = await this.agentIn(appId, conversationId);
     if (!agentUserId) throw new AppError("conflict", "No agent answers in this conversation", { reason: "no_agent" });
     await consume(this.deps.perUser, `${appId}:${caller.user}`);
+    // The reply being written stops first: the notice that a person will join comes after it.
+    await this.deps.streams.stopRepliesOf(caller, conversationId, agentUserId);
     return this.handOff(appId, settings, { conversationId, agentUserId, requestedBy: caller.user, note: null });
   }
 

@@ -205,6 +205,19 @@ export class StreamingService {
   }
 
   /**
+   * A member's "Talk to a person" (agents/handoff.ts): the replies `senderId` (the agent) is
+   * writing in the conversation stop, as by the member's Stop, so the agent does not go on talking
+   * once a person is asked for.
+   */
+  async stopRepliesOf(caller: UserCaller, conversationId: string, senderId: string): Promise<void> {
+    const live: { id: number | string }[] = await this.deps.db.query(
+      "SELECT s.messageId AS id FROM message_streams s JOIN messages m ON m.id = s.messageId WHERE s.appId = ? AND s.conversationId = ? AND m.senderId = ?",
+      [caller.appId, conversationId, senderId],
+    );
+    for (const row of live) await this.stopByMember(caller, String(Number(row.id)));
+  }
+
+  /**
    * Calls `then` once the stream `messageId` ends on this node (finished, failed, or a member's
    * Stop); answers the function that stops listening. An agent's reply aborts its model request
    * with it, so a Stop closes the model's connection at once rather than at the next token. A
