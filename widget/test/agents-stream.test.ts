@@ -455,7 +455,14 @@ describe("an AI agent's reply in the widget", { timeout: 600_000, skip: BROWSER_
     await expectText(again.locator(`li[data-id="${note.body.id}"] [part=translation] [lang=de]`), "Der Laden öffnet morgen um neun");
     assert.equal(models.for("translator").length, 1, "kept: asked again, the model is not");
 
-    // Summarize, from the conversation's details.
+    // Summarize, from the conversation's details. A summary is of the asker's unread messages (two
+    // or more), else of the last ones: once her pages have marked the group read, so that asking
+    // twice is asking about the same messages (on a loaded box her read mark moved between the two).
+    await eventually(
+      async () =>
+        (await s.api.get<{ conversation: Conversation }>(`/conversations/${group}`, { app, token: users.ann.accessToken })).body.conversation.unreadCount,
+      { timeout: 30_000, check: (n) => n === 0, message: "Ann's pages have marked the group read" },
+    );
     await again.locator("[part=info]").click();
     await again.locator("[part=summarize]").click();
     await expectText(again.locator("[part=summary] [lang=de]"), "Ben sagt: der Laden öffnet morgen um neun.");
