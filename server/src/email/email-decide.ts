@@ -49,7 +49,7 @@ export async function decideEmails(deps: DecideDeps, now: number, baseWaitMs: nu
   // Driven by memberships, not by messages: each member behind in a conversation active today, and
   // the first message they have not read there (an index range on the conversation's ids, stopping
   // at the first that counts). Joining members to all their unread messages read members x messages:
-  // on a million-message app it took over 100 s on MariaDB, every pass (and overlapped itself).
+  // on a million-message app it took over 100 s on MariaDB, every pass.
   const behind: Row[] = await db.query(
     `SELECT mb.appId AS appId, mb.userId AS userId,
             (SELECT MIN(x.id) FROM messages x
