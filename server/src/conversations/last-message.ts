@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import { dialectOf, marks, valuesTable } from "../db/sql.js";
 
 /**
@@ -15,7 +16,8 @@ import { dialectOf, marks, valuesTable } from "../db/sql.js";
 export async function lockForNewMessages(m: EntityManager, conversationIds: readonly string[]): Promise<void> {
   if (dialectOf(m) !== "mysql" || conversationIds.length === 0) return;
   const ids = [...new Set(conversationIds)].sort();
-  await m.query(`SELECT id FROM conversations WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
+  // Its answer is not read: the lock goes out with the batch's first reads (db/pipeline.ts), ahead of them.
+  await deferWrite(m, `SELECT id FROM conversations WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
 }
 
 /**
@@ -26,13 +28,15 @@ export async function touchLastMessages(m: EntityManager, last: Map<string, numb
   const dialect = dialectOf(m);
   const v = valuesTable(dialect, ["id", "last"], [...last]);
   if (dialect === "mysql") {
-    await m.query(
+    await deferWrite(
+      m,
       `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?
         WHERE c.lastMessageId IS NULL OR c.lastMessageId < v.last`,
       [...v.params, now],
     );
   } else {
-    await m.query(
+    await deferWrite(
+      m,
       `UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql}
         WHERE conversations.id = v.id AND (conversations.lastMessageId IS NULL OR conversations.lastMessageId < v.last)`,
       [now, ...v.params],

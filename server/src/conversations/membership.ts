@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, Repository } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist } from "../shared/ids.js";
 import { dialectOf, valuesTable } from "../db/sql.js";
@@ -78,6 +79,6 @@ export class MembershipGuard {
       dialect === "mysql"
         ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`
         : `UPDATE members SET lastReadMessageId = v.id FROM ${v.sql} WHERE members.conversationId = v.c AND members.userId = v.u AND members.lastReadMessageId < v.id`;
-    await m.query(sql, v.params);
+    await deferWrite(m, sql, v.params);
   }
 }

@@ -51,6 +51,9 @@ export function createDataSource(opts: DatabaseOptions, schema: Schema): DataSou
       url: opts.url.replace(/^mariadb:/, "mysql:"),
       charset: "utf8mb4_unicode_ci",
       timezone: "Z",
+      // A unit's writes go out together with its next statement (db/pipeline.ts). Every value is a
+      // `?` placeholder, so a statement's text never carries input to put a second statement in.
+      multipleStatements: true,
       extra: {
         connectionLimit: 20,
         // Outage behaviour (server/test/outage.test.ts): a connect to an unreachable server fails

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
 import { databaseErrorCode, fromDatabaseError, isLockContention } from "./db-errors.js";
 import { dialectOf } from "./sql.js";
+import { pipeline } from "./pipeline.js";
 import { onPrimary } from "./read-replicas.js";
 
 /** Why writes are failing: the driver's code of the last failed write, and since when. */
@@ -139,6 +140,7 @@ export class Transactor {
     let locked = false;
     let kept = false;
     let destroyed = false;
+    let unpipe = (): void => {};
     const kill = (): void => {
       destroyed = true;
       destroy(qr);
@@ -149,16 +151,20 @@ export class Transactor {
         locked = true;
         await takeNamedLocks(qr, keys);
       }
+      // The unit's writes whose answers nobody reads go out with its next statement (db/pipeline.ts).
+      unpipe = pipeline(qr);
       await qr.startTransaction();
       const out = await fn(qr.manager);
       committing = true;
       await qr.commitTransaction();
+      unpipe();
       if (!locked) return { out, release: RELEASED };
       kept = true;
       return { out, release: () => releaseNamedLocks(qr) };
     } catch (err) {
       if (committing || databaseErrorCode(err) === "PROTOCOL_SEQUENCE_TIMEOUT") kill();
       else if (qr.isTransactionActive) await qr.rollbackTransaction().catch(kill);
+      unpipe();
       // The session's named locks go with a destroyed connection; a kept one lets them go first.
       if (locked && !destroyed) await qr.query("SELECT RELEASE_ALL_LOCKS()").catch(kill);
       throw err;

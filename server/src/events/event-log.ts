@@ -1,4 +1,5 @@
 import type { EntityManager, Repository, DataSource } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import type { ChatEvent, Conversation, EventType, Message, SyncResponse } from "@parley/sdk/protocol";
 import { holdSeqs, reserveSeqs } from "../tenancy/sequence.js";
 import { iso } from "../shared/time.js";
@@ -38,7 +39,8 @@ export class EventLog implements EventAppender {
     const events = items.map(
       (e, i) => ({ seq: first + i, type: e.type, conversationId: e.conversationId, userId: e.userId ?? null, at: iso(now), data: e.data }) as ChatEvent,
     );
-    await m.query(
+    await deferWrite(
+      m,
       `INSERT INTO events (appId, seq, conversationId, userId, messageId, type, data, createdAt) VALUES ${rowMarks(items.length, 8)}`,
       events.flatMap((e, i) => [appId, e.seq, e.conversationId, e.userId, messageIdOf(items[i]!), e.type, JSON.stringify(e.data), now]),
     );

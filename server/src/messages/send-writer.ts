@@ -9,6 +9,7 @@ import type { EventLog, NewEvent } from "../events/event-log.js";
 import { heldBy } from "../events/origin.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { invalidField } from "../shared/validate.js";
+import type { SendCheckKey, SendFacts } from "../moderation/gate.js";
 import type { UploadEntity } from "../uploads/upload.entity.js";
 import type { UploadsService } from "../uploads/uploads.service.js";
 import { recordThreadsAndMentions, type StoredSend } from "../threads/thread-writes.js";
@@ -33,7 +34,9 @@ export interface SendWriterDeps {
 
 /** What moderation checks of a batch's moderated sends, in its unit: null or the refusal, per send in order. */
 export interface SendModeration {
-  checkSends(m: EntityManager, sends: readonly { appId: string; userId: string; conversationId: string }[]): Promise<(AppError | null)[]>;
+  /** The facts checkSends decides on, read beside the batch's other checks. */
+  readSends(m: EntityManager, sends: readonly SendCheckKey[]): Promise<SendFacts>;
+  checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: Promise<SendFacts>): Promise<(AppError | null)[]>;
 }
 
 /** One validated send, as the batcher queues it. */
@@ -281,37 +284,35 @@ export class SendWriter {
     return held;
   }
 
-  /** Every check of the batch, in three queries at most; the first failing check is the item's error. */
+  /**
+   * Every check of the batch; the first failing check is the item's error. Its reads are asked all
+   * at once, for every item they may concern, so they go to the database together (db/pipeline.ts:
+   * one round trip on MySQL); each check then uses what concerns the items still to be stored.
+   */
   private async plan(m: EntityManager, items: SendItem[]): Promise<Plan[]> {
     const plans: Plan[] = items.map(() => ({ kind: "insert" }));
     const fail = (i: number, error: AppError): void => void (plans[i] = { kind: "error", error });
+    const all = items.map((_, i) => i);
+    const moderatedItems = this.deps.gate ? all.filter((i) => items[i]!.moderated) : [];
+    const sendKeys = (indexes: number[]): SendCheckKey[] =>
+      indexes.map((i) => ({ appId: items[i]!.appId, userId: items[i]!.senderId, conversationId: items[i]!.conversationId }));
+    const [memberRows, existing, storedIds, moderation, targets, present] = await Promise.all([
+      this.readMembers(m, items),
+      this.readSystemConversations(m, items),
+      this.readClientIds(m, items),
+      moderatedItems.length && this.deps.gate ? this.deps.gate.readSends(m, sendKeys(moderatedItems)) : undefined,
+      this.readReplyTargets(m, items),
+      this.readMentioned(m, items),
+    ]);
 
     // 1. The sender is a member (in the item's app). For DMs the partner's row comes too, with
     //    the block it holds against one of the senders, if any.
-    const conversationIds = unique(items.map((i) => i.conversationId));
-    const senderIds = unique(items.map((i) => i.senderId));
-    const memberRows: { conversationId: string; userId: string; appId: string; kind: string; blockedId: string | null }[] = await m.query(
-      `SELECT mb.conversationId AS conversationId, mb.userId AS userId, mb.appId AS appId, c.kind AS kind, b.blockedId AS blockedId
-         FROM members mb JOIN conversations c ON c.id = mb.conversationId
-         LEFT JOIN blocks b ON c.kind = 'direct' AND b.blockerId = mb.userId AND b.appId = mb.appId AND b.blockedId IN (${marks(senderIds.length)})
-        WHERE mb.conversationId IN (${marks(conversationIds.length)}) AND (mb.userId IN (${marks(senderIds.length)}) OR c.kind = 'direct')`,
-      [...senderIds, ...conversationIds, ...senderIds],
-    );
     const members = new Set(memberRows.map((r) => key(r.appId, r.conversationId, r.userId)));
     const blocks = new Set(memberRows.flatMap((r) => (r.blockedId === null ? [] : [key(r.appId, r.conversationId, r.userId, r.blockedId)])));
     const partnerOf = new Map<string, string[]>();
     for (const r of memberRows) if (r.kind === "direct") partnerOf.set(r.conversationId, [...(partnerOf.get(r.conversationId) ?? []), r.userId]);
-    // System messages (server API, no sender) need only a conversation of their app.
-    const systemConversations = unique(items.filter((it) => it.senderId === SYSTEM_SENDER).map((it) => it.conversationId));
-    const existing = new Set<string>();
-    if (systemConversations.length) {
-      const rows: { id: string; appId: string }[] = await m.query(
-        `SELECT id, appId FROM conversations WHERE id IN (${marks(systemConversations.length)})`,
-        systemConversations,
-      );
-      for (const r of rows) existing.add(key(r.appId, r.id));
-    }
     items.forEach((it, i) => {
+      // System messages (server API, no sender) need only a conversation of their app.
       const allowed =
         it.senderId === SYSTEM_SENDER ? existing.has(key(it.appId, it.conversationId)) : members.has(key(it.appId, it.conversationId, it.senderId));
       if (!allowed) fail(i, notMember());
@@ -319,18 +320,6 @@ export class SendWriter {
 
     // 2. clientMessageId stored earlier (a retry). The same id earlier in this batch: see 5.
     const withClientId = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.clientMessageId !== null ? [i] : []));
-    const storedIds = new Map<string, { id: number; conversationId: string }>();
-    for (const appId of unique(withClientId.map((i) => items[i]!.appId))) {
-      const mine = withClientId.map((i) => items[i]!).filter((it) => it.appId === appId);
-      const senders = unique(mine.map((it) => it.senderId));
-      const clientIds = unique(mine.map((it) => it.clientMessageId!));
-      const rows: { id: number | string; conversationId: string; senderId: string; clientMessageId: string }[] = await m.query(
-        `SELECT id, conversationId, senderId, clientMessageId FROM messages
-          WHERE appId = ? AND senderId IN (${marks(senders.length)}) AND clientMessageId IN (${marks(clientIds.length)})`,
-        [appId, ...senders, ...clientIds],
-      );
-      for (const r of rows) storedIds.set(key(appId, r.senderId, r.clientMessageId), { id: Number(r.id), conversationId: r.conversationId });
-    }
     for (const i of withClientId) {
       const it = items[i]!;
       const earlier = storedIds.get(key(it.appId, it.senderId, it.clientMessageId!));
@@ -340,12 +329,9 @@ export class SendWriter {
 
     // 2b. Moderation (mutes, slow mode) for members' sends that would be stored: after the retries,
     //     so a retry of a message stored before a mute or within the interval gets it back.
-    const moderated = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.moderated ? [i] : []));
-    if (moderated.length && this.deps.gate) {
-      const refusals = await this.deps.gate.checkSends(
-        m,
-        moderated.map((i) => ({ appId: items[i]!.appId, userId: items[i]!.senderId, conversationId: items[i]!.conversationId })),
-      );
+    const moderated = moderatedItems.filter((i) => plans[i]!.kind === "insert");
+    if (moderated.length && this.deps.gate && moderation) {
+      const refusals = await this.deps.gate.checkSends(m, sendKeys(moderated), Promise.resolve(moderation));
       moderated.forEach((i, n) => {
         const refusal = refusals[n];
         if (refusal) fail(i, refusal);
@@ -364,38 +350,16 @@ export class SendWriter {
 
     // 4. A reply names a live message of the same conversation; a thread's root is one too,
     //    in the timeline (threads do not nest).
-    const replies = items.flatMap((it, i) => (plans[i]!.kind === "insert" && (it.replyToId !== null || it.threadId !== null) ? [i] : []));
-    if (replies.length) {
-      const ids = unique(replies.flatMap((i) => [items[i]!.replyToId, items[i]!.threadId].filter((x): x is number => x !== null)));
-      const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown; threadId: unknown }[] = await m.query(
-        `SELECT id, appId, conversationId, deletedAt, threadId FROM messages WHERE id IN (${marks(ids.length)})`,
-        ids,
-      );
-      const alive = rows.filter((r) => r.deletedAt === null);
-      const live = new Set(alive.map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
-      const roots = new Set(alive.filter((r) => r.threadId === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId)));
-      for (const i of replies) {
-        const it = items[i]!;
-        if (it.replyToId !== null && !live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
-        else if (it.threadId !== null && !roots.has(key(String(it.threadId), it.appId, it.conversationId))) fail(i, invalidThread());
-      }
-    }
+    items.forEach((it, i) => {
+      if (plans[i]!.kind !== "insert") return;
+      if (it.replyToId !== null && !targets.live.has(key(String(it.replyToId), it.appId, it.conversationId))) fail(i, invalidReply());
+      else if (it.threadId !== null && !targets.roots.has(key(String(it.threadId), it.appId, it.conversationId))) fail(i, invalidThread());
+    });
 
     // 4b. Everyone mentioned is a member of the conversation (the sender's app: member rows carry it).
-    const mentioning = items.flatMap((it, i) => (plans[i]!.kind === "insert" && it.mentions.length > 0 ? [i] : []));
-    if (mentioning.length) {
-      const convs = unique(mentioning.map((i) => items[i]!.conversationId));
-      const users = unique(mentioning.flatMap((i) => items[i]!.mentions));
-      const rows: { conversationId: string; userId: string; appId: string }[] = await m.query(
-        `SELECT conversationId, userId, appId FROM members WHERE conversationId IN (${marks(convs.length)}) AND userId IN (${marks(users.length)})`,
-        [...convs, ...users],
-      );
-      const present = new Set(rows.map((r) => key(r.appId, r.conversationId, r.userId)));
-      for (const i of mentioning) {
-        const it = items[i]!;
-        if (!it.mentions.every((u) => present.has(key(it.appId, it.conversationId, u)))) fail(i, invalidMention());
-      }
-    }
+    items.forEach((it, i) => {
+      if (plans[i]!.kind === "insert" && !it.mentions.every((u) => present.has(key(it.appId, it.conversationId, u)))) fail(i, invalidMention());
+    });
 
     // 5. The same clientMessageId earlier in this batch: a retry of the first send with it that
     //    passed 3 and 4 (skipping its own 3 and 4, as a retry of a stored one does). One by one,
@@ -412,6 +376,77 @@ export class SendWriter {
       }
     }
     return plans;
+  }
+
+  /** Check 1's rows: the senders' memberships, and for DMs the partner's, with its block of a sender. */
+  private readMembers(
+    m: EntityManager,
+    items: SendItem[],
+  ): Promise<{ conversationId: string; userId: string; appId: string; kind: string; blockedId: string | null }[]> {
+    const conversationIds = unique(items.map((i) => i.conversationId));
+    const senderIds = unique(items.map((i) => i.senderId));
+    return m.query(
+      `SELECT mb.conversationId AS conversationId, mb.userId AS userId, mb.appId AS appId, c.kind AS kind, b.blockedId AS blockedId
+         FROM members mb JOIN conversations c ON c.id = mb.conversationId
+         LEFT JOIN blocks b ON c.kind = 'direct' AND b.blockerId = mb.userId AND b.appId = mb.appId AND b.blockedId IN (${marks(senderIds.length)})
+        WHERE mb.conversationId IN (${marks(conversationIds.length)}) AND (mb.userId IN (${marks(senderIds.length)}) OR c.kind = 'direct')`,
+      [...senderIds, ...conversationIds, ...senderIds],
+    );
+  }
+
+  /** The conversations of system messages (no sender), by key(appId, id). */
+  private async readSystemConversations(m: EntityManager, items: SendItem[]): Promise<Set<string>> {
+    const ids = unique(items.filter((it) => it.senderId === SYSTEM_SENDER).map((it) => it.conversationId));
+    if (ids.length === 0) return new Set();
+    const rows: { id: string; appId: string }[] = await m.query(`SELECT id, appId FROM conversations WHERE id IN (${marks(ids.length)})`, ids);
+    return new Set(rows.map((r) => key(r.appId, r.id)));
+  }
+
+  /** Messages stored earlier with the items' clientMessageIds, by key(appId, senderId, clientMessageId). */
+  private async readClientIds(m: EntityManager, items: SendItem[]): Promise<Map<string, { id: number; conversationId: string }>> {
+    const withClientId = items.filter((it) => it.clientMessageId !== null);
+    const byApp = await Promise.all(
+      unique(withClientId.map((it) => it.appId)).map(async (appId) => {
+        const mine = withClientId.filter((it) => it.appId === appId);
+        const senders = unique(mine.map((it) => it.senderId));
+        const clientIds = unique(mine.map((it) => it.clientMessageId!));
+        const rows: { id: number | string; conversationId: string; senderId: string; clientMessageId: string }[] = await m.query(
+          `SELECT id, conversationId, senderId, clientMessageId FROM messages
+            WHERE appId = ? AND senderId IN (${marks(senders.length)}) AND clientMessageId IN (${marks(clientIds.length)})`,
+          [appId, ...senders, ...clientIds],
+        );
+        return rows.map((r) => [key(appId, r.senderId, r.clientMessageId), { id: Number(r.id), conversationId: r.conversationId }] as const);
+      }),
+    );
+    return new Map(byApp.flat());
+  }
+
+  /** The replies' and thread replies' targets: live messages, and those of them that can be a thread's root. */
+  private async readReplyTargets(m: EntityManager, items: SendItem[]): Promise<{ live: Set<string>; roots: Set<string> }> {
+    const ids = unique(items.flatMap((it) => [it.replyToId, it.threadId].filter((x): x is number => x !== null)));
+    if (ids.length === 0) return { live: new Set(), roots: new Set() };
+    const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown; threadId: unknown }[] = await m.query(
+      `SELECT id, appId, conversationId, deletedAt, threadId FROM messages WHERE id IN (${marks(ids.length)})`,
+      ids,
+    );
+    const alive = rows.filter((r) => r.deletedAt === null);
+    return {
+      live: new Set(alive.map((r) => key(String(Number(r.id)), r.appId, r.conversationId))),
+      roots: new Set(alive.filter((r) => r.threadId === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId))),
+    };
+  }
+
+  /** Which of the mentioned users are members of the conversations they are mentioned in, by key(appId, conversationId, userId). */
+  private async readMentioned(m: EntityManager, items: SendItem[]): Promise<Set<string>> {
+    const mentioning = items.filter((it) => it.mentions.length > 0);
+    if (mentioning.length === 0) return new Set();
+    const convs = unique(mentioning.map((it) => it.conversationId));
+    const users = unique(mentioning.flatMap((it) => it.mentions));
+    const rows: { conversationId: string; userId: string; appId: string }[] = await m.query(
+      `SELECT conversationId, userId, appId FROM members WHERE conversationId IN (${marks(convs.length)}) AND userId IN (${marks(users.length)})`,
+      [...convs, ...users],
+    );
+    return new Set(rows.map((r) => key(r.appId, r.conversationId, r.userId)));
   }
 
   /** One multi-row INSERT (or one per row where the database cannot promise consecutive ids). */

@@ -10,6 +10,10 @@ const FILTER_CACHE_MS = 10_000;
 /** Past this many slow-mode reservations, the expired ones are dropped. */
 const RESERVATIONS_SWEEP_AT = 10_000;
 
+/** What readSends found for a send (its mute, the slow mode, the sender's role), by sendKey. */
+export type SendFacts = Map<string, { muteUntil: number | string | null; seconds: number | string | null; role: string | null }>;
+const sendKey = (k: SendCheckKey): string => `${k.appId}\u0000${k.userId}\u0000${k.conversationId}`;
+
 /** A member's send, as checkSends looks it up. */
 export interface SendCheckKey {
   appId: string;
@@ -84,15 +88,13 @@ export class ModerationGate {
   }
 
   /**
-   * The send batch's participant (messages/send-writer.ts), in its unit of work: for each member's
-   * send, in order, null or its refusal — `muted` (with until), or `slow_mode` (with
-   * retryAfterSec) for a plain member within the conversation's interval. One statement for the
-   * mute, the slow mode and the sender's role of every send; a non-member gets no answer here (the
-   * batch answers their 404). Sends of one batch take slow mode's turns in order, so a second send
-   * of the same member in the batch is refused as a later one would be.
+   * What checkSends decides on, in one statement: each send's mute, the conversation's slow mode and
+   * the sender's role. The send batch asks it beside its other checks (one round trip), for every
+   * member's send it holds, then checkSends those still to be stored.
    */
-  async checkSends(m: EntityManager, sends: readonly SendCheckKey[]): Promise<(AppError | null)[]> {
-    if (sends.length === 0) return [];
+  async readSends(m: EntityManager, sends: readonly SendCheckKey[]): Promise<SendFacts> {
+    const facts: SendFacts = new Map();
+    if (sends.length === 0) return facts;
     const v = valuesTable(
       dialectOf(m),
       ["i", "appId", "userId", "conversationId"],
@@ -106,10 +108,24 @@ export class ModerationGate {
          FROM ${v.sql}`,
       v.params,
     );
-    const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+    for (const r of rows) facts.set(sendKey(sends[Number(r.i)]!), r);
+    return facts;
+  }
+
+  /**
+   * The send batch's participant (messages/send-writer.ts), in its unit of work: for each member's
+   * send, in order, null or its refusal — `muted` (with until), or `slow_mode` (with
+   * retryAfterSec) for a plain member within the conversation's interval. One statement for the
+   * mute, the slow mode and the sender's role of every send; a non-member gets no answer here (the
+   * batch answers their 404). Sends of one batch take slow mode's turns in order, so a second send
+   * of the same member in the batch is refused as a later one would be.
+   */
+  async checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: Promise<SendFacts>): Promise<(AppError | null)[]> {
+    if (sends.length === 0) return [];
+    const facts = await (read ?? this.readSends(m, sends));
     const out: (AppError | null)[] = [];
-    for (const [i, send] of sends.entries()) {
-      const r = byIndex.get(i);
+    for (const send of sends) {
+      const r = facts.get(sendKey(send));
       const role = r?.role ?? null;
       const muteUntil = r?.muteUntil === null || r?.muteUntil === undefined ? null : Number(r.muteUntil);
       const seconds = r?.seconds === null || r?.seconds === undefined ? 0 : Number(r.seconds);

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import type { ChatEvent } from "@parley/sdk/protocol";
 import { dialectOf, marks, rowMarks } from "../db/sql.js";
 import { chunks } from "../shared/chunks.js";
@@ -32,7 +33,7 @@ export const indexMessages = async (m: EntityManager, appId: string, events: Cha
   await forgetMessages(m, gone);
   const upsert = dialectOf(m) === "mysql" ? "ON DUPLICATE KEY UPDATE terms = VALUES(terms)" : "ON CONFLICT(messageId) DO UPDATE SET terms = excluded.terms";
   for (const chunk of chunks(rows, CHUNK)) {
-    await m.query(`INSERT INTO message_search (messageId, appId, terms) VALUES ${rowMarks(chunk.length, 3)} ${upsert}`, chunk.flat());
+    await deferWrite(m, `INSERT INTO message_search (messageId, appId, terms) VALUES ${rowMarks(chunk.length, 3)} ${upsert}`, chunk.flat());
   }
 };
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import { dialectOf, marks } from "../db/sql.js";
 
 /**
@@ -31,7 +32,7 @@ export async function reserveSeqs(m: EntityManager, appId: string, n: number): P
 export async function holdSeqs(m: EntityManager, appIds: readonly string[]): Promise<void> {
   if (dialectOf(m) !== "mysql" || appIds.length === 0) return;
   const ids = [...new Set(appIds)].sort();
-  await m.query(`SELECT id FROM apps WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
+  await deferWrite(m, `SELECT id FROM apps WHERE id IN (${marks(ids.length)}) ORDER BY id FOR UPDATE`, ids);
 }
 
 /** Raises the app's pruned floor to `upTo` (never lowers it: another node may have pruned further). */

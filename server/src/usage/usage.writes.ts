@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { deferWrite } from "../db/pipeline.js";
 import { dialectOf, rowMarks } from "../db/sql.js";
 import { chunks } from "../shared/chunks.js";
 
@@ -58,7 +59,11 @@ export async function addDaily(m: EntityManager, adds: readonly DailyAdd[]): Pro
       ? `ON DUPLICATE KEY UPDATE ${COUNTERS.map((c) => `${c} = ${c} + VALUES(${c})`).join(", ")}`
       : `ON CONFLICT (appId, day) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
   for (const chunk of chunks(rows, 100))
-    await m.query(`INSERT INTO usage_daily (appId, day, ${COUNTERS.join(", ")}) VALUES ${rowMarks(chunk.length, 2 + COUNTERS.length)} ${upsert}`, chunk.flat());
+    await deferWrite(
+      m,
+      `INSERT INTO usage_daily (appId, day, ${COUNTERS.join(", ")}) VALUES ${rowMarks(chunk.length, 2 + COUNTERS.length)} ${upsert}`,
+      chunk.flat(),
+    );
 }
 
 /** Adds to usage_monthly's active users. */
@@ -73,7 +78,7 @@ async function addMonthly(m: EntityManager, adds: readonly { appId: string; mont
       ? "ON DUPLICATE KEY UPDATE activeUsers = activeUsers + VALUES(activeUsers)"
       : "ON CONFLICT (appId, month) DO UPDATE SET activeUsers = activeUsers + excluded.activeUsers";
   for (const chunk of chunks(rows, 100))
-    await m.query(`INSERT INTO usage_monthly (appId, month, activeUsers) VALUES ${rowMarks(chunk.length, 3)} ${upsert}`, chunk.flat());
+    await deferWrite(m, `INSERT INTO usage_monthly (appId, month, activeUsers) VALUES ${rowMarks(chunk.length, 3)} ${upsert}`, chunk.flat());
 }
 
 /** Inserts (appId, period, userId) rows that are not there yet; answers how many went in. */

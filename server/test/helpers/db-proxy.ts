@@ -4,8 +4,13 @@ import { MYSQL_ADMIN_URL } from "./harness.js";
 
 const MYSQL_TARGET = new URL(MYSQL_ADMIN_URL);
 
-/** A COM_QUERY packet's command byte followed by the statement TypeORM ends a transaction with. */
+/**
+ * A COM_QUERY packet's command byte followed by the statement TypeORM ends a transaction with, or
+ * that statement last in a multi-statement query (the unit's deferred writes go with it: db/pipeline.ts).
+ */
 const COMMIT_QUERY = Buffer.from("\x03COMMIT");
+const PIPED_COMMIT = Buffer.from(";\nCOMMIT");
+const isCommit = (d: Buffer): boolean => d.includes(COMMIT_QUERY) || d.includes(PIPED_COMMIT);
 const START_QUERY = Buffer.from("\x03START TRANSACTION");
 const ROLLBACK_QUERY = Buffer.from("\x03ROLLBACK");
 
@@ -31,6 +36,11 @@ export class DbProxy {
   /** Connections inside a transaction now (between START TRANSACTION and COMMIT or ROLLBACK), and the most at once. */
   inTransaction = 0;
   mostInTransaction = 0;
+  /**
+   * Each transaction that ended, as the wire saw it: the queries Parley sent in it (one round trip
+   * each, from START TRANSACTION to COMMIT or ROLLBACK) and their text, joined. Cleared by the caller.
+   */
+  readonly transactions: { roundTrips: number; sql: string }[] = [];
 
   get isCut(): boolean {
     return this.server === null || this.frozen;
@@ -46,6 +56,9 @@ export class DbProxy {
         s.on("error", () => undefined); // resets are the point of this proxy
       }
       let commitSent = false;
+      // The answer to the COMMIT's query so far: a multi-statement query's answer is one OK packet
+      // per statement, and only the last (no "more results" flag) says the COMMIT is done.
+      let answer = Buffer.alloc(0);
       // Chunks on their way (latencyMs), in order, sent by one timer.
       const slow: { at: number; d: Buffer }[] = [];
       const drain = (): void => {
@@ -56,6 +69,8 @@ export class DbProxy {
         if (slow.length > 0) setTimeout(drain, slow[0]!.at - Date.now());
       };
       let open = false;
+      let roundTrips = 0;
+      let sql: string[] = [];
       const settle = (): void => {
         if (open) this.inTransaction--;
         open = false;
@@ -63,12 +78,20 @@ export class DbProxy {
       client.on("close", settle);
       client.on("data", (d: Buffer) => {
         if (this.frozen) return;
-        if (this.commitTrap && d.includes(COMMIT_QUERY)) commitSent = true;
-        if (d.includes(COMMIT_QUERY) || d.includes(ROLLBACK_QUERY)) settle();
+        if (this.commitTrap && isCommit(d)) commitSent = true;
         if (d.includes(START_QUERY) && !open) {
           open = true;
           this.mostInTransaction = Math.max(this.mostInTransaction, ++this.inTransaction);
+          roundTrips = 0;
+          sql = [];
         }
+        // A query's packet: its length (3 bytes), sequence 0, COM_QUERY (0x03).
+        if (open && d.length > 4 && d[3] === 0 && d[4] === 0x03) {
+          roundTrips++;
+          sql.push(d.subarray(5).toString("utf8"));
+        }
+        if (open && (isCommit(d) || d.includes(ROLLBACK_QUERY))) this.transactions.push({ roundTrips, sql: sql.join("\n") });
+        if (isCommit(d) || d.includes(ROLLBACK_QUERY)) settle();
         if (this.latencyMs <= 0 && slow.length === 0) return void upstream.write(d);
         slow.push({ at: Date.now() + this.latencyMs, d });
         if (slow.length === 1) setTimeout(drain, this.latencyMs);
@@ -77,6 +100,8 @@ export class DbProxy {
         if (this.frozen) return;
         const trap = this.commitTrap;
         if (commitSent && trap) {
+          answer = Buffer.concat([answer, d]);
+          if (!answersEnded(answer)) return;
           // MariaDB has committed and answered; Parley will never see the answer.
           this.commitTrap = null;
           this.cut();
@@ -142,4 +167,26 @@ export class DbProxy {
     for (const { client, upstream } of this.pipes) client.destroy(), upstream.destroy();
     this.pipes.clear();
   }
+}
+
+/** Whether `data` (a query's answer so far) holds its last packet: an error, or an OK without SERVER_MORE_RESULTS_EXISTS. */
+function answersEnded(data: Buffer): boolean {
+  let at = 0;
+  while (at + 4 <= data.length) {
+    const length = data.readUIntLE(at, 3);
+    if (at + 4 + length > data.length) return false;
+    const payload = data.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    if (payload[0] === 0xff) return true;
+    if (payload[0] !== 0x00) continue;
+    let i = 1;
+    for (let n = 0; n < 2; n++) i += lengthOfLenenc(payload[i]!); // affected rows, last insert id
+    if ((payload.readUInt16LE(i) & 0x0008) === 0) return true;
+  }
+  return false;
+}
+
+/** Bytes a length-encoded integer takes, from its first byte. */
+function lengthOfLenenc(first: number): number {
+  return first < 0xfb ? 1 : first === 0xfc ? 3 : first === 0xfd ? 4 : 9;
 }
