@@ -12,6 +12,7 @@ import type {
 } from "@parley/sdk/protocol";
 import { WEBHOOK_EVENT_TYPES } from "@parley/sdk/protocol";
 import type { WebhooksConfig } from "../config/outbound.js";
+import { deferWrite } from "../db/pipeline.js";
 import { keysetAfter } from "../db/keyset.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import { dialectOf, marks, replaceColumn, rowMarks } from "../db/sql.js";
@@ -309,7 +310,9 @@ export class WebhooksService {
   private async insertDeliveries(m: EntityManager, appId: string, rows: { id?: string; endpointId: string; item: Queued }[]): Promise<void> {
     const now = Date.now();
     for (const chunk of chunks(rows, INSERT_CHUNK)) {
-      await m.query(
+      // Its answer is not read: on MariaDB it goes with the unit's next statement (db/pipeline.ts).
+      await deferWrite(
+        m,
         `INSERT INTO webhook_deliveries (id, appId, endpointId, type, seq, at, data, status, attempts, createdAt, nextAttemptAt) VALUES ${rowMarks(chunk.length, 11)}`,
         chunk.flatMap(({ id, endpointId, item }) => [
           id ?? newId("whd"),
