@@ -117,7 +117,7 @@ export function pipeline(qr: QueryRunner): () => void {
   };
 }
 
-/** The statements as one multi-statement query; answers each one's result, in order. */
+/** Two or more statements as one multi-statement query; answers each one's result, in order. */
 async function sendTogether(qr: QueryRunner, statements: Statement[]): Promise<unknown[]> {
   const logger = qr.connection.logger;
   for (const s of statements) logger.logQuery(s.sql, s.params, qr);
@@ -129,7 +129,7 @@ async function sendTogether(qr: QueryRunner, statements: Statement[]): Promise<u
   const connection = (await qr.connect()) as { promise(): { query(q: unknown, p: unknown[]): Promise<[unknown, unknown]> } };
   try {
     const [raw] = await connection.promise().query(payload, params);
-    return statements.length === 1 ? [raw] : (raw as unknown[]);
+    return raw as unknown[];
   } catch (err) {
     logger.logQueryError(err as Error, sql, params, qr);
     throw new QueryFailedError(sql, params, err as Error);

@@ -36,7 +36,7 @@ export interface SendWriterDeps {
 export interface SendModeration {
   /** The facts checkSends decides on, read beside the batch's other checks. */
   readSends(m: EntityManager, sends: readonly SendCheckKey[]): Promise<SendFacts>;
-  checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: Promise<SendFacts>): Promise<(AppError | null)[]>;
+  checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: SendFacts): Promise<(AppError | null)[]>;
 }
 
 /** One validated send, as the batcher queues it. */
@@ -331,7 +331,7 @@ export class SendWriter {
     //     so a retry of a message stored before a mute or within the interval gets it back.
     const moderated = moderatedItems.filter((i) => plans[i]!.kind === "insert");
     if (moderated.length && this.deps.gate && moderation) {
-      const refusals = await this.deps.gate.checkSends(m, sendKeys(moderated), Promise.resolve(moderation));
+      const refusals = await this.deps.gate.checkSends(m, sendKeys(moderated), moderation);
       moderated.forEach((i, n) => {
         const refusal = refusals[n];
         if (refusal) fail(i, refusal);

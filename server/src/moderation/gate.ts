@@ -120,9 +120,9 @@ export class ModerationGate {
    * batch answers their 404). Sends of one batch take slow mode's turns in order, so a second send
    * of the same member in the batch is refused as a later one would be.
    */
-  async checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: Promise<SendFacts>): Promise<(AppError | null)[]> {
+  async checkSends(m: EntityManager, sends: readonly SendCheckKey[], read?: SendFacts): Promise<(AppError | null)[]> {
     if (sends.length === 0) return [];
-    const facts = await (read ?? this.readSends(m, sends));
+    const facts = read ?? (await this.readSends(m, sends));
     const out: (AppError | null)[] = [];
     for (const send of sends) {
       const r = facts.get(sendKey(send));
