@@ -251,6 +251,22 @@ describe("slow mode", () => {
     const [entry] = await auditOf(t, "slow_mode.set");
     assert.ok(entry && entry.conversationId === conv);
   });
+
+  test("a group's owner is not slowed, its members are, each in their own conversation only", async () => {
+    const made = await s.api.post<{ conversation: { id: string } }>("/conversations", {
+      token: carol.accessToken,
+      body: { name: "Carol's", memberIds: [alice.user.id] },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const conv = made.body.conversation.id;
+    const other = await newGroup(t, [carol.sub, alice.sub]);
+    assert.equal((await s.api.put(`/moderation/conversations/${conv}/slow-mode`, { token: mod.accessToken, body: { seconds: 60 } })).status, 200);
+    for (const text of ["owner 1", "owner 2", "owner 3"]) assert.equal((await send(carol, conv, text)).status, 201, text);
+    assert.equal((await send(alice, conv, "member 1")).status, 201);
+    assertClientError(await send(alice, conv, "member 2"), { status: 429, code: "slow_mode" });
+    // The same member, in a conversation without slow mode, at the same moment.
+    for (const text of ["elsewhere 1", "elsewhere 2"]) assert.equal((await send(alice, other, text)).status, 201, text);
+  });
 });
 
 describe("word filter", () => {
