@@ -137,3 +137,27 @@ test("mutes and slow mode are checked inside the batch: refused sends fail alone
   assert.deepEqual(await texts(group), ["before the mute", "not muted"]);
   assert.deepEqual(await texts(slowGroup), ["first in the interval", "moderators are not slowed"]);
 });
+
+test("an app that never asked for a push key costs no web push look-up after its sends; once it has a key, the look-up runs", async () => {
+  /** The push look-ups made for three sends of a DM in a new app, the key asked for first or not. */
+  const lookups = async (withKey: boolean): Promise<number> => {
+    const tenant = (await s.createTenant(withKey ? "Pushes" : "Never pushes")).id;
+    const [a, b] = [await s.api.register(tenant), await s.api.register(tenant)];
+    if (withKey) assert.equal((await s.api.get("/push/key", { token: b.accessToken })).status, 200);
+    const dm = await s.api.post<{ conversation: Conversation }>("/conversations/direct", { token: a.accessToken, body: { userId: b.user.id } });
+    const seen = await recordQueries(
+      s.services,
+      async () => {
+        for (const text of ["one", "two", "three"]) {
+          const res = await s.api.post(`/conversations/${dm.body.conversation.id}/messages`, { token: a.accessToken, body: { text } });
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+        }
+        await s.services.pushNotifier.idle();
+      },
+      /FROM push_subscriptions/,
+    );
+    return seen.length;
+  };
+  assert.equal(await lookups(false), 0, "no look-up for an app without push keys");
+  assert.ok((await lookups(true)) >= 1, "the look-up runs once the app has a key");
+});

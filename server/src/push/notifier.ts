@@ -29,7 +29,7 @@ const GRACE_MARGIN_MS = 500;
 
 export interface PushNotifierDeps {
   db: DataSource;
-  push: Pick<PushService, "settingsOf" | "drop">;
+  push: Pick<PushService, "settingsOf" | "drop" | "mayHavePush">;
   /** Online anywhere: a socket on any node, or within the presence grace after the last one closed. */
   presence: Pick<PresenceService, "isOnline">;
   /** PRESENCE_GRACE_MS: how long a user counts as online after their last socket closed. */
@@ -181,6 +181,7 @@ export class PushNotifier {
   private async notify(round: Job[]): Promise<void> {
     if (!this.deps.db.isInitialized) return;
     const appId = round[0]!.appId;
+    if (!(await this.deps.push.mayHavePush(appId))) return;
     const now = Date.now();
     const conversationIds = [...new Set(round.map((j) => j.message.conversationId))];
     // The subscriptions of the members who have not muted these conversations, and whether each

@@ -44,7 +44,18 @@ const endpointHash = (endpoint: string): string => createHash("sha256").update(e
  * - Signing out ends the session, and `forgetSession` (called by auth's onSessionRevoked) removes
  *   its subscriptions; the sender also skips any whose session has ended (push/notifier.ts).
  */
+/**
+ * How long a node believes an app has never asked for a push key. Another node may hand out its
+ * first key meanwhile: this node then starts pushing that app's messages at most this much later.
+ */
+const NO_PUSH_CACHE_MS = 10_000;
+
 export class PushService {
+  /** Apps known to have push keys (an app that has them keeps them: rotate replaces them). */
+  private readonly withPush = new Set<string>();
+  /** Apps without push keys, until when this node believes it. */
+  private readonly withoutPushUntil = new Map<string, number>();
+
   constructor(
     private readonly deps: { db: DataSource; uow: UnitOfWork; quota?: PushQuota },
     private readonly config: Pick<PushConfig, "allowPrivate">,
@@ -113,6 +124,25 @@ export class PushService {
     return this.deps.db.getRepository(PushSettingsEntity).findOneBy({ appId });
   }
 
+  /**
+   * Whether the app may have push subscriptions: not while it never asked for a key, since a device
+   * subscribes with the app's key. The notifier asks before its look-up after each send batch, so an
+   * app that does not use web push costs no statement a batch. Cached per node (see NO_PUSH_CACHE_MS).
+   */
+  async mayHavePush(appId: string): Promise<boolean> {
+    if (this.withPush.has(appId)) return true;
+    const now = Date.now();
+    if ((this.withoutPushUntil.get(appId) ?? 0) > now) return false;
+    if ((await this.settingsOf(appId)) !== null) {
+      this.withPush.add(appId);
+      this.withoutPushUntil.delete(appId);
+      return true;
+    }
+    if (this.withoutPushUntil.size >= 10_000) for (const [id, until] of this.withoutPushUntil) if (until <= now) this.withoutPushUntil.delete(id);
+    this.withoutPushUntil.set(appId, now + NO_PUSH_CACHE_MS);
+    return false;
+  }
+
   // --- The operator (app:push) ------------------------------------------------------------------
 
   async show(appId: string): Promise<PushSettingsView> {
@@ -150,13 +180,18 @@ export class PushService {
 
   private async keysOf(appId: string): Promise<PushSettingsEntity> {
     const had = await this.settingsOf(appId);
-    if (had) return had;
+    if (had) {
+      this.withPush.add(appId);
+      return had;
+    }
     const { publicKey, privateKey } = webpush.generateVAPIDKeys();
     await this.deps.uow.run(({ m }) =>
       insertIgnoring(m, PushSettingsEntity, [{ appId, publicKey, privateKey, includeText: false, createdAt: Date.now(), rotatedAt: null }]),
     );
     const row = await this.settingsOf(appId);
     if (!row) throw new Error("push settings vanished after their insert");
+    this.withPush.add(appId);
+    this.withoutPushUntil.delete(appId);
     return row;
   }
 
