@@ -64,7 +64,9 @@ try {
     results[name] = Number(((walBytes() - before) / (pageSize + 24) / (Number(values.batches) * Number(values.batch))).toFixed(2));
     db.close();
   }
-  console.log(JSON.stringify({ conversations: conversations.length, history: Number(values.history), batch: Number(values.batch), pagesPerMessage: results }, null, 2));
+  console.log(
+    JSON.stringify({ conversations: conversations.length, history: Number(values.history), batch: Number(values.batch), pagesPerMessage: results }, null, 2),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -131,8 +131,8 @@ export class ConversationsService {
   }
 
   /** A send's last message and activity time (last-message.ts). */
-  touchLastMessages(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
-    return touchLastMessages(m, last, now);
+  touchLastMessages(m: EntityManager, last: Map<string, number>, now: number, afterInsert = false): Promise<void> {
+    return touchLastMessages(m, last, now, afterInsert);
   }
 
   /** Inside a send's unit, before its INSERT: its conversations' rows locked, so their ids follow commit order (last-message.ts). */

@@ -22,19 +22,24 @@ export async function lockForNewMessages(m: EntityManager, conversationIds: read
 
 /**
  * Inside a send's unit (messages/send-writer.ts): the conversations' last message and activity
- * time, in one UPDATE; never backwards (another node may have committed a newer one).
+ * time, in one UPDATE; never backwards (another node may have committed a newer one). With
+ * `afterInsert` (MySQL), each value is an offset from the first id of the unit's statement just
+ * before, the messages' multi-row INSERT (consecutive ids): it goes out in the same round trip,
+ * before their ids are known.
  */
-export async function touchLastMessages(m: EntityManager, last: Map<string, number>, now: number): Promise<void> {
+export async function touchLastMessages(m: EntityManager, last: Map<string, number>, now: number, afterInsert = false): Promise<void> {
   const dialect = dialectOf(m);
   const v = valuesTable(dialect, ["id", "last"], [...last]);
   if (dialect === "mysql") {
+    const id = afterInsert ? "LAST_INSERT_ID() + v.last" : "v.last";
     await deferWrite(
       m,
-      `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = v.last, c.lastActivityAt = ?
-        WHERE c.lastMessageId IS NULL OR c.lastMessageId < v.last`,
+      `UPDATE conversations c JOIN ${v.sql} ON c.id = v.id SET c.lastMessageId = ${id}, c.lastActivityAt = ?
+        WHERE c.lastMessageId IS NULL OR c.lastMessageId < ${id}`,
       [...v.params, now],
     );
   } else {
+    if (afterInsert) throw new Error("touchLastMessages: ids after an INSERT are for MySQL");
     await deferWrite(
       m,
       `UPDATE conversations SET lastMessageId = v.last, lastActivityAt = ? FROM ${v.sql}

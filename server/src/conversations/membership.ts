@@ -67,17 +67,23 @@ export class MembershipGuard {
     return (res.affected ?? 0) > 0;
   }
 
-  /** Inside a send's unit: sending reads everything before, so the senders' read marks move forward (never back), in one UPDATE. */
-  async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[]): Promise<void> {
+  /**
+   * Inside a send's unit: sending reads everything before, so the senders' read marks move forward
+   * (never back), in one UPDATE. With `afterInsert` (MySQL), each id is an offset from the first id
+   * of the unit's statement just before, the messages' INSERT (see touchLastMessages).
+   */
+  async advanceReadMarks(m: EntityManager, marksToSet: { conversationId: string; userId: string; id: number }[], afterInsert = false): Promise<void> {
     const dialect = dialectOf(m);
     const v = valuesTable(
       dialect,
       ["c", "u", "id"],
       marksToSet.map((r) => [r.conversationId, r.userId, r.id]),
     );
+    if (afterInsert && dialect !== "mysql") throw new Error("advanceReadMarks: ids after an INSERT are for MySQL");
+    const id = afterInsert ? "LAST_INSERT_ID() + v.id" : "v.id";
     const sql =
       dialect === "mysql"
-        ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = v.id WHERE mb.lastReadMessageId < v.id`
+        ? `UPDATE members mb JOIN ${v.sql} ON mb.conversationId = v.c AND mb.userId = v.u SET mb.lastReadMessageId = ${id} WHERE mb.lastReadMessageId < ${id}`
         : `UPDATE members SET lastReadMessageId = v.id FROM ${v.sql} WHERE members.conversationId = v.c AND members.userId = v.u AND members.lastReadMessageId < v.id`;
     await deferWrite(m, sql, v.params);
   }

@@ -9,7 +9,7 @@ import { QueryFailedError, type EntityManager, type QueryRunner } from "typeorm"
  *   out together, each answered with its own result.
  * What the database does is the same, in the same order, in the same transaction; only the
  * waiting is shared. A send batch was a dozen round trips, with the server and MariaDB taking
- * turns over each: four now (issue 56).
+ * turns over each: three now (issue 56).
  *
  * A deferred statement's failure surfaces at the statement it went out with (at the latest the
  * COMMIT), inside the same transaction, which then rolls back or is dropped (db/transaction.ts):

@@ -17,6 +17,8 @@ export interface NewEvent<K extends EventType = EventType> {
  */
 export interface EventAppender {
   append(m: EntityManager, appId: string, items: NewEvent[]): Promise<ChatEvent[]>;
+  /** Throws when the unit took seqs ahead that it did not append events for (a gap in the app's seqs). */
+  assertAllAppended(m: EntityManager): void;
 }
 
 /** Where committed events go live: the realtime layer plugs itself in once it is attached. */
@@ -156,6 +158,7 @@ export class UnitOfWork {
         for (const hook of this.hooks) await hook(m, appId, events);
         appended.push([appId, events]);
       }
+      this.log.assertAllAppended(m);
       return { result, appended };
     });
     const { result, appended } = held.out;

@@ -3,7 +3,7 @@ import type { ChatEvent, EventOf, Message } from "@parley/sdk/protocol";
 import type { ConversationsService } from "../conversations/conversations.service.js";
 import type { MembershipGuard } from "../conversations/membership.js";
 import { isUniqueViolation } from "../db/db-errors.js";
-import { consecutiveInsertIds, dialectOf, insertedIds, marks, rowMarks, type Dialect } from "../db/sql.js";
+import { consecutiveInsertIds, dialectOf, insertedIds, rowMarks, type Dialect } from "../db/sql.js";
 import type { UnitOfWork } from "../db/unit-of-work.js";
 import type { EventLog, NewEvent } from "../events/event-log.js";
 import { heldBy } from "../events/origin.js";
@@ -16,6 +16,7 @@ import { recordThreadsAndMentions, type StoredSend } from "../threads/thread-wri
 import { MessageEntity, SYSTEM_SENDER } from "./message.entity.js";
 import { presentMessage, type MessagePresenter } from "./messages.presenter.js";
 import type { Batchable, ItemOutcome, Written } from "./send-batcher.js";
+import { key, readClientIds, readMembers, readMentioned, readReplyTargets, readSystemConversations, unique } from "./send-reads.js";
 
 /** What the send writer is built from. */
 export interface SendWriterDeps {
@@ -86,8 +87,6 @@ const invalidReply = (): AppError => invalidField("replyToId", "Not a message of
 const invalidThread = (): AppError => invalidField("threadId", "Not a message of this conversation that can have a thread");
 const invalidMention = (): AppError => invalidField("mentions", "Only members of this conversation can be mentioned");
 const notMember = (): AppError => notFound("Conversation");
-const key = (...parts: string[]): string => parts.join("\u0000");
-const unique = <T>(xs: T[]): T[] => [...new Set(xs)];
 
 /**
  * Writes a batch of sends in ONE transaction with a constant number of statements, whatever the
@@ -175,19 +174,33 @@ export class SendWriter {
             m,
             fresh.map((i) => items[i]!.appId),
           );
-        const ids = await this.insert(
-          m,
-          fresh.map((i) => items[i]!),
-          now,
-          consecutive,
-        );
-        placed?.();
-        const stored: StoredSend[] = [];
+        const rows = fresh.map((i) => items[i]!);
+        // The timeline's marks, by each message's place in the INSERT (a thread reply is not in the
+        // timeline: the conversation's last message and the read marks stay).
         const lastByConversation = new Map<string, number>();
         const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
+        rows.forEach((item, n) => {
+          if (item.threadId !== null) return;
+          lastByConversation.set(item.conversationId, n);
+          if (item.senderId !== SYSTEM_SENDER)
+            lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id: n });
+        });
+        // Plain messages on MySQL (no thread, mention, attachment or extra write): the marks and the
+        // apps' seqs go in the INSERT's round trip, each id its first id plus the message's place
+        // (consecutive ids). The statements and their order are the same; one round trip less.
+        const together = this.dialect === "mysql" && consecutive && rows.every(isPlain);
+        let ids: number[];
+        if (together) {
+          const inserted = this.insert(m, rows, now, consecutive);
+          const marked = this.writeMarks(m, lastByConversation, [...lastByReader.values()], now, true);
+          const reserved = [...countByApp(rows)].map(([appId, n]) => this.deps.events.reserveAhead(m, appId, n));
+          [ids] = await Promise.all([inserted, marked, ...reserved]);
+        } else ids = await this.insert(m, rows, now, consecutive);
+        placed?.();
+        const stored: StoredSend[] = [];
         const byApp = new Map<string, NewEvent[]>();
-        for (const [n, i] of fresh.entries()) {
-          const item = items[i]!;
+        for (const [n, item] of rows.entries()) {
+          const i = fresh[n]!;
           const id = ids[n]!;
           const files: UploadEntity[] = item.attachmentIds.length
             ? await this.deps.uploads.attach(m, item.appId, item.senderId, item.attachmentIds, id, item.conversationId)
@@ -204,18 +217,18 @@ export class SendWriter {
             threadId: item.threadId,
             mentions: item.mentions,
           });
-          // A thread reply is not in the timeline: the conversation's last message and read marks stay.
-          if (item.threadId === null) {
-            lastByConversation.set(item.conversationId, id);
-            if (item.senderId !== SYSTEM_SENDER)
-              lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id });
-          }
           const list = byApp.get(item.appId) ?? [];
           list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
           byApp.set(item.appId, list);
         }
-        if (lastByConversation.size > 0) await this.deps.conversations.touchLastMessages(m, lastByConversation, now);
-        if (lastByReader.size > 0) await this.deps.membership.advanceReadMarks(m, [...lastByReader.values()]);
+        if (!together)
+          await this.writeMarks(
+            m,
+            new Map([...lastByConversation].map(([c, n]) => [c, ids[n]!])),
+            [...lastByReader.values()].map((r) => ({ ...r, id: ids[r.id]! })),
+            now,
+            false,
+          );
         const threadEvents = stored.some((x) => x.threadId !== null || x.mentions.length > 0)
           ? await recordThreadsAndMentions(m, stored, now)
           : new Map<string, NewEvent[]>();
@@ -254,6 +267,24 @@ export class SendWriter {
       return { ok: true, value: { message, created: p.kind === "insert", ...(event ? { event } : {}) } };
     });
     return { outcomes, afterCommit };
+  }
+
+  /**
+   * The conversations' last messages and the senders' read marks. Both statements are asked before
+   * this returns (deferred: on MySQL they wait for the unit's next round trip); with `afterInsert`
+   * their ids are offsets from the first id of the INSERT just before them.
+   */
+  private writeMarks(
+    m: EntityManager,
+    lastByConversation: Map<string, number>,
+    readMarks: { conversationId: string; userId: string; id: number }[],
+    now: number,
+    afterInsert: boolean,
+  ): Promise<unknown> {
+    return Promise.all([
+      lastByConversation.size > 0 ? this.deps.conversations.touchLastMessages(m, lastByConversation, now, afterInsert) : undefined,
+      readMarks.length > 0 ? this.deps.membership.advanceReadMarks(m, readMarks, afterInsert) : undefined,
+    ]);
   }
 
   /**
@@ -297,12 +328,12 @@ export class SendWriter {
     const sendKeys = (indexes: number[]): SendCheckKey[] =>
       indexes.map((i) => ({ appId: items[i]!.appId, userId: items[i]!.senderId, conversationId: items[i]!.conversationId }));
     const [memberRows, existing, storedIds, moderation, targets, present] = await Promise.all([
-      this.readMembers(m, items),
-      this.readSystemConversations(m, items),
-      this.readClientIds(m, items),
+      readMembers(m, items),
+      readSystemConversations(m, items),
+      readClientIds(m, items),
       moderatedItems.length && this.deps.gate ? this.deps.gate.readSends(m, sendKeys(moderatedItems)) : undefined,
-      this.readReplyTargets(m, items),
-      this.readMentioned(m, items),
+      readReplyTargets(m, items),
+      readMentioned(m, items),
     ]);
 
     // 1. The sender is a member (in the item's app). For DMs the partner's row comes too, with
@@ -378,77 +409,6 @@ export class SendWriter {
     return plans;
   }
 
-  /** Check 1's rows: the senders' memberships, and for DMs the partner's, with its block of a sender. */
-  private readMembers(
-    m: EntityManager,
-    items: SendItem[],
-  ): Promise<{ conversationId: string; userId: string; appId: string; kind: string; blockedId: string | null }[]> {
-    const conversationIds = unique(items.map((i) => i.conversationId));
-    const senderIds = unique(items.map((i) => i.senderId));
-    return m.query(
-      `SELECT mb.conversationId AS conversationId, mb.userId AS userId, mb.appId AS appId, c.kind AS kind, b.blockedId AS blockedId
-         FROM members mb JOIN conversations c ON c.id = mb.conversationId
-         LEFT JOIN blocks b ON c.kind = 'direct' AND b.blockerId = mb.userId AND b.appId = mb.appId AND b.blockedId IN (${marks(senderIds.length)})
-        WHERE mb.conversationId IN (${marks(conversationIds.length)}) AND (mb.userId IN (${marks(senderIds.length)}) OR c.kind = 'direct')`,
-      [...senderIds, ...conversationIds, ...senderIds],
-    );
-  }
-
-  /** The conversations of system messages (no sender), by key(appId, id). */
-  private async readSystemConversations(m: EntityManager, items: SendItem[]): Promise<Set<string>> {
-    const ids = unique(items.filter((it) => it.senderId === SYSTEM_SENDER).map((it) => it.conversationId));
-    if (ids.length === 0) return new Set();
-    const rows: { id: string; appId: string }[] = await m.query(`SELECT id, appId FROM conversations WHERE id IN (${marks(ids.length)})`, ids);
-    return new Set(rows.map((r) => key(r.appId, r.id)));
-  }
-
-  /** Messages stored earlier with the items' clientMessageIds, by key(appId, senderId, clientMessageId). */
-  private async readClientIds(m: EntityManager, items: SendItem[]): Promise<Map<string, { id: number; conversationId: string }>> {
-    const withClientId = items.filter((it) => it.clientMessageId !== null);
-    const byApp = await Promise.all(
-      unique(withClientId.map((it) => it.appId)).map(async (appId) => {
-        const mine = withClientId.filter((it) => it.appId === appId);
-        const senders = unique(mine.map((it) => it.senderId));
-        const clientIds = unique(mine.map((it) => it.clientMessageId!));
-        const rows: { id: number | string; conversationId: string; senderId: string; clientMessageId: string }[] = await m.query(
-          `SELECT id, conversationId, senderId, clientMessageId FROM messages
-            WHERE appId = ? AND senderId IN (${marks(senders.length)}) AND clientMessageId IN (${marks(clientIds.length)})`,
-          [appId, ...senders, ...clientIds],
-        );
-        return rows.map((r) => [key(appId, r.senderId, r.clientMessageId), { id: Number(r.id), conversationId: r.conversationId }] as const);
-      }),
-    );
-    return new Map(byApp.flat());
-  }
-
-  /** The replies' and thread replies' targets: live messages, and those of them that can be a thread's root. */
-  private async readReplyTargets(m: EntityManager, items: SendItem[]): Promise<{ live: Set<string>; roots: Set<string> }> {
-    const ids = unique(items.flatMap((it) => [it.replyToId, it.threadId].filter((x): x is number => x !== null)));
-    if (ids.length === 0) return { live: new Set(), roots: new Set() };
-    const rows: { id: number | string; appId: string; conversationId: string; deletedAt: unknown; threadId: unknown }[] = await m.query(
-      `SELECT id, appId, conversationId, deletedAt, threadId FROM messages WHERE id IN (${marks(ids.length)})`,
-      ids,
-    );
-    const alive = rows.filter((r) => r.deletedAt === null);
-    return {
-      live: new Set(alive.map((r) => key(String(Number(r.id)), r.appId, r.conversationId))),
-      roots: new Set(alive.filter((r) => r.threadId === null).map((r) => key(String(Number(r.id)), r.appId, r.conversationId))),
-    };
-  }
-
-  /** Which of the mentioned users are members of the conversations they are mentioned in, by key(appId, conversationId, userId). */
-  private async readMentioned(m: EntityManager, items: SendItem[]): Promise<Set<string>> {
-    const mentioning = items.filter((it) => it.mentions.length > 0);
-    if (mentioning.length === 0) return new Set();
-    const convs = unique(mentioning.map((it) => it.conversationId));
-    const users = unique(mentioning.flatMap((it) => it.mentions));
-    const rows: { conversationId: string; userId: string; appId: string }[] = await m.query(
-      `SELECT conversationId, userId, appId FROM members WHERE conversationId IN (${marks(convs.length)}) AND userId IN (${marks(users.length)})`,
-      [...convs, ...users],
-    );
-    return new Set(rows.map((r) => key(r.appId, r.conversationId, r.userId)));
-  }
-
   /** One multi-row INSERT (or one per row where the database cannot promise consecutive ids). */
   private async insert(m: EntityManager, rows: SendItem[], now: number, consecutive: boolean): Promise<number[]> {
     const sql = (n: number): string =>
@@ -496,4 +456,16 @@ function rowOf(item: SendItem, id: number, now: number): MessageEntity {
     deletedAt: null,
     data: item.data ?? null,
   });
+}
+
+/** A send that writes nothing but its message (and its event, search row and marks). */
+function isPlain(item: SendItem): boolean {
+  return item.threadId === null && item.mentions.length === 0 && item.attachmentIds.length === 0 && !item.audit && !item.attach;
+}
+
+/** How many of the rows each app has, in first-seen order (the order their events are appended in). */
+function countByApp(rows: readonly SendItem[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.appId, (counts.get(r.appId) ?? 0) + 1);
+  return counts;
 }
