@@ -175,16 +175,7 @@ export class SendWriter {
             fresh.map((i) => items[i]!.appId),
           );
         const rows = fresh.map((i) => items[i]!);
-        // The timeline's marks, by each message's place in the INSERT (a thread reply is not in the
-        // timeline: the conversation's last message and the read marks stay).
-        const lastByConversation = new Map<string, number>();
-        const lastByReader = new Map<string, { conversationId: string; userId: string; id: number }>();
-        rows.forEach((item, n) => {
-          if (item.threadId !== null) return;
-          lastByConversation.set(item.conversationId, n);
-          if (item.senderId !== SYSTEM_SENDER)
-            lastByReader.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, id: n });
-        });
+        const marks = timelineMarks(rows);
         // Plain messages on MySQL (no thread, mention, attachment or extra write): the marks and the
         // apps' seqs go in the INSERT's round trip, each id its first id plus the message's place
         // (consecutive ids). The statements and their order are the same; one round trip less.
@@ -192,7 +183,7 @@ export class SendWriter {
         let ids: number[];
         if (together) {
           const inserted = this.insert(m, rows, now, consecutive);
-          const marked = this.writeMarks(m, lastByConversation, [...lastByReader.values()], now, true);
+          const marked = this.writeMarks(m, marks, now);
           const reserved = [...countByApp(rows)].map(([appId, n]) => this.deps.events.reserveAhead(m, appId, n));
           [ids] = await Promise.all([inserted, marked, ...reserved]);
         } else ids = await this.insert(m, rows, now, consecutive);
@@ -221,14 +212,7 @@ export class SendWriter {
           list.push({ type: "message.new", conversationId: item.conversationId, data: { message } });
           byApp.set(item.appId, list);
         }
-        if (!together)
-          await this.writeMarks(
-            m,
-            new Map([...lastByConversation].map(([c, n]) => [c, ids[n]!])),
-            [...lastByReader.values()].map((r) => ({ ...r, id: ids[r.id]! })),
-            now,
-            false,
-          );
+        if (!together) await this.writeMarks(m, marks, now, ids);
         const threadEvents = stored.some((x) => x.threadId !== null || x.mentions.length > 0)
           ? await recordThreadsAndMentions(m, stored, now)
           : new Map<string, NewEvent[]>();
@@ -271,19 +255,18 @@ export class SendWriter {
 
   /**
    * The conversations' last messages and the senders' read marks. Both statements are asked before
-   * this returns (deferred: on MySQL they wait for the unit's next round trip); with `afterInsert`
-   * their ids are offsets from the first id of the INSERT just before them.
+   * this returns (deferred: on MySQL they wait for the unit's next round trip). With the INSERT's
+   * `ids`, each place becomes its id; without them (MySQL, in the INSERT's round trip), the places
+   * go as offsets from the first id of the INSERT just before them.
    */
-  private writeMarks(
-    m: EntityManager,
-    lastByConversation: Map<string, number>,
-    readMarks: { conversationId: string; userId: string; id: number }[],
-    now: number,
-    afterInsert: boolean,
-  ): Promise<unknown> {
+  private writeMarks(m: EntityManager, marks: TimelineMarks, now: number, ids?: readonly number[]): Promise<unknown> {
+    const afterInsert = ids === undefined;
+    const at = (place: number): number => (ids ? ids[place]! : place);
+    const last = new Map([...marks.lastOf].map(([conversationId, place]) => [conversationId, at(place)]));
+    const reads = marks.readers.map((r) => ({ conversationId: r.conversationId, userId: r.userId, id: at(r.place) }));
     return Promise.all([
-      lastByConversation.size > 0 ? this.deps.conversations.touchLastMessages(m, lastByConversation, now, afterInsert) : undefined,
-      readMarks.length > 0 ? this.deps.membership.advanceReadMarks(m, readMarks, afterInsert) : undefined,
+      last.size > 0 ? this.deps.conversations.touchLastMessages(m, last, now, afterInsert) : undefined,
+      reads.length > 0 ? this.deps.membership.advanceReadMarks(m, reads, afterInsert) : undefined,
     ]);
   }
 
@@ -461,6 +444,27 @@ function rowOf(item: SendItem, id: number, now: number): MessageEntity {
 /** A send that writes nothing but its message (and its event, search row and marks). */
 function isPlain(item: SendItem): boolean {
   return item.threadId === null && item.mentions.length === 0 && item.attachmentIds.length === 0 && !item.audit && !item.attach;
+}
+
+/**
+ * A batch's marks on the timeline, by each message's place in the INSERT: each conversation's last
+ * message and each sender's read mark. A thread reply is not in the timeline: neither moves.
+ */
+interface TimelineMarks {
+  lastOf: Map<string, number>;
+  readers: { conversationId: string; userId: string; place: number }[];
+}
+
+function timelineMarks(rows: readonly SendItem[]): TimelineMarks {
+  const lastOf = new Map<string, number>();
+  const readers = new Map<string, { conversationId: string; userId: string; place: number }>();
+  rows.forEach((item, place) => {
+    if (item.threadId !== null) return;
+    lastOf.set(item.conversationId, place);
+    if (item.senderId !== SYSTEM_SENDER)
+      readers.set(key(item.conversationId, item.senderId), { conversationId: item.conversationId, userId: item.senderId, place });
+  });
+  return { lastOf, readers: [...readers.values()] };
 }
 
 /** How many of the rows each app has, in first-seen order (the order their events are appended in). */

@@ -23,7 +23,11 @@ const sendKey = (k: SendCheckKey): string => `${k.appId}\u0000${k.userId}\u0000$
 /** The sends by app, in first-seen order. */
 const groupByApp = (sends: readonly SendCheckKey[]): [string, SendCheckKey[]][] => {
   const byApp = new Map<string, SendCheckKey[]>();
-  for (const k of sends) byApp.set(k.appId, [...(byApp.get(k.appId) ?? []), k]);
+  for (const k of sends) {
+    const mine = byApp.get(k.appId);
+    if (mine) mine.push(k);
+    else byApp.set(k.appId, [k]);
+  }
   return [...byApp];
 };
 
