@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Ack, Message } from "@parley/sdk/protocol";
+import { PresenceAudience } from "../src/presence/presence.audience.js";
 import { SearchService } from "../src/search/search.service.js";
 import { openDb, seedDms, seedGroup, seedHistory, seedLastMessages, seedUsers, type Db } from "../bench/seed.js";
 import { startServer, TEST_DB, TEST_JWT_SECRET, type TestServer } from "./helpers/harness.js";
@@ -239,6 +240,44 @@ describe("query plans of the hot paths", () => {
     await assertIndexed("socket connect", stmts);
   });
 
+  test("a connect's relations count a group's members only up to the app's presence group size (issue 56)", async () => {
+    await analyze();
+    // users[7] is in a DM and the group of 100. With the app's size at 10 the group is too big for
+    // presence to be pushed: that is found by reading 11 of its member rows, not 100, so n members
+    // of a big group coming online read O(n) rows, not n².
+    const audience = new PresenceAudience(s.services.db, s.services.presence, 100);
+    const user = users[7]!.id;
+    const relations = async (): Promise<{ conversations: string[]; statements: Recorded[] }> => {
+      let r: Awaited<ReturnType<PresenceAudience["relationsOf"]>> | undefined;
+      const statements = await recordQueries(
+        s.services,
+        async () => {
+          r = await audience.relationsOf(appId, user, { delivery: true, circle: true });
+        },
+        /FROM contacts/,
+      );
+      return { conversations: r!.conversationIds.sort(), statements };
+    };
+    const dm = dms[3]!;
+    try {
+      assert.deepEqual((await relations()).conversations, [dm, group].sort(), "at the server's size (100) the group is pushed presence");
+      await s.services.db.query("UPDATE apps SET presenceGroupMax = 10 WHERE id = ?", [appId]);
+      const { conversations, statements } = await relations();
+      assert.deepEqual(conversations, [dm], "above the app's size (10) the group is left out");
+      assert.equal(statements.length, 1, "one statement for the relations");
+      if (TEST_DB !== "mysql") return;
+      // The member rows MariaDB really read to size the user's conversations (ANALYZE runs it):
+      // for the circle and for the delivery, 11 of the group's and the DM's 2.
+      const q = statements[0]!;
+      const [row]: Record<string, string>[] = await s.services.db.query(`ANALYZE FORMAT=JSON ${q.sql}`, q.params);
+      const read = rowsRead(JSON.parse(Object.values(row!)[0]!), "n");
+      console.log(`# member rows read to size a connect's conversations (a DM, a group of 100, size 10): ${read}`);
+      assert.ok(read <= 2 * (11 + 2), `member rows read to size the conversations: ${read}`);
+    } finally {
+      await s.services.db.query("UPDATE apps SET presenceGroupMax = NULL WHERE id = ?", [appId]);
+    }
+  });
+
   test("a data export and an account deletion (issue 17) read only the user's rows: no big table scanned", async () => {
     await analyze();
     // users[0] wrote half of the 30,000-message DM: the export pages through them by its own index.
@@ -273,4 +312,13 @@ function tableAliases(sql: string): Map<string, string> {
     out.set(table, table);
   }
   return out;
+}
+
+/** Rows read through `alias` in a MariaDB `ANALYZE FORMAT=JSON` plan: each access's loops × rows a loop. */
+function rowsRead(plan: unknown, alias: string): number {
+  if (Array.isArray(plan)) return plan.reduce((sum: number, p) => sum + rowsRead(p, alias), 0);
+  if (plan === null || typeof plan !== "object") return 0;
+  const node = plan as Record<string, unknown>;
+  const own = node.table_name === alias ? Number(node.r_loops ?? 0) * Number(node.r_rows ?? 0) : 0;
+  return own + Object.values(node).reduce((sum: number, v) => sum + rowsRead(v, alias), 0);
 }

@@ -62,12 +62,20 @@ export class PresenceAudience {
 
   /**
    * A condition on the conversation of the member row `alias`: it is small enough for its members
-   * to be pushed each other's presence (the app's `presenceGroupMax`, else the server's). Counted
-   * on the members' primary key (conversationId first) for each of the user's conversations: a
-   * range as long as the group, where pushing to it would cost a frame per member.
+   * to be pushed each other's presence, at most the `?` bound after it (the app's group size:
+   * `groupMaxOf`). It has no (size + 1)-th member in the members' primary key order (conversationId,
+   * userId): at most size + 1 index entries a conversation. A COUNT read the whole group, so n
+   * members of a big group coming online read n rows each, n² in all (issue 56).
    */
   private small(alias: string): string {
-    return `(SELECT COUNT(*) FROM members n WHERE n.conversationId = ${alias}.conversationId) <= COALESCE((SELECT presenceGroupMax FROM apps WHERE id = ?), ${Number(this.groupMax)})`;
+    return `(SELECT n.userId FROM members n WHERE n.conversationId = ${alias}.conversationId ORDER BY n.userId LIMIT 1 OFFSET ?) IS NULL`;
+  }
+
+  /** The largest conversation whose members are pushed each other's presence in `appId`: its own size, else the server's. */
+  private async groupMaxOf(appId: string): Promise<number> {
+    const rows: { presenceGroupMax: number | string | null }[] = await this.db.query("SELECT presenceGroupMax FROM apps WHERE id = ?", [appId]);
+    const max = rows[0]?.presenceGroupMax;
+    return max === null || max === undefined ? this.groupMax : Number(max);
   }
 
   /**
@@ -78,6 +86,8 @@ export class PresenceAudience {
    * members see each other's presence on request (`watchable`).
    */
   async relationsOf(appId: string, userId: string, want: RelationsWanted): Promise<Relations> {
+    // Asked first: the bound of `small` is a number in the statement (an OFFSET), not a subquery.
+    const groupMax = want.circle || want.delivery ? await this.groupMaxOf(appId) : 0;
     const parts: string[] = [];
     const params: unknown[] = [];
     const part = (sql: string, ...more: unknown[]): void => {
@@ -90,10 +100,10 @@ export class PresenceAudience {
       part(
         `SELECT 'm' AS k, id FROM (SELECT DISTINCT other.userId AS id FROM members mine JOIN members other ON other.conversationId = mine.conversationId
           WHERE mine.appId = ? AND mine.userId = ? AND ${this.small("mine")} LIMIT ${SNAPSHOT_MAX}) m`,
-        appId,
+        groupMax,
       );
     }
-    if (want.delivery) part(`SELECT 'v' AS k, conversationId AS id FROM members mine WHERE appId = ? AND userId = ? AND ${this.small("mine")}`, appId);
+    if (want.delivery) part(`SELECT 'v' AS k, conversationId AS id FROM members mine WHERE appId = ? AND userId = ? AND ${this.small("mine")}`, groupMax);
     part("SELECT 'b' AS k, blockedId AS id FROM blocks WHERE appId = ? AND blockerId = ?");
     part("SELECT 'b' AS k, blockerId AS id FROM blocks WHERE appId = ? AND blockedId = ?");
     if (want.lastSeen) part("SELECT 'h' AS k, id FROM users WHERE appId = ? AND id = ? AND showLastSeen = 0");
@@ -136,9 +146,7 @@ export class PresenceAudience {
    * in this app (a join introduces them to each other only then).
    */
   async pushesPresence(appId: string, memberCount: number): Promise<boolean> {
-    const rows: { presenceGroupMax: number | string | null }[] = await this.db.query("SELECT presenceGroupMax FROM apps WHERE id = ?", [appId]);
-    const max = rows[0]?.presenceGroupMax;
-    return memberCount <= (max === null || max === undefined ? this.groupMax : Number(max));
+    return memberCount <= (await this.groupMaxOf(appId));
   }
 
   /** The user ids whose changes reach the user: contacts, then co-members, without blocks or themself. */
