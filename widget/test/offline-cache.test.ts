@@ -70,12 +70,14 @@ describe("the offline cache's limits", { timeout: 300_000, skip: BROWSER_SKIP },
     );
 
     const name = `parley:${app}:${me.user.id}`;
-    const kept = await eventually(() => page.evaluate<Record<string, number>>(`(${THREADS_PROBE})(${JSON.stringify(name)})`), {
-      check: (t) => Object.values(t).reduce((a, b) => a + b, 0) === CAP,
-      timeout: 20_000,
-      message: `${CAP} messages cached`,
-    });
     const [oldest, middle, newest] = dms as [string, string, string];
+    // The threads load one after the other and each load is written: the oldest and the middle
+    // also fill the cap (40 + 30) before the newest is loaded. Wait for the write that has the newest.
+    const kept = await eventually(() => page.evaluate<Record<string, number>>(`(${THREADS_PROBE})(${JSON.stringify(name)})`), {
+      check: (t) => Object.values(t).reduce((a, b) => a + b, 0) === CAP && t[newest] !== undefined,
+      timeout: 20_000,
+      message: `${CAP} messages cached, the newest conversation's among them`,
+    });
     assert.equal(kept[newest], PER_CONVERSATION, "the newest conversation: its whole page");
     assert.equal(kept[middle], CAP - PER_CONVERSATION, "the next: what the cap leaves");
     assert.equal(kept[oldest], undefined, "the oldest conversation's messages are not kept");
