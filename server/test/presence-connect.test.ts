@@ -109,6 +109,10 @@ function suite(name: string, env: () => Record<string, string>, relationReads: n
       // The handshake's rooms, then the relations: one statement for all three tables each time.
       assert.equal(count("members"), 1 + relationReads, detail);
       assert.equal(count("contacts", "blocks", "members"), 1 + relationReads, detail);
+      // The app's presence group size comes from the app cache the handshake uses (app-watch drops a
+      // changed app on every node within seconds), not from a read of the apps table a connect (issue 56).
+      const appReads = statements.filter((st) => reading("apps")(st.sql)).map((st) => st.sql);
+      assert.deepEqual(appReads, [], appReads.join("\n"));
       a!.socket.close();
     });
 

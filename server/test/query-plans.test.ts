@@ -245,7 +245,7 @@ describe("query plans of the hot paths", () => {
     // users[7] is in a DM and the group of 100. With the app's size at 10 the group is too big for
     // presence to be pushed: that is found by reading 11 of its member rows, not 100, so n members
     // of a big group coming online read O(n) rows, not n².
-    const audience = new PresenceAudience(s.services.db, s.services.presence, 100);
+    const audience = new PresenceAudience(s.services.db, s.services.presence, 100, s.services.apps);
     const user = users[7]!.id;
     const relations = async (): Promise<{ conversations: string[]; statements: Recorded[] }> => {
       let r: Awaited<ReturnType<PresenceAudience["relationsOf"]>> | undefined;
@@ -261,7 +261,7 @@ describe("query plans of the hot paths", () => {
     const dm = dms[3]!;
     try {
       assert.deepEqual((await relations()).conversations, [dm, group].sort(), "at the server's size (100) the group is pushed presence");
-      await s.services.db.query("UPDATE apps SET presenceGroupMax = 10 WHERE id = ?", [appId]);
+      await s.services.apps.update(appId, { presenceGroupMax: 10 });
       const { conversations, statements } = await relations();
       assert.deepEqual(conversations, [dm], "above the app's size (10) the group is left out");
       assert.equal(statements.length, 1, "one statement for the relations");
@@ -274,7 +274,7 @@ describe("query plans of the hot paths", () => {
       console.log(`# member rows read to size a connect's conversations (a DM, a group of 100, size 10): ${read}`);
       assert.ok(read <= 2 * (11 + 2), `member rows read to size the conversations: ${read}`);
     } finally {
-      await s.services.db.query("UPDATE apps SET presenceGroupMax = NULL WHERE id = ?", [appId]);
+      await s.services.apps.update(appId, { presenceGroupMax: null });
     }
   });
 

@@ -130,7 +130,7 @@ describe("widget details in Chromium", { timeout: 180_000, skip: BROWSER_SKIP },
   test("a big group's details ask for the members' presence (presence on request) and show who is online, live", async () => {
     // Above the app's presence group size (2 here) nobody is pushed a group's presence. Cy shares
     // nothing with Ann but the group (Ben shares a DM with her: his presence is pushed anyway).
-    await s.services.db.query("UPDATE apps SET presenceGroupMax = 2 WHERE id = ?", [app]);
+    await s.services.apps.update(app, { presenceGroupMax: 2 });
     const cyLogin = { email: "cy.details@example.com", password: pw };
     const cy = await s.api.register(app, { ...cyLogin, displayName: "Cy Details" });
     const res = await s.api.post("/conversations", { token: ann.accessToken, body: { name: "Big enough", memberIds: [ben.user.id, cy.user.id] } });
@@ -150,7 +150,7 @@ describe("widget details in Chromium", { timeout: 180_000, skip: BROWSER_SKIP },
     await c.context.close();
     await eventually(async () => (await cyRow.locator(".dot").count()) === 0, { check: Boolean, timeout: 15_000, message: "Cy's dot gone when she leaves" });
     await context.close();
-    await s.services.db.query("UPDATE apps SET presenceGroupMax = NULL WHERE id = ?", [app]);
+    await s.services.apps.update(app, { presenceGroupMax: null });
   });
 
   test("saving the profile says Saved", async () => {

@@ -4,6 +4,7 @@ import { BlockEntity } from "../contacts/contact.entities.js";
 import { dialectOf, marks } from "../db/sql.js";
 import { chunks } from "../shared/chunks.js";
 import { isoOrNull } from "../shared/time.js";
+import type { AppsService } from "../tenancy/apps.service.js";
 import { showsLastSeen } from "../users/users.presenter.js";
 import type { PresenceService } from "./presence.service.js";
 
@@ -58,6 +59,8 @@ export class PresenceAudience {
     private readonly presence: PresenceService,
     /** PRESENCE_GROUP_MAX: the largest conversation whose members are pushed each other's presence. */
     private readonly groupMax: number,
+    /** The app cache every request and handshake reads the app through (an app's own group size). */
+    private readonly apps: Pick<AppsService, "findAny">,
   ) {}
 
   /**
@@ -71,10 +74,14 @@ export class PresenceAudience {
     return `(SELECT n.userId FROM members n WHERE n.conversationId = ${alias}.conversationId ORDER BY n.userId LIMIT 1 OFFSET ?) IS NULL`;
   }
 
-  /** The largest conversation whose members are pushed each other's presence in `appId`: its own size, else the server's. */
+  /**
+   * The largest conversation whose members are pushed each other's presence in `appId`: its own
+   * size, else the server's. From the app cache the connect's handshake has just used, not a read
+   * a connect (issue 56): a change made in the console applies on its node at once and on the
+   * others within seconds (ops/app-watch.ts), as the app's other settings do.
+   */
   private async groupMaxOf(appId: string): Promise<number> {
-    const rows: { presenceGroupMax: number | string | null }[] = await this.db.query("SELECT presenceGroupMax FROM apps WHERE id = ?", [appId]);
-    const max = rows[0]?.presenceGroupMax;
+    const max = (await this.apps.findAny(appId))?.presenceGroupMax;
     return max === null || max === undefined ? this.groupMax : Number(max);
   }
 

@@ -124,7 +124,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
   observeSockets(deps.db, io);
   // The feed's listeners on the services go with this server (a test's services outlive it).
   httpServer.once("close", attachConsoleFeed(io, deps).detach);
-  const audience = new PresenceAudience(deps.db, deps.presence, deps.config.presenceGroupMax);
+  const audience = new PresenceAudience(deps.db, deps.presence, deps.config.presenceGroupMax, deps.apps);
   const slots = new SocketSlots(deps.config.socketsPerUserMax);
   if (sharded) {
     httpServer.once("close", () => sharded.close());
