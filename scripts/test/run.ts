@@ -44,8 +44,7 @@ type Pass = keyof typeof PASSES;
 
 /**
  * Suites whose subject is timing under load (a failover drill's bounds, a page's launcher within
- * its limit), and one that rewrites what the others load (the build): these wait until the lanes
- * are done and then run alone, one after the other. In a
+ * its limit): these wait until the lanes are done and then run alone, one after the other. In a
  * fresh-clone run of 1be54e1 with the passes together,
  * the Redis Cluster failover drill's widget page did not show its launcher within 15 s.
  */
@@ -54,10 +53,6 @@ const ALONE = new Set([
   // Four browsers (one Firefox) with fake video: beside the other pass, Firefox's script calls
   // timed out at 180 s in a fresh-clone run of 61ad4e6.
   "sdk/test/calls-group-browser.test.ts",
-  // `npm start` rebuilds every package's dist/: beside a browser suite loading widget.js from it,
-  // the page never showed its launcher (polls.test.ts in this stop's first run on lanes), and the
-  // two passes' copies would build over each other.
-  "server/test/start.test.ts",
 ]);
 
 const LABEL: Record<ServiceName, string> = { mysql: "MariaDB", redis: "Redis", browser: "Browser (Chromium)" };
