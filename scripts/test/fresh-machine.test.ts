@@ -112,11 +112,14 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
     });
     assert.equal(r.code, 0, r.out);
     // SQLite: the route matrix really ran; the browser suite was skipped, its source check ran.
-    assert.match(r.out, /\[sqlite\/\d\] ✔ IDOR matrix generated from the route table/);
+    assert.match(r.out, /== sqlite pass[\s\S]*✔ IDOR matrix generated from the route table/);
     assert.match(r.out, /✔ the widget source never builds HTML from strings/);
     assert.match(r.out, /﹣ 100\+ injection payloads .* # Chromium unavailable/);
     // MariaDB pass: every suite reported as skipped, with the reason.
-    assert.match(r.out, /\[mysql\/\d\] ﹣ IDOR matrix generated from the route table .*# MariaDB unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd/);
+    assert.match(
+      r.out,
+      /== mysql pass[\s\S]*﹣ IDOR matrix generated from the route table .*# MariaDB unavailable: no server on 127\.0\.0\.1:3306 and no mariadbd/,
+    );
     assert.match(
       r.out,
       /MariaDB suites skipped \([1-9]\d* suites and tests\): no server on 127\.0\.0\.1:3306 and no mariadbd or mysqld on PATH or in \/usr\/sbin — apt-get install mariadb-server, or set PARLEY_TEST_MYSQL_URL/,

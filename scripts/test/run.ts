@@ -1,5 +1,4 @@
-// `npm test`: type-check, build, then every suite on SQLite and on MariaDB: each (pass, file) a
-// job, run on two lanes at once (scripts/test/lanes.ts; PARLEY_TEST_LANES=n for n, PARLEY_TEST_SERIAL=1 for one).
+// `npm test`: type-check, build, then every suite on SQLite and, at the same time, on MariaDB.
 //
 // The run brings up what it needs once, for all files: MariaDB and Redis already answering (or
 // at PARLEY_TEST_MYSQL_URL / PARLEY_TEST_REDIS_URL), else throwaway instances started from the
@@ -11,16 +10,16 @@
 //
 //   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [--name <pattern>] [files...]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { drivesBrowser, type Job, jobKey, queueOrder, runLanes } from "./lanes.js";
 import { browserAvailability, mysqlAvailability, redisAvailability, type Availability, type Provisioned, type ServiceName } from "./services.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
-/** Each job's seconds in the last run in this clone, slowest first: the next run's queue order. */
-const TIMES = path.join(ROOT, "node_modules/.cache/parley/test-times.json");
-/** How many of the slowest files the summary names. */
+const TIMINGS_REPORTER = path.join(ROOT, "scripts/test/timings.mjs");
+/** Each pass's seconds by file (scripts/test/timings.mjs), kept after the run. */
+const TIMINGS_DIR = path.join(ROOT, "node_modules/.cache/parley/timings");
+/** How many of a pass's slowest files the summary names. */
 const SLOWEST_SHOWN = 8;
 
 /**
@@ -44,8 +43,8 @@ type Pass = keyof typeof PASSES;
 
 /**
  * Suites whose subject is timing under load (a failover drill's bounds, a page's launcher within
- * its limit): these wait until the lanes are done and then run alone, one after the other. In a
- * fresh-clone run of 1be54e1 with the passes together,
+ * its limit): when the passes run at the same time, these wait until both are done and then run
+ * alone, each pass's after the other. In a fresh-clone run of 1be54e1 with the passes together,
  * the Redis Cluster failover drill's widget page did not show its launcher within 15 s.
  */
 const ALONE = new Set([
@@ -200,14 +199,12 @@ function run(
   args: string[],
   env: NodeJS.ProcessEnv,
   tag = "",
-): Promise<{ code: number; skips: Map<string, number>; failures: Map<string, string[]>; tests: number }> {
+): Promise<{ code: number; skips: Map<string, number>; failures: Map<string, string[]> }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", tag ? "pipe" : "inherit"], detached: true });
     running.add(child);
     runTags.set(child, env["PARLEY_TEST_RUN"] ?? RUN_ID);
     const skips = new Map<string, number>();
-    /** The spec reporter's count ("ℹ tests 12"). */
-    let tests = 0;
     // The failed tests' names and the first lines of why, for the summary: CI shows the end of the
     // output, and a pass's own report of its failures is far above it, between the other pass's lines.
     const failures = new Map<string, string[]>();
@@ -224,8 +221,6 @@ function run(
           // A top-level skipped suite or test in the spec reporter: "﹣ name (1.2ms) # reason".
           const m = parse ? /^﹣ .* # (.+)$/.exec(line) : null;
           if (m) skips.set(m[1]!, (skips.get(m[1]!) ?? 0) + 1);
-          const counted = parse ? /^ℹ tests (\d+)$/.exec(line) : null;
-          if (counted) tests += Number(counted[1]);
           const failed = parse ? /^(\s*)✖ (.+) \([\d.]+ms\)/.exec(line) : null;
           if (failed) {
             const why = failures.get(failed[2]!) ?? [];
@@ -248,7 +243,7 @@ function run(
     child.on("exit", (code, signal) => {
       running.delete(child);
       // Whatever a test left running in the step's group goes with it.
-      void stopGroup(child, "SIGKILL").then(() => resolve({ code: code ?? (signal ? 1 : 0), skips, failures, tests }));
+      void stopGroup(child, "SIGKILL").then(() => resolve({ code: code ?? (signal ? 1 : 0), skips, failures }));
     });
   });
 }
@@ -321,71 +316,56 @@ async function main(): Promise<number> {
   }
 
   /**
-   * Every file of every pass is a job, and LANES lanes take jobs from one queue (scripts/test/lanes.ts):
-   * most of a suite's time is waiting (on a database, a browser, a timer), and files share
-   * nothing but what the machine locks (server/test/helpers/machine-lock.ts: the fixed ports of
-   * Janus and coturn). The ALONE files run after the others, one at a time.
+   * The passes run at the same time: most of a suite's time is waiting (on a database, a browser, a
+   * timer), and the two share nothing but what the machine locks (server/test/helpers/machine-lock.ts:
+   * the fixed ports of Janus and coturn). PARLEY_TEST_SERIAL=1 runs them one after the other.
    */
-  const lanes = process.env["PARLEY_TEST_SERIAL"] === "1" ? 1 : Number(process.env["PARLEY_TEST_LANES"] ?? 2) || 2;
-  const tallies = new Map<Pass, Tally>(opts.passes.map((pass) => [pass, { files: 0, tests: 0, seconds: 0, code: 0, failures: new Map(), alone: false }]));
-  let jobNumber = 0;
-  const runJob = async (job: Job, lane: number | "alone"): Promise<void> => {
-    const pass = job.pass as Pass;
-    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}.${++jobNumber}` };
+  const together = opts.passes.length > 1 && process.env["PARLEY_TEST_SERIAL"] !== "1";
+  const runPass = async (pass: Pass, part: "all" | "shared" | "alone" = "all"): Promise<string | undefined> => {
+    const timingsFile = path.join(TIMINGS_DIR, `${pass}-${part}.json`);
+    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}`, PARLEY_TEST_TIMINGS: timingsFile };
     const preload: string[] = [];
     if (pass === "mysql" && mysql && !mysql.ok) {
       passEnv["PARLEY_TEST_SKIP_PASS"] = `MariaDB unavailable: ${mysql.reason}`;
       preload.push("--import", SKIP_PRELOAD);
     }
-    const tag = `[${pass}${lane === "alone" ? "" : `/${lane}`}] `;
-    console.log(`${tag}── ${job.file}`);
+    const all = PASSES[pass].flatMap(expand).filter((f) => pass === "sqlite" || !f.endsWith("-browser.test.ts"));
+    const chosen = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
+    const files = part === "all" ? chosen : chosen.filter((f) => ALONE.has(f) === (part === "alone"));
+    if (!files.length) return undefined;
+    const tagged = part === "shared";
+    mkdirSync(TIMINGS_DIR, { recursive: true });
+    rmSync(timingsFile, { force: true });
+    console.log(`\n== ${pass} pass${part === "alone" ? ", the suites that run alone" : ""}${tagged ? ` (its lines start with [${pass}])` : ""}`);
     const args = [
       "--import",
       "tsx",
       ...preload,
       "--test",
       "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${TIMINGS_REPORTER}`,
+      "--test-reporter-destination=/dev/null",
+      "--test-concurrency=1",
       "--test-force-exit",
       ...opts.names.map((n) => `--test-name-pattern=${n}`),
-      job.file,
+      ...files,
     ];
-    const jobStarted = Date.now();
-    const r = await run(process.execPath, args, passEnv, tag);
-    const seconds = (Date.now() - jobStarted) / 1000;
-    times.set(jobKey(job), Math.round(seconds));
-    const t = tallies.get(pass)!;
-    t.files++;
-    t.tests += r.tests;
-    t.seconds += seconds;
-    t.alone ||= lane === "alone";
-    if (r.code !== 0) t.code = r.code;
-    for (const [name, why] of r.failures) if (t.failures.size < 20) t.failures.set(`${name} (${job.file})`, why);
+    const passStarted = Date.now();
+    const r = await run(process.execPath, args, passEnv, tagged ? `[${pass}] ` : "");
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     failed ||= r.code !== 0;
+    const what = part === "alone" ? `${pass} pass, alone (${files.length} suite${files.length === 1 ? "" : "s"})` : `${pass} pass`;
+    const took = `(${Math.round((Date.now() - passStarted) / 1000)} s${slowest(timingsFile)})`;
+    if (r.code === 0) return `${what}: passed ${took}`;
+    return [`${what}: FAILED ${took}`, ...[...r.failures].flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
   };
-  const times = readTimes();
-  const jobs = opts.passes.flatMap((pass) => {
-    const all = PASSES[pass].flatMap(expand).filter((f) => pass === "sqlite" || !f.endsWith("-browser.test.ts"));
-    const chosen = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
-    return chosen.map((file): Job => ({ pass, file, browser: drivesBrowser(path.join(ROOT, file)) }));
-  });
-  const laneJobs = queueOrder(
-    jobs.filter((j) => !ALONE.has(j.file)),
-    times,
-  );
-  const passesStarted = Date.now();
-  if (laneJobs.length) {
-    console.log(`\n== ${opts.passes.map((p) => `${p} pass`).join(" and ")}: ${laneJobs.length} files on ${lanes} lane${lanes === 1 ? "" : "s"}`);
-    console.log(`(each line starts with [pass/lane]; a file's lines follow its "── file" line on its lane)`);
-    await runLanes(laneJobs, lanes, runJob);
-  }
-  for (const job of jobs.filter((j) => ALONE.has(j.file))) {
-    console.log(`\n== ${job.pass} pass, a suite that runs alone: ${job.file}`);
-    await runJob(job, "alone");
-  }
-  writeTimes(times);
-  for (const [pass, t] of tallies) if (t.files) results.push(passResult(pass, t));
-  if (jobs.length) results.push(`files took ${Math.round((Date.now() - passesStarted) / 1000)} s in all${slowest(times, jobs)}`);
+  const outcomes: (string | undefined)[] = [];
+  if (together) {
+    outcomes.push(...(await Promise.all(opts.passes.map((pass) => runPass(pass, "shared")))));
+    for (const pass of opts.passes) outcomes.push(await runPass(pass, "alone"));
+  } else for (const pass of opts.passes) outcomes.push(await runPass(pass));
+  results.push(...outcomes.filter((r) => r !== undefined));
 
   await cleanup();
   console.log("\n== summary");
@@ -406,47 +386,15 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** What one pass's files added up to. */
-interface Tally {
-  files: number;
-  tests: number;
-  /** The files' times added up (they ran on several lanes: more than the pass's wall time). */
-  seconds: number;
-  code: number;
-  failures: Map<string, string[]>;
-  /** Some of its files ran alone (ALONE). */
-  alone: boolean;
-}
-
-function passResult(pass: Pass, t: Tally): string {
-  const what = `${pass} pass: ${t.files} file${t.files === 1 ? "" : "s"}, ${t.tests} tests, ${Math.round(t.seconds)} s of lane time${t.alone ? " (ALONE files included)" : ""}`;
-  if (t.code === 0) return `${what}: passed`;
-  return [`${what}: FAILED`, ...[...t.failures].flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
-}
-
-/** Each job's seconds in the last run in this clone (the queue takes the longest first). */
-function readTimes(): Map<string, number> {
+/** ", slowest: a 120 s, b 90 s, ..." from a pass's timings file (nothing when it is missing). */
+function slowest(file: string): string {
   try {
-    return new Map(Object.entries(JSON.parse(readFileSync(TIMES, "utf8")) as Record<string, number>));
+    const seconds = Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>);
+    const named = seconds.slice(0, SLOWEST_SHOWN).map(([f, s]) => `${path.basename(f)} ${s} s`);
+    return seconds.length > 1 ? `; slowest: ${named.join(", ")}` : "";
   } catch {
-    return new Map();
+    return "";
   }
-}
-
-function writeTimes(times: Map<string, number>): void {
-  mkdirSync(path.dirname(TIMES), { recursive: true });
-  writeFileSync(TIMES, JSON.stringify(Object.fromEntries([...times].sort((a, b) => b[1] - a[1])), null, 1));
-}
-
-/** "; slowest: a.test.ts (sqlite) 120 s, ..." of this run's jobs. */
-function slowest(times: Map<string, number>, jobs: Job[]): string {
-  const ran = jobs.map((j) => [`${path.basename(j.file)} (${j.pass})`, times.get(jobKey(j)) ?? 0] as const).sort((a, b) => b[1] - a[1]);
-  return ran.length > 1
-    ? `; slowest: ${ran
-        .slice(0, SLOWEST_SHOWN)
-        .map(([f, sec]) => `${f} ${sec} s`)
-        .join(", ")}`
-    : "";
 }
 
 function redact(url: string): string {
