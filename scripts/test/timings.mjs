@@ -3,8 +3,7 @@
 // the slowest in its summary, so a pass that grows slower says where.
 //
 // A pass runs one file at a time (--test-concurrency=1), so a file's time is from the previous
-// file's last result to its own last result: its process's start, its hooks and its tests.
-// Only results count: every file is enqueued (test:enqueue) when the pass starts. The
+// file's last event to its own last event: its process's start, its hooks and its tests. The
 // file is written again at each event, not once at the end: --test-force-exit ends the run
 // before a reporter's last output is flushed.
 import { writeFileSync } from "node:fs";
@@ -18,7 +17,7 @@ export default async function* timings(source) {
   let current;
   for await (const event of source) {
     const file = event.data?.file;
-    if (!out || !file || (event.type !== "test:pass" && event.type !== "test:fail")) continue;
+    if (!out || !file) continue;
     if (file !== current) {
       if (current !== undefined) previous = last.get(current);
       current = file;
