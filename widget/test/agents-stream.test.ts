@@ -21,7 +21,17 @@ import type { Agent, AuthResponse, Conversation, Message } from "@parley/sdk/pro
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { ModelServer } from "../../server/test/helpers/model-server.js";
 import { axeSerious } from "./helpers/a11y.js";
-import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
+import {
+  BROWSER_SKIP,
+  eventually,
+  expectText,
+  hostPageHtml,
+  launchBrowser,
+  loginViaForm,
+  openMessageMenu,
+  startHostSite,
+  type HostSite,
+} from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, PHONE, withViewportMeta, type DeviceTab } from "./helpers/devices.js";
 
 const SCREENSHOTS = path.resolve(import.meta.dirname, "../../docs/screenshots");
@@ -420,9 +430,7 @@ describe("an AI agent's reply in the widget", { timeout: 600_000, skip: BROWSER_
     assert.equal(note.status, 201, JSON.stringify(note.body));
     const moreOf = async (page: Page) => {
       const msg = page.locator(`li[data-id="${note.body.id}"]`);
-      await msg.hover();
-      await msg.locator("[part=action-more]").click();
-      await page.locator("[part=action-menu]").waitFor();
+      await openMessageMenu(msg);
       return msg;
     };
 

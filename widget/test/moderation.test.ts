@@ -21,6 +21,7 @@ import {
   loginViaForm,
   messageAction,
   messageWithText,
+  openMessageMenu,
   startHostSite,
   type HostSite,
 } from "./helpers/browser.js";
@@ -133,8 +134,7 @@ describe("moderation in the widget: report, moderator actions, and why a send wa
     await one.waitFor({ timeout: 15_000 });
 
     // A plain member: Report on others' messages (in the toolbar's More menu), and none of the moderator's actions.
-    await one.hover();
-    await one.locator("[part=action-more]").click();
+    await openMessageMenu(one);
     await one.locator("[part=action-menu] [part=action-report]").waitFor({ state: "visible" });
     for (const part of ["action-delete", "action-mute", "action-ban", "action-edit"]) await expectCount(one.locator(`[part=${part}]`), 0);
     assert.deepEqual(chunks, [], "the dialog's chunk is not fetched before it is needed");
@@ -275,8 +275,7 @@ describe("moderation in the widget: report, moderator actions, and why a send wa
     const { page, context, errors } = await openGroup("owen");
     const two = messageWithText(page, "ben two");
     await two.waitFor({ timeout: 15_000 });
-    await two.hover();
-    await two.locator("[part=action-more]").click();
+    await openMessageMenu(two);
     for (const part of ["action-report", "action-delete", "action-mute", "action-ban"]) await two.locator(`[part=${part}]`).waitFor({ state: "visible" });
     // His Delete is the conversation's own (held 5 s for Undo), not the moderator's dialog.
     await two.locator("[part=action-delete]").click();

@@ -236,17 +236,42 @@ export const messageWithText = (page: Page, text: string): Locator =>
 const TOOLBAR_ACTIONS = ["action-react", "action-react-more", "action-reply", "action-more"];
 
 /**
+ * Shows a message's toolbar by pointer. The toolbar is the active message's, and the active
+ * message is the one under the pointer: when the list moves under a still pointer (history drawn
+ * above, the thread scrolled to its end, slow on two busy cores) another message becomes active
+ * and the toolbar goes away. So the message is hovered again until its toolbar is shown.
+ */
+export async function showMessageToolbar(msg: Locator, timeout = 30_000): Promise<void> {
+  await eventually(
+    async () => {
+      await msg.hover({ timeout: 2_000 });
+      await msg.locator("[part=action-more]").waitFor({ state: "visible", timeout: 2_000 });
+    },
+    { timeout, message: "the message's toolbar shown" },
+  );
+}
+
+/** Opens a message's More (⋯) menu by pointer (see showMessageToolbar), pressing ⋯ again until the menu is open. */
+export async function openMessageMenu(msg: Locator, timeout = 30_000): Promise<void> {
+  const menu = msg.locator("[part=action-menu]");
+  await eventually(
+    async () => {
+      if (await menu.isVisible()) return;
+      await showMessageToolbar(msg, 2_000);
+      await msg.locator("[part=action-more]").click({ timeout: 2_000 });
+      await menu.waitFor({ state: "visible", timeout: 2_000 });
+    },
+    { timeout, message: "the message's More menu open" },
+  );
+}
+
+/**
  * Hovers a message (its toolbar is shown on hover/focus) and clicks one action: one of the
  * toolbar's, or one of its More menu (opened first with ⋯).
  */
 export async function messageAction(msg: Locator, part: string, nth = 0): Promise<void> {
-  await msg.hover();
-  if (!TOOLBAR_ACTIONS.includes(part)) {
-    const more = msg.locator("[part=action-more]");
-    await more.waitFor({ state: "visible" });
-    await more.click();
-    await msg.locator("[part=action-menu]").waitFor({ state: "visible" });
-  }
+  if (TOOLBAR_ACTIONS.includes(part)) await showMessageToolbar(msg);
+  else await openMessageMenu(msg);
   const button = msg.locator(`[part=${part}]`).nth(nth);
   await button.waitFor({ state: "visible" });
   // Focus keeps the bar shown (.msg:focus-within) even if hover flickers while the button is pressed.
