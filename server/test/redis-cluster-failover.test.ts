@@ -49,11 +49,23 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
   let browser: Browser | undefined;
   let site: HostSite | undefined;
 
+  /** Each node's recoveries and replays (its warnings), said when an assertion fails: which replays crossed. */
+  const recoveries: string[] = [];
+  const logOf = (node: number) => ({
+    write: (line: string) => {
+      const { time, msg, ...rest } = JSON.parse(line) as { time: number; msg: string; level: number; err?: unknown };
+      if (/replay|served again|unreachable|away too long/.test(msg))
+        recoveries.push(
+          `node ${node} ${new Date(time).toISOString().slice(17, 23)} ${msg} ${JSON.stringify({ ...rest, level: undefined, pid: undefined, hostname: undefined, err: undefined })}`,
+        );
+    },
+  });
+
   before(async () => {
     cluster = await startRedisCluster({ basePort: BASE_PORT });
-    const env = { REDIS_CLUSTER_NODES: cluster.seeds.join(","), REDIS_PREFIX: prefix, PRESENCE_GRACE_MS: "500" };
-    nodes.push(await startServer(env, { keepData: true }));
-    for (let i = 1; i < NODES; i++) nodes.push(await startServer(env, { reuse: nodes[0]!, keepData: true }));
+    const env = { REDIS_CLUSTER_NODES: cluster.seeds.join(","), REDIS_PREFIX: prefix, PRESENCE_GRACE_MS: "500", LOG_LEVEL: "warn" };
+    nodes.push(await startServer(env, { keepData: true, logTo: logOf(1) }));
+    for (let i = 1; i < NODES; i++) nodes.push(await startServer(env, { reuse: nodes[0]!, keepData: true, logTo: logOf(i + 1) }));
   });
   after(async () => {
     await browser?.close();
@@ -211,6 +223,7 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     const deadline = failedOverAt + DELIVERY_BOUND_MS;
     while (missing() > 0 && Date.now() < deadline) await sleep(50);
     t.diagnostic(`all delivered ${Date.now() - failedOverAt} ms after the promotion (${missing()} missing)`);
+    t.diagnostic(`the nodes' recoveries:\n${recoveries.filter((l) => /served again|unreachable|away too long/.test(l)).join("\n")}`);
     const which = users.flatMap((_, i) =>
       expected[i]!.filter((mid) => !heard[i]!.has(mid)).map((mid) => {
         const conv = acked.get(mid)!;
@@ -230,7 +243,11 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     for (let i = 0; i < USERS; i++) {
       for (const [conv, ids] of stream[i]!) {
         const inversions = ids.filter((mid, k) => k > 0 && byId(mid, ids[k - 1]!) < 0);
-        assert.deepEqual(inversions, [], `user ${i}'s events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}`);
+        assert.deepEqual(
+          inversions,
+          [],
+          `user ${i}'s events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}; the nodes' recoveries:\n${recoveries.join("\n")}`,
+        );
       }
     }
     // The widget's events likewise: every message of someone else in user 1's conversations, once, in order.

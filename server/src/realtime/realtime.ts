@@ -131,7 +131,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
     // Returned: the broadcasts held while the shard was away go out once the replay is sent.
     sharded.onRecovered((r) => {
       if (r.nsp !== "/") return; // the console's feed is a live view: its pages load their data afresh
-      return replayMissed(io.of("/"), r, { ...deps, audience, convRoom }).catch((err: unknown) =>
+      return replayMissed(io.of("/"), r, { ...deps, audience, convRoom, userRoom }).catch((err: unknown) =>
         deps.logger.error({ err }, "replay after a Redis Cluster failover failed"),
       );
     });

@@ -19,6 +19,7 @@ export interface ReplayDeps {
   audience: Pick<PresenceAudience, "snapshotFor">;
   logger: Logger;
   convRoom(id: string): string;
+  userRoom(id: string): string;
 }
 
 interface SocketData {
@@ -58,7 +59,7 @@ export async function replayMissed(nsp: Namespace, r: ShardRecovery, deps: Repla
   const worker = async (): Promise<void> => {
     for (let sockets = queue.shift(); sockets; sockets = queue.shift()) {
       try {
-        sent += await repairUser(sockets, r.rooms === "all", startOf, deps);
+        sent += await repairUser(sockets, r.rooms, startOf, deps);
       } catch (err) {
         failed++;
         // Its clients would otherwise keep a hole: a reconnect makes them catch up by themselves.
@@ -71,8 +72,13 @@ export async function replayMissed(nsp: Namespace, r: ShardRecovery, deps: Repla
   deps.logger.warn({ nsp: nsp.name, users: byUser.size, events: sent, failed }, "replayed what sockets may have missed during a Redis Cluster failover");
 }
 
-async function repairUser(sockets: Socket[], all: boolean, startOf: (appId: string) => Promise<number>, deps: ReplayDeps): Promise<number> {
+async function repairUser(sockets: Socket[], rooms: Set<string> | "all", startOf: (appId: string) => Promise<number>, deps: ReplayDeps): Promise<number> {
   const { appId, userId } = sockets[0]!.data as SocketData;
+  const all = rooms === "all";
+  // Only the events of the rooms at risk: another room's may be held for a shard still away, and
+  // its newer events sent now would pass them (its own recovery sends them, in order).
+  const concerns = (e: ChatEvent): boolean =>
+    all || (e.conversationId !== null && rooms.has(deps.convRoom(e.conversationId))) || (e.userId !== null && rooms.has(deps.userRoom(e.userId)));
   if (all) {
     const live: Socket[] = [];
     for (const s of sockets) {
@@ -81,19 +87,22 @@ async function repairUser(sockets: Socket[], all: boolean, startOf: (appId: stri
     }
     sockets = live;
     if (sockets.length === 0) return 0;
-    const rooms = new Set((await deps.membership.conversationIds(appId, userId)).map(deps.convRoom));
+    const member = new Set((await deps.membership.conversationIds(appId, userId)).map(deps.convRoom));
     const prefix = deps.convRoom("");
     for (const s of sockets) {
-      for (const room of [...s.rooms]) if (room.startsWith(prefix) && !rooms.has(room)) s.leave(room);
-      s.join([...rooms]);
+      for (const room of [...s.rooms]) if (room.startsWith(prefix) && !member.has(room)) s.leave(room);
+      s.join([...member]);
     }
   }
   let since = await startOf(appId);
   let count = 0;
   for (let more = true; more; ) {
     const page = await deps.events.since({ appId, user: userId }, { since, limit: PAGE });
-    for (const e of page.events) for (const s of sockets) (s.emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
-    count += page.events.length;
+    for (const e of page.events) {
+      if (!concerns(e)) continue;
+      for (const s of sockets) (s.emit as (ev: string, payload: ChatEvent) => boolean)(e.type, e);
+      count++;
+    }
     since = page.lastSeq;
     more = page.hasMore;
   }

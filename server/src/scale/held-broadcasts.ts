@@ -29,8 +29,8 @@ export class HeldBroadcasts {
   private readonly queue: Held[] = [];
   dropped = 0;
 
-  /** @param isHeld whether a broadcast of `nsp` to `rooms` must wait (a disruption covers its channel) */
-  constructor(private readonly isHeld: (nsp: string, rooms: readonly string[]) => boolean) {}
+  /** @param isHeld whether a broadcast of `nsp` to `rooms` must wait now (a disruption covers its channel) */
+  constructor(readonly isHeld: (nsp: string, rooms: readonly string[]) => boolean) {}
 
   /** Queues `deliver` and answers true while the broadcast must wait; else false (the caller delivers it now). */
   hold(nsp: string, rooms: Iterable<string>, deliver: () => void): boolean {

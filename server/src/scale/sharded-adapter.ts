@@ -1,6 +1,7 @@
 import type { Namespace } from "socket.io";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "../shared/logger.js";
+import { type Disruption, planRecovery, type RecoveryPlan } from "./disruptions.js";
 import { HeldBroadcasts, MAX_HOLD_MS } from "./held-broadcasts.js";
 import { keyslot } from "./keyslot.js";
 import { localFirst, type AdapterFactory, type ClusterAdapterLike } from "./local-first.js";
@@ -64,16 +65,6 @@ interface RemoteJoins {
 }
 const NOOP: Listener = () => {};
 
-interface Disruption {
-  since: number;
-  slots: Set<number>;
-  /** The same node answered again (a restart within cluster-node-timeout: no failover). */
-  back: boolean;
-  confirming: boolean;
-  /** Broadcasts on its channels wait (held-broadcasts.ts): until the replay is sent, or MAX_HOLD_MS. */
-  holding: boolean;
-}
-
 /**
  * Socket.IO over Redis Cluster sharded pub/sub (`@socket.io/redis-adapter`'s `createShardedAdapter`,
  * SPUBLISH/SSUBSCRIBE, Redis >= 7), in "dynamic" mode: one channel per room
@@ -111,6 +102,8 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
   const adapters = new Map<string, ClusterAdapterLike>();
   const listeners = new Set<(r: ShardRecovery) => Promise<void> | void>();
   const disrupted = new Map<string, Disruption>();
+  /** A recovery is under way (one at a time: disruptions.ts says why). */
+  let recovering = false;
   let timer: NodeJS.Timeout | null = null;
   const mainChannel = (nsp: string): string => `${channelPrefix}#${nsp}#`;
   const roomChannel = (nsp: string, room: string): string => `${mainChannel(nsp)}${room}#`;
@@ -193,6 +186,9 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
       const since = Date.now() - LOSS_MARGIN_MS;
       confirm(roomChannel(nsp, room)).then(
         () => {
+          // Its channel's shard is away: its recovery replays the room from an earlier start, after
+          // which what is held goes out. A replay now would pass what is held (out of order).
+          if (held.isHeld(nsp, [room])) return;
           for (const fn of listeners) fn({ nsp, since, rooms: new Set([room]) });
         },
         (err: unknown) => logger.debug({ err, room }, "a room joined from another node: subscription not confirmed (a shard recovery covers it)"),
@@ -231,7 +227,7 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
     const slots = new Set<number>();
     for (let s = 0; s < 16384; s++) if (addressOf(s) === address) slots.add(s);
     if (slots.size === 0) return; // a replica, or a node already out of the topology
-    disrupted.set(address, { since: Date.now(), slots, back: false, confirming: false, holding: true });
+    disrupted.set(address, { since: Date.now(), slots, back: false, holding: true });
     logger.warn(
       { node: address, slots: slots.size },
       "Redis Cluster primary unreachable: the sockets in its rooms will be sent what they miss once it is served again",
@@ -248,43 +244,41 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
         logger.warn({ node: address, queued: held.size }, "Redis Cluster primary away too long: held broadcasts delivered without waiting for the replay");
         held.release();
       }
-      if (d.confirming) continue;
-      const served = [...d.slots].every((s) => {
-        const a = addressOf(s);
-        return a !== undefined && (a !== address || d.back);
-      });
-      if (!served) continue;
-      d.confirming = true;
-      void recover(address, d).finally(() => {
-        d.confirming = false;
-      });
     }
+    if (recovering) return;
+    const plan = planRecovery(disrupted, addressOf);
+    if (!plan) return;
+    recovering = true;
+    void recover(plan).finally(() => {
+      recovering = false;
+    });
   };
 
-  const recover = async (address: string, d: Disruption): Promise<void> => {
+  const recover = async (plan: RecoveryPlan): Promise<void> => {
     const found: ShardRecovery[] = [];
     const toConfirm: string[] = [];
     for (const [nsp, a] of adapters) {
       const { main, rooms } = channels(nsp, a);
-      const all = main.some((c) => d.slots.has(keyslot(c)));
+      const all = main.some((c) => plan.slots.has(keyslot(c)));
       const hit = new Set<string>();
-      for (const [room, channel] of rooms) if (d.slots.has(keyslot(channel))) hit.add(room), toConfirm.push(channel);
+      for (const [room, channel] of rooms) if (plan.slots.has(keyslot(channel))) hit.add(room), toConfirm.push(channel);
       if (all) toConfirm.push(...main);
-      if (all || hit.size > 0) found.push({ nsp, since: d.since - LOSS_MARGIN_MS, rooms: all ? "all" : hit });
+      if (all || hit.size > 0) found.push({ nsp, since: plan.since - LOSS_MARGIN_MS, rooms: all ? "all" : hit });
     }
+    const nodes = plan.addresses.join(", ");
     try {
       await Promise.all(toConfirm.map(confirm));
     } catch (err) {
-      logger.debug({ err, node: address }, "Redis Cluster subscriptions not confirmed yet");
+      logger.debug({ err, nodes }, "Redis Cluster subscriptions not confirmed yet");
       return;
     }
     logger.warn(
-      { node: address, downMs: Date.now() - d.since, channels: toConfirm.length },
+      { nodes, downMs: Date.now() - plan.since, channels: toConfirm.length },
       "Redis Cluster slots served again; replaying what the affected sockets may have missed",
     );
-    // The replay first, then what was held (still in the map, the disruption keeps holding until then).
+    // The replay first, then what was held (still in the map, the disruptions keep holding until then).
     await Promise.allSettled(found.flatMap((r) => [...listeners].map(async (fn) => fn(r))));
-    disrupted.delete(address);
+    for (const address of plan.addresses) disrupted.delete(address);
     if (disrupted.size === 0 && timer) {
       clearInterval(timer);
       timer = null;
