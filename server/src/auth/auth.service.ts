@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { IsNull, MoreThan, Not, type DataSource, type Repository } from "typeorm";
 import type { AuthResponse, HostTokenClaims } from "@parley/sdk/protocol";
 import type { UnitOfWork } from "../db/unit-of-work.js";
+import { batchedRead } from "../db/read-batch.js";
 import { type Caller, isUserCaller, userOf } from "../shared/caller.js";
 import { AppError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -219,7 +220,9 @@ export class AuthService {
    * builder's `COUNT` cost more CPU than the lookup itself (issue 34).
    */
   async isSessionActive(sessionId: string): Promise<boolean> {
-    const rows: unknown[] = await this.deps.db.query("SELECT 1 AS live FROM refresh_tokens WHERE familyId = ? AND revokedAt IS NULL LIMIT 1", [sessionId]);
+    const rows: unknown[] = await batchedRead(this.deps.db, "SELECT 1 AS live FROM refresh_tokens WHERE familyId = ? AND revokedAt IS NULL LIMIT 1", [
+      sessionId,
+    ]);
     return rows.length > 0;
   }
 

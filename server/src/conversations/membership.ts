@@ -3,6 +3,7 @@ import { deferWrite } from "../db/pipeline.js";
 import { AppError, notFound } from "../shared/errors.js";
 import { canExist } from "../shared/ids.js";
 import { dialectOf, valuesTable } from "../db/sql.js";
+import { batchedRead } from "../db/read-batch.js";
 import { onPrimary } from "../db/read-replicas.js";
 import { MemberEntity } from "./member.entity.js";
 
@@ -51,7 +52,7 @@ export class MembershipGuard {
    */
   async conversationIds(appId: string, userId: string): Promise<string[]> {
     const rows: { conversationId: string }[] = await onPrimary(() =>
-      this.db.query("SELECT conversationId FROM members WHERE appId = ? AND userId = ?", [appId, userId]),
+      batchedRead(this.db, "SELECT conversationId FROM members WHERE appId = ? AND userId = ?", [appId, userId]),
     );
     return rows.map((r) => r.conversationId);
   }

@@ -118,7 +118,7 @@ export function pipeline(qr: QueryRunner): () => void {
 }
 
 /** Two or more statements as one multi-statement query; answers each one's result, in order. */
-async function sendTogether(qr: QueryRunner, statements: Statement[]): Promise<unknown[]> {
+export async function sendTogether(qr: QueryRunner, statements: Statement[]): Promise<unknown[]> {
   const logger = qr.connection.logger;
   for (const s of statements) logger.logQuery(s.sql, s.params, qr);
   const sql = statements.map((s) => s.sql).join(";\n");

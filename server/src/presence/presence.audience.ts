@@ -2,6 +2,7 @@ import type { Presence } from "@parley/sdk/protocol";
 import { In, type DataSource } from "typeorm";
 import { BlockEntity } from "../contacts/contact.entities.js";
 import { dialectOf, marks } from "../db/sql.js";
+import { batchedRead } from "../db/read-batch.js";
 import { chunks } from "../shared/chunks.js";
 import { isoOrNull } from "../shared/time.js";
 import type { AppsService } from "../tenancy/apps.service.js";
@@ -114,7 +115,7 @@ export class PresenceAudience {
     part("SELECT 'b' AS k, blockedId AS id FROM blocks WHERE appId = ? AND blockerId = ?");
     part("SELECT 'b' AS k, blockerId AS id FROM blocks WHERE appId = ? AND blockedId = ?");
     if (want.lastSeen) part("SELECT 'h' AS k, id FROM users WHERE appId = ? AND id = ? AND showLastSeen = 0");
-    const rows: { k: string; id: string }[] = await this.db.query(parts.join(" UNION ALL "), params);
+    const rows: { k: string; id: string }[] = await batchedRead(this.db, parts.join(" UNION ALL "), params);
     const r: Relations = { userId, conversationIds: [], contacts: [], coMembers: [], blocked: new Set(), hidesLastSeen: false };
     for (const { k, id } of rows) {
       if (k === "c") r.contacts.push(id);

@@ -41,6 +41,8 @@ export class DbProxy {
    * each, from START TRANSACTION to COMMIT or ROLLBACK) and their text, joined. Cleared by the caller.
    */
   readonly transactions: { roundTrips: number; sql: string }[] = [];
+  /** The text of each query sent (a COM_QUERY packet: one round trip), in a transaction or not, over every connection. */
+  readonly queries: string[] = [];
 
   get isCut(): boolean {
     return this.server === null || this.frozen;
@@ -86,6 +88,7 @@ export class DbProxy {
           sql = [];
         }
         // A query's packet: its length (3 bytes), sequence 0, COM_QUERY (0x03).
+        if (d.length > 4 && d[3] === 0 && d[4] === 0x03) this.queries.push(d.subarray(5).toString("utf8"));
         if (open && d.length > 4 && d[3] === 0 && d[4] === 0x03) {
           roundTrips++;
           sql.push(d.subarray(5).toString("utf8"));
