@@ -10,12 +10,17 @@
 //
 //   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [--name <pattern>] [files...]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { browserAvailability, mysqlAvailability, redisAvailability, type Availability, type Provisioned, type ServiceName } from "./services.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
+const TIMINGS_REPORTER = path.join(ROOT, "scripts/test/timings.mjs");
+/** Each pass's seconds by file (scripts/test/timings.mjs), kept after the run. */
+const TIMINGS_DIR = path.join(ROOT, "node_modules/.cache/parley/timings");
+/** How many of a pass's slowest files the summary names. */
+const SLOWEST_SHOWN = 8;
 
 /**
  * The suites of each pass. The browser and example suites need no MariaDB: SQLite pass only. The
@@ -317,7 +322,8 @@ async function main(): Promise<number> {
    */
   const together = opts.passes.length > 1 && process.env["PARLEY_TEST_SERIAL"] !== "1";
   const runPass = async (pass: Pass, part: "all" | "shared" | "alone" = "all"): Promise<string | undefined> => {
-    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}` };
+    const timingsFile = path.join(TIMINGS_DIR, `${pass}-${part}.json`);
+    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}`, PARLEY_TEST_TIMINGS: timingsFile };
     const preload: string[] = [];
     if (pass === "mysql" && mysql && !mysql.ok) {
       passEnv["PARLEY_TEST_SKIP_PASS"] = `MariaDB unavailable: ${mysql.reason}`;
@@ -328,6 +334,8 @@ async function main(): Promise<number> {
     const files = part === "all" ? chosen : chosen.filter((f) => ALONE.has(f) === (part === "alone"));
     if (!files.length) return undefined;
     const tagged = part === "shared";
+    mkdirSync(TIMINGS_DIR, { recursive: true });
+    rmSync(timingsFile, { force: true });
     console.log(`\n== ${pass} pass${part === "alone" ? ", the suites that run alone" : ""}${tagged ? ` (its lines start with [${pass}])` : ""}`);
     const args = [
       "--import",
@@ -335,6 +343,9 @@ async function main(): Promise<number> {
       ...preload,
       "--test",
       "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      `--test-reporter=${TIMINGS_REPORTER}`,
+      "--test-reporter-destination=/dev/null",
       "--test-concurrency=1",
       "--test-force-exit",
       ...opts.names.map((n) => `--test-name-pattern=${n}`),
@@ -345,7 +356,7 @@ async function main(): Promise<number> {
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     failed ||= r.code !== 0;
     const what = part === "alone" ? `${pass} pass, alone (${files.length} suite${files.length === 1 ? "" : "s"})` : `${pass} pass`;
-    const took = `(${Math.round((Date.now() - passStarted) / 1000)} s)`;
+    const took = `(${Math.round((Date.now() - passStarted) / 1000)} s${slowest(timingsFile)})`;
     if (r.code === 0) return `${what}: passed ${took}`;
     return [`${what}: FAILED ${took}`, ...[...r.failures].flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
   };
@@ -373,6 +384,17 @@ async function main(): Promise<number> {
     writeFileSync(STAMP, JSON.stringify({ commit, at: new Date().toISOString(), results }));
   }
   return failed ? 1 : 0;
+}
+
+/** ", slowest: a 120 s, b 90 s, ..." from a pass's timings file (nothing when it is missing). */
+function slowest(file: string): string {
+  try {
+    const seconds = Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>);
+    const named = seconds.slice(0, SLOWEST_SHOWN).map(([f, s]) => `${path.basename(f)} ${s} s`);
+    return seconds.length > 1 ? `; slowest: ${named.join(", ")}` : "";
+  } catch {
+    return "";
+  }
 }
 
 function redact(url: string): string {
