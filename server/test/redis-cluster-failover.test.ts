@@ -127,8 +127,13 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     // published live came before the replay of the older ones missed).
     const heard = users.map(() => new Map<string, number>());
     const stream = users.map(() => new Map<string, string[]>());
+    // When each message was sent, acknowledged and first heard by each user: an order failure says
+    // where each message of an inversion was in the failover's timeline.
+    const sentAt = new Map<string, { by: number; sent: number; acked: number }>();
+    const heardAt = users.map(() => new Map<string, { at: number; seq: number }>());
     users.forEach((c, i) =>
       c.on("message.new", (e) => {
+        if (!heardAt[i]!.has(e.data.message.id)) heardAt[i]!.set(e.data.message.id, { at: Date.now(), seq: e.seq });
         heard[i]!.set(e.data.message.id, (heard[i]!.get(e.data.message.id) ?? 0) + 1);
         const conv = e.data.message.conversationId;
         stream[i]!.set(conv, [...(stream[i]!.get(conv) ?? []), e.data.message.id]);
@@ -184,10 +189,12 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
         const conv = conversations[n % conversations.length]!;
         const sender = conv.members[Math.floor(n / conversations.length) % conv.members.length]!;
         const text = `m${n++}`;
+        const sent = Date.now();
         sends.push(
           users[sender]!.conversation(conv.id)
             .send(text)
             .then((m) => {
+              sentAt.set(m.id, { by: sender, sent, acked: Date.now() });
               acked.set(m.id, conv.id);
               if (sender === 1) sentBy1.add(m.id);
             }),
@@ -243,10 +250,15 @@ describe("Redis Cluster failover under load: nothing acknowledged is lost, dupli
     for (let i = 0; i < USERS; i++) {
       for (const [conv, ids] of stream[i]!) {
         const inversions = ids.filter((mid, k) => k > 0 && byId(mid, ids[k - 1]!) < 0);
+        const at = (ms: number | undefined): string => (ms === undefined ? "never" : new Date(ms).toISOString().slice(17, 23));
+        const timeline = [...new Set(inversions.flatMap((mid) => [ids[ids.indexOf(mid) - 1]!, mid]))].sort(byId).map((mid) => {
+          const s = sentAt.get(mid);
+          return `${mid}: by user ${s?.by} (node ${s ? (s.by % NODES) + 1 : "?"}), sent ${at(s?.sent)}, acked ${at(s?.acked)}, heard ${at(heardAt[i]!.get(mid)?.at)} (seq ${heardAt[i]!.get(mid)?.seq})`;
+        });
         assert.deepEqual(
           inversions,
           [],
-          `user ${i}'s events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}; the nodes' recoveries:\n${recoveries.join("\n")}`,
+          `user ${i}'s events of ${conv === busy.id ? "the busy group" : conv}: out of order: ${ids.join(",")}; killed ${at(killedAt)}, promoted ${at(failedOverAt)}; ${timeline.join("; ")}; the nodes' recoveries:\n${recoveries.join("\n")}`,
         );
       }
     }

@@ -234,7 +234,7 @@ export function attachRealtime(httpServer: HttpServer, deps: RealtimeDeps): Parl
               // While the conversation's shard is away, the ack waits behind the broadcasts held
               // for its room (scale/held-broadcasts.ts): the SDK applies its own message from the
               // ack, and must not before the older messages of others the replay brings.
-              if (!res.ok || !sharded?.held.hold("/", [convRoom(res.data.conversationId)], reply)) reply();
+              if (!res.ok || !sharded?.held.hold("/", [convRoom(res.data.conversationId)], reply, event?.seq)) reply();
             }
           : undefined;
       return withAck(log, "message.send", answer, async () => {

@@ -1,6 +1,6 @@
 import type { Namespace } from "socket.io";
 import type { Adapter, BroadcastOptions, MessageType, Room } from "socket.io-adapter";
-import type { HeldBroadcasts } from "./held-broadcasts.js";
+import { type HeldBroadcasts, seqOfPacket } from "./held-broadcasts.js";
 
 // socket.io-adapter's cluster message types (its `MessageType` enum): part of the wire format
 // every node of the cluster reads, so they do not change between versions.
@@ -100,7 +100,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
 
     a.broadcast = (packet, o) => {
       publish(o, BROADCAST, { packet });
-      if (opts.held?.hold(nsp.name, o.rooms, () => void base.broadcast(packet, local(o)))) return Promise.resolve();
+      if (opts.held?.hold(nsp.name, o.rooms, () => void base.broadcast(packet, local(o)), seqOfPacket(packet))) return Promise.resolve();
       return base.broadcast(packet, local(o));
     };
     a.addSockets = (o, rooms) => {

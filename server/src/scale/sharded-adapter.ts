@@ -2,7 +2,7 @@ import type { Namespace } from "socket.io";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "../shared/logger.js";
 import { type Disruption, planRecovery, type RecoveryPlan } from "./disruptions.js";
-import { HeldBroadcasts, MAX_HOLD_MS } from "./held-broadcasts.js";
+import { HeldBroadcasts, MAX_HOLD_MS, seqOfPacket } from "./held-broadcasts.js";
 import { keyslot } from "./keyslot.js";
 import { localFirst, type AdapterFactory, type ClusterAdapterLike } from "./local-first.js";
 import type { RedisClusterClient, RedisConnections } from "./redis.js";
@@ -157,8 +157,8 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
   const holdRemote = (nsp: string, a: RemoteJoins): void => {
     const onMessage = a.onMessage.bind(a);
     a.onMessage = (message, offset) => {
-      const m = message as { type?: number; data?: { opts?: { rooms?: string[] } } };
-      if (m.type === BROADCAST && held.hold(nsp, m.data?.opts?.rooms ?? [], () => void onMessage(message, offset))) return;
+      const m = message as { type?: number; data?: { opts?: { rooms?: string[] }; packet?: unknown } };
+      if (m.type === BROADCAST && held.hold(nsp, m.data?.opts?.rooms ?? [], () => void onMessage(message, offset), seqOfPacket(m.data?.packet))) return;
       return onMessage(message, offset);
     };
   };
