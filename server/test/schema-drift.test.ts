@@ -15,7 +15,7 @@ import { DataSource } from "typeorm";
 import type { MysqlDataSourceOptions } from "typeorm/driver/mysql/MysqlDataSourceOptions.js";
 import { createDataSource, declareDialectTypes, openDatabase } from "../src/db/data-source.js";
 import { DIALECT_TYPES, SCHEMA } from "../src/schema.js";
-import { MYSQL_ADMIN_URL, TEST_DB } from "./helpers/harness.js";
+import { MYSQL_ADMIN_URL, startServer, TEST_DB } from "./helpers/harness.js";
 
 /** TypeORM's pending schema changes against the entities, as SQL. */
 async function pendingChanges(db: DataSource): Promise<string[]> {
@@ -44,6 +44,41 @@ test("MariaDB: after the migrations TypeORM has no schema change pending against
     }
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await admin.end();
+  }
+});
+
+test("MariaDB: a test server's database, copied from the run's template, is the schema and rows the migrations make", {
+  skip: TEST_DB !== "mysql",
+}, async () => {
+  // The harness copies each test database from a template migrated once a run (helpers/mysql-template.ts):
+  // every suite on MariaDB tests that copy, so it must be what the migrations make, to the byte.
+  const migrated = `parley_t_${randomBytes(6).toString("hex")}`;
+  const admin = await mysql.createConnection({ uri: MYSQL_ADMIN_URL });
+  const server = await startServer();
+  const copied = new URL(server.databaseUrl!).pathname.slice(1);
+  try {
+    await admin.query(`CREATE DATABASE \`${migrated}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await (await openDatabase({ url: `${MYSQL_ADMIN_URL}/${migrated}`, sqliteFile: "" }, SCHEMA)).destroy();
+    const describe = async (db: string): Promise<Record<string, { create: string; rows: unknown[] }>> => {
+      const [tables] = (await admin.query("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name", [
+        db,
+      ])) as unknown as [{ name: string }[]];
+      const out: Record<string, { create: string; rows: unknown[] }> = {};
+      for (const { name } of tables) {
+        const [[shown]] = (await admin.query(`SHOW CREATE TABLE \`${db}\`.\`${name}\``)) as unknown as [[Record<string, string>]];
+        // The counter's next value is the rows', compared below; the server's own start may have written rows.
+        const [rows] = (await admin.query(`SELECT * FROM \`${db}\`.\`${name}\` ORDER BY 1`)) as unknown as [unknown[]];
+        out[name] = { create: shown["Create Table"]!.replace(/ AUTO_INCREMENT=\d+/, ""), rows: name === "migrations" ? rows : [] };
+      }
+      return out;
+    };
+    const [want, got] = [await describe(migrated), await describe(copied)];
+    assert.ok(Object.keys(want).length > 40, "the migrated database has its tables");
+    assert.deepEqual(got, want);
+  } finally {
+    await server.close();
+    await admin.query(`DROP DATABASE IF EXISTS \`${migrated}\``);
     await admin.end();
   }
 });

@@ -14,6 +14,7 @@ import { SCHEMA } from "../../src/schema.js";
 import { createServices, type Services } from "../../src/services.js";
 import { createLogger, type DestinationStream } from "../../src/shared/logger.js";
 import { ApiClient } from "./api.js";
+import { createFromTemplate } from "./mysql-template.js";
 
 /** Which database this test run uses: `PARLEY_TEST_DB=mysql` (MariaDB on 127.0.0.1) or SQLite. */
 export const TEST_DB = process.env["PARLEY_TEST_DB"] === "mysql" ? "mysql" : "sqlite";
@@ -78,7 +79,7 @@ export function redactedMysqlUrl(url = MYSQL_ADMIN_URL): string {
  */
 async function connectAdmin(uri = MYSQL_ADMIN_URL): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection({ uri, connectTimeout: 5000 });
+    return await mysql.createConnection({ uri, connectTimeout: 5000, multipleStatements: true });
   } catch (err) {
     const why = err instanceof Error ? err.message || (err as { code?: string }).code : String(err);
     throw new Error(
@@ -101,8 +102,14 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     const name = reused ?? `parley_t_${randomBytes(6).toString("hex")}`;
     if (!reused) {
       const admin = await connectAdmin(opts.mysqlPrimaryUrl);
-      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      await admin.end();
+      try {
+        // On another primary (a replication pair) the database is migrated there; else it is a
+        // copy of the run's migrated template (mysql-template.ts: 0.15 s against 2-4 s).
+        if (opts.mysqlPrimaryUrl) await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        else await createFromTemplate(admin, MYSQL_ADMIN_URL, name);
+      } finally {
+        await admin.end();
+      }
     }
     databaseUrl = `${opts.mysqlServerUrl ?? opts.mysqlPrimaryUrl ?? MYSQL_ADMIN_URL}/${name}`;
     if (opts.replicaServerUrl) replicaEnv.DATABASE_REPLICA_URLS = `${opts.replicaServerUrl}/${name}`;
