@@ -24,6 +24,7 @@ import {
   launchBrowser,
   loginViaForm,
   messageWithText,
+  showMessageToolbar,
   startHostSite,
   type HostSite,
 } from "./helpers/browser.js";
@@ -90,8 +91,8 @@ describe("a message's toolbar and its More menu", { timeout: 300_000, skip: BROW
 
   /** Shows `msg`'s toolbar as a mouse or a finger would. */
   async function showToolbar(msg: Locator, touch: boolean): Promise<void> {
-    if (touch) await msg.locator("[part=message-text]").tap();
-    else await msg.hover();
+    if (!touch) return showMessageToolbar(msg);
+    await msg.locator("[part=message-text]").tap();
     await msg.locator("[part=action-more]").waitFor({ state: "visible" });
   }
 
