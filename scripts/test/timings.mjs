@@ -8,6 +8,7 @@
 // at each completion, not once at the end: --test-force-exit ends the run before a reporter's last
 // output is flushed.
 import { writeFileSync } from "node:fs";
+import path from "node:path";
 
 export default async function* timings(source) {
   const out = process.env.PARLEY_TEST_TIMINGS;
@@ -16,8 +17,8 @@ export default async function* timings(source) {
   const took = new Map();
   for await (const event of source) {
     const file = event.data?.file;
-    // The file-level test is named after its file's path.
-    if (!out || !file || event.data.name !== file) continue;
+    // The file-level test is named after its file's path: absolute on Node 20, as given on Node 24.
+    if (!out || !file || typeof event.data.name !== "string" || path.resolve(event.data.name) !== path.resolve(file)) continue;
     if (event.type === "test:dequeue") started.set(file, Date.now());
     else if (event.type === "test:complete" && started.has(file)) {
       took.set(file.startsWith(cwd) ? file.slice(cwd.length) : file, Math.round((Date.now() - started.get(file)) / 1000));
