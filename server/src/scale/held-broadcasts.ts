@@ -7,14 +7,14 @@
  * serves (or any broadcast of a namespace whose own channel it serves) is not delivered to this
  * node's sockets but queued, whether it came from this node (local-first) or from another. Once
  * the shard serves again and the replay of what the sockets may have missed has been sent
- * (realtime/replay.ts: the event log, in seq order), the queue is delivered in the order it came;
- * the SDK drops what the replay already gave it, by seq. The chat events among them go out in seq
- * order, not in the order they came: another node's newer message can reach this node before this
- * node's own older one is broadcast (its commit's continuation not yet run), and with everything
- * released at once that is the order a member would hear them in (the drill: "…213,228,219…",
- * the sender's own 219 after 228). Every chat event in the queue is in the
- * event log, so nothing is lost by holding it, or by dropping it when the queue is full (the
- * replay sends it); typing and presence may arrive late or, past the bound, not at all.
+ * (realtime/replay.ts: the event log, in seq order), the queue is delivered; the SDK drops what the
+ * replay already gave it, by seq. The chat events in it go out in seq order, not in the order they
+ * came: another node's newer message can reach this node before this node's own older one is
+ * broadcast (its commit's continuation not yet run), and with everything released at once that
+ * is the order a member would hear them in (the drill: "…213,228,219…", the sender's own 219
+ * after 228). Every chat event in the queue is in the event log, so nothing is lost by holding
+ * it, or by dropping it when the queue is full (the replay sends it); typing and presence may
+ * arrive late or, past the bound, not at all.
  *
  * Bounded in size (MAX_QUEUED, the oldest dropped) and in time: a disruption held longer than
  * MAX_HOLD_MS (Redis away, not failing over) releases what it holds and stops holding, so local
