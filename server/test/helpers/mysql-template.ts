@@ -12,7 +12,8 @@ import { SCHEMA } from "../../src/schema.js";
  * itself states them (`SHOW CREATE TABLE`: columns, indexes, foreign keys, options) and their rows
  * (the migrations table, what migrations seed), so the server starts on the schema the migrations
  * make and finds no migration left to run. What migrations do is still tested where it is the
- * subject: the migration and schema-drift suites migrate their own databases, and `npm start` its own.
+ * subject: schema-drift.test.ts and the CLI's `migrate` (cli.test.ts) migrate databases of their
+ * own, and `npm start` (start.test.ts) its own.
  */
 
 const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../src/db/migrations");
