@@ -47,6 +47,7 @@ import { ReminderEntity, ScheduledMessageEntity } from "./scheduled/scheduled.en
 import { Drafts1764185000000 } from "./db/migrations/1764185000000-Drafts.js";
 import { PresenceGroupMax1764195000000 } from "./db/migrations/1764195000000-PresenceGroupMax.js";
 import { UserAgent1764205000000 } from "./db/migrations/1764205000000-UserAgent.js";
+import { LeanSenderIndex1764210000000 } from "./db/migrations/1764210000000-LeanSenderIndex.js";
 import { DraftEntity } from "./drafts/draft.entity.js";
 import { Streams1764125000000 } from "./db/migrations/1764125000000-Streams.js";
 import { MessageStreamEntity } from "./messages/stream.entity.js";
@@ -174,6 +175,7 @@ export const MIGRATIONS = [
   PresenceGroupMax1764195000000,
   AiTexts1764200000000,
   UserAgent1764205000000,
+  LeanSenderIndex1764210000000,
 ];
 
 /**

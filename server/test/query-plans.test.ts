@@ -278,6 +278,25 @@ describe("query plans of the hot paths", () => {
     }
   });
 
+  test("slow mode finds a member's last message by the conversation's index (issue 56: no index by sender and id)", async () => {
+    await analyze();
+    // users[0] owns the group of 100; users[60] is a plain member who has not written, so slow mode reads for them.
+    const slow = (seconds: number) => s.api.put(`/moderation/conversations/${group}/slow-mode`, { token: users[0]!.token, body: { seconds } });
+    assert.equal((await slow(60)).status, 200);
+    try {
+      const statements = await record(async () => {
+        assert.equal((await s.api.post(`/conversations/${group}/messages`, { token: users[60]!.token, body: { text: "slowly" } })).status, 201);
+      });
+      assert.ok(
+        statements.some((q) => /SELECT id, senderId, createdAt FROM messages/.test(q.sql)),
+        "the send read the member's last message",
+      );
+      await assertIndexed("slow mode's last message", statements);
+    } finally {
+      assert.equal((await slow(0)).status, 200);
+    }
+  });
+
   test("a data export and an account deletion (issue 17) read only the user's rows: no big table scanned", async () => {
     await analyze();
     // users[0] wrote half of the 30,000-message DM: the export pages through them by its own index.

@@ -9,6 +9,7 @@ import { forgetMessages } from "../search/search.index.js";
 import { forgetContactsOf, type ForgottenRequest } from "../contacts/forget.js";
 import { leaveAllConversations } from "../conversations/forget.js";
 import { removeReactionsBy, tombstoneMessages } from "../messages/forget.js";
+import { pagesOfSender } from "../messages/sender-pages.js";
 import { forgetReportWords } from "../moderation/forget.js";
 import { forgetMentionsIn, forgetThreadsOf } from "../threads/forget.js";
 import { unpinMessages } from "../pins/forget.js";
@@ -44,31 +45,23 @@ export async function eraseAccount(deps: DataRightsDeps, previewFiles: PreviewFi
   // First, the user stops acting: no session, no socket.
   await deps.sessions.endAllSessions(appId, userId);
 
-  // Their messages, a page a unit (their own index: appId, senderId, id).
+  // Their messages, a page a unit (the pages of uq_messages_client_id, messages/sender-pages.ts).
   const touched = new Set<string>();
   let after = 0;
-  for (;;) {
-    const rows: Row[] = await deps.db.query("SELECT id, conversationId FROM messages WHERE appId = ? AND senderId = ? AND id > ? ORDER BY id LIMIT ?", [
-      appId,
-      userId,
-      after,
-      DATA_RIGHTS_PAGE,
-    ]);
-    if (rows.length === 0) break;
-    for (const r of rows) touched.add(str(r["conversationId"]));
+  for await (const rows of pagesOfSender(deps.db, appId, userId, DATA_RIGHTS_PAGE)) {
+    for (const r of rows) touched.add(r.conversationId);
     const unusedImages = await deps.uow.run(({ m }) =>
       tombstone(
         deps,
         m,
         appId,
-        rows.map((r) => num(r["id"])),
+        rows.map((r) => num(r.id)),
         now,
         text,
       ),
     );
     await previewFiles.discard(unusedImages);
-    after = num(rows[rows.length - 1]!["id"]);
-    if (rows.length < DATA_RIGHTS_PAGE) break;
+    after = Math.max(after, ...rows.map((r) => num(r.id)));
   }
 
   // Their reactions to others' messages (those on their own went with them), with the new counts.

@@ -19,6 +19,7 @@ import { presentMe } from "../users/users.presenter.js";
 import { exportCallsOf } from "../calls/export.js";
 import { exportScheduledOf } from "../scheduled/export.js";
 import { exportDraftsOf } from "../drafts/export.js";
+import { pagesOfSender, type SenderRow } from "../messages/sender-pages.js";
 import { DATA_RIGHTS_PAGE, type DataRightsDeps, num, ownAvatar, type Row, str } from "./deps.js";
 
 /** A file of the export's zip form: its path in the archive and where its bytes are. */
@@ -73,12 +74,10 @@ export async function exportUserData(
   const avatar = ownAvatar(user);
   if (opts.files && avatar) files.push({ name: `avatar-${avatar}`, path: deps.storage.pathOf(AVATARS_FOLDER, avatar) });
 
-  const messageRows = await keyset((after) =>
-    db.query(
-      "SELECT id, conversationId, text, replyToId, threadId, createdAt, editedAt, data FROM messages WHERE appId = ? AND senderId = ? AND id > ? AND deletedAt IS NULL ORDER BY id LIMIT ?",
-      [appId, userId, after ? num(after["id"]) : 0, DATA_RIGHTS_PAGE],
-    ),
-  );
+  // Read in the order of the index they are paged by (messages/sender-pages.ts), exported in the order they were sent.
+  const messageRows: SenderRow[] = [];
+  for await (const rows of pagesOfSender(db, appId, userId, DATA_RIGHTS_PAGE)) messageRows.push(...rows.filter((r) => r.deletedAt === null));
+  messageRows.sort((a, b) => num(a.id) - num(b.id));
   const reactionRows = await keyset((after) =>
     db.query(
       after
@@ -148,19 +147,18 @@ export async function exportUserData(
   const person = (id: string): ExportedPerson => ({ id, displayName: names.get(id) ?? "Deleted user" });
 
   const messages: ExportedMessage[] = messageRows.map((r) => {
-    const id = str(r["id"]);
-    const conversationId = str(r["conversationId"]);
+    const id = str(r.id);
     return {
       id,
-      conversationId,
-      conversationName: conversations.get(conversationId)?.name ?? null,
-      text: r["text"] === null ? null : str(r["text"]),
+      conversationId: r.conversationId,
+      conversationName: conversations.get(r.conversationId)?.name ?? null,
+      text: r.text,
       attachmentIds: attachmentsOf.get(id) ?? [],
-      replyToId: r["replyToId"] === null ? null : str(r["replyToId"]),
-      ...(r["threadId"] === null || r["threadId"] === undefined ? {} : { threadId: str(r["threadId"]) }),
-      createdAt: iso(num(r["createdAt"])),
-      editedAt: isoOrNull(r["editedAt"] === null ? null : num(r["editedAt"])),
-      ...dataField(r["data"] === null ? null : str(r["data"])),
+      replyToId: r.replyToId === null ? null : str(r.replyToId),
+      ...(r.threadId === null ? {} : { threadId: str(r.threadId) }),
+      createdAt: iso(num(r.createdAt)),
+      editedAt: isoOrNull(r.editedAt === null ? null : num(r.editedAt)),
+      ...dataField(r.data),
     };
   });
   const data: DataExport = {

@@ -8,7 +8,6 @@ export const SYSTEM_SENDER = "";
 @Entity({ name: "messages" })
 @Index("ix_messages_conversation", ["conversationId", "id"])
 @Index("uq_messages_client_id", ["appId", "senderId", "clientMessageId"], { unique: true })
-@Index("ix_messages_sender", ["appId", "senderId", "id"])
 @Index("ix_messages_thread", ["threadId", "id"])
 export class MessageEntity {
   @Column({ type: "bigint", primary: true, generated: "increment", transformer: asNumber })

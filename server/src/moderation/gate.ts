@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { MODERATION_LIMITS, type FilterWord, type WordFilter } from "@parley/sdk/protocol";
-import { marks } from "../db/sql.js";
+import { dialectOf, marks } from "../db/sql.js";
 import { AppError } from "../shared/errors.js";
 import { iso } from "../shared/time.js";
 import { applyFilter, type CompiledFilter, compileFilter, parseWordFilter } from "./word-filter.js";
@@ -213,12 +213,8 @@ export class ModerationGate {
   private async slowMode(appId: string, userId: string, conversationId: string, seconds: number, m: EntityManager): Promise<void> {
     if (await this.isModerator(appId, userId, m)) return;
     const key = `${conversationId}\u0000${userId}`;
-    const last: { createdAt: number | string }[] = await m.query(
-      "SELECT createdAt FROM messages WHERE appId = ? AND senderId = ? AND conversationId = ? ORDER BY id DESC LIMIT 1",
-      [appId, userId, conversationId],
-    );
     const now = Date.now();
-    const lastAt = Math.max(last[0] ? Number(last[0].createdAt) : 0, this.reserved.get(key) ?? 0);
+    const lastAt = Math.max(await lastSentSince(m, appId, userId, conversationId, now - seconds * 1000), this.reserved.get(key) ?? 0);
     let waitMs = lastAt + seconds * 1000 - now;
     if (waitMs <= 0 && this.redis) waitMs = await this.reserveShared(key, seconds * 1000);
     if (waitMs > 0) {
@@ -311,3 +307,33 @@ function throwMuted(until: number | null): never {
 /** The refusal of an app-banned user: `details.banReason` is the moderator's reason, when they gave one. */
 export const appBanned = (reason: string | null): AppError =>
   new AppError("banned", "This account is banned from this app", reason ? { banReason: reason } : undefined);
+
+/** Messages of a conversation read a page at a time, newest first, while slow mode looks for the sender's last. */
+const SLOW_MODE_PAGE = 100;
+
+/**
+ * When `userId` last wrote in the conversation since `since` (epoch ms), or 0: its newest messages,
+ * by its own index, back to the first one older than `since`. There is no index by sender and
+ * conversation (issue 56: every send would write one more page); a slow-mode conversation's
+ * window holds at most one message a plain member, so this reads the window, not the history.
+ * Ids follow commits and `createdAt` the writing node's clock: nodes' clocks a little apart can
+ * end the walk a message early, by as much as they are apart.
+ */
+async function lastSentSince(m: EntityManager, appId: string, userId: string, conversationId: string, since: number): Promise<number> {
+  // Pinned, as history pages are (messages.service.ts): with a small LIMIT, a planner may walk the
+  // whole table backwards by id instead, for a conversation with few messages.
+  const pinned = dialectOf(m) === "mysql" ? "messages FORCE INDEX (ix_messages_conversation)" : "messages INDEXED BY ix_messages_conversation";
+  let before = Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const rows: { id: number | string; senderId: string; createdAt: number | string }[] = await m.query(
+      `SELECT id, senderId, createdAt FROM ${pinned} WHERE conversationId = ? AND appId = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+      [conversationId, appId, before, SLOW_MODE_PAGE],
+    );
+    for (const r of rows) {
+      if (Number(r.createdAt) < since) return 0;
+      if (r.senderId === userId) return Number(r.createdAt);
+    }
+    if (rows.length < SLOW_MODE_PAGE) return 0;
+    before = Number(rows[rows.length - 1]!.id);
+  }
+}
