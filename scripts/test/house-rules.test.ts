@@ -10,12 +10,18 @@
 //   without the other (the widget's composer reached itself through its tools' lazy loaders; the
 //   console's page list imported every page and the pages imported it back).
 //
+// - Types: every TypeScript file of the workspaces is in the root type check (`npm run typecheck`,
+//   tsconfig.json), tests and benches included: the widget's tests were not, and a missing import
+//   in one compiled (the browser run caught it). widget/types is checked by packages.test.ts,
+//   against each framework's own types.
+//
 // Each rule has a sanity check that it sees what it looks for, so a reader that silently matches
 // nothing cannot pass.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import ts from "typescript";
 import { cycles } from "./import-graph.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -102,5 +108,31 @@ describe("house rules over server/src, sdk/src, widget/src and console/src", () 
       "the console loads its pages lazily",
     );
     assert.ok(graph.get("server/src/main.ts")!.includes("server/src/services.ts"), "main.ts imports services.ts");
+  });
+});
+
+/** Every .ts file under the workspaces, but built output and dependencies. */
+function typeScriptFiles(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory()) return e.name === "node_modules" || e.name === "dist" || e.name.startsWith(".") ? [] : typeScriptFiles(rel);
+    return /\.[cm]?tsx?$/.test(e.name) ? [rel] : [];
+  });
+}
+
+/** Checked elsewhere, with why. */
+const TYPED_ELSEWHERE = /^widget\/types\//;
+
+describe("house rules: the type check", () => {
+  test("every TypeScript file of the workspaces is in the root type check (widget/types excepted: packages.test.ts)", () => {
+    const parsed = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+    assert.ok(parsed, "tsconfig.json parses");
+    const checked = new Set(parsed.fileNames.map((f) => path.relative(ROOT, f)));
+    const files = ["sdk", "server", "widget", "console", "examples", "scripts"].flatMap(typeScriptFiles);
+    assert.ok(files.includes("widget/test/xss.test.ts") && checked.has("server/src/main.ts"), "the rule sees the trees and the config");
+    assert.deepEqual(
+      files.filter((f) => !checked.has(f) && !TYPED_ELSEWHERE.test(f)),
+      [],
+    );
   });
 });

@@ -162,7 +162,7 @@ describe("the widget in other languages, and right to left", { timeout: 600_000,
       await eventually(() => box.getAttribute("placeholder"), { check: (p) => p === want, message: `${code}'s placeholder` });
       // The placeholder typed in as text: the box's content height against one line's (a wrap adds a line).
       // (Text in the box shows Send's clock button, which the empty box, the placeholder's, has not: hidden while measuring.)
-      const [text, room] = await box.evaluate((ta: HTMLTextAreaElement) =>
+      const [text = 0, room = 0] = await box.evaluate((ta: HTMLTextAreaElement) =>
         [ta.placeholder, "x"].map((value) => {
           const clock = ta.parentElement?.querySelector<HTMLElement>("[part=schedule-button]");
           if (clock) clock.style.display = "none";

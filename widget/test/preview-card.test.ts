@@ -137,7 +137,7 @@ describe("the link-preview card", { timeout: 300_000, skip: BROWSER_SKIP }, () =
       assert.ok(src.startsWith(`${s.url}/v1/previews/`), src);
       assert.equal(await img.getAttribute("alt"), "");
       assert.ok(Number(await img.getAttribute("width")) > 0 && Number(await img.getAttribute("height")) > 0);
-      await eventually(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth), {
+      await eventually(() => img.evaluate((i: HTMLImageElement) => (i.complete ? i.naturalWidth : 0)), {
         check: (w) => w > 0,
         message: "the image loads from Parley",
       });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
+import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { BROWSER_SKIP, hostPageHtml, launchBrowser, loginViaForm, openHostPage, startHostSite, type HostSite } from "./helpers/browser.js";
 
@@ -63,7 +64,7 @@ test("100+ injection payloads in messages, display names, group names, file name
   const app = (await s.createTenant("XSS", [site.origin])).id;
   const reader = await s.api.register(app, { email: "reader@example.com", password: "correct horse battery", displayName: "Reader" });
   // Senders whose names are payloads; each opens a DM with the reader and sends payloads.
-  const senders = [];
+  const senders: AuthResponse[] = [];
   for (let i = 0; i < 6; i++) {
     senders.push(await s.api.register(app, { displayName: payloads[i * 7]!.slice(0, 80) }));
   }
