@@ -1,7 +1,4 @@
-/** What a page read runs on: the data source, or a unit's manager. */
-interface Reader {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import type { EntityManager } from "typeorm";
 
 /** A row of a sender's messages, as stored (the export's columns, and what a deletion pages by). */
 export interface SenderRow {
@@ -30,7 +27,7 @@ const SELECT =
  * The next page is read when the caller asks for it, by keyset, so a caller that changes the rows
  * it was given (a deletion tombstones them) still gets each row once.
  */
-export async function* pagesOfSender(db: Reader, appId: string, senderId: string, page: number): AsyncGenerator<SenderRow[]> {
+export async function* pagesOfSender(db: Pick<EntityManager, "query">, appId: string, senderId: string, page: number): AsyncGenerator<SenderRow[]> {
   let afterId = 0;
   for (;;) {
     const rows = (await db.query(`${SELECT} clientMessageId IS NULL AND id > ? ORDER BY id LIMIT ?`, [appId, senderId, afterId, page])) as SenderRow[];
