@@ -132,6 +132,8 @@ describe("npm test on a fresh machine (its own namespaces)", { skip, timeout: 30
       r.out,
       /Browser \(Chromium\) suites skipped \([1-9]\d* suites and tests\): no Chromium or Chrome found .* — apt-get install chromium, or set CHROMIUM_PATH/,
     );
+    // Both passes: two lanes, each with a time of its own.
+    assert.match(r.out, /^lanes: 1 took \d+ s, 2 took \d+ s$/m);
     assert.doesNotMatch(r.out, /TypeError|✖/);
     assert.deepEqual(leftovers(tmp), []);
   });

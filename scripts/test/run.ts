@@ -1,4 +1,5 @@
-// `npm test`: type-check, build, then every suite on SQLite and, at the same time, on MariaDB.
+// `npm test`: type-check, build, then every suite on SQLite and, at the same time, on MariaDB (two
+// lanes: see `together` below).
 //
 // The run brings up what it needs once, for all files: MariaDB and Redis already answering (or
 // at PARLEY_TEST_MYSQL_URL / PARLEY_TEST_REDIS_URL), else throwaway instances started from the
@@ -10,7 +11,7 @@
 //
 //   node --import tsx scripts/test/run.ts [--pass sqlite|mysql] [--no-build] [--name <pattern>] [files...]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { browserAvailability, mysqlAvailability, redisAvailability, type Availability, type Provisioned, type ServiceName } from "./services.js";
 
@@ -315,28 +316,26 @@ async function main(): Promise<number> {
     }
   }
 
-  /**
-   * The passes run at the same time: most of a suite's time is waiting (on a database, a browser, a
-   * timer), and the two share nothing but what the machine locks (server/test/helpers/machine-lock.ts:
-   * the fixed ports of Janus and coturn). PARLEY_TEST_SERIAL=1 runs them one after the other.
-   */
-  const together = opts.passes.length > 1 && process.env["PARLEY_TEST_SERIAL"] !== "1";
-  const runPass = async (pass: Pass, part: "all" | "shared" | "alone" = "all"): Promise<string | undefined> => {
-    const timingsFile = path.join(TIMINGS_DIR, `${pass}-${part}.json`);
-    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}`, PARLEY_TEST_TIMINGS: timingsFile };
+  /** A pass's files, as chosen on the command line (the MariaDB pass has no browser suites). */
+  const passFiles = (pass: Pass): string[] => {
+    const all = PASSES[pass].flatMap(expand).filter((f) => pass === "sqlite" || !f.endsWith("-browser.test.ts"));
+    return opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
+  };
+  mkdirSync(TIMINGS_DIR, { recursive: true });
+  const lastTimings = readTimings();
+  for (const f of readdirSync(TIMINGS_DIR)) rmSync(path.join(TIMINGS_DIR, f), { force: true });
+  const steps: StepResult[] = [];
+  let stepsStarted = 0;
+  /** Runs `files` of `pass` in one `node --test`; `tag` prefixes its lines when another step runs beside it. */
+  const runStep = async (pass: Pass, files: string[], heading: string, tag = ""): Promise<StepResult> => {
+    const timings = path.join(TIMINGS_DIR, `${pass}-${++stepsStarted}.json`);
+    const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}.${tag.trim()}`, PARLEY_TEST_TIMINGS: timings };
     const preload: string[] = [];
     if (pass === "mysql" && mysql && !mysql.ok) {
       passEnv["PARLEY_TEST_SKIP_PASS"] = `MariaDB unavailable: ${mysql.reason}`;
       preload.push("--import", SKIP_PRELOAD);
     }
-    const all = PASSES[pass].flatMap(expand).filter((f) => pass === "sqlite" || !f.endsWith("-browser.test.ts"));
-    const chosen = opts.files.length ? all.filter((f) => opts.files.some((given) => path.resolve(ROOT, given) === path.resolve(ROOT, f))) : all;
-    const files = part === "all" ? chosen : chosen.filter((f) => ALONE.has(f) === (part === "alone"));
-    if (!files.length) return undefined;
-    const tagged = part === "shared";
-    mkdirSync(TIMINGS_DIR, { recursive: true });
-    rmSync(timingsFile, { force: true });
-    console.log(`\n== ${pass} pass${part === "alone" ? ", the suites that run alone" : ""}${tagged ? ` (its lines start with [${pass}])` : ""}`);
+    console.log(`\n== ${heading}${tag ? ` (its lines start with ${tag.trim()})` : ""}`);
     const args = [
       "--import",
       "tsx",
@@ -353,21 +352,61 @@ async function main(): Promise<number> {
       ...opts.names.map((n) => `--test-name-pattern=${n}`),
       ...files,
     ];
-    const passStarted = Date.now();
-    const r = await run(process.execPath, args, passEnv, tagged ? `[${pass}] ` : "");
+    const started = Date.now();
+    const r = await run(process.execPath, args, passEnv, tag);
     for (const [reason, n] of r.skips) skipped.set(reason, (skipped.get(reason) ?? 0) + n);
     failed ||= r.code !== 0;
-    const what = part === "alone" ? `${pass} pass, alone (${files.length} suite${files.length === 1 ? "" : "s"})` : `${pass} pass`;
-    const took = `(${Math.round((Date.now() - passStarted) / 1000)} s${slowest(timingsFile)})`;
-    if (r.code === 0) return `${what}: passed ${took}`;
-    return [`${what}: FAILED ${took}`, ...[...r.failures].flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
+    const step = { pass, files: files.length, code: r.code, failures: r.failures, timings, seconds: (Date.now() - started) / 1000 };
+    steps.push(step);
+    return step;
   };
-  const outcomes: (string | undefined)[] = [];
+
+  /**
+   * With both passes, the suites run in two lanes at the same time: most of a suite's time is
+   * waiting (on a database, a browser, a timer), and two suites share nothing but what the machine
+   * locks (server/test/helpers/machine-lock.ts: the fixed ports of Janus and coturn). Lane 1 starts
+   * with the SQLite pass's browser suites, lane 2 with the MariaDB pass; then each takes the rest of
+   * the SQLite pass from a common queue, slowest first, in runs that shrink as the queue does. The
+   * lanes so end within a suite of each other, whichever part is the longer on a given machine: in
+   * the fresh-clone CI of 8354bc3, with one lane a pass, the SQLite pass took 3,526 s and the
+   * MariaDB pass 2,440 s. Two browser suites never run at once, as before. Then the ALONE suites
+   * run, each pass's after the other. PARLEY_TEST_SERIAL=1 runs each pass whole, one after the other.
+   */
+  const together = opts.passes.length > 1 && process.env["PARLEY_TEST_SERIAL"] !== "1";
+  const lanes: number[] = [];
   if (together) {
-    outcomes.push(...(await Promise.all(opts.passes.map((pass) => runPass(pass, "shared")))));
-    for (const pass of opts.passes) outcomes.push(await runPass(pass, "alone"));
-  } else for (const pass of opts.passes) outcomes.push(await runPass(pass));
-  results.push(...outcomes.filter((r) => r !== undefined));
+    const shared = (pass: Pass) => passFiles(pass).filter((f) => !ALONE.has(f));
+    const browsers = shared("sqlite").filter(needsBrowser);
+    const queue = shared("sqlite")
+      .filter((f) => !needsBrowser(f))
+      .sort((a, b) => weight(b, lastTimings) - weight(a, lastTimings));
+    const first: [Pass, string[]][] = [
+      ["sqlite", browsers],
+      ["mysql", shared("mysql")],
+    ];
+    await Promise.all(
+      first.map(async ([pass, files], i) => {
+        const started = Date.now();
+        const tag = `[${pass} ${i + 1}] `;
+        if (files.length) await runStep(pass, files, `${pass} pass, ${pass === "sqlite" ? "the browser suites" : "every suite"}, lane ${i + 1}`, tag);
+        while (queue.length) {
+          // Guided: a share of what is left, so the last runs are single suites.
+          const take = queue.splice(0, Math.ceil(queue.length / (2 * first.length)));
+          await runStep("sqlite", take, `sqlite pass, ${take.length} more suite${take.length === 1 ? "" : "s"}, lane ${i + 1}`, `[sqlite ${i + 1}] `);
+        }
+        lanes[i] = Math.round((Date.now() - started) / 1000);
+      }),
+    );
+  }
+  for (const pass of opts.passes) {
+    const files = together ? passFiles(pass).filter((f) => ALONE.has(f)) : passFiles(pass);
+    if (files.length) await runStep(pass, files, `${pass} pass${together ? ", the suites that run alone" : ""}`);
+  }
+  for (const pass of opts.passes) {
+    const ofPass = steps.filter((s) => s.pass === pass);
+    if (ofPass.length) results.push(passLine(pass, ofPass));
+  }
+  if (lanes.length) results.push(`lanes: ${lanes.map((s, i) => `${i + 1} took ${s} s`).join(", ")}`);
 
   await cleanup();
   console.log("\n== summary");
@@ -388,15 +427,54 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** ", slowest: a 120 s, b 90 s, ..." from a pass's timings file (nothing when it is missing). */
-function slowest(file: string): string {
-  try {
-    const seconds = Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>);
-    const named = seconds.slice(0, SLOWEST_SHOWN).map(([f, s]) => `${path.basename(f)} ${s} s`);
-    return seconds.length > 1 ? `; slowest: ${named.join(", ")}` : "";
-  } catch {
-    return "";
+interface StepResult {
+  pass: Pass;
+  files: number;
+  code: number;
+  failures: Map<string, string[]>;
+  /** Its seconds by file (scripts/test/timings.mjs). */
+  timings: string;
+  seconds: number;
+}
+
+/** Every file's seconds in the given timings files, by default all those kept (a file in two of them: its longest). */
+function readTimings(files = readdirSync(TIMINGS_DIR).map((f) => path.join(TIMINGS_DIR, f))): Map<string, number> {
+  const seconds = new Map<string, number>();
+  for (const file of files) {
+    try {
+      for (const [f, s] of Object.entries(JSON.parse(readFileSync(file, "utf8")) as Record<string, number>)) seconds.set(f, Math.max(s, seconds.get(f) ?? 0));
+    } catch {
+      // missing (the step ran no file) or cut short
+    }
   }
+  return seconds;
+}
+
+/**
+ * How long a file is expected to take, to start the slowest first: its seconds in the last run
+ * here, else its size (a fresh clone has no last run; a long suite is mostly a long file).
+ */
+function weight(file: string, last: Map<string, number>): number {
+  return last.get(file) ?? statSync(path.join(ROOT, file)).size / 1000;
+}
+
+/** Whether a suite drives a browser (a Chromium of its own, or Firefox or WebKit). */
+function needsBrowser(file: string): boolean {
+  return /playwright-core|puppeteer-core|webdriverio|helpers\/browser\.js/.test(readFileSync(path.join(ROOT, file), "utf8"));
+}
+
+/** "sqlite pass: passed (229 suites, 3,526 s in 9 runs; slowest: a 120 s, ...)", and each failure's why. */
+function passLine(pass: Pass, steps: StepResult[]): string {
+  const files = steps.reduce((n, s) => n + s.files, 0);
+  const seconds = Math.round(steps.reduce((n, s) => n + s.seconds, 0));
+  const named = [...readTimings(steps.map((s) => s.timings))]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, SLOWEST_SHOWN)
+    .map(([f, s]) => `${path.basename(f)} ${s} s`);
+  const took = `(${files} suite${files === 1 ? "" : "s"}, ${seconds} s${steps.length > 1 ? ` in ${steps.length} runs` : ""}${named.length > 1 ? `; slowest: ${named.join(", ")}` : ""})`;
+  const failures = steps.flatMap((s) => [...s.failures]);
+  if (steps.every((s) => s.code === 0)) return `${pass} pass: passed ${took}`;
+  return [`${pass} pass: FAILED ${took}`, ...failures.flatMap(([name, why]) => [`  ✖ ${name}`, ...why.map((w) => `      ${w}`)])].join("\n");
 }
 
 function redact(url: string): string {
