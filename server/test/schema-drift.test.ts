@@ -152,3 +152,32 @@ test("SQLite: TypeORM's pending changes against the entities leave the migrated 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("SQLite: a test server's file, copied from the template, is the schema and rows the migrations make", { skip: TEST_DB !== "sqlite" }, async () => {
+  // The harness copies each test server's SQLite file from a template migrated once (helpers/sqlite-template.ts):
+  // every suite on SQLite tests that copy, so it must be what the migrations make.
+  const dir = await mkdtemp(path.join(tmpdir(), "parley-drift-"));
+  const server = await startServer({}, { keepData: true });
+  await server.close();
+  const describeFile = async (file: string): Promise<unknown> => {
+    const db = await openDatabase({ url: undefined, sqliteFile: file }, SCHEMA, { migrate: false });
+    try {
+      return {
+        objects: await db.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"),
+        migrations: await db.query("SELECT * FROM migrations ORDER BY id"),
+        journal: await db.query("PRAGMA journal_mode"),
+      };
+    } finally {
+      await db.destroy();
+    }
+  };
+  try {
+    await (await openDatabase({ url: undefined, sqliteFile: path.join(dir, "parley.sqlite") }, SCHEMA)).destroy();
+    const [want, got] = [await describeFile(path.join(dir, "parley.sqlite")), await describeFile(path.join(server.dataDir, "parley.sqlite"))];
+    assert.ok((want as { objects: unknown[] }).objects.length > 80, "the migrated file has its tables and indexes");
+    assert.deepEqual(got, want);
+  } finally {
+    await server.dropData();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

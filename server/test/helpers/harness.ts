@@ -15,6 +15,7 @@ import { createServices, type Services } from "../../src/services.js";
 import { createLogger, type DestinationStream } from "../../src/shared/logger.js";
 import { ApiClient } from "./api.js";
 import { createFromTemplate } from "./mysql-template.js";
+import { copySqliteTemplate } from "./sqlite-template.js";
 
 /** Which database this test run uses: `PARLEY_TEST_DB=mysql` (MariaDB on 127.0.0.1) or SQLite. */
 export const TEST_DB = process.env["PARLEY_TEST_DB"] === "mysql" ? "mysql" : "sqlite";
@@ -147,7 +148,9 @@ export async function startServer(env: Record<string, string> = {}, opts: StartO
     ...env,
   });
   const logger = createLogger(config.logLevel, { destination: opts.logTo });
-  const db = await openDatabase({ url: config.databaseUrl, sqliteFile: path.join(dataDir, "parley.sqlite") }, SCHEMA);
+  const sqliteFile = path.join(dataDir, "parley.sqlite");
+  if (!config.databaseUrl && !opts.reuse) await copySqliteTemplate(sqliteFile);
+  const db = await openDatabase({ url: config.databaseUrl, sqliteFile }, SCHEMA);
   const services = await createServices(config, db, logger);
   const httpServer = createServer(createApp(services).callback());
   const io = attachRealtime(httpServer, services);

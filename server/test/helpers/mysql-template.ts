@@ -19,16 +19,19 @@ import { SCHEMA } from "../../src/schema.js";
 const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../src/db/migrations");
 
 /**
- * The template's database: named by the migrations' sources and TypeORM's version (which makes the
- * migrations table), so a changed migration or runner gets a new one.
+ * The migrations' sources and TypeORM's version (which makes the migrations table), hashed: a
+ * template is named by it, so a changed migration or runner gets a new one. SQLite's template
+ * (sqlite-template.ts) is named by it too.
  */
-export const TEMPLATE_DATABASE = (() => {
+export const MIGRATIONS_HASH = (() => {
   const hash = createHash("sha256");
   hash.update(readFileSync(path.resolve(import.meta.dirname, "../../../node_modules/typeorm/package.json")));
   for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(path.join(MIGRATIONS_DIR, file)));
-  // `parley_t_` like every test database, so .ci/run drops it with an interrupted run's leftovers.
-  return `parley_t_template_${hash.digest("hex").slice(0, 12)}`;
+  return hash.digest("hex").slice(0, 12);
 })();
+
+/** The template's database. `parley_t_` like every test database, so .ci/run drops it with an interrupted run's leftovers. */
+export const TEMPLATE_DATABASE = `parley_t_template_${MIGRATIONS_HASH}`;
 
 interface Template {
   /** Each table's `CREATE TABLE`, as the template states it. */
