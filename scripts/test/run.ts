@@ -18,8 +18,11 @@ import { browserAvailability, mysqlAvailability, redisAvailability, type Availab
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SKIP_PRELOAD = path.join(ROOT, "scripts/test/skip-pass.mjs");
 const TIMINGS_REPORTER = path.join(ROOT, "scripts/test/timings.mjs");
-/** Each pass's seconds by file (scripts/test/timings.mjs), kept after the run. */
-const TIMINGS_DIR = path.join(ROOT, "node_modules/.cache/parley/timings");
+/**
+ * Each pass's seconds by file (scripts/test/timings.mjs), kept after the run. A run inside a test
+ * (fresh-machine.test.ts) keeps its own elsewhere: a run starts by deleting the last run's.
+ */
+const TIMINGS_DIR = process.env["PARLEY_TEST_TIMINGS_DIR"] ?? path.join(ROOT, "node_modules/.cache/parley/timings");
 /** How many of a pass's slowest files the summary names. */
 const SLOWEST_SHOWN = 8;
 
@@ -121,6 +124,8 @@ const running = new Set<ChildProcess>();
 /** Each step's PARLEY_TEST_RUN tag. */
 const runTags = new WeakMap<ChildProcess, string>();
 let cleaning: Promise<void> | undefined;
+/** Set by Ctrl-C (or a stop signal): no step starts after it, or the exit would leave it running. */
+let stopping = false;
 
 function cleanup(): Promise<void> {
   return (cleaning ??= Promise.all(provisioned.map((p) => p.stop().catch(() => undefined))).then(() => undefined));
@@ -129,6 +134,7 @@ function cleanup(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping the tests and the servers this run started`);
+    stopping = true;
     const stopped = Promise.all([...running].map((child) => stopGroup(child, signal)));
     void stopped
       .then(() => reapTagged())
@@ -329,6 +335,7 @@ async function main(): Promise<number> {
   let stepsStarted = 0;
   /** Runs `files` of `pass` in one `node --test`; `tag` prefixes its lines when another step runs beside it. */
   const runStep = async (pass: Pass, files: string[], heading: string, tag = ""): Promise<StepResult> => {
+    if (stopping) return { pass, files: files.length, code: 1, failures: new Map(), timings: "", seconds: 0 };
     const timings = path.join(TIMINGS_DIR, `${pass}-${++stepsStarted}.json`);
     const passEnv: NodeJS.ProcessEnv = { ...env, PARLEY_TEST_DB: pass, PARLEY_TEST_RUN: `${RUN_ID}.${pass}.${tag.trim()}`, PARLEY_TEST_TIMINGS: timings };
     const preload: string[] = [];
@@ -403,6 +410,8 @@ async function main(): Promise<number> {
     const files = together ? passFiles(pass).filter((f) => ALONE.has(f)) : passFiles(pass);
     if (files.length) await runStep(pass, files, `${pass} pass${together ? ", the suites that run alone" : ""}`);
   }
+  // After Ctrl-C the signal's handler stops what runs, cleans up and exits: nothing more to report.
+  if (stopping) return new Promise<never>(() => {});
   for (const pass of opts.passes) {
     const ofPass = steps.filter((s) => s.pass === pass);
     if (ofPass.length) results.push(passLine(pass, ofPass));

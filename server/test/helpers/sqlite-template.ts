@@ -16,11 +16,11 @@ import { MIGRATIONS_HASH } from "./mysql-template.js";
  * files of their own.
  *
  * The template lives in the temporary directory, named by the migrations (MIGRATIONS_HASH), and is
- * kept for the next run. Test files run in processes of their own, two at once: each makes the
+ * kept for the next run (not `parley-test-…`, the prefix of what a run must leave no trace of). Test files run in processes of their own, two at once: each makes the
  * template in a directory of its own and renames it into place, so a reader finds the whole file
  * or none, and two makers put the same file there.
  */
-export const SQLITE_TEMPLATE = path.join(tmpdir(), `parley-test-template-${MIGRATIONS_HASH}.sqlite`);
+export const SQLITE_TEMPLATE = path.join(tmpdir(), `parley-sqlite-template-${MIGRATIONS_HASH}.sqlite`);
 
 let made: Promise<void> | undefined;
 
@@ -35,7 +35,7 @@ export async function copySqliteTemplate(file: string): Promise<void> {
 
 async function makeTemplate(): Promise<void> {
   if (existsSync(SQLITE_TEMPLATE)) return;
-  const dir = await mkdtemp(path.join(tmpdir(), "parley-test-template-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "parley-sqlite-template-"));
   try {
     const file = path.join(dir, "parley.sqlite");
     await (await openDatabase({ url: undefined, sqliteFile: file }, SCHEMA)).destroy();
