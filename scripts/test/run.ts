@@ -370,24 +370,26 @@ async function main(): Promise<number> {
   };
 
   /**
-   * With both passes, the suites run in two lanes at the same time: most of a suite's time is
-   * waiting (on a database, a browser, a timer), and two suites share nothing but what the machine
-   * locks (server/test/helpers/machine-lock.ts: the fixed ports of Janus and coturn). Lane 1 starts
-   * with the SQLite pass's browser suites, lane 2 with the MariaDB pass; then each takes the rest of
-   * the SQLite pass from a common queue, slowest first, in runs that shrink as the queue does. The
-   * lanes so end within a suite of each other, whichever part is the longer on a given machine: in
-   * the fresh-clone CI of 8354bc3, with one lane a pass, the SQLite pass took 3,526 s and the
-   * MariaDB pass 2,440 s. Two browser suites never run at once, as before. Then the ALONE suites
-   * run, each pass's after the other. PARLEY_TEST_SERIAL=1 runs each pass whole, one after the other.
+   * With both passes, the suites run in two lanes at the same time, one a core (on two cores the
+   * CPU is busy 97 % of the lanes' time: a third lane would not help). Two suites share nothing but
+   * what the machine locks (server/test/helpers/machine-lock.ts: the fixed ports of Janus and
+   * coturn). Lane 1 starts with the SQLite pass's browser suites, lane 2 with the MariaDB pass;
+   * then each takes the rest of the SQLite pass from a common queue, slowest first, in runs that
+   * shrink as the queue does, so the lanes end within a suite of each other whichever part is the
+   * longer on a given machine. In the fresh-clone CI of 8354bc3, one lane a pass, the SQLite pass
+   * took 3,526 s and the MariaDB pass 2,440 s; in that of 35d3a0f the two lanes took 3,142 and
+   * 3,141 s. Two browser suites never run at once, as before. Then the ALONE suites run, each
+   * pass's after the other. PARLEY_TEST_SERIAL=1 runs each pass whole, one after the other.
    */
   const together = opts.passes.length > 1 && process.env["PARLEY_TEST_SERIAL"] !== "1";
   const lanes: number[] = [];
   if (together) {
     const shared = (pass: Pass) => passFiles(pass).filter((f) => !ALONE.has(f));
     const browsers = shared("sqlite").filter(needsBrowser);
+    const weights = new Map(shared("sqlite").map((f) => [f, weight(f, lastTimings)]));
     const queue = shared("sqlite")
       .filter((f) => !needsBrowser(f))
-      .sort((a, b) => weight(b, lastTimings) - weight(a, lastTimings));
+      .sort((a, b) => weights.get(b)! - weights.get(a)!);
     const first: [Pass, string[]][] = [
       ["sqlite", browsers],
       ["mysql", shared("mysql")],
