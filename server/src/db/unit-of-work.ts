@@ -25,17 +25,13 @@ export interface EventAppender {
 export interface Publisher {
   publish(appId: string, events: ChatEvent[]): void;
   /**
-   * With other nodes (Redis): resolves once what was published so far has reached them. A unit
-   * that orders itself across nodes (`commit`'s `orderKeys`) holds its keys until then.
+   * With other nodes (Redis): resolves once what was published so far has reached them (or the
+   * publisher's own bound has passed). A unit that orders itself across nodes (`commit`'s
+   * `orderKeys`) holds its keys until then.
    */
   published?(): Promise<void>;
 }
 
-/**
- * How long a unit holding `orderKeys` waits for its events to reach Redis before it lets the keys
- * go anyway (ms): Redis away (its client queues the publish) must not hold a conversation's sends.
- */
-const PUBLISHED_WAIT_MS = 250;
 /** How long a unit's `orderKeys` stay taken when its caller never runs the after-commit step (ms). */
 const UNPUBLISHED_HOLD_MS = 2000;
 
@@ -178,7 +174,11 @@ export class UnitOfWork {
       appended,
       afterCommit: () => {
         publish();
-        if (keys.length > 0 && published) void withinMs(published(), PUBLISHED_WAIT_MS).then(release);
+        // Bounded by the publisher (scale/local-first.ts: a while when Redis does not answer, longer
+        // when a publish failed over and is retried): not by the fallback, which is for a caller
+        // that never gets here.
+        clearTimeout(fallback);
+        if (keys.length > 0 && published) void published().then(release, release);
         else release();
         for (const [appId, events] of appended)
           for (const hook of this.commitHooks)
@@ -201,10 +201,4 @@ export class UnitOfWork {
       for (const [appId, events] of committed) if (events.length > 0) this.publisher.publish(appId, events);
     };
   }
-}
-
-/** `p` settled, or `ms` gone by: whichever comes first (never rejects). */
-function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).then(() => clearTimeout(timer));
 }

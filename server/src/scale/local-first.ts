@@ -32,14 +32,42 @@ export interface LocalFirstOptions {
   onDropped?: (err: unknown) => void;
   /** Holds this node's own broadcasts back while their channel's shard is away (held-broadcasts.ts). */
   held?: Pick<HeldBroadcasts, "hold">;
+  /**
+   * How long `published()` waits for a publish Redis has not answered (ms; default 250): Redis
+   * away (its client queues the publish) must not hold a conversation's sends for long.
+   */
+  waitMs?: number;
+  /**
+   * How long `published()` waits on for a publish that failed and is being tried again (ms;
+   * default 0), counted from when this node's publishes began to fail (any publish Redis takes
+   * starts the count again: one shard failing over, the others serving). See `published()`.
+   */
+  holdMs?: number;
 }
 
 export type AdapterFactory = (nsp: Namespace) => Adapter;
 
 /** What localFirst adds to the adapter: when what it has queued so far has reached Redis. */
 export interface Publishing {
-  /** Resolves once every publish queued before the call has been answered by Redis (or has failed once). */
+  /**
+   * Resolves once every publish queued before the call has reached Redis (its retries included)
+   * or has been given up; or after `waitMs` if none of them failed, or once this node's
+   * publishes have been failing for `holdMs`. The send path holds a conversation's named lock
+   * until then (db/unit-of-work.ts): the conversation's next message, on any node, is published
+   * after this one, so the other nodes' sockets get them in order. A failed publish that let the
+   * lock go would be passed by the next (the CI of 35d3a0f: a node whose client had not found the
+   * promoted replica yet retried its publishes for a second, while the other nodes had replayed
+   * and were delivering live again, and another node's newer message came first).
+   */
   published(): Promise<void>;
+}
+
+/** A publish, from its first try to its last. */
+interface Chain {
+  /** Resolves when Redis has taken it, or it was given up. */
+  done: Promise<void>;
+  /** A try failed: it is being tried again. */
+  failed: boolean;
 }
 
 /**
@@ -69,18 +97,64 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       delSockets: a.delSockets.bind(a),
       disconnectSockets: a.disconnectSockets.bind(a),
     };
-    /** The first tries still unanswered (Redis answers each client's commands in order, not across shards). */
-    const inFlight = new Set<Promise<unknown>>();
-    const send = (message: { type: MessageType; data: unknown }, firstAt: number, attempt: number): void => {
-      const sent = a.publishAndReturnOffset(message);
-      if (attempt === 0) {
-        const settled: Promise<unknown> = sent.catch(() => undefined).finally(() => inFlight.delete(settled));
-        inFlight.add(settled);
+    /** The publishes not taken nor given up yet (Redis answers each client's commands in order, not across shards). */
+    const inFlight = new Set<Chain>();
+    /** When this node's publishes began to fail (the first failure since Redis last took one). */
+    let failingSince: number | undefined;
+    const send = (message: { type: MessageType; data: unknown }, firstAt: number, attempt: number, chain?: Chain & { end(): void }): void => {
+      if (!chain) {
+        let end = (): void => {};
+        const done = new Promise<void>((resolve) => (end = resolve));
+        const c = { done, failed: false, end: () => (inFlight.delete(c), end()) };
+        inFlight.add(c);
+        chain = c;
       }
-      sent.catch((err: unknown) => {
-        const retryFor = opts.retryForMs ?? 0;
-        if (Date.now() - firstAt >= retryFor) return opts.onDropped?.(err);
-        const timer = setTimeout(() => send(message, firstAt, attempt + 1), Math.min(100 * 2 ** attempt, 1000));
+      const self = chain;
+      let sent: Promise<unknown>;
+      try {
+        sent = a.publishAndReturnOffset(message);
+      } catch (err) {
+        self.end(); // not encodable: nothing to wait for (the caller delivers locally)
+        throw err;
+      }
+      sent.then(
+        () => {
+          failingSince = undefined;
+          self.end();
+        },
+        (err: unknown) => {
+          failingSince ??= Date.now();
+          self.failed = true;
+          const retryFor = opts.retryForMs ?? 0;
+          if (Date.now() - firstAt >= retryFor) {
+            self.end();
+            return opts.onDropped?.(err);
+          }
+          const timer = setTimeout(() => send(message, firstAt, attempt + 1, self), Math.min(100 * 2 ** attempt, 1000));
+          timer.unref();
+        },
+      );
+    };
+    const waitMs = opts.waitMs ?? 250;
+    const holdMs = opts.holdMs ?? 0;
+    const published = (): Promise<void> => {
+      const pending = [...inFlight];
+      if (pending.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        void Promise.all(pending.map((c) => c.done)).then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        const letGo = (): void => {
+          // Unanswered (Redis away, its client queueing): let go. Failed and tried again: wait on,
+          // unless every publish has been failing for holdMs (Redis away, not failing over).
+          const failingFor = failingSince === undefined ? 0 : Date.now() - failingSince;
+          if (!pending.some((c) => c.failed) || failingFor >= holdMs) return resolve();
+          timer = setTimeout(letGo, holdMs - failingFor);
+          timer.unref();
+        };
+        timer = setTimeout(letGo, waitMs);
         timer.unref();
       });
     };
@@ -96,7 +170,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     /** The same operation, for this node's sockets only (the upstream methods then skip Redis). */
     const local = (o: BroadcastOptions): BroadcastOptions => ({ ...o, flags: { ...o.flags, local: true } });
 
-    (adapter as unknown as Publishing).published = () => Promise.all(inFlight).then(() => undefined);
+    (adapter as unknown as Publishing).published = published;
 
     a.broadcast = (packet, o) => {
       publish(o, BROADCAST, { packet });

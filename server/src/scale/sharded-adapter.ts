@@ -150,7 +150,14 @@ export function createShardedLocalFirstAdapter(redis: RedisConnections, channelP
       holdRemote(nsp.name, a as unknown as RemoteJoins);
       return a;
     },
-    { retryForMs: PUBLISH_RETRY_MS, onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster"), held },
+    {
+      retryForMs: PUBLISH_RETRY_MS,
+      onDropped: (err) => logger.warn({ err }, "a broadcast could not be published to the Redis Cluster"),
+      held,
+      // A publish tried again after a failover holds its conversation's next sends as long as the
+      // other nodes would hold their broadcasts for a shard away (local-first.ts `published`).
+      holdMs: MAX_HOLD_MS,
+    },
   );
 
   /** Another node's broadcasts to held rooms wait in the same queue as this node's own. */
