@@ -131,4 +131,39 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
     );
     await context.close();
   });
+
+  test("older messages that land before the browser has reported a scroll up keep the reader's place, not the bottom", async () => {
+    const { page, context } = await openDevicePage(browser, url, DESKTOP);
+    await loginViaForm(page, thread.annLogin);
+    await page.locator(`[part=conversation][data-id="${thread.dm}"]`).click();
+    await messageWithText(page, `message ${TOTAL - 1}`).waitFor();
+    const loaded = (): Promise<number> =>
+      page.evaluate<number>(`document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").messages.length`);
+    const count = await loaded();
+    // A scroll event comes with a later frame: on a busy machine (or phone) older messages asked
+    // for earlier can land first (the CI of stop 68, with extra load: "message 4861 moved from 178
+    // to -1975.125", the list sent to the bottom). The event's listener is held back here, as if
+    // that frame had not come yet, while older messages are asked for and arrive.
+    const list = page.locator("[part=messages]");
+    const top = await page.evaluate<{ id: string; y: number }>(`(() => {
+      const el = document.querySelector("parley-chat").shadowRoot.querySelector("parley-thread").shadowRoot.querySelector("[part=messages]");
+      window.holdScroll = (e) => e.stopImmediatePropagation();
+      el.addEventListener("scroll", window.holdScroll, { capture: true });
+      el.scrollTop = 0;
+      const li = el.querySelector("li[data-id]");
+      el.dispatchEvent(new CustomEvent("parley-load-older", { bubbles: true, composed: true }));
+      return { id: li.dataset.id, y: li.getBoundingClientRect().top };
+    })()`);
+    await eventually(loaded, { check: (n) => n > count, timeout: 15_000, message: "older messages loaded" });
+    const now = await list.evaluate(
+      (el, id) => ({
+        y: el.querySelector<HTMLElement>(`li[data-id="${id}"]`)?.getBoundingClientRect().top ?? null,
+        fromBottom: el.scrollHeight - el.scrollTop - el.clientHeight,
+      }),
+      top.id,
+    );
+    assert.ok(now.y !== null && Math.abs(now.y - top.y) <= 2, `message ${top.id} moved from ${top.y} to ${now.y} (${now.fromBottom} px from the bottom)`);
+    await list.evaluate((el) => el.removeEventListener("scroll", (window as unknown as { holdScroll: EventListener }).holdScroll, { capture: true }));
+    await context.close();
+  });
 });

@@ -177,6 +177,8 @@ export class ParleyThread extends ParleyView implements MessageHost {
   first = 0;
   announcements: string[] = [];
   private anchor: Anchor | null = null;
+  /** Where the list was scrolled to when onScroll last ran: elsewhere now is a scroll not reported yet. */
+  private scrolledTo = 0;
   private loadingOlder = false;
   private lastSeenId = "";
   /** Streamed replies seen while they grow: announced when they end. */
@@ -245,6 +247,13 @@ export class ParleyThread extends ParleyView implements MessageHost {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const n = this.visible().length;
+    // A scroll away from the bottom the browser has not reported yet (its event comes with a later
+    // frame): older messages landing first would otherwise be followed to the bottom, the list
+    // thrown from the top to the end (seen on a busy machine). Only ever away from the bottom here:
+    // onScroll says when the reader is back, and tells the server it has read.
+    const el = this.scroller();
+    if (this.atBottom && el && !changed.has("atBottom") && el.scrollTop !== this.scrolledTo && el.scrollHeight - el.scrollTop - el.clientHeight >= 40)
+      this.atBottom = false;
     if (changed.has("messages") || changed.has("hiddenIds")) {
       const prev = changed.get("messages") as MessageItem[] | undefined;
       if (changed.has("messages") && prev && prev[0]?.id !== this.messages[0]?.id && prev.length && !this.atBottom) {
@@ -326,6 +335,7 @@ export class ParleyThread extends ParleyView implements MessageHost {
 
   private onScroll(): void {
     const el = this.scroller()!;
+    this.scrolledTo = el.scrollTop;
     const n = this.visible().length;
     const atBottom = atWindowEnd(WIN, this.first, n) && el.scrollHeight - el.scrollTop - el.clientHeight < 40;
     if (atBottom !== this.atBottom) {
