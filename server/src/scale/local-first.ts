@@ -66,8 +66,34 @@ export interface Publishing {
 interface Chain {
   /** Resolves when Redis has taken it, or it was given up. */
   done: Promise<void>;
-  /** A try failed: it is being tried again. */
+  /** A try failed, or one before it on its channel did: it is being tried again, or waits to be. */
   failed: boolean;
+}
+
+type Message = { type: MessageType; data: unknown };
+
+/** A publish in its channel's line (see `lines`). */
+interface Entry {
+  key: string;
+  message: Message;
+  chain: Chain & { end(): void };
+  firstAt: number;
+  /** Tries that failed (the next one waits 100 ms × 2^tries, at most 1 s). */
+  tries: number;
+  /** A try is under way. */
+  sent: boolean;
+}
+
+/**
+ * The Redis channel a message goes to, as the sharded adapter picks it ("dynamic" mode): a
+ * broadcast to one room on that room's channel, anything else on the namespace's. (The streams
+ * adapter has one stream: publishes on different keys are not ordered against each other, but it
+ * never fails one, its client queueing them.)
+ */
+function channelOf(m: Message): string {
+  const d = m.data as { opts?: { rooms?: string[] }; requestId?: unknown } | undefined;
+  const rooms = d?.opts?.rooms ?? [];
+  return m.type === BROADCAST && rooms.length === 1 && d?.requestId === undefined ? `#${rooms[0]}` : "";
 }
 
 /**
@@ -101,39 +127,73 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     const inFlight = new Set<Chain>();
     /** When this node's publishes began to fail (the first failure since Redis last took one). */
     let failingSince: number | undefined;
-    const send = (message: { type: MessageType; data: unknown }, firstAt: number, attempt: number, chain?: Chain & { end(): void }): void => {
-      if (!chain) {
-        let end = (): void => {};
-        const done = new Promise<void>((resolve) => (end = resolve));
-        const c = { done, failed: false, end: () => (inFlight.delete(c), end()) };
-        inFlight.add(c);
-        chain = c;
-      }
-      const self = chain;
+    /**
+     * Per channel, its publishes not taken yet, in the order they were made. Once one has failed,
+     * only the first is tried (again), and the others wait their turn: retried each on its own,
+     * a later one could be taken first (the drill: two messages of one send batch, refused
+     * together, the newer one's retry taken first), and the other nodes would hear them so.
+     */
+    const lines = new Map<string, Entry[]>();
+    const retryFor = opts.retryForMs ?? 0;
+    const attempt = (line: Entry[], e: Entry): void => {
+      e.sent = true;
       let sent: Promise<unknown>;
       try {
-        sent = a.publishAndReturnOffset(message);
+        sent = a.publishAndReturnOffset(e.message);
       } catch (err) {
-        self.end(); // not encodable: nothing to wait for (the caller delivers locally)
-        throw err;
+        // Not encodable: nothing to wait for (this node still delivers locally, as upstream does).
+        opts.onDropped?.(err);
+        return done(line, e);
       }
       sent.then(
         () => {
           failingSince = undefined;
-          self.end();
+          done(line, e);
         },
         (err: unknown) => {
           failingSince ??= Date.now();
-          self.failed = true;
-          const retryFor = opts.retryForMs ?? 0;
-          if (Date.now() - firstAt >= retryFor) {
-            self.end();
-            return opts.onDropped?.(err);
+          e.chain.failed = true;
+          e.sent = false;
+          if (Date.now() - e.firstAt >= retryFor) {
+            opts.onDropped?.(err);
+            return done(line, e);
           }
-          const timer = setTimeout(() => send(message, firstAt, attempt + 1, self), Math.min(100 * 2 ** attempt, 1000));
-          timer.unref();
+          if (line[0] === e) later(line, e);
         },
       );
+    };
+    const later = (line: Entry[], e: Entry): void => {
+      const timer = setTimeout(() => attempt(line, e), Math.min(100 * 2 ** e.tries++, 1000));
+      timer.unref();
+    };
+    /** Taken or given up: out of its line; the next one, if it failed or waits, is tried now. */
+    const done = (line: Entry[], e: Entry): void => {
+      const first = line[0] === e;
+      line.splice(line.indexOf(e), 1);
+      e.chain.end();
+      // One taken before the first (both under way when the first failed) moves nothing along.
+      if (!first) return;
+      const next = line[0];
+      if (!next) return void lines.delete(e.key);
+      if (!next.sent) attempt(line, next);
+    };
+    const send = (message: Message): void => {
+      const key = channelOf(message);
+      let line = lines.get(key);
+      if (!line) lines.set(key, (line = []));
+      let end = (): void => {};
+      const chain: Chain & { end(): void } = {
+        done: new Promise<void>((resolve) => (end = resolve)),
+        failed: false,
+        end: () => (inFlight.delete(chain), end()),
+      };
+      inFlight.add(chain);
+      const e: Entry = { key, message, chain, firstAt: Date.now(), tries: 0, sent: false };
+      // Behind one that failed: waits its turn (and counts as failing for `published()`).
+      const waits = line.some((x) => x.chain.failed);
+      line.push(e);
+      if (waits) chain.failed = true;
+      else attempt(line, e);
     };
     const waitMs = opts.waitMs ?? 250;
     const holdMs = opts.holdMs ?? 0;
@@ -162,7 +222,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     const publish = (o: BroadcastOptions, type: MessageType, data: object): void => {
       if (o.flags?.local) return;
       try {
-        send({ type, data: { ...data, opts: { rooms: [...o.rooms], except: [...(o.except ?? [])], flags: o.flags } } }, Date.now(), 0);
+        send({ type, data: { ...data, opts: { rooms: [...o.rooms], except: [...(o.except ?? [])], flags: o.flags } } });
       } catch {
         // The message could not be encoded: like upstream, this node still delivers locally.
       }
