@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import type { AuthResponse, Conversation, Message } from "@parley/sdk/protocol";
+import { createClient } from "redis";
 import { DbProxy } from "./helpers/db-proxy.js";
 import { MYSQL_ADMIN_URL, startServer, TEST_DB, type TestServer } from "./helpers/harness.js";
 import { connect, request, sleep, type ClientSocket } from "./helpers/sockets.js";
@@ -239,6 +240,54 @@ describe("/metrics", () => {
     } finally {
       proxy.close();
       conns.forEach((c) => c.destroy());
+    }
+  });
+
+  test("with REDIS_URL: a connection dropped under the adapter's SUBSCRIBE is no crash, and the node subscribes again", {
+    skip: TEST_DB !== "mysql" || process.env["PARLEY_TEST_SKIP_REDIS"] ? "Redis runs with the MariaDB pass" : false,
+    timeout: 60_000,
+  }, async () => {
+    // The CI of 106153e: Redis cut just after a node started, "Socket closed unexpectedly" as an
+    // unhandled rejection (which ends a node's process). A proxy drops the connection that sends
+    // the adapter's SUBSCRIBE of its request channels before it reaches Redis, as a blip then would.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown): number => unhandled.push(err);
+    process.on("unhandledRejection", onUnhandled);
+    const target = new URL(REDIS_URL);
+    const prefix = `parley-ops-sub-${process.pid}:`;
+    let dropped = 0;
+    const proxy = net.createServer((c) => {
+      const up = net.connect(Number(target.port || 6379), target.hostname);
+      for (const so of [c, up]) {
+        so.on("error", () => undefined);
+        so.on("close", () => (c.destroy(), up.destroy()));
+      }
+      c.on("data", (chunk: Buffer) => {
+        const text = chunk.toString("latin1");
+        if (dropped === 0 && /\bsubscribe\b/i.test(text) && text.includes(`${prefix}socket.io#/#`)) return void (dropped++, c.destroy(), up.destroy());
+        up.write(chunk);
+      });
+      up.pipe(c);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve()));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    try {
+      const s = await start({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_PREFIX: prefix });
+      const subscribers = async (): Promise<number> => Number((await admin.pubSubNumSub(`${prefix}socket.io#/#`))[`${prefix}socket.io#/#`] ?? 0);
+      const end = Date.now() + 15_000;
+      while ((await subscribers()) === 0) {
+        assert.ok(Date.now() < end, `the node never subscribed again (${dropped} connection dropped under SUBSCRIBE)`);
+        await sleep(100);
+      }
+      assert.equal(dropped, 1, "the proxy dropped a connection under SUBSCRIBE");
+      assert.deepEqual(unhandled.map(String), [], "no unhandled rejection");
+      await s.services.redis?.close();
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await admin.quit();
+      proxy.close();
     }
   });
 });
