@@ -33,11 +33,6 @@ export interface LocalFirstOptions {
   /** Holds this node's own broadcasts back while their channel's shard is away (held-broadcasts.ts). */
   held?: Pick<HeldBroadcasts, "hold">;
   /**
-   * How long `published()` waits for a publish Redis has not answered (ms; default 250): Redis
-   * away (its client queues the publish) must not hold a conversation's sends for long.
-   */
-  waitMs?: number;
-  /**
    * How long `published()` waits on for a publish that failed and is being tried again (ms;
    * default 0), counted from when this node's publishes began to fail (any publish Redis takes
    * starts the count again: one shard failing over, the others serving). See `published()`.
@@ -51,7 +46,7 @@ export type AdapterFactory = (nsp: Namespace) => Adapter;
 export interface Publishing {
   /**
    * Resolves once every publish queued before the call has reached Redis (its retries included)
-   * or has been given up; or after `waitMs` if none of them failed, or once this node's
+   * or has been given up; or after PUBLISHED_WAIT_MS if none of them failed, or once this node's
    * publishes have been failing for `holdMs`. The send path holds a conversation's named lock
    * until then (db/unit-of-work.ts): the conversation's next message, on any node, is published
    * after this one, so the other nodes' sockets get them in order. A failed publish that let the
@@ -61,6 +56,12 @@ export interface Publishing {
    */
   published(): Promise<void>;
 }
+
+/**
+ * How long `published()` waits for a publish Redis has not answered (ms): Redis away (its client
+ * queues the publish) must not hold a conversation's sends for long.
+ */
+const PUBLISHED_WAIT_MS = 250;
 
 /** A publish, from its first try to its last. */
 interface Chain {
@@ -195,7 +196,6 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       if (waits) chain.failed = true;
       else attempt(line, e);
     };
-    const waitMs = opts.waitMs ?? 250;
     const holdMs = opts.holdMs ?? 0;
     const published = (): Promise<void> => {
       const pending = [...inFlight];
@@ -214,18 +214,14 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
           timer = setTimeout(letGo, holdMs - failingFor);
           timer.unref();
         };
-        timer = setTimeout(letGo, waitMs);
+        timer = setTimeout(letGo, PUBLISHED_WAIT_MS);
         timer.unref();
       });
     };
     /** Queues the message for the other nodes, unawaited. */
     const publish = (o: BroadcastOptions, type: MessageType, data: object): void => {
       if (o.flags?.local) return;
-      try {
-        send({ type, data: { ...data, opts: { rooms: [...o.rooms], except: [...(o.except ?? [])], flags: o.flags } } });
-      } catch {
-        // The message could not be encoded: like upstream, this node still delivers locally.
-      }
+      send({ type, data: { ...data, opts: { rooms: [...o.rooms], except: [...(o.except ?? [])], flags: o.flags } } });
     };
     /** The same operation, for this node's sockets only (the upstream methods then skip Redis). */
     const local = (o: BroadcastOptions): BroadcastOptions => ({ ...o, flags: { ...o.flags, local: true } });
