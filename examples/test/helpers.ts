@@ -48,7 +48,17 @@ export async function widgetLogin(page: Page, email: string, password = DEMO_PAS
   await page.locator("[part=launcher]").waitFor({ state: "visible", timeout: 20_000 });
   if (!(await page.locator("[part=panel]").isVisible())) await page.locator("[part=launcher]").click();
   const signin = page.locator("parley-signin");
-  await signin.locator("input[name=email]").fill(email, { timeout: 20_000 });
+  await signin
+    .locator("input[name=email]")
+    .fill(email, { timeout: 20_000 })
+    .catch(async (e: Error) => {
+      // Seen once in CI (the sign-in form never came): say what the visitor saw instead.
+      const panel = await page
+        .locator("[part=panel]")
+        .textContent({ timeout: 1_000 })
+        .catch(() => "(no panel)");
+      throw new Error(`${email}: no sign-in form; the panel shows ${JSON.stringify(panel)}\n${e.message}`);
+    });
   await signin.locator("input[name=password]").fill(password);
   await signin.locator("[part=signin-submit]").click();
   await page.locator("[part=new-chat]").waitFor({ state: "visible", timeout: 20_000 });

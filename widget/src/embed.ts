@@ -47,8 +47,18 @@ const selfUrl = (): string =>
 const uiUrl = new URL(__PARLEY_UI__, selfUrl()).href;
 
 let loading: Promise<unknown> | undefined;
-/** Fetches and runs the UI module once; it defines <parley-chat>, which upgrades the element in place. */
-const loadUi = (): Promise<unknown> => (loading ??= import(/* @vite-ignore */ uiUrl));
+/**
+ * Fetches and runs the UI module once; it defines <parley-chat>, which upgrades the element in
+ * place. A fetch that failed (a network blip) is forgotten, so the next intent tries again rather
+ * than leaving a launcher that never opens.
+ */
+const loadUi = (): Promise<unknown> =>
+  (loading ??= import(/* @vite-ignore */ uiUrl).catch((e: unknown) => {
+    loading = undefined;
+    throw e;
+  }));
+/** `loadUi` for a caller that does not wait: a failure is retried by the next intent. */
+const preloadUi = (): void => void loadUi().catch(() => undefined);
 
 /** The launcher's look before the UI arrives: the same box, corner and colours as the real one. */
 const LAUNCHER_CSS = `:host{display:contents!important}
@@ -94,7 +104,7 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang:
     button.append(badge);
   }
   button.addEventListener("click", onOpen);
-  for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, () => void loadUi(), { once: true, passive: true });
+  for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, preloadUi, { once: true, passive: true });
   dock.append(button);
   root.append(dock);
   // Lit renders before the root's first child (this one): it must stay, empty and hidden.
@@ -167,11 +177,11 @@ function mount(script: HTMLScriptElement): ParleyApi {
     } catch {
       /* storage blocked: the chat opens on the list */
     }
-    void ready((c) => c.show());
+    void ready((c) => c.show()).catch(() => undefined);
   }
   let removeStub = (): void => undefined;
   if (attrs["mode"] === "launcher") {
-    removeStub = stubLauncher(el, () => void ready((c) => c.show()), unread, attrs["lang"]);
+    removeStub = stubLauncher(el, () => void ready((c) => c.show()).catch(() => undefined), unread, attrs["lang"]);
   }
   document.body.appendChild(el);
   void customElements.whenDefined("parley-chat").then(async () => {
@@ -183,14 +193,14 @@ function mount(script: HTMLScriptElement): ParleyApi {
 
   if (attrs["token"] || hasSession || attrs["mode"] === "inline") {
     const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => void }).requestIdleCallback;
-    if (idle) idle(() => void loadUi(), { timeout: 2_000 });
-    else setTimeout(() => void loadUi(), 200);
+    if (idle) idle(preloadUi, { timeout: 2_000 });
+    else setTimeout(preloadUi, 200);
   }
 
   return {
     element: el,
-    open: () => void ready((c) => c.show()),
-    close: () => void ready((c) => c.close()),
+    open: () => void ready((c) => c.show()).catch(() => undefined),
+    close: () => void ready((c) => c.close()).catch(() => undefined),
     startChat: (userId) => ready((c) => c.startChat(userId)),
     identify: (token) => ready((c) => c.identify(token)),
     logout: () => ready((c) => c.logout()),
@@ -215,5 +225,5 @@ if (script?.dataset["appId"] && !window.Parley) {
   else document.addEventListener("DOMContentLoaded", () => (window.Parley = mount(script)), { once: true });
 } else {
   // A page that places <parley-chat> itself: define it now.
-  void loadUi();
+  preloadUi();
 }

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page, Response } from "playwright-core";
 import type { AuthResponse } from "@parley/sdk/protocol";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { BROWSER_SKIP, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
+import { BROWSER_SKIP, eventually, expectText, hostPageHtml, launchBrowser, loginViaForm, startHostSite, type HostSite } from "./helpers/browser.js";
 import { DESKTOP, openDevicePage, withViewportMeta } from "./helpers/devices.js";
 
 interface Transfer {
@@ -161,6 +161,35 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
     await s.api.post(`/conversations/${dm}/messages`, { token: ben.accessToken, body: { text: "are you there?" } });
     await expectText(page.locator("[part=badge]"), "1");
     assert.match((await page.locator("[part=launcher]").getAttribute("aria-label")) ?? "", /1 unread/);
+    await context.close();
+  });
+
+  test("a UI fetch that failed (a network blip) is tried again at the next click, not kept as a dead launcher", async () => {
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    // The first fetch of the UI module fails as a dropped connection does; later ones pass.
+    let failed = 0;
+    await page.route(/\/widget-ui-[A-Za-z0-9_-]{8}\.js$/, (route) => (failed++ === 0 ? route.abort("connectionreset") : route.continue()));
+    await page.goto(url);
+    await page.locator("[part=launcher]").waitFor({ state: "visible" });
+    const dropped = page.waitForEvent("requestfailed", (r) => /\/widget-ui-/.test(r.url()));
+    await page.locator("[part=launcher]").click();
+    await dropped;
+    assert.equal(await page.locator("[part=panel]").count(), 0, "no panel without the UI");
+    // The page learns of the failure just after the browser reports it: click until the chat opens
+    // (a launcher that kept the failed fetch never does).
+    const signin = page.locator("parley-signin [part=signin-submit]");
+    await eventually(
+      async () => {
+        await page.locator("[part=launcher]").click();
+        await signin.waitFor({ state: "visible", timeout: 3_000 });
+      },
+      { timeout: 15_000, message: "the chat did not open after a failed UI fetch" },
+    );
+    assert.equal(failed, 2, "the UI was fetched again");
+    assert.deepEqual(errors, [], "no uncaught error in the page");
     await context.close();
   });
 
