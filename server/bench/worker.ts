@@ -5,6 +5,7 @@
  * bare relay and ejabberd; the message text carries the send time the same way on both protocols.
  * Every loop is bounded in time and count.
  */
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import { bodyOf, errorCondition, isErrorStanza, xmppConnect, type XmppConn } from "./xmpp.js";
@@ -318,7 +319,8 @@ function sendOne(idx: number, conv: string): void {
     }
   };
   if (kind === "message") {
-    s.timeout(15_000).emit("message.send", { conversationId: conv, text: `${tag}|${now()}` }, onAck);
+    // A clientMessageId on every send, as the SDK's outbox gives each (its retries are found by it).
+    s.timeout(15_000).emit("message.send", { conversationId: conv, text: `${tag}|${now()}`, clientMessageId: randomUUID() }, onAck);
   } else {
     h.typingFlag = !h.typingFlag;
     const key = `${conv}|${h.userId}`;

@@ -163,6 +163,56 @@ describe("query plans of the hot paths", () => {
     await assertIndexed("send batch", stmts);
   });
 
+  test("a batch's retry look-up reads each (sender, clientMessageId) pair by the unique index, not each sender's messages (issue 56)", async () => {
+    await analyze();
+    // users[0] and users[1] have 15,000 messages each (dms[0]'s history). Every SDK send carries a
+    // clientMessageId; the look-up asked for the senders IN (…) AND the ids IN (…): a cross product
+    // of the lists, which SQLite answered by reading every message of each sender.
+    const stmts = await record(async () => {
+      const acks = await Promise.all(
+        [0, 1, 2, 3].map((i) =>
+          request<Message>(sockets[i]!, "message.send", { conversationId: dms[Math.floor(i / 2)]!, text: `pair ${i}`, clientMessageId: `pair-${i}-${Date.now()}` }),
+        ),
+      );
+      assert.ok(
+        acks.every((a) => a.ok),
+        JSON.stringify(acks),
+      );
+    });
+    const lookUps = stmts.filter((q) => /FROM[\s\S]*messages[\s\S]*clientMessageId/.test(q.sql) && /^\s*SELECT/i.test(q.sql));
+    assert.ok(lookUps.length >= 1, `the batch looked its client ids up: ${stmts.map((q) => q.sql.slice(0, 60)).join(" | ")}`);
+    for (const q of lookUps) {
+      const pairs = (q.params ?? []).filter((p) => typeof p === "string" && p.startsWith("pair-")).length;
+      if (TEST_DB === "mysql") {
+        const [row]: Record<string, string>[] = await s.services.db.query(`ANALYZE FORMAT=JSON ${q.sql}`, q.params);
+        const plan = JSON.parse(Object.values(row!)[0]!);
+        const read = rowsRead(plan, "messages") + rowsRead(plan, "m");
+        // And the index look-ups (one a pair; a list of senders times a list of ids made one a combination).
+        const runner = s.services.db.createQueryRunner();
+        try {
+          const lookUpsSoFar = async (): Promise<number> =>
+            Number(((await runner.query("SHOW SESSION STATUS LIKE 'Handler_read_key'")) as { Value: string }[])[0]!.Value);
+          const before = await lookUpsSoFar();
+          await runner.query(q.sql, q.params);
+          const probes = (await lookUpsSoFar()) - before;
+          console.log(`# messages read to look up ${pairs} client ids: ${read}, index look-ups: ${probes}`);
+          assert.ok(read <= pairs, `messages read to look up ${pairs} client ids: ${read}`);
+          assert.ok(probes <= pairs, `index look-ups for ${pairs} client ids: ${probes}`);
+        } finally {
+          await runner.release();
+        }
+      } else {
+        const plan: { detail: string }[] = await s.services.db.query(`EXPLAIN QUERY PLAN ${q.sql}`, q.params);
+        const searches = plan.map((r) => r.detail).filter((d) => /\bmessages\b|\bm\b/.test(d) && /^SEARCH|^SCAN/.test(d));
+        console.log(`# the retry look-up's plan: ${plan.map((r) => r.detail).join(" / ")}`);
+        assert.ok(
+          searches.length > 0 && searches.every((d) => /uq_messages_client_id \(appId=\? AND senderId=\? AND clientMessageId=\?\)/.test(d)),
+          `each pair found by the whole unique key: ${searches.join(" / ")}`,
+        );
+      }
+    }
+  });
+
   test("history pages (newest and deep), sync and the conversation list scan no big table", async () => {
     await analyze();
     const u = users[0]!;

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import { marks } from "../db/sql.js";
+import { dialectOf, marks, valuesTable } from "../db/sql.js";
 import { SYSTEM_SENDER } from "./message.entity.js";
 
 /**
@@ -51,13 +51,15 @@ export async function readClientIds(m: EntityManager, items: ReadItem[]): Promis
   const withClientId = items.filter((it) => it.clientMessageId !== null);
   const byApp = await Promise.all(
     unique(withClientId.map((it) => it.appId)).map(async (appId) => {
-      const mine = withClientId.filter((it) => it.appId === appId);
-      const senders = unique(mine.map((it) => it.senderId));
-      const clientIds = unique(mine.map((it) => it.clientMessageId!));
+      const pairs = new Map(withClientId.filter((it) => it.appId === appId).map((it) => [key(it.senderId, it.clientMessageId!), [it.senderId, it.clientMessageId]]));
+      // Each (sender, clientMessageId) pair is one look-up in uq_messages_client_id. Two IN lists
+      // (senders, ids) asked for every combination of them: MariaDB made one index look-up a
+      // combination, and SQLite read every message of each sender (issue 56).
+      const v = valuesTable(dialectOf(m), ["senderId", "clientMessageId"], [...pairs.values()]);
       const rows: { id: number | string; conversationId: string; senderId: string; clientMessageId: string }[] = await m.query(
-        `SELECT id, conversationId, senderId, clientMessageId FROM messages
-          WHERE appId = ? AND senderId IN (${marks(senders.length)}) AND clientMessageId IN (${marks(clientIds.length)})`,
-        [appId, ...senders, ...clientIds],
+        `SELECT m.id, m.conversationId, m.senderId, m.clientMessageId FROM ${v.sql}
+          JOIN messages m ON m.appId = ? AND m.senderId = v.senderId AND m.clientMessageId = v.clientMessageId`,
+        [...v.params, appId],
       );
       return rows.map((r) => [key(appId, r.senderId, r.clientMessageId), { id: Number(r.id), conversationId: r.conversationId }] as const);
     }),
