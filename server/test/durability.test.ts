@@ -225,7 +225,7 @@ async function assertNothingAckedLost(s: TestServer, d: Drill): Promise<Set<stri
 }
 
 describe("SQLite durability settings", { skip: sqliteOnly }, () => {
-  test("the server's connection runs WAL with synchronous=FULL (a commit is fsynced before its ack) and a 64 MB page cache, also after writes", async () => {
+  test("the server's connection runs WAL with synchronous=FULL (a commit is fsynced before its ack), a 64 MB page cache and statement journals in memory, also after writes", async () => {
     const s = await start();
     const d = await setUp(s);
     assert.ok(
@@ -240,6 +240,10 @@ describe("SQLite durability settings", { skip: sqliteOnly }, () => {
     // SQLite's default is 2 MB (-2000): the server's working set did not fit (issue 34 step 10).
     const [{ cache_size: cache }] = await s.services.db.query("PRAGMA cache_size");
     assert.equal(cache, -SQLITE_CACHE_KIB, "cache_size in KiB");
+    // Statement journals in memory: a batch's multi-row INSERT spilled its journal past 64 KB into a
+    // temporary file, a write a page (issue 56, docs/performance.md step 22).
+    const [{ temp_store: tempStore }] = await s.services.db.query("PRAGMA temp_store");
+    assert.equal(tempStore, 2, "temp_store=MEMORY");
     closeSockets(d);
   });
 });

@@ -139,6 +139,13 @@ export async function openDatabase(opts: DatabaseOptions, schema: Schema, { migr
         throw new MigrationError(`A migration failed (the earlier ones stay applied): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
     }
+    // Statement journals (and temporary tables and sorts) in memory, once the migrations are done
+    // (an index built over a big table sorts more than memory should hold). A send batch's
+    // multi-row INSERT keeps a journal of the pages it changes, to undo itself alone on a
+    // constraint error; past 64 KB (about 16 messages) it spilled to a temporary file, a write a
+    // page, inside the batch: the INSERT took 1.1 ms a batch of ~75, 0.44 ms in memory
+    // (docs/performance.md, issue 56 step 22). The server's sorting reads are keyset pages.
+    if (dialectOf(ds) === "sqlite") await ds.query("PRAGMA temp_store = MEMORY");
   } catch (err) {
     await ds.destroy().catch(() => undefined);
     throw err;
