@@ -171,7 +171,11 @@ describe("query plans of the hot paths", () => {
     const stmts = await record(async () => {
       const acks = await Promise.all(
         [0, 1, 2, 3].map((i) =>
-          request<Message>(sockets[i]!, "message.send", { conversationId: dms[Math.floor(i / 2)]!, text: `pair ${i}`, clientMessageId: `pair-${i}-${Date.now()}` }),
+          request<Message>(sockets[i]!, "message.send", {
+            conversationId: dms[Math.floor(i / 2)]!,
+            text: `pair ${i}`,
+            clientMessageId: `pair-${i}-${Date.now()}`,
+          }),
         ),
       );
       assert.ok(

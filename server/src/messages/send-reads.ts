@@ -51,7 +51,9 @@ export async function readClientIds(m: EntityManager, items: ReadItem[]): Promis
   const withClientId = items.filter((it) => it.clientMessageId !== null);
   const byApp = await Promise.all(
     unique(withClientId.map((it) => it.appId)).map(async (appId) => {
-      const pairs = new Map(withClientId.filter((it) => it.appId === appId).map((it) => [key(it.senderId, it.clientMessageId!), [it.senderId, it.clientMessageId]]));
+      const pairs = new Map(
+        withClientId.filter((it) => it.appId === appId).map((it) => [key(it.senderId, it.clientMessageId!), [it.senderId, it.clientMessageId]]),
+      );
       // Each (sender, clientMessageId) pair is one look-up in uq_messages_client_id. Two IN lists
       // (senders, ids) asked for every combination of them: MariaDB made one index look-up a
       // combination, and SQLite read every message of each sender (issue 56).
