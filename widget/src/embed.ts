@@ -153,6 +153,8 @@ function mount(script: HTMLScriptElement): ParleyApi {
     await el.updateComplete;
     return fn(el);
   };
+  /** Opens the chat once the UI is there; a failed fetch leaves the launcher to try again. */
+  const openUi = (): void => void ready((c) => c.show()).catch(() => undefined);
   // A visitor who is signed in (a host token, or a session kept from an earlier visit) gets the
   // UI when the browser is idle, so that the unread badge is live; anyone else on first intent.
   // Until then the launcher shows the unread count the UI last saved (parley-chat.ts).
@@ -177,11 +179,11 @@ function mount(script: HTMLScriptElement): ParleyApi {
     } catch {
       /* storage blocked: the chat opens on the list */
     }
-    void ready((c) => c.show()).catch(() => undefined);
+    openUi();
   }
   let removeStub = (): void => undefined;
   if (attrs["mode"] === "launcher") {
-    removeStub = stubLauncher(el, () => void ready((c) => c.show()).catch(() => undefined), unread, attrs["lang"]);
+    removeStub = stubLauncher(el, openUi, unread, attrs["lang"]);
   }
   document.body.appendChild(el);
   void customElements.whenDefined("parley-chat").then(async () => {
@@ -199,7 +201,7 @@ function mount(script: HTMLScriptElement): ParleyApi {
 
   return {
     element: el,
-    open: () => void ready((c) => c.show()).catch(() => undefined),
+    open: openUi,
     close: () => void ready((c) => c.close()).catch(() => undefined),
     startChat: (userId) => ready((c) => c.startChat(userId)),
     identify: (token) => ready((c) => c.identify(token)),
