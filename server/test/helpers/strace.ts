@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { sleep } from "./sockets.js";
+import { eventually } from "./sockets.js";
 
 /**
  * Linux's strace on this test process (its in-process server included): which system calls ran,
@@ -50,14 +50,22 @@ export async function traceSelf(file: string, calls: string[]): Promise<Trace> {
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const deadline = Date.now() + 15_000;
-  while (!tracedBy(child.pid!)) {
-    const failed = child.exitCode !== null ? `strace exited (${child.exitCode})` : Date.now() > deadline ? "strace did not attach in 15 s" : undefined;
-    if (failed) {
-      child.kill("SIGKILL");
-      throw new Error(`${failed}: ${stderr}`);
-    }
-    await sleep(50);
+  // Not installed (ENOENT): a failed test with the reason, not a crash of the test process.
+  let spawnError: Error | undefined;
+  child.once("error", (err) => (spawnError = err));
+  try {
+    await eventually(
+      async () => {
+        if (spawnError) throw new Error(`strace could not start (${spawnError.message}): apt-get install -y strace`);
+        if (child.exitCode !== null) throw new Error(`strace exited (${child.exitCode})`);
+        return tracedBy(child.pid!);
+      },
+      "strace to attach to every thread",
+      15_000,
+    );
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw new Error(`${err instanceof Error ? err.message : String(err)}: ${stderr}`);
   }
   return {
     async stop() {
@@ -86,7 +94,7 @@ function tracedBy(tracer: number): boolean {
  * `strace -f -yy -xx` lines into calls: "PID name(FD<target>, "\x..", …) = R", or split in two
  * when another thread's call came between ("… <unfinished ...>", then "PID <... name resumed>…").
  */
-export function parseTrace(text: string): Syscall[] {
+function parseTrace(text: string): Syscall[] {
   const calls: Syscall[] = [];
   const open = new Map<string, Syscall>();
   text.split("\n").forEach((line, i) => {
