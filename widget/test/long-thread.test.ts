@@ -132,6 +132,42 @@ describe("a 5,000-message thread", { timeout: 600_000, skip: BROWSER_SKIP }, () 
     await context.close();
   });
 
+  test("a hover that lands after the reader scrolled away shows that message's actions without pulling the list back to it", async () => {
+    const { page, context } = await openDevicePage(browser, url, DESKTOP);
+    await loginViaForm(page, thread.annLogin);
+    await page.locator(`[part=conversation][data-id="${thread.dm}"]`).click();
+    await messageWithText(page, `message ${TOTAL - 1}`).waitFor();
+    // The real pointer off the list: only the hover below moves the toolbar.
+    await page.mouse.move(0, 0);
+    const list = page.locator("[part=messages]");
+    // The browser tells of a hover after a scroll with a later frame, and on a busy machine the
+    // reader can be elsewhere by then (the CI of 2026-11-29: scrolled to the top, then taken 2,153
+    // px back down to where the mouse had been). Here the reader goes to the top and the newest
+    // message, now far below the view, is hovered in the same task.
+    const { hovered, top } = await list.evaluate((el) => {
+      const rows = el.querySelectorAll<HTMLElement>("li[data-id]");
+      const last = rows[rows.length - 1]!;
+      el.scrollTop = 0;
+      const first = el.querySelector<HTMLElement>("li[data-id]")!;
+      last.dispatchEvent(new PointerEvent("pointerover", { pointerType: "mouse", bubbles: true, composed: true }));
+      return { hovered: last.dataset["id"]!, top: { id: first.dataset["id"]!, y: first.getBoundingClientRect().top } };
+    });
+    await list.locator(`li[data-id="${hovered}"] [part=actions]`).waitFor({ state: "attached" });
+    const now = await list.evaluate(
+      (el, id) =>
+        new Promise<{ y: number | null; scrollTop: number }>((resolve) =>
+          requestAnimationFrame(() =>
+            requestAnimationFrame(() =>
+              resolve({ y: el.querySelector<HTMLElement>(`li[data-id="${id}"]`)?.getBoundingClientRect().top ?? null, scrollTop: el.scrollTop }),
+            ),
+          ),
+        ),
+      top.id,
+    );
+    assert.ok(now.y !== null && Math.abs(now.y - top.y) <= 2, `message ${top.id} moved from ${top.y} to ${now.y} (scrollTop ${now.scrollTop})`);
+    await context.close();
+  });
+
   test("older messages that land before the browser has reported a scroll up keep the reader's place, not the bottom", async () => {
     const { page, context } = await openDevicePage(browser, url, DESKTOP);
     await loginViaForm(page, thread.annLogin);

@@ -17,12 +17,23 @@ let shown = "";
 
 /**
  * A toolbar newly shown is scrolled into the list's view: the newest message's would be drawn
- * under the list's bottom edge, where a mouse or a finger never sees it.
+ * under the list's bottom edge, where a mouse or a finger never sees it. Only while its message
+ * is still in view: a hover can land after the reader has scrolled away (the browser's hover after
+ * a scroll, on a busy machine: the long-thread suite's reader scrolled to the top and was taken
+ * 2,153 px back down to the message that had been under the mouse), and must not pull the list back.
  */
 export function reveal(host: MessageHost, id: string): void {
   if (shown === id) return;
   shown = id;
-  void host.updateComplete.then(() => host.shadowRoot?.querySelector(`li[data-id="${CSS.escape(id)}"] [part=actions]`)?.scrollIntoView({ block: "nearest" }));
+  void host.updateComplete.then(() => {
+    const li = host.shadowRoot?.querySelector<HTMLElement>(`li[data-id="${CSS.escape(id)}"]`);
+    const list = li?.offsetParent;
+    if (!li || !list) return;
+    const row = li.getBoundingClientRect();
+    const view = list.getBoundingClientRect();
+    if (row.bottom <= view.top || row.top >= view.bottom) return;
+    li.querySelector("[part=actions]")?.scrollIntoView({ block: "nearest" });
+  });
 }
 
 /** Whether `id`'s menu is open in `host`. A menu left open on a message no longer active is forgotten. */
