@@ -9,7 +9,7 @@
 // COMMIT writes stays in the WAL as a frame of (page size + 24) bytes, so the WAL's growth over
 // the burst, divided by the frame size and the messages, is the pages a message writes.
 import { randomBytes } from "node:crypto";
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startServer } from "../test/helpers/harness.js";
@@ -25,6 +25,12 @@ const { values } = parseArgs({
     // Triggers dropped before the measured burst: `message_search_ai` leaves the full-text index
     // out of the send's commit, to see its share (a measurement only).
     "without-trigger": { type: "string", default: "" },
+    // Automatic checkpoints at this many WAL pages during the burst, as a server runs (its CPU a
+    // message then includes them; the pages a message are not counted).
+    checkpoint: { type: "string", default: "" },
+    // Which B-trees the burst's WAL frames belong to (SQLite's dbstat table names each page's
+    // table or index), per message: what a commit writes, told apart.
+    "by-btree": { type: "boolean", default: false },
   },
 });
 const total = Number(values.messages);
@@ -60,7 +66,8 @@ try {
   const withoutTriggers = values["without-trigger"].split(",").filter(Boolean);
   for (const trigger of withoutTriggers) await db.query(`DROP TRIGGER "${trigger}"`);
   await db.query("PRAGMA wal_checkpoint(TRUNCATE)");
-  await db.query("PRAGMA wal_autocheckpoint = 0");
+  const checkpoint = values.checkpoint ? Number(values.checkpoint) : 0;
+  await db.query(`PRAGMA wal_autocheckpoint = ${checkpoint}`);
   const wal = path.join(s.dataDir, "parley.sqlite-wal");
   const walBytes = (): number => statSync(wal, { throwIfNoEntry: false })?.size ?? 0;
   const before = walBytes();
@@ -69,7 +76,8 @@ try {
   await run(history, total);
   const cpu = process.cpuUsage(cpuBefore);
   const seconds = (performance.now() - started) / 1000;
-  const frames = (walBytes() - before) / (pageSize + 24);
+  const frames = checkpoint ? Number.NaN : (walBytes() - before) / (pageSize + 24);
+  const byBtree = values["by-btree"] && !checkpoint ? await framesByBtree(before) : undefined;
   await db.query("PRAGMA wal_autocheckpoint = 1000");
   const out = {
     messages: total,
@@ -85,8 +93,25 @@ try {
     // This process's CPU a message (user and kernel, in µs): the server's whole cost without the
     // socket path, since the sends are made in process.
     cpuMicrosPerMessage: { user: Math.round(cpu.user / total), system: Math.round(cpu.system / total) },
+    ...(byBtree ? { pagesPerMessageByBtree: byBtree } : {}),
   };
   console.log(JSON.stringify(out, null, 2));
+
+  /** The burst's frames (after byte `from` of the WAL; a WAL begins with a 32-byte header) counted by the B-tree their page belongs to, per message. */
+  async function framesByBtree(from: number): Promise<Record<string, number>> {
+    const bytes = readFileSync(wal);
+    const owner = new Map<number, string>();
+    const pages = (await db.query("SELECT name, pageno FROM dbstat")) as { name: string; pageno: number }[];
+    for (const p of pages) owner.set(p.pageno, p.name);
+    const counts = new Map<string, number>();
+    // Each frame: a 24-byte header whose first 4 bytes are the page number (big-endian), then the page.
+    for (let at = Math.max(from, 32); at + 24 + pageSize <= bytes.length; at += 24 + pageSize) {
+      const page = bytes.readUInt32BE(at);
+      const name = owner.get(page) ?? (page === 1 ? "(header page)" : "(free or new)");
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]).map(([name, n]) => [name, Number((n / total).toFixed(3))]));
+  }
 } finally {
   await s.close();
 }
