@@ -1,13 +1,15 @@
 // SQLite pages a message (issue 56): how many pages the WAL takes per persisted 1:1 message.
 //
-// `node --import tsx server/bench/sqlite-pages.ts [--messages N] [--conversations N] [--burst N]`
+// `node --import tsx server/bench/sqlite-pages.ts [--messages N] [--conversations N] [--burst N]
+//    [--by-btree] [--checkpoint N] [--without index,…] [--without-trigger name,…]`
 //
 // A server in this process on a SQLite file (server/test/helpers/harness.ts), with N DMs of two
 // users each and a history already there (so the B-trees are deeper than one page). Sends go
 // through MessagesService.send in bursts, as the socket's would, so the batcher groups them into
-// batches as it does under load. Automatic checkpoints are off while it measures: every page a
-// COMMIT writes stays in the WAL as a frame of (page size + 24) bytes, so the WAL's growth over
-// the burst, divided by the frame size and the messages, is the pages a message writes.
+// batches as it does under load. Automatic checkpoints are off while it measures (unless
+// `--checkpoint`): every page a COMMIT writes stays in the WAL as a frame of (page size + 24)
+// bytes, so the WAL's growth over the burst, divided by the frame size and the messages, is the
+// pages a message writes. It also prints the process's CPU a message.
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
