@@ -15,11 +15,21 @@ const SWEEPS = /^SELECT .* FROM (message_streams|scheduled_messages|reminders) W
 /**
  * Runs `fn` and returns the statements the server made meanwhile (from TypeORM's logger), those
  * matching `only` when given. The node's timers that query on their own (the webhook dispatcher's
- * and the unread job's polls, the calls' sweep) are paused for it: a count or a plan check is about the request,
- * and a poll landing inside it would make the figure depend on the clock.
+ * and the unread job's polls, the calls' sweep, the e-mail pass, the usage flush) are paused for
+ * it: a count or a plan check is about the request, and a poll landing inside it would make the
+ * figure depend on the clock.
  */
 export async function recordQueries(services: Services, fn: () => Promise<unknown>, only?: RegExp): Promise<Recorded[]> {
-  await Promise.all([services.webhookDispatcher.stop(), services.unreadNotifier.stop(), services.calls.stopSweep()]);
+  // The usage flush writes what it counted (every 10 s) and is stopped after a last flush, here,
+  // before the window. The e-mail pass reads who to e-mail (every EMAIL_SWEEP_SEC): the CI of
+  // 2026-11-29 caught one inside a query count (recorded-queries.test.ts).
+  await Promise.all([
+    services.webhookDispatcher.stop(),
+    services.unreadNotifier.stop(),
+    services.calls.stopSweep(),
+    services.emailNotifier.stop(),
+    services.usage.stop(),
+  ]);
   const logger = services.db.logger;
   const original = logger.logQuery.bind(logger);
   const seen: Recorded[] = [];
@@ -35,6 +45,8 @@ export async function recordQueries(services: Services, fn: () => Promise<unknow
     services.webhookDispatcher.start();
     services.unreadNotifier.start();
     services.calls.startSweep();
+    services.emailNotifier.start();
+    services.usage.start();
   }
   return seen;
 }
