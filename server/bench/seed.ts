@@ -93,6 +93,18 @@ export async function openDb(target: { sqliteFile?: string; mysqlUrl?: string })
   };
 }
 
+/** A seeded generator in [0, 1) (mulberry32): the same sequence for the same seed, on every run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 export function newId(prefix: string, length = 20): string {
   const bytes = randomBytes(length);
@@ -300,15 +312,7 @@ export async function seedSearchCorpus(
   }
   await db.insert("conversations", CONV_COLS, convRows);
   await db.insert("members", MEMBER_COLS, memberRows);
-  let seed = 0x2f6b9a1d;
-  const rand = (): number => {
-    // mulberry32
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(0x2f6b9a1d);
   const syll = ["ka", "lo", "mi", "ren", "to", "sa", "vel", "dor", "ni", "pa", "que", "ri", "su", "ta", "bo", "le"];
   const vocab = Array.from({ length: 5000 }, (_, i) => syll[i % 16]! + syll[(i >> 4) % 16]! + syll[(i >> 8) % 16]! + (i >> 12 ? syll[i >> 12]! : ""));
   const cjk = [

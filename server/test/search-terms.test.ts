@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { mulberry32 } from "../bench/seed.js";
 import { documentText as shipped } from "../src/db/migrations/search-terms-1763930000000.js";
 import { newId } from "../src/shared/ids.js";
 import { documentText } from "../src/search/terms.js";
@@ -11,18 +12,6 @@ import { documentText } from "../src/search/terms.js";
  * found by the same query as one indexed after. The oracle is that migration's frozen copy of the
  * general path, which every text here must match exactly.
  */
-
-/** A seeded generator (mulberry32): the same texts on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const conversation = newId("cnv");
 
@@ -53,7 +42,7 @@ describe("a message's search text", () => {
   });
 
   test("5,000 generated ASCII messages give the general path's terms, in its order, duplicates once", () => {
-    const random = seeded(56);
+    const random = mulberry32(56);
     // Weighted towards what changes terms: capitals, x and X, digits, separators and repeats.
     const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789xxXX    .,!?'_-\t\n@#:/";
     for (let k = 0; k < 5000; k++) {
