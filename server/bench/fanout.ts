@@ -20,6 +20,7 @@ import mysql from "mysql2/promise";
 import { io as ioc, type Socket } from "socket.io-client";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { openDb, seedApp } from "./seed.js";
+import { parleyEntry } from "./harness/processes.js";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -82,7 +83,7 @@ async function startNode(env: Record<string, string>): Promise<NodeProc> {
   // The bench's own database and Redis, whatever the caller's environment says.
   const base = { ...(process.env as Record<string, string>) };
   for (const k of ["DATABASE_URL", "REDIS_URL", "REDIS_CLUSTER_NODES"]) delete base[k];
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+  const proc = spawn(process.execPath, parleyEntry(), {
     cwd: ROOT,
     env: { ...base, ...env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],

@@ -5,10 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import mysql from "mysql2/promise";
+import type { OutputOptions, RollupOptions } from "rollup";
 import type { PeerCleanup } from "../ejabberd.js";
 import { freePort } from "../ports.js";
 import { openDb, seedApp, type Db } from "../seed.js";
@@ -16,6 +18,49 @@ import { log, sleep } from "./measure.js";
 import { DB_LATENCY_MS, JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+/**
+ * How Parley is started: the server as it ships (`npm run build`'s bundle, what `npm start` runs),
+ * not its sources through tsx. tsx keeps function names (a helper call for each closure made, so
+ * per message on the send path) and loads the sources' maps (RSS +55 MB at 1,000/s): the bench
+ * measured a heavier server than the one users run. `PARLEY_BENCH_SOURCES=1` runs the sources
+ * (for a profile with TypeScript's file names).
+ */
+export function parleyEntry(): string[] {
+  if (process.env["PARLEY_BENCH_SOURCES"] === "1") return ["--import", "tsx", "server/src/main.ts"];
+  return [SERVER_BUNDLE];
+}
+
+const SERVER_BUNDLE = path.join(ROOT, "server/dist/main.js");
+
+/**
+ * Builds the server's bundle (rollup's server entry alone, a few seconds) when it is missing or
+ * older than a source it is built from, so the bench never measures a stale server (CI runs the
+ * bench before the build of `npm test`).
+ */
+export async function ensureServerBundle(): Promise<void> {
+  if (process.env["PARLEY_BENCH_SOURCES"] === "1") return;
+  const built = statSync(SERVER_BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+  const stale = ["server/src", "sdk/src"].some((dir) => newerThan(path.join(ROOT, dir), built));
+  if (!stale) return;
+  log("building server/dist (the server's rollup entry; the bench runs the server as it ships)");
+  const { rollup } = await import("rollup");
+  const configs = (await import(pathToFileURL(path.join(ROOT, "rollup.config.mjs")).href)).default as (RollupOptions & { output: OutputOptions })[];
+  const server = configs.find((c) => (c.input as Record<string, string>)["main"] === "server/src/main.ts");
+  if (!server) throw new Error("rollup.config.mjs has no server entry (input main: server/src/main.ts)");
+  const bundle = await rollup(server);
+  try {
+    await bundle.write(server.output);
+  } finally {
+    await bundle.close();
+  }
+}
+
+function newerThan(dir: string, ms: number): boolean {
+  return readdirSync(dir, { withFileTypes: true, recursive: true }).some(
+    (e) => e.isFile() && /\.tsx?$/.test(e.name) && statSync(path.join(e.parentPath, e.name)).mtimeMs > ms,
+  );
+}
 
 export interface Target {
   name: string;
@@ -118,7 +163,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   if (dbUrl) env["DATABASE_URL"] = DB_LATENCY_MS > 0 ? await slowerLink(dbUrl, DB_LATENCY_MS) : dbUrl;
   // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server/src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...parleyEntry()], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
