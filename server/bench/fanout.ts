@@ -83,7 +83,7 @@ async function startNode(env: Record<string, string>): Promise<NodeProc> {
   // The bench's own database and Redis, whatever the caller's environment says.
   const base = { ...(process.env as Record<string, string>) };
   for (const k of ["DATABASE_URL", "REDIS_URL", "REDIS_CLUSTER_NODES"]) delete base[k];
-  const proc = spawn(process.execPath, parleyEntry(), {
+  const proc = spawn(process.execPath, await parleyEntry(), {
     cwd: ROOT,
     env: { ...base, ...env, PORT: String(port) },
     stdio: ["ignore", "ignore", "pipe"],

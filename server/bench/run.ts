@@ -25,7 +25,7 @@ import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
 import { DB_LATENCY_MS, DBS, flag, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
-import { ensureServerBundle, killAll, mysqlAvailable, parleyEntry, ROOT, startParley, startRelay } from "./harness/processes.js";
+import { killAll, mysqlAvailable, PARLEY_FROM, ROOT, startParley, startRelay } from "./harness/processes.js";
 import { ladders, ratios, rows, table } from "./harness/report.js";
 import { historyScenarios } from "./scenarios/history.js";
 import { groupOnlineScenario } from "./scenarios/group-online.js";
@@ -38,8 +38,6 @@ import { syncScenarios } from "./scenarios/sync.js";
 
 async function main(): Promise<void> {
   const started = now();
-  await ensureServerBundle();
-  const server = parleyEntry().includes("tsx") ? "sources (tsx)" : "bundle (server/dist)";
   const mode = QUICK ? "quick" : "full";
   log(`mode ${mode}; ${os.cpus().length} CPUs; ulimit -n ${ulimitN()}; sizes ${JSON.stringify(SIZE)}`);
   if (Number(ulimitN()) < SIZE.idle + 1000) log(`WARNING: ulimit -n ${ulimitN()} may be too low for ${SIZE.idle} sockets (server needs one fd each)`);
@@ -95,7 +93,7 @@ async function main(): Promise<void> {
   const elapsed = (now() - started) / 1000;
   const r = ratios();
   const date = new Date().toISOString();
-  const header = `Parley benchmark (${mode}${DB_LATENCY_MS > 0 ? `, MariaDB round trips +${DB_LATENCY_MS} ms` : ""}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, Parley from its ${server}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${peerInfo?.version ? `; peer ejabberd ${peerInfo.version}` : ""}${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
+  const header = `Parley benchmark (${mode}${DB_LATENCY_MS > 0 ? `, MariaDB round trips +${DB_LATENCY_MS} ms` : ""}) ${date} on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "?"}, node ${process.version}, Parley from its ${PARLEY_FROM}, ulimit -n ${ulimitN()}, ${elapsed.toFixed(0)} s${peerInfo?.version ? `; peer ejabberd ${peerInfo.version}` : ""}${skipped.length ? `; SKIPPED: ${skipped.join(",")}` : ""}`;
   process.stdout.write(`\n${header}\n\n${table()}\n\n${r.lines.join("\n")}\n`);
   if (peerInfo?.skipped) process.stdout.write(`Peer ejabberd: SKIPPED: ${peerInfo.skipped}\n`);
   if (fanout.length) process.stdout.write(`\nFan-out by topology (1:1 messages across nodes):\n\n${fanoutTable(fanout)}\n`);
@@ -109,7 +107,7 @@ async function main(): Promise<void> {
         mode,
         elapsedSec: elapsed,
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGb: os.totalmem() / 2 ** 30, node: process.version, ulimitN: ulimitN() },
-        server,
+        server: PARLEY_FROM,
         sizes: SIZE,
         // What the server was run with that changes its figures: the database link's added delay, and its writers.
         settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default" },

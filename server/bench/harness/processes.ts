@@ -26,20 +26,27 @@ export const ROOT = path.resolve(import.meta.dirname, "../../..");
  * measured a heavier server than the one users run. `PARLEY_BENCH_SOURCES=1` runs the sources
  * (for a profile with TypeScript's file names).
  */
-export function parleyEntry(): string[] {
-  if (process.env["PARLEY_BENCH_SOURCES"] === "1") return ["--import", "tsx", "server/src/main.ts"];
+const FROM_SOURCES = process.env["PARLEY_BENCH_SOURCES"] === "1";
+/** What the report says ran. */
+export const PARLEY_FROM = FROM_SOURCES ? "sources (tsx)" : "bundle (server/dist)";
+const SERVER_BUNDLE = path.join(ROOT, "server/dist/main.js");
+/** Built at most once a run, when the first Parley starts (a bench that starts none builds nothing). */
+let bundleReady: Promise<void> | undefined;
+
+/** Node's arguments that start Parley, the bundle built first if it must be. */
+export async function parleyEntry(): Promise<string[]> {
+  if (FROM_SOURCES) return ["--import", "tsx", "server/src/main.ts"];
+  bundleReady ??= ensureServerBundle();
+  await bundleReady;
   return [SERVER_BUNDLE];
 }
-
-const SERVER_BUNDLE = path.join(ROOT, "server/dist/main.js");
 
 /**
  * Builds the server's bundle (rollup's server entry alone, a few seconds) when it is missing or
  * older than a source it is built from, so the bench never measures a stale server (CI runs the
  * bench before the build of `npm test`).
  */
-export async function ensureServerBundle(): Promise<void> {
-  if (process.env["PARLEY_BENCH_SOURCES"] === "1") return;
+async function ensureServerBundle(): Promise<void> {
   const built = statSync(SERVER_BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   const stale = ["server/src", "sdk/src"].some((dir) => newerThan(path.join(ROOT, dir), built));
   if (!stale) return;
@@ -163,7 +170,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   if (dbUrl) env["DATABASE_URL"] = DB_LATENCY_MS > 0 ? await slowerLink(dbUrl, DB_LATENCY_MS) : dbUrl;
   // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...parleyEntry()], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs, ...(await parleyEntry())], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
