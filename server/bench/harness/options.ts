@@ -67,7 +67,8 @@ export const SIZE: {
     }
   : {
       clients: 1000,
-      rates: [500, 1000, 2000, 3000, 4000, 5000, 6000],
+      // To 10,000/s, the top issue 56 asks of the 1:1 ladder (each target stops at its first failed step).
+      rates: [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000],
       stepMs: 5000,
       groupMembers: 1000,
       bigGroupMembers: 5000,
