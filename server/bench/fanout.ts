@@ -20,10 +20,9 @@ import mysql from "mysql2/promise";
 import { io as ioc, type Socket } from "socket.io-client";
 import { startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { openDb, seedApp } from "./seed.js";
-import { parleyEntry } from "./harness/processes.js";
+import { ROOT, parleyEntry } from "./harness/processes.js";
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const CLUSTER_PORT = 7120;
 const PAIRS = 8;
 const CLK_TCK = 100;

@@ -107,14 +107,16 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang:
   for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, preloadUi, { once: true, passive: true });
   dock.append(button);
   root.append(dock);
-  // The UI, fetched on hover, may arrive between a press on this launcher and its release: the
-  // launcher is swapped under the pointer and the release gets no click. A press begun here and
-  // released on the chat still opens it (after the release's task, where a click would have come;
-  // opening is idempotent, so a click that did come changes nothing).
+  // The UI, fetched on hover, may arrive between a mouse press on this launcher and its release:
+  // the launcher is swapped under the pointer and the release gets no click (a mouse's click goes
+  // where both the press and the release were; a tap's goes where it ends, and so does come). A
+  // press begun here and released on the chat still opens it, after the release's task, where a
+  // click would have come (opening is idempotent: one that did come changes nothing).
   let swapped = false;
-  button.addEventListener("pointerdown", () =>
-    addEventListener("pointerup", (e) => swapped && e.composedPath().includes(el) && setTimeout(onOpen), { once: true, capture: true }),
-  );
+  button.addEventListener("pointerdown", (down) => {
+    if (down.pointerType === "mouse")
+      addEventListener("pointerup", (e) => swapped && e.composedPath().includes(el) && setTimeout(onOpen), { once: true, capture: true });
+  });
   // Lit renders before the root's first child (this one): it must stay, empty and hidden.
   return () => {
     swapped = true;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -19,13 +19,7 @@ import { DB_LATENCY_MS, JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.j
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 
-/**
- * How Parley is started: the server as it ships (`npm run build`'s bundle, what `npm start` runs),
- * not its sources through tsx. tsx keeps function names (a helper call for each closure made, so
- * per message on the send path) and loads the sources' maps (RSS +55 MB at 1,000/s): the bench
- * measured a heavier server than the one users run. `PARLEY_BENCH_SOURCES=1` runs the sources
- * (for a profile with TypeScript's file names).
- */
+/** `PARLEY_BENCH_SOURCES=1`: Parley from its sources (for a profile with TypeScript's file names). */
 const FROM_SOURCES = process.env["PARLEY_BENCH_SOURCES"] === "1";
 /** What the report says ran. */
 export const PARLEY_FROM = FROM_SOURCES ? "sources (tsx)" : "bundle (server/dist)";
@@ -33,7 +27,12 @@ const SERVER_BUNDLE = path.join(ROOT, "server/dist/main.js");
 /** Built at most once a run, when the first Parley starts (a bench that starts none builds nothing). */
 let bundleReady: Promise<void> | undefined;
 
-/** Node's arguments that start Parley, the bundle built first if it must be. */
+/**
+ * Node's arguments that start Parley: the server as it ships (`npm run build`'s bundle, what
+ * `npm start` runs, built first if it must be), not its sources through tsx. tsx keeps function
+ * names (a helper call for each closure made, so per message on the send path) and loads the
+ * sources' maps (RSS +55 MB at 1,000/s): the bench measured a heavier server than the one users run.
+ */
 export async function parleyEntry(): Promise<string[]> {
   if (FROM_SOURCES) return ["--import", "tsx", "server/src/main.ts"];
   bundleReady ??= ensureServerBundle();
@@ -43,12 +42,13 @@ export async function parleyEntry(): Promise<string[]> {
 
 /**
  * Builds the server's bundle (rollup's server entry alone, a few seconds) when it is missing or
- * older than a source it is built from, so the bench never measures a stale server (CI runs the
- * bench before the build of `npm test`).
+ * older than a source it is built from or than rollup.config.mjs, so the bench never measures a
+ * stale server (CI runs the bench before the build of `npm test`).
  */
 async function ensureServerBundle(): Promise<void> {
   const built = statSync(SERVER_BUNDLE, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-  const stale = ["server/src", "sdk/src"].some((dir) => newerThan(path.join(ROOT, dir), built));
+  const stale =
+    statSync(path.join(ROOT, "rollup.config.mjs")).mtimeMs > built || ["server/src", "sdk/src"].some((dir) => newerThan(path.join(ROOT, dir), built));
   if (!stale) return;
   log("building server/dist (the server's rollup entry; the bench runs the server as it ships)");
   const { rollup } = await import("rollup");
@@ -206,10 +206,23 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   };
 }
 
+/**
+ * The relay compiled to plain JavaScript once a run, as Parley runs from its bundle: through tsx it
+ * would pay the same helper calls (kept function names) and source maps Parley no longer does.
+ */
+async function relayEntry(): Promise<string> {
+  const out = path.join(ROOT, "node_modules/.cache/parley/relay.mjs");
+  const { transform } = await import("esbuild");
+  const { code } = await transform(readFileSync(path.join(ROOT, "server/bench/relay.ts"), "utf8"), { loader: "ts", format: "esm", target: "node20" });
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, code);
+  return out;
+}
+
 export async function startRelay(): Promise<Target> {
   const child = spawn(
     process.execPath,
-    [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), "--import", "tsx", "server/bench/relay.ts"],
+    [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await relayEntry()],
     { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] },
   );
   children.add(child);
