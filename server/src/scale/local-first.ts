@@ -30,8 +30,11 @@ export interface LocalFirstOptions {
   retryForMs?: number;
   /** A publish that failed for good (after its retries). */
   onDropped?: (err: unknown) => void;
-  /** Holds this node's own broadcasts back while their channel's shard is away (held-broadcasts.ts). */
-  held?: Pick<HeldBroadcasts, "hold">;
+  /**
+   * Holds this node's own broadcasts back while their channel's shard is away (held-broadcasts.ts);
+   * `isHeld` also tells `published()` which unanswered publishes wait for a failover.
+   */
+  held?: Pick<HeldBroadcasts, "hold" | "isHeld">;
   /**
    * How long `published()` waits on for a publish that failed and is being tried again (ms;
    * default 0), counted from when this node's publishes began to fail (any publish Redis takes
@@ -46,13 +49,16 @@ export type AdapterFactory = (nsp: Namespace) => Adapter;
 export interface Publishing {
   /**
    * Resolves once every publish queued before the call has reached Redis (its retries included)
-   * or has been given up; or after PUBLISHED_WAIT_MS if none of them failed, or once this node's
-   * publishes have been failing for `holdMs`. The send path holds a conversation's named lock
+   * or has been given up; or after PUBLISHED_WAIT_MS if none of them failed and none waits for a
+   * shard that is away, or once this node's publishes have been failing for `holdMs`. The send path holds a conversation's named lock
    * until then (db/unit-of-work.ts): the conversation's next message, on any node, is published
    * after this one, so the other nodes' sockets get them in order. A failed publish that let the
    * lock go would be passed by the next (the CI of 35d3a0f: a node whose client had not found the
    * promoted replica yet retried its publishes for a second, while the other nodes had replayed
-   * and were delivering live again, and another node's newer message came first).
+   * and were delivering live again, and another node's newer message came first). So would one
+   * that is not answered because its shard is away: its client queues it until it has found the
+   * promoted replica (a fresh-clone CI of 64bbaf8: node 3's message 174, unanswered, let the lock
+   * go after 250 ms; node 2, replayed already, took it for 178 and its sender heard 178 first).
    */
   published(): Promise<void>;
 }
@@ -69,6 +75,10 @@ interface Chain {
   done: Promise<void>;
   /** A try failed, or one before it on its channel did: it is being tried again, or waits to be. */
   failed: boolean;
+  /** Its channel's shard is away now (this node holds the channel's broadcasts: held-broadcasts.ts). */
+  away(): boolean;
+  /** It was seen unanswered with its shard away: it is waited for after the shard serves again too. */
+  sawAway?: boolean;
 }
 
 type Message = { type: MessageType; data: unknown };
@@ -128,6 +138,8 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     const inFlight = new Set<Chain>();
     /** When this node's publishes began to fail (the first failure since Redis last took one). */
     let failingSince: number | undefined;
+    /** When a publish was first seen unanswered with its shard away (since Redis last took one). */
+    let awaySince: number | undefined;
     /**
      * Per channel, its publishes not taken yet, in the order they were made. Once one has failed,
      * only the first is tried (again), and the others wait their turn: retried each on its own,
@@ -148,7 +160,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       }
       sent.then(
         () => {
-          failingSince = undefined;
+          failingSince = awaySince = undefined;
           done(line, e);
         },
         (err: unknown) => {
@@ -178,7 +190,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       if (!next) return void lines.delete(e.key);
       if (!next.sent) attempt(line, next);
     };
-    const send = (message: Message): void => {
+    const send = (message: Message, rooms: string[]): void => {
       const key = channelOf(message);
       let line = lines.get(key);
       if (!line) lines.set(key, (line = []));
@@ -186,6 +198,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       const chain: Chain & { end(): void } = {
         done: new Promise<void>((resolve) => (end = resolve)),
         failed: false,
+        away: () => opts.held?.isHeld(nsp.name, rooms) ?? false,
         end: () => (inFlight.delete(chain), end()),
       };
       inFlight.add(chain);
@@ -207,11 +220,19 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
           resolve();
         });
         const letGo = (): void => {
-          // Unanswered (Redis away, its client queueing): let go. Failed and tried again: wait on,
-          // unless every publish has been failing for holdMs (Redis away, not failing over).
-          const failingFor = failingSince === undefined ? 0 : Date.now() - failingSince;
-          if (!pending.some((c) => c.failed) || failingFor >= holdMs) return resolve();
-          timer = setTimeout(letGo, holdMs - failingFor);
+          // Failed and tried again: wait on, unless every publish has been failing for holdMs
+          // (Redis away, not failing over). Unanswered while its shard is away (a failover): wait
+          // on until it is answered, or for holdMs, looking again every PUBLISHED_WAIT_MS (its
+          // client may answer after the shard is found served again). Else unanswered (Redis
+          // away, its client queueing): let go.
+          const now = Date.now();
+          const failingFor = failingSince === undefined ? 0 : now - failingSince;
+          const failing = failingFor < holdMs && pending.some((c) => c.failed);
+          const unanswered = pending.filter((c) => inFlight.has(c) && (c.sawAway ||= c.away()));
+          if (unanswered.length > 0) awaySince ??= now;
+          const away = unanswered.length > 0 && now - awaySince! < holdMs;
+          if (!failing && !away) return resolve();
+          timer = setTimeout(letGo, away ? PUBLISHED_WAIT_MS : holdMs - failingFor);
           timer.unref();
         };
         timer = setTimeout(letGo, PUBLISHED_WAIT_MS);
@@ -221,7 +242,8 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
     /** Queues the message for the other nodes, unawaited. */
     const publish = (o: BroadcastOptions, type: MessageType, data: object): void => {
       if (o.flags?.local) return;
-      send({ type, data: { ...data, opts: { rooms: [...o.rooms], except: [...(o.except ?? [])], flags: o.flags } } });
+      const rooms = [...o.rooms];
+      send({ type, data: { ...data, opts: { rooms, except: [...(o.except ?? [])], flags: o.flags } } }, rooms);
     };
     /** The same operation, for this node's sockets only (the upstream methods then skip Redis). */
     const local = (o: BroadcastOptions): BroadcastOptions => ({ ...o, flags: { ...o.flags, local: true } });
