@@ -28,11 +28,15 @@ function setUp() {
       }),
   };
   const nsp = { name: "/", server: { opts: {} } } as unknown as Namespace;
-  const adapter = new (localFirst(() => upstream as never, {
-    retryForMs: HOLD_MS,
-    holdMs: HOLD_MS,
-    held: { hold: (_nsp, rooms) => [...rooms].some((r) => heldRooms.has(r)), isHeld: (_nsp, rooms) => rooms.some((r) => heldRooms.has(r)) },
-  }) as unknown as new (n: Namespace) => ClusterAdapterLike & Publishing)(nsp);
+  const adapter = new (
+    localFirst(() => upstream as never, {
+      retryForMs: HOLD_MS,
+      holdMs: HOLD_MS,
+      held: { hold: (_nsp, rooms) => [...rooms].some((r) => heldRooms.has(r)), isHeld: (_nsp, rooms) => rooms.some((r) => heldRooms.has(r)) },
+    }) as unknown as new (
+      n: Namespace,
+    ) => ClusterAdapterLike & Publishing
+  )(nsp);
   const broadcast = (room: string) => adapter.broadcast({ type: 2, data: ["message.new", {}] }, { rooms: new Set([room]) });
   /** Whether `p` has settled, once the microtasks queued so far have run. */
   const settled = async (p: Promise<void>): Promise<boolean> => {

@@ -220,11 +220,11 @@ async function relayEntry(): Promise<string> {
 }
 
 export async function startRelay(): Promise<Target> {
-  const child = spawn(
-    process.execPath,
-    [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await relayEntry()],
-    { cwd: ROOT, env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await relayEntry()], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = "";
