@@ -56,6 +56,9 @@ const ALONE = new Set([
   // Four browsers (one Firefox) with fake video: beside the other pass, Firefox's script calls
   // timed out at 180 s in a fresh-clone run of 61ad4e6.
   "sdk/test/calls-group-browser.test.ts",
+  // An ICE restart through Firefox within the call's recovery bound: beside the other pass, the
+  // restart did not finish in time and the call ended as connection_lost (fresh-clone run of d9b4d73).
+  "sdk/test/calls-faults-browser.test.ts",
 ]);
 
 const LABEL: Record<ServiceName, string> = { mysql: "MariaDB", redis: "Redis", browser: "Browser (Chromium)" };
