@@ -206,11 +206,19 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   };
 }
 
+/** Compiled at most once a run, when the first relay starts. */
+let relayReady: Promise<string> | undefined;
+
 /**
  * The relay compiled to plain JavaScript once a run, as Parley runs from its bundle: through tsx it
  * would pay the same helper calls (kept function names) and source maps Parley no longer does.
  */
-async function relayEntry(): Promise<string> {
+function relayEntry(): Promise<string> {
+  relayReady ??= compileRelay();
+  return relayReady;
+}
+
+async function compileRelay(): Promise<string> {
   const out = path.join(ROOT, "node_modules/.cache/parley/relay.mjs");
   const { transform } = await import("esbuild");
   const { code } = await transform(readFileSync(path.join(ROOT, "server/bench/relay.ts"), "utf8"), { loader: "ts", format: "esm", target: "node20" });

@@ -48,17 +48,18 @@ export type AdapterFactory = (nsp: Namespace) => Adapter;
 /** What localFirst adds to the adapter: when what it has queued so far has reached Redis. */
 export interface Publishing {
   /**
-   * Resolves once every publish queued before the call has reached Redis (its retries included)
-   * or has been given up; or after PUBLISHED_WAIT_MS if none of them failed and none waits for a
-   * shard that is away, or once this node's publishes have been failing for `holdMs`. The send path holds a conversation's named lock
-   * until then (db/unit-of-work.ts): the conversation's next message, on any node, is published
-   * after this one, so the other nodes' sockets get them in order. A failed publish that let the
-   * lock go would be passed by the next (the CI of 35d3a0f: a node whose client had not found the
-   * promoted replica yet retried its publishes for a second, while the other nodes had replayed
-   * and were delivering live again, and another node's newer message came first). So would one
-   * that is not answered because its shard is away: its client queues it until it has found the
-   * promoted replica (a fresh-clone CI of 64bbaf8: node 3's message 174, unanswered, let the lock
-   * go after 250 ms; node 2, replayed already, took it for 178 and its sender heard 178 first).
+   * Resolves once every publish queued before the call has reached Redis (its retries included) or
+   * has been given up; or after PUBLISHED_WAIT_MS if none of them failed and none waits for a shard
+   * that is away, or once this node's publishes have been failing for `holdMs`. The send path holds
+   * a conversation's named lock until then (db/unit-of-work.ts): the conversation's next message,
+   * on any node, is published after this one, so the other nodes' sockets get them in order. A
+   * failed publish that let the lock go would be passed by the next (the CI of 35d3a0f: a node
+   * whose client had not found the promoted replica yet retried its publishes for a second, while
+   * the other nodes had replayed and were delivering live again, and another node's newer message
+   * came first). So would one that is not answered because its shard is away: its client queues it
+   * until it has found the promoted replica (a fresh-clone CI of 64bbaf8: node 3's message 174,
+   * unanswered, let the lock go after 250 ms; node 2, replayed already, took it for 178 and its
+   * sender heard 178 first).
    */
   published(): Promise<void>;
 }
@@ -75,8 +76,8 @@ interface Chain {
   done: Promise<void>;
   /** A try failed, or one before it on its channel did: it is being tried again, or waits to be. */
   failed: boolean;
-  /** Its channel's shard is away now (this node holds the channel's broadcasts: held-broadcasts.ts). */
-  away(): boolean;
+  /** The rooms it goes to: its shard is away while this node holds their broadcasts (held-broadcasts.ts). */
+  rooms: string[];
   /** It was seen unanswered with its shard away: it is waited for after the shard serves again too. */
   sawAway?: boolean;
 }
@@ -198,7 +199,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       const chain: Chain & { end(): void } = {
         done: new Promise<void>((resolve) => (end = resolve)),
         failed: false,
-        away: () => opts.held?.isHeld(nsp.name, rooms) ?? false,
+        rooms,
         end: () => (inFlight.delete(chain), end()),
       };
       inFlight.add(chain);
@@ -228,7 +229,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
           const now = Date.now();
           const failingFor = failingSince === undefined ? 0 : now - failingSince;
           const failing = failingFor < holdMs && pending.some((c) => c.failed);
-          const unanswered = pending.filter((c) => inFlight.has(c) && (c.sawAway ||= c.away()));
+          const unanswered = pending.filter((c) => inFlight.has(c) && (c.sawAway ||= opts.held?.isHeld(nsp.name, c.rooms) ?? false));
           if (unanswered.length > 0) awaySince ??= now;
           const away = unanswered.length > 0 && now - awaySince! < holdMs;
           if (!failing && !away) return resolve();
