@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { AuthResponse, Conversation, Presence } from "@parley/sdk/protocol";
+import type { AuthResponse, Conversation, Presence, PresenceSnapshot } from "@parley/sdk/protocol";
 import { TEST_DB, startServer, type TestServer } from "./helpers/harness.js";
 import { RefreshTokenEntity } from "../src/auth/refresh-token.entity.js";
 import { MemberEntity } from "../src/conversations/member.entity.js";
@@ -78,10 +78,23 @@ function suite(name: string, env: () => Record<string, string>, relationReads: n
       const contact = await reg();
       const coMember = await reg();
       const blocked = await reg();
-      await befriend(alice, contact);
-      const g = await group(alice, [coMember, blocked]);
-      assert.equal((await s.api.post("/blocks", { ...tok(alice), body: { userId: blocked.user.id } })).status, 204);
       const [c, m, b] = [await open(contact), await open(coMember), await open(blocked)];
+      // The befriending and the group introduce alice to them and them to her, after the requests
+      // are answered (not awaited by them): a socket of hers takes them in first, so that no
+      // introduction's statements fall in the recorded connect's.
+      const earlier = await open(alice);
+      const introduced = (to: Recorder, who: AuthResponse) =>
+        to.wait("presence.snapshot", (x: PresenceSnapshot) => x.users.some((p) => p.userId === who.user.id), 5000);
+      await befriend(alice, contact);
+      await Promise.all([introduced(earlier, contact), introduced(c, alice)]);
+      const g = await group(alice, [coMember, blocked]);
+      await Promise.all([introduced(earlier, coMember), introduced(m, alice), introduced(b, alice)]);
+      assert.equal((await s.api.post("/blocks", { ...tok(alice), body: { userId: blocked.user.id } })).status, 204);
+      earlier.socket.close();
+      await c.wait("presence", (p) => p.userId === alice.user.id && !p.online, 5000);
+      await settled(b, g.id);
+      // From here on, what they are told comes from the connect below.
+      for (const r of [c, m, b]) r.events.length = 0;
 
       let a: Recorder | undefined;
       const statements = await recordQueries(s.services, async () => {
@@ -168,8 +181,11 @@ function suite(name: string, env: () => Record<string, string>, relationReads: n
       const alice = await reg();
       const blocker = await reg();
       const witness = await reg();
-      const g = await group(witness, [alice, blocker]);
       const [bl, w] = [await open(blocker), await open(witness)];
+      const g = await group(witness, [alice, blocker]);
+      // The group's introduction is sent after its creation is answered: once the witness has it,
+      // it cannot reach alice's first socket below in place of her connect's snapshot.
+      await w.wait("presence.snapshot", (x: PresenceSnapshot) => x.users.some((p) => p.userId === alice.user.id), 5000);
 
       for (const round of [1, 2, 3]) {
         assert.equal((await s.api.post("/blocks", { ...tok(blocker), body: { userId: alice.user.id } })).status, 204);
