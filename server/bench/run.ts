@@ -4,7 +4,9 @@
  * fanout, only when named: Redis bytes and CPU per message by topology and node count, see fanout.ts;
  * calls, only when named: a group call's signalling through a Janus of its own, see calls.ts),
  * --db <sqlite,mysql>, --rates <n,...>, --big-group <n> (the big group row's size: 5,000 full, 500 quick),
- * --peer ejabberd, --db-latency <ms> (Parley's MariaDB round trips made this much slower, db-latency.ts).
+ * --peer ejabberd, --db-latency <ms> (Parley's MariaDB round trips made this much slower, db-latency.ts),
+ * --loop-lag (each 1:1 step also says how long Parley's thread stood still and how many commits took
+ * over 50 ms, from its /metrics: harness/server-waits.ts).
  * Starts everything it measures as child processes on
  * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
  * relay, and with --peer ejabberd the distribution's ejabberd (ejabberd.ts: its archive on the same MariaDB,

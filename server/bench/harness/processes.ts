@@ -15,7 +15,8 @@ import type { PeerCleanup } from "../ejabberd.js";
 import { freePort } from "../ports.js";
 import { openDb, seedApp, type Db } from "../seed.js";
 import { log, sleep } from "./measure.js";
-import { DB_LATENCY_MS, JWT_SECRET, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
+import { DB_LATENCY_MS, JWT_SECRET, LOOP_LAG, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
+import { scrapeWaits, type WaitsScrape } from "./server-waits.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -80,6 +81,8 @@ export interface Target {
   dbCpu?: boolean;
   /** ejabberd: its users (XMPP over WebSocket) and the archive's row count, checked after each step. */
   xmpp?: { domain: string; users: { user: string; password: string }[]; archiveRows(): Promise<number> };
+  /** Parley with `--loop-lag`: its thread's stops since the last call and its commits so far (server-waits.ts). */
+  waits?: () => Promise<WaitsScrape>;
   stop(): Promise<void>;
 }
 export const children = new Set<ChildProcess>();
@@ -140,6 +143,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
     dbUrl = `${MYSQL_ADMIN}/${dbName}`;
   }
   const port = await freePort();
+  const metricsToken = randomBytes(16).toString("hex");
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PARLEY_DEMO: "0",
@@ -162,6 +166,8 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
     GROUP_DIRECT_ADD: "1",
     GROUP_MEMBERS_ADDED_PER_HOUR: "100000000",
     ACCESS_TOKEN_TTL_SEC: "21600",
+    // --loop-lag reads the server's own figures: /metrics on, behind a token of this run.
+    ...(LOOP_LAG ? { METRICS_TOKEN: metricsToken } : {}),
     ...extraEnv,
   };
   // One node, the database the bench chose: ignore a DATABASE_URL / REDIS_URL from the caller.
@@ -192,6 +198,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
     db: handle,
     appId,
     dbCpu: db === "mysql",
+    ...(LOOP_LAG ? { waits: () => scrapeWaits(url, metricsToken) } : {}),
     async stop() {
       stopping = true;
       await handle.close().catch(() => undefined);

@@ -7,6 +7,7 @@ import { fmt, log, pct } from "../harness/measure.js";
 import { P99_LIMIT_MS, PER_SOCKET_LIMIT, QUICK, SIZE } from "../harness/options.js";
 import type { Target } from "../harness/processes.js";
 import { addRow, ladders } from "../harness/report.js";
+import { stepWaits, type StepWaits } from "../harness/server-waits.js";
 
 /** 1:1 messages or typing over the DM pairs, rising offered rates until p99 > 50 ms or loss. */
 export async function ladder(
@@ -21,10 +22,17 @@ export async function ladder(
   // ejabberd acks nothing: after each step its archive must hold two rows (the sender's and the
   // recipient's) per delivered message, or the step fails. Counted after the drain, outside the window.
   const archive = target.xmpp?.archiveRows;
-  const measured = async (rate: number, ms: number): Promise<Awaited<ReturnType<typeof step>> & { archived: number | null }> => {
+  const measured = async (rate: number, ms: number): Promise<Awaited<ReturnType<typeof step>> & { archived: number | null; waits: StepWaits | null }> => {
     const a0 = archive ? await archive() : 0;
+    // --loop-lag: this scrape starts the window of the event loop's figures (server-waits.ts).
+    const w0 = await target.waits?.();
     const r = await step(workers, target, kind, dmSenders, rate, ms, 1);
-    return { ...r, archived: archive ? (await archive()) - a0 : null };
+    const waits = w0 && target.waits ? stepWaits(w0, await target.waits()) : null;
+    if (waits)
+      log(
+        `${scenario} ${target.name} ${rate}/s: the server's thread stood still up to ${fmt(waits.loopMaxMs)} ms (loop delay p99 ${fmt(waits.loopP99Ms)} ms); ${waits.commits} commits, mean ${fmt(waits.commitMeanMs)} ms, ${waits.commitsOver50Ms} over 50 ms`,
+      );
+    return { ...r, archived: archive ? (await archive()) - a0 : null, waits };
   };
   const isComplete = (c: Collected, archived: number | null): boolean =>
     c.received >= c.expected && c.ackErr === 0 && (archived === null || archived >= 2 * c.received);
@@ -36,7 +44,7 @@ export async function ladder(
       log(`${scenario} ${target.name}: ${rate}/s needs ${perSocket.toFixed(1)} events/s per socket (limit ${PER_SOCKET_LIMIT}); stopping the ladder`);
       break;
     }
-    let { c, srv, dbCpuPct, genCpuPct, sendWallMs, archived } = await measured(rate, SIZE.stepMs);
+    let { c, srv, dbCpuPct, genCpuPct, sendWallMs, archived, waits } = await measured(rate, SIZE.stepMs);
     let p99 = pct(c.lat, 99);
     let complete = isComplete(c, archived);
     let ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
@@ -44,9 +52,9 @@ export async function ladder(
     if (complete && !ok) {
       // A latency-only miss is repeated once: on a shared 2-core box one stall (GC, a neighbour's
       // test suite) should not end the ladder. Both attempts are kept in the JSON.
-      firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct };
+      firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct, ...(waits ? { waits } : {}) };
       log(`${scenario} ${target.name} ${rate}/s: p99 ${fmt(p99)} ms > ${P99_LIMIT_MS}; repeating the step once`);
-      ({ c, srv, dbCpuPct, genCpuPct, sendWallMs, archived } = await measured(rate, SIZE.stepMs));
+      ({ c, srv, dbCpuPct, genCpuPct, sendWallMs, archived, waits } = await measured(rate, SIZE.stepMs));
       p99 = pct(c.lat, 99);
       complete = isComplete(c, archived);
       ok = complete && p99 !== null && p99 <= P99_LIMIT_MS;
@@ -71,7 +79,14 @@ export async function ladder(
       // Typing: relayed of what the throttle lets through, and how many the clients emitted.
       delivered: `${c.received}/${c.expected} (${(completeness * 100).toFixed(1)}%)${c.expected !== c.sent ? ` of ${c.sent} emitted` : ""}${archived !== null ? ` ${archived} archived` : ""}${errs ? " " + errs : ""}`,
       result: (!complete ? "FAIL" : ok ? "OK" : "p99>50ms") + (firstTry ? " (2nd try)" : ""),
-      extra: { ackErr: c.ackErr, errCodes: c.errCodes, sendWallMs, ...(archived !== null ? { archiveRows: archived } : {}), ...(firstTry ? { firstTry } : {}) },
+      extra: {
+        ackErr: c.ackErr,
+        errCodes: c.errCodes,
+        sendWallMs,
+        ...(archived !== null ? { archiveRows: archived } : {}),
+        ...(waits ? { waits } : {}),
+        ...(firstTry ? { firstTry } : {}),
+      },
     });
     ladders[key]!.push({ rate, throughput, p99, complete, ok, serverCpuPct: srv.cpuPct });
     if (!ok) break;
