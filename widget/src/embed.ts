@@ -65,6 +65,7 @@ const LAUNCHER_CSS = `:host{display:contents!important}
 .stub{all:initial;position:fixed;z-index:var(--parley-z-index,2147483000);right:var(--parley-offset,20px);bottom:var(--parley-offset,20px);width:56px;height:56px}
 :host([corner$=left]) .stub{right:auto;left:var(--parley-offset,20px)}:host([corner^=top]) .stub{bottom:auto;top:var(--parley-offset,20px)}
 button{all:initial;position:relative;box-sizing:border-box;width:56px;height:56px;border-radius:50%;display:grid;place-items:center;cursor:pointer;background:var(--parley-accent,#4f46e5);color:var(--parley-on-accent,#fff);box-shadow:0 6px 20px rgb(0 0 0/.25)}
+svg{width:26px;height:26px;fill:currentColor}
 :host([theme=dark]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}
 @media (prefers-color-scheme:dark){:host([theme=auto]) button{background:var(--parley-accent,#818cf8);color:var(--parley-on-accent,#111827)}}
 button:focus-visible{outline:2px solid var(--parley-focus,#2563eb);outline-offset:2px}
@@ -90,9 +91,9 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang:
   button.setAttribute("aria-label", launcherLabel([lang, document.documentElement.lang, ...navigator.languages], unread));
   button.setAttribute("aria-expanded", "false");
   const svg = document.createElementNS(SVG, "svg");
-  for (const [k, v] of Object.entries({ viewBox: "0 0 24 24", width: "26", height: "26", "aria-hidden": "true" })) svg.setAttribute(k, v);
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
   const path = document.createElementNS(SVG, "path");
-  path.setAttribute("fill", "currentColor");
   path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z");
   svg.append(path);
   button.append(svg);
@@ -107,16 +108,17 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang:
   for (const intent of ["pointerenter", "focus", "touchstart"]) button.addEventListener(intent, preloadUi, { once: true, passive: true });
   dock.append(button);
   root.append(dock);
-  // The UI, fetched on hover, may arrive between a mouse press on this launcher and its release:
-  // the launcher is swapped under the pointer and the release gets no click (a mouse's click goes
-  // where both the press and the release were; a tap's goes where it ends, and so does come). A
-  // press begun here and released on the chat still opens it, after the release's task, where a
+  // The UI, fetched on hover or focus, may arrive between a mouse press on this launcher and its
+  // release: the launcher is swapped under the pointer and the release gets no click (a mouse's
+  // click goes where both the press and the release were; a tap's goes where it ends, and so does
+  // come). A Space key's click comes at its release, on the button that had its press: lost alike.
+  // A press begun here and released on the chat still opens it, after the release's task, where a
   // click would have come (opening is idempotent: one that did come changes nothing).
   let swapped = false;
-  button.addEventListener("pointerdown", (down) => {
-    if (down.pointerType === "mouse")
-      addEventListener("pointerup", (e) => swapped && e.composedPath().includes(el) && setTimeout(onOpen), { once: true, capture: true });
-  });
+  const openOnRelease = (release: string): void =>
+    addEventListener(release, (e) => swapped && e.composedPath().includes(el) && setTimeout(onOpen), { once: true, capture: true });
+  button.addEventListener("pointerdown", (down) => down.pointerType === "mouse" && openOnRelease("pointerup"));
+  button.addEventListener("keydown", (down) => down.key === " " && openOnRelease("keyup"));
   // Lit renders before the root's first child (this one): it must stay, empty and hidden.
   return () => {
     swapped = true;

@@ -193,11 +193,12 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
     await context.close();
   });
 
-  for (const input of ["mouse", "touch"] as const) {
+  for (const input of ["mouse", "touch", "keyboard"] as const) {
     test(`a ${input} press on the launcher that the UI's arrival interrupts (pressed before, released after) still opens the chat, once`, async () => {
       // Hovering (or touching) fetches the UI; on a slow box or network it may arrive between the
       // press and the release. The loader's launcher was then swapped for the UI's under the
-      // pointer and a mouse's click was lost (seen in CI: the sign-in form never came).
+      // pointer and a mouse's click was lost (seen in CI: the sign-in form never came). A Space
+      // key's click comes at its release, on the button that had its press: lost the same way.
       const context = await browser.newContext({ ...DESKTOP, hasTouch: input === "touch" });
       const page = await context.newPage();
       const errors: string[] = [];
@@ -210,16 +211,28 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
       await launcher.waitFor({ state: "visible" });
       const box = (await launcher.boundingBox())!;
       const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+      // The loader's icon is the UI's: the same place, size and colour.
+      const icon = () =>
+        launcher.locator("svg").evaluate((svg) => {
+          const r = svg.getBoundingClientRect();
+          return [r.x, r.y, r.width, r.height, getComputedStyle(svg.querySelector("path")!).fill];
+        });
+      const stubIcon = await icon();
       const cdp = input === "touch" ? await context.newCDPSession(page) : undefined;
       if (cdp) await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
-      else {
+      else if (input === "keyboard") {
+        await launcher.focus();
+        await page.keyboard.down(" ");
+      } else {
         await page.mouse.move(x, y);
         await page.mouse.down();
       }
       release();
       await page.waitForFunction(`customElements.get("parley-chat") !== undefined`);
       await page.evaluate(`document.querySelector("parley-chat").updateComplete`);
+      assert.deepEqual(await icon(), stubIcon, "the UI's launcher icon where the loader's was");
       if (cdp) await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+      else if (input === "keyboard") await page.keyboard.up(" ");
       else await page.mouse.up();
       await page.locator("parley-signin [part=signin-submit]").waitFor({ state: "visible", timeout: 10_000 });
       // Opened once, not opened and closed again by a click that did come: still open a few frames on.
