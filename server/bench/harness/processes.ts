@@ -213,12 +213,12 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   };
 }
 
-/** Compiled at most once a run, when the first relay starts. */
 let relayReady: Promise<string> | undefined;
 
 /**
- * The relay compiled to plain JavaScript once a run, as Parley runs from its bundle: through tsx it
- * would pay the same helper calls (kept function names) and source maps Parley no longer does.
+ * The relay compiled to plain JavaScript, at most once a run (when the first relay starts), as
+ * Parley runs from its bundle: through tsx it would pay the same helper calls (kept function names)
+ * and source maps Parley no longer does.
  */
 function relayEntry(): Promise<string> {
   relayReady ??= compileRelay();
