@@ -26,7 +26,7 @@ import { runCalls } from "./calls.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
-import { DB_LATENCY_MS, DBS, flag, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
+import { DB_LATENCY_MS, DBS, flag, LOOP_LAG, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
 import { killAll, mysqlAvailable, PARLEY_FROM, ROOT, startParley, startRelay } from "./harness/processes.js";
 import { ladders, ratios, rows, table } from "./harness/report.js";
 import { historyScenarios } from "./scenarios/history.js";
@@ -112,7 +112,8 @@ async function main(): Promise<void> {
         server: PARLEY_FROM,
         sizes: SIZE,
         // What the server was run with that changes its figures: the database link's added delay, and its writers.
-        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default" },
+        // loopLag: /metrics was on in Parley (its HTTP timings and the event-loop monitor cost a little).
+        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default", loopLag: LOOP_LAG },
         skipped,
         rows,
         ladders,

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import mysql from "mysql2/promise";
 import type { AuthResponse, Conversation } from "@parley/sdk/protocol";
-import { scrapeWaits, stepWaits, type WaitsScrape } from "../bench/harness/server-waits.js";
+import { LOOP_TICK_MS, scrapeWaits, stepWaits, type WaitsScrape } from "../bench/harness/server-waits.js";
 import { TEST_DB, startServer, type TestServer } from "./helpers/harness.js";
+import { sleep } from "./helpers/sockets.js";
 
 /**
  * `npm run bench -- --loop-lag` (server/bench/harness/server-waits.ts): each 1:1 step says how long
@@ -46,17 +47,22 @@ describe("the bench's server waits (--loop-lag)", () => {
   };
   const scrape = (): Promise<WaitsScrape> => scrapeWaits(s.url, TOKEN);
 
-  test("a step's stop of the thread is read, and the next step starts afresh; its sends are counted", async () => {
+  test("a step's stop of the thread is read, without the monitor's tick, and the next step starts afresh; its sends are counted", async () => {
     const start = await scrape();
     for (let i = 0; i < 3; i++) await send();
+    // The monitor's first tick after the scrape's reset only starts its clock, and the stop is
+    // recorded at the tick after it (server-waits.ts): ticks on both sides, as in a bench step.
+    await sleep(3 * LOOP_TICK_MS);
     standStill(500);
+    await sleep(3 * LOOP_TICK_MS);
     const stopped = stepWaits(start, await scrape());
     assert.ok(stopped.loopMaxMs >= 450, `the thread stood still 500 ms; read ${stopped.loopMaxMs} ms`);
     assert.ok(stopped.commits >= 3, `3 sends, each a batch; read ${stopped.commits}`);
     assert.ok(stopped.commitsOver50Ms <= stopped.commits);
 
-    // The scrape ended that window: the next one does not carry the 500 ms stop.
+    // The scrape ended that window: the next one, ticks and all, does not carry the 500 ms stop.
     const second = await scrape();
+    await sleep(10 * LOOP_TICK_MS);
     const next = stepWaits(second, await scrape());
     assert.ok(next.loopMaxMs < 450, `nothing stopped the thread since; read ${next.loopMaxMs} ms`);
     assert.equal(next.commits, 0);

@@ -112,16 +112,23 @@ function stubLauncher(el: HTMLElement, onOpen: () => void, unread: number, lang:
   // release: the launcher is swapped under the pointer and the release gets no click (a mouse's
   // click goes where both the press and the release were; a tap's goes where it ends, and so does
   // come). A Space key's click comes at its release, on the button that had its press: lost alike.
-  // A press begun here and released on the chat still opens it, after the release's task, where a
-  // click would have come (opening is idempotent: one that did come changes nothing).
-  let swapped = false;
-  const openOnRelease = (release: string): void =>
-    addEventListener(release, (e) => swapped && e.composedPath().includes(el) && setTimeout(onOpen), { once: true, capture: true });
+  // A press begun here and released on the chat (this launcher or the UI's) opens it, after the
+  // release's task, where a click would have come: opening is idempotent (parley-chat.ts show()),
+  // so a click that did come, or a held key's repeats, change nothing. A key's release is its own
+  // (not a Shift let go meanwhile); a pointer event has no key, and its release asks none.
+  const openOnRelease = (release: string, key?: string): void => {
+    const up = (e: Event): void => {
+      if ((e as KeyboardEvent).key !== key) return;
+      removeEventListener(release, up, true);
+      // Seen from the window, an event from inside the element's shadow root targets the element.
+      if (el.contains(e.target as Node)) setTimeout(onOpen);
+    };
+    addEventListener(release, up, true);
+  };
   button.addEventListener("pointerdown", (down) => down.pointerType === "mouse" && openOnRelease("pointerup"));
-  button.addEventListener("keydown", (down) => down.key === " " && openOnRelease("keyup"));
+  button.addEventListener("keydown", (down) => down.key === " " && openOnRelease("keyup", " "));
   // Lit renders before the root's first child (this one): it must stay, empty and hidden.
   return () => {
-    swapped = true;
     dock.replaceChildren();
     dock.hidden = true;
   };

@@ -106,9 +106,12 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
       return { launcher: window.__launcherAt, script: entry ? entry.responseEnd : NaN };
     })()`);
 
+    await page.evaluate(`(window.opened = 0), document.querySelector("parley-chat").addEventListener("parley-opened", () => window.opened++)`);
     await page.locator("[part=launcher]").click();
     await page.locator("parley-signin [part=signin-submit]").waitFor({ state: "visible" });
     await page.waitForLoadState("networkidle");
+    // The click and the loader's open on its release (embed.ts) are one opening to the host.
+    assert.equal(await page.evaluate("window.opened"), 1, "the host is told of one opening");
     const afterOpen = transfers.slice(before.length);
     const ui = afterOpen.find((t) => /^\/widget-ui-[A-Za-z0-9_-]{8}\.js$/.test(t.url));
     assert.ok(ui, `the hashed UI module is fetched on open: ${afterOpen.map((t) => t.url).join(", ")}`);
@@ -218,10 +221,13 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
           return [r.x, r.y, r.width, r.height, getComputedStyle(svg.querySelector("path")!).fill];
         });
       const stubIcon = await icon();
+      await page.evaluate(`(window.opened = 0), document.querySelector("parley-chat").addEventListener("parley-opened", () => window.opened++)`);
       const cdp = input === "touch" ? await context.newCDPSession(page) : undefined;
       if (cdp) await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y }] });
       else if (input === "keyboard") {
         await launcher.focus();
+        // Held: the second press is the key's repeat.
+        await page.keyboard.down(" ");
         await page.keyboard.down(" ");
       } else {
         await page.mouse.move(x, y);
@@ -239,6 +245,7 @@ describe("first load: a small loader, the UI on open", { timeout: 180_000, skip:
       await page.evaluate(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))`);
       assert.equal(await page.locator("[part=launcher]").getAttribute("aria-expanded"), "true");
       assert.ok(await page.locator("parley-signin [part=signin-submit]").isVisible(), "the chat is still open");
+      assert.equal(await page.evaluate("window.opened"), 1, "the host is told of one opening");
       assert.deepEqual(errors, [], "no uncaught error in the page");
       await context.close();
     });

@@ -8,11 +8,19 @@
  * says whether the thread stopped, the commit times whether the database was where it stopped.
  *
  * prom-client's event-loop figures cover the time since the last scrape (it resets its histogram
- * at each; 10 ms resolution), so the scrape before a step starts the window and the one after
- * reads it. The commit histogram is cumulative: the step's share is the difference.
+ * at each), so the scrape before a step starts the window and the one after reads it. The first
+ * tick after a reset only starts the clock again, and a stop is recorded at the tick after it: a
+ * step's first ~10 ms go unseen, and so would a stop the scrape itself came right behind (the
+ * bench scrapes after the step's deliveries have drained, many ticks later). Each sample
+ * is the whole gap between two ticks of a 10 ms timer (an idle loop reads about 10.1 ms): the
+ * tick is taken off, leaving how long the thread stood still beyond it. The commit histogram is
+ * cumulative: the step's share is the difference.
  */
 
-/** What one scrape read: the loop's delay since the scrape before, the commits so far. */
+/** prom-client's event-loop monitor's tick (its `eventLoopMonitoringPrecision`, left at its default by ops/metrics.ts). */
+export const LOOP_TICK_MS = 10;
+
+/** What one scrape read: how long the loop stood still since the scrape before (beyond its tick), the commits so far. */
 export interface WaitsScrape {
   loopMaxMs: number;
   loopP99Ms: number;
@@ -47,9 +55,10 @@ export function readWaits(text: string): WaitsScrape {
     if (v === undefined || Number.isNaN(v)) throw new Error(`/metrics has no ${name}${labels ? `{${labels}}` : ""}`);
     return v;
   };
+  const stood = (name: string): number => Math.max(0, need(name) * 1000 - LOOP_TICK_MS);
   return {
-    loopMaxMs: need("nodejs_eventloop_lag_max_seconds") * 1000,
-    loopP99Ms: need("nodejs_eventloop_lag_p99_seconds") * 1000,
+    loopMaxMs: stood("nodejs_eventloop_lag_max_seconds"),
+    loopP99Ms: stood("nodejs_eventloop_lag_p99_seconds"),
     commits: need("parley_send_commit_seconds_count"),
     commitSeconds: need("parley_send_commit_seconds_sum"),
     commitsWithin50Ms: need("parley_send_commit_seconds_bucket", 'le="0.05"'),

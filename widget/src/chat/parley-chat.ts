@@ -195,10 +195,16 @@ export class ParleyChat extends LitElement {
     if (this.keptOpen !== undefined && this.store.state?.me && open !== undefined && open !== this.keptOpen) saveOpen(this.appId, (this.keptOpen = open));
   }
 
-  /** Opens the panel (launcher mode). */
+  /**
+   * Opens the panel (launcher mode) and puts the focus in its view. An open panel stays open,
+   * without a second `parley-opened` (the loader opens on a press's release as well as on its
+   * click: embed.ts).
+   */
   show(): void {
-    this.open = true;
-    this.fire("parley-opened", null);
+    if (!this.open) {
+      this.open = true;
+      this.fire("parley-opened", null);
+    }
     void this.updateComplete.then(() => this.views.focusView());
   }
 
