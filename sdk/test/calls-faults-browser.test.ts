@@ -120,7 +120,21 @@ describe("1:1 calls when one side's network drops", { skip: BROWSER_SKIP || (has
     // The outage lasts its 5 s (the scenario, not a wait for something).
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - downAt))));
     link.up();
-    await Promise.all([flowing(annPage), flowing(benPage)]);
+    const upAt = Date.now();
+    try {
+      await Promise.all([flowing(annPage), flowing(benPage)]);
+    } catch (err) {
+      // Seen once in a fresh-clone CI (Ben in Firefox: his session closed, no media): what each
+      // side's ICE went through, and when, so that a next time says where the recovery stopped.
+      const seen = (p: CallPage) =>
+        p.run<string>(`JSON.stringify({ ice: window.states, at: window.stateTimes, now: Math.round(performance.now()), ended: window.ended })`);
+      throw new Error(
+        `${(err as Error).message}; Ann ${await seen(annPage)}; Ben ${await seen(benPage)}; the link was down ${upAt - downAt} ms, up ${Date.now() - upAt} ms ago`,
+        {
+          cause: err,
+        },
+      );
+    }
     assert.notEqual(await annPage.run<string>(ufrag), before, "ICE was restarted (new credentials)");
     for (const p of [annPage, benPage]) {
       assert.equal(await p.run("window.ended"), null, "nobody's session ended");

@@ -41,7 +41,8 @@ const rtcFor = async () => {
 const opened = (s) => {
   w.session = s;
   w.states = [];
-  s.pc.addEventListener("iceconnectionstatechange", () => w.states.push(s.pc.iceConnectionState));
+  w.stateTimes = [];
+  s.pc.addEventListener("iceconnectionstatechange", () => (w.states.push(s.pc.iceConnectionState), w.stateTimes.push(Math.round(performance.now()))));
   s.on("ended", (x) => (w.ended = x.endReason));
 };
 w.signIn = async (server, appId, email, password) => {
