@@ -74,6 +74,12 @@ export class ParleyInfo extends ParleyView {
   private watching: ChatClient | undefined;
   /** The visitor's e-mail wishes (issue 55), asked for as the profile opens; undefined until then, or offline. */
   private mail: EmailRecipient | undefined;
+  /**
+   * The quiet hours as last typed (from, to): what the inputs show once typed in. A save's answer
+   * redraws the view, and drawn from the answer they would lose what was typed after that save was
+   * sent (clearing both, then typing a new start before the clear's answer came back).
+   */
+  private quietTyped: [string, string] | undefined;
 
   override focus(): void {
     this.shadowRoot?.querySelector<HTMLElement>("input, button")?.focus();
@@ -228,7 +234,8 @@ export class ParleyInfo extends ParleyView {
       this.emit("parley-email-preference", body, async (x) => (this.mail = await x.request<EmailRecipient>("PUT", "/me/email", body)), t.saved);
     };
     const quiet = (e: Event) => {
-      const [from, to] = [...(e.currentTarget as HTMLElement).querySelectorAll("input")].map((i) => i.value);
+      const [from = "", to = ""] = [...(e.currentTarget as HTMLElement).querySelectorAll("input")].map((i) => i.value);
+      this.quietTyped = [from, to];
       if (from && to && from !== to) save({ quietHours: { from, to } });
       else if (!from && !to && m.quietHours) save({ quietHours: null });
     };
@@ -243,8 +250,8 @@ export class ParleyInfo extends ParleyView {
       <p id="email-to" class="muted">${t.emailTo.replace("{email}", m.email)}</p>
       <fieldset part="email-quiet" class="row" @change=${quiet}>
         <legend>${t.emailQuiet}</legend>
-        <label>${t.emailQuietFrom}<input type="time" .value=${m.quietHours?.from ?? ""} /></label>
-        <label>${t.emailQuietTo}<input type="time" .value=${m.quietHours?.to ?? ""} /></label>
+        <label>${t.emailQuietFrom}<input type="time" .value=${this.quietTyped?.[0] ?? m.quietHours?.from ?? ""} /></label>
+        <label>${t.emailQuietTo}<input type="time" .value=${this.quietTyped?.[1] ?? m.quietHours?.to ?? ""} /></label>
       </fieldset>`;
   }
 
