@@ -74,11 +74,7 @@ export class ParleyInfo extends ParleyView {
   private watching: ChatClient | undefined;
   /** The visitor's e-mail wishes (issue 55), asked for as the profile opens; undefined until then, or offline. */
   private mail: EmailRecipient | undefined;
-  /**
-   * The quiet hours as last typed (from, to): what the inputs show once typed in. A save's answer
-   * redraws the view, and drawn from the answer they would lose what was typed after that save was
-   * sent (clearing both, then typing a new start before the clear's answer came back).
-   */
+  /** The quiet hours as last typed: a save's answer must not redraw over what was typed since. */
   private quietTyped: [string, string] | undefined;
 
   override focus(): void {
