@@ -4,14 +4,62 @@
  * sender (as Parley does for a socket with ownEcho false, as the SDK's are), `typing` to the room
  * but the sender (as Parley does). Binds 127.0.0.1 only.
  * Usage: PORT=0 node --import tsx server/bench/relay.ts   (prints {"port":N} when listening)
+ *
+ * RELAY_JOURNAL=<file> (issue 56, a measurement of the floor, `npm run bench -- --relay-journal
+ * [indexed]`): each send is also appended to a SQLite journal before its ack and its event, as
+ * Parley's commit must precede both. Sends that arrive in one event-loop turn share one transaction
+ * (WAL, synchronous = FULL, Parley's own settings), one row each in a table keyed by its rowid, so
+ * every message lands at the table's right edge. RELAY_JOURNAL_INDEXED=1 adds the two indexes a
+ * send's promises need at the least (a conversation's history, a retried send found by its client
+ * id, a retry's duplicate ignored), each keyed by a conversation or a sender. What it does not do, and Parley must: sign-in,
+ * membership, moderation, events, search, read marks, usage.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import Database from "better-sqlite3";
 import { Server } from "socket.io";
 
 const http = createServer();
 const io = new Server(http, { serveClient: false, maxHttpBufferSize: 64 * 1024 });
 let seq = 0;
+
+interface Pending {
+  conversationId: string;
+  senderId: string;
+  clientMessageId: string;
+  text: string;
+  createdAt: number;
+  done: () => void;
+}
+/** Appends a turn's sends to the journal in one transaction, then answers them; null without RELAY_JOURNAL. */
+const journal = ((file: string | undefined) => {
+  if (!file) return null;
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("cache_size = -65536");
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, conversationId TEXT NOT NULL, senderId TEXT NOT NULL, clientMessageId TEXT NOT NULL, text TEXT NOT NULL, createdAt INTEGER NOT NULL)",
+  );
+  if (process.env["RELAY_JOURNAL_INDEXED"] === "1") {
+    db.exec("CREATE INDEX IF NOT EXISTS ix_journal_conversation ON journal (conversationId, id)");
+    db.exec("CREATE UNIQUE INDEX IF NOT EXISTS uq_journal_client_id ON journal (senderId, clientMessageId)");
+  }
+  const insert = db.prepare("INSERT OR IGNORE INTO journal (conversationId, senderId, clientMessageId, text, createdAt) VALUES (?, ?, ?, ?, ?)");
+  const commit = db.transaction((batch: Pending[]) => {
+    for (const p of batch) insert.run(p.conversationId, p.senderId, p.clientMessageId, p.text, p.createdAt);
+  });
+  let queue: Pending[] = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    commit(batch);
+    for (const p of batch) p.done();
+  };
+  return (p: Pending): void => {
+    if (queue.push(p) === 1) setImmediate(flush);
+  };
+})(process.env["RELAY_JOURNAL"]);
 
 io.on("connection", (socket) => {
   const auth = (socket.handshake.auth ?? {}) as { userId?: unknown; rooms?: unknown };
@@ -19,15 +67,20 @@ io.on("connection", (socket) => {
   const rooms = Array.isArray(auth.rooms) ? auth.rooms.filter((r): r is string => typeof r === "string").slice(0, 1000) : [];
   void socket.join(rooms.map((r) => `conv:${r}`));
 
-  socket.on("message.send", (raw: { conversationId?: unknown; text?: unknown }, ack?: (res: unknown) => void) => {
+  socket.on("message.send", (raw: { conversationId?: unknown; text?: unknown; clientMessageId?: unknown }, ack?: (res: unknown) => void) => {
     const conversationId = typeof raw?.conversationId === "string" ? raw.conversationId : "";
     const text = typeof raw?.text === "string" ? raw.text : "";
+    const clientMessageId = typeof raw?.clientMessageId === "string" ? raw.clientMessageId : String(seq + 1);
     const message = { id: String(++seq), conversationId, senderId: userId, text, createdAt: Date.now() };
-    // To the room but the sender, whose ack carries the event: Parley's SDK asks for that
-    // (ownEcho: false), so both send two frames a message (the ack, the recipient's event).
-    const event = { type: "message.new", conversationId, data: { message } };
-    socket.to(`conv:${conversationId}`).emit("message.new", event);
-    if (typeof ack === "function") ack({ ok: true, data: message, event });
+    const done = (): void => {
+      // To the room but the sender, whose ack carries the event: Parley's SDK asks for that
+      // (ownEcho: false), so both send two frames a message (the ack, the recipient's event).
+      const event = { type: "message.new", conversationId, data: { message } };
+      socket.to(`conv:${conversationId}`).emit("message.new", event);
+      if (typeof ack === "function") ack({ ok: true, data: message, event });
+    };
+    if (journal) journal({ conversationId, senderId: userId, clientMessageId, text, createdAt: message.createdAt, done });
+    else done();
   });
 
   socket.on("typing", (raw: { conversationId?: unknown; typing?: unknown }, ack?: (res: unknown) => void) => {

@@ -6,7 +6,8 @@
  * --db <sqlite,mysql>, --rates <n,...>, --big-group <n> (the big group row's size: 5,000 full, 500 quick),
  * --peer ejabberd, --db-latency <ms> (Parley's MariaDB round trips made this much slower, db-latency.ts),
  * --loop-lag (each 1:1 step also says how long Parley's thread stood still and how many commits took
- * over 50 ms, from its /metrics: harness/server-waits.ts).
+ * over 50 ms, from its /metrics: harness/server-waits.ts), --relay-journal (the relay again, appending
+ * each send to a SQLite journal before its ack, bare and with two indexes: the floor of a durable send).
  * Starts everything it measures as child processes on
  * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
  * relay, and with --peer ejabberd the distribution's ejabberd (ejabberd.ts: its archive on the same MariaDB,
@@ -26,7 +27,7 @@ import { runCalls } from "./calls.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
-import { DB_LATENCY_MS, DBS, flag, LOOP_LAG, MYSQL_ADMIN, ONLY, PEER, QUICK, SIZE, WORKERS, want } from "./harness/options.js";
+import { DB_LATENCY_MS, DBS, flag, LOOP_LAG, MYSQL_ADMIN, ONLY, PEER, QUICK, RELAY_JOURNAL, SIZE, WORKERS, want } from "./harness/options.js";
 import { killAll, mysqlAvailable, PARLEY_FROM, ROOT, startParley, startRelay } from "./harness/processes.js";
 import { ladders, ratios, rows, table } from "./harness/report.js";
 import { historyScenarios } from "./scenarios/history.js";
@@ -53,11 +54,13 @@ async function main(): Promise<void> {
   let peerInfo: PeerInfo | null = null;
   try {
     if (want("one-to-one") || want("typing") || want("group")) {
-      const relay = await startRelay();
-      try {
-        await realtimeScenarios(workers, relay);
-      } finally {
-        await relay.stop();
+      for (const journal of RELAY_JOURNAL ? (["none", "journal", "indexed"] as const) : (["none"] as const)) {
+        const relay = await startRelay(journal);
+        try {
+          await realtimeScenarios(workers, relay);
+        } finally {
+          await relay.stop();
+        }
       }
     }
     for (const db of dbs) {
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
         sizes: SIZE,
         // What the server was run with that changes its figures: the database link's added delay, and its writers.
         // loopLag: /metrics was on in Parley (its HTTP timings and the event-loop monitor cost a little).
-        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default", loopLag: LOOP_LAG },
+        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default", loopLag: LOOP_LAG, relayJournal: RELAY_JOURNAL },
         skipped,
         rows,
         ladders,

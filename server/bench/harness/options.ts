@@ -15,6 +15,11 @@ export const DBS = (flag("--db") ?? "sqlite,mysql").split(",") as ("sqlite" | "m
 export const MYSQL_ADMIN = process.env["PARLEY_BENCH_MYSQL_URL"] ?? "mysql://root@127.0.0.1:3306";
 /** --db-latency <ms>: Parley reaches MariaDB through a proxy that adds this much to each round trip (db-latency.ts). */
 export const DB_LATENCY_MS = Number(flag("--db-latency") ?? 0);
+/**
+ * --relay-journal: after the relay, the same relay appending each send to a SQLite journal before
+ * its ack, bare and with two indexes (relay.ts): the floor of a durable send on this box (issue 56).
+ */
+export const RELAY_JOURNAL = args.includes("--relay-journal");
 /** --loop-lag: each ladder step also reports how long Parley's thread stood still and its slow commits (server-waits.ts). */
 export const LOOP_LAG = args.includes("--loop-lag");
 /** The admin URL as printed: without its password. */

@@ -234,10 +234,20 @@ async function compileRelay(): Promise<string> {
   return out;
 }
 
-export async function startRelay(): Promise<Target> {
+/** What the relay keeps of each send before its ack (relay.ts): nothing, or a SQLite journal, bare or with two indexes. */
+export type RelayJournal = "none" | "journal" | "indexed";
+const RELAY_NAMES: Record<RelayJournal, string> = {
+  none: "Relay (bare Socket.IO)",
+  journal: "Relay + SQLite journal",
+  indexed: "Relay + SQLite journal, 2 indexes",
+};
+
+export async function startRelay(journal: RelayJournal = "none"): Promise<Target> {
+  const dir = journal === "none" ? null : mkdtempSync(path.join(os.tmpdir(), "parley-relay-journal-"));
+  const journalEnv = dir ? { RELAY_JOURNAL: path.join(dir, "journal.sqlite"), RELAY_JOURNAL_INDEXED: journal === "indexed" ? "1" : "0" } : {};
   const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await relayEntry()], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0" },
+    env: { ...process.env, PORT: "0", ...journalEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.add(child);
@@ -254,7 +264,11 @@ export async function startRelay(): Promise<Target> {
     });
     child.once("exit", (code) => reject(new Error(`relay exited ${code}`)));
   });
-  return { name: "Relay (bare Socket.IO)", kind: "relay", url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
+  const stop = async (): Promise<void> => {
+    await stopChild(child);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  return { name: RELAY_NAMES[journal], kind: "relay", url: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
 }
 
 export async function mysqlAvailable(): Promise<boolean> {

@@ -138,8 +138,10 @@ export function ratios(): { lines: string[]; data: Record<string, unknown>[] } {
   const data: Record<string, unknown>[] = [];
   for (const scenario of ["1:1 messages", "Typing (1:1)"]) {
     const relay = ladders[`${scenario}|Relay (bare Socket.IO)`];
-    // Parley's ladders, then the peer's (--peer ejabberd), each against the relay's.
-    for (const key of Object.keys(ladders).filter((k) => k.startsWith(scenario + "|Parley") || k.startsWith(scenario + "|ejabberd"))) {
+    // Parley's ladders, then the peer's (--peer ejabberd) and the relay's with a journal
+    // (--relay-journal), each against the bare relay's.
+    const compared = ["Parley", "ejabberd", "Relay +"].map((name) => `${scenario}|${name}`);
+    for (const key of Object.keys(ladders).filter((k) => compared.some((c) => k.startsWith(c)))) {
       const parley = ladders[key]!;
       const name = key.split("|")[1]!;
       if (!relay) continue;

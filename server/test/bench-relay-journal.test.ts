@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import Database from "better-sqlite3";
+import { io as ioc, type Socket } from "socket.io-client";
+
+/**
+ * `npm run bench -- --relay-journal` (issue 56): the bench's relay appends each send to a SQLite
+ * journal before its ack and its event, so its ladder is the floor of a durable send on the box.
+ * Checked against the relay itself, run as the bench runs it: the row is committed (another
+ * connection reads it) when the ack and the event arrive, an ack never comes while the journal
+ * cannot be written, and with the indexes a retried client id is kept once.
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+interface Relay {
+  url: string;
+  file: string;
+  child: ChildProcess;
+}
+
+async function startRelay(indexed: boolean): Promise<Relay> {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "relay-journal-test-")), "journal.sqlite");
+  const child = spawn(process.execPath, ["--import", "tsx", "server/bench/relay.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: "0", RELAY_JOURNAL: file, RELAY_JOURNAL_INDEXED: indexed ? "1" : "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /\{"port":(\d+)\}/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`the relay exited (${code}) before it listened`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, file, child };
+}
+
+async function stopRelay(r: Relay | undefined): Promise<void> {
+  if (!r) return;
+  if (r.child.exitCode === null) await new Promise((resolve) => r.child.once("exit", resolve).kill("SIGTERM"));
+  rmSync(path.dirname(r.file), { recursive: true, force: true });
+}
+
+async function connect(url: string, userId: string, rooms: string[]): Promise<Socket> {
+  const s = ioc(url, { transports: ["websocket"], auth: { userId, rooms }, reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    s.once("connect", () => resolve());
+    s.once("connect_error", reject);
+  });
+  return s;
+}
+
+interface Ack {
+  ok: boolean;
+  data: { id: string; conversationId: string };
+}
+
+function send(s: Socket, conversationId: string, clientMessageId: string): Promise<Ack> {
+  return s.timeout(15_000).emitWithAck("message.send", { conversationId, text: `journal ${clientMessageId}`, clientMessageId }) as Promise<Ack>;
+}
+
+/** The journal's rows of a client id, read by a connection of this test's own: what is committed. */
+function rowsOf(file: string, clientMessageId: string): { conversationId: string; senderId: string; text: string }[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare("SELECT conversationId, senderId, text FROM journal WHERE clientMessageId = ?").all(clientMessageId) as {
+      conversationId: string;
+      senderId: string;
+      text: string;
+    }[];
+  } finally {
+    db.close();
+  }
+}
+
+for (const indexed of [false, true]) {
+  describe(`the bench's relay with a journal${indexed ? ", 2 indexes" : ""} (--relay-journal)`, () => {
+    let relay: Relay;
+    let ann: Socket;
+    let ben: Socket;
+    before(async () => {
+      relay = await startRelay(indexed);
+      [ann, ben] = await Promise.all([connect(relay.url, "ann", ["c1"]), connect(relay.url, "ben", ["c1"])]);
+    });
+    after(async () => {
+      ann?.close();
+      ben?.close();
+      await stopRelay(relay);
+    });
+
+    test("a send's row is committed when its ack and the other member's event arrive", async () => {
+      const seen: string[] = [];
+      const event = new Promise<void>((resolve) => {
+        ben.once("message.new", (e: { data: { message: { text: string } } }) => {
+          // Read at the event's arrival, before anything else runs here.
+          seen.push(e.data.message.text, String(rowsOf(relay.file, "first").length));
+          resolve();
+        });
+      });
+      const ack = await send(ann, "c1", "first");
+      const atAck = rowsOf(relay.file, "first");
+      await event;
+      assert.equal(ack.ok, true);
+      assert.deepEqual(atAck, [{ conversationId: "c1", senderId: "ann", text: "journal first" }]);
+      assert.deepEqual(seen, ["journal first", "1"]);
+    });
+
+    test("no ack while the journal cannot be written: it comes after the lock is let go", async () => {
+      const lock = new Database(relay.file);
+      lock.exec("BEGIN IMMEDIATE");
+      let acked = 0;
+      const ack = send(ann, "c1", "held").then((a) => {
+        acked = performance.now();
+        return a;
+      });
+      // The relay's commit now waits in SQLite's busy handler (5 s); hold it a while, then let go.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const released = performance.now();
+      lock.exec("COMMIT");
+      lock.close();
+      assert.equal((await ack).ok, true);
+      assert.ok(acked >= released, `the ack came ${(released - acked).toFixed(0)} ms before the journal could be written`);
+      assert.equal(rowsOf(relay.file, "held").length, 1);
+    });
+
+    test("a turn's sends share a transaction and each is acked once, in the order sent", async () => {
+      const ids = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
+      const acks = await Promise.all(ids.map((id) => send(ann, "c1", id)));
+      const numbers = acks.map((a) => Number(a.data.id));
+      assert.deepEqual(
+        numbers,
+        [...numbers].sort((a, b) => a - b),
+      );
+      for (const id of ids) assert.equal(rowsOf(relay.file, id).length, 1, id);
+      if (indexed) {
+        const db = new Database(relay.file, { readonly: true });
+        const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'").all() as { name: string }[])
+          .map((r) => r.name)
+          .sort();
+        db.close();
+        assert.deepEqual(names, ["ix_journal_conversation", "uq_journal_client_id"]);
+        // A retry of a client id (the SDK's outbox does that) is kept once, not a second row.
+        assert.equal((await send(ann, "c1", "burst-0")).ok, true);
+        assert.equal(rowsOf(relay.file, "burst-0").length, 1);
+      }
+    });
+  });
+}
