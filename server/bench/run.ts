@@ -54,10 +54,11 @@ async function main(): Promise<void> {
   let peerInfo: PeerInfo | null = null;
   try {
     if (want("one-to-one") || want("typing") || want("group")) {
-      for (const journal of RELAY_JOURNAL ? (["none", "journal", "indexed"] as const) : (["none"] as const)) {
+      // With --relay-journal, the relay's 1:1 ladder again with each send journaled first.
+      for (const journal of RELAY_JOURNAL && want("one-to-one") ? (["none", "journal", "indexed"] as const) : (["none"] as const)) {
         const relay = await startRelay(journal);
         try {
-          await realtimeScenarios(workers, relay);
+          await realtimeScenarios(workers, relay, journal !== "none");
         } finally {
           await relay.stop();
         }

@@ -107,6 +107,19 @@ export async function httpLatency(
   return { sorted: out.sort((a, b) => a - b), errors, cpu: null };
 }
 
+/**
+ * Writes the page cache's dirty pages to disk (`sync`) and says how much there was. Each target's
+ * ladder starts on a disk at rest: in a full run, SQLite's million-message scenarios leave GBs to
+ * write back just before MariaDB's ladder, and with 2.3 GB dirty its commits took 40-70 % longer
+ * and it held one rate less (docs/performance.md, 2026-11-29 23:05-23:07 UTC).
+ */
+export function settleDisk(): { dirtyMb: number; ms: number } {
+  const dirty = Number(/^Dirty:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0) / 1024;
+  const t0 = now();
+  execSync("sync");
+  return { dirtyMb: dirty, ms: now() - t0 };
+}
+
 export function ulimitN(): string {
   try {
     return execSync("ulimit -n", { shell: "/bin/sh" }).toString().trim();

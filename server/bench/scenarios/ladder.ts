@@ -3,7 +3,7 @@
  * rising offered rates; the relay's, Parley's and the peer's ladders are compared in the ratios.
  */
 import { type Collected, step, type Worker } from "../harness/load.js";
-import { fmt, log, pct } from "../harness/measure.js";
+import { fmt, log, pct, settleDisk } from "../harness/measure.js";
 import { P99_LIMIT_MS, PER_SOCKET_LIMIT, QUICK, SIZE } from "../harness/options.js";
 import type { Target } from "../harness/processes.js";
 import { addRow, ladders } from "../harness/report.js";
@@ -36,6 +36,8 @@ export async function ladder(
   };
   const isComplete = (c: Collected, archived: number | null): boolean =>
     c.received >= c.expected && c.ackErr === 0 && (archived === null || archived >= 2 * c.received);
+  const settled = settleDisk();
+  log(`${scenario} ${target.name}: ${fmt(settled.dirtyMb)} MB of dirty pages written to disk first, in ${fmt(settled.ms / 1000)} s`);
   // Warm-up (JIT, statement caches, pools): 50/s, not recorded.
   await step(workers, target, kind, dmSenders, 50, QUICK ? 500 : 1000, 1);
   for (const rate of SIZE.rates) {

@@ -13,7 +13,8 @@ import type { Target } from "../harness/processes.js";
 import { bigGroupScenario, groupRow, smallGroupsRow } from "./group.js";
 import { ladder } from "./ladder.js";
 
-export async function realtimeScenarios(workers: Worker[], target: Target): Promise<void> {
+/** `oneToOneOnly`: the 1:1 ladder alone (the relay with a journal: its typing and groups are the relay's). */
+export async function realtimeScenarios(workers: Worker[], target: Target, oneToOneOnly = false): Promise<void> {
   const n = SIZE.clients;
   let users: { id: string; token?: string }[];
   let dmConvs: string[];
@@ -64,8 +65,8 @@ export async function realtimeScenarios(workers: Worker[], target: Target): Prom
   const dmSenders = Array.from({ length: n }, (_, i) => ({ ...conn.local[i]!, conv: dmConvs[Math.floor(i / 2)]! }));
   await sleep(1000);
   if (want("one-to-one")) await ladder(workers, target, "message", dmSenders);
-  if (want("typing")) await ladder(workers, target, "typing", dmSenders);
-  if (want("group")) {
+  if (want("typing") && !oneToOneOnly) await ladder(workers, target, "typing", dmSenders);
+  if (want("group") && !oneToOneOnly) {
     // One sender (member 0) at 10 msg/s; every other member's socket should get each message.
     const sender = [{ ...conn.local[0]!, conv: groupConv }];
     await groupRow(workers, target, groupSize, sender);
@@ -74,5 +75,5 @@ export async function realtimeScenarios(workers: Worker[], target: Target): Prom
     await smallGroupsRow(workers, target, smallSize, senders);
   }
   await disconnectAll(workers);
-  if (want("group")) await bigGroupScenario(workers, target);
+  if (want("group") && !oneToOneOnly) await bigGroupScenario(workers, target);
 }
