@@ -110,7 +110,9 @@ export default [
   {
     onwarn: failOnWarning,
     input: { main: "server/src/main.ts", cli: "server/src/cli.ts" },
-    output: { dir: "server/dist", format: "esm", sourcemap: true },
+    // The chunk main and cli share keeps one name: a hashed one stayed behind at each rebuild
+    // (scripts/build/clean.mjs leaves server/dist in place, a running server reads it).
+    output: { dir: "server/dist", format: "esm", chunkFileNames: "[name].js", sourcemap: true },
     external: isExternal,
     plugins: [protocolAlias, ts("node20")],
   },
