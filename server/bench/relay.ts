@@ -5,14 +5,15 @@
  * but the sender (as Parley does). Binds 127.0.0.1 only.
  * Usage: PORT=0 node --import tsx server/bench/relay.ts   (prints {"port":N} when listening)
  *
- * RELAY_JOURNAL=<file> (issue 56, a measurement of the floor, `npm run bench -- --relay-journal
- * [indexed]`): each send is also appended to a SQLite journal before its ack and its event, as
- * Parley's commit must precede both. Sends that arrive in one event-loop turn share one transaction
- * (WAL, synchronous = FULL, Parley's own settings), one row each in a table keyed by its rowid, so
- * every message lands at the table's right edge. RELAY_JOURNAL_INDEXED=1 adds the two indexes a
- * send's promises need at the least (a conversation's history, a retried send found by its client
- * id, a retry's duplicate ignored), each keyed by a conversation or a sender. What it does not do, and Parley must: sign-in,
- * membership, moderation, events, search, read marks, usage.
+ * RELAY_JOURNAL=<file> (issue 56, a measurement of the floor; `npm run bench -- --relay-journal`
+ * runs the relay with it, bare and indexed): each send is also appended to a SQLite journal before
+ * its ack and its event, as Parley's commit must precede both. Sends that arrive in one event-loop
+ * turn share one transaction (WAL, synchronous = FULL, Parley's own settings), one row each in a
+ * table keyed by its rowid, so every message lands at the table's right edge.
+ * RELAY_JOURNAL_INDEXED=1 adds the two indexes a send's promises need at the least (a
+ * conversation's history; a retried send found by its client id, its duplicate ignored), each keyed
+ * by a conversation or a sender. What it does not do, and Parley must: sign-in, membership,
+ * moderation, events, search, read marks, usage.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
