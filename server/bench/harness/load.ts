@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { CatchUp, ClientSpec } from "../worker.js";
-import { DB_PID, log, now, sampler, sleep } from "./measure.js";
+import { DB_PID, log, now, sampler, sleep, type Usage } from "./measure.js";
 import { DRAIN_MS, TYPING_THROTTLE_MS } from "./options.js";
 import { children, ROOT, type Target } from "./processes.js";
 import { connectFailedRow } from "./report.js";
@@ -122,7 +122,7 @@ export async function step(
   rate: number,
   durationMs: number,
   deliveriesPerSend: number,
-): Promise<{ c: Collected; srv: { cpuPct: number; rssMb: number }; dbCpuPct: number | null; genCpuPct: number; sendWallMs: number }> {
+): Promise<{ c: Collected; srv: Usage; dbCpuPct: number | null; genCpuPct: number; sendWallMs: number }> {
   const tag = `t${randomBytes(4).toString("hex")}`;
   const byWorker = workers.map((_, i) => senders.filter((s) => s.w === i).map((s) => ({ idx: s.idx, conv: s.conv })));
   const smp = sampler(target.pid);

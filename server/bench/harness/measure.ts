@@ -38,10 +38,13 @@ export function pct(sorted: number[], p: number): number | null {
 export function fmt(n: number | null | undefined, d = 1): string {
   return n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(d);
 }
-/** CPU seconds (user+system) of a process, from /proc/<pid>/stat. */
-export function cpuSec(pid: number): number {
+/**
+ * CPU seconds (user+system) of a process, from /proc/<pid>/stat; with `thread`, of that one thread
+ * of it (/proc/<pid>/task/<tid>/stat; a process's main thread has its pid as its tid).
+ */
+export function cpuSec(pid: number, thread?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(f[11]) + Number(f[12])) / CLK_TCK;
   } catch {
@@ -57,9 +60,22 @@ export function rssMb(pid: number): number {
     return NaN;
   }
 }
-/** Samples a process during a window: CPU% (of one core) over the window and peak RSS. */
-export function sampler(pid: number): { stop(): { cpuPct: number; rssMb: number } } {
+/** What a process used over a window: CPU% of one core (all its threads), its main thread's alone, peak RSS. */
+export interface Usage {
+  cpuPct: number;
+  /**
+   * The main thread's CPU% of one core: the one that runs the event loop. Beside cpuPct it tells a
+   * server whose one thread is full (main near 100 %) from one whose other threads (the libuv pool,
+   * the GC's helpers, workers) add to its total while the event loop has time left.
+   */
+  mainCpuPct: number;
+  rssMb: number;
+}
+
+/** Samples a process during a window: its Usage over the window. */
+export function sampler(pid: number): { stop(): Usage } {
   const c0 = cpuSec(pid);
+  const m0 = cpuSec(pid, pid);
   const t0 = now();
   let peak = rssMb(pid);
   const timer = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 250);
@@ -67,7 +83,8 @@ export function sampler(pid: number): { stop(): { cpuPct: number; rssMb: number 
     stop() {
       clearInterval(timer);
       peak = Math.max(peak, rssMb(pid));
-      return { cpuPct: ((cpuSec(pid) - c0) / ((now() - t0) / 1000)) * 100, rssMb: peak };
+      const seconds = (now() - t0) / 1000;
+      return { cpuPct: ((cpuSec(pid) - c0) / seconds) * 100, mainCpuPct: ((cpuSec(pid, pid) - m0) / seconds) * 100, rssMb: peak };
     },
   };
 }

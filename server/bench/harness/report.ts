@@ -2,7 +2,7 @@
  * The report: one row per measurement (logged as it is added), the ladders, the table printed at
  * the end, and the Parley/relay (and ejabberd/relay) ratio lines.
  */
-import { fmt, log, pct, rssMb } from "./measure.js";
+import { fmt, log, pct, rssMb, type Usage } from "./measure.js";
 import { P99_LIMIT_MS, SIZE } from "./options.js";
 import type { Target } from "./processes.js";
 
@@ -15,6 +15,8 @@ export interface Row {
   p95: number | null;
   p99: number | null;
   serverCpuPct: number | null;
+  /** The server's main thread (its event loop) alone, where the row measured it (see Usage). */
+  serverMainCpuPct?: number | null;
   serverRssMb: number | null;
   /** mariadbd's CPU over the same window (MariaDB targets): the database's share of the cost. */
   dbCpuPct?: number | null;
@@ -27,17 +29,11 @@ export const rows: Row[] = [];
 export function addRow(r: Row): void {
   rows.push(r);
   log(
-    `${r.scenario} | ${r.target} | ${r.load} | ${r.throughput} | p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} | cpu ${fmt(r.serverCpuPct, 0)}% rss ${fmt(r.serverRssMb, 0)}MB | gen ${fmt(r.genCpuPct, 0)}% | ${r.delivered} | ${r.result}`,
+    `${r.scenario} | ${r.target} | ${r.load} | ${r.throughput} | p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} | cpu ${fmt(r.serverCpuPct, 0)}%${r.serverMainCpuPct == null ? "" : ` (main thread ${fmt(r.serverMainCpuPct, 0)}%)`} rss ${fmt(r.serverRssMb, 0)}MB | gen ${fmt(r.genCpuPct, 0)}% | ${r.delivered} | ${r.result}`,
   );
 }
 /** The row of sequential GETs (`httpLatency`): latency percentiles, server CPU and memory, 2xx count. */
-export function addGetRow(
-  scenario: string,
-  targetName: string,
-  r: { sorted: number[]; errors: number },
-  srv: { cpuPct: number; rssMb: number },
-  extra?: Record<string, unknown>,
-): void {
+export function addGetRow(scenario: string, targetName: string, r: { sorted: number[]; errors: number }, srv: Usage, extra?: Record<string, unknown>): void {
   addRow({
     scenario,
     target: targetName,
@@ -47,6 +43,7 @@ export function addGetRow(
     p95: pct(r.sorted, 95),
     p99: pct(r.sorted, 99),
     serverCpuPct: srv.cpuPct,
+    serverMainCpuPct: srv.mainCpuPct,
     serverRssMb: srv.rssMb,
     genCpuPct: null,
     delivered: `${r.sorted.length - r.errors}/${r.sorted.length} 2xx`,
@@ -98,6 +95,7 @@ export function table(): string {
     "p95 ms",
     "p99 ms",
     "Srv CPU%",
+    "Main%",
     "Srv RSS MB",
     "DB CPU%",
     "Gen CPU%",
@@ -113,6 +111,7 @@ export function table(): string {
     fmt(r.p95),
     fmt(r.p99),
     fmt(r.serverCpuPct, 0),
+    fmt(r.serverMainCpuPct, 0),
     fmt(r.serverRssMb, 0),
     fmt(r.dbCpuPct, 0),
     fmt(r.genCpuPct, 0),
@@ -122,7 +121,7 @@ export function table(): string {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string =>
     cells
-      .map((c, i) => (i >= 3 && i <= 10 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
+      .map((c, i) => (i >= 3 && i <= 11 ? c.padStart(w[i]!) : c.padEnd(w[i]!)))
       .join("  ")
       .trimEnd();
   return [line(head), w.map((n) => "-".repeat(n)).join("  "), ...body.map(line)].join("\n");

@@ -65,6 +65,7 @@ export async function groupOnlineScenario(workers: Worker[], target: Target): Pr
       p95: null,
       p99: null,
       serverCpuPct: cpu.cpuPct,
+      serverMainCpuPct: cpu.mainCpuPct,
       serverRssMb: cpu.rssMb,
       genCpuPct: null,
       delivered: `${(entries / size).toFixed(1)} presence entries/member`,

@@ -54,7 +54,7 @@ export async function ladder(
     if (complete && !ok) {
       // A latency-only miss is repeated once: on a shared 2-core box one stall (GC, a neighbour's
       // test suite) should not end the ladder. Both attempts are kept in the JSON.
-      firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct, ...(waits ? { waits } : {}) };
+      firstTry = { p50: pct(c.lat, 50), p95: pct(c.lat, 95), p99, serverCpuPct: srv.cpuPct, serverMainCpuPct: srv.mainCpuPct, ...(waits ? { waits } : {}) };
       log(`${scenario} ${target.name} ${rate}/s: p99 ${fmt(p99)} ms > ${P99_LIMIT_MS}; repeating the step once`);
       ({ c, srv, dbCpuPct, genCpuPct, sendWallMs, archived, waits } = await measured(rate, SIZE.stepMs));
       p99 = pct(c.lat, 99);
@@ -75,6 +75,7 @@ export async function ladder(
       p95: pct(c.lat, 95),
       p99,
       serverCpuPct: srv.cpuPct,
+      serverMainCpuPct: srv.mainCpuPct,
       dbCpuPct,
       serverRssMb: srv.rssMb,
       genCpuPct,

@@ -46,6 +46,7 @@ export async function loginScenario(): Promise<void> {
       p95: pct(lat, 95),
       p99: pct(lat, 99),
       serverCpuPct: srv.cpuPct,
+      serverMainCpuPct: srv.mainCpuPct,
       serverRssMb: srv.rssMb,
       genCpuPct: null,
       delivered: `${lat.length}/${lat.length + errors} 2xx`,

@@ -1,6 +1,6 @@
 /** The /sync scenarios (`--only sync`): catching up in a busy app, and what a big group's messages store. */
 import { seedApp, seedDms, seedEvents, seedUsers, type SeededUser } from "../seed.js";
-import { fmt, httpLatency, log, now, pct, rssMb, sampler, sleep } from "../harness/measure.js";
+import { fmt, httpLatency, log, now, pct, rssMb, sampler, sleep, type Usage } from "../harness/measure.js";
 import { JWT_SECRET, SIZE } from "../harness/options.js";
 import type { Target } from "../harness/processes.js";
 import { addGetRow, addRow } from "../harness/report.js";
@@ -23,7 +23,7 @@ export async function syncScenarios(target: Target): Promise<void> {
   );
   const quiet = users.filter((_, i) => i % 2 === 0);
   const path = (): string => "/v1/sync?since=0&limit=500";
-  const row = (label: string, r: { sorted: number[]; errors: number }, srv: { cpuPct: number; rssMb: number }, extra: Record<string, unknown> = {}): void =>
+  const row = (label: string, r: { sorted: number[]; errors: number }, srv: Usage, extra: Record<string, unknown> = {}): void =>
     addGetRow(`Quiet user /sync, ${label}`, target.name, r, srv, extra);
   let smp = sampler(target.pid);
   const empty = await httpLatency(target.url, quiet[0]!.token, path, SIZE.httpReqs);
@@ -80,6 +80,7 @@ export async function syncScenarios(target: Target): Promise<void> {
     p95: pct(lat, 95),
     p99: pct(lat, 99),
     serverCpuPct: srv.cpuPct,
+    serverMainCpuPct: srv.mainCpuPct,
     serverRssMb: srv.rssMb,
     genCpuPct: null,
     delivered: `${lat.length}/${lat.length + errors} 2xx${errors ? " " + JSON.stringify(codes) : ""}`,
