@@ -13,7 +13,9 @@
  * RELAY_JOURNAL_INDEXED=1 adds the two indexes a send's promises need at the least (a
  * conversation's history; a retried send found by its client id, its duplicate ignored), each keyed
  * by a conversation or a sender. What it does not do, and Parley must: sign-in, membership,
- * moderation, events, search, read marks, usage.
+ * moderation, events, search, read marks, usage. A transaction that fails (its write lock held
+ * past SQLite's busy wait, RELAY_JOURNAL_BUSY_MS, 5 s by default) answers its sends with an error
+ * ack and no event, as Parley answers a failed batch, and the relay goes on.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -31,11 +33,13 @@ interface Pending {
   text: string;
   createdAt: number;
   done: () => void;
+  /** The journal could not be written: an error ack, and no event. */
+  failed: () => void;
 }
 /** Appends a turn's sends to the journal in one transaction, then answers them; null without RELAY_JOURNAL. */
 const journal = ((file: string | undefined) => {
   if (!file) return null;
-  const db = new Database(file);
+  const db = new Database(file, { timeout: Number(process.env["RELAY_JOURNAL_BUSY_MS"] ?? 5000) });
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
   db.pragma("cache_size = -65536");
@@ -54,7 +58,12 @@ const journal = ((file: string | undefined) => {
   const flush = (): void => {
     const batch = queue;
     queue = [];
-    commit(batch);
+    try {
+      commit(batch);
+    } catch {
+      for (const p of batch) p.failed();
+      return;
+    }
     for (const p of batch) p.done();
   };
   return (p: Pending): void => {
@@ -80,7 +89,10 @@ io.on("connection", (socket) => {
       socket.to(`conv:${conversationId}`).emit("message.new", event);
       if (typeof ack === "function") ack({ ok: true, data: message, event });
     };
-    if (journal) journal({ conversationId, senderId: userId, clientMessageId, text, createdAt: message.createdAt, done });
+    const failed = (): void => {
+      if (typeof ack === "function") ack({ ok: false, error: { code: "unavailable", message: "The journal could not be written" } });
+    };
+    if (journal) journal({ conversationId, senderId: userId, clientMessageId, text, createdAt: message.createdAt, done, failed });
     else done();
   });
 

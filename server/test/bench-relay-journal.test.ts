@@ -23,11 +23,11 @@ interface Relay {
   child: ChildProcess;
 }
 
-async function startRelay(indexed: boolean): Promise<Relay> {
+async function startRelay(indexed: boolean, env: Record<string, string> = {}): Promise<Relay> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), "relay-journal-test-")), "journal.sqlite");
   const child = spawn(process.execPath, ["--import", "tsx", "server/bench/relay.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: "0", RELAY_JOURNAL: file, RELAY_JOURNAL_INDEXED: indexed ? "1" : "0" },
+    env: { ...process.env, PORT: "0", RELAY_JOURNAL: file, RELAY_JOURNAL_INDEXED: indexed ? "1" : "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -60,6 +60,7 @@ async function connect(url: string, userId: string, rooms: string[]): Promise<So
 interface Ack {
   ok: boolean;
   data: { id: string; conversationId: string };
+  error?: { code: string };
 }
 
 function send(s: Socket, conversationId: string, clientMessageId: string): Promise<Ack> {
@@ -153,3 +154,44 @@ for (const indexed of [false, true]) {
     });
   });
 }
+
+describe("the bench's relay when its journal cannot be written past the busy wait", () => {
+  let relay: Relay;
+  let ann: Socket;
+  let ben: Socket;
+  before(async () => {
+    // A busy wait of 200 ms instead of 5 s: the lock below outlasts it without a long test.
+    relay = await startRelay(false, { RELAY_JOURNAL_BUSY_MS: "200" });
+    [ann, ben] = await Promise.all([connect(relay.url, "ann", ["c1"]), connect(relay.url, "ben", ["c1"])]);
+  });
+  after(async () => {
+    ann?.close();
+    ben?.close();
+    await stopRelay(relay);
+  });
+
+  test("the send gets an error ack and no event, the relay goes on, and the next send is kept", async () => {
+    const events: string[] = [];
+    ben.on("message.new", (e: { data: { message: { text: string } } }) => events.push(e.data.message.text));
+    const lock = new Database(relay.file);
+    lock.exec("BEGIN IMMEDIATE");
+    let refused: Ack;
+    try {
+      // The ack comes once the relay's busy wait has given up: the lock is still held then.
+      refused = await send(ann, "c1", "refused");
+    } finally {
+      lock.exec("COMMIT");
+      lock.close();
+    }
+    assert.equal(refused.ok, false);
+    assert.equal(refused.error?.code, "unavailable");
+    assert.equal(relay.child.exitCode, null, "the relay is still running");
+    const kept = await send(ann, "c1", "kept");
+    assert.equal(kept.ok, true);
+    await new Promise<void>((resolve) => (events.length ? resolve() : ben.once("message.new", () => resolve())));
+    // The refused send reached nobody: the first event the other member got is the kept one.
+    assert.deepEqual(events, ["journal kept"]);
+    assert.deepEqual(rowsOf(relay.file, "refused"), []);
+    assert.equal(rowsOf(relay.file, "kept").length, 1);
+  });
+});
