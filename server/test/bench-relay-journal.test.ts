@@ -81,22 +81,34 @@ function rowsOf(file: string, clientMessageId: string): { conversationId: string
   }
 }
 
+/** A relay and two members of conversation c1, for the tests of one describe block. */
+interface Room {
+  relay: Relay;
+  ann: Socket;
+  ben: Socket;
+}
+
+/** Starts the relay and connects ann and ben before the block's tests, and stops them after. */
+function withRelay(indexed: boolean, env: Record<string, string> = {}): Room {
+  const room = {} as Room;
+  before(async () => {
+    room.relay = await startRelay(indexed, env);
+    [room.ann, room.ben] = await Promise.all([connect(room.relay.url, "ann", ["c1"]), connect(room.relay.url, "ben", ["c1"])]);
+  });
+  after(async () => {
+    room.ann?.close();
+    room.ben?.close();
+    await stopRelay(room.relay);
+  });
+  return room;
+}
+
 for (const indexed of [false, true]) {
   describe(`the bench's relay with a journal${indexed ? ", 2 indexes" : ""} (--relay-journal)`, () => {
-    let relay: Relay;
-    let ann: Socket;
-    let ben: Socket;
-    before(async () => {
-      relay = await startRelay(indexed);
-      [ann, ben] = await Promise.all([connect(relay.url, "ann", ["c1"]), connect(relay.url, "ben", ["c1"])]);
-    });
-    after(async () => {
-      ann?.close();
-      ben?.close();
-      await stopRelay(relay);
-    });
+    const room = withRelay(indexed);
 
     test("a send's row is committed when its ack and the other member's event arrive", async () => {
+      const { relay, ann, ben } = room;
       const seen: string[] = [];
       const event = new Promise<void>((resolve) => {
         ben.once("message.new", (e: { data: { message: { text: string } } }) => {
@@ -114,6 +126,7 @@ for (const indexed of [false, true]) {
     });
 
     test("no ack while the journal cannot be written: it comes after the lock is let go", async () => {
+      const { relay, ann } = room;
       const lock = new Database(relay.file);
       lock.exec("BEGIN IMMEDIATE");
       let acked = 0;
@@ -132,6 +145,7 @@ for (const indexed of [false, true]) {
     });
 
     test("a turn's sends share a transaction and each is acked once, in the order sent", async () => {
+      const { relay, ann } = room;
       const ids = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
       const acks = await Promise.all(ids.map((id) => send(ann, "c1", id)));
       const numbers = acks.map((a) => Number(a.data.id));
@@ -156,21 +170,11 @@ for (const indexed of [false, true]) {
 }
 
 describe("the bench's relay when its journal cannot be written past the busy wait", () => {
-  let relay: Relay;
-  let ann: Socket;
-  let ben: Socket;
-  before(async () => {
-    // A busy wait of 200 ms instead of 5 s: the lock below outlasts it without a long test.
-    relay = await startRelay(false, { RELAY_JOURNAL_BUSY_MS: "200" });
-    [ann, ben] = await Promise.all([connect(relay.url, "ann", ["c1"]), connect(relay.url, "ben", ["c1"])]);
-  });
-  after(async () => {
-    ann?.close();
-    ben?.close();
-    await stopRelay(relay);
-  });
+  // A busy wait of 200 ms instead of 5 s: the lock below outlasts it without a long test.
+  const room = withRelay(false, { RELAY_JOURNAL_BUSY_MS: "200" });
 
   test("the send gets an error ack and no event, the relay goes on, and the next send is kept", async () => {
+    const { relay, ann, ben } = room;
     const events: string[] = [];
     ben.on("message.new", (e: { data: { message: { text: string } } }) => events.push(e.data.message.text));
     const lock = new Database(relay.file);
