@@ -11,8 +11,9 @@
  * turn share one transaction (WAL, synchronous = FULL, Parley's own settings), one row each in a
  * table keyed by its rowid, so every message lands at the table's right edge.
  * RELAY_JOURNAL_INDEXED=1 adds the two indexes a send's promises need at the least (a
- * conversation's history; a retried send found by its client id, its duplicate ignored), each keyed
- * by a conversation or a sender. What it does not do, and Parley must: sign-in, membership,
+ * conversation's history; a retried send found by its client id, its duplicate ignored and the
+ * retry answered with the first's id, as Parley answers it), each keyed by a conversation or a
+ * sender. With a journal a message's id is its row's. What it does not do, and Parley must: sign-in, membership,
  * moderation, events, search, read marks, usage. A transaction that fails (its write lock held
  * past SQLite's busy wait, RELAY_JOURNAL_BUSY_MS, 5 s by default) answers its sends with an error
  * ack and no event, as Parley answers a failed batch, and the relay goes on.
@@ -32,7 +33,8 @@ interface Pending {
   clientMessageId: string;
   text: string;
   createdAt: number;
-  done: () => void;
+  /** Committed: the message's id is its row's (the first row's, for a retry the index found). */
+  done: (id: number) => void;
   /** The journal could not be written: an error ack, and no event. */
   failed: () => void;
 }
@@ -46,25 +48,32 @@ const journal = ((file: string | undefined) => {
   db.exec(
     "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, conversationId TEXT NOT NULL, senderId TEXT NOT NULL, clientMessageId TEXT NOT NULL, text TEXT NOT NULL, createdAt INTEGER NOT NULL)",
   );
-  if (process.env["RELAY_JOURNAL_INDEXED"] === "1") {
+  const indexed = process.env["RELAY_JOURNAL_INDEXED"] === "1";
+  if (indexed) {
     db.exec("CREATE INDEX IF NOT EXISTS ix_journal_conversation ON journal (conversationId, id)");
     db.exec("CREATE UNIQUE INDEX IF NOT EXISTS uq_journal_client_id ON journal (senderId, clientMessageId)");
   }
   const insert = db.prepare("INSERT OR IGNORE INTO journal (conversationId, senderId, clientMessageId, text, createdAt) VALUES (?, ?, ?, ?, ?)");
-  const commit = db.transaction((batch: Pending[]) => {
-    for (const p of batch) insert.run(p.conversationId, p.senderId, p.clientMessageId, p.text, p.createdAt);
-  });
+  // Only a unique index can ignore a row; a retry then reads the first one's id (the index's look-up).
+  const first = indexed ? db.prepare("SELECT id FROM journal WHERE senderId = ? AND clientMessageId = ?").pluck() : null;
+  const commit = db.transaction((batch: Pending[]): number[] =>
+    batch.map((p) => {
+      const r = insert.run(p.conversationId, p.senderId, p.clientMessageId, p.text, p.createdAt);
+      return r.changes === 1 ? Number(r.lastInsertRowid) : Number(first!.get(p.senderId, p.clientMessageId));
+    }),
+  );
   let queue: Pending[] = [];
   const flush = (): void => {
     const batch = queue;
     queue = [];
+    let ids: number[];
     try {
-      commit(batch);
+      ids = commit(batch);
     } catch {
       for (const p of batch) p.failed();
       return;
     }
-    for (const p of batch) p.done();
+    batch.forEach((p, i) => p.done(ids[i]!));
   };
   return (p: Pending): void => {
     if (queue.push(p) === 1) setImmediate(flush);
@@ -80,9 +89,12 @@ io.on("connection", (socket) => {
   socket.on("message.send", (raw: { conversationId?: unknown; text?: unknown; clientMessageId?: unknown }, ack?: (res: unknown) => void) => {
     const conversationId = typeof raw?.conversationId === "string" ? raw.conversationId : "";
     const text = typeof raw?.text === "string" ? raw.text : "";
-    const clientMessageId = typeof raw?.clientMessageId === "string" ? raw.clientMessageId : String(seq + 1);
-    const message = { id: String(++seq), conversationId, senderId: userId, text, createdAt: Date.now() };
-    const done = (): void => {
+    // Without a journal, the message's id; with one, a client id for a send that has none.
+    const n = ++seq;
+    const clientMessageId = typeof raw?.clientMessageId === "string" ? raw.clientMessageId : `relay-${n}`;
+    const createdAt = Date.now();
+    const done = (id: number): void => {
+      const message = { id: String(id), conversationId, senderId: userId, text, createdAt };
       // To the room but the sender, whose ack carries the event: Parley's SDK asks for that
       // (ownEcho: false), so both send two frames a message (the ack, the recipient's event).
       const event = { type: "message.new", conversationId, data: { message } };
@@ -92,8 +104,8 @@ io.on("connection", (socket) => {
     const failed = (): void => {
       if (typeof ack === "function") ack({ ok: false, error: { code: "unavailable", message: "The journal could not be written" } });
     };
-    if (journal) journal({ conversationId, senderId: userId, clientMessageId, text, createdAt: message.createdAt, done, failed });
-    else done();
+    if (journal) journal({ conversationId, senderId: userId, clientMessageId, text, createdAt, done, failed });
+    else done(n);
   });
 
   socket.on("typing", (raw: { conversationId?: unknown; typing?: unknown }, ack?: (res: unknown) => void) => {

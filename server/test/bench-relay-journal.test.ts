@@ -161,8 +161,11 @@ for (const indexed of [false, true]) {
           .sort();
         db.close();
         assert.deepEqual(names, ["ix_journal_conversation", "uq_journal_client_id"]);
-        // A retry of a client id (the SDK's outbox does that) is kept once, not a second row.
-        assert.equal((await send(ann, "c1", "burst-0")).ok, true);
+        // A retry of a client id (the SDK's outbox does that) is kept once, not a second row, and
+        // answered with the first send's id, as Parley answers it.
+        const retry = await send(ann, "c1", "burst-0");
+        assert.equal(retry.ok, true);
+        assert.equal(retry.data.id, acks[0]!.data.id);
         assert.equal(rowsOf(relay.file, "burst-0").length, 1);
       }
     });
