@@ -7,7 +7,8 @@
  * --peer ejabberd, --db-latency <ms> (Parley's MariaDB round trips made this much slower, db-latency.ts),
  * --loop-lag (each 1:1 step also says how long Parley's thread stood still and how many commits took
  * over 50 ms, from its /metrics: harness/server-waits.ts), --relay-journal (the relay again, appending
- * each send to a SQLite journal before its ack, bare and with two indexes: the floor of a durable send).
+ * each send to a SQLite journal before its ack, bare and with two indexes: the floor of a durable send),
+ * --statement-times (Parley/SQLite's time in each SQLite statement, summed: statement-times.ts).
  * Starts everything it measures as child processes on
  * 127.0.0.1: Parley on SQLite and on MariaDB (root@127.0.0.1:3306, a throwaway database), a bare Socket.IO
  * relay, and with --peer ejabberd the distribution's ejabberd (ejabberd.ts: its archive on the same MariaDB,
@@ -27,8 +28,8 @@ import { runCalls } from "./calls.js";
 import { fanoutTable, runFanout, type FanoutRow } from "./fanout.js";
 import { Worker } from "./harness/load.js";
 import { log, now, ulimitN } from "./harness/measure.js";
-import { DB_LATENCY_MS, DBS, flag, LOOP_LAG, MYSQL_ADMIN, ONLY, PEER, QUICK, RELAY_JOURNAL, SIZE, WORKERS, want } from "./harness/options.js";
-import { killAll, mysqlAvailable, PARLEY_FROM, ROOT, startParley, startRelay } from "./harness/processes.js";
+import { DB_LATENCY_MS, DBS, flag, LOOP_LAG, MYSQL_ADMIN, ONLY, PEER, QUICK, RELAY_JOURNAL, SIZE, STATEMENT_TIMES, WORKERS, want } from "./harness/options.js";
+import { killAll, mysqlAvailable, PARLEY_FROM, ROOT, startParley, startRelay, statementTimes } from "./harness/processes.js";
 import { ladders, ratios, rows, table } from "./harness/report.js";
 import { historyScenarios } from "./scenarios/history.js";
 import { groupOnlineScenario } from "./scenarios/group-online.js";
@@ -117,13 +118,20 @@ async function main(): Promise<void> {
         sizes: SIZE,
         // What the server was run with that changes its figures: the database link's added delay, and its writers.
         // loopLag: /metrics was on in Parley (its HTTP timings and the event-loop monitor cost a little).
-        settings: { dbLatencyMs: DB_LATENCY_MS, databaseWriters: process.env["DATABASE_WRITERS"] ?? "default", loopLag: LOOP_LAG, relayJournal: RELAY_JOURNAL },
+        settings: {
+          dbLatencyMs: DB_LATENCY_MS,
+          databaseWriters: process.env["DATABASE_WRITERS"] ?? "default",
+          loopLag: LOOP_LAG,
+          relayJournal: RELAY_JOURNAL,
+          statementTimes: STATEMENT_TIMES,
+        },
         skipped,
         rows,
         ladders,
         ratios: r.data,
         fanout,
         ...(peerInfo ? { peer: peerInfo } : {}),
+        ...(statementTimes.length ? { statementTimes } : {}),
       },
       null,
       2,

@@ -20,6 +20,11 @@ export const DB_LATENCY_MS = Number(flag("--db-latency") ?? 0);
  * its ack, bare and with two indexes (relay.ts): the floor of a durable send on this box (issue 56).
  */
 export const RELAY_JOURNAL = args.includes("--relay-journal");
+/**
+ * --statement-times: Parley/SQLite runs with a timer around each of better-sqlite3's statements
+ * (statement-times.ts); each server's sums by statement are printed and kept in the JSON.
+ */
+export const STATEMENT_TIMES = args.includes("--statement-times");
 /** --loop-lag: each ladder step also reports how long Parley's thread stood still and its slow commits (server-waits.ts). */
 export const LOOP_LAG = args.includes("--loop-lag");
 /** The admin URL as printed: without its password. */

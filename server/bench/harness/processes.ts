@@ -15,7 +15,8 @@ import type { PeerCleanup } from "../ejabberd.js";
 import { freePort } from "../ports.js";
 import { openDb, seedApp, type Db } from "../seed.js";
 import { log, sleep } from "./measure.js";
-import { DB_LATENCY_MS, JWT_SECRET, LOOP_LAG, MYSQL_ADMIN, MYSQL_SHOWN } from "./options.js";
+import type { StatementTime } from "../statement-times.js";
+import { DB_LATENCY_MS, JWT_SECRET, LOOP_LAG, MYSQL_ADMIN, MYSQL_SHOWN, STATEMENT_TIMES } from "./options.js";
 import { scrapeWaits, type WaitsScrape } from "./server-waits.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -176,6 +177,12 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   if (dbUrl) env["DATABASE_URL"] = DB_LATENCY_MS > 0 ? await slowerLink(dbUrl, DB_LATENCY_MS) : dbUrl;
   // PARLEY_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under load.
   const nodeArgs = (process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  // --statement-times: SQLite's statements timed in the server (MariaDB has its slow log for that).
+  const timesFile = STATEMENT_TIMES && db === "sqlite" ? path.join(dataDir, "statement-times.json") : undefined;
+  if (timesFile) {
+    nodeArgs.push("--import", pathToFileURL(await compiledBenchModule("statement-times")).href);
+    env["PARLEY_STATEMENT_TIMES"] = timesFile;
+  }
   const child = spawn(process.execPath, [...nodeArgs, ...(await parleyEntry())], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let err = "";
@@ -203,6 +210,7 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
       stopping = true;
       await handle.close().catch(() => undefined);
       await stopChild(child);
+      if (timesFile) keepStatementTimes(`Parley/${db === "sqlite" ? "SQLite" : "MariaDB"}`, timesFile);
       rmSync(dataDir, { recursive: true, force: true });
       if (dbName) {
         const admin = await mysql.createConnection(MYSQL_ADMIN);
@@ -213,22 +221,44 @@ export async function startParley(db: "sqlite" | "mysql", extraEnv: Record<strin
   };
 }
 
-let relayReady: Promise<string> | undefined;
+/** Each Parley/SQLite run's statement sums with --statement-times (statement-times.ts), in the order the servers stopped. */
+export const statementTimes: { target: string; statements: StatementTime[] }[] = [];
 
-/**
- * The relay compiled to plain JavaScript, at most once a run (when the first relay starts), as
- * Parley runs from its bundle: through tsx it would pay the same helper calls (kept function names)
- * and source maps Parley no longer does.
- */
-function relayEntry(): Promise<string> {
-  relayReady ??= compileRelay();
-  return relayReady;
+/** Reads what the server's timer wrote at its exit, and logs its ten costliest statements. */
+function keepStatementTimes(target: string, file: string): void {
+  let statements: StatementTime[];
+  try {
+    statements = (JSON.parse(readFileSync(file, "utf8")) as { statements: StatementTime[] }).statements;
+  } catch (err) {
+    log(`${target}: no statement times (${err instanceof Error ? err.message : String(err)}): was the server killed before it exited?`);
+    return;
+  }
+  statementTimes.push({ target, statements });
+  const total = statements.reduce((sum, s) => sum + s.ms, 0);
+  log(`${target}: ${total.toFixed(0)} ms in SQLite's statements; the costliest (ms, calls, µs a call, share):`);
+  for (const s of statements.slice(0, 10))
+    log(
+      `  ${s.ms.toFixed(0).padStart(7)} ${String(s.calls).padStart(8)} ${((1000 * s.ms) / s.calls).toFixed(0).padStart(6)} ${((100 * s.ms) / total).toFixed(1).padStart(5)} %  ${s.statement}`,
+    );
 }
 
-async function compileRelay(): Promise<string> {
-  const out = path.join(ROOT, "node_modules/.cache/parley/relay.mjs");
+const compiled = new Map<string, Promise<string>>();
+
+/**
+ * A module of the bench compiled to plain JavaScript, at most once a run: the relay (as Parley runs
+ * from its bundle: through tsx it would pay the same helper calls (kept function names) and source
+ * maps Parley no longer does) and the statement timer Parley is started with.
+ */
+export function compiledBenchModule(name: "relay" | "statement-times"): Promise<string> {
+  let ready = compiled.get(name);
+  if (!ready) compiled.set(name, (ready = compile(name)));
+  return ready;
+}
+
+async function compile(name: string): Promise<string> {
+  const out = path.join(ROOT, `node_modules/.cache/parley/${name}.mjs`);
   const { transform } = await import("esbuild");
-  const { code } = await transform(readFileSync(path.join(ROOT, "server/bench/relay.ts"), "utf8"), { loader: "ts", format: "esm", target: "node20" });
+  const { code } = await transform(readFileSync(path.join(ROOT, `server/bench/${name}.ts`), "utf8"), { loader: "ts", format: "esm", target: "node20" });
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);
   return out;
@@ -245,7 +275,7 @@ const RELAY_NAMES: Record<RelayJournal, string> = {
 export async function startRelay(journal: RelayJournal = "none"): Promise<Target> {
   const dir = journal === "none" ? null : mkdtempSync(path.join(os.tmpdir(), "parley-relay-journal-"));
   const journalEnv = dir ? { RELAY_JOURNAL: path.join(dir, "journal.sqlite"), RELAY_JOURNAL_INDEXED: journal === "indexed" ? "1" : "0" } : {};
-  const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await relayEntry()], {
+  const child = spawn(process.execPath, [...(process.env["PARLEY_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean), await compiledBenchModule("relay")], {
     cwd: ROOT,
     env: { ...process.env, PORT: "0", ...journalEnv },
     stdio: ["ignore", "pipe", "pipe"],
