@@ -13,10 +13,10 @@
  * RELAY_JOURNAL_INDEXED=1 adds the two indexes a send's promises need at the least (a
  * conversation's history; a retried send found by its client id, its duplicate ignored and the
  * retry answered with the first's id, as Parley answers it), each keyed by a conversation or a
- * sender. With a journal a message's id is its row's. What it does not do, and Parley must: sign-in, membership,
- * moderation, events, search, read marks, usage. A transaction that fails (its write lock held
- * past SQLite's busy wait, RELAY_JOURNAL_BUSY_MS, 5 s by default) answers its sends with an error
- * ack and no event, as Parley answers a failed batch, and the relay goes on.
+ * sender. With a journal a message's id is its row's. What it does not do, and Parley must:
+ * sign-in, membership, moderation, events, search, read marks, usage. A transaction that fails
+ * (its write lock held past SQLite's busy wait, RELAY_JOURNAL_BUSY_MS, 5 s by default) answers its
+ * sends with an error ack and no event, as Parley answers a failed batch, and the relay goes on.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -249,7 +249,7 @@ const compiled = new Map<string, Promise<string>>();
  * from its bundle: through tsx it would pay the same helper calls (kept function names) and source
  * maps Parley no longer does) and the statement timer Parley is started with.
  */
-export function compiledBenchModule(name: "relay" | "statement-times"): Promise<string> {
+function compiledBenchModule(name: "relay" | "statement-times"): Promise<string> {
   let ready = compiled.get(name);
   if (!ready) compiled.set(name, (ready = compile(name)));
   return ready;
