@@ -26,8 +26,19 @@ const iso = (t: Date | string): string => (typeof t === "string" ? t : t.toISOSt
 abstract class Kept<T extends { id: string }> {
   private readonly byId = new Map<string, T>();
   private readonly listeners = new Set<() => void>();
+  /**
+   * Ids removed by an event or by this device. An answer to a request can arrive after the event
+   * that followed it (a reminder due at once), and must not bring the item back; ids are never
+   * reused, so one id costs a few bytes for the life of the page.
+   */
+  private readonly gone = new Set<string>();
 
   protected abstract timeOf(item: T): string;
+
+  /** Whether `incoming` is older than the `known` state of the same item (kept then); by default never. */
+  protected isOlder(_incoming: T, _known: T): boolean {
+    return false;
+  }
 
   /** What is known, soonest first: the pages listed so far, and every change since, from any device. */
   get items(): T[] {
@@ -41,12 +52,15 @@ abstract class Kept<T extends { id: string }> {
   }
 
   protected put(item: T): T {
+    const known = this.byId.get(item.id);
+    if (this.gone.has(item.id) || (known && this.isOlder(item, known))) return item;
     this.byId.set(item.id, item);
     this.changed();
     return item;
   }
 
   protected drop(id: string): void {
+    this.gone.add(id);
     if (this.byId.delete(id)) this.changed();
   }
 
@@ -71,6 +85,11 @@ export class ScheduledMessages extends Kept<ScheduledMessage> {
 
   protected timeOf(m: ScheduledMessage): string {
     return m.sendAt;
+  }
+
+  /** The answer to an edit can arrive after the event of its sending: the later `updatedAt` wins. */
+  protected override isOlder(incoming: ScheduledMessage, known: ScheduledMessage): boolean {
+    return Date.parse(incoming.updatedAt) < Date.parse(known.updatedAt);
   }
 
   /** Schedules `text` in a conversation, to send at `sendAt` (now to a year ahead). */

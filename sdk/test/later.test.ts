@@ -97,4 +97,37 @@ describe("@parley/sdk/later", () => {
     mine.close();
     theirs.close();
   });
+
+  test("an answer that comes after the server's event does not undo it: the reminder that came due stays gone, the message sent stays sent", async () => {
+    // The answers to this device's POSTs are held until it has heard the event that follows them,
+    // the order a busy network gives now and then (seen in CI: a reminder due at once came back).
+    let holdUntil: Promise<unknown> | null = null;
+    const eve = await clients.signUp("Eve", {
+      fetch: async (input, init) => {
+        const res = await globalThis.fetch(input, init);
+        if (init?.method === "POST" && holdUntil) await holdUntil;
+        return res;
+      },
+    });
+    const fay = await clients.signUp("Fay");
+    const dm = await eve.direct(fay.user!.id);
+    const said = await dm.send("remind me");
+    const { reminders, scheduled } = later(eve);
+
+    holdUntil = new Promise((heard) => eve.on("reminder.due", heard));
+    const due = await reminders.create(said.id, new Date());
+    assert.equal(
+      reminders.items.some((r) => r.id === due.id),
+      false,
+      "the reminder that came due is not brought back by the late answer",
+    );
+
+    holdUntil = new Promise((heard) => eve.on("scheduled.updated", (e) => e.data.scheduled.status === "sent" && heard(e)));
+    const made = await scheduled.schedule(dm.id, { text: "at once", sendAt: new Date(Date.now() + 100) });
+    assert.equal(made.status, "pending", "the answer itself was written before the send");
+    assert.equal(scheduled.items.find((x) => x.id === made.id)?.status, "sent", "the newer state is kept over the late answer's");
+    holdUntil = null;
+    reminders.close();
+    scheduled.close();
+  });
 });
