@@ -3,7 +3,7 @@ import type { ConversationHandle } from "./conversation.js";
 import { query } from "./http.js";
 import type { Conversation, GroupInvitation, Page } from "./protocol/index.js";
 import { withInvitation, withInvitations } from "./reducer.js";
-import { withConversations } from "./state.js";
+import { type ChatState, withConversations } from "./state.js";
 
 /**
  * My pending invitations to groups: someone who is not my contact who adds me to a group invites
@@ -16,12 +16,16 @@ import { withConversations } from "./state.js";
  */
 export class Invitations {
   private readonly offs: (() => void)[];
+  /**
+   * For each page on its way, the changes heard since it was asked for: the server may have read
+   * the page before them, so they are applied again on top of it (each sets an invitation's latest
+   * state, so twice is once).
+   */
+  private readonly inFlight = new Set<((s: ChatState) => ChatState)[]>();
 
   constructor(private readonly chat: Pick<ChatClient, "request" | "store" | "conversation" | "on">) {
     this.offs = [
-      chat.on("invitation.updated", ({ data: { invitation, status } }) =>
-        chat.store.next((s) => withInvitation(s, invitation.id, status === "pending" ? invitation : undefined)),
-      ),
+      chat.on("invitation.updated", ({ data: { invitation, status } }) => this.change(invitation.id, status === "pending" ? invitation : undefined)),
       // Events missed past the server's retention are not replayed: ask again.
       chat.on("connection.recovered", () => void (chat.store.state.invitations && this.load().catch(() => undefined))),
     ];
@@ -41,14 +45,14 @@ export class Invitations {
   /** Joins the group: it comes into `conversations` (its history loads as any), the invitation leaves the list. */
   async accept(id: string): Promise<ConversationHandle> {
     const { conversation } = await this.answer<{ conversation: Conversation }>(id, "accept");
-    this.chat.store.next((s) => withConversations(withInvitation(s, id), [conversation]));
+    this.change(id, undefined, (s) => withConversations(s, [conversation]));
     return this.chat.conversation(conversation.id);
   }
 
   /** Says no (whoever invited hears of it); the invitation leaves the list. */
   async decline(id: string): Promise<void> {
     await this.answer(id, "decline");
-    this.chat.store.next((s) => withInvitation(s, id));
+    this.change(id);
   }
 
   /** Stops keeping the list live (it stays in the store as it is). */
@@ -60,9 +64,23 @@ export class Invitations {
     return this.chat.request<T>("POST", `/conversations/invitations/${encodeURIComponent(id)}/${action}`);
   }
 
+  /**
+   * An invitation's latest state (`pending`: still open; none: it left), into the list and every
+   * page on its way; `and`: what else changes with it, in the same update.
+   */
+  private change(id: string, pending?: GroupInvitation, and = (s: ChatState) => s): void {
+    const update = (s: ChatState): ChatState => withInvitation(s, id, pending);
+    for (const heard of this.inFlight) heard.push(update);
+    this.chat.store.next((s) => and(update(s)));
+  }
+
   private async page(limit?: number, cursor?: string): Promise<Page<GroupInvitation>> {
-    const page = await this.chat.request<Page<GroupInvitation>>("GET", `/conversations/invitations?${query({ limit, cursor })}`);
-    this.chat.store.next((s) => withInvitations(s, page, cursor !== undefined));
+    const heard: ((s: ChatState) => ChatState)[] = [];
+    this.inFlight.add(heard);
+    const page = await this.chat
+      .request<Page<GroupInvitation>>("GET", `/conversations/invitations?${query({ limit, cursor })}`)
+      .finally(() => this.inFlight.delete(heard));
+    this.chat.store.next((s) => heard.reduce((t, update) => update(t), withInvitations(s, page, cursor !== undefined)));
     return page;
   }
 }

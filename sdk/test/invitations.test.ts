@@ -115,6 +115,43 @@ describe("group invitations through the SDK", () => {
     await until(() => pending(fay).length === 0, "the withdrawn invitation leaves Fay's list");
   });
 
+  test("a list read while an invitation comes or goes keeps what the event said (the page was read before it)", async () => {
+    // The answer to the next list read is held, once the server has read it, until `until` settles.
+    let hold: { until: Promise<unknown>; read: () => void } | null = null;
+    const gus = await clients.signUp("Gus", {
+      fetch: async (input, init) => {
+        const res = await globalThis.fetch(input, init);
+        const held = String(input).includes("/conversations/invitations?") ? hold : null;
+        if (held) {
+          hold = null;
+          held.read();
+          await held.until;
+        }
+        return res;
+      },
+    });
+    const holdNextList = (until: Promise<unknown>): Promise<void> => new Promise((read) => (hold = { until, read }));
+    const hal = await clients.signUp("Hal");
+
+    let read = holdNextList(new Promise((heard) => gus.on("invitation.updated", (e) => e.data.status === "pending" && heard(e))));
+    let loading = invitations(gus).load();
+    await read;
+    const g = await invite(hal, gus);
+    await loading;
+    assert.deepEqual(
+      pending(gus).map((i) => i.conversationId),
+      [g],
+      "the invitation that came while the page was on its way is listed",
+    );
+
+    read = holdNextList(new Promise((heard) => gus.on("invitation.updated", (e) => e.data.status !== "pending" && heard(e))));
+    loading = invitations(gus).load();
+    await read;
+    await hal.conversation(g).removeMember(idOf(gus));
+    await loading;
+    assert.deepEqual(pending(gus), [], "the invitation withdrawn while the page was on its way stays out");
+  });
+
   test("away past the server's retention (an expired cursor): after reconnecting, the list is the server's again", async () => {
     const lea = await clients.signUp("Lea");
     const max = await clients.signUp("Max");
