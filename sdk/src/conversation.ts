@@ -49,8 +49,16 @@ export class ConversationHandle {
 
   /** Fetches the conversation itself (members, last message, unread count). */
   async refresh(): Promise<ConversationDto> {
-    const { conversation } = await this.deps.http.request<{ conversation: ConversationDto }>("GET", `/conversations/${this.id}`);
-    this.deps.store.next((s) => withConversations(s, [conversation]));
+    // Taken out of the list while the answer was on its way (I left or was removed): an answer
+    // read before that must not bring it back. A refresh asked for as I joined, answered after I
+    // left again, is the case seen.
+    let gone = false;
+    const off = this.deps.store.subscribeWithSelector(
+      (s) => this.id in s.conversations,
+      (listed) => (gone ||= !listed),
+    );
+    const { conversation } = await this.deps.http.request<{ conversation: ConversationDto }>("GET", `/conversations/${this.id}`).finally(off);
+    if (!gone) this.deps.store.next((s) => withConversations(s, [conversation]));
     return conversation;
   }
 

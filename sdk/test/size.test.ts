@@ -6,11 +6,11 @@ import { promisify } from "node:util";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-test("`npm run size` prints the SDK's gzip size and it is within the 13.4 KB budget", async () => {
+test("`npm run size` prints the SDK's gzip size and it is within the 13.5 KB budget", async () => {
   const { stdout } = await promisify(execFile)("node", ["scripts/size.mjs"], { cwd: ROOT });
-  const m = /@parley\/sdk \(without socket\.io-client\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 13\.4 KB\) ok/.exec(stdout);
+  const m = /@parley\/sdk \(without socket\.io-client\): [\d.]+ KB min, ([\d.]+) KB gz \(budget 13\.5 KB\) ok/.exec(stdout);
   assert.ok(m, stdout);
-  assert.ok(Number(m[1]) <= 13.4, `${m[1]} KB gz`);
+  assert.ok(Number(m[1]) <= 13.5, `${m[1]} KB gz`);
 });
 
 test("`npm run size` prints the script-tag loader's gzip size (all a page loads before the chat opens) and it is within 3 KB", async () => {

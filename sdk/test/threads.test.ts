@@ -191,6 +191,33 @@ describe("threads through the SDK", () => {
     assert.equal(bob.store.state.replies[root.id], undefined, "the thread went with the conversation");
   });
 
+  test("a conversation read before I left, answered after, does not come back (the refresh after a reply can meet a leave)", async () => {
+    // The answer to Bo's next read of the conversation is held, once the server has read it, until
+    // Bo has heard that he left (the refresh a join asks for may be the one held: the same case).
+    let hold: { until: Promise<unknown>; read: () => void } | null = null;
+    const bo = await clients.signUp("Bo", {
+      fetch: async (input, init) => {
+        const held = (init?.method ?? "GET") === "GET" && /\/conversations\/[^/?]+$/.test(String(input)) ? hold : null;
+        if (held) hold = null;
+        const res = await globalThis.fetch(input, init);
+        if (held) {
+          held.read();
+          await held.until;
+        }
+        return res;
+      },
+    });
+    const ann = await clients.signUp("Ann");
+    const g = await group(ann, bo);
+    await until(() => bo.store.state.conversations[g] !== undefined, "Bo has the group");
+    const read = new Promise<void>((r) => (hold = { until: new Promise((left) => bo.on("member.removed", left)), read: r }));
+    const refreshing = bo.conversation(g).refresh();
+    await read;
+    await bo.conversation(g).leave();
+    await refreshing;
+    assert.equal(bo.store.state.conversations[g], undefined, "the late answer did not bring it back");
+  });
+
   test("the conversation's threadUnreadCount and mentionCount follow replies in threads I follow without loading them, and my thread reads", async () => {
     const alice = await clients.signUp("Ari");
     const bob = await clients.signUp("Ben");
