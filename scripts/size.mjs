@@ -223,7 +223,8 @@ export const BUNDLES = [
   // 13.08 it stood at. A group view cannot show presence without it, so it is core, not a module.
   // 13.5 KB since answers that arrive after the events that superseded them no longer undo them
   // (a page of group invitations lost an invitation heard while it was on its way; a conversation
-  // I had just left came back with a refresh's late answer): 0.10 KB gz over the 13.30 it stood at.
+  // I had just left came back with a refresh's late answer; a deleted message's text came back
+  // with a reaction's late answer): 0.11 KB gz over the 13.30 it stood at.
   { name: "@parley/sdk (without socket.io-client)", entry: "sdk/src/index.ts", external: ["socket.io-client"], budget: 13.5 * 1024, lazy: "importer" },
   // Pins and polls for a signed-in ChatClient (issue 33): imported only where a view needs them.
   { name: "@parley/sdk/rich (pins and polls)", entry: "sdk/src/rich.ts", external: ["socket.io-client"], budget: 1024, lazy: "importer" },

@@ -178,6 +178,8 @@ export class StateDraft {
   addMessages(page: readonly Message[]): void {
     for (const m of page) {
       const t = this.holder(m);
+      // A deletion is final: an answer read before it (a reaction's, a page's) must not bring the text back.
+      if (t?.get(m.id)?.deletedAt && !m.deletedAt) continue;
       t?.put({ ...m, status: "sent" });
       if (m.clientMessageId) t?.acked.add(m.clientMessageId);
     }

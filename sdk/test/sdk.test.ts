@@ -93,6 +93,38 @@ describe("catch-up", () => {
   });
 });
 
+describe("late answers", () => {
+  test("a reaction's answer that arrives after the message was deleted does not bring its text back", async () => {
+    // The answer to Ben's reaction is held, once the server has given it, until Ben has heard
+    // that the message was deleted.
+    let hold: { until: Promise<unknown>; read: () => void } | null = null;
+    const ben = await newClient("Ben", {
+      fetch: async (input, init) => {
+        const held = init?.method === "PUT" ? hold : null;
+        if (held) hold = null;
+        const res = await globalThis.fetch(input, init);
+        if (held) {
+          held.read();
+          await held.until;
+        }
+        return res;
+      },
+    });
+    const ann = await newClient("Ann");
+    const conv = await ann.direct(ben.user!.id);
+    const said = await conv.send("soon gone");
+    await until(() => ben.conversation(conv.id).messages.some((m) => m.id === said.id), "Ben has it");
+    const read = new Promise<void>((r) => (hold = { until: new Promise((heard) => ben.on("message.deleted", heard)), read: r }));
+    const reacted = ben.conversation(conv.id).react(said.id, "👍");
+    await read;
+    await conv.delete(said.id);
+    assert.equal((await reacted).text, "soon gone", "the answer was given before the deletion");
+    const mine = ben.conversation(conv.id).messages.find((m) => m.id === said.id);
+    assert.equal(mine?.text, null, "still a tombstone in Ben's store");
+    assert.notEqual(mine?.deletedAt, null);
+  });
+});
+
 describe("offline sends", () => {
   test("20 messages written offline show as pending and are delivered once each, in order, on reconnect", async () => {
     const a = await newClient("Ari");
