@@ -17,6 +17,7 @@ function setUp() {
   const upstream: ClusterAdapterLike = {
     uid: "node-a",
     rooms: new Map(),
+    sids: new Map(),
     broadcast: async () => undefined,
     addSockets: async () => undefined,
     delSockets: async () => undefined,

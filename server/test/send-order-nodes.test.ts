@@ -34,6 +34,8 @@ const SENDS = 12;
 const ROUNDS = 6;
 const LINK_MS = 3;
 const REDIS_LINK_MS = 15;
+/** Node 2's link to Redis in the second test: its reader's next XREAD takes this long to get there. */
+const READ_LINK_MS = 150;
 
 describe("a conversation's order with two nodes writing to it", { skip }, () => {
   const nodes: TestServer[] = [];
@@ -106,6 +108,65 @@ describe("a conversation's order with two nodes writing to it", { skip }, () => 
       const ids = (): number[] => r.events.filter((e) => e.name === "message.new").map((e) => Number(e.payload.data.message.id));
       await eventually(async () => ids().length === total, `the watcher on node ${n + 1} heard every message`);
       assert.deepEqual(ids(), [...ids()].sort(byId), `the watcher's stream on node ${n + 1}, in id order`);
+    }
+  });
+
+  // The CI of 4549c2f: the watcher on node 2 heard a newer message first. Redis had the older one
+  // (node 1 held the conversation's lock until it had), but node 2's reader had not read it yet:
+  // its XREAD was on its way (a slow link here), and node 2 delivered its own newer message to its
+  // sockets at once. Staged: node 1's message and then node 2's wait for the conversation's lock
+  // (the test holds it); node 2's reader has just read an entry (a typing event), so its next read
+  // reaches Redis only after READ_LINK_MS; the lock is let go, and both messages are written well
+  // within that time.
+  test("a node's own message waits for the older ones its reader has not read yet", async () => {
+    const a = nodes[0]!;
+    const { id: app } = await a.createTenant("Reader behind");
+    const key = await a.services.serverKeys.create(app);
+    const auth = basic(key.id, key.secret);
+    const tokens = new Map<string, string>();
+    for (const sub of ["watcher", "older", "newer"]) tokens.set(sub, (await signIn(a, auth, app, sub)).accessToken);
+    const conv = await a.api.post("/server/conversations", {
+      headers: { Authorization: auth },
+      body: { kind: "group", name: "Pair", users: [...tokens.keys()] },
+    });
+    assert.equal(conv.status, 201, JSON.stringify(conv.body));
+    const c: string = conv.body.conversation.id;
+    const [watcher, older, newer] = await Promise.all([
+      connect(nodes[1]!, tokens.get("watcher")!),
+      connect(a, tokens.get("older")!),
+      connect(nodes[1]!, tokens.get("newer")!),
+    ]);
+    sockets.push(watcher!, older!, newer!);
+    const heard = new Recorder(watcher!);
+
+    proxy.latencyMs = 0;
+    redisProxy.latencyMs = READ_LINK_MS;
+    const lock = a.services.db.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query("SELECT GET_LOCK(CONCAT(DATABASE(), '/', ?), 30)", [c]);
+      const waiters = async (): Promise<number> => {
+        const [row] = await lock.query(
+          "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND INFO LIKE 'SELECT GET_LOCK%'",
+        );
+        return Number(row.n);
+      };
+      const first = request<Message>(older!, "message.send", { conversationId: c, text: "older" }, 20_000);
+      await eventually(async () => (await waiters()) === 1, "node 1's send waits for the lock");
+      const second = request<Message>(newer!, "message.send", { conversationId: c, text: "newer" }, 20_000);
+      await eventually(async () => (await waiters()) === 2, "node 2's send waits for the lock too");
+      older!.emit("typing", { conversationId: c, typing: true });
+      await heard.wait("typing", () => true, 5000);
+      await lock.query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), '/', ?))", [c]);
+      const acks = await Promise.all([first, second]);
+      for (const ack of acks) assert.equal(ack.ok, true, JSON.stringify(ack));
+      const ids = (): string[] => heard.events.filter((e) => e.name === "message.new").map((e) => e.payload.data.message.text);
+      await eventually(async () => ids().length === 2, "the watcher on node 2 heard both");
+      assert.deepEqual(ids(), ["older", "newer"], "the watcher on node 2 hears them in the order they were written");
+    } finally {
+      lock.release();
+      proxy.latencyMs = LINK_MS;
+      redisProxy.latencyMs = REDIS_LINK_MS;
     }
   });
 });

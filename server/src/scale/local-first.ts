@@ -1,6 +1,7 @@
 import type { Namespace } from "socket.io";
 import type { Adapter, BroadcastOptions, MessageType, Room } from "socket.io-adapter";
 import { type HeldBroadcasts, seqOfPacket } from "./held-broadcasts.js";
+import { StreamOrder } from "./stream-order.js";
 
 // socket.io-adapter's cluster message types (its `MessageType` enum): part of the wire format
 // every node of the cluster reads, so they do not change between versions.
@@ -13,6 +14,7 @@ const DISCONNECT_SOCKETS: MessageType.DISCONNECT_SOCKETS = 6;
 export interface ClusterAdapterLike {
   uid: string;
   rooms: Map<Room, Set<string>>;
+  sids: Map<string, Set<Room>>;
   broadcast(packet: unknown, opts: BroadcastOptions): Promise<void>;
   addSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void>;
   delSockets(opts: BroadcastOptions, rooms: Room[]): Promise<void>;
@@ -41,6 +43,12 @@ export interface LocalFirstOptions {
    * starts the count again: one shard failing over, the others serving). See `published()`.
    */
   holdMs?: number;
+  /**
+   * This node's own chat events reach its sockets in the stream's order, once its reader has passed
+   * their entries (stream-order.ts): the streams adapter, whose nodes read one stream each at
+   * their own pace.
+   */
+  streamOrder?: boolean;
 }
 
 export type AdapterFactory = (nsp: Namespace) => Adapter;
@@ -94,6 +102,8 @@ interface Entry {
   tries: number;
   /** A try is under way. */
   sent: boolean;
+  /** Told when Redis has taken it (with its offset) or it was given up. */
+  fate?: { taken(offset: unknown): void; givenUp(): void };
 }
 
 /**
@@ -157,11 +167,13 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       } catch (err) {
         // Not encodable: nothing to wait for (this node still delivers locally, as upstream does).
         opts.onDropped?.(err);
+        e.fate?.givenUp();
         return done(line, e);
       }
       sent.then(
-        () => {
+        (offset) => {
           failingSince = awaySince = undefined;
+          e.fate?.taken(offset);
           done(line, e);
         },
         (err: unknown) => {
@@ -170,6 +182,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
           e.sent = false;
           if (Date.now() - e.firstAt >= retryFor) {
             opts.onDropped?.(err);
+            e.fate?.givenUp();
             return done(line, e);
           }
           if (line[0] === e) later(line, e);
@@ -191,7 +204,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       if (!next) return void lines.delete(e.key);
       if (!next.sent) attempt(line, next);
     };
-    const send = (message: Message, rooms: string[]): void => {
+    const send = (message: Message, rooms: string[], fate?: Entry["fate"]): void => {
       const key = channelOf(message);
       let line = lines.get(key);
       if (!line) lines.set(key, (line = []));
@@ -203,7 +216,7 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
         end: () => (inFlight.delete(chain), end()),
       };
       inFlight.add(chain);
-      const e: Entry = { key, message, chain, firstAt: Date.now(), tries: 0, sent: false };
+      const e: Entry = { key, message, chain, firstAt: Date.now(), tries: 0, sent: false, ...(fate ? { fate } : {}) };
       // Behind one that failed: waits its turn (and counts as failing for `published()`).
       const waits = line.some((x) => x.chain.failed);
       line.push(e);
@@ -241,17 +254,47 @@ export function localFirst(upstream: AdapterFactory, opts: LocalFirstOptions = {
       });
     };
     /** Queues the message for the other nodes, unawaited. */
-    const publish = (o: BroadcastOptions, type: MessageType, data: object): void => {
-      if (o.flags?.local) return;
+    const publish = (o: BroadcastOptions, type: MessageType, data: object, fate?: Entry["fate"]): void => {
+      if (o.flags?.local) {
+        fate?.givenUp();
+        return;
+      }
       const rooms = [...o.rooms];
-      send({ type, data: { ...data, opts: { rooms, except: [...(o.except ?? [])], flags: o.flags } } }, rooms);
+      send({ type, data: { ...data, opts: { rooms, except: [...(o.except ?? [])], flags: o.flags } } }, rooms, fate);
     };
     /** The same operation, for this node's sockets only (the upstream methods then skip Redis). */
     const local = (o: BroadcastOptions): BroadcastOptions => ({ ...o, flags: { ...o.flags, local: true } });
 
     (adapter as unknown as Publishing).published = published;
 
+    const ordered = opts.streamOrder ? new StreamOrder(PUBLISHED_WAIT_MS) : undefined;
+    if (ordered) {
+      // Every entry of this namespace this node's reader passes, its own included (upstream skips those).
+      const s = adapter as unknown as { onRawMessage(raw: unknown, offset: unknown): void };
+      const onRaw = s.onRawMessage.bind(s);
+      s.onRawMessage = (raw, offset) => {
+        onRaw(raw, offset);
+        ordered.read(offset);
+      };
+    }
+    /** This node's sockets a broadcast goes to now. */
+    const recipients = (o: BroadcastOptions): Set<string> => {
+      const except = new Set<string>();
+      for (const room of o.except ?? []) for (const sid of a.rooms.get(room) ?? []) except.add(sid);
+      const to = new Set<string>();
+      const from = o.rooms.size > 0 ? [...o.rooms].map((room) => a.rooms.get(room) ?? []) : [a.sids.keys()];
+      for (const sids of from) for (const sid of sids) if (!except.has(sid)) to.add(sid);
+      return to;
+    };
+
     a.broadcast = (packet, o) => {
+      if (ordered && seqOfPacket(packet) !== undefined) {
+        // Each socket is in the room of its own id: the recipients of now, whenever it goes out.
+        const to = recipients(o);
+        const fate = to.size > 0 ? ordered.add(() => void base.broadcast(packet, local({ rooms: to, except: new Set(), flags: o.flags ?? {} }))) : undefined;
+        publish(o, BROADCAST, { packet }, fate);
+        return Promise.resolve();
+      }
       publish(o, BROADCAST, { packet });
       if (opts.held?.hold(nsp.name, o.rooms, () => void base.broadcast(packet, local(o)), seqOfPacket(packet))) return Promise.resolve();
       return base.broadcast(packet, local(o));

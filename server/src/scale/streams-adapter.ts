@@ -9,10 +9,11 @@ const RESUBSCRIBE_MS = 500;
  * `@socket.io/redis-streams-adapter` (one Redis): every node reads one stream from its last
  * offset, so a short Redis outage loses nothing. Local-first (see local-first.ts): this node's own
  * sockets never wait for Redis; the entry is appended unawaited and the client's offline queue
- * holds it through an outage.
+ * holds it through an outage. Its own chat events wait for its reader, though, a moment, so they
+ * come in the stream's order (stream-order.ts).
  */
 export function createLocalFirstAdapter(redisClient: RedisClient, opts: RedisStreamsAdapterOptions): AdapterFactory {
-  return localFirst(createAdapter(subscribingUntilTaken(redisClient), opts));
+  return localFirst(createAdapter(subscribingUntilTaken(redisClient), opts), { streamOrder: true });
 }
 
 /**
