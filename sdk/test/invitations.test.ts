@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { INITIAL_STATE, Invitations, isChatError, type ChatClient, type GroupInvitation } from "../src/index.js";
 import { withInvitation, withInvitations } from "../src/reducer.js";
-import { clientFactory, until } from "./helpers/clients.js";
+import { clientFactory, heldAnswers, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
@@ -117,20 +117,9 @@ describe("group invitations through the SDK", () => {
 
   test("a list read while an invitation comes or goes keeps what the event said (the page was read before it)", async () => {
     // The answer to the next list read is held, once the server has read it, until `until` settles.
-    let hold: { until: Promise<unknown>; read: () => void } | null = null;
-    const gus = await clients.signUp("Gus", {
-      fetch: async (input, init) => {
-        const res = await globalThis.fetch(input, init);
-        const held = String(input).includes("/conversations/invitations?") ? hold : null;
-        if (held) {
-          hold = null;
-          held.read();
-          await held.until;
-        }
-        return res;
-      },
-    });
-    const holdNextList = (until: Promise<unknown>): Promise<void> => new Promise((read) => (hold = { until, read }));
+    const answers = heldAnswers((url) => url.includes("/conversations/invitations?"));
+    const gus = await clients.signUp("Gus", { fetch: answers.fetch });
+    const holdNextList = answers.holdNext;
     const hal = await clients.signUp("Hal");
 
     let read = holdNextList(new Promise((heard) => gus.on("invitation.updated", (e) => e.data.status === "pending" && heard(e))));

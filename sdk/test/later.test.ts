@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { ChatClient, isChatError, type ReminderDue } from "../src/index.js";
 import { later } from "../src/later.js";
-import { clientFactory, until } from "./helpers/clients.js";
+import { clientFactory, heldAnswers, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
@@ -101,20 +101,14 @@ describe("@parley/sdk/later", () => {
   test("an answer that comes after the server's event does not undo it: the reminder that came due stays gone, the message sent stays sent", async () => {
     // The answers to this device's POSTs are held until it has heard the event that follows them,
     // the order a busy network gives now and then (seen in CI: a reminder due at once came back).
-    let holdUntil: Promise<unknown> | null = null;
-    const eve = await clients.signUp("Eve", {
-      fetch: async (input, init) => {
-        const res = await globalThis.fetch(input, init);
-        if (init?.method === "POST" && holdUntil) await holdUntil;
-        return res;
-      },
-    });
+    const answers = heldAnswers((url, method) => method === "POST" && /\/(reminders|scheduled)$/.test(url));
+    const eve = await clients.signUp("Eve", { fetch: answers.fetch });
     const fay = await clients.signUp("Fay");
     const dm = await eve.direct(fay.user!.id);
     const said = await dm.send("remind me");
     const { reminders, scheduled } = later(eve);
 
-    holdUntil = new Promise((heard) => eve.on("reminder.due", heard));
+    void answers.holdNext(new Promise((heard) => eve.on("reminder.due", heard)));
     const due = await reminders.create(said.id, new Date());
     assert.equal(
       reminders.items.some((r) => r.id === due.id),
@@ -122,11 +116,10 @@ describe("@parley/sdk/later", () => {
       "the reminder that came due is not brought back by the late answer",
     );
 
-    holdUntil = new Promise((heard) => eve.on("scheduled.updated", (e) => e.data.scheduled.status === "sent" && heard(e)));
+    void answers.holdNext(new Promise((heard) => eve.on("scheduled.updated", (e) => e.data.scheduled.status === "sent" && heard(e))));
     const made = await scheduled.schedule(dm.id, { text: "at once", sendAt: new Date(Date.now() + 100) });
     assert.equal(made.status, "pending", "the answer itself was written before the send");
     assert.equal(scheduled.items.find((x) => x.id === made.id)?.status, "sent", "the newer state is kept over the late answer's");
-    holdUntil = null;
     reminders.close();
     scheduled.close();
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ChatClient, ChatError, isChatError, type Message } from "../src/index.js";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
-import { clientFactory, serverHistory, until } from "./helpers/clients.js";
+import { clientFactory, heldAnswers, serverHistory, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
@@ -97,24 +97,13 @@ describe("late answers", () => {
   test("a reaction's answer that arrives after the message was deleted does not bring its text back", async () => {
     // The answer to Ben's reaction is held, once the server has given it, until Ben has heard
     // that the message was deleted.
-    let hold: { until: Promise<unknown>; read: () => void } | null = null;
-    const ben = await newClient("Ben", {
-      fetch: async (input, init) => {
-        const held = init?.method === "PUT" ? hold : null;
-        if (held) hold = null;
-        const res = await globalThis.fetch(input, init);
-        if (held) {
-          held.read();
-          await held.until;
-        }
-        return res;
-      },
-    });
+    const answers = heldAnswers((_url, method) => method === "PUT");
+    const ben = await newClient("Ben", { fetch: answers.fetch });
     const ann = await newClient("Ann");
     const conv = await ann.direct(ben.user!.id);
     const said = await conv.send("soon gone");
     await until(() => ben.conversation(conv.id).messages.some((m) => m.id === said.id), "Ben has it");
-    const read = new Promise<void>((r) => (hold = { until: new Promise((heard) => ben.on("message.deleted", heard)), read: r }));
+    const read = answers.holdNext(new Promise((heard) => ben.on("message.deleted", heard)));
     const reacted = ben.conversation(conv.id).react(said.id, "👍");
     await read;
     await conv.delete(said.id);

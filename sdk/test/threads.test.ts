@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { ChatClient, ChatError, INITIAL_STATE, type ChatEvent, type ChatState, type Conversation, type Message } from "../src/index.js";
 import { applyEvent, applyEvents } from "../src/reducer.js";
-import { clientFactory, until } from "./helpers/clients.js";
+import { clientFactory, heldAnswers, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
@@ -194,23 +194,12 @@ describe("threads through the SDK", () => {
   test("a conversation read before I left, answered after, does not come back (the refresh after a reply can meet a leave)", async () => {
     // The answer to Bo's next read of the conversation is held, once the server has read it, until
     // Bo has heard that he left (the refresh a join asks for may be the one held: the same case).
-    let hold: { until: Promise<unknown>; read: () => void } | null = null;
-    const bo = await clients.signUp("Bo", {
-      fetch: async (input, init) => {
-        const held = (init?.method ?? "GET") === "GET" && /\/conversations\/[^/?]+$/.test(String(input)) ? hold : null;
-        if (held) hold = null;
-        const res = await globalThis.fetch(input, init);
-        if (held) {
-          held.read();
-          await held.until;
-        }
-        return res;
-      },
-    });
+    const answers = heldAnswers((url, method) => method === "GET" && /\/conversations\/[^/?]+$/.test(url));
+    const bo = await clients.signUp("Bo", { fetch: answers.fetch });
     const ann = await clients.signUp("Ann");
     const g = await group(ann, bo);
     await until(() => bo.store.state.conversations[g] !== undefined, "Bo has the group");
-    const read = new Promise<void>((r) => (hold = { until: new Promise((left) => bo.on("member.removed", left)), read: r }));
+    const read = answers.holdNext(new Promise((left) => bo.on("member.removed", left)));
     const refreshing = bo.conversation(g).refresh();
     await read;
     await bo.conversation(g).leave();

@@ -43,3 +43,28 @@ export async function serverHistory(viewer: ChatClient, conversationId: string):
   }
   return all.reverse();
 }
+
+/**
+ * A client's fetch that holds the answer to the next request `matches` picks, once the server has
+ * given it, until a promise settles: the order a busy network gives now and then (an answer read
+ * before an event, arriving after it). `holdNext(until)` resolves once that answer is in hand.
+ */
+export function heldAnswers(matches: (url: string, method: string) => boolean): {
+  fetch: typeof globalThis.fetch;
+  holdNext(until: Promise<unknown>): Promise<void>;
+} {
+  let hold: { until: Promise<unknown>; read: () => void } | null = null;
+  return {
+    fetch: async (input, init) => {
+      const held = hold && matches(String(input), init?.method ?? "GET") ? hold : null;
+      if (held) hold = null;
+      const res = await globalThis.fetch(input, init);
+      if (held) {
+        held.read();
+        await held.until;
+      }
+      return res;
+    },
+    holdNext: (until) => new Promise((read) => (hold = { until, read })),
+  };
+}
