@@ -122,6 +122,28 @@ describe("@parley/sdk/calls", () => {
     await annCalls.hangUp(call.id);
   });
 
+  test("a start whose answer comes after the call ended (declined at once) leaves nothing carried", async () => {
+    // The answer to Ann's call.start is held, once the server has given it, until Ann has heard
+    // the call end: the order a busy network gives now and then.
+    const [ann, ben] = [await clients.signUp("Ann"), await clients.signUp("Ben")];
+    const dm = await ann.direct(ben.user!.id);
+    const [annCalls, benCalls] = [callsOf(ann), callsOf(ben)];
+    benCalls.on("incoming", (c) => void benCalls.decline(c.id));
+    const heardEnded = new Promise<Call>((heard) => annCalls.on("ended", heard));
+    const raw = ann["socket"]["socket"] as unknown as { emitWithAck(ev: string, ...args: unknown[]): Promise<unknown> };
+    const emitWithAck = raw.emitWithAck.bind(raw);
+    raw.emitWithAck = async (ev, ...args) => {
+      const answer = await emitWithAck(ev, ...args);
+      if (ev === "call.start") await heardEnded;
+      return answer;
+    };
+    const call = await annCalls.start(dm.id);
+    assert.equal(call.state, "ringing", "the answer was given before Ben declined");
+    assert.equal((await heardEnded).endReason, "declined");
+    assert.equal(annCalls.carries(call.id), false, "the ended call is not carried (a reconnect would answer it again)");
+    assert.equal(annCalls.current(call.id)?.state, "ended");
+  });
+
   test("ParleyServer lists a conversation's calls and ends one; CallSession says when there is no WebRTC", async () => {
     const [ann, ben] = [await clients.signUp("Ann"), await clients.signUp("Ben")];
     const dm = await ann.direct(ben.user!.id);

@@ -122,7 +122,7 @@ export class Calls {
   async start(conversationId: string, opts: StartCallOptions = {}): Promise<Call> {
     const req: StartCallRequest = { conversationId, ...opts };
     const call = await this.socket().request<Call>("call.start", req);
-    this.carried.add(call.id);
+    this.carry(call);
     this.seen(call);
     return call;
   }
@@ -130,7 +130,7 @@ export class Calls {
   /** Answers on this device (or takes over a call this user is in on another device). */
   async accept(callId: string): Promise<Call> {
     const call = await this.socket().request<Call>("call.accept", { callId });
-    if (call.state !== "ended") this.carried.add(call.id);
+    this.carry(call);
     this.seen(call);
     return call;
   }
@@ -219,6 +219,11 @@ export class Calls {
     this.attached?.off("call.signal", this.onSignal);
     this.attached?.off("call.feeds", this.onFeeds);
     this.attached = null;
+  }
+
+  /** Carries a call this device started or answered, unless it has ended (an answer may come after `call.ended`). */
+  private carry(call: Call): void {
+    if (call.state !== "ended" && this.latest.get(call.id)?.state !== "ended") this.carried.add(call.id);
   }
 
   private seen(call: Call): void {
