@@ -309,7 +309,14 @@ export class ChatClient {
     if (!h)
       this.handles.set(
         id,
-        (h = new ConversationHandle(id, { http: this.http, store: this.store, socket: this.socket, outbox: this.outbox, pending: this.pending })),
+        (h = new ConversationHandle(id, {
+          http: this.http,
+          store: this.store,
+          socket: this.socket,
+          outbox: this.outbox,
+          pending: this.pending,
+          on: (event, handler) => this.on(event, handler),
+        })),
       );
     return h;
   }

@@ -1,3 +1,4 @@
+import type { ChatClientEvents } from "./client-options.js";
 import type { HttpClient } from "./http.js";
 import type { Outbox } from "./outbox.js";
 import type { Message } from "./protocol/index.js";
@@ -15,6 +16,8 @@ export interface ConversationDeps {
   socket: SocketConnection;
   outbox: Outbox;
   pending: Map<string, { resolve(m: Message): void; reject(e: unknown): void }>;
+  /** The client's events, after the store has applied them (`ChatClient.on`). */
+  on<K extends keyof ChatClientEvents>(event: K, handler: (payload: ChatClientEvents[K]) => void): () => void;
 }
 
 export interface SendOptions {

@@ -1,7 +1,7 @@
 import type { ConversationDeps, SendOptions } from "./conversation-deps.js";
 import { query } from "./http.js";
-import type { Message, ThreadPage, ThreadState } from "./protocol/index.js";
-import { withThreadPage } from "./reducer.js";
+import type { ChatEvent, Message, ThreadPage, ThreadState } from "./protocol/index.js";
+import { applyEvents, withThreadPage } from "./reducer.js";
 import { compareIds, type MessageItem, type Replies } from "./state.js";
 
 /**
@@ -40,9 +40,21 @@ export class ThreadHandle<C extends ThreadParent = ThreadParent> {
 
   /** Loads the newest replies (or those before `before`), the root and my state in the thread. */
   async load(limit = 50, before?: string): Promise<ThreadPage> {
-    const page = await this.deps.http.request<ThreadPage>("GET", `/messages/${this.rootId}/thread?${query({ limit, before })}`);
-    this.deps.store.next((s) => withThreadPage(s, page));
-    return page;
+    // What is heard of the thread while the page is on its way is applied again on top of it: a
+    // reply had nowhere to go before the first page, and the page's read mark may be older than
+    // the one heard (both are idempotent: a reply known by id, a mark that only moves on).
+    const heard: ChatEvent[] = [];
+    const offs = [
+      this.deps.on("message.new", (e) => e.data.message.threadId === this.rootId && heard.push(e)),
+      this.deps.on("thread.state", (e) => e.data.rootId === this.rootId && heard.push(e)),
+    ];
+    try {
+      const page = await this.deps.http.request<ThreadPage>("GET", `/messages/${this.rootId}/thread?${query({ limit, before })}`);
+      this.deps.store.next((s) => applyEvents(withThreadPage(s, page), heard));
+      return page;
+    } finally {
+      for (const off of offs) off();
+    }
   }
 
   /** Loads the replies before the oldest loaded one (the newest on first call); resolves them. */

@@ -207,6 +207,39 @@ describe("threads through the SDK", () => {
     assert.equal(bo.store.state.conversations[g], undefined, "the late answer did not bring it back");
   });
 
+  test("a thread's page read before a reply, or before my read mark moved, keeps what the events said", async () => {
+    // The answer to Bo's next thread page is held, once the server has read it, until Bo has heard
+    // the event that came after: a reply to the thread (it had nowhere to go before the first page
+    // and was dropped), then his own read mark moving on (the page's older mark moved it back).
+    const answers = heldAnswers((url, method) => method === "GET" && /\/messages\/[^/]+\/thread\?/.test(url));
+    const bo = await clients.signUp("Bo", { fetch: answers.fetch });
+    const ann = await clients.signUp("Ann");
+    const g = await group(ann, bo);
+    const root = await ann.conversation(g).send("the root");
+    await ann.conversation(g).thread(root.id).send("first reply");
+    const thread = bo.conversation(g).thread(root.id);
+
+    let read = answers.holdNext(new Promise((heard) => bo.on("message.new", (e) => e.data.message.text === "second reply" && heard(e))));
+    let loading = thread.load();
+    await read;
+    const second = await ann.conversation(g).thread(root.id).send("second reply");
+    await loading;
+    assert.deepEqual(
+      thread.messages.map((m) => m.text),
+      ["first reply", "second reply"],
+      "the reply heard while the first page was on its way is in the thread",
+    );
+    assert.equal(thread.state?.unreadCount, 2);
+
+    read = answers.holdNext(new Promise((heard) => bo.on("thread.state", (e) => e.data.lastReadMessageId === second.id && heard(e))));
+    loading = thread.load();
+    await read;
+    await thread.markRead();
+    await loading;
+    assert.equal(thread.state?.lastReadMessageId, second.id, "the read mark does not move back with the page read before it");
+    assert.equal(thread.state?.unreadCount, 0);
+  });
+
   test("the conversation's threadUnreadCount and mentionCount follow replies in threads I follow without loading them, and my thread reads", async () => {
     const alice = await clients.signUp("Ari");
     const bob = await clients.signUp("Ben");
