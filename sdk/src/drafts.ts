@@ -158,10 +158,15 @@ export class Drafts {
     clearTimeout(w.timer);
     this.waiting.delete(id);
     const body: SaveDraftRequest = { ...w.input, origin: this.origin };
+    const local = this.byId.get(id);
     try {
       const saved = await this.chained(id, () => this.chat.request<Draft | undefined>("PUT", `/conversations/${seg(id)}/draft`, body));
-      // The server's time, unless it was typed over or cleared here meanwhile.
-      if (saved && !this.waiting.has(id) && this.byId.has(id)) this.byId.set(id, saved);
+      // The server's time, unless it was typed over or cleared here meanwhile, or another device's
+      // newer draft came while the answer was on its way (the server has that one now).
+      const now = this.byId.get(id);
+      if (!saved || this.waiting.has(id) || !now) return;
+      if (now === local) this.byId.set(id, saved);
+      else if (now.updatedAt <= saved.updatedAt) this.set(id, saved, false);
     } catch (err) {
       // Offline or overloaded: kept for the next connect, unless typed over meanwhile (that save
       // carries the newer text). Refused (no longer a member, too long): dropped.

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { startServer, type TestServer } from "../../server/test/helpers/harness.js";
 import { ChatClient, type ChatClientOptions, type DraftUpdatedEvent } from "../src/index.js";
 import { type DraftChange, later } from "../src/later.js";
-import { clientFactory, until } from "./helpers/clients.js";
+import { clientFactory, heldAnswers, until } from "./helpers/clients.js";
 
 let s: TestServer;
 let app: string;
@@ -26,12 +26,12 @@ after(async () => {
   await s?.close();
 });
 
-/** A client that records the draft writes it sends (method and path). */
-function device(writes: string[] = []): ChatClient {
+/** A client that records the draft writes it sends (method and path), through `fetch`. */
+function device(writes: string[] = [], fetch: typeof globalThis.fetch = globalThis.fetch): ChatClient {
   const fetchImpl: NonNullable<ChatClientOptions["fetch"]> = (input, init) => {
     const url = String(input);
     if (url.includes("/draft") && init?.method && init.method !== "GET") writes.push(`${init.method} ${new URL(url).pathname}`);
-    return globalThis.fetch(input, init);
+    return fetch(input, init);
   };
   const c = new ChatClient({ server: s.url, appId: app, fetch: fetchImpl });
   devices.push(c);
@@ -39,9 +39,9 @@ function device(writes: string[] = []): ChatClient {
 }
 
 /** A user signed in on two devices (two clients, one account); the first records its draft writes. */
-async function twoDevices(name: string, writes: string[] = []): Promise<[ChatClient, ChatClient, string]> {
+async function twoDevices(name: string, writes: string[] = [], fetch?: typeof globalThis.fetch): Promise<[ChatClient, ChatClient, string]> {
   const email = `${name}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const [one, two] = [device(writes), device()];
+  const [one, two] = [device(writes, fetch), device()];
   await one.register({ email, password: PASSWORD, displayName: name });
   await two.login(email, PASSWORD);
   await until(() => one.store.state.connection === "connected" && two.store.state.connection === "connected", `${name}'s devices connected`);
@@ -112,6 +112,32 @@ describe("@parley/sdk/later drafts", () => {
     assert.deepEqual(await fresh.load(), [], "gone on the server");
     assert.equal(writes.at(-1), `DELETE /v1/conversations/${dm.id}/draft`);
     for (const d of [mine, theirs, fresh]) d.close();
+  });
+
+  test("a save's answer that comes after another device's newer draft does not put the older text back", async () => {
+    // The answer to the phone's save is held, once the server has given it, until the phone has
+    // heard the laptop's newer draft.
+    const answers = heldAnswers((url, method) => method === "PUT" && url.endsWith("/draft"));
+    const [phone, laptop] = await twoDevices("Eve", [], answers.fetch);
+    const fay = await clients.signUp("Fay");
+    const dm = await phone.direct(fay.user!.id);
+    const [mine, theirs] = [later(phone).drafts, later(laptop).drafts];
+    const laptopDraft = new Promise<void>((resolve) =>
+      (phone as unknown as { socket: { socket: { on(e: string, f: (p: DraftUpdatedEvent) => void): void } } }).socket.socket.on(
+        "draft.updated",
+        (e) => e.draft?.text === "from the laptop" && resolve(),
+      ),
+    );
+    const read = answers.holdNext(laptopDraft);
+    mine.save(dm.id, { text: "from the phone" });
+    const saving = mine.flush(dm.id);
+    await read;
+    theirs.save(dm.id, { text: "from the laptop" });
+    await theirs.flush(dm.id);
+    await saving;
+    assert.equal(mine.get(dm.id)?.text, "from the laptop", "the newer draft stays");
+    assert.equal((await mine.load()).find((d) => d.conversationId === dm.id)?.text, "from the laptop", "as on the server");
+    for (const d of [mine, theirs]) d.close();
   });
 
   test("a send while a save waits for its debounce drops the save; a message from another device or another member clears nothing", async () => {
